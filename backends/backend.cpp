@@ -1,0 +1,67 @@
+// Request hashing and Response/BackendInfo (de)serialization.
+#include "backends/backend.h"
+
+#include "common/hash.h"
+
+namespace moebench {
+
+nlohmann::json Request::to_json() const {
+  nlohmann::json msgs = nlohmann::json::array();
+  for (const auto& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
+  return {{"prompt", prompt},
+          {"messages", msgs},
+          {"continuations", continuations},
+          {"max_tokens", generation.max_tokens},
+          {"stop", generation.stop},
+          {"temperature", generation.temperature},
+          {"top_p", generation.top_p},
+          {"n", generation.n_samples},
+          {"seed", seed}};
+}
+
+std::string Request::hash() const { return sha256_hex(to_json().dump()); }
+
+nlohmann::json Response::to_json() const {
+  nlohmann::json j = {{"texts", texts},
+                      {"logliks", logliks},
+                      {"tokens",
+                       {{"prompt", tokens.prompt},
+                        {"cached_prompt", tokens.cached_prompt},
+                        {"completion", tokens.completion},
+                        {"reasoning", tokens.reasoning}}},
+                      {"ttft_s", ttft_s},
+                      {"total_s", total_s}};
+  if (error) j["error"] = {{"type", error->type}, {"message", error->message}};
+  return j;
+}
+
+Response Response::from_json(const nlohmann::json& j) {
+  Response r;
+  r.texts = j.value("texts", std::vector<std::string>{});
+  r.logliks = j.value("logliks", std::vector<double>{});
+  if (j.contains("tokens")) {
+    const auto& t = j["tokens"];
+    r.tokens = {t.value("prompt", 0L), t.value("cached_prompt", 0L), t.value("completion", 0L),
+                t.value("reasoning", 0L)};
+  }
+  r.ttft_s = j.value("ttft_s", 0.0);
+  r.total_s = j.value("total_s", 0.0);
+  if (j.contains("error")) {
+    r.error = ResponseError{j["error"].value("type", ""), j["error"].value("message", "")};
+  }
+  return r;
+}
+
+nlohmann::json BackendInfo::to_json() const {
+  return {{"id", id},
+          {"family", family},
+          {"capabilities",
+           {{"chat", chat},
+            {"completion", completion},
+            {"loglikelihood", loglikelihood},
+            {"streaming", streaming}}},
+          {"prices", prices},
+          {"details", details}};
+}
+
+}  // namespace moebench

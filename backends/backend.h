@@ -1,0 +1,79 @@
+// The backend interface: every model the harness evaluates (built-in engine, remote APIs, the
+// oracle and replay validators) answers batches of Requests with Responses through this.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tasks/suite.h"
+
+namespace moebench {
+
+struct Request {
+  std::string suite;
+  std::string doc_id;
+  std::string prompt;                      // completion form
+  std::vector<ChatMessage> messages;       // chat form
+  std::vector<std::string> continuations;  // non-empty: score these (log-likelihood) instead
+  GenerationSettings generation;
+  uint64_t seed = 0;
+
+  // SHA-256 over everything that can change the answer (not suite/doc id): the cache key.
+  std::string hash() const;
+  nlohmann::json to_json() const;
+};
+
+struct TokenCounts {
+  long prompt = 0;
+  long cached_prompt = 0;
+  long completion = 0;
+  long reasoning = 0;
+};
+
+// An error at the backend boundary becomes data on the sample (STYLE habit 8).
+struct ResponseError {
+  std::string type;  // "timeout" | "http" | "rate_limit" | "refused" | "backend" | "not_found"
+  std::string message;
+};
+
+struct Response {
+  std::vector<std::string> texts;  // one per sample (generation.n_samples)
+  std::vector<double> logliks;     // one per continuation (summed log-probability)
+  TokenCounts tokens;
+  double ttft_s = 0;
+  double total_s = 0;
+  std::optional<ResponseError> error;
+
+  nlohmann::json to_json() const;
+  static Response from_json(const nlohmann::json& j);
+};
+
+struct BackendInfo {
+  std::string id;      // the cache key's backend part, e.g. "oracle", "builtin:/path", "api:model"
+  std::string family;  // "validation" | "builtin" | "openai" | "anthropic" | ...
+  bool chat = false;
+  bool completion = true;
+  bool loglikelihood = false;  // can score continuations
+  bool streaming = false;
+  nlohmann::json prices = nlohmann::json::object();  // $ per 1M tokens, with their date
+  nlohmann::json details = nlohmann::json::object();
+
+  nlohmann::json to_json() const;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual BackendInfo info() const = 0;
+  // Answers every request of the batch, in order. Per-request failures go into Response::error;
+  // throwing is reserved for the backend being unusable as a whole.
+  virtual std::vector<Response> run(const std::vector<Request>& batch) = 0;
+  // Largest batch run() wants; the runner also sends up to `concurrency` batches at once.
+  virtual int max_batch() const { return 64; }
+  virtual int concurrency() const { return 1; }
+};
+
+}  // namespace moebench

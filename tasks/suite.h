@@ -1,0 +1,103 @@
+// A suite: its spec (data, tasks/<area>/<suite>.json), its loaded documents and few-shot pool, and
+// the prompts, targets and oracle answers rendered from them. The runner uses only this header.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace moebench {
+
+enum class OutputKind { kGenerate, kChoice };
+
+struct ChatMessage {
+  std::string role;  // "system" | "user" | "assistant"
+  std::string content;
+};
+
+struct GenerationSettings {
+  int max_tokens = 256;
+  std::vector<std::string> stop;  // the response is cut before the first of these
+  double temperature = 0.0;
+  double top_p = 1.0;
+  int n_samples = 1;  // samples per document (pass@k needs n >= k)
+};
+
+// One evaluation item after loading.
+struct Doc {
+  std::string id;          // unique and stable within the suite, e.g. "test/17", "HumanEval/3"
+  std::string subject;     // group key (MMLU subject); "" when the suite has none
+  nlohmann::json fields;   // the record as loaded; templates refer to these names
+  std::string source;      // "path:line" it came from, for error messages
+};
+
+// What a backend is asked for one document.
+struct Prompt {
+  std::string text;                        // completion form: description + few-shot + item
+  std::vector<ChatMessage> messages;       // chat form
+  std::vector<std::string> continuations;  // choice suites: scored continuations, in order
+};
+
+// Where documents come from.
+struct DataSource {
+  std::filesystem::path data_dir;   // --data-dir / $MOEBENCH_DATA / ../shared/datasets
+  std::filesystem::path tasks_dir;  // holds <area>/<suite>.json and samples/
+  bool samples = false;             // read tasks/samples/ instead of data_dir
+};
+
+// The parsed, validated spec. `raw` is the whole file, copied into run.json.
+struct SuiteSpec {
+  std::string name;
+  std::string version;
+  std::string area;  // math | code | exam
+  std::string description;
+  OutputKind output = OutputKind::kGenerate;
+  GenerationSettings generation;
+  nlohmann::json filters;        // list of {name, steps: [{fn, ...args}]}; checked by scoring
+  nlohmann::json metrics;        // list of {metric, ...args}; checked by scoring
+  nlohmann::json chat_fallback;  // choice suites: {filters, metrics} when no log-likelihoods
+  bool weight_by_subject = false;  // suite mean = subject-size-weighted mean (MMLU)
+  std::filesystem::path file;    // where it was read from (error messages name it)
+  nlohmann::json raw;
+};
+
+class SuiteInstance;
+
+// Reads and validates one spec file; InputError names the file and field.
+SuiteSpec suite_read_spec(const std::filesystem::path& file);
+// All specs under tasks_dir/<area>/*.json, sorted by name.
+std::vector<SuiteSpec> suite_list_specs(const std::filesystem::path& tasks_dir);
+// Finds a spec by name; InputError "unknown suite 'x' (known: ...)" otherwise.
+SuiteSpec suite_find_spec(const std::filesystem::path& tasks_dir, const std::string& name);
+
+// A spec with its documents and few-shot pool loaded from a DataSource.
+class SuiteInstance {
+ public:
+  // Loads every eval document and the few-shot pool; InputError names file:line on bad data and
+  // the missing path when the data dir lacks the suite's files.
+  static SuiteInstance open(const SuiteSpec& spec, const DataSource& source);
+
+  const SuiteSpec& spec() const { return spec_; }
+  const std::vector<Doc>& docs() const { return docs_; }
+
+  Prompt prompt(const Doc& doc) const;
+  // The reference text metrics compare with (e.g. GSM8K's full answer, MATH's solution).
+  std::string target(const Doc& doc) const;
+  // Choice suites: indexes of the correct continuations (one for MMLU; several for multi-answer).
+  std::vector<int> gold_choices(const Doc& doc) const;
+  // The reference solution written the way the suite expects a model to answer (oracle backend).
+  std::string oracle_response(const Doc& doc) const;
+  // Renders a template (the spec's syntax) against a document plus extra variables.
+  std::string render(const std::string& tmpl, const Doc& doc,
+                     const nlohmann::json& extra = nlohmann::json::object()) const;
+
+ private:
+  SuiteSpec spec_;
+  std::vector<Doc> docs_;
+  std::vector<Doc> fewshot_;  // the few-shot pool, in file order
+  friend struct SuiteInstanceBuilder;
+};
+
+}  // namespace moebench
