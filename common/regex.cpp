@@ -39,8 +39,8 @@ bool run_search(OnigRegex reg, std::string_view s, size_t pos, bool anchored, Re
   const auto* begin = reinterpret_cast<const UChar*>(s.data());
   const UChar* end = begin + s.size();
   Region region;
-  const UChar* range = anchored ? begin + pos : end;
-  int r = onig_search(reg, begin, end, begin + pos, range, region.r, opts);
+  int r = anchored ? onig_match(reg, begin, end, begin + pos, region.r, opts)
+                   : onig_search(reg, begin, end, begin + pos, end, region.r, opts);
   if (r == ONIG_MISMATCH) return false;
   if (r < 0) {
     char msg[ONIG_MAX_ERROR_MESSAGE_LEN];
