@@ -1,0 +1,66 @@
+// Runs untrusted generated programs (HumanEval, MBPP) in a child process isolated with user,
+// network, mount and PID namespaces plus rlimits. Refuses to run without namespaces unless the
+// user opted into rlimits-only isolation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace moebench {
+
+struct SandboxLimits {
+  double wall_s = 10;                 // whole process group killed after this
+  double cpu_s = 10;                  // RLIMIT_CPU
+  long memory_bytes = 4L << 30;       // RLIMIT_AS
+  long file_bytes = 16L << 20;        // RLIMIT_FSIZE
+  int max_processes = 32;             // inside the sandbox
+  long output_bytes = 64L << 10;      // stdout/stderr kept per stream; more is dropped
+};
+
+struct SandboxOptions {
+  SandboxLimits limits;
+  bool allow_rlimits_only = false;    // --sandbox-rlimits-only: run even without namespaces
+  int workers = 0;                    // concurrent programs; 0 = number of cores
+  std::string python = "/usr/bin/python3";
+};
+
+enum class SandboxVerdict { kPassed, kFailed, kTimeout, kKilled, kError };
+
+struct SandboxResult {
+  SandboxVerdict verdict = SandboxVerdict::kError;
+  std::string reason;        // one line: "AssertionError", "timeout after 3.0 s", "RLIMIT_AS"...
+  int exit_code = -1;
+  int signal = 0;
+  double wall_s = 0;
+  std::string stdout_text;   // capped at limits.output_bytes
+  std::string stderr_text;
+};
+
+const char* sandbox_verdict_name(SandboxVerdict v);  // "passed" | "failed" | "timeout" | ...
+
+class Sandbox {
+ public:
+  // Probes namespace support; throws InputError explaining how to opt into rlimits-only when
+  // namespaces are unavailable and options.allow_rlimits_only is false.
+  explicit Sandbox(SandboxOptions options);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Thread-safe; blocks while `workers` programs already run.
+  SandboxResult run_python(const std::string& program, const SandboxLimits* limits = nullptr);
+  // Runs all programs on the worker pool; results in input order.
+  std::vector<SandboxResult> run_python_batch(const std::vector<std::string>& programs,
+                                              const SandboxLimits* limits = nullptr);
+
+  // "namespaces (user, net, mount, pid)" or "rlimits only (no namespaces: <reason>)".
+  std::string isolation() const;
+  const SandboxOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  SandboxOptions options_;
+  Impl* impl_;
+};
+
+}  // namespace moebench
