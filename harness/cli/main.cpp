@@ -1,7 +1,150 @@
-// moebench command line entry point.
-#include <iostream>
+// moebench command line: list, run, rescore, selfcheck. See README "Exit codes".
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <set>
 
-int main() {
-  std::cout << "moebench\n";
-  return 0;
+#include "common/error.h"
+#include "common/version.h"
+#include "harness/cli/cli_common.h"
+#include "harness/runner/interrupt.h"
+
+namespace moebench {
+namespace {
+
+std::string joined_args(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+// The suites and documents present in a replay file, so rescore touches only those.
+void rescore_scope(const std::string& file, RunOptions* o) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file + ": cannot open");
+  std::string line;
+  long n = 0;
+  std::set<std::string> suites;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      throw InputError(file + ":" + std::to_string(n) + ": malformed JSON line");
+    }
+    std::string suite = j.value("suite", std::string());
+    std::string id = j.contains("doc_id") ? j.value("doc_id", std::string())
+                     : j.contains("id")   ? (j["id"].is_string() ? j["id"].get<std::string>()
+                                                                 : j["id"].dump())
+                                          : "";
+    if (id.empty()) throw InputError(file + ":" + std::to_string(n) + ": needs 'doc_id' or 'id'");
+    o->only_docs[suite].insert(id);
+    if (!suite.empty()) suites.insert(suite);
+  }
+  if (o->suites.empty()) {
+    if (suites.empty()) throw InputError(file + ": lines carry no 'suite': pass --suites");
+    o->suites.assign(suites.begin(), suites.end());
+  }
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"moebench " MOEBENCH_VERSION
+               ": evaluation and benchmark harness for Mixture-of-Experts language models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", MOEBENCH_VERSION);
+
+  CommonFlags list_flags;
+  bool list_json = false, list_scoring = false;
+  CLI::App* list = app.add_subcommand("list", "List the suites (and filters/metrics)");
+  list->add_option("--tasks-dir", list_flags.tasks_dir, "Suite specs");
+  list->add_flag("--json", list_json, "JSON output");
+  list->add_flag("--scoring", list_scoring, "Also list the registered filters and metrics");
+
+  CommonFlags run_flags;
+  RunOptions run_opts;
+  std::string shard = "0/1", cache;
+  std::vector<std::string> backend_opts;
+  bool no_cache = false;
+  CLI::App* run = app.add_subcommand("run", "Evaluate a backend on suites");
+  cli_add_common_flags(run, &run_flags);
+  run->add_option("--backend", run_opts.backend, "oracle | oracle-chat | replay:<file>")
+      ->capture_default_str();
+  run->add_option("--backend-opt", backend_opts, "Backend option key=value (repeatable)");
+  run->add_option("--seed", run_opts.seed, "Sampling seed")->capture_default_str();
+  run->add_option("--shard", shard, "Run shard i of N (0-based), e.g. 2/8")->capture_default_str();
+  run->add_option("--cache", cache, "Response cache (default: <results-dir>/cache.sqlite)");
+  run->add_flag("--no-cache", no_cache, "Neither read nor write the response cache");
+  run->add_option("--batch-size", run_opts.batch_size, "Requests per backend call");
+  run->add_option("--run-id", run_opts.run_id, "Name of the results directory");
+
+  CommonFlags rescore_flags;
+  std::string rescore_file;
+  CLI::App* rescore = app.add_subcommand(
+      "rescore", "Re-score recorded responses (samples.jsonl or {id, response} JSONL)");
+  cli_add_common_flags(rescore, &rescore_flags);
+  rescore->add_option("file", rescore_file, "Responses to score")->required();
+
+  CommonFlags check_flags;
+  bool no_chat = false;
+  CLI::App* selfcheck = app.add_subcommand(
+      "selfcheck", "Score every suite with the oracle backend: every metric must be 100%");
+  cli_add_common_flags(selfcheck, &check_flags);
+  selfcheck->add_flag("--no-chat", no_chat,
+                      "Skip the second pass that scores choice suites by generated letters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "moebench: error: %s (see --help)\n", e.what());
+    return kExitBadInput;
+  }
+
+  interrupt_install();
+  if (list->parsed()) return cli_list(list_flags, list_json, list_scoring);
+  RunOptions o;
+  o.command_line = joined_args(argc, argv);
+  if (run->parsed()) {
+    o = run_opts;
+    o.command_line = joined_args(argc, argv);
+    cli_apply_common_flags(run_flags, &o);
+    run_parse_shard(shard, &o.shard_index, &o.shard_count);
+    for (const std::string& kv : backend_opts) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) throw InputError("--backend-opt '" + kv + "': expected key=value");
+      o.backend_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    o.use_cache = !no_cache;
+    o.cache_file = cache;
+    return cli_run(o);
+  }
+  if (rescore->parsed()) {
+    cli_apply_common_flags(rescore_flags, &o);
+    o.backend = "replay:" + rescore_file;
+    o.use_cache = false;
+    rescore_scope(rescore_file, &o);
+    return cli_run(o);
+  }
+  cli_apply_common_flags(check_flags, &o);
+  return cli_selfcheck(o, !no_chat);
+}
+
+}  // namespace
+}  // namespace moebench
+
+int main(int argc, char** argv) {
+  try {
+    return moebench::run_main(argc, argv);
+  } catch (const moebench::InputError& e) {
+    std::fprintf(stderr, "moebench: error: %s\n", e.what());
+    return moebench::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "moebench: internal error: %s\n", e.what());
+    return moebench::kExitInternal;
+  }
 }

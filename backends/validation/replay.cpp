@@ -1,0 +1,100 @@
+// ReplayBackend: a JSONL file of recorded responses served as a backend.
+#include "backends/validation/replay.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/hash.h"
+
+namespace moebench {
+namespace {
+
+std::string replay_key(const std::string& suite, const std::string& doc) {
+  return suite + '\x1f' + doc;
+}
+
+Response response_from_line(const nlohmann::json& j, const std::string& where) {
+  Response r;
+  if (j.contains("responses") && j["responses"].is_array()) {
+    for (const auto& t : j["responses"]) {
+      if (!t.is_string()) throw input_error(where, "field 'responses' must hold strings");
+      r.texts.push_back(t.get<std::string>());
+    }
+  } else if (j.contains("response") && j["response"].is_string()) {
+    r.texts.push_back(j["response"].get<std::string>());
+  } else if (!j.contains("logliks")) {
+    throw input_error(where, "needs 'response' (string), 'responses' (list) or 'logliks'");
+  }
+  if (j.contains("logliks") && j["logliks"].is_array()) {
+    r.logliks = j["logliks"].get<std::vector<double>>();
+  }
+  return r;
+}
+
+}  // namespace
+
+ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file.string() + ": cannot open replay file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string all = ss.str();
+  content_hash_ = sha256_hex(all).substr(0, 16);
+  std::istringstream lines(all);
+  std::string line;
+  long n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::string where = file.string() + ":" + std::to_string(n);
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw input_error(where, "malformed JSON line");
+    std::string doc;
+    if (j.contains("doc_id") && j["doc_id"].is_string()) {
+      doc = j["doc_id"];
+    } else if (j.contains("id") && (j["id"].is_string() || j["id"].is_number())) {
+      doc = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
+    } else {
+      throw input_error(where, "needs a string 'doc_id' or 'id'");
+    }
+    std::string suite = j.value("suite", std::string());
+    if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
+    by_key_[replay_key(suite, doc)] = response_from_line(j, where);
+  }
+}
+
+BackendInfo ReplayBackend::info() const {
+  BackendInfo b;
+  b.id = "replay:" + content_hash_;
+  b.family = "validation";
+  b.chat = true;
+  b.loglikelihood = false;
+  for (const auto& [k, r] : by_key_) {
+    if (!r.logliks.empty()) {
+      b.loglikelihood = true;
+      break;
+    }
+  }
+  b.details = {{"file", file_.string()}, {"responses", by_key_.size()}};
+  return b;
+}
+
+std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
+  std::vector<Response> out;
+  for (const Request& r : batch) {
+    auto it = by_key_.find(replay_key(r.suite, r.doc_id));
+    if (it == by_key_.end()) it = by_key_.find(replay_key("", r.doc_id));
+    if (it == by_key_.end()) {
+      Response miss;
+      miss.error = ResponseError{"not_found", "no recorded response for " + r.suite + "/" +
+                                                  r.doc_id + " in " + file_.string()};
+      out.push_back(std::move(miss));
+    } else {
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+}  // namespace moebench

@@ -1,0 +1,27 @@
+// The replay backend: re-scores recorded responses without calling a model. Reads a moebench
+// samples.jsonl (suite, doc_id, responses, logliks) or a plain {id, response} JSONL.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <unordered_map>
+
+#include "backends/backend.h"
+
+namespace moebench {
+
+class ReplayBackend : public Backend {
+ public:
+  // InputError names file:line for a malformed line or one without id/doc_id and response.
+  explicit ReplayBackend(const std::filesystem::path& file);
+  BackendInfo info() const override;
+  std::vector<Response> run(const std::vector<Request>& batch) override;
+  size_t size() const { return by_key_.size(); }
+
+ private:
+  std::filesystem::path file_;
+  std::string content_hash_;
+  std::unordered_map<std::string, Response> by_key_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
+};
+
+}  // namespace moebench

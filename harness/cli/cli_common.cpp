@@ -1,0 +1,89 @@
+// Shared flag handling and the summary table.
+#include "harness/cli/cli_common.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/version.h"
+
+namespace moebench {
+namespace fs = std::filesystem;
+
+void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
+  app->add_option("--suites", f->suites, "Comma-separated suite names (default: all)");
+  app->add_option("--data-dir", f->data_dir,
+                  "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
+  app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
+  app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");
+  app->add_option("--limit", f->limit, "First N documents of each suite")->check(CLI::PositiveNumber);
+  app->add_option("--results-dir", f->results_dir, "Where runs are written")->capture_default_str();
+  app->add_flag("--sandbox-rlimits-only", f->sandbox_rlimits_only,
+                "Run generated code with rlimits only when namespaces are unavailable (weaker)");
+  app->add_option("--sandbox-workers", f->sandbox_workers, "Programs run at once (default: cores)");
+  app->add_flag("--no-progress", f->no_progress, "No progress output on stderr");
+}
+
+std::string cli_tasks_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("MOEBENCH_TASKS"); env && *env) return env;
+  return MOEBENCH_DEFAULT_TASKS_DIR;
+}
+
+std::string cli_data_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("MOEBENCH_DATA"); env && *env) return env;
+  if (fs::is_directory("../shared/datasets")) return "../shared/datasets";
+  fs::path from_source = fs::path(MOEBENCH_DEFAULT_TASKS_DIR) / ".." / ".." / "shared" / "datasets";
+  if (fs::is_directory(from_source)) return fs::weakly_canonical(from_source).string();
+  return "../shared/datasets";
+}
+
+void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
+  o->source.tasks_dir = cli_tasks_dir(f.tasks_dir);
+  o->source.samples = f.samples;
+  o->source.data_dir = cli_data_dir(f.data_dir);
+  if (!f.samples && !fs::is_directory(o->source.data_dir)) {
+    throw InputError("data dir '" + o->source.data_dir.string() +
+                     "' not found ---> HINT: pass --data-dir or set $MOEBENCH_DATA, or use "
+                     "--samples for the bundled sample items");
+  }
+  if (!fs::is_directory(o->source.tasks_dir)) {
+    throw InputError("tasks dir '" + o->source.tasks_dir.string() + "' not found (--tasks-dir)");
+  }
+  o->suites.clear();
+  std::string cur;
+  for (char c : f.suites + ",") {
+    if (c == ',') {
+      if (!cur.empty()) o->suites.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  if (f.limit > 0) o->limit = f.limit;
+  o->results_dir = f.results_dir;
+  o->sandbox.allow_rlimits_only = f.sandbox_rlimits_only;
+  o->sandbox.workers = f.sandbox_workers;
+  o->progress = !f.no_progress;
+}
+
+void cli_print_summary(const RunOutcome& o) {
+  std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
+              "errors");
+  for (const SuiteRun& run : o.suites) {
+    long errors = 0;
+    for (const auto& [type, n] : run.errors) errors += n;
+    bool first = true;
+    for (const MetricKey& k : run.scorer->keys()) {
+      const MetricSummary& m = run.metrics.at(k.id());
+      std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n",
+                  first ? run.instance->spec().name.c_str() : "", k.id().c_str(), m.mean,
+                  m.stderr_, m.n, first ? std::to_string(errors).c_str() : "");
+      first = false;
+    }
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,47 @@
+// Flags and output shared by the moebench subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "harness/runner/runner.h"
+
+namespace moebench {
+
+// Exit codes (README "Exit codes").
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitSelfcheckFailed = 3;
+constexpr int kExitInterrupted = 130;
+
+struct CommonFlags {
+  std::string data_dir;
+  std::string tasks_dir;
+  std::string suites;  // comma-separated
+  bool samples = false;
+  long limit = -1;
+  bool sandbox_rlimits_only = false;
+  int sandbox_workers = 0;
+  std::string results_dir = "results";
+  bool no_progress = false;
+};
+
+void cli_add_common_flags(CLI::App* app, CommonFlags* flags);
+// Fills the parts of RunOptions the common flags decide; InputError when the data dir is
+// missing and --samples is not given.
+void cli_apply_common_flags(const CommonFlags& flags, RunOptions* options);
+// The tasks dir: --tasks-dir, $MOEBENCH_TASKS, the source tree's tasks/.
+std::string cli_tasks_dir(const std::string& flag);
+// The data dir: --data-dir, $MOEBENCH_DATA, ../shared/datasets (from the working directory,
+// then from the source tree).
+std::string cli_data_dir(const std::string& flag);
+
+// Prints a per-suite metrics table to stdout.
+void cli_print_summary(const RunOutcome& outcome);
+
+int cli_list(const CommonFlags& flags, bool json, bool show_scoring);
+int cli_run(RunOptions options);
+int cli_selfcheck(RunOptions options, bool chat_too);
+
+}  // namespace moebench

@@ -1,0 +1,49 @@
+// `moebench list`: the suites (name, area, version, output kind, metrics) and, with --scoring,
+// the registered filters and metrics.
+#include <cstdio>
+
+#include "harness/cli/cli_common.h"
+#include "harness/scoring/registry.h"
+
+namespace moebench {
+
+int cli_list(const CommonFlags& flags, bool json, bool show_scoring) {
+  scoring_register_builtins();
+  auto specs = suite_list_specs(cli_tasks_dir(flags.tasks_dir));
+  nlohmann::json out = nlohmann::json::array();
+  for (const SuiteSpec& s : specs) {
+    std::vector<std::string> metrics;
+    for (const auto& m : s.metrics) metrics.push_back(m.value("name", m.value("metric", "")));
+    out.push_back({{"name", s.name},
+                   {"area", s.area},
+                   {"version", s.version},
+                   {"output", s.output == OutputKind::kChoice ? "choice" : "generate"},
+                   {"metrics", metrics},
+                   {"file", s.file.string()},
+                   {"description", s.description}});
+  }
+  if (json) {
+    nlohmann::json j = {{"suites", out}};
+    if (show_scoring) j["filters"] = filter_names(), j["metrics"] = metric_names();
+    std::printf("%s\n", j.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("%-24s %-5s %-8s %-9s %s\n", "suite", "area", "version", "output", "metrics");
+  for (const auto& s : out) {
+    std::string metrics;
+    for (const auto& m : s["metrics"]) metrics += (metrics.empty() ? "" : ", ") + m.get<std::string>();
+    std::printf("%-24s %-5s %-8s %-9s %s\n", s["name"].get<std::string>().c_str(),
+                s["area"].get<std::string>().c_str(), s["version"].get<std::string>().c_str(),
+                s["output"].get<std::string>().c_str(), metrics.c_str());
+  }
+  if (show_scoring) {
+    std::printf("\nfilters:");
+    for (const auto& f : filter_names()) std::printf(" %s", f.c_str());
+    std::printf("\nmetrics:");
+    for (const auto& m : metric_names()) std::printf(" %s", m.c_str());
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace moebench

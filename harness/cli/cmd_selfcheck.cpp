@@ -1,0 +1,106 @@
+// `moebench selfcheck`: the oracle must score 100% on every suite, by likelihood and (for choice
+// suites) again by generated letters; any other result names the documents that failed.
+#include <cstdio>
+#include <map>
+
+#include "harness/cli/cli_common.h"
+
+namespace moebench {
+namespace {
+
+struct CheckResult {
+  long failures = 0;
+  long exceptions = 0;
+};
+
+// Documents a spec declares the oracle cannot pass, with the reason ("oracle_exceptions").
+std::map<std::string, std::string> oracle_exceptions(const SuiteSpec& spec) {
+  std::map<std::string, std::string> out;
+  if (!spec.raw.contains("oracle_exceptions")) return out;
+  for (const auto& e : spec.raw["oracle_exceptions"]) {
+    out[e.value("doc_id", "")] = e.value("reason", "");
+  }
+  return out;
+}
+
+CheckResult check_suite(const SuiteRun& run, const char* mode) {
+  CheckResult r;
+  auto allowed = oracle_exceptions(run.instance->spec());
+  int shown = 0;
+  for (size_t d = 0; d < run.docs.size(); ++d) {
+    const Doc& doc = *run.docs[d];
+    std::string why;
+    if (run.responses[d].error) {
+      why = run.responses[d].error->type + ": " + run.responses[d].error->message;
+    }
+    for (const MetricKey& k : run.scorer->keys()) {
+      auto it = run.scores[d].values.find(k.id());
+      double v = it == run.scores[d].values.end() ? 0 : it->second;
+      if (why.empty() && k.higher_is_better && v < 1.0) {
+        why = k.id() + " = " + std::to_string(v) + " (filtered " +
+              nlohmann::json(run.scores[d].filtered).dump() + ")";
+      }
+    }
+    if (why.empty()) continue;
+    if (allowed.count(doc.id)) {
+      ++r.exceptions;
+      std::printf("  documented exception %s/%s: %s\n", run.instance->spec().name.c_str(),
+                  doc.id.c_str(), allowed[doc.id].c_str());
+      continue;
+    }
+    ++r.failures;
+    if (shown++ < 5) {
+      std::printf("  FAIL [%s] %s/%s (%s): %s\n", mode, run.instance->spec().name.c_str(),
+                  doc.id.c_str(), doc.source.c_str(), why.substr(0, 400).c_str());
+    }
+  }
+  return r;
+}
+
+long check_outcome(const RunOutcome& out, const char* mode) {
+  long failures = 0;
+  for (const SuiteRun& run : out.suites) {
+    CheckResult r = check_suite(run, mode);
+    failures += r.failures;
+    std::printf("%-22s %-15s %7zu docs  %s", run.instance->spec().name.c_str(), mode,
+                run.docs.size(), r.failures ? "FAILED" : "ok");
+    if (r.failures) std::printf(" (%ld failed)", r.failures);
+    if (r.exceptions) std::printf(" (%ld documented exceptions)", r.exceptions);
+    std::printf("\n");
+  }
+  std::printf("%s: %ld documents in %.2f s (%.0f docs/s; load %.2f s, scoring %.2f s, write %.2f "
+              "s); results: %s\n",
+              mode, out.docs, out.timings.total_s,
+              out.timings.total_s > 0 ? out.docs / out.timings.total_s : 0.0, out.timings.load_s,
+              out.timings.scoring_s, out.timings.write_s, (out.dir / "run.json").c_str());
+  return failures;
+}
+
+}  // namespace
+
+int cli_selfcheck(RunOptions options, bool chat_too) {
+  options.use_cache = false;  // a cached answer could hide a changed oracle template
+  options.backend = "oracle";
+  RunOutcome out = run_evaluation(options);
+  if (out.interrupted) return kExitInterrupted;
+  std::printf("sandbox: %s\n", out.sandbox_isolation.c_str());
+  long failures = check_outcome(out, "likelihood");
+
+  std::vector<std::string> choice_suites;
+  for (const SuiteRun& run : out.suites) {
+    if (run.instance->spec().output == OutputKind::kChoice) {
+      choice_suites.push_back(run.instance->spec().name);
+    }
+  }
+  if (chat_too && !choice_suites.empty()) {
+    options.backend = "oracle-chat";
+    options.suites = choice_suites;
+    RunOutcome chat = run_evaluation(options);
+    if (chat.interrupted) return kExitInterrupted;
+    failures += check_outcome(chat, "chat-letters");
+  }
+  std::printf("\nselfcheck %s: %ld failing documents\n", failures ? "FAILED" : "passed", failures);
+  return failures ? kExitSelfcheckFailed : kExitOk;
+}
+
+}  // namespace moebench

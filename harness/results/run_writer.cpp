@@ -1,0 +1,194 @@
+// run.json / samples.jsonl serialization and the atomic write.
+#include "harness/results/run_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "harness/results/host_info.h"
+
+namespace moebench {
+namespace {
+
+std::string utc_now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+nlohmann::json token_totals(const SuiteRun& run, bool sent_only) {
+  TokenCounts t;
+  for (size_t d = 0; d < run.responses.size(); ++d) {
+    if (sent_only && run.cached[d]) continue;
+    const TokenCounts& r = run.responses[d].tokens;
+    t.prompt += r.prompt;
+    t.cached_prompt += r.cached_prompt;
+    t.completion += r.completion;
+    t.reasoning += r.reasoning;
+  }
+  return {{"prompt", t.prompt},
+          {"cached_prompt", t.cached_prompt},
+          {"completion", t.completion},
+          {"reasoning", t.reasoning}};
+}
+
+// $ for the tokens this run was billed for, when the backend has prices per 1M tokens.
+nlohmann::json cost_of(const nlohmann::json& billed, const nlohmann::json& prices) {
+  if (!prices.contains("input") || !prices.contains("output")) return nullptr;
+  double cached_price = prices.value("cached_input", prices["input"].get<double>());
+  double in = billed["prompt"].get<long>() - billed["cached_prompt"].get<long>();
+  double usd = (in * prices["input"].get<double>() +
+                billed["cached_prompt"].get<long>() * cached_price +
+                billed["completion"].get<long>() * prices["output"].get<double>()) /
+               1e6;
+  return {{"usd", usd}, {"prices", prices}};
+}
+
+nlohmann::json suite_json(const SuiteRun& run, const BackendInfo& backend) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const MetricKey& k : run.scorer->keys()) {
+    nlohmann::json m = run.metrics.at(k.id()).to_json();
+    m["higher_is_better"] = k.higher_is_better;
+    metrics[k.id()] = m;
+  }
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [subject, by_key] : run.groups) {
+    for (const auto& [id, summary] : by_key) groups[subject][id] = summary.to_json();
+  }
+  long cached = std::count(run.cached.begin(), run.cached.end(), true);
+  nlohmann::json billed = token_totals(run, true);
+  return {{"version", run.instance->spec().version},
+          {"n_docs", run.docs.size()},
+          {"scored_by", run.loglikelihood ? "loglikelihood" : "generation"},
+          {"metrics", metrics},
+          {"groups", groups},
+          {"errors", run.errors},
+          {"tokens", {{"all", token_totals(run, false)}, {"billed", billed}}},
+          {"cost", cost_of(billed, backend.prices)},
+          {"cache_hits", cached},
+          {"spec", run.instance->spec().raw}};
+}
+
+}  // namespace
+
+nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) {
+  nlohmann::json suites = nlohmann::json::object();
+  std::map<std::string, long> errors;
+  for (const SuiteRun& run : o.suites) {
+    suites[run.instance->spec().name] = suite_json(run, o.backend);
+    for (const auto& [type, n] : run.errors) errors[type] += n;
+  }
+  const RunTimings& t = o.timings;
+  return {{"schema_version", kRunSchemaVersion},
+          {"run_id", o.run_id},
+          {"created", utc_now_iso()},
+          {"moebench", build_describe()},
+          {"command", options.command_line},
+          {"host", host_describe()},
+          {"backend", o.backend.to_json()},
+          {"options",
+           {{"seed", options.seed},
+            {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
+            {"shard", std::to_string(options.shard_index) + "/" +
+                          std::to_string(options.shard_count)},
+            {"data_dir", options.source.samples ? "(bundled samples)"
+                                                : options.source.data_dir.string()},
+            {"samples", options.source.samples}}},
+          {"sandbox", o.sandbox_isolation},
+          {"suites", suites},
+          {"errors", errors},
+          {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
+          {"timings",
+           {{"load_s", t.load_s},
+            {"dispatch_s", t.dispatch_s},
+            {"scoring_s", t.scoring_s},
+            {"write_s", t.write_s},
+            {"total_s", t.total_s},
+            {"docs_per_s", t.total_s > 0 ? o.docs / t.total_s : 0}}}};
+}
+
+nlohmann::json results_sample_json(const SuiteRun& run, size_t d) {
+  const Doc& doc = *run.docs[d];
+  const Request& req = run.requests[d];
+  const Response& resp = run.responses[d];
+  const DocScore& score = run.scores[d];
+  nlohmann::json prompt;
+  if (!req.messages.empty()) {
+    prompt = nlohmann::json::array();
+    for (const auto& m : req.messages) prompt.push_back({{"role", m.role}, {"content", m.content}});
+  } else {
+    prompt = req.prompt;
+  }
+  nlohmann::json j = {{"suite", req.suite},
+                      {"doc_id", doc.id},
+                      {"subject", doc.subject},
+                      {"request_hash", run.hashes[d]},
+                      {"prompt", prompt},
+                      {"responses", resp.texts},
+                      {"filtered", score.filtered},
+                      {"gold", run.instance->spec().output == OutputKind::kChoice
+                                   ? nlohmann::json(run.instance->gold_choices(doc))
+                                   : nlohmann::json(run.instance->target(doc))},
+                      {"metrics", score.values},
+                      {"details", score.details},
+                      {"scored_by", run.loglikelihood ? "loglikelihood" : "generation"},
+                      {"tokens", resp.to_json()["tokens"]},
+                      {"latency_s", resp.total_s},
+                      {"ttft_s", resp.ttft_s},
+                      {"cached", static_cast<bool>(run.cached[d])},
+                      {"error", nullptr}};
+  if (!req.continuations.empty()) {
+    j["continuations"] = req.continuations;
+    j["logliks"] = resp.logliks;
+  }
+  if (resp.error) j["error"] = {{"type", resp.error->type}, {"message", resp.error->message}};
+  return j;
+}
+
+void results_write_file_atomic(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error(tmp.string() + ": cannot write: " + std::strerror(errno));
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      ::close(fd);
+      throw std::runtime_error(tmp.string() + ": write failed: " + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  std::filesystem::rename(tmp, path);
+}
+
+std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options) {
+  namespace fs = std::filesystem;
+  fs::create_directories(options.results_dir);
+  fs::path final_dir = options.results_dir / o.run_id;
+  fs::path partial = options.results_dir / ("." + o.run_id + ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  std::string samples;
+  for (const SuiteRun& run : o.suites) {
+    for (size_t d = 0; d < run.docs.size(); ++d) {
+      samples += results_sample_json(run, d).dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace);
+      samples += '\n';
+    }
+  }
+  results_write_file_atomic(partial / "samples.jsonl", samples);
+  results_write_file_atomic(partial / "run.json",
+                            results_run_json(o, options)
+                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (fs::exists(final_dir)) fs::remove_all(final_dir);
+  fs::rename(partial, final_dir);
+  return final_dir;
+}
+
+}  // namespace moebench

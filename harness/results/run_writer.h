@@ -1,0 +1,24 @@
+// Writes results/<run-id>/run.json and samples.jsonl. Both files are written into a hidden
+// partial directory which is renamed into place when complete: a reader never sees half a run.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "harness/runner/runner.h"
+
+namespace moebench {
+
+constexpr int kRunSchemaVersion = 1;
+
+// run.json as a JSON value (also used by the CLI summary).
+nlohmann::json results_run_json(const RunOutcome& outcome, const RunOptions& options);
+// One samples.jsonl record.
+nlohmann::json results_sample_json(const SuiteRun& run, size_t doc);
+// Writes both files; returns the final directory.
+std::filesystem::path results_write(const RunOutcome& outcome, const RunOptions& options);
+
+// Writes `content` to `path` via a temporary file, fsync and rename.
+void results_write_file_atomic(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace moebench

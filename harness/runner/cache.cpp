@@ -1,0 +1,106 @@
+// ResponseCache on SQLite: one table (backend, hash) -> response JSON.
+#include "harness/runner/cache.h"
+
+#include <sqlite3.h>
+
+#include "common/error.h"
+
+namespace moebench {
+namespace {
+
+struct Statement {
+  sqlite3_stmt* s = nullptr;
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(s); }
+};
+
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+ResponseCache::ResponseCache(const std::filesystem::path& file) : file_(file) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw InputError(file.string() + ": cannot open response cache: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);  // shards may share one cache file
+  exec("PRAGMA journal_mode=WAL");
+  // NOTE: NORMAL in WAL mode survives a killed process (not a power cut) without an fsync per
+  // commit, which is the failure the resume guarantee covers.
+  exec("PRAGMA synchronous=NORMAL");
+  exec(
+      "CREATE TABLE IF NOT EXISTS responses (backend TEXT NOT NULL, hash TEXT NOT NULL, "
+      "response TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')), "
+      "PRIMARY KEY (backend, hash)) WITHOUT ROWID");
+}
+
+ResponseCache::~ResponseCache() { sqlite3_close(db_); }
+
+void ResponseCache::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw InputError(file_.string() + ": response cache: " + msg + " (in: " + sql + ")");
+  }
+}
+
+std::unordered_map<std::string, Response> ResponseCache::get_many(
+    const std::string& backend_id, const std::vector<std::string>& hashes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::unordered_map<std::string, Response> out;
+  Statement st(db_, "SELECT response FROM responses WHERE backend = ?1 AND hash = ?2");
+  exec("BEGIN");
+  for (const std::string& h : hashes) {
+    sqlite3_reset(st.s);
+    bind_text(st.s, 1, backend_id);
+    bind_text(st.s, 2, h);
+    if (sqlite3_step(st.s) == SQLITE_ROW) {
+      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+      int len = sqlite3_column_bytes(st.s, 0);
+      auto j = nlohmann::json::parse(std::string_view(text, len), nullptr, false);
+      if (!j.is_discarded()) out.emplace(h, Response::from_json(j));
+    }
+  }
+  exec("COMMIT");
+  return out;
+}
+
+void ResponseCache::put_many(const std::string& backend_id, const std::vector<std::string>& hashes,
+                             const std::vector<Response>& responses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement st(db_, "INSERT OR REPLACE INTO responses (backend, hash, response) VALUES (?1,?2,?3)");
+  exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; i < hashes.size() && i < responses.size(); ++i) {
+    if (responses[i].error) continue;
+    sqlite3_reset(st.s);
+    bind_text(st.s, 1, backend_id);
+    bind_text(st.s, 2, hashes[i]);
+    bind_text(st.s, 3, responses[i].to_json().dump());
+    if (sqlite3_step(st.s) != SQLITE_DONE) {
+      std::string msg = sqlite3_errmsg(db_);
+      exec("ROLLBACK");
+      throw std::runtime_error(file_.string() + ": response cache write failed: " + msg);
+    }
+  }
+  exec("COMMIT");
+}
+
+long ResponseCache::count(const std::string& backend_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement st(db_, "SELECT COUNT(*) FROM responses WHERE backend = ?1");
+  bind_text(st.s, 1, backend_id);
+  return sqlite3_step(st.s) == SQLITE_ROW ? sqlite3_column_int64(st.s, 0) : 0;
+}
+
+}  // namespace moebench

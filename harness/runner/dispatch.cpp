@@ -1,0 +1,105 @@
+// dispatch_requests: cache lookups, then a pool of threads pulling batches for the backend.
+#include "harness/runner/dispatch.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "harness/runner/interrupt.h"
+#include "harness/runner/progress.h"
+
+namespace moebench {
+namespace {
+
+struct Slot {
+  size_t suite, doc;
+};
+
+void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const std::string& backend,
+                  std::vector<Slot>* pending, long* hits) {
+  for (size_t s = 0; s < runs.size(); ++s) {
+    SuiteRun& run = runs[s];
+    run.responses.assign(run.requests.size(), Response{});
+    run.cached.assign(run.requests.size(), false);
+    std::unordered_map<std::string, Response> found;
+    if (cache) found = cache->get_many(backend, run.hashes);
+    for (size_t d = 0; d < run.requests.size(); ++d) {
+      auto it = found.find(run.hashes[d]);
+      if (it != found.end()) {
+        run.responses[d] = it->second;
+        run.cached[d] = true;
+        ++*hits;
+      } else {
+        pending->push_back({s, d});
+      }
+    }
+  }
+}
+
+}  // namespace
+
+DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend,
+                                ResponseCache* cache, const RunOptions& options) {
+  DispatchStats stats;
+  const std::string backend_id = backend.info().id;
+  std::vector<Slot> pending;
+  lookup_cache(runs, cache, backend_id, &pending, &stats.cache_hits);
+
+  const size_t batch = options.batch_size > 0 ? options.batch_size : backend.max_batch();
+  const size_t n_batches = (pending.size() + batch - 1) / batch;
+  Progress progress("requests", static_cast<long>(pending.size()), options.progress);
+  std::atomic<size_t> next{0};
+  std::atomic<long> sent{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto work = [&] {
+    for (;;) {
+      if (interrupt_requested() || failed) return;
+      size_t b = next.fetch_add(1);
+      if (b >= n_batches) return;
+      size_t lo = b * batch, hi = std::min(pending.size(), lo + batch);
+      std::vector<Request> reqs;
+      std::vector<std::string> hashes;
+      for (size_t i = lo; i < hi; ++i) {
+        reqs.push_back(runs[pending[i].suite].requests[pending[i].doc]);
+        hashes.push_back(runs[pending[i].suite].hashes[pending[i].doc]);
+      }
+      std::vector<Response> got = backend.run(reqs);
+      got.resize(reqs.size());  // a short answer leaves the rest as "missing" errors below
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (got[i].texts.empty() && got[i].logliks.empty() && !got[i].error) {
+          got[i].error = ResponseError{"backend", "backend returned no response"};
+        }
+      }
+      if (cache) cache->put_many(backend_id, hashes, got);
+      for (size_t i = lo; i < hi; ++i) {
+        runs[pending[i].suite].responses[pending[i].doc] = std::move(got[i - lo]);
+      }
+      sent += static_cast<long>(hi - lo);
+      progress.add(static_cast<long>(hi - lo));
+    }
+  };
+  // A backend that throws is unusable as a whole: stop every worker, keep what was cached.
+  auto worker = [&] {
+    try {
+      work();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (!failure) failure = std::current_exception();
+      failed = true;
+    }
+  };
+  int threads = std::max(1, std::min<int>(backend.concurrency(), static_cast<int>(n_batches)));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  progress.finish();
+  if (failure) std::rethrow_exception(failure);
+  stats.sent = sent;
+  stats.interrupted = interrupt_requested() && next.load() < n_batches;
+  return stats;
+}
+
+}  // namespace moebench

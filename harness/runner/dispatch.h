@@ -1,0 +1,19 @@
+// Sends every request that the cache cannot answer to the backend, in batches, `concurrency`
+// batches at a time; each batch's responses are committed to the cache the moment they arrive.
+#pragma once
+
+#include "harness/runner/cache.h"
+#include "harness/runner/runner.h"
+
+namespace moebench {
+
+struct DispatchStats {
+  long sent = 0;
+  long cache_hits = 0;
+  bool interrupted = false;
+};
+
+DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend,
+                                ResponseCache* cache, const RunOptions& options);
+
+}  // namespace moebench

@@ -1,0 +1,94 @@
+// run_evaluation: the pipeline of DESIGN.md's "flow of one run".
+#include "harness/runner/runner.h"
+
+#include <chrono>
+#include <ctime>
+#include <optional>
+
+#include "common/hash.h"
+#include "harness/results/run_writer.h"
+#include "harness/runner/backend_factory.h"
+#include "harness/runner/cache.h"
+#include "harness/runner/dispatch.h"
+#include "harness/runner/plan.h"
+#include "harness/runner/score.h"
+#include "harness/scoring/registry.h"
+
+namespace moebench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Same command and same backend -> same hash; the UTC time keeps run ids unique.
+std::string make_run_id(const RunOptions& o, const BackendInfo& b) {
+  std::string config = b.id + '\x1f' + std::to_string(o.seed) + '\x1f' +
+                       std::to_string(o.shard_index) + '/' + std::to_string(o.shard_count) +
+                       '\x1f' + (o.limit ? std::to_string(*o.limit) : "all") + '\x1f' +
+                       (o.source.samples ? "samples" : o.source.data_dir.string());
+  for (const auto& s : o.suites) config += '\x1f' + s;
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  std::string name = b.id.substr(0, b.id.find(':'));
+  return std::string(stamp) + "-" + name + "-" + sha256_hex(config).substr(0, 8);
+}
+
+bool any_needs_sandbox(const std::vector<SuiteRun>& runs) {
+  for (const SuiteRun& r : runs) {
+    if (r.scorer->needs_sandbox() && !r.docs.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RunOutcome run_evaluation(const RunOptions& options) {
+  auto t_start = Clock::now();
+  scoring_register_builtins();
+  RunOutcome out;
+  BackendInfo caps = backend_capabilities(options);
+  out.suites = plan_suites(options, caps);
+  std::optional<Sandbox> sandbox;
+  if (any_needs_sandbox(out.suites)) sandbox.emplace(options.sandbox);  // refuses loudly
+  out.sandbox_isolation = sandbox ? sandbox->isolation() : "not needed";
+  std::unique_ptr<Backend> backend = backend_create(options, out.suites);
+  out.backend = backend->info();
+  out.run_id = options.run_id.empty() ? make_run_id(options, out.backend) : options.run_id;
+  for (const SuiteRun& r : out.suites) out.docs += static_cast<long>(r.docs.size());
+  out.timings.load_s = seconds_since(t_start);
+
+  auto t_dispatch = Clock::now();
+  std::optional<ResponseCache> cache;
+  if (options.use_cache) {
+    cache.emplace(options.cache_file.empty() ? options.results_dir / "cache.sqlite"
+                                             : options.cache_file);
+  }
+  DispatchStats stats =
+      dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options);
+  out.requests_sent = stats.sent;
+  out.cache_hits = stats.cache_hits;
+  out.timings.dispatch_s = seconds_since(t_dispatch);
+  if (stats.interrupted) {
+    out.interrupted = true;
+    out.timings.total_s = seconds_since(t_start);
+    return out;
+  }
+
+  auto t_score = Clock::now();
+  score_all(out.suites, sandbox ? &*sandbox : nullptr, options.scoring_threads);
+  aggregate_all(out.suites);
+  out.timings.scoring_s = seconds_since(t_score);
+
+  auto t_write = Clock::now();
+  out.timings.total_s = seconds_since(t_start);
+  out.dir = results_write(out, options);
+  out.timings.write_s = seconds_since(t_write);
+  out.timings.total_s = seconds_since(t_start);
+  return out;
+}
+
+}  // namespace moebench

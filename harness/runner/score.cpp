@@ -1,0 +1,80 @@
+// score_all / aggregate_all.
+#include "harness/runner/score.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "harness/runner/progress.h"
+
+namespace moebench {
+
+void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads) {
+  struct Item {
+    size_t suite, doc;
+  };
+  std::vector<Item> items;
+  for (size_t s = 0; s < runs.size(); ++s) {
+    runs[s].scores.assign(runs[s].docs.size(), DocScore{});
+    for (size_t d = 0; d < runs[s].docs.size(); ++d) items.push_back({s, d});
+  }
+  bool show = sandbox != nullptr;  // only code execution is slow enough to need a bar
+  Progress progress("scoring", static_cast<long>(items.size()), show);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < items.size();) {
+      SuiteRun& run = runs[items[i].suite];
+      size_t d = items[i].doc;
+      Response& resp = run.responses[d];
+      if (!resp.error) {
+        try {
+          run.scores[d] = run.scorer->score(*run.docs[d], resp, sandbox);
+        } catch (const std::exception& e) {
+          resp.error = ResponseError{"scoring", e.what()};
+        }
+      }
+      if (sandbox) progress.add(1);
+    }
+  };
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  progress.finish();
+  for (SuiteRun& run : runs) {
+    run.errors.clear();
+    for (const Response& r : run.responses) {
+      if (r.error) ++run.errors[r.error->type];
+    }
+  }
+}
+
+void aggregate_all(std::vector<SuiteRun>& runs) {
+  for (SuiteRun& run : runs) {
+    run.metrics.clear();
+    run.groups.clear();
+    for (const MetricKey& key : run.scorer->keys()) {
+      const std::string id = key.id();
+      std::vector<double> all;
+      std::map<std::string, std::vector<double>> by_subject;
+      for (size_t d = 0; d < run.docs.size(); ++d) {
+        auto it = run.scores[d].values.find(id);
+        double v = it == run.scores[d].values.end() ? 0.0 : it->second;
+        all.push_back(v);
+        by_subject[run.docs[d]->subject].push_back(v);
+      }
+      std::vector<MetricSummary> subjects;
+      for (const auto& [subject, values] : by_subject) {
+        MetricSummary m = aggregate_mean(values);
+        if (!subject.empty()) run.groups[subject][id] = m;
+        subjects.push_back(m);
+      }
+      bool pooled = run.instance->spec().weight_by_subject && by_subject.size() > 1;
+      run.metrics[id] = pooled ? aggregate_pooled(subjects) : aggregate_mean(all);
+    }
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,74 @@
+// Helpers for tests that drive the moebench binary: temp dirs, running commands, reading files.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace moebench::testing {
+
+namespace fs = std::filesystem;
+
+inline std::string moebench_bin() {
+  if (const char* b = std::getenv("MOEBENCH_BIN"); b && *b) return b;
+  return std::string(MOEBENCH_BINARY_DIR) + "/moebench";
+}
+
+inline fs::path temp_dir(const std::string& tag) {
+  fs::path base = fs::temp_directory_path() / ("moebench-test-" + tag + "-" +
+                                               std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base);
+  return base;
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::vector<std::string> read_lines(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+
+// Runs `args` through the shell with output captured; returns the exit status.
+inline CommandResult run_command(const std::string& args, const fs::path& dir) {
+  fs::path out = dir / "command.out";
+  std::string cmd = args + " > '" + out.string() + "' 2>&1";
+  int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.output = read_file(out);
+  return r;
+}
+
+// Result directories of a results dir (hidden partial ones excluded).
+inline std::vector<fs::path> run_dirs(const fs::path& results) {
+  std::vector<fs::path> out;
+  if (!fs::exists(results)) return out;
+  for (const auto& e : fs::directory_iterator(results)) {
+    if (e.is_directory() && e.path().filename().string()[0] != '.') out.push_back(e.path());
+  }
+  return out;
+}
+
+}  // namespace moebench::testing
