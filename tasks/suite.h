@@ -97,6 +97,9 @@ class SuiteInstance {
   SuiteSpec spec_;
   std::vector<Doc> docs_;
   std::vector<Doc> fewshot_;  // the few-shot pool, in file order
+  // Compiled templates and per-subject prompt prefixes (tasks/src/suite_state.h).
+  struct State;
+  std::shared_ptr<const State> state_;
   friend struct SuiteInstanceBuilder;
 };
 

@@ -25,14 +25,15 @@ using FilterStep =
     std::function<std::vector<std::string>(std::vector<std::string>, const FilterContext&)>;
 // Builds a step from its spec object ({"fn": name, ...args}); `where` names the spec field for
 // InputError messages, e.g. "tasks/math/gsm8k.json: filters[0].steps[1]".
-using FilterFactory = std::function<FilterStep(const nlohmann::json& args, const std::string& where)>;
+using FilterFactory =
+    std::function<FilterStep(const nlohmann::json& args, const std::string& where)>;
 
 struct MetricInput {
   const SuiteInstance* suite = nullptr;
   const Doc* doc = nullptr;
   const std::vector<std::string>* predictions = nullptr;  // filtered, one per sample
-  std::string target;                  // suite->target(doc)
-  std::vector<int> gold;               // choice suites: suite->gold_choices(doc)
+  std::string target;                                     // suite->target(doc)
+  std::vector<int> gold;                                  // choice suites: suite->gold_choices(doc)
   const std::vector<double>* logliks = nullptr;           // choice suites scored by likelihood
   const std::vector<std::string>* continuations = nullptr;
 };
@@ -49,6 +50,8 @@ struct MetricDef {
   std::string name;  // the registry key used in specs, e.g. "exact_match", "pass_at_k"
   bool higher_is_better = true;
   MetricFactory make;
+  // Reported name when the spec gives none (e.g. pass_at_k {k: 5} -> "pass@5"); unset: `name`.
+  std::function<std::string(const nlohmann::json& args)> reported_name = nullptr;
 };
 
 void filter_register(const std::string& name, FilterFactory factory);
@@ -64,5 +67,19 @@ MetricFn metric_make(const nlohmann::json& spec, const std::string& where, Metri
 
 // Registers every built-in filter and metric once (idempotent, thread-safe).
 void scoring_register_builtins();
+
+// Argument helpers for factories. `args` is the step/metric object without its fn/metric/name/
+// filters keys; errors are InputError "<where>.<key>: expected <type>, got <json>".
+// Throws on any key of `args` not in `allowed`.
+void scoring_check_args(const nlohmann::json& args, const std::string& where,
+                        const std::vector<std::string>& allowed);
+std::string scoring_arg_string(const nlohmann::json& args, const std::string& key,
+                               const std::string& where, const std::string& fallback);
+bool scoring_arg_bool(const nlohmann::json& args, const std::string& key, const std::string& where,
+                      bool fallback);
+long scoring_arg_int(const nlohmann::json& args, const std::string& key, const std::string& where,
+                     long fallback);
+std::vector<std::string> scoring_arg_strings(const nlohmann::json& args, const std::string& key,
+                                             const std::string& where);
 
 }  // namespace moebench

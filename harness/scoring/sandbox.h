@@ -20,6 +20,7 @@ struct SandboxLimits {
 struct SandboxOptions {
   SandboxLimits limits;
   bool allow_rlimits_only = false;    // --sandbox-rlimits-only: run even without namespaces
+  bool force_rlimits_only = false;    // skip the namespaces even where they work (tests)
   int workers = 0;                    // concurrent programs; 0 = number of cores
   std::string python = "/usr/bin/python3";
 };

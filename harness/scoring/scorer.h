@@ -50,6 +50,9 @@ class Scorer {
     MetricFn fn;
     std::vector<std::string> filters;  // pipelines it applies to
   };
+  // `where` is "<spec file>: [chat_fallback.]filters" / "...metrics"; InputError names the entry.
+  void build_pipelines(const nlohmann::json& filters, const std::string& where);
+  void build_metrics(const nlohmann::json& metrics, const std::string& where);
   const SuiteInstance* suite_ = nullptr;
   bool loglikelihood_ = false;
   bool needs_sandbox_ = false;

@@ -1,0 +1,47 @@
+// Mean with Bessel-corrected standard error, lm-eval's size-weighted pooling of groups, and the
+// JSON form of a summary.
+#include "harness/scoring/aggregate.h"
+
+#include <cmath>
+
+namespace moebench {
+
+nlohmann::json MetricSummary::to_json() const {
+  return {{"mean", mean}, {"stderr", stderr_}, {"n", n}, {"ci95", {ci95_low(), ci95_high()}}};
+}
+
+MetricSummary aggregate_mean(const std::vector<double>& values) {
+  MetricSummary s;
+  s.n = static_cast<long>(values.size());
+  if (s.n == 0) return s;
+  double sum = 0;
+  for (double v : values) sum += v;
+  s.mean = sum / s.n;
+  if (s.n < 2) return s;
+  double ss = 0;  // two-pass: exact for 0/1 values, no cancellation
+  for (double v : values) ss += (v - s.mean) * (v - s.mean);
+  s.stderr_ = std::sqrt(ss / (s.n - 1)) / std::sqrt(static_cast<double>(s.n));
+  return s;
+}
+
+// lm-eval pooled_sample_stderr: sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ), k the
+// number of groups; NOTE: it ignores between-group variance, as lm-eval does. Empty groups are
+// skipped (they add nothing to the mean and would make k count a group without samples).
+MetricSummary aggregate_pooled(const std::vector<MetricSummary>& groups) {
+  MetricSummary s;
+  double weighted = 0, pooled = 0;
+  long k = 0;
+  for (const auto& g : groups) {
+    if (g.n <= 0) continue;
+    ++k;
+    s.n += g.n;
+    weighted += g.mean * g.n;
+    pooled += static_cast<double>(g.n - 1) * g.n * g.stderr_ * g.stderr_;
+  }
+  if (s.n == 0) return s;
+  s.mean = weighted / s.n;
+  if (s.n - k > 0) s.stderr_ = std::sqrt(pooled / (s.n - k) / s.n);
+  return s;
+}
+
+}  // namespace moebench

@@ -1,0 +1,243 @@
+// SuiteInstance::open: resolves the data (real dir or tasks/samples), loads the eval split and
+// the few-shot pool through the format loaders, forms Doc ids and subjects, and prebuilds the
+// per-subject prompt prefixes.
+#include <unordered_set>
+
+#include "common/error.h"
+#include "tasks/src/loaders.h"
+#include "tasks/src/suite_state.h"
+
+namespace moebench {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+CompiledList CompiledList::compile(const ListSpec& spec, const std::string& where) {
+  CompiledList c;
+  c.present = spec.present;
+  for (size_t i = 0; i < spec.items.size(); ++i) {
+    c.items.push_back(Template::compile(spec.items[i], where + "[" + std::to_string(i) + "]'"));
+  }
+  if (!spec.for_path.empty()) {
+    c.for_path = Template::compile("{{" + spec.for_path + "}}", where + ".for'");
+    c.for_template = Template::compile(spec.for_template, where + ".template'");
+  }
+  return c;
+}
+
+std::vector<std::string> CompiledList::render(const TemplateScope& scope) const {
+  std::vector<std::string> out;
+  if (for_path.empty()) {
+    for (const Template& t : items) out.push_back(t.render(scope));
+    return out;
+  }
+  json list = for_path.render_value(scope);
+  if (!list.is_array()) {
+    throw input_error(for_path.where(), "not a list (doc " + std::string(scope.source) + ")");
+  }
+  json vars = json::object();
+  TemplateScope inner = scope;
+  inner.extra = &vars;
+  for (size_t i = 0; i < list.size(); ++i) {
+    vars["item"] = std::move(list[i]);
+    vars["index"] = i;
+    vars["number"] = i + 1;
+    vars["letter"] = std::string(1, static_cast<char>('A' + i));
+    vars["is_last"] = i + 1 == list.size();
+    out.push_back(for_template.render(inner));
+  }
+  return out;
+}
+
+namespace {
+
+// Keeps a record when its range field (if the split has one) lies within [min, max].
+bool in_range(const SplitSpec& sp, const Record& rec, const std::string& where) {
+  if (sp.range_field.empty()) return true;
+  auto it = rec.fields.find(sp.range_field);
+  if (it == rec.fields.end() || !it->is_number_integer()) {
+    throw input_error(where, "field '" + sp.range_field + "' must be an integer (split range)");
+  }
+  long v = it->get<long>();
+  return v >= sp.range_min && v <= sp.range_max;
+}
+
+}  // namespace
+
+TemplateScope SuiteInstanceBuilder::scope(const SuiteInstance::State& st, const Doc& doc,
+                                          const json* extra) {
+  static const json kNoSubject = json::object();
+  auto it = st.reserved.find(doc.subject);
+  return TemplateScope{&doc.fields, extra, it == st.reserved.end() ? &kNoSubject : &it->second,
+                       doc.source};
+}
+
+void SuiteInstanceBuilder::compile_templates() {
+  const SpecModel& m = st->model;
+  auto c = [&](const std::string& text, const std::string& field) {
+    return Template::compile(text, st->display + ": field '" + field + "'");
+  };
+  st->description = c(m.prompt.description, "prompt.description");
+  st->doc_to_text = c(m.prompt.doc_to_text, "prompt.doc_to_text");
+  st->doc_to_target = c(m.prompt.doc_to_target, "prompt.doc_to_target");
+  st->fewshot_target = c(m.prompt.fewshot_target, "prompt.fewshot_target");
+  st->oracle = c(m.oracle, "oracle");
+  st->gold_answer = c(m.gold.answer, "gold.answer");
+  st->chat_system = c(m.prompt.chat.system, "prompt.chat.system");
+  st->chat_user = c(m.prompt.chat.user, "prompt.chat.user");
+  st->chat_assistant = c(m.prompt.chat.assistant, "prompt.chat.assistant");
+  st->choices = CompiledList::compile(m.choices, st->display + ": field 'choices");
+  st->labels = CompiledList::compile(m.gold.labels, st->display + ": field 'gold.labels");
+}
+
+void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
+  const SpecModel& m = st->model;
+  if (source.samples) {
+    base = source.tasks_dir / "samples" / m.samples;
+    if (!fs::is_directory(base)) {
+      throw input_error(base.string(), "samples directory not found (spec field 'samples')");
+    }
+    return;
+  }
+  hint = " (set the data dir with --data-dir or $MOEBENCH_DATA)";
+  if (source.data_dir.empty() || !fs::is_directory(source.data_dir)) {
+    throw input_error(source.data_dir.empty() ? "data dir" : source.data_dir.string(),
+                      "data dir not found; pass --data-dir or set $MOEBENCH_DATA");
+  }
+  base = source.data_dir / m.dataset.dir;
+  if (!fs::is_directory(base))
+    throw input_error(base.string(), "dataset directory not found" + hint);
+}
+
+std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
+  const DatasetSpec& d = st->model.dataset;
+  const SplitSpec& sp = d.splits.at(split);
+  Template id_t = Template::compile(d.id, st->display + ": field 'dataset.id'");
+  Template subj_t = Template::compile(d.subject, st->display + ": field 'dataset.subject'");
+  std::vector<Doc> docs;
+  std::unordered_set<std::string> seen;
+  for (const std::string& pattern : sp.files) {
+    for (const fs::path& path : loader_glob(base, pattern, hint)) {
+      std::vector<Record> records = loader_load(path, d.format, d.csv_header, d.csv_columns, hint);
+      std::string rel = path.lexically_relative(base).generic_string();
+      bool gaokao = d.format == "gaokao_json";
+      for (size_t fi = 0; fi < records.size(); ++fi) {
+        Record& rec = records[fi];
+        std::string source =
+            path.string() + ":" +
+            (gaokao ? "example[" + std::to_string(rec.line - 1) + "]" : std::to_string(rec.line));
+        if (!in_range(sp, rec, source)) continue;
+        json meta = {{"_split", split},       {"_file", rel},      {"_stem", path.stem().string()},
+                     {"_index", docs.size()}, {"_file_index", fi}, {"_line", rec.line}};
+        Doc doc;
+        doc.fields = std::move(rec.fields);
+        doc.source = std::move(source);
+        TemplateScope scope{&doc.fields, nullptr, &meta, doc.source};
+        doc.id = id_t.render(scope);
+        doc.subject = subj_t.empty() ? "" : subj_t.render(scope);
+        if (!seen.insert(doc.id).second) {
+          throw input_error(doc.source,
+                            "duplicate doc id '" + doc.id + "' (spec field 'dataset.id')");
+        }
+        docs.push_back(std::move(doc));
+      }
+    }
+  }
+  return docs;
+}
+
+void SuiteInstanceBuilder::load_fewshot() {
+  const PromptSpec& p = st->model.prompt;
+  if (p.fewshot_docs.is_array()) {
+    for (size_t i = 0; i < p.fewshot_docs.size(); ++i) {
+      std::string idx = std::to_string(i);
+      inst.fewshot_.push_back(Doc{"fewshot/" + idx, "", p.fewshot_docs[i],
+                                  st->display + ": prompt.fewshot_docs[" + idx + "]"});
+    }
+  } else if (!st->model.dataset.fewshot_split.empty() && p.num_fewshot > 0) {
+    inst.fewshot_ = load_split(st->model.dataset.fewshot_split);
+  }
+}
+
+void SuiteInstanceBuilder::add_subject(const std::string& subject) {
+  if (st->reserved.count(subject)) return;
+  json vars = json::object();
+  auto it = st->model.subject_vars.find(subject);
+  if (it != st->model.subject_vars.end()) vars = *it;
+  st->reserved[subject] = json{{"_subject", subject}, {"_subject_vars", vars}};
+}
+
+// First-n few-shot docs for a subject (or from the whole pool).
+std::vector<const Doc*> SuiteInstanceBuilder::pool_for(const std::string& subject,
+                                                       bool strict) const {
+  const PromptSpec& p = st->model.prompt;
+  std::vector<const Doc*> out;
+  for (const Doc& f : inst.fewshot_) {
+    if (static_cast<int>(out.size()) >= p.num_fewshot) break;
+    if (!p.fewshot_by_subject || f.subject == subject) out.push_back(&f);
+  }
+  if (strict && static_cast<int>(out.size()) < p.num_fewshot) {
+    throw input_error(st->display, "field 'prompt.num_fewshot': subject '" + subject + "' has " +
+                                       std::to_string(out.size()) + " few-shot docs, need " +
+                                       std::to_string(p.num_fewshot));
+  }
+  return out;
+}
+
+std::string SuiteInstanceBuilder::fewshot_answer(const Doc& f) const {
+  if (!st->fewshot_target.empty()) return st->fewshot_target.render(scope(*st, f, nullptr));
+  if (inst.spec_.output == OutputKind::kChoice) {
+    std::vector<int> gold = inst.gold_choices(f);
+    std::vector<std::string> choices = st->choices.render(scope(*st, f, nullptr));
+    if (gold.empty() || gold[0] >= static_cast<int>(choices.size())) {
+      throw input_error(f.source, "few-shot doc has no gold choice");
+    }
+    return choices[gold[0]];
+  }
+  return inst.target(f);
+}
+
+void SuiteInstanceBuilder::build_prefix(const std::string& subject, bool strict) {
+  const PromptSpec& p = st->model.prompt;
+  TemplateScope ds{nullptr, nullptr, &st->reserved.at(subject), st->display};
+  std::string desc = st->description.render(ds);
+  std::string prefix = desc;
+  std::vector<ChatMessage> turns;
+  for (const Doc* f : pool_for(subject, strict)) {
+    TemplateScope fs_scope = scope(*st, *f, nullptr);
+    std::string answer = fewshot_answer(*f);
+    st->doc_to_text.render_to(prefix, fs_scope);
+    prefix += p.target_delimiter + answer + p.fewshot_delimiter;
+    if (p.chat.fewshot == "turns") {
+      std::string user =
+          st->chat_user.empty() ? st->doc_to_text.render(fs_scope) : st->chat_user.render(fs_scope);
+      std::string asst = st->chat_assistant.empty() ? answer : st->chat_assistant.render(fs_scope);
+      turns.push_back(ChatMessage{"user", std::move(user)});
+      turns.push_back(ChatMessage{"assistant", std::move(asst)});
+    }
+  }
+  st->description_text[subject] = std::move(desc);
+  st->prefix[subject] = std::move(prefix);
+  st->turns[subject] = std::move(turns);
+}
+SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& source) {
+  SuiteInstanceBuilder b;
+  b.st = std::make_shared<State>();
+  b.st->display = spec.file.empty() ? spec.name : spec_display_path(spec.file);
+  SuiteSpec parsed;
+  spec_parse(spec.raw, b.st->display, &parsed, &b.st->model);
+  b.inst.spec_ = spec;
+  b.inst.state_ = b.st;
+  b.compile_templates();
+  b.resolve_base(source);
+  b.inst.docs_ = b.load_split(b.st->model.dataset.eval_split);
+  b.load_fewshot();
+  for (const Doc& f : b.inst.fewshot_) b.add_subject(f.subject);
+  for (const Doc& d : b.inst.docs_) b.add_subject(d.subject);
+  for (const Doc& d : b.inst.docs_) {
+    if (!b.st->prefix.count(d.subject)) b.build_prefix(d.subject, !source.samples);
+  }
+  return std::move(b.inst);
+}
+
+}  // namespace moebench

@@ -1,0 +1,65 @@
+// SuiteInstance's private state: the parsed spec, its compiled templates, and the prompt parts
+// built once per subject at open (description + few-shot block), so prompt() only appends.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tasks/src/spec_model.h"
+#include "tasks/src/template.h"
+#include "tasks/suite.h"
+
+namespace moebench {
+
+// A ListSpec compiled: fixed templates, or one template per element of a doc list.
+struct CompiledList {
+  bool present = false;
+  std::vector<Template> items;
+  Template for_path;  // "{{path}}"
+  Template for_template;
+
+  static CompiledList compile(const ListSpec& spec, const std::string& where);
+  std::vector<std::string> render(const TemplateScope& scope) const;
+};
+
+struct SuiteInstance::State {
+  SpecModel model;
+  std::string display;  // spec file as error messages name it
+  Template description, doc_to_text, doc_to_target, fewshot_target, oracle, gold_answer;
+  Template chat_system, chat_user, chat_assistant;
+  CompiledList choices, labels;
+
+  // Per subject ("" when the suite has none), built at open.
+  std::map<std::string, nlohmann::json> reserved;  // {"_subject": s, "_subject_vars": {...}}
+  std::map<std::string, std::string> description_text;
+  std::map<std::string, std::string> prefix;  // description + few-shot block (completion form)
+  std::map<std::string, std::vector<ChatMessage>> turns;  // chat few-shot in "turns" mode
+};
+
+// Builds a SuiteInstance (the friend suite.h names); the loading steps live in suite_load.cpp.
+struct SuiteInstanceBuilder {
+  SuiteInstance inst;
+  std::shared_ptr<SuiteInstance::State> st;
+  std::filesystem::path base;  // the dataset dir, or tasks/samples/<samples>
+  std::string hint;            // appended to missing-file errors
+
+  void compile_templates();
+  void resolve_base(const DataSource& source);
+  std::vector<Doc> load_split(const std::string& split);
+  void load_fewshot();
+  void add_subject(const std::string& subject);
+  std::vector<const Doc*> pool_for(const std::string& subject, bool strict) const;
+  std::string fewshot_answer(const Doc& f) const;
+  void build_prefix(const std::string& subject, bool strict);
+
+  // The variables a doc's templates see; shared with suite_prompt.cpp.
+  static TemplateScope scope(const SuiteInstance::State& st, const Doc& doc,
+                             const nlohmann::json* extra);
+  static const SuiteInstance::State& state(const SuiteInstance& s) { return *s.state_; }
+  static const std::vector<Doc>& fewshot(const SuiteInstance& s) { return s.fewshot_; }
+};
+
+}  // namespace moebench

@@ -1,0 +1,158 @@
+// Tests of the dataset loaders: CSV edge cases (RFC 4180), JSONL errors with line numbers,
+// gzip JSONL, the GAOKAO-Bench layout and split globbing.
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/error.h"
+#include "tasks/src/loaders.h"
+#include "tests/catch.h"
+
+namespace fs = std::filesystem;
+using moebench::InputError;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("moebench_tasks_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    fs::path p = path / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("csv: quoted commas, doubled quotes, embedded newlines", "[csv]") {
+  std::string text = "a,\"b,c\",\"say \"\"hi\"\"\"\n\"multi\nline\",x,\"\"\nlast,row,end";
+  auto rows = moebench::csv_parse(text, "t.csv");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].fields == std::vector<std::string>{"a", "b,c", "say \"hi\""});
+  CHECK(rows[0].line == 1);
+  CHECK(rows[1].fields == std::vector<std::string>{"multi\nline", "x", ""});
+  CHECK(rows[1].line == 2);
+  CHECK(rows[2].fields == std::vector<std::string>{"last", "row", "end"});
+  CHECK(rows[2].line == 4);
+}
+
+TEST_CASE("csv: CRLF records, CR LF inside quotes kept, blank lines and BOM skipped", "[csv]") {
+  std::string text = "\xEF\xBB\xBFq,a\r\n\r\n\"x\r\ny\",1\r\n";
+  auto rows = moebench::csv_parse(text, "t.csv");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].fields == std::vector<std::string>{"q", "a"});
+  CHECK(rows[1].fields == std::vector<std::string>{"x\r\ny", "1"});
+  CHECK(rows[1].line == 3);
+  CHECK(moebench::csv_parse("", "t.csv").empty());
+  CHECK(moebench::csv_parse("a,b", "t.csv").size() == 1);
+}
+
+TEST_CASE("csv: unterminated quote names its line", "[csv]") {
+  CHECK(error_of([] { moebench::csv_parse("a,b\nc,\"open\nmore", "t.csv"); }) ==
+        "t.csv:2: unterminated quoted field");
+}
+
+TEST_CASE("csv records: with and without header, wrong column count gives the start line",
+          "[csv]") {
+  std::vector<std::string> cols = {"question", "A", "B", "C", "D", "answer"};
+  auto recs =
+      moebench::loader_parse_csv("q1,1,2,3,4,A\n\"q\n2\",1,2,3,4,B\n", "m.csv", false, cols);
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[1].fields["question"] == "q\n2");
+  CHECK(recs[1].fields["answer"] == "B");
+  CHECK(recs[1].line == 2);
+
+  auto with_header =
+      moebench::loader_parse_csv("id,question,answer\n0,\"x, y\",C\n", "c.csv", true, {});
+  REQUIRE(with_header.size() == 1);
+  CHECK(with_header[0].fields["question"] == "x, y");
+
+  auto renamed = moebench::loader_parse_csv(",Question,Answer\n0,q,B\n", "c.csv", true,
+                                            {"index", "Question", "Answer"});
+  CHECK(renamed[0].fields["index"] == "0");
+
+  std::string text = "q1,1,2,3,4,A\n\"multi\nline\",1,2,3,4,B\n\"broken\nrow\",1,2,3,C\n";
+  CHECK(error_of([&] { moebench::loader_parse_csv(text, "m.csv", false, cols); }) ==
+        "m.csv:4: expected 6 columns, got 5");
+}
+
+TEST_CASE("jsonl: blank lines skipped, malformed line named with its number", "[jsonl]") {
+  auto recs = moebench::loader_parse_jsonl("{\"a\": 1}\n\n{\"a\": 2}\n", "d.jsonl");
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[1].line == 3);
+  CHECK(recs[1].fields["a"] == 2);
+  std::string err =
+      error_of([] { moebench::loader_parse_jsonl("{\"a\": 1}\n{\"a\": }\n", "d.jsonl"); });
+  CHECK(err.rfind("d.jsonl:2: malformed JSON (", 0) == 0);
+  CHECK(error_of([] { moebench::loader_parse_jsonl("[1]\n", "d.jsonl"); }) ==
+        "d.jsonl:1: malformed JSON (expected an object)");
+}
+
+TEST_CASE("jsonl.gz: loads through zlib", "[jsonl]") {
+  TempDir dir;
+  fs::path p = dir.path / "x.jsonl.gz";
+  gzFile f = gzopen(p.c_str(), "wb");
+  std::string body = "{\"task_id\": \"T/0\"}\n{\"task_id\": \"T/1\"}\n";
+  gzwrite(f, body.data(), static_cast<unsigned>(body.size()));
+  gzclose(f);
+  auto recs = moebench::loader_load(p, "jsonl.gz", false, {}, "");
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[1].fields["task_id"] == "T/1");
+}
+
+TEST_CASE("gaokao: examples become records", "[gaokao]") {
+  std::string text = R"({"keywords": "k", "example": [{"question": "q1", "answer": ["A"]},
+                          {"question": "q2", "answer": ["B", "C"]}]})";
+  auto recs = moebench::loader_parse_gaokao(text, "g.json");
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[1].fields["answer"][1] == "C");
+  CHECK(error_of([] {
+          moebench::loader_parse_gaokao("{\"keywords\": 1}", "g.json");
+        }).find("g.json: expected a GAOKAO-Bench object") == 0);
+}
+
+TEST_CASE("missing files and dirs name the path and the hint", "[files]") {
+  TempDir dir;
+  std::string hint = " (set the data dir with --data-dir or $MOEBENCH_DATA)";
+  std::string err =
+      error_of([&] { moebench::loader_load(dir.path / "nope.jsonl", "jsonl", false, {}, hint); });
+  CHECK(err == (dir.path / "nope.jsonl").string() + ": file not found" + hint);
+  err = error_of([&] { moebench::loader_glob(dir.path, "test/*.csv", hint); });
+  CHECK(err.find("directory not found") != std::string::npos);
+  CHECK(err.find("--data-dir or $MOEBENCH_DATA") != std::string::npos);
+}
+
+TEST_CASE("glob: sorted matches in the last component", "[files]") {
+  TempDir dir;
+  dir.write("test/b_test.csv", "");
+  dir.write("test/a_test.csv", "");
+  dir.write("test/a_dev.csv", "");
+  auto files = moebench::loader_glob(dir.path, "test/*_test.csv", "");
+  REQUIRE(files.size() == 2);
+  CHECK(files[0].filename() == "a_test.csv");
+  CHECK(files[1].filename() == "b_test.csv");
+  CHECK(moebench::loader_glob(dir.path, "plain.jsonl", "")[0] == dir.path / "plain.jsonl");
+}

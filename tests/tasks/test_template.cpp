@@ -1,0 +1,111 @@
+// Tests of the template language: paths, indexes, pipes, loops, conditionals and its errors.
+#include <string>
+
+#include "common/error.h"
+#include "tasks/src/template.h"
+#include "tests/catch.h"
+
+using moebench::Template;
+using moebench::TemplateScope;
+using nlohmann::json;
+
+namespace {
+
+std::string render(const std::string& tmpl, const json& doc, const json& extra = json::object()) {
+  TemplateScope scope{&doc, &extra, nullptr, "doc.jsonl:7"};
+  return Template::compile(tmpl, "spec.json: field 'prompt.doc_to_text'").render(scope);
+}
+
+std::string error_of(const std::string& tmpl, const json& doc) {
+  try {
+    render(tmpl, doc);
+  } catch (const moebench::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const json kDoc = json::parse(R"({
+  "question": "  What is 2+2?  ",
+  "subject": "high_school_math",
+  "n": 4,
+  "passage": null,
+  "choices": {"text": ["three", "four"], "label": ["A", "B"]},
+  "options": ["(A)3", "(B)4", "(C)5"],
+  "list": [{"text": "x", "label": "1"}, {"text": "y", "label": "2"}],
+  "solution": "So $x = \\boxed{\\frac{1}{2}}$ and then \\boxed{7}."
+})");
+
+}  // namespace
+
+TEST_CASE("template: fields, sub-fields, indexes", "[template]") {
+  CHECK(render("Q: {{question}}|", kDoc) == "Q:   What is 2+2?  |");
+  CHECK(render("{{choices.text[1]}} {{choices.label[0]}}", kDoc) == "four A");
+  CHECK(render("{{options[-1]}}", kDoc) == "(C)5");
+  CHECK(render("{{list[1].text}}{{ n }}", kDoc) == "y4");
+  CHECK(render("[{{passage}}]", kDoc) == "[]");
+  CHECK(render("no tags } { here", kDoc) == "no tags } { here");
+  CHECK(render("\\boxed{{{n}}}", kDoc) == "\\boxed{4}");
+}
+
+TEST_CASE("template: pipes", "[template]") {
+  CHECK(render("{{question|strip}}", kDoc) == "What is 2+2?");
+  CHECK(render("{{subject|replace:\"_\":\" \"|upper}}", kDoc) == "HIGH SCHOOL MATH");
+  CHECK(render("{{options|join:\", \"}}", kDoc) == "(A)3, (B)4, (C)5");
+  CHECK(render("{{options|join:\"\\n\"}}", kDoc) == "(A)3\n(B)4\n(C)5");
+  CHECK(render("{{solution|last_boxed}}", kDoc) == "7");
+  CHECK(render("{{options|first}}", kDoc) == "(A)3");
+  CHECK(render("{{options|last}}", kDoc) == "(C)5");
+  CHECK(render("{{missing|default:\"-\"}}", kDoc) == "-");
+  CHECK(render("{{n|letter}}", kDoc) == "E");
+  CHECK(render("{{options|chars|join:\"\"}}", json{{"options", "A B D"}}) == "ABD");
+  CHECK(render("{{x|chars|join:\",\"}}", json{{"x", {"B", "CD"}}}) == "B,C,D");
+  CHECK(render("{{question|lstrip}}|", kDoc) == "What is 2+2?  |");
+  CHECK(moebench::template_py_strip("\xE3\x80\x80 x \xC2\xA0") == "x");
+}
+
+TEST_CASE("template: last_boxed follows lm-eval", "[template]") {
+  CHECK(moebench::template_last_boxed("a \\boxed{\\frac{1}{2}} b") == "\\frac{1}{2}");
+  CHECK(moebench::template_last_boxed("\\boxed{1} then \\boxed{2}") == "2");
+  CHECK(moebench::template_last_boxed("\\fbox{3}") == "3");
+  CHECK(moebench::template_last_boxed("so \\boxed 5$ done") == "5");
+  CHECK(moebench::template_last_boxed("none") == "");
+  CHECK(moebench::template_last_boxed("\\boxed{open") == "");
+}
+
+TEST_CASE("template: each and if over a variable number of options", "[template]") {
+  CHECK(render("{{#each options}}{{letter}}. {{item}}\n{{/each}}", kDoc) ==
+        "A. (A)3\nB. (B)4\nC. (C)5\n");
+  CHECK(render(
+            "{{#each list}}{{item.label}}) {{item.text}}{{#if is_last}}.{{else}}, {{/if}}{{/each}}",
+            kDoc) == "1) x, 2) y.");
+  CHECK(render("{{#each options}}{{index}}{{number}}{{/each}}", kDoc) == "011223");
+  CHECK(render("{{#if passage}}P{{else}}no passage{{/if}}", kDoc) == "no passage");
+  CHECK(render("{{#if nothing_here}}P{{/if}}", kDoc) == "");
+}
+
+TEST_CASE("template: extra variables shadow doc fields", "[template]") {
+  json extra = {{"question", "shadowed"}, {"completion", "    return 1\n"}};
+  CHECK(render("{{question}}|{{completion}}", kDoc, extra) == "shadowed|    return 1\n");
+}
+
+TEST_CASE("template: render_value keeps lists", "[template]") {
+  TemplateScope scope{&kDoc, nullptr, nullptr, "d"};
+  CHECK(Template::compile("{{options}}", "w").render_value(scope).is_array());
+  CHECK(Template::compile("x{{options[0]}}", "w").render_value(scope) == "x(A)3");
+}
+
+TEST_CASE("template: errors name the spec field and the doc", "[template]") {
+  CHECK(error_of("{{questoin}}", kDoc) ==
+        "spec.json: field 'prompt.doc_to_text': unknown variable 'questoin' (doc doc.jsonl:7)");
+  CHECK(
+      error_of("{{choices.text[5]}}", kDoc) ==
+      "spec.json: field 'prompt.doc_to_text': cannot resolve 'choices.text[5]' (doc doc.jsonl:7)");
+  CHECK(error_of("{{question|shout}}", kDoc).find("unknown pipe 'shout'") != std::string::npos);
+  CHECK(error_of("{{question", kDoc).find("never closed") != std::string::npos);
+  CHECK(error_of("{{#each options}}x", kDoc).find("'{{#each options}}' is never closed") !=
+        std::string::npos);
+  CHECK(error_of("{{/if}}", kDoc).find("without its opening tag") != std::string::npos);
+  CHECK(error_of("{{replace|replace:\"a\"}}", kDoc).find("takes 2 argument(s)") !=
+        std::string::npos);
+}
