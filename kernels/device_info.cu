@@ -17,8 +17,8 @@ std::vector<GpuInfo> gpu_list(std::string* reason) {
   for (int i = 0; i < count; ++i) {
     cudaDeviceProp prop{};
     if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
-    out.push_back({i, prop.name, prop.totalGlobalMem, prop.multiProcessorCount, prop.major,
-                   prop.minor});
+    out.push_back(
+        {i, prop.name, prop.totalGlobalMem, prop.multiProcessorCount, prop.major, prop.minor});
   }
   if (out.empty() && reason) *reason = "no CUDA device";
   return out;

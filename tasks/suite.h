@@ -27,10 +27,10 @@ struct GenerationSettings {
 
 // One evaluation item after loading.
 struct Doc {
-  std::string id;          // unique and stable within the suite, e.g. "test/17", "HumanEval/3"
-  std::string subject;     // group key (MMLU subject); "" when the suite has none
-  nlohmann::json fields;   // the record as loaded; templates refer to these names
-  std::string source;      // "path:line" it came from, for error messages
+  std::string id;         // unique and stable within the suite, e.g. "test/17", "HumanEval/3"
+  std::string subject;    // group key (MMLU subject); "" when the suite has none
+  nlohmann::json fields;  // the record as loaded; templates refer to these names
+  std::string source;     // "path:line" it came from, for error messages
 };
 
 // What a backend is asked for one document.
@@ -55,11 +55,11 @@ struct SuiteSpec {
   std::string description;
   OutputKind output = OutputKind::kGenerate;
   GenerationSettings generation;
-  nlohmann::json filters;        // list of {name, steps: [{fn, ...args}]}; checked by scoring
-  nlohmann::json metrics;        // list of {metric, ...args}; checked by scoring
-  nlohmann::json chat_fallback;  // choice suites: {filters, metrics} when no log-likelihoods
+  nlohmann::json filters;          // list of {name, steps: [{fn, ...args}]}; checked by scoring
+  nlohmann::json metrics;          // list of {metric, ...args}; checked by scoring
+  nlohmann::json chat_fallback;    // choice suites: {filters, metrics} when no log-likelihoods
   bool weight_by_subject = false;  // suite mean = subject-size-weighted mean (MMLU)
-  std::filesystem::path file;    // where it was read from (error messages name it)
+  std::filesystem::path file;      // where it was read from (error messages name it)
   nlohmann::json raw;
 };
 

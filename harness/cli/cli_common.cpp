@@ -17,7 +17,8 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
                   "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
   app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");
-  app->add_option("--limit", f->limit, "First N documents of each suite")->check(CLI::PositiveNumber);
+  app->add_option("--limit", f->limit, "First N documents of each suite")
+      ->check(CLI::PositiveNumber);
   app->add_option("--results-dir", f->results_dir, "Where runs are written")->capture_default_str();
   app->add_flag("--sandbox-rlimits-only", f->sandbox_rlimits_only,
                 "Run generated code with rlimits only when namespaces are unavailable (weaker)");
@@ -79,8 +80,8 @@ void cli_print_summary(const RunOutcome& o) {
     for (const MetricKey& k : run.scorer->keys()) {
       const MetricSummary& m = run.metrics.at(k.id());
       std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n",
-                  first ? run.instance->spec().name.c_str() : "", k.id().c_str(), m.mean,
-                  m.stderr_, m.n, first ? std::to_string(errors).c_str() : "");
+                  first ? run.instance->spec().name.c_str() : "", k.id().c_str(), m.mean, m.stderr_,
+                  m.n, first ? std::to_string(errors).c_str() : "");
       first = false;
     }
   }

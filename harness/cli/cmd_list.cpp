@@ -31,7 +31,8 @@ int cli_list(const CommonFlags& flags, bool json, bool show_scoring) {
   std::printf("%-24s %-5s %-8s %-9s %s\n", "suite", "area", "version", "output", "metrics");
   for (const auto& s : out) {
     std::string metrics;
-    for (const auto& m : s["metrics"]) metrics += (metrics.empty() ? "" : ", ") + m.get<std::string>();
+    for (const auto& m : s["metrics"])
+      metrics += (metrics.empty() ? "" : ", ") + m.get<std::string>();
     std::printf("%-24s %-5s %-8s %-9s %s\n", s["name"].get<std::string>().c_str(),
                 s["area"].get<std::string>().c_str(), s["version"].get<std::string>().c_str(),
                 s["output"].get<std::string>().c_str(), metrics.c_str());

@@ -62,17 +62,18 @@ long check_outcome(const RunOutcome& out, const char* mode) {
   for (const SuiteRun& run : out.suites) {
     CheckResult r = check_suite(run, mode);
     failures += r.failures;
-    std::printf("%-22s %-15s %7zu docs  %s", run.instance->spec().name.c_str(), mode,
+    std::printf("%-26s %-12s %7zu docs  %s", run.instance->spec().name.c_str(), mode,
                 run.docs.size(), r.failures ? "FAILED" : "ok");
     if (r.failures) std::printf(" (%ld failed)", r.failures);
     if (r.exceptions) std::printf(" (%ld documented exceptions)", r.exceptions);
     std::printf("\n");
   }
-  std::printf("%s: %ld documents in %.2f s (%.0f docs/s; load %.2f s, scoring %.2f s, write %.2f "
-              "s); results: %s\n",
-              mode, out.docs, out.timings.total_s,
-              out.timings.total_s > 0 ? out.docs / out.timings.total_s : 0.0, out.timings.load_s,
-              out.timings.scoring_s, out.timings.write_s, (out.dir / "run.json").c_str());
+  std::printf(
+      "%s: %ld documents in %.2f s (%.0f docs/s; load %.2f s, scoring %.2f s, write %.2f "
+      "s); results: %s\n",
+      mode, out.docs, out.timings.total_s,
+      out.timings.total_s > 0 ? out.docs / out.timings.total_s : 0.0, out.timings.load_s,
+      out.timings.scoring_s, out.timings.write_s, (out.dir / "run.json").c_str());
   return failures;
 }
 
@@ -84,7 +85,7 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
   RunOutcome out = run_evaluation(options);
   if (out.interrupted) return kExitInterrupted;
   std::printf("sandbox: %s\n", out.sandbox_isolation.c_str());
-  long failures = check_outcome(out, "likelihood");
+  long failures = check_outcome(out, "oracle");
 
   std::vector<std::string> choice_suites;
   for (const SuiteRun& run : out.suites) {
@@ -97,7 +98,7 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
     options.suites = choice_suites;
     RunOutcome chat = run_evaluation(options);
     if (chat.interrupted) return kExitInterrupted;
-    failures += check_outcome(chat, "chat-letters");
+    failures += check_outcome(chat, "oracle-chat");
   }
   std::printf("\nselfcheck %s: %ld failing documents\n", failures ? "FAILED" : "passed", failures);
   return failures ? kExitSelfcheckFailed : kExitOk;

@@ -34,9 +34,9 @@ void rescore_scope(const std::string& file, RunOptions* o) {
     }
     std::string suite = j.value("suite", std::string());
     std::string id = j.contains("doc_id") ? j.value("doc_id", std::string())
-                     : j.contains("id")   ? (j["id"].is_string() ? j["id"].get<std::string>()
-                                                                 : j["id"].dump())
-                                          : "";
+                     : j.contains("id")
+                         ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
+                         : "";
     if (id.empty()) throw InputError(file + ":" + std::to_string(n) + ": needs 'doc_id' or 'id'");
     o->only_docs[suite].insert(id);
     if (!suite.empty()) suites.insert(suite);
@@ -116,7 +116,8 @@ int run_main(int argc, char** argv) {
     run_parse_shard(shard, &o.shard_index, &o.shard_count);
     for (const std::string& kv : backend_opts) {
       auto eq = kv.find('=');
-      if (eq == std::string::npos) throw InputError("--backend-opt '" + kv + "': expected key=value");
+      if (eq == std::string::npos)
+        throw InputError("--backend-opt '" + kv + "': expected key=value");
       o.backend_options[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     o.use_cache = !no_cache;

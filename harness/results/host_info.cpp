@@ -44,9 +44,8 @@ nlohmann::json host_describe() {
                     {"name", g.name},
                     {"memory_bytes", g.memory_bytes},
                     {"sm_count", g.sm_count},
-                    {"compute_capability",
-                     std::to_string(g.compute_capability_major) + "." +
-                         std::to_string(g.compute_capability_minor)}});
+                    {"compute_capability", std::to_string(g.compute_capability_major) + "." +
+                                               std::to_string(g.compute_capability_minor)}});
   }
   nlohmann::json j = {{"hostname", name},
                       {"os", std::string(u.sysname) + " " + u.release + " " + u.machine},

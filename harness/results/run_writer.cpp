@@ -40,10 +40,10 @@ nlohmann::json cost_of(const nlohmann::json& billed, const nlohmann::json& price
   if (!prices.contains("input") || !prices.contains("output")) return nullptr;
   double cached_price = prices.value("cached_input", prices["input"].get<double>());
   double in = billed["prompt"].get<long>() - billed["cached_prompt"].get<long>();
-  double usd = (in * prices["input"].get<double>() +
-                billed["cached_prompt"].get<long>() * cached_price +
-                billed["completion"].get<long>() * prices["output"].get<double>()) /
-               1e6;
+  double usd =
+      (in * prices["input"].get<double>() + billed["cached_prompt"].get<long>() * cached_price +
+       billed["completion"].get<long>() * prices["output"].get<double>()) /
+      1e6;
   return {{"usd", usd}, {"prices", prices}};
 }
 
@@ -82,32 +82,32 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
     for (const auto& [type, n] : run.errors) errors[type] += n;
   }
   const RunTimings& t = o.timings;
-  return {{"schema_version", kRunSchemaVersion},
-          {"run_id", o.run_id},
-          {"created", utc_now_iso()},
-          {"moebench", build_describe()},
-          {"command", options.command_line},
-          {"host", host_describe()},
-          {"backend", o.backend.to_json()},
-          {"options",
-           {{"seed", options.seed},
-            {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
-            {"shard", std::to_string(options.shard_index) + "/" +
-                          std::to_string(options.shard_count)},
-            {"data_dir", options.source.samples ? "(bundled samples)"
-                                                : options.source.data_dir.string()},
-            {"samples", options.source.samples}}},
-          {"sandbox", o.sandbox_isolation},
-          {"suites", suites},
-          {"errors", errors},
-          {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
-          {"timings",
-           {{"load_s", t.load_s},
-            {"dispatch_s", t.dispatch_s},
-            {"scoring_s", t.scoring_s},
-            {"write_s", t.write_s},
-            {"total_s", t.total_s},
-            {"docs_per_s", t.total_s > 0 ? o.docs / t.total_s : 0}}}};
+  return {
+      {"schema_version", kRunSchemaVersion},
+      {"run_id", o.run_id},
+      {"created", utc_now_iso()},
+      {"moebench", build_describe()},
+      {"command", options.command_line},
+      {"host", host_describe()},
+      {"backend", o.backend.to_json()},
+      {"options",
+       {{"seed", options.seed},
+        {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
+        {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
+        {"data_dir",
+         options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
+        {"samples", options.source.samples}}},
+      {"sandbox", o.sandbox_isolation},
+      {"suites", suites},
+      {"errors", errors},
+      {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
+      {"timings",
+       {{"load_s", t.load_s},
+        {"dispatch_s", t.dispatch_s},
+        {"scoring_s", t.scoring_s},
+        {"write_s", t.write_s},
+        {"total_s", t.total_s},
+        {"docs_per_s", t.total_s > 0 ? o.docs / t.total_s : 0}}}};
 }
 
 nlohmann::json results_sample_json(const SuiteRun& run, size_t d) {
@@ -183,9 +183,9 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
     }
   }
   results_write_file_atomic(partial / "samples.jsonl", samples);
-  results_write_file_atomic(partial / "run.json",
-                            results_run_json(o, options)
-                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  results_write_file_atomic(
+      partial / "run.json",
+      results_run_json(o, options).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   if (fs::exists(final_dir)) fs::remove_all(final_dir);
   fs::rename(partial, final_dir);
   return final_dir;

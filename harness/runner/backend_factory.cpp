@@ -25,7 +25,8 @@ OracleOptions oracle_options(const RunOptions& options) {
     } else if (k == "request_log") {
       o.request_log = v;
     } else {
-      throw InputError("--backend-opt " + k + ": unknown option for the oracle backend (known: "
+      throw InputError("--backend-opt " + k +
+                       ": unknown option for the oracle backend (known: "
                        "delay_ms, request_log)");
     }
   }

@@ -38,8 +38,8 @@ void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const std::
 
 }  // namespace
 
-DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend,
-                                ResponseCache* cache, const RunOptions& options) {
+DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
+                                const RunOptions& options) {
   DispatchStats stats;
   const std::string backend_id = backend.info().id;
   std::vector<Slot> pending;

@@ -13,7 +13,7 @@ struct DispatchStats {
   bool interrupted = false;
 };
 
-DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend,
-                                ResponseCache* cache, const RunOptions& options);
+DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
+                                const RunOptions& options);
 
 }  // namespace moebench

@@ -44,8 +44,8 @@ void Progress::draw(bool final_line) {
     std::fprintf(stderr, "\r%s [%s] %ld/%ld %5.1f%% %.1f/s ETA %.0fs   %s", label_.c_str(),
                  bar.c_str(), done_, total_, 100 * frac, rate, eta, final_line ? "\n" : "");
   } else {
-    std::fprintf(stderr, "%s: %ld/%ld (%.1f%%) %.1f/s, ETA %.0f s\n", label_.c_str(), done_,
-                 total_, 100 * frac, rate, eta);
+    std::fprintf(stderr, "%s: %ld/%ld (%.1f%%) %.1f/s, ETA %.0f s\n", label_.c_str(), done_, total_,
+                 100 * frac, rate, eta);
   }
   std::fflush(stderr);
 }

@@ -67,8 +67,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
     cache.emplace(options.cache_file.empty() ? options.results_dir / "cache.sqlite"
                                              : options.cache_file);
   }
-  DispatchStats stats =
-      dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options);
+  DispatchStats stats = dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options);
   out.requests_sent = stats.sent;
   out.cache_hits = stats.cache_hits;
   out.timings.dispatch_s = seconds_since(t_dispatch);
@@ -79,7 +78,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
   }
 
   auto t_score = Clock::now();
-  score_all(out.suites, sandbox ? &*sandbox : nullptr, options.scoring_threads);
+  score_all(out.suites, sandbox ? &*sandbox : nullptr, options.scoring_threads, options.progress);
   aggregate_all(out.suites);
   out.timings.scoring_s = seconds_since(t_score);
 

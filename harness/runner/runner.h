@@ -22,22 +22,22 @@ namespace moebench {
 struct RunOptions {
   std::vector<std::string> suites;  // names; empty = every suite in tasks_dir
   DataSource source;
-  std::string backend = "oracle";   // "oracle" | "oracle-chat" | "replay:<file>"
+  std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
-  std::optional<long> limit;        // first N documents of each suite (after sharding)
+  std::optional<long> limit;  // first N documents of each suite (after sharding)
   uint64_t seed = 1234;
-  int shard_index = 0;              // --shard i/N, 0 <= i < N
+  int shard_index = 0;  // --shard i/N, 0 <= i < N
   int shard_count = 1;
   std::filesystem::path results_dir = "results";
   std::filesystem::path cache_file;  // default results_dir/cache.sqlite
   bool use_cache = true;
-  int batch_size = 0;               // 0 = backend's max_batch()
-  int scoring_threads = 0;          // 0 = number of cores
+  int batch_size = 0;       // 0 = backend's max_batch()
+  int scoring_threads = 0;  // 0 = number of cores
   SandboxOptions sandbox;
-  std::string run_id;               // default: <UTC time>-<backend>-<config hash>
+  std::string run_id;  // default: <UTC time>-<backend>-<config hash>
   // When non-empty, only these documents: suite name -> doc ids ("" = any suite). rescore uses it.
   std::map<std::string, std::set<std::string>> only_docs;
-  std::string command_line;         // recorded in run.json
+  std::string command_line;  // recorded in run.json
   bool progress = true;
 };
 
@@ -45,15 +45,16 @@ struct RunOptions {
 struct SuiteRun {
   std::unique_ptr<SuiteInstance> instance;
   std::unique_ptr<Scorer> scorer;
-  bool loglikelihood = false;        // choice suite scored by likelihood
-  std::vector<const Doc*> docs;      // selected (shard, limit)
-  std::vector<Request> requests;     // one per doc
-  std::vector<std::string> hashes;   // request hashes
-  std::vector<Response> responses;   // filled by dispatch
-  std::vector<bool> cached;          // response came from the cache
-  std::vector<DocScore> scores;      // filled by scoring
-  std::map<std::string, MetricSummary> metrics;                         // key id -> summary
-  std::map<std::string, std::map<std::string, MetricSummary>> groups;   // subject -> key id -> summary
+  bool loglikelihood = false;                    // choice suite scored by likelihood
+  std::vector<const Doc*> docs;                  // selected (shard, limit)
+  std::vector<Request> requests;                 // one per doc
+  std::vector<std::string> hashes;               // request hashes
+  std::vector<Response> responses;               // filled by dispatch
+  std::vector<bool> cached;                      // response came from the cache
+  std::vector<DocScore> scores;                  // filled by scoring
+  std::map<std::string, MetricSummary> metrics;  // key id -> summary
+  std::map<std::string, std::map<std::string, MetricSummary>>
+      groups;                          // subject -> key id -> summary
   std::map<std::string, long> errors;  // error type -> count
 };
 
@@ -63,12 +64,12 @@ struct RunTimings {
 
 struct RunOutcome {
   std::string run_id;
-  std::filesystem::path dir;         // results/<run-id>
+  std::filesystem::path dir;  // results/<run-id>
   BackendInfo backend;
   std::vector<SuiteRun> suites;
   RunTimings timings;
   long requests_sent = 0, cache_hits = 0, docs = 0;
-  bool interrupted = false;          // SIGINT: nothing written, the cache keeps what arrived
+  bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
   std::string sandbox_isolation;
 };
 

@@ -9,7 +9,7 @@
 
 namespace moebench {
 
-void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads) {
+void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool show_progress) {
   struct Item {
     size_t suite, doc;
   };
@@ -18,7 +18,7 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads) {
     runs[s].scores.assign(runs[s].docs.size(), DocScore{});
     for (size_t d = 0; d < runs[s].docs.size(); ++d) items.push_back({s, d});
   }
-  bool show = sandbox != nullptr;  // only code execution is slow enough to need a bar
+  bool show = show_progress && sandbox != nullptr;  // only code execution is slow enough for a bar
   Progress progress("scoring", static_cast<long>(items.size()), show);
   std::atomic<size_t> next{0};
   std::mutex mu;

@@ -9,19 +9,19 @@
 namespace moebench {
 
 struct SandboxLimits {
-  double wall_s = 10;                 // whole process group killed after this
-  double cpu_s = 10;                  // RLIMIT_CPU
-  long memory_bytes = 4L << 30;       // RLIMIT_AS
-  long file_bytes = 16L << 20;        // RLIMIT_FSIZE
-  int max_processes = 32;             // inside the sandbox
-  long output_bytes = 64L << 10;      // stdout/stderr kept per stream; more is dropped
+  double wall_s = 10;             // whole process group killed after this
+  double cpu_s = 10;              // RLIMIT_CPU
+  long memory_bytes = 4L << 30;   // RLIMIT_AS
+  long file_bytes = 16L << 20;    // RLIMIT_FSIZE
+  int max_processes = 32;         // inside the sandbox
+  long output_bytes = 64L << 10;  // stdout/stderr kept per stream; more is dropped
 };
 
 struct SandboxOptions {
   SandboxLimits limits;
-  bool allow_rlimits_only = false;    // --sandbox-rlimits-only: run even without namespaces
-  bool force_rlimits_only = false;    // skip the namespaces even where they work (tests)
-  int workers = 0;                    // concurrent programs; 0 = number of cores
+  bool allow_rlimits_only = false;  // --sandbox-rlimits-only: run even without namespaces
+  bool force_rlimits_only = false;  // skip the namespaces even where they work (tests)
+  int workers = 0;                  // concurrent programs; 0 = number of cores
   std::string python = "/usr/bin/python3";
 };
 
@@ -29,11 +29,11 @@ enum class SandboxVerdict { kPassed, kFailed, kTimeout, kKilled, kError };
 
 struct SandboxResult {
   SandboxVerdict verdict = SandboxVerdict::kError;
-  std::string reason;        // one line: "AssertionError", "timeout after 3.0 s", "RLIMIT_AS"...
+  std::string reason;  // one line: "AssertionError", "timeout after 3.0 s", "RLIMIT_AS"...
   int exit_code = -1;
   int signal = 0;
   double wall_s = 0;
-  std::string stdout_text;   // capped at limits.output_bytes
+  std::string stdout_text;  // capped at limits.output_bytes
   std::string stderr_text;
 };
 

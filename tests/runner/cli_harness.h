@@ -22,8 +22,8 @@ inline std::string moebench_bin() {
 }
 
 inline fs::path temp_dir(const std::string& tag) {
-  fs::path base = fs::temp_directory_path() / ("moebench-test-" + tag + "-" +
-                                               std::to_string(::getpid()));
+  fs::path base =
+      fs::temp_directory_path() / ("moebench-test-" + tag + "-" + std::to_string(::getpid()));
   fs::remove_all(base);
   fs::create_directories(base);
   return base;

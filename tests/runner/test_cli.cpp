@@ -31,7 +31,7 @@ void require_bad_input(const CommandResult& r, const std::string& needle, const 
   CHECK(r.exit_code == 2);
   CHECK(r.output.find(needle) != std::string::npos);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);  // one line
-  CHECK(run_dirs(dir / "results").empty());                         // nothing written
+  CHECK(run_dirs(dir / "results").empty());                        // nothing written
 }
 
 // Copies the sample data of one suite into a data dir laid out like ../shared/datasets.
@@ -88,9 +88,9 @@ TEST_CASE("spec with an unknown metric names the file and field, exit 2", "[cli]
   auto j = nlohmann::json::parse(read_file(spec));
   j["metrics"][0]["metric"] = "exact_mtch";
   std::ofstream(spec) << j.dump(2);
-  auto r = run_command(run_args(dir) + " --samples --suites gsm8k --tasks-dir '" +
-                           (dir / "tasks").string() + "'",
-                       dir);
+  auto r = run_command(
+      run_args(dir) + " --samples --suites gsm8k --tasks-dir '" + (dir / "tasks").string() + "'",
+      dir);
   require_bad_input(r, "exact_mtch", dir);
   CHECK(r.output.find("gsm8k.json") != std::string::npos);
   CHECK(r.output.find("metrics[0]") != std::string::npos);
@@ -106,8 +106,8 @@ TEST_CASE("help and list", "[cli]") {
   }
   auto r = run_command(moebench_bin() + " list", dir);
   CHECK(r.exit_code == 0);
-  for (const char* s : {"gsm8k", "math500", "humaneval", "mbpp", "mmlu", "ceval", "cmmlu",
-                        "gaokao", "arc_challenge"}) {
+  for (const char* s : {"gsm8k", "math500", "humaneval", "mbpp", "mmlu", "ceval", "cmmlu", "gaokao",
+                        "arc_challenge"}) {
     CHECK(r.output.find(s) != std::string::npos);
   }
   auto bad = run_command(moebench_bin() + " run --no-such-flag", dir);

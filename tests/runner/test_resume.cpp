@@ -19,14 +19,21 @@ namespace {
 const char* kSuites = "gsm8k,math500,mmlu,arc_challenge";
 
 std::vector<std::string> resume_command(const fs::path& dir) {
-  return {moebench_bin(),   "run",
-          "--samples",      "--suites",
-          kSuites,          "--backend",
-          "oracle",         "--backend-opt",
-          "delay_ms=100",   "--backend-opt",
+  return {moebench_bin(),
+          "run",
+          "--samples",
+          "--suites",
+          kSuites,
+          "--backend",
+          "oracle",
+          "--backend-opt",
+          "delay_ms=100",
+          "--backend-opt",
           "request_log=" + (dir / "requests.log").string(),
-          "--results-dir",  (dir / "results").string(),
-          "--batch-size",   "1",
+          "--results-dir",
+          (dir / "results").string(),
+          "--batch-size",
+          "1",
           "--no-progress"};
 }
 
@@ -133,12 +140,10 @@ void check_resume_after(int signal, int expected_exit) {
 
 }  // namespace
 
-TEST_CASE("kill -9 mid-run, then the same command resumes without loss or duplicates",
-          "[resume]") {
+TEST_CASE("kill -9 mid-run, then the same command resumes without loss or duplicates", "[resume]") {
   check_resume_after(SIGKILL, 128 + SIGKILL);
 }
 
-TEST_CASE("SIGINT stops cleanly (exit 130, no results) and the same command resumes",
-          "[resume]") {
+TEST_CASE("SIGINT stops cleanly (exit 130, no results) and the same command resumes", "[resume]") {
   check_resume_after(SIGINT, 130);
 }
