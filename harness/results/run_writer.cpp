@@ -174,6 +174,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   fs::path partial = options.results_dir / ("." + o.run_id + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
+  auto t0 = std::chrono::steady_clock::now();
   std::string samples;
   for (const SuiteRun& run : o.suites) {
     for (size_t d = 0; d < run.docs.size(); ++d) {
