@@ -5,4 +5,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" --target moebench
+cd "$root"  # results/ of the checkout, wherever the script was started from
 exec "${MOEBENCH_BUILD:-$root/build}/moebench" selfcheck --samples "$@"
