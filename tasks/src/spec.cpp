@@ -150,7 +150,6 @@ DatasetSpec read_dataset(SpecFields f) {
   if (!d.fewshot_split.empty() && !d.splits.count(d.fewshot_split)) {
     f.fail("fewshot_split", "no split '" + d.fewshot_split + "'");
   }
-  if (d.fewshot_split == d.eval_split) f.fail("fewshot_split", "must differ from eval_split");
   d.id = checked_template(f, "id", "", true);
   d.subject = checked_template(f, "subject", "");
   f.finish();
@@ -177,7 +176,11 @@ PromptSpec read_prompt(SpecFields f) {
   p.fewshot_delimiter = f.str("fewshot_delimiter", p.fewshot_delimiter);
   p.num_fewshot = static_cast<int>(f.integer("num_fewshot", 0));
   if (p.num_fewshot < 0) f.fail("num_fewshot", "must be >= 0");
-  p.fewshot_sampler = f.one_of("fewshot_sampler", {"first_n"}, "first_n");
+  p.fewshot_sampler = f.one_of("fewshot_sampler", {"first_n", "random"}, "first_n");
+  if (f.has("fewshot_seed") && p.fewshot_sampler != "random") {
+    f.fail("fewshot_seed", "only used with fewshot_sampler 'random'");
+  }
+  p.fewshot_seed = f.integer("fewshot_seed", p.fewshot_seed);
   p.fewshot_by_subject = f.boolean("fewshot_by_subject", false);
   if (f.has("fewshot_docs")) {
     const json& docs = f.array("fewshot_docs");
@@ -260,6 +263,13 @@ void spec_parse(const json& raw, const std::string& display, SuiteSpec* spec, Sp
     top.any("subject_vars");
   }
   model->prompt = read_prompt(top.object("prompt"));
+  // NOTE: lm-eval draws num_fewshot + 1 and drops the doc itself when the few-shot split is the
+  // eval split; only the per-doc "random" sampler does that here.
+  if (model->dataset.fewshot_split == model->dataset.eval_split &&
+      model->prompt.fewshot_sampler != "random") {
+    top.fail("dataset.fewshot_split",
+             "must differ from eval_split (unless fewshot_sampler is 'random')");
+  }
   bool choice = spec->output == OutputKind::kChoice;
   model->choices = read_list(top, "choices", choice);
   model->gold = read_gold(top, choice);

@@ -56,7 +56,8 @@ struct PromptSpec {
   std::string target_delimiter = " ";
   std::string fewshot_delimiter = "\n\n";
   int num_fewshot = 0;
-  std::string fewshot_sampler = "first_n";
+  std::string fewshot_sampler = "first_n";  // first_n | random (lm-eval's default sampler)
+  long fewshot_seed = 1234;                 // random: lm-eval's fewshot_random_seed
   bool fewshot_by_subject = false;
   nlohmann::json fewshot_docs;  // inline pool (null = use dataset.fewshot_split)
   ChatSpec chat;

@@ -1,6 +1,6 @@
 // SuiteInstance::open: resolves the data (real dir or tasks/samples), loads the eval split and
-// the few-shot pool through the format loaders, forms Doc ids and subjects, and prebuilds the
-// per-subject prompt prefixes.
+// the few-shot pool through the format loaders, forms Doc ids and subjects, prebuilds the
+// per-subject prompt prefixes and draws the per-doc few-shot docs (suite_fewshot.cpp).
 #include <unordered_set>
 
 #include "common/error.h"
@@ -157,6 +157,8 @@ void SuiteInstanceBuilder::load_fewshot() {
   } else if (!st->model.dataset.fewshot_split.empty() && p.num_fewshot > 0) {
     inst.fewshot_ = load_split(st->model.dataset.fewshot_split);
   }
+  st->shots.resize(inst.fewshot_.size());
+  st->per_doc_shots = p.fewshot_sampler == "random" && p.num_fewshot > 0;
 }
 
 void SuiteInstanceBuilder::add_subject(const std::string& subject) {
@@ -167,59 +169,6 @@ void SuiteInstanceBuilder::add_subject(const std::string& subject) {
   st->reserved[subject] = json{{"_subject", subject}, {"_subject_vars", vars}};
 }
 
-// First-n few-shot docs for a subject (or from the whole pool).
-std::vector<const Doc*> SuiteInstanceBuilder::pool_for(const std::string& subject,
-                                                       bool strict) const {
-  const PromptSpec& p = st->model.prompt;
-  std::vector<const Doc*> out;
-  for (const Doc& f : inst.fewshot_) {
-    if (static_cast<int>(out.size()) >= p.num_fewshot) break;
-    if (!p.fewshot_by_subject || f.subject == subject) out.push_back(&f);
-  }
-  if (strict && static_cast<int>(out.size()) < p.num_fewshot) {
-    throw input_error(st->display, "field 'prompt.num_fewshot': subject '" + subject + "' has " +
-                                       std::to_string(out.size()) + " few-shot docs, need " +
-                                       std::to_string(p.num_fewshot));
-  }
-  return out;
-}
-
-std::string SuiteInstanceBuilder::fewshot_answer(const Doc& f) const {
-  if (!st->fewshot_target.empty()) return st->fewshot_target.render(scope(*st, f, nullptr));
-  if (inst.spec_.output == OutputKind::kChoice) {
-    std::vector<int> gold = inst.gold_choices(f);
-    std::vector<std::string> choices = st->choices.render(scope(*st, f, nullptr));
-    if (gold.empty() || gold[0] >= static_cast<int>(choices.size())) {
-      throw input_error(f.source, "few-shot doc has no gold choice");
-    }
-    return choices[gold[0]];
-  }
-  return inst.target(f);
-}
-
-void SuiteInstanceBuilder::build_prefix(const std::string& subject, bool strict) {
-  const PromptSpec& p = st->model.prompt;
-  TemplateScope ds{nullptr, nullptr, &st->reserved.at(subject), st->display};
-  std::string desc = st->description.render(ds);
-  std::string prefix = desc;
-  std::vector<ChatMessage> turns;
-  for (const Doc* f : pool_for(subject, strict)) {
-    TemplateScope fs_scope = scope(*st, *f, nullptr);
-    std::string answer = fewshot_answer(*f);
-    st->doc_to_text.render_to(prefix, fs_scope);
-    prefix += p.target_delimiter + answer + p.fewshot_delimiter;
-    if (p.chat.fewshot == "turns") {
-      std::string user =
-          st->chat_user.empty() ? st->doc_to_text.render(fs_scope) : st->chat_user.render(fs_scope);
-      std::string asst = st->chat_assistant.empty() ? answer : st->chat_assistant.render(fs_scope);
-      turns.push_back(ChatMessage{"user", std::move(user)});
-      turns.push_back(ChatMessage{"assistant", std::move(asst)});
-    }
-  }
-  st->description_text[subject] = std::move(desc);
-  st->prefix[subject] = std::move(prefix);
-  st->turns[subject] = std::move(turns);
-}
 SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& source) {
   SuiteInstanceBuilder b;
   b.st = std::make_shared<State>();
@@ -237,6 +186,7 @@ SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& sourc
   for (const Doc& d : b.inst.docs_) {
     if (!b.st->prefix.count(d.subject)) b.build_prefix(d.subject, !source.samples);
   }
+  if (b.st->per_doc_shots) b.draw_random(!source.samples);
   return std::move(b.inst);
 }
 

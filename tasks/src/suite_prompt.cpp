@@ -23,8 +23,21 @@ Prompt SuiteInstance::prompt(const Doc& doc) const {
   const State& st = *state_;
   const ChatSpec& chat = st.model.prompt.chat;
   TemplateScope sc = SuiteInstanceBuilder::scope(st, doc, nullptr);
+  // The subject's prefix (description, and the "first_n" block) plus this doc's own draw.
+  const std::string* prefix_ptr = &lookup(st.prefix, doc.subject);
+  std::string own_prefix;
+  std::vector<ChatMessage> shot_turns;
+  if (st.per_doc_shots) {
+    auto it = st.doc_shots.find(doc.id);
+    if (it == st.doc_shots.end()) {
+      throw input_error(doc.source, "doc '" + doc.id + "' is not one of this suite's docs");
+    }
+    own_prefix = *prefix_ptr;
+    st.append_shots(it->second, &own_prefix, &shot_turns);
+    prefix_ptr = &own_prefix;
+  }
+  const std::string& prefix = *prefix_ptr;
   Prompt p;
-  const std::string& prefix = lookup(st.prefix, doc.subject);
   p.text.reserve(prefix.size() + 512);
   p.text = prefix;
   st.doc_to_text.render_to(p.text, sc);
@@ -38,6 +51,7 @@ Prompt SuiteInstance::prompt(const Doc& doc) const {
     auto it = st.turns.find(doc.subject);
     if (it != st.turns.end())
       p.messages.insert(p.messages.end(), it->second.begin(), it->second.end());
+    p.messages.insert(p.messages.end(), shot_turns.begin(), shot_turns.end());
     const std::string& desc = lookup(st.description_text, doc.subject);
     size_t first_user = p.messages.size();
     p.messages.push_back(ChatMessage{"user", std::move(user)});

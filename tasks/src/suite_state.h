@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tasks/src/spec_model.h"
@@ -25,6 +26,15 @@ struct CompiledList {
   std::vector<std::string> render(const TemplateScope& scope) const;
 };
 
+// One few-shot doc rendered once at open (filled only for the docs some prompt uses).
+struct RenderedShot {
+  bool done = false;
+  std::string text;       // doc_to_text
+  std::string answer;     // the few-shot target
+  std::string user;       // chat "turns" mode: the user message
+  std::string assistant;  // chat "turns" mode: the assistant message
+};
+
 struct SuiteInstance::State {
   SpecModel model;
   std::string display;  // spec file as error messages name it
@@ -37,6 +47,16 @@ struct SuiteInstance::State {
   std::map<std::string, std::string> description_text;
   std::map<std::string, std::string> prefix;  // description + few-shot block (completion form)
   std::map<std::string, std::vector<ChatMessage>> turns;  // chat few-shot in "turns" mode
+
+  // Sampler "random": each doc's few-shot docs (indexes into the pool, in lm-eval's order),
+  // drawn for every doc at open; the per-subject prefix then holds only the description.
+  bool per_doc_shots = false;
+  std::unordered_map<std::string, std::vector<size_t>> doc_shots;  // doc id -> pool indexes
+  std::vector<RenderedShot> shots;                                 // (pool size)
+
+  // Appends the few-shot block of `picks` to the completion text and, in "turns" mode, the chat.
+  void append_shots(const std::vector<size_t>& picks, std::string* text,
+                    std::vector<ChatMessage>* chat_turns) const;
 };
 
 // Builds a SuiteInstance (the friend suite.h names); the loading steps live in suite_load.cpp.
@@ -51,8 +71,12 @@ struct SuiteInstanceBuilder {
   std::vector<Doc> load_split(const std::string& split);
   void load_fewshot();
   void add_subject(const std::string& subject);
-  std::vector<const Doc*> pool_for(const std::string& subject, bool strict) const;
+  // Few-shot selection and rendering (suite_fewshot.cpp).
+  std::vector<size_t> subject_pool(const std::string& subject) const;
+  void check_pool_size(const std::string& subject, size_t have, size_t need) const;
+  void draw_random(bool strict);
   std::string fewshot_answer(const Doc& f) const;
+  void render_shot(size_t index);
   void build_prefix(const std::string& subject, bool strict);
 
   // The variables a doc's templates see; shared with suite_prompt.cpp.

@@ -122,6 +122,8 @@ TEST_CASE("specs: validation errors name the file and the field", "[spec]") {
 TEST_CASE("gsm8k: exact prompt with a 2-doc few-shot block", "[suite]") {
   SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
   spec.raw["prompt"]["num_fewshot"] = 2;
+  spec.raw["prompt"]["fewshot_sampler"] = "first_n";  // the train docs in file order
+  spec.raw["prompt"].erase("fewshot_seed");
   SuiteInstance s = SuiteInstance::open(spec, samples());
   REQUIRE(s.docs().size() == 3);
   const moebench::Doc& d = s.docs()[0];
@@ -267,6 +269,8 @@ TEST_CASE("data source errors: missing data dir names the hint", "[suite]") {
 TEST_CASE("templates: unknown variable names the spec field and the doc line", "[suite]") {
   SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
   spec.raw["prompt"]["doc_to_text"] = "Question: {{questoin}}";
+  spec.raw["prompt"]["fewshot_sampler"] = "first_n";  // train doc 1 is rendered first
+  spec.raw["prompt"].erase("fewshot_seed");
   try {
     SuiteInstance::open(spec, samples());  // the few-shot prefix is built at open
     FAIL("no error");
