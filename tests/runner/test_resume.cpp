@@ -1,6 +1,6 @@
 // A run killed with SIGKILL (or stopped with SIGINT) and started again with the same command
 // completes with exactly one result per sample, and no request whose answer was cached is sent
-// again. Uses the oracle slowed down to 100 ms a request and logging what it answers.
+// again. Uses the oracle slowed down to 300 ms a request and logging what it answers.
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -27,7 +27,7 @@ std::vector<std::string> resume_command(const fs::path& dir) {
           "--backend",
           "oracle",
           "--backend-opt",
-          "delay_ms=100",
+          "delay_ms=300",
           "--backend-opt",
           "request_log=" + (dir / "requests.log").string(),
           "--results-dir",
