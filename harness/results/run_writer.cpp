@@ -184,9 +184,12 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
     }
   }
   results_write_file_atomic(partial / "samples.jsonl", samples);
-  results_write_file_atomic(
-      partial / "run.json",
-      results_run_json(o, options).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  nlohmann::json run = results_run_json(o, options);
+  // NOTE: run.json cannot time its own write; write_s covers samples.jsonl, the bulk of it.
+  run["timings"]["write_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  results_write_file_atomic(partial / "run.json",
+                            run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   if (fs::exists(final_dir)) fs::remove_all(final_dir);
   fs::rename(partial, final_dir);
   return final_dir;

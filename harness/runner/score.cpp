@@ -29,7 +29,8 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
       Response& resp = run.responses[d];
       if (!resp.error) {
         try {
-          run.scores[d] = run.scorer->score(*run.docs[d], resp, sandbox);
+          run.scores[d] =
+              run.scorer->score(*run.docs[d], resp, sandbox, &run.requests[d].continuations);
         } catch (const std::exception& e) {
           resp.error = ResponseError{"scoring", e.what()};
         }

@@ -144,7 +144,8 @@ void Scorer::build_metrics(const nlohmann::json& metrics, const std::string& whe
   }
 }
 
-DocScore Scorer::score(const Doc& doc, const Response& response, Sandbox* sandbox) const {
+DocScore Scorer::score(const Doc& doc, const Response& response, Sandbox* sandbox,
+                       const std::vector<std::string>* continuations) const {
   DocScore out;
   const bool choice = suite_->spec().output == OutputKind::kChoice;
   MetricInput in;
@@ -157,9 +158,12 @@ DocScore Scorer::score(const Doc& doc, const Response& response, Sandbox* sandbo
   Prompt prompt;  // log-likelihood scoring: acc_norm needs the continuations
   if (loglikelihood_) {
     out.scored_by = "loglikelihood";
-    prompt = suite_->prompt(doc);
+    if (!continuations) {
+      prompt = suite_->prompt(doc);
+      continuations = &prompt.continuations;
+    }
     in.logliks = &response.logliks;
-    in.continuations = &prompt.continuations;
+    in.continuations = continuations;
   } else {
     out.scored_by = "generation";
     FilterContext ctx{suite_, &doc, sandbox};

@@ -38,7 +38,10 @@ class Scorer {
   bool needs_sandbox() const { return needs_sandbox_; }
 
   // Thread-safe. A response with an error is not scored here (the runner records the error).
-  DocScore score(const Doc& doc, const Response& response, Sandbox* sandbox) const;
+  // `continuations`: the request's scored continuations (likelihood mode); when null they are
+  // rebuilt from the suite's prompt, which costs a full prompt render.
+  DocScore score(const Doc& doc, const Response& response, Sandbox* sandbox,
+                 const std::vector<std::string>* continuations = nullptr) const;
 
  private:
   struct Pipeline {
