@@ -1,6 +1,7 @@
 // `moebench selfcheck`: the oracle must score 100% on every suite, by likelihood and (for choice
 // suites) again by generated letters; any other result names the documents that failed.
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "harness/cli/cli_common.h"
@@ -86,6 +87,7 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
   if (out.interrupted) return kExitInterrupted;
   std::printf("sandbox: %s\n", out.sandbox_isolation.c_str());
   long failures = check_outcome(out, "oracle");
+  std::vector<std::filesystem::path> result_dirs = {out.dir};
 
   std::vector<std::string> choice_suites;
   for (const SuiteRun& run : out.suites) {
@@ -99,8 +101,12 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
     RunOutcome chat = run_evaluation(options);
     if (chat.interrupted) return kExitInterrupted;
     failures += check_outcome(chat, "oracle-chat");
+    result_dirs.push_back(chat.dir);
   }
   std::printf("\nselfcheck %s: %ld failing documents\n", failures ? "FAILED" : "passed", failures);
+  for (const auto& dir : result_dirs) {
+    std::printf("results: %s (samples.jsonl beside it)\n", (dir / "run.json").c_str());
+  }
   return failures ? kExitSelfcheckFailed : kExitOk;
 }
 
