@@ -59,6 +59,7 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
       throw input_error(where, "needs a string 'doc_id' or 'id'");
     }
     std::string suite = j.value("suite", std::string());
+    documents_.emplace_back(suite, doc);
     if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
     by_key_[replay_key(suite, doc)] = response_from_line(j, where);
   }

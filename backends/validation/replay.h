@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "backends/backend.h"
 
@@ -17,11 +19,16 @@ class ReplayBackend : public Backend {
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
   size_t size() const { return by_key_.size(); }
+  // Every (suite, doc id) the file names, in file order, including lines that record an error
+  // (those have no response to replay). suite is "" when the line gives none.
+  const std::vector<std::pair<std::string, std::string>>& documents() const { return documents_; }
 
  private:
   std::filesystem::path file_;
   std::string content_hash_;
-  std::unordered_map<std::string, Response> by_key_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
+  std::unordered_map<std::string, Response> by_key_;
+  std::vector<std::pair<std::string, std::string>>
+      documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
 };
 
 }  // namespace moebench

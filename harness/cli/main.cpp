@@ -1,9 +1,9 @@
 // moebench command line: list, run, rescore, selfcheck. See README "Exit codes".
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fstream>
 #include <set>
 
+#include "backends/validation/replay.h"
 #include "common/error.h"
 #include "common/version.h"
 #include "harness/cli/cli_common.h"
@@ -18,27 +18,13 @@ std::string joined_args(int argc, char** argv) {
   return s;
 }
 
-// The suites and documents present in a replay file, so rescore touches only those.
+// The suites and documents present in a replay file, so rescore touches only those. The file is
+// parsed by ReplayBackend, the one reader of its format.
 void rescore_scope(const std::string& file, RunOptions* o) {
-  std::ifstream in(file);
-  if (!in) throw InputError(file + ": cannot open");
-  std::string line;
-  long n = 0;
   std::set<std::string> suites;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      throw InputError(file + ":" + std::to_string(n) + ": malformed JSON line");
-    }
-    std::string suite = j.value("suite", std::string());
-    std::string id = j.contains("doc_id") ? j.value("doc_id", std::string())
-                     : j.contains("id")
-                         ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
-                         : "";
-    if (id.empty()) throw InputError(file + ":" + std::to_string(n) + ": needs 'doc_id' or 'id'");
-    o->only_docs[suite].insert(id);
+  const ReplayBackend replay(file);
+  for (const auto& [suite, doc] : replay.documents()) {
+    o->only_docs[suite].insert(doc);
     if (!suite.empty()) suites.insert(suite);
   }
   if (o->suites.empty()) {
