@@ -1,0 +1,94 @@
+// ModelConfig: the architecture of a built-in MoE checkpoint, parsed from HF config.json for the
+// families deepseek_v3, deepseek_v2, qwen3_moe, qwen2_moe, mixtral and olmoe (REFERENCE.md).
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace moebench {
+
+enum class ModelFamily { deepseek_v3, deepseek_v2, qwen3_moe, qwen2_moe, mixtral, olmoe };
+
+const char* model_family_name(ModelFamily f);
+// Throws InputError naming the accepted families for an unknown name.
+ModelFamily model_family_parse(const std::string& name, const std::string& where);
+
+// Rotary embedding. type "default" or "yarn" (HF `rope_scaling` / v5 `rope_parameters`).
+struct RopeConfig {
+  double theta = 10000.0;
+  std::string type = "default";
+  double factor = 1.0;
+  int original_max_position = 0;  // yarn: original_max_position_embeddings
+  double beta_fast = 32.0;
+  double beta_slow = 1.0;
+  double mscale = 0.0;          // 0 = absent
+  double mscale_all_dim = 0.0;  // 0 = absent
+  bool interleave = false;      // deepseek: rotate (2i, 2i+1) pairs instead of halves
+};
+
+// How the router turns logits into (expert, weight) pairs.
+enum class RouterKind {
+  softmax_topk,     // softmax over experts, top-k (renormalized when norm_topk_prob)
+  softmax_group,    // deepseek_v2 group_limited_greedy: group score = max, keep topk_group
+  sigmoid_noaux_tc  // deepseek_v3: sigmoid, + e_score_correction_bias for selection, groups
+};
+
+struct ModelConfig {
+  ModelFamily family = ModelFamily::mixtral;
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;  // q/k/v head dim for non-MLA families
+  int max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6;
+  bool tie_word_embeddings = false;
+  RopeConfig rope;
+
+  // Attention extras.
+  bool qkv_bias = false;  // qwen2_moe: q/k/v projections have biases (o_proj has none)
+  bool o_bias = false;    // attention_bias on o_proj (deepseek attention_bias applies to all)
+  enum class QkNorm { none, per_head, full } qk_norm = QkNorm::none;  // qwen3: per_head, olmoe: full
+
+  // MLA (deepseek_v2/v3). q_lora_rank 0 = plain q_proj.
+  bool mla = false;
+  int q_lora_rank = 0;
+  int kv_lora_rank = 0;
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  int v_head_dim = 0;
+
+  // FFN / MoE.
+  int intermediate_size = 0;      // dense layers
+  int moe_intermediate_size = 0;  // one routed expert
+  int n_routed_experts = 0;
+  int num_experts_per_tok = 0;
+  int n_shared_experts = 0;                // deepseek: shared MLP width = n * moe_intermediate
+  int shared_expert_intermediate_size = 0;  // qwen2_moe: one shared expert with sigmoid gate
+  std::vector<bool> moe_layer;              // per layer: MoE (true) or dense SwiGLU (false)
+  RouterKind router = RouterKind::softmax_topk;
+  bool norm_topk_prob = false;
+  double routed_scaling_factor = 1.0;
+  int n_group = 1;
+  int topk_group = 1;
+
+  std::vector<int> eos_token_ids;
+  int bos_token_id = -1;
+
+  // Throws InputError naming the bad field.
+  void validate() const;
+  nlohmann::json to_json() const;
+  // Attention dims as the engine uses them.
+  int q_head_dim() const { return mla ? qk_nope_head_dim + qk_rope_head_dim : head_dim; }
+  int rope_dim() const { return mla ? qk_rope_head_dim : head_dim; }
+};
+
+// Parses config.json (both the classic `rope_theta`/`rope_scaling` keys and transformers v5
+// `rope_parameters`). Errors name the file and the field.
+ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& where);
+ModelConfig model_config_load(const std::filesystem::path& config_json);
+
+}  // namespace moebench

@@ -1,0 +1,30 @@
+// Sampler: turns one row of logits into a token id (greedy, temperature, top-k, top-p), seeded
+// so a (request, seed) pair always gives the same continuation.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace moebench {
+
+struct SamplingParams {
+  double temperature = 0.0;  // 0 = greedy (argmax, lowest id on ties)
+  double top_p = 1.0;        // nucleus: smallest set whose probability reaches top_p
+  int top_k = 0;             // 0 = off
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(const SamplingParams& params);
+  int sample(const float* logits, int vocab);  // logits: (vocab)
+
+ private:
+  SamplingParams params_;
+  std::mt19937_64 rng_;
+};
+
+// log-softmax of one row at `token`, computed stably in double.
+double logprob_of(const float* logits, int vocab, int token);
+
+}  // namespace moebench
