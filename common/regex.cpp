@@ -75,8 +75,9 @@ Regex::Regex(std::string_view pattern, Options options) : pattern_(pattern), opt
   OnigRegex reg = nullptr;
   OnigErrorInfo einfo;
   const auto* p = reinterpret_cast<const UChar*>(pattern_.data());
-  int r =
-      onig_new(&reg, p, p + pattern_.size(), opts, ONIG_ENCODING_UTF8, ONIG_SYNTAX_PYTHON, &einfo);
+  OnigSyntaxType* syntax =
+      options.syntax == Syntax::oniguruma ? ONIG_SYNTAX_ONIGURUMA : ONIG_SYNTAX_PYTHON;
+  int r = onig_new(&reg, p, p + pattern_.size(), opts, ONIG_ENCODING_UTF8, syntax, &einfo);
   if (r != ONIG_NORMAL) {
     char msg[ONIG_MAX_ERROR_MESSAGE_LEN];
     onig_error_code_to_str(reinterpret_cast<UChar*>(msg), r, &einfo);

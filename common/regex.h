@@ -24,10 +24,14 @@ struct RegexMatch {
 
 class Regex {
  public:
+  // Python `re` syntax, or Oniguruma's own (what HF tokenizers compiles tokenizer.json Split and
+  // Replace patterns with; `$` then also matches before any newline).
+  enum class Syntax { python, oniguruma };
   struct Options {
     bool ignore_case = false;
     bool dotall = false;     // re.DOTALL
     bool multiline = false;  // re.MULTILINE
+    Syntax syntax = Syntax::python;
   };
 
   // Throws InputError("regex '<pattern>': <reason>") when the pattern does not compile.

