@@ -42,16 +42,19 @@ struct ModelConfig {
   int num_layers = 0;
   int num_heads = 0;
   int num_kv_heads = 0;
-  int head_dim = 0;  // q/k/v head dim for non-MLA families
+  int head_dim = 0;  // q/k/v head dim for non-MLA families (MLA: qk_rope_head_dim, as HF sets it)
   int max_position_embeddings = 0;
   double rms_norm_eps = 1e-6;
   bool tie_word_embeddings = false;
   RopeConfig rope;
 
-  // Attention extras.
-  bool qkv_bias = false;  // qwen2_moe: q/k/v projections have biases (o_proj has none)
-  bool o_bias = false;    // attention_bias on o_proj (deepseek attention_bias applies to all)
-  enum class QkNorm { none, per_head, full } qk_norm = QkNorm::none;  // qwen3: per_head, olmoe: full
+  // Attention extras. qwen2_moe `qkv_bias`: q/k/v biases, none on o_proj. qwen3_moe / olmoe
+  // `attention_bias`: both flags (q, k, v and o biases). deepseek `attention_bias`: both flags,
+  // which there means biases on q_a_proj (with q_lora), kv_a_proj_with_mqa and o_proj, as in HF.
+  bool qkv_bias = false;
+  bool o_bias = false;
+  // q/k RMSNorm: qwen3 per_head (over head_dim), olmoe full (over the whole projection).
+  enum class QkNorm { none, per_head, full } qk_norm = QkNorm::none;
 
   // MLA (deepseek_v2/v3). q_lora_rank 0 = plain q_proj.
   bool mla = false;
@@ -66,7 +69,7 @@ struct ModelConfig {
   int moe_intermediate_size = 0;  // one routed expert
   int n_routed_experts = 0;
   int num_experts_per_tok = 0;
-  int n_shared_experts = 0;                // deepseek: shared MLP width = n * moe_intermediate
+  int n_shared_experts = 0;                 // deepseek: shared MLP width = n * moe_intermediate
   int shared_expert_intermediate_size = 0;  // qwen2_moe: one shared expert with sigmoid gate
   std::vector<bool> moe_layer;              // per layer: MoE (true) or dense SwiGLU (false)
   RouterKind router = RouterKind::softmax_topk;
@@ -77,6 +80,9 @@ struct ModelConfig {
 
   std::vector<int> eos_token_ids;
   int bos_token_id = -1;
+  // deepseek_v3 multi-token-prediction modules, stored as layers num_layers .. num_layers + n - 1
+  // (`num_nextn_predict_layers`); the loader skips them (no speculative decoding here).
+  int num_nextn_predict_layers = 0;
 
   // Throws InputError naming the bad field.
   void validate() const;
