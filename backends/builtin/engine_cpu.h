@@ -37,7 +37,7 @@ class CpuEngine {
 
  private:
   struct Impl;
-  const ModelConfig& config_;
+  ModelConfig config_;  // a copy: callers may pass a temporary
   std::unique_ptr<Impl> impl_;
 };
 
