@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "backends/builtin/server.h"
 #include "harness/runner/runner.h"
 
 namespace moebench {
@@ -43,5 +44,15 @@ void cli_print_summary(const RunOutcome& outcome);
 int cli_list(const CommonFlags& flags, bool json, bool show_scoring);
 int cli_run(RunOptions options);
 int cli_selfcheck(RunOptions options, bool chat_too);
+int cli_serve(const std::string& dir, const ServeOptions& options);
+
+struct ModelInitFlags {
+  std::string family, preset = "tiny", out, dtype, tasks_dir;
+  uint64_t seed = 0;
+  std::vector<std::string> sets;
+  bool force = false;
+};
+void cli_add_model_init(CLI::App* model, ModelInitFlags* flags);
+int cli_model_init(const ModelInitFlags& flags);
 
 }  // namespace moebench

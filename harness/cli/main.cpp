@@ -1,4 +1,4 @@
-// moebench command line: list, run, rescore, selfcheck. See README "Exit codes".
+// moebench command line: list, run, rescore, selfcheck, serve, model init. See README "Exit codes".
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <set>
@@ -78,6 +78,23 @@ int run_main(int argc, char** argv) {
   selfcheck->add_flag("--no-chat", no_chat,
                       "Skip the second pass that scores choice suites by generated letters");
 
+  ServeOptions serve_opts;
+  std::string serve_dir;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve a built-in checkpoint over the OpenAI API (/v1/chat/completions, ...)");
+  serve->add_option("dir", serve_dir, "Checkpoint directory (HF layout)")->required();
+  serve->add_option("--host", serve_opts.host, "Address to bind")->capture_default_str();
+  serve->add_option("--port", serve_opts.port, "Port (0 = any free port)")->capture_default_str();
+  serve->add_option("--max-batch", serve_opts.max_batch, "Requests decoded together")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_opts.threads, "Engine threads (0 = all cores)");
+  serve->add_option("--model-name", serve_opts.model_name, "Model id (default: directory name)");
+
+  ModelInitFlags init_flags;
+  CLI::App* model = app.add_subcommand("model", "Built-in model checkpoints");
+  model->require_subcommand(1);
+  cli_add_model_init(model, &init_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -93,6 +110,8 @@ int run_main(int argc, char** argv) {
 
   interrupt_install();
   if (list->parsed()) return cli_list(list_flags, list_json, list_scoring);
+  if (serve->parsed()) return cli_serve(serve_dir, serve_opts);
+  if (model->parsed()) return cli_model_init(init_flags);
   RunOptions o;
   o.command_line = joined_args(argc, argv);
   if (run->parsed()) {

@@ -1,6 +1,8 @@
-// backend_capabilities / backend_create for "oracle", "oracle-chat" and "replay:<file>".
+// backend_capabilities / backend_create for "oracle", "oracle-chat", "replay:<file>" and
+// "builtin:<checkpoint dir>".
 #include "harness/runner/backend_factory.h"
 
+#include "backends/builtin/builtin_backend.h"
 #include "backends/validation/oracle.h"
 #include "backends/validation/replay.h"
 #include "common/error.h"
@@ -8,7 +10,7 @@
 namespace moebench {
 namespace {
 
-const char* kKnown = "oracle, oracle-chat, replay:<samples.jsonl>";
+const char* kKnown = "oracle, oracle-chat, replay:<samples.jsonl>, builtin:<checkpoint dir>";
 
 bool is_oracle(const std::string& b) { return b == "oracle" || b == "oracle-chat"; }
 
@@ -33,6 +35,57 @@ OracleOptions oracle_options(const RunOptions& options) {
   return o;
 }
 
+int int_option(const std::string& key, const std::string& v) {
+  try {
+    size_t used = 0;
+    int n = std::stoi(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
+}
+
+BuiltinBackendOptions builtin_options(const RunOptions& options) {
+  BuiltinBackendOptions o;
+  for (const auto& [k, v] : options.backend_options) {
+    if (k == "threads") {
+      o.threads = int_option(k, v);
+    } else if (k == "max_batch") {
+      o.max_batch = int_option(k, v);
+    } else if (k == "add_bos") {
+      o.add_bos = int_option(k, v) != 0;
+    } else if (k == "chat") {
+      o.chat_only = int_option(k, v) != 0;
+    } else {
+      throw InputError("--backend-opt " + k +
+                       ": unknown option for the builtin backend (known: threads, max_batch, "
+                       "add_bos, chat)");
+    }
+  }
+  return o;
+}
+
+// Loading a checkpoint is the expensive part: the backend built to answer
+// backend_capabilities is handed to backend_create instead of loading it twice.
+std::unique_ptr<BuiltinBackend>& pending_builtin() {
+  static std::unique_ptr<BuiltinBackend> pending;
+  return pending;
+}
+std::string& pending_builtin_name() {
+  static std::string name;
+  return name;
+}
+
+std::unique_ptr<BuiltinBackend> builtin_backend(const RunOptions& options) {
+  auto& pending = pending_builtin();
+  if (pending && pending_builtin_name() == options.backend) return std::move(pending);
+  std::string dir = options.backend.substr(8);
+  if (dir.empty()) throw InputError("--backend builtin:<dir>: the checkpoint directory is empty");
+  return std::make_unique<BuiltinBackend>(dir, builtin_options(options));
+}
+
+bool is_builtin(const std::string& b) { return b.rfind("builtin:", 0) == 0; }
+
 }  // namespace
 
 BackendInfo backend_capabilities(const RunOptions& options) {
@@ -41,6 +94,13 @@ BackendInfo backend_capabilities(const RunOptions& options) {
   }
   if (options.backend.rfind("replay:", 0) == 0) {
     return ReplayBackend(options.backend.substr(7)).info();
+  }
+  if (is_builtin(options.backend)) {
+    std::unique_ptr<BuiltinBackend> b = builtin_backend(options);
+    BackendInfo info = b->info();
+    pending_builtin() = std::move(b);
+    pending_builtin_name() = options.backend;
+    return info;
   }
   throw InputError("--backend '" + options.backend + "': unknown backend (known: " + kKnown + ")");
 }
@@ -66,6 +126,7 @@ std::unique_ptr<Backend> backend_create(const RunOptions& options,
   if (options.backend.rfind("replay:", 0) == 0) {
     return std::make_unique<ReplayBackend>(options.backend.substr(7));
   }
+  if (is_builtin(options.backend)) return builtin_backend(options);
   throw InputError("--backend '" + options.backend + "': unknown backend (known: " + kKnown + ")");
 }
 

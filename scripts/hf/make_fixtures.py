@@ -92,8 +92,9 @@ def randomize(model, gen):
             if name.endswith("norm.weight") or "layernorm" in name:
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=gen))
             elif name.endswith("e_score_correction_bias"):
-                # Positive biases: HF masks dropped groups with 0.0 where DeepSeek's reference
-                # uses -inf; with positive biased scores both select the same experts.
+                # Positive biases, as trained V3 routers mostly have. (transformers 5.17 masks
+                # dropped groups with -inf like DeepSeek's reference; 4.x used 0.0, which
+                # differs from it only when biased scores go negative.)
                 p.copy_(0.1 * torch.rand(p.shape, generator=gen))
             elif name.endswith(".bias"):
                 p.copy_(0.1 * torch.randn(p.shape, generator=gen))

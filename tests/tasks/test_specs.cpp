@@ -210,7 +210,7 @@ TEST_CASE("gaokao: several sub-answers and multi-select targets", "[suite]") {
   CHECK(g.gold_choices(g.docs()[0]).empty());
 }
 
-TEST_CASE("code suites: render the sandbox program; mbpp few-shot from tasks 2-4", "[suite]") {
+TEST_CASE("code suites: render the sandbox program, mbpp few-shot from tasks 2-4", "[suite]") {
   SuiteInstance he = SuiteInstance::open(moebench::suite_find_spec(kTasks, "humaneval"), samples());
   REQUIRE(he.docs().size() == 3);
   const moebench::Doc& d = he.docs()[0];

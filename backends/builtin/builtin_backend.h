@@ -1,0 +1,50 @@
+// BuiltinBackend: the harness backend `builtin:<checkpoint dir>` on the built-in CPU engine:
+// batched generation (completion or chat prompts) and continuation log-likelihoods.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "backends/backend.h"
+#include "backends/builtin/builtin_model.h"
+
+namespace moebench {
+
+struct BuiltinBackendOptions {
+  int threads = 0;         // engine threads, 0 = all cores
+  int max_batch = 16;      // requests per engine batch
+  bool add_bos = false;    // completion prompts: add the tokenizer's special tokens (lm-eval: off)
+  bool chat_only = false;  // send chat messages even when raw prompts are possible
+};
+
+class BuiltinBackend : public Backend {
+ public:
+  BuiltinBackend(const std::filesystem::path& dir, const BuiltinBackendOptions& options);
+  BackendInfo info() const override;
+  std::vector<Response> run(const std::vector<Request>& batch) override;
+  int max_batch() const override { return options_.max_batch; }
+  int concurrency() const override { return 1; }
+
+  BuiltinModel& model() { return *model_; }
+
+ private:
+  std::vector<int> prompt_ids(const Request& r) const;
+  void run_generation(const std::vector<Request>& batch, const std::vector<size_t>& which,
+                      std::vector<Response>* out);
+  void run_loglik(const std::vector<Request>& batch, const std::vector<size_t>& which,
+                  std::vector<Response>* out);
+
+  std::filesystem::path dir_;
+  BuiltinBackendOptions options_;
+  std::unique_ptr<BuiltinModel> model_;
+  std::string fingerprint_;
+  std::mutex mutex_;  // the engine runs one batch at a time
+};
+
+// A short content hash of a checkpoint directory (config, tokenizer and weight files), so the
+// response cache never mixes two different checkpoints saved at the same path.
+std::string builtin_checkpoint_fingerprint(const std::filesystem::path& dir);
+
+}  // namespace moebench

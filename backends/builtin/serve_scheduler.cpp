@@ -1,0 +1,88 @@
+// ServeScheduler: the one engine thread of `moebench serve`, fed by the HTTP threads.
+#include "backends/builtin/serve_scheduler.h"
+
+#include <exception>
+
+namespace moebench {
+
+void ServeJob::push_text(const std::string& piece) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pieces_.push_back(piece);
+  cv_.notify_all();
+}
+
+void ServeJob::finish(GenerateResult result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  result_ = std::move(result);
+  ended_ = true;
+  cv_.notify_all();
+}
+
+void ServeJob::fail(const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  error_ = message;
+  ended_ = true;
+  cv_.notify_all();
+}
+
+bool ServeJob::next(std::string* piece) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !pieces_.empty() || ended_; });
+  if (pieces_.empty()) return false;
+  *piece = std::move(pieces_.front());
+  pieces_.pop_front();
+  return true;
+}
+
+GenerateResult ServeJob::wait(std::string* error) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return ended_; });
+  *error = error_;
+  return result_.value_or(GenerateResult{});
+}
+
+ServeScheduler::ServeScheduler(BuiltinModel& model, int max_batch)
+    : model_(model), max_batch_(max_batch < 1 ? 1 : max_batch), worker_([this] { loop(); }) {}
+
+ServeScheduler::~ServeScheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  worker_.join();
+}
+
+std::shared_ptr<ServeJob> ServeScheduler::submit(GenerateRequest request) {
+  auto job = std::make_shared<ServeJob>(std::move(request));
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(job);
+  cv_.notify_all();
+  return job;
+}
+
+void ServeScheduler::loop() {
+  for (;;) {
+    std::vector<std::shared_ptr<ServeJob>> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && static_cast<int>(batch.size()) < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    std::vector<GenerateRequest> requests;
+    for (const auto& job : batch) requests.push_back(job->request());
+    try {
+      std::vector<GenerateResult> results = model_.generate(
+          requests, [&](size_t i, const std::string& piece) { batch[i]->push_text(piece); });
+      for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
+    } catch (const std::exception& e) {
+      for (const auto& job : batch) job->fail(e.what());
+    }
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,50 @@
+// `moebench model init`: write a random checkpoint of any family and preset.
+#include <cstdio>
+
+#include "backends/builtin/model_init.h"
+#include "common/error.h"
+#include "harness/cli/cli_common.h"
+
+namespace moebench {
+
+void cli_add_model_init(CLI::App* model, ModelInitFlags* flags) {
+  CLI::App* init = model->add_subcommand(
+      "init", "Write a random-weight HF checkpoint (config, safetensors, tokenizer)");
+  init->add_option("--family", flags->family,
+                   "deepseek_v3 | deepseek_v2 | qwen3_moe | qwen2_moe | mixtral | olmoe")
+      ->required();
+  init->add_option("--preset", flags->preset, "tiny | small | v2-lite")->capture_default_str();
+  init->add_option("-o,--out", flags->out, "Output directory")->required();
+  init->add_option("--seed", flags->seed, "Weight seed")->capture_default_str();
+  init->add_option("--dtype", flags->dtype, "f32 | bf16 (default: f32 for tiny, else bf16)");
+  init->add_option("--set", flags->sets,
+                   "Override a config.json key: key=<JSON value>, e.g. num_hidden_layers=2");
+  init->add_flag("--force", flags->force, "Replace the files of an existing checkpoint");
+  init->add_option("--tasks-dir", flags->tasks_dir,
+                   "Suite specs (its samples/ train the tokenizer)");
+}
+
+int cli_model_init(const ModelInitFlags& flags) {
+  ModelInitOptions o;
+  o.family = model_family_parse(flags.family, "--family");
+  o.preset = flags.preset;
+  o.out_dir = flags.out;
+  o.seed = flags.seed;
+  o.dtype = flags.dtype;
+  o.force = flags.force;
+  o.training_text_dir = std::filesystem::path(cli_tasks_dir(flags.tasks_dir)) / "samples";
+  for (const std::string& kv : flags.sets) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) throw InputError("--set '" + kv + "': expected key=<JSON value>");
+    nlohmann::json v = nlohmann::json::parse(kv.substr(eq + 1), nullptr, false);
+    if (v.is_discarded()) v = kv.substr(eq + 1);  // a bare string
+    o.overrides[kv.substr(0, eq)] = v;
+  }
+  ModelInitResult r = model_init_write(o);
+  std::printf("moebench model init: %s %s, %.2fM parameters, %.1f MB on disk\n  %s\n",
+              model_family_name(r.config.family), o.preset.c_str(), r.params / 1e6,
+              r.total_bytes / 1e6, o.out_dir.string().c_str());
+  return kExitOk;
+}
+
+}  // namespace moebench

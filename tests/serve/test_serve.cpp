@@ -1,0 +1,225 @@
+// `moebench serve` end to end: a tiny init'ed checkpoint served on a free port, queried with the
+// cpp-httplib client through every route, streaming and not.
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using json = nlohmann::json;
+
+namespace {
+
+// One server process for the whole test binary: started on first use, killed at exit.
+class Server {
+ public:
+  static Server& get() {
+    static Server s;
+    return s;
+  }
+  int port() const { return port_; }
+  const fs::path& model_dir() const { return model_; }
+  ~Server() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGINT);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+
+ private:
+  Server() {
+    dir_ = temp_dir("serve");
+    model_ = dir_ / "tiny-qwen3";
+    CommandResult init =
+        run_command(moebench_bin() + " model init --family qwen3_moe --preset tiny -o '" +
+                        model_.string() + "'",
+                    dir_);
+    if (init.exit_code != 0) throw std::runtime_error("model init failed: " + init.output);
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      std::string bin = moebench_bin();
+      ::execl(bin.c_str(), bin.c_str(), "serve", model_.c_str(), "--port", "0", "--threads", "1",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    FILE* out = ::fdopen(fds[0], "r");
+    char line[512];
+    if (!std::fgets(line, sizeof line, out)) throw std::runtime_error("serve printed nothing");
+    std::string s(line);
+    auto colon = s.rfind(':');
+    port_ = std::stoi(s.substr(colon + 1));
+  }
+
+  fs::path dir_, model_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+httplib::Client client() {
+  httplib::Client c("127.0.0.1", Server::get().port());
+  c.set_read_timeout(120, 0);
+  return c;
+}
+
+json post(const std::string& path, const json& body, int* status = nullptr) {
+  auto res = client().Post(path.c_str(), body.dump(), "application/json");
+  REQUIRE(res);
+  if (status) *status = res->status;
+  return json::parse(res->body);
+}
+
+// Concatenated text and finish reason of an SSE stream.
+std::pair<std::string, std::string> read_stream(const std::string& path, const json& body,
+                                                bool chat, int* events) {
+  std::string raw;
+  auto res = client().Post(path.c_str(), body.dump(), "application/json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  raw = res->body;
+  std::string text, finish;
+  *events = 0;
+  size_t at = 0;
+  bool done = false;
+  while ((at = raw.find("data: ", at)) != std::string::npos) {
+    size_t end = raw.find("\n\n", at);
+    std::string payload = raw.substr(at + 6, end - at - 6);
+    at = end;
+    if (payload == "[DONE]") {
+      done = true;
+      break;
+    }
+    json j = json::parse(payload);
+    ++*events;
+    if (j["choices"].empty()) continue;
+    const json& c = j["choices"][0];
+    if (chat && c["delta"].contains("content")) text += c["delta"]["content"].get<std::string>();
+    if (!chat) text += c["text"].get<std::string>();
+    if (!c["finish_reason"].is_null()) finish = c["finish_reason"];
+  }
+  CHECK(done);
+  return {text, finish};
+}
+
+}  // namespace
+
+TEST_CASE("serve: /v1/models lists the checkpoint", "[serve]") {
+  auto res = client().Get("/v1/models");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  json j = json::parse(res->body);
+  CHECK(j["object"] == "list");
+  CHECK(j["data"][0]["id"] == "tiny-qwen3");
+}
+
+TEST_CASE("serve: chat completion, greedy, is deterministic and counts tokens", "[serve]") {
+  json body = {{"model", "tiny-qwen3"},
+               {"messages", {{{"role", "user"}, {"content", "What is 2+2?"}}}},
+               {"max_tokens", 12},
+               {"temperature", 0}};
+  json a = post("/v1/chat/completions", body);
+  json b = post("/v1/chat/completions", body);
+  CHECK(a["object"] == "chat.completion");
+  CHECK(a["choices"][0]["message"]["role"] == "assistant");
+  CHECK(a["choices"][0]["message"]["content"] == b["choices"][0]["message"]["content"]);
+  CHECK(a["usage"]["prompt_tokens"].get<int>() > 5);
+  CHECK(a["usage"]["completion_tokens"].get<int>() <= 12);
+  CHECK(a["usage"]["total_tokens"] ==
+        a["usage"]["prompt_tokens"].get<int>() + a["usage"]["completion_tokens"].get<int>());
+}
+
+TEST_CASE("serve: streaming chat gives the same text as the plain response", "[serve]") {
+  json body = {{"model", "tiny-qwen3"},
+               {"messages", {{{"role", "user"}, {"content", "Count: one, two,"}}}},
+               {"max_tokens", 20},
+               {"temperature", 0}};
+  json plain = post("/v1/chat/completions", body);
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  int events = 0;
+  auto [text, finish] = read_stream("/v1/chat/completions", body, true, &events);
+  CHECK(text == plain["choices"][0]["message"]["content"].get<std::string>());
+  CHECK(finish == plain["choices"][0]["finish_reason"].get<std::string>());
+  CHECK(events >= 3);
+}
+
+TEST_CASE("serve: completions (text and token ids), stop strings, streaming", "[serve]") {
+  json body = {{"prompt", "The quick brown fox"}, {"max_tokens", 16}, {"temperature", 0}};
+  json a = post("/v1/completions", body);
+  CHECK(a["object"] == "text_completion");
+  const std::string text = a["choices"][0]["text"];
+  body["stream"] = true;
+  int events = 0;
+  auto [streamed, finish] = read_stream("/v1/completions", body, false, &events);
+  CHECK(streamed == text);
+  if (text.size() > 3) {  // a stop string taken from the text cuts it there
+    json stop_body = {{"prompt", "The quick brown fox"},
+                      {"max_tokens", 16},
+                      {"temperature", 0},
+                      {"stop", text.substr(2, 2)}};
+    json s = post("/v1/completions", stop_body);
+    CHECK(s["choices"][0]["text"] == text.substr(0, text.find(text.substr(2, 2))));
+    CHECK(s["choices"][0]["finish_reason"] == "stop");
+  }
+  json ids = post("/v1/completions", {{"prompt", {5, 6, 7}}, {"max_tokens", 4}});
+  CHECK(ids["usage"]["prompt_tokens"] == 3);
+}
+
+TEST_CASE("serve: seeded sampling repeats and n returns n choices", "[serve]") {
+  json body = {{"prompt", "Once upon a time"},
+               {"max_tokens", 10},
+               {"temperature", 1.0},
+               {"seed", 7},
+               {"n", 3}};
+  json a = post("/v1/completions", body);
+  json b = post("/v1/completions", body);
+  REQUIRE(a["choices"].size() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(a["choices"][i]["text"] == b["choices"][i]["text"]);
+}
+
+TEST_CASE("serve: bad requests are 400 with an OpenAI error naming the parameter", "[serve]") {
+  int status = 0;
+  json e = post("/v1/chat/completions", {{"messages", json::array()}}, &status);
+  CHECK(status == 400);
+  CHECK(e["error"]["param"] == "messages");
+  e = post("/v1/completions", {{"prompt", "x"}, {"temperature", 5}}, &status);
+  CHECK(status == 400);
+  CHECK(e["error"]["param"] == "temperature");
+  e = post("/v1/completions", {{"prompt", "x"}, {"model", "nope"}}, &status);
+  CHECK(status == 404);
+  e = post("/v1/completions", {{"prompt", {1, 999999}}}, &status);
+  CHECK(status == 400);
+  auto res = client().Post("/v1/completions", "{not json", "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+}
+
+TEST_CASE("serve: concurrent requests are all answered", "[serve]") {
+  std::vector<std::thread> threads;
+  std::vector<int> ok(6, 0);
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([i, &ok] {
+      auto res = client().Post(
+          "/v1/completions",
+          json{{"prompt", "Item " + std::to_string(i)}, {"max_tokens", 8}, {"temperature", 0}}
+              .dump(),
+          "application/json");
+      ok[i] = res && res->status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 6; ++i) CHECK(ok[i] == 1);
+}
