@@ -55,4 +55,12 @@ struct ModelInitFlags {
 void cli_add_model_init(CLI::App* model, ModelInitFlags* flags);
 int cli_model_init(const ModelInitFlags& flags);
 
+struct ModelBenchFlags {
+  std::string dir, json_out;
+  std::vector<int> batches = {1, 8};
+  int prompt = 128, tokens = 64, threads = 0;
+};
+void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags);
+int cli_model_bench(const ModelBenchFlags& flags);
+
 }  // namespace moebench

@@ -94,6 +94,8 @@ int run_main(int argc, char** argv) {
   CLI::App* model = app.add_subcommand("model", "Built-in model checkpoints");
   model->require_subcommand(1);
   cli_add_model_init(model, &init_flags);
+  ModelBenchFlags bench_flags;
+  cli_add_model_bench(model, &bench_flags);
 
   try {
     app.parse(argc, argv);
@@ -111,7 +113,10 @@ int run_main(int argc, char** argv) {
   interrupt_install();
   if (list->parsed()) return cli_list(list_flags, list_json, list_scoring);
   if (serve->parsed()) return cli_serve(serve_dir, serve_opts);
-  if (model->parsed()) return cli_model_init(init_flags);
+  if (model->parsed()) {
+    if (model->got_subcommand("bench")) return cli_model_bench(bench_flags);
+    return cli_model_init(init_flags);
+  }
   RunOptions o;
   o.command_line = joined_args(argc, argv);
   if (run->parsed()) {
