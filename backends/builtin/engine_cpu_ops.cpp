@@ -169,8 +169,11 @@ void rope_angles(const RopeTable& t, int64_t pos, float* cos_out, float* sin_out
 void rope_apply(float* x, int n_heads, int head_stride, int dim, const float* c, const float* s,
                 RopeStyle style) {
   const int half = dim / 2;
-  float tmp[1024];  // one head's rotated dims; dim is checked below
-  if (dim > 1024) throw std::logic_error("rope_apply: rotary dim > 1024");
+  float tmp[1024] = {};  // one head's rotated dims
+  if (dim > 1024 || dim % 2 != 0) {
+    throw std::logic_error("rope_apply: rotary dim " + std::to_string(dim) +
+                           " must be even and <= 1024");
+  }
   for (int h = 0; h < n_heads; ++h) {
     float* v = x + static_cast<int64_t>(h) * head_stride;
     for (int i = 0; i < half; ++i) {

@@ -187,7 +187,8 @@ TEST_CASE("GSM8K parity with lm-eval's reference semantics (Python re)", "[scori
   for (; std::getline(out, line) && i < items.size(); ++i) {
     auto ref = nlohmann::json::parse(line);
     auto v = chain.score(items[i].response, items[i].target);
-    bool same = v.strict == ref["strict"] && v.flexible == ref["flexible"] &&
+    bool same = v.strict == ref["strict"].get<std::string>() &&
+                v.flexible == ref["flexible"].get<std::string>() &&
                 v.strict_em == ref["strict_em"].get<double>() &&
                 v.flexible_em == ref["flexible_em"].get<double>();
     strict_hits += v.strict_em == 1.0;
