@@ -47,6 +47,38 @@ size_t longest(const std::vector<std::string>& stops) {
   return n;
 }
 
+// Appends one sampled token to a generation: EOS, a stop string or the token limit end it.
+void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateRequest& r,
+                  GenerateResult& out) {
+  out.tokens.push_back(tok);
+  const size_t before = a.text.size();
+  if (eos) {
+    a.done = true;
+    out.finish_reason = "stop";
+  } else {
+    a.text += a.decoder->push(tok);
+  }
+  if (!a.done && at_limit) {
+    a.done = true;
+    out.finish_reason = "length";
+  }
+  if (a.done) a.text += a.decoder->flush();  // bytes of an unfinished character become U+FFFD
+  const size_t stop_at = find_stop(a.text, before, r.stop);
+  if (stop_at != std::string::npos) {
+    a.text.resize(stop_at);
+    a.done = true;
+    out.finish_reason = "stop";
+  }
+}
+
+// How much of the text is final: while running, the tail a stop string could still cut is held.
+size_t releasable(const Active& a, const GenerateRequest& r) {
+  if (a.done) return a.text.size();
+  const size_t hold = longest(r.stop);
+  if (hold == 0) return a.text.size();
+  return a.text.size() >= hold - 1 ? a.text.size() - (hold - 1) : 0;
+}
+
 }  // namespace
 
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
@@ -134,38 +166,10 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
       GenerateResult& out = results[a.index];
       const int tok = a.sampler->sample(logits.data() + row++ * vocab, vocab);
       if (out.tokens.empty()) out.ttft_s = seconds_since(t0);
-      out.tokens.push_back(tok);
-      const size_t before = a.text.size();
-      if (is_eos(tok)) {
-        a.done = true;
-        out.finish_reason = "stop";
-        a.text += a.decoder->flush();
-      } else {
-        a.text += a.decoder->push(tok);
-      }
-      const size_t stop_at = find_stop(a.text, before, r.stop);
-      if (stop_at != std::string::npos) {
-        a.text.resize(stop_at);
-        a.done = true;
-        out.finish_reason = "stop";
-      }
-      const int cache = engine_->cache_len(a.seq);
-      if (!a.done &&
-          (static_cast<int>(out.tokens.size()) >= r.max_tokens || cache + 1 >= max_context())) {
-        a.done = true;
-        out.finish_reason = "length";
-      }
-      if (a.done && out.finish_reason == "length") {
-        a.text += a.decoder->flush();
-        const size_t late = find_stop(a.text, before, r.stop);
-        if (late != std::string::npos) a.text.resize(late), out.finish_reason = "stop";
-      }
-      // Text that a stop string could still cut is held back until it cannot.
-      size_t safe = a.text.size();
-      if (!a.done) {
-        size_t hold = longest(r.stop);
-        safe = hold > 0 ? (safe >= hold - 1 ? safe - (hold - 1) : 0) : safe;
-      }
+      const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
+                            engine_->cache_len(a.seq) + 1 >= max_context();
+      accept_token(a, tok, is_eos(tok), at_limit, r, out);
+      const size_t safe = releasable(a, r);
       if (on_text && safe > a.emitted) on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
       a.emitted = std::max(a.emitted, safe);
       if (a.done) {
