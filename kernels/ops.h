@@ -1,0 +1,61 @@
+// Public CUDA launchers of the engine's elementwise / row ops (embedding, RMSNorm, SwiGLU, RoPE).
+// Compiles without CUDA headers (cudaStream_t via kernels/cuda_stream.h); defined only in CUDA
+// builds, so callers guard their calls with MOEBENCH_HAVE_CUDA. All pointers are device pointers.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/bf16.h"
+#include "kernels/cuda_stream.h"
+
+namespace moebench {
+
+// How RoPE pairs the rotated dims; same meaning as backends/builtin RopeStyle.
+enum class RopePairing {
+  half,         // (x[i], x[i + dim/2]): rotate_half (qwen, mixtral, olmoe)
+  interleaved,  // (x[2i], x[2i+1]), output de-interleaved: HF deepseek_v3 rope_interleave
+  pairs         // (x[2i], x[2i+1]), output in place: HF deepseek_v2 complex pairs
+};
+
+// out (n_tokens, hidden) = table (vocab, hidden)[ids (n_tokens)].
+// NOTE: ids live on the device, so they are range-checked there: an id outside [0, vocab) writes a
+// zero row and, when bad_ids (one device int32) is not null, atomically adds 1 to *bad_ids. The
+// caller zeroes *bad_ids before and reads it after the stream syncs.
+void cuda_embedding_gather(const int32_t* ids, int64_t n_tokens, const bf16_bits* table,
+                           int64_t vocab, int64_t hidden, bf16_bits* out, int32_t* bad_ids,
+                           cudaStream_t stream);
+
+// y (rows, dim) = w (dim) * (x * rsqrt(mean(x²) + eps)), f32 math, per row. x and y may alias.
+void cuda_rmsnorm(const bf16_bits* x, const bf16_bits* w, int64_t rows, int64_t dim, float eps,
+                  bf16_bits* y, cudaStream_t stream);
+
+// Fused residual add then norm: residual (rows, dim) += x (rows, dim), rounded to bf16 and written
+// back; y (rows, dim) = rmsnorm(new residual) * w. y may alias x, not residual.
+void cuda_rmsnorm_residual(bf16_bits* residual, const bf16_bits* x, const bf16_bits* w,
+                           int64_t rows, int64_t dim, float eps, bf16_bits* y, cudaStream_t stream);
+
+// out (n_tokens, inter) = silu(gate) * up, f32 math. Row t of gate starts at gate + t * ld_gate
+// and of up at up + t * ld_up, so a fused (n_tokens, 2 * inter) [gate | up] buffer is
+// gate = gu, up = gu + inter, ld_gate = ld_up = 2 * inter. Two plain buffers use ld = inter.
+void cuda_swiglu(const bf16_bits* gate, int64_t ld_gate, const bf16_bits* up, int64_t ld_up,
+                 int64_t n_tokens, int64_t inter, bf16_bits* out, cudaStream_t stream);
+
+// Rotary embedding in place. Head h of token t starts at x + t * token_stride + h * head_stride;
+// its rotated dims are [rot_offset, rot_offset + dim). cos/sin are computed in the kernel as
+// cos(inv_freq[i] * (float)positions[t]) * attention_factor, like HF in f32.
+struct RopeArgs {
+  bf16_bits* x = nullptr;  // (n_tokens, token_stride) viewed as (n_tokens, n_heads, head_stride)
+  const int32_t* positions = nullptr;  // (n_tokens)
+  const float* inv_freq = nullptr;     // (dim / 2)
+  int64_t n_tokens = 0;
+  int64_t token_stride = 0;  // elements between tokens
+  int n_heads = 0;
+  int head_stride = 0;  // elements between heads
+  int rot_offset = 0;   // first rotated element within a head
+  int dim = 0;          // rotated dims per head, even, <= 1024
+  float attention_factor = 1.0f;
+  RopePairing pairing = RopePairing::half;
+};
+void cuda_rope_apply(const RopeArgs& args, cudaStream_t stream);
+
+}  // namespace moebench
