@@ -1,4 +1,5 @@
-// Public CUDA launchers of the engine's elementwise / row ops (embedding, RMSNorm, SwiGLU, RoPE).
+// Public CUDA launchers of the engine's elementwise / row ops (embedding, RMSNorm, SwiGLU, RoPE)
+// and the MoE router.
 // Compiles without CUDA headers (cudaStream_t via kernels/cuda_stream.h); defined only in CUDA
 // builds, so callers guard their calls with MOEBENCH_HAVE_CUDA. All pointers are device pointers.
 #pragma once
@@ -57,5 +58,36 @@ struct RopeArgs {
   RopePairing pairing = RopePairing::half;
 };
 void cuda_rope_apply(const RopeArgs& args, cudaStream_t stream);
+
+// MoE router modes; same meaning as backends/builtin RouterKind (engine_cpu_moe.cpp moe_route).
+enum class MoeRouteMode {
+  softmax_topk,     // softmax over experts, top-k (mixtral, qwen2/3_moe, olmoe, deepseek_v2 greedy)
+  softmax_group,    // deepseek_v2 group_limited_greedy: group score = max prob, others masked to 0
+  sigmoid_noaux_tc  // deepseek_v3: sigmoid, + bias for selection, group score = top-2 sum, -inf
+                    // mask
+};
+
+// Routes n_tokens tokens: topk_ids (n_tokens, top_k) in descending selection-score order (exact
+// ties prefer the lower expert index) and their weights, like the CPU engine's moe_route. Weights
+// are the softmax probs (softmax modes) or the unbiased sigmoid scores (sigmoid_noaux_tc); when
+// renormalize they are divided by (their sum + renorm_eps); then multiplied by scaling.
+// NOTE: one warp per token with the row in registers, so n_experts <= 256, top_k <= 16 and
+// n_group <= 16. Groups are read only by the two grouped modes, bias only by sigmoid_noaux_tc.
+struct MoeRouteArgs {
+  const float* logits = nullptr;  // (n_tokens, n_experts) f32 router logits
+  const float* bias = nullptr;    // (n_experts) e_score_correction_bias, or null for none
+  int32_t* topk_ids = nullptr;    // (n_tokens, top_k)
+  float* topk_weights = nullptr;  // (n_tokens, top_k)
+  int64_t n_tokens = 0;
+  int n_experts = 0;         // <= 256
+  int top_k = 0;             // in [1, min(n_experts, 16)]
+  int n_group = 1;           // divides n_experts, <= 16
+  int topk_group = 1;        // groups kept, in [1, n_group]
+  bool renormalize = false;  // norm_topk_prob (HF deepseek_v2 never renormalizes)
+  float renorm_eps = 0.0f;   // deepseek_v3 adds 1e-20 to the denominator
+  float scaling = 1.0f;      // routed_scaling_factor
+  MoeRouteMode mode = MoeRouteMode::softmax_topk;
+};
+void cuda_moe_route(const MoeRouteArgs& args, cudaStream_t stream);
 
 }  // namespace moebench

@@ -32,4 +32,11 @@ void ref_swiglu(const float* gate, int64_t ld_gate, const float* up, int64_t ld_
 void ref_rope_apply(std::vector<float>& x, const std::vector<int32_t>& positions,
                     const std::vector<float>& inv_freq, const RopeArgs& args);
 
+// MoE router over logits (n_tokens, n_experts) with bias (n_experts) or empty; writes ids and
+// weights (n_tokens, top_k). Same arguments as cuda_moe_route (the pointers in args are ignored).
+// A plain transcription of the CPU engine's moe_route; throws std::invalid_argument on bad shapes.
+void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& bias,
+                   const MoeRouteArgs& args, std::vector<int32_t>& ids,
+                   std::vector<float>& weights);
+
 }  // namespace moebench

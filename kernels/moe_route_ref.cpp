@@ -1,0 +1,115 @@
+// CPU reference of cuda_moe_route: the CPU engine's router (engine_cpu_moe.cpp moe_route), copied
+// as plain loops so kernels/ does not depend on backends/.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/reference.h"
+
+namespace moebench {
+namespace {
+
+// Indices of the k largest of v (n values), largest first; exact ties prefer the lower index.
+std::vector<int> ref_topk_desc(const float* v, int n, int k) {
+  std::vector<int> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                    [v](int a, int b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
+  idx.resize(k);
+  return idx;
+}
+
+// Drops the experts of all but the topk_group best groups: key = fill there. A group's score is its
+// max key (softmax_group) or the sum of its top-2 keys (sigmoid_noaux_tc).
+void ref_mask_groups(const MoeRouteArgs& a, float* key, float fill) {
+  const int per = a.n_experts / a.n_group;
+  std::vector<float> gscore(a.n_group);
+  for (int g = 0; g < a.n_group; ++g) {
+    const std::vector<int> top2 = ref_topk_desc(key + g * per, per, std::min(per, 2));
+    gscore[g] = a.mode == MoeRouteMode::softmax_group
+                    ? key[g * per + top2[0]]
+                    : key[g * per + top2[0]] + key[g * per + top2[1]];
+  }
+  std::vector<bool> keep(a.n_group, false);
+  for (int g : ref_topk_desc(gscore.data(), a.n_group, a.topk_group)) keep[g] = true;
+  for (int e = 0; e < a.n_experts; ++e) {
+    if (!keep[e / per]) key[e] = fill;
+  }
+}
+
+void ref_check(const std::vector<float>& logits, const std::vector<float>& bias,
+               const MoeRouteArgs& a) {
+  const auto fail = [](const std::string& m) {
+    throw std::invalid_argument("ref_moe_route: " + m);
+  };
+  if (a.n_experts <= 0 || a.top_k <= 0 || a.top_k > a.n_experts) {
+    fail("need 0 < top_k (" + std::to_string(a.top_k) + ") <= n_experts (" +
+         std::to_string(a.n_experts) + ")");
+  }
+  if (static_cast<int64_t>(logits.size()) != a.n_tokens * a.n_experts) {
+    fail("logits has " + std::to_string(logits.size()) +
+         " values, want n_tokens * n_experts = " + std::to_string(a.n_tokens * a.n_experts));
+  }
+  if (!bias.empty() && static_cast<int>(bias.size()) != a.n_experts) {
+    fail("bias has " + std::to_string(bias.size()) + " values, want " +
+         std::to_string(a.n_experts));
+  }
+  if (a.mode != MoeRouteMode::softmax_topk && (a.n_group <= 0 || a.n_experts % a.n_group != 0 ||
+                                               a.topk_group <= 0 || a.topk_group > a.n_group)) {
+    fail("n_group " + std::to_string(a.n_group) + " must divide n_experts " +
+         std::to_string(a.n_experts) + " and be >= topk_group " + std::to_string(a.topk_group));
+  }
+  if (a.mode == MoeRouteMode::sigmoid_noaux_tc && a.n_experts / a.n_group < 2) {
+    fail("sigmoid_noaux_tc needs >= 2 experts per group (group score = top-2 sum)");
+  }
+}
+
+}  // namespace
+
+void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& bias,
+                   const MoeRouteArgs& a, std::vector<int32_t>& ids, std::vector<float>& weights) {
+  ref_check(logits, bias, a);
+  const int E = a.n_experts, K = a.top_k;
+  ids.assign(a.n_tokens * K, 0);         // (n_tokens, K)
+  weights.assign(a.n_tokens * K, 0.0f);  // (n_tokens, K)
+  std::vector<float> key(E), wt(E);      // selection key and weight per expert
+  for (int64_t t = 0; t < a.n_tokens; ++t) {
+    const float* lr = logits.data() + t * E;
+    if (a.mode == MoeRouteMode::sigmoid_noaux_tc) {
+      for (int e = 0; e < E; ++e) {
+        wt[e] = 1.0f / (1.0f + std::exp(-lr[e]));
+        key[e] = wt[e] + (bias.empty() ? 0.0f : bias[e]);
+      }
+      if (a.n_group > 1) ref_mask_groups(a, key.data(), -INFINITY);  // HF 5.17 masks with -inf
+    } else {
+      float m = -INFINITY, sum = 0.0f;
+      for (int e = 0; e < E; ++e) m = std::max(m, lr[e]);
+      for (int e = 0; e < E; ++e) {
+        key[e] = std::exp(lr[e] - m);
+        sum += key[e];
+      }
+      for (int e = 0; e < E; ++e) key[e] /= sum;
+      if (a.mode == MoeRouteMode::softmax_group && a.n_group > 1) {
+        ref_mask_groups(a, key.data(), 0.0f);  // HF masked_fill(~mask, 0.0)
+      }
+      wt = key;
+    }
+    const std::vector<int> top = ref_topk_desc(key.data(), E, K);
+    float* wr = weights.data() + t * K;
+    for (int j = 0; j < K; ++j) {
+      ids[t * K + j] = top[j];
+      wr[j] = wt[top[j]];
+    }
+    if (a.renormalize) {
+      float sum = 0.0f;
+      for (int j = 0; j < K; ++j) sum += wr[j];
+      sum += a.renorm_eps;
+      for (int j = 0; j < K; ++j) wr[j] /= sum;
+    }
+    for (int j = 0; j < K; ++j) wr[j] *= a.scaling;
+  }
+}
+
+}  // namespace moebench
