@@ -48,7 +48,7 @@ struct Parsed {
   bool include_usage = false;
 };
 
-Parsed parse_common(const json& body, const BuiltinModel& model, int default_max_tokens) {
+Parsed parse_common(const json& body, int default_max_tokens) {
   Parsed p;
   p.gen.sampling.temperature = get_or<double>(body, "temperature", 1.0);
   p.gen.sampling.top_p = get_or<double>(body, "top_p", 1.0);
@@ -81,7 +81,6 @@ Parsed parse_common(const json& body, const BuiltinModel& model, int default_max
   if (body.contains("stream_options") && body["stream_options"].is_object()) {
     p.include_usage = get_or<bool>(body["stream_options"], "include_usage", false);
   }
-  (void)model;
   return p;
 }
 
@@ -128,7 +127,7 @@ long unix_now() {
 class Routes {
  public:
   Routes(BuiltinModel& model, const ServeOptions& options)
-      : model_(model), options_(options), scheduler_(model, options.max_batch) {
+      : model_(model), scheduler_(model, options.max_batch) {
     name_ = options.model_name.empty() ? model.name() : options.model_name;
   }
 
@@ -166,7 +165,7 @@ class Routes {
             "application/json");
         return;
       }
-      Parsed p = parse_common(body, model_, chat ? 1 << 30 : 16);
+      Parsed p = parse_common(body, chat ? 1 << 30 : 16);
       std::vector<int> prompt = chat ? chat_prompt(body) : completion_prompt(body);
       const int room = model_.max_context() - static_cast<int>(prompt.size());
       if (room <= 0)
@@ -324,7 +323,6 @@ class Routes {
   }
 
   BuiltinModel& model_;
-  ServeOptions options_;
   ServeScheduler scheduler_;
   std::string name_;
 };
