@@ -53,14 +53,22 @@ std::string builtin_checkpoint_fingerprint(const fs::path& dir) {
 
 BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions& options)
     : dir_(dir), options_(options) {
-  model_ = BuiltinModel::load(dir, BuiltinLoadOptions{options.threads});
-  fingerprint_ = builtin_checkpoint_fingerprint(dir);
   if (options_.max_batch < 1) throw InputError("--backend-opt max_batch: must be >= 1");
+  BuiltinLoadOptions load;
+  load.threads = options.threads;
+  load.device = options.device;
+  load.limits.max_active = options.max_batch;
+  load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
+  model_ = BuiltinModel::load(dir, load);
+  fingerprint_ = builtin_checkpoint_fingerprint(dir);
 }
 
 BackendInfo BuiltinBackend::info() const {
   BackendInfo b;
-  b.id = "builtin:" + model_->name() + "@" + fingerprint_;
+  // NOTE: the CUDA engine computes in bf16, the CPU one in f32: their responses differ, so they
+  // never share cache entries. The CPU id is unchanged from before there was a CUDA engine.
+  const bool cuda = model_->device_name() != "cpu";
+  b.id = "builtin:" + model_->name() + "@" + fingerprint_ + (cuda ? "/cuda" : "");
   b.family = "builtin";
   b.chat = model_->chat_format().has_value();
   b.completion = !options_.chat_only;
@@ -69,7 +77,9 @@ BackendInfo BuiltinBackend::info() const {
   const ModelConfig& c = model_->config();
   b.details = {{"dir", fs::absolute(dir_).string()},
                {"fingerprint", fingerprint_},
-               {"engine", "cpu"},
+               {"engine", cuda ? "cuda" : "cpu"},
+               {"device", model_->device_name()},
+               {"max_batch", options_.max_batch},
                {"config", c.to_json()},
                {"chat_format", b.chat ? model_->chat_format()->name() : nullptr},
                {"add_bos", options_.add_bos}};
@@ -97,6 +107,8 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
                                     const std::vector<size_t>& which, std::vector<Response>* out) {
   std::vector<GenerateRequest> reqs;
   std::vector<size_t> owner;  // request index of each generation (n_samples of each)
+  // The engine is idle here (run() holds the lock): what is free is the whole KV cache.
+  const int64_t free_kv = model_->kv_free(0);
   for (size_t i : which) {
     const Request& r = batch[i];
     GenerateRequest g;
@@ -114,6 +126,14 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
       continue;
     }
     g.max_tokens = std::min(r.generation.max_tokens, room);
+    const int64_t kv = model_->kv_need(static_cast<int64_t>(g.prompt.size()) + g.max_tokens);
+    if (kv > free_kv) {
+      (*out)[i].error =
+          ResponseError{"refused", "prompt + max_tokens need " + std::to_string(kv) +
+                                       " KV positions, more than " + model_->device_name() +
+                                       " holds (" + std::to_string(free_kv) + ")"};
+      continue;
+    }
     g.stop = r.generation.stop;
     g.sampling.temperature = r.generation.temperature;
     g.sampling.top_p = r.generation.top_p;

@@ -1,5 +1,6 @@
-// BuiltinBackend: the harness backend `builtin:<checkpoint dir>` on the built-in CPU engine:
-// batched generation (completion or chat prompts) and continuation log-likelihoods.
+// BuiltinBackend: the harness backend `builtin:<checkpoint dir>` on the built-in engine (CPU or
+// CUDA): continuous-batching generation (completion or chat prompts) and continuation
+// log-likelihoods.
 #pragma once
 
 #include <filesystem>
@@ -13,8 +14,9 @@
 namespace moebench {
 
 struct BuiltinBackendOptions {
-  int threads = 0;         // engine threads, 0 = all cores
-  int max_batch = 16;      // requests per engine batch
+  int threads = 0;              // CPU engine threads, 0 = all cores
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int max_batch = 64;           // sequences in flight (continuous batching)
   bool add_bos = false;    // completion prompts: add the tokenizer's special tokens (lm-eval: off)
   bool chat_only = false;  // send chat messages even when raw prompts are possible
 };
@@ -24,12 +26,16 @@ class BuiltinBackend : public Backend {
   BuiltinBackend(const std::filesystem::path& dir, const BuiltinBackendOptions& options);
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
-  int max_batch() const override { return options_.max_batch; }
+  // Requests per run() call: several times the sequences in flight, so that finished sequences
+  // are replaced from the queue instead of the batch draining to its slowest request.
+  // NOTE: responses are cached once per call, so an interrupt loses at most one call's work.
+  int max_batch() const override { return kCallsPerSlot * options_.max_batch; }
   int concurrency() const override { return 1; }
 
   BuiltinModel& model() { return *model_; }
 
  private:
+  static constexpr int kCallsPerSlot = 8;
   std::vector<int> prompt_ids(const Request& r) const;
   void run_generation(const std::vector<Request>& batch, const std::vector<size_t>& which,
                       std::vector<Response>* out);

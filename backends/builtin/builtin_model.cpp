@@ -1,8 +1,8 @@
-// BuiltinModel: loading a checkpoint directory, batched generation and continuation scoring.
+// BuiltinModel: loading a checkpoint directory onto an engine, and continuation scoring
+// (generation is in builtin_model_generate.cpp).
 #include "backends/builtin/builtin_model.h"
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -12,73 +12,6 @@ namespace moebench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// One generation in flight.
-struct Active {
-  size_t index = 0;
-  int seq = -1;
-  std::unique_ptr<Sampler> sampler;
-  std::unique_ptr<TokenStreamDecoder> decoder;
-  std::string text;    // decoded so far (cut at a stop string once found)
-  size_t emitted = 0;  // bytes of text already passed to the callback
-  bool done = false;
-};
-
-// The earliest stop string in `text` (searching only where a new one can start), npos if none.
-size_t find_stop(const std::string& text, size_t from, const std::vector<std::string>& stops) {
-  size_t best = std::string::npos;
-  for (const std::string& s : stops) {
-    if (s.empty()) continue;
-    size_t start = from > s.size() ? from - s.size() : 0;
-    size_t p = text.find(s, start);
-    if (p != std::string::npos) best = std::min(best, p);
-  }
-  return best;
-}
-
-size_t longest(const std::vector<std::string>& stops) {
-  size_t n = 0;
-  for (const std::string& s : stops) n = std::max(n, s.size());
-  return n;
-}
-
-// Appends one sampled token to a generation: EOS, a stop string or the token limit end it.
-void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateRequest& r,
-                  GenerateResult& out) {
-  out.tokens.push_back(tok);
-  const size_t before = a.text.size();
-  if (eos) {
-    a.done = true;
-    out.finish_reason = "stop";
-  } else {
-    a.text += a.decoder->push(tok);
-  }
-  if (!a.done && at_limit) {
-    a.done = true;
-    out.finish_reason = "length";
-  }
-  if (a.done) a.text += a.decoder->flush();  // bytes of an unfinished character become U+FFFD
-  const size_t stop_at = find_stop(a.text, before, r.stop);
-  if (stop_at != std::string::npos) {
-    a.text.resize(stop_at);
-    a.done = true;
-    out.finish_reason = "stop";
-  }
-}
-
-// How much of the text is final: while running, the tail a stop string could still cut is held.
-size_t releasable(const Active& a, const GenerateRequest& r) {
-  if (a.done) return a.text.size();
-  const size_t hold = longest(r.stop);
-  if (hold == 0) return a.text.size();
-  return a.text.size() >= hold - 1 ? a.text.size() - (hold - 1) : 0;
-}
-
 }  // namespace
 
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
@@ -89,7 +22,7 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   m->name_ = fs::absolute(dir).lexically_normal().filename().string();
   if (m->name_.empty()) m->name_ = fs::absolute(dir).parent_path().filename().string();
   m->config_ = model_config_load(dir / "config.json");
-  m->weights_ = model_weights_load(dir, m->config_);
+  options.limits.validate();
   const fs::path tok = dir / "tokenizer.json";
   if (!fs::exists(tok))
     throw InputError(tok.string() + ": missing (the model needs its tokenizer)");
@@ -106,11 +39,19 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
     int id = m->tokenizer_->token_to_id(m->chat_->eos);
     if (id >= 0) m->eos_ids_.push_back(id);
   }
-  m->engine_ = std::make_unique<CpuEngine>(m->config_, m->weights_, options.threads);
+  // The engine last: it is the expensive part (the CUDA one sizes its KV cache to the GPU).
+  EngineLoadOptions e;
+  e.device = options.device;
+  e.threads = options.threads;
+  e.max_batch = options.limits.max_active;
+  e.max_step_tokens = options.limits.max_step_tokens;
+  m->engine_ = engine_load(m->config_, dir, e);
+  m->loaded_limits_ = m->limits_ = options.limits;
   return m;
 }
 
-int BuiltinModel::max_context() const { return config_.max_position_embeddings; }
+// The engine may cap the model's context (the CUDA engine: its max_context option).
+int BuiltinModel::max_context() const { return engine_.engine->max_context(); }
 
 bool BuiltinModel::is_eos(int id) const {
   return std::find(eos_ids_.begin(), eos_ids_.end(), id) != eos_ids_.end();
@@ -129,67 +70,8 @@ std::vector<int> BuiltinModel::encode_text(const std::string& text, bool add_spe
   return tokenizer_->encode(text, add_special);
 }
 
-std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateRequest>& requests,
-                                                   const TextCallback& on_text) {
-  const auto t0 = Clock::now();
-  std::vector<GenerateResult> results(requests.size());
-  std::vector<Active> active;
-  std::vector<EngineChunk> chunks;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const GenerateRequest& r = requests[i];
-    if (r.prompt.empty())
-      throw InputError("generate: request " + std::to_string(i) + " has an empty prompt");
-    if (static_cast<int>(r.prompt.size()) >= max_context()) {
-      throw InputError("generate: prompt of " + std::to_string(r.prompt.size()) +
-                       " tokens does not fit the context of " + std::to_string(max_context()));
-    }
-    if (r.max_tokens <= 0) {
-      results[i].finish_reason = "length";
-      continue;
-    }
-    Active a;
-    a.index = i;
-    a.seq = engine_->new_sequence();
-    a.sampler = std::make_unique<Sampler>(r.sampling);
-    a.decoder = std::make_unique<TokenStreamDecoder>(*tokenizer_, true);
-    chunks.push_back({a.seq, r.prompt, false});
-    active.push_back(std::move(a));
-  }
-  const int vocab = config_.vocab_size;
-  while (!chunks.empty()) {
-    std::vector<float> logits = engine_->forward(chunks);  // (chunks, vocab)
-    chunks.clear();
-    size_t row = 0;
-    for (Active& a : active) {
-      if (a.done) continue;
-      const GenerateRequest& r = requests[a.index];
-      GenerateResult& out = results[a.index];
-      const int tok = a.sampler->sample(logits.data() + row++ * vocab, vocab);
-      if (out.tokens.empty()) out.ttft_s = seconds_since(t0);
-      const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
-                            engine_->cache_len(a.seq) + 1 >= max_context();
-      accept_token(a, tok, is_eos(tok), at_limit, r, out);
-      const size_t safe = releasable(a, r);
-      if (on_text && safe > a.emitted) on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
-      a.emitted = std::max(a.emitted, safe);
-      if (a.done) {
-        out.text = a.text;
-        out.total_s = seconds_since(t0);
-        engine_->free_sequence(a.seq);
-      } else {
-        chunks.push_back({a.seq, {tok}, false});
-      }
-    }
-    active.erase(
-        std::remove_if(active.begin(), active.end(), [](const Active& a) { return a.done; }),
-        active.end());
-  }
-  return results;
-}
-
 std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
     const std::vector<LoglikItem>& items) {
-  const int vocab = config_.vocab_size;
   std::vector<LoglikResult> results(items.size());
   std::vector<std::vector<int>> context_ids(items.size());
   std::vector<std::vector<std::vector<int>>> cont_ids(items.size());
@@ -221,31 +103,65 @@ std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
     }
     results[i].logliks.assign(items[i].continuations.size(), 0.0);
   }
-  std::vector<int> seqs(items.size());
-  std::vector<EngineChunk> chunks;
+  // Groups of items whose caches fit the engine at once (context + longest continuation each).
+  const int64_t pool = kv_free(0);
+  std::vector<int64_t> need(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    seqs[i] = engine_->new_sequence();
-    chunks.push_back({seqs[i], context_ids[i], false});
+    size_t longest_cont = 0;
+    for (const auto& c : cont_ids[i]) longest_cont = std::max(longest_cont, c.size());
+    need[i] = kv_need(static_cast<int64_t>(context_ids[i].size() + longest_cont));
+    if (need[i] > pool) {
+      throw InputError("loglikelihood: item " + std::to_string(i) + " needs " +
+                       std::to_string(need[i]) + " KV positions but " + device_name() + " has " +
+                       std::to_string(pool) + " free");
+    }
+  }
+  size_t begin = 0;
+  int64_t used = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (static_cast<int>(i - begin) >= limits_.max_active || used + need[i] > pool) {
+      loglik_group(context_ids, cont_ids, begin, i, results);
+      begin = i;
+      used = 0;
+    }
+    used += need[i];
+  }
+  if (begin < items.size()) loglik_group(context_ids, cont_ids, begin, items.size(), results);
+  return results;
+}
+
+// Prefills the contexts of items [begin, end) together, then runs their j-th continuations
+// together for each j, rewinding each cache to its context between continuations.
+void BuiltinModel::loglik_group(const std::vector<std::vector<int>>& context_ids,
+                                const std::vector<std::vector<std::vector<int>>>& cont_ids,
+                                size_t begin, size_t end, std::vector<LoglikResult>& results) {
+  Engine& engine = *engine_.engine;
+  const int vocab = config_.vocab_size;
+  std::vector<int> seqs;
+  std::vector<EngineChunk> chunks;
+  for (size_t i = begin; i < end; ++i) {
+    seqs.push_back(engine.new_sequence());
+    chunks.push_back({seqs.back(), context_ids[i], false});
     results[i].prompt_tokens = static_cast<long>(context_ids[i].size());
   }
-  const std::vector<float> last = engine_->forward(chunks);  // (items, vocab)
+  const std::vector<float> last = engine.forward(chunks);  // (end - begin, vocab)
   size_t max_conts = 0;
-  for (const LoglikItem& item : items) max_conts = std::max(max_conts, item.continuations.size());
+  for (size_t i = begin; i < end; ++i) max_conts = std::max(max_conts, cont_ids[i].size());
   for (size_t j = 0; j < max_conts; ++j) {
     chunks.clear();
     std::vector<size_t> who;
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t i = begin; i < end; ++i) {
       if (j >= cont_ids[i].size() || cont_ids[i][j].empty()) continue;
       const std::vector<int>& c = cont_ids[i][j];
-      results[i].logliks[j] = logprob_of(last.data() + i * vocab, vocab, c[0]);
+      results[i].logliks[j] = logprob_of(last.data() + (i - begin) * vocab, vocab, c[0]);
       results[i].prompt_tokens += static_cast<long>(c.size());
       if (c.size() < 2) continue;
-      engine_->truncate(seqs[i], static_cast<int>(context_ids[i].size()));
-      chunks.push_back({seqs[i], std::vector<int>(c.begin(), c.end() - 1), true});
+      engine.truncate(seqs[i - begin], static_cast<int>(context_ids[i].size()));
+      chunks.push_back({seqs[i - begin], std::vector<int>(c.begin(), c.end() - 1), true});
       who.push_back(i);
     }
     if (chunks.empty()) continue;
-    const std::vector<float> rows = engine_->forward(chunks);  // (sum of len-1, vocab)
+    const std::vector<float> rows = engine.forward(chunks);  // (sum of len-1, vocab)
     size_t row = 0;
     for (size_t i : who) {
       const std::vector<int>& c = cont_ids[i][j];
@@ -254,8 +170,7 @@ std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
       }
     }
   }
-  for (int s : seqs) engine_->free_sequence(s);
-  return results;
+  for (int s : seqs) engine.free_sequence(s);
 }
 
 }  // namespace moebench

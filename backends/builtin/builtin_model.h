@@ -1,5 +1,6 @@
-// BuiltinModel: a loaded checkpoint directory (config, weights, tokenizer, chat format) on the CPU
-// engine, with batched generation (sampling, stop strings, streaming) and continuation scoring.
+// BuiltinModel: a loaded checkpoint directory (config, tokenizer, chat format) on an Engine (CPU or
+// CUDA), with continuous-batching generation (sampling, stop strings, streaming) and continuation
+// scoring.
 #pragma once
 
 #include <filesystem>
@@ -10,16 +11,26 @@
 #include <vector>
 
 #include "backends/builtin/chat_format.h"
-#include "backends/builtin/engine_cpu.h"
+#include "backends/builtin/engine.h"
+#include "backends/builtin/engine_select.h"
 #include "backends/builtin/model_config.h"
-#include "backends/builtin/model_weights.h"
 #include "backends/builtin/sampler.h"
 #include "backends/builtin/tokenizer.h"
 
 namespace moebench {
 
+// How many sequences decode together and how many tokens one engine step may hold.
+struct GenerateLimits {
+  int max_active = 64;         // sequences in flight (the CUDA engine's max_batch)
+  int max_step_tokens = 8192;  // tokens per step: longer prompts prefill over several steps
+  int64_t max_kv_tokens = 0;   // KV positions generation may reserve, 0 = the engine's whole pool
+  void validate() const;       // InputError naming the field
+};
+
 struct BuiltinLoadOptions {
-  int threads = 0;  // 0 = all cores
+  int threads = 0;              // CPU engine threads, 0 = all cores
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  GenerateLimits limits;
 };
 
 struct GenerateRequest {
@@ -50,6 +61,16 @@ class BuiltinModel {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const std::optional<ChatFormat>& chat_format() const { return chat_; }
   const std::filesystem::path& dir() const { return dir_; }
+  const Engine& engine() const { return *engine_.engine; }
+  std::string device_name() const { return engine_.engine->device_name(); }
+  const GenerateLimits& limits() const { return limits_; }
+  // KV positions free for new sequences: the engine's, capped by limits().max_kv_tokens less
+  // `reserved` (what admitted sequences hold back).
+  int64_t kv_free(int64_t reserved) const;
+  // KV positions a sequence of `tokens` may occupy (the cache's allocation granule included).
+  int64_t kv_need(int64_t tokens) const { return tokens + engine_.kv_page_tokens - 1; }
+  // Lowers the limits below the ones loaded with (the CUDA engine sized its buffers for those).
+  void set_limits(const GenerateLimits& limits);
   const std::string& name() const { return name_; }
   int max_context() const;
 
@@ -58,8 +79,13 @@ class BuiltinModel {
   std::vector<int> encode_chat(const std::vector<ChatMessage>& messages) const;
   std::vector<int> encode_text(const std::string& text, bool add_special) const;
 
-  // All requests decode together, one batched forward per step. Not thread-safe: one caller at
-  // a time (the server serializes through its scheduler).
+  // Continuous batching: requests wait in order; up to max_active run at once, admitted while the
+  // engine's KV cache has room for prompt + max_tokens of every admitted one. Each step runs one
+  // sampled forward over the new prompts' (last) prefill chunks and one decode token per running
+  // sequence; finished ones leave and free their cache. Greedy results do not depend on the
+  // limits. InputError for an empty prompt, one that does not fit the context, or a request too
+  // big for the whole KV cache (naming its index). Not thread-safe: one caller at a time (the
+  // server serializes through its scheduler).
   std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests,
                                        const TextCallback& on_text = {});
 
@@ -75,19 +101,23 @@ class BuiltinModel {
     std::vector<double> logliks;  // one per continuation
     long prompt_tokens = 0;       // tokens run through the model for this item
   };
+  // Items run in groups of at most max_active whose tokens fit the KV cache.
   std::vector<LoglikResult> loglikelihood(const std::vector<LoglikItem>& items);
 
  private:
   BuiltinModel() = default;
   bool is_eos(int id) const;
+  void loglik_group(const std::vector<std::vector<int>>& context_ids,
+                    const std::vector<std::vector<std::vector<int>>>& cont_ids, size_t begin,
+                    size_t end, std::vector<LoglikResult>& results);
 
   std::filesystem::path dir_;
   std::string name_;
   ModelConfig config_;
-  ModelWeights weights_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::optional<ChatFormat> chat_;
-  std::unique_ptr<CpuEngine> engine_;
+  LoadedEngine engine_;
+  GenerateLimits loaded_limits_, limits_;
   std::vector<int> eos_ids_;
 };
 

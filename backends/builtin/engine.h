@@ -43,6 +43,10 @@ class Engine {
   // continuous batching); the CPU engine has no fixed pool.
   virtual int64_t free_kv_tokens() const { return std::numeric_limits<int64_t>::max(); }
 
+  // Longest sequence (cached + new tokens) the engine holds: the model's context unless the
+  // engine caps it (the CUDA engine's KV pool and max_context option).
+  virtual int max_context() const { return config().max_position_embeddings; }
+
   // "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3)".
   virtual std::string device_name() const = 0;
 

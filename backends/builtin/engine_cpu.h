@@ -4,36 +4,27 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "backends/builtin/engine.h"
 #include "backends/builtin/model_config.h"
 #include "backends/builtin/model_weights.h"
 
 namespace moebench {
 
-// One sequence's slice of a forward batch: new tokens appended after what its cache holds.
-struct EngineChunk {
-  int seq = 0;              // from CpuEngine::new_sequence()
-  std::vector<int> tokens;  // appended at positions cache_len .. cache_len + tokens.size() - 1
-  bool all_logits = false;  // logits for every appended position, else only for the last one
-};
-
-class CpuEngine {
+class CpuEngine : public Engine {
  public:
   CpuEngine(const ModelConfig& config, const ModelWeights& weights, int threads = 0);
-  ~CpuEngine();
+  ~CpuEngine() override;
 
-  int new_sequence();
-  void free_sequence(int seq);
-  int cache_len(int seq) const;
-  // Drops cached positions >= len (to reuse a shared prefix).
-  void truncate(int seq, int len);
-
-  // Runs every chunk (prefill or decode, mixed) and returns logits rows, (rows, vocab) flattened:
-  // for each chunk in order, tokens.size() rows when all_logits, else one row.
-  std::vector<float> forward(const std::vector<EngineChunk>& chunks);
-
-  const ModelConfig& config() const { return config_; }
+  int new_sequence() override;
+  void free_sequence(int seq) override;
+  int cache_len(int seq) const override;
+  void truncate(int seq, int len) override;
+  std::vector<float> forward(const std::vector<EngineChunk>& chunks) override;
+  std::string device_name() const override { return "cpu"; }
+  const ModelConfig& config() const override { return config_; }
 
  private:
   struct Impl;

@@ -17,6 +17,7 @@ struct CudaEngineOptions {
   int page_size = 64;               // tokens per KV page
   int max_batch = 256;              // sequences per decode step (CUDA graph sizes up to this)
   int max_step_tokens = 16384;      // tokens per forward (prefill chunks are split above this)
+  int max_context = 32768;          // longest sequence; 0 = the model's max_position_embeddings
   bool cuda_graphs = true;
 };
 

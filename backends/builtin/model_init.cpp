@@ -1,16 +1,17 @@
 // model_init_write: a random-weight checkpoint in HF layout. Weights are streamed tensor by tensor
-// (chunks of 4M values) so the 31 GB v2-lite preset needs no more than ~100 MB of memory.
+// (chunks of 4M values) so the 31 GB v2-lite preset needs no more than ~100 MB of memory; a
+// dummy checkpoint writes only dummy_weights.json, from which loaders generate the same values.
 #include "backends/builtin/model_init.h"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "backends/builtin/chat_format.h"
 #include "backends/builtin/model_init_internal.h"
 #include "backends/builtin/model_weights.h"
+#include "backends/builtin/random_init.h"
 #include "backends/builtin/safetensors.h"
 #include "backends/builtin/tokenizer.h"
 #include "common/error.h"
@@ -23,76 +24,6 @@ using nlohmann::json;
 
 constexpr int64_t kChunk = int64_t{1} << 22;
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char ch : s) h = (h ^ ch) * 0x100000001b3ull;
-  return h;
-}
-
-// Uniform in [0, 1) from a counter: value i of a tensor depends only on (seed, name, i), so the
-// output is the same for any chunking or thread count.
-float uniform_at(uint64_t key, uint64_t i) {
-  return static_cast<float>(splitmix64(key ^ splitmix64(i)) >> 40) * 0x1p-24f;
-}
-
-enum class InitKind { normal, ones, bias, score_bias };
-
-// As HF's _init_weights: RMSNorm weights 1, matrices (embeddings included) normal(0, std).
-// NOTE: HF zeroes biases and e_score_correction_bias; we give them small values so the engine's
-// bias paths are exercised, and keep the router bias positive (REFERENCE.md: HF and DeepSeek's
-// reference pick the same experts then).
-InitKind init_kind(const std::string& name) {
-  auto ends = [&](const std::string& s) {
-    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends("norm.weight")) return InitKind::ones;
-  if (ends("e_score_correction_bias")) return InitKind::score_bias;
-  if (ends(".bias")) return InitKind::bias;
-  return InitKind::normal;
-}
-
-// Values [start, start + n) of one tensor; normals by Box-Muller over counter pairs (2k, 2k+1).
-void fill_range(InitKind kind, uint64_t key, double std_dev, int64_t start, int64_t n, float* out) {
-  if (kind == InitKind::ones) {
-    std::fill(out, out + n, 1.0f);
-    return;
-  }
-  if (kind == InitKind::score_bias) {
-    for (int64_t i = 0; i < n; ++i) out[i] = 0.01f * uniform_at(key, start + i);
-    return;
-  }
-  const float sd = static_cast<float>(kind == InitKind::bias ? 0.1 * std_dev : std_dev);
-  for (int64_t i = start & ~int64_t{1}; i < start + n; i += 2) {
-    const float u1 = 1.0f - uniform_at(key, i);  // (0, 1]
-    const float u2 = uniform_at(key, i + 1);
-    const float r = sd * std::sqrt(-2.0f * std::log(u1));
-    const float theta = 6.28318530717958647692f * u2;
-    if (i >= start) out[i - start] = r * std::cos(theta);
-    if (i + 1 < start + n) out[i + 1 - start] = r * std::sin(theta);
-  }
-}
-
-void fill_parallel(InitKind kind, uint64_t key, double std_dev, int64_t start, int64_t n,
-                   float* out) {
-  const int threads = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
-  if (threads == 1 || n < 65536) return fill_range(kind, key, std_dev, start, n, out);
-  std::vector<std::thread> pool;
-  const int64_t per = (n + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
-    const int64_t b = t * per, e = std::min(n, b + per);
-    if (b >= e) break;
-    pool.emplace_back(fill_range, kind, key, std_dev, start + b, e - b, out + b);
-  }
-  for (auto& th : pool) th.join();
-}
-
 void write_random_weights(const std::filesystem::path& path, const ModelConfig& config,
                           StDtype dtype, uint64_t seed, double std_dev) {
   const std::vector<TensorSpec> specs = model_tensor_specs(config);
@@ -104,7 +35,7 @@ void write_random_weights(const std::filesystem::path& path, const ModelConfig& 
   for (const auto& s : specs) {
     int64_t n = 1;
     for (int64_t d : s.shape) n *= d;
-    const uint64_t key = splitmix64(seed ^ fnv1a(s.name));
+    const uint64_t key = init_tensor_key(seed, s.name);
     for (int64_t start = 0; start < n; start += kChunk) {
       const int64_t m = std::min(kChunk, n - start);
       buf.resize(static_cast<size_t>(m));
@@ -160,8 +91,11 @@ void prepare_out_dir(const ModelInitOptions& o) {
     if (!fs::is_empty(o.out_dir) && !o.force) {
       throw input_error(o.out_dir.string(), "exists and is not empty (use --force to overwrite)");
     }
-    std::error_code ec;  // a stale index would shadow the new model.safetensors
+    // A stale index would shadow the new model.safetensors, and stale weights of the other kind
+    // make a dummy checkpoint ambiguous (model_weights_for_each rejects both at once).
+    std::error_code ec;
     fs::remove(o.out_dir / "model.safetensors.index.json", ec);
+    fs::remove(o.out_dir / (o.weights == "dummy" ? "model.safetensors" : kDummyWeightsFile), ec);
   }
   fs::create_directories(o.out_dir);
 }
@@ -236,6 +170,9 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
   if (dtype != "f32" && dtype != "bf16") {
     throw input_error("--dtype", "unknown dtype '" + dtype + "' (f32, bf16)");
   }
+  if (o.weights != "random" && o.weights != "dummy") {
+    throw input_error("--weights", "unknown weights kind '" + o.weights + "' (random, dummy)");
+  }
   json cfg = model_preset_config(o.family, o.preset);
   if (!o.overrides.is_object()) throw input_error("model init", "overrides must be a JSON object");
   cfg.merge_patch(o.overrides);
@@ -252,15 +189,23 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
   r.config = model_config_from_json(cfg, where);
   r.params = model_param_count(r.config);
   const double std_dev = cfg.value("initializer_range", 0.02);
-  write_random_weights(o.out_dir / "model.safetensors", r.config,
-                       dtype == "f32" ? StDtype::f32 : StDtype::bf16, o.seed, std_dev);
+  if (o.weights == "dummy") {
+    write_json(
+        o.out_dir / kDummyWeightsFile,
+        {{"format", kDummyWeightsFormat}, {"seed", o.seed}, {"std", std_dev}, {"dtype", dtype}});
+  } else {
+    write_random_weights(o.out_dir / "model.safetensors", r.config,
+                         dtype == "f32" ? StDtype::f32 : StDtype::bf16, o.seed, std_dev);
+  }
   write_json(o.out_dir / "tokenizer.json", tok);
   write_json(o.out_dir / "tokenizer_config.json",
              tokenizer_config(ft, r.config.max_position_embeddings));
   json gen = {{"bos_token_id", cfg["bos_token_id"]}, {"eos_token_id", cfg["eos_token_id"]}};
   write_json(o.out_dir / "generation_config.json", gen);
   write_json(o.out_dir / "config.json", cfg);  // last: a config.json means a complete checkpoint
-  r.safetensors_bytes = std::filesystem::file_size(o.out_dir / "model.safetensors");
+  if (o.weights != "dummy") {
+    r.safetensors_bytes = std::filesystem::file_size(o.out_dir / "model.safetensors");
+  }
   r.total_bytes = dir_bytes(o.out_dir);
   return r;
 }

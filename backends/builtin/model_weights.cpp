@@ -1,10 +1,15 @@
-// ModelWeights and model_weights_load: checks a checkpoint's tensors against
-// model_tensor_specs (missing, unused and misshaped tensors are errors), then converts to f32.
+// ModelWeights, model_weights_load and model_weights_for_each: checks a checkpoint's tensors
+// against model_tensor_specs (missing, unused and misshaped tensors are errors), then converts to
+// f32; or generates a dummy checkpoint's tensors from its seed.
 #include "backends/builtin/model_weights.h"
 
 #include <cctype>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "backends/builtin/random_init.h"
 #include "backends/builtin/safetensors.h"
 #include "common/error.h"
 
@@ -103,7 +108,99 @@ std::set<std::string> check_checkpoint(const SafetensorsCheckpoint& ck,
   return used;
 }
 
+int64_t numel_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+// Each tensor as `model init` with the same seed, std and dtype would have written it.
+void for_each_dummy(const DummyWeights& d, const std::vector<TensorSpec>& specs,
+                    const std::function<void(const TensorSpec&, const float*)>& fn) {
+  std::vector<float> buf;  // (numel) of the current tensor only
+  for (const TensorSpec& spec : specs) {
+    buf.resize(static_cast<size_t>(numel_of(spec.shape)));
+    fill_parallel(init_kind(spec.name), init_tensor_key(d.seed, spec.name), d.std, 0,
+                  static_cast<int64_t>(buf.size()), buf.data());
+    if (d.dtype == "bf16") {
+      for (float& v : buf) v = bf16_to_f32(f32_to_bf16(v));
+    }
+    fn(spec, buf.data());
+  }
+}
+
+void for_each_safetensors(const std::filesystem::path& dir, const ModelConfig& config,
+                          const std::vector<TensorSpec>& specs,
+                          const std::function<void(const TensorSpec&, const float*)>& fn) {
+  const SafetensorsCheckpoint ck = SafetensorsCheckpoint::open(dir);
+  check_checkpoint(ck, specs, config);
+  for (const TensorSpec& spec : specs) {
+    const auto* e = ck.find(spec.name);
+    Tensor t = e->file->read_f32(*e->info);
+    if (e->info->dtype == StDtype::f8_e4m3) {
+      const auto* s = ck.find(spec.name + kScaleSuffix);
+      fp8_block_dequant(t, s->file->read_f32(*s->info), s->file->path(), spec.name);
+    }
+    fn(spec, t.data.data());
+  }
+}
+
+// The validated fields of a parsed dummy_weights.json; `where` is its path.
+DummyWeights dummy_weights_parse(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw input_error(where, "expected a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "format" && key != "seed" && key != "std" && key != "dtype") {
+      throw input_error(where, "unknown field '" + key + "' (format, seed, std, dtype)");
+    }
+  }
+  if (!j.contains("format") || j["format"] != kDummyWeightsFormat) {
+    throw input_error(where, std::string("field 'format' must be \"") + kDummyWeightsFormat + "\"");
+  }
+  DummyWeights d;
+  if (!j.contains("seed") || !j["seed"].is_number_unsigned()) {
+    throw input_error(where, "field 'seed' must be a non-negative integer");
+  }
+  d.seed = j["seed"].get<uint64_t>();
+  if (!j.contains("std") || !j["std"].is_number() || !std::isfinite(j["std"].get<double>()) ||
+      j["std"].get<double>() <= 0) {
+    throw input_error(where, "field 'std' must be a finite number > 0");
+  }
+  d.std = j["std"].get<double>();
+  if (j.contains("dtype")) {
+    if (j["dtype"] != "f32" && j["dtype"] != "bf16") {
+      throw input_error(where, "field 'dtype' must be \"f32\" or \"bf16\"");
+    }
+    d.dtype = j["dtype"].get<std::string>();
+  }
+  return d;
+}
+
 }  // namespace
+
+std::optional<DummyWeights> dummy_weights_read(const std::filesystem::path& dir) {
+  const std::filesystem::path path = dir / kDummyWeightsFile;
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw input_error(path.string(), "not valid JSON");
+  return dummy_weights_parse(j, path.string());
+}
+
+void model_weights_for_each(
+    const std::filesystem::path& dir, const ModelConfig& config,
+    const std::function<void(const TensorSpec& spec, const float* data)>& fn) {
+  const std::vector<TensorSpec> specs = model_tensor_specs(config);
+  const std::optional<DummyWeights> dummy = dummy_weights_read(dir);
+  if (!dummy) return for_each_safetensors(dir, config, specs, fn);
+  for (const char* other : {"model.safetensors", "model.safetensors.index.json"}) {
+    if (std::filesystem::exists(dir / other)) {
+      throw input_error((dir / kDummyWeightsFile).string(),
+                        std::string("the directory also holds ") + other +
+                            ": two weight sources; remove one of them");
+    }
+  }
+  for_each_dummy(*dummy, specs, fn);
+}
 
 const Tensor* ModelWeights::find(const std::string& name) const {
   auto it = tensors_.find(name);
@@ -119,19 +216,13 @@ const Tensor& ModelWeights::get(const std::string& name) const {
 void ModelWeights::add(const std::string& name, Tensor t) { tensors_[name] = std::move(t); }
 
 ModelWeights model_weights_load(const std::filesystem::path& dir, const ModelConfig& config) {
-  const SafetensorsCheckpoint ck = SafetensorsCheckpoint::open(dir);
-  const std::vector<TensorSpec> specs = model_tensor_specs(config);
-  check_checkpoint(ck, specs, config);
   ModelWeights w;
-  for (const TensorSpec& spec : specs) {
-    const auto* e = ck.find(spec.name);
-    Tensor t = e->file->read_f32(*e->info);
-    if (e->info->dtype == StDtype::f8_e4m3) {
-      const auto* s = ck.find(spec.name + kScaleSuffix);
-      fp8_block_dequant(t, s->file->read_f32(*s->info), s->file->path(), spec.name);
-    }
+  model_weights_for_each(dir, config, [&](const TensorSpec& spec, const float* data) {
+    Tensor t;
+    t.shape = spec.shape;
+    t.data.assign(data, data + numel_of(spec.shape));
     w.add(spec.name, std::move(t));
-  }
+  });
   return w;
 }
 

@@ -80,6 +80,7 @@ Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.se
 
 int Sampler::sample(const float* logits, int vocab) {
   check_row(logits, vocab, "Sampler::sample");
+  ++draws_;
   if (params_.temperature == 0.0) return argmax_lowest(logits, vocab);
 
   // Temperature (HF TemperatureLogitsWarper: scores / temperature).

@@ -19,9 +19,15 @@ class Sampler {
   explicit Sampler(const SamplingParams& params);
   int sample(const float* logits, int vocab);  // logits: (vocab)
 
+  const SamplingParams& params() const { return params_; }
+  // The index of the next draw, then counts it: a GPU engine that samples on the device draws
+  // with (seed, draw index) and calls this instead of sample(), which counts its draws too.
+  uint64_t next_draw() { return draws_++; }
+
  private:
   SamplingParams params_;
   std::mt19937_64 rng_;
+  uint64_t draws_ = 0;
 };
 
 // log-softmax of one row at `token`, computed stably in double.

@@ -47,7 +47,7 @@ int cli_selfcheck(RunOptions options, bool chat_too);
 int cli_serve(const std::string& dir, const ServeOptions& options);
 
 struct ModelInitFlags {
-  std::string family, preset = "tiny", out, dtype, tasks_dir;
+  std::string family, preset = "tiny", out, dtype, tasks_dir, weights = "random";
   uint64_t seed = 0;
   std::vector<std::string> sets;
   bool force = false;
@@ -58,7 +58,9 @@ int cli_model_init(const ModelInitFlags& flags);
 struct ModelBenchFlags {
   std::string dir, json_out;
   std::vector<int> batches = {1, 8};
-  int prompt = 128, tokens = 64, threads = 0;
+  int prompt = 128, tokens = 64, threads = 0, warmup = 2;
+  std::string prefill;  // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
 };
 void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags);
 int cli_model_bench(const ModelBenchFlags& flags);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 
+#include "backends/builtin/engine_select.h"
 #include "backends/validation/replay.h"
 #include "common/error.h"
 #include "common/version.h"
@@ -56,6 +57,9 @@ int run_main(int argc, char** argv) {
   run->add_option("--backend", run_opts.backend, "oracle | oracle-chat | replay:<file>")
       ->capture_default_str();
   run->add_option("--backend-opt", backend_opts, "Backend option key=value (repeatable)");
+  std::string run_device;
+  run->add_option("--device", run_device,
+                  "builtin backend: auto | cpu | cuda | cuda:N (= --backend-opt device=...)");
   run->add_option("--seed", run_opts.seed, "Sampling seed")->capture_default_str();
   run->add_option("--shard", shard, "Run shard i of N (0-based), e.g. 2/8")->capture_default_str();
   run->add_option("--cache", cache, "Response cache (default: <results-dir>/cache.sqlite)");
@@ -87,7 +91,9 @@ int run_main(int argc, char** argv) {
   serve->add_option("--port", serve_opts.port, "Port (0 = any free port)")->capture_default_str();
   serve->add_option("--max-batch", serve_opts.max_batch, "Requests decoded together")
       ->capture_default_str();
-  serve->add_option("--threads", serve_opts.threads, "Engine threads (0 = all cores)");
+  serve->add_option("--threads", serve_opts.threads, "CPU engine threads (0 = all cores)");
+  serve->add_option("--device", serve_opts.device, "auto | cpu | cuda | cuda:N")
+      ->capture_default_str();
   serve->add_option("--model-name", serve_opts.model_name, "Model id (default: directory name)");
 
   ModelInitFlags init_flags;
@@ -112,7 +118,10 @@ int run_main(int argc, char** argv) {
 
   interrupt_install();
   if (list->parsed()) return cli_list(list_flags, list_json, list_scoring);
-  if (serve->parsed()) return cli_serve(serve_dir, serve_opts);
+  if (serve->parsed()) {
+    engine_device_parse(serve_opts.device);
+    return cli_serve(serve_dir, serve_opts);
+  }
   if (model->parsed()) {
     if (model->got_subcommand("bench")) return cli_model_bench(bench_flags);
     return cli_model_init(init_flags);
@@ -129,6 +138,10 @@ int run_main(int argc, char** argv) {
       if (eq == std::string::npos)
         throw InputError("--backend-opt '" + kv + "': expected key=value");
       o.backend_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    if (!run_device.empty()) {
+      engine_device_parse(run_device);
+      o.backend_options["device"] = run_device;
     }
     o.use_cache = !no_cache;
     o.cache_file = cache;

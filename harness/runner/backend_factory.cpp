@@ -3,6 +3,7 @@
 #include "harness/runner/backend_factory.h"
 
 #include "backends/builtin/builtin_backend.h"
+#include "backends/builtin/engine_select.h"
 #include "backends/validation/oracle.h"
 #include "backends/validation/replay.h"
 #include "common/error.h"
@@ -52,14 +53,17 @@ BuiltinBackendOptions builtin_options(const RunOptions& options) {
       o.threads = int_option(k, v);
     } else if (k == "max_batch") {
       o.max_batch = int_option(k, v);
+    } else if (k == "device") {
+      engine_device_parse(v);  // a bad string fails here, before the checkpoint loads
+      o.device = v;
     } else if (k == "add_bos") {
       o.add_bos = int_option(k, v) != 0;
     } else if (k == "chat") {
       o.chat_only = int_option(k, v) != 0;
     } else {
       throw InputError("--backend-opt " + k +
-                       ": unknown option for the builtin backend (known: threads, max_batch, "
-                       "add_bos, chat)");
+                       ": unknown option for the builtin backend (known: device, threads, "
+                       "max_batch, add_bos, chat)");
     }
   }
   return o;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backends/builtin/builtin_model.h"
+#include "backends/builtin/engine_cpu.h"
 #include "backends/builtin/model_init.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
@@ -22,6 +23,14 @@ fs::path tiny_model(const std::string& family) {
   o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
   model_init_write(o);
   return made[family] = o.out_dir;
+}
+
+// One thread on the CPU engine: the scores below are compared with a CPU forward.
+BuiltinLoadOptions cpu_options() {
+  BuiltinLoadOptions o;
+  o.threads = 1;
+  o.device = "cpu";
+  return o;
 }
 
 // Summed log-probability of `cont` after `ctx` from one plain forward with every position's logits.
@@ -44,7 +53,7 @@ double direct_loglik(BuiltinModel& m, const std::vector<int>& ctx, const std::ve
 
 TEST_CASE("builtin: loglikelihood equals a plain forward over context+continuation", "[builtin]") {
   for (const char* family : {"deepseek_v3", "qwen2_moe"}) {
-    auto m = BuiltinModel::load(tiny_model(family), {1});
+    auto m = BuiltinModel::load(tiny_model(family), cpu_options());
     const std::string ctx = "Question: What is the capital of France?\nAnswer:";
     const std::vector<std::string> conts = {" Paris", " Lyon and Marseille", " 42"};
     auto got = m->loglikelihood({{ctx, conts}, {ctx + " ", {"Paris"}}});
@@ -63,7 +72,7 @@ TEST_CASE("builtin: loglikelihood equals a plain forward over context+continuati
 }
 
 TEST_CASE("builtin: greedy generation is deterministic and honours stop strings", "[builtin]") {
-  auto m = BuiltinModel::load(tiny_model("mixtral"), {1});
+  auto m = BuiltinModel::load(tiny_model("mixtral"), cpu_options());
   GenerateRequest r;
   r.prompt = m->encode_text("Once upon a time", false);
   r.max_tokens = 24;

@@ -1,0 +1,246 @@
+// `moebench model bench`: decode and prefill throughput of a checkpoint on the CPU or CUDA
+// engine with random token ids, and on CUDA the figures against the limits measured in the same
+// run: decode tokens/s against the bandwidth roofline (weights + KV bytes per step over the
+// device copy bandwidth), prefill FLOP/s against the cuBLAS bf16 GEMM rate.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "backends/builtin/engine_select.h"
+#include "backends/builtin/model_roofline.h"
+#include "common/error.h"
+#include "harness/cli/cli_common.h"
+
+#ifdef MOEBENCH_HAVE_CUDA
+#include "kernels/device_limits.h"
+#include "kernels/gemm.h"
+#endif
+
+namespace moebench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Limits {
+  double copy_bytes_per_s = 0;  // 0 = not measured (CPU engine)
+  double gemm_flops = 0;
+};
+
+Limits measure_limits(const Engine& engine) {
+  Limits l;
+#ifdef MOEBENCH_HAVE_CUDA
+  if (engine.device_name().rfind("cuda", 0) == 0) {
+    CublasContext ctx;
+    l.copy_bytes_per_s = measure_copy_bandwidth();
+    l.gemm_flops = measure_gemm_flops(ctx);
+  }
+#else
+  (void)engine;
+#endif
+  return l;
+}
+
+// "8x2048" -> {8, 2048}.
+std::pair<int, int> parse_prefill(const std::string& s) {
+  const size_t x = s.find('x');
+  try {
+    if (x != std::string::npos) {
+      const int a = std::stoi(s.substr(0, x)), b = std::stoi(s.substr(x + 1));
+      if (a >= 1 && b >= 1) return {a, b};
+    }
+  } catch (const std::exception&) {
+  }
+  throw InputError("--prefill '" + s + "': expected SEQSxLEN, e.g. 8x2048");
+}
+
+class Bench {
+ public:
+  Bench(Engine& engine, const ModelConfig& c) : engine_(engine), token_(0, c.vocab_size - 1) {}
+
+  std::vector<int> random_ids(int n) {
+    std::vector<int> ids(n);
+    for (int& t : ids) t = token_(rng_);
+    return ids;
+  }
+
+  std::vector<EngineChunk> new_prompts(int seqs, int len) {
+    std::vector<EngineChunk> chunks;
+    for (int b = 0; b < seqs; ++b)
+      chunks.push_back({engine_.new_sequence(), random_ids(len), false});
+    return chunks;
+  }
+
+  void free(const std::vector<EngineChunk>& chunks) {
+    for (const EngineChunk& ch : chunks) engine_.free_sequence(ch.seq);
+  }
+
+  // Decode steps feed random tokens (a repeated token would route every step to the same
+  // experts) and sample greedily, as generation does (on the GPU only the ids come back).
+  double decode_seconds(std::vector<EngineChunk>& chunks, int steps) {
+    std::vector<Sampler> greedy(chunks.size(), Sampler(SamplingParams{}));
+    std::vector<Sampler*> samplers;
+    for (Sampler& s : greedy) samplers.push_back(&s);
+    const auto t0 = Clock::now();
+    for (int step = 0; step < steps; ++step) {
+      for (EngineChunk& ch : chunks) ch.tokens = {token_(rng_)};
+      engine_.forward_sample(chunks, samplers);
+    }
+    return seconds_since(t0);
+  }
+
+  // One prefill of the chunks, sampling each prompt's next token.
+  double prefill_seconds(const std::vector<EngineChunk>& chunks) {
+    std::vector<Sampler> greedy(chunks.size(), Sampler(SamplingParams{}));
+    std::vector<Sampler*> samplers;
+    for (Sampler& s : greedy) samplers.push_back(&s);
+    const auto t0 = Clock::now();
+    engine_.forward_sample(chunks, samplers);
+    return seconds_since(t0);
+  }
+
+ private:
+  Engine& engine_;
+  std::mt19937 rng_{1234};
+  std::uniform_int_distribution<int> token_;
+};
+
+}  // namespace
+
+void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags) {
+  CLI::App* bench = model->add_subcommand(
+      "bench",
+      "Time prefill and decode of a checkpoint on the CPU or CUDA engine (random token ids); on "
+      "CUDA against the bandwidth and GEMM limits measured in the same run");
+  bench->add_option("dir", flags->dir, "Checkpoint directory")->required();
+  bench->add_option("--batch", flags->batches, "Sequences decoded together (repeatable)")
+      ->capture_default_str();
+  bench->add_option("--prompt", flags->prompt, "Prompt tokens per sequence")->capture_default_str();
+  bench->add_option("--tokens", flags->tokens, "Timed decode steps per batch")
+      ->capture_default_str();
+  bench->add_option("--warmup", flags->warmup, "Untimed decode steps first (graph capture)")
+      ->capture_default_str();
+  bench->add_option("--prefill", flags->prefill,
+                    "Also time one prefill of SEQSxLEN random prompts, e.g. 8x2048");
+  bench->add_option("--threads", flags->threads, "CPU engine threads (0 = all cores)")
+      ->capture_default_str();
+  bench->add_option("--device", flags->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");
+}
+
+int cli_model_bench(const ModelBenchFlags& flags) {
+  engine_device_parse(flags.device);
+  if (flags.prompt < 1 || flags.tokens < 1 || flags.warmup < 0) {
+    throw InputError("--prompt and --tokens must be >= 1, --warmup >= 0");
+  }
+  for (int batch : flags.batches) {
+    if (batch < 1) throw InputError("--batch must be >= 1");
+  }
+  const std::pair<int, int> prefill =
+      flags.prefill.empty() ? std::pair<int, int>{0, 0} : parse_prefill(flags.prefill);
+  const ModelConfig config = model_config_load(std::filesystem::path(flags.dir) / "config.json");
+  const int longest = std::max(flags.prompt + flags.warmup + flags.tokens, prefill.second + 1);
+  if (longest > config.max_position_embeddings) {
+    throw InputError(
+        "--prompt + --warmup + --tokens (or the --prefill length) exceed "
+        "max_position_embeddings (" +
+        std::to_string(config.max_position_embeddings) + ")");
+  }
+  EngineLoadOptions load;
+  load.device = flags.device;
+  load.threads = flags.threads;
+  for (int batch : flags.batches) load.max_batch = std::max(load.max_batch, batch);
+  load.max_step_tokens = std::max(
+      {load.max_step_tokens, load.max_batch * flags.prompt, prefill.first * prefill.second});
+  const LoadedEngine loaded = engine_load(config, flags.dir, load);
+  Engine& engine = *loaded.engine;
+  const Limits lim = measure_limits(engine);
+  const bool roofline = lim.copy_bytes_per_s > 0;
+  std::printf("engine %s\n", engine.device_name().c_str());
+  if (roofline) {
+    std::printf("measured: device copy %.2f TB/s, cuBLAS bf16 GEMM 8192^3 %.1f TFLOP/s\n",
+                lim.copy_bytes_per_s / 1e12, lim.gemm_flops / 1e12);
+  }
+  Bench bench(engine, config);
+  nlohmann::json rows = nlohmann::json::array();
+  std::printf("%-6s %-7s %-7s %13s %13s %10s", "batch", "prompt", "tokens", "prefill tok/s",
+              "decode tok/s", "ms/step");
+  if (roofline) std::printf(" %9s %12s %8s", "GB/step", "bound tok/s", "% roof");
+  std::printf("\n");
+  for (int batch : flags.batches) {
+    std::vector<EngineChunk> chunks = bench.new_prompts(batch, flags.prompt);
+    const double prefill_s = bench.prefill_seconds(chunks);
+    bench.decode_seconds(chunks, flags.warmup);
+    const double decode_s = bench.decode_seconds(chunks, flags.tokens);
+    bench.free(chunks);
+    const double prefill_tps = double(batch) * flags.prompt / prefill_s;
+    const double decode_tps = double(batch) * flags.tokens / decode_s;
+    nlohmann::json row = {{"batch", batch},
+                          {"prompt", flags.prompt},
+                          {"tokens", flags.tokens},
+                          {"warmup", flags.warmup},
+                          {"prefill_tokens_per_s", prefill_tps},
+                          {"decode_tokens_per_s", decode_tps},
+                          {"decode_ms_per_step", 1e3 * decode_s / flags.tokens}};
+    std::printf("%-6d %-7d %-7d %13.0f %13.0f %10.3f", batch, flags.prompt, flags.tokens,
+                prefill_tps, decode_tps, 1e3 * decode_s / flags.tokens);
+    if (roofline) {
+      // The mean context over the timed steps.
+      const int64_t context = flags.prompt + flags.warmup + flags.tokens / 2;
+      const DecodeBytes b = decode_step_bytes(config, batch, context);
+      const double bound = batch * lim.copy_bytes_per_s / (b.weights + b.kv);
+      std::printf(" %9.2f %12.0f %7.1f%%", (b.weights + b.kv) / 1e9, bound,
+                  100.0 * decode_tps / bound);
+      row["weight_bytes_per_step"] = b.weights;
+      row["kv_bytes_per_step"] = b.kv;
+      row["experts_touched_per_layer"] = b.experts_touched;
+      row["roofline_tokens_per_s"] = bound;
+      row["roofline_fraction"] = decode_tps / bound;
+    }
+    std::printf("\n");
+    rows.push_back(row);
+  }
+  nlohmann::json prefill_json;
+  if (prefill.first > 0) {
+    // A first prefill of the same shape warms the kernels up (attributes, cuBLAS heuristics).
+    const auto [seqs, len] = prefill;
+    std::vector<EngineChunk> warm = bench.new_prompts(seqs, len);
+    bench.prefill_seconds(warm);
+    bench.free(warm);
+    std::vector<EngineChunk> chunks = bench.new_prompts(seqs, len);
+    const double s = bench.prefill_seconds(chunks);
+    bench.free(chunks);
+    const double flops = seqs * prefill_flops(config, len);
+    std::printf("prefill %dx%d: %.3f s, %.0f tokens/s, %.1f TFLOP/s", seqs, len, s, seqs * len / s,
+                flops / s / 1e12);
+    prefill_json = {{"seqs", seqs},   {"len", len},
+                    {"seconds", s},   {"tokens_per_s", seqs * len / s},
+                    {"flops", flops}, {"flops_per_s", flops / s}};
+    if (roofline) {
+      std::printf(" = %.1f%% of the cuBLAS GEMM rate", 100.0 * flops / s / lim.gemm_flops);
+      prefill_json["gemm_fraction"] = flops / s / lim.gemm_flops;
+    }
+    std::printf("\n");
+  }
+  if (!flags.json_out.empty()) {
+    nlohmann::json out = {{"model", flags.dir},
+                          {"engine", engine.device_name()},
+                          {"threads", flags.threads},
+                          {"runs", rows}};
+    if (roofline) {
+      out["copy_bytes_per_s"] = lim.copy_bytes_per_s;
+      out["gemm_flops_per_s"] = lim.gemm_flops;
+    }
+    if (!prefill_json.is_null()) out["prefill"] = prefill_json;
+    std::ofstream(flags.json_out) << out.dump(2);
+  }
+  return kExitOk;
+}
+
+}  // namespace moebench

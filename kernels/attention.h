@@ -1,0 +1,154 @@
+// Attention launchers: paged KV cache writes/gathers, varlen causal prefill attention (top) and
+// paged decode attention (the decode section at the end), with their CPU references.
+// Compiles without CUDA headers; launchers are defined only in CUDA builds (MOEBENCH_HAVE_CUDA).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/bf16.h"
+#include "kernels/cuda_stream.h"
+
+namespace moebench {
+
+// ---- paged KV layout (shared by the KV writes, the gathers and decode) ----
+// Per layer a K cache and a V cache of bf16, each n_pages * page_size token slots: slot s of page
+// p is row (p * page_size + s), and a row holds row_dim values at cache + row * token_stride.
+//   GQA families: K row = n_kv_heads * head_dim_k, V row = n_kv_heads * head_dim_v (kv head h at
+//                 h * head_dim).
+//   MLA (DeepSeek): ONE cache row = [c_kv normalized (kv_lora) | k_pe roped (rope)], 576 values for
+//                 V2-Lite; decode reads K = the whole row and V = its first kv_lora values, so the
+//                 K and V caches may be the same buffer.
+// block_table (n_seqs, max_pages_per_seq) int32 maps a sequence's logical page to a physical page:
+// sequence position pos lives at row block_table[s][pos / page_size] * page_size + pos % page_size.
+
+// ---- KV cache writes and gathers ----
+
+// cache[slot_mapping[t]] = src[t] for t < n_tokens (row_dim values each); row t of src starts at
+// src + t * src_stride. slot_mapping is device (n_tokens) int32 row indices (page * page_size +
+// slot); a negative entry skips the token.
+void cuda_kv_append(const bf16_bits* src, int64_t src_stride, int64_t n_tokens, int64_t row_dim,
+                    const int32_t* slot_mapping, bf16_bits* cache, int64_t token_stride,
+                    cudaStream_t stream);
+
+// Gathers each sequence's cached rows [0, seq_lens[s]) into contiguous rows starting at
+// cu_seqlens[s] of out (row stride out_stride). block_table (n_seqs, max_pages_per_seq),
+// seq_lens (n_seqs) and cu_seqlens (n_seqs + 1) on the device; max_total_rows host upper bound of
+// cu_seqlens[n_seqs] (grid sizing). Output rows of no sequence, and positions whose logical page
+// is past max_pages_per_seq, are left untouched.
+void cuda_kv_gather(const bf16_bits* cache, int64_t token_stride, int64_t row_dim, int page_size,
+                    const int32_t* block_table, int max_pages_per_seq, const int32_t* seq_lens,
+                    const int32_t* cu_seqlens, int n_seqs, int64_t max_total_rows, bf16_bits* out,
+                    int64_t out_stride, cudaStream_t stream);
+
+// MLA prefill helper: k (n, heads, nope + rope), contiguous, from the kv_b expansion
+// kv (n, heads, nope + v), contiguous [its first nope values per head], and the shared
+// k_pe (n, rope) whose row i starts at k_pe + i * k_pe_stride.
+void cuda_mla_assemble_k(const bf16_bits* kv, int64_t n, int heads, int nope, int v,
+                         const bf16_bits* k_pe, int64_t k_pe_stride, int rope, bf16_bits* k,
+                         cudaStream_t stream);
+
+// ---- prefill attention: varlen, causal, flash-style ----
+
+// out = softmax(scale * q k^T [causal mask]) v per sequence and head, f32 math, bf16 out.
+// Head h of token t of q starts at q + t * q_stride + h * q_head_stride (likewise k, v, out with
+// kv head h / group). A head stride of 0 means packed heads (dk for q and k, dv for v and out), so
+// the MLA kv_b output (n, heads, nope + v) is read in place as v = kv + nope,
+// v_head_stride = nope + v.
+struct PrefillAttentionArgs {
+  const bf16_bits* q = nullptr;  // (total_q, n_heads, dk): token row stride q_stride
+  const bf16_bits* k = nullptr;  // (total_k, n_kv_heads, dk): k_stride
+  const bf16_bits* v = nullptr;  // (total_k, n_kv_heads, dv): v_stride
+  bf16_bits* out = nullptr;      // (total_q, n_heads, dv): out_stride
+  int64_t q_stride = 0, k_stride = 0, v_stride = 0, out_stride = 0;  // elements between tokens
+  int64_t q_head_stride = 0, k_head_stride = 0, v_head_stride = 0,
+          out_head_stride = 0;    // 0: packed
+  const int32_t* cu_q = nullptr;  // device (n_seqs + 1)
+  const int32_t* cu_k = nullptr;  // device (n_seqs + 1); each seq has len_k >= len_q
+  int n_seqs = 0;
+  int max_q = 0;                    // host upper bound of any len_q (grid sizing)
+  int n_heads = 0, n_kv_heads = 0;  // n_heads % n_kv_heads == 0 (GQA group)
+  int dk = 0, dv = 0;               // multiples of 8, <= 256
+  float scale = 0;
+  bool causal = true;  // query i of a seq sits at key position len_k - len_q + i
+};
+
+// NOTE: strides and head strides must be multiples of 8 and q, k, v, out 16-byte aligned (the
+// kernel moves 16-byte vectors); each is checked at entry. Graph-capturable once a first call on
+// the device has opted the kernel in to > 48 KB of shared memory (make that call outside capture).
+// Needs a build for sm_80 or newer (bf16 tensor cores); an older build is refused at entry.
+void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t stream);
+
+// ---- CPU references (host data as f32 holding bf16 values; outputs rounded to bf16) ----
+
+// cache[slot_mapping[t] * token_stride + i] = src[t * src_stride + i], i < row_dim; negative skip.
+void ref_kv_append(const std::vector<float>& src, int64_t src_stride, int64_t n_tokens,
+                   int64_t row_dim, const std::vector<int32_t>& slot_mapping,
+                   std::vector<float>& cache, int64_t token_stride);
+
+// Same contract as cuda_kv_gather; out must already hold the rows it writes.
+void ref_kv_gather(const std::vector<float>& cache, int64_t token_stride, int64_t row_dim,
+                   int page_size, const std::vector<int32_t>& block_table, int max_pages_per_seq,
+                   const std::vector<int32_t>& seq_lens, const std::vector<int32_t>& cu_seqlens,
+                   std::vector<float>& out, int64_t out_stride);
+
+// k (n, heads, nope + rope) resized and filled like cuda_mla_assemble_k.
+void ref_mla_assemble_k(const std::vector<float>& kv, int64_t n, int heads, int nope, int v,
+                        const std::vector<float>& k_pe, int64_t k_pe_stride, int rope,
+                        std::vector<float>& k);
+
+// Double-precision softmax attention with args' shapes, strides and flags (its pointers are
+// ignored); cu_q / cu_k on the host. out is resized to cu_q[n_seqs] * out_stride and the values
+// it does not cover stay 0.
+void ref_prefill_attention(const PrefillAttentionArgs& args, const std::vector<float>& q,
+                           const std::vector<float>& k, const std::vector<float>& v,
+                           const std::vector<int32_t>& cu_q, const std::vector<int32_t>& cu_k,
+                           std::vector<float>& out);
+
+// ---- decode ----
+// Paged decode attention: one query token per sequence against its cached keys, GQA and the MLA
+// absorbed latent (k_cache == v_cache, n_kv_heads 1, dk 576, dv 512) through the same kernel.
+// Head h reads kv head h / (n_heads / n_kv_heads) at k row offset kvh * dk, v row offset kvh * dv.
+struct DecodeAttentionArgs {
+  const bf16_bits* q = nullptr;  // (n_seqs, n_heads, dk), q_stride elements between seqs
+  int64_t q_stride = 0;
+  const bf16_bits* k_cache = nullptr;  // (n_pages * page_size, k_token_stride)
+  int64_t k_token_stride = 0;
+  const bf16_bits* v_cache = nullptr;  // (n_pages * page_size, v_token_stride); may be k_cache
+  int64_t v_token_stride = 0;
+  const int32_t* block_table = nullptr;  // device (n_seqs, max_pages_per_seq)
+  int max_pages_per_seq = 0;
+  const int32_t* seq_lens = nullptr;  // device (n_seqs): keys to attend (the new one included)
+  int page_size = 0;
+  int n_seqs = 0, n_heads = 0, n_kv_heads = 0;
+  int dk = 0, dv = 0;  // multiples of 8; dk <= 576, dv <= 512
+  float scale = 0;
+  bf16_bits* out = nullptr;  // (n_seqs, n_heads, dv), out_stride between seqs
+  int64_t out_stride = 0;
+  int max_seq_len = 0;        // host upper bound of seq_lens (grid / split sizing)
+  void* workspace = nullptr;  // decode_attention_workspace_bytes(...), 16-byte aligned
+};
+
+// Bytes of f32 split-K partials cuda_decode_attention needs for these host sizes; 0 when the
+// keys fit one chunk (then workspace may be null).
+size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len,
+                                        int page_size);
+
+// out = softmax(scale * q k^T) v over keys [0, seq_lens[s]) of each sequence, f32 math, bf16 out.
+// NOTE: seq_lens are clamped on the device to [0, max_seq_len]; a sequence with no keys gets a
+// zero row. Block table entries are not range-checked (the caller owns the page pool). k_cache and
+// v_cache must be 16-byte aligned and their token strides multiples of 8 (16-byte vector loads);
+// checked at entry. Graph-capturable (the split comes from max_seq_len and n_seqs only).
+void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream);
+
+// Double-precision reference with args' shapes and strides (its pointers are ignored); q, caches,
+// block_table and seq_lens on the host. out is resized to n_seqs * out_stride and the values it
+// does not cover stay 0. Throws std::invalid_argument on bad shapes or a block table entry that
+// points outside the caches.
+void ref_decode_attention(const DecodeAttentionArgs& args, const std::vector<float>& q,
+                          const std::vector<float>& k_cache, const std::vector<float>& v_cache,
+                          const std::vector<int32_t>& block_table,
+                          const std::vector<int32_t>& seq_lens, std::vector<float>& out);
+
+}  // namespace moebench

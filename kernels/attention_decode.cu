@@ -1,0 +1,442 @@
+// cuda_decode_attention: flash-decoding over a paged KV cache. A partial kernel computes, per
+// (key chunk, kv head, sequence), the f32 online softmax of all query heads of that kv head's group
+// against the chunk's keys; a merge kernel combines the chunks. One K row read serves every head.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/attention.h"
+#include "kernels/bf16_device.cuh"
+#include "kernels/cuda_check.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+namespace {
+
+constexpr int kTile = 32;      // keys per shared-memory tile: one key per lane in the scores
+constexpr int kThreads = 256;  // partial kernel block
+constexpr int kWarps = kThreads / 32;
+constexpr int kBlockHeads = 2 * kWarps;  // query heads per block: each warp scores two heads
+constexpr int kPvHeads = 4;              // heads per thread in the P·V update (one V load each)
+constexpr int kPLd = kTile + 1;  // p_s row stride; NOTE: +1 so 2 heads in a warp differ in bank
+constexpr int kMaxDk = 576, kMaxDv = 512;
+constexpr int kMergeThreads = 128;
+constexpr int kMaxChunks = 512;
+// NOTE: ~2 partial blocks per SM on an H100 (132 SMs) when the batch has one kv head; the split
+// is sized from host values only so a captured graph replays for any seq_lens <= max_seq_len.
+constexpr int kTargetBlocks = 264;
+static_assert(kTargetBlocks <= kMaxChunks, "the merge keeps one weight per chunk in smem");
+constexpr float kLog2e = 1.4426950408889634f;
+
+struct DecodeSplit {
+  int chunk_len = 0;  // keys per chunk, a multiple of kTile
+  int n_chunks = 0;   // ceil(max_seq_len / chunk_len) <= kMaxChunks
+};
+
+__host__ __device__ constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+DecodeSplit decode_split(int n_seqs, int max_seq_len) {
+  const int tiles = ceil_div(max_seq_len, kTile);
+  const int want_chunks = std::max(1, ceil_div(kTargetBlocks, std::max(n_seqs, 1)));
+  DecodeSplit sp;
+  sp.chunk_len = std::max(1, ceil_div(tiles, want_chunks)) * kTile;
+  sp.n_chunks = ceil_div(max_seq_len, sp.chunk_len);
+  return sp;
+}
+
+// Shared-memory rows of bf16 padded so 8 lanes reading 16 bytes from 8 rows hit 8 bank groups.
+int smem_ld(int d) { return d + ((d / 8) % 2 == 0 ? 8 : 16); }
+
+struct DecodeParams {
+  DecodeAttentionArgs a;
+  int group = 0;        // n_heads / n_kv_heads
+  int head_blocks = 0;  // ceil(group / kBlockHeads): blocks sharing one kv head
+  int chunk_len = 0, n_chunks = 0;
+  int k_ld = 0, v_ld = 0;   // shared-memory row strides of the K and V tiles (bf16)
+  bool v_in_k = false;      // V is the first dv values of the K row (MLA latent): reuse the K tile
+  float scale_log2 = 0;     // scale * log2(e): scores live in the exp2 domain
+  float* ws_acc = nullptr;  // (n_seqs, n_heads, n_chunks, dv) unnormalized P·V, null if 1 chunk
+  float* ws_ml = nullptr;   // (n_seqs, n_heads, n_chunks, 2) running max (log2) and sum
+};
+
+// Byte offsets of the partial kernel's dynamic shared memory; every piece is 16-byte aligned.
+struct DecodeSmem {
+  int q, p, alpha, m, l, row, k, v, total;
+};
+
+__host__ __device__ inline DecodeSmem decode_smem_layout(int heads, int dk, int k_ld, int v_ld,
+                                                         bool v_in_k) {
+  DecodeSmem s;
+  s.q = 0;                     // f32 (heads, dk) pre-scaled queries
+  s.p = s.q + heads * dk * 4;  // f32 (kBlockHeads, kPLd) scores, then probs
+  s.alpha = s.p + (kBlockHeads * kPLd * 4 + 15) / 16 * 16;  // f32 (kBlockHeads) rescale factors
+  s.m = s.alpha + kBlockHeads * 4;                          // f32 (kBlockHeads) final running max
+  s.l = s.m + kBlockHeads * 4;                              // f32 (kBlockHeads) final running sum
+  s.row = s.l + kBlockHeads * 4;  // int64 (kTile) cache rows of the tile's keys
+  s.k = s.row + kTile * 8;        // bf16 (kTile, k_ld)
+  s.v = s.k + kTile * k_ld * 2;   // bf16 (kTile, v_ld) unless v_in_k
+  s.total = s.v + (v_in_k ? 0 : kTile * v_ld * 2);
+  return s;
+}
+
+// ----------------------------------------------------------------------------
+// GPU kernels
+
+// 8 bf16 (one 16-byte vector, lowest address first) to f32.
+__device__ __forceinline__ void unpack8(const uint4 v, float (&f)[8]) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    f[2 * i] = __uint_as_float(w[i] << 16);
+    f[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
+  }
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+__device__ __forceinline__ int decode_seq_len(const DecodeAttentionArgs& a, int s) {
+  return min(max(a.seq_lens[s], 0), a.max_seq_len);
+}
+
+// Copies the tile's n rows of `width` values at column offset col of cache into smem rows of ld.
+__device__ __forceinline__ void load_tile(const uint16_t* cache, int64_t token_stride, int64_t col,
+                                          int width, const int64_t* row_s, int n, uint16_t* dst,
+                                          int ld) {
+  const int vecs = width / 8;
+  for (int i = threadIdx.x; i < n * vecs; i += kThreads) {
+    const int t = i / vecs, c = i % vecs;
+    const uint4* src = reinterpret_cast<const uint4*>(cache + row_s[t] * token_stride + col) + c;
+    *reinterpret_cast<uint4*>(dst + t * ld + c * 8) = __ldg(src);
+  }
+}
+
+// Scores of local heads h and h2 against the key of this lane (row kr of the K tile); q rows are
+// pre-scaled f32.
+__device__ __forceinline__ void score_two(const uint16_t* kr, const float* qa, const float* qb,
+                                          int dk, float& sa, float& sb) {
+  sa = 0.0f;
+  sb = 0.0f;
+#pragma unroll 2
+  for (int c = 0; c < dk / 8; ++c) {
+    float k[8];
+    unpack8(reinterpret_cast<const uint4*>(kr)[c], k);
+    const float4 a0 = reinterpret_cast<const float4*>(qa)[2 * c];
+    const float4 a1 = reinterpret_cast<const float4*>(qa)[2 * c + 1];
+    const float4 b0 = reinterpret_cast<const float4*>(qb)[2 * c];
+    const float4 b1 = reinterpret_cast<const float4*>(qb)[2 * c + 1];
+    sa += k[0] * a0.x + k[1] * a0.y + k[2] * a0.z + k[3] * a0.w + k[4] * a1.x + k[5] * a1.y +
+          k[6] * a1.z + k[7] * a1.w;
+    sb += k[0] * b0.x + k[1] * b0.y + k[2] * b0.z + k[3] * b0.w + k[4] * b1.x + k[5] * b1.y +
+          k[6] * b1.z + k[7] * b1.w;
+  }
+}
+
+// One block per (chunk, kv head x head block, seq). Phases per tile of kTile keys: block-table
+// rows -> K (and V) tile in smem -> scores (lane = key, warp = two heads) -> online softmax in the
+// owning warp -> P·V (thread = 8 dims x kPvHeads heads, accumulators in registers).
+__global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodeParams p) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  const DecodeAttentionArgs& a = p.a;
+  const int chunk = blockIdx.x, s = blockIdx.z;
+  const int kvh = blockIdx.y / p.head_blocks, hblk = blockIdx.y % p.head_blocks;
+  const int h0 = kvh * p.group + hblk * kBlockHeads;  // first (global) head of this block
+  const int heads = min(kBlockHeads, p.group - hblk * kBlockHeads);
+  const int len = decode_seq_len(a, s);
+  const int begin = chunk * p.chunk_len;
+  const bool direct = p.n_chunks == 1;  // no merge: write out here
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+  if (begin >= len) {
+    if (direct) {  // a sequence with no keys gets zero rows
+      for (int i = tid; i < heads * a.dv; i += kThreads) {
+        bf16_store(a.out + s * a.out_stride + int64_t{h0} * a.dv + i, 0.0f);
+      }
+    }
+    return;
+  }
+  const int end = min(begin + p.chunk_len, len);
+  const DecodeSmem L = decode_smem_layout(heads, a.dk, p.k_ld, p.v_ld, p.v_in_k);
+  float* q_s = reinterpret_cast<float*>(smem + L.q);
+  float* p_s = reinterpret_cast<float*>(smem + L.p);
+  float* alpha_s = reinterpret_cast<float*>(smem + L.alpha);
+  float* m_s = reinterpret_cast<float*>(smem + L.m);
+  float* l_s = reinterpret_cast<float*>(smem + L.l);
+  int64_t* row_s = reinterpret_cast<int64_t*>(smem + L.row);
+  uint16_t* k_s = reinterpret_cast<uint16_t*>(smem + L.k);
+  uint16_t* v_s = p.v_in_k ? k_s : reinterpret_cast<uint16_t*>(smem + L.v);
+  const int v_ld = p.v_in_k ? p.k_ld : p.v_ld;
+
+  const uint16_t* qg = a.q + s * a.q_stride + int64_t{h0} * a.dk;  // the block's heads, contiguous
+  for (int i = tid; i < heads * a.dk; i += kThreads) q_s[i] = bf16_load(qg + i) * p.scale_log2;
+  // NOTE: rows of heads past `heads` stay p = 0, alpha = 1, so P·V needs no head bound.
+  for (int i = tid; i < kBlockHeads * kPLd; i += kThreads) p_s[i] = 0.0f;
+  if (tid < kBlockHeads) alpha_s[tid] = 1.0f;
+
+  float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.0f, 0.0f};  // warp's heads 2w, 2w+1
+  const int n_vec = a.dv / 8;
+  const int vec = tid % n_vec, hg = tid / n_vec;  // P·V: dims [vec*8, +8) of heads hg*4 + r
+  const bool pv_active = hg * kPvHeads < heads;
+  float acc[kPvHeads][8] = {};
+
+  for (int t0 = begin; t0 < end; t0 += kTile) {
+    const int n = min(kTile, end - t0);
+    __syncthreads();  // NOTE: the previous tile's readers of row_s / k_s / v_s / p_s are done
+    if (tid < n) {
+      const int pos = t0 + tid;
+      const int page = a.block_table[int64_t{s} * a.max_pages_per_seq + pos / a.page_size];
+      row_s[tid] = int64_t{page} * a.page_size + pos % a.page_size;
+    }
+    __syncthreads();
+    load_tile(a.k_cache, a.k_token_stride, int64_t{kvh} * a.dk, a.dk, row_s, n, k_s, p.k_ld);
+    if (!p.v_in_k) {
+      load_tile(a.v_cache, a.v_token_stride, int64_t{kvh} * a.dv, a.dv, row_s, n, v_s, v_ld);
+    }
+    __syncthreads();
+    if (2 * warp < heads) {  // warp-uniform: scores and online softmax of heads 2w, 2w+1
+      const int ha = 2 * warp, hb = min(2 * warp + 1, heads - 1);
+      float sc[2] = {-INFINITY, -INFINITY};
+      if (lane < n)
+        score_two(k_s + lane * p.k_ld, q_s + ha * a.dk, q_s + hb * a.dk, a.dk, sc[0], sc[1]);
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        const float m_new = fmaxf(m_run[r], warp_max(sc[r]));  // finite: lane 0 holds a key
+        const float pr = exp2f(sc[r] - m_new);
+        const float alpha = exp2f(m_run[r] - m_new);
+        const float sum = warp_sum(pr);
+        l_run[r] = l_run[r] * alpha + sum;
+        m_run[r] = m_new;
+        const int h = ha + r;
+        if (h < heads) {
+          p_s[h * kPLd + lane] = pr;
+          if (lane == 0) alpha_s[h] = alpha;
+        }
+      }
+    }
+    __syncthreads();
+    if (pv_active) {
+#pragma unroll
+      for (int r = 0; r < kPvHeads; ++r) {
+        const float al = alpha_s[hg * kPvHeads + r];
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[r][e] *= al;
+      }
+      const float* pr = p_s + hg * kPvHeads * kPLd;
+      for (int t = 0; t < n; ++t) {
+        float v[8];
+        unpack8(*reinterpret_cast<const uint4*>(v_s + t * v_ld + vec * 8), v);
+#pragma unroll
+        for (int r = 0; r < kPvHeads; ++r) {
+          const float pt = pr[r * kPLd + t];
+#pragma unroll
+          for (int e = 0; e < 8; ++e) acc[r][e] = fmaf(pt, v[e], acc[r][e]);
+        }
+      }
+    }
+  }
+
+  if (lane == 0) {
+    for (int r = 0; r < 2; ++r) {
+      const int h = 2 * warp + r;
+      if (h < heads) {
+        m_s[h] = m_run[r];
+        l_s[h] = l_run[r];
+      }
+    }
+  }
+  __syncthreads();
+  if (!pv_active) return;
+  for (int r = 0; r < kPvHeads; ++r) {
+    const int h = hg * kPvHeads + r;
+    if (h >= heads) break;
+    const int64_t gh = int64_t{s} * a.n_heads + h0 + h;  // global (seq, head) index
+    if (direct) {
+      const float inv = 1.0f / l_s[h];
+      uint16_t* o = a.out + s * a.out_stride + int64_t{h0 + h} * a.dv + vec * 8;
+      for (int e = 0; e < 8; ++e) bf16_store(o + e, acc[r][e] * inv);
+    } else {
+      const int64_t part = gh * p.n_chunks + chunk;
+      float4* dst = reinterpret_cast<float4*>(p.ws_acc + part * a.dv + vec * 8);
+      dst[0] = make_float4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+      dst[1] = make_float4(acc[r][4], acc[r][5], acc[r][6], acc[r][7]);
+      if (vec == 0) {
+        p.ws_ml[part * 2] = m_s[h];
+        p.ws_ml[part * 2 + 1] = l_s[h];
+      }
+    }
+  }
+}
+
+__device__ __forceinline__ float block_max(float v) {
+  __shared__ float warp_max_s[32];
+  v = warp_max(v);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) warp_max_s[warp] = v;
+  __syncthreads();
+  v = lane < static_cast<int>(blockDim.x / 32) ? warp_max_s[lane] : -INFINITY;
+  return warp_max(v);
+}
+
+// One block per (head, seq): out = sum_c w_c acc_c / sum_c w_c l_c with w_c = 2^(m_c - max m).
+__global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const DecodeParams p) {
+  __shared__ float w_s[kMaxChunks];
+  const DecodeAttentionArgs& a = p.a;
+  const int h = blockIdx.x, s = blockIdx.y;
+  const int n = ceil_div(decode_seq_len(a, s), p.chunk_len);  // chunks that hold keys
+  uint16_t* o = a.out + s * a.out_stride + int64_t{h} * a.dv;
+  if (n == 0) {
+    for (int d = threadIdx.x; d < a.dv; d += kMergeThreads) bf16_store(o + d, 0.0f);
+    return;
+  }
+  const int64_t base = (int64_t{s} * a.n_heads + h) * p.n_chunks;
+  float m = -INFINITY;
+  for (int c = threadIdx.x; c < n; c += kMergeThreads) m = fmaxf(m, p.ws_ml[(base + c) * 2]);
+  m = block_max(m);
+  float l = 0.0f;
+  for (int c = threadIdx.x; c < n; c += kMergeThreads) {
+    const float w = exp2f(p.ws_ml[(base + c) * 2] - m);
+    w_s[c] = w;
+    l += w * p.ws_ml[(base + c) * 2 + 1];
+  }
+  l = block_sum(l);  // NOTE: its __syncthreads also publishes w_s
+  const float inv = 1.0f / l;
+  const float4* acc = reinterpret_cast<const float4*>(p.ws_acc + base * a.dv);
+  for (int d4 = threadIdx.x; d4 < a.dv / 4; d4 += kMergeThreads) {
+    float4 x = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    for (int c = 0; c < n; ++c) {
+      const float4 y = acc[c * (a.dv / 4) + d4];
+      const float w = w_s[c];
+      x.x += w * y.x;
+      x.y += w * y.y;
+      x.z += w * y.z;
+      x.w += w * y.w;
+    }
+    bf16_store(o + d4 * 4, x.x * inv);
+    bf16_store(o + d4 * 4 + 1, x.y * inv);
+    bf16_store(o + d4 * 4 + 2, x.z * inv);
+    bf16_store(o + d4 * 4 + 3, x.w * inv);
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Launcher
+
+void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
+  const DecodeAttentionArgs& a = p.a;
+  const int block_heads = std::min(p.group, kBlockHeads);
+  const int smem = decode_smem_layout(block_heads, a.dk, p.k_ld, p.v_ld, p.v_in_k).total;
+  if (smem > 48 * 1024) {
+    CUDA_CHECK(cudaFuncSetAttribute(decode_partial_kernel,
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  }
+  const dim3 grid(static_cast<unsigned>(p.n_chunks),
+                  static_cast<unsigned>(a.n_kv_heads * p.head_blocks),
+                  static_cast<unsigned>(a.n_seqs));
+  decode_partial_kernel<<<grid, kThreads, smem, stream>>>(p);
+  KERNEL_CHECK();
+  if (p.n_chunks == 1) return;
+  decode_merge_kernel<<<dim3(a.n_heads, a.n_seqs), kMergeThreads, 0, stream>>>(p);
+  KERNEL_CHECK();
+}
+
+bool aligned16(const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; }
+
+void decode_attention_check(const DecodeAttentionArgs& a) {
+  const char* fn = "cuda_decode_attention";
+  launch_require(a.n_seqs >= 0 && a.n_seqs <= 65535, fn, "n_seqs must be in [0, 65535], got ",
+                 a.n_seqs);
+  launch_require(a.n_heads > 0 && a.n_kv_heads > 0 && a.n_heads % a.n_kv_heads == 0, fn,
+                 "n_heads (", a.n_heads, ") must be a positive multiple of n_kv_heads (",
+                 a.n_kv_heads, ")");
+  launch_require(a.dk > 0 && a.dk % 8 == 0 && a.dk <= kMaxDk, fn,
+                 "dk must be a multiple of 8 in [8, ", kMaxDk, "], got ", a.dk);
+  launch_require(a.dv > 0 && a.dv % 8 == 0 && a.dv <= kMaxDv, fn,
+                 "dv must be a multiple of 8 in [8, ", kMaxDv, "], got ", a.dv);
+  launch_require(a.page_size > 0 && a.max_pages_per_seq > 0, fn,
+                 "page_size and max_pages_per_seq must be > 0, got ", a.page_size, ", ",
+                 a.max_pages_per_seq);
+  launch_require(a.max_seq_len > 0 && a.max_seq_len <= int64_t{a.max_pages_per_seq} * a.page_size,
+                 fn, "max_seq_len must be in [1, max_pages_per_seq * page_size = ",
+                 int64_t{a.max_pages_per_seq} * a.page_size, "], got ", a.max_seq_len);
+  launch_require(a.q_stride >= int64_t{a.n_heads} * a.dk, fn, "q_stride ", a.q_stride,
+                 " < n_heads * dk = ", int64_t{a.n_heads} * a.dk);
+  launch_require(a.out_stride >= int64_t{a.n_heads} * a.dv, fn, "out_stride ", a.out_stride,
+                 " < n_heads * dv = ", int64_t{a.n_heads} * a.dv);
+  launch_require(a.k_token_stride >= int64_t{a.n_kv_heads} * a.dk && a.k_token_stride % 8 == 0, fn,
+                 "k_token_stride must be a multiple of 8 >= n_kv_heads * dk = ",
+                 int64_t{a.n_kv_heads} * a.dk, ", got ", a.k_token_stride);
+  launch_require(a.v_token_stride >= int64_t{a.n_kv_heads} * a.dv && a.v_token_stride % 8 == 0, fn,
+                 "v_token_stride must be a multiple of 8 >= n_kv_heads * dv = ",
+                 int64_t{a.n_kv_heads} * a.dv, ", got ", a.v_token_stride);
+  launch_require(std::isfinite(a.scale), fn, "scale must be finite, got ", a.scale);
+  if (a.n_seqs == 0) return;
+  launch_require(
+      a.q != nullptr && a.out != nullptr && a.block_table != nullptr && a.seq_lens != nullptr, fn,
+      "null pointer: q=", a.q, " out=", a.out, " block_table=", a.block_table,
+      " seq_lens=", a.seq_lens);
+  launch_require(
+      a.k_cache != nullptr && aligned16(a.k_cache) && a.v_cache != nullptr && aligned16(a.v_cache),
+      fn, "k_cache (", a.k_cache, ") and v_cache (", a.v_cache,
+      ") must be non-null and 16-byte aligned");
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Public entries
+
+size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len,
+                                        int page_size) {
+  const char* fn = "decode_attention_workspace_bytes";
+  launch_require(n_seqs >= 0 && n_heads > 0, fn, "n_seqs must be >= 0 and n_heads > 0, got ",
+                 n_seqs, ", ", n_heads);
+  launch_require(dv > 0 && dv % 8 == 0, fn, "dv must be a positive multiple of 8, got ", dv);
+  launch_require(max_seq_len > 0 && page_size > 0, fn,
+                 "max_seq_len and page_size must be > 0, got ", max_seq_len, ", ", page_size);
+  const DecodeSplit sp = decode_split(n_seqs, max_seq_len);
+  if (sp.n_chunks == 1) return 0;
+  const size_t parts = static_cast<size_t>(n_seqs) * n_heads * sp.n_chunks;
+  return parts * (static_cast<size_t>(dv) + 2) * sizeof(float);  // acc, then (max, sum) pairs
+}
+
+void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream) {
+  decode_attention_check(args);
+  if (args.n_seqs == 0) return;
+  const char* fn = "cuda_decode_attention";
+  DecodeParams p;
+  p.a = args;
+  p.group = args.n_heads / args.n_kv_heads;
+  p.head_blocks = ceil_div(p.group, kBlockHeads);
+  launch_require(int64_t{args.n_kv_heads} * p.head_blocks <= 65535, fn,
+                 "n_kv_heads * ceil(group / ", kBlockHeads, ") must be <= 65535, got ",
+                 int64_t{args.n_kv_heads} * p.head_blocks);
+  const DecodeSplit sp = decode_split(args.n_seqs, args.max_seq_len);
+  p.chunk_len = sp.chunk_len;
+  p.n_chunks = sp.n_chunks;
+  p.k_ld = smem_ld(args.dk);
+  p.v_ld = smem_ld(args.dv);
+  // NOTE: with one kv head at offset 0 in both and equal strides, V's row is a prefix of K's.
+  p.v_in_k = args.v_cache == args.k_cache && args.v_token_stride == args.k_token_stride &&
+             args.n_kv_heads == 1 && args.dv <= args.dk;
+  p.scale_log2 = args.scale * kLog2e;
+  if (p.n_chunks > 1) {
+    launch_require(args.workspace != nullptr && aligned16(args.workspace), fn,
+                   "workspace must be non-null and 16-byte aligned (",
+                   decode_attention_workspace_bytes(args.n_seqs, args.n_heads, args.dv,
+                                                    args.max_seq_len, args.page_size),
+                   " bytes), got ", args.workspace);
+    p.ws_acc = static_cast<float*>(args.workspace);
+    p.ws_ml = p.ws_acc + static_cast<size_t>(args.n_seqs) * args.n_heads * p.n_chunks * args.dv;
+  }
+  decode_attention_launch(p, stream);
+}
+
+}  // namespace moebench

@@ -1,0 +1,117 @@
+// Dense bf16 GEMM for the CUDA engine: a graph-capturable cuBLAS context, cuda_gemm (cuBLAS or the
+// own memory-bound skinny kernel for decode) and its CPU reference ref_gemm.
+// Compiles without CUDA headers; CublasContext and cuda_gemm are defined only in CUDA builds
+// (callers guard with MOEBENCH_HAVE_CUDA), ref_gemm always. GemmArgs pointers are device pointers.
+#pragma once
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/bf16.h"
+#include "kernels/cuda_stream.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+
+// A cuBLAS handle with a fixed workspace set (cublasSetWorkspace) so calls are graph-capturable;
+// pointer mode host; math mode default (tensor ops). Move-only RAII. Created on the current device.
+// NOTE: one context serves one stream at a time: cuda_gemm rebinds the stream and workspace on
+// every call, so two threads must not share a context.
+class CublasContext {
+ public:
+  CublasContext();
+  ~CublasContext();
+  CublasContext(const CublasContext&) = delete;
+  CublasContext& operator=(const CublasContext&) = delete;
+  CublasContext(CublasContext&& o) noexcept;
+  CublasContext& operator=(CublasContext&& o) noexcept;
+
+  void* handle() const { return handle_; }  // a cublasHandle_t
+  void* workspace() const { return workspace_; }
+  size_t workspace_bytes() const { return workspace_bytes_; }
+
+ private:
+  void release() noexcept;
+  void* handle_ = nullptr;
+  void* workspace_ = nullptr;  // device, workspace_bytes_
+  size_t workspace_bytes_ = 0;
+};
+
+enum class GemmAlgo { automatic, cublas, skinny };
+
+// The skinny kernel serves at most this many rows of A (decode batches).
+constexpr int64_t kGemmSkinnyMaxM = 16;
+
+// C (m, n) = alpha * A (m, k) · op(B) + beta * C, ROW-MAJOR views with leading dims (elements
+// between rows). B is a weight (n, k) (HF Linear layout, C = A·B^T) when b_transposed, else (k, n).
+// A, B bf16; C bf16 or f32 (c_f32). f32 accumulation. batch > 1 = strided batched (stride_* in
+// elements between consecutive matrices). beta == 0 never reads C (it may hold garbage).
+struct GemmArgs {
+  const bf16_bits* a = nullptr;  // (batch, m, lda) view
+  int64_t lda = 0;               // >= k
+  const bf16_bits* b = nullptr;  // (batch, n, ldb) when b_transposed, else (batch, k, ldb)
+  int64_t ldb = 0;               // >= k when b_transposed, else >= n
+  bool b_transposed = true;
+  void* c = nullptr;  // (batch, m, ldc) bf16 or f32
+  int64_t ldc = 0;    // >= n
+  bool c_f32 = false;
+  int64_t m = 0, n = 0, k = 0;  // m == 0 is a no-op; n, k >= 1
+  float alpha = 1.0f, beta = 0.0f;
+  int batch = 1;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;
+  // automatic: skinny when m <= kGemmSkinnyMaxM && batch == 1 && b_transposed, else cublas.
+  // skinny asks for exactly those conditions and throws std::invalid_argument otherwise.
+  GemmAlgo algo = GemmAlgo::automatic;
+};
+
+// Throws std::invalid_argument naming entry and the bad field when args break the rules above
+// (shapes, leading dims, batch, strides, 32-bit cuBLAS limits; null pointers when check_pointers).
+// NOTE: inline so the CUDA library and the CPU references (two static libraries) both have it.
+inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointers) {
+  constexpr int64_t kMaxInt = INT32_MAX;  // cuBLAS takes int shapes and leading dims
+  launch_require(g.m >= 0 && g.m <= kMaxInt, fn, "m must be in [0, 2^31), got ", g.m);
+  launch_require(g.n >= 1 && g.n <= kMaxInt, fn, "n must be in [1, 2^31), got ", g.n);
+  launch_require(g.k >= 1 && g.k <= kMaxInt, fn, "k must be in [1, 2^31), got ", g.k);
+  launch_require(g.batch >= 1, fn, "batch must be >= 1, got ", g.batch);
+  launch_require(g.lda >= g.k && g.lda <= kMaxInt, fn, "lda must be in [k, 2^31), got lda ", g.lda,
+                 " with k ", g.k);
+  const int64_t b_cols = g.b_transposed ? g.k : g.n;
+  launch_require(g.ldb >= b_cols && g.ldb <= kMaxInt, fn, "ldb must be in [",
+                 g.b_transposed ? "k" : "n", " = ", b_cols, ", 2^31) (b_transposed ",
+                 g.b_transposed, "), got ", g.ldb);
+  launch_require(g.ldc >= g.n && g.ldc <= kMaxInt, fn, "ldc must be in [n, 2^31), got ldc ", g.ldc,
+                 " with n ", g.n);
+  launch_require(g.batch == 1 || (g.stride_a >= 0 && g.stride_b >= 0 && g.stride_c >= 0), fn,
+                 "batch strides must be >= 0, got stride_a ", g.stride_a, " stride_b ", g.stride_b,
+                 " stride_c ", g.stride_c);
+  launch_require(
+      !check_pointers || g.m == 0 || (g.a != nullptr && g.b != nullptr && g.c != nullptr), fn,
+      "null pointer: a=", g.a, " b=", g.b, " c=", g.c);
+}
+
+// Graph-capturable (both algos). Throws std::invalid_argument on bad arguments (naming them) and
+// std::runtime_error with the cuBLAS status name and the shape when cuBLAS fails.
+void cuda_gemm(CublasContext& ctx, const GemmArgs& args, cudaStream_t stream);
+
+// The skinny kernel alone (no cuBLAS context): args.algo is ignored; needs m <= kGemmSkinnyMaxM,
+// batch == 1 and b_transposed. Memory-bound: each warp streams 4 weight rows once with 16-byte
+// loads when a, b are 16-byte aligned and lda, ldb multiples of 8 (scalar loads otherwise).
+void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream);
+
+// The algo cuda_gemm runs for args (automatic resolved).
+inline GemmAlgo gemm_pick_algo(const GemmArgs& args) {
+  if (args.algo != GemmAlgo::automatic) return args.algo;
+  const bool skinny = args.m <= kGemmSkinnyMaxM && args.batch == 1 && args.b_transposed;
+  return skinny ? GemmAlgo::skinny : GemmAlgo::cublas;
+}
+
+// CPU reference of cuda_gemm on f32 vectors holding bf16 values, indexed like the device views
+// (the pointers in args are ignored). Double accumulation; out = alpha * acc + beta * c, rounded
+// to bf16 when !c_f32. Elements of c outside the views are left as they are. Throws
+// std::invalid_argument when a vector is too small for its view.
+void ref_gemm(const std::vector<float>& a, const std::vector<float>& b, std::vector<float>& c,
+              const GemmArgs& args);
+
+}  // namespace moebench

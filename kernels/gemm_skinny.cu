@@ -1,0 +1,307 @@
+// Memory-bound skinny GEMMs for decode: cuda_gemm_skinny (C = A · B^T, m <= 16 rows of A) and
+// cuda_grouped_gemm (MoE experts, offsets read on the device). Both stream each weight row once
+// per tile of A rows with 16-byte loads and share one warp tile.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "kernels/bf16_device.cuh"
+#include "kernels/cuda_check.h"
+#include "kernels/gemm.h"
+#include "kernels/grouped_gemm.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+namespace {
+
+constexpr int kWarp = 32;
+constexpr unsigned kFull = 0xffffffffu;
+constexpr int kWarpsPerBlock = 4;
+// NOTE: 4 weight rows per warp: A (up to 16 rows, re-read from L1) is loaded once per 4 weight
+// rows, which keeps L1 traffic at m = 16 under ~4x the HBM stream, and a lane keeps 4 independent
+// 16-byte loads in flight (8 with the 2x unrolled loop).
+constexpr int kColsPerWarp = 4;
+constexpr int kColsPerBlock = kWarpsPerBlock * kColsPerWarp;
+constexpr int kVecElems = 8;             // bf16 per 16-byte load
+constexpr int kGroupedRowsPerTile = 16;  // most rows of one expert per grouped-GEMM block
+constexpr int64_t kMaxGridY = 65535;
+
+// One warp's work: C[r, col0 + j] = alpha * (A[r, :] · B[col0 + j, :]) + beta * C[r, col0 + j] for
+// r < m, j < kColsPerWarp. Row-major views; B is (n, k).
+struct SkinnyTile {
+  const bf16_bits* a = nullptr;  // (m, lda)
+  int64_t lda = 0;
+  int m = 0;                     // <= the kernel's kM
+  const bf16_bits* b = nullptr;  // (n, ldb)
+  int64_t ldb = 0;
+  void* c = nullptr;  // (m, ldc) bf16 or f32
+  int64_t ldc = 0;
+  int64_t n = 0, k = 0;
+  float alpha = 1.0f, beta = 0.0f;
+};
+
+// ----------------------------------------------------------------------------
+// GPU kernels
+
+// 8 bf16 (little-endian pairs in 4 words) to f32; exact.
+__device__ __forceinline__ void unpack8(const uint4& v, float (&f)[kVecElems]) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    f[2 * i] = __uint_as_float(w[i] << 16);
+    f[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
+  }
+}
+
+__device__ __forceinline__ float out_load(const float* p) { return *p; }
+__device__ __forceinline__ float out_load(const bf16_bits* p) { return bf16_load(p); }
+__device__ __forceinline__ void out_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void out_store(bf16_bits* p, float v) { bf16_store(p, v); }
+
+// Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, then a
+// warp reduction. The warp owns kC columns from col0. Columns past n re-read row n - 1 and are
+// not written.
+template <int kC, int kM, typename OutT, bool kVec>
+__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
+  const int lane = threadIdx.x % kWarp;
+  const bf16_bits* brow[kC];
+#pragma unroll
+  for (int j = 0; j < kC; ++j) brow[j] = t.b + min(col0 + j, t.n - 1) * t.ldb;
+  float acc[kM][kC];
+#pragma unroll
+  for (int r = 0; r < kM; ++r) {
+#pragma unroll
+    for (int j = 0; j < kC; ++j) acc[r][j] = 0.0f;
+  }
+  const int64_t kv = kVec ? t.k / kVecElems * kVecElems : 0;
+#pragma unroll 2
+  for (int64_t p = static_cast<int64_t>(lane) * kVecElems; p < kv; p += kWarp * kVecElems) {
+    float bf[kC][kVecElems];
+#pragma unroll
+    for (int j = 0; j < kC; ++j) {
+      // NOTE: weights are read once: streaming (evict-first) loads keep A resident in L1/L2.
+      unpack8(__ldcs(reinterpret_cast<const uint4*>(brow[j] + p)), bf[j]);
+    }
+#pragma unroll
+    for (int r = 0; r < kM; ++r) {
+      if (r >= t.m) break;
+      float af[kVecElems];
+      unpack8(__ldg(reinterpret_cast<const uint4*>(t.a + r * t.lda + p)), af);
+#pragma unroll
+      for (int j = 0; j < kC; ++j) {
+#pragma unroll
+        for (int e = 0; e < kVecElems; ++e) acc[r][j] = fmaf(af[e], bf[j][e], acc[r][j]);
+      }
+    }
+  }
+  for (int64_t p = kv + lane; p < t.k; p += kWarp) {
+    float bs[kC];
+#pragma unroll
+    for (int j = 0; j < kC; ++j) bs[j] = bf16_load(brow[j] + p);
+#pragma unroll
+    for (int r = 0; r < kM; ++r) {
+      if (r >= t.m) break;
+      const float av = bf16_load(t.a + r * t.lda + p);
+#pragma unroll
+      for (int j = 0; j < kC; ++j) acc[r][j] = fmaf(av, bs[j], acc[r][j]);
+    }
+  }
+  OutT* c = static_cast<OutT*>(t.c);
+#pragma unroll
+  for (int r = 0; r < kM; ++r) {
+    if (r >= t.m) break;
+#pragma unroll
+    for (int j = 0; j < kC; ++j) {
+      float s = acc[r][j];
+#pragma unroll
+      for (int o = kWarp / 2; o > 0; o >>= 1) s += __shfl_xor_sync(kFull, s, o);
+      const int64_t col = col0 + j;
+      // Spread the stores over lanes; every lane holds every sum after the xor reduction.
+      if (lane == (r * kC + j) % kWarp && col < t.n) {
+        OutT* out = c + r * t.ldc + col;
+        float v = t.alpha * s;
+        if (t.beta != 0.0f) v = fmaf(t.beta, out_load(out), v);
+        out_store(out, v);
+      }
+    }
+  }
+}
+
+// grid.x = ceil(n / (4 kC)); warp w of block b owns columns (b * 4 + w) * kC + [0, kC).
+template <int kC, int kM, typename OutT, bool kVec>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile t) {
+  const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
+  const int64_t col0 = warp * kC;
+  if (col0 >= t.n) return;
+  skinny_warp_tile<kC, kM, OutT, kVec>(t, col0);
+}
+
+// grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
+// Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
+// the last tile exit. Offsets are read by every thread (n_experts + 1 cached loads).
+template <int kR, bool kVec>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
+  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
+  const int64_t col0 = warp * kColsPerWarp;
+  if (col0 >= g.n) return;
+  const int64_t slot = blockIdx.x;
+  int expert = -1;
+  int64_t lo = 0, hi = 0, before = 0, prev = __ldg(g.offsets);
+  for (int e = 0; e < g.n_experts; ++e) {
+    const int64_t next = __ldg(g.offsets + e + 1);
+    const int64_t tiles = next > prev ? (next - prev + kR - 1) / kR : 0;
+    if (slot < before + tiles) {
+      expert = e;
+      lo = prev + (slot - before) * kR;
+      hi = min(next, lo + kR);
+      break;
+    }
+    before += tiles;
+    prev = next;
+  }
+  hi = min(hi, g.max_rows);  // NOTE: offsets past the caller's bound would write past y
+  if (expert < 0 || lo < 0 || lo >= hi) return;
+  SkinnyTile t;
+  t.a = g.x + lo * g.k;
+  t.lda = g.k;
+  t.m = static_cast<int>(hi - lo);
+  t.b = g.w + expert * g.n * g.k;
+  t.ldb = g.k;
+  t.c = g.y + lo * g.n;
+  t.ldc = g.n;
+  t.n = g.n;
+  t.k = g.k;
+  skinny_warp_tile<kColsPerWarp, kR, bf16_bits, kVec>(t, col0);
+}
+
+// ----------------------------------------------------------------------------
+// Launchers
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+unsigned col_tiles(int64_t n) {
+  return static_cast<unsigned>((n + kColsPerBlock - 1) / kColsPerBlock);
+}
+
+template <int kC, typename OutT, bool kVec>
+void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
+  const int64_t per_block = int64_t{kWarpsPerBlock} * kC;
+  const dim3 grid(static_cast<unsigned>((t.n + per_block - 1) / per_block));
+  const dim3 block(kWarpsPerBlock * kWarp);
+  // NOTE: m is rounded up to a power of two: accumulators are registers sized by kM, and rows
+  // past m are skipped by a warp-uniform branch.
+  if (t.m <= 1) {
+    gemm_skinny_kernel<kC, 1, OutT, kVec><<<grid, block, 0, stream>>>(t);
+  } else if (t.m <= 2) {
+    gemm_skinny_kernel<kC, 2, OutT, kVec><<<grid, block, 0, stream>>>(t);
+  } else if (t.m <= 4) {
+    gemm_skinny_kernel<kC, 4, OutT, kVec><<<grid, block, 0, stream>>>(t);
+  } else if (t.m <= 8) {
+    gemm_skinny_kernel<kC, 8, OutT, kVec><<<grid, block, 0, stream>>>(t);
+  } else {
+    gemm_skinny_kernel<kC, 16, OutT, kVec><<<grid, block, 0, stream>>>(t);
+  }
+  KERNEL_CHECK();
+}
+
+// Columns per warp: 4 amortizes A's L1 reads over 4 weight rows, but a narrow weight then
+// yields too few warps to keep enough loads in flight to stream HBM (n = 2048: 512 warps, ~4
+// per SM). Small m (A reads are cheap) and narrow n take 1 or 2 columns per warp instead.
+template <typename OutT, bool kVec>
+void gemm_skinny_launch_m(const SkinnyTile& t, cudaStream_t stream) {
+  if (t.m <= 4 && t.n < 4096) {
+    gemm_skinny_launch_mc<1, OutT, kVec>(t, stream);
+  } else if (t.m <= 4 && t.n < 16384) {
+    gemm_skinny_launch_mc<2, OutT, kVec>(t, stream);
+  } else {
+    gemm_skinny_launch_mc<4, OutT, kVec>(t, stream);
+  }
+}
+
+void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
+  SkinnyTile t;
+  t.a = g.a;
+  t.lda = g.lda;
+  t.m = static_cast<int>(g.m);
+  t.b = g.b;
+  t.ldb = g.ldb;
+  t.c = g.c;
+  t.ldc = g.ldc;
+  t.n = g.n;
+  t.k = g.k;
+  t.alpha = g.alpha;
+  t.beta = g.beta;
+  const bool vec =
+      aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 && g.ldb % kVecElems == 0;
+  if (g.c_f32) {
+    vec ? gemm_skinny_launch_m<float, true>(t, stream)
+        : gemm_skinny_launch_m<float, false>(t, stream);
+  } else {
+    vec ? gemm_skinny_launch_m<bf16_bits, true>(t, stream)
+        : gemm_skinny_launch_m<bf16_bits, false>(t, stream);
+  }
+}
+
+void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
+  // NOTE: sum over experts of ceil(rows_e / R) <= floor(max_rows / R) + (non-empty experts), so
+  // this many slots cover every tile whatever the device offsets are.
+  const int64_t bound = g.max_rows_per_expert > 0 ? g.max_rows_per_expert : kGroupedRowsPerTile;
+  const int R = bound <= 1 ? 1 : bound <= 2 ? 2 : bound <= 4 ? 4 : bound <= 8 ? 8 : 16;
+  const int64_t slots = g.max_rows / R + std::min<int64_t>(g.n_experts, g.max_rows);
+  const dim3 grid(static_cast<unsigned>(slots), col_tiles(g.n)), block(kWarpsPerBlock * kWarp);
+  const bool vec = aligned16(g.x) && aligned16(g.w) && g.k % kVecElems == 0;
+  auto go = [&](auto r) {
+    constexpr int kTile = decltype(r)::value;
+    if (vec) {
+      grouped_gemm_kernel<kTile, true><<<grid, block, 0, stream>>>(g);
+    } else {
+      grouped_gemm_kernel<kTile, false><<<grid, block, 0, stream>>>(g);
+    }
+  };
+  switch (R) {
+    case 1:
+      go(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      go(std::integral_constant<int, 2>{});
+      break;
+    case 4:
+      go(std::integral_constant<int, 4>{});
+      break;
+    case 8:
+      go(std::integral_constant<int, 8>{});
+      break;
+    default:
+      go(std::integral_constant<int, 16>{});
+  }
+  KERNEL_CHECK();
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Public entries
+
+void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream) {
+  const char* fn = "cuda_gemm_skinny";
+  gemm_args_check(args, fn, true);
+  launch_require(args.m <= kGemmSkinnyMaxM, fn, "m must be <= ", kGemmSkinnyMaxM, ", got ", args.m);
+  launch_require(args.batch == 1, fn, "batch must be 1, got ", args.batch);
+  launch_require(args.b_transposed, fn, "b must be a transposed (n, k) weight");
+  if (args.m == 0) return;
+  gemm_skinny_launch(args, stream);
+}
+
+void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream) {
+  const char* fn = "cuda_grouped_gemm";
+  grouped_gemm_args_check(args, fn);
+  launch_require(args.offsets != nullptr, fn, "offsets (device) must not be null");
+  launch_require(col_tiles(args.n) <= kMaxGridY, fn, "n must be <= ", kMaxGridY * kColsPerBlock,
+                 ", got ", args.n);
+  if (args.max_rows == 0) return;
+  grouped_gemm_launch(args, stream);
+}
+
+}  // namespace moebench

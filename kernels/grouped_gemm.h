@@ -1,0 +1,66 @@
+// MoE expert GEMM: rows of x grouped by expert go through that expert's weight. A graph-capturable
+// decode kernel that reads the group offsets on the device, a per-expert cuBLAS path for prefill,
+// and the CPU reference. Compiles without CUDA headers; the cuda_* entries exist in CUDA builds.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/bf16.h"
+#include "kernels/cuda_stream.h"
+#include "kernels/gemm.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+
+// Rows of x are grouped by expert: rows [offsets[e], offsets[e+1]) go through expert e's weight
+// w[e] (n, k) (HF Linear layout): y[r] = x[r] · w[e]^T. offsets (n_experts + 1) live on the DEVICE.
+struct GroupedGemmArgs {
+  const bf16_bits* x = nullptr;      // (rows, k), row stride k
+  const int32_t* offsets = nullptr;  // device, (n_experts + 1), offsets[0] = 0, nondecreasing
+  const bf16_bits* w = nullptr;      // (n_experts, n, k) contiguous
+  bf16_bits* y = nullptr;            // (rows, n), row stride n
+  int64_t max_rows = 0;              // host upper bound of offsets[n_experts] (grid sizing)
+  // Host upper bound of any one expert's rows (a token picks an expert at most once, so the
+  // token count serves); 0 = unknown. Small bounds pick a smaller row tile: decode at batch 1
+  // runs one row per expert without 16-row accumulators.
+  int64_t max_rows_per_expert = 0;
+  int n_experts = 0;
+  int64_t n = 0, k = 0;
+};
+
+// Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
+// each block takes (expert, tile of n outputs, tile of up to 16 rows of that expert); blocks of
+// experts with no rows exit at once; weights streamed once per row-tile with 16-byte loads.
+// NOTE: rows at or past max_rows are never computed: the caller's bound must hold. y rows in
+// [offsets[n_experts], max_rows) are not written.
+// NOTE: defined in gemm_skinny.cu next to the dense skinny kernel whose warp tile it shares.
+void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream);
+
+// Throws std::invalid_argument naming entry and the bad field (shapes, null pointers, grid limits).
+// NOTE: inline so the CUDA library and the CPU references (two static libraries) both have it.
+inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn) {
+  launch_require(g.n_experts >= 1, fn, "n_experts must be >= 1, got ", g.n_experts);
+  launch_require(g.n >= 1 && g.n <= INT32_MAX, fn, "n must be in [1, 2^31), got ", g.n);
+  launch_require(g.k >= 1 && g.k <= INT32_MAX, fn, "k must be in [1, 2^31), got ", g.k);
+  launch_require(g.max_rows >= 0 && g.max_rows <= INT32_MAX, fn,
+                 "max_rows must be in [0, 2^31) (offsets are int32), got ", g.max_rows);
+  launch_require(g.max_rows == 0 || (g.x != nullptr && g.w != nullptr && g.y != nullptr), fn,
+                 "null pointer: x=", g.x, " w=", g.w, " y=", g.y);
+}
+
+// Prefill path (many rows per expert): host_offsets is a host copy of offsets (the caller syncs
+// to get it); one cuBLAS GEMM per non-empty expert. NOT graph-capturable (the launch pattern
+// depends on host_offsets; args.offsets is not read).
+void cuda_grouped_gemm_host(CublasContext& ctx, const GroupedGemmArgs& args,
+                            const std::vector<int32_t>& host_offsets, cudaStream_t stream);
+
+// CPU reference: y (offsets[n_experts], n) from x (offsets[n_experts], k) and w (n_experts, n, k),
+// f32 vectors holding bf16 values, double accumulation, output rounded to bf16. The pointers in
+// args are ignored. Throws std::invalid_argument on bad offsets or short vectors.
+void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
+                      const std::vector<float>& w, const GroupedGemmArgs& args,
+                      std::vector<float>& y);
+
+}  // namespace moebench

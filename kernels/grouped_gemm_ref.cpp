@@ -1,0 +1,54 @@
+// CPU reference of the MoE grouped expert GEMM (kernels/grouped_gemm.h): each expert's rows through
+// its (n, k) weight with ref_gemm, output rounded to bf16.
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/grouped_gemm.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+
+void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
+                      const std::vector<float>& w, const GroupedGemmArgs& args,
+                      std::vector<float>& y) {
+  const char* fn = "ref_grouped_gemm";
+  launch_require(args.n_experts >= 1 && args.n >= 1 && args.k >= 1, fn,
+                 "n_experts, n, k must be >= 1, got n_experts ", args.n_experts, " n ", args.n,
+                 " k ", args.k);
+  launch_require(offsets.size() == static_cast<size_t>(args.n_experts) + 1, fn,
+                 "offsets must have n_experts + 1 = ", args.n_experts + 1, " values, got ",
+                 offsets.size());
+  launch_require(offsets[0] == 0, fn, "offsets[0] must be 0, got ", offsets[0]);
+  for (int e = 0; e < args.n_experts; ++e) {
+    launch_require(offsets[e + 1] >= offsets[e], fn, "offsets must be nondecreasing, offsets[", e,
+                   "] = ", offsets[e], " > offsets[", e + 1, "] = ", offsets[e + 1]);
+  }
+  const int64_t rows = offsets[args.n_experts];
+  launch_require(static_cast<int64_t>(x.size()) >= rows * args.k, fn, "x has ", x.size(),
+                 " values, rows ", rows, " * k ", args.k, " needed");
+  launch_require(static_cast<int64_t>(w.size()) == args.n_experts * args.n * args.k, fn, "w has ",
+                 w.size(), " values, want n_experts * n * k = ", args.n_experts * args.n * args.k);
+  y.assign(rows * args.n, 0.0f);
+  for (int e = 0; e < args.n_experts; ++e) {
+    const int64_t r0 = offsets[e], m = offsets[e + 1] - offsets[e];
+    if (m == 0) continue;
+    // One expert = one plain GEMM over copies of its rows and weight.
+    const std::vector<float> xe(x.begin() + r0 * args.k, x.begin() + (r0 + m) * args.k);
+    const std::vector<float> we(w.begin() + e * args.n * args.k,
+                                w.begin() + (e + 1) * args.n * args.k);
+    std::vector<float> ye(m * args.n, 0.0f);
+    GemmArgs g;
+    g.m = m;
+    g.n = args.n;
+    g.k = args.k;
+    g.lda = g.ldb = args.k;
+    g.ldc = args.n;
+    ref_gemm(xe, we, ye, g);
+    std::copy(ye.begin(), ye.end(), y.begin() + r0 * args.n);
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,70 @@
+// MoE token permutation (group the routed (token, choice) slots by expert and gather their rows)
+// and the weighted combine back to token order: the CUDA launchers and their CPU references.
+// Compiles without CUDA headers; the launchers are defined only in CUDA builds (guard calls with
+// MOEBENCH_HAVE_CUDA). Pointers in the Args structs are device pointers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/bf16.h"
+#include "kernels/cuda_stream.h"
+
+namespace moebench {
+
+// Groups the (token, choice) slots of a routing by expert, stable (within an expert, slots keep
+// flat order t * top_k + j), and gathers the rows: x_perm[r] = x[token of slot perm_to_slot[r]].
+// NOTE: ids live on the device, so a slot whose id is outside [0, n_experts) is dropped there: it
+// gets slot_to_perm = -1, no perm row, and offsets[n_experts] counts only the placed slots (rows
+// past it are left unwritten). cuda_moe_combine skips such slots.
+struct MoePermuteArgs {
+  const int32_t* topk_ids = nullptr;  // (n_tokens, top_k), each in [0, n_experts)
+  const bf16_bits* x = nullptr;       // (n_tokens, hidden), row stride ld_x
+  int64_t ld_x = 0;
+  int64_t n_tokens = 0;  // n_tokens * top_k <= 2^30
+  int top_k = 0;         // in [1, 16]
+  int n_experts = 0;     // in [1, 256]
+  int64_t hidden = 0;
+  int32_t* offsets = nullptr;  // out (n_experts + 1): expert e owns perm rows [off[e], off[e+1])
+  int32_t* perm_to_slot = nullptr;  // out (n_tokens * top_k)
+  int32_t* slot_to_perm = nullptr;  // out (n_tokens * top_k)
+  bf16_bits* x_perm = nullptr;      // out (n_tokens * top_k, hidden), row stride hidden
+  void* workspace = nullptr;        // moe_permute_workspace_bytes(n_tokens, top_k, n_experts)
+};
+// Bytes of device workspace cuda_moe_permute needs (currently 0: workspace may be null).
+size_t moe_permute_workspace_bytes(int64_t n_tokens, int top_k, int n_experts);
+// Two launches (place, gather); graph-capturable, deterministic.
+void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream);
+
+// out[t] = sum_j weights[t, j] * y_perm[slot_to_perm[t * top_k + j]]  (+ out[t] when accumulate,
+// e.g. out already holds the shared experts' output), f32 sum, one bf16 rounding at the end.
+// The f32 sum starts at out[t] (accumulate) or 0 and adds j = 0 .. top_k - 1 in order with fmaf;
+// slots with slot_to_perm < 0 are skipped. out may not alias y_perm.
+struct MoeCombineArgs {
+  const bf16_bits* y_perm = nullptr;  // (n_tokens * top_k, hidden)
+  const int32_t* slot_to_perm = nullptr;
+  const float* weights = nullptr;  // (n_tokens, top_k)
+  bf16_bits* out = nullptr;        // (n_tokens, hidden), row stride ld_out
+  int64_t ld_out = 0;
+  int64_t n_tokens = 0;
+  int top_k = 0;
+  int64_t hidden = 0;
+  bool accumulate = false;
+};
+void cuda_moe_combine(const MoeCombineArgs& args, cudaStream_t stream);
+
+// CPU references on f32 vectors holding bf16 values; same arguments as the launchers (the pointers
+// in args are ignored). ref_moe_permute resizes and fills offsets, perm_to_slot, slot_to_perm and
+// x_perm (rows past offsets[n_experts] are 0); throws std::invalid_argument on bad shapes.
+void ref_moe_permute(const std::vector<int32_t>& topk_ids, const std::vector<float>& x,
+                     const MoePermuteArgs& args, std::vector<int32_t>& offsets,
+                     std::vector<int32_t>& perm_to_slot, std::vector<int32_t>& slot_to_perm,
+                     std::vector<float>& x_perm);
+// out (n_tokens * ld_out) is read when accumulate and its (n_tokens, hidden) part overwritten with
+// bf16-rounded values.
+void ref_moe_combine(const std::vector<float>& y_perm, const std::vector<int32_t>& slot_to_perm,
+                     const std::vector<float>& weights, const MoeCombineArgs& args,
+                     std::vector<float>& out);
+
+}  // namespace moebench

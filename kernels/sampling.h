@@ -1,0 +1,100 @@
+// Logits -> token ids on the GPU (greedy, or temperature -> top-k -> top-p -> one counter-based
+// draw) and log-softmax gathers; the CUDA launchers, their CPU references and the shared RNG.
+// Compiles without CUDA headers; the launchers are defined only in CUDA builds (guard calls with
+// MOEBENCH_HAVE_CUDA). Pointers in SampleArgs and the cuda_ arguments are device pointers.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cuda_stream.h"
+
+#if defined(__CUDACC__)
+#define MOEBENCH_HOST_DEVICE __host__ __device__
+#else
+#define MOEBENCH_HOST_DEVICE
+#endif
+
+namespace moebench {
+
+// The draw's uniform in [0, 1): 24 bits of splitmix64(splitmix64(seed) + draw), so a (seed, draw)
+// pair is reproducible on any GPU and on the host. NOTE: this stream differs from the host
+// Sampler's mt19937 (same distribution, different draws).
+inline MOEBENCH_HOST_DEVICE uint64_t sample_splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+inline MOEBENCH_HOST_DEVICE float sample_uniform(uint64_t seed, uint64_t draw) {
+  const uint64_t z = sample_splitmix64(sample_splitmix64(seed) + draw);
+  return static_cast<float>(z >> 40) * 0x1.0p-24f;
+}
+
+// The f32 bit pattern mapped to an order-preserving uint32 (a < b <=> key(a) < key(b), -0 and
+// +0 one key); NaN maps to 0, below every other key, so thresholds >= 1 never keep a NaN.
+inline MOEBENCH_HOST_DEVICE uint32_t sample_order_key(float f) {
+  if (f != f) return 0u;
+  if (f == 0.0f) f = 0.0f;  // -0 == +0 as values, so one key
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) != 0u ? ~u : (u | 0x80000000u);
+}
+// The f32 whose key is k (k >= 1).
+inline MOEBENCH_HOST_DEVICE float sample_key_value(uint32_t k) {
+  const uint32_t u = (k & 0x80000000u) != 0u ? (k & 0x7fffffffu) : ~k;
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// Per row r: temperature[r] <= 0 (or NaN) = greedy: argmax, lowest id on ties. Otherwise
+// s = logits / temperature (f32), then HF's warpers: top-k (top_k[r] in (0, vocab): keep s >= the
+// k-th largest, ties with it stay), top-p (top_p[r] < 1: over the kept probs sorted ascending,
+// ties by id, drop the prefix whose cumulative mass is <= (1 - top_p) * total, always keeping the
+// largest), then u = sample_uniform(seed[r], draw[r]) * kept mass and out[r] = the first kept id
+// (id order) whose inclusive prefix mass exceeds it (the last kept id if rounding runs past).
+// NaN logits are never chosen; a row with no finite logit gives 0. The thresholds are exact
+// (bisection on the f32 bit pattern), the masses f32 sums, so only a draw landing within rounding
+// of a boundary can differ from exact arithmetic.
+// NOTE: one block per row, ~70 passes over a sampled row's logits (2 x 32 bisection steps when
+// top-k and top-p are both on), one pass for a greedy row. Graph-capturable.
+struct SampleArgs {
+  const float* logits = nullptr;  // (n_rows, vocab), row stride ld
+  int64_t ld = 0;
+  int64_t n_rows = 0;
+  int vocab = 0;
+  const float* temperature = nullptr;  // device (n_rows); 0 = greedy
+  const float* top_p = nullptr;        // device (n_rows), (0, 1]
+  const int32_t* top_k = nullptr;      // device (n_rows), 0 = off
+  const uint64_t* seed = nullptr;      // device (n_rows)
+  const uint64_t* draw = nullptr;      // device (n_rows): draw index for this row's request
+  int32_t* out = nullptr;              // device (n_rows)
+};
+void cuda_sample(const SampleArgs& args, cudaStream_t stream);
+
+// logprob[r] = log_softmax(logits[r])[targets[r]], f32 with a max-subtracted sum; NaN for a target
+// outside [0, vocab).
+void cuda_logprob_gather(const float* logits, int64_t ld, int64_t n_rows, int vocab,
+                         const int32_t* targets, float* logprob, cudaStream_t stream);
+
+// Host copies of a SampleArgs batch for ref_sample: each vector has n_rows values.
+struct SampleHostParams {
+  std::vector<float> temperature;
+  std::vector<float> top_p;
+  std::vector<int32_t> top_k;
+  std::vector<uint64_t> seed;
+  std::vector<uint64_t> draw;
+};
+
+// The same algorithm as cuda_sample on the host (same thresholds bit for bit, masses in double),
+// logits (n_rows, ld). Throws std::invalid_argument on bad shapes.
+std::vector<int32_t> ref_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
+                                int vocab, const SampleHostParams& params);
+
+// log_softmax(logits[r])[targets[r]] in double (NaN for an out-of-range target).
+std::vector<double> ref_logprob_gather(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
+                                       int vocab, const std::vector<int32_t>& targets);
+
+}  // namespace moebench

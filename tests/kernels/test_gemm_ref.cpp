@@ -1,0 +1,168 @@
+// CPU-only tests of ref_gemm and ref_grouped_gemm against hand-computed products (both B layouts,
+// alpha/beta, bf16 rounding, strided head batches, empty experts) and of the argument checks.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/grouped_gemm.h"
+#include "tests/catch.h"
+
+namespace moebench {
+namespace {
+
+GemmArgs plain_args(int64_t m, int64_t n, int64_t k, bool b_transposed) {
+  GemmArgs g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.lda = k;
+  g.b_transposed = b_transposed;
+  g.ldb = b_transposed ? k : n;
+  g.ldc = n;
+  g.c_f32 = true;
+  return g;
+}
+
+TEST_CASE("ref_gemm multiplies by a transposed weight and by a (k, n) matrix", "[kernels]") {
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};       // (2, 3)
+  const std::vector<float> w = {1, 0, -1, 2, 1, 0.5f};   // (n 2, k 3) weight
+  const std::vector<float> bt = {1, 2, 0, 1, -1, 0.5f};  // the same as (k 3, n 2)
+  const std::vector<float> want = {-2, 5.5f, -2, 16};    // A · W^T
+  std::vector<float> c(4, 0.0f);
+  ref_gemm(a, w, c, plain_args(2, 2, 3, true));
+  CHECK(c == want);
+  std::fill(c.begin(), c.end(), 0.0f);
+  ref_gemm(a, bt, c, plain_args(2, 2, 3, false));
+  CHECK(c == want);
+}
+
+TEST_CASE("ref_gemm applies alpha and beta and leaves padding alone", "[kernels]") {
+  const std::vector<float> a = {1, 2, 9, 3, 4, 9};  // (2, 2) with lda 3
+  const std::vector<float> w = {1, 1, 1, -1};       // (2, 2)
+  GemmArgs g = plain_args(2, 2, 2, true);
+  g.lda = 3;
+  g.ldc = 3;
+  g.alpha = 0.5f;
+  g.beta = 2.0f;
+  std::vector<float> c = {1, 1, 7, 10, 20, 7};  // (2, 2) with ldc 3, pad 7
+  ref_gemm(a, w, c, g);
+  // A·W^T = {3, -1; 7, -1}
+  CHECK(c == std::vector<float>{3.5f, 1.5f, 7, 23.5f, 39.5f, 7});
+  g.beta = 0.0f;  // beta 0 never reads c: NaN there must not leak
+  c = {NAN, NAN, 7, NAN, NAN, 7};
+  ref_gemm(a, w, c, g);
+  CHECK(c == std::vector<float>{1.5f, -0.5f, 7, 3.5f, -0.5f, 7});
+}
+
+TEST_CASE("ref_gemm rounds a bf16 output to nearest even", "[kernels]") {
+  const std::vector<float> a = {1.0f, 3.0f / 512};  // (1, 2), exact in bf16
+  const std::vector<float> w = {1.0f, 1.0f};        // (1, 2)
+  GemmArgs g = plain_args(1, 1, 2, true);
+  std::vector<float> c(1);
+  ref_gemm(a, w, c, g);
+  CHECK(c[0] == 1.0f + 3.0f / 512);
+  g.c_f32 = false;
+  ref_gemm(a, w, c, g);
+  CHECK(c[0] == 1.0f + 1.0f / 128);  // 1 + 3/512 lies nearer 1 + 4/512 than 1
+}
+
+TEST_CASE("ref_gemm strided batches slice heads out of one row", "[kernels]") {
+  // Two heads of dk 2 side by side in A (m 2, 4): head h of row i is a[i * 4 + h * 2 + (0, 1)].
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<float> w = {1, 0, 0, 1, 1, 1, 2, -1};  // (2 heads, n 2, k 2)
+  GemmArgs g = plain_args(2, 2, 2, true);
+  g.batch = 2;
+  g.lda = 4;
+  g.stride_a = 2;
+  g.stride_b = 4;
+  g.ldc = 4;  // C (m 2, 2 heads * n 2), head h at column h * 2
+  g.stride_c = 2;
+  std::vector<float> c(8, 0.0f);
+  ref_gemm(a, w, c, g);
+  // head 0: W0 = I -> {1, 2; 5, 6}; head 1: W1 = {1, 1; 2, -1} -> {7, 2; 15, 6}
+  CHECK(c == std::vector<float>{1, 2, 7, 2, 5, 6, 15, 6});
+}
+
+TEST_CASE("gemm_args_check and ref_gemm reject bad shapes, naming them", "[kernels]") {
+  std::vector<float> a(6), b(6), c(4);
+  GemmArgs g = plain_args(2, 2, 3, true);
+  g.lda = 2;
+  CHECK_THROWS_AS(gemm_args_check(g, "t", false), std::invalid_argument);
+  g = plain_args(2, 2, 3, false);
+  g.ldb = 1;
+  CHECK_THROWS_AS(ref_gemm(a, b, c, g), std::invalid_argument);
+  g = plain_args(2, 2, 3, true);
+  g.ldc = 1;
+  CHECK_THROWS_AS(ref_gemm(a, b, c, g), std::invalid_argument);
+  g = plain_args(2, 2, 3, true);
+  CHECK_THROWS_AS(gemm_args_check(g, "t", true), std::invalid_argument);  // null pointers
+  g.batch = 0;
+  CHECK_THROWS_AS(gemm_args_check(g, "t", false), std::invalid_argument);
+  g = plain_args(2, 2, 4, true);  // a holds 6 values, the view needs 8
+  CHECK_THROWS_AS(ref_gemm(a, b, c, g), std::invalid_argument);
+  try {
+    g = plain_args(2, 2, 3, true);
+    g.k = 0;
+    gemm_args_check(g, "cuda_gemm", false);
+    FAIL("no throw");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("cuda_gemm: k must be") == 0);
+  }
+}
+
+TEST_CASE("gemm_pick_algo takes the skinny kernel only for small m, one batch, a weight",
+          "[kernels]") {
+  GemmArgs g = plain_args(16, 8, 8, true);
+  CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
+  g.m = 17;
+  CHECK(gemm_pick_algo(g) == GemmAlgo::cublas);
+  g.m = 1;
+  g.b_transposed = false;
+  CHECK(gemm_pick_algo(g) == GemmAlgo::cublas);
+  g.b_transposed = true;
+  g.batch = 2;
+  CHECK(gemm_pick_algo(g) == GemmAlgo::cublas);
+  g.algo = GemmAlgo::skinny;
+  CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
+}
+
+TEST_CASE("ref_grouped_gemm sends each expert's rows through its weight", "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 3;
+  g.n = 2;
+  g.k = 2;
+  g.max_rows = 3;
+  const std::vector<int32_t> offsets = {0, 2, 2, 3};  // expert 1 has no rows
+  const std::vector<float> x = {1, 2, 3, 4, 5, 6};    // (3, 2)
+  const std::vector<float> w = {1, 0, 0, 1,           // expert 0: identity
+                                9, 9, 9, 9,           // expert 1: unused
+                                1, 1, 1, -1};         // expert 2
+  std::vector<float> y;
+  ref_grouped_gemm(x, offsets, w, g, y);
+  CHECK(y == std::vector<float>{1, 2, 3, 4, 11, -1});
+}
+
+TEST_CASE("ref_grouped_gemm and grouped_gemm_args_check reject bad arguments", "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 2;
+  g.n = 2;
+  g.k = 2;
+  g.max_rows = 2;
+  const std::vector<float> x(4), w(8);
+  std::vector<float> y;
+  CHECK_THROWS_AS(ref_grouped_gemm(x, {0, 2, 1}, w, g, y), std::invalid_argument);  // decreasing
+  CHECK_THROWS_AS(ref_grouped_gemm(x, {1, 1, 2}, w, g, y), std::invalid_argument);  // [0] != 0
+  CHECK_THROWS_AS(ref_grouped_gemm(x, {0, 2}, w, g, y), std::invalid_argument);     // too short
+  CHECK_THROWS_AS(ref_grouped_gemm(x, {0, 1, 3}, w, g, y), std::invalid_argument);  // x too short
+  CHECK_THROWS_AS(grouped_gemm_args_check(g, "t"), std::invalid_argument);          // null pointers
+  g.max_rows = 0;
+  CHECK_NOTHROW(grouped_gemm_args_check(g, "t"));
+  g.n_experts = 0;
+  CHECK_THROWS_AS(grouped_gemm_args_check(g, "t"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace moebench

@@ -1,0 +1,255 @@
+// [gpu] tests of cuda_decode_attention against ref_decode_attention: GQA and MLA (shared latent
+// cache) shapes, page sizes 16 and 64 with shuffled block tables, seq_lens 1..4100 in one batch,
+// both the one-chunk and the split + merge paths, a head group split over blocks, and a CUDA graph
+// replayed with new seq_lens. They skip visibly without a CUDA build or device.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "kernels/bf16.h"
+#include "tests/catch.h"
+#include "tests/kernels/kernel_compare.h"
+
+#ifdef MOEBENCH_HAVE_CUDA
+#include <cuda_runtime_api.h>
+
+#include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
+#endif
+
+namespace moebench {
+namespace {
+
+struct DecodeShape {
+  int n_heads, n_kv_heads, dk, dv;
+  bool mla;  // one cache: K = the whole row, V = its first dv values
+};
+
+const std::vector<int32_t> kSeqLens = {1, 7, 64, 65, 1000, 4100};
+
+#ifdef MOEBENCH_HAVE_CUDA
+struct TestStream {
+  cudaStream_t s = nullptr;
+  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
+  ~TestStream() { cudaStreamDestroy(s); }
+  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
+};
+
+// A paged problem on the host: caches whose pages are handed out in shuffled order.
+struct DecodeProblem {
+  DecodeAttentionArgs a;  // shapes and strides; pointers set per launch
+  std::vector<float> q, k, v;
+  std::vector<int32_t> block_table, seq_lens;
+};
+
+DecodeProblem make_problem(const DecodeShape& sh, int page_size, std::vector<int32_t> seq_lens,
+                           uint32_t seed) {
+  DecodeProblem pr;
+  DecodeAttentionArgs& a = pr.a;
+  a.n_seqs = static_cast<int>(seq_lens.size());
+  a.n_heads = sh.n_heads;
+  a.n_kv_heads = sh.n_kv_heads;
+  a.dk = sh.dk;
+  a.dv = sh.dv;
+  a.page_size = page_size;
+  a.scale = 1.0f / std::sqrt(static_cast<float>(sh.dk));
+  a.max_seq_len = std::max(1, *std::max_element(seq_lens.begin(), seq_lens.end()));
+  a.max_pages_per_seq = (a.max_seq_len + page_size - 1) / page_size + 1;  // one spare
+  a.q_stride = int64_t{sh.n_heads} * sh.dk + 8;                           // padded rows
+  a.out_stride = int64_t{sh.n_heads} * sh.dv + 8;
+  a.k_token_stride = int64_t{sh.n_kv_heads} * sh.dk + 8;
+  a.v_token_stride = sh.mla ? a.k_token_stride : int64_t{sh.n_kv_heads} * sh.dv + 16;
+  int n_pages = 3;  // spare pages nobody owns
+  for (int32_t len : seq_lens) n_pages += (len + page_size - 1) / page_size;
+  std::vector<int32_t> pages(n_pages);
+  std::iota(pages.begin(), pages.end(), 0);
+  std::mt19937 rng(seed);
+  std::shuffle(pages.begin(), pages.end(), rng);
+  pr.block_table.assign(static_cast<size_t>(a.n_seqs) * a.max_pages_per_seq, 0);
+  size_t next = 0;
+  for (int s = 0; s < a.n_seqs; ++s) {
+    for (int i = 0; i < (seq_lens[s] + page_size - 1) / page_size; ++i) {
+      pr.block_table[static_cast<size_t>(s) * a.max_pages_per_seq + i] = pages[next++];
+    }
+  }
+  const int64_t rows = int64_t{n_pages} * page_size;
+  pr.q = test::random_bf16(a.n_seqs * a.q_stride, seed + 1);
+  pr.k = test::random_bf16(rows * a.k_token_stride, seed + 2);
+  if (!sh.mla) pr.v = test::random_bf16(rows * a.v_token_stride, seed + 3);
+  pr.seq_lens = std::move(seq_lens);
+  return pr;
+}
+
+// Device copies of a problem, and the launch args pointing at them.
+struct DecodeDevice {
+  DeviceBuffer<bf16_bits> q, k, v, out;
+  DeviceBuffer<int32_t> block_table, seq_lens;
+  DeviceBuffer<float> workspace;
+  DecodeAttentionArgs a;
+
+  explicit DecodeDevice(const DecodeProblem& pr)
+      : q(bf16_from_f32(pr.q)),
+        k(bf16_from_f32(pr.k)),
+        v(bf16_from_f32(pr.v)),
+        out(std::vector<bf16_bits>(pr.a.n_seqs * pr.a.out_stride, 0)),
+        block_table(pr.block_table),
+        seq_lens(pr.seq_lens),
+        workspace(decode_attention_workspace_bytes(pr.a.n_seqs, pr.a.n_heads, pr.a.dv,
+                                                   pr.a.max_seq_len, pr.a.page_size) /
+                  sizeof(float)),
+        a(pr.a) {
+    a.q = q.data();
+    a.k_cache = k.data();
+    a.v_cache = pr.v.empty() ? k.data() : v.data();
+    a.out = out.data();
+    a.block_table = block_table.data();
+    a.seq_lens = seq_lens.data();
+    a.workspace = workspace.data();
+  }
+};
+
+std::vector<float> reference(const DecodeProblem& pr) {
+  std::vector<float> want;
+  ref_decode_attention(pr.a, pr.q, pr.k, pr.v.empty() ? pr.k : pr.v, pr.block_table, pr.seq_lens,
+                       want);
+  return want;
+}
+
+void require_close(const std::vector<float>& got, const std::vector<float>& want) {
+  const auto r = test::compare_close(got, want, 1e-2, 1e-2);
+  INFO(r.message);
+  REQUIRE(r.ok);
+}
+
+void check_decode(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
+                  uint32_t seed) {
+  CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size(),
+          seq_lens.back());
+  const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
+  DecodeDevice dev(pr);
+  TestStream st;
+  cuda_decode_attention(dev.a, st.s);
+  st.sync();
+  require_close(bf16_to_f32(dev.out.download()), reference(pr));
+}
+
+const std::vector<DecodeShape> kShapes = {
+    {4, 2, 16, 16, false},    // tiny GQA
+    {8, 1, 64, 64, false},    // MQA-like group of 8
+    {8, 1, 128, 128, false},  // qwen-style head dims
+    {4, 1, 40, 32, true},     // tiny MLA latent 32 + 8
+    {16, 1, 576, 512, true},  // DeepSeek-V2-Lite absorbed MLA
+};
+#endif
+
+TEST_CASE("cuda_decode_attention matches the reference over mixed seq_lens", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  uint32_t seed = 100;
+  for (const DecodeShape& sh : kShapes) {
+    for (int page_size : {16, 64}) check_decode(sh, page_size, kSeqLens, seed += 10);
+  }
+#endif
+}
+
+TEST_CASE("cuda_decode_attention one-chunk path, empty sequences and large batches", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  for (const DecodeShape& sh : kShapes) {
+    check_decode(sh, 16, {1}, 200);     // batch 1, one key: no split
+    check_decode(sh, 16, {0, 5}, 201);  // an empty sequence gets a zero row
+    check_decode(sh, 64, {33}, 202);    // ragged tile
+  }
+  // 300 sequences: one chunk each even at 512 keys (no merge), and batch 64 x ~512 (split)
+  std::vector<int32_t> many(300), batch64(64);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = 1 + static_cast<int32_t>((i * 37) % 512);
+  for (size_t i = 0; i < batch64.size(); ++i) batch64[i] = 449 + static_cast<int32_t>(i);
+  check_decode(kShapes[4], 64, many, 203);
+  check_decode(kShapes[4], 64, batch64, 204);
+  check_decode(kShapes[1], 16, batch64, 205);
+#endif
+}
+
+TEST_CASE("cuda_decode_attention splits a group of more than 16 heads over blocks", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  check_decode({40, 2, 24, 24, false}, 16, {1, 65, 300}, 300);  // group 20 = 16 + 4
+  check_decode({33, 1, 40, 32, true}, 64, {7, 1000}, 301);      // group 33 = 16 + 16 + 1
+  check_decode({6, 6, 24, 16, false}, 16, {3, 129}, 302);       // group 1
+#endif
+}
+
+TEST_CASE("cuda_decode_attention replays from a CUDA graph with new seq_lens", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  DecodeProblem pr = make_problem(kShapes[4], 16, {1000, 4100, 64}, 400);
+  DecodeDevice dev(pr);
+  TestStream st;
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
+  cuda_decode_attention(dev.a, st.s);
+  CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
+  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  for (const std::vector<int32_t>& lens :
+       {std::vector<int32_t>{1000, 4100, 64}, std::vector<int32_t>{1001, 17, 4096}}) {
+    pr.seq_lens = lens;
+    dev.seq_lens.upload(lens);
+    CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+    st.sync();
+    require_close(bf16_to_f32(dev.out.download()), reference(pr));
+  }
+  CUDA_CHECK(cudaGraphExecDestroy(exec));
+  CUDA_CHECK(cudaGraphDestroy(graph));
+#endif
+}
+
+TEST_CASE("cuda_decode_attention rejects bad host arguments") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("built without CUDA: cuda_decode_attention is not defined");
+#else
+  DecodeAttentionArgs a;
+  a.n_seqs = 1;
+  a.n_heads = 16;
+  a.n_kv_heads = 1;
+  a.dk = 576;
+  a.dv = 512;
+  a.page_size = 16;
+  a.max_pages_per_seq = 4;
+  a.max_seq_len = 64;
+  a.q_stride = 16 * 576;
+  a.out_stride = 16 * 512;
+  a.k_token_stride = a.v_token_stride = 576;
+  a.scale = 0.1f;
+  auto rejects = [](DecodeAttentionArgs b) {
+    CHECK_THROWS_AS(cuda_decode_attention(b, nullptr), std::invalid_argument);
+  };
+  rejects(a);  // null pointers
+  DecodeAttentionArgs b = a;
+  b.dk = 584;
+  rejects(b);
+  b = a;
+  b.dv = 20;
+  rejects(b);
+  b = a;
+  b.n_kv_heads = 3;
+  rejects(b);
+  b = a;
+  b.max_seq_len = 65;
+  rejects(b);
+  b = a;
+  b.k_token_stride = 580;
+  rejects(b);
+  CHECK_THROWS_AS(decode_attention_workspace_bytes(1, 16, 20, 64, 16), std::invalid_argument);
+  CHECK(decode_attention_workspace_bytes(1, 16, 512, 32, 16) == 0);   // one chunk
+  CHECK(decode_attention_workspace_bytes(1, 16, 512, 4100, 16) > 0);  // split
+#endif
+}
+
+}  // namespace
+}  // namespace moebench
