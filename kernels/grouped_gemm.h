@@ -63,4 +63,11 @@ void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& o
                       const std::vector<float>& w, const GroupedGemmArgs& args,
                       std::vector<float>& y);
 
+// Tensor-core variant of cuda_grouped_gemm for decode batches (same args and contract, graph-
+// capturable, offsets read on the device): each block takes one 16-row tile of one expert and 128
+// outputs, streams that weight tile once through a cp.async pipeline and multiplies with bf16 wmma
+// (f32 accumulators). Needs k % 8 == 0 and 16-byte aligned x and w; other calls run
+// cuda_grouped_gemm. NOTE: defined in grouped_gemm_tc.cu.
+void cuda_grouped_gemm_tc(const GroupedGemmArgs& args, cudaStream_t stream);
+
 }  // namespace moebench

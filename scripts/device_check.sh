@@ -26,6 +26,6 @@ if [ "${1:-}" = "--bench" ]; then
   step "v2-lite bench"
   build-dev/moebench model init --family deepseek_v2 --preset v2-lite --weights dummy -o /tmp/v2l \
     --force >"$out/init.log" 2>&1 || { tail -5 "$out/init.log"; exit 1; }
-  build-dev/moebench model bench /tmp/v2l --device cuda --batch 1 --batch 64 --prompt 128 \
+  build-dev/moebench model bench /tmp/v2l --device cuda --batch 1 --batch 16 --batch 64 --prompt 128 \
     --tokens 32 --warmup 2 --prefill 8x2048 --json "$out/bench.json" 2>&1 | tee "$out/bench.log"
 fi

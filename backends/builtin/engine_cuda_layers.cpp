@@ -336,9 +336,12 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
   down.n = H;
   down.k = I;
   if (rows <= b.grouped_device_rows) {
-    cuda_grouped_gemm(up, b.stream);
+    // Device offsets (graph-capturable). A few tokens: CUDA-core tiles of exactly the rows an
+    // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
+    auto grouped = T >= 8 ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
+    grouped(up, b.stream);
     cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
-    cuda_grouped_gemm(down, b.stream);
+    grouped(down, b.stream);
   } else {
     // Many rows per expert: tensor-core GEMMs per expert need the counts on the host.
     std::vector<int32_t> host(rs.n_experts + 1);

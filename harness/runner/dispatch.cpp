@@ -49,7 +49,7 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   const size_t n_batches = (pending.size() + batch - 1) / batch;
   Progress progress("requests", static_cast<long>(pending.size()), options.progress);
   std::atomic<size_t> next{0};
-  std::atomic<long> sent{0};
+  std::atomic<long> sent{0}, prompt_tokens{0}, output_tokens{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;
   std::mutex failure_mu;
@@ -73,6 +73,10 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
         }
       }
       if (cache) cache->put_many(backend_id, hashes, got);
+      for (const Response& r : got) {
+        prompt_tokens += r.tokens.prompt;
+        output_tokens += r.tokens.completion;
+      }
       for (size_t i = lo; i < hi; ++i) {
         runs[pending[i].suite].responses[pending[i].doc] = std::move(got[i - lo]);
       }
@@ -98,6 +102,8 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   progress.finish();
   if (failure) std::rethrow_exception(failure);
   stats.sent = sent;
+  stats.prompt_tokens = prompt_tokens;
+  stats.output_tokens = output_tokens;
   stats.interrupted = interrupt_requested() && next.load() < n_batches;
   return stats;
 }

@@ -11,6 +11,8 @@ struct DispatchStats {
   long sent = 0;
   long cache_hits = 0;
   bool interrupted = false;
+  long prompt_tokens = 0;  // over the responses of requests sent (not cache hits)
+  long output_tokens = 0;
 };
 
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,

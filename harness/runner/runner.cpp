@@ -70,6 +70,8 @@ RunOutcome run_evaluation(const RunOptions& options) {
   DispatchStats stats = dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options);
   out.requests_sent = stats.sent;
   out.cache_hits = stats.cache_hits;
+  out.prompt_tokens = stats.prompt_tokens;
+  out.output_tokens = stats.output_tokens;
   out.timings.dispatch_s = seconds_since(t_dispatch);
   if (stats.interrupted) {
     out.interrupted = true;

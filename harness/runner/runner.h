@@ -69,6 +69,8 @@ struct RunOutcome {
   std::vector<SuiteRun> suites;
   RunTimings timings;
   long requests_sent = 0, cache_hits = 0, docs = 0;
+  // Tokens of the requests sent this run (cache hits excluded), processed in dispatch_s.
+  long prompt_tokens = 0, output_tokens = 0;
   bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
   std::string sandbox_isolation;
 };

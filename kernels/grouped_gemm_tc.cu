@@ -1,0 +1,266 @@
+// cuda_grouped_gemm_tc: the MoE grouped expert GEMM for decode batches on bf16 tensor cores (wmma
+// 16x16x16, f32 accumulators), offsets read on the device, weights streamed once per 16-row tile.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <mma.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "kernels/cuda_check.h"
+#include "kernels/grouped_gemm.h"
+#include "kernels/launch_check.h"
+
+namespace moebench {
+namespace {
+
+namespace wmma = nvcuda::wmma;
+
+constexpr int kWarp = 32;
+constexpr int kWarps = 8;
+constexpr int kThreads = kWarps * kWarp;
+constexpr int kBlockM = 16;               // rows of one expert per block (one wmma row tile)
+constexpr int kWarpN = 16;                // output columns per warp (one wmma column tile)
+constexpr int kBlockN = kWarps * kWarpN;  // 128 output columns per block
+constexpr int kBlockK = 64;               // k per pipeline stage: 128 B of each weight row
+// NOTE: 3 stages of 20.7 KB: two chunks (32 KB of weights) in flight per block while one is
+// multiplied; 3 blocks fit an SM (62 KB each), ~100 KB in flight per SM, well above the ~25 KB
+// Little's law asks for 3 TB/s at ~1 us latency over 132 SMs.
+constexpr int kStages = 3;
+constexpr int kVec = 8;            // bf16 per 16-byte cp.async
+constexpr int kLdS = kBlockK + 8;  // bf16 smem row stride; NOTE: +8 staggers banks, ldm % 8 == 0
+constexpr int kLdC = kBlockN + 4;  // f32 output staging row stride; ldm % 4 == 0
+constexpr int kStageElems = (kBlockN + kBlockM) * kLdS;  // weight tile then x tile, bf16
+constexpr size_t kSmemBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(__nv_bfloat16);
+constexpr int64_t kMaxGridY = 65535;
+
+static_assert(kBlockK % 16 == 0 && kBlockK % kVec == 0, "k chunk must hold whole wmma k steps");
+static_assert(kBlockN * kBlockK / kVec % kThreads == 0, "weight chunk vectors split evenly");
+static_assert(kBlockM * kBlockK / kVec <= kThreads, "x chunk takes at most one vector a thread");
+static_assert(kBlockM * kLdC * sizeof(float) <= kSmemBytes, "output staging reuses the stages");
+static_assert(kStageElems * sizeof(__nv_bfloat16) % 128 == 0, "stages keep 128-byte alignment");
+static_assert(kBlockN * kLdS * sizeof(__nv_bfloat16) % 32 == 0, "x tile must be 32-byte aligned");
+
+// ----------------------------------------------------------------------------
+// GPU kernels
+
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+using FragA = wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major>;
+using FragB = wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major>;
+using FragAcc = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
+
+// 16 bytes global -> shared, bypassing L1; src_bytes 0 writes zeros and reads nothing. policy is an
+// L2 cache policy from l2_evict_first / l2_evict_normal.
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid,
+                                           uint64_t policy) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  const int src_bytes = valid ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2, %3;\n" ::"r"(d),
+               "l"(src), "r"(src_bytes), "l"(policy));
+}
+// NOTE: weights are read once per step: evict-first keeps them from pushing x (re-read by every
+// column tile of its expert) out of L2. x keeps the normal priority: it is dead after this call.
+__device__ __forceinline__ uint64_t l2_evict_first() {
+  uint64_t p;
+  asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(p));
+  return p;
+}
+__device__ __forceinline__ uint64_t l2_evict_normal() {
+  uint64_t p;
+  asm("createpolicy.fractional.L2::evict_normal.b64 %0, 1.0;\n" : "=l"(p));
+  return p;
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+#endif
+
+// The block's (expert, rows [lo, hi)) for slot blockIdx.x: the slot-th 16-row tile counting experts
+// in order, like grouped_gemm_kernel. expert < 0 when the slot has no tile.
+struct RowTile {
+  int expert = -1;
+  int64_t lo = 0, hi = 0;
+};
+
+__device__ __forceinline__ RowTile find_row_tile(const GroupedGemmArgs& g, int64_t slot) {
+  RowTile t;
+  int64_t before = 0, prev = __ldg(g.offsets);
+  for (int e = 0; e < g.n_experts; ++e) {
+    const int64_t next = __ldg(g.offsets + e + 1);
+    const int64_t tiles = next > prev ? (next - prev + kBlockM - 1) / kBlockM : 0;
+    if (slot < before + tiles) {
+      t.expert = e;
+      t.lo = prev + (slot - before) * kBlockM;
+      t.hi = min(next, t.lo + kBlockM);
+      break;
+    }
+    before += tiles;
+    prev = next;
+  }
+  t.hi = min(t.hi, g.max_rows);  // NOTE: offsets past the caller's bound would write past y
+  if (t.lo < 0 || t.lo >= t.hi) t.expert = -1;
+  return t;
+}
+
+// Stage <- weight rows [col0, col0 + 128) and x rows [lo, hi) of k chunk [k0, k0 + 64); weight rows
+// past n, x rows past hi and k past the end are zero-filled. Needs k % 8 == 0 and 16-byte aligned
+// x and w so every vector is whole.
+__device__ __forceinline__ void load_stage(__nv_bfloat16* stage, const GroupedGemmArgs& g,
+                                           const bf16_bits* w_tile, int64_t cols,
+                                           const bf16_bits* x_tile, int64_t rows, int64_t k0) {
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+  const uint64_t w_policy = l2_evict_first(), x_policy = l2_evict_normal();
+  constexpr int kVecPerRow = kBlockK / kVec;
+#pragma unroll
+  for (int i = 0; i < kBlockN * kVecPerRow / kThreads; ++i) {
+    const int v = threadIdx.x + i * kThreads;
+    const int r = v / kVecPerRow, c = v % kVecPerRow * kVec;
+    const bool ok = r < cols && k0 + c < g.k;
+    cp_async16(stage + r * kLdS + c, ok ? w_tile + r * g.k + k0 + c : w_tile, ok, w_policy);
+  }
+  if (threadIdx.x < kBlockM * kVecPerRow) {
+    const int r = threadIdx.x / kVecPerRow, c = threadIdx.x % kVecPerRow * kVec;
+    const bool ok = r < rows && k0 + c < g.k;
+    cp_async16(stage + (kBlockN + r) * kLdS + c, ok ? x_tile + r * g.k + k0 + c : x_tile, ok,
+               x_policy);
+  }
+#endif
+}
+
+// grid.x = row-tile slots (an upper bound of all experts' 16-row tiles), grid.y = 128-column
+// tiles. Warp w owns output columns col0 + [16 w, 16 w + 16) of the block's 16 rows.
+__global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const GroupedGemmArgs g) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+  __trap();  // NOTE: bf16 wmma and cp.async need sm_80; the launcher refuses such builds
+#else
+  extern __shared__ __align__(128) unsigned char smem[];
+  const RowTile tile = find_row_tile(g, blockIdx.x);
+  if (tile.expert < 0) return;  // block-uniform: every thread scanned the same offsets
+  __nv_bfloat16* stages = reinterpret_cast<__nv_bfloat16*>(smem);
+  const int warp = threadIdx.x / kWarp;
+  const int64_t col0 = static_cast<int64_t>(blockIdx.y) * kBlockN;
+  const int64_t cols = g.n - col0 < kBlockN ? g.n - col0 : kBlockN;
+  const int64_t rows = tile.hi - tile.lo;
+  const bf16_bits* w_tile = g.w + (static_cast<int64_t>(tile.expert) * g.n + col0) * g.k;
+  const bf16_bits* x_tile = g.x + tile.lo * g.k;
+  const int n_chunks = static_cast<int>((g.k + kBlockK - 1) / kBlockK);
+
+  // NOTE: one commit group per chunk slot, empty ones included, so wait_group<kStages - 2>
+  // always means "chunk c has landed".
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < n_chunks)
+      load_stage(stages + s * kStageElems, g, w_tile, cols, x_tile, rows,
+                 static_cast<int64_t>(s) * kBlockK);
+    cp_async_commit();
+  }
+  FragAcc acc;
+  wmma::fill_fragment(acc, 0.0f);
+  for (int c = 0; c < n_chunks; ++c) {
+    cp_async_wait<kStages - 2>();
+    __syncthreads();  // chunk c visible to all; stage (c - 1) % kStages no longer read
+    const int next = c + kStages - 1;
+    if (next < n_chunks) {
+      load_stage(stages + next % kStages * kStageElems, g, w_tile, cols, x_tile, rows,
+                 static_cast<int64_t>(next) * kBlockK);
+    }
+    cp_async_commit();
+    const __nv_bfloat16* st = stages + c % kStages * kStageElems;
+#pragma unroll
+    for (int kk = 0; kk < kBlockK; kk += 16) {
+      FragA a;
+      FragB b;
+      wmma::load_matrix_sync(a, st + kBlockN * kLdS + kk, kLdS);
+      // (n, k) row-major weight rows are the (k, n) col-major B with ldm = the row stride.
+      wmma::load_matrix_sync(b, st + warp * kWarpN * kLdS + kk, kLdS);
+      wmma::mma_sync(acc, a, b, acc);
+    }
+  }
+  cp_async_wait<0>();
+  __syncthreads();  // all stages consumed: the output staging reuses them
+  float* out = reinterpret_cast<float*>(smem);  // (16, kLdC)
+  wmma::store_matrix_sync(out + warp * kWarpN, acc, kLdC, wmma::mem_row_major);
+  __syncthreads();
+  for (int i = threadIdx.x; i < kBlockM * kBlockN; i += kThreads) {
+    const int r = i / kBlockN, c = i % kBlockN;
+    if (r < rows && c < cols) {
+      g.y[(tile.lo + r) * g.n + col0 + c] =
+          __bfloat16_as_ushort(__float2bfloat16_rn(out[r * kLdC + c]));
+    }
+  }
+#endif
+}
+
+// ----------------------------------------------------------------------------
+// Launcher
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// NOTE: opting in to > 48 KB of dynamic shared memory is per device; done once per device under a
+// lock so concurrent first calls are safe. Also refuses a kernel built only for a virtual arch
+// below sm_80 (bf16 wmma would trap).
+void ensure_smem_opt_in() {
+  static std::mutex mu;
+  static std::vector<bool> done;
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  std::lock_guard<std::mutex> lock(mu);
+  if (done.size() <= static_cast<size_t>(device)) done.resize(device + 1, false);
+  if (done[device]) return;
+  cudaFuncAttributes attr{};
+  CUDA_CHECK(cudaFuncGetAttributes(&attr, grouped_gemm_tc_kernel));
+  launch_require(attr.ptxVersion >= 80, "cuda_grouped_gemm_tc", "kernel built for compute_",
+                 attr.ptxVersion,
+                 ", needs >= 80 (bf16 tensor cores) ---> HINT: configure with "
+                 "-DCMAKE_CUDA_ARCHITECTURES=90");
+  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(kSmemBytes)));
+  // NOTE: all shared memory, little L1 (cp.async.cg bypasses it): 3 blocks of 62 KB per SM.
+  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
+                                  cudaFuncAttributePreferredSharedMemoryCarveout,
+                                  static_cast<int>(cudaSharedmemCarveoutMaxShared)));
+  done[device] = true;
+}
+
+void grouped_gemm_tc_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
+  ensure_smem_opt_in();
+  // NOTE: sum over experts of ceil(rows_e / 16) <= floor(max_rows / 16) + (non-empty experts), so
+  // this many slots cover every tile whatever the device offsets are.
+  const int64_t slots = g.max_rows / kBlockM + std::min<int64_t>(g.n_experts, g.max_rows);
+  launch_require(slots <= INT32_MAX, "cuda_grouped_gemm_tc", "max_rows ", g.max_rows,
+                 " with n_experts ", g.n_experts, " needs ", slots,
+                 " row-tile slots, over 2^31 - 1");
+  const dim3 grid(static_cast<unsigned>(slots),
+                  static_cast<unsigned>((g.n + kBlockN - 1) / kBlockN));
+  grouped_gemm_tc_kernel<<<grid, kThreads, kSmemBytes, stream>>>(g);
+  KERNEL_CHECK();
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Public entry
+
+void cuda_grouped_gemm_tc(const GroupedGemmArgs& args, cudaStream_t stream) {
+  const char* fn = "cuda_grouped_gemm_tc";
+  grouped_gemm_args_check(args, fn);
+  launch_require(args.offsets != nullptr, fn, "offsets (device) must not be null");
+  launch_require((args.n + kBlockN - 1) / kBlockN <= kMaxGridY, fn,
+                 "n must be <= ", kMaxGridY * kBlockN, ", got ", args.n);
+  if (args.max_rows == 0) return;
+  // NOTE: 16-byte cp.async needs every x and w row to start 16-byte aligned; otherwise the
+  // CUDA-core kernel (scalar tail path) serves the call.
+  if (args.k % kVec != 0 || !aligned16(args.x) || !aligned16(args.w)) {
+    cuda_grouped_gemm(args, stream);
+    return;
+  }
+  grouped_gemm_tc_launch(args, stream);
+}
+
+}  // namespace moebench
