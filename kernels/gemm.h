@@ -61,7 +61,7 @@ struct GemmArgs {
   float alpha = 1.0f, beta = 0.0f;
   int batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
-  // automatic: skinny when m <= kGemmSkinnyMaxM && batch == 1 && b_transposed, else cublas.
+  // automatic: skinny when m <= kGemmSkinnyAutoMaxM && batch == 1 && b_transposed, else cublas.
   // skinny asks for exactly those conditions and throws std::invalid_argument otherwise.
   GemmAlgo algo = GemmAlgo::automatic;
 };

@@ -115,8 +115,13 @@ TEST_CASE("gemm_args_check and ref_gemm reject bad shapes, naming them", "[kerne
 
 TEST_CASE("gemm_pick_algo takes the skinny kernel only for small m, one batch, a weight",
           "[kernels]") {
-  GemmArgs g = plain_args(16, 8, 8, true);
+  GemmArgs g = plain_args(kGemmSkinnyAutoMaxM, 8, 8, true);
   CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
+  g.m = kGemmSkinnyAutoMaxM + 1;  // the skinny kernel could, but cuBLAS is faster from here
+  CHECK(gemm_pick_algo(g) == GemmAlgo::cublas);
+  g.algo = GemmAlgo::skinny;
+  CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
+  g.algo = GemmAlgo::automatic;
   g.m = 17;
   CHECK(gemm_pick_algo(g) == GemmAlgo::cublas);
   g.m = 1;

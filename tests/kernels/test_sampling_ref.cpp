@@ -37,7 +37,7 @@ std::set<int32_t> ids_of(const std::map<int32_t, int>& counts) {
   return s;
 }
 
-TEST_CASE("sample_uniform is reproducible per (seed, draw) and in [0, 1)", "[kernels]") {
+TEST_CASE("sample_uniform is reproducible per (seed, draw) and lies in 0 <= u < 1", "[kernels]") {
   CHECK(sample_uniform(42, 3) == sample_uniform(42, 3));
   CHECK(sample_uniform(42, 3) != sample_uniform(42, 4));
   CHECK(sample_uniform(42, 3) != sample_uniform(43, 3));
