@@ -9,11 +9,11 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include "kernels/attention.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
 
 namespace moebench {
@@ -276,27 +276,15 @@ __global__ void __launch_bounds__(kThreads) prefill_attention_kernel(const Prefi
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-// NOTE: opting in to > 48 KB of dynamic shared memory is per device; done once per device for the
-// largest layout, under a lock so concurrent first calls are safe.
-// Also refuses a kernel built only for a virtual arch below sm_80 (bf16 wmma would trap).
+// NOTE: opting in to > 48 KB of dynamic shared memory is per device, for the largest layout.
 void ensure_smem_opt_in() {
-  static std::mutex mu;
-  static std::vector<bool> done;
-  int device = 0;
-  CUDA_CHECK(cudaGetDevice(&device));
-  std::lock_guard<std::mutex> lock(mu);
-  if (done.size() <= static_cast<size_t>(device)) done.resize(device + 1, false);
-  if (done[device]) return;
-  cudaFuncAttributes attr{};
-  CUDA_CHECK(cudaFuncGetAttributes(&attr, prefill_attention_kernel));
-  launch_require(attr.ptxVersion >= 80, "cuda_prefill_attention", "kernel built for compute_",
-                 attr.ptxVersion,
-                 ", needs >= 80 (bf16 tensor cores) ---> HINT: configure with "
-                 "-DCMAKE_CUDA_ARCHITECTURES=90");
-  CUDA_CHECK(cudaFuncSetAttribute(prefill_attention_kernel,
-                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(kMaxSmemBytes)));
-  done[device] = true;
+  once_per_device([] {
+    require_bf16_tensor_cores(reinterpret_cast<const void*>(prefill_attention_kernel),
+                              "cuda_prefill_attention");
+    CUDA_CHECK(cudaFuncSetAttribute(prefill_attention_kernel,
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(kMaxSmemBytes)));
+  });
 }
 
 void check_prefill_args(const PrefillAttentionArgs& a) {

@@ -7,11 +7,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <mutex>
-#include <vector>
 
 #include "kernels/cuda_check.h"
 #include "kernels/grouped_gemm.h"
+#include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
 
 namespace moebench {
@@ -201,31 +200,19 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-// NOTE: opting in to > 48 KB of dynamic shared memory is per device; done once per device under a
-// lock so concurrent first calls are safe. Also refuses a kernel built only for a virtual arch
-// below sm_80 (bf16 wmma would trap).
+// NOTE: opting in to > 48 KB of dynamic shared memory is per device.
 void ensure_smem_opt_in() {
-  static std::mutex mu;
-  static std::vector<bool> done;
-  int device = 0;
-  CUDA_CHECK(cudaGetDevice(&device));
-  std::lock_guard<std::mutex> lock(mu);
-  if (done.size() <= static_cast<size_t>(device)) done.resize(device + 1, false);
-  if (done[device]) return;
-  cudaFuncAttributes attr{};
-  CUDA_CHECK(cudaFuncGetAttributes(&attr, grouped_gemm_tc_kernel));
-  launch_require(attr.ptxVersion >= 80, "cuda_grouped_gemm_tc", "kernel built for compute_",
-                 attr.ptxVersion,
-                 ", needs >= 80 (bf16 tensor cores) ---> HINT: configure with "
-                 "-DCMAKE_CUDA_ARCHITECTURES=90");
-  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
-                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(kSmemBytes)));
-  // NOTE: all shared memory, little L1 (cp.async.cg bypasses it): 3 blocks of 62 KB per SM.
-  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
-                                  cudaFuncAttributePreferredSharedMemoryCarveout,
-                                  static_cast<int>(cudaSharedmemCarveoutMaxShared)));
-  done[device] = true;
+  once_per_device([] {
+    require_bf16_tensor_cores(reinterpret_cast<const void*>(grouped_gemm_tc_kernel),
+                              "cuda_grouped_gemm_tc");
+    CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(kSmemBytes)));
+    // NOTE: all shared memory, little L1 (cp.async.cg bypasses it): 3 blocks of 62 KB per SM.
+    CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
+                                    cudaFuncAttributePreferredSharedMemoryCarveout,
+                                    static_cast<int>(cudaSharedmemCarveoutMaxShared)));
+  });
 }
 
 void grouped_gemm_tc_launch(const GroupedGemmArgs& g, cudaStream_t stream) {

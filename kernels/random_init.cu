@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/bf16_device.cuh"
+#include "kernels/counter_rng.h"
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/random_init.h"
@@ -16,17 +17,6 @@ namespace {
 // ----------------------------------------------------------------------------
 // GPU kernels
 
-__device__ __forceinline__ uint64_t splitmix64_dev(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-__device__ __forceinline__ float uniform_dev(uint64_t key, uint64_t i) {
-  return static_cast<float>(splitmix64_dev(key ^ splitmix64_dev(i)) >> 40) * 0x1p-24f;
-}
-
 // One thread per value pair (2p, 2p+1), grid-stride; sd is already the kind's std.
 __global__ void random_init_kernel(uint16_t* dst, int64_t n, int kind, uint64_t key, float sd) {
   const int64_t pairs = (n + 1) / 2;
@@ -35,11 +25,11 @@ __global__ void random_init_kernel(uint16_t* dst, int64_t n, int kind, uint64_t 
     const int64_t i = 2 * p;
     float a = 1.0f, b = 1.0f;
     if (kind == kRandomInitScoreBias) {
-      a = 0.01f * uniform_dev(key, i);
-      b = 0.01f * uniform_dev(key, i + 1);
+      a = 0.01f * counter_uniform(key, i);
+      b = 0.01f * counter_uniform(key, i + 1);
     } else if (kind != kRandomInitOnes) {
-      const float u1 = 1.0f - uniform_dev(key, i);  // (0, 1]
-      const float u2 = uniform_dev(key, i + 1);
+      const float u1 = 1.0f - counter_uniform(key, i);  // (0, 1]
+      const float u2 = counter_uniform(key, i + 1);
       // NOTE: logf/sqrtf/cosf/sinf, not the __ intrinsics, to stay within an ulp of glibc;
       // __fmul_rn pins every product to one IEEE-rounded multiply, as the host computes it.
       const float r = __fmul_rn(sd, sqrtf(__fmul_rn(-2.0f, logf(u1))));

@@ -4,23 +4,11 @@
 #include <stdexcept>
 
 #include "kernels/bf16.h"
+#include "kernels/counter_rng.h"
 #include "kernels/random_init.h"
 
 namespace moebench {
-namespace {
-
-uint64_t ref_splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
-float ref_random_uniform(uint64_t key, uint64_t i) {
-  return static_cast<float>(ref_splitmix64(key ^ ref_splitmix64(i)) >> 40) * 0x1p-24f;
-}
+float ref_random_uniform(uint64_t key, uint64_t i) { return counter_uniform(key, i); }
 
 void ref_random_init(int kind, uint64_t key, double std_dev, int64_t n, std::vector<float>& out) {
   if (n < 0 || kind < kRandomInitNormal || kind > kRandomInitScoreBias) {

@@ -8,27 +8,16 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/counter_rng.h"
 #include "kernels/cuda_stream.h"
-
-#if defined(__CUDACC__)
-#define MOEBENCH_HOST_DEVICE __host__ __device__
-#else
-#define MOEBENCH_HOST_DEVICE
-#endif
 
 namespace moebench {
 
 // The draw's uniform in [0, 1): 24 bits of splitmix64(splitmix64(seed) + draw), so a (seed, draw)
 // pair is reproducible on any GPU and on the host. NOTE: this stream differs from the host
 // Sampler's mt19937 (same distribution, different draws).
-inline MOEBENCH_HOST_DEVICE uint64_t sample_splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 inline MOEBENCH_HOST_DEVICE float sample_uniform(uint64_t seed, uint64_t draw) {
-  const uint64_t z = sample_splitmix64(sample_splitmix64(seed) + draw);
+  const uint64_t z = splitmix64_mix(splitmix64_mix(seed) + draw);
   return static_cast<float>(z >> 40) * 0x1.0p-24f;
 }
 

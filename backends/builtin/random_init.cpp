@@ -7,14 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/counter_rng.h"
+
 namespace moebench {
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+uint64_t splitmix64(uint64_t x) { return splitmix64_mix(x); }
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -22,9 +19,7 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-float uniform_at(uint64_t key, uint64_t i) {
-  return static_cast<float>(splitmix64(key ^ splitmix64(i)) >> 40) * 0x1p-24f;
-}
+float uniform_at(uint64_t key, uint64_t i) { return counter_uniform(key, i); }
 
 uint64_t init_tensor_key(uint64_t seed, const std::string& name) {
   return splitmix64(seed ^ fnv1a(name));

@@ -20,6 +20,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -33,13 +34,6 @@ struct DecodeShape {
 const std::vector<int32_t> kSeqLens = {1, 7, 64, 65, 1000, 4100};
 
 #ifdef MOEBENCH_HAVE_CUDA
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 // A paged problem on the host: caches whose pages are handed out in shuffled order.
 struct DecodeProblem {
   DecodeAttentionArgs a;  // shapes and strides; pointers set per launch

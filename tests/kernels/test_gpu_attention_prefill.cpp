@@ -19,6 +19,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -26,13 +27,6 @@ namespace {
 
 #ifdef MOEBENCH_HAVE_CUDA
 using Bf16Buffer = DeviceBuffer<bf16_bits>;
-
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
 
 std::vector<int32_t> prefix_sums(const std::vector<int32_t>& lens) {
   std::vector<int32_t> cu(lens.size() + 1, 0);

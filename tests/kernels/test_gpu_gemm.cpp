@@ -17,19 +17,13 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
 namespace {
 
 #ifdef MOEBENCH_HAVE_CUDA
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 // Host copies of one GEMM's operands, sized for the views in g (pointers filled in later).
 struct GemmCase {
   GemmArgs g;

@@ -17,6 +17,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -31,13 +32,6 @@ std::vector<int32_t> offsets_from_counts(const std::vector<int32_t>& counts) {
 }
 
 enum class GroupedPath { device, device_graph, host_cublas };
-
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
 
 // Rows [0, offsets.back()) of y against the reference; y rows up to max_rows = offsets.back() +
 // slack exist on the device but are not compared (the kernels leave them alone).

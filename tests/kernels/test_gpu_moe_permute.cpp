@@ -16,19 +16,13 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
 namespace {
 
 #ifdef MOEBENCH_HAVE_CUDA
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 struct Case {
   int64_t n_tokens;
   int top_k;

@@ -21,6 +21,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -112,13 +113,6 @@ MoeRouteArgs route_config(MoeRouteMode mode, int64_t n_tokens, int n_experts, in
 }
 
 #ifdef MOEBENCH_HAVE_CUDA
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 void check_route(MoeRouteArgs a, uint32_t seed) {
   INFO("mode " << mode_name(a.mode) << " n_tokens " << a.n_tokens << " n_experts " << a.n_experts
                << " top_k " << a.top_k << " n_group " << a.n_group << " topk_group " << a.topk_group

@@ -17,6 +17,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -28,14 +29,6 @@ const std::vector<int64_t> kRagged = {1, 33, 4097};
 using Bf16Buffer = DeviceBuffer<bf16_bits>;
 
 std::vector<float> download_f32(const Bf16Buffer& b) { return bf16_to_f32(b.download()); }
-
-// A stream per test so the launchers' stream argument is exercised, not just the default stream.
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
 
 void require_close(const std::vector<float>& got, const std::vector<float>& want) {
   const auto r = test::compare_close(got, want, 1e-2, 1e-2);

@@ -18,19 +18,13 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
 namespace {
 
 #ifdef MOEBENCH_HAVE_CUDA
-struct TestStream {
-  cudaStream_t s = nullptr;
-  TestStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~TestStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 // cuda_sample over logits (n_rows, ld) with the host params copied to the device.
 std::vector<int32_t> gpu_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
                                 int vocab, const SampleHostParams& p) {
