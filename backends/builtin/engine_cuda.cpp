@@ -39,27 +39,6 @@ int next_pow2(int v) {
   return p;
 }
 
-// Carves typed arrays out of one device allocation (256-byte aligned).
-class Carver {
- public:
-  template <typename T>
-  T* take(int64_t count) {
-    const size_t off = (bytes_ + 255) / 256 * 256;
-    bytes_ = off + static_cast<size_t>(count) * sizeof(T);
-    offsets_.push_back(off);
-    return reinterpret_cast<T*>(off);  // an offset until rebase()
-  }
-  size_t bytes() const { return bytes_; }
-  template <typename T>
-  static T* rebase(T* offset, uint8_t* base) {
-    return reinterpret_cast<T*>(base + reinterpret_cast<size_t>(offset));
-  }
-
- private:
-  size_t bytes_ = 256;  // NOTE: no region at offset 0, so a null offset means "not taken"
-  std::vector<size_t> offsets_;
-};
-
 RopePairing pairing_of(RopeStyle s) {
   switch (s) {
     case RopeStyle::interleaved:
@@ -237,83 +216,25 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
   grouped_device_rows_ = int64_t{options.max_batch} * top_k;
 
   // Workspace for the largest step.
-  const int64_t T = options.max_step_tokens, H = c.hidden_size, nh = c.num_heads;
-  const int64_t lat = c.kv_lora_rank + c.qk_rope_head_dim;
-  const int64_t dk = c.mla ? c.qk_nope_head_dim + c.qk_rope_head_dim : c.head_dim;
-  const int64_t dv = c.mla ? c.v_head_dim : c.head_dim;
   max_context_ = c.max_position_embeddings;
   if (options.max_context > 0) max_context_ = std::min(max_context_, options.max_context);
   max_pages_per_seq_ = static_cast<int>(div_up(max_context_, options.page_size));
-  int64_t proj = 0, mlp_w = 0;
-  for (const DevLayer& L : model_.layers) {
-    proj = std::max({proj, L.qkv.out, L.q_kva.out});
-    mlp_w = std::max({mlp_w, L.dense_gu.out, L.shared_gu.out});
-  }
-  const int64_t kv_row = c.mla ? lat : int64_t{c.num_kv_heads} * c.head_dim;
-  ws_.max_tokens = T;
-  ws_.max_gather = std::max<int64_t>(2 * T, max_context_);
-  ws_.max_logit_rows = std::max<int64_t>(options.max_batch, 256);
-  const int64_t G = ws_.max_gather, TK = T * top_k, I = c.moe_intermediate_size;
-  const int64_t E = any_moe ? router_.n_experts : 1;
-  const int dv_decode = static_cast<int>(c.mla ? c.kv_lora_rank : dv);
-  Carver cv;
-  ws_.x = cv.take<bf16_bits>(T * H);
-  ws_.h = cv.take<bf16_bits>(T * H);
-  ws_.y = cv.take<bf16_bits>(T * H);
-  ws_.proj = cv.take<bf16_bits>(T * proj);
-  ws_.attn = cv.take<bf16_bits>(T * nh * dv);
-  ws_.gk = cv.take<bf16_bits>(G * kv_row);
-  ws_.gu = cv.take<bf16_bits>(T * mlp_w);
-  ws_.act = cv.take<bf16_bits>(T * mlp_w / 2);
-  if (c.mla) {
-    ws_.q = cv.take<bf16_bits>(T * nh * dk);
-    ws_.qcat = cv.take<bf16_bits>(int64_t{options.max_batch} * nh * lat);
-    ws_.olat = cv.take<bf16_bits>(int64_t{options.max_batch} * nh * c.kv_lora_rank);
-    ws_.kvb = cv.take<bf16_bits>(G * nh * (c.qk_nope_head_dim + dv));
-    ws_.kfull = cv.take<bf16_bits>(G * nh * dk);
-  } else {
-    ws_.gv = cv.take<bf16_bits>(G * kv_row);
-  }
-  if (any_moe) {
-    ws_.router_logits = cv.take<float>(T * E);
-    ws_.topk_ids = cv.take<int32_t>(TK);
-    ws_.topk_w = cv.take<float>(TK);
-    ws_.offsets = cv.take<int32_t>(E + 1);
-    ws_.perm_to_slot = cv.take<int32_t>(TK);
-    ws_.slot_to_perm = cv.take<int32_t>(TK);
-    ws_.x_perm = cv.take<bf16_bits>(TK * H);
-    ws_.gu_perm = cv.take<bf16_bits>(TK * 2 * I);
-    ws_.act_perm = cv.take<bf16_bits>(TK * I);
-    ws_.y_perm = cv.take<bf16_bits>(TK * H);
-    ws_.permute_ws = cv.take<uint8_t>(moe_permute_workspace_bytes(T, top_k, static_cast<int>(E)));
-    ws_.gate = cv.take<float>(T);
-  }
-  ws_.decode_ws = cv.take<uint8_t>(
-      decode_attention_workspace_bytes(options.max_batch, static_cast<int>(nh), dv_decode,
-                                       max_pages_per_seq_ * options.page_size, options.page_size));
-  ws_.hf = cv.take<bf16_bits>(ws_.max_logit_rows * H);
-  ws_.logits = cv.take<float>(ws_.max_logit_rows * c.vocab_size);
-  ws_.sampled = cv.take<int32_t>(ws_.max_logit_rows);
-  ws_.memory = DeviceBuffer<uint8_t>(cv.bytes());
-  uint8_t* base = ws_.memory.data();
-  for (auto* p : {&ws_.x, &ws_.h, &ws_.y, &ws_.proj, &ws_.q, &ws_.qcat, &ws_.olat, &ws_.attn,
-                  &ws_.gk, &ws_.gv, &ws_.kvb, &ws_.kfull, &ws_.gu, &ws_.act, &ws_.x_perm,
-                  &ws_.gu_perm, &ws_.act_perm, &ws_.y_perm, &ws_.hf}) {
-    if (*p != nullptr) *p = Carver::rebase(*p, base);
-  }
-  for (auto* p :
-       {&ws_.topk_ids, &ws_.offsets, &ws_.perm_to_slot, &ws_.slot_to_perm, &ws_.sampled}) {
-    if (*p != nullptr) *p = Carver::rebase(*p, base);
-  }
-  for (auto* p : {&ws_.router_logits, &ws_.topk_w, &ws_.gate, &ws_.logits}) {
-    if (*p != nullptr) *p = Carver::rebase(*p, base);
-  }
-  if (ws_.permute_ws != nullptr) ws_.permute_ws = base + reinterpret_cast<size_t>(ws_.permute_ws);
-  ws_.decode_ws = base + reinterpret_cast<size_t>(ws_.decode_ws);
+  WorkspaceShape shape;
+  shape.max_tokens = options.max_step_tokens;
+  shape.max_gather = std::max<int64_t>(2 * shape.max_tokens, max_context_);
+  shape.max_logit_rows = std::max<int64_t>(options.max_batch, 256);
+  shape.max_batch = options.max_batch;
+  shape.top_k = top_k;
+  shape.n_experts = any_moe ? router_.n_experts : 0;
+  shape.decode_seq_len = int64_t{max_pages_per_seq_} * options.page_size;
+  shape.page_size = options.page_size;
+  workspace_allocate(c, model_, shape, ws_);
 
   // KV pool: a fraction of what is left.
   size_t free_b = 0, total_b = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  const int64_t kv_row =
+      c.mla ? c.kv_lora_rank + c.qk_rope_head_dim : int64_t{c.num_kv_heads} * c.head_dim;
   kv_.page_size = options.page_size;
   kv_.k_row = kv_row;
   kv_.shared_kv = c.mla;
@@ -338,7 +259,9 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
     free_pages_[i] = static_cast<int32_t>(kv_.n_pages - 1 - i);
   CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&sampled_host_),
                             ws_.max_logit_rows * sizeof(int32_t)));
-  ensure_meta(meta_layout(T, T, options.max_batch, max_pages_per_seq_, 1, options.max_batch).bytes);
+  ensure_meta(meta_layout(shape.max_tokens, shape.max_tokens, options.max_batch, max_pages_per_seq_,
+                          1, options.max_batch)
+                  .bytes);
 }
 
 CudaEngine::~CudaEngine() {

@@ -88,6 +88,22 @@ struct Workspace {
   int32_t* sampled = nullptr;
 };
 
+// The sizes a workspace is laid out for.
+struct WorkspaceShape {
+  int64_t max_tokens = 0;      // rows of one step
+  int64_t max_gather = 0;      // key rows one prefill group may gather
+  int64_t max_logit_rows = 0;  // rows of one lm_head block
+  int max_batch = 0;           // decode rows of one step
+  int top_k = 1;
+  int n_experts = 0;           // 0: no MoE layer
+  int64_t decode_seq_len = 0;  // longest sequence decode attention may see
+  int page_size = 0;
+};
+
+// Allocates ws as one device buffer laid out for shape and the model's widths.
+void workspace_allocate(const ModelConfig& config, const DevModel& model,
+                        const WorkspaceShape& shape, Workspace& ws);
+
 // Device views of one step's metadata (all inside the engine's metadata buffer).
 struct StepGroup {   // prefill chunks attended together
   int64_t row0 = 0;  // first row of the group
