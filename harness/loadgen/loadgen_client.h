@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/http_stream.h"
 #include "harness/loadgen/loadgen_metrics.h"
 #include "harness/loadgen/loadgen_workload.h"
 
@@ -26,23 +27,8 @@ struct LoadgenTarget {
   std::string api_key;     // Authorization: Bearer, when set
 };
 
-// Splits "http://host:port/v1" into "http://host:port" and "/v1"; InputError naming --base-url.
-void loadgen_split_url(const std::string& url, std::string* scheme_host_port,
-                       std::string* path_prefix);
-
 // The JSON body of one streaming request.
 std::string loadgen_request_body(const LoadgenTarget& target, const LoadgenPrompt& prompt);
-
-// Cuts a server-sent-event byte stream, fed in arbitrary pieces, into the payloads of its
-// `data:` lines (one per event).
-class SseSplitter {
- public:
-  void feed(std::string_view bytes, const std::function<void(const std::string&)>& on_data);
-  bool pending() const { return !buffer_.empty(); }
-
- private:
-  std::string buffer_;
-};
 
 // Reads the events of one stream into a record: the first content chunk sets TTFT, each later one
 // adds an ITL, the usage chunk sets the token counts. Errors go into the record.

@@ -21,7 +21,7 @@ void LoadgenOptions::validate() const {
   if (max_concurrency < 0) throw InputError("--max-concurrency must be at least 1 (or 0: no cap)");
   if (!(target.timeout_s > 0)) throw InputError("--timeout must be positive");
   std::string host, prefix;
-  loadgen_split_url(target.base_url, &host, &prefix);
+  http_split_url(target.base_url, "--base-url", &host, &prefix);
 }
 
 LoadgenResult loadgen_run(const LoadgenOptions& options,

@@ -198,14 +198,14 @@ TEST_CASE("loadgen: the request body streams with usage and the base URL splits"
   CHECK(!completion.contains("messages"));
   CHECK(!completion.contains("ignore_eos"));
   std::string host, prefix;
-  loadgen_split_url("http://127.0.0.1:8000/v1/", &host, &prefix);
+  http_split_url("http://127.0.0.1:8000/v1/", "--base-url", &host, &prefix);
   CHECK(host == "http://127.0.0.1:8000");
   CHECK(prefix == "/v1");
-  loadgen_split_url("https://api.example.com", &host, &prefix);
+  http_split_url("https://api.example.com", "--base-url", &host, &prefix);
   CHECK(host == "https://api.example.com");
   CHECK(prefix.empty());
-  CHECK_THROWS_AS(loadgen_split_url("127.0.0.1:8000/v1", &host, &prefix), InputError);
-  CHECK_THROWS_AS(loadgen_split_url("http:///v1", &host, &prefix), InputError);
+  CHECK_THROWS_AS(http_split_url("127.0.0.1:8000/v1", "--base-url", &host, &prefix), InputError);
+  CHECK_THROWS_AS(http_split_url("http:///v1", "--base-url", &host, &prefix), InputError);
 }
 
 TEST_CASE("loadgen: Poisson schedule has the rate's mean gap and is seeded", "[loadgen]") {
