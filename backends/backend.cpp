@@ -31,6 +31,10 @@ nlohmann::json Response::to_json() const {
                         {"reasoning", tokens.reasoning}}},
                       {"ttft_s", ttft_s},
                       {"total_s", total_s}};
+  // Only when present: the built-in and validation backends' samples stay as they were.
+  if (!reasoning.empty()) j["reasoning"] = reasoning;
+  if (!itl_s.empty()) j["itl_s"] = itl_s;
+  if (retries > 0) j["retries"] = retries;
   if (error) j["error"] = {{"type", error->type}, {"message", error->message}};
   return j;
 }
@@ -46,6 +50,9 @@ Response Response::from_json(const nlohmann::json& j) {
   }
   r.ttft_s = j.value("ttft_s", 0.0);
   r.total_s = j.value("total_s", 0.0);
+  r.reasoning = j.value("reasoning", std::vector<std::string>{});
+  r.itl_s = j.value("itl_s", std::vector<double>{});
+  r.retries = j.value("retries", 0);
   if (j.contains("error")) {
     r.error = ResponseError{j["error"].value("type", ""), j["error"].value("message", "")};
   }

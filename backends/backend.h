@@ -35,16 +35,21 @@ struct TokenCounts {
 
 // An error at the backend boundary becomes data on the sample (STYLE habit 8).
 struct ResponseError {
-  std::string type;  // "timeout" | "http" | "rate_limit" | "refused" | "backend" | "not_found"
+  // "timeout" | "http" | "rate_limit" | "connection" | "protocol" | "oversized" | "refused" |
+  // "interrupted" | "backend" | "not_found"
+  std::string type;
   std::string message;
 };
 
 struct Response {
-  std::vector<std::string> texts;  // one per sample (generation.n_samples)
-  std::vector<double> logliks;     // one per continuation (summed log-probability)
+  std::vector<std::string> texts;      // one per sample (generation.n_samples)
+  std::vector<std::string> reasoning;  // per sample when the model returns its reasoning apart
+  std::vector<double> logliks;         // one per continuation (summed log-probability)
   TokenCounts tokens;
-  double ttft_s = 0;
-  double total_s = 0;
+  double ttft_s = 0;          // request sent -> first streamed chunk with text (0: not streamed)
+  double total_s = 0;         // request sent -> response complete (the attempt that succeeded)
+  std::vector<double> itl_s;  // gaps between successive streamed chunks with text
+  int retries = 0;            // attempts before the one that answered (or the last one)
   std::optional<ResponseError> error;
 
   nlohmann::json to_json() const;
@@ -60,7 +65,11 @@ struct BackendInfo {
   bool streaming = false;
   nlohmann::json prices = nlohmann::json::object();  // $ per 1M tokens, with their date
   nlohmann::json details = nlohmann::json::object();
+  // Whatever changes answers without being in the Request (an API model's endpoint, its
+  // generation overrides): the cache keys responses by id + tag, so a change misses the cache.
+  std::string cache_tag;
 
+  std::string cache_key() const { return cache_tag.empty() ? id : id + "#" + cache_tag; }
   nlohmann::json to_json() const;
 };
 

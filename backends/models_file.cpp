@@ -66,6 +66,13 @@ std::optional<long> get_integer(const json& obj, const Field& f, const char* key
   return v->get<long>();
 }
 
+std::optional<bool> get_bool(const json& obj, const Field& f, const char* key) {
+  const json* v = member(obj, f, key, false);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) throw f.child(key).error("expected true or false");
+  return v->get<bool>();
+}
+
 const json& get_object(const json& obj, const Field& f, const char* key) {
   const json* v = member(obj, f, key, true);
   if (!v->is_object()) throw f.child(key).error("expected an object");
@@ -88,11 +95,51 @@ ModelPrice parse_price(const json& j, const Field& f) {
   return p;
 }
 
+void parse_api(const json& a, const Field& f, ModelApi* api) {
+  if (!a.is_object()) throw f.error("expected an object");
+  check_keys(
+      a, f, {"endpoint", "stream", "prompt_logprobs", "n_per_request", "max_tokens_field", "omit"});
+  if (a.contains("endpoint")) api->endpoint = get_string(a, f, "endpoint", true);
+  if (a.contains("max_tokens_field")) {
+    api->max_tokens_field = get_string(a, f, "max_tokens_field", true);
+  }
+  api->stream = get_bool(a, f, "stream").value_or(api->stream);
+  api->prompt_logprobs = get_bool(a, f, "prompt_logprobs").value_or(api->prompt_logprobs);
+  api->n_per_request = get_bool(a, f, "n_per_request").value_or(api->n_per_request);
+  if (const json* o = member(a, f, "omit", false)) {
+    if (!o->is_array()) throw f.child("omit").error("expected an array of parameter names");
+    for (size_t i = 0; i < o->size(); ++i) {
+      if (!(*o)[i].is_string()) throw f.child("omit").item(i).error("expected a string");
+      api->omit.push_back((*o)[i].get<std::string>());
+    }
+  }
+}
+
+void parse_transport(const json& t, const Field& f, ModelTransport* tr) {
+  if (!t.is_object()) throw f.error("expected an object");
+  check_keys(t, f,
+             {"connect_timeout_s", "read_timeout_s", "total_timeout_s", "max_retries",
+              "backoff_base_s", "backoff_max_s", "retry_after_max_s", "max_response_mb"});
+  tr->connect_timeout_s =
+      get_number(t, f, "connect_timeout_s", false).value_or(tr->connect_timeout_s);
+  tr->read_timeout_s = get_number(t, f, "read_timeout_s", false).value_or(tr->read_timeout_s);
+  tr->total_timeout_s = get_number(t, f, "total_timeout_s", false).value_or(tr->total_timeout_s);
+  tr->max_retries =
+      static_cast<int>(get_integer(t, f, "max_retries", false).value_or(tr->max_retries));
+  tr->backoff_base_s = get_number(t, f, "backoff_base_s", false).value_or(tr->backoff_base_s);
+  tr->backoff_max_s = get_number(t, f, "backoff_max_s", false).value_or(tr->backoff_max_s);
+  tr->retry_after_max_s =
+      get_number(t, f, "retry_after_max_s", false).value_or(tr->retry_after_max_s);
+  if (auto mb = get_number(t, f, "max_response_mb", false)) {
+    tr->max_response_bytes = static_cast<long>(*mb * (1 << 20));
+  }
+}
+
 ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
   if (!j.is_object()) throw f.error("expected an object");
-  check_keys(
-      j, f,
-      {"provider", "base_url", "model", "api_key_env", "prices", "limits", "generation", "note"});
+  check_keys(j, f,
+             {"provider", "base_url", "model", "api_key_env", "prices", "limits", "generation",
+              "api", "transport", "note"});
   ModelEntry m;
   m.name = name;
   m.provider = get_string(j, f, "provider", true);
@@ -121,6 +168,12 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
     if (auto t = get_integer(*g, gf, "max_tokens", false)) {
       m.generation.max_tokens = static_cast<int>(*t);
     }
+  }
+  // Anthropic has no n and DeepSeek ignores it: their samples are separate requests by default.
+  m.api.n_per_request = m.provider != "anthropic" && m.provider != "deepseek";
+  if (const json* a = member(j, f, "api", false)) parse_api(*a, f.child("api"), &m.api);
+  if (const json* t = member(j, f, "transport", false)) {
+    parse_transport(*t, f.child("transport"), &m.transport);
   }
   return m;
 }
@@ -195,6 +248,41 @@ void validate_price_order(const std::vector<ModelPrice>& prices, const Field& f)
   }
 }
 
+void validate_api(const ModelEntry& m, const Field& f) {
+  const ModelApi& a = m.api;
+  if (a.endpoint != "chat" && a.endpoint != "completions") {
+    throw f.child("endpoint").error("'" + a.endpoint + "': expected chat or completions");
+  }
+  if (m.provider == "anthropic" && (a.endpoint != "chat" || a.prompt_logprobs)) {
+    throw f.error("the Anthropic Messages API has only chat and no prompt log-probabilities");
+  }
+  if (a.max_tokens_field != "max_tokens" && a.max_tokens_field != "max_completion_tokens") {
+    throw f.child("max_tokens_field")
+        .error("'" + a.max_tokens_field + "': expected max_tokens or max_completion_tokens");
+  }
+  for (size_t i = 0; i < a.omit.size(); ++i) {
+    const std::string& p = a.omit[i];
+    if (p != "temperature" && p != "top_p" && p != "seed" && p != "stop") {
+      throw f.child("omit").item(i).error("'" + p + "': expected temperature, top_p, seed or stop");
+    }
+  }
+}
+
+void validate_transport(const ModelTransport& t, const Field& f) {
+  const std::pair<const char*, double> positive[] = {
+      {"connect_timeout_s", t.connect_timeout_s},
+      {"read_timeout_s", t.read_timeout_s},
+      {"total_timeout_s", t.total_timeout_s},
+      {"backoff_base_s", t.backoff_base_s},
+      {"backoff_max_s", t.backoff_max_s},
+      {"retry_after_max_s", t.retry_after_max_s},
+      {"max_response_mb", static_cast<double>(t.max_response_bytes)}};
+  for (const auto& [name, v] : positive) {
+    if (!(v > 0)) throw f.child(name).error("must be > 0");
+  }
+  if (t.max_retries < 0) throw f.child("max_retries").error("must be >= 0");
+}
+
 void validate_model(const ModelEntry& m, const Field& f) {
   if (!valid_model_name(m.name)) {
     throw f.error("bad model name (letters, digits and - _ . : / only)");
@@ -232,6 +320,8 @@ void validate_model(const ModelEntry& m, const Field& f) {
   if (auto n = m.generation.max_tokens; n && *n < 1) {
     throw gf.child("max_tokens").error("must be >= 1");
   }
+  validate_api(m, f.child("api"));
+  validate_transport(m.transport, f.child("transport"));
 }
 
 }  // namespace
@@ -269,6 +359,20 @@ nlohmann::json ModelEntry::to_json() const {
   if (generation.temperature) gen["temperature"] = *generation.temperature;
   if (generation.max_tokens) gen["max_tokens"] = *generation.max_tokens;
   if (!gen.empty()) j["generation"] = gen;
+  j["api"] = {{"endpoint", api.endpoint},
+              {"stream", api.stream},
+              {"prompt_logprobs", api.prompt_logprobs},
+              {"n_per_request", api.n_per_request},
+              {"max_tokens_field", api.max_tokens_field},
+              {"omit", api.omit}};
+  j["transport"] = {{"connect_timeout_s", transport.connect_timeout_s},
+                    {"read_timeout_s", transport.read_timeout_s},
+                    {"total_timeout_s", transport.total_timeout_s},
+                    {"max_retries", transport.max_retries},
+                    {"backoff_base_s", transport.backoff_base_s},
+                    {"backoff_max_s", transport.backoff_max_s},
+                    {"retry_after_max_s", transport.retry_after_max_s},
+                    {"max_response_mb", transport.max_response_bytes / double(1 << 20)}};
   return j;
 }
 

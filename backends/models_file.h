@@ -36,10 +36,33 @@ struct ModelLimits {
   long tokens_per_minute = 0;
 };
 
-// Request defaults; unset = the provider's default (o1 rejects any temperature but 1).
+// Generation settings that replace the suite's when set (a reasoning model needs a larger token
+// budget than a suite's 256; o1 rejects any temperature but 1).
 struct ModelGeneration {
   std::optional<double> temperature;
   std::optional<int> max_tokens;
+};
+
+// How requests are put on the wire for this model.
+struct ModelApi {
+  std::string endpoint = "chat";  // "chat" | "completions" (openai wire format only)
+  bool stream = true;             // streamed: TTFT and inter-chunk latencies are measured
+  bool prompt_logprobs = false;   // /completions echo + logprobs: choice suites scored by acc
+  bool n_per_request = true;      // sends n; false: n separate requests (Anthropic, DeepSeek)
+  std::string max_tokens_field = "max_tokens";  // o1 and later: "max_completion_tokens"
+  std::vector<std::string> omit;  // parameters never sent: temperature, top_p, seed, stop
+};
+
+// Timeouts, retries and size caps of the HTTP client.
+struct ModelTransport {
+  double connect_timeout_s = 10;
+  double read_timeout_s = 120;   // the longest silence between bytes
+  double total_timeout_s = 900;  // one attempt, first byte sent to last byte read
+  int max_retries = 6;           // on 429, 5xx, connection and protocol errors
+  double backoff_base_s = 1;     // exponential backoff with full jitter: U(0, base * 2^attempt)
+  double backoff_max_s = 60;
+  double retry_after_max_s = 600;  // a longer Retry-After fails the sample instead of stalling
+  long max_response_bytes = 32L << 20;
 };
 
 struct ModelEntry {
@@ -51,6 +74,8 @@ struct ModelEntry {
   std::vector<ModelPrice> prices;  // sorted by effective_from, not overlapping
   ModelLimits limits;
   ModelGeneration generation;
+  ModelApi api;
+  ModelTransport transport;
 
   nlohmann::json to_json() const;
 };

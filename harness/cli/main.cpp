@@ -57,8 +57,14 @@ int run_main(int argc, char** argv) {
   bool no_cache = false;
   CLI::App* run = app.add_subcommand("run", "Evaluate a backend on suites");
   cli_add_common_flags(run, &run_flags);
-  run->add_option("--backend", run_opts.backend, "oracle | oracle-chat | replay:<file>")
+  run->add_option("--backend", run_opts.backend,
+                  "oracle | oracle-chat | replay:<file> | builtin:<checkpoint dir> | "
+                  "api:<model name in the models file>")
       ->capture_default_str();
+  std::string run_models;
+  run->add_option("--models", run_models,
+                  "Models file naming the api: backends (default: $MOEBENCH_MODELS, else "
+                  "backends/models.json)");
   run->add_option("--backend-opt", backend_opts, "Backend option key=value (repeatable)");
   std::string run_device;
   run->add_option("--device", run_device,
@@ -159,6 +165,7 @@ int run_main(int argc, char** argv) {
       engine_device_parse(run_device);
       o.backend_options["device"] = run_device;
     }
+    o.models_file = cli_models_file(run_models);
     o.use_cache = !no_cache;
     o.cache_file = cache;
     return cli_run(o);

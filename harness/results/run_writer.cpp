@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "harness/results/host_info.h"
+#include "harness/results/run_latency.h"
 
 namespace moebench {
 namespace {
@@ -37,14 +39,20 @@ nlohmann::json token_totals(const SuiteRun& run, bool sent_only) {
 
 // $ for the tokens this run was billed for, when the backend has prices per 1M tokens.
 nlohmann::json cost_of(const nlohmann::json& billed, const nlohmann::json& prices) {
-  if (!prices.contains("input") || !prices.contains("output")) return nullptr;
-  double cached_price = prices.value("cached_input", prices["input"].get<double>());
-  double in = billed["prompt"].get<long>() - billed["cached_prompt"].get<long>();
-  double usd =
-      (in * prices["input"].get<double>() + billed["cached_prompt"].get<long>() * cached_price +
-       billed["completion"].get<long>() * prices["output"].get<double>()) /
-      1e6;
-  return {{"usd", usd}, {"prices", prices}};
+  const TokenCounts t{billed["prompt"].get<long>(), billed["cached_prompt"].get<long>(),
+                      billed["completion"].get<long>(), billed["reasoning"].get<long>()};
+  const std::optional<double> usd = tokens_cost_usd(t, prices);
+  if (!usd) return nullptr;
+  return {{"usd", *usd}, {"prices", prices}};
+}
+
+// Latencies and retries of the responses received this run (cache hits excluded).
+LatencySummary latency_of(const SuiteRun& run) {
+  LatencySummary l;
+  for (size_t d = 0; d < run.responses.size(); ++d) {
+    if (!run.cached[d]) l.add(run.responses[d]);
+  }
+  return l;
 }
 
 nlohmann::json suite_json(const SuiteRun& run, const BackendInfo& backend) {
@@ -71,6 +79,7 @@ nlohmann::json suite_json(const SuiteRun& run, const BackendInfo& backend) {
           {"errors", run.errors},
           {"tokens", {{"all", token_totals(run, false)}, {"billed", billed}}},
           {"cost", cost_of(billed, backend.prices)},
+          {"latency", latency_of(run).to_json()},
           {"cache_hits", cached},
           {"spec", run.instance->spec().raw}};
 }
@@ -80,9 +89,16 @@ nlohmann::json suite_json(const SuiteRun& run, const BackendInfo& backend) {
 nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) {
   nlohmann::json suites = nlohmann::json::object();
   std::map<std::string, long> errors;
+  LatencySummary latency;
+  nlohmann::json billed = {
+      {"prompt", 0}, {"cached_prompt", 0}, {"completion", 0}, {"reasoning", 0}};
   for (const SuiteRun& run : o.suites) {
-    suites[run.instance->spec().name] = suite_json(run, o.backend);
+    nlohmann::json suite = suite_json(run, o.backend);
+    for (auto& [k, v] : billed.items())
+      v = v.get<long>() + suite["tokens"]["billed"][k].get<long>();
+    suites[run.instance->spec().name] = std::move(suite);
     for (const auto& [type, n] : run.errors) errors[type] += n;
+    latency.merge(latency_of(run));
   }
   const RunTimings& t = o.timings;
   return {
@@ -104,6 +120,10 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"suites", suites},
       {"errors", errors},
       {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
+      // Over every suite: the tokens of the requests sent this run, their cost and latencies.
+      {"tokens", {{"billed", billed}}},
+      {"cost", cost_of(billed, o.backend.prices)},
+      {"latency", latency.to_json()},
       {"throughput",
        {{"prompt_tokens", o.prompt_tokens},
         {"output_tokens", o.output_tokens},
@@ -118,7 +138,8 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
         {"docs_per_s", t.total_s > 0 ? o.docs / t.total_s : 0}}}};
 }
 
-nlohmann::json results_sample_json(const SuiteRun& run, size_t d) {
+nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
+                                   const nlohmann::json& backend_prices) {
   const Doc& doc = *run.docs[d];
   const Request& req = run.requests[d];
   const Response& resp = run.responses[d];
@@ -153,6 +174,17 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d) {
     j["logliks"] = resp.logliks;
   }
   if (resp.error) j["error"] = {{"type", resp.error->type}, {"message", resp.error->message}};
+  if (!resp.reasoning.empty()) j["reasoning"] = resp.reasoning;
+  if (resp.retries > 0) j["retries"] = resp.retries;
+  if (auto tpot = response_tpot_s(resp)) j["tpot_s"] = *tpot;
+  if (!resp.itl_s.empty()) {
+    std::vector<double> itl;  // to the microsecond: the clock's useful precision
+    for (double s : resp.itl_s) itl.push_back(std::round(s * 1e6) / 1e6);
+    j["itl_s"] = itl;
+  }
+  if (!run.cached[d]) {
+    if (auto usd = tokens_cost_usd(resp.tokens, backend_prices)) j["cost_usd"] = *usd;
+  }
   return j;
 }
 
@@ -186,8 +218,8 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   std::string samples;
   for (const SuiteRun& run : o.suites) {
     for (size_t d = 0; d < run.docs.size(); ++d) {
-      samples += results_sample_json(run, d).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+      samples += results_sample_json(run, d, o.backend.prices)
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       samples += '\n';
     }
   }

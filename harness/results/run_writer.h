@@ -14,7 +14,9 @@ constexpr int kRunSchemaVersion = 1;
 // run.json as a JSON value (also used by the CLI summary).
 nlohmann::json results_run_json(const RunOutcome& outcome, const RunOptions& options);
 // One samples.jsonl record.
-nlohmann::json results_sample_json(const SuiteRun& run, size_t doc);
+// `backend_prices` (BackendInfo::prices) prices the sample's tokens when it was sent this run.
+nlohmann::json results_sample_json(const SuiteRun& run, size_t doc,
+                                   const nlohmann::json& backend_prices);
 // Writes both files; returns the final directory.
 std::filesystem::path results_write(const RunOutcome& outcome, const RunOptions& options);
 

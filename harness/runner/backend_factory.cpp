@@ -1,5 +1,5 @@
-// backend_capabilities / backend_create for "oracle", "oracle-chat", "replay:<file>" and
-// "builtin:<checkpoint dir>".
+// backend_capabilities / backend_create for "oracle", "oracle-chat", "replay:<file>",
+// "builtin:<checkpoint dir>" and "api:<model name>".
 #include "harness/runner/backend_factory.h"
 
 #include "backends/builtin/builtin_backend.h"
@@ -7,11 +7,13 @@
 #include "backends/validation/oracle.h"
 #include "backends/validation/replay.h"
 #include "common/error.h"
+#include "harness/runner/api_options.h"
 
 namespace moebench {
 namespace {
 
-const char* kKnown = "oracle, oracle-chat, replay:<samples.jsonl>, builtin:<checkpoint dir>";
+const char* kKnown =
+    "oracle, oracle-chat, replay:<samples.jsonl>, builtin:<checkpoint dir>, api:<model name>";
 
 bool is_oracle(const std::string& b) { return b == "oracle" || b == "oracle-chat"; }
 
@@ -89,6 +91,7 @@ std::unique_ptr<BuiltinBackend> builtin_backend(const RunOptions& options) {
 }
 
 bool is_builtin(const std::string& b) { return b.rfind("builtin:", 0) == 0; }
+bool is_api(const std::string& b) { return b.rfind("api:", 0) == 0; }
 
 }  // namespace
 
@@ -99,6 +102,7 @@ BackendInfo backend_capabilities(const RunOptions& options) {
   if (options.backend.rfind("replay:", 0) == 0) {
     return ReplayBackend(options.backend.substr(7)).info();
   }
+  if (is_api(options.backend)) return api_backend_from_options(options)->info();
   if (is_builtin(options.backend)) {
     std::unique_ptr<BuiltinBackend> b = builtin_backend(options);
     BackendInfo info = b->info();
@@ -131,6 +135,7 @@ std::unique_ptr<Backend> backend_create(const RunOptions& options,
     return std::make_unique<ReplayBackend>(options.backend.substr(7));
   }
   if (is_builtin(options.backend)) return builtin_backend(options);
+  if (is_api(options.backend)) return api_backend_from_options(options);
   throw InputError("--backend '" + options.backend + "': unknown backend (known: " + kKnown + ")");
 }
 

@@ -41,7 +41,7 @@ void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const std::
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
                                 const RunOptions& options) {
   DispatchStats stats;
-  const std::string backend_id = backend.info().id;
+  const std::string backend_id = backend.info().cache_key();
   std::vector<Slot> pending;
   lookup_cache(runs, cache, backend_id, &pending, &stats.cache_hits);
 

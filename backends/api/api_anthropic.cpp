@@ -1,0 +1,222 @@
+// AnthropicWire: Messages request bodies, whole responses and the streaming event sequence.
+#include "backends/api/api_anthropic.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace moebench {
+
+using nlohmann::json;
+
+namespace {
+
+const json* field(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+long count(const json& obj, const char* key) {
+  const json* v = field(obj, key);
+  return v && v->is_number() ? v->get<long>() : 0;
+}
+
+const std::string& str(const json& obj, const char* key, const char* what) {
+  const json* v = field(obj, key);
+  if (!v || !v->is_string()) {
+    throw ApiFormatError("protocol", std::string(what) + " without a string '" + key + "'");
+  }
+  return v->get_ref<const std::string&>();
+}
+
+bool blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+[[noreturn]] void throw_error_object(const json& e) {
+  const json* m = field(e, "message");
+  const std::string type =
+      field(e, "type") && e["type"].is_string() ? e["type"].get<std::string>() : "error";
+  const std::string msg = type + ": " + (m && m->is_string() ? m->get<std::string>() : e.dump());
+  if (type == "rate_limit_error") throw ApiFormatError("rate_limit", msg, 429);
+  if (type == "overloaded_error") throw ApiFormatError("http", msg, 529);
+  throw ApiFormatError("http", msg, type == "api_error" ? 500 : 400);
+}
+
+// Streaming state: blocks by index; text and thinking kept apart.
+class AnthropicStream : public ApiStream {
+ public:
+  bool on_event(const std::string& data) override {
+    json j = json::parse(data, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      throw ApiFormatError("protocol",
+                           "a stream event is not a JSON object: " + data.substr(0, 200));
+    }
+    const std::string& type = str(j, "type", "a stream event");
+    if (done_) return false;
+    if (type == "error") throw_error_object(field(j, "error") ? j["error"] : j);
+    if (type == "message_start") {
+      if (const json* m = field(j, "message")) {
+        if (const json* u = field(*m, "usage")) merge_usage(*u);
+      }
+    } else if (type == "content_block_start") {
+      const json* b = field(j, "content_block");
+      if (!b) throw ApiFormatError("protocol", "content_block_start without content_block");
+      const std::string& bt = str(*b, "type", "a content block");
+      bool text = false;
+      if (bt == "text") text = append(text_, *b, "text");
+      if (bt == "thinking") text = append(thinking_, *b, "thinking");
+      return text;
+    } else if (type == "content_block_delta") {
+      const json* d = field(j, "delta");
+      if (!d) throw ApiFormatError("protocol", "content_block_delta without delta");
+      const std::string& dt = str(*d, "type", "a delta");
+      if (dt == "text_delta") return append(text_, *d, "text");
+      if (dt == "thinking_delta") return append(thinking_, *d, "thinking");
+    } else if (type == "message_delta") {
+      if (const json* u = field(j, "usage")) merge_usage(*u);
+    } else if (type == "message_stop") {
+      done_ = true;
+    }
+    // ping, content_block_stop, signature deltas and unknown event types carry no text.
+    return false;
+  }
+
+  ApiReply finish() override {
+    if (!done_) throw ApiFormatError("protocol", "the stream ended without a message_stop event");
+    ApiReply r;
+    r.texts = {text_};
+    if (!thinking_.empty()) r.reasoning = {thinking_};
+    r.tokens = anthropic_usage(usage_);
+    r.usage = !usage_.empty();
+    return r;
+  }
+
+ private:
+  static bool append(std::string& out, const json& obj, const char* key) {
+    const json* v = field(obj, key);
+    if (!v) return false;
+    if (!v->is_string())
+      throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
+    out += v->get_ref<const std::string&>();
+    return !v->get_ref<const std::string&>().empty();
+  }
+  // message_start holds the input counts, message_delta the final output count.
+  void merge_usage(const json& u) {
+    if (!u.is_object()) return;
+    for (const auto& [k, v] : u.items()) {
+      if (v.is_number()) usage_[k] = v;
+    }
+  }
+  std::string text_, thinking_;
+  json usage_ = json::object();
+  bool done_ = false;
+};
+
+}  // namespace
+
+TokenCounts anthropic_usage(const json& u) {
+  TokenCounts t;
+  t.cached_prompt = count(u, "cache_read_input_tokens");
+  t.prompt = count(u, "input_tokens") + t.cached_prompt + count(u, "cache_creation_input_tokens");
+  t.completion = count(u, "output_tokens");
+  return t;
+}
+
+ApiCall AnthropicWire::generate_call(const Request& r, int n) const {
+  if (n != 1)
+    throw InputError("api:" + model_.name + ": the Messages API returns one answer per call");
+  ApiCall call;
+  call.path = "/messages";
+  call.stream = model_.api.stream;
+  json& b = call.body;
+  b["model"] = model_.model;
+  std::string system;
+  json messages = json::array();
+  for (const ChatMessage& m : r.messages) {
+    if (m.role == "system") {
+      system += (system.empty() ? "" : "\n\n") + m.content;
+    } else {
+      messages.push_back({{"role", m.role}, {"content", m.content}});
+    }
+  }
+  if (r.messages.empty()) messages.push_back({{"role", "user"}, {"content", r.prompt}});
+  if (!system.empty()) b["system"] = system;
+  b["messages"] = messages;
+  b["max_tokens"] = api_max_tokens(model_, r);
+  auto sends = [&](const char* p) {
+    return std::find(model_.api.omit.begin(), model_.api.omit.end(), p) == model_.api.omit.end();
+  };
+  if (sends("temperature")) b["temperature"] = std::min(1.0, api_temperature(model_, r));
+  // NOTE: newer Claude models reject temperature and top_p together; top_p only when asked.
+  if (sends("top_p") && r.generation.top_p != 1.0 && !sends("temperature")) {
+    b["top_p"] = r.generation.top_p;
+  }
+  if (sends("stop")) {
+    // Whitespace-only sequences are refused by the API; the client cuts at them instead.
+    json stops = json::array();
+    for (const std::string& s : r.generation.stop) {
+      if (!s.empty() && !blank(s)) stops.push_back(s);
+    }
+    if (!stops.empty()) b["stop_sequences"] = stops;
+  }
+  if (call.stream) b["stream"] = true;
+  return call;
+}
+
+ApiCall AnthropicWire::loglik_call(const Request&) const {
+  throw InputError("api:" + model_.name +
+                   ": the Messages API gives no prompt log-probabilities (choice suites are "
+                   "scored by the generated letter)");
+}
+
+std::vector<std::pair<std::string, std::string>> AnthropicWire::headers(
+    const std::string& key) const {
+  std::vector<std::pair<std::string, std::string>> h = {{"anthropic-version", kAnthropicVersion}};
+  if (!key.empty()) h.emplace_back("x-api-key", key);
+  return h;
+}
+
+ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
+  if (!body.is_object()) throw ApiFormatError("protocol", "the response is not a JSON object");
+  if (const json* t = field(body, "type"); t && t->is_string() && *t == "error") {
+    throw_error_object(field(body, "error") ? body["error"] : body);
+  }
+  const json* content = field(body, "content");
+  if (!content || !content->is_array()) {
+    throw ApiFormatError("protocol", "the response has no 'content' array");
+  }
+  std::string text, thinking;
+  for (const json& block : *content) {
+    const std::string& type = str(block, "type", "a content block");
+    if (type == "text") text += str(block, "text", "a text block");
+    if (type == "thinking") thinking += str(block, "thinking", "a thinking block");
+  }
+  ApiReply r;
+  r.texts = {text};
+  if (!thinking.empty()) r.reasoning = {thinking};
+  if (const json* u = field(body, "usage"); u && u->is_object()) {
+    r.tokens = anthropic_usage(*u);
+    r.usage = true;
+  }
+  return r;
+}
+
+std::unique_ptr<ApiStream> AnthropicWire::stream(const ApiCall&) const {
+  return std::make_unique<AnthropicStream>();
+}
+
+std::string AnthropicWire::error_message(const std::string& body) const {
+  json j = json::parse(body, nullptr, false);
+  if (const json* e = field(j, "error")) {
+    const json* m = field(*e, "message");
+    const json* t = field(*e, "type");
+    if (m && m->is_string()) {
+      return (t && t->is_string() ? t->get<std::string>() + ": " : "") + m->get<std::string>();
+    }
+  }
+  return body.substr(0, 300);
+}
+
+}  // namespace moebench

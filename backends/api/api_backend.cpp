@@ -1,0 +1,195 @@
+// ApiBackend: requests -> calls (n choices in one call or n calls), each call's attempts with
+// backoff, and the answer assembled into a Response.
+#include "backends/api/api_backend.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "common/http_stream.h"
+
+namespace moebench {
+namespace {
+
+ApiEndpoint endpoint_of(const ModelEntry& m, const std::string& ca_file) {
+  ApiEndpoint e;
+  http_split_url(m.base_url, "models." + m.name + ".base_url", &e.scheme_host_port, &e.prefix);
+  e.ca_file = ca_file;
+  return e;
+}
+
+// What the tokens-per-minute bucket is charged before the usage is known: about 4 bytes per
+// prompt token plus every token the call may generate (the rule OpenAI's own limiter applies).
+long token_estimate(const Request& r, const ApiCall& call) {
+  size_t bytes = r.prompt.size();
+  for (const ChatMessage& m : r.messages) bytes += m.content.size();
+  for (const std::string& c : r.continuations) bytes += r.prompt.size() + c.size();
+  long out = call.spans.empty() ? static_cast<long>(call.n) * r.generation.max_tokens : call.n;
+  return static_cast<long>(bytes / 4) + 1 + out;
+}
+
+uint64_t clock_seed() {
+  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+}  // namespace
+
+ApiBackend::ApiBackend(ModelEntry model, ApiBackendOptions options)
+    : model_(std::move(model)),
+      options_(std::move(options)),
+      wire_(api_wire_create(model_)),
+      pool_(endpoint_of(model_, options_.ca_file), model_.transport),
+      limiter_(model_.limits),
+      rng_(options_.jitter_seed ? options_.jitter_seed : clock_seed()) {}
+
+ApiBackend::~ApiBackend() = default;
+
+BackendInfo ApiBackend::info() const {
+  BackendInfo i;
+  i.id = "api:" + model_.name;
+  i.family = model_.provider;
+  i.chat = model_.api.endpoint == "chat";
+  i.completion = model_.api.endpoint == "completions";
+  i.loglikelihood = model_.api.prompt_logprobs;
+  i.streaming = model_.api.stream;
+  if (auto p = models_price_at(model_, models_today_utc())) i.prices = p->to_backend_prices();
+  i.details = model_.to_json();
+  i.details["name"] = model_.name;
+  // The model id, format and generation overrides change answers; the URL, limits and transport
+  // do not, so a proxy or a new rate limit still finds the cached responses.
+  nlohmann::json api = i.details["api"];
+  api.erase("stream");
+  const nlohmann::json answer_shaping = {
+      {"model", model_.model},
+      {"provider", model_.provider},
+      {"api", api},
+      {"generation", i.details.value("generation", nlohmann::json())}};
+  i.cache_tag = sha256_hex(answer_shaping.dump()).substr(0, 12);
+  return i;
+}
+
+ApiBackendStats ApiBackend::stats() const {
+  ApiBackendStats s;
+  s.calls = calls_;
+  s.attempts = attempts_;
+  s.retries = retries_;
+  s.failures = failures_;
+  s.limiter_wait_s = limiter_.waited_s();
+  s.backoff_wait_s = backoff_us_ / 1e6;
+  return s;
+}
+
+std::vector<Response> ApiBackend::run(const std::vector<Request>& batch) {
+  std::vector<Response> out;
+  out.reserve(batch.size());
+  for (const Request& r : batch) out.push_back(answer(r));
+  return out;
+}
+
+Response ApiBackend::answer(const Request& r) {
+  Response out;
+  if (!r.continuations.empty()) {
+    const ApiCall call = wire_->loglik_call(r);
+    call_with_retries(call, token_estimate(r, call), &out);
+    return out;
+  }
+  const int n = std::max(1, r.generation.n_samples);
+  const int per_call = model_.api.n_per_request ? n : 1;
+  for (int done = 0; done < n && !out.error; done += per_call) {
+    const ApiCall call = wire_->generate_call(r, per_call);
+    call_with_retries(call, token_estimate(r, call), &out);
+  }
+  for (std::string& t : out.texts) t = api_cut_at_stop(t, r.generation.stop);
+  return out;
+}
+
+bool ApiBackend::wait(double seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  bool woke = true;
+  for (auto now = start; now < until; now = std::chrono::steady_clock::now()) {
+    if (stopping()) {
+      woke = false;
+      break;
+    }
+    std::this_thread::sleep_for(
+        std::min<std::chrono::duration<double>>(until - now, std::chrono::milliseconds(50)));
+  }
+  backoff_us_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  return woke;
+}
+
+void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response* out) {
+  ++calls_;
+  const ModelTransport& t = model_.transport;
+  const ResponseError interrupted{"interrupted",
+                                  "not sent: the run was stopped (SIGINT); the next run sends it"};
+  for (int attempt = 0;; ++attempt) {
+    if (stopping() || !limiter_.acquire(estimate, options_.should_stop)) {
+      out->error = interrupted;
+      out->retries += attempt;
+      return;
+    }
+    ++attempts_;
+    std::unique_ptr<httplib::Client> client = pool_.take();
+    AttemptResult a = api_attempt(*client, pool_.endpoint(), *wire_, call, t, options_.api_key);
+    if (a.connection_ok) pool_.give_back(std::move(client));
+    if (a.reply) {
+      ApiReply& reply = *a.reply;
+      limiter_.settle(estimate,
+                      reply.usage ? reply.tokens.prompt + reply.tokens.completion : estimate);
+      if (!call.spans.empty()) {
+        out->logliks = std::move(reply.logliks);
+      } else {
+        if (!reply.reasoning.empty() || !out->reasoning.empty()) {
+          out->reasoning.resize(out->texts.size());
+          reply.reasoning.resize(reply.texts.size());
+          out->reasoning.insert(out->reasoning.end(), reply.reasoning.begin(),
+                                reply.reasoning.end());
+        }
+        out->texts.insert(out->texts.end(), reply.texts.begin(), reply.texts.end());
+      }
+      out->tokens.prompt += reply.tokens.prompt;
+      out->tokens.cached_prompt += reply.tokens.cached_prompt;
+      out->tokens.completion += reply.tokens.completion;
+      out->tokens.reasoning += reply.tokens.reasoning;
+      if (out->ttft_s == 0) out->ttft_s = out->total_s + a.ttft_s;
+      out->total_s += a.total_s;
+      out->itl_s.insert(out->itl_s.end(), a.itl_s.begin(), a.itl_s.end());
+      out->retries += attempt;
+      return;
+    }
+    AttemptFailure& f = a.failure;
+    bool again = api_retryable(f) && attempt < t.max_retries;
+    if (again && f.retry_after && *f.retry_after > t.retry_after_max_s) {
+      again = false;
+      f.message += " (Retry-After " + std::to_string(*f.retry_after) +
+                   " s is over transport.retry_after_max_s)";
+    }
+    if (!again) {
+      ++failures_;
+      if (attempt > 0) f.message += " (after " + std::to_string(attempt + 1) + " attempts)";
+      out->error = ResponseError{f.type, f.message};
+      out->retries += attempt;
+      return;
+    }
+    ++retries_;
+    double delay;
+    {
+      std::lock_guard<std::mutex> lock(rng_mu_);
+      delay = api_backoff_s(t, attempt, f.retry_after, rng_);
+    }
+    if (!wait(delay)) {
+      out->error = interrupted;
+      out->retries += attempt;
+      return;
+    }
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,65 @@
+// The API backend: a named model of the models file answered over HTTP (OpenAI-compatible,
+// DeepSeek, Anthropic), with retries, client-side rate limits, a cap on requests in flight,
+// streaming latencies and token counts for the price table.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "backends/api/api_exchange.h"
+#include "backends/api/api_limiter.h"
+#include "backends/backend.h"
+#include "backends/models_file.h"
+
+namespace moebench {
+
+struct ApiBackendOptions {
+  std::string api_key;  // from the environment variable the models file names
+  std::string ca_file;  // extra CA bundle for HTTPS
+  // Polled before each attempt and while waiting: true stops sending (SIGINT). Requests in flight
+  // finish; those not sent answer with an "interrupted" error, which the cache never keeps.
+  std::function<bool()> should_stop;
+  uint64_t jitter_seed = 0;  // 0 = from the clock
+};
+
+// Totals over the backend's life, for run.json and the benchmark.
+struct ApiBackendStats {
+  long calls = 0, attempts = 0, retries = 0, failures = 0;
+  double limiter_wait_s = 0, backoff_wait_s = 0;
+};
+
+class ApiBackend : public Backend {
+ public:
+  // InputError when the entry cannot be used (a chat request to an unsupported format, a URL).
+  ApiBackend(ModelEntry model, ApiBackendOptions options);
+  ~ApiBackend() override;
+  BackendInfo info() const override;
+  std::vector<Response> run(const std::vector<Request>& batch) override;
+  // One request per call, as many calls in flight as the model's limits allow.
+  int max_batch() const override { return 1; }
+  int concurrency() const override { return model_.limits.max_in_flight; }
+  ApiBackendStats stats() const;
+  const ModelEntry& model() const { return model_; }
+
+ private:
+  Response answer(const Request& r);
+  // One call with its retries; fills `out` (texts, tokens, timings) or its error.
+  void call_with_retries(const ApiCall& call, long estimate, Response* out);
+  bool stopping() const { return options_.should_stop && options_.should_stop(); }
+  // Sleeps `seconds`, waking early (false) when stopping.
+  bool wait(double seconds);
+
+  ModelEntry model_;
+  ApiBackendOptions options_;
+  std::unique_ptr<ApiWire> wire_;
+  ApiConnectionPool pool_;
+  ApiLimiter limiter_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+  std::atomic<long> calls_{0}, attempts_{0}, retries_{0}, failures_{0}, backoff_us_{0};
+};
+
+}  // namespace moebench

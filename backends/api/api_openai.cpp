@@ -1,0 +1,294 @@
+// OpenAiWire: request bodies, whole responses, the SSE chunk stream, usage and echo logprobs.
+#include "backends/api/api_openai.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace moebench {
+
+using nlohmann::json;
+
+namespace {
+
+// OpenAI accepts at most 4 stop sequences; the client cuts at the rest (api_cut_at_stop).
+constexpr size_t kMaxStops = 4;
+
+const json* field(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+long count(const json& obj, const char* key) {
+  const json* v = field(obj, key);
+  return v && v->is_number() ? v->get<long>() : 0;
+}
+
+// Appends a string field of `obj` to `out`; true when it added text. Other types are errors.
+bool append(const json& obj, const char* key, std::string* out) {
+  const json* v = field(obj, key);
+  if (!v) return false;
+  if (!v->is_string())
+    throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
+  out->append(v->get_ref<const std::string&>());
+  return !v->get_ref<const std::string&>().empty();
+}
+
+size_t choice_index(const json& c, size_t n) {
+  const json* i = field(c, "index");
+  if (i && (!i->is_number_integer() || i->get<long>() < 0)) {
+    throw ApiFormatError("protocol", "a choice index is not a non-negative integer");
+  }
+  const size_t idx = i ? i->get<size_t>() : 0;
+  if (idx >= n) {
+    throw ApiFormatError("protocol", "choice index " + std::to_string(idx) + " but " +
+                                         std::to_string(n) + " choice(s) were asked for");
+  }
+  return idx;
+}
+
+// A JSON object, or ApiFormatError naming what arrived instead.
+const json& choices_of(const json& body) {
+  if (const json* e = field(body, "error")) {
+    const json* m = field(*e, "message");
+    throw ApiFormatError(
+        "http",
+        "error in a 200 response: " + (m && m->is_string() ? m->get<std::string>() : e->dump()),
+        500);
+  }
+  const json* c = field(body, "choices");
+  if (!c || !c->is_array()) throw ApiFormatError("protocol", "the response has no 'choices' array");
+  return *c;
+}
+
+class OpenAiStream : public ApiStream {
+ public:
+  OpenAiStream(bool chat, int n) : chat_(chat), texts_(n), reasoning_(n) {}
+
+  bool on_event(const std::string& data) override {
+    if (done_) return false;
+    if (data == "[DONE]") {
+      done_ = true;
+      return false;
+    }
+    json j = json::parse(data, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      throw ApiFormatError("protocol",
+                           "a stream event is not a JSON object: " + data.substr(0, 200));
+    }
+    if (const json* u = field(j, "usage"); u && u->is_object()) {
+      tokens_ = openai_usage(*u);
+      usage_ = true;
+    }
+    if (field(j, "error")) choices_of(j);  // throws with the server's message
+    const json* choices = field(j, "choices");
+    if (!choices) return false;
+    if (!choices->is_array()) throw ApiFormatError("protocol", "'choices' is not an array");
+    bool text = false;
+    for (const json& c : *choices) {
+      size_t i = choice_index(c, texts_.size());
+      if (chat_) {
+        const json* d = field(c, "delta");
+        if (!d) continue;
+        text |= append(*d, "content", &texts_[i]);
+        text |= append(*d, "reasoning_content", &reasoning_[i]);
+        text |= append(*d, "reasoning", &reasoning_[i]);
+      } else {
+        text |= append(c, "text", &texts_[i]);
+      }
+    }
+    chunks_ += text;
+    return text;
+  }
+
+  ApiReply finish() override {
+    if (!done_) throw ApiFormatError("protocol", "the stream ended without 'data: [DONE]'");
+    ApiReply r;
+    r.texts = std::move(texts_);
+    if (std::any_of(reasoning_.begin(), reasoning_.end(), [](auto& s) { return !s.empty(); })) {
+      r.reasoning = std::move(reasoning_);
+    }
+    r.usage = usage_;
+    r.tokens = tokens_;
+    // NOTE: without a usage chunk (servers ignoring stream_options) a text chunk counts as one
+    // token, as vLLM's benchmark does; the prompt stays uncounted.
+    if (!usage_) r.tokens.completion = chunks_;
+    return r;
+  }
+
+ private:
+  bool chat_;
+  std::vector<std::string> texts_, reasoning_;
+  TokenCounts tokens_;
+  bool usage_ = false, done_ = false;
+  long chunks_ = 0;
+};
+
+}  // namespace
+
+TokenCounts openai_usage(const json& u) {
+  TokenCounts t;
+  t.prompt = count(u, "prompt_tokens");
+  t.completion = count(u, "completion_tokens");
+  // OpenAI reports cache hits in prompt_tokens_details, DeepSeek in prompt_cache_hit_tokens.
+  if (const json* d = field(u, "prompt_tokens_details"))
+    t.cached_prompt = count(*d, "cached_tokens");
+  if (field(u, "prompt_cache_hit_tokens")) t.cached_prompt = count(u, "prompt_cache_hit_tokens");
+  if (const json* d = field(u, "completion_tokens_details")) {
+    t.reasoning = count(*d, "reasoning_tokens");
+  }
+  return t;
+}
+
+double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
+  const json* tokens = field(lp, "tokens");
+  const json* values = field(lp, "token_logprobs");
+  const json* offsets = field(lp, "text_offset");
+  if (!tokens || !values || !offsets || !values->is_array() || !offsets->is_array() ||
+      values->size() != offsets->size()) {
+    throw ApiFormatError("protocol",
+                         "logprobs without matching token_logprobs and text_offset arrays (does "
+                         "the server support echo with logprobs?)");
+  }
+  double sum = 0;
+  size_t used = 0;
+  for (size_t i = 0; i < values->size(); ++i) {
+    if (!(*offsets)[i].is_number()) throw ApiFormatError("protocol", "text_offset is not a number");
+    size_t start = (*offsets)[i].get<size_t>();
+    size_t end = i + 1 < offsets->size() && (*offsets)[i + 1].is_number()
+                     ? (*offsets)[i + 1].get<size_t>()
+                     : static_cast<size_t>(-1);
+    // A token belongs to the continuation when any of it lies inside the span; the generated
+    // token (max_tokens 1) starts at the prompt's end and is left out.
+    if (end <= span.first || start >= span.second) continue;
+    if (!(*values)[i].is_number()) {
+      throw ApiFormatError("protocol", "no log-probability for prompt token " + std::to_string(i) +
+                                           " (a continuation needs context before it)");
+    }
+    sum += (*values)[i].get<double>();
+    ++used;
+  }
+  if (used == 0) throw ApiFormatError("protocol", "no echoed token covers the continuation");
+  return sum;
+}
+
+bool OpenAiWire::sends(const char* param) const {
+  return std::find(model_.api.omit.begin(), model_.api.omit.end(), param) == model_.api.omit.end();
+}
+
+ApiCall OpenAiWire::generate_call(const Request& r, int n) const {
+  ApiCall call;
+  call.n = n;
+  call.stream = model_.api.stream;
+  json& b = call.body;
+  b["model"] = model_.model;
+  if (model_.api.endpoint == "chat") {
+    call.path = "/chat/completions";
+    b["messages"] = json::array();
+    for (const ChatMessage& m : r.messages) {
+      b["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    }
+    if (r.messages.empty()) b["messages"].push_back({{"role", "user"}, {"content", r.prompt}});
+  } else {
+    if (r.prompt.empty() && !r.messages.empty()) {
+      throw InputError("api:" + model_.name +
+                       ": a chat request for a completions endpoint (set api.endpoint to chat)");
+    }
+    call.path = "/completions";
+    b["prompt"] = r.prompt;
+  }
+  b[model_.api.max_tokens_field] = api_max_tokens(model_, r);
+  if (sends("temperature")) b["temperature"] = api_temperature(model_, r);
+  if (sends("top_p") && r.generation.top_p != 1.0) b["top_p"] = r.generation.top_p;
+  // NOTE: DeepSeek documents no seed; OpenAI-compatible servers take it for sampled suites.
+  if (sends("seed") && model_.provider != "deepseek") b["seed"] = r.seed;
+  if (sends("stop") && !r.generation.stop.empty()) {
+    json stops = json::array();
+    for (const std::string& s : r.generation.stop) {
+      if (!s.empty() && stops.size() < kMaxStops) stops.push_back(s);
+    }
+    b["stop"] = stops;
+  }
+  if (n > 1) b["n"] = n;
+  if (call.stream) {
+    b["stream"] = true;
+    b["stream_options"] = {{"include_usage", true}};
+  }
+  return call;
+}
+
+ApiCall OpenAiWire::loglik_call(const Request& r) const {
+  ApiCall call;
+  call.path = "/completions";
+  call.n = static_cast<int>(r.continuations.size());
+  json prompts = json::array();
+  const size_t context = api_code_points(r.prompt);
+  for (const std::string& c : r.continuations) {
+    prompts.push_back(r.prompt + c);
+    call.spans.emplace_back(context, context + api_code_points(c));
+  }
+  // lm-evaluation-harness' local-completions payload: one generated token, the prompt echoed.
+  call.body = {{"model", model_.model}, {"prompt", prompts}, {"max_tokens", 1},
+               {"temperature", 0},      {"logprobs", 1},     {"echo", true}};
+  return call;
+}
+
+std::vector<std::pair<std::string, std::string>> OpenAiWire::headers(const std::string& key) const {
+  if (key.empty()) return {};
+  return {{"Authorization", "Bearer " + key}};
+}
+
+ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
+  const json& choices = choices_of(body);
+  const bool chat = call.path == "/chat/completions";
+  ApiReply r;
+  r.texts.assign(call.n, "");
+  std::vector<std::string> reasoning(call.n);
+  std::vector<bool> seen(call.n, false);
+  if (!call.spans.empty()) r.logliks.assign(call.n, 0.0);
+  for (const json& c : choices) {
+    size_t i = choice_index(c, static_cast<size_t>(call.n));
+    seen[i] = true;
+    if (!call.spans.empty()) {
+      const json* lp = field(c, "logprobs");
+      if (!lp) throw ApiFormatError("protocol", "a scoring choice has no logprobs");
+      r.logliks[i] = openai_span_loglik(*lp, call.spans[i]);
+    } else if (chat) {
+      const json* m = field(c, "message");
+      if (!m) throw ApiFormatError("protocol", "a choice has no 'message'");
+      append(*m, "content", &r.texts[i]);
+      append(*m, "reasoning_content", &reasoning[i]);
+      append(*m, "reasoning", &reasoning[i]);
+    } else {
+      append(c, "text", &r.texts[i]);
+    }
+  }
+  if (std::count(seen.begin(), seen.end(), true) != call.n) {
+    throw ApiFormatError("protocol", std::to_string(choices.size()) + " choice(s) for the " +
+                                         std::to_string(call.n) + " asked for");
+  }
+  if (std::any_of(reasoning.begin(), reasoning.end(), [](auto& s) { return !s.empty(); })) {
+    r.reasoning = std::move(reasoning);
+  }
+  if (const json* u = field(body, "usage"); u && u->is_object()) {
+    r.tokens = openai_usage(*u);
+    r.usage = true;
+  }
+  return r;
+}
+
+std::unique_ptr<ApiStream> OpenAiWire::stream(const ApiCall& call) const {
+  return std::make_unique<OpenAiStream>(call.path == "/chat/completions", call.n);
+}
+
+std::string OpenAiWire::error_message(const std::string& body) const {
+  json j = json::parse(body, nullptr, false);
+  if (const json* e = field(j, "error")) {
+    if (const json* m = field(*e, "message"); m && m->is_string()) return m->get<std::string>();
+    if (e->is_string()) return e->get<std::string>();
+  }
+  return body.substr(0, 300);
+}
+
+}  // namespace moebench

@@ -1,0 +1,38 @@
+// The helpers every wire format shares and the choice of format.
+#include "backends/api/api_wire.h"
+
+#include "backends/api/api_anthropic.h"
+#include "backends/api/api_openai.h"
+
+namespace moebench {
+
+std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model) {
+  if (model.provider == "anthropic") return std::make_unique<AnthropicWire>(model);
+  return std::make_unique<OpenAiWire>(model);
+}
+
+int api_max_tokens(const ModelEntry& model, const Request& r) {
+  return model.generation.max_tokens.value_or(r.generation.max_tokens);
+}
+
+double api_temperature(const ModelEntry& model, const Request& r) {
+  return model.generation.temperature.value_or(r.generation.temperature);
+}
+
+std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops) {
+  size_t cut = text.size();
+  for (const std::string& s : stops) {
+    if (s.empty()) continue;
+    size_t at = text.find(s);
+    if (at != std::string::npos) cut = std::min(cut, at);
+  }
+  return text.substr(0, cut);
+}
+
+size_t api_code_points(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace moebench

@@ -1,0 +1,92 @@
+// The wire formats of the API backends: what a Request becomes on the wire (path and JSON body)
+// and what a response, whole or streamed, becomes (texts, reasoning, log-likelihoods, tokens).
+// One implementation per format: OpenAI (chat and completions, with the DeepSeek fields) and
+// Anthropic Messages.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backends/backend.h"
+#include "backends/models_file.h"
+
+namespace moebench {
+
+// What the model answered.
+struct ApiReply {
+  std::vector<std::string> texts;      // per choice, in index order
+  std::vector<std::string> reasoning;  // per choice; empty when the model gave none apart
+  std::vector<double> logliks;         // per continuation (scoring calls)
+  TokenCounts tokens;
+  bool usage = false;  // tokens come from the server's usage report
+};
+
+// A response that does not follow its format, or an error the server reported inside a 200
+// (an `error` event mid-stream). `type` and `status` classify it like an HTTP failure.
+class ApiFormatError : public std::runtime_error {
+ public:
+  ApiFormatError(std::string type, const std::string& message, int status = 0)
+      : std::runtime_error(message), type_(std::move(type)), status_(status) {}
+  const std::string& type() const { return type_; }
+  int status() const { return status_; }
+
+ private:
+  std::string type_;
+  int status_;
+};
+
+// One HTTP request on the wire.
+struct ApiCall {
+  std::string path;  // after the base URL's path, e.g. "/chat/completions"
+  nlohmann::json body;
+  bool stream = false;
+  int n = 1;  // choices asked for
+  // Scoring calls: per continuation, where it starts and ends in the prompt (code points).
+  std::vector<std::pair<size_t, size_t>> spans;
+};
+
+// The events of one streamed response.
+class ApiStream {
+ public:
+  virtual ~ApiStream() = default;
+  // One `data:` payload. Returns true when it carried text or reasoning (the marks of TTFT and
+  // of the inter-chunk latencies). Throws ApiFormatError.
+  virtual bool on_event(const std::string& data) = 0;
+  // After the last byte; throws ApiFormatError when the stream did not end as its format says.
+  virtual ApiReply finish() = 0;
+};
+
+class ApiWire {
+ public:
+  virtual ~ApiWire() = default;
+  // A generation call asking for n choices.
+  virtual ApiCall generate_call(const Request& r, int n) const = 0;
+  // A call scoring r.continuations after r.prompt; throws InputError when the format has none.
+  virtual ApiCall loglik_call(const Request& r) const = 0;
+  // Headers besides Content-Type: authentication (`key` may be empty), versions.
+  virtual std::vector<std::pair<std::string, std::string>> headers(
+      const std::string& key) const = 0;
+  // A whole (non-streamed) response body; throws ApiFormatError.
+  virtual ApiReply parse(const nlohmann::json& body, const ApiCall& call) const = 0;
+  virtual std::unique_ptr<ApiStream> stream(const ApiCall& call) const = 0;
+  // The human part of an error body ({"error": {"message"}} and the like), else the body's head.
+  virtual std::string error_message(const std::string& body) const = 0;
+};
+
+// The format of the model's provider: "anthropic" gets Messages, every other one OpenAI's.
+std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model);
+
+// The settings sent: the model's generation overrides win over the request's.
+int api_max_tokens(const ModelEntry& model, const Request& r);
+double api_temperature(const ModelEntry& model, const Request& r);
+// The request's text cut before the first of its stop sequences (also applied on the client:
+// providers cap how many they accept, and some models accept none).
+std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops);
+// Unicode code points in a UTF-8 string (OpenAI's text_offset unit).
+size_t api_code_points(const std::string& s);
+
+}  // namespace moebench

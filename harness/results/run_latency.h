@@ -1,0 +1,35 @@
+// Serving latencies of the responses a run received (REFERENCE.md "Serving and cost metrics":
+// TTFT, TPOT, ITL, E2EL), the retries they took and what their tokens cost, summed per suite
+// and per run for run.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "backends/backend.h"
+
+namespace moebench {
+
+// (E2EL - TTFT) / (completion tokens - 1) of a streamed response; nullopt otherwise.
+std::optional<double> response_tpot_s(const Response& r);
+
+// $ for `tokens` at `prices` (BackendInfo::prices: input, cached_input, output per 1M tokens);
+// nullopt when the backend has no prices.
+std::optional<double> tokens_cost_usd(const TokenCounts& tokens, const nlohmann::json& prices);
+
+class LatencySummary {
+ public:
+  // Responses received this run (not cache hits); failed ones count only their retries.
+  void add(const Response& r);
+  void merge(const LatencySummary& other);
+  // {"requests", "streamed", "retries", "ttft", "tpot", "itl", "e2el"}, each latency as
+  // {n, mean_ms, median_ms, p90_ms, p99_ms}.
+  nlohmann::json to_json() const;
+
+ private:
+  long requests_ = 0, streamed_ = 0, retries_ = 0;
+  std::vector<double> ttft_, tpot_, itl_, e2el_;
+};
+
+}  // namespace moebench

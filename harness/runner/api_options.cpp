@@ -1,0 +1,117 @@
+// api_backend_from_options: models file entry + --backend-opt + key from the environment.
+#include "harness/runner/api_options.h"
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "harness/runner/interrupt.h"
+
+namespace moebench {
+namespace {
+
+double number_option(const std::string& key, const std::string& v) {
+  try {
+    size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used == v.size()) return d;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--backend-opt " + key + "=" + v + ": expected a number");
+}
+
+long integer_option(const std::string& key, const std::string& v) {
+  double d = number_option(key, v);
+  if (d != static_cast<double>(static_cast<long>(d))) {
+    throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
+  }
+  return static_cast<long>(d);
+}
+
+bool bool_option(const std::string& key, const std::string& v) {
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false") return false;
+  throw InputError("--backend-opt " + key + "=" + v + ": expected 0 or 1");
+}
+
+const char* kKnownOptions =
+    "base_url, model, endpoint, stream, prompt_logprobs, max_tokens, temperature, "
+    "max_in_flight, requests_per_minute, tokens_per_minute, connect_timeout_s, read_timeout_s, "
+    "total_timeout_s, max_retries, backoff_base_s, backoff_max_s, retry_after_max_s, "
+    "max_response_mb, ca_file";
+
+}  // namespace
+
+ModelEntry api_model_with_options(ModelEntry m,
+                                  const std::map<std::string, std::string>& backend_options) {
+  ModelTransport& t = m.transport;
+  for (const auto& [k, v] : backend_options) {
+    if (k == "base_url")
+      m.base_url = v;
+    else if (k == "model")
+      m.model = v;
+    else if (k == "endpoint")
+      m.api.endpoint = v;
+    else if (k == "stream")
+      m.api.stream = bool_option(k, v);
+    else if (k == "prompt_logprobs")
+      m.api.prompt_logprobs = bool_option(k, v);
+    else if (k == "max_tokens")
+      m.generation.max_tokens = static_cast<int>(integer_option(k, v));
+    else if (k == "temperature")
+      m.generation.temperature = number_option(k, v);
+    else if (k == "max_in_flight")
+      m.limits.max_in_flight = static_cast<int>(integer_option(k, v));
+    else if (k == "requests_per_minute")
+      m.limits.requests_per_minute = integer_option(k, v);
+    else if (k == "tokens_per_minute")
+      m.limits.tokens_per_minute = integer_option(k, v);
+    else if (k == "connect_timeout_s")
+      t.connect_timeout_s = number_option(k, v);
+    else if (k == "read_timeout_s")
+      t.read_timeout_s = number_option(k, v);
+    else if (k == "total_timeout_s")
+      t.total_timeout_s = number_option(k, v);
+    else if (k == "max_retries")
+      t.max_retries = static_cast<int>(integer_option(k, v));
+    else if (k == "backoff_base_s")
+      t.backoff_base_s = number_option(k, v);
+    else if (k == "backoff_max_s")
+      t.backoff_max_s = number_option(k, v);
+    else if (k == "retry_after_max_s")
+      t.retry_after_max_s = number_option(k, v);
+    else if (k == "max_response_mb") {
+      t.max_response_bytes = static_cast<long>(number_option(k, v) * (1 << 20));
+    } else if (k != "ca_file") {
+      throw InputError("--backend-opt " + k +
+                       ": unknown option for API backends (known: " + kKnownOptions + ")");
+    }
+  }
+  return m;
+}
+
+std::unique_ptr<ApiBackend> api_backend_from_options(const RunOptions& options) {
+  const std::string name = options.backend.substr(4);
+  if (name.empty()) throw InputError("--backend api:<name>: the model name is empty");
+  const ModelsFile file = models_file_load(options.models_file);
+  ModelsFile one;
+  one.path = file.path + " with --backend-opt";
+  one.models = {api_model_with_options(file.at(name), options.backend_options)};
+  one.validate();  // the overrides obey the file's rules
+  ModelEntry& m = one.models.front();
+  ApiBackendOptions o;
+  if (auto it = options.backend_options.find("ca_file"); it != options.backend_options.end()) {
+    o.ca_file = it->second;
+  }
+  if (!m.api_key_env.empty()) {
+    const char* key = std::getenv(m.api_key_env.c_str());
+    if (!key || !*key) {
+      throw InputError("api:" + name + ": the environment variable " + m.api_key_env +
+                       " (api_key_env in " + file.path + ") is not set");
+    }
+    o.api_key = key;
+  }
+  o.should_stop = [] { return interrupt_requested(); };
+  return std::make_unique<ApiBackend>(std::move(m), std::move(o));
+}
+
+}  // namespace moebench

@@ -1,0 +1,300 @@
+// The wire formats without a server: request bodies (OpenAI chat/completions/scoring, o1's
+// parameters, Anthropic's system and stops), whole responses, SSE event sequences, usage fields
+// and the echo-logprob span sums.
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "backends/api/api_anthropic.h"
+#include "backends/api/api_openai.h"
+#include "common/error.h"
+#include "tests/catch.h"
+
+using namespace moebench;
+using nlohmann::json;
+
+namespace {
+
+ModelEntry entry(const std::string& provider) {
+  ModelEntry m;
+  m.name = "m";
+  m.provider = provider;
+  m.base_url = "http://127.0.0.1:1/v1";
+  m.model = "model-id";
+  m.api.n_per_request = provider != "anthropic";
+  return m;
+}
+
+Request chat_request() {
+  Request r;
+  r.messages = {{"system", "Be brief."}, {"user", "2+2?"}, {"assistant", "4"}, {"user", "3+3?"}};
+  r.generation.max_tokens = 64;
+  r.generation.stop = {"\n\n", "Question:", "a", "b", "c"};
+  r.generation.temperature = 0;
+  r.seed = 7;
+  return r;
+}
+
+// Feeds SSE payloads; returns the reply or rethrows the format error.
+ApiReply stream_all(const ApiWire& wire, const ApiCall& call,
+                    const std::vector<std::string>& events, int* text_events = nullptr) {
+  auto s = wire.stream(call);
+  int texts = 0;
+  for (const std::string& e : events) texts += s->on_event(e);
+  if (text_events) *text_events = texts;
+  return s->finish();
+}
+
+}  // namespace
+
+TEST_CASE("openai chat body carries messages, limits, at most 4 stops and stream_options") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  CHECK(call.path == "/chat/completions");
+  CHECK(call.stream);
+  const json& b = call.body;
+  CHECK(b["model"] == "model-id");
+  CHECK(b["messages"].size() == 4);
+  CHECK(b["messages"][0] == json{{"role", "system"}, {"content", "Be brief."}});
+  CHECK(b["max_tokens"] == 64);
+  CHECK(b["temperature"] == 0.0);
+  CHECK(b["seed"] == 7);
+  CHECK(b["stop"] == json::array({"\n\n", "Question:", "a", "b"}));
+  CHECK(b["stream_options"]["include_usage"] == true);
+  CHECK_FALSE(b.contains("n"));
+  CHECK_FALSE(b.contains("top_p"));
+  CHECK(wire.generate_call(chat_request(), 3).body["n"] == 3);
+  CHECK(wire.headers("sk-1") ==
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer sk-1"}});
+  CHECK(wire.headers("").empty());
+}
+
+TEST_CASE("o1 style entries send max_completion_tokens and omit what the model rejects") {
+  ModelEntry m = entry("openai");
+  m.api.max_tokens_field = "max_completion_tokens";
+  m.api.omit = {"temperature", "top_p", "stop"};
+  m.generation.max_tokens = 32768;
+  ApiCall call = OpenAiWire(m).generate_call(chat_request(), 1);
+  CHECK(call.body["max_completion_tokens"] == 32768);
+  CHECK_FALSE(call.body.contains("max_tokens"));
+  CHECK_FALSE(call.body.contains("temperature"));
+  CHECK_FALSE(call.body.contains("stop"));
+}
+
+TEST_CASE("deepseek bodies carry no seed and the model's overrides win over the suite") {
+  ModelEntry m = entry("deepseek");
+  m.generation.temperature = 0.6;
+  ApiCall call = OpenAiWire(m).generate_call(chat_request(), 1);
+  CHECK_FALSE(call.body.contains("seed"));
+  CHECK(call.body["temperature"] == 0.6);
+}
+
+TEST_CASE("completions endpoint sends the raw prompt and refuses chat-only requests") {
+  ModelEntry m = entry("openai-compatible");
+  m.api.endpoint = "completions";
+  m.api.stream = false;
+  Request r;
+  r.prompt = "Q: 1+1\nA:";
+  ApiCall call = OpenAiWire(m).generate_call(r, 1);
+  CHECK(call.path == "/completions");
+  CHECK(call.body["prompt"] == "Q: 1+1\nA:");
+  CHECK_FALSE(call.body.contains("stream"));
+  CHECK_THROWS_AS(OpenAiWire(m).generate_call(chat_request(), 1), InputError);
+}
+
+TEST_CASE("scoring call echoes context plus each continuation with code point spans") {
+  Request r;
+  r.prompt = "Frage: größer? Antwort:";  // 2 two-byte characters before the continuation
+  r.continuations = {" ja", " nein"};
+  ApiCall call = OpenAiWire(entry("openai-compatible")).loglik_call(r);
+  CHECK(call.path == "/completions");
+  CHECK(call.body["echo"] == true);
+  CHECK(call.body["logprobs"] == 1);
+  CHECK(call.body["max_tokens"] == 1);
+  CHECK(call.body["prompt"] == json::array({r.prompt + " ja", r.prompt + " nein"}));
+  REQUIRE(call.spans.size() == 2);
+  CHECK(call.spans[0] == std::make_pair<size_t, size_t>(23, 26));
+  CHECK(call.spans[1] == std::make_pair<size_t, size_t>(23, 28));
+}
+
+TEST_CASE("span log-likelihood sums the echoed tokens inside the continuation only") {
+  // "ab" + " cd" + generated "!": tokens "a","b"," c","d","!" at offsets 0,1,2,4,5.
+  json lp = {{"tokens", {"a", "b", " c", "d", "!"}},
+             {"token_logprobs", {nullptr, -1.0, -0.5, -0.25, -3.0}},
+             {"text_offset", {0, 1, 2, 4, 5}}};
+  CHECK(std::abs(openai_span_loglik(lp, {2, 5}) - (-0.75)) < 1e-12);
+  CHECK(std::abs(openai_span_loglik(lp, {1, 5}) - (-1.75)) < 1e-12);
+  // A continuation whose first token is the prompt's first has no log-probability.
+  CHECK_THROWS_AS(openai_span_loglik(lp, {0, 5}), ApiFormatError);
+  CHECK_THROWS_AS(openai_span_loglik(json{{"tokens", json::array()}}, {0, 1}), ApiFormatError);
+}
+
+TEST_CASE("openai chat response with DeepSeek reasoning and cache-hit usage") {
+  OpenAiWire wire(entry("deepseek"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  json body = {
+      {"choices",
+       {{{"index", 0},
+         {"message", {{"role", "assistant"}, {"content", "6"}, {"reasoning_content", "3+3=6"}}},
+         {"finish_reason", "stop"}}}},
+      {"usage",
+       {{"prompt_tokens", 100},
+        {"completion_tokens", 30},
+        {"prompt_cache_hit_tokens", 64},
+        {"prompt_cache_miss_tokens", 36},
+        {"completion_tokens_details", {{"reasoning_tokens", 25}}}}}};
+  ApiReply r = wire.parse(body, call);
+  CHECK(r.texts == std::vector<std::string>{"6"});
+  CHECK(r.reasoning == std::vector<std::string>{"3+3=6"});
+  CHECK(r.usage);
+  CHECK(r.tokens.prompt == 100);
+  CHECK(r.tokens.cached_prompt == 64);
+  CHECK(r.tokens.completion == 30);
+  CHECK(r.tokens.reasoning == 25);
+  // OpenAI's own field for cached tokens.
+  json openai_usage_body = {{"prompt_tokens", 10},
+                            {"prompt_tokens_details", {{"cached_tokens", 8}}}};
+  CHECK(openai_usage(openai_usage_body).cached_prompt == 8);
+}
+
+TEST_CASE("openai responses that break the format are protocol errors") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 2);
+  CHECK_THROWS_AS(wire.parse(json{{"id", "x"}}, call), ApiFormatError);
+  json one_choice = {{"choices", {{{"index", 0}, {"message", {{"content", "a"}}}}}}};
+  CHECK_THROWS_AS(wire.parse(one_choice, call), ApiFormatError);  // 2 asked for
+  try {
+    wire.parse(json{{"error", {{"message", "overloaded"}}}}, call);
+    FAIL("no throw");
+  } catch (const ApiFormatError& e) {
+    CHECK(e.type() == "http");
+    CHECK(std::string(e.what()).find("overloaded") != std::string::npos);
+  }
+  CHECK(wire.error_message(R"({"error":{"message":"Rate limit reached","type":"requests"}})") ==
+        "Rate limit reached");
+}
+
+TEST_CASE("openai stream assembles interleaved choices, counts text chunks and reads usage") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 2);
+  int text_events = 0;
+  ApiReply r =
+      stream_all(wire, call,
+                 {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",
+                  R"({"choices":[{"index":0,"delta":{"content":"He"}}]})",
+                  R"({"choices":[{"index":1,"delta":{"content":"Hi"}}]})",
+                  R"({"choices":[{"index":0,"delta":{"content":"llo"}}]})",
+                  R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+                  R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3}})", "[DONE]"},
+                 &text_events);
+  CHECK(text_events == 3);
+  CHECK(r.texts == std::vector<std::string>{"Hello", "Hi"});
+  CHECK(r.usage);
+  CHECK(r.tokens.prompt == 12);
+  CHECK(r.tokens.completion == 3);
+}
+
+TEST_CASE("openai stream without DONE, with a bad event or an error event fails") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  CHECK_THROWS_AS(stream_all(wire, call, {R"({"choices":[{"delta":{"content":"x"}}]})"}),
+                  ApiFormatError);
+  CHECK_THROWS_AS(stream_all(wire, call, {R"({"choices":[{"delta":)"}), ApiFormatError);
+  CHECK_THROWS_AS(stream_all(wire, call, {R"({"error":{"message":"boom"}})", "[DONE]"}),
+                  ApiFormatError);
+  CHECK_THROWS_AS(stream_all(wire, call, {R"({"choices":[{"index":5,"delta":{}}]})"}),
+                  ApiFormatError);
+  // Without a usage chunk each text chunk counts as one output token.
+  ApiReply r = stream_all(wire, call,
+                          {R"({"choices":[{"delta":{"content":"a"}}]})",
+                           R"({"choices":[{"delta":{"content":"b"}}]})", "[DONE]"});
+  CHECK_FALSE(r.usage);
+  CHECK(r.tokens.completion == 2);
+}
+
+TEST_CASE("anthropic body puts system apart and drops whitespace-only stop sequences") {
+  AnthropicWire wire(entry("anthropic"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  CHECK(call.path == "/messages");
+  const json& b = call.body;
+  CHECK(b["system"] == "Be brief.");
+  CHECK(b["messages"].size() == 3);
+  CHECK(b["messages"][0]["role"] == "user");
+  CHECK(b["max_tokens"] == 64);
+  CHECK(b["stop_sequences"] == json::array({"Question:", "a", "b", "c"}));
+  CHECK(b["stream"] == true);
+  CHECK_THROWS_AS(wire.generate_call(chat_request(), 2), InputError);
+  Request r;
+  r.continuations = {"x"};
+  CHECK_THROWS_AS(wire.loglik_call(r), InputError);
+  auto h = wire.headers("key-1");
+  CHECK(h == std::vector<std::pair<std::string, std::string>>{
+                 {"anthropic-version", kAnthropicVersion}, {"x-api-key", "key-1"}});
+}
+
+TEST_CASE("anthropic whole response: text and thinking blocks, usage with cache reads") {
+  AnthropicWire wire(entry("anthropic"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  json body = {
+      {"type", "message"},
+      {"content", {{{"type", "thinking"}, {"thinking", "hmm"}}, {{"type", "text"}, {"text", "6"}}}},
+      {"usage",
+       {{"input_tokens", 20},
+        {"cache_read_input_tokens", 64},
+        {"cache_creation_input_tokens", 0},
+        {"output_tokens", 9}}}};
+  ApiReply r = wire.parse(body, call);
+  CHECK(r.texts == std::vector<std::string>{"6"});
+  CHECK(r.reasoning == std::vector<std::string>{"hmm"});
+  CHECK(r.tokens.prompt == 84);
+  CHECK(r.tokens.cached_prompt == 64);
+  CHECK(r.tokens.completion == 9);
+  json err = {{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "busy"}}}};
+  try {
+    wire.parse(err, call);
+    FAIL("no throw");
+  } catch (const ApiFormatError& e) {
+    CHECK(e.status() == 529);
+  }
+}
+
+TEST_CASE("anthropic stream: events in order, usage from start and delta, message_stop ends") {
+  AnthropicWire wire(entry("anthropic"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  const std::vector<std::string> events = {
+      R"({"type":"message_start","message":{"usage":{"input_tokens":10,"cache_read_input_tokens":64,"output_tokens":1}}})",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"so"}})",
+      R"({"type":"content_block_stop","index":0})",
+      R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})",
+      R"({"type":"ping"})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Six"}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"."}})",
+      R"({"type":"content_block_stop","index":1})",
+      R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}})",
+      R"({"type":"message_stop"})"};
+  int text_events = 0;
+  ApiReply r = stream_all(wire, call, events, &text_events);
+  CHECK(text_events == 3);
+  CHECK(r.texts == std::vector<std::string>{"Six."});
+  CHECK(r.reasoning == std::vector<std::string>{"so"});
+  CHECK(r.tokens.prompt == 74);
+  CHECK(r.tokens.cached_prompt == 64);
+  CHECK(r.tokens.completion == 7);
+  std::vector<std::string> cut(events.begin(), events.end() - 1);
+  CHECK_THROWS_AS(stream_all(wire, call, cut), ApiFormatError);
+  try {
+    stream_all(wire, call,
+               {events[0],
+                R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"});
+    FAIL("no throw");
+  } catch (const ApiFormatError& e) {
+    CHECK(e.type() == "rate_limit");
+  }
+}
+
+TEST_CASE("client-side stops cut at the earliest sequence") {
+  CHECK(api_cut_at_stop("a\n\nQuestion: b", {"Question:", "\n\n"}) == "a");
+  CHECK(api_cut_at_stop("abc", {}) == "abc");
+  CHECK(api_cut_at_stop("abc", {""}) == "abc");
+  CHECK(api_code_points("größer") == 6);
+}
