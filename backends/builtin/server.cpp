@@ -16,6 +16,10 @@ namespace {
 
 using json = nlohmann::json;
 
+// A random or undertrained model can emit bytes that are not UTF-8 (byte-fallback tokens); they
+// go out as U+FFFD, as HF tokenizers' decode does, instead of aborting the dump.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // A client error: HTTP 400 with OpenAI's error body naming the parameter.
 struct BadRequest {
   std::string message;
@@ -135,7 +139,7 @@ class Routes {
     svr.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
       json m = {
           {"id", name_}, {"object", "model"}, {"created", unix_now()}, {"owned_by", "moebench"}};
-      res.set_content(json{{"object", "list"}, {"data", json::array({m})}}.dump(),
+      res.set_content(dump(json{{"object", "list"}, {"data", json::array({m})}}),
                       "application/json");
     });
     svr.Get("/health", [](const httplib::Request&, httplib::Response& res) {
@@ -158,11 +162,10 @@ class Routes {
       std::string model = get_or<std::string>(body, "model", name_);
       if (model != name_) {
         res.status = 404;
-        res.set_content(
-            error_body("model '" + model + "' does not exist; this server serves '" + name_ + "'",
-                       "invalid_request_error", "model")
-                .dump(),
-            "application/json");
+        res.set_content(dump(error_body("model '" + model +
+                                            "' does not exist; this server serves '" + name_ + "'",
+                                        "invalid_request_error", "model")),
+                        "application/json");
         return;
       }
       Parsed p = parse_common(body, chat ? 1 << 30 : 16);
@@ -187,11 +190,11 @@ class Routes {
       }
     } catch (const BadRequest& e) {
       res.status = 400;
-      res.set_content(error_body(e.message, "invalid_request_error", e.param).dump(),
+      res.set_content(dump(error_body(e.message, "invalid_request_error", e.param)),
                       "application/json");
     } catch (const InputError& e) {
       res.status = 400;
-      res.set_content(error_body(e.what(), "invalid_request_error", "").dump(), "application/json");
+      res.set_content(dump(error_body(e.what(), "invalid_request_error", "")), "application/json");
     }
   }
 
@@ -235,7 +238,7 @@ class Routes {
       GenerateResult r = jobs[i]->wait(&error);
       if (!error.empty()) {
         res.status = 500;
-        res.set_content(error_body(error, "server_error", "").dump(), "application/json");
+        res.set_content(dump(error_body(error, "server_error", "")), "application/json");
         return;
       }
       completion += static_cast<long>(r.tokens.size());
@@ -254,7 +257,7 @@ class Routes {
                 {"model", name_},
                 {"choices", choices},
                 {"usage", usage(static_cast<long>(p.gen.prompt.size()) * p.n, completion)}};
-    res.set_content(out.dump(), "application/json");
+    res.set_content(dump(out), "application/json");
   }
 
   void stream(httplib::Response& res, std::vector<std::shared_ptr<ServeJob>> jobs, Parsed p,
@@ -275,7 +278,7 @@ class Routes {
                 {"created", created},
                 {"model", name_},
                 {"choices", json::array({c})}};
-      return "data: " + j.dump() + "\n\n";
+      return "data: " + dump(j) + "\n\n";
     };
     res.set_chunked_content_provider(
         "text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
@@ -295,7 +298,7 @@ class Routes {
             std::string error;
             GenerateResult r = jobs[i]->wait(&error);
             if (!error.empty()) {
-              std::string s = "data: " + error_body(error, "server_error", "").dump() + "\n\n";
+              std::string s = "data: " + dump(error_body(error, "server_error", "")) + "\n\n";
               sink.write(s.data(), s.size());
               sink.done();
               return true;
@@ -312,7 +315,7 @@ class Routes {
                       {"model", name_},
                       {"choices", json::array()},
                       {"usage", usage(static_cast<long>(p.gen.prompt.size()) * p.n, completion)}};
-            std::string s = "data: " + j.dump() + "\n\n";
+            std::string s = "data: " + dump(j) + "\n\n";
             if (!sink.write(s.data(), s.size())) return false;
           }
           const std::string done = "data: [DONE]\n\n";
