@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "reports/cost.h"
 #include "tests/catch.h"
+#include "tests/input_error_of.h"
 #include "tests/runner/cli_harness.h"
 
 using namespace moebench;
@@ -52,15 +53,6 @@ json bench_fixture() {
 fs::path write_json(const fs::path& p, const json& j) {
   std::ofstream(p) << j.dump(2);
   return p;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
 }
 
 }  // namespace
@@ -112,17 +104,20 @@ TEST_CASE("a malformed model bench file is named with its field") {
   json j = bench_fixture();
   j["runs"][1]["decode_tokens_per_s"] = "fast";
   const std::string f = write_json(dir / "bad.json", j).string();
-  CHECK(error_of([&] { cost_read_bench(f); }) ==
+  CHECK(testing::input_error_of([&] { cost_read_bench(f); }) ==
         f + ": runs[1].decode_tokens_per_s: expected a number");
   j = bench_fixture();
   j["runs"][0].erase("prefill_tokens_per_s");
   write_json(f, j);
-  CHECK(error_of([&] { cost_read_bench(f); }) == f + ": runs[0].prefill_tokens_per_s: missing");
+  CHECK(testing::input_error_of([&] { cost_read_bench(f); }) ==
+        f + ": runs[0].prefill_tokens_per_s: missing");
   write_json(f, json{{"benchmarks", json::array()}});
-  CHECK(error_of([&] { cost_read_bench(f); }) ==
+  CHECK(testing::input_error_of([&] { cost_read_bench(f); }) ==
         f + ": runs: expected an array (moebench model bench --json)");
-  CHECK(error_of([&] { cost_rows(cost_from_flags(1, 1), 0, 1); }) == "--gpu-hour-usd: must be > 0");
-  CHECK(error_of([&] { cost_rows(cost_from_flags(1, 1), 2, 0); }) == "--gpus: must be >= 1");
+  CHECK(testing::input_error_of([&] { cost_rows(cost_from_flags(1, 1), 0, 1); }) ==
+        "--gpu-hour-usd: must be > 0");
+  CHECK(testing::input_error_of([&] { cost_rows(cost_from_flags(1, 1), 2, 0); }) ==
+        "--gpus: must be >= 1");
   fs::remove_all(dir);
 }
 
@@ -148,7 +143,7 @@ TEST_CASE("a run throughput is costed per kind and for its own token mix") {
   CHECK(std::abs(*row.all_tokens - 1.0) < 1e-12);  // 1000 tokens/s of both kinds
   run.erase("throughput");
   const std::string old = write_json(dir / "old.json", run).string();
-  CHECK(error_of([&] { cost_read_run(old); }) ==
+  CHECK(testing::input_error_of([&] { cost_read_run(old); }) ==
         old + ": throughput: missing (a run.json written before moebench recorded tokens/s)");
   fs::remove_all(dir);
 }

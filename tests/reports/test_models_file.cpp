@@ -106,11 +106,13 @@ TEST_CASE("the models file gives V3 and R1 prices on 2025-09-04 and V3.1 from 20
 
 TEST_CASE("without --compare only the models priced on the date are listed") {
   const fs::path dir = testing::temp_dir("models-default");
-  // 2025-01-01: o1 (from 2024-12-17) only; R1 starts 2025-01-20 and V3's table 2025-02-08.
+  // 2025-01-01: o1 (from 2024-12-17), GPT-4o and 4o-mini (2024-10-01) and Claude Haiku 3.5
+  // (2024-11-04); R1 starts 2025-01-20, V3's table 2025-02-08 and Claude Sonnet 4 2025-05-22.
   CostRun r = cost_api(dir, kShipped, "2025-01-01", "");
   REQUIRE(r.exit_code == 0);
-  REQUIRE(r.report["api"]["models"].size() == 1);
-  CHECK(r.report["api"]["models"][0]["name"] == "o1");
+  std::vector<std::string> names;
+  for (const json& m : r.report["api"]["models"]) names.push_back(m["name"]);
+  CHECK(names == std::vector<std::string>{"claude-3-5-haiku", "gpt-4o", "gpt-4o-mini", "o1"});
   // Before o1's table nothing is priced; asked for by name it is listed as unpriced.
   r = cost_api(dir, kShipped, "2024-12-16", "o1");
   REQUIRE(r.exit_code == 0);
@@ -118,9 +120,10 @@ TEST_CASE("without --compare only the models priced on the date are listed") {
   CHECK(api_model(r, "o1")["blended_usd_per_million"].is_null());
   r = cost_api(dir, kShipped, "2025-09-05", "deepseek-chat,gpt-9");
   CHECK(r.exit_code == 2);
-  CHECK(r.output.find("--compare: no model 'gpt-9' in " + kShipped.string() +
-                      " (it has: deepseek-chat, deepseek-reasoner, local, o1)") !=
-        std::string::npos);
+  CHECK(r.output.find(
+            "--compare: no model 'gpt-9' in " + kShipped.string() +
+            " (it has: claude-3-5-haiku, claude-sonnet-4, deepseek-chat, deepseek-reasoner, "
+            "gpt-4o, gpt-4o-mini, local, o1)") != std::string::npos);
   fs::remove_all(dir);
 }
 

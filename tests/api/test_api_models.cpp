@@ -1,0 +1,151 @@
+// The models file's api and transport sections, the shipped entries, and `--backend api:<name>`
+// options: overrides, bad values named, the key read from the environment and never shown.
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "backends/api/api_backend.h"
+#include "common/error.h"
+#include "harness/runner/api_options.h"
+#include "tests/catch.h"
+#include "tests/input_error_of.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench;
+using nlohmann::json;
+
+namespace {
+
+json minimal(const json& extra) {
+  json m = {{"provider", "openai-compatible"},
+            {"base_url", "http://127.0.0.1:9/v1"},
+            {"model", "x"},
+            {"prices", json::array()}};
+  if (extra.is_object()) m.update(extra);
+  return {{"schema", 1}, {"models", {{"m", m}}}};
+}
+
+std::string parse_error(const json& file) {
+  try {
+    models_file_parse(file, "models.json").validate();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("api and transport sections parse with provider defaults") {
+  ModelsFile f = models_file_parse(minimal({}), "models.json");
+  const ModelEntry& m = f.models.at(0);
+  CHECK(m.api.endpoint == "chat");
+  CHECK(m.api.stream);
+  CHECK(m.api.n_per_request);
+  CHECK(m.transport.max_retries == 6);
+  json anthropic = minimal({{"provider", "anthropic"}});
+  CHECK_FALSE(models_file_parse(anthropic, "m.json").models.at(0).api.n_per_request);
+  json custom = minimal({{"api",
+                          {{"endpoint", "completions"},
+                           {"prompt_logprobs", true},
+                           {"stream", false},
+                           {"omit", {"seed"}}}},
+                         {"transport", {{"read_timeout_s", 5}, {"max_response_mb", 1}}}});
+  const ModelEntry c = models_file_parse(custom, "m.json").models.at(0);
+  CHECK(c.api.endpoint == "completions");
+  CHECK(c.api.prompt_logprobs);
+  CHECK_FALSE(c.api.stream);
+  CHECK(c.api.omit == std::vector<std::string>{"seed"});
+  CHECK(c.transport.read_timeout_s == 5);
+  CHECK(c.transport.max_response_bytes == (1 << 20));
+}
+
+TEST_CASE("bad api and transport values name their field") {
+  CHECK(
+      parse_error(minimal({{"api", {{"endpoint", "embeddings"}}}})).find("models.m.api.endpoint") !=
+      std::string::npos);
+  CHECK(parse_error(minimal({{"api", {{"omit", {"logit_bias"}}}}})).find("models.m.api.omit[0]") !=
+        std::string::npos);
+  CHECK(parse_error(minimal({{"api", {{"strem", true}}}})).find("models.m.api.strem") !=
+        std::string::npos);
+  CHECK(parse_error(minimal({{"api", {{"stream", "yes"}}}})).find("expected true or false") !=
+        std::string::npos);
+  CHECK(parse_error(minimal({{"provider", "anthropic"}, {"api", {{"prompt_logprobs", true}}}}))
+            .find("no prompt log-probabilities") != std::string::npos);
+  CHECK(parse_error(minimal({{"transport", {{"read_timeout_s", 0}}}}))
+            .find("models.m.transport.read_timeout_s: must be > 0") != std::string::npos);
+  CHECK(parse_error(minimal({{"transport", {{"max_retries", -1}}}})).find("max_retries") !=
+        std::string::npos);
+}
+
+TEST_CASE("the shipped models file has DeepSeek, OpenAI, Anthropic and a local server") {
+  ModelsFile f = models_file_load(std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json");
+  for (const char* name : {"deepseek-chat", "deepseek-reasoner", "o1", "gpt-4o", "gpt-4o-mini",
+                           "claude-sonnet-4", "claude-3-5-haiku", "local"}) {
+    CHECK(f.find(name) != nullptr);
+  }
+  CHECK(f.at("o1").api.max_tokens_field == "max_completion_tokens");
+  CHECK(f.at("claude-sonnet-4").provider == "anthropic");
+  CHECK(f.at("local").api_key_env.empty());
+  for (const ModelEntry& m : f.models) {
+    if (m.name != "local") CHECK_FALSE(m.prices.empty());
+  }
+}
+
+TEST_CASE("backend options override the entry and are checked") {
+  ModelsFile f = models_file_load(std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json");
+  ModelEntry m = api_model_with_options(f.at("local"), {{"base_url", "http://127.0.0.1:5/v1"},
+                                                        {"max_in_flight", "512"},
+                                                        {"stream", "0"},
+                                                        {"backoff_base_s", "0.01"},
+                                                        {"max_tokens", "99"}});
+  CHECK(m.base_url == "http://127.0.0.1:5/v1");
+  CHECK(m.limits.max_in_flight == 512);
+  CHECK_FALSE(m.api.stream);
+  CHECK(m.transport.backoff_base_s == 0.01);
+  CHECK(m.generation.max_tokens == 99);
+  CHECK(testing::input_error_of([&] {
+          api_model_with_options(m, {{"max_in_flight", "many"}});
+        }).find("max_in_flight=many") != std::string::npos);
+  CHECK(testing::input_error_of([&] {
+          api_model_with_options(m, {{"streem", "1"}});
+        }).find("unknown option") != std::string::npos);
+}
+
+TEST_CASE("an API model whose key variable is unset is refused, naming the variable only") {
+  RunOptions o;
+  o.models_file = std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json";
+  o.backend = "api:deepseek-chat";
+  ::unsetenv("DEEPSEEK_API_KEY");
+  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("DEEPSEEK_API_KEY") !=
+        std::string::npos);
+  ::setenv("DEEPSEEK_API_KEY", "sk-test-secret-123", 1);
+  auto b = api_backend_from_options(o);
+  BackendInfo info = b->info();
+  CHECK(info.id == "api:deepseek-chat");
+  CHECK(info.family == "deepseek");
+  CHECK(info.chat);
+  CHECK_FALSE(info.completion);
+  CHECK(info.prices.contains("input"));  // the table in effect today
+  CHECK(info.to_json().dump().find("sk-test-secret-123") == std::string::npos);
+  CHECK(info.cache_key().rfind("api:deepseek-chat#", 0) == 0);
+  ::unsetenv("DEEPSEEK_API_KEY");
+  o.backend = "api:nope";
+  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("deepseek-chat") !=
+        std::string::npos);
+  o.backend = "api:local";
+  o.backend_options = {{"base_url", "ftp://x"}};
+  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("base_url") !=
+        std::string::npos);
+}
+
+TEST_CASE("the cache tag follows what shapes answers, not the URL or the limits") {
+  ModelsFile f = models_file_load(std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json");
+  auto tag = [&](const std::map<std::string, std::string>& opts) {
+    return ApiBackend(api_model_with_options(f.at("local"), opts), {}).info().cache_key();
+  };
+  const std::string base = tag({});
+  CHECK(tag({{"base_url", "http://10.0.0.1:8000/v1"}, {"max_in_flight", "3"}}) == base);
+  CHECK(tag({{"stream", "0"}}) == base);
+  CHECK(tag({{"max_tokens", "5"}}) != base);
+  CHECK(tag({{"model", "other"}}) != base);
+}
