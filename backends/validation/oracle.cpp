@@ -22,7 +22,7 @@ BackendInfo OracleBackend::info() const {
   b.id = options_.loglikelihood ? "oracle" : "oracle-chat";
   b.family = "validation";
   b.chat = true;
-  b.completion = true;
+  b.completion = !options_.chat_only;
   b.loglikelihood = options_.loglikelihood;
   b.details = {{"answers", key_.size()}, {"delay_ms", options_.delay_ms}};
   return b;

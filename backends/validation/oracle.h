@@ -26,6 +26,7 @@ struct OracleOptions {
   bool loglikelihood = true;  // false: behave like a chat API (letters by generation)
   double delay_ms = 0;        // per request, to exercise concurrency, progress and resume
   std::string request_log;    // append each answered request's hash here (tests)
+  bool chat_only = false;  // no raw completions: requests come as chat messages (API test answers)
 };
 
 class OracleBackend : public Backend {

@@ -17,6 +17,16 @@ const char* kKnown =
 
 bool is_oracle(const std::string& b) { return b == "oracle" || b == "oracle-chat"; }
 
+int int_option(const std::string& key, const std::string& v) {
+  try {
+    size_t used = 0;
+    int n = std::stoi(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
+}
+
 OracleOptions oracle_options(const RunOptions& options) {
   OracleOptions o;
   o.loglikelihood = options.backend == "oracle";
@@ -29,23 +39,15 @@ OracleOptions oracle_options(const RunOptions& options) {
       }
     } else if (k == "request_log") {
       o.request_log = v;
+    } else if (k == "chat") {
+      o.chat_only = int_option(k, v) != 0;
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the oracle backend (known: "
-                       "delay_ms, request_log)");
+                       "delay_ms, request_log, chat)");
     }
   }
   return o;
-}
-
-int int_option(const std::string& key, const std::string& v) {
-  try {
-    size_t used = 0;
-    int n = std::stoi(v, &used);
-    if (used == v.size()) return n;
-  } catch (const std::exception&) {
-  }
-  throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
 }
 
 BuiltinBackendOptions builtin_options(const RunOptions& options) {

@@ -30,7 +30,7 @@ Request chat_request() {
   r.generation.max_tokens = 64;
   r.generation.stop = {"\n\n", "Question:", "a", "b", "c"};
   r.generation.temperature = 0;
-  r.seed = 7;
+  r.seed = 0xfffffffffffffff7ull;  // sent as 31 bits
   return r;
 }
 
@@ -57,7 +57,7 @@ TEST_CASE("openai chat body carries messages, limits, at most 4 stops and stream
   CHECK(b["messages"][0] == json{{"role", "system"}, {"content", "Be brief."}});
   CHECK(b["max_tokens"] == 64);
   CHECK(b["temperature"] == 0.0);
-  CHECK(b["seed"] == 7);
+  CHECK(b["seed"] == 0x7ffffff7);
   CHECK(b["stop"] == json::array({"\n\n", "Question:", "a", "b"}));
   CHECK(b["stream_options"]["include_usage"] == true);
   CHECK_FALSE(b.contains("n"));

@@ -1,6 +1,7 @@
 // Helpers for tests that drive the moebench binary: temp dirs, running commands, reading files.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,29 @@ inline CommandResult run_command(const std::string& args, const fs::path& dir) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.output = read_file(out);
   return r;
+}
+
+// Starts `args` (argv[0] a path) in the background, stdout and stderr into `out`.
+inline pid_t spawn(const std::vector<std::string>& args, const fs::path& out) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The exit status of a spawned process (128 + signal when killed).
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // Result directories of a results dir (hidden partial ones excluded).

@@ -1,7 +1,6 @@
 // A run killed with SIGKILL (or stopped with SIGINT) and started again with the same command
 // completes with exactly one result per sample, and no request whose answer was cached is sent
 // again. Uses the oracle slowed down to 300 ms a request and logging what it answers.
-#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -35,27 +34,6 @@ std::vector<std::string> resume_command(const fs::path& dir) {
           "--batch-size",
           "1",
           "--no-progress"};
-}
-
-pid_t spawn(const std::vector<std::string>& args, const fs::path& out) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // Waits until the request log has at least n lines (or 60 s pass).
