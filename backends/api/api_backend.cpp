@@ -79,6 +79,8 @@ ApiBackendStats ApiBackend::stats() const {
   s.failures = failures_;
   s.limiter_wait_s = limiter_.waited_s();
   s.backoff_wait_s = backoff_us_ / 1e6;
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  s.retried = retried_;
   return s;
 }
 
@@ -179,6 +181,10 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
       return;
     }
     ++retries_;
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      ++retried_[f.type];
+    }
     double delay;
     {
       std::lock_guard<std::mutex> lock(rng_mu_);

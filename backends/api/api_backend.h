@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,6 +30,7 @@ struct ApiBackendOptions {
 struct ApiBackendStats {
   long calls = 0, attempts = 0, retries = 0, failures = 0;
   double limiter_wait_s = 0, backoff_wait_s = 0;
+  std::map<std::string, long> retried;  // failure type -> attempts that were tried again
 };
 
 class ApiBackend : public Backend {
@@ -60,6 +62,8 @@ class ApiBackend : public Backend {
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
   std::atomic<long> calls_{0}, attempts_{0}, retries_{0}, failures_{0}, backoff_us_{0};
+  mutable std::mutex stats_mu_;
+  std::map<std::string, long> retried_;
 };
 
 }  // namespace moebench

@@ -45,6 +45,9 @@ std::unique_ptr<httplib::Client> ApiConnectionPool::take() {
   }
   auto c = std::make_unique<httplib::Client>(endpoint_.scheme_host_port);
   c->set_keep_alive(true);
+  // Headers and body go out in separate writes: with Nagle's algorithm the body waits for the
+  // server's delayed ACK (40 ms on Linux), which capped a loopback run near 1,000 requests/s.
+  c->set_tcp_nodelay(true);
   set_timeout(transport_.connect_timeout_s,
               [&](time_t s, time_t us) { c->set_connection_timeout(s, us); });
   set_timeout(transport_.read_timeout_s, [&](time_t s, time_t us) { c->set_read_timeout(s, us); });

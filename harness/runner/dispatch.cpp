@@ -50,7 +50,7 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   Progress progress("requests", static_cast<long>(pending.size()), options.progress);
   std::atomic<size_t> next{0};
   std::atomic<long> sent{0}, prompt_tokens{0}, output_tokens{0};
-  std::atomic<bool> failed{false};
+  std::atomic<bool> failed{false}, stopped_inside{false};
   std::exception_ptr failure;
   std::mutex failure_mu;
   auto work = [&] {
@@ -76,6 +76,9 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
       for (const Response& r : got) {
         prompt_tokens += r.tokens.prompt;
         output_tokens += r.tokens.completion;
+        // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
+        // when this was the last batch.
+        if (r.error && r.error->type == "interrupted") stopped_inside = true;
       }
       for (size_t i = lo; i < hi; ++i) {
         runs[pending[i].suite].responses[pending[i].doc] = std::move(got[i - lo]);
@@ -104,7 +107,7 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   stats.sent = sent;
   stats.prompt_tokens = prompt_tokens;
   stats.output_tokens = output_tokens;
-  stats.interrupted = interrupt_requested() && next.load() < n_batches;
+  stats.interrupted = (interrupt_requested() && next.load() < n_batches) || stopped_inside;
   return stats;
 }
 
