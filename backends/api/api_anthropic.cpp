@@ -11,19 +11,8 @@ using nlohmann::json;
 
 namespace {
 
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
-}
-
-long count(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  return v && v->is_number() ? v->get<long>() : 0;
-}
-
 const std::string& str(const json& obj, const char* key, const char* what) {
-  const json* v = field(obj, key);
+  const json* v = api_field(obj, key);
   if (!v || !v->is_string()) {
     throw ApiFormatError("protocol", std::string(what) + " without a string '" + key + "'");
   }
@@ -35,9 +24,9 @@ bool blank(const std::string& s) {
 }
 
 [[noreturn]] void throw_error_object(const json& e) {
-  const json* m = field(e, "message");
+  const json* m = api_field(e, "message");
   const std::string type =
-      field(e, "type") && e["type"].is_string() ? e["type"].get<std::string>() : "error";
+      api_field(e, "type") && e["type"].is_string() ? e["type"].get<std::string>() : "error";
   const std::string msg = type + ": " + (m && m->is_string() ? m->get<std::string>() : e.dump());
   if (type == "rate_limit_error") throw ApiFormatError("rate_limit", msg, 429);
   if (type == "overloaded_error") throw ApiFormatError("http", msg, 529);
@@ -55,27 +44,27 @@ class AnthropicStream : public ApiStream {
     }
     const std::string& type = str(j, "type", "a stream event");
     if (done_) return false;
-    if (type == "error") throw_error_object(field(j, "error") ? j["error"] : j);
+    if (type == "error") throw_error_object(api_field(j, "error") ? j["error"] : j);
     if (type == "message_start") {
-      if (const json* m = field(j, "message")) {
-        if (const json* u = field(*m, "usage")) merge_usage(*u);
+      if (const json* m = api_field(j, "message")) {
+        if (const json* u = api_field(*m, "usage")) merge_usage(*u);
       }
     } else if (type == "content_block_start") {
-      const json* b = field(j, "content_block");
+      const json* b = api_field(j, "content_block");
       if (!b) throw ApiFormatError("protocol", "content_block_start without content_block");
       const std::string& bt = str(*b, "type", "a content block");
       bool text = false;
-      if (bt == "text") text = append(text_, *b, "text");
-      if (bt == "thinking") text = append(thinking_, *b, "thinking");
+      if (bt == "text") text = api_append(*b, "text", &text_);
+      if (bt == "thinking") text = api_append(*b, "thinking", &thinking_);
       return text;
     } else if (type == "content_block_delta") {
-      const json* d = field(j, "delta");
+      const json* d = api_field(j, "delta");
       if (!d) throw ApiFormatError("protocol", "content_block_delta without delta");
       const std::string& dt = str(*d, "type", "a delta");
-      if (dt == "text_delta") return append(text_, *d, "text");
-      if (dt == "thinking_delta") return append(thinking_, *d, "thinking");
+      if (dt == "text_delta") return api_append(*d, "text", &text_);
+      if (dt == "thinking_delta") return api_append(*d, "thinking", &thinking_);
     } else if (type == "message_delta") {
-      if (const json* u = field(j, "usage")) merge_usage(*u);
+      if (const json* u = api_field(j, "usage")) merge_usage(*u);
     } else if (type == "message_stop") {
       done_ = true;
     }
@@ -94,14 +83,6 @@ class AnthropicStream : public ApiStream {
   }
 
  private:
-  static bool append(std::string& out, const json& obj, const char* key) {
-    const json* v = field(obj, key);
-    if (!v) return false;
-    if (!v->is_string())
-      throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
-    out += v->get_ref<const std::string&>();
-    return !v->get_ref<const std::string&>().empty();
-  }
   // message_start holds the input counts, message_delta the final output count.
   void merge_usage(const json& u) {
     if (!u.is_object()) return;
@@ -118,9 +99,10 @@ class AnthropicStream : public ApiStream {
 
 TokenCounts anthropic_usage(const json& u) {
   TokenCounts t;
-  t.cached_prompt = count(u, "cache_read_input_tokens");
-  t.prompt = count(u, "input_tokens") + t.cached_prompt + count(u, "cache_creation_input_tokens");
-  t.completion = count(u, "output_tokens");
+  t.cached_prompt = api_count(u, "cache_read_input_tokens");
+  t.prompt =
+      api_count(u, "input_tokens") + t.cached_prompt + api_count(u, "cache_creation_input_tokens");
+  t.completion = api_count(u, "output_tokens");
   return t;
 }
 
@@ -180,10 +162,10 @@ std::vector<std::pair<std::string, std::string>> AnthropicWire::headers(
 
 ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
   if (!body.is_object()) throw ApiFormatError("protocol", "the response is not a JSON object");
-  if (const json* t = field(body, "type"); t && t->is_string() && *t == "error") {
-    throw_error_object(field(body, "error") ? body["error"] : body);
+  if (const json* t = api_field(body, "type"); t && t->is_string() && *t == "error") {
+    throw_error_object(api_field(body, "error") ? body["error"] : body);
   }
-  const json* content = field(body, "content");
+  const json* content = api_field(body, "content");
   if (!content || !content->is_array()) {
     throw ApiFormatError("protocol", "the response has no 'content' array");
   }
@@ -196,7 +178,7 @@ ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
   ApiReply r;
   r.texts = {text};
   if (!thinking.empty()) r.reasoning = {thinking};
-  if (const json* u = field(body, "usage"); u && u->is_object()) {
+  if (const json* u = api_field(body, "usage"); u && u->is_object()) {
     r.tokens = anthropic_usage(*u);
     r.usage = true;
   }
@@ -209,9 +191,9 @@ std::unique_ptr<ApiStream> AnthropicWire::stream(const ApiCall&) const {
 
 std::string AnthropicWire::error_message(const std::string& body) const {
   json j = json::parse(body, nullptr, false);
-  if (const json* e = field(j, "error")) {
-    const json* m = field(*e, "message");
-    const json* t = field(*e, "type");
+  if (const json* e = api_field(j, "error")) {
+    const json* m = api_field(*e, "message");
+    const json* t = api_field(*e, "type");
     if (m && m->is_string()) {
       return (t && t->is_string() ? t->get<std::string>() + ": " : "") + m->get<std::string>();
     }

@@ -14,29 +14,8 @@ namespace {
 // OpenAI accepts at most 4 stop sequences; the client cuts at the rest (api_cut_at_stop).
 constexpr size_t kMaxStops = 4;
 
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
-}
-
-long count(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  return v && v->is_number() ? v->get<long>() : 0;
-}
-
-// Appends a string field of `obj` to `out`; true when it added text. Other types are errors.
-bool append(const json& obj, const char* key, std::string* out) {
-  const json* v = field(obj, key);
-  if (!v) return false;
-  if (!v->is_string())
-    throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
-  out->append(v->get_ref<const std::string&>());
-  return !v->get_ref<const std::string&>().empty();
-}
-
 size_t choice_index(const json& c, size_t n) {
-  const json* i = field(c, "index");
+  const json* i = api_field(c, "index");
   if (i && (!i->is_number_integer() || i->get<long>() < 0)) {
     throw ApiFormatError("protocol", "a choice index is not a non-negative integer");
   }
@@ -50,14 +29,14 @@ size_t choice_index(const json& c, size_t n) {
 
 // A JSON object, or ApiFormatError naming what arrived instead.
 const json& choices_of(const json& body) {
-  if (const json* e = field(body, "error")) {
-    const json* m = field(*e, "message");
+  if (const json* e = api_field(body, "error")) {
+    const json* m = api_field(*e, "message");
     throw ApiFormatError(
         "http",
         "error in a 200 response: " + (m && m->is_string() ? m->get<std::string>() : e->dump()),
         500);
   }
-  const json* c = field(body, "choices");
+  const json* c = api_field(body, "choices");
   if (!c || !c->is_array()) throw ApiFormatError("protocol", "the response has no 'choices' array");
   return *c;
 }
@@ -77,25 +56,25 @@ class OpenAiStream : public ApiStream {
       throw ApiFormatError("protocol",
                            "a stream event is not a JSON object: " + data.substr(0, 200));
     }
-    if (const json* u = field(j, "usage"); u && u->is_object()) {
+    if (const json* u = api_field(j, "usage"); u && u->is_object()) {
       tokens_ = openai_usage(*u);
       usage_ = true;
     }
-    if (field(j, "error")) choices_of(j);  // throws with the server's message
-    const json* choices = field(j, "choices");
+    if (api_field(j, "error")) choices_of(j);  // throws with the server's message
+    const json* choices = api_field(j, "choices");
     if (!choices) return false;
     if (!choices->is_array()) throw ApiFormatError("protocol", "'choices' is not an array");
     bool text = false;
     for (const json& c : *choices) {
       size_t i = choice_index(c, texts_.size());
       if (chat_) {
-        const json* d = field(c, "delta");
+        const json* d = api_field(c, "delta");
         if (!d) continue;
-        text |= append(*d, "content", &texts_[i]);
-        text |= append(*d, "reasoning_content", &reasoning_[i]);
-        text |= append(*d, "reasoning", &reasoning_[i]);
+        text |= api_append(*d, "content", &texts_[i]);
+        text |= api_append(*d, "reasoning_content", &reasoning_[i]);
+        text |= api_append(*d, "reasoning", &reasoning_[i]);
       } else {
-        text |= append(c, "text", &texts_[i]);
+        text |= api_append(c, "text", &texts_[i]);
       }
     }
     chunks_ += text;
@@ -129,22 +108,23 @@ class OpenAiStream : public ApiStream {
 
 TokenCounts openai_usage(const json& u) {
   TokenCounts t;
-  t.prompt = count(u, "prompt_tokens");
-  t.completion = count(u, "completion_tokens");
+  t.prompt = api_count(u, "prompt_tokens");
+  t.completion = api_count(u, "completion_tokens");
   // OpenAI reports cache hits in prompt_tokens_details, DeepSeek in prompt_cache_hit_tokens.
-  if (const json* d = field(u, "prompt_tokens_details"))
-    t.cached_prompt = count(*d, "cached_tokens");
-  if (field(u, "prompt_cache_hit_tokens")) t.cached_prompt = count(u, "prompt_cache_hit_tokens");
-  if (const json* d = field(u, "completion_tokens_details")) {
-    t.reasoning = count(*d, "reasoning_tokens");
+  if (const json* d = api_field(u, "prompt_tokens_details"))
+    t.cached_prompt = api_count(*d, "cached_tokens");
+  if (api_field(u, "prompt_cache_hit_tokens"))
+    t.cached_prompt = api_count(u, "prompt_cache_hit_tokens");
+  if (const json* d = api_field(u, "completion_tokens_details")) {
+    t.reasoning = api_count(*d, "reasoning_tokens");
   }
   return t;
 }
 
 double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
-  const json* tokens = field(lp, "tokens");
-  const json* values = field(lp, "token_logprobs");
-  const json* offsets = field(lp, "text_offset");
+  const json* tokens = api_field(lp, "tokens");
+  const json* values = api_field(lp, "token_logprobs");
+  const json* offsets = api_field(lp, "text_offset");
   if (!tokens || !values || !offsets || !values->is_array() || !offsets->is_array() ||
       values->size() != offsets->size()) {
     throw ApiFormatError("protocol",
@@ -252,17 +232,17 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
     size_t i = choice_index(c, static_cast<size_t>(call.n));
     seen[i] = true;
     if (!call.spans.empty()) {
-      const json* lp = field(c, "logprobs");
+      const json* lp = api_field(c, "logprobs");
       if (!lp) throw ApiFormatError("protocol", "a scoring choice has no logprobs");
       r.logliks[i] = openai_span_loglik(*lp, call.spans[i]);
     } else if (chat) {
-      const json* m = field(c, "message");
+      const json* m = api_field(c, "message");
       if (!m) throw ApiFormatError("protocol", "a choice has no 'message'");
-      append(*m, "content", &r.texts[i]);
-      append(*m, "reasoning_content", &reasoning[i]);
-      append(*m, "reasoning", &reasoning[i]);
+      api_append(*m, "content", &r.texts[i]);
+      api_append(*m, "reasoning_content", &reasoning[i]);
+      api_append(*m, "reasoning", &reasoning[i]);
     } else {
-      append(c, "text", &r.texts[i]);
+      api_append(c, "text", &r.texts[i]);
     }
   }
   if (std::count(seen.begin(), seen.end(), true) != call.n) {
@@ -272,7 +252,7 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
   if (std::any_of(reasoning.begin(), reasoning.end(), [](auto& s) { return !s.empty(); })) {
     r.reasoning = std::move(reasoning);
   }
-  if (const json* u = field(body, "usage"); u && u->is_object()) {
+  if (const json* u = api_field(body, "usage"); u && u->is_object()) {
     r.tokens = openai_usage(*u);
     r.usage = true;
   }
@@ -285,8 +265,8 @@ std::unique_ptr<ApiStream> OpenAiWire::stream(const ApiCall& call) const {
 
 std::string OpenAiWire::error_message(const std::string& body) const {
   json j = json::parse(body, nullptr, false);
-  if (const json* e = field(j, "error")) {
-    if (const json* m = field(*e, "message"); m && m->is_string()) return m->get<std::string>();
+  if (const json* e = api_field(j, "error")) {
+    if (const json* m = api_field(*e, "message"); m && m->is_string()) return m->get<std::string>();
     if (e->is_string()) return e->get<std::string>();
   }
   return body.substr(0, 300);

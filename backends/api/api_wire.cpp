@@ -35,4 +35,26 @@ size_t api_code_points(const std::string& s) {
   return n;
 }
 
+const nlohmann::json* api_field(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+long api_count(const nlohmann::json& obj, const char* key) {
+  const nlohmann::json* v = api_field(obj, key);
+  return v && v->is_number() ? v->get<long>() : 0;
+}
+
+bool api_append(const nlohmann::json& obj, const char* key, std::string* out) {
+  const nlohmann::json* v = api_field(obj, key);
+  if (!v) return false;
+  if (!v->is_string()) {
+    throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
+  }
+  const std::string& s = v->get_ref<const std::string&>();
+  out->append(s);
+  return !s.empty();
+}
+
 }  // namespace moebench

@@ -89,4 +89,11 @@ std::string api_cut_at_stop(const std::string& text, const std::vector<std::stri
 // Unicode code points in a UTF-8 string (OpenAI's text_offset unit).
 size_t api_code_points(const std::string& s);
 
+// Reading response JSON, for the formats: a member that is present and not null (else nullptr),
+// a token count (0 when absent), and a string member appended to `out` (true when it added
+// text; ApiFormatError when the member is not a string).
+const nlohmann::json* api_field(const nlohmann::json& obj, const char* key);
+long api_count(const nlohmann::json& obj, const char* key);
+bool api_append(const nlohmann::json& obj, const char* key, std::string* out);
+
 }  // namespace moebench

@@ -4,34 +4,11 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "harness/runner/backend_option_values.h"
 #include "harness/runner/interrupt.h"
 
 namespace moebench {
 namespace {
-
-double number_option(const std::string& key, const std::string& v) {
-  try {
-    size_t used = 0;
-    double d = std::stod(v, &used);
-    if (used == v.size()) return d;
-  } catch (const std::exception&) {
-  }
-  throw InputError("--backend-opt " + key + "=" + v + ": expected a number");
-}
-
-long integer_option(const std::string& key, const std::string& v) {
-  double d = number_option(key, v);
-  if (d != static_cast<double>(static_cast<long>(d))) {
-    throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
-  }
-  return static_cast<long>(d);
-}
-
-bool bool_option(const std::string& key, const std::string& v) {
-  if (v == "1" || v == "true") return true;
-  if (v == "0" || v == "false") return false;
-  throw InputError("--backend-opt " + key + "=" + v + ": expected 0 or 1");
-}
 
 const char* kKnownOptions =
     "base_url, model, endpoint, stream, prompt_logprobs, max_tokens, temperature, "
@@ -52,35 +29,35 @@ ModelEntry api_model_with_options(ModelEntry m,
     else if (k == "endpoint")
       m.api.endpoint = v;
     else if (k == "stream")
-      m.api.stream = bool_option(k, v);
+      m.api.stream = backend_opt_bool(k, v);
     else if (k == "prompt_logprobs")
-      m.api.prompt_logprobs = bool_option(k, v);
+      m.api.prompt_logprobs = backend_opt_bool(k, v);
     else if (k == "max_tokens")
-      m.generation.max_tokens = static_cast<int>(integer_option(k, v));
+      m.generation.max_tokens = static_cast<int>(backend_opt_integer(k, v));
     else if (k == "temperature")
-      m.generation.temperature = number_option(k, v);
+      m.generation.temperature = backend_opt_number(k, v);
     else if (k == "max_in_flight")
-      m.limits.max_in_flight = static_cast<int>(integer_option(k, v));
+      m.limits.max_in_flight = static_cast<int>(backend_opt_integer(k, v));
     else if (k == "requests_per_minute")
-      m.limits.requests_per_minute = integer_option(k, v);
+      m.limits.requests_per_minute = backend_opt_integer(k, v);
     else if (k == "tokens_per_minute")
-      m.limits.tokens_per_minute = integer_option(k, v);
+      m.limits.tokens_per_minute = backend_opt_integer(k, v);
     else if (k == "connect_timeout_s")
-      t.connect_timeout_s = number_option(k, v);
+      t.connect_timeout_s = backend_opt_number(k, v);
     else if (k == "read_timeout_s")
-      t.read_timeout_s = number_option(k, v);
+      t.read_timeout_s = backend_opt_number(k, v);
     else if (k == "total_timeout_s")
-      t.total_timeout_s = number_option(k, v);
+      t.total_timeout_s = backend_opt_number(k, v);
     else if (k == "max_retries")
-      t.max_retries = static_cast<int>(integer_option(k, v));
+      t.max_retries = static_cast<int>(backend_opt_integer(k, v));
     else if (k == "backoff_base_s")
-      t.backoff_base_s = number_option(k, v);
+      t.backoff_base_s = backend_opt_number(k, v);
     else if (k == "backoff_max_s")
-      t.backoff_max_s = number_option(k, v);
+      t.backoff_max_s = backend_opt_number(k, v);
     else if (k == "retry_after_max_s")
-      t.retry_after_max_s = number_option(k, v);
+      t.retry_after_max_s = backend_opt_number(k, v);
     else if (k == "max_response_mb") {
-      t.max_response_bytes = static_cast<long>(number_option(k, v) * (1 << 20));
+      t.max_response_bytes = static_cast<long>(backend_opt_number(k, v) * (1 << 20));
     } else if (k != "ca_file") {
       throw InputError("--backend-opt " + k +
                        ": unknown option for API backends (known: " + kKnownOptions + ")");

@@ -8,6 +8,7 @@
 #include "backends/validation/replay.h"
 #include "common/error.h"
 #include "harness/runner/api_options.h"
+#include "harness/runner/backend_option_values.h"
 
 namespace moebench {
 namespace {
@@ -16,16 +17,6 @@ const char* kKnown =
     "oracle, oracle-chat, replay:<samples.jsonl>, builtin:<checkpoint dir>, api:<model name>";
 
 bool is_oracle(const std::string& b) { return b == "oracle" || b == "oracle-chat"; }
-
-int int_option(const std::string& key, const std::string& v) {
-  try {
-    size_t used = 0;
-    int n = std::stoi(v, &used);
-    if (used == v.size()) return n;
-  } catch (const std::exception&) {
-  }
-  throw InputError("--backend-opt " + key + "=" + v + ": expected an integer");
-}
 
 OracleOptions oracle_options(const RunOptions& options) {
   OracleOptions o;
@@ -40,7 +31,7 @@ OracleOptions oracle_options(const RunOptions& options) {
     } else if (k == "request_log") {
       o.request_log = v;
     } else if (k == "chat") {
-      o.chat_only = int_option(k, v) != 0;
+      o.chat_only = backend_opt_bool(k, v);
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the oracle backend (known: "
@@ -54,16 +45,16 @@ BuiltinBackendOptions builtin_options(const RunOptions& options) {
   BuiltinBackendOptions o;
   for (const auto& [k, v] : options.backend_options) {
     if (k == "threads") {
-      o.threads = int_option(k, v);
+      o.threads = static_cast<int>(backend_opt_integer(k, v));
     } else if (k == "max_batch") {
-      o.max_batch = int_option(k, v);
+      o.max_batch = static_cast<int>(backend_opt_integer(k, v));
     } else if (k == "device") {
       engine_device_parse(v);  // a bad string fails here, before the checkpoint loads
       o.device = v;
     } else if (k == "add_bos") {
-      o.add_bos = int_option(k, v) != 0;
+      o.add_bos = backend_opt_bool(k, v);
     } else if (k == "chat") {
-      o.chat_only = int_option(k, v) != 0;
+      o.chat_only = backend_opt_bool(k, v);
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the builtin backend (known: device, threads, "
