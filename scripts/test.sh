@@ -11,5 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # The browser test loads the report site in Debian's chromium driven by puppeteer-core.
 "$root/scripts/fetch_browser.sh" ||
   echo "test: scripts/fetch_browser.sh failed; the reports: browser test will fail" >&2
+# The API wire-format test runs the official openai and @anthropic-ai/sdk npm packages.
+"$root/scripts/fetch_sdks.sh" ||
+  echo "test: scripts/fetch_sdks.sh failed; the api: sdk wire formats test will fail" >&2
 cd "${MOEBENCH_BUILD:-$root/build}"
 ctest --output-on-failure -j "$(nproc)" "$@"

@@ -24,7 +24,7 @@ struct RunOptions {
   DataSource source;
   std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
-  std::string models_file;  // the models file api:<name> backends are named in
+  std::string models_file;    // the models file api:<name> backends are named in
   std::optional<long> limit;  // first N documents of each suite (after sharding)
   uint64_t seed = 1234;
   int shard_index = 0;  // --shard i/N, 0 <= i < N

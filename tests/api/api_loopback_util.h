@@ -1,0 +1,79 @@
+// Shared by the API backend's end-to-end tests: an in-process loopback server, a models file
+// naming it, `moebench run --backend api:<name>` through the binary, and the results read back.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/loopback/server/loopback_server.h"
+#include "tests/runner/cli_harness.h"
+
+namespace moebench::testing {
+
+// Prices of the test models (USD per 1M tokens), chosen so that every token class counts.
+inline const nlohmann::json kLoopPrices = {
+    {"input_cache_hit", 0.5}, {"input", 2.0}, {"output", 8.0}};
+
+// A models file with one entry `name` at `base_url` (+ "/v1"); `extra` is merged into the entry.
+inline fs::path write_loop_models(const fs::path& dir, const std::string& name,
+                                  const std::string& provider, const std::string& base_url,
+                                  const nlohmann::json& extra = nlohmann::json::object()) {
+  nlohmann::json entry = {
+      {"provider", provider},
+      {"base_url", base_url + "/v1"},
+      {"model", provider == "deepseek" ? "deepseek-chat" : "loop-model"},
+      {"prices",
+       {{{"currency", "USD"}, {"effective_from", "2020-01-01"}, {"per_million", kLoopPrices}}}},
+      {"limits", {{"max_in_flight", 16}}},
+      {"transport",
+       {{"read_timeout_s", 0.5},
+        {"total_timeout_s", 5},
+        {"max_retries", 3},
+        {"backoff_base_s", 0.01},
+        {"backoff_max_s", 0.05},
+        {"max_response_mb", 1}}}};
+  entry.update(extra, true);
+  const fs::path file = dir / ("models-" + name + ".json");
+  std::ofstream(file) << nlohmann::json{{"schema", 1}, {"models", {{name, entry}}}}.dump(2);
+  return file;
+}
+
+struct LoopRun {
+  CommandResult command;
+  fs::path dir;  // results/<run-id>, empty when none was written
+  nlohmann::json run;
+  std::vector<nlohmann::json> samples;
+};
+
+// `moebench run` with `args` under a run id of its own (two runs in one second would share the
+// default one); reads that run's results back when it wrote any.
+inline LoopRun run_moebench(const std::string& args, const fs::path& results,
+                            const fs::path& workdir) {
+  static int counter = 0;
+  const std::string run_id = "run" + std::to_string(++counter);
+  LoopRun r;
+  r.command = run_command(moebench_bin() + " run " + args + " --results-dir '" + results.string() +
+                              "' --run-id " + run_id + " --no-progress",
+                          workdir);
+  if (!fs::exists(results / run_id / "run.json")) return r;
+  r.dir = results / run_id;
+  r.run = nlohmann::json::parse(read_file(r.dir / "run.json"));
+  for (const std::string& line : read_lines(r.dir / "samples.jsonl")) {
+    r.samples.push_back(nlohmann::json::parse(line));
+  }
+  return r;
+}
+
+// Sum of one token class over the ledger's successfully served attempts.
+inline long ledger_served(const nlohmann::json& ledger, const char* field) {
+  long n = 0;
+  for (const nlohmann::json& k : ledger["keys"]) {
+    if (k.contains("served") && k["served"].is_object()) n += k["served"].value(field, 0L);
+  }
+  return n;
+}
+
+}  // namespace moebench::testing
