@@ -86,6 +86,7 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
   RunOutcome out = run_evaluation(options);
   if (out.interrupted) return kExitInterrupted;
   std::printf("sandbox: %s\n", out.sandbox_isolation.c_str());
+  if (!out.sandbox_accounting.empty()) std::printf("  %s\n", out.sandbox_accounting.c_str());
   long failures = check_outcome(out, "oracle");
   std::vector<std::filesystem::path> result_dirs = {out.dir};
 

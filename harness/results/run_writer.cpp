@@ -117,6 +117,8 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
          options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
         {"samples", options.source.samples}}},
       {"sandbox", o.sandbox_isolation},
+      {"sandbox_accounting", o.sandbox_accounting.empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(o.sandbox_accounting)},
       {"suites", suites},
       {"errors", errors},
       {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},

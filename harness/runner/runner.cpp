@@ -55,6 +55,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
   std::optional<Sandbox> sandbox;
   if (any_needs_sandbox(out.suites)) sandbox.emplace(options.sandbox);  // refuses loudly
   out.sandbox_isolation = sandbox ? sandbox->isolation() : "not needed";
+  if (sandbox) out.sandbox_accounting = sandbox->accounting();
   std::unique_ptr<Backend> backend = backend_create(options, out.suites);
   out.backend = backend->info();
   out.run_id = options.run_id.empty() ? make_run_id(options, out.backend) : options.run_id;

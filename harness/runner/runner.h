@@ -74,6 +74,7 @@ struct RunOutcome {
   long prompt_tokens = 0, output_tokens = 0;
   bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
   std::string sandbox_isolation;
+  std::string sandbox_accounting;  // cgroup or /proc, and how the time limits are charged
 };
 
 // Runs the whole pipeline; throws InputError on bad input before any request is sent.

@@ -22,8 +22,11 @@
 namespace moebench {
 namespace {
 
-// Fixed fd numbers inside the child (0 is /dev/null).
+// Fixed fd numbers inside the child (0 is /dev/null); kSandboxDoneFd (6) and kSandboxNonceFd (7)
+// follow and are the only ones besides 0-2 the program inherits.
 constexpr int kOutFd = 1, kErrFd = 2, kInfoFd = 3, kSyncFd = 4, kProgramFd = 5;
+constexpr int kLastFd = kSandboxNonceFd;
+constexpr int kNumFds = kLastFd - kOutFd + 1;
 
 // NOTE: mount_setattr flags spelled out so older libc headers still compile.
 constexpr unsigned kAttrRdonly = 0x1, kAttrNosuid = 0x2, kAttrNodev = 0x4;
@@ -75,16 +78,17 @@ void reset_signals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-// Moves the parent's fds to kOutFd..kProgramFd, stdin to /dev/null, and closes every other fd
+// Moves the parent's fds to kOutFd..kLastFd, stdin to /dev/null, and closes every other fd
 // (other worker threads' pipes included, so their readers still see EOF).
 bool setup_fds(const SandboxChildArgs& a) {
-  const int src[5] = {a.out_fd, a.err_fd, a.info_fd, a.sync_fd, a.program_fd};
-  int high[5];
-  for (int i = 0; i < 5; ++i) {
+  const int src[kNumFds] = {a.out_fd,     a.err_fd,  a.info_fd, a.sync_fd,
+                            a.program_fd, a.done_fd, a.nonce_fd};
+  int high[kNumFds];
+  for (int i = 0; i < kNumFds; ++i) {
     high[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD, 16);
     if (src[i] >= 0 && high[i] < 0) return false;
   }
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kNumFds; ++i) {
     if (high[i] < 0) {
       close(kOutFd + i);  // may be someone else's fd in the parent
     } else if (dup2(high[i], kOutFd + i) < 0) {
@@ -93,8 +97,8 @@ bool setup_fds(const SandboxChildArgs& a) {
   }
   int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd < 0 || dup2(null_fd, 0) < 0) return false;
-  if (syscall(SYS_close_range, kProgramFd + 1, ~0U, 0) != 0) {
-    for (int fd = kProgramFd + 1; fd < 4096; ++fd) close(fd);
+  if (syscall(SYS_close_range, kLastFd + 1, ~0U, 0) != 0) {
+    for (int fd = kLastFd + 1; fd < 4096; ++fd) close(fd);
   }
   for (int fd = kInfoFd; fd <= kProgramFd; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
   return true;
@@ -253,6 +257,9 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the program cannot ptrace its init
   build_root(a);
   if (a.probe_only) _exit(0);
+  // A session and process group of its own: kill(0, ...) / killpg(0, ...) from the program then
+  // reaches only this sandbox, never the harness or the programs beside it.
+  check(setsid() >= 0, "setsid");
   pid_t pid = raw_fork();
   check(pid >= 0, "fork program");
   if (pid == 0) exec_program(a);
@@ -260,6 +267,8 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
 }
 
 [[noreturn]] void run_plain(const SandboxChildArgs& a) {
+  char go = 0;
+  if (read(kSyncFd, &go, 1) != 1) _exit(126);  // the parent failed to set up its cgroup
   check(setsid() >= 0, "setsid");
   check(chdir(a.base_dir) == 0, "chdir temp dir");
   if (a.drop_to_nobody) {
