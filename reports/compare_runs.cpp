@@ -16,19 +16,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using DocValues = std::unordered_map<std::string, double>;
+struct DocValues {
+  std::unordered_map<std::string, double> value;  // every document of the suite
+  std::set<std::string> zero;                     // counted 0: failed or without the metric
+};
 
 DocValues values_by_doc(const std::vector<SampleRecord>& samples, const std::string& suite,
                         const std::string& metric, const std::string& where) {
   DocValues out;
-  std::set<std::string> seen;
   for (const auto& s : samples) {
     if (s.suite != suite) continue;
-    if (!seen.insert(s.doc_id).second) {
+    auto it = s.metrics.find(metric);
+    const bool scored = it != s.metrics.end() && std::isfinite(it->second) && s.error_type.empty();
+    if (!out.value.emplace(s.doc_id, scored ? it->second : 0.0).second) {
       throw input_error(where, "suite '" + suite + "' has document '" + s.doc_id + "' twice");
     }
-    auto it = s.metrics.find(metric);
-    if (it != s.metrics.end() && std::isfinite(it->second)) out[s.doc_id] = it->second;
+    if (!scored) out.zero.insert(s.doc_id);
   }
   return out;
 }
@@ -60,7 +63,7 @@ const char* verdict(const SuiteComparison& c) {
   if (c.regression) return "REGRESSION";
   if (c.improvement) return "improved";
   if (c.significant) return "significant, within threshold";
-  return c.test == "none" ? "nothing shared" : "no significant change";
+  return "no significant change";
 }
 
 std::string fmt(const char* f, double v) {
@@ -70,6 +73,102 @@ std::string fmt(const char* f, double v) {
 }
 
 std::string points(double v) { return fmt("%+.2f", 100 * v); }
+
+// "0/9": shared documents counted 0 in A / in B because they failed or were not scored.
+std::string zero_cell(const SuiteComparison& s) {
+  return std::to_string(s.zero_a) + "/" + std::to_string(s.zero_b);
+}
+
+// Lines under the table: documents left unpaired, and what "failed" means.
+std::string notes(const RunComparison& c) {
+  std::string out;
+  bool any_failed = false;
+  for (const auto& s : c.suites) {
+    any_failed |= s.zero_a > 0 || s.zero_b > 0;
+    if (s.only_in_a == 0 && s.only_in_b == 0) continue;
+    out += s.suite + " (" + s.metric + "): " + std::to_string(s.only_in_a) +
+           " documents only in A, " + std::to_string(s.only_in_b) +
+           " only in B: not paired, not tested\n";
+  }
+  if (any_failed) {
+    out +=
+        "failed: documents whose request failed or that were not scored; they count 0, as in "
+        "the runs' own means\n";
+  }
+  return out;
+}
+
+struct SuitePair {
+  const SuiteResult *a, *b;
+};
+
+// The suites both runs hold (all of options.suites when given); a suite in one run only is a
+// problem, since a gate must not pass by leaving a suite out.
+std::vector<SuitePair> suite_pairs(const RunSummary& a, const RunSummary& b,
+                                   const CompareOptions& options,
+                                   std::vector<std::string>* problems) {
+  std::vector<std::string> names = options.suites;
+  if (names.empty()) {
+    std::set<std::string> all;
+    for (const SuiteResult& s : a.suites) all.insert(s.name);
+    for (const SuiteResult& s : b.suites) all.insert(s.name);
+    names.assign(all.begin(), all.end());
+  }
+  std::vector<SuitePair> out;
+  for (const std::string& name : names) {
+    const SuiteResult* sa = a.suite(name);
+    const SuiteResult* sb = b.suite(name);
+    if (sa && sb) {
+      out.push_back({sa, sb});
+    } else {
+      problems->push_back("suite '" + name + "' is " +
+                          (!sa && !sb ? "in neither run"
+                           : sa       ? "only in A (" + a.run_id + ")"
+                                      : "only in B (" + b.run_id + ")") +
+                          (options.suites.empty() ? " (--suites compares a subset)" : ""));
+    }
+  }
+  return out;
+}
+
+// The primary metric (or every metric with --all-metrics) when both runs report it; a suite whose
+// metrics differ (another filter, log-likelihood vs generation scoring) is a problem.
+std::vector<std::string> metrics_to_test(const SuiteResult& a, const SuiteResult& b,
+                                         const CompareOptions& options,
+                                         std::vector<std::string>* problems) {
+  std::vector<std::string> out;
+  if (!options.all_metrics) {
+    if (a.primary_metric == b.primary_metric && b.metrics.count(a.primary_metric)) {
+      return {a.primary_metric};
+    }
+  } else {
+    for (const auto& [metric, stat] : a.metrics) {
+      if (b.metrics.count(metric)) out.push_back(metric);
+    }
+    if (!out.empty()) return out;
+  }
+  auto scored = [](const SuiteResult& s) {
+    return s.scored_by.empty() ? std::string() : ", scored by " + s.scored_by;
+  };
+  problems->push_back("suite '" + a.name + "' has no metric in common: A reports '" +
+                      a.primary_metric + "'" + scored(a) + ", B '" + b.primary_metric + "'" +
+                      scored(b));
+  return out;
+}
+
+// samples.jsonl must hold as many samples of each suite as run.json says it scored.
+void check_samples_match(const RunSummary& run, const std::vector<SampleRecord>& samples,
+                         const std::string& where, std::vector<std::string>* problems) {
+  std::map<std::string, long> count;
+  for (const SampleRecord& s : samples) ++count[s.suite];
+  for (const SuiteResult& s : run.suites) {
+    if (count[s.name] != s.n_docs) {
+      problems->push_back(where + " has " + std::to_string(count[s.name]) + " samples of suite '" +
+                          s.name + "' but run.json says " + std::to_string(s.n_docs) +
+                          " (a truncated or edited file?)");
+    }
+  }
+}
 
 }  // namespace
 
@@ -99,19 +198,22 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
   const DocValues vb = values_by_doc(b, suite, metric, where_b);
   std::map<std::string, std::pair<double, double>>
       shared;  // ordered: results do not depend on hashing
-  for (const auto& [doc, x] : va) {
-    auto it = vb.find(doc);
-    if (it == vb.end()) {
+  for (const auto& [doc, x] : va.value) {
+    auto it = vb.value.find(doc);
+    if (it == vb.value.end()) {
       ++c.only_in_a;
-    } else {
-      shared[doc] = {x, it->second};
+      continue;
     }
+    shared[doc] = {x, it->second};
+    c.zero_a += va.zero.count(doc);
+    c.zero_b += vb.zero.count(doc);
   }
   c.shared = static_cast<long>(shared.size());
-  c.only_in_b = static_cast<long>(vb.size()) - c.shared;
+  c.only_in_b = static_cast<long>(vb.value.size()) - c.shared;
   if (shared.empty()) {
-    c.test = "none";
-    return c;
+    throw input_error(where_b, "suite '" + suite + "' has no document in common with " + where_a +
+                                   " (" + std::to_string(va.value.size()) + " and " +
+                                   std::to_string(vb.value.size()) + " documents)");
   }
   std::vector<double> xa, xb;
   for (const auto& [doc, pair] : shared) {
@@ -152,21 +254,26 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
   const std::vector<SampleRecord> sb = run_load_samples(out.b.dir);
   const std::string where_a = (out.a.dir / "samples.jsonl").string();
   const std::string where_b = (out.b.dir / "samples.jsonl").string();
-  for (const SuiteResult& suite_a : out.a.suites) {
-    const SuiteResult* suite_b = out.b.suite(suite_a.name);
-    if (!suite_b) {
-      out.only_in_a.push_back(suite_a.name);
-      continue;
-    }
-    for (const auto& [metric, stat] : suite_a.metrics) {
-      if (!options.all_metrics && metric != suite_a.primary_metric) continue;
-      if (!suite_b->metrics.count(metric)) continue;
-      out.suites.push_back(compare_suite_samples(suite_a.name, metric, stat.higher_is_better, sa,
-                                                 sb, options, where_a, where_b));
+  std::vector<std::string> problems;
+  check_samples_match(out.a, sa, where_a, &problems);
+  check_samples_match(out.b, sb, where_b, &problems);
+  for (const SuitePair& p : suite_pairs(out.a, out.b, options, &problems)) {
+    for (const std::string& metric : metrics_to_test(*p.a, *p.b, options, &problems)) {
+      try {
+        out.suites.push_back(compare_suite_samples(p.a->name, metric,
+                                                   p.a->metrics.at(metric).higher_is_better, sa, sb,
+                                                   options, where_a, where_b));
+      } catch (const InputError& e) {
+        problems.push_back(e.what());
+      }
     }
   }
-  for (const SuiteResult& s : out.b.suites) {
-    if (!out.a.suite(s.name)) out.only_in_b.push_back(s.name);
+  if (problems.empty() && out.suites.empty()) problems.push_back("no suite to compare");
+  if (!problems.empty()) {
+    std::string all;
+    for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw InputError("compare: cannot compare " + out.a.run_id + " with " + out.b.run_id + ": " +
+                     all);
   }
   return out;
 }
@@ -174,20 +281,20 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
 std::string compare_format_text(const RunComparison& c) {
   std::string out = "A: " + c.a.run_id + " (" + c.a.backend_id + ")\nB: " + c.b.run_id + " (" +
                     c.b.backend_id + ")\n";
-  char line[512];
-  std::snprintf(line, sizeof(line), "%-26s %-28s %6s %8s %8s %8s %17s %-9s %9s  %s\n", "suite",
-                "metric", "n", "A %", "B %", "delta", "95% CI (points)", "test", "p", "verdict");
+  char line[640];
+  std::snprintf(line, sizeof(line), "%-26s %-28s %6s %9s %8s %8s %8s %17s %-9s %9s  %s\n", "suite",
+                "metric", "n", "failed", "A %", "B %", "delta", "95% CI (points)", "test", "p",
+                "verdict");
   out += line;
   for (const auto& s : c.suites) {
-    std::snprintf(line, sizeof(line), "%-26s %-28s %6ld %8.2f %8.2f %8s %17s %-9s %9.3g  %s\n",
-                  s.suite.c_str(), s.metric.c_str(), s.shared, 100 * s.mean_a, 100 * s.mean_b,
-                  points(s.delta).c_str(),
+    std::snprintf(line, sizeof(line), "%-26s %-28s %6ld %9s %8.2f %8.2f %8s %17s %-9s %9.3g  %s\n",
+                  s.suite.c_str(), s.metric.c_str(), s.shared, zero_cell(s).c_str(), 100 * s.mean_a,
+                  100 * s.mean_b, points(s.delta).c_str(),
                   ("[" + points(s.ci_low) + ", " + points(s.ci_high) + "]").c_str(), s.test.c_str(),
                   s.p_value, verdict(s));
     out += line;
   }
-  for (const auto& n : c.only_in_a) out += "only in A (not compared): " + n + "\n";
-  for (const auto& n : c.only_in_b) out += "only in B (not compared): " + n + "\n";
+  out += notes(c);
   out +=
       c.any_regression() ? "result: significant regression" : "result: no significant regression";
   out += fmt(" (alpha %.3g", c.options.alpha) +
@@ -199,17 +306,24 @@ std::string compare_format_markdown(const RunComparison& c) {
   std::string out = "**A** `" + md_cell(c.a.run_id) + "` (" + md_cell(c.a.backend_id) +
                     ") vs **B** `" + md_cell(c.b.run_id) + "` (" + md_cell(c.b.backend_id) +
                     ")\n\n";
-  out += "| suite | metric | n | A % | B % | Δ points | 95% CI | test | p | verdict |\n";
-  out += "|---|---|---:|---:|---:|---:|---|---|---:|---|\n";
+  out +=
+      "| suite | metric | n | failed A/B | A % | B % | Δ points | 95% CI | test | p | verdict |\n";
+  out += "|---|---|---:|---:|---:|---:|---:|---|---|---:|---|\n";
   for (const auto& s : c.suites) {
     out += "| " + md_cell(s.suite) + " | " + md_cell(s.metric) + " | " + std::to_string(s.shared) +
-           " | " + fmt("%.2f", 100 * s.mean_a) + " | " + fmt("%.2f", 100 * s.mean_b) + " | " +
-           points(s.delta) + " | [" + points(s.ci_low) + ", " + points(s.ci_high) + "] | " +
-           s.test + " | " + fmt("%.3g", s.p_value) + " | " +
+           " | " + zero_cell(s) + " | " + fmt("%.2f", 100 * s.mean_a) + " | " +
+           fmt("%.2f", 100 * s.mean_b) + " | " + points(s.delta) + " | [" + points(s.ci_low) +
+           ", " + points(s.ci_high) + "] | " + s.test + " | " + fmt("%.3g", s.p_value) + " | " +
            (s.regression    ? "🔻 **"
             : s.improvement ? "🔺 "
                             : "") +
            verdict(s) + (s.regression ? "**" : "") + " |\n";
+  }
+  const std::string n = notes(c);
+  if (!n.empty()) out += "\n";
+  for (size_t at = 0, end; at < n.size(); at = end + 1) {
+    end = n.find('\n', at);
+    out += "- " + md_cell(n.substr(at, end - at)) + "\n";
   }
   return out;
 }
@@ -223,6 +337,8 @@ nlohmann::json compare_to_json(const RunComparison& c) {
                       {"shared", s.shared},
                       {"only_in_a", s.only_in_a},
                       {"only_in_b", s.only_in_b},
+                      {"failed_a", s.zero_a},
+                      {"failed_b", s.zero_b},
                       {"mean_a", s.mean_a},
                       {"mean_b", s.mean_b},
                       {"delta", s.delta},
@@ -240,8 +356,6 @@ nlohmann::json compare_to_json(const RunComparison& c) {
           {"alpha", c.options.alpha},
           {"threshold", c.options.threshold},
           {"suites", suites},
-          {"only_in_a", c.only_in_a},
-          {"only_in_b", c.only_in_b},
           {"regression", c.any_regression()}};
 }
 

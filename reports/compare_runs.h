@@ -14,10 +14,11 @@
 namespace moebench {
 
 struct CompareOptions {
-  double alpha = 0.05;       // significance level of the two-sided test
-  double threshold = 0.01;   // a drop must also exceed this (metric units: 0.01 = 1 point)
-  bool all_metrics = false;  // every metric of every suite, not only the primary one
-  int resamples = 10000;     // paired bootstrap
+  std::vector<std::string> suites;  // compare only these (each must be in both runs); empty = all
+  double alpha = 0.05;              // significance level of the two-sided test
+  double threshold = 0.01;          // a drop must also exceed this (metric units: 0.01 = 1 point)
+  bool all_metrics = false;         // every metric of every suite, not only the primary one
+  int resamples = 10000;            // paired bootstrap
   uint64_t seed = 1234;
   void validate() const;  // InputError naming the bad field
 };
@@ -25,12 +26,13 @@ struct CompareOptions {
 struct SuiteComparison {
   std::string suite, metric;
   bool higher_is_better = true;
-  long shared = 0;                          // documents scored in both runs
-  long only_in_a = 0, only_in_b = 0;        // documents scored in one run only (not tested)
+  long shared = 0;                          // documents in both runs (the n of the test)
+  long only_in_a = 0, only_in_b = 0;        // documents in one run only (not paired, not tested)
+  long zero_a = 0, zero_b = 0;              // shared documents counted 0: failed or unscored
   double mean_a = 0, mean_b = 0;            // over the shared documents
   double delta = 0;                         // mean_b - mean_a
   double ci_low = 0, ci_high = 0;           // 95% interval of delta
-  std::string test;                         // "mcnemar" | "bootstrap" | "none" (nothing shared)
+  std::string test;                         // "mcnemar" | "bootstrap"
   long a_only_right = 0, b_only_right = 0;  // McNemar's discordant pairs
   double p_value = 1.0;
   bool significant = false;  // p < alpha
@@ -41,14 +43,13 @@ struct SuiteComparison {
 struct RunComparison {
   RunSummary a, b;
   std::vector<SuiteComparison> suites;
-  std::vector<std::string> only_in_a, only_in_b;  // suites one run lacks
   CompareOptions options;
   bool any_regression() const;
 };
 
-// The test for one (suite, metric) over two runs' samples of that suite, paired by doc id.
-// Samples missing the metric (errors, other suites) are not paired; a doc id present twice in one
-// run is an InputError naming `where_a` / `where_b`.
+// The test for one (suite, metric) over two runs' samples of that suite, paired by doc id. A
+// sample without the metric (its request failed, or it was not scored) counts 0, as it does in the
+// run's own mean; a doc id present twice in one run is an InputError naming `where_a`/`where_b`.
 SuiteComparison compare_suite_samples(const std::string& suite, const std::string& metric,
                                       bool higher_is_better, const std::vector<SampleRecord>& a,
                                       const std::vector<SampleRecord>& b,
@@ -56,7 +57,10 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
                                       const std::string& where_a = "run A",
                                       const std::string& where_b = "run B");
 
-// Loads both runs (run.json + samples.jsonl) and compares every suite they share.
+// Loads both runs (run.json + samples.jsonl) and compares every suite (or options.suites). A
+// comparison that cannot be made is an InputError naming the suites: a suite in one run only, no
+// metric in common (different filters or scoring), no document in common, or a samples.jsonl that
+// disagrees with its run.json.
 RunComparison compare_runs(const std::filesystem::path& run_a, const std::filesystem::path& run_b,
                            const CompareOptions& options);
 

@@ -80,6 +80,7 @@ struct CompareFlags {
   double alpha = 0.05;
   double threshold = -1;  // unset: 0.01 (1 point) for runs, 0.05 (5%) for benchmarks
   bool all_metrics = false;
+  std::vector<std::string> suites;  // empty: every suite of either run
 };
 CLI::App* cli_add_compare(CLI::App* app, CompareFlags* flags);
 int cli_compare(const CompareFlags& flags);

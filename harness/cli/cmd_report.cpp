@@ -84,6 +84,10 @@ CLI::App* cli_add_compare(CLI::App* app, CompareFlags* f) {
                   "A drop must also exceed this: metric units for runs (default 0.01 = 1 point), "
                   "a relative slowdown for benchmarks (default 0.05 = 5%)");
   cmd->add_flag("--all-metrics", f->all_metrics, "Test every metric, not only the primary one");
+  cmd->add_option("--suites", f->suites,
+                  "Compare only these suites (each must be in both runs); default: every suite of "
+                  "either run, and one missing from a run is an error")
+      ->delimiter(',');
   return cmd;
 }
 
@@ -146,6 +150,7 @@ int cli_compare(const CompareFlags& f) {
   options.alpha = f.alpha;
   if (f.threshold != -1) options.threshold = f.threshold;
   options.all_metrics = f.all_metrics;
+  options.suites = f.suites;
   const RunComparison c = compare_runs(f.run_a, f.run_b, options);
   if (f.format == "json") {
     std::printf("%s\n", compare_to_json(c).dump(2).c_str());

@@ -150,14 +150,16 @@ TEST_CASE("compare pairs by document and keeps unmatched and duplicate documents
   add(&b, "2", 1);
   add(&b, "3", 1);
   add(&b, "4", 0);
-  SampleRecord failed;  // an error without the metric: not paired
+  SampleRecord failed;  // a failed request (no metric) is still a document of B: it counts 0
   failed.suite = "s";
   failed.doc_id = "5";
+  failed.error_type = "connection";
   b.push_back(failed);
   const SuiteComparison c = compare_suite_samples("s", "m", true, a, b, CompareOptions{});
   CHECK(c.shared == 2);
   CHECK(c.only_in_a == 1);
-  CHECK(c.only_in_b == 1);
+  CHECK(c.only_in_b == 2);
+  CHECK(c.zero_b == 0);  // the failed document is not one of the shared ones
   CHECK(std::abs(c.mean_a - (0.5)) < 1e-9);
   CHECK(std::abs(c.mean_b - (1.0)) < 1e-9);
   CHECK(c.b_only_right == 1);

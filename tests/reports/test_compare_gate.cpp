@@ -1,0 +1,162 @@
+// moebench compare as a gate: failed samples count 0 (as in the runs' own means), a comparison
+// that cannot be made (metrics differ, a suite is missing, nothing in common, a truncated
+// samples.jsonl) exits 2 naming the suites, and unpaired documents are counted in the output.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "common/error.h"
+#include "reports/compare_runs.h"
+#include "tests/catch.h"
+#include "tests/reports/report_fixtures.h"
+
+using namespace moebench;
+using test::FixtureRun;
+
+namespace {
+
+// `n` documents of `suite`, the first `right` of them correct (1) and the rest wrong (0); the
+// last `failed` are failed requests, written as the runner writes them: an error and no metric.
+FixtureRun run_of(const std::string& id, const std::string& suite, int n, int right, int failed,
+                  int first_doc = 0) {
+  FixtureRun r = test::fixture_run(id, "model-" + id);
+  for (int i = 0; i < n; ++i) {
+    const bool fail = i >= n - failed;
+    r.samples.push_back({suite, suite + "/" + std::to_string(first_doc + i), fail ? "" : "42",
+                         i < right && !fail ? 1.0 : 0.0, 0.5, fail ? "connection" : ""});
+  }
+  return r;
+}
+
+std::filesystem::path write_run(const std::filesystem::path& results, const FixtureRun& run) {
+  const auto dir = test::fixture_write_run(results, run);
+  // The fixture gives every sample its value; a failed request has no metric in samples.jsonl.
+  std::ifstream in(dir / "samples.jsonl");
+  std::string all;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (!j["error"].is_null()) j["metrics"] = nlohmann::json::object();
+    all += j.dump() + "\n";
+  }
+  in.close();
+  std::ofstream(dir / "samples.jsonl", std::ios::trunc) << all;
+  return dir;
+}
+
+// Runs the CLI; its exit code, stdout in *out and stderr in *err.
+int cli(const std::string& args, std::string* out = nullptr, std::string* err = nullptr) {
+  const char* bin = std::getenv("MOEBENCH_BIN");
+  REQUIRE(bin != nullptr);
+  const auto tmp = test::fixture_temp_dir("compare-gate-out");
+  const int status = std::system((std::string(bin) + " compare " + args + " > " +
+                                  (tmp / "o").string() + " 2> " + (tmp / "e").string())
+                                     .c_str());
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  if (out) *out = slurp(tmp / "o");
+  if (err) *err = slurp(tmp / "e");
+  std::filesystem::remove_all(tmp);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("compare counts a failed sample as 0, as the run's own mean does") {
+  const auto results = test::fixture_temp_dir("compare-failed");
+  const auto a = write_run(results, run_of("oracle", "gsm8k", 100, 100, 0));
+  const auto b = write_run(results, run_of("flaky", "gsm8k", 100, 100, 9));
+  const RunComparison c = compare_runs(a, b, CompareOptions{});
+  REQUIRE(c.suites.size() == 1);
+  const SuiteComparison& s = c.suites[0];
+  CHECK(s.shared == 100);  // not 91
+  CHECK(s.zero_a == 0);
+  CHECK(s.zero_b == 9);
+  CHECK(std::abs(s.mean_b - 0.91) < 1e-12);
+  CHECK(std::abs(s.mean_b - c.b.suites[0].primary()->mean) < 1e-12);  // run.json's mean
+  CHECK(s.a_only_right == 9);
+  CHECK(std::abs(s.p_value - 2.0 / 512) < 1e-12);  // McNemar exact: 9 discordant, all one way
+  CHECK(s.regression);
+  std::string out;
+  CHECK(cli(a.string() + " " + b.string(), &out) == 1);
+  INFO(out);
+  CHECK(out.find("0/9") != std::string::npos);
+  CHECK(out.find("REGRESSION") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
+TEST_CASE("compare of runs whose metric names differ is an error naming the suite") {
+  const auto results = test::fixture_temp_dir("compare-metric");
+  FixtureRun ra = run_of("ll", "mmlu", 50, 40, 0);
+  ra.metric = "acc,none";
+  FixtureRun rb = run_of("gen", "mmlu", 50, 40, 0);
+  rb.metric = "acc,answer-letter";
+  const auto a = write_run(results, ra);
+  const auto b = write_run(results, rb);
+  try {
+    compare_runs(a, b, CompareOptions{});
+    FAIL("compared runs with no metric in common");
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("'mmlu'") != std::string::npos);
+    CHECK(msg.find("acc,none") != std::string::npos);
+    CHECK(msg.find("acc,answer-letter") != std::string::npos);
+  }
+  std::string err;
+  CHECK(cli(a.string() + " " + b.string(), nullptr, &err) == 2);
+  CHECK(err.find("mmlu") != std::string::npos);
+  CHECK(std::count(err.begin(), err.end(), '\n') == 1);  // one line
+  std::filesystem::remove_all(results);
+}
+
+TEST_CASE("compare of a suite one run lacks is an error; --suites compares a subset") {
+  const auto results = test::fixture_temp_dir("compare-missing-suite");
+  FixtureRun ra = run_of("a", "gsm8k", 30, 20, 0);
+  const FixtureRun extra = run_of("a", "math500", 30, 10, 0);
+  ra.samples.insert(ra.samples.end(), extra.samples.begin(), extra.samples.end());
+  const auto a = write_run(results, ra);
+  const auto b = write_run(results, run_of("b", "gsm8k", 30, 20, 0));
+  std::string err;
+  CHECK(cli(a.string() + " " + b.string(), nullptr, &err) == 2);
+  CHECK(err.find("'math500' is only in A") != std::string::npos);
+  CHECK(cli(a.string() + " " + b.string() + " --suites gsm8k") == 0);
+  CHECK(cli(a.string() + " " + b.string() + " --suites math500") == 2);
+  std::filesystem::remove_all(results);
+}
+
+TEST_CASE("compare with no document in common is an error; unpaired documents are printed") {
+  const auto results = test::fixture_temp_dir("compare-unpaired");
+  const auto a = write_run(results, run_of("a", "gsm8k", 100, 80, 0));
+  const auto b = write_run(results, run_of("b", "gsm8k", 90, 72, 0, 5));  // docs 5..94
+  std::string out;
+  CHECK(cli(a.string() + " " + b.string(), &out) == 0);
+  INFO(out);
+  CHECK(out.find("gsm8k (exact_match,strict-match): 10 documents only in A, 0 only in B") !=
+        std::string::npos);
+  CHECK(cli(a.string() + " " + b.string() + " --format md", &out) == 0);
+  CHECK(out.find("10 documents only in A") != std::string::npos);
+  const auto c = write_run(results, run_of("c", "gsm8k", 10, 5, 0, 1000));
+  std::string err;
+  CHECK(cli(a.string() + " " + c.string(), nullptr, &err) == 2);
+  CHECK(err.find("no document in common") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
+TEST_CASE("compare refuses a samples.jsonl that disagrees with its run.json") {
+  const auto results = test::fixture_temp_dir("compare-truncated");
+  const auto a = write_run(results, run_of("a", "gsm8k", 100, 80, 0));
+  const auto b = write_run(results, run_of("b", "gsm8k", 100, 80, 0));
+  {  // keep 40 of the 100 lines
+    std::ifstream in(b / "samples.jsonl");
+    std::string kept, line;
+    for (int i = 0; i < 40 && std::getline(in, line); ++i) kept += line + "\n";
+    in.close();
+    std::ofstream(b / "samples.jsonl", std::ios::trunc) << kept;
+  }
+  std::string err;
+  CHECK(cli(a.string() + " " + b.string(), nullptr, &err) == 2);
+  CHECK(err.find("has 40 samples of suite 'gsm8k' but run.json says 100") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
