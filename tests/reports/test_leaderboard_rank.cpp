@@ -73,7 +73,7 @@ const LeaderboardRow& row_of(const Leaderboard& board, const std::string& model)
 
 }  // namespace
 
-TEST_CASE("a 2-suite row at 100% is not ranked above an 11-suite row; it is listed as missing") {
+TEST_CASE("a 2-suite row at 100% is not ranked above an 11-suite row and is listed as missing") {
   const auto results = test::fixture_temp_dir("rank-common");
   test::fixture_write_run(results, suites_run("eleven", "model-eleven", kEleven, 3));
   test::fixture_write_run(results, suites_run("two", "oracle-two", {"gsm8k", "mmlu"}, 4));
