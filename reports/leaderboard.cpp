@@ -1,8 +1,10 @@
-// leaderboard_build: runs grouped into (model, data scope) rows with each suite's latest result.
+// leaderboard_build: runs grouped into (model, data scope) rows with each suite's latest result,
+// the shards of a sharded run pooled into one row.
 #include "reports/leaderboard.h"
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <tuple>
 
 #include "common/error.h"
@@ -22,36 +24,98 @@ std::optional<double> estimated_cost(const RunSummary& run, const SuiteResult& s
   return run_usd * static_cast<double>(suite.tokens.total()) / run_tokens;
 }
 
+// The cell's cost: every pooled run's cost of the suite (price table, else machine time); none
+// when one of them has neither.
+void cost_cell(LeaderboardCell* cell, const std::vector<const SuiteResult*>& parts,
+               const ReportOptions& options) {
+  double usd = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::optional<double> part = parts[i]->cost_usd;
+    if (!part) {
+      part = estimated_cost(*cell->runs[i], *parts[i], options);
+      cell->cost_estimated |= part.has_value();
+    }
+    if (!part) return;
+    usd += *part;
+  }
+  cell->cost_usd = usd;
+}
+
 void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& latency) {
   double score_sum = 0, usd = 0;
-  int scored = 0;
   bool all_costed = !row->cells.empty();
   LatencyStats pooled;
   for (const auto& [name, cell] : row->cells) {
-    const MetricStat* m = cell.suite->primary();
+    const MetricStat* m = cell.suite.primary();
     if (m && m->higher_is_better) {
       score_sum += m->mean;
-      ++scored;
+      ++row->mean_suites;
     }
-    row->tokens += cell.suite->tokens.total();
-    row->errors += cell.suite->error_count();
+    row->tokens += cell.suite.tokens.total();
+    row->errors += cell.suite.error_count();
     if (cell.cost_usd) {
       usd += *cell.cost_usd;
       row->cost_estimated |= cell.cost_estimated;
     } else {
       all_costed = false;
     }
-    auto it = latency.find(leaderboard_latency_key(cell.run->run_id, name));
-    if (it != latency.end()) {
+    for (const RunSummary* run : cell.runs) {
+      row->rescored |= run->rescore.has_value();
+      auto it = latency.find(leaderboard_latency_key(run->run_id, name));
+      if (it == latency.end()) continue;
       pooled.seconds.insert(pooled.seconds.end(), it->second.seconds.begin(),
                             it->second.seconds.end());
     }
   }
-  if (scored > 0) row->mean_score = score_sum / scored;
+  if (row->mean_suites > 0) row->mean_score = score_sum / row->mean_suites;
   if (all_costed) row->cost_usd = usd;
   row->latency_p50 = pooled.quantile(0.5);
   row->latency_p95 = pooled.quantile(0.95);
   row->output_tokens_per_s = row->latest->output_tokens_per_s;
+}
+
+// The runs of one row, oldest first, and per suite the latest run of each shard index.
+struct RowRuns {
+  std::vector<const RunSummary*> runs;
+  std::map<std::string, std::map<int, const RunSummary*>> latest;  // suite -> shard -> run
+};
+
+// The row of one group of runs (same model, base scope and shard count).
+LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
+  LeaderboardRow row;
+  const RunSummary& last = *group.runs.back();
+  row.model = last.backend_id;
+  row.family =
+      last.rescore && !last.rescore->family.empty() ? last.rescore->family : last.backend_family;
+  row.device = last.device;
+  row.latest = &last;
+  row.runs = static_cast<int>(group.runs.size());
+  row.shard_count = last.shard_count;
+  std::set<int> shards;
+  for (const RunSummary* run : group.runs) shards.insert(run->shard_index);
+  row.shards_present = static_cast<int>(shards.size());
+  for (const auto& [suite, by_shard] : group.latest) {
+    LeaderboardCell cell;
+    std::vector<const SuiteResult*> parts;
+    for (const auto& [shard, run] : by_shard) {
+      cell.runs.push_back(run);
+      parts.push_back(run->suite(suite));
+      if (!cell.run ||
+          std::tie(cell.run->created, cell.run->run_id) < std::tie(run->created, run->run_id)) {
+        cell.run = run;
+      }
+    }
+    row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
+    cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
+    cost_cell(&cell, parts, options);
+    row.cells[suite] = std::move(cell);
+  }
+  row.scope = last.base_scope;
+  if (row.shard_count > 1) {
+    row.scope += ", " + std::to_string(row.shards_present) + "/" + std::to_string(row.shard_count) +
+                 " shards" + (row.incomplete ? " (incomplete)" : "");
+  }
+  return row;
 }
 
 }  // namespace
@@ -60,6 +124,11 @@ void ReportOptions::validate() const {
   if (!(machine_usd_per_hour >= 0)) throw InputError("--machine-usd-per-hour: must be >= 0");
   if (!(bench_threshold >= 0)) throw InputError("--bench-threshold: must be >= 0");
   if (!(alpha > 0 && alpha < 1)) throw InputError("--alpha: must be in (0, 1)");
+  std::set<std::string> seen;
+  for (const std::string& s : rank_suites) {
+    if (s.empty()) throw InputError("--rank-suites: an empty suite name");
+    if (!seen.insert(s).second) throw InputError("--rank-suites: '" + s + "' given twice");
+  }
 }
 
 std::optional<double> LatencyStats::quantile(double q) const {
@@ -95,44 +164,35 @@ std::string leaderboard_latency_key(const std::string& run_id, const std::string
   return run_id + '\x1f' + suite;
 }
 
+std::string LeaderboardRow::label() const { return model + " (" + scope + ")"; }
+
 Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
                               const std::map<std::string, LatencyStats>& latency,
                               const ReportOptions& options) {
-  Leaderboard board;
-  std::map<std::pair<std::string, std::string>, LeaderboardRow> rows;
   std::vector<const RunSummary*> ordered;
   for (const auto& r : runs) ordered.push_back(&r);
   std::stable_sort(ordered.begin(), ordered.end(), [](const RunSummary* a, const RunSummary* b) {
     return std::tie(a->created, a->run_id) < std::tie(b->created, b->run_id);
   });
-  std::map<std::string, bool> suites;
+  // One row per model and data scope; runs that differ only by --shard i/N share a row.
+  std::map<std::tuple<std::string, std::string, int>, RowRuns> groups;
+  std::set<std::string> suites;
   for (const RunSummary* run : ordered) {  // oldest first: later runs overwrite cells
-    LeaderboardRow& row = rows[{run->backend_id, run->data_scope}];
-    row.model = run->backend_id;
-    row.scope = run->data_scope;
-    row.family = run->backend_family;
-    row.device = run->device;
-    row.latest = run;
-    ++row.runs;
+    RowRuns& g = groups[{run->backend_id, run->base_scope, run->shard_count}];
+    g.runs.push_back(run);
     for (const SuiteResult& s : run->suites) {
-      suites[s.name] = true;
-      LeaderboardCell cell{run, &s, s.cost_usd, false};
-      if (!cell.cost_usd) {
-        cell.cost_usd = estimated_cost(*run, s, options);
-        cell.cost_estimated = cell.cost_usd.has_value();
-      }
-      row.cells[s.name] = cell;
+      suites.insert(s.name);
+      g.latest[s.name][run->shard_index] = run;
     }
   }
-  for (const auto& [name, unused] : suites) board.suites.push_back(name);
-  for (auto& [key, row] : rows) {
+  Leaderboard board;
+  board.suites.assign(suites.begin(), suites.end());
+  for (const auto& [key, group] : groups) {
+    LeaderboardRow row = build_row(group, options);
     finish_row(&row, latency);
     board.rows.push_back(std::move(row));
   }
-  std::stable_sort(board.rows.begin(), board.rows.end(),
-                   [](const LeaderboardRow& a, const LeaderboardRow& b) {
-                     return a.mean_score.value_or(-1) > b.mean_score.value_or(-1);
-                   });
+  leaderboard_rank(&board, options);
   return board;
 }
 

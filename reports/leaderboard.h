@@ -20,6 +20,9 @@ struct ReportOptions {
   double bench_threshold = 0.05;
   double alpha = 0.05;
   std::string title = "moebench leaderboard";
+  // --rank-suites: the suites the ranking averages over; empty = the default rule
+  // (leaderboard_rank).
+  std::vector<std::string> rank_suites;
   void validate() const;  // InputError naming the bad option
 };
 
@@ -29,33 +32,53 @@ struct LatencyStats {
   std::optional<double> quantile(double q) const;  // linear interpolation, as numpy's default
 };
 
+// One suite of one row: the latest run of it, or for a sharded row the latest run of each shard
+// pooled into one result (leaderboard_pool_shards).
 struct LeaderboardCell {
-  const RunSummary* run = nullptr;
-  const SuiteResult* suite = nullptr;
+  const RunSummary* run = nullptr;      // the latest run pooled (the cell links to it)
+  std::vector<const RunSummary*> runs;  // every run pooled: one, or one per shard present
+  SuiteResult suite;                    // that run's result, or the shards' pooled result
   std::optional<double> cost_usd;
   bool cost_estimated = false;  // from machine time, not an API price table
 };
 
 struct LeaderboardRow {
-  std::string model;  // backend id
-  std::string scope;  // data scope: "samples", "full", "full, limit 50", ...
+  std::string model;  // backend id (a rescore's: the original run's)
+  std::string scope;  // "samples", "full", "full, limit 50", "full, 4/4 shards", ...
   std::string family, device;
   std::map<std::string, LeaderboardCell> cells;  // suite -> the latest run of it
   const RunSummary* latest = nullptr;            // the row's newest run
   int runs = 0;
-  std::optional<double> mean_score;  // unweighted mean of the suites' primary metrics
-  std::optional<double> cost_usd;    // sum over the cells, when every cell is costed
+  int shard_count = 1;      // N of --shard i/N; above 1 the cells pool the shards
+  int shards_present = 1;   // distinct shard indices among the row's runs
+  bool incomplete = false;  // some suite lacks a shard: the row is never ranked
+  bool rescored = false;    // a cell comes from `moebench rescore` of a recorded run
+  // Ranking (leaderboard_rank). A row that ran every ranking suite has a rank and rank_score, the
+  // unweighted mean of its primary metrics over exactly those suites; the others have neither and
+  // list in `missing` the ranking suites they lack.
+  std::optional<int> rank;
+  std::optional<double> rank_score;
+  std::vector<std::string> missing;
+  // The row's own mean over all its suites (higher-is-better primary metrics only); shown, never
+  // ranked: rows with different suites are not comparable by it.
+  std::optional<double> mean_score;
+  int mean_suites = 0;             // suites in mean_score
+  std::optional<double> cost_usd;  // sum over the cells, when every cell is costed
   bool cost_estimated = false;
   long tokens = 0;  // prompt + completion over the cells
   std::optional<double> usd_per_million() const;
   std::optional<double> output_tokens_per_s;  // the latest run's
   std::optional<double> latency_p50, latency_p95;
   long errors = 0;
+  std::string label() const;  // "model (scope)"
 };
 
 struct Leaderboard {
-  std::vector<std::string> suites;   // columns, by name
-  std::vector<LeaderboardRow> rows;  // best mean score first
+  std::vector<std::string> suites;           // columns, by name
+  std::vector<std::string> rank_suites;      // the ranking set, by name
+  bool rank_suites_given = false;            // from --rank-suites, not the default rule
+  std::vector<std::string> lower_is_better;  // suites whose primary metric is in no mean
+  std::vector<LeaderboardRow> rows;          // ranked rows by rank, then the unranked ones
 };
 
 // `latency` maps run_id + '\x1f' + suite to that suite's latencies (may be empty).
@@ -69,5 +92,28 @@ std::optional<double> leaderboard_run_cost(const RunSummary& run, const ReportOp
                                            bool* estimated);
 
 std::string leaderboard_latency_key(const std::string& run_id, const std::string& suite);
+
+// The ranking set, chosen and applied (reports/leaderboard_rank.cpp). Candidates are the suite
+// sets of the rows that may rank (not an incomplete set of shards), counting only suites whose
+// primary metric is higher-is-better. The default set is the candidate S maximising
+// (rows that ran every suite of S) x |S|, ties to the larger set, then the first by name;
+// options.rank_suites overrides it. Ranked rows come first, by rank_score (ties share a rank),
+// then the others by their own mean.
+void leaderboard_rank(Leaderboard* board, const ReportOptions& options);
+
+// InputError when options.rank_suites names a suite no run has, or one whose primary metric is
+// lower-is-better (it cannot enter a mean).
+void leaderboard_check_rank_suites(const std::vector<RunSummary>& runs,
+                                   const ReportOptions& options);
+
+// In words, which suites the ranking uses and why: "Ranked on the 9 suites every ranked model
+// ran: a, b, ... 3 of 5 models ran all of them; ...". Plain text (the caller escapes it).
+std::string leaderboard_rank_sentence(const Leaderboard& board);
+
+// Suites of one model run as N shards, pooled into one result: per metric the n-weighted mean and
+// the exact stderr of the union (per-shard variances with Bessel's correction, plus the spread
+// of the shard means); errors, tokens, documents and cost summed (cost only when every shard has
+// one). The latest shard's version and primary metric are kept.
+SuiteResult leaderboard_pool_shards(const std::vector<const SuiteResult*>& shards);
 
 }  // namespace moebench

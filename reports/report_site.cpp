@@ -74,6 +74,12 @@ SiteResult report_write_site(const fs::path& results_dir, const fs::path& out_di
   if (fs::exists(out_dir / "run.json", ec)) {
     throw input_error(out_dir.string(), "is a run directory; pick another output directory");
   }
+  if (!options.rank_suites.empty()) {
+    // NOTE: a bad --rank-suites must fail before any page is written; run.json files are small,
+    // so they are read once more here rather than threading the check through report_load.
+    std::vector<std::string> ignored;
+    leaderboard_check_rank_suites(run_scan_dir(results_dir, &ignored), options);
+  }
   SiteResult result;
   ReportData data =
       report_load(results_dir, [&](const RunSummary& run, const std::vector<SampleRecord>& samples,

@@ -56,6 +56,8 @@ size_t site_write_run_pages(const std::filesystem::path& out_dir, const RunSumma
                             const std::vector<SampleRecord>& samples, const SuiteLatency& latency);
 std::string site_index_page(const ReportData& data, const Leaderboard& board,
                             const ReportOptions& options);
+// The ranking sentence and the leaderboard table of index.html.
+std::string site_leaderboard_table(const Leaderboard& board);
 
 // The `moebench cost` tables found under RESULTS_DIR/cost/, as an HTML section / Markdown.
 std::string site_cost_section(const std::vector<nlohmann::json>& costs);

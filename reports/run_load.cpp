@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <tuple>
 
@@ -81,14 +82,40 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
   return r;
 }
 
-std::string scope_of(const json& options) {
-  std::string scope = options.value("samples", false) ? "samples" : "full";
+// The data scope of run.json "options": "samples" or "full", ", limit N", and the shard i/N.
+void scope_of(const json& options, const std::string& where, RunSummary* r) {
+  r->base_scope = options.value("samples", false) ? "samples" : "full";
   if (options.contains("limit") && options["limit"].is_number()) {
-    scope += ", limit " + std::to_string(options["limit"].get<long>());
+    r->base_scope += ", limit " + std::to_string(options["limit"].get<long>());
   }
-  std::string shard = str_or(options, "shard", "0/1");
-  if (shard != "0/1") scope += ", shard " + shard;
-  return scope;
+  const std::string shard = str_or(options, "shard", "0/1");
+  int index = 0, count = 0;
+  char rest = 0;
+  if (std::sscanf(shard.c_str(), "%d/%d%c", &index, &count, &rest) != 2 || count < 1 || index < 0 ||
+      index >= count) {
+    throw input_error(where,
+                      "field 'options.shard' must be \"i/N\" with 0 <= i < N, got '" + shard + "'");
+  }
+  r->shard_index = index;
+  r->shard_count = count;
+  r->data_scope = r->base_scope;
+  if (count > 1) r->data_scope += ", shard " + shard;
+}
+
+// A rescore of a recorded run (run.json "rescore" with the original backend): the original
+// backend id and options stand for the run; the replay id is kept in r->rescore.
+void rescore_of(const json& j, const std::string& where, RunSummary* r) {
+  const json rescore = j.value("rescore", json());
+  const std::string original = str_or(rescore, "backend");
+  if (original.empty()) {
+    scope_of(j.value("options", json::object()), where, r);
+    return;
+  }
+  r->rescore = RescoreSource{str_or(rescore, "source"), str_or(rescore, "of_run"), r->backend_id,
+                             str_or(rescore, "backend_family")};
+  r->backend_id = original;
+  const json options = rescore.value("options", json());
+  scope_of(options.is_object() ? options : j.value("options", json::object()), where, r);
 }
 
 std::string render_prompt(const json& p) {
@@ -166,7 +193,7 @@ RunSummary run_load_summary(const fs::path& dir) {
   if (r.backend_id.empty()) throw input_error(where, "field 'backend.id' must be a string");
   r.backend_family = str_or(backend, "family");
   if (backend.contains("details")) r.device = str_or(backend["details"], "engine");
-  r.data_scope = scope_of(j.value("options", json::object()));
+  rescore_of(j, where, &r);
   r.moebench_version = str_or(j.value("moebench", json::object()), "version");
   const json host = j.value("host", json::object());
   r.host = str_or(host, "hostname");

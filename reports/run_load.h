@@ -39,14 +39,28 @@ struct SuiteResult {
   const MetricStat* primary() const;  // nullptr when the suite reports no metric
 };
 
+// Where a `moebench rescore` run's responses came from (run.json "rescore"): the file and the
+// run that wrote it. The summary then carries that run's backend id and data scope, so the rescore
+// lands on the original model's leaderboard row.
+struct RescoreSource {
+  std::string source;     // the responses file that was rescored
+  std::string of_run;     // the run that produced it
+  std::string replay_id;  // the backend that did the rescoring ("replay:<hash>")
+  std::string family;     // the original backend's family
+};
+
 struct RunSummary {
   std::filesystem::path dir;
   std::string run_id;
-  std::string created;  // ISO 8601 UTC
-  std::string backend_id;
+  std::string created;     // ISO 8601 UTC
+  std::string backend_id;  // the original backend's for a rescore
   std::string backend_family;
   std::string device;      // "cpu", "cuda", ... for built-in runs; "" otherwise
   std::string data_scope;  // "samples", "full", "full, limit 50", "full, shard 1/4"
+  std::string base_scope;  // data_scope without the shard: "full", "samples, limit 10"
+  int shard_index = 0;     // --shard i/N
+  int shard_count = 1;
+  std::optional<RescoreSource> rescore;  // set for `moebench rescore` of a recorded run
   std::string moebench_version;
   std::string host;
   int gpus = 0;

@@ -117,7 +117,7 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: right;
          white-space: nowrap; vertical-align: top; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
-td.model { max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
+td.model { max-width: 360px; overflow-wrap: anywhere; white-space: normal; }
 thead th { background: var(--band); position: sticky; top: 0; font-weight: 600; }
 th[data-sort] { cursor: pointer; user-select: none; }
 th[data-sort]::after { content: " \2195"; color: #a0a8b5; font-size: 11px; }
@@ -127,6 +127,25 @@ tbody tr:nth-child(even) { background: #fafbfd; }
 tbody tr:hover { background: #eef3fb; }
 td small { margin-left: 3px; }
 .err { color: var(--bad); font-weight: 600; }
+/* The leaderboard fits a 1400 px window with 11 suites: headers wrap, CI / n / notes sit on lines
+   of their own in small text, model ids and scopes wrap. */
+.ranking { margin: 4px 0 8px; max-width: 1100px; }
+#leaderboard { font-size: 13px; }
+#leaderboard th, #leaderboard td { padding: 4px 4px; }
+#leaderboard th { white-space: normal; font-size: 12px; }
+#leaderboard th.suite { font-size: 11px; }
+#leaderboard th .nw { white-space: nowrap; }
+#leaderboard th.model, #leaderboard td.model { text-align: left; }
+#leaderboard th.suite.unranked { font-weight: 400; font-style: italic; color: var(--muted); }
+#leaderboard td small { display: block; margin: 0; font-size: 11px; line-height: 1.25; }
+#leaderboard td.model { min-width: 130px; max-width: 220px; }
+#leaderboard td.scope { white-space: normal; min-width: 64px; max-width: 110px; }
+#leaderboard tr.unranked td.rank, #leaderboard tr.unranked td.mean { color: var(--muted); }
+small.missing { color: #8a5a00; }
+#runs td.text { white-space: normal; overflow-wrap: anywhere; }
+.tag { display: inline-block; border: 1px solid var(--line); border-radius: 3px; padding: 0 4px;
+       font-size: 11px; color: var(--muted); }
+#leaderboard td small.tag { display: inline-block; margin-top: 2px; }
 .warn { border-left: 4px solid var(--bad); background: #fdf1f0; padding: 6px 10px; margin: 8px 0; }
 .filter { margin: 6px 0 10px; } .filter input, .filter select { padding: 5px 8px; min-width: 280px;
           border: 1px solid var(--line); border-radius: 4px; font: inherit; }

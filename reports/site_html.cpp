@@ -61,7 +61,9 @@ std::string fmt_usd(std::optional<double> usd) {
 std::string fmt_seconds(std::optional<double> s) {
   if (!s || !std::isfinite(*s)) return "—";
   char buf[64];
-  if (*s < 1) {
+  if (*s > 0 && *s < 1e-3) {  // replayed responses: "0.191 µs", not "0.000191 ms"
+    std::snprintf(buf, sizeof(buf), "%.3g \xC2\xB5s", *s * 1e6);
+  } else if (*s < 1) {
     std::snprintf(buf, sizeof(buf), "%.3g ms", *s * 1e3);
   } else {
     std::snprintf(buf, sizeof(buf), "%.3g s", *s);

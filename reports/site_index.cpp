@@ -19,75 +19,19 @@ std::string th_num(const std::string& label, const std::string& title = "") {
          esc(label) + "</th>";
 }
 
-std::string suite_cell(const std::string& name, const LeaderboardCell* cell) {
-  if (!cell) return "<td data-value=\"\">—</td>";
-  const MetricStat* m = cell->suite->primary();
-  const std::optional<double> mean = m ? std::optional(m->mean) : std::nullopt;
-  const long errors = cell->suite->error_count();
-  std::string title = cell->suite->primary_metric + " · n=" + std::to_string(m ? m->n : 0) +
-                      " · run " + cell->run->run_id;
-  std::string h =
-      "<td data-value=\"" + data_value(mean) + "\" title=\"" + esc(title) + "\"><a href=\"" +
-      url_escape_path(site_run_dir_name(cell->run->run_id) + site_suite_page_name(name, 0)) +
-      "\">" + fmt_percent(mean) + "</a>";
-  if (m) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";
-  h += "<br><small>n=" + fmt_count(m ? m->n : 0) + "</small>";
-  if (errors) h += " <span class=\"err\">" + fmt_count(errors) + " err</span>";
-  return h + "</td>";
-}
-
-std::string leaderboard_table(const Leaderboard& board) {
-  std::string h =
-      "<div class=\"filter\"><input id=\"filter\" type=\"search\" data-filter=\"leaderboard\" "
-      "placeholder=\"filter models…\" aria-label=\"filter models\"></div>\n<div "
-      "class=\"table-wrap\"><table id=\"leaderboard\" class=\"sortable\"><thead><tr>"
-      "<th data-sort=\"text\">model</th><th data-sort=\"text\">data</th>" +
-      th_num("mean %", "unweighted mean of the suites' primary metrics");
-  for (const auto& s : board.suites) h += th_num(s);
-  h += th_num("cost", "total over the suites shown (est. = machine time x price)") +
-       th_num("$/1M tok", "cost per million prompt + completion tokens") +
-       th_num("out tok/s", "output tokens per second of the latest run") + th_num("p50 latency") +
-       th_num("p95 latency") + th_num("errors") + th_num("runs") + "</tr></thead><tbody>\n";
-  for (const LeaderboardRow& row : board.rows) {
-    h += "<tr><td class=\"model\" data-value=\"" + esc(row.model) + "\" title=\"" + esc(row.model) +
-         "\"><a class=\"model-link\" href=\"" +
-         url_escape_path(site_run_dir_name(row.latest->run_id) + "index.html") + "\">" +
-         esc(row.model) + "</a><br><small>" + esc(row.family) +
-         (row.device.empty() ? "" : " · " + esc(row.device)) + "</small></td><td class=\"text\">" +
-         esc(row.scope) + "</td><td data-value=\"" + data_value(row.mean_score) + "\"><strong>" +
-         fmt_percent(row.mean_score) + "</strong></td>";
-    for (const auto& s : board.suites) {
-      auto it = row.cells.find(s);
-      h += suite_cell(s, it == row.cells.end() ? nullptr : &it->second);
-    }
-    const std::string est = row.cost_estimated ? " <small>est.</small>" : "";
-    h += "<td data-value=\"" + data_value(row.cost_usd) + "\">" + fmt_usd(row.cost_usd) +
-         (row.cost_usd ? est : "") + "</td><td data-value=\"" + data_value(row.usd_per_million()) +
-         "\">" + fmt_usd(row.usd_per_million()) + "</td><td data-value=\"" +
-         data_value(row.output_tokens_per_s) + "\">" + fmt_fixed(row.output_tokens_per_s, 1) +
-         "</td><td data-value=\"" + data_value(row.latency_p50) + "\">" +
-         fmt_seconds(row.latency_p50) + "</td><td data-value=\"" + data_value(row.latency_p95) +
-         "\">" + fmt_seconds(row.latency_p95) + "</td><td data-value=\"" +
-         std::to_string(row.errors) + "\"" + (row.errors ? " class=\"err\"" : "") + ">" +
-         fmt_count(row.errors) + "</td><td data-value=\"" + std::to_string(row.runs) + "\">" +
-         std::to_string(row.runs) + "</td></tr>\n";
-  }
-  return h + "</tbody></table></div>\n";
-}
-
 std::string charts(const Leaderboard& board) {
   std::vector<ChartPoint> cost_points;
   std::vector<BarSeries> bars;
   for (const LeaderboardRow& row : board.rows) {
     const std::string href = url_escape_path(site_run_dir_name(row.latest->run_id) + "index.html");
-    if (row.cost_usd && row.mean_score) {
-      cost_points.push_back(
-          {*row.cost_usd, 100 * *row.mean_score, row.model + " (" + row.scope + ")", href});
+    // Only ranked rows: their scores are means over the same suites.
+    if (row.cost_usd && row.rank_score) {
+      cost_points.push_back({*row.cost_usd, 100 * *row.rank_score, row.label(), href});
     }
-    BarSeries series{row.model + " (" + row.scope + ")", {}, {}};
+    BarSeries series{row.label(), {}, {}};
     for (const auto& s : board.suites) {
       auto it = row.cells.find(s);
-      const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite->primary();
+      const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
       series.values.push_back(m ? 100 * m->mean : NAN);
       series.err.push_back(m ? 100 * m->ci95_half() : NAN);
     }
@@ -96,8 +40,8 @@ std::string charts(const Leaderboard& board) {
   std::string h =
       "<div class=\"charts\">\n<figure id=\"chart-pareto\">" +
       svg_scatter_pareto("Score vs cost", cost_points, {"cost of the suites", false, "$"},
-                         {"mean score", false, "%"}) +
-      "<figcaption>One point per model with a cost (API price tables, or machine time "
+                         {"mean over the ranking suites", false, "%"}) +
+      "<figcaption>One point per ranked model with a cost (API price tables, or machine time "
       "at --machine-usd-per-hour for built-in runs); the line joins the Pareto front: "
       "no other model is both cheaper and better.</figcaption></figure>\n"
       "<figure id=\"chart-suites\">" +
@@ -202,12 +146,12 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
     h += "<tr><td><a class=\"run-link\" href=\"" +
          url_escape_path(site_run_dir_name(r.run_id) + "index.html") + "\">" + esc(r.run_id) +
          "</a></td><td>" + esc(r.created) + "</td><td class=\"text\">" + esc(r.backend_id) +
-         "</td><td class=\"text\">" + esc(r.data_scope) + "</td><td>" +
-         std::to_string(r.suites.size()) + "</td><td data-value=\"" + data_value(r.total_s) +
-         "\">" + fmt_seconds(r.total_s) + "</td><td data-value=\"" +
-         data_value(r.output_tokens_per_s) + "\">" + fmt_fixed(r.output_tokens_per_s, 1) +
-         "</td><td data-value=\"" + data_value(cost) + "\">" + fmt_usd(cost) +
-         (estimated ? " <small>est.</small>" : "") + "</td></tr>\n";
+         (r.rescore ? " <small class=\"tag\">rescored</small>" : "") + "</td><td class=\"text\">" +
+         esc(r.data_scope) + "</td><td>" + std::to_string(r.suites.size()) +
+         "</td><td data-value=\"" + data_value(r.total_s) + "\">" + fmt_seconds(r.total_s) +
+         "</td><td data-value=\"" + data_value(r.output_tokens_per_s) + "\">" +
+         fmt_fixed(r.output_tokens_per_s, 1) + "</td><td data-value=\"" + data_value(cost) + "\">" +
+         fmt_usd(cost) + (estimated ? " <small>est.</small>" : "") + "</td></tr>\n";
   }
   return h + "</tbody></table></div>\n";
 }
@@ -225,7 +169,7 @@ std::string site_index_page(const ReportData& data, const Leaderboard& board,
   for (const std::string& p : data.problems) {
     h += "<div class=\"warn\">left out: " + esc(p) + "</div>\n";
   }
-  h += "<h2>Leaderboard</h2>\n" + leaderboard_table(board) + charts(board) +
+  h += "<h2>Leaderboard</h2>\n" + site_leaderboard_table(board) + charts(board) +
        site_cost_section(data.costs) + bench_section(data, options) + runs_table(data, options);
   return site_page(options.title, "", h);
 }

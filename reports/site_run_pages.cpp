@@ -145,6 +145,11 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency) {
   };
   fact("backend", esc(run.backend_id) + " <span class=\"muted\">(" + esc(run.backend_family) +
                       (run.device.empty() ? "" : ", " + esc(run.device)) + ")</span>");
+  if (run.rescore) {
+    fact("rescored", "<span class=\"tag\">rescored</span> the responses of run " +
+                         esc(run.rescore->of_run) + " (" + esc(run.rescore->source) +
+                         ") scored again by " + esc(run.rescore->replay_id));
+  }
   fact("created", esc(run.created));
   fact("data", esc(run.data_scope));
   fact("command", "<code>" + esc(run.raw.value("command", "")) + "</code>");

@@ -6,20 +6,36 @@
 namespace moebench {
 namespace {
 
+// Why a row is not ranked: the ranking suites it lacks, or its incomplete shards.
+std::string unranked_note(const LeaderboardRow& row) {
+  std::string why = row.incomplete ? "incomplete shards" : "";
+  if (!row.missing.empty()) {
+    std::string list;
+    for (const std::string& s : row.missing) list += (list.empty() ? "" : ", ") + s;
+    why += (why.empty() ? "" : "; ") + std::string("missing: ") + list;
+  }
+  return "unranked" + (why.empty() ? "" : " (" + why + ")");
+}
+
 std::string leaderboard_md(const Leaderboard& board) {
-  std::string h = "| model | data | mean % |";
-  std::string rule = "|---|---|---:|";
+  std::string h = leaderboard_rank_sentence(board) + "\n\n| # | model | data | mean % |";
+  std::string rule = "|---:|---|---|---:|";
   for (const auto& s : board.suites) {
     h += " " + md_cell(s) + " |";
     rule += "---:|";
   }
   h += " cost | $/1M tok | out tok/s | errors |\n" + rule + "---:|---:|---:|---:|\n";
   for (const LeaderboardRow& row : board.rows) {
-    h += "| " + md_cell(row.model) + " | " + md_cell(row.scope) + " | **" +
-         fmt_percent(row.mean_score) + "** |";
+    const std::string rank = row.rank ? std::to_string(*row.rank) : "—";
+    const std::string scope = row.scope + (row.rescored ? ", rescored" : "");
+    const std::string mean = row.rank_score
+                                 ? "**" + fmt_percent(row.rank_score) + "**"
+                                 : unranked_note(row) + ", own " + fmt_percent(row.mean_score);
+    h += "| " + rank + " | " + md_cell(row.model) + " | " + md_cell(scope) + " | " + md_cell(mean) +
+         " |";
     for (const auto& s : board.suites) {
       auto it = row.cells.find(s);
-      const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite->primary();
+      const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
       h += m ? " " + fmt_percent(m->mean) + " ± " + fmt_percent(m->ci95_half()) + " |" : " — |";
     }
     h += " " + fmt_usd(row.cost_usd) + (row.cost_estimated ? " (est.)" : "") + " | " +

@@ -8,6 +8,7 @@
 
 #include "reports/html_escape.h"
 #include "reports/svg_axis.h"
+#include "reports/text_fit.h"
 
 namespace moebench {
 namespace {
@@ -60,31 +61,18 @@ std::string with_unit(double v, const std::string& unit) {
   return n + unit;
 }
 
-// At most max_chars code points, "…" appended when cut; cuts only at a code point boundary.
-std::string truncate_text(const std::string& s, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;  // continuation byte
-    if (chars == max_chars - 1) {
-      // Cut here only if more than one code point is left.
-      size_t rest = 0;
-      for (size_t j = i; j < s.size(); ++j)
-        rest += (static_cast<unsigned char>(s[j]) & 0xC0) != 0x80;
-      return rest > 1 ? s.substr(0, i) + "\xE2\x80\xA6" : s;
-    }
-    ++chars;
-  }
-  return s;
-}
-
-// <text> with the (escaped) visible text, plus a <title> tooltip with the full text when the
-// visible one was shortened.
-std::string text_element(double x, double y, const std::string& full, size_t max_chars,
-                         const std::string& attrs) {
-  const std::string shown = truncate_text(full, max_chars);
+// <text> with the (escaped) visible text `shown`, plus a <title> tooltip with the full text when
+// the visible one was shortened.
+std::string text_label(double x, double y, const std::string& full, const std::string& shown,
+                       const std::string& attrs) {
   std::string out = "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\"" + attrs + ">";
   if (shown != full) out += "<title>" + esc(full) + "</title>";
   return out + esc(shown) + "</text>";
+}
+
+std::string text_element(double x, double y, const std::string& full, size_t max_chars,
+                         const std::string& attrs) {
+  return text_label(x, y, full, text_truncate(full, max_chars), attrs);
 }
 
 // A relative href, escaped for an attribute; "" for anything that could leave the site or run
@@ -181,6 +169,7 @@ std::string draw_legend(const std::vector<std::string>& names, const Frame& f, b
   if (!f.legend) return "";
   std::string out = "<g class=\"legend\">";
   const double x = f.right + 20;
+  const std::vector<std::string> shown = text_fit_distinct(names, kLegendChars);
   for (size_t i = 0; i < names.size(); ++i) {
     const double y = f.top + 8 + kLegendRow * static_cast<double>(i);
     if (lines) {
@@ -190,7 +179,7 @@ std::string draw_legend(const std::vector<std::string>& names, const Frame& f, b
       out += "<rect x=\"" + num(x + 2) + "\" y=\"" + num(y - 6) +
              "\" width=\"12\" height=\"12\" fill=\"" + colour(i) + "\"/>";
     }
-    out += text_element(x + 22, y, names[i], kLegendChars, " dominant-baseline=\"middle\"");
+    out += text_label(x + 22, y, names[i], shown[i], " dominant-baseline=\"middle\"");
   }
   return out + "</g>";
 }
@@ -297,11 +286,15 @@ std::string svg_scatter_pareto(const std::string& title, const std::vector<Chart
     }
   }
   // Front labels point away from the nearer side edge so long names stay inside the canvas.
-  for (const size_t i : front) {
+  std::vector<std::string> names;
+  for (const size_t i : front) names.push_back(kept[i].label);
+  const std::vector<std::string> shown = text_fit_distinct(names, 24);
+  for (size_t k = 0; k < front.size(); ++k) {
+    const size_t i = front[k];
     const double px = sx.to_pixel(kept[i].x), py = sy.to_pixel(kept[i].y) - 7;
     const bool right_half = px > (f.left + f.right) / 2;
-    out += text_element(
-        right_half ? px - 7 : px + 7, py, kept[i].label, 24,
+    out += text_label(
+        right_half ? px - 7 : px + 7, py, kept[i].label, shown[k],
         std::string(" class=\"pl\" font-size=\"11\"") + (right_half ? " text-anchor=\"end\"" : ""));
   }
   return out + "</svg>";
@@ -334,16 +327,17 @@ Range bar_range(const std::vector<BarSeries>& series, size_t n_cat, const ChartA
 std::string draw_category_labels(const std::vector<std::string>& categories, const Frame& f,
                                  double group_w, bool rotated) {
   std::string out = "<g class=\"categories\">";
+  const auto fit = rotated ? size_t{18} : static_cast<size_t>(std::max(4.0, group_w / 7));
+  const std::vector<std::string> shown = text_fit_distinct(categories, fit);
   for (size_t c = 0; c < categories.size(); ++c) {
     const double cx = f.left + (static_cast<double>(c) + 0.5) * group_w;
     const double ty = f.bottom + 16;
     if (rotated) {
-      out += text_element(
-          cx, ty, categories[c], 18,
+      out += text_label(
+          cx, ty, categories[c], shown[c],
           " text-anchor=\"end\" transform=\"rotate(-40 " + num(cx) + " " + num(ty) + ")\"");
     } else {
-      const auto fit = static_cast<size_t>(std::max(4.0, group_w / 7));
-      out += text_element(cx, ty, categories[c], fit, " text-anchor=\"middle\"");
+      out += text_label(cx, ty, categories[c], shown[c], " text-anchor=\"middle\"");
     }
   }
   return out + "</g>";
@@ -409,10 +403,11 @@ std::string draw_run_labels(const std::vector<std::string>& labels, const Frame&
   const auto max_labels = static_cast<size_t>(std::max(1.0, (f.right - f.left) / 80));
   const size_t stride = (labels.size() + max_labels - 1) / max_labels;
   std::string out = "<g class=\"x-ticks\">";
+  const std::vector<std::string> shown = text_fit_distinct(labels, 12);
   for (size_t i = 0; i < labels.size(); i += stride) {
     out += "<line x1=\"" + num(xs[i]) + "\" x2=\"" + num(xs[i]) + "\" y1=\"" + num(f.bottom) +
            "\" y2=\"" + num(f.bottom + 5) + "\" stroke=\"#000\"/>";
-    out += text_element(xs[i], f.bottom + 18, labels[i], 12, " text-anchor=\"middle\"");
+    out += text_label(xs[i], f.bottom + 18, labels[i], shown[i], " text-anchor=\"middle\"");
   }
   return out + "</g>";
 }

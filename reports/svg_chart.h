@@ -13,6 +13,8 @@ namespace moebench {
 // ticks, axis labels, a legend when there is more than one series, Okabe-Ito colours, and a
 // <title> tooltip on each data element. All caller text (titles, labels, names, notes, hrefs) is
 // escaped with html_escape; the output is well-formed XML and the same input gives the same bytes.
+// Names cut to fit (legend entries, categories, Pareto labels, x labels) stay distinct within
+// their chart (text_fit_distinct); the full name is the cut label's <title>.
 // NaN (and, on a log axis, values <= 0) are skipped, never drawn at 0. No drawable value -> a
 // small svg saying "no data".
 //

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "backends/builtin/server.h"
 #include "harness/runner/runner.h"
@@ -71,6 +72,7 @@ int cli_model_bench(const ModelBenchFlags& flags);
 struct ReportFlags {
   std::string results_dir = "results", out, format = "html", title = "moebench leaderboard";
   double machine_usd_per_hour = 0, bench_threshold = 0.05, alpha = 0.05;
+  std::vector<std::string> rank_suites;  // --rank-suites a,b,c
 };
 CLI::App* cli_add_report(CLI::App* app, ReportFlags* flags);
 int cli_report(const ReportFlags& flags);

@@ -30,6 +30,10 @@ CLI::App* cli_add_report(CLI::App* app, ReportFlags* f) {
                   "Kernel benchmarks: relative slowdown that counts as a regression")
       ->capture_default_str();
   cmd->add_option("--alpha", f->alpha, "Significance level")->capture_default_str();
+  cmd->add_option("--rank-suites", f->rank_suites,
+                  "Rank on these suites (comma-separated); default: the suite set that most "
+                  "models x suites share")
+      ->delimiter(',');
   return cmd;
 }
 
@@ -39,6 +43,7 @@ int cli_report(const ReportFlags& f) {
   options.bench_threshold = f.bench_threshold;
   options.alpha = f.alpha;
   options.title = f.title;
+  options.rank_suites = f.rank_suites;
   options.validate();
   std::vector<std::string> problems;
   if (f.format == "md") {

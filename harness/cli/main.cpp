@@ -2,6 +2,8 @@
 // model init/bench. See README "Exit codes".
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "backends/builtin/engine_select.h"
@@ -20,6 +22,35 @@ std::string joined_args(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
   return s;
+}
+
+// Where rescored responses came from: a samples.jsonl next to its run.json is a recorded run, and
+// the rescore keeps that run's backend id and options (its model and data scope on the
+// leaderboard). A rescore of a rescore points at the first run. Null for a plain responses file.
+nlohmann::json rescore_source(const std::string& file) {
+  const std::filesystem::path run_json = std::filesystem::path(file).parent_path() / "run.json";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(run_json, ec)) return nullptr;
+  std::ifstream in(run_json);
+  const nlohmann::json run = nlohmann::json::parse(in, nullptr, false);
+  const nlohmann::json backend = run.is_object() ? run.value("backend", nlohmann::json()) : nullptr;
+  if (!backend.is_object() || !backend.value("id", nlohmann::json()).is_string()) {
+    std::fprintf(stderr, "moebench: warning: %s: no backend.id; the rescore keeps the replay id\n",
+                 run_json.c_str());
+    return nullptr;
+  }
+  nlohmann::json origin = {{"source", file},
+                           {"of_run", run.value("run_id", "")},
+                           {"backend", backend["id"]},
+                           {"backend_family", backend.value("family", "")},
+                           {"options", run.value("options", nlohmann::json::object())}};
+  const nlohmann::json earlier = run.value("rescore", nlohmann::json());
+  if (earlier.is_object() && earlier.value("backend", nlohmann::json()).is_string()) {
+    for (const char* key : {"of_run", "backend", "backend_family", "options"}) {
+      if (earlier.contains(key)) origin[key] = earlier[key];
+    }
+  }
+  return origin;
 }
 
 // The suites and documents present in a replay file, so rescore touches only those. The file is
@@ -175,6 +206,7 @@ int run_main(int argc, char** argv) {
     o.backend = "replay:" + rescore_file;
     o.use_cache = false;
     rescore_scope(rescore_file, &o);
+    o.rescore = rescore_source(rescore_file);
     return cli_run(o);
   }
   cli_apply_common_flags(check_flags, &o);

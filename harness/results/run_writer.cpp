@@ -227,6 +227,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   }
   results_write_file_atomic(partial / "samples.jsonl", samples);
   nlohmann::json run = results_run_json(o, options);
+  if (!options.rescore.is_null()) run["rescore"] = options.rescore;
   // NOTE: run.json cannot time its own write; write_s covers samples.jsonl, the bulk of it.
   run["timings"]["write_s"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

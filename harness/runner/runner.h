@@ -39,6 +39,9 @@ struct RunOptions {
   // When non-empty, only these documents: suite name -> doc ids ("" = any suite). rescore uses it.
   std::map<std::string, std::set<std::string>> only_docs;
   std::string command_line;  // recorded in run.json
+  // rescore: where the responses came from (file, original run, backend, options), recorded in
+  // run.json as "rescore" so reports keep the original model and scope; null otherwise.
+  nlohmann::json rescore;
   bool progress = true;
 };
 

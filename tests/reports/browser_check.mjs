@@ -1,5 +1,6 @@
 // Checks a generated report site in headless Chromium (puppeteer-core): the leaderboard's DOM
-// contract (rows, sorting, filter), self-containment, and that hostile responses render as text.
+// contract (rows, ranking, sorting, filter), that it fits a 1400 px window, distinct chart labels,
+// self-containment, and that hostile responses render as text.
 //
 // node browser_check.mjs --site DIR --rows N --screenshot FILE.png --xss-run RUN_ID
 //     [--sample-screenshot FILE.png] [--payloads FILE.json] [--chromium PATH]
@@ -119,12 +120,14 @@ function read_table(page) {
     if (!t) return null;
     const head = (th) => {
       const sort = th.getAttribute('data-sort');
-      return {text: th.textContent.trim(), sort, aria: th.getAttribute('aria-sort')};
+      const suite = th.hasAttribute('data-suite');
+      return {text: th.textContent.trim(), sort, suite, aria: th.getAttribute('aria-sort')};
     };
     const row = (tr) => {
       const values = [...tr.querySelectorAll('td')].map((td) => td.getAttribute('data-value'));
       const visible = getComputedStyle(tr).display !== 'none';
-      return {key: tr.textContent, text: tr.textContent.toLowerCase(), visible, values};
+      const unranked = tr.classList.contains('unranked');
+      return {key: tr.textContent, text: tr.textContent.toLowerCase(), visible, values, unranked};
     };
     const heads = [...t.querySelectorAll('thead tr th')].map(head);
     const rows = [...t.querySelectorAll('tbody tr')].map(row);
@@ -178,9 +181,10 @@ async function check_sort_column(page, col, label) {
 async function check_sorting(page) {
   const t = await read_table(page);
   const nums = t.heads.map((h, i) => ({...h, i})).filter((h) => h.sort === 'num');
-  // The mean column is the one whose header starts with 'mean' ("mean %"); suites follow it.
+  // The mean column is the one whose header starts with 'mean' ("mean %"); suite headers carry
+  // data-suite (older pages: the first other numeric column).
   const mean = nums.find((h) => h.text.toLowerCase().startsWith('mean'));
-  const suite = nums.find((h) => h !== mean);
+  const suite = nums.find((h) => h.suite) ?? nums.find((h) => h !== mean);
   if (!suite) return report('(c) sort', ['no data-sort="num" suite header']);
   const problems = [];
   const done = [];
@@ -205,7 +209,7 @@ async function check_filter(page) {
   if (!(await page.$('input#filter'))) return report('(d) filter', ['no <input id="filter">']);
   const rows = (await read_table(page)).rows;
   const names = (await page.$$eval('table#leaderboard tbody tr', (trs) => trs.map((tr) => {
-    const td = tr.querySelector('td');
+    const td = tr.querySelector('td.model') ?? tr.querySelector('td');
     return (td?.getAttribute('data-value') || td?.textContent || '').trim();
   })));
   const query = names.find((n) => n && rows.some((r) => !r.text.includes(n.toLowerCase())));
@@ -225,6 +229,90 @@ async function check_filter(page) {
   await visible_after_typing(page, '');
   report(
       '(d) filter', problems, `'${query.toUpperCase()}' shows ${shown.length} of ${rows.length}`);
+}
+
+// At a 1400 px wide window the page, and the leaderboard inside its scroll box, need no
+// horizontal scrolling.
+async function check_fit(page) {
+  const m = await page.evaluate(() => {
+    const wrap = document.querySelector('table#leaderboard')?.closest('.table-wrap');
+    const runs = document.querySelector('table#runs')?.closest('.table-wrap');
+    return {
+      runs: runs ? runs.scrollWidth - runs.clientWidth : 0,
+      inner: window.innerWidth,
+      doc: document.documentElement.scrollWidth,
+      wrap: wrap ? wrap.scrollWidth : null,
+      wrap_client: wrap ? wrap.clientWidth : null,
+      suites: document.querySelectorAll('table#leaderboard th[data-suite]').length,
+    };
+  });
+  const problems = [];
+  if (m.inner !== 1400) problems.push(`window is ${m.inner} px wide, not 1400`);
+  if (m.doc > 1400) problems.push(`document scrollWidth ${m.doc} > 1400`);
+  if (m.wrap === null) problems.push('no .table-wrap around table#leaderboard');
+  else if (m.wrap > m.wrap_client)
+    problems.push(`leaderboard scrolls: ${m.wrap} px in a ${m.wrap_client} px box`);
+  if (m.runs > 0) problems.push(`the runs table scrolls by ${m.runs} px`);
+  if (m.suites < 11) problems.push(`${m.suites} suite columns, the test data has 11`);
+  report('(g) fits 1400 px', problems,
+         `document ${m.doc} px, leaderboard ${m.wrap} of ${m.wrap_client} px, ${m.suites} suites`);
+}
+
+// The page says which suites rank; ranked rows (rank 1..) come first, each unranked row says why.
+async function check_ranking(page) {
+  const r = await page.evaluate(() => {
+    const p = document.querySelector('#ranking');
+    const rows = [...document.querySelectorAll('table#leaderboard tbody tr')].map((tr) => ({
+      unranked: tr.classList.contains('unranked'),
+      rank: tr.querySelector('td.rank')?.getAttribute('data-value') ?? null,
+      note: tr.querySelector('td.model small.missing')?.textContent ?? '',
+      model: tr.querySelector('td.model')?.getAttribute('data-value') ?? '',
+      rescored: [...tr.querySelectorAll('.tag')].some((t) => t.textContent === 'rescored'),
+    }));
+    return {sentence: p ? p.textContent.trim() : null, rows};
+  });
+  const problems = [];
+  const m = r.sentence?.match(/^Ranked on the (\d+) suites? (every ranked model ran|given by --rank-suites): /);
+  if (!m) problems.push(`no ranking sentence (got ${JSON.stringify(r.sentence?.slice(0, 80))})`);
+  const first_unranked = r.rows.findIndex((row) => row.unranked);
+  if (first_unranked >= 0 && r.rows.slice(first_unranked).some((row) => !row.unranked))
+    problems.push('a ranked row follows an unranked one');
+  const ranks = r.rows.filter((row) => !row.unranked).map((row) => Number(row.rank));
+  if (ranks.length === 0) problems.push('no ranked row');
+  if (ranks.some((x, i) => !(x >= 1) || (i > 0 && x < ranks[i - 1])))
+    problems.push(`ranks not ascending: [${ranks}]`);
+  for (const row of r.rows.filter((x) => x.unranked)) {
+    if (!/missing: |incomplete/.test(row.note)) problems.push(`${row.model}: no reason given`);
+  }
+  // The test data rescores one run: its row keeps the model and is marked.
+  const rescored = r.rows.filter((row) => row.rescored).length;
+  if (rescored === 0) problems.push('no row marked rescored');
+  report('(h) ranking', problems,
+         `${m ? m[1] : '?'} ranking suites, ${ranks.length} ranked, ` +
+             `${r.rows.length - ranks.length} unranked, ${rescored} rescored`);
+}
+
+// No two labels of a chart read the same (the <title> tooltips inside a <text> left out).
+async function check_chart_labels(page) {
+  const charts = await page.evaluate(() => [...document.querySelectorAll('figure svg')].map((svg) => ({
+    id: svg.closest('figure')?.id ?? '?',
+    texts: [...svg.querySelectorAll('text')]
+               .map((t) => [...t.childNodes].filter((n) => n.nodeType === 3)
+                               .map((n) => n.textContent).join('').trim())
+               .filter((t) => t !== ''),
+  })));
+  const problems = [];
+  let labels = 0;
+  for (const c of charts) {
+    labels += c.texts.length;
+    const seen = new Set();
+    for (const t of c.texts) {
+      if (seen.has(t)) problems.push(`${c.id}: '${t}' shown twice`);
+      seen.add(t);
+    }
+  }
+  if (charts.length === 0) problems.push('no charts');
+  report('(i) chart labels distinct', problems, `${charts.length} charts, ${labels} labels`);
 }
 
 // Every run page linked from table#runs must load under the same rules as the index.
@@ -352,6 +440,9 @@ async function check_index(browser, a) {
     await page.screenshot({path: a.screenshot, fullPage: true});
     report(
         '(e) screenshot', fs.statSync(a.screenshot).size > 0 ? [] : ['empty file'], a.screenshot);
+    await check_fit(page);
+    await check_ranking(page);
+    await check_chart_labels(page);
     await check_sorting(page);
     await check_filter(page);
   }

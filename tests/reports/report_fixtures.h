@@ -26,6 +26,9 @@ struct FixtureRun {
   std::string metric = "exact_match,strict-match";
   double dispatch_s = 10;
   bool samples_scope = false;
+  std::string shard = "0/1";  // --shard i/N
+  long limit = -1;            // --limit; -1 = none
+  bool higher_is_better = true;
   std::vector<FixtureSample> samples;
 };
 
@@ -82,7 +85,11 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
         {"scored_by", "generation"},
         {"primary_metric", run.metric},
         {"metrics",
-         {{run.metric, {{"mean", mean}, {"stderr", se}, {"n", n}, {"higher_is_better", true}}}}},
+         {{run.metric,
+           {{"mean", mean},
+            {"stderr", se},
+            {"n", n},
+            {"higher_is_better", run.higher_is_better}}}}},
         {"errors", errs},
         {"tokens",
          {{"billed",
@@ -98,7 +105,10 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
       {"created", run.created},
       {"backend",
        {{"id", run.backend_id}, {"family", run.family}, {"details", {{"engine", "cpu"}}}}},
-      {"options", {{"samples", run.samples_scope}, {"limit", nullptr}, {"shard", "0/1"}}},
+      {"options",
+       {{"samples", run.samples_scope},
+        {"limit", run.limit < 0 ? nlohmann::json(nullptr) : nlohmann::json(run.limit)},
+        {"shard", run.shard}}},
       {"host", {{"hostname", "test"}, {"gpus", nlohmann::json::array()}}},
       {"moebench", {{"version", "0.1.0"}}},
       {"command", "moebench run --backend " + run.backend_id},

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <limits>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "reports/svg_axis.h"
 #include "reports/svg_chart.h"
+#include "reports/text_fit.h"
 #include "tests/catch.h"
 
 using namespace moebench;
@@ -318,4 +320,64 @@ TEST_CASE("long legend names are cut at a code point boundary with the full name
   CHECK(svg.find("<title>" + cjk + "</title>" + shown + "\xE2\x80\xA6</text>") !=
         std::string::npos);
   CHECK(svg.find(">short</text>") != std::string::npos);
+}
+
+namespace {
+
+// The visible text of every <text> of an svg (its <title> tooltip left out), in document order.
+std::vector<std::string> visible_texts(const std::string& svg) {
+  std::vector<std::string> out;
+  const std::regex text("<text[^>]*>(?:<title>[^<]*</title>)?([^<]*)</text>");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), text); it != std::sregex_iterator();
+       ++it) {
+    out.push_back((*it)[1]);
+  }
+  return out;
+}
+
+bool all_unique(const std::vector<std::string>& v) {
+  return std::set<std::string>(v.begin(), v.end()).size() == v.size();
+}
+
+}  // namespace
+
+TEST_CASE("two long model ids sharing a 30-character prefix get distinct chart labels") {
+  // 44 shared characters, then the part that tells the models apart, then the same scope.
+  const std::string prefix = "deepseek-ai/DeepSeek-V3-0324-instruct-bf16-ep";
+  REQUIRE(prefix.size() > 30);
+  const std::string a = prefix + "8-alpha (full)", b = prefix + "16-beta (full)";
+  const std::string c = prefix + "8-alpha (full, limit 10)";  // differs from a only at the end
+  const std::vector<BarSeries> series = {{a, {50, 60}, {}}, {b, {55, 65}, {}}, {c, {40, 45}, {}}};
+  const std::string bars = svg_grouped_bars("t", {"gsm8k", "mmlu"}, series, axis("y", false, "%"));
+  check_svg_shell(bars);
+  const std::vector<std::string> texts = visible_texts(bars);
+  INFO(bars);
+  CHECK(all_unique(texts));
+  for (const std::string& t : texts) CHECK(t.find(prefix.substr(0, 24)) == std::string::npos);
+
+  std::vector<ChartPoint> points = {{1, 50, a, ""}, {2, 60, b, ""}, {3, 70, c, ""}};
+  const std::string scatter = svg_scatter_pareto("s", points, axis("cost"), axis("score"));
+  INFO(scatter);
+  CHECK(count_of(scatter, "class=\"pl\"") == 3);
+  CHECK(all_unique(visible_texts(scatter)));
+}
+
+TEST_CASE("text_fit_distinct keeps the distinguishing part and never merges different names") {
+  // Different tails: head…tail.
+  auto labels = text_fit_distinct({"agieval_gaokao", "agieval_gaokao_mathcloze", "gsm8k"}, 8);
+  CHECK(labels == std::vector<std::string>{"agi\xE2\x80\xA6okao", "agi\xE2\x80\xA6loze", "gsm8k"});
+  // Same tail: a window at the first difference.
+  labels = text_fit_distinct(
+      {"org/a-very-long-model-name-v1 (full)", "org/a-very-long-model-name-v2 (full)"}, 16);
+  CHECK(labels[0] != labels[1]);
+  CHECK(labels[0].find("v1") != std::string::npos);
+  CHECK(labels[1].find("v2") != std::string::npos);
+  // Equal names stay equal; short names are untouched.
+  labels = text_fit_distinct({"same-long-name-here-xyz", "same-long-name-here-xyz", "ok"}, 10);
+  CHECK(labels[0] == labels[1]);
+  CHECK(labels[2] == "ok");
+  // A separated label that equals another name: every label is numbered, so all stay distinct.
+  const std::string ell = "\xE2\x80\xA6";
+  labels = text_fit_distinct({"abcdefgh1wxyz", "abcdefgh2wxyz", "abc" + ell + "gh1" + ell}, 8);
+  CHECK(labels == std::vector<std::string>{"#1 abcd" + ell, "#2 abcd" + ell, "#3 abc" + ell + ell});
 }
