@@ -35,6 +35,7 @@ nlohmann::json Response::to_json() const {
   if (!reasoning.empty()) j["reasoning"] = reasoning;
   if (!itl_s.empty()) j["itl_s"] = itl_s;
   if (retries > 0) j["retries"] = retries;
+  if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (error) j["error"] = {{"type", error->type}, {"message", error->message}};
   return j;
 }
@@ -53,6 +54,7 @@ Response Response::from_json(const nlohmann::json& j) {
   r.reasoning = j.value("reasoning", std::vector<std::string>{});
   r.itl_s = j.value("itl_s", std::vector<double>{});
   r.retries = j.value("retries", 0);
+  r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
   if (j.contains("error")) {
     r.error = ResponseError{j["error"].value("type", ""), j["error"].value("message", "")};
   }
@@ -69,6 +71,13 @@ nlohmann::json BackendInfo::to_json() const {
             {"streaming", streaming}}},
           {"prices", prices},
           {"details", details}};
+}
+
+std::vector<Response> Backend::run_streaming(const std::vector<Request>& batch,
+                                             const ResponseSink& on_done) {
+  std::vector<Response> out = run(batch);
+  for (size_t i = 0; i < out.size() && i < batch.size(); ++i) on_done(i, out[i]);
+  return out;
 }
 
 }  // namespace moebench

@@ -2,6 +2,7 @@
 // oracle and replay validators) answers batches of Requests with Responses through this.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -50,6 +51,9 @@ struct Response {
   double total_s = 0;         // request sent -> response complete (the attempt that succeeded)
   std::vector<double> itl_s;  // gaps between successive streamed chunks with text
   int retries = 0;            // attempts before the one that answered (or the last one)
+  // Prompt tokens dropped from the start to fit the model's context (left truncation, as
+  // lm-eval does); 0 when the whole prompt was read.
+  long truncated_prompt_tokens = 0;
   std::optional<ResponseError> error;
 
   nlohmann::json to_json() const;
@@ -73,6 +77,11 @@ struct BackendInfo {
   nlohmann::json to_json() const;
 };
 
+// Told of each request of a batch the moment its response is final: (index in the batch, the
+// response). May be called from a thread of the backend's; the runner commits the response to the
+// cache and counts it there, so a long call loses nothing when the process dies.
+using ResponseSink = std::function<void(size_t index, const Response& response)>;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -80,6 +89,11 @@ class Backend {
   // Answers every request of the batch, in order. Per-request failures go into Response::error;
   // throwing is reserved for the backend being unusable as a whole.
   virtual std::vector<Response> run(const std::vector<Request>& batch) = 0;
+  // run(), telling `on_done` of each response as soon as it is final (each index exactly once,
+  // before this returns). The default tells of them all when run() returns; backends whose calls
+  // take long (the built-in engine, a slowed oracle) override it.
+  virtual std::vector<Response> run_streaming(const std::vector<Request>& batch,
+                                              const ResponseSink& on_done);
   // Largest batch run() wants; the runner also sends up to `concurrency` batches at once.
   virtual int max_batch() const { return 64; }
   virtual int concurrency() const { return 1; }

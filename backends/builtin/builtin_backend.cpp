@@ -82,7 +82,10 @@ BackendInfo BuiltinBackend::info() const {
                {"max_batch", options_.max_batch},
                {"config", c.to_json()},
                {"chat_format", b.chat ? model_->chat_format()->name() : nullptr},
-               {"add_bos", options_.add_bos}};
+               {"add_bos", options_.add_bos},
+               {"truncate", options_.truncate_left ? "left" : "none"}};
+  // Left-truncated answers differ from refusals: they never share cache entries.
+  if (options_.truncate_left) b.cache_tag = "truncate-left";
   return b;
 }
 
@@ -92,100 +95,146 @@ std::vector<int> BuiltinBackend::prompt_ids(const Request& r) const {
 }
 
 std::vector<Response> BuiltinBackend::run(const std::vector<Request>& batch) {
+  return run_streaming(batch, [](size_t, const Response&) {});
+}
+
+std::vector<Response> BuiltinBackend::run_streaming(const std::vector<Request>& batch,
+                                                    const ResponseSink& on_done) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<Response> out(batch.size());
   std::vector<size_t> gen, ll;
   for (size_t i = 0; i < batch.size(); ++i) {
     (batch[i].continuations.empty() ? gen : ll).push_back(i);
   }
-  if (!gen.empty()) run_generation(batch, gen, &out);
-  if (!ll.empty()) run_loglik(batch, ll, &out);
+  if (!gen.empty()) run_generation(batch, gen, &out, on_done);
+  if (!ll.empty()) run_loglik(batch, ll, &out, on_done);
   return out;
 }
 
+std::string BuiltinBackend::fit_prompt(const Request& r, GenerateRequest* g,
+                                       long* truncated) const {
+  try {
+    g->prompt = prompt_ids(r);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  const int ctx = model_->max_context();
+  const int size = static_cast<int>(g->prompt.size());
+  if (options_.truncate_left && size + r.generation.max_tokens > ctx) {
+    // lm-eval: the prompt keeps its last (context - max_tokens) tokens, at least one.
+    const int keep = std::max(1, ctx - r.generation.max_tokens);
+    if (size > keep) {
+      g->prompt.erase(g->prompt.begin(), g->prompt.begin() + (size - keep));
+      *truncated = size - keep;
+    }
+  }
+  const int room = ctx - static_cast<int>(g->prompt.size());
+  if (g->prompt.empty() || room <= 0) {
+    return "prompt of " + std::to_string(g->prompt.size()) +
+           " tokens does not fit the context of " + std::to_string(ctx) +
+           " (--backend-opt truncate=left cuts it as lm-eval does)";
+  }
+  g->max_tokens = std::min(r.generation.max_tokens, room);
+  return "";
+}
+
 void BuiltinBackend::run_generation(const std::vector<Request>& batch,
-                                    const std::vector<size_t>& which, std::vector<Response>* out) {
+                                    const std::vector<size_t>& which, std::vector<Response>* out,
+                                    const ResponseSink& on_done) {
   std::vector<GenerateRequest> reqs;
   std::vector<size_t> owner;  // request index of each generation (n_samples of each)
+  std::vector<int> samples_left(batch.size(), 0);
   // The engine is idle here (run() holds the lock): what is free is the whole KV cache.
   const int64_t free_kv = model_->kv_free(0);
   for (size_t i : which) {
     const Request& r = batch[i];
+    Response& resp = (*out)[i];
     GenerateRequest g;
-    try {
-      g.prompt = prompt_ids(r);
-    } catch (const InputError& e) {
-      (*out)[i].error = ResponseError{"refused", e.what()};
-      continue;
-    }
-    const int room = model_->max_context() - static_cast<int>(g.prompt.size());
-    if (g.prompt.empty() || room <= 0) {
-      (*out)[i].error = ResponseError{"refused", "prompt of " + std::to_string(g.prompt.size()) +
-                                                     " tokens does not fit the context of " +
-                                                     std::to_string(model_->max_context())};
-      continue;
-    }
-    g.max_tokens = std::min(r.generation.max_tokens, room);
+    std::string refused = fit_prompt(r, &g, &resp.truncated_prompt_tokens);
     const int64_t kv = model_->kv_need(static_cast<int64_t>(g.prompt.size()) + g.max_tokens);
-    if (kv > free_kv) {
-      (*out)[i].error =
-          ResponseError{"refused", "prompt + max_tokens need " + std::to_string(kv) +
-                                       " KV positions, more than " + model_->device_name() +
-                                       " holds (" + std::to_string(free_kv) + ")"};
+    if (refused.empty() && kv > free_kv) {
+      refused = "prompt + max_tokens need " + std::to_string(kv) + " KV positions, more than " +
+                model_->device_name() + " holds (" + std::to_string(free_kv) + ")";
+    }
+    if (!refused.empty()) {
+      resp.error = ResponseError{"refused", refused};
+      on_done(i, resp);
       continue;
     }
     g.stop = r.generation.stop;
     g.sampling.temperature = r.generation.temperature;
     g.sampling.top_p = r.generation.top_p;
-    (*out)[i].tokens.prompt = static_cast<long>(g.prompt.size()) * r.generation.n_samples;
+    resp.tokens.prompt = static_cast<long>(g.prompt.size()) * r.generation.n_samples;
     for (int s = 0; s < std::max(1, r.generation.n_samples); ++s) {
       g.sampling.seed = r.seed + static_cast<uint64_t>(s) * 0x9E3779B97F4A7C15ull;
       reqs.push_back(g);
       owner.push_back(i);
+      ++samples_left[i];
     }
   }
   if (reqs.empty()) return;
-  std::vector<GenerateResult> results = model_->generate(reqs);
-  for (size_t k = 0; k < results.size(); ++k) {
+  GenerateCallbacks callbacks;
+  callbacks.should_stop = options_.should_stop;
+  // NOTE: samples of one request are appended in the order they finish; each carries its seed,
+  // so a greedy or seeded result does not depend on that order.
+  callbacks.on_done = [&](size_t k, const GenerateResult& result) {
     Response& r = (*out)[owner[k]];
-    r.texts.push_back(results[k].text);
-    r.tokens.completion += static_cast<long>(results[k].tokens.size());
-    r.ttft_s = r.texts.size() == 1 ? results[k].ttft_s : std::min(r.ttft_s, results[k].ttft_s);
-    r.total_s = std::max(r.total_s, results[k].total_s);
-  }
+    if (result.finish_reason == "interrupted") {
+      r.error = ResponseError{"interrupted",
+                              "not run: the run was stopped (SIGINT); the next run sends it"};
+    } else {
+      r.texts.push_back(result.text);
+      r.tokens.completion += static_cast<long>(result.tokens.size());
+      r.ttft_s = r.texts.size() == 1 ? result.ttft_s : std::min(r.ttft_s, result.ttft_s);
+      r.total_s = std::max(r.total_s, result.total_s);
+    }
+    if (--samples_left[owner[k]] == 0) {
+      if (r.error) r.texts.clear();
+      on_done(owner[k], r);
+    }
+  };
+  model_->generate(reqs, callbacks);
 }
 
 void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::vector<size_t>& which,
-                                std::vector<Response>* out) {
+                                std::vector<Response>* out, const ResponseSink& on_done) {
   std::vector<BuiltinModel::LoglikItem> items;
   std::vector<size_t> owner;
   for (size_t i : which) {
     items.push_back({batch[i].prompt, batch[i].continuations});
     owner.push_back(i);
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<BuiltinModel::LoglikResult> results;
+  auto t0 = std::chrono::steady_clock::now();
+  auto fill = [&](size_t k, const BuiltinModel::LoglikResult& result) {
+    Response& r = (*out)[owner[k]];
+    if (result.interrupted) {
+      r.error = ResponseError{"interrupted",
+                              "not run: the run was stopped (SIGINT); the next run sends it"};
+    } else {
+      r.logliks = result.logliks;
+      r.tokens.prompt = result.prompt_tokens;
+      r.truncated_prompt_tokens = result.truncated_tokens;
+      r.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    on_done(owner[k], r);
+  };
+  BuiltinModel::LoglikCallbacks callbacks;
+  callbacks.should_stop = options_.should_stop;
+  callbacks.on_done = fill;
   try {
-    results = model_->loglikelihood(items);
+    model_->loglikelihood(items, callbacks);
   } catch (const InputError&) {
-    // One item that cannot fit fails alone: retry the items one at a time.
+    // One item that cannot fit fails alone: run the items one at a time. (loglikelihood checks
+    // every item before it runs any, so none was told of yet.)
     for (size_t k = 0; k < items.size(); ++k) {
+      t0 = std::chrono::steady_clock::now();
       try {
-        auto one = model_->loglikelihood({items[k]});
-        (*out)[owner[k]].logliks = one[0].logliks;
-        (*out)[owner[k]].tokens.prompt = one[0].prompt_tokens;
+        fill(k, model_->loglikelihood({items[k]}, {nullptr, options_.should_stop})[0]);
       } catch (const InputError& e1) {
         (*out)[owner[k]].error = ResponseError{"refused", e1.what()};
+        on_done(owner[k], (*out)[owner[k]]);
       }
     }
-    return;
-  }
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (size_t k = 0; k < results.size(); ++k) {
-    Response& r = (*out)[owner[k]];
-    r.logliks = results[k].logliks;
-    r.tokens.prompt = results[k].prompt_tokens;
-    r.total_s = s;
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,12 @@ struct BuiltinBackendOptions {
   int max_batch = 64;           // sequences in flight (continuous batching)
   bool add_bos = false;    // completion prompts: add the tokenizer's special tokens (lm-eval: off)
   bool chat_only = false;  // send chat messages even when raw prompts are possible
+  // Prompts longer than the context: refused (false, the default) or cut from the left to leave
+  // room for max_tokens, as lm-eval's HF model does (truncate=left); the cut is recorded per
+  // sample.
+  bool truncate_left = false;
+  // Polled while a call runs: true admits no more requests (SIGINT); those answer "interrupted".
+  std::function<bool()> should_stop;
 };
 
 class BuiltinBackend : public Backend {
@@ -26,9 +33,11 @@ class BuiltinBackend : public Backend {
   BuiltinBackend(const std::filesystem::path& dir, const BuiltinBackendOptions& options);
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
+  // Tells of each request as its generation (all n samples) or its log-likelihood group ends.
+  std::vector<Response> run_streaming(const std::vector<Request>& batch,
+                                      const ResponseSink& on_done) override;
   // Requests per run() call: several times the sequences in flight, so that finished sequences
   // are replaced from the queue instead of the batch draining to its slowest request.
-  // NOTE: responses are cached once per call, so an interrupt loses at most one call's work.
   int max_batch() const override { return kCallsPerSlot * options_.max_batch; }
   int concurrency() const override { return 1; }
 
@@ -37,10 +46,13 @@ class BuiltinBackend : public Backend {
  private:
   static constexpr int kCallsPerSlot = 8;
   std::vector<int> prompt_ids(const Request& r) const;
+  // The prompt (left-truncated with truncate=left) and the tokens the request may generate; an
+  // error text when it cannot run.
+  std::string fit_prompt(const Request& r, GenerateRequest* g, long* truncated) const;
   void run_generation(const std::vector<Request>& batch, const std::vector<size_t>& which,
-                      std::vector<Response>* out);
+                      std::vector<Response>* out, const ResponseSink& on_done);
   void run_loglik(const std::vector<Request>& batch, const std::vector<size_t>& which,
-                  std::vector<Response>* out);
+                  std::vector<Response>* out, const ResponseSink& on_done);
 
   std::filesystem::path dir_;
   BuiltinBackendOptions options_;

@@ -71,7 +71,7 @@ std::vector<int> BuiltinModel::encode_text(const std::string& text, bool add_spe
 }
 
 std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
-    const std::vector<LoglikItem>& items) {
+    const std::vector<LoglikItem>& items, const LoglikCallbacks& callbacks) {
   std::vector<LoglikResult> results(items.size());
   std::vector<std::vector<int>> context_ids(items.size());
   std::vector<std::vector<std::vector<int>>> cont_ids(items.size());
@@ -99,7 +99,9 @@ std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
     }
     if (context_ids[i].size() + longest_cont > room) {
       auto& ctx = context_ids[i];
-      ctx.erase(ctx.begin(), ctx.begin() + (ctx.size() + longest_cont - room));
+      const size_t drop = ctx.size() + longest_cont - room;
+      ctx.erase(ctx.begin(), ctx.begin() + static_cast<std::ptrdiff_t>(drop));
+      results[i].truncated_tokens = static_cast<long>(drop);
     }
     results[i].logliks.assign(items[i].continuations.size(), 0.0);
   }
@@ -116,17 +118,27 @@ std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
                        std::to_string(pool) + " free");
     }
   }
+  // Runs items [begin, end) unless told to stop, then reports them.
+  auto run_group = [&](size_t begin, size_t end) {
+    const bool stop = callbacks.should_stop && callbacks.should_stop();
+    if (stop) {
+      for (size_t i = begin; i < end; ++i) results[i].interrupted = true;
+    } else {
+      loglik_group(context_ids, cont_ids, begin, end, results);
+    }
+    for (size_t i = begin; callbacks.on_done && i < end; ++i) callbacks.on_done(i, results[i]);
+  };
   size_t begin = 0;
   int64_t used = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     if (static_cast<int>(i - begin) >= limits_.max_active || used + need[i] > pool) {
-      loglik_group(context_ids, cont_ids, begin, i, results);
+      run_group(begin, i);
       begin = i;
       used = 0;
     }
     used += need[i];
   }
-  if (begin < items.size()) loglik_group(context_ids, cont_ids, begin, items.size(), results);
+  if (begin < items.size()) run_group(begin, items.size());
   return results;
 }
 

@@ -43,7 +43,7 @@ struct GenerateRequest {
 struct GenerateResult {
   std::string text;
   std::vector<int> tokens;    // generated ids (the stop token or string included)
-  std::string finish_reason;  // "stop" (EOS or stop string) | "length"
+  std::string finish_reason;  // "stop" (EOS or stop string) | "length" | "interrupted"
   double ttft_s = 0;          // until the first token was sampled
   double total_s = 0;
 };
@@ -51,6 +51,17 @@ struct GenerateResult {
 // Called with (request index, new text) as complete UTF-8 text becomes final (never text that a
 // stop string might still cut).
 using TextCallback = std::function<void(size_t, const std::string&)>;
+
+// What generate() tells its caller while it runs, and how it is told to stop.
+struct GenerateCallbacks {
+  TextCallback on_text;  // (request index, new text)
+  // (request index, its result) the moment a request finished: as it ends, or at the start for
+  // one with max_tokens 0, or at the end for one never admitted because of should_stop.
+  std::function<void(size_t, const GenerateResult&)> on_done;
+  // Polled before each admission: true admits no more requests; those never admitted end with
+  // finish_reason "interrupted" (no tokens), the running ones finish.
+  std::function<bool()> should_stop;
+};
 
 class BuiltinModel {
  public:
@@ -88,6 +99,8 @@ class BuiltinModel {
   // server serializes through its scheduler).
   std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests,
                                        const TextCallback& on_text = {});
+  std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests,
+                                       const GenerateCallbacks& callbacks);
 
   // Summed log-probability of each continuation after its context, as lm-eval computes it: a
   // context's trailing spaces move to the continuation, context+continuation is encoded whole,
@@ -100,9 +113,16 @@ class BuiltinModel {
   struct LoglikResult {
     std::vector<double> logliks;  // one per continuation
     long prompt_tokens = 0;       // tokens run through the model for this item
+    bool interrupted = false;     // never run: should_stop was true before its group
+    long truncated_tokens = 0;    // context tokens dropped from the start to fit (lm-eval's rule)
+  };
+  struct LoglikCallbacks {
+    std::function<void(size_t, const LoglikResult&)> on_done;  // as each group finishes
+    std::function<bool()> should_stop;                         // polled before each group
   };
   // Items run in groups of at most max_active whose tokens fit the KV cache.
-  std::vector<LoglikResult> loglikelihood(const std::vector<LoglikItem>& items);
+  std::vector<LoglikResult> loglikelihood(const std::vector<LoglikItem>& items,
+                                          const LoglikCallbacks& callbacks = {});
 
  private:
   BuiltinModel() = default;

@@ -119,7 +119,18 @@ int64_t BuiltinModel::kv_free(int64_t reserved) const {
 
 std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateRequest>& requests,
                                                    const TextCallback& on_text) {
+  GenerateCallbacks callbacks;
+  callbacks.on_text = on_text;
+  return generate(requests, callbacks);
+}
+
+std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateRequest>& requests,
+                                                   const GenerateCallbacks& callbacks) {
   const auto t0 = Clock::now();
+  const TextCallback& on_text = callbacks.on_text;
+  auto done = [&](size_t i, const GenerateResult& r) {
+    if (callbacks.on_done) callbacks.on_done(i, r);
+  };
   Engine& engine = *engine_.engine;
   std::vector<GenerateResult> results(requests.size());
   const int64_t pool = kv_free(0);
@@ -139,6 +150,7 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
     }
     if (r.max_tokens <= 0) {
       results[i].finish_reason = "length";
+      done(i, results[i]);
       continue;
     }
     if (need_of(r) > pool) {
@@ -159,6 +171,13 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
     for (const Active& a : running) {
       outstanding += std::max<int64_t>(0, a.reserved - engine.cache_len(a.seq));
       reserved += a.reserved;
+    }
+    if (callbacks.should_stop && !waiting.empty() && callbacks.should_stop()) {
+      for (size_t i : waiting) {
+        results[i].finish_reason = "interrupted";
+        done(i, results[i]);
+      }
+      waiting.clear();
     }
     const int64_t engine_free = engine.free_kv_tokens();
     int64_t cap_free = limits_.max_kv_tokens == 0
@@ -203,6 +222,7 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
       out.total_s = seconds_since(t0);
       engine.free_sequence(a.seq);
       a.seq = -1;
+      done(a.index, out);
     }
   };
 

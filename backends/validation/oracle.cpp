@@ -59,10 +59,21 @@ void OracleBackend::log_request(const Request& r) {
 }
 
 std::vector<Response> OracleBackend::run(const std::vector<Request>& batch) {
+  return run_streaming(batch, [](size_t, const Response&) {});
+}
+
+std::vector<Response> OracleBackend::run_streaming(const std::vector<Request>& batch,
+                                                   const ResponseSink& on_done) {
   std::vector<Response> out;
   out.reserve(batch.size());
   for (const Request& r : batch) {
     auto t0 = std::chrono::steady_clock::now();
+    if (options_.should_stop && options_.should_stop()) {
+      out.emplace_back();
+      out.back().error = ResponseError{"interrupted", "not answered: the run was stopped (SIGINT)"};
+      on_done(out.size() - 1, out.back());
+      continue;
+    }
     if (options_.delay_ms > 0) {
       std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(options_.delay_ms));
     }
@@ -70,6 +81,7 @@ std::vector<Response> OracleBackend::run(const std::vector<Request>& batch) {
     out.back().total_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!options_.request_log.empty()) log_request(r);
+    on_done(out.size() - 1, out.back());
   }
   return out;
 }

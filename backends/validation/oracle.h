@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -27,6 +28,8 @@ struct OracleOptions {
   double delay_ms = 0;        // per request, to exercise concurrency, progress and resume
   std::string request_log;    // append each answered request's hash here (tests)
   bool chat_only = false;  // no raw completions: requests come as chat messages (API test answers)
+  // Polled before each request: true answers the rest "interrupted" (SIGINT).
+  std::function<bool()> should_stop;
 };
 
 class OracleBackend : public Backend {
@@ -34,6 +37,8 @@ class OracleBackend : public Backend {
   OracleBackend(OracleAnswerKey key, OracleOptions options);
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
+  std::vector<Response> run_streaming(const std::vector<Request>& batch,
+                                      const ResponseSink& on_done) override;
   int max_batch() const override { return options_.delay_ms > 0 ? 1 : 256; }
   int concurrency() const override { return options_.delay_ms > 0 ? 4 : 1; }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "common/error.h"
 #include "common/version.h"
@@ -24,6 +25,15 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
                 "Run generated code with rlimits only when namespaces are unavailable (weaker)");
   app->add_option("--sandbox-workers", f->sandbox_workers, "Programs run at once (default: cores)");
   app->add_flag("--no-progress", f->no_progress, "No progress output on stderr");
+  app->add_option("--progress-interval", f->progress_interval_s,
+                  "Seconds between progress lines when stderr is not a terminal")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--max-error-rate", f->max_error_rate,
+                  "Exit 4 when more than this share of the samples failed (results are still "
+                  "written); 1 never fails")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 }
 
 std::string cli_tasks_dir(const std::string& flag) {
@@ -68,6 +78,8 @@ void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
   o->sandbox.allow_rlimits_only = f.sandbox_rlimits_only;
   o->sandbox.workers = f.sandbox_workers;
   o->progress = !f.no_progress;
+  o->progress_interval_s = f.progress_interval_s;
+  o->max_error_rate = f.max_error_rate;
 }
 
 void cli_print_summary(const RunOutcome& o) {
@@ -85,6 +97,35 @@ void cli_print_summary(const RunOutcome& o) {
       first = false;
     }
   }
+}
+
+double cli_print_errors(const RunOutcome& o) {
+  struct Kind {
+    long count = 0;
+    std::string first;  // "suite/doc: message"
+  };
+  std::map<std::string, Kind> kinds;
+  long failed = 0;
+  for (const SuiteRun& run : o.suites) {
+    for (size_t d = 0; d < run.responses.size(); ++d) {
+      const auto& e = run.responses[d].error;
+      if (!e) continue;
+      ++failed;
+      Kind& k = kinds[e->type];
+      if (k.count++ == 0) {
+        k.first = run.instance->spec().name + "/" + run.docs[d]->id + ": " + e->message;
+        if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
+      }
+    }
+  }
+  const double share = o.docs > 0 ? static_cast<double>(failed) / o.docs : 0.0;
+  if (failed == 0) return share;
+  std::fprintf(stderr, "moebench: %ld of %ld samples failed (%.1f%%); they count 0:\n", failed,
+               o.docs, 100 * share);
+  for (const auto& [type, k] : kinds) {
+    std::fprintf(stderr, "  %-12s %6ld  first: %s\n", type.c_str(), k.count, k.first.c_str());
+  }
+  return share;
 }
 
 }  // namespace moebench

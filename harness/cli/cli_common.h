@@ -15,6 +15,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitSelfcheckFailed = 3;
+// run/rescore: results written, but more than --max-error-rate of the samples failed.
+constexpr int kExitTooManyErrors = 4;
 constexpr int kExitInterrupted = 130;
 // compare: a significant drop beyond the threshold (a CI gate; bad input is still 2).
 constexpr int kExitRegression = 1;
@@ -29,6 +31,8 @@ struct CommonFlags {
   int sandbox_workers = 0;
   std::string results_dir = "results";
   bool no_progress = false;
+  double progress_interval_s = 10;
+  double max_error_rate = 0.05;
 };
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* flags);
@@ -43,6 +47,9 @@ std::string cli_data_dir(const std::string& flag);
 
 // Prints a per-suite metrics table to stdout.
 void cli_print_summary(const RunOutcome& outcome);
+// The failed samples by error type, with the first message of each, on stderr (nothing when
+// none failed); returns the share of samples that failed.
+double cli_print_errors(const RunOutcome& outcome);
 
 int cli_list(const CommonFlags& flags, bool json, bool show_scoring);
 int cli_run(RunOptions options);

@@ -8,10 +8,16 @@ namespace moebench {
 int cli_run(RunOptions options) {
   RunOutcome out = run_evaluation(options);
   if (out.interrupted) {
+    long answered = 0;  // errors are never cached
+    for (const SuiteRun& run : out.suites) {
+      for (const Response& r : run.responses)
+        answered += !r.error && !(r.texts.empty() && r.logliks.empty());
+    }
     std::fprintf(stderr,
-                 "moebench: interrupted; %ld responses are in the cache. Run the same command "
-                 "again to resume.\n",
-                 out.requests_sent + out.cache_hits);
+                 "moebench: interrupted; %ld of %ld responses are in the cache%s. Run the same "
+                 "command again to resume.\n",
+                 options.use_cache ? answered : 0L, out.docs,
+                 options.use_cache ? "" : " (--no-cache: none kept)");
     return kExitInterrupted;
   }
   cli_print_summary(out);
@@ -27,6 +33,14 @@ int cli_run(RunOptions options) {
   }
   std::printf("results: %s\nsamples: %s\n", (out.dir / "run.json").c_str(),
               (out.dir / "samples.jsonl").c_str());
+  const double failed = cli_print_errors(out);
+  if (failed > options.max_error_rate) {
+    std::fprintf(stderr,
+                 "moebench: error: %.1f%% of the samples failed, more than --max-error-rate "
+                 "%.1f%%; the run is written but its scores are not to be trusted (exit %d)\n",
+                 100 * failed, 100 * options.max_error_rate, kExitTooManyErrors);
+    return kExitTooManyErrors;
+  }
   return kExitOk;
 }
 

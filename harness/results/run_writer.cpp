@@ -178,6 +178,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   if (resp.error) j["error"] = {{"type", resp.error->type}, {"message", resp.error->message}};
   if (!resp.reasoning.empty()) j["reasoning"] = resp.reasoning;
   if (resp.retries > 0) j["retries"] = resp.retries;
+  if (resp.truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = resp.truncated_prompt_tokens;
   if (auto tpot = response_tpot_s(resp)) j["tpot_s"] = *tpot;
   if (!resp.itl_s.empty()) {
     std::vector<double> itl;  // to the microsecond: the clock's useful precision

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "harness/runner/api_options.h"
 #include "harness/runner/backend_option_values.h"
+#include "harness/runner/interrupt.h"
 
 namespace moebench {
 namespace {
@@ -21,6 +22,7 @@ bool is_oracle(const std::string& b) { return b == "oracle" || b == "oracle-chat
 OracleOptions oracle_options(const RunOptions& options) {
   OracleOptions o;
   o.loglikelihood = options.backend == "oracle";
+  o.should_stop = [] { return interrupt_requested(); };
   for (const auto& [k, v] : options.backend_options) {
     if (k == "delay_ms") {
       try {
@@ -55,12 +57,18 @@ BuiltinBackendOptions builtin_options(const RunOptions& options) {
       o.add_bos = backend_opt_bool(k, v);
     } else if (k == "chat") {
       o.chat_only = backend_opt_bool(k, v);
+    } else if (k == "truncate") {
+      if (v != "left" && v != "none") {
+        throw InputError("--backend-opt truncate=" + v + ": expected left or none");
+      }
+      o.truncate_left = v == "left";
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the builtin backend (known: device, threads, "
-                       "max_batch, add_bos, chat)");
+                       "max_batch, add_bos, chat, truncate)");
     }
   }
+  o.should_stop = [] { return interrupt_requested(); };
   return o;
 }
 

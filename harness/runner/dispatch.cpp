@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "harness/runner/cache_writer.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/progress.h"
 
@@ -47,12 +49,30 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
 
   const size_t batch = options.batch_size > 0 ? options.batch_size : backend.max_batch();
   const size_t n_batches = (pending.size() + batch - 1) / batch;
-  Progress progress("requests", static_cast<long>(pending.size()), options.progress);
+  Progress progress("requests", static_cast<long>(pending.size()), options.progress,
+                    options.progress_interval_s);
+  std::optional<CacheWriter> writer;
+  if (cache) writer.emplace(cache, backend_id);
   std::atomic<size_t> next{0};
   std::atomic<long> sent{0}, prompt_tokens{0}, output_tokens{0};
   std::atomic<bool> failed{false}, stopped_inside{false};
   std::exception_ptr failure;
   std::mutex failure_mu;
+  // Each response as it arrives: into its slot, to the cache, onto the counters.
+  auto arrived = [&](const Slot& slot, Response r) {
+    if (r.texts.empty() && r.logliks.empty() && !r.error) {
+      r.error = ResponseError{"backend", "backend returned no response"};
+    }
+    // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
+    // when this was the last batch.
+    if (r.error && r.error->type == "interrupted") stopped_inside = true;
+    prompt_tokens += r.tokens.prompt;
+    output_tokens += r.tokens.completion;
+    if (writer) writer->add(runs[slot.suite].hashes[slot.doc], r);
+    runs[slot.suite].responses[slot.doc] = std::move(r);
+    ++sent;
+    progress.add(1);
+  };
   auto work = [&] {
     for (;;) {
       if (interrupt_requested() || failed) return;
@@ -60,31 +80,20 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
       if (b >= n_batches) return;
       size_t lo = b * batch, hi = std::min(pending.size(), lo + batch);
       std::vector<Request> reqs;
-      std::vector<std::string> hashes;
       for (size_t i = lo; i < hi; ++i) {
         reqs.push_back(runs[pending[i].suite].requests[pending[i].doc]);
-        hashes.push_back(runs[pending[i].suite].hashes[pending[i].doc]);
       }
-      std::vector<Response> got = backend.run(reqs);
-      got.resize(reqs.size());  // a short answer leaves the rest as "missing" errors below
+      std::vector<char> told(reqs.size(), 0);
+      std::vector<Response> got = backend.run_streaming(reqs, [&](size_t i, const Response& r) {
+        if (i >= reqs.size() || told[i]) return;  // out of range or twice: keep the first
+        told[i] = 1;
+        arrived(pending[lo + i], r);
+      });
+      // A short answer leaves the rest as "missing" errors; what the sink missed arrives now.
+      got.resize(reqs.size());
       for (size_t i = 0; i < got.size(); ++i) {
-        if (got[i].texts.empty() && got[i].logliks.empty() && !got[i].error) {
-          got[i].error = ResponseError{"backend", "backend returned no response"};
-        }
+        if (!told[i]) arrived(pending[lo + i], std::move(got[i]));
       }
-      if (cache) cache->put_many(backend_id, hashes, got);
-      for (const Response& r : got) {
-        prompt_tokens += r.tokens.prompt;
-        output_tokens += r.tokens.completion;
-        // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
-        // when this was the last batch.
-        if (r.error && r.error->type == "interrupted") stopped_inside = true;
-      }
-      for (size_t i = lo; i < hi; ++i) {
-        runs[pending[i].suite].responses[pending[i].doc] = std::move(got[i - lo]);
-      }
-      sent += static_cast<long>(hi - lo);
-      progress.add(static_cast<long>(hi - lo));
     }
   };
   // A backend that throws is unusable as a whole: stop every worker, keep what was cached.
@@ -103,11 +112,14 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   worker();
   for (auto& t : pool) t.join();
   progress.finish();
+  if (writer) writer->finish();  // everything that arrived is committed before anything else
   if (failure) std::rethrow_exception(failure);
   stats.sent = sent;
   stats.prompt_tokens = prompt_tokens;
   stats.output_tokens = output_tokens;
-  stats.interrupted = (interrupt_requested() && next.load() < n_batches) || stopped_inside;
+  // NOTE: a Ctrl-C always ends the run as interrupted (exit 130, nothing written), even when the
+  // last call completed: what arrived is cached and the same command finishes at once.
+  stats.interrupted = interrupt_requested() || stopped_inside;
   return stats;
 }
 

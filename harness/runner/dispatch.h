@@ -1,5 +1,6 @@
 // Sends every request that the cache cannot answer to the backend, in batches, `concurrency`
-// batches at a time; each batch's responses are committed to the cache the moment they arrive.
+// batches at a time; each response is counted and committed to the cache as it arrives (within
+// CacheWriter::kMaxDelayS), not when its batch returns.
 #pragma once
 
 #include "harness/runner/cache.h"

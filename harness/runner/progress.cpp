@@ -1,38 +1,62 @@
-// Progress rendering.
+// Progress rendering and its ticker.
 #include "harness/runner/progress.h"
 
 #include <unistd.h>
 
-#include <cstdio>
-
 namespace moebench {
 
-Progress::Progress(std::string label, long total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled && total > 0) {
-  tty_ = isatty(STDERR_FILENO);
+namespace {
+constexpr double kDefaultIntervalS = 10;  // logs (CI, files) get a line this often
+constexpr double kTtyRedrawS = 0.1;       // a terminal redraws at most this often on arrivals
+constexpr double kTtyTickS = 1;           // and at least this often while nothing arrives
+}  // namespace
+
+Progress::Progress(std::string label, long total, bool enabled, double interval_s, std::FILE* out)
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(enabled && total > 0),
+      out_(out ? out : stderr),
+      interval_(interval_s > 0 ? interval_s : kDefaultIntervalS) {
+  tty_ = !out && isatty(STDERR_FILENO);
+  if (tty_) interval_ = std::chrono::duration<double>(kTtyTickS);
   start_ = last_draw_ = std::chrono::steady_clock::now();
+  if (enabled_) ticker_ = std::thread([this] { tick(); });
 }
+
+Progress::~Progress() { finish(); }
 
 void Progress::add(long n) {
   std::lock_guard<std::mutex> lock(mu_);
   done_ += n;
-  if (!enabled_) return;
+  if (!enabled_ || !tty_ || finished_) return;
   auto now = std::chrono::steady_clock::now();
-  // NOTE: a TTY redraws at 10 Hz; logs (CI, files) get a line every 10 s so they stay short.
-  auto period = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
-  if (now - last_draw_ >= period) {
-    last_draw_ = now;
-    draw(false);
-  }
+  if (now - last_draw_ >= std::chrono::duration<double>(kTtyRedrawS)) draw(false);
 }
 
 void Progress::finish() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (enabled_) draw(true);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) return;
+    finished_ = true;
+    if (enabled_) draw(true);
+    cv_.notify_all();
+  }
+  if (ticker_.joinable()) ticker_.join();
+}
+
+void Progress::tick() {
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!finished_) {
+    if (cv_.wait_until(lock, last_draw_ + period, [&] { return finished_; })) return;
+    if (std::chrono::steady_clock::now() >= last_draw_ + period) draw(false);
+  }
 }
 
 void Progress::draw(bool final_line) {
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const auto now = std::chrono::steady_clock::now();
+  last_draw_ = now;
+  double elapsed = std::chrono::duration<double>(now - start_).count();
   double rate = elapsed > 0 ? done_ / elapsed : 0;
   double eta = rate > 0 ? (total_ - done_) / rate : 0;
   double frac = total_ > 0 ? static_cast<double>(done_) / total_ : 1;
@@ -41,13 +65,16 @@ void Progress::draw(bool final_line) {
     int filled = static_cast<int>(frac * kWidth);
     std::string bar(filled, '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r%s [%s] %ld/%ld %5.1f%% %.1f/s ETA %.0fs   %s", label_.c_str(),
+    std::fprintf(out_, "\r%s [%s] %ld/%ld %5.1f%% %.1f/s ETA %.0fs   %s", label_.c_str(),
                  bar.c_str(), done_, total_, 100 * frac, rate, eta, final_line ? "\n" : "");
+  } else if (done_ == 0) {
+    std::fprintf(out_, "%s: 0/%ld after %.0f s (waiting for the first answer)\n", label_.c_str(),
+                 total_, elapsed);
   } else {
-    std::fprintf(stderr, "%s: %ld/%ld (%.1f%%) %.1f/s, ETA %.0f s\n", label_.c_str(), done_, total_,
+    std::fprintf(out_, "%s: %ld/%ld (%.1f%%) %.1f/s, ETA %.0f s\n", label_.c_str(), done_, total_,
                  100 * frac, rate, eta);
   }
-  std::fflush(stderr);
+  std::fflush(out_);
 }
 
 }  // namespace moebench

@@ -43,6 +43,9 @@ struct RunOptions {
   // run.json as "rescore" so reports keep the original model and scope; null otherwise.
   nlohmann::json rescore;
   bool progress = true;
+  double progress_interval_s = 10;  // between progress lines when stderr is not a terminal
+  // The run fails (exit 4) when more than this share of its samples failed; results are written.
+  double max_error_rate = 0.05;
 };
 
 // Everything about one suite that the run carries from planning to results.

@@ -237,7 +237,11 @@ TEST_CASE("a wrong key fails every sample once with a 401 that never shows the k
       run_moebench("--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples",
                    dir / "results", dir);
   ::unsetenv("LOOP_OPENAI_KEY");
-  REQUIRE(r.command.exit_code == 0);  // errors are data: the run completes
+  // Errors are data: the run completes and is written, but every sample failed, so it exits 4
+  // with the summary.
+  REQUIRE(r.command.exit_code == 4);
+  CHECK(r.command.output.find("samples failed (100.0%)") != std::string::npos);
+  CHECK(r.command.output.find("HTTP 401") != std::string::npos);
   for (const json& s : r.samples) {
     CHECK(s["error"]["type"] == "http");
     CHECK(s["error"]["message"].get<std::string>().find("HTTP 401") == 0);
@@ -347,7 +351,7 @@ TEST_CASE("HTTPS with the server's certificate as the CA") {
   for (const json& s : ok.samples) CHECK(s["error"].is_null());
   // Without the CA the certificate is refused: a connection error, never a silent downgrade.
   LoopRun refused = run_moebench(base + " --backend-opt max_retries=0", dir / "results", dir);
-  REQUIRE(refused.command.exit_code == 0);
+  REQUIRE(refused.command.exit_code == 4);  // every sample failed
   for (const json& s : refused.samples) CHECK(s["error"]["type"] == "connection");
   fs::remove_all(dir);
 }
