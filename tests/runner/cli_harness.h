@@ -5,12 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace moebench::testing {
@@ -79,6 +82,17 @@ inline pid_t spawn(const std::vector<std::string>& args, const fs::path& out) {
 }
 
 // The exit status of a spawned process (128 + signal when killed).
+// Waits until `done()` holds, polling every 5 ms; false after `timeout_s` (generous: the wait is
+// for an event, never a measurement, so a loaded machine only makes it slower).
+inline bool wait_until(const std::function<bool()>& done, double timeout_s = 120) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 inline int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);

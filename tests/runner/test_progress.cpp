@@ -8,8 +8,10 @@
 
 #include "harness/runner/progress.h"
 #include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
 
 using moebench::Progress;
+using moebench::testing::wait_until;
 
 namespace {
 
@@ -21,16 +23,6 @@ std::string contents(std::FILE* f) {
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
   std::fseek(f, 0, SEEK_END);
   return out;
-}
-
-// Waits (up to 60 s, whatever the machine's load) until `done()` holds.
-bool wait_until(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 }  // namespace

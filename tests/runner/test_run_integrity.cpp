@@ -37,16 +37,6 @@ long cache_rows(const fs::path& db_file) {
   return n;
 }
 
-// Waits (up to 120 s, whatever the machine's load) until `done()` holds.
-bool wait_until(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 // The largest k of a "requests: k/N" progress line in `text`, or -1.
 long progress_count(const std::string& text) {
   static const std::regex line("requests: ([0-9]+)/[0-9]+");
