@@ -10,11 +10,15 @@
 
 #include "backends/builtin/serve_scheduler.h"
 #include "common/error.h"
+#include "common/http_server.h"
 
 namespace moebench {
 namespace {
 
 using json = nlohmann::json;
+
+// HTTP threads: one per connection in flight (loadgen's cap is 1024 workers).
+constexpr size_t kServeHttpThreads = 1024;
 
 // A random or undertrained model can emit bytes that are not UTF-8 (byte-fallback tokens); they
 // go out as U+FFFD, as HF tokenizers' decode does, instead of aborting the dump.
@@ -336,16 +340,14 @@ void serve_model(BuiltinModel& model, const ServeOptions& options,
                  const std::function<void(int)>& on_listening,
                  const std::function<bool()>& should_stop) {
   httplib::Server svr;
+  // NOTE: a kept-alive connection holds one HTTP thread until it closes; httplib's default pool
+  // of 8 would cap the requests in flight (and so the batch) at 8 and queue every other client.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(kServeHttpThreads); };
+  // httplib closes a keep-alive connection after 5 requests by default; nginx after 1000.
+  svr.set_keep_alive_max_count(1000);
   Routes routes(model, options);
   routes.install(svr);
-  int port = options.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(options.host);
-    if (port < 0) throw InputError("serve: cannot bind " + options.host);
-  } else if (!svr.bind_to_port(options.host, port)) {
-    throw InputError("serve: cannot bind " + options.host + ":" + std::to_string(port) +
-                     " (in use?)");
-  }
+  const int port = http_server_bind(svr, options.host, options.port, "serve");
   std::atomic<bool> finished{false};
   std::thread watcher([&] {
     while (!finished && !should_stop()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
