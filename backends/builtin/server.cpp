@@ -1,4 +1,5 @@
-// The OpenAI-compatible routes of `moebench serve`: request parsing, responses, SSE streaming.
+// The OpenAI-compatible routes of `moebench serve`: responses, SSE streaming and the server's
+// socket (requests are read in server_request.cpp, logprobs built in server_logprobs.cpp).
 #include "backends/builtin/server.h"
 
 #include <httplib.h>
@@ -254,16 +255,16 @@ class Routes {
               if (!sink.write(s.data(), s.size())) return false;
             }
             std::string error;
-            GenerateResult r = jobs[i]->wait(&error);
+            GenerateResult result = jobs[i]->wait(&error);
             if (!error.empty()) {
               std::string s = "data: " + dump(error_body(error, "server_error", "")) + "\n\n";
               sink.write(s.data(), s.size());
               sink.done();
               return true;
             }
-            completion += static_cast<long>(r.tokens.size());
-            std::string s =
-                chat ? chunk(i, json::object(), r.finish_reason) : chunk(i, "", r.finish_reason);
+            completion += static_cast<long>(result.tokens.size());
+            std::string s = chat ? chunk(i, json::object(), result.finish_reason)
+                                 : chunk(i, "", result.finish_reason);
             if (!sink.write(s.data(), s.size())) return false;
           }
           if (r.include_usage) {
