@@ -1,6 +1,7 @@
 // Test helpers that look at TCP sockets without timing anything: a connected socket of this
-// process found by its ports (/proc/self/fd), its TCP_NODELAY, and the listen queue of a port on
-// this machine read through sock_diag netlink (what `ss -ltn` shows as Recv-Q / Send-Q).
+// process found by its ports (/proc/self/fd), its TCP_NODELAY, a plain GET over it, and the listen
+// queue of a port on this machine read through sock_diag netlink (what `ss -ltn` shows as Recv-Q /
+// Send-Q).
 #pragma once
 
 #include <arpa/inet.h>
@@ -64,6 +65,21 @@ inline int probe_connect(int port) {
     return -1;
   }
   return fd;
+}
+
+// Sends GET `path` on a connected socket and reads (blocking) until `until` has arrived or the
+// peer closed; returns what was read.
+inline std::string probe_http_get(int fd, const std::string& path, const std::string& until) {
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) return "";
+  std::string got;
+  char buf[4096];
+  while (got.find(until) == std::string::npos) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
 }
 
 struct ListenQueue {

@@ -19,15 +19,8 @@ TEST_CASE("accepted connections have TCP_NODELAY and the listen backlog is 4096"
   auto server = start_server();
   const int client = probe_connect(server->port());
   REQUIRE(client >= 0);
-  const std::string req = "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  REQUIRE(::write(client, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
-  std::string got;
-  char buf[4096];
-  while (got.find("\"data\"") == std::string::npos) {  // the whole answer: the server accepted
-    const ssize_t n = ::read(client, buf, sizeof buf);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
+  // The whole answer: by then the server has accepted the connection.
+  const std::string got = probe_http_get(client, "/v1/models", "\"data\"");
   REQUIRE(got.rfind("HTTP/1.1 200", 0) == 0);
   const int accepted = probe_find_socket(server->port(), probe_port(client, false));
   REQUIRE(accepted >= 0);

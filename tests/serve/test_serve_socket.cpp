@@ -57,20 +57,6 @@ class InProcessServe {
   int port_ = 0;
 };
 
-// Sends GET `path` on a connected socket and reads until `until` arrived (blocking reads).
-std::string raw_get(int fd, const std::string& path, const std::string& until) {
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
-  std::string got;
-  char buf[4096];
-  while (got.find(until) == std::string::npos) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
-
 // Runs `moebench serve` with `args` and reads its output to the end, or until it says it is
 // listening (then it is stopped): exit status and output.
 CommandResult serve_until_listening_or_exit(const std::vector<std::string>& args) {
@@ -107,7 +93,7 @@ TEST_CASE("serve: accepted connections have TCP_NODELAY", "[serve]") {
   const int client = probe_connect(serve.port());
   REQUIRE(client >= 0);
   // A full exchange: by then the server has accepted the connection.
-  CHECK(raw_get(client, "/health", "\"ok\"").find("\"ok\"") != std::string::npos);
+  CHECK(probe_http_get(client, "/health", "\"ok\"").find("\"ok\"") != std::string::npos);
   const int accepted = probe_find_socket(serve.port(), probe_port(client, false));
   REQUIRE(accepted >= 0);
   CHECK(probe_nodelay(accepted) == 1);
