@@ -112,7 +112,8 @@ class BuiltinModel {
   std::vector<LoglikResult> loglikelihood(const std::vector<LoglikItem>& items);
 
   // Every position's log-probability of a token sequence and its top_n alternatives, from one
-  // sequence run in steps of max_step_tokens with all positions' logits. InputError for an empty
+  // sequence run in steps (of max_step_tokens, fewer for a large vocabulary) with all positions'
+  // logits. InputError for an empty
   // sequence, an id outside the vocabulary, or one longer than the context or the free KV cache.
   TokenLogprobs prompt_logprobs(const std::vector<int>& ids, int top_n);
 

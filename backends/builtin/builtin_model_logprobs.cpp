@@ -11,6 +11,10 @@
 namespace moebench {
 namespace {
 
+// NOTE: every position's logits come back to the host, (rows, vocab) floats a forward: rows are
+// capped so one forward returns at most 256 MB (519 rows of DeepSeek-V3's 129,280-token vocab).
+constexpr size_t kMaxLogitFloats = size_t{64} << 20;
+
 // log(sum(exp(row))), computed stably in double as logprob_of does.
 double log_sum_exp(const float* row, int vocab) {
   double m = row[0];
@@ -53,7 +57,8 @@ TokenLogprobs BuiltinModel::prompt_logprobs(const std::vector<int>& ids, int top
   Engine& engine = *engine_.engine;
   const int seq = engine.new_sequence();
   try {
-    const size_t step = static_cast<size_t>(limits_.max_step_tokens);
+    const size_t step = std::max<size_t>(
+        1, std::min<size_t>(limits_.max_step_tokens, kMaxLogitFloats / static_cast<size_t>(vocab)));
     for (size_t start = 0; start + 1 < ids.size(); start += step) {
       // Positions [start, end) predict tokens start+1 .. end; the last token predicts nothing.
       const size_t end = std::min(start + step, ids.size() - 1);
