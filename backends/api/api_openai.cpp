@@ -140,8 +140,10 @@ double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
                      ? (*offsets)[i + 1].get<size_t>()
                      : static_cast<size_t>(-1);
     // A token belongs to the continuation when any of it lies inside the span; the generated
-    // token (max_tokens 1) starts at the prompt's end and is left out.
-    if (end <= span.first || start >= span.second) continue;
+    // token (max_tokens 1) starts at the prompt's end and is left out. A token of no text (the
+    // first bytes of a character the next token completes, as moebench serve and vLLM give them)
+    // belongs with that character.
+    if (std::max(end, start + 1) <= span.first || start >= span.second) continue;
     if (!(*values)[i].is_number()) {
       throw ApiFormatError("protocol", "no log-probability for prompt token " + std::to_string(i) +
                                            " (a continuation needs context before it)");

@@ -48,6 +48,13 @@ struct GenerateResult {
   double total_s = 0;
 };
 
+// Log-probabilities along a token sequence, as OpenAI's echo + logprobs report a prompt's.
+struct TokenLogprobs {
+  std::vector<double> logprob;  // (n) log p(ids[i] | ids[0..i)); logprob[0] is NaN (no context)
+  // (n) the top_n most likely tokens at each position as (id, log p), best first; top[0] empty
+  std::vector<std::vector<std::pair<int, double>>> top;
+};
+
 // Called with (request index, new text) as complete UTF-8 text becomes final (never text that a
 // stop string might still cut).
 using TextCallback = std::function<void(size_t, const std::string&)>;
@@ -123,6 +130,12 @@ class BuiltinModel {
   // Items run in groups of at most max_active whose tokens fit the KV cache.
   std::vector<LoglikResult> loglikelihood(const std::vector<LoglikItem>& items,
                                           const LoglikCallbacks& callbacks = {});
+
+  // Every position's log-probability of a token sequence and its top_n alternatives, from one
+  // sequence run in steps (of max_step_tokens, fewer for a large vocabulary) with all positions'
+  // logits. InputError for an empty
+  // sequence, an id outside the vocabulary, or one longer than the context or the free KV cache.
+  TokenLogprobs prompt_logprobs(const std::vector<int>& ids, int top_n);
 
  private:
   BuiltinModel() = default;

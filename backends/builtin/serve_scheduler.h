@@ -1,5 +1,6 @@
 // ServeScheduler: queues generation jobs from many HTTP threads and runs them on the one engine
-// in batches (whatever is queued when a batch starts, up to max_batch), streaming text back.
+// in batches (whatever is queued when a batch starts, up to max_batch), streaming text back; and
+// scoring jobs (a sequence's log-probabilities, for echo and logprobs) between the batches.
 #pragma once
 
 #include <condition_variable>
@@ -39,20 +40,45 @@ class ServeJob {
   bool ended_ = false;
 };
 
+// One sequence to score (BuiltinModel::prompt_logprobs) and its result.
+class ScoreJob {
+ public:
+  ScoreJob(std::vector<int> ids, int top_n) : ids_(std::move(ids)), top_n_(top_n) {}
+  const std::vector<int>& ids() const { return ids_; }
+  int top_n() const { return top_n_; }
+
+  void finish(TokenLogprobs result);
+  void fail(const std::string& message);
+  // Blocks until the job ended; the error message when it failed.
+  TokenLogprobs wait(std::string* error);
+
+ private:
+  std::vector<int> ids_;
+  int top_n_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<TokenLogprobs> result_;
+  std::string error_;
+  bool ended_ = false;
+};
+
 class ServeScheduler {
  public:
   ServeScheduler(BuiltinModel& model, int max_batch);
   ~ServeScheduler();
   std::shared_ptr<ServeJob> submit(GenerateRequest request);
+  std::shared_ptr<ScoreJob> submit_score(std::vector<int> ids, int top_n);
 
  private:
   void loop();
+  void run_scores(std::deque<std::shared_ptr<ScoreJob>> jobs);
 
   BuiltinModel& model_;
   int max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<ServeJob>> queue_;
+  std::deque<std::shared_ptr<ScoreJob>> scores_;
   bool stopping_ = false;
   std::thread worker_;
 };

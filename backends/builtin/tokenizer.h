@@ -26,9 +26,13 @@ class Tokenizer {
   // skip_special drops special added tokens from the text.
   std::string decode(const std::vector<int>& ids, bool skip_special = false) const;
 
-  int vocab_size() const;  // largest id + 1, added tokens included
+  // The raw bytes each id adds to the decoded text, in order; a character split over tokens
+  // stays split over their pieces. The pieces join to decode(ids) before its UTF-8 repair.
+  std::vector<std::string> token_bytes(const std::vector<int>& ids, bool skip_special) const;
+
+  int vocab_size() const;                         // largest id + 1, added tokens included
   int token_to_id(std::string_view token) const;  // -1 when absent
-  std::string id_to_token(int id) const;           // "" when absent
+  std::string id_to_token(int id) const;          // "" when absent
   bool is_special(int id) const;
 
  private:

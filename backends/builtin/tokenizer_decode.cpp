@@ -205,6 +205,26 @@ std::unique_ptr<Decoder> decoder_from_json(const json& j, const std::string& fil
 
 namespace moebench {
 
+// NOTE: a piece is what a token adds to the decode of the few ids before it, so decoders that
+// treat the first token specially (Metaspace, Strip) see the same start as a whole decode.
+std::vector<std::string> Tokenizer::token_bytes(const std::vector<int>& ids,
+                                                bool skip_special) const {
+  constexpr size_t kContext = 4;
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const size_t from = i > kContext ? i - kContext : 0;
+    const std::vector<int> before(ids.begin() + from, ids.begin() + i);
+    const std::vector<int> with(ids.begin() + from, ids.begin() + i + 1);
+    const std::string a = impl_->decode_bytes(before, skip_special, /*raw=*/true);
+    const std::string b = impl_->decode_bytes(with, skip_special, /*raw=*/true);
+    out.push_back(b.compare(0, a.size(), a) == 0
+                      ? b.substr(a.size())
+                      : impl_->decode_bytes({ids[i]}, skip_special, true));
+  }
+  return out;
+}
+
 // NOTE: each push decodes the ids since the last point where the text was complete, plus a few
 // ids of context, so the cost per token stays bounded and decoders that treat the first token
 // specially (Metaspace, Strip) give the same text as a whole-sequence decode.

@@ -128,7 +128,9 @@ int run_main(int argc, char** argv) {
       "serve", "Serve a built-in checkpoint over the OpenAI API (/v1/chat/completions, ...)");
   serve->add_option("dir", serve_dir, "Checkpoint directory (HF layout)")->required();
   serve->add_option("--host", serve_opts.host, "Address to bind")->capture_default_str();
-  serve->add_option("--port", serve_opts.port, "Port (0 = any free port)")->capture_default_str();
+  serve->add_option("--port", serve_opts.port, "Port (0 = any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   serve->add_option("--max-batch", serve_opts.max_batch, "Requests decoded together")
       ->capture_default_str();
   serve->add_option("--threads", serve_opts.threads, "CPU engine threads (0 = all cores)");

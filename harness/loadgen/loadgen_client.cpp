@@ -1,175 +1,92 @@
-// One streaming OpenAI request of `moebench loadgen`: body, SSE reading, timing, error types.
+// LoadgenClient: a loadgen prompt as an OpenAI call through api_attempt, and the attempt's
+// outcome as a request record.
 #include "harness/loadgen/loadgen_client.h"
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
-#include "common/error.h"
 #include "common/http_stream.h"
 
 namespace moebench {
-
-using json = nlohmann::json;
-
-std::string loadgen_request_body(const LoadgenTarget& target, const LoadgenPrompt& prompt) {
-  json body = {{"model", target.model},
-               {"max_tokens", prompt.max_tokens},
-               {"temperature", 0},
-               {"stream", true},
-               {"stream_options", {{"include_usage", true}}}};
-  // NOTE: vLLM and SGLang honour ignore_eos, so every request decodes max_tokens; servers that do
-  // not know the field (moebench serve, OpenAI-compatible proxies) ignore it.
-  if (target.ignore_eos) body["ignore_eos"] = true;
-  if (target.chat && !prompt.messages.empty()) {
-    body["messages"] = json::array();
-    for (const ChatMessage& m : prompt.messages)
-      body["messages"].push_back({{"role", m.role}, {"content", m.content}});
-  } else if (target.chat) {
-    body["messages"] = json::array({{{"role", "user"}, {"content", prompt.text}}});
-  } else {
-    body["prompt"] = prompt.text;
-  }
-  return body.dump();
-}
-
-void StreamReader::fail(const std::string& type, const std::string& message) {
-  if (failed_) return;
-  failed_ = true;
-  record_->ok = false;
-  record_->error_type = type;
-  record_->error_message = message;
-}
-
-void StreamReader::on_event(const std::string& payload, double t_s) {
-  if (failed_ || done_) return;
-  if (payload == "[DONE]") {
-    done_ = true;
-    return;
-  }
-  json j = json::parse(payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return fail("bad_sse", "event is not a JSON object: " + payload.substr(0, 200));
-  if (j.contains("error")) return fail("server_error", j["error"].dump().substr(0, 300));
-  if (j.contains("usage") && j["usage"].is_object()) {
-    record_->input_tokens = j["usage"].value("prompt_tokens", 0L);
-    record_->output_tokens = j["usage"].value("completion_tokens", 0L);
-    record_->tokens_from_usage = true;
-  }
-  if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) return;
-  const json& c = j["choices"][0];
-  const json* text = nullptr;
-  if (chat_ && c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content")) {
-    text = &c["delta"]["content"];
-  } else if (!chat_ && c.contains("text")) {
-    text = &c["text"];
-  }
-  // NOTE: only non-empty content counts (vLLM): the chat role chunk and the finish chunk carry
-  // none, so they neither end TTFT nor add an ITL.
-  if (!text || !text->is_string() || text->get_ref<const std::string&>().empty()) return;
-  if (chunks_ == 0) {
-    record_->ttft_s = t_s;
-  } else {
-    record_->itl_s.push_back(t_s - last_s_);
-  }
-  last_s_ = t_s;
-  ++chunks_;
-}
-
-void StreamReader::finish(double t_s) {
-  record_->e2el_s = t_s;
-  if (failed_) return;
-  if (!done_) return fail("bad_sse", "the stream ended without 'data: [DONE]'");
-  if (chunks_ == 0) return fail("no_output", "the stream held no content");
-  if (!record_->tokens_from_usage) record_->output_tokens = chunks_;
-  record_->ok = true;
-}
-
-LoadgenConnection::LoadgenConnection(const LoadgenTarget& target) : target_(target) {
-  std::string host;
-  http_split_url(target.base_url, "--base-url", &host, &prefix_);
-  client_ = std::make_unique<httplib::Client>(host);
-  client_->set_keep_alive(true);
-  client_->set_connection_timeout(10, 0);
-  const time_t whole = static_cast<time_t>(target.timeout_s);
-  client_->set_read_timeout(whole, static_cast<time_t>((target.timeout_s - whole) * 1e6));
-  client_->set_write_timeout(whole, 0);
-}
-
-LoadgenConnection::~LoadgenConnection() = default;
-
 namespace {
 
-// What went wrong below the SSE layer, as the record's error type and message; nothing when the
-// exchange completed with HTTP 200.
-void transport_error(httplib::Error err, bool timed_out, double elapsed_s, int status,
-                     const std::string& body, const LoadgenTarget& target, RequestRecord* rec) {
-  if (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout ||
-      err == httplib::Error::SSLConnection) {
-    rec->error_type = "connect";
-    rec->error_message = "cannot connect to " + target.base_url + ": " + httplib::to_string(err);
-  } else if (timed_out || (err == httplib::Error::Read && elapsed_s >= target.timeout_s * 0.99)) {
-    rec->error_type = "timeout";
-    rec->error_message = "no complete response within " + std::to_string(target.timeout_s) + " s";
-  } else if (status != 0 && status != 200) {
-    rec->error_type = "http";
-    rec->error_message = "HTTP " + std::to_string(status) + ": " + body.substr(0, 300);
-  } else if (err != httplib::Error::Success) {
-    rec->error_type = "io";
-    rec->error_message = httplib::to_string(err);
-  }
+// The OpenAI format's view of the target: an openai-compatible server that is sent no seed.
+ModelEntry loadgen_model(const LoadgenTarget& target) {
+  ModelEntry m;
+  m.name = "loadgen";
+  m.provider = "openai-compatible";
+  m.base_url = target.base_url;
+  m.model = target.model;
+  m.api.endpoint = target.chat ? "chat" : "completions";
+  m.api.stream = true;
+  m.api.omit = {"seed"};
+  return m;
+}
+
+ModelTransport loadgen_transport(const LoadgenTarget& target) {
+  ModelTransport t;
+  t.read_timeout_s = target.timeout_s;
+  t.total_timeout_s = target.timeout_s;
+  t.max_retries = 0;  // a benchmark times single attempts
+  return t;
+}
+
+ApiEndpoint loadgen_endpoint(const LoadgenTarget& target) {
+  ApiEndpoint e;
+  http_split_url(target.base_url, "--base-url", &e.scheme_host_port, &e.prefix);
+  return e;
 }
 
 }  // namespace
 
-RequestRecord LoadgenConnection::send(const LoadgenPrompt& prompt, int index,
-                                      std::chrono::steady_clock::time_point run_start) {
-  using clock = std::chrono::steady_clock;
+ApiCall LoadgenClient::call(const LoadgenPrompt& prompt) const {
+  Request r;
+  r.prompt = prompt.text;
+  // NOTE: the completions form sends the text; a suite's chat turns are for the chat form only.
+  if (target_.chat) r.messages = prompt.messages;
+  r.generation.max_tokens = prompt.max_tokens;
+  r.generation.temperature = 0;
+  ApiCall call = wire_.generate_call(r, 1);
+  // NOTE: vLLM and SGLang honour ignore_eos, so every request decodes max_tokens; servers that do
+  // not know the field (moebench serve, OpenAI-compatible proxies) ignore it.
+  if (target_.ignore_eos) call.body["ignore_eos"] = true;
+  return call;
+}
+
+LoadgenClient::LoadgenClient(const LoadgenTarget& target)
+    : target_(target),
+      transport_(loadgen_transport(target)),
+      wire_(loadgen_model(target)),
+      pool_(loadgen_endpoint(target), transport_) {}
+
+RequestRecord LoadgenClient::send(const LoadgenPrompt& prompt, int index,
+                                  std::chrono::steady_clock::time_point run_start) {
   RequestRecord rec;
   rec.index = index;
   rec.max_tokens = prompt.max_tokens;
   rec.prompt = prompt.messages.empty() ? prompt.text : prompt.messages.back().content;
-  StreamReader reader(&rec, target_.chat);
-  SseSplitter sse;
-  int status = 0;
-  std::string error_body;
-
-  httplib::Request req;
-  req.method = "POST";
-  req.path = prefix_ + (target_.chat ? "/chat/completions" : "/completions");
-  req.body = loadgen_request_body(target_, prompt);
-  req.set_header("Content-Type", "application/json");
-  req.set_header("Accept", "text/event-stream");
-  if (!target_.api_key.empty()) req.set_header("Authorization", "Bearer " + target_.api_key);
-  const clock::time_point t0 = clock::now();
-  auto since = [t0] { return std::chrono::duration<double>(clock::now() - t0).count(); };
-  bool timed_out = false;
-  req.response_handler = [&](const httplib::Response& r) {
-    status = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    const double t = since();
-    if (t > target_.timeout_s) {
-      timed_out = true;
-      return false;
-    }
-    if (status != 200) {
-      if (error_body.size() < 300) error_body.append(data, std::min<size_t>(len, 300));
-      return true;
-    }
-    sse.feed(std::string_view(data, len), [&](const std::string& e) { reader.on_event(e, t); });
-    return true;
-  };
-  rec.send_s = std::chrono::duration<double>(t0 - run_start).count();
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  client_->send(req, res, err);
-  const double end = since();
-
-  rec.e2el_s = end;
-  transport_error(err, timed_out, end, status, error_body, target_, &rec);
-  if (rec.error_type.empty()) reader.finish(end);
+  const ApiCall c = call(prompt);
+  std::unique_ptr<httplib::Client> client = pool_.take();
+  rec.send_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  AttemptResult a = api_attempt(*client, pool_.endpoint(), wire_, c, transport_, target_.api_key);
+  if (a.connection_ok) pool_.give_back(std::move(client));
+  rec.e2el_s = a.total_s;
+  if (!a.reply) {
+    rec.error_type = a.failure.type;
+    rec.error_message = a.failure.message;
+    return rec;
+  }
+  const ApiReply& reply = *a.reply;
+  if (reply.texts[0].empty() && (reply.reasoning.empty() || reply.reasoning[0].empty())) {
+    rec.error_type = "no_output";
+    rec.error_message = "the stream held no text, so the request has no TTFT";
+    return rec;
+  }
+  rec.ok = true;
+  rec.ttft_s = a.ttft_s;
+  rec.itl_s = std::move(a.itl_s);
+  rec.input_tokens = reply.tokens.prompt;
+  rec.output_tokens = reply.tokens.completion;
+  rec.tokens_from_usage = reply.usage;
   return rec;
 }
 

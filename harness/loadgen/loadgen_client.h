@@ -1,20 +1,16 @@
-// One streaming request of `moebench loadgen` over HTTP (cpp-httplib): the OpenAI body, the SSE
-// stream read chunk by chunk with a timestamp per content chunk, and errors turned into data.
+// One streaming request of `moebench loadgen`, sent through the API backends' HTTP client
+// (backends/api/api_exchange: pooled keep-alive connections with TCP_NODELAY, timeouts, the SSE
+// stream timed per text chunk) in the OpenAI wire format, so loadgen and `moebench run
+// --backend api:...` share one client, one set of timings and one set of failure names.
 #pragma once
 
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <string>
-#include <string_view>
 
-#include "common/http_stream.h"
+#include "backends/api/api_exchange.h"
+#include "backends/api/api_openai.h"
 #include "harness/loadgen/loadgen_metrics.h"
 #include "harness/loadgen/loadgen_workload.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace moebench {
 
@@ -27,40 +23,27 @@ struct LoadgenTarget {
   std::string api_key;     // Authorization: Bearer, when set
 };
 
-// The JSON body of one streaming request.
-std::string loadgen_request_body(const LoadgenTarget& target, const LoadgenPrompt& prompt);
-
-// Reads the events of one stream into a record: the first content chunk sets TTFT, each later one
-// adds an ITL, the usage chunk sets the token counts. Errors go into the record.
-class StreamReader {
+// The client of a run, shared by its workers: connections are pooled, one in use per request in
+// flight. Thread-safe.
+class LoadgenClient {
  public:
-  StreamReader(RequestRecord* record, bool chat) : record_(record), chat_(chat) {}
-  void on_event(const std::string& payload, double t_s);  // t_s: seconds since send
-  // Closes the record at t_s: E2EL, token fallback, missing [DONE] or content.
-  void finish(double t_s);
-
- private:
-  void fail(const std::string& type, const std::string& message);
-  RequestRecord* record_;
-  bool chat_;
-  bool done_ = false, failed_ = false;
-  int chunks_ = 0;
-  double last_s_ = 0;
-};
-
-// A keep-alive connection to the server, one per worker thread.
-class LoadgenConnection {
- public:
-  explicit LoadgenConnection(const LoadgenTarget& target);
-  ~LoadgenConnection();
-  // Sends one request now and reads its stream; never throws for network or server errors.
+  explicit LoadgenClient(const LoadgenTarget& target);
+  // The call of one request: greedy, streamed with stream_options.include_usage, max_tokens the
+  // prompt's, plus `ignore_eos: true` unless the target turns it off.
+  ApiCall call(const LoadgenPrompt& prompt) const;
+  // Sends one request now and reads its stream into a record; never throws for network or server
+  // errors. TTFT = send -> first text chunk, ITL = gaps between text chunks, E2EL = send -> last
+  // byte; failures carry the API client's types (connection, timeout, http, rate_limit, protocol,
+  // oversized), and a stream without any text fails as `no_output` (it has no TTFT; vLLM's
+  // benchmark fails it too).
   RequestRecord send(const LoadgenPrompt& prompt, int index,
                      std::chrono::steady_clock::time_point run_start);
 
  private:
   LoadgenTarget target_;
-  std::string prefix_;
-  std::unique_ptr<httplib::Client> client_;
+  ModelTransport transport_;
+  OpenAiWire wire_;
+  ApiConnectionPool pool_;
 };
 
 }  // namespace moebench

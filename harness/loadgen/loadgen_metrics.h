@@ -15,9 +15,11 @@ struct RequestRecord {
   int index = 0;
   double send_s = 0;  // when it was sent, from the start of the run
   bool ok = false;
-  std::string error_type;  // "connect" | "http" | "timeout" | "bad_sse" | "no_output" | "io"
+  // The API client's failure types (connection, timeout, http, rate_limit, protocol, oversized),
+  // no_output (a stream without text) or interrupted (not sent).
+  std::string error_type;
   std::string error_message;
-  double ttft_s = 0;          // send -> first content chunk
+  double ttft_s = 0;          // send -> first text chunk
   double e2el_s = 0;          // send -> end of stream
   std::vector<double> itl_s;  // gaps between successive content chunks
   long input_tokens = 0;      // usage.prompt_tokens (0 without a usage chunk)

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/http_stream.h"
 #include "harness/runner/interrupt.h"
 
 namespace moebench {
@@ -40,8 +41,8 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   const clock::time_point start = clock::now();
   // NOTE: workers take requests in schedule order, so request i goes out at its arrival time or,
   // when all C workers are busy, as soon as one frees: vLLM's semaphore semantics.
+  LoadgenClient client(options.target);
   auto worker = [&] {
-    LoadgenConnection conn(options.target);
     for (int i; (i = next.fetch_add(1)) < n;) {
       std::this_thread::sleep_until(start +
                                     std::chrono::duration_cast<clock::duration>(
@@ -52,7 +53,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
         result.records[i].error_message = "not sent: interrupted";
         continue;
       }
-      result.records[i] = conn.send(prompts[i], i, start);
+      result.records[i] = client.send(prompts[i], i, start);
       const int done = ++finished;
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);

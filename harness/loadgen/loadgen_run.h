@@ -1,5 +1,6 @@
 // `moebench loadgen`'s run: the fixed arrival schedule played against a server by worker threads
-// (one keep-alive connection each, their number the concurrency cap), then the summary.
+// (sharing one pool of keep-alive connections, their number the concurrency cap), then the
+// summary.
 #pragma once
 
 #include <cstdint>

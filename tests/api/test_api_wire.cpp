@@ -126,6 +126,13 @@ TEST_CASE("span log-likelihood sums the echoed tokens inside the continuation on
   // A continuation whose first token is the prompt's first has no log-probability.
   CHECK_THROWS_AS(openai_span_loglik(lp, {0, 5}), ApiFormatError);
   CHECK_THROWS_AS(openai_span_loglik(json{{"tokens", json::array()}}, {0, 1}), ApiFormatError);
+  // "ab" + "é" + generated "!", the é split over two byte tokens: the first has no text of its
+  // own (offset 2, as the second) and still counts for the continuation.
+  json split = {{"tokens", {"a", "b", "", "é", "!"}},
+                {"token_logprobs", {nullptr, -1.0, -0.5, -0.25, -3.0}},
+                {"text_offset", {0, 1, 2, 2, 3}}};
+  CHECK(std::abs(openai_span_loglik(split, {2, 3}) - (-0.75)) < 1e-12);
+  CHECK(std::abs(openai_span_loglik(split, {1, 2}) - (-1.0)) < 1e-12);
 }
 
 TEST_CASE("openai chat response with DeepSeek reasoning and cache-hit usage") {

@@ -58,7 +58,27 @@ async function resetLedger() {
   check(r.ok, `POST /_loopback/reset: ${r.status}`);
 }
 
-async function openaiChecks(client, model, { logprobs, deepseek, faults }) {
+// Completions echo + logprobs as lm-evaluation-harness' local-completions reads them: the text is
+// the prompt then the answer, the tokens join to it, text_offset counts code points, the first
+// token has no logprob and every other one's is among its top_logprobs.
+function checkEchoLogprobs(c, prompt, pieceValue) {
+  check(c.text.startsWith(prompt), `echo: '${c.text}'`);
+  const lp = c.logprobs;
+  check(lp.tokens.join('') === c.text, 'tokens do not join to the text');
+  check(lp.token_logprobs[0] === null, 'first prompt token logprob not null');
+  let offset = 0;
+  lp.tokens.forEach((t, i) => {
+    check(lp.text_offset[i] === offset, `text_offset[${i}] ${lp.text_offset[i]} != ${offset}`);
+    offset += codePoints(t);
+    if (i === 0) return;
+    const v = lp.token_logprobs[i];
+    check(typeof v === 'number' && v <= 0, `token_logprobs[${i}] ${v}`);
+    if (pieceValue) check(Math.abs(v - pieceValue(t)) < 1e-9, `token_logprobs[${i}]`);
+    else check(Object.values(lp.top_logprobs[i]).some((x) => Math.abs(x - v) < 1e-9), `top_logprobs[${i}] lacks the token`);
+  });
+}
+
+async function openaiChecks(client, model, { loopback, deepseek, faults }) {
   const messages = [{ role: 'user', content: 'What is 2+2?' }];
   await run('openai chat.completions.create', async () => {
     const r = await client.chat.completions.create({ model, messages, max_tokens: 8 });
@@ -86,26 +106,31 @@ async function openaiChecks(client, model, { logprobs, deepseek, faults }) {
     check(chunks > 2, `only ${chunks} chunks`);
     check(finish !== null, 'no finish_reason');
     check(usage && usage.completion_tokens > 0, `usage chunk ${JSON.stringify(usage)}`);
-    if (logprobs) check(text === 'The answer is 0.', `streamed text '${text}'`);
+    if (loopback) check(text === 'The answer is 0.', `streamed text '${text}'`);
   });
-  if (logprobs) {
-    await run('openai completions echo+logprobs', async () => {
-      const prompt = 'h\u00e9llo \u4e16\u754c';
-      const r = await client.completions.create({ model, prompt, max_tokens: 3, echo: true, logprobs: 1 });
+  await run('openai completions echo+logprobs', async () => {
+    const prompt = 'h\u00e9llo \u4e16\u754c';
+    const r = await client.completions.create({ model, prompt, max_tokens: 3, echo: true, logprobs: 1 });
+    checkEchoLogprobs(r.choices[0], prompt, loopback ? pieceLogprob : null);
+  });
+  if (!loopback) {
+    await run('openai completions echo+logprobs with max_tokens 0 (lm-eval local-completions)', async () => {
+      const prompt = 'Question: 2+2?\nAnswer: 4';
+      const r = await client.completions.create({ model, prompt, max_tokens: 0, echo: true, logprobs: 1, temperature: 0 });
       const c = r.choices[0];
-      check(c.text.startsWith(prompt), `echo: '${c.text}'`);
-      const lp = c.logprobs;
-      check(lp.tokens.join('') === c.text, 'tokens do not join to the text');
-      check(lp.token_logprobs[0] === null, 'first prompt token logprob not null');
-      let offset = 0;
-      lp.tokens.forEach((t, i) => {
-        if (i > 0) check(Math.abs(lp.token_logprobs[i] - pieceLogprob(t)) < 1e-9, `token_logprobs[${i}]`);
-        check(lp.text_offset[i] === offset, `text_offset[${i}] ${lp.text_offset[i]} != ${offset}`);
-        offset += codePoints(t);
-      });
+      check(c.text === prompt, `text '${c.text}'`);
+      check(r.usage.completion_tokens === 0, `usage ${JSON.stringify(r.usage)}`);
+      checkEchoLogprobs(c, prompt, null);
     });
-  } else {
-    skip('openai completions echo+logprobs', 'moebench serve does not implement echo/logprobs');
+    await run('openai chat logprobs with top_logprobs', async () => {
+      const r = await client.chat.completions.create({ model, messages, max_tokens: 4, logprobs: true, top_logprobs: 2 });
+      const content = r.choices[0].logprobs?.content;
+      check(Array.isArray(content) && content.length > 0, `logprobs ${JSON.stringify(r.choices[0].logprobs)}`);
+      for (const t of content) {
+        check(typeof t.token === 'string' && t.logprob <= 0 && Array.isArray(t.bytes), `entry ${JSON.stringify(t)}`);
+        check(t.top_logprobs.length === 2, `top_logprobs ${JSON.stringify(t.top_logprobs)}`);
+      }
+    });
     await run('openai completions.create', async () => {
       const r = await client.completions.create({ model, prompt: 'Hello', max_tokens: 4 });
       check(typeof r.choices[0].text === 'string', 'no text');
@@ -210,12 +235,12 @@ async function anthropicChecks(client) {
 try {
   const openai = new OpenAI({ apiKey: apiKey || 'unused', baseURL: `${base}/v1`, maxRetries: 2 });
   if (mode === 'loopback') {
-    await openaiChecks(openai, 'gpt-loopback', { logprobs: true, deepseek: true, faults: true });
+    await openaiChecks(openai, 'gpt-loopback', { loopback: true, deepseek: true, faults: true });
     await anthropicChecks(new Anthropic({ apiKey, baseURL: base, maxRetries: 2 }));
   } else {
     let model = 'default';
     for await (const m of openai.models.list()) { model = m.id; break; }
-    await openaiChecks(openai, model, { logprobs: false, deepseek: false, faults: false });
+    await openaiChecks(openai, model, { loopback: false, deepseek: false, faults: false });
     skip('anthropic checks', 'moebench serve speaks only the OpenAI format');
   }
   console.log(`sdk_check ${mode}: all checks passed`);

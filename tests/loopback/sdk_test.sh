@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The SDK wire-format test: the official npm clients (openai, @anthropic-ai/sdk; sdk_check.mjs)
-# against moebench-loopback, then the OpenAI part against `moebench serve` on a tiny random
-# checkpoint. Needs scripts/fetch_sdks.sh to have run.
+# against moebench-loopback, then the OpenAI part (echo and logprobs included) against `moebench
+# serve` on a tiny random checkpoint. Needs scripts/fetch_sdks.sh to have run.
 # usage: sdk_test.sh MOEBENCH_LOOPBACK MOEBENCH OUT_DIR
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: sdk_test.sh MOEBENCH_LOOPBACK MOEBENCH OUT_DIR" >&2; exit 2; }

@@ -1,5 +1,6 @@
 // `moebench loadgen`: the serving metrics on a hand-made timeline (checked against numpy's
-// percentiles), the SSE reader, the Poisson schedule, and end-to-end runs against `moebench serve`.
+// percentiles), the client (the API backends': TCP_NODELAY, timings, failure types) against an
+// in-process server, the Poisson schedule, and end-to-end runs against `moebench serve`.
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -11,15 +12,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/error.h"
+#include "common/http_stream.h"
 #include "harness/loadgen/loadgen_client.h"
 #include "harness/loadgen/loadgen_metrics.h"
+#include "harness/loadgen/loadgen_run.h"
 #include "harness/loadgen/loadgen_workload.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/serve/serve_harness.h"
+#include "tests/socket_probe.h"
 
 using namespace moebench;
 using namespace moebench::testing;
@@ -44,7 +50,7 @@ RequestRecord done(double ttft, double e2el, long out, std::vector<double> itl, 
 // The timeline: three completed requests and one that could not connect, over 2 s.
 std::vector<RequestRecord> timeline() {
   RequestRecord failed;
-  failed.error_type = "connect";
+  failed.error_type = "connection";
   return {done(0.1, 0.5, 5, {0.1, 0.1, 0.1, 0.1}, 10), done(0.3, 0.9, 4, {0.2, 0.2, 0.2}, 20),
           done(0.05, 0.05, 1, {}, 30), failed};
 }
@@ -61,6 +67,80 @@ int dead_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+LoadgenPrompt prompt(const std::string& text, int max_tokens) {
+  LoadgenPrompt p;
+  p.text = text;
+  p.max_tokens = max_tokens;
+  return p;
+}
+
+// An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
+// answer (a two-chunk stream with usage, HTTP 500, a stream without text or without [DONE]). The
+// client's socket lives in this process, so the handler finds it and reads its TCP_NODELAY.
+class FakeServer {
+ public:
+  FakeServer() {
+    svr_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      const json body = json::parse(req.body);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_body_ = body;
+        authorization_ = req.get_header_value("Authorization");
+        client_nodelay_ = probe_nodelay(probe_find_socket(req.remote_port, port_));
+      }
+      const std::string model = body["model"];
+      if (model == "http_500") {
+        res.status = 500;
+        res.set_content(R"({"error":{"message":"boom"}})", "application/json");
+        return;
+      }
+      auto event = [](const std::string& delta) {
+        return "data: {\"choices\":[{\"index\":0,\"delta\":" + delta + "}]}\n\n";
+      };
+      std::string sse = event(R"({"role":"assistant","content":""})");
+      if (model != "no_text") sse += event(R"({"content":"Hel"})") + event(R"({"content":"lo"})");
+      sse += "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\n";
+      if (model != "no_done") sse += "data: [DONE]\n\n";
+      res.set_content(sse, "text/event-stream");
+    });
+    port_ = svr_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    while (!svr_.is_running()) std::this_thread::yield();
+  }
+  ~FakeServer() {
+    svr_.stop();
+    thread_.join();
+  }
+  LoadgenOptions options(const std::string& model) const {
+    LoadgenOptions o;
+    o.target.base_url = "http://127.0.0.1:" + std::to_string(port_) + "/v1";
+    o.target.model = model;
+    o.target.timeout_s = 60;
+    return o;
+  }
+  int client_nodelay() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return client_nodelay_;
+  }
+  json last_body() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_body_;
+  }
+  std::string last_authorization() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return authorization_;
+  }
+
+ private:
+  httplib::Server svr_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  json last_body_;
+  std::string authorization_;
+  int client_nodelay_ = -1;
+};
 
 }  // namespace
 
@@ -80,7 +160,7 @@ TEST_CASE("loadgen: metrics of a hand-made timeline", "[loadgen]") {
   LoadgenSummary s = loadgen_summarize(timeline(), 2.0, SloSpec{});
   CHECK(s.completed == 3);
   CHECK(s.failed == 1);
-  CHECK(s.errors.at("connect") == 1);
+  CHECK(s.errors.at("connection") == 1);
   CHECK(s.input_tokens == 60);
   CHECK(s.output_tokens == 10);
   CHECK(near(s.request_throughput, 1.5));
@@ -126,74 +206,64 @@ TEST_CASE("loadgen: goodput counts requests meeting every SLO", "[loadgen]") {
   CHECK_THROWS_AS(loadgen_parse_slo("tpot_ms=-1"), InputError);
 }
 
-TEST_CASE("loadgen: the SSE reader times content chunks and takes tokens from usage", "[loadgen]") {
-  const std::string role = R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})";
-  const std::string a = R"({"choices":[{"index":0,"delta":{"content":"Hel"}}]})";
-  const std::string b = R"({"choices":[{"index":0,"delta":{"content":"lo"}}]})";
-  const std::string fin = R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]})";
-  const std::string usage =
-      R"({"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}})";
-  RequestRecord r;
-  StreamReader reader(&r, true);
-  SseSplitter sse;
-  // Events split across pieces at awkward places; each piece arrives at the given time.
-  const std::string stream = "data: " + role + "\n\ndata: " + a + "\r\n\r\ndata: " + b +
-                             "\n\n: keep-alive\n\ndata: " + fin + "\n\ndata: " + usage +
-                             "\n\ndata: [DONE]\n\n";
-  const size_t cut1 = stream.find("Hel") + 1, cut2 = stream.find("lo\"") + 1;
-  sse.feed(stream.substr(0, cut1), [&](const std::string& e) { reader.on_event(e, 0.01); });
-  sse.feed(stream.substr(cut1, cut2 - cut1),
-           [&](const std::string& e) { reader.on_event(e, 0.2); });
-  sse.feed(stream.substr(cut2), [&](const std::string& e) { reader.on_event(e, 0.35); });
-  reader.finish(0.4);
-  REQUIRE(r.ok);
-  CHECK(near(r.ttft_s, 0.2));  // the empty role chunk at 0.01 s does not count
-  REQUIRE(r.itl_s.size() == 1);
-  CHECK(near(r.itl_s[0], 0.15));
-  CHECK(near(r.e2el_s, 0.4));
-  CHECK(r.input_tokens == 7);
-  CHECK(r.output_tokens == 3);
-  CHECK(r.tokens_from_usage);
+TEST_CASE("loadgen: requests go through the API client with TCP_NODELAY", "[loadgen]") {
+  FakeServer server;
+  LoadgenOptions o = server.options("m");
+  o.target.api_key = "sk-test";
+  LoadgenResult r = loadgen_run(o, {prompt("hi there", 16)});
+  REQUIRE(r.records.size() == 1);
+  const RequestRecord& rec = r.records[0];
+  INFO(rec.error_type << ": " << rec.error_message);
+  REQUIRE(rec.ok);
+  // The client's socket, found from the server side while the request was in flight.
+  CHECK(server.client_nodelay() == 1);
+  // Two text chunks: TTFT, one ITL; the empty role chunk counts for neither. Tokens from usage.
+  CHECK(rec.ttft_s > 0);
+  CHECK(rec.itl_s.size() == 1);
+  CHECK(rec.e2el_s >= rec.ttft_s);
+  CHECK(rec.input_tokens == 7);
+  CHECK(rec.output_tokens == 3);
+  CHECK(rec.tokens_from_usage);
+  const json body = server.last_body();
+  CHECK(body["messages"] == json::parse(R"([{"role":"user","content":"hi there"}])"));
+  CHECK(server.last_authorization() == "Bearer sk-test");
+}
 
-  RequestRecord no_usage;  // completions form, no usage chunk: the chunk count stands in
-  StreamReader plain(&no_usage, false);
-  plain.on_event(R"({"choices":[{"index":0,"text":"a"}]})", 0.1);
-  plain.on_event(R"({"choices":[{"index":0,"text":"b"}]})", 0.2);
-  plain.on_event("[DONE]", 0.3);
-  plain.finish(0.3);
-  CHECK(no_usage.ok);
-  CHECK(no_usage.output_tokens == 2);
-  CHECK(!no_usage.tokens_from_usage);
-
-  RequestRecord bad;
-  StreamReader broken(&bad, true);
-  broken.on_event("{not json", 0.1);
-  broken.finish(0.2);
-  CHECK(!bad.ok);
-  CHECK(bad.error_type == "bad_sse");
-  RequestRecord cut;
-  StreamReader truncated(&cut, true);
-  truncated.on_event(a, 0.1);
-  truncated.finish(0.2);
-  CHECK(cut.error_type == "bad_sse");  // no [DONE]
+TEST_CASE("loadgen: failures carry the API client's types", "[loadgen]") {
+  FakeServer server;
+  LoadgenResult r = loadgen_run(server.options("http_500"), {prompt("a", 4), prompt("b", 4)});
+  for (const RequestRecord& rec : r.records) {
+    CHECK(!rec.ok);
+    CHECK(rec.error_type == "http");
+    CHECK(rec.error_message.find("HTTP 500: boom") != std::string::npos);
+  }
+  CHECK(r.summary.errors.at("http") == 2);
+  r = loadgen_run(server.options("no_text"), {prompt("a", 4)});
+  CHECK(r.records[0].error_type == "no_output");
+  r = loadgen_run(server.options("no_done"), {prompt("a", 4)});
+  CHECK(r.records[0].error_type == "protocol");
+  LoadgenOptions dead = server.options("m");
+  dead.target.base_url = "http://127.0.0.1:" + std::to_string(dead_port()) + "/v1";
+  r = loadgen_run(dead, {prompt("a", 4)});
+  CHECK(r.records[0].error_type == "connection");
 }
 
 TEST_CASE("loadgen: the request body streams with usage and the base URL splits", "[loadgen]") {
   LoadgenTarget t;
   t.model = "m";
-  LoadgenPrompt p;
-  p.text = "hi there";
-  p.max_tokens = 16;
-  json chat = json::parse(loadgen_request_body(t, p));
+  LoadgenPrompt p = prompt("hi there", 16);
+  json chat = LoadgenClient(t).call(p).body;
   CHECK(chat["messages"] == json::parse(R"([{"role":"user","content":"hi there"}])"));
   CHECK(chat["max_tokens"] == 16);
   CHECK(chat["temperature"] == 0);
   CHECK(chat["stream"] == true);
   CHECK(chat["stream_options"]["include_usage"] == true);
   CHECK(chat["ignore_eos"] == true);
+  CHECK(!chat.contains("seed"));
   t.chat = false;
   t.ignore_eos = false;
-  json completion = json::parse(loadgen_request_body(t, p));
+  p.messages = {{"user", "the chat form"}};
+  json completion = LoadgenClient(t).call(p).body;
   CHECK(completion["prompt"] == "hi there");
   CHECK(!completion.contains("messages"));
   CHECK(!completion.contains("ignore_eos"));
@@ -311,7 +381,7 @@ TEST_CASE("loadgen: --suite sends the suite's prompts", "[loadgen][serve]") {
   }
 }
 
-TEST_CASE("loadgen: a dead port gives connect errors and a non-zero exit", "[loadgen]") {
+TEST_CASE("loadgen: a dead port gives connection errors and a non-zero exit", "[loadgen]") {
   const fs::path dir = temp_dir("loadgen-dead");
   const fs::path out = dir / "dead.json";
   CommandResult r = run_command(
@@ -322,12 +392,12 @@ TEST_CASE("loadgen: a dead port gives connect errors and a non-zero exit", "[loa
       dir);
   INFO(r.output);
   CHECK(r.exit_code == 1);
-  CHECK(r.output.find("failed: 3 x connect") != std::string::npos);
+  CHECK(r.output.find("failed: 3 x connection") != std::string::npos);
   json j = json::parse(read_file(out));
   CHECK(j["summary"]["completed"] == 0);
   CHECK(j["summary"]["failed"] == 3);
-  CHECK(j["summary"]["errors"]["connect"] == 3);
-  for (const json& q : j["requests"]) CHECK(q["error"]["type"] == "connect");
+  CHECK(j["summary"]["errors"]["connection"] == 3);
+  for (const json& q : j["requests"]) CHECK(q["error"]["type"] == "connection");
 
   CommandResult bad = run_command(
       moebench_bin() + " loadgen --model m --slo ttft=1 --num-prompts 1 --no-progress", dir);

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/http_server.h"
 #include "tests/loopback/server/fault_plan.h"
 #include "tests/loopback/server/routes.h"
 
@@ -170,15 +171,11 @@ void Server::start() {
   }
   const int threads = std::max(1, o.threads);
   s.http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // As production servers do: no Nagle delay between a response's header and body writes.
-  s.http->set_tcp_nodelay(true);
   // httplib closes a keep-alive connection after 5 requests by default; nginx after 1000.
   s.http->set_keep_alive_max_count(1000);
   s.install_routes();
-  s.port = o.port == 0 ? s.http->bind_to_any_port(o.host)
-                       : (s.http->bind_to_port(o.host, o.port) ? o.port : -1);
-  if (s.port <= 0)
-    throw std::runtime_error("loopback: cannot bind " + o.host + ":" + std::to_string(o.port));
+  // TCP_NODELAY, no SO_REUSEPORT and a real listen backlog, as `moebench serve` binds.
+  s.port = http_server_bind(*s.http, o.host, o.port, "loopback");
   s.thread = std::thread([&s] { s.http->listen_after_bind(); });
   for (int i = 0; i < 5000 && !s.http->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
