@@ -23,36 +23,15 @@ done
 mkdir -p "$out"
 out=$(realpath "$out")
 
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# Starts a server logging to $out/NAME.log and waits for the URL in its first line; sets `url`.
-start_server() {
-  local name=$1
-  shift
-  "$@" >"$out/$name.log" 2>&1 &
-  pids+=($!)
-  local pid=$! line=""
-  for _ in $(seq 1 600); do
-    line=$(head -1 "$out/$name.log" 2>/dev/null || true)
-    [[ "$line" =~ (http://127\.0\.0\.1:[0-9]+) ]] && { url=${BASH_REMATCH[1]}/v1; return 0; }
-    kill -0 "$pid" 2>/dev/null || { cat "$out/$name.log" >&2; echo "bench_loadgen: $name exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "bench_loadgen: $name printed no URL in 60 s (log: $out/$name.log)" >&2
-  exit 1
-}
+source "$(dirname "$0")/lib/servers.sh"
+url_regex='(http://127\.0\.0\.1:[0-9]+)'
 
 "$bin" model init --family deepseek_v3 --preset tiny -o "$out/model" --force >"$out/model_init.log" 2>&1 ||
   { cat "$out/model_init.log" >&2; exit 1; }
-start_server serve "$bin" serve "$out/model" --port 0 --threads 1 --model-name tiny
-serve_url=$url
-start_server loopback "$loopback" --port 0 --threads 1100
-loopback_url=$url
+server_start serve "$url_regex" "$bin" serve "$out/model" --port 0 --threads 1 --model-name tiny
+serve_url=${BASH_REMATCH[1]}/v1
+server_start loopback "$url_regex" "$loopback" --port 0 --threads 1100
+loopback_url=${BASH_REMATCH[1]}/v1
 
 workload=(--input-len 32 --output-len 16 --len-spread 0 --seed 0)
 status=0

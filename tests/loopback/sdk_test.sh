@@ -29,38 +29,20 @@ fi
 rm -rf "$out" && mkdir -p "$out" && touch "$out/.sdk-test"
 out=$(realpath "$out")
 
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# Starts a server writing to $out/NAME.log and waits for its first stdout line; sets `port`.
-start_server() {
-  local name=$1
-  shift
-  "$@" >"$out/$name.log" 2>&1 &
-  pids+=($!)
-  local pid=$! line=""
-  for _ in $(seq 1 600); do
-    line=$(head -1 "$out/$name.log" 2>/dev/null || true)
-    [[ "$line" =~ :([0-9]+)(/v1)?$ ]] && { port=${BASH_REMATCH[1]}; return 0; }
-    kill -0 "$pid" 2>/dev/null || { tail -15 "$out/$name.log" >&2; fail "$name exited early (log: $out/$name.log)"; }
-    sleep 0.1
-  done
-  fail "$name printed no listening line in 60 s (log: $out/$name.log)"
-}
+source "$root/scripts/lib/servers.sh"
+port_regex=':([0-9]+)(/v1)?$'
 
 key=sk-loopback-$$
-start_server loopback "$loopback" --port 0 --api-key "$key" --ledger "$out/ledger.json"
+server_start loopback "$port_regex" "$loopback" --port 0 --api-key "$key" --ledger "$out/ledger.json"
+port=${BASH_REMATCH[1]}
 node "$here/sdk_check.mjs" loopback "http://127.0.0.1:$port" "$key" "$modules" 2>&1 |
   tee "$out/sdk_check_loopback.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "sdk_check against moebench-loopback failed (log: $out/sdk_check_loopback.log)"
 
 "$bin" model init --family deepseek_v3 --preset tiny -o "$out/model" --force >"$out/model_init.log" 2>&1 ||
   { tail -15 "$out/model_init.log" >&2; fail "model init failed (log: $out/model_init.log)"; }
-start_server serve "$bin" serve "$out/model" --port 0 --threads 1
+server_start serve "$port_regex" "$bin" serve "$out/model" --port 0 --threads 1
+port=${BASH_REMATCH[1]}
 node "$here/sdk_check.mjs" serve "http://127.0.0.1:$port" "" "$modules" 2>&1 |
   tee "$out/sdk_check_serve.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "sdk_check against moebench serve failed (log: $out/sdk_check_serve.log)"
