@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +120,35 @@ void remove_stale(const std::string& base) {
   for (const auto& s : stale) remove_tree(s);
 }
 
+// Moves a short-lived child into a fresh leaf of `dir` and back out: "" when processes can be
+// placed there (the leaves of a cgroup we could create may still refuse them, e.g. without write
+// access to the common ancestor), else why not.
+std::string probe_move(const std::string& dir) {
+  const std::string leaf = dir + "/probe";
+  if (mkdir(leaf.c_str(), 0755) != 0) return errno_text("mkdir " + leaf, errno);
+  int hold[2];
+  if (pipe2(hold, O_CLOEXEC) != 0) {
+    rmdir(leaf.c_str());
+    return errno_text("pipe", errno);
+  }
+  const pid_t child = fork();
+  if (child == 0) {  // async-signal-safe only: the parent may have other threads
+    close(hold[1]);  // else its own copy of the write end would keep the read from seeing EOF
+    char c;
+    ssize_t n = read(hold[0], &c, 1);
+    _exit(n < 0 ? 1 : 0);
+  }
+  close(hold[0]);
+  std::string error = child < 0 ? errno_text("fork", errno)
+                                : write_file(leaf + "/cgroup.procs", std::to_string(child));
+  close(hold[1]);  // the child reads EOF and exits
+  if (child > 0) waitpid(child, nullptr, 0);
+  for (int i = 0; i < 50 && rmdir(leaf.c_str()) != 0 && errno == EBUSY; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return error;
+}
+
 bool contains_word(const std::string& list, const std::string& word) {
   std::istringstream in(list);
   for (std::string w; in >> w;) {
@@ -179,6 +209,11 @@ SandboxCgroupRoot::SandboxCgroupRoot(bool enabled) {
   if (mkdir(dir.c_str(), 0755) != 0) {
     why_not_ = errno_text(
         "cannot create a cgroup under " + base_ + " (not delegated to this user?)", errno);
+    return;
+  }
+  if (std::string e = probe_move(dir); !e.empty()) {
+    rmdir(dir.c_str());
+    why_not_ = "cannot place processes in a cgroup under " + base_ + ": " + e;
     return;
   }
   path_ = dir;
