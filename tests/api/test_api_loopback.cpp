@@ -65,16 +65,13 @@ TEST_CASE("full GSM8K through 10 percent faults: all scored, errors only where p
   so.faults.rate = 0.10;
   so.faults.permanent_share = 0.25;
   so.faults.seed = 20261123;
-  // NOTE: the client's read timeout is 3 s here, far above what a loaded 2-core machine takes
-  // to answer (a 0.5 s one turned ordinary answers into timeouts, then into failed samples).
   so.faults.slow_ms = 6000;                            // past the client's 3 s read timeout
   so.faults.oversized_bytes = 2u << 20;                // past its 1 MiB cap
   so.faults.kinds = loopback::loopback_fault_kinds();  // bad_request included
   loopback::Server server(so);
   server.start();
-  const nlohmann::json patient = {{"limits", {{"max_in_flight", 32}}},
-                                  {"transport", {{"read_timeout_s", 3}, {"total_timeout_s", 30}}}};
-  const fs::path models = write_loop_models(dir, "loop", "deepseek", server.base_url(), patient);
+  const nlohmann::json limits = {{"limits", {{"max_in_flight", 32}}}};
+  const fs::path models = write_loop_models(dir, "loop", "deepseek", server.base_url(), limits);
   const std::string cmd = "--backend api:loop --models '" + models.string() +
                           "' --suites gsm8k --data-dir '" + kData.string() + "'";
   LoopRun r = run_moebench(cmd, dir / "results", dir);
@@ -140,7 +137,7 @@ TEST_CASE("full GSM8K through 10 percent faults: all scored, errors only where p
   clean.faults.rate = 0;
   loopback::Server healed(clean);
   healed.start();
-  write_loop_models(dir, "loop", "deepseek", healed.base_url(), patient);
+  write_loop_models(dir, "loop", "deepseek", healed.base_url(), limits);
   LoopRun again = run_moebench(cmd, dir / "results", dir);
   INFO(again.command.output);
   REQUIRE(again.command.exit_code == 0);
@@ -313,7 +310,7 @@ TEST_CASE("responses slower than the timeout are retried, then fail as timeouts"
   so.faults.kinds = {"slow"};
   so.faults.transient_attempts_max = 1;
   so.faults.permanent_share = 0;
-  so.faults.slow_ms = 1200;
+  so.faults.slow_ms = 6000;  // past the client's 3 s read timeout
   loopback::Server server(so);
   server.start();
   const fs::path models = write_loop_models(dir, "loop", "openai", server.base_url());
@@ -324,7 +321,7 @@ TEST_CASE("responses slower than the timeout are retried, then fail as timeouts"
   REQUIRE(r.command.exit_code == 0);
   for (const json& s : r.samples) {
     CHECK(s["error"].is_null());
-    CHECK(s["retries"] == 1);  // the first attempt timed out after 0.5 s
+    CHECK(s["retries"] == 1);  // the first attempt timed out after 3 s
   }
   fs::remove_all(dir);
 }
