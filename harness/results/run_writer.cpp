@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 
+#include "common/error.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
 
@@ -208,6 +211,33 @@ void results_write_file_atomic(const std::filesystem::path& path, const std::str
   ::fsync(fd);
   ::close(fd);
   std::filesystem::rename(tmp, path);
+}
+
+std::string results_choose_run_id(const std::string& wanted, const std::string& generated,
+                                  const std::filesystem::path& results_dir, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (wanted.empty()) {
+    std::string id = generated;
+    for (int k = 2; fs::exists(results_dir / id, ec); ++k) id = generated + "-" + std::to_string(k);
+    return id;
+  }
+  constexpr size_t kMaxLength = 200;
+  const bool safe =
+      wanted.size() <= kMaxLength && wanted[0] != '.' &&
+      std::all_of(wanted.begin(), wanted.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
+  if (!safe) {
+    throw InputError("--run-id '" + wanted +
+                     "': a run id is one directory name of letters, digits, '.', '_' and '-', "
+                     "not starting with '.', at most 200 characters");
+  }
+  if (!force && fs::exists(results_dir / wanted, ec)) {
+    throw InputError("--run-id '" + wanted + "': " + (results_dir / wanted).string() +
+                     " already exists; pass --force to replace it");
+  }
+  return wanted;
 }
 
 std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options) {

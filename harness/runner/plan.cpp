@@ -1,11 +1,54 @@
 // plan_suites: specs and data to requests, with every input check done up front.
 #include "harness/runner/plan.h"
 
+#include <cstdio>
+#include <unordered_set>
+
 #include "common/error.h"
 #include "common/hash.h"
 
 namespace moebench {
 namespace {
+
+// rescore: responses whose ids match no document of the suites would score nothing, an error;
+// some unmatched ids are a warning naming the first.
+void check_only_docs(const std::vector<SuiteRun>& runs,
+                     const std::map<std::string, std::set<std::string>>& only) {
+  std::map<std::string, std::unordered_set<std::string>> ids_of;
+  std::string suites, example;
+  for (const SuiteRun& r : runs) {
+    auto& ids = ids_of[r.instance->spec().name];
+    for (const Doc& d : r.instance->docs()) ids.insert(d.id);
+    suites += (suites.empty() ? "" : ", ") + r.instance->spec().name;
+    if (example.empty() && !r.instance->docs().empty()) example = r.instance->docs()[0].id;
+  }
+  long given = 0, matched = 0;
+  std::string first_unmatched;
+  for (const auto& [suite, docs] : only) {
+    for (const std::string& id : docs) {
+      ++given;
+      bool found = false;
+      for (const auto& [name, ids] : ids_of)
+        found |= (suite.empty() || suite == name) && ids.count(id);
+      if (found) {
+        ++matched;
+      } else if (first_unmatched.empty()) {
+        first_unmatched = (suite.empty() ? "" : suite + "/") + id;
+      }
+    }
+  }
+  if (matched == 0) {
+    throw InputError("none of the " + std::to_string(given) +
+                     " document ids of the responses names a document of " + suites + " (first: '" +
+                     first_unmatched + "'; ids there look like '" + example + "')");
+  }
+  if (matched < given) {
+    std::fprintf(stderr,
+                 "moebench: warning: %ld of %ld document ids of the responses name no document of "
+                 "%s (first: '%s'); they are not scored\n",
+                 given - matched, given, suites.c_str(), first_unmatched.c_str());
+  }
+}
 
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   if (options.suites.empty()) return suite_list_specs(options.source.tasks_dir);
@@ -59,10 +102,12 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
       static const std::set<std::string> kNone;
       only = it == options.only_docs.end() ? &kNone : &it->second;
     }
+    // --limit first (lm-eval's: the first N documents), then the shard's every N-th of them.
+    long selected = 0;
     for (size_t i = 0; i < docs.size(); ++i) {
       if (only && !only->count(docs[i].id)) continue;
-      if (static_cast<int>(i % options.shard_count) != options.shard_index) continue;
-      if (options.limit && static_cast<long>(run.docs.size()) >= *options.limit) break;
+      if (options.limit && selected >= *options.limit) break;
+      if (selected++ % options.shard_count != options.shard_index) continue;
       run.docs.push_back(&docs[i]);
     }
     // NOTE: chat-only backends get chat messages; completion-capable ones the raw prompt, as
@@ -76,6 +121,7 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     }
     runs.push_back(std::move(run));
   }
+  if (!options.only_docs.empty()) check_only_docs(runs, options.only_docs);
   return runs;
 }
 

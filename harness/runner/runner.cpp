@@ -50,6 +50,9 @@ RunOutcome run_evaluation(const RunOptions& options) {
   auto t_start = Clock::now();
   scoring_register_builtins();
   RunOutcome out;
+  // A bad or taken --run-id fails here, before the model loads or a request is sent.
+  if (!options.run_id.empty())
+    results_choose_run_id(options.run_id, "", options.results_dir, options.force);
   BackendInfo caps = backend_capabilities(options);
   out.suites = plan_suites(options, caps);
   std::optional<Sandbox> sandbox;
@@ -58,7 +61,8 @@ RunOutcome run_evaluation(const RunOptions& options) {
   if (sandbox) out.sandbox_accounting = sandbox->accounting();
   std::unique_ptr<Backend> backend = backend_create(options, out.suites);
   out.backend = backend->info();
-  out.run_id = options.run_id.empty() ? make_run_id(options, out.backend) : options.run_id;
+  out.run_id = results_choose_run_id(options.run_id, make_run_id(options, out.backend),
+                                     options.results_dir, options.force);
   for (const SuiteRun& r : out.suites) out.docs += static_cast<long>(r.docs.size());
   out.timings.load_s = seconds_since(t_start);
 

@@ -24,8 +24,10 @@ struct RunOptions {
   DataSource source;
   std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
-  std::string models_file;    // the models file api:<name> backends are named in
-  std::optional<long> limit;  // first N documents of each suite (after sharding)
+  std::string models_file;  // the models file api:<name> backends are named in
+  // The first N documents of each suite (lm-eval's --limit); a shard takes every shard_count-th
+  // of them, so the shards of a limited run partition exactly what the unsharded run evaluates.
+  std::optional<long> limit;
   uint64_t seed = 1234;
   int shard_index = 0;  // --shard i/N, 0 <= i < N
   int shard_count = 1;
@@ -36,6 +38,7 @@ struct RunOptions {
   int scoring_threads = 0;  // 0 = number of cores
   SandboxOptions sandbox;
   std::string run_id;  // default: <UTC time>-<backend>-<config hash>
+  bool force = false;  // --force: an existing results_dir/run_id is replaced
   // When non-empty, only these documents: suite name -> doc ids ("" = any suite). rescore uses it.
   std::map<std::string, std::set<std::string>> only_docs;
   std::string command_line;  // recorded in run.json
@@ -53,7 +56,7 @@ struct SuiteRun {
   std::unique_ptr<SuiteInstance> instance;
   std::unique_ptr<Scorer> scorer;
   bool loglikelihood = false;                    // choice suite scored by likelihood
-  std::vector<const Doc*> docs;                  // selected (shard, limit)
+  std::vector<const Doc*> docs;                  // selected (limit, then shard)
   std::vector<Request> requests;                 // one per doc
   std::vector<std::string> hashes;               // request hashes
   std::vector<Response> responses;               // filled by dispatch
