@@ -8,31 +8,33 @@
 
 #include "common/error.h"
 #include "common/version.h"
+#include "harness/cli/cli_checks.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
-  app->add_option("--suites", f->suites, "Comma-separated suite names (default: all)");
+  app->add_option("--suites", f->suites, "Comma-separated suite names (default: all)")
+      ->check(cli_name_list());
   app->add_option("--data-dir", f->data_dir,
                   "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
   app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");
-  app->add_option("--limit", f->limit, "First N documents of each suite")
-      ->check(CLI::PositiveNumber);
+  app->add_option("--limit", f->limit, "First N documents of each suite")->check(cli_integer(1));
   app->add_option("--results-dir", f->results_dir, "Where runs are written")->capture_default_str();
   app->add_flag("--sandbox-rlimits-only", f->sandbox_rlimits_only,
                 "Run generated code with rlimits only when namespaces are unavailable (weaker)");
-  app->add_option("--sandbox-workers", f->sandbox_workers, "Programs run at once (default: cores)");
+  app->add_option("--sandbox-workers", f->sandbox_workers, "Programs run at once (0 = cores)")
+      ->check(cli_integer(0, 4096));
   app->add_flag("--no-progress", f->no_progress, "No progress output on stderr");
   app->add_option("--progress-interval", f->progress_interval_s,
                   "Seconds between progress lines when stderr is not a terminal")
-      ->check(CLI::PositiveNumber)
+      ->check(cli_number_above(0, true))
       ->capture_default_str();
   app->add_option("--max-error-rate", f->max_error_rate,
                   "Exit 4 when more than this share of the samples failed (results are still "
                   "written); 1 never fails")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(cli_number_above(0, false, 1))
       ->capture_default_str();
 }
 

@@ -8,6 +8,7 @@
 
 #include "backends/models_file.h"
 #include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "reports/cost.h"
 
@@ -96,12 +97,14 @@ CLI::App* cli_add_cost(CLI::App* app, CostFlags* f) {
                   "Throughput from `moebench model bench --json` (a row per batch)");
   cmd->add_option("--run", f->run, "Throughput from a run directory (or its run.json)");
   cmd->add_option("--prefill-tps", f->prefill_tps, "Prefill (input) tokens/s")
-      ->check(CLI::PositiveNumber);
+      ->check(cli_number_above(0, true));
   cmd->add_option("--decode-tps", f->decode_tps, "Decode (output) tokens/s")
-      ->check(CLI::PositiveNumber);
+      ->check(cli_number_above(0, true));
   cmd->add_option("--gpu-hour-usd", f->gpu_hour_usd, "Price of one GPU for one hour, USD")
+      ->check(cli_number_above(0, true))
       ->required();
-  cmd->add_option("--gpus", f->gpus, "GPUs the throughput used (default: the run's, else 1)");
+  cmd->add_option("--gpus", f->gpus, "GPUs the throughput used (default: the run's, else 1)")
+      ->check(cli_integer(1, 1 << 20));
   cmd->add_option("--models", f->models,
                   "Models file (default: $MOEBENCH_MODELS, then the source tree's "
                   "backends/models.json)");

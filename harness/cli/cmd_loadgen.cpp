@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/loadgen/loadgen_run.h"
 #include "harness/runner/plan.h"
@@ -69,17 +70,21 @@ CLI::App* cli_add_loadgen(CLI::App* app, LoadgenFlags* f) {
       ->check(CLI::IsMember({"chat", "completions"}))
       ->capture_default_str();
   c->add_option("--num-prompts", f->num_prompts, "Requests to send")
-      ->check(CLI::Range(1, 1000000))
+      ->check(cli_integer(1, 1000000))
       ->capture_default_str();
   c->add_option("--request-rate", f->request_rate,
                 "Requests/s, Poisson arrivals (inf = all at once)")
       ->capture_default_str();
   c->add_option("--max-concurrency", f->max_concurrency, "Requests in flight at most (0 = no cap)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli_integer(0, 1 << 20));
   c->add_option("--input-len", f->input_len, "Random prompts: words (about tokens) per prompt")
+      ->check(cli_integer(1, 1 << 24))
       ->capture_default_str();
-  c->add_option("--output-len", f->output_len, "max_tokens per request")->capture_default_str();
+  c->add_option("--output-len", f->output_len, "max_tokens per request")
+      ->check(cli_integer(1, 1 << 24))
+      ->capture_default_str();
   c->add_option("--len-spread", f->len_spread, "Lengths uniform within +-this fraction")
+      ->check(cli_number_above(0, false, 0.99))
       ->capture_default_str();
   c->add_option("--suite", f->suite, "Take prompts from this suite's documents instead");
   c->add_option("--tasks-dir", f->tasks_dir, "Suite specs (with --suite)");
@@ -87,9 +92,12 @@ CLI::App* cli_add_loadgen(CLI::App* app, LoadgenFlags* f) {
   c->add_flag("--samples", f->samples, "With --suite: the bundled sample documents");
   c->add_option("--slo", f->slo, "SLOs for goodput, e.g. ttft_ms=500,tpot_ms=50,e2el_ms=2000");
   c->add_option("--seed", f->seed, "Seed of the arrival schedule and prompts")
+      ->check(cli_unsigned())
       ->capture_default_str();
   c->add_option("--json", f->json_out, "Write the report and per-request records here");
-  c->add_option("--timeout", f->timeout_s, "Seconds allowed per request")->capture_default_str();
+  c->add_option("--timeout", f->timeout_s, "Seconds allowed per request")
+      ->check(cli_number_above(0, true))
+      ->capture_default_str();
   c->add_option("--api-key", f->api_key, "Bearer token (default: $OPENAI_API_KEY)");
   c->add_flag("--no-ignore-eos", f->no_ignore_eos, "Do not send ignore_eos: true");
   c->add_flag("--no-progress", f->no_progress, "No progress line on stderr");

@@ -6,6 +6,7 @@
 #include "backends/builtin/model_init.h"
 #include "backends/builtin/model_weights.h"
 #include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 
 namespace moebench {
@@ -18,7 +19,9 @@ void cli_add_model_init(CLI::App* model, ModelInitFlags* flags) {
       ->required();
   init->add_option("--preset", flags->preset, "tiny | small | v2-lite")->capture_default_str();
   init->add_option("-o,--out", flags->out, "Output directory")->required();
-  init->add_option("--seed", flags->seed, "Weight seed")->capture_default_str();
+  init->add_option("--seed", flags->seed, "Weight seed")
+      ->check(cli_unsigned())
+      ->capture_default_str();
   init->add_option("--dtype", flags->dtype, "f32 | bf16 (default: f32 for tiny, else bf16)");
   init->add_option("--set", flags->sets,
                    "Override a config.json key: key=<JSON value>, e.g. num_hidden_layers=2");

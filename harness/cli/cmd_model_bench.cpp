@@ -12,6 +12,7 @@
 #include "backends/builtin/engine_select.h"
 #include "backends/builtin/model_roofline.h"
 #include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 
 #ifdef MOEBENCH_HAVE_CUDA
@@ -120,18 +121,23 @@ void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags) {
       "CUDA against the bandwidth and GEMM limits measured in the same run");
   bench->add_option("dir", flags->dir, "Checkpoint directory")->required();
   bench->add_option("--batch", flags->batches, "Sequences decoded together (repeatable)")
+      ->check(cli_integer(1, 1 << 16))
       ->capture_default_str();
   bench
       ->add_option("--prompt", flags->prompts,
                    "Prompt tokens per sequence, i.e. the context length (repeatable)")
+      ->check(cli_integer(1, 1 << 24))
       ->capture_default_str();
   bench->add_option("--tokens", flags->tokens, "Timed decode steps per batch")
+      ->check(cli_integer(1, 1 << 24))
       ->capture_default_str();
   bench->add_option("--warmup", flags->warmup, "Untimed decode steps first (graph capture)")
+      ->check(cli_integer(0, 1 << 24))
       ->capture_default_str();
   bench->add_option("--prefill", flags->prefill,
                     "Also time one prefill of SEQSxLEN random prompts, e.g. 8x2048");
   bench->add_option("--threads", flags->threads, "CPU engine threads (0 = all cores)")
+      ->check(cli_integer(0, 4096))
       ->capture_default_str();
   bench->add_option("--device", flags->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "reports/bench_history.h"
 #include "reports/compare_runs.h"
@@ -25,11 +26,15 @@ CLI::App* cli_add_report(CLI::App* app, ReportFlags* f) {
       ->capture_default_str();
   cmd->add_option("--title", f->title, "Page title")->capture_default_str();
   cmd->add_option("--machine-usd-per-hour", f->machine_usd_per_hour,
-                  "Price per GPU-hour (or machine-hour) to cost built-in model runs");
+                  "Price per GPU-hour (or machine-hour) to cost built-in model runs")
+      ->check(cli_number_above(0, false));
   cmd->add_option("--bench-threshold", f->bench_threshold,
                   "Kernel benchmarks: relative slowdown that counts as a regression")
+      ->check(cli_number_above(0, false))
       ->capture_default_str();
-  cmd->add_option("--alpha", f->alpha, "Significance level")->capture_default_str();
+  cmd->add_option("--alpha", f->alpha, "Significance level")
+      ->check(cli_number_above(0, true, 0.5))
+      ->capture_default_str();
   cmd->add_option("--rank-suites", f->rank_suites,
                   "Rank on these suites (comma-separated); default: the suite set that most "
                   "models x suites share")
@@ -84,10 +89,12 @@ CLI::App* cli_add_compare(CLI::App* app, CompareFlags* f) {
       ->capture_default_str();
   cmd->add_option("-o,--out", f->out, "Also write the JSON comparison to this file");
   cmd->add_option("--alpha", f->alpha, "Significance level of the two-sided tests")
+      ->check(cli_number_above(0, true, 0.5))
       ->capture_default_str();
   cmd->add_option("--threshold", f->threshold,
                   "A drop must also exceed this: metric units for runs (default 0.01 = 1 point), "
-                  "a relative slowdown for benchmarks (default 0.05 = 5%)");
+                  "a relative slowdown for benchmarks (default 0.05 = 5%)")
+      ->check(cli_number_above(0, false));
   cmd->add_flag("--all-metrics", f->all_metrics, "Test every metric, not only the primary one");
   cmd->add_option("--suites", f->suites,
                   "Compare only these suites (each must be in both runs); default: every suite of "

@@ -10,6 +10,7 @@
 #include "backends/validation/replay.h"
 #include "common/error.h"
 #include "common/version.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/cmd_cost.h"
 #include "harness/cli/cmd_loadgen.h"
@@ -70,7 +71,8 @@ void rescore_scope(const std::string& file, RunOptions* o) {
 
 int run_main(int argc, char** argv) {
   CLI::App app{"moebench " MOEBENCH_VERSION
-               ": evaluation and benchmark harness for Mixture-of-Experts language models"};
+               ": evaluation and benchmark harness for Mixture-of-Experts language models",
+               "moebench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", MOEBENCH_VERSION);
 
@@ -100,12 +102,18 @@ int run_main(int argc, char** argv) {
   std::string run_device;
   run->add_option("--device", run_device,
                   "builtin backend: auto | cpu | cuda | cuda:N (= --backend-opt device=...)");
-  run->add_option("--seed", run_opts.seed, "Sampling seed")->capture_default_str();
+  run->add_option("--seed", run_opts.seed, "Sampling seed")
+      ->check(cli_unsigned())
+      ->capture_default_str();
   run->add_option("--shard", shard, "Run shard i of N (0-based), e.g. 2/8")->capture_default_str();
   run->add_option("--cache", cache, "Response cache (default: <results-dir>/cache.sqlite)");
   run->add_flag("--no-cache", no_cache, "Neither read nor write the response cache");
-  run->add_option("--batch-size", run_opts.batch_size, "Requests per backend call");
-  run->add_option("--run-id", run_opts.run_id, "Name of the results directory");
+  run->add_option("--batch-size", run_opts.batch_size,
+                  "Requests per backend call (default: the backend's batch)")
+      ->check(cli_integer(1, 1 << 20));
+  run->add_option("--run-id", run_opts.run_id,
+                  "Name of the results directory: letters, digits, '.', '_', '-'");
+  run->add_flag("--force", run_opts.force, "Replace an existing run of the same --run-id");
 
   CommonFlags rescore_flags;
   std::string rescore_file;
@@ -129,11 +137,13 @@ int run_main(int argc, char** argv) {
   serve->add_option("dir", serve_dir, "Checkpoint directory (HF layout)")->required();
   serve->add_option("--host", serve_opts.host, "Address to bind")->capture_default_str();
   serve->add_option("--port", serve_opts.port, "Port (0 = any free port)")
-      ->check(CLI::Range(0, 65535))
+      ->check(cli_integer(0, 65535))
       ->capture_default_str();
   serve->add_option("--max-batch", serve_opts.max_batch, "Requests decoded together")
+      ->check(cli_integer(1, 4096))
       ->capture_default_str();
-  serve->add_option("--threads", serve_opts.threads, "CPU engine threads (0 = all cores)");
+  serve->add_option("--threads", serve_opts.threads, "CPU engine threads (0 = all cores)")
+      ->check(cli_integer(0, 4096));
   serve->add_option("--device", serve_opts.device, "auto | cpu | cuda | cuda:N")
       ->capture_default_str();
   serve->add_option("--model-name", serve_opts.model_name, "Model id (default: directory name)");
@@ -163,7 +173,8 @@ int run_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "moebench: error: %s (see --help)\n", e.what());
+    std::fprintf(stderr, "moebench: error: %s\n",
+                 cli_parse_error_message(app, e, argc, argv).c_str());
     return kExitBadInput;
   }
 

@@ -1,0 +1,170 @@
+// Number and list checks for CLI11 options, and the unknown command/option messages.
+#include "harness/cli/cli_checks.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+namespace moebench {
+namespace {
+
+std::string bound(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long>(v));
+  std::string s = std::to_string(v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  return s;
+}
+
+// Edit distance, for "did you mean".
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest of `names` to `word`, or "" when none is close (at most a third of its letters off,
+// or the word is a prefix of exactly that name).
+std::string nearest(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& n : names) {
+    const size_t d = n.rfind(word, 0) == 0 ? 1 : distance(word, n);
+    if (d < best_d) {
+      best_d = d;
+      best = n;
+    }
+  }
+  return best;
+}
+
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (const CLI::App* a = app; a; a = a->get_parent())
+    path = a->get_name() + (path.empty() ? "" : " " + path);
+  return path;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App* app) {
+  std::vector<std::string> names;
+  for (const CLI::App* s : app->get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(s->get_name());
+  return names;
+}
+
+std::vector<std::string> option_names(const CLI::App* app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app->get_options()) {
+    for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+  }
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+}  // namespace
+
+CLI::Validator cli_integer(long lo, long hi) {
+  const std::string want =
+      hi == std::numeric_limits<long>::max()
+          ? "an integer >= " + std::to_string(lo)
+          : "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const long v = std::strtol(s.c_str(), &end, 10);
+        if (s.empty() || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+          return "'" + s + "' is not " + want;
+        return "";
+      },
+      want);
+}
+
+CLI::Validator cli_unsigned() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const bool digits = !s.empty() && std::all_of(s.begin(), s.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+        errno = 0;
+        if (digits) std::strtoull(s.c_str(), nullptr, 10);
+        if (!digits || errno == ERANGE)
+          return "'" + s + "' is not an integer from 0 to 18446744073709551615";
+        return "";
+      },
+      "UINT64");
+}
+
+CLI::Validator cli_number_above(double lo, bool open, double hi) {
+  std::string want = std::string("a number ") + (open ? "> " : ">= ") + bound(lo);
+  if (hi != HUGE_VAL) want += " and <= " + bound(hi);
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !std::isfinite(v) || (open ? v <= lo : v < lo) || v > hi)
+          return "'" + s + "' is not " + want;
+        return "";
+      },
+      want);
+}
+
+CLI::Validator cli_name_list() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.find_first_not_of(", ") == std::string::npos)
+          return "'" + s + "' names nothing (leave the flag out for all)";
+        return "";
+      },
+      "NAME[,NAME...]");
+}
+
+std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
+                                    char** argv) {
+  const CLI::App* cur = &app;
+  int i = 1;
+  // The command words: each must name a subcommand of the one before while one is required.
+  for (; i < argc && argv[i][0] != '-'; ++i) {
+    const std::vector<std::string> subs = subcommand_names(cur);
+    if (subs.empty()) break;
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : cur->get_subcommands([](const CLI::App*) { return true; })) {
+      if (s->check_name(argv[i])) next = s;
+    }
+    if (!next) {
+      const std::string near = nearest(argv[i], subs);
+      return "unknown command '" + std::string(argv[i]) + "' for '" + command_path(cur) + "'" +
+             (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+             "; commands: " + joined(subs);
+    }
+    cur = next;
+  }
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9')) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (cur->get_option_no_throw(name) || app.get_option_no_throw(name)) continue;
+    const std::string near = nearest(name, option_names(cur));
+    return "unknown option '" + name + "' for '" + command_path(cur) + "'" +
+           (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; see " + command_path(cur) +
+           " --help";
+  }
+  return error.what() + std::string(" (see ") + command_path(cur) + " --help)";
+}
+
+}  // namespace moebench

@@ -1,0 +1,24 @@
+// Checks for the numbers and lists the CLI accepts, with one-line messages naming the bound, and
+// the messages for unknown commands and flags (with the nearest known name).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace moebench {
+
+// An integer (no sign for lo >= 0, no fraction) in [lo, hi]; hi defaults to the largest long.
+CLI::Validator cli_integer(long lo, long hi = std::numeric_limits<long>::max());
+// An unsigned 64-bit integer written without a sign (seeds).
+CLI::Validator cli_unsigned();
+// A number > lo (open) or >= lo (closed), and <= hi.
+CLI::Validator cli_number_above(double lo, bool open, double hi = HUGE_VAL);
+// A comma-separated list with at least one non-empty name.
+CLI::Validator cli_name_list();
+
+// One line for a failed parse: the unknown command or option with the nearest known name, else
+// CLI11's message. `argv` is what was parsed.
+std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
+                                    char** argv);
+
+}  // namespace moebench
