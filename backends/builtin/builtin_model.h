@@ -38,6 +38,7 @@ struct GenerateRequest {
   int max_tokens = 256;
   SamplingParams sampling;
   std::vector<std::string> stop;  // the text is cut before the first of these
+  bool ignore_eos = false;        // vLLM's: EOS does not end the generation (benchmarks)
 };
 
 struct GenerateResult {

@@ -212,7 +212,7 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
     if (out.tokens.empty()) out.ttft_s = seconds_since(t0);
     const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
                           engine.cache_len(a.seq) + 1 >= max_context();
-    accept_token(a, tok, is_eos(tok), at_limit, r, out);
+    accept_token(a, tok, is_eos(tok) && !r.ignore_eos, at_limit, r, out);
     const size_t safe = releasable(a, r);
     if (on_text && safe > a.emitted) on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
     a.emitted = std::max(a.emitted, safe);

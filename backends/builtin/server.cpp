@@ -72,16 +72,60 @@ class Routes {
     svr.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
       handle(req, res, false);
     });
+    // OpenAI clients read an error object from every 4xx/5xx: an unknown route (404) gets
+    // OpenAI's "Invalid URL" one, an escaped exception a server_error one.
+    const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
+                                                             httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      const std::string message =
+          res.status == 404
+              ? "Invalid URL (" + req.method + " " + req.path + ")"
+              : "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path;
+      res.set_content(dump(error_body(message, "invalid_request_error", "")), "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    svr.set_error_handler(on_error);
+    svr.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          res.status = 500;
+          res.set_content(dump(error_body(what, "server_error", "")), "application/json");
+        });
   }
 
  private:
   using Jobs = std::vector<std::shared_ptr<ServeJob>>;
+
+  // The request, or BadRequest; a JSON value of an unexpected shape is the client's error too.
+  ServeRequest parse(const json& body, bool chat) {
+    try {
+      ServeRequest r = serve_parse_request(body, chat);
+      if (chat) {
+        if (!model_.chat_format())
+          throw BadRequest{"this checkpoint has no chat template; use /v1/completions", "messages"};
+        r.prompts = {model_.encode_chat(serve_parse_messages(body))};
+      } else {
+        r.prompts = serve_parse_prompts(body, model_);
+      }
+      return r;
+    } catch (const json::exception& e) {
+      throw BadRequest{std::string("malformed request: ") + e.what(), ""};
+    }
+  }
 
   void handle(const httplib::Request& req, httplib::Response& res, bool chat) {
     try {
       json body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object())
         throw BadRequest{"the request body is not a JSON object", ""};
+      if (body.contains("model") && !body["model"].is_string())
+        throw BadRequest{"'model' must be a string", "model"};
       std::string model = serve_param<std::string>(body, "model", name_);
       if (model != name_) {
         res.status = 404;
@@ -91,14 +135,7 @@ class Routes {
                         "application/json");
         return;
       }
-      ServeRequest r = serve_parse_request(body, chat);
-      if (chat) {
-        if (!model_.chat_format())
-          throw BadRequest{"this checkpoint has no chat template; use /v1/completions", "messages"};
-        r.prompts = {model_.encode_chat(serve_parse_messages(body))};
-      } else {
-        r.prompts = serve_parse_prompts(body, model_);
-      }
+      ServeRequest r = parse(body, chat);
       if (r.choices() > kMaxChoices)
         throw BadRequest{"prompts x n is " + std::to_string(r.choices()) + "; at most " +
                              std::to_string(kMaxChoices) + " choices per request",
@@ -121,11 +158,20 @@ class Routes {
 
   // One generation per choice (prompt i's choices at i*n .. i*n+n-1), none with max_tokens 0.
   Jobs submit(const ServeRequest& r, bool chat) {
+    const long context = model_.max_context();
     for (const std::vector<int>& prompt : r.prompts) {
-      if (static_cast<int>(prompt.size()) >= model_.max_context())
-        throw BadRequest{"the prompt has " + std::to_string(prompt.size()) +
-                             " tokens; the context is " + std::to_string(model_.max_context()),
+      const long tokens = static_cast<long>(prompt.size());
+      if (tokens >= context)
+        throw BadRequest{"the prompt has " + std::to_string(tokens) + " tokens; the context is " +
+                             std::to_string(context),
                          chat ? "messages" : "prompt"};
+      // OpenAI's and vLLM's answer to a limit the context cannot hold (no silent clamp).
+      if (r.max_tokens_given && tokens + r.gen.max_tokens > context)
+        throw BadRequest{"this model's maximum context length is " + std::to_string(context) +
+                             " tokens; you requested " + std::to_string(tokens + r.gen.max_tokens) +
+                             " (" + std::to_string(tokens) + " in the prompt, " +
+                             std::to_string(r.gen.max_tokens) + " in the completion)",
+                         "max_tokens"};
     }
     Jobs jobs(r.choices());
     if (r.gen.max_tokens == 0) return jobs;

@@ -17,11 +17,15 @@ struct BadRequest {
   std::string param;
 };
 
+// Chat's max_tokens when the request gives none: until the context is full.
+constexpr int kMaxTokensUnset = 1 << 30;
+
 // What one request asks for.
 struct ServeRequest {
   GenerateRequest gen;                    // sampling, max_tokens (0 only with echo), stops
   std::vector<std::vector<int>> prompts;  // chat: one; completions: one or more, n choices each
   int n = 1;
+  bool max_tokens_given = false;  // an explicit limit must fit the context beside the prompt
   bool stream = false;
   bool include_usage = false;
   bool echo = false;  // completions: the prompt's text (and its tokens' logprobs) come first
@@ -32,7 +36,8 @@ struct ServeRequest {
   size_t choices() const { return prompts.size() * static_cast<size_t>(n); }
 };
 
-// Every parameter but the prompt (messages or prompt). Throws BadRequest.
+// Every parameter but the prompt (messages or prompt); an unknown one is refused as OpenAI does.
+// Throws BadRequest.
 ServeRequest serve_parse_request(const nlohmann::json& body, bool chat);
 // Chat `messages`: text contents only; `developer` is taken as `system`.
 std::vector<ChatMessage> serve_parse_messages(const nlohmann::json& body);

@@ -3,14 +3,17 @@
 // SIGINT at exit.
 #pragma once
 
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
+#include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 
 namespace moebench::testing {
@@ -64,5 +67,21 @@ class ServeProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// A client of the test server (reads wait up to 120 s: a loaded machine is slow, not wrong).
+inline httplib::Client serve_client() {
+  httplib::Client c("127.0.0.1", ServeProcess::get().port());
+  c.set_read_timeout(120, 0);
+  return c;
+}
+
+// POSTs `body` to the test server and returns its JSON answer (the HTTP status in *status).
+inline nlohmann::json serve_post(const std::string& path, const nlohmann::json& body,
+                                 int* status = nullptr) {
+  auto res = serve_client().Post(path.c_str(), body.dump(), "application/json");
+  REQUIRE(res);
+  if (status) *status = res->status;
+  return nlohmann::json::parse(res->body);
+}
 
 }  // namespace moebench::testing

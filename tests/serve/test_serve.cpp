@@ -19,24 +19,11 @@ using json = nlohmann::json;
 
 namespace {
 
-httplib::Client client() {
-  httplib::Client c("127.0.0.1", ServeProcess::get().port());
-  c.set_read_timeout(120, 0);
-  return c;
-}
-
-json post(const std::string& path, const json& body, int* status = nullptr) {
-  auto res = client().Post(path.c_str(), body.dump(), "application/json");
-  REQUIRE(res);
-  if (status) *status = res->status;
-  return json::parse(res->body);
-}
-
 // Concatenated text and finish reason of an SSE stream.
 std::pair<std::string, std::string> read_stream(const std::string& path, const json& body,
                                                 bool chat, int* events) {
   std::string raw;
-  auto res = client().Post(path.c_str(), body.dump(), "application/json");
+  auto res = serve_client().Post(path.c_str(), body.dump(), "application/json");
   REQUIRE(res);
   REQUIRE(res->status == 200);
   raw = res->body;
@@ -67,7 +54,7 @@ std::pair<std::string, std::string> read_stream(const std::string& path, const j
 }  // namespace
 
 TEST_CASE("serve: /v1/models lists the checkpoint", "[serve]") {
-  auto res = client().Get("/v1/models");
+  auto res = serve_client().Get("/v1/models");
   REQUIRE(res);
   REQUIRE(res->status == 200);
   json j = json::parse(res->body);
@@ -80,8 +67,8 @@ TEST_CASE("serve: chat completion, greedy, is deterministic and counts tokens", 
                {"messages", {{{"role", "user"}, {"content", "What is 2+2?"}}}},
                {"max_tokens", 12},
                {"temperature", 0}};
-  json a = post("/v1/chat/completions", body);
-  json b = post("/v1/chat/completions", body);
+  json a = serve_post("/v1/chat/completions", body);
+  json b = serve_post("/v1/chat/completions", body);
   CHECK(a["object"] == "chat.completion");
   CHECK(a["choices"][0]["message"]["role"] == "assistant");
   CHECK(a["choices"][0]["message"]["content"] == b["choices"][0]["message"]["content"]);
@@ -96,7 +83,7 @@ TEST_CASE("serve: streaming chat gives the same text as the plain response", "[s
                {"messages", {{{"role", "user"}, {"content", "Count: one, two,"}}}},
                {"max_tokens", 20},
                {"temperature", 0}};
-  json plain = post("/v1/chat/completions", body);
+  json plain = serve_post("/v1/chat/completions", body);
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
   int events = 0;
@@ -108,7 +95,7 @@ TEST_CASE("serve: streaming chat gives the same text as the plain response", "[s
 
 TEST_CASE("serve: completions (text and token ids), stop strings, streaming", "[serve]") {
   json body = {{"prompt", "The quick brown fox"}, {"max_tokens", 16}, {"temperature", 0}};
-  json a = post("/v1/completions", body);
+  json a = serve_post("/v1/completions", body);
   CHECK(a["object"] == "text_completion");
   const std::string text = a["choices"][0]["text"];
   body["stream"] = true;
@@ -120,11 +107,11 @@ TEST_CASE("serve: completions (text and token ids), stop strings, streaming", "[
                       {"max_tokens", 16},
                       {"temperature", 0},
                       {"stop", text.substr(2, 2)}};
-    json s = post("/v1/completions", stop_body);
+    json s = serve_post("/v1/completions", stop_body);
     CHECK(s["choices"][0]["text"] == text.substr(0, text.find(text.substr(2, 2))));
     CHECK(s["choices"][0]["finish_reason"] == "stop");
   }
-  json ids = post("/v1/completions", {{"prompt", {5, 6, 7}}, {"max_tokens", 4}});
+  json ids = serve_post("/v1/completions", {{"prompt", {5, 6, 7}}, {"max_tokens", 4}});
   CHECK(ids["usage"]["prompt_tokens"] == 3);
 }
 
@@ -134,25 +121,25 @@ TEST_CASE("serve: seeded sampling repeats and n returns n choices", "[serve]") {
                {"temperature", 1.0},
                {"seed", 7},
                {"n", 3}};
-  json a = post("/v1/completions", body);
-  json b = post("/v1/completions", body);
+  json a = serve_post("/v1/completions", body);
+  json b = serve_post("/v1/completions", body);
   REQUIRE(a["choices"].size() == 3);
   for (int i = 0; i < 3; ++i) CHECK(a["choices"][i]["text"] == b["choices"][i]["text"]);
 }
 
 TEST_CASE("serve: bad requests are 400 with an OpenAI error naming the parameter", "[serve]") {
   int status = 0;
-  json e = post("/v1/chat/completions", {{"messages", json::array()}}, &status);
+  json e = serve_post("/v1/chat/completions", {{"messages", json::array()}}, &status);
   CHECK(status == 400);
   CHECK(e["error"]["param"] == "messages");
-  e = post("/v1/completions", {{"prompt", "x"}, {"temperature", 5}}, &status);
+  e = serve_post("/v1/completions", {{"prompt", "x"}, {"temperature", 5}}, &status);
   CHECK(status == 400);
   CHECK(e["error"]["param"] == "temperature");
-  e = post("/v1/completions", {{"prompt", "x"}, {"model", "nope"}}, &status);
+  e = serve_post("/v1/completions", {{"prompt", "x"}, {"model", "nope"}}, &status);
   CHECK(status == 404);
-  e = post("/v1/completions", {{"prompt", {1, 999999}}}, &status);
+  e = serve_post("/v1/completions", {{"prompt", {1, 999999}}}, &status);
   CHECK(status == 400);
-  auto res = client().Post("/v1/completions", "{not json", "application/json");
+  auto res = serve_client().Post("/v1/completions", "{not json", "application/json");
   REQUIRE(res);
   CHECK(res->status == 400);
 }
@@ -162,7 +149,7 @@ TEST_CASE("serve: concurrent requests are all answered", "[serve]") {
   std::vector<int> ok(6, 0);
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([i, &ok] {
-      auto res = client().Post(
+      auto res = serve_client().Post(
           "/v1/completions",
           json{{"prompt", "Item " + std::to_string(i)}, {"max_tokens", 8}, {"temperature", 0}}
               .dump(),

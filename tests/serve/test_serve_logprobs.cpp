@@ -22,15 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-json post(const std::string& path, const json& body, int* status = nullptr) {
-  httplib::Client c("127.0.0.1", ServeProcess::get().port());
-  c.set_read_timeout(120, 0);
-  auto res = c.Post(path.c_str(), body.dump(), "application/json");
-  REQUIRE(res);
-  if (status) *status = res->status;
-  return json::parse(res->body);
-}
-
 std::unique_ptr<BuiltinModel> load_model(const GenerateLimits& limits = {}) {
   BuiltinLoadOptions o;
   o.threads = 1;
@@ -72,11 +63,11 @@ TEST_CASE("serve: echo logprobs with max_tokens 0 equal BuiltinModel::loglikelih
   for (size_t i = 0; i < items.size(); ++i) {
     json prompts = json::array();
     for (const std::string& c : items[i].continuations) prompts.push_back(items[i].context + c);
-    json r = post("/v1/completions", {{"prompt", prompts},
-                                      {"echo", true},
-                                      {"logprobs", 1},
-                                      {"max_tokens", 0},
-                                      {"temperature", 0}});
+    json r = serve_post("/v1/completions", {{"prompt", prompts},
+                                            {"echo", true},
+                                            {"logprobs", 1},
+                                            {"max_tokens", 0},
+                                            {"temperature", 0}});
     INFO(r.dump());
     REQUIRE(r["choices"].size() == items[i].continuations.size());
     CHECK(r["usage"]["completion_tokens"] == 0);
@@ -115,7 +106,7 @@ TEST_CASE("serve: generated tokens' logprobs are the model's log-softmax", "[ser
   ids.insert(ids.end(), gen.tokens.begin(), gen.tokens.end());
   const TokenLogprobs lp = model->prompt_logprobs(ids, 2);
 
-  json r = post(
+  json r = serve_post(
       "/v1/completions",
       {{"prompt", prompt}, {"echo", true}, {"logprobs", 2}, {"max_tokens", 6}, {"temperature", 0}});
   const json& c = r["choices"][0];
@@ -139,8 +130,8 @@ TEST_CASE("serve: generated tokens' logprobs are the model's log-softmax", "[ser
   // Without echo only the generated tokens, their offsets counted from the prompt's start.
   const size_t generated = got["tokens"].size() - g.prompt.size();
   const json r2 =
-      post("/v1/completions",
-           {{"prompt", prompt}, {"logprobs", 0}, {"max_tokens", 6}, {"temperature", 0}});
+      serve_post("/v1/completions",
+                 {{"prompt", prompt}, {"logprobs", 0}, {"max_tokens", 6}, {"temperature", 0}});
   const json& plain = r2["choices"][0];
   CHECK(plain["text"] == gen.text);
   check_shape(plain["logprobs"], gen.text, code_points(prompt));
@@ -150,11 +141,12 @@ TEST_CASE("serve: generated tokens' logprobs are the model's log-softmax", "[ser
 }
 
 TEST_CASE("serve: chat logprobs and top_logprobs as OpenAI's content list", "[serve]") {
-  json r = post("/v1/chat/completions", {{"messages", {{{"role", "user"}, {"content", "Hi"}}}},
-                                         {"max_tokens", 5},
-                                         {"temperature", 0},
-                                         {"logprobs", true},
-                                         {"top_logprobs", 3}});
+  json r =
+      serve_post("/v1/chat/completions", {{"messages", {{{"role", "user"}, {"content", "Hi"}}}},
+                                          {"max_tokens", 5},
+                                          {"temperature", 0},
+                                          {"logprobs", true},
+                                          {"top_logprobs", 3}});
   INFO(r.dump());
   const json& c = r["choices"][0];
   const json& content = c["logprobs"]["content"];
@@ -173,8 +165,8 @@ TEST_CASE("serve: chat logprobs and top_logprobs as OpenAI's content list", "[se
   // answer shows U+FFFD where the bytes hold what was generated).
   const std::string answer = c["message"]["content"];
   if (answer.find("\xef\xbf\xbd") == std::string::npos) CHECK(bytes == answer);
-  r = post("/v1/chat/completions",
-           {{"messages", {{{"role", "user"}, {"content", "Hi"}}}}, {"max_tokens", 2}});
+  r = serve_post("/v1/chat/completions",
+                 {{"messages", {{{"role", "user"}, {"content", "Hi"}}}}, {"max_tokens", 2}});
   CHECK(r["choices"][0]["logprobs"].is_null());
 }
 
@@ -198,7 +190,7 @@ TEST_CASE("serve: echo and logprobs outside what it implements are 400 naming th
        "logprobs"}};
   for (const auto& [path, body, param] : cases) {
     int status = 0;
-    json e = post(path, body, &status);
+    json e = serve_post(path, body, &status);
     INFO(path << " " << body.dump() << " -> " << e.dump());
     CHECK(status == 400);
     CHECK(e["error"]["param"] == param);
