@@ -8,6 +8,7 @@
 #include <initializer_list>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace moebench {
 namespace {
@@ -425,7 +426,7 @@ ModelsFile models_file_load(const std::string& path) {
   try {
     j = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw input_error(path, std::string("not valid JSON: ") + e.what());
+    throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
   }
   return models_file_parse(j, path);
 }

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "reports/site_html.h"
 #include "reports/stat_tests.h"
 
@@ -36,7 +37,7 @@ BenchRun bench_load_run(const fs::path& file) {
   try {
     j = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw input_error(where, std::string("not valid JSON: ") + e.what());
+    throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
   }
   if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
     throw input_error(where, "missing array 'benchmarks' (not Google Benchmark JSON?)");

@@ -156,20 +156,6 @@ std::vector<std::string> metrics_to_test(const SuiteResult& a, const SuiteResult
   return out;
 }
 
-// samples.jsonl must hold as many samples of each suite as run.json says it scored.
-void check_samples_match(const RunSummary& run, const std::vector<SampleRecord>& samples,
-                         const std::string& where, std::vector<std::string>* problems) {
-  std::map<std::string, long> count;
-  for (const SampleRecord& s : samples) ++count[s.suite];
-  for (const SuiteResult& s : run.suites) {
-    if (count[s.name] != s.n_docs) {
-      problems->push_back(where + " has " + std::to_string(count[s.name]) + " samples of suite '" +
-                          s.name + "' but run.json says " + std::to_string(s.n_docs) +
-                          " (a truncated or edited file?)");
-    }
-  }
-}
-
 }  // namespace
 
 void CompareOptions::validate() const {
@@ -255,8 +241,8 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
   const std::string where_a = (out.a.dir / "samples.jsonl").string();
   const std::string where_b = (out.b.dir / "samples.jsonl").string();
   std::vector<std::string> problems;
-  check_samples_match(out.a, sa, where_a, &problems);
-  check_samples_match(out.b, sb, where_b, &problems);
+  for (const std::string& p : run_samples_mismatch(out.a, sa)) problems.push_back(p);
+  for (const std::string& p : run_samples_mismatch(out.b, sb)) problems.push_back(p);
   for (const SuitePair& p : suite_pairs(out.a, out.b, options, &problems)) {
     for (const std::string& metric : metrics_to_test(*p.a, *p.b, options, &problems)) {
       try {

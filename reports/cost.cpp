@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace moebench {
 namespace {
@@ -20,7 +21,7 @@ json read_json(const std::string& path) {
   try {
     return json::parse(in);
   } catch (const json::parse_error& e) {
-    throw input_error(path, std::string("not valid JSON: ") + e.what());
+    throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
   }
 }
 

@@ -53,6 +53,7 @@ ReportData report_load(const fs::path& results_dir, const RunSamplesVisitor& vis
       data.problems.push_back(std::string(e.what()) + " (the run's samples are not shown)");
       continue;
     }
+    for (const std::string& p : run_samples_mismatch(run, samples)) data.problems.push_back(p);
     SuiteLatency latency;
     for (const SampleRecord& s : samples) {
       if (!s.cached && s.error_type.empty()) latency[s.suite].seconds.push_back(s.latency_s);

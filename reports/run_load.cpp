@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -179,7 +180,7 @@ RunSummary run_load_summary(const fs::path& dir) {
   try {
     r.raw = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw input_error(where, std::string("not valid JSON: ") + e.what());
+    throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
   }
   const json& j = r.raw;
   if (!j.is_object()) throw input_error(where, "expected a JSON object");
@@ -230,7 +231,7 @@ std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::strin
     try {
       j = json::parse(line);
     } catch (const json::parse_error& e) {
-      throw input_error(where, std::string("not valid JSON: ") + e.what());
+      throw input_error(where, "malformed JSON line (" + json_error_reason(e) + ")");
     }
     if (!j.is_object() || !j.contains("suite") || !j["suite"].is_string()) {
       throw input_error(where, "missing string field 'suite'");
@@ -300,6 +301,22 @@ std::vector<RunSummary> run_scan_dir(const fs::path& results_dir,
 fs::path run_dir_of(const fs::path& arg) {
   if (arg.filename() == "run.json") return arg.parent_path().empty() ? "." : arg.parent_path();
   return arg;
+}
+
+std::vector<std::string> run_samples_mismatch(const RunSummary& run,
+                                              const std::vector<SampleRecord>& samples) {
+  std::map<std::string, long> count;
+  for (const SampleRecord& s : samples) ++count[s.suite];
+  std::vector<std::string> out;
+  const std::string where = (run.dir / "samples.jsonl").string();
+  for (const SuiteResult& s : run.suites) {
+    if (count[s.name] != s.n_docs) {
+      out.push_back(where + " has " + std::to_string(count[s.name]) + " samples of suite '" +
+                    s.name + "' but run.json says " + std::to_string(s.n_docs) +
+                    " (a truncated or edited file?)");
+    }
+  }
+  return out;
 }
 
 }  // namespace moebench

@@ -99,6 +99,11 @@ RunSummary run_load_summary(const std::filesystem::path& dir);
 std::vector<SampleRecord> run_load_samples(const std::filesystem::path& dir,
                                            const std::string& suite = "");
 
+// Where samples.jsonl disagrees with run.json: one message per suite whose sample count differs
+// from the documents run.json says it scored (a truncated or edited file); empty when they agree.
+std::vector<std::string> run_samples_mismatch(const RunSummary& run,
+                                              const std::vector<SampleRecord>& samples);
+
 // Every run directly under RESULTS_DIR (a directory holding run.json; hidden in-progress
 // directories are ignored), oldest first. A run that cannot be read is left out and its one-line
 // error appended to `problems`.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_error.h"
 
 namespace moebench {
 
@@ -92,17 +93,6 @@ std::string loader_read_gz(const fs::path& path, const std::string& hint) {
   return out;
 }
 
-namespace {
-
-// nlohmann's what() starts with "[json.exception.parse_error.101] "; keep the readable part.
-std::string short_json_error(const std::exception& e) {
-  std::string w = e.what();
-  size_t p = w.find("] ");
-  return p == std::string::npos ? w : w.substr(p + 2);
-}
-
-}  // namespace
-
 std::vector<Record> loader_parse_jsonl(std::string_view text, const std::string& path) {
   std::vector<Record> out;
   size_t pos = 0, line = 0;
@@ -119,7 +109,7 @@ std::vector<Record> loader_parse_jsonl(std::string_view text, const std::string&
       r.fields = json::parse(row);
     } catch (const json::parse_error& e) {
       throw input_error(path + ":" + std::to_string(line),
-                        "malformed JSON (" + short_json_error(e) + ")");
+                        "malformed JSON (" + json_error_reason(e) + ")");
     }
     if (!r.fields.is_object()) {
       throw input_error(path + ":" + std::to_string(line), "malformed JSON (expected an object)");
@@ -167,7 +157,7 @@ std::vector<Record> loader_parse_gaokao(std::string_view text, const std::string
   try {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw input_error(path, "malformed JSON (" + short_json_error(e) + ")");
+    throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
   }
   if (!root.is_object() || !root.contains("example") || !root["example"].is_array()) {
     throw input_error(path, "expected a GAOKAO-Bench object {\"keywords\", \"example\": [...]}");

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "tasks/src/spec_fields.h"
 #include "tasks/src/spec_model.h"
 #include "tasks/src/template.h"
@@ -291,10 +292,7 @@ SuiteSpec suite_read_spec(const fs::path& file) {
   try {
     raw = json::parse(ss.str());
   } catch (const json::parse_error& e) {
-    std::string w = e.what();
-    size_t p = w.find("] ");
-    throw input_error(display,
-                      "malformed JSON (" + (p == std::string::npos ? w : w.substr(p + 2)) + ")");
+    throw input_error(display, "malformed JSON (" + json_error_reason(e) + ")");
   }
   SuiteSpec spec;
   SpecModel model;

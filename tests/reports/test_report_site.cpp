@@ -98,8 +98,8 @@ TEST_CASE("report writes the site with every sample and escapes hostile output")
   CHECK(r.runs == 3);
   REQUIRE(r.problems.size() == 2);
   INFO(r.problems[0] + "\n" + r.problems[1]);
-  CHECK(r.problems[0].find("broken/run.json: not valid JSON") != std::string::npos);
-  CHECK(r.problems[1].find("torn/samples.jsonl:3: not valid JSON") != std::string::npos);
+  CHECK(r.problems[0].find("broken/run.json: malformed JSON (") != std::string::npos);
+  CHECK(r.problems[1].find("torn/samples.jsonl:3: malformed JSON line (") != std::string::npos);
   const std::string index = read_file(out / "index.html");
   // The torn run's scores still count; only its sample pages are missing.
   CHECK(count(index, "<td class=\"model\"") == 3);
