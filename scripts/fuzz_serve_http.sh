@@ -32,4 +32,7 @@ regressions=$root/tests/fuzz/regressions/serve_request
 [ -d "$regressions" ] && corpus+=(--corpus "$regressions")
 for d in "$@"; do corpus+=(--corpus "$d"); done
 rm -rf "$out/bad"
-"$fuzz" --port "$port" --bodies "$bodies" --out "$out/bad" "${corpus[@]}"
+status=0
+"$fuzz" --port "$port" --bodies "$bodies" --out "$out/bad" "${corpus[@]}" || status=$?
+[ $status -eq 0 ] || { echo "fuzz_serve_http: serve's log ($out/serve.log):" >&2; tail -5 "$out/serve.log" >&2; }
+exit $status

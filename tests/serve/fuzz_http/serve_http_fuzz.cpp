@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -180,6 +182,23 @@ int main(int argc, char** argv) {
   httplib::Client client(f.host, f.port);
   client.set_read_timeout(120, 0);
   client.set_keep_alive(true);
+  // The server must answer a well-formed request first (waited for, up to a minute), so that a
+  // server that is not up is never mistaken for one that fails the fuzzed bodies.
+  const std::string well_formed =
+      R"({"messages":[{"role":"user","content":"still there?"}],"max_tokens":2})";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto res = client.Post("/v1/chat/completions", well_formed, "application/json");
+    if (res && res->status == 200) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "serve-http-fuzz: %s:%d does not answer a well-formed request (%s)\n",
+                   f.host.c_str(), f.port,
+                   res ? ("HTTP " + std::to_string(res->status)).c_str()
+                       : httplib::to_string(res.error()).c_str());
+      return 2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   Mutator mutator(f.seed);
   std::map<std::string, long> statuses;  // "endpoint status" -> count
   long bad = 0;
@@ -212,10 +231,7 @@ int main(int argc, char** argv) {
     }
   }
   // The server must still answer a well-formed request.
-  auto health =
-      client.Post("/v1/chat/completions",
-                  R"({"messages":[{"role":"user","content":"still there?"}],"max_tokens":2})",
-                  "application/json");
+  auto health = client.Post("/v1/chat/completions", well_formed, "application/json");
   const bool alive = health && health->status == 200;
   std::printf("%-40s %8s\n", "endpoint status", "bodies");
   for (const auto& [key, n] : statuses) std::printf("%-40s %8ld\n", key.c_str(), n);
