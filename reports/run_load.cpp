@@ -34,12 +34,25 @@ double num_or(const json& j, const char* key, double fallback = 0) {
   return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
 }
 
-TokenTotals tokens_of(const json& j) {
+// A count held by a JSON number; InputError naming the field for one no long can hold (1e300).
+long count_of(const json& v, const std::string& where, const std::string& path) {
+  const double d = v.get<double>();
+  if (!(std::fabs(d) < 9.0e18)) throw input_error(where, "field '" + path + "' is not a count");
+  return static_cast<long>(d);
+}
+
+// j[key] as a count, 0 when absent or not a number.
+long count_or(const json& j, const char* key, const std::string& where, const std::string& path) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
+  return count_of(j[key], where, path + key);
+}
+
+TokenTotals tokens_of(const json& j, const std::string& where, const std::string& path) {
   TokenTotals t;
-  t.prompt = static_cast<long>(num_or(j, "prompt"));
-  t.cached_prompt = static_cast<long>(num_or(j, "cached_prompt"));
-  t.completion = static_cast<long>(num_or(j, "completion"));
-  t.reasoning = static_cast<long>(num_or(j, "reasoning"));
+  t.prompt = count_or(j, "prompt", where, path);
+  t.cached_prompt = count_or(j, "cached_prompt", where, path);
+  t.completion = count_or(j, "completion", where, path);
+  t.reasoning = count_or(j, "reasoning", where, path);
   return t;
 }
 
@@ -51,8 +64,8 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
                                                                 : s["version"].dump())
                                     : "";
   r.scored_by = str_or(s, "scored_by");
-  r.n_docs = static_cast<long>(num_or(s, "n_docs"));
-  r.cache_hits = static_cast<long>(num_or(s, "cache_hits"));
+  r.n_docs = count_or(s, "n_docs", where, at);
+  r.cache_hits = count_or(s, "cache_hits", where, at);
   const json& metrics = field(s, "metrics", where, at);
   if (!metrics.is_object()) throw input_error(where, "field '" + at + "metrics' must be an object");
   for (const auto& [key, m] : metrics.items()) {
@@ -62,7 +75,7 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
     MetricStat st;
     st.mean = m["mean"].get<double>();
     st.stderr_ = num_or(m, "stderr");
-    st.n = static_cast<long>(num_or(m, "n"));
+    st.n = count_or(m, "n", where, at + "metrics." + key + ".");
     st.higher_is_better = !m.contains("higher_is_better") || m["higher_is_better"] != false;
     r.metrics[key] = st;
   }
@@ -71,13 +84,16 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
   if (r.primary_metric.empty() && !r.metrics.empty()) r.primary_metric = r.metrics.begin()->first;
   if (s.contains("errors") && s["errors"].is_object()) {
     for (const auto& [type, count] : s["errors"].items()) {
-      if (count.is_number()) r.errors[type] = count.get<long>();
+      if (count.is_number()) r.errors[type] = count_of(count, where, at + "errors." + type);
     }
   }
   if (s.contains("tokens") && s["tokens"].is_object()) {
-    r.tokens = tokens_of(s["tokens"].value("billed", s["tokens"].value("all", json::object())));
+    r.tokens = tokens_of(s["tokens"].value("billed", s["tokens"].value("all", json::object())),
+                         where, at + "tokens.");
   }
   if (s.contains("cost") && s["cost"].is_object() && s["cost"].contains("usd")) {
+    if (!s["cost"]["usd"].is_number())
+      throw input_error(where, "field '" + at + "cost.usd' must be a number");
     r.cost_usd = s["cost"]["usd"].get<double>();
   }
   return r;
@@ -87,7 +103,8 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
 void scope_of(const json& options, const std::string& where, RunSummary* r) {
   r->base_scope = options.value("samples", false) ? "samples" : "full";
   if (options.contains("limit") && options["limit"].is_number()) {
-    r->base_scope += ", limit " + std::to_string(options["limit"].get<long>());
+    r->base_scope +=
+        ", limit " + std::to_string(count_of(options["limit"], where, "options.limit"));
   }
   const std::string shard = str_or(options, "shard", "0/1");
   int index = 0, count = 0;
@@ -179,42 +196,48 @@ RunSummary run_load_summary(const fs::path& dir) {
   RunSummary r;
   try {
     r.raw = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
   }
-  const json& j = r.raw;
-  if (!j.is_object()) throw input_error(where, "expected a JSON object");
-  r.dir = dir;
-  if (!field(j, "run_id", where, "").is_string())
-    throw input_error(where, "field 'run_id' must be a string");
-  r.run_id = j["run_id"].get<std::string>();
-  r.created = str_or(j, "created");
-  const json& backend = field(j, "backend", where, "");
-  r.backend_id = str_or(backend, "id");
-  if (r.backend_id.empty()) throw input_error(where, "field 'backend.id' must be a string");
-  r.backend_family = str_or(backend, "family");
-  if (backend.contains("details")) r.device = str_or(backend["details"], "engine");
-  rescore_of(j, where, &r);
-  r.moebench_version = str_or(j.value("moebench", json::object()), "version");
-  const json host = j.value("host", json::object());
-  r.host = str_or(host, "hostname");
-  if (host.contains("gpus") && host["gpus"].is_array())
-    r.gpus = static_cast<int>(host["gpus"].size());
-  const json timings = j.value("timings", json::object());
-  r.total_s = num_or(timings, "total_s");
-  r.dispatch_s = num_or(timings, "dispatch_s");
-  if (j.contains("throughput") && j["throughput"].is_object()) {
-    const json& t = j["throughput"];
-    r.prompt_tokens = static_cast<long>(num_or(t, "prompt_tokens"));
-    r.output_tokens = static_cast<long>(num_or(t, "output_tokens"));
-    if (r.dispatch_s > 0 && (r.prompt_tokens > 0 || r.output_tokens > 0)) {
-      r.prompt_tokens_per_s = num_or(t, "prompt_tokens_per_s");
-      r.output_tokens_per_s = num_or(t, "output_tokens_per_s");
+  // NOTE: the checks below name the fields they expect; a value of another type they did not
+  // foresee is still bad input, never a crash.
+  try {
+    const json& j = r.raw;
+    if (!j.is_object()) throw input_error(where, "expected a JSON object");
+    r.dir = dir;
+    if (!field(j, "run_id", where, "").is_string())
+      throw input_error(where, "field 'run_id' must be a string");
+    r.run_id = j["run_id"].get<std::string>();
+    r.created = str_or(j, "created");
+    const json& backend = field(j, "backend", where, "");
+    r.backend_id = str_or(backend, "id");
+    if (r.backend_id.empty()) throw input_error(where, "field 'backend.id' must be a string");
+    r.backend_family = str_or(backend, "family");
+    if (backend.contains("details")) r.device = str_or(backend["details"], "engine");
+    rescore_of(j, where, &r);
+    r.moebench_version = str_or(j.value("moebench", json::object()), "version");
+    const json host = j.value("host", json::object());
+    r.host = str_or(host, "hostname");
+    if (host.contains("gpus") && host["gpus"].is_array())
+      r.gpus = static_cast<int>(host["gpus"].size());
+    const json timings = j.value("timings", json::object());
+    r.total_s = num_or(timings, "total_s");
+    r.dispatch_s = num_or(timings, "dispatch_s");
+    if (j.contains("throughput") && j["throughput"].is_object()) {
+      const json& t = j["throughput"];
+      r.prompt_tokens = count_or(t, "prompt_tokens", where, "throughput.");
+      r.output_tokens = count_or(t, "output_tokens", where, "throughput.");
+      if (r.dispatch_s > 0 && (r.prompt_tokens > 0 || r.output_tokens > 0)) {
+        r.prompt_tokens_per_s = num_or(t, "prompt_tokens_per_s");
+        r.output_tokens_per_s = num_or(t, "output_tokens_per_s");
+      }
     }
+    const json& suites = field(j, "suites", where, "");
+    if (!suites.is_object()) throw input_error(where, "field 'suites' must be an object");
+    for (const auto& [name, s] : suites.items()) r.suites.push_back(suite_of(name, s, where));
+  } catch (const json::exception& e) {
+    throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
   }
-  const json& suites = field(j, "suites", where, "");
-  if (!suites.is_object()) throw input_error(where, "field 'suites' must be an object");
-  for (const auto& [name, s] : suites.items()) r.suites.push_back(suite_of(name, s, where));
   return r;
 }
 
@@ -230,47 +253,52 @@ std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::strin
     json j;
     try {
       j = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       throw input_error(where, "malformed JSON line (" + json_error_reason(e) + ")");
     }
-    if (!j.is_object() || !j.contains("suite") || !j["suite"].is_string()) {
-      throw input_error(where, "missing string field 'suite'");
-    }
-    if (!suite.empty() && j["suite"] != suite) continue;
-    SampleRecord s;
-    s.suite = j["suite"];
-    s.doc_id = str_or(j, "doc_id");
-    if (s.doc_id.empty()) throw input_error(where, "missing string field 'doc_id'");
-    s.subject = str_or(j, "subject");
-    s.prompt = render_prompt(j.value("prompt", json()));
-    if (j.contains("responses") && j["responses"].is_array()) {
-      for (const auto& t : j["responses"])
-        s.responses.push_back(t.is_string() ? t.get<std::string>() : t.dump());
-    }
-    if (j.contains("continuations") && j["continuations"].is_array()) {
-      for (const auto& t : j["continuations"])
-        s.continuations.push_back(t.is_string() ? t.get<std::string>() : t.dump());
-    }
-    if (j.contains("logliks") && j["logliks"].is_array()) {
-      for (const auto& v : j["logliks"]) s.logliks.push_back(v.is_number() ? v.get<double>() : NAN);
-    }
-    s.filtered = j.value("filtered", json::object());
-    s.gold = j.value("gold", json());
-    if (j.contains("metrics") && j["metrics"].is_object()) {
-      for (const auto& [k, v] : j["metrics"].items()) {
-        if (v.is_number()) s.metrics[k] = v.get<double>();
+    try {
+      if (!j.is_object() || !j.contains("suite") || !j["suite"].is_string()) {
+        throw input_error(where, "missing string field 'suite'");
       }
+      if (!suite.empty() && j["suite"] != suite) continue;
+      SampleRecord s;
+      s.suite = j["suite"];
+      s.doc_id = str_or(j, "doc_id");
+      if (s.doc_id.empty()) throw input_error(where, "missing string field 'doc_id'");
+      s.subject = str_or(j, "subject");
+      s.prompt = render_prompt(j.value("prompt", json()));
+      if (j.contains("responses") && j["responses"].is_array()) {
+        for (const auto& t : j["responses"])
+          s.responses.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+      }
+      if (j.contains("continuations") && j["continuations"].is_array()) {
+        for (const auto& t : j["continuations"])
+          s.continuations.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+      }
+      if (j.contains("logliks") && j["logliks"].is_array()) {
+        for (const auto& v : j["logliks"])
+          s.logliks.push_back(v.is_number() ? v.get<double>() : NAN);
+      }
+      s.filtered = j.value("filtered", json::object());
+      s.gold = j.value("gold", json());
+      if (j.contains("metrics") && j["metrics"].is_object()) {
+        for (const auto& [k, v] : j["metrics"].items()) {
+          if (v.is_number()) s.metrics[k] = v.get<double>();
+        }
+      }
+      s.scored_by = str_or(j, "scored_by");
+      s.tokens = tokens_of(j.value("tokens", json::object()), where, "tokens.");
+      s.latency_s = num_or(j, "latency_s");
+      s.ttft_s = num_or(j, "ttft_s");
+      s.cached = j.contains("cached") && j["cached"].is_boolean() && j["cached"].get<bool>();
+      if (j.contains("error") && j["error"].is_object()) {
+        s.error_type = str_or(j["error"], "type", "error");
+        s.error_message = str_or(j["error"], "message");
+      }
+      out.push_back(std::move(s));
+    } catch (const json::exception& e) {
+      throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
     }
-    s.scored_by = str_or(j, "scored_by");
-    s.tokens = tokens_of(j.value("tokens", json::object()));
-    s.latency_s = num_or(j, "latency_s");
-    s.ttft_s = num_or(j, "ttft_s");
-    s.cached = j.value("cached", false);
-    if (j.contains("error") && j["error"].is_object()) {
-      s.error_type = str_or(j["error"], "type", "error");
-      s.error_message = str_or(j["error"], "message");
-    }
-    out.push_back(std::move(s));
   }
   return out;
 }
