@@ -424,7 +424,9 @@ ModelsFile models_file_load(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+    // NOTE: json::exception, not parse_error: a number beyond a double's range (1e999) is
+    // out_of_range.406, which escaped as an internal error (found by tests/fuzz/).
+  } catch (const json::exception& e) {
     throw input_error(path, std::string("not valid JSON: ") + e.what());
   }
   return models_file_parse(j, path);
