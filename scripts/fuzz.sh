@@ -146,6 +146,15 @@ report() {
     "${cov:-?}" "${ft:-?}" "$([ "$rc" -eq 0 ] && echo ok || echo "CRASH rc=$rc: ${crashes:-see $log}")"
 }
 
+# crash_summary LOG: what went wrong and the stack frames in moebench's own sources.
+crash_summary() {
+  grep -m3 'what():\|runtime error:\|ERROR: AddressSanitizer\|ERROR: libFuzzer: timeout\|out-of-memory' \
+    "$1" | cut -c1-300 || true
+  grep -E "^ +#[0-9]+ .* $root/[a-z]" "$1" | grep -v "$root/tests/fuzz/" | head -8 |
+    sed -E 's/^ +(#[0-9]+) 0x[0-9a-f]+ in (.*) ([^ ]+)$/  \1 \3 \2/' | cut -c1-220 || true
+  echo "  full log: $1"
+}
+
 # run_target TARGET MODE ARG: MODE campaign (ARG seconds) or smoke (ARG mutations).
 run_target() {
   local t=$1 mode=$2 arg=$3 seeds corpus log rc=0 start
@@ -172,8 +181,7 @@ run_target() {
   fi
   report "$t" "$log" "$rc" "$(($(date +%s) - start))"
   if [ "$rc" -ne 0 ]; then
-    grep -A25 -m1 'ERROR: \|runtime error\|deadly signal\|uncaught exception\|terminate called' \
-      "$log" >&2 || tail -30 "$log" >&2
+    crash_summary "$log" >&2
     return 1
   fi
 }
