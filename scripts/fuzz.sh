@@ -167,7 +167,7 @@ run_target() {
   # NOTE: -timeout: one input taking 10 s is a hang (a regex blow-up, a loop) and a finding;
   # -max_len 64 kB covers every seed but the big tokenizer files, which are not seeds.
   local common=(-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
-    "-artifact_prefix=$build/crashes/$t/")
+    "-dict=$root/tests/fuzz/json.dict" "-artifact_prefix=$build/crashes/$t/")
   if [ "$mode" = smoke ]; then
     # A throw-away corpus and a fixed seed: the same mutations on every machine, however loaded.
     corpus=$(mktemp -d)
