@@ -2,6 +2,7 @@
 // templates are data in the spec files, and their errors must name the spec field and the doc.
 #include "tasks/src/template.h"
 
+#include <charconv>
 #include <deque>
 #include <utility>
 
@@ -92,11 +93,14 @@ class ExprParser {
         continue;
       }
       ++pos_;
-      size_t start = pos_;
-      if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
-      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-      if (start == pos_ || pos_ >= s_.size() || s_[pos_] != ']') fail("bad index");
-      path->push_back(Segment{"", std::stol(std::string(s_.substr(start, pos_ - start))), true});
+      // NOTE: from_chars, not stol: "[-]" and "[99999999999999999999]" are syntax errors here,
+      // where stol threw invalid_argument / out_of_range past the InputError callers catch.
+      long index = 0;
+      const char* begin = s_.data() + pos_;
+      const auto [end, ec] = std::from_chars(begin, s_.data() + s_.size(), index);
+      pos_ += static_cast<size_t>(end - begin);
+      if (ec != std::errc() || pos_ >= s_.size() || s_[pos_] != ']') fail("bad index");
+      path->push_back(Segment{"", index, true});
       ++pos_;
     }
   }

@@ -109,3 +109,12 @@ TEST_CASE("template: errors name the spec field and the doc", "[template]") {
   CHECK(error_of("{{replace|replace:\"a\"}}", kDoc).find("takes 2 argument(s)") !=
         std::string::npos);
 }
+
+// Found by tests/fuzz/template.cpp: std::stol threw out_of_range or invalid_argument past the
+// InputError the spec loader catches.
+TEST_CASE("template: an index that is not a long is a syntax error", "[template]") {
+  CHECK(error_of("{{choices.text[99999999999999999999]}}", kDoc).find("bad index") !=
+        std::string::npos);
+  CHECK(error_of("{{choices.text[-]}}", kDoc).find("bad index") != std::string::npos);
+  CHECK(render("{{choices.text[-1]}}", kDoc) == "four");
+}
