@@ -35,6 +35,14 @@ bool field_bool(const json& j, const char* key, const std::string& file, const s
   return j[key].get<bool>();
 }
 
+int field_token_id(const json& v, const std::string& file, const std::string& field) {
+  if (!v.is_number_integer() || v.get<long>() < 0 || v.get<long>() > kMaxTokenId) {
+    field_error(file, field,
+                "expected a token id (an integer from 0 to " + std::to_string(kMaxTokenId) + ")");
+  }
+  return v.get<int>();
+}
+
 namespace {
 
 // Ids of one TemplateProcessing piece list around "$A" (the single-sequence template).
@@ -56,8 +64,12 @@ SpecialWrap template_wrap(const json& j, const std::string& file, const std::str
     if (!specials.contains(name)) {
       field_error(file, field + ".special_tokens", "no entry for '" + name + "'");
     }
+    const std::string ids_field = field + ".special_tokens." + name + ".ids";
     const json& ids = field_get(specials[name], "ids", file, field + ".special_tokens." + name);
-    for (const json& id : ids) (seen_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<int>());
+    if (!ids.is_array()) field_error(file, ids_field, "expected an array of token ids");
+    for (const json& id : ids) {
+      (seen_sequence ? wrap.suffix : wrap.prefix).push_back(field_token_id(id, file, ids_field));
+    }
   }
   return wrap;
 }
@@ -71,7 +83,13 @@ SpecialWrap post_processor_wrap(const json& j, const std::string& file, const st
   if (type == "BertProcessing" || type == "RobertaProcessing") {
     const json& cls = field_get(j, "cls", file, field);
     const json& sep = field_get(j, "sep", file, field);
-    return SpecialWrap{{cls.at(1).get<int>()}, {sep.at(1).get<int>()}};
+    for (const auto& [key, v] : {std::pair{"cls", &cls}, std::pair{"sep", &sep}}) {
+      if (!v->is_array() || v->size() != 2) {
+        field_error(file, field + "." + key, "expected [token, id]");
+      }
+    }
+    return SpecialWrap{{field_token_id(cls[1], file, field + ".cls[1]")},
+                       {field_token_id(sep[1], file, field + ".sep[1]")}};
   }
   if (type == "Sequence") {
     SpecialWrap all;
@@ -97,10 +115,7 @@ std::vector<AddedToken> parse_added_tokens(const json& j, const std::string& fil
     const json& t = j[i];
     AddedToken a;
     const json& id = field_get(t, "id", file, field);
-    if (!id.is_number_integer() || id.get<long>() < 0) {
-      field_error(file, field + ".id", "expected a non-negative integer");
-    }
-    a.id = id.get<int>();
+    a.id = field_token_id(id, file, field + ".id");
     a.content = field_string(t, "content", file, field);
     if (a.content.empty()) field_error(file, field + ".content", "empty token");
     a.special = field_bool(t, "special", file, field, false);
