@@ -14,6 +14,8 @@
 # crashing inputs are in <build>/crashes/TARGET/ (add them to tests/fuzz/regressions/TARGET/ once
 # fixed).
 set -euo pipefail
+# UBSan prints no stack by default; the frames are what a finding is filed with.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MOEBENCH_FUZZ_BUILD:-$root/build-fuzz}
 bin_dir=$build/tests/fuzz
