@@ -147,13 +147,24 @@ void Tokenizer::Impl::apply_llama_config(const std::filesystem::path& config_pat
   if (!std::filesystem::exists(config_path, ec)) return;
   json c = json::parse(read_file(config_path), nullptr, false);
   if (c.is_discarded() || !c.is_object()) throw InputError(config_path.string() + ": invalid JSON");
-  std::string cls = c.value("tokenizer_class", "");
+  const std::string file = config_path.string();
+  // NOTE: no json::value(): a field of another type would throw type_error, an internal error.
+  auto string_field = [&](const json& obj, const char* key, const std::string& field) {
+    if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return std::string();
+    if (!obj[key].is_string()) field_error(file, field, "expected a string");
+    return obj[key].get<std::string>();
+  };
+  auto bool_field = [&](const char* key, bool fallback) {
+    if (!c.contains(key) || c[key].is_null()) return fallback;
+    if (!c[key].is_boolean()) field_error(file, key, "expected true or false");
+    return c[key].get<bool>();
+  };
+  std::string cls = string_field(c, "tokenizer_class", "tokenizer_class");
   if (cls.rfind("LlamaTokenizer", 0) != 0) return;
   auto token_id = [&](const char* key) {
     const json& v = c.contains(key) ? c[key] : json();
-    std::string content = v.is_string()   ? v.get<std::string>()
-                          : v.is_object() ? v.value("content", "")
-                                          : "";
+    std::string content = v.is_object() ? string_field(v, "content", std::string(key) + ".content")
+                                        : string_field(c, key, key);
     auto it = added_ids.find(content);
     if (it != added_ids.end()) return it->second;
     int id = model->vocab().count(content) ? model->vocab().at(content) : -1;
@@ -161,8 +172,8 @@ void Tokenizer::Impl::apply_llama_config(const std::filesystem::path& config_pat
     return id;
   };
   wrap = {};
-  if (c.value("add_bos_token", true)) wrap.prefix.push_back(token_id("bos_token"));
-  if (c.value("add_eos_token", false)) wrap.suffix.push_back(token_id("eos_token"));
+  if (bool_field("add_bos_token", true)) wrap.prefix.push_back(token_id("bos_token"));
+  if (bool_field("add_eos_token", false)) wrap.suffix.push_back(token_id("eos_token"));
 }
 
 void Tokenizer::Impl::build_id_tables() {
