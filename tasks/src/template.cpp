@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <deque>
+#include <stdexcept>
 #include <utility>
 
 #include "common/error.h"
@@ -270,6 +271,11 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return out;
 }
 
+// A value a pipe cannot take; the renderer adds the spec field, the tag and the doc.
+struct PipeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 json apply_pipe(const Pipe& p, json v) {
   const std::string& n = p.name;
   if (n == "join") {
@@ -306,8 +312,18 @@ json apply_pipe(const Pipe& p, json v) {
     }
     return out;
   }
-  if (n == "letter") {
-    long i = v.is_number_integer() ? v.get<long>() : std::stol(value_string(v));
+  if (n == "letter") {  // 0 -> "A": an integer, or its decimal text
+    long i = -1;
+    if (v.is_number_integer()) {
+      i = v.get<long>();
+    } else {
+      const std::string shown = value_string(v);
+      const std::string_view text = template_py_strip(shown);
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (ec != std::errc() || end != text.data() + text.size()) i = -1;
+    }
+    // NOTE: checked here; std::stol threw invalid_argument on a non-number, an internal error.
+    if (i < 0 || i > 25) throw PipeError("letter: '" + value_string(v) + "' is not 0 to 25");
     return std::string(1, static_cast<char>('A' + i));
   }
   std::string s = value_string(v);
@@ -365,7 +381,14 @@ class Renderer {
     bool has_default = !n.pipes.empty() && n.pipes.front().name == "default";
     if (!v && !has_default) fail_unknown(n);
     json value = v ? *v : json(nullptr);
-    for (const Pipe& p : n.pipes) value = apply_pipe(p, std::move(value));
+    for (const Pipe& p : n.pipes) {
+      try {
+        value = apply_pipe(p, std::move(value));
+      } catch (const PipeError& e) {
+        throw input_error(where_, "template tag '{{" + n.text + "}}': " + e.what() + " (doc " +
+                                      std::string(scope_.source) + ")");
+      }
+    }
     return value;
   }
 
