@@ -43,7 +43,12 @@ fuzz_build() {  # fuzz_build TARGET...: configures (once) and builds the fuzz ex
       "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" >/dev/null
   fi
   local t args=()
-  for t in "$@"; do args+=(--target "fuzz_$t"); done
+  # NOTE: one aggregate target for all: make builds several --target's one after another.
+  if [ "$what" = all ]; then
+    args=(--target moebench-fuzz)
+  else
+    for t in "$@"; do args+=(--target "fuzz_$t"); done
+  fi
   cmake --build "$build" -j "${MOEBENCH_FUZZ_JOBS:-$(nproc)}" "${args[@]}" >"$build/build.log" 2>&1 ||
     { tail -30 "$build/build.log" >&2; echo "fuzz: build failed (log: $build/build.log)" >&2; exit 1; }
 }
