@@ -40,6 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     f.name();
   } catch (const moebench::InputError&) {
   }
+  // NOTE: without the key, Tokenizer::load reads the config only as JSON (chat_format_detect just
+  // did); skipping it keeps this target at thousands of executions a second instead of ~100.
+  if (moebench::fuzz::fuzz_text(data, size).find("tokenizer_class") == std::string_view::npos) {
+    return 0;
+  }
   try {
     moebench::Tokenizer tok = moebench::Tokenizer::load(tok_json);
     tok.decode(tok.encode("<s>[INST] 2+2? [/INST]", true));
