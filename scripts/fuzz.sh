@@ -57,8 +57,8 @@ fuzz_build() {  # fuzz_build TARGET...: configures (once) and builds the fuzz ex
 # (run.json, samples.jsonl) made once with the normal build's CLI, when it is there.
 generated=$build/seeds/generated
 generate_seeds() {
-  [ -f "$generated/.done" ] && return 0
   [ -x "$moebench_bin" ] || return 0
+  [ "$generated/.done" -nt "$moebench_bin" ] && return 0  # made by this build of the CLI
   rm -rf "$generated"
   mkdir -p "$generated"
   local f
