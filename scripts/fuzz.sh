@@ -135,8 +135,9 @@ replay() {
   local inputs=("$root/tests/fuzz/regressions/$1"/*)
   [ -f "${inputs[0]}" ] || return 0
   if ! "$bin_dir/fuzz_$1" -runs=1 "${inputs[@]}" >"$build/logs/$1.replay.log" 2>&1; then
-    tail -40 "$build/logs/$1.replay.log" >&2
-    echo "fuzz: $1: a regression input crashes again (log: $build/logs/$1.replay.log)" >&2
+    echo "fuzz: $1: a regression input crashes again" >&2
+    grep '^Running: ' "$build/logs/$1.replay.log" | tail -1 >&2 || true
+    crash_summary "$build/logs/$1.replay.log" >&2
     return 1
   fi
 }
