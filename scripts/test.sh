@@ -22,6 +22,6 @@ ctest --output-on-failure -j "$(nproc)" "$@" || rc=$?
 # target its regression inputs, its seeds and a fixed number of mutations. MOEBENCH_SKIP_FUZZ=1
 # leaves it out (e.g. when rerunning one ctest case).
 if [ "${MOEBENCH_SKIP_FUZZ:-0}" != 1 ]; then
-  "$root/scripts/fuzz.sh" --smoke all || rc=1
+  MOEBENCH_BIN="$PWD/moebench" "$root/scripts/fuzz.sh" --smoke all || rc=1
 fi
 exit $rc
