@@ -425,7 +425,7 @@ ModelsFile models_file_load(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
     throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
   }
   return models_file_parse(j, path);

@@ -27,6 +27,23 @@ double unit_to_ns(const std::string& unit, const std::string& where) {
   throw input_error(where, "unknown time_unit '" + unit + "'");
 }
 
+// obj[key] when it is a string (a bool), `fallback` when absent or null; InputError naming the
+// field for any other type (json::value() would throw a type_error past the callers).
+std::string string_or(const json& obj, const char* key, const std::string& fallback,
+                      const std::string& where) {
+  if (!obj.contains(key) || obj[key].is_null()) return fallback;
+  if (!obj[key].is_string())
+    throw input_error(where, std::string("field '") + key + "' must be a string");
+  return obj[key].get<std::string>();
+}
+
+bool bool_or(const json& obj, const char* key, bool fallback, const std::string& where) {
+  if (!obj.contains(key) || obj[key].is_null()) return fallback;
+  if (!obj[key].is_boolean())
+    throw input_error(where, std::string("field '") + key + "' must be a boolean");
+  return obj[key].get<bool>();
+}
+
 }  // namespace
 
 BenchRun bench_load_run(const fs::path& file) {
@@ -36,7 +53,7 @@ BenchRun bench_load_run(const fs::path& file) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
     throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
   }
   if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
@@ -44,9 +61,10 @@ BenchRun bench_load_run(const fs::path& file) {
   }
   BenchRun run;
   run.file = file;
-  const json context = j.value("context", json::object());
-  run.date = context.value("date", "");
-  run.host = context.value("host_name", "");
+  const json context = j.contains("context") ? j["context"] : json::object();
+  if (!context.is_object()) throw input_error(where, "field 'context' must be an object");
+  run.date = string_or(context, "date", "", where + ": context");
+  run.host = string_or(context, "host_name", "", where + ": context");
   std::map<std::string, double> median_aggregate;
   size_t index = 0;
   for (const json& b : j["benchmarks"]) {
@@ -54,19 +72,20 @@ BenchRun bench_load_run(const fs::path& file) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string()) {
       throw input_error(at, "missing string field 'name'");
     }
-    const std::string name = b.value("run_name", b["name"].get<std::string>());
-    if (b.value("error_occurred", false)) {
-      run.errors[name] = b.value("error_message", "error");
+    const std::string name = string_or(b, "run_name", b["name"].get<std::string>(), at);
+    if (bool_or(b, "error_occurred", false, at)) {
+      run.errors[name] = string_or(b, "error_message", "error", at);
       continue;
     }
     if (!b.contains("real_time") || !b["real_time"].is_number()) {
       throw input_error(at, "missing number field 'real_time'");
     }
-    const double ns = b["real_time"].get<double>() * unit_to_ns(b.value("time_unit", "ns"), at);
-    const std::string type = b.value("run_type", "iteration");
+    const double ns =
+        b["real_time"].get<double>() * unit_to_ns(string_or(b, "time_unit", "ns", at), at);
+    const std::string type = string_or(b, "run_type", "iteration", at);
     if (type == "iteration") {
       run.times_ns[name].push_back(ns);
-    } else if (b.value("aggregate_name", "") == "median") {
+    } else if (string_or(b, "aggregate_name", "", at) == "median") {
       median_aggregate[name] = ns;
     }
   }

@@ -20,7 +20,7 @@ json read_json(const std::string& path) {
   if (!in) throw input_error(path, "cannot read");
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
     throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
   }
 }

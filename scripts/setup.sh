@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git python3
       nlohmann-json3-dev libcli11-dev libsqlite3-dev catch2 libbenchmark-dev
       libonig-dev zlib1g-dev libssl-dev libcpp-httplib-dev libopenblas-dev libicu-dev
-      openssl)  # the CLI makes the HTTPS test's self-signed certificate
+      openssl  # the CLI makes the HTTPS test's self-signed certificate
+      clang libclang-rt-14-dev llvm)  # scripts/fuzz.sh: libFuzzer runtime, llvm-symbolizer
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

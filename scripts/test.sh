@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command of the README: installs dependencies, builds, runs every ctest case.
+# The test command of the README: installs dependencies, builds, runs every ctest case, then the
+# fuzz targets' smoke check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -15,4 +16,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/fetch_sdks.sh" ||
   echo "test: scripts/fetch_sdks.sh failed; the api: sdk wire formats test will fail" >&2
 cd "${MOEBENCH_BUILD:-$root/build}"
-ctest --output-on-failure -j "$(nproc)" "$@"
+rc=0
+ctest --output-on-failure -j "$(nproc)" "$@" || rc=$?
+# The fuzz targets' smoke check: a clang sanitizer build of the parsers (build-fuzz/), then per
+# target its regression inputs, its seeds and a fixed number of mutations. MOEBENCH_SKIP_FUZZ=1
+# leaves it out (e.g. when rerunning one ctest case).
+if [ "${MOEBENCH_SKIP_FUZZ:-0}" != 1 ]; then
+  MOEBENCH_BIN="$PWD/moebench" "$root/scripts/fuzz.sh" --smoke all || rc=1
+fi
+exit $rc

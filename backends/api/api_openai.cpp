@@ -131,14 +131,19 @@ double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
                          "logprobs without matching token_logprobs and text_offset arrays (does "
                          "the server support echo with logprobs?)");
   }
+  // NOTE: non-negative integers only: get<size_t>() of a negative or huge float is undefined.
+  auto offset_ok = [&](size_t k) {
+    const json& o = (*offsets)[k];
+    return o.is_number_integer() && (o.is_number_unsigned() || o.get<long>() >= 0);
+  };
   double sum = 0;
   size_t used = 0;
   for (size_t i = 0; i < values->size(); ++i) {
-    if (!(*offsets)[i].is_number()) throw ApiFormatError("protocol", "text_offset is not a number");
+    if (!offset_ok(i))
+      throw ApiFormatError("protocol", "text_offset is not a non-negative integer");
     size_t start = (*offsets)[i].get<size_t>();
-    size_t end = i + 1 < offsets->size() && (*offsets)[i + 1].is_number()
-                     ? (*offsets)[i + 1].get<size_t>()
-                     : static_cast<size_t>(-1);
+    size_t end = i + 1 < offsets->size() && offset_ok(i + 1) ? (*offsets)[i + 1].get<size_t>()
+                                                             : static_cast<size_t>(-1);
     // A token belongs to the continuation when any of it lies inside the span; the generated
     // token (max_tokens 1) starts at the prompt's end and is left out. A token of no text (the
     // first bytes of a character the next token completes, as moebench serve and vLLM give them)

@@ -1,6 +1,8 @@
 // The helpers every wire format shares and the choice of format.
 #include "backends/api/api_wire.h"
 
+#include <cmath>
+
 #include "backends/api/api_anthropic.h"
 #include "backends/api/api_openai.h"
 
@@ -43,7 +45,14 @@ const nlohmann::json* api_field(const nlohmann::json& obj, const char* key) {
 
 long api_count(const nlohmann::json& obj, const char* key) {
   const nlohmann::json* v = api_field(obj, key);
-  return v && v->is_number() ? v->get<long>() : 0;
+  if (!v || !v->is_number()) return 0;
+  if (v->is_number_float()) {
+    // NOTE: converting a double beyond a long (1e300) is undefined behavior; no server counts
+    // that many tokens, so such a count is taken as no count.
+    const double d = v->get<double>();
+    return std::fabs(d) < 9e18 ? static_cast<long>(d) : 0;
+  }
+  return v->get<long>();
 }
 
 bool api_append(const nlohmann::json& obj, const char* key, std::string* out) {

@@ -217,7 +217,13 @@ ChatFormat chat_format_detect(const std::filesystem::path& tokenizer_config_json
   if (t.is_array()) {  // [{"name": "default", "template": ...}, ...]
     nlohmann::json chosen;
     for (const auto& e : t) {
-      if (e.is_object() && e.value("name", "") == "default") chosen = e.value("template", "");
+      // NOTE: no json::value() here: a name or template of another type would throw type_error.
+      if (!e.is_object() || !e.contains("name") || e["name"] != "default") continue;
+      if (!e.contains("template") || !e["template"].is_string()) {
+        throw input_error(file,
+                          "field 'chat_template': the 'default' entry has no string 'template'");
+      }
+      chosen = e["template"];
     }
     t = chosen;
   }

@@ -35,6 +35,14 @@ bool field_bool(const json& j, const char* key, const std::string& file, const s
   return j[key].get<bool>();
 }
 
+int field_token_id(const json& v, const std::string& file, const std::string& field) {
+  if (!v.is_number_integer() || v.get<long>() < 0 || v.get<long>() > kMaxTokenId) {
+    field_error(file, field,
+                "expected a token id (an integer from 0 to " + std::to_string(kMaxTokenId) + ")");
+  }
+  return v.get<int>();
+}
+
 namespace {
 
 // Ids of one TemplateProcessing piece list around "$A" (the single-sequence template).
@@ -56,8 +64,12 @@ SpecialWrap template_wrap(const json& j, const std::string& file, const std::str
     if (!specials.contains(name)) {
       field_error(file, field + ".special_tokens", "no entry for '" + name + "'");
     }
+    const std::string ids_field = field + ".special_tokens." + name + ".ids";
     const json& ids = field_get(specials[name], "ids", file, field + ".special_tokens." + name);
-    for (const json& id : ids) (seen_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<int>());
+    if (!ids.is_array()) field_error(file, ids_field, "expected an array of token ids");
+    for (const json& id : ids) {
+      (seen_sequence ? wrap.suffix : wrap.prefix).push_back(field_token_id(id, file, ids_field));
+    }
   }
   return wrap;
 }
@@ -71,7 +83,13 @@ SpecialWrap post_processor_wrap(const json& j, const std::string& file, const st
   if (type == "BertProcessing" || type == "RobertaProcessing") {
     const json& cls = field_get(j, "cls", file, field);
     const json& sep = field_get(j, "sep", file, field);
-    return SpecialWrap{{cls.at(1).get<int>()}, {sep.at(1).get<int>()}};
+    for (const auto& [key, v] : {std::pair{"cls", &cls}, std::pair{"sep", &sep}}) {
+      if (!v->is_array() || v->size() != 2) {
+        field_error(file, field + "." + key, "expected [token, id]");
+      }
+    }
+    return SpecialWrap{{field_token_id(cls[1], file, field + ".cls[1]")},
+                       {field_token_id(sep[1], file, field + ".sep[1]")}};
   }
   if (type == "Sequence") {
     SpecialWrap all;
@@ -97,10 +115,7 @@ std::vector<AddedToken> parse_added_tokens(const json& j, const std::string& fil
     const json& t = j[i];
     AddedToken a;
     const json& id = field_get(t, "id", file, field);
-    if (!id.is_number_integer() || id.get<long>() < 0) {
-      field_error(file, field + ".id", "expected a non-negative integer");
-    }
-    a.id = id.get<int>();
+    a.id = field_token_id(id, file, field + ".id");
     a.content = field_string(t, "content", file, field);
     if (a.content.empty()) field_error(file, field + ".content", "empty token");
     a.special = field_bool(t, "special", file, field, false);
@@ -132,13 +147,24 @@ void Tokenizer::Impl::apply_llama_config(const std::filesystem::path& config_pat
   if (!std::filesystem::exists(config_path, ec)) return;
   json c = json::parse(read_file(config_path), nullptr, false);
   if (c.is_discarded() || !c.is_object()) throw InputError(config_path.string() + ": invalid JSON");
-  std::string cls = c.value("tokenizer_class", "");
+  const std::string file = config_path.string();
+  // NOTE: no json::value(): a field of another type would throw type_error, an internal error.
+  auto string_field = [&](const json& obj, const char* key, const std::string& field) {
+    if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return std::string();
+    if (!obj[key].is_string()) field_error(file, field, "expected a string");
+    return obj[key].get<std::string>();
+  };
+  auto bool_field = [&](const char* key, bool fallback) {
+    if (!c.contains(key) || c[key].is_null()) return fallback;
+    if (!c[key].is_boolean()) field_error(file, key, "expected true or false");
+    return c[key].get<bool>();
+  };
+  std::string cls = string_field(c, "tokenizer_class", "tokenizer_class");
   if (cls.rfind("LlamaTokenizer", 0) != 0) return;
   auto token_id = [&](const char* key) {
     const json& v = c.contains(key) ? c[key] : json();
-    std::string content = v.is_string()   ? v.get<std::string>()
-                          : v.is_object() ? v.value("content", "")
-                                          : "";
+    std::string content = v.is_object() ? string_field(v, "content", std::string(key) + ".content")
+                                        : string_field(c, key, key);
     auto it = added_ids.find(content);
     if (it != added_ids.end()) return it->second;
     int id = model->vocab().count(content) ? model->vocab().at(content) : -1;
@@ -146,8 +172,8 @@ void Tokenizer::Impl::apply_llama_config(const std::filesystem::path& config_pat
     return id;
   };
   wrap = {};
-  if (c.value("add_bos_token", true)) wrap.prefix.push_back(token_id("bos_token"));
-  if (c.value("add_eos_token", false)) wrap.suffix.push_back(token_id("eos_token"));
+  if (bool_field("add_bos_token", true)) wrap.prefix.push_back(token_id("bos_token"));
+  if (bool_field("add_eos_token", false)) wrap.suffix.push_back(token_id("eos_token"));
 }
 
 void Tokenizer::Impl::build_id_tables() {

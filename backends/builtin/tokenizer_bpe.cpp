@@ -45,10 +45,7 @@ BpeModel::BpeModel(const json& model, const std::string& file) {
   if (!vocab.is_object()) field_error(file, "model.vocab", "expected an object of token: id");
   vocab_.reserve(vocab.size());
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<long>() < 0) {
-      field_error(file, "model.vocab['" + it.key() + "']", "expected a non-negative integer id");
-    }
-    int id = it.value().get<int>();
+    int id = field_token_id(it.value(), file, "model.vocab['" + it.key() + "']");
     vocab_.emplace(it.key(), id);
     max_id_ = std::max(max_id_, id);
   }

@@ -34,6 +34,11 @@ std::string field_string(const json& j, const char* key, const std::string& file
                          const std::string& field, const char* fallback = nullptr);
 bool field_bool(const json& j, const char* key, const std::string& file, const std::string& field,
                 bool fallback);
+// NOTE: real vocabularies stop near 256k ids; a larger id is a corrupt file, and the id tables (a
+// string per id) would take gigabytes.
+constexpr long kMaxTokenId = (1 << 24) - 1;
+// A token id: an integer in [0, kMaxTokenId], else InputError naming `field`.
+int field_token_id(const json& v, const std::string& file, const std::string& field);
 
 // ---- UTF-8 and Unicode (tokenizer_unicode.cpp) ----
 

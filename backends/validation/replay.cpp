@@ -2,6 +2,7 @@
 #include "backends/validation/replay.h"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/error.h"
@@ -26,8 +27,18 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
   } else if (!j.contains("logliks")) {
     throw input_error(where, "needs 'response' (string), 'responses' (list) or 'logliks'");
   }
-  if (j.contains("logliks") && j["logliks"].is_array()) {
-    r.logliks = j["logliks"].get<std::vector<double>>();
+  if (j.contains("logliks") && !j["logliks"].is_null()) {
+    const nlohmann::json& l = j["logliks"];
+    if (!l.is_array()) throw input_error(where, "field 'logliks' must be a list of numbers");
+    for (const auto& v : l) {
+      // NOTE: nlohmann writes a non-finite double as null; the one a log-likelihood takes is -inf.
+      if (v.is_null()) {
+        r.logliks.push_back(-std::numeric_limits<double>::infinity());
+        continue;
+      }
+      if (!v.is_number()) throw input_error(where, "field 'logliks' must be a list of numbers");
+      r.logliks.push_back(v.get<double>());
+    }
   }
   return r;
 }
@@ -58,7 +69,11 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
     } else {
       throw input_error(where, "needs a string 'doc_id' or 'id'");
     }
-    std::string suite = j.value("suite", std::string());
+    if (j.contains("suite") && !j["suite"].is_string() && !j["suite"].is_null()) {
+      throw input_error(where, "field 'suite' must be a string");
+    }
+    std::string suite =
+        j.contains("suite") && j["suite"].is_string() ? j["suite"].get<std::string>() : "";
     documents_.emplace_back(suite, doc);
     if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
     by_key_[replay_key(suite, doc)] = response_from_line(j, where);

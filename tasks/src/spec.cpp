@@ -291,7 +291,7 @@ SuiteSpec suite_read_spec(const fs::path& file) {
   json raw;
   try {
     raw = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
     throw input_error(display, "malformed JSON (" + json_error_reason(e) + ")");
   }
   SuiteSpec spec;

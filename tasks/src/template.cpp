@@ -2,7 +2,9 @@
 // templates are data in the spec files, and their errors must name the spec field and the doc.
 #include "tasks/src/template.h"
 
+#include <charconv>
 #include <deque>
+#include <stdexcept>
 #include <utility>
 
 #include "common/error.h"
@@ -92,11 +94,14 @@ class ExprParser {
         continue;
       }
       ++pos_;
-      size_t start = pos_;
-      if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
-      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-      if (start == pos_ || pos_ >= s_.size() || s_[pos_] != ']') fail("bad index");
-      path->push_back(Segment{"", std::stol(std::string(s_.substr(start, pos_ - start))), true});
+      // NOTE: from_chars, not stol: "[-]" and "[99999999999999999999]" are syntax errors here,
+      // where stol threw invalid_argument / out_of_range past the InputError callers catch.
+      long index = 0;
+      const char* begin = s_.data() + pos_;
+      const auto [end, ec] = std::from_chars(begin, s_.data() + s_.size(), index);
+      pos_ += static_cast<size_t>(end - begin);
+      if (ec != std::errc() || pos_ >= s_.size() || s_[pos_] != ']') fail("bad index");
+      path->push_back(Segment{"", index, true});
       ++pos_;
     }
   }
@@ -266,6 +271,11 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return out;
 }
 
+// A value a pipe cannot take; the renderer adds the spec field, the tag and the doc.
+struct PipeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 json apply_pipe(const Pipe& p, json v) {
   const std::string& n = p.name;
   if (n == "join") {
@@ -302,8 +312,18 @@ json apply_pipe(const Pipe& p, json v) {
     }
     return out;
   }
-  if (n == "letter") {
-    long i = v.is_number_integer() ? v.get<long>() : std::stol(value_string(v));
+  if (n == "letter") {  // 0 -> "A": an integer, or its decimal text
+    long i = -1;
+    if (v.is_number_integer()) {
+      i = v.get<long>();
+    } else {
+      const std::string shown = value_string(v);
+      const std::string_view text = template_py_strip(shown);
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (ec != std::errc() || end != text.data() + text.size()) i = -1;
+    }
+    // NOTE: checked here; std::stol threw invalid_argument on a non-number, an internal error.
+    if (i < 0 || i > 25) throw PipeError("letter: '" + value_string(v) + "' is not 0 to 25");
     return std::string(1, static_cast<char>('A' + i));
   }
   std::string s = value_string(v);
@@ -361,7 +381,14 @@ class Renderer {
     bool has_default = !n.pipes.empty() && n.pipes.front().name == "default";
     if (!v && !has_default) fail_unknown(n);
     json value = v ? *v : json(nullptr);
-    for (const Pipe& p : n.pipes) value = apply_pipe(p, std::move(value));
+    for (const Pipe& p : n.pipes) {
+      try {
+        value = apply_pipe(p, std::move(value));
+      } catch (const PipeError& e) {
+        throw input_error(where_, "template tag '{{" + n.text + "}}': " + e.what() + " (doc " +
+                                      std::string(scope_.source) + ")");
+      }
+    }
     return value;
   }
 

@@ -180,6 +180,24 @@ TEST_CASE("openai responses that break the format are protocol errors") {
         "Rate limit reached");
 }
 
+// Found by the openai_response and anthropic_response fuzz targets (UBSan): a usage count of
+// 1e300 and a text_offset of -2.5 were converted to long / size_t, which is undefined behavior.
+TEST_CASE("usage counts beyond a long and non-integer text offsets are no counts and errors") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  const json body = {{"choices", {{{"index", 0}, {"message", {{"content", "4"}}}}}},
+                     {"usage", {{"prompt_tokens", 1e300}, {"completion_tokens", 3.0}}}};
+  const ApiReply r = wire.parse(body, call);
+  CHECK(r.tokens.prompt == 0);
+  CHECK(r.tokens.completion == 3);
+  json lp = {
+      {"tokens", {"a", "b"}}, {"token_logprobs", {nullptr, -1.0}}, {"text_offset", {0, -2.5}}};
+  CHECK_THROWS_AS(openai_span_loglik(lp, {1, 2}), ApiFormatError);
+  lp["text_offset"] = {0, 1e300};
+  CHECK_THROWS_AS(openai_span_loglik(lp, {1, 2}), ApiFormatError);
+  CHECK(anthropic_usage(json{{"input_tokens", -1e300}, {"output_tokens", 2}}).prompt == 0);
+}
+
 TEST_CASE("openai stream assembles interleaved choices, counts text chunks and reads usage") {
   OpenAiWire wire(entry("openai"));
   ApiCall call = wire.generate_call(chat_request(), 2);

@@ -11,6 +11,7 @@
 
 #include "reports/bench_history.h"
 #include "tests/catch.h"
+#include "tests/input_error_of.h"
 #include "tests/reports/report_fixtures.h"
 
 using namespace moebench;
@@ -101,5 +102,33 @@ TEST_CASE("the regression gate names a file that is not Google Benchmark JSON") 
     CHECK(std::string(e.what()).find("x.json: missing array 'benchmarks'") != std::string::npos);
   }
   CHECK(cli_compare(dir / "x.json", dir / "x.json", dir / "out.json") == 2);
+  fs::remove_all(dir);
+}
+
+// Found by tests/fuzz/bench_json.cpp: a field of the wrong type escaped as nlohmann's type_error
+// (an internal error, exit 1) instead of an InputError naming the field.
+TEST_CASE("a Google Benchmark field of the wrong type is an InputError naming it") {
+  const auto dir = test::fixture_temp_dir("bench-types");
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"benchmarks": [{"name": "a", "real_time": 1, "time_unit": 10}]})", "'time_unit'"},
+      {R"({"benchmarks": [{"name": "a", "real_time": 1, "run_type": []}]})", "'run_type'"},
+      {R"({"benchmarks": [{"name": "a", "run_name": 3, "real_time": 1}]})", "'run_name'"},
+      {R"({"benchmarks": [{"name": "a", "error_occurred": "yes"}]})", "'error_occurred'"},
+      {R"({"benchmarks": [{"name": "a", "error_occurred": true, "error_message": {}}]})",
+       "'error_message'"},
+      {R"({"benchmarks": [{"name": "a", "real_time": 1, "run_type": "aggregate",
+           "aggregate_name": 1}]})",
+       "'aggregate_name'"},
+      {R"({"context": {"date": 20250101}, "benchmarks": []})", "'date'"},
+      {R"({"context": [], "benchmarks": []})", "'context'"},
+  };
+  for (const auto& [text, field] : cases) {
+    INFO(text);
+    std::ofstream(dir / "x.json") << text;
+    const std::string message =
+        moebench::testing::input_error_of([&] { bench_load_run(dir / "x.json"); });
+    CHECK(message.find("x.json") != std::string::npos);
+    CHECK(message.find(field) != std::string::npos);
+  }
   fs::remove_all(dir);
 }

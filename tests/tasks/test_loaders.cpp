@@ -111,6 +111,17 @@ TEST_CASE("jsonl: blank lines skipped, malformed line named with its number", "[
         "d.jsonl:1: malformed JSON (expected an object)");
 }
 
+// Found by tests/fuzz/loader_jsonl.cpp and loader_gaokao.cpp: nlohmann reports a number beyond a
+// double's range as out_of_range, not parse_error, and it escaped as an internal error.
+TEST_CASE("jsonl, gaokao: a number too large for a double is malformed JSON", "[jsonl]") {
+  CHECK(error_of([] {
+          moebench::loader_parse_jsonl("{\"a\": 1}\n{\"a\": 6.9e329}\n", "d.jsonl");
+        }).rfind("d.jsonl:2: malformed JSON (number overflow", 0) == 0);
+  CHECK(error_of([] {
+          moebench::loader_parse_gaokao("{\"example\": [1e999]}", "g.json");
+        }).rfind("g.json: malformed JSON (number overflow", 0) == 0);
+}
+
 TEST_CASE("jsonl.gz: loads through zlib", "[jsonl]") {
   TempDir dir;
   fs::path p = dir.path / "x.jsonl.gz";

@@ -119,6 +119,22 @@ TEST_CASE("specs: validation errors name the file and the field", "[spec]") {
   CHECK(spec_error(base, "other").find("differs from the file name") != std::string::npos);
 }
 
+// Found by tests/fuzz/suite_spec.cpp: a number beyond a double's range escaped as nlohmann's
+// out_of_range (an internal error) instead of the file's InputError.
+TEST_CASE("specs: a number too large for a double is malformed JSON", "[spec]") {
+  fs::path dir = fs::temp_directory_path() / ("moebench_spec_big_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "gsm8k.json") << "{\"name\": \"gsm8k\", \"version\": 1e999}";
+  std::string err = "(no error)";
+  try {
+    moebench::suite_read_spec(dir / "gsm8k.json");
+  } catch (const moebench::InputError& e) {
+    err = e.what();
+  }
+  CHECK(err.find("gsm8k.json: malformed JSON (number overflow") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("gsm8k: exact prompt with a 2-doc few-shot block", "[suite]") {
   SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
   spec.raw["prompt"]["num_fewshot"] = 2;

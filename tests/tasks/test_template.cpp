@@ -109,3 +109,23 @@ TEST_CASE("template: errors name the spec field and the doc", "[template]") {
   CHECK(error_of("{{replace|replace:\"a\"}}", kDoc).find("takes 2 argument(s)") !=
         std::string::npos);
 }
+
+// Found by tests/fuzz/template.cpp: std::stol threw out_of_range or invalid_argument past the
+// InputError the spec loader catches.
+TEST_CASE("template: an index that is not a long is a syntax error", "[template]") {
+  CHECK(error_of("{{choices.text[99999999999999999999]}}", kDoc).find("bad index") !=
+        std::string::npos);
+  CHECK(error_of("{{choices.text[-]}}", kDoc).find("bad index") != std::string::npos);
+  CHECK(render("{{choices.text[-1]}}", kDoc) == "four");
+}
+
+// Found by tests/fuzz/template.cpp: std::stol threw invalid_argument on a doc value that is not a
+// number, an internal error; out of 0..25 the letter was not a letter.
+TEST_CASE("template: letter takes 0 to 25, as a number or its text", "[template]") {
+  CHECK(render("{{n|letter}} {{choices.label|first|letter}}",
+               json{{"n", 2}, {"choices", {{"label", {" 3"}}}}}) == "C D");
+  CHECK(error_of("{{question|letter}}", kDoc) ==
+        "spec.json: field 'prompt.doc_to_text': template tag '{{question|letter}}': letter: '  "
+        "What is 2+2?  ' is not 0 to 25 (doc doc.jsonl:7)");
+  CHECK(error_of("{{n|letter}}", json{{"n", 26}}).find("'26' is not 0 to 25") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "backends/builtin/chat_format.h"
+#include "backends/builtin/tokenizer.h"
 #include "tests/catch.h"
 #include "tests/tokenizer/tokenizer_test_util.h"
 
@@ -124,4 +125,30 @@ TEST_CASE("chat_format_detect errors name the file and quote the template", "[ch
   CHECK(input_error_of([] { moebench::chat_format_from_name("llama3", "--chat-format"); }) ==
         "--chat-format: unknown chat format 'llama3' (known: deepseek_v3, chatml, mistral)");
   std::filesystem::remove_all(unknown.parent_path());
+}
+
+// Found by tests/fuzz/chat_template.cpp: json::value() threw type_error (an internal error) on a
+// listed template whose name or template is not a string, and on Llama flags of the wrong type.
+TEST_CASE("tokenizer_config.json fields of the wrong type are InputErrors", "[chat]") {
+  auto name = write_config({{"chat_template", {{{"name", 1}, {"template", "x"}}}}});
+  CHECK(input_error_of([&] { moebench::chat_format_detect(name); }) ==
+        name.string() + ": field 'chat_template': missing (no chat template)");
+  auto tpl = write_config({{"chat_template", {{{"name", "default"}, {"template", 5}}}}});
+  CHECK(input_error_of([&] { moebench::chat_format_detect(tpl); }) ==
+        tpl.string() + ": field 'chat_template': the 'default' entry has no string 'template'");
+  const auto dir = tpl.parent_path();
+  std::ofstream(dir / "tokenizer.json") << tokenizer_test::tiny_spm_json().dump();
+  const std::pair<nlohmann::json, std::string> cases[] = {
+      {{{"tokenizer_class", 7}}, "field 'tokenizer_class': expected a string"},
+      {{{"tokenizer_class", "LlamaTokenizerFast"}, {"add_bos_token", "yes"}},
+       "field 'add_bos_token': expected true or false"},
+      {{{"tokenizer_class", "LlamaTokenizer"}, {"bos_token", {{"content", 1}}}},
+       "field 'bos_token.content': expected a string"},
+  };
+  for (const auto& [config, message] : cases) {
+    std::ofstream(dir / "tokenizer_config.json") << config.dump();
+    CHECK(input_error_of([&] { moebench::Tokenizer::load(dir / "tokenizer.json"); }) ==
+          (dir / "tokenizer_config.json").string() + ": " + message);
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -201,6 +201,34 @@ TEST_CASE("streaming decode of a long text equals the whole decode", "[tokenizer
   CHECK(sout + s2.flush() == spm.decode(sids));
 }
 
+// Found by tests/fuzz/tokenizer_json.cpp: an id past INT_MAX wrapped to a negative index into the
+// id tables (undefined behavior), a huge one allocated a string per id, and post-processor ids of
+// the wrong type escaped as nlohmann's type_error.
+TEST_CASE("token ids out of range or of the wrong type are InputErrors naming the field",
+          "[tokenizer]") {
+  const json j = tiny_spm_json();
+  json big_vocab = j;
+  big_vocab["model"]["vocab"]["<s>"] = 4294967295L;
+  CHECK(input_error_of([&] {
+          Tokenizer::from_json(big_vocab, "bad.json");
+        }).starts_with("bad.json: field 'model.vocab['<s>']': expected a token id"));
+  json big_added = j;
+  big_added["added_tokens"][1]["id"] = 1 << 30;
+  CHECK(input_error_of([&] {
+          Tokenizer::from_json(big_added, "bad.json");
+        }).starts_with("bad.json: field 'added_tokens[1].id': expected a token id"));
+  json bad_ids = j;
+  bad_ids["post_processor"]["special_tokens"]["<s>"]["ids"] = {"1"};
+  CHECK(
+      input_error_of([&] { Tokenizer::from_json(bad_ids, "bad.json"); })
+          .starts_with("bad.json: field 'post_processor.special_tokens.<s>.ids': expected a token "
+                       "id"));
+  json bert = j;
+  bert["post_processor"] = {{"type", "BertProcessing"}, {"cls", "<s>"}, {"sep", {"</s>", 2}}};
+  CHECK(input_error_of([&] { Tokenizer::from_json(bert, "bad.json"); }) ==
+        "bad.json: field 'post_processor.cls': expected [token, id]");
+}
+
 TEST_CASE("malformed tokenizer.json is an InputError naming the file and field", "[tokenizer]") {
   json j = tiny_spm_json();
   json no_model = j;

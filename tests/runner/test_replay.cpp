@@ -1,0 +1,73 @@
+// The replay backend's file reader: recorded responses keyed by (suite, doc id), and one-line
+// InputErrors naming file:line for lines it cannot use.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "backends/validation/replay.h"
+#include "tests/catch.h"
+#include "tests/input_error_of.h"
+
+namespace fs = std::filesystem;
+using moebench::ReplayBackend;
+using moebench::testing::input_error_of;
+
+namespace {
+
+fs::path write_replay(const std::string& name, const std::string& text) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("moebench_replay_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+}  // namespace
+
+TEST_CASE("replay: samples.jsonl and {id, response} lines are served by suite and doc id") {
+  const fs::path f =
+      write_replay("ok.jsonl",
+                   "{\"suite\": \"gsm8k\", \"doc_id\": \"test/0\", \"responses\": [\"72\"]}\n\n"
+                   "{\"id\": 7, \"response\": \"B\"}\n"
+                   "{\"suite\": null, \"doc_id\": \"x\", \"logliks\": [-1.5, null]}\n");
+  ReplayBackend replay(f);
+  CHECK(replay.size() == 3);
+  moebench::Request a, b;
+  a.suite = "gsm8k";
+  a.doc_id = "test/0";
+  b.suite = "mmlu";
+  b.doc_id = "7";
+  const auto out = replay.run({a, b});
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].texts == std::vector<std::string>{"72"});
+  CHECK(out[1].texts == std::vector<std::string>{"B"});
+  moebench::Request c;
+  c.doc_id = "x";
+  const auto scored = replay.run({c});
+  REQUIRE(scored[0].logliks.size() == 2);
+  CHECK(scored[0].logliks[0] == -1.5);
+  CHECK(std::isinf(scored[0].logliks[1]));  // written as null
+  fs::remove_all(f.parent_path());
+}
+
+// Found by tests/fuzz/replay.cpp: a suite or loglik of the wrong type escaped as nlohmann's
+// type_error (an internal error) instead of an InputError naming the line.
+TEST_CASE("replay: a field of the wrong type is an InputError naming file:line and the field") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\"doc_id\": \"test/0\", \"suite\": 1, \"response\": \"x\"}", "field 'suite'"},
+      {"{\"doc_id\": \"test/0\", \"logliks\": [\"a\"]}", "field 'logliks'"},
+      {"{\"doc_id\": \"test/0\", \"logliks\": \"-1.5\"}", "field 'logliks'"},
+  };
+  for (const auto& [line, field] : cases) {
+    INFO(line);
+    const fs::path f =
+        write_replay("bad.jsonl", std::string("{\"id\": 1, \"response\": \"A\"}\n") + line);
+    const std::string message = input_error_of([&] { ReplayBackend replay(f); });
+    CHECK(message.find("bad.jsonl:2: ") != std::string::npos);
+    CHECK(message.find(field) != std::string::npos);
+  }
+  fs::remove_all(fs::temp_directory_path() / ("moebench_replay_" + std::to_string(::getpid())));
+}
