@@ -16,7 +16,7 @@ fi
 echo "== moebench run ($(date +%T))"
 MOEBENCH_DATA=.data build-dev/moebench run --backend builtin:/tmp/v2l --device cuda \
   --backend-opt max_batch=256 --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
-  --results-dir /tmp/results --run-id e2e 2>&1 | tail -15 | tee "$out/run.log"
+  --results-dir /tmp/results --run-id e2e --force 2>&1 | tail -15 | tee "$out/run.log"
 cp /tmp/results/e2e/run.json "$out/run.json" 2>/dev/null
 if [ "${1:-}" = "--hf" ]; then
   echo "== transformers ($(date +%T))"
