@@ -276,6 +276,16 @@ struct PipeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A bound on what one tag may produce: `chars|join:X` repeated grows a value exponentially (found
+// by tests/fuzz/template.cpp: a 2 kB template rendered for minutes). Real prompts are kilobytes.
+constexpr size_t kMaxRenderedBytes = 1 << 20;
+
+void check_size(const std::string& s, const char* pipe) {
+  if (s.size() > kMaxRenderedBytes)
+    throw PipeError(std::string(pipe) + ": the result exceeds " +
+                    std::to_string(kMaxRenderedBytes) + " bytes");
+}
+
 json apply_pipe(const Pipe& p, json v) {
   const std::string& n = p.name;
   if (n == "join") {
@@ -284,6 +294,7 @@ json apply_pipe(const Pipe& p, json v) {
     for (size_t i = 0; i < v.size(); ++i) {
       if (i) out += p.args[0];
       template_append_value(out, v[i]);
+      check_size(out, "join");
     }
     return out;
   }
@@ -340,7 +351,11 @@ json apply_pipe(const Pipe& p, json v) {
     }
     return s;
   }
-  if (n == "replace") return replace_all(std::move(s), p.args[0], p.args[1]);
+  if (n == "replace") {
+    s = replace_all(std::move(s), p.args[0], p.args[1]);
+    check_size(s, "replace");
+    return s;
+  }
   return template_last_boxed(s);  // "last_boxed"; names were checked at compile time
 }
 

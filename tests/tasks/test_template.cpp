@@ -129,3 +129,16 @@ TEST_CASE("template: letter takes 0 to 25, as a number or its text", "[template]
         "What is 2+2?  ' is not 0 to 25 (doc doc.jsonl:7)");
   CHECK(error_of("{{n|letter}}", json{{"n", 26}}).find("'26' is not 0 to 25") != std::string::npos);
 }
+
+// Found by tests/fuzz/template.cpp (a campaign timeout): each `chars|join:XXXX` multiplies the
+// value's length, so a short template rendered for minutes and gigabytes.
+TEST_CASE("template: a tag whose value outgrows 1 MiB is an error, not a hang", "[template]") {
+  std::string tag = "{{question";
+  for (int i = 0; i < 12; ++i) tag += "|chars|join:\"xxxxxxxx\"";
+  tag += "}}";
+  CHECK(error_of(tag, kDoc).find("join: the result exceeds 1048576 bytes (doc doc.jsonl:7)") !=
+        std::string::npos);
+  CHECK(error_of("{{question|replace:\"2\":\"" + std::string(1 << 21, 'x') + "\"}}", kDoc)
+            .find("replace: the result exceeds") != std::string::npos);
+  CHECK(render("{{question|chars|join:\"-\"}}", kDoc) == "W-h-a-t-i-s-2-+-2-?");
+}
