@@ -36,7 +36,7 @@ nlohmann::json Response::to_json() const {
   if (!itl_s.empty()) j["itl_s"] = itl_s;
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
-  if (error) j["error"] = {{"type", error->type}, {"message", error->message}};
+  if (error) j["error"] = {{"type", error_type_name(error->type)}, {"message", error->message}};
   return j;
 }
 
@@ -56,7 +56,8 @@ Response Response::from_json(const nlohmann::json& j) {
   r.retries = j.value("retries", 0);
   r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
   if (j.contains("error")) {
-    r.error = ResponseError{j["error"].value("type", ""), j["error"].value("message", "")};
+    r.error = ResponseError{error_type_parse(j["error"].value("type", ""), "response error"),
+                            j["error"].value("message", "")};
   }
   return r;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/error_type.h"
 #include "tasks/suite.h"
 
 namespace moebench {
@@ -36,9 +37,7 @@ struct TokenCounts {
 
 // An error at the backend boundary becomes data on the sample (STYLE habit 8).
 struct ResponseError {
-  // "timeout" | "http" | "rate_limit" | "connection" | "protocol" | "oversized" | "refused" |
-  // "interrupted" | "backend" | "not_found"
-  std::string type;
+  ErrorType type = ErrorType::backend;
   std::string message;
 };
 

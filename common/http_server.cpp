@@ -18,7 +18,7 @@ namespace moebench {
 int http_server_bind(httplib::Server& server, const std::string& host, int port,
                      const std::string& who) {
   const std::string where = who + ": cannot bind " + host + ":" + std::to_string(port);
-  if (port < 0 || port > 65535) throw InputError(where + ": the port must be in 0..65535");
+  if (port < 0 || port > 65535) throw input_error(where, "the port must be in 0..65535");
   // The hook runs once per address tried; the last socket it saw is the one that bound.
   auto listener = std::make_shared<int>(-1);
   server.set_tcp_nodelay(true);
@@ -35,7 +35,7 @@ int http_server_bind(httplib::Server& server, const std::string& host, int port,
   }
   // NOTE: Linux applies a second listen() on a listening socket as a new backlog.
   if (::listen(*listener, kHttpListenBacklog) != 0) {
-    throw InputError(where + ": listen: " + std::strerror(errno));
+    throw input_error(where, std::string("listen: ") + std::strerror(errno));
   }
   return bound;
 }

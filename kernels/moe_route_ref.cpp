@@ -1,5 +1,5 @@
-// CPU reference of cuda_moe_route: the CPU engine's router (engine_cpu_moe.cpp moe_route), copied
-// as plain loops so kernels/ does not depend on backends/.
+// The MoE router on the CPU: the f32 core the CPU engine runs (engine_cpu_moe.cpp moe_route) and
+// the reference of cuda_moe_route the [gpu] tests compare against.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -68,21 +68,22 @@ void ref_check(const std::vector<float>& logits, const std::vector<float>& bias,
 
 }  // namespace
 
-void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& bias,
-                   const MoeRouteArgs& a, std::vector<int32_t>& ids, std::vector<float>& weights) {
-  ref_check(logits, bias, a);
+void ref_moe_route_f32(const MoeRouteArgs& a) {
   const int E = a.n_experts, K = a.top_k;
-  ids.assign(a.n_tokens * K, 0);         // (n_tokens, K)
-  weights.assign(a.n_tokens * K, 0.0f);  // (n_tokens, K)
-  std::vector<float> key(E), wt(E);      // selection key and weight per expert
+  std::vector<float> key(E), wt(E);  // selection key and weight per expert
   for (int64_t t = 0; t < a.n_tokens; ++t) {
-    const float* lr = logits.data() + t * E;
+    const float* lr = a.logits + t * E;
     if (a.mode == MoeRouteMode::sigmoid_noaux_tc) {
       for (int e = 0; e < E; ++e) {
         wt[e] = 1.0f / (1.0f + std::exp(-lr[e]));
-        key[e] = wt[e] + (bias.empty() ? 0.0f : bias[e]);
+        key[e] = wt[e] + (a.bias == nullptr ? 0.0f : a.bias[e]);
       }
-      if (a.n_group > 1) ref_mask_groups(a, key.data(), -INFINITY);  // HF 5.17 masks with -inf
+      // NOTE: HF transformers 5.17 (modeling_deepseek_v3.py) masks the experts of dropped groups
+      // with -inf, like the DeepSeek reference inference/model.py. Older transformers (4.x)
+      // masked with 0.0, which can pick a dropped group's expert when biased scores are negative;
+      // REFERENCE.md describes that older behaviour. We follow the 5.17 code we test parity
+      // against.
+      if (a.n_group > 1) ref_mask_groups(a, key.data(), -INFINITY);
     } else {
       float m = -INFINITY, sum = 0.0f;
       for (int e = 0; e < E; ++e) m = std::max(m, lr[e]);
@@ -97,9 +98,9 @@ void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& b
       wt = key;
     }
     const std::vector<int> top = ref_topk_desc(key.data(), E, K);
-    float* wr = weights.data() + t * K;
+    float* wr = a.topk_weights + t * K;
     for (int j = 0; j < K; ++j) {
-      ids[t * K + j] = top[j];
+      a.topk_ids[t * K + j] = top[j];
       wr[j] = wt[top[j]];
     }
     if (a.renormalize) {
@@ -110,6 +111,19 @@ void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& b
     }
     for (int j = 0; j < K; ++j) wr[j] *= a.scaling;
   }
+}
+
+void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& bias,
+                   const MoeRouteArgs& a, std::vector<int32_t>& ids, std::vector<float>& weights) {
+  ref_check(logits, bias, a);
+  ids.assign(a.n_tokens * a.top_k, 0);         // (n_tokens, top_k)
+  weights.assign(a.n_tokens * a.top_k, 0.0f);  // (n_tokens, top_k)
+  MoeRouteArgs host = a;
+  host.logits = logits.data();
+  host.bias = bias.empty() ? nullptr : bias.data();
+  host.topk_ids = ids.data();
+  host.topk_weights = weights.data();
+  ref_moe_route_f32(host);
 }
 
 }  // namespace moebench

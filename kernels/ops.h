@@ -8,15 +8,9 @@
 
 #include "kernels/bf16.h"
 #include "kernels/cuda_stream.h"
+#include "kernels/op_modes.h"
 
 namespace moebench {
-
-// How RoPE pairs the rotated dims; same meaning as backends/builtin RopeStyle.
-enum class RopePairing {
-  half,         // (x[i], x[i + dim/2]): rotate_half (qwen, mixtral, olmoe)
-  interleaved,  // (x[2i], x[2i+1]), output de-interleaved: HF deepseek_v3 rope_interleave
-  pairs         // (x[2i], x[2i+1]), output in place: HF deepseek_v2 complex pairs
-};
 
 // out (n_tokens, hidden) = table (vocab, hidden)[ids (n_tokens)].
 // NOTE: ids live on the device, so they are range-checked there: an id outside [0, vocab) writes a
@@ -58,14 +52,6 @@ struct RopeArgs {
   RopePairing pairing = RopePairing::half;
 };
 void cuda_rope_apply(const RopeArgs& args, cudaStream_t stream);
-
-// MoE router modes; same meaning as backends/builtin RouterKind (engine_cpu_moe.cpp moe_route).
-enum class MoeRouteMode {
-  softmax_topk,     // softmax over experts, top-k (mixtral, qwen2/3_moe, olmoe, deepseek_v2 greedy)
-  softmax_group,    // deepseek_v2 group_limited_greedy: group score = max prob, others masked to 0
-  sigmoid_noaux_tc  // deepseek_v3: sigmoid, + bias for selection, group score = top-2 sum, -inf
-                    // mask
-};
 
 // Routes n_tokens tokens: topk_ids (n_tokens, top_k) in descending selection-score order (exact
 // ties prefer the lower expert index) and their weights, like the CPU engine's moe_route. Weights

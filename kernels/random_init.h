@@ -1,7 +1,7 @@
 // cuda_random_init: fills a bf16 tensor on the GPU with the counter-based initialiser of
-// `moebench model init` (backends/builtin/random_init.h), so a dummy checkpoint's weights need no
-// host copy. ref_random_init is its plain CPU reference (a host copy of the same algorithm).
-// Compiles without CUDA headers; cuda_random_init is defined only in CUDA builds.
+// `moebench model init` (backends/builtin/checkpoint/random_init.h), so a dummy checkpoint's
+// weights need no host copy. ref_random_init is its plain CPU reference (a host copy of the same
+// algorithm). Compiles without CUDA headers; cuda_random_init is defined only in CUDA builds.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// CPU reference of cuda_random_init: a host copy of backends/builtin/random_init.cpp's fill_range
-// (the kernels library may not depend on backends/), rounded to bf16.
+// CPU reference of cuda_random_init: a host copy of backends/builtin/checkpoint/random_init.cpp's
+// fill_range (the kernels library may not depend on backends/), rounded to bf16.
 #include <cmath>
 #include <stdexcept>
 

@@ -1,5 +1,7 @@
-// Plain CPU references of the kernels in kernels/ops.h, on f32 vectors holding bf16-rounded values;
-// every output is rounded to bf16 like the GPU's. Same math as backends/builtin/engine_cpu_ops.
+// Plain CPU references of the kernels in kernels/ops.h. The f32 cores (ref_*_f32, ref_rope_rotate)
+// are the one CPU implementation of that maths: the CPU engine runs them as they are, and the ref_*
+// functions the [gpu] tests compare against run them on bf16-rounded values and round every output
+// to bf16 like the GPU's.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,21 @@ namespace moebench {
 int64_t ref_embedding_gather(const std::vector<int32_t>& ids, const std::vector<float>& table,
                              int64_t vocab, int64_t hidden, std::vector<float>& out);
 
-// y (rows, dim) = w * (x * 1/sqrt(mean(x²) + eps)), mean of squares in double like the engine.
+// HF RMSNorm in f32: y (rows, dim) = w * (x * 1/sqrt(mean(x²) + eps)), the mean of squares summed
+// in double. `w` (dim) may be null (unit weight); `x` and `y` may alias.
+void ref_rmsnorm_f32(const float* x, int64_t rows, int64_t dim, const float* w, float eps,
+                     float* y);
+
+// One head's rotated dims v[0 .. dim) into out (f32); c, s (dim / 2) already carry the attention
+// factor. `out` must not alias `v`.
+void ref_rope_rotate(const float* v, int dim, const float* c, const float* s, RopePairing pairing,
+                     float* out);
+
+// The MoE router in f32 over host pointers: a.logits (n_tokens, n_experts), a.bias or null; writes
+// a.topk_ids and a.topk_weights (n_tokens, top_k), ids in descending selection-score order.
+void ref_moe_route_f32(const MoeRouteArgs& a);
+
+// ref_rmsnorm_f32 with bf16 outputs.
 void ref_rmsnorm(const std::vector<float>& x, const std::vector<float>& w, int64_t rows,
                  int64_t dim, float eps, std::vector<float>& y);
 
@@ -34,7 +50,7 @@ void ref_rope_apply(std::vector<float>& x, const std::vector<int32_t>& positions
 
 // MoE router over logits (n_tokens, n_experts) with bias (n_experts) or empty; writes ids and
 // weights (n_tokens, top_k). Same arguments as cuda_moe_route (the pointers in args are ignored).
-// A plain transcription of the CPU engine's moe_route; throws std::invalid_argument on bad shapes.
+// ref_moe_route_f32 over vectors; throws std::invalid_argument on bad shapes.
 void ref_moe_route(const std::vector<float>& logits, const std::vector<float>& bias,
                    const MoeRouteArgs& args, std::vector<int32_t>& ids,
                    std::vector<float>& weights);

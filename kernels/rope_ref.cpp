@@ -1,4 +1,5 @@
-// CPU reference of cuda_rope_apply: the engine's rope_angles + rope_apply per token, bf16 output.
+// RoPE on the CPU: the f32 rotation of one head the CPU engine runs, and the reference of
+// cuda_rope_apply (angles per token as the engine's rope_angles, the rotation, bf16 output).
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -6,30 +7,25 @@
 #include "kernels/reference.h"
 
 namespace moebench {
-namespace {
 
-// Rotates one head's dims v[0 .. dim) in place; c, s (dim / 2) already carry attention_factor.
-void rope_rotate_head(float* v, int dim, const float* c, const float* s, RopePairing pairing) {
+void ref_rope_rotate(const float* v, int dim, const float* c, const float* s, RopePairing pairing,
+                     float* out) {
   const int half = dim / 2;
-  std::vector<float> tmp(dim);
   for (int i = 0; i < half; ++i) {
     if (pairing == RopePairing::half) {
       const float a = v[i], b = v[i + half];
-      tmp[i] = a * c[i] - b * s[i];
-      tmp[i + half] = b * c[i] + a * s[i];
+      out[i] = a * c[i] - b * s[i];
+      out[i + half] = b * c[i] + a * s[i];
       continue;
     }
     const float a = v[2 * i], b = v[2 * i + 1];
     const float ra = a * c[i] - b * s[i];
     const float rb = b * c[i] + a * s[i];
     const bool deinterleave = pairing == RopePairing::interleaved;
-    tmp[deinterleave ? i : 2 * i] = ra;
-    tmp[deinterleave ? i + half : 2 * i + 1] = rb;
+    out[deinterleave ? i : 2 * i] = ra;
+    out[deinterleave ? i + half : 2 * i + 1] = rb;
   }
-  for (int i = 0; i < dim; ++i) v[i] = bf16_round(tmp[i]);
 }
-
-}  // namespace
 
 void ref_rope_apply(std::vector<float>& x, const std::vector<int32_t>& positions,
                     const std::vector<float>& inv_freq, const RopeArgs& a) {
@@ -39,7 +35,7 @@ void ref_rope_apply(std::vector<float>& x, const std::vector<int32_t>& positions
                                 std::to_string(inv_freq.size()));
   }
   const int half = a.dim / 2;
-  std::vector<float> c(half), s(half);
+  std::vector<float> c(half), s(half), rotated(a.dim);
   for (int64_t t = 0; t < a.n_tokens; ++t) {
     const float p = static_cast<float>(positions[t]);
     for (int i = 0; i < half; ++i) {
@@ -49,7 +45,8 @@ void ref_rope_apply(std::vector<float>& x, const std::vector<int32_t>& positions
     }
     for (int h = 0; h < a.n_heads; ++h) {
       float* v = x.data() + t * a.token_stride + static_cast<int64_t>(h) * a.head_stride;
-      rope_rotate_head(v + a.rot_offset, a.dim, c.data(), s.data(), a.pairing);
+      ref_rope_rotate(v + a.rot_offset, a.dim, c.data(), s.data(), a.pairing, rotated.data());
+      for (int i = 0; i < a.dim; ++i) v[a.rot_offset + i] = bf16_round(rotated[i]);
     }
   }
 }

@@ -10,7 +10,7 @@ build=$(realpath "$1")
 out=$2
 duration=${3:-30}
 loopback=$build/tests/moebench-loopback
-bench=$build/tests/moebench-api-bench
+bench=$build/moebench-api-bench
 for b in "$loopback" "$bench"; do
   [ -x "$b" ] || { echo "bench_api: no $b (build the tests first)" >&2; exit 2; }
 done

@@ -83,7 +83,7 @@ seed_files() {
     loader_jsonl_gz) find "$root/tasks/samples" -name '*.jsonl.gz' ;;
     loader_csv) find "$root/tasks/samples" -name '*.csv' ;;
     loader_gaokao) find "$root/tasks/samples/gaokao" -name '*.json' ;;
-    safetensors) find "$root/tests/fixtures/checkpoint" -name '*.safetensors' ;;
+    safetensors) find "$root/tests/fixtures/hf/loader" -name '*.safetensors' ;;
     model_config) find "$root/tests/fixtures" "$g" -name config.json ;;
     tokenizer_json) find "$g" -name tokenizer.json ;;
     chat_template) find "$g" -name tokenizer_config.json ;;

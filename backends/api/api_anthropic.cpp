@@ -14,7 +14,8 @@ namespace {
 const std::string& str(const json& obj, const char* key, const char* what) {
   const json* v = api_field(obj, key);
   if (!v || !v->is_string()) {
-    throw ApiFormatError("protocol", std::string(what) + " without a string '" + key + "'");
+    throw ApiFormatError(ErrorType::protocol,
+                         std::string(what) + " without a string '" + key + "'");
   }
   return v->get_ref<const std::string&>();
 }
@@ -28,9 +29,9 @@ bool blank(const std::string& s) {
   const std::string type =
       api_field(e, "type") && e["type"].is_string() ? e["type"].get<std::string>() : "error";
   const std::string msg = type + ": " + (m && m->is_string() ? m->get<std::string>() : e.dump());
-  if (type == "rate_limit_error") throw ApiFormatError("rate_limit", msg, 429);
-  if (type == "overloaded_error") throw ApiFormatError("http", msg, 529);
-  throw ApiFormatError("http", msg, type == "api_error" ? 500 : 400);
+  if (type == "rate_limit_error") throw ApiFormatError(ErrorType::rate_limit, msg, 429);
+  if (type == "overloaded_error") throw ApiFormatError(ErrorType::http, msg, 529);
+  throw ApiFormatError(ErrorType::http, msg, type == "api_error" ? 500 : 400);
 }
 
 // Streaming state: blocks by index; text and thinking kept apart.
@@ -39,7 +40,7 @@ class AnthropicStream : public ApiStream {
   bool on_event(const std::string& data) override {
     json j = json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      throw ApiFormatError("protocol",
+      throw ApiFormatError(ErrorType::protocol,
                            "a stream event is not a JSON object: " + data.substr(0, 200));
     }
     const std::string& type = str(j, "type", "a stream event");
@@ -51,7 +52,8 @@ class AnthropicStream : public ApiStream {
       }
     } else if (type == "content_block_start") {
       const json* b = api_field(j, "content_block");
-      if (!b) throw ApiFormatError("protocol", "content_block_start without content_block");
+      if (!b)
+        throw ApiFormatError(ErrorType::protocol, "content_block_start without content_block");
       const std::string& bt = str(*b, "type", "a content block");
       bool text = false;
       if (bt == "text") text = api_append(*b, "text", &text_);
@@ -59,7 +61,7 @@ class AnthropicStream : public ApiStream {
       return text;
     } else if (type == "content_block_delta") {
       const json* d = api_field(j, "delta");
-      if (!d) throw ApiFormatError("protocol", "content_block_delta without delta");
+      if (!d) throw ApiFormatError(ErrorType::protocol, "content_block_delta without delta");
       const std::string& dt = str(*d, "type", "a delta");
       if (dt == "text_delta") return api_append(*d, "text", &text_);
       if (dt == "thinking_delta") return api_append(*d, "thinking", &thinking_);
@@ -73,7 +75,8 @@ class AnthropicStream : public ApiStream {
   }
 
   ApiReply finish() override {
-    if (!done_) throw ApiFormatError("protocol", "the stream ended without a message_stop event");
+    if (!done_)
+      throw ApiFormatError(ErrorType::protocol, "the stream ended without a message_stop event");
     ApiReply r;
     r.texts = {text_};
     if (!thinking_.empty()) r.reasoning = {thinking_};
@@ -161,13 +164,14 @@ std::vector<std::pair<std::string, std::string>> AnthropicWire::headers(
 }
 
 ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
-  if (!body.is_object()) throw ApiFormatError("protocol", "the response is not a JSON object");
+  if (!body.is_object())
+    throw ApiFormatError(ErrorType::protocol, "the response is not a JSON object");
   if (const json* t = api_field(body, "type"); t && t->is_string() && *t == "error") {
     throw_error_object(api_field(body, "error") ? body["error"] : body);
   }
   const json* content = api_field(body, "content");
   if (!content || !content->is_array()) {
-    throw ApiFormatError("protocol", "the response has no 'content' array");
+    throw ApiFormatError(ErrorType::protocol, "the response has no 'content' array");
   }
   std::string text, thinking;
   for (const json& block : *content) {

@@ -129,7 +129,7 @@ bool ApiBackend::wait(double seconds) {
 void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response* out) {
   ++calls_;
   const ModelTransport& t = model_.transport;
-  const ResponseError interrupted{"interrupted",
+  const ResponseError interrupted{ErrorType::interrupted,
                                   "not sent: the run was stopped (SIGINT); the next run sends it"};
   for (int attempt = 0;; ++attempt) {
     if (stopping() || !limiter_.acquire(estimate, options_.should_stop)) {
@@ -183,7 +183,7 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
     ++retries_;
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
-      ++retried_[f.type];
+      ++retried_[error_type_name(f.type)];
     }
     double delay;
     {

@@ -6,11 +6,10 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/clock.h"
 #include "common/http_stream.h"
 
 namespace moebench {
-
-using Clock = std::chrono::steady_clock;
 
 std::string api_redact(std::string text, const std::string& secret) {
   if (secret.empty()) return text;
@@ -82,19 +81,16 @@ bool starts_with_ci(const std::string& s, const char* prefix) {
   return true;
 }
 
-AttemptResult failed(std::string type, std::string message, bool connection_ok = false,
+AttemptResult failed(ErrorType type, std::string message, bool connection_ok = false,
                      int status = 0) {
   AttemptResult r;
-  r.failure = {std::move(type), std::move(message), status, std::nullopt};
+  r.failure = {type, std::move(message), status, std::nullopt};
   r.connection_ok = connection_ok;
   return r;
 }
 
-}  // namespace
-
-AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, const ApiWire& wire,
-                          const ApiCall& call, const ModelTransport& transport,
-                          const std::string& secret) {
+httplib::Request attempt_request(const ApiEndpoint& endpoint, const ApiWire& wire,
+                                 const ApiCall& call, const std::string& secret) {
   httplib::Request req;
   req.method = "POST";
   req.path = endpoint.prefix + call.path;
@@ -102,108 +98,134 @@ AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, 
   req.set_header("Content-Type", "application/json");
   req.set_header("Accept", call.stream ? "text/event-stream" : "application/json");
   for (const auto& [k, v] : wire.headers(secret)) req.set_header(k, v);
+  return req;
+}
 
-  Exchange x;
-  std::unique_ptr<ApiStream> stream;
-  SseSplitter sse;
-  AttemptResult result;
-  const Clock::time_point t0 = Clock::now();
-  auto since = [t0] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  int text_chunks = 0;
-  double last_text_s = 0;
+// Receives one response as it arrives: the status and headers, then the body (buffered) or the
+// event stream (parsed event by event, timing the chunks that carry text into `result`).
+class AttemptReceiver {
+ public:
+  AttemptReceiver(const ApiWire& wire, const ApiCall& call, const ModelTransport& transport,
+                  AttemptResult* result)
+      : wire_(wire), call_(call), transport_(transport), result_(result), t0_(Clock::now()) {}
 
-  req.response_handler = [&](const httplib::Response& r) {
-    x.status = r.status;
-    x.content_type = r.get_header_value("Content-Type");
-    x.retry_after = r.get_header_value("Retry-After");
-    x.streaming =
-        call.stream && r.status == 200 && starts_with_ci(x.content_type, "text/event-stream");
-    if (x.streaming) stream = wire.stream(call);
+  double since() const { return seconds_since(t0_); }
+  Exchange& exchange() { return x_; }
+  ApiStream* stream() { return stream_.get(); }
+
+  bool on_response(const httplib::Response& r) {
+    x_.status = r.status;
+    x_.content_type = r.get_header_value("Content-Type");
+    x_.retry_after = r.get_header_value("Retry-After");
+    x_.streaming =
+        call_.stream && r.status == 200 && starts_with_ci(x_.content_type, "text/event-stream");
+    if (x_.streaming) stream_ = wire_.stream(call_);
     return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+  }
+
+  bool on_content(const char* data, size_t len) {
     const double t = since();
-    x.last_byte_s = t;
-    if (t > transport.total_timeout_s) {
-      x.timed_out = true;
+    x_.last_byte_s = t;
+    if (t > transport_.total_timeout_s) {
+      x_.timed_out = true;
       return false;
     }
-    x.received += static_cast<long>(len);
-    if (x.received > transport.max_response_bytes) {
-      x.oversized = true;
+    x_.received += static_cast<long>(len);
+    if (x_.received > transport_.max_response_bytes) {
+      x_.oversized = true;
       return false;
     }
-    if (!x.streaming) {
-      x.body.append(data, len);
+    if (!x_.streaming) {
+      x_.body.append(data, len);
       return true;
     }
     try {
-      sse.feed(std::string_view(data, len), [&](const std::string& event) {
-        if (!stream->on_event(event)) return;
-        if (text_chunks++ == 0) {
-          result.ttft_s = t;
-        } else {
-          result.itl_s.push_back(t - last_text_s);
-        }
-        last_text_s = t;
+      sse_.feed(std::string_view(data, len), [&](const std::string& event) {
+        if (stream_->on_event(event)) on_text_chunk(t);
       });
     } catch (const ApiFormatError& e) {
-      x.format_error = e;
+      x_.format_error = e;
       return false;
     }
     return true;
-  };
+  }
 
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  client.send(req, res, err);
-  const double end = since();
-  result.total_s = end;
+ private:
+  void on_text_chunk(double t) {
+    if (text_chunks_++ == 0) {
+      result_->ttft_s = t;
+    } else {
+      result_->itl_s.push_back(t - last_text_s_);
+    }
+    last_text_s_ = t;
+  }
 
-  auto finish = [&](AttemptResult r) {
-    r.total_s = end;
-    return r;
-  };
+  const ApiWire& wire_;
+  const ApiCall& call_;
+  const ModelTransport& transport_;
+  AttemptResult* result_;
+  const Clock::time_point t0_;
+  Exchange x_;
+  std::unique_ptr<ApiStream> stream_;
+  SseSplitter sse_;
+  int text_chunks_ = 0;
+  double last_text_s_ = 0;
+};
+
+// The failure of an exchange that did not end in a whole 200 response (format error, size or time
+// limit, connection, HTTP status), or nothing.
+std::optional<AttemptResult> exchange_failure(const Exchange& x, httplib::Error err, double end,
+                                              const ApiEndpoint& endpoint, const ApiWire& wire,
+                                              const ModelTransport& transport,
+                                              const std::string& secret) {
   if (x.format_error) {
-    return finish(failed(x.format_error->type(), api_redact(x.format_error->what(), secret), false,
-                         x.format_error->status()));
+    return failed(x.format_error->type(), api_redact(x.format_error->what(), secret), false,
+                  x.format_error->status());
   }
   if (x.oversized) {
-    return finish(failed("oversized", "the response exceeds " +
-                                          std::to_string(transport.max_response_bytes >> 20) +
-                                          " MiB (transport.max_response_mb)"));
+    return failed(ErrorType::oversized, "the response exceeds " +
+                                            std::to_string(transport.max_response_bytes >> 20) +
+                                            " MiB (transport.max_response_mb)");
   }
   if (x.timed_out) {
-    return finish(failed("timeout", "no complete response within " +
-                                        std::to_string(transport.total_timeout_s) +
-                                        " s (transport.total_timeout_s)"));
+    return failed(ErrorType::timeout, "no complete response within " +
+                                          std::to_string(transport.total_timeout_s) +
+                                          " s (transport.total_timeout_s)");
   }
   if (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout ||
       err == httplib::Error::SSLConnection || err == httplib::Error::SSLServerVerification ||
       err == httplib::Error::SSLLoadingCerts) {
-    return finish(failed("connection", "cannot connect to " + endpoint.scheme_host_port + ": " +
-                                           httplib::to_string(err)));
+    return failed(ErrorType::connection, "cannot connect to " + endpoint.scheme_host_port + ": " +
+                                             httplib::to_string(err));
   }
   if (err != httplib::Error::Success) {
     // A read that waited the whole read timeout is a timeout; one that broke off sooner is a
     // connection closed or reset mid-response.
     const double silent = end - (x.status ? x.last_byte_s : 0);
     if (err == httplib::Error::Read && silent >= transport.read_timeout_s * 0.98) {
-      return finish(failed("timeout", "no data for " + std::to_string(transport.read_timeout_s) +
-                                          " s (transport.read_timeout_s)"));
+      return failed(ErrorType::timeout, "no data for " + std::to_string(transport.read_timeout_s) +
+                                            " s (transport.read_timeout_s)");
     }
-    return finish(failed("connection", std::string(x.status ? "the connection broke mid-response: "
-                                                            : "the request failed: ") +
-                                           httplib::to_string(err)));
+    return failed(
+        ErrorType::connection,
+        std::string(x.status ? "the connection broke mid-response: " : "the request failed: ") +
+            httplib::to_string(err));
   }
   if (x.status != 200) {
     AttemptResult r = failed(
-        x.status == 429 ? "rate_limit" : "http",
+        x.status == 429 ? ErrorType::rate_limit : ErrorType::http,
         "HTTP " + std::to_string(x.status) + ": " + api_redact(wire.error_message(x.body), secret),
         true, x.status);
     r.failure.retry_after = api_parse_retry_after(x.retry_after, std::time(nullptr));
-    return finish(std::move(r));
+    return r;
   }
+  return std::nullopt;
+}
+
+// The reply of a whole 200 response: the finished stream, or the JSON body read by the wire
+// format; a body that is not JSON is a protocol failure.
+AttemptResult read_reply(const Exchange& x, ApiStream* stream, AttemptResult result,
+                         const ApiWire& wire, const ApiCall& call, const std::string& secret) {
   try {
     if (x.streaming) {
       result.reply = stream->finish();
@@ -211,24 +233,48 @@ AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, 
     }
     if (!starts_with_ci(x.content_type, "application/json") &&
         x.content_type.find("json") == std::string::npos) {
-      return finish(
-          failed("protocol",
-                 "HTTP 200 with Content-Type '" + x.content_type +
-                     "', expected application/json: " + api_redact(x.body.substr(0, 120), secret),
-                 true));
+      return failed(
+          ErrorType::protocol,
+          "HTTP 200 with Content-Type '" + x.content_type +
+              "', expected application/json: " + api_redact(x.body.substr(0, 120), secret),
+          true);
     }
     nlohmann::json j = nlohmann::json::parse(x.body, nullptr, false);
     if (j.is_discarded()) {
-      return finish(failed("protocol",
-                           "malformed JSON in the response (" + std::to_string(x.body.size()) +
-                               " bytes): " + api_redact(x.body.substr(0, 120), secret),
-                           true));
+      return failed(ErrorType::protocol,
+                    "malformed JSON in the response (" + std::to_string(x.body.size()) +
+                        " bytes): " + api_redact(x.body.substr(0, 120), secret),
+                    true);
     }
     result.reply = wire.parse(j, call);
     return result;
   } catch (const ApiFormatError& e) {
-    return finish(failed(e.type(), api_redact(e.what(), secret), true, e.status()));
+    return failed(e.type(), api_redact(e.what(), secret), true, e.status());
   }
+}
+
+}  // namespace
+
+AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, const ApiWire& wire,
+                          const ApiCall& call, const ModelTransport& transport,
+                          const std::string& secret) {
+  httplib::Request req = attempt_request(endpoint, wire, call, secret);
+  AttemptResult result;
+  AttemptReceiver rx(wire, call, transport, &result);
+  req.response_handler = [&](const httplib::Response& r) { return rx.on_response(r); };
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    return rx.on_content(data, len);
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  client.send(req, res, err);
+  const double end = rx.since();
+  result.total_s = end;
+  std::optional<AttemptResult> r =
+      exchange_failure(rx.exchange(), err, end, endpoint, wire, transport, secret);
+  if (!r) r = read_reply(rx.exchange(), rx.stream(), std::move(result), wire, call, secret);
+  r->total_s = end;
+  return std::move(*r);
 }
 
 }  // namespace moebench

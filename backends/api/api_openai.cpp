@@ -17,12 +17,12 @@ constexpr size_t kMaxStops = 4;
 size_t choice_index(const json& c, size_t n) {
   const json* i = api_field(c, "index");
   if (i && (!i->is_number_integer() || i->get<long>() < 0)) {
-    throw ApiFormatError("protocol", "a choice index is not a non-negative integer");
+    throw ApiFormatError(ErrorType::protocol, "a choice index is not a non-negative integer");
   }
   const size_t idx = i ? i->get<size_t>() : 0;
   if (idx >= n) {
-    throw ApiFormatError("protocol", "choice index " + std::to_string(idx) + " but " +
-                                         std::to_string(n) + " choice(s) were asked for");
+    throw ApiFormatError(ErrorType::protocol, "choice index " + std::to_string(idx) + " but " +
+                                                  std::to_string(n) + " choice(s) were asked for");
   }
   return idx;
 }
@@ -32,12 +32,13 @@ const json& choices_of(const json& body) {
   if (const json* e = api_field(body, "error")) {
     const json* m = api_field(*e, "message");
     throw ApiFormatError(
-        "http",
+        ErrorType::http,
         "error in a 200 response: " + (m && m->is_string() ? m->get<std::string>() : e->dump()),
         500);
   }
   const json* c = api_field(body, "choices");
-  if (!c || !c->is_array()) throw ApiFormatError("protocol", "the response has no 'choices' array");
+  if (!c || !c->is_array())
+    throw ApiFormatError(ErrorType::protocol, "the response has no 'choices' array");
   return *c;
 }
 
@@ -53,7 +54,7 @@ class OpenAiStream : public ApiStream {
     }
     json j = json::parse(data, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      throw ApiFormatError("protocol",
+      throw ApiFormatError(ErrorType::protocol,
                            "a stream event is not a JSON object: " + data.substr(0, 200));
     }
     if (const json* u = api_field(j, "usage"); u && u->is_object()) {
@@ -63,7 +64,8 @@ class OpenAiStream : public ApiStream {
     if (api_field(j, "error")) choices_of(j);  // throws with the server's message
     const json* choices = api_field(j, "choices");
     if (!choices) return false;
-    if (!choices->is_array()) throw ApiFormatError("protocol", "'choices' is not an array");
+    if (!choices->is_array())
+      throw ApiFormatError(ErrorType::protocol, "'choices' is not an array");
     bool text = false;
     for (const json& c : *choices) {
       size_t i = choice_index(c, texts_.size());
@@ -82,7 +84,8 @@ class OpenAiStream : public ApiStream {
   }
 
   ApiReply finish() override {
-    if (!done_) throw ApiFormatError("protocol", "the stream ended without 'data: [DONE]'");
+    if (!done_)
+      throw ApiFormatError(ErrorType::protocol, "the stream ended without 'data: [DONE]'");
     ApiReply r;
     r.texts = std::move(texts_);
     if (std::any_of(reasoning_.begin(), reasoning_.end(), [](auto& s) { return !s.empty(); })) {
@@ -127,7 +130,7 @@ double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
   const json* offsets = api_field(lp, "text_offset");
   if (!tokens || !values || !offsets || !values->is_array() || !offsets->is_array() ||
       values->size() != offsets->size()) {
-    throw ApiFormatError("protocol",
+    throw ApiFormatError(ErrorType::protocol,
                          "logprobs without matching token_logprobs and text_offset arrays (does "
                          "the server support echo with logprobs?)");
   }
@@ -140,7 +143,7 @@ double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
   size_t used = 0;
   for (size_t i = 0; i < values->size(); ++i) {
     if (!offset_ok(i))
-      throw ApiFormatError("protocol", "text_offset is not a non-negative integer");
+      throw ApiFormatError(ErrorType::protocol, "text_offset is not a non-negative integer");
     size_t start = (*offsets)[i].get<size_t>();
     size_t end = i + 1 < offsets->size() && offset_ok(i + 1) ? (*offsets)[i + 1].get<size_t>()
                                                              : static_cast<size_t>(-1);
@@ -150,13 +153,15 @@ double openai_span_loglik(const json& lp, std::pair<size_t, size_t> span) {
     // belongs with that character.
     if (std::max(end, start + 1) <= span.first || start >= span.second) continue;
     if (!(*values)[i].is_number()) {
-      throw ApiFormatError("protocol", "no log-probability for prompt token " + std::to_string(i) +
-                                           " (a continuation needs context before it)");
+      throw ApiFormatError(ErrorType::protocol, "no log-probability for prompt token " +
+                                                    std::to_string(i) +
+                                                    " (a continuation needs context before it)");
     }
     sum += (*values)[i].get<double>();
     ++used;
   }
-  if (used == 0) throw ApiFormatError("protocol", "no echoed token covers the continuation");
+  if (used == 0)
+    throw ApiFormatError(ErrorType::protocol, "no echoed token covers the continuation");
   return sum;
 }
 
@@ -240,11 +245,11 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
     seen[i] = true;
     if (!call.spans.empty()) {
       const json* lp = api_field(c, "logprobs");
-      if (!lp) throw ApiFormatError("protocol", "a scoring choice has no logprobs");
+      if (!lp) throw ApiFormatError(ErrorType::protocol, "a scoring choice has no logprobs");
       r.logliks[i] = openai_span_loglik(*lp, call.spans[i]);
     } else if (chat) {
       const json* m = api_field(c, "message");
-      if (!m) throw ApiFormatError("protocol", "a choice has no 'message'");
+      if (!m) throw ApiFormatError(ErrorType::protocol, "a choice has no 'message'");
       api_append(*m, "content", &r.texts[i]);
       api_append(*m, "reasoning_content", &reasoning[i]);
       api_append(*m, "reasoning", &reasoning[i]);
@@ -253,8 +258,9 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
     }
   }
   if (std::count(seen.begin(), seen.end(), true) != call.n) {
-    throw ApiFormatError("protocol", std::to_string(choices.size()) + " choice(s) for the " +
-                                         std::to_string(call.n) + " asked for");
+    throw ApiFormatError(ErrorType::protocol, std::to_string(choices.size()) +
+                                                  " choice(s) for the " + std::to_string(call.n) +
+                                                  " asked for");
   }
   if (std::any_of(reasoning.begin(), reasoning.end(), [](auto& s) { return !s.empty(); })) {
     r.reasoning = std::move(reasoning);

@@ -11,11 +11,18 @@ namespace moebench {
 bool api_retryable(const AttemptFailure& f) {
   // NOTE: an oversized body (32 MiB by default) is no completion a max_tokens could allow: it
   // is a broken server or proxy, so it is retried like a malformed one.
-  if (f.type == "rate_limit" || f.type == "timeout" || f.type == "connection" ||
-      f.type == "protocol" || f.type == "oversized") {
-    return true;
+  switch (f.type) {
+    case ErrorType::rate_limit:
+    case ErrorType::timeout:
+    case ErrorType::connection:
+    case ErrorType::protocol:
+    case ErrorType::oversized:
+      return true;
+    case ErrorType::http:
+      break;
+    default:
+      return false;
   }
-  if (f.type != "http") return false;
   return f.status == 408 || f.status == 409 || f.status == 429 || f.status >= 500;
 }
 

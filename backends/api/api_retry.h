@@ -7,13 +7,14 @@
 #include <random>
 #include <string>
 
+#include "backends/error_type.h"
 #include "backends/models_file.h"
 
 namespace moebench {
 
 // What one attempt ended with, as far as retrying is concerned.
 struct AttemptFailure {
-  std::string type;  // ResponseError types: rate_limit, http, timeout, connection, protocol, ...
+  ErrorType type = ErrorType::http;
   std::string message;
   int status = 0;                     // HTTP status, 0 when none arrived
   std::optional<double> retry_after;  // seconds, from the Retry-After header

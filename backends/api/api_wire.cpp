@@ -59,7 +59,7 @@ bool api_append(const nlohmann::json& obj, const char* key, std::string* out) {
   const nlohmann::json* v = api_field(obj, key);
   if (!v) return false;
   if (!v->is_string()) {
-    throw ApiFormatError("protocol", std::string("'") + key + "' is not a string");
+    throw ApiFormatError(ErrorType::protocol, std::string("'") + key + "' is not a string");
   }
   const std::string& s = v->get_ref<const std::string&>();
   out->append(s);

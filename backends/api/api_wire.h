@@ -29,13 +29,13 @@ struct ApiReply {
 // (an `error` event mid-stream). `type` and `status` classify it like an HTTP failure.
 class ApiFormatError : public std::runtime_error {
  public:
-  ApiFormatError(std::string type, const std::string& message, int status = 0)
-      : std::runtime_error(message), type_(std::move(type)), status_(status) {}
-  const std::string& type() const { return type_; }
+  ApiFormatError(ErrorType type, const std::string& message, int status = 0)
+      : std::runtime_error(message), type_(type), status_(status) {}
+  ErrorType type() const { return type_; }
   int status() const { return status_; }
 
  private:
-  std::string type_;
+  ErrorType type_;
   int status_;
 };
 

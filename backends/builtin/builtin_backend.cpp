@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/hash.h"
 
@@ -157,7 +158,7 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
                 model_->device_name() + " holds (" + std::to_string(free_kv) + ")";
     }
     if (!refused.empty()) {
-      resp.error = ResponseError{"refused", refused};
+      resp.error = ResponseError{ErrorType::refused, refused};
       on_done(i, resp);
       continue;
     }
@@ -180,7 +181,7 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
   callbacks.on_done = [&](size_t k, const GenerateResult& result) {
     Response& r = (*out)[owner[k]];
     if (result.finish_reason == "interrupted") {
-      r.error = ResponseError{"interrupted",
+      r.error = ResponseError{ErrorType::interrupted,
                               "not run: the run was stopped (SIGINT); the next run sends it"};
     } else {
       r.texts.push_back(result.text);
@@ -204,17 +205,17 @@ void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::ve
     items.push_back({batch[i].prompt, batch[i].continuations});
     owner.push_back(i);
   }
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = Clock::now();
   auto fill = [&](size_t k, const BuiltinModel::LoglikResult& result) {
     Response& r = (*out)[owner[k]];
     if (result.interrupted) {
-      r.error = ResponseError{"interrupted",
+      r.error = ResponseError{ErrorType::interrupted,
                               "not run: the run was stopped (SIGINT); the next run sends it"};
     } else {
       r.logliks = result.logliks;
       r.tokens.prompt = result.prompt_tokens;
       r.truncated_prompt_tokens = result.truncated_tokens;
-      r.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.total_s = seconds_since(t0);
     }
     on_done(owner[k], r);
   };
@@ -227,11 +228,11 @@ void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::ve
     // One item that cannot fit fails alone: run the items one at a time. (loglikelihood checks
     // every item before it runs any, so none was told of yet.)
     for (size_t k = 0; k < items.size(); ++k) {
-      t0 = std::chrono::steady_clock::now();
+      t0 = Clock::now();
       try {
         fill(k, model_->loglikelihood({items[k]}, {nullptr, options_.should_stop})[0]);
       } catch (const InputError& e1) {
-        (*out)[owner[k]].error = ResponseError{"refused", e1.what()};
+        (*out)[owner[k]].error = ResponseError{ErrorType::refused, e1.what()};
         on_done(owner[k], (*out)[owner[k]]);
       }
     }

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
                                                  const BuiltinLoadOptions& options) {
-  if (!fs::is_directory(dir)) throw InputError(dir.string() + ": not a checkpoint directory");
+  if (!fs::is_directory(dir)) throw input_error(dir.string(), "not a checkpoint directory");
   std::unique_ptr<BuiltinModel> m(new BuiltinModel());
   m->dir_ = dir;
   m->name_ = fs::absolute(dir).lexically_normal().filename().string();
@@ -24,14 +24,13 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   m->config_ = model_config_load(dir / "config.json");
   options.limits.validate();
   const fs::path tok = dir / "tokenizer.json";
-  if (!fs::exists(tok))
-    throw InputError(tok.string() + ": missing (the model needs its tokenizer)");
+  if (!fs::exists(tok)) throw input_error(tok.string(), "missing (the model needs its tokenizer)");
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tok));
   const fs::path tok_config = dir / "tokenizer_config.json";
   if (fs::exists(tok_config)) {
     std::ifstream in(tok_config);
     nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw InputError(tok_config.string() + ": not valid JSON");
+    if (j.is_discarded()) throw input_error(tok_config.string(), "not valid JSON");
     if (j.contains("chat_template")) m->chat_ = chat_format_detect(tok_config);
   }
   m->eos_ids_ = m->config_.eos_token_ids;

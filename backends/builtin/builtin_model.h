@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "backends/builtin/chat_format.h"
-#include "backends/builtin/engine.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/engine/engine.h"
+#include "backends/builtin/engine/sampler.h"
 #include "backends/builtin/engine_select.h"
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/sampler.h"
-#include "backends/builtin/tokenizer.h"
+#include "backends/builtin/tokenizer/chat_format.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
 
 namespace moebench {
 

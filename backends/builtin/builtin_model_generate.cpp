@@ -3,19 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <stdexcept>
 
 #include "backends/builtin/builtin_model.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 namespace moebench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // One generation in flight.
 struct Active {
@@ -81,6 +77,191 @@ size_t releasable(const Active& a, const GenerateRequest& r) {
   return a.text.size() >= hold - 1 ? a.text.size() - (hold - 1) : 0;
 }
 
+// The scheduler of one generate() call: requests wait in order; each round admits what fits (a
+// free slot, KV room for prompt + max_tokens), runs one step and retires the finished sequences.
+class GenerateRun {
+ public:
+  GenerateRun(const BuiltinModel& model, Engine& engine, std::function<bool(int)> is_eos,
+              const std::vector<GenerateRequest>& requests, const GenerateCallbacks& callbacks)
+      : t0_(Clock::now()),
+        model_(model),
+        engine_(engine),
+        is_eos_(std::move(is_eos)),
+        requests_(requests),
+        callbacks_(callbacks),
+        results_(requests.size()) {}
+
+  std::vector<GenerateResult> run() {
+    enqueue();
+    try {
+      while (!waiting_.empty() || !running_.empty()) {
+        admit();
+        step();
+        running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                      [](const Active& a) { return a.done; }),
+                       running_.end());
+      }
+    } catch (...) {
+      // The engine outlives this call (the server goes on): give back every cache it holds.
+      for (const Active& a : running_) {
+        if (a.seq >= 0) engine_.free_sequence(a.seq);
+      }
+      throw;
+    }
+    return std::move(results_);
+  }
+
+ private:
+  void done(size_t i) {
+    if (callbacks_.on_done) callbacks_.on_done(i, results_[i]);
+  }
+
+  int64_t need_of(const GenerateRequest& r) const {
+    return model_.kv_need(std::min<int64_t>(static_cast<int64_t>(r.prompt.size()) + r.max_tokens,
+                                            model_.max_context()));
+  }
+
+  // Checks every request and queues it; one with max_tokens 0 is done at once.
+  void enqueue() {
+    const int64_t pool = model_.kv_free(0);
+    const int max_context = model_.max_context();
+    for (size_t i = 0; i < requests_.size(); ++i) {
+      const GenerateRequest& r = requests_[i];
+      if (r.prompt.empty())
+        throw InputError("generate: request " + std::to_string(i) + " has an empty prompt");
+      if (static_cast<int>(r.prompt.size()) >= max_context) {
+        throw InputError("generate: request " + std::to_string(i) + ": prompt of " +
+                         std::to_string(r.prompt.size()) + " tokens does not fit the context of " +
+                         std::to_string(max_context));
+      }
+      if (r.max_tokens <= 0) {
+        results_[i].finish_reason = "length";
+        done(i);
+        continue;
+      }
+      if (need_of(r) > pool) {
+        throw InputError("generate: request " + std::to_string(i) + " needs " +
+                         std::to_string(need_of(r)) + " KV positions (prompt + max_tokens) but " +
+                         engine_.device_name() + " has " + std::to_string(pool) + " free");
+      }
+      waiting_.push_back(i);
+    }
+  }
+
+  // Admits waiting requests (in order) while a slot is free and the cache has room for what every
+  // admitted sequence may still grow to.
+  void admit() {
+    // The engine's free count already excludes what running sequences cached; the cap counts
+    // whole reservations.
+    int64_t outstanding = 0, reserved = 0;  // reserved positions not yet cached; all reserved
+    for (const Active& a : running_) {
+      outstanding += std::max<int64_t>(0, a.reserved - engine_.cache_len(a.seq));
+      reserved += a.reserved;
+    }
+    if (callbacks_.should_stop && !waiting_.empty() && callbacks_.should_stop()) {
+      for (size_t i : waiting_) {
+        results_[i].finish_reason = "interrupted";
+        done(i);
+      }
+      waiting_.clear();
+    }
+    const GenerateLimits& limits = model_.limits();
+    const int64_t engine_free = engine_.free_kv_tokens();
+    int64_t cap_free = limits.max_kv_tokens == 0
+                           ? engine_free
+                           : std::max<int64_t>(0, limits.max_kv_tokens - reserved);
+    while (!waiting_.empty() && static_cast<int>(running_.size()) < limits.max_active) {
+      const GenerateRequest& r = requests_[waiting_.front()];
+      if (outstanding + need_of(r) > engine_free || need_of(r) > cap_free) break;
+      Active a;
+      a.index = waiting_.front();
+      a.reserved = need_of(r);
+      a.sampler = std::make_unique<Sampler>(r.sampling);
+      a.decoder = std::make_unique<TokenStreamDecoder>(model_.tokenizer(), true);
+      a.seq = engine_.new_sequence();
+      outstanding += a.reserved;
+      cap_free -= a.reserved;
+      running_.push_back(std::move(a));
+      waiting_.pop_front();
+    }
+    if (running_.empty() && !waiting_.empty()) {
+      throw std::runtime_error("generate: the KV cache of " + engine_.device_name() + " has " +
+                               std::to_string(engine_free) +
+                               " free positions, not enough for request " +
+                               std::to_string(waiting_.front()));
+    }
+  }
+
+  // Takes one sampled token of a sequence whose prompt is cached.
+  void accept(Active& a, int tok) {
+    const GenerateRequest& r = requests_[a.index];
+    GenerateResult& out = results_[a.index];
+    if (out.tokens.empty()) out.ttft_s = seconds_since(t0_);
+    const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
+                          engine_.cache_len(a.seq) + 1 >= model_.max_context();
+    accept_token(a, tok, is_eos_(tok) && !r.ignore_eos, at_limit, r, out);
+    const size_t safe = releasable(a, r);
+    if (callbacks_.on_text && safe > a.emitted) {
+      callbacks_.on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
+    }
+    a.emitted = std::max(a.emitted, safe);
+    a.next_input = tok;
+    if (a.done) {
+      out.text = a.text;
+      out.total_s = seconds_since(t0_);
+      engine_.free_sequence(a.seq);
+      a.seq = -1;
+      done(a.index);
+    }
+  }
+
+  // One step: a decode token per sequence with its prompt cached, then prompt pieces (FIFO) up to
+  // max_step_tokens in all. Pieces that finish a prompt are sampled with the decodes; the others
+  // only fill the cache.
+  void step() {
+    std::vector<EngineChunk> sampled, partial;
+    std::vector<Active*> owners;
+    std::vector<Sampler*> samplers;
+    int64_t budget = model_.limits().max_step_tokens;
+    for (Active& a : running_) {
+      if (a.prefilled < requests_[a.index].prompt.size()) continue;
+      sampled.push_back({a.seq, {a.next_input}, false});
+      owners.push_back(&a);
+      samplers.push_back(a.sampler.get());
+      --budget;
+    }
+    for (Active& a : running_) {
+      const std::vector<int>& prompt = requests_[a.index].prompt;
+      if (a.prefilled >= prompt.size() || budget <= 0) continue;
+      const size_t n = std::min<size_t>(prompt.size() - a.prefilled, budget);
+      EngineChunk c{a.seq, {prompt.begin() + a.prefilled, prompt.begin() + a.prefilled + n}, false};
+      a.prefilled += n;
+      budget -= static_cast<int64_t>(n);
+      if (a.prefilled < prompt.size()) {
+        partial.push_back(std::move(c));
+        continue;
+      }
+      sampled.push_back(std::move(c));
+      owners.push_back(&a);
+      samplers.push_back(a.sampler.get());
+    }
+    if (!partial.empty()) engine_.forward(partial);  // logits of unfinished prompts are unused
+    if (sampled.empty()) return;
+    const std::vector<int> ids = engine_.forward_sample(sampled, samplers);
+    for (size_t k = 0; k < ids.size(); ++k) accept(*owners[k], ids[k]);
+  }
+
+  const Clock::time_point t0_;
+  const BuiltinModel& model_;
+  Engine& engine_;
+  const std::function<bool(int)> is_eos_;
+  const std::vector<GenerateRequest>& requests_;
+  const GenerateCallbacks& callbacks_;
+  std::vector<GenerateResult> results_;
+  std::deque<size_t> waiting_;   // request indices not yet admitted, in order
+  std::vector<Active> running_;  // in admission order
+};
+
 }  // namespace
 
 void GenerateLimits::validate() const {
@@ -126,158 +307,9 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
 
 std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateRequest>& requests,
                                                    const GenerateCallbacks& callbacks) {
-  const auto t0 = Clock::now();
-  const TextCallback& on_text = callbacks.on_text;
-  auto done = [&](size_t i, const GenerateResult& r) {
-    if (callbacks.on_done) callbacks.on_done(i, r);
-  };
-  Engine& engine = *engine_.engine;
-  std::vector<GenerateResult> results(requests.size());
-  const int64_t pool = kv_free(0);
-  auto need_of = [&](const GenerateRequest& r) {
-    return kv_need(
-        std::min<int64_t>(static_cast<int64_t>(r.prompt.size()) + r.max_tokens, max_context()));
-  };
-  std::deque<size_t> waiting;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const GenerateRequest& r = requests[i];
-    if (r.prompt.empty())
-      throw InputError("generate: request " + std::to_string(i) + " has an empty prompt");
-    if (static_cast<int>(r.prompt.size()) >= max_context()) {
-      throw InputError("generate: request " + std::to_string(i) + ": prompt of " +
-                       std::to_string(r.prompt.size()) + " tokens does not fit the context of " +
-                       std::to_string(max_context()));
-    }
-    if (r.max_tokens <= 0) {
-      results[i].finish_reason = "length";
-      done(i, results[i]);
-      continue;
-    }
-    if (need_of(r) > pool) {
-      throw InputError("generate: request " + std::to_string(i) + " needs " +
-                       std::to_string(need_of(r)) + " KV positions (prompt + max_tokens) but " +
-                       engine.device_name() + " has " + std::to_string(pool) + " free");
-    }
-    waiting.push_back(i);
-  }
-
-  std::vector<Active> running;  // in admission order
-  // Admits waiting requests (in order) while a slot is free and the cache has room for what every
-  // admitted sequence may still grow to.
-  auto admit = [&] {
-    // The engine's free count already excludes what running sequences cached; the cap counts
-    // whole reservations.
-    int64_t outstanding = 0, reserved = 0;  // reserved positions not yet cached; all reserved
-    for (const Active& a : running) {
-      outstanding += std::max<int64_t>(0, a.reserved - engine.cache_len(a.seq));
-      reserved += a.reserved;
-    }
-    if (callbacks.should_stop && !waiting.empty() && callbacks.should_stop()) {
-      for (size_t i : waiting) {
-        results[i].finish_reason = "interrupted";
-        done(i, results[i]);
-      }
-      waiting.clear();
-    }
-    const int64_t engine_free = engine.free_kv_tokens();
-    int64_t cap_free = limits_.max_kv_tokens == 0
-                           ? engine_free
-                           : std::max<int64_t>(0, limits_.max_kv_tokens - reserved);
-    while (!waiting.empty() && static_cast<int>(running.size()) < limits_.max_active) {
-      const GenerateRequest& r = requests[waiting.front()];
-      if (outstanding + need_of(r) > engine_free || need_of(r) > cap_free) break;
-      Active a;
-      a.index = waiting.front();
-      a.reserved = need_of(r);
-      a.sampler = std::make_unique<Sampler>(r.sampling);
-      a.decoder = std::make_unique<TokenStreamDecoder>(*tokenizer_, true);
-      a.seq = engine.new_sequence();
-      outstanding += a.reserved;
-      cap_free -= a.reserved;
-      running.push_back(std::move(a));
-      waiting.pop_front();
-    }
-    if (running.empty() && !waiting.empty()) {
-      throw std::runtime_error("generate: the KV cache of " + engine.device_name() + " has " +
-                               std::to_string(engine_free) +
-                               " free positions, not enough for request " +
-                               std::to_string(waiting.front()));
-    }
-  };
-
-  // Takes one sampled token of a sequence whose prompt is cached.
-  auto accept = [&](Active& a, int tok) {
-    const GenerateRequest& r = requests[a.index];
-    GenerateResult& out = results[a.index];
-    if (out.tokens.empty()) out.ttft_s = seconds_since(t0);
-    const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
-                          engine.cache_len(a.seq) + 1 >= max_context();
-    accept_token(a, tok, is_eos(tok) && !r.ignore_eos, at_limit, r, out);
-    const size_t safe = releasable(a, r);
-    if (on_text && safe > a.emitted) on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
-    a.emitted = std::max(a.emitted, safe);
-    a.next_input = tok;
-    if (a.done) {
-      out.text = a.text;
-      out.total_s = seconds_since(t0);
-      engine.free_sequence(a.seq);
-      a.seq = -1;
-      done(a.index, out);
-    }
-  };
-
-  // One step: a decode token per sequence with its prompt cached, then prompt pieces (FIFO) up to
-  // max_step_tokens in all. Pieces that finish a prompt are sampled with the decodes; the others
-  // only fill the cache.
-  auto step = [&] {
-    std::vector<EngineChunk> sampled, partial;
-    std::vector<Active*> owners;
-    std::vector<Sampler*> samplers;
-    int64_t budget = limits_.max_step_tokens;
-    for (Active& a : running) {
-      if (a.prefilled < requests[a.index].prompt.size()) continue;
-      sampled.push_back({a.seq, {a.next_input}, false});
-      owners.push_back(&a);
-      samplers.push_back(a.sampler.get());
-      --budget;
-    }
-    for (Active& a : running) {
-      const std::vector<int>& prompt = requests[a.index].prompt;
-      if (a.prefilled >= prompt.size() || budget <= 0) continue;
-      const size_t n = std::min<size_t>(prompt.size() - a.prefilled, budget);
-      EngineChunk c{a.seq, {prompt.begin() + a.prefilled, prompt.begin() + a.prefilled + n}, false};
-      a.prefilled += n;
-      budget -= static_cast<int64_t>(n);
-      if (a.prefilled < prompt.size()) {
-        partial.push_back(std::move(c));
-        continue;
-      }
-      sampled.push_back(std::move(c));
-      owners.push_back(&a);
-      samplers.push_back(a.sampler.get());
-    }
-    if (!partial.empty()) engine.forward(partial);  // logits of unfinished prompts are unused
-    if (sampled.empty()) return;
-    const std::vector<int> ids = engine.forward_sample(sampled, samplers);
-    for (size_t k = 0; k < ids.size(); ++k) accept(*owners[k], ids[k]);
-  };
-
-  try {
-    while (!waiting.empty() || !running.empty()) {
-      admit();
-      step();
-      running.erase(
-          std::remove_if(running.begin(), running.end(), [](const Active& a) { return a.done; }),
-          running.end());
-    }
-  } catch (...) {
-    // The engine outlives this call (the server goes on): give back every cache it holds.
-    for (const Active& a : running) {
-      if (a.seq >= 0) engine.free_sequence(a.seq);
-    }
-    throw;
-  }
-  return results;
+  return GenerateRun(
+             *this, *engine_.engine, [this](int id) { return is_eos(id); }, requests, callbacks)
+      .run();
 }
 
 }  // namespace moebench

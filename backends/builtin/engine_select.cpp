@@ -1,8 +1,8 @@
 // Engine selection: device string parsing and resolution, then the CPU or CUDA engine.
 #include "backends/builtin/engine_select.h"
 
-#include "backends/builtin/engine_cpu.h"
-#include "backends/builtin/engine_cuda.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
+#include "backends/builtin/engine/cuda/engine_cuda.h"
 #include "common/error.h"
 
 namespace moebench {

@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "backends/builtin/engine.h"
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/model_weights.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_weights.h"
+#include "backends/builtin/engine/engine.h"
 
 namespace moebench {
 

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "common/clock.h"
+
 namespace moebench {
 
 std::string oracle_key(const std::string& suite, const std::string& doc_id) {
@@ -32,7 +34,8 @@ Response OracleBackend::answer(const Request& r) const {
   Response out;
   auto it = key_.find(oracle_key(r.suite, r.doc_id));
   if (it == key_.end()) {
-    out.error = ResponseError{"not_found", "oracle has no answer for " + r.suite + "/" + r.doc_id};
+    out.error =
+        ResponseError{ErrorType::not_found, "oracle has no answer for " + r.suite + "/" + r.doc_id};
     return out;
   }
   if (!r.continuations.empty()) {
@@ -67,10 +70,11 @@ std::vector<Response> OracleBackend::run_streaming(const std::vector<Request>& b
   std::vector<Response> out;
   out.reserve(batch.size());
   for (const Request& r : batch) {
-    auto t0 = std::chrono::steady_clock::now();
+    auto t0 = Clock::now();
     if (options_.should_stop && options_.should_stop()) {
       out.emplace_back();
-      out.back().error = ResponseError{"interrupted", "not answered: the run was stopped (SIGINT)"};
+      out.back().error =
+          ResponseError{ErrorType::interrupted, "not answered: the run was stopped (SIGINT)"};
       on_done(out.size() - 1, out.back());
       continue;
     }
@@ -78,8 +82,7 @@ std::vector<Response> OracleBackend::run_streaming(const std::vector<Request>& b
       std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(options_.delay_ms));
     }
     out.push_back(answer(r));
-    out.back().total_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.back().total_s = seconds_since(t0);
     if (!options_.request_log.empty()) log_request(r);
     on_done(out.size() - 1, out.back());
   }

@@ -47,7 +47,7 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
 
 ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot open replay file");
+  if (!in) throw input_error(file.string(), "cannot open replay file");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string all = ss.str();
@@ -103,8 +103,8 @@ std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
     if (it == by_key_.end()) it = by_key_.find(replay_key("", r.doc_id));
     if (it == by_key_.end()) {
       Response miss;
-      miss.error = ResponseError{"not_found", "no recorded response for " + r.suite + "/" +
-                                                  r.doc_id + " in " + file_.string()};
+      miss.error = ResponseError{ErrorType::not_found, "no recorded response for " + r.suite + "/" +
+                                                           r.doc_id + " in " + file_.string()};
       out.push_back(std::move(miss));
     } else {
       out.push_back(it->second);

@@ -113,7 +113,7 @@ double cli_print_errors(const RunOutcome& o) {
       const auto& e = run.responses[d].error;
       if (!e) continue;
       ++failed;
-      Kind& k = kinds[e->type];
+      Kind& k = kinds[error_type_name(e->type)];
       if (k.count++ == 0) {
         k.first = run.instance->spec().name + "/" + run.docs[d]->id + ": " + e->message;
         if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
@@ -128,6 +128,12 @@ double cli_print_errors(const RunOutcome& o) {
     std::fprintf(stderr, "  %-12s %6ld  first: %s\n", type.c_str(), k.count, k.first.c_str());
   }
   return share;
+}
+
+std::string cli_models_file(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("MOEBENCH_MODELS"); env && *env) return env;
+  return MOEBENCH_SOURCE_DIR "/backends/models.json";
 }
 
 }  // namespace moebench

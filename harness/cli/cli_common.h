@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "backends/builtin/server.h"
 #include "harness/runner/runner.h"
 
 namespace moebench {
@@ -51,47 +50,11 @@ void cli_print_summary(const RunOutcome& outcome);
 // none failed); returns the share of samples that failed.
 double cli_print_errors(const RunOutcome& outcome);
 
-int cli_list(const CommonFlags& flags, bool json, bool show_scoring);
+// Runs the evaluation of `options` (run, rescore) and prints the summary, the errors and where the
+// results went; the exit code says whether the run can be trusted.
 int cli_run(RunOptions options);
-int cli_selfcheck(RunOptions options, bool chat_too);
-int cli_serve(const std::string& dir, const ServeOptions& options);
 
-struct ModelInitFlags {
-  std::string family, preset = "tiny", out, dtype, tasks_dir, weights = "random";
-  uint64_t seed = 0;
-  std::vector<std::string> sets;
-  bool force = false;
-};
-void cli_add_model_init(CLI::App* model, ModelInitFlags* flags);
-int cli_model_init(const ModelInitFlags& flags);
-
-struct ModelBenchFlags {
-  std::string dir, json_out;
-  std::vector<int> batches = {1, 8};
-  std::vector<int> prompts = {128};  // context lengths (prompt tokens per sequence)
-  int tokens = 64, threads = 0, warmup = 2;
-  std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
-  std::string device = "auto";  // auto | cpu | cuda | cuda:N
-};
-void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags);
-int cli_model_bench(const ModelBenchFlags& flags);
-
-struct ReportFlags {
-  std::string results_dir = "results", out, format = "html", title = "moebench leaderboard";
-  double machine_usd_per_hour = 0, bench_threshold = 0.05, alpha = 0.05;
-  std::vector<std::string> rank_suites;  // --rank-suites a,b,c
-};
-CLI::App* cli_add_report(CLI::App* app, ReportFlags* flags);
-int cli_report(const ReportFlags& flags);
-
-struct CompareFlags {
-  std::string run_a, run_b, format = "text", out;
-  double alpha = 0.05;
-  double threshold = -1;  // unset: 0.01 (1 point) for runs, 0.05 (5%) for benchmarks
-  bool all_metrics = false;
-  std::vector<std::string> suites;  // empty: every suite of either run
-};
-CLI::App* cli_add_compare(CLI::App* app, CompareFlags* flags);
-int cli_compare(const CompareFlags& flags);
+// The models file: --models, $MOEBENCH_MODELS, the source tree's backends/models.json.
+std::string cli_models_file(const std::string& flag);
 
 }  // namespace moebench

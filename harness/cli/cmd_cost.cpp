@@ -1,19 +1,30 @@
 // `moebench cost`: reads throughput (model bench JSON, run.json or flags), prices it at $/GPU-hour
 // and sets the API models' prices in effect on a date beside it.
-#include "harness/cli/cmd_cost.h"
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 
 #include "backends/models_file.h"
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 #include "reports/cost.h"
 
 namespace moebench {
 namespace {
+
+struct CostFlags {
+  std::string bench, run;                  // a model bench JSON, or a run dir / run.json
+  double prefill_tps = 0, decode_tps = 0;  // or throughput given directly (0 = not given)
+  double gpu_hour_usd = 0;
+  int gpus = 0;         // 0: the run's GPU count when --run names one with GPUs, else 1
+  std::string models;   // default: $MOEBENCH_MODELS, then the source tree's backends/models.json
+  std::string compare;  // comma-separated model names; default: every model priced on --date
+  std::string date;     // YYYY-MM-DD; default: today (UTC)
+  std::string format = "text", out;
+};
 
 std::vector<std::string> split_names(const std::string& list) {
   std::vector<std::string> out;
@@ -80,15 +91,7 @@ CostSource read_source(const CostFlags& f) {
   return cost_from_flags(f.prefill_tps, f.decode_tps);
 }
 
-}  // namespace
-
-std::string cli_models_file(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("MOEBENCH_MODELS"); env && *env) return env;
-  return MOEBENCH_SOURCE_DIR "/backends/models.json";
-}
-
-CLI::App* cli_add_cost(CLI::App* app, CostFlags* f) {
+CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
   CLI::App* cmd = app->add_subcommand(
       "cost",
       "$ per 1M input (prefill), output (decode) and blended tokens on own GPUs, from measured "
@@ -119,7 +122,7 @@ CLI::App* cli_add_cost(CLI::App* app, CostFlags* f) {
   return cmd;
 }
 
-int cli_cost(const CostFlags& f) {
+int cost(const CostFlags& f) {
   CostReport r;
   r.date = f.date.empty() ? models_today_utc() : f.date;
   if (!models_date_valid(r.date)) throw InputError("--date '" + f.date + "': expected YYYY-MM-DD");
@@ -146,6 +149,13 @@ int cli_cost(const CostFlags& f) {
     if (!out) throw input_error(f.out, "cannot write");
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Command cmd_cost(CLI::App& app, const CliContext&) {
+  auto f = std::make_shared<CostFlags>();
+  return {add_cost_flags(&app, f.get()), [f] { return cost(*f); }};
 }
 
 }  // namespace moebench

@@ -3,11 +3,19 @@
 #include <cstdio>
 
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 #include "harness/scoring/registry.h"
 
 namespace moebench {
+namespace {
 
-int cli_list(const CommonFlags& flags, bool json, bool show_scoring) {
+struct ListFlags {
+  CommonFlags common;  // only --tasks-dir is offered
+  bool json = false;
+  bool scoring = false;
+};
+
+int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
   scoring_register_builtins();
   auto specs = suite_list_specs(cli_tasks_dir(flags.tasks_dir));
   nlohmann::json out = nlohmann::json::array();
@@ -45,6 +53,17 @@ int cli_list(const CommonFlags& flags, bool json, bool show_scoring) {
     std::printf("\n");
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Command cmd_list(CLI::App& app, const CliContext&) {
+  auto f = std::make_shared<ListFlags>();
+  CLI::App* list = app.add_subcommand("list", "List the suites (and filters/metrics)");
+  list->add_option("--tasks-dir", f->common.tasks_dir, "Suite specs");
+  list->add_flag("--json", f->json, "JSON output");
+  list->add_flag("--scoring", f->scoring, "Also list the registered filters and metrics");
+  return {list, [f] { return list_suites(f->common, f->json, f->scoring); }};
 }
 
 }  // namespace moebench

@@ -1,21 +1,39 @@
 // `moebench loadgen`: builds the prompts (random words or a suite's documents), runs the load and
 // prints the serving report (text table, optional JSON).
-#include "harness/cli/cmd_loadgen.h"
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <memory>
 
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 #include "harness/loadgen/loadgen_run.h"
 #include "harness/runner/plan.h"
 
 namespace moebench {
-
 namespace {
+
+// Exit code when any request failed (the report is still printed and written); a CI gate like
+// compare's kExitRegression. Bad input is still 2.
+constexpr int kExitRequestsFailed = 1;
+
+struct LoadgenFlags {
+  std::string base_url = "http://127.0.0.1:8000/v1", model, endpoint = "chat";
+  int num_prompts = 100;
+  std::string request_rate = "inf";  // requests/s; parsed by hand so "inf" works
+  int max_concurrency = 0;
+  int input_len = 128, output_len = 64;
+  double len_spread = 0.25;
+  std::string suite, tasks_dir, data_dir;  // --suite: prompts from a suite's documents
+  bool samples = false;
+  std::string slo, json_out, api_key;
+  uint64_t seed = 0;
+  double timeout_s = 600;
+  bool no_ignore_eos = false, no_progress = false;
+};
 
 double parse_rate(const std::string& text) {
   if (text == "inf" || text == "Inf" || text == "INF")
@@ -59,9 +77,7 @@ std::vector<LoadgenPrompt> suite_prompts(const LoadgenFlags& f, bool chat) {
   return out;
 }
 
-}  // namespace
-
-CLI::App* cli_add_loadgen(CLI::App* app, LoadgenFlags* f) {
+CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   CLI::App* c = app->add_subcommand(
       "loadgen", "Serving benchmark: stream requests to an OpenAI-compatible server at a rate");
   c->add_option("--base-url", f->base_url, "Server API root")->capture_default_str();
@@ -104,7 +120,7 @@ CLI::App* cli_add_loadgen(CLI::App* app, LoadgenFlags* f) {
   return c;
 }
 
-int cli_loadgen(const LoadgenFlags& f) {
+int loadgen(const LoadgenFlags& f) {
   LoadgenOptions o;
   o.target.base_url = f.base_url;
   o.target.model = f.model;
@@ -146,6 +162,13 @@ int cli_loadgen(const LoadgenFlags& f) {
     out << loadgen_result_json(o, result).dump(2) << "\n";
   }
   return result.summary.failed > 0 ? kExitRequestsFailed : kExitOk;
+}
+
+}  // namespace
+
+Command cmd_loadgen(CLI::App& app, const CliContext&) {
+  auto f = std::make_shared<LoadgenFlags>();
+  return {add_loadgen_flags(&app, f.get()), [f] { return loadgen(*f); }};
 }
 
 }  // namespace moebench

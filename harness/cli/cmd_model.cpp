@@ -1,17 +1,28 @@
-// `moebench model init`: a random (or dummy-weight) checkpoint of any family and preset.
+// `moebench model`: the built-in model's checkpoints. `model init` writes a random (or
+// dummy-weight) checkpoint of any family and preset; `model bench` is in cmd_model_bench.cpp.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_weights.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/checkpoint/model_weights.h"
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 
 namespace moebench {
+namespace {
 
-void cli_add_model_init(CLI::App* model, ModelInitFlags* flags) {
+struct ModelInitFlags {
+  std::string family, preset = "tiny", out, dtype, tasks_dir, weights = "random";
+  uint64_t seed = 0;
+  std::vector<std::string> sets;
+  bool force = false;
+};
+
+CLI::App* add_model_init_flags(CLI::App* model, ModelInitFlags* flags) {
   CLI::App* init = model->add_subcommand(
       "init", "Write a random-weight HF checkpoint (config, safetensors, tokenizer)");
   init->add_option("--family", flags->family,
@@ -33,9 +44,10 @@ void cli_add_model_init(CLI::App* model, ModelInitFlags* flags) {
       ->capture_default_str();
   init->add_option("--tasks-dir", flags->tasks_dir,
                    "Suite specs (its samples/ train the tokenizer)");
+  return init;
 }
 
-int cli_model_init(const ModelInitFlags& flags) {
+int model_init(const ModelInitFlags& flags) {
   ModelInitOptions o;
   o.family = model_family_parse(flags.family, "--family");
   o.preset = flags.preset;
@@ -58,6 +70,20 @@ int cli_model_init(const ModelInitFlags& flags) {
               o.weights == "dummy" ? " (dummy weights)" : "", r.total_bytes / 1e6,
               o.out_dir.string().c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+Command cmd_model(CLI::App& app, const CliContext& context) {
+  CLI::App* model = app.add_subcommand("model", "Built-in model checkpoints");
+  model->require_subcommand(1);
+  auto init_flags = std::make_shared<ModelInitFlags>();
+  CLI::App* init = add_model_init_flags(model, init_flags.get());
+  const Command bench = cmd_model_bench(*model, context);
+  // NOTE: require_subcommand(1): when init was not parsed, bench was.
+  return {model, [init, init_flags, bench] {
+            return init->parsed() ? model_init(*init_flags) : bench.run();
+          }};
 }
 
 }  // namespace moebench

@@ -6,14 +6,17 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "backends/builtin/engine/model_roofline.h"
 #include "backends/builtin/engine_select.h"
-#include "backends/builtin/model_roofline.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 
 #ifdef MOEBENCH_HAVE_CUDA
 #include "kernels/device_limits.h"
@@ -23,11 +26,14 @@
 namespace moebench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+struct ModelBenchFlags {
+  std::string dir, json_out;
+  std::vector<int> batches = {1, 8};
+  std::vector<int> prompts = {128};  // context lengths (prompt tokens per sequence)
+  int tokens = 64, threads = 0, warmup = 2;
+  std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+};
 
 struct Limits {
   double copy_bytes_per_s = 0;  // 0 = not measured (CPU engine)
@@ -112,9 +118,7 @@ class Bench {
   std::uniform_int_distribution<int> token_;
 };
 
-}  // namespace
-
-void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags) {
+CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
   CLI::App* bench = model->add_subcommand(
       "bench",
       "Time prefill and decode of a checkpoint on the CPU or CUDA engine (random token ids); on "
@@ -141,9 +145,8 @@ void cli_add_model_bench(CLI::App* model, ModelBenchFlags* flags) {
       ->capture_default_str();
   bench->add_option("--device", flags->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");
+  return bench;
 }
-
-namespace {
 
 // One (batch, context) row: `batch` prompts of `prompt` tokens prefilled together, then decoded.
 // TTFT is the prefill's time (every sequence's first token comes out of it), TPOT one decode
@@ -186,9 +189,31 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
   return row;
 }
 
-}  // namespace
+// One timed prefill of `seqs` random prompts of `len` tokens, after one untimed of the same shape
+// (kernel attributes, cuBLAS heuristics); on CUDA against the GEMM rate measured in the run.
+nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limits& lim, int seqs,
+                             int len) {
+  std::vector<EngineChunk> warm = bench.new_prompts(seqs, len);
+  bench.prefill_seconds(warm);
+  bench.free(warm);
+  std::vector<EngineChunk> chunks = bench.new_prompts(seqs, len);
+  const double s = bench.prefill_seconds(chunks);
+  bench.free(chunks);
+  const double flops = seqs * prefill_flops(config, len);
+  std::printf("prefill %dx%d: %.3f s, %.0f tokens/s, %.1f TFLOP/s", seqs, len, s, seqs * len / s,
+              flops / s / 1e12);
+  nlohmann::json out = {{"seqs", seqs},   {"len", len},
+                        {"seconds", s},   {"tokens_per_s", seqs * len / s},
+                        {"flops", flops}, {"flops_per_s", flops / s}};
+  if (lim.copy_bytes_per_s > 0) {
+    std::printf(" = %.1f%% of the cuBLAS GEMM rate", 100.0 * flops / s / lim.gemm_flops);
+    out["gemm_fraction"] = flops / s / lim.gemm_flops;
+  }
+  std::printf("\n");
+  return out;
+}
 
-int cli_model_bench(const ModelBenchFlags& flags) {
+int model_bench(const ModelBenchFlags& flags) {
   engine_device_parse(flags.device);
   const int max_prompt = *std::max_element(flags.prompts.begin(), flags.prompts.end());
   const int min_prompt = *std::min_element(flags.prompts.begin(), flags.prompts.end());
@@ -234,28 +259,9 @@ int cli_model_bench(const ModelBenchFlags& flags) {
       rows.push_back(bench_row(bench, config, lim, batch, prompt, flags));
     }
   }
-  nlohmann::json prefill_json;
-  if (prefill.first > 0) {
-    // A first prefill of the same shape warms the kernels up (attributes, cuBLAS heuristics).
-    const auto [seqs, len] = prefill;
-    std::vector<EngineChunk> warm = bench.new_prompts(seqs, len);
-    bench.prefill_seconds(warm);
-    bench.free(warm);
-    std::vector<EngineChunk> chunks = bench.new_prompts(seqs, len);
-    const double s = bench.prefill_seconds(chunks);
-    bench.free(chunks);
-    const double flops = seqs * prefill_flops(config, len);
-    std::printf("prefill %dx%d: %.3f s, %.0f tokens/s, %.1f TFLOP/s", seqs, len, s, seqs * len / s,
-                flops / s / 1e12);
-    prefill_json = {{"seqs", seqs},   {"len", len},
-                    {"seconds", s},   {"tokens_per_s", seqs * len / s},
-                    {"flops", flops}, {"flops_per_s", flops / s}};
-    if (roofline) {
-      std::printf(" = %.1f%% of the cuBLAS GEMM rate", 100.0 * flops / s / lim.gemm_flops);
-      prefill_json["gemm_fraction"] = flops / s / lim.gemm_flops;
-    }
-    std::printf("\n");
-  }
+  const nlohmann::json prefill_json =
+      prefill.first > 0 ? bench_prefill(bench, config, lim, prefill.first, prefill.second)
+                        : nlohmann::json();
   if (!flags.json_out.empty()) {
     nlohmann::json out = {{"model", flags.dir},
                           {"engine", engine.device_name()},
@@ -269,6 +275,13 @@ int cli_model_bench(const ModelBenchFlags& flags) {
     std::ofstream(flags.json_out) << out.dump(2);
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Command cmd_model_bench(CLI::App& model, const CliContext&) {
+  auto f = std::make_shared<ModelBenchFlags>();
+  return {add_model_bench_flags(&model, f.get()), [f] { return model_bench(*f); }};
 }
 
 }  // namespace moebench

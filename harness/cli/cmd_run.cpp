@@ -1,7 +1,13 @@
-// `moebench run` and `moebench rescore`: run the pipeline, print the summary and where it went.
+// `moebench run`: evaluate a backend on suites; cli_run (shared with rescore) runs the pipeline and
+// prints the summary and where it went.
 #include <cstdio>
+#include <memory>
 
+#include "backends/builtin/engine_select.h"
+#include "common/error.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 
 namespace moebench {
 
@@ -42,6 +48,68 @@ int cli_run(RunOptions options) {
     return kExitTooManyErrors;
   }
   return kExitOk;
+}
+
+namespace {
+
+struct RunFlags {
+  CommonFlags common;
+  RunOptions options;
+  std::string shard = "0/1", cache, models, device;
+  std::vector<std::string> backend_opts;
+  bool no_cache = false;
+};
+
+int run_command(const RunFlags& f, const CliContext& context) {
+  RunOptions o = f.options;
+  o.command_line = context.command_line;
+  cli_apply_common_flags(f.common, &o);
+  run_parse_shard(f.shard, &o.shard_index, &o.shard_count);
+  for (const std::string& kv : f.backend_opts) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) throw InputError("--backend-opt '" + kv + "': expected key=value");
+    o.backend_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!f.device.empty()) {
+    engine_device_parse(f.device);
+    o.backend_options["device"] = f.device;
+  }
+  o.models_file = cli_models_file(f.models);
+  o.use_cache = !f.no_cache;
+  o.cache_file = f.cache;
+  return cli_run(o);
+}
+
+}  // namespace
+
+Command cmd_run(CLI::App& app, const CliContext& context) {
+  auto f = std::make_shared<RunFlags>();
+  CLI::App* run = app.add_subcommand("run", "Evaluate a backend on suites");
+  cli_add_common_flags(run, &f->common);
+  run->add_option("--backend", f->options.backend,
+                  "oracle | oracle-chat | replay:<file> | builtin:<checkpoint dir> | "
+                  "api:<model name in the models file>")
+      ->capture_default_str();
+  run->add_option("--models", f->models,
+                  "Models file naming the api: backends (default: $MOEBENCH_MODELS, else "
+                  "backends/models.json)");
+  run->add_option("--backend-opt", f->backend_opts, "Backend option key=value (repeatable)");
+  run->add_option("--device", f->device,
+                  "builtin backend: auto | cpu | cuda | cuda:N (= --backend-opt device=...)");
+  run->add_option("--seed", f->options.seed, "Sampling seed")
+      ->check(cli_unsigned())
+      ->capture_default_str();
+  run->add_option("--shard", f->shard, "Run shard i of N (0-based), e.g. 2/8")
+      ->capture_default_str();
+  run->add_option("--cache", f->cache, "Response cache (default: <results-dir>/cache.sqlite)");
+  run->add_flag("--no-cache", f->no_cache, "Neither read nor write the response cache");
+  run->add_option("--batch-size", f->options.batch_size,
+                  "Requests per backend call (default: the backend's batch)")
+      ->check(cli_integer(1, 1 << 20));
+  run->add_option("--run-id", f->options.run_id,
+                  "Name of the results directory: letters, digits, '.', '_', '-'");
+  run->add_flag("--force", f->options.force, "Replace an existing run of the same --run-id");
+  return {run, [f, context] { return run_command(*f, context); }};
 }
 
 }  // namespace moebench

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 
 namespace moebench {
 namespace {
@@ -32,7 +34,8 @@ CheckResult check_suite(const SuiteRun& run, const char* mode) {
     const Doc& doc = *run.docs[d];
     std::string why;
     if (run.responses[d].error) {
-      why = run.responses[d].error->type + ": " + run.responses[d].error->message;
+      why = std::string(error_type_name(run.responses[d].error->type)) + ": " +
+            run.responses[d].error->message;
     }
     for (const MetricKey& k : run.scorer->keys()) {
       auto it = run.scores[d].values.find(k.id());
@@ -78,9 +81,7 @@ long check_outcome(const RunOutcome& out, const char* mode) {
   return failures;
 }
 
-}  // namespace
-
-int cli_selfcheck(RunOptions options, bool chat_too) {
+int selfcheck(RunOptions options, bool chat_too) {
   options.use_cache = false;  // a cached answer could hide a changed oracle template
   options.backend = "oracle";
   RunOutcome out = run_evaluation(options);
@@ -109,6 +110,28 @@ int cli_selfcheck(RunOptions options, bool chat_too) {
     std::printf("results: %s (samples.jsonl beside it)\n", (dir / "run.json").c_str());
   }
   return failures ? kExitSelfcheckFailed : kExitOk;
+}
+
+struct SelfcheckFlags {
+  CommonFlags common;
+  bool no_chat = false;
+};
+
+}  // namespace
+
+Command cmd_selfcheck(CLI::App& app, const CliContext& context) {
+  auto f = std::make_shared<SelfcheckFlags>();
+  CLI::App* check = app.add_subcommand(
+      "selfcheck", "Score every suite with the oracle backend: every metric must be 100%");
+  cli_add_common_flags(check, &f->common);
+  check->add_flag("--no-chat", f->no_chat,
+                  "Skip the second pass that scores choice suites by generated letters");
+  return {check, [f, context] {
+            RunOptions o;
+            o.command_line = context.command_line;
+            cli_apply_common_flags(f->common, &o);
+            return selfcheck(o, !f->no_chat);
+          }};
 }
 
 }  // namespace moebench

@@ -1,14 +1,20 @@
 // `moebench serve <dir>`: load a built-in checkpoint and serve it over the OpenAI API.
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
-#include "backends/builtin/server.h"
+#include "backends/builtin/engine_select.h"
+#include "backends/builtin/serve/server.h"
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
 #include "harness/runner/interrupt.h"
 
 namespace moebench {
+namespace {
 
-int cli_serve(const std::string& dir, const ServeOptions& options) {
+int serve(const std::string& dir, const ServeOptions& options) {
+  engine_device_parse(options.device);
   BuiltinLoadOptions load;
   load.threads = options.threads;
   load.device = options.device;
@@ -27,6 +33,33 @@ int cli_serve(const std::string& dir, const ServeOptions& options) {
       [] { return interrupt_requested(); });
   std::printf("moebench serve: stopped\n");
   return kExitOk;
+}
+
+struct ServeFlags {
+  std::string dir;
+  ServeOptions options;
+};
+
+}  // namespace
+
+Command cmd_serve(CLI::App& app, const CliContext&) {
+  auto f = std::make_shared<ServeFlags>();
+  ServeOptions& o = f->options;
+  CLI::App* serve_app = app.add_subcommand(
+      "serve", "Serve a built-in checkpoint over the OpenAI API (/v1/chat/completions, ...)");
+  serve_app->add_option("dir", f->dir, "Checkpoint directory (HF layout)")->required();
+  serve_app->add_option("--host", o.host, "Address to bind")->capture_default_str();
+  serve_app->add_option("--port", o.port, "Port (0 = any free port)")
+      ->check(cli_integer(0, 65535))
+      ->capture_default_str();
+  serve_app->add_option("--max-batch", o.max_batch, "Requests decoded together")
+      ->check(cli_integer(1, 4096))
+      ->capture_default_str();
+  serve_app->add_option("--threads", o.threads, "CPU engine threads (0 = all cores)")
+      ->check(cli_integer(0, 4096));
+  serve_app->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  serve_app->add_option("--model-name", o.model_name, "Model id (default: directory name)");
+  return {serve_app, [f] { return serve(f->dir, f->options); }};
 }
 
 }  // namespace moebench

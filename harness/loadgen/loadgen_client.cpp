@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include "common/clock.h"
 #include "common/http_stream.h"
 
 namespace moebench {
@@ -66,18 +67,18 @@ RequestRecord LoadgenClient::send(const LoadgenPrompt& prompt, int index,
   rec.prompt = prompt.messages.empty() ? prompt.text : prompt.messages.back().content;
   const ApiCall c = call(prompt);
   std::unique_ptr<httplib::Client> client = pool_.take();
-  rec.send_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  rec.send_s = seconds_since(run_start);
   AttemptResult a = api_attempt(*client, pool_.endpoint(), wire_, c, transport_, target_.api_key);
   if (a.connection_ok) pool_.give_back(std::move(client));
   rec.e2el_s = a.total_s;
   if (!a.reply) {
-    rec.error_type = a.failure.type;
+    rec.error_type = error_type_name(a.failure.type);
     rec.error_message = a.failure.message;
     return rec;
   }
   const ApiReply& reply = *a.reply;
   if (reply.texts[0].empty() && (reply.reasoning.empty() || reply.reasoning[0].empty())) {
-    rec.error_type = "no_output";
+    rec.error_type = error_type_name(ErrorType::no_output);
     rec.error_message = "the stream held no text, so the request has no TTFT";
     return rec;
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/http_stream.h"
 #include "harness/runner/interrupt.h"
@@ -49,7 +50,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
                                         std::chrono::duration<double>(result.schedule_s[i])));
       if (interrupt_requested()) {
         result.records[i].index = i;
-        result.records[i].error_type = "interrupted";
+        result.records[i].error_type = error_type_name(ErrorType::interrupted);
         result.records[i].error_message = "not sent: interrupted";
         continue;
       }
@@ -65,7 +66,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   std::vector<std::thread> threads;
   for (int w = 0; w < result.concurrency; ++w) threads.emplace_back(worker);
   for (std::thread& t : threads) t.join();
-  result.duration_s = std::chrono::duration<double>(clock::now() - start).count();
+  result.duration_s = seconds_since(start);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);
   return result;
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
@@ -178,7 +179,9 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
     j["continuations"] = req.continuations;
     j["logliks"] = resp.logliks;
   }
-  if (resp.error) j["error"] = {{"type", resp.error->type}, {"message", resp.error->message}};
+  if (resp.error) {
+    j["error"] = {{"type", error_type_name(resp.error->type)}, {"message", resp.error->message}};
+  }
   if (!resp.reasoning.empty()) j["reasoning"] = resp.reasoning;
   if (resp.retries > 0) j["retries"] = resp.retries;
   if (resp.truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = resp.truncated_prompt_tokens;
@@ -247,7 +250,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   fs::path partial = options.results_dir / ("." + o.run_id + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = Clock::now();
   std::string samples;
   for (const SuiteRun& run : o.suites) {
     for (size_t d = 0; d < run.docs.size(); ++d) {
@@ -260,8 +263,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   nlohmann::json run = results_run_json(o, options);
   if (!options.rescore.is_null()) run["rescore"] = options.rescore;
   // NOTE: run.json cannot time its own write; write_s covers samples.jsonl, the bulk of it.
-  run["timings"]["write_s"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run["timings"]["write_s"] = seconds_since(t0);
   results_write_file_atomic(partial / "run.json",
                             run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   if (fs::exists(final_dir)) fs::remove_all(final_dir);

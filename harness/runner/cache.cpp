@@ -31,7 +31,7 @@ ResponseCache::ResponseCache(const std::filesystem::path& file) : file_(file) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError(file.string() + ": cannot open response cache: " + msg);
+    throw input_error(file.string(), "cannot open response cache: " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);  // shards may share one cache file
   exec("PRAGMA journal_mode=WAL");
@@ -51,7 +51,7 @@ void ResponseCache::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw InputError(file_.string() + ": response cache: " + msg + " (in: " + sql + ")");
+    throw input_error(file_.string(), "response cache: " + msg + " (in: " + sql + ")");
   }
 }
 

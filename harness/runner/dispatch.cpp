@@ -38,6 +38,107 @@ void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const std::
   }
 }
 
+// The batches of the pending slots, pulled by a pool of threads; each response goes into its slot,
+// to the cache and onto the counters as it arrives.
+class Dispatcher {
+ public:
+  Dispatcher(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
+             const std::string& backend_id, std::vector<Slot> pending, size_t batch,
+             const RunOptions& options)
+      : runs_(runs),
+        backend_(backend),
+        pending_(std::move(pending)),
+        batch_(batch),
+        n_batches_((pending_.size() + batch - 1) / batch),
+        progress_("requests", static_cast<long>(pending_.size()), options.progress,
+                  options.progress_interval_s) {
+    if (cache) writer_.emplace(cache, backend_id);
+  }
+
+  // Runs every batch on min(concurrency, batches) threads; rethrows what a backend threw once
+  // everything that arrived is committed to the cache.
+  void run(DispatchStats* stats) {
+    int threads = std::max(1, std::min<int>(backend_.concurrency(), static_cast<int>(n_batches_)));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back([this] { worker(); });
+    worker();
+    for (auto& t : pool) t.join();
+    progress_.finish();
+    if (writer_) writer_->finish();  // everything that arrived is committed before anything else
+    if (failure_) std::rethrow_exception(failure_);
+    stats->sent = sent_;
+    stats->prompt_tokens = prompt_tokens_;
+    stats->output_tokens = output_tokens_;
+    // NOTE: a Ctrl-C always ends the run as interrupted (exit 130, nothing written), even when
+    // the last call completed: what arrived is cached and the same command finishes at once.
+    stats->interrupted = interrupt_requested() || stopped_inside_;
+  }
+
+ private:
+  void arrived(const Slot& slot, Response r) {
+    if (r.texts.empty() && r.logliks.empty() && !r.error) {
+      r.error = ResponseError{ErrorType::backend, "backend returned no response"};
+    }
+    // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
+    // when this was the last batch.
+    if (r.error && r.error->type == ErrorType::interrupted) stopped_inside_ = true;
+    prompt_tokens_ += r.tokens.prompt;
+    output_tokens_ += r.tokens.completion;
+    if (writer_) writer_->add(runs_[slot.suite].hashes[slot.doc], r);
+    runs_[slot.suite].responses[slot.doc] = std::move(r);
+    ++sent_;
+    progress_.add(1);
+  }
+
+  // Sends batch b: what the backend streams arrives at once, the rest when the call returns.
+  void send_batch(size_t b) {
+    size_t lo = b * batch_, hi = std::min(pending_.size(), lo + batch_);
+    std::vector<Request> reqs;
+    for (size_t i = lo; i < hi; ++i) {
+      reqs.push_back(runs_[pending_[i].suite].requests[pending_[i].doc]);
+    }
+    std::vector<char> told(reqs.size(), 0);
+    std::vector<Response> got = backend_.run_streaming(reqs, [&](size_t i, const Response& r) {
+      if (i >= reqs.size() || told[i]) return;  // out of range or twice: keep the first
+      told[i] = 1;
+      arrived(pending_[lo + i], r);
+    });
+    // A short answer leaves the rest as "missing" errors; what the sink missed arrives now.
+    got.resize(reqs.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (!told[i]) arrived(pending_[lo + i], std::move(got[i]));
+    }
+  }
+
+  // A backend that throws is unusable as a whole: stop every worker, keep what was cached.
+  void worker() {
+    try {
+      for (;;) {
+        if (interrupt_requested() || failed_) return;
+        size_t b = next_.fetch_add(1);
+        if (b >= n_batches_) return;
+        send_batch(b);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu_);
+      if (!failure_) failure_ = std::current_exception();
+      failed_ = true;
+    }
+  }
+
+  std::vector<SuiteRun>& runs_;
+  Backend& backend_;
+  const std::vector<Slot> pending_;
+  const size_t batch_, n_batches_;
+  Progress progress_;
+  std::optional<CacheWriter> writer_;
+  std::atomic<size_t> next_{0};
+  std::atomic<long> sent_{0}, prompt_tokens_{0}, output_tokens_{0};
+  std::atomic<bool> failed_{false}, stopped_inside_{false};
+  std::exception_ptr failure_;
+  std::mutex failure_mu_;
+};
+
 }  // namespace
 
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
@@ -46,80 +147,8 @@ DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, R
   const std::string backend_id = backend.info().cache_key();
   std::vector<Slot> pending;
   lookup_cache(runs, cache, backend_id, &pending, &stats.cache_hits);
-
   const size_t batch = options.batch_size > 0 ? options.batch_size : backend.max_batch();
-  const size_t n_batches = (pending.size() + batch - 1) / batch;
-  Progress progress("requests", static_cast<long>(pending.size()), options.progress,
-                    options.progress_interval_s);
-  std::optional<CacheWriter> writer;
-  if (cache) writer.emplace(cache, backend_id);
-  std::atomic<size_t> next{0};
-  std::atomic<long> sent{0}, prompt_tokens{0}, output_tokens{0};
-  std::atomic<bool> failed{false}, stopped_inside{false};
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  // Each response as it arrives: into its slot, to the cache, onto the counters.
-  auto arrived = [&](const Slot& slot, Response r) {
-    if (r.texts.empty() && r.logliks.empty() && !r.error) {
-      r.error = ResponseError{"backend", "backend returned no response"};
-    }
-    // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
-    // when this was the last batch.
-    if (r.error && r.error->type == "interrupted") stopped_inside = true;
-    prompt_tokens += r.tokens.prompt;
-    output_tokens += r.tokens.completion;
-    if (writer) writer->add(runs[slot.suite].hashes[slot.doc], r);
-    runs[slot.suite].responses[slot.doc] = std::move(r);
-    ++sent;
-    progress.add(1);
-  };
-  auto work = [&] {
-    for (;;) {
-      if (interrupt_requested() || failed) return;
-      size_t b = next.fetch_add(1);
-      if (b >= n_batches) return;
-      size_t lo = b * batch, hi = std::min(pending.size(), lo + batch);
-      std::vector<Request> reqs;
-      for (size_t i = lo; i < hi; ++i) {
-        reqs.push_back(runs[pending[i].suite].requests[pending[i].doc]);
-      }
-      std::vector<char> told(reqs.size(), 0);
-      std::vector<Response> got = backend.run_streaming(reqs, [&](size_t i, const Response& r) {
-        if (i >= reqs.size() || told[i]) return;  // out of range or twice: keep the first
-        told[i] = 1;
-        arrived(pending[lo + i], r);
-      });
-      // A short answer leaves the rest as "missing" errors; what the sink missed arrives now.
-      got.resize(reqs.size());
-      for (size_t i = 0; i < got.size(); ++i) {
-        if (!told[i]) arrived(pending[lo + i], std::move(got[i]));
-      }
-    }
-  };
-  // A backend that throws is unusable as a whole: stop every worker, keep what was cached.
-  auto worker = [&] {
-    try {
-      work();
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mu);
-      if (!failure) failure = std::current_exception();
-      failed = true;
-    }
-  };
-  int threads = std::max(1, std::min<int>(backend.concurrency(), static_cast<int>(n_batches)));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  progress.finish();
-  if (writer) writer->finish();  // everything that arrived is committed before anything else
-  if (failure) std::rethrow_exception(failure);
-  stats.sent = sent;
-  stats.prompt_tokens = prompt_tokens;
-  stats.output_tokens = output_tokens;
-  // NOTE: a Ctrl-C always ends the run as interrupted (exit 130, nothing written), even when the
-  // last call completed: what arrived is cached and the same command finishes at once.
-  stats.interrupted = interrupt_requested() || stopped_inside;
+  Dispatcher(runs, backend, cache, backend_id, std::move(pending), batch, options).run(&stats);
   return stats;
 }
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "harness/results/run_writer.h"
 #include "harness/runner/backend_factory.h"
@@ -16,12 +17,6 @@
 
 namespace moebench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // Same command and same backend -> same hash; the UTC time keeps run ids unique.
 std::string make_run_id(const RunOptions& o, const BackendInfo& b) {

@@ -32,7 +32,7 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
           run.scores[d] =
               run.scorer->score(*run.docs[d], resp, sandbox, &run.requests[d].continuations);
         } catch (const std::exception& e) {
-          resp.error = ResponseError{"scoring", e.what()};
+          resp.error = ResponseError{ErrorType::scoring, e.what()};
         }
       }
       if (sandbox) progress.add(1);
@@ -47,7 +47,7 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
   for (SuiteRun& run : runs) {
     run.errors.clear();
     for (const Response& r : run.responses) {
-      if (r.error) ++run.errors[r.error->type];
+      if (r.error) ++run.errors[error_type_name(r.error->type)];
     }
   }
 }

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/clock.h"
 #include "harness/scoring/sandbox_cgroup.h"
 #include "harness/scoring/sandbox_child.h"
 #include "harness/scoring/sandbox_verdict.h"
@@ -50,8 +51,6 @@ constexpr double kSampleS = 0.05;     // usage is read (and the limits checked) 
 // NOTE: a program is charged wall time less the time it waited for a CPU; this backstop bounds
 // the wall clock itself, for a machine so loaded that even that would take too long.
 constexpr double kBackstopFactor = 10, kBackstopMinS = 60;
-
-using Clock = std::chrono::steady_clock;
 
 std::string errno_text(const std::string& what, int err) {
   char buf[128];
@@ -122,10 +121,6 @@ struct Run {
   bool namespaces() const { return setup.namespaces; }
   double backstop_s() const { return std::max(kBackstopFactor * lim.wall_s, kBackstopMinS); }
 };
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::string make_nonce(std::string* nonce) {
   unsigned char bytes[16];

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Builds the HF-parity fixtures: for each family a tiny random model made by transformers and
+"""Builds the HF-parity fixtures (tests/fixtures/hf/parity; the loader's are made by
+make_loader_fixtures.py): for each family a tiny random model made by transformers and
 saved with save_pretrained (f32), three prompts, their last-position logits and 32-token greedy
 continuations. moebench's CPU engine is checked against these on every commit
 (tests/engine/test_hf_parity.cpp) without needing PyTorch.
 
 Runs where torch + transformers are installed (the GPU machine):
-    python3 scripts/hf/make_fixtures.py OUT_DIR
+    python3 scripts/hf/make_fixtures.py tests/fixtures/hf/parity
 Writes OUT_DIR/<name>/{config.json, model.safetensors, reference.json}.
 """
 import json

@@ -10,7 +10,9 @@
 using namespace moebench;
 
 TEST_CASE("transient failures are retried, client errors are not") {
-  auto f = [](const char* type, int status) { return AttemptFailure{type, "", status, {}}; };
+  auto f = [](const char* type, int status) {
+    return AttemptFailure{error_type_parse(type, "test"), "", status, {}};
+  };
   for (int s : {408, 409, 429, 500, 502, 503, 504, 529}) CHECK(api_retryable(f("http", s)));
   for (int s : {400, 401, 403, 404, 422}) CHECK_FALSE(api_retryable(f("http", s)));
   for (const char* t : {"rate_limit", "timeout", "connection", "protocol"}) {

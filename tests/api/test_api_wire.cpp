@@ -173,7 +173,7 @@ TEST_CASE("openai responses that break the format are protocol errors") {
     wire.parse(json{{"error", {{"message", "overloaded"}}}}, call);
     FAIL("no throw");
   } catch (const ApiFormatError& e) {
-    CHECK(e.type() == "http");
+    CHECK(std::string(error_type_name(e.type())) == "http");
     CHECK(std::string(e.what()).find("overloaded") != std::string::npos);
   }
   CHECK(wire.error_message(R"({"error":{"message":"Rate limit reached","type":"requests"}})") ==
@@ -313,7 +313,7 @@ TEST_CASE("anthropic stream: events in order, usage from start and delta, messag
                 R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"});
     FAIL("no throw");
   } catch (const ApiFormatError& e) {
-    CHECK(e.type() == "rate_limit");
+    CHECK(std::string(error_type_name(e.type())) == "rate_limit");
   }
 }
 

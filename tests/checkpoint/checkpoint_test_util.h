@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "backends/builtin/safetensors.h"
+#include "backends/builtin/checkpoint/safetensors.h"
 #include "common/error.h"
 
 namespace ckpt_test {

@@ -4,9 +4,9 @@
 #include <cstring>
 
 #include "backends/builtin/builtin_model.h"
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_weights.h"
-#include "backends/builtin/random_init.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/checkpoint/model_weights.h"
+#include "backends/builtin/checkpoint/random_init.h"
 #include "kernels/random_init.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"

@@ -2,14 +2,14 @@
 // HF defaults) and the one-line errors for what we reject.
 #include <algorithm>
 
-#include "backends/builtin/model_config.h"
+#include "backends/builtin/checkpoint/model_config.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"
 
 using ckpt_test::input_error_of;
 using moebench::ModelConfig;
 using moebench::ModelFamily;
-using moebench::RouterKind;
+using moebench::MoeRouteMode;
 using nlohmann::json;
 
 namespace {
@@ -129,7 +129,7 @@ TEST_CASE("DeepSeek-V3 config.json parses with yarn, groups and fp8", "[config]"
   CHECK(c.num_experts_per_tok == 8);
   CHECK(c.n_group == 8);
   CHECK(c.topk_group == 4);
-  CHECK(c.router == RouterKind::sigmoid_noaux_tc);
+  CHECK(c.router == MoeRouteMode::sigmoid_noaux_tc);
   CHECK(c.norm_topk_prob);
   CHECK(c.routed_scaling_factor == 2.5);
   REQUIRE(c.moe_layer.size() == 61);
@@ -159,7 +159,7 @@ TEST_CASE("DeepSeek-V2-Lite config.json parses: no q_lora, greedy softmax", "[co
   const ModelConfig c = parse(json::parse(kDeepSeekV2Lite));
   CHECK(c.family == ModelFamily::deepseek_v2);
   CHECK(c.q_lora_rank == 0);
-  CHECK(c.router == RouterKind::softmax_topk);
+  CHECK(c.router == MoeRouteMode::softmax_topk);
   CHECK(!c.norm_topk_prob);
   CHECK(c.routed_scaling_factor == 1.0);
   CHECK(c.num_experts_per_tok == 6);
@@ -216,7 +216,7 @@ TEST_CASE("deepseek_v2 group_limited_greedy and the deepseek defaults", "[config
   j["n_group"] = 8;
   j["topk_group"] = 3;
   const ModelConfig c = parse(j);
-  CHECK(c.router == RouterKind::softmax_group);
+  CHECK(c.router == MoeRouteMode::softmax_group);
   CHECK(c.n_group == 8);
   CHECK(c.topk_group == 3);
 

@@ -2,10 +2,10 @@
 // deterministically from the seed; preset sizes; option errors.
 #include <cmath>
 
-#include "backends/builtin/chat_format.h"
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_weights.h"
-#include "backends/builtin/tokenizer.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/checkpoint/model_weights.h"
+#include "backends/builtin/tokenizer/chat_format.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"
 

@@ -2,8 +2,8 @@
 // files, fp8 with block scales, MTP layers, and missing / unused / misshaped tensors.
 #include <cstring>
 
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_weights.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/checkpoint/model_weights.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"
 
@@ -347,7 +347,7 @@ TEST_CASE("fp8 and MTP errors: missing or misshaped scales, layers past the MTP 
 
 TEST_CASE("checkpoints written by transformers 5.17 save_pretrained load", "[weights][hf]") {
   const auto root =
-      std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tests" / "fixtures" / "checkpoint" / "hf";
+      std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tests" / "fixtures" / "hf" / "loader";
   struct Want {
     const char* dir;
     ModelFamily family;
@@ -378,13 +378,13 @@ TEST_CASE("checkpoints written by transformers 5.17 save_pretrained load", "[wei
   const ModelConfig v3 = model_config_load(root / "deepseek_v3" / "config.json");
   CHECK(v3.rope.type == "yarn");
   CHECK(v3.rope.original_max_position == 32);
-  CHECK(v3.router == RouterKind::sigmoid_noaux_tc);
+  CHECK(v3.router == MoeRouteMode::sigmoid_noaux_tc);
   const ModelWeights w3 = model_weights_load(root / "deepseek_v3", v3);
   const Tensor& bias = w3.get("model.layers.1.mlp.gate.e_score_correction_bias");
   CHECK(bias.shape == std::vector<int64_t>{4});
   CHECK(bias.data[0] > 0.0f);
   CHECK(model_config_load(root / "deepseek_v2" / "config.json").router ==
-        RouterKind::softmax_group);
+        MoeRouteMode::softmax_group);
   const ModelConfig mc = model_config_load(root / "mixtral" / "config.json");
   const ModelWeights single = model_weights_load(root / "mixtral", mc);
   const ModelWeights sharded = model_weights_load(root / "mixtral_sharded", mc);

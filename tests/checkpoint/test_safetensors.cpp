@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "backends/builtin/safetensors.h"
+#include "backends/builtin/checkpoint/safetensors.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/model_weights.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_weights.h"
 
 namespace moebench::test {
 
@@ -87,21 +87,21 @@ inline std::vector<TinyModel> tiny_models() {
   out.push_back({"olmoe", c});
 
   c = tiny_mla(ModelFamily::deepseek_v2);
-  c.router = RouterKind::softmax_group;
+  c.router = MoeRouteMode::softmax_group;
   c.n_group = 4;
   c.topk_group = 2;
   c.routed_scaling_factor = 1.5;
   out.push_back({"deepseek_v2 group_limited_greedy", c});
 
   c = tiny_mla(ModelFamily::deepseek_v2);
-  c.router = RouterKind::softmax_topk;
+  c.router = MoeRouteMode::softmax_topk;
   c.rope.type = "default";
   c.num_layers = 2;
   c.moe_layer = {true, true};
   out.push_back({"deepseek_v2 greedy", c});
 
   c = tiny_mla(ModelFamily::deepseek_v3);
-  c.router = RouterKind::sigmoid_noaux_tc;
+  c.router = MoeRouteMode::sigmoid_noaux_tc;
   c.q_lora_rank = 12;
   c.n_group = 4;
   c.topk_group = 2;

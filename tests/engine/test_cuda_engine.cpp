@@ -11,12 +11,12 @@
 #include <memory>
 #include <random>
 
-#include "backends/builtin/engine_cpu.h"
-#include "backends/builtin/engine_cuda.h"
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_weights.h"
-#include "backends/builtin/sampler.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/checkpoint/model_weights.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
+#include "backends/builtin/engine/cuda/engine_cuda.h"
+#include "backends/builtin/engine/sampler.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <map>
 
-#include "backends/builtin/engine_cpu.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "common/error.h"
 #include "tests/catch.h"
 #include "tests/engine/engine_test_util.h"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "backends/builtin/engine_cpu_ops.h"
+#include "backends/builtin/engine/cpu/engine_cpu_ops.h"
 #include "tests/catch.h"
 #include "tests/engine/engine_test_util.h"
 
@@ -58,25 +58,25 @@ TEST_CASE("rope styles rotate the right pairs and keep relative positions", "[en
   float c[2], s[2];
   rope_angles(t, 0, c, s);
   float v[4] = {1, 2, 3, 4};
-  rope_apply(v, 1, 4, 4, c, s, RopeStyle::half);
+  rope_apply(v, 1, 4, 4, c, s, RopePairing::half);
   CHECK((v[0] == 1 && v[1] == 2 && v[2] == 3 && v[3] == 4));  // position 0 is the identity
 
   rope_angles(t, 3, c, s);  // angles 3 and 0.03
   float h[4] = {1, 0, 0, 0};
-  rope_apply(h, 1, 4, 4, c, s, RopeStyle::half);  // half: pairs (0, 2) and (1, 3)
+  rope_apply(h, 1, 4, 4, c, s, RopePairing::half);  // half: pairs (0, 2) and (1, 3)
   CHECK(std::abs(h[0] - std::cos(3.0)) < 1e-6);
   CHECK(std::abs(h[2] - std::sin(3.0)) < 1e-6);
   float p[4] = {1, 0, 0, 0};
-  rope_apply(p, 1, 4, 4, c, s, RopeStyle::pairs);  // pairs (0, 1) and (2, 3), in place
+  rope_apply(p, 1, 4, 4, c, s, RopePairing::pairs);  // pairs (0, 1) and (2, 3), in place
   CHECK(std::abs(p[0] - std::cos(3.0)) < 1e-6);
   CHECK(std::abs(p[1] - std::sin(3.0)) < 1e-6);
   float q[4] = {1, 0, 0, 0};
-  rope_apply(q, 1, 4, 4, c, s, RopeStyle::interleaved);  // pairs (0, 1), out [evens, odds]
+  rope_apply(q, 1, 4, 4, c, s, RopePairing::interleaved);  // pairs (0, 1), out [evens, odds]
   CHECK(std::abs(q[0] - std::cos(3.0)) < 1e-6);
   CHECK(std::abs(q[2] - std::sin(3.0)) < 1e-6);
 
   // q·k after rope depends only on the position difference, for every style.
-  for (RopeStyle st : {RopeStyle::half, RopeStyle::pairs, RopeStyle::interleaved}) {
+  for (RopePairing st : {RopePairing::half, RopePairing::pairs, RopePairing::interleaved}) {
     auto dot_at = [&](int mq, int nk) {
       float a[4] = {0.3f, -1.2f, 0.7f, 2.0f}, b[4] = {1.1f, 0.4f, -0.5f, 0.9f};
       rope_angles(t, mq, c, s);

@@ -2,7 +2,7 @@
 // group-limited selection, the noaux_tc bias (selection only) and routed_scaling_factor.
 #include <cmath>
 
-#include "backends/builtin/engine_cpu_layers.h"
+#include "backends/builtin/engine/cpu/engine_cpu_layers.h"
 #include "tests/catch.h"
 #include "tests/engine/engine_test_util.h"
 
@@ -64,13 +64,13 @@ TEST_CASE("deepseek_v2: greedy vs group_limited_greedy, scaling, no renormalizat
   ModelConfig c = router_config(ModelFamily::deepseek_v2, 8, 2);
   c.norm_topk_prob = true;  // ignored by HF's V2 router
   c.routed_scaling_factor = 2.0;
-  c.router = RouterKind::softmax_topk;
+  c.router = MoeRouteMode::softmax_topk;
   Routed r = route(c, logits);
   REQUIRE(r.idx == std::vector<int>{0, 2});
   CHECK(std::abs(r.w[0] - 2.0 * std::exp(5.0) / z) < 1e-6);
   CHECK(std::abs(r.w[1] - 2.0 * std::exp(4.9) / z) < 1e-6);
 
-  c.router = RouterKind::softmax_group;
+  c.router = MoeRouteMode::softmax_group;
   c.n_group = 4;
   c.topk_group = 1;
   r = route(c, logits);
@@ -80,7 +80,7 @@ TEST_CASE("deepseek_v2: greedy vs group_limited_greedy, scaling, no renormalizat
 
 TEST_CASE("deepseek_v3 noaux_tc: bias moves selection, weights stay unbiased", "[engine][router]") {
   ModelConfig c = router_config(ModelFamily::deepseek_v3, 4, 2);
-  c.router = RouterKind::sigmoid_noaux_tc;
+  c.router = MoeRouteMode::sigmoid_noaux_tc;
   c.norm_topk_prob = true;
   c.routed_scaling_factor = 2.5;
   const std::vector<float> logits = {2, 1, 0, -1};
@@ -101,7 +101,7 @@ TEST_CASE("deepseek_v3 noaux_tc: bias moves selection, weights stay unbiased", "
 TEST_CASE("deepseek_v3 groups score by their top-2 sum, dropped groups are -inf",
           "[engine][router]") {
   ModelConfig c = router_config(ModelFamily::deepseek_v3, 8, 2);
-  c.router = RouterKind::sigmoid_noaux_tc;
+  c.router = MoeRouteMode::sigmoid_noaux_tc;
   c.norm_topk_prob = true;
   c.n_group = 4;
   c.topk_group = 2;
@@ -115,7 +115,7 @@ TEST_CASE("deepseek_v3 groups score by their top-2 sum, dropped groups are -inf"
   // survives. HF 5.17 (and the DeepSeek reference) mask with -inf and pick {0, 1}; the older
   // HF 0.0 mask would have picked the dropped experts {2, 3}.
   ModelConfig d = router_config(ModelFamily::deepseek_v3, 4, 2);
-  d.router = RouterKind::sigmoid_noaux_tc;
+  d.router = MoeRouteMode::sigmoid_noaux_tc;
   d.n_group = 2;
   d.topk_group = 1;
   const float bias[4] = {-0.6f, -0.7f, -0.9f, -0.9f};

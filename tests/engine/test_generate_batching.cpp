@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "backends/builtin/builtin_model.h"
-#include "backends/builtin/engine_cpu.h"
-#include "backends/builtin/engine_cuda.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
+#include "backends/builtin/engine/cuda/engine_cuda.h"
 #include "backends/builtin/engine_select.h"
-#include "backends/builtin/model_init.h"
 #include "common/error.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "backends/builtin/engine_cpu.h"
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/model_weights.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_weights.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "tests/catch.h"
 
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ using namespace moebench;
 
 namespace {
 
-const fs::path kFixtures = fs::path(MOEBENCH_SOURCE_DIR) / "tests/fixtures/hf";
+const fs::path kFixtures = fs::path(MOEBENCH_SOURCE_DIR) / "tests/fixtures/hf/parity";
 
 int argmax(const float* row, int n) {
   return static_cast<int>(std::max_element(row, row + n) - row);

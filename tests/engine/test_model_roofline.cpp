@@ -2,9 +2,9 @@
 // token at batch 1 (4.9 GB in bf16), every expert touched at batch 64, and prefill FLOPs.
 #include <cmath>
 
-#include "backends/builtin/model_config.h"
-#include "backends/builtin/model_init.h"
-#include "backends/builtin/model_roofline.h"
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/engine/model_roofline.h"
 #include "tests/catch.h"
 
 using namespace moebench;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "backends/builtin/sampler.h"
+#include "backends/builtin/engine/sampler.h"
 #include "tests/catch.h"
 
 using moebench::Sampler;

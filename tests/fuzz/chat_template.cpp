@@ -6,8 +6,8 @@
 #include <fstream>
 #include <vector>
 
-#include "backends/builtin/chat_format.h"
-#include "backends/builtin/tokenizer.h"
+#include "backends/builtin/tokenizer/chat_format.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
 #include "common/error.h"
 #include "tests/fuzz/fuzz_util.h"
 

@@ -1,6 +1,6 @@
 // Fuzz target: a checkpoint's config.json through model_config_load (family detection, every
 // family's fields, validation), as BuiltinModel::open reads it.
-#include "backends/builtin/model_config.h"
+#include "backends/builtin/checkpoint/model_config.h"
 
 #include "common/error.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,7 +1,7 @@
 // Fuzz target: a .safetensors file through SafetensorsFile::open (the 8-byte length, the JSON
 // header, dtypes, shapes and offsets) and then every tensor read back as f32, as the checkpoint
 // loader does.
-#include "backends/builtin/safetensors.h"
+#include "backends/builtin/checkpoint/safetensors.h"
 
 #include "common/error.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,11 +1,11 @@
 // Fuzz target: a `moebench serve` request body, as the /v1/chat/completions and /v1/completions
-// handlers read it (backends/builtin/server.cpp): JSON object, then serve_parse_request and
+// handlers read it (backends/builtin/serve/server.cpp): JSON object, then serve_parse_request and
 // serve_parse_messages. The handlers answer BadRequest and InputError with HTTP 400; anything else
 // would be a 500. (serve_parse_prompts needs a model and is left out.)
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "backends/builtin/server_request.h"
+#include "backends/builtin/serve/server_request.h"
 #include "common/error.h"
 #include "tests/fuzz/fuzz_util.h"
 

@@ -3,7 +3,7 @@
 // special tokens, as BuiltinModel::open and the server use it.
 #include <vector>
 
-#include "backends/builtin/tokenizer.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
 #include "common/error.h"
 #include "tests/fuzz/fuzz_util.h"
 

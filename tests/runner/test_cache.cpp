@@ -14,7 +14,7 @@ TEST_CASE("cache stores and returns responses per backend", "[cache]") {
   ok.texts = {"42"};
   ok.tokens.completion = 3;
   Response bad;
-  bad.error = ResponseError{"timeout", "slow"};
+  bad.error = ResponseError{ErrorType::timeout, "slow"};
   cache.put_many("b1", {"h1", "h2"}, {ok, bad});
   auto hits = cache.get_many("b1", {"h1", "h2", "h3"});
   REQUIRE(hits.size() == 1);  // errors are asked again next time

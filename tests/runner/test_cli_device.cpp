@@ -2,7 +2,7 @@
 // recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device.
 #include <algorithm>
 
-#include "backends/builtin/model_init.h"
+#include "backends/builtin/checkpoint/model_init.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "backends/builtin/model_init.h"
+#include "backends/builtin/checkpoint/model_init.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 

@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "backends/builtin/model_init.h"
+#include "backends/builtin/checkpoint/model_init.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 

@@ -10,7 +10,7 @@
 #include <future>
 #include <thread>
 
-#include "backends/builtin/server.h"
+#include "backends/builtin/serve/server.h"
 #include "common/error.h"
 #include "common/http_server.h"
 #include "tests/catch.h"

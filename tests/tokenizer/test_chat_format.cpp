@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backends/builtin/chat_format.h"
-#include "backends/builtin/tokenizer.h"
+#include "backends/builtin/tokenizer/chat_format.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
 #include "tests/catch.h"
 #include "tests/tokenizer/tokenizer_test_util.h"
 

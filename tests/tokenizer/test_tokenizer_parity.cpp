@@ -5,9 +5,9 @@
 #include <map>
 #include <sstream>
 
-#include "backends/builtin/chat_format.h"
-#include "backends/builtin/tokenizer.h"
-#include "backends/builtin/tokenizer_internal.h"
+#include "backends/builtin/tokenizer/chat_format.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
+#include "backends/builtin/tokenizer/tokenizer_internal.h"
 #include "tests/catch.h"
 #include "tests/tokenizer/tokenizer_test_util.h"
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <random>
 
-#include "backends/builtin/tokenizer.h"
-#include "backends/builtin/tokenizer_internal.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
+#include "backends/builtin/tokenizer/tokenizer_internal.h"
 #include "tests/catch.h"
 #include "tests/tokenizer/tokenizer_test_util.h"
 
@@ -91,7 +91,8 @@ TEST_CASE("make_bytelevel_bpe: short text still fills the vocab, bad sizes are e
   CHECK(bytes_only.encode("ab") == std::vector<int>{'a', 'b'});
 }
 
-TEST_CASE("make_bytelevel_bpe: 32k vocab from a few hundred KB, its time reported", "[tokenizer][bench]") {
+TEST_CASE("make_bytelevel_bpe: 32k vocab from a few hundred KB, its time reported",
+          "[tokenizer][bench]") {
   std::string text = tokenizer_test::training_text(400000);
   auto start = std::chrono::steady_clock::now();
   nlohmann::json j = tokenizer_make_bytelevel_bpe(32000, {"<|bos|>", "<|eos|>"}, text);

@@ -1,7 +1,7 @@
 // Tokenizer unit tests on small hand-built tokenizer.json files: byte fallback, unk fusing, added
 // tokens (lstrip/rstrip/single_word), pre-tokenizer behaviors, streaming decode, bad files.
-#include "backends/builtin/tokenizer.h"
-#include "backends/builtin/tokenizer_internal.h"
+#include "backends/builtin/tokenizer/tokenizer.h"
+#include "backends/builtin/tokenizer/tokenizer_internal.h"
 #include "tests/catch.h"
 #include "tests/tokenizer/tokenizer_test_util.h"
 

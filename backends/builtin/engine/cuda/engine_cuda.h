@@ -1,0 +1,33 @@
+// The CUDA engine: bf16 weights in one device allocation, f32 accumulation, a paged KV cache
+// shared by all sequences, GPU sampling, and CUDA graphs for decode steps. Declared for every
+// build; defined only when built with CUDA (MOEBENCH_HAVE_CUDA).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/engine/engine.h"
+
+namespace moebench {
+
+struct CudaEngineOptions {
+  int device = 0;                   // CUDA device ordinal
+  double kv_memory_fraction = 0.9;  // of the memory free after weights and workspaces
+  int page_size = 64;               // tokens per KV page
+  int max_batch = 256;              // sequences per decode step (CUDA graph sizes up to this)
+  int max_step_tokens = 16384;      // tokens per forward (prefill chunks are split above this)
+  int max_context = 32768;          // longest sequence; 0 = the model's max_position_embeddings
+  bool cuda_graphs = true;
+};
+
+// True when this build has CUDA and a device is present.
+bool cuda_engine_available();
+
+// Loads the checkpoint in `dir` (config already parsed) straight to the GPU in bf16. Throws
+// InputError naming the tensor on a bad checkpoint, std::runtime_error on CUDA failures.
+std::unique_ptr<Engine> make_cuda_engine(const ModelConfig& config,
+                                         const std::filesystem::path& dir,
+                                         const CudaEngineOptions& options);
+
+}  // namespace moebench

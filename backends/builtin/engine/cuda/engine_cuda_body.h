@@ -1,0 +1,52 @@
+// What the CUDA engine's forward body needs: the paged KV pool, the launch context, and the two
+// launch sequences (all layers; the lm_head over chosen rows). CUDA builds only.
+#pragma once
+
+#include <cstdint>
+
+#include "backends/builtin/engine/cuda/engine_cuda_internal.h"
+#include "backends/builtin/engine/router_spec.h"
+#include "kernels/cuda_stream.h"
+#include "kernels/gemm.h"
+#include "kernels/ops.h"
+
+namespace moebench {
+
+// Every layer's KV pages in one allocation. GQA: a K and a V cache per layer; MLA: one cache of
+// [normed latent | roped k_pe] rows per layer, read as both K and V.
+struct KvPool {
+  DeviceBuffer<bf16_bits> memory;
+  bf16_bits* base = nullptr;
+  int page_size = 0;
+  int64_t n_pages = 0;
+  int64_t k_row = 0, v_row = 0;  // values per token per layer
+  bool shared_kv = false;        // MLA
+  int64_t layer_stride = 0;      // values per layer (K and V)
+
+  bf16_bits* k(int layer) const { return base + layer * layer_stride; }
+  bf16_bits* v(int layer) const {
+    return shared_kv ? k(layer) : k(layer) + n_pages * page_size * k_row;
+  }
+};
+
+struct BodyContext {
+  const ModelConfig& config;
+  const DevModel& model;
+  const Workspace& ws;
+  const KvPool& kv;
+  CublasContext& blas;
+  cudaStream_t stream = nullptr;
+  const float* inv_freq = nullptr;  // device (rope_dim / 2)
+  float attention_factor = 1.0f;
+  RopePairing pairing = RopePairing::half;
+  float scale = 1.0f;  // softmax scale
+  RouterSpec router;
+  int64_t grouped_device_rows = 0;  // routed rows up to which the device-offset GEMM runs
+};
+
+// Embedding, all layers and the final norm: ws.h holds the final-normed rows afterwards.
+void run_body(const BodyContext& b, const StepView& s);
+// ws.logits (n_rows, vocab) = lm_head(ws.h[rows[i]]) for device row indices `rows`.
+void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows);
+
+}  // namespace moebench

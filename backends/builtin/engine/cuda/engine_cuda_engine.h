@@ -1,0 +1,148 @@
+// The CudaEngine class, shared by its two source files: engine_cuda.cpp (construction, sequences)
+// and engine_cuda_step.cpp (step layout, metadata, forward entries). Internal to engine/cuda/.
+#pragma once
+
+#ifdef MOEBENCH_HAVE_CUDA
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/engine/cuda/engine_cuda.h"
+#include "backends/builtin/engine/cuda/engine_cuda_body.h"
+#include "backends/builtin/engine/cuda/engine_cuda_plan.h"
+#include "backends/builtin/engine/router_spec.h"
+
+namespace moebench {
+
+inline int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+inline int next_pow2(int v) {
+  int p = 1;
+  while (p < v) p *= 2;
+  return p;
+}
+
+class CudaEngine final : public Engine {
+ public:
+  CudaEngine(const ModelConfig& config, const std::filesystem::path& dir,
+             const CudaEngineOptions& options);
+  ~CudaEngine() override;
+
+  int new_sequence() override;
+  void free_sequence(int seq) override;
+  int cache_len(int seq) const override { return find(seq, "cache_len").len; }
+  void truncate(int seq, int len) override;
+  std::vector<float> forward(const std::vector<EngineChunk>& chunks) override;
+  std::vector<int> forward_sample(const std::vector<EngineChunk>& chunks,
+                                  const std::vector<Sampler*>& samplers) override;
+  int64_t free_kv_tokens() const override {
+    return static_cast<int64_t>(free_pages_.size()) * kv_.page_size;
+  }
+  int max_context() const override { return max_context_; }
+  std::string device_name() const override { return device_name_; }
+  const ModelConfig& config() const override { return config_; }
+
+ private:
+  struct Seq {
+    int len = 0;
+    std::vector<int32_t> pages;
+  };
+  // One step, laid out: decode pieces first (rows [0, n_decode)), then prefill groups.
+  struct Step {
+    std::vector<int> order;  // piece indices in row order
+    int n_decode = 0;        // real decode pieces
+    int n_decode_rows = 0;   // decode rows with graph padding
+    int64_t rows = 0;
+    int table_width = 0;
+    std::vector<StepGroup> groups;
+    MetaLayout layout;
+    int64_t out_rows = 0;
+  };
+
+  const Seq& find(int seq, const char* what) const;
+  Seq& find(int seq, const char* what) {
+    return const_cast<Seq&>(static_cast<const CudaEngine*>(this)->find(seq, what));
+  }
+  void validate(const std::vector<EngineChunk>& chunks) const;
+  std::vector<ChunkDesc> describe(const std::vector<EngineChunk>& chunks) const;
+  void reserve_pages(const std::vector<StepPiece>& pieces);
+  Step layout_step(const std::vector<StepPiece>& pieces, int pad_decode_to, int sample_rows);
+  void write_meta(const Step& st, const std::vector<StepPiece>& pieces, int pad_rows,
+                  const std::vector<Sampler*>* samplers);
+  // Pieces of write_meta: rows, chunks and block tables (returns each piece's first row); cu_q /
+  // cu_k per prefill group; the output rows; the sampling parameters.
+  std::vector<int64_t> write_rows(const Step& st, const std::vector<StepPiece>& pieces,
+                                  int pad_rows);
+  void write_cu(const Step& st, const std::vector<StepPiece>& pieces);
+  void write_out_rows(const Step& st, const std::vector<StepPiece>& pieces, int pad_rows,
+                      const std::vector<int64_t>& row_of_piece);
+  void write_sampling(const Step& st, const std::vector<StepPiece>& pieces, int pad_rows,
+                      const std::vector<Sampler*>& samplers);
+  StepView view_of(const Step& st) const;
+  void ensure_meta(size_t bytes);
+  // Pieces of the constructor: attention and routing constants, the workspace, the KV pool.
+  void init_constants();
+  WorkspaceShape init_workspace();
+  void init_kv_pool();
+  void run_eager(const Step& st, const StepView& v);
+  void sample_rows(const Step& st, int64_t n_rows);
+  std::vector<int> decode_graph_step(const std::vector<StepPiece>& pieces,
+                                     const std::vector<Sampler*>& samplers);
+  void commit(const std::vector<StepPiece>& pieces);
+  BodyContext body() {
+    return {config_,
+            model_,
+            ws_,
+            kv_,
+            *blas_,
+            stream_,
+            inv_freq_.data(),
+            attention_factor_,
+            pairing_,
+            scale_,
+            router_,
+            grouped_device_rows_};
+  }
+
+  ModelConfig config_;
+  CudaEngineOptions options_;
+  std::string device_name_;
+  cudaStream_t stream_ = nullptr;
+  std::unique_ptr<CublasContext> blas_;
+  DevModel model_;
+  Workspace ws_;
+  KvPool kv_;
+  DeviceBuffer<float> inv_freq_;
+  float attention_factor_ = 1.0f;
+  RopePairing pairing_ = RopePairing::half;
+  float scale_ = 1.0f;
+  RouterSpec router_;
+  int64_t grouped_device_rows_ = 0;
+  int max_context_ = 0;
+  int max_pages_per_seq_ = 0;
+
+  std::map<int, Seq> seqs_;
+  int next_seq_ = 0;
+  std::vector<int32_t> free_pages_;
+
+  uint8_t* meta_host_ = nullptr;  // pinned
+  DeviceBuffer<uint8_t> meta_dev_;
+  size_t meta_capacity_ = 0;
+  int32_t* sampled_host_ = nullptr;  // pinned (max_batch)
+
+  struct Graph {
+    cudaGraphExec_t exec = nullptr;
+  };
+  std::map<std::pair<int, int>, Graph> graphs_;  // (padded batch, table width)
+};
+
+}  // namespace moebench
+
+#endif  // MOEBENCH_HAVE_CUDA

@@ -1,0 +1,413 @@
+// The CUDA engine's forward body: embedding, every layer (GQA or MLA attention over the paged
+// cache, dense SwiGLU or routed MoE) and the final norm, launched on one stream. The same
+// launches run eagerly or under CUDA graph capture (decode steps).
+#ifdef MOEBENCH_HAVE_CUDA
+
+#include <cuda_runtime_api.h>
+
+#include "backends/builtin/engine/cuda/engine_cuda_body.h"
+#include "kernels/attention.h"
+#include "kernels/cuda_check.h"
+#include "kernels/engine_glue.h"
+#include "kernels/grouped_gemm.h"
+#include "kernels/moe_permute.h"
+#include "kernels/ops.h"
+
+namespace moebench {
+
+namespace {
+
+// NOTE: HF builds q_a_layernorm and kv_a_layernorm with the RMSNorm default eps (1e-6).
+constexpr float kMlaNormEps = 1e-6f;
+
+// y (rows, l.out) = x (rows, l.in) · wᵀ (+ b), row strides ld_x / ld_y.
+void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows,
+            const DevLinear& l, bf16_bits* y, int64_t ld_y) {
+  if (rows == 0) return;
+  GemmArgs g;
+  g.a = x;
+  g.lda = ld_x;
+  g.b = l.w;
+  g.ldb = l.in;
+  g.c = y;
+  g.ldc = ld_y;
+  g.m = rows;
+  g.n = l.out;
+  g.k = l.in;
+  cuda_gemm(b.blas, g, b.stream);
+  if (l.b != nullptr) cuda_bias_add(y, ld_y, rows, l.out, l.b, b.stream);
+}
+
+// f32 output (router and gate logits).
+void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
+                float* y) {
+  GemmArgs g;
+  g.a = x;
+  g.lda = l.in;
+  g.b = l.w;
+  g.ldb = l.in;
+  g.c = y;
+  g.ldc = l.out;
+  g.c_f32 = true;
+  g.m = rows;
+  g.n = l.out;
+  g.k = l.in;
+  cuda_gemm(b.blas, g, b.stream);
+}
+
+void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
+          int head_stride, int rot_offset) {
+  RopeArgs r;
+  r.x = x;
+  r.positions = s.positions;
+  r.inv_freq = b.inv_freq;
+  r.n_tokens = s.rows;
+  r.token_stride = token_stride;
+  r.n_heads = heads;
+  r.head_stride = head_stride;
+  r.rot_offset = rot_offset;
+  r.dim = b.config.rope_dim();
+  r.attention_factor = b.attention_factor;
+  r.pairing = b.pairing;
+  cuda_rope_apply(r, b.stream);
+}
+
+// Decode rows [0, n_decode): one query per sequence over its pages.
+void decode_attention(const BodyContext& b, const StepView& s, const bf16_bits* q, int64_t q_stride,
+                      int layer, int n_kv, int dk, int dv, bf16_bits* out, int64_t out_stride) {
+  if (s.n_decode == 0) return;
+  DecodeAttentionArgs a;
+  a.q = q;
+  a.q_stride = q_stride;
+  a.k_cache = b.kv.k(layer);
+  a.k_token_stride = b.kv.k_row;
+  a.v_cache = b.kv.v(layer);
+  a.v_token_stride = b.kv.v_row;
+  a.block_table = s.block_table;
+  a.max_pages_per_seq = s.table_width;
+  a.seq_lens = s.seq_lens;
+  a.page_size = b.kv.page_size;
+  a.n_seqs = s.n_decode;
+  a.n_heads = b.config.num_heads;
+  a.n_kv_heads = n_kv;
+  a.dk = dk;
+  a.dv = dv;
+  a.scale = b.scale;
+  a.out = out;
+  a.out_stride = out_stride;
+  a.max_seq_len = s.table_width * b.kv.page_size;
+  a.workspace = b.ws.decode_ws;
+  cuda_decode_attention(a, b.stream);
+}
+
+// Gathers a prefill group's cached rows (row_dim values each) from a cache into dst.
+void gather(const BodyContext& b, const StepView& s, const StepGroup& g, const bf16_bits* cache,
+            int64_t token_stride, int64_t row_dim, bf16_bits* dst) {
+  cuda_kv_gather(cache, token_stride, row_dim, b.kv.page_size,
+                 s.block_table + static_cast<int64_t>(g.first_chunk) * s.table_width, s.table_width,
+                 s.seq_lens + g.first_chunk, g.cu_k, g.n_chunks, g.keys, dst, row_dim, b.stream);
+}
+
+// v_head_stride 0 = packed heads (dv apart).
+void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits* q,
+                       int64_t q_stride, const bf16_bits* k, int64_t k_stride, const bf16_bits* v,
+                       int64_t v_stride, int64_t v_head_stride, int n_kv, int dk, int dv,
+                       bf16_bits* out, int64_t out_stride) {
+  PrefillAttentionArgs a;
+  a.v_head_stride = v_head_stride;
+  a.q = q + g.row0 * q_stride;
+  a.k = k;
+  a.v = v;
+  a.out = out + g.row0 * out_stride;
+  a.q_stride = q_stride;
+  a.k_stride = k_stride;
+  a.v_stride = v_stride;
+  a.out_stride = out_stride;
+  a.cu_q = g.cu_q;
+  a.cu_k = g.cu_k;
+  a.n_seqs = g.n_chunks;
+  a.max_q = g.max_q;
+  a.n_heads = b.config.num_heads;
+  a.n_kv_heads = n_kv;
+  a.dk = dk;
+  a.dv = dv;
+  a.scale = b.scale;
+  a.causal = true;
+  cuda_prefill_attention(a, b.stream);
+}
+
+// Standard attention (qwen, mixtral, olmoe): h -> y.
+void gqa_attention(const BodyContext& b, const StepView& s, int layer) {
+  const ModelConfig& c = b.config;
+  const DevLayer& L = b.model.layers[layer];
+  const Workspace& ws = b.ws;
+  const int nh = c.num_heads, nkv = c.num_kv_heads, hd = c.head_dim;
+  const int64_t T = s.rows, ld = L.qkv.out, qd = int64_t{nh} * hd, kvd = int64_t{nkv} * hd;
+  bf16_bits* q = ws.proj;
+  bf16_bits* k = ws.proj + qd;
+  bf16_bits* v = ws.proj + qd + kvd;
+  linear(b, ws.h, c.hidden_size, T, L.qkv, ws.proj, ld);
+  if (c.qk_norm == ModelConfig::QkNorm::per_head) {
+    cuda_rmsnorm_strided(q, ld, L.q_norm, T, nh, hd, c.rms_norm_eps, q, ld, b.stream);
+    cuda_rmsnorm_strided(k, ld, L.k_norm, T, nkv, hd, c.rms_norm_eps, k, ld, b.stream);
+  } else if (c.qk_norm == ModelConfig::QkNorm::full) {
+    cuda_rmsnorm_strided(q, ld, L.q_norm, T, 1, qd, c.rms_norm_eps, q, ld, b.stream);
+    cuda_rmsnorm_strided(k, ld, L.k_norm, T, 1, kvd, c.rms_norm_eps, k, ld, b.stream);
+  }
+  rope(b, s, q, ld, nh, hd, 0);
+  rope(b, s, k, ld, nkv, hd, 0);
+  cuda_kv_append(k, ld, T, kvd, s.slots, b.kv.k(layer), b.kv.k_row, b.stream);
+  cuda_kv_append(v, ld, T, kvd, s.slots, b.kv.v(layer), b.kv.v_row, b.stream);
+  decode_attention(b, s, q, ld, layer, nkv, hd, hd, ws.attn, qd);
+  for (const StepGroup& g : s.groups) {
+    gather(b, s, g, b.kv.k(layer), b.kv.k_row, kvd, ws.gk);
+    gather(b, s, g, b.kv.v(layer), b.kv.v_row, kvd, ws.gv);
+    prefill_attention(b, g, q, ld, ws.gk, kvd, ws.gv, kvd, 0, nkv, hd, hd, ws.attn, qd);
+  }
+  linear(b, ws.attn, qd, T, L.o, ws.y, c.hidden_size);
+}
+
+// Per-head batched GEMM over kv_b's slices (absorbing kv_b into queries or outputs).
+void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_t stride_a,
+                   const bf16_bits* w, bool w_transposed, int64_t rows, int64_t n, int64_t k,
+                   bf16_bits* out, int64_t ldc, int64_t stride_c) {
+  const ModelConfig& c = b.config;
+  GemmArgs g;
+  g.a = a;
+  g.lda = lda;
+  g.stride_a = stride_a;
+  g.b = w;
+  g.ldb = c.kv_lora_rank;
+  g.b_transposed = w_transposed;
+  g.stride_b = int64_t{c.qk_nope_head_dim + c.v_head_dim} * c.kv_lora_rank;
+  g.c = out;
+  g.ldc = ldc;
+  g.stride_c = stride_c;
+  g.m = rows;
+  g.n = n;
+  g.k = k;
+  g.batch = c.num_heads;
+  cuda_gemm(b.blas, g, b.stream);
+}
+
+// Multi-head latent attention (deepseek): the cache holds [normed latent | roped k_pe] per
+// token; decode runs absorbed (MQA over the latent), prefill expands the latent with kv_b.
+void mla_attention(const BodyContext& b, const StepView& s, int layer) {
+  const ModelConfig& c = b.config;
+  const DevLayer& L = b.model.layers[layer];
+  const Workspace& ws = b.ws;
+  const int nh = c.num_heads, nope = c.qk_nope_head_dim, rope_d = c.qk_rope_head_dim;
+  const int dv = c.v_head_dim, lora = c.kv_lora_rank, dk = nope + rope_d, lat = lora + rope_d;
+  const int64_t T = s.rows, ld = L.q_kva.out;
+  const int64_t q_rows = c.q_lora_rank > 0 ? c.q_lora_rank : int64_t{nh} * dk;
+  linear(b, ws.h, c.hidden_size, T, L.q_kva, ws.proj, ld);
+  bf16_bits* q = ws.proj;
+  int64_t q_ld = ld;
+  if (c.q_lora_rank > 0) {
+    cuda_rmsnorm_strided(ws.proj, ld, L.q_a_norm, T, 1, c.q_lora_rank, kMlaNormEps, ws.proj, ld,
+                         b.stream);
+    q = ws.q;
+    q_ld = int64_t{nh} * dk;
+    linear(b, ws.proj, ld, T, L.q_b, q, q_ld);
+  }
+  bf16_bits* kva = ws.proj + q_rows;
+  cuda_rmsnorm_strided(kva, ld, L.kv_a_norm, T, 1, lora, kMlaNormEps, kva, ld, b.stream);
+  rope(b, s, q, q_ld, nh, dk, nope);
+  rope(b, s, kva + lora, ld, 1, rope_d, 0);
+  cuda_kv_append(kva, ld, T, lat, s.slots, b.kv.k(layer), b.kv.k_row, b.stream);
+  if (s.n_decode > 0) {
+    // q_lat[h] = q_nope[h] · W_UK[h] (nope x lora), then q_pe beside it.
+    per_head_gemm(b, q, q_ld, dk, L.kv_b.w, false, s.n_decode, lora, nope, ws.qcat,
+                  int64_t{nh} * lat, lat);
+    CopyHeadsArgs cp;
+    cp.src = q + nope;
+    cp.src_token_stride = q_ld;
+    cp.src_head_stride = dk;
+    cp.dst = ws.qcat + lora;
+    cp.dst_token_stride = int64_t{nh} * lat;
+    cp.dst_head_stride = lat;
+    cp.tokens = s.n_decode;
+    cp.heads = nh;
+    cp.width = rope_d;
+    cuda_copy_heads(cp, b.stream);
+    decode_attention(b, s, ws.qcat, int64_t{nh} * lat, layer, 1, lat, lora, ws.olat,
+                     int64_t{nh} * lora);
+    // out[h] = olat[h] · W_UV[h]ᵀ (W_UV[h]: v x lora).
+    per_head_gemm(b, ws.olat, int64_t{nh} * lora, lora, L.kv_b.w + int64_t{nope} * lora, true,
+                  s.n_decode, dv, lora, ws.attn, int64_t{nh} * dv, dv);
+  }
+  for (const StepGroup& g : s.groups) {
+    gather(b, s, g, b.kv.k(layer), b.kv.k_row, lat, ws.gk);
+    DevLinear kvb = L.kv_b;
+    linear(b, ws.gk, lat, g.keys, kvb, ws.kvb, kvb.out);
+    cuda_mla_assemble_k(ws.kvb, g.keys, nh, nope, dv, ws.gk + lora, lat, rope_d, ws.kfull,
+                        b.stream);
+    // V read in place from the expansion: head h at h * (nope + v) + nope.
+    prefill_attention(b, g, q, q_ld, ws.kfull, int64_t{nh} * dk, ws.kvb + nope, kvb.out, nope + dv,
+                      nh, dk, dv, ws.attn, int64_t{nh} * dv);
+  }
+  linear(b, ws.attn, int64_t{nh} * dv, T, L.o, ws.y, c.hidden_size);
+}
+
+// y (T, hidden) = down(silu(gate(h)) * up(h)) with gate|up stacked.
+void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevLinear& down,
+                bf16_bits* y) {
+  const Workspace& ws = b.ws;
+  const int64_t I = gu.out / 2;
+  linear(b, ws.h, b.config.hidden_size, T, gu, ws.gu, gu.out);
+  cuda_swiglu(ws.gu, gu.out, ws.gu + I, gu.out, T, I, ws.act, b.stream);
+  linear(b, ws.act, I, T, down, y, b.config.hidden_size);
+}
+
+// Router logits of h, then each token's top-k experts and weights.
+void moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
+  const Workspace& ws = b.ws;
+  linear_f32(b, ws.h, T, L.router, ws.router_logits);
+  MoeRouteArgs r = moe_route_args(b.router);
+  r.logits = ws.router_logits;
+  r.bias = L.score_bias;
+  r.topk_ids = ws.topk_ids;
+  r.topk_weights = ws.topk_w;
+  r.n_tokens = T;
+  cuda_moe_route(r, b.stream);
+}
+
+// h's rows gathered expert by expert into x_perm, with the expert offsets.
+void moe_permute(const BodyContext& b, int64_t T) {
+  const Workspace& ws = b.ws;
+  const int64_t H = b.config.hidden_size;
+  MoePermuteArgs p;
+  p.topk_ids = ws.topk_ids;
+  p.x = ws.h;
+  p.ld_x = H;
+  p.n_tokens = T;
+  p.top_k = b.router.top_k;
+  p.n_experts = b.router.n_experts;
+  p.hidden = H;
+  p.offsets = ws.offsets;
+  p.perm_to_slot = ws.perm_to_slot;
+  p.slot_to_perm = ws.slot_to_perm;
+  p.x_perm = ws.x_perm;
+  p.workspace = ws.permute_ws;
+  cuda_moe_permute(p, b.stream);
+}
+
+// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm.
+void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
+  const Workspace& ws = b.ws;
+  const int64_t H = b.config.hidden_size, I = b.config.moe_intermediate_size;
+  const int64_t rows = T * b.router.top_k;
+  GroupedGemmArgs up;
+  up.x = ws.x_perm;
+  up.offsets = ws.offsets;
+  up.w = L.experts_gu;
+  up.y = ws.gu_perm;
+  up.max_rows = rows;
+  up.max_rows_per_expert = T;  // a token picks an expert at most once
+  up.n_experts = b.router.n_experts;
+  up.n = 2 * I;
+  up.k = H;
+  GroupedGemmArgs down = up;
+  down.x = ws.act_perm;
+  down.w = L.experts_down;
+  down.y = ws.y_perm;
+  down.n = H;
+  down.k = I;
+  if (rows <= b.grouped_device_rows) {
+    // Device offsets (graph-capturable). A few tokens: CUDA-core tiles of exactly the rows an
+    // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
+    auto grouped = T >= 8 ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
+    grouped(up, b.stream);
+    cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
+    grouped(down, b.stream);
+  } else {
+    // Many rows per expert: tensor-core GEMMs per expert need the counts on the host.
+    std::vector<int32_t> host(b.router.n_experts + 1);
+    CUDA_CHECK(cudaMemcpyAsync(host.data(), ws.offsets, host.size() * sizeof(int32_t),
+                               cudaMemcpyDeviceToHost, b.stream));
+    CUDA_CHECK(cudaStreamSynchronize(b.stream));
+    cuda_grouped_gemm_host(b.blas, up, host, b.stream);
+    cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
+    cuda_grouped_gemm_host(b.blas, down, host, b.stream);
+  }
+}
+
+// Routed experts (+ shared): h -> y.
+void moe(const BodyContext& b, const StepView& s, int layer) {
+  const DevLayer& L = b.model.layers[layer];
+  const Workspace& ws = b.ws;
+  const int64_t T = s.rows, H = b.config.hidden_size;
+  moe_route(b, L, T);
+  if (L.has_shared) {
+    swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
+    if (L.shared_gate.w != nullptr) {
+      linear_f32(b, ws.h, T, L.shared_gate, ws.gate);
+      cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
+    }
+  }
+  moe_permute(b, T);
+  moe_experts(b, L, T);
+  MoeCombineArgs cb;
+  cb.y_perm = ws.y_perm;
+  cb.slot_to_perm = ws.slot_to_perm;
+  cb.weights = ws.topk_w;
+  cb.out = ws.y;
+  cb.ld_out = H;
+  cb.n_tokens = T;
+  cb.top_k = b.router.top_k;
+  cb.hidden = H;
+  cb.accumulate = L.has_shared;
+  cuda_moe_combine(cb, b.stream);
+}
+
+}  // namespace
+
+void run_body(const BodyContext& b, const StepView& s) {
+  const ModelConfig& c = b.config;
+  const Workspace& ws = b.ws;
+  const int64_t T = s.rows, H = c.hidden_size;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.x, nullptr, b.stream);
+  for (int l = 0; l < c.num_layers; ++l) {
+    const DevLayer& L = b.model.layers[l];
+    if (l == 0) {
+      cuda_rmsnorm(ws.x, L.input_norm, T, H, eps, ws.h, b.stream);
+    } else {
+      cuda_rmsnorm_residual(ws.x, ws.y, L.input_norm, T, H, eps, ws.h, b.stream);
+    }
+    if (c.mla) {
+      mla_attention(b, s, l);
+    } else {
+      gqa_attention(b, s, l);
+    }
+    cuda_rmsnorm_residual(ws.x, ws.y, L.post_norm, T, H, eps, ws.h, b.stream);
+    if (L.moe) {
+      moe(b, s, l);
+    } else {
+      swiglu_mlp(b, T, L.dense_gu, L.dense_down, ws.y);
+    }
+  }
+  cuda_rmsnorm_residual(ws.x, ws.y, b.model.final_norm, T, H, eps, ws.h, b.stream);
+}
+
+void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {
+  const ModelConfig& c = b.config;
+  const int64_t H = c.hidden_size;
+  cuda_embedding_gather(rows, n_rows, b.ws.h, b.ws.max_tokens, H, b.ws.hf, nullptr, b.stream);
+  GemmArgs g;
+  g.a = b.ws.hf;
+  g.lda = H;
+  g.b = b.model.lm_head.w;
+  g.ldb = H;
+  g.c = b.ws.logits;
+  g.ldc = c.vocab_size;
+  g.c_f32 = true;
+  g.m = n_rows;
+  g.n = c.vocab_size;
+  g.k = H;
+  cuda_gemm(b.blas, g, b.stream);
+}
+
+}  // namespace moebench
+
+#endif  // MOEBENCH_HAVE_CUDA

@@ -1,0 +1,56 @@
+// Engine: the forward pass behind BuiltinModel, on the CPU (CpuEngine, the reference) or a CUDA
+// GPU (engine_cuda.h). Sequences own a KV cache; a forward runs prefill and decode chunks mixed.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/engine/sampler.h"
+
+namespace moebench {
+
+// One sequence's slice of a forward batch: new tokens appended after what its cache holds.
+struct EngineChunk {
+  int seq = 0;              // from Engine::new_sequence()
+  std::vector<int> tokens;  // appended at positions cache_len .. cache_len + tokens.size() - 1
+  bool all_logits = false;  // logits for every appended position, else only for the last one
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual int new_sequence() = 0;
+  virtual void free_sequence(int seq) = 0;
+  virtual int cache_len(int seq) const = 0;
+  // Drops cached positions >= len (to reuse a shared prefix).
+  virtual void truncate(int seq, int len) = 0;
+
+  // Runs every chunk (prefill or decode, mixed) and returns logits rows, (rows, vocab) flattened:
+  // for each chunk in order, tokens.size() rows when all_logits, else one row.
+  virtual std::vector<float> forward(const std::vector<EngineChunk>& chunks) = 0;
+
+  // Runs the chunks and draws one token per chunk from its last position with samplers[i]
+  // (all_logits is ignored). The default runs forward() and samples on the host; a GPU engine
+  // samples on the device and only the ids come back.
+  virtual std::vector<int> forward_sample(const std::vector<EngineChunk>& chunks,
+                                          const std::vector<Sampler*>& samplers);
+
+  // KV positions that can still be cached across all sequences (admission control for
+  // continuous batching); the CPU engine has no fixed pool.
+  virtual int64_t free_kv_tokens() const { return std::numeric_limits<int64_t>::max(); }
+
+  // Longest sequence (cached + new tokens) the engine holds: the model's context unless the
+  // engine caps it (the CUDA engine's KV pool and max_context option).
+  virtual int max_context() const { return config().max_position_embeddings; }
+
+  // "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3)".
+  virtual std::string device_name() const = 0;
+
+  virtual const ModelConfig& config() const = 0;
+};
+
+}  // namespace moebench

@@ -1,0 +1,131 @@
+// ServeScheduler: the one engine thread of `moebench serve`, fed by the HTTP threads.
+#include "backends/builtin/serve/serve_scheduler.h"
+
+#include <exception>
+
+namespace moebench {
+
+void ServeJob::push_text(const std::string& piece) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pieces_.push_back(piece);
+  cv_.notify_all();
+}
+
+void ServeJob::finish(GenerateResult result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  result_ = std::move(result);
+  ended_ = true;
+  cv_.notify_all();
+}
+
+void ServeJob::fail(const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  error_ = message;
+  ended_ = true;
+  cv_.notify_all();
+}
+
+bool ServeJob::next(std::string* piece) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !pieces_.empty() || ended_; });
+  if (pieces_.empty()) return false;
+  *piece = std::move(pieces_.front());
+  pieces_.pop_front();
+  return true;
+}
+
+GenerateResult ServeJob::wait(std::string* error) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return ended_; });
+  *error = error_;
+  return result_.value_or(GenerateResult{});
+}
+
+void ScoreJob::finish(TokenLogprobs result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  result_ = std::move(result);
+  ended_ = true;
+  cv_.notify_all();
+}
+
+void ScoreJob::fail(const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  error_ = message;
+  ended_ = true;
+  cv_.notify_all();
+}
+
+TokenLogprobs ScoreJob::wait(std::string* error) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return ended_; });
+  *error = error_;
+  return result_.value_or(TokenLogprobs{});
+}
+
+ServeScheduler::ServeScheduler(BuiltinModel& model, int max_batch)
+    : model_(model), max_batch_(max_batch < 1 ? 1 : max_batch), worker_([this] { loop(); }) {}
+
+ServeScheduler::~ServeScheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  worker_.join();
+}
+
+std::shared_ptr<ServeJob> ServeScheduler::submit(GenerateRequest request) {
+  auto job = std::make_shared<ServeJob>(std::move(request));
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(job);
+  cv_.notify_all();
+  return job;
+}
+
+std::shared_ptr<ScoreJob> ServeScheduler::submit_score(std::vector<int> ids, int top_n) {
+  auto job = std::make_shared<ScoreJob>(std::move(ids), top_n);
+  std::lock_guard<std::mutex> lock(mu_);
+  scores_.push_back(job);
+  cv_.notify_all();
+  return job;
+}
+
+void ServeScheduler::run_scores(std::deque<std::shared_ptr<ScoreJob>> jobs) {
+  for (const auto& job : jobs) {
+    try {
+      job->finish(model_.prompt_logprobs(job->ids(), job->top_n()));
+    } catch (const std::exception& e) {
+      job->fail(e.what());
+    }
+  }
+}
+
+void ServeScheduler::loop() {
+  for (;;) {
+    std::vector<std::shared_ptr<ServeJob>> batch;
+    std::deque<std::shared_ptr<ScoreJob>> scores;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !scores_.empty(); });
+      if (queue_.empty() && scores_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && static_cast<int>(batch.size()) < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      scores.swap(scores_);
+    }
+    run_scores(std::move(scores));
+    if (batch.empty()) continue;
+    std::vector<GenerateRequest> requests;
+    for (const auto& job : batch) requests.push_back(job->request());
+    try {
+      std::vector<GenerateResult> results = model_.generate(
+          requests, [&](size_t i, const std::string& piece) { batch[i]->push_text(piece); });
+      for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
+    } catch (const std::exception& e) {
+      for (const auto& job : batch) job->fail(e.what());
+    }
+  }
+}
+
+}  // namespace moebench

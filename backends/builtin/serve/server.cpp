@@ -1,0 +1,363 @@
+// The OpenAI-compatible routes of `moebench serve`: responses, SSE streaming and the server's
+// socket (requests are read in server_request.cpp, logprobs built in server_logprobs.cpp).
+#include "backends/builtin/serve/server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "backends/builtin/serve/serve_scheduler.h"
+#include "backends/builtin/serve/server_logprobs.h"
+#include "backends/builtin/serve/server_request.h"
+#include "common/error.h"
+#include "common/http_server.h"
+
+namespace moebench {
+namespace {
+
+using json = nlohmann::json;
+
+// HTTP threads: one per connection in flight (loadgen's cap is 1024 workers).
+constexpr size_t kServeHttpThreads = 1024;
+// Choices of one request (prompts x n): a bound on the work one request may queue.
+constexpr size_t kMaxChoices = 256;
+
+// A random or undertrained model can emit bytes that are not UTF-8 (byte-fallback tokens); they
+// go out as U+FFFD, as HF tokenizers' decode does, instead of aborting the dump.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json error_body(const std::string& message, const std::string& type, const std::string& param) {
+  return {{"error",
+           {{"message", message},
+            {"type", type},
+            {"param", param.empty() ? json(nullptr) : json(param)},
+            {"code", nullptr}}}};
+}
+
+std::string new_id(const char* prefix) {
+  static std::atomic<uint64_t> counter{0};
+  auto now = std::chrono::system_clock::now().time_since_epoch().count();
+  return std::string(prefix) + std::to_string(now) + "-" + std::to_string(counter++);
+}
+
+long unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class Routes {
+ public:
+  Routes(BuiltinModel& model, const ServeOptions& options)
+      : model_(model), scheduler_(model, options.max_batch) {
+    name_ = options.model_name.empty() ? model.name() : options.model_name;
+  }
+
+  void install(httplib::Server& svr) {
+    svr.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+      json m = {
+          {"id", name_}, {"object", "model"}, {"created", unix_now()}, {"owned_by", "moebench"}};
+      res.set_content(dump(json{{"object", "list"}, {"data", json::array({m})}}),
+                      "application/json");
+    });
+    svr.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"status\":\"ok\"}", "application/json");
+    });
+    svr.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res, true);
+    });
+    svr.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res, false);
+    });
+    // OpenAI clients read an error object from every 4xx/5xx: an unknown route (404) gets
+    // OpenAI's "Invalid URL" one, an escaped exception a server_error one.
+    const httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
+                                                             httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      const std::string message =
+          res.status == 404
+              ? "Invalid URL (" + req.method + " " + req.path + ")"
+              : "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path;
+      res.set_content(dump(error_body(message, "invalid_request_error", "")), "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    svr.set_error_handler(on_error);
+    svr.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          res.status = 500;
+          res.set_content(dump(error_body(what, "server_error", "")), "application/json");
+        });
+  }
+
+ private:
+  using Jobs = std::vector<std::shared_ptr<ServeJob>>;
+
+  // The request, or BadRequest; a JSON value of an unexpected shape is the client's error too.
+  ServeRequest parse(const json& body, bool chat) {
+    try {
+      ServeRequest r = serve_parse_request(body, chat);
+      if (chat) {
+        if (!model_.chat_format())
+          throw BadRequest{"this checkpoint has no chat template; use /v1/completions", "messages"};
+        r.prompts = {model_.encode_chat(serve_parse_messages(body))};
+      } else {
+        r.prompts = serve_parse_prompts(body, model_);
+      }
+      return r;
+    } catch (const json::exception& e) {
+      throw BadRequest{std::string("malformed request: ") + e.what(), ""};
+    }
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res, bool chat) {
+    try {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object())
+        throw BadRequest{"the request body is not a JSON object", ""};
+      if (body.contains("model") && !body["model"].is_string())
+        throw BadRequest{"'model' must be a string", "model"};
+      std::string model = serve_param<std::string>(body, "model", name_);
+      if (model != name_) {
+        res.status = 404;
+        res.set_content(dump(error_body("model '" + model +
+                                            "' does not exist; this server serves '" + name_ + "'",
+                                        "invalid_request_error", "model")),
+                        "application/json");
+        return;
+      }
+      ServeRequest r = parse(body, chat);
+      if (r.choices() > kMaxChoices)
+        throw BadRequest{"prompts x n is " + std::to_string(r.choices()) + "; at most " +
+                             std::to_string(kMaxChoices) + " choices per request",
+                         chat ? "n" : "prompt"};
+      Jobs jobs = submit(r, chat);
+      if (r.stream) {
+        stream(res, std::move(jobs), r, chat);
+      } else {
+        respond(res, jobs, r, chat);
+      }
+    } catch (const BadRequest& e) {
+      res.status = 400;
+      res.set_content(dump(error_body(e.message, "invalid_request_error", e.param)),
+                      "application/json");
+    } catch (const InputError& e) {
+      res.status = 400;
+      res.set_content(dump(error_body(e.what(), "invalid_request_error", "")), "application/json");
+    }
+  }
+
+  // One generation per choice (prompt i's choices at i*n .. i*n+n-1), none with max_tokens 0.
+  Jobs submit(const ServeRequest& r, bool chat) {
+    const long context = model_.max_context();
+    for (const std::vector<int>& prompt : r.prompts) {
+      const long tokens = static_cast<long>(prompt.size());
+      if (tokens >= context)
+        throw BadRequest{"the prompt has " + std::to_string(tokens) + " tokens; the context is " +
+                             std::to_string(context),
+                         chat ? "messages" : "prompt"};
+      // OpenAI's and vLLM's answer to a limit the context cannot hold (no silent clamp).
+      if (r.max_tokens_given && tokens + r.gen.max_tokens > context)
+        throw BadRequest{"this model's maximum context length is " + std::to_string(context) +
+                             " tokens; you requested " + std::to_string(tokens + r.gen.max_tokens) +
+                             " (" + std::to_string(tokens) + " in the prompt, " +
+                             std::to_string(r.gen.max_tokens) + " in the completion)",
+                         "max_tokens"};
+    }
+    Jobs jobs(r.choices());
+    if (r.gen.max_tokens == 0) return jobs;
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      GenerateRequest g = r.gen;
+      g.prompt = r.prompts[k / r.n];
+      g.max_tokens =
+          std::min(g.max_tokens, model_.max_context() - static_cast<int>(g.prompt.size()));
+      g.sampling.seed += k % r.n;
+      jobs[k] = scheduler_.submit(std::move(g));
+    }
+    return jobs;
+  }
+
+  json usage(const ServeRequest& r, long completion) const {
+    long prompt = 0;
+    for (const std::vector<int>& p : r.prompts) prompt += static_cast<long>(p.size()) * r.n;
+    return {{"prompt_tokens", prompt},
+            {"completion_tokens", completion},
+            {"total_tokens", prompt + completion}};
+  }
+
+  // The choices' results (empty with max_tokens 0); false after answering 500 for a failed one.
+  bool results_of(httplib::Response& res, const Jobs& jobs, std::vector<GenerateResult>* out) {
+    for (const auto& job : jobs) {
+      std::string error;
+      GenerateResult g;
+      g.finish_reason = "length";  // max_tokens 0: the limit was reached at once
+      if (job) g = job->wait(&error);
+      if (!error.empty()) {
+        res.status = 500;
+        res.set_content(dump(error_body(error, "server_error", "")), "application/json");
+        return false;
+      }
+      out->push_back(std::move(g));
+    }
+    return true;
+  }
+
+  // Each choice's logprobs object (null when none were asked for); false after a 500.
+  bool logprobs_of(httplib::Response& res, const ServeRequest& r,
+                   const std::vector<ChoiceTokens>& tokens, bool chat, std::vector<json>* out) {
+    out->assign(r.choices(), nullptr);
+    if (!r.logprobs) return true;
+    std::vector<std::shared_ptr<ScoreJob>> scores;
+    for (const ChoiceTokens& t : tokens)
+      scores.push_back(scheduler_.submit_score(t.ids, *r.logprobs));
+    for (size_t k = 0; k < scores.size(); ++k) {
+      std::string error;
+      const TokenLogprobs lp = scores[k]->wait(&error);
+      if (!error.empty()) {
+        res.status = 500;
+        res.set_content(dump(error_body(error, "server_error", "")), "application/json");
+        return false;
+      }
+      const Tokenizer& tok = model_.tokenizer();
+      (*out)[k] = chat ? serve_chat_logprobs(tok, tokens[k], lp)
+                       : serve_completion_logprobs(tok, tokens[k], lp, r.echo);
+    }
+    return true;
+  }
+
+  void respond(httplib::Response& res, const Jobs& jobs, const ServeRequest& r, bool chat) {
+    std::vector<GenerateResult> results;
+    if (!results_of(res, jobs, &results)) return;
+    std::vector<ChoiceTokens> tokens;
+    if (r.echo || r.logprobs) {
+      for (size_t k = 0; k < results.size(); ++k)
+        tokens.push_back(serve_choice_tokens(model_.tokenizer(), r.prompts[k / r.n], results[k]));
+    }
+    std::vector<json> logprobs;
+    if (!logprobs_of(res, r, tokens, chat, &logprobs)) return;
+    json choices = json::array();
+    long completion = 0;
+    for (size_t k = 0; k < results.size(); ++k) {
+      completion += static_cast<long>(results[k].tokens.size());
+      json c = {{"index", k}, {"finish_reason", results[k].finish_reason}};
+      if (chat) {
+        c["message"] = {{"role", "assistant"}, {"content", results[k].text}};
+      } else {
+        c["text"] = (r.echo ? tokens[k].prompt_text() : "") + results[k].text;
+      }
+      c["logprobs"] = logprobs[k];
+      choices.push_back(c);
+    }
+    json out = {{"id", new_id(chat ? "chatcmpl-" : "cmpl-")},
+                {"object", chat ? "chat.completion" : "text_completion"},
+                {"created", unix_now()},
+                {"model", name_},
+                {"choices", choices},
+                {"usage", usage(r, completion)}};
+    res.set_content(dump(out), "application/json");
+  }
+
+  void stream(httplib::Response& res, Jobs jobs, ServeRequest r, bool chat) {
+    const std::string id = new_id(chat ? "chatcmpl-" : "cmpl-");
+    const long created = unix_now();
+    auto chunk = [=, this](size_t index, const json& delta_or_text,
+                           const json& finish) -> std::string {
+      json c = {{"index", index}, {"finish_reason", finish}};
+      if (chat) {
+        c["delta"] = delta_or_text;
+      } else {
+        c["text"] = delta_or_text;
+        c["logprobs"] = nullptr;
+      }
+      json j = {{"id", id},
+                {"object", chat ? "chat.completion.chunk" : "text_completion"},
+                {"created", created},
+                {"model", name_},
+                {"choices", json::array({c})}};
+      return "data: " + dump(j) + "\n\n";
+    };
+    res.set_chunked_content_provider(
+        "text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
+          long completion = 0;
+          // NOTE: choices stream one after another (index says which); clients merge by index.
+          for (size_t i = 0; i < jobs.size(); ++i) {
+            if (chat) {
+              std::string s = chunk(i, json{{"role", "assistant"}, {"content", ""}}, nullptr);
+              if (!sink.write(s.data(), s.size())) return false;
+            }
+            std::string piece;
+            while (jobs[i]->next(&piece)) {
+              std::string s =
+                  chat ? chunk(i, json{{"content", piece}}, nullptr) : chunk(i, piece, nullptr);
+              if (!sink.write(s.data(), s.size())) return false;
+            }
+            std::string error;
+            GenerateResult result = jobs[i]->wait(&error);
+            if (!error.empty()) {
+              std::string s = "data: " + dump(error_body(error, "server_error", "")) + "\n\n";
+              sink.write(s.data(), s.size());
+              sink.done();
+              return true;
+            }
+            completion += static_cast<long>(result.tokens.size());
+            std::string s = chat ? chunk(i, json::object(), result.finish_reason)
+                                 : chunk(i, "", result.finish_reason);
+            if (!sink.write(s.data(), s.size())) return false;
+          }
+          if (r.include_usage) {
+            json j = {{"id", id},
+                      {"object", chat ? "chat.completion.chunk" : "text_completion"},
+                      {"created", created},
+                      {"model", name_},
+                      {"choices", json::array()},
+                      {"usage", usage(r, completion)}};
+            std::string s = "data: " + dump(j) + "\n\n";
+            if (!sink.write(s.data(), s.size())) return false;
+          }
+          const std::string done = "data: [DONE]\n\n";
+          sink.write(done.data(), done.size());
+          sink.done();
+          return true;
+        });
+  }
+
+  BuiltinModel& model_;
+  ServeScheduler scheduler_;
+  std::string name_;
+};
+
+}  // namespace
+
+void serve_model(BuiltinModel& model, const ServeOptions& options,
+                 const std::function<void(int)>& on_listening,
+                 const std::function<bool()>& should_stop) {
+  httplib::Server svr;
+  // NOTE: a kept-alive connection holds one HTTP thread until it closes; httplib's default pool
+  // of 8 would cap the requests in flight (and so the batch) at 8 and queue every other client.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(kServeHttpThreads); };
+  // httplib closes a keep-alive connection after 5 requests by default; nginx after 1000.
+  svr.set_keep_alive_max_count(1000);
+  Routes routes(model, options);
+  routes.install(svr);
+  const int port = http_server_bind(svr, options.host, options.port, "serve");
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished && !should_stop()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    svr.stop();
+  });
+  on_listening(port);
+  svr.listen_after_bind();
+  finished = true;
+  watcher.join();
+}
+
+}  // namespace moebench

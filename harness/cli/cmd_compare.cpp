@@ -1,0 +1,134 @@
+// `moebench compare A B`: two eval runs suite by suite with paired significance tests, or two
+// Google Benchmark JSON files with U tests; exit 1 on a significant regression beyond the
+// threshold.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "common/error.h"
+#include "harness/cli/cli_checks.h"
+#include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
+#include "reports/bench_history.h"
+#include "reports/compare_runs.h"
+
+namespace moebench {
+namespace {
+
+struct CompareFlags {
+  std::string run_a, run_b, format = "text", out;
+  double alpha = 0.05;
+  double threshold = -1;  // unset: 0.01 (1 point) for runs, 0.05 (5%) for benchmarks
+  bool all_metrics = false;
+  std::vector<std::string> suites;  // empty: every suite of either run
+};
+
+CLI::App* add_compare_flags(CLI::App* app, CompareFlags* f) {
+  CLI::App* cmd = app->add_subcommand(
+      "compare",
+      "Compare two eval runs suite by suite (paired McNemar / bootstrap tests), or two Google "
+      "Benchmark JSON files (median change, Mann-Whitney U); exit 1 on a significant regression "
+      "beyond --threshold");
+  cmd->add_option("run_a", f->run_a, "Baseline: run directory (or its run.json), or BASE.json")
+      ->required();
+  cmd->add_option("run_b", f->run_b, "New: run directory (or its run.json), or NEW.json")
+      ->required();
+  cmd->add_option("--format", f->format, "text | md | json")
+      ->check(CLI::IsMember({"text", "md", "json"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--out", f->out, "Also write the JSON comparison to this file");
+  cmd->add_option("--alpha", f->alpha, "Significance level of the two-sided tests")
+      ->check(cli_number_above(0, true, 0.5))
+      ->capture_default_str();
+  cmd->add_option("--threshold", f->threshold,
+                  "A drop must also exceed this: metric units for runs (default 0.01 = 1 point), "
+                  "a relative slowdown for benchmarks (default 0.05 = 5%)")
+      ->check(cli_number_above(0, false));
+  cmd->add_flag("--all-metrics", f->all_metrics, "Test every metric, not only the primary one");
+  cmd->add_option("--suites", f->suites,
+                  "Compare only these suites (each must be in both runs); default: every suite of "
+                  "either run, and one missing from a run is an error")
+      ->delimiter(',');
+  return cmd;
+}
+
+// Two Google Benchmark JSON files: per benchmark the median change and a U test.
+int compare_bench(CompareFlags f) {
+  if (f.threshold < 0 && f.threshold != -1) throw InputError("--threshold: must be >= 0");
+  if (f.threshold == -1) f.threshold = 0.05;
+  if (!(f.alpha > 0 && f.alpha < 1)) throw InputError("--alpha: must be in (0, 1)");
+  if (!(f.threshold >= 0)) throw InputError("--threshold: must be >= 0");
+  const BenchRun base = bench_load_run(f.run_a);
+  const BenchRun next = bench_load_run(f.run_b);
+  const std::vector<BenchDelta> deltas = bench_compare(base, next, f.threshold, f.alpha);
+  bool regression = false;
+  size_t few = 0;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const BenchDelta& d : deltas) {
+    regression |= d.regression;
+    few += d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions;
+    rows.push_back(
+        {{"name", d.name},
+         {"base_median_ns", d.base_median_ns ? nlohmann::json(*d.base_median_ns) : nullptr},
+         {"new_median_ns", d.new_median_ns ? nlohmann::json(*d.new_median_ns) : nullptr},
+         {"change", d.change},
+         {"p_value", d.p_value ? nlohmann::json(*d.p_value) : nullptr},
+         {"base_reps", d.base_reps},
+         {"new_reps", d.new_reps},
+         {"regression", d.regression},
+         {"improvement", d.improvement},
+         {"note", d.note}});
+  }
+  const nlohmann::json j = {{"base", f.run_a},    {"new", f.run_b},
+                            {"alpha", f.alpha},   {"threshold", f.threshold},
+                            {"benchmarks", rows}, {"regression", regression}};
+  if (f.format == "json") {
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::fputs(bench_compare_markdown(base, next, deltas, f.threshold, f.alpha).c_str(), stdout);
+  }
+  if (few > 0) {
+    std::fprintf(stderr,
+                 "moebench: warning: %zu benchmarks have fewer than %zu repetitions; the U test "
+                 "needs --benchmark_repetitions=9 or more to mean much\n",
+                 few, kBenchMinRepetitions);
+  }
+  if (!f.out.empty()) {
+    std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
+    out << j.dump(2) << "\n";
+    if (!out) throw input_error(f.out, "cannot write");
+  }
+  return regression ? kExitRegression : kExitOk;
+}
+
+int compare(const CompareFlags& f) {
+  if (bench_is_json_file(f.run_a) || bench_is_json_file(f.run_b)) return compare_bench(f);
+  CompareOptions options;
+  options.alpha = f.alpha;
+  if (f.threshold != -1) options.threshold = f.threshold;
+  options.all_metrics = f.all_metrics;
+  options.suites = f.suites;
+  const RunComparison c = compare_runs(f.run_a, f.run_b, options);
+  if (f.format == "json") {
+    std::printf("%s\n", compare_to_json(c).dump(2).c_str());
+  } else if (f.format == "md") {
+    std::fputs(compare_format_markdown(c).c_str(), stdout);
+  } else {
+    std::fputs(compare_format_text(c).c_str(), stdout);
+  }
+  if (!f.out.empty()) {
+    std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
+    out << compare_to_json(c).dump(2) << "\n";
+    if (!out) throw input_error(f.out, "cannot write");
+  }
+  return c.any_regression() ? kExitRegression : kExitOk;
+}
+
+}  // namespace
+
+Command cmd_compare(CLI::App& app, const CliContext&) {
+  auto f = std::make_shared<CompareFlags>();
+  return {add_compare_flags(&app, f.get()), [f] { return compare(*f); }};
+}
+
+}  // namespace moebench
