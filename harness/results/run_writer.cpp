@@ -216,15 +216,8 @@ void results_write_file_atomic(const std::filesystem::path& path, const std::str
   std::filesystem::rename(tmp, path);
 }
 
-std::string results_choose_run_id(const std::string& wanted, const std::string& generated,
-                                  const std::filesystem::path& results_dir, bool force) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (wanted.empty()) {
-    std::string id = generated;
-    for (int k = 2; fs::exists(results_dir / id, ec); ++k) id = generated + "-" + std::to_string(k);
-    return id;
-  }
+void results_check_run_id(const std::string& wanted, const std::filesystem::path& results_dir,
+                          bool force) {
   constexpr size_t kMaxLength = 200;
   const bool safe =
       wanted.size() <= kMaxLength && wanted[0] != '.' &&
@@ -236,11 +229,25 @@ std::string results_choose_run_id(const std::string& wanted, const std::string& 
                      "': a run id is one directory name of letters, digits, '.', '_' and '-', "
                      "not starting with '.', at most 200 characters");
   }
-  if (!force && fs::exists(results_dir / wanted, ec)) {
+  std::error_code ec;
+  if (!force && std::filesystem::exists(results_dir / wanted, ec)) {
     throw InputError("--run-id '" + wanted + "': " + (results_dir / wanted).string() +
                      " already exists; pass --force to replace it");
   }
-  return wanted;
+}
+
+std::string results_choose_run_id(const std::string& wanted, const std::string& generated,
+                                  const std::filesystem::path& results_dir, bool force) {
+  if (!wanted.empty()) {
+    results_check_run_id(wanted, results_dir, force);
+    return wanted;
+  }
+  std::error_code ec;
+  std::string id = generated;
+  for (int k = 2; std::filesystem::exists(results_dir / id, ec); ++k) {
+    id = generated + "-" + std::to_string(k);
+  }
+  return id;
 }
 
 std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options) {

@@ -20,9 +20,12 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t doc,
 // Writes both files; returns the final directory.
 std::filesystem::path results_write(const RunOutcome& outcome, const RunOptions& options);
 
-// The directory name a run writes under. `wanted` (--run-id) must be one path component of
-// letters, digits, '.', '_' and '-' not starting with '.', and may name an existing run only when
-// `force` is set; otherwise InputError naming --run-id. An empty `wanted` takes `generated`, with
+// Checks a given --run-id: one path component of letters, digits, '.', '_' and '-' not starting
+// with
+// '.', naming an existing run only when `force` is set; otherwise InputError naming --run-id.
+void results_check_run_id(const std::string& wanted, const std::filesystem::path& results_dir,
+                          bool force);
+// The directory name a run writes under: `wanted` once checked, or when empty `generated`, with
 // "-2", "-3", ... appended while a run of that name exists.
 std::string results_choose_run_id(const std::string& wanted, const std::string& generated,
                                   const std::filesystem::path& results_dir, bool force);

@@ -47,7 +47,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
   RunOutcome out;
   // A bad or taken --run-id fails here, before the model loads or a request is sent.
   if (!options.run_id.empty())
-    results_choose_run_id(options.run_id, "", options.results_dir, options.force);
+    results_check_run_id(options.run_id, options.results_dir, options.force);
   BackendInfo caps = backend_capabilities(options);
   out.suites = plan_suites(options, caps);
   std::optional<Sandbox> sandbox;

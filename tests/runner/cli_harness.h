@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/catch.h"
 
 namespace moebench::testing {
 
@@ -107,6 +110,16 @@ inline std::vector<fs::path> run_dirs(const fs::path& results) {
     if (e.is_directory() && e.path().filename().string()[0] != '.') out.push_back(e.path());
   }
   return out;
+}
+
+// A command refused as bad input: exit 2, one line holding `needle`, no run written under dir.
+inline void require_bad_input(const CommandResult& r, const std::string& needle,
+                              const fs::path& dir) {
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find(needle) != std::string::npos);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);  // one line
+  CHECK(run_dirs(dir / "results").empty());                        // nothing written
 }
 
 }  // namespace moebench::testing

@@ -26,14 +26,6 @@ std::string run_args(const fs::path& dir) {
          (dir / "results").string() + "'";
 }
 
-void require_bad_input(const CommandResult& r, const std::string& needle, const fs::path& dir) {
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK(r.output.find(needle) != std::string::npos);
-  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);  // one line
-  CHECK(run_dirs(dir / "results").empty());                        // nothing written
-}
-
 // Copies the sample data of one suite into a data dir laid out like ../shared/datasets.
 fs::path copy_samples(const fs::path& dir, const std::string& suite) {
   fs::path data = dir / "data";

@@ -137,16 +137,15 @@ class Mutator {
 std::string cap_tokens(const std::string& body, int max_tokens) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return body;
-  bool capped = false;
+  // A limit key the fuzzer left (whatever its value) stays, lowered when it is a larger integer;
+  // a body with none gets max_tokens.
+  bool has_limit = false;
   for (const char* key : {"max_tokens", "max_completion_tokens"}) {
-    if (j.contains(key) && j[key].is_number_integer() && j[key].get<long long>() > max_tokens) {
-      j[key] = max_tokens;
-      capped = true;
-    } else if (j.contains(key)) {
-      capped = true;
-    }
+    if (!j.contains(key)) continue;
+    has_limit = true;
+    if (j[key].is_number_integer() && j[key].get<long long>() > max_tokens) j[key] = max_tokens;
   }
-  if (!capped) j["max_tokens"] = max_tokens;
+  if (!has_limit) j["max_tokens"] = max_tokens;
   if (j.contains("n") && j["n"].is_number_integer() && j["n"].get<long long>() > 4) j["n"] = 4;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
