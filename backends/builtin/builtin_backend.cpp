@@ -5,6 +5,8 @@
 #include <chrono>
 #include <fstream>
 
+#include "backends/backend_options.h"
+#include "backends/builtin/engine_select.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/hash.h"
@@ -237,6 +239,49 @@ void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::ve
       }
     }
   }
+}
+
+namespace {
+
+BuiltinBackendOptions builtin_options(const BackendContext& context) {
+  BuiltinBackendOptions o;
+  for (const auto& [k, v] : context.options) {
+    if (k == "threads") {
+      o.threads = static_cast<int>(backend_opt_integer(k, v));
+    } else if (k == "max_batch") {
+      o.max_batch = static_cast<int>(backend_opt_integer(k, v));
+    } else if (k == "device") {
+      engine_device_parse(v);  // a bad string fails here, before the checkpoint loads
+      o.device = v;
+    } else if (k == "add_bos") {
+      o.add_bos = backend_opt_bool(k, v);
+    } else if (k == "chat") {
+      o.chat_only = backend_opt_bool(k, v);
+    } else if (k == "truncate") {
+      if (v != "left" && v != "none") {
+        throw InputError("--backend-opt truncate=" + v + ": expected left or none");
+      }
+      o.truncate_left = v == "left";
+    } else {
+      throw InputError("--backend-opt " + k +
+                       ": unknown option for the builtin backend (known: device, threads, "
+                       "max_batch, add_bos, chat, truncate)");
+    }
+  }
+  o.should_stop = context.should_stop;
+  return o;
+}
+
+}  // namespace
+
+void builtin_register(BackendRegistry& registry) {
+  registry.add({"builtin", true, "builtin:<checkpoint dir>",
+                [](const std::string& dir, const BackendContext& context) {
+                  if (dir.empty()) {
+                    throw InputError("--backend builtin:<dir>: the checkpoint directory is empty");
+                  }
+                  return std::make_unique<BuiltinBackend>(dir, builtin_options(context));
+                }});
 }
 
 }  // namespace moebench

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "backends/backend_registry.h"
 #include "backends/builtin/builtin_model.h"
 
 namespace moebench {
@@ -64,5 +65,9 @@ class BuiltinBackend : public Backend {
 // A short content hash of a checkpoint directory (config, tokenizer and weight files), so the
 // response cache never mixes two different checkpoints saved at the same path.
 std::string builtin_checkpoint_fingerprint(const std::filesystem::path& dir);
+
+// Registers "builtin:<checkpoint dir>", with its --backend-opt options device, threads,
+// max_batch, add_bos, chat and truncate.
+void builtin_register(BackendRegistry& registry);
 
 }  // namespace moebench

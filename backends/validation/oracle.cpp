@@ -8,7 +8,9 @@
 #include <chrono>
 #include <thread>
 
+#include "backends/backend_options.h"
 #include "common/clock.h"
+#include "common/error.h"
 
 namespace moebench {
 
@@ -87,6 +89,44 @@ std::vector<Response> OracleBackend::run_streaming(const std::vector<Request>& b
     on_done(out.size() - 1, out.back());
   }
   return out;
+}
+
+namespace {
+
+OracleOptions oracle_options(bool loglikelihood, const BackendContext& context) {
+  OracleOptions o;
+  o.loglikelihood = loglikelihood;
+  o.should_stop = context.should_stop;
+  for (const auto& [k, v] : context.options) {
+    if (k == "delay_ms") {
+      try {
+        o.delay_ms = std::stod(v);
+      } catch (const std::exception&) {
+        throw InputError("--backend-opt delay_ms=" + v + ": expected a number");
+      }
+    } else if (k == "request_log") {
+      o.request_log = v;
+    } else if (k == "chat") {
+      o.chat_only = backend_opt_bool(k, v);
+    } else {
+      throw InputError("--backend-opt " + k +
+                       ": unknown option for the oracle backend (known: "
+                       "delay_ms, request_log, chat)");
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+void oracle_register(BackendRegistry& registry) {
+  for (bool loglikelihood : {true, false}) {
+    const std::string name = loglikelihood ? "oracle" : "oracle-chat";
+    registry.add({name, false, name, [loglikelihood](const std::string&, const BackendContext& c) {
+                    return std::make_unique<OracleBackend>(OracleAnswerKey{},
+                                                           oracle_options(loglikelihood, c));
+                  }});
+  }
 }
 
 }  // namespace moebench

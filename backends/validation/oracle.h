@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/backend_registry.h"
 
 namespace moebench {
 
@@ -35,6 +36,8 @@ struct OracleOptions {
 class OracleBackend : public Backend {
  public:
   OracleBackend(OracleAnswerKey key, OracleOptions options);
+  // The answers, known once the suites are planned (the runner gives them before any request).
+  void set_answers(OracleAnswerKey key) { key_ = std::move(key); }
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
   std::vector<Response> run_streaming(const std::vector<Request>& batch,
@@ -49,5 +52,9 @@ class OracleBackend : public Backend {
   OracleOptions options_;
   std::mutex log_mu_;
 };
+
+// Registers "oracle" (log-likelihoods) and "oracle-chat" (letters by generation), with their
+// --backend-opt options delay_ms, request_log and chat.
+void oracle_register(BackendRegistry& registry);
 
 }  // namespace moebench

@@ -113,4 +113,11 @@ std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
   return out;
 }
 
+void replay_register(BackendRegistry& registry) {
+  registry.add({"replay", true, "replay:<samples.jsonl>",
+                [](const std::string& file, const BackendContext&) {
+                  return std::make_unique<ReplayBackend>(file);
+                }});
+}
+
 }  // namespace moebench

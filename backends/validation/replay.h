@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/backend_registry.h"
 
 namespace moebench {
 
@@ -30,5 +31,8 @@ class ReplayBackend : public Backend {
   std::vector<std::pair<std::string, std::string>>
       documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
 };
+
+// Registers "replay:<file>" (takes no --backend-opt options).
+void replay_register(BackendRegistry& registry);
 
 }  // namespace moebench

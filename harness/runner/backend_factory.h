@@ -1,17 +1,19 @@
-// Backend names on the command line -> Backend objects. Validation backends (oracle, replay) live
-// here; the built-in engine and API backends join as their issues land.
+// Backend names on the command line -> Backend objects, through the one registry of backends/
+// (every scheme registered here, in one place), and the oracle's answers from the planned suites.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "harness/runner/runner.h"
 
 namespace moebench {
 
-// What the named backend can do, known before any suite is loaded (planning needs it).
-BackendInfo backend_capabilities(const RunOptions& options);
-// Builds the backend; the oracle reads its answer key from the planned suites.
-std::unique_ptr<Backend> backend_create(const RunOptions& options,
-                                        const std::vector<SuiteRun>& runs);
+// Builds the backend --backend names, with its --backend-opt options; InputError for an unknown
+// name or a bad option, before any suite is loaded (planning uses the backend's info()).
+std::unique_ptr<Backend> backend_create(const RunOptions& options);
+
+// Gives the oracle backend its answer key from the planned suites; other backends need none.
+void backend_give_answers(Backend& backend, const std::vector<SuiteRun>& runs);
 
 }  // namespace moebench

@@ -48,13 +48,13 @@ RunOutcome run_evaluation(const RunOptions& options) {
   // A bad or taken --run-id fails here, before the model loads or a request is sent.
   if (!options.run_id.empty())
     results_check_run_id(options.run_id, options.results_dir, options.force);
-  BackendInfo caps = backend_capabilities(options);
-  out.suites = plan_suites(options, caps);
+  std::unique_ptr<Backend> backend = backend_create(options);
+  out.suites = plan_suites(options, backend->info());
   std::optional<Sandbox> sandbox;
   if (any_needs_sandbox(out.suites)) sandbox.emplace(options.sandbox);  // refuses loudly
   out.sandbox_isolation = sandbox ? sandbox->isolation() : "not needed";
   if (sandbox) out.sandbox_accounting = sandbox->accounting();
-  std::unique_ptr<Backend> backend = backend_create(options, out.suites);
+  backend_give_answers(*backend, out.suites);
   out.backend = backend->info();
   out.run_id = results_choose_run_id(options.run_id, make_run_id(options, out.backend),
                                      options.results_dir, options.force);

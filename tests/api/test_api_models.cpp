@@ -4,8 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/api/api_backend.h"
+#include "backends/api/api_options.h"
 #include "common/error.h"
-#include "harness/runner/api_options.h"
+#include "harness/runner/backend_factory.h"
 #include "tests/catch.h"
 #include "tests/input_error_of.h"
 #include "tests/runner/cli_harness.h"
@@ -116,10 +117,10 @@ TEST_CASE("an API model whose key variable is unset is refused, naming the varia
   o.models_file = std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json";
   o.backend = "api:deepseek-chat";
   ::unsetenv("DEEPSEEK_API_KEY");
-  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("DEEPSEEK_API_KEY") !=
+  CHECK(testing::input_error_of([&] { backend_create(o); }).find("DEEPSEEK_API_KEY") !=
         std::string::npos);
   ::setenv("DEEPSEEK_API_KEY", "sk-test-secret-123", 1);
-  auto b = api_backend_from_options(o);
+  auto b = backend_create(o);
   BackendInfo info = b->info();
   CHECK(info.id == "api:deepseek-chat");
   CHECK(info.family == "deepseek");
@@ -130,12 +131,11 @@ TEST_CASE("an API model whose key variable is unset is refused, naming the varia
   CHECK(info.cache_key().rfind("api:deepseek-chat#", 0) == 0);
   ::unsetenv("DEEPSEEK_API_KEY");
   o.backend = "api:nope";
-  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("deepseek-chat") !=
+  CHECK(testing::input_error_of([&] { backend_create(o); }).find("deepseek-chat") !=
         std::string::npos);
   o.backend = "api:local";
   o.backend_options = {{"base_url", "ftp://x"}};
-  CHECK(testing::input_error_of([&] { api_backend_from_options(o); }).find("base_url") !=
-        std::string::npos);
+  CHECK(testing::input_error_of([&] { backend_create(o); }).find("base_url") != std::string::npos);
 }
 
 TEST_CASE("the cache tag follows what shapes answers, not the URL or the limits") {

@@ -1,11 +1,11 @@
-// api_backend_from_options: models file entry + --backend-opt + key from the environment.
-#include "harness/runner/api_options.h"
+// The api: scheme: models file entry + --backend-opt + key from the environment.
+#include "backends/api/api_options.h"
 
 #include <cstdlib>
 
+#include "backends/api/api_backend.h"
+#include "backends/backend_options.h"
 #include "common/error.h"
-#include "harness/runner/backend_option_values.h"
-#include "harness/runner/interrupt.h"
 
 namespace moebench {
 namespace {
@@ -66,17 +66,18 @@ ModelEntry api_model_with_options(ModelEntry m,
   return m;
 }
 
-std::unique_ptr<ApiBackend> api_backend_from_options(const RunOptions& options) {
-  const std::string name = options.backend.substr(4);
+namespace {
+
+std::unique_ptr<Backend> api_backend_make(const std::string& name, const BackendContext& context) {
   if (name.empty()) throw InputError("--backend api:<name>: the model name is empty");
-  const ModelsFile file = models_file_load(options.models_file);
+  const ModelsFile file = models_file_load(context.models_file);
   ModelsFile one;
   one.path = file.path + " with --backend-opt";
-  one.models = {api_model_with_options(file.at(name), options.backend_options)};
+  one.models = {api_model_with_options(file.at(name), context.options)};
   one.validate();  // the overrides obey the file's rules
   ModelEntry& m = one.models.front();
   ApiBackendOptions o;
-  if (auto it = options.backend_options.find("ca_file"); it != options.backend_options.end()) {
+  if (auto it = context.options.find("ca_file"); it != context.options.end()) {
     o.ca_file = it->second;
   }
   if (!m.api_key_env.empty()) {
@@ -87,8 +88,14 @@ std::unique_ptr<ApiBackend> api_backend_from_options(const RunOptions& options) 
     }
     o.api_key = key;
   }
-  o.should_stop = [] { return interrupt_requested(); };
+  o.should_stop = context.should_stop;
   return std::make_unique<ApiBackend>(std::move(m), std::move(o));
+}
+
+}  // namespace
+
+void api_register(BackendRegistry& registry) {
+  registry.add({"api", true, "api:<model name>", api_backend_make});
 }
 
 }  // namespace moebench

@@ -2,15 +2,17 @@
 // (base_url, limits, timeouts, ...) and its key read from the environment.
 #pragma once
 
-#include <memory>
+#include <map>
+#include <string>
 
-#include "backends/api/api_backend.h"
-#include "harness/runner/runner.h"
+#include "backends/backend_registry.h"
+#include "backends/models_file.h"
 
 namespace moebench {
 
-// InputError naming the models file, the option or the missing environment variable.
-std::unique_ptr<ApiBackend> api_backend_from_options(const RunOptions& options);
+// Registers the "api:<model name>" scheme. Its factory fails with an InputError naming the models
+// file, the option or the missing environment variable.
+void api_register(BackendRegistry& registry);
 
 // The entry after the --backend-opt overrides (exposed for tests).
 ModelEntry api_model_with_options(ModelEntry model,

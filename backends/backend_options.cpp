@@ -1,5 +1,5 @@
 // Parsing --backend-opt values.
-#include "harness/runner/backend_option_values.h"
+#include "backends/backend_options.h"
 
 #include <cmath>
 #include <stdexcept>
