@@ -188,6 +188,20 @@ TokenTotals RunSummary::tokens() const {
   return t;
 }
 
+namespace {
+
+void check_schema_version(const json& j, const std::string& where) {
+  if (!j.contains("schema_version")) return;  // written before the field existed: version 1
+  const json& v = j["schema_version"];
+  if (v.is_number_integer() && v.get<long long>() == kRunSchemaVersion) return;
+  const bool newer = v.is_number_integer() && v.get<long long>() > kRunSchemaVersion;
+  throw input_error(where, "schema_version " + v.dump() + " is not the one this moebench reads (" +
+                               std::to_string(kRunSchemaVersion) + ")" +
+                               (newer ? "; it was written by a newer moebench" : ""));
+}
+
+}  // namespace
+
 RunSummary run_load_summary(const fs::path& dir) {
   const fs::path file = dir / "run.json";
   std::ifstream in(file);
@@ -204,6 +218,7 @@ RunSummary run_load_summary(const fs::path& dir) {
   try {
     const json& j = r.raw;
     if (!j.is_object()) throw input_error(where, "expected a JSON object");
+    check_schema_version(j, where);
     r.dir = dir;
     if (!field(j, "run_id", where, "").is_string())
       throw input_error(where, "field 'run_id' must be a string");

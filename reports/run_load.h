@@ -11,6 +11,10 @@
 
 namespace moebench {
 
+// The run.json schema this moebench writes (harness/results) and reads (here): a run.json of
+// another schema_version is refused by name instead of being misread.
+constexpr int kRunSchemaVersion = 1;
+
 struct MetricStat {
   double mean = 0;
   double stderr_ = 0;
@@ -91,7 +95,8 @@ struct SampleRecord {
   std::string error_type, error_message;  // empty when the sample succeeded
 };
 
-// Reads DIR/run.json. InputError names the file and field on malformed input.
+// Reads DIR/run.json. InputError names the file and field on malformed input, and the version of
+// a schema_version other than kRunSchemaVersion (a run.json without one predates the field).
 RunSummary run_load_summary(const std::filesystem::path& dir);
 
 // Reads DIR/samples.jsonl, keeping the samples of `suite` only when it is non-empty. InputError

@@ -6,10 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/runner/runner.h"
+#include "reports/run_load.h"
 
 namespace moebench {
-
-constexpr int kRunSchemaVersion = 1;
 
 // run.json as a JSON value (also used by the CLI summary).
 nlohmann::json results_run_json(const RunOutcome& outcome, const RunOptions& options);
@@ -21,8 +20,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t doc,
 std::filesystem::path results_write(const RunOutcome& outcome, const RunOptions& options);
 
 // Checks a given --run-id: one path component of letters, digits, '.', '_' and '-' not starting
-// with
-// '.', naming an existing run only when `force` is set; otherwise InputError naming --run-id.
+// with '.', naming an existing run only when `force` is set; otherwise InputError naming --run-id.
 void results_check_run_id(const std::string& wanted, const std::filesystem::path& results_dir,
                           bool force);
 // The directory name a run writes under: `wanted` once checked, or when empty `generated`, with

@@ -36,6 +36,26 @@ TEST_CASE("run.json with values of the wrong type or size is an InputError namin
   }
 }
 
+TEST_CASE("a run.json of another schema_version is refused naming the file and the version") {
+  const auto dir = test::fixture_temp_dir("run-load-schema");
+  const std::string run = R"({"run_id":"r","backend":{"id":"oracle"},"suites":{}})";
+  for (const char* version : {"2", "\"1\"", "0"}) {
+    std::ofstream(dir / "run.json") << R"({"schema_version":)" << version << "," << run.substr(1);
+    const std::string got = input_error_of([&] { run_load_summary(dir); });
+    INFO(version << " -> " << got);
+    CHECK(got.find((dir / "run.json").string() + ": schema_version " + version +
+                   " is not the one this moebench reads (1)") == 0);
+  }
+  std::ofstream(dir / "run.json") << R"({"schema_version":2,)" << run.substr(1);
+  CHECK(input_error_of([&] { run_load_summary(dir); }).find("written by a newer moebench") !=
+        std::string::npos);
+  // Version 1, and a run.json from before the field, are read.
+  std::ofstream(dir / "run.json") << R"({"schema_version":1,)" << run.substr(1);
+  CHECK(run_load_summary(dir).run_id == "r");
+  std::ofstream(dir / "run.json") << run;
+  CHECK(run_load_summary(dir).run_id == "r");
+}
+
 TEST_CASE(
     "samples.jsonl lines with values of the wrong type or size are an InputError at file:line") {
   const auto dir = test::fixture_temp_dir("samples-load-hostile");
