@@ -19,4 +19,17 @@ enum class MoeRouteMode {
                     // mask
 };
 
+// The mode's name, as config summaries and test messages print it.
+constexpr const char* moe_route_mode_name(MoeRouteMode m) {
+  switch (m) {
+    case MoeRouteMode::softmax_topk:
+      return "softmax_topk";
+    case MoeRouteMode::softmax_group:
+      return "softmax_group";
+    case MoeRouteMode::sigmoid_noaux_tc:
+      return "sigmoid_noaux_tc";
+  }
+  return "?";
+}
+
 }  // namespace moebench

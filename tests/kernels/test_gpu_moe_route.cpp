@@ -27,18 +27,6 @@
 namespace moebench {
 namespace {
 
-const char* mode_name(MoeRouteMode m) {
-  switch (m) {
-    case MoeRouteMode::softmax_topk:
-      return "softmax_topk";
-    case MoeRouteMode::softmax_group:
-      return "softmax_group";
-    case MoeRouteMode::sigmoid_noaux_tc:
-      return "sigmoid_noaux_tc";
-  }
-  return "?";
-}
-
 // Smallest gap between any two of v (+inf for fewer than two values).
 double min_gap(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -114,9 +102,9 @@ MoeRouteArgs route_config(MoeRouteMode mode, int64_t n_tokens, int n_experts, in
 
 #ifdef MOEBENCH_HAVE_CUDA
 void check_route(MoeRouteArgs a, uint32_t seed) {
-  INFO("mode " << mode_name(a.mode) << " n_tokens " << a.n_tokens << " n_experts " << a.n_experts
-               << " top_k " << a.top_k << " n_group " << a.n_group << " topk_group " << a.topk_group
-               << " renormalize " << a.renormalize);
+  INFO("mode " << moe_route_mode_name(a.mode) << " n_tokens " << a.n_tokens << " n_experts "
+               << a.n_experts << " top_k " << a.top_k << " n_group " << a.n_group << " topk_group "
+               << a.topk_group << " renormalize " << a.renormalize);
   std::vector<float> bias;  // (n_experts); the reference and the GPU both read it
   if (a.mode == MoeRouteMode::sigmoid_noaux_tc)
     bias = test::random_bf16(a.n_experts, seed, -0.1f, 0.1f);

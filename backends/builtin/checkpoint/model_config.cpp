@@ -16,18 +16,6 @@ constexpr ModelFamily kFamilies[] = {ModelFamily::deepseek_v3, ModelFamily::deep
                                      ModelFamily::qwen3_moe,   ModelFamily::qwen2_moe,
                                      ModelFamily::mixtral,     ModelFamily::olmoe};
 
-const char* router_name(MoeRouteMode r) {
-  switch (r) {
-    case MoeRouteMode::softmax_topk:
-      return "softmax_topk";
-    case MoeRouteMode::softmax_group:
-      return "softmax_group";
-    case MoeRouteMode::sigmoid_noaux_tc:
-      return "sigmoid_noaux_tc";
-  }
-  return "?";
-}
-
 const char* qk_norm_name(ModelConfig::QkNorm n) {
   switch (n) {
     case ModelConfig::QkNorm::none:
@@ -228,7 +216,7 @@ nlohmann::json ModelConfig::to_json() const {
   std::string layers;  // "DMMM": dense / MoE per layer, compact for a 61-layer model
   for (bool m : moe_layer) layers += m ? 'M' : 'D';
   j["layers"] = layers;
-  j["router"] = router_name(router);
+  j["router"] = moe_route_mode_name(router);
   j["norm_topk_prob"] = norm_topk_prob;
   j["routed_scaling_factor"] = routed_scaling_factor;
   j["n_group"] = n_group;
