@@ -4,11 +4,10 @@
 
 #include <chrono>
 #include <ctime>
-#include <fstream>
 #include <initializer_list>
 
 #include "common/error.h"
-#include "common/json_error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace {
@@ -420,15 +419,8 @@ ModelsFile models_file_parse(const nlohmann::json& j, const std::string& path) {
 }
 
 ModelsFile models_file_load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "cannot read (--models or $MOEBENCH_MODELS)");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
-    throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
-  }
-  return models_file_parse(j, path);
+  return models_file_parse(json_read_file(path, path, "cannot read (--models or $MOEBENCH_MODELS)"),
+                           path);
 }
 
 std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::string& date) {

@@ -3,13 +3,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
 #include "common/error.h"
-#include "common/json_error.h"
+#include "common/json_file.h"
 #include "reports/site_html.h"
 #include "reports/stat_tests.h"
 
@@ -48,14 +47,7 @@ bool bool_or(const json& obj, const char* key, bool fallback, const std::string&
 
 BenchRun bench_load_run(const fs::path& file) {
   const std::string where = file.string();
-  std::ifstream in(file);
-  if (!in) throw input_error(where, "cannot read");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
-    throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
-  }
+  const json j = json_read_file(file, where, "cannot read");
   if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
     throw input_error(where, "missing array 'benchmarks' (not Google Benchmark JSON?)");
   }

@@ -5,25 +5,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "common/error.h"
-#include "common/json_error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace {
 
 using nlohmann::json;
 
-json read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "cannot read");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
-    throw input_error(path, "malformed JSON (" + json_error_reason(e) + ")");
-  }
-}
+json read_json(const std::string& path) { return json_read_file(path, path, "cannot read"); }
 
 // A throughput at `field` of `obj`: a number >= 0 (0 = not measured).
 double get_rate(const json& obj, const std::string& file, const std::string& where,

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/json_error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -204,15 +205,9 @@ void check_schema_version(const json& j, const std::string& where) {
 
 RunSummary run_load_summary(const fs::path& dir) {
   const fs::path file = dir / "run.json";
-  std::ifstream in(file);
-  if (!in) throw input_error(file.string(), "cannot read (not a run directory?)");
   const std::string where = file.string();
   RunSummary r;
-  try {
-    r.raw = json::parse(in);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
-    throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
-  }
+  r.raw = json_read_file(file, where, "cannot read (not a run directory?)");
   // NOTE: the checks below name the fields they expect; a value of another type they did not
   // foresee is still bad input, never a crash.
   try {

@@ -3,10 +3,10 @@
 #include "backends/builtin/builtin_model.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace {
@@ -28,9 +28,8 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tok));
   const fs::path tok_config = dir / "tokenizer_config.json";
   if (fs::exists(tok_config)) {
-    std::ifstream in(tok_config);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw input_error(tok_config.string(), "not valid JSON");
+    const nlohmann::json j =
+        json_read_file(tok_config, tok_config.string(), "cannot open", "not valid JSON");
     if (j.contains("chat_template")) m->chat_ = chat_format_detect(tok_config);
   }
   m->eos_ids_ = m->config_.eos_token_ids;

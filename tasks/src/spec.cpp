@@ -1,11 +1,9 @@
 // Suite spec files: validation of every field (spec_parse), and suite_read_spec,
 // suite_list_specs, suite_find_spec. The schema is documented in tasks/README.md.
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
-#include "common/json_error.h"
+#include "common/json_file.h"
 #include "tasks/src/spec_fields.h"
 #include "tasks/src/spec_model.h"
 #include "tasks/src/template.h"
@@ -284,16 +282,7 @@ void spec_parse(const json& raw, const std::string& display, SuiteSpec* spec, Sp
 
 SuiteSpec suite_read_spec(const fs::path& file) {
   std::string display = spec_display_path(file);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw input_error(display, "cannot read spec file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  json raw;
-  try {
-    raw = json::parse(ss.str());
-  } catch (const json::exception& e) {  // parse_error, or out_of_range.406 for 1e999
-    throw input_error(display, "malformed JSON (" + json_error_reason(e) + ")");
-  }
+  const json raw = json_read_file(file, display, "cannot read spec file");
   SuiteSpec spec;
   SpecModel model;
   spec_parse(raw, display, &spec, &model);

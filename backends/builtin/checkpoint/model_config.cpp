@@ -2,11 +2,11 @@
 // config.json from disk. The HF key parsing lives in model_config_parse.cpp.
 #include "backends/builtin/checkpoint/model_config.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "backends/builtin/checkpoint/model_config_internal.h"
 #include "common/error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 
@@ -229,13 +229,8 @@ nlohmann::json ModelConfig::to_json() const {
 
 ModelConfig model_config_load(const std::filesystem::path& config_json) {
   const std::string where = config_json.string();
-  std::ifstream in(config_json, std::ios::binary);
-  if (!in) throw input_error(where, "cannot open the model config");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw input_error(where, "not valid JSON");
-  return model_config_from_json(j, where);
+  return model_config_from_json(
+      json_read_file(config_json, where, "cannot open the model config", "not valid JSON"), where);
 }
 
 }  // namespace moebench

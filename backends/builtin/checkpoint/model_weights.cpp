@@ -5,13 +5,13 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "backends/builtin/checkpoint/random_init.h"
 #include "backends/builtin/checkpoint/safetensors.h"
 #include "common/error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 
@@ -180,9 +180,7 @@ DummyWeights dummy_weights_parse(const nlohmann::json& j, const std::string& whe
 std::optional<DummyWeights> dummy_weights_read(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / kDummyWeightsFile;
   if (!std::filesystem::exists(path)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw input_error(path.string(), "not valid JSON");
+  const nlohmann::json j = json_read_file(path, path.string(), "cannot open", "not valid JSON");
   return dummy_weights_parse(j, path.string());
 }
 

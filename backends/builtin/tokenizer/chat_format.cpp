@@ -2,11 +2,10 @@
 // Mixtral-Instruct Jinja templates do, and recognizes a tokenizer_config.json's template.
 #include "backends/builtin/tokenizer/chat_format.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace {
@@ -207,12 +206,9 @@ ChatFormat chat_format_from_name(const std::string& name, const std::string& whe
 
 ChatFormat chat_format_detect(const std::filesystem::path& tokenizer_config_json) {
   const std::string file = tokenizer_config_json.string();
-  std::ifstream in(tokenizer_config_json, std::ios::binary);
-  if (!in) throw input_error(file, "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json config = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (config.is_discarded() || !config.is_object()) throw input_error(file, "invalid JSON");
+  const nlohmann::json config =
+      json_read_file(tokenizer_config_json, file, "cannot open", "invalid JSON");
+  if (!config.is_object()) throw input_error(file, "invalid JSON");
   nlohmann::json t = config.contains("chat_template") ? config["chat_template"] : nullptr;
   if (t.is_array()) {  // [{"name": "default", "template": ...}, ...]
     nlohmann::json chosen;

@@ -1,11 +1,10 @@
 // Tokenizer: loads an HF tokenizer.json (and transformers' BOS/EOS override from the
 // tokenizer_config.json beside it), encodes through added tokens, normalizer, pre-tokenizer and
 // BPE, adds the post-processor's special tokens, and decodes.
-#include <fstream>
-#include <sstream>
 
 #include "backends/builtin/tokenizer/tokenizer_internal.h"
 #include "common/error.h"
+#include "common/json_file.h"
 
 namespace moebench {
 namespace tokenizer_detail {
@@ -128,14 +127,6 @@ std::vector<AddedToken> parse_added_tokens(const json& j, const std::string& fil
   return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path.string(), "cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 }  // namespace tokenizer_detail
 
@@ -145,8 +136,8 @@ using namespace tokenizer_detail;
 void Tokenizer::Impl::apply_llama_config(const std::filesystem::path& config_path) {
   std::error_code ec;
   if (!std::filesystem::exists(config_path, ec)) return;
-  json c = json::parse(read_file(config_path), nullptr, false);
-  if (c.is_discarded() || !c.is_object()) throw input_error(config_path.string(), "invalid JSON");
+  const json c = json_read_file(config_path, config_path.string(), "cannot open", "invalid JSON");
+  if (!c.is_object()) throw input_error(config_path.string(), "invalid JSON");
   const std::string file = config_path.string();
   // NOTE: no json::value(): a field of another type would throw type_error, an internal error.
   auto string_field = [&](const json& obj, const char* key, const std::string& field) {
@@ -250,8 +241,8 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
-  json j = json::parse(read_file(tokenizer_json), nullptr, false);
-  if (j.is_discarded()) throw input_error(tokenizer_json.string(), "invalid JSON");
+  const json j =
+      json_read_file(tokenizer_json, tokenizer_json.string(), "cannot open", "invalid JSON");
   Tokenizer tok = from_json(j, tokenizer_json.string());
   tok.impl_->apply_llama_config(tokenizer_json.parent_path() / "tokenizer_config.json");
   return tok;
