@@ -10,52 +10,13 @@
 #include "common/error.h"
 #include "common/json_error.h"
 #include "common/json_file.h"
+#include "reports/json_fields.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// A field of a JSON object, or InputError naming "file: field 'path'".
-const json& field(const json& j, const char* key, const std::string& where,
-                  const std::string& path) {
-  if (!j.is_object() || !j.contains(key)) {
-    throw input_error(where, "missing field '" + path + key + "'");
-  }
-  return j[key];
-}
-
-std::string str_or(const json& j, const char* key, const std::string& fallback = "") {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                : fallback;
-}
-
-double num_or(const json& j, const char* key, double fallback = 0) {
-  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
-}
-
-// A count held by a JSON number; InputError naming the field for one no long can hold (1e300).
-long count_of(const json& v, const std::string& where, const std::string& path) {
-  const double d = v.get<double>();
-  if (!(std::fabs(d) < 9.0e18)) throw input_error(where, "field '" + path + "' is not a count");
-  return static_cast<long>(d);
-}
-
-// j[key] as a count, 0 when absent or not a number.
-long count_or(const json& j, const char* key, const std::string& where, const std::string& path) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
-  return count_of(j[key], where, path + key);
-}
-
-TokenTotals tokens_of(const json& j, const std::string& where, const std::string& path) {
-  TokenTotals t;
-  t.prompt = count_or(j, "prompt", where, path);
-  t.cached_prompt = count_or(j, "cached_prompt", where, path);
-  t.completion = count_or(j, "completion", where, path);
-  t.reasoning = count_or(j, "reasoning", where, path);
-  return t;
-}
 
 SuiteResult suite_of(const std::string& name, const json& s, const std::string& where) {
   const std::string at = "suites." + name + ".";
@@ -67,7 +28,7 @@ SuiteResult suite_of(const std::string& name, const json& s, const std::string& 
   r.scored_by = str_or(s, "scored_by");
   r.n_docs = count_or(s, "n_docs", where, at);
   r.cache_hits = count_or(s, "cache_hits", where, at);
-  const json& metrics = field(s, "metrics", where, at);
+  const json& metrics = json_field(s, "metrics", where, at);
   if (!metrics.is_object()) throw input_error(where, "field '" + at + "metrics' must be an object");
   for (const auto& [key, m] : metrics.items()) {
     if (!m.is_object() || !m.contains("mean") || !m["mean"].is_number()) {
@@ -137,17 +98,6 @@ void rescore_of(const json& j, const std::string& where, RunSummary* r) {
   scope_of(options.is_object() ? options : j.value("options", json::object()), where, r);
 }
 
-std::string render_prompt(const json& p) {
-  if (p.is_string()) return p.get<std::string>();
-  if (!p.is_array()) return p.dump();
-  std::string out;
-  for (const auto& m : p) {
-    if (!out.empty()) out += "\n\n";
-    out += "[" + str_or(m, "role", "?") + "]\n" + str_or(m, "content");
-  }
-  return out;
-}
-
 }  // namespace
 
 long SuiteResult::error_count() const {
@@ -215,11 +165,11 @@ RunSummary run_load_summary(const fs::path& dir) {
     if (!j.is_object()) throw input_error(where, "expected a JSON object");
     check_schema_version(j, where);
     r.dir = dir;
-    if (!field(j, "run_id", where, "").is_string())
+    if (!json_field(j, "run_id", where, "").is_string())
       throw input_error(where, "field 'run_id' must be a string");
     r.run_id = j["run_id"].get<std::string>();
     r.created = str_or(j, "created");
-    const json& backend = field(j, "backend", where, "");
+    const json& backend = json_field(j, "backend", where, "");
     r.backend_id = str_or(backend, "id");
     if (r.backend_id.empty()) throw input_error(where, "field 'backend.id' must be a string");
     r.backend_family = str_or(backend, "family");
@@ -242,7 +192,7 @@ RunSummary run_load_summary(const fs::path& dir) {
         r.output_tokens_per_s = num_or(t, "output_tokens_per_s");
       }
     }
-    const json& suites = field(j, "suites", where, "");
+    const json& suites = json_field(j, "suites", where, "");
     if (!suites.is_object()) throw input_error(where, "field 'suites' must be an object");
     for (const auto& [name, s] : suites.items()) r.suites.push_back(suite_of(name, s, where));
   } catch (const json::exception& e) {
@@ -271,41 +221,7 @@ std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::strin
         throw input_error(where, "missing string field 'suite'");
       }
       if (!suite.empty() && j["suite"] != suite) continue;
-      SampleRecord s;
-      s.suite = j["suite"];
-      s.doc_id = str_or(j, "doc_id");
-      if (s.doc_id.empty()) throw input_error(where, "missing string field 'doc_id'");
-      s.subject = str_or(j, "subject");
-      s.prompt = render_prompt(j.value("prompt", json()));
-      if (j.contains("responses") && j["responses"].is_array()) {
-        for (const auto& t : j["responses"])
-          s.responses.push_back(t.is_string() ? t.get<std::string>() : t.dump());
-      }
-      if (j.contains("continuations") && j["continuations"].is_array()) {
-        for (const auto& t : j["continuations"])
-          s.continuations.push_back(t.is_string() ? t.get<std::string>() : t.dump());
-      }
-      if (j.contains("logliks") && j["logliks"].is_array()) {
-        for (const auto& v : j["logliks"])
-          s.logliks.push_back(v.is_number() ? v.get<double>() : NAN);
-      }
-      s.filtered = j.value("filtered", json::object());
-      s.gold = j.value("gold", json());
-      if (j.contains("metrics") && j["metrics"].is_object()) {
-        for (const auto& [k, v] : j["metrics"].items()) {
-          if (v.is_number()) s.metrics[k] = v.get<double>();
-        }
-      }
-      s.scored_by = str_or(j, "scored_by");
-      s.tokens = tokens_of(j.value("tokens", json::object()), where, "tokens.");
-      s.latency_s = num_or(j, "latency_s");
-      s.ttft_s = num_or(j, "ttft_s");
-      s.cached = j.contains("cached") && j["cached"].is_boolean() && j["cached"].get<bool>();
-      if (j.contains("error") && j["error"].is_object()) {
-        s.error_type = str_or(j["error"], "type", "error");
-        s.error_message = str_or(j["error"], "message");
-      }
-      out.push_back(std::move(s));
+      out.push_back(SampleRecord::from_json(j, where));
     } catch (const json::exception& e) {
       throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
     }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "reports/sample_record.h"
+
 namespace moebench {
 
 // The run.json schema this moebench writes (harness/results) and reads (here): a run.json of
@@ -21,11 +23,6 @@ struct MetricStat {
   long n = 0;
   bool higher_is_better = true;
   double ci95_half() const { return 1.96 * stderr_; }
-};
-
-struct TokenTotals {
-  long prompt = 0, cached_prompt = 0, completion = 0, reasoning = 0;
-  long total() const { return prompt + completion; }
 };
 
 struct SuiteResult {
@@ -77,22 +74,6 @@ struct RunSummary {
   const SuiteResult* suite(const std::string& name) const;
   std::optional<double> cost_usd() const;  // sum over suites when every suite is priced
   TokenTotals tokens() const;
-};
-
-struct SampleRecord {
-  std::string suite, doc_id, subject;
-  std::string prompt;  // raw prompt, or chat messages rendered as "[role]\ncontent" blocks
-  std::vector<std::string> responses;
-  std::vector<std::string> continuations;  // choice suites scored by log-likelihood
-  std::vector<double> logliks;
-  nlohmann::json filtered;  // filter name -> extracted answers
-  nlohmann::json gold;
-  std::map<std::string, double> metrics;
-  std::string scored_by;
-  TokenTotals tokens;
-  double latency_s = 0, ttft_s = 0;
-  bool cached = false;
-  std::string error_type, error_message;  // empty when the sample succeeded
 };
 
 // Reads DIR/run.json. InputError names the file and field on malformed input, and the version of

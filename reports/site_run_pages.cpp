@@ -67,8 +67,9 @@ std::string sample_html(const SampleRecord& s, const std::string& metric, size_t
   if (!s.error_type.empty()) {
     h += "<div class=\"warn\">" + esc(s.error_type) + ": " + esc(s.error_message) + "</div>\n";
   }
-  h += "<details><summary>prompt (" + fmt_count(static_cast<long>(s.prompt.size())) +
-       " bytes)</summary><pre class=\"prompt\">" + esc(s.prompt) + "</pre></details>\n";
+  const std::string prompt = s.prompt_text();
+  h += "<details><summary>prompt (" + fmt_count(static_cast<long>(prompt.size())) +
+       " bytes)</summary><pre class=\"prompt\">" + esc(prompt) + "</pre></details>\n";
   if (!s.continuations.empty()) {
     h += "<div class=\"label\">choices (scored by log-likelihood)</div><pre class=\"response\">" +
          esc(choices_text(s)) + "</pre>\n";

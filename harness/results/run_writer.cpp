@@ -150,51 +150,49 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   const Request& req = run.requests[d];
   const Response& resp = run.responses[d];
   const DocScore& score = run.scores[d];
-  nlohmann::json prompt;
+  SampleRecord s;
+  s.suite = req.suite;
+  s.doc_id = doc.id;
+  s.subject = doc.subject;
+  s.request_hash = run.hashes[d];
   if (!req.messages.empty()) {
-    prompt = nlohmann::json::array();
-    for (const auto& m : req.messages) prompt.push_back({{"role", m.role}, {"content", m.content}});
+    s.prompt = nlohmann::json::array();
+    for (const auto& m : req.messages) {
+      s.prompt.push_back({{"role", m.role}, {"content", m.content}});
+    }
   } else {
-    prompt = req.prompt;
+    s.prompt = req.prompt;
   }
-  nlohmann::json j = {{"suite", req.suite},
-                      {"doc_id", doc.id},
-                      {"subject", doc.subject},
-                      {"request_hash", run.hashes[d]},
-                      {"prompt", prompt},
-                      {"responses", resp.texts},
-                      {"filtered", score.filtered},
-                      {"gold", run.instance->spec().output == OutputKind::kChoice
-                                   ? nlohmann::json(run.instance->gold_choices(doc))
-                                   : nlohmann::json(run.instance->target(doc))},
-                      {"metrics", score.values},
-                      {"details", score.details},
-                      {"scored_by", run.loglikelihood ? "loglikelihood" : "generation"},
-                      {"tokens", resp.to_json()["tokens"]},
-                      {"latency_s", resp.total_s},
-                      {"ttft_s", resp.ttft_s},
-                      {"cached", static_cast<bool>(run.cached[d])},
-                      {"error", nullptr}};
+  s.responses = resp.texts;
+  s.filtered = score.filtered;
+  s.gold = run.instance->spec().output == OutputKind::kChoice
+               ? nlohmann::json(run.instance->gold_choices(doc))
+               : nlohmann::json(run.instance->target(doc));
+  s.metrics = score.values;
+  s.details = score.details;
+  s.scored_by = run.loglikelihood ? "loglikelihood" : "generation";
+  s.tokens = {resp.tokens.prompt, resp.tokens.cached_prompt, resp.tokens.completion,
+              resp.tokens.reasoning};
+  s.latency_s = resp.total_s;
+  s.ttft_s = resp.ttft_s;
+  s.cached = run.cached[d];
   if (!req.continuations.empty()) {
-    j["continuations"] = req.continuations;
-    j["logliks"] = resp.logliks;
+    s.continuations = req.continuations;
+    s.logliks = resp.logliks;
   }
   if (resp.error) {
-    j["error"] = {{"type", error_type_name(resp.error->type)}, {"message", resp.error->message}};
+    s.error_type = error_type_name(resp.error->type);
+    s.error_message = resp.error->message;
   }
-  if (!resp.reasoning.empty()) j["reasoning"] = resp.reasoning;
-  if (resp.retries > 0) j["retries"] = resp.retries;
-  if (resp.truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = resp.truncated_prompt_tokens;
-  if (auto tpot = response_tpot_s(resp)) j["tpot_s"] = *tpot;
-  if (!resp.itl_s.empty()) {
-    std::vector<double> itl;  // to the microsecond: the clock's useful precision
-    for (double s : resp.itl_s) itl.push_back(std::round(s * 1e6) / 1e6);
-    j["itl_s"] = itl;
+  s.reasoning = resp.reasoning;
+  s.retries = resp.retries;
+  s.truncated_prompt_tokens = resp.truncated_prompt_tokens;
+  s.tpot_s = response_tpot_s(resp);
+  for (double t : resp.itl_s) {
+    s.itl_s.push_back(std::round(t * 1e6) / 1e6);  // to the microsecond: the clock's precision
   }
-  if (!run.cached[d]) {
-    if (auto usd = tokens_cost_usd(resp.tokens, backend_prices)) j["cost_usd"] = *usd;
-  }
-  return j;
+  if (!run.cached[d]) s.cost_usd = tokens_cost_usd(resp.tokens, backend_prices);
+  return s.to_json();
 }
 
 void results_write_file_atomic(const std::filesystem::path& path, const std::string& content) {

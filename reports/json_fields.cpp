@@ -1,0 +1,49 @@
+// The typed field reads of run.json and samples.jsonl.
+#include "reports/json_fields.h"
+
+#include <cmath>
+
+#include "common/error.h"
+
+namespace moebench {
+
+using nlohmann::json;
+
+const json& json_field(const json& j, const char* key, const std::string& where,
+                       const std::string& path) {
+  if (!j.is_object() || !j.contains(key)) {
+    throw input_error(where, "missing field '" + path + key + "'");
+  }
+  return j[key];
+}
+
+std::string str_or(const json& j, const char* key, const std::string& fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                : fallback;
+}
+
+double num_or(const json& j, const char* key, double fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+long count_of(const json& v, const std::string& where, const std::string& path) {
+  const double d = v.get<double>();
+  if (!(std::fabs(d) < 9.0e18)) throw input_error(where, "field '" + path + "' is not a count");
+  return static_cast<long>(d);
+}
+
+long count_or(const json& j, const char* key, const std::string& where, const std::string& path) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
+  return count_of(j[key], where, path + key);
+}
+
+TokenTotals tokens_of(const json& j, const std::string& where, const std::string& path) {
+  TokenTotals t;
+  t.prompt = count_or(j, "prompt", where, path);
+  t.cached_prompt = count_or(j, "cached_prompt", where, path);
+  t.completion = count_or(j, "completion", where, path);
+  t.reasoning = count_or(j, "reasoning", where, path);
+  return t;
+}
+
+}  // namespace moebench

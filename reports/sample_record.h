@@ -1,0 +1,48 @@
+// One line of samples.jsonl: the record harness/results writes (to_json) and reports read back
+// (from_json), so the file has one definition of its fields.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moebench {
+
+struct TokenTotals {
+  long prompt = 0, cached_prompt = 0, completion = 0, reasoning = 0;
+  long total() const { return prompt + completion; }
+};
+
+struct SampleRecord {
+  std::string suite, doc_id, subject;
+  std::string request_hash;
+  nlohmann::json prompt;  // the raw prompt (a string), or chat messages [{role, content}, ...]
+  std::vector<std::string> responses;
+  std::vector<std::string> continuations;  // choice suites scored by log-likelihood
+  std::vector<double> logliks;             // one per continuation (NaN when not a number)
+  nlohmann::json filtered;                 // filter name -> extracted answers
+  nlohmann::json gold;
+  std::map<std::string, double> metrics;
+  nlohmann::json details = nlohmann::json::object();  // metric -> detail
+  std::string scored_by;                              // loglikelihood | generation
+  TokenTotals tokens;
+  double latency_s = 0, ttft_s = 0;
+  bool cached = false;
+  std::string error_type, error_message;  // empty when the sample succeeded
+  std::vector<std::string> reasoning;     // per response, when the model returned it apart
+  int retries = 0;
+  long truncated_prompt_tokens = 0;
+  std::optional<double> tpot_s;
+  std::vector<double> itl_s;
+  std::optional<double> cost_usd;  // when the tokens were sent this run and priced
+
+  // The prompt as text: the raw prompt, or each message as a "[role]\ncontent" block.
+  std::string prompt_text() const;
+  nlohmann::json to_json() const;
+  // InputError naming `where` (file:line) and the field for a value it cannot read.
+  static SampleRecord from_json(const nlohmann::json& j, const std::string& where);
+};
+
+}  // namespace moebench
