@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/error_type.h"
+#include "common/token_counts.h"
 #include "tasks/suite.h"
 
 namespace moebench {
@@ -26,13 +27,6 @@ struct Request {
   // SHA-256 over everything that can change the answer (not suite/doc id): the cache key.
   std::string hash() const;
   nlohmann::json to_json() const;
-};
-
-struct TokenCounts {
-  long prompt = 0;
-  long cached_prompt = 0;
-  long completion = 0;
-  long reasoning = 0;
 };
 
 // An error at the backend boundary becomes data on the sample (STYLE habit 8).

@@ -37,8 +37,8 @@ long count_or(const json& j, const char* key, const std::string& where, const st
   return count_of(j[key], where, path + key);
 }
 
-TokenTotals tokens_of(const json& j, const std::string& where, const std::string& path) {
-  TokenTotals t;
+TokenCounts tokens_of(const json& j, const std::string& where, const std::string& path) {
+  TokenCounts t;
   t.prompt = count_or(j, "prompt", where, path);
   t.cached_prompt = count_or(j, "cached_prompt", where, path);
   t.completion = count_or(j, "completion", where, path);

@@ -21,6 +21,6 @@ long count_of(const nlohmann::json& v, const std::string& where, const std::stri
 long count_or(const nlohmann::json& j, const char* key, const std::string& where,
               const std::string& path);
 // {prompt, cached_prompt, completion, reasoning} counts.
-TokenTotals tokens_of(const nlohmann::json& j, const std::string& where, const std::string& path);
+TokenCounts tokens_of(const nlohmann::json& j, const std::string& where, const std::string& path);
 
 }  // namespace moebench

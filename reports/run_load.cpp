@@ -128,8 +128,8 @@ std::optional<double> RunSummary::cost_usd() const {
   return usd;
 }
 
-TokenTotals RunSummary::tokens() const {
-  TokenTotals t;
+TokenCounts RunSummary::tokens() const {
+  TokenCounts t;
   for (const auto& s : suites) {
     t.prompt += s.tokens.prompt;
     t.cached_prompt += s.tokens.cached_prompt;

@@ -34,7 +34,7 @@ struct SuiteResult {
   std::map<std::string, long> errors;  // error type -> count
   long n_docs = 0;
   long cache_hits = 0;
-  TokenTotals tokens;              // billed
+  TokenCounts tokens;              // billed
   std::optional<double> cost_usd;  // from the backend's price table
   long error_count() const;
   const MetricStat* primary() const;  // nullptr when the suite reports no metric
@@ -73,7 +73,7 @@ struct RunSummary {
 
   const SuiteResult* suite(const std::string& name) const;
   std::optional<double> cost_usd() const;  // sum over suites when every suite is priced
-  TokenTotals tokens() const;
+  TokenCounts tokens() const;
 };
 
 // Reads DIR/run.json. InputError names the file and field on malformed input, and the version of

@@ -8,12 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace moebench {
+#include "common/token_counts.h"
 
-struct TokenTotals {
-  long prompt = 0, cached_prompt = 0, completion = 0, reasoning = 0;
-  long total() const { return prompt + completion; }
-};
+namespace moebench {
 
 struct SampleRecord {
   std::string suite, doc_id, subject;
@@ -27,7 +24,7 @@ struct SampleRecord {
   std::map<std::string, double> metrics;
   nlohmann::json details = nlohmann::json::object();  // metric -> detail
   std::string scored_by;                              // loglikelihood | generation
-  TokenTotals tokens;
+  TokenCounts tokens;
   double latency_s = 0, ttft_s = 0;
   bool cached = false;
   std::string error_type, error_message;  // empty when the sample succeeded

@@ -159,7 +159,7 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency) {
   fact("time", "total " + fmt_seconds(run.total_s) + ", backend " + fmt_seconds(run.dispatch_s));
   fact("throughput", fmt_fixed(run.prompt_tokens_per_s, 1) + " prompt tokens/s, " +
                          fmt_fixed(run.output_tokens_per_s, 1) + " output tokens/s");
-  const TokenTotals t = run.tokens();
+  const TokenCounts t = run.tokens();
   fact("tokens", fmt_count(t.prompt) + " prompt (" + fmt_count(t.cached_prompt) + " cached), " +
                      fmt_count(t.completion) + " completion, " + fmt_count(t.reasoning) +
                      " reasoning");

@@ -171,8 +171,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   s.metrics = score.values;
   s.details = score.details;
   s.scored_by = run.loglikelihood ? "loglikelihood" : "generation";
-  s.tokens = {resp.tokens.prompt, resp.tokens.cached_prompt, resp.tokens.completion,
-              resp.tokens.reasoning};
+  s.tokens = resp.tokens;
   s.latency_s = resp.total_s;
   s.ttft_s = resp.ttft_s;
   s.cached = run.cached[d];
