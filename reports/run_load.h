@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/metric_stat.h"
 #include "reports/sample_record.h"
 
 namespace moebench {
@@ -16,14 +17,6 @@ namespace moebench {
 // The run.json schema this moebench writes (harness/results) and reads (here): a run.json of
 // another schema_version is refused by name instead of being misread.
 constexpr int kRunSchemaVersion = 1;
-
-struct MetricStat {
-  double mean = 0;
-  double stderr_ = 0;
-  long n = 0;
-  bool higher_is_better = true;
-  double ci95_half() const { return 1.96 * stderr_; }
-};
 
 struct SuiteResult {
   std::string name;

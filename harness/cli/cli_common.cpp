@@ -92,7 +92,7 @@ void cli_print_summary(const RunOutcome& o) {
     for (const auto& [type, n] : run.errors) errors += n;
     bool first = true;
     for (const MetricKey& k : run.scorer->keys()) {
-      const MetricSummary& m = run.metrics.at(k.id());
+      const MetricStat& m = run.metrics.at(k.id());
       std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n",
                   first ? run.instance->spec().name.c_str() : "", k.id().c_str(), m.mean, m.stderr_,
                   m.n, first ? std::to_string(errors).c_str() : "");

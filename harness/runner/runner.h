@@ -55,17 +55,16 @@ struct RunOptions {
 struct SuiteRun {
   std::unique_ptr<SuiteInstance> instance;
   std::unique_ptr<Scorer> scorer;
-  bool loglikelihood = false;                    // choice suite scored by likelihood
-  std::vector<const Doc*> docs;                  // selected (limit, then shard)
-  std::vector<Request> requests;                 // one per doc
-  std::vector<std::string> hashes;               // request hashes
-  std::vector<Response> responses;               // filled by dispatch
-  std::vector<bool> cached;                      // response came from the cache
-  std::vector<DocScore> scores;                  // filled by scoring
-  std::map<std::string, MetricSummary> metrics;  // key id -> summary
-  std::map<std::string, std::map<std::string, MetricSummary>>
-      groups;                          // subject -> key id -> summary
-  std::map<std::string, long> errors;  // error type -> count
+  bool loglikelihood = false;                 // choice suite scored by likelihood
+  std::vector<const Doc*> docs;               // selected (limit, then shard)
+  std::vector<Request> requests;              // one per doc
+  std::vector<std::string> hashes;            // request hashes
+  std::vector<Response> responses;            // filled by dispatch
+  std::vector<bool> cached;                   // response came from the cache
+  std::vector<DocScore> scores;               // filled by scoring
+  std::map<std::string, MetricStat> metrics;  // key id -> summary
+  std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary
+  std::map<std::string, long> errors;                               // error type -> count
 };
 
 struct RunTimings {

@@ -66,9 +66,9 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
         all.push_back(v);
         by_subject[run.docs[d]->subject].push_back(v);
       }
-      std::vector<MetricSummary> subjects;
+      std::vector<MetricStat> subjects;
       for (const auto& [subject, values] : by_subject) {
-        MetricSummary m = aggregate_mean(values);
+        MetricStat m = aggregate_mean(values);
         if (!subject.empty()) run.groups[subject][id] = m;
         subjects.push_back(m);
       }

@@ -6,12 +6,8 @@
 
 namespace moebench {
 
-nlohmann::json MetricSummary::to_json() const {
-  return {{"mean", mean}, {"stderr", stderr_}, {"n", n}, {"ci95", {ci95_low(), ci95_high()}}};
-}
-
-MetricSummary aggregate_mean(const std::vector<double>& values) {
-  MetricSummary s;
+MetricStat aggregate_mean(const std::vector<double>& values) {
+  MetricStat s;
   s.n = static_cast<long>(values.size());
   if (s.n == 0) return s;
   double sum = 0;
@@ -27,8 +23,8 @@ MetricSummary aggregate_mean(const std::vector<double>& values) {
 // lm-eval pooled_sample_stderr: sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ), k the
 // number of groups; NOTE: it ignores between-group variance, as lm-eval does. Empty groups are
 // skipped (they add nothing to the mean and would make k count a group without samples).
-MetricSummary aggregate_pooled(const std::vector<MetricSummary>& groups) {
-  MetricSummary s;
+MetricStat aggregate_pooled(const std::vector<MetricStat>& groups) {
+  MetricStat s;
   double weighted = 0, pooled = 0;
   long k = 0;
   for (const auto& g : groups) {
