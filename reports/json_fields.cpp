@@ -46,4 +46,11 @@ TokenCounts tokens_of(const json& j, const std::string& where, const std::string
   return t;
 }
 
+json tokens_json(const TokenCounts& t) {
+  return {{"prompt", t.prompt},
+          {"cached_prompt", t.cached_prompt},
+          {"completion", t.completion},
+          {"reasoning", t.reasoning}};
+}
+
 }  // namespace moebench

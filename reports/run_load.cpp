@@ -18,49 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-SuiteResult suite_of(const std::string& name, const json& s, const std::string& where) {
-  const std::string at = "suites." + name + ".";
-  SuiteResult r;
-  r.name = name;
-  r.version = s.contains("version") ? (s["version"].is_string() ? s["version"].get<std::string>()
-                                                                : s["version"].dump())
-                                    : "";
-  r.scored_by = str_or(s, "scored_by");
-  r.n_docs = count_or(s, "n_docs", where, at);
-  r.cache_hits = count_or(s, "cache_hits", where, at);
-  const json& metrics = json_field(s, "metrics", where, at);
-  if (!metrics.is_object()) throw input_error(where, "field '" + at + "metrics' must be an object");
-  for (const auto& [key, m] : metrics.items()) {
-    if (!m.is_object() || !m.contains("mean") || !m["mean"].is_number()) {
-      throw input_error(where, "field '" + at + "metrics." + key + ".mean' must be a number");
-    }
-    MetricStat st;
-    st.mean = m["mean"].get<double>();
-    st.stderr_ = num_or(m, "stderr");
-    st.n = count_or(m, "n", where, at + "metrics." + key + ".");
-    st.higher_is_better = !m.contains("higher_is_better") || m["higher_is_better"] != false;
-    r.metrics[key] = st;
-  }
-  // Runs written before primary_metric existed: the first key is as good a guess as any.
-  r.primary_metric = str_or(s, "primary_metric");
-  if (r.primary_metric.empty() && !r.metrics.empty()) r.primary_metric = r.metrics.begin()->first;
-  if (s.contains("errors") && s["errors"].is_object()) {
-    for (const auto& [type, count] : s["errors"].items()) {
-      if (count.is_number()) r.errors[type] = count_of(count, where, at + "errors." + type);
-    }
-  }
-  if (s.contains("tokens") && s["tokens"].is_object()) {
-    r.tokens = tokens_of(s["tokens"].value("billed", s["tokens"].value("all", json::object())),
-                         where, at + "tokens.");
-  }
-  if (s.contains("cost") && s["cost"].is_object() && s["cost"].contains("usd")) {
-    if (!s["cost"]["usd"].is_number())
-      throw input_error(where, "field '" + at + "cost.usd' must be a number");
-    r.cost_usd = s["cost"]["usd"].get<double>();
-  }
-  return r;
-}
-
 // The data scope of run.json "options": "samples" or "full", ", limit N", and the shard i/N.
 void scope_of(const json& options, const std::string& where, RunSummary* r) {
   r->base_scope = options.value("samples", false) ? "samples" : "full";
@@ -99,17 +56,6 @@ void rescore_of(const json& j, const std::string& where, RunSummary* r) {
 }
 
 }  // namespace
-
-long SuiteResult::error_count() const {
-  long n = 0;
-  for (const auto& [type, count] : errors) n += count;
-  return n;
-}
-
-const MetricStat* SuiteResult::primary() const {
-  auto it = metrics.find(primary_metric);
-  return it == metrics.end() ? nullptr : &it->second;
-}
 
 const SuiteResult* RunSummary::suite(const std::string& name) const {
   for (const auto& s : suites) {
@@ -194,7 +140,8 @@ RunSummary run_load_summary(const fs::path& dir) {
     }
     const json& suites = json_field(j, "suites", where, "");
     if (!suites.is_object()) throw input_error(where, "field 'suites' must be an object");
-    for (const auto& [name, s] : suites.items()) r.suites.push_back(suite_of(name, s, where));
+    for (const auto& [name, s] : suites.items())
+      r.suites.push_back(SuiteResult::from_json(name, s, where));
   } catch (const json::exception& e) {
     throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
   }

@@ -11,27 +11,13 @@
 
 #include "common/metric_stat.h"
 #include "reports/sample_record.h"
+#include "reports/suite_result.h"
 
 namespace moebench {
 
 // The run.json schema this moebench writes (harness/results) and reads (here): a run.json of
 // another schema_version is refused by name instead of being misread.
 constexpr int kRunSchemaVersion = 1;
-
-struct SuiteResult {
-  std::string name;
-  std::string version;
-  std::string primary_metric;  // run.json's primary_metric, else the first metric key
-  std::string scored_by;       // loglikelihood | generation
-  std::map<std::string, MetricStat> metrics;
-  std::map<std::string, long> errors;  // error type -> count
-  long n_docs = 0;
-  long cache_hits = 0;
-  TokenCounts tokens;              // billed
-  std::optional<double> cost_usd;  // from the backend's price table
-  long error_count() const;
-  const MetricStat* primary() const;  // nullptr when the suite reports no metric
-};
 
 // Where a `moebench rescore` run's responses came from (run.json "rescore"): the file and the
 // run that wrote it. The summary then carries that run's backend id and data scope, so the rescore

@@ -22,26 +22,14 @@ std::string SampleRecord::prompt_text() const {
 }
 
 json SampleRecord::to_json() const {
-  json j = {{"suite", suite},
-            {"doc_id", doc_id},
-            {"subject", subject},
-            {"request_hash", request_hash},
-            {"prompt", prompt},
-            {"responses", responses},
-            {"filtered", filtered},
-            {"gold", gold},
-            {"metrics", metrics},
-            {"details", details},
-            {"scored_by", scored_by},
-            {"tokens",
-             {{"prompt", tokens.prompt},
-              {"cached_prompt", tokens.cached_prompt},
-              {"completion", tokens.completion},
-              {"reasoning", tokens.reasoning}}},
-            {"latency_s", latency_s},
-            {"ttft_s", ttft_s},
-            {"cached", cached},
-            {"error", nullptr}};
+  json j = {{"suite", suite},         {"doc_id", doc_id},
+            {"subject", subject},     {"request_hash", request_hash},
+            {"prompt", prompt},       {"responses", responses},
+            {"filtered", filtered},   {"gold", gold},
+            {"metrics", metrics},     {"details", details},
+            {"scored_by", scored_by}, {"tokens", tokens_json(tokens)},
+            {"latency_s", latency_s}, {"ttft_s", ttft_s},
+            {"cached", cached},       {"error", nullptr}};
   if (!continuations.empty()) {
     j["continuations"] = continuations;
     j["logliks"] = logliks;

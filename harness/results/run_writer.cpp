@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
+#include "reports/json_fields.h"
 
 namespace moebench {
 namespace {
@@ -25,7 +26,7 @@ std::string utc_now_iso() {
   return buf;
 }
 
-nlohmann::json token_totals(const SuiteRun& run, bool sent_only) {
+TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   TokenCounts t;
   for (size_t d = 0; d < run.responses.size(); ++d) {
     if (sent_only && run.cached[d]) continue;
@@ -35,17 +36,12 @@ nlohmann::json token_totals(const SuiteRun& run, bool sent_only) {
     t.completion += r.completion;
     t.reasoning += r.reasoning;
   }
-  return {{"prompt", t.prompt},
-          {"cached_prompt", t.cached_prompt},
-          {"completion", t.completion},
-          {"reasoning", t.reasoning}};
+  return t;
 }
 
 // $ for the tokens this run was billed for, when the backend has prices per 1M tokens.
-nlohmann::json cost_of(const nlohmann::json& billed, const nlohmann::json& prices) {
-  const TokenCounts t{billed["prompt"].get<long>(), billed["cached_prompt"].get<long>(),
-                      billed["completion"].get<long>(), billed["reasoning"].get<long>()};
-  const std::optional<double> usd = tokens_cost_usd(t, prices);
+nlohmann::json cost_of(const TokenCounts& billed, const nlohmann::json& prices) {
+  const std::optional<double> usd = tokens_cost_usd(billed, prices);
   if (!usd) return nullptr;
   return {{"usd", *usd}, {"prices", prices}};
 }
@@ -59,33 +55,30 @@ LatencySummary latency_of(const SuiteRun& run) {
   return l;
 }
 
-nlohmann::json suite_json(const SuiteRun& run, const BackendInfo& backend) {
-  nlohmann::json metrics = nlohmann::json::object();
+SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend) {
+  SuiteResult r;
+  r.name = run.instance->spec().name;
+  r.version = run.instance->spec().version;
+  r.n_docs = static_cast<long>(run.docs.size());
+  r.scored_by = run.loglikelihood ? "loglikelihood" : "generation";
+  r.primary_metric = run.scorer->keys().empty() ? "" : run.scorer->keys().front().id();
   for (const MetricKey& k : run.scorer->keys()) {
-    nlohmann::json m = run.metrics.at(k.id()).to_json();
-    m["higher_is_better"] = k.higher_is_better;
-    metrics[k.id()] = m;
+    MetricStat m = run.metrics.at(k.id());
+    m.higher_is_better = k.higher_is_better;
+    r.metrics[k.id()] = m;
   }
-  nlohmann::json groups = nlohmann::json::object();
   for (const auto& [subject, by_key] : run.groups) {
-    for (const auto& [id, summary] : by_key) groups[subject][id] = summary.to_json();
+    for (const auto& [id, summary] : by_key) r.groups[subject][id] = summary.to_json();
   }
-  long cached = std::count(run.cached.begin(), run.cached.end(), true);
-  nlohmann::json billed = token_totals(run, true);
-  return {{"version", run.instance->spec().version},
-          {"n_docs", run.docs.size()},
-          {"scored_by", run.loglikelihood ? "loglikelihood" : "generation"},
-          // The first metric of the spec (with its first filter) is the suite's headline score:
-          // the one the leaderboard shows and compare tests first.
-          {"primary_metric", run.scorer->keys().empty() ? "" : run.scorer->keys().front().id()},
-          {"metrics", metrics},
-          {"groups", groups},
-          {"errors", run.errors},
-          {"tokens", {{"all", token_totals(run, false)}, {"billed", billed}}},
-          {"cost", cost_of(billed, backend.prices)},
-          {"latency", latency_of(run).to_json()},
-          {"cache_hits", cached},
-          {"spec", run.instance->spec().raw}};
+  r.errors = run.errors;
+  r.tokens_all = token_totals(run, false);
+  r.tokens = token_totals(run, true);
+  r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
+  if (r.cost_usd) r.prices = backend.prices;
+  r.latency = latency_of(run).to_json();
+  r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
+  r.spec = run.instance->spec().raw;
+  return r;
 }
 
 }  // namespace
@@ -94,13 +87,14 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   nlohmann::json suites = nlohmann::json::object();
   std::map<std::string, long> errors;
   LatencySummary latency;
-  nlohmann::json billed = {
-      {"prompt", 0}, {"cached_prompt", 0}, {"completion", 0}, {"reasoning", 0}};
+  TokenCounts billed;
   for (const SuiteRun& run : o.suites) {
-    nlohmann::json suite = suite_json(run, o.backend);
-    for (auto& [k, v] : billed.items())
-      v = v.get<long>() + suite["tokens"]["billed"][k].get<long>();
-    suites[run.instance->spec().name] = std::move(suite);
+    const SuiteResult suite = suite_result(run, o.backend);
+    billed.prompt += suite.tokens.prompt;
+    billed.cached_prompt += suite.tokens.cached_prompt;
+    billed.completion += suite.tokens.completion;
+    billed.reasoning += suite.tokens.reasoning;
+    suites[suite.name] = suite.to_json();
     for (const auto& [type, n] : run.errors) errors[type] += n;
     latency.merge(latency_of(run));
   }
@@ -127,7 +121,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"errors", errors},
       {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
       // Over every suite: the tokens of the requests sent this run, their cost and latencies.
-      {"tokens", {{"billed", billed}}},
+      {"tokens", {{"billed", tokens_json(billed)}}},
       {"cost", cost_of(billed, o.backend.prices)},
       {"latency", latency.to_json()},
       {"throughput",

@@ -1,0 +1,94 @@
+// SuiteResult: run.json's suites[name] to and from JSON.
+#include "reports/suite_result.h"
+
+#include "common/error.h"
+#include "reports/json_fields.h"
+
+namespace moebench {
+
+using nlohmann::json;
+
+long SuiteResult::error_count() const {
+  long n = 0;
+  for (const auto& [type, count] : errors) n += count;
+  return n;
+}
+
+const MetricStat* SuiteResult::primary() const {
+  auto it = metrics.find(primary_metric);
+  return it == metrics.end() ? nullptr : &it->second;
+}
+
+json SuiteResult::to_json() const {
+  json m = json::object();
+  for (const auto& [id, stat] : metrics) {
+    m[id] = stat.to_json();
+    m[id]["higher_is_better"] = stat.higher_is_better;
+  }
+  return {{"version", version},
+          {"n_docs", n_docs},
+          {"scored_by", scored_by},
+          // The first metric of the spec (with its first filter) is the suite's headline score:
+          // the one the leaderboard shows and compare tests first.
+          {"primary_metric", primary_metric},
+          {"metrics", m},
+          {"groups", groups},
+          {"errors", errors},
+          {"tokens", {{"all", tokens_json(tokens_all)}, {"billed", tokens_json(tokens)}}},
+          {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
+          {"latency", latency},
+          {"cache_hits", cache_hits},
+          {"spec", spec}};
+}
+
+SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
+                                   const std::string& where) {
+  const std::string at = "suites." + name + ".";
+  SuiteResult r;
+  r.name = name;
+  r.version = s.contains("version") ? (s["version"].is_string() ? s["version"].get<std::string>()
+                                                                : s["version"].dump())
+                                    : "";
+  r.scored_by = str_or(s, "scored_by");
+  r.n_docs = count_or(s, "n_docs", where, at);
+  r.cache_hits = count_or(s, "cache_hits", where, at);
+  const json& metrics = json_field(s, "metrics", where, at);
+  if (!metrics.is_object()) throw input_error(where, "field '" + at + "metrics' must be an object");
+  for (const auto& [key, m] : metrics.items()) {
+    if (!m.is_object() || !m.contains("mean") || !m["mean"].is_number()) {
+      throw input_error(where, "field '" + at + "metrics." + key + ".mean' must be a number");
+    }
+    MetricStat st;
+    st.mean = m["mean"].get<double>();
+    st.stderr_ = num_or(m, "stderr");
+    st.n = count_or(m, "n", where, at + "metrics." + key + ".");
+    st.higher_is_better = !m.contains("higher_is_better") || m["higher_is_better"] != false;
+    r.metrics[key] = st;
+  }
+  // Runs written before primary_metric existed: the first key is as good a guess as any.
+  r.primary_metric = str_or(s, "primary_metric");
+  if (r.primary_metric.empty() && !r.metrics.empty()) r.primary_metric = r.metrics.begin()->first;
+  if (s.contains("errors") && s["errors"].is_object()) {
+    for (const auto& [type, count] : s["errors"].items()) {
+      if (count.is_number()) r.errors[type] = count_of(count, where, at + "errors." + type);
+    }
+  }
+  if (s.contains("tokens") && s["tokens"].is_object()) {
+    r.tokens = tokens_of(s["tokens"].value("billed", s["tokens"].value("all", json::object())),
+                         where, at + "tokens.");
+    r.tokens_all = tokens_of(s["tokens"].value("all", json::object()), where, at + "tokens.all.");
+  }
+  if (s.contains("cost") && s["cost"].is_object() && s["cost"].contains("usd")) {
+    if (!s["cost"]["usd"].is_number())
+      throw input_error(where, "field '" + at + "cost.usd' must be a number");
+    r.cost_usd = s["cost"]["usd"].get<double>();
+    r.prices = s["cost"].value("prices", json());
+  }
+  // Kept as written; the reports do not read inside them.
+  if (s.contains("groups") && s["groups"].is_object()) r.groups = s["groups"];
+  r.latency = s.value("latency", json());
+  r.spec = s.value("spec", json());
+  return r;
+}
+
+}  // namespace moebench

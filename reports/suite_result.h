@@ -1,0 +1,40 @@
+// One suite of run.json ("suites"[name]): the record harness/results writes (to_json) and reports
+// read back (from_json), so the suite's fields are spelled once.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "common/metric_stat.h"
+#include "common/token_counts.h"
+
+namespace moebench {
+
+struct SuiteResult {
+  std::string name;
+  std::string version;
+  std::string primary_metric;  // run.json's primary_metric, else the first metric key
+  std::string scored_by;       // loglikelihood | generation
+  std::map<std::string, MetricStat> metrics;         // metric id -> stat (higher_is_better set)
+  nlohmann::json groups = nlohmann::json::object();  // subject -> metric id -> MetricStat json
+  std::map<std::string, long> errors;                // error type -> count
+  long n_docs = 0;
+  long cache_hits = 0;
+  TokenCounts tokens;              // billed: the tokens sent this run (cache hits excluded)
+  TokenCounts tokens_all;          // every response's, cached ones included
+  std::optional<double> cost_usd;  // from the backend's price table
+  nlohmann::json prices;           // that table, when cost_usd is set
+  nlohmann::json latency;          // the latency summary of the responses received
+  nlohmann::json spec;             // the suite spec as run
+  long error_count() const;
+  const MetricStat* primary() const;  // nullptr when the suite reports no metric
+
+  nlohmann::json to_json() const;
+  // `s` is run.json's suites[name]; InputError naming `where` and the field on a bad value.
+  static SuiteResult from_json(const std::string& name, const nlohmann::json& s,
+                               const std::string& where);
+};
+
+}  // namespace moebench
