@@ -41,18 +41,18 @@ void scope_of(const json& options, const std::string& where, RunSummary* r) {
 
 // A rescore of a recorded run (run.json "rescore" with the original backend): the original
 // backend id and options stand for the run; the replay id is kept in r->rescore.
-void rescore_of(const json& j, const std::string& where, RunSummary* r) {
-  const json rescore = j.value("rescore", json());
+void rescore_of(const RunRecord& run, const std::string& where, RunSummary* r) {
+  const json& rescore = run.rescore;
   const std::string original = str_or(rescore, "backend");
   if (original.empty()) {
-    scope_of(j.value("options", json::object()), where, r);
+    scope_of(run.options, where, r);
     return;
   }
   r->rescore = RescoreSource{str_or(rescore, "source"), str_or(rescore, "of_run"), r->backend_id,
                              str_or(rescore, "backend_family")};
   r->backend_id = original;
   const json options = rescore.value("options", json());
-  scope_of(options.is_object() ? options : j.value("options", json::object()), where, r);
+  scope_of(options.is_object() ? options : run.options, where, r);
 }
 
 }  // namespace
@@ -85,20 +85,6 @@ TokenCounts RunSummary::tokens() const {
   return t;
 }
 
-namespace {
-
-void check_schema_version(const json& j, const std::string& where) {
-  if (!j.contains("schema_version")) return;  // written before the field existed: version 1
-  const json& v = j["schema_version"];
-  if (v.is_number_integer() && v.get<long long>() == kRunSchemaVersion) return;
-  const bool newer = v.is_number_integer() && v.get<long long>() > kRunSchemaVersion;
-  throw input_error(where, "schema_version " + v.dump() + " is not the one this moebench reads (" +
-                               std::to_string(kRunSchemaVersion) + ")" +
-                               (newer ? "; it was written by a newer moebench" : ""));
-}
-
-}  // namespace
-
 RunSummary run_load_summary(const fs::path& dir) {
   const fs::path file = dir / "run.json";
   const std::string where = file.string();
@@ -107,41 +93,27 @@ RunSummary run_load_summary(const fs::path& dir) {
   // NOTE: the checks below name the fields they expect; a value of another type they did not
   // foresee is still bad input, never a crash.
   try {
-    const json& j = r.raw;
-    if (!j.is_object()) throw input_error(where, "expected a JSON object");
-    check_schema_version(j, where);
+    const RunRecord run = RunRecord::from_json(r.raw, where);
     r.dir = dir;
-    if (!json_field(j, "run_id", where, "").is_string())
-      throw input_error(where, "field 'run_id' must be a string");
-    r.run_id = j["run_id"].get<std::string>();
-    r.created = str_or(j, "created");
-    const json& backend = json_field(j, "backend", where, "");
-    r.backend_id = str_or(backend, "id");
-    if (r.backend_id.empty()) throw input_error(where, "field 'backend.id' must be a string");
-    r.backend_family = str_or(backend, "family");
-    if (backend.contains("details")) r.device = str_or(backend["details"], "engine");
-    rescore_of(j, where, &r);
-    r.moebench_version = str_or(j.value("moebench", json::object()), "version");
-    const json host = j.value("host", json::object());
-    r.host = str_or(host, "hostname");
-    if (host.contains("gpus") && host["gpus"].is_array())
-      r.gpus = static_cast<int>(host["gpus"].size());
-    const json timings = j.value("timings", json::object());
-    r.total_s = num_or(timings, "total_s");
-    r.dispatch_s = num_or(timings, "dispatch_s");
-    if (j.contains("throughput") && j["throughput"].is_object()) {
-      const json& t = j["throughput"];
-      r.prompt_tokens = count_or(t, "prompt_tokens", where, "throughput.");
-      r.output_tokens = count_or(t, "output_tokens", where, "throughput.");
-      if (r.dispatch_s > 0 && (r.prompt_tokens > 0 || r.output_tokens > 0)) {
-        r.prompt_tokens_per_s = num_or(t, "prompt_tokens_per_s");
-        r.output_tokens_per_s = num_or(t, "output_tokens_per_s");
-      }
+    r.run_id = run.run_id;
+    r.created = run.created;
+    r.backend_id = str_or(run.backend, "id");
+    r.backend_family = str_or(run.backend, "family");
+    if (run.backend.contains("details")) r.device = str_or(run.backend["details"], "engine");
+    rescore_of(run, where, &r);
+    r.moebench_version = str_or(run.moebench, "version");
+    r.host = str_or(run.host, "hostname");
+    if (run.host.contains("gpus") && run.host["gpus"].is_array())
+      r.gpus = static_cast<int>(run.host["gpus"].size());
+    r.total_s = run.total_s;
+    r.dispatch_s = run.dispatch_s;
+    r.prompt_tokens = run.prompt_tokens;
+    r.output_tokens = run.output_tokens;
+    if (r.dispatch_s > 0 && (r.prompt_tokens > 0 || r.output_tokens > 0)) {
+      r.prompt_tokens_per_s = run.prompt_tokens_per_s;
+      r.output_tokens_per_s = run.output_tokens_per_s;
     }
-    const json& suites = json_field(j, "suites", where, "");
-    if (!suites.is_object()) throw input_error(where, "field 'suites' must be an object");
-    for (const auto& [name, s] : suites.items())
-      r.suites.push_back(SuiteResult::from_json(name, s, where));
+    r.suites = run.suites;
   } catch (const json::exception& e) {
     throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
   }

@@ -10,14 +10,11 @@
 #include <vector>
 
 #include "common/metric_stat.h"
+#include "reports/run_record.h"
 #include "reports/sample_record.h"
 #include "reports/suite_result.h"
 
 namespace moebench {
-
-// The run.json schema this moebench writes (harness/results) and reads (here): a run.json of
-// another schema_version is refused by name instead of being misread.
-constexpr int kRunSchemaVersion = 1;
 
 // Where a `moebench rescore` run's responses came from (run.json "rescore"): the file and the
 // run that wrote it. The summary then carries that run's backend id and data scope, so the rescore

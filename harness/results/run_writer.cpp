@@ -84,58 +84,50 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend) {
 }  // namespace
 
 nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) {
-  nlohmann::json suites = nlohmann::json::object();
-  std::map<std::string, long> errors;
+  RunRecord r;
   LatencySummary latency;
-  TokenCounts billed;
   for (const SuiteRun& run : o.suites) {
-    const SuiteResult suite = suite_result(run, o.backend);
-    billed.prompt += suite.tokens.prompt;
-    billed.cached_prompt += suite.tokens.cached_prompt;
-    billed.completion += suite.tokens.completion;
-    billed.reasoning += suite.tokens.reasoning;
-    suites[suite.name] = suite.to_json();
-    for (const auto& [type, n] : run.errors) errors[type] += n;
+    SuiteResult suite = suite_result(run, o.backend);
+    r.billed.prompt += suite.tokens.prompt;
+    r.billed.cached_prompt += suite.tokens.cached_prompt;
+    r.billed.completion += suite.tokens.completion;
+    r.billed.reasoning += suite.tokens.reasoning;
+    for (const auto& [type, n] : run.errors) r.errors[type] += n;
     latency.merge(latency_of(run));
+    r.suites.push_back(std::move(suite));
   }
   const RunTimings& t = o.timings;
-  return {
-      {"schema_version", kRunSchemaVersion},
-      {"run_id", o.run_id},
-      {"created", utc_now_iso()},
-      {"moebench", build_describe()},
-      {"command", options.command_line},
-      {"host", host_describe()},
-      {"backend", o.backend.to_json()},
-      {"options",
-       {{"seed", options.seed},
-        {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
-        {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
-        {"data_dir",
-         options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
-        {"samples", options.source.samples}}},
-      {"sandbox", o.sandbox_isolation},
-      {"sandbox_accounting", o.sandbox_accounting.empty() ? nlohmann::json(nullptr)
-                                                          : nlohmann::json(o.sandbox_accounting)},
-      {"suites", suites},
-      {"errors", errors},
-      {"requests", {{"sent", o.requests_sent}, {"cache_hits", o.cache_hits}, {"docs", o.docs}}},
-      // Over every suite: the tokens of the requests sent this run, their cost and latencies.
-      {"tokens", {{"billed", tokens_json(billed)}}},
-      {"cost", cost_of(billed, o.backend.prices)},
-      {"latency", latency.to_json()},
-      {"throughput",
-       {{"prompt_tokens", o.prompt_tokens},
-        {"output_tokens", o.output_tokens},
-        {"prompt_tokens_per_s", t.dispatch_s > 0 ? o.prompt_tokens / t.dispatch_s : 0},
-        {"output_tokens_per_s", t.dispatch_s > 0 ? o.output_tokens / t.dispatch_s : 0}}},
-      {"timings",
-       {{"load_s", t.load_s},
-        {"dispatch_s", t.dispatch_s},
-        {"scoring_s", t.scoring_s},
-        {"write_s", t.write_s},
-        {"total_s", t.total_s},
-        {"docs_per_s", t.total_s > 0 ? o.docs / t.total_s : 0}}}};
+  r.run_id = o.run_id;
+  r.created = utc_now_iso();
+  r.moebench = build_describe();
+  r.command = options.command_line;
+  r.host = host_describe();
+  r.backend = o.backend.to_json();
+  r.options = {
+      {"seed", options.seed},
+      {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
+      {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
+      {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
+      {"samples", options.source.samples}};
+  r.sandbox = o.sandbox_isolation;
+  r.sandbox_accounting =
+      o.sandbox_accounting.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.sandbox_accounting);
+  r.requests_sent = o.requests_sent;
+  r.cache_hits = o.cache_hits;
+  r.docs = o.docs;
+  r.cost = cost_of(r.billed, o.backend.prices);
+  r.latency = latency.to_json();
+  r.prompt_tokens = o.prompt_tokens;
+  r.output_tokens = o.output_tokens;
+  r.prompt_tokens_per_s = t.dispatch_s > 0 ? o.prompt_tokens / t.dispatch_s : 0;
+  r.output_tokens_per_s = t.dispatch_s > 0 ? o.output_tokens / t.dispatch_s : 0;
+  r.load_s = t.load_s;
+  r.dispatch_s = t.dispatch_s;
+  r.scoring_s = t.scoring_s;
+  r.write_s = t.write_s;
+  r.total_s = t.total_s;
+  r.docs_per_s = t.total_s > 0 ? o.docs / t.total_s : 0;
+  return r.to_json();
 }
 
 nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
