@@ -10,6 +10,13 @@ struct TokenCounts {
   long completion = 0;
   long reasoning = 0;  // of completion, spent thinking
   long total() const { return prompt + completion; }
+  TokenCounts& operator+=(const TokenCounts& o) {
+    prompt += o.prompt;
+    cached_prompt += o.cached_prompt;
+    completion += o.completion;
+    reasoning += o.reasoning;
+    return *this;
+  }
 };
 
 }  // namespace moebench

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "reports/sample_record.h"
+#include "common/token_counts.h"
 
 namespace moebench {
 

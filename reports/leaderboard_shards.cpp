@@ -49,10 +49,7 @@ SuiteResult leaderboard_pool_shards(const std::vector<const SuiteResult*>& shard
     out.n_docs += s->n_docs;
     out.cache_hits += s->cache_hits;
     for (const auto& [type, count] : s->errors) out.errors[type] += count;
-    out.tokens.prompt += s->tokens.prompt;
-    out.tokens.cached_prompt += s->tokens.cached_prompt;
-    out.tokens.completion += s->tokens.completion;
-    out.tokens.reasoning += s->tokens.reasoning;
+    out.tokens += s->tokens;
     if (!s->cost_usd) out.cost_usd.reset();
     if (out.cost_usd) *out.cost_usd += *s->cost_usd;
   }

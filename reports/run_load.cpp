@@ -76,12 +76,7 @@ std::optional<double> RunSummary::cost_usd() const {
 
 TokenCounts RunSummary::tokens() const {
   TokenCounts t;
-  for (const auto& s : suites) {
-    t.prompt += s.tokens.prompt;
-    t.cached_prompt += s.tokens.cached_prompt;
-    t.completion += s.tokens.completion;
-    t.reasoning += s.tokens.reasoning;
-  }
+  for (const auto& s : suites) t += s.tokens;
   return t;
 }
 

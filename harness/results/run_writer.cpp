@@ -30,11 +30,7 @@ TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   TokenCounts t;
   for (size_t d = 0; d < run.responses.size(); ++d) {
     if (sent_only && run.cached[d]) continue;
-    const TokenCounts& r = run.responses[d].tokens;
-    t.prompt += r.prompt;
-    t.cached_prompt += r.cached_prompt;
-    t.completion += r.completion;
-    t.reasoning += r.reasoning;
+    t += run.responses[d].tokens;
   }
   return t;
 }
@@ -88,10 +84,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   LatencySummary latency;
   for (const SuiteRun& run : o.suites) {
     SuiteResult suite = suite_result(run, o.backend);
-    r.billed.prompt += suite.tokens.prompt;
-    r.billed.cached_prompt += suite.tokens.cached_prompt;
-    r.billed.completion += suite.tokens.completion;
-    r.billed.reasoning += suite.tokens.reasoning;
+    r.billed += suite.tokens;
     for (const auto& [type, n] : run.errors) r.errors[type] += n;
     latency.merge(latency_of(run));
     r.suites.push_back(std::move(suite));
