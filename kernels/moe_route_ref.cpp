@@ -11,14 +11,14 @@
 namespace moebench {
 namespace {
 
-// Indices of the k largest of v (n values), largest first; exact ties prefer the lower index.
-std::vector<int> ref_topk_desc(const float* v, int n, int k) {
-  std::vector<int> idx(n);
+// Indices of the k largest of v (n values) into idx[0, k), largest first; exact ties prefer the
+// lower index. `idx` is the caller's scratch (n entries), reused across tokens: the CPU engine
+// routes every token of every MoE layer through here.
+void ref_topk_desc(const float* v, int n, int k, std::vector<int>& idx) {
+  idx.resize(n);
   std::iota(idx.begin(), idx.end(), 0);
   std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
                     [v](int a, int b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
-  idx.resize(k);
-  return idx;
 }
 
 // Drops the experts of all but the topk_group best groups: key = fill there. A group's score is its
@@ -26,14 +26,16 @@ std::vector<int> ref_topk_desc(const float* v, int n, int k) {
 void ref_mask_groups(const MoeRouteArgs& a, float* key, float fill) {
   const int per = a.n_experts / a.n_group;
   std::vector<float> gscore(a.n_group);
+  std::vector<int> top2, groups;
   for (int g = 0; g < a.n_group; ++g) {
-    const std::vector<int> top2 = ref_topk_desc(key + g * per, per, std::min(per, 2));
+    ref_topk_desc(key + g * per, per, std::min(per, 2), top2);
     gscore[g] = a.mode == MoeRouteMode::softmax_group
                     ? key[g * per + top2[0]]
                     : key[g * per + top2[0]] + key[g * per + top2[1]];
   }
   std::vector<bool> keep(a.n_group, false);
-  for (int g : ref_topk_desc(gscore.data(), a.n_group, a.topk_group)) keep[g] = true;
+  ref_topk_desc(gscore.data(), a.n_group, a.topk_group, groups);
+  for (int i = 0; i < a.topk_group; ++i) keep[groups[i]] = true;
   for (int e = 0; e < a.n_experts; ++e) {
     if (!keep[e / per]) key[e] = fill;
   }
@@ -71,6 +73,7 @@ void ref_check(const std::vector<float>& logits, const std::vector<float>& bias,
 void ref_moe_route_f32(const MoeRouteArgs& a) {
   const int E = a.n_experts, K = a.top_k;
   std::vector<float> key(E), wt(E);  // selection key and weight per expert
+  std::vector<int> top;              // scratch of ref_topk_desc
   for (int64_t t = 0; t < a.n_tokens; ++t) {
     const float* lr = a.logits + t * E;
     if (a.mode == MoeRouteMode::sigmoid_noaux_tc) {
@@ -97,7 +100,7 @@ void ref_moe_route_f32(const MoeRouteArgs& a) {
       }
       wt = key;
     }
-    const std::vector<int> top = ref_topk_desc(key.data(), E, K);
+    ref_topk_desc(key.data(), E, K, top);
     float* wr = a.topk_weights + t * K;
     for (int j = 0; j < K; ++j) {
       a.topk_ids[t * K + j] = top[j];
