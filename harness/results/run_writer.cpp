@@ -51,7 +51,8 @@ LatencySummary latency_of(const SuiteRun& run) {
   return l;
 }
 
-SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend) {
+SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
+                         const LatencySummary& latency) {
   SuiteResult r;
   r.name = run.instance->spec().name;
   r.version = run.instance->spec().version;
@@ -71,7 +72,7 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend) {
   r.tokens = token_totals(run, true);
   r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
   if (r.cost_usd) r.prices = backend.prices;
-  r.latency = latency_of(run).to_json();
+  r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
   r.spec = run.instance->spec().raw;
   return r;
@@ -83,10 +84,11 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   RunRecord r;
   LatencySummary latency;
   for (const SuiteRun& run : o.suites) {
-    SuiteResult suite = suite_result(run, o.backend);
+    const LatencySummary suite_latency = latency_of(run);
+    SuiteResult suite = suite_result(run, o.backend, suite_latency);
     r.billed += suite.tokens;
     for (const auto& [type, n] : run.errors) r.errors[type] += n;
-    latency.merge(latency_of(run));
+    latency.merge(suite_latency);
     r.suites.push_back(std::move(suite));
   }
   const RunTimings& t = o.timings;
