@@ -174,10 +174,15 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
   std::stable_sort(ordered.begin(), ordered.end(), [](const RunSummary* a, const RunSummary* b) {
     return std::tie(a->created, a->run_id) < std::tie(b->created, b->run_id);
   });
-  // One row per model and data scope; runs that differ only by --shard i/N share a row.
+  // One row per model and data scope; runs that differ only by --shard i/N share a row. A shard
+  // run that a merged run holds (`moebench merge`) is shown through the merged run only.
+  std::set<std::string> merged;
+  for (const RunSummary* run : ordered)
+    merged.insert(run->merged_runs.begin(), run->merged_runs.end());
   std::map<std::tuple<std::string, std::string, int>, RowRuns> groups;
   std::set<std::string> suites;
   for (const RunSummary* run : ordered) {  // oldest first: later runs overwrite cells
+    if (run->shard_count > 1 && merged.count(run->run_id)) continue;
     RowRuns& g = groups[{run->backend_id, run->base_scope, run->shard_count}];
     g.runs.push_back(run);
     for (const SuiteResult& s : run->suites) {

@@ -96,6 +96,9 @@ RunSummary run_load_summary(const fs::path& dir) {
     r.backend_family = str_or(run.backend, "family");
     if (run.backend.contains("details")) r.device = str_or(run.backend["details"], "engine");
     rescore_of(run, where, &r);
+    if (run.merge.is_object() && run.merge.contains("runs") && run.merge["runs"].is_array()) {
+      for (const json& shard : run.merge["runs"]) r.merged_runs.push_back(str_or(shard, "run_id"));
+    }
     r.moebench_version = str_or(run.moebench, "version");
     r.host = str_or(run.host, "hostname");
     if (run.host.contains("gpus") && run.host["gpus"].is_array())

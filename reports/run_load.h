@@ -38,6 +38,7 @@ struct RunSummary {
   int shard_index = 0;     // --shard i/N
   int shard_count = 1;
   std::optional<RescoreSource> rescore;  // set for `moebench rescore` of a recorded run
+  std::vector<std::string> merged_runs;  // `moebench merge`: the run ids of the shards it holds
   std::string moebench_version;
   std::string host;
   int gpus = 0;

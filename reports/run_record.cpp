@@ -40,6 +40,7 @@ json RunRecord::to_json() const {
               {"total_s", total_s},
               {"docs_per_s", docs_per_s}}}};
   if (!rescore.is_null()) j["rescore"] = rescore;
+  if (!merge.is_null()) j["merge"] = merge;
   return j;
 }
 
@@ -78,6 +79,7 @@ RunRecord RunRecord::from_json(const json& j, const std::string& where) {
   r.host = object_or_empty(j, "host");
   r.options = j.value("options", json::object());  // scope_of refuses a non-object by name
   r.rescore = j.value("rescore", json());
+  r.merge = j.value("merge", json());
   r.sandbox = str_or(j, "sandbox");
   r.sandbox_accounting = j.value("sandbox_accounting", json());
   if (j.contains("errors") && j["errors"].is_object()) {

@@ -25,10 +25,11 @@ struct RunRecord {
   nlohmann::json backend = nlohmann::json::object();   // BackendInfo::to_json (id required)
   nlohmann::json options = nlohmann::json::object();   // seed, limit, shard, data_dir, samples
   nlohmann::json rescore;                              // set by `moebench rescore`, else null
-  std::string sandbox;                                 // the code sandbox's isolation
-  nlohmann::json sandbox_accounting;                   // its accounting note, or null
-  std::vector<SuiteResult> suites;                     // run.json keeps them by name
-  std::map<std::string, long> errors;                  // error type -> count, all suites
+  nlohmann::json merge;  // set by `moebench merge`: the shard runs it was made of; else null
+  std::string sandbox;   // the code sandbox's isolation
+  nlohmann::json sandbox_accounting;   // its accounting note, or null
+  std::vector<SuiteResult> suites;     // run.json keeps them by name
+  std::map<std::string, long> errors;  // error type -> count, all suites
   long requests_sent = 0, cache_hits = 0, docs = 0;
   TokenCounts billed;      // over every suite: the tokens of the requests sent this run
   nlohmann::json cost;     // null, or {usd, prices}

@@ -22,6 +22,7 @@ struct Command {
 Command cmd_list(CLI::App& app, const CliContext& context);
 Command cmd_run(CLI::App& app, const CliContext& context);
 Command cmd_rescore(CLI::App& app, const CliContext& context);
+Command cmd_merge(CLI::App& app, const CliContext& context);
 Command cmd_selfcheck(CLI::App& app, const CliContext& context);
 Command cmd_serve(CLI::App& app, const CliContext& context);
 Command cmd_report(CLI::App& app, const CliContext& context);

@@ -32,6 +32,18 @@ void LatencySummary::add(const Response& r) {
   if (auto tpot = response_tpot_s(r)) tpot_.push_back(*tpot);
 }
 
+void LatencySummary::add(const SampleRecord& s) {
+  ++requests_;
+  retries_ += s.retries;
+  if (!s.error_type.empty()) return;
+  e2el_.push_back(s.latency_s);
+  if (s.ttft_s <= 0) return;
+  ++streamed_;
+  ttft_.push_back(s.ttft_s);
+  itl_.insert(itl_.end(), s.itl_s.begin(), s.itl_s.end());
+  if (s.tpot_s) tpot_.push_back(*s.tpot_s);
+}
+
 void LatencySummary::merge(const LatencySummary& o) {
   requests_ += o.requests_;
   streamed_ += o.streamed_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "reports/sample_record.h"
 
 namespace moebench {
 
@@ -22,6 +23,9 @@ class LatencySummary {
  public:
   // Responses received this run (not cache hits); failed ones count only their retries.
   void add(const Response& r);
+  // A recorded sample (samples.jsonl) counted as `add` counts the response it records; its ITLs
+  // were rounded to the microsecond when written.
+  void add(const SampleRecord& s);
   void merge(const LatencySummary& other);
   // {"requests", "streamed", "retries", "ttft", "tpot", "itl", "e2el"}, each latency as
   // {n, mean_ms, median_ms, p90_ms, p99_ms}.

@@ -19,13 +19,6 @@
 namespace moebench {
 namespace {
 
-std::string utc_now_iso() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   TokenCounts t;
   for (size_t d = 0; d < run.responses.size(); ++d) {

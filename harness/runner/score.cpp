@@ -56,24 +56,19 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
   for (SuiteRun& run : runs) {
     run.metrics.clear();
     run.groups.clear();
+    std::vector<std::string> subjects;
+    for (const Doc* doc : run.docs) subjects.push_back(doc->subject);
     for (const MetricKey& key : run.scorer->keys()) {
       const std::string id = key.id();
-      std::vector<double> all;
-      std::map<std::string, std::vector<double>> by_subject;
-      for (size_t d = 0; d < run.docs.size(); ++d) {
-        auto it = run.scores[d].values.find(id);
-        double v = it == run.scores[d].values.end() ? 0.0 : it->second;
-        all.push_back(v);
-        by_subject[run.docs[d]->subject].push_back(v);
+      std::vector<double> values;
+      for (const DocScore& score : run.scores) {
+        auto it = score.values.find(id);
+        values.push_back(it == score.values.end() ? 0.0 : it->second);
       }
-      std::vector<MetricStat> subjects;
-      for (const auto& [subject, values] : by_subject) {
-        MetricStat m = aggregate_mean(values);
-        if (!subject.empty()) run.groups[subject][id] = m;
-        subjects.push_back(m);
-      }
-      bool pooled = run.instance->spec().weight_by_subject && by_subject.size() > 1;
-      run.metrics[id] = pooled ? aggregate_pooled(subjects) : aggregate_mean(all);
+      MetricAggregate a =
+          aggregate_metric(values, subjects, run.instance->spec().weight_by_subject);
+      run.metrics[id] = a.overall;
+      for (const auto& [subject, m] : a.groups) run.groups[subject][id] = m;
     }
   }
 }

@@ -40,4 +40,20 @@ MetricStat aggregate_pooled(const std::vector<MetricStat>& groups) {
   return s;
 }
 
+MetricAggregate aggregate_metric(const std::vector<double>& values,
+                                 const std::vector<std::string>& subjects, bool weight_by_subject) {
+  std::map<std::string, std::vector<double>> by_subject;
+  for (size_t d = 0; d < values.size(); ++d) by_subject[subjects[d]].push_back(values[d]);
+  MetricAggregate a;
+  std::vector<MetricStat> pools;
+  for (const auto& [subject, subject_values] : by_subject) {
+    MetricStat m = aggregate_mean(subject_values);
+    if (!subject.empty()) a.groups[subject] = m;
+    pools.push_back(m);
+  }
+  a.overall =
+      weight_by_subject && by_subject.size() > 1 ? aggregate_pooled(pools) : aggregate_mean(values);
+  return a;
+}
+
 }  // namespace moebench

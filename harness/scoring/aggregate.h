@@ -2,7 +2,7 @@
 // size, 95% confidence interval as +-1.96 stderr (REFERENCE.md, "Standard error").
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,5 +14,16 @@ MetricStat aggregate_mean(const std::vector<double>& values);
 // Size-weighted mean of groups with lm-eval's pooled stderr:
 // sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ).
 MetricStat aggregate_pooled(const std::vector<MetricStat>& groups);
+
+// One metric of a suite, from one value per document (a failed document's is 0) and the
+// document's subject ("" = none): `overall` is the mean, or when `weight_by_subject` and there
+// are several subjects the subjects' pool; `groups` has each named subject's mean. A run and a
+// merge of its shards both aggregate here, so they agree to the last digit.
+struct MetricAggregate {
+  MetricStat overall;
+  std::map<std::string, MetricStat> groups;  // subject -> mean
+};
+MetricAggregate aggregate_metric(const std::vector<double>& values,
+                                 const std::vector<std::string>& subjects, bool weight_by_subject);
 
 }  // namespace moebench

@@ -1,0 +1,60 @@
+// `moebench merge RUN_DIR... -o OUT`: the runs of `--shard i/N` into the one run they are shards
+// of.
+#include <cstdio>
+#include <memory>
+
+#include "harness/cli/cli_common.h"
+#include "harness/cli/command.h"
+#include "harness/results/run_merge.h"
+
+namespace moebench {
+namespace {
+
+struct MergeFlags {
+  std::vector<std::string> runs;
+  std::string out;
+  bool force = false;
+};
+
+int merge(const MergeFlags& f, const CliContext& context) {
+  MergeOptions o;
+  for (const std::string& run : f.runs) o.runs.emplace_back(run);
+  o.out = f.out;
+  o.force = f.force;
+  o.command_line = context.command_line;
+  const MergeResult r = merge_runs(o);
+  std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
+              "errors");
+  for (const SuiteResult& s : r.record.suites) {
+    bool first = true;
+    for (const auto& [id, m] : s.metrics) {
+      std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n", first ? s.name.c_str() : "", id.c_str(),
+                  m.mean, m.stderr_, m.n, first ? std::to_string(s.error_count()).c_str() : "");
+      first = false;
+    }
+  }
+  std::printf("\nmerged %d shards (%ld documents) into %s/run.json, samples.jsonl\n", r.shard_count,
+              r.record.docs, r.dir.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+Command cmd_merge(CLI::App& app, const CliContext& context) {
+  auto f = std::make_shared<MergeFlags>();
+  CLI::App* merge_app = app.add_subcommand(
+      "merge", "Merge the runs of --shard i/N into the one run they are shards of");
+  merge_app->add_option("runs", f->runs, "The shard runs' directories (results/<run-id>)")
+      ->required();
+  merge_app->add_option("-o,--output", f->out, "The merged run's directory (results/<run-id>)")
+      ->required();
+  merge_app->add_flag("--force", f->force, "Replace an existing merged run of that name");
+  merge_app->footer(
+      "The merged samples.jsonl is the unsharded run's order and every metric (mean, stderr, CI, "
+      "subject groups) is aggregated again from it, so it equals the unsharded run's. Runs of "
+      "different backends, seeds, limits, data scopes, suite versions or specs are refused, and "
+      "so are missing or overlapping shards. Shards may come from different machines.");
+  return {merge_app, [f, context] { return merge(*f, context); }};
+}
+
+}  // namespace moebench

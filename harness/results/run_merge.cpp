@@ -1,0 +1,359 @@
+// merge_runs: load the shard runs, check they are shards of one run, interleave their samples back
+// into the unsharded order, aggregate again and write the merged run atomically.
+#include "harness/results/run_merge.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/json_error.h"
+#include "common/json_file.h"
+#include "harness/results/host_info.h"
+#include "harness/results/run_latency.h"
+#include "harness/results/run_writer.h"
+#include "harness/scoring/aggregate.h"
+#include "reports/run_record.h"
+#include "reports/sample_record.h"
+
+namespace moebench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct ShardRun {
+  std::string name;  // the directory as given, for messages
+  json raw;          // run.json as read
+  RunRecord record;
+  int index = 0, count = 1;
+  std::vector<std::string> lines;  // samples.jsonl, verbatim
+  std::vector<SampleRecord> samples;
+  std::map<std::string, std::vector<size_t>> by_suite;  // suite -> its samples, in file order
+  std::vector<std::string> suite_order;                 // suites in order of first sample
+};
+
+void parse_shard(const json& options, const std::string& where, ShardRun* run) {
+  const std::string shard = options.value("shard", std::string("0/1"));
+  char rest = 0;
+  if (std::sscanf(shard.c_str(), "%d/%d%c", &run->index, &run->count, &rest) != 2 ||
+      run->count < 1 || run->index < 0 || run->index >= run->count) {
+    throw input_error(where, "field 'options.shard' is '" + shard + "', not i/N with 0 <= i < N");
+  }
+}
+
+void load_samples(const fs::path& dir, ShardRun* run) {
+  const fs::path file = dir / "samples.jsonl";
+  std::ifstream in(file);
+  if (!in) throw input_error(file.string(), "cannot read");
+  std::string line;
+  for (long line_no = 1; std::getline(in, line); ++line_no) {
+    if (line.empty()) continue;
+    const std::string where = file.string() + ":" + std::to_string(line_no);
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception& e) {
+      throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
+    }
+    SampleRecord s = SampleRecord::from_json(j, where);
+    auto& of_suite = run->by_suite[s.suite];
+    if (of_suite.empty()) run->suite_order.push_back(s.suite);
+    of_suite.push_back(run->samples.size());
+    run->samples.push_back(std::move(s));
+    run->lines.push_back(std::move(line));
+  }
+}
+
+ShardRun load_shard(const fs::path& dir) {
+  ShardRun run;
+  run.name = dir.string();
+  const std::string where = (dir / "run.json").string();
+  run.raw = json_read_file(dir / "run.json", where, "cannot read (not a run directory?)");
+  run.record = RunRecord::from_json(run.raw, where);
+  parse_shard(run.record.options, where, &run);
+  load_samples(dir, &run);
+  return run;
+}
+
+std::string shown(const json& v) {
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+[[noreturn]] void refuse_pair(const ShardRun& a, const ShardRun& b, const std::string& field,
+                              const json& va, const json& vb) {
+  throw InputError("runs '" + a.name + "' and '" + b.name + "' differ in " + field + " (" +
+                   shown(va) + " vs " + shown(vb) + "): they are not shards of one run");
+}
+
+json at_pointer(const json& j, const std::string& pointer) {
+  const json::json_pointer p(pointer);
+  return j.contains(p) ? j[p] : json();
+}
+
+// What shards of one run share: the same backend, seed, data scope and suites run the same way.
+void check_same_run(const ShardRun& a, const ShardRun& b) {
+  for (const char* field : {"backend.id", "backend.family", "moebench.version", "options.seed",
+                            "options.limit", "options.samples"}) {
+    std::string pointer = "/" + std::string(field);
+    for (char& c : pointer) c = c == '.' ? '/' : c;
+    const json va = at_pointer(a.raw, pointer), vb = at_pointer(b.raw, pointer);
+    if (va != vb) refuse_pair(a, b, field, va, vb);
+  }
+  if (a.count != b.count) {
+    refuse_pair(a, b, "the shard count (options.shard)", a.record.options["shard"],
+                b.record.options["shard"]);
+  }
+  std::vector<std::string> na, nb;
+  for (const SuiteResult& s : a.record.suites) na.push_back(s.name);
+  for (const SuiteResult& s : b.record.suites) nb.push_back(s.name);
+  if (na != nb) refuse_pair(a, b, "the suites run", na, nb);
+  for (size_t i = 0; i < a.record.suites.size(); ++i) {
+    const SuiteResult &sa = a.record.suites[i], &sb = b.record.suites[i];
+    const std::string prefix = "suites." + sa.name + ".";
+    if (sa.version != sb.version) refuse_pair(a, b, prefix + "version", sa.version, sb.version);
+    if (sa.scored_by != sb.scored_by) {
+      refuse_pair(a, b, prefix + "scored_by", sa.scored_by, sb.scored_by);
+    }
+    const json ga = sa.spec.value("generation", json()), gb = sb.spec.value("generation", json());
+    if (ga != gb) refuse_pair(a, b, prefix + "spec.generation", ga, gb);
+    if (sa.spec != sb.spec) refuse_pair(a, b, prefix + "spec", "...", "...");
+    std::vector<std::string> ka, kb;
+    for (const auto& [id, m] : sa.metrics) ka.push_back(id);
+    for (const auto& [id, m] : sb.metrics) kb.push_back(id);
+    if (ka != kb) refuse_pair(a, b, prefix + "metrics", ka, kb);
+  }
+}
+
+std::string shard_name(int index, int count) {
+  return std::to_string(index) + "/" + std::to_string(count);
+}
+
+// The runs ordered by shard index; every index 0..N-1 exactly once.
+std::vector<const ShardRun*> order_shards(const std::vector<ShardRun>& runs) {
+  const int count = runs.front().count;
+  std::vector<const ShardRun*> by_index(count, nullptr);
+  for (const ShardRun& run : runs) {
+    const ShardRun*& slot = by_index[run.index];
+    if (slot) {
+      throw InputError("runs '" + slot->name + "' and '" + run.name + "' are both shard " +
+                       shard_name(run.index, count) + " (overlapping shards)");
+    }
+    slot = &run;
+  }
+  std::string missing;
+  for (int i = 0; i < count; ++i) {
+    if (!by_index[i]) missing += (missing.empty() ? "" : ", ") + shard_name(i, count);
+  }
+  if (!missing.empty()) {
+    throw InputError("shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") +
+                     missing + " missing: pass every shard run of the " + std::to_string(count) +
+                     " to merge");
+  }
+  return by_index;
+}
+
+// Shard i of N of a suite of `total` selected documents holds documents i, i+N, ...: checks each
+// shard holds that many of the suite, as its run.json says, and no document twice.
+void check_suite_counts(const std::vector<const ShardRun*>& shards, const std::string& suite,
+                        long total) {
+  const long n = static_cast<long>(shards.size());
+  std::map<std::string, const ShardRun*> seen;
+  for (long i = 0; i < n; ++i) {
+    const ShardRun& run = *shards[i];
+    const auto it = run.by_suite.find(suite);
+    const long have = it == run.by_suite.end() ? 0 : static_cast<long>(it->second.size());
+    const long want = total > i ? (total - i + n - 1) / n : 0;
+    if (have != want) {
+      throw InputError("run '" + run.name + "' holds " + std::to_string(have) + " samples of " +
+                       suite + " where shard " + shard_name(i, n) + " of " + std::to_string(total) +
+                       " documents holds " + std::to_string(want) +
+                       ": not a shard of the same selection (or an edited samples.jsonl)");
+    }
+    const SuiteResult* recorded = nullptr;
+    for (const SuiteResult& s : run.record.suites) recorded = s.name == suite ? &s : recorded;
+    if (!recorded || recorded->n_docs != have) {
+      throw InputError("run '" + run.name + "': samples.jsonl holds " + std::to_string(have) +
+                       " samples of " + suite + " but run.json says " +
+                       std::to_string(recorded ? recorded->n_docs : 0));
+    }
+    if (it == run.by_suite.end()) continue;
+    for (size_t k : it->second) {
+      auto [prev, fresh] = seen.emplace(run.samples[k].doc_id, &run);
+      if (!fresh) {
+        throw InputError("runs '" + prev->second->name + "' and '" + run.name +
+                         "' both hold document " + run.samples[k].doc_id + " of " + suite +
+                         " (overlapping shards)");
+      }
+    }
+  }
+}
+
+const SuiteResult& suite_of(const ShardRun& run, const std::string& name) {
+  for (const SuiteResult& s : run.record.suites) {
+    if (s.name == name) return s;
+  }
+  throw InputError("run '" + run.name + "' has no suite " + name + " in run.json");
+}
+
+struct MergedSuite {
+  SuiteResult result;
+  std::vector<const std::string*> lines;  // samples.jsonl lines, unsharded order
+  LatencySummary latency;
+};
+
+// One suite merged: samples interleaved (document p is shard p%N's (p/N)-th), metrics aggregated
+// again from them, counters summed.
+MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::string& name,
+                        const json& prices) {
+  const long n = static_cast<long>(shards.size());
+  MergedSuite m{suite_of(*shards[0], name), {}, {}};
+  SuiteResult& r = m.result;
+  long total = 0;
+  r.errors.clear();
+  r.cache_hits = 0;
+  r.tokens = r.tokens_all = TokenCounts{};
+  for (const ShardRun* run : shards) {
+    const SuiteResult& s = suite_of(*run, name);
+    total += s.n_docs;
+    r.cache_hits += s.cache_hits;
+    r.tokens += s.tokens;
+    r.tokens_all += s.tokens_all;
+    for (const auto& [type, count] : s.errors) r.errors[type] += count;
+  }
+  check_suite_counts(shards, name, total);
+  std::vector<const SampleRecord*> samples;
+  for (long p = 0; p < total; ++p) {
+    const ShardRun& run = *shards[p % n];
+    const size_t k = run.by_suite.at(name)[p / n];
+    samples.push_back(&run.samples[k]);
+    m.lines.push_back(&run.lines[k]);
+    if (!run.samples[k].cached) m.latency.add(run.samples[k]);
+  }
+  std::vector<std::string> subjects;
+  for (const SampleRecord* s : samples) subjects.push_back(s->subject);
+  const bool by_subject = r.spec.value("weight_by_subject", false);
+  r.groups = json::object();
+  for (auto& [id, stat] : r.metrics) {
+    std::vector<double> values;
+    for (const SampleRecord* s : samples) {
+      auto it = s->metrics.find(id);
+      values.push_back(it == s->metrics.end() ? 0.0 : it->second);
+    }
+    const MetricAggregate a = aggregate_metric(values, subjects, by_subject);
+    const bool higher = stat.higher_is_better;
+    stat = a.overall;
+    stat.higher_is_better = higher;
+    for (const auto& [subject, g] : a.groups) r.groups[subject][id] = g.to_json();
+  }
+  r.n_docs = total;
+  r.cost_usd = tokens_cost_usd(r.tokens, prices);
+  r.prices = r.cost_usd ? prices : json();
+  r.latency = m.latency.to_json();
+  return m;
+}
+
+// The merged run.json: shard 0's record with the suites merged, the counters and timings summed
+// over the shards, the shard scope "0/1", and "merge" listing the shard runs.
+RunRecord merged_record(const std::vector<const ShardRun*>& shards,
+                        std::vector<MergedSuite>& suites, const MergeOptions& options) {
+  RunRecord m = shards[0]->record;
+  m.run_id = options.out.filename().string();
+  m.created = utc_now_iso();
+  m.command = options.command_line;
+  m.options["shard"] = "0/1";
+  m.suites.clear();
+  m.errors.clear();
+  m.billed = TokenCounts{};
+  LatencySummary latency;
+  for (MergedSuite& s : suites) {
+    m.billed += s.result.tokens;
+    for (const auto& [type, count] : s.result.errors) m.errors[type] += count;
+    latency.merge(s.latency);
+    m.suites.push_back(s.result);
+  }
+  const json prices = m.backend.value("prices", json());
+  const std::optional<double> usd = tokens_cost_usd(m.billed, prices);
+  m.cost = usd ? json{{"usd", *usd}, {"prices", prices}} : json();
+  m.latency = latency.to_json();
+  m.requests_sent = m.cache_hits = m.docs = m.prompt_tokens = m.output_tokens = 0;
+  m.load_s = m.dispatch_s = m.scoring_s = m.write_s = m.total_s = 0;
+  json runs = json::array();
+  for (const ShardRun* run : shards) {
+    const RunRecord& r = run->record;
+    m.requests_sent += r.requests_sent;
+    m.cache_hits += r.cache_hits;
+    m.docs += r.docs;
+    m.prompt_tokens += r.prompt_tokens;
+    m.output_tokens += r.output_tokens;
+    m.load_s += r.load_s;
+    m.dispatch_s += r.dispatch_s;
+    m.scoring_s += r.scoring_s;
+    m.write_s += r.write_s;
+    m.total_s += r.total_s;
+    runs.push_back({{"run_id", r.run_id},
+                    {"dir", run->name},
+                    {"shard", shard_name(run->index, run->count)},
+                    {"created", r.created},
+                    {"host", r.host.value("hostname", "")},
+                    {"data_dir", r.options.value("data_dir", "")},
+                    {"total_s", r.total_s}});
+  }
+  m.prompt_tokens_per_s = m.dispatch_s > 0 ? m.prompt_tokens / m.dispatch_s : 0;
+  m.output_tokens_per_s = m.dispatch_s > 0 ? m.output_tokens / m.dispatch_s : 0;
+  m.docs_per_s = m.total_s > 0 ? m.docs / m.total_s : 0;
+  m.merge = {{"shard_count", shards.size()},
+             {"runs", runs},
+             {"merged_by", build_describe()},
+             {"timings_note", "timings are summed over the shards (machine time, not wall time)"}};
+  return m;
+}
+
+void write_merged(const fs::path& out, const RunRecord& record,
+                  const std::vector<MergedSuite>& suites) {
+  fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path());
+  const fs::path partial = out.parent_path() / ("." + out.filename().string() + ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  std::string samples;
+  for (const MergedSuite& s : suites) {
+    for (const std::string* line : s.lines) samples += *line + '\n';
+  }
+  results_write_file_atomic(partial / "samples.jsonl", samples);
+  results_write_file_atomic(partial / "run.json",
+                            record.to_json().dump(2, ' ', false, json::error_handler_t::replace));
+  if (fs::exists(out)) fs::remove_all(out);
+  fs::rename(partial, out);
+}
+
+}  // namespace
+
+MergeResult merge_runs(const MergeOptions& options) {
+  if (options.runs.empty()) throw InputError("merge: no run directories given");
+  const std::string out_name = options.out.filename().string();
+  if (out_name.empty() || out_name == "." || out_name == "..") {
+    throw InputError("-o '" + options.out.string() + "': name the merged run's directory");
+  }
+  results_check_run_id(out_name, options.out.parent_path(), options.force);
+  std::vector<ShardRun> runs;
+  for (const fs::path& dir : options.runs) runs.push_back(load_shard(dir));
+  for (size_t i = 1; i < runs.size(); ++i) check_same_run(runs[0], runs[i]);
+  const std::vector<const ShardRun*> shards = order_shards(runs);
+  // Shard 0 holds the first document of every suite that has one, so its samples give the
+  // unsharded suite order; suites without documents follow in run.json's order.
+  std::vector<std::string> order = shards[0]->suite_order;
+  for (const SuiteResult& s : shards[0]->record.suites) {
+    if (!shards[0]->by_suite.count(s.name)) order.push_back(s.name);
+  }
+  const json prices = shards[0]->record.backend.value("prices", json());
+  std::vector<MergedSuite> suites;
+  for (const std::string& name : order) suites.push_back(merge_suite(shards, name, prices));
+  const RunRecord record = merged_record(shards, suites, options);
+  write_merged(options.out, record, suites);
+  return {options.out, static_cast<int>(shards.size()), record};
+}
+
+}  // namespace moebench

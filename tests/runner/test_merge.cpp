@@ -1,0 +1,197 @@
+// `moebench merge`: the shards of a run merge into exactly the unsharded run (samples in the same
+// order, every metric, stderr, CI and group to the last digit), from any directories; runs that
+// are not shards of one run, missing, overlapping or edited shards are refused with one line.
+#include <set>
+
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
+
+// Per-sample fields that differ between any two runs of the same requests (time, cache, retries).
+json stable_sample(const std::string& line) {
+  json j = json::parse(line);
+  for (const char* k : {"latency_s", "ttft_s", "tpot_s", "itl_s", "cached", "retries"}) j.erase(k);
+  return j;
+}
+
+// The oracle's answers with planted failures (every third document of each suite answers wrong)
+// as a replay file, so the merged metrics are neither 0 nor 1 and have subjects of both kinds.
+fs::path replay_file(const fs::path& dir, const std::string& scope) {
+  const fs::path results = dir / "oracle-results";
+  auto r =
+      run_command(moebench_bin() + " run --backend oracle --suites gsm8k,mmlu,humaneval " + scope +
+                      " --run-id oracle --no-progress --results-dir '" + results.string() + "'",
+                  dir);
+  REQUIRE(r.exit_code == 0);
+  const fs::path out = dir / "replay.jsonl";
+  std::ofstream file(out);
+  long k = 0;
+  for (const std::string& line : read_lines(results / "oracle" / "samples.jsonl")) {
+    json j = json::parse(line);
+    if (k++ % 3 == 1) {
+      if (j["suite"] == "gsm8k") j["responses"] = {"The total is 7.\n#### 7"};
+      if (j["suite"] == "humaneval") j["responses"] = {"    return None\n"};
+      if (j["suite"] == "mmlu") {
+        std::reverse(j["logliks"].begin(), j["logliks"].end());
+        j["logliks"][0] = j["logliks"][0].get<double>() + 0.5;  // no tie with the gold's
+      }
+    }
+    file << j.dump() << "\n";
+  }
+  return out;
+}
+
+std::string run_args(const fs::path& replay, const std::string& scope, const fs::path& results) {
+  return moebench_bin() + " run --backend 'replay:" + replay.string() +
+         "' --suites gsm8k,mmlu,humaneval " + scope + " --no-progress --results-dir '" +
+         results.string() + "' --cache '" + (results / "cache.sqlite").string() + "'";
+}
+
+void require_same_run(const fs::path& a, const fs::path& b) {
+  const auto la = read_lines(a / "samples.jsonl"), lb = read_lines(b / "samples.jsonl");
+  REQUIRE(la.size() == lb.size());
+  for (size_t i = 0; i < la.size(); ++i) {
+    INFO("sample line " << i + 1);
+    REQUIRE(stable_sample(la[i]) == stable_sample(lb[i]));
+  }
+  const json ra = json::parse(read_file(a / "run.json")),
+             rb = json::parse(read_file(b / "run.json"));
+  REQUIRE(ra["suites"].size() == rb["suites"].size());
+  for (const auto& [name, suite] : ra["suites"].items()) {
+    INFO(name);
+    for (const char* field : {"metrics", "groups", "n_docs", "errors", "version", "spec"}) {
+      INFO(field);
+      CHECK(suite[field] == rb["suites"][name][field]);
+    }
+  }
+  CHECK(ra["requests"]["docs"] == rb["requests"]["docs"]);
+  CHECK(ra["backend"]["id"] == rb["backend"]["id"]);
+}
+
+}  // namespace
+
+TEST_CASE("merge: four shards give the unsharded run to the last digit, from any directories",
+          "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-equal");
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 103";
+  const fs::path replay = replay_file(dir, scope);
+  const fs::path whole = dir / "whole", parts = dir / "parts";
+  REQUIRE(run_command(run_args(replay, scope, whole) + " --run-id all", dir).exit_code == 0);
+  for (int i = 0; i < 4; ++i) {
+    // Each shard in a directory of its own, as if written on another machine.
+    const fs::path results = parts / ("machine" + std::to_string(i));
+    const std::string shard = std::to_string(i) + "/4";
+    auto r =
+        run_command(run_args(replay, scope, results) + " --shard " + shard + " --run-id s", dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  // Given in any order.
+  auto r = run_command(moebench_bin() + " merge " + (parts / "machine2/s").string() + " " +
+                           (parts / "machine0/s").string() + " " + (parts / "machine3/s").string() +
+                           " " + (parts / "machine1/s").string() + " -o " +
+                           (dir / "merged" / "nightly").string(),
+                       dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("merged 4 shards (309 documents)") != std::string::npos);
+  require_same_run(whole / "all", dir / "merged" / "nightly");
+
+  const json merged = json::parse(read_file(dir / "merged" / "nightly" / "run.json"));
+  CHECK(merged["run_id"] == "nightly");
+  CHECK(merged["options"]["shard"] == "0/1");
+  CHECK(merged["merge"]["shard_count"] == 4);
+  CHECK(merged["merge"]["runs"].size() == 4);
+  // The planted failures make every metric informative: not all right, not all wrong, and MMLU
+  // pools two subjects (abstract_algebra's 100 documents and anatomy's 3).
+  for (const auto& [name, suite] : merged["suites"].items()) {
+    for (const auto& [id, m] : suite["metrics"].items()) {
+      INFO(name << " " << id);
+      CHECK(m["mean"].get<double>() > 0.5);
+      CHECK(m["mean"].get<double>() < 0.8);
+      CHECK(m["stderr"].get<double>() > 0);
+    }
+  }
+  CHECK(merged["suites"]["mmlu"]["groups"].size() == 2);
+
+  // An existing merged run is replaced only with --force.
+  const std::string again =
+      moebench_bin() + " merge " + (parts / "machine0/s").string() + " " +
+      (parts / "machine1/s").string() + " " + (parts / "machine2/s").string() + " " +
+      (parts / "machine3/s").string() + " -o " + (dir / "merged" / "nightly").string();
+  auto refused = run_command(again, dir);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.output.find("already exists; pass --force") != std::string::npos);
+  CHECK(run_command(again + " --force", dir).exit_code == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("merge: runs that are not the shards of one run are refused with one line",
+          "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-refuse");
+  const std::string scope = "--samples";
+  const fs::path replay = replay_file(dir, scope);
+  const fs::path results = dir / "results";
+  auto shard = [&](const std::string& id, const std::string& which, const std::string& extra) {
+    auto r = run_command(
+        run_args(replay, scope, results) + " --shard " + which + " --run-id " + id + " " + extra,
+        dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    return (results / id).string();
+  };
+  const std::string s0 = shard("s0", "0/3", ""), s1 = shard("s1", "1/3", ""),
+                    s2 = shard("s2", "2/3", "");
+  const std::string other_seed = shard("seed7", "2/3", "--seed 7");
+  const std::string of_four = shard("of4", "2/4", "");
+  const std::string limited = shard("lim", "2/3", "--limit 2");
+  fs::copy(results / "s1", dir / "s1-copy", fs::copy_options::recursive);
+  const std::string out = " -o " + (dir / "out" / "m").string();
+  auto refused = [&](const std::string& runs, const std::string& needle) {
+    auto r = run_command(moebench_bin() + " merge " + runs + out, dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(needle) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(!fs::exists(dir / "out" / "m"));
+  };
+  refused(s0 + " " + s1 + " " + other_seed,
+          "runs '" + s0 + "' and '" + other_seed + "' differ in options.seed (1234 vs 7)");
+  refused(s0 + " " + s1 + " " + of_four, "differ in the shard count (options.shard");
+  refused(s0 + " " + s1 + " " + limited, "differ in options.limit (null vs 2)");
+  refused(s0 + " " + s1, "shard 2/3 missing");
+  refused(s0, "shards 1/3, 2/3 missing");
+  refused(s0 + " " + s1 + " " + (dir / "s1-copy").string() + " " + s2,
+          "are both shard 1/3 (overlapping shards)");
+  refused(s0 + " " + s1 + " " + (dir / "nowhere").string(), "cannot read (not a run directory?)");
+
+  // Merged beside its shards, the leaderboard shows the run once, through the merged run.
+  const fs::path site = dir / "site-results";
+  fs::create_directories(site);
+  for (const char* id : {"s0", "s1", "s2"}) {
+    fs::copy(results / id, site / id, fs::copy_options::recursive);
+  }
+  REQUIRE(run_command(moebench_bin() + " merge " + (site / "s0").string() + " " +
+                          (site / "s1").string() + " " + (site / "s2").string() + " -o " +
+                          (site / "merged").string(),
+                      dir)
+              .exit_code == 0);
+  auto md = run_command(moebench_bin() + " report " + site.string() + " --format md", dir);
+  INFO(md.output);
+  CHECK(md.exit_code == 0);
+  CHECK(md.output.find("| 1 | replay:") != std::string::npos);
+  CHECK(md.output.find("| 2 |") == std::string::npos);
+  CHECK(md.output.find("shards") == std::string::npos);
+
+  // A shard whose samples.jsonl lost a line no longer holds its share of the documents.
+  auto lines = read_lines(results / "s2" / "samples.jsonl");
+  std::ofstream(results / "s2" / "samples.jsonl") << lines.front() << "\n";
+  refused(s0 + " " + s1 + " " + s2, "not a shard of the same selection");
+  fs::remove_all(dir);
+}
