@@ -19,7 +19,7 @@ set(moebench_layers
   "serve       | backends/builtin/serve                         | builtin"
   "scoring     | harness/scoring                                | backends"
   "reports     | reports                                        | common"
-  "harness     | harness/runner harness/results harness/loadgen | scoring reports api builtin"
+  "harness     | harness/runner harness/results harness/loadgen harness/data | scoring reports api builtin"
   "cli         | harness/cli                                    | harness serve"
   "harness_bench | harness/bench                                | harness")
 # The top folders holding product code: every source folder under them must be in a layer above.

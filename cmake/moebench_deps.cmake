@@ -10,5 +10,6 @@ pkg_check_modules(ONIG REQUIRED IMPORTED_TARGET oniguruma)
 # The CPU engine's matrix products (cblas_sgemm) and the model server.
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # data fetch: zip archives
 # Unicode normalization (NFC) and character properties for the built-in tokenizer.
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)

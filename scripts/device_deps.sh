@@ -9,7 +9,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p .git/info
-bash "$root/../shared/tools/device-prep.sh" libicu-dev libicu72 libsqlite3-dev libssl-dev
+# libarchive (data fetch) and libb2, which Debian's libarchive13 links and Ubuntu may lack.
+bash "$root/../shared/tools/device-prep.sh" libicu-dev libicu72 libsqlite3-dev libssl-dev \
+  libarchive-dev libarchive13 libb2-1
 lib=.deps/usr/lib/x86_64-linux-gnu
 find .deps -name '*.a' -delete
 rm -f "$lib"/libicui18n* "$lib"/libicuio* "$lib"/libicutest* "$lib"/libicutu*

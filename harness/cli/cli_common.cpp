@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/version.h"
 #include "harness/cli/cli_checks.h"
+#include "harness/data/data_dir.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -44,24 +45,12 @@ std::string cli_tasks_dir(const std::string& flag) {
   return MOEBENCH_DEFAULT_TASKS_DIR;
 }
 
-std::string cli_data_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("MOEBENCH_DATA"); env && *env) return env;
-  if (fs::is_directory("../shared/datasets")) return "../shared/datasets";
-  fs::path from_source = fs::path(MOEBENCH_DEFAULT_TASKS_DIR) / ".." / ".." / "shared" / "datasets";
-  if (fs::is_directory(from_source)) return fs::weakly_canonical(from_source).string();
-  return "../shared/datasets";
-}
+std::string cli_data_dir(const std::string& flag) { return data_dir_resolve(flag).path.string(); }
 
 void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
   o->source.tasks_dir = cli_tasks_dir(f.tasks_dir);
   o->source.samples = f.samples;
   o->source.data_dir = cli_data_dir(f.data_dir);
-  if (!f.samples && !fs::is_directory(o->source.data_dir)) {
-    throw InputError("data dir '" + o->source.data_dir.string() +
-                     "' not found ---> HINT: pass --data-dir or set $MOEBENCH_DATA, or use "
-                     "--samples for the bundled sample items");
-  }
   if (!fs::is_directory(o->source.tasks_dir)) {
     throw InputError("tasks dir '" + o->source.tasks_dir.string() + "' not found (--tasks-dir)");
   }

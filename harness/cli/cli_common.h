@@ -16,6 +16,8 @@ constexpr int kExitBadInput = 2;
 constexpr int kExitSelfcheckFailed = 3;
 // run/rescore: results written, but more than --max-error-rate of the samples failed.
 constexpr int kExitTooManyErrors = 4;
+// data fetch / data status: some datasets could not be fetched (or are missing).
+constexpr int kExitFetchFailed = 5;
 constexpr int kExitInterrupted = 130;
 // compare: a significant drop beyond the threshold (a CI gate; bad input is still 2).
 constexpr int kExitRegression = 1;
@@ -40,8 +42,7 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* flags);
 void cli_apply_common_flags(const CommonFlags& flags, RunOptions* options);
 // The tasks dir: --tasks-dir, $MOEBENCH_TASKS, the source tree's tasks/.
 std::string cli_tasks_dir(const std::string& flag);
-// The data dir: --data-dir, $MOEBENCH_DATA, ../shared/datasets (from the working directory,
-// then from the source tree).
+// The data dir: --data-dir, $MOEBENCH_DATA, the user cache (harness/data/data_dir.h).
 std::string cli_data_dir(const std::string& flag);
 
 // Prints a per-suite metrics table to stdout.

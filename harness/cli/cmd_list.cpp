@@ -4,22 +4,45 @@
 
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
+#include "harness/data/data_dir.h"
 #include "harness/scoring/registry.h"
+#include "tasks/dataset_table.h"
 
 namespace moebench {
 namespace {
 
 struct ListFlags {
-  CommonFlags common;  // only --tasks-dir is offered
+  CommonFlags common;  // only --tasks-dir and --data-dir are offered
   bool json = false;
   bool scoring = false;
 };
 
+// Whether the data dir holds a suite's dataset: "present", "missing" (fetch it), "partial", or
+// "no source" when the dataset table does not list it.
+std::string data_state(const DatasetTable& table, const std::string& dataset,
+                       const std::filesystem::path& data_dir) {
+  auto it = table.datasets.find(dataset);
+  if (it == table.datasets.end()) return "no source";
+  const DatasetPresence p = dataset_presence(it->second, data_dir);
+  return p.complete() ? "present" : p.present == 0 ? "missing" : "partial";
+}
+
 int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
   scoring_register_builtins();
-  auto specs = suite_list_specs(cli_tasks_dir(flags.tasks_dir));
+  const std::filesystem::path tasks = cli_tasks_dir(flags.tasks_dir);
+  auto specs = suite_list_specs(tasks);
+  DatasetTable table;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(tasks / "datasets.json", ec)) {
+    table = dataset_table_read(tasks / "datasets.json");
+  }
+  const DataDir data = data_dir_resolve(flags.data_dir);
   nlohmann::json out = nlohmann::json::array();
+  bool missing = false;
   for (const SuiteSpec& s : specs) {
+    const std::string dataset = s.raw["dataset"].value("dir", "");
+    const std::string state = data_state(table, dataset, data.path);
+    missing |= state != "present";
     std::vector<std::string> metrics;
     for (const auto& m : s.metrics) metrics.push_back(m.value("name", m.value("metric", "")));
     out.push_back({{"name", s.name},
@@ -28,23 +51,29 @@ int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
                    {"output", s.output == OutputKind::kChoice ? "choice" : "generate"},
                    {"metrics", metrics},
                    {"file", s.file.string()},
+                   {"dataset", dataset},
+                   {"data", state},
                    {"description", s.description}});
   }
   if (json) {
-    nlohmann::json j = {{"suites", out}};
+    nlohmann::json j = {{"suites", out}, {"data_dir", data.path.string()}};
     if (show_scoring) j["filters"] = filter_names(), j["metrics"] = metric_names();
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("%-24s %-5s %-8s %-9s %s\n", "suite", "area", "version", "output", "metrics");
+  std::printf("%-24s %-5s %-8s %-9s %-10s %s\n", "suite", "area", "version", "output", "data",
+              "metrics");
   for (const auto& s : out) {
     std::string metrics;
     for (const auto& m : s["metrics"])
       metrics += (metrics.empty() ? "" : ", ") + m.get<std::string>();
-    std::printf("%-24s %-5s %-8s %-9s %s\n", s["name"].get<std::string>().c_str(),
+    std::printf("%-24s %-5s %-8s %-9s %-10s %s\n", s["name"].get<std::string>().c_str(),
                 s["area"].get<std::string>().c_str(), s["version"].get<std::string>().c_str(),
-                s["output"].get<std::string>().c_str(), metrics.c_str());
+                s["output"].get<std::string>().c_str(), s["data"].get<std::string>().c_str(),
+                metrics.c_str());
   }
+  std::printf("\ndata dir: %s (%s)%s\n", data.path.c_str(), data.chosen_by.c_str(),
+              missing ? "; fetch missing data with: moebench data fetch [SUITE...]" : "");
   if (show_scoring) {
     std::printf("\nfilters:");
     for (const auto& f : filter_names()) std::printf(" %s", f.c_str());
@@ -61,6 +90,9 @@ Command cmd_list(CLI::App& app, const CliContext&) {
   auto f = std::make_shared<ListFlags>();
   CLI::App* list = app.add_subcommand("list", "List the suites (and filters/metrics)");
   list->add_option("--tasks-dir", f->common.tasks_dir, "Suite specs");
+  list->add_option("--data-dir", f->common.data_dir,
+                   "Data dir whose contents the 'data' column shows (default: $MOEBENCH_DATA, "
+                   "then the user cache)");
   list->add_flag("--json", f->json, "JSON output");
   list->add_flag("--scoring", f->scoring, "Also list the registered filters and metrics");
   return {list, [f] { return list_suites(f->common, f->json, f->scoring); }};

@@ -20,6 +20,7 @@ struct Command {
 
 // The commands, in the order `moebench --help` lists them.
 Command cmd_list(CLI::App& app, const CliContext& context);
+Command cmd_data(CLI::App& app, const CliContext& context);
 Command cmd_run(CLI::App& app, const CliContext& context);
 Command cmd_rescore(CLI::App& app, const CliContext& context);
 Command cmd_merge(CLI::App& app, const CliContext& context);

@@ -33,6 +33,11 @@ void Progress::add(long n) {
   if (now - last_draw_ >= std::chrono::duration<double>(kTtyRedrawS)) draw(false);
 }
 
+void Progress::show_as_bytes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  bytes_ = true;
+}
+
 void Progress::finish() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -60,19 +65,24 @@ void Progress::draw(bool final_line) {
   double rate = elapsed > 0 ? done_ / elapsed : 0;
   double eta = rate > 0 ? (total_ - done_) / rate : 0;
   double frac = total_ > 0 ? static_cast<double>(done_) / total_ : 1;
+  // Bytes as MB ("12.3/45.6 MB", "3.1 MB/s"), else the counts themselves.
+  const double scale = bytes_ ? 1e-6 : 1;
+  const char* unit = bytes_ ? " MB" : "";
+  const int digits = bytes_ ? 1 : 0;
   if (tty_) {
     constexpr int kWidth = 30;
     int filled = static_cast<int>(frac * kWidth);
     std::string bar(filled, '#');
     bar.resize(kWidth, '.');
-    std::fprintf(out_, "\r%s [%s] %ld/%ld %5.1f%% %.1f/s ETA %.0fs   %s", label_.c_str(),
-                 bar.c_str(), done_, total_, 100 * frac, rate, eta, final_line ? "\n" : "");
+    std::fprintf(out_, "\r%s [%s] %.*f/%.*f%s %5.1f%% %.1f%s/s ETA %.0fs   %s", label_.c_str(),
+                 bar.c_str(), digits, done_ * scale, digits, total_ * scale, unit, 100 * frac,
+                 rate * scale, unit, eta, final_line ? "\n" : "");
   } else if (done_ == 0) {
-    std::fprintf(out_, "%s: 0/%ld after %.0f s (waiting for the first answer)\n", label_.c_str(),
-                 total_, elapsed);
+    std::fprintf(out_, "%s: 0/%.*f%s after %.0f s (waiting for the first %s)\n", label_.c_str(),
+                 digits, total_ * scale, unit, elapsed, bytes_ ? "byte" : "answer");
   } else {
-    std::fprintf(out_, "%s: %ld/%ld (%.1f%%) %.1f/s, ETA %.0f s\n", label_.c_str(), done_, total_,
-                 100 * frac, rate, eta);
+    std::fprintf(out_, "%s: %.*f/%.*f%s (%.1f%%) %.1f%s/s, ETA %.0f s\n", label_.c_str(), digits,
+                 done_ * scale, digits, total_ * scale, unit, 100 * frac, rate * scale, unit, eta);
   }
   std::fflush(out_);
 }

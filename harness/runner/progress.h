@@ -22,6 +22,8 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
   void add(long n);
+  // Counts are bytes: shown as MB and MB/s.
+  void show_as_bytes();
   void finish();  // the last line; stops the ticker
 
  private:
@@ -33,6 +35,7 @@ class Progress {
   bool enabled_ = true;
   bool tty_ = false;
   bool finished_ = false;
+  bool bytes_ = false;
   std::FILE* out_;
   std::chrono::duration<double> interval_;
   std::chrono::steady_clock::time_point start_, last_draw_;

@@ -99,14 +99,16 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
     }
     return;
   }
-  hint = " (set the data dir with --data-dir or $MOEBENCH_DATA)";
-  if (source.data_dir.empty() || !fs::is_directory(source.data_dir)) {
-    throw input_error(source.data_dir.empty() ? "data dir" : source.data_dir.string(),
-                      "data dir not found; pass --data-dir or set $MOEBENCH_DATA");
-  }
+  // The data dir may be absent: nothing was fetched yet. Either way the suite names what to run.
+  const std::string& name = inst.spec_.name;
+  const std::string fetch =
+      "moebench data fetch " + name + " --data-dir '" + source.data_dir.string() + "'";
+  hint = " (fetch it with: " + fetch + ")";
   base = source.data_dir / m.dataset.dir;
-  if (!fs::is_directory(base))
-    throw input_error(base.string(), "dataset directory not found" + hint);
+  if (source.data_dir.empty() || !fs::is_directory(base)) {
+    throw InputError(name + ": no data in " + base.string() + "; fetch it with: " + fetch +
+                     " (or pass --data-dir, set $MOEBENCH_DATA, or use --samples)");
+  }
 }
 
 std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {

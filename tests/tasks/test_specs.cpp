@@ -271,14 +271,17 @@ TEST_CASE("math suites: minerva prompt and boxed oracle", "[suite]") {
         std::string::npos);
 }
 
-TEST_CASE("data source errors: missing data dir names the hint", "[suite]") {
+TEST_CASE("data source errors: missing data names the suite, the dir and the fetch command",
+          "[suite]") {
   SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
   try {
     SuiteInstance::open(spec, DataSource{"/nonexistent/moebench-data", kTasks, false});
     FAIL("no error");
   } catch (const moebench::InputError& e) {
     CHECK(std::string(e.what()) ==
-          "/nonexistent/moebench-data: data dir not found; pass --data-dir or set $MOEBENCH_DATA");
+          "gsm8k: no data in /nonexistent/moebench-data/gsm8k; fetch it with: moebench data fetch "
+          "gsm8k --data-dir '/nonexistent/moebench-data' (or pass --data-dir, set $MOEBENCH_DATA, "
+          "or use --samples)");
   }
 }
 

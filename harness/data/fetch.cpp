@@ -1,0 +1,264 @@
+// data_fetch: plan (present datasets are verified and skipped), download on a pool of workers,
+// then move each complete dataset into place.
+#include "harness/data/fetch.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/hash.h"
+#include "harness/data/archive_extract.h"
+#include "harness/runner/progress.h"
+
+namespace moebench {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kStaging = ".moebench-fetch";
+
+// One dataset being fetched: its staging area and its first error.
+struct Job {
+  const DatasetSource* source = nullptr;
+  DatasetOutcome* outcome = nullptr;
+  fs::path stage;  // DATA/.moebench-fetch/<name>: files/ (the tree to move) and parts/
+  std::mutex mu;
+  std::string error;
+  bool failed() {
+    std::lock_guard<std::mutex> lock(mu);
+    return !error.empty();
+  }
+  void fail(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (error.empty()) error = message;
+  }
+};
+
+struct Task {
+  Job* job;
+  size_t download;
+};
+
+// Holds an exclusive lock on DATA/.moebench-fetch/lock while the fetch runs.
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& staging) {
+    const fs::path file = staging / "lock";
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      throw InputError("data dir: cannot write " + file.string() + ": " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw InputError("data dir " + staging.parent_path().string() +
+                       ": another moebench data fetch is writing it");
+    }
+  }
+  ~DirLock() { ::close(fd_); }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+bool file_matches(const fs::path& p, const DataFile& f) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && fs::file_size(p, ec) == f.bytes &&
+         sha256_file_hex(p) == f.sha256;
+}
+
+std::string source_url(const DataDownload& d, const FetchOptions& o) {
+  return o.mirror.empty() ? d.url : http_mirror_url(d.url, o.mirror);
+}
+
+void fetch_file(Job& job, const DataDownload& d, size_t index, const FetchOptions& o,
+                Progress& progress, std::atomic<uint64_t>& downloaded) {
+  const DataFile& f = d.files.front();
+  const fs::path target = job.stage / "files" / f.path;
+  const fs::path in_place = o.data_dir / job.source->name / f.path;
+  fs::create_directories(target.parent_path());
+  if (file_matches(target, f)) {  // staged by an earlier, interrupted fetch
+    progress.add(static_cast<long>(f.bytes));
+    return;
+  }
+  if (!o.force && file_matches(in_place, f)) {  // already in place: kept
+    fs::copy_file(in_place, target, fs::copy_options::overwrite_existing);
+    progress.add(static_cast<long>(f.bytes));
+    return;
+  }
+  const fs::path part = job.stage / "parts" / (std::to_string(index) + ".part");
+  fs::create_directories(part.parent_path());
+  const std::string url = source_url(d, o);
+  DownloadOptions dl = o.download;
+  dl.on_bytes = [&](uint64_t n) {
+    downloaded += n;
+    progress.add(static_cast<long>(n));
+  };
+  const uint64_t size = http_download(url, part, dl);
+  const std::string sha = sha256_file_hex(part);
+  if (size != f.bytes || sha != f.sha256) {
+    fs::remove(part);
+    throw DownloadError(url + ": SHA-256 " + sha + " (" + std::to_string(size) +
+                        " bytes), expected " + f.sha256 + " (" + std::to_string(f.bytes) +
+                        " bytes); the download was discarded");
+  }
+  fs::rename(part, target);
+}
+
+void fetch_archive(Job& job, const DataDownload& d, size_t index, const FetchOptions& o,
+                   Progress& progress, std::atomic<uint64_t>& downloaded) {
+  const fs::path files = job.stage / "files";
+  bool staged = true;
+  for (const DataFile& m : d.files) {
+    if (!file_matches(files / m.path, m) &&
+        !(!o.force && file_matches(o.data_dir / job.source->name / m.path, m))) {
+      staged = false;
+      break;
+    }
+  }
+  if (!staged) {
+    const fs::path part = job.stage / "parts" / (std::to_string(index) + ".archive.part");
+    fs::create_directories(part.parent_path());
+    DownloadOptions dl = o.download;
+    dl.on_bytes = [&](uint64_t n) { downloaded += n; };
+    http_download(source_url(d, o), part, dl);
+    try {
+      archive_extract(part, d.files, files,
+                      [&](uint64_t n) { progress.add(static_cast<long>(n)); });
+    } catch (const ArchiveError& e) {
+      fs::remove(part);  // a wrong archive is not resumed from
+      throw ArchiveError(source_url(d, o) + ": " + e.what() + "; the download was discarded");
+    }
+    fs::remove(part);
+    return;
+  }
+  for (const DataFile& m : d.files) {  // members already staged or in place
+    const fs::path target = files / m.path;
+    if (!file_matches(target, m)) {
+      fs::create_directories(target.parent_path());
+      fs::copy_file(o.data_dir / job.source->name / m.path, target,
+                    fs::copy_options::overwrite_existing);
+    }
+    progress.add(static_cast<long>(m.bytes));
+  }
+}
+
+// Replaces DATA/<name> with the staged tree by renames; the old tree is removed after.
+void commit(Job& job, const fs::path& data_dir) {
+  const fs::path final_dir = data_dir / job.source->name;
+  const fs::path old = job.stage / "old";
+  std::error_code ec;
+  fs::remove_all(old, ec);
+  if (fs::exists(final_dir, ec)) fs::rename(final_dir, old);
+  fs::rename(job.stage / "files", final_dir);
+  fs::remove_all(job.stage, ec);
+}
+
+std::string describe(const Job& job, const FetchOptions& o) {
+  auto it = o.suites_of.find(job.source->name);
+  const bool same = it == o.suites_of.end() || it->second == job.source->name;
+  return job.source->name + (same ? "" : " (suites " + it->second + ")");
+}
+
+void run_tasks(std::vector<Task>& tasks, const FetchOptions& o, Progress& progress,
+               std::atomic<uint64_t>& downloaded) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < tasks.size();) {
+      Job& job = *tasks[i].job;
+      if (job.failed()) continue;
+      const DataDownload& d = job.source->downloads[tasks[i].download];
+      try {
+        if (d.archive.empty()) {
+          fetch_file(job, d, tasks[i].download, o, progress, downloaded);
+        } else {
+          fetch_archive(job, d, tasks[i].download, o, progress, downloaded);
+        }
+      } catch (const std::exception& e) {  // DownloadError, ArchiveError, filesystem_error
+        job.fail(e.what());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  const int n = std::max(1, std::min<int>(o.jobs, static_cast<int>(tasks.size())));
+  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace
+
+bool FetchReport::ok() const {
+  for (const DatasetOutcome& d : datasets) {
+    if (d.state == DatasetOutcome::State::kFailed) return false;
+  }
+  return true;
+}
+
+FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
+  const auto t0 = Clock::now();
+  const fs::path staging = o.data_dir / kStaging;
+  std::error_code ec;
+  fs::create_directories(staging, ec);
+  if (ec) {
+    throw InputError("data dir " + o.data_dir.string() + ": cannot write (" + ec.message() + ")");
+  }
+  DirLock lock(staging);
+  FetchReport report;
+  report.datasets.resize(o.datasets.size());
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::vector<Task> tasks;
+  uint64_t total = 0;
+  for (size_t i = 0; i < o.datasets.size(); ++i) {
+    const DatasetSource& d = table.find(o.datasets[i]);
+    DatasetOutcome& out = report.datasets[i];
+    out.name = d.name;
+    out.files = d.file_count();
+    out.bytes = d.bytes();
+    if (!o.force && dataset_presence(d, o.data_dir).complete() &&
+        dataset_verify(d, o.data_dir).empty()) {
+      out.state = DatasetOutcome::State::kPresent;
+      continue;
+    }
+    auto job = std::make_unique<Job>();
+    job->source = &d;
+    job->outcome = &out;
+    job->stage = staging / d.name;
+    for (size_t k = 0; k < d.downloads.size(); ++k) tasks.push_back({job.get(), k});
+    total += d.bytes();
+    jobs.push_back(std::move(job));
+  }
+  std::atomic<uint64_t> downloaded{0};
+  {
+    Progress progress("fetch", static_cast<long>(total), o.progress, o.progress_interval_s);
+    progress.show_as_bytes();
+    run_tasks(tasks, o, progress, downloaded);
+    progress.finish();
+  }
+  for (auto& job : jobs) {
+    if (job->error.empty()) {
+      try {
+        commit(*job, o.data_dir);
+      } catch (const std::exception& e) {
+        job->error = e.what();
+      }
+    }
+    job->outcome->state =
+        job->error.empty() ? DatasetOutcome::State::kFetched : DatasetOutcome::State::kFailed;
+    if (!job->error.empty()) job->outcome->error = describe(*job, o) + ": " + job->error;
+  }
+  report.downloaded = downloaded;
+  report.seconds = seconds_since(t0);
+  return report;
+}
+
+}  // namespace moebench

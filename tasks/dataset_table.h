@@ -1,0 +1,60 @@
+// The dataset source table (tasks/datasets.json, data like the suite specs): for each dataset a
+// suite spec names (its dataset.dir), the files to write into the data dir, each with its upstream
+// URL at a pinned commit, SHA-256 and size; an archive lists the members it unpacks.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace moebench {
+
+struct DataFile {
+  std::string path;    // relative to the dataset's directory
+  std::string sha256;  // lower-case hex
+  uint64_t bytes = 0;
+  std::string member;  // for an archive member: its name inside the archive
+};
+
+// One download: a plain file, or an archive whose listed members are unpacked.
+struct DataDownload {
+  std::string url;              // https://host/path at a pinned commit
+  std::string archive;          // "" (a plain file) or "zip"
+  std::vector<DataFile> files;  // the plain file, or the archive's members
+  uint64_t bytes() const;       // of the files written
+};
+
+struct DatasetSource {
+  std::string name;  // the directory under the data dir
+  std::string source, license, note;
+  std::vector<DataDownload> downloads;
+  uint64_t bytes() const;
+  size_t file_count() const;
+};
+
+struct DatasetTable {
+  std::filesystem::path file;
+  std::map<std::string, DatasetSource> datasets;
+  // InputError "unknown dataset 'x' (known: ...)".
+  const DatasetSource& find(const std::string& name) const;
+};
+
+// Reads and checks the table; InputError naming the file and field (e.g.
+// "tasks/datasets.json: field 'datasets.mmlu.files[0].members[3].sha256': ...").
+DatasetTable dataset_table_read(const std::filesystem::path& file);
+
+// How much of a dataset a data dir holds, by file presence and size (`dataset_verify` hashes).
+struct DatasetPresence {
+  size_t files = 0, present = 0;  // present: there with the table's size
+  std::string first_missing;      // a path that is absent or of another size ("" when complete)
+  bool complete() const { return present == files; }
+};
+DatasetPresence dataset_presence(const DatasetSource& d, const std::filesystem::path& data_dir);
+
+// The files of `d` under data_dir whose SHA-256 differs from the table's, or that are missing.
+std::vector<std::string> dataset_verify(const DatasetSource& d,
+                                        const std::filesystem::path& data_dir);
+
+}  // namespace moebench
