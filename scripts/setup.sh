@@ -5,8 +5,10 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git python3
       nlohmann-json3-dev libcli11-dev libsqlite3-dev catch2 libbenchmark-dev
       libonig-dev zlib1g-dev libssl-dev libcpp-httplib-dev libopenblas-dev libicu-dev
+      libarchive-dev  # data fetch: the MMLU and C-Eval zips
       openssl  # the CLI makes the HTTPS test's self-signed certificate
-      clang libclang-rt-14-dev llvm)  # scripts/fuzz.sh: libFuzzer runtime, llvm-symbolizer
+      clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer runtime, llvm-symbolizer
+      slurm-wlm munge)  # tests/slurm: a one-host Slurm cluster (scripts/slurm/local_cluster.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
