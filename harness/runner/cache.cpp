@@ -3,6 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/error.h"
 
 namespace moebench {
@@ -34,7 +37,18 @@ ResponseCache::ResponseCache(const std::filesystem::path& file) : file_(file) {
     throw input_error(file.string(), "cannot open response cache: " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);  // shards may share one cache file
-  exec("PRAGMA journal_mode=WAL");
+  // NOTE: switching a new file to WAL takes an exclusive lock without calling the busy handler,
+  // so shards opening one new cache together get SQLITE_BUSY at once: retried here, up to the
+  // same 10 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int rc; (rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr)) !=
+               SQLITE_OK;) {
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() > deadline) {
+      exec("PRAGMA journal_mode=WAL");  // throws, naming the file and the error
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   // NOTE: NORMAL in WAL mode survives a killed process (not a power cut) without an fsync per
   // commit, which is the failure the resume guarantee covers.
   exec("PRAGMA synchronous=NORMAL");

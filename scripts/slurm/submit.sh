@@ -56,15 +56,6 @@ CACHE=${CACHE:-$RESULTS/cache.sqlite}
 TASKS=${TASKS:-0-$((SHARDS - 1))}
 MOEBENCH_ARGS=${MOEBENCH_ARGS:-}
 export MOEBENCH SHARDS RUN RESULTS CACHE MOEBENCH_ARGS
-# NOTE: moebench switches a new cache to WAL mode when it opens it, and two tasks doing that at
-# the same moment fail one of them with "database is locked (in: PRAGMA journal_mode=WAL)" (the
-# busy timeout does not cover it: 23 of 40 two-process starts here). WAL mode is stored in the
-# file, so making the file in WAL mode before any task starts avoids the race.
-if [ ! -s "$CACHE" ]; then
-  mkdir -p "$(dirname "$CACHE")"
-  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' \
-    "$CACHE" || die "cannot create the response cache $CACHE"
-fi
 read -r -a sbatch_extra <<<"${SBATCH_ARGS:-}"
 
 array_id=$(submit_job_id "$(sbatch --parsable --chdir="$RESULTS" --export=ALL --array="$TASKS" \

@@ -1,4 +1,8 @@
 // ResponseCache: round trips, errors not stored, shared between handles; shard parsing.
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "common/error.h"
 #include "harness/runner/cache.h"
 #include "harness/runner/runner.h"
@@ -49,4 +53,37 @@ TEST_CASE("shard parsing", "[runner]") {
   CHECK_THROWS_AS(run_parse_shard("8/8", &i, &n), InputError);
   CHECK_THROWS_AS(run_parse_shard("x", &i, &n), InputError);
   CHECK_THROWS_AS(run_parse_shard("1/0", &i, &n), InputError);
+}
+
+TEST_CASE("shards opening one new cache file together all open it", "[cache]") {
+  // Switching a new file to WAL needs an exclusive lock, for which SQLite does not call the busy
+  // handler: Slurm array tasks starting together failed with "database is locked (in: PRAGMA
+  // journal_mode=WAL)". Each round: 8 handles open the same fresh file at once.
+  auto dir = testing::temp_dir("cache-together");
+  for (int round = 0; round < 20; ++round) {
+    const auto file = dir / ("c" + std::to_string(round) + ".sqlite");
+    std::atomic<int> ready{0}, failed{0};
+    std::string first_error;
+    std::mutex mu;
+    std::vector<std::thread> openers;
+    for (int t = 0; t < 8; ++t) {
+      openers.emplace_back([&] {
+        ++ready;
+        while (ready < 8) std::this_thread::yield();  // start together
+        try {
+          ResponseCache cache(file);
+          Response ok;
+          ok.texts = {"x"};
+          cache.put_many("b", {"h"}, {ok});
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (failed++ == 0) first_error = e.what();
+        }
+      });
+    }
+    for (auto& t : openers) t.join();
+    INFO("round " << round << ": " << first_error);
+    REQUIRE(failed == 0);
+  }
+  std::filesystem::remove_all(dir);
 }
