@@ -24,6 +24,7 @@ Command cmd_data(CLI::App& app, const CliContext& context);
 Command cmd_run(CLI::App& app, const CliContext& context);
 Command cmd_rescore(CLI::App& app, const CliContext& context);
 Command cmd_merge(CLI::App& app, const CliContext& context);
+Command cmd_nightly(CLI::App& app, const CliContext& context);
 Command cmd_selfcheck(CLI::App& app, const CliContext& context);
 Command cmd_serve(CLI::App& app, const CliContext& context);
 Command cmd_report(CLI::App& app, const CliContext& context);

@@ -28,8 +28,8 @@ int run_main(int argc, char** argv) {
   app.set_version_flag("--version", MOEBENCH_VERSION);
   const CliContext context{joined_args(argc, argv)};
   std::vector<Command> commands;
-  for (auto add : {cmd_list, cmd_run, cmd_rescore, cmd_merge, cmd_data, cmd_selfcheck, cmd_serve, cmd_report,
-                   cmd_compare, cmd_cost, cmd_loadgen, cmd_model}) {
+  for (auto add : {cmd_list, cmd_run, cmd_rescore, cmd_merge, cmd_data, cmd_nightly, cmd_selfcheck,
+                   cmd_serve, cmd_report, cmd_compare, cmd_cost, cmd_loadgen, cmd_model}) {
     commands.push_back(add(app, context));
   }
 

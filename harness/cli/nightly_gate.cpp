@@ -1,0 +1,220 @@
+// nightly_compare_entry / nightly_kernels / nightly_publish.
+#include "harness/cli/nightly_gate.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "common/error.h"
+#include "harness/cli/cli_common.h"
+#include "harness/results/host_info.h"
+#include "reports/report_site.h"
+
+namespace moebench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+bool is_date(const std::string& s) {
+  return s.size() == 10 && s[4] == '-' && s[7] == '-' &&
+         std::all_of(s.begin(), s.end(), [](char ch) { return std::isdigit(ch) || ch == '-'; });
+}
+
+// The latest "<entry>-<date>" run under results with date < night, or "".
+std::string previous_run(const fs::path& results, const std::string& entry,
+                         const std::string& night) {
+  std::string best;
+  std::error_code ec;
+  if (!fs::is_directory(results, ec)) return best;
+  const std::string prefix = entry + "-";
+  for (const auto& d : fs::directory_iterator(results, ec)) {
+    const std::string name = d.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string date = name.substr(prefix.size());
+    if (is_date(date) && date < night && fs::is_regular_file(d.path() / "run.json", ec) &&
+        (best.empty() || date > best.substr(prefix.size()))) {
+      best = name;
+    }
+  }
+  return best;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+std::string percent(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f%%", 100 * v);
+  return buf;
+}
+
+std::string entries_markdown(const std::string& night,
+                             const std::vector<NightlyEntryResult>& entries) {
+  std::string md = "## moebench nightly " + night + "\n\n";
+  md += "| entry | suite | metric | previous night | tonight | change | p | verdict |\n";
+  md += "|---|---|---|---:|---:|---:|---:|---|\n";
+  for (const NightlyEntryResult& e : entries) {
+    if (!e.error.empty()) {
+      md += "| " + e.entry + " | | | | | | | **failed**: " + e.error + " |\n";
+      continue;
+    }
+    if (!e.comparison) {
+      md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
+      continue;
+    }
+    for (const SuiteComparison& s : e.comparison->suites) {
+      char p[32];
+      std::snprintf(p, sizeof(p), "%.3g", s.p_value);
+      char change[32];
+      std::snprintf(change, sizeof(change), "%+.1f", 100 * s.delta);
+      const std::string verdict = s.regression    ? "**regression**"
+                                  : s.improvement ? "improvement"
+                                                  : "no significant change";
+      md += "| " + e.entry + " | " + s.suite + " | " + s.metric + " | " + percent(s.mean_a) + " (" +
+            e.previous + ") | " + percent(s.mean_b) + " | " + change + " | " + p + " | " + verdict +
+            " |\n";
+    }
+  }
+  return md + "\n";
+}
+
+// One line per regression or failure, on stderr; returns their count.
+int report_failures(const std::vector<NightlyEntryResult>& entries, const NightlyKernels& k) {
+  int n = 0;
+  for (const NightlyEntryResult& e : entries) {
+    if (!e.error.empty()) {
+      std::fprintf(stderr, "moebench: nightly: %s failed: %s\n", e.entry.c_str(), e.error.c_str());
+      ++n;
+    }
+    if (!e.comparison) continue;
+    for (const SuiteComparison& s : e.comparison->suites) {
+      if (!s.regression) continue;
+      std::fprintf(stderr,
+                   "moebench: nightly: regression: %s %s %s %s -> %s (%+.1f points, p=%.3g, %s) "
+                   "vs %s\n",
+                   e.entry.c_str(), s.suite.c_str(), s.metric.c_str(), percent(s.mean_a).c_str(),
+                   percent(s.mean_b).c_str(), 100 * s.delta, s.p_value, s.test.c_str(),
+                   e.previous.c_str());
+      ++n;
+    }
+  }
+  if (k.state.rfind("failed", 0) == 0) {
+    std::fprintf(stderr, "moebench: nightly: kernels %s\n", k.state.c_str());
+    ++n;
+  }
+  for (const BenchDelta& d : k.deltas) {
+    if (!d.regression) continue;
+    std::fprintf(stderr, "moebench: nightly: kernel regression: %s %+.1f%% (p=%.3g) vs %s\n",
+                 d.name.c_str(), 100 * d.change, d.p_value.value_or(1.0),
+                 k.previous.filename().c_str());
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
+                           NightlyEntryResult* r) {
+  const fs::path tonight = c.results / r->run_id;
+  std::error_code ec;
+  if (!fs::is_regular_file(tonight / "run.json", ec)) {
+    throw InputError("no run " + tonight.string() + " (run the night first: moebench nightly " +
+                     c.file.string() + " --stage run --night " + night + ")");
+  }
+  r->previous = previous_run(c.results, r->entry, night);
+  if (r->previous.empty()) return;
+  const RunSummary a = run_load_summary(c.results / r->previous);
+  const RunSummary b = run_load_summary(tonight);
+  CompareOptions options;
+  options.alpha = c.alpha;
+  options.threshold = c.threshold;
+  for (const SuiteResult& s : b.suites) {  // suites added or dropped since are not compared
+    if (a.suite(s.name)) options.suites.push_back(s.name);
+  }
+  if (options.suites.empty()) return;
+  r->comparison = compare_runs(c.results / r->previous, tonight, options);
+}
+
+NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night) {
+  NightlyKernels k;
+  const json gpus = host_describe().value("gpus", json::array());
+  if (c.kernels_run == "never") return {"skipped (kernels.run is never)", {}, {}, {}, false};
+  if (c.kernels_run == "gpu" && (!gpus.is_array() || gpus.empty())) {
+    return {"skipped (no GPU on this machine)", {}, {}, {}, false};
+  }
+  const fs::path dir = c.results / "bench";
+  fs::create_directories(dir);
+  std::vector<std::string> problems;
+  std::vector<BenchRun> history = bench_load_history(dir, &problems);
+  k.file = dir / (night + ".json");
+  std::string cmd;
+  for (const std::string& a : c.kernels_command) cmd += shell_quote(a) + " ";
+  cmd += "> " + shell_quote(k.file.string() + ".tmp");
+  std::printf("\n== nightly %s: kernels: %s\n", night.c_str(), cmd.c_str());
+  std::fflush(stdout);
+  const int rc = std::system(cmd.c_str());
+  if (rc != 0) {
+    k.state = "failed: `" + cmd + "` exited with status " + std::to_string(rc);
+    return k;
+  }
+  fs::rename(k.file.string() + ".tmp", k.file);
+  k.state = "ran";
+  const BenchRun next = bench_load_run(k.file);
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (fs::path(it->file).filename() == k.file.filename()) continue;  // tonight's, run again
+    k.previous = it->file;
+    k.deltas = bench_compare(*it, next, c.kernel_threshold, c.alpha);
+    break;
+  }
+  for (const BenchDelta& d : k.deltas) k.regression |= d.regression;
+  return k;
+}
+
+int nightly_publish(const NightlyConfig& c, const std::string& night,
+                    const std::vector<NightlyEntryResult>& entries, const NightlyKernels& k) {
+  ReportOptions options;
+  options.alpha = c.alpha;
+  options.bench_threshold = c.kernel_threshold;
+  options.title = "moebench nightly";
+  const SiteResult site = report_write_site(c.results, c.results / "site", options);
+  std::string md = entries_markdown(night, entries);
+  md += "Kernels: " + k.state +
+        (k.previous.empty() ? "" : ", against " + k.previous.filename().string()) + "\n\n";
+  md += report_markdown(report_load(c.results), options);
+  const fs::path night_dir = c.results / "nights" / night;
+  fs::create_directories(night_dir);
+  std::ofstream(night_dir / "summary.md", std::ios::trunc) << md;
+  json gate = {{"night", night}, {"kernels", k.state}, {"entries", json::array()}};
+  for (const NightlyEntryResult& e : entries) {
+    gate["entries"].push_back(
+        {{"entry", e.entry},
+         {"run", e.run_id},
+         {"previous", e.previous},
+         {"error", e.error},
+         {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
+  }
+  const int failures = report_failures(entries, k);
+  gate["failures"] = failures;
+  std::ofstream(night_dir / "gate.json", std::ios::trunc) << gate.dump(2) << "\n";
+  if (const char* gh = std::getenv("GITHUB_STEP_SUMMARY"); gh && *gh) {
+    std::ofstream(gh, std::ios::app) << md;
+  }
+  std::printf("\n%s", entries_markdown(night, entries).c_str());
+  std::printf("kernels: %s\nsite: %s\nsummary: %s\n", k.state.c_str(), site.index.c_str(),
+              (night_dir / "summary.md").c_str());
+  for (const std::string& p : site.problems) {
+    std::fprintf(stderr, "moebench: nightly: left out of the site: %s\n", p.c_str());
+  }
+  std::printf("nightly %s: %s\n", night.c_str(),
+              failures ? (std::to_string(failures) + " regression(s) or failure(s)").c_str()
+                       : "no regression");
+  return failures ? kExitRegression : kExitOk;
+}
+
+}  // namespace moebench

@@ -1,0 +1,138 @@
+// nightly_plan / nightly_run / nightly_finish.
+#include "harness/cli/nightly_stages.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "common/error.h"
+#include "harness/cli/cli_common.h"
+#include "harness/cli/nightly_gate.h"
+#include "harness/results/run_merge.h"
+
+namespace moebench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string shard_run_id(const NightlyEntry& e, const std::string& night, int shard) {
+  return e.name + "-" + night + (e.shards > 1 ? "-shard" + std::to_string(shard) : "");
+}
+
+RunOptions entry_run_options(const NightlyConfig& c, const NightlyEntry& e, const NightlyOptions& o,
+                             int shard) {
+  RunOptions r;
+  r.suites = e.suites;
+  r.source.tasks_dir = cli_tasks_dir("");
+  r.source.samples = e.samples;
+  r.source.data_dir = cli_data_dir(c.data_dir.string());
+  r.backend = e.backend;
+  r.backend_options = e.backend_opts;
+  r.models_file = cli_models_file(c.models.string());
+  r.limit = e.limit;
+  r.seed = e.seed;
+  r.shard_index = shard;
+  r.shard_count = e.shards;
+  r.results_dir = c.results;
+  r.cache_file = c.results / "cache.sqlite";
+  r.run_id = shard_run_id(e, o.night, shard);
+  r.force = true;  // a night run again replaces its runs (the cache keeps the answers)
+  r.command_line = o.command_line;
+  r.progress = o.progress;
+  r.max_error_rate = e.max_error_rate;
+  return r;
+}
+
+// The entries and shards `o` selects: every one, one entry, or one shard of one entry.
+std::vector<std::pair<const NightlyEntry*, int>> selected(const NightlyConfig& c,
+                                                          const NightlyOptions& o) {
+  std::vector<std::pair<const NightlyEntry*, int>> out;
+  if (!o.entry.empty()) c.entry(o.entry);  // an unknown name is an error
+  for (const NightlyEntry& e : c.entries) {
+    if (!o.entry.empty() && e.name != o.entry) continue;
+    if (o.shard_index >= 0 && o.shard_count != e.shards) {
+      throw InputError("--shard " + std::to_string(o.shard_index) + "/" +
+                       std::to_string(o.shard_count) + ": entry '" + e.name + "' has " +
+                       std::to_string(e.shards) + " shards (" + c.file.string() + ")");
+    }
+    for (int i = 0; i < e.shards; ++i) {
+      if (o.shard_index < 0 || o.shard_index == i) out.emplace_back(&e, i);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string nightly_plan(const NightlyConfig& c, const NightlyOptions& o) {
+  json matrix = json::array();
+  for (const auto& [e, shard] : selected(c, o)) {
+    matrix.push_back(
+        {{"entry", e->name}, {"shard", std::to_string(shard) + "/" + std::to_string(e->shards)}});
+  }
+  return matrix.dump();
+}
+
+int nightly_run(const NightlyConfig& c, const NightlyOptions& o) {
+  int worst = kExitOk;
+  for (const auto& [e, shard] : selected(c, o)) {
+    const RunOptions r = entry_run_options(c, *e, o, shard);
+    std::printf("\n== nightly %s: %s (%s, shard %d/%d)\n", o.night.c_str(), r.run_id.c_str(),
+                e->backend.c_str(), shard, e->shards);
+    std::fflush(stdout);
+    int rc = kExitOk;
+    try {
+      rc = cli_run(r);
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "moebench: error: %s\n", e.what());
+      rc = kExitBadInput;
+    }
+    if (rc == kExitInterrupted) return rc;
+    worst = std::max(worst, rc);
+  }
+  return worst;
+}
+
+int nightly_finish(const NightlyConfig& c, const NightlyOptions& o) {
+  std::vector<NightlyEntryResult> results;
+  for (const NightlyEntry& e : c.entries) {
+    if (!o.entry.empty() && e.name != o.entry) continue;
+    NightlyEntryResult r;
+    r.entry = e.name;
+    r.run_id = e.name + "-" + o.night;
+    try {
+      if (e.shards > 1) {
+        MergeOptions m;
+        std::string missing;
+        for (int i = 0; i < e.shards; ++i) {
+          m.runs.push_back(c.results / shard_run_id(e, o.night, i));
+          std::error_code ec;
+          if (fs::is_regular_file(m.runs.back() / "run.json", ec)) continue;
+          missing +=
+              (missing.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(e.shards);
+        }
+        if (!missing.empty()) {
+          throw InputError("shard " + missing + " missing in " + c.results.string() +
+                           " (run it: moebench nightly " + c.file.string() +
+                           " --stage run --night " + o.night + " --entry " + e.name +
+                           " --shard I/N)");
+        }
+        m.out = c.results / r.run_id;
+        m.force = true;
+        m.command_line = o.command_line;
+        merge_runs(m);
+      }
+      nightly_compare_entry(c, o.night, &r);
+    } catch (const InputError& err) {
+      r.error = err.what();
+    }
+    results.push_back(std::move(r));
+  }
+  const NightlyKernels kernels = nightly_kernels(c, o.night);
+  return nightly_publish(c, o.night, results, kernels);
+}
+
+}  // namespace moebench

@@ -1,0 +1,207 @@
+// `moebench nightly`: two consecutive nights where the second answers worse on one suite fail the
+// gate naming that suite and its p-value, the site shows every night, and a third night as good
+// as the first passes; the kernel gate catches a slower benchmark; the config is checked by field.
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
+
+// The oracle's answers to the first 40 documents of gsm8k, mmlu and arc_challenge, as a replay
+// file; with `planted` the gsm8k answers of every other document are wrong.
+void write_answers(const fs::path& dir, const fs::path& out, bool planted) {
+  const fs::path results = dir / "oracle-results";
+  if (!fs::exists(results / "oracle")) {
+    auto r = run_command(moebench_bin() +
+                             " run --backend oracle --suites gsm8k,mmlu,arc_challenge "
+                             "--limit 40 --no-progress --run-id oracle --data-dir '" +
+                             kData.string() + "' --results-dir '" + results.string() + "'",
+                         dir);
+    REQUIRE(r.exit_code == 0);
+  }
+  std::ofstream file(out, std::ios::trunc);
+  long k = 0;
+  for (const std::string& line : read_lines(results / "oracle" / "samples.jsonl")) {
+    json j = json::parse(line);
+    if (planted && j["suite"] == "gsm8k" && k++ % 2 == 0)
+      j["responses"] = {"So 123456789.\n#### 123456789"};
+    file << j.dump() << "\n";
+  }
+}
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+// A Google Benchmark JSON of one benchmark with 9 repetitions around `ns`.
+void write_bench(const fs::path& file, const std::string& date, double ns) {
+  json j = {{"context", {{"date", date}, {"host_name", "gpu-box"}}}, {"benchmarks", json::array()}};
+  for (int i = 0; i < 9; ++i) {
+    j["benchmarks"].push_back({{"name", "gpu/fake_gemm/m:64"},
+                               {"run_name", "gpu/fake_gemm/m:64"},
+                               {"run_type", "iteration"},
+                               {"repetitions", 9},
+                               {"repetition_index", i},
+                               {"real_time", ns * (1 + 0.01 * i)},
+                               {"time_unit", "ns"}});
+  }
+  std::ofstream(file) << j.dump(1);
+}
+
+}  // namespace
+
+TEST_CASE("nightly: a worse second night fails naming the suite and p; a third as good passes",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly");
+  const fs::path answers = dir / "answers.jsonl";
+  const json config = {{"schema", 1},
+                       {"results", "nights"},
+                       {"data_dir", kData.string()},
+                       {"kernels", {{"run", "never"}}},
+                       {"entries",
+                        {{{"name", "model"},
+                          {"backend", "replay:" + answers.string()},
+                          {"suites", {"gsm8k", "mmlu", "arc_challenge"}},
+                          {"limit", 40},
+                          {"shards", 2}}}}};
+  std::ofstream(dir / "nightly.json") << config.dump(2);
+  const std::string nightly = "GITHUB_STEP_SUMMARY='" + (dir / "step-summary.md").string() + "' " +
+                              moebench_bin() + " nightly '" + (dir / "nightly.json").string() +
+                              "' --no-progress --night ";
+
+  write_answers(dir, answers, false);
+  auto first = run_command(nightly + "2026-12-01", dir);
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.output.find("| model | | | (first night) | model-2026-12-01 | | | baseline |") !=
+        std::string::npos);
+
+  write_answers(dir, answers, true);  // 20 of 40 GSM8K answers now wrong
+  auto second = run_command(nightly + "2026-12-02", dir);
+  INFO(second.output);
+  CHECK(second.exit_code == 1);
+  const auto regressions = lines_with(second.output, "moebench: nightly: regression:");
+  REQUIRE(regressions.size() == 1);
+  CHECK(regressions[0] ==
+        "moebench: nightly: regression: model gsm8k exact_match,strict-match 100.0% -> 50.0% "
+        "(-50.0 points, p=1.91e-06, mcnemar) vs model-2026-12-01");
+  CHECK(second.output.find("| model | mmlu | acc,none | 100.0% (model-2026-12-01) | 100.0% | "
+                           "+0.0 | 1 | no significant change |") != std::string::npos);
+  CHECK(second.output.find("nightly 2026-12-02: 1 regression(s) or failure(s)") !=
+        std::string::npos);
+
+  write_answers(dir, answers, false);
+  auto third = run_command(nightly + "2026-12-03", dir);
+  INFO(third.output);
+  CHECK(third.exit_code == 0);
+  CHECK(third.output.find("| model | gsm8k | exact_match,strict-match | 50.0% (model-2026-12-02) "
+                          "| 100.0% | +50.0 | 1.91e-06 | improvement |") != std::string::npos);
+
+  // The nights are all in the results: merged runs (the shards hidden behind them), a page for
+  // each in the site, each night's summary and gate, and the CI job summary.
+  const fs::path results = dir / "nights";
+  for (const char* night : {"2026-12-01", "2026-12-02", "2026-12-03"}) {
+    INFO(night);
+    CHECK(fs::exists(results / ("model-" + std::string(night)) / "run.json"));
+    CHECK(fs::exists(results / ("model-" + std::string(night) + "-shard1") / "run.json"));
+    CHECK(fs::exists(results / "nights" / night / "summary.md"));
+    CHECK(read_file(results / "site" / "index.html").find("model-" + std::string(night)) !=
+          std::string::npos);
+  }
+  const json gate = json::parse(read_file(results / "nights" / "2026-12-02" / "gate.json"));
+  CHECK(gate["failures"] == 1);
+  CHECK(gate["entries"][0]["previous"] == "model-2026-12-01");
+  const std::string step = read_file(dir / "step-summary.md");
+  CHECK(step.find("## moebench nightly 2026-12-01") != std::string::npos);
+  CHECK(step.find("## moebench nightly 2026-12-03") != std::string::npos);
+  CHECK(step.find("**regression**") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("nightly: stages plan, run one shard, finish; the kernel gate names a slower kernel",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-stages");
+  const fs::path bench = dir / "bench-out.json";
+  const json config = {
+      {"schema", 1},
+      {"results", "out"},
+      {"kernels", {{"run", "always"}, {"command", {"cat", bench.string()}}}},
+      {"gate", {{"kernel_threshold", 0.05}}},
+      {"entries",
+       {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"gsm8k"}}, {"samples", true}},
+        {{"name", "b"},
+         {"backend", "oracle-chat"},
+         {"suites", {"mmlu"}},
+         {"samples", true},
+         {"shards", 3}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  const std::string nightly =
+      moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --no-progress ";
+  auto plan = run_command(nightly + "--stage plan", dir);
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.output == R"([{"entry":"a","shard":"0/1"},{"entry":"b","shard":"0/3"},)"
+                       R"({"entry":"b","shard":"1/3"},{"entry":"b","shard":"2/3"}])"
+                       "\n");
+  for (const char* cell : {"--entry a --shard 0/1", "--entry b --shard 0/3",
+                           "--entry b --shard 1/3", "--entry b --shard 2/3"}) {
+    auto r = run_command(nightly + "--stage run --night 2026-12-01 " + std::string(cell), dir);
+    INFO(cell << "\n" << r.output);
+    CHECK(r.exit_code == 0);
+  }
+  write_bench(bench, "2026-12-01T03:00:00+00:00", 1000);
+  auto first = run_command(nightly + "--stage finish --night 2026-12-01", dir);
+  INFO(first.output);
+  CHECK(first.exit_code == 0);
+  CHECK(fs::exists(dir / "out" / "b-2026-12-01" / "run.json"));  // merged from 3 shards
+  CHECK(fs::exists(dir / "out" / "bench" / "2026-12-01.json"));
+
+  REQUIRE(run_command(nightly + "--stage run --night 2026-12-02", dir).exit_code == 0);
+  write_bench(bench, "2026-12-02T03:00:00+00:00", 2000);  // twice as slow
+  auto second = run_command(nightly + "--stage finish --night 2026-12-02", dir);
+  INFO(second.output);
+  CHECK(second.exit_code == 1);
+  const auto kernel = lines_with(second.output, "kernel regression");
+  REQUIRE(kernel.size() == 1);
+  CHECK(kernel[0].find("moebench: nightly: kernel regression: gpu/fake_gemm/m:64 +100.0% (p=") ==
+        0);
+  CHECK(kernel[0].find("vs 2026-12-01.json") != std::string::npos);
+
+  // A missing shard is a failed entry, named, and the gate fails.
+  fs::remove_all(dir / "out" / "b-2026-12-02-shard1");
+  auto missing = run_command(nightly + "--stage finish --night 2026-12-02", dir);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.find("moebench: nightly: b failed: shard 1/3 missing") != std::string::npos);
+
+  // Bad configs and flags are one line naming the field.
+  auto bad = [&](const json& cfg, const std::string& flags, const std::string& needle) {
+    std::ofstream(dir / "bad.json", std::ios::trunc) << cfg.dump();
+    auto r = run_command(moebench_bin() + " nightly '" + (dir / "bad.json").string() + "' " + flags,
+                         dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(needle) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  };
+  json c = config;
+  c["entries"][1]["shards"] = 0;
+  bad(c, "--stage plan", "field 'entries[1].shards': expected an integer >= 1");
+  c = config;
+  c["entries"][1]["name"] = "a";
+  bad(c, "--stage plan", "field 'entries[1].name': 'a' is the name of an earlier entry");
+  c = config;
+  c["gate"]["alpah"] = 0.1;
+  bad(c, "--stage plan", "field 'gate.alpah': unknown field (known: alpha, kernel_threshold");
+  bad(config, "--stage run --entry b --shard 1/4", "entry 'b' has 3 shards");
+  bad(config, "--stage run --entry z", "--entry 'z': not an entry of");
+  bad(config, "--night 12/01/2026", "--night '12/01/2026': expected YYYY-MM-DD");
+  fs::remove_all(dir);
+}
