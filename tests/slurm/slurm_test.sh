@@ -237,11 +237,11 @@ compare "$out/R3ref/ref" "$out/R3/slow"
 # NOTE: --batch-size 1 on both sides: the CPU engine is deterministic for a given batch, but a
 # request's log-likelihoods change in the 9th digit with the batch it is in (-13.5223805349 in the
 # unsharded run's batch of 4 mmlu docs, -13.5223805279 alone), and shards batch differently.
-say "e: tiny built-in model, unsharded reference run (gsm8k,mmlu)"
+say "e: tiny built-in model, unsharded reference run (gsm8k,mmlu,humaneval)"
 model=$out/tiny-deepseek_v3
 "$bin" model init --family deepseek_v3 --preset tiny -o "$model" --force >"$out/model-init.log" 2>&1 ||
   fail "moebench model init failed; log $out/model-init.log"
-args="--backend builtin:$model --samples --suites gsm8k,mmlu --batch-size 1"
+args="--backend builtin:$model --samples --suites gsm8k,mmlu,humaneval --batch-size 1"
 read -r -a ref_args <<<"$args"
 run_direct ref-builtin "${ref_args[@]}" --run-id ref --results-dir "$out/R4ref" --no-cache
 sharded_equals_reference R4 tiny "$args" "$out/R4ref/ref"
