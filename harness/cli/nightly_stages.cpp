@@ -37,7 +37,10 @@ RunOptions entry_run_options(const NightlyConfig& c, const NightlyEntry& e, cons
   r.shard_index = shard;
   r.shard_count = e.shards;
   r.results_dir = c.results;
-  r.cache_file = c.results / "cache.sqlite";
+  // A cache per night: a night run again resumes from its own answers, and the next night asks
+  // the backend again (a model or server changed under the same backend id would otherwise be
+  // answered from an earlier night's cache, hiding its regression).
+  r.cache_file = c.results / "cache" / (o.night + ".sqlite");
   r.run_id = shard_run_id(e, o.night, shard);
   r.force = true;  // a night run again replaces its runs (the cache keeps the answers)
   r.command_line = o.command_line;

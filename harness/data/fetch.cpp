@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/clock.h"
@@ -207,12 +208,6 @@ bool FetchReport::ok() const {
 FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
   const auto t0 = Clock::now();
   const fs::path staging = o.data_dir / kStaging;
-  std::error_code ec;
-  fs::create_directories(staging, ec);
-  if (ec) {
-    throw InputError("data dir " + o.data_dir.string() + ": cannot write (" + ec.message() + ")");
-  }
-  DirLock lock(staging);
   FetchReport report;
   report.datasets.resize(o.datasets.size());
   std::vector<std::unique_ptr<Job>> jobs;
@@ -238,6 +233,16 @@ FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
     jobs.push_back(std::move(job));
   }
   std::atomic<uint64_t> downloaded{0};
+  // Nothing to fetch writes nothing: a read-only data dir holding every dataset is fine.
+  std::optional<DirLock> lock;
+  if (!jobs.empty()) {
+    std::error_code ec;
+    fs::create_directories(staging, ec);
+    if (ec) {
+      throw InputError("data dir " + o.data_dir.string() + ": cannot write (" + ec.message() + ")");
+    }
+    lock.emplace(staging);
+  }
   {
     Progress progress("fetch", static_cast<long>(total), o.progress, o.progress_interval_s);
     progress.show_as_bytes();

@@ -9,10 +9,12 @@
 #   SHARDS         number of shards N; task i runs `moebench run --shard i/N` (required)
 #   RUN            run name; shards are written as $RUN-shard<i>, the merged run as $RUN (required)
 #   RESULTS        results directory on a file system every node sees (required)
-#   CACHE          response cache shared by the shards (default: $RESULTS/cache.sqlite). SQLite in
-#                  WAL mode: every task that shares it must run on one host (WAL does not work
-#                  across hosts over NFS); on a multi-node cluster give each run its own CACHE on
-#                  a node-local disk, or run the array on one node (SBATCH_ARGS=--nodelist=...)
+#   CACHE          response cache (default: $RESULTS/cache.sqlite, shared by the shards); "%a"
+#                  in it becomes the task id: CACHE=/local/moebench-%a.sqlite gives each shard its
+#                  own. SQLite in WAL mode: the tasks sharing one cache file must run on one host
+#                  (WAL does not work across hosts over NFS); on a multi-node cluster use a cache
+#                  per shard (a re-run task lands on any node: keep those on shared storage, one
+#                  file each), or run the array on one node (SBATCH_ARGS=--nodelist=...)
 #   MOEBENCH_ARGS  extra `moebench run` arguments, split on whitespace, e.g.
 #                  "--backend oracle --suites gsm8k,mmlu --samples"
 #   TASKS          which tasks to submit (sbatch --array syntax, default 0-<N-1>); re-run killed or

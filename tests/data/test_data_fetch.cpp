@@ -247,6 +247,15 @@ TEST_CASE("data fetch: a full disk or a read-only data dir is a clear error", "[
   CHECK(ro.output.find("moebench: error: data dir " + data.string() +
                        ": cannot write (Read-only file system)") != std::string::npos);
   CHECK(ro.output.find("rc=2") != std::string::npos);
+  // A read-only data dir that already holds the datasets asked for is fine: nothing is written.
+  auto ro_full = run_command("unshare -m sh -c \"mount -t tmpfs none '" + data.string() + "' && " +
+                                 fetch_cmd(mirror, data, "gsm8k") + " && mount -o remount,ro '" +
+                                 data.string() + "' && " + fetch_cmd(mirror, data, "gsm8k") +
+                                 "; echo rc=\\$?\"",
+                             dir);
+  INFO(ro_full.output);
+  CHECK(ro_full.output.find("0 fetched, 1 already present, 0 failed") != std::string::npos);
+  CHECK(ro_full.output.find("rc=0") != std::string::npos);
   fs::remove_all(dir);
 }
 

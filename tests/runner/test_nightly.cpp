@@ -165,6 +165,10 @@ TEST_CASE("nightly: stages plan, run one shard, finish; the kernel gate names a 
   CHECK(fs::exists(dir / "out" / "bench" / "2026-12-01.json"));
 
   REQUIRE(run_command(nightly + "--stage run --night 2026-12-02", dir).exit_code == 0);
+  // Each night asks the backend afresh: no answer comes from an earlier night's cache.
+  const json a2 = json::parse(read_file(dir / "out" / "a-2026-12-02" / "run.json"));
+  CHECK(a2["requests"]["cache_hits"] == 0);
+  CHECK(a2["requests"]["sent"] == a2["requests"]["docs"]);
   write_bench(bench, "2026-12-02T03:00:00+00:00", 2000);  // twice as slow
   auto second = run_command(nightly + "--stage finish --night 2026-12-02", dir);
   INFO(second.output);
