@@ -8,6 +8,12 @@ namespace moebench {
 
 using nlohmann::json;
 
+double RunRecord::failed_share() const {
+  long failed = 0;
+  for (const auto& [type, n] : errors) failed += n;
+  return docs > 0 ? static_cast<double>(failed) / static_cast<double>(docs) : 0.0;
+}
+
 json RunRecord::to_json() const {
   json by_name = json::object();
   for (const SuiteResult& s : suites) by_name[s.name] = s.to_json();

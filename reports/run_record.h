@@ -38,6 +38,9 @@ struct RunRecord {
   double prompt_tokens_per_s = 0, output_tokens_per_s = 0;
   double load_s = 0, dispatch_s = 0, scoring_s = 0, write_s = 0, total_s = 0, docs_per_s = 0;
 
+  // The share of the run's documents whose sample failed (0 for a run without documents).
+  double failed_share() const;
+
   nlohmann::json to_json() const;
   // InputError naming `where` (the file) and the field: run_id and backend.id must be strings,
   // suites an object; a schema_version other than kRunSchemaVersion is refused (none: version 1).

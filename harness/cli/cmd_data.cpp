@@ -70,7 +70,7 @@ Selection select(const DataFlags& f) {
 
 std::string mb(uint64_t bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  std::snprintf(buf, sizeof(buf), "%.2f MB", bytes / 1e6);
   return buf;
 }
 

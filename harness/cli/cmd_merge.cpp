@@ -14,6 +14,7 @@ struct MergeFlags {
   std::vector<std::string> runs;
   std::string out;
   bool force = false;
+  double max_error_rate = 0.05;
 };
 
 int merge(const MergeFlags& f, const CliContext& context) {
@@ -35,6 +36,16 @@ int merge(const MergeFlags& f, const CliContext& context) {
   }
   std::printf("\nmerged %d shards (%ld documents) into %s/run.json, samples.jsonl\n", r.shard_count,
               r.record.docs, r.dir.c_str());
+  // The error-rate gate of `run`, over the whole run: a shard's share of a few failures is noise.
+  const double failed = r.record.failed_share();
+  if (failed > f.max_error_rate) {
+    std::fprintf(stderr,
+                 "moebench: error: %.1f%% of the merged samples failed, more than "
+                 "--max-error-rate %.1f%%; the run is written but its scores are not to be "
+                 "trusted (exit %d)\n",
+                 100 * failed, 100 * f.max_error_rate, kExitTooManyErrors);
+    return kExitTooManyErrors;
+  }
   return kExitOk;
 }
 
@@ -49,6 +60,12 @@ Command cmd_merge(CLI::App& app, const CliContext& context) {
   merge_app->add_option("-o,--output", f->out, "The merged run's directory (results/<run-id>)")
       ->required();
   merge_app->add_flag("--force", f->force, "Replace an existing merged run of that name");
+  merge_app
+      ->add_option("--max-error-rate", f->max_error_rate,
+                   "Exit 4 when more than this share of the merged samples failed (run the "
+                   "shards with --max-error-rate 1: the gate belongs to the whole run)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   merge_app->footer(
       "The merged samples.jsonl is the unsharded run's order and every metric (mean, stderr, CI, "
       "subject groups) is aggregated again from it, so it equals the unsharded run's. Runs of "

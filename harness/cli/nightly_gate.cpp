@@ -7,9 +7,11 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/results/host_info.h"
 #include "reports/report_site.h"
+#include "reports/run_record.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -118,6 +120,24 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
 }
 
 }  // namespace
+
+void nightly_check_errors(const NightlyConfig& c, const NightlyEntry& e,
+                          const NightlyEntryResult& r) {
+  const fs::path file = c.results / r.run_id / "run.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return;  // named by nightly_compare_entry
+  const RunRecord run =
+      RunRecord::from_json(json_read_file(file, file.string(), "cannot read"), file.string());
+  const double failed = run.failed_share();
+  if (failed > e.max_error_rate) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf),
+                  "%.1f%% of the samples of %s failed, more than its "
+                  "max_error_rate %.1f%%",
+                  100 * failed, r.run_id.c_str(), 100 * e.max_error_rate);
+    throw InputError(buf);
+  }
+}
 
 void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
                            NightlyEntryResult* r) {

@@ -28,6 +28,11 @@ struct NightlyKernels {
   bool regression = false;
 };
 
+// InputError when more than the entry's max_error_rate of tonight's samples failed (the gate of
+// `moebench run`, applied to the whole run of a sharded entry), or tonight's run is missing.
+void nightly_check_errors(const NightlyConfig& c, const NightlyEntry& e,
+                          const NightlyEntryResult& r);
+
 // Finds the previous night's run of r->entry under c.results and compares it with r->run_id on
 // the suites both ran. InputError when tonight's run is missing.
 void nightly_compare_entry(const NightlyConfig& c, const std::string& night, NightlyEntryResult* r);

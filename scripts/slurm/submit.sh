@@ -17,6 +17,9 @@
 #                  file each), or run the array on one node (SBATCH_ARGS=--nodelist=...)
 #   MOEBENCH_ARGS  extra `moebench run` arguments, split on whitespace, e.g.
 #                  "--backend oracle --suites gsm8k,mmlu --samples"
+#   MAX_ERROR_RATE the merge job fails (exit 4) when more than this share of the merged samples
+#                  failed (default 0.05, `moebench run`'s); the shards themselves run with
+#                  --max-error-rate 1, as one shard's share of a few failures is noise
 #   TASKS          which tasks to submit (sbatch --array syntax, default 0-<N-1>); re-run killed or
 #                  failed ones with TASKS=1,5: each resumes from CACHE, and the new merge job waits
 #                  for them only. The old merge job stays pending with Reason=DependencyNeverSatisfied
@@ -57,7 +60,9 @@ CACHE=${CACHE:-$RESULTS/cache.sqlite}
 [[ $CACHE == /* ]] || CACHE=$PWD/$CACHE
 TASKS=${TASKS:-0-$((SHARDS - 1))}
 MOEBENCH_ARGS=${MOEBENCH_ARGS:-}
-export MOEBENCH SHARDS RUN RESULTS CACHE MOEBENCH_ARGS
+[[ " $MOEBENCH_ARGS" != *" --max-error-rate"* ]] ||
+  die "MOEBENCH_ARGS has --max-error-rate: set MAX_ERROR_RATE instead (the merge job applies it to the whole run)"
+export MOEBENCH SHARDS RUN RESULTS CACHE MOEBENCH_ARGS MAX_ERROR_RATE
 read -r -a sbatch_extra <<<"${SBATCH_ARGS:-}"
 
 array_id=$(submit_job_id "$(sbatch --parsable --chdir="$RESULTS" --export=ALL --array="$TASKS" \

@@ -195,3 +195,46 @@ TEST_CASE("merge: runs that are not the shards of one run are refused with one l
   refused(s0 + " " + s1 + " " + s2, "not a shard of the same selection");
   fs::remove_all(dir);
 }
+
+TEST_CASE("merge: the error-rate gate applies to the merged run, not to each shard",
+          "[runner][merge]") {
+  // Shards of a few documents each: one failed sample is a large share of a shard and a small one
+  // of the run. The shards run with --max-error-rate 1; the merge decides on the whole.
+  const fs::path dir = temp_dir("merge-errors");
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 12";
+  const fs::path full = replay_file(dir, scope);
+  const fs::path replay = dir / "missing-one.jsonl";
+  auto lines = read_lines(full);
+  lines.erase(lines.begin() + 4);  // gsm8k document 4: "no recorded response"
+  std::ofstream(replay) << [&] {
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    return all;
+  }();
+  const fs::path results = dir / "results";
+  std::string runs;
+  for (int i = 0; i < 4; ++i) {
+    auto r = run_command(run_args(replay, scope, results) + " --max-error-rate 1 --shard " +
+                             std::to_string(i) + "/4 --run-id s" + std::to_string(i),
+                         dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    runs += " " + (results / ("s" + std::to_string(i))).string();
+  }
+  // Alone, shard 0 (1 of its 9 samples failed, 11%) fails the default 5% gate.
+  auto alone = run_command(run_args(replay, scope, results) + " --shard 0/4 --run-id alone", dir);
+  CHECK(alone.exit_code == 4);
+  // 1 of the 36 samples failed (2.8%): under the default 5%.
+  auto ok = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m1").string(), dir);
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  auto strict = run_command(
+      moebench_bin() + " merge" + runs + " -o " + (dir / "m2").string() + " --max-error-rate 0.02",
+      dir);
+  INFO(strict.output);
+  CHECK(strict.exit_code == 4);
+  CHECK(strict.output.find("moebench: error: 2.8% of the merged samples failed, more than "
+                           "--max-error-rate 2.0%; the run is written") != std::string::npos);
+  CHECK(fs::exists(dir / "m2" / "run.json"));
+  fs::remove_all(dir);
+}

@@ -209,3 +209,40 @@ TEST_CASE("nightly: stages plan, run one shard, finish; the kernel gate names a 
   bad(config, "--night 12/01/2026", "--night '12/01/2026': expected YYYY-MM-DD");
   fs::remove_all(dir);
 }
+
+TEST_CASE("nightly: a sharded entry's error-rate gate is applied to its merged run",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-errors");
+  // The oracle's gsm8k sample answers, one missing: 1 of 3 documents fails.
+  auto o = run_command(moebench_bin() +
+                           " run --backend oracle --samples --suites gsm8k --run-id o "
+                           "--no-progress --results-dir '" +
+                           (dir / "o").string() + "'",
+                       dir);
+  REQUIRE(o.exit_code == 0);
+  auto lines = read_lines(dir / "o" / "o" / "samples.jsonl");
+  REQUIRE(lines.size() == 3);
+  std::ofstream(dir / "two.jsonl") << lines[0] << "\n" << lines[2] << "\n";
+  const json config = {{"schema", 1},
+                       {"results", "out"},
+                       {"kernels", {{"run", "never"}}},
+                       {"entries",
+                        {{{"name", "c"},
+                          {"backend", "replay:" + (dir / "two.jsonl").string()},
+                          {"suites", {"gsm8k"}},
+                          {"samples", true},
+                          {"shards", 3}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                              "' --no-progress --night 2026-12-03 --stage ";
+  // The shard holding the missing document fails all its samples, and still exits 0.
+  auto run = run_command(nightly + "run", dir);
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  auto finish = run_command(nightly + "finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  CHECK(finish.output.find("moebench: nightly: c failed: 33.3% of the samples of c-2026-12-03 "
+                           "failed, more than its max_error_rate 5.0%") != std::string::npos);
+  fs::remove_all(dir);
+}
