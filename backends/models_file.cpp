@@ -3,7 +3,6 @@
 #include "backends/models_file.h"
 
 #include <chrono>
-#include <ctime>
 #include <initializer_list>
 
 #include "common/error.h"
@@ -441,15 +440,6 @@ bool models_date_valid(const std::string& s) {
                                         std::chrono::month{unsigned(std::stoi(s.substr(5, 2)))},
                                         std::chrono::day{unsigned(std::stoi(s.substr(8, 2)))}};
   return ymd.ok();
-}
-
-std::string models_today_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
 }
 
 }  // namespace moebench

@@ -104,7 +104,5 @@ std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::st
 
 // True for a real calendar date written YYYY-MM-DD.
 bool models_date_valid(const std::string& date);
-// Today's UTC date, YYYY-MM-DD.
-std::string models_today_utc();
 
 }  // namespace moebench

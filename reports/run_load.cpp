@@ -118,11 +118,12 @@ RunSummary run_load_summary(const fs::path& dir) {
   return r;
 }
 
-std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::string& suite) {
+void run_visit_samples(
+    const fs::path& dir, const std::string& suite,
+    const std::function<void(std::string&& line, SampleRecord&& sample)>& visit) {
   const fs::path file = dir / "samples.jsonl";
   std::ifstream in(file);
   if (!in) throw input_error(file.string(), "cannot read");
-  std::vector<SampleRecord> out;
   std::string line;
   for (long line_no = 1; std::getline(in, line); ++line_no) {
     if (line.empty()) continue;
@@ -133,16 +134,24 @@ std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::strin
     } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       throw input_error(where, "malformed JSON line (" + json_error_reason(e) + ")");
     }
+    SampleRecord sample;
     try {
       if (!j.is_object() || !j.contains("suite") || !j["suite"].is_string()) {
         throw input_error(where, "missing string field 'suite'");
       }
       if (!suite.empty() && j["suite"] != suite) continue;
-      out.push_back(SampleRecord::from_json(j, where));
+      sample = SampleRecord::from_json(j, where);
     } catch (const json::exception& e) {
       throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
     }
+    visit(std::move(line), std::move(sample));
   }
+}
+
+std::vector<SampleRecord> run_load_samples(const fs::path& dir, const std::string& suite) {
+  std::vector<SampleRecord> out;
+  run_visit_samples(dir, suite,
+                    [&](std::string&&, SampleRecord&& s) { out.push_back(std::move(s)); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -61,6 +62,10 @@ RunSummary run_load_summary(const std::filesystem::path& dir);
 // names file:line on a malformed line.
 std::vector<SampleRecord> run_load_samples(const std::filesystem::path& dir,
                                            const std::string& suite = "");
+// The same walk, handing each line's text with its record to `visit` (merge writes the lines
+// verbatim); the lines of other suites than a non-empty `suite` are skipped before parsing.
+void run_visit_samples(const std::filesystem::path& dir, const std::string& suite,
+                       const std::function<void(std::string&& line, SampleRecord&& sample)>& visit);
 
 // Where samples.jsonl disagrees with run.json: one message per suite whose sample count differs
 // from the documents run.json says it scored (a truncated or edited file); empty when they agree.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/http_stream.h"
@@ -55,7 +56,7 @@ BackendInfo ApiBackend::info() const {
   i.completion = model_.api.endpoint == "completions";
   i.loglikelihood = model_.api.prompt_logprobs;
   i.streaming = model_.api.stream;
-  if (auto p = models_price_at(model_, models_today_utc())) i.prices = p->to_backend_prices();
+  if (auto p = models_price_at(model_, utc_today())) i.prices = p->to_backend_prices();
   i.details = model_.to_json();
   i.details["name"] = model_.name;
   // The model id, format and generation overrides change answers; the URL, limits and transport

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "backends/models_file.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
@@ -124,7 +125,7 @@ CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
 
 int cost(const CostFlags& f) {
   CostReport r;
-  r.date = f.date.empty() ? models_today_utc() : f.date;
+  r.date = f.date.empty() ? utc_today() : f.date;
   if (!models_date_valid(r.date)) throw InputError("--date '" + f.date + "': expected YYYY-MM-DD");
   r.source = read_source(f);
   if (f.gpus < 0) throw InputError("--gpus: must be >= 1");

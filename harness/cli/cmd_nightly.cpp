@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <regex>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -21,15 +21,6 @@ struct NightlyFlags {
   bool no_progress = false;
 };
 
-std::string today_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // moebench-kernels beside this moebench binary, for the gpu/ microbenchmarks.
 std::vector<std::string> default_kernels_command() {
   std::error_code ec;
@@ -41,7 +32,7 @@ std::vector<std::string> default_kernels_command() {
 int nightly(const NightlyFlags& f, const CliContext& context) {
   const NightlyConfig c = nightly_config_read(f.config, default_kernels_command());
   NightlyOptions o;
-  o.night = f.night.empty() ? today_utc() : f.night;
+  o.night = f.night.empty() ? utc_today() : f.night;
   static const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
   if (!std::regex_match(o.night, date)) {
     throw InputError("--night '" + o.night + "': expected YYYY-MM-DD");

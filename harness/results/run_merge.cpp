@@ -3,18 +3,17 @@
 #include "harness/results/run_merge.h"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "common/json_error.h"
 #include "common/json_file.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
 #include "harness/results/run_writer.h"
 #include "harness/scoring/aggregate.h"
+#include "reports/run_load.h"
 #include "reports/run_record.h"
 #include "reports/sample_record.h"
 
@@ -45,26 +44,13 @@ void parse_shard(const json& options, const std::string& where, ShardRun* run) {
 }
 
 void load_samples(const fs::path& dir, ShardRun* run) {
-  const fs::path file = dir / "samples.jsonl";
-  std::ifstream in(file);
-  if (!in) throw input_error(file.string(), "cannot read");
-  std::string line;
-  for (long line_no = 1; std::getline(in, line); ++line_no) {
-    if (line.empty()) continue;
-    const std::string where = file.string() + ":" + std::to_string(line_no);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw input_error(where, "malformed JSON (" + json_error_reason(e) + ")");
-    }
-    SampleRecord s = SampleRecord::from_json(j, where);
+  run_visit_samples(dir, "", [&](std::string&& line, SampleRecord&& s) {
     auto& of_suite = run->by_suite[s.suite];
     if (of_suite.empty()) run->suite_order.push_back(s.suite);
     of_suite.push_back(run->samples.size());
     run->samples.push_back(std::move(s));
     run->lines.push_back(std::move(line));
-  }
+  });
 }
 
 ShardRun load_shard(const fs::path& dir) {

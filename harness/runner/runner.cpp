@@ -2,7 +2,6 @@
 #include "harness/runner/runner.h"
 
 #include <chrono>
-#include <ctime>
 #include <optional>
 
 #include "common/clock.h"
@@ -25,11 +24,8 @@ std::string make_run_id(const RunOptions& o, const BackendInfo& b) {
                        '\x1f' + (o.limit ? std::to_string(*o.limit) : "all") + '\x1f' +
                        (o.source.samples ? "samples" : o.source.data_dir.string());
   for (const auto& s : o.suites) config += '\x1f' + s;
-  std::time_t t = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", std::gmtime(&t));
   std::string name = b.id.substr(0, b.id.find(':'));
-  return std::string(stamp) + "-" + name + "-" + sha256_hex(config).substr(0, 8);
+  return utc_now_format("%Y%m%dT%H%M%SZ") + "-" + name + "-" + sha256_hex(config).substr(0, 8);
 }
 
 bool any_needs_sandbox(const std::vector<SuiteRun>& runs) {
