@@ -25,6 +25,12 @@ void scope_of(const json& options, const std::string& where, RunSummary* r) {
     r->base_scope +=
         ", limit " + std::to_string(count_of(options["limit"], where, "options.limit"));
   }
+  // --num-fewshot changes every prompt: such runs never share a row with the suites' own setting.
+  if (options.contains("num_fewshot") && options["num_fewshot"].is_number()) {
+    r->base_scope +=
+        ", " + std::to_string(count_of(options["num_fewshot"], where, "options.num_fewshot")) +
+        "-shot";
+  }
   const std::string shard = str_or(options, "shard", "0/1");
   int index = 0, count = 0;
   char rest = 0;

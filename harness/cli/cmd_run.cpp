@@ -99,6 +99,10 @@ Command cmd_run(CLI::App& app, const CliContext& context) {
   run->add_option("--seed", f->options.seed, "Sampling seed")
       ->check(cli_unsigned())
       ->capture_default_str();
+  run->add_option("--num-fewshot", f->options.num_fewshot,
+                  "Few-shot examples per prompt for every suite (lm-eval's flag; default: each "
+                  "suite's own)")
+      ->check(cli_integer(0, 64));
   run->add_option("--shard", f->shard, "Run shard i of N (0-based), e.g. 2/8")
       ->capture_default_str();
   run->add_option("--cache", f->cache, "Response cache (default: <results-dir>/cache.sqlite)");

@@ -94,6 +94,8 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.options = {
       {"seed", options.seed},
       {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
+      {"num_fewshot",
+       options.num_fewshot ? nlohmann::json(*options.num_fewshot) : nlohmann::json(nullptr)},
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
       {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
       {"samples", options.source.samples}};

@@ -50,11 +50,31 @@ void check_only_docs(const std::vector<SuiteRun>& runs,
   }
 }
 
+// --num-fewshot N written into the spec, so the prompts, the request hashes, the spec recorded in
+// run.json and everything compared downstream all follow it. A suite without a few-shot pool
+// cannot take N > 0.
+void override_num_fewshot(SuiteSpec* spec, int n) {
+  nlohmann::json& prompt = spec->raw["prompt"];
+  const bool has_pool = prompt.contains("fewshot_docs") ||
+                        !spec->raw["dataset"].value("fewshot_split", std::string()).empty();
+  if (n > 0 && !has_pool) {
+    throw InputError("--num-fewshot " + std::to_string(n) + ": suite '" + spec->name +
+                     "' has no few-shot pool (no dataset.fewshot_split or prompt.fewshot_docs)");
+  }
+  prompt["num_fewshot"] = n;
+}
+
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
-  if (options.suites.empty()) return suite_list_specs(options.source.tasks_dir);
   std::vector<SuiteSpec> specs;
-  for (const std::string& name : options.suites) {
-    specs.push_back(suite_find_spec(options.source.tasks_dir, name));
+  if (options.suites.empty()) {
+    specs = suite_list_specs(options.source.tasks_dir);
+  } else {
+    for (const std::string& name : options.suites) {
+      specs.push_back(suite_find_spec(options.source.tasks_dir, name));
+    }
+  }
+  if (options.num_fewshot) {
+    for (SuiteSpec& spec : specs) override_num_fewshot(&spec, *options.num_fewshot);
   }
   return specs;
 }

@@ -29,6 +29,8 @@ struct RunOptions {
   // of them, so the shards of a limited run partition exactly what the unsharded run evaluates.
   std::optional<long> limit;
   uint64_t seed = 1234;
+  // --num-fewshot: every suite's prompt.num_fewshot (lm-eval's flag); unset = each spec's own.
+  std::optional<int> num_fewshot;
   int shard_index = 0;  // --shard i/N, 0 <= i < N
   int shard_count = 1;
   std::filesystem::path results_dir = "results";
