@@ -176,7 +176,7 @@ TEST_CASE("data fetch: a killed fetch leaves nothing in place and the next one r
   const DatasetTable table = dataset_table_read(kTable);
   MirrorServer mirror(table, kDatasets, dir / "mirror");
   const fs::path data = dir / "data";
-  mirror.fault("grade_school_math/data/train.jsonl", "slow", 1);
+  mirror.fault("grade_school_math/data/train.jsonl", "stall", 1);
   const fs::path part = data / ".moebench-fetch" / "gsm8k" / "parts" / "1.part";
   const pid_t pid = spawn({moebench_bin(), "data", "fetch", "gsm8k", "--mirror", mirror.base_url(),
                            "--data-dir", data.string(), "--no-progress"},

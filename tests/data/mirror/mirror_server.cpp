@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -45,6 +46,7 @@ struct MirrorServer::Impl {
   std::thread thread;
   int port = 0;
   bool tls = false;
+  std::atomic<bool> stopping{false};           // releases stalled transfers
   std::map<std::string, std::string> content;  // path -> bytes
   mutable std::mutex mu;
   std::vector<Fault> faults;
@@ -76,19 +78,29 @@ struct MirrorServer::Impl {
       std::string bytes = it->second;
       bytes[bytes.size() / 2] ^= 0x20;
       res.set_content(bytes, "application/octet-stream");
-    } else if (fault == "cut" || fault == "slow") {
+    } else if (fault == "cut") {
       const std::string* bytes = &it->second;
-      const bool cut = fault == "cut";
       res.set_content_provider(bytes->size(), "application/octet-stream",
-                               [bytes, cut](size_t offset, size_t length, httplib::DataSink& sink) {
-                                 if (cut) {  // half of what was asked, then the connection closes
-                                   sink.write(bytes->data() + offset, length / 2);
-                                   return false;
-                                 }
-                                 const size_t n = std::min<size_t>(length, 16 << 10);
-                                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                                 return sink.write(bytes->data() + offset, n);
+                               [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 // Half of what was asked, then the connection closes.
+                                 sink.write(bytes->data() + offset, length / 2);
+                                 return false;
                                });
+    } else if (fault == "stall") {
+      // The first 16 kB, then nothing until the client goes away or the server stops: a download
+      // that is surely under way, whatever the machine's speed.
+      const std::string* bytes = &it->second;
+      res.set_content_provider(
+          bytes->size(), "application/octet-stream",
+          [this, bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+            if (!sink.write(bytes->data() + offset, std::min<size_t>(length, 16 << 10))) {
+              return false;
+            }
+            while (!stopping && sink.is_writable()) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            return false;
+          });
     } else {
       res.set_content(it->second, "application/octet-stream");
     }
@@ -156,6 +168,7 @@ MirrorServer::MirrorServer(const DatasetTable& table, const fs::path& datasets,
 }
 
 MirrorServer::~MirrorServer() {
+  impl_->stopping = true;
   impl_->server->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

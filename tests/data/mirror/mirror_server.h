@@ -1,7 +1,7 @@
 // The loopback dataset mirror: an in-process HTTP(S) server that serves a copy of the datasets
 // (../shared/datasets) under the paths of the dataset table's upstream URLs, with the table's
 // archives built from the copy, as `moebench data fetch --mirror` expects a mirror to. Faults are
-// scripted per path: 404, 503, a connection cut mid-file, corrupted bytes, a slow transfer. It
+// scripted per path: 404, 503, a connection cut mid-file, corrupted bytes, a stalled transfer. It
 // honours Range requests and records every request.
 #pragma once
 
@@ -33,8 +33,8 @@ class MirrorServer {
 
   std::string base_url() const;  // http(s)://127.0.0.1:PORT
   // The next `times` requests for a path containing `path_part` get `kind`: "404", "503", "cut"
-  // (half of the answer, then the connection closes), "corrupt" (one byte changed), "slow"
-  // (16 KB every 50 ms).
+  // (half of the answer, then the connection closes), "corrupt" (one byte changed), "stall"
+  // (the first 16 kB, then nothing until the client goes away).
   void fault(const std::string& path_part, const std::string& kind, int times);
   std::vector<MirrorRequest> requests() const;
   size_t files() const;  // paths served
