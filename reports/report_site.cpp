@@ -94,6 +94,7 @@ SiteResult report_write_site(const fs::path& results_dir, const fs::path& out_di
   ++result.pages;
   result.runs = data.runs.size();
   result.problems = data.problems;
+  result.data = std::move(data);
   return result;
 }
 

@@ -40,6 +40,7 @@ struct SiteResult {
   std::filesystem::path index;
   size_t runs = 0, pages = 0;
   std::vector<std::string> problems;
+  ReportData data;  // what the site was written from (a summary can be made of it too)
 };
 
 SiteResult report_write_site(const std::filesystem::path& results_dir,

@@ -21,7 +21,9 @@ namespace {
 
 bool is_date(const std::string& s) {
   return s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-         std::all_of(s.begin(), s.end(), [](char ch) { return std::isdigit(ch) || ch == '-'; });
+         std::all_of(s.begin(), s.end(), [](char ch) {
+           return std::isdigit(static_cast<unsigned char>(ch)) || ch == '-';
+         });
 }
 
 // The latest "<entry>-<date>" run under results with date < night, or "".
@@ -206,7 +208,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
   std::string md = entries_markdown(night, entries);
   md += "Kernels: " + k.state +
         (k.previous.empty() ? "" : ", against " + k.previous.filename().string()) + "\n\n";
-  md += report_markdown(report_load(c.results), options);
+  md += report_markdown(site.data, options);
   const fs::path night_dir = c.results / "nights" / night;
   fs::create_directories(night_dir);
   std::ofstream(night_dir / "summary.md", std::ios::trunc) << md;

@@ -20,28 +20,25 @@ std::optional<double> tokens_cost_usd(const TokenCounts& t, const nlohmann::json
          1e6;
 }
 
-void LatencySummary::add(const Response& r) {
+void LatencySummary::add_request(int retries, bool failed, double e2el_s, double ttft_s,
+                                 const std::vector<double>& itl_s, std::optional<double> tpot_s) {
   ++requests_;
-  retries_ += r.retries;
-  if (r.error) return;
-  e2el_.push_back(r.total_s);
-  if (r.ttft_s <= 0) return;
+  retries_ += retries;
+  if (failed) return;
+  e2el_.push_back(e2el_s);
+  if (ttft_s <= 0) return;
   ++streamed_;
-  ttft_.push_back(r.ttft_s);
-  itl_.insert(itl_.end(), r.itl_s.begin(), r.itl_s.end());
-  if (auto tpot = response_tpot_s(r)) tpot_.push_back(*tpot);
+  ttft_.push_back(ttft_s);
+  itl_.insert(itl_.end(), itl_s.begin(), itl_s.end());
+  if (tpot_s) tpot_.push_back(*tpot_s);
+}
+
+void LatencySummary::add(const Response& r) {
+  add_request(r.retries, r.error.has_value(), r.total_s, r.ttft_s, r.itl_s, response_tpot_s(r));
 }
 
 void LatencySummary::add(const SampleRecord& s) {
-  ++requests_;
-  retries_ += s.retries;
-  if (!s.error_type.empty()) return;
-  e2el_.push_back(s.latency_s);
-  if (s.ttft_s <= 0) return;
-  ++streamed_;
-  ttft_.push_back(s.ttft_s);
-  itl_.insert(itl_.end(), s.itl_s.begin(), s.itl_s.end());
-  if (s.tpot_s) tpot_.push_back(*s.tpot_s);
+  add_request(s.retries, !s.error_type.empty(), s.latency_s, s.ttft_s, s.itl_s, s.tpot_s);
 }
 
 void LatencySummary::merge(const LatencySummary& o) {

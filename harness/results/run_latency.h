@@ -32,6 +32,9 @@ class LatencySummary {
   nlohmann::json to_json() const;
 
  private:
+  // One request: its retries; when it succeeded its E2EL, and when streamed its TTFT, ITLs, TPOT.
+  void add_request(int retries, bool failed, double e2el_s, double ttft_s,
+                   const std::vector<double>& itl_s, std::optional<double> tpot_s);
   long requests_ = 0, streamed_ = 0, retries_ = 0;
   std::vector<double> ttft_, tpot_, itl_, e2el_;
 };
