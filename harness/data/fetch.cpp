@@ -81,21 +81,27 @@ std::string source_url(const DataDownload& d, const FetchOptions& o) {
   return o.mirror.empty() ? d.url : http_mirror_url(d.url, o.mirror);
 }
 
+// True when `f` is staged: by an earlier, interrupted fetch, or now copied from the dataset's
+// files already in place (kept unless --force).
+bool stage_existing(const Job& job, const DataFile& f, const FetchOptions& o) {
+  const fs::path target = job.stage / "files" / f.path;
+  if (file_matches(target, f)) return true;
+  const fs::path in_place = o.data_dir / job.source->name / f.path;
+  if (o.force || !file_matches(in_place, f)) return false;
+  fs::create_directories(target.parent_path());
+  fs::copy_file(in_place, target, fs::copy_options::overwrite_existing);
+  return true;
+}
+
 void fetch_file(Job& job, const DataDownload& d, size_t index, const FetchOptions& o,
                 Progress& progress, std::atomic<uint64_t>& downloaded) {
   const DataFile& f = d.files.front();
+  if (stage_existing(job, f, o)) {
+    progress.add(static_cast<long>(f.bytes));
+    return;
+  }
   const fs::path target = job.stage / "files" / f.path;
-  const fs::path in_place = o.data_dir / job.source->name / f.path;
   fs::create_directories(target.parent_path());
-  if (file_matches(target, f)) {  // staged by an earlier, interrupted fetch
-    progress.add(static_cast<long>(f.bytes));
-    return;
-  }
-  if (!o.force && file_matches(in_place, f)) {  // already in place: kept
-    fs::copy_file(in_place, target, fs::copy_options::overwrite_existing);
-    progress.add(static_cast<long>(f.bytes));
-    return;
-  }
   const fs::path part = job.stage / "parts" / (std::to_string(index) + ".part");
   fs::create_directories(part.parent_path());
   const std::string url = source_url(d, o);
@@ -117,40 +123,26 @@ void fetch_file(Job& job, const DataDownload& d, size_t index, const FetchOption
 
 void fetch_archive(Job& job, const DataDownload& d, size_t index, const FetchOptions& o,
                    Progress& progress, std::atomic<uint64_t>& downloaded) {
-  const fs::path files = job.stage / "files";
-  bool staged = true;
-  for (const DataFile& m : d.files) {
-    if (!file_matches(files / m.path, m) &&
-        !(!o.force && file_matches(o.data_dir / job.source->name / m.path, m))) {
-      staged = false;
-      break;
-    }
-  }
-  if (!staged) {
-    const fs::path part = job.stage / "parts" / (std::to_string(index) + ".archive.part");
-    fs::create_directories(part.parent_path());
-    DownloadOptions dl = o.download;
-    dl.on_bytes = [&](uint64_t n) { downloaded += n; };
-    http_download(source_url(d, o), part, dl);
-    try {
-      archive_extract(part, d.files, files,
-                      [&](uint64_t n) { progress.add(static_cast<long>(n)); });
-    } catch (const ArchiveError& e) {
-      fs::remove(part);  // a wrong archive is not resumed from
-      throw ArchiveError(source_url(d, o) + ": " + e.what() + "; the download was discarded");
-    }
-    fs::remove(part);
+  bool all_staged = true;
+  for (const DataFile& m : d.files) all_staged &= stage_existing(job, m, o);  // stages each it can
+  if (all_staged) {
+    progress.add(static_cast<long>(d.bytes()));
     return;
   }
-  for (const DataFile& m : d.files) {  // members already staged or in place
-    const fs::path target = files / m.path;
-    if (!file_matches(target, m)) {
-      fs::create_directories(target.parent_path());
-      fs::copy_file(o.data_dir / job.source->name / m.path, target,
-                    fs::copy_options::overwrite_existing);
-    }
-    progress.add(static_cast<long>(m.bytes));
+  const fs::path part = job.stage / "parts" / (std::to_string(index) + ".archive.part");
+  fs::create_directories(part.parent_path());
+  DownloadOptions dl = o.download;
+  dl.on_bytes = [&](uint64_t n) { downloaded += n; };
+  const std::string url = source_url(d, o);
+  http_download(url, part, dl);
+  try {  // members staged above are counted, not written again
+    archive_extract(part, d.files, job.stage / "files",
+                    [&](uint64_t n) { progress.add(static_cast<long>(n)); });
+  } catch (const ArchiveError& e) {
+    fs::remove(part);  // a wrong archive is not resumed from
+    throw ArchiveError(url + ": " + e.what() + "; the download was discarded");
   }
+  fs::remove(part);
 }
 
 // Replaces DATA/<name> with the staged tree by renames; the old tree is removed after.
