@@ -10,5 +10,8 @@ void scoring_register_basic_metrics();  // metrics_basic.cpp: exact_match, acc, 
                                         // pass_at_k...
 void scoring_register_math();  // metrics_math.cpp: minerva_answer, minerva_equiv, hendrycks_*
 void scoring_register_code();  // filters_code.cpp: code_exec (the sandbox)
+void scoring_register_simple_evals();  // filters_simple_evals.cpp: simple_evals_mc,
+                                       // simple_evals_answer, mgsm_answer, simple_evals_code,
+                                       // mgsm_match
 
 }  // namespace moebench

@@ -136,6 +136,7 @@ void scoring_register_builtins() {
     scoring_register_basic_metrics();
     scoring_register_math();
     scoring_register_code();
+    scoring_register_simple_evals();
   });
 }
 
