@@ -8,15 +8,17 @@ namespace moebench {
 nlohmann::json Request::to_json() const {
   nlohmann::json msgs = nlohmann::json::array();
   for (const auto& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
-  return {{"prompt", prompt},
-          {"messages", msgs},
-          {"continuations", continuations},
-          {"max_tokens", generation.max_tokens},
-          {"stop", generation.stop},
-          {"temperature", generation.temperature},
-          {"top_p", generation.top_p},
-          {"n", generation.n_samples},
-          {"seed", seed}};
+  nlohmann::json j = {{"prompt", prompt},
+                      {"messages", msgs},
+                      {"continuations", continuations},
+                      {"max_tokens", generation.max_tokens},
+                      {"stop", generation.stop},
+                      {"temperature", generation.temperature},
+                      {"top_p", generation.top_p},
+                      {"n", generation.n_samples},
+                      {"seed", seed}};
+  if (!profile.empty()) j["profile"] = profile;
+  return j;
 }
 
 std::string Request::hash() const { return sha256_hex(to_json().dump()); }

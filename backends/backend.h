@@ -23,6 +23,9 @@ struct Request {
   std::vector<std::string> continuations;  // non-empty: score these (log-likelihood) instead
   GenerationSettings generation;
   uint64_t seed = 0;
+  // The evaluation profile the prompt was built under; "" = the default (lm-eval), left out of
+  // the hash so caches written before profiles existed stay valid.
+  std::string profile;
 
   // SHA-256 over everything that can change the answer (not suite/doc id): the cache key.
   std::string hash() const;

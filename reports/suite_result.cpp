@@ -28,6 +28,8 @@ json SuiteResult::to_json() const {
   return {{"version", version},
           {"n_docs", n_docs},
           {"scored_by", scored_by},
+          {"profile", profile_info.is_object() ? profile_info : json{{"name", profile}}},
+          {"prompt_form", prompt_form},
           // The first metric of the spec (with its first filter) is the suite's headline score:
           // the one the leaderboard shows and compare tests first.
           {"primary_metric", primary_metric},
@@ -50,6 +52,15 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
                                                                 : s["version"].dump())
                                     : "";
   r.scored_by = str_or(s, "scored_by");
+  r.prompt_form = str_or(s, "prompt_form");
+  if (s.contains("profile")) {
+    if (!s["profile"].is_object() || !s["profile"].contains("name") ||
+        !s["profile"]["name"].is_string()) {
+      throw input_error(where, "field '" + at + "profile.name' must be a string");
+    }
+    r.profile = s["profile"]["name"].get<std::string>();
+    r.profile_info = s["profile"];
+  }
   r.n_docs = count_or(s, "n_docs", where, at);
   r.cache_hits = count_or(s, "cache_hits", where, at);
   const json& metrics = json_field(s, "metrics", where, at);

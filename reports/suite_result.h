@@ -17,6 +17,11 @@ struct SuiteResult {
   std::string version;
   std::string primary_metric;  // run.json's primary_metric, else the first metric key
   std::string scored_by;       // loglikelihood | generation
+  // The evaluation profile the suite ran under (name is "suite@profile" for any but the default)
+  // and how the prompts were put: "completion" (raw text) or "chat" (messages).
+  std::string profile = "lm-eval";
+  nlohmann::json profile_info;  // {name, version, source, form, notes}; null in older runs
+  std::string prompt_form;
   std::map<std::string, MetricStat> metrics;         // metric id -> stat (higher_is_better set)
   nlohmann::json groups = nlohmann::json::object();  // subject -> metric id -> MetricStat json
   std::map<std::string, long> errors;                // error type -> count

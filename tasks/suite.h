@@ -47,10 +47,28 @@ struct DataSource {
   bool samples = false;             // read tasks/samples/ instead of data_dir
 };
 
+// The evaluation profile every suite has unless another is named (lm-eval's settings, the specs
+// as written). Profiles are data: tasks/profiles/<name>.json (tasks/profile.h).
+inline constexpr const char* kDefaultProfile = "lm-eval";
+
+// How a profile wants a suite put to the model. kAuto: chat messages only to chat-only backends,
+// choice suites by log-likelihood where the backend has it (lm-eval's rule). kCompletion: the raw
+// prompt and log-likelihoods (base models). kChat: chat messages always, choices answered in text.
+enum class PromptForm { kAuto, kCompletion, kChat };
+
 // The parsed, validated spec. `raw` is the whole file, copied into run.json.
 struct SuiteSpec {
   std::string name;
   std::string version;
+  // The profile applied (its settings are already merged into `raw` and the fields below).
+  std::string profile = kDefaultProfile;
+  PromptForm form = PromptForm::kAuto;
+  // run.json's record of the profile ({name, version, source, form, notes}); null = the default
+  // profile of a tasks dir without tasks/profiles/lm-eval.json.
+  nlohmann::json profile_record;
+  // The suite as results, cache requests and reports name it: "gsm8k" under the default profile,
+  // "gsm8k@deepseek-v3-base" under another, so scores of different settings never mix.
+  std::string key() const { return profile == kDefaultProfile ? name : name + "@" + profile; }
   std::string area;  // math | code | exam
   std::string description;
   OutputKind output = OutputKind::kGenerate;

@@ -15,8 +15,13 @@ namespace moebench {
 namespace fs = std::filesystem;
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
-  app->add_option("--suites", f->suites, "Comma-separated suite names (default: all)")
+  app->add_option("--suites", f->suites,
+                  "Comma-separated suite names, each SUITE or SUITE@PROFILE (default: every suite "
+                  "the profile covers)")
       ->check(cli_name_list());
+  app->add_option("--profile", f->profile,
+                  "Evaluation profile for suites named without @PROFILE: lm-eval (default), "
+                  "deepseek-v3-base, chat, ... (`moebench list --profiles`)");
   app->add_option("--data-dir", f->data_dir,
                   "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
@@ -64,6 +69,7 @@ void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
       cur += c;
     }
   }
+  if (!f.profile.empty()) o->profile = f.profile;
   if (f.limit > 0) o->limit = f.limit;
   o->results_dir = f.results_dir;
   o->sandbox.allow_rlimits_only = f.sandbox_rlimits_only;
@@ -83,8 +89,8 @@ void cli_print_summary(const RunOutcome& o) {
     for (const MetricKey& k : run.scorer->keys()) {
       const MetricStat& m = run.metrics.at(k.id());
       std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n",
-                  first ? run.instance->spec().name.c_str() : "", k.id().c_str(), m.mean, m.stderr_,
-                  m.n, first ? std::to_string(errors).c_str() : "");
+                  first ? run.instance->spec().key().c_str() : "", k.id().c_str(), m.mean,
+                  m.stderr_, m.n, first ? std::to_string(errors).c_str() : "");
       first = false;
     }
   }
@@ -104,7 +110,7 @@ double cli_print_errors(const RunOutcome& o) {
       ++failed;
       Kind& k = kinds[error_type_name(e->type)];
       if (k.count++ == 0) {
-        k.first = run.instance->spec().name + "/" + run.docs[d]->id + ": " + e->message;
+        k.first = run.instance->spec().key() + "/" + run.docs[d]->id + ": " + e->message;
         if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
       }
     }

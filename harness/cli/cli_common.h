@@ -25,7 +25,8 @@ constexpr int kExitRegression = 1;
 struct CommonFlags {
   std::string data_dir;
   std::string tasks_dir;
-  std::string suites;  // comma-separated
+  std::string suites;   // comma-separated; "suite@profile" picks a profile for one suite
+  std::string profile;  // --profile; "" = the command's default (run: lm-eval)
   bool samples = false;
   long limit = -1;
   bool sandbox_rlimits_only = false;

@@ -1,5 +1,6 @@
-// `moebench selfcheck`: the oracle must score 100% on every suite, by likelihood and (for choice
-// suites) again by generated letters; any other result names the documents that failed.
+// `moebench selfcheck`: the oracle must score 100% on every suite under every profile, by
+// likelihood and (for choice suites) again by generated letters; any other result names the failed
+// documents.
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -7,6 +8,7 @@
 
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
+#include "tasks/profile.h"
 
 namespace moebench {
 namespace {
@@ -48,13 +50,13 @@ CheckResult check_suite(const SuiteRun& run, const char* mode) {
     if (why.empty()) continue;
     if (allowed.count(doc.id)) {
       ++r.exceptions;
-      std::printf("  documented exception %s/%s: %s\n", run.instance->spec().name.c_str(),
+      std::printf("  documented exception %s/%s: %s\n", run.instance->spec().key().c_str(),
                   doc.id.c_str(), allowed[doc.id].c_str());
       continue;
     }
     ++r.failures;
     if (shown++ < 5) {
-      std::printf("  FAIL [%s] %s/%s (%s): %s\n", mode, run.instance->spec().name.c_str(),
+      std::printf("  FAIL [%s] %s/%s (%s): %s\n", mode, run.instance->spec().key().c_str(),
                   doc.id.c_str(), doc.source.c_str(), why.substr(0, 400).c_str());
     }
   }
@@ -66,7 +68,7 @@ long check_outcome(const RunOutcome& out, const char* mode) {
   for (const SuiteRun& run : out.suites) {
     CheckResult r = check_suite(run, mode);
     failures += r.failures;
-    std::printf("%-26s %-12s %7zu docs  %s", run.instance->spec().name.c_str(), mode,
+    std::printf("%-32s %-12s %7zu docs  %s", run.instance->spec().key().c_str(), mode,
                 run.docs.size(), r.failures ? "FAILED" : "ok");
     if (r.failures) std::printf(" (%ld failed)", r.failures);
     if (r.exceptions) std::printf(" (%ld documented exceptions)", r.exceptions);
@@ -81,29 +83,63 @@ long check_outcome(const RunOutcome& out, const char* mode) {
   return failures;
 }
 
-int selfcheck(RunOptions options, bool chat_too) {
+// One profile: the oracle by likelihood (or as the profile prompts), then choice suites again by
+// generated letters. Returns the failing documents; -1 when interrupted.
+long check_profile(RunOptions options, bool chat_too,
+                   std::vector<std::filesystem::path>* result_dirs) {
   options.use_cache = false;  // a cached answer could hide a changed oracle template
   options.backend = "oracle";
   RunOutcome out = run_evaluation(options);
-  if (out.interrupted) return kExitInterrupted;
+  if (out.interrupted) return -1;
   std::printf("sandbox: %s\n", out.sandbox_isolation.c_str());
   if (!out.sandbox_accounting.empty()) std::printf("  %s\n", out.sandbox_accounting.c_str());
   long failures = check_outcome(out, "oracle");
-  std::vector<std::filesystem::path> result_dirs = {out.dir};
+  result_dirs->push_back(out.dir);
 
   std::vector<std::string> choice_suites;
   for (const SuiteRun& run : out.suites) {
     if (run.instance->spec().output == OutputKind::kChoice) {
-      choice_suites.push_back(run.instance->spec().name);
+      choice_suites.push_back(run.instance->spec().key());
     }
   }
   if (chat_too && !choice_suites.empty()) {
     options.backend = "oracle-chat";
     options.suites = choice_suites;
     RunOutcome chat = run_evaluation(options);
-    if (chat.interrupted) return kExitInterrupted;
+    if (chat.interrupted) return -1;
     failures += check_outcome(chat, "oracle-chat");
-    result_dirs.push_back(chat.dir);
+    result_dirs->push_back(chat.dir);
+  }
+  return failures;
+}
+
+// Every profile (or the one --profile names), each over the suites it covers (of --suites, when
+// given: a name with @PROFILE only under that profile).
+int selfcheck(const RunOptions& options, const std::string& only_profile, bool chat_too) {
+  std::vector<std::string> profiles;
+  if (!only_profile.empty()) {
+    profiles.push_back(profile_find(options.source.tasks_dir, only_profile).name);
+  } else {
+    for (const SuiteProfile& p : profile_list(options.source.tasks_dir)) profiles.push_back(p.name);
+  }
+  long failures = 0;
+  std::vector<std::filesystem::path> result_dirs;
+  for (const std::string& name : profiles) {
+    RunOptions o = options;
+    o.profile = name;
+    if (!options.suites.empty()) {
+      const SuiteProfile profile = profile_find(options.source.tasks_dir, name);
+      o.suites.clear();
+      for (const std::string& s : options.suites) {
+        auto [suite, at] = profile_split_name(s);
+        if (at.empty() ? profile.find(suite) != nullptr : at == name) o.suites.push_back(suite);
+      }
+      if (o.suites.empty()) continue;
+    }
+    std::printf("%sprofile %s\n", result_dirs.empty() ? "" : "\n", name.c_str());
+    const long f = check_profile(o, chat_too, &result_dirs);
+    if (f < 0) return kExitInterrupted;
+    failures += f;
   }
   std::printf("\nselfcheck %s: %ld failing documents\n", failures ? "FAILED" : "passed", failures);
   for (const auto& dir : result_dirs) {
@@ -130,7 +166,7 @@ Command cmd_selfcheck(CLI::App& app, const CliContext& context) {
             RunOptions o;
             o.command_line = context.command_line;
             cli_apply_common_flags(f->common, &o);
-            return selfcheck(o, !f->no_chat);
+            return selfcheck(o, f->common.profile, !f->no_chat);
           }};
 }
 

@@ -47,7 +47,11 @@ LatencySummary latency_of(const SuiteRun& run) {
 SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
                          const LatencySummary& latency) {
   SuiteResult r;
-  r.name = run.instance->spec().name;
+  const SuiteSpec& spec = run.instance->spec();
+  r.name = spec.key();
+  r.profile = spec.profile;
+  r.profile_info = spec.profile_record;
+  r.prompt_form = run.chat && !run.loglikelihood ? "chat" : "completion";
   r.version = run.instance->spec().version;
   r.n_docs = static_cast<long>(run.docs.size());
   r.scored_by = run.loglikelihood ? "loglikelihood" : "generation";

@@ -38,7 +38,7 @@ void backend_give_answers(Backend& backend, const std::vector<SuiteRun>& runs) {
   if (oracle == nullptr) return;
   OracleAnswerKey key;
   for (const SuiteRun& run : runs) {
-    const std::string& suite = run.instance->spec().name;
+    const std::string suite = run.instance->spec().key();
     for (const Doc* d : run.docs) {
       OracleAnswer a;
       if (run.loglikelihood) {

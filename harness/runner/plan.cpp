@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "tasks/profile.h"
 
 namespace moebench {
 namespace {
@@ -17,9 +18,9 @@ void check_only_docs(const std::vector<SuiteRun>& runs,
   std::map<std::string, std::unordered_set<std::string>> ids_of;
   std::string suites, example;
   for (const SuiteRun& r : runs) {
-    auto& ids = ids_of[r.instance->spec().name];
+    auto& ids = ids_of[r.instance->spec().key()];
     for (const Doc& d : r.instance->docs()) ids.insert(d.id);
-    suites += (suites.empty() ? "" : ", ") + r.instance->spec().name;
+    suites += (suites.empty() ? "" : ", ") + r.instance->spec().key();
     if (example.empty() && !r.instance->docs().empty()) example = r.instance->docs()[0].id;
   }
   long given = 0, matched = 0;
@@ -67,16 +68,56 @@ void override_num_fewshot(SuiteSpec* spec, int n) {
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   std::vector<SuiteSpec> specs;
   if (options.suites.empty()) {
-    specs = suite_list_specs(options.source.tasks_dir);
+    specs = profile_specs(options.source.tasks_dir, options.profile);
   } else {
     for (const std::string& name : options.suites) {
-      specs.push_back(suite_find_spec(options.source.tasks_dir, name));
+      specs.push_back(suite_find_profiled(options.source.tasks_dir, name, options.profile));
+      for (size_t i = 0; i + 1 < specs.size(); ++i) {
+        if (specs[i].key() == specs.back().key()) {
+          throw InputError("suite '" + specs.back().key() + "' is named twice");
+        }
+      }
     }
   }
   if (options.num_fewshot) {
     for (SuiteSpec& spec : specs) override_num_fewshot(&spec, *options.num_fewshot);
   }
   return specs;
+}
+
+// How the suite's prompts go to the backend, as its profile wants them. The default (auto) is
+// lm-eval's rule: chat-only backends get chat messages, completion-capable ones the raw prompt and
+// choice suites by log-likelihood. A chat profile needs a backend that takes chat messages; a
+// completion profile run on a backend without raw completion or log-likelihoods runs, but says so
+// (its scores are then not the profile's method, and reports show prompt_form / scored_by).
+void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* run) {
+  const bool choice = spec.output == OutputKind::kChoice;
+  switch (spec.form) {
+    case PromptForm::kChat:
+      if (!backend.chat) {
+        throw InputError("suite '" + spec.key() + "': profile '" + spec.profile +
+                         "' sends chat messages, and backend '" + backend.id +
+                         "' takes none (use a chat model, or another profile)");
+      }
+      run->chat = true;
+      run->loglikelihood = false;
+      return;
+    case PromptForm::kCompletion:
+      if (!backend.completion || (choice && !backend.loglikelihood)) {
+        std::fprintf(stderr,
+                     "moebench: warning: suite '%s': profile '%s' scores raw completions%s; "
+                     "backend '%s' has %s, so this suite is %s: not the profile's method\n",
+                     spec.key().c_str(), spec.profile.c_str(), choice ? " by log-likelihood" : "",
+                     backend.id.c_str(),
+                     backend.completion ? "no log-likelihoods" : "no raw completion",
+                     choice ? "answered in generated text" : "prompted with chat messages");
+      }
+      break;
+    case PromptForm::kAuto:
+      break;
+  }
+  run->chat = backend.chat && !backend.completion;
+  run->loglikelihood = choice && backend.loglikelihood;
 }
 
 // Per-document seed: independent of order, shard and limit, so a resumed or sharded run asks
@@ -92,8 +133,9 @@ Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t se
   const SuiteSpec& spec = run.instance->spec();
   Prompt p = run.instance->prompt(doc);
   Request r;
-  r.suite = spec.name;
+  r.suite = spec.key();
   r.doc_id = doc.id;
+  if (spec.profile != kDefaultProfile) r.profile = spec.profile;
   r.generation = spec.generation;
   r.seed = doc_seed(seed, spec.name, doc.id);
   if (run.loglikelihood) {
@@ -112,12 +154,12 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
   for (const SuiteSpec& spec : select_specs(options)) {
     SuiteRun run;
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
-    run.loglikelihood = spec.output == OutputKind::kChoice && backend.loglikelihood;
+    choose_form(spec, backend, &run);
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();
     const std::set<std::string>* only = nullptr;
     if (!options.only_docs.empty()) {
-      auto it = options.only_docs.find(spec.name);
+      auto it = options.only_docs.find(spec.key());
       if (it == options.only_docs.end()) it = options.only_docs.find("");
       static const std::set<std::string> kNone;
       only = it == options.only_docs.end() ? &kNone : &it->second;
@@ -130,13 +172,10 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
       if (selected++ % options.shard_count != options.shard_index) continue;
       run.docs.push_back(&docs[i]);
     }
-    // NOTE: chat-only backends get chat messages; completion-capable ones the raw prompt, as
-    // lm-eval does for base models.
-    bool chat = backend.chat && !backend.completion;
     run.requests.reserve(run.docs.size());
     run.hashes.reserve(run.docs.size());
     for (const Doc* d : run.docs) {
-      run.requests.push_back(plan_request(run, *d, chat, options.seed));
+      run.requests.push_back(plan_request(run, *d, run.chat, options.seed));
       run.hashes.push_back(run.requests.back().hash());
     }
     runs.push_back(std::move(run));

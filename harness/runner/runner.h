@@ -20,7 +20,9 @@
 namespace moebench {
 
 struct RunOptions {
-  std::vector<std::string> suites;  // names; empty = every suite in tasks_dir
+  // "suite" or "suite@profile"; empty = every suite `profile` covers.
+  std::vector<std::string> suites;
+  std::string profile = kDefaultProfile;  // --profile: for names without "@profile"
   DataSource source;
   std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
@@ -58,6 +60,7 @@ struct SuiteRun {
   std::unique_ptr<SuiteInstance> instance;
   std::unique_ptr<Scorer> scorer;
   bool loglikelihood = false;                 // choice suite scored by likelihood
+  bool chat = false;                          // prompts sent as chat messages
   std::vector<const Doc*> docs;               // selected (limit, then shard)
   std::vector<Request> requests;              // one per doc
   std::vector<std::string> hashes;            // request hashes

@@ -77,6 +77,9 @@ void scoring_register_math() {
   filter_register("minerva_answer", map_filter([](const std::string& r) {
                     return minerva_normalize_final_answer(minerva_get_unnormalized_answer(r));
                   }));
+  // minerva's normalize_final_answer alone, for answers another step extracted (the chat profile's
+  // "Answer: ..." line).
+  filter_register("minerva_normalize", map_filter(minerva_normalize_final_answer));
   filter_register("hendrycks_answer", map_filter(hendrycks_extract_answer));
   metric_register(gold_metric(
       "minerva_equiv", minerva_gold,

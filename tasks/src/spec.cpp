@@ -295,14 +295,14 @@ SuiteSpec suite_read_spec(const fs::path& file) {
 
 namespace {
 
-// Spec files: tasks_dir/<area>/*.json (samples/ and src/ are not areas).
+// Spec files: tasks_dir/<area>/*.json (samples/, src/ and profiles/ are not areas).
 std::vector<fs::path> spec_files(const fs::path& tasks_dir) {
   if (!fs::is_directory(tasks_dir))
     throw input_error(tasks_dir.string(), "tasks directory not found");
   std::vector<fs::path> out;
   for (const fs::directory_entry& area : fs::directory_iterator(tasks_dir)) {
     std::string a = area.path().filename().string();
-    if (!area.is_directory() || a == "samples" || a == "src") continue;
+    if (!area.is_directory() || a == "samples" || a == "src" || a == "profiles") continue;
     for (const fs::directory_entry& f : fs::directory_iterator(area.path())) {
       if (f.is_regular_file() && f.path().extension() == ".json") out.push_back(f.path());
     }

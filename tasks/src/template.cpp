@@ -31,10 +31,10 @@ struct PipeDef {
   size_t n_args;
 };
 
-constexpr PipeDef kPipes[] = {{"strip", 0}, {"lstrip", 0},  {"rstrip", 0}, {"upper", 0},
-                              {"lower", 0}, {"replace", 2}, {"join", 1},   {"last_boxed", 0},
-                              {"first", 0}, {"last", 0},    {"letter", 0}, {"default", 1},
-                              {"chars", 0}};
+constexpr PipeDef kPipes[] = {{"strip", 0}, {"lstrip", 0},    {"rstrip", 0}, {"upper", 0},
+                              {"lower", 0}, {"replace", 2},   {"join", 1},   {"last_boxed", 0},
+                              {"first", 0}, {"last", 0},      {"letter", 0}, {"default", 1},
+                              {"chars", 0}, {"after_last", 1}};
 
 }  // namespace
 
@@ -135,7 +135,7 @@ class ExprParser {
     }
     fail("unknown pipe '" + p.name +
          "' (known: strip, lstrip, rstrip, upper, lower, replace, join, last_boxed, first, last, "
-         "letter, default, chars)");
+         "letter, default, chars, after_last)");
     return p;
   }
 
@@ -350,6 +350,11 @@ json apply_pipe(const Pipe& p, json v) {
       if (n == "lower" && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
     }
     return s;
+  }
+  if (n == "after_last") {  // Python s.split(sep)[-1]: the text after the last sep, else all
+    if (p.args[0].empty()) throw PipeError("after_last: empty separator");
+    const size_t at = s.rfind(p.args[0]);
+    return at == std::string::npos ? s : s.substr(at + p.args[0].size());
   }
   if (n == "replace") {
     s = replace_all(std::move(s), p.args[0], p.args[1]);
