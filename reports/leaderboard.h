@@ -23,6 +23,9 @@ struct ReportOptions {
   // --rank-suites: the suites the ranking averages over; empty = the default rule
   // (leaderboard_rank).
   std::vector<std::string> rank_suites;
+  // The published scores table (reports/published_scores.h) for the "Published vs measured"
+  // view; "" or a missing file = no such view, a malformed one an InputError.
+  std::filesystem::path published_scores;
   void validate() const;  // InputError naming the bad option
 };
 

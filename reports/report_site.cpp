@@ -81,11 +81,13 @@ SiteResult report_write_site(const fs::path& results_dir, const fs::path& out_di
     std::vector<std::string> ignored;
     leaderboard_check_rank_suites(run_scan_dir(results_dir, &ignored), options);
   }
+  // Read before any page is written: a malformed table fails the command, not half a site.
+  const PublishedScores published = published_scores_load(options.published_scores);
   SiteResult result;
   ReportData data =
       report_load(results_dir, [&](const RunSummary& run, const std::vector<SampleRecord>& samples,
                                    const SuiteLatency& latency) {
-        result.pages += site_write_run_pages(out_dir, run, samples, latency);
+        result.pages += site_write_run_pages(out_dir, run, samples, latency, &published);
       });
   const Leaderboard board = leaderboard_build(data.runs, data.latency, options);
   site_write_assets(out_dir);

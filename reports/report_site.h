@@ -12,6 +12,7 @@
 
 #include "reports/bench_history.h"
 #include "reports/leaderboard.h"
+#include "reports/published_scores.h"
 #include "reports/run_load.h"
 
 namespace moebench {
@@ -46,15 +47,19 @@ struct SiteResult {
 SiteResult report_write_site(const std::filesystem::path& results_dir,
                              const std::filesystem::path& out_dir, const ReportOptions& options);
 
-// The Markdown summary: leaderboard table, latest kernel benchmark comparison, problems.
+// The Markdown summary: leaderboard table, published vs measured (options.published_scores),
+// latest kernel benchmark comparison, problems.
 std::string report_markdown(const ReportData& data, const ReportOptions& options);
 
 // Pages, written by report_write_site (exported for the tests).
 std::string site_run_dir_name(const std::string& run_id);  // "runs/<slug>/" relative to the root
 std::string site_suite_page_name(const std::string& suite,
                                  size_t page);  // "<slug>.html", ".p2.html"
+// `published` (may be null): the published scores table, for the run page's "Published vs
+// measured" section.
 size_t site_write_run_pages(const std::filesystem::path& out_dir, const RunSummary& run,
-                            const std::vector<SampleRecord>& samples, const SuiteLatency& latency);
+                            const std::vector<SampleRecord>& samples, const SuiteLatency& latency,
+                            const PublishedScores* published = nullptr);
 std::string site_index_page(const ReportData& data, const Leaderboard& board,
                             const ReportOptions& options);
 // The ranking sentence and the leaderboard table of index.html.
@@ -63,6 +68,16 @@ std::string site_leaderboard_table(const Leaderboard& board);
 // The `moebench cost` tables found under RESULTS_DIR/cost/, as an HTML section / Markdown.
 std::string site_cost_section(const std::vector<nlohmann::json>& costs);
 std::string report_cost_markdown(const std::vector<nlohmann::json>& costs);
+
+// Published vs measured (reports/site_published.cpp). run.json backend.published_as: the
+// published model a run says it is, "" for none.
+std::string run_published_as(const RunSummary& run);
+// The run page's section: each suite of the run that the table has a score for under the model
+// the run names, against it; "" when the run names no model of the table.
+std::string site_published_section(const RunSummary& run, const PublishedScores& table);
+// The summary's table: the newest run of each named model and suite key; "" when there is none.
+std::string report_published_markdown(const std::vector<RunSummary>& runs,
+                                      const PublishedScores& table);
 
 constexpr size_t kSamplesPerPage = 200;
 

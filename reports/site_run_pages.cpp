@@ -137,7 +137,8 @@ std::string metrics_cell(const SuiteResult& s) {
   return h;
 }
 
-std::string run_page(const RunSummary& run, const SuiteLatency& latency) {
+std::string run_page(const RunSummary& run, const SuiteLatency& latency,
+                     const PublishedScores* published) {
   std::string h = "<nav class=\"crumbs\"><a href=\"../../index.html\">leaderboard</a> / " +
                   esc(run.run_id) + "</nav>\n<h1>" + esc(run.run_id) +
                   "</h1>\n<dl class=\"facts\">";
@@ -150,6 +151,12 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency) {
     fact("rescored", "<span class=\"tag\">rescored</span> the responses of run " +
                          esc(run.rescore->of_run) + " (" + esc(run.rescore->source) +
                          ") scored again by " + esc(run.rescore->replay_id));
+  }
+  if (const std::string model = run_published_as(run); !model.empty()) {
+    const bool unknown = published && !published->file.empty() && !published->has_model(model);
+    fact(
+        "published as",
+        esc(model) + (unknown ? " <span class=\"muted\">(no published scores for it)</span>" : ""));
   }
   fact("created", esc(run.created));
   fact("data", esc(run.data_scope));
@@ -188,6 +195,7 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency) {
          "</td></tr>\n";
   }
   h += "</tbody></table></div>\n";
+  if (published) h += site_published_section(run, *published);
   std::string errors;
   for (const SuiteResult& s : run.suites) {
     for (const auto& [type, n] : s.errors) {
@@ -209,11 +217,12 @@ std::string site_suite_page_name(const std::string& suite, size_t page) {
 }
 
 size_t site_write_run_pages(const fs::path& out_dir, const RunSummary& run,
-                            const std::vector<SampleRecord>& samples, const SuiteLatency& latency) {
+                            const std::vector<SampleRecord>& samples, const SuiteLatency& latency,
+                            const PublishedScores* published) {
   const fs::path dir = out_dir / site_run_dir_name(run.run_id);
   std::map<std::string, std::vector<const SampleRecord*>> by_suite;
   for (const SampleRecord& s : samples) by_suite[s.suite].push_back(&s);
-  site_write_file(dir / "index.html", run_page(run, latency));
+  site_write_file(dir / "index.html", run_page(run, latency, published));
   size_t written = 1;
   for (const SuiteResult& suite : run.suites) {
     const auto& list = by_suite[suite.name];

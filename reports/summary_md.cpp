@@ -1,5 +1,5 @@
-// report_markdown: the leaderboard and the latest kernel benchmark comparison as GitHub-flavoured
-// Markdown for CI job pages (e.g. appended to $GITHUB_STEP_SUMMARY).
+// report_markdown: the leaderboard, published vs measured and the latest kernel benchmark
+// comparison as GitHub-flavoured Markdown for CI job pages (e.g. appended to $GITHUB_STEP_SUMMARY).
 #include "reports/report_site.h"
 #include "reports/site_html.h"
 
@@ -81,6 +81,7 @@ std::string report_markdown(const ReportData& data, const ReportOptions& options
                   " models, " + std::to_string(data.runs.size()) +
                   " runs. Scores in % of the primary metric, ± 95% CI (1.96·stderr).\n\n";
   h += board.rows.empty() ? "No runs found.\n" : leaderboard_md(board);
+  h += report_published_markdown(data.runs, published_scores_load(options.published_scores));
   h += report_cost_markdown(data.costs);
   h += bench_md(data, options);
   if (!data.problems.empty()) {

@@ -1,5 +1,6 @@
 // `moebench report`: the static leaderboard site, or the Markdown summary, of a results directory.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -7,6 +8,7 @@
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
+#include "reports/published_scores.h"
 #include "reports/report_site.h"
 
 namespace moebench {
@@ -15,7 +17,8 @@ namespace {
 struct ReportFlags {
   std::string results_dir = "results", out, format = "html", title = "moebench leaderboard";
   double machine_usd_per_hour = 0, bench_threshold = 0.05, alpha = 0.05;
-  std::vector<std::string> rank_suites;  // --rank-suites a,b,c
+  std::vector<std::string> rank_suites;     // --rank-suites a,b,c
+  std::string tasks_dir, published_scores;  // "": the default (cli_tasks_dir)/published_scores.json
 };
 
 CLI::App* add_report_flags(CLI::App* app, ReportFlags* f) {
@@ -44,6 +47,11 @@ CLI::App* add_report_flags(CLI::App* app, ReportFlags* f) {
                   "Rank on these suites (comma-separated); default: the suite set that most "
                   "models x suites share")
       ->delimiter(',');
+  cmd->add_option("--tasks-dir", f->tasks_dir,
+                  "Suite specs and the published scores table (default: $MOEBENCH_TASKS, tasks/)");
+  cmd->add_option("--published-scores", f->published_scores,
+                  "Published scores to set beside runs that name a published model (default: "
+                  "TASKS_DIR/published_scores.json, left out when absent)");
   return cmd;
 }
 
@@ -54,6 +62,16 @@ int report(const ReportFlags& f) {
   options.alpha = f.alpha;
   options.title = f.title;
   options.rank_suites = f.rank_suites;
+  if (f.published_scores.empty()) {
+    options.published_scores = published_scores_default_file(cli_tasks_dir(f.tasks_dir));
+  } else {
+    // NOTE: a table named on the command line must exist; only the default may be absent.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(f.published_scores, ec)) {
+      throw input_error(f.published_scores, "not found (--published-scores)");
+    }
+    options.published_scores = f.published_scores;
+  }
   options.validate();
   std::vector<std::string> problems;
   if (f.format == "md") {
