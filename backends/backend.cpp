@@ -18,6 +18,7 @@ nlohmann::json Request::to_json() const {
                       {"n", generation.n_samples},
                       {"seed", seed}};
   if (!profile.empty()) j["profile"] = profile;
+  if (generation.thinking_budget > 0) j["thinking_budget"] = generation.thinking_budget;
   return j;
 }
 
@@ -36,6 +37,7 @@ nlohmann::json Response::to_json() const {
   // Only when present: the built-in and validation backends' samples stay as they were.
   if (!reasoning.empty()) j["reasoning"] = reasoning;
   if (!itl_s.empty()) j["itl_s"] = itl_s;
+  if (thinking_s > 0) j["thinking_s"] = thinking_s;
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (error) j["error"] = {{"type", error_type_name(error->type)}, {"message", error->message}};
@@ -52,6 +54,7 @@ Response Response::from_json(const nlohmann::json& j) {
                 t.value("reasoning", 0L)};
   }
   r.ttft_s = j.value("ttft_s", 0.0);
+  r.thinking_s = j.value("thinking_s", 0.0);
   r.total_s = j.value("total_s", 0.0);
   r.reasoning = j.value("reasoning", std::vector<std::string>{});
   r.itl_s = j.value("itl_s", std::vector<double>{});
@@ -65,15 +68,17 @@ Response Response::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json BackendInfo::to_json() const {
-  return {{"id", id},
-          {"family", family},
-          {"capabilities",
-           {{"chat", chat},
-            {"completion", completion},
-            {"loglikelihood", loglikelihood},
-            {"streaming", streaming}}},
-          {"prices", prices},
-          {"details", details}};
+  nlohmann::json j = {{"id", id},
+                      {"family", family},
+                      {"capabilities",
+                       {{"chat", chat},
+                        {"completion", completion},
+                        {"loglikelihood", loglikelihood},
+                        {"streaming", streaming}}},
+                      {"prices", prices},
+                      {"details", details}};
+  if (!published_as.empty()) j["published_as"] = published_as;
+  return j;
 }
 
 std::vector<Response> Backend::run_streaming(const std::vector<Request>& batch,

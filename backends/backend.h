@@ -45,6 +45,7 @@ struct Response {
   TokenCounts tokens;
   double ttft_s = 0;          // request sent -> first streamed chunk with text (0: not streamed)
   double total_s = 0;         // request sent -> response complete (the attempt that succeeded)
+  double thinking_s = 0;      // request sent -> the thinking closed (0: no thinking, or unknown)
   std::vector<double> itl_s;  // gaps between successive streamed chunks with text
   int retries = 0;            // attempts before the one that answered (or the last one)
   // Prompt tokens dropped from the start to fit the model's context (left truncation, as
@@ -68,6 +69,9 @@ struct BackendInfo {
   // Whatever changes answers without being in the Request (an API model's endpoint, its
   // generation overrides): the cache keys responses by id + tag, so a change misses the cache.
   std::string cache_tag;
+  // The model as published score tables name it (models file `published_as`, or run
+  // --published-as); "" = none. Reports compare such runs with the published numbers.
+  std::string published_as;
 
   std::string cache_key() const { return cache_tag.empty() ? id : id + "#" + cache_tag; }
   nlohmann::json to_json() const;

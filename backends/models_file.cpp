@@ -138,9 +138,10 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
   if (!j.is_object()) throw f.error("expected an object");
   check_keys(j, f,
              {"provider", "base_url", "model", "api_key_env", "prices", "limits", "generation",
-              "api", "transport", "note"});
+              "api", "transport", "note", "published_as"});
   ModelEntry m;
   m.name = name;
+  m.published_as = get_string(j, f, "published_as", false);
   m.provider = get_string(j, f, "provider", true);
   m.base_url = get_string(j, f, "base_url", true);
   m.model = get_string(j, f, "model", true);
@@ -162,10 +163,14 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
   if (const json* g = member(j, f, "generation", false)) {
     const Field gf = f.child("generation");
     if (!g->is_object()) throw gf.error("expected an object");
-    check_keys(*g, gf, {"temperature", "max_tokens"});
+    check_keys(*g, gf, {"temperature", "top_p", "max_tokens", "thinking_budget"});
     m.generation.temperature = get_number(*g, gf, "temperature", false);
+    m.generation.top_p = get_number(*g, gf, "top_p", false);
     if (auto t = get_integer(*g, gf, "max_tokens", false)) {
       m.generation.max_tokens = static_cast<int>(*t);
+    }
+    if (auto t = get_integer(*g, gf, "thinking_budget", false)) {
+      m.generation.thinking_budget = static_cast<int>(*t);
     }
   }
   // Anthropic has no n and DeepSeek ignores it: their samples are separate requests by default.
@@ -319,6 +324,12 @@ void validate_model(const ModelEntry& m, const Field& f) {
   if (auto n = m.generation.max_tokens; n && *n < 1) {
     throw gf.child("max_tokens").error("must be >= 1");
   }
+  if (auto p = m.generation.top_p; p && !(*p > 0 && *p <= 1)) {
+    throw gf.child("top_p").error("must be in (0, 1]");
+  }
+  if (auto n = m.generation.thinking_budget; n && *n < 0) {
+    throw gf.child("thinking_budget").error("must be >= 0");
+  }
   validate_api(m, f.child("api"));
   validate_transport(m.transport, f.child("transport"));
 }
@@ -354,9 +365,12 @@ nlohmann::json ModelEntry::to_json() const {
               {"requests_per_minute", limits.requests_per_minute},
               {"tokens_per_minute", limits.tokens_per_minute}}}};
   if (!api_key_env.empty()) j["api_key_env"] = api_key_env;
+  if (!published_as.empty()) j["published_as"] = published_as;
   json gen = json::object();
   if (generation.temperature) gen["temperature"] = *generation.temperature;
+  if (generation.top_p) gen["top_p"] = *generation.top_p;
   if (generation.max_tokens) gen["max_tokens"] = *generation.max_tokens;
+  if (generation.thinking_budget) gen["thinking_budget"] = *generation.thinking_budget;
   if (!gen.empty()) j["generation"] = gen;
   j["api"] = {{"endpoint", api.endpoint},
               {"stream", api.stream},

@@ -37,10 +37,13 @@ struct ModelLimits {
 };
 
 // Generation settings that replace the suite's when set (a reasoning model needs a larger token
-// budget than a suite's 256; o1 rejects any temperature but 1).
+// budget than a suite's 256; o1 rejects any temperature but 1; DeepSeek recommends temperature
+// 0.6 and top_p 0.95 for R1).
 struct ModelGeneration {
   std::optional<double> temperature;
+  std::optional<double> top_p;
   std::optional<int> max_tokens;
+  std::optional<int> thinking_budget;  // tokens of reasoning on top of max_tokens
 };
 
 // How requests are put on the wire for this model.
@@ -71,6 +74,9 @@ struct ModelEntry {
   std::string base_url;
   std::string model;               // the provider's model id
   std::string api_key_env;         // the NAME of the variable holding the key; "" = no key
+  // The model as published score tables name it (tasks/published_scores.json), e.g. "DeepSeek-V3";
+  // reports set such runs against the published numbers. "" = none.
+  std::string published_as;
   std::vector<ModelPrice> prices;  // sorted by effective_from, not overlapping
   ModelLimits limits;
   ModelGeneration generation;

@@ -26,9 +26,11 @@ struct SampleRecord {
   std::string scored_by;                              // loglikelihood | generation
   TokenCounts tokens;
   double latency_s = 0, ttft_s = 0;
+  double thinking_s = 0;  // until the thinking closed (0: none or not measured)
   bool cached = false;
   std::string error_type, error_message;  // empty when the sample succeeded
-  std::vector<std::string> reasoning;     // per response, when the model returned it apart
+  std::vector<std::string> reasoning;     // per response: returned apart, or inline <think> text
+  bool truncated_thinking = false;        // the reasoning used up the tokens; no answer came
   int retries = 0;
   long truncated_prompt_tokens = 0;
   std::optional<double> tpot_s;

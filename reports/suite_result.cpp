@@ -36,6 +36,10 @@ json SuiteResult::to_json() const {
           {"metrics", m},
           {"groups", groups},
           {"errors", errors},
+          {"thinking",
+           {{"samples", thinking_samples},
+            {"truncated", truncated_thinking},
+            {"reasoning_tokens", tokens_all.reasoning}}},
           {"tokens", {{"all", tokens_json(tokens_all)}, {"billed", tokens_json(tokens)}}},
           {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
           {"latency", latency},
@@ -94,6 +98,11 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
       throw input_error(where, "field '" + at + "cost.usd' must be a number");
     r.cost_usd = s["cost"]["usd"].get<double>();
     r.prices = s["cost"].value("prices", json());
+  }
+  if (s.contains("thinking") && s["thinking"].is_object()) {
+    const json& t = s["thinking"];
+    r.thinking_samples = count_or(t, "samples", where, at + "thinking.");
+    r.truncated_thinking = count_or(t, "truncated", where, at + "thinking.");
   }
   // Kept as written; the reports do not read inside them.
   if (s.contains("groups") && s["groups"].is_object()) r.groups = s["groups"];

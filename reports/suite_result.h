@@ -26,6 +26,8 @@ struct SuiteResult {
   nlohmann::json groups = nlohmann::json::object();  // subject -> metric id -> MetricStat json
   std::map<std::string, long> errors;                // error type -> count
   long n_docs = 0;
+  long thinking_samples = 0;    // samples whose response carried reasoning
+  long truncated_thinking = 0;  // of them, stopped while thinking (scored as no answer: 0)
   long cache_hits = 0;
   TokenCounts tokens;              // billed: the tokens sent this run (cache hits excluded)
   TokenCounts tokens_all;          // every response's, cached ones included

@@ -23,6 +23,9 @@ struct GenerationSettings {
   double temperature = 0.0;
   double top_p = 1.0;
   int n_samples = 1;  // samples per document (pass@k needs n >= k)
+  // Reasoning models: tokens the thinking may use on top of max_tokens (0 = thinking shares
+  // max_tokens). A generation still thinking after this many tokens stops (truncated_thinking).
+  int thinking_budget = 0;
 };
 
 // One evaluation item after loading.

@@ -135,8 +135,8 @@ ApiCall AnthropicWire::generate_call(const Request& r, int n) const {
   };
   if (sends("temperature")) b["temperature"] = std::min(1.0, api_temperature(model_, r));
   // NOTE: newer Claude models reject temperature and top_p together; top_p only when asked.
-  if (sends("top_p") && r.generation.top_p != 1.0 && !sends("temperature")) {
-    b["top_p"] = r.generation.top_p;
+  if (sends("top_p") && api_top_p(model_, r) != 1.0 && !sends("temperature")) {
+    b["top_p"] = api_top_p(model_, r);
   }
   if (sends("stop")) {
     // Whitespace-only sequences are refused by the API; the client cuts at them instead.

@@ -59,6 +59,7 @@ BackendInfo ApiBackend::info() const {
   if (auto p = models_price_at(model_, utc_today())) i.prices = p->to_backend_prices();
   i.details = model_.to_json();
   i.details["name"] = model_.name;
+  i.published_as = model_.published_as;
   // The model id, format and generation overrides change answers; the URL, limits and transport
   // do not, so a proxy or a new rate limit still finds the cached responses.
   nlohmann::json api = i.details["api"];

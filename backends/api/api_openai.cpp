@@ -192,7 +192,7 @@ ApiCall OpenAiWire::generate_call(const Request& r, int n) const {
   }
   b[model_.api.max_tokens_field] = api_max_tokens(model_, r);
   if (sends("temperature")) b["temperature"] = api_temperature(model_, r);
-  if (sends("top_p") && r.generation.top_p != 1.0) b["top_p"] = r.generation.top_p;
+  if (sends("top_p") && api_top_p(model_, r) != 1.0) b["top_p"] = api_top_p(model_, r);
   // NOTE: DeepSeek documents no seed; OpenAI-compatible servers take it for sampled suites. The
   // run's 64-bit seed is cut to 31 bits: vLLM wants an int64, llama.cpp a uint32.
   if (sends("seed") && model_.provider != "deepseek") b["seed"] = r.seed & 0x7fffffffu;

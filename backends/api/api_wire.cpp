@@ -5,6 +5,7 @@
 
 #include "backends/api/api_anthropic.h"
 #include "backends/api/api_openai.h"
+#include "common/thinking.h"
 
 namespace moebench {
 
@@ -14,18 +15,26 @@ std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model) {
 }
 
 int api_max_tokens(const ModelEntry& model, const Request& r) {
-  return model.generation.max_tokens.value_or(r.generation.max_tokens);
+  return model.generation.max_tokens.value_or(r.generation.max_tokens) +
+         model.generation.thinking_budget.value_or(r.generation.thinking_budget);
 }
 
 double api_temperature(const ModelEntry& model, const Request& r) {
   return model.generation.temperature.value_or(r.generation.temperature);
 }
 
+double api_top_p(const ModelEntry& model, const Request& r) {
+  return model.generation.top_p.value_or(r.generation.top_p);
+}
+
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops) {
+  // Stop strings never fire inside inline thinking: a text still thinking is kept whole.
+  const size_t from = thinking_answer_start(text, false);
+  if (from == std::string::npos) return text;
   size_t cut = text.size();
   for (const std::string& s : stops) {
     if (s.empty()) continue;
-    size_t at = text.find(s);
+    size_t at = text.find(s, from);
     if (at != std::string::npos) cut = std::min(cut, at);
   }
   return text.substr(0, cut);

@@ -83,8 +83,10 @@ std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model);
 // The settings sent: the model's generation overrides win over the request's.
 int api_max_tokens(const ModelEntry& model, const Request& r);
 double api_temperature(const ModelEntry& model, const Request& r);
+double api_top_p(const ModelEntry& model, const Request& r);
 // The request's text cut before the first of its stop sequences (also applied on the client:
 // providers cap how many they accept, and some models accept none).
+// The text cut before the first stop string after any leading inline thinking (never inside it).
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops);
 // Unicode code points in a UTF-8 string (OpenAI's text_offset unit).
 size_t api_code_points(const std::string& s);

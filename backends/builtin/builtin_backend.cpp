@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/thinking.h"
 
 namespace moebench {
 namespace {
@@ -137,7 +138,15 @@ std::string BuiltinBackend::fit_prompt(const Request& r, GenerateRequest* g,
            " tokens does not fit the context of " + std::to_string(ctx) +
            " (--backend-opt truncate=left cuts it as lm-eval does)";
   }
-  g->max_tokens = std::min(r.generation.max_tokens, room);
+  // Reasoning: a chat template that ends the prompt with "<think>" starts the generation inside
+  // the thinking; a thinking budget is room on top of max_tokens.
+  if (!r.messages.empty()) {
+    const size_t tail = std::min<size_t>(g->prompt.size(), 8);
+    const std::vector<int> last(g->prompt.end() - static_cast<long>(tail), g->prompt.end());
+    g->starts_in_thinking = thinking_prompt_opens(model_->tokenizer().decode(last));
+  }
+  g->thinking_budget = r.generation.thinking_budget;
+  g->max_tokens = std::min(r.generation.max_tokens + r.generation.thinking_budget, room);
   return "";
 }
 
@@ -185,9 +194,20 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
     if (result.finish_reason == "interrupted") {
       r.error = ResponseError{ErrorType::interrupted,
                               "not run: the run was stopped (SIGINT); the next run sends it"};
+    } else if (reqs[k].starts_in_thinking) {
+      // The text starts inside the thinking: split here, where that is known, so an answer
+      // that never came is told from one without thinking (the runner sees reasoning apart).
+      ThinkingSplit split = thinking_split(result.text, true);
+      r.reasoning.resize(r.texts.size());
+      r.reasoning.push_back(std::move(split.thinking));
+      r.texts.push_back(std::move(split.answer));
     } else {
       r.texts.push_back(result.text);
+    }
+    if (result.finish_reason != "interrupted") {
       r.tokens.completion += static_cast<long>(result.tokens.size());
+      r.tokens.reasoning += result.thinking_tokens;
+      r.thinking_s = std::max(r.thinking_s, result.thinking_s);
       r.ttft_s = r.texts.size() == 1 ? result.ttft_s : std::min(r.ttft_s, result.ttft_s);
       r.total_s = std::max(r.total_s, result.total_s);
     }

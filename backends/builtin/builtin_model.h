@@ -39,12 +39,18 @@ struct GenerateRequest {
   SamplingParams sampling;
   std::vector<std::string> stop;  // the text is cut before the first of these
   bool ignore_eos = false;        // vLLM's: EOS does not end the generation (benchmarks)
+  // Reasoning: the prompt opened a <think> span (the chat template), so the generation starts
+  // inside it. Stop strings are looked for only after the thinking (common/thinking.h).
+  bool starts_in_thinking = false;
+  int thinking_budget = 0;  // > 0: a generation still thinking after this many tokens stops
 };
 
 struct GenerateResult {
   std::string text;
   std::vector<int> tokens;    // generated ids (the stop token or string included)
   std::string finish_reason;  // "stop" (EOS or stop string) | "length" | "interrupted"
+  int thinking_tokens = 0;    // generated while thinking (up to and with the closing tag)
+  double thinking_s = 0;      // from the start until the thinking closed (0: none)
   double ttft_s = 0;          // until the first token was sampled
   double total_s = 0;
 };

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "backends/builtin/builtin_model.h"
+#include "backends/builtin/stop_scanner.h"
 #include "common/clock.h"
 #include "common/error.h"
 
@@ -25,29 +26,13 @@ struct Active {
   std::string text;    // decoded so far (cut at a stop string once found)
   size_t emitted = 0;  // bytes of text already passed to the callback
   bool done = false;
+  std::unique_ptr<StopScanner> stops;  // stop strings, never inside the thinking
 };
 
-// The earliest stop string in `text` (searching only where a new one can start), npos if none.
-size_t find_stop(const std::string& text, size_t from, const std::vector<std::string>& stops) {
-  size_t best = std::string::npos;
-  for (const std::string& s : stops) {
-    if (s.empty()) continue;
-    size_t start = from > s.size() ? from - s.size() : 0;
-    size_t p = text.find(s, start);
-    if (p != std::string::npos) best = std::min(best, p);
-  }
-  return best;
-}
-
-size_t longest(const std::vector<std::string>& stops) {
-  size_t n = 0;
-  for (const std::string& s : stops) n = std::max(n, s.size());
-  return n;
-}
-
 // Appends one sampled token to a generation: EOS, a stop string or the token limit end it.
+// The thinking budget ends a generation still thinking after that many tokens.
 void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateRequest& r,
-                  GenerateResult& out) {
+                  GenerateResult& out, double elapsed_s) {
   out.tokens.push_back(tok);
   const size_t before = a.text.size();
   if (eos) {
@@ -56,12 +41,19 @@ void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateReq
   } else {
     a.text += a.decoder->push(tok);
   }
-  if (!a.done && at_limit) {
+  const bool over_budget = a.stops->thinking() && r.thinking_budget > 0 &&
+                           static_cast<int>(out.tokens.size()) >= r.thinking_budget;
+  if (!a.done && (at_limit || over_budget)) {
     a.done = true;
     out.finish_reason = "length";
   }
   if (a.done) a.text += a.decoder->flush();  // bytes of an unfinished character become U+FFFD
-  const size_t stop_at = find_stop(a.text, before, r.stop);
+  const bool was_thinking = a.stops->thinking();
+  const size_t stop_at = a.stops->feed(a.text, before);
+  if (was_thinking || a.stops->closed_thinking()) {
+    out.thinking_tokens = static_cast<int>(out.tokens.size());
+    if (a.stops->closed_thinking()) out.thinking_s = elapsed_s;
+  }
   if (stop_at != std::string::npos) {
     a.text.resize(stop_at);
     a.done = true;
@@ -70,11 +62,10 @@ void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateReq
 }
 
 // How much of the text is final: while running, the tail a stop string could still cut is held.
-size_t releasable(const Active& a, const GenerateRequest& r) {
+size_t releasable(const Active& a) {
   if (a.done) return a.text.size();
-  const size_t hold = longest(r.stop);
-  if (hold == 0) return a.text.size();
-  return a.text.size() >= hold - 1 ? a.text.size() - (hold - 1) : 0;
+  const size_t hold = a.stops->hold();
+  return a.text.size() >= hold ? a.text.size() - hold : 0;
 }
 
 // The scheduler of one generate() call: requests wait in order; each round admits what fits (a
@@ -178,6 +169,7 @@ class GenerateRun {
       a.reserved = need_of(r);
       a.sampler = std::make_unique<Sampler>(r.sampling);
       a.decoder = std::make_unique<TokenStreamDecoder>(model_.tokenizer(), true);
+      a.stops = std::make_unique<StopScanner>(r.stop, r.starts_in_thinking);
       a.seq = engine_.new_sequence();
       outstanding += a.reserved;
       cap_free -= a.reserved;
@@ -199,8 +191,8 @@ class GenerateRun {
     if (out.tokens.empty()) out.ttft_s = seconds_since(t0_);
     const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
                           engine_.cache_len(a.seq) + 1 >= model_.max_context();
-    accept_token(a, tok, is_eos_(tok) && !r.ignore_eos, at_limit, r, out);
-    const size_t safe = releasable(a, r);
+    accept_token(a, tok, is_eos_(tok) && !r.ignore_eos, at_limit, r, out, seconds_since(t0_));
+    const size_t safe = releasable(a);
     if (callbacks_.on_text && safe > a.emitted) {
       callbacks_.on_text(a.index, a.text.substr(a.emitted, safe - a.emitted));
     }

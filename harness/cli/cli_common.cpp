@@ -104,6 +104,14 @@ double cli_print_errors(const RunOutcome& o) {
   std::map<std::string, Kind> kinds;
   long failed = 0;
   for (const SuiteRun& run : o.suites) {
+    if (run.truncated_thinking > 0) {
+      std::fprintf(stderr,
+                   "moebench: warning: %s: %ld of %ld samples stopped while thinking "
+                   "(truncated_thinking: no answer, scored 0); give the reasoning more room: "
+                   "--gen-kwargs max_tokens=N or thinking_budget=N\n",
+                   run.instance->spec().key().c_str(), run.truncated_thinking,
+                   static_cast<long>(run.docs.size()));
+    }
     for (size_t d = 0; d < run.responses.size(); ++d) {
       const auto& e = run.responses[d].error;
       if (!e) continue;

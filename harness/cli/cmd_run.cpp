@@ -94,6 +94,10 @@ Command cmd_run(CLI::App& app, const CliContext& context) {
                   "Models file naming the api: backends (default: $MOEBENCH_MODELS, else "
                   "backends/models.json)");
   run->add_option("--backend-opt", f->backend_opts, "Backend option key=value (repeatable)");
+  run->add_option("--published-as", f->options.published_as,
+                  "The model as tasks/published_scores.json names it (e.g. DeepSeek-V3-Base): "
+                  "reports set the run against the published numbers (default: the models file's "
+                  "published_as)");
   run->add_option("--device", f->device,
                   "builtin backend: auto | cpu | cuda | cuda:N (= --backend-opt device=...)");
   run->add_option("--seed", f->options.seed, "Sampling seed")

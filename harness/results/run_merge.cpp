@@ -202,10 +202,13 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.errors.clear();
   r.cache_hits = 0;
   r.tokens = r.tokens_all = TokenCounts{};
+  r.thinking_samples = r.truncated_thinking = 0;
   for (const ShardRun* run : shards) {
     const SuiteResult& s = suite_of(*run, name);
     total += s.n_docs;
     r.cache_hits += s.cache_hits;
+    r.thinking_samples += s.thinking_samples;
+    r.truncated_thinking += s.truncated_thinking;
     r.tokens += s.tokens;
     r.tokens_all += s.tokens_all;
     for (const auto& [type, count] : s.errors) r.errors[type] += count;

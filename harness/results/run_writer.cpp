@@ -65,6 +65,8 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
     for (const auto& [id, summary] : by_key) r.groups[subject][id] = summary.to_json();
   }
   r.errors = run.errors;
+  r.thinking_samples = run.thinking_samples;
+  r.truncated_thinking = run.truncated_thinking;
   r.tokens_all = token_totals(run, false);
   r.tokens = token_totals(run, true);
   r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
@@ -164,6 +166,8 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
     s.error_message = resp.error->message;
   }
   s.reasoning = resp.reasoning;
+  s.truncated_thinking = score.truncated_thinking;
+  s.thinking_s = resp.thinking_s;
   s.retries = resp.retries;
   s.truncated_prompt_tokens = resp.truncated_prompt_tokens;
   s.tpot_s = response_tpot_s(resp);

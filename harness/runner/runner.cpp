@@ -52,6 +52,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
   if (sandbox) out.sandbox_accounting = sandbox->accounting();
   backend_give_answers(*backend, out.suites);
   out.backend = backend->info();
+  if (!options.published_as.empty()) out.backend.published_as = options.published_as;
   out.run_id = results_choose_run_id(options.run_id, make_run_id(options, out.backend),
                                      options.results_dir, options.force);
   for (const SuiteRun& r : out.suites) out.docs += static_cast<long>(r.docs.size());

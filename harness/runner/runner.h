@@ -27,6 +27,7 @@ struct RunOptions {
   std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
   std::string models_file;  // the models file api:<name> backends are named in
+  std::string published_as;  // --published-as: the model as published tables name it
   // The first N documents of each suite (lm-eval's --limit); a shard takes every shard_count-th
   // of them, so the shards of a limited run partition exactly what the unsharded run evaluates.
   std::optional<long> limit;
@@ -70,6 +71,8 @@ struct SuiteRun {
   std::map<std::string, MetricStat> metrics;  // key id -> summary
   std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary
   std::map<std::string, long> errors;                               // error type -> count
+  long thinking_samples = 0;    // documents whose response carried reasoning
+  long truncated_thinking = 0;  // of them, those stopped while thinking (no answer)
 };
 
 struct RunTimings {

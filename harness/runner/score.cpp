@@ -5,9 +5,32 @@
 #include <mutex>
 #include <thread>
 
+#include "common/thinking.h"
 #include "harness/runner/progress.h"
 
 namespace moebench {
+namespace {
+
+// Reasoning out of the answer, before any filter sees it: inline `<think>...</think>` moves into
+// the response's reasoning (beside what an API returned apart, e.g. reasoning_content). A sample
+// with reasoning and no answer stopped while thinking (truncated_thinking).
+void separate_thinking(Response* resp, DocScore* score) {
+  for (size_t i = 0; i < resp->texts.size(); ++i) {
+    ThinkingSplit split = thinking_split(resp->texts[i]);
+    if (split.has_thinking) {
+      resp->reasoning.resize(resp->texts.size());
+      std::string& r = resp->reasoning[i];
+      r += (r.empty() ? "" : "\n") + split.thinking;
+      resp->texts[i] = std::move(split.answer);
+    }
+    const bool thought = i < resp->reasoning.size() && !resp->reasoning[i].empty();
+    score->thinking |= thought;
+    score->truncated_thinking |=
+        thought && resp->texts[i].find_first_not_of(" \t\r\n") == std::string::npos;
+  }
+}
+
+}  // namespace
 
 void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool show_progress) {
   struct Item {
@@ -29,8 +52,12 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
       Response& resp = run.responses[d];
       if (!resp.error) {
         try {
+          DocScore thinking;
+          separate_thinking(&resp, &thinking);
           run.scores[d] =
               run.scorer->score(*run.docs[d], resp, sandbox, &run.requests[d].continuations);
+          run.scores[d].thinking = thinking.thinking;
+          run.scores[d].truncated_thinking = thinking.truncated_thinking;
         } catch (const std::exception& e) {
           resp.error = ResponseError{ErrorType::scoring, e.what()};
         }
@@ -48,6 +75,11 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
     run.errors.clear();
     for (const Response& r : run.responses) {
       if (r.error) ++run.errors[error_type_name(r.error->type)];
+    }
+    run.thinking_samples = run.truncated_thinking = 0;
+    for (const DocScore& s : run.scores) {
+      run.thinking_samples += s.thinking;
+      run.truncated_thinking += s.truncated_thinking;
     }
   }
 }

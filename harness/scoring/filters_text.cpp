@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/regex.h"
+#include "common/thinking.h"
 #include "harness/scoring/builtins.h"
 #include "harness/scoring/registry.h"
 
@@ -103,26 +104,10 @@ FilterStep make_take_first(const nlohmann::json& args, const std::string& where)
   };
 }
 
-// Removes reasoning: every <think>...</think> block; text before a </think> that has no opening
-// tag (templates that put <think> in the prompt); and an unclosed <think> to the end (a response
-// cut off while thinking has no answer). Then strips whitespace.
-std::string strip_think(std::string s) {
-  static const std::string kOpen = "<think>", kClose = "</think>";
-  size_t close = s.find(kClose), open = s.find(kOpen);
-  if (close != std::string::npos && (open == std::string::npos || close < open)) {
-    s.erase(0, close + kClose.size());
-  }
-  while ((open = s.find(kOpen)) != std::string::npos) {
-    close = s.find(kClose, open);
-    s.erase(open, close == std::string::npos ? std::string::npos : close + kClose.size() - open);
-  }
-  return py_strip(s);
-}
-
 FilterStep make_strip_think(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {});
   return [](std::vector<std::string> resps, const FilterContext&) {
-    for (auto& r : resps) r = strip_think(std::move(r));
+    for (auto& r : resps) r = thinking_split(r).answer;
     return resps;
   };
 }

@@ -25,6 +25,10 @@ struct DocScore {
   std::map<std::string, double> values;                      // MetricKey::id() -> value
   nlohmann::json details = nlohmann::json::object();         // MetricKey::id() -> detail
   std::string scored_by;                                     // "generation" | "loglikelihood"
+  // Reasoning models: some sample carried thinking; some sample's thinking used up the tokens
+  // before an answer came (it scores as the empty answer it is: 0), counted per suite.
+  bool thinking = false;
+  bool truncated_thinking = false;
 };
 
 class Scorer {

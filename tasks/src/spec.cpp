@@ -103,6 +103,8 @@ GenerationSettings read_generation(SpecFields f) {
   g.top_p = f.number("top_p", g.top_p);
   g.n_samples = static_cast<int>(f.integer("n_samples", g.n_samples));
   if (g.n_samples <= 0) f.fail("n_samples", "must be positive");
+  g.thinking_budget = static_cast<int>(f.integer("thinking_budget", 0));
+  if (g.thinking_budget < 0) f.fail("thinking_budget", "must not be negative");
   f.finish();
   return g;
 }
