@@ -31,6 +31,10 @@ void scope_of(const json& options, const std::string& where, RunSummary* r) {
         ", " + std::to_string(count_of(options["num_fewshot"], where, "options.num_fewshot")) +
         "-shot";
   }
+  // --gen-kwargs too (sampling, token budgets).
+  if (options.contains("gen_kwargs") && options["gen_kwargs"].is_string()) {
+    r->base_scope += ", " + options["gen_kwargs"].get<std::string>();
+  }
   const std::string shard = str_or(options, "shard", "0/1");
   int index = 0, count = 0;
   char rest = 0;

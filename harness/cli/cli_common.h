@@ -56,6 +56,9 @@ double cli_print_errors(const RunOutcome& outcome);
 // results went; the exit code says whether the run can be trusted.
 int cli_run(RunOptions options);
 
+// --gen-kwargs "k=v,k=v" as pairs in order; InputError on a piece without key=value.
+std::vector<std::pair<std::string, std::string>> cli_parse_gen_kwargs(const std::string& text);
+
 // The models file: --models, $MOEBENCH_MODELS, the source tree's backends/models.json.
 std::string cli_models_file(const std::string& flag);
 

@@ -50,12 +50,31 @@ int cli_run(RunOptions options) {
   return kExitOk;
 }
 
+std::vector<std::pair<std::string, std::string>> cli_parse_gen_kwargs(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (text.empty()) return out;
+  size_t b = 0;
+  while (b <= text.size()) {
+    size_t e = text.find(',', b);
+    if (e == std::string::npos) e = text.size();
+    const std::string kv = text.substr(b, e - b);
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
+      throw InputError("--gen-kwargs '" + text + "': expected key=value[,key=value...], got '" +
+                       kv + "'");
+    }
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    b = e + 1;
+  }
+  return out;
+}
+
 namespace {
 
 struct RunFlags {
   CommonFlags common;
   RunOptions options;
-  std::string shard = "0/1", cache, models, device;
+  std::string shard = "0/1", cache, models, device, gen_kwargs;
   std::vector<std::string> backend_opts;
   bool no_cache = false;
 };
@@ -74,6 +93,7 @@ int run_command(const RunFlags& f, const CliContext& context) {
     engine_device_parse(f.device);
     o.backend_options["device"] = f.device;
   }
+  o.gen_kwargs = cli_parse_gen_kwargs(f.gen_kwargs);
   o.models_file = cli_models_file(f.models);
   o.use_cache = !f.no_cache;
   o.cache_file = f.cache;
@@ -107,6 +127,9 @@ Command cmd_run(CLI::App& app, const CliContext& context) {
                   "Few-shot examples per prompt for every suite (lm-eval's flag; default: each "
                   "suite's own)")
       ->check(cli_integer(0, 64));
+  run->add_option("--gen-kwargs", f->gen_kwargs,
+                  "Generation settings for every suite, key=value,... (lm-eval's flag): "
+                  "temperature, top_p, max_tokens (max_gen_toks), thinking_budget, n, do_sample");
   run->add_option("--shard", f->shard, "Run shard i of N (0-based), e.g. 2/8")
       ->capture_default_str();
   run->add_option("--cache", f->cache, "Response cache (default: <results-dir>/cache.sqlite)");

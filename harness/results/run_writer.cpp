@@ -44,6 +44,14 @@ LatencySummary latency_of(const SuiteRun& run) {
   return l;
 }
 
+// --gen-kwargs as given ("key=value" in order), null when not given.
+nlohmann::json gen_kwargs_json(const std::vector<std::pair<std::string, std::string>>& kw) {
+  if (kw.empty()) return nullptr;
+  std::string text;
+  for (const auto& [k, v] : kw) text += (text.empty() ? "" : ",") + k + "=" + v;
+  return text;
+}
+
 SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
                          const LatencySummary& latency) {
   SuiteResult r;
@@ -102,6 +110,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
       {"num_fewshot",
        options.num_fewshot ? nlohmann::json(*options.num_fewshot) : nlohmann::json(nullptr)},
+      {"gen_kwargs", gen_kwargs_json(options.gen_kwargs)},
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
       {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
       {"samples", options.source.samples}};

@@ -65,6 +65,57 @@ void override_num_fewshot(SuiteSpec* spec, int n) {
   prompt["num_fewshot"] = n;
 }
 
+double kwarg_number(const std::string& key, const std::string& value, double lo, double hi,
+                    bool integer, const char* range) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || !(v >= lo && v <= hi) ||
+      (integer && v != static_cast<double>(static_cast<long>(v)))) {
+    throw InputError("--gen-kwargs " + key + "=" + value + ": expected " +
+                     (integer ? "an integer " : "a number ") + range);
+  }
+  return v;
+}
+
+// --gen-kwargs written into the spec (its generation and the raw copy in run.json), as
+// --num-fewshot is, so requests, hashes and reports follow. lm-eval's names are accepted:
+// max_gen_toks for max_tokens, do_sample=false for greedy.
+void override_generation(SuiteSpec* spec,
+                         const std::vector<std::pair<std::string, std::string>>& kw) {
+  GenerationSettings& g = spec->generation;
+  nlohmann::json& raw = spec->raw["generation"];
+  for (const auto& [key, value] : kw) {
+    if (key == "temperature") {
+      raw["temperature"] = g.temperature = kwarg_number(key, value, 0, 2, false, "in [0, 2]");
+    } else if (key == "top_p") {
+      raw["top_p"] = g.top_p = kwarg_number(key, value, 1e-9, 1, false, "in (0, 1]");
+    } else if (key == "max_tokens" || key == "max_gen_toks") {
+      raw["max_tokens"] = g.max_tokens =
+          static_cast<int>(kwarg_number(key, value, 1, 1 << 22, true, ">= 1"));
+    } else if (key == "thinking_budget") {
+      raw["thinking_budget"] = g.thinking_budget =
+          static_cast<int>(kwarg_number(key, value, 0, 1 << 22, true, ">= 0"));
+    } else if (key == "n" || key == "n_samples") {
+      raw["n_samples"] = g.n_samples =
+          static_cast<int>(kwarg_number(key, value, 1, 1024, true, "from 1 to 1024"));
+    } else if (key == "do_sample") {
+      if (value != "true" && value != "false" && value != "True" && value != "False") {
+        throw InputError("--gen-kwargs do_sample=" + value + ": expected true or false");
+      }
+      if (value == "false" || value == "False") raw["temperature"] = g.temperature = 0.0;
+    } else {
+      throw InputError("--gen-kwargs '" + key + "=" + value +
+                       "': unknown key (known: temperature, top_p, max_tokens or max_gen_toks, "
+                       "thinking_budget, n or n_samples, do_sample)");
+    }
+  }
+}
+
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   std::vector<SuiteSpec> specs;
   if (options.suites.empty()) {
@@ -81,6 +132,9 @@ std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   }
   if (options.num_fewshot) {
     for (SuiteSpec& spec : specs) override_num_fewshot(&spec, *options.num_fewshot);
+  }
+  if (!options.gen_kwargs.empty()) {
+    for (SuiteSpec& spec : specs) override_generation(&spec, options.gen_kwargs);
   }
   return specs;
 }

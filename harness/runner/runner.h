@@ -34,6 +34,8 @@ struct RunOptions {
   uint64_t seed = 1234;
   // --num-fewshot: every suite's prompt.num_fewshot (lm-eval's flag); unset = each spec's own.
   std::optional<int> num_fewshot;
+  // --gen-kwargs key=value,...: every suite's generation settings (lm-eval's flag), in order.
+  std::vector<std::pair<std::string, std::string>> gen_kwargs;
   int shard_index = 0;  // --shard i/N, 0 <= i < N
   int shard_count = 1;
   std::filesystem::path results_dir = "results";

@@ -139,7 +139,7 @@ TEST_CASE("models file type errors name the field") {
         }) == "models.deepseek-reasoner.prices[1].per_million.input_cache_hit: missing");
   CHECK(error_for(dir, [](json& j) { j["models"]["local"]["generation"]["max_tokns"] = 5; }) ==
         "models.local.generation.max_tokns: unknown field (expected one of: temperature, "
-        "max_tokens)");
+        "top_p, max_tokens, thinking_budget)");
   CHECK(error_for(dir, [](json& j) { j["schema"] = 2; }) ==
         "schema: version 2 is not supported (this moebench reads 1)");
   fs::remove_all(dir);

@@ -1,0 +1,148 @@
+// Reasoning models through the API client and the loopback server: inline <think> is removed
+// before the answer is extracted (decoy answers inside it never count), thinking opened by the
+// template, thinking cut off by the token limit (flagged truncated_thinking, counted per suite,
+// scored 0, warned), a stop string inside the thinking that must not cut it, and reasoning_content
+// returned apart (deepseek-reasoner) counted as thinking.
+#include <fstream>
+
+#include "tests/api/api_loopback_util.h"
+#include "tests/catch.h"
+
+using namespace moebench;
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+// An oracle run sending chat messages, as the API run will; its samples key the server's answers.
+std::vector<json> oracle_samples(const fs::path& dir, const std::string& suites) {
+  LoopRun r = run_moebench(
+      "--backend oracle-chat --backend-opt chat=1 --no-cache --samples "
+      "--suites " +
+          suites,
+      dir / "oracle", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  return r.samples;
+}
+
+std::string letter(int index) { return std::string(1, static_cast<char>('A' + index)); }
+
+}  // namespace
+
+TEST_CASE("reasoning: inline thinking, template-opened, truncated, and a stop string inside it",
+          "[api][thinking]") {
+  const fs::path dir = temp_dir("api-thinking");
+  std::vector<json> samples = oracle_samples(dir, "mmlu@chat,gsm8k");
+  std::map<std::string, std::string> kind_of;  // suite/doc -> the case it was given
+  int mc = 0;
+  for (json& s : samples) {
+    const std::string key = s["suite"].get<std::string>() + "/" + s["doc_id"].get<std::string>();
+    if (s["suite"] == "mmlu@chat") {
+      const int gold = s["gold"][0];
+      const std::string right = letter(gold), wrong = letter((gold + 1) % 4);
+      const std::string cases[] = {
+          "<think>It could be B... Answer: " + wrong + "</think>\n\nAnswer: " + right,
+          "<think>Let me weigh each option. Answer: " + right + " seems",
+          "So the options... Answer: " + wrong + "\n</think>Answer: " + right, "Answer: " + right};
+      const char* names[] = {"inline", "truncated", "template-opened", "plain"};
+      s["responses"][0] = cases[mc % 4];
+      kind_of[key] = names[mc % 4];
+      ++mc;
+    } else {  // gsm8k, lm-eval profile: stop strings "Question:" ...
+      const std::string target = s["gold"];
+      const std::string number = target.substr(target.rfind("#### ") + 5);
+      s["responses"][0] = "<think>Question: is it " + number + "? Question: check.</think>" +
+                          "It is " + number + ".\n#### " + number + "\n\nQuestion: another\n#### 1";
+      kind_of[key] = "stop inside thinking";
+    }
+  }
+  REQUIRE(mc == 4);
+  const fs::path answers = dir / "answers.jsonl";
+  {
+    std::ofstream out(answers);
+    for (const json& s : samples) out << s.dump() << "\n";
+  }
+  loopback::ServerOptions so;
+  so.answers_file = answers.string();
+  loopback::Server server(so);
+  server.start();
+  // A server applies stop strings anywhere, thinking included (the loopback server does too), so
+  // a model that thinks inline is named with api.omit ["stop"]: moebench cuts after the thinking.
+  const fs::path models = write_loop_models(dir, "thinker", "openai", server.base_url(),
+                                            {{"api", {{"omit", {"stop"}}}}});
+  LoopRun r = run_moebench("--backend api:thinker --no-cache --models '" + models.string() +
+                               "' --samples --suites mmlu@chat,gsm8k",
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  CHECK(r.command.output.find("warning: mmlu@chat: 1 of 4 samples stopped while thinking "
+                              "(truncated_thinking: no answer, scored 0)") != std::string::npos);
+  const json& mmlu = r.run["suites"]["mmlu@chat"];
+  CHECK(mmlu["thinking"]["samples"] == 3);
+  CHECK(mmlu["thinking"]["truncated"] == 1);
+  CHECK(mmlu["metrics"]["acc,simple-evals"]["mean"] == 0.75);
+  CHECK(r.run["suites"]["gsm8k"]["thinking"]["samples"] == 3);
+  CHECK(r.run["suites"]["gsm8k"]["metrics"]["exact_match,strict-match"]["mean"] == 1.0);
+  for (const json& s : r.samples) {
+    const std::string key = s["suite"].get<std::string>() + "/" + s["doc_id"].get<std::string>();
+    const std::string kind = kind_of.at(key);
+    INFO(kind << ": " << s.dump());
+    const std::string response = s["responses"][0];
+    CHECK(response.find("<think>") == std::string::npos);
+    CHECK(response.find("</think>") == std::string::npos);
+    if (kind == "plain") {
+      CHECK_FALSE(s.contains("reasoning"));
+      CHECK(s["metrics"]["acc,simple-evals"] == 1.0);
+    } else if (kind == "truncated") {
+      CHECK(s["truncated_thinking"] == true);
+      CHECK(response.empty());
+      CHECK(s["reasoning"][0].get<std::string>().find("Answer:") != std::string::npos);
+      CHECK(s["metrics"]["acc,simple-evals"] == 0.0);  // the decoy inside never counts
+    } else if (kind == "stop inside thinking") {
+      CHECK(s["reasoning"][0] == "Question: is it " +
+                                     s["filtered"]["strict-match"][0].get<std::string>() +
+                                     "? Question: check.");
+      CHECK(response.find("Question:") == std::string::npos);  // cut after the thinking
+      CHECK(s["metrics"]["exact_match,strict-match"] == 1.0);
+    } else {
+      CHECK_FALSE(s.contains("truncated_thinking"));
+      CHECK(s["reasoning"][0].get<std::string>().find("Answer:") != std::string::npos);
+      CHECK(s["metrics"]["acc,simple-evals"] == 1.0);
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with its tokens",
+          "[api][thinking]") {
+  const fs::path dir = temp_dir("api-reasoning-content");
+  std::vector<json> samples = oracle_samples(dir, "mmlu@chat");
+  const fs::path answers = dir / "answers.jsonl";
+  {
+    std::ofstream out(answers);
+    for (const json& s : samples) out << s.dump() << "\n";
+  }
+  loopback::ServerOptions so;
+  so.answers_file = answers.string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(
+      dir, "r1", "deepseek", server.base_url(),
+      {{"model", "deepseek-reasoner"}, {"generation", {{"temperature", 0.6}, {"top_p", 0.95}}}});
+  LoopRun r = run_moebench(
+      "--backend api:r1 --no-cache --models '" + models.string() + "' --samples --suites mmlu@chat",
+      dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  const json& mmlu = r.run["suites"]["mmlu@chat"];
+  CHECK(mmlu["thinking"]["samples"] == mmlu["n_docs"]);
+  CHECK(mmlu["thinking"]["truncated"] == 0);
+  CHECK(mmlu["thinking"]["reasoning_tokens"].get<long>() > 0);
+  CHECK(mmlu["metrics"]["acc,simple-evals"]["mean"] == 1.0);
+  // The model's own sampling settings went on the wire.
+  const json ledger = server.ledger();
+  INFO(ledger.dump());
+  CHECK(r.run["backend"]["details"]["generation"]["top_p"] == 0.95);
+  fs::remove_all(dir);
+}
