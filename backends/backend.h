@@ -26,6 +26,9 @@ struct Request {
   // The evaluation profile the prompt was built under; "" = the default (lm-eval), left out of
   // the hash so caches written before profiles existed stay valid.
   std::string profile;
+  // --repeats: which run of the document this is (0-based); its seed differs per repeat, so the
+  // repeats are asked, and cached, apart. Not in the hash itself.
+  int repeat = 0;
 
   // SHA-256 over everything that can change the answer (not suite/doc id): the cache key.
   std::string hash() const;

@@ -31,6 +31,12 @@ void scope_of(const json& options, const std::string& where, RunSummary* r) {
         ", " + std::to_string(count_of(options["num_fewshot"], where, "options.num_fewshot")) +
         "-shot";
   }
+  // --repeats N: avg@N scores, a row of their own.
+  if (options.contains("repeats") && options["repeats"].is_number() &&
+      count_of(options["repeats"], where, "options.repeats") > 1) {
+    r->base_scope +=
+        ", avg@" + std::to_string(count_of(options["repeats"], where, "options.repeats"));
+  }
   // --gen-kwargs too (sampling, token budgets).
   if (options.contains("gen_kwargs") && options["gen_kwargs"].is_string()) {
     r->base_scope += ", " + options["gen_kwargs"].get<std::string>();

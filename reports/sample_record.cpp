@@ -37,6 +37,7 @@ json SampleRecord::to_json() const {
   if (!error_type.empty()) j["error"] = {{"type", error_type}, {"message", error_message}};
   if (!reasoning.empty()) j["reasoning"] = reasoning;
   if (truncated_thinking) j["truncated_thinking"] = true;
+  if (repeat) j["repeat"] = *repeat;
   if (thinking_s > 0) j["thinking_s"] = thinking_s;
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
@@ -104,6 +105,7 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   if (j.contains("details") && j["details"].is_object()) s.details = j["details"];
   s.reasoning = strings_of(j, "reasoning");
   s.truncated_thinking = j.value("truncated_thinking", nlohmann::json(false)) == true;
+  if (j.contains("repeat")) s.repeat = static_cast<int>(count_or(j, "repeat", where, ""));
   s.thinking_s = num_or(j, "thinking_s");
   s.retries = static_cast<int>(count_or(j, "retries", where, ""));
   s.truncated_prompt_tokens = count_or(j, "truncated_prompt_tokens", where, "");

@@ -36,6 +36,7 @@ json SuiteResult::to_json() const {
           {"metrics", m},
           {"groups", groups},
           {"errors", errors},
+          {"repeats", {{"n", repeats}, {"means", repeat_means}}},
           {"thinking",
            {{"samples", thinking_samples},
             {"truncated", truncated_thinking},
@@ -98,6 +99,11 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
       throw input_error(where, "field '" + at + "cost.usd' must be a number");
     r.cost_usd = s["cost"]["usd"].get<double>();
     r.prices = s["cost"].value("prices", json());
+  }
+  if (s.contains("repeats") && s["repeats"].is_object()) {
+    r.repeats = static_cast<int>(count_or(s["repeats"], "n", where, at + "repeats."));
+    if (r.repeats < 1) throw input_error(where, "field '" + at + "repeats.n' must be >= 1");
+    r.repeat_means = s["repeats"].value("means", json::object());
   }
   if (s.contains("thinking") && s["thinking"].is_object()) {
     const json& t = s["thinking"];

@@ -26,6 +26,10 @@ struct SuiteResult {
   nlohmann::json groups = nlohmann::json::object();  // subject -> metric id -> MetricStat json
   std::map<std::string, long> errors;                // error type -> count
   long n_docs = 0;
+  // --repeats N: every document asked N times; metrics are avg@N over documents (n = documents),
+  // and each repeat's own mean is kept (metric id -> N means).
+  int repeats = 1;
+  nlohmann::json repeat_means = nlohmann::json::object();
   long thinking_samples = 0;    // samples whose response carried reasoning
   long truncated_thinking = 0;  // of them, stopped while thinking (scored as no answer: 0)
   long cache_hits = 0;

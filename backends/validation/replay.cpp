@@ -1,6 +1,7 @@
 // ReplayBackend: a JSONL file of recorded responses served as a backend.
 #include "backends/validation/replay.h"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -11,8 +12,9 @@
 namespace moebench {
 namespace {
 
-std::string replay_key(const std::string& suite, const std::string& doc) {
-  return suite + '\x1f' + doc;
+// Repeat 0 is a document's only answer in a run without --repeats.
+std::string replay_key(const std::string& suite, const std::string& doc, int repeat) {
+  return suite + '\x1f' + doc + (repeat > 0 ? '\x1f' + std::to_string(repeat) : "");
 }
 
 Response response_from_line(const nlohmann::json& j, const std::string& where) {
@@ -76,7 +78,12 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
         j.contains("suite") && j["suite"].is_string() ? j["suite"].get<std::string>() : "";
     documents_.emplace_back(suite, doc);
     if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
-    by_key_[replay_key(suite, doc)] = response_from_line(j, where);
+    const nlohmann::json repeat = j.value("repeat", nlohmann::json(0));
+    if (!repeat.is_number_integer() || repeat.get<long>() < 0) {
+      throw input_error(where, "field 'repeat' must be a non-negative integer");
+    }
+    repeats_ = std::max(repeats_, repeat.get<int>() + 1);
+    by_key_[replay_key(suite, doc, repeat.get<int>())] = response_from_line(j, where);
   }
 }
 
@@ -99,8 +106,8 @@ BackendInfo ReplayBackend::info() const {
 std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
   std::vector<Response> out;
   for (const Request& r : batch) {
-    auto it = by_key_.find(replay_key(r.suite, r.doc_id));
-    if (it == by_key_.end()) it = by_key_.find(replay_key("", r.doc_id));
+    auto it = by_key_.find(replay_key(r.suite, r.doc_id, r.repeat));
+    if (it == by_key_.end()) it = by_key_.find(replay_key("", r.doc_id, r.repeat));
     if (it == by_key_.end()) {
       Response miss;
       miss.error = ResponseError{ErrorType::not_found, "no recorded response for " + r.suite + "/" +

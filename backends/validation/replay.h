@@ -23,10 +23,13 @@ class ReplayBackend : public Backend {
   // Every (suite, doc id) the file names, in file order, including lines that record an error
   // (those have no response to replay). suite is "" when the line gives none.
   const std::vector<std::pair<std::string, std::string>>& documents() const { return documents_; }
+  // 1 + the largest "repeat" of the file's lines (a run with --repeats N has N).
+  int repeats() const { return repeats_; }
 
  private:
   std::filesystem::path file_;
   std::string content_hash_;
+  int repeats_ = 1;
   std::unordered_map<std::string, Response> by_key_;
   std::vector<std::pair<std::string, std::string>>
       documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)

@@ -49,6 +49,7 @@ nlohmann::json rescore_source(const std::string& file) {
 void rescore_scope(const std::string& file, RunOptions* o) {
   std::set<std::string> suites;
   const ReplayBackend replay(file);
+  o->repeats = replay.repeats();  // responses of a --repeats run are scored as that run was
   for (const auto& [suite, doc] : replay.documents()) {
     o->only_docs[suite].insert(doc);
     if (!suite.empty()) suites.insert(suite);

@@ -127,6 +127,11 @@ Command cmd_run(CLI::App& app, const CliContext& context) {
                   "Few-shot examples per prompt for every suite (lm-eval's flag; default: each "
                   "suite's own)")
       ->check(cli_integer(0, 64));
+  run->add_option("--repeats", f->options.repeats,
+                  "Ask every document N times with per-repeat seeds; scores are avg@N with a CI "
+                  "over documents")
+      ->check(cli_integer(1, 1000))
+      ->capture_default_str();
   run->add_option("--gen-kwargs", f->gen_kwargs,
                   "Generation settings for every suite, key=value,... (lm-eval's flag): "
                   "temperature, top_p, max_tokens (max_gen_toks), thinking_budget, n, do_sample");

@@ -83,7 +83,7 @@ json at_pointer(const json& j, const std::string& pointer) {
 // What shards of one run share: the same backend, seed, data scope and suites run the same way.
 void check_same_run(const ShardRun& a, const ShardRun& b) {
   for (const char* field : {"backend.id", "backend.family", "moebench.version", "options.seed",
-                            "options.limit", "options.samples"}) {
+                            "options.limit", "options.samples", "options.repeats"}) {
     std::string pointer = "/" + std::string(field);
     for (char& c : pointer) c = c == '.' ? '/' : c;
     const json va = at_pointer(a.raw, pointer), vb = at_pointer(b.raw, pointer);
@@ -145,14 +145,14 @@ std::vector<const ShardRun*> order_shards(const std::vector<ShardRun>& runs) {
 // Shard i of N of a suite of `total` selected documents holds documents i, i+N, ...: checks each
 // shard holds that many of the suite, as its run.json says, and no document twice.
 void check_suite_counts(const std::vector<const ShardRun*>& shards, const std::string& suite,
-                        long total) {
+                        long total, long per) {
   const long n = static_cast<long>(shards.size());
   std::map<std::string, const ShardRun*> seen;
   for (long i = 0; i < n; ++i) {
     const ShardRun& run = *shards[i];
     const auto it = run.by_suite.find(suite);
     const long have = it == run.by_suite.end() ? 0 : static_cast<long>(it->second.size());
-    const long want = total > i ? (total - i + n - 1) / n : 0;
+    const long want = (total > i ? (total - i + n - 1) / n : 0) * per;
     if (have != want) {
       throw InputError("run '" + run.name + "' holds " + std::to_string(have) + " samples of " +
                        suite + " where shard " + shard_name(i, n) + " of " + std::to_string(total) +
@@ -161,13 +161,14 @@ void check_suite_counts(const std::vector<const ShardRun*>& shards, const std::s
     }
     const SuiteResult* recorded = nullptr;
     for (const SuiteResult& s : run.record.suites) recorded = s.name == suite ? &s : recorded;
-    if (!recorded || recorded->n_docs != have) {
+    if (!recorded || recorded->n_docs * per != have) {
       throw InputError("run '" + run.name + "': samples.jsonl holds " + std::to_string(have) +
                        " samples of " + suite + " but run.json says " +
                        std::to_string(recorded ? recorded->n_docs : 0));
     }
     if (it == run.by_suite.end()) continue;
     for (size_t k : it->second) {
+      if (run.samples[k].repeat.value_or(0) != 0) continue;  // a document's later repeats
       auto [prev, fresh] = seen.emplace(run.samples[k].doc_id, &run);
       if (!fresh) {
         throw InputError("runs '" + prev->second->name + "' and '" + run.name +
@@ -213,26 +214,33 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     r.tokens_all += s.tokens_all;
     for (const auto& [type, count] : s.errors) r.errors[type] += count;
   }
-  check_suite_counts(shards, name, total);
+  const long per = std::max(1, r.repeats);  // --repeats: consecutive samples per document
+  check_suite_counts(shards, name, total, per);
   std::vector<const SampleRecord*> samples;
+  std::vector<std::string> subjects;
   for (long p = 0; p < total; ++p) {
     const ShardRun& run = *shards[p % n];
-    const size_t k = run.by_suite.at(name)[p / n];
-    samples.push_back(&run.samples[k]);
-    m.lines.push_back(&run.lines[k]);
-    if (!run.samples[k].cached) m.latency.add(run.samples[k]);
+    for (long k = 0; k < per; ++k) {
+      const size_t line = run.by_suite.at(name)[(p / n) * per + k];
+      samples.push_back(&run.samples[line]);
+      m.lines.push_back(&run.lines[line]);
+      if (!run.samples[line].cached) m.latency.add(run.samples[line]);
+    }
+    subjects.push_back(samples.back()->subject);
   }
-  std::vector<std::string> subjects;
-  for (const SampleRecord* s : samples) subjects.push_back(s->subject);
   const bool by_subject = r.spec.value("weight_by_subject", false);
   r.groups = json::object();
+  r.repeat_means = json::object();
   for (auto& [id, stat] : r.metrics) {
     std::vector<double> values;
     for (const SampleRecord* s : samples) {
       auto it = s->metrics.find(id);
       values.push_back(it == s->metrics.end() ? 0.0 : it->second);
     }
-    const MetricAggregate a = aggregate_metric(values, subjects, by_subject);
+    std::vector<double> means;
+    const MetricAggregate a =
+        aggregate_metric_repeats(values, static_cast<int>(per), subjects, by_subject, &means);
+    if (per > 1) r.repeat_means[id] = means;
     const bool higher = stat.higher_is_better;
     stat = a.overall;
     stat.higher_is_better = higher;

@@ -61,7 +61,9 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.profile_info = spec.profile_record;
   r.prompt_form = run.chat && !run.loglikelihood ? "chat" : "completion";
   r.version = run.instance->spec().version;
-  r.n_docs = static_cast<long>(run.docs.size());
+  r.n_docs = static_cast<long>(run.docs.size()) / std::max(1, run.repeats);
+  r.repeats = run.repeats;
+  for (const auto& [id, means] : run.repeat_means) r.repeat_means[id] = means;
   r.scored_by = run.loglikelihood ? "loglikelihood" : "generation";
   r.primary_metric = run.scorer->keys().empty() ? "" : run.scorer->keys().front().id();
   for (const MetricKey& k : run.scorer->keys()) {
@@ -111,6 +113,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"num_fewshot",
        options.num_fewshot ? nlohmann::json(*options.num_fewshot) : nlohmann::json(nullptr)},
       {"gen_kwargs", gen_kwargs_json(options.gen_kwargs)},
+      {"repeats", options.repeats},
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
       {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
       {"samples", options.source.samples}};
@@ -176,6 +179,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   }
   s.reasoning = resp.reasoning;
   s.truncated_thinking = score.truncated_thinking;
+  if (run.repeats > 1) s.repeat = req.repeat;
   s.thinking_s = resp.thinking_s;
   s.retries = resp.retries;
   s.truncated_prompt_tokens = resp.truncated_prompt_tokens;

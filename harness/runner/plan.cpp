@@ -183,7 +183,7 @@ uint64_t doc_seed(uint64_t seed, const std::string& suite, const std::string& do
 
 }  // namespace
 
-Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t seed) {
+Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t seed, int repeat) {
   const SuiteSpec& spec = run.instance->spec();
   Prompt p = run.instance->prompt(doc);
   Request r;
@@ -191,7 +191,9 @@ Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t se
   r.doc_id = doc.id;
   if (spec.profile != kDefaultProfile) r.profile = spec.profile;
   r.generation = spec.generation;
-  r.seed = doc_seed(seed, spec.name, doc.id);
+  r.repeat = repeat;
+  r.seed =
+      doc_seed(seed, spec.name, repeat == 0 ? doc.id : doc.id + "#repeat" + std::to_string(repeat));
   if (run.loglikelihood) {
     r.prompt = std::move(p.text);
     r.continuations = std::move(p.continuations);
@@ -224,12 +226,15 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
       if (only && !only->count(docs[i].id)) continue;
       if (options.limit && selected >= *options.limit) break;
       if (selected++ % options.shard_count != options.shard_index) continue;
-      run.docs.push_back(&docs[i]);
+      for (int k = 0; k < options.repeats; ++k) run.docs.push_back(&docs[i]);
     }
+    run.repeats = options.repeats;
     run.requests.reserve(run.docs.size());
     run.hashes.reserve(run.docs.size());
-    for (const Doc* d : run.docs) {
-      run.requests.push_back(plan_request(run, *d, run.chat, options.seed));
+    for (size_t k = 0; k < run.docs.size(); ++k) {
+      const Doc* d = run.docs[k];
+      run.requests.push_back(
+          plan_request(run, *d, run.chat, options.seed, static_cast<int>(k) % run.repeats));
       run.hashes.push_back(run.requests.back().hash());
     }
     runs.push_back(std::move(run));

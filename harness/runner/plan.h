@@ -9,7 +9,7 @@ namespace moebench {
 // unknown metrics) and fills instance, scorer, docs, requests and hashes of each SuiteRun.
 std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& backend);
 
-// The request for one document of a suite, as `backend` should see it.
-Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t seed);
+// The request for one document of a suite (its `repeat`-th run), as `backend` should see it.
+Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t seed, int repeat = 0);
 
 }  // namespace moebench

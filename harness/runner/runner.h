@@ -32,6 +32,9 @@ struct RunOptions {
   // of them, so the shards of a limited run partition exactly what the unsharded run evaluates.
   std::optional<long> limit;
   uint64_t seed = 1234;
+  // --repeats N: each document asked N times with per-repeat seeds (repeat 0 = the run without
+  // repeats); scores are averaged per document first (avg@N), so the CI counts documents.
+  int repeats = 1;
   // --num-fewshot: every suite's prompt.num_fewshot (lm-eval's flag); unset = each spec's own.
   std::optional<int> num_fewshot;
   // --gen-kwargs key=value,...: every suite's generation settings (lm-eval's flag), in order.
@@ -64,13 +67,15 @@ struct SuiteRun {
   std::unique_ptr<Scorer> scorer;
   bool loglikelihood = false;                 // choice suite scored by likelihood
   bool chat = false;                          // prompts sent as chat messages
-  std::vector<const Doc*> docs;               // selected (limit, then shard)
+  std::vector<const Doc*> docs;               // selected (limit, then shard), each `repeats` times
+  int repeats = 1;                            // consecutive entries of docs per document
   std::vector<Request> requests;              // one per doc
   std::vector<std::string> hashes;            // request hashes
   std::vector<Response> responses;            // filled by dispatch
   std::vector<bool> cached;                   // response came from the cache
   std::vector<DocScore> scores;               // filled by scoring
-  std::map<std::string, MetricStat> metrics;  // key id -> summary
+  std::map<std::string, MetricStat> metrics;  // key id -> summary (n = documents)
+  std::map<std::string, std::vector<double>> repeat_means;  // --repeats: key id -> each repeat's
   std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary
   std::map<std::string, long> errors;                               // error type -> count
   long thinking_samples = 0;    // documents whose response carried reasoning

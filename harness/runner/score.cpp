@@ -1,6 +1,7 @@
 // score_all / aggregate_all.
 #include "harness/runner/score.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -88,8 +89,10 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
   for (SuiteRun& run : runs) {
     run.metrics.clear();
     run.groups.clear();
+    run.repeat_means.clear();
+    const size_t per = static_cast<size_t>(std::max(1, run.repeats));
     std::vector<std::string> subjects;
-    for (const Doc* doc : run.docs) subjects.push_back(doc->subject);
+    for (size_t d = 0; d < run.docs.size(); d += per) subjects.push_back(run.docs[d]->subject);
     for (const MetricKey& key : run.scorer->keys()) {
       const std::string id = key.id();
       std::vector<double> values;
@@ -97,8 +100,10 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
         auto it = score.values.find(id);
         values.push_back(it == score.values.end() ? 0.0 : it->second);
       }
-      MetricAggregate a =
-          aggregate_metric(values, subjects, run.instance->spec().weight_by_subject);
+      std::vector<double> means;
+      MetricAggregate a = aggregate_metric_repeats(
+          values, run.repeats, subjects, run.instance->spec().weight_by_subject, &means);
+      if (per > 1) run.repeat_means[id] = std::move(means);
       run.metrics[id] = a.overall;
       for (const auto& [subject, m] : a.groups) run.groups[subject][id] = m;
     }

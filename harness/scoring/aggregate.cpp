@@ -56,4 +56,23 @@ MetricAggregate aggregate_metric(const std::vector<double>& values,
   return a;
 }
 
+MetricAggregate aggregate_metric_repeats(const std::vector<double>& values, int repeats,
+                                         const std::vector<std::string>& subjects,
+                                         bool weight_by_subject,
+                                         std::vector<double>* repeat_means) {
+  const size_t per = static_cast<size_t>(repeats < 1 ? 1 : repeats);
+  if (per == 1) return aggregate_metric(values, subjects, weight_by_subject);
+  std::vector<double> docs, by_repeat(per, 0.0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i % per == 0) docs.push_back(0.0);
+    docs.back() += values[i] / static_cast<double>(per);
+    by_repeat[i % per] += values[i];
+  }
+  if (repeat_means) {
+    for (double& m : by_repeat) m /= docs.empty() ? 1.0 : static_cast<double>(docs.size());
+    *repeat_means = std::move(by_repeat);
+  }
+  return aggregate_metric(docs, subjects, weight_by_subject);
+}
+
 }  // namespace moebench

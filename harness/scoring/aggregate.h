@@ -26,4 +26,14 @@ struct MetricAggregate {
 MetricAggregate aggregate_metric(const std::vector<double>& values,
                                  const std::vector<std::string>& subjects, bool weight_by_subject);
 
+// --repeats: `values` holds `repeats` consecutive samples per document (subjects one per
+// document). Each document's value is its mean over the repeats (avg@N), aggregated as above, so
+// the standard error is over documents: clustered, it counts the spread between documents and,
+// through each document's mean, between repeats. `repeat_means` (when given and repeats > 1)
+// gets each repeat's own mean over the documents.
+MetricAggregate aggregate_metric_repeats(const std::vector<double>& values, int repeats,
+                                         const std::vector<std::string>& subjects,
+                                         bool weight_by_subject,
+                                         std::vector<double>* repeat_means = nullptr);
+
 }  // namespace moebench

@@ -118,6 +118,12 @@ TEST_CASE("pass@k: unbiased estimator", "[scoring][metrics]") {
   CHECK(near(pass_at(1, 10, 3), 0.3));
   // k = 5: 1 - C(7,5)/C(10,5) = 1 - 21/252.
   CHECK(near(pass_at(5, 10, 3), 1.0 - 21.0 / 252.0));
+  // Hand-computed from n = 10: c = 1 -> pass@5 = 1 - C(9,5)/C(10,5) = 1 - 126/252 = 0.5;
+  // c = 5 -> 1 - C(5,5)/C(10,5) = 251/252; pass@1 is always c/n.
+  CHECK(near(pass_at(5, 10, 1), 0.5));
+  CHECK(near(pass_at(5, 10, 5), 251.0 / 252.0));
+  CHECK(near(pass_at(1, 10, 7), 0.7));
+  CHECK(near(pass_at(10, 10, 1), 1.0));
   CHECK(pass_at(8, 10, 3) == 1.0);  // n - c < k
   CHECK(pass_at(1, 10, 0) == 0.0);
   CHECK(pass_at(10, 5, 1) == 1.0);  // n < k: computed with k = n
