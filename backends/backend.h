@@ -99,6 +99,12 @@ class Backend {
                                               const ResponseSink& on_done);
   // Largest batch run() wants; the runner also sends up to `concurrency` batches at once.
   virtual int max_batch() const { return 64; }
+  // The text the model would read for `r` (a chat template applied), for --dry-run; "" when the
+  // backend does not render prompts itself (an API model's server applies its template).
+  virtual std::string render(const Request& r) const {
+    (void)r;
+    return "";
+  }
   virtual int concurrency() const { return 1; }
 };
 

@@ -98,6 +98,14 @@ std::vector<int> BuiltinBackend::prompt_ids(const Request& r) const {
   return model_->encode_text(r.prompt, options_.add_bos);
 }
 
+std::string BuiltinBackend::render(const Request& r) const {
+  try {
+    return model_->tokenizer().decode(prompt_ids(r));
+  } catch (const InputError& e) {
+    return std::string("(cannot render: ") + e.what() + ")";
+  }
+}
+
 std::vector<Response> BuiltinBackend::run(const std::vector<Request>& batch) {
   return run_streaming(batch, [](size_t, const Response&) {});
 }

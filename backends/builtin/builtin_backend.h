@@ -33,6 +33,7 @@ class BuiltinBackend : public Backend {
  public:
   BuiltinBackend(const std::filesystem::path& dir, const BuiltinBackendOptions& options);
   BackendInfo info() const override;
+  std::string render(const Request& r) const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
   // Tells of each request as its generation (all n samples) or its log-likelihood group ends.
   std::vector<Response> run_streaming(const std::vector<Request>& batch,

@@ -1,12 +1,15 @@
-// `moebench list`: the suites (name, area, version, output kind, metrics) and, with --scoring,
-// the registered filters and metrics.
+// `moebench list`: the suites (name, area, version, output kind, whether their data is present,
+// item count, profiles, metrics, description) and, with --scoring, the registered filters and
+// metrics.
 #include <cstdio>
 
+#include "common/error.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/data/data_dir.h"
 #include "harness/scoring/registry.h"
 #include "tasks/dataset_table.h"
+#include "tasks/profile.h"
 
 namespace moebench {
 namespace {
@@ -27,6 +30,19 @@ std::string data_state(const DatasetTable& table, const std::string& dataset,
   return p.complete() ? "present" : p.present == 0 ? "missing" : "partial";
 }
 
+// Documents the suite evaluates, counted by loading them; -1 when its data is not there.
+long item_count(const SuiteSpec& spec, const std::filesystem::path& tasks,
+                const std::filesystem::path& data_dir) {
+  DataSource source;
+  source.tasks_dir = tasks;
+  source.data_dir = data_dir;
+  try {
+    return static_cast<long>(SuiteInstance::open(spec, source).docs().size());
+  } catch (const InputError&) {
+    return -1;
+  }
+}
+
 int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
   scoring_register_builtins();
   const std::filesystem::path tasks = cli_tasks_dir(flags.tasks_dir);
@@ -37,14 +53,19 @@ int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
     table = dataset_table_read(tasks / "datasets.json");
   }
   const DataDir data = data_dir_resolve(flags.data_dir);
+  const std::vector<SuiteProfile> profiles = profile_list(tasks);
   nlohmann::json out = nlohmann::json::array();
   bool missing = false;
   for (const SuiteSpec& s : specs) {
     const std::string dataset = s.raw["dataset"].value("dir", "");
     const std::string state = data_state(table, dataset, data.path);
     missing |= state != "present";
-    std::vector<std::string> metrics;
+    std::vector<std::string> metrics, covered_by;
     for (const auto& m : s.metrics) metrics.push_back(m.value("name", m.value("metric", "")));
+    for (const SuiteProfile& p : profiles) {
+      if (p.find(s.name)) covered_by.push_back(p.name);
+    }
+    const long items = state == "present" ? item_count(s, tasks, data.path) : -1;
     out.push_back({{"name", s.name},
                    {"area", s.area},
                    {"version", s.version},
@@ -53,24 +74,44 @@ int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
                    {"file", s.file.string()},
                    {"dataset", dataset},
                    {"data", state},
+                   {"items", items < 0 ? nlohmann::json(nullptr) : nlohmann::json(items)},
+                   {"profiles", covered_by},
                    {"description", s.description}});
   }
   if (json) {
-    nlohmann::json j = {{"suites", out}, {"data_dir", data.path.string()}};
+    nlohmann::json ps = nlohmann::json::array();
+    for (const SuiteProfile& p : profiles) {
+      ps.push_back({{"name", p.name},
+                    {"version", p.version},
+                    {"form", prompt_form_name(p.form)},
+                    {"description", p.description},
+                    {"source", p.source}});
+    }
+    nlohmann::json j = {{"suites", out}, {"profiles", ps}, {"data_dir", data.path.string()}};
     if (show_scoring) j["filters"] = filter_names(), j["metrics"] = metric_names();
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("%-24s %-5s %-8s %-9s %-10s %s\n", "suite", "area", "version", "output", "data",
-              "metrics");
+  auto joined = [](const nlohmann::json& list) {
+    std::string out;
+    for (const auto& x : list) out += (out.empty() ? "" : ",") + x.get<std::string>();
+    return out;
+  };
+  std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n", "suite", "area", "version", "output",
+              "data", "items", "profiles", "metrics");
   for (const auto& s : out) {
-    std::string metrics;
-    for (const auto& m : s["metrics"])
-      metrics += (metrics.empty() ? "" : ", ") + m.get<std::string>();
-    std::printf("%-24s %-5s %-8s %-9s %-10s %s\n", s["name"].get<std::string>().c_str(),
-                s["area"].get<std::string>().c_str(), s["version"].get<std::string>().c_str(),
-                s["output"].get<std::string>().c_str(), s["data"].get<std::string>().c_str(),
-                metrics.c_str());
+    std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n    %s\n",
+                s["name"].get<std::string>().c_str(), s["area"].get<std::string>().c_str(),
+                s["version"].get<std::string>().c_str(), s["output"].get<std::string>().c_str(),
+                s["data"].get<std::string>().c_str(),
+                s["items"].is_null() ? "-" : std::to_string(s["items"].get<long>()).c_str(),
+                joined(s["profiles"]).c_str(), joined(s["metrics"]).c_str(),
+                s["description"].get<std::string>().c_str());
+  }
+  std::printf("\nprofiles (--profile NAME or SUITE@NAME):\n");
+  for (const SuiteProfile& p : profiles) {
+    std::printf("  %-18s %-10s %s\n", p.name.c_str(), prompt_form_name(p.form),
+                p.description.c_str());
   }
   std::printf("\ndata dir: %s (%s)%s\n", data.path.c_str(), data.chosen_by.c_str(),
               missing ? "; fetch missing data with: moebench data fetch [SUITE...]" : "");

@@ -11,8 +11,60 @@
 
 namespace moebench {
 
+namespace {
+
+std::string short_list(const std::vector<std::string>& xs) {
+  nlohmann::json j = xs;
+  return j.dump();
+}
+
+// --dry-run: what each suite would ask, its first prompts (as the model reads them when the
+// backend renders them), the request hashes, and what the cache already holds.
+int print_dry_run(const RunOutcome& out) {
+  long requests = 0;
+  for (const SuiteRun& run : out.suites) {
+    const SuiteSpec& spec = run.instance->spec();
+    const GenerationSettings& g = spec.generation;
+    requests += static_cast<long>(run.requests.size());
+    std::printf("== %s (profile %s): %zu requests, %s%s\n", spec.key().c_str(),
+                spec.profile.c_str(), run.requests.size(),
+                run.loglikelihood ? "log-likelihood of the choices"
+                : run.chat        ? "chat messages"
+                                  : "raw completion",
+                run.loglikelihood
+                    ? ""
+                    : (", max_tokens " + std::to_string(g.max_tokens) + ", temperature " +
+                       nlohmann::json(g.temperature).dump() + ", n " + std::to_string(g.n_samples) +
+                       ", stop " + short_list(g.stop))
+                          .c_str());
+    for (size_t i = 0; i < run.rendered.size(); ++i) {
+      const Request& r = run.requests[i];
+      std::printf("-- %s (request %s)\n", r.doc_id.c_str(), run.hashes[i].c_str());
+      if (!run.rendered[i].empty()) {
+        std::printf("%s\n", run.rendered[i].c_str());
+      } else if (!r.messages.empty()) {
+        for (const ChatMessage& m : r.messages) {
+          std::printf("[%s]\n%s\n", m.role.c_str(), m.content.c_str());
+        }
+      } else {
+        std::printf("%s\n", r.prompt.c_str());
+      }
+      if (!r.continuations.empty())
+        std::printf("continuations: %s\n", short_list(r.continuations).c_str());
+    }
+  }
+  std::printf(
+      "\ndry run: %ld requests to %s, %ld of them already in the cache; nothing sent, "
+      "nothing written\n",
+      requests, out.backend.id.c_str(), out.cached_already);
+  return kExitOk;
+}
+
+}  // namespace
+
 int cli_run(RunOptions options) {
   RunOutcome out = run_evaluation(options);
+  if (out.dry_run) return print_dry_run(out);
   if (out.interrupted) {
     long answered = 0;  // errors are never cached
     for (const SuiteRun& run : out.suites) {
@@ -135,6 +187,13 @@ Command cmd_run(CLI::App& app, const CliContext& context) {
   run->add_option("--gen-kwargs", f->gen_kwargs,
                   "Generation settings for every suite, key=value,... (lm-eval's flag): "
                   "temperature, top_p, max_tokens (max_gen_toks), thinking_budget, n, do_sample");
+  run->add_flag("--dry-run", f->options.dry_run,
+                "Plan only: print each suite's first prompts (chat template applied where the "
+                "backend renders it) and request hashes; send nothing, write nothing");
+  run->add_option("--write-out", f->options.dry_run_prompts,
+                  "With --dry-run: prompts shown per suite (lm-eval's --write_out)")
+      ->check(cli_integer(0, 1000))
+      ->capture_default_str();
   run->add_option("--shard", f->shard, "Run shard i of N (0-based), e.g. 2/8")
       ->capture_default_str();
   run->add_option("--cache", f->cache, "Response cache (default: <results-dir>/cache.sqlite)");

@@ -204,6 +204,8 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
   options.alpha = c.alpha;
   options.bench_threshold = c.kernel_threshold;
   options.title = "moebench nightly";
+  // Runs that name a published model (models file published_as) are set against the paper.
+  options.published_scores = published_scores_default_file(cli_tasks_dir(""));
   const SiteResult site = report_write_site(c.results, c.results / "site", options);
   std::string md = entries_markdown(night, entries);
   md += "Kernels: " + k.state +

@@ -35,6 +35,26 @@ bool any_needs_sandbox(const std::vector<SuiteRun>& runs) {
   return false;
 }
 
+// --dry-run: the first prompts of each suite as the backend would read them, and how many of the
+// requests an existing cache already answers; nothing is sent or written.
+RunOutcome dry_run(const RunOptions& options, const Backend& backend, RunOutcome out) {
+  out.dry_run = true;
+  for (SuiteRun& run : out.suites) {
+    const size_t n = std::min(run.requests.size(), static_cast<size_t>(options.dry_run_prompts));
+    for (size_t i = 0; i < n; ++i) run.rendered.push_back(backend.render(run.requests[i]));
+  }
+  const std::filesystem::path file =
+      options.cache_file.empty() ? options.results_dir / "cache.sqlite" : options.cache_file;
+  if (options.use_cache && std::filesystem::exists(file)) {
+    ResponseCache cache(file);
+    const std::string id = out.backend.cache_key();
+    for (const SuiteRun& run : out.suites) {
+      out.cached_already += static_cast<long>(cache.get_many(id, run.hashes).size());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 RunOutcome run_evaluation(const RunOptions& options) {
@@ -57,6 +77,8 @@ RunOutcome run_evaluation(const RunOptions& options) {
                                      options.results_dir, options.force);
   for (const SuiteRun& r : out.suites) out.docs += static_cast<long>(r.docs.size());
   out.timings.load_s = seconds_since(t_start);
+
+  if (options.dry_run) return dry_run(options, *backend, std::move(out));
 
   auto t_dispatch = Clock::now();
   std::optional<ResponseCache> cache;

@@ -55,6 +55,10 @@ struct RunOptions {
   // rescore: where the responses came from (file, original run, backend, options), recorded in
   // run.json as "rescore" so reports keep the original model and scope; null otherwise.
   nlohmann::json rescore;
+  // --dry-run: plan (specs, data, prompts, request hashes) and stop before any request is sent;
+  // the first `dry_run_prompts` requests of each suite are kept rendered for printing.
+  bool dry_run = false;
+  int dry_run_prompts = 1;
   bool progress = true;
   double progress_interval_s = 10;  // between progress lines when stderr is not a terminal
   // The run fails (exit 4) when more than this share of its samples failed; results are written.
@@ -71,6 +75,7 @@ struct SuiteRun {
   int repeats = 1;                            // consecutive entries of docs per document
   std::vector<Request> requests;              // one per doc
   std::vector<std::string> hashes;            // request hashes
+  std::vector<std::string> rendered;          // --dry-run: the first prompts as the model reads them
   std::vector<Response> responses;            // filled by dispatch
   std::vector<bool> cached;                   // response came from the cache
   std::vector<DocScore> scores;               // filled by scoring
@@ -96,6 +101,8 @@ struct RunOutcome {
   // Tokens of the requests sent this run (cache hits excluded), processed in dispatch_s.
   long prompt_tokens = 0, output_tokens = 0;
   bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
+  bool dry_run = false;      // planned only: nothing sent, nothing written
+  long cached_already = 0;   // --dry-run: requests the cache already answers
   std::string sandbox_isolation;
   std::string sandbox_accounting;  // cgroup or /proc, and how the time limits are charged
 };
