@@ -78,6 +78,8 @@ seed_files() {
   local g=$generated
   case $1 in
     suite_spec) ls "$root"/tasks/*/*.json ;;
+    profile) ls "$root"/tasks/profiles/*.json ;;
+    published_scores) echo "$root/tasks/published_scores.json" ;;
     template) ls "$build/seeds/templates"/* ;;
     loader_jsonl) find "$root/tasks/samples" -name '*.jsonl'; ls "$root"/tests/fixtures/tokenizer/*.jsonl ;;
     loader_jsonl_gz) find "$root/tasks/samples" -name '*.jsonl.gz' ;;

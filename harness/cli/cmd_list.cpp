@@ -43,6 +43,31 @@ long item_count(const SuiteSpec& spec, const std::filesystem::path& tasks,
   }
 }
 
+// The text table: a line per suite, its description indented below, then the profiles.
+void print_suites(const nlohmann::json& out, const std::vector<SuiteProfile>& profiles) {
+  auto joined = [](const nlohmann::json& list) {
+    std::string out;
+    for (const auto& x : list) out += (out.empty() ? "" : ",") + x.get<std::string>();
+    return out;
+  };
+  std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n", "suite", "area", "version", "output",
+              "data", "items", "profiles", "metrics");
+  for (const auto& s : out) {
+    std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n    %s\n",
+                s["name"].get<std::string>().c_str(), s["area"].get<std::string>().c_str(),
+                s["version"].get<std::string>().c_str(), s["output"].get<std::string>().c_str(),
+                s["data"].get<std::string>().c_str(),
+                s["items"].is_null() ? "-" : std::to_string(s["items"].get<long>()).c_str(),
+                joined(s["profiles"]).c_str(), joined(s["metrics"]).c_str(),
+                s["description"].get<std::string>().c_str());
+  }
+  std::printf("\nprofiles (--profile NAME or SUITE@NAME):\n");
+  for (const SuiteProfile& p : profiles) {
+    std::printf("  %-18s %-10s %s\n", p.name.c_str(), prompt_form_name(p.form),
+                p.description.c_str());
+  }
+}
+
 int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
   scoring_register_builtins();
   const std::filesystem::path tasks = cli_tasks_dir(flags.tasks_dir);
@@ -92,27 +117,7 @@ int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  auto joined = [](const nlohmann::json& list) {
-    std::string out;
-    for (const auto& x : list) out += (out.empty() ? "" : ",") + x.get<std::string>();
-    return out;
-  };
-  std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n", "suite", "area", "version", "output",
-              "data", "items", "profiles", "metrics");
-  for (const auto& s : out) {
-    std::printf("%-24s %-5s %-8s %-9s %-10s %6s  %-44s %s\n    %s\n",
-                s["name"].get<std::string>().c_str(), s["area"].get<std::string>().c_str(),
-                s["version"].get<std::string>().c_str(), s["output"].get<std::string>().c_str(),
-                s["data"].get<std::string>().c_str(),
-                s["items"].is_null() ? "-" : std::to_string(s["items"].get<long>()).c_str(),
-                joined(s["profiles"]).c_str(), joined(s["metrics"]).c_str(),
-                s["description"].get<std::string>().c_str());
-  }
-  std::printf("\nprofiles (--profile NAME or SUITE@NAME):\n");
-  for (const SuiteProfile& p : profiles) {
-    std::printf("  %-18s %-10s %s\n", p.name.c_str(), prompt_form_name(p.form),
-                p.description.c_str());
-  }
+  print_suites(out, profiles);
   std::printf("\ndata dir: %s (%s)%s\n", data.path.c_str(), data.chosen_by.c_str(),
               missing ? "; fetch missing data with: moebench data fetch [SUITE...]" : "");
   if (show_scoring) {
