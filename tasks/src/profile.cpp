@@ -201,7 +201,8 @@ std::vector<SuiteSpec> profile_specs(const fs::path& tasks_dir, const std::strin
   for (const SuiteSpec& base : suite_list_specs(tasks_dir)) {
     if (profile.find(base.name)) out.push_back(profile_apply(base, profile, tasks_dir));
   }
-  for (const auto& [suite, settings] : profile.suites) {
+  for (const auto& entry : profile.suites) {
+    const std::string& suite = entry.first;  // (clang cannot capture a structured binding)
     if (suite == "*") continue;
     if (std::none_of(out.begin(), out.end(), [&](const SuiteSpec& s) { return s.name == suite; })) {
       throw input_error(
