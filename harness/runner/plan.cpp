@@ -1,7 +1,10 @@
 // plan_suites: specs and data to requests, with every input check done up front.
 #include "harness/runner/plan.h"
 
+#include <fnmatch.h>
+
 #include <cstdio>
+#include <set>
 #include <unordered_set>
 
 #include "common/error.h"
@@ -122,7 +125,22 @@ std::vector<SuiteSpec> select_specs(const RunOptions& options) {
     specs = profile_specs(options.source.tasks_dir, options.profile);
   } else {
     for (const std::string& name : options.suites) {
-      specs.push_back(suite_find_profiled(options.source.tasks_dir, name, options.profile));
+      // SUITE[:SUBJECTS][@PROFILE]: the subject glob is taken off before the spec is looked up.
+      std::string suite = name, subjects;
+      const size_t colon = name.find(':');
+      if (colon != std::string::npos) {
+        const size_t at = name.find('@', colon);
+        subjects =
+            name.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1);
+        suite = name.substr(0, colon) + (at == std::string::npos ? "" : name.substr(at));
+        if (subjects.empty()) {
+          throw InputError("suite '" + name +
+                           "': expected SUITE:SUBJECT (a subject name or glob, e.g. mmlu:anatomy, "
+                           "mmlu:high_school_*)");
+        }
+      }
+      specs.push_back(suite_find_profiled(options.source.tasks_dir, suite, options.profile));
+      specs.back().subjects = subjects;
       for (size_t i = 0; i + 1 < specs.size(); ++i) {
         if (specs[i].key() == specs.back().key()) {
           throw InputError("suite '" + specs.back().key() + "' is named twice");
@@ -174,6 +192,36 @@ void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* ru
   run->loglikelihood = choice && backend.loglikelihood;
 }
 
+// A subject selection: a name, or a glob of shell wildcards (fnmatch), e.g. high_school_*.
+bool subject_selected(const std::string& pattern, const std::string& subject) {
+  return ::fnmatch(pattern.c_str(), subject.c_str(), 0) == 0;
+}
+
+// "mmlu:anatomy" on a suite without subjects, or a glob matching none: one line listing some.
+void check_subjects(const SuiteSpec& spec, const std::vector<Doc>& docs) {
+  std::set<std::string> known;
+  for (const Doc& d : docs) {
+    if (!d.subject.empty()) known.insert(d.subject);
+  }
+  if (known.empty()) {
+    throw InputError("suite '" + spec.key() + "': " + spec.name + " has no subjects to select");
+  }
+  for (const std::string& s : known) {
+    if (subject_selected(spec.subjects, s)) return;
+  }
+  std::string list;
+  size_t shown = 0;
+  for (const std::string& s : known) {
+    if (shown++ == 12) {
+      list += ", ... (" + std::to_string(known.size()) + " in all)";
+      break;
+    }
+    list += (list.empty() ? "" : ", ") + s;
+  }
+  throw InputError("suite '" + spec.key() + "': no subject of " + spec.name + " matches '" +
+                   spec.subjects + "' (subjects: " + list + ")");
+}
+
 // Per-document seed: independent of order, shard and limit, so a resumed or sharded run asks
 // exactly the same requests.
 uint64_t doc_seed(uint64_t seed, const std::string& suite, const std::string& doc_id) {
@@ -220,10 +268,12 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
       static const std::set<std::string> kNone;
       only = it == options.only_docs.end() ? &kNone : &it->second;
     }
+    if (!spec.subjects.empty()) check_subjects(spec, docs);
     // --limit first (lm-eval's: the first N documents), then the shard's every N-th of them.
     long selected = 0;
     for (size_t i = 0; i < docs.size(); ++i) {
       if (only && !only->count(docs[i].id)) continue;
+      if (!spec.subjects.empty() && !subject_selected(spec.subjects, docs[i].subject)) continue;
       if (options.limit && selected >= *options.limit) break;
       if (selected++ % options.shard_count != options.shard_index) continue;
       for (int k = 0; k < options.repeats; ++k) run.docs.push_back(&docs[i]);

@@ -1,0 +1,50 @@
+// Subject selection: SUITE:SUBJECT with a name or a glob (mmlu:abstract_algebra, mmlu:high_*),
+// with or without @PROFILE; the selection is part of the suite's key (its own leaderboard column),
+// --limit counts within it, and a selection that matches nothing is a one-line error.
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+TEST_CASE("subjects: mmlu:SUBJECT and globs select documents and key the results",
+          "[runner][cli]") {
+  const fs::path dir = temp_dir("subjects");
+  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
+                           "--results-dir '" + (dir / "results").string() + "'";
+  auto r =
+      run_command(base + " --suites 'mmlu,mmlu:abstract_algebra,mmlu:high_*@chat' --run-id s", dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json rj = json::parse(read_file(dir / "results" / "s" / "run.json"));
+  CHECK(rj["suites"]["mmlu"]["n_docs"] == 4);
+  CHECK(rj["suites"]["mmlu:abstract_algebra"]["n_docs"] == 2);
+  CHECK(rj["suites"]["mmlu:high_*@chat"]["n_docs"] == 2);
+  for (const std::string& line : read_lines(dir / "results" / "s" / "samples.jsonl")) {
+    const json s = json::parse(line);
+    if (s["suite"] == "mmlu:abstract_algebra") CHECK(s["subject"] == "abstract_algebra");
+    if (s["suite"] == "mmlu:high_*@chat") CHECK(s["subject"] == "high_school_geography");
+  }
+  auto limited =
+      run_command(base + " --suites mmlu:high_school_geography --limit 1 --run-id l", dir);
+  REQUIRE(limited.exit_code == 0);
+  CHECK(json::parse(read_file(dir / "results" / "l" /
+                              "run.json"))["suites"]["mmlu:high_school_geography"]["n_docs"] == 1);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"mmlu:anatomy",
+       "moebench: error: suite 'mmlu:anatomy': no subject of mmlu matches 'anatomy' (subjects: "
+       "abstract_algebra, high_school_geography)\n"},
+      {"gsm8k:x", "moebench: error: suite 'gsm8k:x': gsm8k has no subjects to select\n"},
+      {"mmlu:@chat",
+       "moebench: error: suite 'mmlu:@chat': expected SUITE:SUBJECT (a subject name or glob, e.g. "
+       "mmlu:anatomy, mmlu:high_school_*)\n"},
+  };
+  for (const auto& [suites, error] : bad) {
+    auto e = run_command(base + " --suites '" + suites + "' --run-id bad", dir);
+    CHECK(e.exit_code == 2);
+    CHECK(e.output == error);
+  }
+  CHECK(!fs::exists(dir / "results" / "bad"));
+  fs::remove_all(dir);
+}
