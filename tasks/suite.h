@@ -71,7 +71,12 @@ struct SuiteSpec {
   nlohmann::json profile_record;
   // The suite as results, cache requests and reports name it: "gsm8k" under the default profile,
   // "gsm8k@deepseek-v3-base" under another, so scores of different settings never mix.
-  std::string key() const { return profile == kDefaultProfile ? name : name + "@" + profile; }
+  // With a subject selection ("mmlu:anatomy", globs "mmlu:high_school_*") it is part of the key.
+  std::string subjects;  // "" = every subject
+  std::string key() const {
+    return name + (subjects.empty() ? "" : ":" + subjects) +
+           (profile == kDefaultProfile ? "" : "@" + profile);
+  }
   std::string area;  // math | code | exam
   std::string description;
   OutputKind output = OutputKind::kGenerate;
