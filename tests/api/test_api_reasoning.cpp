@@ -26,6 +26,16 @@ std::vector<json> oracle_samples(const fs::path& dir, const std::string& suites)
   return r.samples;
 }
 
+// The loopback server's options: it answers each prompt with its sample's first response.
+loopback::ServerOptions answering(const fs::path& dir, const std::vector<json>& samples) {
+  const fs::path answers = dir / "answers.jsonl";
+  std::ofstream out(answers);
+  for (const json& s : samples) out << s.dump() << "\n";
+  loopback::ServerOptions so;
+  so.answers_file = answers.string();
+  return so;
+}
+
 std::string letter(int index) { return std::string(1, static_cast<char>('A' + index)); }
 
 }  // namespace
@@ -58,14 +68,7 @@ TEST_CASE("reasoning: inline thinking, template-opened, truncated, and a stop st
     }
   }
   REQUIRE(mc == 4);
-  const fs::path answers = dir / "answers.jsonl";
-  {
-    std::ofstream out(answers);
-    for (const json& s : samples) out << s.dump() << "\n";
-  }
-  loopback::ServerOptions so;
-  so.answers_file = answers.string();
-  loopback::Server server(so);
+  loopback::Server server(answering(dir, samples));
   server.start();
   // A server applies stop strings anywhere, thinking included (the loopback server does too), so
   // a model that thinks inline is named with api.omit ["stop"]: moebench cuts after the thinking.
@@ -118,14 +121,7 @@ TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with 
           "[api][thinking]") {
   const fs::path dir = temp_dir("api-reasoning-content");
   std::vector<json> samples = oracle_samples(dir, "mmlu@chat");
-  const fs::path answers = dir / "answers.jsonl";
-  {
-    std::ofstream out(answers);
-    for (const json& s : samples) out << s.dump() << "\n";
-  }
-  loopback::ServerOptions so;
-  so.answers_file = answers.string();
-  loopback::Server server(so);
+  loopback::Server server(answering(dir, samples));
   server.start();
   const fs::path models = write_loop_models(
       dir, "r1", "deepseek", server.base_url(),

@@ -28,6 +28,13 @@ inline std::string moebench_bin() {
   return std::string(MOEBENCH_BINARY_DIR) + "/moebench";
 }
 
+// Occurrences of `needle` in `text` (overlapping ones too).
+inline size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 inline fs::path temp_dir(const std::string& tag) {
   fs::path base =
       fs::temp_directory_path() / ("moebench-test-" + tag + "-" + std::to_string(::getpid()));

@@ -7,16 +7,6 @@
 using namespace moebench::testing;
 using nlohmann::json;
 
-namespace {
-
-size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
-
 TEST_CASE("num-fewshot: the flag sets the shots of every suite, recorded and kept apart",
           "[runner][cli]") {
   const fs::path dir = temp_dir("num-fewshot");

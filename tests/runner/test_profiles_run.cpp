@@ -9,16 +9,6 @@
 using namespace moebench::testing;
 using nlohmann::json;
 
-namespace {
-
-size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
-
 TEST_CASE("profiles: a run under two profiles keeps them apart", "[runner][cli][profiles]") {
   const fs::path dir = temp_dir("profiles-run");
   const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
