@@ -111,7 +111,7 @@ TEST_CASE("compare of runs whose metric names differ is an error naming the suit
   std::filesystem::remove_all(results);
 }
 
-TEST_CASE("compare of a suite one run lacks is an error; --suites compares a subset") {
+TEST_CASE("compare of a suite one run lacks is an error, --suites compares a subset") {
   const auto results = test::fixture_temp_dir("compare-missing-suite");
   FixtureRun ra = run_of("a", "gsm8k", 30, 20, 0);
   const FixtureRun extra = run_of("a", "math500", 30, 10, 0);
@@ -126,7 +126,7 @@ TEST_CASE("compare of a suite one run lacks is an error; --suites compares a sub
   std::filesystem::remove_all(results);
 }
 
-TEST_CASE("compare with no document in common is an error; unpaired documents are printed") {
+TEST_CASE("compare with no document in common is an error, unpaired documents are printed") {
   const auto results = test::fixture_temp_dir("compare-unpaired");
   const auto a = write_run(results, run_of("a", "gsm8k", 100, 80, 0));
   const auto b = write_run(results, run_of("b", "gsm8k", 90, 72, 0, 5));  // docs 5..94

@@ -161,7 +161,7 @@ TEST_CASE("published scores: bad input is refused naming the file and the field"
   CHECK(malformed.rfind("pub.json: malformed JSON (", 0) == 0);
 }
 
-TEST_CASE("published scores: an absent table is no view; a named unreadable one is an error") {
+TEST_CASE("published scores: an absent table is no view, a named unreadable one is an error") {
   const fs::path dir = test::fixture_temp_dir("published-load");
   CHECK(published_scores_load("").entries.empty());
   CHECK(published_scores_load(dir / "published_scores.json").entries.empty());

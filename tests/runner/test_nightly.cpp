@@ -59,7 +59,7 @@ void write_bench(const fs::path& file, const std::string& date, double ns) {
 
 }  // namespace
 
-TEST_CASE("nightly: a worse second night fails naming the suite and p; a third as good passes",
+TEST_CASE("nightly: a worse second night fails naming the suite and p, a third as good passes",
           "[runner][nightly]") {
   const fs::path dir = temp_dir("nightly");
   const fs::path answers = dir / "answers.jsonl";
@@ -127,7 +127,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p; a third a
   fs::remove_all(dir);
 }
 
-TEST_CASE("nightly: stages plan, run one shard, finish; the kernel gate names a slower kernel",
+TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a slower kernel",
           "[runner][nightly]") {
   const fs::path dir = temp_dir("nightly-stages");
   const fs::path bench = dir / "bench-out.json";

@@ -147,7 +147,7 @@ TEST_CASE("one Ctrl-C inside one large builtin call stops admitting work and exi
   fs::remove_all(model.parent_path());
 }
 
-TEST_CASE("a run whose requests failed exits 4 with the error summary; results are written",
+TEST_CASE("a run whose requests failed exits 4 with the error summary, results are written",
           "[cli]") {
   const fs::path dir = temp_dir("all-failed");
   // Port 9 (discard) has no listener on loopback: every request fails to connect.
