@@ -119,26 +119,28 @@ void override_generation(SuiteSpec* spec,
   }
 }
 
+// SUITE[:SUBJECTS][@PROFILE] -> {"SUITE[@PROFILE]", "SUBJECTS"} ("" without a selection).
+std::pair<std::string, std::string> split_subjects(const std::string& name) {
+  const size_t colon = name.find(':');
+  if (colon == std::string::npos) return {name, ""};
+  const size_t at = name.find('@', colon);
+  std::string subjects =
+      name.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1);
+  if (subjects.empty()) {
+    throw InputError("suite '" + name +
+                     "': expected SUITE:SUBJECT (a subject name or glob, e.g. mmlu:anatomy, "
+                     "mmlu:high_school_*)");
+  }
+  return {name.substr(0, colon) + (at == std::string::npos ? "" : name.substr(at)), subjects};
+}
+
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   std::vector<SuiteSpec> specs;
   if (options.suites.empty()) {
     specs = profile_specs(options.source.tasks_dir, options.profile);
   } else {
     for (const std::string& name : options.suites) {
-      // SUITE[:SUBJECTS][@PROFILE]: the subject glob is taken off before the spec is looked up.
-      std::string suite = name, subjects;
-      const size_t colon = name.find(':');
-      if (colon != std::string::npos) {
-        const size_t at = name.find('@', colon);
-        subjects =
-            name.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1);
-        suite = name.substr(0, colon) + (at == std::string::npos ? "" : name.substr(at));
-        if (subjects.empty()) {
-          throw InputError("suite '" + name +
-                           "': expected SUITE:SUBJECT (a subject name or glob, e.g. mmlu:anatomy, "
-                           "mmlu:high_school_*)");
-        }
-      }
+      auto [suite, subjects] = split_subjects(name);
       specs.push_back(suite_find_profiled(options.source.tasks_dir, suite, options.profile));
       specs.back().subjects = subjects;
       for (size_t i = 0; i + 1 < specs.size(); ++i) {

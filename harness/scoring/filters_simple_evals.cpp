@@ -110,28 +110,6 @@ std::string normalize_extracted_answer(std::string s) {
   return py_strip(s);
 }
 
-std::shared_ptr<const Regex> compile(const std::string& pattern, bool dotall,
-                                     const std::string& where) {
-  try {
-    return std::make_shared<const Regex>(pattern, Regex::Options{.dotall = dotall});
-  } catch (const InputError& e) {
-    throw input_error(where, e.what());
-  }
-}
-
-// Choice labels: upper-case ASCII letters or digits (ARC labels some items 1-5).
-std::string check_letters(const nlohmann::json& args, const std::string& where) {
-  std::string letters = scoring_arg_string(args, "letters", where, "ABCD");
-  if (letters.empty()) throw input_error(where + ".letters", "must not be empty");
-  for (char c : letters) {
-    if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9')) {
-      throw input_error(where + ".letters",
-                        "expected upper-case ASCII letters or digits, got '" + letters + "'");
-    }
-  }
-  return letters;
-}
-
 // mmlu_eval.py: normalize_response, then re.search with each multilingual regex in order; the
 // first hit gives normalize_extracted_answer(group 1); none -> fallback.
 // NOTE: our generalisation for items that do not have exactly A-D (ARC: 3 to 5 options, some
@@ -140,13 +118,13 @@ std::string check_letters(const nlohmann::json& args, const std::string& where) 
 // only and stay exactly as upstream, whatever `letters` is. letters "ABCD" is upstream verbatim.
 FilterStep make_simple_evals_mc(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {"letters", "fallback"});
-  const std::string letters = check_letters(args, where);
+  const std::string letters = scoring_arg_letters(args, where, "ABCD", true);
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
   const std::string latin = letters == "ABCD" ? "[A-D]" : "[" + letters + "]";
   std::vector<std::shared_ptr<const Regex>> res;
   for (const auto& answer_regex : kMultilingualAnswerRegexes) {
     res.push_back(
-        compile("(?i)" + answer_regex + "[ \t]*(" + latin + kNonLatinLetters, false, where));
+        scoring_regex("(?i)" + answer_regex + "[ \t]*(" + latin + kNonLatinLetters, {}, where));
   }
   return [res, fallback](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) {
@@ -169,7 +147,7 @@ FilterStep make_simple_evals_mc(const nlohmann::json& args, const std::string& w
 FilterStep make_simple_evals_answer(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {"fallback"});
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
-  auto re = compile(kAnswerPattern, false, where);
+  auto re = scoring_regex(kAnswerPattern, {}, where);
   return [re, fallback](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) {
       RegexMatch m;
@@ -216,7 +194,7 @@ FilterStep make_mgsm_answer(const nlohmann::json& args, const std::string& where
   // Python's str.split("") raises ValueError: empty separator.
   if (prefix.empty()) throw input_error(where + ".prefix", "must not be empty");
   const std::string fallback = scoring_arg_string(args, "fallback", where, "");
-  auto number = compile("\\d+\\.?\\d*", false, where);
+  auto number = scoring_regex("\\d+\\.?\\d*", {}, where);
   return [prefix, fallback, number](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) {
       std::string parsed = mgsm_parse_answer(r, prefix, *number);
@@ -240,7 +218,7 @@ std::string find_code(const std::string& completion, const Regex& fence) {
 
 FilterStep make_simple_evals_code(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {});
-  auto fence = compile("```python\\n(.*?)```", true, where);
+  auto fence = scoring_regex("```python\\n(.*?)```", Regex::Options{.dotall = true}, where);
   return [fence](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) r = find_code(r, *fence);
     return resps;

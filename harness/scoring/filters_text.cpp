@@ -12,15 +12,6 @@
 namespace moebench {
 namespace {
 
-std::shared_ptr<const Regex> compile(const std::string& pattern, bool ignore_case,
-                                     const std::string& where) {
-  try {
-    return std::make_shared<const Regex>(pattern, Regex::Options{.ignore_case = ignore_case});
-  } catch (const InputError& e) {
-    throw input_error(where, e.what());
-  }
-}
-
 // lm-eval RegexFilter: findall, pick match[group_select] (negative from the end), a tuple yields
 // its first non-empty group, then strip(); no match -> fallback.
 // NOTE: where lm-eval would raise IndexError (group_select out of range, or a tuple of only empty
@@ -32,8 +23,10 @@ FilterStep make_regex(const nlohmann::json& args, const std::string& where) {
     throw input_error(where + ".pattern", "give exactly one of pattern / regex_pattern");
   }
   const char* key = args.contains("pattern") ? "pattern" : "regex_pattern";
-  auto re = compile(scoring_arg_string(args, key, where, ""),
-                    scoring_arg_bool(args, "ignore_case", where, false), where + "." + key);
+  auto re = scoring_regex(
+      scoring_arg_string(args, key, where, ""),
+      Regex::Options{.ignore_case = scoring_arg_bool(args, "ignore_case", where, false)},
+      where + "." + key);
   const long group_select = scoring_arg_int(args, "group_select", where, 0);
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
   const bool tuples = re->group_count() >= 2;
@@ -82,21 +75,6 @@ FilterStep make_strip_think(const nlohmann::json& args, const std::string& where
   };
 }
 
-// Choice labels: upper-case ASCII letters, plus digits where `digits` (ARC labels some items 1-5).
-std::string check_letters(const nlohmann::json& args, const std::string& where,
-                          const std::string& fallback, bool digits) {
-  std::string letters = scoring_arg_string(args, "letters", where, fallback);
-  if (letters.empty()) throw input_error(where + ".letters", "must not be empty");
-  for (char c : letters) {
-    if (!(c >= 'A' && c <= 'Z') && !(digits && c >= '0' && c <= '9')) {
-      throw input_error(where + ".letters", std::string("expected upper-case ASCII letters") +
-                                                (digits ? " or digits" : "") + ", got '" + letters +
-                                                "'");
-    }
-  }
-  return letters;
-}
-
 // A response that is nothing but a letter: "B", "(B)", "B.", "B)". Our addition to simple-evals,
 // for short chat answers; upper case only, so a stray article "a" is never read as choice A.
 std::string bare_letter(const std::string& response, const std::string& letters) {
@@ -117,13 +95,13 @@ FilterStep make_answer_letter(const nlohmann::json& args, const std::string& whe
   if (lang != "en" && lang != "zh" && lang != "any") {
     throw input_error(where + ".lang", "expected \"en\", \"zh\" or \"any\", got '" + lang + "'");
   }
-  const std::string letters = check_letters(args, where, "ABCD", true);
+  const std::string letters = scoring_arg_letters(args, where, "ABCD", true);
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
   std::vector<std::shared_ptr<const Regex>> res;
   if (lang != "zh") {
-    res.push_back(compile("(?i)Answer[ \\t]*:[ \\t]*\\$?([" + letters + "])\\$?", false, where));
+    res.push_back(scoring_regex("(?i)Answer[ \\t]*:[ \\t]*\\$?([" + letters + "])\\$?", {}, where));
   }
-  if (lang != "en") res.push_back(compile("答案[:：]?\\s*([" + letters + "])", false, where));
+  if (lang != "en") res.push_back(scoring_regex("答案[:：]?\\s*([" + letters + "])", {}, where));
   return [=](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) {
       long best = -1;
@@ -225,7 +203,7 @@ std::string code_block(const std::string& response, const std::string& language)
 
 FilterStep make_answer_letters(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {"letters", "fallback"});
-  const std::string letters = check_letters(args, where, "ABCDEFG", false);
+  const std::string letters = scoring_arg_letters(args, where, "ABCDEFG", false);
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
   return [=](std::vector<std::string> resps, const FilterContext&) {
     for (auto& r : resps) r = extract_letter_groups(r, letters, fallback);

@@ -193,4 +193,27 @@ std::vector<std::string> scoring_arg_strings(const nlohmann::json& args, const s
   return out;
 }
 
+std::string scoring_arg_letters(const nlohmann::json& args, const std::string& where,
+                                const std::string& fallback, bool digits) {
+  std::string letters = scoring_arg_string(args, "letters", where, fallback);
+  if (letters.empty()) throw input_error(where + ".letters", "must not be empty");
+  for (char c : letters) {
+    if (!(c >= 'A' && c <= 'Z') && !(digits && c >= '0' && c <= '9')) {
+      throw input_error(where + ".letters", std::string("expected upper-case ASCII letters") +
+                                                (digits ? " or digits" : "") + ", got '" + letters +
+                                                "'");
+    }
+  }
+  return letters;
+}
+
+std::shared_ptr<const Regex> scoring_regex(const std::string& pattern, Regex::Options options,
+                                           const std::string& where) {
+  try {
+    return std::make_shared<const Regex>(pattern, options);
+  } catch (const InputError& e) {
+    throw input_error(where, e.what());
+  }
+}
+
 }  // namespace moebench

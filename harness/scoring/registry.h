@@ -3,10 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/regex.h"
 #include "tasks/suite.h"
 
 namespace moebench {
@@ -81,5 +83,12 @@ long scoring_arg_int(const nlohmann::json& args, const std::string& key, const s
                      long fallback);
 std::vector<std::string> scoring_arg_strings(const nlohmann::json& args, const std::string& key,
                                              const std::string& where);
+// "letters": choice labels, upper-case ASCII letters (and digits where `digits`: ARC labels some
+// items 1-5); InputError "<where>.letters: ..." when empty or holding anything else.
+std::string scoring_arg_letters(const nlohmann::json& args, const std::string& where,
+                                const std::string& fallback, bool digits);
+// A step's regex, compiled once; a bad pattern is InputError "<where>: regex ...".
+std::shared_ptr<const Regex> scoring_regex(const std::string& pattern, Regex::Options options,
+                                           const std::string& where);
 
 }  // namespace moebench
