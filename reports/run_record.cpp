@@ -45,6 +45,7 @@ json RunRecord::to_json() const {
               {"write_s", write_s},
               {"total_s", total_s},
               {"docs_per_s", docs_per_s}}}};
+  if (!config.is_null()) j["config"] = config;
   if (!rescore.is_null()) j["rescore"] = rescore;
   if (!merge.is_null()) j["merge"] = merge;
   return j;
@@ -77,6 +78,7 @@ RunRecord RunRecord::from_json(const json& j, const std::string& where) {
   r.run_id = j["run_id"].get<std::string>();
   r.created = str_or(j, "created");
   r.command = str_or(j, "command");
+  r.config = j.value("config", json());
   r.backend = json_field(j, "backend", where, "");
   if (str_or(r.backend, "id").empty()) {
     throw input_error(where, "field 'backend.id' must be a string");

@@ -18,8 +18,9 @@ constexpr int kRunSchemaVersion = 1;
 
 struct RunRecord {
   std::string run_id;
-  std::string created;                                 // ISO 8601 UTC
-  std::string command;                                 // the command line
+  std::string created;    // ISO 8601 UTC
+  std::string command;    // the command line
+  nlohmann::json config;  // --config {file, text}; null when the flags were all on the command line
   nlohmann::json moebench = nlohmann::json::object();  // version and build
   nlohmann::json host = nlohmann::json::object();      // hostname, CPUs, GPUs, ...
   nlohmann::json backend = nlohmann::json::object();   // BackendInfo::to_json (id required)

@@ -40,24 +40,22 @@ std::pair<std::string, std::string> profile_split_name(const std::string& text);
 
 // Reads and validates one profile file; InputError naming the file and the field.
 SuiteProfile profile_read(const std::filesystem::path& file);
-// Every profile under tasks_dir/profiles/, sorted by name; the default (lm-eval) is always there,
-// built in when the directory has no file for it.
-std::vector<SuiteProfile> profile_list(const std::filesystem::path& tasks_dir);
+// Every profile under <dir>/profiles/ of every dir, sorted by name; the default (lm-eval) is always
+// there, built in when the directory has no file for it.
+std::vector<SuiteProfile> profile_list(const TaskDirs& dirs);
 // InputError "unknown profile 'x' (known: ...)" when absent.
-SuiteProfile profile_find(const std::filesystem::path& tasks_dir, const std::string& name);
+SuiteProfile profile_find(const TaskDirs& dirs, const std::string& name);
 
 // `base` (a spec as written, default profile) under `profile`: the patch merged and the result
 // validated again; InputError naming the profile file, the suite and the field. InputError too
 // when the profile does not cover the suite, listing the profiles that do.
-SuiteSpec profile_apply(const SuiteSpec& base, const SuiteProfile& profile,
-                        const std::filesystem::path& tasks_dir);
+SuiteSpec profile_apply(const SuiteSpec& base, const SuiteProfile& profile, const TaskDirs& dirs);
 
 // The spec of "suite" or "suite@profile" (`default_profile` when the name has no '@').
-SuiteSpec suite_find_profiled(const std::filesystem::path& tasks_dir, const std::string& name,
+SuiteSpec suite_find_profiled(const TaskDirs& dirs, const std::string& name,
                               const std::string& default_profile = kDefaultProfile);
 // Every suite a profile covers, under it, sorted by name.
-std::vector<SuiteSpec> profile_specs(const std::filesystem::path& tasks_dir,
-                                     const std::string& profile);
+std::vector<SuiteSpec> profile_specs(const TaskDirs& dirs, const std::string& profile);
 
 const char* prompt_form_name(PromptForm form);
 

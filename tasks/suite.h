@@ -43,11 +43,27 @@ struct Prompt {
   std::vector<std::string> continuations;  // choice suites: scored continuations, in order
 };
 
+// Where suite specs and profiles are read: the tasks dir (--tasks-dir) and the suite directories
+// that add to it (--include-path, lm-eval's --include_path). Each has the tasks dir's layout:
+// <area>/<suite>.json, profiles/<name>.json, samples/, and for an added suite data/<dataset.dir>.
+// A suite or profile name defined in two of them is an InputError naming both files.
+struct TaskDirs {
+  std::filesystem::path main;
+  std::vector<std::filesystem::path> include;
+  TaskDirs(std::filesystem::path m, std::vector<std::filesystem::path> added = {})
+      : main(std::move(m)), include(std::move(added)) {}
+  TaskDirs(const std::string& m) : main(m) {}
+  TaskDirs(const char* m) : main(m) {}
+  std::vector<std::filesystem::path> all() const;  // main first, then include in order
+};
+
 // Where documents come from.
 struct DataSource {
   std::filesystem::path data_dir;   // --data-dir / $MOEBENCH_DATA / ../shared/datasets
   std::filesystem::path tasks_dir;  // holds <area>/<suite>.json and samples/
-  bool samples = false;             // read tasks/samples/ instead of data_dir
+  bool samples = false;             // read <tasks dir>/samples/ instead of data_dir
+  std::vector<std::filesystem::path> include_dirs;  // --include-path: suites added to tasks_dir's
+  TaskDirs task_dirs() const { return {tasks_dir, include_dirs}; }
 };
 
 // The evaluation profile every suite has unless another is named (lm-eval's settings, the specs
@@ -93,10 +109,12 @@ class SuiteInstance;
 
 // Reads and validates one spec file; InputError names the file and field.
 SuiteSpec suite_read_spec(const std::filesystem::path& file);
-// All specs under tasks_dir/<area>/*.json, sorted by name.
-std::vector<SuiteSpec> suite_list_specs(const std::filesystem::path& tasks_dir);
+// All specs under <dir>/<area>/*.json of every dir, sorted by name.
+std::vector<SuiteSpec> suite_list_specs(const TaskDirs& dirs);
 // Finds a spec by name; InputError "unknown suite 'x' (known: ...)" otherwise.
-SuiteSpec suite_find_spec(const std::filesystem::path& tasks_dir, const std::string& name);
+SuiteSpec suite_find_spec(const TaskDirs& dirs, const std::string& name);
+// The tasks or include dir a spec was read from (<dir>/<area>/<suite>.json); "" when unknown.
+std::filesystem::path suite_spec_root(const SuiteSpec& spec);
 
 // A spec with its documents and few-shot pool loaded from a DataSource.
 class SuiteInstance {

@@ -76,6 +76,59 @@ std::string joined(const std::vector<std::string>& names) {
   return s;
 }
 
+// A command's section in a config file: "run", "model.bench".
+std::string config_section(const CLI::App* app) {
+  std::string section;
+  for (const CLI::App* a = app; a && a->get_parent(); a = a->get_parent())
+    section = a->get_name() + (section.empty() ? "" : "." + section);
+  return section;
+}
+
+// The --config file given, or "" (its path is parsed before the file is read).
+std::string config_file(const CLI::App& app) {
+  const CLI::Option* opt = app.get_config_ptr();
+  return opt != nullptr && opt->count() > 0 ? opt->as<std::string>() : "";
+}
+
+// A key CLI11 could not place ("run.bakend", "backend", "rn.++", "[run"): one line naming the
+// file, the section and the nearest flag or command.
+std::string config_key_message(const CLI::App& app, const std::string& file, std::string key) {
+  const std::string where = "config file '" + file + "': ";
+  for (const char* marker : {".++", ".--"}) {  // a section's start or end: every word a section
+    if (key.size() > 3 && key.compare(key.size() - 3, 3, marker) == 0) key.resize(key.size() - 2);
+  }
+  if (key.empty() || key[0] == '[') return where + "cannot parse '" + key + "'";
+  const CLI::App* cur = &app;
+  std::string section, rest = key;
+  for (size_t dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+    const std::string word = rest.substr(0, dot);
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : cur->get_subcommands([](const CLI::App*) { return true; })) {
+      if (s->check_name(word)) next = s;
+    }
+    if (next == nullptr) {
+      const std::string near = nearest(word, subcommand_names(cur));
+      return where + "section [" + (section.empty() ? "" : section + ".") + word +
+             "] names no command" + (near.empty() ? "" : " (did you mean [" + near + "]?)") +
+             "; sections are command names: [run], [report], [model.bench]...";
+    }
+    section += (section.empty() ? "" : ".") + word;
+    cur = next;
+    rest = rest.substr(dot + 1);
+  }
+  if (section.empty()) {
+    return where + "'" + rest + "' is outside a section; put it under the command's, e.g. [run]";
+  }
+  const std::vector<std::string> subs = subcommand_names(cur);
+  if (std::find(subs.begin(), subs.end(), rest) != subs.end()) {
+    return where + "[" + section + "] holds '" + rest + "'; write [" + section + "." + rest +
+           "] for its flags";
+  }
+  const std::string near = nearest("--" + rest, option_names(cur));
+  return where + "'" + rest + "' in [" + section + "] is not a flag of '" + command_path(cur) +
+         "'" + (near.empty() ? "" : " (did you mean '" + near.substr(2) + "'?)");
+}
+
 }  // namespace
 
 CLI::Validator cli_integer(long lo, long hi) {
@@ -164,7 +217,26 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
            (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; see " + command_path(cur) +
            " --help";
   }
-  return error.what() + std::string(" (see ") + command_path(cur) + " --help)";
+  const std::string file = config_file(app);
+  const std::string what = error.what();
+  if (!file.empty()) {
+    const std::string unplaced = "INI was not able to parse ";
+    if (error.get_name() == "ConfigError" && what.rfind(unplaced, 0) == 0) {
+      return config_key_message(app, file, what.substr(unplaced.size()));
+    }
+    if (error.get_name() == "FileError") return "config file '" + file + "' cannot be read";
+    // A bad value read from the file: its flag is not on the command line.
+    const size_t colon = what.find(':');
+    const std::string flag = what.rfind("--", 0) == 0 ? what.substr(0, colon) : "";
+    bool on_line = false;
+    for (int k = 1; k < argc && !flag.empty(); ++k) {
+      on_line |= std::string(argv[k]).rfind(flag, 0) == 0;
+    }
+    if (!flag.empty() && !on_line) {
+      return what + " (set in config file '" + file + "', section [" + config_section(cur) + "])";
+    }
+  }
+  return what + " (see " + command_path(cur) + " --help)";
 }
 
 }  // namespace moebench

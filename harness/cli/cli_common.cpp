@@ -18,13 +18,16 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
   app->add_option("--suites", f->suites,
                   "Comma-separated suite names, each SUITE or SUITE@PROFILE (default: every suite "
                   "the profile covers)")
-      ->check(cli_name_list());
+      ->check(cli_name_list())
+      ->delimiter(',')  // a config file's list (suites = ["gsm8k", "mmlu"]) too
+      ->multi_option_policy(CLI::MultiOptionPolicy::Join);
   app->add_option("--profile", f->profile,
                   "Evaluation profile for suites named without @PROFILE: lm-eval (default), "
                   "deepseek-v3-base, chat, ... (`moebench list --profiles`)");
   app->add_option("--data-dir", f->data_dir,
                   "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
+  cli_add_include_path(app, &f->include_path);
   app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");
   app->add_option("--limit", f->limit, "First N documents of each suite")->check(cli_integer(1));
   app->add_option("--results-dir", f->results_dir, "Where runs are written")->capture_default_str();
@@ -50,15 +53,33 @@ std::string cli_tasks_dir(const std::string& flag) {
   return MOEBENCH_DEFAULT_TASKS_DIR;
 }
 
+void cli_add_include_path(CLI::App* app, std::vector<std::string>* dirs) {
+  app->add_option("--include-path", *dirs,
+                  "A suite directory whose suites and profiles add to the tasks dir's (its "
+                  "<area>/<suite>.json, profiles/, samples/ and data/; repeatable)")
+      ->allow_extra_args(false);
+}
+
+TaskDirs cli_task_dirs(const CommonFlags& f) {
+  TaskDirs dirs(cli_tasks_dir(f.tasks_dir));
+  if (!fs::is_directory(dirs.main)) {
+    throw InputError("tasks dir '" + dirs.main.string() + "' not found (--tasks-dir)");
+  }
+  for (const std::string& d : f.include_path) {
+    if (!fs::is_directory(d)) throw InputError("--include-path '" + d + "': no such directory");
+    dirs.include.push_back(fs::absolute(d).lexically_normal());
+  }
+  return dirs;
+}
+
 std::string cli_data_dir(const std::string& flag) { return data_dir_resolve(flag).path.string(); }
 
 void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
-  o->source.tasks_dir = cli_tasks_dir(f.tasks_dir);
+  const TaskDirs dirs = cli_task_dirs(f);
+  o->source.tasks_dir = dirs.main;
+  o->source.include_dirs = dirs.include;
   o->source.samples = f.samples;
   o->source.data_dir = cli_data_dir(f.data_dir);
-  if (!fs::is_directory(o->source.tasks_dir)) {
-    throw InputError("tasks dir '" + o->source.tasks_dir.string() + "' not found (--tasks-dir)");
-  }
   o->suites.clear();
   std::string cur;
   for (char c : f.suites + ",") {

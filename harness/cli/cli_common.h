@@ -25,6 +25,7 @@ constexpr int kExitRegression = 1;
 struct CommonFlags {
   std::string data_dir;
   std::string tasks_dir;
+  std::vector<std::string> include_path;  // --include-path: suite dirs added to the tasks dir's
   std::string suites;   // comma-separated; "suite@profile" picks a profile for one suite
   std::string profile;  // --profile; "" = the command's default (run: lm-eval)
   bool samples = false;
@@ -38,11 +39,15 @@ struct CommonFlags {
 };
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* flags);
+// --include-path DIR (repeatable), for commands without the other common flags.
+void cli_add_include_path(CLI::App* app, std::vector<std::string>* dirs);
 // Fills the parts of RunOptions the common flags decide; InputError when the data dir is
 // missing and --samples is not given.
 void cli_apply_common_flags(const CommonFlags& flags, RunOptions* options);
 // The tasks dir: --tasks-dir, $MOEBENCH_TASKS, the source tree's tasks/.
 std::string cli_tasks_dir(const std::string& flag);
+// The tasks dir and the --include-path dirs, each checked to be a directory (InputError).
+TaskDirs cli_task_dirs(const CommonFlags& flags);
 // The data dir: --data-dir, $MOEBENCH_DATA, the user cache (harness/data/data_dir.h).
 std::string cli_data_dir(const std::string& flag);
 

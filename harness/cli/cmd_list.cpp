@@ -15,15 +15,23 @@ namespace moebench {
 namespace {
 
 struct ListFlags {
-  CommonFlags common;  // only --tasks-dir and --data-dir are offered
+  CommonFlags common;  // only --tasks-dir, --include-path and --data-dir are offered
   bool json = false;
   bool scoring = false;
 };
 
 // Whether the data dir holds a suite's dataset: "present", "missing" (fetch it), "partial", or
-// "no source" when the dataset table does not list it.
-std::string data_state(const DatasetTable& table, const std::string& dataset,
-                       const std::filesystem::path& data_dir) {
+// "no source" when the dataset table does not list it; "included" for a suite added by
+// --include-path that ships its data (<dir>/data/<dataset>).
+std::string data_state(const DatasetTable& table, const SuiteSpec& spec,
+                       const std::filesystem::path& data_dir, const TaskDirs& dirs) {
+  const std::string dataset = spec.raw["dataset"].value("dir", "");
+  const std::filesystem::path root = suite_spec_root(spec);
+  std::error_code ec;
+  if (!std::filesystem::equivalent(root, dirs.main, ec) &&
+      std::filesystem::is_directory(root / "data" / dataset, ec)) {
+    return "included";
+  }
   auto it = table.datasets.find(dataset);
   if (it == table.datasets.end()) return "no source";
   const DatasetPresence p = dataset_presence(it->second, data_dir);
@@ -31,10 +39,11 @@ std::string data_state(const DatasetTable& table, const std::string& dataset,
 }
 
 // Documents the suite evaluates, counted by loading them; -1 when its data is not there.
-long item_count(const SuiteSpec& spec, const std::filesystem::path& tasks,
+long item_count(const SuiteSpec& spec, const TaskDirs& dirs,
                 const std::filesystem::path& data_dir) {
   DataSource source;
-  source.tasks_dir = tasks;
+  source.tasks_dir = dirs.main;
+  source.include_dirs = dirs.include;
   source.data_dir = data_dir;
   try {
     return static_cast<long>(SuiteInstance::open(spec, source).docs().size());
@@ -70,27 +79,29 @@ void print_suites(const nlohmann::json& out, const std::vector<SuiteProfile>& pr
 
 int list_suites(const CommonFlags& flags, bool json, bool show_scoring) {
   scoring_register_builtins();
-  const std::filesystem::path tasks = cli_tasks_dir(flags.tasks_dir);
-  auto specs = suite_list_specs(tasks);
+  const TaskDirs dirs = cli_task_dirs(flags);
+  const std::filesystem::path& tasks = dirs.main;
+  auto specs = suite_list_specs(dirs);
   DatasetTable table;
   std::error_code ec;
   if (std::filesystem::is_regular_file(tasks / "datasets.json", ec)) {
     table = dataset_table_read(tasks / "datasets.json");
   }
   const DataDir data = data_dir_resolve(flags.data_dir);
-  const std::vector<SuiteProfile> profiles = profile_list(tasks);
+  const std::vector<SuiteProfile> profiles = profile_list(dirs);
   nlohmann::json out = nlohmann::json::array();
   bool missing = false;
   for (const SuiteSpec& s : specs) {
     const std::string dataset = s.raw["dataset"].value("dir", "");
-    const std::string state = data_state(table, dataset, data.path);
-    missing |= state != "present";
+    const std::string state = data_state(table, s, data.path, dirs);
+    missing |= state != "present" && state != "included";
     std::vector<std::string> metrics, covered_by;
     for (const auto& m : s.metrics) metrics.push_back(m.value("name", m.value("metric", "")));
     for (const SuiteProfile& p : profiles) {
       if (p.find(s.name)) covered_by.push_back(p.name);
     }
-    const long items = state == "present" ? item_count(s, tasks, data.path) : -1;
+    const long items =
+        state == "present" || state == "included" ? item_count(s, dirs, data.path) : -1;
     out.push_back({{"name", s.name},
                    {"area", s.area},
                    {"version", s.version},
@@ -136,6 +147,7 @@ Command cmd_list(CLI::App& app, const CliContext&) {
   auto f = std::make_shared<ListFlags>();
   CLI::App* list = app.add_subcommand("list", "List the suites (and filters/metrics)");
   list->add_option("--tasks-dir", f->common.tasks_dir, "Suite specs");
+  cli_add_include_path(list, &f->common.include_path);
   list->add_option("--data-dir", f->common.data_dir,
                    "Data dir whose contents the 'data' column shows (default: $MOEBENCH_DATA, "
                    "then the user cache)");

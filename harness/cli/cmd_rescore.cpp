@@ -65,14 +65,29 @@ struct RescoreFlags {
   std::string file;
 };
 
+// The recorded run's --include-path dirs, when the rescore names none: its suites may live there.
+std::vector<std::string> recorded_include_path(const nlohmann::json& origin) {
+  std::vector<std::string> out;
+  if (!origin.is_object()) return out;
+  const nlohmann::json dirs = origin["options"].value("include_path", nlohmann::json::array());
+  for (const auto& d : dirs) {
+    if (d.is_string()) out.push_back(d.get<std::string>());
+  }
+  return out;
+}
+
 int rescore(const RescoreFlags& f, const CliContext& context) {
   RunOptions o;
   o.command_line = context.command_line;
-  cli_apply_common_flags(f.common, &o);
+  o.config = *context.config;
+  const nlohmann::json origin = rescore_source(f.file);
+  CommonFlags common = f.common;
+  if (common.include_path.empty()) common.include_path = recorded_include_path(origin);
+  cli_apply_common_flags(common, &o);
   o.backend = "replay:" + f.file;
   o.use_cache = false;
   rescore_scope(f.file, &o);
-  o.rescore = rescore_source(f.file);
+  o.rescore = origin;
   return cli_run(o);
 }
 

@@ -134,6 +134,7 @@ struct RunFlags {
 int run_command(const RunFlags& f, const CliContext& context) {
   RunOptions o = f.options;
   o.command_line = context.command_line;
+  o.config = *context.config;
   cli_apply_common_flags(f.common, &o);
   run_parse_shard(f.shard, &o.shard_index, &o.shard_count);
   for (const std::string& kv : f.backend_opts) {

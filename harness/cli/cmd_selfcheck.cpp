@@ -118,9 +118,10 @@ long check_profile(RunOptions options, bool chat_too,
 int selfcheck(const RunOptions& options, const std::string& only_profile, bool chat_too) {
   std::vector<std::string> profiles;
   if (!only_profile.empty()) {
-    profiles.push_back(profile_find(options.source.tasks_dir, only_profile).name);
+    profiles.push_back(profile_find(options.source.task_dirs(), only_profile).name);
   } else {
-    for (const SuiteProfile& p : profile_list(options.source.tasks_dir)) profiles.push_back(p.name);
+    for (const SuiteProfile& p : profile_list(options.source.task_dirs()))
+      profiles.push_back(p.name);
   }
   long failures = 0;
   std::vector<std::filesystem::path> result_dirs;
@@ -128,7 +129,7 @@ int selfcheck(const RunOptions& options, const std::string& only_profile, bool c
     RunOptions o = options;
     o.profile = name;
     if (!options.suites.empty()) {
-      const SuiteProfile profile = profile_find(options.source.tasks_dir, name);
+      const SuiteProfile profile = profile_find(options.source.task_dirs(), name);
       o.suites.clear();
       for (const std::string& s : options.suites) {
         auto [suite, at] = profile_split_name(s);
@@ -165,6 +166,7 @@ Command cmd_selfcheck(CLI::App& app, const CliContext& context) {
   return {check, [f, context] {
             RunOptions o;
             o.command_line = context.command_line;
+            o.config = *context.config;
             cli_apply_common_flags(f->common, &o);
             return selfcheck(o, f->common.profile, !f->no_chat);
           }};

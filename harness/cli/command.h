@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace moebench {
@@ -11,6 +13,9 @@ namespace moebench {
 // What every command may need from the invocation itself.
 struct CliContext {
   std::string command_line;  // argv joined by spaces, recorded in run.json
+  // --config FILE: {file, text}, filled by main after the parse (null when none); shared because
+  // the commands keep copies of the context made before it.
+  std::shared_ptr<nlohmann::json> config = std::make_shared<nlohmann::json>();
 };
 
 struct Command {

@@ -2,6 +2,8 @@
 // turns errors into exit codes. See README "Exit codes".
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "common/error.h"
@@ -20,6 +22,33 @@ std::string joined_args(int argc, char** argv) {
   return s;
 }
 
+// Every command reads flags from `--config FILE` too (TOML: a [run] section holds run's flags,
+// [report] report's, [model.bench] model bench's; a flag on the command line wins). The option
+// is the app's; the commands let it fall through to it.
+void allow_config(CLI::App* app, const std::string& words, const std::string& section) {
+  for (CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
+    const std::string command = words + " " + sub->get_name();
+    const std::string name = section.empty() ? sub->get_name() : section + "." + sub->get_name();
+    const std::string note = "Flags may also come from a TOML file: " + command +
+                             " --config FILE, section [" + name +
+                             "] (README \"Run config files\").";
+    sub->fallthrough();
+    sub->footer(sub->get_footer().empty() ? note : sub->get_footer() + "\n\n" + note);
+    allow_config(sub, command, name);
+  }
+}
+
+// The config file's path and text for run.json; null when none was given.
+nlohmann::json config_record(const CLI::App& app) {
+  const CLI::Option* opt = app.get_config_ptr();
+  if (opt == nullptr || opt->count() == 0) return nullptr;
+  const std::string file = opt->as<std::string>();
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {{"file", file}, {"text", text.str()}};
+}
+
 int run_main(int argc, char** argv) {
   CLI::App app{"moebench " MOEBENCH_VERSION
                ": evaluation and benchmark harness for Mixture-of-Experts language models",
@@ -32,6 +61,11 @@ int run_main(int argc, char** argv) {
                    cmd_serve, cmd_report, cmd_compare, cmd_cost, cmd_loadgen, cmd_model}) {
     commands.push_back(add(app, context));
   }
+  app.set_config("--config", "",
+                 "Flags from a TOML file: [run] holds run's flags (name = value, the flag "
+                 "without '--'), [report] report's...; the command line wins");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  allow_config(&app, "moebench", "");
 
   try {
     app.parse(argc, argv);
@@ -47,6 +81,7 @@ int run_main(int argc, char** argv) {
     return kExitBadInput;
   }
 
+  *context.config = config_record(app);
   interrupt_install();
   for (const Command& c : commands) {
     if (c.app->parsed()) return c.run();

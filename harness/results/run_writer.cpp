@@ -19,6 +19,13 @@
 namespace moebench {
 namespace {
 
+// --include-path: the suite dirs the run added to the tasks dir, as given (absolute).
+nlohmann::json include_path_json(const std::vector<std::filesystem::path>& dirs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : dirs) out.push_back(d.string());
+  return out;
+}
+
 TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   TokenCounts t;
   for (size_t d = 0; d < run.responses.size(); ++d) {
@@ -105,6 +112,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.created = utc_now_iso();
   r.moebench = build_describe();
   r.command = options.command_line;
+  r.config = options.config;
   r.host = host_describe();
   r.backend = o.backend.to_json();
   r.options = {
@@ -116,6 +124,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"repeats", options.repeats},
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
       {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
+      {"include_path", include_path_json(options.source.include_dirs)},
       {"samples", options.source.samples}};
   r.sandbox = o.sandbox_isolation;
   r.sandbox_accounting =

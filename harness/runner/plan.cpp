@@ -137,11 +137,11 @@ std::pair<std::string, std::string> split_subjects(const std::string& name) {
 std::vector<SuiteSpec> select_specs(const RunOptions& options) {
   std::vector<SuiteSpec> specs;
   if (options.suites.empty()) {
-    specs = profile_specs(options.source.tasks_dir, options.profile);
+    specs = profile_specs(options.source.task_dirs(), options.profile);
   } else {
     for (const std::string& name : options.suites) {
       auto [suite, subjects] = split_subjects(name);
-      specs.push_back(suite_find_profiled(options.source.tasks_dir, suite, options.profile));
+      specs.push_back(suite_find_profiled(options.source.task_dirs(), suite, options.profile));
       specs.back().subjects = subjects;
       for (size_t i = 0; i + 1 < specs.size(); ++i) {
         if (specs[i].key() == specs.back().key()) {

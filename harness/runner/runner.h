@@ -52,6 +52,9 @@ struct RunOptions {
   // When non-empty, only these documents: suite name -> doc ids ("" = any suite). rescore uses it.
   std::map<std::string, std::set<std::string>> only_docs;
   std::string command_line;  // recorded in run.json
+  // --config: {file, text} of the TOML file flags were read from, recorded in run.json beside the
+  // command line (which alone would not say what ran); null when none was given.
+  nlohmann::json config;
   // rescore: where the responses came from (file, original run, backend, options), recorded in
   // run.json as "rescore" so reports keep the original model and scope; null otherwise.
   nlohmann::json rescore;

@@ -42,6 +42,12 @@ std::string list_names(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+std::string dirs_text(const TaskDirs& dirs) {
+  std::string out;
+  for (const fs::path& d : dirs.all()) out += (out.empty() ? "" : ", ") + d.string();
+  return out;
+}
+
 }  // namespace
 
 const char* prompt_form_name(PromptForm form) {
@@ -127,14 +133,25 @@ SuiteProfile profile_read(const fs::path& file) {
   return p;
 }
 
-std::vector<SuiteProfile> profile_list(const fs::path& tasks_dir) {
+std::vector<SuiteProfile> profile_list(const TaskDirs& dirs) {
   std::vector<SuiteProfile> out;
-  const fs::path dir = tasks_dir / "profiles";
-  if (fs::is_directory(dir)) {
+  for (const fs::path& tasks_dir : dirs.all()) {
+    const fs::path dir = tasks_dir / "profiles";
+    if (!fs::is_directory(dir)) continue;
+    std::vector<fs::path> files;
     for (const fs::directory_entry& f : fs::directory_iterator(dir)) {
-      if (f.is_regular_file() && f.path().extension() == ".json") {
-        out.push_back(profile_read(f.path()));
+      if (f.is_regular_file() && f.path().extension() == ".json") files.push_back(f.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      SuiteProfile p = profile_read(f);
+      for (const SuiteProfile& q : out) {
+        if (q.name == p.name) {
+          throw input_error(spec_display_path(f), "profile name '" + p.name + "' is also used by " +
+                                                      spec_display_path(q.file));
+        }
       }
+      out.push_back(std::move(p));
     }
   }
   if (std::none_of(out.begin(), out.end(),
@@ -146,21 +163,20 @@ std::vector<SuiteProfile> profile_list(const fs::path& tasks_dir) {
   return out;
 }
 
-SuiteProfile profile_find(const fs::path& tasks_dir, const std::string& name) {
+SuiteProfile profile_find(const TaskDirs& dirs, const std::string& name) {
   std::vector<std::string> known;
-  for (SuiteProfile& p : profile_list(tasks_dir)) {
+  for (SuiteProfile& p : profile_list(dirs)) {
     if (p.name == name) return std::move(p);
     known.push_back(p.name);
   }
   throw InputError("unknown profile '" + name + "' (known: " + list_names(known) + ")");
 }
 
-SuiteSpec profile_apply(const SuiteSpec& base, const SuiteProfile& profile,
-                        const fs::path& tasks_dir) {
+SuiteSpec profile_apply(const SuiteSpec& base, const SuiteProfile& profile, const TaskDirs& dirs) {
   const ProfileSuite* settings = profile.find(base.name);
   if (settings == nullptr) {
     std::vector<std::string> covering;
-    for (const SuiteProfile& p : profile_list(tasks_dir)) {
+    for (const SuiteProfile& p : profile_list(dirs)) {
       if (p.find(base.name)) covering.push_back(p.name);
     }
     throw InputError("profile '" + profile.name + "' has no settings for suite '" + base.name +
@@ -184,22 +200,21 @@ SuiteSpec profile_apply(const SuiteSpec& base, const SuiteProfile& profile,
   return out;
 }
 
-SuiteSpec suite_find_profiled(const fs::path& tasks_dir, const std::string& name,
+SuiteSpec suite_find_profiled(const TaskDirs& dirs, const std::string& name,
                               const std::string& default_profile) {
   auto [suite, profile] = profile_split_name(name);
   if (profile.empty()) profile = default_profile;
-  SuiteSpec base = suite_find_spec(tasks_dir, suite);
-  if (profile == kDefaultProfile && !fs::exists(tasks_dir / "profiles" / "lm-eval.json")) {
-    return base;
-  }
-  return profile_apply(base, profile_find(tasks_dir, profile), tasks_dir);
+  SuiteSpec base = suite_find_spec(dirs, suite);
+  const SuiteProfile found = profile_find(dirs, profile);
+  if (found.file.empty()) return base;  // the built-in default: the spec as written
+  return profile_apply(base, found, dirs);
 }
 
-std::vector<SuiteSpec> profile_specs(const fs::path& tasks_dir, const std::string& name) {
-  const SuiteProfile profile = profile_find(tasks_dir, name);
+std::vector<SuiteSpec> profile_specs(const TaskDirs& dirs, const std::string& name) {
+  const SuiteProfile profile = profile_find(dirs, name);
   std::vector<SuiteSpec> out;
-  for (const SuiteSpec& base : suite_list_specs(tasks_dir)) {
-    if (profile.find(base.name)) out.push_back(profile_apply(base, profile, tasks_dir));
+  for (const SuiteSpec& base : suite_list_specs(dirs)) {
+    if (profile.find(base.name)) out.push_back(profile_apply(base, profile, dirs));
   }
   for (const auto& entry : profile.suites) {
     const std::string& suite = entry.first;  // (clang cannot capture a structured binding)
@@ -207,7 +222,7 @@ std::vector<SuiteSpec> profile_specs(const fs::path& tasks_dir, const std::strin
     if (std::none_of(out.begin(), out.end(), [&](const SuiteSpec& s) { return s.name == suite; })) {
       throw input_error(
           spec_display_path(profile.file),
-          "field 'suites." + suite + "': no suite of that name in " + tasks_dir.string());
+          "field 'suites." + suite + "': no suite of that name in " + dirs_text(dirs));
     }
   }
   return out;

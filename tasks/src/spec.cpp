@@ -1,6 +1,7 @@
 // Suite spec files: validation of every field (spec_parse), and suite_read_spec,
 // suite_list_specs, suite_find_spec. The schema is documented in tasks/README.md.
 #include <algorithm>
+#include <map>
 
 #include "common/error.h"
 #include "common/json_file.h"
@@ -297,45 +298,71 @@ SuiteSpec suite_read_spec(const fs::path& file) {
 
 namespace {
 
-// Spec files: tasks_dir/<area>/*.json (samples/, src/ and profiles/ are not areas).
-std::vector<fs::path> spec_files(const fs::path& tasks_dir) {
-  if (!fs::is_directory(tasks_dir))
-    throw input_error(tasks_dir.string(), "tasks directory not found");
+// Spec files: <dir>/<area>/*.json of every dir (samples/, src/, profiles/ and data/ are not
+// areas).
+std::vector<fs::path> spec_files(const TaskDirs& dirs) {
   std::vector<fs::path> out;
-  for (const fs::directory_entry& area : fs::directory_iterator(tasks_dir)) {
-    std::string a = area.path().filename().string();
-    if (!area.is_directory() || a == "samples" || a == "src" || a == "profiles") continue;
-    for (const fs::directory_entry& f : fs::directory_iterator(area.path())) {
-      if (f.is_regular_file() && f.path().extension() == ".json") out.push_back(f.path());
+  for (const fs::path& dir : dirs.all()) {
+    if (!fs::is_directory(dir)) throw input_error(dir.string(), "tasks directory not found");
+    std::vector<fs::path> here;
+    for (const fs::directory_entry& area : fs::directory_iterator(dir)) {
+      std::string a = area.path().filename().string();
+      if (!area.is_directory() || a == "samples" || a == "src" || a == "profiles" || a == "data") {
+        continue;
+      }
+      for (const fs::directory_entry& f : fs::directory_iterator(area.path())) {
+        if (f.is_regular_file() && f.path().extension() == ".json") here.push_back(f.path());
+      }
     }
+    std::sort(here.begin(), here.end());
+    out.insert(out.end(), here.begin(), here.end());
   }
-  std::sort(out.begin(), out.end());
   return out;
+}
+
+// A suite name defined by two files (in one dir or across --include-path dirs).
+[[noreturn]] void fail_twice(const fs::path& file, const std::string& name, const fs::path& other) {
+  throw input_error(spec_display_path(file),
+                    "suite name '" + name + "' is also used by " + spec_display_path(other));
 }
 
 }  // namespace
 
-std::vector<SuiteSpec> suite_list_specs(const fs::path& tasks_dir) {
+std::vector<fs::path> TaskDirs::all() const {
+  std::vector<fs::path> out{main};
+  out.insert(out.end(), include.begin(), include.end());
+  return out;
+}
+
+fs::path suite_spec_root(const SuiteSpec& spec) {
+  return spec.file.empty() ? fs::path() : spec.file.parent_path().parent_path();
+}
+
+std::vector<SuiteSpec> suite_list_specs(const TaskDirs& dirs) {
   std::vector<SuiteSpec> out;
-  for (const fs::path& f : spec_files(tasks_dir)) out.push_back(suite_read_spec(f));
-  std::sort(out.begin(), out.end(),
-            [](const SuiteSpec& a, const SuiteSpec& b) { return a.name < b.name; });
+  for (const fs::path& f : spec_files(dirs)) out.push_back(suite_read_spec(f));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const SuiteSpec& a, const SuiteSpec& b) { return a.name < b.name; });
   for (size_t i = 1; i < out.size(); ++i) {
-    if (out[i].name == out[i - 1].name) {
-      throw input_error(
-          spec_display_path(out[i].file),
-          "suite name '" + out[i].name + "' is also used by " + spec_display_path(out[i - 1].file));
-    }
+    if (out[i].name == out[i - 1].name) fail_twice(out[i].file, out[i].name, out[i - 1].file);
   }
   return out;
 }
 
-SuiteSpec suite_find_spec(const fs::path& tasks_dir, const std::string& name) {
+SuiteSpec suite_find_spec(const TaskDirs& dirs, const std::string& name) {
   std::vector<std::string> known;
-  for (const fs::path& f : spec_files(tasks_dir)) {
-    if (f.stem().string() == name) return suite_read_spec(f);
-    known.push_back(f.stem().string());
+  std::map<std::string, fs::path> by_name;  // a name in two dirs is an error even when not asked
+  fs::path found;
+  for (const fs::path& f : spec_files(dirs)) {
+    auto [at, fresh] = by_name.emplace(f.stem().string(), f);
+    if (!fresh) fail_twice(f, f.stem().string(), at->second);
+    if (f.stem().string() == name) {
+      found = f;
+    } else {
+      known.push_back(f.stem().string());
+    }
   }
+  if (!found.empty()) return suite_read_spec(found);
   std::sort(known.begin(), known.end());
   std::string list;
   for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;

@@ -92,8 +92,12 @@ void SuiteInstanceBuilder::compile_templates() {
 
 void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
   const SpecModel& m = st->model;
+  // A suite added by --include-path reads its samples, and its data when it ships them, from
+  // its own dir; a shipped suite from the tasks dir and the data dir.
+  fs::path root = suite_spec_root(inst.spec_);
+  if (root.empty()) root = source.tasks_dir;
   if (source.samples) {
-    base = source.tasks_dir / "samples" / m.samples;
+    base = root / "samples" / m.samples;
     if (!fs::is_directory(base)) {
       throw input_error(base.string(), "samples directory not found (spec field 'samples')");
     }
@@ -104,6 +108,13 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
   const std::string fetch =
       "moebench data fetch " + name + " --data-dir '" + source.data_dir.string() + "'";
   hint = " (fetch it with: " + fetch + ")";
+  std::error_code ec;
+  if (const fs::path own = root / "data" / m.dataset.dir;
+      !fs::equivalent(root, source.tasks_dir, ec) && fs::is_directory(own)) {
+    base = own;
+    hint.clear();
+    return;
+  }
   base = source.data_dir / m.dataset.dir;
   if (source.data_dir.empty() || !fs::is_directory(base)) {
     throw InputError(name + ": no data in " + base.string() + "; fetch it with: " + fetch +

@@ -37,7 +37,7 @@ const std::vector<std::string> kSampleTest = {
 SuiteSpec gsm8k_spec() { return moebench::suite_find_spec(kTasks, "gsm8k"); }
 
 SuiteInstance open_samples(const SuiteSpec& spec) {
-  return SuiteInstance::open(spec, DataSource{"", kTasks, true});
+  return SuiteInstance::open(spec, DataSource{"", kTasks, true, {}});
 }
 
 // Which of `shots` appear in the prompt's few-shot block (before the doc's own question), in
@@ -182,7 +182,7 @@ TEST_CASE("sampler random: real gsm8k docs get lm-eval's exemplars", "[sampler][
   for (std::string line; std::getline(in, line);) train.push_back(json::parse(line));
   REQUIRE(train.size() == 7473);
 
-  SuiteInstance s = SuiteInstance::open(gsm8k_spec(), DataSource{kData, kTasks, false});
+  SuiteInstance s = SuiteInstance::open(gsm8k_spec(), DataSource{kData, kTasks, false, {}});
   REQUIRE(s.docs().size() == 1319);
   for (size_t d = 0; d < picks.size(); ++d) {
     Prompt p = s.prompt(s.docs()[d]);

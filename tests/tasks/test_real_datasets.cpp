@@ -62,7 +62,7 @@ TEST_CASE("real datasets: exact counts, every doc renders", "[real]") {
       {"agieval_gaokao", 1954, 8},
       {"agieval_gaokao_mathcloze", 118, 0},
   };
-  moebench::DataSource src{kData, kTasks, false};
+  moebench::DataSource src{kData, kTasks, false, {}};
   double total_s = 0;
   size_t total_docs = 0;
   for (const Expect& e : expects) {
@@ -90,7 +90,7 @@ TEST_CASE("real datasets: spot checks against the files", "[real]") {
     WARN("skipped: no datasets at " << kData.string());
     return;
   }
-  moebench::DataSource src{kData, kTasks, false};
+  moebench::DataSource src{kData, kTasks, false, {}};
   SuiteInstance mb = SuiteInstance::open(moebench::suite_find_spec(kTasks, "mbpp"), src);
   CHECK(mb.docs().front().id == "11");
   CHECK(mb.docs().back().id == "510");

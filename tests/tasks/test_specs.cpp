@@ -18,7 +18,7 @@ namespace {
 
 const fs::path kTasks = fs::path(MOEBENCH_SOURCE_DIR) / "tasks";
 
-DataSource samples() { return DataSource{"", kTasks, true}; }
+DataSource samples() { return DataSource{"", kTasks, true, {}}; }
 
 json read_json(const fs::path& p) {
   std::ifstream in(p);
@@ -275,7 +275,7 @@ TEST_CASE("data source errors: missing data names the suite, the dir and the fet
           "[suite]") {
   SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
   try {
-    SuiteInstance::open(spec, DataSource{"/nonexistent/moebench-data", kTasks, false});
+    SuiteInstance::open(spec, DataSource{"/nonexistent/moebench-data", kTasks, false, {}});
     FAIL("no error");
   } catch (const moebench::InputError& e) {
     CHECK(std::string(e.what()) ==

@@ -1,0 +1,114 @@
+// --config FILE: a command's flags from a TOML file (section [run] for run, [model.bench] for model
+// bench). A run from the file equals the run from the same flags (requests, prompts, scores), the
+// command line wins over the file, run.json records the file, and a bad file is a one-line error
+// naming it.
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+void write(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
+
+// What two runs must share to be the same run: per sample, the suite, document, request hash,
+// prompt and metrics; per suite, the spec and the scores.
+json run_identity(const fs::path& run) {
+  json out = json::object();
+  const json rj = json::parse(read_file(run / "run.json"));
+  out["options"] = rj["options"];
+  for (const auto& [name, s] : rj["suites"].items()) {
+    out["suites"][name] = {{"spec", s["spec"]}, {"metrics", s["metrics"]}, {"n", s["n_docs"]}};
+  }
+  for (const std::string& line : read_lines(run / "samples.jsonl")) {
+    const json s = json::parse(line);
+    out["samples"].push_back(
+        {s["suite"], s["doc_id"], s["request_hash"], s["prompt"], s["metrics"]});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("config file: the same run as its flags, the command line winning", "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file");
+  const std::string results = (dir / "results").string();
+  const std::string flags =
+      "--backend oracle --suites gsm8k,mmlu@chat,mbpp --samples --limit 3 --num-fewshot 2 "
+      "--gen-kwargs temperature=0.5,n=2 --seed 7 --no-progress --no-cache --results-dir '" +
+      results + "'";
+  auto a = run_command(moebench_bin() + " run " + flags + " --run-id flags", dir);
+  INFO(a.output);
+  REQUIRE(a.exit_code == 0);
+
+  const std::string toml =
+      "# the same run as a file\n"
+      "[run]\n"
+      "backend = \"oracle\"\n"
+      "suites = [\"gsm8k\", \"mmlu@chat\", \"mbpp\"]\n"
+      "samples = true\n"
+      "limit = 3\n"
+      "num-fewshot = 2\n"
+      "gen-kwargs = \"temperature=0.5,n=2\"\n"
+      "seed = 7\n"
+      "no-progress = true\n"
+      "no-cache = true\n"
+      "results-dir = \"" +
+      results +
+      "\"\n"
+      "run-id = \"file\"\n"
+      "\n"
+      "[report]\n"  // other commands' sections are there for them
+      "format = \"md\"\n";
+  write(dir / "run.toml", toml);
+  auto b = run_command(moebench_bin() + " run --config '" + (dir / "run.toml").string() + "'", dir);
+  INFO(b.output);
+  REQUIRE(b.exit_code == 0);
+  CHECK(run_identity(dir / "results" / "file") == run_identity(dir / "results" / "flags"));
+  const json rj = json::parse(read_file(dir / "results" / "file" / "run.json"));
+  CHECK(rj["config"]["file"] == (dir / "run.toml").string());
+  CHECK(rj["config"]["text"] == toml);
+  CHECK(!json::parse(read_file(dir / "results" / "flags" / "run.json")).contains("config"));
+
+  // The command line wins: --limit 1 over the file's 3, another run id.
+  auto c = run_command(moebench_bin() + " run --config '" + (dir / "run.toml").string() +
+                           "' --limit 1 --run-id line",
+                       dir);
+  REQUIRE(c.exit_code == 0);
+  const json lj = json::parse(read_file(dir / "results" / "line" / "run.json"));
+  CHECK(lj["suites"]["gsm8k"]["n_docs"] == 1);
+  CHECK(lj["options"]["seed"] == 7);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config file: a bad file is a one-line error naming it", "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file-bad");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[run]\nbakend = \"oracle\"\n",
+       "'bakend' in [run] is not a flag of 'moebench run' (did you mean 'backend'?)"},
+      {"backend = \"oracle\"\n",
+       "'backend' is outside a section; put it under the command's, e.g. [run]"},
+      {"[rn]\nlimit = 3\n", "section [rn] names no command (did you mean [run]?)"},
+      {"[model]\nbench = 1\n", "[model] holds 'bench'; write [model.bench] for its flags"},
+      {"[run]\nlimit = \"abc\"\n", "--limit: 'abc' is not an integer >= 1 (set in config file '" +
+                                       (dir / "c.toml").string() + "', section [run])"},
+  };
+  for (const auto& [text, message] : bad) {
+    INFO(text);
+    write(dir / "c.toml", text);
+    const auto r = run_command(moebench_bin() + " run --backend oracle --samples --results-dir '" +
+                                   (dir / "results").string() + "' --config '" +
+                                   (dir / "c.toml").string() + "'",
+                               dir);
+    require_bad_input(r, message, dir);
+    if (message.rfind("--", 0) != 0) {
+      CHECK(r.output.find("config file '" + (dir / "c.toml").string() + "': ") !=
+            std::string::npos);
+    }
+  }
+  require_bad_input(
+      run_command(moebench_bin() + " run --config '" + (dir / "absent.toml").string() + "'", dir),
+      "config file '" + (dir / "absent.toml").string() + "' cannot be read", dir);
+  fs::remove_all(dir);
+}
