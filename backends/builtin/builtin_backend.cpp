@@ -148,11 +148,7 @@ std::string BuiltinBackend::fit_prompt(const Request& r, GenerateRequest* g,
   }
   // Reasoning: a chat template that ends the prompt with "<think>" starts the generation inside
   // the thinking; a thinking budget is room on top of max_tokens.
-  if (!r.messages.empty()) {
-    const size_t tail = std::min<size_t>(g->prompt.size(), 8);
-    const std::vector<int> last(g->prompt.end() - static_cast<long>(tail), g->prompt.end());
-    g->starts_in_thinking = thinking_prompt_opens(model_->tokenizer().decode(last));
-  }
+  if (!r.messages.empty()) g->starts_in_thinking = model_->chat_opens_thinking(g->prompt);
   g->thinking_budget = r.generation.thinking_budget;
   g->max_tokens = std::min(r.generation.max_tokens + r.generation.thinking_budget, room);
   return "";

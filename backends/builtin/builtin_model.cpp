@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/json_file.h"
+#include "common/thinking.h"
 
 namespace moebench {
 namespace {
@@ -53,6 +54,12 @@ int BuiltinModel::max_context() const { return engine_.engine->max_context(); }
 
 bool BuiltinModel::is_eos(int id) const {
   return std::find(eos_ids_.begin(), eos_ids_.end(), id) != eos_ids_.end();
+}
+
+bool BuiltinModel::chat_opens_thinking(const std::vector<int>& prompt) const {
+  const size_t tail = std::min<size_t>(prompt.size(), 8);  // "<think>\n" and a few more
+  return thinking_prompt_opens(
+      tokenizer_->decode(std::vector<int>(prompt.end() - static_cast<long>(tail), prompt.end())));
 }
 
 std::vector<int> BuiltinModel::encode_chat(const std::vector<ChatMessage>& messages) const {

@@ -102,6 +102,9 @@ class BuiltinModel {
   // Prompt ids of a chat (the family's template, generation prompt appended). InputError when
   // the checkpoint has no chat template.
   std::vector<int> encode_chat(const std::vector<ChatMessage>& messages) const;
+  // True when a chat prompt ends inside a thinking span its template opened (R1's "<think>\n"):
+  // the generation starts in the thinking (GenerateRequest::starts_in_thinking).
+  bool chat_opens_thinking(const std::vector<int>& prompt) const;
   std::vector<int> encode_text(const std::string& text, bool add_special) const;
 
   // Continuous batching: requests wait in order; up to max_active run at once, admitted while the

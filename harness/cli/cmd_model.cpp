@@ -16,7 +16,7 @@ namespace moebench {
 namespace {
 
 struct ModelInitFlags {
-  std::string family, preset = "tiny", out, dtype, tasks_dir, weights = "random";
+  std::string family, preset = "tiny", out, dtype, tasks_dir, weights = "random", chat_format;
   uint64_t seed = 0;
   std::vector<std::string> sets;
   bool force = false;
@@ -42,6 +42,10 @@ CLI::App* add_model_init_flags(CLI::App* model, ModelInitFlags* flags) {
                    "from the seed at load time, like vLLM's load_format=dummy)")
       ->check(CLI::IsMember({"random", "dummy"}))
       ->capture_default_str();
+  init->add_option("--chat-format", flags->chat_format,
+                   "Chat template: the family's (default), or deepseek_r1 for a deepseek family "
+                   "(R1's: the generation prompt opens <think>)")
+      ->check(CLI::IsMember({"deepseek_v3", "deepseek_r1", "chatml", "mistral"}));
   init->add_option("--tasks-dir", flags->tasks_dir,
                    "Suite specs (its samples/ train the tokenizer)");
   return init;
@@ -56,6 +60,7 @@ int model_init(const ModelInitFlags& flags) {
   o.dtype = flags.dtype;
   o.force = flags.force;
   o.weights = flags.weights;
+  o.chat_format = flags.chat_format;
   o.training_text_dir = std::filesystem::path(cli_tasks_dir(flags.tasks_dir)) / "samples";
   for (const std::string& kv : flags.sets) {
     auto eq = kv.find('=');

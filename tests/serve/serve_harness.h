@@ -1,6 +1,7 @@
-// One `moebench serve` process per test binary (the serve and loadgen tests): a tiny qwen3_moe
-// checkpoint made with `model init`, served on a free port, started on first use, stopped with
-// SIGINT at exit.
+// `moebench serve` processes shared by a test binary (the serve and loadgen tests): a tiny
+// qwen3_moe checkpoint made with `model init` (get()), and a tiny deepseek_v3 one with R1's chat
+// template, which opens the thinking (r1()); each served on a free port, started on first use,
+// stopped with SIGINT at exit.
 #pragma once
 
 #include <httplib.h>
@@ -21,7 +22,11 @@ namespace moebench::testing {
 class ServeProcess {
  public:
   static ServeProcess& get() {
-    static ServeProcess s;
+    static ServeProcess s("tiny-qwen3", "--family qwen3_moe");
+    return s;
+  }
+  static ServeProcess& r1() {
+    static ServeProcess s("tiny-r1", "--family deepseek_v3 --chat-format deepseek_r1");
     return s;
   }
   int port() const { return port_; }
@@ -36,13 +41,12 @@ class ServeProcess {
   }
 
  private:
-  ServeProcess() {
-    dir_ = temp_dir("serve");
-    model_ = dir_ / "tiny-qwen3";
-    CommandResult init =
-        run_command(moebench_bin() + " model init --family qwen3_moe --preset tiny -o '" +
-                        model_.string() + "'",
-                    dir_);
+  ServeProcess(const std::string& name, const std::string& init_flags) {
+    dir_ = temp_dir("serve-" + name);
+    model_ = dir_ / name;
+    CommandResult init = run_command(moebench_bin() + " model init " + init_flags +
+                                         " --preset tiny -o '" + model_.string() + "'",
+                                     dir_);
     if (init.exit_code != 0) throw std::runtime_error("model init failed: " + init.output);
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe");
@@ -68,17 +72,18 @@ class ServeProcess {
   int port_ = 0;
 };
 
-// A client of the test server (reads wait up to 120 s: a loaded machine is slow, not wrong).
-inline httplib::Client serve_client() {
-  httplib::Client c("127.0.0.1", ServeProcess::get().port());
+// A client of a test server (reads wait up to 120 s: a loaded machine is slow, not wrong).
+inline httplib::Client serve_client(ServeProcess& server = ServeProcess::get()) {
+  httplib::Client c("127.0.0.1", server.port());
   c.set_read_timeout(120, 0);
   return c;
 }
 
-// POSTs `body` to the test server and returns its JSON answer (the HTTP status in *status).
+// POSTs `body` to a test server and returns its JSON answer (the HTTP status in *status).
 inline nlohmann::json serve_post(const std::string& path, const nlohmann::json& body,
-                                 int* status = nullptr) {
-  auto res = serve_client().Post(path.c_str(), body.dump(), "application/json");
+                                 int* status = nullptr,
+                                 ServeProcess& server = ServeProcess::get()) {
+  auto res = serve_client(server).Post(path.c_str(), body.dump(), "application/json");
   REQUIRE(res);
   if (status) *status = res->status;
   return nlohmann::json::parse(res->body);

@@ -46,6 +46,26 @@ TEST_CASE("DeepSeek-V3 render matches its Jinja template", "[chat]") {
   CHECK(std::string(f.name()) == "deepseek_v3");
 }
 
+TEST_CASE("DeepSeek-R1 render matches its Jinja template: thinking opened, old thinking dropped",
+          "[chat]") {
+  ChatFormat f = format("deepseek_r1");
+  CHECK(f.render({{"system", "You are helpful."},
+                  {"user", "Hi"},
+                  {"assistant", "<think>\nhm\n</think>\n\nHello!"},
+                  {"user", "2+2?"}},
+                 true) ==
+        "<｜begin▁of▁sentence｜>You are helpful.<｜User｜>Hi<｜Assistant｜>\n\nHello!"
+        "<｜end▁of▁sentence｜><｜User｜>2+2?<｜Assistant｜><think>\n");
+  CHECK(
+      f.render({{"user", "Q1"}, {"assistant", "A1"}, {"user", "Q2"}, {"assistant", "x</think>A2"}},
+               false) ==
+      "<｜begin▁of▁sentence｜><｜User｜>Q1<｜Assistant｜>A1<｜end▁of▁sentence｜><｜User｜>Q2"
+      "<｜Assistant｜>A2<｜end▁of▁sentence｜>");
+  CHECK(f.render({{"user", "Hi"}}, true) ==
+        "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜><think>\n");
+  CHECK(std::string(f.name()) == "deepseek_r1");
+}
+
 TEST_CASE("ChatML render matches Qwen3's Jinja template", "[chat]") {
   ChatFormat f = format("chatml");
   CHECK(f.render(kMultiTurn, true) ==
@@ -95,8 +115,8 @@ TEST_CASE("render rejects roles the formats do not know", "[chat]") {
 }
 
 TEST_CASE("chat_format_detect recognizes each family's template by its markers", "[chat]") {
-  for (ChatFormatKind kind :
-       {ChatFormatKind::deepseek_v3, ChatFormatKind::chatml, ChatFormatKind::mistral}) {
+  for (ChatFormatKind kind : {ChatFormatKind::deepseek_v3, ChatFormatKind::deepseek_r1,
+                              ChatFormatKind::chatml, ChatFormatKind::mistral}) {
     auto path = write_config({{"chat_template", moebench::chat_format_template(kind)}});
     ChatFormat f = moebench::chat_format_detect(path);
     CHECK(f.kind == kind);
@@ -115,15 +135,18 @@ TEST_CASE("chat_format_detect recognizes each family's template by its markers",
 TEST_CASE("chat_format_detect errors name the file and quote the template", "[chat]") {
   auto unknown = write_config(
       {{"chat_template", "{% for message in messages %}\n{{ '<<SYS>>' + message['content'] }}"}});
-  CHECK(input_error_of([&] { moebench::chat_format_detect(unknown); }) ==
-        unknown.string() +
-            ": field 'chat_template': unrecognized template '{% for message in messages %}\\n{{ "
-            "'<<SYS>...' (known: DeepSeek-V3 <｜User｜>, ChatML <|im_start|>, Mistral [INST])");
+  CHECK(
+      input_error_of([&] { moebench::chat_format_detect(unknown); }) ==
+      unknown.string() +
+          ": field 'chat_template': unrecognized template '{% for message in messages %}\\n{{ "
+          "'<<SYS>...' (known: DeepSeek-V3 <｜User｜>, DeepSeek-R1 <｜Assistant｜><think>, ChatML "
+          "<|im_start|>, Mistral [INST])");
   auto missing = write_config({{"bos_token", "<s>"}});
   CHECK(input_error_of([&] { moebench::chat_format_detect(missing); }) ==
         missing.string() + ": field 'chat_template': missing (no chat template)");
   CHECK(input_error_of([] { moebench::chat_format_from_name("llama3", "--chat-format"); }) ==
-        "--chat-format: unknown chat format 'llama3' (known: deepseek_v3, chatml, mistral)");
+        "--chat-format: unknown chat format 'llama3' (known: deepseek_v3, deepseek_r1, chatml, "
+        "mistral)");
   std::filesystem::remove_all(unknown.parent_path());
 }
 

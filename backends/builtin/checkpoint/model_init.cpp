@@ -15,6 +15,7 @@
 #include "backends/builtin/tokenizer/chat_format.h"
 #include "backends/builtin/tokenizer/tokenizer.h"
 #include "common/error.h"
+#include "common/thinking.h"
 
 namespace moebench {
 
@@ -182,9 +183,23 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
   probe["bos_token_id"] = nullptr;
   probe["eos_token_id"] = json::array();
   model_config_from_json(probe, where);
+  FamilyTokens ft = family_tokens(o.family);
+  if (!o.chat_format.empty()) {
+    const ChatFormatKind chat = chat_format_from_name(o.chat_format, "--chat-format").kind;
+    const bool deepseek = ft.chat == ChatFormatKind::deepseek_v3;
+    if (chat == ChatFormatKind::deepseek_r1 ? !deepseek : chat != ft.chat) {
+      throw input_error("--chat-format", "'" + o.chat_format + "' does not fit the " +
+                                             model_family_name(o.family) + " family's tokens");
+    }
+    ft.chat = chat;
+    if (chat == ChatFormatKind::deepseek_r1)
+      ft.specials.insert(ft.specials.end(), {kThinkOpen, kThinkClose});
+  }
   prepare_out_dir(o);
-  const FamilyTokens ft = family_tokens(o.family);
-  const json tok = make_tokenizer(o, cfg, ft);
+  json tok = make_tokenizer(o, cfg, ft);
+  for (json& t : tok["added_tokens"]) {  // R1's tokenizer: the thinking tags are not special
+    if (t["content"] == kThinkOpen || t["content"] == kThinkClose) t["special"] = false;
+  }
   ModelInitResult r;
   r.config = model_config_from_json(cfg, where);
   r.params = model_param_count(r.config);

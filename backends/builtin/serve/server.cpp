@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "backends/builtin/serve/reasoning_stream.h"
 #include "backends/builtin/serve/serve_scheduler.h"
 #include "backends/builtin/serve/server_logprobs.h"
 #include "backends/builtin/serve/server_request.h"
@@ -110,6 +111,7 @@ class Routes {
         if (!model_.chat_format())
           throw BadRequest{"this checkpoint has no chat template; use /v1/completions", "messages"};
         r.prompts = {model_.encode_chat(serve_parse_messages(body))};
+        r.starts_in_thinking = r.gen.starts_in_thinking = model_.chat_opens_thinking(r.prompts[0]);
       } else {
         r.prompts = serve_parse_prompts(body, model_);
       }
@@ -186,12 +188,15 @@ class Routes {
     return jobs;
   }
 
-  json usage(const ServeRequest& r, long completion) const {
+  // `reasoning` < 0: no choice thought (no completion_tokens_details).
+  json usage(const ServeRequest& r, long completion, long reasoning) const {
     long prompt = 0;
     for (const std::vector<int>& p : r.prompts) prompt += static_cast<long>(p.size()) * r.n;
-    return {{"prompt_tokens", prompt},
-            {"completion_tokens", completion},
-            {"total_tokens", prompt + completion}};
+    json u = {{"prompt_tokens", prompt},
+              {"completion_tokens", completion},
+              {"total_tokens", prompt + completion}};
+    if (reasoning >= 0) u["completion_tokens_details"] = {{"reasoning_tokens", reasoning}};
+    return u;
   }
 
   // The choices' results (empty with max_tokens 0); false after answering 500 for a failed one.
@@ -245,12 +250,18 @@ class Routes {
     std::vector<json> logprobs;
     if (!logprobs_of(res, r, tokens, chat, &logprobs)) return;
     json choices = json::array();
-    long completion = 0;
+    long completion = 0, reasoning = -1;
     for (size_t k = 0; k < results.size(); ++k) {
       completion += static_cast<long>(results[k].tokens.size());
       json c = {{"index", k}, {"finish_reason", results[k].finish_reason}};
       if (chat) {
-        c["message"] = {{"role", "assistant"}, {"content", results[k].text}};
+        ReasoningStream split(r.starts_in_thinking);
+        ReasoningStream::Delta all = split.feed(results[k].text), rest = split.finish();
+        c["message"] = {{"role", "assistant"}, {"content", all.content + rest.content}};
+        if (split.had_thinking()) {
+          c["message"]["reasoning_content"] = all.reasoning + rest.reasoning;
+          reasoning = std::max(reasoning, 0L) + results[k].thinking_tokens;
+        }
       } else {
         c["text"] = (r.echo ? tokens[k].prompt_text() : "") + results[k].text;
       }
@@ -262,7 +273,7 @@ class Routes {
                 {"created", unix_now()},
                 {"model", name_},
                 {"choices", choices},
-                {"usage", usage(r, completion)}};
+                {"usage", usage(r, completion, reasoning)}};
     res.set_content(dump(out), "application/json");
   }
 
@@ -287,18 +298,29 @@ class Routes {
     };
     res.set_chunked_content_provider(
         "text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
-          long completion = 0;
+          long completion = 0, reasoning = -1;
+          // The reasoning and content a chat piece adds, as one delta ("" when a tag is pending).
+          auto delta = [&](size_t i, const ReasoningStream::Delta& d) -> std::string {
+            json j = json::object();
+            if (!d.reasoning.empty()) j["reasoning_content"] = d.reasoning;
+            if (!d.content.empty()) j["content"] = d.content;
+            return j.empty() ? "" : chunk(i, j, nullptr);
+          };
           // NOTE: choices stream one after another (index says which); clients merge by index.
           for (size_t i = 0; i < jobs.size(); ++i) {
+            ReasoningStream split(r.starts_in_thinking);
             if (chat) {
               std::string s = chunk(i, json{{"role", "assistant"}, {"content", ""}}, nullptr);
               if (!sink.write(s.data(), s.size())) return false;
             }
             std::string piece;
             while (jobs[i]->next(&piece)) {
-              std::string s =
-                  chat ? chunk(i, json{{"content", piece}}, nullptr) : chunk(i, piece, nullptr);
-              if (!sink.write(s.data(), s.size())) return false;
+              std::string s = chat ? delta(i, split.feed(piece)) : chunk(i, piece, nullptr);
+              if (!s.empty() && !sink.write(s.data(), s.size())) return false;
+            }
+            if (chat) {
+              std::string s = delta(i, split.finish());
+              if (!s.empty() && !sink.write(s.data(), s.size())) return false;
             }
             std::string error;
             GenerateResult result = jobs[i]->wait(&error);
@@ -309,6 +331,7 @@ class Routes {
               return true;
             }
             completion += static_cast<long>(result.tokens.size());
+            if (split.had_thinking()) reasoning = std::max(reasoning, 0L) + result.thinking_tokens;
             std::string s = chat ? chunk(i, json::object(), result.finish_reason)
                                  : chunk(i, "", result.finish_reason);
             if (!sink.write(s.data(), s.size())) return false;
@@ -319,7 +342,7 @@ class Routes {
                       {"created", created},
                       {"model", name_},
                       {"choices", json::array()},
-                      {"usage", usage(r, completion)}};
+                      {"usage", usage(r, completion, reasoning)}};
             std::string s = "data: " + dump(j) + "\n\n";
             if (!sink.write(s.data(), s.size())) return false;
           }

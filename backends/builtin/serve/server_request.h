@@ -28,7 +28,11 @@ struct ServeRequest {
   bool max_tokens_given = false;  // an explicit limit must fit the context beside the prompt
   bool stream = false;
   bool include_usage = false;
-  bool echo = false;  // completions: the prompt's text (and its tokens' logprobs) come first
+  bool echo = false;
+  // Chat: the template opened the thinking (R1); stops then wait for its end, and the response
+  // carries the thinking apart as reasoning_content. An inline "<think>" is split off too.
+  bool starts_in_thinking =
+      false;  // completions: the prompt's text (and its tokens' logprobs) come first
   // Alternatives per token when log-probabilities are asked for: Completions' `logprobs` (0..5),
   // Chat's `top_logprobs` (0..20) with `logprobs: true`.
   std::optional<int> logprobs;

@@ -20,6 +20,8 @@ struct Family {
 constexpr Family kFamilies[] = {
     {ChatFormatKind::deepseek_v3, "deepseek_v3", "<｜begin▁of▁sentence｜>",
      "<｜end▁of▁sentence｜>"},
+    {ChatFormatKind::deepseek_r1, "deepseek_r1", "<｜begin▁of▁sentence｜>",
+     "<｜end▁of▁sentence｜>"},
     {ChatFormatKind::chatml, "chatml", "", "<|im_end|>"},
     {ChatFormatKind::mistral, "mistral", "<s>", "</s>"},
 };
@@ -42,9 +44,10 @@ void check_roles(const std::vector<ChatMessage>& messages) {
 }
 
 // DeepSeek-V3: every system message joined by blank lines right after the BOS, then
-// <｜User｜>/<｜Assistant｜> turns (tool turns of the template are not modelled).
+// <｜User｜>/<｜Assistant｜> turns (tool turns of the template are not modelled). R1: an assistant
+// turn keeps what follows its last "</think>", and the generation prompt opens the thinking.
 std::string render_deepseek(const std::vector<ChatMessage>& messages, const std::string& bos,
-                            bool add_generation_prompt) {
+                            bool add_generation_prompt, bool r1) {
   std::string system;
   bool first_system = true;
   for (const ChatMessage& m : messages) {
@@ -55,9 +58,13 @@ std::string render_deepseek(const std::vector<ChatMessage>& messages, const std:
   std::string out = bos + system;
   for (const ChatMessage& m : messages) {
     if (m.role == "user") out += "<｜User｜>" + m.content;
-    if (m.role == "assistant") out += "<｜Assistant｜>" + m.content + "<｜end▁of▁sentence｜>";
+    if (m.role != "assistant") continue;
+    const size_t close = r1 ? m.content.rfind("</think>") : std::string::npos;
+    out += "<｜Assistant｜>" +
+           (close == std::string::npos ? m.content : m.content.substr(close + 8)) +
+           "<｜end▁of▁sentence｜>";
   }
-  if (add_generation_prompt) out += "<｜Assistant｜>";
+  if (add_generation_prompt) out += r1 ? "<｜Assistant｜><think>\n" : "<｜Assistant｜>";
   return out;
 }
 
@@ -185,7 +192,9 @@ std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
   check_roles(messages);
   switch (kind) {
     case ChatFormatKind::deepseek_v3:
-      return render_deepseek(messages, bos, add_generation_prompt);
+    case ChatFormatKind::deepseek_r1:
+      return render_deepseek(messages, bos, add_generation_prompt,
+                             kind == ChatFormatKind::deepseek_r1);
     case ChatFormatKind::chatml:
       return render_chatml(messages, add_generation_prompt);
     case ChatFormatKind::mistral:
@@ -200,8 +209,8 @@ ChatFormat chat_format_from_name(const std::string& name, const std::string& whe
   for (const Family& f : kFamilies) {
     if (name == f.name) return ChatFormat{f.kind, f.bos, f.eos};
   }
-  throw input_error(where,
-                    "unknown chat format '" + name + "' (known: deepseek_v3, chatml, mistral)");
+  throw input_error(where, "unknown chat format '" + name +
+                               "' (known: deepseek_v3, deepseek_r1, chatml, mistral)");
 }
 
 ChatFormat chat_format_detect(const std::filesystem::path& tokenizer_config_json) {
@@ -227,16 +236,20 @@ ChatFormat chat_format_detect(const std::filesystem::path& tokenizer_config_json
   const std::string tpl = t.get<std::string>();
   ChatFormatKind kind;
   if (tpl.find("<｜User｜>") != std::string::npos &&
-      tpl.find("<｜Assistant｜>") != std::string::npos) {
+      tpl.find("<｜Assistant｜><think>") != std::string::npos) {
+    kind = ChatFormatKind::deepseek_r1;  // the generation prompt opens the thinking
+  } else if (tpl.find("<｜User｜>") != std::string::npos &&
+             tpl.find("<｜Assistant｜>") != std::string::npos) {
     kind = ChatFormatKind::deepseek_v3;
   } else if (tpl.find("<|im_start|>") != std::string::npos) {
     kind = ChatFormatKind::chatml;
   } else if (tpl.find("[INST]") != std::string::npos) {
     kind = ChatFormatKind::mistral;
   } else {
-    throw input_error(file, "field 'chat_template': unrecognized template '" + template_quote(tpl) +
-                                "' (known: DeepSeek-V3 <｜User｜>, ChatML <|im_start|>, Mistral "
-                                "[INST])");
+    throw input_error(file,
+                      "field 'chat_template': unrecognized template '" + template_quote(tpl) +
+                          "' (known: DeepSeek-V3 <｜User｜>, DeepSeek-R1 <｜Assistant｜><think>, "
+                          "ChatML <|im_start|>, Mistral [INST])");
   }
   const Family& f = family_of(kind);
   ChatFormat out{kind, f.bos, f.eos};

@@ -1,5 +1,5 @@
 // Chat formats: renders chat messages into the prompt text each family's template produces
-// (DeepSeek V3, ChatML for Qwen, Mistral [INST] for Mixtral).
+// (DeepSeek V3 and R1, ChatML for Qwen, Mistral [INST] for Mixtral).
 #pragma once
 
 #include <filesystem>
@@ -10,7 +10,10 @@
 
 namespace moebench {
 
-enum class ChatFormatKind { deepseek_v3, chatml, mistral };
+// deepseek_r1: DeepSeek-V3's format as the R1 checkpoints' template changes it: the generation
+// prompt opens the thinking ("<｜Assistant｜><think>\n") and earlier assistant turns keep only
+// what follows their "</think>".
+enum class ChatFormatKind { deepseek_v3, deepseek_r1, chatml, mistral };
 
 struct ChatFormat {
   ChatFormatKind kind = ChatFormatKind::chatml;

@@ -166,12 +166,29 @@ constexpr const char* kMistralTemplate =
     "    {%- endif %}\n"
     "{%- endfor %}\n";
 
+// DeepSeek-R1's changes to the V3 template: an assistant turn keeps what follows its "</think>",
+// and the generation prompt opens the thinking.
+std::string deepseek_r1_template() {
+  std::string t = kDeepSeekV3Template;
+  const std::string turn = "{{'<｜Assistant｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}";
+  const std::string r1_turn =
+      "{% set content = message['content'] %}{% if '</think>' in content %}{% set content = "
+      "content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + "
+      "'<｜end▁of▁sentence｜>'}}";
+  t.replace(t.find(turn), turn.size(), r1_turn);
+  const std::string prompt = "{{'<｜Assistant｜>'}}{% endif %}";
+  t.replace(t.rfind(prompt), prompt.size(), "{{'<｜Assistant｜><think>\\n'}}{% endif %}");
+  return t;
+}
+
 }  // namespace
 
 std::string chat_format_template(ChatFormatKind kind) {
   switch (kind) {
     case ChatFormatKind::deepseek_v3:
       return kDeepSeekV3Template;
+    case ChatFormatKind::deepseek_r1:
+      return deepseek_r1_template();
     case ChatFormatKind::chatml:
       return kQwen3Template;
     case ChatFormatKind::mistral:
