@@ -129,13 +129,25 @@ ApiCall AnthropicWire::generate_call(const Request& r, int n) const {
   if (r.messages.empty()) messages.push_back({{"role", "user"}, {"content", r.prompt}});
   if (!system.empty()) b["system"] = system;
   b["messages"] = messages;
-  b["max_tokens"] = api_max_tokens(model_, r);
+  b["max_tokens"] = api_max_tokens(model_, r);  // the thinking budget on top of the answer's
   auto sends = [&](const char* p) {
     return std::find(model_.api.omit.begin(), model_.api.omit.end(), p) == model_.api.omit.end();
   };
-  if (sends("temperature")) b["temperature"] = std::min(1.0, api_temperature(model_, r));
+  // Extended thinking: budget_tokens of max_tokens go to thinking. The API wants at least 1024
+  // and takes no temperature or top_p beside it (the model samples at its default, T = 1).
+  const int budget = model_.generation.thinking_budget.value_or(r.generation.thinking_budget);
+  if (budget > 0) {
+    if (budget < kAnthropicMinThinkingBudget) {
+      throw InputError("api:" + model_.name + ": Anthropic's extended thinking needs " +
+                       "thinking_budget >= " + std::to_string(kAnthropicMinThinkingBudget) +
+                       " (got " + std::to_string(budget) + ")");
+    }
+    b["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
+  } else if (sends("temperature")) {
+    b["temperature"] = std::min(1.0, api_temperature(model_, r));
+  }
   // NOTE: newer Claude models reject temperature and top_p together; top_p only when asked.
-  if (sends("top_p") && api_top_p(model_, r) != 1.0 && !sends("temperature")) {
+  if (budget == 0 && sends("top_p") && api_top_p(model_, r) != 1.0 && !sends("temperature")) {
     b["top_p"] = api_top_p(model_, r);
   }
   if (sends("stop")) {

@@ -8,6 +8,8 @@ namespace moebench {
 
 // The API version sent in the anthropic-version header.
 inline constexpr const char* kAnthropicVersion = "2023-06-01";
+// Extended thinking's smallest budget_tokens; the API refuses less.
+inline constexpr int kAnthropicMinThinkingBudget = 1024;
 
 class AnthropicWire : public ApiWire {
  public:

@@ -256,6 +256,25 @@ TEST_CASE("anthropic body puts system apart and drops whitespace-only stop seque
                  {"anthropic-version", kAnthropicVersion}, {"x-api-key", "key-1"}});
 }
 
+TEST_CASE("anthropic body enables extended thinking from the thinking budget") {
+  AnthropicWire wire(entry("anthropic"));
+  Request r = chat_request();
+  r.generation.thinking_budget = 2048;
+  const json b = wire.generate_call(r, 1).body;
+  CHECK(b["thinking"] == json{{"type", "enabled"}, {"budget_tokens", 2048}});
+  CHECK(b["max_tokens"] == 64 + 2048);  // budget_tokens < max_tokens, as the API wants
+  CHECK(!b.contains("temperature"));    // refused beside thinking
+  CHECK(!b.contains("top_p"));
+  CHECK(!wire.generate_call(chat_request(), 1).body.contains("thinking"));
+  r.generation.thinking_budget = 1000;
+  CHECK_THROWS_WITH(wire.generate_call(r, 1),
+                    "api:m: Anthropic's extended thinking needs thinking_budget >= 1024 (got "
+                    "1000)");
+  ModelEntry own = entry("anthropic");
+  own.generation.thinking_budget = 4096;  // the models file's budget wins over the suite's
+  CHECK(AnthropicWire(own).generate_call(r, 1).body["thinking"]["budget_tokens"] == 4096);
+}
+
 TEST_CASE("anthropic whole response: text and thinking blocks, usage with cache reads") {
   AnthropicWire wire(entry("anthropic"));
   ApiCall call = wire.generate_call(chat_request(), 1);
