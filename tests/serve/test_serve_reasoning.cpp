@@ -72,7 +72,7 @@ std::string ascii_pair(const std::string& text, size_t from) {
 
 }  // namespace
 
-TEST_CASE("serve: R1's template opens the thinking; it comes back apart and stops wait for its end",
+TEST_CASE("serve: R1's template opens the thinking, it comes back apart and stops wait for its end",
           "[serve][thinking]") {
   const json whole = chat("What is 2+2?", 24);
   const json& c = whole["choices"][0];
