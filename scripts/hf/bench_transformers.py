@@ -9,8 +9,9 @@ baseline the built-in CUDA engine is compared with. Runs offline (no hub access)
       --prompt 128 --tokens 64 --out results/hf_bench.json
 
 Per batch size it tries each generate setting (static cache, which transformers compiles with
-torch.compile, bounded by --compile-budget seconds of warm-up; then the default dynamic cache with
-sdpa attention), keeps the fastest that ran, and records every attempt and error in the JSON.
+torch.compile, bounded by --compile-budget seconds of warm-up, unless --no-compile; then the
+default dynamic cache with sdpa attention, eager), keeps the fastest that ran, and records every
+attempt and error in the JSON.
 decode tokens/s = batch * new_tokens / (generate time - prefill time), with prefill timed
 separately as one forward of the prompt.
 """
@@ -43,12 +44,16 @@ def parse_args():
     p.add_argument("--tokens", type=int, default=64, help="new tokens per sequence")
     p.add_argument("--out", help="write the results JSON here")
     p.add_argument("--compile-budget", type=float, default=120.0,
-                   help="seconds a compiled setting's warm-up may take before it is skipped")
+                   help="seconds (> 0) a compiled setting's warm-up may take before it is skipped")
+    p.add_argument("--no-compile", action="store_true",
+                   help="eager only: skip the torch.compile setting (transformers' default path)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     a.batch = a.batch or [1, 8]
     if a.prompt < 1 or a.tokens < 1 or min(a.batch) < 1:
         p.error("--prompt, --tokens and --batch must be >= 1")
+    if a.compile_budget <= 0:
+        p.error("--compile-budget must be > 0 seconds (use --no-compile to skip compiling)")
     return a
 
 
@@ -157,7 +162,7 @@ def bench_batch(model, cfg, batch, args):
         g = torch.Generator(device="cuda").manual_seed(args.seed + batch)
         ids = torch.randint(0, cfg.vocab_size, (batch, args.prompt), device="cuda", generator=g)
         mask = torch.ones_like(ids)
-        for setting in SETTINGS:
+        for setting in [x for x in SETTINGS if not (args.no_compile and x["budget"])]:
             rec = attempt(model, setting, ids, mask, args)
             row["attempts"].append(rec)
             status = (f"{rec['decode_tokens_per_s'] or 0:.1f} decode tok/s" if rec["ok"] else
@@ -192,6 +197,7 @@ def main():
         "transformers": transformers.__version__,
         "prompt": args.prompt,
         "tokens": args.tokens,
+        "compile_budget_s": None if args.no_compile else args.compile_budget,
         "runs": [],
     }
     if not torch.cuda.is_available():

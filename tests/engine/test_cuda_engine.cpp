@@ -67,6 +67,11 @@ struct Figures {
   int over_2e2 = 0;  // positions whose relative error exceeds 2e-2
   int top1_agree = 0;
   int positions = 0;
+  // Positions whose reference top-1 leads its runner-up by more than bf16 noise (2e-2 of the
+  // row's largest |logit|, the error bar above), and how many of them agree: a tie inside the
+  // noise may break either way, a clear lead may not.
+  int decided = 0;
+  int decided_agree = 0;
   int greedy_equal = 0;
   int greedy_prompts = 0;
 };
@@ -94,8 +99,18 @@ void compare_logits(Engine& cpu, Engine& gpu, int vocab, Figures& f) {
     }
     f.max_rel_err = std::max(f.max_rel_err, diff / scale);
     f.over_2e2 += diff / scale > 2e-2 ? 1 : 0;
-    f.top1_agree += argmax(w, vocab) == argmax(g, vocab) ? 1 : 0;
+    const int top = argmax(w, vocab);
+    const bool agree = top == argmax(g, vocab);
+    f.top1_agree += agree ? 1 : 0;
     ++f.positions;
+    double second = -HUGE_VAL;
+    for (int i = 0; i < vocab; ++i) {
+      if (i != top) second = std::max(second, static_cast<double>(w[i]));
+    }
+    if (w[top] - second > 2e-2 * scale) {
+      ++f.decided;
+      f.decided_agree += agree ? 1 : 0;
+    }
   }
   for (const auto& ch : cc) cpu.free_sequence(ch.seq);
   for (const auto& ch : gc) gpu.free_sequence(ch.seq);
@@ -164,10 +179,10 @@ TEST_CASE("CUDA engine matches the CPU engine on every family's tiny checkpoint"
     compare_logits(cpu, *gpu, config.vocab_size, f);
     compare_greedy(cpu, *gpu, config.vocab_size, f);
     std::printf(
-        "cuda engine vs cpu, %-12s max rel err %.2e (%d positions > 2e-2), top-1 %d/%d, "
-        "greedy equal %d/%d\n",
-        family, f.max_rel_err, f.over_2e2, f.top1_agree, f.positions, f.greedy_equal,
-        f.greedy_prompts);
+        "cuda engine vs cpu, %-12s max rel err %.2e (%d positions > 2e-2), top-1 %d/%d "
+        "(%d/%d where the reference leads by > 2e-2), greedy equal %d/%d\n",
+        family, f.max_rel_err, f.over_2e2, f.top1_agree, f.positions, f.decided_agree, f.decided,
+        f.greedy_equal, f.greedy_prompts);
     INFO(family);
     // NOTE: bf16 activations flip a near-tied expert choice now and then (f32 CPU reference), and
     // a flipped expert moves that position's logits well past bf16 noise; the test below shows
@@ -175,6 +190,7 @@ TEST_CASE("CUDA engine matches the CPU engine on every family's tiny checkpoint"
     // a few top-1 ties break differently.
     CHECK(f.over_2e2 <= f.positions * 3 / 100);
     CHECK(f.top1_agree >= f.positions * 98 / 100);
+    CHECK(f.decided_agree >= f.decided * 99 / 100);
     CHECK(f.greedy_equal * 2 > f.greedy_prompts);
   }
 }

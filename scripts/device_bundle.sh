@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Here, without a GPU: builds what the GPU check runs (moebench, moebench-kernels, test_kernels,
+# test_engine) in Release for sm_90a (Hopper's wgmma/TMA; the tree's default stays plain sm_90),
+# strips them and packs them with the shared libraries the GPU machine (Ubuntu 24.04, CUDA 13)
+# may lack into .bundle/moebench-bundle.tar.xz (git-ignored). Carry ".bundle"; on the device
+# scripts/device_run.sh unpacks it, checks `ldd`, and runs. CUDA's own libraries (cudart,
+# cuBLAS, NCCL) are not packed: the device has them (/usr/local/cuda, PyTorch's NCCL).
+# Usage: bash scripts/device_bundle.sh [build-dir]   (default build-bundle; ccache if present)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${1:-build-bundle}
+targets=(moebench moebench-kernels test_kernels test_engine)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+  -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMOEBENCH_CUDA=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90a "${launcher[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/lib" .bundle
+cp "$build/moebench" "$build/moebench-kernels" "$build/tests/test_kernels" \
+  "$build/tests/test_engine" "$stage/bin/"
+strip --strip-unneeded "$stage"/bin/*
+
+# Every library the binaries load but the C runtime, the compiler's runtime and CUDA's.
+skip='linux-vdso|ld-linux|/libc\.so|/libm\.so|libpthread|libdl\.so|librt\.so|libstdc\+\+|libgcc_s|libcuda\.|libcudart|libcublas|libnccl'
+ldd "$stage"/bin/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
+  while read -r lib; do cp -L "$lib" "$stage/lib/"; done
+
+# The test binaries and moebench know the source tree's path (fixtures, tasks/): the device
+# script links it to the checkout there.
+{
+  echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!.bundle' || echo ' (dirty)')"
+  echo "built $(date -u +%FT%TZ) on $(uname -n), CUDA $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), sm_90a"
+  echo "source_dir $root"
+  echo "binary_dir $root/$build"
+} >"$stage/MANIFEST"
+(cd "$stage" && ls -l bin lib | awk 'NF > 5 {print $5, $9}') >>"$stage/MANIFEST"
+tar -C "$stage" -cf - . | xz -9 -T"$(nproc)" >.bundle/moebench-bundle.tar.xz
+echo "bundle: .bundle/moebench-bundle.tar.xz, $(du -h .bundle/moebench-bundle.tar.xz | cut -f1)" \
+  "($(du -sh "$stage/bin" | cut -f1) binaries, $(ls "$stage/lib" | wc -l) libraries:" \
+  "$(ls "$stage/lib" | tr '\n' ' '))"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# On the GPU machine, with .bundle carried (scripts/device_bundle.sh built it here): unpacks the
+# prebuilt binaries, checks that `ldd` finds every library (only if one is missing does it fall
+# back to scripts/device_check.sh, which builds there), then runs the stages named (default:
+# check), each log and JSON under $OUT, and prints a summary table at the end.
+#   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
+#   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
+#           rooflines, transformers (eager) on the same config, the gpu/ microbenchmarks at the
+#           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
+#   e2e     moebench run of GSM8K on the GPU (needs the datasets carried under .data/)
+# Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e]
+set -uo pipefail
+out=${OUT:-device-logs}
+mkdir -p "$out"
+repo=$(pwd)
+mb=/tmp/moebench-bundle
+rows=()
+stage() {  # stage NAME RC SECONDS FIGURE
+  rows+=("$(printf '%-12s %4s %7ss  %s' "$1" "$2" "$3" "$4")")
+}
+
+# A Catch2 log's last "test cases" and "assertions" lines, and how many cases skipped (no GPU).
+catch_summary() {
+  echo "$(grep -E '^(All tests passed|test cases:)' "$1" | tail -1 | tr -s ' ');" \
+    "$(grep -E '^assertions:' "$1" | tail -1 | tr -s ' ');" \
+    "$(grep -c 'GPU test skipped' "$1") skipped"
+}
+
+rm -rf "$mb" && mkdir -p "$mb"
+if ! tar -xJf .bundle/moebench-bundle.tar.xz -C "$mb"; then
+  echo "no bundle: run scripts/device_bundle.sh here and carry .bundle"
+  exit 2
+fi
+head -4 "$mb/MANIFEST"
+nccl=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' \
+  2>/dev/null || true)
+export LD_LIBRARY_PATH="$mb/lib:/usr/local/cuda/lib64${nccl:+:$nccl}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+missing=$(ldd "$mb"/bin/* 2>&1 | grep "not found" | sort -u)
+if [ -n "$missing" ]; then
+  echo "ldd: not found:"
+  echo "$missing"
+  echo "falling back to building here: scripts/device_check.sh"
+  exec bash scripts/device_check.sh
+fi
+# The binaries know the source tree's path from the build machine: point it at this checkout.
+src=$(awk '/^source_dir/ {print $2}' "$mb/MANIFEST")
+if [ ! -e "$src" ]; then
+  mkdir -p "$(dirname "$src")" && ln -s "$repo" "$src"
+fi
+export MOEBENCH_BIN="$mb/bin/moebench"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+
+run_check() {
+  local t0=$SECONDS
+  "$mb/bin/test_kernels" "[gpu]" >"$out/kernels.log" 2>&1
+  local rc=$?
+  stage kernels "$rc" $((SECONDS - t0)) "$(catch_summary "$out/kernels.log")"
+  t0=$SECONDS
+  "$mb/bin/test_engine" "[gpu]" -s >"$out/engine.log" 2>&1
+  rc=$?
+  stage engine "$rc" $((SECONDS - t0)) "$(catch_summary "$out/engine.log")"
+  grep -E "cuda engine vs" "$out/engine.log" | head -20
+}
+
+run_bench() {
+  local t0=$SECONDS
+  "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite --weights dummy \
+    -o /tmp/v2l --force >"$out/init.log" 2>&1
+  "$mb/bin/moebench" model bench /tmp/v2l --device cuda --batch 1 --batch 16 --batch 64 \
+    --prompt 128 --tokens 32 --warmup 2 --prefill 8x2048 --json "$out/model_bench.json" \
+    >"$out/model_bench.log" 2>&1
+  local rc=$?
+  stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E 'roofline' "$out/model_bench.log")"
+  t0=$SECONDS
+  "$mb/bin/moebench-kernels" \
+    --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|permute|combine)/(v2lite|v3)|nccl)' \
+    --benchmark_min_time=0.05 --benchmark_out="$out/kernels_bench.json" \
+    --benchmark_out_format=json >"$out/kernels_bench.log" 2>&1
+  rc=$?
+  stage "gpu/ bench" "$rc" $((SECONDS - t0)) "$(grep -c '^gpu/' "$out/kernels_bench.log") benchmarks"
+  t0=$SECONDS
+  PYTHONUNBUFFERED=1 timeout 240 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
+    --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf.json" \
+    >"$out/hf.log" 2>&1
+  rc=$?
+  stage transformers "$rc" $((SECONDS - t0)) "$(grep -E 'decode tok/s' "$out/hf.log" | tr '\n' ';')"
+  t0=$SECONDS
+  "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 >"$out/cost.log" 2>&1
+  rc=$?
+  stage cost "$rc" $((SECONDS - t0)) "$(grep -m1 -i 'per 1M' "$out/cost.log")"
+}
+
+run_e2e() {
+  local t0=$SECONDS
+  [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
+    --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
+  MOEBENCH_DATA=.data "$mb/bin/moebench" run --backend builtin:/tmp/v2l --device cuda \
+    --backend-opt max_batch=256 --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
+    --results-dir /tmp/results --run-id e2e --force >"$out/e2e.log" 2>&1
+  local rc=$?
+  cp /tmp/results/e2e/run.json "$out/e2e_run.json" 2>/dev/null
+  stage e2e "$rc" $((SECONDS - t0)) "$(grep -m1 'backend:' "$out/e2e.log")"
+}
+
+for s in "${@:-check}"; do
+  echo "== $s ($(date +%T))"
+  case "$s" in
+    check) run_check ;;
+    bench) run_bench ;;
+    e2e) run_e2e ;;
+    *) echo "unknown stage '$s' (check, bench, e2e)"; exit 2 ;;
+  esac
+done
+echo
+printf '%-12s %4s %8s  %s\n' stage rc time figure
+printf '%s\n' "${rows[@]}" | tee "$out/summary.txt"
