@@ -29,6 +29,14 @@ void cuda_rmsnorm(const bf16_bits* x, const bf16_bits* w, int64_t rows, int64_t 
 void cuda_rmsnorm_residual(bf16_bits* residual, const bf16_bits* x, const bf16_bits* w,
                            int64_t rows, int64_t dim, float eps, bf16_bits* y, cudaStream_t stream);
 
+// The residual stream in f32, the CPU reference's precision (no bf16 rounding of the running
+// sum): residual (rows, dim) f32 = x (`init`: the first layer's embedding rows) or residual + x,
+// then y (rows, dim) bf16 = rmsnorm(residual) * w, the norm taken of the f32 values. y may alias
+// x.
+void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, const bf16_bits* w,
+                               int64_t rows, int64_t dim, float eps, bf16_bits* y,
+                               cudaStream_t stream);
+
 // out (n_tokens, inter) = silu(gate) * up, f32 math. Row t of gate starts at gate + t * ld_gate
 // and of up at up + t * ld_up, so a fused (n_tokens, 2 * inter) [gate | up] buffer is
 // gate = gu, up = gu + inter, ld_gate = ld_up = 2 * inter. Two plain buffers use ld = inter.

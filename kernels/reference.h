@@ -34,6 +34,10 @@ void ref_moe_route_f32(const MoeRouteArgs& a);
 void ref_rmsnorm(const std::vector<float>& x, const std::vector<float>& w, int64_t rows,
                  int64_t dim, float eps, std::vector<float>& y);
 
+// residual = x (init) or residual + x, unrounded (f32), then y = ref_rmsnorm(residual).
+void ref_rmsnorm_residual_f32(std::vector<float>& residual, const std::vector<float>& x, bool init,
+                              const std::vector<float>& w, int64_t rows, int64_t dim, float eps,
+                              std::vector<float>& y);
 // residual = bf16(residual + x), then y = ref_rmsnorm(residual).
 void ref_rmsnorm_residual(std::vector<float>& residual, const std::vector<float>& x,
                           const std::vector<float>& w, int64_t rows, int64_t dim, float eps,

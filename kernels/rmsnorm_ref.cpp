@@ -1,5 +1,5 @@
-// RMSNorm on the CPU: the f32 core the CPU engine runs, and the references of cuda_rmsnorm /
-// cuda_rmsnorm_residual (the same with bf16 outputs).
+// RMSNorm on the CPU: the f32 core the CPU engine runs, and the references of cuda_rmsnorm,
+// cuda_rmsnorm_residual and cuda_rmsnorm_residual_f32 (the same with bf16 outputs).
 #include <cmath>
 
 #include "kernels/reference.h"
@@ -29,6 +29,14 @@ void ref_rmsnorm(const std::vector<float>& x, const std::vector<float>& w, int64
   y.resize(rows * dim);  // (rows, dim)
   ref_rmsnorm_f32(x.data(), rows, dim, w.data(), eps, y.data());
   for (float& v : y) v = bf16_round(v);
+}
+
+void ref_rmsnorm_residual_f32(std::vector<float>& residual, const std::vector<float>& x, bool init,
+                              const std::vector<float>& w, int64_t rows, int64_t dim, float eps,
+                              std::vector<float>& y) {
+  residual.resize(rows * dim);
+  for (int64_t i = 0; i < rows * dim; ++i) residual[i] = init ? x[i] : residual[i] + x[i];
+  ref_rmsnorm(residual, w, rows, dim, eps, y);
 }
 
 void ref_rmsnorm_residual(std::vector<float>& residual, const std::vector<float>& x,

@@ -75,6 +75,37 @@ void BM_gpu_rmsnorm(benchmark::State& state, bool cold, int) {
   bench_gpu_run(state, cold, 2.0 * (2 * rows * dim + dim), 4.0 * rows * dim, launch);
 }
 
+// The engine's norm: residual (f32) += x, then the norm of it (bf16 out).
+void BM_gpu_rmsnorm_residual_f32(benchmark::State& state, bool cold, int) {
+  if (!bench_gpu_ready(state)) return;
+  const int64_t rows = state.range(0), dim = state.range(1);
+  BenchGpu& g = bench_gpu();
+  const std::vector<float> x = bench_random_bf16(rows * dim, 33, -2.0f, 2.0f);
+  const std::vector<float> w = bench_random_bf16(dim, 34, 0.5f, 1.5f);
+  DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w)), d_y(rows * dim);
+  DeviceBuffer<float> d_res(static_cast<size_t>(rows * dim));
+  cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), true, d_w.data(), rows, dim, 1e-6f,
+                            d_y.data(), g.stream);
+  CUDA_CHECK(cudaStreamSynchronize(g.stream));
+  if (bench_gpu_check_due("rmsnorm_residual_f32/" + std::to_string(rows) + "/" +
+                          std::to_string(dim))) {
+    std::vector<float> res, want;
+    ref_rmsnorm_residual_f32(res, x, true, w, rows, dim, 1e-6f, want);
+    const std::string bad = bench_compare(bf16_to_f32(d_y.download()), want, 1e-2, 1e-2);
+    if (!bad.empty()) {
+      state.SkipWithError(bad.c_str());
+      return;
+    }
+  }
+  // The timed launches add into the stream (the residual grows by x each time; bytes are bytes).
+  auto launch = [&] {
+    cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), false, d_w.data(), rows, dim, 1e-6f,
+                              d_y.data(), g.stream);
+  };
+  bench_gpu_run(state, cold, 2.0 * (2 * rows * dim + dim) + 8.0 * rows * dim, 5.0 * rows * dim,
+                launch);
+}
+
 void bench_rmsnorm_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "dim"})->ArgsProduct({{1, 64, 4096}, {2048, 7168}});
 }
@@ -141,6 +172,7 @@ void BM_gpu_rope(benchmark::State& state, bool cold, int) {
 const int kRegistered = [] {
   bench_gpu_register("embedding_gather", BM_gpu_embedding, bench_token_args, true);
   bench_gpu_register("rmsnorm", BM_gpu_rmsnorm, bench_rmsnorm_args, true);
+  bench_gpu_register("rmsnorm_residual_f32", BM_gpu_rmsnorm_residual_f32, bench_rmsnorm_args, true);
   for (int s = 0; s < kBenchNumMoeShapes; ++s) {
     bench_gpu_register("swiglu", BM_gpu_swiglu, bench_swiglu_args, true, s);
   }

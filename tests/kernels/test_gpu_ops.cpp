@@ -81,6 +81,30 @@ void check_rmsnorm(int64_t rows, int64_t dim, bool residual) {
   require_close(download_f32(d_res), want_res);
 }
 
+// The f32 residual stream: `steps` layers of residual += x from an embedding (init), as the engine
+// runs it, against the reference; the stream and each norm output checked.
+void check_rmsnorm_f32(int64_t rows, int64_t dim) {
+  CAPTURE(rows, dim);
+  const std::vector<float> w = test::random_bf16(dim, 3, 0.5f, 1.5f);  // (dim)
+  const float eps = 1e-6f;
+  TestStream st;
+  Bf16Buffer d_w(bf16_from_f32(w)), d_y(rows * dim);
+  DeviceBuffer<float> d_res(static_cast<size_t>(rows * dim));
+  std::vector<float> want_res, want;
+  for (int step = 0; step < 3; ++step) {
+    const std::vector<float> x = test::random_bf16(rows * dim, 10 + step);  // (rows, dim)
+    Bf16Buffer d_x(bf16_from_f32(x));
+    ref_rmsnorm_residual_f32(want_res, x, step == 0, w, rows, dim, eps, want);
+    cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), step == 0, d_w.data(), rows, dim, eps,
+                              d_y.data(), st.s);
+    st.sync();
+    require_close(download_f32(d_y), want);
+    const auto r = test::compare_close(d_res.download(), want_res, 1e-6, 1e-6);
+    INFO(r.message);
+    REQUIRE(r.ok);
+  }
+}
+
 void check_swiglu(int64_t n_tokens, int64_t inter, bool fused) {
   CAPTURE(n_tokens, inter, fused);
   std::vector<float> gu = test::random_bf16(n_tokens * 2 * inter, 5, -6.0f, 6.0f);  // (T, 2I)
@@ -159,6 +183,16 @@ TEST_CASE("cuda_rmsnorm and cuda_rmsnorm_residual match the reference", "[gpu]")
     }
     check_rmsnorm(7, 7168, residual);
   }
+#endif
+}
+
+TEST_CASE("cuda_rmsnorm_residual_f32 keeps the stream in f32 like the reference", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  for (int64_t rows : kRagged) {
+    for (int64_t dim : {int64_t{1}, int64_t{33}, int64_t{4097}}) check_rmsnorm_f32(rows, dim);
+  }
+  check_rmsnorm_f32(7, 7168);
 #endif
 }
 

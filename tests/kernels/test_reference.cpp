@@ -59,6 +59,19 @@ TEST_CASE("ref_rmsnorm matches a hand-computed row", "[kernels]") {
   CHECK(y[1] == bf16_round(2.0f * (4.0f * inv)));
 }
 
+TEST_CASE("ref_rmsnorm_residual_f32 keeps what a bf16 residual stream rounds away", "[kernels]") {
+  // 256 + 1 needs 9 significant bits: the bf16 stream (8) stays at 256, the f32 one holds 257.
+  std::vector<float> bf16_stream = {256.0f, 0.0f}, f32_stream = {256.0f, 0.0f}, y;
+  ref_rmsnorm_residual(bf16_stream, {1.0f, 1.0f}, {1.0f, 1.0f}, 1, 2, 0.0f, y);
+  CHECK(bf16_stream[0] == 256.0f);
+  ref_rmsnorm_residual_f32(f32_stream, {1.0f, 1.0f}, false, {1.0f, 1.0f}, 1, 2, 0.0f, y);
+  CHECK(f32_stream == std::vector<float>{257.0f, 1.0f});
+  const float inv = 1.0f / std::sqrt((257.0f * 257.0f + 1.0f) / 2.0f);
+  CHECK(y[0] == bf16_round(257.0f * inv));
+  ref_rmsnorm_residual_f32(f32_stream, {3.0f, 4.0f}, true, {1.0f, 1.0f}, 1, 2, 0.0f, y);  // init
+  CHECK(f32_stream == std::vector<float>{3.0f, 4.0f});
+}
+
 TEST_CASE("ref_swiglu computes silu(gate) * up with row strides", "[kernels]") {
   const std::vector<float> gu = {0.0f, 1.0f, 5.0f, 2.0f};  // (1, 2 * 2): [gate | up]
   std::vector<float> out;

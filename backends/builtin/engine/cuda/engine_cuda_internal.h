@@ -65,9 +65,12 @@ struct Workspace {
   int64_t max_gather = 0;      // key rows one prefill group may gather
   int64_t max_logit_rows = 0;  // rows of one lm_head block
   DeviceBuffer<uint8_t> memory;
-  bf16_bits *x = nullptr, *h = nullptr, *y = nullptr;  // (T, hidden)
-  bf16_bits* proj = nullptr;                           // (T, first projection width)
-  bf16_bits* q = nullptr;                              // (T, heads * qk dim) MLA q_b output
+  // (T, hidden): x the residual stream, in f32 as the CPU reference keeps it (a bf16 stream
+  // rounds every layer's add); h the normed input of a layer's part; y its output.
+  float* x = nullptr;
+  bf16_bits *h = nullptr, *y = nullptr;
+  bf16_bits* proj = nullptr;                   // (T, first projection width)
+  bf16_bits* q = nullptr;                      // (T, heads * qk dim) MLA q_b output
   bf16_bits* qcat = nullptr;                   // (T, heads, kv_lora + rope) absorbed MLA queries
   bf16_bits* olat = nullptr;                   // (T, heads, kv_lora) absorbed MLA attention output
   bf16_bits* attn = nullptr;                   // (T, heads * v) attention output before o_proj

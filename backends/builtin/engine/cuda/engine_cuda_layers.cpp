@@ -367,27 +367,24 @@ void run_body(const BodyContext& b, const StepView& s) {
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = c.hidden_size;
   const float eps = static_cast<float>(c.rms_norm_eps);
-  cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.x, nullptr, b.stream);
+  // The embedding rows go to y, and the first norm starts the f32 residual stream from them.
+  cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.y, nullptr, b.stream);
   for (int l = 0; l < c.num_layers; ++l) {
     const DevLayer& L = b.model.layers[l];
-    if (l == 0) {
-      cuda_rmsnorm(ws.x, L.input_norm, T, H, eps, ws.h, b.stream);
-    } else {
-      cuda_rmsnorm_residual(ws.x, ws.y, L.input_norm, T, H, eps, ws.h, b.stream);
-    }
+    cuda_rmsnorm_residual_f32(ws.x, ws.y, l == 0, L.input_norm, T, H, eps, ws.h, b.stream);
     if (c.mla) {
       mla_attention(b, s, l);
     } else {
       gqa_attention(b, s, l);
     }
-    cuda_rmsnorm_residual(ws.x, ws.y, L.post_norm, T, H, eps, ws.h, b.stream);
+    cuda_rmsnorm_residual_f32(ws.x, ws.y, false, L.post_norm, T, H, eps, ws.h, b.stream);
     if (L.moe) {
       moe(b, s, l);
     } else {
       swiglu_mlp(b, T, L.dense_gu, L.dense_down, ws.y);
     }
   }
-  cuda_rmsnorm_residual(ws.x, ws.y, b.model.final_norm, T, H, eps, ws.h, b.stream);
+  cuda_rmsnorm_residual_f32(ws.x, ws.y, false, b.model.final_norm, T, H, eps, ws.h, b.stream);
 }
 
 void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {

@@ -42,7 +42,7 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
     proj = std::max({proj, L.qkv.out, L.q_kva.out});
     mlp_w = std::max({mlp_w, L.dense_gu.out, L.shared_gu.out});
   }
-  ws.x = cv.take<bf16_bits>(T * H);
+  ws.x = cv.take<float>(T * H);
   ws.h = cv.take<bf16_bits>(T * H);
   ws.y = cv.take<bf16_bits>(T * H);
   ws.proj = cv.take<bf16_bits>(T * proj);
