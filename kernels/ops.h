@@ -32,9 +32,10 @@ void cuda_rmsnorm_residual(bf16_bits* residual, const bf16_bits* x, const bf16_b
 // The residual stream in f32, the CPU reference's precision (no bf16 rounding of the running
 // sum): residual (rows, dim) f32 = x (`init`: the first layer's embedding rows) or residual + x,
 // then y (rows, dim) bf16 = rmsnorm(residual) * w, the norm taken of the f32 values. y may alias
-// x.
+// x. With y_lo (rows, dim), also what y's rounding lost: y_lo = bf16(n - y) for the f32 norm n,
+// so y + y_lo carries n to about 16 bits (the router's f32 input as two bf16 GEMMs); null skips.
 void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, const bf16_bits* w,
-                               int64_t rows, int64_t dim, float eps, bf16_bits* y,
+                               int64_t rows, int64_t dim, float eps, bf16_bits* y, bf16_bits* y_lo,
                                cudaStream_t stream);
 
 // out (n_tokens, inter) = silu(gate) * up, f32 math. Row t of gate starts at gate + t * ld_gate

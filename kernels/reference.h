@@ -34,10 +34,11 @@ void ref_moe_route_f32(const MoeRouteArgs& a);
 void ref_rmsnorm(const std::vector<float>& x, const std::vector<float>& w, int64_t rows,
                  int64_t dim, float eps, std::vector<float>& y);
 
-// residual = x (init) or residual + x, unrounded (f32), then y = ref_rmsnorm(residual).
+// residual = x (init) or residual + x, unrounded (f32), then y = ref_rmsnorm(residual); with
+// y_lo, also bf16(n - y) for the f32 norm n (cuda_rmsnorm_residual_f32's y_lo).
 void ref_rmsnorm_residual_f32(std::vector<float>& residual, const std::vector<float>& x, bool init,
                               const std::vector<float>& w, int64_t rows, int64_t dim, float eps,
-                              std::vector<float>& y);
+                              std::vector<float>& y, std::vector<float>* y_lo = nullptr);
 // residual = bf16(residual + x), then y = ref_rmsnorm(residual).
 void ref_rmsnorm_residual(std::vector<float>& residual, const std::vector<float>& x,
                           const std::vector<float>& w, int64_t rows, int64_t dim, float eps,

@@ -45,7 +45,7 @@ __global__ void rmsnorm_kernel(const uint16_t* x, uint16_t* residual, const uint
 // y = w * (residual * rsqrt(mean(residual²) + eps)) in bf16.
 template <bool kInit>
 __global__ void rmsnorm_residual_f32_kernel(const uint16_t* x, float* residual, const uint16_t* w,
-                                            int64_t dim, float eps, uint16_t* y) {
+                                            int64_t dim, float eps, uint16_t* y, uint16_t* y_lo) {
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float ss = 0.0f;
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
@@ -58,7 +58,9 @@ __global__ void rmsnorm_residual_f32_kernel(const uint16_t* x, float* residual, 
   const float inv = 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
     // NOTE: same thread, same index as the first pass: race free when y aliases x.
-    bf16_store(y + base + i, __fmul_rn(bf16_load(w + i), __fmul_rn(residual[base + i], inv)));
+    const float n = __fmul_rn(bf16_load(w + i), __fmul_rn(residual[base + i], inv));
+    bf16_store(y + base + i, n);
+    if (y_lo != nullptr) bf16_store(y_lo + base + i, __fsub_rn(n, bf16_round_dev(n)));
   }
 }
 
@@ -115,7 +117,7 @@ void cuda_rmsnorm_residual(bf16_bits* residual, const bf16_bits* x, const bf16_b
 }
 
 void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, const bf16_bits* w,
-                               int64_t rows, int64_t dim, float eps, bf16_bits* y,
+                               int64_t rows, int64_t dim, float eps, bf16_bits* y, bf16_bits* y_lo,
                                cudaStream_t stream) {
   const char* fn = "cuda_rmsnorm_residual_f32";
   rmsnorm_check(fn, x, w, rows, dim, eps, y);
@@ -124,9 +126,11 @@ void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, c
   const int threads = rmsnorm_threads(dim);
   const dim3 grid(static_cast<unsigned>(rows));
   if (init) {
-    rmsnorm_residual_f32_kernel<true><<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y);
+    rmsnorm_residual_f32_kernel<true>
+        <<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y, y_lo);
   } else {
-    rmsnorm_residual_f32_kernel<false><<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y);
+    rmsnorm_residual_f32_kernel<false>
+        <<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y, y_lo);
   }
   KERNEL_CHECK();
 }

@@ -33,10 +33,17 @@ void ref_rmsnorm(const std::vector<float>& x, const std::vector<float>& w, int64
 
 void ref_rmsnorm_residual_f32(std::vector<float>& residual, const std::vector<float>& x, bool init,
                               const std::vector<float>& w, int64_t rows, int64_t dim, float eps,
-                              std::vector<float>& y) {
+                              std::vector<float>& y, std::vector<float>* y_lo) {
   residual.resize(rows * dim);
   for (int64_t i = 0; i < rows * dim; ++i) residual[i] = init ? x[i] : residual[i] + x[i];
-  ref_rmsnorm(residual, w, rows, dim, eps, y);
+  std::vector<float> n(rows * dim);  // (rows, dim) the f32 norm
+  ref_rmsnorm_f32(residual.data(), rows, dim, w.data(), eps, n.data());
+  y.resize(rows * dim);
+  for (int64_t i = 0; i < rows * dim; ++i) y[i] = bf16_round(n[i]);
+  if (y_lo != nullptr) {
+    y_lo->resize(rows * dim);
+    for (int64_t i = 0; i < rows * dim; ++i) (*y_lo)[i] = bf16_round(n[i] - y[i]);
+  }
 }
 
 void ref_rmsnorm_residual(std::vector<float>& residual, const std::vector<float>& x,

@@ -85,7 +85,7 @@ void BM_gpu_rmsnorm_residual_f32(benchmark::State& state, bool cold, int) {
   DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w)), d_y(rows * dim);
   DeviceBuffer<float> d_res(static_cast<size_t>(rows * dim));
   cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), true, d_w.data(), rows, dim, 1e-6f,
-                            d_y.data(), g.stream);
+                            d_y.data(), nullptr, g.stream);
   CUDA_CHECK(cudaStreamSynchronize(g.stream));
   if (bench_gpu_check_due("rmsnorm_residual_f32/" + std::to_string(rows) + "/" +
                           std::to_string(dim))) {
@@ -100,7 +100,7 @@ void BM_gpu_rmsnorm_residual_f32(benchmark::State& state, bool cold, int) {
   // The timed launches add into the stream (the residual grows by x each time; bytes are bytes).
   auto launch = [&] {
     cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), false, d_w.data(), rows, dim, 1e-6f,
-                              d_y.data(), g.stream);
+                              d_y.data(), nullptr, g.stream);
   };
   bench_gpu_run(state, cold, 2.0 * (2 * rows * dim + dim) + 8.0 * rows * dim, 5.0 * rows * dim,
                 launch);

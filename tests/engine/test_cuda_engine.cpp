@@ -184,8 +184,8 @@ TEST_CASE("CUDA engine matches the CPU engine on every family's tiny checkpoint"
         family, f.max_rel_err, f.over_2e2, f.top1_agree, f.positions, f.decided_agree, f.decided,
         f.greedy_equal, f.greedy_prompts);
     INFO(family);
-    // NOTE: the residual stream is f32 as on the CPU, but the normed router input and the other
-    // activations are bf16: they flip a near-tied expert choice now and then (f32 reference), and
+    // NOTE: the residual stream and the router's input are f32 as on the CPU, but the attention
+    // and expert activations are bf16: they still flip a near-tied expert choice now and then, and
     // a flipped expert moves that position's logits well past bf16 noise; the test below shows
     // the arithmetic alone stays within 2e-2. Random tiny models also have near-flat logits, so
     // a few top-1 ties break differently.

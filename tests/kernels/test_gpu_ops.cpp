@@ -88,17 +88,26 @@ void check_rmsnorm_f32(int64_t rows, int64_t dim) {
   const std::vector<float> w = test::random_bf16(dim, 3, 0.5f, 1.5f);  // (dim)
   const float eps = 1e-6f;
   TestStream st;
-  Bf16Buffer d_w(bf16_from_f32(w)), d_y(rows * dim);
+  Bf16Buffer d_w(bf16_from_f32(w)), d_y(rows * dim), d_lo(rows * dim);
   DeviceBuffer<float> d_res(static_cast<size_t>(rows * dim));
-  std::vector<float> want_res, want;
+  std::vector<float> want_res, want, want_lo;
   for (int step = 0; step < 3; ++step) {
     const std::vector<float> x = test::random_bf16(rows * dim, 10 + step);  // (rows, dim)
     Bf16Buffer d_x(bf16_from_f32(x));
-    ref_rmsnorm_residual_f32(want_res, x, step == 0, w, rows, dim, eps, want);
+    ref_rmsnorm_residual_f32(want_res, x, step == 0, w, rows, dim, eps, want, &want_lo);
     cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), step == 0, d_w.data(), rows, dim, eps,
-                              d_y.data(), st.s);
+                              d_y.data(), step == 2 ? d_lo.data() : nullptr, st.s);
     st.sync();
     require_close(download_f32(d_y), want);
+    if (step == 2) {  // the low parts: what y's rounding lost, to bf16 of its size
+      const std::vector<float> lo = download_f32(d_lo);
+      const std::vector<float> hi = download_f32(d_y);
+      for (size_t i = 0; i < lo.size(); ++i) {
+        INFO(i);
+        REQUIRE(std::abs((hi[i] + lo[i]) - (want[i] + want_lo[i])) <=
+                std::abs(want[i]) * (1.0 / 16384) + 1e-6);
+      }
+    }
     const auto r = test::compare_close(d_res.download(), want_res, 1e-6, 1e-6);
     INFO(r.message);
     REQUIRE(r.ok);

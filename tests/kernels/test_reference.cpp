@@ -70,6 +70,14 @@ TEST_CASE("ref_rmsnorm_residual_f32 keeps what a bf16 residual stream rounds awa
   CHECK(y[0] == bf16_round(257.0f * inv));
   ref_rmsnorm_residual_f32(f32_stream, {3.0f, 4.0f}, true, {1.0f, 1.0f}, 1, 2, 0.0f, y);  // init
   CHECK(f32_stream == std::vector<float>{3.0f, 4.0f});
+  // y + y_lo carries the f32 norm to ~16 bits where y alone keeps 8: 3 / sqrt(12.5) is not a
+  // bf16 value.
+  std::vector<float> lo;
+  ref_rmsnorm_residual_f32(f32_stream, {3.0f, 4.0f}, true, {1.0f, 1.0f}, 1, 2, 0.0f, y, &lo);
+  const float n = 3.0f * (1.0f / std::sqrt(12.5f));
+  CHECK(y[0] == bf16_round(n));
+  CHECK(std::abs(y[0] - n) > std::abs(n) / 65536);
+  CHECK(std::abs(y[0] + lo[0] - n) <= std::abs(n) / 65536);
 }
 
 TEST_CASE("ref_swiglu computes silu(gate) * up with row strides", "[kernels]") {

@@ -77,9 +77,12 @@ struct Workspace {
   bf16_bits *gk = nullptr, *gv = nullptr;      // gathered keys / values (max_gather rows)
   bf16_bits *kvb = nullptr, *kfull = nullptr;  // MLA prefill: kv_b expansion, full keys
   bf16_bits *gu = nullptr, *act = nullptr;     // dense / shared SwiGLU (T, 2 I), (T, I)
-  float* router_logits = nullptr;              // (T, experts)
-  int32_t* topk_ids = nullptr;                 // (T, top_k)
-  float* topk_w = nullptr;                     // (T, top_k)
+  // (T, hidden) MoE layers: what h's bf16 rounding lost (bf16(norm - h)), so the router and the
+  // shared gate see the f32 norm as h + h_lo (two bf16 GEMMs), as the CPU reference does.
+  bf16_bits* h_lo = nullptr;
+  float* router_logits = nullptr;  // (T, experts)
+  int32_t* topk_ids = nullptr;     // (T, top_k)
+  float* topk_w = nullptr;         // (T, top_k)
   int32_t *offsets = nullptr, *perm_to_slot = nullptr, *slot_to_perm = nullptr;
   bf16_bits *x_perm = nullptr, *gu_perm = nullptr, *act_perm = nullptr, *y_perm = nullptr;
   void* permute_ws = nullptr;

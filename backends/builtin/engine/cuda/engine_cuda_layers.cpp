@@ -55,6 +55,25 @@ void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const De
   cuda_gemm(b.blas, g, b.stream);
 }
 
+// y (rows, out) f32 = (h + h_lo) · wᵀ: a small f32-input projection (router, shared gate) as two
+// bf16 GEMMs, the second accumulating.
+void linear_f32_split(const BodyContext& b, int64_t rows, const DevLinear& l, float* y) {
+  linear_f32(b, b.ws.h, rows, l, y);
+  GemmArgs g;
+  g.a = b.ws.h_lo;
+  g.lda = l.in;
+  g.b = l.w;
+  g.ldb = l.in;
+  g.c = y;
+  g.ldc = l.out;
+  g.c_f32 = true;
+  g.beta = 1.0f;
+  g.m = rows;
+  g.n = l.out;
+  g.k = l.in;
+  cuda_gemm(b.blas, g, b.stream);
+}
+
 void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
           int head_stride, int rot_offset) {
   RopeArgs r;
@@ -259,10 +278,10 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
   linear(b, ws.act, I, T, down, y, b.config.hidden_size);
 }
 
-// Router logits of h, then each token's top-k experts and weights.
+// Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights.
 void moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   const Workspace& ws = b.ws;
-  linear_f32(b, ws.h, T, L.router, ws.router_logits);
+  linear_f32_split(b, T, L.router, ws.router_logits);
   MoeRouteArgs r = moe_route_args(b.router);
   r.logits = ws.router_logits;
   r.bias = L.score_bias;
@@ -341,7 +360,7 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
   if (L.has_shared) {
     swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
     if (L.shared_gate.w != nullptr) {
-      linear_f32(b, ws.h, T, L.shared_gate, ws.gate);
+      linear_f32_split(b, T, L.shared_gate, ws.gate);
       cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
     }
   }
@@ -371,20 +390,22 @@ void run_body(const BodyContext& b, const StepView& s) {
   cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.y, nullptr, b.stream);
   for (int l = 0; l < c.num_layers; ++l) {
     const DevLayer& L = b.model.layers[l];
-    cuda_rmsnorm_residual_f32(ws.x, ws.y, l == 0, L.input_norm, T, H, eps, ws.h, b.stream);
+    cuda_rmsnorm_residual_f32(ws.x, ws.y, l == 0, L.input_norm, T, H, eps, ws.h, nullptr, b.stream);
     if (c.mla) {
       mla_attention(b, s, l);
     } else {
       gqa_attention(b, s, l);
     }
-    cuda_rmsnorm_residual_f32(ws.x, ws.y, false, L.post_norm, T, H, eps, ws.h, b.stream);
+    cuda_rmsnorm_residual_f32(ws.x, ws.y, false, L.post_norm, T, H, eps, ws.h,
+                              L.moe ? ws.h_lo : nullptr, b.stream);
     if (L.moe) {
       moe(b, s, l);
     } else {
       swiglu_mlp(b, T, L.dense_gu, L.dense_down, ws.y);
     }
   }
-  cuda_rmsnorm_residual_f32(ws.x, ws.y, false, b.model.final_norm, T, H, eps, ws.h, b.stream);
+  cuda_rmsnorm_residual_f32(ws.x, ws.y, false, b.model.final_norm, T, H, eps, ws.h, nullptr,
+                            b.stream);
 }
 
 void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {

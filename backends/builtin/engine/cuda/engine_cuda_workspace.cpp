@@ -61,6 +61,7 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
   }
   if (s.n_experts > 0) {
     const int64_t TK = T * s.top_k, E = s.n_experts, I = c.moe_intermediate_size;
+    ws.h_lo = cv.take<bf16_bits>(T * H);
     ws.router_logits = cv.take<float>(T * E);
     ws.topk_ids = cv.take<int32_t>(TK);
     ws.topk_w = cv.take<float>(TK);
