@@ -10,8 +10,11 @@
 #   e2e     moebench run of GSM8K on the GPU (needs the datasets carried under .data/)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e]
 set -uo pipefail
-out=${OUT:-device-logs}
-mkdir -p "$out"
+# Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
+# and every log packed into one logs.tar.gz (the device tool returns at most 8 files).
+final=${OUT:-device-logs}
+out=/tmp/device-run
+rm -rf "$out" && mkdir -p "$out" "$final"
 repo=$(pwd)
 mb=/tmp/moebench-bundle
 rows=()
@@ -48,6 +51,9 @@ if [ ! -e "$src" ]; then
   mkdir -p "$(dirname "$src")" && ln -s "$repo" "$src"
 fi
 export MOEBENCH_BIN="$mb/bin/moebench"
+# Dated names: copy bench_DAY.json to results/bench/ and cost_DAY.json to results/cost/ and the
+# report's kernel-history and cost sections show them.
+day=$(date -u +%Y%m%d)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
 run_check() {
@@ -74,10 +80,12 @@ run_bench() {
   t0=$SECONDS
   "$mb/bin/moebench-kernels" \
     --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|permute|combine)/(v2lite|v3)|nccl)' \
-    --benchmark_min_time=0.05 --benchmark_out="$out/kernels_bench.json" \
+    --benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_out="$out/bench_$day.json" \
     --benchmark_out_format=json >"$out/kernels_bench.log" 2>&1
   rc=$?
-  stage "gpu/ bench" "$rc" $((SECONDS - t0)) "$(grep -c '^gpu/' "$out/kernels_bench.log") benchmarks"
+  stage "gpu/ bench" "$rc" $((SECONDS - t0)) \
+    "$(grep -E '^gpu/' "$out/kernels_bench.log" | awk '{print $1}' |
+      grep -vE '_(mean|median|stddev|cv)$' | sort -u | wc -l) benchmarks x 3 repetitions"
   t0=$SECONDS
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
     --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf.json" \
@@ -87,6 +95,8 @@ run_bench() {
   t0=$SECONDS
   "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 >"$out/cost.log" 2>&1
   rc=$?
+  "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 --format json \
+    >"$out/cost_$day.json" 2>/dev/null
   stage cost "$rc" $((SECONDS - t0)) "$(grep -m1 -i 'per 1M' "$out/cost.log")"
 }
 
@@ -114,3 +124,6 @@ done
 echo
 printf '%-12s %4s %8s  %s\n' stage rc time figure
 printf '%s\n' "${rows[@]}" | tee "$out/summary.txt"
+cp "$out/summary.txt" "$out"/*.json "$final/" 2>/dev/null
+tar -C "$out" -czf "$final/logs.tar.gz" $(cd "$out" && ls | grep -v '\.json$')
+ls "$final"
