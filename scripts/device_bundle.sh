@@ -2,7 +2,7 @@
 # Here, without a GPU: builds what the GPU check runs (moebench, moebench-kernels, test_kernels,
 # test_engine) in Release for sm_90a (Hopper's wgmma/TMA; the tree's default stays plain sm_90),
 # strips them and packs them with the shared libraries the GPU machine (Ubuntu 24.04, CUDA 13)
-# may lack into .bundle/moebench-bundle.tar.xz (git-ignored). Carry ".bundle"; on the device
+# may lack, and the GSM8K data, into .bundle/moebench-bundle.tar.xz (git-ignored). Carry ".bundle"; on the device
 # scripts/device_run.sh unpacks it, checks `ldd`, and runs. CUDA's own libraries (cudart,
 # cuBLAS, NCCL) are not packed: the device has them (/usr/local/cuda, PyTorch's NCCL).
 # Usage: bash scripts/device_bundle.sh [build-dir]   (default build-bundle; ccache if present)
@@ -24,6 +24,14 @@ mkdir -p "$stage/bin" "$stage/lib" .bundle
 cp "$build/moebench" "$build/moebench-kernels" "$build/tests/test_kernels" \
   "$build/tests/test_engine" "$stage/bin/"
 strip --strip-unneeded "$stage"/bin/*
+
+# The GSM8K data the e2e stage runs (the device has no datasets).
+data=${MOEBENCH_DATA:-$root/../shared/datasets}
+if [ -f "$data/gsm8k/test.jsonl" ]; then
+  mkdir -p "$stage/data/gsm8k" && cp "$data"/gsm8k/*.jsonl "$stage/data/gsm8k/"
+else
+  echo "note: no GSM8K under $data: the bundle's e2e stage will have no data"
+fi
 
 # Every library the binaries load but the C runtime, the compiler's runtime and CUDA's.
 skip='linux-vdso|ld-linux|/libc\.so|/libm\.so|libpthread|libdl\.so|librt\.so|libstdc\+\+|libgcc_s|libcuda\.|libcudart|libcublas|libnccl'

@@ -7,7 +7,8 @@
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
 #           rooflines, transformers (eager) on the same config, the gpu/ microbenchmarks at the
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
-#   e2e     moebench run of GSM8K on the GPU (needs the datasets carried under .data/)
+#   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
+#           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e]
 set -uo pipefail
 # Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
@@ -104,12 +105,29 @@ run_e2e() {
   local t0=$SECONDS
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
-  MOEBENCH_DATA=.data "$mb/bin/moebench" run --backend builtin:/tmp/v2l --device cuda \
+  MOEBENCH_DATA="$mb/data" "$mb/bin/moebench" run --backend builtin:/tmp/v2l --device cuda \
     --backend-opt max_batch=256 --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
     --results-dir /tmp/results --run-id e2e --force >"$out/e2e.log" 2>&1
   local rc=$?
   cp /tmp/results/e2e/run.json "$out/e2e_run.json" 2>/dev/null
   stage e2e "$rc" $((SECONDS - t0)) "$(grep -m1 'backend:' "$out/e2e.log")"
+
+  t0=$SECONDS
+  "$mb/bin/moebench" serve /tmp/v2l --device cuda --port 18431 --max-batch 64 \
+    --model-name v2l >"$out/serve.log" 2>&1 &
+  local serve=$!
+  for _ in $(seq 1 240); do  # the model loads first (up to 2 minutes)
+    grep -q "on http" "$out/serve.log" && break
+    kill -0 "$serve" 2>/dev/null || break
+    sleep 0.5
+  done
+  "$mb/bin/moebench" loadgen --base-url http://127.0.0.1:18431/v1 --model v2l \
+    --num-prompts 256 --request-rate 32 --max-concurrency 64 --input-len 128 --output-len 64 \
+    --json "$out/loadgen.json" >"$out/loadgen.log" 2>&1
+  rc=$?
+  kill -INT "$serve" 2>/dev/null
+  wait "$serve" 2>/dev/null
+  stage loadgen "$rc" $((SECONDS - t0)) "$(grep -m1 -iE 'ttft' "$out/loadgen.log")"
 }
 
 for s in "${@:-check}"; do
