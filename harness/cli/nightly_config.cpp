@@ -121,7 +121,8 @@ NightlyConfig nightly_config_read(const fs::path& file,
                                   const std::vector<std::string>& kernels_default) {
   const Fields f{file.string()};
   const json j = json_read_file(file, f.file, "cannot read the nightly config");
-  f.only(j, "", {"schema", "results", "data_dir", "models", "gate", "kernels", "entries"});
+  f.only(j, "",
+         {"schema", "results", "data_dir", "models", "include_path", "gate", "kernels", "entries"});
   if (!j.contains("schema") || j["schema"] != 1) f.fail("schema", "expected 1");
   NightlyConfig c;
   c.file = file;
@@ -130,6 +131,17 @@ NightlyConfig nightly_config_read(const fs::path& file,
                   .lexically_normal();
   c.data_dir = relative_to(base, f.str(j, "data_dir", "", false));
   c.models = relative_to(base, f.str(j, "models", "", false));
+  if (j.contains("include_path")) {
+    const std::vector<std::string> dirs = f.strings(j, "include_path", "");
+    for (size_t i = 0; i < dirs.size(); ++i) {
+      const fs::path dir = relative_to(base, dirs[i]).lexically_normal();
+      if (!fs::is_directory(dir)) {
+        f.fail("include_path[" + std::to_string(i) + "]",
+               "'" + dir.string() + "' is not a directory");
+      }
+      c.include_path.push_back(fs::absolute(dir));
+    }
+  }
   if (j.contains("gate")) {
     const json& g = j["gate"];
     f.only(g, "gate", {"alpha", "threshold", "kernel_threshold"});

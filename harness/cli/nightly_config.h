@@ -26,9 +26,11 @@ struct NightlyEntry {
 
 struct NightlyConfig {
   std::filesystem::path file;
-  std::filesystem::path results;             // every night's runs, bench/, site/, nights/<night>/
-  std::filesystem::path data_dir;            // "" = the default chain
-  std::filesystem::path models;              // "" = the default models file
+  std::filesystem::path results;   // every night's runs, bench/, site/, nights/<night>/
+  std::filesystem::path data_dir;  // "" = the default chain
+  std::filesystem::path models;    // "" = the default models file
+  // Suite dirs added to the shipped suites (`run --include-path`), each checked to exist.
+  std::vector<std::filesystem::path> include_path;
   double alpha = 0.05;                       // gate: significance of the per-suite paired tests
   double threshold = 0.01;                   // gate: a drop must also exceed this (0.01 = 1 point)
   double kernel_threshold = 0.05;            // gate: a kernel slowdown must also exceed this (5%)

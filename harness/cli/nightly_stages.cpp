@@ -27,6 +27,7 @@ RunOptions entry_run_options(const NightlyConfig& c, const NightlyEntry& e, cons
   RunOptions r;
   r.suites = e.suites;
   r.source.tasks_dir = cli_tasks_dir("");
+  r.source.include_dirs = c.include_path;
   r.source.samples = e.samples;
   r.source.data_dir = cli_data_dir(c.data_dir.string());
   r.backend = e.backend;

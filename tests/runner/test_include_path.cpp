@@ -148,3 +148,38 @@ TEST_CASE("include-path: a name defined twice or a missing dir is a one-line err
       dir);
   fs::remove_all(dir);
 }
+
+TEST_CASE("include-path: a nightly config's include_path runs the added suites",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("include-path-nightly");
+  added_suites(dir / "mine");
+  json config = {{"schema", 1},
+                 {"results", "out"},
+                 {"include_path", {"mine"}},  // relative to the config's dir
+                 {"kernels", {{"run", "never"}}},
+                 {"entries",
+                  {{{"name", "own"},
+                    {"backend", "oracle"},
+                    {"suites", {"arith", "arith@terse", "gsm8k"}},
+                    {"samples", true}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  auto r = run_command(moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                           "' --no-progress --night 2026-12-05",
+                       dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json rj = json::parse(read_file(dir / "out" / "own-2026-12-05" / "run.json"));
+  CHECK(rj["suites"]["arith"]["n_docs"] == 2);  // mine/samples/arith
+  CHECK(rj["suites"]["arith@terse"]["n_docs"] == 2);
+  CHECK(rj["suites"]["gsm8k"]["n_docs"] == 3);
+  CHECK(rj["options"]["include_path"] == json::array({fs::absolute(dir / "mine").string()}));
+
+  config["include_path"] = {"absent"};
+  std::ofstream(dir / "n.json", std::ios::trunc) << config.dump(2);
+  auto bad = run_command(
+      moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --stage plan", dir);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("field 'include_path[0]': '" + (dir / "absent").string() +
+                        "' is not a directory") != std::string::npos);
+  fs::remove_all(dir);
+}
