@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "kernels/bench/bench_gpu_util.h"
@@ -51,59 +53,73 @@ void BM_gpu_embedding(benchmark::State& state, bool cold, int) {
   bench_gpu_run(state, cold, 2.0 * 2 * n * kHidden + 4.0 * n, 0, launch);
 }
 
+// A norm benchmark's inputs: x (rows, dim) and w (dim) on the host and the device, and y.
+struct NormBench {
+  int64_t rows, dim;
+  std::vector<float> x, w;
+  DeviceBuffer<bf16_bits> d_x, d_w, d_y;
+  explicit NormBench(const benchmark::State& state)
+      : rows(state.range(0)),
+        dim(state.range(1)),
+        x(bench_random_bf16(rows * dim, 33, -2.0f, 2.0f)),
+        w(bench_random_bf16(dim, 34, 0.5f, 1.5f)),
+        d_x(bf16_from_f32(x)),
+        d_w(bf16_from_f32(w)),
+        d_y(rows * dim) {}
+  // y against the reference when a check is due; false (the benchmark skipped) when it differs.
+  bool checked(benchmark::State& state, const std::string& kernel,
+               const std::function<std::vector<float>()>& want) const {
+    if (!bench_gpu_check_due(kernel + "/" + std::to_string(rows) + "/" + std::to_string(dim))) {
+      return true;
+    }
+    const std::string bad = bench_compare(bf16_to_f32(d_y.download()), want(), 1e-2, 1e-2);
+    if (!bad.empty()) state.SkipWithError(bad.c_str());
+    return bad.empty();
+  }
+};
+
 void BM_gpu_rmsnorm(benchmark::State& state, bool cold, int) {
   if (!bench_gpu_ready(state)) return;
-  const int64_t rows = state.range(0), dim = state.range(1);
   BenchGpu& g = bench_gpu();
-  const std::vector<float> x = bench_random_bf16(rows * dim, 33, -2.0f, 2.0f);
-  const std::vector<float> w = bench_random_bf16(dim, 34, 0.5f, 1.5f);
-  DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w)), d_y(rows * dim);
+  NormBench n(state);
   auto launch = [&] {
-    cuda_rmsnorm(d_x.data(), d_w.data(), rows, dim, 1e-6f, d_y.data(), g.stream);
+    cuda_rmsnorm(n.d_x.data(), n.d_w.data(), n.rows, n.dim, 1e-6f, n.d_y.data(), g.stream);
   };
   launch();
   CUDA_CHECK(cudaStreamSynchronize(g.stream));
-  if (bench_gpu_check_due("rmsnorm/" + std::to_string(rows) + "/" + std::to_string(dim))) {
-    std::vector<float> want;
-    ref_rmsnorm(x, w, rows, dim, 1e-6f, want);
-    const std::string bad = bench_compare(bf16_to_f32(d_y.download()), want, 1e-2, 1e-2);
-    if (!bad.empty()) {
-      state.SkipWithError(bad.c_str());
-      return;
-    }
+  if (!n.checked(state, "rmsnorm", [&] {
+        std::vector<float> want;
+        ref_rmsnorm(n.x, n.w, n.rows, n.dim, 1e-6f, want);
+        return want;
+      })) {
+    return;
   }
-  bench_gpu_run(state, cold, 2.0 * (2 * rows * dim + dim), 4.0 * rows * dim, launch);
+  bench_gpu_run(state, cold, 2.0 * (2 * n.rows * n.dim + n.dim), 4.0 * n.rows * n.dim, launch);
 }
 
 // The engine's norm: residual (f32) += x, then the norm of it (bf16 out).
 void BM_gpu_rmsnorm_residual_f32(benchmark::State& state, bool cold, int) {
   if (!bench_gpu_ready(state)) return;
-  const int64_t rows = state.range(0), dim = state.range(1);
   BenchGpu& g = bench_gpu();
-  const std::vector<float> x = bench_random_bf16(rows * dim, 33, -2.0f, 2.0f);
-  const std::vector<float> w = bench_random_bf16(dim, 34, 0.5f, 1.5f);
-  DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w)), d_y(rows * dim);
-  DeviceBuffer<float> d_res(static_cast<size_t>(rows * dim));
-  cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), true, d_w.data(), rows, dim, 1e-6f,
-                            d_y.data(), nullptr, g.stream);
+  NormBench n(state);
+  DeviceBuffer<float> d_res(static_cast<size_t>(n.rows * n.dim));
+  cuda_rmsnorm_residual_f32(d_res.data(), n.d_x.data(), true, n.d_w.data(), n.rows, n.dim, 1e-6f,
+                            n.d_y.data(), nullptr, g.stream);
   CUDA_CHECK(cudaStreamSynchronize(g.stream));
-  if (bench_gpu_check_due("rmsnorm_residual_f32/" + std::to_string(rows) + "/" +
-                          std::to_string(dim))) {
-    std::vector<float> res, want;
-    ref_rmsnorm_residual_f32(res, x, true, w, rows, dim, 1e-6f, want);
-    const std::string bad = bench_compare(bf16_to_f32(d_y.download()), want, 1e-2, 1e-2);
-    if (!bad.empty()) {
-      state.SkipWithError(bad.c_str());
-      return;
-    }
+  if (!n.checked(state, "rmsnorm_residual_f32", [&] {
+        std::vector<float> res, want;
+        ref_rmsnorm_residual_f32(res, n.x, true, n.w, n.rows, n.dim, 1e-6f, want);
+        return want;
+      })) {
+    return;
   }
   // The timed launches add into the stream (the residual grows by x each time; bytes are bytes).
   auto launch = [&] {
-    cuda_rmsnorm_residual_f32(d_res.data(), d_x.data(), false, d_w.data(), rows, dim, 1e-6f,
-                              d_y.data(), nullptr, g.stream);
+    cuda_rmsnorm_residual_f32(d_res.data(), n.d_x.data(), false, n.d_w.data(), n.rows, n.dim, 1e-6f,
+                              n.d_y.data(), nullptr, g.stream);
   };
-  bench_gpu_run(state, cold, 2.0 * (2 * rows * dim + dim) + 8.0 * rows * dim, 5.0 * rows * dim,
-                launch);
+  bench_gpu_run(state, cold, 2.0 * (2 * n.rows * n.dim + n.dim) + 8.0 * n.rows * n.dim,
+                5.0 * n.rows * n.dim, launch);
 }
 
 void bench_rmsnorm_args(benchmark::internal::Benchmark* b) {

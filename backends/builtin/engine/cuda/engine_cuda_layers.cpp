@@ -38,9 +38,9 @@ void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows
   if (l.b != nullptr) cuda_bias_add(y, ld_y, rows, l.out, l.b, b.stream);
 }
 
-// f32 output (router and gate logits).
+// f32 output (router and gate logits); beta 1 adds into y.
 void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
-                float* y) {
+                float* y, float beta = 0.0f) {
   GemmArgs g;
   g.a = x;
   g.lda = l.in;
@@ -49,6 +49,7 @@ void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const De
   g.c = y;
   g.ldc = l.out;
   g.c_f32 = true;
+  g.beta = beta;
   g.m = rows;
   g.n = l.out;
   g.k = l.in;
@@ -59,19 +60,7 @@ void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const De
 // bf16 GEMMs, the second accumulating.
 void linear_f32_split(const BodyContext& b, int64_t rows, const DevLinear& l, float* y) {
   linear_f32(b, b.ws.h, rows, l, y);
-  GemmArgs g;
-  g.a = b.ws.h_lo;
-  g.lda = l.in;
-  g.b = l.w;
-  g.ldb = l.in;
-  g.c = y;
-  g.ldc = l.out;
-  g.c_f32 = true;
-  g.beta = 1.0f;
-  g.m = rows;
-  g.n = l.out;
-  g.k = l.in;
-  cuda_gemm(b.blas, g, b.stream);
+  linear_f32(b, b.ws.h_lo, rows, l, y, 1.0f);
 }
 
 void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
