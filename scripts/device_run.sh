@@ -9,7 +9,9 @@
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
 #   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
-# Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e]
+#   profile per-kernel time of one graph-replayed decode step at batch 1 and 64 under Nsight
+#           Compute (clocks left alone): kernels per step, µs each, share of the step
+# Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e] [profile]
 set -uo pipefail
 # Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
 # and every log packed into one logs.tar.gz (the device tool returns at most 8 files).
@@ -142,13 +144,45 @@ run_e2e() {
   stage loadgen "$rc" $((SECONDS - t0)) "$(grep -m1 -iE 'ttft' "$out/loadgen.log")"
 }
 
+run_profile() {
+  local t0=$SECONDS
+  [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
+    --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
+  local rc=0
+  for b in 1 64; do
+    # --prompt 1: the prefill step is itself a one-token decode step (eager), then 1 graph step.
+    ncu --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
+      "$mb/bin/moebench" model bench /tmp/v2l --device cuda --batch "$b" --prompt 1 --tokens 1 \
+      --warmup 0 >"$out/ncu_b$b.csv" 2>"$out/ncu_b$b.err" || rc=$?
+    python3 - "$out/ncu_b$b.csv" "$b" >"$out/profile_b$b.txt" <<'PY'
+import collections, csv, re, sys
+rows = [r for r in csv.reader(open(sys.argv[1])) if len(r) > 10]
+head, rows = rows[0], rows[1:]
+name_i, val_i = head.index("Kernel Name"), head.index("Metric Value")
+times = [(re.sub(r"\(.*", "", r[name_i])[:60], float(r[val_i])) for r in rows]
+times = times[12:]  # skip the bandwidth / GEMM measurements
+half = times[len(times) // 2:]  # the graph-replayed decode step
+agg = collections.defaultdict(lambda: [0.0, 0])
+for n, t in half:
+    agg[n][0] += t
+    agg[n][1] += 1
+total = sum(v[0] for v in agg.values())
+print(f"batch {sys.argv[2]}: {len(half)} kernels, {total/1e3:.1f} us of kernel time per step")
+for n, (t, c) in sorted(agg.items(), key=lambda kv: -kv[1][0])[:25]:
+    print(f"  {t/1e3:9.1f} us {100*t/total:5.1f}%  x{c:<4d} {n}")
+PY
+  done
+  stage profile "$rc" $((SECONDS - t0)) "$(head -1 "$out/profile_b1.txt" 2>/dev/null); $(head -1 "$out/profile_b64.txt" 2>/dev/null)"
+}
+
 for s in "${@:-check}"; do
   echo "== $s ($(date +%T))"
   case "$s" in
     check) run_check ;;
     bench) run_bench ;;
     e2e) run_e2e ;;
-    *) echo "unknown stage '$s' (check, bench, e2e)"; exit 2 ;;
+    profile) run_profile ;;
+    *) echo "unknown stage '$s' (check, bench, e2e, profile)"; exit 2 ;;
   esac
 done
 echo
