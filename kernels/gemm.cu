@@ -54,6 +54,13 @@ void gemm_cublas(CublasContext& ctx, const GemmArgs& g, cudaStream_t stream) {
                                 CUDA_R_16BF, ldb, &g.beta, g.c, c_type, ldc, CUBLAS_COMPUTE_32F,
                                 CUBLAS_GEMM_DEFAULT),
                    "cublasGemmEx", g);
+    if (g.a_lo != nullptr) {  // + alpha * A_lo · op(B), into the C just written
+      const float one = 1.0f;
+      cublas_require(cublasGemmEx(h, op_b, CUBLAS_OP_N, m, n, k, &g.alpha, g.b, CUDA_R_16BF, lda,
+                                  g.a_lo, CUDA_R_16BF, ldb, &one, g.c, c_type, ldc,
+                                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                     "cublasGemmEx (a_lo)", g);
+    }
   } else {
     cublas_require(cublasGemmStridedBatchedEx(h, op_b, CUBLAS_OP_N, m, n, k, &g.alpha, g.b,
                                               CUDA_R_16BF, lda, g.stride_b, g.a, CUDA_R_16BF, ldb,

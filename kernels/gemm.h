@@ -64,6 +64,10 @@ struct GemmArgs {
   // automatic: skinny when m <= kGemmSkinnyAutoMaxM && batch == 1 && b_transposed, else cublas.
   // skinny asks for exactly those conditions and throws std::invalid_argument otherwise.
   GemmAlgo algo = GemmAlgo::automatic;
+  // Optional (batch == 1): A's low part, laid out as a (lda): the product uses a + a_lo, an f32 A
+  // carried as two bf16 (hi = bf16(x), lo = bf16(x - hi): ~16 significant bits). The skinny
+  // kernel reads both in one pass (f32 C only); cuBLAS runs a second GEMM that accumulates.
+  const bf16_bits* a_lo = nullptr;
 };
 
 // The packed dense case every caller starts from: C (m, n) = A (m, k) · W^T with W an (n, k)
@@ -109,6 +113,8 @@ inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointe
   launch_require(
       !check_pointers || g.m == 0 || (g.a != nullptr && g.b != nullptr && g.c != nullptr), fn,
       "null pointer: a=", g.a, " b=", g.b, " c=", g.c);
+  launch_require(g.a_lo == nullptr || (g.batch == 1 && g.c_f32), fn,
+                 "a_lo needs batch 1 and an f32 c, got batch ", g.batch, " c_f32 ", g.c_f32);
 }
 
 // Graph-capturable (both algos). Throws std::invalid_argument on bad arguments (naming them) and
@@ -135,8 +141,9 @@ inline GemmAlgo gemm_pick_algo(const GemmArgs& args) {
 // CPU reference of cuda_gemm on f32 vectors holding bf16 values, indexed like the device views
 // (the pointers in args are ignored). Double accumulation; out = alpha * acc + beta * c, rounded
 // to bf16 when !c_f32. Elements of c outside the views are left as they are. Throws
-// std::invalid_argument when a vector is too small for its view.
+// std::invalid_argument when a vector is too small for its view. With a_lo (args.a_lo's values,
+// laid out as a) the product uses a + a_lo.
 void ref_gemm(const std::vector<float>& a, const std::vector<float>& b, std::vector<float>& c,
-              const GemmArgs& args);
+              const GemmArgs& args, const std::vector<float>* a_lo = nullptr);
 
 }  // namespace moebench

@@ -36,10 +36,12 @@ void ref_gemm_sizes_check(const std::vector<float>& a, const std::vector<float>&
 }  // namespace
 
 void ref_gemm(const std::vector<float>& a, const std::vector<float>& b, std::vector<float>& c,
-              const GemmArgs& g) {
+              const GemmArgs& g, const std::vector<float>* a_lo) {
   gemm_args_check(g, "ref_gemm", false);
   if (g.m == 0) return;
   ref_gemm_sizes_check(a, b, c, g);
+  launch_require(a_lo == nullptr || (a_lo->size() >= a.size() && g.batch == 1 && g.c_f32),
+                 "ref_gemm", "a_lo must be as large as a, with batch 1 and an f32 c");
   // B(j, p): element (output column j, reduction index p) of op(B).
   const int64_t b_step_j = g.b_transposed ? g.ldb : 1, b_step_p = g.b_transposed ? 1 : g.ldb;
   for (int bi = 0; bi < g.batch; ++bi) {
@@ -50,7 +52,9 @@ void ref_gemm(const std::vector<float>& a, const std::vector<float>& b, std::vec
       for (int64_t j = 0; j < g.n; ++j) {
         double acc = 0.0;
         for (int64_t p = 0; p < g.k; ++p) {
-          acc += static_cast<double>(ab[i * g.lda + p]) * bb[j * b_step_j + p * b_step_p];
+          double av = ab[i * g.lda + p];
+          if (a_lo != nullptr) av += (*a_lo)[i * g.lda + p];
+          acc += av * bb[j * b_step_j + p * b_step_p];
         }
         float& out = cb[i * g.ldc + j];
         double v = static_cast<double>(g.alpha) * acc;

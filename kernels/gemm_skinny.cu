@@ -31,7 +31,8 @@ constexpr int64_t kMaxGridY = 65535;
 // One warp's work: C[r, col0 + j] = alpha * (A[r, :] · B[col0 + j, :]) + beta * C[r, col0 + j] for
 // r < m, j < kColsPerWarp. Row-major views; B is (n, k).
 struct SkinnyTile {
-  const bf16_bits* a = nullptr;  // (m, lda)
+  const bf16_bits* a = nullptr;     // (m, lda)
+  const bf16_bits* a_lo = nullptr;  // (m, lda) A's low part, read when the kernel's kLo
   int64_t lda = 0;
   int m = 0;                     // <= the kernel's kM
   const bf16_bits* b = nullptr;  // (n, ldb)
@@ -63,7 +64,7 @@ __device__ __forceinline__ void out_store(bf16_bits* p, float v) { bf16_store(p,
 // Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, then a
 // warp reduction. The warp owns kC columns from col0. Columns past n re-read row n - 1 and are
 // not written.
-template <int kC, int kM, typename OutT, bool kVec>
+template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
 __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
   const int lane = threadIdx.x % kWarp;
   const bf16_bits* brow[kC];
@@ -89,6 +90,12 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
       if (r >= t.m) break;
       float af[kVecElems];
       unpack8(__ldg(reinterpret_cast<const uint4*>(t.a + r * t.lda + p)), af);
+      if constexpr (kLo) {
+        float lo[kVecElems];
+        unpack8(__ldg(reinterpret_cast<const uint4*>(t.a_lo + r * t.lda + p)), lo);
+#pragma unroll
+        for (int e = 0; e < kVecElems; ++e) af[e] += lo[e];
+      }
 #pragma unroll
       for (int j = 0; j < kC; ++j) {
 #pragma unroll
@@ -103,7 +110,8 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
 #pragma unroll
     for (int r = 0; r < kM; ++r) {
       if (r >= t.m) break;
-      const float av = bf16_load(t.a + r * t.lda + p);
+      float av = bf16_load(t.a + r * t.lda + p);
+      if constexpr (kLo) av += bf16_load(t.a_lo + r * t.lda + p);
 #pragma unroll
       for (int j = 0; j < kC; ++j) acc[r][j] = fmaf(av, bs[j], acc[r][j]);
     }
@@ -130,12 +138,12 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
 }
 
 // grid.x = ceil(n / (4 kC)); warp w of block b owns columns (b * 4 + w) * kC + [0, kC).
-template <int kC, int kM, typename OutT, bool kVec>
+template <int kC, int kM, typename OutT, bool kVec, bool kLo>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile t) {
   const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kC;
   if (col0 >= t.n) return;
-  skinny_warp_tile<kC, kM, OutT, kVec>(t, col0);
+  skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0);
 }
 
 // grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
@@ -185,7 +193,7 @@ unsigned col_tiles(int64_t n) {
   return static_cast<unsigned>((n + kColsPerBlock - 1) / kColsPerBlock);
 }
 
-template <int kC, typename OutT, bool kVec>
+template <int kC, typename OutT, bool kVec, bool kLo>
 void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
   const int64_t per_block = int64_t{kWarpsPerBlock} * kC;
   const dim3 grid(static_cast<unsigned>((t.n + per_block - 1) / per_block));
@@ -193,15 +201,15 @@ void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
   // NOTE: m is rounded up to a power of two: accumulators are registers sized by kM, and rows
   // past m are skipped by a warp-uniform branch.
   if (t.m <= 1) {
-    gemm_skinny_kernel<kC, 1, OutT, kVec><<<grid, block, 0, stream>>>(t);
+    gemm_skinny_kernel<kC, 1, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
   } else if (t.m <= 2) {
-    gemm_skinny_kernel<kC, 2, OutT, kVec><<<grid, block, 0, stream>>>(t);
+    gemm_skinny_kernel<kC, 2, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
   } else if (t.m <= 4) {
-    gemm_skinny_kernel<kC, 4, OutT, kVec><<<grid, block, 0, stream>>>(t);
+    gemm_skinny_kernel<kC, 4, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
   } else if (t.m <= 8) {
-    gemm_skinny_kernel<kC, 8, OutT, kVec><<<grid, block, 0, stream>>>(t);
+    gemm_skinny_kernel<kC, 8, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
   } else {
-    gemm_skinny_kernel<kC, 16, OutT, kVec><<<grid, block, 0, stream>>>(t);
+    gemm_skinny_kernel<kC, 16, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
   }
   KERNEL_CHECK();
 }
@@ -209,20 +217,21 @@ void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
 // Columns per warp: 4 amortizes A's L1 reads over 4 weight rows, but a narrow weight then
 // yields too few warps to keep enough loads in flight to stream HBM (n = 2048: 512 warps, ~4
 // per SM). Small m (A reads are cheap) and narrow n take 1 or 2 columns per warp instead.
-template <typename OutT, bool kVec>
+template <typename OutT, bool kVec, bool kLo = false>
 void gemm_skinny_launch_m(const SkinnyTile& t, cudaStream_t stream) {
   if (t.m <= 4 && t.n < 4096) {
-    gemm_skinny_launch_mc<1, OutT, kVec>(t, stream);
+    gemm_skinny_launch_mc<1, OutT, kVec, kLo>(t, stream);
   } else if (t.m <= 4 && t.n < 16384) {
-    gemm_skinny_launch_mc<2, OutT, kVec>(t, stream);
+    gemm_skinny_launch_mc<2, OutT, kVec, kLo>(t, stream);
   } else {
-    gemm_skinny_launch_mc<4, OutT, kVec>(t, stream);
+    gemm_skinny_launch_mc<4, OutT, kVec, kLo>(t, stream);
   }
 }
 
 void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
   SkinnyTile t;
   t.a = g.a;
+  t.a_lo = g.a_lo;
   t.lda = g.lda;
   t.m = static_cast<int>(g.m);
   t.b = g.b;
@@ -233,9 +242,12 @@ void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
   t.k = g.k;
   t.alpha = g.alpha;
   t.beta = g.beta;
-  const bool vec =
-      aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 && g.ldb % kVecElems == 0;
-  if (g.c_f32) {
+  const bool vec = aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 &&
+                   g.ldb % kVecElems == 0 && (g.a_lo == nullptr || aligned16(g.a_lo));
+  if (g.a_lo != nullptr) {  // f32 c only (gemm_args_check)
+    vec ? gemm_skinny_launch_m<float, true, true>(t, stream)
+        : gemm_skinny_launch_m<float, false, true>(t, stream);
+  } else if (g.c_f32) {
     vec ? gemm_skinny_launch_m<float, true>(t, stream)
         : gemm_skinny_launch_m<float, false>(t, stream);
   } else {

@@ -39,6 +39,21 @@ TEST_CASE("ref_gemm multiplies by a transposed weight and by a (k, n) matrix", "
   CHECK(c == want);
 }
 
+TEST_CASE("ref_gemm with a_lo multiplies by a + a_lo, for an f32 c of one batch", "[kernels]") {
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};           // (2, 3): the bf16 high parts
+  const std::vector<float> lo = {0.5f, 0, 0, 0, 0, -0.25f};  // their low parts
+  const std::vector<float> w = {1, 0, -1, 2, 1, 0.5f};       // (n 2, k 3) weight
+  const std::vector<float> want = {-2 + 0.5f, 5.5f + 1, -2 + 0.25f, 16 - 0.125f};
+  std::vector<float> c(4, 0.0f);
+  GemmArgs g = plain_args(2, 2, 3, true);
+  g.a_lo = reinterpret_cast<const bf16_bits*>(lo.data());  // checked for presence only
+  ref_gemm(a, w, c, g, &lo);
+  CHECK(c == want);
+  g.c_f32 = false;
+  CHECK_THROWS_WITH(gemm_args_check(g, "f", false),
+                    "f: a_lo needs batch 1 and an f32 c, got batch 1 c_f32 0");
+}
+
 TEST_CASE("ref_gemm applies alpha and beta and leaves padding alone", "[kernels]") {
   const std::vector<float> a = {1, 2, 9, 3, 4, 9};  // (2, 2) with lda 3
   const std::vector<float> w = {1, 1, 1, -1};       // (2, 2)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -144,6 +145,53 @@ TEST_CASE("cuda_gemm skinny and cuBLAS agree with ref_gemm at model sizes", "[gp
         g.algo = algo;
         run_case(ctx, make_case(g, static_cast<uint32_t>(m + n)));
       }
+    }
+  }
+#endif
+}
+
+TEST_CASE("cuda_gemm with a_lo: skinny and cuBLAS multiply by a + a_lo like ref_gemm", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  CublasContext ctx;
+  // An f32 A split as the engine's norm splits it (hi = bf16(x), lo = bf16(x - hi)): the router's
+  // (m, 64 experts, 2048) and a ragged k for the scalar tail.
+  for (const auto& [m, n, k] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {1, 64, 2048}, {3, 64, 2048}, {64, 64, 2048}, {2, 17, 33}}) {
+    for (GemmAlgo algo : {GemmAlgo::skinny, GemmAlgo::cublas}) {
+      if (algo == GemmAlgo::skinny && m > kGemmSkinnyMaxM) continue;
+      CAPTURE(m, n, k, static_cast<int>(algo));
+      std::vector<float> x = test::random_bf16(m * k, 7, -1.0f, 1.0f), hi(m * k), lo(m * k);
+      for (int64_t i = 0; i < m * k; ++i) {
+        x[i] *= 1.0f + 1.0f / 3.0f;  // not bf16 values any more
+        hi[i] = bf16_round(x[i]);
+        lo[i] = bf16_round(x[i] - hi[i]);
+      }
+      const std::vector<float> w = test::random_bf16(n * k, 8, -1.0f, 1.0f);
+      GemmArgs g;
+      g.m = m;
+      g.n = n;
+      g.k = k;
+      g.lda = k;
+      g.ldb = k;
+      g.ldc = n;
+      g.c_f32 = true;
+      g.algo = algo;
+      std::vector<float> want(m * n, 0.0f);
+      ref_gemm(hi, w, want, g, &lo);
+      TestStream st;
+      DeviceBuffer<bf16_bits> d_hi(bf16_from_f32(hi)), d_lo(bf16_from_f32(lo)),
+          d_w(bf16_from_f32(w));
+      DeviceBuffer<float> d_c(static_cast<size_t>(m * n));
+      g.a = d_hi.data();
+      g.a_lo = d_lo.data();
+      g.b = d_w.data();
+      g.c = d_c.data();
+      cuda_gemm(ctx, g, st.s);
+      st.sync();
+      const auto r = test::compare_close(d_c.download(), want, 2e-3, 1e-4);
+      INFO(r.message);
+      REQUIRE(r.ok);
     }
   }
 #endif

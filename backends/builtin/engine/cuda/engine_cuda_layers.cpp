@@ -38,29 +38,23 @@ void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows
   if (l.b != nullptr) cuda_bias_add(y, ld_y, rows, l.out, l.b, b.stream);
 }
 
-// f32 output (router and gate logits); beta 1 adds into y.
+// f32 output (router and gate logits). With x_lo, the input is x + x_lo (an f32 input carried as
+// two bf16: one pass in the skinny kernel, two GEMMs in cuBLAS).
 void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
-                float* y, float beta = 0.0f) {
+                float* y, const bf16_bits* x_lo = nullptr) {
   GemmArgs g;
   g.a = x;
+  g.a_lo = x_lo;
   g.lda = l.in;
   g.b = l.w;
   g.ldb = l.in;
   g.c = y;
   g.ldc = l.out;
   g.c_f32 = true;
-  g.beta = beta;
   g.m = rows;
   g.n = l.out;
   g.k = l.in;
   cuda_gemm(b.blas, g, b.stream);
-}
-
-// y (rows, out) f32 = (h + h_lo) · wᵀ: a small f32-input projection (router, shared gate) as two
-// bf16 GEMMs, the second accumulating.
-void linear_f32_split(const BodyContext& b, int64_t rows, const DevLinear& l, float* y) {
-  linear_f32(b, b.ws.h, rows, l, y);
-  linear_f32(b, b.ws.h_lo, rows, l, y, 1.0f);
 }
 
 void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
@@ -270,7 +264,7 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
 // Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights.
 void moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   const Workspace& ws = b.ws;
-  linear_f32_split(b, T, L.router, ws.router_logits);
+  linear_f32(b, ws.h, T, L.router, ws.router_logits, ws.h_lo);
   MoeRouteArgs r = moe_route_args(b.router);
   r.logits = ws.router_logits;
   r.bias = L.score_bias;
@@ -349,7 +343,7 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
   if (L.has_shared) {
     swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
     if (L.shared_gate.w != nullptr) {
-      linear_f32_split(b, T, L.shared_gate, ws.gate);
+      linear_f32(b, ws.h, T, L.shared_gate, ws.gate, ws.h_lo);
       cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
     }
   }
