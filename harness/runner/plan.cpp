@@ -194,6 +194,26 @@ void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* ru
   run->loglikelihood = choice && backend.loglikelihood;
 }
 
+// Anthropic's extended thinking (a thinking budget) takes no temperature or top_p: a generating
+// suite that asks for other than the defaults samples at the API's instead. Said once per suite,
+// with what was asked, so the run's settings are not read as what ran.
+void warn_forced_sampling(const SuiteSpec& spec, const BackendInfo& backend, const SuiteRun& run) {
+  if (backend.family != "anthropic" || run.loglikelihood) return;
+  const nlohmann::json gen = backend.details.value("generation", nlohmann::json::object());
+  auto setting = [&](const char* key, double fallback) {
+    return gen.contains(key) && gen[key].is_number() ? gen[key].get<double>() : fallback;
+  };
+  const double budget = setting("thinking_budget", spec.generation.thinking_budget);
+  const double t = setting("temperature", spec.generation.temperature);
+  const double top_p = setting("top_p", spec.generation.top_p);
+  if (budget <= 0 || (t == 1.0 && top_p == 1.0)) return;
+  std::fprintf(stderr,
+               "moebench: warning: suite '%s': backend '%s' thinks with a budget of %.0f tokens; "
+               "Anthropic's extended thinking takes no temperature or top_p, so temperature %g "
+               "and top_p %g are not sent (the API samples at its defaults)\n",
+               spec.key().c_str(), backend.id.c_str(), budget, t, top_p);
+}
+
 // A subject selection: a name, or a glob of shell wildcards (fnmatch), e.g. high_school_*.
 bool subject_selected(const std::string& pattern, const std::string& subject) {
   return ::fnmatch(pattern.c_str(), subject.c_str(), 0) == 0;
@@ -261,6 +281,7 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     SuiteRun run;
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     choose_form(spec, backend, &run);
+    warn_forced_sampling(spec, backend, run);
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();
     const std::set<std::string>* only = nullptr;

@@ -1,8 +1,9 @@
 // Reasoning models through the API client and the loopback server: inline <think> is removed
 // before the answer is extracted (decoy answers inside it never count), thinking opened by the
 // template, thinking cut off by the token limit (flagged truncated_thinking, counted per suite,
-// scored 0, warned), a stop string inside the thinking that must not cut it, and reasoning_content
-// returned apart (deepseek-reasoner) counted as thinking.
+// scored 0, warned), a stop string inside the thinking that must not cut it, reasoning_content
+// returned apart (deepseek-reasoner) counted as thinking, and a thinking budget sent to Anthropic
+// as extended thinking, the dropped temperature said.
 #include <fstream>
 
 #include "tests/api/api_loopback_util.h"
@@ -140,5 +141,30 @@ TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with 
   const json ledger = server.ledger();
   INFO(ledger.dump());
   CHECK(r.run["backend"]["details"]["generation"]["top_p"] == 0.95);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("reasoning: a thinking budget is Anthropic's extended thinking, said when T is dropped",
+          "[api][thinking]") {
+  const fs::path dir = temp_dir("api-anthropic-thinking");
+  std::vector<json> samples = oracle_samples(dir, "gsm8k@chat");
+  loopback::Server server(answering(dir, samples));
+  server.start();
+  const fs::path models = write_loop_models(dir, "claude", "anthropic", server.base_url());
+  LoopRun r = run_moebench("--backend api:claude --no-cache --models '" + models.string() +
+                               "' --samples --suites gsm8k@chat --gen-kwargs thinking_budget=2048",
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  CHECK(r.command.output.find("moebench: warning: suite 'gsm8k@chat': backend 'api:claude' thinks "
+                              "with a budget of 2048 tokens; Anthropic's extended thinking takes "
+                              "no temperature or top_p, so temperature 0 and top_p 1 are not sent "
+                              "(the API samples at its defaults)") != std::string::npos);
+  // The server thinks only when the request enables it (its budget_tokens checked there); the
+  // request body without temperature is tests/api/test_api_wire.cpp's.
+  const json& suite = r.run["suites"]["gsm8k@chat"];
+  CHECK(suite["thinking"]["samples"] == suite["n_docs"]);
+  CHECK(suite["thinking"]["truncated"] == 0);
+  CHECK(suite["metrics"]["exact_match,answer-line"]["mean"] == 1.0);
   fs::remove_all(dir);
 }
