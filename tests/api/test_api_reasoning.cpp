@@ -39,6 +39,21 @@ loopback::ServerOptions answering(const fs::path& dir, const std::vector<json>& 
 
 std::string letter(int index) { return std::string(1, static_cast<char>('A' + index)); }
 
+// `suites` through api:NAME (`provider`, models-file `extra`) on a loopback server answering as
+// the oracle does; `flags` added to the run. The run has finished when it returns.
+LoopRun answered_run(const fs::path& dir, const std::string& suites, const std::string& name,
+                     const std::string& provider, const json& extra, const std::string& flags) {
+  loopback::Server server(answering(dir, oracle_samples(dir, suites)));
+  server.start();
+  const fs::path models = write_loop_models(dir, name, provider, server.base_url(), extra);
+  LoopRun r = run_moebench("--backend api:" + name + " --no-cache --models '" + models.string() +
+                               "' --samples --suites " + suites + " " + flags,
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("reasoning: inline thinking, template-opened, truncated, and a stop string inside it",
@@ -121,25 +136,16 @@ TEST_CASE("reasoning: inline thinking, template-opened, truncated, and a stop st
 TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with its tokens",
           "[api][thinking]") {
   const fs::path dir = temp_dir("api-reasoning-content");
-  std::vector<json> samples = oracle_samples(dir, "mmlu@chat");
-  loopback::Server server(answering(dir, samples));
-  server.start();
-  const fs::path models = write_loop_models(
-      dir, "r1", "deepseek", server.base_url(),
-      {{"model", "deepseek-reasoner"}, {"generation", {{"temperature", 0.6}, {"top_p", 0.95}}}});
-  LoopRun r = run_moebench(
-      "--backend api:r1 --no-cache --models '" + models.string() + "' --samples --suites mmlu@chat",
-      dir / "results", dir);
-  INFO(r.command.output);
-  REQUIRE(r.command.exit_code == 0);
+  const LoopRun r = answered_run(
+      dir, "mmlu@chat", "r1", "deepseek",
+      {{"model", "deepseek-reasoner"}, {"generation", {{"temperature", 0.6}, {"top_p", 0.95}}}},
+      "");
   const json& mmlu = r.run["suites"]["mmlu@chat"];
   CHECK(mmlu["thinking"]["samples"] == mmlu["n_docs"]);
   CHECK(mmlu["thinking"]["truncated"] == 0);
   CHECK(mmlu["thinking"]["reasoning_tokens"].get<long>() > 0);
   CHECK(mmlu["metrics"]["acc,simple-evals"]["mean"] == 1.0);
-  // The model's own sampling settings went on the wire.
-  const json ledger = server.ledger();
-  INFO(ledger.dump());
+  // The model's own sampling settings are the run's.
   CHECK(r.run["backend"]["details"]["generation"]["top_p"] == 0.95);
   fs::remove_all(dir);
 }
@@ -147,15 +153,8 @@ TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with 
 TEST_CASE("reasoning: a thinking budget is Anthropic's extended thinking, said when T is dropped",
           "[api][thinking]") {
   const fs::path dir = temp_dir("api-anthropic-thinking");
-  std::vector<json> samples = oracle_samples(dir, "gsm8k@chat");
-  loopback::Server server(answering(dir, samples));
-  server.start();
-  const fs::path models = write_loop_models(dir, "claude", "anthropic", server.base_url());
-  LoopRun r = run_moebench("--backend api:claude --no-cache --models '" + models.string() +
-                               "' --samples --suites gsm8k@chat --gen-kwargs thinking_budget=2048",
-                           dir / "results", dir);
-  INFO(r.command.output);
-  REQUIRE(r.command.exit_code == 0);
+  const LoopRun r = answered_run(dir, "gsm8k@chat", "claude", "anthropic", json::object(),
+                                 "--gen-kwargs thinking_budget=2048");
   CHECK(r.command.output.find("moebench: warning: suite 'gsm8k@chat': backend 'api:claude' thinks "
                               "with a budget of 2048 tokens; Anthropic's extended thinking takes "
                               "no temperature or top_p, so temperature 0 and top_p 1 are not sent "

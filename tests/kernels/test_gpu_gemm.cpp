@@ -168,15 +168,8 @@ TEST_CASE("cuda_gemm with a_lo: skinny and cuBLAS multiply by a + a_lo like ref_
         lo[i] = bf16_round(x[i] - hi[i]);
       }
       const std::vector<float> w = test::random_bf16(n * k, 8, -1.0f, 1.0f);
-      GemmArgs g;
-      g.m = m;
-      g.n = n;
-      g.k = k;
-      g.lda = k;
-      g.ldb = k;
-      g.ldc = n;
+      GemmArgs g = gemm_args_dense(m, n, k, nullptr, nullptr, nullptr, algo);
       g.c_f32 = true;
-      g.algo = algo;
       std::vector<float> want(m * n, 0.0f);
       ref_gemm(hi, w, want, g, &lo);
       TestStream st;
