@@ -20,10 +20,21 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/lib" .bundle
+mkdir -p "$stage/bin" "$stage/libexec" "$stage/lib" .bundle
 cp "$build/moebench" "$build/moebench-kernels" "$build/tests/test_kernels" \
-  "$build/tests/test_engine" "$stage/bin/"
-strip --strip-unneeded "$stage"/bin/*
+  "$build/tests/test_engine" "$stage/libexec/"
+strip --strip-unneeded "$stage"/libexec/*
+# bin/NAME runs libexec/NAME with the bundle's libraries, CUDA's and $MB_NCCL_DIR on its library
+# path; nothing else (Python, ncu) sees them.
+for f in "$stage"/libexec/*; do
+  cat >"$stage/bin/$(basename "$f")" <<'SH'
+#!/bin/sh
+root=$(dirname "$(dirname "$(readlink -f "$0")")")
+LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64${MB_NCCL_DIR:+:$MB_NCCL_DIR}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  exec "$root/libexec/$(basename "$0")" "$@"
+SH
+  chmod +x "$stage/bin/$(basename "$f")"
+done
 
 # The GSM8K data the e2e stage runs (the device has no datasets).
 data=${MOEBENCH_DATA:-$root/../shared/datasets}
@@ -35,7 +46,7 @@ fi
 
 # Every library the binaries load but the C runtime, the compiler's runtime and CUDA's.
 skip='linux-vdso|ld-linux|/libc\.so|/libm\.so|libpthread|libdl\.so|librt\.so|libstdc\+\+|libgcc_s|libcuda\.|libcudart|libcublas|libnccl'
-ldd "$stage"/bin/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
+ldd "$stage"/libexec/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
   while read -r lib; do cp -L "$lib" "$stage/lib/"; done
 
 # The test binaries and moebench know the source tree's path (fixtures, tasks/): the device
@@ -46,8 +57,8 @@ ldd "$stage"/bin/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
   echo "source_dir $root"
   echo "binary_dir $root/$build"
 } >"$stage/MANIFEST"
-(cd "$stage" && ls -l bin lib | awk 'NF > 5 {print $5, $9}') >>"$stage/MANIFEST"
+(cd "$stage" && ls -l libexec lib | awk 'NF > 5 {print $5, $9}') >>"$stage/MANIFEST"
 tar -C "$stage" -cf - . | xz -9 -T"$(nproc)" >.bundle/moebench-bundle.tar.xz
 echo "bundle: .bundle/moebench-bundle.tar.xz, $(du -h .bundle/moebench-bundle.tar.xz | cut -f1)" \
-  "($(du -sh "$stage/bin" | cut -f1) binaries, $(ls "$stage/lib" | wc -l) libraries:" \
+  "($(du -sh "$stage/libexec" | cut -f1) binaries, $(ls "$stage/lib" | wc -l) libraries:" \
   "$(ls "$stage/lib" | tr '\n' ' '))"

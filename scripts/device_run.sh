@@ -38,10 +38,13 @@ if ! tar -xJf .bundle/moebench-bundle.tar.xz -C "$mb"; then
   exit 2
 fi
 head -4 "$mb/MANIFEST"
-nccl=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' \
+# NCCL comes from PyTorch's nvidia-nccl package; the bundle's bin/ wrappers put it on their own
+# library path (and the bundle's and CUDA's), so Python and ncu keep the machine's libraries.
+MB_NCCL_DIR=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' \
   2>/dev/null || true)
-export LD_LIBRARY_PATH="$mb/lib:/usr/local/cuda/lib64${nccl:+:$nccl}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-missing=$(ldd "$mb"/bin/* 2>&1 | grep "not found" | sort -u)
+export MB_NCCL_DIR
+missing=$(LD_LIBRARY_PATH="$mb/lib:/usr/local/cuda/lib64${MB_NCCL_DIR:+:$MB_NCCL_DIR}" \
+  ldd "$mb"/libexec/* 2>&1 | grep "not found" | sort -u)
 if [ -n "$missing" ]; then
   echo "ldd: not found:"
   echo "$missing"
@@ -151,7 +154,8 @@ run_profile() {
   local rc=0
   for b in 1 64; do
     # --prompt 1: the prefill step is itself a one-token decode step (eager), then 1 graph step.
-    ncu --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
+    ncu --clock-control none --target-processes all --metrics gpu__time_duration.sum --csv \
+      --print-units base \
       "$mb/bin/moebench" model bench /tmp/v2l --device cuda --batch "$b" --prompt 1 --tokens 1 \
       --warmup 0 >"$out/ncu_b$b.csv" 2>"$out/ncu_b$b.err" || rc=$?
     python3 - "$out/ncu_b$b.csv" "$b" >"$out/profile_b$b.txt" <<'PY'
