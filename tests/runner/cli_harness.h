@@ -119,6 +119,18 @@ inline std::vector<fs::path> run_dirs(const fs::path& results) {
   return out;
 }
 
+// `moebench run` on the oracle over the bundled samples, without progress, writing under `results`.
+inline std::string oracle_samples_run(const fs::path& results) {
+  return moebench_bin() + " run --backend oracle --samples --no-progress --results-dir '" +
+         results.string() + "'";
+}
+
+// A command refused as bad input with exactly `output` (its one line), exit 2.
+inline void check_refused(const CommandResult& r, const std::string& output) {
+  CHECK(r.exit_code == 2);
+  CHECK(r.output == output);
+}
+
 // A command refused as bad input: exit 2, one line holding `needle`, no run written under dir.
 inline void require_bad_input(const CommandResult& r, const std::string& needle,
                               const fs::path& dir) {

@@ -10,8 +10,7 @@ using nlohmann::json;
 TEST_CASE("dry run: prompts, hashes and cache hits, nothing sent or written", "[runner][cli]") {
   const fs::path dir = temp_dir("dry-run");
   const fs::path results = dir / "results";
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + results.string() + "' --suites gsm8k,mmlu@chat";
+  const std::string base = oracle_samples_run(results) + " --suites gsm8k,mmlu@chat";
   auto dry = run_command(base + " --dry-run --write-out 2", dir);
   INFO(dry.output);
   REQUIRE(dry.exit_code == 0);

@@ -9,8 +9,7 @@ using nlohmann::json;
 
 TEST_CASE("gen-kwargs: the settings reach every suite, recorded and kept apart", "[runner][cli]") {
   const fs::path dir = temp_dir("gen-kwargs");
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + (dir / "results").string() + "' --suites gsm8k,mbpp";
+  const std::string base = oracle_samples_run(dir / "results") + " --suites gsm8k,mbpp";
   REQUIRE(run_command(base + " --run-id plain", dir).exit_code == 0);
   auto r = run_command(
       base +
@@ -59,9 +58,7 @@ TEST_CASE("gen-kwargs: the settings reach every suite, recorded and kept apart",
        "moebench: error: --gen-kwargs do_sample=maybe: expected true or false\n"},
   };
   for (const auto& [kw, error] : bad) {
-    auto e = run_command(base + " --gen-kwargs " + kw + " --run-id bad", dir);
-    CHECK(e.exit_code == 2);
-    CHECK(e.output == error);
+    check_refused(run_command(base + " --gen-kwargs " + kw + " --run-id bad", dir), error);
   }
   CHECK(!fs::exists(dir / "results" / "bad"));
   fs::remove_all(dir);

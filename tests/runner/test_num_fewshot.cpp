@@ -10,8 +10,7 @@ using nlohmann::json;
 TEST_CASE("num-fewshot: the flag sets the shots of every suite, recorded and kept apart",
           "[runner][cli]") {
   const fs::path dir = temp_dir("num-fewshot");
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + (dir / "results").string() + "'";
+  const std::string base = oracle_samples_run(dir / "results");
   const std::string run = base + " --suites gsm8k";
   REQUIRE(run_command(run + " --run-id default", dir).exit_code == 0);
   for (int n : {0, 2}) {

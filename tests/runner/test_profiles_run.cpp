@@ -11,8 +11,7 @@ using nlohmann::json;
 
 TEST_CASE("profiles: a run under two profiles keeps them apart", "[runner][cli][profiles]") {
   const fs::path dir = temp_dir("profiles-run");
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + (dir / "results").string() + "'";
+  const std::string base = oracle_samples_run(dir / "results");
   auto r = run_command(base + " --suites gsm8k,gsm8k@deepseek-v3-base,mmlu@chat --run-id two", dir);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);

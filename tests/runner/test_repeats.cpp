@@ -40,6 +40,20 @@ fs::path only_run(const fs::path& results) {
   return runs[0];
 }
 
+// The samples written to dir/edited.jsonl and rescored into dir/rescored (`flags` added); the
+// rescore's run.json.
+json rescore_edited(const fs::path& dir, const std::vector<json>& samples,
+                    const std::string& flags = "") {
+  write_lines(dir / "edited.jsonl", samples);
+  auto rescored = run_command(moebench_bin() + " rescore '" + (dir / "edited.jsonl").string() +
+                                  "' --samples --no-progress " + flags + " --results-dir '" +
+                                  (dir / "rescored").string() + "'",
+                              dir);
+  INFO(rescored.output);
+  REQUIRE(rescored.exit_code == 0);
+  return json::parse(read_file(only_run(dir / "rescored") / "run.json"));
+}
+
 }  // namespace
 
 TEST_CASE("repeats: avg@N over documents, clustered standard error, each repeat's mean",
@@ -64,8 +78,7 @@ TEST_CASE("repeats: a run with --repeats 4 asks apart, rescores and merges as av
           "[runner][cli][repeats]") {
   const fs::path dir = temp_dir("repeats");
   const fs::path results = dir / "results";
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + results.string() + "' --suites gsm8k";
+  const std::string base = oracle_samples_run(results) + " --suites gsm8k";
   REQUIRE(run_command(base + " --run-id plain", dir).exit_code == 0);
   auto r = run_command(base + " --repeats 4 --run-id rep", dir);
   INFO(r.output);
@@ -96,15 +109,7 @@ TEST_CASE("repeats: a run with --repeats 4 asks apart, rescores and merges as av
     const bool right = doc == 1 || (doc == 0 && rep % 2 == 0);
     if (!right) s["responses"][0] = "#### 123456789";
   }
-  write_lines(dir / "edited.jsonl", samples);
-  auto rescored = run_command(moebench_bin() + " rescore '" + (dir / "edited.jsonl").string() +
-                                  "' --samples --no-progress --max-error-rate 1 --results-dir '" +
-                                  (dir / "rescored").string() + "'",
-                              dir);
-  INFO(rescored.output);
-  REQUIRE(rescored.exit_code == 0);
-  const json rs =
-      json::parse(read_file(only_run(dir / "rescored") / "run.json"))["suites"]["gsm8k"];
+  const json rs = rescore_edited(dir, samples, "--max-error-rate 1")["suites"]["gsm8k"];
   const json& m = rs["metrics"]["exact_match,strict-match"];
   CHECK(near(m["mean"], 0.5));
   CHECK(near(m["stderr"], 0.5 / std::sqrt(3.0)));
@@ -152,15 +157,7 @@ TEST_CASE("repeats: pass@1, pass@5, pass@10 from n = 10 samples match the unbias
     REQUIRE(samples[d]["responses"].size() == 10);
     for (int i = passing[d]; i < 10; ++i) samples[d]["responses"][i] = "    return None\n";
   }
-  write_lines(dir / "edited.jsonl", samples);
-  auto rescored = run_command(moebench_bin() + " rescore '" + (dir / "edited.jsonl").string() +
-                                  "' --samples --no-progress --results-dir '" +
-                                  (dir / "rescored").string() + "'",
-                              dir);
-  INFO(rescored.output);
-  REQUIRE(rescored.exit_code == 0);
-  const json m = json::parse(read_file(only_run(dir / "rescored") /
-                                       "run.json"))["suites"]["humaneval@code-sampling"]["metrics"];
+  const json m = rescore_edited(dir, samples)["suites"]["humaneval@code-sampling"]["metrics"];
   // pass@1 = c/n; pass@5 = 1 - C(n-c,5)/C(n,5): c=3 -> 1 - 21/252, c=1 -> 1 - 126/252, c=10 -> 1.
   CHECK(near(m["pass@1,create_test"]["mean"], (0.3 + 0.1 + 1.0) / 3));
   CHECK(near(m["pass@5,create_test"]["mean"], ((1 - 21.0 / 252) + 0.5 + 1.0) / 3));

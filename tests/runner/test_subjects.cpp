@@ -10,8 +10,7 @@ using nlohmann::json;
 TEST_CASE("subjects: mmlu:SUBJECT and globs select documents and key the results",
           "[runner][cli]") {
   const fs::path dir = temp_dir("subjects");
-  const std::string base = moebench_bin() + " run --backend oracle --samples --no-progress " +
-                           "--results-dir '" + (dir / "results").string() + "'";
+  const std::string base = oracle_samples_run(dir / "results");
   auto r =
       run_command(base + " --suites 'mmlu,mmlu:abstract_algebra,mmlu:high_*@chat' --run-id s", dir);
   INFO(r.output);
@@ -41,9 +40,7 @@ TEST_CASE("subjects: mmlu:SUBJECT and globs select documents and key the results
        "mmlu:anatomy, mmlu:high_school_*)\n"},
   };
   for (const auto& [suites, error] : bad) {
-    auto e = run_command(base + " --suites '" + suites + "' --run-id bad", dir);
-    CHECK(e.exit_code == 2);
-    CHECK(e.output == error);
+    check_refused(run_command(base + " --suites '" + suites + "' --run-id bad", dir), error);
   }
   CHECK(!fs::exists(dir / "results" / "bad"));
   fs::remove_all(dir);
