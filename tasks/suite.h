@@ -115,6 +115,9 @@ std::vector<SuiteSpec> suite_list_specs(const TaskDirs& dirs);
 SuiteSpec suite_find_spec(const TaskDirs& dirs, const std::string& name);
 // The tasks or include dir a spec was read from (<dir>/<area>/<suite>.json); "" when unknown.
 std::filesystem::path suite_spec_root(const SuiteSpec& spec);
+// The data a suite added by --include-path ships (<its dir>/data/<dataset.dir>), or "" for a
+// shipped suite or one whose data lives in the data dir.
+std::filesystem::path suite_own_data(const SuiteSpec& spec, const std::filesystem::path& tasks_dir);
 
 // A spec with its documents and few-shot pool loaded from a DataSource.
 class SuiteInstance {

@@ -26,12 +26,7 @@ struct ListFlags {
 std::string data_state(const DatasetTable& table, const SuiteSpec& spec,
                        const std::filesystem::path& data_dir, const TaskDirs& dirs) {
   const std::string dataset = spec.raw["dataset"].value("dir", "");
-  const std::filesystem::path root = suite_spec_root(spec);
-  std::error_code ec;
-  if (!std::filesystem::equivalent(root, dirs.main, ec) &&
-      std::filesystem::is_directory(root / "data" / dataset, ec)) {
-    return "included";
-  }
+  if (!suite_own_data(spec, dirs.main).empty()) return "included";
   auto it = table.datasets.find(dataset);
   if (it == table.datasets.end()) return "no source";
   const DatasetPresence p = dataset_presence(it->second, data_dir);

@@ -338,6 +338,14 @@ fs::path suite_spec_root(const SuiteSpec& spec) {
   return spec.file.empty() ? fs::path() : spec.file.parent_path().parent_path();
 }
 
+fs::path suite_own_data(const SuiteSpec& spec, const fs::path& tasks_dir) {
+  const fs::path root = suite_spec_root(spec);
+  std::error_code ec;
+  if (root.empty() || fs::equivalent(root, tasks_dir, ec)) return {};
+  const fs::path own = root / "data" / spec.raw["dataset"].value("dir", "");
+  return fs::is_directory(own, ec) ? own : fs::path();
+}
+
 std::vector<SuiteSpec> suite_list_specs(const TaskDirs& dirs) {
   std::vector<SuiteSpec> out;
   for (const fs::path& f : spec_files(dirs)) out.push_back(suite_read_spec(f));

@@ -108,10 +108,8 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
   const std::string fetch =
       "moebench data fetch " + name + " --data-dir '" + source.data_dir.string() + "'";
   hint = " (fetch it with: " + fetch + ")";
-  std::error_code ec;
-  if (const fs::path own = root / "data" / m.dataset.dir;
-      !fs::equivalent(root, source.tasks_dir, ec) && fs::is_directory(own)) {
-    base = own;
+  if (fs::path own = suite_own_data(inst.spec_, source.tasks_dir); !own.empty()) {
+    base = std::move(own);
     hint.clear();
     return;
   }
