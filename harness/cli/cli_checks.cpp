@@ -8,6 +8,20 @@
 #include <vector>
 
 namespace moebench {
+std::string cli_command_path(const CLI::App* app) {
+  std::string path;
+  for (const CLI::App* a = app; a; a = a->get_parent())
+    path = a->get_name() + (path.empty() ? "" : " " + path);
+  return path;
+}
+
+std::string cli_config_section(const CLI::App* app) {
+  std::string section;
+  for (const CLI::App* a = app; a && a->get_parent(); a = a->get_parent())
+    section = a->get_name() + (section.empty() ? "" : "." + section);
+  return section;
+}
+
 namespace {
 
 std::string bound(double v) {
@@ -48,13 +62,6 @@ std::string nearest(const std::string& word, const std::vector<std::string>& nam
   return best;
 }
 
-std::string command_path(const CLI::App* app) {
-  std::string path;
-  for (const CLI::App* a = app; a; a = a->get_parent())
-    path = a->get_name() + (path.empty() ? "" : " " + path);
-  return path;
-}
-
 std::vector<std::string> subcommand_names(const CLI::App* app) {
   std::vector<std::string> names;
   for (const CLI::App* s : app->get_subcommands([](const CLI::App*) { return true; }))
@@ -74,14 +81,6 @@ std::string joined(const std::vector<std::string>& names) {
   std::string s;
   for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
   return s;
-}
-
-// A command's section in a config file: "run", "model.bench".
-std::string config_section(const CLI::App* app) {
-  std::string section;
-  for (const CLI::App* a = app; a && a->get_parent(); a = a->get_parent())
-    section = a->get_name() + (section.empty() ? "" : "." + section);
-  return section;
 }
 
 // The --config file given, or "" (its path is parsed before the file is read).
@@ -125,7 +124,7 @@ std::string config_key_message(const CLI::App& app, const std::string& file, std
            "] for its flags";
   }
   const std::string near = nearest("--" + rest, option_names(cur));
-  return where + "'" + rest + "' in [" + section + "] is not a flag of '" + command_path(cur) +
+  return where + "'" + rest + "' in [" + section + "] is not a flag of '" + cli_command_path(cur) +
          "'" + (near.empty() ? "" : " (did you mean '" + near.substr(2) + "'?)");
 }
 
@@ -200,7 +199,7 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
     }
     if (!next) {
       const std::string near = nearest(argv[i], subs);
-      return "unknown command '" + std::string(argv[i]) + "' for '" + command_path(cur) + "'" +
+      return "unknown command '" + std::string(argv[i]) + "' for '" + cli_command_path(cur) + "'" +
              (near.empty() ? "" : " (did you mean '" + near + "'?)") +
              "; commands: " + joined(subs);
     }
@@ -213,9 +212,9 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
     const std::string name = arg.substr(0, arg.find('='));
     if (cur->get_option_no_throw(name) || app.get_option_no_throw(name)) continue;
     const std::string near = nearest(name, option_names(cur));
-    return "unknown option '" + name + "' for '" + command_path(cur) + "'" +
-           (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; see " + command_path(cur) +
-           " --help";
+    return "unknown option '" + name + "' for '" + cli_command_path(cur) + "'" +
+           (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; see " +
+           cli_command_path(cur) + " --help";
   }
   const std::string file = config_file(app);
   const std::string what = error.what();
@@ -233,10 +232,11 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
       on_line |= std::string(argv[k]).rfind(flag, 0) == 0;
     }
     if (!flag.empty() && !on_line) {
-      return what + " (set in config file '" + file + "', section [" + config_section(cur) + "])";
+      return what + " (set in config file '" + file + "', section [" + cli_config_section(cur) +
+             "])";
     }
   }
-  return what + " (see " + command_path(cur) + " --help)";
+  return what + " (see " + cli_command_path(cur) + " --help)";
 }
 
 }  // namespace moebench

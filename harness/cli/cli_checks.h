@@ -16,6 +16,11 @@ CLI::Validator cli_number_above(double lo, bool open, double hi = HUGE_VAL);
 // A comma-separated list with at least one non-empty name.
 CLI::Validator cli_name_list();
 
+// "moebench model bench": the words that name a command.
+std::string cli_command_path(const CLI::App* app);
+// A command's section in a --config file: "run", "model.bench".
+std::string cli_config_section(const CLI::App* app);
+
 // One line for a failed parse: the unknown command or option with the nearest known name, else
 // CLI11's message. `argv` is what was parsed.
 std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,

@@ -25,16 +25,14 @@ std::string joined_args(int argc, char** argv) {
 // Every command reads flags from `--config FILE` too (TOML: a [run] section holds run's flags,
 // [report] report's, [model.bench] model bench's; a flag on the command line wins). The option
 // is the app's; the commands let it fall through to it.
-void allow_config(CLI::App* app, const std::string& words, const std::string& section) {
+void allow_config(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
-    const std::string command = words + " " + sub->get_name();
-    const std::string name = section.empty() ? sub->get_name() : section + "." + sub->get_name();
-    const std::string note = "Flags may also come from a TOML file: " + command +
-                             " --config FILE, section [" + name +
+    const std::string note = "Flags may also come from a TOML file: " + cli_command_path(sub) +
+                             " --config FILE, section [" + cli_config_section(sub) +
                              "] (README \"Run config files\").";
     sub->fallthrough();
     sub->footer(sub->get_footer().empty() ? note : sub->get_footer() + "\n\n" + note);
-    allow_config(sub, command, name);
+    allow_config(sub);
   }
 }
 
@@ -65,7 +63,7 @@ int run_main(int argc, char** argv) {
                  "Flags from a TOML file: [run] holds run's flags (name = value, the flag "
                  "without '--'), [report] report's...; the command line wins");
   app.allow_config_extras(CLI::config_extras_mode::error);
-  allow_config(&app, "moebench", "");
+  allow_config(&app);
 
   try {
     app.parse(argc, argv);
