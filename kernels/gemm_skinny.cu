@@ -12,6 +12,7 @@
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/launch_check.h"
+#include "kernels/swiglu_device.cuh"
 
 namespace moebench {
 namespace {
@@ -26,6 +27,10 @@ constexpr int kColsPerWarp = 4;
 constexpr int kColsPerBlock = kWarpsPerBlock * kColsPerWarp;
 constexpr int kVecElems = 8;             // bf16 per 16-byte load
 constexpr int kGroupedRowsPerTile = 16;  // most rows of one expert per grouped-GEMM block
+// NOTE: k values of the SwiGLU activation one grouped block stages per pass: a multiple of the
+// warp's k stride (32 x 8), 16 KB at 16 rows.
+constexpr int kSwigluChunk = 512;
+static_assert(kSwigluChunk % (kWarp * kVecElems) == 0, "chunks keep the lanes' k order");
 constexpr int64_t kMaxGridY = 65535;
 
 // One warp's work: C[r, col0 + j] = alpha * (A[r, :] · B[col0 + j, :]) + beta * C[r, col0 + j] for
@@ -61,21 +66,26 @@ __device__ __forceinline__ float out_load(const bf16_bits* p) { return bf16_load
 __device__ __forceinline__ void out_store(float* p, float v) { *p = v; }
 __device__ __forceinline__ void out_store(bf16_bits* p, float v) { bf16_store(p, v); }
 
-// Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, then a
-// warp reduction. The warp owns kC columns from col0. Columns past n re-read row n - 1 and are
-// not written.
-template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
-__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
+// A's 8 values at p: read-only global loads (__ldg), or plain loads from shared memory (kASmem).
+template <bool kASmem>
+__device__ __forceinline__ uint4 a_load8(const bf16_bits* p) {
+  if constexpr (kASmem) {
+    return *reinterpret_cast<const uint4*>(p);
+  } else {
+    return __ldg(reinterpret_cast<const uint4*>(p));
+  }
+}
+
+// Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, adding
+// into acc (per lane; reduced by skinny_warp_store). The warp owns kC columns from col0. Columns
+// past n re-read row n - 1 and are not written.
+template <int kC, int kM, bool kVec, bool kLo = false, bool kASmem = false>
+__device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int64_t col0,
+                                                       float (&acc)[kM][kC]) {
   const int lane = threadIdx.x % kWarp;
   const bf16_bits* brow[kC];
 #pragma unroll
   for (int j = 0; j < kC; ++j) brow[j] = t.b + min(col0 + j, t.n - 1) * t.ldb;
-  float acc[kM][kC];
-#pragma unroll
-  for (int r = 0; r < kM; ++r) {
-#pragma unroll
-    for (int j = 0; j < kC; ++j) acc[r][j] = 0.0f;
-  }
   const int64_t kv = kVec ? t.k / kVecElems * kVecElems : 0;
 #pragma unroll 2
   for (int64_t p = static_cast<int64_t>(lane) * kVecElems; p < kv; p += kWarp * kVecElems) {
@@ -89,7 +99,7 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
     for (int r = 0; r < kM; ++r) {
       if (r >= t.m) break;
       float af[kVecElems];
-      unpack8(__ldg(reinterpret_cast<const uint4*>(t.a + r * t.lda + p)), af);
+      unpack8(a_load8<kASmem>(t.a + r * t.lda + p), af);
       if constexpr (kLo) {
         float lo[kVecElems];
         unpack8(__ldg(reinterpret_cast<const uint4*>(t.a_lo + r * t.lda + p)), lo);
@@ -116,6 +126,13 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
       for (int j = 0; j < kC; ++j) acc[r][j] = fmaf(av, bs[j], acc[r][j]);
     }
   }
+}
+
+// Reduces acc over the warp and stores C[r, col0 + j] = alpha * sum + beta * C[r, col0 + j].
+template <int kC, int kM, typename OutT>
+__device__ __forceinline__ void skinny_warp_store(const SkinnyTile& t, int64_t col0,
+                                                  float (&acc)[kM][kC]) {
+  const int lane = threadIdx.x % kWarp;
   OutT* c = static_cast<OutT*>(t.c);
 #pragma unroll
   for (int r = 0; r < kM; ++r) {
@@ -137,6 +154,19 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
   }
 }
 
+// The whole warp tile (see SkinnyTile): accumulate from zero over all of k, then store.
+template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
+__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
+  float acc[kM][kC];
+#pragma unroll
+  for (int r = 0; r < kM; ++r) {
+#pragma unroll
+    for (int j = 0; j < kC; ++j) acc[r][j] = 0.0f;
+  }
+  skinny_warp_accumulate<kC, kM, kVec, kLo>(t, col0, acc);
+  skinny_warp_store<kC, kM, OutT>(t, col0, acc);
+}
+
 // grid.x = ceil(n / (4 kC)); warp w of block b owns columns (b * 4 + w) * kC + [0, kC).
 template <int kC, int kM, typename OutT, bool kVec, bool kLo>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile t) {
@@ -146,17 +176,15 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(Skin
   skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0);
 }
 
-// grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
-// Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
-// the last tile exit. Offsets are read by every thread (n_experts + 1 cached loads).
-template <int kR, bool kVec>
-__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
-  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
-  const int64_t col0 = warp * kColsPerWarp;
-  if (col0 >= g.n) return;
-  const int64_t slot = blockIdx.x;
+// The block's expert and rows [lo, hi) for slot `slot`: the slot-th row tile (kR rows) counting
+// experts in order; expert < 0 when the slot has no tile. Offsets are read by every thread
+// (n_experts + 1 cached loads), so the answer is block-uniform.
+template <int kR>
+__device__ __forceinline__ int grouped_row_tile(const GroupedGemmArgs& g, int64_t slot, int64_t& lo,
+                                                int64_t& hi) {
   int expert = -1;
-  int64_t lo = 0, hi = 0, before = 0, prev = __ldg(g.offsets);
+  int64_t before = 0, prev = __ldg(g.offsets);
+  lo = hi = 0;
   for (int e = 0; e < g.n_experts; ++e) {
     const int64_t next = __ldg(g.offsets + e + 1);
     const int64_t tiles = next > prev ? (next - prev + kR - 1) / kR : 0;
@@ -170,7 +198,20 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
     prev = next;
   }
   hi = min(hi, g.max_rows);  // NOTE: offsets past the caller's bound would write past y
-  if (expert < 0 || lo < 0 || lo >= hi) return;
+  return expert < 0 || lo < 0 || lo >= hi ? -1 : expert;
+}
+
+// grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
+// Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
+// the last tile exit.
+template <int kR, bool kVec>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
+  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
+  const int64_t col0 = warp * kColsPerWarp;
+  if (col0 >= g.n) return;
+  int64_t lo = 0, hi = 0;
+  const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
+  if (expert < 0) return;
   SkinnyTile t;
   t.a = g.x + lo * g.k;
   t.lda = g.k;
@@ -182,6 +223,76 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
   t.n = g.n;
   t.k = g.k;
   skinny_warp_tile<kColsPerWarp, kR, bf16_bits, kVec>(t, col0);
+}
+
+// act (m, kc), row stride kSwigluChunk = bf16(silu(gate) * up) of x rows [lo, lo + m), columns
+// [k0, k0 + kc) (x rows are [gate | up], 2k wide). All threads of the block.
+template <bool kVec>
+__device__ __forceinline__ void stage_swiglu(const GroupedGemmArgs& g, int64_t lo, int m,
+                                             int64_t k0, int kc, bf16_bits* act) {
+  const int64_t ld = 2 * g.k;
+  // NOTE: kVec implies k % 8 == 0, so every chunk (a multiple of 8 long but the last, k - k0) is
+  // whole vectors.
+  const int per_row = kVec ? kc / kVecElems : kc;
+  for (int i = threadIdx.x; i < m * per_row; i += blockDim.x) {
+    const int r = i / per_row;
+    const int c = kVec ? i % per_row * kVecElems : i % per_row;
+    const bf16_bits* gate = g.x + (lo + r) * ld + k0 + c;
+    bf16_bits* out = act + r * kSwigluChunk + c;
+    if constexpr (kVec) {
+      float gf[kVecElems], uf[kVecElems];
+      unpack8(__ldg(reinterpret_cast<const uint4*>(gate)), gf);
+      unpack8(__ldg(reinterpret_cast<const uint4*>(gate + g.k)), uf);
+#pragma unroll
+      for (int e = 0; e < kVecElems; ++e) bf16_store(out + e, swiglu_f32(gf[e], uf[e]));
+    } else {
+      bf16_store(out, swiglu_f32(bf16_load(gate), bf16_load(gate + g.k)));
+    }
+  }
+}
+
+// grouped_gemm_kernel over x_swiglu rows: the block forms its rows' activations kSwigluChunk
+// columns at a time in shared memory (once per block, not per warp: the SwiGLU costs ~30
+// instructions a value) and its warps accumulate each chunk from there. NOTE: chunks are
+// multiples of the warp's k stride (32 lanes x 8), so every lane sums the same products in the
+// same order as grouped_gemm_kernel over cuda_swiglu's output: the results are bit-identical.
+template <int kR, bool kVec>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
+    grouped_gemm_swiglu_kernel(GroupedGemmArgs g) {
+  __shared__ __align__(16) bf16_bits act[kR * kSwigluChunk];
+  int64_t lo = 0, hi = 0;
+  const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
+  if (expert < 0) return;  // block-uniform, before any barrier
+  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
+  const int64_t col0 = warp * kColsPerWarp;
+  const bool active = col0 < g.n;  // NOTE: idle warps still stage and reach every barrier
+  SkinnyTile t;
+  t.a = act;
+  t.lda = kSwigluChunk;
+  t.m = static_cast<int>(hi - lo);
+  t.ldb = g.k;
+  t.c = g.y + lo * g.n;
+  t.ldc = g.n;
+  t.n = g.n;
+  const bf16_bits* w = g.w + expert * g.n * g.k;
+  float acc[kR][kColsPerWarp];
+#pragma unroll
+  for (int r = 0; r < kR; ++r) {
+#pragma unroll
+    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
+  }
+  for (int64_t k0 = 0; k0 < g.k; k0 += kSwigluChunk) {
+    const int kc = static_cast<int>(min(static_cast<int64_t>(kSwigluChunk), g.k - k0));
+    __syncthreads();  // the previous chunk is no longer read
+    stage_swiglu<kVec>(g, lo, t.m, k0, kc, act);
+    __syncthreads();
+    if (active) {
+      t.b = w + k0;
+      t.k = kc;
+      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(t, col0, acc);
+    }
+  }
+  if (active) skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
 }
 
 // ----------------------------------------------------------------------------
@@ -266,7 +377,10 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
   const bool vec = aligned16(g.x) && aligned16(g.w) && g.k % kVecElems == 0;
   auto go = [&](auto r) {
     constexpr int kTile = decltype(r)::value;
-    if (vec) {
+    if (g.x_swiglu) {
+      vec ? grouped_gemm_swiglu_kernel<kTile, true><<<grid, block, 0, stream>>>(g)
+          : grouped_gemm_swiglu_kernel<kTile, false><<<grid, block, 0, stream>>>(g);
+    } else if (vec) {
       grouped_gemm_kernel<kTile, true><<<grid, block, 0, stream>>>(g);
     } else {
       grouped_gemm_kernel<kTile, false><<<grid, block, 0, stream>>>(g);

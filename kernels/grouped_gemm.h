@@ -16,8 +16,11 @@ namespace moebench {
 
 // Rows of x are grouped by expert: rows [offsets[e], offsets[e+1]) go through expert e's weight
 // w[e] (n, k) (HF Linear layout): y[r] = x[r] · w[e]^T. offsets (n_experts + 1) live on the DEVICE.
+// With x_swiglu, x holds the up projection's [gate | up] rows (rows, 2k) and the GEMM's input row
+// is bf16(silu(gate) * up), formed as it is loaded (the SwiGLU fused into the down GEMM: the same
+// values cuda_swiglu would write, so the output matches the two-kernel path bit for bit).
 struct GroupedGemmArgs {
-  const bf16_bits* x = nullptr;      // (rows, k), row stride k
+  const bf16_bits* x = nullptr;      // (rows, k), row stride k; x_swiglu: (rows, 2k), stride 2k
   const int32_t* offsets = nullptr;  // device, (n_experts + 1), offsets[0] = 0, nondecreasing
   const bf16_bits* w = nullptr;      // (n_experts, n, k) contiguous
   bf16_bits* y = nullptr;            // (rows, n), row stride n
@@ -28,6 +31,7 @@ struct GroupedGemmArgs {
   int64_t max_rows_per_expert = 0;
   int n_experts = 0;
   int64_t n = 0, k = 0;
+  bool x_swiglu = false;
 };
 
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
@@ -51,14 +55,15 @@ inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn) {
 }
 
 // Prefill path (many rows per expert): host_offsets is a host copy of offsets (the caller syncs
-// to get it); one cuBLAS GEMM per non-empty expert. NOT graph-capturable (the launch pattern
-// depends on host_offsets; args.offsets is not read).
+// to get it); one cuBLAS GEMM per non-empty expert; x_swiglu is refused. NOT graph-capturable (the
+// launch pattern depends on host_offsets; args.offsets is not read).
 void cuda_grouped_gemm_host(CublasContext& ctx, const GroupedGemmArgs& args,
                             const std::vector<int32_t>& host_offsets, cudaStream_t stream);
 
-// CPU reference: y (offsets[n_experts], n) from x (offsets[n_experts], k) and w (n_experts, n, k),
-// f32 vectors holding bf16 values, double accumulation, output rounded to bf16. The pointers in
-// args are ignored. Throws std::invalid_argument on bad offsets or short vectors.
+// CPU reference: y (offsets[n_experts], n) from x (offsets[n_experts], k; x_swiglu: 2k, reduced by
+// ref_swiglu first) and w (n_experts, n, k), f32 vectors holding bf16 values, double accumulation,
+// output rounded to bf16. The pointers in args are ignored. Throws std::invalid_argument on bad
+// offsets or short vectors.
 void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
                       const std::vector<float>& w, const GroupedGemmArgs& args,
                       std::vector<float>& y);

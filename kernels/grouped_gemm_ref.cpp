@@ -1,5 +1,5 @@
 // CPU reference of the MoE grouped expert GEMM (kernels/grouped_gemm.h): each expert's rows through
-// its (n, k) weight with ref_gemm, output rounded to bf16.
+// its (n, k) weight with ref_gemm, output rounded to bf16; x_swiglu rows reduced by ref_swiglu.
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/launch_check.h"
+#include "kernels/reference.h"
 
 namespace moebench {
 
@@ -27,8 +28,17 @@ void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& o
                    "] = ", offsets[e], " > offsets[", e + 1, "] = ", offsets[e + 1]);
   }
   const int64_t rows = offsets[args.n_experts];
-  launch_require(static_cast<int64_t>(x.size()) >= rows * args.k, fn, "x has ", x.size(),
-                 " values, rows ", rows, " * k ", args.k, " needed");
+  const int64_t ld_x = args.x_swiglu ? 2 * args.k : args.k;
+  launch_require(static_cast<int64_t>(x.size()) >= rows * ld_x, fn, "x has ", x.size(),
+                 " values, rows ", rows, " * ", ld_x, " needed");
+  if (args.x_swiglu) {
+    std::vector<float> act;
+    ref_swiglu(x.data(), ld_x, x.data() + args.k, ld_x, rows, args.k, act);
+    GroupedGemmArgs plain = args;
+    plain.x_swiglu = false;
+    ref_grouped_gemm(act, offsets, w, plain, y);
+    return;
+  }
   launch_require(static_cast<int64_t>(w.size()) == args.n_experts * args.n * args.k, fn, "w has ",
                  w.size(), " values, want n_experts * n * k = ", args.n_experts * args.n * args.k);
   y.assign(rows * args.n, 0.0f);

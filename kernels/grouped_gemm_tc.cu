@@ -1,5 +1,6 @@
 // cuda_grouped_gemm_tc: the MoE grouped expert GEMM for decode batches on bf16 tensor cores (wmma
-// 16x16x16, f32 accumulators), offsets read on the device, weights streamed once per 16-row tile.
+// 16x16x16, f32 accumulators), offsets read on the device, weights streamed once per 16-row tile;
+// optionally its input rows formed from [gate | up] by the SwiGLU as they are staged.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <mma.h>
@@ -12,6 +13,7 @@
 #include "kernels/grouped_gemm.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
+#include "kernels/swiglu_device.cuh"
 
 namespace moebench {
 namespace {
@@ -32,15 +34,23 @@ constexpr int kStages = 3;
 constexpr int kVec = 8;            // bf16 per 16-byte cp.async
 constexpr int kLdS = kBlockK + 8;  // bf16 smem row stride; NOTE: +8 staggers banks, ldm % 8 == 0
 constexpr int kLdC = kBlockN + 4;  // f32 output staging row stride; ldm % 4 == 0
-constexpr int kStageElems = (kBlockN + kBlockM) * kLdS;  // weight tile then x tile, bf16
-constexpr size_t kSmemBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(__nv_bfloat16);
+// Weight tile then x tile, bf16; x_swiglu adds the up tile after the gate tile.
+template <bool kSwiglu>
+constexpr int kStageElems = (kBlockN + kBlockM * (kSwiglu ? 2 : 1)) * kLdS;
+template <bool kSwiglu>
+constexpr size_t kSmemBytes = static_cast<size_t>(kStages) * kStageElems<kSwiglu> *
+                              sizeof(__nv_bfloat16);
 constexpr int64_t kMaxGridY = 65535;
 
 static_assert(kBlockK % 16 == 0 && kBlockK % kVec == 0, "k chunk must hold whole wmma k steps");
 static_assert(kBlockN * kBlockK / kVec % kThreads == 0, "weight chunk vectors split evenly");
-static_assert(kBlockM * kBlockK / kVec <= kThreads, "x chunk takes at most one vector a thread");
-static_assert(kBlockM * kLdC * sizeof(float) <= kSmemBytes, "output staging reuses the stages");
-static_assert(kStageElems * sizeof(__nv_bfloat16) % 128 == 0, "stages keep 128-byte alignment");
+static_assert(2 * kBlockM * kBlockK / kVec <= kThreads,
+              "gate and up chunks take at most one vector a thread");
+static_assert(kBlockM * kLdC * sizeof(float) <= kSmemBytes<false>,
+              "output staging reuses the stages");
+static_assert(kStageElems<false> * sizeof(__nv_bfloat16) % 128 == 0 &&
+                  kStageElems<true> * sizeof(__nv_bfloat16) % 128 == 0,
+              "stages keep 128-byte alignment");
 static_assert(kBlockN * kLdS * sizeof(__nv_bfloat16) % 32 == 0, "x tile must be 32-byte aligned");
 
 // ----------------------------------------------------------------------------
@@ -106,9 +116,11 @@ __device__ __forceinline__ RowTile find_row_tile(const GroupedGemmArgs& g, int64
   return t;
 }
 
-// Stage <- weight rows [col0, col0 + 128) and x rows [lo, hi) of k chunk [k0, k0 + 64); weight rows
-// past n, x rows past hi and k past the end are zero-filled. Needs k % 8 == 0 and 16-byte aligned
-// x and w so every vector is whole.
+// Stage <- weight rows [col0, col0 + 128) and x rows [lo, hi) of k chunk [k0, k0 + 64) (kSwiglu:
+// the rows' gate chunk, then their up chunk k further on); weight rows past n, x rows past hi and k
+// past the end are zero-filled. Needs k % 8 == 0 and 16-byte aligned x and w so every vector is
+// whole.
+template <bool kSwiglu>
 __device__ __forceinline__ void load_stage(__nv_bfloat16* stage, const GroupedGemmArgs& g,
                                            const bf16_bits* w_tile, int64_t cols,
                                            const bf16_bits* x_tile, int64_t rows, int64_t k0) {
@@ -122,17 +134,34 @@ __device__ __forceinline__ void load_stage(__nv_bfloat16* stage, const GroupedGe
     const bool ok = r < cols && k0 + c < g.k;
     cp_async16(stage + r * kLdS + c, ok ? w_tile + r * g.k + k0 + c : w_tile, ok, w_policy);
   }
-  if (threadIdx.x < kBlockM * kVecPerRow) {
-    const int r = threadIdx.x / kVecPerRow, c = threadIdx.x % kVecPerRow * kVec;
+  constexpr int kXVectors = kBlockM * kVecPerRow;
+  if (threadIdx.x < (kSwiglu ? 2 : 1) * kXVectors) {
+    const int half = threadIdx.x / kXVectors;  // kSwiglu: 0 gate, 1 up
+    const int v = threadIdx.x % kXVectors;
+    const int r = v / kVecPerRow, c = v % kVecPerRow * kVec;
     const bool ok = r < rows && k0 + c < g.k;
-    cp_async16(stage + (kBlockN + r) * kLdS + c, ok ? x_tile + r * g.k + k0 + c : x_tile, ok,
-               x_policy);
+    const int64_t ld = kSwiglu ? 2 * g.k : g.k;
+    const bf16_bits* src = x_tile + r * ld + half * g.k + k0 + c;
+    cp_async16(stage + (kBlockN + half * kBlockM + r) * kLdS + c, ok ? src : x_tile, ok, x_policy);
   }
 #endif
 }
 
+// The stage's gate tile <- bf16(silu(gate) * up) with its up tile, in place (zero-filled rows and
+// k give silu(0) * 0 = 0).
+__device__ __forceinline__ void swiglu_stage(__nv_bfloat16* stage) {
+  for (int i = threadIdx.x; i < kBlockM * kBlockK; i += kThreads) {
+    __nv_bfloat16* gate = stage + (kBlockN + i / kBlockK) * kLdS + i % kBlockK;
+    const float u = __bfloat162float(gate[kBlockM * kLdS]);
+    *gate = __float2bfloat16_rn(swiglu_f32(__bfloat162float(*gate), u));
+  }
+}
+
 // grid.x = row-tile slots (an upper bound of all experts' 16-row tiles), grid.y = 128-column
-// tiles. Warp w owns output columns col0 + [16 w, 16 w + 16) of the block's 16 rows.
+// tiles. Warp w owns output columns col0 + [16 w, 16 w + 16) of the block's 16 rows. kSwiglu: the
+// x tile is formed from [gate | up] rows in shared memory, the same bf16 values cuda_swiglu writes,
+// so the products and their order match the two-kernel path.
+template <bool kSwiglu>
 __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const GroupedGemmArgs g) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
   __trap();  // NOTE: bf16 wmma and cp.async need sm_80; the launcher refuses such builds
@@ -146,7 +175,7 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
   const int64_t cols = g.n - col0 < kBlockN ? g.n - col0 : kBlockN;
   const int64_t rows = tile.hi - tile.lo;
   const bf16_bits* w_tile = g.w + (static_cast<int64_t>(tile.expert) * g.n + col0) * g.k;
-  const bf16_bits* x_tile = g.x + tile.lo * g.k;
+  const bf16_bits* x_tile = g.x + tile.lo * g.k * (kSwiglu ? 2 : 1);
   const int n_chunks = static_cast<int>((g.k + kBlockK - 1) / kBlockK);
 
   // NOTE: one commit group per chunk slot, empty ones included, so wait_group<kStages - 2>
@@ -154,8 +183,8 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
     if (s < n_chunks)
-      load_stage(stages + s * kStageElems, g, w_tile, cols, x_tile, rows,
-                 static_cast<int64_t>(s) * kBlockK);
+      load_stage<kSwiglu>(stages + s * kStageElems<kSwiglu>, g, w_tile, cols, x_tile, rows,
+                          static_cast<int64_t>(s) * kBlockK);
     cp_async_commit();
   }
   FragAcc acc;
@@ -165,11 +194,15 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
     __syncthreads();  // chunk c visible to all; stage (c - 1) % kStages no longer read
     const int next = c + kStages - 1;
     if (next < n_chunks) {
-      load_stage(stages + next % kStages * kStageElems, g, w_tile, cols, x_tile, rows,
-                 static_cast<int64_t>(next) * kBlockK);
+      load_stage<kSwiglu>(stages + next % kStages * kStageElems<kSwiglu>, g, w_tile, cols, x_tile,
+                          rows, static_cast<int64_t>(next) * kBlockK);
     }
     cp_async_commit();
-    const __nv_bfloat16* st = stages + c % kStages * kStageElems;
+    __nv_bfloat16* st = stages + c % kStages * kStageElems<kSwiglu>;
+    if constexpr (kSwiglu) {
+      swiglu_stage(st);
+      __syncthreads();  // the activations are whole before any warp loads them
+    }
 #pragma unroll
     for (int kk = 0; kk < kBlockK; kk += 16) {
       FragA a;
@@ -201,22 +234,25 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 // NOTE: opting in to > 48 KB of dynamic shared memory is per device.
-void ensure_smem_opt_in() {
-  once_per_device([] {
-    require_bf16_tensor_cores(reinterpret_cast<const void*>(grouped_gemm_tc_kernel),
-                              "cuda_grouped_gemm_tc");
-    CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
-                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    static_cast<int>(kSmemBytes)));
-    // NOTE: all shared memory, little L1 (cp.async.cg bypasses it): 3 blocks of 62 KB per SM.
-    CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel,
-                                    cudaFuncAttributePreferredSharedMemoryCarveout,
-                                    static_cast<int>(cudaSharedmemCarveoutMaxShared)));
-  });
+template <bool kSwiglu>
+void smem_opt_in() {
+  require_bf16_tensor_cores(reinterpret_cast<const void*>(grouped_gemm_tc_kernel<kSwiglu>),
+                            "cuda_grouped_gemm_tc");
+  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel<kSwiglu>,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(kSmemBytes<kSwiglu>)));
+  // NOTE: all shared memory, little L1 (cp.async.cg bypasses it): 3 blocks of 62 KB (x_swiglu:
+  // 69 KB) per SM.
+  CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_tc_kernel<kSwiglu>,
+                                  cudaFuncAttributePreferredSharedMemoryCarveout,
+                                  static_cast<int>(cudaSharedmemCarveoutMaxShared)));
 }
 
 void grouped_gemm_tc_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
-  ensure_smem_opt_in();
+  once_per_device([] {
+    smem_opt_in<false>();
+    smem_opt_in<true>();
+  });
   // NOTE: sum over experts of ceil(rows_e / 16) <= floor(max_rows / 16) + (non-empty experts), so
   // this many slots cover every tile whatever the device offsets are.
   const int64_t slots = g.max_rows / kBlockM + std::min<int64_t>(g.n_experts, g.max_rows);
@@ -225,7 +261,11 @@ void grouped_gemm_tc_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
                  " row-tile slots, over 2^31 - 1");
   const dim3 grid(static_cast<unsigned>(slots),
                   static_cast<unsigned>((g.n + kBlockN - 1) / kBlockN));
-  grouped_gemm_tc_kernel<<<grid, kThreads, kSmemBytes, stream>>>(g);
+  if (g.x_swiglu) {
+    grouped_gemm_tc_kernel<true><<<grid, kThreads, kSmemBytes<true>, stream>>>(g);
+  } else {
+    grouped_gemm_tc_kernel<false><<<grid, kThreads, kSmemBytes<false>, stream>>>(g);
+  }
   KERNEL_CHECK();
 }
 

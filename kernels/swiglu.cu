@@ -7,6 +7,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/swiglu_device.cuh"
 
 namespace moebench {
 namespace {
@@ -23,8 +24,7 @@ __global__ void swiglu_kernel(const uint16_t* gate, int64_t ld_gate, const uint1
     const int64_t t = k / inter, i = k % inter;
     const float g = bf16_load(gate + t * ld_gate + i);
     const float u = bf16_load(up + t * ld_up + i);
-    // NOTE: expf, not __expf: the CPU engine uses std::exp and the test compares against it.
-    bf16_store(out + k, g / (1.0f + expf(-g)) * u);
+    bf16_store(out + k, swiglu_f32(g, u));
   }
 }
 

@@ -1,5 +1,6 @@
 // CPU-only tests of ref_gemm and ref_grouped_gemm against hand-computed products (both B layouts,
-// alpha/beta, bf16 rounding, strided head batches, empty experts) and of the argument checks.
+// alpha/beta, bf16 rounding, strided head batches, empty experts, SwiGLU rows) and of the argument
+// checks.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -163,6 +164,27 @@ TEST_CASE("ref_grouped_gemm sends each expert's rows through its weight", "[kern
   std::vector<float> y;
   ref_grouped_gemm(x, offsets, w, g, y);
   CHECK(y == std::vector<float>{1, 2, 3, 4, 11, -1});
+}
+
+TEST_CASE("ref_grouped_gemm with x_swiglu multiplies silu(gate) * up rows", "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 3;
+  g.n = 2;
+  g.k = 2;
+  g.max_rows = 3;
+  g.x_swiglu = true;
+  const std::vector<int32_t> offsets = {0, 2, 2, 3};
+  // Rows [gate (2) | up (2)]. silu(0) = 0, and silu(20), silu(30) round to 20 and 30 in bf16.
+  const std::vector<float> x = {20, 0,  0.5f, 7,   // act (10, 0)
+                                30, 20, 1,    -1,  // act (30, -20)
+                                0,  20, 3,    2};  // act (0, 40)
+  const std::vector<float> w = {1, 0, 0, 1, 9, 9, 9, 9, 1, 1, 1, -1};
+  std::vector<float> y;
+  ref_grouped_gemm(x, offsets, w, g, y);
+  CHECK(y == std::vector<float>{10, 0, 30, -20, 40, -40});
+  // Rows are 2k wide: 3 rows need 12 values.
+  CHECK_THROWS_AS(ref_grouped_gemm(std::vector<float>(x.begin(), x.begin() + 11), offsets, w, g, y),
+                  std::invalid_argument);
 }
 
 TEST_CASE("ref_grouped_gemm and grouped_gemm_args_check reject bad arguments", "[kernels]") {
