@@ -7,6 +7,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/engine_glue.h"
 #include "kernels/launch_check.h"
+#include "kernels/rmsnorm_device.cuh"
 
 namespace moebench {
 namespace {
@@ -28,18 +29,8 @@ __global__ void rmsnorm_strided_kernel(const uint16_t* x, int64_t ld_x, const ui
                                        int64_t ld_y) {
   const int64_t row = blockIdx.x / heads, head = blockIdx.x % heads;
   const uint16_t* xr = x + row * ld_x + head * dim;
-  uint16_t* yr = y + row * ld_y + head * dim;
-  float ss = 0.0f;
-  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-    const float v = bf16_load(xr + i);
-    ss += v * v;
-  }
-  ss = block_sum(ss);
-  const float inv = 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
-  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-    // NOTE: same thread, same index as the first pass: race free when y aliases x.
-    bf16_store(yr + i, __fmul_rn(bf16_load(w + i), __fmul_rn(bf16_load(xr + i), inv)));
-  }
+  // NOTE: block_sum's barrier orders every read of the sum before the first write: y may alias x.
+  row_rms_scale(xr, dim, row_rms_inv(xr, dim, eps), w, y + row * ld_y + head * dim);
 }
 
 // blockIdx.x = token * heads + head; threads stride the width.
@@ -89,7 +80,7 @@ void cuda_rmsnorm_strided(const bf16_bits* x, int64_t ld_x, const bf16_bits* w, 
   launch_require(rows * heads <= INT32_MAX, fn, "rows * heads too large: ", rows * heads);
   launch_require(w != nullptr && eps >= 0.0f, fn, "null w or eps < 0");
   if (rows == 0) return;
-  const int threads = dim >= 1024 ? 1024 : static_cast<int>((dim + 31) / 32 * 32);
+  const int threads = rmsnorm_row_threads(dim);
   rmsnorm_strided_kernel<<<static_cast<unsigned>(rows * heads), threads, 0, stream>>>(
       x, ld_x, w, heads, dim, eps, y, ld_y);
   KERNEL_CHECK();

@@ -8,6 +8,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/rope_device.cuh"
 
 namespace moebench {
 namespace {
@@ -29,19 +30,10 @@ __global__ void rope_kernel(RopeArgs a) {
   const float p = static_cast<float>(a.positions[t]);
   const int half = a.dim / 2;
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
-    const float f = __fmul_rn(a.inv_freq[i], p);
-    const float c = __fmul_rn(cosf(f), a.attention_factor);
-    const float s = __fmul_rn(sinf(f), a.attention_factor);
-    const bool split = a.pairing == RopePairing::half;
-    const float x0 = split ? buf[i] : buf[2 * i];
-    const float x1 = split ? buf[i + half] : buf[2 * i + 1];
-    // NOTE: __fmul_rn / __fsub_rn stop nvcc contracting into FMA, so the products round like the
-    // CPU engine's a * c - b * s.
-    const float r0 = __fsub_rn(__fmul_rn(x0, c), __fmul_rn(x1, s));
-    const float r1 = __fadd_rn(__fmul_rn(x1, c), __fmul_rn(x0, s));
-    const bool in_place = a.pairing == RopePairing::pairs;
-    bf16_store(v + (in_place ? 2 * i : i), r0);
-    bf16_store(v + (in_place ? 2 * i + 1 : i + half), r1);
+    const int2 in = rope_in_index(a.pairing, half, i), out = rope_out_index(a.pairing, half, i);
+    const float2 r = rope_rotate(buf[in.x], buf[in.y], a.inv_freq[i], p, a.attention_factor);
+    bf16_store(v + out.x, r.x);
+    bf16_store(v + out.y, r.y);
   }
 }
 

@@ -5,12 +5,13 @@
 # check), each log and JSON under $OUT, and prints a summary table at the end.
 #   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
-#           rooflines, transformers (eager) on the same config, the gpu/ microbenchmarks at the
+#           rooflines, again with --kernels fused (decode rows, fused / separate in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
 #   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
 #   profile per-kernel time of one graph-replayed decode step at batch 1 and 64 under Nsight
-#           Compute (clocks left alone): kernels per step, µs each, share of the step
+#           Compute (clocks left alone): kernels per step, µs each, share of the step; for the
+#           separate and the fused launches (KERNELS="separate fused", the default)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e] [profile]
 set -uo pipefail
 # Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
@@ -83,9 +84,28 @@ run_bench() {
     >"$out/model_bench.log" 2>&1
   local rc=$?
   stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E 'roofline' "$out/model_bench.log")"
+  # The same decode rows with the fused launches (same values; issue 20's before/after), kept in
+  # the logs (the device tool returns 8 files); the summary gives fused / separate per batch.
+  t0=$SECONDS
+  mkdir -p "$out/fused"
+  "$mb/bin/moebench" model bench /tmp/v2l --device cuda --kernels fused --batch 1 --batch 16 \
+    --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/fused/model_bench.json" \
+    >"$out/model_bench_fused.log" 2>&1
+  rc=$?
+  stage "fused bench" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
+    "$out/fused/model_bench.json" <<'PY' 2>&1
+import json, sys
+sep, fus = (json.load(open(f))["runs"] for f in sys.argv[1:3])
+key = lambda r: (r["batch"], r["prompt"])
+base = {key(r): r["decode_tokens_per_s"] for r in sep}
+print("; ".join(f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
+                f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate"
+                for r in fus if key(r) in base))
+PY
+)"
   t0=$SECONDS
   "$mb/bin/moebench-kernels" \
-    --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|permute|combine)/(v2lite|v3)|nccl)' \
+    --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|mla_prepare_v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|permute|combine)/(v2lite|v3)|nccl)' \
     --benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_out="$out/bench_$day.json" \
     --benchmark_out_format=json >"$out/kernels_bench.log" 2>&1
   rc=$?
@@ -151,14 +171,17 @@ run_profile() {
   local t0=$SECONDS
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
-  local rc=0
+  local rc=0 k b
+  # KERNELS: the engine launches profiled (model bench --kernels), both by default: the before
+  # and after of issue 20's fusions.
+  for k in ${KERNELS:-separate fused}; do
   for b in 1 64; do
     # --prompt 1: the prefill step is itself a one-token decode step (eager), then 1 graph step.
     ncu --clock-control none --target-processes all --metrics gpu__time_duration.sum --csv \
       --print-units base \
-      "$mb/bin/moebench" model bench /tmp/v2l --device cuda --batch "$b" --prompt 1 --tokens 1 \
-      --warmup 0 >"$out/ncu_b$b.csv" 2>"$out/ncu_b$b.err" || rc=$?
-    python3 - "$out/ncu_b$b.csv" "$b" >"$out/profile_b$b.txt" <<'PY'
+      "$mb/bin/moebench" model bench /tmp/v2l --device cuda --kernels "$k" --batch "$b" \
+      --prompt 1 --tokens 1 --warmup 0 >"$out/ncu_${k}_b$b.csv" 2>"$out/ncu_${k}_b$b.err" || rc=$?
+    python3 - "$out/ncu_${k}_b$b.csv" "$k batch $b" >"$out/profile_${k}_b$b.txt" <<'PY'
 import collections, csv, re, sys
 rows = [r for r in csv.reader(open(sys.argv[1])) if len(r) > 10]
 head, rows = rows[0], rows[1:]
@@ -171,12 +194,13 @@ for n, t in half:
     agg[n][0] += t
     agg[n][1] += 1
 total = sum(v[0] for v in agg.values())
-print(f"batch {sys.argv[2]}: {len(half)} kernels, {total/1e3:.1f} us of kernel time per step")
+print(f"{sys.argv[2]}: {len(half)} kernels, {total/1e3:.1f} us of kernel time per step")
 for n, (t, c) in sorted(agg.items(), key=lambda kv: -kv[1][0])[:25]:
     print(f"  {t/1e3:9.1f} us {100*t/total:5.1f}%  x{c:<4d} {n}")
 PY
   done
-  stage profile "$rc" $((SECONDS - t0)) "$(head -1 "$out/profile_b1.txt" 2>/dev/null); $(head -1 "$out/profile_b64.txt" 2>/dev/null)"
+  done
+  stage profile "$rc" $((SECONDS - t0)) "$(head -qn1 "$out"/profile_*.txt 2>/dev/null | tr '\n' ';')"
 }
 
 for s in "${@:-check}"; do

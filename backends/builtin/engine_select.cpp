@@ -60,6 +60,7 @@ LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path&
     o.device = d.ordinal;
     o.max_batch = options.max_batch;
     o.max_step_tokens = options.max_step_tokens;
+    o.fused_kernels = options.fused_kernels;
     out.kv_page_tokens = o.page_size;
     out.engine = make_cuda_engine(config, dir, o);
 #endif

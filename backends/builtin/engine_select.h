@@ -35,6 +35,7 @@ struct EngineLoadOptions {
   int threads = 0;             // CPU engine threads, 0 = all cores
   int max_batch = 64;          // CUDA: sequences per forward (CudaEngineOptions::max_batch)
   int max_step_tokens = 8192;  // CUDA: tokens per forward (CudaEngineOptions::max_step_tokens)
+  bool fused_kernels = false;  // CUDA: CudaEngineOptions::fused_kernels
 };
 
 // An engine with what it borrows: the CPU engine reads host weights that must outlive it (null on

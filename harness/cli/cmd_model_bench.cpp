@@ -33,6 +33,7 @@ struct ModelBenchFlags {
   int tokens = 64, threads = 0, warmup = 2;
   std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  std::string kernels;          // CUDA engine: separate | fused; empty = the engine's default
 };
 
 struct Limits {
@@ -145,6 +146,12 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
       ->capture_default_str();
   bench->add_option("--device", flags->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");
+  bench
+      ->add_option("--kernels", flags->kernels,
+                   "CUDA engine launches: separate (the default) or fused (MLA's norm + rope + "
+                   "cache append in one kernel, the SwiGLU inside the experts' down GEMM); the "
+                   "same values either way, so a before/after is two runs")
+      ->check(CLI::IsMember({"separate", "fused"}));
   return bench;
 }
 
@@ -236,6 +243,13 @@ int model_bench(const ModelBenchFlags& flags) {
   EngineLoadOptions load;
   load.device = flags.device;
   load.threads = flags.threads;
+  load.fused_kernels = flags.kernels == "fused";
+  const bool cuda = engine_device_resolve(flags.device).cuda;
+  if (!flags.kernels.empty() && !cuda) {
+    throw InputError("--kernels " + flags.kernels +
+                     ": applies to the CUDA engine, and this run uses the CPU one (--device " +
+                     flags.device + ")");
+  }
   for (int batch : flags.batches) load.max_batch = std::max(load.max_batch, batch);
   load.max_step_tokens =
       std::max({load.max_step_tokens, load.max_batch * max_prompt, prefill.first * prefill.second});
@@ -243,7 +257,9 @@ int model_bench(const ModelBenchFlags& flags) {
   Engine& engine = *loaded.engine;
   const Limits lim = measure_limits(engine);
   const bool roofline = lim.copy_bytes_per_s > 0;
-  std::printf("engine %s\n", engine.device_name().c_str());
+  const char* kernels = load.fused_kernels ? "fused" : "separate";
+  std::printf("engine %s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
+              cuda ? kernels : "");
   if (roofline) {
     std::printf("measured: device copy %.2f TB/s, cuBLAS bf16 GEMM 8192^3 %.1f TFLOP/s\n",
                 lim.copy_bytes_per_s / 1e12, lim.gemm_flops / 1e12);
@@ -267,6 +283,7 @@ int model_bench(const ModelBenchFlags& flags) {
                           {"engine", engine.device_name()},
                           {"threads", flags.threads},
                           {"runs", rows}};
+    if (cuda) out["kernels"] = kernels;
     if (roofline) {
       out["copy_bytes_per_s"] = lim.copy_bytes_per_s;
       out["gemm_flops_per_s"] = lim.gemm_flops;

@@ -18,35 +18,17 @@
 #include "backends/builtin/engine/cuda/engine_cuda.h"
 #include "backends/builtin/engine/sampler.h"
 #include "tests/catch.h"
+#include "tests/engine/tiny_checkpoint.h"
 #include "tests/runner/cli_harness.h"
 
 namespace fs = std::filesystem;
 using namespace moebench;
+using moebench::testing::tiny_bf16;
 
 namespace {
 
 const char* const kFamilies[] = {"deepseek_v3", "deepseek_v2", "qwen3_moe",
                                  "qwen2_moe",   "mixtral",     "olmoe"};
-
-// all_experts: every token routes to every expert (top_k = experts, all groups kept), so no
-// expert choice can flip between the engines and only arithmetic differences remain.
-fs::path tiny_bf16(const std::string& family, bool all_experts = false) {
-  ModelInitOptions o;
-  o.family = model_family_parse(family, "test");
-  o.preset = "tiny";
-  o.dtype = "bf16";
-  if (all_experts) {
-    o.overrides["num_experts_per_tok"] = 8;  // tiny presets have 8 experts
-    if (family == "deepseek_v3") o.overrides["topk_group"] = 4;
-  }
-  o.out_dir =
-      testing::temp_dir(std::string("cuda-engine-") + (all_experts ? "all-" : "") + family) /
-      "model";
-  o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
-  o.force = true;
-  model_init_write(o);
-  return o.out_dir;
-}
 
 int argmax(const float* row, int n) {
   return static_cast<int>(std::max_element(row, row + n) - row);

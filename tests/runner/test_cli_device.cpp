@@ -1,5 +1,6 @@
 // `--device` on `moebench run`, `serve` and `model bench`: forwarded to the builtin engine,
-// recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device.
+// recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device;
+// and model bench's CUDA-only `--kernels`, refused on the CPU engine.
 #include <algorithm>
 
 #include "backends/builtin/checkpoint/model_init.h"
@@ -85,4 +86,13 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
   auto j = nlohmann::json::parse(read_file(dir / "bench.json"));
   CHECK(j["engine"] == "cpu");
   CHECK(j["runs"].size() == 2);
+  CHECK_FALSE(j.contains("kernels"));  // a CUDA engine choice only
+
+  // --kernels picks the CUDA engine's launches; on the CPU engine it is refused, not ignored.
+  check_one_line_error(
+      run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels fused", dir),
+      "--kernels fused: applies to the CUDA engine, and this run uses the CPU one (--device cpu)");
+  check_one_line_error(
+      run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels fast", dir),
+      "--kernels");
 }

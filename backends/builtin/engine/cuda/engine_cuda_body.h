@@ -42,6 +42,7 @@ struct BodyContext {
   float scale = 1.0f;  // softmax scale
   RouterSpec router;
   int64_t grouped_device_rows = 0;  // routed rows up to which the device-offset GEMM runs
+  bool fused = false;               // CudaEngineOptions::fused_kernels
 };
 
 // Embedding, all layers and the final norm: ws.h holds the final-normed rows afterwards.

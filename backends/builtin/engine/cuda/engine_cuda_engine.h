@@ -108,7 +108,8 @@ class CudaEngine final : public Engine {
             pairing_,
             scale_,
             router_,
-            grouped_device_rows_};
+            grouped_device_rows_,
+            options_.fused_kernels};
   }
 
   ModelConfig config_;

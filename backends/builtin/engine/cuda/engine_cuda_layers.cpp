@@ -10,6 +10,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/engine_glue.h"
 #include "kernels/grouped_gemm.h"
+#include "kernels/mla_prepare.h"
 #include "kernels/moe_permute.h"
 #include "kernels/ops.h"
 
@@ -192,6 +193,39 @@ void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_
   cuda_gemm(b.blas, g, b.stream);
 }
 
+// cuda_mla_prepare's args for a layer's step: the kv part when kv is set (the [latent | k_pe] rows
+// to norm, rotate and append), the queries' part when q is set.
+MlaPrepareArgs mla_prepare_args(const BodyContext& b, const StepView& s, int layer, bf16_bits* kv,
+                                int64_t kv_stride, bf16_bits* q, int64_t q_stride) {
+  const ModelConfig& c = b.config;
+  const int lat = c.kv_lora_rank + c.qk_rope_head_dim;
+  MlaPrepareArgs p;
+  p.n_tokens = s.rows;
+  p.eps = kMlaNormEps;
+  p.kv = kv;
+  p.kv_stride = kv_stride;
+  p.kv_a_norm = b.model.layers[layer].kv_a_norm;
+  p.lora = c.kv_lora_rank;
+  p.slots = s.slots;
+  p.cache = b.kv.k(layer);
+  p.cache_stride = b.kv.k_row;
+  p.q = q;
+  p.q_stride = q_stride;
+  p.n_heads = c.num_heads;
+  p.head_stride = c.qk_nope_head_dim + c.qk_rope_head_dim;
+  p.rot_offset = c.qk_nope_head_dim;
+  p.q_pe_out = b.ws.qcat + c.kv_lora_rank;
+  p.q_pe_token_stride = int64_t{c.num_heads} * lat;
+  p.q_pe_head_stride = lat;
+  p.n_pe_rows = q != nullptr ? s.n_decode : 0;
+  p.positions = s.positions;
+  p.inv_freq = b.inv_freq;
+  p.rope_dim = c.qk_rope_head_dim;
+  p.attention_factor = b.attention_factor;
+  p.pairing = b.pairing;
+  return p;
+}
+
 // Multi-head latent attention (deepseek): the cache holds [normed latent | roped k_pe] per
 // token; decode runs absorbed (MQA over the latent), prefill expands the latent with kv_b.
 void mla_attention(const BodyContext& b, const StepView& s, int layer) {
@@ -205,33 +239,28 @@ void mla_attention(const BodyContext& b, const StepView& s, int layer) {
   linear(b, ws.h, c.hidden_size, T, L.q_kva, ws.proj, ld);
   bf16_bits* q = ws.proj;
   int64_t q_ld = ld;
+  // The latents' norms, k_pe's rotation into the cache, the queries' rotation (the decode rows'
+  // q_pe also beside their absorbed query): one launch fused, or the separate ones.
+  auto prepare = b.fused ? cuda_mla_prepare : cuda_mla_prepare_separate;
   if (c.q_lora_rank > 0) {
-    cuda_rmsnorm_strided(ws.proj, ld, L.q_a_norm, T, 1, c.q_lora_rank, kMlaNormEps, ws.proj, ld,
-                         b.stream);
+    // The query latent is normed with the kv one, then expanded by q_b before its rotation.
+    MlaPrepareArgs latents = mla_prepare_args(b, s, layer, ws.proj + q_rows, ld, nullptr, 0);
+    latents.q_latent = ws.proj;
+    latents.q_latent_stride = ld;
+    latents.q_a_norm = L.q_a_norm;
+    latents.q_lora = c.q_lora_rank;
+    prepare(latents, b.stream);
     q = ws.q;
     q_ld = int64_t{nh} * dk;
     linear(b, ws.proj, ld, T, L.q_b, q, q_ld);
+    prepare(mla_prepare_args(b, s, layer, nullptr, 0, q, q_ld), b.stream);
+  } else {
+    prepare(mla_prepare_args(b, s, layer, ws.proj + q_rows, ld, q, q_ld), b.stream);
   }
-  bf16_bits* kva = ws.proj + q_rows;
-  cuda_rmsnorm_strided(kva, ld, L.kv_a_norm, T, 1, lora, kMlaNormEps, kva, ld, b.stream);
-  rope(b, s, q, q_ld, nh, dk, nope);
-  rope(b, s, kva + lora, ld, 1, rope_d, 0);
-  cuda_kv_append(kva, ld, T, lat, s.slots, b.kv.k(layer), b.kv.k_row, b.stream);
   if (s.n_decode > 0) {
-    // q_lat[h] = q_nope[h] · W_UK[h] (nope x lora), then q_pe beside it.
+    // q_lat[h] = q_nope[h] · W_UK[h] (nope x lora); q_pe is already beside it.
     per_head_gemm(b, q, q_ld, dk, L.kv_b.w, false, s.n_decode, lora, nope, ws.qcat,
                   int64_t{nh} * lat, lat);
-    CopyHeadsArgs cp;
-    cp.src = q + nope;
-    cp.src_token_stride = q_ld;
-    cp.src_head_stride = dk;
-    cp.dst = ws.qcat + lora;
-    cp.dst_token_stride = int64_t{nh} * lat;
-    cp.dst_head_stride = lat;
-    cp.tokens = s.n_decode;
-    cp.heads = nh;
-    cp.width = rope_d;
-    cuda_copy_heads(cp, b.stream);
     decode_attention(b, s, ws.qcat, int64_t{nh} * lat, layer, 1, lat, lora, ws.olat,
                      int64_t{nh} * lora);
     // out[h] = olat[h] · W_UV[h]ᵀ (W_UV[h]: v x lora).
@@ -320,7 +349,12 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
     // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
     auto grouped = T >= 8 ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
     grouped(up, b.stream);
-    cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
+    if (b.fused) {  // the SwiGLU formed as the down GEMM loads its rows
+      down.x = ws.gu_perm;
+      down.x_swiglu = true;
+    } else {
+      cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
+    }
     grouped(down, b.stream);
   } else {
     // Many rows per expert: tensor-core GEMMs per expert need the counts on the host.
