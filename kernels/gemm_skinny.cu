@@ -78,10 +78,11 @@ __device__ __forceinline__ uint4 a_load8(const bf16_bits* p) {
 
 // Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, adding
 // into acc (per lane; reduced by skinny_warp_store). The warp owns kC columns from col0. Columns
-// past n re-read row n - 1 and are not written.
-template <int kC, int kM, bool kVec, bool kLo = false, bool kASmem = false>
+// past n re-read row n - 1 and are not written. a_row(r) is A's row r (t.a + r * t.lda, or a
+// gathered row).
+template <int kC, int kM, bool kVec, bool kLo = false, bool kASmem = false, typename ARow>
 __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int64_t col0,
-                                                       float (&acc)[kM][kC]) {
+                                                       float (&acc)[kM][kC], ARow a_row) {
   const int lane = threadIdx.x % kWarp;
   const bf16_bits* brow[kC];
 #pragma unroll
@@ -99,7 +100,7 @@ __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int6
     for (int r = 0; r < kM; ++r) {
       if (r >= t.m) break;
       float af[kVecElems];
-      unpack8(a_load8<kASmem>(t.a + r * t.lda + p), af);
+      unpack8(a_load8<kASmem>(a_row(r) + p), af);
       if constexpr (kLo) {
         float lo[kVecElems];
         unpack8(__ldg(reinterpret_cast<const uint4*>(t.a_lo + r * t.lda + p)), lo);
@@ -120,7 +121,7 @@ __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int6
 #pragma unroll
     for (int r = 0; r < kM; ++r) {
       if (r >= t.m) break;
-      float av = bf16_load(t.a + r * t.lda + p);
+      float av = bf16_load(a_row(r) + p);
       if constexpr (kLo) av += bf16_load(t.a_lo + r * t.lda + p);
 #pragma unroll
       for (int j = 0; j < kC; ++j) acc[r][j] = fmaf(av, bs[j], acc[r][j]);
@@ -163,7 +164,7 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
 #pragma unroll
     for (int j = 0; j < kC; ++j) acc[r][j] = 0.0f;
   }
-  skinny_warp_accumulate<kC, kM, kVec, kLo>(t, col0, acc);
+  skinny_warp_accumulate<kC, kM, kVec, kLo>(t, col0, acc, [&](int r) { return t.a + r * t.lda; });
   skinny_warp_store<kC, kM, OutT>(t, col0, acc);
 }
 
@@ -203,8 +204,9 @@ __device__ __forceinline__ int grouped_row_tile(const GroupedGemmArgs& g, int64_
 
 // grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
 // Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
-// the last tile exit.
-template <int kR, bool kVec>
+// the last tile exit. kMap: row r of the tile reads x row x_slots[lo + r] / slot_div (the gather
+// fused into the load: the same values in the same order as over a gathered copy).
+template <int kR, bool kVec, bool kMap>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kColsPerWarp;
@@ -222,7 +224,25 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
   t.ldc = g.n;
   t.n = g.n;
   t.k = g.k;
-  skinny_warp_tile<kColsPerWarp, kR, bf16_bits, kVec>(t, col0);
+  float acc[kR][kColsPerWarp];
+#pragma unroll
+  for (int r = 0; r < kR; ++r) {
+#pragma unroll
+    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
+  }
+  if constexpr (kMap) {
+    const bf16_bits* rows[kR];
+#pragma unroll
+    for (int r = 0; r < kR; ++r) {
+      const int64_t row = r < t.m ? __ldg(g.x_slots + lo + r) / g.slot_div : 0;
+      rows[r] = g.x + row * g.k;
+    }
+    skinny_warp_accumulate<kColsPerWarp, kR, kVec>(t, col0, acc, [&](int r) { return rows[r]; });
+  } else {
+    skinny_warp_accumulate<kColsPerWarp, kR, kVec>(t, col0, acc,
+                                                   [&](int r) { return t.a + r * t.lda; });
+  }
+  skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
 }
 
 // act (m, kc), row stride kSwigluChunk = bf16(silu(gate) * up) of x rows [lo, lo + m), columns
@@ -289,7 +309,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
     if (active) {
       t.b = w + k0;
       t.k = kc;
-      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(t, col0, acc);
+      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(
+          t, col0, acc, [&](int r) { return t.a + r * t.lda; });
     }
   }
   if (active) skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
@@ -380,10 +401,12 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
     if (g.x_swiglu) {
       vec ? grouped_gemm_swiglu_kernel<kTile, true><<<grid, block, 0, stream>>>(g)
           : grouped_gemm_swiglu_kernel<kTile, false><<<grid, block, 0, stream>>>(g);
-    } else if (vec) {
-      grouped_gemm_kernel<kTile, true><<<grid, block, 0, stream>>>(g);
+    } else if (g.x_slots != nullptr) {
+      vec ? grouped_gemm_kernel<kTile, true, true><<<grid, block, 0, stream>>>(g)
+          : grouped_gemm_kernel<kTile, false, true><<<grid, block, 0, stream>>>(g);
     } else {
-      grouped_gemm_kernel<kTile, false><<<grid, block, 0, stream>>>(g);
+      vec ? grouped_gemm_kernel<kTile, true, false><<<grid, block, 0, stream>>>(g)
+          : grouped_gemm_kernel<kTile, false, false><<<grid, block, 0, stream>>>(g);
     }
   };
   switch (R) {

@@ -13,9 +13,9 @@ void cuda_grouped_gemm_host(CublasContext& ctx, const GroupedGemmArgs& args,
                             const std::vector<int32_t>& host_offsets, cudaStream_t stream) {
   const char* fn = "cuda_grouped_gemm_host";
   grouped_gemm_args_check(args, fn);
-  launch_require(!args.x_swiglu, fn,
-                 "x_swiglu rows need cuda_grouped_gemm or cuda_grouped_gemm_tc (run cuda_swiglu "
-                 "first for the cuBLAS path)");
+  launch_require(!args.x_swiglu && args.x_slots == nullptr, fn,
+                 "x_swiglu and x_slots rows need cuda_grouped_gemm or cuda_grouped_gemm_tc (the "
+                 "cuBLAS path takes plain rows: cuda_swiglu or the permute's gather first)");
   launch_require(host_offsets.size() == static_cast<size_t>(args.n_experts) + 1, fn,
                  "host_offsets must have n_experts + 1 = ", args.n_experts + 1, " values, got ",
                  host_offsets.size());

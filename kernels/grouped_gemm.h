@@ -32,6 +32,11 @@ struct GroupedGemmArgs {
   int n_experts = 0;
   int64_t n = 0, k = 0;
   bool x_swiglu = false;
+  // With x_slots (device, max_rows), GEMM row r reads x row x_slots[r] / slot_div instead of row
+  // r: the MoE permute's gather fused into the load (x_slots = perm_to_slot, slot_div = top_k, x
+  // the tokens' rows), so the gathered copy is never written. Not with x_swiglu.
+  const int32_t* x_slots = nullptr;
+  int slot_div = 1;
 };
 
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
@@ -52,21 +57,25 @@ inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn) {
                  "max_rows must be in [0, 2^31) (offsets are int32), got ", g.max_rows);
   launch_require(g.max_rows == 0 || (g.x != nullptr && g.w != nullptr && g.y != nullptr), fn,
                  "null pointer: x=", g.x, " w=", g.w, " y=", g.y);
+  launch_require(g.x_slots == nullptr || !g.x_swiglu, fn,
+                 "x_slots (a gather) and x_swiglu cannot be combined");
+  launch_require(g.slot_div >= 1, fn, "slot_div must be >= 1, got ", g.slot_div);
 }
 
 // Prefill path (many rows per expert): host_offsets is a host copy of offsets (the caller syncs
-// to get it); one cuBLAS GEMM per non-empty expert; x_swiglu is refused. NOT graph-capturable (the
-// launch pattern depends on host_offsets; args.offsets is not read).
+// to get it); one cuBLAS GEMM per non-empty expert; x_swiglu and x_slots are refused. NOT
+// graph-capturable (the launch pattern depends on host_offsets; args.offsets is not read).
 void cuda_grouped_gemm_host(CublasContext& ctx, const GroupedGemmArgs& args,
                             const std::vector<int32_t>& host_offsets, cudaStream_t stream);
 
 // CPU reference: y (offsets[n_experts], n) from x (offsets[n_experts], k; x_swiglu: 2k, reduced by
 // ref_swiglu first) and w (n_experts, n, k), f32 vectors holding bf16 values, double accumulation,
-// output rounded to bf16. The pointers in args are ignored. Throws std::invalid_argument on bad
-// offsets or short vectors.
+// output rounded to bf16. The pointers in args are ignored; a non-empty x_slots (host) gathers
+// row r from x row x_slots[r] / args.slot_div first. Throws std::invalid_argument on bad offsets,
+// slots or short vectors.
 void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
                       const std::vector<float>& w, const GroupedGemmArgs& args,
-                      std::vector<float>& y);
+                      std::vector<float>& y, const std::vector<int32_t>& x_slots = {});
 
 // Tensor-core variant of cuda_grouped_gemm for decode batches (same args and contract, graph-
 // capturable, offsets read on the device): each block takes one 16-row tile of one expert and 128

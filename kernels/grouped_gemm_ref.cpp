@@ -14,8 +14,20 @@ namespace moebench {
 
 void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
                       const std::vector<float>& w, const GroupedGemmArgs& args,
-                      std::vector<float>& y) {
+                      std::vector<float>& y, const std::vector<int32_t>& x_slots) {
   const char* fn = "ref_grouped_gemm";
+  if (!x_slots.empty()) {  // the gather first, then the plain GEMM over the gathered rows
+    launch_require(!args.x_swiglu && args.slot_div >= 1, fn,
+                   "x_slots needs slot_div >= 1 and no x_swiglu");
+    std::vector<float> gathered;
+    for (int32_t slot : x_slots) {
+      const int64_t row = slot / args.slot_div;
+      launch_require(slot >= 0 && (row + 1) * args.k <= static_cast<int64_t>(x.size()), fn,
+                     "x_slots value ", slot, " is past x's ", x.size() / args.k, " rows");
+      gathered.insert(gathered.end(), x.begin() + row * args.k, x.begin() + (row + 1) * args.k);
+    }
+    return ref_grouped_gemm(gathered, offsets, w, args, y);
+  }
   launch_require(args.n_experts >= 1 && args.n >= 1 && args.k >= 1, fn,
                  "n_experts, n, k must be >= 1, got n_experts ", args.n_experts, " n ", args.n,
                  " k ", args.k);

@@ -122,8 +122,8 @@ __device__ __forceinline__ RowTile find_row_tile(const GroupedGemmArgs& g, int64
 // whole.
 template <bool kSwiglu>
 __device__ __forceinline__ void load_stage(__nv_bfloat16* stage, const GroupedGemmArgs& g,
-                                           const bf16_bits* w_tile, int64_t cols,
-                                           const bf16_bits* x_tile, int64_t rows, int64_t k0) {
+                                           const bf16_bits* w_tile, int64_t cols, int64_t lo,
+                                           int64_t rows, int64_t k0) {
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
   const uint64_t w_policy = l2_evict_first(), x_policy = l2_evict_normal();
   constexpr int kVecPerRow = kBlockK / kVec;
@@ -141,8 +141,10 @@ __device__ __forceinline__ void load_stage(__nv_bfloat16* stage, const GroupedGe
     const int r = v / kVecPerRow, c = v % kVecPerRow * kVec;
     const bool ok = r < rows && k0 + c < g.k;
     const int64_t ld = kSwiglu ? 2 * g.k : g.k;
-    const bf16_bits* src = x_tile + r * ld + half * g.k + k0 + c;
-    cp_async16(stage + (kBlockN + half * kBlockM + r) * kLdS + c, ok ? src : x_tile, ok, x_policy);
+    int64_t row = lo + r;
+    if (g.x_slots != nullptr && ok) row = __ldg(g.x_slots + row) / g.slot_div;
+    const bf16_bits* src = g.x + row * ld + half * g.k + k0 + c;
+    cp_async16(stage + (kBlockN + half * kBlockM + r) * kLdS + c, ok ? src : g.x, ok, x_policy);
   }
 #endif
 }
@@ -175,7 +177,6 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
   const int64_t cols = g.n - col0 < kBlockN ? g.n - col0 : kBlockN;
   const int64_t rows = tile.hi - tile.lo;
   const bf16_bits* w_tile = g.w + (static_cast<int64_t>(tile.expert) * g.n + col0) * g.k;
-  const bf16_bits* x_tile = g.x + tile.lo * g.k * (kSwiglu ? 2 : 1);
   const int n_chunks = static_cast<int>((g.k + kBlockK - 1) / kBlockK);
 
   // NOTE: one commit group per chunk slot, empty ones included, so wait_group<kStages - 2>
@@ -183,7 +184,7 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
     if (s < n_chunks)
-      load_stage<kSwiglu>(stages + s * kStageElems<kSwiglu>, g, w_tile, cols, x_tile, rows,
+      load_stage<kSwiglu>(stages + s * kStageElems<kSwiglu>, g, w_tile, cols, tile.lo, rows,
                           static_cast<int64_t>(s) * kBlockK);
     cp_async_commit();
   }
@@ -194,7 +195,7 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
     __syncthreads();  // chunk c visible to all; stage (c - 1) % kStages no longer read
     const int next = c + kStages - 1;
     if (next < n_chunks) {
-      load_stage<kSwiglu>(stages + next % kStages * kStageElems<kSwiglu>, g, w_tile, cols, x_tile,
+      load_stage<kSwiglu>(stages + next % kStages * kStageElems<kSwiglu>, g, w_tile, cols, tile.lo,
                           rows, static_cast<int64_t>(next) * kBlockK);
     }
     cp_async_commit();

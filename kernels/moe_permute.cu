@@ -236,12 +236,13 @@ void moe_permute_check(const MoePermuteArgs& a) {
   launch_require(a.hidden > 0 && a.hidden <= int64_t{kMaxGridY} * kRowThreads, fn,
                  "hidden must be in [1, ", int64_t{kMaxGridY} * kRowThreads, "], got ", a.hidden);
   launch_require(a.ld_x >= a.hidden, fn, "ld_x must be >= hidden ", a.hidden, ", got ", a.ld_x);
-  launch_require(a.n_tokens == 0 || (a.topk_ids != nullptr && a.x != nullptr &&
-                                     a.offsets != nullptr && a.perm_to_slot != nullptr &&
-                                     a.slot_to_perm != nullptr && a.x_perm != nullptr),
-                 fn, "null pointer: topk_ids=", a.topk_ids, " x=", a.x, " offsets=", a.offsets,
-                 " perm_to_slot=", a.perm_to_slot, " slot_to_perm=", a.slot_to_perm,
-                 " x_perm=", a.x_perm);
+  // NOTE: x_perm null = place only, and then x is not read.
+  launch_require(
+      a.n_tokens == 0 ||
+          (a.topk_ids != nullptr && (a.x != nullptr || a.x_perm == nullptr) &&
+           a.offsets != nullptr && a.perm_to_slot != nullptr && a.slot_to_perm != nullptr),
+      fn, "null pointer: topk_ids=", a.topk_ids, " x=", a.x, " offsets=", a.offsets,
+      " perm_to_slot=", a.perm_to_slot, " slot_to_perm=", a.slot_to_perm, " x_perm=", a.x_perm);
   launch_require(a.n_tokens > 0 || a.offsets != nullptr, fn, "offsets must not be null");
 }
 
@@ -276,7 +277,7 @@ void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream) {
   moe_place_kernel<<<args.n_experts, kPlaceThreads, 0, stream>>>(args,
                                                                  static_cast<int32_t>(n_slots));
   KERNEL_CHECK();
-  if (n_slots == 0) return;
+  if (n_slots == 0 || args.x_perm == nullptr) return;
   const bool vec =
       args.hidden % 8 == 0 && args.ld_x % 8 == 0 && aligned16(args.x) && aligned16(args.x_perm);
   if (vec) {

@@ -29,12 +29,14 @@ struct MoePermuteArgs {
   int32_t* offsets = nullptr;  // out (n_experts + 1): expert e owns perm rows [off[e], off[e+1])
   int32_t* perm_to_slot = nullptr;  // out (n_tokens * top_k)
   int32_t* slot_to_perm = nullptr;  // out (n_tokens * top_k)
-  bf16_bits* x_perm = nullptr;      // out (n_tokens * top_k, hidden), row stride hidden
-  void* workspace = nullptr;        // moe_permute_workspace_bytes(n_tokens, top_k, n_experts)
+  // out (n_tokens * top_k, hidden), row stride hidden; null = place only (no gather launch, x not
+  // read): a grouped GEMM reading x through perm_to_slot (GroupedGemmArgs::x_slots) gathers.
+  bf16_bits* x_perm = nullptr;
+  void* workspace = nullptr;  // moe_permute_workspace_bytes(n_tokens, top_k, n_experts)
 };
 // Bytes of device workspace cuda_moe_permute needs (currently 0: workspace may be null).
 size_t moe_permute_workspace_bytes(int64_t n_tokens, int top_k, int n_experts);
-// Two launches (place, gather); graph-capturable, deterministic.
+// Two launches (place, gather; one without x_perm); graph-capturable, deterministic.
 void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream);
 
 // out[t] = sum_j weights[t, j] * y_perm[slot_to_perm[t * top_k + j]]  (+ out[t] when accumulate,

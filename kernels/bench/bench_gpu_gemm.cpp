@@ -1,8 +1,7 @@
 // The "gpu/" GEMM benchmarks: the two ceilings (a 2 GiB device copy, a cuBLAS bf16 GEMM 8192^3),
 // dense cuda_gemm (automatic, cuBLAS, skinny), the MoE grouped expert GEMM (own kernel, its
-// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes, and the down
-// projection with its SwiGLU split or fused. Each checks sampled output elements against double dot
-// products before timing.
+// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes. Each checks
+// sampled output elements against double dot products before timing.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -11,15 +10,15 @@
 #include <vector>
 
 #include "kernels/bench/bench_gpu_util.h"
+#include "kernels/bench/bench_grouped.h"
 #include "kernels/bench/bench_util.h"
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
-#include "kernels/ops.h"
 
 namespace moebench {
 namespace {
 
-constexpr int kSamples = 32;
+constexpr int kSamples = 32;  // sampled outputs of a dense GEMM
 
 void BM_gpu_device_copy(benchmark::State& state, bool, int) {
   if (!bench_gpu_ready(state)) return;
@@ -84,43 +83,6 @@ void BM_gpu_gemm(benchmark::State& state, int dense, GemmAlgo algo) {
 enum class GroupedImpl { ours, ours_tc, cublas_loop };
 constexpr const char* kImplNames[] = {"ours", "ours_tc", "cublas_loop"};
 
-// Tokens routed at random over a shape's experts: n_tokens = tokens_per_expert * experts / top_k,
-// so the mean rows per expert is the argument. Offsets (experts + 1) and the counts' summary.
-struct BenchRouting {
-  std::vector<int32_t> offsets;
-  int32_t max_count = 0;
-  int touched = 0;  // experts with rows
-};
-
-BenchRouting bench_routing(const BenchMoeShape& m, int64_t tokens_per_expert) {
-  const int64_t n_tokens = std::max<int64_t>(1, tokens_per_expert * m.experts / m.top_k);
-  const std::vector<int32_t> ids = bench_random_topk_ids(n_tokens, m.top_k, m.experts, 63);
-  BenchRouting r;
-  r.offsets.assign(m.experts + 1, 0);
-  for (int32_t e : ids) ++r.offsets[e + 1];
-  r.max_count = *std::max_element(r.offsets.begin() + 1, r.offsets.end());
-  r.touched = static_cast<int>(
-      std::count_if(r.offsets.begin() + 1, r.offsets.end(), [](int32_t c) { return c > 0; }));
-  for (int e = 0; e < m.experts; ++e) r.offsets[e + 1] += r.offsets[e];
-  return r;
-}
-
-// kSamples sampled output elements of a grouped GEMM over x (rows, k) and w (experts, n, k).
-std::vector<BenchGemmSample> bench_grouped_samples(const std::vector<int32_t>& offsets,
-                                                   const bf16_bits* x, const bf16_bits* w,
-                                                   const bf16_bits* y, int64_t n, int64_t k) {
-  const int64_t rows = offsets.back();
-  std::vector<BenchGemmSample> samples;
-  for (uint64_t i = 0; i < kSamples; ++i) {
-    const int64_t r = static_cast<int64_t>(splitmix64_mix(2 * i) % rows);
-    const int64_t col = static_cast<int64_t>(splitmix64_mix(2 * i + 1) % n);
-    const int e =
-        static_cast<int>(std::upper_bound(offsets.begin(), offsets.end(), r) - offsets.begin()) - 1;
-    samples.push_back({x + r * k, w + (e * n + col) * k, y + r * n + col});
-  }
-  return samples;
-}
-
 // The routed experts' gate_up projection (n = 2 * inter, k = hidden).
 void BM_gpu_grouped(benchmark::State& state, int shape, GroupedImpl impl) {
   if (!bench_gpu_ready(state)) return;
@@ -153,50 +115,6 @@ void BM_gpu_grouped(benchmark::State& state, int shape, GroupedImpl impl) {
   bench_gpu_run(state, false, bytes, 2.0 * rows * n * k, launch);
 }
 
-// The routed experts' down projection (n = hidden, k = inter) from the gate_up output: cuda_swiglu
-// then the grouped GEMM ("split"), or the SwiGLU fused into the GEMM's loads (x_swiglu). Both
-// count the fused path's bytes (weights, the [gate | up] rows, the output), so their % of the
-// copy ceiling compare times.
-void BM_gpu_grouped_down(benchmark::State& state, int shape, bool tc, bool fused) {
-  if (!bench_gpu_ready(state)) return;
-  BenchGpu& g = bench_gpu();
-  const BenchMoeShape& m = kBenchMoeShapes[shape];
-  const BenchRouting route = bench_routing(m, state.range(0));
-  const std::vector<int32_t>& offsets = route.offsets;
-  const int64_t rows = offsets.back(), n = m.hidden, k = m.inter;
-  const DeviceBuffer<bf16_bits> gu = bench_gpu_random(rows * 2 * k, 66, 1.0);
-  const DeviceBuffer<bf16_bits> w = bench_gpu_random(int64_t{m.experts} * n * k, 67, 0.02);
-  DeviceBuffer<bf16_bits> act(rows * k), y(rows * n);
-  DeviceBuffer<int32_t> d_off(offsets);
-  GroupedGemmArgs args{act.data(),      d_off.data(), w.data(), y.data(), rows,
-                       route.max_count, m.experts,    n,        k};
-  if (fused) {
-    args.x = gu.data();
-    args.x_swiglu = true;
-  }
-  auto grouped = tc ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
-  auto launch = [&] {
-    if (!fused) {
-      cuda_swiglu(gu.data(), 2 * k, gu.data() + k, 2 * k, rows, k, act.data(), g.stream);
-    }
-    grouped(args, g.stream);
-  };
-  if (!bench_gpu_first_launch(state, launch)) return;
-  if (fused) {  // the samples' rows: the activations the fused loads form
-    cuda_swiglu(gu.data(), 2 * k, gu.data() + k, 2 * k, rows, k, act.data(), g.stream);
-    CUDA_CHECK(cudaStreamSynchronize(g.stream));
-  }
-  const std::string bad = bench_gpu_check_samples(
-      bench_grouped_samples(offsets, act.data(), w.data(), y.data(), n, k), k);
-  if (!bad.empty()) {
-    state.SkipWithError(bad.c_str());
-    return;
-  }
-  state.counters["experts_touched"] = route.touched;
-  const double bytes = 2.0 * (double(route.touched) * n * k + rows * 2 * k + rows * n);
-  bench_gpu_run(state, false, bytes, 2.0 * rows * n * k, launch);
-}
-
 const int kRegistered = [] {
   bench_gpu_register(
       "ceiling/device_copy_2GiB", BM_gpu_device_copy, [](benchmark::internal::Benchmark*) {},
@@ -218,15 +136,6 @@ const int kRegistered = [] {
                                "_gate_up/" + kImplNames[impl];
       auto* b = bench_gpu_register_fn(name, BM_gpu_grouped, s, static_cast<GroupedImpl>(impl));
       b->ArgName("tokens_per_expert")->Arg(1)->Arg(8)->Arg(64)->Arg(256);
-    }
-    for (int tc = 0; tc < 2; ++tc) {
-      for (int fused = 0; fused < 2; ++fused) {
-        const std::string name = std::string("gpu/grouped_gemm/") + kBenchMoeShapes[s].name +
-                                 "_down/" + (tc ? "ours_tc_" : "ours_") +
-                                 (fused ? "fused_swiglu" : "split_swiglu");
-        auto* b = bench_gpu_register_fn(name, BM_gpu_grouped_down, s, tc == 1, fused == 1);
-        b->ArgName("tokens_per_expert")->Arg(1)->Arg(8)->Arg(64);
-      }
     }
   }
   return 0;

@@ -1,6 +1,6 @@
 // CPU-only tests of ref_gemm and ref_grouped_gemm against hand-computed products (both B layouts,
-// alpha/beta, bf16 rounding, strided head batches, empty experts, SwiGLU rows) and of the argument
-// checks.
+// alpha/beta, bf16 rounding, strided head batches, empty experts, SwiGLU rows, gathered rows) and
+// of the argument checks.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -185,6 +185,25 @@ TEST_CASE("ref_grouped_gemm with x_swiglu multiplies silu(gate) * up rows", "[ke
   // Rows are 2k wide: 3 rows need 12 values.
   CHECK_THROWS_AS(ref_grouped_gemm(std::vector<float>(x.begin(), x.begin() + 11), offsets, w, g, y),
                   std::invalid_argument);
+}
+
+TEST_CASE("ref_grouped_gemm with x_slots gathers each row's token first", "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 2;
+  g.n = 2;
+  g.k = 2;
+  g.max_rows = 4;
+  g.slot_div = 2;                                          // top_k 2: slot s is token s / 2
+  const std::vector<int32_t> offsets = {0, 3, 4};          // expert 0: 3 rows, expert 1: 1
+  const std::vector<int32_t> slots = {3, 0, 1, 2};         // tokens 1, 0, 0, 1
+  const std::vector<float> x = {1, 2, 5, 7};               // 2 tokens
+  const std::vector<float> w = {1, 0, 0, 1, 1, 1, 1, -1};  // identity, then [[1, 1], [1, -1]]
+  std::vector<float> y;
+  ref_grouped_gemm(x, offsets, w, g, y, slots);
+  CHECK(y == std::vector<float>{5, 7, 1, 2, 1, 2, 12, -2});
+  CHECK_THROWS_AS(ref_grouped_gemm(x, offsets, w, g, y, {3, 0, 1, 4}), std::invalid_argument);
+  g.x_swiglu = true;  // the gather and the SwiGLU rows do not combine
+  CHECK_THROWS_AS(ref_grouped_gemm(x, offsets, w, g, y, slots), std::invalid_argument);
 }
 
 TEST_CASE("ref_grouped_gemm and grouped_gemm_args_check reject bad arguments", "[kernels]") {

@@ -303,7 +303,14 @@ void moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   cuda_moe_route(r, b.stream);
 }
 
-// h's rows gathered expert by expert into x_perm, with the expert offsets.
+// The device-offset expert GEMMs serve this many tokens (no host sync); fused, their loads gather
+// and form the SwiGLU.
+bool moe_on_device(const BodyContext& b, int64_t T) {
+  return T * b.router.top_k <= b.grouped_device_rows;
+}
+
+// h's rows gathered expert by expert into x_perm, with the expert offsets; fused on the device
+// path, only the offsets and maps (the up GEMM gathers as it loads).
 void moe_permute(const BodyContext& b, int64_t T) {
   const Workspace& ws = b.ws;
   const int64_t H = b.config.hidden_size;
@@ -318,7 +325,7 @@ void moe_permute(const BodyContext& b, int64_t T) {
   p.offsets = ws.offsets;
   p.perm_to_slot = ws.perm_to_slot;
   p.slot_to_perm = ws.slot_to_perm;
-  p.x_perm = ws.x_perm;
+  p.x_perm = b.fused && moe_on_device(b, T) ? nullptr : ws.x_perm;
   p.workspace = ws.permute_ws;
   cuda_moe_permute(p, b.stream);
 }
@@ -344,10 +351,15 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
   down.y = ws.y_perm;
   down.n = H;
   down.k = I;
-  if (rows <= b.grouped_device_rows) {
+  if (moe_on_device(b, T)) {
     // Device offsets (graph-capturable). A few tokens: CUDA-core tiles of exactly the rows an
     // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
     auto grouped = T >= 8 ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
+    if (b.fused) {  // the up GEMM reads h's rows through the permutation
+      up.x = ws.h;
+      up.x_slots = ws.perm_to_slot;
+      up.slot_div = b.router.top_k;
+    }
     grouped(up, b.stream);
     if (b.fused) {  // the SwiGLU formed as the down GEMM loads its rows
       down.x = ws.gu_perm;
