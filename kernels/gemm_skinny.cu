@@ -12,6 +12,7 @@
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/launch_check.h"
+#include "kernels/pdl.cuh"
 #include "kernels/swiglu_device.cuh"
 
 namespace moebench {
@@ -46,6 +47,7 @@ struct SkinnyTile {
   int64_t ldc = 0;
   int64_t n = 0, k = 0;
   float alpha = 1.0f, beta = 0.0f;
+  bool prefetch = false;  // launched early (pdl_launch on a marked stream): pull B toward L2 first
 };
 
 // ----------------------------------------------------------------------------
@@ -169,10 +171,19 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
 }
 
 // grid.x = ceil(n / (4 kC)); warp w of block b owns columns (b * 4 + w) * kC + [0, kC).
+// NOTE: the block's weight rows do not depend on the previous kernel, so a block launched early
+// asks for them before it waits.
 template <int kC, int kM, typename OutT, bool kVec, bool kLo>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile t) {
   const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kC;
+  if (t.prefetch) {
+    const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock * kC;
+    const int64_t rows = min(static_cast<int64_t>(kWarpsPerBlock * kC), t.n - row0);
+    l2_prefetch(t.b + row0 * t.ldb, static_cast<size_t>(((rows - 1) * t.ldb + t.k) * 2));
+  }
+  pdl_wait();
+  pdl_trigger();
   if (col0 >= t.n) return;
   skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0);
 }
@@ -208,6 +219,8 @@ __device__ __forceinline__ int grouped_row_tile(const GroupedGemmArgs& g, int64_
 // fused into the load: the same values in the same order as over a gathered copy).
 template <int kR, bool kVec, bool kMap>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
+  pdl_wait();  // the offsets come from the previous kernels
+  pdl_trigger();
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kColsPerWarp;
   if (col0 >= g.n) return;
@@ -280,6 +293,8 @@ template <int kR, bool kVec>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
     grouped_gemm_swiglu_kernel(GroupedGemmArgs g) {
   __shared__ __align__(16) bf16_bits act[kR * kSwigluChunk];
+  pdl_wait();
+  pdl_trigger();
   int64_t lo = 0, hi = 0;
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;  // block-uniform, before any barrier
@@ -333,15 +348,15 @@ void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
   // NOTE: m is rounded up to a power of two: accumulators are registers sized by kM, and rows
   // past m are skipped by a warp-uniform branch.
   if (t.m <= 1) {
-    gemm_skinny_kernel<kC, 1, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
+    pdl_launch(gemm_skinny_kernel<kC, 1, OutT, kVec, kLo>, grid, block, 0, stream, t);
   } else if (t.m <= 2) {
-    gemm_skinny_kernel<kC, 2, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
+    pdl_launch(gemm_skinny_kernel<kC, 2, OutT, kVec, kLo>, grid, block, 0, stream, t);
   } else if (t.m <= 4) {
-    gemm_skinny_kernel<kC, 4, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
+    pdl_launch(gemm_skinny_kernel<kC, 4, OutT, kVec, kLo>, grid, block, 0, stream, t);
   } else if (t.m <= 8) {
-    gemm_skinny_kernel<kC, 8, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
+    pdl_launch(gemm_skinny_kernel<kC, 8, OutT, kVec, kLo>, grid, block, 0, stream, t);
   } else {
-    gemm_skinny_kernel<kC, 16, OutT, kVec, kLo><<<grid, block, 0, stream>>>(t);
+    pdl_launch(gemm_skinny_kernel<kC, 16, OutT, kVec, kLo>, grid, block, 0, stream, t);
   }
   KERNEL_CHECK();
 }
@@ -374,6 +389,7 @@ void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
   t.k = g.k;
   t.alpha = g.alpha;
   t.beta = g.beta;
+  t.prefetch = cuda_stream_pdl(stream);
   const bool vec = aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 &&
                    g.ldb % kVecElems == 0 && (g.a_lo == nullptr || aligned16(g.a_lo));
   if (g.a_lo != nullptr) {  // f32 c only (gemm_args_check)
@@ -399,14 +415,17 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
   auto go = [&](auto r) {
     constexpr int kTile = decltype(r)::value;
     if (g.x_swiglu) {
-      vec ? grouped_gemm_swiglu_kernel<kTile, true><<<grid, block, 0, stream>>>(g)
-          : grouped_gemm_swiglu_kernel<kTile, false><<<grid, block, 0, stream>>>(g);
+      pdl_launch(
+          vec ? grouped_gemm_swiglu_kernel<kTile, true> : grouped_gemm_swiglu_kernel<kTile, false>,
+          grid, block, 0, stream, g);
     } else if (g.x_slots != nullptr) {
-      vec ? grouped_gemm_kernel<kTile, true, true><<<grid, block, 0, stream>>>(g)
-          : grouped_gemm_kernel<kTile, false, true><<<grid, block, 0, stream>>>(g);
+      pdl_launch(
+          vec ? grouped_gemm_kernel<kTile, true, true> : grouped_gemm_kernel<kTile, false, true>,
+          grid, block, 0, stream, g);
     } else {
-      vec ? grouped_gemm_kernel<kTile, true, false><<<grid, block, 0, stream>>>(g)
-          : grouped_gemm_kernel<kTile, false, false><<<grid, block, 0, stream>>>(g);
+      pdl_launch(
+          vec ? grouped_gemm_kernel<kTile, true, false> : grouped_gemm_kernel<kTile, false, false>,
+          grid, block, 0, stream, g);
     }
   };
   switch (R) {

@@ -13,6 +13,7 @@
 #include "kernels/grouped_gemm.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
+#include "kernels/pdl.cuh"
 #include "kernels/swiglu_device.cuh"
 
 namespace moebench {
@@ -169,6 +170,8 @@ __global__ void __launch_bounds__(kThreads) grouped_gemm_tc_kernel(const Grouped
   __trap();  // NOTE: bf16 wmma and cp.async need sm_80; the launcher refuses such builds
 #else
   extern __shared__ __align__(128) unsigned char smem[];
+  pdl_wait();  // the offsets come from the previous kernels
+  pdl_trigger();
   const RowTile tile = find_row_tile(g, blockIdx.x);
   if (tile.expert < 0) return;  // block-uniform: every thread scanned the same offsets
   __nv_bfloat16* stages = reinterpret_cast<__nv_bfloat16*>(smem);
@@ -263,9 +266,9 @@ void grouped_gemm_tc_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(slots),
                   static_cast<unsigned>((g.n + kBlockN - 1) / kBlockN));
   if (g.x_swiglu) {
-    grouped_gemm_tc_kernel<true><<<grid, kThreads, kSmemBytes<true>, stream>>>(g);
+    pdl_launch(grouped_gemm_tc_kernel<true>, grid, dim3(kThreads), kSmemBytes<true>, stream, g);
   } else {
-    grouped_gemm_tc_kernel<false><<<grid, kThreads, kSmemBytes<false>, stream>>>(g);
+    pdl_launch(grouped_gemm_tc_kernel<false>, grid, dim3(kThreads), kSmemBytes<false>, stream, g);
   }
   KERNEL_CHECK();
 }

@@ -14,6 +14,7 @@
 #include "kernels/launch_check.h"
 #include "kernels/mla_prepare.h"
 #include "kernels/ops.h"
+#include "kernels/pdl.cuh"
 #include "kernels/rmsnorm_device.cuh"
 #include "kernels/rope_device.cuh"
 
@@ -31,6 +32,8 @@ constexpr int kMinThreads = 128;
 
 __global__ void mla_prepare_kernel(MlaPrepareArgs a) {
   __shared__ float stage[kStageFloats];
+  pdl_wait();
+  pdl_trigger();
   const int64_t t = blockIdx.x;
   if (a.q_latent != nullptr) {
     uint16_t* row = a.q_latent + t * a.q_latent_stride;
@@ -105,9 +108,8 @@ int prepare_threads(const MlaPrepareArgs& a) {
 void cuda_mla_prepare(const MlaPrepareArgs& args, cudaStream_t stream) {
   mla_prepare_args_check(args, "cuda_mla_prepare");
   if (args.n_tokens == 0) return;
-  mla_prepare_kernel<<<static_cast<unsigned>(args.n_tokens), prepare_threads(args), 0, stream>>>(
-      args);
-  KERNEL_CHECK();
+  pdl_launch(mla_prepare_kernel, dim3(static_cast<unsigned>(args.n_tokens)),
+             dim3(prepare_threads(args)), 0, stream, args);
 }
 
 void cuda_mla_prepare_separate(const MlaPrepareArgs& a, cudaStream_t stream) {

@@ -8,6 +8,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/moe_permute.h"
+#include "kernels/pdl.cuh"
 
 namespace moebench {
 namespace {
@@ -50,6 +51,8 @@ __device__ __forceinline__ int block_sum_int(int v) {
 __global__ void __launch_bounds__(kPlaceThreads)
     moe_place_kernel(MoePermuteArgs a, int32_t n_slots) {
   __shared__ int warp_counts[kPlaceItems][kPlaceWarps];
+  pdl_wait();
+  pdl_trigger();
   const int e = blockIdx.x;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   int below = 0, mine = 0, bad = 0;
@@ -169,6 +172,8 @@ __device__ __forceinline__ void store_bf16(const float (&f)[1], uint16_t& w) {
 template <int V>
 __global__ void moe_combine_kernel(MoeCombineArgs a) {
   using T = typename Vec<V>::T;
+  pdl_wait();
+  pdl_trigger();
   const int64_t t = blockIdx.x;
   const int64_t u = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
   if (u >= a.hidden / V) return;
@@ -219,7 +224,7 @@ void moe_combine_launch(const MoeCombineArgs& a, cudaStream_t stream) {
   const int threads = row_threads(units);
   const dim3 grid(static_cast<unsigned>(a.n_tokens),
                   static_cast<unsigned>((units + threads - 1) / threads));
-  moe_combine_kernel<V><<<grid, threads, 0, stream>>>(a);
+  pdl_launch(moe_combine_kernel<V>, grid, threads, 0, stream, a);
   KERNEL_CHECK();
 }
 
@@ -274,8 +279,8 @@ void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream) {
   moe_permute_check(args);
   const int64_t n_slots = args.n_tokens * args.top_k;
   // NOTE: with no slots every expert still owns the empty range, so offsets are written.
-  moe_place_kernel<<<args.n_experts, kPlaceThreads, 0, stream>>>(args,
-                                                                 static_cast<int32_t>(n_slots));
+  pdl_launch(moe_place_kernel, dim3(args.n_experts), dim3(kPlaceThreads), 0, stream, args,
+             static_cast<int32_t>(n_slots));
   KERNEL_CHECK();
   if (n_slots == 0 || args.x_perm == nullptr) return;
   const bool vec =

@@ -8,6 +8,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/pdl.cuh"
 
 namespace moebench {
 namespace {
@@ -113,6 +114,8 @@ __device__ void mask_groups(const MoeRouteArgs& a, float (&key)[kPerLane], float
 // routes token b * kWarpsPerBlock + w.
 template <MoeRouteMode kMode>
 __global__ void moe_route_kernel(MoeRouteArgs a) {
+  pdl_wait();
+  pdl_trigger();
   const int lane = threadIdx.x % kWarp;
   const int64_t t = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
   if (t >= a.n_tokens) return;  // the whole warp leaves together
@@ -197,13 +200,13 @@ void moe_route_launch(const MoeRouteArgs& a, cudaStream_t stream) {
   const int threads = kWarpsPerBlock * kWarp;
   switch (a.mode) {
     case MoeRouteMode::softmax_topk:
-      moe_route_kernel<MoeRouteMode::softmax_topk><<<grid, threads, 0, stream>>>(a);
+      pdl_launch(moe_route_kernel<MoeRouteMode::softmax_topk>, grid, threads, 0, stream, a);
       break;
     case MoeRouteMode::softmax_group:
-      moe_route_kernel<MoeRouteMode::softmax_group><<<grid, threads, 0, stream>>>(a);
+      pdl_launch(moe_route_kernel<MoeRouteMode::softmax_group>, grid, threads, 0, stream, a);
       break;
     case MoeRouteMode::sigmoid_noaux_tc:
-      moe_route_kernel<MoeRouteMode::sigmoid_noaux_tc><<<grid, threads, 0, stream>>>(a);
+      pdl_launch(moe_route_kernel<MoeRouteMode::sigmoid_noaux_tc>, grid, threads, 0, stream, a);
       break;
   }
   KERNEL_CHECK();

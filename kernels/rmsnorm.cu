@@ -9,6 +9,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/pdl.cuh"
 
 namespace moebench {
 namespace {
@@ -46,6 +47,8 @@ __global__ void rmsnorm_kernel(const uint16_t* x, uint16_t* residual, const uint
 template <bool kInit>
 __global__ void rmsnorm_residual_f32_kernel(const uint16_t* x, float* residual, const uint16_t* w,
                                             int64_t dim, float eps, uint16_t* y, uint16_t* y_lo) {
+  pdl_wait();
+  pdl_trigger();
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float ss = 0.0f;
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
@@ -126,13 +129,12 @@ void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, c
   const int threads = rmsnorm_threads(dim);
   const dim3 grid(static_cast<unsigned>(rows));
   if (init) {
-    rmsnorm_residual_f32_kernel<true>
-        <<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y, y_lo);
+    pdl_launch(rmsnorm_residual_f32_kernel<true>, grid, threads, 0, stream, x, residual, w, dim,
+               eps, y, y_lo);
   } else {
-    rmsnorm_residual_f32_kernel<false>
-        <<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y, y_lo);
+    pdl_launch(rmsnorm_residual_f32_kernel<false>, grid, threads, 0, stream, x, residual, w, dim,
+               eps, y, y_lo);
   }
-  KERNEL_CHECK();
 }
 
 }  // namespace moebench

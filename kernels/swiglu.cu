@@ -7,6 +7,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/pdl.cuh"
 #include "kernels/swiglu_device.cuh"
 
 namespace moebench {
@@ -18,6 +19,8 @@ namespace {
 // Grid-stride over the n_tokens * inter outputs.
 __global__ void swiglu_kernel(const uint16_t* gate, int64_t ld_gate, const uint16_t* up,
                               int64_t ld_up, int64_t n_tokens, int64_t inter, uint16_t* out) {
+  pdl_wait();
+  pdl_trigger();
   const int64_t n = n_tokens * inter;
   for (int64_t k = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; k < n;
        k += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -38,7 +41,8 @@ void swiglu_launch(const uint16_t* gate, int64_t ld_gate, const uint16_t* up, in
   constexpr int64_t kMaxBlocks = 132 * 16;
   const int64_t need = (n_tokens * inter + kThreads - 1) / kThreads;
   const int blocks = static_cast<int>(need < kMaxBlocks ? need : kMaxBlocks);
-  swiglu_kernel<<<blocks, kThreads, 0, stream>>>(gate, ld_gate, up, ld_up, n_tokens, inter, out);
+  pdl_launch(swiglu_kernel, dim3(blocks), dim3(kThreads), 0, stream, gate, ld_gate, up, ld_up,
+             n_tokens, inter, out);
   KERNEL_CHECK();
 }
 

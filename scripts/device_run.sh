@@ -5,13 +5,15 @@
 # check), each log and JSON under $OUT, and prints a summary table at the end.
 #   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
-#           rooflines, again with --kernels fused (decode rows, fused / separate in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
+#           rooflines, again with --kernels fused and with --pdl too (decode rows, each / separate
+#           in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
 #   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
 #   profile per-kernel time of one graph-replayed decode step at batch 1 and 64 under Nsight
 #           Compute (clocks left alone): kernels per step, µs each, share of the step; for the
-#           separate and the fused launches (KERNELS="separate fused", the default)
+#           separate, fused and fused + programmatic launches (KERNELS="separate fused fused_pdl",
+#           the default)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e] [profile]
 set -uo pipefail
 # Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
@@ -63,6 +65,15 @@ export MOEBENCH_BIN="$mb/bin/moebench"
 day=$(date -u +%Y%m%d)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
+# model bench flags of an engine variant: separate, fused, fused_pdl.
+variant_flags() {
+  case "$1" in
+    separate) echo "--kernels separate" ;;
+    fused) echo "--kernels fused" ;;
+    fused_pdl) echo "--kernels fused --pdl" ;;
+  esac
+}
+
 run_check() {
   local t0=$SECONDS
   "$mb/bin/test_kernels" "[gpu]" >"$out/kernels.log" 2>&1
@@ -84,25 +95,29 @@ run_bench() {
     >"$out/model_bench.log" 2>&1
   local rc=$?
   stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E 'roofline' "$out/model_bench.log")"
-  # The same decode rows with the fused launches (same values; issue 20's before/after), kept in
-  # the logs (the device tool returns 8 files); the summary gives fused / separate per batch.
-  t0=$SECONDS
-  mkdir -p "$out/fused"
-  "$mb/bin/moebench" model bench /tmp/v2l --device cuda --kernels fused --batch 1 --batch 16 \
-    --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/fused/model_bench.json" \
-    >"$out/model_bench_fused.log" 2>&1
-  rc=$?
-  stage "fused bench" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
-    "$out/fused/model_bench.json" <<'PY' 2>&1
+  # The same decode rows with the fused launches, then with programmatic launch too (same values;
+  # issue 20's before/after), kept in the logs (the device tool returns 8 files); the summary
+  # gives each one's decode tokens/s / the separate launches'.
+  local v
+  for v in fused fused_pdl; do
+    t0=$SECONDS
+    mkdir -p "$out/$v"
+    "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$v") --batch 1 \
+      --batch 16 --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/$v/model_bench.json" \
+      >"$out/model_bench_$v.log" 2>&1
+    rc=$?
+    stage "$v" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
+      "$out/$v/model_bench.json" <<'PY' 2>&1
 import json, sys
-sep, fus = (json.load(open(f))["runs"] for f in sys.argv[1:3])
+sep, var = (json.load(open(f))["runs"] for f in sys.argv[1:3])
 key = lambda r: (r["batch"], r["prompt"])
 base = {key(r): r["decode_tokens_per_s"] for r in sep}
 print("; ".join(f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
                 f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate"
-                for r in fus if key(r) in base))
+                for r in var if key(r) in base))
 PY
 )"
+  done
   t0=$SECONDS
   "$mb/bin/moebench-kernels" \
     --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|mla_prepare_v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|permute|combine)/(v2lite|v3)|nccl)' \
@@ -172,14 +187,14 @@ run_profile() {
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
   local rc=0 k b
-  # KERNELS: the engine launches profiled (model bench --kernels), both by default: the before
-  # and after of issue 20's fusions.
-  for k in ${KERNELS:-separate fused}; do
+  # KERNELS: the engine variants profiled (variant_flags), all three by default: the before and
+  # after of issue 20's fusions and programmatic launch.
+  for k in ${KERNELS:-separate fused fused_pdl}; do
   for b in 1 64; do
     # --prompt 1: the prefill step is itself a one-token decode step (eager), then 1 graph step.
     ncu --clock-control none --target-processes all --metrics gpu__time_duration.sum --csv \
       --print-units base \
-      "$mb/bin/moebench" model bench /tmp/v2l --device cuda --kernels "$k" --batch "$b" \
+      "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$k") --batch "$b" \
       --prompt 1 --tokens 1 --warmup 0 >"$out/ncu_${k}_b$b.csv" 2>"$out/ncu_${k}_b$b.err" || rc=$?
     python3 - "$out/ncu_${k}_b$b.csv" "$k batch $b" >"$out/profile_${k}_b$b.txt" <<'PY'
 import collections, csv, re, sys

@@ -61,6 +61,7 @@ LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path&
     o.max_batch = options.max_batch;
     o.max_step_tokens = options.max_step_tokens;
     o.fused_kernels = options.fused_kernels;
+    o.programmatic_launch = options.programmatic_launch;
     out.kv_page_tokens = o.page_size;
     out.engine = make_cuda_engine(config, dir, o);
 #endif

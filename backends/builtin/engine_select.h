@@ -36,6 +36,7 @@ struct EngineLoadOptions {
   int max_batch = 64;          // CUDA: sequences per forward (CudaEngineOptions::max_batch)
   int max_step_tokens = 8192;  // CUDA: tokens per forward (CudaEngineOptions::max_step_tokens)
   bool fused_kernels = false;  // CUDA: CudaEngineOptions::fused_kernels
+  bool programmatic_launch = false;  // CUDA: CudaEngineOptions::programmatic_launch
 };
 
 // An engine with what it borrows: the CPU engine reads host weights that must outlive it (null on

@@ -34,6 +34,7 @@ struct ModelBenchFlags {
   std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   std::string kernels;          // CUDA engine: separate | fused; empty = the engine's default
+  bool pdl = false;             // CUDA engine: programmatic dependent launch
 };
 
 struct Limits {
@@ -152,6 +153,9 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
                    "cache append in one kernel, the experts' gather and SwiGLU inside their "
                    "GEMMs); the same values either way, so a before/after is two runs")
       ->check(CLI::IsMember({"separate", "fused"}));
+  bench->add_flag("--pdl", flags->pdl,
+                  "CUDA engine: programmatic dependent launch (each kernel starts while the one "
+                  "before it finishes, and waits for it before reading its output)");
   return bench;
 }
 
@@ -244,9 +248,10 @@ int model_bench(const ModelBenchFlags& flags) {
   load.device = flags.device;
   load.threads = flags.threads;
   load.fused_kernels = flags.kernels == "fused";
+  load.programmatic_launch = flags.pdl;
   const bool cuda = engine_device_resolve(flags.device).cuda;
-  if (!flags.kernels.empty() && !cuda) {
-    throw InputError("--kernels " + flags.kernels +
+  if ((!flags.kernels.empty() || flags.pdl) && !cuda) {
+    throw InputError((flags.pdl ? std::string("--pdl") : "--kernels " + flags.kernels) +
                      ": applies to the CUDA engine, and this run uses the CPU one (--device " +
                      flags.device + ")");
   }
@@ -258,8 +263,8 @@ int model_bench(const ModelBenchFlags& flags) {
   const Limits lim = measure_limits(engine);
   const bool roofline = lim.copy_bytes_per_s > 0;
   const char* kernels = load.fused_kernels ? "fused" : "separate";
-  std::printf("engine %s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
-              cuda ? kernels : "");
+  std::printf("engine %s%s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
+              cuda ? kernels : "", load.programmatic_launch ? ", programmatic launch" : "");
   if (roofline) {
     std::printf("measured: device copy %.2f TB/s, cuBLAS bf16 GEMM 8192^3 %.1f TFLOP/s\n",
                 lim.copy_bytes_per_s / 1e12, lim.gemm_flops / 1e12);
@@ -283,7 +288,10 @@ int model_bench(const ModelBenchFlags& flags) {
                           {"engine", engine.device_name()},
                           {"threads", flags.threads},
                           {"runs", rows}};
-    if (cuda) out["kernels"] = kernels;
+    if (cuda) {
+      out["kernels"] = kernels;
+      out["programmatic_launch"] = load.programmatic_launch;
+    }
     if (roofline) {
       out["copy_bytes_per_s"] = lim.copy_bytes_per_s;
       out["gemm_flops_per_s"] = lim.gemm_flops;

@@ -2,7 +2,8 @@
 // cache append in one kernel, the routed experts' gather and SwiGLU inside their GEMMs) against
 // its separate ones on the tiny checkpoints: the same logits bit for bit over a prefill and decode
 // steps of 3 and 8 sequences (the CUDA-core and tensor-core expert kernels), and the same greedy
-// tokens through the CUDA graph decode path.
+// tokens through the CUDA graph decode path; and the same with programmatic dependent launch
+// (CudaEngineOptions::programmatic_launch), whose early starts must not change a bit either.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -21,7 +22,8 @@ using moebench::testing::tiny_bf16;
 
 namespace {
 
-std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& dir, bool fused) {
+std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& dir, bool fused,
+                                    bool pdl) {
   CudaEngineOptions opt;
   opt.page_size = 16;
   opt.max_batch = 8;
@@ -29,6 +31,7 @@ std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& d
   opt.max_context = 512;
   opt.kv_memory_fraction = 0.05;
   opt.fused_kernels = fused;
+  opt.programmatic_launch = pdl;
   return make_cuda_engine(config, dir, opt);
 }
 
@@ -40,12 +43,13 @@ int64_t differing(const std::vector<float>& a, const std::vector<float>& b) {
   return n;
 }
 
-void check_family(const std::string& family) {
-  CAPTURE(family);
+// The separate launches against the fused ones, launched programmatically (pdl) or not.
+void check_family(const std::string& family, bool pdl) {
+  CAPTURE(family, pdl);
   const fs::path dir = tiny_bf16(family);
   const ModelConfig config = model_config_load(dir / "config.json");
-  std::unique_ptr<Engine> separate = tiny_engine(config, dir, false);
-  std::unique_ptr<Engine> fused = tiny_engine(config, dir, true);
+  std::unique_ptr<Engine> separate = tiny_engine(config, dir, false, false);
+  std::unique_ptr<Engine> fused = tiny_engine(config, dir, true, pdl);
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> token(0, config.vocab_size - 1);
   for (int n_seqs : {3, 8}) {
@@ -91,8 +95,8 @@ void check_family(const std::string& family) {
       fused->free_sequence(fs_[i]);
     }
   }
-  std::printf("fused vs separate kernels, %s: logits and greedy tokens identical\n",
-              family.c_str());
+  std::printf("fused%s vs separate kernels, %s: logits and greedy tokens identical\n",
+              pdl ? " + programmatic launch" : "", family.c_str());
 }
 
 }  // namespace
@@ -103,5 +107,8 @@ TEST_CASE("CUDA engine: fused kernels give the separate launches' logits bit for
   }
   // deepseek_v3: the query latent (two prepare launches); deepseek_v2: one; qwen3_moe: GQA
   // attention, so only the experts' SwiGLU changes.
-  for (const char* family : {"deepseek_v3", "deepseek_v2", "qwen3_moe"}) check_family(family);
+  for (const char* family : {"deepseek_v3", "deepseek_v2", "qwen3_moe"}) {
+    check_family(family, false);
+    check_family(family, true);
+  }
 }

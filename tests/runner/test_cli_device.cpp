@@ -1,6 +1,6 @@
 // `--device` on `moebench run`, `serve` and `model bench`: forwarded to the builtin engine,
 // recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device;
-// and model bench's CUDA-only `--kernels`, refused on the CPU engine.
+// and model bench's CUDA-only `--kernels` and `--pdl`, refused on the CPU engine.
 #include <algorithm>
 
 #include "backends/builtin/checkpoint/model_init.h"
@@ -95,4 +95,7 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
   check_one_line_error(
       run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels fast", dir),
       "--kernels");
+  check_one_line_error(
+      run_command(moebench_bin() + " model bench " + model + " --device cpu --pdl", dir),
+      "--pdl: applies to the CUDA engine");
 }

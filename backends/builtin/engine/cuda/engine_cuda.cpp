@@ -21,6 +21,7 @@
 #include "backends/builtin/engine/rope_table.h"
 #include "common/error.h"
 #include "kernels/cuda_check.h"
+#include "kernels/pdl.h"
 
 namespace moebench {
 namespace {
@@ -84,6 +85,7 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
   ensure_meta(meta_layout(shape.max_tokens, shape.max_tokens, options.max_batch, max_pages_per_seq_,
                           1, options.max_batch)
                   .bytes);
+  if (options.programmatic_launch) cuda_stream_set_pdl(stream_, true);
 }
 
 // Attention and routing constants, as the CPU engine derives them.
@@ -161,7 +163,10 @@ CudaEngine::~CudaEngine() {
   for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
   if (meta_host_ != nullptr) cudaFreeHost(meta_host_);
   if (sampled_host_ != nullptr) cudaFreeHost(sampled_host_);
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  if (stream_ != nullptr) {
+    cuda_stream_set_pdl(stream_, false);
+    cudaStreamDestroy(stream_);
+  }
 }
 
 void CudaEngine::ensure_meta(size_t bytes) {

@@ -25,6 +25,11 @@ struct CudaEngineOptions {
   // construction; the separate path is the default until a device run has verified the fused one
   // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh).
   bool fused_kernels = false;
+  // Programmatic dependent launch on the engine's stream (kernels/pdl.h): each converted kernel
+  // starts while the one before it finishes (a GEMV pulling its weights toward L2 meanwhile) and
+  // waits for it before reading its output; the same values, shorter gaps. Off until a device
+  // run has measured and verified it.
+  bool programmatic_launch = false;
 };
 
 // True when this build has CUDA and a device is present.

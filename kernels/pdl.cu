@@ -1,0 +1,46 @@
+// The set of streams marked for programmatic dependent launch (kernels/pdl.h): a fixed table read
+// without a lock on every launch, written under one.
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+#include "kernels/pdl.h"
+
+namespace moebench {
+namespace {
+
+constexpr int kMaxStreams = 64;
+std::atomic<cudaStream_t> g_marked[kMaxStreams];
+std::mutex g_write;
+
+}  // namespace
+
+void cuda_stream_set_pdl(cudaStream_t stream, bool on) {
+  if (stream == nullptr) {
+    if (on) throw std::invalid_argument("cuda_stream_set_pdl: the default stream cannot be marked");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(g_write);
+  int free_slot = -1;
+  for (int i = 0; i < kMaxStreams; ++i) {
+    const cudaStream_t s = g_marked[i].load();
+    if (s == stream) {
+      if (!on) g_marked[i].store(nullptr);
+      return;
+    }
+    if (s == nullptr && free_slot < 0) free_slot = i;
+  }
+  if (!on) return;
+  if (free_slot < 0) throw std::length_error("cuda_stream_set_pdl: 64 streams already marked");
+  g_marked[free_slot].store(stream);
+}
+
+bool cuda_stream_pdl(cudaStream_t stream) {
+  if (stream == nullptr) return false;  // NOTE: the legacy default stream is never marked
+  for (int i = 0; i < kMaxStreams; ++i) {
+    if (g_marked[i].load(std::memory_order_relaxed) == stream) return true;
+  }
+  return false;
+}
+
+}  // namespace moebench
