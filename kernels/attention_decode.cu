@@ -11,6 +11,7 @@
 #include "kernels/bf16_device.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
+#include "kernels/pdl.cuh"
 
 namespace moebench {
 namespace {
@@ -146,6 +147,8 @@ __device__ __forceinline__ void score_two(const uint16_t* kr, const float* qa, c
 // owning warp -> P·V (thread = 8 dims x kPvHeads heads, accumulators in registers).
 __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodeParams p) {
   extern __shared__ __align__(16) unsigned char smem[];
+  pdl_wait();
+  pdl_trigger();
   const DecodeAttentionArgs& a = p.a;
   const int chunk = blockIdx.x, s = blockIdx.z;
   const int kvh = blockIdx.y / p.head_blocks, hblk = blockIdx.y % p.head_blocks;
@@ -288,6 +291,8 @@ __device__ __forceinline__ float block_max(float v) {
 // One block per (head, seq): out = sum_c w_c acc_c / sum_c w_c l_c with w_c = 2^(m_c - max m).
 __global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const DecodeParams p) {
   __shared__ float w_s[kMaxChunks];
+  pdl_wait();
+  pdl_trigger();
   const DecodeAttentionArgs& a = p.a;
   const int h = blockIdx.x, s = blockIdx.y;
   const int n = ceil_div(decode_seq_len(a, s), p.chunk_len);  // chunks that hold keys
@@ -340,11 +345,9 @@ void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(p.n_chunks),
                   static_cast<unsigned>(a.n_kv_heads * p.head_blocks),
                   static_cast<unsigned>(a.n_seqs));
-  decode_partial_kernel<<<grid, kThreads, smem, stream>>>(p);
-  KERNEL_CHECK();
+  pdl_launch(decode_partial_kernel, grid, dim3(kThreads), smem, stream, p);
   if (p.n_chunks == 1) return;
-  decode_merge_kernel<<<dim3(a.n_heads, a.n_seqs), kMergeThreads, 0, stream>>>(p);
-  KERNEL_CHECK();
+  pdl_launch(decode_merge_kernel, dim3(a.n_heads, a.n_seqs), dim3(kMergeThreads), 0, stream, p);
 }
 
 bool aligned16(const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; }

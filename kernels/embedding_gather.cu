@@ -7,6 +7,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/ops.h"
+#include "kernels/pdl.cuh"
 
 namespace moebench {
 namespace {
@@ -18,6 +19,8 @@ namespace {
 template <typename Word>
 __global__ void embedding_gather_kernel(const int32_t* ids, const Word* table, int64_t vocab,
                                         int64_t row_words, Word* out, int32_t* bad_ids) {
+  pdl_wait();
+  pdl_trigger();
   const int64_t t = blockIdx.x;
   const int64_t id = ids[t];
   Word* dst = out + t * row_words;  // (row_words)
@@ -43,14 +46,13 @@ void embedding_gather_launch(const int32_t* ids, int64_t n_tokens, const bf16_bi
   const int threads = words >= 128 ? 128 : static_cast<int>((words + 31) / 32 * 32);
   const dim3 grid(static_cast<unsigned>(n_tokens));
   if (aligned) {
-    embedding_gather_kernel<uint4>
-        <<<grid, threads, 0, stream>>>(ids, reinterpret_cast<const uint4*>(table), vocab, words,
-                                       reinterpret_cast<uint4*>(out), bad_ids);
+    pdl_launch(embedding_gather_kernel<uint4>, grid, dim3(threads), 0, stream, ids,
+               reinterpret_cast<const uint4*>(table), vocab, words, reinterpret_cast<uint4*>(out),
+               bad_ids);
   } else {
-    embedding_gather_kernel<uint16_t>
-        <<<grid, threads, 0, stream>>>(ids, table, vocab, words, out, bad_ids);
+    pdl_launch(embedding_gather_kernel<uint16_t>, grid, dim3(threads), 0, stream, ids, table, vocab,
+               words, out, bad_ids);
   }
-  KERNEL_CHECK();
 }
 
 }  // namespace

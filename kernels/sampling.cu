@@ -8,6 +8,7 @@
 #include "kernels/bf16_device.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
+#include "kernels/pdl.cuh"
 #include "kernels/sampling.h"
 
 namespace moebench {
@@ -246,6 +247,8 @@ __device__ int sample_row(const SampleArgs& a, int64_t r, const float* row, floa
 
 // out[r] for row r = blockIdx.x.
 __global__ void sample_kernel(SampleArgs a) {
+  pdl_wait();
+  pdl_trigger();
   const int64_t r = blockIdx.x;
   const float* row = a.logits + r * a.ld;
   const float temperature = a.temperature[r];
@@ -301,7 +304,8 @@ void cuda_sample(const SampleArgs& args, cudaStream_t stream) {
                  " top_k=", args.top_k, " seed=", args.seed, " draw=", args.draw,
                  " out=", args.out);
   if (args.n_rows == 0) return;
-  sample_kernel<<<static_cast<unsigned>(args.n_rows), kThreads, 0, stream>>>(args);
+  pdl_launch(sample_kernel, dim3(static_cast<unsigned>(args.n_rows)), dim3(kThreads), 0, stream,
+             args);
   KERNEL_CHECK();
 }
 
