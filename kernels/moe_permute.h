@@ -10,6 +10,7 @@
 
 #include "kernels/bf16.h"
 #include "kernels/cuda_stream.h"
+#include "kernels/ops.h"
 
 namespace moebench {
 
@@ -38,6 +39,14 @@ struct MoePermuteArgs {
 size_t moe_permute_workspace_bytes(int64_t n_tokens, int top_k, int n_experts);
 // Two launches (place, gather; one without x_perm); graph-capturable, deterministic.
 void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream);
+
+// Decode's routing and placement in one launch (one block): cuda_moe_route's ids and weights,
+// then cuda_moe_permute's offsets and slot maps for them without the gather (place.x_perm null;
+// the up GEMM reads through perm_to_slot): the values of the two launches, bit for bit.
+// place.topk_ids is route.topk_ids, and its n_tokens, top_k, n_experts match route's.
+constexpr int64_t kMoeRoutePlaceMaxSlots = 1024;  // n_tokens * top_k at most
+void cuda_moe_route_place(const MoeRouteArgs& route, const MoePermuteArgs& place,
+                          cudaStream_t stream);
 
 // out[t] = sum_j weights[t, j] * y_perm[slot_to_perm[t * top_k + j]]  (+ out[t] when accumulate,
 // e.g. out already holds the shared experts' output), f32 sum, one bf16 rounding at the end.

@@ -1,5 +1,6 @@
 // The "gpu/" benchmarks of the MoE routing path and the sampler: the router (softmax top-k and V3's
-// sigmoid + bias + groups), token permute and weighted combine (hot and cold L2), and sampling.
+// sigmoid + bias + groups), token permute and weighted combine (hot and cold L2), decode's fused
+// routing + placement beside the two launches, and sampling.
 // Each validates once against its CPU reference on random inputs (never one repeated token).
 #include <benchmark/benchmark.h>
 
@@ -124,6 +125,55 @@ void BM_gpu_moe_permute(benchmark::State& state, bool cold, int shape) {
                 [&] { cuda_moe_permute(p.a, bench_gpu().stream); });
 }
 
+// Decode's routing and placement: cuda_moe_route_place (fused), or cuda_moe_route then
+// cuda_moe_permute placing only (separate), after checking once that both give the same maps.
+void BM_gpu_moe_route_place(benchmark::State& state, int shape, bool fused) {
+  if (!bench_gpu_ready(state)) return;
+  BenchGpu& g = bench_gpu();
+  const BenchMoeShape& m = kBenchMoeShapes[shape];
+  MoeRouteArgs r = bench_model_route(m, state.range(0));
+  const int64_t slots = r.n_tokens * r.top_k;
+  std::vector<float> logits(r.n_tokens * r.n_experts), bias;
+  for (size_t i = 0; i < logits.size(); ++i) logits[i] = 6.0f * counter_uniform(45, i) - 3.0f;
+  if (r.mode == MoeRouteMode::sigmoid_noaux_tc) bias = bench_random_bf16(r.n_experts, 46, 0, 0.01f);
+  DeviceBuffer<float> d_logits(logits), d_bias(bias), d_w(slots);
+  DeviceBuffer<int32_t> d_ids(slots), offsets(m.experts + 1), p2s(slots), s2p(slots);
+  r.logits = d_logits.data();
+  r.bias = bias.empty() ? nullptr : d_bias.data();
+  r.topk_ids = d_ids.data();
+  r.topk_weights = d_w.data();
+  MoePermuteArgs p;
+  p.topk_ids = d_ids.data();
+  p.n_tokens = r.n_tokens;
+  p.top_k = r.top_k;
+  p.n_experts = r.n_experts;
+  p.hidden = m.hidden;
+  p.ld_x = m.hidden;
+  p.offsets = offsets.data();
+  p.perm_to_slot = p2s.data();
+  p.slot_to_perm = s2p.data();
+  auto separate = [&] {
+    cuda_moe_route(r, g.stream);
+    cuda_moe_permute(p, g.stream);
+  };
+  auto launch = [&] { fused ? cuda_moe_route_place(r, p, g.stream) : separate(); };
+  if (!bench_gpu_first_launch(state, launch)) return;
+  if (bench_gpu_check_due(std::string("route_place/") + m.name + "/" +
+                          std::to_string(r.n_tokens))) {
+    cuda_moe_route_place(r, p, g.stream);
+    CUDA_CHECK(cudaStreamSynchronize(g.stream));
+    const std::vector<int32_t> o = offsets.download(), a = p2s.download(), b = s2p.download();
+    separate();
+    CUDA_CHECK(cudaStreamSynchronize(g.stream));
+    if (o != offsets.download() || a != p2s.download() || b != s2p.download()) {
+      state.SkipWithError("fused and separate routing placements differ");
+      return;
+    }
+  }
+  bench_gpu_run(state, false, 4.0 * r.n_tokens * r.n_experts + 4.0 * 4 * slots,
+                4.0 * r.n_tokens * r.n_experts, launch);
+}
+
 void BM_gpu_moe_combine(benchmark::State& state, bool cold, int shape) {
   if (!bench_gpu_ready(state)) return;
   const BenchMoeShape& m = kBenchMoeShapes[shape];
@@ -205,6 +255,17 @@ const int kRegistered = [] {
     bench_gpu_register("moe_route", BM_gpu_moe_route, bench_moe_token_args, false, s);
     bench_gpu_register("moe_permute", BM_gpu_moe_permute, bench_moe_token_args, true, s);
     bench_gpu_register("moe_combine", BM_gpu_moe_combine, bench_moe_token_args, true, s);
+  }
+  for (int s : {0, 1}) {  // V2-Lite and V3
+    for (bool fused : {true, false}) {
+      bench_gpu_register_fn(std::string("gpu/moe_route_place/") + kBenchMoeShapes[s].name +
+                                (fused ? "/fused" : "/separate"),
+                            BM_gpu_moe_route_place, s, fused)
+          ->ArgName("tokens")
+          ->Arg(1)
+          ->Arg(16)
+          ->Arg(64);
+    }
   }
   for (const bool greedy : {true, false}) {
     bench_gpu_register_fn(greedy ? "gpu/sample/greedy/hot" : "gpu/sample/sampled/hot",

@@ -19,9 +19,9 @@ struct CudaEngineOptions {
   int max_step_tokens = 16384;      // tokens per forward (prefill chunks are split above this)
   int max_context = 32768;          // longest sequence; 0 = the model's max_position_embeddings
   bool cuda_graphs = true;
-  // The fused launches (MLA's norm + rope + cache append in one kernel; the permute's gather inside
-  // the routed experts' up GEMM and the SwiGLU inside their down GEMM) instead of the separate
-  // ones. Both give the same bits by
+  // The fused launches (MLA's norm + rope + cache append in one kernel; decode's routing and
+  // placement in one; the permute's gather inside the routed experts' up GEMM and the SwiGLU inside
+  // their down GEMM) instead of the separate ones. Both give the same bits by
   // construction; the separate path is the default until a device run has verified the fused one
   // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh).
   bool fused_kernels = false;

@@ -290,28 +290,15 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
   linear(b, ws.act, I, T, down, y, b.config.hidden_size);
 }
 
-// Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights.
-void moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
-  const Workspace& ws = b.ws;
-  linear_f32(b, ws.h, T, L.router, ws.router_logits, ws.h_lo);
-  MoeRouteArgs r = moe_route_args(b.router);
-  r.logits = ws.router_logits;
-  r.bias = L.score_bias;
-  r.topk_ids = ws.topk_ids;
-  r.topk_weights = ws.topk_w;
-  r.n_tokens = T;
-  cuda_moe_route(r, b.stream);
-}
-
 // The device-offset expert GEMMs serve this many tokens (no host sync); fused, their loads gather
 // and form the SwiGLU.
 bool moe_on_device(const BodyContext& b, int64_t T) {
   return T * b.router.top_k <= b.grouped_device_rows;
 }
 
-// h's rows gathered expert by expert into x_perm, with the expert offsets; fused on the device
-// path, only the offsets and maps (the up GEMM gathers as it loads).
-void moe_permute(const BodyContext& b, int64_t T) {
+// cuda_moe_permute's args over h: gathering into x_perm, or (fused on the device path) only the
+// offsets and maps, the up GEMM gathering as it loads.
+MoePermuteArgs moe_permute_args(const BodyContext& b, int64_t T) {
   const Workspace& ws = b.ws;
   const int64_t H = b.config.hidden_size;
   MoePermuteArgs p;
@@ -327,7 +314,26 @@ void moe_permute(const BodyContext& b, int64_t T) {
   p.slot_to_perm = ws.slot_to_perm;
   p.x_perm = b.fused && moe_on_device(b, T) ? nullptr : ws.x_perm;
   p.workspace = ws.permute_ws;
-  cuda_moe_permute(p, b.stream);
+  return p;
+}
+
+// Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights; fused on
+// the device path (decode), the experts' placement in the same launch. True when placed.
+bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
+  const Workspace& ws = b.ws;
+  linear_f32(b, ws.h, T, L.router, ws.router_logits, ws.h_lo);
+  MoeRouteArgs r = moe_route_args(b.router);
+  r.logits = ws.router_logits;
+  r.bias = L.score_bias;
+  r.topk_ids = ws.topk_ids;
+  r.topk_weights = ws.topk_w;
+  r.n_tokens = T;
+  if (b.fused && moe_on_device(b, T) && T * b.router.top_k <= kMoeRoutePlaceMaxSlots) {
+    cuda_moe_route_place(r, moe_permute_args(b, T), b.stream);
+    return true;
+  }
+  cuda_moe_route(r, b.stream);
+  return false;
 }
 
 // The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm.
@@ -385,7 +391,7 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
   const DevLayer& L = b.model.layers[layer];
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = b.config.hidden_size;
-  moe_route(b, L, T);
+  const bool placed = moe_route(b, L, T);
   if (L.has_shared) {
     swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
     if (L.shared_gate.w != nullptr) {
@@ -393,7 +399,7 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
       cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
     }
   }
-  moe_permute(b, T);
+  if (!placed) cuda_moe_permute(moe_permute_args(b, T), b.stream);
   moe_experts(b, L, T);
   MoeCombineArgs cb;
   cb.y_perm = ws.y_perm;

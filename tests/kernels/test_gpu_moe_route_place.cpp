@@ -1,0 +1,163 @@
+// cuda_moe_route_place (decode's routing and placement in one launch): its argument checks before
+// any device work, and [gpu] its ids, weights, offsets and slot maps against the two launches it
+// replaces (cuda_moe_route, cuda_moe_permute placing only) bit for bit, and against the CPU
+// references, for the three router modes at decode batch sizes up to its 1024-slot bound.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/moe_permute.h"
+#include "kernels/ops.h"
+#include "kernels/reference.h"
+#include "tests/catch.h"
+#include "tests/kernels/kernel_compare.h"
+
+#ifdef MOEBENCH_HAVE_CUDA
+#include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
+#include "tests/kernels/gpu_test_stream.h"
+#endif
+
+namespace moebench {
+namespace {
+
+MoeRouteArgs route_args(MoeRouteMode mode, int64_t n_tokens, int n_experts, int top_k) {
+  MoeRouteArgs r;
+  r.mode = mode;
+  r.n_tokens = n_tokens;
+  r.n_experts = n_experts;
+  r.top_k = top_k;
+  if (mode != MoeRouteMode::softmax_topk) {
+    r.n_group = 8;
+    r.topk_group = mode == MoeRouteMode::sigmoid_noaux_tc ? 4 : 3;
+  }
+  r.renormalize = mode == MoeRouteMode::sigmoid_noaux_tc;
+  r.renorm_eps = r.renormalize ? 1e-20f : 0.0f;
+  r.scaling = mode == MoeRouteMode::sigmoid_noaux_tc ? 2.5f : 1.0f;
+  return r;
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+struct RoutePlaceBuffers {
+  DeviceBuffer<int32_t> ids, offsets, p2s, s2p;
+  DeviceBuffer<float> weights;
+  RoutePlaceBuffers(int64_t slots, int n_experts)
+      : ids(slots), offsets(n_experts + 1), p2s(slots), s2p(slots), weights(slots) {}
+  void args(MoeRouteArgs& r, MoePermuteArgs& p) {
+    r.topk_ids = ids.data();
+    r.topk_weights = weights.data();
+    p.topk_ids = ids.data();
+    p.n_tokens = r.n_tokens;
+    p.top_k = r.top_k;
+    p.n_experts = r.n_experts;
+    p.hidden = 8;  // placement only: no rows are moved
+    p.ld_x = 8;
+    p.offsets = offsets.data();
+    p.perm_to_slot = p2s.data();
+    p.slot_to_perm = s2p.data();
+  }
+};
+
+void check_route_place(MoeRouteMode mode, int64_t n_tokens, int n_experts, int top_k) {
+  CAPTURE(moe_route_mode_name(mode), n_tokens, n_experts, top_k);
+  const int64_t slots = n_tokens * top_k;
+  const std::vector<float> logits = test::random_bf16(n_tokens * n_experts, 91, -4.0f, 4.0f);
+  const std::vector<float> bias = test::random_bf16(n_experts, 92, -0.5f, 0.5f);
+  DeviceBuffer<float> d_logits(logits), d_bias(bias);
+  MoeRouteArgs r = route_args(mode, n_tokens, n_experts, top_k);
+  r.logits = d_logits.data();
+  r.bias = mode == MoeRouteMode::sigmoid_noaux_tc ? d_bias.data() : nullptr;
+  TestStream st;
+  RoutePlaceBuffers fused(slots, n_experts), split(slots, n_experts);
+  MoeRouteArgs rf = r, rs = r;
+  MoePermuteArgs pf, ps;
+  fused.args(rf, pf);
+  split.args(rs, ps);
+  cuda_moe_route_place(rf, pf, st.s);
+  cuda_moe_route(rs, st.s);
+  cuda_moe_permute(ps, st.s);
+  st.sync();
+  CHECK(fused.ids.download() == split.ids.download());
+  CHECK(fused.weights.download() == split.weights.download());
+  CHECK(fused.offsets.download() == split.offsets.download());
+  CHECK(fused.p2s.download() == split.p2s.download());
+  CHECK(fused.s2p.download() == split.s2p.download());
+  // And the CPU references of the two.
+  std::vector<int32_t> want_ids, want_off, want_p2s, want_s2p;
+  std::vector<float> want_w, no_rows;
+  ref_moe_route(logits, mode == MoeRouteMode::sigmoid_noaux_tc ? bias : std::vector<float>{}, r,
+                want_ids, want_w);
+  CHECK(fused.ids.download() == want_ids);
+  MoePermuteArgs pr = pf;
+  ref_moe_permute(want_ids, std::vector<float>(n_tokens * 8, 0.0f), pr, want_off, want_p2s,
+                  want_s2p, no_rows);
+  CHECK(fused.offsets.download() == want_off);
+  std::vector<int32_t> got_p2s = fused.p2s.download();
+  got_p2s.resize(want_p2s.size());
+  CHECK(got_p2s == want_p2s);
+  CHECK(fused.s2p.download() == want_s2p);
+}
+#endif
+
+TEST_CASE("cuda_moe_route_place refuses bad arguments before touching the device", "[kernels]") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("cuda_moe_route_place exists only in CUDA builds");
+#else
+  float logits[8] = {};
+  int32_t ids[8] = {}, off[9] = {}, p2s[8] = {}, s2p[8] = {};
+  float w[8] = {};
+  bf16_bits rows[8] = {};
+  MoeRouteArgs r = route_args(MoeRouteMode::softmax_topk, 2, 8, 2);
+  r.logits = logits;
+  r.topk_ids = ids;
+  r.topk_weights = w;
+  MoePermuteArgs p;
+  p.topk_ids = ids;
+  p.n_tokens = 2;
+  p.top_k = 2;
+  p.n_experts = 8;
+  p.offsets = off;
+  p.perm_to_slot = p2s;
+  p.slot_to_perm = s2p;
+  auto error_of = [](const MoeRouteArgs& ra, const MoePermuteArgs& pa) {
+    try {
+      cuda_moe_route_place(ra, pa, nullptr);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  MoeRouteArgs big = r;
+  big.n_tokens = 513;  // 1026 slots
+  MoePermuteArgs big_p = p;
+  big_p.n_tokens = 513;
+  CHECK(error_of(big, big_p).find("<= 1024") != std::string::npos);
+  MoePermuteArgs gather = p;
+  gather.x_perm = rows;
+  CHECK(error_of(r, gather).find("x_perm must be null") != std::string::npos);
+  MoePermuteArgs other = p;
+  other.top_k = 3;
+  CHECK(error_of(r, other).find("route's topk_ids") != std::string::npos);
+  MoeRouteArgs bad = r;
+  bad.top_k = 9;  // more than the experts
+  CHECK(error_of(bad, p).find("top_k") != std::string::npos);
+#endif
+}
+
+TEST_CASE("cuda_moe_route_place equals cuda_moe_route then the permute's placement", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  for (int64_t t : {int64_t{1}, int64_t{5}, int64_t{64}, int64_t{170}}) {
+    check_route_place(MoeRouteMode::softmax_topk, t, 64, 6);  // V2-Lite (170 x 6 = 1020 slots)
+  }
+  for (int64_t t : {int64_t{1}, int64_t{64}, int64_t{128}}) {
+    check_route_place(MoeRouteMode::sigmoid_noaux_tc, t, 256, 8);  // V3 (128 x 8 = 1024)
+    check_route_place(MoeRouteMode::softmax_group, t, 64, 6);
+  }
+  check_route_place(MoeRouteMode::softmax_topk, 0, 64, 6);  // no tokens: offsets all 0
+#endif
+}
+
+}  // namespace
+}  // namespace moebench
