@@ -65,6 +65,14 @@ struct MoeCombineArgs {
 };
 void cuda_moe_combine(const MoeCombineArgs& args, cudaStream_t stream);
 
+// The combine fused into the norm that follows it: for row t, x = bf16(cuda_moe_combine's sum) is
+// computed in place of reading it (cb.out is read only when cb.accumulate, never written), then
+// cuda_rmsnorm_residual_f32(residual, x, init false, w, ...) as it stands: the same bits as the
+// two launches. cb.n_tokens rows of cb.hidden = dim values.
+void cuda_moe_combine_rmsnorm_residual_f32(const MoeCombineArgs& cb, float* residual,
+                                           const bf16_bits* w, float eps, bf16_bits* y,
+                                           bf16_bits* y_lo, cudaStream_t stream);
+
 // CPU references on f32 vectors holding bf16 values; same arguments as the launchers (the pointers
 // in args are ignored). ref_moe_permute resizes and fills offsets, perm_to_slot, slot_to_perm and
 // x_perm (rows past offsets[n_experts] are 0); throws std::invalid_argument on bad shapes.

@@ -151,8 +151,8 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
       ->add_option("--kernels", flags->kernels,
                    "CUDA engine launches: separate (the default) or fused (MLA's norm + rope + "
                    "cache append in one kernel, routing + placement in one, the experts' gather "
-                   "and SwiGLU inside their GEMMs); the same values either way, so a "
-                   "before/after is two runs")
+                   "and SwiGLU inside their GEMMs, the combine inside the next norm); the same "
+                   "values either way, so a before/after is two runs")
       ->check(CLI::IsMember({"separate", "fused"}));
   bench->add_flag("--pdl", flags->pdl,
                   "CUDA engine: programmatic dependent launch (each kernel starts while the one "

@@ -1,10 +1,10 @@
 // [gpu] The CUDA engine's fused launches (CudaEngineOptions::fused_kernels: MLA's norm + rope +
 // cache append in one kernel, routing + placement in one, the routed experts' gather and SwiGLU
-// inside their GEMMs) against its separate ones on the tiny checkpoints: the same logits bit for
-// bit over a prefill and decode steps of 3 and 8 sequences (the CUDA-core and tensor-core expert
-// kernels), and the same greedy tokens through the CUDA graph decode path; and the same with
-// programmatic dependent launch (CudaEngineOptions::programmatic_launch), whose early starts must
-// not change a bit either.
+// inside their GEMMs, the combine inside the next norm) against its separate ones on the tiny
+// checkpoints: the same logits bit for bit over a prefill and decode steps of 3 and 8 sequences
+// (the CUDA-core and tensor-core expert kernels), and the same greedy tokens through the CUDA graph
+// decode path; and the same with programmatic dependent launch
+// (CudaEngineOptions::programmatic_launch), whose early starts must not change a bit either.
 #include <cstdio>
 #include <filesystem>
 #include <memory>

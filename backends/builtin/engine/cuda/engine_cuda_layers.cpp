@@ -386,8 +386,9 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
   }
 }
 
-// Routed experts (+ shared): h -> y.
-void moe(const BodyContext& b, const StepView& s, int layer) {
+// Routed experts (+ shared): h -> y, the routed rows summed by cuda_moe_combine; fused, the sum is
+// left to the next norm (the combine's args returned).
+MoeCombineArgs moe(const BodyContext& b, const StepView& s, int layer) {
   const DevLayer& L = b.model.layers[layer];
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = b.config.hidden_size;
@@ -411,7 +412,22 @@ void moe(const BodyContext& b, const StepView& s, int layer) {
   cb.top_k = b.router.top_k;
   cb.hidden = H;
   cb.accumulate = L.has_shared;
-  cuda_moe_combine(cb, b.stream);
+  if (!b.fused) cuda_moe_combine(cb, b.stream);
+  return cb;
+}
+
+// residual += y (or the pending combine's sum, fused), then h = its norm (and h_lo); clears
+// pending.
+void norm_residual(const BodyContext& b, int64_t T, bool init, const bf16_bits* w, bf16_bits* h_lo,
+                   MoeCombineArgs* pending) {
+  const ModelConfig& c = b.config;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  if (pending->n_tokens > 0) {
+    cuda_moe_combine_rmsnorm_residual_f32(*pending, b.ws.x, w, eps, b.ws.h, h_lo, b.stream);
+    *pending = MoeCombineArgs{};
+    return;
+  }
+  cuda_rmsnorm_residual_f32(b.ws.x, b.ws.y, init, w, T, c.hidden_size, eps, b.ws.h, h_lo, b.stream);
 }
 
 }  // namespace
@@ -420,27 +436,26 @@ void run_body(const BodyContext& b, const StepView& s) {
   const ModelConfig& c = b.config;
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = c.hidden_size;
-  const float eps = static_cast<float>(c.rms_norm_eps);
   // The embedding rows go to y, and the first norm starts the f32 residual stream from them.
   cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.y, nullptr, b.stream);
+  MoeCombineArgs pending;  // fused: a MoE layer's combine, done by the next norm
   for (int l = 0; l < c.num_layers; ++l) {
     const DevLayer& L = b.model.layers[l];
-    cuda_rmsnorm_residual_f32(ws.x, ws.y, l == 0, L.input_norm, T, H, eps, ws.h, nullptr, b.stream);
+    norm_residual(b, T, l == 0, L.input_norm, nullptr, &pending);
     if (c.mla) {
       mla_attention(b, s, l);
     } else {
       gqa_attention(b, s, l);
     }
-    cuda_rmsnorm_residual_f32(ws.x, ws.y, false, L.post_norm, T, H, eps, ws.h,
-                              L.moe ? ws.h_lo : nullptr, b.stream);
+    norm_residual(b, T, false, L.post_norm, L.moe ? ws.h_lo : nullptr, &pending);
     if (L.moe) {
-      moe(b, s, l);
+      const MoeCombineArgs cb = moe(b, s, l);
+      if (b.fused) pending = cb;
     } else {
       swiglu_mlp(b, T, L.dense_gu, L.dense_down, ws.y);
     }
   }
-  cuda_rmsnorm_residual_f32(ws.x, ws.y, false, b.model.final_norm, T, H, eps, ws.h, nullptr,
-                            b.stream);
+  norm_residual(b, T, false, b.model.final_norm, nullptr, &pending);
 }
 
 void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {
