@@ -103,7 +103,7 @@ run_bench() {
     t0=$SECONDS
     mkdir -p "$out/$v"
     "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$v") --batch 1 \
-      --batch 16 --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/$v/model_bench.json" \
+      --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/$v/model_bench.json" \
       >"$out/model_bench_$v.log" 2>&1
     rc=$?
     stage "$v" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
