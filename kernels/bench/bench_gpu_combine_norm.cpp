@@ -95,15 +95,8 @@ void BM_gpu_combine_norm(benchmark::State& state, int shape, bool fused) {
 
 const int kRegistered = [] {
   for (int s : {0, 1}) {  // V2-Lite and V3
-    for (bool fused : {true, false}) {
-      bench_gpu_register_fn(std::string("gpu/moe_combine_norm/") + kBenchMoeShapes[s].name +
-                                (fused ? "/fused" : "/separate"),
-                            BM_gpu_combine_norm, s, fused)
-          ->ArgName("tokens")
-          ->Arg(1)
-          ->Arg(16)
-          ->Arg(64);
-    }
+    bench_gpu_register_fused_pair(std::string("gpu/moe_combine_norm/") + kBenchMoeShapes[s].name,
+                                  BM_gpu_combine_norm, s);
   }
   return 0;
 }();

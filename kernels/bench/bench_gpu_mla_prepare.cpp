@@ -113,15 +113,7 @@ void BM_gpu_mla_prepare(benchmark::State& state, bool fused) {
 }
 
 const int kRegistered = [] {
-  for (bool fused : {true, false}) {
-    const std::string name =
-        std::string("gpu/mla_prepare_v2lite/") + (fused ? "fused" : "separate");
-    bench_gpu_register_fn(name, BM_gpu_mla_prepare, fused)
-        ->ArgName("tokens")
-        ->Arg(1)
-        ->Arg(16)
-        ->Arg(64);
-  }
+  bench_gpu_register_fused_pair("gpu/mla_prepare_v2lite", BM_gpu_mla_prepare);
   return 0;
 }();
 

@@ -257,15 +257,8 @@ const int kRegistered = [] {
     bench_gpu_register("moe_combine", BM_gpu_moe_combine, bench_moe_token_args, true, s);
   }
   for (int s : {0, 1}) {  // V2-Lite and V3
-    for (bool fused : {true, false}) {
-      bench_gpu_register_fn(std::string("gpu/moe_route_place/") + kBenchMoeShapes[s].name +
-                                (fused ? "/fused" : "/separate"),
-                            BM_gpu_moe_route_place, s, fused)
-          ->ArgName("tokens")
-          ->Arg(1)
-          ->Arg(16)
-          ->Arg(64);
-    }
+    bench_gpu_register_fused_pair(std::string("gpu/moe_route_place/") + kBenchMoeShapes[s].name,
+                                  BM_gpu_moe_route_place, s);
   }
   for (const bool greedy : {true, false}) {
     bench_gpu_register_fn(greedy ? "gpu/sample/greedy/hot" : "gpu/sample/sampled/hot",

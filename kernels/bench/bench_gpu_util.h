@@ -127,6 +127,19 @@ benchmark::internal::Benchmark* bench_gpu_register_fn(const std::string& name,
   return b->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
 
+// Registers "<prefix>/fused" and "<prefix>/separate" as fn(state, args..., true / false), over
+// `tokens` 1, 16 and 64: a fused launch beside the launches it replaces, at decode's batch sizes.
+template <typename Fn, typename... Args>
+void bench_gpu_register_fused_pair(const std::string& prefix, Fn fn, Args... args) {
+  for (bool fused : {true, false}) {
+    bench_gpu_register_fn(prefix + (fused ? "/fused" : "/separate"), fn, args..., fused)
+        ->ArgName("tokens")
+        ->Arg(1)
+        ->Arg(16)
+        ->Arg(64);
+  }
+}
+
 // Registers fn(state, cold, shape) as "gpu/<name>[/<model>]/hot" and, for memory-bound kernels,
 // ".../cold", with args from apply. shape indexes kBenchMoeShapes (-1: none). Returns a value so
 // a namespace-scope static can run it at start-up.

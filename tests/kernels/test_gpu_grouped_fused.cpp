@@ -34,6 +34,27 @@ namespace {
 #ifdef MOEBENCH_HAVE_CUDA
 enum class SwigluKernel { cuda_core, tensor_core, tensor_core_graph };
 
+// What cuda_grouped_gemm_host says of SwiGLU rows (swiglu) or gathered ones: it takes neither.
+std::string host_refusal(bool swiglu) {
+  CublasContext blas;
+  bf16_bits buf[8] = {};
+  int32_t slots[1] = {0};
+  GroupedGemmArgs g;
+  g.x = g.w = buf;  // never read: the check throws first
+  g.y = buf;
+  g.n_experts = 1;
+  g.n = g.k = 2;
+  g.max_rows = 1;
+  g.x_swiglu = swiglu;
+  g.x_slots = swiglu ? nullptr : slots;
+  try {
+    cuda_grouped_gemm_host(blas, g, {0, 1}, nullptr);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 void launch_grouped(SwigluKernel kernel, const GroupedGemmArgs& g, cudaStream_t s) {
   if (kernel == SwigluKernel::cuda_core) {
     cuda_grouped_gemm(g, s);
@@ -186,23 +207,7 @@ TEST_CASE("the permute's gather fused into the grouped up GEMM matches the gathe
     check_gather_up(kernel, 7, 2, 4, 33, 77);  // odd k: the scalar path (and the tc fallback)
   }
   // The cuBLAS path has no gathered form and says so.
-  CublasContext blas;
-  bf16_bits buf[8] = {};
-  int32_t slots[1] = {0};
-  GroupedGemmArgs g;
-  g.x = g.w = buf;  // never read: the check throws first
-  g.y = buf;
-  g.n_experts = 1;
-  g.n = g.k = 2;
-  g.max_rows = 1;
-  g.x_slots = slots;
-  std::string error;
-  try {
-    cuda_grouped_gemm_host(blas, g, {0, 1}, nullptr);
-  } catch (const std::invalid_argument& e) {
-    error = e.what();
-  }
-  CHECK(error.find("x_slots") != std::string::npos);
+  CHECK(host_refusal(false).find("x_slots") != std::string::npos);
 #endif
 }
 
@@ -226,22 +231,7 @@ TEST_CASE("the SwiGLU fused into the grouped down GEMM matches the two-kernel pa
   check_swiglu_down(SwigluKernel::tensor_core, {3, 0, 7, 1}, 40, 24, 1);
   check_swiglu_down(SwigluKernel::tensor_core_graph, {3, 0, 7, 1}, 264, 1408);
   // The cuBLAS path has no fused form and says so.
-  CublasContext blas;
-  bf16_bits buf[8] = {};
-  GroupedGemmArgs g;
-  g.x = g.w = buf;  // never read: the check throws first
-  g.y = buf;
-  g.n_experts = 1;
-  g.n = g.k = 2;
-  g.max_rows = 1;
-  g.x_swiglu = true;
-  std::string error;
-  try {
-    cuda_grouped_gemm_host(blas, g, {0, 1}, nullptr);
-  } catch (const std::invalid_argument& e) {
-    error = e.what();
-  }
-  CHECK(error.find("x_swiglu") != std::string::npos);
+  CHECK(host_refusal(true).find("x_swiglu") != std::string::npos);
 #endif
 }
 
