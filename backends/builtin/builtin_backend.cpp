@@ -63,6 +63,8 @@ BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions&
   load.device = options.device;
   load.limits.max_active = options.max_batch;
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
+  load.fused_kernels = options.fused_kernels;
+  load.programmatic_launch = options.programmatic_launch;
   model_ = BuiltinModel::load(dir, load);
   fingerprint_ = builtin_checkpoint_fingerprint(dir);
 }
@@ -88,6 +90,11 @@ BackendInfo BuiltinBackend::info() const {
                {"chat_format", b.chat ? model_->chat_format()->name() : nullptr},
                {"add_bos", options_.add_bos},
                {"truncate", options_.truncate_left ? "left" : "none"}};
+  // NOTE: the same values either way, so no cache tag: recorded for the throughput's sake.
+  if (cuda) {
+    b.details["kernels"] = options_.fused_kernels ? "fused" : "separate";
+    b.details["pdl"] = options_.programmatic_launch;
+  }
   // Left-truncated answers differ from refusals: they never share cache entries.
   if (options_.truncate_left) b.cache_tag = "truncate-left";
   return b;
@@ -281,6 +288,13 @@ BuiltinBackendOptions builtin_options(const BackendContext& context) {
       o.add_bos = backend_opt_bool(k, v);
     } else if (k == "chat") {
       o.chat_only = backend_opt_bool(k, v);
+    } else if (k == "kernels") {
+      if (v != "fused" && v != "separate") {
+        throw InputError("--backend-opt kernels=" + v + ": expected fused or separate");
+      }
+      o.fused_kernels = v == "fused";
+    } else if (k == "pdl") {
+      o.programmatic_launch = backend_opt_bool(k, v);
     } else if (k == "truncate") {
       if (v != "left" && v != "none") {
         throw InputError("--backend-opt truncate=" + v + ": expected left or none");
@@ -289,7 +303,7 @@ BuiltinBackendOptions builtin_options(const BackendContext& context) {
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the builtin backend (known: device, threads, "
-                       "max_batch, add_bos, chat, truncate)");
+                       "max_batch, add_bos, chat, truncate, kernels, pdl)");
     }
   }
   o.should_stop = context.should_stop;

@@ -25,6 +25,10 @@ struct BuiltinBackendOptions {
   // room for max_tokens, as lm-eval's HF model does (truncate=left); the cut is recorded per
   // sample.
   bool truncate_left = false;
+  // The CUDA engine's launches: kernels=fused and pdl=true (model bench's --kernels, --pdl). The
+  // values are the same either way; only the speed differs.
+  bool fused_kernels = false;
+  bool programmatic_launch = false;
   // Polled while a call runs: true admits no more requests (SIGINT); those answer "interrupted".
   std::function<bool()> should_stop;
 };

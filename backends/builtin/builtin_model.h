@@ -31,6 +31,8 @@ struct BuiltinLoadOptions {
   int threads = 0;              // CPU engine threads, 0 = all cores
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   GenerateLimits limits;
+  bool fused_kernels = false;        // CUDA: CudaEngineOptions::fused_kernels
+  bool programmatic_launch = false;  // CUDA: CudaEngineOptions::programmatic_launch
 };
 
 struct GenerateRequest {

@@ -51,6 +51,11 @@ EngineDevice engine_device_resolve(const std::string& device) {
 LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path& dir,
                          const EngineLoadOptions& options) {
   const EngineDevice d = engine_device_resolve(options.device);
+  if (!d.cuda && (options.fused_kernels || options.programmatic_launch)) {
+    throw InputError(std::string(options.fused_kernels ? "kernels=fused" : "pdl") +
+                     ": a CUDA engine option, and this load uses the CPU engine (device '" +
+                     options.device + "')");
+  }
   LoadedEngine out;
   if (d.cuda) {
 #ifdef MOEBENCH_HAVE_CUDA

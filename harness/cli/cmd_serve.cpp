@@ -20,6 +20,8 @@ int serve(const std::string& dir, const ServeOptions& options) {
   load.device = options.device;
   load.limits.max_active = options.max_batch;
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
+  load.fused_kernels = options.fused_kernels;
+  load.programmatic_launch = options.programmatic_launch;
   std::unique_ptr<BuiltinModel> model = BuiltinModel::load(dir, load);
   const std::string name = options.model_name.empty() ? model->name() : options.model_name;
   serve_model(
@@ -37,6 +39,7 @@ int serve(const std::string& dir, const ServeOptions& options) {
 
 struct ServeFlags {
   std::string dir;
+  std::string kernels = "separate";
   ServeOptions options;
 };
 
@@ -59,7 +62,17 @@ Command cmd_serve(CLI::App& app, const CliContext&) {
       ->check(cli_integer(0, 4096));
   serve_app->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   serve_app->add_option("--model-name", o.model_name, "Model id (default: directory name)");
-  return {serve_app, [f] { return serve(f->dir, f->options); }};
+  serve_app
+      ->add_option("--kernels", f->kernels,
+                   "CUDA engine launches: separate or fused (as model bench --kernels)")
+      ->check(CLI::IsMember({"separate", "fused"}))
+      ->capture_default_str();
+  serve_app->add_flag("--pdl", o.programmatic_launch,
+                      "CUDA engine: programmatic dependent launch (as model bench --pdl)");
+  return {serve_app, [f] {
+            f->options.fused_kernels = f->kernels == "fused";
+            return serve(f->dir, f->options);
+          }};
 }
 
 }  // namespace moebench

@@ -1,6 +1,7 @@
 // `--device` on `moebench run`, `serve` and `model bench`: forwarded to the builtin engine,
 // recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device;
-// and model bench's CUDA-only `--kernels` and `--pdl`, refused on the CPU engine.
+// and the CUDA-only launch choices (model bench's and serve's `--kernels`, `--pdl`; run's
+// `--backend-opt kernels=, pdl=`), refused on the CPU engine.
 #include <algorithm>
 
 #include "backends/builtin/checkpoint/model_init.h"
@@ -98,4 +99,18 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
   check_one_line_error(
       run_command(moebench_bin() + " model bench " + model + " --device cpu --pdl", dir),
       "--pdl: applies to the CUDA engine");
+  // The same choices on run (--backend-opt) and serve, refused by the engine's loader on the CPU.
+  check_one_line_error(run_command(moebench_bin() + " run --backend builtin:" + model +
+                                       " --device cpu --backend-opt kernels=fused --samples "
+                                       "--suites gsm8k --no-cache --no-progress",
+                                   dir),
+                       "kernels=fused: a CUDA engine option, and this load uses the CPU engine");
+  check_one_line_error(run_command(moebench_bin() + " run --backend builtin:" + model +
+                                       " --device cpu --backend-opt kernels=fast --samples "
+                                       "--suites gsm8k --no-cache --no-progress",
+                                   dir),
+                       "--backend-opt kernels=fast: expected fused or separate");
+  check_one_line_error(
+      run_command(moebench_bin() + " serve " + model + " --device cpu --pdl --port 0", dir),
+      "pdl: a CUDA engine option, and this load uses the CPU engine (device 'cpu')");
 }
