@@ -128,6 +128,9 @@ void CublasContext::release() noexcept {
 void cuda_gemm(CublasContext& ctx, const GemmArgs& args, cudaStream_t stream) {
   gemm_args_check(args, "cuda_gemm", true);
   if (args.m == 0) return;
+  launch_require(!args.a_swiglu || gemm_pick_algo(args) == GemmAlgo::skinny, "cuda_gemm",
+                 "a_swiglu needs the skinny kernel (algo skinny, or automatic with m <= ",
+                 kGemmSkinnyAutoMaxM, "), got m ", args.m);
   switch (gemm_pick_algo(args)) {
     case GemmAlgo::skinny:
       cuda_gemm_skinny(args, stream);

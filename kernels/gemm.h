@@ -68,6 +68,10 @@ struct GemmArgs {
   // carried as two bf16 (hi = bf16(x), lo = bf16(x - hi): ~16 significant bits). The skinny
   // kernel reads both in one pass (f32 C only); cuBLAS runs a second GEMM that accumulates.
   const bf16_bits* a_lo = nullptr;
+  // Optional (skinny only, batch 1, no a_lo): A's rows hold [gate (k) | up (k)] (lda >= 2k) and the
+  // product's A row is bf16(silu(gate) * up), formed as it is loaded (an MLP's SwiGLU fused into
+  // its down projection: the values cuda_swiglu would write, so the same bits as the two launches).
+  bool a_swiglu = false;
 };
 
 // The packed dense case every caller starts from: C (m, n) = A (m, k) · W^T with W an (n, k)
@@ -99,8 +103,9 @@ inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointe
   launch_require(g.n >= 1 && g.n <= kMaxInt, fn, "n must be in [1, 2^31), got ", g.n);
   launch_require(g.k >= 1 && g.k <= kMaxInt, fn, "k must be in [1, 2^31), got ", g.k);
   launch_require(g.batch >= 1, fn, "batch must be >= 1, got ", g.batch);
-  launch_require(g.lda >= g.k && g.lda <= kMaxInt, fn, "lda must be in [k, 2^31), got lda ", g.lda,
-                 " with k ", g.k);
+  const int64_t a_cols = g.a_swiglu ? 2 * g.k : g.k;
+  launch_require(g.lda >= a_cols && g.lda <= kMaxInt, fn, "lda must be in [", a_cols,
+                 ", 2^31) (a_swiglu ", g.a_swiglu, "), got lda ", g.lda, " with k ", g.k);
   const int64_t b_cols = g.b_transposed ? g.k : g.n;
   launch_require(g.ldb >= b_cols && g.ldb <= kMaxInt, fn, "ldb must be in [",
                  g.b_transposed ? "k" : "n", " = ", b_cols, ", 2^31) (b_transposed ",
@@ -115,6 +120,8 @@ inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointe
       "null pointer: a=", g.a, " b=", g.b, " c=", g.c);
   launch_require(g.a_lo == nullptr || (g.batch == 1 && g.c_f32), fn,
                  "a_lo needs batch 1 and an f32 c, got batch ", g.batch, " c_f32 ", g.c_f32);
+  launch_require(!g.a_swiglu || (g.batch == 1 && g.a_lo == nullptr && g.algo != GemmAlgo::cublas),
+                 fn, "a_swiglu needs batch 1, no a_lo and the skinny kernel");
 }
 
 // Graph-capturable (both algos). Throws std::invalid_argument on bad arguments (naming them) and

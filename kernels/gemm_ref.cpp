@@ -9,6 +9,7 @@
 #include "kernels/bf16.h"
 #include "kernels/gemm.h"
 #include "kernels/launch_check.h"
+#include "kernels/reference.h"
 
 namespace moebench {
 namespace {
@@ -22,7 +23,7 @@ void ref_gemm_sizes_check(const std::vector<float>& a, const std::vector<float>&
                           const std::vector<float>& c, const GemmArgs& g) {
   const char* fn = "ref_gemm";
   const int64_t b_rows = g.b_transposed ? g.n : g.k, b_cols = g.b_transposed ? g.k : g.n;
-  const int64_t need_a = view_end(g.batch, g.stride_a, g.m, g.lda, g.k);
+  const int64_t need_a = view_end(g.batch, g.stride_a, g.m, g.lda, g.a_swiglu ? 2 * g.k : g.k);
   const int64_t need_b = view_end(g.batch, g.stride_b, b_rows, g.ldb, b_cols);
   const int64_t need_c = view_end(g.batch, g.stride_c, g.m, g.ldc, g.n);
   launch_require(static_cast<int64_t>(a.size()) >= need_a, fn, "a has ", a.size(),
@@ -42,6 +43,15 @@ void ref_gemm(const std::vector<float>& a, const std::vector<float>& b, std::vec
   ref_gemm_sizes_check(a, b, c, g);
   launch_require(a_lo == nullptr || (a_lo->size() >= a.size() && g.batch == 1 && g.c_f32),
                  "ref_gemm", "a_lo must be as large as a, with batch 1 and an f32 c");
+  if (g.a_swiglu) {  // the activation rows first (ref_swiglu rounds them to bf16), then plain
+    std::vector<float> act;
+    ref_swiglu(a.data(), g.lda, a.data() + g.k, g.lda, g.m, g.k, act);
+    GemmArgs plain = g;
+    plain.a_swiglu = false;
+    plain.lda = g.k;
+    ref_gemm(act, b, c, plain, nullptr);
+    return;
+  }
   // B(j, p): element (output column j, reduction index p) of op(B).
   const int64_t b_step_j = g.b_transposed ? g.ldb : 1, b_step_p = g.b_transposed ? 1 : g.ldb;
   for (int bi = 0; bi < g.batch; ++bi) {

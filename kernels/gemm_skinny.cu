@@ -258,37 +258,67 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
   skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
 }
 
-// act (m, kc), row stride kSwigluChunk = bf16(silu(gate) * up) of x rows [lo, lo + m), columns
-// [k0, k0 + kc) (x rows are [gate | up], 2k wide). All threads of the block.
+// act (m, kc), row stride kSwigluChunk = bf16(silu(gate) * up) of rows [0, m) of x (row stride
+// ld, each [gate (k) | up (k)]), columns [k0, k0 + kc). All threads of the block.
 template <bool kVec>
-__device__ __forceinline__ void stage_swiglu(const GroupedGemmArgs& g, int64_t lo, int m,
+__device__ __forceinline__ void stage_swiglu(const bf16_bits* x, int64_t ld, int64_t k, int m,
                                              int64_t k0, int kc, bf16_bits* act) {
-  const int64_t ld = 2 * g.k;
   // NOTE: kVec implies k % 8 == 0, so every chunk (a multiple of 8 long but the last, k - k0) is
   // whole vectors.
   const int per_row = kVec ? kc / kVecElems : kc;
   for (int i = threadIdx.x; i < m * per_row; i += blockDim.x) {
     const int r = i / per_row;
     const int c = kVec ? i % per_row * kVecElems : i % per_row;
-    const bf16_bits* gate = g.x + (lo + r) * ld + k0 + c;
+    const bf16_bits* gate = x + r * ld + k0 + c;
     bf16_bits* out = act + r * kSwigluChunk + c;
     if constexpr (kVec) {
       float gf[kVecElems], uf[kVecElems];
       unpack8(__ldg(reinterpret_cast<const uint4*>(gate)), gf);
-      unpack8(__ldg(reinterpret_cast<const uint4*>(gate + g.k)), uf);
+      unpack8(__ldg(reinterpret_cast<const uint4*>(gate + k)), uf);
 #pragma unroll
       for (int e = 0; e < kVecElems; ++e) bf16_store(out + e, swiglu_f32(gf[e], uf[e]));
     } else {
-      bf16_store(out, swiglu_f32(bf16_load(gate), bf16_load(gate + g.k)));
+      bf16_store(out, swiglu_f32(bf16_load(gate), bf16_load(gate + k)));
     }
   }
 }
 
-// grouped_gemm_kernel over x_swiglu rows: the block forms its rows' activations kSwigluChunk
-// columns at a time in shared memory (once per block, not per warp: the SwiGLU costs ~30
-// instructions a value) and its warps accumulate each chunk from there. NOTE: chunks are
-// multiples of the warp's k stride (32 lanes x 8), so every lane sums the same products in the
-// same order as grouped_gemm_kernel over cuda_swiglu's output: the results are bit-identical.
+// A block's tile over SwiGLU rows: out's weight, output and sizes (out.a unused), x the rows'
+// [gate | up] (row stride ld_x). The block forms the activations kSwigluChunk columns at a time in
+// shared memory (once per block, not per warp: the SwiGLU costs ~30 instructions a value) and its
+// warps accumulate each chunk from there. NOTE: chunks are multiples of the warp's k stride (32
+// lanes x 8), so every lane sums the same products in the same order as over cuda_swiglu's
+// output: the results are bit-identical. Every thread must call it (it syncs the block).
+template <int kR, bool kVec>
+__device__ __forceinline__ void swiglu_gemm_tile(SkinnyTile out, const bf16_bits* x, int64_t ld_x,
+                                                 int64_t col0, bf16_bits* act) {
+  const bool active = col0 < out.n;  // NOTE: idle warps still stage and reach every barrier
+  const bf16_bits* w = out.b;
+  const int64_t k = out.k;
+  out.a = act;
+  out.lda = kSwigluChunk;
+  float acc[kR][kColsPerWarp];
+#pragma unroll
+  for (int r = 0; r < kR; ++r) {
+#pragma unroll
+    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
+  }
+  for (int64_t k0 = 0; k0 < k; k0 += kSwigluChunk) {
+    const int kc = static_cast<int>(min(static_cast<int64_t>(kSwigluChunk), k - k0));
+    __syncthreads();  // the previous chunk is no longer read
+    stage_swiglu<kVec>(x, ld_x, k, out.m, k0, kc, act);
+    __syncthreads();
+    if (active) {
+      out.b = w + k0;
+      out.k = kc;
+      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(
+          out, col0, acc, [&](int r) { return out.a + r * out.lda; });
+    }
+  }
+  if (active) skinny_warp_store<kColsPerWarp, kR, bf16_bits>(out, col0, acc);
+}
+
+// grouped_gemm_kernel over x_swiglu rows (swiglu_gemm_tile per expert row tile).
 template <int kR, bool kVec>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
     grouped_gemm_swiglu_kernel(GroupedGemmArgs g) {
@@ -299,36 +329,25 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;  // block-uniform, before any barrier
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
-  const int64_t col0 = warp * kColsPerWarp;
-  const bool active = col0 < g.n;  // NOTE: idle warps still stage and reach every barrier
   SkinnyTile t;
-  t.a = act;
-  t.lda = kSwigluChunk;
   t.m = static_cast<int>(hi - lo);
+  t.b = g.w + expert * g.n * g.k;
   t.ldb = g.k;
   t.c = g.y + lo * g.n;
   t.ldc = g.n;
   t.n = g.n;
-  const bf16_bits* w = g.w + expert * g.n * g.k;
-  float acc[kR][kColsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kR; ++r) {
-#pragma unroll
-    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
-  }
-  for (int64_t k0 = 0; k0 < g.k; k0 += kSwigluChunk) {
-    const int kc = static_cast<int>(min(static_cast<int64_t>(kSwigluChunk), g.k - k0));
-    __syncthreads();  // the previous chunk is no longer read
-    stage_swiglu<kVec>(g, lo, t.m, k0, kc, act);
-    __syncthreads();
-    if (active) {
-      t.b = w + k0;
-      t.k = kc;
-      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(
-          t, col0, acc, [&](int r) { return t.a + r * t.lda; });
-    }
-  }
-  if (active) skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
+  t.k = g.k;
+  swiglu_gemm_tile<kR, kVec>(t, g.x + lo * 2 * g.k, 2 * g.k, warp * kColsPerWarp, act);
+}
+
+// The dense skinny GEMM over a_swiglu rows: grid.x = column tiles of kColsPerBlock.
+template <int kR, bool kVec>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_swiglu_kernel(SkinnyTile t) {
+  __shared__ __align__(16) bf16_bits act[kR * kSwigluChunk];
+  pdl_wait();
+  pdl_trigger();
+  const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
+  swiglu_gemm_tile<kR, kVec>(t, t.a, t.lda, warp * kColsPerWarp, act);
 }
 
 // ----------------------------------------------------------------------------
@@ -375,6 +394,29 @@ void gemm_skinny_launch_m(const SkinnyTile& t, cudaStream_t stream) {
   }
 }
 
+// The a_swiglu kernel: 4 columns a warp (the block stages the activations once for 16 columns),
+// row tile rounded up to a power of two like the plain kernel's.
+void gemm_skinny_swiglu_launch(const SkinnyTile& t, bool vec, cudaStream_t stream) {
+  const dim3 grid(col_tiles(t.n)), block(kWarpsPerBlock * kWarp);
+  auto go = [&](auto r) {
+    constexpr int kTile = decltype(r)::value;
+    pdl_launch(
+        vec ? gemm_skinny_swiglu_kernel<kTile, true> : gemm_skinny_swiglu_kernel<kTile, false>,
+        grid, block, 0, stream, t);
+  };
+  if (t.m <= 1) {
+    go(std::integral_constant<int, 1>{});
+  } else if (t.m <= 2) {
+    go(std::integral_constant<int, 2>{});
+  } else if (t.m <= 4) {
+    go(std::integral_constant<int, 4>{});
+  } else if (t.m <= 8) {
+    go(std::integral_constant<int, 8>{});
+  } else {
+    go(std::integral_constant<int, 16>{});
+  }
+}
+
 void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
   SkinnyTile t;
   t.a = g.a;
@@ -392,7 +434,9 @@ void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
   t.prefetch = cuda_stream_pdl(stream);
   const bool vec = aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 &&
                    g.ldb % kVecElems == 0 && (g.a_lo == nullptr || aligned16(g.a_lo));
-  if (g.a_lo != nullptr) {  // f32 c only (gemm_args_check)
+  if (g.a_swiglu) {  // bf16 c only (cuda_gemm_skinny checks)
+    gemm_skinny_swiglu_launch(t, vec && g.k % kVecElems == 0, stream);
+  } else if (g.a_lo != nullptr) {  // f32 c only (gemm_args_check)
     vec ? gemm_skinny_launch_m<float, true, true>(t, stream)
         : gemm_skinny_launch_m<float, false, true>(t, stream);
   } else if (g.c_f32) {
@@ -458,6 +502,7 @@ void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream) {
   launch_require(args.m <= kGemmSkinnyMaxM, fn, "m must be <= ", kGemmSkinnyMaxM, ", got ", args.m);
   launch_require(args.batch == 1, fn, "batch must be 1, got ", args.batch);
   launch_require(args.b_transposed, fn, "b must be a transposed (n, k) weight");
+  launch_require(!args.a_swiglu || !args.c_f32, fn, "a_swiglu writes a bf16 c");
   if (args.m == 0) return;
   gemm_skinny_launch(args, stream);
 }

@@ -1,7 +1,8 @@
 // The "gpu/" GEMM benchmarks: the two ceilings (a 2 GiB device copy, a cuBLAS bf16 GEMM 8192^3),
 // dense cuda_gemm (automatic, cuBLAS, skinny), the MoE grouped expert GEMM (own kernel, its
-// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes. Each checks
-// sampled output elements against double dot products before timing.
+// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes, and V2-Lite's
+// shared down projection with its SwiGLU split or fused. Each checks sampled output elements
+// against double dot products before timing.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "kernels/bench/bench_util.h"
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
+#include "kernels/ops.h"
 
 namespace moebench {
 namespace {
@@ -62,6 +64,44 @@ void bench_gpu_dense(benchmark::State& state, int64_t m, int64_t n, int64_t k, G
     return;
   }
   bench_gpu_run(state, false, 2.0 * (m * k + n * k + m * n), 2.0 * m * n * k, launch);
+}
+
+// V2-Lite's shared experts' down projection (2048 x 2816) from their [gate | up] rows: cuda_swiglu
+// then the skinny GEMV, or the SwiGLU formed as the GEMV loads (a_swiglu); m is the batch.
+void BM_gpu_shared_down(benchmark::State& state, bool fused) {
+  if (!bench_gpu_ready(state)) return;
+  BenchGpu& g = bench_gpu();
+  const int64_t m = state.range(0), n = 2048, k = 2816;
+  const DeviceBuffer<bf16_bits> gu = bench_gpu_random(m * 2 * k, 79, 1.0);
+  const DeviceBuffer<bf16_bits> w = bench_gpu_random(n * k, 80, 0.02);
+  DeviceBuffer<bf16_bits> act(m * k), c(m * n);
+  GemmArgs args = gemm_args_dense(m, n, k, act.data(), w.data(), c.data(), GemmAlgo::skinny);
+  if (fused) {
+    args.a = gu.data();
+    args.lda = 2 * k;
+    args.a_swiglu = true;
+  }
+  auto launch = [&] {
+    if (!fused) cuda_swiglu(gu.data(), 2 * k, gu.data() + k, 2 * k, m, k, act.data(), g.stream);
+    cuda_gemm(*g.cublas, args, g.stream);
+  };
+  if (!bench_gpu_first_launch(state, launch)) return;
+  if (fused) {  // the samples' rows: the activations the fused loads form
+    cuda_swiglu(gu.data(), 2 * k, gu.data() + k, 2 * k, m, k, act.data(), g.stream);
+    CUDA_CHECK(cudaStreamSynchronize(g.stream));
+  }
+  std::vector<BenchGemmSample> samples;
+  for (uint64_t i = 0; i < kSamples; ++i) {
+    const int64_t r = static_cast<int64_t>(splitmix64_mix(2 * i) % m);
+    const int64_t col = static_cast<int64_t>(splitmix64_mix(2 * i + 1) % n);
+    samples.push_back({act.data() + r * k, w.data() + col * k, c.data() + r * n + col});
+  }
+  const std::string bad = bench_gpu_check_samples(samples, k);
+  if (!bad.empty()) {
+    state.SkipWithError(bad.c_str());
+    return;
+  }
+  bench_gpu_run(state, false, 2.0 * (m * 2 * k + n * k + m * n), 2.0 * m * n * k, launch);
 }
 
 void BM_gpu_cublas_ceiling(benchmark::State& state, bool, int) {
@@ -129,6 +169,14 @@ const int kRegistered = [] {
       b->ArgName("m")->Arg(1)->Arg(4)->Arg(16);
       if (algo != 2) b->Arg(64)->Arg(256)->Arg(4096);  // skinny serves m <= 16 only
     }
+  }
+  for (bool fused : {true, false}) {
+    bench_gpu_register_fn(
+        std::string("gpu/gemm/v2lite_shared_down/") + (fused ? "fused_swiglu" : "split_swiglu"),
+        BM_gpu_shared_down, fused)
+        ->ArgName("m")
+        ->Arg(1)
+        ->Arg(4);
   }
   for (int s = 0; s < kBenchNumMoeShapes; ++s) {
     for (int impl = 0; impl < 3; ++impl) {

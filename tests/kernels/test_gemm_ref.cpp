@@ -150,6 +150,27 @@ TEST_CASE("gemm_pick_algo takes the skinny kernel only for small m, one batch, a
   CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
 }
 
+TEST_CASE("ref_gemm with a_swiglu multiplies silu(gate) * up rows; the checks", "[kernels]") {
+  // Rows [gate (2) | up (2)] as in the grouped case: act rows (10, 0) and (0, 40).
+  const std::vector<float> a = {20, 0, 0.5f, 7, 0, 20, 3, 2};  // (2, lda 4)
+  const std::vector<float> w = {1, 1, 1, -1};                  // (n 2, k 2)
+  std::vector<float> c(4, 0.0f);
+  GemmArgs g = gemm_args_dense(2, 2, 2);
+  g.lda = 4;
+  g.a_swiglu = true;
+  ref_gemm(a, w, c, g);
+  CHECK(c == std::vector<float>{10, 10, 40, -40});
+  GemmArgs narrow = g;
+  narrow.lda = 3;  // a row must hold gate and up
+  CHECK_THROWS_AS(gemm_args_check(narrow, "t", false), std::invalid_argument);
+  GemmArgs blas = g;
+  blas.algo = GemmAlgo::cublas;
+  CHECK_THROWS_AS(gemm_args_check(blas, "t", false), std::invalid_argument);
+  GemmArgs batched = g;
+  batched.batch = 2;
+  CHECK_THROWS_AS(gemm_args_check(batched, "t", false), std::invalid_argument);
+}
+
 TEST_CASE("ref_grouped_gemm sends each expert's rows through its weight", "[kernels]") {
   GroupedGemmArgs g;
   g.n_experts = 3;

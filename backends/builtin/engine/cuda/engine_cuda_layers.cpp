@@ -21,11 +21,13 @@ namespace {
 // NOTE: HF builds q_a_layernorm and kv_a_layernorm with the RMSNorm default eps (1e-6).
 constexpr float kMlaNormEps = 1e-6f;
 
-// y (rows, l.out) = x (rows, l.in) · wᵀ (+ b), row strides ld_x / ld_y.
+// y (rows, l.out) = x (rows, l.in) · wᵀ (+ b), row strides ld_x / ld_y. a_swiglu: x's rows are
+// [gate | up] (2 l.in wide) and the product reads silu(gate) * up (the skinny kernel only).
 void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows,
-            const DevLinear& l, bf16_bits* y, int64_t ld_y) {
+            const DevLinear& l, bf16_bits* y, int64_t ld_y, bool a_swiglu = false) {
   if (rows == 0) return;
   GemmArgs g;
+  g.a_swiglu = a_swiglu;
   g.a = x;
   g.lda = ld_x;
   g.b = l.w;
@@ -286,6 +288,10 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
   const Workspace& ws = b.ws;
   const int64_t I = gu.out / 2;
   linear(b, ws.h, b.config.hidden_size, T, gu, ws.gu, gu.out);
+  if (b.fused && T <= kGemmSkinnyAutoMaxM) {  // the down GEMV forms the SwiGLU as it loads
+    linear(b, ws.gu, gu.out, T, down, y, b.config.hidden_size, true);
+    return;
+  }
   cuda_swiglu(ws.gu, gu.out, ws.gu + I, gu.out, T, I, ws.act, b.stream);
   linear(b, ws.act, I, T, down, y, b.config.hidden_size);
 }
