@@ -150,7 +150,7 @@ TEST_CASE("gemm_pick_algo takes the skinny kernel only for small m, one batch, a
   CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);
 }
 
-TEST_CASE("ref_gemm with a_swiglu multiplies silu(gate) * up rows; the checks", "[kernels]") {
+TEST_CASE("ref_gemm with a_swiglu multiplies silu(gate) * up rows, and its checks", "[kernels]") {
   // Rows [gate (2) | up (2)] as in the grouped case: act rows (10, 0) and (0, 40).
   const std::vector<float> a = {20, 0, 0.5f, 7, 0, 20, 3, 2};  // (2, lda 4)
   const std::vector<float> w = {1, 1, 1, -1};                  // (n 2, k 2)
