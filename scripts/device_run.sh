@@ -10,8 +10,9 @@
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
 #   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
-#   profile per-kernel time of one graph-replayed decode step at batch 1 and 64 under Nsight
-#           Compute (clocks left alone): kernels per step, µs each, share of the step; for the
+#   profile per-kernel time and DRAM bytes of one graph-replayed decode step at batch 1 and 64
+#           under Nsight Compute (clocks left alone): kernels per step, µs each, share of the
+#           step, GB/s and % of the copy bandwidth (scripts/profile_table.py); for the
 #           separate, fused and fused + programmatic launches (KERNELS="separate fused fused_pdl",
 #           the default)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e] [profile]
@@ -186,33 +187,22 @@ run_profile() {
   local t0=$SECONDS
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
-  local rc=0 k b
+  local rc=0 k b n
+  mkdir -p "$out/ncu"  # NOTE: a folder: its JSON goes into logs.tar.gz, not into the 8 files
   # KERNELS: the engine variants profiled (variant_flags), all three by default: the before and
   # after of issue 20's fusions and programmatic launch.
   for k in ${KERNELS:-separate fused fused_pdl}; do
   for b in 1 64; do
-    # --prompt 1: the prefill step is itself a one-token decode step (eager), then 1 graph step.
-    ncu --clock-control none --target-processes all --metrics gpu__time_duration.sum --csv \
-      --print-units base \
+    # --prompt 1 --tokens 1: the last kernels profiled are one decode step replayed from its CUDA
+    # graph, whose kernel count model bench reports (kernels_per_step in its JSON); the table
+    # (scripts/profile_table.py) gives each kernel's time and DRAM bytes beside the copy rate.
+    n="$out/ncu/${k}_b$b"
+    ncu --clock-control none --target-processes all --csv --print-units base \
+      --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
       "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$k") --batch "$b" \
-      --prompt 1 --tokens 1 --warmup 0 >"$out/ncu_${k}_b$b.csv" 2>"$out/ncu_${k}_b$b.err" || rc=$?
-    python3 - "$out/ncu_${k}_b$b.csv" "$k batch $b" >"$out/profile_${k}_b$b.txt" <<'PY'
-import collections, csv, re, sys
-rows = [r for r in csv.reader(open(sys.argv[1])) if len(r) > 10]
-head, rows = rows[0], rows[1:]
-name_i, val_i = head.index("Kernel Name"), head.index("Metric Value")
-times = [(re.sub(r"\(.*", "", r[name_i])[:60], float(r[val_i])) for r in rows]
-times = times[12:]  # skip the bandwidth / GEMM measurements
-half = times[len(times) // 2:]  # the graph-replayed decode step
-agg = collections.defaultdict(lambda: [0.0, 0])
-for n, t in half:
-    agg[n][0] += t
-    agg[n][1] += 1
-total = sum(v[0] for v in agg.values())
-print(f"{sys.argv[2]}: {len(half)} kernels, {total/1e3:.1f} us of kernel time per step")
-for n, (t, c) in sorted(agg.items(), key=lambda kv: -kv[1][0])[:25]:
-    print(f"  {t/1e3:9.1f} us {100*t/total:5.1f}%  x{c:<4d} {n}")
-PY
+      --prompt 1 --tokens 1 --warmup 0 --json "$n.json" >"$n.csv" 2>"$n.err" || rc=$?
+    python3 scripts/profile_table.py "$n.csv" "$n.json" "$k batch $b" \
+      >"$out/profile_${k}_b$b.txt" 2>&1 || rc=$?
   done
   done
   stage profile "$rc" $((SECONDS - t0)) "$(head -qn1 "$out"/profile_*.txt 2>/dev/null | tr '\n' ';')"

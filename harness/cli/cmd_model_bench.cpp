@@ -73,6 +73,9 @@ class Bench {
  public:
   Bench(Engine& engine, const ModelConfig& c) : engine_(engine), token_(0, c.vocab_size - 1) {}
 
+  // The launches of one decode step of `batch` sequences (a CUDA graph's kernels; 0 on the CPU).
+  int step_kernels(int batch) const { return engine_.decode_step_kernels(batch); }
+
   std::vector<int> random_ids(int n) {
     std::vector<int> ids(n);
     for (int& t : ids) t = token_(rng_);
@@ -173,6 +176,7 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
   const double prefill_tps = double(batch) * prompt / prefill_s;
   const double decode_tps = double(batch) * flags.tokens / decode_s;
   const double tpot_ms = 1e3 * decode_s / flags.tokens;
+  const int kernels = bench.step_kernels(batch);
   nlohmann::json row = {{"batch", batch},
                         {"prompt", prompt},
                         {"tokens", flags.tokens},
@@ -196,6 +200,10 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
     row["experts_touched_per_layer"] = b.experts_touched;
     row["roofline_tokens_per_s"] = bound;
     row["roofline_fraction"] = decode_tps / bound;
+  }
+  if (kernels > 0) {  // a CUDA graph's kernel nodes: the launches of one decode step
+    std::printf(" %8d", kernels);
+    row["kernels_per_step"] = kernels;
   }
   std::printf("\n");
   return row;
@@ -274,7 +282,7 @@ int model_bench(const ModelBenchFlags& flags) {
   nlohmann::json rows = nlohmann::json::array();
   std::printf("%-6s %-7s %-7s %13s %13s %10s %10s", "batch", "prompt", "tokens", "prefill tok/s",
               "decode tok/s", "TTFT ms", "TPOT ms");
-  if (roofline) std::printf(" %9s %12s %8s", "GB/step", "bound tok/s", "% roof");
+  if (roofline) std::printf(" %9s %12s %8s %8s", "GB/step", "bound tok/s", "% roof", "kernels");
   std::printf("\n");
   for (int prompt : flags.prompts) {
     for (int batch : flags.batches) {

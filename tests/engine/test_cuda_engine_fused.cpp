@@ -91,6 +91,13 @@ void check_family(const std::string& family, bool pdl) {
         fc[i] = {fs_[i], {b[i]}, false};
       }
     }
+    // The graphs just replayed: the fused step launches fewer kernels.
+    const int k_sep = separate->decode_step_kernels(n_seqs),
+              k_fus = fused->decode_step_kernels(n_seqs);
+    std::printf("%s, %d sequences: %d kernels per decode step separate, %d fused%s\n",
+                family.c_str(), n_seqs, k_sep, k_fus, pdl ? " + programmatic launch" : "");
+    CHECK(k_sep > 0);
+    CHECK(k_fus < k_sep);
     for (int i = 0; i < n_seqs; ++i) {
       separate->free_sequence(ss[i]);
       fused->free_sequence(fs_[i]);

@@ -47,6 +47,10 @@ class Engine {
   // engine caps it (the CUDA engine's KV pool and max_context option).
   virtual int max_context() const { return config().max_position_embeddings; }
 
+  // Kernels in one decode step of `batch` sequences as last captured in a CUDA graph (its kernel
+  // nodes: the launches per step, for the profile); 0 when none was captured (the CPU engine).
+  virtual int decode_step_kernels(int /*batch*/) const { return 0; }
+
   // "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3)".
   virtual std::string device_name() const = 0;
 

@@ -46,6 +46,7 @@ class CudaEngine final : public Engine {
     return static_cast<int64_t>(free_pages_.size()) * kv_.page_size;
   }
   int max_context() const override { return max_context_; }
+  int decode_step_kernels(int batch) const override;
   std::string device_name() const override { return device_name_; }
   const ModelConfig& config() const override { return config_; }
 
@@ -95,6 +96,9 @@ class CudaEngine final : public Engine {
   void sample_rows(const Step& st, int64_t n_rows);
   std::vector<int> decode_graph_step(const std::vector<StepPiece>& pieces,
                                      const std::vector<Sampler*>& samplers);
+  // The batch a decode graph of `batch` sequences is captured for: powers of two to 8, then
+  // multiples of 8, at most max_batch.
+  int padded_batch(int batch) const;
   void commit(const std::vector<StepPiece>& pieces);
   BodyContext body() {
     return {config_,
@@ -142,6 +146,7 @@ class CudaEngine final : public Engine {
     cudaGraphExec_t exec = nullptr;
   };
   std::map<std::pair<int, int>, Graph> graphs_;  // (padded batch, table width)
+  std::map<int, int> graph_kernels_;             // padded batch -> kernel nodes, last captured
 };
 
 }  // namespace moebench

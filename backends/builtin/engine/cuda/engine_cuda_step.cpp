@@ -265,12 +265,40 @@ std::vector<float> CudaEngine::forward(const std::vector<EngineChunk>& chunks) {
   return logits;
 }
 
+int CudaEngine::padded_batch(int batch) const {
+  int padded = 1;
+  while (padded < batch) padded = padded < 8 ? padded * 2 : padded + 8;
+  return std::min(padded, options_.max_batch);
+}
+
+int CudaEngine::decode_step_kernels(int batch) const {
+  const auto it = graph_kernels_.find(padded_batch(batch));
+  return it == graph_kernels_.end() ? 0 : it->second;
+}
+
+namespace {
+
+// The kernel nodes of a captured graph.
+int graph_kernel_nodes(cudaGraph_t graph) {
+  size_t n = 0;
+  CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &n));
+  std::vector<cudaGraphNode_t> nodes(n);
+  CUDA_CHECK(cudaGraphGetNodes(graph, nodes.data(), &n));
+  int kernels = 0;
+  for (cudaGraphNode_t node : nodes) {
+    cudaGraphNodeType type{};
+    CUDA_CHECK(cudaGraphNodeGetType(node, &type));
+    kernels += type == cudaGraphNodeTypeKernel ? 1 : 0;
+  }
+  return kernels;
+}
+
+}  // namespace
+
 std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pieces,
                                                const std::vector<Sampler*>& samplers) {
   const int B = static_cast<int>(pieces.size());
-  int padded = 1;
-  while (padded < B) padded = padded < 8 ? padded * 2 : padded + 8;
-  padded = std::min(padded, options_.max_batch);
+  const int padded = padded_batch(B);
   reserve_pages(pieces);
   const Step st = layout_step(pieces, padded, padded);
   write_meta(st, pieces, padded, &samplers);
@@ -286,6 +314,7 @@ std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pie
     sample_rows(st, padded);
     CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
     Graph g;
+    graph_kernels_[padded] = graph_kernel_nodes(graph);
     CUDA_CHECK(cudaGraphInstantiate(&g.exec, graph, 0));
     cudaGraphDestroy(graph);
     it = graphs_.emplace(key, g).first;
