@@ -113,8 +113,10 @@ import json, sys
 sep, var = (json.load(open(f))["runs"] for f in sys.argv[1:3])
 key = lambda r: (r["batch"], r["prompt"])
 base = {key(r): r["decode_tokens_per_s"] for r in sep}
+kern = {key(r): r.get("kernels_per_step", 0) for r in sep}
 print("; ".join(f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
-                f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate"
+                f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate, "
+                f"{r.get('kernels_per_step', 0)} vs {kern[key(r)]} kernels a step"
                 for r in var if key(r) in base))
 PY
 )"
