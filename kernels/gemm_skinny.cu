@@ -157,15 +157,20 @@ __device__ __forceinline__ void skinny_warp_store(const SkinnyTile& t, int64_t c
   }
 }
 
-// The whole warp tile (see SkinnyTile): accumulate from zero over all of k, then store.
-template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
-__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
-  float acc[kM][kC];
+template <int kM, int kC>
+__device__ __forceinline__ void zero(float (&acc)[kM][kC]) {
 #pragma unroll
   for (int r = 0; r < kM; ++r) {
 #pragma unroll
     for (int j = 0; j < kC; ++j) acc[r][j] = 0.0f;
   }
+}
+
+// The whole warp tile (see SkinnyTile): accumulate from zero over all of k, then store.
+template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
+__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
+  float acc[kM][kC];
+  zero(acc);
   skinny_warp_accumulate<kC, kM, kVec, kLo>(t, col0, acc, [&](int r) { return t.a + r * t.lda; });
   skinny_warp_store<kC, kM, OutT>(t, col0, acc);
 }
@@ -213,6 +218,22 @@ __device__ __forceinline__ int grouped_row_tile(const GroupedGemmArgs& g, int64_
   return expert < 0 || lo < 0 || lo >= hi ? -1 : expert;
 }
 
+// Expert e's rows [lo, hi) of a grouped GEMM as a skinny tile (A: x's rows, k wide).
+__device__ __forceinline__ SkinnyTile expert_tile(const GroupedGemmArgs& g, int expert, int64_t lo,
+                                                  int64_t hi) {
+  SkinnyTile t;
+  t.a = g.x + lo * g.k;
+  t.lda = g.k;
+  t.m = static_cast<int>(hi - lo);
+  t.b = g.w + expert * g.n * g.k;
+  t.ldb = g.k;
+  t.c = g.y + lo * g.n;
+  t.ldc = g.n;
+  t.n = g.n;
+  t.k = g.k;
+  return t;
+}
+
 // grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
 // Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
 // the last tile exit. kMap: row r of the tile reads x row x_slots[lo + r] / slot_div (the gather
@@ -227,22 +248,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
   int64_t lo = 0, hi = 0;
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;
-  SkinnyTile t;
-  t.a = g.x + lo * g.k;
-  t.lda = g.k;
-  t.m = static_cast<int>(hi - lo);
-  t.b = g.w + expert * g.n * g.k;
-  t.ldb = g.k;
-  t.c = g.y + lo * g.n;
-  t.ldc = g.n;
-  t.n = g.n;
-  t.k = g.k;
+  const SkinnyTile t = expert_tile(g, expert, lo, hi);
   float acc[kR][kColsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kR; ++r) {
-#pragma unroll
-    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
-  }
+  zero(acc);
   if constexpr (kMap) {
     const bf16_bits* rows[kR];
 #pragma unroll
@@ -298,11 +306,7 @@ __device__ __forceinline__ void swiglu_gemm_tile(SkinnyTile out, const bf16_bits
   out.a = act;
   out.lda = kSwigluChunk;
   float acc[kR][kColsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kR; ++r) {
-#pragma unroll
-    for (int j = 0; j < kColsPerWarp; ++j) acc[r][j] = 0.0f;
-  }
+  zero(acc);
   for (int64_t k0 = 0; k0 < k; k0 += kSwigluChunk) {
     const int kc = static_cast<int>(min(static_cast<int64_t>(kSwigluChunk), k - k0));
     __syncthreads();  // the previous chunk is no longer read
@@ -329,15 +333,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;  // block-uniform, before any barrier
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
-  SkinnyTile t;
-  t.m = static_cast<int>(hi - lo);
-  t.b = g.w + expert * g.n * g.k;
-  t.ldb = g.k;
-  t.c = g.y + lo * g.n;
-  t.ldc = g.n;
-  t.n = g.n;
-  t.k = g.k;
-  swiglu_gemm_tile<kR, kVec>(t, g.x + lo * 2 * g.k, 2 * g.k, warp * kColsPerWarp, act);
+  swiglu_gemm_tile<kR, kVec>(expert_tile(g, expert, lo, hi), g.x + lo * 2 * g.k, 2 * g.k,
+                             warp * kColsPerWarp, act);
 }
 
 // The dense skinny GEMM over a_swiglu rows: grid.x = column tiles of kColsPerBlock.
