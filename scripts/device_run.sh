@@ -127,21 +127,15 @@ PY
     --benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_out="$out/bench_$day.json" \
     --benchmark_out_format=json >"$out/kernels_bench.log" 2>&1
   rc=$?
-  # Each benchmark's median beside its ceiling (the counters the gpu/ benchmarks set).
-  python3 - "$out/bench_$day.json" >"$out/kernels_table.md" <<'PY'
-import json, sys
-rows = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("aggregate_name") == "median"]
-print("| benchmark | µs | GB/s | % copy BW | TFLOP/s | % GEMM |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
-for b in rows:
-    f = lambda k, d=1: f"{b[k]:.{d}f}" if k in b else ""
-    us = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "ns")]
-    print(f"| {b['run_name']} | {us:.2f} | {f('GB_per_s')} | {f('pct_copy_bw')} | "
-          f"{f('TFLOP_per_s')} | {f('pct_gemm_flops')} |")
-PY
+  # Each benchmark's median beside its ceilings, then each fused launch beside the launches it
+  # replaces (scripts/bench_table.py; the pairs' geometric-mean speedup goes to the summary).
+  python3 scripts/bench_table.py "$out/bench_$day.json" >"$out/kernels_table.md" \
+    2>"$out/kernels_pairs.txt" || rc=$?
+  local pairs
+  pairs=$(tr '\n' ' ' <"$out/kernels_pairs.txt" 2>/dev/null)
   stage "gpu/ bench" "$rc" $((SECONDS - t0)) \
     "$(grep -E '^gpu/' "$out/kernels_bench.log" | awk '{print $1}' |
-      grep -vE '_(mean|median|stddev|cv)$' | sort -u | wc -l) benchmarks x 3 repetitions"
+      grep -vE '_(mean|median|stddev|cv)$' | sort -u | wc -l) benchmarks x 3 repetitions; $pairs"
   t0=$SECONDS
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
     --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf.json" \

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""scripts/bench_table.py on a hand-made Google Benchmark JSON: medians of repeated runs beside
+their ceilings, fused benchmarks paired with their separate twins (both naming schemes) with the
+speedup and its geometric mean, errored runs left out, and bad input one line and a failure."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "bench_table.py")
+
+
+def bench(run_name, us, aggregate="median", **counters):
+    b = {"name": run_name + ("_" + aggregate if aggregate else ""), "run_name": run_name,
+         "real_time": us * 1000.0, "time_unit": "ns"}
+    if aggregate:
+        b["aggregate_name"] = aggregate
+    b.update(counters)
+    return b
+
+
+class BenchTable(unittest.TestCase):
+    def run_table(self, content):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bench.json")
+            with open(path, "w") as f:
+                f.write(content if isinstance(content, str) else json.dumps(content))
+            return subprocess.run([sys.executable, SCRIPT, path], capture_output=True, text=True)
+
+    def test_medians_and_fused_pairs(self):
+        rows = [
+            bench("gpu/mla_prepare_v2lite/fused/tokens:1/manual_time", 4.0, GB_per_s=100.0),
+            bench("gpu/mla_prepare_v2lite/fused/tokens:1/manual_time", 9.0, aggregate="mean"),
+            bench("gpu/mla_prepare_v2lite/separate/tokens:1/manual_time", 12.0),
+            bench("gpu/grouped_gemm/v2lite_down/ours_fused_swiglu/tokens_per_expert:1/manual_time",
+                  10.0, pct_copy_bw=50.0),
+            bench("gpu/grouped_gemm/v2lite_down/ours_split_swiglu/tokens_per_expert:1/manual_time",
+                  10.0),
+            bench("gpu/moe_route_place/v3/fused/tokens:64/manual_time", 3.0),  # no twin: no pair
+            bench("gpu/rmsnorm/hot", 2.0, aggregate=None),                     # a single run
+        ]
+        rows.append(dict(bench("gpu/moe_combine_norm/v3/separate/tokens:1/manual_time", 1.0),
+                         error_message="CUDA error"))
+        r = self.run_table({"benchmarks": rows})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | 100.0 |",
+                      r.stdout)
+        self.assertIn("| gpu/rmsnorm/hot | 2.00 |", r.stdout)
+        self.assertNotIn("9.00", r.stdout)  # the mean is not the median
+        self.assertNotIn("moe_combine_norm", r.stdout)
+        self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | 12.00 | 3.00x |",
+                      r.stdout)
+        self.assertIn("ours_fused_swiglu/tokens_per_expert:1/manual_time | 10.00 | 10.00 | 1.00x |",
+                      r.stdout)
+        # geometric mean of 3x and 1x
+        self.assertEqual(r.stderr.strip(), "2 fused/separate pairs: geometric-mean speedup 1.73x, "
+                                           "range 1.00x to 3.00x")
+
+    def test_bad_input_is_one_line_and_a_failure(self):
+        for content, needle in [("{", "bench.json"), ({"context": {}}, "benchmarks"),
+                                ({"benchmarks": [{"run_name": "x", "aggregate_name": "median"}]},
+                                 "no 'real_time'")]:
+            r = self.run_table(content)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn(needle, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
