@@ -66,12 +66,13 @@ export MOEBENCH_BIN="$mb/bin/moebench"
 day=$(date -u +%Y%m%d)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
-# model bench flags of an engine variant: separate, fused, fused_pdl.
+# Sets `flags` to model bench's flags for an engine variant: separate, fused, fused_pdl.
 variant_flags() {
   case "$1" in
-    separate) echo "--kernels separate" ;;
-    fused) echo "--kernels fused" ;;
-    fused_pdl) echo "--kernels fused --pdl" ;;
+    separate) flags=(--kernels separate) ;;
+    fused) flags=(--kernels fused) ;;
+    fused_pdl) flags=(--kernels fused --pdl) ;;
+    *) echo "unknown engine variant '$1' (separate, fused, fused_pdl)" >&2; return 2 ;;
   esac
 }
 
@@ -99,11 +100,12 @@ run_bench() {
   # The same decode rows with the fused launches, then with programmatic launch too (same values;
   # issue 20's before/after), kept in the logs (the device tool returns 8 files); the summary
   # gives each one's decode tokens/s / the separate launches'.
-  local v
+  local v flags
   for v in fused fused_pdl; do
     t0=$SECONDS
     mkdir -p "$out/$v"
-    "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$v") --batch 1 \
+    variant_flags "$v"
+    "$mb/bin/moebench" model bench /tmp/v2l --device cuda "${flags[@]}" --batch 1 \
       --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/$v/model_bench.json" \
       >"$out/model_bench_$v.log" 2>&1
     rc=$?
@@ -183,11 +185,12 @@ run_profile() {
   local t0=$SECONDS
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
-  local rc=0 k b n
+  local rc=0 k b n flags
   mkdir -p "$out/ncu"  # NOTE: a folder: its JSON goes into logs.tar.gz, not into the 8 files
   # KERNELS: the engine variants profiled (variant_flags), all three by default: the before and
   # after of issue 20's fusions and programmatic launch.
   for k in ${KERNELS:-separate fused fused_pdl}; do
+  variant_flags "$k" || { rc=2; continue; }
   for b in 1 64; do
     # --prompt 1 --tokens 1: the last kernels profiled are one decode step replayed from its CUDA
     # graph, whose kernel count model bench reports (kernels_per_step in its JSON); the table
@@ -195,7 +198,7 @@ run_profile() {
     n="$out/ncu/${k}_b$b"
     ncu --clock-control none --target-processes all --csv --print-units base \
       --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
-      "$mb/bin/moebench" model bench /tmp/v2l --device cuda $(variant_flags "$k") --batch "$b" \
+      "$mb/bin/moebench" model bench /tmp/v2l --device cuda "${flags[@]}" --batch "$b" \
       --prompt 1 --tokens 1 --warmup 0 --json "$n.json" >"$n.csv" 2>"$n.err" || rc=$?
     python3 scripts/profile_table.py "$n.csv" "$n.json" "$k batch $b" \
       >"$out/profile_${k}_b$b.txt" 2>&1 || rc=$?
