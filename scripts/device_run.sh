@@ -112,7 +112,10 @@ run_bench() {
     stage "$v" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
       "$out/$v/model_bench.json" <<'PY' 2>&1
 import json, sys
-sep, var = (json.load(open(f))["runs"] for f in sys.argv[1:3])
+try:
+    sep, var = (json.load(open(f))["runs"] for f in sys.argv[1:3])
+except (OSError, ValueError, KeyError, TypeError) as e:  # one line in the summary table
+    sys.exit(print(f"no ratio: {e}"))
 key = lambda r: (r["batch"], r["prompt"])
 base = {key(r): r["decode_tokens_per_s"] for r in sep}
 kern = {key(r): r.get("kernels_per_step", 0) for r in sep}
