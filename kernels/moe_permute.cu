@@ -20,7 +20,6 @@ constexpr int kPlaceItems = 8;  // slots per thread per tile of pass 2
 constexpr int kPlaceTile = kPlaceThreads * kPlaceItems;
 constexpr int kRowThreads = 256;  // at most; rows of fewer units use fewer
 constexpr int kMaxExperts = 256;
-constexpr int kMaxTopK = 16;
 constexpr int kMaxGridY = 65535;
 constexpr int64_t kMaxSlots = int64_t{1} << 30;
 constexpr unsigned kFull = 0xffffffffu;
@@ -230,7 +229,7 @@ void moe_combine_launch(const MoeCombineArgs& a, cudaStream_t stream) {
 
 void moe_permute_check(const MoePermuteArgs& a) {
   const char* fn = "cuda_moe_permute";
-  launch_require(a.top_k > 0 && a.top_k <= kMaxTopK, fn, "top_k must be in [1, ", kMaxTopK,
+  launch_require(a.top_k > 0 && a.top_k <= kMoeMaxTopK, fn, "top_k must be in [1, ", kMoeMaxTopK,
                  "], got ", a.top_k);
   launch_require(a.n_experts > 0 && a.n_experts <= kMaxExperts, fn, "n_experts must be in [1, ",
                  kMaxExperts, "], got ", a.n_experts);
@@ -253,7 +252,7 @@ void moe_permute_check(const MoePermuteArgs& a) {
 
 void moe_combine_check(const MoeCombineArgs& a) {
   const char* fn = "cuda_moe_combine";
-  launch_require(a.top_k > 0 && a.top_k <= kMaxTopK, fn, "top_k must be in [1, ", kMaxTopK,
+  launch_require(a.top_k > 0 && a.top_k <= kMoeMaxTopK, fn, "top_k must be in [1, ", kMoeMaxTopK,
                  "], got ", a.top_k);
   launch_require(a.n_tokens >= 0 && a.n_tokens * a.top_k <= INT32_MAX, fn,
                  "n_tokens * top_k must be in [0, 2^31), got n_tokens ", a.n_tokens, " top_k ",

@@ -14,6 +14,9 @@
 
 namespace moebench {
 
+// The most routed experts a token has that the permute, combine and fused combine kernels take.
+constexpr int kMoeMaxTopK = 16;
+
 // Groups the (token, choice) slots of a routing by expert, stable (within an expert, slots keep
 // flat order t * top_k + j), and gathers the rows: x_perm[r] = x[token of slot perm_to_slot[r]].
 // NOTE: ids live on the device, so a slot whose id is outside [0, n_experts) is dropped there: it

@@ -11,6 +11,7 @@ namespace {
 
 constexpr int kMaxStreams = 64;
 std::atomic<cudaStream_t> g_marked[kMaxStreams];
+std::atomic<int> g_count{0};  // marked streams: 0 (the usual case) answers without a scan
 std::mutex g_write;
 
 }  // namespace
@@ -25,7 +26,10 @@ void cuda_stream_set_pdl(cudaStream_t stream, bool on) {
   for (int i = 0; i < kMaxStreams; ++i) {
     const cudaStream_t s = g_marked[i].load();
     if (s == stream) {
-      if (!on) g_marked[i].store(nullptr);
+      if (!on) {
+        g_marked[i].store(nullptr);
+        g_count.fetch_sub(1);
+      }
       return;
     }
     if (s == nullptr && free_slot < 0) free_slot = i;
@@ -33,10 +37,12 @@ void cuda_stream_set_pdl(cudaStream_t stream, bool on) {
   if (!on) return;
   if (free_slot < 0) throw std::length_error("cuda_stream_set_pdl: 64 streams already marked");
   g_marked[free_slot].store(stream);
+  g_count.fetch_add(1);
 }
 
 bool cuda_stream_pdl(cudaStream_t stream) {
-  if (stream == nullptr) return false;  // NOTE: the legacy default stream is never marked
+  // NOTE: the legacy default stream is never marked.
+  if (stream == nullptr || g_count.load(std::memory_order_relaxed) == 0) return false;
   for (int i = 0; i < kMaxStreams; ++i) {
     if (g_marked[i].load(std::memory_order_relaxed) == stream) return true;
   }

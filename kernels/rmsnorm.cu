@@ -16,8 +16,6 @@
 namespace moebench {
 namespace {
 
-constexpr int kCombineMaxTopK = 16;  // cuda_moe_combine's bound on top_k
-
 // ----------------------------------------------------------------------------
 // GPU kernels
 
@@ -48,8 +46,8 @@ __global__ void rmsnorm_kernel(const uint16_t* x, uint16_t* residual, const uint
 
 // Row t's top_k (slot row, weight) pairs of a combine, staged in shared memory by the block.
 struct CombineRow {
-  int32_t row[kCombineMaxTopK];
-  float weight[kCombineMaxTopK];
+  int32_t row[kMoeMaxTopK];
+  float weight[kMoeMaxTopK];
 };
 
 // x[i] of a combine's row t: bf16(out[t][i] (accumulate) or 0, plus each weight * y_perm row in j
@@ -179,8 +177,8 @@ void cuda_moe_combine_rmsnorm_residual_f32(const MoeCombineArgs& cb, float* resi
                                            const bf16_bits* w, float eps, bf16_bits* y,
                                            bf16_bits* y_lo, cudaStream_t stream) {
   const char* fn = "cuda_moe_combine_rmsnorm_residual_f32";
-  launch_require(cb.top_k > 0 && cb.top_k <= kCombineMaxTopK, fn, "top_k must be in [1, ",
-                 kCombineMaxTopK, "], got ", cb.top_k);
+  launch_require(cb.top_k > 0 && cb.top_k <= kMoeMaxTopK, fn, "top_k must be in [1, ", kMoeMaxTopK,
+                 "], got ", cb.top_k);
   launch_require(
       cb.n_tokens == 0 || (cb.y_perm != nullptr && cb.slot_to_perm != nullptr &&
                            cb.weights != nullptr && (cb.out != nullptr || !cb.accumulate)),

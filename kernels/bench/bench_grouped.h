@@ -34,14 +34,17 @@ inline BenchRouting bench_routing(const BenchMoeShape& m, int64_t tokens_per_exp
   return r;
 }
 
-// 32 sampled output elements of a grouped GEMM over x (rows, k) and w (experts, n, k).
+constexpr int kBenchGroupedSamples = 32;
+
+// kBenchGroupedSamples sampled output elements of a grouped GEMM over x (rows, k) and w
+// (experts, n, k).
 inline std::vector<BenchGemmSample> bench_grouped_samples(const std::vector<int32_t>& offsets,
                                                           const bf16_bits* x, const bf16_bits* w,
                                                           const bf16_bits* y, int64_t n,
                                                           int64_t k) {
   const int64_t rows = offsets.back();
   std::vector<BenchGemmSample> samples;
-  for (uint64_t i = 0; i < 32; ++i) {
+  for (uint64_t i = 0; i < kBenchGroupedSamples; ++i) {
     const int64_t r = static_cast<int64_t>(splitmix64_mix(2 * i) % rows);
     const int64_t col = static_cast<int64_t>(splitmix64_mix(2 * i + 1) % n);
     const int e =
