@@ -15,28 +15,22 @@ for b in "$loopback" "$bench"; do
   [ -x "$b" ] || { echo "bench_api: no $b (build the tests first)" >&2; exit 2; }
 done
 mkdir -p "$out"
-server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true' EXIT
+out=$(realpath "$out")
+# shellcheck source=scripts/lib/servers.sh
+source "$(dirname "$0")/lib/servers.sh"
 
 status=0
 # concurrency latency_ms
 for config in "64 0" "512 200"; do
   read -r concurrency latency <<<"$config"
-  log=$out/loopback-c$concurrency.log
-  "$loopback" --port 0 --latency-ms "$latency" --threads $((concurrency * 2 + 64)) >"$log" 2>&1 &
-  server=$!
-  url=
-  for _ in $(seq 100); do
-    url=$(sed -n 's/^loopback: listening on //p' "$log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$log" >&2; echo "bench_api: the loopback server did not start" >&2; exit 1; }
+  server_start "loopback-c$concurrency" '^loopback: listening on (.*)$' \
+    "$loopback" --port 0 --latency-ms "$latency" --threads $((concurrency * 2 + 64))
+  url=${BASH_REMATCH[1]}
   echo "== concurrency $concurrency, server latency $latency ms"
   "$bench" --base-url "$url/v1" --concurrency "$concurrency" --duration-s "$duration" \
     --json "$out/api-bench-c$concurrency.json" || status=1
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  server=
+  servers_stop
+  # shellcheck disable=SC2034  # servers.sh's list: this run's server is stopped
+  server_pids=()
 done
 exit $status
