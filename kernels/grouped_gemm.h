@@ -37,6 +37,11 @@ struct GroupedGemmArgs {
   // the tokens' rows), so the gathered copy is never written. Not with x_swiglu.
   const int32_t* x_slots = nullptr;
   int slot_div = 1;
+  // With y_swiglu (cuda_grouped_gemm_wgmma only): w holds each expert's up projection, n / 2 gate
+  // rows then n / 2 up rows, and y (rows, n / 2), row stride n / 2, gets bf16(silu(g) * u) of the
+  // product's bf16 gate and up values: the SwiGLU in the up GEMM's epilogue, the values
+  // cuda_swiglu would write from the plain product.
+  bool y_swiglu = false;
 };
 
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
@@ -47,9 +52,11 @@ struct GroupedGemmArgs {
 // NOTE: defined in gemm_skinny.cu next to the dense skinny kernel whose warp tile it shares.
 void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream);
 
-// Throws std::invalid_argument naming entry and the bad field (shapes, null pointers, grid limits).
+// Throws std::invalid_argument naming entry and the bad field (shapes, null pointers, grid limits;
+// y_swiglu unless the entry serves_y_swiglu).
 // NOTE: inline so the CUDA library and the CPU references (two static libraries) both have it.
-inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn) {
+inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn,
+                                    bool serves_y_swiglu = false) {
   launch_require(g.n_experts >= 1, fn, "n_experts must be >= 1, got ", g.n_experts);
   launch_require(g.n >= 1 && g.n <= INT32_MAX, fn, "n must be in [1, 2^31), got ", g.n);
   launch_require(g.k >= 1 && g.k <= INT32_MAX, fn, "k must be in [1, 2^31), got ", g.k);
@@ -60,6 +67,10 @@ inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn) {
   launch_require(g.x_slots == nullptr || !g.x_swiglu, fn,
                  "x_slots (a gather) and x_swiglu cannot be combined");
   launch_require(g.slot_div >= 1, fn, "slot_div must be >= 1, got ", g.slot_div);
+  launch_require(!g.y_swiglu || serves_y_swiglu, fn,
+                 "y_swiglu (the SwiGLU in the epilogue) is served by cuda_grouped_gemm_wgmma only");
+  launch_require(!g.y_swiglu || (g.n % 2 == 0 && !g.x_swiglu), fn,
+                 "y_swiglu needs an even n (gate rows then up rows) and no x_swiglu, got n ", g.n);
 }
 
 // Prefill path (many rows per expert): host_offsets is a host copy of offsets (the caller syncs
@@ -70,9 +81,9 @@ void cuda_grouped_gemm_host(CublasContext& ctx, const GroupedGemmArgs& args,
 
 // CPU reference: y (offsets[n_experts], n) from x (offsets[n_experts], k; x_swiglu: 2k, reduced by
 // ref_swiglu first) and w (n_experts, n, k), f32 vectors holding bf16 values, double accumulation,
-// output rounded to bf16. The pointers in args are ignored; a non-empty x_slots (host) gathers
-// row r from x row x_slots[r] / args.slot_div first. Throws std::invalid_argument on bad offsets,
-// slots or short vectors.
+// output rounded to bf16 (y_swiglu: then reduced by ref_swiglu to (offsets[n_experts], n / 2)). The
+// pointers in args are ignored; a non-empty x_slots (host) gathers row r from x row x_slots[r] /
+// args.slot_div first. Throws std::invalid_argument on bad offsets, slots or short vectors.
 void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& offsets,
                       const std::vector<float>& w, const GroupedGemmArgs& args,
                       std::vector<float>& y, const std::vector<int32_t>& x_slots = {});
@@ -83,5 +94,19 @@ void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& o
 // (f32 accumulators). Needs k % 8 == 0 and 16-byte aligned x and w; other calls run
 // cuda_grouped_gemm. NOTE: defined in grouped_gemm_tc.cu.
 void cuda_grouped_gemm_tc(const GroupedGemmArgs& args, cudaStream_t stream);
+
+// Hopper variant (same contract, graph-capturable, no host sync at any batch size): a persistent
+// grid of one block per SM walks every (row tile of one expert, column tile) pair; each tile is
+// 64 rows (decode) or 128 rows (once experts average 128 rows: prefill) by 128 weight rows,
+// multiplied on wgmma from a cp.async pipeline of 128B-swizzled stages. Serves x_slots and
+// y_swiglu, not x_swiglu; needs k % 8 == 0, 16-byte aligned x and w, at most 1024 experts, and
+// sm_90a code on a compute-capability-9 device (throws std::invalid_argument otherwise).
+// NOTE: defined in grouped_gemm_wgmma.cu; the tree's default build (sm_90) has no such code.
+void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream);
+
+// True when the current device runs cuda_grouped_gemm_wgmma: compute capability 9 and this build
+// holds sm_90a code. The first call per device runs a probe kernel and synchronizes: call it
+// outside graph capture.
+bool cuda_grouped_gemm_wgmma_available();
 
 }  // namespace moebench

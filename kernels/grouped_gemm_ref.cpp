@@ -43,6 +43,17 @@ void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& o
   const int64_t ld_x = args.x_swiglu ? 2 * args.k : args.k;
   launch_require(static_cast<int64_t>(x.size()) >= rows * ld_x, fn, "x has ", x.size(),
                  " values, rows ", rows, " * ", ld_x, " needed");
+  if (args.y_swiglu) {  // the plain product, then its SwiGLU (gate columns, then up columns)
+    launch_require(args.n % 2 == 0 && !args.x_swiglu, fn,
+                   "y_swiglu needs an even n and no x_swiglu, got n ", args.n);
+    GroupedGemmArgs plain = args;
+    plain.y_swiglu = false;
+    std::vector<float> gu;
+    ref_grouped_gemm(x, offsets, w, plain, gu);
+    const int64_t half = args.n / 2;
+    ref_swiglu(gu.data(), args.n, gu.data() + half, args.n, rows, half, y);
+    return;
+  }
   if (args.x_swiglu) {
     std::vector<float> act;
     ref_swiglu(x.data(), ld_x, x.data() + args.k, ld_x, rows, args.k, act);

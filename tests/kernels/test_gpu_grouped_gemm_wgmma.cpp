@@ -1,0 +1,284 @@
+// cuda_grouped_gemm_wgmma (Hopper wgmma, persistent, device offsets): its argument rules and the
+// y_swiglu reference on the CPU; [gpu]: against ref_grouped_gemm over ragged offsets, shapes that
+// take both tile heights (64 rows, and 128 once experts average 128 rows), the fused gather, the
+// SwiGLU epilogue bit-equal to its plain product + cuda_swiglu, and a CUDA graph replay.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/bf16.h"
+#include "kernels/grouped_gemm.h"
+#include "kernels/reference.h"
+#include "tests/catch.h"
+#include "tests/kernels/kernel_compare.h"
+
+#ifdef MOEBENCH_HAVE_CUDA
+#include <cuda_runtime_api.h>
+
+#include "kernels/cuda_check.h"
+#include "kernels/device_buffer.h"
+#include "kernels/ops.h"
+#endif
+
+namespace moebench {
+namespace {
+
+// The message f throws as std::invalid_argument ("" when it does not throw).
+template <typename F>
+std::string invalid_argument_of(F&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("ref_grouped_gemm with y_swiglu forms silu(gate) * up of the product", "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 2;
+  g.n = 4;  // gate columns 0-1, up columns 2-3
+  g.k = 2;
+  g.max_rows = 2;
+  g.y_swiglu = true;
+  const std::vector<int32_t> offsets = {0, 1, 2};
+  const std::vector<float> x = {1, 0, 0, 1};  // row 0 picks w's column 0, row 1 column 1
+  // Expert 0 rows (gate 20, 0 | up 3, 5) from k column 0; expert 1 (gate 0, 30 | up 9, -2) from
+  // column 1. silu(0) = 0, and silu(20), silu(30) round to 20 and 30 in bf16.
+  const std::vector<float> w = {20, 9, 0, 9,  3, 9, 5, 9,  //
+                                9,  0, 9, 30, 9, 9, 9, -2};
+  std::vector<float> y;
+  ref_grouped_gemm(x, offsets, w, g, y);
+  CHECK(y == std::vector<float>{60, 0, 0, -60});
+  g.n = 3;  // gate and up need equal halves
+  CHECK_THROWS_AS(ref_grouped_gemm(x, offsets, std::vector<float>(12), g, y),
+                  std::invalid_argument);
+}
+
+TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arguments",
+          "[kernels]") {
+  GroupedGemmArgs g;
+  g.n_experts = 2;
+  g.n = 8;
+  g.k = 8;
+  g.max_rows = 0;  // no rows: the pointers may stay null
+  g.y_swiglu = true;
+  // Only the wgmma entry serves the SwiGLU epilogue; the shared check names it for the others.
+  CHECK_NOTHROW(grouped_gemm_args_check(g, "t", true));
+  CHECK(invalid_argument_of([&] {
+          grouped_gemm_args_check(g, "t");
+        }).find("cuda_grouped_gemm_wgmma only") != std::string::npos);
+  g.n = 7;
+  CHECK(invalid_argument_of([&] { grouped_gemm_args_check(g, "t", true); }).find("even n") !=
+        std::string::npos);
+#ifdef MOEBENCH_HAVE_CUDA
+  // Refused before the device is touched (these run without a GPU).
+  bf16_bits buf[64] = {};
+  int32_t off[3] = {0, 1, 2};
+  GroupedGemmArgs a;
+  a.x = a.w = buf;
+  a.y = buf;
+  a.offsets = off;
+  a.n_experts = 2;
+  a.n = a.k = 8;
+  a.max_rows = 2;
+  GroupedGemmArgs bad = a;
+  bad.x_swiglu = true;
+  CHECK(invalid_argument_of([&] { cuda_grouped_gemm_wgmma(bad, nullptr); }).find("x_swiglu") !=
+        std::string::npos);
+  bad = a;
+  bad.k = 12;
+  CHECK(invalid_argument_of([&] { cuda_grouped_gemm_wgmma(bad, nullptr); }).find("k % 8") !=
+        std::string::npos);
+  bad = a;
+  bad.n_experts = 1025;
+  CHECK(invalid_argument_of([&] {
+          cuda_grouped_gemm_wgmma(bad, nullptr);
+        }).find("n_experts must be <= 1024") != std::string::npos);
+  bad = a;
+  bad.offsets = nullptr;
+  CHECK_THROWS_AS(cuda_grouped_gemm_wgmma(bad, nullptr), std::invalid_argument);
+  bad = a;
+  bad.y_swiglu = true;  // the decode kernels refuse the epilogue they do not have
+  CHECK_THROWS_AS(cuda_grouped_gemm_tc(bad, nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(cuda_grouped_gemm(bad, nullptr), std::invalid_argument);
+#endif
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+// Visible skip unless this device runs the sm_90a kernels (a Hopper GPU and a 90a build).
+#define REQUIRE_WGMMA()                                                                  \
+  do {                                                                                   \
+    MOEBENCH_REQUIRE_GPU();                                                              \
+    if (!cuda_grouped_gemm_wgmma_available()) {                                          \
+      MOEBENCH_SKIP(                                                                     \
+          "GPU test skipped: no sm_90a code for this device (build with "                \
+          "-DCMAKE_CUDA_ARCHITECTURES=90a on a Hopper GPU, as scripts/device_bundle.sh " \
+          "does)");                                                                      \
+    }                                                                                    \
+  } while (0)
+
+std::vector<int32_t> wg_offsets(const std::vector<int32_t>& counts) {
+  std::vector<int32_t> off(counts.size() + 1, 0);
+  for (size_t e = 0; e < counts.size(); ++e) off[e + 1] = off[e] + counts[e];
+  return off;
+}
+
+struct WgStream {
+  cudaStream_t s = nullptr;
+  WgStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
+  ~WgStream() { cudaStreamDestroy(s); }
+  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
+};
+
+struct WgCase {
+  std::vector<int32_t> counts;
+  int64_t n = 0, k = 0;
+  int64_t slack = 0;      // max_rows past the routed rows (never computed, never written)
+  bool y_swiglu = false;  // n = 2 * the output width
+  int slot_div = 0;       // > 0: x holds tokens, gathered through a shuffled x_slots
+  bool graph = false;
+};
+
+// Runs one case and compares the routed rows with the reference; returns the device output.
+std::vector<bf16_bits> check_wgmma(const WgCase& c) {
+  const std::vector<int32_t> offsets = wg_offsets(c.counts);
+  const int n_experts = static_cast<int>(c.counts.size());
+  const int64_t rows = offsets.back(), max_rows = rows + c.slack;
+  const int64_t width = c.y_swiglu ? c.n / 2 : c.n;
+  CAPTURE(n_experts, rows, max_rows, c.n, c.k, c.y_swiglu, c.slot_div, c.graph);
+  GroupedGemmArgs g;
+  g.n_experts = n_experts;
+  g.n = c.n;
+  g.k = c.k;
+  g.max_rows = max_rows;
+  g.y_swiglu = c.y_swiglu;
+  std::vector<int32_t> slots;
+  int64_t x_rows = max_rows;
+  if (c.slot_div > 0) {  // every slot of ceil(max_rows / slot_div) tokens, shuffled
+    x_rows = (max_rows + c.slot_div - 1) / c.slot_div;
+    slots.resize(max_rows);
+    for (int64_t i = 0; i < max_rows; ++i) slots[i] = static_cast<int32_t>(i);
+    std::shuffle(slots.begin(), slots.end(), std::mt19937(7));
+    g.slot_div = c.slot_div;
+  }
+  const std::vector<float> x = test::random_bf16(x_rows * c.k, 31, -1.0f, 1.0f);
+  const std::vector<float> w = test::random_bf16(n_experts * c.n * c.k, 32, -1.0f, 1.0f);
+  std::vector<float> want;
+  const std::vector<int32_t> routed_slots(slots.begin(),
+                                          slots.begin() + (slots.empty() ? 0 : rows));
+  ref_grouped_gemm(x, offsets, w, g, want, routed_slots);
+
+  WgStream st;
+  DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w));
+  DeviceBuffer<bf16_bits> d_y(bf16_from_f32(std::vector<float>(max_rows * width, NAN)));
+  DeviceBuffer<int32_t> d_off(offsets);
+  DeviceBuffer<int32_t> d_slots(slots.empty() ? std::vector<int32_t>{0} : slots);
+  g.x = d_x.data();
+  g.w = d_w.data();
+  g.y = d_y.data();
+  g.offsets = d_off.data();
+  if (!slots.empty()) g.x_slots = d_slots.data();
+  if (c.graph) {
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
+    cuda_grouped_gemm_wgmma(g, st.s);
+    CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
+    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    for (int i = 0; i < 2; ++i) CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+    st.sync();
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+  } else {
+    cuda_grouped_gemm_wgmma(g, st.s);
+  }
+  st.sync();
+  std::vector<bf16_bits> raw = d_y.download();
+  std::vector<float> got = bf16_to_f32(raw);
+  // Rows past the routed ones stay unwritten (NaN).
+  for (int64_t i = rows * width; i < max_rows * width; ++i) REQUIRE(std::isnan(got[i]));
+  got.resize(rows * width);
+  const auto r = test::compare_close(got, want, 2e-2, 1e-2);
+  INFO(r.message);
+  REQUIRE(r.ok);
+  raw.resize(rows * width);
+  return raw;
+}
+#endif
+
+TEST_CASE("cuda_grouped_gemm_wgmma matches the reference", "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  struct Shape {
+    int64_t n, k;
+  };
+  // small (one partial k chunk), n not a multiple of 8 (element stores), ragged around the
+  // 128-column and 64-k tiles, V2-Lite gate|up (2 * 1408, 2048) and down (2048, 1408)
+  const std::vector<Shape> shapes = {{40, 24},   {33, 72},     {8, 8},
+                                     {264, 136}, {2816, 2048}, {2048, 1408}};
+  const std::vector<std::vector<int32_t>> count_sets = {
+      {3, 0, 7, 1},           // ragged, one empty expert
+      {0, 0, 137, 0, 0, 0},   // one expert, three 64-row tiles, the last partial
+      {0, 0, 0, 0, 0, 1, 0},  // a single row
+      {64, 65, 0, 1, 128},    // 64-row tile boundaries
+  };
+  for (const Shape& s : shapes) {
+    for (const auto& counts : count_sets) {
+      for (int64_t slack : {0, 5}) check_wgmma({counts, s.n, s.k, slack});
+    }
+  }
+  // 128-row tiles (experts averaging >= 128 rows): boundaries at 128 and 256, an empty expert.
+  check_wgmma({{128, 300, 0, 257}, 264, 136, 3});
+  check_wgmma({{200, 129, 1, 400}, 2048, 1408, 0});
+#endif
+}
+
+TEST_CASE("cuda_grouped_gemm_wgmma gathers through x_slots and replays from a CUDA graph",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  // Decode routing shapes (top-6 of 64 experts over 16 tokens is ~1.5 rows an expert) and a
+  // prefill-like one, each gathering from the tokens' rows.
+  std::vector<int32_t> decode(64, 0);
+  std::mt19937 rng(3);
+  for (int i = 0; i < 96; ++i) ++decode[rng() % 64];
+  check_wgmma({decode, 2816, 2048, 0, false, 6});
+  check_wgmma({decode, 264, 136, 4, false, 6, true});
+  check_wgmma({{300, 0, 212, 500}, 264, 136, 0, false, 2, true});
+#endif
+}
+
+TEST_CASE("cuda_grouped_gemm_wgmma's SwiGLU epilogue equals its product then cuda_swiglu",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  // NOTE: each output's gate and up accumulate exactly as in the plain product (a column's dot
+  // product does not depend on the other columns of its tile), so the bits must match.
+  struct Shape {
+    int64_t n, k;
+  };
+  for (const Shape& s : {Shape{2816, 2048}, Shape{80, 24}, Shape{272, 136}}) {
+    for (const std::vector<int32_t>& counts :
+         {std::vector<int32_t>{3, 0, 70, 1}, std::vector<int32_t>{150, 260, 0, 513}}) {
+      const std::vector<bf16_bits> fused = check_wgmma({counts, s.n, s.k, 2, true});
+      const std::vector<bf16_bits> plain = check_wgmma({counts, s.n, s.k, 2, false});
+      const int64_t rows = static_cast<int64_t>(plain.size()) / s.n, half = s.n / 2;
+      DeviceBuffer<bf16_bits> d_gu(plain), d_act(std::vector<bf16_bits>(rows * half, 0));
+      WgStream st;
+      cuda_swiglu(d_gu.data(), s.n, d_gu.data() + half, s.n, rows, half, d_act.data(), st.s);
+      st.sync();
+      CAPTURE(s.n, s.k, rows);
+      REQUIRE(d_act.download() == fused);
+    }
+  }
+  check_wgmma({{5, 9, 0, 2}, 2816, 2048, 0, true, 6, true});  // with the gather, in a graph
+#endif
+}
+
+}  // namespace
+}  // namespace moebench
