@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "backends/backend_options.h"
 #include "backends/builtin/engine_select.h"
@@ -63,7 +66,7 @@ BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions&
   load.device = options.device;
   load.limits.max_active = options.max_batch;
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
-  load.fused_kernels = options.fused_kernels;
+  load.kernels = options.kernels;
   load.programmatic_launch = options.programmatic_launch;
   model_ = BuiltinModel::load(dir, load);
   fingerprint_ = builtin_checkpoint_fingerprint(dir);
@@ -90,13 +93,17 @@ BackendInfo BuiltinBackend::info() const {
                {"chat_format", b.chat ? model_->chat_format()->name() : nullptr},
                {"add_bos", options_.add_bos},
                {"truncate", options_.truncate_left ? "left" : "none"}};
-  // NOTE: the same values either way, so no cache tag: recorded for the throughput's sake.
+  // NOTE: separate, fused and pdl give the same values, so no cache tag: recorded for the
+  // throughput's sake. wgmma accumulates in another order: its answers get their own entries.
   if (cuda) {
-    b.details["kernels"] = options_.fused_kernels ? "fused" : "separate";
+    b.details["kernels"] = kernel_set_name(options_.kernels);
     b.details["pdl"] = options_.programmatic_launch;
   }
   // Left-truncated answers differ from refusals: they never share cache entries.
-  if (options_.truncate_left) b.cache_tag = "truncate-left";
+  std::vector<std::string> tags;
+  if (options_.truncate_left) tags.push_back("truncate-left");
+  if (cuda && options_.kernels == KernelSet::wgmma) tags.push_back("kernels-wgmma");
+  for (const std::string& t : tags) b.cache_tag += (b.cache_tag.empty() ? "" : ",") + t;
   return b;
 }
 
@@ -289,10 +296,11 @@ BuiltinBackendOptions builtin_options(const BackendContext& context) {
     } else if (k == "chat") {
       o.chat_only = backend_opt_bool(k, v);
     } else if (k == "kernels") {
-      if (v != "fused" && v != "separate") {
-        throw InputError("--backend-opt kernels=" + v + ": expected fused or separate");
+      const std::optional<KernelSet> set = kernel_set_parse(v);
+      if (!set) {
+        throw InputError("--backend-opt kernels=" + v + ": expected " + kKernelSetChoices);
       }
-      o.fused_kernels = v == "fused";
+      o.kernels = *set;
     } else if (k == "pdl") {
       o.programmatic_launch = backend_opt_bool(k, v);
     } else if (k == "truncate") {

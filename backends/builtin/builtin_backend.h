@@ -25,9 +25,9 @@ struct BuiltinBackendOptions {
   // room for max_tokens, as lm-eval's HF model does (truncate=left); the cut is recorded per
   // sample.
   bool truncate_left = false;
-  // The CUDA engine's launches: kernels=fused and pdl=true (model bench's --kernels, --pdl). The
-  // values are the same either way; only the speed differs.
-  bool fused_kernels = false;
+  // The CUDA engine's launches: kernels=fused|wgmma and pdl=true (model bench's --kernels,
+  // --pdl). Separate, fused and pdl give the same values; wgmma is within bf16 tolerance.
+  KernelSet kernels = KernelSet::separate;
   bool programmatic_launch = false;
   // Polled while a call runs: true admits no more requests (SIGINT); those answer "interrupted".
   std::function<bool()> should_stop;

@@ -44,7 +44,7 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   e.threads = options.threads;
   e.max_batch = options.limits.max_active;
   e.max_step_tokens = options.limits.max_step_tokens;
-  e.fused_kernels = options.fused_kernels;
+  e.kernels = options.kernels;
   e.programmatic_launch = options.programmatic_launch;
   m->engine_ = engine_load(m->config_, dir, e);
   m->loaded_limits_ = m->limits_ = options.limits;

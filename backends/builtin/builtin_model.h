@@ -31,8 +31,8 @@ struct BuiltinLoadOptions {
   int threads = 0;              // CPU engine threads, 0 = all cores
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   GenerateLimits limits;
-  bool fused_kernels = false;        // CUDA: CudaEngineOptions::fused_kernels
-  bool programmatic_launch = false;  // CUDA: CudaEngineOptions::programmatic_launch
+  KernelSet kernels = KernelSet::separate;  // CUDA: CudaEngineOptions::kernels
+  bool programmatic_launch = false;         // CUDA: CudaEngineOptions::programmatic_launch
 };
 
 struct GenerateRequest {

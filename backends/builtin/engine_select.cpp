@@ -51,8 +51,10 @@ EngineDevice engine_device_resolve(const std::string& device) {
 LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path& dir,
                          const EngineLoadOptions& options) {
   const EngineDevice d = engine_device_resolve(options.device);
-  if (!d.cuda && (options.fused_kernels || options.programmatic_launch)) {
-    throw InputError(std::string(options.fused_kernels ? "kernels=fused" : "pdl") +
+  const bool separate = options.kernels == KernelSet::separate;
+  if (!d.cuda && (!separate || options.programmatic_launch)) {
+    throw InputError((separate ? std::string("pdl")
+                               : std::string("kernels=") + kernel_set_name(options.kernels)) +
                      ": a CUDA engine option, and this load uses the CPU engine (device '" +
                      options.device + "')");
   }
@@ -65,7 +67,7 @@ LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path&
     o.device = d.ordinal;
     o.max_batch = options.max_batch;
     o.max_step_tokens = options.max_step_tokens;
-    o.fused_kernels = options.fused_kernels;
+    o.kernels = options.kernels;
     o.programmatic_launch = options.programmatic_launch;
     out.kv_page_tokens = o.page_size;
     out.engine = make_cuda_engine(config, dir, o);

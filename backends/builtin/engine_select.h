@@ -10,6 +10,7 @@
 #include "backends/builtin/checkpoint/model_config.h"
 #include "backends/builtin/checkpoint/model_weights.h"
 #include "backends/builtin/engine/engine.h"
+#include "backends/builtin/engine/kernel_set.h"
 
 namespace moebench {
 
@@ -35,8 +36,8 @@ struct EngineLoadOptions {
   int threads = 0;             // CPU engine threads, 0 = all cores
   int max_batch = 64;          // CUDA: sequences per forward (CudaEngineOptions::max_batch)
   int max_step_tokens = 8192;  // CUDA: tokens per forward (CudaEngineOptions::max_step_tokens)
-  bool fused_kernels = false;  // CUDA: CudaEngineOptions::fused_kernels
-  bool programmatic_launch = false;  // CUDA: CudaEngineOptions::programmatic_launch
+  KernelSet kernels = KernelSet::separate;  // CUDA: CudaEngineOptions::kernels
+  bool programmatic_launch = false;         // CUDA: CudaEngineOptions::programmatic_launch
 };
 
 // An engine with what it borrows: the CPU engine reads host weights that must outlive it (null on

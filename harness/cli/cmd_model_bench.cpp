@@ -33,8 +33,8 @@ struct ModelBenchFlags {
   int tokens = 64, threads = 0, warmup = 2;
   std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  std::string kernels;          // CUDA engine: separate | fused; empty = the engine's default
-  bool pdl = false;             // CUDA engine: programmatic dependent launch
+  std::string kernels;  // CUDA engine: separate | fused | wgmma; empty = the engine's default
+  bool pdl = false;     // CUDA engine: programmatic dependent launch
 };
 
 struct Limits {
@@ -152,11 +152,12 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
   bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");
   bench
       ->add_option("--kernels", flags->kernels,
-                   "CUDA engine launches: separate (the default) or fused (MLA's norm + rope + "
+                   "CUDA engine launches: separate (the default), fused (MLA's norm + rope + "
                    "cache append in one kernel, routing + placement in one, the experts' gather "
-                   "and SwiGLU inside their GEMMs, the combine inside the next norm); the same "
-                   "values either way, so a before/after is two runs")
-      ->check(CLI::IsMember({"separate", "fused"}));
+                   "and SwiGLU inside their GEMMs, the combine inside the next norm; the same "
+                   "values, so a before/after is two runs) or wgmma (fused, and from 16 tokens "
+                   "the routed experts on Hopper's wgmma grouped GEMM: an sm_90a build)")
+      ->check(CLI::IsMember({"separate", "fused", "wgmma"}));
   bench->add_flag("--pdl", flags->pdl,
                   "CUDA engine: programmatic dependent launch (each kernel starts while the one "
                   "before it finishes, and waits for it before reading its output)");
@@ -256,7 +257,7 @@ int model_bench(const ModelBenchFlags& flags) {
   EngineLoadOptions load;
   load.device = flags.device;
   load.threads = flags.threads;
-  load.fused_kernels = flags.kernels == "fused";
+  load.kernels = kernel_set_parse(flags.kernels).value_or(KernelSet::separate);
   load.programmatic_launch = flags.pdl;
   const bool cuda = engine_device_resolve(flags.device).cuda;
   if ((!flags.kernels.empty() || flags.pdl) && !cuda) {
@@ -271,7 +272,7 @@ int model_bench(const ModelBenchFlags& flags) {
   Engine& engine = *loaded.engine;
   const Limits lim = measure_limits(engine);
   const bool roofline = lim.copy_bytes_per_s > 0;
-  const char* kernels = load.fused_kernels ? "fused" : "separate";
+  const char* kernels = kernel_set_name(load.kernels);
   std::printf("engine %s%s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
               cuda ? kernels : "", load.programmatic_launch ? ", programmatic launch" : "");
   if (roofline) {

@@ -20,7 +20,7 @@ int serve(const std::string& dir, const ServeOptions& options) {
   load.device = options.device;
   load.limits.max_active = options.max_batch;
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
-  load.fused_kernels = options.fused_kernels;
+  load.kernels = options.kernels;
   load.programmatic_launch = options.programmatic_launch;
   std::unique_ptr<BuiltinModel> model = BuiltinModel::load(dir, load);
   const std::string name = options.model_name.empty() ? model->name() : options.model_name;
@@ -64,13 +64,13 @@ Command cmd_serve(CLI::App& app, const CliContext&) {
   serve_app->add_option("--model-name", o.model_name, "Model id (default: directory name)");
   serve_app
       ->add_option("--kernels", f->kernels,
-                   "CUDA engine launches: separate or fused (as model bench --kernels)")
-      ->check(CLI::IsMember({"separate", "fused"}))
+                   "CUDA engine launches: separate, fused or wgmma (as model bench --kernels)")
+      ->check(CLI::IsMember({"separate", "fused", "wgmma"}))
       ->capture_default_str();
   serve_app->add_flag("--pdl", o.programmatic_launch,
                       "CUDA engine: programmatic dependent launch (as model bench --pdl)");
   return {serve_app, [f] {
-            f->options.fused_kernels = f->kernels == "fused";
+            f->options.kernels = kernel_set_parse(f->kernels).value_or(KernelSet::separate);
             return serve(f->dir, f->options);
           }};
 }

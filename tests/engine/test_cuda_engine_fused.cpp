@@ -1,4 +1,4 @@
-// [gpu] The CUDA engine's fused launches (CudaEngineOptions::fused_kernels: MLA's norm + rope +
+// [gpu] The CUDA engine's fused launches (CudaEngineOptions::kernels fused: MLA's norm + rope +
 // cache append in one kernel, routing + placement in one, the routed experts' gather and SwiGLU
 // inside their GEMMs, the combine inside the next norm) against its separate ones on the tiny
 // checkpoints: the same logits bit for bit over a prefill and decode steps of 3 and 8 sequences
@@ -31,7 +31,7 @@ std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& d
   opt.max_step_tokens = 256;
   opt.max_context = 512;
   opt.kv_memory_fraction = 0.05;
-  opt.fused_kernels = fused;
+  opt.kernels = fused ? KernelSet::fused : KernelSet::separate;
   opt.programmatic_launch = pdl;
   return make_cuda_engine(config, dir, opt);
 }

@@ -94,6 +94,9 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
       run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels fused", dir),
       "--kernels fused: applies to the CUDA engine, and this run uses the CPU one (--device cpu)");
   check_one_line_error(
+      run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels wgmma", dir),
+      "--kernels wgmma: applies to the CUDA engine, and this run uses the CPU one (--device cpu)");
+  check_one_line_error(
       run_command(moebench_bin() + " model bench " + model + " --device cpu --kernels fast", dir),
       "--kernels");
   check_one_line_error(
@@ -106,10 +109,15 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
                                    dir),
                        "kernels=fused: a CUDA engine option, and this load uses the CPU engine");
   check_one_line_error(run_command(moebench_bin() + " run --backend builtin:" + model +
+                                       " --device cpu --backend-opt kernels=wgmma --samples "
+                                       "--suites gsm8k --no-cache --no-progress",
+                                   dir),
+                       "kernels=wgmma: a CUDA engine option, and this load uses the CPU engine");
+  check_one_line_error(run_command(moebench_bin() + " run --backend builtin:" + model +
                                        " --device cpu --backend-opt kernels=fast --samples "
                                        "--suites gsm8k --no-cache --no-progress",
                                    dir),
-                       "--backend-opt kernels=fast: expected fused or separate");
+                       "--backend-opt kernels=fast: expected separate, fused or wgmma");
   check_one_line_error(
       run_command(moebench_bin() + " serve " + model + " --device cpu --pdl --port 0", dir),
       "pdl: a CUDA engine option, and this load uses the CPU engine (device 'cpu')");

@@ -13,13 +13,13 @@ namespace moebench {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 8000;                   // 0 = any free port (printed)
-  int max_batch = 16;                // requests decoded together
-  int threads = 0;                   // CPU engine threads
-  std::string device = "auto";       // auto | cpu | cuda | cuda:N
-  std::string model_name;            // the id clients send; default: the directory name
-  bool fused_kernels = false;        // CUDA engine: --kernels fused
-  bool programmatic_launch = false;  // CUDA engine: --pdl
+  int port = 8000;                          // 0 = any free port (printed)
+  int max_batch = 16;                       // requests decoded together
+  int threads = 0;                          // CPU engine threads
+  std::string device = "auto";              // auto | cpu | cuda | cuda:N
+  std::string model_name;                   // the id clients send; default: the directory name
+  KernelSet kernels = KernelSet::separate;  // CUDA engine: --kernels
+  bool programmatic_launch = false;         // CUDA engine: --pdl
 };
 
 // Blocks serving until stop_server() (or SIGINT/SIGTERM through `should_stop`, polled). Calls

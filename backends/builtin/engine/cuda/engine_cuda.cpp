@@ -21,6 +21,7 @@
 #include "backends/builtin/engine/rope_table.h"
 #include "common/error.h"
 #include "kernels/cuda_check.h"
+#include "kernels/grouped_gemm.h"
 #include "kernels/pdl.h"
 
 namespace moebench {
@@ -49,6 +50,23 @@ void check_dims(const ModelConfig& c) {
   }
 }
 
+// kernels=wgmma: a Hopper device running this build's sm_90a code, and expert shapes the wgmma
+// grouped GEMM takes (whole 16-byte rows, its shared-memory expert table).
+void check_wgmma(const ModelConfig& c) {
+  if (!cuda_grouped_gemm_wgmma_available()) {
+    throw InputError(
+        "kernels=wgmma: this device or build has no sm_90a code (it needs a Hopper GPU and a build "
+        "configured with -DCMAKE_CUDA_ARCHITECTURES=90a, as scripts/device_bundle.sh makes; "
+        "kernels=fused runs anywhere)");
+  }
+  if (c.moe_intermediate_size % 8 != 0 || c.n_routed_experts > 1024) {
+    throw InputError(
+        "config.json: kernels=wgmma needs moe_intermediate_size a multiple of 8 and "
+        "at most 1024 routed experts, got " +
+        std::to_string(c.moe_intermediate_size) + " and " + std::to_string(c.n_routed_experts));
+  }
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------
@@ -68,6 +86,7 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
         "max_batch, 0 < kv_memory_fraction <= 1, max_context >= 0");
   }
   CUDA_CHECK(cudaSetDevice(options.device));
+  if (options.kernels == KernelSet::wgmma) check_wgmma(c);
   const std::vector<GpuInfo> gpus = gpu_list();
   for (const GpuInfo& g : gpus) {
     if (g.index == options.device)

@@ -8,6 +8,7 @@
 
 #include "backends/builtin/checkpoint/model_config.h"
 #include "backends/builtin/engine/engine.h"
+#include "backends/builtin/engine/kernel_set.h"
 
 namespace moebench {
 
@@ -19,13 +20,15 @@ struct CudaEngineOptions {
   int max_step_tokens = 16384;      // tokens per forward (prefill chunks are split above this)
   int max_context = 32768;          // longest sequence; 0 = the model's max_position_embeddings
   bool cuda_graphs = true;
-  // The fused launches (MLA's norm + rope + cache append in one kernel; decode's routing and
-  // placement in one; the permute's gather inside the routed experts' up GEMM and the SwiGLU inside
-  // their down GEMM, and in the shared and dense MLPs' down GEMV up to 4 tokens; the combine inside
-  // the next norm) instead of the separate ones. Both give the same bits by
+  // fused: the fused launches (MLA's norm + rope + cache append in one kernel; decode's routing
+  // and placement in one; the permute's gather inside the routed experts' up GEMM and the SwiGLU
+  // inside their down GEMM, and in the shared and dense MLPs' down GEMV up to 4 tokens; the
+  // combine inside the next norm) instead of the separate ones. Both give the same bits by
   // construction; the separate path is the default until a device run has verified the fused one
-  // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh).
-  bool fused_kernels = false;
+  // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh). wgmma: fused, and from
+  // 16 tokens a step the routed experts on cuda_grouped_gemm_wgmma (see KernelSet);
+  // the engine refuses it at load without sm_90a code.
+  KernelSet kernels = KernelSet::separate;
   // Programmatic dependent launch on the engine's stream (kernels/pdl.h): each converted kernel
   // starts while the one before it finishes (a GEMV pulling its weights toward L2 meanwhile) and
   // waits for it before reading its output; the same values, shorter gaps. Off until a device

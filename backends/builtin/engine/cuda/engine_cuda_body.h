@@ -29,6 +29,11 @@ struct KvPool {
   }
 };
 
+// kernels=wgmma runs the routed experts on the wgmma grouped GEMM from this many tokens a step.
+// NOTE: below it an expert holds ~top_k * tokens / experts rows (one or two at V2-Lite's 64
+// experts): the 16-row tensor-core and CUDA-core kernels waste less of each tile.
+constexpr int64_t kWgmmaMinTokens = 16;
+
 struct BodyContext {
   const ModelConfig& config;
   const DevModel& model;
@@ -42,7 +47,8 @@ struct BodyContext {
   float scale = 1.0f;  // softmax scale
   RouterSpec router;
   int64_t grouped_device_rows = 0;  // routed rows up to which the device-offset GEMM runs
-  bool fused = false;               // CudaEngineOptions::fused_kernels
+  bool fused = false;               // CudaEngineOptions::kernels: fused or wgmma
+  bool wgmma = false;               // CudaEngineOptions::kernels: wgmma
 };
 
 // Embedding, all layers and the final norm: ws.h holds the final-normed rows afterwards.

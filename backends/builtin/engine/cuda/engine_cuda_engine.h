@@ -113,7 +113,8 @@ class CudaEngine final : public Engine {
             scale_,
             router_,
             grouped_device_rows_,
-            options_.fused_kernels};
+            options_.kernels != KernelSet::separate,
+            options_.kernels == KernelSet::wgmma};
   }
 
   ModelConfig config_;

@@ -296,10 +296,13 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
   linear(b, ws.act, I, T, down, y, b.config.hidden_size);
 }
 
-// The device-offset expert GEMMs serve this many tokens (no host sync); fused, their loads gather
-// and form the SwiGLU.
+// kernels=wgmma and enough tokens: the routed experts run on the wgmma grouped GEMM.
+bool moe_wgmma(const BodyContext& b, int64_t T) { return b.wgmma && T >= kWgmmaMinTokens; }
+
+// The device-offset expert GEMMs serve this many tokens (no host sync; any number on wgmma);
+// fused, their loads gather and form the SwiGLU.
 bool moe_on_device(const BodyContext& b, int64_t T) {
-  return T * b.router.top_k <= b.grouped_device_rows;
+  return moe_wgmma(b, T) || T * b.router.top_k <= b.grouped_device_rows;
 }
 
 // cuda_moe_permute's args over h: gathering into x_perm, or (fused on the device path) only the
@@ -363,6 +366,18 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
   down.y = ws.y_perm;
   down.n = H;
   down.k = I;
+  if (moe_wgmma(b, T)) {
+    // The up GEMM gathers h's rows through the permutation and writes its product's SwiGLU; the
+    // down GEMM reads those activations. Device offsets at any batch: no host sync in prefill.
+    up.x = ws.h;
+    up.x_slots = ws.perm_to_slot;
+    up.slot_div = b.router.top_k;
+    up.y = ws.act_perm;
+    up.y_swiglu = true;
+    cuda_grouped_gemm_wgmma(up, b.stream);
+    cuda_grouped_gemm_wgmma(down, b.stream);
+    return;
+  }
   if (moe_on_device(b, T)) {
     // Device offsets (graph-capturable). A few tokens: CUDA-core tiles of exactly the rows an
     // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
