@@ -41,8 +41,10 @@ class CublasContext {
 
 enum class GemmAlgo { automatic, cublas, skinny };
 
-// The skinny kernel serves at most this many rows of A (decode batches).
+// The skinny kernel serves at most this many rows of A (decode batches), and at most this many
+// batch entries (one grid row each: CUDA's grid.y limit).
 constexpr int64_t kGemmSkinnyMaxM = 16;
+constexpr int64_t kGemmSkinnyMaxBatch = 65535;
 
 // C (m, n) = alpha * A (m, k) · op(B) + beta * C, ROW-MAJOR views with leading dims (elements
 // between rows). B is a weight (n, k) (HF Linear layout, C = A·B^T) when b_transposed, else (k, n).
@@ -62,15 +64,19 @@ struct GemmArgs {
   int batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
   // automatic: skinny when m <= kGemmSkinnyAutoMaxM && batch == 1 && b_transposed, else cublas.
-  // skinny asks for exactly those conditions and throws std::invalid_argument otherwise.
+  // skinny serves m <= kGemmSkinnyMaxM, batch <= kGemmSkinnyMaxBatch and both B layouts (MLA's
+  // per-head absorb GEMMs at decode ask for it by name); it throws std::invalid_argument
+  // otherwise (gemm_skinny_check).
   GemmAlgo algo = GemmAlgo::automatic;
-  // Optional (batch == 1): A's low part, laid out as a (lda): the product uses a + a_lo, an f32 A
-  // carried as two bf16 (hi = bf16(x), lo = bf16(x - hi): ~16 significant bits). The skinny
-  // kernel reads both in one pass (f32 C only); cuBLAS runs a second GEMM that accumulates.
+  // Optional (batch == 1; b_transposed for the skinny kernel): A's low part, laid out as a (lda):
+  // the product uses a + a_lo, an f32 A carried as two bf16 (hi = bf16(x), lo = bf16(x - hi): ~16
+  // significant bits). The skinny kernel reads both in one pass (f32 C only); cuBLAS runs a second
+  // GEMM that accumulates.
   const bf16_bits* a_lo = nullptr;
-  // Optional (skinny only, batch 1, no a_lo): A's rows hold [gate (k) | up (k)] (lda >= 2k) and the
-  // product's A row is bf16(silu(gate) * up), formed as it is loaded (an MLP's SwiGLU fused into
-  // its down projection: the values cuda_swiglu would write, so the same bits as the two launches).
+  // Optional (skinny only, batch 1, b_transposed, no a_lo): A's rows hold [gate (k) | up (k)] (lda
+  // >= 2k) and the product's A row is bf16(silu(gate) * up), formed as it is loaded (an MLP's
+  // SwiGLU fused into its down projection: the values cuda_swiglu would write, so the same bits
+  // as the two launches).
   bool a_swiglu = false;
 };
 
@@ -120,17 +126,37 @@ inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointe
       "null pointer: a=", g.a, " b=", g.b, " c=", g.c);
   launch_require(g.a_lo == nullptr || (g.batch == 1 && g.c_f32), fn,
                  "a_lo needs batch 1 and an f32 c, got batch ", g.batch, " c_f32 ", g.c_f32);
-  launch_require(!g.a_swiglu || (g.batch == 1 && g.a_lo == nullptr && g.algo != GemmAlgo::cublas),
-                 fn, "a_swiglu needs batch 1, no a_lo and the skinny kernel");
+  launch_require(
+      !g.a_swiglu ||
+          (g.batch == 1 && g.b_transposed && g.a_lo == nullptr && g.algo != GemmAlgo::cublas),
+      fn, "a_swiglu needs batch 1, a transposed b, no a_lo and the skinny kernel, got batch ",
+      g.batch, " b_transposed ", g.b_transposed);
+}
+
+// Throws std::invalid_argument naming the field when the skinny kernel does not serve args, which
+// gemm_args_check must already accept: m <= kGemmSkinnyMaxM, batch <= kGemmSkinnyMaxBatch, a_lo
+// only over a transposed b (the (k, n) kernel reads no low part), a_swiglu only into a bf16 c.
+inline void gemm_skinny_check(const GemmArgs& g, const char* fn) {
+  launch_require(g.m <= kGemmSkinnyMaxM, fn, "m must be <= ", kGemmSkinnyMaxM, ", got ", g.m);
+  launch_require(g.batch <= kGemmSkinnyMaxBatch, fn, "batch must be <= ", kGemmSkinnyMaxBatch,
+                 ", got ", g.batch);
+  launch_require(g.a_lo == nullptr || g.b_transposed, fn,
+                 "a_lo needs a transposed b in the skinny kernel");
+  launch_require(!g.a_swiglu || !g.c_f32, fn, "a_swiglu writes a bf16 c");
 }
 
 // Graph-capturable (both algos). Throws std::invalid_argument on bad arguments (naming them) and
 // std::runtime_error with the cuBLAS status name and the shape when cuBLAS fails.
 void cuda_gemm(CublasContext& ctx, const GemmArgs& args, cudaStream_t stream);
 
-// The skinny kernel alone (no cuBLAS context): args.algo is ignored; needs m <= kGemmSkinnyMaxM,
-// batch == 1 and b_transposed. Memory-bound: each warp streams 4 weight rows once with 16-byte
-// loads when a, b are 16-byte aligned and lda, ldb multiples of 8 (scalar loads otherwise).
+// The skinny kernel alone (no cuBLAS context): args.algo is ignored; gemm_args_check and
+// gemm_skinny_check say what it serves. Memory-bound, one grid row per batch entry (a, b, c moved
+// by stride_a, stride_b, stride_c). A transposed B (n, k): each warp streams 1-4 weight rows
+// once with 16-byte loads when a, b are 16-byte aligned and lda, ldb (and for batch > 1
+// stride_a, stride_b) multiples of 8, scalar loads otherwise. A (k, n) B: threads own 8
+// consecutive output columns and split k, so each B row is read once as coalesced 16-byte loads
+// when b is 16-byte aligned and ldb (stride_b) a multiple of 8, scalar loads otherwise; A's rows
+// pass through shared memory. Programmatic launch on a marked stream (kernels/pdl.h).
 void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream);
 
 // The algo cuda_gemm runs for args (automatic resolved).

@@ -1,6 +1,7 @@
-// Memory-bound skinny GEMMs for decode: cuda_gemm_skinny (C = A · B^T, m <= 16 rows of A) and
-// cuda_grouped_gemm (MoE experts, offsets read on the device). Both stream each weight row once
-// per tile of A rows with 16-byte loads and share one warp tile.
+// Memory-bound skinny GEMMs for decode: cuda_gemm_skinny (C = A · B^T, m <= 16 rows of A, strided
+// batches; a (k, n) B goes to gemm_skinny_kn.cu) and cuda_grouped_gemm (MoE experts, offsets read
+// on the device). Both stream each weight row once per tile of A rows with 16-byte loads and share
+// one warp tile.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "kernels/bf16_device.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_skinny.cuh"
 #include "kernels/grouped_gemm.h"
 #include "kernels/launch_check.h"
 #include "kernels/pdl.cuh"
@@ -26,47 +28,16 @@ constexpr int kWarpsPerBlock = 4;
 // 16-byte loads in flight (8 with the 2x unrolled loop).
 constexpr int kColsPerWarp = 4;
 constexpr int kColsPerBlock = kWarpsPerBlock * kColsPerWarp;
-constexpr int kVecElems = 8;             // bf16 per 16-byte load
-constexpr int kGroupedRowsPerTile = 16;  // most rows of one expert per grouped-GEMM block
+constexpr int kVecElems = kSkinnyVecElems;  // bf16 per 16-byte load
+constexpr int kGroupedRowsPerTile = 16;     // most rows of one expert per grouped-GEMM block
 // NOTE: k values of the SwiGLU activation one grouped block stages per pass: a multiple of the
 // warp's k stride (32 x 8), 16 KB at 16 rows.
 constexpr int kSwigluChunk = 512;
 static_assert(kSwigluChunk % (kWarp * kVecElems) == 0, "chunks keep the lanes' k order");
 constexpr int64_t kMaxGridY = 65535;
 
-// One warp's work: C[r, col0 + j] = alpha * (A[r, :] · B[col0 + j, :]) + beta * C[r, col0 + j] for
-// r < m, j < kColsPerWarp. Row-major views; B is (n, k).
-struct SkinnyTile {
-  const bf16_bits* a = nullptr;     // (m, lda)
-  const bf16_bits* a_lo = nullptr;  // (m, lda) A's low part, read when the kernel's kLo
-  int64_t lda = 0;
-  int m = 0;                     // <= the kernel's kM
-  const bf16_bits* b = nullptr;  // (n, ldb)
-  int64_t ldb = 0;
-  void* c = nullptr;  // (m, ldc) bf16 or f32
-  int64_t ldc = 0;
-  int64_t n = 0, k = 0;
-  float alpha = 1.0f, beta = 0.0f;
-  bool prefetch = false;  // launched early (pdl_launch on a marked stream): pull B toward L2 first
-};
-
 // ----------------------------------------------------------------------------
 // GPU kernels
-
-// 8 bf16 (little-endian pairs in 4 words) to f32; exact.
-__device__ __forceinline__ void unpack8(const uint4& v, float (&f)[kVecElems]) {
-  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    f[2 * i] = __uint_as_float(w[i] << 16);
-    f[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
-  }
-}
-
-__device__ __forceinline__ float out_load(const float* p) { return *p; }
-__device__ __forceinline__ float out_load(const bf16_bits* p) { return bf16_load(p); }
-__device__ __forceinline__ void out_store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void out_store(bf16_bits* p, float v) { bf16_store(p, v); }
 
 // A's 8 values at p: read-only global loads (__ldg), or plain loads from shared memory (kASmem).
 template <bool kASmem>
@@ -78,6 +49,8 @@ __device__ __forceinline__ uint4 a_load8(const bf16_bits* p) {
   }
 }
 
+// One warp's work over a transposed B (n, k): C[r, col0 + j] = alpha * (A[r, :] · B[col0 + j, :]) +
+// beta * C[r, col0 + j] for r < m, j < kC.
 // Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, adding
 // into acc (per lane; reduced by skinny_warp_store). The warp owns kC columns from col0. Columns
 // past n re-read row n - 1 and are not written. a_row(r) is A's row r (t.a + r * t.lda, or a
@@ -147,12 +120,7 @@ __device__ __forceinline__ void skinny_warp_store(const SkinnyTile& t, int64_t c
       for (int o = kWarp / 2; o > 0; o >>= 1) s += __shfl_xor_sync(kFull, s, o);
       const int64_t col = col0 + j;
       // Spread the stores over lanes; every lane holds every sum after the xor reduction.
-      if (lane == (r * kC + j) % kWarp && col < t.n) {
-        OutT* out = c + r * t.ldc + col;
-        float v = t.alpha * s;
-        if (t.beta != 0.0f) v = fmaf(t.beta, out_load(out), v);
-        out_store(out, v);
-      }
+      if (lane == (r * kC + j) % kWarp && col < t.n) skinny_out_write(t, c + r * t.ldc + col, s);
     }
   }
 }
@@ -175,11 +143,13 @@ __device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t co
   skinny_warp_store<kC, kM, OutT>(t, col0, acc);
 }
 
-// grid.x = ceil(n / (4 kC)); warp w of block b owns columns (b * 4 + w) * kC + [0, kC).
+// grid.x = ceil(n / (4 kC)), grid.y = batch entries; warp w of block b owns columns
+// (b * 4 + w) * kC + [0, kC) of entry blockIdx.y.
 // NOTE: the block's weight rows do not depend on the previous kernel, so a block launched early
 // asks for them before it waits.
 template <int kC, int kM, typename OutT, bool kVec, bool kLo>
-__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile t) {
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(SkinnyTile batched) {
+  const SkinnyTile t = batch_entry<OutT>(batched, blockIdx.y);
   const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kC;
   if (t.prefetch) {
@@ -350,44 +320,36 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_swiglu_kern
 // ----------------------------------------------------------------------------
 // Launchers
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 unsigned col_tiles(int64_t n) {
   return static_cast<unsigned>((n + kColsPerBlock - 1) / kColsPerBlock);
 }
 
 template <int kC, typename OutT, bool kVec, bool kLo>
-void gemm_skinny_launch_mc(const SkinnyTile& t, cudaStream_t stream) {
+void gemm_skinny_launch_mc(const SkinnyTile& t, int batch, cudaStream_t stream) {
   const int64_t per_block = int64_t{kWarpsPerBlock} * kC;
-  const dim3 grid(static_cast<unsigned>((t.n + per_block - 1) / per_block));
+  const dim3 grid(static_cast<unsigned>((t.n + per_block - 1) / per_block),
+                  static_cast<unsigned>(batch));
   const dim3 block(kWarpsPerBlock * kWarp);
-  // NOTE: m is rounded up to a power of two: accumulators are registers sized by kM, and rows
-  // past m are skipped by a warp-uniform branch.
-  if (t.m <= 1) {
-    pdl_launch(gemm_skinny_kernel<kC, 1, OutT, kVec, kLo>, grid, block, 0, stream, t);
-  } else if (t.m <= 2) {
-    pdl_launch(gemm_skinny_kernel<kC, 2, OutT, kVec, kLo>, grid, block, 0, stream, t);
-  } else if (t.m <= 4) {
-    pdl_launch(gemm_skinny_kernel<kC, 4, OutT, kVec, kLo>, grid, block, 0, stream, t);
-  } else if (t.m <= 8) {
-    pdl_launch(gemm_skinny_kernel<kC, 8, OutT, kVec, kLo>, grid, block, 0, stream, t);
-  } else {
-    pdl_launch(gemm_skinny_kernel<kC, 16, OutT, kVec, kLo>, grid, block, 0, stream, t);
-  }
+  skinny_rows_dispatch(t.m, [&](auto r) {
+    constexpr int kM = decltype(r)::value;
+    pdl_launch(gemm_skinny_kernel<kC, kM, OutT, kVec, kLo>, grid, block, 0, stream, t);
+  });
   KERNEL_CHECK();
 }
 
 // Columns per warp: 4 amortizes A's L1 reads over 4 weight rows, but a narrow weight then
 // yields too few warps to keep enough loads in flight to stream HBM (n = 2048: 512 warps, ~4
-// per SM). Small m (A reads are cheap) and narrow n take 1 or 2 columns per warp instead.
+// per SM). Small m (A reads are cheap) and narrow n take 1 or 2 columns per warp instead. The
+// weight rows of all batch entries count (V2-Lite's 16 heads x 128 rows: 2048).
 template <typename OutT, bool kVec, bool kLo = false>
-void gemm_skinny_launch_m(const SkinnyTile& t, cudaStream_t stream) {
-  if (t.m <= 4 && t.n < 4096) {
-    gemm_skinny_launch_mc<1, OutT, kVec, kLo>(t, stream);
-  } else if (t.m <= 4 && t.n < 16384) {
-    gemm_skinny_launch_mc<2, OutT, kVec, kLo>(t, stream);
+void gemm_skinny_launch_m(const SkinnyTile& t, int batch, cudaStream_t stream) {
+  const int64_t rows = t.n * batch;
+  if (t.m <= 4 && rows < 4096) {
+    gemm_skinny_launch_mc<1, OutT, kVec, kLo>(t, batch, stream);
+  } else if (t.m <= 4 && rows < 16384) {
+    gemm_skinny_launch_mc<2, OutT, kVec, kLo>(t, batch, stream);
   } else {
-    gemm_skinny_launch_mc<4, OutT, kVec, kLo>(t, stream);
+    gemm_skinny_launch_mc<4, OutT, kVec, kLo>(t, batch, stream);
   }
 }
 
@@ -395,53 +357,32 @@ void gemm_skinny_launch_m(const SkinnyTile& t, cudaStream_t stream) {
 // row tile rounded up to a power of two like the plain kernel's.
 void gemm_skinny_swiglu_launch(const SkinnyTile& t, bool vec, cudaStream_t stream) {
   const dim3 grid(col_tiles(t.n)), block(kWarpsPerBlock * kWarp);
-  auto go = [&](auto r) {
+  skinny_rows_dispatch(t.m, [&](auto r) {
     constexpr int kTile = decltype(r)::value;
     pdl_launch(
         vec ? gemm_skinny_swiglu_kernel<kTile, true> : gemm_skinny_swiglu_kernel<kTile, false>,
         grid, block, 0, stream, t);
-  };
-  if (t.m <= 1) {
-    go(std::integral_constant<int, 1>{});
-  } else if (t.m <= 2) {
-    go(std::integral_constant<int, 2>{});
-  } else if (t.m <= 4) {
-    go(std::integral_constant<int, 4>{});
-  } else if (t.m <= 8) {
-    go(std::integral_constant<int, 8>{});
-  } else {
-    go(std::integral_constant<int, 16>{});
-  }
+  });
+  KERNEL_CHECK();
 }
 
+// A transposed B (n, k). a_swiglu and a_lo come with batch 1 (gemm_args_check).
 void gemm_skinny_launch(const GemmArgs& g, cudaStream_t stream) {
-  SkinnyTile t;
-  t.a = g.a;
-  t.a_lo = g.a_lo;
-  t.lda = g.lda;
-  t.m = static_cast<int>(g.m);
-  t.b = g.b;
-  t.ldb = g.ldb;
-  t.c = g.c;
-  t.ldc = g.ldc;
-  t.n = g.n;
-  t.k = g.k;
-  t.alpha = g.alpha;
-  t.beta = g.beta;
-  t.prefetch = cuda_stream_pdl(stream);
-  const bool vec = aligned16(g.a) && aligned16(g.b) && g.lda % kVecElems == 0 &&
-                   g.ldb % kVecElems == 0 && (g.a_lo == nullptr || aligned16(g.a_lo));
-  if (g.a_swiglu) {  // bf16 c only (cuda_gemm_skinny checks)
+  const SkinnyTile t = skinny_tile(g, stream);
+  const bool vec = skinny_b_vec(g) && aligned16(g.a) && g.lda % kVecElems == 0 &&
+                   (g.batch == 1 || g.stride_a % kVecElems == 0) &&
+                   (g.a_lo == nullptr || aligned16(g.a_lo));
+  if (g.a_swiglu) {  // bf16 c only (gemm_skinny_check)
     gemm_skinny_swiglu_launch(t, vec && g.k % kVecElems == 0, stream);
   } else if (g.a_lo != nullptr) {  // f32 c only (gemm_args_check)
-    vec ? gemm_skinny_launch_m<float, true, true>(t, stream)
-        : gemm_skinny_launch_m<float, false, true>(t, stream);
+    vec ? gemm_skinny_launch_m<float, true, true>(t, 1, stream)
+        : gemm_skinny_launch_m<float, false, true>(t, 1, stream);
   } else if (g.c_f32) {
-    vec ? gemm_skinny_launch_m<float, true>(t, stream)
-        : gemm_skinny_launch_m<float, false>(t, stream);
+    vec ? gemm_skinny_launch_m<float, true>(t, g.batch, stream)
+        : gemm_skinny_launch_m<float, false>(t, g.batch, stream);
   } else {
-    vec ? gemm_skinny_launch_m<bf16_bits, true>(t, stream)
-        : gemm_skinny_launch_m<bf16_bits, false>(t, stream);
+    vec ? gemm_skinny_launch_m<bf16_bits, true>(t, g.batch, stream)
+        : gemm_skinny_launch_m<bf16_bits, false>(t, g.batch, stream);
   }
 }
 
@@ -496,12 +437,13 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
 void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream) {
   const char* fn = "cuda_gemm_skinny";
   gemm_args_check(args, fn, true);
-  launch_require(args.m <= kGemmSkinnyMaxM, fn, "m must be <= ", kGemmSkinnyMaxM, ", got ", args.m);
-  launch_require(args.batch == 1, fn, "batch must be 1, got ", args.batch);
-  launch_require(args.b_transposed, fn, "b must be a transposed (n, k) weight");
-  launch_require(!args.a_swiglu || !args.c_f32, fn, "a_swiglu writes a bf16 c");
+  gemm_skinny_check(args, fn);
   if (args.m == 0) return;
-  gemm_skinny_launch(args, stream);
+  if (args.b_transposed) {
+    gemm_skinny_launch(args, stream);
+  } else {
+    gemm_skinny_kn_launch(args, stream);
+  }
 }
 
 void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream) {

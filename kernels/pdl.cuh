@@ -43,6 +43,22 @@ __device__ __forceinline__ void l2_prefetch(const void* p, size_t bytes) {
 #endif
 }
 
+// Pulls `rows` rows of row_bytes each, ld_bytes apart from p, into L2: a column slice of a
+// row-major weight, the 128-byte lines of every row spread over the block's threads.
+__device__ __forceinline__ void l2_prefetch_rows(const void* p, size_t ld_bytes, int64_t rows,
+                                                 size_t row_bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  // NOTE: a row starting mid-line touches one line more than its length in lines, rounded up.
+  const int64_t lines = static_cast<int64_t>((row_bytes + 127) / 128) + 1;
+  for (int64_t i = threadIdx.x; i < rows * lines; i += blockDim.x) {
+    const uintptr_t row =
+        reinterpret_cast<uintptr_t>(p) + static_cast<size_t>(i / lines) * ld_bytes;
+    const uintptr_t line = (row & ~uintptr_t{127}) + static_cast<uintptr_t>(i % lines) * 128;
+    if (line < row + row_bytes) asm volatile("prefetch.global.L2 [%0];\n" ::"l"(line));
+  }
+#endif
+}
+
 // kernel<<<grid, block, smem, stream>>>(args...), with the programmatic-serialization attribute
 // when the stream is marked (cuda_stream_set_pdl). The kernel must call pdl_wait first.
 template <typename... KernelArgs, typename... Args>

@@ -1,13 +1,15 @@
 // The "gpu/" GEMM benchmarks: the two ceilings (a 2 GiB device copy, a cuBLAS bf16 GEMM 8192^3),
 // dense cuda_gemm (automatic, cuBLAS, skinny), the MoE grouped expert GEMM (own kernel, its
-// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes, and V2-Lite's
-// shared down projection with its SwiGLU split or fused. Each checks sampled output elements
-// against double dot products before timing.
+// tensor-core variant, the per-expert cuBLAS loop) over four models' expert shapes, V2-Lite's
+// shared down projection with its SwiGLU split or fused, and MLA's per-head absorb GEMMs (skinny
+// vs cuBLAS strided batches). Each checks sampled output elements against double dot products
+// before timing.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/bench/bench_gpu_util.h"
@@ -104,6 +106,82 @@ void BM_gpu_shared_down(benchmark::State& state, bool fused) {
   bench_gpu_run(state, false, 2.0 * (m * 2 * k + n * k + m * n), 2.0 * m * n * k, launch);
 }
 
+// MLA's per-head absorb GEMMs at decode in the CUDA engine's layouts (kv_b: per head [W_UK (nope x
+// lora) | W_UV (v x lora)] rows; nope = v = 128, rope 64, lora 512): q, C[h] (m, lora) = q_nope[h]
+// (m, nope) · W_UK[h], a (k, n) B; out, C[h] (m, v) = olat[h] (m, lora) · W_UV[h]^T.
+struct BenchAbsorb {
+  GemmArgs g;
+  DeviceBuffer<bf16_bits> a, kv_b, c;
+};
+
+BenchAbsorb bench_absorb_make(int heads, bool q_side, int64_t m, GemmAlgo algo) {
+  constexpr int64_t kNope = 128, kRope = 64, kV = 128, kLora = 512;
+  BenchAbsorb x;
+  GemmArgs& g = x.g;
+  g.m = m;
+  g.batch = heads;
+  g.ldb = kLora;
+  g.stride_b = (kNope + kV) * kLora;
+  g.b_transposed = !q_side;
+  g.n = q_side ? kLora : kV;
+  g.k = q_side ? kNope : kLora;
+  g.stride_a = q_side ? kNope + kRope : kLora;  // the queries' [nope | rope] or the latent output
+  g.lda = heads * g.stride_a;
+  g.stride_c = q_side ? kLora + kRope : kV;  // the absorbed queries beside q_pe, or the values
+  g.ldc = heads * g.stride_c;
+  g.algo = algo;
+  x.a = bench_gpu_random(m * g.lda, 66, 1.0);
+  x.kv_b = bench_gpu_random(heads * g.stride_b, 67, 0.02);
+  x.c = DeviceBuffer<bf16_bits>(m * g.ldc);
+  g.a = x.a.data();
+  g.b = x.kv_b.data() + (q_side ? 0 : kNope * kLora);
+  g.c = x.c.data();
+  return x;
+}
+
+// Sampled outputs of x (after a launch): (k, n) B columns are first gathered into `cols`, so
+// every sample's B side is k contiguous values as bench_gpu_check_samples reads them.
+std::string bench_absorb_check(const BenchAbsorb& x, DeviceBuffer<bf16_bits>& cols) {
+  const GemmArgs& g = x.g;
+  std::vector<BenchGemmSample> samples;
+  for (uint64_t i = 0; i < kSamples; ++i) {
+    const int64_t r = static_cast<int64_t>(splitmix64_mix(3 * i) % g.m);
+    const int64_t h = static_cast<int64_t>(splitmix64_mix(3 * i + 1) % g.batch);
+    const int64_t col = static_cast<int64_t>(splitmix64_mix(3 * i + 2) % g.n);
+    const bf16_bits* b = g.b + h * g.stride_b;
+    if (!g.b_transposed) {  // column col of (k, ldb): k values ldb apart
+      bf16_bits* dst = cols.data() + i * g.k;
+      CUDA_CHECK(cudaMemcpy2D(dst, sizeof(bf16_bits), b + col, g.ldb * sizeof(bf16_bits),
+                              sizeof(bf16_bits), g.k, cudaMemcpyDeviceToDevice));
+    }
+    samples.push_back({g.a + r * g.lda + h * g.stride_a,
+                       g.b_transposed ? b + col * g.ldb : cols.data() + i * g.k,
+                       static_cast<const bf16_bits*>(g.c) + r * g.ldc + h * g.stride_c + col});
+  }
+  return bench_gpu_check_samples(samples, g.k);
+}
+
+// One absorb GEMM (q_side: the q one) over `heads` heads, m = state.range(0) rows, bf16 out, L2
+// flushed before each iteration; bytes count each head's weight, A and C once.
+void BM_gpu_absorb(benchmark::State& state, int heads, bool q_side, GemmAlgo algo) {
+  if (!bench_gpu_ready(state)) return;
+  BenchGpu& gpu = bench_gpu();
+  const BenchAbsorb x = bench_absorb_make(heads, q_side, state.range(0), algo);
+  auto launch = [&] { cuda_gemm(*gpu.cublas, x.g, gpu.stream); };
+  if (!bench_gpu_first_launch(state, launch)) return;
+  DeviceBuffer<bf16_bits> cols(kSamples * x.g.k);
+  const std::string bad = bench_absorb_check(x, cols);
+  if (!bad.empty()) {
+    state.SkipWithError(bad.c_str());
+    return;
+  }
+  const GemmArgs& g = x.g;
+  const double per_head = double(g.n) * g.k + double(g.m) * g.k + double(g.m) * g.n;
+  // NOTE: cold L2: the weights (2 MB for V2-Lite, 16 MB for V3) would stay in L2 between hot
+  // iterations, while a decode step streams every other layer's weights through it in between.
+  bench_gpu_run(state, true, 2.0 * heads * per_head, 2.0 * heads * g.m * g.n * g.k, launch);
+}
+
 void BM_gpu_cublas_ceiling(benchmark::State& state, bool, int) {
   bench_gpu_dense(state, 8192, 8192, 8192, GemmAlgo::cublas);
 }
@@ -177,6 +255,20 @@ const int kRegistered = [] {
         ->ArgName("m")
         ->Arg(1)
         ->Arg(4);
+  }
+  constexpr std::pair<const char*, int> kAbsorbModels[] = {{"v2lite", 16}, {"v3", 128}};
+  for (const auto& [model, heads] : kAbsorbModels) {
+    for (bool q_side : {true, false}) {
+      for (GemmAlgo algo : {GemmAlgo::skinny, GemmAlgo::cublas}) {
+        const std::string name = std::string("gpu/gemm/") + model +
+                                 (q_side ? "_q_absorb/" : "_out_absorb/") +
+                                 kAlgoNames[static_cast<int>(algo)];
+        bench_gpu_register_fn(name, BM_gpu_absorb, heads, q_side, algo)
+            ->ArgName("m")
+            ->Arg(1)
+            ->Arg(4);
+      }
+    }
   }
   for (int s = 0; s < kBenchNumMoeShapes; ++s) {
     for (int impl = 0; impl < 3; ++impl) {

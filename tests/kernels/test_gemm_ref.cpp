@@ -1,15 +1,17 @@
 // CPU-only tests of ref_gemm and ref_grouped_gemm against hand-computed products (both B layouts,
 // alpha/beta, bf16 rounding, strided head batches, empty experts, SwiGLU rows, gathered rows) and
-// of the argument checks.
+// of the argument checks (the skinny kernel's among them: MLA's absorb GEMMs).
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/gemm.h"
 #include "kernels/grouped_gemm.h"
 #include "tests/catch.h"
+#include "tests/kernels/gemm_absorb_args.h"
 
 namespace moebench {
 namespace {
@@ -169,6 +171,111 @@ TEST_CASE("ref_gemm with a_swiglu multiplies silu(gate) * up rows, and its check
   GemmArgs batched = g;
   batched.batch = 2;
   CHECK_THROWS_AS(gemm_args_check(batched, "t", false), std::invalid_argument);
+}
+
+// The message of the std::invalid_argument fn throws ("" when it throws none).
+template <typename Fn>
+std::string refusal(Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("the skinny GEMM serves MLA's absorb GEMMs: strided heads, either B layout",
+          "[kernels]") {
+  for (int heads : {16, 128}) {
+    for (int64_t m : {int64_t{1}, int64_t{4}, kGemmSkinnyMaxM}) {
+      for (const GemmArgs& g :
+           {test::mla_q_absorb_args(heads, m), test::mla_out_absorb_args(heads, m)}) {
+        CAPTURE(heads, m, g.b_transposed);
+        CHECK_NOTHROW(gemm_args_check(g, "t", false));
+        CHECK_NOTHROW(gemm_skinny_check(g, "t"));
+        CHECK(gemm_pick_algo(g) == GemmAlgo::skinny);  // asked for by name
+        GemmArgs automatic = g;
+        automatic.algo = GemmAlgo::automatic;  // batched or (k, n): cuBLAS unless asked
+        CHECK(gemm_pick_algo(automatic) == GemmAlgo::cublas);
+        automatic.batch = 1;
+        const bool few = g.b_transposed && m <= kGemmSkinnyAutoMaxM;
+        CHECK(gemm_pick_algo(automatic) == (few ? GemmAlgo::skinny : GemmAlgo::cublas));
+      }
+    }
+  }
+}
+
+TEST_CASE("gemm_skinny_check refuses what the skinny kernel does not serve, naming the field",
+          "[kernels]") {
+  GemmArgs g = test::mla_q_absorb_args(16, kGemmSkinnyMaxM + 1);
+  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) == "t: m must be <= 16, got 17");
+  g = test::mla_out_absorb_args(16, 1);
+  g.batch = kGemmSkinnyMaxBatch + 1;
+  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) == "t: batch must be <= 65535, got 65536");
+  // An f32 A as hi + lo: cuBLAS takes it over a (k, n) B, the skinny kernel only over a weight.
+  std::vector<bf16_bits> lo(4);
+  g = plain_args(1, 4, 4, false);
+  g.a_lo = lo.data();
+  CHECK_NOTHROW(gemm_args_check(g, "t", false));
+  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) ==
+        "t: a_lo needs a transposed b in the skinny kernel");
+  g.b_transposed = true;
+  g.ldb = 4;
+  CHECK_NOTHROW(gemm_skinny_check(g, "t"));
+}
+
+TEST_CASE("a_lo and a_swiglu stay with one batch over a weight, refused otherwise by name",
+          "[kernels]") {
+  std::vector<bf16_bits> lo(64);
+  GemmArgs g = test::mla_out_absorb_args(2, 1);
+  g.c_f32 = true;
+  g.a_lo = lo.data();
+  CHECK(refusal([&] { gemm_args_check(g, "t", false); }) ==
+        "t: a_lo needs batch 1 and an f32 c, got batch 2 c_f32 1");
+  g = test::mla_out_absorb_args(2, 1);
+  g.lda = 2 * g.lda;  // room for [gate | up] rows
+  g.a_swiglu = true;
+  CHECK(
+      refusal([&] { gemm_args_check(g, "t", false); })
+          .starts_with("t: a_swiglu needs batch 1, a transposed b, no a_lo and the skinny kernel, "
+                       "got batch 2"));
+  g.batch = 1;
+  CHECK_NOTHROW(gemm_args_check(g, "t", false));
+  g.b_transposed = false;
+  CHECK(refusal([&] { gemm_args_check(g, "t", false); }).find("a_swiglu needs") == 3);
+}
+
+TEST_CASE("ref_gemm strided batches of a (k, n) B match the transposed weights", "[kernels]") {
+  // q absorb in miniature: 2 heads, A (m 2, 2 heads x k 2 + 1 pad), B per head (k 2, n 3) with a
+  // head stride past a gap, C (m 2, 2 heads x n 3 + 1 pad); the same product over B^T.
+  const std::vector<float> a = {1, 2, 9, 3, 4, 9, 5, 6, 9, 7, 8, 9};  // lda 6, stride_a 3
+  const std::vector<float> b = {1, 0, 2, 0, 1, -1, 9, 9,              // head 0, then a gap
+                                1, 1, 1, 2, 0, -2};                   // head 1
+  GemmArgs g = plain_args(2, 3, 2, false);
+  g.batch = 2;
+  g.lda = 6;
+  g.stride_a = 3;
+  g.ldb = 3;
+  g.stride_b = 8;
+  g.ldc = 8;
+  g.stride_c = 4;
+  std::vector<float> c(16, 7.0f);
+  ref_gemm(a, b, c, g);
+  // head 0: {1, 2; 5, 6} · B0 = {1, 2, 0; 5, 6, 4}; head 1: {3, 4; 7, 8} · B1 = {11, 3, -5; 23, 7,
+  // -9}; the pads (7) stay.
+  CHECK(c == std::vector<float>{1, 2, 0, 7, 11, 3, -5, 7, 5, 6, 4, 7, 23, 7, -9, 7});
+  std::vector<float> bt(16, 0.0f);  // each head's B transposed: (n 3, k 2), same head stride
+  for (int h = 0; h < 2; ++h) {
+    for (int p = 0; p < 2; ++p) {
+      for (int j = 0; j < 3; ++j) bt[h * 8 + j * 2 + p] = b[h * 8 + p * 3 + j];
+    }
+  }
+  GemmArgs gt = g;
+  gt.b_transposed = true;
+  gt.ldb = 2;
+  std::vector<float> ct(16, 7.0f);
+  ref_gemm(a, bt, ct, gt);
+  CHECK(ct == c);
 }
 
 TEST_CASE("ref_grouped_gemm sends each expert's rows through its weight", "[kernels]") {

@@ -1,6 +1,8 @@
 // [gpu] tests of cuda_gemm (cuBLAS and skinny algos) against ref_gemm over ragged shapes, both B
-// layouts, f32 and bf16 outputs, beta accumulation, padded leading dims, strided head batches and a
-// CUDA-graph replay. They skip visibly without a CUDA build or device.
+// layouts, f32 and bf16 outputs, beta accumulation, padded leading dims, strided head batches
+// (MLA's absorb GEMMs among them), a CUDA-graph replay and programmatic launches. They skip visibly
+// without a CUDA build or device.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -11,6 +13,7 @@
 #include "kernels/bf16.h"
 #include "kernels/gemm.h"
 #include "tests/catch.h"
+#include "tests/kernels/gemm_absorb_args.h"
 #include "tests/kernels/kernel_compare.h"
 
 #ifdef MOEBENCH_HAVE_CUDA
@@ -18,6 +21,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
+#include "kernels/pdl.h"
 #include "tests/kernels/gpu_test_stream.h"
 #endif
 
@@ -89,7 +93,7 @@ void run_case(CublasContext& ctx, GemmCase gc, bool in_graph = false) {
 void check_plain(CublasContext& ctx, int64_t m, int64_t n, int64_t k, int64_t lda_pad) {
   for (GemmAlgo algo : {GemmAlgo::cublas, GemmAlgo::skinny, GemmAlgo::automatic}) {
     for (bool bt : {true, false}) {
-      if (algo == GemmAlgo::skinny && (!bt || m > kGemmSkinnyMaxM)) continue;
+      if (algo == GemmAlgo::skinny && m > kGemmSkinnyMaxM) continue;
       for (bool c_f32 : {false, true}) {
         for (float beta : {0.0f, 1.0f}) {
           GemmArgs g;
@@ -199,25 +203,166 @@ TEST_CASE("cuda_gemm strided batches slice heads out of one row", "[gpu]") {
     for (const auto& [n, dk] : std::vector<std::pair<int64_t, int64_t>>{{40, 24}, {33, 192}}) {
       for (bool bt : {true, false}) {
         for (bool c_f32 : {false, true}) {
-          GemmArgs g;
-          g.batch = heads;
-          g.m = m;
-          g.n = n;
-          g.k = dk;
-          g.lda = heads * dk;  // A (m, heads * dk), head h at column h * dk
-          g.stride_a = dk;
-          g.b_transposed = bt;
-          g.ldb = bt ? dk : n;  // B (heads, n, dk) or (heads, dk, n), contiguous
-          g.stride_b = n * dk;
-          g.ldc = heads * n;  // C (m, heads * n), head h at column h * n
-          g.stride_c = n;
-          g.c_f32 = c_f32;
-          g.beta = 1.0f;
-          run_case(ctx, make_case(g, static_cast<uint32_t>(m + dk)));
+          for (GemmAlgo algo : {GemmAlgo::automatic, GemmAlgo::skinny}) {
+            if (algo == GemmAlgo::skinny && m > kGemmSkinnyMaxM) continue;
+            GemmArgs g;
+            g.batch = heads;
+            g.m = m;
+            g.n = n;
+            g.k = dk;
+            g.lda = heads * dk;  // A (m, heads * dk), head h at column h * dk
+            g.stride_a = dk;
+            g.b_transposed = bt;
+            g.ldb = bt ? dk : n;  // B (heads, n, dk) or (heads, dk, n), contiguous
+            g.stride_b = n * dk;
+            g.ldc = heads * n;  // C (m, heads * n), head h at column h * n
+            g.stride_c = n;
+            g.c_f32 = c_f32;
+            g.beta = 1.0f;
+            g.algo = algo;
+            run_case(ctx, make_case(g, static_cast<uint32_t>(m + dk)));
+          }
         }
       }
     }
   }
+#endif
+}
+
+TEST_CASE("cuda_gemm skinny serves MLA's absorb GEMMs at V2-Lite and V3 head counts", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  CublasContext ctx;
+  for (int heads : {16, 128}) {
+    for (int64_t m : {1, 2, 4, 16}) {
+      for (GemmArgs g : {test::mla_q_absorb_args(heads, m), test::mla_out_absorb_args(heads, m)}) {
+        // C's untouched columns (q_pe's place beside each absorbed query) stay NaN: checked too.
+        run_case(ctx, make_case(g, static_cast<uint32_t>(heads + m)));
+        if (m != 4) continue;
+        g.c_f32 = true;  // the f32 output the kernels also serve, at one row count
+        run_case(ctx, make_case(g, static_cast<uint32_t>(heads + m + 1)));
+      }
+    }
+  }
+#endif
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+// heads strided batches of (n, k) per head, every view padded (aligned: row lengths and strides
+// multiples of 8, the 16-byte loads; else odd, the element loads), with a gap between heads' B.
+GemmArgs odd_batched_args(int heads, int64_t m, int64_t n, int64_t k, bool bt, bool aligned) {
+  auto pad = [&](int64_t x) { return (x + 7) / 8 * 8 + (aligned ? 0 : 1); };
+  GemmArgs g;
+  g.batch = heads;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.stride_a = pad(k);
+  g.lda = heads * g.stride_a;
+  g.b_transposed = bt;
+  g.ldb = bt ? pad(k) : pad(n);
+  g.stride_b = (bt ? n : k) * g.ldb + (aligned ? 8 : 3);
+  g.stride_c = n + 3;
+  g.ldc = heads * g.stride_c;
+  g.algo = GemmAlgo::skinny;
+  return g;
+}
+#endif
+
+TEST_CASE("cuda_gemm skinny strided batches over ragged shapes, both B layouts and load paths",
+          "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  CublasContext ctx;
+  // {n, k}: size 1, ragged both (k past one 128-deep pass of the (k, n) kernel, n past its 64-wide
+  // column tiles and the transposed kernel's 16), one whole tile of each.
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {33, 77}, {130, 520}, {64, 128}};
+  for (int64_t m : {1, 3, 16}) {
+    for (const auto& [n, k] : shapes) {
+      for (bool bt : {true, false}) {
+        for (bool aligned : {true, false}) {
+          for (bool c_f32 : {false, true}) {
+            GemmArgs g = odd_batched_args(3, m, n, k, bt, aligned);
+            g.c_f32 = c_f32;
+            g.alpha = c_f32 ? 0.5f : 1.0f;
+            g.beta = c_f32 ? 1.0f : 0.0f;
+            run_case(ctx, make_case(g, static_cast<uint32_t>(m * 31 + n + k)));
+          }
+        }
+      }
+    }
+  }
+#endif
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+// x -> 3 rounds of [q absorb into the absorbed queries, out absorb of those back to x] over 16
+// heads, m rows, skinny kernels only: each launch reads what the one before it wrote.
+struct AbsorbChain {
+  static constexpr int kHeads = 16;
+  int64_t m = 4;
+  GemmArgs q = test::mla_q_absorb_args(kHeads, m), out = test::mla_out_absorb_args(kHeads, m);
+  DeviceBuffer<bf16_bits> w, x, qlat;
+
+  AbsorbChain()
+      : w(bf16_from_f32(test::random_bf16(kHeads * q.stride_b, 91, -0.1f, 0.1f))),
+        x(bf16_from_f32(test::random_bf16(m * q.lda, 92, -1.0f, 1.0f))),
+        qlat(std::vector<bf16_bits>(m * q.ldc, 0)) {  // zeros where q_pe would be: compared too
+    q.a = x.data();
+    q.b = w.data();
+    q.c = qlat.data();
+    out.a = qlat.data();  // the absorbed queries' latent part stands in for the attention output
+    out.lda = q.ldc;
+    out.stride_a = q.stride_c;
+    out.b = w.data() + test::kMlaNope * test::kMlaLora;
+    out.c = x.data();  // back into the queries' nope part: the next round's input
+    out.ldc = q.lda;
+    out.stride_c = q.stride_a;
+  }
+
+  void run(CublasContext& blas, cudaStream_t s) {
+    for (int round = 0; round < 3; ++round) {
+      cuda_gemm(blas, q, s);
+      cuda_gemm(blas, out, s);
+    }
+  }
+};
+#endif
+
+TEST_CASE("the skinny absorb GEMMs launched programmatically and from a graph give eager bits",
+          "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  CublasContext blas;
+  AbsorbChain eager, early, graphed;
+  TestStream s_eager, s_early, s_graph;
+  cuda_stream_set_pdl(s_early.s, true);
+  cuda_stream_set_pdl(s_graph.s, true);
+  eager.run(blas, s_eager.s);
+  early.run(blas, s_early.s);
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(s_graph.s, cudaStreamCaptureModeThreadLocal));
+  graphed.run(blas, s_graph.s);
+  CUDA_CHECK(cudaStreamEndCapture(s_graph.s, &graph));
+  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  CUDA_CHECK(cudaGraphLaunch(exec, s_graph.s));
+  s_eager.sync();
+  s_early.sync();
+  s_graph.sync();
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cuda_stream_set_pdl(s_early.s, false);
+  cuda_stream_set_pdl(s_graph.s, false);
+  const std::vector<bf16_bits> want_x = eager.x.download(), want_q = eager.qlat.download();
+  CHECK(early.x.download() == want_x);
+  CHECK(early.qlat.download() == want_q);
+  CHECK(graphed.x.download() == want_x);
+  CHECK(graphed.qlat.download() == want_q);
+  // The chain did compute: its last output is finite and not all zero.
+  const std::vector<float> last = bf16_to_f32(want_x);
+  CHECK(std::all_of(last.begin(), last.end(), [](float v) { return std::isfinite(v); }));
+  CHECK(std::any_of(last.begin(), last.end(), [](float v) { return v != 0.0f; }));
 #endif
 }
 
@@ -252,12 +397,14 @@ TEST_CASE("cuda_gemm_skinny rejects shapes it does not serve before touching the
   g.n = g.k = g.lda = g.ldb = g.ldc = 4;
   CHECK_THROWS_AS(cuda_gemm_skinny(g, nullptr), std::invalid_argument);
   g.m = 2;
-  g.batch = 2;
+  g.batch = static_cast<int>(kGemmSkinnyMaxBatch + 1);
   CHECK_THROWS_AS(cuda_gemm_skinny(g, nullptr), std::invalid_argument);
   g.batch = 1;
   g.b_transposed = false;
-  CHECK_THROWS_AS(cuda_gemm_skinny(g, nullptr), std::invalid_argument);
-  g.b_transposed = true;
+  g.a_lo = dummy.data();
+  g.c_f32 = true;
+  CHECK_THROWS_AS(cuda_gemm_skinny(g, nullptr), std::invalid_argument);  // a_lo over a (k, n) B
+  g.a_lo = nullptr;
   g.lda = 3;
   CHECK_THROWS_AS(cuda_gemm_skinny(g, nullptr), std::invalid_argument);
 }
