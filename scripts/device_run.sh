@@ -5,16 +5,16 @@
 # check), each log and JSON under $OUT, and prints a summary table at the end.
 #   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
-#           rooflines, again with --kernels fused and with --pdl too (decode rows, each / separate
-#           in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
+#           rooflines, again with --kernels fused, with --pdl too, and with --kernels wgmma --pdl
+#           (batch 16, 64 and the prefill too; each / separate in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
 #   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
 #   profile per-kernel time and DRAM bytes of one graph-replayed decode step at batch 1 and 64
 #           under Nsight Compute (clocks left alone): kernels per step, µs each, share of the
 #           step, GB/s and % of the copy bandwidth (scripts/profile_table.py); for the
-#           separate, fused and fused + programmatic launches (KERNELS="separate fused fused_pdl",
-#           the default)
+#           separate, fused, fused + programmatic launches and those on the wgmma experts
+#           (KERNELS="separate fused fused_pdl wgmma_pdl", the default)
 # Usage (device tool, carry [".bundle"]): bash scripts/device_run.sh [check] [bench] [e2e] [profile]
 set -uo pipefail
 # Logs and JSON go to a work dir; at the end the summary and the JSON files are copied to $OUT
@@ -66,13 +66,15 @@ export MOEBENCH_BIN="$mb/bin/moebench"
 day=$(date -u +%Y%m%d)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
-# Sets `flags` to model bench's flags for an engine variant: separate, fused, fused_pdl.
+# Sets `flags` to model bench's flags for an engine variant: separate, fused, fused_pdl,
+# wgmma_pdl (the fused launches with the routed experts on the sm_90a wgmma grouped GEMM).
 variant_flags() {
   case "$1" in
     separate) flags=(--kernels separate) ;;
     fused) flags=(--kernels fused) ;;
     fused_pdl) flags=(--kernels fused --pdl) ;;
-    *) echo "unknown engine variant '$1' (separate, fused, fused_pdl)" >&2; return 2 ;;
+    wgmma_pdl) flags=(--kernels wgmma --pdl) ;;
+    *) echo "unknown engine variant '$1' (separate, fused, fused_pdl, wgmma_pdl)" >&2; return 2 ;;
   esac
 }
 
@@ -98,31 +100,41 @@ run_bench() {
   local rc=$?
   stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E 'roofline' "$out/model_bench.log")"
   # The same decode rows with the fused launches, then with programmatic launch too (same values;
-  # issue 20's before/after), kept in the logs (the device tool returns 8 files); the summary
-  # gives each one's decode tokens/s / the separate launches'.
-  local v flags
-  for v in fused fused_pdl; do
+  # issue 20's before/after), then on the wgmma grouped GEMM (batch 16 and 64, and the prefill,
+  # which it runs without host syncs), kept in the logs (the device tool returns 8 files); the
+  # summary gives each one's tokens/s / the separate launches'.
+  local v flags extra
+  for v in fused fused_pdl wgmma_pdl; do
     t0=$SECONDS
     mkdir -p "$out/$v"
     variant_flags "$v"
+    extra=()
+    [ "$v" = wgmma_pdl ] && extra=(--batch 16 --prefill 8x2048)
     "$mb/bin/moebench" model bench /tmp/v2l --device cuda "${flags[@]}" --batch 1 \
-      --batch 64 --prompt 128 --tokens 32 --warmup 2 --json "$out/$v/model_bench.json" \
-      >"$out/model_bench_$v.log" 2>&1
+      --batch 64 "${extra[@]}" --prompt 128 --tokens 32 --warmup 2 \
+      --json "$out/$v/model_bench.json" >"$out/model_bench_$v.log" 2>&1
     rc=$?
     stage "$v" "$rc" $((SECONDS - t0)) "$(python3 - "$out/model_bench.json" \
       "$out/$v/model_bench.json" <<'PY' 2>&1
 import json, sys
 try:
-    sep, var = (json.load(open(f))["runs"] for f in sys.argv[1:3])
+    sep_doc, var_doc = (json.load(open(f)) for f in sys.argv[1:3])
+    sep, var = sep_doc["runs"], var_doc["runs"]
 except (OSError, ValueError, KeyError, TypeError) as e:  # one line in the summary table
     sys.exit(print(f"no ratio: {e}"))
 key = lambda r: (r["batch"], r["prompt"])
 base = {key(r): r["decode_tokens_per_s"] for r in sep}
 kern = {key(r): r.get("kernels_per_step", 0) for r in sep}
-print("; ".join(f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
-                f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate, "
-                f"{r.get('kernels_per_step', 0)} vs {kern[key(r)]} kernels a step"
-                for r in var if key(r) in base))
+parts = [f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
+         f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate, "
+         f"{r.get('kernels_per_step', 0)} vs {kern[key(r)]} kernels a step"
+         for r in var if key(r) in base]
+if "prefill" in var_doc and "prefill" in sep_doc:
+    a, b = var_doc["prefill"], sep_doc["prefill"]
+    parts.append(f"prefill {a['tokens_per_s']:.0f} tok/s = "
+                 f"{a['tokens_per_s'] / b['tokens_per_s']:.3f}x separate, "
+                 f"{100 * a.get('gemm_fraction', 0):.1f}% of cuBLAS")
+print("; ".join(parts))
 PY
 )"
   done
@@ -190,9 +202,9 @@ run_profile() {
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
   local rc=0 k b n flags
   mkdir -p "$out/ncu"  # NOTE: a folder: its JSON goes into logs.tar.gz, not into the 8 files
-  # KERNELS: the engine variants profiled (variant_flags), all three by default: the before and
-  # after of issue 20's fusions and programmatic launch.
-  for k in ${KERNELS:-separate fused fused_pdl}; do
+  # KERNELS: the engine variants profiled (variant_flags), all four by default: the before and
+  # after of issue 20's fusions, programmatic launch and the wgmma experts.
+  for k in ${KERNELS:-separate fused fused_pdl wgmma_pdl}; do
   variant_flags "$k" || { rc=2; continue; }
   for b in 1 64; do
     # --prompt 1 --tokens 1: the last kernels profiled are one decode step replayed from its CUDA
@@ -224,5 +236,6 @@ echo
 printf '%-12s %4s %8s  %s\n' stage rc time figure
 printf '%s\n' "${rows[@]}" | tee "$out/summary.txt"
 cp "$out/summary.txt" "$out"/*.json "$final/" 2>/dev/null
-tar -C "$out" -czf "$final/logs.tar.gz" $(cd "$out" && ls | grep -v '\.json$')
+mapfile -t logs < <(find "$out" -mindepth 1 -maxdepth 1 ! -name '*.json' -printf '%P\n')
+tar -C "$out" -czf "$final/logs.tar.gz" "${logs[@]}"
 ls "$final"
