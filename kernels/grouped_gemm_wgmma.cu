@@ -13,6 +13,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/grouped_gemm.h"
+#include "kernels/grouped_tiles.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/pdl.cuh"
@@ -137,21 +138,6 @@ __device__ __forceinline__ uint32_t swizzled(int row, int chunk) {
   return static_cast<uint32_t>(row * kRowBytes + ((chunk ^ (row % kSwizzleRows)) << 4));
 }
 
-// The block's current tile: rows [lo, hi) of expert `expert`, output tile `col_tile`.
-struct WgTile {
-  int expert = -1;
-  int64_t lo = 0, hi = 0;
-  int64_t col_tile = 0;
-};
-
-// Rows of expert e clipped to the caller's bound (rows at or past max_rows are never computed).
-__device__ __forceinline__ void expert_rows(const GroupedGemmArgs& g, int e, int64_t& lo,
-                                            int64_t& hi) {
-  lo = min(static_cast<int64_t>(__ldg(g.offsets + e)), g.max_rows);
-  hi = min(static_cast<int64_t>(__ldg(g.offsets + e + 1)), g.max_rows);
-  if (hi < lo) hi = lo;
-}
-
 // first[e] = the first row tile of expert e counting experts in order, first[n_experts] = all of
 // them. Warp 0: each lane sums a run of experts, then an exclusive scan over the lanes.
 template <int kBm>
@@ -163,8 +149,8 @@ __device__ __forceinline__ void tile_prefix(const GroupedGemmArgs& g, int* first
   int own = 0;
   for (int e = e0; e < e1; ++e) {
     int64_t lo, hi;
-    expert_rows(g, e, lo, hi);
-    own += static_cast<int>((hi - lo + kBm - 1) / kBm);
+    grouped_expert_rows(g.offsets, g.max_rows, e, lo, hi);
+    own += grouped_expert_tiles(lo, hi, kBm);
   }
   int incl = own;
 #pragma unroll
@@ -176,36 +162,106 @@ __device__ __forceinline__ void tile_prefix(const GroupedGemmArgs& g, int* first
   for (int e = e0; e < e1; ++e) {
     first[e] = at;
     int64_t lo, hi;
-    expert_rows(g, e, lo, hi);
-    at += static_cast<int>((hi - lo + kBm - 1) / kBm);
+    grouped_expert_rows(g.offsets, g.max_rows, e, lo, hi);
+    at += grouped_expert_tiles(lo, hi, kBm);
   }
   if (lane == 31) first[g.n_experts] = incl;
 }
 
-// Tile t of the block's walk: row tile t / col_tiles (the expert whose prefix range holds it, by
-// binary search), column tile t % col_tiles.
+// Tile t of the block's walk (the offsets through the read-only cache).
 template <int kBm>
-__device__ __forceinline__ WgTile tile_at(const GroupedGemmArgs& g, const int* first, int64_t t,
-                                          int64_t col_tiles) {
-  WgTile tile;
-  const int row_tile = static_cast<int>(t / col_tiles);
-  tile.col_tile = t % col_tiles;
-  int lo_e = 0, hi_e = g.n_experts;  // first[lo_e] <= row_tile < first[hi_e]
-  while (hi_e - lo_e > 1) {
-    const int mid = (lo_e + hi_e) / 2;
-    if (first[mid] <= row_tile) {
-      lo_e = mid;
-    } else {
-      hi_e = mid;
+__device__ __forceinline__ GroupedTile tile_at(const GroupedGemmArgs& g, const int* first,
+                                               int64_t t, int64_t col_tiles) {
+  return grouped_tile_at(g.offsets, g.max_rows, g.n_experts, first, kBm, t, col_tiles);
+}
+
+// The block's loads: its walk over tiles t = blockIdx.x, + gridDim.x, ... below total, each tile's
+// k chunks in order, and this thread's share of each chunk (16-byte cp.async, zero-filled past
+// rows, weight rows and k) in the 128B-swizzled stage of the chunk's walk index.
+template <int kWgs, bool kSwiglu>
+struct WgLoader {
+  static constexpr int kBm = kBlockM<kWgs>;
+  static constexpr int kThreads = kWgs * kWarpgroup;
+  static constexpr int kAVecs = kBm * kChunksPerRow / kThreads;      // A chunks a thread loads
+  static constexpr int kBVecs = kBlockN * kChunksPerRow / kThreads;  // B chunks a thread loads
+  static_assert(kBm * kChunksPerRow % kThreads == 0 && kBlockN * kChunksPerRow % kThreads == 0,
+                "stage chunks split evenly over the threads");
+
+  int64_t t = 0;                   // the tile being loaded (>= total: the walk is over)
+  int chunk = 0;                   // its next k chunk
+  int64_t walk = 0;                // chunks loaded so far: the next one's stage is walk % kStages
+  const bf16_bits* a_src[kAVecs];  // this thread's x rows of tile t (through the gather)
+  bool a_ok[kAVecs];
+  const bf16_bits* b_src[kBVecs];  // its weight rows of tile t
+  bool b_ok[kBVecs];
+
+  __device__ __forceinline__ void start(const GroupedGemmArgs& g, const int* first,
+                                        int64_t col_tiles, int64_t total) {
+    t = blockIdx.x;
+    if (t < total) set_tile(g, first, col_tiles);
+  }
+
+  // This thread's sources for tile t.
+  __device__ __forceinline__ void set_tile(const GroupedGemmArgs& g, const int* first,
+                                           int64_t col_tiles) {
+    const GroupedTile tile = tile_at<kBm>(g, first, t, col_tiles);
+    const int64_t rows = tile.hi - tile.lo;
+    const int64_t width = kSwiglu ? g.n / 2 : g.n;
+    const int64_t out0 = tile.col_tile * (kSwiglu ? kBlockN / 2 : kBlockN);
+#pragma unroll
+    for (int i = 0; i < kAVecs; ++i) {
+      const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
+      a_ok[i] = r < rows;
+      int64_t row = tile.lo + r;
+      if (g.x_slots != nullptr && a_ok[i]) row = __ldg(g.x_slots + row) / g.slot_div;
+      a_src[i] = g.x + (a_ok[i] ? row : 0) * g.k;
+    }
+#pragma unroll
+    for (int i = 0; i < kBVecs; ++i) {
+      const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
+      int64_t col;              // the weight row within the expert
+      if constexpr (kSwiglu) {  // 64 gate rows, then the same outputs' 64 up rows
+        const int64_t c = out0 + r % (kBlockN / 2);
+        b_ok[i] = c < width;
+        col = r < kBlockN / 2 ? c : width + c;
+      } else {
+        col = out0 + r;
+        b_ok[i] = col < g.n;
+      }
+      b_src[i] = g.w + (static_cast<int64_t>(tile.expert) * g.n + (b_ok[i] ? col : 0)) * g.k;
     }
   }
-  tile.expert = lo_e;
-  int64_t e_lo, e_hi;
-  expert_rows(g, lo_e, e_lo, e_hi);
-  tile.lo = e_lo + static_cast<int64_t>(row_tile - first[lo_e]) * kBm;
-  tile.hi = min(tile.lo + kBm, e_hi);
-  return tile;
-}
+
+  // Loads the walk's next chunk (nothing past its end) and commits one cp.async group.
+  __device__ __forceinline__ void issue(const GroupedGemmArgs& g, const int* first,
+                                        int64_t col_tiles, int64_t total, int n_chunks,
+                                        uint32_t base) {
+    if (t < total) {
+      const uint32_t stage = base + static_cast<uint32_t>(walk % kStages<kWgs>) * kStageBytes<kWgs>;
+      const int64_t k0 = static_cast<int64_t>(chunk) * kBlockK;
+#pragma unroll
+      for (int i = 0; i < kAVecs; ++i) {
+        const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
+        const bool ok = a_ok[i] && k0 + c * kVec < g.k;
+        cp_async16(stage + swizzled(r, c), ok ? a_src[i] + k0 + c * kVec : g.x, ok);
+      }
+      const uint32_t b_stage = stage + kBm * kRowBytes;
+#pragma unroll
+      for (int i = 0; i < kBVecs; ++i) {
+        const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
+        const bool ok = b_ok[i] && k0 + c * kVec < g.k;
+        cp_async16(b_stage + swizzled(r, c), ok ? b_src[i] + k0 + c * kVec : g.w, ok);
+      }
+      ++walk;
+      if (++chunk == n_chunks) {
+        chunk = 0;
+        t += gridDim.x;
+        if (t < total) set_tile(g, first, col_tiles);
+      }
+    }
+    cp_async_commit();
+  }
+};
 #endif  // MOEBENCH_WGMMA_DEVICE
 
 // ----------------------------------------------------------------------------
@@ -229,10 +285,6 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
   constexpr int kThreads = kWgs * kWarpgroup;
   constexpr int kS = kStages<kWgs>;
   constexpr int kOutCols = kSwiglu ? kBlockN / 2 : kBlockN;
-  constexpr int kAVecs = kBm * kChunksPerRow / kThreads;      // A chunks per thread per stage
-  constexpr int kBVecs = kBlockN * kChunksPerRow / kThreads;  // B chunks per thread per stage
-  static_assert(kBm * kChunksPerRow % kThreads == 0 && kBlockN * kChunksPerRow % kThreads == 0,
-                "stage chunks split evenly over the threads");
   extern __shared__ unsigned char smem_raw[];
   __shared__ int first[kMaxExperts + 1];
   const uint32_t raw = static_cast<uint32_t>(__cvta_generic_to_shared(smem_raw));
@@ -252,72 +304,29 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
   const int wg = threadIdx.x / kWarpgroup;
   const int n_chunks = static_cast<int>((g.k + kBlockK - 1) / kBlockK);
 
+  // NOTE: the loads walk the block's tiles on their own, kS - 2 chunks ahead of the MMAs across
+  // tile boundaries, so a tile's first chunks arrive during the previous tile's last MMAs and
+  // epilogue; the i-th chunk of the walk lands in stage i % kS.
+  WgLoader<kWgs, kSwiglu> loader;
+  loader.start(g, first, col_tiles, total);
+#pragma unroll
+  for (int s = 0; s < kS - 2; ++s) loader.issue(g, first, col_tiles, total, n_chunks, base);
+  int64_t walk = 0;  // the walk's chunk the MMAs take next
   for (int64_t t = blockIdx.x; t < total; t += gridDim.x) {
-    const WgTile tile = tile_at<kBm>(g, first, t, col_tiles);
+    const GroupedTile tile = tile_at<kBm>(g, first, t, col_tiles);
     const int64_t rows = tile.hi - tile.lo;
     const int64_t out0 = tile.col_tile * kOutCols;
-    // This thread's A rows (fixed over k chunks): sources through the gather, validity.
-    const bf16_bits* a_src[kAVecs];
-    bool a_ok[kAVecs];
-#pragma unroll
-    for (int i = 0; i < kAVecs; ++i) {
-      const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
-      a_ok[i] = r < rows;
-      int64_t row = tile.lo + r;
-      if (g.x_slots != nullptr && a_ok[i]) row = __ldg(g.x_slots + row) / g.slot_div;
-      a_src[i] = g.x + (a_ok[i] ? row : 0) * g.k;
-    }
-    const bf16_bits* b_src[kBVecs];
-    bool b_ok[kBVecs];
-#pragma unroll
-    for (int i = 0; i < kBVecs; ++i) {
-      const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
-      int64_t col;  // the weight row within the expert
-      if constexpr (kSwiglu) {
-        const int64_t c = out0 + r % (kBlockN / 2);
-        b_ok[i] = c < width;
-        col = r < kBlockN / 2 ? c : width + c;
-      } else {
-        col = out0 + r;
-        b_ok[i] = col < g.n;
-      }
-      b_src[i] = g.w + (static_cast<int64_t>(tile.expert) * g.n + (b_ok[i] ? col : 0)) * g.k;
-    }
-    auto load_stage = [&](int chunk) {
-      const uint32_t stage = base + static_cast<uint32_t>(chunk % kS) * kStageBytes<kWgs>;
-      const int64_t k0 = static_cast<int64_t>(chunk) * kBlockK;
-#pragma unroll
-      for (int i = 0; i < kAVecs; ++i) {
-        const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
-        const bool ok = a_ok[i] && k0 + c * kVec < g.k;
-        cp_async16(stage + swizzled(r, c), ok ? a_src[i] + k0 + c * kVec : g.x, ok);
-      }
-      const uint32_t b_stage = stage + kBm * kRowBytes;
-#pragma unroll
-      for (int i = 0; i < kBVecs; ++i) {
-        const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
-        const bool ok = b_ok[i] && k0 + c * kVec < g.k;
-        cp_async16(b_stage + swizzled(r, c), ok ? b_src[i] + k0 + c * kVec : g.w, ok);
-      }
-    };
-
     float d[kAccRegs];
 #pragma unroll
     for (int i = 0; i < kAccRegs; ++i) d[i] = 0.0f;
-      // NOTE: one commit group per chunk slot, empty ones included, so wait_group<kS - 3> always
-      // means "chunk c has landed".
-#pragma unroll
-    for (int s = 0; s < kS - 2; ++s) {
-      if (s < n_chunks) load_stage(s);
-      cp_async_commit();
-    }
-    for (int c = 0; c < n_chunks; ++c) {
+    for (int c = 0; c < n_chunks; ++c, ++walk) {
+      // NOTE: one commit group per issue, empty ones past the walk's end included, so
+      // wait_group<kS - 3> always means "this chunk has landed".
       cp_async_wait<kS - 3>();
       fence_proxy_async();
-      __syncthreads();  // chunk c visible to every warpgroup; chunk c - 2's wgmmas all complete
-      if (c + kS - 2 < n_chunks) load_stage(c + kS - 2);
-      cp_async_commit();
-      const uint32_t stage = base + static_cast<uint32_t>(c % kS) * kStageBytes<kWgs>;
+      __syncthreads();  // the chunk visible to every warpgroup; walk - 2's wgmmas all complete
+      loader.issue(g, first, col_tiles, total, n_chunks, base);  // into walk - 2's stage
+      const uint32_t stage = base + static_cast<uint32_t>(walk % kS) * kStageBytes<kWgs>;
       const uint32_t a_tile = stage + wg * kWgM * kRowBytes;
       const uint32_t b_tile = stage + kBm * kRowBytes;
       wgmma_fence();
@@ -333,7 +342,6 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
     }
     wgmma_wait<0>();
     fence_acc(d);
-    cp_async_wait<0>();
 
     // Accumulator layout of m64nNk16 (f32): warp w of the warpgroup holds rows 16 w + lane / 4
     // (d[4 i], d[4 i + 1]) and 8 rows below (d[4 i + 2], d[4 i + 3]), columns 8 i + 2 (lane % 4)
@@ -374,6 +382,7 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
     }
     __syncthreads();  // the staging is read before the next tile's epilogue writes it
   }
+  cp_async_wait<0>();  // only empty groups remain past the walk's end
 #endif
 }
 

@@ -12,6 +12,7 @@
 
 #include "kernels/bf16.h"
 #include "kernels/grouped_gemm.h"
+#include "kernels/grouped_tiles.h"
 #include "kernels/reference.h"
 #include "tests/catch.h"
 #include "tests/kernels/kernel_compare.h"
@@ -57,6 +58,51 @@ TEST_CASE("ref_grouped_gemm with y_swiglu forms silu(gate) * up of the product",
   g.n = 3;  // gate and up need equal halves
   CHECK_THROWS_AS(ref_grouped_gemm(x, offsets, std::vector<float>(12), g, y),
                   std::invalid_argument);
+}
+
+TEST_CASE("grouped_tile_at walks every row tile of every expert once, below max_rows",
+          "[kernels]") {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n_experts = 1 + static_cast<int>(rng() % 70);
+    const int bm = trial % 2 == 0 ? 64 : 128;
+    const int64_t col_tiles = 1 + rng() % 5;
+    std::vector<int32_t> offsets(n_experts + 1, 0);
+    for (int e = 0; e < n_experts; ++e) {
+      const int32_t count = rng() % 3 == 0 ? 0 : static_cast<int32_t>(rng() % 300);
+      offsets[e + 1] = offsets[e] + count;
+    }
+    const int64_t rows = offsets.back();
+    // The caller's bound: above the routed rows, or cutting into them (rows past it never run).
+    const int64_t max_rows =
+        trial % 3 == 0 ? rows - static_cast<int64_t>(rng() % (rows / 3 + 1)) : rows + 7;
+    CAPTURE(trial, n_experts, bm, col_tiles, rows, max_rows);
+    std::vector<int> first(n_experts + 1, 0);
+    for (int e = 0; e < n_experts; ++e) {
+      int64_t lo, hi;
+      grouped_expert_rows(offsets.data(), max_rows, e, lo, hi);
+      first[e + 1] = first[e] + grouped_expert_tiles(lo, hi, bm);
+    }
+    std::vector<int> covered(rows * col_tiles, 0);
+    for (int64_t t = 0; t < first[n_experts] * col_tiles; ++t) {
+      const GroupedTile tile =
+          grouped_tile_at(offsets.data(), max_rows, n_experts, first.data(), bm, t, col_tiles);
+      REQUIRE(tile.expert >= 0);
+      REQUIRE(tile.expert < n_experts);
+      REQUIRE(tile.lo >= offsets[tile.expert]);
+      REQUIRE(tile.hi <= std::min<int64_t>(offsets[tile.expert + 1], max_rows));
+      REQUIRE(tile.hi > tile.lo);
+      REQUIRE(tile.hi - tile.lo <= bm);
+      for (int64_t r = tile.lo; r < tile.hi; ++r) ++covered[r * col_tiles + tile.col_tile];
+    }
+    int64_t wrong = 0;  // cells covered other than once below max_rows, never past it
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < col_tiles; ++c) {
+        wrong += covered[r * col_tiles + c] != (r < max_rows ? 1 : 0) ? 1 : 0;
+      }
+    }
+    REQUIRE(wrong == 0);
+  }
 }
 
 TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arguments",
