@@ -1,7 +1,8 @@
 // [gpu] kernels=wgmma (the routed experts on the Hopper wgmma grouped GEMM from 16 tokens a step,
-// the SwiGLU in its epilogue, no host sync in prefill) against the separate launches on the tiny
-// checkpoints: logits within the engine's bf16 bar (2e-2 of the row's largest |logit|) where
-// routing cannot flip, over a prefill split across steps and decode steps of 16 sequences; greedy
+// the SwiGLU in its epilogue, no host sync in prefill; MLA's absorb GEMMs on the skinny kernels up
+// to 4) against the separate launches on the tiny checkpoints: logits within the engine's bf16 bar
+// (2e-2 of the row's largest |logit|) where routing cannot flip, over a prefill split across steps
+// and decode steps of 16 and 3 sequences; greedy
 // continuations of 16 sequences through the CUDA graph path on the routed checkpoints; fewer
 // kernels per step than separate. Skipped, visibly, without sm_90a code (scripts/device_bundle.sh
 // builds it).
@@ -79,21 +80,25 @@ void check_logits(const std::string& family) {
     wc.push_back({wg->new_sequence(), prompt, true});
   }
   const double prefill = max_rel_err(wg->forward(wc), ref->forward(rc), V);
-  rc.clear();
-  wc.clear();
-  for (int i = 0; i < kSeqs; ++i) {
-    const std::vector<int> prompt = random_tokens(rng, 3 + 5 * i, V);
-    rc.push_back({ref->new_sequence(), prompt, false});
-    wc.push_back({wg->new_sequence(), prompt, false});
-  }
-  double decode = max_rel_err(wg->forward(wc), ref->forward(rc), V);
-  for (int step = 0; step < 4; ++step) {
-    for (int i = 0; i < kSeqs; ++i) {
-      const int t = random_tokens(rng, 1, V)[0];
-      rc[i] = {rc[i].seq, {t}, false};
-      wc[i] = {wc[i].seq, {t}, false};
+  double decode = 0;
+  // 16 sequences: the wgmma experts; 3: the skinny absorb GEMMs (MLA) and the small-batch experts.
+  for (int n_seqs : {kSeqs, 3}) {
+    rc.clear();
+    wc.clear();
+    for (int i = 0; i < n_seqs; ++i) {
+      const std::vector<int> prompt = random_tokens(rng, 3 + 5 * i, V);
+      rc.push_back({ref->new_sequence(), prompt, false});
+      wc.push_back({wg->new_sequence(), prompt, false});
     }
     decode = std::max(decode, max_rel_err(wg->forward(wc), ref->forward(rc), V));
+    for (int step = 0; step < 4; ++step) {
+      for (int i = 0; i < n_seqs; ++i) {
+        const int t = random_tokens(rng, 1, V)[0];
+        rc[i] = {rc[i].seq, {t}, false};
+        wc[i] = {wc[i].seq, {t}, false};
+      }
+      decode = std::max(decode, max_rel_err(wg->forward(wc), ref->forward(rc), V));
+    }
   }
   std::printf("wgmma vs separate, %-12s all experts: max rel err prefill %.2e, decode %.2e\n",
               family.c_str(), prefill, decode);

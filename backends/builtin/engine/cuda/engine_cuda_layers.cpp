@@ -172,7 +172,9 @@ void gqa_attention(const BodyContext& b, const StepView& s, int layer) {
   linear(b, ws.attn, qd, T, L.o, ws.y, c.hidden_size);
 }
 
-// Per-head batched GEMM over kv_b's slices (absorbing kv_b into queries or outputs).
+// Per-head batched GEMM over kv_b's slices (absorbing kv_b into queries or outputs). kernels=wgmma:
+// up to 4 rows on the skinny kernels (programmatically launched, no cuBLAS call in the decode
+// step's chain; another summation order than cuBLAS, so not under fused).
 void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_t stride_a,
                    const bf16_bits* w, bool w_transposed, int64_t rows, int64_t n, int64_t k,
                    bf16_bits* out, int64_t ldc, int64_t stride_c) {
@@ -192,6 +194,7 @@ void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_
   g.n = n;
   g.k = k;
   g.batch = c.num_heads;
+  if (b.wgmma && rows <= kGemmSkinnyAutoMaxM) g.algo = GemmAlgo::skinny;
   cuda_gemm(b.blas, g, b.stream);
 }
 
