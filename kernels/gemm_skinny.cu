@@ -25,7 +25,7 @@ constexpr unsigned kFull = 0xffffffffu;
 constexpr int kWarpsPerBlock = 4;
 // NOTE: 4 weight rows per warp: A (up to 16 rows, re-read from L1) is loaded once per 4 weight
 // rows, which keeps L1 traffic at m = 16 under ~4x the HBM stream, and a lane keeps 4 independent
-// 16-byte loads in flight (8 with the 2x unrolled loop).
+// 16-byte loads in flight (8 with the 2x unrolled loop; fewer columns a warp unroll further).
 constexpr int kColsPerWarp = 4;
 constexpr int kColsPerBlock = kWarpsPerBlock * kColsPerWarp;
 constexpr int kVecElems = kSkinnyVecElems;  // bf16 per 16-byte load
@@ -63,7 +63,11 @@ __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int6
 #pragma unroll
   for (int j = 0; j < kC; ++j) brow[j] = t.b + min(col0 + j, t.n - 1) * t.ldb;
   const int64_t kv = kVec ? t.k / kVecElems * kVecElems : 0;
-#pragma unroll 2
+  // NOTE: 8 weight loads of 16 bytes in flight per lane whatever kC (few rows of A): a narrow
+  // weight leaves few warps per SM (n = 2048 at one column a warp: ~16), and each must keep ~1 KB
+  // in flight for the SM to stream HBM. Unrolling keeps every acc's FMA order: the same bits.
+  constexpr int kUnroll = kM <= 4 ? 8 / kC : 2;
+#pragma unroll kUnroll
   for (int64_t p = static_cast<int64_t>(lane) * kVecElems; p < kv; p += kWarp * kVecElems) {
     float bf[kC][kVecElems];
 #pragma unroll
