@@ -33,7 +33,12 @@ constexpr int kGroupedRowsPerTile = 16;     // most rows of one expert per group
 // NOTE: k values of the SwiGLU activation one grouped block stages per pass: a multiple of the
 // warp's k stride (32 x 8), 16 KB at 16 rows.
 constexpr int kSwigluChunk = 512;
-static_assert(kSwigluChunk % (kWarp * kVecElems) == 0, "chunks keep the lanes' k order");
+// NOTE: the dense kernel's chunk at up to 4 rows (16 KB at 4): each warp then runs 8 loads deep
+// between the block's barriers, where 512 values give it 2.
+constexpr int kSwigluWideChunk = 2048;
+static_assert(kSwigluChunk % (kWarp * kVecElems) == 0 &&
+                  kSwigluWideChunk % (kWarp * kVecElems) == 0,
+              "chunks keep the lanes' k order");
 constexpr int64_t kMaxGridY = 65535;
 
 // ----------------------------------------------------------------------------
@@ -240,9 +245,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(Gro
   skinny_warp_store<kColsPerWarp, kR, bf16_bits>(t, col0, acc);
 }
 
-// act (m, kc), row stride kSwigluChunk = bf16(silu(gate) * up) of rows [0, m) of x (row stride
-// ld, each [gate (k) | up (k)]), columns [k0, k0 + kc). All threads of the block.
-template <bool kVec>
+// act (m, kc), row stride kChunk = bf16(silu(gate) * up) of rows [0, m) of x (row stride ld, each
+// [gate (k) | up (k)]), columns [k0, k0 + kc). All threads of the block.
+template <int kChunk, bool kVec>
 __device__ __forceinline__ void stage_swiglu(const bf16_bits* x, int64_t ld, int64_t k, int m,
                                              int64_t k0, int kc, bf16_bits* act) {
   // NOTE: kVec implies k % 8 == 0, so every chunk (a multiple of 8 long but the last, k - k0) is
@@ -252,7 +257,7 @@ __device__ __forceinline__ void stage_swiglu(const bf16_bits* x, int64_t ld, int
     const int r = i / per_row;
     const int c = kVec ? i % per_row * kVecElems : i % per_row;
     const bf16_bits* gate = x + r * ld + k0 + c;
-    bf16_bits* out = act + r * kSwigluChunk + c;
+    bf16_bits* out = act + r * kChunk + c;
     if constexpr (kVec) {
       float gf[kVecElems], uf[kVecElems];
       unpack8(__ldg(reinterpret_cast<const uint4*>(gate)), gf);
@@ -266,34 +271,35 @@ __device__ __forceinline__ void stage_swiglu(const bf16_bits* x, int64_t ld, int
 }
 
 // A block's tile over SwiGLU rows: out's weight, output and sizes (out.a unused), x the rows'
-// [gate | up] (row stride ld_x). The block forms the activations kSwigluChunk columns at a time in
-// shared memory (once per block, not per warp: the SwiGLU costs ~30 instructions a value) and its
-// warps accumulate each chunk from there. NOTE: chunks are multiples of the warp's k stride (32
-// lanes x 8), so every lane sums the same products in the same order as over cuda_swiglu's
-// output: the results are bit-identical. Every thread must call it (it syncs the block).
-template <int kR, bool kVec>
+// [gate | up] (row stride ld_x); each warp owns kC columns from col0. The block forms the
+// activations kChunk columns at a time in shared memory (once per block, not per warp: the SwiGLU
+// costs ~30 instructions a value) and its warps accumulate each chunk from there. NOTE: chunks
+// are multiples of the warp's k stride (32 lanes x 8), so every lane sums the same products in the
+// same order as over cuda_swiglu's output, whatever kC and kChunk: the results are bit-identical.
+// Every thread must call it (it syncs the block).
+template <int kR, int kC, int kChunk, bool kVec>
 __device__ __forceinline__ void swiglu_gemm_tile(SkinnyTile out, const bf16_bits* x, int64_t ld_x,
                                                  int64_t col0, bf16_bits* act) {
   const bool active = col0 < out.n;  // NOTE: idle warps still stage and reach every barrier
   const bf16_bits* w = out.b;
   const int64_t k = out.k;
   out.a = act;
-  out.lda = kSwigluChunk;
-  float acc[kR][kColsPerWarp];
+  out.lda = kChunk;
+  float acc[kR][kC];
   zero(acc);
-  for (int64_t k0 = 0; k0 < k; k0 += kSwigluChunk) {
-    const int kc = static_cast<int>(min(static_cast<int64_t>(kSwigluChunk), k - k0));
+  for (int64_t k0 = 0; k0 < k; k0 += kChunk) {
+    const int kc = static_cast<int>(min(static_cast<int64_t>(kChunk), k - k0));
     __syncthreads();  // the previous chunk is no longer read
-    stage_swiglu<kVec>(x, ld_x, k, out.m, k0, kc, act);
+    stage_swiglu<kChunk, kVec>(x, ld_x, k, out.m, k0, kc, act);
     __syncthreads();
     if (active) {
       out.b = w + k0;
       out.k = kc;
-      skinny_warp_accumulate<kColsPerWarp, kR, kVec, false, true>(
-          out, col0, acc, [&](int r) { return out.a + r * out.lda; });
+      skinny_warp_accumulate<kC, kR, kVec, false, true>(out, col0, acc,
+                                                        [&](int r) { return out.a + r * out.lda; });
     }
   }
-  if (active) skinny_warp_store<kColsPerWarp, kR, bf16_bits>(out, col0, acc);
+  if (active) skinny_warp_store<kC, kR, bf16_bits>(out, col0, acc);
 }
 
 // grouped_gemm_kernel over x_swiglu rows (swiglu_gemm_tile per expert row tile).
@@ -307,18 +313,18 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;  // block-uniform, before any barrier
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
-  swiglu_gemm_tile<kR, kVec>(expert_tile(g, expert, lo, hi), g.x + lo * 2 * g.k, 2 * g.k,
-                             warp * kColsPerWarp, act);
+  swiglu_gemm_tile<kR, kColsPerWarp, kSwigluChunk, kVec>(
+      expert_tile(g, expert, lo, hi), g.x + lo * 2 * g.k, 2 * g.k, warp * kColsPerWarp, act);
 }
 
-// The dense skinny GEMM over a_swiglu rows: grid.x = column tiles of kColsPerBlock.
-template <int kR, bool kVec>
+// The dense skinny GEMM over a_swiglu rows: grid.x = column tiles of kWarpsPerBlock * kC.
+template <int kR, int kC, int kChunk, bool kVec>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_swiglu_kernel(SkinnyTile t) {
-  __shared__ __align__(16) bf16_bits act[kR * kSwigluChunk];
+  __shared__ __align__(16) bf16_bits act[kR * kChunk];
   pdl_wait();
   pdl_trigger();
   const int64_t warp = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp;
-  swiglu_gemm_tile<kR, kVec>(t, t.a, t.lda, warp * kColsPerWarp, act);
+  swiglu_gemm_tile<kR, kC, kChunk, kVec>(t, t.a, t.lda, warp * kC, act);
 }
 
 // ----------------------------------------------------------------------------
@@ -357,15 +363,34 @@ void gemm_skinny_launch_m(const SkinnyTile& t, int batch, cudaStream_t stream) {
   }
 }
 
-// The a_swiglu kernel: 4 columns a warp (the block stages the activations once for 16 columns),
-// row tile rounded up to a power of two like the plain kernel's.
+template <int kTile, int kC, int kChunk>
+void gemm_skinny_swiglu_launch_c(const SkinnyTile& t, bool vec, cudaStream_t stream) {
+  const int64_t per_block = int64_t{kWarpsPerBlock} * kC;
+  const dim3 grid(static_cast<unsigned>((t.n + per_block - 1) / per_block));
+  pdl_launch(vec ? gemm_skinny_swiglu_kernel<kTile, kC, kChunk, true>
+                 : gemm_skinny_swiglu_kernel<kTile, kC, kChunk, false>,
+             grid, dim3(kWarpsPerBlock * kWarp), 0, stream, t);
+}
+
+// The a_swiglu kernel, row tile rounded up to a power of two like the plain kernel's. Up to 4
+// rows: the plain kernel's columns per warp (a narrow weight such as V2-Lite's shared down
+// projection, n = 2048, would otherwise be 128 blocks of 4 warps with ~16 KB in flight an SM) and
+// 2048-value chunks; more rows: 4 columns a warp (A's staged rows serve 16 columns a block) and
+// 512-value chunks (the stage holds up to 16 rows).
 void gemm_skinny_swiglu_launch(const SkinnyTile& t, bool vec, cudaStream_t stream) {
-  const dim3 grid(col_tiles(t.n)), block(kWarpsPerBlock * kWarp);
   skinny_rows_dispatch(t.m, [&](auto r) {
     constexpr int kTile = decltype(r)::value;
-    pdl_launch(
-        vec ? gemm_skinny_swiglu_kernel<kTile, true> : gemm_skinny_swiglu_kernel<kTile, false>,
-        grid, block, 0, stream, t);
+    if constexpr (kTile <= 4) {
+      if (t.n < 4096) {
+        gemm_skinny_swiglu_launch_c<kTile, 1, kSwigluWideChunk>(t, vec, stream);
+      } else if (t.n < 16384) {
+        gemm_skinny_swiglu_launch_c<kTile, 2, kSwigluWideChunk>(t, vec, stream);
+      } else {
+        gemm_skinny_swiglu_launch_c<kTile, 4, kSwigluWideChunk>(t, vec, stream);
+      }
+    } else {
+      gemm_skinny_swiglu_launch_c<kTile, kColsPerWarp, kSwigluChunk>(t, vec, stream);
+    }
   });
   KERNEL_CHECK();
 }

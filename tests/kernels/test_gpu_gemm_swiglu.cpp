@@ -62,6 +62,9 @@ TEST_CASE("the SwiGLU fused into the skinny GEMM matches the two launches", "[gp
     check_gemm_swiglu(m, 33, 77);      // odd k: the scalar path
   }
   check_gemm_swiglu(1, 2048, 10944);  // V2-Lite's dense first layer
+  // Up to 4 rows the columns a warp follow n: 1 below 4096 (above), 2, then 4 from 16384.
+  check_gemm_swiglu(2, 5000, 600);
+  check_gemm_swiglu(3, 16400, 264);
   // cuda_gemm runs it through the skinny kernel only.
   CublasContext blas;
   DeviceBuffer<bf16_bits> buf(5 * 16);
