@@ -128,7 +128,14 @@ struct DecodeAttentionArgs {
   int64_t out_stride = 0;
   int max_seq_len = 0;        // host upper bound of seq_lens (grid / split sizing)
   void* workspace = nullptr;  // decode_attention_workspace_bytes(...), 16-byte aligned
+  // Optional (device, decode_attention_counters(...) values, zero before the first call): the
+  // last partial block of each (sequence, head block) merges the key chunks itself, so no merge
+  // kernel is launched; the same values (one merge body). Every call leaves them zero again.
+  int32_t* merge_counters = nullptr;
 };
+
+// Counters merge_counters needs for these host sizes (one per sequence and block of query heads).
+int decode_attention_counters(int n_seqs, int n_heads, int n_kv_heads);
 
 // Bytes of f32 split-K partials cuda_decode_attention needs for these host sizes; 0 when the
 // keys fit one chunk (then workspace may be null).

@@ -24,6 +24,8 @@ constexpr int kPvHeads = 4;              // heads per thread in the P·V update 
 constexpr int kPLd = kTile + 1;  // p_s row stride; NOTE: +1 so 2 heads in a warp differ in bank
 constexpr int kMaxDk = 576, kMaxDv = 512;
 constexpr int kMergeThreads = 128;
+constexpr int kMergeWarps = kMergeThreads / 32;
+static_assert(kThreads % kMergeThreads == 0, "the partial kernel's last block merges by groups");
 constexpr int kMaxChunks = 512;
 // NOTE: ~2 partial blocks per SM on an H100 (132 SMs) when the batch has one kv head; the split
 // is sized from host values only so a captured graph replays for any seq_lens <= max_seq_len.
@@ -60,6 +62,7 @@ struct DecodeParams {
   float scale_log2 = 0;     // scale * log2(e): scores live in the exp2 domain
   float* ws_acc = nullptr;  // (n_seqs, n_heads, n_chunks, dv) unnormalized P·V, null if 1 chunk
   float* ws_ml = nullptr;   // (n_seqs, n_heads, n_chunks, 2) running max (log2) and sum
+  int32_t* counters = nullptr;  // a.merge_counters when the partial blocks merge (n_chunks > 1)
 };
 
 // Byte offsets of the partial kernel's dynamic shared memory; every piece is 16-byte aligned.
@@ -142,6 +145,114 @@ __device__ __forceinline__ void score_two(const uint16_t* kr, const float* qa, c
   }
 }
 
+// Max and sum over the kMergeThreads threads of group g of the block (warps 4 g .. 4 g + 3): each
+// warp's, then the group's 4 through red (red[4 g + warp]) with the other lanes' identity, the
+// same tree for any group. Every thread of the block calls them (they sync the block).
+__device__ __forceinline__ float group_max(float v, int g, float* red) {
+  v = warp_max(v);
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32 % kMergeWarps;
+  __syncthreads();  // NOTE: red may still be read by a previous call
+  if (lane == 0) red[g * kMergeWarps + warp] = v;
+  __syncthreads();
+  return warp_max(lane < kMergeWarps ? red[g * kMergeWarps + lane] : -INFINITY);
+}
+
+__device__ __forceinline__ float group_sum(float v, int g, float* red) {
+  v = warp_sum(v);
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32 % kMergeWarps;
+  __syncthreads();
+  if (lane == 0) red[g * kMergeWarps + warp] = v;
+  __syncthreads();
+  return warp_sum(lane < kMergeWarps ? red[g * kMergeWarps + lane] : 0.0f);
+}
+
+// Head h of sequence s (h < 0: none, the group only joins the barriers) from its n chunks'
+// partials: out = sum_c w_c acc_c / sum_c w_c l_c with w_c = 2^(m_c - max m), by the kMergeThreads
+// threads of group g (gt = the thread's index in it), w_s its kMaxChunks weights. One body for the
+// merge kernel and the partial kernel's last block, so both give the same bits. Loads bypass L1: in
+// the partial kernel other blocks wrote the partials.
+__device__ __forceinline__ void merge_head(const DecodeParams& p, int h, int s, int n, int g,
+                                           int gt, float* w_s, float* red) {
+  const DecodeAttentionArgs& a = p.a;
+  const bool on = h >= 0 && n > 0;
+  const int64_t base = (int64_t{s} * a.n_heads + (h >= 0 ? h : 0)) * p.n_chunks;
+  float m = -INFINITY;
+  if (on) {
+    for (int c = gt; c < n; c += kMergeThreads) m = fmaxf(m, __ldcg(p.ws_ml + (base + c) * 2));
+  }
+  m = group_max(m, g, red);
+  float l = 0.0f;
+  if (on) {
+    for (int c = gt; c < n; c += kMergeThreads) {
+      const float w = exp2f(__ldcg(p.ws_ml + (base + c) * 2) - m);
+      w_s[c] = w;
+      l += w * __ldcg(p.ws_ml + (base + c) * 2 + 1);
+    }
+  }
+  l = group_sum(l, g, red);  // NOTE: its __syncthreads also publishes w_s
+  if (h < 0) return;
+  uint16_t* o = a.out + s * a.out_stride + int64_t{h} * a.dv;
+  if (n == 0) {  // a sequence with no keys gets a zero row
+    for (int d = gt; d < a.dv; d += kMergeThreads) bf16_store(o + d, 0.0f);
+    return;
+  }
+  const float inv = 1.0f / l;
+  const float4* acc = reinterpret_cast<const float4*>(p.ws_acc + base * a.dv);
+  for (int d4 = gt; d4 < a.dv / 4; d4 += kMergeThreads) {
+    float4 x = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    for (int c = 0; c < n; ++c) {
+      const float4 y = __ldcg(acc + c * (a.dv / 4) + d4);
+      const float w = w_s[c];
+      x.x += w * y.x;
+      x.y += w * y.y;
+      x.z += w * y.z;
+      x.w += w * y.w;
+    }
+    bf16_store(o + d4 * 4, x.x * inv);
+    bf16_store(o + d4 * 4 + 1, x.y * inv);
+    bf16_store(o + d4 * 4 + 2, x.z * inv);
+    bf16_store(o + d4 * 4 + 3, x.w * inv);
+  }
+}
+
+// One block per (head, seq).
+__global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const DecodeParams p) {
+  __shared__ float w_s[kMaxChunks];
+  __shared__ float red[kMergeWarps];
+  pdl_wait();
+  pdl_trigger();
+  const int s = blockIdx.y;
+  const int n = ceil_div(decode_seq_len(p.a, s), p.chunk_len);  // chunks that hold keys
+  merge_head(p, blockIdx.x, s, n, 0, threadIdx.x, w_s, red);
+}
+
+// The partial kernel's end when its blocks merge (p.counters): the n blocks of one (sequence, head
+// block) that hold keys each count themselves once their partials are out; the last one merges the
+// block's heads, two at a time (one per group of kMergeThreads threads), and resets the counter.
+// NOTE: the classic last-block pattern: writes, __threadfence, then the atomic; the last block's
+// fence and L2 loads (merge_head) see every other block's partials.
+__device__ __forceinline__ void merge_if_last(const DecodeParams& p, int s, int h0, int heads,
+                                              int n) {
+  __shared__ bool last_s;
+  __shared__ float w_s[kThreads / kMergeThreads][kMaxChunks];
+  __shared__ float red[kThreads / 32];
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int32_t* counter = p.counters + int64_t{s} * gridDim.y + blockIdx.y;
+    last_s = atomicAdd(counter, 1) == n - 1;
+    if (last_s) atomicExch(counter, 0);  // every block of the pair has counted: ready for the next
+  }
+  __syncthreads();
+  if (!last_s) return;  // block-uniform
+  __threadfence();
+  const int g = threadIdx.x / kMergeThreads, gt = threadIdx.x % kMergeThreads;
+  for (int hp = 0; hp < heads; hp += kThreads / kMergeThreads) {
+    const int h = hp + g;
+    merge_head(p, h < heads ? h0 + h : -1, s, n, g, gt, w_s[g], red);
+  }
+}
+
 // One block per (chunk, kv head x head block, seq). Phases per tile of kTile keys: block-table
 // rows -> K (and V) tile in smem -> scores (lane = key, warp = two heads) -> online softmax in the
 // owning warp -> P·V (thread = 8 dims x kPvHeads heads, accumulators in registers).
@@ -159,7 +270,8 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
   const bool direct = p.n_chunks == 1;  // no merge: write out here
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
   if (begin >= len) {
-    if (direct) {  // a sequence with no keys gets zero rows
+    // A sequence with no keys gets zero rows: here, unless the merge kernel writes them.
+    if (direct || (p.counters != nullptr && chunk == 0)) {
       for (int i = tid; i < heads * a.dv; i += kThreads) {
         bf16_store(a.out + s * a.out_stride + int64_t{h0} * a.dv + i, 0.0f);
       }
@@ -256,8 +368,7 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
     }
   }
   __syncthreads();
-  if (!pv_active) return;
-  for (int r = 0; r < kPvHeads; ++r) {
+  for (int r = 0; r < kPvHeads && pv_active; ++r) {
     const int h = hg * kPvHeads + r;
     if (h >= heads) break;
     const int64_t gh = int64_t{s} * a.n_heads + h0 + h;  // global (seq, head) index
@@ -276,59 +387,7 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
       }
     }
   }
-}
-
-__device__ __forceinline__ float block_max(float v) {
-  __shared__ float warp_max_s[32];
-  v = warp_max(v);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) warp_max_s[warp] = v;
-  __syncthreads();
-  v = lane < static_cast<int>(blockDim.x / 32) ? warp_max_s[lane] : -INFINITY;
-  return warp_max(v);
-}
-
-// One block per (head, seq): out = sum_c w_c acc_c / sum_c w_c l_c with w_c = 2^(m_c - max m).
-__global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const DecodeParams p) {
-  __shared__ float w_s[kMaxChunks];
-  pdl_wait();
-  pdl_trigger();
-  const DecodeAttentionArgs& a = p.a;
-  const int h = blockIdx.x, s = blockIdx.y;
-  const int n = ceil_div(decode_seq_len(a, s), p.chunk_len);  // chunks that hold keys
-  uint16_t* o = a.out + s * a.out_stride + int64_t{h} * a.dv;
-  if (n == 0) {
-    for (int d = threadIdx.x; d < a.dv; d += kMergeThreads) bf16_store(o + d, 0.0f);
-    return;
-  }
-  const int64_t base = (int64_t{s} * a.n_heads + h) * p.n_chunks;
-  float m = -INFINITY;
-  for (int c = threadIdx.x; c < n; c += kMergeThreads) m = fmaxf(m, p.ws_ml[(base + c) * 2]);
-  m = block_max(m);
-  float l = 0.0f;
-  for (int c = threadIdx.x; c < n; c += kMergeThreads) {
-    const float w = exp2f(p.ws_ml[(base + c) * 2] - m);
-    w_s[c] = w;
-    l += w * p.ws_ml[(base + c) * 2 + 1];
-  }
-  l = block_sum(l);  // NOTE: its __syncthreads also publishes w_s
-  const float inv = 1.0f / l;
-  const float4* acc = reinterpret_cast<const float4*>(p.ws_acc + base * a.dv);
-  for (int d4 = threadIdx.x; d4 < a.dv / 4; d4 += kMergeThreads) {
-    float4 x = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    for (int c = 0; c < n; ++c) {
-      const float4 y = acc[c * (a.dv / 4) + d4];
-      const float w = w_s[c];
-      x.x += w * y.x;
-      x.y += w * y.y;
-      x.z += w * y.z;
-      x.w += w * y.w;
-    }
-    bf16_store(o + d4 * 4, x.x * inv);
-    bf16_store(o + d4 * 4 + 1, x.y * inv);
-    bf16_store(o + d4 * 4 + 2, x.z * inv);
-    bf16_store(o + d4 * 4 + 3, x.w * inv);
-  }
+  if (!direct && p.counters != nullptr) merge_if_last(p, s, h0, heads, ceil_div(len, p.chunk_len));
 }
 
 // ----------------------------------------------------------------------------
@@ -346,7 +405,7 @@ void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
                   static_cast<unsigned>(a.n_kv_heads * p.head_blocks),
                   static_cast<unsigned>(a.n_seqs));
   pdl_launch(decode_partial_kernel, grid, dim3(kThreads), smem, stream, p);
-  if (p.n_chunks == 1) return;
+  if (p.n_chunks == 1 || p.counters != nullptr) return;  // one chunk, or merged by the last block
   pdl_launch(decode_merge_kernel, dim3(a.n_heads, a.n_seqs), dim3(kMergeThreads), 0, stream, p);
 }
 
@@ -396,6 +455,15 @@ void decode_attention_check(const DecodeAttentionArgs& a) {
 // ----------------------------------------------------------------------------
 // Public entries
 
+int decode_attention_counters(int n_seqs, int n_heads, int n_kv_heads) {
+  launch_require(n_seqs >= 0 && n_heads > 0 && n_kv_heads > 0 && n_heads % n_kv_heads == 0,
+                 "decode_attention_counters",
+                 "needs n_seqs >= 0 and n_heads a positive multiple "
+                 "of n_kv_heads, got ",
+                 n_seqs, ", ", n_heads, ", ", n_kv_heads);
+  return n_seqs * n_kv_heads * ceil_div(n_heads / n_kv_heads, kBlockHeads);
+}
+
 size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len,
                                         int page_size) {
   const char* fn = "decode_attention_workspace_bytes";
@@ -437,6 +505,7 @@ void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream)
                                                     args.max_seq_len, args.page_size),
                    " bytes), got ", args.workspace);
     p.ws_acc = static_cast<float*>(args.workspace);
+    p.counters = args.merge_counters;
     p.ws_ml = p.ws_acc + static_cast<size_t>(args.n_seqs) * args.n_heads * p.n_chunks * args.dv;
   }
   decode_attention_launch(p, stream);

@@ -203,6 +203,68 @@ TEST_CASE("cuda_decode_attention replays from a CUDA graph with new seq_lens", "
 #endif
 }
 
+#ifdef MOEBENCH_HAVE_CUDA
+// The problem run with the merge kernel, then with the partial blocks merging (merge_counters)
+// three times, once from a graph: the same bits each time, and the counters back at zero.
+void check_merged(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
+                  uint32_t seed) {
+  CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size());
+  const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
+  DecodeDevice dev(pr);
+  TestStream st;
+  cuda_decode_attention(dev.a, st.s);
+  st.sync();
+  const std::vector<bf16_bits> want = dev.out.download();
+  require_close(bf16_to_f32(want), reference(pr));
+  const int n_counters = decode_attention_counters(pr.a.n_seqs, pr.a.n_heads, pr.a.n_kv_heads);
+  DeviceBuffer<int32_t> counters(std::vector<int32_t>(n_counters, 0));
+  DecodeAttentionArgs merged = dev.a;
+  merged.merge_counters = counters.data();
+  for (int run = 0; run < 2; ++run) {
+    dev.out.upload(std::vector<bf16_bits>(want.size(), 0x7fc0));  // NaN: every row rewritten
+    cuda_decode_attention(merged, st.s);
+    st.sync();
+    REQUIRE(dev.out.download() == want);
+  }
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
+  cuda_decode_attention(merged, st.s);
+  CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
+  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  dev.out.upload(std::vector<bf16_bits>(want.size(), 0x7fc0));
+  CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+  st.sync();
+  REQUIRE(dev.out.download() == want);
+  CUDA_CHECK(cudaGraphExecDestroy(exec));
+  CUDA_CHECK(cudaGraphDestroy(graph));
+  REQUIRE(counters.download() == std::vector<int32_t>(n_counters, 0));
+}
+#endif
+
+TEST_CASE("cuda_decode_attention's partial blocks merge to the merge kernel's bits", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  uint32_t seed = 500;
+  for (const DecodeShape& sh : kShapes) check_merged(sh, 16, kSeqLens, seed += 10);
+  check_merged(kShapes[4], 64, {0, 128, 1, 129}, 520);          // an empty sequence, batch 4
+  check_merged({40, 2, 24, 24, false}, 16, {1, 65, 300}, 521);  // two head blocks a kv head
+  check_merged({33, 1, 40, 32, true}, 64, {7, 1000}, 522);      // group 33 = 16 + 16 + 1
+#endif
+}
+
+TEST_CASE("decode_attention_counters: one per sequence and block of query heads") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("built without CUDA: decode_attention_counters is not defined");
+#else
+  CHECK(decode_attention_counters(4, 16, 1) == 4);  // V2-Lite's absorbed MLA: one block
+  CHECK(decode_attention_counters(2, 40, 2) == 8);  // a group of 20: 16 + 4
+  CHECK(decode_attention_counters(3, 33, 1) == 9);  // a group of 33: 16 + 16 + 1
+  CHECK(decode_attention_counters(0, 8, 8) == 0);
+  CHECK_THROWS_AS(decode_attention_counters(1, 6, 4), std::invalid_argument);
+#endif
+}
+
 TEST_CASE("cuda_decode_attention rejects bad host arguments") {
 #ifndef MOEBENCH_HAVE_CUDA
   MOEBENCH_SKIP("built without CUDA: cuda_decode_attention is not defined");

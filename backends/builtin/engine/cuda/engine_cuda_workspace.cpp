@@ -6,6 +6,7 @@
 
 #include "backends/builtin/engine/cuda/engine_cuda_internal.h"
 #include "kernels/attention.h"
+#include "kernels/cuda_check.h"
 #include "kernels/moe_permute.h"
 
 namespace moebench {
@@ -79,6 +80,10 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
   ws.decode_ws = cv.take<uint8_t>(
       decode_attention_workspace_bytes(s.max_batch, static_cast<int>(nh), dv_decode,
                                        static_cast<int>(s.decode_seq_len), s.page_size));
+  // NOTE: every kv head's own block of query heads is the most the counters can need.
+  ws.decode_counters =
+      cv.take<int32_t>(decode_attention_counters(s.max_batch, static_cast<int>(nh),
+                                                 static_cast<int>(nh)));
   ws.hf = cv.take<bf16_bits>(s.max_logit_rows * H);
   ws.logits = cv.take<float>(s.max_logit_rows * c.vocab_size);
   ws.sampled = cv.take<int32_t>(s.max_logit_rows);
@@ -96,6 +101,8 @@ void workspace_allocate(const ModelConfig& config, const DevModel& model,
   ws.memory = DeviceBuffer<uint8_t>(sizes.bytes());
   Carver place(ws.memory.data());
   carve(config, model, shape, ws, place);
+  // The fused decode attention's merge counters start at zero (each call leaves them so).
+  CUDA_CHECK(cudaMemset(ws.memory.data(), 0, sizes.bytes()));
 }
 
 }  // namespace moebench
