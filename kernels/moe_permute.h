@@ -10,6 +10,7 @@
 
 #include "kernels/bf16.h"
 #include "kernels/cuda_stream.h"
+#include "kernels/gemm.h"
 #include "kernels/ops.h"
 
 namespace moebench {
@@ -50,6 +51,15 @@ void cuda_moe_permute(const MoePermuteArgs& args, cudaStream_t stream);
 constexpr int64_t kMoeRoutePlaceMaxSlots = 1024;  // n_tokens * top_k at most
 void cuda_moe_route_place(const MoeRouteArgs& route, const MoePermuteArgs& place,
                           cudaStream_t stream);
+
+// Decode's router GEMV with that routing and placement, in one launch: router writes the f32
+// logits route.logits = (x + x_lo) · Wᵀ of up to kGemmSkinnyAutoMaxM tokens as cuda_gemm runs
+// them (the skinny kernel), then the last block to finish does cuda_moe_route_place's work: the
+// bits of the two launches. counter: one device int, zero before the first call; each call leaves
+// it zero (graph replays included). Defined in moe_router_place.cu.
+void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& route,
+                                 const MoePermuteArgs& place, int32_t* counter,
+                                 cudaStream_t stream);
 
 // out[t] = sum_j weights[t, j] * y_perm[slot_to_perm[t * top_k + j]]  (+ out[t] when accumulate,
 // e.g. out already holds the shared experts' output), f32 sum, one bf16 rounding at the end.

@@ -1,12 +1,16 @@
 // cuda_moe_route_place (decode's routing and placement in one launch): its argument checks before
 // any device work, and [gpu] its ids, weights, offsets and slot maps against the two launches it
 // replaces (cuda_moe_route, cuda_moe_permute placing only) bit for bit, and against the CPU
-// references, for the three router modes at decode batch sizes up to its 1024-slot bound.
+// references, for the three router modes at decode batch sizes up to its 1024-slot bound; and
+// cuda_moe_router_route_place (the router GEMV too, its last block routing) against the router's
+// skinny GEMV and cuda_moe_route_place, bit for bit.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "kernels/bf16.h"
+#include "kernels/gemm.h"
 #include "kernels/moe_permute.h"
 #include "kernels/ops.h"
 #include "kernels/reference.h"
@@ -156,6 +160,129 @@ TEST_CASE("cuda_moe_route_place equals cuda_moe_route then the permute's placeme
     check_route_place(MoeRouteMode::softmax_group, t, 64, 6);
   }
   check_route_place(MoeRouteMode::softmax_topk, 0, 64, 6);  // no tokens: offsets all 0
+#endif
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+// The router's f32 GEMV over h + h_lo (n_tokens x hidden) then routing and placement: in one launch
+// (cuda_moe_router_route_place) against cuda_gemm_skinny + cuda_moe_route_place, bit for bit, the
+// one launch also replayed twice from a graph (its counter back at zero after each).
+void check_router_place(MoeRouteMode mode, int64_t n_tokens, int n_experts, int top_k,
+                        int64_t hidden) {
+  CAPTURE(moe_route_mode_name(mode), n_tokens, n_experts, top_k, hidden);
+  const int64_t slots = n_tokens * top_k;
+  DeviceBuffer<bf16_bits> x(bf16_from_f32(test::random_bf16(n_tokens * hidden, 93, -1.0f, 1.0f)));
+  DeviceBuffer<bf16_bits> x_lo(
+      bf16_from_f32(test::random_bf16(n_tokens * hidden, 94, -0.004f, 0.004f)));
+  DeviceBuffer<bf16_bits> w(bf16_from_f32(test::random_bf16(n_experts * hidden, 95, -0.1f, 0.1f)));
+  DeviceBuffer<float> bias(test::random_bf16(n_experts, 96, -0.5f, 0.5f));
+  DeviceBuffer<float> logits_f(n_tokens * n_experts), logits_s(n_tokens * n_experts);
+  DeviceBuffer<int32_t> counter(std::vector<int32_t>{0});
+  auto router = [&](DeviceBuffer<float>& out) {
+    GemmArgs g = gemm_args_dense(n_tokens, n_experts, hidden, x.data(), w.data(), out.data());
+    g.a_lo = x_lo.data();
+    g.c_f32 = true;
+    return g;
+  };
+  MoeRouteArgs r = route_args(mode, n_tokens, n_experts, top_k);
+  r.bias = mode == MoeRouteMode::sigmoid_noaux_tc ? bias.data() : nullptr;
+  RoutePlaceBuffers fused(slots, n_experts), split(slots, n_experts);
+  MoeRouteArgs rf = r, rs = r;
+  rf.logits = logits_f.data();
+  rs.logits = logits_s.data();
+  MoePermuteArgs pf, ps;
+  fused.args(rf, pf);
+  split.args(rs, ps);
+  TestStream st;
+  cuda_gemm_skinny(router(logits_s), st.s);
+  cuda_moe_route_place(rs, ps, st.s);
+  auto same = [&] {
+    st.sync();
+    CHECK(logits_f.download() == logits_s.download());
+    CHECK(fused.ids.download() == split.ids.download());
+    CHECK(fused.weights.download() == split.weights.download());
+    CHECK(fused.offsets.download() == split.offsets.download());
+    CHECK(fused.p2s.download() == split.p2s.download());
+    CHECK(fused.s2p.download() == split.s2p.download());
+    CHECK(counter.download() == std::vector<int32_t>{0});
+  };
+  cuda_moe_router_route_place(router(logits_f), rf, pf, counter.data(), st.s);
+  same();
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
+  cuda_moe_router_route_place(router(logits_f), rf, pf, counter.data(), st.s);
+  CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
+  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  for (int replay = 0; replay < 2; ++replay) {
+    fused.ids.upload(std::vector<int32_t>(slots, -7));  // every id rewritten
+    CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+    same();
+  }
+  CUDA_CHECK(cudaGraphExecDestroy(exec));
+  CUDA_CHECK(cudaGraphDestroy(graph));
+}
+#endif
+
+TEST_CASE("cuda_moe_router_route_place refuses what the skinny router does not serve",
+          "[kernels]") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("cuda_moe_router_route_place exists only in CUDA builds");
+#else
+  float logits[16] = {};
+  int32_t ids[16] = {}, off[9] = {}, p2s[16] = {}, s2p[16] = {}, counter = 0;
+  float wts[16] = {};
+  bf16_bits x[64] = {}, w[64] = {};
+  MoeRouteArgs r = route_args(MoeRouteMode::softmax_topk, 2, 8, 2);
+  r.logits = logits;
+  r.topk_ids = ids;
+  r.topk_weights = wts;
+  MoePermuteArgs p;
+  p.topk_ids = ids;
+  p.n_tokens = 2;
+  p.top_k = 2;
+  p.n_experts = 8;
+  p.offsets = off;
+  p.perm_to_slot = p2s;
+  p.slot_to_perm = s2p;
+  GemmArgs g = gemm_args_dense(2, 8, 8, x, w, logits);
+  g.c_f32 = true;
+  auto error_of = [&](const GemmArgs& ga, const MoeRouteArgs& ra, const MoePermuteArgs& pa,
+                      int32_t* c) {
+    try {
+      cuda_moe_router_route_place(ga, ra, pa, c, nullptr);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  GemmArgs five = g;  // 5 tokens: cuda_gemm would run cuBLAS
+  five.m = 5;
+  MoeRouteArgs r5 = r;
+  r5.n_tokens = 5;
+  MoePermuteArgs p5 = p;
+  p5.n_tokens = 5;
+  CHECK(error_of(five, r5, p5, &counter).find("router.m must equal") != std::string::npos);
+  GemmArgs elsewhere = g;  // logits not where the routing reads them
+  elsewhere.c = wts;
+  CHECK(error_of(elsewhere, r, p, &counter).find("route.logits") != std::string::npos);
+  GemmArgs bf16_out = g;
+  bf16_out.c_f32 = false;
+  CHECK(error_of(bf16_out, r, p, &counter).find("f32") != std::string::npos);
+  CHECK(error_of(g, r, p, nullptr).find("counter") != std::string::npos);
+#endif
+}
+
+TEST_CASE("cuda_moe_router_route_place equals the router GEMV then cuda_moe_route_place", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  for (int64_t t : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}}) {
+    check_router_place(MoeRouteMode::softmax_topk, t, 64, 6, 2048);       // V2-Lite
+    check_router_place(MoeRouteMode::sigmoid_noaux_tc, t, 256, 8, 7168);  // V3
+    check_router_place(MoeRouteMode::softmax_group, t, 64, 6, 2048);
+  }
+  check_router_place(MoeRouteMode::softmax_topk, 3, 60, 4, 72);  // 15 blocks, the last partial
+  check_router_place(MoeRouteMode::softmax_topk, 2, 8, 2, 70);   // k % 8 != 0: element loads
 #endif
 }
 

@@ -21,10 +21,10 @@ struct CudaEngineOptions {
   int max_context = 32768;          // longest sequence; 0 = the model's max_position_embeddings
   bool cuda_graphs = true;
   // fused: the fused launches (MLA's norm + rope + cache append in one kernel; decode's routing
-  // and placement in one; the permute's gather inside the routed experts' up GEMM and the SwiGLU
-  // inside their down GEMM, and in the shared and dense MLPs' down GEMV up to 4 tokens; the
-  // combine inside the next norm; decode attention's chunk merge in its last partial block)
-  // instead of the separate ones. Both give the same bits by
+  // and placement in one, with the router GEMV up to 4 tokens; the permute's gather inside the
+  // routed experts' up GEMM and the SwiGLU inside their down GEMM, and in the shared and dense
+  // MLPs' down GEMV up to 4 tokens; the combine inside the next norm; decode attention's chunk
+  // merge in its last partial block) instead of the separate ones. Both give the same bits by
   // construction; the separate path is the default until a device run has verified the fused one
   // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh). wgmma: fused, and from
   // 16 tokens a step the routed experts on cuda_grouped_gemm_wgmma, up to 4 the MLA absorb

@@ -89,8 +89,9 @@ struct Workspace {
   float* gate = nullptr;  // (T) qwen2_moe shared gate logits
   void* decode_ws = nullptr;
   int32_t* decode_counters = nullptr;  // fused decode attention's merge counters (zeroed)
-  bf16_bits* hf = nullptr;  // (max_logit_rows, hidden) final-normed output rows
-  float* logits = nullptr;  // (max_logit_rows, vocab)
+  int32_t* route_counter = nullptr;    // fused decode routing's last-block counter (zeroed)
+  bf16_bits* hf = nullptr;             // (max_logit_rows, hidden) final-normed output rows
+  float* logits = nullptr;             // (max_logit_rows, vocab)
   int32_t* sampled = nullptr;
 };
 

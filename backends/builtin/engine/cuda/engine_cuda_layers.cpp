@@ -43,8 +43,8 @@ void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows
 
 // f32 output (router and gate logits). With x_lo, the input is x + x_lo (an f32 input carried as
 // two bf16: one pass in the skinny kernel, two GEMMs in cuBLAS).
-void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
-                float* y, const bf16_bits* x_lo = nullptr) {
+GemmArgs linear_f32_args(const bf16_bits* x, int64_t rows, const DevLinear& l, float* y,
+                         const bf16_bits* x_lo) {
   GemmArgs g;
   g.a = x;
   g.a_lo = x_lo;
@@ -57,7 +57,12 @@ void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const De
   g.m = rows;
   g.n = l.out;
   g.k = l.in;
-  cuda_gemm(b.blas, g, b.stream);
+  return g;
+}
+
+void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
+                float* y, const bf16_bits* x_lo = nullptr) {
+  cuda_gemm(b.blas, linear_f32_args(x, rows, l, y, x_lo), b.stream);
 }
 
 void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
@@ -332,10 +337,11 @@ MoePermuteArgs moe_permute_args(const BodyContext& b, int64_t T) {
 }
 
 // Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights; fused on
-// the device path (decode), the experts' placement in the same launch. True when placed.
+// the device path (decode), the experts' placement in the same launch, and up to 4 tokens (the
+// router's skinny GEMV) all of it in one launch. True when placed.
 bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   const Workspace& ws = b.ws;
-  linear_f32(b, ws.h, T, L.router, ws.router_logits, ws.h_lo);
+  const GemmArgs router = linear_f32_args(ws.h, T, L.router, ws.router_logits, ws.h_lo);
   MoeRouteArgs r = moe_route_args(b.router);
   r.logits = ws.router_logits;
   r.bias = L.score_bias;
@@ -343,9 +349,15 @@ bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   r.topk_weights = ws.topk_w;
   r.n_tokens = T;
   if (b.fused && moe_on_device(b, T) && T * b.router.top_k <= kMoeRoutePlaceMaxSlots) {
+    if (gemm_pick_algo(router) == GemmAlgo::skinny) {  // the router's last block routes
+      cuda_moe_router_route_place(router, r, moe_permute_args(b, T), ws.route_counter, b.stream);
+      return true;
+    }
+    cuda_gemm(b.blas, router, b.stream);
     cuda_moe_route_place(r, moe_permute_args(b, T), b.stream);
     return true;
   }
+  cuda_gemm(b.blas, router, b.stream);
   cuda_moe_route(r, b.stream);
   return false;
 }

@@ -75,15 +75,15 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
     ws.y_perm = cv.take<bf16_bits>(TK * H);
     ws.permute_ws = cv.take<uint8_t>(moe_permute_workspace_bytes(T, s.top_k, s.n_experts));
     ws.gate = cv.take<float>(T);
+    ws.route_counter = cv.take<int32_t>(1);
   }
   const int dv_decode = static_cast<int>(c.mla ? c.kv_lora_rank : dv);
   ws.decode_ws = cv.take<uint8_t>(
       decode_attention_workspace_bytes(s.max_batch, static_cast<int>(nh), dv_decode,
                                        static_cast<int>(s.decode_seq_len), s.page_size));
   // NOTE: every kv head's own block of query heads is the most the counters can need.
-  ws.decode_counters =
-      cv.take<int32_t>(decode_attention_counters(s.max_batch, static_cast<int>(nh),
-                                                 static_cast<int>(nh)));
+  ws.decode_counters = cv.take<int32_t>(
+      decode_attention_counters(s.max_batch, static_cast<int>(nh), static_cast<int>(nh)));
   ws.hf = cv.take<bf16_bits>(s.max_logit_rows * H);
   ws.logits = cv.take<float>(s.max_logit_rows * c.vocab_size);
   ws.sampled = cv.take<int32_t>(s.max_logit_rows);
@@ -101,7 +101,8 @@ void workspace_allocate(const ModelConfig& config, const DevModel& model,
   ws.memory = DeviceBuffer<uint8_t>(sizes.bytes());
   Carver place(ws.memory.data());
   carve(config, model, shape, ws, place);
-  // The fused decode attention's merge counters start at zero (each call leaves them so).
+  // The fused decode attention's merge counters and the routing's counter start at zero (each
+  // call leaves them so).
   CUDA_CHECK(cudaMemset(ws.memory.data(), 0, sizes.bytes()));
 }
 

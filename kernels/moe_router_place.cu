@@ -1,0 +1,147 @@
+// cuda_moe_router_route_place: decode's router GEMV (the skinny GEMM's f32 warp tiles over x +
+// x_lo, one expert a warp) whose last block then routes the tokens and places their slots
+// (route_place_block): one launch where the router GEMM and cuda_moe_route_place were two, with
+// their bits (the same warp tile, the same routing code).
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/cuda_check.h"
+#include "kernels/gemm.h"
+#include "kernels/gemm_skinny.cuh"
+#include "kernels/gemm_skinny_warp.cuh"
+#include "kernels/launch_check.h"
+#include "kernels/moe_permute.h"
+#include "kernels/moe_route_place_device.cuh"
+#include "kernels/pdl.cuh"
+
+namespace moebench {
+namespace {
+
+using namespace moe_route_detail;
+
+// NOTE: the skinny kernel's block at one weight row a warp (what it takes for a router's few
+// hundred rows at up to 4 tokens), so each logit sums as it does there.
+constexpr int kWarpsPerBlock = 4;
+constexpr int kThreads = kWarpsPerBlock * kSkinnyWarp;
+
+// ----------------------------------------------------------------------------
+// GPU kernel
+
+// grid.x = ceil(n_experts / 4): warp w of block b computes expert (4 b + w)'s logits for every
+// token. The block that counts last (counter, then reset to 0 for the next launch) copies all
+// logits into shared memory through L2 (other blocks wrote them) and routes and places there.
+// NOTE: the classic last-block pattern: writes, __threadfence, then the atomic.
+template <MoeRouteMode kMode, int kM, bool kVec, bool kLo>
+__global__ void __launch_bounds__(kThreads)
+    moe_router_place_kernel(SkinnyTile t, MoeRouteArgs route, MoePermuteArgs place,
+                            int32_t* counter) {
+  __shared__ int ids[kMoeRoutePlaceMaxSlots];
+  __shared__ int first_row[kMaxExperts + 1];
+  __shared__ float logits[kM * kMaxExperts];
+  __shared__ bool last;
+  const int64_t col0 =
+      static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kSkinnyWarp;
+  if (t.prefetch) {  // the router's weight rows do not depend on the previous kernel
+    const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock;
+    const int64_t rows = min(static_cast<int64_t>(kWarpsPerBlock), t.n - row0);
+    l2_prefetch(t.b + row0 * t.ldb, static_cast<size_t>(((rows - 1) * t.ldb + t.k) * 2));
+  }
+  pdl_wait();
+  pdl_trigger();
+  if (col0 < t.n) {
+    float acc[kM][1];
+    zero(acc);
+    skinny_warp_accumulate<1, kM, kVec, kLo>(t, col0, acc, [&](int r) { return t.a + r * t.lda; });
+    skinny_warp_store<1, kM, float>(t, col0, acc);
+  }
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    last = atomicAdd(counter, 1) == static_cast<int>(gridDim.x) - 1;
+    if (last) atomicExch(counter, 0);  // every block has counted: ready for the next launch
+  }
+  __syncthreads();
+  if (!last) return;  // block-uniform
+  __threadfence();
+  const float* global_logits = static_cast<const float*>(t.c);
+  for (int i = threadIdx.x; i < t.m * t.n; i += kThreads) {
+    logits[i] = __ldcg(global_logits + i / t.n * t.ldc + i % t.n);
+  }
+  __syncthreads();
+  MoeRouteArgs r = route;
+  r.logits = logits;  // (n_tokens, n_experts) in shared memory, as route_token reads it
+  route_place_block<kMode>(r, place, ids, first_row);
+}
+
+// ----------------------------------------------------------------------------
+// Launcher
+
+template <MoeRouteMode kMode, bool kVec, bool kLo>
+void router_place_launch(const SkinnyTile& t, const MoeRouteArgs& route,
+                         const MoePermuteArgs& place, int32_t* counter, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((t.n + kWarpsPerBlock - 1) / kWarpsPerBlock));
+  skinny_rows_dispatch(t.m, [&](auto r) {
+    constexpr int kM = decltype(r)::value;
+    if constexpr (kM <= kGemmSkinnyAutoMaxM) {
+      pdl_launch(moe_router_place_kernel<kMode, kM, kVec, kLo>, grid, dim3(kThreads), 0, stream, t,
+                 route, place, counter);
+    }
+  });
+  KERNEL_CHECK();
+}
+
+template <bool kVec, bool kLo>
+void router_place_mode(const SkinnyTile& t, const MoeRouteArgs& route, const MoePermuteArgs& place,
+                       int32_t* counter, cudaStream_t stream) {
+  switch (route.mode) {
+    case MoeRouteMode::softmax_topk:
+      router_place_launch<MoeRouteMode::softmax_topk, kVec, kLo>(t, route, place, counter, stream);
+      break;
+    case MoeRouteMode::softmax_group:
+      router_place_launch<MoeRouteMode::softmax_group, kVec, kLo>(t, route, place, counter, stream);
+      break;
+    case MoeRouteMode::sigmoid_noaux_tc:
+      router_place_launch<MoeRouteMode::sigmoid_noaux_tc, kVec, kLo>(t, route, place, counter,
+                                                                     stream);
+      break;
+  }
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Public entry
+
+void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& route,
+                                 const MoePermuteArgs& place, int32_t* counter,
+                                 cudaStream_t stream) {
+  const char* fn = "cuda_moe_router_route_place";
+  gemm_args_check(router, fn, true);
+  moe_route_place_check(route, place, fn);
+  launch_require(router.m >= 1 && router.m <= kGemmSkinnyAutoMaxM && router.m == route.n_tokens, fn,
+                 "router.m must equal route.n_tokens, in [1, ", kGemmSkinnyAutoMaxM,
+                 "] (the skinny kernel's rows), got m ", router.m, " and n_tokens ",
+                 route.n_tokens);
+  launch_require(router.n == route.n_experts && router.c == route.logits && router.c_f32 &&
+                     router.ldc == router.n && router.b_transposed && router.batch == 1 &&
+                     !router.a_swiglu && router.alpha == 1.0f && router.beta == 0.0f,
+                 fn,
+                 "router must write route.logits: f32 (n_tokens, n_experts) packed, one batch "
+                 "over a weight (n_experts, k), alpha 1, beta 0");
+  launch_require(counter != nullptr, fn, "counter (device, zeroed) must not be null");
+  const SkinnyTile t = skinny_tile(router, stream);
+  // NOTE: the skinny launcher's 16-byte condition, so each logit sums over the same loads.
+  const bool vec = skinny_b_vec(router) && aligned16(router.a) &&
+                   router.lda % kSkinnyVecElems == 0 &&
+                   (router.a_lo == nullptr || aligned16(router.a_lo));
+  if (router.a_lo != nullptr) {
+    vec ? router_place_mode<true, true>(t, route, place, counter, stream)
+        : router_place_mode<false, true>(t, route, place, counter, stream);
+  } else {
+    vec ? router_place_mode<true, false>(t, route, place, counter, stream)
+        : router_place_mode<false, false>(t, route, place, counter, stream);
+  }
+}
+
+}  // namespace moebench
