@@ -80,6 +80,20 @@ struct PrefillAttentionArgs {
 // Needs a build for sm_80 or newer (bf16 tensor cores); an older build is refused at entry.
 void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t stream);
 
+// The same attention in the FlashAttention-2 layout: Q, S, P and O in registers (mma.sync
+// m16n8k16), K and V through a double-buffered cp.async pipeline. Same args and contract; head
+// dims padded to 16 up to (192, 128) (DeepSeek's MLA), (128, 128) or (64, 64); larger ones run
+// cuda_prefill_attention. Not bit-equal to it (P·V sums in another order): within bf16 noise.
+void cuda_prefill_attention_mma(const PrefillAttentionArgs& args, cudaStream_t stream);
+
+// A prefill call's head strides with 0 (packed) resolved.
+struct PrefillHeadStrides {
+  int64_t q = 0, k = 0, v = 0, out = 0;
+};
+// Throws std::invalid_argument naming fn and the field on arguments the prefill kernels refuse;
+// the resolved head strides otherwise.
+PrefillHeadStrides prefill_attention_check(const PrefillAttentionArgs& args, const char* fn);
+
 // ---- CPU references (host data as f32 holding bf16 values; outputs rounded to bf16) ----
 
 // cache[slot_mapping[t] * token_stride + i] = src[t * src_stride + i], i < row_dim; negative skip.

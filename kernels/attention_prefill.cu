@@ -287,8 +287,7 @@ void ensure_smem_opt_in() {
   });
 }
 
-void check_prefill_args(const PrefillAttentionArgs& a) {
-  const char* e = "cuda_prefill_attention";
+void check_prefill_args(const PrefillAttentionArgs& a, const char* e) {
   launch_require(a.n_seqs >= 0 && a.n_seqs <= 65535, e, "n_seqs must be in [0, 65535], got ",
                  a.n_seqs);
   launch_require(a.max_q >= 0, e, "max_q must be >= 0, got ", a.max_q);
@@ -313,35 +312,44 @@ void check_prefill_args(const PrefillAttentionArgs& a) {
 
 }  // namespace
 
-void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t stream) {
-  const char* e = "cuda_prefill_attention";
-  check_prefill_args(args);
-  if (args.n_seqs == 0 || args.max_q == 0) return;
-  PrefillParams prm;
-  prm.a = args;
-  prm.L = smem_layout(args.dk, args.dv);
-  prm.qhs = args.q_head_stride ? args.q_head_stride : args.dk;
-  prm.khs = args.k_head_stride ? args.k_head_stride : args.dk;
-  prm.vhs = args.v_head_stride ? args.v_head_stride : args.dv;
-  prm.ohs = args.out_head_stride ? args.out_head_stride : args.dv;
-  prm.scale_log2 = args.scale * kLog2e;
-  launch_require(args.q_stride >= args.n_heads * prm.qhs && prm.qhs >= args.dk, e, "q_stride ",
-                 args.q_stride, " / head stride ", prm.qhs, " too small for ", args.n_heads,
+PrefillHeadStrides prefill_attention_check(const PrefillAttentionArgs& args, const char* e) {
+  check_prefill_args(args, e);
+  PrefillHeadStrides hs;
+  hs.q = args.q_head_stride ? args.q_head_stride : args.dk;
+  hs.k = args.k_head_stride ? args.k_head_stride : args.dk;
+  hs.v = args.v_head_stride ? args.v_head_stride : args.dv;
+  hs.out = args.out_head_stride ? args.out_head_stride : args.dv;
+  if (args.n_seqs == 0 || args.max_q == 0) return hs;
+  launch_require(args.q_stride >= args.n_heads * hs.q && hs.q >= args.dk, e, "q_stride ",
+                 args.q_stride, " / head stride ", hs.q, " too small for ", args.n_heads,
                  " heads of dk ", args.dk);
-  launch_require(args.k_stride >= args.n_kv_heads * prm.khs && prm.khs >= args.dk, e, "k_stride ",
-                 args.k_stride, " / head stride ", prm.khs, " too small for ", args.n_kv_heads,
+  launch_require(args.k_stride >= args.n_kv_heads * hs.k && hs.k >= args.dk, e, "k_stride ",
+                 args.k_stride, " / head stride ", hs.k, " too small for ", args.n_kv_heads,
                  " kv heads of dk ", args.dk);
-  launch_require(
-      args.v_stride >= args.n_kv_heads * prm.vhs - (prm.vhs - args.dv) && prm.vhs >= args.dv, e,
-      "v_stride ", args.v_stride, " / head stride ", prm.vhs, " too small for ", args.n_kv_heads,
-      " kv heads of dv ", args.dv);
-  launch_require(args.out_stride >= args.n_heads * prm.ohs && prm.ohs >= args.dv, e, "out_stride ",
-                 args.out_stride, " / head stride ", prm.ohs, " too small for ", args.n_heads,
+  launch_require(args.v_stride >= args.n_kv_heads * hs.v - (hs.v - args.dv) && hs.v >= args.dv, e,
+                 "v_stride ", args.v_stride, " / head stride ", hs.v, " too small for ",
+                 args.n_kv_heads, " kv heads of dv ", args.dv);
+  launch_require(args.out_stride >= args.n_heads * hs.out && hs.out >= args.dv, e, "out_stride ",
+                 args.out_stride, " / head stride ", hs.out, " too small for ", args.n_heads,
                  " heads of dv ", args.dv);
   launch_require(args.q && args.k && args.v && args.out && args.cu_q && args.cu_k, e,
                  "q, k, v, out, cu_q and cu_k must be set");
   launch_require(aligned16(args.q) && aligned16(args.k) && aligned16(args.v) && aligned16(args.out),
                  e, "q, k, v and out must be 16-byte aligned");
+  return hs;
+}
+
+void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t stream) {
+  const PrefillHeadStrides hs = prefill_attention_check(args, "cuda_prefill_attention");
+  if (args.n_seqs == 0 || args.max_q == 0) return;
+  PrefillParams prm;
+  prm.a = args;
+  prm.L = smem_layout(args.dk, args.dv);
+  prm.qhs = hs.q;
+  prm.khs = hs.k;
+  prm.vhs = hs.v;
+  prm.ohs = hs.out;
+  prm.scale_log2 = args.scale * kLog2e;
   ensure_smem_opt_in();
   const dim3 grid((args.max_q + kBlockM - 1) / kBlockM, args.n_heads, args.n_seqs);
   prefill_attention_kernel<<<grid, kThreads, prm.L.bytes, stream>>>(prm);

@@ -140,7 +140,7 @@ PY
   done
   t0=$SECONDS
   "$mb/bin/moebench-kernels" \
-    --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|mla_prepare_v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|route_place|permute|combine|combine_norm)/(v2lite|v3)|nccl)' \
+    --benchmark_filter='^gpu/(ceiling|grouped_gemm/(v2lite|v3)|gemm/v2lite|decode_attention/v2lite|prefill_attention/v2lite_mla|mla_prepare_v2lite|rmsnorm|swiglu/(v2lite|v3)|moe_(route|route_place|permute|combine|combine_norm)/(v2lite|v3)|nccl)' \
     --benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_out="$out/bench_$day.json" \
     --benchmark_out_format=json >"$out/kernels_bench.log" 2>&1
   rc=$?

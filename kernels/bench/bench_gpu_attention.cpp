@@ -84,8 +84,9 @@ std::string bench_check_prefill(const BenchAttn& m, const std::vector<float>& q,
   return {};
 }
 
-// n_seqs sequences of state.range(0) tokens each, packed heads, causal, scale 1/sqrt(dk).
-void BM_gpu_prefill(benchmark::State& state, int model) {
+// n_seqs sequences of state.range(0) tokens each, packed heads, causal, scale 1/sqrt(dk); on the
+// shared-memory kernel or the register-tile one (mma).
+void BM_gpu_prefill(benchmark::State& state, int model, bool mma) {
   if (!bench_gpu_ready(state)) return;
   const BenchAttn& m = kPrefill[model];
   const int n_seqs = 4, len = static_cast<int>(state.range(0)), total = n_seqs * len;
@@ -114,9 +115,16 @@ void BM_gpu_prefill(benchmark::State& state, int model) {
   a.dk = m.dk;
   a.dv = m.dv;
   a.scale = 1.0f / std::sqrt(static_cast<float>(m.dk));
-  auto launch = [&] { cuda_prefill_attention(a, bench_gpu().stream); };
+  auto launch = [&] {
+    if (mma) {
+      cuda_prefill_attention_mma(a, bench_gpu().stream);
+    } else {
+      cuda_prefill_attention(a, bench_gpu().stream);
+    }
+  };
   if (!bench_gpu_first_launch(state, launch)) return;
-  if (bench_gpu_check_due(std::string("prefill/") + m.name + "/" + std::to_string(len))) {
+  if (bench_gpu_check_due(std::string("prefill/") + m.name + "/" + std::to_string(len) +
+                          (mma ? "/mma" : ""))) {
     const std::string bad =
         bench_check_prefill(m, q, k, v, cu, bf16_to_f32(d_out.download()), a.scale);
     if (!bad.empty()) {
@@ -237,11 +245,14 @@ void BM_gpu_decode(benchmark::State& state, bool cold, int model) {
 
 const int kRegistered = [] {
   for (int p = 0; p < 2; ++p) {
-    bench_gpu_register_fn(std::string("gpu/prefill_attention/") + kPrefill[p].name + "/hot",
-                          BM_gpu_prefill, p)
-        ->ArgName("seq")
-        ->Arg(512)
-        ->Arg(2048);
+    for (bool mma : {false, true}) {
+      bench_gpu_register_fn(
+          std::string("gpu/prefill_attention/") + kPrefill[p].name + (mma ? "/mma_hot" : "/hot"),
+          BM_gpu_prefill, p, mma)
+          ->ArgName("seq")
+          ->Arg(512)
+          ->Arg(2048);
+    }
   }
   for (int d = 0; d < 2; ++d) {
     for (const bool cold : {false, true}) {

@@ -1,4 +1,5 @@
-// [gpu] tests of cuda_prefill_attention against ref_prefill_attention: varlen batches (len_q 1, 17,
+// [gpu] tests of cuda_prefill_attention and cuda_prefill_attention_mma against
+// ref_prefill_attention: varlen batches (len_q 1, 17,
 // 100, 300 with cached prefixes), GQA groups 1 and 4, head dims from 16 to 192/128, causal or not,
 // strided heads (MLA v read in place); a timed 8 x 2048 DeepSeek-V2-Lite shape. They skip visibly
 // without a CUDA build or device.
@@ -40,10 +41,11 @@ struct PrefillCase {
   bool causal = true;
   int pad = 0;           // extra elements at the end of every q / k / out token row
   bool v_in_kv = false;  // v read in place from an MLA-style (n, heads, dk + dv) kv buffer
+  bool mma = false;      // cuda_prefill_attention_mma (register tiles) instead
 };
 
 void check_prefill(const PrefillCase& c) {
-  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv);
+  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv, c.mma);
   const std::vector<int32_t> cu_q = prefix_sums(c.len_q), cu_k = prefix_sums(c.len_k);
   const int64_t total_q = cu_q.back(), total_k = cu_k.back();
   PrefillAttentionArgs a;
@@ -83,7 +85,11 @@ void check_prefill(const PrefillCase& c) {
   a.out = d_out.data();
   a.cu_q = d_cu_q.data();
   a.cu_k = d_cu_k.data();
-  cuda_prefill_attention(a, st.s);
+  if (c.mma) {
+    cuda_prefill_attention_mma(a, st.s);
+  } else {
+    cuda_prefill_attention(a, st.s);
+  }
   st.sync();
   const auto r = test::compare_close(bf16_to_f32(d_out.download()), want, 1e-2, 2e-2);
   INFO(r.message);
@@ -91,7 +97,8 @@ void check_prefill(const PrefillCase& c) {
 }
 #endif
 
-TEST_CASE("cuda_prefill_attention matches the reference over varlen GQA batches", "[gpu]") {
+TEST_CASE("cuda_prefill_attention and its mma variant match the reference over varlen GQA batches",
+          "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
   // A cached prefix (len_k > len_q) on the last three sequences; 300 spans several query tiles.
@@ -103,8 +110,10 @@ TEST_CASE("cuda_prefill_attention matches the reference over varlen GQA batches"
                                   {4, 4, 64, 64},   {8, 2, 64, 64},  {2, 2, 192, 128},
                                   {4, 1, 128, 128}, {2, 2, 256, 256}};
   for (const Dims& d : dims) {
-    for (bool causal : {true, false}) {
+    for (int run = 0; run < 4; ++run) {
+      const bool causal = run % 2 == 0;
       PrefillCase c;
+      c.mma = run >= 2;  // (256, 256) falls back to the smem kernel
       c.len_q = len_q;
       c.len_k = len_k;
       c.n_heads = d.n_heads;
@@ -122,18 +131,31 @@ TEST_CASE("cuda_prefill_attention handles padded rows, in-place MLA v and empty 
           "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
-  PrefillCase c;
-  c.len_q = {5, 0, 64, 65, 1};
-  c.len_k = {5, 3, 64, 130, 9};
-  c.n_heads = 3;
-  c.n_kv_heads = 3;
-  c.dk = 24;  // MLA-style: nope 16 + rope 8
-  c.dv = 16;
-  c.pad = 8;
-  c.v_in_kv = true;
-  check_prefill(c);
-  c.causal = false;
-  check_prefill(c);
+  for (bool mma : {false, true}) {
+    PrefillCase c;
+    c.len_q = {5, 0, 64, 65, 1};
+    c.len_k = {5, 3, 64, 130, 9};
+    c.n_heads = 3;
+    c.n_kv_heads = 3;
+    c.dk = 24;  // MLA-style: nope 16 + rope 8
+    c.dv = 16;
+    c.pad = 8;
+    c.v_in_kv = true;
+    c.mma = mma;
+    check_prefill(c);
+    c.causal = false;
+    check_prefill(c);
+    // DeepSeek-V2-Lite's expanded heads (192 / 128), v in place, a 2048-token causal prompt with a
+    // cached prefix
+    c.len_q = {2048, 7};
+    c.len_k = {2048, 300};
+    c.n_heads = 2;
+    c.n_kv_heads = 2;
+    c.dk = 192;
+    c.dv = 128;
+    c.causal = true;
+    check_prefill(c);
+  }
 #endif
 }
 

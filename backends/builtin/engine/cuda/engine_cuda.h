@@ -28,8 +28,8 @@ struct CudaEngineOptions {
   // construction; the separate path is the default until a device run has verified the fused one
   // (tests/engine/test_cuda_engine_fused.cpp, scripts/device_run.sh). wgmma: fused, and from
   // 16 tokens a step the routed experts on cuda_grouped_gemm_wgmma, up to 4 the MLA absorb
-  // GEMMs on the skinny kernels (see KernelSet); the engine refuses it at load without sm_90a
-  // code.
+  // GEMMs on the skinny kernels, prefill attention on register tiles (see KernelSet); the engine
+  // refuses it at load without sm_90a code.
   KernelSet kernels = KernelSet::separate;
   // Programmatic dependent launch on the engine's stream (kernels/pdl.h): each converted kernel
   // starts while the one before it finishes (a GEMV pulling its weights toward L2 meanwhile) and

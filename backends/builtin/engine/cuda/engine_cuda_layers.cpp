@@ -120,7 +120,8 @@ void gather(const BodyContext& b, const StepView& s, const StepGroup& g, const b
                  s.seq_lens + g.first_chunk, g.cu_k, g.n_chunks, g.keys, dst, row_dim, b.stream);
 }
 
-// v_head_stride 0 = packed heads (dv apart).
+// v_head_stride 0 = packed heads (dv apart). kernels=wgmma: the register-tile (FlashAttention-2
+// layout) kernel.
 void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits* q,
                        int64_t q_stride, const bf16_bits* k, int64_t k_stride, const bf16_bits* v,
                        int64_t v_stride, int64_t v_head_stride, int n_kv, int dk, int dv,
@@ -145,7 +146,11 @@ void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits
   a.dv = dv;
   a.scale = b.scale;
   a.causal = true;
-  cuda_prefill_attention(a, b.stream);
+  if (b.wgmma) {
+    cuda_prefill_attention_mma(a, b.stream);
+  } else {
+    cuda_prefill_attention(a, b.stream);
+  }
 }
 
 // Standard attention (qwen, mixtral, olmoe): h -> y.
