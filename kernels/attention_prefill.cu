@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/attention_prefill_block.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
@@ -213,16 +214,11 @@ __global__ void __launch_bounds__(kThreads) prefill_attention_kernel(const Prefi
   extern __shared__ __align__(128) unsigned char smem[];
   const PrefillAttentionArgs& a = prm.a;
   const SmemLayout& L = prm.L;
-  const int seq = blockIdx.z, head = blockIdx.y;
-  const int tile = gridDim.x - 1 - blockIdx.x;  // NOTE: the longest causal tiles start first
-  const int q0 = a.cu_q[seq], len_q = a.cu_q[seq + 1] - q0;
-  const int k0 = a.cu_k[seq], len_k = a.cu_k[seq + 1] - k0;
-  const int m0 = tile * kBlockM;
-  if (m0 >= len_q) return;
-  const int rows = min(kBlockM, len_q - m0);
-  const int kv_head = head / (a.n_heads / a.n_kv_heads);
-  const int shift = len_k - len_q;  // key position of the sequence's first query
-  const int k_end = a.causal ? min(len_k, shift + m0 + rows) : len_k;
+  PrefillBlock blk;
+  if (!prefill_block(a, kBlockM, blk)) return;
+  const int head = blk.head, q0 = blk.q0, len_q = blk.len_q, k0 = blk.k0, len_k = blk.len_k;
+  const int m0 = blk.m0, rows = blk.rows, kv_head = blk.kv_head, shift = blk.shift;
+  const int k_end = blk.k_end;
 
   auto* sk = reinterpret_cast<bf16_bits*>(smem + L.k);
   auto* sv = reinterpret_cast<bf16_bits*>(smem + L.v);

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "kernels/attention.h"
+#include "kernels/attention_prefill_block.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
@@ -124,16 +125,11 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
   extern __shared__ __align__(128) unsigned char smem[];
   const PrefillAttentionArgs& a = prm.a;
   const MmaSmem& L = prm.L;
-  const int seq = blockIdx.z, head = blockIdx.y;
-  const int tile = gridDim.x - 1 - blockIdx.x;  // NOTE: the longest causal tiles start first
-  const int q0 = a.cu_q[seq], len_q = a.cu_q[seq + 1] - q0;
-  const int k0 = a.cu_k[seq], len_k = a.cu_k[seq + 1] - k0;
-  const int m0 = tile * kBlockM;
-  if (m0 >= len_q) return;
-  const int rows = min(kBlockM, len_q - m0);
-  const int kv_head = head / (a.n_heads / a.n_kv_heads);
-  const int shift = len_k - len_q;  // key position of the sequence's first query
-  const int k_end = a.causal ? min(len_k, shift + m0 + rows) : len_k;
+  PrefillBlock blk;
+  if (!prefill_block(a, kBlockM, blk)) return;
+  const int head = blk.head, q0 = blk.q0, len_q = blk.len_q, k0 = blk.k0, len_k = blk.len_k;
+  const int m0 = blk.m0, rows = blk.rows, kv_head = blk.kv_head, shift = blk.shift;
+  const int k_end = blk.k_end;
   const int n_tiles = (k_end + kBlockN - 1) / kBlockN;
   const uint32_t base = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
   const bf16_bits* kg = a.k + static_cast<int64_t>(k0) * a.k_stride + kv_head * prm.khs;

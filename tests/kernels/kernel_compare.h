@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,18 @@ inline bool gpu_ready(std::string* why) {
 #else
   return !gpu_list(why).empty();
 #endif
+}
+
+// The message of the std::invalid_argument f throws: a launcher's or checker's refusal ("" when
+// it throws none).
+template <typename F>
+std::string invalid_argument_of(F&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace moebench::test

@@ -12,6 +12,7 @@
 #include "kernels/grouped_gemm.h"
 #include "tests/catch.h"
 #include "tests/kernels/gemm_absorb_args.h"
+#include "tests/kernels/kernel_compare.h"
 
 namespace moebench {
 namespace {
@@ -173,17 +174,6 @@ TEST_CASE("ref_gemm with a_swiglu multiplies silu(gate) * up rows, and its check
   CHECK_THROWS_AS(gemm_args_check(batched, "t", false), std::invalid_argument);
 }
 
-// The message of the std::invalid_argument fn throws ("" when it throws none).
-template <typename Fn>
-std::string refusal(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST_CASE("the skinny GEMM serves MLA's absorb GEMMs: strided heads, either B layout",
           "[kernels]") {
   for (int heads : {16, 128}) {
@@ -208,16 +198,18 @@ TEST_CASE("the skinny GEMM serves MLA's absorb GEMMs: strided heads, either B la
 TEST_CASE("gemm_skinny_check refuses what the skinny kernel does not serve, naming the field",
           "[kernels]") {
   GemmArgs g = test::mla_q_absorb_args(16, kGemmSkinnyMaxM + 1);
-  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) == "t: m must be <= 16, got 17");
+  CHECK(test::invalid_argument_of([&] { gemm_skinny_check(g, "t"); }) ==
+        "t: m must be <= 16, got 17");
   g = test::mla_out_absorb_args(16, 1);
   g.batch = kGemmSkinnyMaxBatch + 1;
-  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) == "t: batch must be <= 65535, got 65536");
+  CHECK(test::invalid_argument_of([&] { gemm_skinny_check(g, "t"); }) ==
+        "t: batch must be <= 65535, got 65536");
   // An f32 A as hi + lo: cuBLAS takes it over a (k, n) B, the skinny kernel only over a weight.
   std::vector<bf16_bits> lo(4);
   g = plain_args(1, 4, 4, false);
   g.a_lo = lo.data();
   CHECK_NOTHROW(gemm_args_check(g, "t", false));
-  CHECK(refusal([&] { gemm_skinny_check(g, "t"); }) ==
+  CHECK(test::invalid_argument_of([&] { gemm_skinny_check(g, "t"); }) ==
         "t: a_lo needs a transposed b in the skinny kernel");
   g.b_transposed = true;
   g.ldb = 4;
@@ -230,19 +222,20 @@ TEST_CASE("a_lo and a_swiglu stay with one batch over a weight, refused otherwis
   GemmArgs g = test::mla_out_absorb_args(2, 1);
   g.c_f32 = true;
   g.a_lo = lo.data();
-  CHECK(refusal([&] { gemm_args_check(g, "t", false); }) ==
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }) ==
         "t: a_lo needs batch 1 and an f32 c, got batch 2 c_f32 1");
   g = test::mla_out_absorb_args(2, 1);
   g.lda = 2 * g.lda;  // room for [gate | up] rows
   g.a_swiglu = true;
   CHECK(
-      refusal([&] { gemm_args_check(g, "t", false); })
+      test::invalid_argument_of([&] { gemm_args_check(g, "t", false); })
           .starts_with("t: a_swiglu needs batch 1, a transposed b, no a_lo and the skinny kernel, "
                        "got batch 2"));
   g.batch = 1;
   CHECK_NOTHROW(gemm_args_check(g, "t", false));
   g.b_transposed = false;
-  CHECK(refusal([&] { gemm_args_check(g, "t", false); }).find("a_swiglu needs") == 3);
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }).find("a_swiglu needs") ==
+        3);
 }
 
 TEST_CASE("ref_gemm strided batches of a (k, n) B match the transposed weights", "[kernels]") {

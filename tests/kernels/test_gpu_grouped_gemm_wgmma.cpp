@@ -28,17 +28,6 @@
 namespace moebench {
 namespace {
 
-// The message f throws as std::invalid_argument ("" when it does not throw).
-template <typename F>
-std::string invalid_argument_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST_CASE("ref_grouped_gemm with y_swiglu forms silu(gate) * up of the product", "[kernels]") {
   GroupedGemmArgs g;
   g.n_experts = 2;
@@ -115,11 +104,11 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   g.y_swiglu = true;
   // Only the wgmma entry serves the SwiGLU epilogue; the shared check names it for the others.
   CHECK_NOTHROW(grouped_gemm_args_check(g, "t", true));
-  CHECK(invalid_argument_of([&] {
+  CHECK(test::invalid_argument_of([&] {
           grouped_gemm_args_check(g, "t");
         }).find("cuda_grouped_gemm_wgmma only") != std::string::npos);
   g.n = 7;
-  CHECK(invalid_argument_of([&] { grouped_gemm_args_check(g, "t", true); }).find("even n") !=
+  CHECK(test::invalid_argument_of([&] { grouped_gemm_args_check(g, "t", true); }).find("even n") !=
         std::string::npos);
 #ifdef MOEBENCH_HAVE_CUDA
   // Refused before the device is touched (these run without a GPU).
@@ -134,15 +123,16 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   a.max_rows = 2;
   GroupedGemmArgs bad = a;
   bad.x_swiglu = true;
-  CHECK(invalid_argument_of([&] { cuda_grouped_gemm_wgmma(bad, nullptr); }).find("x_swiglu") !=
-        std::string::npos);
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm_wgmma(bad, nullptr);
+        }).find("x_swiglu") != std::string::npos);
   bad = a;
   bad.k = 12;
-  CHECK(invalid_argument_of([&] { cuda_grouped_gemm_wgmma(bad, nullptr); }).find("k % 8") !=
+  CHECK(test::invalid_argument_of([&] { cuda_grouped_gemm_wgmma(bad, nullptr); }).find("k % 8") !=
         std::string::npos);
   bad = a;
   bad.n_experts = 1025;
-  CHECK(invalid_argument_of([&] {
+  CHECK(test::invalid_argument_of([&] {
           cuda_grouped_gemm_wgmma(bad, nullptr);
         }).find("n_experts must be <= 1024") != std::string::npos);
   bad = a;

@@ -42,6 +42,27 @@ MoeRouteArgs route_args(MoeRouteMode mode, int64_t n_tokens, int n_experts, int 
   return r;
 }
 
+// Host arrays behind a 2-token, 8-expert, top-2 routing and placement: enough for the argument
+// checks, which refuse before any device work.
+struct HostRoutePlace {
+  float logits[16] = {}, weights[16] = {};
+  int32_t ids[16] = {}, offsets[9] = {}, p2s[16] = {}, s2p[16] = {};
+  MoeRouteArgs r;
+  MoePermuteArgs p;
+  HostRoutePlace() : r(route_args(MoeRouteMode::softmax_topk, 2, 8, 2)) {
+    r.logits = logits;
+    r.topk_ids = ids;
+    r.topk_weights = weights;
+    p.topk_ids = ids;
+    p.n_tokens = 2;
+    p.top_k = 2;
+    p.n_experts = 8;
+    p.offsets = offsets;
+    p.perm_to_slot = p2s;
+    p.slot_to_perm = s2p;
+  }
+};
+
 #ifdef MOEBENCH_HAVE_CUDA
 struct RoutePlaceBuffers {
   DeviceBuffer<int32_t> ids, offsets, p2s, s2p;
@@ -108,29 +129,12 @@ TEST_CASE("cuda_moe_route_place refuses bad arguments before touching the device
 #ifndef MOEBENCH_HAVE_CUDA
   MOEBENCH_SKIP("cuda_moe_route_place exists only in CUDA builds");
 #else
-  float logits[8] = {};
-  int32_t ids[8] = {}, off[9] = {}, p2s[8] = {}, s2p[8] = {};
-  float w[8] = {};
   bf16_bits rows[8] = {};
-  MoeRouteArgs r = route_args(MoeRouteMode::softmax_topk, 2, 8, 2);
-  r.logits = logits;
-  r.topk_ids = ids;
-  r.topk_weights = w;
-  MoePermuteArgs p;
-  p.topk_ids = ids;
-  p.n_tokens = 2;
-  p.top_k = 2;
-  p.n_experts = 8;
-  p.offsets = off;
-  p.perm_to_slot = p2s;
-  p.slot_to_perm = s2p;
+  HostRoutePlace h;
+  const MoeRouteArgs& r = h.r;
+  const MoePermuteArgs& p = h.p;
   auto error_of = [](const MoeRouteArgs& ra, const MoePermuteArgs& pa) {
-    try {
-      cuda_moe_route_place(ra, pa, nullptr);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::invalid_argument_of([&] { cuda_moe_route_place(ra, pa, nullptr); });
   };
   MoeRouteArgs big = r;
   big.n_tokens = 513;  // 1026 slots
@@ -229,32 +233,16 @@ TEST_CASE("cuda_moe_router_route_place refuses what the skinny router does not s
 #ifndef MOEBENCH_HAVE_CUDA
   MOEBENCH_SKIP("cuda_moe_router_route_place exists only in CUDA builds");
 #else
-  float logits[16] = {};
-  int32_t ids[16] = {}, off[9] = {}, p2s[16] = {}, s2p[16] = {}, counter = 0;
-  float wts[16] = {};
+  int32_t counter = 0;
   bf16_bits x[64] = {}, w[64] = {};
-  MoeRouteArgs r = route_args(MoeRouteMode::softmax_topk, 2, 8, 2);
-  r.logits = logits;
-  r.topk_ids = ids;
-  r.topk_weights = wts;
-  MoePermuteArgs p;
-  p.topk_ids = ids;
-  p.n_tokens = 2;
-  p.top_k = 2;
-  p.n_experts = 8;
-  p.offsets = off;
-  p.perm_to_slot = p2s;
-  p.slot_to_perm = s2p;
-  GemmArgs g = gemm_args_dense(2, 8, 8, x, w, logits);
+  HostRoutePlace h;
+  const MoeRouteArgs& r = h.r;
+  const MoePermuteArgs& p = h.p;
+  GemmArgs g = gemm_args_dense(2, 8, 8, x, w, h.logits);
   g.c_f32 = true;
-  auto error_of = [&](const GemmArgs& ga, const MoeRouteArgs& ra, const MoePermuteArgs& pa,
-                      int32_t* c) {
-    try {
-      cuda_moe_router_route_place(ga, ra, pa, c, nullptr);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+  auto error_of = [](const GemmArgs& ga, const MoeRouteArgs& ra, const MoePermuteArgs& pa,
+                     int32_t* c) {
+    return test::invalid_argument_of([&] { cuda_moe_router_route_place(ga, ra, pa, c, nullptr); });
   };
   GemmArgs five = g;  // 5 tokens: cuda_gemm would run cuBLAS
   five.m = 5;
@@ -264,7 +252,7 @@ TEST_CASE("cuda_moe_router_route_place refuses what the skinny router does not s
   p5.n_tokens = 5;
   CHECK(error_of(five, r5, p5, &counter).find("router.m must equal") != std::string::npos);
   GemmArgs elsewhere = g;  // logits not where the routing reads them
-  elsewhere.c = wts;
+  elsewhere.c = h.weights;
   CHECK(error_of(elsewhere, r, p, &counter).find("route.logits") != std::string::npos);
   GemmArgs bf16_out = g;
   bf16_out.c_f32 = false;
