@@ -1,5 +1,5 @@
 // A CUDA stream per [gpu] test, so the launchers' stream argument is exercised rather than only
-// the default stream. CUDA builds only.
+// the default stream, and a CUDA graph captured from launches on it. CUDA builds only.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -15,6 +15,31 @@ struct TestStream {
   TestStream(const TestStream&) = delete;
   TestStream& operator=(const TestStream&) = delete;
   void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
+};
+
+// The launches `launch()` makes on stream s, captured (thread-local mode) into a graph and
+// instantiated; replay() launches the graph on s. Not copyable.
+class TestGraph {
+ public:
+  template <typename F>
+  TestGraph(cudaStream_t s, F&& launch) : s_(s) {
+    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    launch();
+    CUDA_CHECK(cudaStreamEndCapture(s, &graph_));
+    CUDA_CHECK(cudaGraphInstantiate(&exec_, graph_, 0));
+  }
+  ~TestGraph() {
+    if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
+    if (graph_ != nullptr) cudaGraphDestroy(graph_);
+  }
+  TestGraph(const TestGraph&) = delete;
+  TestGraph& operator=(const TestGraph&) = delete;
+  void replay() const { CUDA_CHECK(cudaGraphLaunch(exec_, s_)); }
+
+ private:
+  cudaStream_t s_ = nullptr;
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t exec_ = nullptr;
 };
 
 }  // namespace moebench

@@ -226,18 +226,11 @@ void check_merged(const DecodeShape& sh, int page_size, const std::vector<int32_
     st.sync();
     REQUIRE(dev.out.download() == want);
   }
-  cudaGraph_t graph = nullptr;
-  cudaGraphExec_t exec = nullptr;
-  CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
-  cuda_decode_attention(merged, st.s);
-  CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
-  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  const TestGraph graph(st.s, [&] { cuda_decode_attention(merged, st.s); });
   dev.out.upload(std::vector<bf16_bits>(want.size(), 0x7fc0));
-  CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+  graph.replay();
   st.sync();
   REQUIRE(dev.out.download() == want);
-  CUDA_CHECK(cudaGraphExecDestroy(exec));
-  CUDA_CHECK(cudaGraphDestroy(graph));
   REQUIRE(counters.download() == std::vector<int32_t>(n_counters, 0));
 }
 #endif

@@ -23,6 +23,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/device_buffer.h"
 #include "kernels/ops.h"
+#include "tests/kernels/gpu_test_stream.h"
 #endif
 
 namespace moebench {
@@ -164,13 +165,6 @@ std::vector<int32_t> wg_offsets(const std::vector<int32_t>& counts) {
   return off;
 }
 
-struct WgStream {
-  cudaStream_t s = nullptr;
-  WgStream() { CUDA_CHECK(cudaStreamCreate(&s)); }
-  ~WgStream() { cudaStreamDestroy(s); }
-  void sync() const { CUDA_CHECK(cudaStreamSynchronize(s)); }
-};
-
 struct WgCase {
   std::vector<int32_t> counts;
   int64_t n = 0, k = 0;
@@ -209,7 +203,7 @@ std::vector<bf16_bits> check_wgmma(const WgCase& c) {
                                           slots.begin() + (slots.empty() ? 0 : rows));
   ref_grouped_gemm(x, offsets, w, g, want, routed_slots);
 
-  WgStream st;
+  TestStream st;
   DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w));
   DeviceBuffer<bf16_bits> d_y(bf16_from_f32(std::vector<float>(max_rows * width, NAN)));
   DeviceBuffer<int32_t> d_off(offsets);
@@ -220,16 +214,8 @@ std::vector<bf16_bits> check_wgmma(const WgCase& c) {
   g.offsets = d_off.data();
   if (!slots.empty()) g.x_slots = d_slots.data();
   if (c.graph) {
-    cudaGraph_t graph = nullptr;
-    cudaGraphExec_t exec = nullptr;
-    CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
-    cuda_grouped_gemm_wgmma(g, st.s);
-    CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
-    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-    for (int i = 0; i < 2; ++i) CUDA_CHECK(cudaGraphLaunch(exec, st.s));
-    st.sync();
-    cudaGraphExecDestroy(exec);
-    cudaGraphDestroy(graph);
+    const TestGraph graph(st.s, [&] { cuda_grouped_gemm_wgmma(g, st.s); });
+    for (int i = 0; i < 2; ++i) graph.replay();
   } else {
     cuda_grouped_gemm_wgmma(g, st.s);
   }
@@ -318,7 +304,7 @@ TEST_CASE("cuda_grouped_gemm_wgmma's SwiGLU epilogue equals its product then cud
       const std::vector<bf16_bits> plain = check_wgmma({counts, s.n, s.k, 2, false});
       const int64_t rows = static_cast<int64_t>(plain.size()) / s.n, half = s.n / 2;
       DeviceBuffer<bf16_bits> d_gu(plain), d_act(std::vector<bf16_bits>(rows * half, 0));
-      WgStream st;
+      TestStream st;
       cuda_swiglu(d_gu.data(), s.n, d_gu.data() + half, s.n, rows, half, d_act.data(), st.s);
       st.sync();
       CAPTURE(s.n, s.k, rows);

@@ -212,19 +212,13 @@ void check_router_place(MoeRouteMode mode, int64_t n_tokens, int n_experts, int 
   };
   cuda_moe_router_route_place(router(logits_f), rf, pf, counter.data(), st.s);
   same();
-  cudaGraph_t graph = nullptr;
-  cudaGraphExec_t exec = nullptr;
-  CUDA_CHECK(cudaStreamBeginCapture(st.s, cudaStreamCaptureModeThreadLocal));
-  cuda_moe_router_route_place(router(logits_f), rf, pf, counter.data(), st.s);
-  CUDA_CHECK(cudaStreamEndCapture(st.s, &graph));
-  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  const TestGraph graph(
+      st.s, [&] { cuda_moe_router_route_place(router(logits_f), rf, pf, counter.data(), st.s); });
   for (int replay = 0; replay < 2; ++replay) {
     fused.ids.upload(std::vector<int32_t>(slots, -7));  // every id rewritten
-    CUDA_CHECK(cudaGraphLaunch(exec, st.s));
+    graph.replay();
     same();
   }
-  CUDA_CHECK(cudaGraphExecDestroy(exec));
-  CUDA_CHECK(cudaGraphDestroy(graph));
 }
 #endif
 
