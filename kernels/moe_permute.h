@@ -53,10 +53,12 @@ void cuda_moe_route_place(const MoeRouteArgs& route, const MoePermuteArgs& place
                           cudaStream_t stream);
 
 // Decode's router GEMV with that routing and placement, in one launch: router writes the f32
-// logits route.logits = (x + x_lo) · Wᵀ of up to kGemmSkinnyAutoMaxM tokens as cuda_gemm runs
-// them (the skinny kernel), then the last block to finish does cuda_moe_route_place's work: the
-// bits of the two launches. counter: one device int, zero before the first call; each call leaves
-// it zero (graph replays included). Defined in moe_router_place.cu.
+// logits route.logits = (x + x_lo) · Wᵀ with the skinny kernel's warp tile, 16 tokens a pass (up
+// to kGemmSkinnyAutoMaxM tokens, where cuda_gemm runs that kernel, its bits), then the last block
+// to finish does cuda_moe_route_place's work from the logits in shared memory (n_tokens *
+// n_experts <= kMoeRouterPlaceMaxLogits). counter: one device int, zero before the first call;
+// each call leaves it zero (graph replays included). Defined in moe_router_place.cu.
+constexpr int64_t kMoeRouterPlaceMaxLogits = 48 * 1024;  // 192 KB of f32
 void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& route,
                                  const MoePermuteArgs& place, int32_t* counter,
                                  cudaStream_t stream);

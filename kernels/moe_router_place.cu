@@ -10,6 +10,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_skinny.cuh"
 #include "kernels/gemm_skinny_warp.cuh"
+#include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/moe_permute.h"
 #include "kernels/moe_route_place_device.cuh"
@@ -29,17 +30,18 @@ constexpr int kThreads = kWarpsPerBlock * kSkinnyWarp;
 // GPU kernel
 
 // grid.x = ceil(n_experts / 4): warp w of block b computes expert (4 b + w)'s logits for every
-// token. The block that counts last (counter, then reset to 0 for the next launch) copies all
-// logits into shared memory through L2 (other blocks wrote them) and routes and places there.
-// NOTE: the classic last-block pattern: writes, __threadfence, then the atomic.
+// token, kM tokens a pass (the skinny warp tile of that row tile, so up to 16 tokens each logit
+// sums as in cuda_gemm_skinny). The block that counts last (counter, then reset to 0 for the next
+// launch) copies all logits into shared memory through L2 (other blocks wrote them) and routes and
+// places there. NOTE: the classic last-block pattern: writes, __threadfence, then the atomic.
 template <MoeRouteMode kMode, int kM, bool kVec, bool kLo>
 __global__ void __launch_bounds__(kThreads)
     moe_router_place_kernel(SkinnyTile t, MoeRouteArgs route, MoePermuteArgs place,
                             int32_t* counter) {
   __shared__ int ids[kMoeRoutePlaceMaxSlots];
   __shared__ int first_row[kMaxExperts + 1];
-  __shared__ float logits[kM * kMaxExperts];
   __shared__ bool last;
+  extern __shared__ float logits[];  // (n_tokens, n_experts)
   const int64_t col0 =
       static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kSkinnyWarp;
   if (t.prefetch) {  // the router's weight rows do not depend on the previous kernel
@@ -49,11 +51,17 @@ __global__ void __launch_bounds__(kThreads)
   }
   pdl_wait();
   pdl_trigger();
-  if (col0 < t.n) {
+  for (int r0 = 0; r0 < t.m && col0 < t.n; r0 += kM) {  // warp-uniform
+    SkinnyTile rt = t;
+    rt.a += static_cast<int64_t>(r0) * t.lda;
+    if (kLo) rt.a_lo += static_cast<int64_t>(r0) * t.lda;
+    rt.c = static_cast<float*>(t.c) + static_cast<int64_t>(r0) * t.ldc;
+    rt.m = min(kM, t.m - r0);
     float acc[kM][1];
     zero(acc);
-    skinny_warp_accumulate<1, kM, kVec, kLo>(t, col0, acc, [&](int r) { return t.a + r * t.lda; });
-    skinny_warp_store<1, kM, float>(t, col0, acc);
+    skinny_warp_accumulate<1, kM, kVec, kLo>(rt, col0, acc,
+                                             [&](int r) { return rt.a + r * rt.lda; });
+    skinny_warp_store<1, kM, float>(rt, col0, acc);
   }
   __threadfence();
   __syncthreads();
@@ -77,18 +85,28 @@ __global__ void __launch_bounds__(kThreads)
 // ----------------------------------------------------------------------------
 // Launcher
 
+template <MoeRouteMode kMode, int kM, bool kVec, bool kLo>
+void router_place_launch_m(const SkinnyTile& t, const MoeRouteArgs& route,
+                           const MoePermuteArgs& place, int32_t* counter, cudaStream_t stream) {
+  auto* kernel = moe_router_place_kernel<kMode, kM, kVec, kLo>;
+  once_per_device([kernel] {
+    CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(kMoeRouterPlaceMaxLogits * sizeof(float))));
+  });
+  const dim3 grid(static_cast<unsigned>((t.n + kWarpsPerBlock - 1) / kWarpsPerBlock));
+  const size_t smem = static_cast<size_t>(t.m) * t.n * sizeof(float);
+  pdl_launch(kernel, grid, dim3(kThreads), smem, stream, t, route, place, counter);
+  KERNEL_CHECK();
+}
+
+// Row passes of the skinny kernel's tile for the token count: 1, 2 or 4 tokens as cuda_gemm runs
+// them, 8 or 16 a pass beyond.
 template <MoeRouteMode kMode, bool kVec, bool kLo>
 void router_place_launch(const SkinnyTile& t, const MoeRouteArgs& route,
                          const MoePermuteArgs& place, int32_t* counter, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((t.n + kWarpsPerBlock - 1) / kWarpsPerBlock));
   skinny_rows_dispatch(t.m, [&](auto r) {
-    constexpr int kM = decltype(r)::value;
-    if constexpr (kM <= kGemmSkinnyAutoMaxM) {
-      pdl_launch(moe_router_place_kernel<kMode, kM, kVec, kLo>, grid, dim3(kThreads), 0, stream, t,
-                 route, place, counter);
-    }
+    router_place_launch_m<kMode, decltype(r)::value, kVec, kLo>(t, route, place, counter, stream);
   });
-  KERNEL_CHECK();
 }
 
 template <bool kVec, bool kLo>
@@ -119,10 +137,12 @@ void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& rou
   const char* fn = "cuda_moe_router_route_place";
   gemm_args_check(router, fn, true);
   moe_route_place_check(route, place, fn);
-  launch_require(router.m >= 1 && router.m <= kGemmSkinnyAutoMaxM && router.m == route.n_tokens, fn,
-                 "router.m must equal route.n_tokens, in [1, ", kGemmSkinnyAutoMaxM,
-                 "] (the skinny kernel's rows), got m ", router.m, " and n_tokens ",
+  launch_require(router.m >= 1 && router.m == route.n_tokens, fn,
+                 "router.m must equal route.n_tokens (>= 1), got m ", router.m, " and n_tokens ",
                  route.n_tokens);
+  launch_require(router.m * router.n <= kMoeRouterPlaceMaxLogits, fn,
+                 "n_tokens * n_experts must be <= ", kMoeRouterPlaceMaxLogits,
+                 " (the logits one block routes from shared memory), got ", router.m * router.n);
   launch_require(router.n == route.n_experts && router.c == route.logits && router.c_f32 &&
                      router.ldc == router.n && router.b_transposed && router.batch == 1 &&
                      !router.a_swiglu && router.alpha == 1.0f && router.beta == 0.0f,

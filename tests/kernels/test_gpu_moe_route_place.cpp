@@ -4,6 +4,7 @@
 // references, for the three router modes at decode batch sizes up to its 1024-slot bound; and
 // cuda_moe_router_route_place (the router GEMV too, its last block routing) against the router's
 // skinny GEMV and cuda_moe_route_place, bit for bit.
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -198,7 +199,16 @@ void check_router_place(MoeRouteMode mode, int64_t n_tokens, int n_experts, int 
   fused.args(rf, pf);
   split.args(rs, ps);
   TestStream st;
-  cuda_gemm_skinny(router(logits_s), st.s);
+  // NOTE: the skinny kernel takes 16 rows at most: more tokens run as 16-row slices, the passes the
+  // one launch makes.
+  for (int64_t r0 = 0; r0 < n_tokens; r0 += 16) {
+    GemmArgs slice = router(logits_s);
+    slice.a += r0 * hidden;
+    slice.a_lo += r0 * hidden;
+    slice.c = logits_s.data() + r0 * n_experts;
+    slice.m = std::min<int64_t>(16, n_tokens - r0);
+    cuda_gemm_skinny(slice, st.s);
+  }
   cuda_moe_route_place(rs, ps, st.s);
   auto same = [&] {
     st.sync();
@@ -238,13 +248,22 @@ TEST_CASE("cuda_moe_router_route_place refuses what the skinny router does not s
                      int32_t* c) {
     return test::invalid_argument_of([&] { cuda_moe_router_route_place(ga, ra, pa, c, nullptr); });
   };
-  GemmArgs five = g;  // 5 tokens: cuda_gemm would run cuBLAS
-  five.m = 5;
-  MoeRouteArgs r5 = r;
-  r5.n_tokens = 5;
-  MoePermuteArgs p5 = p;
-  p5.n_tokens = 5;
-  CHECK(error_of(five, r5, p5, &counter).find("router.m must equal") != std::string::npos);
+  GemmArgs three = g;  // the router's rows are the routed tokens
+  three.m = 3;
+  CHECK(error_of(three, r, p, &counter).find("router.m must equal") != std::string::npos);
+  // More logits than one block's shared memory holds: 200 tokens x 256 experts (top 2: 400 slots).
+  float big_logits[1] = {};
+  MoeRouteArgs wide = route_args(MoeRouteMode::softmax_topk, 200, 256, 2);
+  wide.logits = big_logits;
+  wide.topk_ids = h.ids;
+  wide.topk_weights = h.weights;
+  MoePermuteArgs p_wide = p;
+  p_wide.n_tokens = 200;
+  p_wide.n_experts = 256;
+  GemmArgs g_wide = gemm_args_dense(200, 256, 8, x, w, big_logits);
+  g_wide.c_f32 = true;
+  CHECK(error_of(g_wide, wide, p_wide, &counter).find("n_tokens * n_experts must be <= 49152") !=
+        std::string::npos);
   GemmArgs elsewhere = g;  // logits not where the routing reads them
   elsewhere.c = h.weights;
   CHECK(error_of(elsewhere, r, p, &counter).find("route.logits") != std::string::npos);
@@ -263,6 +282,11 @@ TEST_CASE("cuda_moe_router_route_place equals the router GEMV then cuda_moe_rout
     check_router_place(MoeRouteMode::sigmoid_noaux_tc, t, 256, 8, 7168);  // V3
     check_router_place(MoeRouteMode::softmax_group, t, 64, 6, 2048);
   }
+  // Batch decode (kernels=wgmma): 8 and 16 tokens a pass, and 16-token passes up to the slots
+  for (int64_t t : {int64_t{5}, int64_t{16}, int64_t{64}, int64_t{170}}) {
+    check_router_place(MoeRouteMode::softmax_topk, t, 64, 6, 2048);
+  }
+  check_router_place(MoeRouteMode::sigmoid_noaux_tc, 128, 256, 8, 7168);  // V3: 128 KB of logits
   check_router_place(MoeRouteMode::softmax_topk, 3, 60, 4, 72);  // 15 blocks, the last partial
   check_router_place(MoeRouteMode::softmax_topk, 2, 8, 2, 70);   // k % 8 != 0: element loads
 #endif

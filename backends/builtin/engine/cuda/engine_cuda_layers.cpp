@@ -343,7 +343,7 @@ MoePermuteArgs moe_permute_args(const BodyContext& b, int64_t T) {
 
 // Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights; fused on
 // the device path (decode), the experts' placement in the same launch, and up to 4 tokens (the
-// router's skinny GEMV) all of it in one launch. True when placed.
+// router's skinny GEMV; any batch on wgmma) all of it in one launch. True when placed.
 bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   const Workspace& ws = b.ws;
   const GemmArgs router = linear_f32_args(ws.h, T, L.router, ws.router_logits, ws.h_lo);
@@ -354,7 +354,11 @@ bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   r.topk_weights = ws.topk_w;
   r.n_tokens = T;
   if (b.fused && moe_on_device(b, T) && T * b.router.top_k <= kMoeRoutePlaceMaxSlots) {
-    if (gemm_pick_algo(router) == GemmAlgo::skinny) {  // the router's last block routes
+    // The router's last block routes: where cuda_gemm runs the skinny kernel (the same bits), or
+    // on wgmma at any batch (the skinny tile, 16 tokens a pass, where cuBLAS would run twice).
+    const bool one_launch = gemm_pick_algo(router) == GemmAlgo::skinny ||
+                            (b.wgmma && T * b.router.n_experts <= kMoeRouterPlaceMaxLogits);
+    if (one_launch) {
       cuda_moe_router_route_place(router, r, moe_permute_args(b, T), ws.route_counter, b.stream);
       return true;
     }
