@@ -42,6 +42,14 @@ struct GroupedGemmArgs {
   // product's bf16 gate and up values: the SwiGLU in the up GEMM's epilogue, the values
   // cuda_swiglu would write from the plain product.
   bool y_swiglu = false;
+  // Optional (cuda_grouped_gemm_wgmma only): a dense GEMM run in the same launch after the experts'
+  // tiles, such as the shared experts every token goes through: y_dense (dense_rows, n_dense, or
+  // n_dense / 2 with y_swiglu, whose layout it shares) = x_dense (dense_rows, k_dense) ·
+  // w_dense (n_dense, k_dense)ᵀ, rows packed. 0 dense_rows = none.
+  const bf16_bits* x_dense = nullptr;
+  const bf16_bits* w_dense = nullptr;
+  bf16_bits* y_dense = nullptr;
+  int64_t dense_rows = 0, n_dense = 0, k_dense = 0;
 };
 
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
@@ -69,6 +77,12 @@ inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn,
   launch_require(g.slot_div >= 1, fn, "slot_div must be >= 1, got ", g.slot_div);
   launch_require(!g.y_swiglu || serves_y_swiglu, fn,
                  "y_swiglu (the SwiGLU in the epilogue) is served by cuda_grouped_gemm_wgmma only");
+  launch_require(
+      g.dense_rows == 0 || serves_y_swiglu, fn,
+      "a dense GEMM beside the experts (dense_rows) is served by cuda_grouped_gemm_wgmma "
+      "only");
+  launch_require(g.dense_rows >= 0 && g.dense_rows <= INT32_MAX, fn,
+                 "dense_rows must be in [0, 2^31), got ", g.dense_rows);
   launch_require(!g.y_swiglu || (g.n % 2 == 0 && !g.x_swiglu), fn,
                  "y_swiglu needs an even n (gate rows then up rows) and no x_swiglu, got n ", g.n);
 }
@@ -96,11 +110,12 @@ void ref_grouped_gemm(const std::vector<float>& x, const std::vector<int32_t>& o
 void cuda_grouped_gemm_tc(const GroupedGemmArgs& args, cudaStream_t stream);
 
 // Hopper variant (same contract, graph-capturable, no host sync at any batch size): a persistent
-// grid of one block per SM walks every (row tile of one expert, column tile) pair; each tile is
-// 64 rows (decode) or 128 rows (once experts average 128 rows: prefill) by 128 weight rows,
-// multiplied on wgmma from a cp.async pipeline of 128B-swizzled stages. Serves x_slots and
-// y_swiglu, not x_swiglu; needs k % 8 == 0, 16-byte aligned x and w, at most 1024 experts, and
-// sm_90a code on a compute-capability-9 device (throws std::invalid_argument otherwise).
+// grid of one block per SM walks every (row tile of one expert, column tile) pair, then the dense
+// GEMM's tiles when dense_rows > 0; each tile is 64 rows (decode) or 128 rows (once experts
+// average 128 rows: prefill) by 128 weight rows, multiplied on wgmma from a cp.async pipeline of
+// 128B-swizzled stages. Serves x_slots, y_swiglu and the dense GEMM, not x_swiglu; needs k and
+// k_dense % 8 == 0, 16-byte aligned x, w, x_dense and w_dense, at most 1024 experts, and sm_90a
+// code on a compute-capability-9 device (throws std::invalid_argument otherwise).
 // NOTE: defined in grouped_gemm_wgmma.cu; the tree's default build (sm_90) has no such code.
 void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream);
 

@@ -168,11 +168,71 @@ __device__ __forceinline__ void tile_prefix(const GroupedGemmArgs& g, int* first
   if (lane == 31) first[g.n_experts] = incl;
 }
 
+// The walk's size: the experts' tiles (row tiles from first[], times column tiles), then the
+// dense GEMM's (x_dense rows in kBm-row tiles).
+struct WgWalk {
+  int64_t col_tiles = 0, routed = 0;  // the experts' column tiles a row tile, their tiles
+  int64_t dense_col_tiles = 0, total = 0;
+};
+
+template <int kBm, bool kSwiglu>
+__device__ __forceinline__ WgWalk wg_walk(const GroupedGemmArgs& g, const int* first) {
+  constexpr int64_t kOutCols = kSwiglu ? kBlockN / 2 : kBlockN;
+  WgWalk w;
+  w.col_tiles = ((kSwiglu ? g.n / 2 : g.n) + kOutCols - 1) / kOutCols;
+  w.routed = static_cast<int64_t>(first[g.n_experts]) * w.col_tiles;
+  w.total = w.routed;
+  if (g.dense_rows > 0) {
+    w.dense_col_tiles = ((kSwiglu ? g.n_dense / 2 : g.n_dense) + kOutCols - 1) / kOutCols;
+    w.total += (g.dense_rows + kBm - 1) / kBm * w.dense_col_tiles;
+  }
+  return w;
+}
+
+// One tile's operands: rows [lo, hi) of x (row stride k; through slots / slot_div when slots is
+// set) times the n weight rows of w (its expert's, or the dense GEMM's), into output columns
+// [out0, out0 + kOutCols) of y (row stride width).
+struct WgJob {
+  const bf16_bits* x = nullptr;
+  const int32_t* slots = nullptr;
+  int slot_div = 1;
+  const bf16_bits* w = nullptr;
+  bf16_bits* y = nullptr;
+  int64_t lo = 0, hi = 0, n = 0, k = 0, width = 0, out0 = 0;
+};
+
 // Tile t of the block's walk (the offsets through the read-only cache).
-template <int kBm>
-__device__ __forceinline__ GroupedTile tile_at(const GroupedGemmArgs& g, const int* first,
-                                               int64_t t, int64_t col_tiles) {
-  return grouped_tile_at(g.offsets, g.max_rows, g.n_experts, first, kBm, t, col_tiles);
+template <int kBm, bool kSwiglu>
+__device__ __forceinline__ WgJob job_at(const GroupedGemmArgs& g, const int* first,
+                                        const WgWalk& walk, int64_t t) {
+  constexpr int64_t kOutCols = kSwiglu ? kBlockN / 2 : kBlockN;
+  WgJob j;
+  if (t < walk.routed) {
+    const GroupedTile tile =
+        grouped_tile_at(g.offsets, g.max_rows, g.n_experts, first, kBm, t, walk.col_tiles);
+    j.x = g.x;
+    j.slots = g.x_slots;
+    j.slot_div = g.slot_div;
+    j.w = g.w + static_cast<int64_t>(tile.expert) * g.n * g.k;
+    j.y = g.y;
+    j.lo = tile.lo;
+    j.hi = tile.hi;
+    j.n = g.n;
+    j.k = g.k;
+    j.out0 = tile.col_tile * kOutCols;
+  } else {
+    const int64_t d = t - walk.routed;
+    j.x = g.x_dense;
+    j.w = g.w_dense;
+    j.y = g.y_dense;
+    j.lo = d / walk.dense_col_tiles * kBm;
+    j.hi = min(j.lo + kBm, g.dense_rows);
+    j.n = g.n_dense;
+    j.k = g.k_dense;
+    j.out0 = d % walk.dense_col_tiles * kOutCols;
+  }
+  j.width = kSwiglu ? j.n / 2 : j.n;
+  return j;
 }
 
 // The block's loads: its walk over tiles t = blockIdx.x, + gridDim.x, ... below total, each tile's
@@ -188,7 +248,8 @@ struct WgLoader {
                 "stage chunks split evenly over the threads");
 
   int64_t t = 0;                   // the tile being loaded (>= total: the walk is over)
-  int chunk = 0;                   // its next k chunk
+  int chunk = 0, n_chunks = 0;     // its next k chunk, its k chunks
+  int64_t k = 0;                   // its k
   int64_t walk = 0;                // chunks loaded so far: the next one's stage is walk % kStages
   const bf16_bits* a_src[kAVecs];  // this thread's x rows of tile t (through the gather)
   bool a_ok[kAVecs];
@@ -196,67 +257,66 @@ struct WgLoader {
   bool b_ok[kBVecs];
 
   __device__ __forceinline__ void start(const GroupedGemmArgs& g, const int* first,
-                                        int64_t col_tiles, int64_t total) {
+                                        const WgWalk& wk) {
     t = blockIdx.x;
-    if (t < total) set_tile(g, first, col_tiles);
+    if (t < wk.total) set_tile(g, first, wk);
   }
 
   // This thread's sources for tile t.
   __device__ __forceinline__ void set_tile(const GroupedGemmArgs& g, const int* first,
-                                           int64_t col_tiles) {
-    const GroupedTile tile = tile_at<kBm>(g, first, t, col_tiles);
-    const int64_t rows = tile.hi - tile.lo;
-    const int64_t width = kSwiglu ? g.n / 2 : g.n;
-    const int64_t out0 = tile.col_tile * (kSwiglu ? kBlockN / 2 : kBlockN);
+                                           const WgWalk& wk) {
+    const WgJob j = job_at<kBm, kSwiglu>(g, first, wk, t);
+    const int64_t rows = j.hi - j.lo;
+    k = j.k;
+    n_chunks = static_cast<int>((j.k + kBlockK - 1) / kBlockK);
 #pragma unroll
     for (int i = 0; i < kAVecs; ++i) {
       const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
       a_ok[i] = r < rows;
-      int64_t row = tile.lo + r;
-      if (g.x_slots != nullptr && a_ok[i]) row = __ldg(g.x_slots + row) / g.slot_div;
-      a_src[i] = g.x + (a_ok[i] ? row : 0) * g.k;
+      int64_t row = j.lo + r;
+      if (j.slots != nullptr && a_ok[i]) row = __ldg(j.slots + row) / j.slot_div;
+      a_src[i] = j.x + (a_ok[i] ? row : 0) * j.k;
     }
 #pragma unroll
     for (int i = 0; i < kBVecs; ++i) {
       const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
-      int64_t col;              // the weight row within the expert
+      int64_t col;              // the weight row
       if constexpr (kSwiglu) {  // 64 gate rows, then the same outputs' 64 up rows
-        const int64_t c = out0 + r % (kBlockN / 2);
-        b_ok[i] = c < width;
-        col = r < kBlockN / 2 ? c : width + c;
+        const int64_t c = j.out0 + r % (kBlockN / 2);
+        b_ok[i] = c < j.width;
+        col = r < kBlockN / 2 ? c : j.width + c;
       } else {
-        col = out0 + r;
-        b_ok[i] = col < g.n;
+        col = j.out0 + r;
+        b_ok[i] = col < j.n;
       }
-      b_src[i] = g.w + (static_cast<int64_t>(tile.expert) * g.n + (b_ok[i] ? col : 0)) * g.k;
+      b_src[i] = j.w + (b_ok[i] ? col : 0) * j.k;
     }
   }
 
   // Loads the walk's next chunk (nothing past its end) and commits one cp.async group.
   __device__ __forceinline__ void issue(const GroupedGemmArgs& g, const int* first,
-                                        int64_t col_tiles, int64_t total, int n_chunks,
-                                        uint32_t base) {
-    if (t < total) {
+                                        const WgWalk& wk, uint32_t base) {
+    if (t < wk.total) {
       const uint32_t stage = base + static_cast<uint32_t>(walk % kStages<kWgs>) * kStageBytes<kWgs>;
       const int64_t k0 = static_cast<int64_t>(chunk) * kBlockK;
 #pragma unroll
       for (int i = 0; i < kAVecs; ++i) {
         const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
-        const bool ok = a_ok[i] && k0 + c * kVec < g.k;
-        cp_async16(stage + swizzled(r, c), ok ? a_src[i] + k0 + c * kVec : g.x, ok);
+        const bool ok = a_ok[i] && k0 + c * kVec < k;
+        cp_async16(stage + swizzled(r, c), ok ? a_src[i] + k0 + c * kVec : a_src[i], ok);
       }
       const uint32_t b_stage = stage + kBm * kRowBytes;
 #pragma unroll
       for (int i = 0; i < kBVecs; ++i) {
         const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
-        const bool ok = b_ok[i] && k0 + c * kVec < g.k;
-        cp_async16(b_stage + swizzled(r, c), ok ? b_src[i] + k0 + c * kVec : g.w, ok);
+        const bool ok = b_ok[i] && k0 + c * kVec < k;
+        cp_async16(b_stage + swizzled(r, c), ok ? b_src[i] + k0 + c * kVec : b_src[i], ok);
       }
       ++walk;
       if (++chunk == n_chunks) {
         chunk = 0;
         t += gridDim.x;
-        if (t < total) set_tile(g, first, col_tiles);
+        if (t < wk.total) set_tile(g, first, wk);
       }
     }
     cp_async_commit();
@@ -298,24 +358,21 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
   tile_prefix<kBm>(g, first);
   __syncthreads();
 
-  const int64_t width = kSwiglu ? g.n / 2 : g.n;  // output columns (y's row stride)
-  const int64_t col_tiles = (width + kOutCols - 1) / kOutCols;
-  const int64_t total = static_cast<int64_t>(first[g.n_experts]) * col_tiles;
+  const WgWalk wk = wg_walk<kBm, kSwiglu>(g, first);
   const int wg = threadIdx.x / kWarpgroup;
-  const int n_chunks = static_cast<int>((g.k + kBlockK - 1) / kBlockK);
 
   // NOTE: the loads walk the block's tiles on their own, kS - 2 chunks ahead of the MMAs across
   // tile boundaries, so a tile's first chunks arrive during the previous tile's last MMAs and
   // epilogue; the i-th chunk of the walk lands in stage i % kS.
   WgLoader<kWgs, kSwiglu> loader;
-  loader.start(g, first, col_tiles, total);
+  loader.start(g, first, wk);
 #pragma unroll
-  for (int s = 0; s < kS - 2; ++s) loader.issue(g, first, col_tiles, total, n_chunks, base);
+  for (int s = 0; s < kS - 2; ++s) loader.issue(g, first, wk, base);
   int64_t walk = 0;  // the walk's chunk the MMAs take next
-  for (int64_t t = blockIdx.x; t < total; t += gridDim.x) {
-    const GroupedTile tile = tile_at<kBm>(g, first, t, col_tiles);
-    const int64_t rows = tile.hi - tile.lo;
-    const int64_t out0 = tile.col_tile * kOutCols;
+  for (int64_t t = blockIdx.x; t < wk.total; t += gridDim.x) {
+    const WgJob job = job_at<kBm, kSwiglu>(g, first, wk, t);
+    const int64_t rows = job.hi - job.lo, width = job.width, out0 = job.out0;
+    const int n_chunks = static_cast<int>((job.k + kBlockK - 1) / kBlockK);
     float d[kAccRegs];
 #pragma unroll
     for (int i = 0; i < kAccRegs; ++i) d[i] = 0.0f;
@@ -325,7 +382,7 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
       cp_async_wait<kS - 3>();
       fence_proxy_async();
       __syncthreads();  // the chunk visible to every warpgroup; walk - 2's wgmmas all complete
-      loader.issue(g, first, col_tiles, total, n_chunks, base);  // into walk - 2's stage
+      loader.issue(g, first, wk, base);  // into walk - 2's stage
       const uint32_t stage = base + static_cast<uint32_t>(walk % kS) * kStageBytes<kWgs>;
       const uint32_t a_tile = stage + wg * kWgM * kRowBytes;
       const uint32_t b_tile = stage + kBm * kRowBytes;
@@ -367,13 +424,13 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
     }
     __syncthreads();
     // 16-byte stores of whole 8-column runs when y's rows allow it, element stores otherwise.
-    const bool vec = width % kVec == 0 && reinterpret_cast<uintptr_t>(g.y) % 16 == 0;
+    const bool vec = width % kVec == 0 && reinterpret_cast<uintptr_t>(job.y) % 16 == 0;
     for (int v = threadIdx.x; v < kBm * (kOutCols / kVec); v += kThreads) {
       const int r = v / (kOutCols / kVec), c = v % (kOutCols / kVec) * kVec;
       const int64_t col = out0 + c;
       if (r >= rows || col >= width) continue;
       const __nv_bfloat16* src = epi + r * kEpiLd + c;
-      bf16_bits* dst = g.y + (tile.lo + r) * width + col;
+      bf16_bits* dst = job.y + (job.lo + r) * width + col;
       if (vec) {
         *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
       } else {
@@ -464,8 +521,12 @@ void grouped_gemm_wgmma_launch(const GroupedGemmArgs& g, int sms, cudaStream_t s
   // NOTE: sum over experts of ceil(rows_e / kBm) <= floor(max_rows / kBm) + (non-empty experts):
   // no more blocks than tiles can exist, and one wave at most (one block per SM: the pipeline
   // takes most of the shared memory).
-  const int64_t tiles = (g.max_rows / kBm + std::min<int64_t>(g.n_experts, g.max_rows)) *
-                        ((width + out_cols - 1) / out_cols);
+  int64_t tiles = (g.max_rows / kBm + std::min<int64_t>(g.n_experts, g.max_rows)) *
+                  ((width + out_cols - 1) / out_cols);
+  if (g.dense_rows > 0) {
+    const int64_t dense_width = g.y_swiglu ? g.n_dense / 2 : g.n_dense;
+    tiles += (g.dense_rows + kBm - 1) / kBm * ((dense_width + out_cols - 1) / out_cols);
+  }
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(tiles, sms));
   if (g.y_swiglu) {
     pdl_launch(grouped_gemm_wgmma_kernel<kWgs, true>, dim3(grid), dim3(kWgs * kWarpgroup),
@@ -495,11 +556,21 @@ void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream) {
   launch_require(args.k % kVec == 0 && aligned16(args.x) && aligned16(args.w), fn,
                  "needs k % 8 == 0 and 16-byte aligned x and w (whole 16-byte copies), got k ",
                  args.k);
+  if (args.dense_rows > 0) {
+    launch_require(args.n_dense >= 1 && args.k_dense >= 1 && args.k_dense % kVec == 0 &&
+                       (!args.y_swiglu || args.n_dense % 2 == 0),
+                   fn,
+                   "the dense GEMM needs n_dense >= 1 (even with y_swiglu) and k_dense a "
+                   "multiple of 8, got n_dense ",
+                   args.n_dense, " k_dense ", args.k_dense);
+    launch_require(aligned16(args.x_dense) && aligned16(args.w_dense) && args.y_dense != nullptr,
+                   fn, "the dense GEMM needs 16-byte aligned x_dense and w_dense and a y_dense");
+  }
   const WgmmaDevice dev = wgmma_device();
   launch_require(dev.present, fn,
                  "this device or build has no sm_90a code (wgmma needs a Hopper GPU and a build "
                  "with -DCMAKE_CUDA_ARCHITECTURES=90a)");
-  if (args.max_rows == 0) return;
+  if (args.max_rows == 0 && args.dense_rows == 0) return;
   // NOTE: 128-row tiles (two warpgroups) once an expert averages that many rows (prefill): half
   // the weight re-reads per row; decode's few rows per expert keep 64-row tiles.
   if (args.max_rows >= int64_t{2} * kWgM * args.n_experts) {

@@ -143,6 +143,25 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   bad.y_swiglu = true;  // the decode kernels refuse the epilogue they do not have
   CHECK_THROWS_AS(cuda_grouped_gemm_tc(bad, nullptr), std::invalid_argument);
   CHECK_THROWS_AS(cuda_grouped_gemm(bad, nullptr), std::invalid_argument);
+  GroupedGemmArgs dense = a;  // ... and the dense GEMM beside the experts
+  dense.x_dense = dense.w_dense = buf;
+  dense.y_dense = buf;
+  dense.dense_rows = 2;
+  dense.n_dense = dense.k_dense = 8;
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm_tc(dense, nullptr);
+        }).find("dense_rows") != std::string::npos);
+  GroupedGemmArgs odd_k = dense;
+  odd_k.k_dense = 12;
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm_wgmma(odd_k, nullptr);
+        }).find("k_dense a multiple of 8") != std::string::npos);
+  GroupedGemmArgs odd_n = dense;
+  odd_n.y_swiglu = true;
+  odd_n.n_dense = 7;
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm_wgmma(odd_n, nullptr);
+        }).find("n_dense >= 1 (even with y_swiglu)") != std::string::npos);
 #endif
 }
 
@@ -314,6 +333,88 @@ TEST_CASE("cuda_grouped_gemm_wgmma's SwiGLU epilogue equals its product then cud
     REQUIRE(d_act.download() == fused);
   }
   check_wgmma({{5, 9, 0, 2}, 2816, 2048, 0, true, 6, true});  // with the gather, in a graph
+#endif
+}
+
+#ifdef MOEBENCH_HAVE_CUDA
+// Experts and a dense GEMM (the shared experts) in one launch: the experts' rows equal an experts-
+// only launch's bit for bit, the dense rows a one-expert launch's over them (the same tiles), and
+// the dense rows match the host reference.
+void check_dense(const std::vector<int32_t>& counts, int64_t n, int64_t k, int64_t dense_rows,
+                 int64_t n_dense, int64_t k_dense, bool y_swiglu) {
+  CAPTURE(counts.size(), n, k, dense_rows, n_dense, k_dense, y_swiglu);
+  const std::vector<int32_t> offsets = wg_offsets(counts);
+  const int n_experts = static_cast<int>(counts.size());
+  const int64_t rows = offsets.back();
+  const int64_t width = y_swiglu ? n / 2 : n, dense_width = y_swiglu ? n_dense / 2 : n_dense;
+  const std::vector<float> x = test::random_bf16(rows * k, 41, -1.0f, 1.0f);
+  const std::vector<float> w = test::random_bf16(n_experts * n * k, 42, -1.0f, 1.0f);
+  const std::vector<float> xd = test::random_bf16(dense_rows * k_dense, 43, -1.0f, 1.0f);
+  const std::vector<float> wd = test::random_bf16(n_dense * k_dense, 44, -1.0f, 1.0f);
+  DeviceBuffer<bf16_bits> d_x(bf16_from_f32(x)), d_w(bf16_from_f32(w));
+  DeviceBuffer<bf16_bits> d_xd(bf16_from_f32(xd)), d_wd(bf16_from_f32(wd));
+  DeviceBuffer<bf16_bits> y_both(rows * width), yd_both(dense_rows * dense_width);
+  DeviceBuffer<bf16_bits> y_alone(rows * width), yd_alone(dense_rows * dense_width);
+  DeviceBuffer<int32_t> d_off(offsets),
+      d_one(std::vector<int32_t>{0, static_cast<int32_t>(dense_rows)});
+  GroupedGemmArgs g;
+  g.x = d_x.data();
+  g.w = d_w.data();
+  g.offsets = d_off.data();
+  g.max_rows = rows;
+  g.n_experts = n_experts;
+  g.n = n;
+  g.k = k;
+  g.y_swiglu = y_swiglu;
+  GroupedGemmArgs both = g;
+  both.y = y_both.data();
+  both.x_dense = d_xd.data();
+  both.w_dense = d_wd.data();
+  both.y_dense = yd_both.data();
+  both.dense_rows = dense_rows;
+  both.n_dense = n_dense;
+  both.k_dense = k_dense;
+  GroupedGemmArgs experts = g;
+  experts.y = y_alone.data();
+  GroupedGemmArgs one = g;  // the dense GEMM as the one expert every row goes to
+  one.x = d_xd.data();
+  one.w = d_wd.data();
+  one.y = yd_alone.data();
+  one.offsets = d_one.data();
+  one.max_rows = dense_rows;
+  one.n_experts = 1;
+  one.n = n_dense;
+  one.k = k_dense;
+  TestStream st;
+  cuda_grouped_gemm_wgmma(both, st.s);
+  cuda_grouped_gemm_wgmma(experts, st.s);
+  cuda_grouped_gemm_wgmma(one, st.s);
+  st.sync();
+  CHECK(y_both.download() == y_alone.download());
+  const std::vector<bf16_bits> dense_got = yd_both.download();
+  CHECK(dense_got == yd_alone.download());
+  std::vector<float> want;
+  GroupedGemmArgs ref = one;
+  ref_grouped_gemm(xd, {0, static_cast<int32_t>(dense_rows)}, wd, ref, want);
+  const auto r = test::compare_close(bf16_to_f32(dense_got), want, 2e-2, 1e-2);
+  INFO(r.message);
+  REQUIRE(r.ok);
+}
+#endif
+
+TEST_CASE("cuda_grouped_gemm_wgmma runs a dense GEMM beside the experts in the same launch",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  std::vector<int32_t> decode(64, 0);
+  std::mt19937 rng(13);
+  for (int i = 0; i < 384; ++i) ++decode[rng() % 64];  // 64 tokens, top 6
+  // V2-Lite's shared experts (2 x 1408) beside its routed up (SwiGLU) and down projections at
+  // batch 64, and small ragged shapes with 128-row tiles.
+  check_dense(decode, 2816, 2048, 64, 5632, 2048, true);
+  check_dense(decode, 2048, 1408, 64, 2048, 2816, false);
+  check_dense({130, 0, 300}, 80, 24, 133, 144, 40, true);
+  check_dense({0, 0, 0}, 40, 24, 5, 40, 24, false);  // no routed rows: the dense tiles only
 #endif
 }
 

@@ -13,7 +13,8 @@ enum class KernelSet {
   fused,     // the fused launches, the same bits as separate by construction
   // fused, plus the kernels that sum in another order: from 16 tokens a step (batch decode,
   // prefill) the routed experts on cuda_grouped_gemm_wgmma with the SwiGLU in its epilogue (no
-  // host sync per MoE layer in prefill), the router GEMV and its routing in one launch at any
+  // host sync per MoE layer in prefill) and the shared experts as its dense GEMM in the same two
+  // launches, the router GEMV and its routing in one launch at any
   // batch (the skinny tile where cuBLAS ran twice), up to 4 the MLA absorb GEMMs on the skinny
   // kernels instead of cuBLAS, and prefill attention on the register-tile kernel
   // (cuda_prefill_attention_mma). Needs an sm_90a build on a Hopper GPU. Not bit-equal to the

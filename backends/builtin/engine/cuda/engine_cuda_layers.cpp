@@ -371,8 +371,15 @@ bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   return false;
 }
 
-// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm.
-void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
+// kernels=wgmma with enough tokens: the shared experts (bias-free) run as the dense GEMM beside the
+// routed ones in the same two launches.
+bool shared_in_grouped(const BodyContext& b, const DevLayer& L, int64_t T) {
+  return L.has_shared && moe_wgmma(b, T) && L.shared_gu.b == nullptr && L.shared_down.b == nullptr;
+}
+
+// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared (wgmma), the
+// shared experts' too: h -> act -> y.
+void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T, bool shared) {
   const Workspace& ws = b.ws;
   const int64_t H = b.config.hidden_size, I = b.config.moe_intermediate_size;
   const int64_t rows = T * b.router.top_k;
@@ -400,6 +407,20 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T) {
     up.slot_div = b.router.top_k;
     up.y = ws.act_perm;
     up.y_swiglu = true;
+    if (shared) {
+      up.x_dense = ws.h;
+      up.w_dense = L.shared_gu.w;
+      up.y_dense = ws.act;
+      up.dense_rows = T;
+      up.n_dense = L.shared_gu.out;
+      up.k_dense = H;
+      down.x_dense = ws.act;
+      down.w_dense = L.shared_down.w;
+      down.y_dense = ws.y;
+      down.dense_rows = T;
+      down.n_dense = H;
+      down.k_dense = L.shared_down.in;
+    }
     cuda_grouped_gemm_wgmma(up, b.stream);
     cuda_grouped_gemm_wgmma(down, b.stream);
     return;
@@ -440,15 +461,14 @@ MoeCombineArgs moe(const BodyContext& b, const StepView& s, int layer) {
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = b.config.hidden_size;
   const bool placed = moe_route(b, L, T);
-  if (L.has_shared) {
-    swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
-    if (L.shared_gate.w != nullptr) {
-      linear_f32(b, ws.h, T, L.shared_gate, ws.gate, ws.h_lo);
-      cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
-    }
-  }
+  const bool shared_inline = shared_in_grouped(b, L, T);
+  if (L.has_shared && !shared_inline) swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
   if (!placed) cuda_moe_permute(moe_permute_args(b, T), b.stream);
-  moe_experts(b, L, T);
+  moe_experts(b, L, T, shared_inline);
+  if (L.has_shared && L.shared_gate.w != nullptr) {  // qwen2_moe: sigmoid(gate · h) scales them
+    linear_f32(b, ws.h, T, L.shared_gate, ws.gate, ws.h_lo);
+    cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
+  }
   MoeCombineArgs cb;
   cb.y_perm = ws.y_perm;
   cb.slot_to_perm = ws.slot_to_perm;
