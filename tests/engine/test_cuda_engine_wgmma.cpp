@@ -1,6 +1,8 @@
 // [gpu] kernels=wgmma (the routed experts on the Hopper wgmma grouped GEMM from 16 tokens a step,
-// the SwiGLU in its epilogue, no host sync in prefill; MLA's absorb GEMMs on the skinny kernels up
-// to 4) against the separate launches on the tiny checkpoints: logits within the engine's bf16 bar
+// the SwiGLU in its epilogue, the shared experts beside them, no host sync in prefill; the router
+// and its routing in one launch; MLA's absorb GEMMs on the skinny kernels up to 4; prefill
+// attention on register tiles) against the separate launches on the tiny checkpoints (every MoE
+// family, qwen2_moe's gated shared expert included): logits within the engine's bf16 bar
 // (2e-2 of the row's largest |logit|) where routing cannot flip, over a prefill split across steps
 // and decode steps of 16 and 3 sequences; greedy
 // continuations of 16 sequences through the CUDA graph path on the routed checkpoints; fewer
@@ -156,7 +158,8 @@ TEST_CASE("CUDA engine: kernels=wgmma stays within bf16 noise of the separate la
   if (!cuda_grouped_gemm_wgmma_available()) {
     MOEBENCH_SKIP("GPU test skipped: no sm_90a code for this device (scripts/device_bundle.sh)");
   }
-  for (const char* family : {"deepseek_v3", "deepseek_v2", "qwen3_moe", "mixtral"}) {
+  for (const char* family :
+       {"deepseek_v3", "deepseek_v2", "qwen3_moe", "qwen2_moe", "mixtral", "olmoe"}) {
     check_logits(family);
     check_greedy(family);
   }
