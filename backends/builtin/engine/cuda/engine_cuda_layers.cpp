@@ -371,10 +371,11 @@ bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   return false;
 }
 
-// kernels=wgmma with enough tokens: the shared experts (bias-free) run as the dense GEMM beside the
-// routed ones in the same two launches.
+// kernels=wgmma with enough tokens: the shared experts (bias-free, an intermediate size of whole
+// 16-byte rows) run as the dense GEMM beside the routed ones in the same two launches.
 bool shared_in_grouped(const BodyContext& b, const DevLayer& L, int64_t T) {
-  return L.has_shared && moe_wgmma(b, T) && L.shared_gu.b == nullptr && L.shared_down.b == nullptr;
+  return L.has_shared && moe_wgmma(b, T) && L.shared_gu.b == nullptr &&
+         L.shared_down.b == nullptr && L.shared_down.in % 8 == 0;
 }
 
 // The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared (wgmma), the
