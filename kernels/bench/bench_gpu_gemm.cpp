@@ -215,22 +215,12 @@ void BM_gpu_grouped(benchmark::State& state, int shape, GroupedImpl impl) {
   DeviceBuffer<int32_t> d_off(offsets);
   const GroupedGemmArgs args{x.data(),        d_off.data(), w.data(), y.data(), rows,
                              route.max_count, m.experts,    n,        k};
-  auto launch = [&] {
+  bench_grouped_run(state, route, x.data(), w.data(), y.data(), n, k, [&] {
     if (impl == GroupedImpl::ours) cuda_grouped_gemm(args, g.stream);
     if (impl == GroupedImpl::ours_tc) cuda_grouped_gemm_tc(args, g.stream);
     if (impl == GroupedImpl::cublas_loop)
       cuda_grouped_gemm_host(*g.cublas, args, offsets, g.stream);
-  };
-  if (!bench_gpu_first_launch(state, launch)) return;
-  const std::string bad = bench_gpu_check_samples(
-      bench_grouped_samples(offsets, x.data(), w.data(), y.data(), n, k), k);
-  if (!bad.empty()) {
-    state.SkipWithError(bad.c_str());
-    return;
-  }
-  state.counters["experts_touched"] = route.touched;
-  const double bytes = 2.0 * (double(route.touched) * n * k + rows * k + rows * n);
-  bench_gpu_run(state, false, bytes, 2.0 * rows * n * k, launch);
+  });
 }
 
 const int kRegistered = [] {

@@ -1,9 +1,12 @@
 // Inputs of the "gpu/" MoE grouped-GEMM benchmarks (CUDA builds only): a seeded random routing at
-// a mean rows-per-expert, and the sampled output elements their checks compare.
+// a mean rows-per-expert, the sampled output elements their checks compare, and their common run.
 #pragma once
+
+#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernels/bench/bench_gpu_util.h"
@@ -52,6 +55,26 @@ inline std::vector<BenchGemmSample> bench_grouped_samples(const std::vector<int3
     samples.push_back({x + r * k, w + (e * n + col) * k, y + r * n + col});
   }
   return samples;
+}
+
+// The rest of a grouped-GEMM benchmark once its launch is set: one launch, the sampled outputs
+// checked (y (rows, n) from x (rows, k) and w (experts, n, k)), then the timed runs counting the
+// touched experts' weights, x and y once.
+template <typename Launch>
+void bench_grouped_run(benchmark::State& state, const BenchRouting& route, const bf16_bits* x,
+                       const bf16_bits* w, const bf16_bits* y, int64_t n, int64_t k,
+                       Launch&& launch) {
+  if (!bench_gpu_first_launch(state, launch)) return;
+  const std::vector<int32_t>& offsets = route.offsets;
+  const int64_t rows = offsets.back();
+  const std::string bad = bench_gpu_check_samples(bench_grouped_samples(offsets, x, w, y, n, k), k);
+  if (!bad.empty()) {
+    state.SkipWithError(bad.c_str());
+    return;
+  }
+  state.counters["experts_touched"] = route.touched;
+  const double bytes = 2.0 * (double(route.touched) * n * k + rows * k + rows * n);
+  bench_gpu_run(state, false, bytes, 2.0 * rows * n * k, launch);
 }
 
 }  // namespace moebench
