@@ -76,7 +76,7 @@ constexpr size_t kMaxSmemBytes = smem_layout(kMaxDim, kMaxDim).bytes;
 struct PrefillParams {
   PrefillAttentionArgs a;
   SmemLayout L;
-  int64_t qhs = 0, khs = 0, vhs = 0, ohs = 0;  // head strides
+  PrefillHeadStrides hs;  // head strides, packed ones resolved
   float scale_log2 = 0;
 };
 
@@ -226,7 +226,7 @@ __global__ void __launch_bounds__(kThreads) prefill_attention_kernel(const Prefi
   auto* sp = reinterpret_cast<__nv_bfloat16*>(smem + L.p);
   auto* so = reinterpret_cast<float*>(smem + L.o);
 
-  load_tile(sk, L.ld_qk, a.q + static_cast<int64_t>(q0 + m0) * a.q_stride + head * prm.qhs,
+  load_tile(sk, L.ld_qk, a.q + static_cast<int64_t>(q0 + m0) * a.q_stride + head * prm.hs.q,
             a.q_stride, rows, a.dk, L.dkp);
   for (int i = threadIdx.x; i < kBlockM * L.ld_o; i += kThreads) so[i] = 0.0f;
 
@@ -248,9 +248,9 @@ __global__ void __launch_bounds__(kThreads) prefill_attention_kernel(const Prefi
     const int n_keys = min(kBlockN, len_k - n0);
     __syncthreads();  // the previous tile's K / V reads (first pass: Q fragment loads) are done
     const int64_t key_row = k0 + n0;
-    load_tile(sk, L.ld_qk, a.k + key_row * a.k_stride + kv_head * prm.khs, a.k_stride, n_keys, a.dk,
-              L.dkp);
-    load_tile(sv, L.ld_v, a.v + key_row * a.v_stride + kv_head * prm.vhs, a.v_stride, n_keys, a.dv,
+    load_tile(sk, L.ld_qk, a.k + key_row * a.k_stride + kv_head * prm.hs.k, a.k_stride, n_keys,
+              a.dk, L.dkp);
+    load_tile(sv, L.ld_v, a.v + key_row * a.v_stride + kv_head * prm.hs.v, a.v_stride, n_keys, a.dv,
               L.dvp);
     __syncthreads();
     if (!warp_active || n0 > warp_key_limit) continue;  // every key of the tile is masked
@@ -262,7 +262,7 @@ __global__ void __launch_bounds__(kThreads) prefill_attention_kernel(const Prefi
   }
   __syncwarp();
   if (!warp_active || q_row >= len_q) return;
-  warp_store(wo, L, st, a.out + static_cast<int64_t>(q0 + q_row) * a.out_stride + head * prm.ohs,
+  warp_store(wo, L, st, a.out + static_cast<int64_t>(q0 + q_row) * a.out_stride + head * prm.hs.out,
              a.dv);
 #endif
 }
@@ -341,10 +341,7 @@ void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t strea
   PrefillParams prm;
   prm.a = args;
   prm.L = smem_layout(args.dk, args.dv);
-  prm.qhs = hs.q;
-  prm.khs = hs.k;
-  prm.vhs = hs.v;
-  prm.ohs = hs.out;
+  prm.hs = hs;
   prm.scale_log2 = args.scale * kLog2e;
   ensure_smem_opt_in();
   const dim3 grid((args.max_q + kBlockM - 1) / kBlockM, args.n_heads, args.n_seqs);

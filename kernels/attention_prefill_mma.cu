@@ -54,7 +54,7 @@ __host__ __device__ constexpr MmaSmem mma_smem(int dk, int dv) {
 struct MmaParams {
   PrefillAttentionArgs a;
   MmaSmem L;
-  int64_t qhs = 0, khs = 0, vhs = 0, ohs = 0;  // head strides
+  PrefillHeadStrides hs;  // head strides, packed ones resolved
   float scale_log2 = 0;
 };
 
@@ -132,8 +132,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
   const int k_end = blk.k_end;
   const int n_tiles = (k_end + kBlockN - 1) / kBlockN;
   const uint32_t base = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
-  const bf16_bits* kg = a.k + static_cast<int64_t>(k0) * a.k_stride + kv_head * prm.khs;
-  const bf16_bits* vg = a.v + static_cast<int64_t>(k0) * a.v_stride + kv_head * prm.vhs;
+  const bf16_bits* kg = a.k + static_cast<int64_t>(k0) * a.k_stride + kv_head * prm.hs.k;
+  const bf16_bits* vg = a.v + static_cast<int64_t>(k0) * a.v_stride + kv_head * prm.hs.v;
   auto load_kv = [&](int t) {  // tile t's keys into buffer t % 2
     const int n0 = t * kBlockN, n = min(kBlockN, len_k - n0);
     load_tile_async(base + L.k + (t % 2) * L.k_bytes, L.ld_k, kg + n0 * a.k_stride, a.k_stride, n,
@@ -142,7 +142,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
                     a.dv, L.dvp);
   };
   load_tile_async(base + L.q, L.ld_k,
-                  a.q + static_cast<int64_t>(q0 + m0) * a.q_stride + head * prm.qhs, a.q_stride,
+                  a.q + static_cast<int64_t>(q0 + m0) * a.q_stride + head * prm.hs.q, a.q_stride,
                   rows, a.dk, L.dkp);
   cp_async_commit();
   if (n_tiles > 0) load_kv(0);
@@ -263,7 +263,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
     const int q_row = m0 + w0 + g + h * 8;
     if (q_row >= len_q) continue;
     const float inv = l_run[h] > 0.0f ? 1.0f / l_run[h] : 0.0f;
-    bf16_bits* out = a.out + static_cast<int64_t>(q0 + q_row) * a.out_stride + head * prm.ohs;
+    bf16_bits* out = a.out + static_cast<int64_t>(q0 + q_row) * a.out_stride + head * prm.hs.out;
 #pragma unroll
     for (int j = 0; j < kDv / 8; ++j) {
       const int d = j * 8 + c2;
@@ -300,10 +300,7 @@ void cuda_prefill_attention_mma(const PrefillAttentionArgs& args, cudaStream_t s
   MmaParams prm;
   prm.a = args;
   prm.L = mma_smem(args.dk, args.dv);
-  prm.qhs = hs.q;
-  prm.khs = hs.k;
-  prm.vhs = hs.v;
-  prm.ohs = hs.out;
+  prm.hs = hs;
   prm.scale_log2 = args.scale * kLog2e;
   const int dkp = prm.L.dkp, dvp = prm.L.dvp;
   // NOTE: register tiles sized for the largest head dims of each instance: DeepSeek's MLA
