@@ -6,7 +6,6 @@
 #include <fstream>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "backends/backend_options.h"
 #include "backends/builtin/engine_select.h"
@@ -100,10 +99,10 @@ BackendInfo BuiltinBackend::info() const {
     b.details["pdl"] = options_.programmatic_launch;
   }
   // Left-truncated answers differ from refusals: they never share cache entries.
-  std::vector<std::string> tags;
-  if (options_.truncate_left) tags.push_back("truncate-left");
-  if (cuda && options_.kernels == KernelSet::wgmma) tags.push_back("kernels-wgmma");
-  for (const std::string& t : tags) b.cache_tag += (b.cache_tag.empty() ? "" : ",") + t;
+  if (options_.truncate_left) b.cache_tag = "truncate-left";
+  if (cuda && options_.kernels == KernelSet::wgmma) {
+    b.cache_tag += std::string(b.cache_tag.empty() ? "" : ",") + "kernels-wgmma";
+  }
   return b;
 }
 
