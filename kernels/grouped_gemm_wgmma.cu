@@ -55,7 +55,11 @@ template <int kWgs>
 constexpr size_t kSmemBytes =
     static_cast<size_t>(kStages<kWgs>) * kStageBytes<kWgs> + kEpiBytes<kWgs> + 1024;
 static_assert(kStageBytes<1> % 1024 == 0 && kStageBytes<2> % 1024 == 0, "stages keep atoms");
-static_assert(kSmemBytes<1> <= 227 * 1024 && kSmemBytes<2> <= 227 * 1024, "fits an H100/H200 SM");
+// The static tile prefix (first[], in the kernel) shares the SM's 227 KB with the dynamic window.
+constexpr size_t kStaticSmemBytes = (kMaxExperts + 1) * sizeof(int);
+static_assert(kSmemBytes<1> + kStaticSmemBytes <= 227 * 1024 &&
+                  kSmemBytes<2> + kStaticSmemBytes <= 227 * 1024,
+              "fits an H100/H200 SM");
 
 // ----------------------------------------------------------------------------
 // GPU helpers (sm_90a)
@@ -201,7 +205,7 @@ struct WgJob {
   int64_t lo = 0, hi = 0, n = 0, k = 0, width = 0, out0 = 0;
 };
 
-// Tile t of the block's walk (the offsets through the read-only cache).
+// Tile t of the block's walk (the offsets read with plain loads: a previous kernel wrote them).
 template <int kBm, bool kSwiglu>
 __device__ __forceinline__ WgJob job_at(const GroupedGemmArgs& g, const int* first,
                                         const WgWalk& walk, int64_t t) {
@@ -382,7 +386,6 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
       cp_async_wait<kS - 3>();
       fence_proxy_async();
       __syncthreads();  // the chunk visible to every warpgroup; walk - 2's wgmmas all complete
-      loader.issue(g, first, wk, base);  // into walk - 2's stage
       const uint32_t stage = base + static_cast<uint32_t>(walk % kS) * kStageBytes<kWgs>;
       const uint32_t a_tile = stage + wg * kWgM * kRowBytes;
       const uint32_t b_tile = stage + kBm * kRowBytes;
@@ -394,6 +397,9 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
         wgmma_m64n128k16(d, smem_desc(a_tile + kk * kMmaK * 2), smem_desc(b_tile + kk * kMmaK * 2));
       }
       wgmma_commit();
+      // NOTE: after this chunk's MMAs are issued, so a tile change's search (the loader's
+      // set_tile) does not delay them; walk - 2's stage is free since the barrier above.
+      loader.issue(g, first, wk, base);  // into walk - 2's stage
       wgmma_wait<1>();
       fence_acc(d);
     }
@@ -563,7 +569,8 @@ void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream) {
                    "the dense GEMM needs n_dense >= 1 (even with y_swiglu) and k_dense a "
                    "multiple of 8, got n_dense ",
                    args.n_dense, " k_dense ", args.k_dense);
-    launch_require(aligned16(args.x_dense) && aligned16(args.w_dense) && args.y_dense != nullptr,
+    launch_require(args.x_dense != nullptr && args.w_dense != nullptr && args.y_dense != nullptr &&
+                       aligned16(args.x_dense) && aligned16(args.w_dense),
                    fn, "the dense GEMM needs 16-byte aligned x_dense and w_dense and a y_dense");
   }
   const WgmmaDevice dev = wgmma_device();

@@ -156,6 +156,11 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   CHECK(test::invalid_argument_of([&] {
           cuda_grouped_gemm_wgmma(odd_k, nullptr);
         }).find("k_dense a multiple of 8") != std::string::npos);
+  GroupedGemmArgs no_x = dense;  // a null operand is refused, not faulted on (null is aligned)
+  no_x.x_dense = nullptr;
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm_wgmma(no_x, nullptr);
+        }).find("16-byte aligned x_dense and w_dense") != std::string::npos);
   GroupedGemmArgs odd_n = dense;
   odd_n.y_swiglu = true;
   odd_n.n_dense = 7;
