@@ -131,6 +131,9 @@ void cuda_gemm(CublasContext& ctx, const GemmArgs& args, cudaStream_t stream) {
   launch_require(!args.a_swiglu || gemm_pick_algo(args) == GemmAlgo::skinny, "cuda_gemm",
                  "a_swiglu needs the skinny kernel (algo skinny, or automatic with m <= ",
                  kGemmSkinnyAutoMaxM, "), got m ", args.m);
+  launch_require(args.c_argmax == nullptr || gemm_pick_algo(args) == GemmAlgo::skinny, "cuda_gemm",
+                 "c_argmax needs the skinny kernel (algo skinny, or automatic with m <= ",
+                 kGemmSkinnyAutoMaxM, "), got m ", args.m);
   switch (gemm_pick_algo(args)) {
     case GemmAlgo::skinny:
       cuda_gemm_skinny(args, stream);

@@ -78,6 +78,11 @@ struct GemmArgs {
   // SwiGLU fused into its down projection: the values cuda_swiglu would write, so the same bits
   // as the two launches).
   bool a_swiglu = false;
+  // Optional (skinny only, batch 1, b_transposed, f32 c, beta 0): c_argmax[r] = max(c_argmax[r],
+  // sample_argmax_key(C[r, j], j)) over the row's n columns, by atomic max (kernels/sampling.h):
+  // zeroed before, it ends as the greedy pick of the row's logits (SampleArgs::argmax), so the
+  // logits GEMV leaves the argmax and the sampler need not pass over the logits again.
+  uint64_t* c_argmax = nullptr;
 };
 
 // The packed dense case every caller starts from: C (m, n) = A (m, k) · W^T with W an (n, k)
@@ -131,6 +136,12 @@ inline void gemm_args_check(const GemmArgs& g, const char* fn, bool check_pointe
           (g.batch == 1 && g.b_transposed && g.a_lo == nullptr && g.algo != GemmAlgo::cublas),
       fn, "a_swiglu needs batch 1, a transposed b, no a_lo and the skinny kernel, got batch ",
       g.batch, " b_transposed ", g.b_transposed);
+  launch_require(g.c_argmax == nullptr || (g.batch == 1 && g.b_transposed && g.c_f32 &&
+                                           g.beta == 0.0f && g.algo != GemmAlgo::cublas),
+                 fn,
+                 "c_argmax needs batch 1, a transposed b, an f32 c, beta 0 and the skinny kernel, "
+                 "got batch ",
+                 g.batch, " b_transposed ", g.b_transposed, " c_f32 ", g.c_f32, " beta ", g.beta);
 }
 
 // Throws std::invalid_argument naming the field when the skinny kernel does not serve args, which

@@ -44,13 +44,42 @@ constexpr int64_t kMaxGridY = 65535;
 // ----------------------------------------------------------------------------
 // GPU kernels
 
-// The whole warp tile (see SkinnyTile): accumulate from zero over all of k, then store.
+// The whole warp tile (see SkinnyTile): accumulate from zero over all of k, then store (and with
+// best, max its columns' argmax keys into it).
 template <int kC, int kM, typename OutT, bool kVec, bool kLo = false>
-__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0) {
+__device__ __forceinline__ void skinny_warp_tile(const SkinnyTile& t, int64_t col0,
+                                                 uint64_t* best = nullptr) {
   float acc[kM][kC];
   zero(acc);
   skinny_warp_accumulate<kC, kM, kVec, kLo>(t, col0, acc, [&](int r) { return t.a + r * t.lda; });
-  skinny_warp_store<kC, kM, OutT>(t, col0, acc);
+  skinny_warp_store<kC, kM, OutT>(t, col0, acc, best);
+}
+
+// t.argmax[r] = max(t.argmax[r], the block's warps' best[r]): one atomic a row a block (a logits
+// row of 102,400 columns takes 6,400 of them, spread over the GEMV's weight stream). Every thread
+// of the block calls it (it syncs the block).
+template <int kM>
+__device__ __forceinline__ void skinny_block_argmax(const SkinnyTile& t,
+                                                    const uint64_t (&best)[kM]) {
+  __shared__ uint64_t warp_best[kWarpsPerBlock][kM];
+  const int warp = threadIdx.x / kWarp;
+  if (threadIdx.x % kWarp == 0) {
+#pragma unroll
+    for (int r = 0; r < kM; ++r) warp_best[warp][r] = best[r];
+  }
+  __syncthreads();
+  if (threadIdx.x < t.m) {
+    uint64_t b = 0;
+#pragma unroll
+    for (int w = 0; w < kWarpsPerBlock; ++w) {
+      const uint64_t v = warp_best[w][threadIdx.x];
+      b = v > b ? v : b;
+    }
+    if (b != 0) {
+      atomicMax(reinterpret_cast<unsigned long long*>(t.argmax + threadIdx.x),
+                static_cast<unsigned long long>(b));
+    }
+  }
 }
 
 // grid.x = ceil(n / (4 kC)), grid.y = batch entries; warp w of block b owns columns
@@ -69,8 +98,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp) gemm_skinny_kernel(Skin
   }
   pdl_wait();
   pdl_trigger();
-  if (col0 >= t.n) return;
-  skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0);
+  if (t.argmax == nullptr) {
+    if (col0 < t.n) skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0);
+    return;
+  }
+  // NOTE: block-uniform branch; warps past n still reach the block's barrier.
+  uint64_t best[kM];
+#pragma unroll
+  for (int r = 0; r < kM; ++r) best[r] = 0;
+  if (col0 < t.n) skinny_warp_tile<kC, kM, OutT, kVec, kLo>(t, col0, best);
+  skinny_block_argmax<kM>(t, best);
 }
 
 // The block's expert and rows [lo, hi) for slot `slot`: the slot-th row tile (kR rows) counting

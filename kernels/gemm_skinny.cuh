@@ -31,6 +31,7 @@ struct SkinnyTile {
   float alpha = 1.0f, beta = 0.0f;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
   bool prefetch = false;  // launched early (pdl_launch on a marked stream): pull B toward L2 first
+  uint64_t* argmax = nullptr;  // (m) GemmArgs::c_argmax: f32 c, beta 0, batch 1
 };
 
 // The tile of one cuda_gemm_skinny call (host): args' views, launched on stream.
@@ -52,6 +53,7 @@ inline SkinnyTile skinny_tile(const GemmArgs& g, cudaStream_t stream) {
   t.stride_b = g.stride_b;
   t.stride_c = g.stride_c;
   t.prefetch = cuda_stream_pdl(stream);
+  t.argmax = g.c_argmax;
   return t;
 }
 

@@ -10,6 +10,7 @@
 
 #include "kernels/bf16_device.cuh"
 #include "kernels/gemm_skinny.cuh"
+#include "kernels/sampling.h"
 
 namespace moebench {
 
@@ -87,9 +88,11 @@ __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int6
 }
 
 // Reduces acc over the warp and stores C[r, col0 + j] = alpha * sum + beta * C[r, col0 + j].
+// With best (kM keys, every lane): best[r] = max(best[r], sample_argmax_key(C[r, col], col)) over
+// the warp's columns (t.argmax's case: beta 0, so every lane has every stored value).
 template <int kC, int kM, typename OutT>
 __device__ __forceinline__ void skinny_warp_store(const SkinnyTile& t, int64_t col0,
-                                                  float (&acc)[kM][kC]) {
+                                                  float (&acc)[kM][kC], uint64_t* best = nullptr) {
   const int lane = threadIdx.x % kSkinnyWarp;
   OutT* c = static_cast<OutT*>(t.c);
 #pragma unroll
@@ -104,6 +107,10 @@ __device__ __forceinline__ void skinny_warp_store(const SkinnyTile& t, int64_t c
       // Spread the stores over lanes; every lane holds every sum after the xor reduction.
       if (lane == (r * kC + j) % kSkinnyWarp && col < t.n)
         skinny_out_write(t, c + r * t.ldc + col, s);
+      if (best != nullptr && col < t.n) {
+        const uint64_t key = sample_argmax_key(t.alpha * s, static_cast<uint32_t>(col));
+        best[r] = key > best[r] ? key : best[r];
+      }
     }
   }
 }

@@ -145,10 +145,11 @@ void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& rou
                  " (the logits one block routes from shared memory), got ", router.m * router.n);
   launch_require(router.n == route.n_experts && router.c == route.logits && router.c_f32 &&
                      router.ldc == router.n && router.b_transposed && router.batch == 1 &&
-                     !router.a_swiglu && router.alpha == 1.0f && router.beta == 0.0f,
+                     !router.a_swiglu && router.c_argmax == nullptr && router.alpha == 1.0f &&
+                     router.beta == 0.0f,
                  fn,
                  "router must write route.logits: f32 (n_tokens, n_experts) packed, one batch "
-                 "over a weight (n_experts, k), alpha 1, beta 0");
+                 "over a weight (n_experts, k), alpha 1, beta 0, no c_argmax");
   launch_require(counter != nullptr, fn, "counter (device, zeroed) must not be null");
   const SkinnyTile t = skinny_tile(router, stream);
   // NOTE: the skinny launcher's 16-byte condition, so each logit sums over the same loads.

@@ -254,11 +254,19 @@ __global__ void sample_kernel(SampleArgs a) {
   const float temperature = a.temperature[r];
   int id;
   if (!(temperature > 0.0f)) {
-    id = block_argmax(row, a.vocab, 1.0f, false);  // greedy: the one pass
+    // greedy: the logits' writer's pick (thread 0 alone reads it, then resets it), or the one pass
+    if (a.argmax != nullptr) {
+      id = threadIdx.x == 0 ? sample_argmax_id(a.argmax[r]) : 0;
+    } else {
+      id = block_argmax(row, a.vocab, 1.0f, false);
+    }
   } else {
     id = sample_row(a, r, row, temperature);
   }
-  if (threadIdx.x == 0) a.out[r] = id;
+  if (threadIdx.x == 0) {
+    a.out[r] = id;
+    if (a.argmax != nullptr) a.argmax[r] = 0;
+  }
 }
 
 // logprob[r] = row[t] - m - log(sum exp(row - m)) for row r = blockIdx.x; two passes.

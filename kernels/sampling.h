@@ -38,6 +38,18 @@ inline MOEBENCH_HOST_DEVICE float sample_key_value(uint32_t k) {
   return f;
 }
 
+// The greedy pick of one logit as a 64-bit key: sample_order_key(v) above (0xffffffff - id), so
+// the larger key holds the larger value and, between equal values, the lower id; a NaN ranks
+// below every other value. A row's largest key names the argmax cuda_sample's greedy rows take
+// (sample_argmax_id: lowest id on ties, 0 when every value is NaN), whatever order the keys are
+// maxed in: a kernel that writes logits can leave it by atomic max (GemmArgs::c_argmax).
+inline MOEBENCH_HOST_DEVICE uint64_t sample_argmax_key(float v, uint32_t id) {
+  return (static_cast<uint64_t>(sample_order_key(v)) << 32) | (0xffffffffu - id);
+}
+inline MOEBENCH_HOST_DEVICE int32_t sample_argmax_id(uint64_t key) {
+  return static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(key & 0xffffffffu));
+}
+
 // Per row r: temperature[r] <= 0 (or NaN) = greedy: argmax, lowest id on ties. Otherwise
 // s = logits / temperature (f32), then HF's warpers: top-k (top_k[r] in (0, vocab): keep s >= the
 // k-th largest, ties with it stay), top-p (top_p[r] < 1: over the kept probs sorted ascending,
@@ -60,6 +72,10 @@ struct SampleArgs {
   const uint64_t* seed = nullptr;      // device (n_rows)
   const uint64_t* draw = nullptr;      // device (n_rows): draw index for this row's request
   int32_t* out = nullptr;              // device (n_rows)
+  // Optional device (n_rows): each row's largest sample_argmax_key, left by the kernel that wrote
+  // the logits (GemmArgs::c_argmax). Greedy rows then read it instead of passing over the
+  // logits (the same id), and every row's entry is reset to 0 for the next writer.
+  uint64_t* argmax = nullptr;
 };
 void cuda_sample(const SampleArgs& args, cudaStream_t stream);
 

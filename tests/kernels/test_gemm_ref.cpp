@@ -238,6 +238,31 @@ TEST_CASE("a_lo and a_swiglu stay with one batch over a weight, refused otherwis
         3);
 }
 
+TEST_CASE("c_argmax stays with the skinny kernel's one-batch f32 product, refused otherwise",
+          "[kernels]") {
+  std::vector<uint64_t> keys(4);
+  GemmArgs g = plain_args(2, 4, 4, true);
+  g.c_argmax = keys.data();
+  CHECK_NOTHROW(gemm_args_check(g, "t", false));
+  const std::string why =
+      "t: c_argmax needs batch 1, a transposed b, an f32 c, beta 0 and the "
+      "skinny kernel, got ";
+  g.c_f32 = false;
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }) ==
+        why + "batch 1 b_transposed 1 c_f32 0 beta 0");
+  g.c_f32 = true;
+  g.beta = 1.0f;  // C's old value would make the pick depend on what C held
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }) ==
+        why + "batch 1 b_transposed 1 c_f32 1 beta 1");
+  g.beta = 0.0f;
+  g.algo = GemmAlgo::cublas;
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }).starts_with(why));
+  g = plain_args(2, 4, 4, false);
+  g.c_argmax = keys.data();
+  CHECK(test::invalid_argument_of([&] { gemm_args_check(g, "t", false); }) ==
+        why + "batch 1 b_transposed 0 c_f32 1 beta 0");
+}
+
 TEST_CASE("ref_gemm strided batches of a (k, n) B match the transposed weights", "[kernels]") {
   // q absorb in miniature: 2 heads, A (m 2, 2 heads x k 2 + 1 pad), B per head (k 2, n 3) with a
   // head stride past a gap, C (m 2, 2 heads x n 3 + 1 pad); the same product over B^T.

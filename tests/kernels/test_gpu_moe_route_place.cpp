@@ -270,6 +270,10 @@ TEST_CASE("cuda_moe_router_route_place refuses what the skinny router does not s
   GemmArgs bf16_out = g;
   bf16_out.c_f32 = false;
   CHECK(error_of(bf16_out, r, p, &counter).find("f32") != std::string::npos);
+  uint64_t keys[2] = {};
+  GemmArgs with_argmax = g;  // the routing kernel leaves no argmax keys: refused, not ignored
+  with_argmax.c_argmax = keys;
+  CHECK(error_of(with_argmax, r, p, &counter).find("no c_argmax") != std::string::npos);
   CHECK(error_of(g, r, p, nullptr).find("counter") != std::string::npos);
 #endif
 }

@@ -1,7 +1,8 @@
 // [gpu] tests: cuda_sample against ref_sample (identical ids: greedy, ties, temperature 0 / 0.7 /
 // 1.5, top-k 1 / 50, top-p 0.1 / 0.9 / 1 over vocab 1, 1000, 102400), a chi-square check of the
-// GPU draws against the warped distribution, and cuda_logprob_gather against double. They skip
-// visibly without a CUDA build or device.
+// GPU draws against the warped distribution, the skinny logits GEMV's argmax keys (c_argmax) taken
+// and reset by cuda_sample, and cuda_logprob_gather against double. They skip visibly without a
+// CUDA build or device.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "kernels/bf16.h"
+#include "kernels/gemm.h"
 #include "kernels/sampling.h"
 #include "tests/catch.h"
 #include "tests/kernels/kernel_compare.h"
@@ -25,15 +28,16 @@ namespace moebench {
 namespace {
 
 #ifdef MOEBENCH_HAVE_CUDA
-// cuda_sample over logits (n_rows, ld) with the host params copied to the device.
-std::vector<int32_t> gpu_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
-                                int vocab, const SampleHostParams& p) {
+// cuda_sample over device logits (n_rows, ld) with the host params copied to the device (and the
+// logits writer's argmax keys, when given).
+std::vector<int32_t> gpu_sample_at(const float* logits, int64_t ld, int64_t n_rows, int vocab,
+                                   const SampleHostParams& p, uint64_t* argmax = nullptr) {
   TestStream st;
-  DeviceBuffer<float> d_logits(logits), d_t(p.temperature), d_p(p.top_p);
+  DeviceBuffer<float> d_t(p.temperature), d_p(p.top_p);
   DeviceBuffer<int32_t> d_k(p.top_k), d_out(n_rows);
   DeviceBuffer<uint64_t> d_seed(p.seed), d_draw(p.draw);
   SampleArgs a;
-  a.logits = d_logits.data();
+  a.logits = logits;
   a.ld = ld;
   a.n_rows = n_rows;
   a.vocab = vocab;
@@ -43,9 +47,65 @@ std::vector<int32_t> gpu_sample(const std::vector<float>& logits, int64_t ld, in
   a.seed = d_seed.data();
   a.draw = d_draw.data();
   a.out = d_out.data();
+  a.argmax = argmax;
   cuda_sample(a, st.s);
   st.sync();
   return d_out.download();
+}
+
+// cuda_sample over host logits (n_rows, ld).
+std::vector<int32_t> gpu_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
+                                int vocab, const SampleHostParams& p) {
+  DeviceBuffer<float> d_logits(logits);
+  return gpu_sample_at(d_logits.data(), ld, n_rows, vocab, p);
+}
+
+// The logits GEMV C (m, n) = A · B^T (f32) with c_argmax, then cuda_sample greedy with and without
+// the keys it left. A's values are positive and B rows 500 and n - 3 all ones, so those two
+// columns tie at every row's max (the lower wins); column 10 is NaN (never chosen) and, with
+// nan_row, row 1 of A holds a NaN (a row of NaN logits: id 0).
+void check_logits_argmax(int m, int64_t n, int64_t k, bool nan_row) {
+  CAPTURE(m, n, k, nan_row);
+  std::vector<float> a = test::random_bf16(m * k, 41, 0.0f, 1.0f);
+  std::vector<float> b = test::random_bf16(n * k, 42, -1.0f, 1.0f);
+  std::fill(b.begin() + 500 * k, b.begin() + 501 * k, 1.0f);
+  std::fill(b.begin() + (n - 3) * k, b.begin() + (n - 2) * k, 1.0f);
+  b[10 * k + 3] = NAN;
+  if (nan_row && m > 1) a[k + 5] = NAN;
+  TestStream st;
+  DeviceBuffer<bf16_bits> d_a(bf16_from_f32(a)), d_b(bf16_from_f32(b));
+  DeviceBuffer<float> d_c(m * n);
+  DeviceBuffer<uint64_t> d_keys(std::vector<uint64_t>(m, 0));
+  GemmArgs g = gemm_args_dense(m, n, k, d_a.data(), d_b.data(), d_c.data(), GemmAlgo::skinny);
+  g.c_f32 = true;
+  g.c_argmax = d_keys.data();
+  const SampleHostParams greedy{std::vector<float>(m, 0.0f), std::vector<float>(m, 1.0f),
+                                std::vector<int32_t>(m, 0), std::vector<uint64_t>(m, 1),
+                                std::vector<uint64_t>(m, 0)};
+  for (int pass = 0; pass < 2; ++pass) {  // the sampler's reset serves the next GEMV
+    CAPTURE(pass);
+    cuda_gemm_skinny(g, st.s);
+    st.sync();
+    const std::vector<float> logits = d_c.download();
+    const std::vector<int32_t> want = ref_sample(logits, n, m, static_cast<int>(n), greedy);
+    const std::vector<uint64_t> keys = d_keys.download();
+    for (int r = 0; r < m; ++r) {
+      CAPTURE(r);
+      CHECK(sample_argmax_id(keys[r]) == want[r]);
+      CHECK(want[r] == (nan_row && r == 1 ? 0 : 500));
+    }
+    if (pass == 0) {
+      CHECK(gpu_sample_at(d_c.data(), n, m, static_cast<int>(n), greedy, d_keys.data()) == want);
+    } else {  // a sampled row beside greedy ones draws as without keys, and its key resets too
+      SampleHostParams mixed = greedy;
+      mixed.temperature[0] = 0.8f;
+      mixed.top_k[0] = 50;
+      const std::vector<int32_t> got =
+          gpu_sample_at(d_c.data(), n, m, static_cast<int>(n), mixed, d_keys.data());
+      CHECK(got == gpu_sample_at(d_c.data(), n, m, static_cast<int>(n), mixed));
+    }
+    CHECK(d_keys.download() == std::vector<uint64_t>(m, 0));
+  }
 }
 
 // Logits with margins, (n_rows, ld): a tail of distinct values in [-60, -50) (mass < 1e-10 of the
@@ -113,6 +173,16 @@ TEST_CASE("cuda_sample greedy rows are argmax with the lowest id on ties", "[gpu
   std::fill(logits.begin() + 3 * vocab, logits.end(), -INFINITY);        // row 3: 0
   const SampleHostParams p{{0, 0, 0, 0}, {1, 1, 1, 1}, {0, 0, 0, 0}, {1, 2, 3, 4}, {0, 0, 0, 0}};
   CHECK(gpu_sample(logits, vocab, 4, vocab, p) == std::vector<int32_t>{123, 0, vocab - 1, 0});
+#endif
+}
+
+TEST_CASE("the skinny logits GEMV's c_argmax is the greedy id, and cuda_sample takes and resets it",
+          "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  for (int m : {1, 2, 3, 4}) check_logits_argmax(m, 102400, 256, m == 2);
+  check_logits_argmax(3, 1007, 72, true);   // ragged n: warps past n still meet the block barrier
+  check_logits_argmax(1, 4099, 61, false);  // k not a multiple of 8: the scalar loads
 #endif
 }
 

@@ -1,8 +1,10 @@
 // CPU-only tests of ref_sample (greedy ties, the top-k / top-p kept sets with ties, the draw's
 // frequencies) and ref_logprob_gather against hand computations; and the counter-based RNG.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -64,6 +66,33 @@ TEST_CASE("ref_sample greedy is argmax with the lowest id on ties, NaN ignored",
   CHECK(ref_sample(logits, 4, 3, 4, p) == std::vector<int32_t>{1, 1, 0});
   SampleHostParams one{{0.7f}, {0.5f}, {3}, {9}, {0}};
   CHECK(ref_sample({5.0f}, 1, 1, 1, one) == std::vector<int32_t>{0});
+}
+
+TEST_CASE("the largest sample_argmax_key of a row, in any order, is the greedy id", "[kernels]") {
+  CHECK(sample_argmax_key(1.0f, 5) > sample_argmax_key(1.0f, 6));  // ties: the lower id
+  CHECK(sample_argmax_key(-0.0f, 3) == sample_argmax_key(0.0f, 3));
+  CHECK(sample_argmax_key(-INFINITY, 9) > sample_argmax_key(NAN, 0));  // NaN below everything
+  CHECK(sample_argmax_id(sample_argmax_key(2.5f, 102399)) == 102399);
+  std::mt19937 rng(5);
+  const std::vector<float> specials = {NAN, -INFINITY, INFINITY, -0.0f, 0.0f, 1.0f, -1.0f};
+  for (int trial = 0; trial < 400; ++trial) {
+    const int vocab = 1 + static_cast<int>(rng() % 300);
+    std::vector<float> row(vocab);
+    // Few distinct values (ties are common), some specials, and now and then all NaN.
+    for (float& v : row) {
+      v = rng() % 4 == 0 ? specials[rng() % specials.size()]
+                         : static_cast<float>(static_cast<int>(rng() % 7) - 3);
+    }
+    if (trial % 50 == 0) std::fill(row.begin(), row.end(), NAN);
+    std::vector<uint32_t> order(vocab);
+    for (int i = 0; i < vocab; ++i) order[i] = static_cast<uint32_t>(i);
+    std::shuffle(order.begin(), order.end(), rng);
+    uint64_t best = 0;
+    for (uint32_t i : order) best = std::max(best, sample_argmax_key(row[i], i));
+    const SampleHostParams greedy{{0.0f}, {1.0f}, {0}, {1}, {0}};
+    CAPTURE(trial, vocab);
+    REQUIRE(sample_argmax_id(best) == ref_sample(row, vocab, 1, vocab, greedy)[0]);
+  }
 }
 
 TEST_CASE("ref_sample top-k keeps ties with the k-th", "[kernels]") {

@@ -93,7 +93,8 @@ class CudaEngine final : public Engine {
   WorkspaceShape init_workspace();
   void init_kv_pool();
   void run_eager(const Step& st, const StepView& v);
-  void sample_rows(const Step& st, int64_t n_rows);
+  // argmax: run_logits' answer for these rows (the greedy picks it left), or nullptr.
+  void sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax);
   std::vector<int> decode_graph_step(const std::vector<StepPiece>& pieces,
                                      const std::vector<Sampler*>& samplers);
   // The batch a decode graph of `batch` sequences is captured for: powers of two to 8, then

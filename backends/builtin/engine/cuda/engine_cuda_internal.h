@@ -93,6 +93,7 @@ struct Workspace {
   bf16_bits* hf = nullptr;             // (max_logit_rows, hidden) final-normed output rows
   float* logits = nullptr;             // (max_logit_rows, vocab)
   int32_t* sampled = nullptr;
+  uint64_t* argmax = nullptr;  // (max_logit_rows) the fused logits GEMV's greedy picks (zeroed)
 };
 
 // The sizes a workspace is laid out for.

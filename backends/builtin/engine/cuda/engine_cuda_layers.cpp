@@ -526,7 +526,7 @@ void run_body(const BodyContext& b, const StepView& s) {
   norm_residual(b, T, false, b.model.final_norm, nullptr, &pending);
 }
 
-void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {
+uint64_t* run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows, bool to_sample) {
   const ModelConfig& c = b.config;
   const int64_t H = c.hidden_size;
   cuda_embedding_gather(rows, n_rows, b.ws.h, b.ws.max_tokens, H, b.ws.hf, nullptr, b.stream);
@@ -541,7 +541,9 @@ void run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows) {
   g.m = n_rows;
   g.n = c.vocab_size;
   g.k = H;
+  if (to_sample && b.fused && gemm_pick_algo(g) == GemmAlgo::skinny) g.c_argmax = b.ws.argmax;
   cuda_gemm(b.blas, g, b.stream);
+  return g.c_argmax;
 }
 
 }  // namespace moebench

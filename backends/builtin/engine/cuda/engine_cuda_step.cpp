@@ -211,7 +211,7 @@ StepView CudaEngine::view_of(const Step& st) const {
   return v;
 }
 
-void CudaEngine::sample_rows(const Step& st, int64_t n_rows) {
+void CudaEngine::sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax) {
   const MetaLayout& L = st.layout;
   const uint8_t* d = meta_dev_.data();
   SampleArgs a;
@@ -225,6 +225,7 @@ void CudaEngine::sample_rows(const Step& st, int64_t n_rows) {
   a.seed = reinterpret_cast<const uint64_t*>(d + L.seed);
   a.draw = reinterpret_cast<const uint64_t*>(d + L.draw);
   a.out = ws_.sampled;
+  a.argmax = argmax;
   cuda_sample(a, stream_);
   CUDA_CHECK(cudaMemcpyAsync(sampled_host_, ws_.sampled, n_rows * sizeof(int32_t),
                              cudaMemcpyDeviceToHost, stream_));
@@ -309,9 +310,10 @@ std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pie
     cudaGraph_t graph = nullptr;
     CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     run_eager(st, v);
-    run_logits(body(), reinterpret_cast<const int32_t*>(meta_dev_.data() + st.layout.out_rows),
-               padded);
-    sample_rows(st, padded);
+    uint64_t* argmax =
+        run_logits(body(), reinterpret_cast<const int32_t*>(meta_dev_.data() + st.layout.out_rows),
+                   padded, true);
+    sample_rows(st, padded, argmax);
     CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
     Graph g;
     graph_kernels_[padded] = graph_kernel_nodes(graph);
@@ -357,14 +359,14 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
     std::vector<int> ids;
     for (int64_t r0 = 0; r0 < sampled.out_rows; r0 += ws_.max_logit_rows) {
       const int64_t n = std::min(ws_.max_logit_rows, sampled.out_rows - r0);
-      run_logits(body(), rows + r0, n);
+      uint64_t* argmax = run_logits(body(), rows + r0, n, true);
       Step block = sampled;
       block.layout.temperature += r0 * sizeof(float);
       block.layout.top_p += r0 * sizeof(float);
       block.layout.top_k += r0 * sizeof(int32_t);
       block.layout.seed += r0 * sizeof(uint64_t);
       block.layout.draw += r0 * sizeof(uint64_t);
-      sample_rows(block, n);
+      sample_rows(block, n, argmax);
       CUDA_CHECK(cudaStreamSynchronize(stream_));
       ids.insert(ids.end(), sampled_host_, sampled_host_ + n);
     }

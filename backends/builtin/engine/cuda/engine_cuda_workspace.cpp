@@ -87,6 +87,7 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
   ws.hf = cv.take<bf16_bits>(s.max_logit_rows * H);
   ws.logits = cv.take<float>(s.max_logit_rows * c.vocab_size);
   ws.sampled = cv.take<int32_t>(s.max_logit_rows);
+  ws.argmax = cv.take<uint64_t>(s.max_logit_rows);
 }
 
 }  // namespace
@@ -101,8 +102,8 @@ void workspace_allocate(const ModelConfig& config, const DevModel& model,
   ws.memory = DeviceBuffer<uint8_t>(sizes.bytes());
   Carver place(ws.memory.data());
   carve(config, model, shape, ws, place);
-  // The fused decode attention's merge counters and the routing's counter start at zero (each
-  // call leaves them so).
+  // The fused decode attention's merge counters, the routing's counter and the logits' argmax
+  // keys start at zero (each call leaves them so).
   CUDA_CHECK(cudaMemset(ws.memory.data(), 0, sizes.bytes()));
 }
 
