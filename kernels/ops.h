@@ -16,9 +16,12 @@ namespace moebench {
 // NOTE: ids live on the device, so they are range-checked there: an id outside [0, vocab) writes a
 // zero row and, when bad_ids (one device int32) is not null, atomically adds 1 to *bad_ids. The
 // caller zeroes *bad_ids before and reads it after the stream syncs.
+// With prev_ids (device, n_prev): an id < 0 stands for prev_ids[-1 - id] (ids a previous step
+// sampled, fed to this one without a trip through the host); an index past n_prev is a bad id.
 void cuda_embedding_gather(const int32_t* ids, int64_t n_tokens, const bf16_bits* table,
                            int64_t vocab, int64_t hidden, bf16_bits* out, int32_t* bad_ids,
-                           cudaStream_t stream);
+                           cudaStream_t stream, const int32_t* prev_ids = nullptr,
+                           int64_t n_prev = 0);
 
 // y (rows, dim) = w (dim) * (x * rsqrt(mean(x²) + eps)), f32 math, per row. x and y may alias.
 void cuda_rmsnorm(const bf16_bits* x, const bf16_bits* w, int64_t rows, int64_t dim, float eps,

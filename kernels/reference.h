@@ -12,9 +12,11 @@
 namespace moebench {
 
 // out (n_tokens, hidden) = table (vocab, hidden)[ids]; bad ids give zero rows. Returns the number
-// of bad ids.
+// of bad ids. With prev_ids, an id < 0 stands for prev_ids[-1 - id] (bad past its end), as in
+// cuda_embedding_gather.
 int64_t ref_embedding_gather(const std::vector<int32_t>& ids, const std::vector<float>& table,
-                             int64_t vocab, int64_t hidden, std::vector<float>& out);
+                             int64_t vocab, int64_t hidden, std::vector<float>& out,
+                             const std::vector<int32_t>* prev_ids = nullptr);
 
 // HF RMSNorm in f32: y (rows, dim) = w * (x * 1/sqrt(mean(x²) + eps)), the mean of squares summed
 // in double. `w` (dim) may be null (unit weight); `x` and `y` may alias.

@@ -36,8 +36,8 @@ void require_close(const std::vector<float>& got, const std::vector<float>& want
   REQUIRE(r.ok);
 }
 
-void check_embedding(int64_t n_tokens, int64_t hidden) {
-  CAPTURE(n_tokens, hidden);
+void check_embedding(int64_t n_tokens, int64_t hidden, bool with_prev = false) {
+  CAPTURE(n_tokens, hidden, with_prev);
   const int64_t vocab = 50;
   const std::vector<float> table = test::random_bf16(vocab * hidden, 1);  // (vocab, hidden)
   std::vector<int32_t> ids(n_tokens);                                     // (n_tokens)
@@ -46,13 +46,20 @@ void check_embedding(int64_t n_tokens, int64_t hidden) {
     ids[3] = -1;
     ids[n_tokens - 1] = static_cast<int32_t>(vocab);
   }
+  // A previous step's ids fed by negative index (-1 - i reads prev[i]; -6 is past prev's end).
+  const std::vector<int32_t> prev = {7, 0, 49, 3, static_cast<int32_t>(vocab)};
+  if (with_prev) {
+    for (int64_t t = 0; t < n_tokens; t += 2) ids[t] = static_cast<int32_t>(-1 - (t / 2) % 6);
+  }
   std::vector<float> want;
-  const int64_t want_bad = ref_embedding_gather(ids, table, vocab, hidden, want);
+  const int64_t want_bad =
+      ref_embedding_gather(ids, table, vocab, hidden, want, with_prev ? &prev : nullptr);
   TestStream st;
-  DeviceBuffer<int32_t> d_ids(ids), d_bad(std::vector<int32_t>{0});
+  DeviceBuffer<int32_t> d_ids(ids), d_bad(std::vector<int32_t>{0}), d_prev(prev);
   Bf16Buffer d_table(bf16_from_f32(table)), d_out(n_tokens * hidden);
   cuda_embedding_gather(d_ids.data(), n_tokens, d_table.data(), vocab, hidden, d_out.data(),
-                        d_bad.data(), st.s);
+                        d_bad.data(), st.s, with_prev ? d_prev.data() : nullptr,
+                        with_prev ? static_cast<int64_t>(prev.size()) : 0);
   st.sync();
   CHECK(d_bad.download()[0] == want_bad);
   require_close(download_f32(d_out), want);
@@ -176,7 +183,10 @@ TEST_CASE("cuda_embedding_gather matches the reference", "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
   for (int64_t t : kRagged) {
-    for (int64_t h : {int64_t{1}, int64_t{33}, int64_t{4096}, int64_t{4097}}) check_embedding(t, h);
+    for (int64_t h : {int64_t{1}, int64_t{33}, int64_t{4096}, int64_t{4097}}) {
+      check_embedding(t, h);
+      check_embedding(t, h, true);
+    }
   }
 #endif
 }

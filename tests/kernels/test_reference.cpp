@@ -45,6 +45,10 @@ TEST_CASE("ref_embedding_gather copies rows and zeroes bad ids", "[kernels]") {
   std::vector<float> out;
   CHECK(ref_embedding_gather({2, 0, -1, 3}, table, 3, 2, out) == 2);
   CHECK(out == std::vector<float>{5, 6, 1, 2, 0, 0, 0, 0});
+  // A previous step's sampled ids, by negative index: -1 - 1 is prev[1] = 0; prev has no [2].
+  const std::vector<int32_t> prev = {2, 0};
+  CHECK(ref_embedding_gather({-2, 1, -3, -1}, table, 3, 2, out, &prev) == 1);
+  CHECK(out == std::vector<float>{1, 2, 3, 4, 0, 0, 5, 6});
 }
 
 TEST_CASE("ref_rmsnorm matches a hand-computed row", "[kernels]") {
