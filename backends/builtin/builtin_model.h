@@ -24,7 +24,14 @@ struct GenerateLimits {
   int max_active = 64;         // sequences in flight (the CUDA engine's max_batch)
   int max_step_tokens = 8192;  // tokens per step: longer prompts prefill over several steps
   int64_t max_kv_tokens = 0;   // KV positions generation may reserve, 0 = the engine's whole pool
-  void validate() const;       // InputError naming the field
+  // Engine steps started before the oldest one's ids are read: 1 (each step's ids read before the
+  // next starts), 2 (the next decode step starts while this one runs; a sequence that stopped is
+  // dropped one step late; on CUDA the ids feed the next step on the device) or 0, the engine's
+  // choice (Engine::steps_in_flight: 2 on CUDA).
+  // NOTE: 1 by default until a device run has verified CUDA's launches ahead (--backend-opt
+  // overlap=true asks for 2).
+  int steps_in_flight = 1;
+  void validate() const;  // InputError naming the field
 };
 
 struct BuiltinLoadOptions {

@@ -1,5 +1,6 @@
 // BuiltinModel::generate: continuous batching over the Engine (admission by KV reservation, split
-// prefills, one sampled forward per step), stop strings and streaming.
+// prefills, one sampled forward per step, the next step started before this one's ids are read
+// where the engine runs steps asynchronously), stop strings and streaming.
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -20,6 +21,8 @@ struct Active {
   int seq = -1;
   size_t prefilled = 0;  // prompt tokens already in the cache
   int next_input = -1;   // the last sampled token, fed by the next decode step
+  bool pending = false;  // a started step samples this sequence's next token (not yet read)
+  int cached = 0;        // positions the started steps have cached (prompt pieces, decode inputs)
   int64_t reserved = 0;  // KV positions held back for this sequence at admission
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<TokenStreamDecoder> decoder;
@@ -84,16 +87,29 @@ class GenerateRun {
 
   std::vector<GenerateResult> run() {
     enqueue();
+    const int depth = model_.limits().steps_in_flight > 0 ? model_.limits().steps_in_flight
+                                                          : engine_.steps_in_flight();
     try {
-      while (!waiting_.empty() || !running_.empty()) {
+      while (!waiting_.empty() || !running_.empty() || !started_.empty()) {
         admit();
-        step();
+        const bool started = start_step();
+        // NOTE: with depth 2 the step just started runs while the previous one's ids are read.
+        if (static_cast<int>(started_.size()) >= depth || (!started && !started_.empty())) {
+          finish_step();
+        }
         running_.erase(std::remove_if(running_.begin(), running_.end(),
                                       [](const Active& a) { return a.done; }),
                        running_.end());
       }
     } catch (...) {
-      // The engine outlives this call (the server goes on): give back every cache it holds.
+      // The engine outlives this call (the server goes on): read what it still runs and give
+      // back every cache it holds.
+      for (; !started_.empty(); started_.pop_front()) {
+        try {
+          engine_.finish_sample();
+        } catch (...) {  // NOTE: the first error is the one reported
+        }
+      }
       for (const Active& a : running_) {
         if (a.seq >= 0) engine_.free_sequence(a.seq);
       }
@@ -184,13 +200,21 @@ class GenerateRun {
     }
   }
 
-  // Takes one sampled token of a sequence whose prompt is cached.
-  void accept(Active& a, int tok) {
+  // Whether a sequence's token still to be read (pending) is not its last by the host's limits:
+  // then the next step can feed it before it is known.
+  bool continues(const Active& a) const {
+    return static_cast<int>(results_[a.index].tokens.size()) + 1 < requests_[a.index].max_tokens &&
+           a.cached + 1 < model_.max_context();
+  }
+
+  // Takes one sampled token of a sequence whose prompt is cached; `cached` positions were in its
+  // cache when the token was drawn.
+  void accept(Active& a, int tok, int cached) {
     const GenerateRequest& r = requests_[a.index];
     GenerateResult& out = results_[a.index];
     if (out.tokens.empty()) out.ttft_s = seconds_since(t0_);
     const bool at_limit = static_cast<int>(out.tokens.size()) + 1 >= r.max_tokens ||
-                          engine_.cache_len(a.seq) + 1 >= model_.max_context();
+                          cached + 1 >= model_.max_context();
     accept_token(a, tok, is_eos_(tok) && !r.ignore_eos, at_limit, r, out, seconds_since(t0_));
     const size_t safe = releasable(a);
     if (callbacks_.on_text && safe > a.emitted) {
@@ -207,19 +231,22 @@ class GenerateRun {
     }
   }
 
-  // One step: a decode token per sequence with its prompt cached, then prompt pieces (FIFO) up to
-  // max_step_tokens in all. Pieces that finish a prompt are sampled with the decodes; the others
-  // only fill the cache.
-  void step() {
+  // Starts one step: a decode token per sequence with its prompt cached (the token a started step
+  // is still drawing, kSampledToken, unless the host's limits end the sequence with it), then
+  // prompt pieces (FIFO) up to max_step_tokens in all. Pieces that finish a prompt are sampled
+  // with the decodes; the others only fill the cache. False when there was nothing to start.
+  bool start_step() {
     std::vector<EngineChunk> sampled, partial;
-    std::vector<Active*> owners;
+    StartedStep st;
     std::vector<Sampler*> samplers;
     int64_t budget = model_.limits().max_step_tokens;
     for (Active& a : running_) {
-      if (a.prefilled < requests_[a.index].prompt.size()) continue;
-      sampled.push_back({a.seq, {a.next_input}, false});
-      owners.push_back(&a);
+      if (a.done || a.prefilled < requests_[a.index].prompt.size()) continue;
+      if (a.pending && !continues(a)) continue;
+      sampled.push_back({a.seq, {a.pending ? kSampledToken : a.next_input}, false});
       samplers.push_back(a.sampler.get());
+      st.owners.push_back({a.index, ++a.cached});
+      a.pending = true;
       --budget;
     }
     for (Active& a : running_) {
@@ -228,20 +255,51 @@ class GenerateRun {
       const size_t n = std::min<size_t>(prompt.size() - a.prefilled, budget);
       EngineChunk c{a.seq, {prompt.begin() + a.prefilled, prompt.begin() + a.prefilled + n}, false};
       a.prefilled += n;
+      a.cached += static_cast<int>(n);
       budget -= static_cast<int64_t>(n);
       if (a.prefilled < prompt.size()) {
         partial.push_back(std::move(c));
         continue;
       }
       sampled.push_back(std::move(c));
-      owners.push_back(&a);
       samplers.push_back(a.sampler.get());
+      st.owners.push_back({a.index, a.cached});
+      a.pending = true;
     }
     if (!partial.empty()) engine_.forward(partial);  // logits of unfinished prompts are unused
-    if (sampled.empty()) return;
-    const std::vector<int> ids = engine_.forward_sample(sampled, samplers);
-    for (size_t k = 0; k < ids.size(); ++k) accept(*owners[k], ids[k]);
+    if (sampled.empty()) return false;
+    engine_.start_sample(sampled, samplers);
+    started_.push_back(std::move(st));
+    return true;
   }
+
+  // Reads the oldest started step's ids and accepts them; a sequence that ended at an earlier
+  // step (EOS, a stop string) drops its token.
+  void finish_step() {
+    const StartedStep st = std::move(started_.front());
+    started_.pop_front();
+    const std::vector<int> ids = engine_.finish_sample();
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const auto it = std::find_if(running_.begin(), running_.end(),
+                                   [&](const Active& a) { return a.index == st.owners[k].index; });
+      if (it == running_.end() || it->done) continue;
+      // NOTE: still pending when the step after this one feeds it (it started before this read).
+      it->pending = std::any_of(started_.begin(), started_.end(), [&](const StartedStep& s) {
+        return std::any_of(s.owners.begin(), s.owners.end(),
+                           [&](const Owner& o) { return o.index == it->index; });
+      });
+      accept(*it, ids[k], st.owners[k].cached);
+    }
+  }
+
+  // A sampled chunk of a started step: its request and the positions cached once the step ran.
+  struct Owner {
+    size_t index = 0;
+    int cached = 0;
+  };
+  struct StartedStep {
+    std::vector<Owner> owners;  // in chunk order
+  };
 
   const Clock::time_point t0_;
   const BuiltinModel& model_;
@@ -250,8 +308,9 @@ class GenerateRun {
   const std::vector<GenerateRequest>& requests_;
   const GenerateCallbacks& callbacks_;
   std::vector<GenerateResult> results_;
-  std::deque<size_t> waiting_;   // request indices not yet admitted, in order
-  std::vector<Active> running_;  // in admission order
+  std::deque<size_t> waiting_;       // request indices not yet admitted, in order
+  std::vector<Active> running_;      // in admission order
+  std::deque<StartedStep> started_;  // started, unfinished engine steps, oldest first
 };
 
 }  // namespace
@@ -268,6 +327,10 @@ void GenerateLimits::validate() const {
     throw InputError("max_step_tokens: must be >= max_active (" + std::to_string(max_active) +
                      ": every running sequence decodes each step), got " +
                      std::to_string(max_step_tokens));
+  }
+  if (steps_in_flight < 0 || steps_in_flight > 2) {
+    throw InputError("steps_in_flight: must be 0 (the engine's choice), 1 or 2, got " +
+                     std::to_string(steps_in_flight));
   }
 }
 

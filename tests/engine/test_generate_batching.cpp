@@ -1,9 +1,11 @@
 // BuiltinModel's continuous batching: greedy results do not depend on how many sequences run
 // together, on split prefills, or on a KV cap that serializes admission; loglikelihood groups;
-// Engine::forward_sample's default; the Sampler draw counter; device strings.
+// Engine::forward_sample's default and start_sample / finish_sample over it (the next step started
+// before the last one's ids are read); the Sampler draw counter; device strings.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -90,8 +92,12 @@ TEST_CASE("generate: greedy results do not depend on max_active or split prefill
     CHECK(want[1].tokens.size() == 1);
     for (GenerateLimits l :
          {GenerateLimits{1, 8192}, GenerateLimits{3, 8192}, GenerateLimits{64, 8192},
-          GenerateLimits{3, 4}, GenerateLimits{1, 1}, GenerateLimits{2, 7}}) {
-      INFO("max_active " << l.max_active << ", max_step_tokens " << l.max_step_tokens);
+          GenerateLimits{3, 4}, GenerateLimits{1, 1}, GenerateLimits{2, 7},
+          // The next step started before the last one's ids are read (as on CUDA).
+          GenerateLimits{1, 8192, 0, 2}, GenerateLimits{64, 8192, 0, 2}, GenerateLimits{3, 4, 0, 2},
+          GenerateLimits{1, 1, 0, 2}, GenerateLimits{2, 7, 0, 2}}) {
+      INFO("max_active " << l.max_active << ", max_step_tokens " << l.max_step_tokens
+                         << ", steps_in_flight " << l.steps_in_flight);
       m->set_limits(l);
       std::vector<std::string> streamed(reqs.size());
       auto got = m->generate(reqs, [&](size_t i, const std::string& s) { streamed[i] += s; });
@@ -154,6 +160,7 @@ TEST_CASE("generate: request errors name the request", "[batching]") {
   }
   CHECK_THROWS_AS(m->set_limits(GenerateLimits{0, 8}), InputError);
   CHECK_THROWS_AS(m->set_limits(GenerateLimits{8, 4}), InputError);
+  CHECK_THROWS_AS(m->set_limits(GenerateLimits{8, 8, 0, 3}), InputError);
   CHECK_THROWS_AS(m->set_limits(GenerateLimits{65, 8192}), std::invalid_argument);
 }
 
@@ -203,6 +210,45 @@ TEST_CASE("Engine::forward_sample draws from the last row of each chunk", "[batc
   CHECK(a.cache_len(ca[1].seq) == 5);
   CHECK(a.device_name() == "cpu");
   CHECK_THROWS_AS(a.forward_sample(ca, {samplers[0]}), std::invalid_argument);
+}
+
+TEST_CASE("Engine::start_sample feeds the previous draw as kSampledToken, finish_sample in order",
+          "[batching]") {
+  auto m = load_cpu("qwen3_moe");
+  const ModelConfig& c = m->config();
+  ModelWeights w = model_weights_load(m->dir(), c);
+  CpuEngine a(c, w, 1), b(c, w, 1);
+  std::vector<Sampler> greedy(2, Sampler(SamplingParams{}));
+  std::vector<Sampler*> samplers = {&greedy[0], &greedy[1]};
+  const int sa0 = a.new_sequence(), sa1 = a.new_sequence();
+  const int sb0 = b.new_sequence(), sb1 = b.new_sequence();
+  // b, step by step with forward_sample; a, two steps in flight fed by kSampledToken.
+  std::vector<int> ids = b.forward_sample({{sb0, {5, 6}, false}, {sb1, {7}, false}}, samplers);
+  std::vector<std::vector<int>> want = {ids};
+  for (int step = 0; step < 3; ++step) {
+    ids = b.forward_sample({{sb0, {ids[0]}, false}, {sb1, {ids[1]}, false}}, samplers);
+    want.push_back(ids);
+  }
+  a.start_sample({{sa0, {5, 6}, false}, {sa1, {7}, false}}, samplers);
+  std::vector<std::vector<int>> got;
+  for (int step = 0; step < 3; ++step) {
+    a.start_sample({{sa0, {kSampledToken}, false}, {sa1, {kSampledToken}, false}}, samplers);
+    CHECK_THROWS_AS(a.start_sample({{sa0, {kSampledToken}, false}}, samplers), std::logic_error);
+    got.push_back(a.finish_sample());
+  }
+  got.push_back(a.finish_sample());
+  CHECK(got == want);
+  CHECK(a.cache_len(sa0) == 5);
+  CHECK_THROWS_AS(a.finish_sample(), std::logic_error);
+  const int fresh = a.new_sequence();  // drew nothing in the last step
+  std::string why;
+  try {
+    a.start_sample({{fresh, {kSampledToken}, false}}, {samplers[0]});
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
+  }
+  CHECK(why.find("chunk 0 (seq " + std::to_string(fresh) + ") feeds the sampled token") !=
+        std::string::npos);
 }
 
 TEST_CASE("Sampler: params and the draw counter", "[batching]") {

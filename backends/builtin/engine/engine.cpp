@@ -1,4 +1,5 @@
-// Engine::forward_sample's default: logits on the host, then one draw per chunk.
+// Engine::forward_sample's default: logits on the host, then one draw per chunk; start_sample /
+// finish_sample over it.
 #include "backends/builtin/engine/engine.h"
 
 #include <stdexcept>
@@ -31,6 +32,50 @@ std::vector<int> Engine::forward_sample(const std::vector<EngineChunk>& chunks,
     }
     ids[i] = samplers[i]->sample(logits.data() + i * static_cast<size_t>(vocab), vocab);
   }
+  return ids;
+}
+
+std::vector<EngineChunk> Engine::resolve_sampled(const std::vector<EngineChunk>& chunks,
+                                                 const std::map<int, int>& last_ids,
+                                                 const char* who) {
+  std::vector<EngineChunk> out = chunks;
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (int& t : out[i].tokens) {
+      if (t != kSampledToken) continue;
+      const auto it = last_ids.find(out[i].seq);
+      if (it == last_ids.end()) {
+        throw std::invalid_argument(std::string(who) + ": chunk " + std::to_string(i) + " (seq " +
+                                    std::to_string(out[i].seq) +
+                                    ") feeds the sampled token, but the previous step drew none "
+                                    "for its sequence");
+      }
+      t = it->second;
+    }
+  }
+  return out;
+}
+
+void Engine::check_in_flight(size_t unfinished, size_t most, const char* who) {
+  if (unfinished >= most) {
+    throw std::logic_error(std::string(who) + ": " + std::to_string(unfinished) +
+                           " started steps are unfinished; finish_sample first");
+  }
+}
+
+void Engine::start_sample(const std::vector<EngineChunk>& chunks,
+                          const std::vector<Sampler*>& samplers) {
+  check_in_flight(done_.size(), 2, "Engine::start_sample");
+  const std::vector<int> ids =
+      forward_sample(resolve_sampled(chunks, last_ids_, "Engine::start_sample"), samplers);
+  last_ids_.clear();
+  for (size_t i = 0; i < chunks.size(); ++i) last_ids_[chunks[i].seq] = ids[i];
+  done_.push_back(ids);
+}
+
+std::vector<int> Engine::finish_sample() {
+  if (done_.empty()) throw std::logic_error("Engine::finish_sample: no started step");
+  std::vector<int> ids = std::move(done_.front());
+  done_.pop_front();
   return ids;
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@ struct EngineChunk {
   std::vector<int> tokens;  // appended at positions cache_len .. cache_len + tokens.size() - 1
   bool all_logits = false;  // logits for every appended position, else only for the last one
 };
+
+// A chunk token given to start_sample that stands for the id the previous start_sample drew for
+// the chunk's sequence: the next decode step can start before that id reaches the host.
+inline constexpr int kSampledToken = -1;
 
 class Engine {
  public:
@@ -39,6 +45,21 @@ class Engine {
   virtual std::vector<int> forward_sample(const std::vector<EngineChunk>& chunks,
                                           const std::vector<Sampler*>& samplers);
 
+  // forward_sample in two halves, so the next step can be started before this one's ids are read:
+  // start_sample(chunks, samplers) starts it (a token kSampledToken is the id the previous
+  // start_sample drew for that sequence, which must have been in it), finish_sample() returns the
+  // ids of the oldest started, unfinished step in chunk order. At most two steps are unfinished:
+  // start, start, finish, start, finish, ... The default runs forward_sample at once; the CUDA
+  // engine launches a decode step and returns, feeding sampled ids to the next step on the device.
+  // Throws std::invalid_argument for a kSampledToken without a previous draw, std::logic_error
+  // for a third unfinished step or a finish with none.
+  virtual void start_sample(const std::vector<EngineChunk>& chunks,
+                            const std::vector<Sampler*>& samplers);
+  virtual std::vector<int> finish_sample();
+  // Unfinished steps start_sample allows before a finish_sample: 1 when a step's ids are ready as
+  // start_sample returns (nothing to overlap), 2 when the engine runs them asynchronously.
+  virtual int steps_in_flight() const { return 1; }
+
   // KV positions that can still be cached across all sequences (admission control for
   // continuous batching); the CPU engine has no fixed pool.
   virtual int64_t free_kv_tokens() const { return std::numeric_limits<int64_t>::max(); }
@@ -55,6 +76,19 @@ class Engine {
   virtual std::string device_name() const = 0;
 
   virtual const ModelConfig& config() const = 0;
+
+ protected:
+  // chunks with each kSampledToken replaced by the id the previous start_sample drew for its
+  // sequence (last_ids); std::invalid_argument naming the chunk when there is none.
+  static std::vector<EngineChunk> resolve_sampled(const std::vector<EngineChunk>& chunks,
+                                                  const std::map<int, int>& last_ids,
+                                                  const char* who);
+  // Checks a start against the unfinished count (std::logic_error past `most`).
+  static void check_in_flight(size_t unfinished, size_t most, const char* who);
+
+ private:
+  std::map<int, int> last_ids_;        // sequence -> the id the last start_sample drew
+  std::deque<std::vector<int>> done_;  // started steps' ids, oldest first
 };
 
 }  // namespace moebench
