@@ -6,9 +6,10 @@
 #   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
 #           rooflines, again with --kernels fused, with --pdl too, and with --kernels wgmma --pdl
-#           (batch 16, 64 and the prefill too; each / separate in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
+#           --overlap (batch 16, 64 and the prefill too; each / separate in the summary), transformers (eager) on the same config, the gpu/ microbenchmarks at the
 #           V2-Lite and V3 shapes, and moebench cost at $2 per GPU-hour
-#   e2e     moebench run of GSM8K (the bundle's data) on the GPU, then moebench loadgen against
+#   e2e     moebench run of GSM8K (the bundle's data) on the GPU (OVERLAP=true: each decode step
+#           started before the last one's ids are read), then moebench loadgen against
 #           moebench serve --device cuda (TTFT, TPOT, ITL percentiles)
 #   profile per-kernel time and DRAM bytes of one graph-replayed decode step at batch 1 and 64
 #           under Nsight Compute (clocks left alone): kernels per step, µs each, share of the
@@ -101,15 +102,16 @@ run_bench() {
   stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E 'roofline' "$out/model_bench.log")"
   # The same decode rows with the fused launches, then with programmatic launch too (same values;
   # issue 20's before/after), then on the wgmma grouped GEMM (batch 16 and 64, and the prefill,
-  # which it runs without host syncs), kept in the logs (the device tool returns 8 files); the
-  # summary gives each one's tokens/s / the separate launches'.
+  # which it runs without host syncs) with each decode step started before the previous one's ids
+  # are read (--overlap), kept in the logs (the device tool returns 8 files); the summary gives
+  # each one's tokens/s / the separate launches'.
   local v flags extra
   for v in fused fused_pdl wgmma_pdl; do
     t0=$SECONDS
     mkdir -p "$out/$v"
     variant_flags "$v"
     extra=()
-    [ "$v" = wgmma_pdl ] && extra=(--batch 16 --prefill 8x2048)
+    [ "$v" = wgmma_pdl ] && extra=(--batch 16 --prefill 8x2048 --overlap)
     "$mb/bin/moebench" model bench /tmp/v2l --device cuda "${flags[@]}" --batch 1 \
       --batch 64 "${extra[@]}" --prompt 128 --tokens 32 --warmup 2 \
       --json "$out/$v/model_bench.json" >"$out/model_bench_$v.log" 2>&1
@@ -171,8 +173,10 @@ run_e2e() {
   local t0=$SECONDS
   [ -d /tmp/v2l ] || "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
     --weights dummy -o /tmp/v2l --force >/dev/null 2>&1
+  # OVERLAP=true: each decode step starts before the previous one's ids are read.
   MOEBENCH_DATA="$mb/data" "$mb/bin/moebench" run --backend builtin:/tmp/v2l --device cuda \
-    --backend-opt max_batch=256 --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
+    --backend-opt max_batch=256 --backend-opt "overlap=${OVERLAP:-false}" --suites gsm8k \
+    --limit "${LIMIT:-600}" --no-progress \
     --results-dir /tmp/results --run-id e2e --force >"$out/e2e.log" 2>&1
   local rc=$?
   cp /tmp/results/e2e/run.json "$out/e2e_run.json" 2>/dev/null

@@ -67,6 +67,7 @@ BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions&
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
   load.kernels = options.kernels;
   load.programmatic_launch = options.programmatic_launch;
+  load.limits.steps_in_flight = options.overlap ? 2 : 1;
   model_ = BuiltinModel::load(dir, load);
   fingerprint_ = builtin_checkpoint_fingerprint(dir);
 }
@@ -97,6 +98,7 @@ BackendInfo BuiltinBackend::info() const {
   if (cuda) {
     b.details["kernels"] = kernel_set_name(options_.kernels);
     b.details["pdl"] = options_.programmatic_launch;
+    b.details["overlap"] = options_.overlap;
   }
   // Left-truncated answers differ from refusals: they never share cache entries.
   if (options_.truncate_left) b.cache_tag = "truncate-left";
@@ -302,6 +304,8 @@ BuiltinBackendOptions builtin_options(const BackendContext& context) {
       o.kernels = *set;
     } else if (k == "pdl") {
       o.programmatic_launch = backend_opt_bool(k, v);
+    } else if (k == "overlap") {
+      o.overlap = backend_opt_bool(k, v);
     } else if (k == "truncate") {
       if (v != "left" && v != "none") {
         throw InputError("--backend-opt truncate=" + v + ": expected left or none");
@@ -310,7 +314,7 @@ BuiltinBackendOptions builtin_options(const BackendContext& context) {
     } else {
       throw InputError("--backend-opt " + k +
                        ": unknown option for the builtin backend (known: device, threads, "
-                       "max_batch, add_bos, chat, truncate, kernels, pdl)");
+                       "max_batch, add_bos, chat, truncate, kernels, pdl, overlap)");
     }
   }
   o.should_stop = context.should_stop;

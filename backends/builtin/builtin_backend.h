@@ -29,6 +29,10 @@ struct BuiltinBackendOptions {
   // --pdl). Separate, fused and pdl give the same values; wgmma is within bf16 tolerance.
   KernelSet kernels = KernelSet::separate;
   bool programmatic_launch = false;
+  // overlap=true: generation starts each decode step before the previous one's ids are read
+  // (GenerateLimits::steps_in_flight 2: on CUDA the host prepares step n + 1 while step n runs).
+  // The same tokens; a sequence that stopped decodes one wasted step.
+  bool overlap = false;
   // Polled while a call runs: true admits no more requests (SIGINT); those answer "interrupted".
   std::function<bool()> should_stop;
 };
@@ -72,7 +76,7 @@ class BuiltinBackend : public Backend {
 std::string builtin_checkpoint_fingerprint(const std::filesystem::path& dir);
 
 // Registers "builtin:<checkpoint dir>", with its --backend-opt options device, threads,
-// max_batch, add_bos, chat and truncate.
+// max_batch, add_bos, chat, truncate, kernels, pdl and overlap.
 void builtin_register(BackendRegistry& registry);
 
 }  // namespace moebench

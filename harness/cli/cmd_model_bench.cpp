@@ -33,8 +33,9 @@ struct ModelBenchFlags {
   int tokens = 64, threads = 0, warmup = 2;
   std::string prefill;          // "SEQSxLEN", e.g. 8x2048: one timed prefill of SEQS prompts of LEN
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  std::string kernels;  // CUDA engine: separate | fused | wgmma; empty = the engine's default
-  bool pdl = false;     // CUDA engine: programmatic dependent launch
+  std::string kernels;   // CUDA engine: separate | fused | wgmma; empty = the engine's default
+  bool pdl = false;      // CUDA engine: programmatic dependent launch
+  bool overlap = false;  // each decode step started before the previous one's ids are read
 };
 
 struct Limits {
@@ -94,16 +95,24 @@ class Bench {
   }
 
   // Decode steps feed random tokens (a repeated token would route every step to the same
-  // experts) and sample greedily, as generation does (on the GPU only the ids come back).
-  double decode_seconds(std::vector<EngineChunk>& chunks, int steps) {
+  // experts) and sample greedily, as generation does (on the GPU only the ids come back). With
+  // overlap, each step starts before the previous one's ids are read (Engine::start_sample), as
+  // generation with steps_in_flight 2 does.
+  double decode_seconds(std::vector<EngineChunk>& chunks, int steps, bool overlap) {
     std::vector<Sampler> greedy(chunks.size(), Sampler(SamplingParams{}));
     std::vector<Sampler*> samplers;
     for (Sampler& s : greedy) samplers.push_back(&s);
     const auto t0 = Clock::now();
     for (int step = 0; step < steps; ++step) {
       for (EngineChunk& ch : chunks) ch.tokens = {token_(rng_)};
-      engine_.forward_sample(chunks, samplers);
+      if (!overlap) {
+        engine_.forward_sample(chunks, samplers);
+        continue;
+      }
+      engine_.start_sample(chunks, samplers);
+      if (step > 0) engine_.finish_sample();
     }
+    if (overlap && steps > 0) engine_.finish_sample();
     return seconds_since(t0);
   }
 
@@ -161,6 +170,9 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
   bench->add_flag("--pdl", flags->pdl,
                   "CUDA engine: programmatic dependent launch (each kernel starts while the one "
                   "before it finishes, and waits for it before reading its output)");
+  bench->add_flag("--overlap", flags->overlap,
+                  "Start each decode step before the previous one's ids are read (on CUDA the "
+                  "host prepares and launches step n + 1 while step n runs; the same tokens)");
   return bench;
 }
 
@@ -171,8 +183,8 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
                          int prompt, const ModelBenchFlags& flags) {
   std::vector<EngineChunk> chunks = bench.new_prompts(batch, prompt);
   const double prefill_s = bench.prefill_seconds(chunks);
-  bench.decode_seconds(chunks, flags.warmup);
-  const double decode_s = bench.decode_seconds(chunks, flags.tokens);
+  bench.decode_seconds(chunks, flags.warmup, flags.overlap);
+  const double decode_s = bench.decode_seconds(chunks, flags.tokens, flags.overlap);
   bench.free(chunks);
   const double prefill_tps = double(batch) * prompt / prefill_s;
   const double decode_tps = double(batch) * flags.tokens / decode_s;
@@ -273,8 +285,9 @@ int model_bench(const ModelBenchFlags& flags) {
   const Limits lim = measure_limits(engine);
   const bool roofline = lim.copy_bytes_per_s > 0;
   const char* kernels = kernel_set_name(load.kernels);
-  std::printf("engine %s%s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
-              cuda ? kernels : "", load.programmatic_launch ? ", programmatic launch" : "");
+  std::printf("engine %s%s%s%s%s\n", engine.device_name().c_str(), cuda ? ", kernels " : "",
+              cuda ? kernels : "", load.programmatic_launch ? ", programmatic launch" : "",
+              flags.overlap ? ", decode steps started ahead" : "");
   if (roofline) {
     std::printf("measured: device copy %.2f TB/s, cuBLAS bf16 GEMM 8192^3 %.1f TFLOP/s\n",
                 lim.copy_bytes_per_s / 1e12, lim.gemm_flops / 1e12);
@@ -297,6 +310,7 @@ int model_bench(const ModelBenchFlags& flags) {
     nlohmann::json out = {{"model", flags.dir},
                           {"engine", engine.device_name()},
                           {"threads", flags.threads},
+                          {"overlap", flags.overlap},
                           {"runs", rows}};
     if (cuda) {
       out["kernels"] = kernels;

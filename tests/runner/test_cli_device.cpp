@@ -1,8 +1,11 @@
 // `--device` on `moebench run`, `serve` and `model bench`: forwarded to the builtin engine,
 // recorded in the backend details, and a one-line error (exit 2) for a bad or unavailable device;
 // and the CUDA-only launch choices (model bench's and serve's `--kernels`, `--pdl`; run's
-// `--backend-opt kernels=, pdl=`), refused on the CPU engine.
+// `--backend-opt kernels=, pdl=`), refused on the CPU engine; run's overlap=true (the same
+// answers).
 #include <algorithm>
+#include <map>
+#include <sstream>
 
 #include "backends/builtin/checkpoint/model_init.h"
 #include "tests/catch.h"
@@ -76,6 +79,29 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
   CHECK(backend["details"]["engine"] == "cpu");
   CHECK(backend["id"].get<std::string>().find("/cuda") == std::string::npos);
 
+  // overlap=true starts each decode step before the last one's ids are read: the same answers.
+  CommandResult ahead = run_command(moebench_bin() + " run --backend builtin:" + model +
+                                        " --device cpu --backend-opt overlap=true --samples "
+                                        "--suites arc_challenge,gsm8k --no-cache --no-progress "
+                                        "--run-id ahead --results-dir '" +
+                                        (dir / "results").string() + "'",
+                                    dir);
+  INFO(ahead.output);
+  REQUIRE(ahead.exit_code == 0);
+  auto responses = [&](const std::string& id) {
+    std::map<std::string, nlohmann::json> by_doc;
+    std::istringstream lines(read_file(dir / "results" / id / "samples.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      const nlohmann::json s = nlohmann::json::parse(line);
+      by_doc[s["doc_id"].get<std::string>()] = s["responses"];
+    }
+    return by_doc;
+  };
+  const auto plain = responses("cpu");
+  CHECK_FALSE(plain.empty());
+  CHECK(std::any_of(plain.begin(), plain.end(), [](const auto& d) { return !d.second.empty(); }));
+  CHECK(responses("ahead") == plain);
+
   CommandResult bench =
       run_command(moebench_bin() + " model bench " + model +
                       " --device cpu --batch 1 --batch 3 --prompt 5 --tokens 2 --threads 1 "
@@ -88,6 +114,18 @@ TEST_CASE("cli --device cpu: run records the device, model bench runs", "[device
   CHECK(j["engine"] == "cpu");
   CHECK(j["runs"].size() == 2);
   CHECK_FALSE(j.contains("kernels"));  // a CUDA engine choice only
+  CHECK(j["overlap"] == false);
+  CommandResult ahead_bench =
+      run_command(moebench_bin() + " model bench " + model +
+                      " --device cpu --batch 2 --prompt 5 --tokens 3 --threads 1 --overlap "
+                      "--json '" +
+                      (dir / "bench_ahead.json").string() + "'",
+                  dir);
+  INFO(ahead_bench.output);
+  REQUIRE(ahead_bench.exit_code == 0);
+  auto ja = nlohmann::json::parse(read_file(dir / "bench_ahead.json"));
+  CHECK(ja["overlap"] == true);
+  CHECK(ja["runs"][0]["decode_tokens_per_s"].get<double>() > 0);
 
   // --kernels picks the CUDA engine's launches; on the CPU engine it is refused, not ignored.
   check_one_line_error(

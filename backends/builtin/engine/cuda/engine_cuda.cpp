@@ -101,6 +101,12 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
   init_kv_pool();
   CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&sampled_host_),
                             ws_.max_logit_rows * sizeof(int32_t)));
+  for (int i = 0; i < 2; ++i) {
+    CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pipe_ids_[i]),
+                              options.max_batch * sizeof(int32_t)));
+    CUDA_CHECK(cudaEventCreateWithFlags(&pipe_done_[i], cudaEventDisableTiming));
+    CUDA_CHECK(cudaEventCreateWithFlags(&meta_uploaded_[i], cudaEventDisableTiming));
+  }
   ensure_meta(meta_layout(shape.max_tokens, shape.max_tokens, options.max_batch, max_pages_per_seq_,
                           1, options.max_batch)
                   .bytes);
@@ -179,8 +185,14 @@ void CudaEngine::init_kv_pool() {
 }
 
 CudaEngine::~CudaEngine() {
+  if (stream_ != nullptr) cudaStreamSynchronize(stream_);  // steps launched ahead write pinned ids
   for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
-  if (meta_host_ != nullptr) cudaFreeHost(meta_host_);
+  for (int i = 0; i < 2; ++i) {
+    if (meta_bufs_[i] != nullptr) cudaFreeHost(meta_bufs_[i]);
+    if (pipe_ids_[i] != nullptr) cudaFreeHost(pipe_ids_[i]);
+    if (pipe_done_[i] != nullptr) cudaEventDestroy(pipe_done_[i]);
+    if (meta_uploaded_[i] != nullptr) cudaEventDestroy(meta_uploaded_[i]);
+  }
   if (sampled_host_ != nullptr) cudaFreeHost(sampled_host_);
   if (stream_ != nullptr) {
     cuda_stream_set_pdl(stream_, false);
@@ -190,14 +202,30 @@ CudaEngine::~CudaEngine() {
 
 void CudaEngine::ensure_meta(size_t bytes) {
   if (bytes <= meta_capacity_) return;
-  // NOTE: graphs hold pointers into the metadata buffers; a bigger buffer invalidates them.
+  // NOTE: graphs hold pointers into the device metadata buffer; a bigger one invalidates them.
   CUDA_CHECK(cudaStreamSynchronize(stream_));
   for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
   graphs_.clear();
-  if (meta_host_ != nullptr) cudaFreeHost(meta_host_);
   meta_capacity_ = std::max(bytes, meta_capacity_ * 2);
-  CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&meta_host_), meta_capacity_));
+  for (uint8_t*& buf : meta_bufs_) {
+    if (buf != nullptr) cudaFreeHost(buf);
+    buf = nullptr;
+    CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&buf), meta_capacity_));
+  }
+  meta_host_ = meta_bufs_[meta_slot_];
   meta_dev_ = DeviceBuffer<uint8_t>(meta_capacity_);
+}
+
+void CudaEngine::acquire_meta() {
+  meta_slot_ ^= 1;
+  CUDA_CHECK(cudaEventSynchronize(meta_uploaded_[meta_slot_]));
+  meta_host_ = meta_bufs_[meta_slot_];
+}
+
+void CudaEngine::upload_meta(const Step& st) {
+  CUDA_CHECK(cudaMemcpyAsync(meta_dev_.data(), meta_host_, st.layout.bytes, cudaMemcpyHostToDevice,
+                             stream_));
+  CUDA_CHECK(cudaEventRecord(meta_uploaded_[meta_slot_], stream_));
 }
 
 // ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// The CudaEngine class, shared by its two source files: engine_cuda.cpp (construction, sequences)
-// and engine_cuda_step.cpp (step layout, metadata, forward entries). Internal to engine/cuda/.
+// The CudaEngine class, shared by its source files: engine_cuda.cpp (construction, sequences),
+// engine_cuda_step.cpp (step layout, metadata, forward entries) and engine_cuda_pipeline.cpp
+// (start_sample / finish_sample: decode steps launched ahead). Internal to engine/cuda/.
 #pragma once
 
 #ifdef MOEBENCH_HAVE_CUDA
@@ -7,6 +8,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -42,6 +44,10 @@ class CudaEngine final : public Engine {
   std::vector<float> forward(const std::vector<EngineChunk>& chunks) override;
   std::vector<int> forward_sample(const std::vector<EngineChunk>& chunks,
                                   const std::vector<Sampler*>& samplers) override;
+  void start_sample(const std::vector<EngineChunk>& chunks,
+                    const std::vector<Sampler*>& samplers) override;
+  std::vector<int> finish_sample() override;
+  int steps_in_flight() const override { return 2; }
   int64_t free_kv_tokens() const override {
     return static_cast<int64_t>(free_pages_.size()) * kv_.page_size;
   }
@@ -88,15 +94,28 @@ class CudaEngine final : public Engine {
                       const std::vector<Sampler*>& samplers);
   StepView view_of(const Step& st) const;
   void ensure_meta(size_t bytes);
+  // The next of the two pinned metadata buffers, once its last upload is done (meta_host_).
+  void acquire_meta();
+  // meta_host_ -> meta_dev_ on the stream (st's bytes), marking the buffer's upload.
+  void upload_meta(const Step& st);
   // Pieces of the constructor: attention and routing constants, the workspace, the KV pool.
   void init_constants();
   WorkspaceShape init_workspace();
   void init_kv_pool();
   void run_eager(const Step& st, const StepView& v);
-  // argmax: run_logits' answer for these rows (the greedy picks it left), or nullptr.
+  // ws_.sampled (n_rows) drawn from ws_.logits; argmax: run_logits' answer for these rows (the
+  // greedy picks it left), or nullptr.
   void sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax);
+  // Enqueues one decode step from its CUDA graph (captured on first use): metadata upload, the
+  // graph, then the pieces' ids copied to ids_host (pinned, pieces.size()); commits the pieces.
+  // Does not wait.
+  void launch_graph_step(const std::vector<StepPiece>& pieces,
+                         const std::vector<Sampler*>& samplers, int32_t* ids_host);
   std::vector<int> decode_graph_step(const std::vector<StepPiece>& pieces,
                                      const std::vector<Sampler*>& samplers);
+  // The decode pieces of chunks when they make one graph step (single tokens, at most
+  // max_batch, CUDA graphs on), else an empty vector.
+  std::vector<StepPiece> graph_step_pieces(const std::vector<EngineChunk>& chunks) const;
   // The batch a decode graph of `batch` sequences is captured for: powers of two to 8, then
   // multiples of 8, at most max_batch.
   int padded_batch(int batch) const;
@@ -139,10 +158,33 @@ class CudaEngine final : public Engine {
   int next_seq_ = 0;
   std::vector<int32_t> free_pages_;
 
-  uint8_t* meta_host_ = nullptr;  // pinned
+  // NOTE: two pinned metadata buffers taken in turn, so the host writes one step's while the
+  // previous step's upload may still be queued behind a running step (meta_uploaded_).
+  uint8_t* meta_bufs_[2] = {nullptr, nullptr};
+  cudaEvent_t meta_uploaded_[2] = {nullptr, nullptr};
+  int meta_slot_ = 0;
+  uint8_t* meta_host_ = nullptr;  // the buffer being written: meta_bufs_[meta_slot_]
   DeviceBuffer<uint8_t> meta_dev_;
   size_t meta_capacity_ = 0;
-  int32_t* sampled_host_ = nullptr;  // pinned (max_batch)
+  int32_t* sampled_host_ = nullptr;  // pinned (max_logit_rows)
+
+  // start_sample's steps. A launched decode step's ids land in pipe_ids_[slot] (pinned,
+  // max_batch) when pipe_done_[slot] fires; ws_.sampled still holds them on the device until
+  // another step samples (last_on_device_), so the next step's kSampledToken reads them there.
+  struct Started {
+    std::vector<int> seqs;  // chunk order
+    std::vector<int> ids;   // chunk order, once ready
+    bool ready = false;
+    int slot = -1;  // pipe slot while not ready
+  };
+  // The last started step's ids on the host (waiting for them if needed): sequence -> id.
+  std::map<int, int> last_ids_on_host();
+  void collect(Started& s);
+  std::deque<std::shared_ptr<Started>> started_;  // unfinished, oldest first
+  std::shared_ptr<Started> last_started_;
+  bool last_on_device_ = false;
+  int32_t* pipe_ids_[2] = {nullptr, nullptr};
+  cudaEvent_t pipe_done_[2] = {nullptr, nullptr};
 
   struct Graph {
     cudaGraphExec_t exec = nullptr;

@@ -505,7 +505,10 @@ void run_body(const BodyContext& b, const StepView& s) {
   const Workspace& ws = b.ws;
   const int64_t T = s.rows, H = c.hidden_size;
   // The embedding rows go to y, and the first norm starts the f32 residual stream from them.
-  cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.y, nullptr, b.stream);
+  // NOTE: a token < 0 is a row of the previous step's sampled ids (CudaEngine::start_sample's
+  // kSampledToken), still in ws.sampled: the next step starts without the host reading them.
+  cuda_embedding_gather(s.tokens, T, b.model.embed, c.vocab_size, H, ws.y, nullptr, b.stream,
+                        ws.sampled, ws.max_logit_rows);
   MoeCombineArgs pending;  // fused: a MoE layer's combine, done by the next norm
   for (int l = 0; l < c.num_layers; ++l) {
     const DevLayer& L = b.model.layers[l];

@@ -82,6 +82,7 @@ CudaEngine::Step CudaEngine::layout_step(const std::vector<StepPiece>& pieces, i
 void CudaEngine::write_meta(const Step& st, const std::vector<StepPiece>& pieces, int pad_rows,
                             const std::vector<Sampler*>* samplers) {
   ensure_meta(st.layout.bytes);
+  acquire_meta();
   std::memset(meta_host_, 0, st.layout.bytes);
   const std::vector<int64_t> row_of_piece = write_rows(st, pieces, pad_rows);
   write_cu(st, pieces);
@@ -227,13 +228,10 @@ void CudaEngine::sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax) {
   a.out = ws_.sampled;
   a.argmax = argmax;
   cuda_sample(a, stream_);
-  CUDA_CHECK(cudaMemcpyAsync(sampled_host_, ws_.sampled, n_rows * sizeof(int32_t),
-                             cudaMemcpyDeviceToHost, stream_));
 }
 
 void CudaEngine::run_eager(const Step& st, const StepView& v) {
-  CUDA_CHECK(cudaMemcpyAsync(meta_dev_.data(), meta_host_, st.layout.bytes, cudaMemcpyHostToDevice,
-                             stream_));
+  upload_meta(st);
   run_body(body(), v);
 }
 
@@ -296,20 +294,23 @@ int graph_kernel_nodes(cudaGraph_t graph) {
 
 }  // namespace
 
-std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pieces,
-                                               const std::vector<Sampler*>& samplers) {
+void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
+                                   const std::vector<Sampler*>& samplers, int32_t* ids_host) {
   const int B = static_cast<int>(pieces.size());
   const int padded = padded_batch(B);
   reserve_pages(pieces);
   const Step st = layout_step(pieces, padded, padded);
   write_meta(st, pieces, padded, &samplers);
   const StepView v = view_of(st);
+  // NOTE: the metadata upload and the ids' copy stay outside the graph: their host buffers change
+  // from step to step (two metadata buffers; the caller's ids buffer).
+  upload_meta(st);
   const auto key = std::make_pair(padded, st.table_width);
   auto it = graphs_.find(key);
   if (it == graphs_.end()) {
     cudaGraph_t graph = nullptr;
     CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
-    run_eager(st, v);
+    run_body(body(), v);
     uint64_t* argmax =
         run_logits(body(), reinterpret_cast<const int32_t*>(meta_dev_.data() + st.layout.out_rows),
                    padded, true);
@@ -322,9 +323,16 @@ std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pie
     it = graphs_.emplace(key, g).first;
   }
   CUDA_CHECK(cudaGraphLaunch(it->second.exec, stream_));
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  CUDA_CHECK(
+      cudaMemcpyAsync(ids_host, ws_.sampled, B * sizeof(int32_t), cudaMemcpyDeviceToHost, stream_));
   commit(pieces);
-  return std::vector<int>(sampled_host_, sampled_host_ + B);
+}
+
+std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pieces,
+                                               const std::vector<Sampler*>& samplers) {
+  launch_graph_step(pieces, samplers, sampled_host_);
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return std::vector<int>(sampled_host_, sampled_host_ + pieces.size());
 }
 
 std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chunks,
@@ -334,6 +342,7 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
     throw std::invalid_argument("CudaEngine::forward_sample: " + std::to_string(samplers.size()) +
                                 " samplers for " + std::to_string(chunks.size()) + " chunks");
   }
+  last_on_device_ = false;  // ws_.sampled is drawn over here
   std::vector<EngineChunk> last_only = chunks;
   for (EngineChunk& ch : last_only) ch.all_logits = false;
   std::vector<int> out(chunks.size(), -1);
@@ -367,6 +376,8 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
       block.layout.seed += r0 * sizeof(uint64_t);
       block.layout.draw += r0 * sizeof(uint64_t);
       sample_rows(block, n, argmax);
+      CUDA_CHECK(cudaMemcpyAsync(sampled_host_, ws_.sampled, n * sizeof(int32_t),
+                                 cudaMemcpyDeviceToHost, stream_));
       CUDA_CHECK(cudaStreamSynchronize(stream_));
       ids.insert(ids.end(), sampled_host_, sampled_host_ + n);
     }

@@ -1,0 +1,110 @@
+// CudaEngine::start_sample / finish_sample: a decode step is launched from its CUDA graph and
+// start_sample returns at once, so the host prepares and launches the next step while this one
+// runs; a kSampledToken of the next step reads this step's id from ws_.sampled on the device (the
+// embedding gather's negative ids). Steps that cannot run that way (prefill pieces, no graphs,
+// the previous ids no longer on the device) run through forward_sample, their kSampledToken
+// resolved on the host.
+#ifdef MOEBENCH_HAVE_CUDA
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "backends/builtin/engine/cuda/engine_cuda_engine.h"
+#include "kernels/cuda_check.h"
+
+namespace moebench {
+
+std::vector<StepPiece> CudaEngine::graph_step_pieces(const std::vector<EngineChunk>& chunks) const {
+  const bool singles = std::all_of(chunks.begin(), chunks.end(),
+                                   [](const EngineChunk& c) { return c.tokens.size() == 1; });
+  if (!options_.cuda_graphs || !singles || chunks.empty() ||
+      static_cast<int>(chunks.size()) > options_.max_batch) {
+    return {};
+  }
+  std::vector<EngineChunk> last_only = chunks;
+  for (EngineChunk& ch : last_only) ch.all_logits = false;
+  std::vector<std::vector<StepPiece>> steps =
+      plan_steps(describe(last_only), options_.max_step_tokens);
+  return steps.size() == 1 ? std::move(steps[0]) : std::vector<StepPiece>{};
+}
+
+void CudaEngine::collect(Started& s) {
+  if (s.ready) return;
+  CUDA_CHECK(cudaEventSynchronize(pipe_done_[s.slot]));
+  s.ids.assign(pipe_ids_[s.slot], pipe_ids_[s.slot] + s.seqs.size());
+  s.ready = true;
+  s.slot = -1;
+}
+
+std::map<int, int> CudaEngine::last_ids_on_host() {
+  std::map<int, int> ids;
+  if (last_started_ == nullptr) return ids;
+  collect(*last_started_);
+  for (size_t i = 0; i < last_started_->seqs.size(); ++i) {
+    ids[last_started_->seqs[i]] = last_started_->ids[i];
+  }
+  return ids;
+}
+
+void CudaEngine::start_sample(const std::vector<EngineChunk>& chunks,
+                              const std::vector<Sampler*>& samplers) {
+  const char* who = "CudaEngine::start_sample";
+  check_in_flight(started_.size(), 2, who);
+  if (samplers.size() != chunks.size()) {
+    throw std::invalid_argument(std::string(who) + ": " + std::to_string(samplers.size()) +
+                                " samplers for " + std::to_string(chunks.size()) + " chunks");
+  }
+  auto started = std::make_shared<Started>();
+  for (const EngineChunk& ch : chunks) started->seqs.push_back(ch.seq);
+  std::vector<StepPiece> pieces = graph_step_pieces(chunks);
+  const bool feeds = std::any_of(chunks.begin(), chunks.end(), [](const EngineChunk& c) {
+    return std::find(c.tokens.begin(), c.tokens.end(), kSampledToken) != c.tokens.end();
+  });
+  if (!pieces.empty() && (!feeds || last_on_device_)) {
+    // Checked with each fed token standing in as 0; it runs as -1 - (its row of the last step).
+    std::map<int, int> row_of;
+    for (size_t i = 0; feeds && i < last_started_->seqs.size(); ++i) {
+      row_of[last_started_->seqs[i]] = static_cast<int>(i);
+    }
+    // NOTE: throws, naming the chunk, for a fed sequence the last step drew nothing for.
+    std::vector<EngineChunk> checked = resolve_sampled(chunks, row_of, who);
+    for (size_t i = 0; i < checked.size(); ++i) {
+      if (chunks[i].tokens[0] == kSampledToken) checked[i].tokens[0] = 0;
+    }
+    validate(checked);
+    for (StepPiece& p : pieces) {
+      if (p.tokens[0] == kSampledToken) p.tokens[0] = -1 - row_of[p.seq];
+    }
+    // NOTE: the slot no unfinished step still waits on.
+    int slot = 0;
+    for (const auto& s : started_) {
+      if (!s->ready) slot = 1 - s->slot;
+    }
+    launch_graph_step(pieces, samplers, pipe_ids_[slot]);
+    CUDA_CHECK(cudaEventRecord(pipe_done_[slot], stream_));
+    started->slot = slot;
+    last_on_device_ = true;
+  } else {
+    const std::vector<EngineChunk> resolved =
+        feeds ? resolve_sampled(chunks, last_ids_on_host(), who) : chunks;
+    started->ids = forward_sample(resolved, samplers);  // clears last_on_device_
+    started->ready = true;
+  }
+  started_.push_back(started);
+  last_started_ = started;
+}
+
+std::vector<int> CudaEngine::finish_sample() {
+  if (started_.empty()) throw std::logic_error("CudaEngine::finish_sample: no started step");
+  const std::shared_ptr<Started> s = started_.front();
+  started_.pop_front();
+  collect(*s);
+  return s->ids;
+}
+
+}  // namespace moebench
+
+#endif  // MOEBENCH_HAVE_CUDA
