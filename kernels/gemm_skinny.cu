@@ -151,24 +151,52 @@ __device__ __forceinline__ SkinnyTile expert_tile(const GroupedGemmArgs& g, int 
   return t;
 }
 
-// grid.x = tile slots (an upper bound of the row tiles of all experts), grid.y = column tiles.
-// Slot s is the s-th row tile counting experts in order, kGroupedRowsPerTile rows each; slots past
-// the last tile exit. kMap: row r of the tile reads x row x_slots[lo + r] / slot_div (the gather
-// fused into the load: the same values in the same order as over a gathered copy).
+// Row tile `slot` of the dense GEMM (kR rows from slot * kR) as a skinny tile (A: x_dense's rows,
+// k_dense wide; x_swiglu's [gate | up] rows are read by the caller); false past its rows.
+template <int kR>
+__device__ __forceinline__ bool dense_tile(const GroupedGemmArgs& g, int64_t slot, SkinnyTile& t,
+                                           int64_t& lo) {
+  lo = slot * kR;
+  const int64_t hi = min(g.dense_rows, lo + kR);
+  if (lo >= hi) return false;
+  t.a = g.x_dense + lo * g.k_dense;
+  t.lda = g.k_dense;
+  t.m = static_cast<int>(hi - lo);
+  t.b = g.w_dense;
+  t.ldb = g.k_dense;
+  t.c = g.y_dense + lo * g.n_dense;
+  t.ldc = g.n_dense;
+  t.n = g.n_dense;
+  t.k = g.k_dense;
+  return true;
+}
+
+// grid.x = tile slots (an upper bound of the row tiles of all experts, then the dense GEMM's row
+// tiles from routed_slots), grid.y = column tiles. Slot s < routed_slots is the s-th row tile
+// counting experts in order, kR rows each; slots past the last tile exit. kMap: row r of an
+// expert's tile reads x row x_slots[lo + r] / slot_div (the gather fused into the load: the same
+// values in the same order as over a gathered copy).
 template <int kR, bool kVec, bool kMap>
-__global__ void __launch_bounds__(kWarpsPerBlock* kWarp) grouped_gemm_kernel(GroupedGemmArgs g) {
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
+    grouped_gemm_kernel(GroupedGemmArgs g, int64_t routed_slots) {
   pdl_wait();  // the offsets come from the previous kernels
   pdl_trigger();
   const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
   const int64_t col0 = warp * kColsPerWarp;
-  if (col0 >= g.n) return;
   int64_t lo = 0, hi = 0;
-  const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
-  if (expert < 0) return;
-  const SkinnyTile t = expert_tile(g, expert, lo, hi);
+  SkinnyTile t;
+  const bool dense = blockIdx.x >= routed_slots;
+  if (dense) {
+    if (!dense_tile<kR>(g, blockIdx.x - routed_slots, t, lo)) return;
+  } else {
+    const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
+    if (expert < 0) return;
+    t = expert_tile(g, expert, lo, hi);
+  }
+  if (col0 >= t.n) return;
   float acc[kR][kColsPerWarp];
   zero(acc);
-  if constexpr (kMap) {
+  if (kMap && !dense) {
     const bf16_bits* rows[kR];
 #pragma unroll
     for (int r = 0; r < kR; ++r) {
@@ -240,17 +268,25 @@ __device__ __forceinline__ void swiglu_gemm_tile(SkinnyTile out, const bf16_bits
   if (active) skinny_warp_store<kC, kR, bf16_bits>(out, col0, acc);
 }
 
-// grouped_gemm_kernel over x_swiglu rows (swiglu_gemm_tile per expert row tile).
+// grouped_gemm_kernel over x_swiglu rows (swiglu_gemm_tile per expert row tile, then the dense
+// GEMM's row tiles over x_dense's [gate | up] rows).
 template <int kR, bool kVec>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
-    grouped_gemm_swiglu_kernel(GroupedGemmArgs g) {
+    grouped_gemm_swiglu_kernel(GroupedGemmArgs g, int64_t routed_slots) {
   __shared__ __align__(16) bf16_bits act[kR * kSwigluChunk];
   pdl_wait();
   pdl_trigger();
+  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
   int64_t lo = 0, hi = 0;
+  if (blockIdx.x >= routed_slots) {  // block-uniform, before any barrier
+    SkinnyTile t;
+    if (!dense_tile<kR>(g, blockIdx.x - routed_slots, t, lo)) return;
+    swiglu_gemm_tile<kR, kColsPerWarp, kSwigluChunk, kVec>(t, g.x_dense + lo * 2 * g.k_dense,
+                                                           2 * g.k_dense, warp * kColsPerWarp, act);
+    return;
+  }
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
   if (expert < 0) return;  // block-uniform, before any barrier
-  const int64_t warp = static_cast<int64_t>(blockIdx.y) * kWarpsPerBlock + threadIdx.x / kWarp;
   swiglu_gemm_tile<kR, kColsPerWarp, kSwigluChunk, kVec>(
       expert_tile(g, expert, lo, hi), g.x + lo * 2 * g.k, 2 * g.k, warp * kColsPerWarp, act);
 }
@@ -358,23 +394,25 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
   // this many slots cover every tile whatever the device offsets are.
   const int64_t bound = g.max_rows_per_expert > 0 ? g.max_rows_per_expert : kGroupedRowsPerTile;
   const int R = bound <= 1 ? 1 : bound <= 2 ? 2 : bound <= 4 ? 4 : bound <= 8 ? 8 : 16;
-  const int64_t slots = g.max_rows / R + std::min<int64_t>(g.n_experts, g.max_rows);
-  const dim3 grid(static_cast<unsigned>(slots), col_tiles(g.n)), block(kWarpsPerBlock * kWarp);
+  const int64_t routed = g.max_rows / R + std::min<int64_t>(g.n_experts, g.max_rows);
+  const int64_t slots = routed + (g.dense_rows + R - 1) / R;
+  const int64_t n_cols = g.dense_rows > 0 ? std::max(g.n, g.n_dense) : g.n;
+  const dim3 grid(static_cast<unsigned>(slots), col_tiles(n_cols)), block(kWarpsPerBlock * kWarp);
   const bool vec = aligned16(g.x) && aligned16(g.w) && g.k % kVecElems == 0;
   auto go = [&](auto r) {
     constexpr int kTile = decltype(r)::value;
     if (g.x_swiglu) {
       pdl_launch(
           vec ? grouped_gemm_swiglu_kernel<kTile, true> : grouped_gemm_swiglu_kernel<kTile, false>,
-          grid, block, 0, stream, g);
+          grid, block, 0, stream, g, routed);
     } else if (g.x_slots != nullptr) {
       pdl_launch(
           vec ? grouped_gemm_kernel<kTile, true, true> : grouped_gemm_kernel<kTile, false, true>,
-          grid, block, 0, stream, g);
+          grid, block, 0, stream, g, routed);
     } else {
       pdl_launch(
           vec ? grouped_gemm_kernel<kTile, true, false> : grouped_gemm_kernel<kTile, false, false>,
-          grid, block, 0, stream, g);
+          grid, block, 0, stream, g, routed);
     }
   };
   switch (R) {
@@ -415,11 +453,24 @@ void cuda_gemm_skinny(const GemmArgs& args, cudaStream_t stream) {
 
 void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream) {
   const char* fn = "cuda_grouped_gemm";
-  grouped_gemm_args_check(args, fn);
+  grouped_gemm_args_check(args, fn, false, true);
   launch_require(args.offsets != nullptr, fn, "offsets (device) must not be null");
   launch_require(col_tiles(args.n) <= kMaxGridY, fn, "n must be <= ", kMaxGridY * kColsPerBlock,
                  ", got ", args.n);
-  if (args.max_rows == 0) return;
+  if (args.dense_rows > 0) {
+    launch_require(col_tiles(args.n_dense) <= kMaxGridY, fn,
+                   "n_dense must be <= ", kMaxGridY * kColsPerBlock, ", got ", args.n_dense);
+    // NOTE: one kernel instance serves both parts, so the dense rows take the experts' load path
+    // (vector or scalar), each the one cuda_gemm_skinny would take: the same bits.
+    const bool vec = aligned16(args.x) && aligned16(args.w) && args.k % kVecElems == 0;
+    const bool dense_vec =
+        aligned16(args.x_dense) && aligned16(args.w_dense) && args.k_dense % kVecElems == 0;
+    launch_require(vec == dense_vec, fn,
+                   "the dense GEMM's loads must match the experts' (16-byte aligned x_dense and "
+                   "w_dense and k_dense % 8 == 0 exactly when x, w and k are), got k ",
+                   args.k, " k_dense ", args.k_dense);
+  }
+  if (args.max_rows == 0 && args.dense_rows == 0) return;
   grouped_gemm_launch(args, stream);
 }
 

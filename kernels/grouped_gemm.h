@@ -42,10 +42,12 @@ struct GroupedGemmArgs {
   // product's bf16 gate and up values: the SwiGLU in the up GEMM's epilogue, the values
   // cuda_swiglu would write from the plain product.
   bool y_swiglu = false;
-  // Optional (cuda_grouped_gemm_wgmma only): a dense GEMM run in the same launch after the experts'
-  // tiles, such as the shared experts every token goes through: y_dense (dense_rows, n_dense, or
-  // n_dense / 2 with y_swiglu, whose layout it shares) = x_dense (dense_rows, k_dense) ·
-  // w_dense (n_dense, k_dense)ᵀ, rows packed. 0 dense_rows = none.
+  // Optional (cuda_grouped_gemm and cuda_grouped_gemm_wgmma): a dense GEMM run in the same launch
+  // after the experts' tiles, such as the shared experts every token goes through: y_dense
+  // (dense_rows, n_dense, or n_dense / 2 with y_swiglu, whose layout it shares) = x_dense
+  // (dense_rows, k_dense) · w_dense (n_dense, k_dense)ᵀ, rows packed; with x_swiglu (its layout
+  // too) x_dense rows are [gate (k_dense) | up (k_dense)] and the product's rows their SwiGLU.
+  // x_slots does not apply to it. 0 dense_rows = none.
   const bf16_bits* x_dense = nullptr;
   const bf16_bits* w_dense = nullptr;
   bf16_bits* y_dense = nullptr;
@@ -54,17 +56,21 @@ struct GroupedGemmArgs {
 
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
 // each block takes (expert, tile of n outputs, tile of up to 16 rows of that expert); blocks of
-// experts with no rows exit at once; weights streamed once per row-tile with 16-byte loads.
+// experts with no rows exit at once; weights streamed once per row-tile with 16-byte loads. The
+// dense GEMM's row tiles come after the experts' (the same warp tile, so the same bits as
+// cuda_gemm_skinny over its rows, with a_swiglu under x_swiglu); its loads must take the same
+// path as the experts' (16-byte aligned x_dense and w_dense, k_dense % 8 == 0, exactly when the
+// experts' are).
 // NOTE: rows at or past max_rows are never computed: the caller's bound must hold. y rows in
 // [offsets[n_experts], max_rows) are not written.
 // NOTE: defined in gemm_skinny.cu next to the dense skinny kernel whose warp tile it shares.
 void cuda_grouped_gemm(const GroupedGemmArgs& args, cudaStream_t stream);
 
 // Throws std::invalid_argument naming entry and the bad field (shapes, null pointers, grid limits;
-// y_swiglu unless the entry serves_y_swiglu).
+// y_swiglu unless the entry serves_y_swiglu, a dense GEMM unless it serves_dense).
 // NOTE: inline so the CUDA library and the CPU references (two static libraries) both have it.
 inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn,
-                                    bool serves_y_swiglu = false) {
+                                    bool serves_y_swiglu = false, bool serves_dense = false) {
   launch_require(g.n_experts >= 1, fn, "n_experts must be >= 1, got ", g.n_experts);
   launch_require(g.n >= 1 && g.n <= INT32_MAX, fn, "n must be in [1, 2^31), got ", g.n);
   launch_require(g.k >= 1 && g.k <= INT32_MAX, fn, "k must be in [1, 2^31), got ", g.k);
@@ -77,12 +83,19 @@ inline void grouped_gemm_args_check(const GroupedGemmArgs& g, const char* fn,
   launch_require(g.slot_div >= 1, fn, "slot_div must be >= 1, got ", g.slot_div);
   launch_require(!g.y_swiglu || serves_y_swiglu, fn,
                  "y_swiglu (the SwiGLU in the epilogue) is served by cuda_grouped_gemm_wgmma only");
-  launch_require(
-      g.dense_rows == 0 || serves_y_swiglu, fn,
-      "a dense GEMM beside the experts (dense_rows) is served by cuda_grouped_gemm_wgmma "
-      "only");
+  launch_require(g.dense_rows == 0 || serves_dense, fn,
+                 "a dense GEMM beside the experts (dense_rows) is served by cuda_grouped_gemm and "
+                 "cuda_grouped_gemm_wgmma only");
   launch_require(g.dense_rows >= 0 && g.dense_rows <= INT32_MAX, fn,
                  "dense_rows must be in [0, 2^31), got ", g.dense_rows);
+  launch_require(g.dense_rows == 0 || (g.n_dense >= 1 && g.n_dense <= INT32_MAX && g.k_dense >= 1 &&
+                                       g.k_dense <= INT32_MAX),
+                 fn, "the dense GEMM needs n_dense and k_dense in [1, 2^31), got n_dense ",
+                 g.n_dense, " k_dense ", g.k_dense);
+  launch_require(
+      g.dense_rows == 0 || (g.x_dense != nullptr && g.w_dense != nullptr && g.y_dense != nullptr),
+      fn, "the dense GEMM needs x_dense, w_dense and y_dense, got x_dense=", g.x_dense,
+      " w_dense=", g.w_dense, " y_dense=", g.y_dense);
   launch_require(!g.y_swiglu || (g.n % 2 == 0 && !g.x_swiglu), fn,
                  "y_swiglu needs an even n (gate rows then up rows) and no x_swiglu, got n ", g.n);
 }

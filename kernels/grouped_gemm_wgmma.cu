@@ -553,7 +553,7 @@ bool cuda_grouped_gemm_wgmma_available() { return wgmma_device().present; }
 
 void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream) {
   const char* fn = "cuda_grouped_gemm_wgmma";
-  grouped_gemm_args_check(args, fn, true);
+  grouped_gemm_args_check(args, fn, true, true);
   launch_require(args.offsets != nullptr, fn, "offsets (device) must not be null");
   launch_require(!args.x_swiglu, fn,
                  "x_swiglu is not served (form the SwiGLU in the up GEMM's epilogue: y_swiglu)");

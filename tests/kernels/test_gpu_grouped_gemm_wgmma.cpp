@@ -160,7 +160,10 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   no_x.x_dense = nullptr;
   CHECK(test::invalid_argument_of([&] {
           cuda_grouped_gemm_wgmma(no_x, nullptr);
-        }).find("16-byte aligned x_dense and w_dense") != std::string::npos);
+        }).find("needs x_dense, w_dense and y_dense") != std::string::npos);
+  CHECK(test::invalid_argument_of([&] {
+          cuda_grouped_gemm(no_x, nullptr);
+        }).find("needs x_dense, w_dense and y_dense") != std::string::npos);
   GroupedGemmArgs odd_n = dense;
   odd_n.y_swiglu = true;
   odd_n.n_dense = 7;

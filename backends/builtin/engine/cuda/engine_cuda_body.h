@@ -53,7 +53,8 @@ struct BodyContext {
 
 // Embedding, all layers and the final norm: ws.h holds the final-normed rows afterwards.
 void run_body(const BodyContext& b, const StepView& s);
-// ws.logits (n_rows, vocab) = lm_head(ws.h[rows[i]]) for device row indices `rows`. With
+// ws.logits (n_rows, vocab) = lm_head(ws.h[rows[i]]) for device row indices `rows` (nullptr:
+// rows 0 .. n_rows - 1, read in place: no gather launch). With
 // to_sample and the fused kernels, up to kGemmSkinnyAutoMaxM rows, the GEMV also leaves each row's
 // greedy pick in ws.argmax and returns it (for SampleArgs::argmax, which resets it); else nullptr.
 uint64_t* run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows,

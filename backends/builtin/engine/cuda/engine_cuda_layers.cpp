@@ -371,15 +371,41 @@ bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
   return false;
 }
 
-// kernels=wgmma with enough tokens: the shared experts (bias-free, an intermediate size of whole
-// 16-byte rows) run as the dense GEMM beside the routed ones in the same two launches.
+// The shared experts (bias-free, an intermediate size of whole 16-byte rows) run as the dense GEMM
+// beside the routed ones in the same two launches: kernels=wgmma with enough tokens; fused up to
+// kGemmSkinnyAutoMaxM tokens, where the routed experts run on cuda_grouped_gemm's CUDA-core tiles
+// and its dense rows give the skinny GEMVs' bits (the routed intermediate of whole 16-byte rows
+// too: both parts take the vector loads).
 bool shared_in_grouped(const BodyContext& b, const DevLayer& L, int64_t T) {
-  return L.has_shared && moe_wgmma(b, T) && L.shared_gu.b == nullptr &&
-         L.shared_down.b == nullptr && L.shared_down.in % 8 == 0;
+  if (!L.has_shared || L.shared_gu.b != nullptr || L.shared_down.b != nullptr ||
+      L.shared_down.in % 8 != 0) {
+    return false;
+  }
+  if (moe_wgmma(b, T)) return true;
+  return b.fused && T <= kGemmSkinnyAutoMaxM && moe_on_device(b, T) &&
+         b.config.moe_intermediate_size % 8 == 0 && b.config.hidden_size % 8 == 0;
 }
 
-// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared (wgmma), the
-// shared experts' too: h -> act -> y.
+// The shared experts as up's and down's dense GEMM: h -> gate|up (on wgmma: its SwiGLU, act) -> y.
+void add_shared_dense(const BodyContext& b, const DevLayer& L, int64_t T, bool wgmma,
+                      GroupedGemmArgs& up, GroupedGemmArgs& down) {
+  const Workspace& ws = b.ws;
+  up.x_dense = ws.h;
+  up.w_dense = L.shared_gu.w;
+  up.y_dense = wgmma ? ws.act : ws.gu;
+  up.dense_rows = T;
+  up.n_dense = L.shared_gu.out;
+  up.k_dense = b.config.hidden_size;
+  down.x_dense = wgmma ? ws.act : ws.gu;
+  down.w_dense = L.shared_down.w;
+  down.y_dense = ws.y;
+  down.dense_rows = T;
+  down.n_dense = b.config.hidden_size;
+  down.k_dense = L.shared_down.in;
+}
+
+// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared
+// (shared_in_grouped), the shared experts' too: h -> y.
 void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T, bool shared) {
   const Workspace& ws = b.ws;
   const int64_t H = b.config.hidden_size, I = b.config.moe_intermediate_size;
@@ -408,20 +434,7 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T, bool shared
     up.slot_div = b.router.top_k;
     up.y = ws.act_perm;
     up.y_swiglu = true;
-    if (shared) {
-      up.x_dense = ws.h;
-      up.w_dense = L.shared_gu.w;
-      up.y_dense = ws.act;
-      up.dense_rows = T;
-      up.n_dense = L.shared_gu.out;
-      up.k_dense = H;
-      down.x_dense = ws.act;
-      down.w_dense = L.shared_down.w;
-      down.y_dense = ws.y;
-      down.dense_rows = T;
-      down.n_dense = H;
-      down.k_dense = L.shared_down.in;
-    }
+    if (shared) add_shared_dense(b, L, T, true, up, down);
     cuda_grouped_gemm_wgmma(up, b.stream);
     cuda_grouped_gemm_wgmma(down, b.stream);
     return;
@@ -435,6 +448,8 @@ void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T, bool shared
       up.x_slots = ws.perm_to_slot;
       up.slot_div = b.router.top_k;
     }
+    // NOTE: shared only when fused with few tokens (shared_in_grouped): cuda_grouped_gemm.
+    if (shared) add_shared_dense(b, L, T, false, up, down);
     grouped(up, b.stream);
     if (b.fused) {  // the SwiGLU formed as the down GEMM loads its rows
       down.x = ws.gu_perm;
@@ -532,9 +547,12 @@ void run_body(const BodyContext& b, const StepView& s) {
 uint64_t* run_logits(const BodyContext& b, const int32_t* rows, int64_t n_rows, bool to_sample) {
   const ModelConfig& c = b.config;
   const int64_t H = c.hidden_size;
-  cuda_embedding_gather(rows, n_rows, b.ws.h, b.ws.max_tokens, H, b.ws.hf, nullptr, b.stream);
+  // NOTE: a decode step's rows are ws.h's first rows in order: the GEMV reads them in place.
+  if (rows != nullptr) {
+    cuda_embedding_gather(rows, n_rows, b.ws.h, b.ws.max_tokens, H, b.ws.hf, nullptr, b.stream);
+  }
   GemmArgs g;
-  g.a = b.ws.hf;
+  g.a = rows != nullptr ? b.ws.hf : b.ws.h;
   g.lda = H;
   g.b = b.model.lm_head.w;
   g.ldb = H;

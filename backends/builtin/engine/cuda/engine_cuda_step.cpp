@@ -311,9 +311,8 @@ void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
     cudaGraph_t graph = nullptr;
     CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     run_body(body(), v);
-    uint64_t* argmax =
-        run_logits(body(), reinterpret_cast<const int32_t*>(meta_dev_.data() + st.layout.out_rows),
-                   padded, true);
+    // NOTE: a padded decode step's output rows are its rows in order (write_out_rows).
+    uint64_t* argmax = run_logits(body(), nullptr, padded, true);
     sample_rows(st, padded, argmax);
     CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
     Graph g;
