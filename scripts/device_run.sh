@@ -183,8 +183,10 @@ run_e2e() {
   stage e2e "$rc" $((SECONDS - t0)) "$(grep -m1 'backend:' "$out/e2e.log")"
 
   t0=$SECONDS
+  local serve_flags=()
+  [ "${OVERLAP:-false}" = true ] && serve_flags=(--overlap)
   "$mb/bin/moebench" serve /tmp/v2l --device cuda --port 18431 --max-batch 64 \
-    --model-name v2l >"$out/serve.log" 2>&1 &
+    --model-name v2l "${serve_flags[@]}" >"$out/serve.log" 2>&1 &
   local serve=$!
   for _ in $(seq 1 240); do  # the model loads first (up to 2 minutes)
     grep -q "on http" "$out/serve.log" && break

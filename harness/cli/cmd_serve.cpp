@@ -22,6 +22,7 @@ int serve(const std::string& dir, const ServeOptions& options) {
   load.limits.max_step_tokens = std::max(load.limits.max_step_tokens, options.max_batch);
   load.kernels = options.kernels;
   load.programmatic_launch = options.programmatic_launch;
+  load.limits.steps_in_flight = options.overlap ? 2 : 1;
   std::unique_ptr<BuiltinModel> model = BuiltinModel::load(dir, load);
   const std::string name = options.model_name.empty() ? model->name() : options.model_name;
   serve_model(
@@ -69,6 +70,9 @@ Command cmd_serve(CLI::App& app, const CliContext&) {
       ->capture_default_str();
   serve_app->add_flag("--pdl", o.programmatic_launch,
                       "CUDA engine: programmatic dependent launch (as model bench --pdl)");
+  serve_app->add_flag("--overlap", o.overlap,
+                      "Start each decode step before the previous one's ids are read (as model "
+                      "bench --overlap; the same tokens)");
   return {serve_app, [f] {
             f->options.kernels = kernel_set_parse(f->kernels).value_or(KernelSet::separate);
             return serve(f->dir, f->options);

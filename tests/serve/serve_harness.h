@@ -1,7 +1,7 @@
 // `moebench serve` processes shared by a test binary (the serve and loadgen tests): a tiny
-// qwen3_moe checkpoint made with `model init` (get()), and a tiny deepseek_v3 one with R1's chat
-// template, which opens the thinking (r1()); each served on a free port, started on first use,
-// stopped with SIGINT at exit.
+// qwen3_moe checkpoint made with `model init` (get(); overlapped() serves the same weights with
+// --overlap), and a tiny deepseek_v3 one with R1's chat template, which opens the thinking (r1());
+// each served on a free port, started on first use, stopped with SIGINT at exit.
 #pragma once
 
 #include <httplib.h>
@@ -29,6 +29,10 @@ class ServeProcess {
     static ServeProcess s("tiny-r1", "--family deepseek_v3 --chat-format deepseek_r1");
     return s;
   }
+  static ServeProcess& overlapped() {
+    static ServeProcess s("tiny-qwen3-overlap", "--family qwen3_moe", "--overlap");
+    return s;
+  }
   int port() const { return port_; }
   const fs::path& dir() const { return dir_; }
   const fs::path& model_dir() const { return model_; }
@@ -41,7 +45,8 @@ class ServeProcess {
   }
 
  private:
-  ServeProcess(const std::string& name, const std::string& init_flags) {
+  ServeProcess(const std::string& name, const std::string& init_flags,
+               const char* serve_flag = nullptr) {
     dir_ = temp_dir("serve-" + name);
     model_ = dir_ / name;
     CommandResult init = run_command(moebench_bin() + " model init " + init_flags +
@@ -56,7 +61,7 @@ class ServeProcess {
       ::close(fds[0]);
       std::string bin = moebench_bin();
       ::execl(bin.c_str(), bin.c_str(), "serve", model_.c_str(), "--port", "0", "--threads", "1",
-              static_cast<char*>(nullptr));
+              serve_flag, static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(fds[1]);

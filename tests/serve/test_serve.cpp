@@ -160,3 +160,31 @@ TEST_CASE("serve: concurrent requests are all answered", "[serve]") {
   for (auto& t : threads) t.join();
   for (int i = 0; i < 6; ++i) CHECK(ok[i] == 1);
 }
+
+TEST_CASE("serve --overlap: concurrent requests get the plain server's answers", "[serve]") {
+  // The same seed-0 weights; each decode step starts before the last one's ids are read.
+  std::vector<std::thread> threads;
+  std::vector<json> plain(6), ahead(6);
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([i, &plain, &ahead] {
+      const json body = {{"prompt", "Item " + std::to_string(i)},
+                         {"max_tokens", 4 + 3 * i},
+                         {"temperature", i % 2 == 0 ? 0.0 : 0.9},
+                         {"seed", 5 + i},
+                         {"stop", {"e"}}};
+      auto ask = [&](ServeProcess& server) {
+        auto res = serve_client(server).Post("/v1/completions", body.dump(), "application/json");
+        return res && res->status == 200 ? json::parse(res->body)["choices"][0] : json();
+      };
+      plain[i] = ask(ServeProcess::get());
+      ahead[i] = ask(ServeProcess::overlapped());
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 6; ++i) {
+    INFO("request " << i);
+    REQUIRE(plain[i].is_object());
+    CHECK(ahead[i]["text"] == plain[i]["text"]);
+    CHECK(ahead[i]["finish_reason"] == plain[i]["finish_reason"]);
+  }
+}

@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string model_name;                   // the id clients send; default: the directory name
   KernelSet kernels = KernelSet::separate;  // CUDA engine: --kernels
   bool programmatic_launch = false;         // CUDA engine: --pdl
+  bool overlap = false;  // each decode step started before the last one's ids are read: --overlap
 };
 
 // Blocks serving until stop_server() (or SIGINT/SIGTERM through `should_stop`, polled). Calls
