@@ -54,6 +54,19 @@ struct GroupedGemmArgs {
   int64_t dense_rows = 0, n_dense = 0, k_dense = 0;
 };
 
+// g with the dense GEMM y (rows, n) = x (rows, k) · w (n, k)ᵀ beside its experts (the x_dense
+// fields above).
+inline GroupedGemmArgs grouped_with_dense(GroupedGemmArgs g, const bf16_bits* x, const bf16_bits* w,
+                                          bf16_bits* y, int64_t rows, int64_t n, int64_t k) {
+  g.x_dense = x;
+  g.w_dense = w;
+  g.y_dense = y;
+  g.dense_rows = rows;
+  g.n_dense = n;
+  g.k_dense = k;
+  return g;
+}
+
 // Own kernel, graph-capturable: reads offsets on the device. For decode (few rows per expert):
 // each block takes (expert, tile of n outputs, tile of up to 16 rows of that expert); blocks of
 // experts with no rows exit at once; weights streamed once per row-tile with 16-byte loads. The

@@ -74,19 +74,10 @@ void BM_gpu_moe_shared(benchmark::State& state, bool fused) {
       gemm_args_dense(T, H, kShared, sgu.data(), s_down.data(), sy.data(), GemmAlgo::skinny);
   g_down.lda = 2 * kShared;
   g_down.a_swiglu = true;
-  GroupedGemmArgs up_all = up, down_all = down;
-  up_all.x_dense = h.data();
-  up_all.w_dense = s_up.data();
-  up_all.y_dense = sgu.data();
-  up_all.dense_rows = T;
-  up_all.n_dense = 2 * kShared;
-  up_all.k_dense = H;
-  down_all.x_dense = sgu.data();
-  down_all.w_dense = s_down.data();
-  down_all.y_dense = sy.data();
-  down_all.dense_rows = T;
-  down_all.n_dense = H;
-  down_all.k_dense = kShared;
+  const GroupedGemmArgs up_all =
+      grouped_with_dense(up, h.data(), s_up.data(), sgu.data(), T, 2 * kShared, H);
+  const GroupedGemmArgs down_all =
+      grouped_with_dense(down, sgu.data(), s_down.data(), sy.data(), T, H, kShared);
   const std::function<void()> separate = [&] {
     cuda_gemm_skinny(g_up, g.stream);
     cuda_gemm_skinny(g_down, g.stream);

@@ -145,12 +145,7 @@ TEST_CASE("CUDA engine matches the CPU engine on every family's tiny checkpoint"
   if (!cuda_engine_available()) {
     MOEBENCH_SKIP("GPU test skipped: no CUDA build or device");
   }
-  CudaEngineOptions opt;
-  opt.page_size = 16;  // prompts of 128 tokens span 8 pages
-  opt.max_batch = 8;
-  opt.max_step_tokens = 200;  // 4 x 128 prompt tokens run as 3 steps, one prompt split
-  opt.max_context = 1024;
-  opt.kv_memory_fraction = 0.05;
+  const CudaEngineOptions opt = moebench::testing::tiny_cuda_options();
   for (const char* family : kFamilies) {
     const fs::path dir = tiny_bf16(family);
     const ModelConfig config = model_config_load(dir / "config.json");
@@ -182,12 +177,7 @@ TEST_CASE("CUDA engine matches the CPU engine to 2e-2 when routing cannot flip",
   if (!cuda_engine_available()) {
     MOEBENCH_SKIP("GPU test skipped: no CUDA build or device");
   }
-  CudaEngineOptions opt;
-  opt.page_size = 16;
-  opt.max_batch = 8;
-  opt.max_step_tokens = 200;
-  opt.max_context = 1024;
-  opt.kv_memory_fraction = 0.05;
+  const CudaEngineOptions opt = moebench::testing::tiny_cuda_options();
   for (const char* family : kFamilies) {
     const fs::path dir = tiny_bf16(family, true);
     const ModelConfig config = model_config_load(dir / "config.json");

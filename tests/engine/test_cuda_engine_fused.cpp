@@ -25,13 +25,8 @@ namespace {
 
 std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& dir, bool fused,
                                     bool pdl) {
-  CudaEngineOptions opt;
-  opt.page_size = 16;
-  opt.max_batch = 8;
-  opt.max_step_tokens = 256;
-  opt.max_context = 512;
-  opt.kv_memory_fraction = 0.05;
-  opt.kernels = fused ? KernelSet::fused : KernelSet::separate;
+  CudaEngineOptions opt = moebench::testing::tiny_cuda_options(
+      8, 256, 512, fused ? KernelSet::fused : KernelSet::separate);
   opt.programmatic_launch = pdl;
   return make_cuda_engine(config, dir, opt);
 }

@@ -24,14 +24,7 @@ namespace {
 
 std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& dir,
                                     KernelSet kernels) {
-  CudaEngineOptions opt;
-  opt.page_size = 16;
-  opt.max_batch = 8;
-  opt.max_step_tokens = 256;
-  opt.max_context = 512;
-  opt.kv_memory_fraction = 0.05;
-  opt.kernels = kernels;
-  return make_cuda_engine(config, dir, opt);
+  return make_cuda_engine(config, dir, moebench::testing::tiny_cuda_options(8, 256, 512, kernels));
 }
 
 // Sequence indices in each decode step: all three, then seq 2 sits out a step and comes back.

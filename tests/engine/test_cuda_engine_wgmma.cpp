@@ -33,14 +33,8 @@ constexpr int kSeqs = 16;  // decode steps at the wgmma path's threshold
 
 std::unique_ptr<Engine> tiny_engine(const ModelConfig& config, const fs::path& dir,
                                     KernelSet kernels) {
-  CudaEngineOptions opt;
-  opt.page_size = 16;
-  opt.max_batch = kSeqs;
-  opt.max_step_tokens = 200;  // 4 x 128 prompt tokens run as 3 steps, one prompt split
-  opt.max_context = 1024;
-  opt.kv_memory_fraction = 0.05;
-  opt.kernels = kernels;
-  return make_cuda_engine(config, dir, opt);
+  return make_cuda_engine(config, dir,
+                          moebench::testing::tiny_cuda_options(kSeqs, 200, 1024, kernels));
 }
 
 // The largest |a - b| of a row over the row's largest |b|, over all rows.

@@ -1,11 +1,12 @@
 // A family's tiny checkpoint in bf16 (`model init --preset tiny`), so the CPU and CUDA engines hold
-// the same weight values, for the [gpu] engine tests.
+// the same weight values, and the CUDA engine options, for the [gpu] engine tests.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
 #include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/engine/cuda/engine_cuda.h"
 #include "tests/runner/cli_harness.h"
 
 namespace moebench::testing {
@@ -27,6 +28,21 @@ inline std::filesystem::path tiny_bf16(const std::string& family, bool all_exper
   o.force = true;
   model_init_write(o);
   return o.out_dir;
+}
+
+// The engine tests' CUDA engine: 16-token pages (a 128-token prompt spans 8), a small KV pool,
+// steps of max_step_tokens (200: four 128-token prompts run as 3 steps, one prompt split).
+inline CudaEngineOptions tiny_cuda_options(int max_batch = 8, int max_step_tokens = 200,
+                                           int max_context = 1024,
+                                           KernelSet kernels = KernelSet::separate) {
+  CudaEngineOptions opt;
+  opt.page_size = 16;
+  opt.max_batch = max_batch;
+  opt.max_step_tokens = max_step_tokens;
+  opt.max_context = max_context;
+  opt.kv_memory_fraction = 0.05;
+  opt.kernels = kernels;
+  return opt;
 }
 
 }  // namespace moebench::testing

@@ -110,20 +110,10 @@ void check_dense(int T, int64_t hidden, int64_t inter, int64_t shared_inter, boo
   cuda_gemm_skinny(s_down, st.s);
   // Both in the experts' two launches.
   up.y = gu.data();
-  up.x_dense = h.data();
-  up.w_dense = ws_up.data();
-  up.y_dense = sgu.data();
-  up.dense_rows = T;
-  up.n_dense = 2 * shared_inter;
-  up.k_dense = hidden;
+  up = grouped_with_dense(up, h.data(), ws_up.data(), sgu.data(), T, 2 * shared_inter, hidden);
   down.x = gu.data();
   down.y = y.data();
-  down.x_dense = sgu.data();
-  down.w_dense = ws_down.data();
-  down.y_dense = sy.data();
-  down.dense_rows = T;
-  down.n_dense = hidden;
-  down.k_dense = shared_inter;
+  down = grouped_with_dense(down, sgu.data(), ws_down.data(), sy.data(), T, hidden, shared_inter);
   if (graph) {
     TestGraph g(st.s, [&] {
       cuda_grouped_gemm(up, st.s);

@@ -390,18 +390,10 @@ bool shared_in_grouped(const BodyContext& b, const DevLayer& L, int64_t T) {
 void add_shared_dense(const BodyContext& b, const DevLayer& L, int64_t T, bool wgmma,
                       GroupedGemmArgs& up, GroupedGemmArgs& down) {
   const Workspace& ws = b.ws;
-  up.x_dense = ws.h;
-  up.w_dense = L.shared_gu.w;
-  up.y_dense = wgmma ? ws.act : ws.gu;
-  up.dense_rows = T;
-  up.n_dense = L.shared_gu.out;
-  up.k_dense = b.config.hidden_size;
-  down.x_dense = wgmma ? ws.act : ws.gu;
-  down.w_dense = L.shared_down.w;
-  down.y_dense = ws.y;
-  down.dense_rows = T;
-  down.n_dense = b.config.hidden_size;
-  down.k_dense = L.shared_down.in;
+  const int64_t H = b.config.hidden_size;
+  bf16_bits* mid = wgmma ? ws.act : ws.gu;  // wgmma: the SwiGLU; else the [gate | up] rows
+  up = grouped_with_dense(up, ws.h, L.shared_gu.w, mid, T, L.shared_gu.out, H);
+  down = grouped_with_dense(down, mid, L.shared_down.w, ws.y, T, H, L.shared_down.in);
 }
 
 // The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared
