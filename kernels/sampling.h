@@ -46,8 +46,10 @@ inline MOEBENCH_HOST_DEVICE float sample_key_value(uint32_t k) {
 inline MOEBENCH_HOST_DEVICE uint64_t sample_argmax_key(float v, uint32_t id) {
   return (static_cast<uint64_t>(sample_order_key(v)) << 32) | (0xffffffffu - id);
 }
+// 0 for key 0 (no value maxed in), as block_argmax gives for a row with no candidate.
 inline MOEBENCH_HOST_DEVICE int32_t sample_argmax_id(uint64_t key) {
-  return static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(key & 0xffffffffu));
+  return key == 0 ? 0
+                  : static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(key & 0xffffffffu));
 }
 
 // Per row r: temperature[r] <= 0 (or NaN) = greedy: argmax, lowest id on ties. Otherwise

@@ -90,6 +90,9 @@ void check_family(const std::string& family, KernelSet kernels) {
     for (size_t k = 0; k < prev.size(); ++k) known[prev[k]] = got.back()[k];
   }
   got.push_back(ahead->finish_sample());
+  // Every decode step after the first (fed from the prefill's ids, on the host) read its fed ids
+  // on the device.
+  CHECK(ahead->device_fed_steps() == static_cast<int64_t>(kSteps.size()) - 1);
   REQUIRE(got.size() == want.size());
   for (size_t s = 0; s < want.size(); ++s) {
     CAPTURE(s);

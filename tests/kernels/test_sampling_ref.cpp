@@ -73,6 +73,7 @@ TEST_CASE("the largest sample_argmax_key of a row, in any order, is the greedy i
   CHECK(sample_argmax_key(-0.0f, 3) == sample_argmax_key(0.0f, 3));
   CHECK(sample_argmax_key(-INFINITY, 9) > sample_argmax_key(NAN, 0));  // NaN below everything
   CHECK(sample_argmax_id(sample_argmax_key(2.5f, 102399)) == 102399);
+  CHECK(sample_argmax_id(0) == 0);  // no key maxed in: id 0, never -1
   std::mt19937 rng(5);
   const std::vector<float> specials = {NAN, -INFINITY, INFINITY, -0.0f, 0.0f, 1.0f, -1.0f};
   for (int trial = 0; trial < 400; ++trial) {

@@ -59,6 +59,9 @@ class Engine {
   // Unfinished steps start_sample allows before a finish_sample: 1 when a step's ids are ready as
   // start_sample returns (nothing to overlap), 2 when the engine runs them asynchronously.
   virtual int steps_in_flight() const { return 1; }
+  // Steps start_sample launched with their kSampledToken ids read on the device, never crossing to
+  // the host (0 where the engine resolves them on the host).
+  virtual int64_t device_fed_steps() const { return 0; }
 
   // KV positions that can still be cached across all sequences (admission control for
   // continuous batching); the CPU engine has no fixed pool.

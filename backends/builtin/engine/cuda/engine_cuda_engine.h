@@ -48,6 +48,7 @@ class CudaEngine final : public Engine {
                     const std::vector<Sampler*>& samplers) override;
   std::vector<int> finish_sample() override;
   int steps_in_flight() const override { return 2; }
+  int64_t device_fed_steps() const override { return device_fed_steps_; }
   int64_t free_kv_tokens() const override {
     return static_cast<int64_t>(free_pages_.size()) * kv_.page_size;
   }
@@ -183,6 +184,7 @@ class CudaEngine final : public Engine {
   std::deque<std::shared_ptr<Started>> started_;  // unfinished, oldest first
   std::shared_ptr<Started> last_started_;
   bool last_on_device_ = false;
+  int64_t device_fed_steps_ = 0;
   int32_t* pipe_ids_[2] = {nullptr, nullptr};
   cudaEvent_t pipe_done_[2] = {nullptr, nullptr};
 

@@ -1,9 +1,9 @@
 // CudaEngine::start_sample / finish_sample: a decode step is launched from its CUDA graph and
 // start_sample returns at once, so the host prepares and launches the next step while this one
 // runs; a kSampledToken of the next step reads this step's id from ws_.sampled on the device (the
-// embedding gather's negative ids). Steps that cannot run that way (prefill pieces, no graphs,
-// the previous ids no longer on the device) run through forward_sample, their kSampledToken
-// resolved on the host.
+// embedding gather's negative ids), or, when the ids are no longer there (the step before ran
+// through forward_sample), the id on the host. Steps with prefill pieces (or without graphs) run
+// through forward_sample, their kSampledToken resolved on the host.
 #ifdef MOEBENCH_HAVE_CUDA
 
 #include <cuda_runtime_api.h>
@@ -63,20 +63,29 @@ void CudaEngine::start_sample(const std::vector<EngineChunk>& chunks,
   const bool feeds = std::any_of(chunks.begin(), chunks.end(), [](const EngineChunk& c) {
     return std::find(c.tokens.begin(), c.tokens.end(), kSampledToken) != c.tokens.end();
   });
-  if (!pieces.empty() && (!feeds || last_on_device_)) {
-    // Checked with each fed token standing in as 0; it runs as -1 - (its row of the last step).
-    std::map<int, int> row_of;
-    for (size_t i = 0; feeds && i < last_started_->seqs.size(); ++i) {
-      row_of[last_started_->seqs[i]] = static_cast<int>(i);
+  if (!pieces.empty()) {
+    // A fed token runs as -1 - (its row of the last step's ids, still in ws_.sampled) when that
+    // step ran from its graph and nothing sampled since; else as the id, read on the host (the
+    // last step ran through forward_sample: its ids are there already).
+    const bool on_device = feeds && last_on_device_;
+    std::map<int, int> fed;  // sequence -> its row of the last step (on_device) or its id
+    if (on_device) {
+      for (size_t i = 0; i < last_started_->seqs.size(); ++i) {
+        fed[last_started_->seqs[i]] = static_cast<int>(i);
+      }
+    } else if (feeds) {
+      fed = last_ids_on_host();
     }
-    // NOTE: throws, naming the chunk, for a fed sequence the last step drew nothing for.
-    std::vector<EngineChunk> checked = resolve_sampled(chunks, row_of, who);
-    for (size_t i = 0; i < checked.size(); ++i) {
+    // NOTE: throws, naming the chunk, for a fed sequence the last step drew nothing for. A row
+    // stands in as token 0 for the checks.
+    std::vector<EngineChunk> checked = resolve_sampled(chunks, fed, who);
+    for (size_t i = 0; on_device && i < checked.size(); ++i) {
       if (chunks[i].tokens[0] == kSampledToken) checked[i].tokens[0] = 0;
     }
     validate(checked);
     for (StepPiece& p : pieces) {
-      if (p.tokens[0] == kSampledToken) p.tokens[0] = -1 - row_of[p.seq];
+      if (p.tokens[0] == kSampledToken)
+        p.tokens[0] = on_device ? -1 - fed.at(p.seq) : fed.at(p.seq);
     }
     // NOTE: the slot no unfinished step still waits on.
     int slot = 0;
@@ -87,6 +96,7 @@ void CudaEngine::start_sample(const std::vector<EngineChunk>& chunks,
     CUDA_CHECK(cudaEventRecord(pipe_done_[slot], stream_));
     started->slot = slot;
     last_on_device_ = true;
+    device_fed_steps_ += on_device ? 1 : 0;
   } else {
     const std::vector<EngineChunk> resolved =
         feeds ? resolve_sampled(chunks, last_ids_on_host(), who) : chunks;

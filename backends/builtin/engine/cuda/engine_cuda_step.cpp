@@ -310,10 +310,18 @@ void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
   if (it == graphs_.end()) {
     cudaGraph_t graph = nullptr;
     CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
-    run_body(body(), v);
-    // NOTE: a padded decode step's output rows are its rows in order (write_out_rows).
-    uint64_t* argmax = run_logits(body(), nullptr, padded, true);
-    sample_rows(st, padded, argmax);
+    try {
+      run_body(body(), v);
+      // NOTE: a padded decode step's output rows are its rows in order (write_out_rows).
+      uint64_t* argmax = run_logits(body(), nullptr, padded, true);
+      sample_rows(st, padded, argmax);
+    } catch (...) {
+      // A launcher's refusal mid-capture: end the capture so the stream (and the steps still in
+      // flight on it) stay usable.
+      cudaStreamEndCapture(stream_, &graph);
+      if (graph != nullptr) cudaGraphDestroy(graph);
+      throw;
+    }
     CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
     Graph g;
     graph_kernels_[padded] = graph_kernel_nodes(graph);
