@@ -142,6 +142,8 @@ struct DecodeAttentionArgs {
   int64_t out_stride = 0;
   int max_seq_len = 0;        // host upper bound of seq_lens (grid / split sizing)
   void* workspace = nullptr;  // decode_attention_workspace_bytes(...), 16-byte aligned
+  // Optional: workspace's size in bytes; a call that needs more throws instead of writing past it.
+  size_t workspace_bytes = 0;
   // Optional (device, decode_attention_counters(...) values, zero before the first call): the
   // last partial block of each (sequence, head block) merges the key chunks itself, so no merge
   // kernel is launched; the same values (one merge body). Every call leaves them zero again.
@@ -151,10 +153,16 @@ struct DecodeAttentionArgs {
 // Counters merge_counters needs for these host sizes (one per sequence and block of query heads).
 int decode_attention_counters(int n_seqs, int n_heads, int n_kv_heads);
 
-// Bytes of f32 split-K partials cuda_decode_attention needs for these host sizes; 0 when the
-// keys fit one chunk (then workspace may be null).
+// Bytes of f32 split-K partials to allocate for calls of up to n_seqs sequences and max_seq_len
+// keys: every call with at most as many of both fits. NOTE: one call's split depends on both, not
+// monotonically (fewer sequences split into more chunks; a shorter table can round to more), so
+// this bounds the calls' chunks by min(ceil(264 / n), key tiles) over every n <= n_seqs. 0 when no
+// call splits its keys (then workspace may be null).
 size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len,
                                         int page_size);
+// Bytes one call of exactly these sizes uses (at most decode_attention_workspace_bytes of any
+// larger sizes); 0 when its keys fit one chunk.
+size_t decode_attention_call_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len);
 
 // out = softmax(scale * q k^T) v over keys [0, seq_lens[s]) of each sequence, f32 math, bf16 out.
 // NOTE: seq_lens are clamped on the device to [0, max_seq_len]; a sequence with no keys gets a

@@ -464,6 +464,18 @@ int decode_attention_counters(int n_seqs, int n_heads, int n_kv_heads) {
   return n_seqs * n_kv_heads * ceil_div(n_heads / n_kv_heads, kBlockHeads);
 }
 
+size_t decode_attention_call_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len) {
+  const char* fn = "decode_attention_call_workspace_bytes";
+  launch_require(n_seqs >= 0 && n_heads > 0, fn, "n_seqs must be >= 0 and n_heads > 0, got ",
+                 n_seqs, ", ", n_heads);
+  launch_require(dv > 0 && dv % 8 == 0, fn, "dv must be a positive multiple of 8, got ", dv);
+  launch_require(max_seq_len > 0, fn, "max_seq_len must be > 0, got ", max_seq_len);
+  const DecodeSplit sp = decode_split(n_seqs, max_seq_len);
+  if (sp.n_chunks == 1) return 0;
+  const size_t parts = static_cast<size_t>(n_seqs) * n_heads * sp.n_chunks;
+  return parts * (static_cast<size_t>(dv) + 2) * sizeof(float);  // acc, then (max, sum) pairs
+}
+
 size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len,
                                         int page_size) {
   const char* fn = "decode_attention_workspace_bytes";
@@ -472,10 +484,16 @@ size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max
   launch_require(dv > 0 && dv % 8 == 0, fn, "dv must be a positive multiple of 8, got ", dv);
   launch_require(max_seq_len > 0 && page_size > 0, fn,
                  "max_seq_len and page_size must be > 0, got ", max_seq_len, ", ", page_size);
-  const DecodeSplit sp = decode_split(n_seqs, max_seq_len);
-  if (sp.n_chunks == 1) return 0;
-  const size_t parts = static_cast<size_t>(n_seqs) * n_heads * sp.n_chunks;
-  return parts * (static_cast<size_t>(dv) + 2) * sizeof(float);  // acc, then (max, sum) pairs
+  const int tiles = ceil_div(max_seq_len, kTile);
+  if (tiles == 1) return 0;
+  // NOTE: a call of n sequences splits into at most min(ceil(kTargetBlocks / n), its tiles)
+  // chunks (chunk_len >= tiles / want tiles and >= one tile).
+  size_t parts = 0;
+  for (int n = 1; n <= n_seqs; ++n) {
+    const int chunks = std::min(std::max(1, ceil_div(kTargetBlocks, n)), tiles);
+    parts = std::max(parts, static_cast<size_t>(n) * chunks);
+  }
+  return parts * n_heads * (static_cast<size_t>(dv) + 2) * sizeof(float);
 }
 
 void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream) {
@@ -499,11 +517,14 @@ void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream)
              args.n_kv_heads == 1 && args.dv <= args.dk;
   p.scale_log2 = args.scale * kLog2e;
   if (p.n_chunks > 1) {
+    const size_t need =
+        decode_attention_call_workspace_bytes(args.n_seqs, args.n_heads, args.dv, args.max_seq_len);
     launch_require(args.workspace != nullptr && aligned16(args.workspace), fn,
-                   "workspace must be non-null and 16-byte aligned (",
-                   decode_attention_workspace_bytes(args.n_seqs, args.n_heads, args.dv,
-                                                    args.max_seq_len, args.page_size),
-                   " bytes), got ", args.workspace);
+                   "workspace must be non-null and 16-byte aligned (", need, " bytes), got ",
+                   args.workspace);
+    launch_require(args.workspace_bytes == 0 || need <= args.workspace_bytes, fn, "this call's ",
+                   args.n_seqs, " sequences of up to ", args.max_seq_len, " keys need ", need,
+                   " workspace bytes, got ", args.workspace_bytes);
     p.ws_acc = static_cast<float*>(args.workspace);
     p.counters = args.merge_counters;
     p.ws_ml = p.ws_acc + static_cast<size_t>(args.n_seqs) * args.n_heads * p.n_chunks * args.dv;

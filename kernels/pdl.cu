@@ -1,5 +1,7 @@
 // The set of streams marked for programmatic dependent launch (kernels/pdl.h): a fixed table read
-// without a lock on every launch, written under one.
+// without a lock on every launch, written under one; and whether the device runs the waits.
+#include <cuda_runtime.h>
+
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
@@ -14,7 +16,25 @@ std::atomic<cudaStream_t> g_marked[kMaxStreams];
 std::atomic<int> g_count{0};  // marked streams: 0 (the usual case) answers without a scan
 std::mutex g_write;
 
+// Compiled like every kernel of the build: its PTX version says whether pdl_wait survived.
+__global__ void pdl_probe_kernel() {}
+
 }  // namespace
+
+bool cuda_pdl_supported() {
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+    cudaGetLastError();  // NOTE: clear the sticky-free error for the caller's next call
+    return false;
+  }
+  cudaFuncAttributes attr{};
+  if (cudaFuncGetAttributes(&attr, pdl_probe_kernel) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return major >= 9 && attr.ptxVersion >= 90;
+}
 
 void cuda_stream_set_pdl(cudaStream_t stream, bool on) {
   if (stream == nullptr) {

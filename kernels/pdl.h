@@ -14,5 +14,9 @@ namespace moebench {
 void cuda_stream_set_pdl(cudaStream_t stream, bool on);
 // Whether the stream is marked.
 bool cuda_stream_pdl(cudaStream_t stream);
+// Whether the current device runs this build's kernels with their waits: compute capability 9+
+// and code compiled for sm_90+ (a build for an older architecture compiles pdl_wait away, so its
+// kernels must not be launched early). Needs a device; call outside graph capture.
+bool cuda_pdl_supported();
 
 }  // namespace moebench

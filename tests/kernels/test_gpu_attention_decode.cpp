@@ -300,5 +300,30 @@ TEST_CASE("cuda_decode_attention rejects bad host arguments") {
 #endif
 }
 
+TEST_CASE("decode_attention_workspace_bytes covers every call with fewer sequences or keys",
+          "[kernels]") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("the decode attention's sizes exist only in CUDA builds");
+#else
+  // The split is not monotone: 8 sequences of a 1040-key table use more than of a 4096-key one.
+  CHECK(decode_attention_call_workspace_bytes(8, 16, 512, 1040) >
+        decode_attention_call_workspace_bytes(8, 16, 512, 4096));
+  for (int n_max : {1, 3, 4, 8, 64, 256, 300}) {
+    for (int len_max : {64, 1040, 4096, 32768}) {
+      CAPTURE(n_max, len_max);
+      const size_t bound = decode_attention_workspace_bytes(n_max, 16, 512, len_max, 16);
+      size_t worst = 0;
+      for (int n = 1; n <= n_max; ++n) {
+        for (int len = 16; len <= len_max; len += 16) {  // whole pages of 16 keys
+          worst = std::max(worst, decode_attention_call_workspace_bytes(n, 16, 512, len));
+        }
+      }
+      REQUIRE(worst <= bound);
+    }
+  }
+  CHECK(decode_attention_workspace_bytes(300, 16, 512, 32, 16) == 0);  // one tile: never split
+#endif
+}
+
 }  // namespace
 }  // namespace moebench

@@ -87,6 +87,11 @@ TEST_CASE("cuda_stream_set_pdl marks and unmarks streams", "[kernels]") {
 TEST_CASE("a chain of kernels launched programmatically gives the plain launches' bits", "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
+  // The tree builds sm_90 code: on a Hopper GPU the kernels keep their waits.
+  int device = 0, major = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  CHECK(cuda_pdl_supported() == (major >= 9));
   CublasContext blas;
   PdlChain plain, early, graphed;
   TestStream s_plain, s_early, s_graph;

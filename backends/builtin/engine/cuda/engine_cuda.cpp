@@ -87,6 +87,12 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
   }
   CUDA_CHECK(cudaSetDevice(options.device));
   if (options.kernels == KernelSet::wgmma) check_wgmma(c);
+  // NOTE: kernels built for an older architecture lack their waits: launched early, they race.
+  if (options.programmatic_launch && !cuda_pdl_supported()) {
+    throw InputError(
+        "pdl: programmatic launch needs a compute capability 9 GPU and a build with sm_90 or "
+        "later code (this device or build has neither)");
+  }
   const std::vector<GpuInfo> gpus = gpu_list();
   for (const GpuInfo& g : gpus) {
     if (g.index == options.device)

@@ -88,6 +88,7 @@ struct Workspace {
   void* permute_ws = nullptr;
   float* gate = nullptr;  // (T) qwen2_moe shared gate logits
   void* decode_ws = nullptr;
+  size_t decode_ws_bytes = 0;
   int32_t* decode_counters = nullptr;  // fused decode attention's merge counters (zeroed)
   int32_t* route_counter = nullptr;    // fused decode routing's last-block counter (zeroed)
   bf16_bits* hf = nullptr;             // (max_logit_rows, hidden) final-normed output rows

@@ -107,6 +107,7 @@ void decode_attention(const BodyContext& b, const StepView& s, const bf16_bits* 
   a.out_stride = out_stride;
   a.max_seq_len = s.table_width * b.kv.page_size;
   a.workspace = b.ws.decode_ws;
+  a.workspace_bytes = b.ws.decode_ws_bytes;
   // Fused: the last partial block of each sequence and head block merges (no merge launch).
   if (b.fused) a.merge_counters = b.ws.decode_counters;
   cuda_decode_attention(a, b.stream);

@@ -78,9 +78,12 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
     ws.route_counter = cv.take<int32_t>(1);
   }
   const int dv_decode = static_cast<int>(c.mla ? c.kv_lora_rank : dv);
-  ws.decode_ws = cv.take<uint8_t>(
+  // NOTE: the bound covers every step's decode rows (up to max_batch) and table (up to
+  // decode_seq_len keys), whose splits differ.
+  ws.decode_ws_bytes =
       decode_attention_workspace_bytes(s.max_batch, static_cast<int>(nh), dv_decode,
-                                       static_cast<int>(s.decode_seq_len), s.page_size));
+                                       static_cast<int>(s.decode_seq_len), s.page_size);
+  ws.decode_ws = cv.take<uint8_t>(static_cast<int64_t>(ws.decode_ws_bytes));
   // NOTE: every kv head's own block of query heads is the most the counters can need.
   ws.decode_counters = cv.take<int32_t>(
       decode_attention_counters(s.max_batch, static_cast<int>(nh), static_cast<int>(nh)));
