@@ -152,6 +152,12 @@ WorkspaceShape CudaEngine::init_workspace() {
   shape.max_batch = options.max_batch;
   shape.top_k = top_k;
   shape.n_experts = any_moe ? router_.n_experts : 0;
+  // NOTE: kernels=wgmma runs every MoE step on the device, the up GEMM gathering as it loads (no
+  // x_perm); only steps under kWgmmaMinTokens stage [gate | up] rows (the CUDA-core kernels).
+  const bool wgmma = options.kernels == KernelSet::wgmma;
+  shape.gathered_rows = wgmma ? 0 : shape.max_tokens * top_k;
+  shape.staged_rows =
+      (wgmma ? std::min<int64_t>(shape.max_tokens, kWgmmaMinTokens - 1) : shape.max_tokens) * top_k;
   shape.decode_seq_len = int64_t{max_pages_per_seq_} * options.page_size;
   shape.page_size = options.page_size;
   workspace_allocate(c, model_, shape, ws_);

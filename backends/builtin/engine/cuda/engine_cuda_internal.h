@@ -69,10 +69,12 @@ struct Workspace {
   // rounds every layer's add); h the normed input of a layer's part; y its output.
   float* x = nullptr;
   bf16_bits *h = nullptr, *y = nullptr;
-  bf16_bits* proj = nullptr;                   // (T, first projection width)
-  bf16_bits* q = nullptr;                      // (T, heads * qk dim) MLA q_b output
-  bf16_bits* qcat = nullptr;                   // (T, heads, kv_lora + rope) absorbed MLA queries
-  bf16_bits* olat = nullptr;                   // (T, heads, kv_lora) absorbed MLA attention output
+  bf16_bits* proj = nullptr;  // (T, first projection width)
+  bf16_bits* q = nullptr;     // (T, heads * qk dim) MLA q_b output
+  // (max_batch, heads, kv_lora + rope) absorbed MLA queries, (max_batch, heads, kv_lora) their
+  // attention output: decode rows only (layout_step caps them at max_batch).
+  bf16_bits* qcat = nullptr;
+  bf16_bits* olat = nullptr;
   bf16_bits* attn = nullptr;                   // (T, heads * v) attention output before o_proj
   bf16_bits *gk = nullptr, *gv = nullptr;      // gathered keys / values (max_gather rows)
   bf16_bits *kvb = nullptr, *kfull = nullptr;  // MLA prefill: kv_b expansion, full keys
@@ -104,7 +106,10 @@ struct WorkspaceShape {
   int64_t max_logit_rows = 0;  // rows of one lm_head block
   int max_batch = 0;           // decode rows of one step
   int top_k = 1;
-  int n_experts = 0;           // 0: no MoE layer
+  int n_experts = 0;  // 0: no MoE layer
+  // Routed rows the experts gather into x_perm and stage as [gate | up] rows in gu_perm: every
+  // step's (max_tokens * top_k) unless the kernel set never needs them (kernels=wgmma).
+  int64_t gathered_rows = 0, staged_rows = 0;
   int64_t decode_seq_len = 0;  // longest sequence decode attention may see
   int page_size = 0;
 };

@@ -69,8 +69,8 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
     ws.offsets = cv.take<int32_t>(E + 1);
     ws.perm_to_slot = cv.take<int32_t>(TK);
     ws.slot_to_perm = cv.take<int32_t>(TK);
-    ws.x_perm = cv.take<bf16_bits>(TK * H);
-    ws.gu_perm = cv.take<bf16_bits>(TK * 2 * I);
+    ws.x_perm = cv.take<bf16_bits>(s.gathered_rows * H);
+    ws.gu_perm = cv.take<bf16_bits>(s.staged_rows * 2 * I);
     ws.act_perm = cv.take<bf16_bits>(TK * I);
     ws.y_perm = cv.take<bf16_bits>(TK * H);
     ws.permute_ws = cv.take<uint8_t>(moe_permute_workspace_bytes(T, s.top_k, s.n_experts));
