@@ -281,12 +281,15 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarp)
   if (blockIdx.x >= routed_slots) {  // block-uniform, before any barrier
     SkinnyTile t;
     if (!dense_tile<kR>(g, blockIdx.x - routed_slots, t, lo)) return;
+    // NOTE: grid.y spans the wider of n and n_dense: a column tile past this part's outputs would
+    // stage the activations for no warp.
+    if (static_cast<int64_t>(blockIdx.y) * kColsPerBlock >= t.n) return;
     swiglu_gemm_tile<kR, kColsPerWarp, kSwigluChunk, kVec>(t, g.x_dense + lo * 2 * g.k_dense,
                                                            2 * g.k_dense, warp * kColsPerWarp, act);
     return;
   }
   const int expert = grouped_row_tile<kR>(g, blockIdx.x, lo, hi);
-  if (expert < 0) return;  // block-uniform, before any barrier
+  if (expert < 0 || static_cast<int64_t>(blockIdx.y) * kColsPerBlock >= g.n) return;  // uniform
   swiglu_gemm_tile<kR, kColsPerWarp, kSwigluChunk, kVec>(
       expert_tile(g, expert, lo, hi), g.x + lo * 2 * g.k, 2 * g.k, warp * kColsPerWarp, act);
 }
@@ -396,6 +399,8 @@ void grouped_gemm_launch(const GroupedGemmArgs& g, cudaStream_t stream) {
   const int R = bound <= 1 ? 1 : bound <= 2 ? 2 : bound <= 4 ? 4 : bound <= 8 ? 8 : 16;
   const int64_t routed = g.max_rows / R + std::min<int64_t>(g.n_experts, g.max_rows);
   const int64_t slots = routed + (g.dense_rows + R - 1) / R;
+  launch_require(slots <= INT32_MAX, "cuda_grouped_gemm", "row tiles must be < 2^31, got ", slots,
+                 " (max_rows ", g.max_rows, ", dense_rows ", g.dense_rows, ")");
   const int64_t n_cols = g.dense_rows > 0 ? std::max(g.n, g.n_dense) : g.n;
   const dim3 grid(static_cast<unsigned>(slots), col_tiles(n_cols)), block(kWarpsPerBlock * kWarp);
   const bool vec = aligned16(g.x) && aligned16(g.w) && g.k % kVecElems == 0;

@@ -31,14 +31,16 @@ __device__ __forceinline__ void pdl_trigger() {
 #endif
 }
 
-// Pulls [p, p + bytes) into L2, 128-byte lines spread over the block's threads: read-only data
-// (weights) a kernel may fetch before its pdl_wait.
+// Pulls [p, p + bytes) into L2, the 128-byte lines it touches spread over the block's threads:
+// read-only data (weights) a kernel may fetch before its pdl_wait.
+// NOTE: from p's line, so a range starting mid-line also gets its last line; every prefetched
+// address lies in a line the range touches.
 __device__ __forceinline__ void l2_prefetch(const void* p, size_t bytes) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  const char* base = static_cast<const char*>(p);
-  for (size_t off = static_cast<size_t>(threadIdx.x) * 128; off < bytes;
-       off += static_cast<size_t>(blockDim.x) * 128) {
-    asm volatile("prefetch.global.L2 [%0];\n" ::"l"(base + off));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p), end = begin + bytes;
+  for (uintptr_t line = (begin & ~uintptr_t{127}) + static_cast<uintptr_t>(threadIdx.x) * 128;
+       line < end; line += static_cast<uintptr_t>(blockDim.x) * 128) {
+    asm volatile("prefetch.global.L2 [%0];\n" ::"l"(line));
   }
 #endif
 }
