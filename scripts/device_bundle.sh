@@ -24,13 +24,14 @@ mkdir -p "$stage/bin" "$stage/libexec" "$stage/lib" .bundle
 cp "$build/moebench" "$build/moebench-kernels" "$build/tests/test_kernels" \
   "$build/tests/test_engine" "$stage/libexec/"
 strip --strip-unneeded "$stage"/libexec/*
-# bin/NAME runs libexec/NAME with the bundle's libraries, CUDA's and $MB_NCCL_DIR on its library
-# path; nothing else (Python, ncu) sees them.
+# bin/NAME runs libexec/NAME with the bundle's libraries, CUDA's and $MB_LIB_DIRS (PyTorch's
+# nvidia/*/lib folders, found by scripts/device_run.sh) on its library path; nothing else (Python,
+# ncu) sees them.
 for f in "$stage"/libexec/*; do
   cat >"$stage/bin/$(basename "$f")" <<'SH'
 #!/bin/sh
 root=$(dirname "$(dirname "$(readlink -f "$0")")")
-LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64${MB_NCCL_DIR:+:$MB_NCCL_DIR}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64${MB_LIB_DIRS:+:$MB_LIB_DIRS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   exec "$root/libexec/$(basename "$0")" "$@"
 SH
   chmod +x "$stage/bin/$(basename "$f")"
@@ -51,11 +52,18 @@ ldd "$stage"/libexec/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
 
 # The test binaries and moebench know the source tree's path (fixtures, tasks/): the device
 # script links it to the checkout there.
+# NOTE: the same hash scripts/device_run.sh takes of the checkout it runs in.
+sources_hash() {
+  find kernels backends harness common reports tasks/src tests -type f \
+    \( -name '*.cpp' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' \) -print0 |
+    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
+}
 {
   echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!.bundle' || echo ' (dirty)')"
   echo "built $(date -u +%FT%TZ) on $(uname -n), CUDA $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), sm_90a"
   echo "source_dir $root"
   echo "binary_dir $root/$build"
+  echo "sources $(sources_hash)"
 } >"$stage/MANIFEST"
 (cd "$stage" && ls -l libexec lib | awk 'NF > 5 {print $5, $9}') >>"$stage/MANIFEST"
 tar -C "$stage" -cf - . | xz -9 -T"$(nproc)" >.bundle/moebench-bundle.tar.xz

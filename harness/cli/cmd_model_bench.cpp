@@ -21,6 +21,7 @@
 #ifdef MOEBENCH_HAVE_CUDA
 #include "kernels/device_limits.h"
 #include "kernels/gemm.h"
+#include "kernels/profiler_window.h"
 #endif
 
 namespace moebench {
@@ -55,6 +56,17 @@ Limits measure_limits(const Engine& engine) {
   (void)engine;
 #endif
   return l;
+}
+
+// Opens or closes the profiler's window when the run is on the CUDA engine (limits measured); a
+// no-op without a profiler.
+void profiler_window(const Limits& lim, bool open) {
+#ifdef MOEBENCH_HAVE_CUDA
+  if (lim.copy_bytes_per_s > 0) cuda_profiler_window(open);
+#else
+  (void)lim;
+  (void)open;
+#endif
 }
 
 // "8x2048" -> {8, 2048}.
@@ -184,7 +196,11 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
   std::vector<EngineChunk> chunks = bench.new_prompts(batch, prompt);
   const double prefill_s = bench.prefill_seconds(chunks);
   bench.decode_seconds(chunks, flags.warmup, flags.overlap);
+  // NOTE: a profiler started with --profile-from-start off records the timed steps only (not the
+  // weight fill, the ceilings or the prefill).
+  profiler_window(lim, true);
   const double decode_s = bench.decode_seconds(chunks, flags.tokens, flags.overlap);
+  profiler_window(lim, false);
   bench.free(chunks);
   const double prefill_tps = double(batch) * prompt / prefill_s;
   const double decode_tps = double(batch) * flags.tokens / decode_s;

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""One summary line: a model bench variant's decode tokens/s beside the separate launches' (same
+batch and prompt), its kernels per step beside theirs, and its prefill rate and share of cuBLAS.
+
+Usage: model_bench_ratio.py SEPARATE_JSON VARIANT_JSON
+"""
+import json
+import sys
+
+
+def main(sep_path, var_path):
+    try:
+        with open(sep_path) as f:
+            sep_doc = json.load(f)
+        with open(var_path) as f:
+            var_doc = json.load(f)
+        sep, var = sep_doc["runs"], var_doc["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as e:  # one line in the summary table
+        print(f"no ratio: {e}")
+        return 1
+    key = lambda r: (r["batch"], r["prompt"])
+    base = {key(r): r["decode_tokens_per_s"] for r in sep}
+    kern = {key(r): r.get("kernels_per_step", 0) for r in sep}
+    parts = [f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
+             f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate, "
+             f"{r.get('kernels_per_step', 0)} vs {kern[key(r)]} kernels a step"
+             for r in var if key(r) in base]
+    if "prefill" in var_doc and "prefill" in sep_doc:
+        a, b = var_doc["prefill"], sep_doc["prefill"]
+        parts.append(f"prefill {a['tokens_per_s']:.0f} tok/s = "
+                     f"{a['tokens_per_s'] / b['tokens_per_s']:.3f}x separate, "
+                     f"{100 * a.get('gemm_fraction', 0):.1f}% of cuBLAS")
+    print("; ".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]) if len(sys.argv) == 3 else print(__doc__) or 2)

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""scripts/bench_merge.py (the device run's groups of microbenchmarks into one JSON: the first
+file's context, every file's benchmarks in order, a missing or broken group named and left out)
+and scripts/model_bench_ratio.py (a model bench variant's summary line beside the separate
+launches': tokens/s ratios, kernels per step, the prefill's share of cuBLAS; one line on bad
+input)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SCRIPTS = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
+
+
+def run(script, *args):
+    return subprocess.run([sys.executable, os.path.join(SCRIPTS, script), *args],
+                          capture_output=True, text=True)
+
+
+class BenchMerge(unittest.TestCase):
+    def test_groups_merge_in_order_and_a_missing_one_is_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b, broken = (os.path.join(d, n) for n in ("1.json", "2.json", "3.json"))
+            with open(a, "w") as f:
+                json.dump({"context": {"host_name": "h200"}, "benchmarks": [{"name": "x"}]}, f)
+            with open(b, "w") as f:
+                json.dump({"context": {"host_name": "other"},
+                           "benchmarks": [{"name": "y"}, {"name": "z"}]}, f)
+            with open(broken, "w") as f:
+                f.write("{cut off")
+            out = os.path.join(d, "out.json")
+            r = run("bench_merge.py", out, a, os.path.join(d, "missing.json"), broken, b)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("missing.json", r.stderr)
+            self.assertIn("3.json", r.stderr)
+            with open(out) as f:
+                doc = json.load(f)
+            self.assertEqual(doc["context"], {"host_name": "h200"})
+            self.assertEqual([x["name"] for x in doc["benchmarks"]], ["x", "y", "z"])
+
+    def test_no_readable_group_fails(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = run("bench_merge.py", os.path.join(d, "out.json"), os.path.join(d, "none.json"))
+            self.assertEqual(r.returncode, 1)
+            self.assertFalse(os.path.exists(os.path.join(d, "out.json")))
+
+
+class ModelBenchRatio(unittest.TestCase):
+    def test_ratio_line(self):
+        sep = {"runs": [{"batch": 1, "prompt": 128, "decode_tokens_per_s": 200.0,
+                         "kernels_per_step": 600},
+                        {"batch": 64, "prompt": 128, "decode_tokens_per_s": 4000.0}],
+               "prefill": {"tokens_per_s": 1000.0}}
+        var = {"runs": [{"batch": 1, "prompt": 128, "decode_tokens_per_s": 300.0,
+                         "kernels_per_step": 300}],
+               "prefill": {"tokens_per_s": 1500.0, "gemm_fraction": 0.4}}
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, doc in (("sep.json", sep), ("var.json", var)):
+                paths.append(os.path.join(d, name))
+                with open(paths[-1], "w") as f:
+                    json.dump(doc, f)
+            r = run("model_bench_ratio.py", *paths)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(),
+                             "b1 300 tok/s = 1.500x separate, 300 vs 600 kernels a step; "
+                             "prefill 1500 tok/s = 1.500x separate, 40.0% of cuBLAS")
+            r = run("model_bench_ratio.py", paths[0], os.path.join(d, "missing.json"))
+            self.assertEqual(r.returncode, 1)
+            self.assertTrue(r.stdout.startswith("no ratio: "))
+            self.assertEqual(len(r.stdout.strip().splitlines()), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
