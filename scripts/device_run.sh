@@ -24,6 +24,7 @@
 # Usage (device tool, carry [".bundle"]):
 #   [DEADLINE=450] [OVERLAP=true] [LIMIT=600] [KERNELS=...] bash scripts/device_run.sh STAGE...
 set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
 # Logs and JSON go to a work dir, copied to $OUT after every stage: the summary, the top-level
 # JSON files and every other log packed into one logs.tar.gz (the device tool returns at most 8
 # files).
@@ -42,15 +43,23 @@ for s in "${@:-check}"; do  # a misspelt stage fails here, before anything runs
   esac
 done
 
+# NOTE: each file is written beside its old copy and renamed over it, so a call killed while
+# collecting keeps the previous stage's files whole. At most 8 files reach $final: the summary, the
+# logs and model_bench, cost_DAY, bench_DAY, e2e_run and loadgen JSON (the others sit in folders,
+# packed into the logs).
 collect() {
   {
     printf '%-12s %4s %8s  %s\n' stage rc time figure
     printf '%s\n' "${rows[@]}"
   } >"$out/summary.txt"
-  cp "$out/summary.txt" "$out"/*.json "$final/" 2>/dev/null
-  local logs
+  local f logs
+  for f in "$out/summary.txt" "$out"/*.json; do
+    [ -f "$f" ] || continue
+    cp "$f" "$final/.$(basename "$f").new" && mv -f "$final/.$(basename "$f").new" "$final/$(basename "$f")"
+  done
   mapfile -t logs < <(find "$out" -mindepth 1 -maxdepth 1 ! -name '*.json' -printf '%P\n')
-  tar -C "$out" -czf "$final/logs.tar.gz" "${logs[@]}"
+  tar -C "$out" -czf "$final/.logs.tar.gz.new" "${logs[@]}" &&
+    mv -f "$final/.logs.tar.gz.new" "$final/logs.tar.gz"
 }
 stage() {  # stage NAME RC SECONDS FIGURE
   rows+=("$(printf '%-12s %4s %7ss  %s' "$1" "$2" "$3" "$4")")
@@ -137,9 +146,11 @@ variant_flags() {
   esac
 }
 
-v2lite() {  # the DeepSeek-V2-Lite-shape checkpoint with dummy weights, once
-  [ -d /tmp/v2l ] || bounded 90 "$mb/bin/moebench" model init --family deepseek_v2 \
-    --preset v2-lite --weights dummy -o /tmp/v2l --force >"$out/init.log" 2>&1
+v2lite() {  # the DeepSeek-V2-Lite-shape checkpoint with dummy weights, once (whole: .ok)
+  [ -f /tmp/v2l/.ok ] && return
+  rm -rf /tmp/v2l
+  bounded 90 "$mb/bin/moebench" model init --family deepseek_v2 --preset v2-lite \
+    --weights dummy -o /tmp/v2l --force >"$out/init.log" 2>&1 && touch /tmp/v2l/.ok
 }
 
 run_check() {
@@ -216,8 +227,9 @@ run_bench() {
       "$(python3 scripts/model_bench_ratio.py "$out/model_bench.json" "$out/$v/model_bench.json")"
   done
   t0=$SECONDS
+  mkdir -p "$out/hf"  # NOTE: in the logs: the summary row has its figures
   bounded 200 env PYTHONUNBUFFERED=1 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
-    --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf.json" \
+    --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf/hf.json" \
     >"$out/hf.log" 2>&1
   rc=$?
   stage transformers "$rc" $((SECONDS - t0)) "$(grep -E 'decode tok/s' "$out/hf.log" | tr '\n' ';')"
@@ -238,6 +250,7 @@ run_e2e() {
   local t0=$SECONDS rc
   v2lite
   # OVERLAP=true: each decode step starts before the previous one's ids are read.
+  rm -rf /tmp/results/e2e  # NOTE: a warm machine may hold an earlier call's
   bounded 150 env MOEBENCH_DATA="$mb/data" "$mb/bin/moebench" run --backend builtin:/tmp/v2l \
     --device cuda --backend-opt max_batch=256 --backend-opt "overlap=${OVERLAP:-false}" \
     --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
@@ -247,6 +260,10 @@ run_e2e() {
   stage e2e "$rc" $((SECONDS - t0)) "$(grep -m1 'backend:' "$out/e2e.log")"
 
   t0=$SECONDS
+  if ((DEADLINE - SECONDS - 15 < 60)); then
+    stage loadgen 125 0 "skipped: under 60 s left for serve and loadgen"
+    return
+  fi
   local serve_flags=()
   [ "${OVERLAP:-false}" = true ] && serve_flags=(--overlap)
   "$mb/bin/moebench" serve /tmp/v2l --device cuda --port 18431 --max-batch 64 \
@@ -277,7 +294,8 @@ run_profile() {
   v2lite
   local ncu c
   ncu=$(command -v ncu)
-  for c in /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu; do
+  # NOTE: the newest Nsight Compute when several are installed.
+  for c in /usr/local/cuda/bin/ncu $(printf '%s\n' /opt/nvidia/nsight-compute/*/ncu | sort -rV); do
     [ -n "$ncu" ] || { [ -x "$c" ] && ncu=$c; }
   done
   if [ -z "$ncu" ]; then
