@@ -2,7 +2,8 @@
 // fed the previous step's ids on the device (kSampledToken), give the tokens forward_sample gives
 // step by step with the ids passed through the host: over a prefill, decode steps two in flight,
 // a sequence left out of a step and fed its token by the host when it comes back, greedy and
-// sampled rows, the separate and fused kernels (the fused logits GEMV leaves the greedy argmax).
+// sampled rows, the separate and fused kernels (the fused logits GEMV leaves the greedy argmax);
+// and around a forward(), a mixed prefill + decode step and a sequence freed while its step runs.
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -104,7 +105,91 @@ void check_family(const std::string& family, KernelSet kernels) {
                   std::invalid_argument);
 }
 
+// Between steps started ahead: a forward() prefilling part of a new prompt, that prompt's last
+// piece in a step with the others' fed tokens (a mixed step: forward_sample), the fed step after it
+// (ids read on the host), and a sequence freed while its last step is in flight. Each step's ids
+// against the host way's.
+void check_interleaved(const std::string& family) {
+  CAPTURE(family);
+  const fs::path dir = tiny_bf16(family);
+  const ModelConfig config = model_config_load(dir / "config.json");
+  std::unique_ptr<Engine> host = tiny_engine(config, dir, KernelSet::fused);
+  std::unique_ptr<Engine> ahead = tiny_engine(config, dir, KernelSet::fused);
+  std::vector<Sampler> sh(3, Sampler(SamplingParams{})), sa = sh;
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> token(0, config.vocab_size - 1);
+  std::vector<std::vector<int>> prompts = {std::vector<int>(7), std::vector<int>(12),
+                                           std::vector<int>(20)};
+  for (auto& p : prompts) {
+    for (int& t : p) t = token(rng);
+  }
+  std::vector<int> hs, as;
+  for (int i = 0; i < 3; ++i) {
+    hs.push_back(host->new_sequence());
+    as.push_back(ahead->new_sequence());
+  }
+  const std::vector<int> head(prompts[2].begin(), prompts[2].begin() + 12),
+      tail(prompts[2].begin() + 12, prompts[2].end());
+  std::vector<std::vector<int>> want, got;
+  // A: seqs 0 and 1 prefill and sample.
+  want.push_back(host->forward_sample({{hs[0], prompts[0], false}, {hs[1], prompts[1], false}},
+                                      {&sh[0], &sh[1]}));
+  ahead->start_sample({{as[0], prompts[0], false}, {as[1], prompts[1], false}}, {&sa[0], &sa[1]});
+  // B: their first decode; then seq 2's prompt head cached by forward() on both.
+  want.push_back(host->forward_sample({{hs[0], {want[0][0]}, false}, {hs[1], {want[0][1]}, false}},
+                                      {&sh[0], &sh[1]}));
+  ahead->start_sample({{as[0], {kSampledToken}, false}, {as[1], {kSampledToken}, false}},
+                      {&sa[0], &sa[1]});
+  got.push_back(ahead->finish_sample());  // A
+  host->forward({{hs[2], head, false}});
+  ahead->forward({{as[2], head, false}});
+  // C: the decodes with seq 2's prompt tail: a mixed step.
+  want.push_back(host->forward_sample(
+      {{hs[0], {want[1][0]}, false}, {hs[1], {want[1][1]}, false}, {hs[2], tail, false}},
+      {&sh[0], &sh[1], &sh[2]}));
+  ahead->start_sample(
+      {{as[0], {kSampledToken}, false}, {as[1], {kSampledToken}, false}, {as[2], tail, false}},
+      {&sa[0], &sa[1], &sa[2]});
+  got.push_back(ahead->finish_sample());  // B
+  // D (fed after a forward_sample step: ids on the host), then E (fed on the device); seq 1 is
+  // freed while E runs.
+  for (int step = 0; step < 2; ++step) {
+    const std::vector<int> last = want.back();
+    want.push_back(host->forward_sample(
+        {{hs[0], {last[0]}, false}, {hs[1], {last[1]}, false}, {hs[2], {last[2]}, false}},
+        {&sh[0], &sh[1], &sh[2]}));
+    ahead->start_sample({{as[0], {kSampledToken}, false},
+                         {as[1], {kSampledToken}, false},
+                         {as[2], {kSampledToken}, false}},
+                        {&sa[0], &sa[1], &sa[2]});
+    got.push_back(ahead->finish_sample());  // C, then D
+  }
+  host->free_sequence(hs[1]);
+  ahead->free_sequence(as[1]);
+  // F: seqs 0 and 2 fed from E's rows 0 and 2 on the device.
+  want.push_back(host->forward_sample({{hs[0], {want[4][0]}, false}, {hs[2], {want[4][2]}, false}},
+                                      {&sh[0], &sh[2]}));
+  ahead->start_sample({{as[0], {kSampledToken}, false}, {as[2], {kSampledToken}, false}},
+                      {&sa[0], &sa[2]});
+  got.push_back(ahead->finish_sample());  // E
+  got.push_back(ahead->finish_sample());  // F
+  CHECK(ahead->device_fed_steps() == 2);  // E and F; B and D read their ids on the host
+  REQUIRE(got.size() == want.size());
+  for (size_t s = 0; s < want.size(); ++s) {
+    CAPTURE(s);
+    CHECK(got[s] == want[s]);
+  }
+}
+
 }  // namespace
+
+TEST_CASE("CUDA engine: steps started ahead around forward(), a mixed step and a freed sequence",
+          "[gpu]") {
+  if (!cuda_engine_available()) {
+    MOEBENCH_SKIP("GPU test skipped: no CUDA build or device");
+  }
+  for (const char* family : {"deepseek_v2", "qwen3_moe"}) check_interleaved(family);
+}
 
 TEST_CASE("CUDA engine: decode steps started ahead, fed on the device, give forward_sample's ids",
           "[gpu]") {
