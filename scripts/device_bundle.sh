@@ -52,12 +52,8 @@ ldd "$stage"/libexec/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
 
 # The test binaries and moebench know the source tree's path (fixtures, tasks/): the device
 # script links it to the checkout there.
-# NOTE: the same hash scripts/device_run.sh takes of the checkout it runs in.
-sources_hash() {
-  find kernels backends harness common reports tasks/src tests -type f \
-    \( -name '*.cpp' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' \) -print0 |
-    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
-}
+# shellcheck source=scripts/lib/sources_hash.sh
+. scripts/lib/sources_hash.sh
 {
   echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!.bundle' || echo ' (dirty)')"
   echo "built $(date -u +%FT%TZ) on $(uname -n), CUDA $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), sm_90a"

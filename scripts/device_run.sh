@@ -83,12 +83,8 @@ catch_summary() {
     "$(grep -c 'GPU test skipped' "$1") skipped"
 }
 
-# The sources a bundle was built from, hashed the same way by scripts/device_bundle.sh.
-sources_hash() {
-  find kernels backends harness common reports tasks/src tests -type f \
-    \( -name '*.cpp' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' \) -print0 |
-    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
-}
+# shellcheck source=scripts/lib/sources_hash.sh
+. scripts/lib/sources_hash.sh
 
 rm -rf "$mb" && mkdir -p "$mb"
 if [ ! -f .bundle/moebench-bundle.tar.xz ]; then

@@ -143,11 +143,8 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
   bad.y_swiglu = true;  // the decode kernels refuse the epilogue they do not have
   CHECK_THROWS_AS(cuda_grouped_gemm_tc(bad, nullptr), std::invalid_argument);
   CHECK_THROWS_AS(cuda_grouped_gemm(bad, nullptr), std::invalid_argument);
-  GroupedGemmArgs dense = a;  // ... and the dense GEMM beside the experts
-  dense.x_dense = dense.w_dense = buf;
-  dense.y_dense = buf;
-  dense.dense_rows = 2;
-  dense.n_dense = dense.k_dense = 8;
+  // ... and the dense GEMM beside the experts
+  const GroupedGemmArgs dense = grouped_with_dense(a, buf, buf, buf, 2, 8, 8);
   CHECK(test::invalid_argument_of([&] {
           cuda_grouped_gemm_tc(dense, nullptr);
         }).find("dense_rows") != std::string::npos);
@@ -374,14 +371,9 @@ void check_dense(const std::vector<int32_t>& counts, int64_t n, int64_t k, int64
   g.n = n;
   g.k = k;
   g.y_swiglu = y_swiglu;
-  GroupedGemmArgs both = g;
+  GroupedGemmArgs both =
+      grouped_with_dense(g, d_xd.data(), d_wd.data(), yd_both.data(), dense_rows, n_dense, k_dense);
   both.y = y_both.data();
-  both.x_dense = d_xd.data();
-  both.w_dense = d_wd.data();
-  both.y_dense = yd_both.data();
-  both.dense_rows = dense_rows;
-  both.n_dense = n_dense;
-  both.k_dense = k_dense;
   GroupedGemmArgs experts = g;
   experts.y = y_alone.data();
   GroupedGemmArgs one = g;  // the dense GEMM as the one expert every row goes to
