@@ -12,6 +12,7 @@
 #include "kernels/moe_permute.h"
 #include "kernels/ops.h"
 #include "kernels/pdl.cuh"
+#include "kernels/rmsnorm_device.cuh"
 
 namespace moebench {
 namespace {
@@ -32,10 +33,9 @@ __global__ void rmsnorm_kernel(const uint16_t* x, uint16_t* residual, const uint
       v = bf16_round_dev(bf16_load(residual + base + i) + v);
       bf16_store(residual + base + i, v);
     }
-    ss += v * v;
+    ss = fmaf(v, v, ss);
   }
-  ss = block_sum(ss);
-  const float inv = 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
+  const float inv = rms_inv(block_sum(ss), dim, eps);
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
     // NOTE: same thread, same index as the first pass, so reading residual / x here is race free
     // even when y aliases x.
@@ -91,29 +91,23 @@ __global__ void rmsnorm_residual_f32_kernel(const uint16_t* x, float* residual, 
     }
     if constexpr (!kInit) v = __fadd_rn(residual[base + i], v);
     residual[base + i] = v;
-    ss += v * v;
+    ss = fmaf(v, v, ss);
   }
-  ss = block_sum(ss);
-  const float inv = 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
+  const float inv = rms_inv(block_sum(ss), dim, eps);
   for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
     // NOTE: same thread, same index as the first pass: race free when y aliases x.
-    const float n = __fmul_rn(bf16_load(w + i), __fmul_rn(residual[base + i], inv));
+    const float n = norm_f32_value(residual[base + i], inv, w + i);
     bf16_store(y + base + i, n);
-    if (y_lo != nullptr) bf16_store(y_lo + base + i, __fsub_rn(n, bf16_round_dev(n)));
+    if (y_lo != nullptr) bf16_store(y_lo + base + i, norm_lo(n));
   }
 }
 
 // ----------------------------------------------------------------------------
 // Launcher
 
-int rmsnorm_threads(int64_t dim) {
-  // NOTE: 1024 threads keep a 7168-wide row at 7 loads per thread; short rows get one warp each.
-  return dim >= 1024 ? 1024 : static_cast<int>((dim + 31) / 32 * 32);
-}
-
 void rmsnorm_launch(const uint16_t* x, uint16_t* residual, const uint16_t* w, int64_t rows,
                     int64_t dim, float eps, uint16_t* y, cudaStream_t stream) {
-  const int threads = rmsnorm_threads(dim);
+  const int threads = rmsnorm_row_threads(dim);
   const dim3 grid(static_cast<unsigned>(rows));
   if (residual != nullptr) {
     rmsnorm_kernel<true><<<grid, threads, 0, stream>>>(x, residual, w, dim, eps, y);
@@ -162,7 +156,7 @@ void cuda_rmsnorm_residual_f32(float* residual, const bf16_bits* x, bool init, c
   rmsnorm_check(fn, x, w, rows, dim, eps, y);
   if (rows == 0) return;
   launch_require(residual != nullptr, fn, "residual is null");
-  const int threads = rmsnorm_threads(dim);
+  const int threads = rmsnorm_row_threads(dim);
   const dim3 grid(static_cast<unsigned>(rows));
   if (init) {
     pdl_launch(rmsnorm_residual_f32_kernel<true>, grid, threads, 0, stream, x, residual, w, dim,
@@ -190,7 +184,7 @@ void cuda_moe_combine_rmsnorm_residual_f32(const MoeCombineArgs& cb, float* resi
   rmsnorm_check(fn, cb.y_perm, w, cb.n_tokens, cb.hidden, eps, y);
   if (cb.n_tokens == 0) return;
   launch_require(residual != nullptr, fn, "residual is null");
-  const int threads = rmsnorm_threads(cb.hidden);
+  const int threads = rmsnorm_row_threads(cb.hidden);
   pdl_launch(rmsnorm_residual_f32_kernel<false, true>, dim3(static_cast<unsigned>(cb.n_tokens)),
              dim3(threads), 0, stream, static_cast<const uint16_t*>(nullptr), residual, w,
              cb.hidden, eps, y, y_lo, cb);

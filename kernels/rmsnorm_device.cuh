@@ -16,6 +16,36 @@ __host__ __device__ constexpr int rmsnorm_row_threads(int64_t dim) {
   return dim >= 1024 ? 1024 : static_cast<int>((dim + 31) / 32 * 32);
 }
 
+// 1 / sqrt(ss / dim + eps): a row's sum of squares to its norm's scale, for every path.
+__device__ __forceinline__ float rms_inv(float ss, int64_t dim, float eps) {
+  return 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
+}
+
+// block_sum of `lanes` values part[0, lanes) (shared memory, lanes a multiple of 32, <= 1024) in a
+// block of any multiple of 32 threads: the shuffles block_sum runs in a block of `lanes` threads
+// holding them, on the same values in the same lanes, so the same bits (a warp takes the lanes'
+// warps in turn). Every thread gets the result and must call it; part is read after a barrier.
+__device__ __forceinline__ float block_sum_lanes(const float* part, int lanes) {
+  __shared__ float warp_sums[32];
+  __shared__ float total;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int n_warps = static_cast<int>(blockDim.x) / 32, lane_warps = lanes / 32;
+  __syncthreads();  // NOTE: part is written by other threads; the previous call's total is read
+  for (int w = warp; w < lane_warps; w += n_warps) {
+    float v = part[w * 32 + lane];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (lane == 0) warp_sums[w] = v;
+  }
+  __syncthreads();
+  if (warp == 0) {
+    float v = lane < lane_warps ? warp_sums[lane] : 0.0f;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (lane == 0) total = v;
+  }
+  __syncthreads();
+  return total;
+}
+
 // 1 / sqrt(mean(x²) + eps) over x[0, dim), summed as rmsnorm_row_threads(dim) threads would
 // (thread v takes v, v + that, ...; the rest add zeros), so a block of any size at least that
 // gets the same bits. Every thread of the block must call it (block_sum syncs).
@@ -25,11 +55,113 @@ __device__ __forceinline__ float row_rms_inv(const uint16_t* x, int64_t dim, flo
   if (static_cast<int>(threadIdx.x) < lanes) {
     for (int64_t i = threadIdx.x; i < dim; i += lanes) {
       const float v = bf16_load(x + i);
-      ss += v * v;
+      ss = fmaf(v, v, ss);
     }
   }
-  ss = block_sum(ss);
-  return 1.0f / sqrtf(ss / static_cast<float>(dim) + eps);
+  return rms_inv(block_sum(ss), dim, eps);
+}
+
+// The f32 norm of a residual-stream value v: w * (v * inv), as cuda_rmsnorm_residual_f32 forms it.
+__device__ __forceinline__ float norm_f32_value(float v, float inv, const uint16_t* w) {
+  return __fmul_rn(bf16_load(w), __fmul_rn(v, inv));
+}
+
+// What the bf16 rounding of an f32 norm n left: n - bf16(n), the y_lo beside y = bf16(n).
+__device__ __forceinline__ float norm_lo(float n) { return __fsub_rn(n, bf16_round_dev(n)); }
+
+// Whether every pointer is 16-byte aligned (the vector paths below).
+__device__ __forceinline__ bool all_aligned16(const void* a, const void* b, const void* c = nullptr,
+                                              const void* d = nullptr, const void* e = nullptr) {
+  return ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) |
+           reinterpret_cast<uintptr_t>(c) | reinterpret_cast<uintptr_t>(d) |
+           reinterpret_cast<uintptr_t>(e)) &
+          15) == 0;
+}
+
+// Lanes one thread takes at a time in residual_norm_row: 1024 lanes in one round for a block of
+// 128 threads.
+inline constexpr int kNormLanesPerThread = 8;
+
+// cuda_rmsnorm_residual_f32's row (not the first layer's) in a block of any multiple of 32
+// threads, without writing the stream: v = residual + x in f32, then hi = bf16(norm),
+// lo = bf16(norm - hi). The sum of squares takes rmsnorm_row_threads(dim) lanes' layout through
+// part (that many floats of shared memory), so the same bits as the kernel's 1024 threads. hi and
+// lo may be shared or global memory; every thread must call it.
+__device__ __forceinline__ void residual_norm_row(const float* residual, const uint16_t* x,
+                                                  const uint16_t* w, int64_t dim, float eps,
+                                                  float* part, uint16_t* hi, uint16_t* lo) {
+  const int lanes = rmsnorm_row_threads(dim);
+  const int round = static_cast<int>(blockDim.x) * kNormLanesPerThread;
+  for (int l0 = 0; l0 < lanes; l0 += round) {
+    float ss[kNormLanesPerThread];
+#pragma unroll
+    for (int j = 0; j < kNormLanesPerThread; ++j) ss[j] = 0.0f;
+      // NOTE: element steps outside, the thread's lanes inside: each lane still sums its elements
+      // in order (the same bits), with all of the thread's lanes' loads in flight together.
+#pragma unroll 2
+    for (int64_t s = 0; s < dim; s += lanes) {
+#pragma unroll
+      for (int j = 0; j < kNormLanesPerThread; ++j) {
+        const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
+        const int64_t i = s + l;
+        if (l < lanes && i < dim) {
+          const float v = __fadd_rn(residual[i], bf16_load(x + i));
+          ss[j] = fmaf(v, v, ss[j]);
+        }
+      }
+    }
+#pragma unroll
+    for (int j = 0; j < kNormLanesPerThread; ++j) {
+      const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
+      if (l < lanes) part[l] = ss[j];
+    }
+  }
+  const float inv = rms_inv(block_sum_lanes(part, lanes), dim, eps);
+  if (dim % 8 == 0 && all_aligned16(residual, x, w, hi, lo)) {  // element-wise: any order
+    for (int64_t i = threadIdx.x * int64_t{8}; i < dim; i += blockDim.x * int64_t{8}) {
+      const float4 r0 = *reinterpret_cast<const float4*>(residual + i);
+      const float4 r1 = *reinterpret_cast<const float4*>(residual + i + 4);
+      const float rv[8] = {r0.x, r0.y, r0.z, r0.w, r1.x, r1.y, r1.z, r1.w};
+      alignas(16) uint16_t xv[8], wv[8], hv[8], lv[8];
+      *reinterpret_cast<uint4*>(xv) = *reinterpret_cast<const uint4*>(x + i);
+      *reinterpret_cast<uint4*>(wv) = *reinterpret_cast<const uint4*>(w + i);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        const float n = norm_f32_value(__fadd_rn(rv[e], bf16_load(xv + e)), inv, wv + e);
+        bf16_store(hv + e, n);
+        bf16_store(lv + e, norm_lo(n));
+      }
+      *reinterpret_cast<uint4*>(hi + i) = *reinterpret_cast<const uint4*>(hv);
+      *reinterpret_cast<uint4*>(lo + i) = *reinterpret_cast<const uint4*>(lv);
+    }
+    return;
+  }
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+    const float n = norm_f32_value(__fadd_rn(residual[i], bf16_load(x + i)), inv, w + i);
+    bf16_store(hi + i, n);
+    bf16_store(lo + i, norm_lo(n));
+  }
+}
+
+// residual[i] += x[i] in f32 (__fadd_rn, as cuda_rmsnorm_residual_f32), i < dim, threads striding
+// the block.
+__device__ __forceinline__ void residual_add_row(float* residual, const uint16_t* x, int64_t dim) {
+  if (dim % 4 == 0 && all_aligned16(residual, x)) {
+    for (int64_t i = threadIdx.x * int64_t{4}; i < dim; i += blockDim.x * int64_t{4}) {
+      float4 r = *reinterpret_cast<const float4*>(residual + i);
+      alignas(8) uint16_t xv[4];
+      *reinterpret_cast<uint2*>(xv) = *reinterpret_cast<const uint2*>(x + i);
+      r.x = __fadd_rn(r.x, bf16_load(xv));
+      r.y = __fadd_rn(r.y, bf16_load(xv + 1));
+      r.z = __fadd_rn(r.z, bf16_load(xv + 2));
+      r.w = __fadd_rn(r.w, bf16_load(xv + 3));
+      *reinterpret_cast<float4*>(residual + i) = r;
+    }
+    return;
+  }
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+    residual[i] = __fadd_rn(residual[i], bf16_load(x + i));
+  }
 }
 
 // y[i] = w[i] * (x[i] * inv) in bf16, i < dim, threads striding the block. Each element is read
