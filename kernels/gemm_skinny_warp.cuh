@@ -32,7 +32,7 @@ __device__ __forceinline__ uint4 a_load8(const bf16_bits* p) {
 // Lanes split k: lane l takes 8-element groups l, l + 32, ... (kVec) and the scalar tail, adding
 // into acc (per lane; reduced by skinny_warp_store). The warp owns kC columns from col0. Columns
 // past n re-read row n - 1 and are not written. a_row(r) is A's row r (t.a + r * t.lda, or a
-// gathered row).
+// gathered row). kASmem: A (and A_lo) live in shared memory.
 template <int kC, int kM, bool kVec, bool kLo = false, bool kASmem = false, typename ARow>
 __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int64_t col0,
                                                        float (&acc)[kM][kC], ARow a_row) {
@@ -61,7 +61,7 @@ __device__ __forceinline__ void skinny_warp_accumulate(const SkinnyTile& t, int6
       unpack8(a_load8<kASmem>(a_row(r) + p), af);
       if constexpr (kLo) {
         float lo[kSkinnyVecElems];
-        unpack8(__ldg(reinterpret_cast<const uint4*>(t.a_lo + r * t.lda + p)), lo);
+        unpack8(a_load8<kASmem>(t.a_lo + r * t.lda + p), lo);
 #pragma unroll
         for (int e = 0; e < kSkinnyVecElems; ++e) af[e] += lo[e];
       }

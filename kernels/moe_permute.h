@@ -59,9 +59,39 @@ void cuda_moe_route_place(const MoeRouteArgs& route, const MoePermuteArgs& place
 // n_experts <= kMoeRouterPlaceMaxLogits). counter: one device int, zero before the first call;
 // each call leaves it zero (graph replays included). Defined in moe_router_place.cu.
 constexpr int64_t kMoeRouterPlaceMaxLogits = 48 * 1024;  // 192 KB of f32
+
+// The norm before the router, done in the same launch (the post-attention norm of decode):
+// cuda_rmsnorm_residual_f32(residual, x, false, w, n_tokens, router.k, eps, y, y_lo) with its bits,
+// where router.a = y and router.a_lo = y_lo (packed, lda = k). Every block norms the rows into
+// shared memory for its GEMV; the last block writes y, y_lo and the residual stream. Up to
+// kMoeRouterNormMaxTokens tokens, n_tokens * (k * 4 + n_experts * 4) + 4 KB of shared memory
+// within kMoeRouterNormMaxSmem.
+struct RouterNormArgs {
+  const bf16_bits* x = nullptr;  // (n_tokens, k) added to the stream
+  float* residual = nullptr;     // (n_tokens, k) f32: residual += x
+  const bf16_bits* w = nullptr;  // (k) the norm's weight
+  float eps = 0.0f;
+  bf16_bits* y = nullptr;     // out (n_tokens, k): the norm in bf16, router.a
+  bf16_bits* y_lo = nullptr;  // out (n_tokens, k): its remainder, router.a_lo
+};
+constexpr int64_t kMoeRouterNormMaxTokens = 4;
+constexpr int64_t kMoeRouterNormMaxSmem = 200 * 1024;
+
 void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& route,
-                                 const MoePermuteArgs& place, int32_t* counter,
-                                 cudaStream_t stream);
+                                 const MoePermuteArgs& place, int32_t* counter, cudaStream_t stream,
+                                 const RouterNormArgs* norm = nullptr);
+
+// The norm's launch's dynamic shared memory: the logits (16-byte rounded), the sum's lane
+// partials (up to 1024 floats), then y's and y_lo's rows of k rounded up to 8 elements.
+inline int64_t moe_router_norm_smem_bytes(int64_t n_tokens, int64_t k, int64_t n_experts) {
+  return (n_tokens * n_experts + 3) / 4 * 16 + 4096 + 2 * n_tokens * ((k + 7) / 8 * 8) * 2;
+}
+
+// Whether cuda_moe_router_route_place takes the norm for n_tokens rows of k over n_experts.
+inline bool moe_router_norm_fits(int64_t n_tokens, int64_t k, int64_t n_experts) {
+  return n_tokens >= 1 && n_tokens <= kMoeRouterNormMaxTokens &&
+         moe_router_norm_smem_bytes(n_tokens, k, n_experts) <= kMoeRouterNormMaxSmem;
+}
 
 // out[t] = sum_j weights[t, j] * y_perm[slot_to_perm[t * top_k + j]]  (+ out[t] when accumulate,
 // e.g. out already holds the shared experts' output), f32 sum, one bf16 rounding at the end.

@@ -37,6 +37,23 @@ constexpr BenchMoeShape kBenchMoeShapes[] = {
 };
 constexpr int kBenchNumMoeShapes = 4;
 
+// The model's router from its HF config: V3 sigmoid noaux_tc (8 groups keep 4, renormalized,
+// x 2.5), V2-Lite softmax without renormalization, Mixtral and Qwen3 softmax renormalized.
+inline MoeRouteArgs bench_model_route(const BenchMoeShape& m, int64_t n_tokens) {
+  MoeRouteArgs a;
+  a.n_tokens = n_tokens;
+  a.n_experts = m.experts;
+  a.top_k = m.top_k;
+  const bool v3 = std::string(m.name) == "v3";
+  a.mode = v3 ? MoeRouteMode::sigmoid_noaux_tc : MoeRouteMode::softmax_topk;
+  a.n_group = v3 ? 8 : 1;
+  a.topk_group = v3 ? 4 : 1;
+  a.renormalize = std::string(m.name) != "v2lite";
+  a.renorm_eps = v3 ? 1e-20f : 0.0f;
+  a.scaling = v3 ? 2.5f : 1.0f;
+  return a;
+}
+
 // n values uniform in [lo, hi) from splitmix64(seed, i), rounded to bf16 (what the kernels read).
 // NOTE: counter-based, so the chunks can fill in parallel with the same values as one thread;
 // the GPU benchmarks draw up to ~250M values per input.
