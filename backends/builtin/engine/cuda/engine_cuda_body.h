@@ -8,6 +8,7 @@
 #include "backends/builtin/engine/router_spec.h"
 #include "kernels/cuda_stream.h"
 #include "kernels/gemm.h"
+#include "kernels/moe_permute.h"
 #include "kernels/ops.h"
 
 namespace moebench {
@@ -50,6 +51,24 @@ struct BodyContext {
   bool fused = false;               // CudaEngineOptions::kernels: fused or wgmma
   bool wgmma = false;               // CudaEngineOptions::kernels: wgmma
 };
+
+// Layer pieces engine_cuda_layers.cpp and engine_cuda_moe.cpp share.
+// f32 output (router and gate logits). With x_lo, the input is x + x_lo (an f32 input carried as
+// two bf16: one pass in the skinny kernel, two GEMMs in cuBLAS).
+GemmArgs linear_f32_args(const bf16_bits* x, int64_t rows, const DevLinear& l, float* y,
+                         const bf16_bits* x_lo);
+void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
+                float* y, const bf16_bits* x_lo = nullptr);
+// y (T, hidden) = down(silu(gate(h)) * up(h)) with gate|up stacked.
+void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevLinear& down,
+                bf16_bits* y);
+// Routed experts (+ shared) of ws.h into the combine's args (engine_cuda_moe.cpp); norm: the
+// post-attention norm, done in the router's launch (from post_norm_args).
+MoeCombineArgs moe_layer(const BodyContext& b, const StepView& s, int layer,
+                         const RouterNormArgs* norm);
+// The post-attention norm as a MoE layer's router launch takes it (decode, fused, up to 4 tokens),
+// or x null where the norm runs on its own.
+RouterNormArgs post_norm_args(const BodyContext& b, const DevLayer& L, int64_t T);
 
 // Embedding, all layers and the final norm: ws.h holds the final-normed rows afterwards.
 void run_body(const BodyContext& b, const StepView& s);

@@ -1,6 +1,6 @@
 // The CUDA engine's forward body: embedding, every layer (GQA or MLA attention over the paged
-// cache, dense SwiGLU or routed MoE) and the final norm, launched on one stream. The same
-// launches run eagerly or under CUDA graph capture (decode steps).
+// cache, dense SwiGLU or routed MoE (engine_cuda_moe.cpp)) and the final norm, launched on one
+// stream. The same launches run eagerly or under CUDA graph capture (decode steps).
 #ifdef MOEBENCH_HAVE_CUDA
 
 #include <cuda_runtime_api.h>
@@ -9,7 +9,6 @@
 #include "kernels/attention.h"
 #include "kernels/cuda_check.h"
 #include "kernels/engine_glue.h"
-#include "kernels/grouped_gemm.h"
 #include "kernels/mla_prepare.h"
 #include "kernels/moe_permute.h"
 #include "kernels/ops.h"
@@ -41,6 +40,8 @@ void linear(const BodyContext& b, const bf16_bits* x, int64_t ld_x, int64_t rows
   if (l.b != nullptr) cuda_bias_add(y, ld_y, rows, l.out, l.b, b.stream);
 }
 
+}  // namespace
+
 // f32 output (router and gate logits). With x_lo, the input is x + x_lo (an f32 input carried as
 // two bf16: one pass in the skinny kernel, two GEMMs in cuBLAS).
 GemmArgs linear_f32_args(const bf16_bits* x, int64_t rows, const DevLinear& l, float* y,
@@ -61,9 +62,11 @@ GemmArgs linear_f32_args(const bf16_bits* x, int64_t rows, const DevLinear& l, f
 }
 
 void linear_f32(const BodyContext& b, const bf16_bits* x, int64_t rows, const DevLinear& l,
-                float* y, const bf16_bits* x_lo = nullptr) {
+                float* y, const bf16_bits* x_lo) {
   cuda_gemm(b.blas, linear_f32_args(x, rows, l, y, x_lo), b.stream);
 }
+
+namespace {
 
 void rope(const BodyContext& b, const StepView& s, bf16_bits* x, int64_t token_stride, int heads,
           int head_stride, int rot_offset) {
@@ -298,6 +301,8 @@ void mla_attention(const BodyContext& b, const StepView& s, int layer) {
   linear(b, ws.attn, int64_t{nh} * dv, T, L.o, ws.y, c.hidden_size);
 }
 
+}  // namespace
+
 // y (T, hidden) = down(silu(gate(h)) * up(h)) with gate|up stacked.
 void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevLinear& down,
                 bf16_bits* y) {
@@ -312,185 +317,7 @@ void swiglu_mlp(const BodyContext& b, int64_t T, const DevLinear& gu, const DevL
   linear(b, ws.act, I, T, down, y, b.config.hidden_size);
 }
 
-// kernels=wgmma and enough tokens: the routed experts run on the wgmma grouped GEMM.
-bool moe_wgmma(const BodyContext& b, int64_t T) { return b.wgmma && T >= kWgmmaMinTokens; }
-
-// The device-offset expert GEMMs serve this many tokens (no host sync; any number on wgmma);
-// fused, their loads gather and form the SwiGLU.
-bool moe_on_device(const BodyContext& b, int64_t T) {
-  return moe_wgmma(b, T) || T * b.router.top_k <= b.grouped_device_rows;
-}
-
-// cuda_moe_permute's args over h: gathering into x_perm, or (fused on the device path) only the
-// offsets and maps, the up GEMM gathering as it loads.
-MoePermuteArgs moe_permute_args(const BodyContext& b, int64_t T) {
-  const Workspace& ws = b.ws;
-  const int64_t H = b.config.hidden_size;
-  MoePermuteArgs p;
-  p.topk_ids = ws.topk_ids;
-  p.x = ws.h;
-  p.ld_x = H;
-  p.n_tokens = T;
-  p.top_k = b.router.top_k;
-  p.n_experts = b.router.n_experts;
-  p.hidden = H;
-  p.offsets = ws.offsets;
-  p.perm_to_slot = ws.perm_to_slot;
-  p.slot_to_perm = ws.slot_to_perm;
-  p.x_perm = b.fused && moe_on_device(b, T) ? nullptr : ws.x_perm;
-  p.workspace = ws.permute_ws;
-  return p;
-}
-
-// Router logits of the f32 norm (h + h_lo), then each token's top-k experts and weights; fused on
-// the device path (decode), the experts' placement in the same launch, and up to 4 tokens (the
-// router's skinny GEMV; any batch on wgmma) all of it in one launch. True when placed.
-bool moe_route(const BodyContext& b, const DevLayer& L, int64_t T) {
-  const Workspace& ws = b.ws;
-  const GemmArgs router = linear_f32_args(ws.h, T, L.router, ws.router_logits, ws.h_lo);
-  MoeRouteArgs r = moe_route_args(b.router);
-  r.logits = ws.router_logits;
-  r.bias = L.score_bias;
-  r.topk_ids = ws.topk_ids;
-  r.topk_weights = ws.topk_w;
-  r.n_tokens = T;
-  if (b.fused && moe_on_device(b, T) && T * b.router.top_k <= kMoeRoutePlaceMaxSlots) {
-    // The router's last block routes: where cuda_gemm runs the skinny kernel (the same bits), or
-    // on wgmma at any batch (the skinny tile, 16 tokens a pass, where cuBLAS would run twice).
-    const bool one_launch = gemm_pick_algo(router) == GemmAlgo::skinny ||
-                            (b.wgmma && T * b.router.n_experts <= kMoeRouterPlaceMaxLogits);
-    if (one_launch) {
-      cuda_moe_router_route_place(router, r, moe_permute_args(b, T), ws.route_counter, b.stream);
-      return true;
-    }
-    cuda_gemm(b.blas, router, b.stream);
-    cuda_moe_route_place(r, moe_permute_args(b, T), b.stream);
-    return true;
-  }
-  cuda_gemm(b.blas, router, b.stream);
-  cuda_moe_route(r, b.stream);
-  return false;
-}
-
-// The shared experts (bias-free, an intermediate size of whole 16-byte rows) run as the dense GEMM
-// beside the routed ones in the same two launches: kernels=wgmma with enough tokens; fused up to
-// kGemmSkinnyAutoMaxM tokens, where the routed experts run on cuda_grouped_gemm's CUDA-core tiles
-// and its dense rows give the skinny GEMVs' bits (the routed intermediate of whole 16-byte rows
-// too: both parts take the vector loads).
-bool shared_in_grouped(const BodyContext& b, const DevLayer& L, int64_t T) {
-  if (!L.has_shared || L.shared_gu.b != nullptr || L.shared_down.b != nullptr ||
-      L.shared_down.in % 8 != 0) {
-    return false;
-  }
-  if (moe_wgmma(b, T)) return true;
-  return b.fused && T <= kGemmSkinnyAutoMaxM && moe_on_device(b, T) &&
-         b.config.moe_intermediate_size % 8 == 0 && b.config.hidden_size % 8 == 0;
-}
-
-// The shared experts as up's and down's dense GEMM: h -> gate|up (on wgmma: its SwiGLU, act) -> y.
-void add_shared_dense(const BodyContext& b, const DevLayer& L, int64_t T, bool wgmma,
-                      GroupedGemmArgs& up, GroupedGemmArgs& down) {
-  const Workspace& ws = b.ws;
-  const int64_t H = b.config.hidden_size;
-  bf16_bits* mid = wgmma ? ws.act : ws.gu;  // wgmma: the SwiGLU; else the [gate | up] rows
-  up = grouped_with_dense(up, ws.h, L.shared_gu.w, mid, T, L.shared_gu.out, H);
-  down = grouped_with_dense(down, mid, L.shared_down.w, ws.y, T, H, L.shared_down.in);
-}
-
-// The experts' SwiGLU MLPs over the permuted rows: x_perm -> y_perm; with shared
-// (shared_in_grouped), the shared experts' too: h -> y.
-void moe_experts(const BodyContext& b, const DevLayer& L, int64_t T, bool shared) {
-  const Workspace& ws = b.ws;
-  const int64_t H = b.config.hidden_size, I = b.config.moe_intermediate_size;
-  const int64_t rows = T * b.router.top_k;
-  GroupedGemmArgs up;
-  up.x = ws.x_perm;
-  up.offsets = ws.offsets;
-  up.w = L.experts_gu;
-  up.y = ws.gu_perm;
-  up.max_rows = rows;
-  up.max_rows_per_expert = T;  // a token picks an expert at most once
-  up.n_experts = b.router.n_experts;
-  up.n = 2 * I;
-  up.k = H;
-  GroupedGemmArgs down = up;
-  down.x = ws.act_perm;
-  down.w = L.experts_down;
-  down.y = ws.y_perm;
-  down.n = H;
-  down.k = I;
-  if (moe_wgmma(b, T)) {
-    // The up GEMM gathers h's rows through the permutation and writes its product's SwiGLU; the
-    // down GEMM reads those activations. Device offsets at any batch: no host sync in prefill.
-    up.x = ws.h;
-    up.x_slots = ws.perm_to_slot;
-    up.slot_div = b.router.top_k;
-    up.y = ws.act_perm;
-    up.y_swiglu = true;
-    if (shared) add_shared_dense(b, L, T, true, up, down);
-    cuda_grouped_gemm_wgmma(up, b.stream);
-    cuda_grouped_gemm_wgmma(down, b.stream);
-    return;
-  }
-  if (moe_on_device(b, T)) {
-    // Device offsets (graph-capturable). A few tokens: CUDA-core tiles of exactly the rows an
-    // expert can hold; more: 16-row tensor-core tiles, each weight tile read once per tile.
-    auto grouped = T >= 8 ? cuda_grouped_gemm_tc : cuda_grouped_gemm;
-    if (b.fused) {  // the up GEMM reads h's rows through the permutation
-      up.x = ws.h;
-      up.x_slots = ws.perm_to_slot;
-      up.slot_div = b.router.top_k;
-    }
-    // NOTE: shared only when fused with few tokens (shared_in_grouped): cuda_grouped_gemm.
-    if (shared) add_shared_dense(b, L, T, false, up, down);
-    grouped(up, b.stream);
-    if (b.fused) {  // the SwiGLU formed as the down GEMM loads its rows
-      down.x = ws.gu_perm;
-      down.x_swiglu = true;
-    } else {
-      cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
-    }
-    grouped(down, b.stream);
-  } else {
-    // Many rows per expert: tensor-core GEMMs per expert need the counts on the host.
-    std::vector<int32_t> host(b.router.n_experts + 1);
-    CUDA_CHECK(cudaMemcpyAsync(host.data(), ws.offsets, host.size() * sizeof(int32_t),
-                               cudaMemcpyDeviceToHost, b.stream));
-    CUDA_CHECK(cudaStreamSynchronize(b.stream));
-    cuda_grouped_gemm_host(b.blas, up, host, b.stream);
-    cuda_swiglu(ws.gu_perm, 2 * I, ws.gu_perm + I, 2 * I, rows, I, ws.act_perm, b.stream);
-    cuda_grouped_gemm_host(b.blas, down, host, b.stream);
-  }
-}
-
-// Routed experts (+ shared): h -> y, the routed rows summed by cuda_moe_combine; fused, the sum is
-// left to the next norm (the combine's args returned).
-MoeCombineArgs moe(const BodyContext& b, const StepView& s, int layer) {
-  const DevLayer& L = b.model.layers[layer];
-  const Workspace& ws = b.ws;
-  const int64_t T = s.rows, H = b.config.hidden_size;
-  const bool placed = moe_route(b, L, T);
-  const bool shared_inline = shared_in_grouped(b, L, T);
-  if (L.has_shared && !shared_inline) swiglu_mlp(b, T, L.shared_gu, L.shared_down, ws.y);
-  if (!placed) cuda_moe_permute(moe_permute_args(b, T), b.stream);
-  moe_experts(b, L, T, shared_inline);
-  if (L.has_shared && L.shared_gate.w != nullptr) {  // qwen2_moe: sigmoid(gate · h) scales them
-    linear_f32(b, ws.h, T, L.shared_gate, ws.gate, ws.h_lo);
-    cuda_sigmoid_scale_rows(ws.y, H, T, H, ws.gate, b.stream);
-  }
-  MoeCombineArgs cb;
-  cb.y_perm = ws.y_perm;
-  cb.slot_to_perm = ws.slot_to_perm;
-  cb.weights = ws.topk_w;
-  cb.out = ws.y;
-  cb.ld_out = H;
-  cb.n_tokens = T;
-  cb.top_k = b.router.top_k;
-  cb.hidden = H;
-  cb.accumulate = L.has_shared;
-  if (!b.fused) cuda_moe_combine(cb, b.stream);
-  return cb;
-}
+namespace {
 
 // residual += y (or the pending combine's sum, fused), then h = its norm (and h_lo); clears
 // pending.
@@ -526,9 +353,11 @@ void run_body(const BodyContext& b, const StepView& s) {
     } else {
       gqa_attention(b, s, l);
     }
-    norm_residual(b, T, false, L.post_norm, L.moe ? ws.h_lo : nullptr, &pending);
+    const RouterNormArgs post = post_norm_args(b, L, T);
+    if (post.x == nullptr)
+      norm_residual(b, T, false, L.post_norm, L.moe ? ws.h_lo : nullptr, &pending);
     if (L.moe) {
-      const MoeCombineArgs cb = moe(b, s, l);
+      const MoeCombineArgs cb = moe_layer(b, s, l, post.x != nullptr ? &post : nullptr);
       if (b.fused) pending = cb;
     } else {
       swiglu_mlp(b, T, L.dense_gu, L.dense_down, ws.y);
