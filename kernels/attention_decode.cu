@@ -88,16 +88,6 @@ __host__ __device__ inline DecodeSmem decode_smem_layout(int heads, int dk, int 
 // ----------------------------------------------------------------------------
 // GPU kernels
 
-// 8 bf16 (one 16-byte vector, lowest address first) to f32.
-__device__ __forceinline__ void unpack8(const uint4 v, float (&f)[8]) {
-  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    f[2 * i] = __uint_as_float(w[i] << 16);
-    f[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
-  }
-}
-
 __device__ __forceinline__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;

@@ -74,16 +74,6 @@ __device__ __forceinline__ SkinnyTile batch_entry(SkinnyTile t, int64_t entry) {
   return t;
 }
 
-// 8 bf16 (little-endian pairs in 4 words) to f32; exact.
-__device__ __forceinline__ void unpack8(const uint4& v, float (&f)[kSkinnyVecElems]) {
-  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    f[2 * i] = __uint_as_float(w[i] << 16);
-    f[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
-  }
-}
-
 __device__ __forceinline__ float out_load(const float* p) { return *p; }
 __device__ __forceinline__ float out_load(const bf16_bits* p) { return bf16_load(p); }
 __device__ __forceinline__ void out_store(float* p, float v) { *p = v; }

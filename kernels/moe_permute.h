@@ -64,7 +64,7 @@ constexpr int64_t kMoeRouterPlaceMaxLogits = 48 * 1024;  // 192 KB of f32
 // cuda_rmsnorm_residual_f32(residual, x, false, w, n_tokens, router.k, eps, y, y_lo) with its bits,
 // where router.a = y and router.a_lo = y_lo (packed, lda = k). Every block norms the rows into
 // shared memory for its GEMV; the last block writes y, y_lo and the residual stream. Up to
-// kMoeRouterNormMaxTokens tokens, n_tokens * (k * 4 + n_experts * 4) + 4 KB of shared memory
+// kMoeRouterNormMaxTokens tokens, n_tokens * (k * 4 + n_experts * 4 + 4 KB) of shared memory
 // within kMoeRouterNormMaxSmem.
 struct RouterNormArgs {
   const bf16_bits* x = nullptr;  // (n_tokens, k) added to the stream
@@ -81,10 +81,11 @@ void cuda_moe_router_route_place(const GemmArgs& router, const MoeRouteArgs& rou
                                  const MoePermuteArgs& place, int32_t* counter, cudaStream_t stream,
                                  const RouterNormArgs* norm = nullptr);
 
-// The norm's launch's dynamic shared memory: the logits (16-byte rounded), the sum's lane
+// The norm's launch's dynamic shared memory: the logits (16-byte rounded), each row's sum's lane
 // partials (up to 1024 floats), then y's and y_lo's rows of k rounded up to 8 elements.
 inline int64_t moe_router_norm_smem_bytes(int64_t n_tokens, int64_t k, int64_t n_experts) {
-  return (n_tokens * n_experts + 3) / 4 * 16 + 4096 + 2 * n_tokens * ((k + 7) / 8 * 8) * 2;
+  return (n_tokens * n_experts + 3) / 4 * 16 + 4096 * n_tokens +
+         2 * n_tokens * ((k + 7) / 8 * 8) * 2;
 }
 
 // Whether cuda_moe_router_route_place takes the norm for n_tokens rows of k over n_experts.

@@ -38,12 +38,10 @@ __device__ __forceinline__ void router_norm_rows(SkinnyTile& t, const RouterNorm
                                                  float* smem) {
   const int64_t k_pad = (t.k + 7) / 8 * 8;
   float* part = smem + (t.m * t.n + 3) / 4 * 4;
-  uint16_t* hi = reinterpret_cast<uint16_t*>(part + 1024);
+  uint16_t* hi = reinterpret_cast<uint16_t*>(part + t.m * 1024);
   uint16_t* lo = hi + t.m * k_pad;
-  for (int r = 0; r < t.m; ++r) {
-    residual_norm_row(norm.residual + r * t.k, norm.x + r * t.k, norm.w, t.k, norm.eps, part,
-                      hi + r * k_pad, lo + r * k_pad);
-  }
+  residual_norm_rows<kMoeRouterNormMaxTokens>(norm.residual, norm.x, norm.w, t.m, t.k, norm.eps,
+                                              part, hi, lo, k_pad);
   __syncthreads();
   const int64_t share = (t.k + gridDim.x - 1) / gridDim.x;
   const int64_t c0 = blockIdx.x * share, c1 = min(t.k, c0 + share);

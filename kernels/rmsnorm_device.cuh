@@ -62,8 +62,11 @@ __device__ __forceinline__ float row_rms_inv(const uint16_t* x, int64_t dim, flo
 }
 
 // The f32 norm of a residual-stream value v: w * (v * inv), as cuda_rmsnorm_residual_f32 forms it.
+__device__ __forceinline__ float norm_f32_value(float v, float inv, float w) {
+  return __fmul_rn(w, __fmul_rn(v, inv));
+}
 __device__ __forceinline__ float norm_f32_value(float v, float inv, const uint16_t* w) {
-  return __fmul_rn(bf16_load(w), __fmul_rn(v, inv));
+  return norm_f32_value(v, inv, bf16_load(w));
 }
 
 // What the bf16 rounding of an f32 norm n left: n - bf16(n), the y_lo beside y = bf16(n).
@@ -78,84 +81,109 @@ __device__ __forceinline__ bool all_aligned16(const void* a, const void* b, cons
           15) == 0;
 }
 
-// Lanes one thread takes at a time in residual_norm_row: 1024 lanes in one round for a block of
+// Lanes one thread takes at a time in residual_norm_rows: 1024 lanes in one round for a block of
 // 128 threads.
 inline constexpr int kNormLanesPerThread = 8;
 
-// cuda_rmsnorm_residual_f32's row (not the first layer's) in a block of any multiple of 32
-// threads, without writing the stream: v = residual + x in f32, then hi = bf16(norm),
-// lo = bf16(norm - hi). The sum of squares takes rmsnorm_row_threads(dim) lanes' layout through
-// part (that many floats of shared memory), so the same bits as the kernel's 1024 threads. hi and
-// lo may be shared or global memory; every thread must call it.
-__device__ __forceinline__ void residual_norm_row(const float* residual, const uint16_t* x,
-                                                  const uint16_t* w, int64_t dim, float eps,
-                                                  float* part, uint16_t* hi, uint16_t* lo) {
+// cuda_rmsnorm_residual_f32's rows (not the first layer's), up to kRows of them (rows of dim,
+// packed), in a block of any multiple of 32 threads, without writing the stream:
+// v = residual + x in f32, then hi = bf16(norm), lo = bf16(norm - hi). Each row's sum of squares
+// takes rmsnorm_row_threads(dim) lanes' layout through part (rows * that many floats of shared
+// memory), so the same bits as the kernel's 1024 threads. The rows' loads are in flight together.
+// hi and lo (rows of ld_out) may be shared or global memory; every thread must call it.
+template <int kRows>
+__device__ __forceinline__ void residual_norm_rows(const float* __restrict__ residual,
+                                                   const uint16_t* __restrict__ x,
+                                                   const uint16_t* __restrict__ w, int rows,
+                                                   int64_t dim, float eps, float* part,
+                                                   uint16_t* __restrict__ hi,
+                                                   uint16_t* __restrict__ lo, int64_t ld_out) {
   const int lanes = rmsnorm_row_threads(dim);
-  const int round = static_cast<int>(blockDim.x) * kNormLanesPerThread;
-  for (int l0 = 0; l0 < lanes; l0 += round) {
-    float ss[kNormLanesPerThread];
+  const int per_round = static_cast<int>(blockDim.x) * kNormLanesPerThread;
+  for (int l0 = 0; l0 < lanes; l0 += per_round) {
+    float ss[kRows][kNormLanesPerThread];
 #pragma unroll
-    for (int j = 0; j < kNormLanesPerThread; ++j) ss[j] = 0.0f;
-      // NOTE: element steps outside, the thread's lanes inside: each lane still sums its elements
-      // in order (the same bits), with all of the thread's lanes' loads in flight together.
-#pragma unroll 2
+    for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+      for (int j = 0; j < kNormLanesPerThread; ++j) ss[r][j] = 0.0f;
+    }
+    // NOTE: element steps outside, the rows and the thread's lanes inside: each lane still sums
+    // its elements in order (the same bits), with all of them in flight together.
     for (int64_t s = 0; s < dim; s += lanes) {
 #pragma unroll
-      for (int j = 0; j < kNormLanesPerThread; ++j) {
-        const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
-        const int64_t i = s + l;
-        if (l < lanes && i < dim) {
-          const float v = __fadd_rn(residual[i], bf16_load(x + i));
-          ss[j] = fmaf(v, v, ss[j]);
+      for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+        for (int j = 0; j < kNormLanesPerThread; ++j) {
+          const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
+          const int64_t i = s + l;
+          if (r < rows && l < lanes && i < dim) {
+            const float v = __fadd_rn(residual[r * dim + i], bf16_load(x + r * dim + i));
+            ss[r][j] = fmaf(v, v, ss[r][j]);
+          }
         }
       }
     }
 #pragma unroll
-    for (int j = 0; j < kNormLanesPerThread; ++j) {
-      const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
-      if (l < lanes) part[l] = ss[j];
+    for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+      for (int j = 0; j < kNormLanesPerThread; ++j) {
+        const int l = l0 + static_cast<int>(threadIdx.x) + j * static_cast<int>(blockDim.x);
+        if (r < rows && l < lanes) part[r * lanes + l] = ss[r][j];
+      }
     }
   }
-  const float inv = rms_inv(block_sum_lanes(part, lanes), dim, eps);
-  if (dim % 8 == 0 && all_aligned16(residual, x, w, hi, lo)) {  // element-wise: any order
-    for (int64_t i = threadIdx.x * int64_t{8}; i < dim; i += blockDim.x * int64_t{8}) {
-      const float4 r0 = *reinterpret_cast<const float4*>(residual + i);
-      const float4 r1 = *reinterpret_cast<const float4*>(residual + i + 4);
-      const float rv[8] = {r0.x, r0.y, r0.z, r0.w, r1.x, r1.y, r1.z, r1.w};
-      alignas(16) uint16_t xv[8], wv[8], hv[8], lv[8];
-      *reinterpret_cast<uint4*>(xv) = *reinterpret_cast<const uint4*>(x + i);
-      *reinterpret_cast<uint4*>(wv) = *reinterpret_cast<const uint4*>(w + i);
+  float inv[kRows];
 #pragma unroll
-      for (int e = 0; e < 8; ++e) {
-        const float n = norm_f32_value(__fadd_rn(rv[e], bf16_load(xv + e)), inv, wv + e);
-        bf16_store(hv + e, n);
-        bf16_store(lv + e, norm_lo(n));
+  for (int r = 0; r < kRows; ++r) {
+    inv[r] = r < rows ? rms_inv(block_sum_lanes(part + r * lanes, lanes), dim, eps) : 0.0f;
+  }
+  // Element-wise from here: any order.
+  if (dim % 8 == 0 && ld_out % 8 == 0 && all_aligned16(residual, x, w, hi, lo)) {
+    for (int64_t i = threadIdx.x * int64_t{8}; i < dim; i += blockDim.x * int64_t{8}) {
+      float wv[8];
+      unpack8(*reinterpret_cast<const uint4*>(w + i), wv);
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        if (r >= rows) break;
+        const float4 r0 = *reinterpret_cast<const float4*>(residual + r * dim + i);
+        const float4 r1 = *reinterpret_cast<const float4*>(residual + r * dim + i + 4);
+        const float rv[8] = {r0.x, r0.y, r0.z, r0.w, r1.x, r1.y, r1.z, r1.w};
+        float xv[8], n[8], n_lo[8];
+        unpack8(*reinterpret_cast<const uint4*>(x + r * dim + i), xv);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          n[e] = norm_f32_value(__fadd_rn(rv[e], xv[e]), inv[r], wv[e]);
+          n_lo[e] = norm_lo(n[e]);
+        }
+        *reinterpret_cast<uint4*>(hi + r * ld_out + i) = pack8(n);
+        *reinterpret_cast<uint4*>(lo + r * ld_out + i) = pack8(n_lo);
       }
-      *reinterpret_cast<uint4*>(hi + i) = *reinterpret_cast<const uint4*>(hv);
-      *reinterpret_cast<uint4*>(lo + i) = *reinterpret_cast<const uint4*>(lv);
     }
     return;
   }
-  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
-    const float n = norm_f32_value(__fadd_rn(residual[i], bf16_load(x + i)), inv, w + i);
-    bf16_store(hi + i, n);
-    bf16_store(lo + i, norm_lo(n));
+  for (int r = 0; r < rows; ++r) {
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+      const float n = norm_f32_value(__fadd_rn(residual[r * dim + i], bf16_load(x + r * dim + i)),
+                                     inv[r], w + i);
+      bf16_store(hi + r * ld_out + i, n);
+      bf16_store(lo + r * ld_out + i, norm_lo(n));
+    }
   }
 }
 
 // residual[i] += x[i] in f32 (__fadd_rn, as cuda_rmsnorm_residual_f32), i < dim, threads striding
 // the block.
 __device__ __forceinline__ void residual_add_row(float* residual, const uint16_t* x, int64_t dim) {
-  if (dim % 4 == 0 && all_aligned16(residual, x)) {
-    for (int64_t i = threadIdx.x * int64_t{4}; i < dim; i += blockDim.x * int64_t{4}) {
-      float4 r = *reinterpret_cast<const float4*>(residual + i);
-      alignas(8) uint16_t xv[4];
-      *reinterpret_cast<uint2*>(xv) = *reinterpret_cast<const uint2*>(x + i);
-      r.x = __fadd_rn(r.x, bf16_load(xv));
-      r.y = __fadd_rn(r.y, bf16_load(xv + 1));
-      r.z = __fadd_rn(r.z, bf16_load(xv + 2));
-      r.w = __fadd_rn(r.w, bf16_load(xv + 3));
-      *reinterpret_cast<float4*>(residual + i) = r;
+  if (dim % 8 == 0 && all_aligned16(residual, x)) {
+    for (int64_t i = threadIdx.x * int64_t{8}; i < dim; i += blockDim.x * int64_t{8}) {
+      float xv[8];
+      unpack8(*reinterpret_cast<const uint4*>(x + i), xv);
+      float4* out = reinterpret_cast<float4*>(residual + i);
+      const float4 r0 = out[0], r1 = out[1];
+      out[0] = make_float4(__fadd_rn(r0.x, xv[0]), __fadd_rn(r0.y, xv[1]), __fadd_rn(r0.z, xv[2]),
+                           __fadd_rn(r0.w, xv[3]));
+      out[1] = make_float4(__fadd_rn(r1.x, xv[4]), __fadd_rn(r1.y, xv[5]), __fadd_rn(r1.z, xv[6]),
+                           __fadd_rn(r1.w, xv[7]));
     }
     return;
   }
