@@ -31,7 +31,7 @@ TEST_CASE("the router's norm fits decode's shapes: up to 4 tokens of V2-Lite and
   CHECK(moe_router_norm_fits(4, 7168, 256));  // V3: 132 KB
   CHECK_FALSE(moe_router_norm_fits(5, 2048, 64));
   CHECK_FALSE(moe_router_norm_fits(0, 2048, 64));
-  CHECK_FALSE(moe_router_norm_fits(4, 16384, 64));  // 272 KB
+  CHECK_FALSE(moe_router_norm_fits(4, 16384, 64));  // 279,552 bytes
   CHECK(moe_router_norm_fits(2, 16384, 64));
 }
 
