@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "kernels/bf16_device.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
 #include "kernels/moe_permute.h"
@@ -135,14 +136,7 @@ __global__ void moe_gather_kernel(MoePermuteArgs a) {
   dst[u] = src[u];
 }
 
-__device__ __forceinline__ void load_f32(const uint4& w, float (&f)[8]) {
-  const uint32_t words[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    f[2 * i] = __uint_as_float(words[i] << 16);
-    f[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u);
-  }
-}
+__device__ __forceinline__ void load_f32(const uint4& w, float (&f)[8]) { unpack8(w, f); }
 
 __device__ __forceinline__ void load_f32(const uint16_t& w, float (&f)[1]) {
   f[0] = __uint_as_float(static_cast<uint32_t>(w) << 16);

@@ -118,14 +118,8 @@ void BM_gpu_moe_shared(benchmark::State& state, bool fused) {
 }
 
 const int kRegistered = [] {
-  for (bool fused : {true, false}) {
-    bench_gpu_register_fn(
-        std::string("gpu/grouped_gemm/v2lite_shared_experts/") + (fused ? "fused" : "separate"),
-        BM_gpu_moe_shared, fused)
-        ->ArgName("tokens")
-        ->Arg(1)
-        ->Arg(4);
-  }
+  bench_gpu_register_fused_pair_at("gpu/grouped_gemm/v2lite_shared_experts", {1, 4},
+                                   BM_gpu_moe_shared);
   return 0;
 }();
 

@@ -115,15 +115,9 @@ void BM_gpu_router_norm(benchmark::State& state, int shape, bool fused) {
 }
 
 const int kRegistered = [] {
-  for (int s : {0, 1}) {  // V2-Lite and V3
-    for (bool fused : {true, false}) {
-      bench_gpu_register_fn(std::string("gpu/moe_router_norm/") + kBenchMoeShapes[s].name +
-                                (fused ? "/fused" : "/separate"),
-                            BM_gpu_router_norm, s, fused)
-          ->ArgName("tokens")
-          ->Arg(1)
-          ->Arg(4);
-    }
+  for (int s : {0, 1}) {  // V2-Lite and V3: the norm takes up to 4 tokens
+    bench_gpu_register_fused_pair_at(std::string("gpu/moe_router_norm/") + kBenchMoeShapes[s].name,
+                                     {1, 4}, BM_gpu_router_norm, s);
   }
   return 0;
 }();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -128,16 +129,20 @@ benchmark::internal::Benchmark* bench_gpu_register_fn(const std::string& name,
 }
 
 // Registers "<prefix>/fused" and "<prefix>/separate" as fn(state, args..., true / false), over
-// `tokens` 1, 16 and 64: a fused launch beside the launches it replaces, at decode's batch sizes.
+// `tokens` (decode's batch sizes 1, 16 and 64 by default): a fused launch beside the launches it
+// replaces.
+template <typename Fn, typename... Args>
+void bench_gpu_register_fused_pair_at(const std::string& prefix,
+                                      std::initializer_list<int64_t> tokens, Fn fn, Args... args) {
+  for (bool fused : {true, false}) {
+    auto* b = bench_gpu_register_fn(prefix + (fused ? "/fused" : "/separate"), fn, args..., fused)
+                  ->ArgName("tokens");
+    for (int64_t t : tokens) b->Arg(t);
+  }
+}
 template <typename Fn, typename... Args>
 void bench_gpu_register_fused_pair(const std::string& prefix, Fn fn, Args... args) {
-  for (bool fused : {true, false}) {
-    bench_gpu_register_fn(prefix + (fused ? "/fused" : "/separate"), fn, args..., fused)
-        ->ArgName("tokens")
-        ->Arg(1)
-        ->Arg(16)
-        ->Arg(64);
-  }
+  bench_gpu_register_fused_pair_at(prefix, {1, 16, 64}, fn, args...);
 }
 
 // Registers fn(state, cold, shape) as "gpu/<name>[/<model>]/hot" and, for memory-bound kernels,
