@@ -353,9 +353,11 @@ void run_body(const BodyContext& b, const StepView& s) {
     } else {
       gqa_attention(b, s, l);
     }
+    // Decode (fused, up to 4 tokens): a MoE layer's router launch does the post-attention norm.
     const RouterNormArgs post = post_norm_args(b, L, T);
-    if (post.x == nullptr)
+    if (post.x == nullptr) {
       norm_residual(b, T, false, L.post_norm, L.moe ? ws.h_lo : nullptr, &pending);
+    }
     if (L.moe) {
       const MoeCombineArgs cb = moe_layer(b, s, l, post.x != nullptr ? &post : nullptr);
       if (b.fused) pending = cb;
