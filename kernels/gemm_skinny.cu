@@ -135,20 +135,26 @@ __device__ __forceinline__ int grouped_row_tile(const GroupedGemmArgs& g, int64_
   return expert < 0 || lo < 0 || lo >= hi ? -1 : expert;
 }
 
+// A packed (m, k) A against a (n, k) B into a packed (m, n) C, as a skinny tile.
+__device__ __forceinline__ SkinnyTile packed_tile(const bf16_bits* a, int64_t m, const bf16_bits* b,
+                                                  bf16_bits* c, int64_t n, int64_t k) {
+  SkinnyTile t;
+  t.a = a;
+  t.lda = k;
+  t.m = static_cast<int>(m);
+  t.b = b;
+  t.ldb = k;
+  t.c = c;
+  t.ldc = n;
+  t.n = n;
+  t.k = k;
+  return t;
+}
+
 // Expert e's rows [lo, hi) of a grouped GEMM as a skinny tile (A: x's rows, k wide).
 __device__ __forceinline__ SkinnyTile expert_tile(const GroupedGemmArgs& g, int expert, int64_t lo,
                                                   int64_t hi) {
-  SkinnyTile t;
-  t.a = g.x + lo * g.k;
-  t.lda = g.k;
-  t.m = static_cast<int>(hi - lo);
-  t.b = g.w + expert * g.n * g.k;
-  t.ldb = g.k;
-  t.c = g.y + lo * g.n;
-  t.ldc = g.n;
-  t.n = g.n;
-  t.k = g.k;
-  return t;
+  return packed_tile(g.x + lo * g.k, hi - lo, g.w + expert * g.n * g.k, g.y + lo * g.n, g.n, g.k);
 }
 
 // Row tile `slot` of the dense GEMM (kR rows from slot * kR) as a skinny tile (A: x_dense's rows,
@@ -159,15 +165,8 @@ __device__ __forceinline__ bool dense_tile(const GroupedGemmArgs& g, int64_t slo
   lo = slot * kR;
   const int64_t hi = min(g.dense_rows, lo + kR);
   if (lo >= hi) return false;
-  t.a = g.x_dense + lo * g.k_dense;
-  t.lda = g.k_dense;
-  t.m = static_cast<int>(hi - lo);
-  t.b = g.w_dense;
-  t.ldb = g.k_dense;
-  t.c = g.y_dense + lo * g.n_dense;
-  t.ldc = g.n_dense;
-  t.n = g.n_dense;
-  t.k = g.k_dense;
+  t = packed_tile(g.x_dense + lo * g.k_dense, hi - lo, g.w_dense, g.y_dense + lo * g.n_dense,
+                  g.n_dense, g.k_dense);
   return true;
 }
 

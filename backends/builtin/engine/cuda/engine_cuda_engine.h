@@ -80,6 +80,8 @@ class CudaEngine final : public Engine {
   }
   void validate(const std::vector<EngineChunk>& chunks) const;
   std::vector<ChunkDesc> describe(const std::vector<EngineChunk>& chunks) const;
+  // The steps of a sampled forward over chunks: only each chunk's last logits are wanted.
+  std::vector<std::vector<StepPiece>> plan_sampled(const std::vector<EngineChunk>& chunks) const;
   void reserve_pages(const std::vector<StepPiece>& pieces);
   Step layout_step(const std::vector<StepPiece>& pieces, int pad_decode_to, int sample_rows);
   void write_meta(const Step& st, const std::vector<StepPiece>& pieces, int pad_rows,

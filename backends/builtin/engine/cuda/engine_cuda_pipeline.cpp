@@ -24,10 +24,7 @@ std::vector<StepPiece> CudaEngine::graph_step_pieces(const std::vector<EngineChu
       static_cast<int>(chunks.size()) > options_.max_batch) {
     return {};
   }
-  std::vector<EngineChunk> last_only = chunks;
-  for (EngineChunk& ch : last_only) ch.all_logits = false;
-  std::vector<std::vector<StepPiece>> steps =
-      plan_steps(describe(last_only), options_.max_step_tokens);
+  std::vector<std::vector<StepPiece>> steps = plan_sampled(chunks);
   return steps.size() == 1 ? std::move(steps[0]) : std::vector<StepPiece>{};
 }
 

@@ -342,6 +342,13 @@ std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pie
   return std::vector<int>(sampled_host_, sampled_host_ + pieces.size());
 }
 
+std::vector<std::vector<StepPiece>> CudaEngine::plan_sampled(
+    const std::vector<EngineChunk>& chunks) const {
+  std::vector<EngineChunk> last_only = chunks;
+  for (EngineChunk& ch : last_only) ch.all_logits = false;
+  return plan_steps(describe(last_only), options_.max_step_tokens);
+}
+
 std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chunks,
                                             const std::vector<Sampler*>& samplers) {
   validate(chunks);
@@ -350,11 +357,8 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
                                 " samplers for " + std::to_string(chunks.size()) + " chunks");
   }
   last_on_device_ = false;  // ws_.sampled is drawn over here
-  std::vector<EngineChunk> last_only = chunks;
-  for (EngineChunk& ch : last_only) ch.all_logits = false;
   std::vector<int> out(chunks.size(), -1);
-  for (const std::vector<StepPiece>& pieces :
-       plan_steps(describe(last_only), options_.max_step_tokens)) {
+  for (const std::vector<StepPiece>& pieces : plan_sampled(chunks)) {
     const bool decode = std::all_of(pieces.begin(), pieces.end(),
                                     [](const StepPiece& p) { return p.tokens.size() == 1; });
     if (options_.cuda_graphs && decode && static_cast<int>(pieces.size()) <= options_.max_batch) {
