@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "kernels/cp_async.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/kernel_setup.cuh"
@@ -82,11 +83,6 @@ __device__ __forceinline__ uint64_t l2_evict_normal() {
   uint64_t p;
   asm("createpolicy.fractional.L2::evict_normal.b64 %0, 1.0;\n" : "=l"(p));
   return p;
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-template <int kPending>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
 #endif
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kernels/cp_async.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/grouped_tiles.h"
@@ -18,21 +19,15 @@
 #include "kernels/launch_check.h"
 #include "kernels/pdl.cuh"
 #include "kernels/swiglu_device.cuh"
-
-// NOTE: wgmma exists only in the arch-specific sm_90a target; every other target compiles the
-// kernels to a trap, and the launcher refuses before reaching them (wgmma_kernels_present).
-#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
-#define MOEBENCH_WGMMA_DEVICE 1
-#endif
+#include "kernels/wgmma_device.cuh"
+#include "kernels/wgmma_probe.h"
 
 namespace moebench {
 namespace {
 
-constexpr int kWarpgroup = 128;  // threads issuing one wgmma
-constexpr int kWgM = 64;         // rows of one warpgroup's m64n128k16
-constexpr int kBlockN = 128;     // weight rows per block tile (B's N)
-constexpr int kBlockK = 64;      // k per stage: one 128-byte swizzle row of bf16
-constexpr int kVec = 8;          // bf16 per 16-byte cp.async
+constexpr int kBlockN = 128;  // weight rows per block tile (B's N)
+constexpr int kBlockK = 64;   // k per stage: one 128-byte swizzle row of bf16
+constexpr int kVec = 8;       // bf16 per 16-byte cp.async
 constexpr int kRowBytes = kBlockK * 2;
 constexpr int kEpiLd = kBlockN + 8;  // bf16 epilogue staging row stride; NOTE: +8 staggers banks
 constexpr int kMaxExperts = 1024;    // the tile prefix lives in shared memory
@@ -65,82 +60,8 @@ static_assert(kSmemBytes<1> + kStaticSmemBytes <= 227 * 1024 &&
 // GPU helpers (sm_90a)
 
 #if defined(MOEBENCH_WGMMA_DEVICE)
-constexpr int kMmaK = 16;                      // k per wgmma
 constexpr int kChunksPerRow = kBlockK / kVec;  // 16-byte chunks of a stage row
 constexpr int kAccRegs = kBlockN / 2;          // f32 accumulators per thread for m64n128
-constexpr int kSwizzleRows = 8;                // rows of one 1024-byte 128B-swizzle atom
-
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, bool valid) {
-  const int src_bytes = valid ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
-               "r"(src_bytes));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-template <int kPending>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
-}
-// cp.async writes through the generic proxy; wgmma reads shared memory through the async proxy.
-__device__ __forceinline__ void fence_proxy_async() {
-  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-}
-__device__ __forceinline__ void wgmma_fence() {
-  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-}
-__device__ __forceinline__ void wgmma_commit() {
-  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-}
-template <int kPending>
-__device__ __forceinline__ void wgmma_wait() {
-  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
-}
-// Keeps the compiler from moving accumulator reads or writes across a wgmma wait.
-__device__ __forceinline__ void fence_acc(float (&d)[kAccRegs]) {
-#pragma unroll
-  for (int i = 0; i < kAccRegs; ++i) asm volatile("" : "+f"(d[i])::"memory");
-}
-
-// The shared-memory matrix descriptor of a K-major, 128B-swizzled operand starting at smem byte
-// address addr (on a 1024-byte atom, or 32-byte steps into one along k): start address >> 4,
-// leading byte offset 1 (unused when swizzled), stride byte offset 1024 >> 4 (8 rows of 128 B),
-// swizzle mode 1 (128B) in bits 62-63.
-__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
-  return (static_cast<uint64_t>((addr & 0x3FFFF) >> 4)) | (uint64_t{1} << 16) |
-         (uint64_t{1024 >> 4} << 32) | (uint64_t{1} << 62);
-}
-
-// d (64 x 128, f32) += A (64 x 16, K-major smem) · B (128 x 16, K-major smem)ᵀ.
-__device__ __forceinline__ void wgmma_m64n128k16(float (&d)[kAccRegs], uint64_t desc_a,
-                                                 uint64_t desc_b) {
-  asm volatile(
-      "{\n"
-      ".reg .pred p;\n"
-      "setp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
-      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p, 1, 1, 0, 0;\n"
-      "}\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
-        "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
-        "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]),
-        "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
-        "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]),
-        "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]),
-        "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]),
-        "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]),
-        "+f"(d[63])
-      : "l"(desc_a), "l"(desc_b), "n"(1));
-}
-
-// Byte offset of 16-byte chunk `chunk` of row `row` in a 128B-swizzled K-major tile (rows of 128
-// bytes, atoms of 8 rows): the chunk index XORed with the row within its atom.
-__device__ __forceinline__ uint32_t swizzled(int row, int chunk) {
-  return static_cast<uint32_t>(row * kRowBytes + ((chunk ^ (row % kSwizzleRows)) << 4));
-}
 
 // first[e] = the first row tile of expert e counting experts in order, first[n_experts] = all of
 // them. Warp 0: each lane sums a run of experts, then an exclusive scan over the lanes.
@@ -387,14 +308,14 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
       fence_proxy_async();
       __syncthreads();  // the chunk visible to every warpgroup; walk - 2's wgmmas all complete
       const uint32_t stage = base + static_cast<uint32_t>(walk % kS) * kStageBytes<kWgs>;
-      const uint32_t a_tile = stage + wg * kWgM * kRowBytes;
       const uint32_t b_tile = stage + kBm * kRowBytes;
       wgmma_fence();
 #pragma unroll
       for (int kk = 0; kk < kBlockK / kMmaK; ++kk) {
         // NOTE: a k step inside the 128-byte swizzle row is a 32-byte start address step: the
         // hardware applies the swizzle to the address bits, the atom stays where it is.
-        wgmma_m64n128k16(d, smem_desc(a_tile + kk * kMmaK * 2), smem_desc(b_tile + kk * kMmaK * 2));
+        wgmma_ss_m64n128k16(d, smem_desc(k_major_slice(stage, kBm, wg * kWgM, kk)),
+                            smem_desc(k_major_slice(b_tile, kBlockN, 0, kk)));
       }
       wgmma_commit();
       // NOTE: after this chunk's MMAs are issued, so a tile change's search (the loader's
@@ -449,15 +370,6 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
 #endif
 }
 
-// Writes 1 when this build holds the sm_90a code (the feature macro is set per target).
-__global__ void wgmma_probe_kernel(int* out) {
-#if defined(MOEBENCH_WGMMA_DEVICE)
-  *out = 1;
-#else
-  *out = 0;
-#endif
-}
-
 // ----------------------------------------------------------------------------
 // Launcher
 
@@ -490,23 +402,8 @@ WgmmaDevice wgmma_device() {
   }
   if (!asked[device]) {
     WgmmaDevice d;
-    int major = 0;
-    CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
     CUDA_CHECK(cudaDeviceGetAttribute(&d.sms, cudaDevAttrMultiProcessorCount, device));
-    if (major == 9) {
-      // NOTE: a synchronous probe: the first call must come before any graph capture (engines
-      // ask at load through cuda_grouped_gemm_wgmma_available).
-      int* flag = nullptr;
-      CUDA_CHECK(cudaMalloc(&flag, sizeof(int)));
-      int host = 0;
-      wgmma_probe_kernel<<<1, 1>>>(flag);
-      const cudaError_t launched = cudaGetLastError();
-      const cudaError_t copied = cudaMemcpy(&host, flag, sizeof(int), cudaMemcpyDeviceToHost);
-      cudaFree(flag);
-      CUDA_CHECK(launched);
-      CUDA_CHECK(copied);
-      d.present = host == 1;
-    }
+    d.present = wgmma_code_present();
     if (d.present) {
       smem_opt_in<1, false>();
       smem_opt_in<1, true>();
