@@ -12,6 +12,8 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_prefill_block.cuh"
+#include "kernels/attention_softmax.cuh"
+#include "kernels/cp_async.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
@@ -62,16 +64,6 @@ struct MmaParams {
 // GPU helpers
 
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, bool valid) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
-               "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-template <int kPending>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
-}
-
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
@@ -84,18 +76,13 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t add
 }
 
 // d (16 x 8, f32) += a (16 x 16, bf16 row-major fragment) · b (16 x 8, bf16 col-major fragment).
-__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+__device__ __forceinline__ void mma16816(float* d, const uint32_t (&a)[4], uint32_t b0,
                                          uint32_t b1) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
       "{%8, %9}, {%0, %1, %2, %3};\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<const uint32_t*>(&v);
 }
 
 // Tile rows [0, n_rows) x columns [0, dim) of src (row stride `stride`) into the smem tile at dst
@@ -162,8 +149,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
                             static_cast<uint32_t>(
                                 ((w0 + lane % 16) * L.ld_k + ks * 16 + lane / 16 * 8) * 2));
   }
-  float o[kDv / 8][4] = {};
-  float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.0f, 0.0f};  // rows g, g + 8
+  float o[kDv / 2] = {};  // n8 tile j at 4 j (attention_softmax.cuh's layout)
+  SoftmaxRows run;
 
   for (int t = 0; t < n_tiles; ++t) {
     if (t + 1 < n_tiles) load_kv(t + 1);  // NOTE: into the buffer the previous tile released
@@ -174,7 +161,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
     if (warp_active && n0 <= warp_key_limit) {
       const uint32_t kb = base + L.k + (t % 2) * L.k_bytes;
       const uint32_t vb = base + L.v + (t % 2) * L.v_bytes;
-      float s[kNTiles][4] = {};
+      float s[kNTiles * 4] = {};
       // S = Q K^T: K's rows (key, d) are B's columns; x4 = two n8 key tiles by 16 d.
 #pragma unroll
       for (int ks = 0; ks < kDk / 16; ++ks) {
@@ -184,61 +171,15 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
           uint32_t b[4];
           const int key = np * 16 + lane % 8 + lane / 16 * 8, d = ks * 16 + lane / 8 % 2 * 8;
           ldmatrix_x4(b, kb + static_cast<uint32_t>((key * L.ld_k + d) * 2));
-          mma16816(s[2 * np], qf[ks], b[0], b[1]);
-          mma16816(s[2 * np + 1], qf[ks], b[2], b[3]);
+          mma16816(&s[8 * np], qf[ks], b[0], b[1]);
+          mma16816(&s[8 * np + 4], qf[ks], b[2], b[3]);
         }
       }
-      // Online softmax in the exp2 domain; a row's 4 lanes (a quad) share its max and sum.
-      float tile_max[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-      for (int j = 0; j < kNTiles; ++j) {
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int key = n0 + j * 8 + c2 + e % 2;
-          const int q_pos = shift + m0 + w0 + g + e / 2 * 8;
-          const bool visible = key < len_k && (!a.causal || key <= q_pos);
-          s[j][e] = visible ? s[j][e] * prm.scale_log2 : -INFINITY;
-          tile_max[e / 2] = fmaxf(tile_max[e / 2], s[j][e]);
-        }
-      }
-      float alpha[2], m_use[2];
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 1));
-        tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 2));
-        const float m_new = fmaxf(m_run[h], tile_max[h]);
-        m_use[h] = m_new == -INFINITY ? 0.0f : m_new;  // no visible key yet: every p is 0
-        alpha[h] = exp2f(m_run[h] - m_use[h]);
-        m_run[h] = m_new;
-      }
+      float alpha[2];
       uint32_t pa[kBlockN / 16][4];  // P as A fragments: S's accumulator layout, bf16
-      float sum[2] = {0.0f, 0.0f};
-#pragma unroll
-      for (int j = 0; j < kNTiles; ++j) {
-        float p[4];
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          // NOTE: the sum adds what P·V multiplies (bf16), so rows normalize to 1.
-          p[e] = __bfloat162float(__float2bfloat16_rn(exp2f(s[j][e] - m_use[e / 2])));
-          sum[e / 2] += p[e];
-        }
-        pa[j / 2][j % 2 * 2] = pack_bf16(p[0], p[1]);
-        pa[j / 2][j % 2 * 2 + 1] = pack_bf16(p[2], p[3]);
-      }
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        sum[h] += __shfl_xor_sync(0xffffffffu, sum[h], 1);
-        sum[h] += __shfl_xor_sync(0xffffffffu, sum[h], 2);
-        l_run[h] = l_run[h] * alpha[h] + sum[h];
-      }
-#pragma unroll
-      for (int j = 0; j < kDv / 8; ++j) {
-        if (j * 8 >= L.dvp) break;
-        o[j][0] *= alpha[0];
-        o[j][1] *= alpha[0];
-        o[j][2] *= alpha[1];
-        o[j][3] *= alpha[1];
-      }
+      softmax_tile<kNTiles>(s, n0 + c2, shift + m0 + w0 + g, len_k, a.causal, prm.scale_log2, run,
+                            alpha, pa);
+      rescale_rows<kDv / 8>(o, alpha, L.dvp);
       // O += P V: V's rows (key, d) transposed by ldmatrix into B's columns (d); x4 = two n8 d
       // tiles by 16 keys.
 #pragma unroll
@@ -249,8 +190,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
           uint32_t b[4];
           const int key = kk * 16 + lane % 8 + lane / 8 % 2 * 8, d = dp * 16 + lane / 16 * 8;
           ldmatrix_x4_trans(b, vb + static_cast<uint32_t>((key * L.ld_v + d) * 2));
-          mma16816(o[2 * dp], pa[kk], b[0], b[1]);
-          mma16816(o[2 * dp + 1], pa[kk], b[2], b[3]);
+          mma16816(&o[8 * dp], pa[kk], b[0], b[1]);
+          mma16816(&o[8 * dp + 4], pa[kk], b[2], b[3]);
         }
       }
     }
@@ -258,19 +199,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_attention_mma_kernel(cons
   }
   cp_async_wait<0>();
   if (!warp_active) return;
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const int q_row = m0 + w0 + g + h * 8;
-    if (q_row >= len_q) continue;
-    const float inv = l_run[h] > 0.0f ? 1.0f / l_run[h] : 0.0f;
-    bf16_bits* out = a.out + static_cast<int64_t>(q0 + q_row) * a.out_stride + head * prm.hs.out;
-#pragma unroll
-    for (int j = 0; j < kDv / 8; ++j) {
-      const int d = j * 8 + c2;
-      if (d >= a.dv) break;
-      *reinterpret_cast<uint32_t*>(out + d) = pack_bf16(o[j][2 * h] * inv, o[j][2 * h + 1] * inv);
-    }
-  }
+  store_rows<kDv / 8>(o, run, a, head * prm.hs.out, q0, m0 + w0 + g, len_q, c2);
 #endif
 }
 
