@@ -86,6 +86,18 @@ void cuda_prefill_attention(const PrefillAttentionArgs& args, cudaStream_t strea
 // cuda_prefill_attention. Not bit-equal to it (P·V sums in another order): within bf16 noise.
 void cuda_prefill_attention_mma(const PrefillAttentionArgs& args, cudaStream_t stream);
 
+// The same attention on Hopper's warpgroup MMA (wgmma, sm_90a; FlashAttention-3's layout): 128
+// queries a block in two warpgroups, S = Q K^T from 128B-swizzled shared memory, P in registers
+// as the A operand of O += P V, K and V through a cp.async pipeline. Same args and contract;
+// head dims padded to 16 up to (192, 128), (128, 128) or (64, 64), larger ones run
+// cuda_prefill_attention_mma. Throws std::invalid_argument where the device or build has no
+// sm_90a code (cuda_prefill_attention_wgmma_available). Within bf16 noise of the others.
+void cuda_prefill_attention_wgmma(const PrefillAttentionArgs& args, cudaStream_t stream);
+
+// True when the current device runs cuda_prefill_attention_wgmma (a Hopper GPU and a build with
+// -DCMAKE_CUDA_ARCHITECTURES=90a). The first call probes the device: make it outside capture.
+bool cuda_prefill_attention_wgmma_available();
+
 // A prefill call's head strides with 0 (packed) resolved.
 struct PrefillHeadStrides {
   int64_t q = 0, k = 0, v = 0, out = 0;

@@ -84,10 +84,23 @@ std::string bench_check_prefill(const BenchAttn& m, const std::vector<float>& q,
   return {};
 }
 
+// The prefill kernels a benchmark runs, with their name suffixes.
+enum class PrefillKernel { smem, mma, wgmma };
+const char* prefill_suffix(PrefillKernel k) {
+  return k == PrefillKernel::smem ? "" : k == PrefillKernel::mma ? "/mma" : "/wgmma";
+}
+
 // n_seqs sequences of state.range(0) tokens each, packed heads, causal, scale 1/sqrt(dk); on the
-// shared-memory kernel or the register-tile one (mma).
-void BM_gpu_prefill(benchmark::State& state, int model, bool mma) {
+// shared-memory kernel, the register-tile one (mma) or the warpgroup-MMA one (wgmma: skipped,
+// visibly, where the device or build has no sm_90a code).
+void BM_gpu_prefill(benchmark::State& state, int model, PrefillKernel kernel) {
   if (!bench_gpu_ready(state)) return;
+  if (kernel == PrefillKernel::wgmma && !cuda_prefill_attention_wgmma_available()) {
+    state.SkipWithError(
+        "no sm_90a code for this device (cuda_prefill_attention_wgmma needs a Hopper GPU and a "
+        "-DCMAKE_CUDA_ARCHITECTURES=90a build)");
+    return;
+  }
   const BenchAttn& m = kPrefill[model];
   const int n_seqs = 4, len = static_cast<int>(state.range(0)), total = n_seqs * len;
   const std::vector<float> q = bench_random_bf16(int64_t{total} * m.heads * m.dk, 71, -1, 1);
@@ -116,15 +129,21 @@ void BM_gpu_prefill(benchmark::State& state, int model, bool mma) {
   a.dv = m.dv;
   a.scale = 1.0f / std::sqrt(static_cast<float>(m.dk));
   auto launch = [&] {
-    if (mma) {
-      cuda_prefill_attention_mma(a, bench_gpu().stream);
-    } else {
-      cuda_prefill_attention(a, bench_gpu().stream);
+    switch (kernel) {
+      case PrefillKernel::smem:
+        cuda_prefill_attention(a, bench_gpu().stream);
+        break;
+      case PrefillKernel::mma:
+        cuda_prefill_attention_mma(a, bench_gpu().stream);
+        break;
+      case PrefillKernel::wgmma:
+        cuda_prefill_attention_wgmma(a, bench_gpu().stream);
+        break;
     }
   };
   if (!bench_gpu_first_launch(state, launch)) return;
   if (bench_gpu_check_due(std::string("prefill/") + m.name + "/" + std::to_string(len) +
-                          (mma ? "/mma" : ""))) {
+                          prefill_suffix(kernel))) {
     const std::string bad =
         bench_check_prefill(m, q, k, v, cu, bf16_to_f32(d_out.download()), a.scale);
     if (!bad.empty()) {
@@ -245,10 +264,10 @@ void BM_gpu_decode(benchmark::State& state, bool cold, int model) {
 
 const int kRegistered = [] {
   for (int p = 0; p < 2; ++p) {
-    for (bool mma : {false, true}) {
-      bench_gpu_register_fn(
-          std::string("gpu/prefill_attention/") + kPrefill[p].name + (mma ? "/mma_hot" : "/hot"),
-          BM_gpu_prefill, p, mma)
+    for (PrefillKernel k : {PrefillKernel::smem, PrefillKernel::mma, PrefillKernel::wgmma}) {
+      bench_gpu_register_fn(std::string("gpu/prefill_attention/") + kPrefill[p].name +
+                                prefill_suffix(k) + (k == PrefillKernel::smem ? "/hot" : "_hot"),
+                            BM_gpu_prefill, p, k)
           ->ArgName("seq")
           ->Arg(512)
           ->Arg(2048);

@@ -1,5 +1,5 @@
-// [gpu] tests of cuda_prefill_attention and cuda_prefill_attention_mma against
-// ref_prefill_attention: varlen batches (len_q 1, 17,
+// [gpu] tests of cuda_prefill_attention, cuda_prefill_attention_mma and
+// cuda_prefill_attention_wgmma against ref_prefill_attention: varlen batches (len_q 1, 17,
 // 100, 300 with cached prefixes), GQA groups 1 and 4, head dims from 16 to 192/128, causal or not,
 // strided heads (MLA v read in place); a timed 8 x 2048 DeepSeek-V2-Lite shape. They skip visibly
 // without a CUDA build or device.
@@ -35,17 +35,24 @@ std::vector<int32_t> prefix_sums(const std::vector<int32_t>& lens) {
   return cu;
 }
 
+enum class PrefillKernel {
+  smem,   // cuda_prefill_attention
+  mma,    // cuda_prefill_attention_mma (register tiles)
+  wgmma,  // cuda_prefill_attention_wgmma (Hopper warpgroup MMA)
+};
+
 struct PrefillCase {
   std::vector<int32_t> len_q, len_k;
   int n_heads = 0, n_kv_heads = 0, dk = 0, dv = 0;
   bool causal = true;
   int pad = 0;           // extra elements at the end of every q / k / out token row
   bool v_in_kv = false;  // v read in place from an MLA-style (n, heads, dk + dv) kv buffer
-  bool mma = false;      // cuda_prefill_attention_mma (register tiles) instead
+  PrefillKernel kernel = PrefillKernel::smem;
 };
 
 void check_prefill(const PrefillCase& c) {
-  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv, c.mma);
+  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv,
+          static_cast<int>(c.kernel));
   const std::vector<int32_t> cu_q = prefix_sums(c.len_q), cu_k = prefix_sums(c.len_k);
   const int64_t total_q = cu_q.back(), total_k = cu_k.back();
   PrefillAttentionArgs a;
@@ -85,10 +92,16 @@ void check_prefill(const PrefillCase& c) {
   a.out = d_out.data();
   a.cu_q = d_cu_q.data();
   a.cu_k = d_cu_k.data();
-  if (c.mma) {
-    cuda_prefill_attention_mma(a, st.s);
-  } else {
-    cuda_prefill_attention(a, st.s);
+  switch (c.kernel) {
+    case PrefillKernel::smem:
+      cuda_prefill_attention(a, st.s);
+      break;
+    case PrefillKernel::mma:
+      cuda_prefill_attention_mma(a, st.s);
+      break;
+    case PrefillKernel::wgmma:
+      cuda_prefill_attention_wgmma(a, st.s);
+      break;
   }
   st.sync();
   const auto r = test::compare_close(bf16_to_f32(d_out.download()), want, 1e-2, 2e-2);
@@ -97,11 +110,11 @@ void check_prefill(const PrefillCase& c) {
 }
 #endif
 
-TEST_CASE("cuda_prefill_attention and its mma variant match the reference over varlen GQA batches",
-          "[gpu]") {
-  MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
-  // A cached prefix (len_k > len_q) on the last three sequences; 300 spans several query tiles.
+// Varlen GQA batches: a cached prefix (len_k > len_q) on the last three sequences, 300 spanning
+// several query tiles (of 64 and of 128, whose last tile leaves the wgmma kernel's second
+// warpgroup idle), head dims from 16 to 256, causal or not.
+void check_varlen_batches(PrefillKernel kernel) {
   const std::vector<int32_t> len_q = {1, 17, 100, 300}, len_k = {1, 40, 100, 365};
   struct Dims {
     int n_heads, n_kv_heads, dk, dv;
@@ -110,10 +123,9 @@ TEST_CASE("cuda_prefill_attention and its mma variant match the reference over v
                                   {4, 4, 64, 64},   {8, 2, 64, 64},  {2, 2, 192, 128},
                                   {4, 1, 128, 128}, {2, 2, 256, 256}};
   for (const Dims& d : dims) {
-    for (int run = 0; run < 4; ++run) {
-      const bool causal = run % 2 == 0;
+    for (const bool causal : {true, false}) {
       PrefillCase c;
-      c.mma = run >= 2;  // (256, 256) falls back to the smem kernel
+      c.kernel = kernel;  // (256, 256): the smem kernel under every entry
       c.len_q = len_q;
       c.len_k = len_k;
       c.n_heads = d.n_heads;
@@ -124,6 +136,54 @@ TEST_CASE("cuda_prefill_attention and its mma variant match the reference over v
       check_prefill(c);
     }
   }
+}
+
+// Padded token rows, v read in place from the kv_b output, an empty sequence, and DeepSeek-V2-
+// Lite's expanded heads (192 / 128) over a 2048-token causal prompt beside one with a cached
+// prefix.
+void check_special_rows(PrefillKernel kernel) {
+  PrefillCase c;
+  c.len_q = {5, 0, 64, 65, 1};
+  c.len_k = {5, 3, 64, 130, 9};
+  c.n_heads = 3;
+  c.n_kv_heads = 3;
+  c.dk = 24;  // MLA-style: nope 16 + rope 8
+  c.dv = 16;
+  c.pad = 8;
+  c.v_in_kv = true;
+  c.kernel = kernel;
+  check_prefill(c);
+  c.causal = false;
+  check_prefill(c);
+  c.len_q = {2048, 7};
+  c.len_k = {2048, 300};
+  c.n_heads = 2;
+  c.n_kv_heads = 2;
+  c.dk = 192;
+  c.dv = 128;
+  c.causal = true;
+  check_prefill(c);
+}
+
+// Visible skip unless this device runs the sm_90a kernels (a Hopper GPU and a 90a build).
+#define REQUIRE_WGMMA()                                                                  \
+  do {                                                                                   \
+    MOEBENCH_REQUIRE_GPU();                                                              \
+    if (!cuda_prefill_attention_wgmma_available()) {                                     \
+      MOEBENCH_SKIP(                                                                     \
+          "GPU test skipped: no sm_90a code for this device (build with "                \
+          "-DCMAKE_CUDA_ARCHITECTURES=90a on a Hopper GPU, as scripts/device_bundle.sh " \
+          "does)");                                                                      \
+    }                                                                                    \
+  } while (0)
+#endif
+
+TEST_CASE("cuda_prefill_attention and its mma variant match the reference over varlen GQA batches",
+          "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  check_varlen_batches(PrefillKernel::smem);
+  check_varlen_batches(PrefillKernel::mma);
 #endif
 }
 
@@ -131,35 +191,34 @@ TEST_CASE("cuda_prefill_attention handles padded rows, in-place MLA v and empty 
           "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
-  for (bool mma : {false, true}) {
-    PrefillCase c;
-    c.len_q = {5, 0, 64, 65, 1};
-    c.len_k = {5, 3, 64, 130, 9};
-    c.n_heads = 3;
-    c.n_kv_heads = 3;
-    c.dk = 24;  // MLA-style: nope 16 + rope 8
-    c.dv = 16;
-    c.pad = 8;
-    c.v_in_kv = true;
-    c.mma = mma;
-    check_prefill(c);
-    c.causal = false;
-    check_prefill(c);
-    // DeepSeek-V2-Lite's expanded heads (192 / 128), v in place, a 2048-token causal prompt with a
-    // cached prefix
-    c.len_q = {2048, 7};
-    c.len_k = {2048, 300};
-    c.n_heads = 2;
-    c.n_kv_heads = 2;
-    c.dk = 192;
-    c.dv = 128;
-    c.causal = true;
-    check_prefill(c);
-  }
+  check_special_rows(PrefillKernel::smem);
+  check_special_rows(PrefillKernel::mma);
 #endif
 }
 
-TEST_CASE("cuda_prefill_attention refuses bad arguments by name", "[gpu]") {
+TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA batches and rows",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  check_varlen_batches(PrefillKernel::wgmma);
+  check_special_rows(PrefillKernel::wgmma);
+  // The MLA shape's query tiles of 128: a length that fills both warpgroups of its last tile
+  // but one row, one that leaves the second warpgroup a single row, and one exact tile.
+  PrefillCase c;
+  c.kernel = PrefillKernel::wgmma;
+  c.len_q = {255, 193, 128};
+  c.len_k = {255, 200, 128};
+  c.n_heads = 4;
+  c.n_kv_heads = 4;
+  c.dk = 192;
+  c.dv = 128;
+  check_prefill(c);
+#else
+  MOEBENCH_REQUIRE_GPU();
+#endif
+}
+
+TEST_CASE("cuda_prefill_attention and its variants refuse bad arguments by name", "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
   PrefillAttentionArgs a;
@@ -172,9 +231,12 @@ TEST_CASE("cuda_prefill_attention refuses bad arguments by name", "[gpu]") {
   a.k_stride = a.v_stride = 48;
   a.scale = 1.0f;
   REQUIRE_THROWS_AS(cuda_prefill_attention(a, nullptr), std::invalid_argument);
+  REQUIRE_THROWS_AS(cuda_prefill_attention_mma(a, nullptr), std::invalid_argument);
+  REQUIRE_THROWS_AS(cuda_prefill_attention_wgmma(a, nullptr), std::invalid_argument);
   a.n_kv_heads = 4;
   a.dk = 264;
   REQUIRE_THROWS_AS(cuda_prefill_attention(a, nullptr), std::invalid_argument);
+  REQUIRE_THROWS_AS(cuda_prefill_attention_wgmma(a, nullptr), std::invalid_argument);
 #endif
 }
 

@@ -124,7 +124,7 @@ void gather(const BodyContext& b, const StepView& s, const StepGroup& g, const b
                  s.seq_lens + g.first_chunk, g.cu_k, g.n_chunks, g.keys, dst, row_dim, b.stream);
 }
 
-// v_head_stride 0 = packed heads (dv apart). kernels=wgmma: the register-tile (FlashAttention-2
+// v_head_stride 0 = packed heads (dv apart). kernels=wgmma: the warpgroup-MMA (FlashAttention-3
 // layout) kernel.
 void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits* q,
                        int64_t q_stride, const bf16_bits* k, int64_t k_stride, const bf16_bits* v,
@@ -151,7 +151,7 @@ void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits
   a.scale = b.scale;
   a.causal = true;
   if (b.wgmma) {
-    cuda_prefill_attention_mma(a, b.stream);
+    cuda_prefill_attention_wgmma(a, b.stream);
   } else {
     cuda_prefill_attention(a, b.stream);
   }
