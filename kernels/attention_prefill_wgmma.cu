@@ -87,6 +87,7 @@ __device__ __forceinline__ void scores(float (&s)[kBlockN / 2], uint32_t q, int 
                                        uint32_t k) {
 #pragma unroll
   for (int i = 0; i < kBlockN / 2; ++i) s[i] = 0.0f;
+  fence_acc(s);  // NOTE: the zeros are written before the fence, not between it and the MMAs
   wgmma_fence();
 #pragma unroll
   for (int ks = 0; ks < kDk / kMmaK; ++ks) {
@@ -103,6 +104,7 @@ __device__ __forceinline__ void scores(float (&s)[kBlockN / 2], uint32_t q, int 
 template <int kDv>
 __device__ __forceinline__ void accumulate(float (&o)[kDv / 2],
                                            const uint32_t (&pa)[kBlockN / kMmaK][4], uint32_t v) {
+  fence_acc(o);  // NOTE: the rescaled o is written before the fence
   wgmma_fence();
 #pragma unroll
   for (int kk = 0; kk < kBlockN / kMmaK; ++kk) {

@@ -213,6 +213,14 @@ TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA ba
   c.dk = 192;
   c.dv = 128;
   check_prefill(c);
+  // Head dims padded inside the larger instances: (136, 72) in (192, 128), (64, 128) in
+  // (128, 128).
+  c.dk = 136;
+  c.dv = 72;
+  check_prefill(c);
+  c.dk = 64;
+  c.dv = 128;
+  check_prefill(c);
 #else
   MOEBENCH_REQUIRE_GPU();
 #endif
