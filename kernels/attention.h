@@ -160,6 +160,12 @@ struct DecodeAttentionArgs {
   // last partial block of each (sequence, head block) merges the key chunks itself, so no merge
   // kernel is launched; the same values (one merge body). Every call leaves them zero again.
   int32_t* merge_counters = nullptr;
+  // Optional: MLA's absorbed latent (n_kv_heads 1, v_cache == k_cache with its stride, dk 576, dv
+  // 512, n_heads a multiple of 16, q 16-byte aligned with q_stride a multiple of 8, out_stride
+  // even) on tensor cores: 16 heads a block as the M of mma.sync MMAs (attention_decode_mma.cu).
+  // Another summation order than the CUDA-core kernel, within bf16 noise of it; the same
+  // workspace, counters and merge. Other calls ignore it.
+  bool tensor_cores = false;
 };
 
 // Counters merge_counters needs for these host sizes (one per sequence and block of query heads).

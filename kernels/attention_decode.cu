@@ -1,6 +1,8 @@
 // cuda_decode_attention: flash-decoding over a paged KV cache. A partial kernel computes, per
 // (key chunk, kv head, sequence), the f32 online softmax of all query heads of that kv head's group
 // against the chunk's keys; a merge kernel combines the chunks. One K row read serves every head.
+// With tensor_cores, MLA's latent takes the mma.sync partial kernel (attention_decode_mma.cu)
+// instead; the split, the partials and the merge are shared (attention_decode_common.cuh).
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/attention.h"
+#include "kernels/attention_decode_common.cuh"
 #include "kernels/bf16_device.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/launch_check.h"
@@ -16,54 +19,13 @@
 namespace moebench {
 namespace {
 
-constexpr int kTile = 32;      // keys per shared-memory tile: one key per lane in the scores
-constexpr int kThreads = 256;  // partial kernel block
-constexpr int kWarps = kThreads / 32;
-constexpr int kBlockHeads = 2 * kWarps;  // query heads per block: each warp scores two heads
-constexpr int kPvHeads = 4;              // heads per thread in the P·V update (one V load each)
+using namespace decode_attn;
+
+constexpr int kPvHeads = 4;      // heads per thread in the P·V update (one V load each)
 constexpr int kPLd = kTile + 1;  // p_s row stride; NOTE: +1 so 2 heads in a warp differ in bank
-constexpr int kMaxDk = 576, kMaxDv = 512;
-constexpr int kMergeThreads = 128;
-constexpr int kMergeWarps = kMergeThreads / 32;
-static_assert(kThreads % kMergeThreads == 0, "the partial kernel's last block merges by groups");
-constexpr int kMaxChunks = 512;
-// NOTE: ~2 partial blocks per SM on an H100 (132 SMs) when the batch has one kv head; the split
-// is sized from host values only so a captured graph replays for any seq_lens <= max_seq_len.
-constexpr int kTargetBlocks = 264;
-static_assert(kTargetBlocks <= kMaxChunks, "the merge keeps one weight per chunk in smem");
-constexpr float kLog2e = 1.4426950408889634f;
-
-struct DecodeSplit {
-  int chunk_len = 0;  // keys per chunk, a multiple of kTile
-  int n_chunks = 0;   // ceil(max_seq_len / chunk_len) <= kMaxChunks
-};
-
-__host__ __device__ constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
-DecodeSplit decode_split(int n_seqs, int max_seq_len) {
-  const int tiles = ceil_div(max_seq_len, kTile);
-  const int want_chunks = std::max(1, ceil_div(kTargetBlocks, std::max(n_seqs, 1)));
-  DecodeSplit sp;
-  sp.chunk_len = std::max(1, ceil_div(tiles, want_chunks)) * kTile;
-  sp.n_chunks = ceil_div(max_seq_len, sp.chunk_len);
-  return sp;
-}
 
 // Shared-memory rows of bf16 padded so 8 lanes reading 16 bytes from 8 rows hit 8 bank groups.
 int smem_ld(int d) { return d + ((d / 8) % 2 == 0 ? 8 : 16); }
-
-struct DecodeParams {
-  DecodeAttentionArgs a;
-  int group = 0;        // n_heads / n_kv_heads
-  int head_blocks = 0;  // ceil(group / kBlockHeads): blocks sharing one kv head
-  int chunk_len = 0, n_chunks = 0;
-  int k_ld = 0, v_ld = 0;   // shared-memory row strides of the K and V tiles (bf16)
-  bool v_in_k = false;      // V is the first dv values of the K row (MLA latent): reuse the K tile
-  float scale_log2 = 0;     // scale * log2(e): scores live in the exp2 domain
-  float* ws_acc = nullptr;  // (n_seqs, n_heads, n_chunks, dv) unnormalized P·V, null if 1 chunk
-  float* ws_ml = nullptr;   // (n_seqs, n_heads, n_chunks, 2) running max (log2) and sum
-  int32_t* counters = nullptr;  // a.merge_counters when the partial blocks merge (n_chunks > 1)
-};
 
 // Byte offsets of the partial kernel's dynamic shared memory; every piece is 16-byte aligned.
 struct DecodeSmem {
@@ -87,20 +49,6 @@ __host__ __device__ inline DecodeSmem decode_smem_layout(int heads, int dk, int 
 
 // ----------------------------------------------------------------------------
 // GPU kernels
-
-__device__ __forceinline__ float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-__device__ __forceinline__ int decode_seq_len(const DecodeAttentionArgs& a, int s) {
-  return min(max(a.seq_lens[s], 0), a.max_seq_len);
-}
 
 // Copies the tile's n rows of `width` values at column offset col of cache into smem rows of ld.
 __device__ __forceinline__ void load_tile(const uint16_t* cache, int64_t token_stride, int64_t col,
@@ -135,76 +83,6 @@ __device__ __forceinline__ void score_two(const uint16_t* kr, const float* qa, c
   }
 }
 
-// Max and sum over the kMergeThreads threads of group g of the block (warps 4 g .. 4 g + 3): each
-// warp's, then the group's 4 through red (red[4 g + warp]) with the other lanes' identity, the
-// same tree for any group. Every thread of the block calls them (they sync the block).
-__device__ __forceinline__ float group_max(float v, int g, float* red) {
-  v = warp_max(v);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32 % kMergeWarps;
-  __syncthreads();  // NOTE: red may still be read by a previous call
-  if (lane == 0) red[g * kMergeWarps + warp] = v;
-  __syncthreads();
-  return warp_max(lane < kMergeWarps ? red[g * kMergeWarps + lane] : -INFINITY);
-}
-
-__device__ __forceinline__ float group_sum(float v, int g, float* red) {
-  v = warp_sum(v);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32 % kMergeWarps;
-  __syncthreads();
-  if (lane == 0) red[g * kMergeWarps + warp] = v;
-  __syncthreads();
-  return warp_sum(lane < kMergeWarps ? red[g * kMergeWarps + lane] : 0.0f);
-}
-
-// Head h of sequence s (h < 0: none, the group only joins the barriers) from its n chunks'
-// partials: out = sum_c w_c acc_c / sum_c w_c l_c with w_c = 2^(m_c - max m), by the kMergeThreads
-// threads of group g (gt = the thread's index in it), w_s its kMaxChunks weights. One body for the
-// merge kernel and the partial kernel's last block, so both give the same bits. Loads bypass L1: in
-// the partial kernel other blocks wrote the partials.
-__device__ __forceinline__ void merge_head(const DecodeParams& p, int h, int s, int n, int g,
-                                           int gt, float* w_s, float* red) {
-  const DecodeAttentionArgs& a = p.a;
-  const bool on = h >= 0 && n > 0;
-  const int64_t base = (int64_t{s} * a.n_heads + (h >= 0 ? h : 0)) * p.n_chunks;
-  float m = -INFINITY;
-  if (on) {
-    for (int c = gt; c < n; c += kMergeThreads) m = fmaxf(m, __ldcg(p.ws_ml + (base + c) * 2));
-  }
-  m = group_max(m, g, red);
-  float l = 0.0f;
-  if (on) {
-    for (int c = gt; c < n; c += kMergeThreads) {
-      const float w = exp2f(__ldcg(p.ws_ml + (base + c) * 2) - m);
-      w_s[c] = w;
-      l += w * __ldcg(p.ws_ml + (base + c) * 2 + 1);
-    }
-  }
-  l = group_sum(l, g, red);  // NOTE: its __syncthreads also publishes w_s
-  if (h < 0) return;
-  uint16_t* o = a.out + s * a.out_stride + int64_t{h} * a.dv;
-  if (n == 0) {  // a sequence with no keys gets a zero row
-    for (int d = gt; d < a.dv; d += kMergeThreads) bf16_store(o + d, 0.0f);
-    return;
-  }
-  const float inv = 1.0f / l;
-  const float4* acc = reinterpret_cast<const float4*>(p.ws_acc + base * a.dv);
-  for (int d4 = gt; d4 < a.dv / 4; d4 += kMergeThreads) {
-    float4 x = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    for (int c = 0; c < n; ++c) {
-      const float4 y = __ldcg(acc + c * (a.dv / 4) + d4);
-      const float w = w_s[c];
-      x.x += w * y.x;
-      x.y += w * y.y;
-      x.z += w * y.z;
-      x.w += w * y.w;
-    }
-    bf16_store(o + d4 * 4, x.x * inv);
-    bf16_store(o + d4 * 4 + 1, x.y * inv);
-    bf16_store(o + d4 * 4 + 2, x.z * inv);
-    bf16_store(o + d4 * 4 + 3, x.w * inv);
-  }
-}
-
 // One block per (head, seq).
 __global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const DecodeParams p) {
   __shared__ float w_s[kMaxChunks];
@@ -214,33 +92,6 @@ __global__ void __launch_bounds__(kMergeThreads) decode_merge_kernel(const Decod
   const int s = blockIdx.y;
   const int n = ceil_div(decode_seq_len(p.a, s), p.chunk_len);  // chunks that hold keys
   merge_head(p, blockIdx.x, s, n, 0, threadIdx.x, w_s, red);
-}
-
-// The partial kernel's end when its blocks merge (p.counters): the n blocks of one (sequence, head
-// block) that hold keys each count themselves once their partials are out; the last one merges the
-// block's heads, two at a time (one per group of kMergeThreads threads), and resets the counter.
-// NOTE: the classic last-block pattern: writes, __threadfence, then the atomic; the last block's
-// fence and L2 loads (merge_head) see every other block's partials.
-__device__ __forceinline__ void merge_if_last(const DecodeParams& p, int s, int h0, int heads,
-                                              int n) {
-  __shared__ bool last_s;
-  __shared__ float w_s[kThreads / kMergeThreads][kMaxChunks];
-  __shared__ float red[kThreads / 32];
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    int32_t* counter = p.counters + int64_t{s} * gridDim.y + blockIdx.y;
-    last_s = atomicAdd(counter, 1) == n - 1;
-    if (last_s) atomicExch(counter, 0);  // every block of the pair has counted: ready for the next
-  }
-  __syncthreads();
-  if (!last_s) return;  // block-uniform
-  __threadfence();
-  const int g = threadIdx.x / kMergeThreads, gt = threadIdx.x % kMergeThreads;
-  for (int hp = 0; hp < heads; hp += kThreads / kMergeThreads) {
-    const int h = hp + g;
-    merge_head(p, h < heads ? h0 + h : -1, s, n, g, gt, w_s[g], red);
-  }
 }
 
 // One block per (chunk, kv head x head block, seq). Phases per tile of kTile keys: block-table
@@ -385,16 +236,20 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
 
 void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
   const DecodeAttentionArgs& a = p.a;
-  const int block_heads = std::min(p.group, kBlockHeads);
-  const int smem = decode_smem_layout(block_heads, a.dk, p.k_ld, p.v_ld, p.v_in_k).total;
-  if (smem > 48 * 1024) {
-    CUDA_CHECK(cudaFuncSetAttribute(decode_partial_kernel,
-                                    cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  if (a.tensor_cores && decode_mma_takes(p)) {
+    decode_mma_partial_launch(p, stream);
+  } else {
+    const int block_heads = std::min(p.group, kBlockHeads);
+    const int smem = decode_smem_layout(block_heads, a.dk, p.k_ld, p.v_ld, p.v_in_k).total;
+    if (smem > 48 * 1024) {
+      CUDA_CHECK(cudaFuncSetAttribute(decode_partial_kernel,
+                                      cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    }
+    const dim3 grid(static_cast<unsigned>(p.n_chunks),
+                    static_cast<unsigned>(a.n_kv_heads * p.head_blocks),
+                    static_cast<unsigned>(a.n_seqs));
+    pdl_launch(decode_partial_kernel, grid, dim3(kThreads), smem, stream, p);
   }
-  const dim3 grid(static_cast<unsigned>(p.n_chunks),
-                  static_cast<unsigned>(a.n_kv_heads * p.head_blocks),
-                  static_cast<unsigned>(a.n_seqs));
-  pdl_launch(decode_partial_kernel, grid, dim3(kThreads), smem, stream, p);
   if (p.n_chunks == 1 || p.counters != nullptr) return;  // one chunk, or merged by the last block
   pdl_launch(decode_merge_kernel, dim3(a.n_heads, a.n_seqs), dim3(kMergeThreads), 0, stream, p);
 }

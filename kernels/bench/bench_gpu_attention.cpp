@@ -237,7 +237,7 @@ std::string bench_check_decode(const DecodeCase& c) {
 }
 
 // args: (batch, seq_len); every sequence holds seq_len keys.
-void BM_gpu_decode(benchmark::State& state, bool cold, int model) {
+void BM_gpu_decode(benchmark::State& state, bool cold, int model, bool tensor_cores) {
   if (!bench_gpu_ready(state)) return;
   const BenchAttn& m = kDecode[model];
   DecodeCase c;
@@ -245,12 +245,13 @@ void BM_gpu_decode(benchmark::State& state, bool cold, int model) {
   auto launch = [&] { cuda_decode_attention(c.a, bench_gpu().stream); };
   if (!bench_gpu_first_launch(state, [&] {
         bench_make_decode(c, m, n_seqs, len);
+        c.a.tensor_cores = tensor_cores;
         launch();
       })) {
     return;
   }
-  const std::string key =
-      std::string("decode/") + m.name + "/" + std::to_string(n_seqs) + "/" + std::to_string(len);
+  const std::string key = std::string("decode/") + m.name + "/" + std::to_string(n_seqs) + "/" +
+                          std::to_string(len) + (tensor_cores ? "/tc" : "");
   const std::string bad = bench_gpu_check_due(key) ? bench_check_decode(c) : std::string();
   if (!bad.empty()) {
     state.SkipWithError(bad.c_str());
@@ -273,13 +274,17 @@ const int kRegistered = [] {
           ->Arg(2048);
     }
   }
+  // The MLA latent also on tensor cores ("tc_": cuda_decode_attention's tensor_cores).
   for (int d = 0; d < 2; ++d) {
-    for (const bool cold : {false, true}) {
-      bench_gpu_register_fn(
-          std::string("gpu/decode_attention/") + kDecode[d].name + (cold ? "/cold" : "/hot"),
-          BM_gpu_decode, cold, d)
-          ->ArgNames({"batch", "seq"})
-          ->ArgsProduct({{1, 16, 64}, {1024, 4096}});
+    for (const bool tc : {false, true}) {
+      if (tc && !kDecode[d].shared_kv) continue;
+      for (const bool cold : {false, true}) {
+        bench_gpu_register_fn(std::string("gpu/decode_attention/") + kDecode[d].name + "/" +
+                                  (tc ? "tc_" : "") + (cold ? "cold" : "hot"),
+                              BM_gpu_decode, cold, d, tc)
+            ->ArgNames({"batch", "seq"})
+            ->ArgsProduct({{1, 16, 64}, {1024, 4096}});
+      }
     }
   }
   return 0;

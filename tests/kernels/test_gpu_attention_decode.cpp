@@ -121,11 +121,12 @@ void require_close(const std::vector<float>& got, const std::vector<float>& want
 }
 
 void check_decode(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
-                  uint32_t seed) {
+                  uint32_t seed, bool tensor_cores = false) {
   CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size(),
-          seq_lens.back());
+          seq_lens.back(), tensor_cores);
   const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
   DecodeDevice dev(pr);
+  dev.a.tensor_cores = tensor_cores;
   TestStream st;
   cuda_decode_attention(dev.a, st.s);
   st.sync();
@@ -207,10 +208,12 @@ TEST_CASE("cuda_decode_attention replays from a CUDA graph with new seq_lens", "
 // The problem run with the merge kernel, then with the partial blocks merging (merge_counters)
 // three times, once from a graph: the same bits each time, and the counters back at zero.
 void check_merged(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
-                  uint32_t seed) {
-  CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size());
+                  uint32_t seed, bool tensor_cores = false) {
+  CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size(),
+          tensor_cores);
   const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
   DecodeDevice dev(pr);
+  dev.a.tensor_cores = tensor_cores;
   TestStream st;
   cuda_decode_attention(dev.a, st.s);
   st.sync();
@@ -243,6 +246,54 @@ TEST_CASE("cuda_decode_attention's partial blocks merge to the merge kernel's bi
   check_merged(kShapes[4], 64, {0, 128, 1, 129}, 520);          // an empty sequence, batch 4
   check_merged({40, 2, 24, 24, false}, 16, {1, 65, 300}, 521);  // two head blocks a kv head
   check_merged({33, 1, 40, 32, true}, 64, {7, 1000}, 522);      // group 33 = 16 + 16 + 1
+#endif
+}
+
+TEST_CASE("cuda_decode_attention's tensor-core MLA latent path matches the reference", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  // V2-Lite's 16 heads, two head blocks, and V3's 128 (8 head blocks sharing each cache row).
+  const std::vector<DecodeShape> mla = {
+      {16, 1, 576, 512, true}, {32, 1, 576, 512, true}, {128, 1, 576, 512, true}};
+  uint32_t seed = 700;
+  for (const DecodeShape& sh : mla) {
+    for (int page_size : {16, 64}) check_decode(sh, page_size, kSeqLens, seed += 10, true);
+    check_decode(sh, 16, {1}, seed += 10, true);     // one key: one chunk, written directly
+    check_decode(sh, 16, {0, 5}, seed += 10, true);  // an empty sequence gets a zero row
+    check_decode(sh, 64, {33}, seed += 10, true);    // a ragged tile past a whole one
+    check_merged(sh, 16, kSeqLens, seed += 10, true);
+    check_merged(sh, 64, {0, 128, 1, 129}, seed += 10, true);
+  }
+  // Batch 64 of ~512 keys (a split of short chunks), 300 sequences of one chunk each.
+  std::vector<int32_t> many(300), batch64(64);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = 1 + static_cast<int32_t>((i * 37) % 512);
+  for (size_t i = 0; i < batch64.size(); ++i) batch64[i] = 449 + static_cast<int32_t>(i);
+  check_decode(mla[0], 64, many, 790, true);
+  check_decode(mla[0], 64, batch64, 791, true);
+  // Shapes the tensor-core kernel does not take run the CUDA-core one: a small latent, a group of
+  // 33 heads, GQA.
+  check_decode(kShapes[3], 16, kSeqLens, 792, true);
+  check_decode({33, 1, 40, 32, true}, 64, {7, 1000}, 793, true);
+  check_decode(kShapes[2], 16, kSeqLens, 794, true);
+#endif
+}
+
+TEST_CASE("cuda_decode_attention's tensor-core path replays from a CUDA graph", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  DecodeProblem pr = make_problem(kShapes[4], 16, {1000, 4100, 64}, 800);
+  DecodeDevice dev(pr);
+  dev.a.tensor_cores = true;
+  TestStream st;
+  const TestGraph graph(st.s, [&] { cuda_decode_attention(dev.a, st.s); });
+  for (const std::vector<int32_t>& lens :
+       {std::vector<int32_t>{1000, 4100, 64}, std::vector<int32_t>{1001, 17, 4096}}) {
+    pr.seq_lens = lens;
+    dev.seq_lens.upload(lens);
+    graph.replay();
+    st.sync();
+    require_close(bf16_to_f32(dev.out.download()), reference(pr));
+  }
 #endif
 }
 

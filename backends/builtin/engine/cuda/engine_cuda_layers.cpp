@@ -113,6 +113,8 @@ void decode_attention(const BodyContext& b, const StepView& s, const bf16_bits* 
   a.workspace_bytes = b.ws.decode_ws_bytes;
   // Fused: the last partial block of each sequence and head block merges (no merge launch).
   if (b.fused) a.merge_counters = b.ws.decode_counters;
+  // kernels=wgmma (another summation order): MLA's latent on tensor cores.
+  a.tensor_cores = b.wgmma;
   cuda_decode_attention(a, b.stream);
 }
 
