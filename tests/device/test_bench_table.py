@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """scripts/bench_table.py on a hand-made Google Benchmark JSON: medians of repeated runs beside
 their ceilings, fused benchmarks paired with their separate twins (both naming schemes) with the
-speedup and its geometric mean, errored runs left out, and bad input one line and a failure."""
+speedup and its geometric mean, kernel variants (tensor cores, wgmma) beside their baselines,
+errored runs left out, and bad input one line and a failure."""
 import json
 import os
 import subprocess
@@ -57,6 +58,31 @@ class BenchTable(unittest.TestCase):
         # geometric mean of 3x and 1x
         self.assertEqual(r.stderr.strip(), "2 fused/separate pairs: geometric-mean speedup 1.73x, "
                                            "range 1.00x to 3.00x")
+
+    def test_kernel_variants_beside_their_baselines(self):
+        rows = [
+            bench("gpu/decode_attention/v2lite_mla/tc_hot/batch:64/seq:1024/manual_time", 10.0),
+            bench("gpu/decode_attention/v2lite_mla/hot/batch:64/seq:1024/manual_time", 40.0),
+            bench("gpu/decode_attention/v2lite_mla/tc_cold/batch:1/seq:1024/manual_time", 5.0),
+            bench("gpu/decode_attention/v2lite_mla/cold/batch:1/seq:1024/manual_time", 5.0),
+            bench("gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:2048/manual_time", 100.0),
+            bench("gpu/prefill_attention/v2lite_mla/mma_hot/seq:2048/manual_time", 150.0),
+            bench("gpu/prefill_attention/v2lite_mla/hot/seq:2048/manual_time", 300.0),
+            bench("gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:512/manual_time", 10.0),  # alone
+        ]
+        r = self.run_table({"benchmarks": rows})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("| tensor-core variant | µs | baseline | baseline µs | speedup |", r.stdout)
+        self.assertIn("| gpu/decode_attention/v2lite_mla/tc_hot/batch:64/seq:1024/manual_time | "
+                      "10.00 | gpu/decode_attention/v2lite_mla/hot/batch:64/seq:1024/manual_time"
+                      " | 40.00 | 4.00x |", r.stdout)
+        self.assertIn("| gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:2048/manual_time | 100.00 "
+                      "| gpu/prefill_attention/v2lite_mla/hot/seq:2048/manual_time | 300.00 | "
+                      "3.00x |", r.stdout)
+        self.assertNotIn("| fused |", r.stdout)
+        self.assertEqual(r.stderr.strip().splitlines(), [
+            "2 tensor-core variant pairs: geometric-mean speedup 2.00x, range 1.00x to 4.00x",
+            "1 wgmma variant pairs: geometric-mean speedup 3.00x, range 3.00x to 3.00x"])
 
     def test_bad_input_is_one_line_and_a_failure(self):
         for content, needle in [("{", "bench.json"), ({"context": {}}, "benchmarks"),
