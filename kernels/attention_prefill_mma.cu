@@ -17,6 +17,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
+#include "kernels/mma_sync.cuh"
 
 namespace moebench {
 namespace {
@@ -64,27 +65,6 @@ struct MmaParams {
 // GPU helpers
 
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-// d (16 x 8, f32) += a (16 x 16, bf16 row-major fragment) · b (16 x 8, bf16 col-major fragment).
-__device__ __forceinline__ void mma16816(float* d, const uint32_t (&a)[4], uint32_t b0,
-                                         uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
 // Tile rows [0, n_rows) x columns [0, dim) of src (row stride `stride`) into the smem tile at dst
 // (kBlockN or kBlockM rows of ld), zero-filled past them up to dimp; the whole block, async.
 __device__ __forceinline__ void load_tile_async(uint32_t dst, int ld, const bf16_bits* src,

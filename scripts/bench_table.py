@@ -101,15 +101,7 @@ def main():
     pairs = [(n, twin(n)) for n in medians if twin(n) in medians]
     lines = []
     if pairs:
-        print()
-        print("| fused | µs | separate µs | speedup |")
-        print("| --- | ---: | ---: | ---: |")
-        logs = []
-        for fused, separate in pairs:
-            a, b = medians[fused]["us"], medians[separate]["us"]
-            speedup = b / a if a > 0 else float("inf")
-            logs.append(math.log(speedup))
-            print(f"| {fused} | {a:.2f} | {b:.2f} | {speedup:.2f}x |")
+        logs = pair_table("fused", pairs, medians)
         lines.append(summary(len(pairs), "fused/separate pairs", logs))
     lines += variant_pairs(medians)
     for line in lines:

@@ -51,10 +51,12 @@ class BenchTable(unittest.TestCase):
         self.assertIn("| gpu/rmsnorm/hot | 2.00 |", r.stdout)
         self.assertNotIn("9.00", r.stdout)  # the mean is not the median
         self.assertNotIn("moe_combine_norm", r.stdout)
-        self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | 12.00 | 3.00x |",
+        self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | "
+                      "gpu/mla_prepare_v2lite/separate/tokens:1/manual_time | 12.00 | 3.00x |",
                       r.stdout)
-        self.assertIn("ours_fused_swiglu/tokens_per_expert:1/manual_time | 10.00 | 10.00 | 1.00x |",
-                      r.stdout)
+        self.assertIn("ours_fused_swiglu/tokens_per_expert:1/manual_time | 10.00 | "
+                      "gpu/grouped_gemm/v2lite_down/ours_split_swiglu/tokens_per_expert:1/"
+                      "manual_time | 10.00 | 1.00x |", r.stdout)
         # geometric mean of 3x and 1x
         self.assertEqual(r.stderr.strip(), "2 fused/separate pairs: geometric-mean speedup 1.73x, "
                                            "range 1.00x to 3.00x")
@@ -79,7 +81,7 @@ class BenchTable(unittest.TestCase):
         self.assertIn("| gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:2048/manual_time | 100.00 "
                       "| gpu/prefill_attention/v2lite_mla/hot/seq:2048/manual_time | 300.00 | "
                       "3.00x |", r.stdout)
-        self.assertNotIn("| fused |", r.stdout)
+        self.assertNotIn("| fused |", r.stdout)  # no fused/separate pair here
         self.assertEqual(r.stderr.strip().splitlines(), [
             "2 tensor-core variant pairs: geometric-mean speedup 2.00x, range 1.00x to 4.00x",
             "1 wgmma variant pairs: geometric-mean speedup 3.00x, range 3.00x to 3.00x"])

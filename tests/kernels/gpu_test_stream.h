@@ -1,5 +1,6 @@
 // A CUDA stream per [gpu] test, so the launchers' stream argument is exercised rather than only
-// the default stream, and a CUDA graph captured from launches on it. CUDA builds only.
+// the default stream, a CUDA graph captured from launches on it, and the visible skip of the
+// sm_90a tests. CUDA builds only.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -43,3 +44,16 @@ class TestGraph {
 };
 
 }  // namespace moebench
+
+// Visible skip unless `available` (a wgmma entry's *_available(): a Hopper GPU and a build with
+// -DCMAKE_CUDA_ARCHITECTURES=90a); MOEBENCH_REQUIRE_GPU first. Needs tests/catch.h.
+#define MOEBENCH_REQUIRE_WGMMA(available)                                                \
+  do {                                                                                   \
+    MOEBENCH_REQUIRE_GPU();                                                              \
+    if (!(available)) {                                                                  \
+      MOEBENCH_SKIP(                                                                     \
+          "GPU test skipped: no sm_90a code for this device (build with "                \
+          "-DCMAKE_CUDA_ARCHITECTURES=90a on a Hopper GPU, as scripts/device_bundle.sh " \
+          "does)");                                                                      \
+    }                                                                                    \
+  } while (0)

@@ -165,17 +165,7 @@ void check_special_rows(PrefillKernel kernel) {
   check_prefill(c);
 }
 
-// Visible skip unless this device runs the sm_90a kernels (a Hopper GPU and a 90a build).
-#define REQUIRE_WGMMA()                                                                  \
-  do {                                                                                   \
-    MOEBENCH_REQUIRE_GPU();                                                              \
-    if (!cuda_prefill_attention_wgmma_available()) {                                     \
-      MOEBENCH_SKIP(                                                                     \
-          "GPU test skipped: no sm_90a code for this device (build with "                \
-          "-DCMAKE_CUDA_ARCHITECTURES=90a on a Hopper GPU, as scripts/device_bundle.sh " \
-          "does)");                                                                      \
-    }                                                                                    \
-  } while (0)
+#define REQUIRE_WGMMA() MOEBENCH_REQUIRE_WGMMA(cuda_prefill_attention_wgmma_available())
 #endif
 
 TEST_CASE("cuda_prefill_attention and its mma variant match the reference over varlen GQA batches",

@@ -171,17 +171,7 @@ TEST_CASE("cuda_grouped_gemm_wgmma and the other grouped entries check their arg
 }
 
 #ifdef MOEBENCH_HAVE_CUDA
-// Visible skip unless this device runs the sm_90a kernels (a Hopper GPU and a 90a build).
-#define REQUIRE_WGMMA()                                                                  \
-  do {                                                                                   \
-    MOEBENCH_REQUIRE_GPU();                                                              \
-    if (!cuda_grouped_gemm_wgmma_available()) {                                          \
-      MOEBENCH_SKIP(                                                                     \
-          "GPU test skipped: no sm_90a code for this device (build with "                \
-          "-DCMAKE_CUDA_ARCHITECTURES=90a on a Hopper GPU, as scripts/device_bundle.sh " \
-          "does)");                                                                      \
-    }                                                                                    \
-  } while (0)
+#define REQUIRE_WGMMA() MOEBENCH_REQUIRE_WGMMA(cuda_grouped_gemm_wgmma_available())
 
 std::vector<int32_t> wg_offsets(const std::vector<int32_t>& counts) {
   std::vector<int32_t> off(counts.size() + 1, 0);
