@@ -161,10 +161,10 @@ struct DecodeAttentionArgs {
   // kernel is launched; the same values (one merge body). Every call leaves them zero again.
   int32_t* merge_counters = nullptr;
   // Optional: MLA's absorbed latent (n_kv_heads 1, v_cache == k_cache with its stride, dk 576, dv
-  // 512, n_heads a multiple of 16, q 16-byte aligned with q_stride a multiple of 8, out_stride
-  // even) on tensor cores: 16 heads a block as the M of mma.sync MMAs (attention_decode_mma.cu).
-  // Another summation order than the CUDA-core kernel, within bf16 noise of it; the same
-  // workspace, counters and merge. Other calls ignore it.
+  // 512, n_heads a multiple of 16, q 16-byte aligned with q_stride a multiple of 8, out 4-byte
+  // aligned with out_stride even) on tensor cores: 16 heads a block as the M of mma.sync MMAs
+  // (attention_decode_mma.cu). Another summation order than the CUDA-core kernel, within bf16 noise
+  // of it; the same workspace, counters and merge. Other calls ignore it.
   bool tensor_cores = false;
 };
 
@@ -181,6 +181,10 @@ size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max
 // Bytes one call of exactly these sizes uses (at most decode_attention_workspace_bytes of any
 // larger sizes); 0 when its keys fit one chunk.
 size_t decode_attention_call_workspace_bytes(int n_seqs, int n_heads, int dv, int max_seq_len);
+
+// True when this call (checked as cuda_decode_attention checks it) runs the tensor-core kernel:
+// tensor_cores set and a shape it takes. Host values only.
+bool decode_attention_uses_tensor_cores(const DecodeAttentionArgs& args);
 
 // out = softmax(scale * q k^T) v over keys [0, seq_lens[s]) of each sequence, f32 math, bf16 out.
 // NOTE: seq_lens are clamped on the device to [0, max_seq_len]; a sequence with no keys gets a

@@ -110,15 +110,7 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
   const int begin = chunk * p.chunk_len;
   const bool direct = p.n_chunks == 1;  // no merge: write out here
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
-  if (begin >= len) {
-    // A sequence with no keys gets zero rows: here, unless the merge kernel writes them.
-    if (direct || (p.counters != nullptr && chunk == 0)) {
-      for (int i = tid; i < heads * a.dv; i += kThreads) {
-        bf16_store(a.out + s * a.out_stride + int64_t{h0} * a.dv + i, 0.0f);
-      }
-    }
-    return;
-  }
+  if (decode_chunk_empty(p, s, chunk, h0, heads, len)) return;
   const int end = min(begin + p.chunk_len, len);
   const DecodeSmem L = decode_smem_layout(heads, a.dk, p.k_ld, p.v_ld, p.v_in_k);
   float* q_s = reinterpret_cast<float*>(smem + L.q);
@@ -295,6 +287,24 @@ void decode_attention_check(const DecodeAttentionArgs& a) {
       ") must be non-null and 16-byte aligned");
 }
 
+// A checked call's parameters, without its workspace.
+DecodeParams decode_params(const DecodeAttentionArgs& args) {
+  DecodeParams p;
+  p.a = args;
+  p.group = args.n_heads / args.n_kv_heads;
+  p.head_blocks = ceil_div(p.group, kBlockHeads);
+  const DecodeSplit sp = decode_split(args.n_seqs, args.max_seq_len);
+  p.chunk_len = sp.chunk_len;
+  p.n_chunks = sp.n_chunks;
+  p.k_ld = smem_ld(args.dk);
+  p.v_ld = smem_ld(args.dv);
+  // NOTE: with one kv head at offset 0 in both and equal strides, V's row is a prefix of K's.
+  p.v_in_k = args.v_cache == args.k_cache && args.v_token_stride == args.k_token_stride &&
+             args.n_kv_heads == 1 && args.dv <= args.dk;
+  p.scale_log2 = args.scale * kLog2e;
+  return p;
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------
@@ -341,26 +351,19 @@ size_t decode_attention_workspace_bytes(int n_seqs, int n_heads, int dv, int max
   return parts * n_heads * (static_cast<size_t>(dv) + 2) * sizeof(float);
 }
 
+bool decode_attention_uses_tensor_cores(const DecodeAttentionArgs& args) {
+  decode_attention_check(args);
+  return args.tensor_cores && decode_mma_takes(decode_params(args));
+}
+
 void cuda_decode_attention(const DecodeAttentionArgs& args, cudaStream_t stream) {
   decode_attention_check(args);
   if (args.n_seqs == 0) return;
   const char* fn = "cuda_decode_attention";
-  DecodeParams p;
-  p.a = args;
-  p.group = args.n_heads / args.n_kv_heads;
-  p.head_blocks = ceil_div(p.group, kBlockHeads);
+  DecodeParams p = decode_params(args);
   launch_require(int64_t{args.n_kv_heads} * p.head_blocks <= 65535, fn,
                  "n_kv_heads * ceil(group / ", kBlockHeads, ") must be <= 65535, got ",
                  int64_t{args.n_kv_heads} * p.head_blocks);
-  const DecodeSplit sp = decode_split(args.n_seqs, args.max_seq_len);
-  p.chunk_len = sp.chunk_len;
-  p.n_chunks = sp.n_chunks;
-  p.k_ld = smem_ld(args.dk);
-  p.v_ld = smem_ld(args.dv);
-  // NOTE: with one kv head at offset 0 in both and equal strides, V's row is a prefix of K's.
-  p.v_in_k = args.v_cache == args.k_cache && args.v_token_stride == args.k_token_stride &&
-             args.n_kv_heads == 1 && args.dv <= args.dk;
-  p.scale_log2 = args.scale * kLog2e;
   if (p.n_chunks > 1) {
     const size_t need =
         decode_attention_call_workspace_bytes(args.n_seqs, args.n_heads, args.dv, args.max_seq_len);

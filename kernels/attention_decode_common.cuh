@@ -173,6 +173,21 @@ __device__ __forceinline__ void merge_if_last(const DecodeParams& p, int s, int 
   }
 }
 
+// True when the block's chunk starts at or past sequence s's keys (len): the block has nothing to
+// compute. A sequence with no keys gets zero rows for the block's heads [h0, h0 + heads): here,
+// by the one-chunk call or chunk 0 of merging blocks, unless the merge kernel writes them.
+__device__ __forceinline__ bool decode_chunk_empty(const DecodeParams& p, int s, int chunk, int h0,
+                                                   int heads, int len) {
+  if (chunk * p.chunk_len < len) return false;
+  const DecodeAttentionArgs& a = p.a;
+  if (p.n_chunks == 1 || (p.counters != nullptr && chunk == 0)) {
+    for (int i = threadIdx.x; i < heads * a.dv; i += blockDim.x) {
+      bf16_store(a.out + s * a.out_stride + int64_t{h0} * a.dv + i, 0.0f);
+    }
+  }
+  return true;
+}
+
 // The tensor-core partial kernel (attention_decode_mma.cu): true when it takes this call (the
 // MLA latent: one kv head, V the first dv values of the K row, dk 576 and dv 512, head groups of
 // whole head blocks), and its launch (then the merge kernel when the blocks do not merge).

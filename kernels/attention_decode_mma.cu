@@ -20,6 +20,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
+#include "kernels/mma_sync.cuh"
 #include "kernels/pdl.cuh"
 
 namespace moebench::decode_attn {
@@ -37,55 +38,40 @@ constexpr int kDvWarp = kMlaDv / kWarps;  // head dims a warp accumulates (64)
 constexpr int kPvTiles = kDvWarp / 8;     // its n8 tiles
 static_assert(kKeyTiles * 2 == kWarps && kHalfSteps % 2 == 0, "S splits over the 8 warps");
 
-// Shared memory (bytes): Q (16 rows), two K stages (kTile rows), S's two halves (f32 16 x kTile).
+// Shared memory (bytes): Q (16 rows), two K stages (kTile rows), S's two halves (f32 16 x kTile,
+// in fragment order: score_half).
 constexpr int kQBytes = kHeads * kLd * 2;
 constexpr int kStageBytes = kTile * kLd * 2;
 constexpr int kSBytes = 2 * kHeads * kTile * 4;
 constexpr int kSmemBytes = kQBytes + 2 * kStageBytes + kSBytes;
 static_assert(kQBytes % 16 == 0 && kStageBytes % 16 == 0, "16-byte aligned pieces");
+static_assert(kSBytes == 2 * kKeyTiles * 32 * 16, "S's halves: a float4 a lane of each n8 tile");
 
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-// d (16 x 8, f32) += a (16 x 16, bf16 row-major fragment) · b (16 x 8, bf16 col-major fragment).
-__device__ __forceinline__ void mma16816(float* d, const uint32_t (&a)[4], uint32_t b0,
-                                         uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
 // Keys [t0, t0 + kTile) of sequence s (those below end; zeros past it) from the paged cache into
-// the stage at dst, every thread a share of the 16-byte chunks.
+// the stage at dst: warp w takes rows w, w + 8, ... (one block-table lookup a row), its lanes the
+// row's 16-byte chunks.
 __device__ __forceinline__ void load_keys(const DecodeAttentionArgs& a, int s, int t0, int end,
                                           uint32_t dst) {
-  const int n = min(kTile, end - t0);
-  for (int i = threadIdx.x; i < kTile * kRowChunks; i += kThreads) {
-    const int r = i / kRowChunks, c = i % kRowChunks;
+  const int n = min(kTile, end - t0), lane = threadIdx.x % 32;
+  for (int r = threadIdx.x / 32; r < kTile; r += kWarps) {
     const bool ok = r < n;
-    const bf16_bits* src = a.k_cache;
+    const bf16_bits* row = a.k_cache;
     if (ok) {
       const int pos = t0 + r;
       const int page = __ldg(a.block_table + int64_t{s} * a.max_pages_per_seq + pos / a.page_size);
-      src += (int64_t{page} * a.page_size + pos % a.page_size) * a.k_token_stride + c * 8;
+      row += (int64_t{page} * a.page_size + pos % a.page_size) * a.k_token_stride;
     }
-    cp_async16(dst + static_cast<uint32_t>((r * kLd + c * 8) * 2), src, ok);
+    for (int c = lane; c < kRowChunks; c += 32) {
+      cp_async16(dst + static_cast<uint32_t>((r * kLd + c * 8) * 2), ok ? row + c * 8 : row, ok);
+    }
   }
 }
 
-// The warp's half of S for its 8 keys: rows (heads) g, g + 8, keys 2 (lane % 4) + {0, 1}, into
-// s_half (16 x kTile f32).
-__device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float* s_half, int nt,
+// The warp's half of S for its 8 keys (rows g, g + 8, keys nt * 8 + 2 (lane % 4) + {0, 1}) into
+// s_half in fragment order: lane L of the warp for n8 tile nt at float4 nt * 32 + L, which is what
+// lane L of every warp reads back for that tile (conflict-free 16-byte accesses).
+__device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float4* s_half, int nt,
                                            int half) {
   const int lane = threadIdx.x % 32;
   float sp[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -102,11 +88,7 @@ __device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float* s_
     mma16816(sp, qa, b[0], b[1]);
     mma16816(sp, qb, b[2], b[3]);
   }
-  const int g = lane / 4, col = nt * 8 + lane % 4 * 2;
-  s_half[g * kTile + col] = sp[0];
-  s_half[g * kTile + col + 1] = sp[1];
-  s_half[(g + 8) * kTile + col] = sp[2];
-  s_half[(g + 8) * kTile + col + 1] = sp[3];
+  s_half[nt * 32 + lane] = make_float4(sp[0], sp[1], sp[2], sp[3]);
 }
 #endif
 
@@ -124,20 +106,12 @@ __global__ void __launch_bounds__(kThreads, 2) decode_mma_partial_kernel(const D
   const int len = decode_seq_len(a, s), begin = chunk * p.chunk_len;
   const bool direct = p.n_chunks == 1;  // no merge: write out here
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, c2 = lane % 4 * 2;
-  if (begin >= len) {
-    // A sequence with no keys gets zero rows: here, unless the merge kernel writes them.
-    if (direct || (p.counters != nullptr && chunk == 0)) {
-      for (int i = tid; i < kHeads * a.dv; i += kThreads) {
-        bf16_store(a.out + s * a.out_stride + int64_t{h0} * a.dv + i, 0.0f);
-      }
-    }
-    return;
-  }
+  if (decode_chunk_empty(p, s, chunk, h0, kHeads, len)) return;
   const int end = min(begin + p.chunk_len, len);
   const int n_tiles = (end - begin + kTile - 1) / kTile;
   const uint32_t q_s = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
   const uint32_t k_s = q_s + kQBytes;
-  float* const s_halves = reinterpret_cast<float*>(smem + kQBytes + 2 * kStageBytes);
+  float4* const s_halves = reinterpret_cast<float4*>(smem + kQBytes + 2 * kStageBytes);
 
   const bf16_bits* qg = a.q + s * a.q_stride + int64_t{h0} * a.dk;  // the block's heads, dk apart
   for (int i = tid; i < kHeads * kRowChunks; i += kThreads) {
@@ -156,17 +130,17 @@ __global__ void __launch_bounds__(kThreads, 2) decode_mma_partial_kernel(const D
     cp_async_wait<1>();  // Q and tile t landed
     __syncthreads();
     const uint32_t kb = k_s + t % 2 * kStageBytes;
-    score_half(q_s, kb, s_halves + warp / kKeyTiles * kHeads * kTile, warp % kKeyTiles,
+    score_half(q_s, kb, s_halves + warp / kKeyTiles * kKeyTiles * 32, warp % kKeyTiles,
                warp / kKeyTiles);
     __syncthreads();
     float sc[kKeyTiles * 4];  // the whole tile's S in the accumulator layout: both halves
 #pragma unroll
     for (int j = 0; j < kKeyTiles; ++j) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int i = (g + e / 2 * 8) * kTile + j * 8 + c2 + e % 2;
-        sc[4 * j + e] = s_halves[i] + s_halves[kHeads * kTile + i];
-      }
+      const float4 lo = s_halves[j * 32 + lane], hi = s_halves[(kKeyTiles + j) * 32 + lane];
+      sc[4 * j] = lo.x + hi.x;
+      sc[4 * j + 1] = lo.y + hi.y;
+      sc[4 * j + 2] = lo.z + hi.z;
+      sc[4 * j + 3] = lo.w + hi.w;
     }
     float alpha[2];
     uint32_t pa[kTile / 16][4];

@@ -120,13 +120,21 @@ void require_close(const std::vector<float>& got, const std::vector<float>& want
   REQUIRE(r.ok);
 }
 
+// A call's tensor_cores: off, or on and expected to take the tensor-core kernel or to fall back.
+enum class Tc { off, taken, fallback };
+
+void set_tensor_cores(DecodeAttentionArgs& a, Tc tc) {
+  a.tensor_cores = tc != Tc::off;
+  if (tc != Tc::off) REQUIRE(decode_attention_uses_tensor_cores(a) == (tc == Tc::taken));
+}
+
 void check_decode(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
-                  uint32_t seed, bool tensor_cores = false) {
+                  uint32_t seed, Tc tc = Tc::off) {
   CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size(),
-          seq_lens.back(), tensor_cores);
+          seq_lens.back(), static_cast<int>(tc));
   const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
   DecodeDevice dev(pr);
-  dev.a.tensor_cores = tensor_cores;
+  set_tensor_cores(dev.a, tc);
   TestStream st;
   cuda_decode_attention(dev.a, st.s);
   st.sync();
@@ -208,12 +216,12 @@ TEST_CASE("cuda_decode_attention replays from a CUDA graph with new seq_lens", "
 // The problem run with the merge kernel, then with the partial blocks merging (merge_counters)
 // three times, once from a graph: the same bits each time, and the counters back at zero.
 void check_merged(const DecodeShape& sh, int page_size, const std::vector<int32_t>& seq_lens,
-                  uint32_t seed, bool tensor_cores = false) {
+                  uint32_t seed, Tc tc = Tc::off) {
   CAPTURE(sh.n_heads, sh.n_kv_heads, sh.dk, sh.dv, sh.mla, page_size, seq_lens.size(),
-          tensor_cores);
+          static_cast<int>(tc));
   const DecodeProblem pr = make_problem(sh, page_size, seq_lens, seed);
   DecodeDevice dev(pr);
-  dev.a.tensor_cores = tensor_cores;
+  set_tensor_cores(dev.a, tc);
   TestStream st;
   cuda_decode_attention(dev.a, st.s);
   st.sync();
@@ -257,24 +265,24 @@ TEST_CASE("cuda_decode_attention's tensor-core MLA latent path matches the refer
       {16, 1, 576, 512, true}, {32, 1, 576, 512, true}, {128, 1, 576, 512, true}};
   uint32_t seed = 700;
   for (const DecodeShape& sh : mla) {
-    for (int page_size : {16, 64}) check_decode(sh, page_size, kSeqLens, seed += 10, true);
-    check_decode(sh, 16, {1}, seed += 10, true);     // one key: one chunk, written directly
-    check_decode(sh, 16, {0, 5}, seed += 10, true);  // an empty sequence gets a zero row
-    check_decode(sh, 64, {33}, seed += 10, true);    // a ragged tile past a whole one
-    check_merged(sh, 16, kSeqLens, seed += 10, true);
-    check_merged(sh, 64, {0, 128, 1, 129}, seed += 10, true);
+    for (int page_size : {16, 64}) check_decode(sh, page_size, kSeqLens, seed += 10, Tc::taken);
+    check_decode(sh, 16, {1}, seed += 10, Tc::taken);     // one key: one chunk, written directly
+    check_decode(sh, 16, {0, 5}, seed += 10, Tc::taken);  // an empty sequence gets a zero row
+    check_decode(sh, 64, {33}, seed += 10, Tc::taken);    // a ragged tile past a whole one
+    check_merged(sh, 16, kSeqLens, seed += 10, Tc::taken);
+    check_merged(sh, 64, {0, 128, 1, 129}, seed += 10, Tc::taken);
   }
   // Batch 64 of ~512 keys (a split of short chunks), 300 sequences of one chunk each.
   std::vector<int32_t> many(300), batch64(64);
   for (size_t i = 0; i < many.size(); ++i) many[i] = 1 + static_cast<int32_t>((i * 37) % 512);
   for (size_t i = 0; i < batch64.size(); ++i) batch64[i] = 449 + static_cast<int32_t>(i);
-  check_decode(mla[0], 64, many, 790, true);
-  check_decode(mla[0], 64, batch64, 791, true);
+  check_decode(mla[0], 64, many, 790, Tc::taken);
+  check_decode(mla[0], 64, batch64, 791, Tc::taken);
   // Shapes the tensor-core kernel does not take run the CUDA-core one: a small latent, a group of
   // 33 heads, GQA.
-  check_decode(kShapes[3], 16, kSeqLens, 792, true);
-  check_decode({33, 1, 40, 32, true}, 64, {7, 1000}, 793, true);
-  check_decode(kShapes[2], 16, kSeqLens, 794, true);
+  check_decode(kShapes[3], 16, kSeqLens, 792, Tc::fallback);
+  check_decode({33, 1, 40, 32, true}, 64, {7, 1000}, 793, Tc::fallback);
+  check_decode(kShapes[2], 16, kSeqLens, 794, Tc::fallback);
 #endif
 }
 
@@ -284,7 +292,10 @@ TEST_CASE("cuda_decode_attention's tensor-core path replays from a CUDA graph", 
   DecodeProblem pr = make_problem(kShapes[4], 16, {1000, 4100, 64}, 800);
   DecodeDevice dev(pr);
   dev.a.tensor_cores = true;
+  REQUIRE(decode_attention_uses_tensor_cores(dev.a));
   TestStream st;
+  cuda_decode_attention(dev.a, st.s);  // NOTE: the kernel's one-time setup, outside capture
+  st.sync();
   const TestGraph graph(st.s, [&] { cuda_decode_attention(dev.a, st.s); });
   for (const std::vector<int32_t>& lens :
        {std::vector<int32_t>{1000, 4100, 64}, std::vector<int32_t>{1001, 17, 4096}}) {
@@ -294,6 +305,67 @@ TEST_CASE("cuda_decode_attention's tensor-core path replays from a CUDA graph", 
     st.sync();
     require_close(bf16_to_f32(dev.out.download()), reference(pr));
   }
+#endif
+}
+
+TEST_CASE("decode_attention_uses_tensor_cores: MLA's latent shapes and no others") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("built without CUDA: decode_attention_uses_tensor_cores is not defined");
+#else
+  // Host values only: stand-in pointers, 256-byte aligned, never dereferenced.
+  auto fake = [](uintptr_t i) { return reinterpret_cast<bf16_bits*>(i * 256); };
+  DecodeAttentionArgs a;
+  a.n_seqs = 2;
+  a.n_heads = 16;
+  a.n_kv_heads = 1;
+  a.dk = 576;
+  a.dv = 512;
+  a.page_size = 16;
+  a.max_pages_per_seq = 4;
+  a.max_seq_len = 64;
+  a.q_stride = 16 * 576;
+  a.out_stride = 16 * 512;
+  a.k_token_stride = a.v_token_stride = 576;
+  a.scale = 0.1f;
+  a.q = fake(1);
+  a.out = fake(2);
+  a.k_cache = a.v_cache = fake(3);
+  a.block_table = a.seq_lens = reinterpret_cast<const int32_t*>(fake(4));
+  a.tensor_cores = true;
+  CHECK(decode_attention_uses_tensor_cores(a));  // V2-Lite
+  DecodeAttentionArgs b = a;
+  b.n_heads = 128;  // V3
+  b.q_stride = 128 * 576;
+  b.out_stride = 128 * 512;
+  CHECK(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.tensor_cores = false;
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.n_heads = 24;  // not whole head blocks
+  b.q_stride = 24 * 576;
+  b.out_stride = 24 * 512;
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.v_cache = fake(5);  // V not in the K row
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.dk = 40;  // a small latent
+  b.dv = 32;
+  b.k_token_stride = b.v_token_stride = 40;
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.q = fake(1) + 4;  // 8-byte aligned q
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.q_stride += 4;
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.out_stride += 1;
+  CHECK_FALSE(decode_attention_uses_tensor_cores(b));
+  b = a;
+  b.dk = 584;  // refused as cuda_decode_attention refuses it
+  CHECK_THROWS_AS(decode_attention_uses_tensor_cores(b), std::invalid_argument);
 #endif
 }
 
