@@ -13,6 +13,7 @@
 #include "kernels/engine_glue.h"
 #include "kernels/launch_check.h"
 #include "kernels/mla_prepare.h"
+#include "kernels/mla_prepare_device.cuh"
 #include "kernels/ops.h"
 #include "kernels/pdl.cuh"
 #include "kernels/rmsnorm_device.cuh"
@@ -21,72 +22,17 @@
 namespace moebench {
 namespace {
 
-// NOTE: query heads are staged this many f32 at a time (16 KB): the in-place interleaved pairing
-// writes element i from elements 2i and 2i + 1 of its head, so a head is read whole before any of
-// it is written.
-constexpr int kStageFloats = 4096;
 constexpr int kMinThreads = 128;
 
 // ----------------------------------------------------------------------------
-// GPU kernels
+// GPU kernel
 
+// A block per token, with at least every norm's lanes (prepare_threads).
 __global__ void mla_prepare_kernel(MlaPrepareArgs a) {
-  __shared__ float stage[kStageFloats];
+  __shared__ float stage[kMlaStageFloats];
   pdl_wait();
   pdl_trigger();
-  const int64_t t = blockIdx.x;
-  if (a.q_latent != nullptr) {
-    uint16_t* row = a.q_latent + t * a.q_latent_stride;
-    // NOTE: row_rms_inv's barrier orders the reads of the sum before the in-place writes.
-    row_rms_scale(row, a.q_lora, row_rms_inv(row, a.q_lora, a.eps), a.q_a_norm, row);
-  }
-  const int half = a.rope_dim / 2;
-  const float pos = a.positions != nullptr ? static_cast<float>(a.positions[t]) : 0.0f;
-  if (a.kv != nullptr) {
-    const uint16_t* src = a.kv + t * a.kv_stride;
-    const int64_t slot = a.slots[t];
-    const float inv = row_rms_inv(src, a.lora, a.eps);  // every thread: it syncs the block
-    if (slot >= 0) {
-      uint16_t* dst = a.cache + slot * a.cache_stride;
-      row_rms_scale(src, a.lora, inv, a.kv_a_norm, dst);
-      // k_pe: read from kv, written to the cache row, so no staging.
-      for (int i = threadIdx.x; i < half; i += blockDim.x) {
-        const int2 in = rope_in_index(a.pairing, half, i), out = rope_out_index(a.pairing, half, i);
-        const float2 r = rope_rotate(bf16_load(src + a.lora + in.x), bf16_load(src + a.lora + in.y),
-                                     a.inv_freq[i], pos, a.attention_factor);
-        bf16_store(dst + a.lora + out.x, r.x);
-        bf16_store(dst + a.lora + out.y, r.y);
-      }
-    }
-  }
-  if (a.q != nullptr) {
-    const int heads_per_pass = max(1, kStageFloats / a.rope_dim);
-    const bool pe_out = t < a.n_pe_rows;
-    for (int h0 = 0; h0 < a.n_heads; h0 += heads_per_pass) {
-      const int nh = min(heads_per_pass, a.n_heads - h0);
-      for (int j = threadIdx.x; j < nh * a.rope_dim; j += blockDim.x) {
-        const int h = h0 + j / a.rope_dim;
-        stage[j] = bf16_load(a.q + t * a.q_stride + int64_t{h} * a.head_stride + a.rot_offset +
-                             j % a.rope_dim);
-      }
-      __syncthreads();
-      for (int j = threadIdx.x; j < nh * half; j += blockDim.x) {
-        const int h = h0 + j / half, i = j % half;
-        const float* buf = stage + (h - h0) * a.rope_dim;
-        const int2 in = rope_in_index(a.pairing, half, i), out = rope_out_index(a.pairing, half, i);
-        const float2 r = rope_rotate(buf[in.x], buf[in.y], a.inv_freq[i], pos, a.attention_factor);
-        uint16_t* v = a.q + t * a.q_stride + int64_t{h} * a.head_stride + a.rot_offset;
-        bf16_store(v + out.x, r.x);
-        bf16_store(v + out.y, r.y);
-        if (pe_out) {
-          uint16_t* o = a.q_pe_out + t * a.q_pe_token_stride + int64_t{h} * a.q_pe_head_stride;
-          bf16_store(o + out.x, r.x);
-          bf16_store(o + out.y, r.y);
-        }
-      }
-      __syncthreads();  // the stage is free for the next heads
-    }
-  }
+  mla_prepare_token(a, blockIdx.x, stage, nullptr);
 }
 
 // ----------------------------------------------------------------------------

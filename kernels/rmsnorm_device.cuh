@@ -61,6 +61,24 @@ __device__ __forceinline__ float row_rms_inv(const uint16_t* x, int64_t dim, flo
   return rms_inv(block_sum(ss), dim, eps);
 }
 
+// row_rms_inv's value in a block of any multiple of 32 threads, fewer than its lanes too: each
+// thread sums lanes tid, tid + blockDim.x, ... of rmsnorm_row_threads(dim)'s layout into part
+// (that many floats of shared memory), and block_sum_lanes adds them as block_sum does: the same
+// bits. Every thread must call it; part is free again when it returns.
+__device__ __forceinline__ float row_rms_inv_lanes(const uint16_t* x, int64_t dim, float eps,
+                                                   float* part) {
+  const int lanes = rmsnorm_row_threads(dim);
+  for (int l = threadIdx.x; l < lanes; l += blockDim.x) {
+    float ss = 0.0f;
+    for (int64_t i = l; i < dim; i += lanes) {
+      const float v = bf16_load(x + i);
+      ss = fmaf(v, v, ss);
+    }
+    part[l] = ss;
+  }
+  return rms_inv(block_sum_lanes(part, lanes), dim, eps);
+}
+
 // The f32 norm of a residual-stream value v: w * (v * inv), as cuda_rmsnorm_residual_f32 forms it.
 __device__ __forceinline__ float norm_f32_value(float v, float inv, float w) {
   return __fmul_rn(w, __fmul_rn(v, inv));
