@@ -11,6 +11,7 @@
 
 #include "kernels/bf16.h"
 #include "kernels/cuda_stream.h"
+#include "kernels/gemm.h"
 #include "kernels/launch_check.h"
 #include "kernels/op_modes.h"
 
@@ -104,6 +105,17 @@ inline void mla_prepare_args_check(const MlaPrepareArgs& a, const char* fn) {
 
 // One launch, a block per token.
 void cuda_mla_prepare(const MlaPrepareArgs& args, cudaStream_t stream);
+
+// cuda_mla_prepare and a skinny GEMM over a (k, n) B in one launch: MLA's decode-row q absorb
+// (q_nope · W_UK per head, a batched cuda_gemm_skinny with b_transposed false) beside the prepare,
+// which it does not depend on. The prepare's token blocks run beside the GEMM's column tiles, so
+// the step has one launch fewer; the same bits as cuda_mla_prepare then cuda_gemm_skinny(absorb).
+// absorb: what cuda_gemm_skinny serves with b_transposed false and a bf16 c (m <= 16, no argmax).
+// NOTE: its reads and writes must not overlap the prepare's (the caller's contract: the absorb
+// reads q's nope columns, the prepare rotates the rope columns and writes q_pe beside the absorbed
+// query).
+void cuda_mla_prepare_absorb(const MlaPrepareArgs& prep, const GemmArgs& absorb,
+                             cudaStream_t stream);
 
 // The same through the separate launches (cuda_rmsnorm_strided, cuda_rope_apply, cuda_kv_append,
 // cuda_copy_heads: up to six), as the engine ran before the fusion: kept as the measured baseline

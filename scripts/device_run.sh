@@ -171,7 +171,7 @@ run_microbenchmarks() {
     'gemm/v2lite'
     'grouped_gemm/v2lite'
     'decode_attention/v2lite'
-    'prefill_attention/v2lite_mla|mla_prepare_v2lite'
+    'prefill_attention/v2lite_mla|mla_prepare(_absorb)?_v2lite'
     'rmsnorm|swiglu/(v2lite|v3)|moe_(route|route_place|router_norm|permute|combine|combine_norm)/(v2lite|v3)'
     'grouped_gemm/v3'
     'nccl'

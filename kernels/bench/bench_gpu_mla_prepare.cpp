@@ -1,6 +1,7 @@
-// The "gpu/" benchmark of MLA's attention input preparation at the V2-Lite decode shape: the fused
+// The "gpu/" benchmarks of MLA's attention input preparation at the V2-Lite decode shape: the fused
 // cuda_mla_prepare beside the separate launches it replaces (kv norm, two rotations, cache append,
-// q_pe copy), after checking once that the two write the same bits.
+// q_pe copy), and cuda_mla_prepare_absorb beside cuda_mla_prepare then the q absorb's skinny GEMM,
+// each after checking once that the two ways write the same bits.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "kernels/bench/bench_gpu_util.h"
 #include "kernels/bench/bench_util.h"
+#include "kernels/gemm.h"
 #include "kernels/mla_prepare.h"
 
 namespace moebench {
@@ -112,8 +114,65 @@ void BM_gpu_mla_prepare(benchmark::State& state, bool fused) {
   bench_gpu_run(state, false, b.bytes(), 0, launch);
 }
 
+// The decode rows' q absorb over b's queries into its qcat: q_nope[h] · W_UK[h] per head, W_UK[h]
+// the first kNope rows of head h's (kNope + kNope) x kLora slice of a kv_b-shaped w.
+GemmArgs absorb_args(MlaPrepareBench& b, const bf16_bits* w) {
+  GemmArgs g;
+  g.a = b.proj.data();
+  g.lda = kProj;
+  g.stride_a = kNope + kRope;
+  g.b = w;
+  g.ldb = kLora;
+  g.b_transposed = false;
+  g.stride_b = int64_t{2 * kNope} * kLora;
+  g.c = b.qcat.data();
+  g.ldc = kHeads * kLat;
+  g.stride_c = kLat;
+  g.m = b.tokens;
+  g.n = kLora;
+  g.k = kNope;
+  g.batch = kHeads;
+  g.algo = GemmAlgo::skinny;
+  return g;
+}
+
+void prepare_absorb(MlaPrepareBench& b, const bf16_bits* w, bool fused, cudaStream_t s) {
+  if (fused) {
+    cuda_mla_prepare_absorb(b.args, absorb_args(b, w), s);
+  } else {
+    cuda_mla_prepare(b.args, s);
+    cuda_gemm_skinny(absorb_args(b, w), s);
+  }
+}
+
+void BM_gpu_mla_prepare_absorb(benchmark::State& state, bool fused) {
+  if (!bench_gpu_ready(state)) return;
+  BenchGpu& g = bench_gpu();
+  const int64_t n = state.range(0);
+  const DeviceBuffer<bf16_bits> w = bench_gpu_random(int64_t{kHeads} * 2 * kNope * kLora, 74, 1.0);
+  if (bench_gpu_check_due("mla_prepare_absorb/" + std::to_string(n))) {
+    MlaPrepareBench one(n), two(n);
+    prepare_absorb(one, w.data(), true, g.stream);
+    prepare_absorb(two, w.data(), false, g.stream);
+    CUDA_CHECK(cudaStreamSynchronize(g.stream));
+    if (one.cache.download() != two.cache.download() ||
+        one.qcat.download() != two.qcat.download()) {
+      state.SkipWithError("the one launch and the two write different cache or qcat bits");
+      return;
+    }
+  }
+  MlaPrepareBench b(n);
+  auto launch = [&] { prepare_absorb(b, w.data(), fused, g.stream); };
+  if (!bench_gpu_first_launch(state, launch)) return;
+  // The prepare's bytes, W_UK's slices, the nope queries in and the absorbed ones out.
+  const double absorb_bytes = 2.0 * (kHeads * kNope * kLora + n * kHeads * (kNope + kLora));
+  bench_gpu_run(state, false, b.bytes() + absorb_bytes, 2.0 * n * kHeads * kNope * kLora, launch);
+}
+
 const int kRegistered = [] {
   bench_gpu_register_fused_pair("gpu/mla_prepare_v2lite", BM_gpu_mla_prepare);
+  bench_gpu_register_fused_pair_at("gpu/mla_prepare_absorb_v2lite", {1, 4},
+                                   BM_gpu_mla_prepare_absorb);
   return 0;
 }();
 

@@ -1,7 +1,8 @@
 // [gpu] kernels=wgmma (the routed experts on the Hopper wgmma grouped GEMM from 16 tokens a step,
 // the SwiGLU in its epilogue, the shared experts beside them, no host sync in prefill; the router
-// and its routing in one launch; MLA's absorb GEMMs on the skinny kernels up to 4; prefill
-// attention on register tiles) against the separate launches on the tiny checkpoints (every MoE
+// and its routing in one launch; MLA's absorb GEMMs on the skinny kernels up to 4, the q absorb in
+// the input preparation's launch; prefill attention on wgmma; MLA's decode attention on tensor
+// cores) against the separate launches on the tiny checkpoints (every MoE
 // family, qwen2_moe's gated shared expert included): logits within the engine's bf16 bar
 // (2e-2 of the row's largest |logit|) where routing cannot flip, over a prefill split across steps
 // and decode steps of 16 and 3 sequences; greedy

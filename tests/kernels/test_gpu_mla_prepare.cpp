@@ -1,10 +1,15 @@
 // [gpu] tests of cuda_mla_prepare: bit-identical to the separate launches it replaces
 // (cuda_mla_prepare_separate), and both close to ref_mla_prepare, at the V2-Lite and V3 shapes and
-// a small odd one, for each rope pairing.
+// a small odd one, for each rope pairing; and of cuda_mla_prepare_absorb: bit-identical to
+// cuda_mla_prepare then the q absorb's cuda_gemm_skinny, whose product is checked by hand.
+#include <cmath>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/bf16.h"
+#include "kernels/gemm.h"
 #include "kernels/mla_prepare.h"
 #include "tests/catch.h"
 #include "tests/kernels/kernel_compare.h"
@@ -90,7 +95,131 @@ void check_mla_prepare(int64_t T, int q_lora, int lora, int rope_dim, int n_head
   check_close(fused.q, want.q, "q");
   check_close(fused.q_pe_out, want.q_pe_out, "q_pe_out");
 }
+
+// The q absorb of the engine's decode rows over a case's queries: out[t][h][0, lora) = q_nope[t][h]
+// · W_UK[h], W_UK[h] the first nope rows of head h's (nope + dv) x lora slice of kv_b.
+GemmArgs absorb_args(const MlaPrepareArgs& a, int64_t m, int lora, int dv, const bf16_bits* q,
+                     const bf16_bits* w, bf16_bits* out) {
+  GemmArgs g;
+  g.a = q;
+  g.lda = a.q_stride;
+  g.stride_a = a.head_stride;
+  g.b = w;
+  g.ldb = lora;
+  g.b_transposed = false;
+  g.stride_b = int64_t{a.rot_offset + dv} * lora;
+  g.c = out;
+  g.ldc = int64_t{a.n_heads} * (lora + a.rope_dim);
+  g.stride_c = lora + a.rope_dim;
+  g.m = m;
+  g.n = lora;
+  g.k = a.rot_offset;
+  g.batch = a.n_heads;
+  g.algo = GemmAlgo::skinny;
+  return g;
+}
+
+// cuda_mla_prepare_absorb against cuda_mla_prepare then cuda_gemm_skinny, bit for bit, over m
+// decode rows of T tokens; the product against double dot products of the inputs.
+void check_prepare_absorb(int64_t T, int64_t m, int q_lora, int lora, int n_heads, int nope) {
+  CAPTURE(T, m, q_lora, lora, n_heads, nope);
+  const int rope = 64, dv = 128;
+  const test::MlaPrepareCase c =
+      test::mla_prepare_case(T, q_lora, lora, rope, n_heads, nope, RopePairing::half, m, 23);
+  const std::vector<float> w = test::random_bf16(int64_t{n_heads} * (nope + dv) * lora, 29);
+  const int64_t out_size = T * n_heads * (lora + rope);
+  TestStream st;
+  MlaDevice fused(c.host), split(c.host);
+  DeviceBuffer<bf16_bits> d_w(bf16_from_f32(w));
+  DeviceBuffer<bf16_bits> out_fused(std::vector<bf16_bits>(out_size, 0x7fc0));
+  DeviceBuffer<bf16_bits> out_split(std::vector<bf16_bits>(out_size, 0x7fc0));
+  const MlaPrepareArgs fa = fused.args(c.args), sa = split.args(c.args);
+  cuda_mla_prepare_absorb(fa, absorb_args(fa, m, lora, dv, fa.q, d_w.data(), out_fused.data()),
+                          st.s);
+  cuda_mla_prepare(sa, st.s);
+  cuda_gemm_skinny(absorb_args(sa, m, lora, dv, sa.q, d_w.data(), out_split.data()), st.s);
+  st.sync();
+  CHECK(count_differ(fused.cache, split.cache) == 0);
+  CHECK(count_differ(fused.q_latent, split.q_latent) == 0);
+  CHECK(count_differ(fused.q, split.q) == 0);
+  CHECK(count_differ(fused.q_pe_out, split.q_pe_out) == 0);
+  CHECK(count_differ(out_fused, out_split) == 0);
+  // The product by hand on sampled (row, head, column)s; the rest of each row stays untouched.
+  const std::vector<float> got = bf16_to_f32(out_fused.download());
+  const MlaPrepareArgs& a = c.args;
+  for (int64_t i = 0; i < 64; ++i) {
+    const int64_t t = i % m, h = (i * 7) % n_heads, j = (i * 131) % lora;
+    double want = 0;
+    for (int d = 0; d < nope; ++d) {
+      want += double(c.host.q[t * a.q_stride + h * a.head_stride + d]) *
+              w[(h * (nope + dv) + d) * lora + j];
+    }
+    const float v = got[(t * n_heads + h) * (lora + rope) + j];
+    INFO("row " << t << " head " << h << " column " << j);
+    CHECK(std::abs(v - want) <= 1e-2 * std::abs(want) + 1e-2);
+  }
+  CHECK(std::isnan(got[lora]));  // the q_pe columns are the prepare's, written elsewhere here
+}
 #endif
+
+TEST_CASE("cuda_mla_prepare_absorb equals cuda_mla_prepare then the absorb's skinny GEMM",
+          "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  // V2-Lite (the kv norm's 512 lanes in the 256-thread block), V3 (the query latent's 1024 lanes,
+  // 128 heads), decode batches 1 to 4, and fewer decode rows than tokens.
+  for (int64_t T : {1, 2, 3, 4}) check_prepare_absorb(T, T, 0, 512, 16, 128);
+  check_prepare_absorb(3, 2, 0, 512, 16, 128);
+  check_prepare_absorb(2, 2, 1536, 512, 128, 128);
+  check_prepare_absorb(4, 4, 24, 40, 3, 16);  // small: the norms' lanes fit the block
+#endif
+}
+
+TEST_CASE("cuda_mla_prepare_absorb refuses what it cannot run, by name") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("built without CUDA: cuda_mla_prepare_absorb is not defined");
+#else
+  // Host checks only: stand-in pointers, never dereferenced.
+  auto fake = [](uintptr_t i) { return reinterpret_cast<bf16_bits*>(i * 256); };
+  const test::MlaPrepareCase c =
+      test::mla_prepare_case(2, 0, 512, 64, 16, 128, RopePairing::half, 2, 5);
+  MlaPrepareArgs p = c.args;
+  p.kv = fake(1);
+  p.kv_a_norm = fake(2);
+  p.cache = fake(3);
+  p.slots = reinterpret_cast<const int32_t*>(fake(4));
+  p.q = fake(5);
+  p.q_pe_out = fake(6);
+  p.positions = reinterpret_cast<const int32_t*>(fake(7));
+  p.inv_freq = reinterpret_cast<const float*>(fake(8));
+  const GemmArgs good = absorb_args(p, 2, 512, 128, p.q, fake(9), fake(10));
+  auto refuses = [&](const MlaPrepareArgs& pp, const GemmArgs& g, const char* field) {
+    INFO(field);
+    try {
+      cuda_mla_prepare_absorb(pp, g, nullptr);
+      FAIL("accepted");
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      INFO(what);
+      CHECK(what.find("cuda_mla_prepare_absorb") != std::string::npos);
+      CHECK(what.find(field) != std::string::npos);
+    }
+  };
+  GemmArgs g = good;
+  g.b_transposed = true;
+  g.ldb = g.k;
+  refuses(p, g, "b_transposed");
+  g = good;
+  g.c_f32 = true;
+  refuses(p, g, "c_f32");
+  g = good;
+  g.m = 17;
+  refuses(p, g, "m must be");
+  MlaPrepareArgs bad = p;
+  bad.rope_dim = 7;
+  refuses(bad, good, "rope_dim");
+#endif
+}
 
 TEST_CASE("cuda_mla_prepare equals the separate launches and the reference", "[gpu]") {
   MOEBENCH_REQUIRE_GPU();

@@ -190,12 +190,12 @@ void gqa_attention(const BodyContext& b, const StepView& s, int layer) {
   linear(b, ws.attn, qd, T, L.o, ws.y, c.hidden_size);
 }
 
-// Per-head batched GEMM over kv_b's slices (absorbing kv_b into queries or outputs). kernels=wgmma:
-// up to 4 rows on the skinny kernels (programmatically launched, no cuBLAS call in the decode
-// step's chain; another summation order than cuBLAS, so not under fused).
-void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_t stride_a,
-                   const bf16_bits* w, bool w_transposed, int64_t rows, int64_t n, int64_t k,
-                   bf16_bits* out, int64_t ldc, int64_t stride_c) {
+// The per-head batched GEMM over kv_b's slices (absorbing kv_b into queries or outputs).
+// kernels=wgmma: up to 4 rows on the skinny kernels (programmatically launched, no cuBLAS call in
+// the decode step's chain; another summation order than cuBLAS, so not under fused).
+GemmArgs per_head_args(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_t stride_a,
+                       const bf16_bits* w, bool w_transposed, int64_t rows, int64_t n, int64_t k,
+                       bf16_bits* out, int64_t ldc, int64_t stride_c) {
   const ModelConfig& c = b.config;
   GemmArgs g;
   g.a = a;
@@ -213,7 +213,7 @@ void per_head_gemm(const BodyContext& b, const bf16_bits* a, int64_t lda, int64_
   g.k = k;
   g.batch = c.num_heads;
   if (b.wgmma && rows <= kGemmSkinnyAutoMaxM) g.algo = GemmAlgo::skinny;
-  cuda_gemm(b.blas, g, b.stream);
+  return g;
 }
 
 // cuda_mla_prepare's args for a layer's step: the kv part when kv is set (the [latent | k_pe] rows
@@ -263,8 +263,23 @@ void mla_attention(const BodyContext& b, const StepView& s, int layer) {
   bf16_bits* q = ws.proj;
   int64_t q_ld = ld;
   // The latents' norms, k_pe's rotation into the cache, the queries' rotation (the decode rows'
-  // q_pe also beside their absorbed query): one launch fused, or the separate ones.
+  // q_pe also beside their absorbed query): one launch fused, or the separate ones. kernels=wgmma,
+  // a decode step of few rows: the rotation's launch also runs the q absorb (skinny) below.
   auto prepare = b.fused ? cuda_mla_prepare : cuda_mla_prepare_separate;
+  const bool absorb_in_prepare =
+      b.wgmma && s.n_decode > 0 && s.n_decode == T && T <= kGemmSkinnyAutoMaxM;
+  // q_lat[h] = q_nope[h] · W_UK[h] (nope x lora) for the decode rows; q_pe lands beside it.
+  auto absorb_q = [&] {
+    return per_head_args(b, q, q_ld, dk, L.kv_b.w, false, s.n_decode, lora, nope, ws.qcat,
+                         int64_t{nh} * lat, lat);
+  };
+  auto prepare_q = [&](const MlaPrepareArgs& p) {
+    if (absorb_in_prepare) {
+      cuda_mla_prepare_absorb(p, absorb_q(), b.stream);
+    } else {
+      prepare(p, b.stream);
+    }
+  };
   if (c.q_lora_rank > 0) {
     // The query latent is normed with the kv one, then expanded by q_b before its rotation.
     MlaPrepareArgs latents = mla_prepare_args(b, s, layer, ws.proj + q_rows, ld, nullptr, 0);
@@ -276,19 +291,19 @@ void mla_attention(const BodyContext& b, const StepView& s, int layer) {
     q = ws.q;
     q_ld = int64_t{nh} * dk;
     linear(b, ws.proj, ld, T, L.q_b, q, q_ld);
-    prepare(mla_prepare_args(b, s, layer, nullptr, 0, q, q_ld), b.stream);
+    prepare_q(mla_prepare_args(b, s, layer, nullptr, 0, q, q_ld));
   } else {
-    prepare(mla_prepare_args(b, s, layer, ws.proj + q_rows, ld, q, q_ld), b.stream);
+    prepare_q(mla_prepare_args(b, s, layer, ws.proj + q_rows, ld, q, q_ld));
   }
   if (s.n_decode > 0) {
-    // q_lat[h] = q_nope[h] · W_UK[h] (nope x lora); q_pe is already beside it.
-    per_head_gemm(b, q, q_ld, dk, L.kv_b.w, false, s.n_decode, lora, nope, ws.qcat,
-                  int64_t{nh} * lat, lat);
+    if (!absorb_in_prepare) cuda_gemm(b.blas, absorb_q(), b.stream);
     decode_attention(b, s, ws.qcat, int64_t{nh} * lat, layer, 1, lat, lora, ws.olat,
                      int64_t{nh} * lora);
     // out[h] = olat[h] · W_UV[h]ᵀ (W_UV[h]: v x lora).
-    per_head_gemm(b, ws.olat, int64_t{nh} * lora, lora, L.kv_b.w + int64_t{nope} * lora, true,
-                  s.n_decode, dv, lora, ws.attn, int64_t{nh} * dv, dv);
+    cuda_gemm(b.blas,
+              per_head_args(b, ws.olat, int64_t{nh} * lora, lora, L.kv_b.w + int64_t{nope} * lora,
+                            true, s.n_decode, dv, lora, ws.attn, int64_t{nh} * dv, dv),
+              b.stream);
   }
   for (const StepGroup& g : s.groups) {
     gather(b, s, g, b.kv.k(layer), b.kv.k_row, lat, ws.gk);
