@@ -1,7 +1,9 @@
 // [gpu] tests of cuda_mla_prepare: bit-identical to the separate launches it replaces
 // (cuda_mla_prepare_separate), and both close to ref_mla_prepare, at the V2-Lite and V3 shapes and
 // a small odd one, for each rope pairing; and of cuda_mla_prepare_absorb: bit-identical to
-// cuda_mla_prepare then the q absorb's cuda_gemm_skinny, whose product is checked by hand.
+// cuda_mla_prepare then the q absorb's cuda_gemm_skinny (whose product is checked by hand), also
+// programmatically launched and from a graph; its refusals on the host.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -11,6 +13,7 @@
 #include "kernels/bf16.h"
 #include "kernels/gemm.h"
 #include "kernels/mla_prepare.h"
+#include "kernels/pdl.h"
 #include "tests/catch.h"
 #include "tests/kernels/kernel_compare.h"
 #include "tests/kernels/mla_prepare_case.h"
@@ -119,46 +122,90 @@ GemmArgs absorb_args(const MlaPrepareArgs& a, int64_t m, int lora, int dv, const
   return g;
 }
 
+// One way's buffers for check_prepare_absorb: the case's device copies and the engine's qcat
+// layout (each row and head: the absorbed latent, then q_pe), NaN where nothing writes.
+struct AbsorbRun {
+  MlaDevice dev;
+  DeviceBuffer<bf16_bits> qcat;
+  MlaPrepareArgs args;
+  GemmArgs absorb;
+
+  AbsorbRun(const test::MlaPrepareCase& c, int64_t m, int lora, int dv, const bf16_bits* w)
+      : dev(c.host),
+        qcat(std::vector<bf16_bits>(c.args.n_tokens * c.args.n_heads * (lora + c.args.rope_dim),
+                                    0x7fc0)) {
+    args = dev.args(c.args);
+    absorb = absorb_args(args, m, lora, dv, args.q, w, qcat.data());
+    args.q_pe_out = qcat.data() + lora;  // beside the absorbed latent, as the engine lays it out
+    args.q_pe_head_stride = static_cast<int>(absorb.stride_c);
+    args.q_pe_token_stride = absorb.ldc;
+  }
+  // Every output, for bitwise comparison.
+  std::vector<std::vector<bf16_bits>> outputs() const {
+    return {dev.cache.download(), dev.q_latent.download(), dev.q.download(), qcat.download()};
+  }
+};
+
 // cuda_mla_prepare_absorb against cuda_mla_prepare then cuda_gemm_skinny, bit for bit, over m
-// decode rows of T tokens; the product against double dot products of the inputs.
+// decode rows of T tokens, into the engine's qcat layout; the product against double dot products
+// of the inputs; and the fused launch twice in a row (the second reads the q the first rotated in
+// place) programmatically launched and from a graph on a PDL-marked stream, giving the plain
+// stream's bits.
 void check_prepare_absorb(int64_t T, int64_t m, int q_lora, int lora, int n_heads, int nope) {
   CAPTURE(T, m, q_lora, lora, n_heads, nope);
   const int rope = 64, dv = 128;
   const test::MlaPrepareCase c =
       test::mla_prepare_case(T, q_lora, lora, rope, n_heads, nope, RopePairing::half, m, 23);
   const std::vector<float> w = test::random_bf16(int64_t{n_heads} * (nope + dv) * lora, 29);
-  const int64_t out_size = T * n_heads * (lora + rope);
-  TestStream st;
-  MlaDevice fused(c.host), split(c.host);
   DeviceBuffer<bf16_bits> d_w(bf16_from_f32(w));
-  DeviceBuffer<bf16_bits> out_fused(std::vector<bf16_bits>(out_size, 0x7fc0));
-  DeviceBuffer<bf16_bits> out_split(std::vector<bf16_bits>(out_size, 0x7fc0));
-  const MlaPrepareArgs fa = fused.args(c.args), sa = split.args(c.args);
-  cuda_mla_prepare_absorb(fa, absorb_args(fa, m, lora, dv, fa.q, d_w.data(), out_fused.data()),
-                          st.s);
-  cuda_mla_prepare(sa, st.s);
-  cuda_gemm_skinny(absorb_args(sa, m, lora, dv, sa.q, d_w.data(), out_split.data()), st.s);
+  TestStream st;
+  AbsorbRun fused(c, m, lora, dv, d_w.data()), split(c, m, lora, dv, d_w.data());
+  cuda_mla_prepare_absorb(fused.args, fused.absorb, st.s);
+  cuda_mla_prepare(split.args, st.s);
+  cuda_gemm_skinny(split.absorb, st.s);
   st.sync();
-  CHECK(count_differ(fused.cache, split.cache) == 0);
-  CHECK(count_differ(fused.q_latent, split.q_latent) == 0);
-  CHECK(count_differ(fused.q, split.q) == 0);
-  CHECK(count_differ(fused.q_pe_out, split.q_pe_out) == 0);
-  CHECK(count_differ(out_fused, out_split) == 0);
-  // The product by hand on sampled (row, head, column)s; the rest of each row stays untouched.
-  const std::vector<float> got = bf16_to_f32(out_fused.download());
+  const std::vector<std::vector<bf16_bits>> want = split.outputs();
+  CHECK(fused.outputs() == want);
+  // The product by hand on sampled (row, head, column)s; every decode row's qcat is written.
+  const std::vector<float> got = bf16_to_f32(want[3]);
   const MlaPrepareArgs& a = c.args;
   for (int64_t i = 0; i < 64; ++i) {
     const int64_t t = i % m, h = (i * 7) % n_heads, j = (i * 131) % lora;
-    double want = 0;
+    double dot = 0;
     for (int d = 0; d < nope; ++d) {
-      want += double(c.host.q[t * a.q_stride + h * a.head_stride + d]) *
-              w[(h * (nope + dv) + d) * lora + j];
+      dot += double(c.host.q[t * a.q_stride + h * a.head_stride + d]) *
+             w[(h * (nope + dv) + d) * lora + j];
     }
-    const float v = got[(t * n_heads + h) * (lora + rope) + j];
     INFO("row " << t << " head " << h << " column " << j);
-    CHECK(std::abs(v - want) <= 1e-2 * std::abs(want) + 1e-2);
+    CHECK(std::abs(got[(t * n_heads + h) * (lora + rope) + j] - dot) <=
+          1e-2 * std::abs(dot) + 1e-2);
   }
-  CHECK(std::isnan(got[lora]));  // the q_pe columns are the prepare's, written elsewhere here
+  CHECK(std::none_of(got.begin(), got.begin() + m * n_heads * (lora + rope),
+                     [](float v) { return std::isnan(v); }));
+  // Programmatic launch: twice eagerly on a plain stream, on a marked one, and from a graph.
+  AbsorbRun eager(c, m, lora, dv, d_w.data()), early(c, m, lora, dv, d_w.data()),
+      graphed(c, m, lora, dv, d_w.data());
+  TestStream s_early, s_graph;
+  cuda_stream_set_pdl(s_early.s, true);
+  cuda_stream_set_pdl(s_graph.s, true);
+  for (AbsorbRun* r : {&eager, &early}) {
+    const cudaStream_t s = r == &eager ? st.s : s_early.s;
+    for (int i = 0; i < 2; ++i) cuda_mla_prepare_absorb(r->args, r->absorb, s);
+  }
+  {
+    const TestGraph graph(s_graph.s, [&] {
+      for (int i = 0; i < 2; ++i) cuda_mla_prepare_absorb(graphed.args, graphed.absorb, s_graph.s);
+    });
+    graph.replay();
+    s_graph.sync();
+  }
+  st.sync();
+  s_early.sync();
+  cuda_stream_set_pdl(s_early.s, false);
+  cuda_stream_set_pdl(s_graph.s, false);
+  CHECK(early.outputs() == eager.outputs());
+  CHECK(graphed.outputs() == eager.outputs());
+  CHECK(eager.outputs()[2] != want[2]);  // the second launch rotated q again
 }
 #endif
 
@@ -215,6 +262,24 @@ TEST_CASE("cuda_mla_prepare_absorb refuses what it cannot run, by name") {
   g = good;
   g.m = 17;
   refuses(p, g, "m must be");
+  g = good;
+  g.c_argmax = reinterpret_cast<uint64_t*>(fake(11));
+  g.c_f32 = true;
+  g.b_transposed = true;
+  g.ldb = g.k;
+  g.batch = 1;
+  refuses(p, g, "b_transposed");  // the first of three it does not serve
+  g = good;
+  g.batch = static_cast<int>(kGemmSkinnyMaxBatch);
+  refuses(p, g, "batch");
+  g = good;
+  g.k = 192;  // past the nope columns: the prepare rotates what the absorb would read
+  refuses(p, g, "rot_offset");
+  MlaPrepareArgs shared = p;  // q_pe beside the absorbed latent, but inside its columns
+  shared.q_pe_out = static_cast<bf16_bits*>(good.c) + 256;
+  shared.q_pe_head_stride = static_cast<int>(good.stride_c);
+  shared.q_pe_token_stride = good.ldc;
+  refuses(shared, good, "q_pe_out lies in absorb.c");
   MlaPrepareArgs bad = p;
   bad.rope_dim = 7;
   refuses(bad, good, "rope_dim");

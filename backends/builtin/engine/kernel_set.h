@@ -16,10 +16,10 @@ enum class KernelSet {
   // host sync per MoE layer in prefill) and the shared experts as its dense GEMM in the same two
   // launches, the router GEMV and its routing in one launch at any
   // batch (the skinny tile where cuBLAS ran twice), up to 4 the MLA absorb GEMMs on the skinny
-  // kernels instead of cuBLAS (the q absorb in the input preparation's launch), prefill attention on the warpgroup-MMA kernel
-  // (cuda_prefill_attention_wgmma) and MLA decode attention on tensor cores
-  // (DecodeAttentionArgs::tensor_cores). Needs an sm_90a build on a Hopper GPU. Not bit-equal to
-  // the others, within the engine's bf16 tolerance.
+  // kernels instead of cuBLAS (the q absorb in the input preparation's launch), prefill attention
+  // on the warpgroup-MMA kernel (cuda_prefill_attention_wgmma) and MLA decode attention on tensor
+  // cores (DecodeAttentionArgs::tensor_cores). Needs an sm_90a build on a Hopper GPU. Not bit-equal
+  // to the others, within the engine's bf16 tolerance.
   wgmma,
 };
 
