@@ -308,14 +308,12 @@ TEST_CASE("cuda_decode_attention's tensor-core path replays from a CUDA graph", 
 #endif
 }
 
-TEST_CASE("decode_attention_uses_tensor_cores: MLA's latent shapes and no others") {
-#ifndef MOEBENCH_HAVE_CUDA
-  MOEBENCH_SKIP("built without CUDA: decode_attention_uses_tensor_cores is not defined");
-#else
-  // Host values only: stand-in pointers, 256-byte aligned, never dereferenced.
-  auto fake = [](uintptr_t i) { return reinterpret_cast<bf16_bits*>(i * 256); };
+#ifdef MOEBENCH_HAVE_CUDA
+// V2-Lite's absorbed MLA decode shape for n_seqs sequences of up to 64 keys, host values only (no
+// pointers).
+DecodeAttentionArgs v2lite_host_args(int n_seqs) {
   DecodeAttentionArgs a;
-  a.n_seqs = 2;
+  a.n_seqs = n_seqs;
   a.n_heads = 16;
   a.n_kv_heads = 1;
   a.dk = 576;
@@ -327,6 +325,17 @@ TEST_CASE("decode_attention_uses_tensor_cores: MLA's latent shapes and no others
   a.out_stride = 16 * 512;
   a.k_token_stride = a.v_token_stride = 576;
   a.scale = 0.1f;
+  return a;
+}
+#endif
+
+TEST_CASE("decode_attention_uses_tensor_cores: MLA's latent shapes and no others") {
+#ifndef MOEBENCH_HAVE_CUDA
+  MOEBENCH_SKIP("built without CUDA: decode_attention_uses_tensor_cores is not defined");
+#else
+  // Host values only: stand-in pointers, 256-byte aligned, never dereferenced.
+  auto fake = [](uintptr_t i) { return reinterpret_cast<bf16_bits*>(i * 256); };
+  DecodeAttentionArgs a = v2lite_host_args(2);
   a.q = fake(1);
   a.out = fake(2);
   a.k_cache = a.v_cache = fake(3);
@@ -385,19 +394,7 @@ TEST_CASE("cuda_decode_attention rejects bad host arguments") {
 #ifndef MOEBENCH_HAVE_CUDA
   MOEBENCH_SKIP("built without CUDA: cuda_decode_attention is not defined");
 #else
-  DecodeAttentionArgs a;
-  a.n_seqs = 1;
-  a.n_heads = 16;
-  a.n_kv_heads = 1;
-  a.dk = 576;
-  a.dv = 512;
-  a.page_size = 16;
-  a.max_pages_per_seq = 4;
-  a.max_seq_len = 64;
-  a.q_stride = 16 * 576;
-  a.out_stride = 16 * 512;
-  a.k_token_stride = a.v_token_stride = 576;
-  a.scale = 0.1f;
+  DecodeAttentionArgs a = v2lite_host_args(1);
   auto rejects = [](DecodeAttentionArgs b) {
     CHECK_THROWS_AS(cuda_decode_attention(b, nullptr), std::invalid_argument);
   };
