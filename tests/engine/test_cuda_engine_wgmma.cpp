@@ -7,8 +7,9 @@
 // (2e-2 of the row's largest |logit|) where routing cannot flip, over a prefill split across steps
 // and decode steps of 16 and 3 sequences; greedy
 // continuations of 16 sequences through the CUDA graph path on the routed checkpoints; fewer
-// kernels per step than separate. Skipped, visibly, without sm_90a code (scripts/device_bundle.sh
-// builds it).
+// kernels per step than separate; and the logits again on deepseek_v2 with V2-Lite's attention
+// dims (the shapes only the tensor-core decode attention and the (192, 128) wgmma prefill take).
+// Skipped, visibly, without sm_90a code (scripts/device_bundle.sh builds it).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -62,9 +63,11 @@ std::vector<int> random_tokens(std::mt19937& rng, int n, int vocab) {
 }
 
 // Every expert on every token: the prefill (4 x 128 tokens) and 4 decode steps of 16 sequences.
-void check_logits(const std::string& family) {
-  CAPTURE(family);
-  const fs::path dir = tiny_bf16(family, true);
+// extra / tag: config overrides (tiny_bf16).
+void check_logits(const std::string& family, const nlohmann::json& extra = nlohmann::json::object(),
+                  const std::string& tag = "") {
+  CAPTURE(family, tag);
+  const fs::path dir = tiny_bf16(family, true, extra, tag);
   const ModelConfig config = model_config_load(dir / "config.json");
   std::unique_ptr<Engine> ref = tiny_engine(config, dir, KernelSet::separate);
   std::unique_ptr<Engine> wg = tiny_engine(config, dir, KernelSet::wgmma);
@@ -98,7 +101,7 @@ void check_logits(const std::string& family) {
     }
   }
   std::printf("wgmma vs separate, %-12s all experts: max rel err prefill %.2e, decode %.2e\n",
-              family.c_str(), prefill, decode);
+              (family + (tag.empty() ? "" : "/" + tag)).c_str(), prefill, decode);
   CHECK(prefill <= 2e-2);
   CHECK(decode <= 2e-2);
 }
@@ -158,4 +161,10 @@ TEST_CASE("CUDA engine: kernels=wgmma stays within bf16 noise of the separate la
     check_logits(family);
     check_greedy(family);
   }
+  // DeepSeek-V2-Lite's attention dims on the tiny model (16 heads, latent 512 + rope 64, nope and
+  // v 128): the shapes the tensor-core decode attention and the (192, 128) wgmma prefill take.
+  const nlohmann::json v2lite_attention = {{"num_attention_heads", 16}, {"num_key_value_heads", 16},
+                                           {"kv_lora_rank", 512},       {"qk_rope_head_dim", 64},
+                                           {"qk_nope_head_dim", 128},   {"v_head_dim", 128}};
+  check_logits("deepseek_v2", v2lite_attention, "v2lite-attention");
 }

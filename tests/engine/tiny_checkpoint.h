@@ -12,8 +12,11 @@
 namespace moebench::testing {
 
 // all_experts: every token routes to every expert (top_k = experts, all groups kept), so no
-// expert choice can flip between two engines and only arithmetic differences remain.
-inline std::filesystem::path tiny_bf16(const std::string& family, bool all_experts = false) {
+// expert choice can flip between two engines and only arithmetic differences remain. extra: more
+// config.json overrides, under a directory of its own named by tag.
+inline std::filesystem::path tiny_bf16(const std::string& family, bool all_experts = false,
+                                       const nlohmann::json& extra = nlohmann::json::object(),
+                                       const std::string& tag = "") {
   ModelInitOptions o;
   o.family = model_family_parse(family, "test");
   o.preset = "tiny";
@@ -22,8 +25,10 @@ inline std::filesystem::path tiny_bf16(const std::string& family, bool all_exper
     o.overrides["num_experts_per_tok"] = 8;  // tiny presets have 8 experts
     if (family == "deepseek_v3") o.overrides["topk_group"] = 4;
   }
-  o.out_dir =
-      temp_dir(std::string("cuda-engine-") + (all_experts ? "all-" : "") + family) / "model";
+  o.overrides.update(extra);
+  o.out_dir = temp_dir(std::string("cuda-engine-") + (all_experts ? "all-" : "") + family +
+                       (tag.empty() ? "" : "-" + tag)) /
+              "model";
   o.training_text_dir = std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
   o.force = true;
   model_init_write(o);
