@@ -68,12 +68,13 @@ __device__ __forceinline__ void load_keys(const DecodeAttentionArgs& a, int s, i
   }
 }
 
-// The warp's half of S for its 8 keys (rows g, g + 8, keys nt * 8 + 2 (lane % 4) + {0, 1}) into
-// s_half in fragment order: lane L of the warp for n8 tile nt at float4 nt * 32 + L, which is what
-// lane L of every warp reads back for that tile (conflict-free 16-byte accesses).
-__device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float4* s_half, int nt,
-                                           int half) {
-  const int lane = threadIdx.x % 32;
+// Warp w's half of S: keys nt = w % 4 (8 of them: rows g, g + 8, keys nt * 8 + 2 (lane % 4) +
+// {0, 1}) over head-dim half w / 4, into that half of s_halves in fragment order: lane L for n8
+// tile nt at float4 nt * 32 + L, which is what lane L of every warp reads back for that tile
+// (conflict-free 16-byte accesses).
+__device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float4* s_halves) {
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int nt = warp % kKeyTiles, half = warp / kKeyTiles;
   float sp[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll
   for (int j = 0; j < kHalfSteps; j += 2) {
@@ -88,7 +89,7 @@ __device__ __forceinline__ void score_half(uint32_t q_s, uint32_t k_s, float4* s
     mma16816(sp, qa, b[0], b[1]);
     mma16816(sp, qb, b[2], b[3]);
   }
-  s_half[nt * 32 + lane] = make_float4(sp[0], sp[1], sp[2], sp[3]);
+  s_halves[(half * kKeyTiles + nt) * 32 + lane] = make_float4(sp[0], sp[1], sp[2], sp[3]);
 }
 #endif
 
@@ -130,8 +131,7 @@ __global__ void __launch_bounds__(kThreads, 2) decode_mma_partial_kernel(const D
     cp_async_wait<1>();  // Q and tile t landed
     __syncthreads();
     const uint32_t kb = k_s + t % 2 * kStageBytes;
-    score_half(q_s, kb, s_halves + warp / kKeyTiles * kKeyTiles * 32, warp % kKeyTiles,
-               warp / kKeyTiles);
+    score_half(q_s, kb, s_halves);
     __syncthreads();
     float sc[kKeyTiles * 4];  // the whole tile's S in the accumulator layout: both halves
 #pragma unroll
