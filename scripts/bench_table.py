@@ -20,24 +20,20 @@ def fail(message):
     sys.exit(1)
 
 
-def twin(name):
-    """The separate launches' benchmark name for a fused one; None for any other."""
-    if "/fused" in name:
-        return name.replace("/fused", "/separate", 1)
-    if "fused_" in name:
-        return name.replace("fused_", "split_", 1)
-    return None
+# How a benchmark names the launches it stands in for: its marker, the baseline's marker in its
+# place, and the table (and summary) the pair goes to, in the order the tables print.
+RULES = [("/fused", "/separate", "fused"), ("fused_", "split_", "fused"),
+         ("/tc_", "/", "tensor-core variant"), ("/wgmma_hot", "/hot", "wgmma variant")]
+SUMMARY = {"fused": "fused/separate pairs", "tensor-core variant": "tensor-core variant pairs",
+           "wgmma variant": "wgmma variant pairs"}
 
 
-# A variant's marker in its name, what replaces it for the kernel it stands in for, its kind.
-VARIANTS = [("/tc_", "/", "tensor-core"), ("/wgmma_hot", "/hot", "wgmma")]
-
-
-def variant_twin(name):
-    """(the baseline kernel's benchmark name, the variant's kind) for a variant; None otherwise."""
-    for marker, plain, kind in VARIANTS:
+def baseline(name):
+    """(the baseline's benchmark name, its table) for a fused launch or a kernel variant; None
+    for any other."""
+    for marker, plain, table in RULES:
         if marker in name:
-            return name.replace(marker, plain, 1), kind
+            return name.replace(marker, plain, 1), table
     return None
 
 
@@ -60,17 +56,19 @@ def summary(count, what, logs):
             f"range {math.exp(min(logs)):.2f}x to {math.exp(max(logs)):.2f}x")
 
 
-def variant_pairs(medians):
-    """Kernel variants beside their baselines, and a summary line per kind."""
-    by_kind = {}
+def pair_tables(medians):
+    """Each fused launch and kernel variant beside its baseline, a table and a summary line per
+    kind."""
+    by_table = {table: [] for _, _, table in RULES}
     for n in medians:
-        t = variant_twin(n)
+        t = baseline(n)
         if t is not None and t[0] in medians:
-            by_kind.setdefault(t[1], []).append((n, t[0]))
+            by_table[t[1]].append((n, t[0]))
     lines = []
-    for kind, pairs in by_kind.items():
-        logs = pair_table(f"{kind} variant", pairs, medians)
-        lines.append(summary(len(pairs), f"{kind} variant pairs", logs))
+    for table, pairs in by_table.items():
+        if pairs:
+            logs = pair_table(table, pairs, medians)
+            lines.append(summary(len(pairs), SUMMARY[table], logs))
     return lines
 
 
@@ -98,14 +96,9 @@ def main():
         f = lambda k: f"{b[k]:.1f}" if k in b else ""
         print(f"| {name} | {b['us']:.2f} | {f('GB_per_s')} | {f('pct_copy_bw')} | "
               f"{f('TFLOP_per_s')} | {f('pct_gemm_flops')} |")
-    pairs = [(n, twin(n)) for n in medians if twin(n) in medians]
-    lines = []
-    if pairs:
-        logs = pair_table("fused", pairs, medians)
-        lines.append(summary(len(pairs), "fused/separate pairs", logs))
-    lines += variant_pairs(medians)
-    for line in lines:
+    for line in pair_tables(medians):
         print(line, file=sys.stderr)
+
 
 if __name__ == "__main__":
     main()
