@@ -15,6 +15,7 @@
 #include "kernels/attention.h"
 #include "kernels/attention_prefill_block.cuh"
 #include "kernels/attention_softmax.cuh"
+#include "kernels/attention_wgmma_tiles.cuh"
 #include "kernels/cp_async.cuh"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_setup.cuh"
@@ -27,7 +28,7 @@ namespace {
 
 constexpr int kWgs = 2;               // warpgroups a block
 constexpr int kBlockM = kWgs * kWgM;  // queries a block
-constexpr int kBlockN = 64;           // keys a tile: S is m64n64 per warpgroup
+constexpr int kBlockN = kAttnBlockN;  // keys a tile: S is m64n64 per warpgroup
 constexpr int kThreads = kWgs * kWarpgroup;
 constexpr int kStages = 2;  // K/V tiles in flight: tile t + 1 loads while tile t multiplies
 constexpr float kLog2e = 1.4426950408889634f;
@@ -79,47 +80,6 @@ __device__ __forceinline__ void load_tile_sw(uint32_t dst, int tile_rows, const 
   }
 }
 
-// s (64 x 64 per warpgroup) = Q (rows [q_row0, q_row0 + 64) of the Q tile at q) · K (the 64 keys
-// at k)ᵀ over kDk head dims (zeros past dk), in k16 steps through the 64-dim panels.
-// NOTE: a fixed count: a runtime exit between the MMAs makes ptxas fence each one.
-template <int kDk>
-__device__ __forceinline__ void scores(float (&s)[kBlockN / 2], uint32_t q, int q_row0,
-                                       uint32_t k) {
-#pragma unroll
-  for (int i = 0; i < kBlockN / 2; ++i) s[i] = 0.0f;
-  fence_acc(s);  // NOTE: the zeros are written before the fence, not between it and the MMAs
-  wgmma_fence();
-#pragma unroll
-  for (int ks = 0; ks < kDk / kMmaK; ++ks) {
-    wgmma_ss_m64n64k16(s, smem_desc(k_major_slice(q, kBlockM, q_row0, ks)),
-                       smem_desc(k_major_slice(k, kBlockN, 0, ks)));
-  }
-  wgmma_commit();
-  wgmma_wait<0>();
-  fence_acc(s);
-}
-
-// o (64 x kDv per warpgroup) += P (64 x 64 keys, bf16 A fragments) · V (64 keys at v, N-major:
-// panels of 64 head dims kBlockN * 128 bytes apart, the descriptor's leading byte offset).
-template <int kDv>
-__device__ __forceinline__ void accumulate(float (&o)[kDv / 2],
-                                           const uint32_t (&pa)[kBlockN / kMmaK][4], uint32_t v) {
-  fence_acc(o);  // NOTE: the rescaled o is written before the fence
-  wgmma_fence();
-#pragma unroll
-  for (int kk = 0; kk < kBlockN / kMmaK; ++kk) {
-    const uint64_t desc = smem_desc_mn(mn_major_slice(v, kk), mn_major_lbo(kBlockN));
-    if constexpr (kDv == 128) {
-      wgmma_rs_m64n128k16(o, pa[kk], desc);
-    } else {
-      static_assert(kDv == 64, "PV tiles of 64 or 128 head dims");
-      wgmma_rs_m64n64k16(o, pa[kk], desc);
-    }
-  }
-  wgmma_commit();
-  wgmma_wait<0>();
-  fence_acc(o);
-}
 #endif  // MOEBENCH_WGMMA_DEVICE
 
 // kDk, kDv: multiples of 64 covering the call's dk and dv. Warpgroup w multiplies query rows
@@ -171,13 +131,17 @@ __global__ void __launch_bounds__(kThreads, 1) prefill_attention_wgmma_kernel(co
     if (wg_active && n0 <= wg_key_limit) {  // NOTE: uniform over the warpgroup, as wgmma needs
       const uint32_t kb = base + L.kv + t % kStages * L.stage_bytes;
       float s[kBlockN / 2];
-      scores<kDk>(s, base, wg * kWgM, kb);
+      issue_scores<kDk>(s, base, kBlockM, wg * kWgM, kb);
+      wgmma_wait<0>();
+      fence_acc(s);
       float alpha[2];
       uint32_t pa[kBlockN / kMmaK][4];  // P as A fragments: S's accumulator layout, bf16
       softmax_tile<kNTiles>(s, n0 + c2, shift + m0 + w0 + g, len_k, a.causal, prm.scale_log2, run,
                             alpha, pa);
       rescale_rows<kDv / 8>(o, alpha, kDv);
-      accumulate<kDv>(o, pa, kb + L.k_bytes);
+      issue_pv<kDv>(o, pa, kb + L.k_bytes);
+      wgmma_wait<0>();
+      fence_acc(o);
     }
     __syncthreads();  // both warpgroups are done with stage t % kStages
   }

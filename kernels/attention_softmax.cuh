@@ -26,13 +26,12 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
 
 // One key tile: masks the scores s (keys key0 + 8 j + e % 2 of rows at positions q_pos + 8 (e / 2);
 // visible when below len_k and, causal, at or before the row's position), scales them to the exp2
-// domain, updates rows' max and sum, and returns P (bf16) as the m16n8k16 A fragments of the tile's
-// k16 steps and alpha, the factor by which the rows' previous output must be scaled.
+// domain, updates rows' max and sum, and leaves P in s (f32 holding bf16 values) and alpha, the
+// factor by which the rows' previous output must be scaled.
 template <int kNTiles>
-__device__ __forceinline__ void softmax_tile(float (&s)[kNTiles * 4], int key0, int q_pos,
-                                             int len_k, bool causal, float scale_log2,
-                                             SoftmaxRows& r, float (&alpha)[2],
-                                             uint32_t (&pa)[kNTiles / 2][4]) {
+__device__ __forceinline__ void softmax_tile_p(float (&s)[kNTiles * 4], int key0, int q_pos,
+                                               int len_k, bool causal, float scale_log2,
+                                               SoftmaxRows& r, float (&alpha)[2]) {
   float tile_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
   for (int j = 0; j < kNTiles; ++j) {
@@ -57,16 +56,10 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kNTiles * 4], int key0, 
   }
   float sum[2] = {0.0f, 0.0f};
 #pragma unroll
-  for (int j = 0; j < kNTiles; ++j) {
-    float p[4];
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      // NOTE: the sum adds what P·V multiplies (bf16), so rows normalize to 1.
-      p[e] = __bfloat162float(__float2bfloat16_rn(exp2f(s[4 * j + e] - m_use[e / 2])));
-      sum[e / 2] += p[e];
-    }
-    pa[j / 2][j % 2 * 2] = pack_bf16(p[0], p[1]);
-    pa[j / 2][j % 2 * 2 + 1] = pack_bf16(p[2], p[3]);
+  for (int i = 0; i < kNTiles * 4; ++i) {
+    // NOTE: the sum adds what P·V multiplies (bf16), so rows normalize to 1.
+    s[i] = __bfloat162float(__float2bfloat16_rn(exp2f(s[i] - m_use[i % 4 / 2])));
+    sum[i % 4 / 2] += s[i];
   }
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
@@ -74,6 +67,27 @@ __device__ __forceinline__ void softmax_tile(float (&s)[kNTiles * 4], int key0, 
     sum[h] += __shfl_xor_sync(0xffffffffu, sum[h], 2);
     r.l[h] = r.l[h] * alpha[h] + sum[h];
   }
+}
+
+// P (softmax_tile_p's s) as the m16n8k16 A fragments of the tile's k16 steps (exact: bf16 values).
+template <int kNTiles>
+__device__ __forceinline__ void pack_p(const float (&p)[kNTiles * 4],
+                                       uint32_t (&pa)[kNTiles / 2][4]) {
+#pragma unroll
+  for (int j = 0; j < kNTiles; ++j) {
+    pa[j / 2][j % 2 * 2] = pack_bf16(p[4 * j], p[4 * j + 1]);
+    pa[j / 2][j % 2 * 2 + 1] = pack_bf16(p[4 * j + 2], p[4 * j + 3]);
+  }
+}
+
+// softmax_tile_p, then P as A fragments in pa.
+template <int kNTiles>
+__device__ __forceinline__ void softmax_tile(float (&s)[kNTiles * 4], int key0, int q_pos,
+                                             int len_k, bool causal, float scale_log2,
+                                             SoftmaxRows& r, float (&alpha)[2],
+                                             uint32_t (&pa)[kNTiles / 2][4]) {
+  softmax_tile_p<kNTiles>(s, key0, q_pos, len_k, causal, scale_log2, r, alpha);
+  pack_p<kNTiles>(s, pa);
 }
 
 // o's rows times alpha, in the n8 tiles below dvp (padded head dim) only.
