@@ -1,0 +1,192 @@
+// The FlashAttention-3 prefill kernel's shared memory and TMA maps (kernels/attention_fa3_layout.h,
+// kernels/tma_map.h), checked without a GPU: its tiles sit on swizzle atoms with the barriers
+// after them; a TMA load emulated from the map's geometry (box, strides, zeros out of bounds, the
+// 128B swizzle on shared-memory addresses) puts each K and V element where the MMA descriptors of
+// the kernel read it (PTX's canonical layouts, tests/kernels/wgmma_decode.h); and the maps' limits
+// refuse, by field, layouts TMA cannot describe.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/attention_fa3_layout.h"
+#include "kernels/tma_map.h"
+#include "kernels/wgmma_layout.h"
+#include "tests/catch.h"
+#include "tests/kernels/wgmma_decode.h"
+
+namespace moebench {
+namespace {
+
+struct Dims {
+  int dk = 0, dv = 0;
+};
+constexpr Dims kInstances[] = {{64, 64}, {128, 128}, {192, 128}};
+
+TEST_CASE("fa3 layout: tiles on swizzle atoms, barriers after them, within an SM") {
+  for (const Dims d : kInstances) {
+    CAPTURE(d.dk, d.dv);
+    const Fa3Smem L = fa3_smem(d.dk, d.dv);
+    REQUIRE(L.bytes <= 227 * 1024);
+    // expect_tx: a tile's bytes are its boxes' (64 dims x 64 keys of bf16 each).
+    REQUIRE(L.k_bytes == fa3_panels(d.dk) * kFa3BlockN * 64 * 2);
+    REQUIRE(L.v_bytes == fa3_panels(d.dv) * kFa3BlockN * 64 * 2);
+    REQUIRE(L.stage0 == fa3_panels(d.dk) * kFa3BlockM * 128);  // the Q tile first
+    int tiles_end = L.stage0;
+    for (int s = 0; s < kFa3Stages; ++s) {
+      for (int p = 0; p < fa3_panels(d.dk); ++p) {
+        const Fa3Box b = fa3_box(L, false, s, p, 0, 0);
+        REQUIRE(b.smem % kSwAtomBytes == 0);
+        REQUIRE(b.smem >= tiles_end);  // after Q and the stages before
+      }
+      for (int p = 0; p < fa3_panels(d.dv); ++p) {
+        const Fa3Box b = fa3_box(L, true, s, p, 0, 0);
+        REQUIRE(b.smem % kSwAtomBytes == 0);
+        REQUIRE(b.smem >= fa3_k_tile(L, s) + L.k_bytes);  // after the stage's K tile
+      }
+      tiles_end = fa3_v_tile(L, s) + L.v_bytes;
+    }
+    std::vector<int> bars;
+    for (int s = 0; s < kFa3Stages; ++s) {
+      bars.push_back(fa3_full_k(L, s));
+      bars.push_back(fa3_full_v(L, s));
+      bars.push_back(fa3_empty(L, s));
+    }
+    for (size_t i = 0; i < bars.size(); ++i) {
+      REQUIRE(bars[i] % 8 == 0);
+      REQUIRE(bars[i] >= tiles_end);
+      REQUIRE(bars[i] + 8 + kSwAtomBytes <= L.bytes);  // room to align the base
+      for (size_t j = 0; j < i; ++j) REQUIRE(bars[i] != bars[j]);
+    }
+  }
+}
+
+// A (tokens, heads, dim) bf16 tensor as element ids, with gaps between heads and tokens.
+struct Tensor {
+  TmaRows rows;
+  uint32_t id(int64_t token, int64_t head, int64_t d) const {
+    return static_cast<uint32_t>(1 + token * rows.token_stride + head * rows.head_stride + d);
+  }
+};
+
+// Shared memory of 32-bit element ids, one a bf16 slot; 0 = a zero the TMA filled in.
+struct Smem32 {
+  std::vector<uint32_t> slot = std::vector<uint32_t>(128 * 1024, 0xffffffffu);
+  uint32_t at(uint32_t byte) const { return slot.at(byte / 2); }
+};
+
+// A TMA load emulated from the map's geometry: box element (token r, head dim e) of the box at
+// coordinates (c0, c1, c2) lands at the 128B-swizzled address of dst + r * 128 + e * 2; elements
+// out of the tensor's bounds are zeros.
+void tma_load(Smem32& m, uint32_t dst, const Tensor& t, const Fa3Box& b) {
+  const TmaGeometry g = tma_geometry(t.rows);
+  REQUIRE(g.box[0] * 2 == 128);
+  REQUIRE(g.box[1] == 1);
+  for (uint32_t r = 0; r < g.box[2]; ++r) {
+    for (uint32_t e = 0; e < g.box[0]; ++e) {
+      const int64_t d = b.c0 + e, token = b.c2 + r;
+      const bool in =
+          d < static_cast<int64_t>(g.dims[0]) && token < static_cast<int64_t>(g.dims[2]);
+      m.slot.at(swizzle128(dst + r * 128 + e * 2) / 2) = in ? t.id(token, b.c1, d) : 0;
+    }
+  }
+}
+
+TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") {
+  // A GQA call with head dims padded inside their instance (136 in 192, 72 in 128), a second kv
+  // head, padded token rows, and a last tile that runs past the tensor's 150 tokens.
+  const int dk = 136, dv = 72, kdk = 192, kdv = 128, kv_head = 1, tokens = 150;
+  Tensor k{{dk, 2, tokens, dk + 8, 2 * (dk + 8) + 16}};
+  Tensor v{{dv, 2, tokens, dv, 2 * dv + 8}};
+  REQUIRE(tma_rows_problem(k.rows).empty());
+  REQUIRE(tma_rows_problem(v.rows).empty());
+  const Fa3Smem L = fa3_smem(kdk, kdv);
+  for (const int row0 : {0, 64, 128}) {  // tiles t = 0, 1, 2 of a sequence starting at token 0
+    const int stage = row0 / 64 % kFa3Stages;
+    CAPTURE(row0, stage);
+    Smem32 m;
+    for (int p = 0; p < fa3_panels(kdk); ++p) {
+      const Fa3Box b = fa3_box(L, false, stage, p, kv_head, row0);
+      tma_load(m, static_cast<uint32_t>(b.smem), k, b);
+    }
+    for (int p = 0; p < fa3_panels(kdv); ++p) {
+      const Fa3Box b = fa3_box(L, true, stage, p, kv_head, row0);
+      tma_load(m, static_cast<uint32_t>(b.smem), v, b);
+    }
+    // S = Q Kᵀ (issue_scores): B is K-major, key i of the tile, head dim 16 ks + kk.
+    const uint32_t k_tile = static_cast<uint32_t>(fa3_k_tile(L, stage));
+    for (int ks = 0; ks < kdk / kMmaK; ++ks) {
+      const uint64_t desc = smem_desc(k_major_slice(k_tile, kFa3BlockN, 0, ks));
+      for (int i = 0; i < kFa3BlockN; ++i) {
+        for (int kk = 0; kk < kMmaK; ++kk) {
+          const int d = ks * kMmaK + kk, token = row0 + i;
+          const uint32_t want = d < dk && token < tokens ? k.id(token, kv_head, d) : 0;
+          INFO("K key " << i << " dim " << d);
+          REQUIRE(m.at(k_major_byte(desc, i, kk)) == want);
+        }
+      }
+    }
+    // O += P V (issue_pv): B is N-major, head dim n, key 16 kk + j of the tile.
+    const uint32_t v_tile = static_cast<uint32_t>(fa3_v_tile(L, stage));
+    for (int kk = 0; kk < kFa3BlockN / kMmaK; ++kk) {
+      const uint64_t desc = smem_desc_mn(mn_major_slice(v_tile, kk), mn_major_lbo(kFa3BlockN));
+      for (int n = 0; n < kdv; ++n) {
+        for (int j = 0; j < kMmaK; ++j) {
+          const int token = row0 + kk * kMmaK + j;
+          const uint32_t want = n < dv && token < tokens ? v.id(token, kv_head, n) : 0;
+          INFO("V dim " << n << " key " << kk * kMmaK + j);
+          REQUIRE(m.at(mn_major_byte(desc, n, j)) == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("fa3 TMA maps: the engine's MLA operands fit, and the limits refuse by field") {
+  // DeepSeek-V2-Lite prefill: k assembled as (tokens, 16 heads, 192); v read in place from
+  // kv_b's output rows (16 heads of 128 nope + 128 v).
+  PrefillAttentionArgs a;
+  a.n_kv_heads = 16;
+  a.dk = 192;
+  a.dv = 128;
+  a.k_stride = 16 * 192;
+  a.v_stride = 16 * 256;
+  a.total_k = 8 * 2048;
+  PrefillHeadStrides hs;
+  hs.k = 192;
+  hs.v = 256;
+  const TmaRows kr = prefill_tma_rows(a, hs, false), vr = prefill_tma_rows(a, hs, true);
+  REQUIRE(tma_rows_problem(kr).empty());
+  REQUIRE(tma_rows_problem(vr).empty());
+  const TmaGeometry g = tma_geometry(vr);
+  CHECK(g.dims[0] == 128);
+  CHECK(g.dims[1] == 16);
+  CHECK(g.dims[2] == 8 * 2048);
+  CHECK(g.strides[0] == 512);
+  CHECK(g.strides[1] == 16 * 256 * 2);
+  CHECK(g.box[0] == 64);
+  CHECK(g.box[2] == 64);
+
+  const auto problem = [&](TmaRows r) { return tma_rows_problem(r); };
+  TmaRows r = kr;
+  r.tokens = 0;
+  CHECK(problem(r).find("tokens") != std::string::npos);
+  r = kr;
+  r.head_stride = 196;  // 392 bytes
+  r.token_stride = 16 * 196;
+  CHECK(problem(r).find("head stride") != std::string::npos);
+  r = kr;
+  r.token_stride = 16 * 192 + 4;
+  CHECK(problem(r).find("token stride") != std::string::npos);
+  r = kr;
+  r.token_stride = 8 * 192;  // heads interleaved past the token's row
+  CHECK(problem(r).find("token stride below") != std::string::npos);
+  r = kr;
+  r.head_stride = 128;  // below dim: heads overlap
+  CHECK(problem(r).find("head stride below dim") != std::string::npos);
+  r = kr;
+  r.box_dim = 32;
+  CHECK(problem(r).find("box_dim") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace moebench
