@@ -68,6 +68,7 @@ struct PrefillAttentionArgs {
   const int32_t* cu_k = nullptr;  // device (n_seqs + 1); each seq has len_k >= len_q
   int n_seqs = 0;
   int max_q = 0;                    // host upper bound of any len_q (grid sizing)
+  int64_t total_k = 0;              // host: key rows of k and v (cu_k's last); the TMA kernel's
   int n_heads = 0, n_kv_heads = 0;  // n_heads % n_kv_heads == 0 (GQA group)
   int dk = 0, dv = 0;               // multiples of 8, <= 256
   float scale = 0;
@@ -93,6 +94,17 @@ void cuda_prefill_attention_mma(const PrefillAttentionArgs& args, cudaStream_t s
 // cuda_prefill_attention_mma. Throws std::invalid_argument where the device or build has no
 // sm_90a code (cuda_prefill_attention_wgmma_available). Within bf16 noise of the others.
 void cuda_prefill_attention_wgmma(const PrefillAttentionArgs& args, cudaStream_t stream);
+
+// The same attention in FlashAttention-3's whole layout (sm_90a): a producer warpgroup loads K and
+// V tiles by TMA into a ring of transaction barriers, and two consumer warpgroups overlap each
+// tile's softmax with their MMAs (the next S and the last P V in flight together) and take turns
+// issuing them (ping-pong). Same args and contract, and args.total_k set (the tensor maps'
+// extent); head dims padded to 64 up to (192, 128). Larger head dims run
+// cuda_prefill_attention_mma, and k or v layouts TMA cannot describe (tma_rows_problem: token
+// stride below heads x head stride) cuda_prefill_attention_wgmma. Throws std::invalid_argument
+// where the device or build has no sm_90a code (cuda_prefill_attention_wgmma_available) or
+// total_k is not set. Within bf16 noise of the others.
+void cuda_prefill_attention_fa3(const PrefillAttentionArgs& args, cudaStream_t stream);
 
 // True when the current device runs cuda_prefill_attention_wgmma (a Hopper GPU and a build with
 // -DCMAKE_CUDA_ARCHITECTURES=90a). The first call probes the device: make it outside capture.

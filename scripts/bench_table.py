@@ -3,7 +3,7 @@
 beside its ceilings (the counters the gpu/ benchmarks set), then each fused launch beside the
 launches it replaces (".../fused..." and ".../separate...", or "fused_" and "split_"), and each
 kernel variant beside the kernel it stands in for (".../tc_hot" tensor cores and ".../wgmma_hot"
-beside ".../hot"), measured in the same run.
+beside ".../hot", ".../fa3_hot" beside ".../wgmma_hot"), measured in the same run.
 
 Usage: bench_table.py BENCH_JSON        (the table on stdout; the pairs' summary line on stderr)
 """
@@ -23,9 +23,11 @@ def fail(message):
 # How a benchmark names the launches it stands in for: its marker, the baseline's marker in its
 # place, and the table (and summary) the pair goes to, in the order the tables print.
 RULES = [("/fused", "/separate", "fused"), ("fused_", "split_", "fused"),
-         ("/tc_", "/", "tensor-core variant"), ("/wgmma_hot", "/hot", "wgmma variant")]
+         ("/tc_", "/", "tensor-core variant"), ("/wgmma_hot", "/hot", "wgmma variant"),
+         ("/fa3_hot", "/wgmma_hot", "FA3 variant")]
 SUMMARY = {"fused": "fused/separate pairs", "tensor-core variant": "tensor-core variant pairs",
-           "wgmma variant": "wgmma variant pairs"}
+           "wgmma variant": "wgmma variant pairs", "FA3 variant": "FA3 (TMA, ping-pong) variant "
+           "pairs, against the cp.async wgmma kernel"}
 
 
 def baseline(name):

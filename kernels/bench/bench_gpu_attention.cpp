@@ -85,19 +85,30 @@ std::string bench_check_prefill(const BenchAttn& m, const std::vector<float>& q,
 }
 
 // The prefill kernels a benchmark runs, with their name suffixes.
-enum class PrefillKernel { smem, mma, wgmma };
+enum class PrefillKernel { smem, mma, wgmma, fa3 };
 const char* prefill_suffix(PrefillKernel k) {
-  return k == PrefillKernel::smem ? "" : k == PrefillKernel::mma ? "/mma" : "/wgmma";
+  switch (k) {
+    case PrefillKernel::smem:
+      return "";
+    case PrefillKernel::mma:
+      return "/mma";
+    case PrefillKernel::wgmma:
+      return "/wgmma";
+    case PrefillKernel::fa3:
+      return "/fa3";
+  }
+  return "";
 }
 
 // n_seqs sequences of state.range(0) tokens each, packed heads, causal, scale 1/sqrt(dk); on the
-// shared-memory kernel, the register-tile one (mma) or the warpgroup-MMA one (wgmma: skipped,
-// visibly, where the device or build has no sm_90a code).
+// shared-memory kernel, the register-tile one (mma) or the warpgroup-MMA ones (wgmma on cp.async,
+// fa3 with a TMA producer: skipped, visibly, where the device or build has no sm_90a code).
 void BM_gpu_prefill(benchmark::State& state, int model, PrefillKernel kernel) {
   if (!bench_gpu_ready(state)) return;
-  if (kernel == PrefillKernel::wgmma && !cuda_prefill_attention_wgmma_available()) {
+  const bool sm90a = kernel == PrefillKernel::wgmma || kernel == PrefillKernel::fa3;
+  if (sm90a && !cuda_prefill_attention_wgmma_available()) {
     state.SkipWithError(
-        "no sm_90a code for this device (cuda_prefill_attention_wgmma needs a Hopper GPU and a "
+        "no sm_90a code for this device (the wgmma prefill kernels need a Hopper GPU and a "
         "-DCMAKE_CUDA_ARCHITECTURES=90a build)");
     return;
   }
@@ -123,6 +134,7 @@ void BM_gpu_prefill(benchmark::State& state, int model, PrefillKernel kernel) {
   a.cu_q = a.cu_k = d_cu.data();
   a.n_seqs = n_seqs;
   a.max_q = len;
+  a.total_k = total;
   a.n_heads = m.heads;
   a.n_kv_heads = m.kv_heads;
   a.dk = m.dk;
@@ -138,6 +150,9 @@ void BM_gpu_prefill(benchmark::State& state, int model, PrefillKernel kernel) {
         break;
       case PrefillKernel::wgmma:
         cuda_prefill_attention_wgmma(a, bench_gpu().stream);
+        break;
+      case PrefillKernel::fa3:
+        cuda_prefill_attention_fa3(a, bench_gpu().stream);
         break;
     }
   };
@@ -265,7 +280,8 @@ void BM_gpu_decode(benchmark::State& state, bool cold, int model, bool tensor_co
 
 const int kRegistered = [] {
   for (int p = 0; p < 2; ++p) {
-    for (PrefillKernel k : {PrefillKernel::smem, PrefillKernel::mma, PrefillKernel::wgmma}) {
+    for (PrefillKernel k :
+         {PrefillKernel::smem, PrefillKernel::mma, PrefillKernel::wgmma, PrefillKernel::fa3}) {
       bench_gpu_register_fn(std::string("gpu/prefill_attention/") + kPrefill[p].name +
                                 prefill_suffix(k) + (k == PrefillKernel::smem ? "/hot" : "_hot"),
                             BM_gpu_prefill, p, k)

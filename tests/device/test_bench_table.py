@@ -71,6 +71,7 @@ class BenchTable(unittest.TestCase):
             bench("gpu/prefill_attention/v2lite_mla/mma_hot/seq:2048/manual_time", 150.0),
             bench("gpu/prefill_attention/v2lite_mla/hot/seq:2048/manual_time", 300.0),
             bench("gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:512/manual_time", 10.0),  # alone
+            bench("gpu/prefill_attention/v2lite_mla/fa3_hot/seq:2048/manual_time", 80.0),
         ]
         r = self.run_table({"benchmarks": rows})
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -81,10 +82,15 @@ class BenchTable(unittest.TestCase):
         self.assertIn("| gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:2048/manual_time | 100.00 "
                       "| gpu/prefill_attention/v2lite_mla/hot/seq:2048/manual_time | 300.00 | "
                       "3.00x |", r.stdout)
+        self.assertIn("| gpu/prefill_attention/v2lite_mla/fa3_hot/seq:2048/manual_time | 80.00 "
+                      "| gpu/prefill_attention/v2lite_mla/wgmma_hot/seq:2048/manual_time | "
+                      "100.00 | 1.25x |", r.stdout)
         self.assertNotIn("| fused |", r.stdout)  # no fused/separate pair here
         self.assertEqual(r.stderr.strip().splitlines(), [
             "2 tensor-core variant pairs: geometric-mean speedup 2.00x, range 1.00x to 4.00x",
-            "1 wgmma variant pairs: geometric-mean speedup 3.00x, range 3.00x to 3.00x"])
+            "1 wgmma variant pairs: geometric-mean speedup 3.00x, range 3.00x to 3.00x",
+            "1 FA3 (TMA, ping-pong) variant pairs, against the cp.async wgmma kernel: "
+            "geometric-mean speedup 1.25x, range 1.25x to 1.25x"])
 
     def test_bad_input_is_one_line_and_a_failure(self):
         for content, needle in [("{", "bench.json"), ({"context": {}}, "benchmarks"),

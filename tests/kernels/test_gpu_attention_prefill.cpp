@@ -1,5 +1,5 @@
-// [gpu] tests of cuda_prefill_attention, cuda_prefill_attention_mma and
-// cuda_prefill_attention_wgmma against ref_prefill_attention: varlen batches (len_q 1, 17,
+// [gpu] tests of cuda_prefill_attention, cuda_prefill_attention_mma, cuda_prefill_attention_wgmma
+// and cuda_prefill_attention_fa3 against ref_prefill_attention: varlen batches (len_q 1, 17,
 // 100, 300 with cached prefixes), GQA groups 1 and 4, head dims from 16 to 192/128, causal or not,
 // strided heads (MLA v read in place); a timed 8 x 2048 DeepSeek-V2-Lite shape. They skip visibly
 // without a CUDA build or device.
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/attention.h"
@@ -39,6 +40,7 @@ enum class PrefillKernel {
   smem,   // cuda_prefill_attention
   mma,    // cuda_prefill_attention_mma (register tiles)
   wgmma,  // cuda_prefill_attention_wgmma (Hopper warpgroup MMA)
+  fa3,    // cuda_prefill_attention_fa3 (TMA producer, ping-pong consumers)
 };
 
 struct PrefillCase {
@@ -101,6 +103,10 @@ void check_prefill(const PrefillCase& c) {
       break;
     case PrefillKernel::wgmma:
       cuda_prefill_attention_wgmma(a, st.s);
+      break;
+    case PrefillKernel::fa3:
+      a.total_k = total_k;
+      cuda_prefill_attention_fa3(a, st.s);
       break;
   }
   st.sync();
@@ -186,16 +192,16 @@ TEST_CASE("cuda_prefill_attention handles padded rows, in-place MLA v and empty 
 #endif
 }
 
-TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA batches and rows",
-          "[gpu]") {
 #ifdef MOEBENCH_HAVE_CUDA
-  REQUIRE_WGMMA();
-  check_varlen_batches(PrefillKernel::wgmma);
-  check_special_rows(PrefillKernel::wgmma);
-  // The MLA shape's query tiles of 128: a length that fills both warpgroups of its last tile
-  // but one row, one that leaves the second warpgroup a single row, and one exact tile.
+// The wgmma kernels' own cases: the MLA shape's query tiles of 128 (a length that fills both
+// warpgroups of its last tile but one row, one that leaves the second warpgroup a single row, one
+// exact tile; many key tiles, so the FA3 kernel's stages wrap), and head dims padded inside the
+// larger instances: (136, 72) in (192, 128), (64, 128) in (128, 128).
+void check_wgmma_tiles(PrefillKernel kernel) {
+  check_varlen_batches(kernel);
+  check_special_rows(kernel);
   PrefillCase c;
-  c.kernel = PrefillKernel::wgmma;
+  c.kernel = kernel;
   c.len_q = {255, 193, 128};
   c.len_k = {255, 200, 128};
   c.n_heads = 4;
@@ -203,14 +209,50 @@ TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA ba
   c.dk = 192;
   c.dv = 128;
   check_prefill(c);
-  // Head dims padded inside the larger instances: (136, 72) in (192, 128), (64, 128) in
-  // (128, 128).
   c.dk = 136;
   c.dv = 72;
   check_prefill(c);
   c.dk = 64;
   c.dv = 128;
   check_prefill(c);
+}
+#endif
+
+TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA batches and rows",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  check_wgmma_tiles(PrefillKernel::wgmma);
+#else
+  MOEBENCH_REQUIRE_GPU();
+#endif
+}
+
+TEST_CASE("cuda_prefill_attention_fa3 matches the reference over varlen GQA batches and rows",
+          "[gpu]") {
+#ifdef MOEBENCH_HAVE_CUDA
+  REQUIRE_WGMMA();
+  check_wgmma_tiles(PrefillKernel::fa3);
+  // Without total_k the TMA maps have no extent: refused by name before any device work.
+  PrefillAttentionArgs a;
+  a.n_seqs = 1;
+  a.max_q = 1;
+  a.n_heads = a.n_kv_heads = 1;
+  a.dk = a.dv = 64;
+  a.q_stride = a.k_stride = a.v_stride = a.out_stride = 64;
+  a.scale = 1.0f;
+  Bf16Buffer buf(std::vector<bf16_bits>(64, 0));
+  a.q = a.k = a.v = a.out = buf.data();
+  DeviceBuffer<int32_t> cu(std::vector<int32_t>{0, 1});
+  a.cu_q = a.cu_k = cu.data();
+  std::string message;
+  try {
+    cuda_prefill_attention_fa3(a, nullptr);
+  } catch (const std::invalid_argument& e) {
+    message = e.what();
+  }
+  INFO(message);
+  REQUIRE(message.find("cuda_prefill_attention_fa3: total_k") != std::string::npos);
 #else
   MOEBENCH_REQUIRE_GPU();
 #endif

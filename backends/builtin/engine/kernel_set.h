@@ -17,9 +17,9 @@ enum class KernelSet {
   // launches, the router GEMV and its routing in one launch at any
   // batch (the skinny tile where cuBLAS ran twice), up to 4 the MLA absorb GEMMs on the skinny
   // kernels instead of cuBLAS (the q absorb in the input preparation's launch), prefill attention
-  // on the warpgroup-MMA kernel (cuda_prefill_attention_wgmma) and MLA decode attention on tensor
-  // cores (DecodeAttentionArgs::tensor_cores). Needs an sm_90a build on a Hopper GPU. Not bit-equal
-  // to the others, within the engine's bf16 tolerance.
+  // on the FlashAttention-3 kernel (cuda_prefill_attention_fa3: TMA, warpgroup MMA, ping-pong)
+  // and MLA decode attention on tensor cores (DecodeAttentionArgs::tensor_cores). Needs an sm_90a
+  // build on a Hopper GPU. Not bit-equal to the others, within the engine's bf16 tolerance.
   wgmma,
 };
 

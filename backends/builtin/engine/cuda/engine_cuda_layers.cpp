@@ -126,8 +126,8 @@ void gather(const BodyContext& b, const StepView& s, const StepGroup& g, const b
                  s.seq_lens + g.first_chunk, g.cu_k, g.n_chunks, g.keys, dst, row_dim, b.stream);
 }
 
-// v_head_stride 0 = packed heads (dv apart). kernels=wgmma: the warpgroup-MMA (FlashAttention-3
-// layout) kernel.
+// v_head_stride 0 = packed heads (dv apart); k and v hold the group's g.keys rows.
+// kernels=wgmma: the FlashAttention-3 kernel (TMA producer, warpgroup MMA, ping-pong).
 void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits* q,
                        int64_t q_stride, const bf16_bits* k, int64_t k_stride, const bf16_bits* v,
                        int64_t v_stride, int64_t v_head_stride, int n_kv, int dk, int dv,
@@ -146,6 +146,7 @@ void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits
   a.cu_k = g.cu_k;
   a.n_seqs = g.n_chunks;
   a.max_q = g.max_q;
+  a.total_k = g.keys;
   a.n_heads = b.config.num_heads;
   a.n_kv_heads = n_kv;
   a.dk = dk;
@@ -153,7 +154,7 @@ void prefill_attention(const BodyContext& b, const StepGroup& g, const bf16_bits
   a.scale = b.scale;
   a.causal = true;
   if (b.wgmma) {
-    cuda_prefill_attention_wgmma(a, b.stream);
+    cuda_prefill_attention_fa3(a, b.stream);
   } else {
     cuda_prefill_attention(a, b.stream);
   }
