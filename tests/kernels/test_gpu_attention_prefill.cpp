@@ -49,11 +49,12 @@ struct PrefillCase {
   bool causal = true;
   int pad = 0;           // extra elements at the end of every q / k / out token row
   bool v_in_kv = false;  // v read in place from an MLA-style (n, heads, dk + dv) kv buffer
+  int v_cut = 0;  // v_in_kv: elements cut from v's token stride (down to its last head's end)
   PrefillKernel kernel = PrefillKernel::smem;
 };
 
 void check_prefill(const PrefillCase& c) {
-  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv,
+  CAPTURE(c.n_heads, c.n_kv_heads, c.dk, c.dv, c.causal, c.pad, c.v_in_kv, c.v_cut,
           static_cast<int>(c.kernel));
   const std::vector<int32_t> cu_q = prefix_sums(c.len_q), cu_k = prefix_sums(c.len_k);
   const int64_t total_q = cu_q.back(), total_k = cu_k.back();
@@ -71,7 +72,7 @@ void check_prefill(const PrefillCase& c) {
   a.out_stride = c.n_heads * c.dv + c.pad;
   if (c.v_in_kv) {
     a.v_head_stride = c.dk + c.dv;
-    a.v_stride = c.n_kv_heads * a.v_head_stride;
+    a.v_stride = c.n_kv_heads * a.v_head_stride - c.v_cut;
   } else {
     a.v_stride = c.n_kv_heads * c.dv + c.pad;
   }
@@ -233,6 +234,18 @@ TEST_CASE("cuda_prefill_attention_fa3 matches the reference over varlen GQA batc
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   check_wgmma_tiles(PrefillKernel::fa3);
+  // A v whose token stride stops at its last head's end (below heads x head stride): no TMA map
+  // describes it, and the cp.async wgmma kernel takes the call.
+  PrefillCase c;
+  c.kernel = PrefillKernel::fa3;
+  c.len_q = {70, 3};
+  c.len_k = {90, 3};
+  c.n_heads = c.n_kv_heads = 3;
+  c.dk = 24;
+  c.dv = 16;
+  c.v_in_kv = true;
+  c.v_cut = c.dk;
+  check_prefill(c);
   // Without total_k the TMA maps have no extent: refused by name before any device work.
   PrefillAttentionArgs a;
   a.n_seqs = 1;
