@@ -75,19 +75,24 @@ inline MOEBENCH_HOST_DEVICE constexpr Fa3Box fa3_box(const Fa3Smem& L, bool v, i
   return b;
 }
 
-// The token rows of k (v: false) or v (true) as the kernel's TMA maps see them: boxes of 64 head
-// dims x 64 keys of one kv head; head strides resolved (prefill_attention_check).
-inline TmaRows prefill_tma_rows(const PrefillAttentionArgs& a, const PrefillHeadStrides& hs,
-                                bool v) {
-  TmaRows r;
-  r.dim = v ? a.dv : a.dk;
-  r.n_heads = a.n_kv_heads;
-  r.tokens = a.total_k;
-  r.head_stride = v ? hs.v : hs.k;
-  r.token_stride = v ? a.v_stride : a.k_stride;
-  r.box_dim = kSwRowElems;
-  r.box_rows = kFa3BlockN;
-  return r;
+// The token rows of k (v: false) or v (true) as the kernel's TMA maps see them: (head dim, kv
+// head, token), boxes of 64 head dims x 1 kv head x 64 keys; head strides resolved
+// (prefill_attention_check).
+inline TmaTensor3 prefill_tma_tensor(const PrefillAttentionArgs& a, const PrefillHeadStrides& hs,
+                                     bool v) {
+  TmaTensor3 t;
+  t.dims[0] = v ? a.dv : a.dk;
+  t.dims[1] = a.n_kv_heads;
+  t.dims[2] = a.total_k;
+  t.strides[0] = v ? hs.v : hs.k;
+  t.strides[1] = v ? a.v_stride : a.k_stride;
+  t.box[0] = kSwRowElems;
+  t.box[1] = 1;
+  t.box[2] = kFa3BlockN;
+  t.names[0] = "head dim";
+  t.names[1] = "head";
+  t.names[2] = "token";
+  return t;
 }
 
 }  // namespace moebench

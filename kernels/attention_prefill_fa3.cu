@@ -234,18 +234,19 @@ void cuda_prefill_attention_fa3(const PrefillAttentionArgs& args, cudaStream_t s
   if (args.n_seqs == 0 || args.max_q == 0) return;
   launch_require(args.total_k > 0, fn, "total_k (the key rows of k and v, cu_k's last value) ",
                  args.total_k, ": TMA needs the tensors' extent");
-  const TmaRows kr = prefill_tma_rows(args, hs, false), vr = prefill_tma_rows(args, hs, true);
+  const TmaTensor3 kt = prefill_tma_tensor(args, hs, false),
+                   vt = prefill_tma_tensor(args, hs, true);
   if (args.dk > 192 || args.dv > 128) return cuda_prefill_attention_mma(args, stream);
-  // NOTE: layouts TMA cannot describe (tma_rows_problem) take the cp.async wgmma kernel.
-  if (!tma_rows_problem(kr).empty() || !tma_rows_problem(vr).empty()) {
+  // NOTE: layouts TMA cannot describe (tma_problem) take the cp.async wgmma kernel.
+  if (!tma_problem(kt).empty() || !tma_problem(vt).empty()) {
     return cuda_prefill_attention_wgmma(args, stream);
   }
   Fa3Params prm;
   prm.a = args;
   prm.hs = hs;
   prm.scale_log2 = args.scale * kLog2e;
-  const CUtensorMap k_map = tma_encode_rows(args.k, kr, fn, "k");
-  const CUtensorMap v_map = tma_encode_rows(args.v, vr, fn, "v");
+  const CUtensorMap k_map = tma_encode(args.k, kt, fn, "k");
+  const CUtensorMap v_map = tma_encode(args.v, vt, fn, "v");
   if (args.dk <= 64 && args.dv <= 64) {
     fa3_launch<64, 64>(prm, k_map, v_map, stream);
   } else if (args.dk <= 128 && args.dv <= 128) {

@@ -29,15 +29,15 @@ PFN_cuTensorMapEncodeTiled_v12000 encode_fn() {
 
 }  // namespace
 
-CUtensorMap tma_encode_rows(const void* base, const TmaRows& rows, const char* entry,
-                            const char* field) {
-  const std::string problem = tma_rows_problem(rows);
+CUtensorMap tma_encode(const void* base, const TmaTensor3& t, const char* entry,
+                       const char* field) {
+  const std::string problem = tma_problem(t);
   launch_require(problem.empty(), entry, field, ": TMA cannot describe it: ", problem);
   launch_require(reinterpret_cast<uintptr_t>(base) % 16 == 0, entry, field,
                  ": TMA needs a 16-byte aligned address");
   const PFN_cuTensorMapEncodeTiled_v12000 encode = encode_fn();
   launch_require(encode != nullptr, entry, "the driver has no cuTensorMapEncodeTiled (CUDA 12+)");
-  const TmaGeometry g = tma_geometry(rows);
+  const TmaGeometry g = tma_geometry(t);
   const cuuint32_t elem_strides[3] = {1, 1, 1};
   CUtensorMap map{};
   const CUresult r =

@@ -1,6 +1,6 @@
-// The host side of the TMA loads: the geometry of a 3-D bf16 tensor map over token rows of
-// (heads, head dims), checked against the driver's documented limits, and its encoding. Pure
-// arithmetic here (the CPU tests check it); the encoding asks the driver (kernels/tma_map.cu).
+// The host side of the TMA loads: a 3-D bf16 tensor as the driver's tiled tensor map sees it, its
+// checks against the driver's documented limits, and its geometry. Pure arithmetic here (the CPU
+// tests check it); the encoding asks the driver (kernels/tma_map_encode.h).
 #pragma once
 
 #include <cstdint>
@@ -8,56 +8,62 @@
 
 namespace moebench {
 
-// Token rows of n_heads heads of `dim` bf16 values: value d of head h of token t at element
-// t * token_stride + h * head_stride + d. Boxes of box_dim values x 1 head x box_rows tokens
-// land in shared memory as box_rows rows of box_dim values, 128B-swizzled.
-struct TmaRows {
-  int64_t dim = 0, n_heads = 0, tokens = 0;
-  int64_t head_stride = 0, token_stride = 0;  // elements
-  int box_dim = 64, box_rows = 64;
+// A 3-D bf16 tensor, innermost dimension first: element (i0, i1, i2) at i0 + i1 * strides[0] +
+// i2 * strides[1] elements from its base. Boxes of box[0] x box[1] x box[2] elements land in
+// shared memory as box[1] * box[2] rows of box[0] values (128 bytes: one 128B-swizzle row).
+// names: the dimensions' names for messages (e.g. "head dim", "head", "token").
+struct TmaTensor3 {
+  int64_t dims[3] = {0, 0, 0};
+  int64_t strides[2] = {0, 0};
+  int box[3] = {64, 1, 1};
+  const char* names[3] = {"dim 0", "dim 1", "dim 2"};
 };
 
-// The driver's sizes for rows: globalDim, globalStrides (bytes) and boxDim, innermost first.
+// The driver's sizes: globalDim, globalStrides (bytes) and boxDim, innermost first.
 struct TmaGeometry {
   uint64_t dims[3] = {0, 0, 0};
   uint64_t strides[2] = {0, 0};
   uint32_t box[3] = {0, 0, 0};
 };
 
-// Empty when the driver's limits for a tiled, 128B-swizzled bf16 map hold for rows (every
-// dimension 1 .. 2^32, byte strides multiples of 16 below 2^40, each stride spanning the one
-// inside it, box sides 1 .. 256 with 128-byte box rows); else what fails, naming the field.
-inline std::string tma_rows_problem(const TmaRows& r) {
+// Empty when the driver's limits for a tiled, 128B-swizzled bf16 map hold (every dimension 1 ..
+// 2^32; byte strides multiples of 16 below 2^40, each spanning the dimensions inside it; box
+// sides 1 .. 256, its rows 128 bytes); else what fails, naming the dimension.
+inline std::string tma_problem(const TmaTensor3& t) {
   constexpr int64_t kBf16 = 2;
   constexpr int64_t kMaxDim = int64_t{1} << 32, kMaxStride = int64_t{1} << 40;
-  const auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
-  if (!in(r.dim, 1, kMaxDim)) return "dim " + std::to_string(r.dim) + " not in 1 .. 2^32";
-  if (!in(r.n_heads, 1, kMaxDim)) return "heads " + std::to_string(r.n_heads) + " not in 1 .. 2^32";
-  if (!in(r.tokens, 1, kMaxDim)) return "tokens " + std::to_string(r.tokens) + " not in 1 .. 2^32";
-  const int64_t hs = r.head_stride * kBf16, ts = r.token_stride * kBf16;
-  if (hs % 16 != 0 || !in(hs, 16, kMaxStride - 1)) {
-    return "head stride " + std::to_string(hs) + " bytes: not a multiple of 16 below 2^40";
+  for (int i = 0; i < 3; ++i) {
+    if (t.dims[i] < 1 || t.dims[i] > kMaxDim) {
+      return std::string(t.names[i]) + " count " + std::to_string(t.dims[i]) + " not in 1 .. 2^32";
+    }
+    if (t.box[i] < 1 || t.box[i] > 256) {
+      return std::string(t.names[i]) + " box side " + std::to_string(t.box[i]) + " not in 1 .. 256";
+    }
   }
-  if (ts % 16 != 0 || !in(ts, 16, kMaxStride - 1)) {
-    return "token stride " + std::to_string(ts) + " bytes: not a multiple of 16 below 2^40";
+  if (t.box[0] * kBf16 != 128) return "the box's rows must be 128 bytes (the 128B swizzle)";
+  for (int i = 0; i < 2; ++i) {
+    const int64_t bytes = t.strides[i] * kBf16;
+    if (bytes % 16 != 0 || bytes < 16 || bytes >= kMaxStride) {
+      return std::string(t.names[i + 1]) + " stride " + std::to_string(bytes) +
+             " bytes: not a multiple of 16 below 2^40";
+    }
   }
-  if (r.head_stride < r.dim) return "head stride below dim (heads overlap)";
-  if (r.token_stride < r.head_stride * r.n_heads) return "token stride below heads x head stride";
-  if (r.box_dim * kBf16 != 128) return "box_dim must make 128-byte rows (the 128B swizzle)";
-  if (!in(r.box_rows, 1, 256)) return "box_rows not in 1 .. 256";
+  if (t.strides[0] < t.dims[0]) {
+    return std::string(t.names[1]) + " stride below the " + t.names[0] + " count (overlap)";
+  }
+  if (t.strides[1] < t.strides[0] * t.dims[1]) {
+    return std::string(t.names[2]) + " stride below " + t.names[1] + "s x their stride (overlap)";
+  }
   return {};
 }
 
-inline TmaGeometry tma_geometry(const TmaRows& r) {
+inline TmaGeometry tma_geometry(const TmaTensor3& t) {
   TmaGeometry g;
-  g.dims[0] = static_cast<uint64_t>(r.dim);
-  g.dims[1] = static_cast<uint64_t>(r.n_heads);
-  g.dims[2] = static_cast<uint64_t>(r.tokens);
-  g.strides[0] = static_cast<uint64_t>(r.head_stride) * 2;
-  g.strides[1] = static_cast<uint64_t>(r.token_stride) * 2;
-  g.box[0] = static_cast<uint32_t>(r.box_dim);
-  g.box[1] = 1;
-  g.box[2] = static_cast<uint32_t>(r.box_rows);
+  for (int i = 0; i < 3; ++i) {
+    g.dims[i] = static_cast<uint64_t>(t.dims[i]);
+    g.box[i] = static_cast<uint32_t>(t.box[i]);
+  }
+  for (int i = 0; i < 2; ++i) g.strides[i] = static_cast<uint64_t>(t.strides[i]) * 2;
   return g;
 }
 

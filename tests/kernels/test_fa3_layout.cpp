@@ -60,11 +60,11 @@ TEST_CASE("fa3 layout: tiles on swizzle atoms, barriers after them, within an SM
   }
 }
 
-// A (tokens, heads, dim) bf16 tensor as element ids, with gaps between heads and tokens.
+// A 3-D bf16 tensor as element ids (1 + its element offset), gaps between rows included.
 struct Tensor {
-  TmaRows rows;
-  uint32_t id(int64_t token, int64_t head, int64_t d) const {
-    return static_cast<uint32_t>(1 + token * rows.token_stride + head * rows.head_stride + d);
+  TmaTensor3 t;
+  uint32_t id(int64_t i0, int64_t i1, int64_t i2) const {
+    return static_cast<uint32_t>(1 + i0 + i1 * t.strides[0] + i2 * t.strides[1]);
   }
 };
 
@@ -74,31 +74,46 @@ struct Smem32 {
   uint32_t at(uint32_t byte) const { return slot.at(byte / 2); }
 };
 
-// A TMA load emulated from the map's geometry: box element (token r, head dim e) of the box at
-// coordinates (c0, c1, c2) lands at the 128B-swizzled address of dst + r * 128 + e * 2; elements
-// out of the tensor's bounds are zeros.
-void tma_load(Smem32& m, uint32_t dst, const Tensor& t, const Fa3Box& b) {
-  const TmaGeometry g = tma_geometry(t.rows);
+// A TMA load emulated from the map's geometry: the box at coordinates c lands as rows of box[0]
+// values, dimension 1 then 2 (row r2 * box[1] + r1), element e of row r at the 128B-swizzled
+// address of dst + r * 128 + e * 2; elements out of the tensor's bounds are zeros.
+void tma_load(Smem32& m, uint32_t dst, const Tensor& x, const int64_t (&c)[3]) {
+  const TmaGeometry g = tma_geometry(x.t);
   REQUIRE(g.box[0] * 2 == 128);
-  REQUIRE(g.box[1] == 1);
-  for (uint32_t r = 0; r < g.box[2]; ++r) {
-    for (uint32_t e = 0; e < g.box[0]; ++e) {
-      const int64_t d = b.c0 + e, token = b.c2 + r;
-      const bool in =
-          d < static_cast<int64_t>(g.dims[0]) && token < static_cast<int64_t>(g.dims[2]);
-      m.slot.at(swizzle128(dst + r * 128 + e * 2) / 2) = in ? t.id(token, b.c1, d) : 0;
+  for (uint32_t r2 = 0; r2 < g.box[2]; ++r2) {
+    for (uint32_t r1 = 0; r1 < g.box[1]; ++r1) {
+      for (uint32_t e = 0; e < g.box[0]; ++e) {
+        const int64_t i0 = c[0] + e, i1 = c[1] + r1, i2 = c[2] + r2;
+        const bool in = i0 < static_cast<int64_t>(g.dims[0]) &&
+                        i1 < static_cast<int64_t>(g.dims[1]) &&
+                        i2 < static_cast<int64_t>(g.dims[2]);
+        const uint32_t row = r2 * g.box[1] + r1;
+        m.slot.at(swizzle128(dst + row * 128 + e * 2) / 2) = in ? x.id(i0, i1, i2) : 0;
+      }
     }
   }
+}
+
+// A prefill call's k (v: false) or v tensor.
+Tensor prefill_tensor(int dim, int64_t head_stride, int64_t token_stride, int tokens) {
+  PrefillAttentionArgs a;
+  a.n_kv_heads = 2;
+  a.dk = a.dv = dim;
+  a.k_stride = a.v_stride = token_stride;
+  a.total_k = tokens;
+  PrefillHeadStrides hs;
+  hs.k = hs.v = head_stride;
+  return Tensor{prefill_tma_tensor(a, hs, false)};
 }
 
 TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") {
   // A GQA call with head dims padded inside their instance (136 in 192, 72 in 128), a second kv
   // head, padded token rows, and a last tile that runs past the tensor's 150 tokens.
   const int dk = 136, dv = 72, kdk = 192, kdv = 128, kv_head = 1, tokens = 150;
-  Tensor k{{dk, 2, tokens, dk + 8, 2 * (dk + 8) + 16}};
-  Tensor v{{dv, 2, tokens, dv, 2 * dv + 8}};
-  REQUIRE(tma_rows_problem(k.rows).empty());
-  REQUIRE(tma_rows_problem(v.rows).empty());
+  const Tensor k = prefill_tensor(dk, dk + 8, 2 * (dk + 8) + 16, tokens);
+  const Tensor v = prefill_tensor(dv, dv, 2 * dv + 8, tokens);
+  REQUIRE(tma_problem(k.t).empty());
+  REQUIRE(tma_problem(v.t).empty());
   const Fa3Smem L = fa3_smem(kdk, kdv);
   for (const int row0 : {0, 64, 128}) {  // tiles t = 0, 1, 2 of a sequence starting at token 0
     const int stage = row0 / 64 % kFa3Stages;
@@ -106,11 +121,11 @@ TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") 
     Smem32 m;
     for (int p = 0; p < fa3_panels(kdk); ++p) {
       const Fa3Box b = fa3_box(L, false, stage, p, kv_head, row0);
-      tma_load(m, static_cast<uint32_t>(b.smem), k, b);
+      tma_load(m, static_cast<uint32_t>(b.smem), k, {b.c0, b.c1, b.c2});
     }
     for (int p = 0; p < fa3_panels(kdv); ++p) {
       const Fa3Box b = fa3_box(L, true, stage, p, kv_head, row0);
-      tma_load(m, static_cast<uint32_t>(b.smem), v, b);
+      tma_load(m, static_cast<uint32_t>(b.smem), v, {b.c0, b.c1, b.c2});
     }
     // S = Q Kᵀ (issue_scores): B is K-major, key i of the tile, head dim 16 ks + kk.
     const uint32_t k_tile = static_cast<uint32_t>(fa3_k_tile(L, stage));
@@ -119,7 +134,7 @@ TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") 
       for (int i = 0; i < kFa3BlockN; ++i) {
         for (int kk = 0; kk < kMmaK; ++kk) {
           const int d = ks * kMmaK + kk, token = row0 + i;
-          const uint32_t want = d < dk && token < tokens ? k.id(token, kv_head, d) : 0;
+          const uint32_t want = d < dk && token < tokens ? k.id(d, kv_head, token) : 0;
           INFO("K key " << i << " dim " << d);
           REQUIRE(m.at(k_major_byte(desc, i, kk)) == want);
         }
@@ -132,7 +147,7 @@ TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") 
       for (int n = 0; n < kdv; ++n) {
         for (int j = 0; j < kMmaK; ++j) {
           const int token = row0 + kk * kMmaK + j;
-          const uint32_t want = n < dv && token < tokens ? v.id(token, kv_head, n) : 0;
+          const uint32_t want = n < dv && token < tokens ? v.id(n, kv_head, token) : 0;
           INFO("V dim " << n << " key " << kk * kMmaK + j);
           REQUIRE(m.at(mn_major_byte(desc, n, j)) == want);
         }
@@ -154,38 +169,42 @@ TEST_CASE("fa3 TMA maps: the engine's MLA operands fit, and the limits refuse by
   PrefillHeadStrides hs;
   hs.k = 192;
   hs.v = 256;
-  const TmaRows kr = prefill_tma_rows(a, hs, false), vr = prefill_tma_rows(a, hs, true);
-  REQUIRE(tma_rows_problem(kr).empty());
-  REQUIRE(tma_rows_problem(vr).empty());
-  const TmaGeometry g = tma_geometry(vr);
+  const TmaTensor3 kt = prefill_tma_tensor(a, hs, false), vt = prefill_tma_tensor(a, hs, true);
+  REQUIRE(tma_problem(kt).empty());
+  REQUIRE(tma_problem(vt).empty());
+  const TmaGeometry g = tma_geometry(vt);
   CHECK(g.dims[0] == 128);
   CHECK(g.dims[1] == 16);
   CHECK(g.dims[2] == 8 * 2048);
   CHECK(g.strides[0] == 512);
   CHECK(g.strides[1] == 16 * 256 * 2);
   CHECK(g.box[0] == 64);
+  CHECK(g.box[1] == 1);
   CHECK(g.box[2] == 64);
 
-  const auto problem = [&](TmaRows r) { return tma_rows_problem(r); };
-  TmaRows r = kr;
-  r.tokens = 0;
-  CHECK(problem(r).find("tokens") != std::string::npos);
-  r = kr;
-  r.head_stride = 196;  // 392 bytes
-  r.token_stride = 16 * 196;
-  CHECK(problem(r).find("head stride") != std::string::npos);
-  r = kr;
-  r.token_stride = 16 * 192 + 4;
-  CHECK(problem(r).find("token stride") != std::string::npos);
-  r = kr;
-  r.token_stride = 8 * 192;  // heads interleaved past the token's row
-  CHECK(problem(r).find("token stride below") != std::string::npos);
-  r = kr;
-  r.head_stride = 128;  // below dim: heads overlap
-  CHECK(problem(r).find("head stride below dim") != std::string::npos);
-  r = kr;
-  r.box_dim = 32;
-  CHECK(problem(r).find("box_dim") != std::string::npos);
+  const auto problem = [](const TmaTensor3& t) { return tma_problem(t); };
+  TmaTensor3 t = kt;
+  t.dims[2] = 0;
+  CHECK(problem(t) == "token count 0 not in 1 .. 2^32");
+  t = kt;
+  t.strides[0] = 196;  // 392 bytes
+  t.strides[1] = 16 * 196;
+  CHECK(problem(t) == "head stride 392 bytes: not a multiple of 16 below 2^40");
+  t = kt;
+  t.strides[1] = 16 * 192 + 4;
+  CHECK(problem(t) == "token stride 6152 bytes: not a multiple of 16 below 2^40");
+  t = kt;
+  t.strides[1] = 8 * 192;  // heads interleaved past the token's row
+  CHECK(problem(t) == "token stride below heads x their stride (overlap)");
+  t = kt;
+  t.strides[0] = 128;
+  CHECK(problem(t) == "head stride below the head dim count (overlap)");
+  t = kt;
+  t.box[0] = 32;
+  CHECK(problem(t) == "the box's rows must be 128 bytes (the 128B swizzle)");
+  t = kt;
+  t.box[2] = 512;
+  CHECK(problem(t) == "token box side 512 not in 1 .. 256");
 }
 
 }  // namespace
