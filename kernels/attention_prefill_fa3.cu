@@ -63,7 +63,7 @@ __device__ void produce(uint32_t base, const CUtensorMap* k_map, const CUtensorM
   tma_prefetch_map(v_map);
   for (int t = 0; t < n_tiles; ++t) {
     const int stage = t % kFa3Stages, use = t / kFa3Stages;
-    if (use > 0) mbar_wait(base + fa3_empty(L, stage), (use - 1) & 1);
+    if (use > 0) mbar_wait_or_trap(base + fa3_empty(L, stage), (use - 1) & 1);
     const int row = blk.k0 + t * kFa3BlockN;
     const uint32_t full_k = base + fa3_full_k(L, stage), full_v = base + fa3_full_v(L, stage);
     mbar_arrive_expect_tx(full_k, L.k_bytes);
@@ -132,7 +132,7 @@ __device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock&
   uint32_t pa[kFa3BlockN / kMmaK][4];  // P of the last tile: the A operand of its P V
   SoftmaxRows run;
   float alpha[2];
-  mbar_wait(base + fa3_full_k(L, 0), 0);
+  mbar_wait_or_trap(base + fa3_full_k(L, 0), 0);
   take_turn();
   issue_scores<kDk>(s, base, kFa3BlockM, c * kWgM, base + fa3_k_tile(L, 0));
   give_turn(0);
@@ -142,8 +142,8 @@ __device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock&
   // NOTE: o is 0: tile 0 needs no rescale. Every later tile has a P V to overlap.
   for (int t = 1; t < n_tiles; ++t) {
     const int stage = t % kFa3Stages, prev = (t - 1) % kFa3Stages;
-    mbar_wait(base + fa3_full_k(L, stage), t / kFa3Stages & 1);
-    mbar_wait(base + fa3_full_v(L, prev), (t - 1) / kFa3Stages & 1);
+    mbar_wait_or_trap(base + fa3_full_k(L, stage), t / kFa3Stages & 1);
+    mbar_wait_or_trap(base + fa3_full_v(L, prev), (t - 1) / kFa3Stages & 1);
     take_turn();
     issue_scores<kDk>(s, base, kFa3BlockM, c * kWgM, base + fa3_k_tile(L, stage));
     issue_pv<kDv>(o, pa, base + fa3_v_tile(L, prev));
@@ -160,7 +160,7 @@ __device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock&
     pack_p<kNTiles>(s, pa);  // NOTE: after the wait: pa fed the P V that just ended
   }
   const int last = (n_tiles - 1) % kFa3Stages;
-  mbar_wait(base + fa3_full_v(L, last), (n_tiles - 1) / kFa3Stages & 1);
+  mbar_wait_or_trap(base + fa3_full_v(L, last), (n_tiles - 1) / kFa3Stages & 1);
   issue_pv<kDv>(o, pa, base + fa3_v_tile(L, last));
   wgmma_wait<0>();
   fence_acc(o);

@@ -1,7 +1,8 @@
 // cuda_grouped_gemm_wgmma: the MoE grouped expert GEMM on Hopper's warpgroup MMA (wgmma, sm_90a),
 // persistent: one wave of blocks walks every (row tile of one expert, column tile) pair, offsets
 // read on the device, so batches of any size run without a host sync and under graph capture.
-// Optionally the SwiGLU in the up GEMM's epilogue.
+// The weights stream in by TMA (one thread, one or two boxes a stage), the rows by cp.async (a
+// gather through the permute's slots). Optionally the SwiGLU in the up GEMM's epilogue.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -19,6 +20,8 @@
 #include "kernels/launch_check.h"
 #include "kernels/pdl.cuh"
 #include "kernels/swiglu_device.cuh"
+#include "kernels/tma_device.cuh"
+#include "kernels/tma_map_encode.h"
 #include "kernels/wgmma_device.cuh"
 #include "kernels/wgmma_probe.h"
 
@@ -50,8 +53,11 @@ template <int kWgs>
 constexpr size_t kSmemBytes =
     static_cast<size_t>(kStages<kWgs>) * kStageBytes<kWgs> + kEpiBytes<kWgs> + 1024;
 static_assert(kStageBytes<1> % 1024 == 0 && kStageBytes<2> % 1024 == 0, "stages keep atoms");
-// The static tile prefix (first[], in the kernel) shares the SM's 227 KB with the dynamic window.
-constexpr size_t kStaticSmemBytes = (kMaxExperts + 1) * sizeof(int);
+// The static tile prefix (first[], in the kernel) and the stages' weight barriers share the SM's
+// 227 KB with the dynamic window.
+constexpr int kMaxStages = 6;
+constexpr size_t kStaticSmemBytes = (kMaxExperts + 1) * sizeof(int) + kMaxStages * 8;
+static_assert(kStages<1> <= kMaxStages && kStages<2> <= kMaxStages, "a barrier a stage");
 static_assert(kSmemBytes<1> + kStaticSmemBytes <= 227 * 1024 &&
                   kSmemBytes<2> + kStaticSmemBytes <= 227 * 1024,
               "fits an H100/H200 SM");
@@ -115,13 +121,13 @@ __device__ __forceinline__ WgWalk wg_walk(const GroupedGemmArgs& g, const int* f
 }
 
 // One tile's operands: rows [lo, hi) of x (row stride k; through slots / slot_div when slots is
-// set) times the n weight rows of w (its expert's, or the dense GEMM's), into output columns
+// set) times the n weight rows of its expert (-1: the dense GEMM's w_dense), into output columns
 // [out0, out0 + kOutCols) of y (row stride width).
 struct WgJob {
   const bf16_bits* x = nullptr;
   const int32_t* slots = nullptr;
   int slot_div = 1;
-  const bf16_bits* w = nullptr;
+  int expert = -1;
   bf16_bits* y = nullptr;
   int64_t lo = 0, hi = 0, n = 0, k = 0, width = 0, out0 = 0;
 };
@@ -138,7 +144,7 @@ __device__ __forceinline__ WgJob job_at(const GroupedGemmArgs& g, const int* fir
     j.x = g.x;
     j.slots = g.x_slots;
     j.slot_div = g.slot_div;
-    j.w = g.w + static_cast<int64_t>(tile.expert) * g.n * g.k;
+    j.expert = tile.expert;
     j.y = g.y;
     j.lo = tile.lo;
     j.hi = tile.hi;
@@ -148,7 +154,6 @@ __device__ __forceinline__ WgJob job_at(const GroupedGemmArgs& g, const int* fir
   } else {
     const int64_t d = t - walk.routed;
     j.x = g.x_dense;
-    j.w = g.w_dense;
     j.y = g.y_dense;
     j.lo = d / walk.dense_col_tiles * kBm;
     j.hi = min(j.lo + kBm, g.dense_rows);
@@ -160,17 +165,23 @@ __device__ __forceinline__ WgJob job_at(const GroupedGemmArgs& g, const int* fir
   return j;
 }
 
+// The weight maps (experts, dense GEMM) and the stages' barriers the weight boxes complete on.
+struct WgWeights {
+  const CUtensorMap* experts = nullptr;
+  const CUtensorMap* dense = nullptr;
+  uint32_t full = 0;  // kStages barriers, 8 bytes apart: stage s's weights landed
+};
+
 // The block's loads: its walk over tiles t = blockIdx.x, + gridDim.x, ... below total, each tile's
-// k chunks in order, and this thread's share of each chunk (16-byte cp.async, zero-filled past
-// rows, weight rows and k) in the 128B-swizzled stage of the chunk's walk index.
+// k chunks in order into the 128B-swizzled stage of the chunk's walk index: this thread's share
+// of the x rows (16-byte cp.async, zero-filled past rows and k), and, by thread 0, the tile's
+// weight rows by TMA (zeros past the tensor; with kSwiglu a box of gate rows then one of up rows).
 template <int kWgs, bool kSwiglu>
 struct WgLoader {
   static constexpr int kBm = kBlockM<kWgs>;
   static constexpr int kThreads = kWgs * kWarpgroup;
-  static constexpr int kAVecs = kBm * kChunksPerRow / kThreads;      // A chunks a thread loads
-  static constexpr int kBVecs = kBlockN * kChunksPerRow / kThreads;  // B chunks a thread loads
-  static_assert(kBm * kChunksPerRow % kThreads == 0 && kBlockN * kChunksPerRow % kThreads == 0,
-                "stage chunks split evenly over the threads");
+  static constexpr int kAVecs = kBm * kChunksPerRow / kThreads;  // A chunks a thread loads
+  static_assert(kBm * kChunksPerRow % kThreads == 0, "stage chunks split evenly over the threads");
 
   int64_t t = 0;                   // the tile being loaded (>= total: the walk is over)
   int chunk = 0, n_chunks = 0;     // its next k chunk, its k chunks
@@ -178,8 +189,9 @@ struct WgLoader {
   int64_t walk = 0;                // chunks loaded so far: the next one's stage is walk % kStages
   const bf16_bits* a_src[kAVecs];  // this thread's x rows of tile t (through the gather)
   bool a_ok[kAVecs];
-  const bf16_bits* b_src[kBVecs];  // its weight rows of tile t
-  bool b_ok[kBVecs];
+  int b_matrix = 0;             // tile t's weight matrix (its expert; 0 for the dense GEMM)
+  int b_row = 0, b_up_row = 0;  // its first weight row (kSwiglu: gate), its first up row
+  bool b_dense = false;         // from the dense GEMM's map
 
   __device__ __forceinline__ void start(const GroupedGemmArgs& g, const int* first,
                                         const WgWalk& wk) {
@@ -202,27 +214,19 @@ struct WgLoader {
       if (j.slots != nullptr && a_ok[i]) row = __ldg(j.slots + row) / j.slot_div;
       a_src[i] = j.x + (a_ok[i] ? row : 0) * j.k;
     }
-#pragma unroll
-    for (int i = 0; i < kBVecs; ++i) {
-      const int r = (threadIdx.x + i * kThreads) / kChunksPerRow;
-      int64_t col;              // the weight row
-      if constexpr (kSwiglu) {  // 64 gate rows, then the same outputs' 64 up rows
-        const int64_t c = j.out0 + r % (kBlockN / 2);
-        b_ok[i] = c < j.width;
-        col = r < kBlockN / 2 ? c : j.width + c;
-      } else {
-        col = j.out0 + r;
-        b_ok[i] = col < j.n;
-      }
-      b_src[i] = j.w + (b_ok[i] ? col : 0) * j.k;
-    }
+    b_dense = j.expert < 0;
+    b_matrix = b_dense ? 0 : j.expert;
+    b_row = static_cast<int>(j.out0);
+    b_up_row = static_cast<int>(j.width + j.out0);
   }
 
   // Loads the walk's next chunk (nothing past its end) and commits one cp.async group.
+  // NOTE: gate rows past width are up rows (or zeros): they feed only columns the epilogue skips.
   __device__ __forceinline__ void issue(const GroupedGemmArgs& g, const int* first,
-                                        const WgWalk& wk, uint32_t base) {
+                                        const WgWalk& wk, uint32_t base, const WgWeights& wt) {
     if (t < wk.total) {
-      const uint32_t stage = base + static_cast<uint32_t>(walk % kStages<kWgs>) * kStageBytes<kWgs>;
+      const int s = static_cast<int>(walk % kStages<kWgs>);
+      const uint32_t stage = base + static_cast<uint32_t>(s) * kStageBytes<kWgs>;
       const int64_t k0 = static_cast<int64_t>(chunk) * kBlockK;
 #pragma unroll
       for (int i = 0; i < kAVecs; ++i) {
@@ -230,12 +234,15 @@ struct WgLoader {
         const bool ok = a_ok[i] && k0 + c * kVec < k;
         cp_async16(stage + swizzled(r, c), ok ? a_src[i] + k0 + c * kVec : a_src[i], ok);
       }
-      const uint32_t b_stage = stage + kBm * kRowBytes;
-#pragma unroll
-      for (int i = 0; i < kBVecs; ++i) {
-        const int v = threadIdx.x + i * kThreads, r = v / kChunksPerRow, c = v % kChunksPerRow;
-        const bool ok = b_ok[i] && k0 + c * kVec < k;
-        cp_async16(b_stage + swizzled(r, c), ok ? b_src[i] + k0 + c * kVec : b_src[i], ok);
+      if (threadIdx.x == 0) {
+        const uint32_t b_stage = stage + kBm * kRowBytes, full = wt.full + s * 8;
+        const CUtensorMap* map = b_dense ? wt.dense : wt.experts;
+        mbar_arrive_expect_tx(full, kBlockN * kRowBytes);
+        tma_load_3d(b_stage, map, full, static_cast<int>(k0), b_row, b_matrix);
+        if constexpr (kSwiglu) {
+          tma_load_3d(b_stage + kBlockN / 2 * kRowBytes, map, full, static_cast<int>(k0), b_up_row,
+                      b_matrix);
+        }
       }
       ++walk;
       if (++chunk == n_chunks) {
@@ -256,13 +263,16 @@ struct WgLoader {
 // tile by the 128 weight rows of its column tile (kSwiglu: 64 gate rows then the same 64 up rows,
 // so a thread holds each output's gate and up accumulators and forms bf16(silu(g) * u) from their
 // bf16 values, as cuda_swiglu does from the up GEMM's output).
-// NOTE: loads use every thread (cp.async, 16 B each, zero-filled past rows, columns and k) into
-// 128B-swizzled K-major stages; chunk c's stage is reloaded with chunk c + kStages only after the
-// wgmma group of chunk c completes in every warpgroup (wgmma_wait<1> one iteration later, then the
-// barrier).
+// NOTE: the x rows load by every thread (cp.async, 16 B each, zero-filled past rows and k), the
+// weight rows by TMA from thread 0 (w_map: the experts' (k, row, expert); wd_map: the dense
+// GEMM's), both into 128B-swizzled K-major stages; chunk c's stage is reloaded with chunk
+// c + kStages only after the wgmma group of chunk c completes in every warpgroup (wgmma_wait<1>
+// one iteration later, then the barrier), and its MMAs wait for both its cp.async group and its
+// weight barrier.
 template <int kWgs, bool kSwiglu>
 __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
-    grouped_gemm_wgmma_kernel(const GroupedGemmArgs g) {
+    grouped_gemm_wgmma_kernel(const GroupedGemmArgs g, const __grid_constant__ CUtensorMap w_map,
+                              const __grid_constant__ CUtensorMap wd_map) {
 #if !defined(MOEBENCH_WGMMA_DEVICE)
   __trap();
 #else
@@ -272,12 +282,23 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
   constexpr int kOutCols = kSwiglu ? kBlockN / 2 : kBlockN;
   extern __shared__ unsigned char smem_raw[];
   __shared__ int first[kMaxExperts + 1];
+  __shared__ alignas(8) uint64_t full_bars[kMaxStages];
   const uint32_t raw = static_cast<uint32_t>(__cvta_generic_to_shared(smem_raw));
   const uint32_t base = (raw + 1023u) & ~1023u;
   unsigned char* const base_ptr = smem_raw + (base - raw);
   __nv_bfloat16* const epi =
       reinterpret_cast<__nv_bfloat16*>(base_ptr + static_cast<size_t>(kS) * kStageBytes<kWgs>);
 
+  WgWeights wt;
+  wt.experts = &w_map;
+  wt.dense = &wd_map;
+  wt.full = static_cast<uint32_t>(__cvta_generic_to_shared(full_bars));
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kS; ++s) mbar_init(wt.full + s * 8, 1);
+    mbar_init_fence();
+    tma_prefetch_map(&w_map);
+    tma_prefetch_map(&wd_map);
+  }
   pdl_wait();  // the offsets (and x) come from the previous kernels
   pdl_trigger();
   tile_prefix<kBm>(g, first);
@@ -292,7 +313,7 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
   WgLoader<kWgs, kSwiglu> loader;
   loader.start(g, first, wk);
 #pragma unroll
-  for (int s = 0; s < kS - 2; ++s) loader.issue(g, first, wk, base);
+  for (int s = 0; s < kS - 2; ++s) loader.issue(g, first, wk, base, wt);
   int64_t walk = 0;  // the walk's chunk the MMAs take next
   for (int64_t t = blockIdx.x; t < wk.total; t += gridDim.x) {
     const WgJob job = job_at<kBm, kSwiglu>(g, first, wk, t);
@@ -307,6 +328,9 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
       cp_async_wait<kS - 3>();
       fence_proxy_async();
       __syncthreads();  // the chunk visible to every warpgroup; walk - 2's wgmmas all complete
+      // NOTE: no trap on a hang here: the last chunk's MMAs are in flight (mbar_wait_or_trap).
+      mbar_wait(wt.full + static_cast<uint32_t>(walk % kS) * 8,
+                static_cast<uint32_t>(walk / kS & 1));
       const uint32_t stage = base + static_cast<uint32_t>(walk % kS) * kStageBytes<kWgs>;
       const uint32_t b_tile = stage + kBm * kRowBytes;
       wgmma_fence();
@@ -320,7 +344,7 @@ __global__ void __launch_bounds__(kWgs* kWarpgroup, 1)
       wgmma_commit();
       // NOTE: after this chunk's MMAs are issued, so a tile change's search (the loader's
       // set_tile) does not delay them; walk - 2's stage is free since the barrier above.
-      loader.issue(g, first, wk, base);  // into walk - 2's stage
+      loader.issue(g, first, wk, base, wt);  // into walk - 2's stage
       wgmma_wait<1>();
       fence_acc(d);
     }
@@ -416,8 +440,33 @@ WgmmaDevice wgmma_device() {
   return known[device];
 }
 
+// The weights as the kernel's TMA boxes see them: (k, weight row, expert), boxes of 64 k x the
+// rows a box holds (64 with y_swiglu: gate and up rows come in two boxes; else 128); dense: the
+// dense GEMM's one matrix.
+TmaTensor3 weights_tensor(const GroupedGemmArgs& g, bool dense) {
+  TmaTensor3 t;
+  const int64_t n = dense ? g.n_dense : g.n, k = dense ? g.k_dense : g.k;
+  t.dims[0] = k;
+  t.dims[1] = n;
+  t.dims[2] = dense ? 1 : g.n_experts;
+  t.strides[0] = k;
+  t.strides[1] = n * k;
+  t.box[0] = kBlockK;
+  t.box[1] = g.y_swiglu ? kBlockN / 2 : kBlockN;
+  t.box[2] = 1;
+  t.names[0] = dense ? "k_dense" : "k";
+  t.names[1] = dense ? "n_dense" : "n";
+  t.names[2] = "expert";
+  return t;
+}
+
 template <int kWgs>
 void grouped_gemm_wgmma_launch(const GroupedGemmArgs& g, int sms, cudaStream_t stream) {
+  const char* fn = "cuda_grouped_gemm_wgmma";
+  const CUtensorMap w_map = tma_encode(g.w, weights_tensor(g, false), fn, "w");
+  // NOTE: without a dense GEMM its map is never read: the experts' stands in.
+  const CUtensorMap wd_map =
+      g.dense_rows > 0 ? tma_encode(g.w_dense, weights_tensor(g, true), fn, "w_dense") : w_map;
   constexpr int kBm = kBlockM<kWgs>;
   const int64_t width = g.y_swiglu ? g.n / 2 : g.n;
   const int64_t out_cols = g.y_swiglu ? kBlockN / 2 : kBlockN;
@@ -433,10 +482,10 @@ void grouped_gemm_wgmma_launch(const GroupedGemmArgs& g, int sms, cudaStream_t s
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(tiles, sms));
   if (g.y_swiglu) {
     pdl_launch(grouped_gemm_wgmma_kernel<kWgs, true>, dim3(grid), dim3(kWgs * kWarpgroup),
-               kSmemBytes<kWgs>, stream, g);
+               kSmemBytes<kWgs>, stream, g, w_map, wd_map);
   } else {
     pdl_launch(grouped_gemm_wgmma_kernel<kWgs, false>, dim3(grid), dim3(kWgs * kWarpgroup),
-               kSmemBytes<kWgs>, stream, g);
+               kSmemBytes<kWgs>, stream, g, w_map, wd_map);
   }
   KERNEL_CHECK();
 }

@@ -49,13 +49,19 @@ __device__ __forceinline__ uint64_t global_timer_ns() {
   return t;
 }
 
+// Waits until the barrier's phase of parity `parity` has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+  while (!mbar_try_wait(bar, parity)) {
+  }
+}
+
 constexpr uint64_t kMbarHangNs = 10'000'000'000ull;  // 10 s: no tile load or MMA takes this long
 
-// Waits until the barrier's phase of parity `parity` has completed. A wait past kMbarHangNs traps:
-// a pipeline bug (a lost arrival, wrong transaction bytes) fails the kernel, and the test that ran
-// it, instead of hanging the device.
-// NOTE: no printf on the way: a call in a kernel with wgmma makes ptxas serialize its MMAs (C7510).
-__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+// mbar_wait that traps past kMbarHangNs: a pipeline bug (a lost arrival, wrong transaction bytes)
+// fails the kernel, and the test that ran it, instead of hanging the device.
+// NOTE: only where no wgmma is in flight: ptxas waits for in-flight MMAs before a trap (C7517),
+// and a call (a printf) serializes them (C7510).
+__device__ __forceinline__ void mbar_wait_or_trap(uint32_t bar, uint32_t parity) {
   if (mbar_try_wait(bar, parity)) return;
   const uint64_t t0 = global_timer_ns();
   while (!mbar_try_wait(bar, parity)) {
