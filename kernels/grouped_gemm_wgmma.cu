@@ -16,6 +16,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/grouped_gemm.h"
 #include "kernels/grouped_tiles.h"
+#include "kernels/grouped_wgmma_weights.h"
 #include "kernels/kernel_setup.cuh"
 #include "kernels/launch_check.h"
 #include "kernels/pdl.cuh"
@@ -28,9 +29,9 @@
 namespace moebench {
 namespace {
 
-constexpr int kBlockN = 128;  // weight rows per block tile (B's N)
-constexpr int kBlockK = 64;   // k per stage: one 128-byte swizzle row of bf16
-constexpr int kVec = 8;       // bf16 per 16-byte cp.async
+constexpr int kBlockN = kGwBlockN;  // weight rows per block tile (B's N)
+constexpr int kBlockK = kGwBlockK;  // k per stage: one 128-byte swizzle row of bf16
+constexpr int kVec = 8;             // bf16 per 16-byte cp.async
 constexpr int kRowBytes = kBlockK * 2;
 constexpr int kEpiLd = kBlockN + 8;  // bf16 epilogue staging row stride; NOTE: +8 staggers banks
 constexpr int kMaxExperts = 1024;    // the tile prefix lives in shared memory
@@ -189,9 +190,9 @@ struct WgLoader {
   int64_t walk = 0;                // chunks loaded so far: the next one's stage is walk % kStages
   const bf16_bits* a_src[kAVecs];  // this thread's x rows of tile t (through the gather)
   bool a_ok[kAVecs];
-  int b_matrix = 0;             // tile t's weight matrix (its expert; 0 for the dense GEMM)
-  int b_row = 0, b_up_row = 0;  // its first weight row (kSwiglu: gate), its first up row
-  bool b_dense = false;         // from the dense GEMM's map
+  int b_matrix = 0;                 // tile t's weight matrix (its expert; 0 for the dense GEMM)
+  int64_t b_out0 = 0, b_width = 0;  // its first output, its outputs a row
+  bool b_dense = false;             // from the dense GEMM's map
 
   __device__ __forceinline__ void start(const GroupedGemmArgs& g, const int* first,
                                         const WgWalk& wk) {
@@ -216,12 +217,11 @@ struct WgLoader {
     }
     b_dense = j.expert < 0;
     b_matrix = b_dense ? 0 : j.expert;
-    b_row = static_cast<int>(j.out0);
-    b_up_row = static_cast<int>(j.width + j.out0);
+    b_out0 = j.out0;
+    b_width = j.width;
   }
 
   // Loads the walk's next chunk (nothing past its end) and commits one cp.async group.
-  // NOTE: gate rows past width are up rows (or zeros): they feed only columns the epilogue skips.
   __device__ __forceinline__ void issue(const GroupedGemmArgs& g, const int* first,
                                         const WgWalk& wk, uint32_t base, const WgWeights& wt) {
     if (t < wk.total) {
@@ -238,10 +238,11 @@ struct WgLoader {
         const uint32_t b_stage = stage + kBm * kRowBytes, full = wt.full + s * 8;
         const CUtensorMap* map = b_dense ? wt.dense : wt.experts;
         mbar_arrive_expect_tx(full, kBlockN * kRowBytes);
-        tma_load_3d(b_stage, map, full, static_cast<int>(k0), b_row, b_matrix);
-        if constexpr (kSwiglu) {
-          tma_load_3d(b_stage + kBlockN / 2 * kRowBytes, map, full, static_cast<int>(k0), b_up_row,
-                      b_matrix);
+#pragma unroll
+        for (int i = 0; i < gw_weight_boxes(kSwiglu); ++i) {
+          const GwBox b = gw_weight_box(i, k0, b_out0, b_width, b_matrix);
+          tma_load_3d(b_stage + b.smem, map, full, static_cast<int>(b.c0), static_cast<int>(b.c1),
+                      static_cast<int>(b.c2));
         }
       }
       ++walk;
@@ -440,33 +441,14 @@ WgmmaDevice wgmma_device() {
   return known[device];
 }
 
-// The weights as the kernel's TMA boxes see them: (k, weight row, expert), boxes of 64 k x the
-// rows a box holds (64 with y_swiglu: gate and up rows come in two boxes; else 128); dense: the
-// dense GEMM's one matrix.
-TmaTensor3 weights_tensor(const GroupedGemmArgs& g, bool dense) {
-  TmaTensor3 t;
-  const int64_t n = dense ? g.n_dense : g.n, k = dense ? g.k_dense : g.k;
-  t.dims[0] = k;
-  t.dims[1] = n;
-  t.dims[2] = dense ? 1 : g.n_experts;
-  t.strides[0] = k;
-  t.strides[1] = n * k;
-  t.box[0] = kBlockK;
-  t.box[1] = g.y_swiglu ? kBlockN / 2 : kBlockN;
-  t.box[2] = 1;
-  t.names[0] = dense ? "k_dense" : "k";
-  t.names[1] = dense ? "n_dense" : "n";
-  t.names[2] = "expert";
-  return t;
-}
-
 template <int kWgs>
 void grouped_gemm_wgmma_launch(const GroupedGemmArgs& g, int sms, cudaStream_t stream) {
   const char* fn = "cuda_grouped_gemm_wgmma";
-  const CUtensorMap w_map = tma_encode(g.w, weights_tensor(g, false), fn, "w");
+  const CUtensorMap w_map = tma_encode(g.w, grouped_weights_tensor(g, false), fn, "w");
   // NOTE: without a dense GEMM its map is never read: the experts' stands in.
   const CUtensorMap wd_map =
-      g.dense_rows > 0 ? tma_encode(g.w_dense, weights_tensor(g, true), fn, "w_dense") : w_map;
+      g.dense_rows > 0 ? tma_encode(g.w_dense, grouped_weights_tensor(g, true), fn, "w_dense")
+                       : w_map;
   constexpr int kBm = kBlockM<kWgs>;
   const int64_t width = g.y_swiglu ? g.n / 2 : g.n;
   const int64_t out_cols = g.y_swiglu ? kBlockN / 2 : kBlockN;

@@ -12,6 +12,7 @@
 #include "kernels/tma_map.h"
 #include "kernels/wgmma_layout.h"
 #include "tests/catch.h"
+#include "tests/kernels/tma_emulation.h"
 #include "tests/kernels/wgmma_decode.h"
 
 namespace moebench {
@@ -60,42 +61,8 @@ TEST_CASE("fa3 layout: tiles on swizzle atoms, barriers after them, within an SM
   }
 }
 
-// A 3-D bf16 tensor as element ids (1 + its element offset), gaps between rows included.
-struct Tensor {
-  TmaTensor3 t;
-  uint32_t id(int64_t i0, int64_t i1, int64_t i2) const {
-    return static_cast<uint32_t>(1 + i0 + i1 * t.strides[0] + i2 * t.strides[1]);
-  }
-};
-
-// Shared memory of 32-bit element ids, one a bf16 slot; 0 = a zero the TMA filled in.
-struct Smem32 {
-  std::vector<uint32_t> slot = std::vector<uint32_t>(128 * 1024, 0xffffffffu);
-  uint32_t at(uint32_t byte) const { return slot.at(byte / 2); }
-};
-
-// A TMA load emulated from the map's geometry: the box at coordinates c lands as rows of box[0]
-// values, dimension 1 then 2 (row r2 * box[1] + r1), element e of row r at the 128B-swizzled
-// address of dst + r * 128 + e * 2; elements out of the tensor's bounds are zeros.
-void tma_load(Smem32& m, uint32_t dst, const Tensor& x, const int64_t (&c)[3]) {
-  const TmaGeometry g = tma_geometry(x.t);
-  REQUIRE(g.box[0] * 2 == 128);
-  for (uint32_t r2 = 0; r2 < g.box[2]; ++r2) {
-    for (uint32_t r1 = 0; r1 < g.box[1]; ++r1) {
-      for (uint32_t e = 0; e < g.box[0]; ++e) {
-        const int64_t i0 = c[0] + e, i1 = c[1] + r1, i2 = c[2] + r2;
-        const bool in = i0 < static_cast<int64_t>(g.dims[0]) &&
-                        i1 < static_cast<int64_t>(g.dims[1]) &&
-                        i2 < static_cast<int64_t>(g.dims[2]);
-        const uint32_t row = r2 * g.box[1] + r1;
-        m.slot.at(swizzle128(dst + row * 128 + e * 2) / 2) = in ? x.id(i0, i1, i2) : 0;
-      }
-    }
-  }
-}
-
 // A prefill call's k (v: false) or v tensor.
-Tensor prefill_tensor(int dim, int64_t head_stride, int64_t token_stride, int tokens) {
+test::IdTensor prefill_tensor(int dim, int64_t head_stride, int64_t token_stride, int tokens) {
   PrefillAttentionArgs a;
   a.n_kv_heads = 2;
   a.dk = a.dv = dim;
@@ -103,29 +70,29 @@ Tensor prefill_tensor(int dim, int64_t head_stride, int64_t token_stride, int to
   a.total_k = tokens;
   PrefillHeadStrides hs;
   hs.k = hs.v = head_stride;
-  return Tensor{prefill_tma_tensor(a, hs, false)};
+  return test::IdTensor{prefill_tma_tensor(a, hs, false)};
 }
 
 TEST_CASE("fa3 TMA boxes land where the kernel's MMA descriptors read K and V") {
   // A GQA call with head dims padded inside their instance (136 in 192, 72 in 128), a second kv
   // head, padded token rows, and a last tile that runs past the tensor's 150 tokens.
   const int dk = 136, dv = 72, kdk = 192, kdv = 128, kv_head = 1, tokens = 150;
-  const Tensor k = prefill_tensor(dk, dk + 8, 2 * (dk + 8) + 16, tokens);
-  const Tensor v = prefill_tensor(dv, dv, 2 * dv + 8, tokens);
+  const test::IdTensor k = prefill_tensor(dk, dk + 8, 2 * (dk + 8) + 16, tokens);
+  const test::IdTensor v = prefill_tensor(dv, dv, 2 * dv + 8, tokens);
   REQUIRE(tma_problem(k.t).empty());
   REQUIRE(tma_problem(v.t).empty());
   const Fa3Smem L = fa3_smem(kdk, kdv);
   for (const int row0 : {0, 64, 128}) {  // tiles t = 0, 1, 2 of a sequence starting at token 0
     const int stage = row0 / 64 % kFa3Stages;
     CAPTURE(row0, stage);
-    Smem32 m;
+    test::IdSmem m;
     for (int p = 0; p < fa3_panels(kdk); ++p) {
       const Fa3Box b = fa3_box(L, false, stage, p, kv_head, row0);
-      tma_load(m, static_cast<uint32_t>(b.smem), k, {b.c0, b.c1, b.c2});
+      test::tma_load(m, static_cast<uint32_t>(b.smem), k, {b.c0, b.c1, b.c2});
     }
     for (int p = 0; p < fa3_panels(kdv); ++p) {
       const Fa3Box b = fa3_box(L, true, stage, p, kv_head, row0);
-      tma_load(m, static_cast<uint32_t>(b.smem), v, {b.c0, b.c1, b.c2});
+      test::tma_load(m, static_cast<uint32_t>(b.smem), v, {b.c0, b.c1, b.c2});
     }
     // S = Q Kᵀ (issue_scores): B is K-major, key i of the tile, head dim 16 ks + kk.
     const uint32_t k_tile = static_cast<uint32_t>(fa3_k_tile(L, stage));
