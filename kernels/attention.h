@@ -103,7 +103,9 @@ void cuda_prefill_attention_wgmma(const PrefillAttentionArgs& args, cudaStream_t
 // cuda_prefill_attention_mma, and k or v layouts TMA cannot describe (tma_problem: token
 // stride below heads x head stride) cuda_prefill_attention_wgmma. Throws std::invalid_argument
 // where the device or build has no sm_90a code (cuda_prefill_attention_wgmma_available) or
-// total_k is not set. Within bf16 noise of the others.
+// total_k is not set; a total_k below cu_k's last traps in the kernel. Within bf16 noise of the
+// others. NOTE: a key tile runs past its sequence into the next one's rows, masked (P = 0) where
+// the other kernels load zeros: as in FlashAttention-3, a non-finite v there would give NaN.
 void cuda_prefill_attention_fa3(const PrefillAttentionArgs& args, cudaStream_t stream);
 
 // True when the current device runs cuda_prefill_attention_wgmma (a Hopper GPU and a build with

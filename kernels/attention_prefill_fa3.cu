@@ -117,8 +117,8 @@ __device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock&
   const int lane = threadIdx.x % 32, g = lane / 4, c2 = lane % 4 * 2;
   const int w0 = c * kWgM + threadIdx.x % kWarpgroup / 32 * 16;  // the warp's first row
   const int q_pos = blk.shift + blk.m0 + w0 + g;
+  if (turns && c == 1) named_arrive(kTurnBar, 2 * kWarpgroup);  // NOTE: before its own Q load
   load_q<kDk>(base, prm, blk, c);
-  if (turns && c == 1) named_arrive(kTurnBar, 2 * kWarpgroup);
 
   // Consumer c's turn to issue MMAs, and the other's after tile t.
   const auto take_turn = [&] {
@@ -184,6 +184,8 @@ __global__ void __launch_bounds__(kFa3Threads, 1)
   const uint32_t base = (raw + kSwAtomBytes - 1) & ~uint32_t{kSwAtomBytes - 1};
   PrefillBlock blk;
   if (!prefill_block(prm.a, kFa3BlockM, blk)) return;
+  // NOTE: keys past total_k would load as zeros, silently: a total_k below cu_k's fails instead.
+  if (blk.k0 + blk.len_k > prm.a.total_k) __trap();
   const int n_tiles = (blk.k_end + kFa3BlockN - 1) / kFa3BlockN;
   const int consumers = blk.rows > kWgM ? 2 : 1;
   if (threadIdx.x == 0) {

@@ -55,7 +55,12 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
   }
 }
 
-constexpr uint64_t kMbarHangNs = 10'000'000'000ull;  // 10 s: no tile load or MMA takes this long
+// 10 s: no tile load or MMA takes this long. The timer runs on while a debugger holds the kernel:
+// build with -DMOEBENCH_MBAR_HANG_NS=0 to wait without a limit.
+#ifndef MOEBENCH_MBAR_HANG_NS
+#define MOEBENCH_MBAR_HANG_NS 10000000000ull
+#endif
+constexpr uint64_t kMbarHangNs = MOEBENCH_MBAR_HANG_NS;
 
 // mbar_wait that traps past kMbarHangNs: a pipeline bug (a lost arrival, wrong transaction bytes)
 // fails the kernel, and the test that ran it, instead of hanging the device.
@@ -65,7 +70,7 @@ __device__ __forceinline__ void mbar_wait_or_trap(uint32_t bar, uint32_t parity)
   if (mbar_try_wait(bar, parity)) return;
   const uint64_t t0 = global_timer_ns();
   while (!mbar_try_wait(bar, parity)) {
-    if (global_timer_ns() - t0 > kMbarHangNs) __trap();
+    if (kMbarHangNs > 0 && global_timer_ns() - t0 > kMbarHangNs) __trap();
   }
 }
 

@@ -26,9 +26,10 @@ struct TmaGeometry {
   uint32_t box[3] = {0, 0, 0};
 };
 
-// Empty when the driver's limits for a tiled, 128B-swizzled bf16 map hold (every dimension 1 ..
-// 2^32; byte strides multiples of 16 below 2^40, each spanning the dimensions inside it; box
-// sides 1 .. 256, its rows 128 bytes); else what fails, naming the dimension.
+// Empty when t fits the driver's limits for a tiled, 128B-swizzled bf16 map (every dimension 1 ..
+// 2^32; byte strides multiples of 16 below 2^40; box sides 1 .. 256, its rows 128 bytes) and,
+// stricter than the driver, each stride spans the dimensions inside it (no overlapping rows);
+// else what fails, naming the dimension.
 inline std::string tma_problem(const TmaTensor3& t) {
   constexpr int64_t kBf16 = 2;
   constexpr int64_t kMaxDim = int64_t{1} << 32, kMaxStride = int64_t{1} << 40;
