@@ -138,11 +138,12 @@ void cuda_grouped_gemm_tc(const GroupedGemmArgs& args, cudaStream_t stream);
 // Hopper variant (same contract, graph-capturable, no host sync at any batch size): a persistent
 // grid of one block per SM walks every (row tile of one expert, column tile) pair, then the dense
 // GEMM's tiles when dense_rows > 0; each tile is 64 rows (decode) or 128 rows (once experts
-// average 128 rows: prefill) by 128 weight rows, multiplied on wgmma from a cp.async pipeline of
-// 128B-swizzled stages. Serves x_slots, y_swiglu and the dense GEMM, not x_swiglu; needs k and
-// k_dense % 8 == 0, 16-byte aligned x, w, x_dense and w_dense, at most 1024 experts, and sm_90a
-// code on a compute-capability-9 device (throws std::invalid_argument otherwise).
-// NOTE: defined in grouped_gemm_wgmma.cu; the tree's default build (sm_90) has no such code.
+// average 128 rows: prefill) by 128 weight rows, multiplied on wgmma from a pipeline of
+// 128B-swizzled stages: the weights by TMA, the rows gathered by cp.async. Serves x_slots, y_swiglu
+// and the dense GEMM, not x_swiglu; needs k and k_dense % 8 == 0, 16-byte aligned x, w, x_dense and
+// w_dense, at most 1024 experts, and sm_90a code on a compute-capability-9 device (throws
+// std::invalid_argument otherwise). NOTE: defined in grouped_gemm_wgmma.cu; the tree's default
+// build (sm_90) has no such code.
 void cuda_grouped_gemm_wgmma(const GroupedGemmArgs& args, cudaStream_t stream);
 
 // True when the current device runs cuda_grouped_gemm_wgmma: compute capability 9 and this build

@@ -237,6 +237,10 @@ struct WgLoader {
       if (threadIdx.x == 0) {
         const uint32_t b_stage = stage + kBm * kRowBytes, full = wt.full + s * 8;
         const CUtensorMap* map = b_dense ? wt.dense : wt.experts;
+        static_assert(
+            gw_weight_boxes(kSwiglu) * (kGwBlockN / gw_weight_boxes(kSwiglu)) * kGwBlockK * 2 ==
+                kBlockN * kRowBytes,
+            "the bytes a stage expects are its boxes'");
         mbar_arrive_expect_tx(full, kBlockN * kRowBytes);
 #pragma unroll
         for (int i = 0; i < gw_weight_boxes(kSwiglu); ++i) {
@@ -444,11 +448,14 @@ WgmmaDevice wgmma_device() {
 template <int kWgs>
 void grouped_gemm_wgmma_launch(const GroupedGemmArgs& g, int sms, cudaStream_t stream) {
   const char* fn = "cuda_grouped_gemm_wgmma";
-  const CUtensorMap w_map = tma_encode(g.w, grouped_weights_tensor(g, false), fn, "w");
-  // NOTE: without a dense GEMM its map is never read: the experts' stands in.
-  const CUtensorMap wd_map =
-      g.dense_rows > 0 ? tma_encode(g.w_dense, grouped_weights_tensor(g, true), fn, "w_dense")
-                       : w_map;
+  // NOTE: a map the walk never reads (no routed rows: w may be null; no dense GEMM) is the other's.
+  CUtensorMap w_map{}, wd_map{};
+  if (g.max_rows > 0) w_map = tma_encode(g.w, grouped_weights_tensor(g, false), fn, "w");
+  if (g.dense_rows > 0) {
+    wd_map = tma_encode(g.w_dense, grouped_weights_tensor(g, true), fn, "w_dense");
+  }
+  if (g.max_rows == 0) w_map = wd_map;
+  if (g.dense_rows == 0) wd_map = w_map;
   constexpr int kBm = kBlockM<kWgs>;
   const int64_t width = g.y_swiglu ? g.n / 2 : g.n;
   const int64_t out_cols = g.y_swiglu ? kBlockN / 2 : kBlockN;

@@ -383,6 +383,15 @@ void check_dense(const std::vector<int32_t>& counts, int64_t n, int64_t k, int64
   CHECK(y_both.download() == y_alone.download());
   const std::vector<bf16_bits> dense_got = yd_both.download();
   CHECK(dense_got == yd_alone.download());
+  if (rows == 0) {  // no routed rows: w may stay null (no weight map is encoded from it)
+    GroupedGemmArgs no_w = both;
+    no_w.w = nullptr;
+    DeviceBuffer<bf16_bits> yd_no_w(dense_rows * dense_width);
+    no_w.y_dense = yd_no_w.data();
+    cuda_grouped_gemm_wgmma(no_w, st.s);
+    st.sync();
+    CHECK(yd_no_w.download() == dense_got);
+  }
   std::vector<float> want;
   GroupedGemmArgs ref = one;
   ref_grouped_gemm(xd, {0, static_cast<int32_t>(dense_rows)}, wd, ref, want);
