@@ -6,7 +6,8 @@
 # returns what ran. Each binary runs under `timeout`, capped by what is left of DEADLINE seconds
 # (default 450: a call's timeout_s of 480 less the collection); a stage with too little time left
 # is skipped (rc 125) and the next ones still get their turn.
-#   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log)
+#   check   [gpu] kernel and engine tests (the engine-vs-CPU figures are in engine.log), the
+#           [sm90a] ones (wgmma, TMA) each in a process of its own after the others
 #   bench   model bench on the DeepSeek-V2-Lite shape (batch 1, 16, 64; prefill 8x2048) with its
 #           rooflines, again with --kernels fused, with --pdl too, and with --kernels wgmma --pdl
 #           --overlap (batch 16, 64 and the prefill too; each / separate in the summary);
@@ -149,16 +150,45 @@ v2lite() {  # the DeepSeek-V2-Lite-shape checkpoint with dummy weights, once (wh
     --weights dummy -o /tmp/v2l --force >"$out/init.log" 2>&1 && touch /tmp/v2l/.ok
 }
 
+# run_cases NAME BIN SECONDS: BIN's [sm90a] test cases (the wgmma/TMA kernels, never run on a GPU
+# before), each in its own process, so a trap (a sticky error for its CUDA context) fails that
+# case alone; one stage row with the count and the failed names. Log: NAME.log.
+run_cases() {
+  local name=$1 bin=$2 budget=$3 t0=$SECONDS rc=0 n=0 failed=()
+  local log="$out/$name.log" case_t0 left figure skipped
+  : >"$log"
+  while IFS= read -r test_case; do
+    [ -n "$test_case" ] || continue
+    n=$((n + 1))
+    left=$((budget - (SECONDS - t0)))
+    if ((left < 5)); then
+      rc=125
+      failed+=("$test_case (not run: the stage's time is spent)")
+      continue
+    fi
+    case_t0=$SECONDS
+    echo "== $test_case" >>"$log"
+    bounded "$left" "$bin" "$test_case" -s >>"$log" 2>&1 ||
+      { rc=1; failed+=("$test_case ($((SECONDS - case_t0))s)"); }
+  done < <("$bin" --list-test-names-only "[sm90a]" 2>/dev/null)
+  skipped=$(grep -c 'GPU test skipped' "$log")
+  figure="$n cases, $((n - ${#failed[@]})) passed; $skipped skipped"
+  ((${#failed[@]} == 0)) || figure="$figure; failed: $(IFS='|'; echo "${failed[*]}")"
+  stage "$name" "$rc" $((SECONDS - t0)) "$figure"
+}
+
 run_check() {
   local t0=$SECONDS rc
-  bounded 150 "$mb/bin/test_kernels" "[gpu]" >"$out/kernels.log" 2>&1
+  bounded 120 "$mb/bin/test_kernels" "[gpu]~[sm90a]" >"$out/kernels.log" 2>&1
   rc=$?
   stage kernels "$rc" $((SECONDS - t0)) "$(catch_summary "$out/kernels.log")"
+  run_cases kernels_sm90a "$mb/bin/test_kernels" 100
   t0=$SECONDS
-  bounded 150 "$mb/bin/test_engine" "[gpu]" -s >"$out/engine.log" 2>&1
+  bounded 120 "$mb/bin/test_engine" "[gpu]~[sm90a]" -s >"$out/engine.log" 2>&1
   rc=$?
   stage engine "$rc" $((SECONDS - t0)) "$(catch_summary "$out/engine.log")"
-  grep -E "cuda engine vs" "$out/engine.log" | head -20
+  run_cases engine_sm90a "$mb/bin/test_engine" 60
+  grep -hE "cuda engine vs" "$out/engine.log" "$out/engine_sm90a.log" | head -20
 }
 
 # The gpu/ microbenchmarks in groups, one process and JSON each (Google Benchmark writes its JSON

@@ -149,7 +149,8 @@ void check_greedy(const std::string& family) {
 
 }  // namespace
 
-TEST_CASE("CUDA engine: kernels=wgmma stays within bf16 noise of the separate launches", "[gpu]") {
+TEST_CASE("CUDA engine: kernels=wgmma stays within bf16 noise of the separate launches",
+          "[gpu][sm90a]") {
   if (!cuda_engine_available()) {
     MOEBENCH_SKIP("GPU test skipped: no CUDA build or device");
   }

@@ -244,7 +244,7 @@ void check_wgmma_tiles(PrefillKernel kernel) {
 #endif
 
 TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA batches and rows",
-          "[gpu]") {
+          "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   check_wgmma_tiles(PrefillKernel::wgmma);
@@ -254,7 +254,7 @@ TEST_CASE("cuda_prefill_attention_wgmma matches the reference over varlen GQA ba
 }
 
 TEST_CASE("cuda_prefill_attention_fa3 matches the reference over varlen GQA batches and rows",
-          "[gpu]") {
+          "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   check_wgmma_tiles(PrefillKernel::fa3);

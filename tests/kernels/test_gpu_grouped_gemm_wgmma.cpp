@@ -247,7 +247,7 @@ std::vector<bf16_bits> check_wgmma(const WgCase& c) {
 }
 #endif
 
-TEST_CASE("cuda_grouped_gemm_wgmma matches the reference", "[gpu]") {
+TEST_CASE("cuda_grouped_gemm_wgmma matches the reference", "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   struct Shape {
@@ -288,7 +288,7 @@ TEST_CASE("cuda_grouped_gemm_wgmma matches the reference", "[gpu]") {
 }
 
 TEST_CASE("cuda_grouped_gemm_wgmma gathers through x_slots and replays from a CUDA graph",
-          "[gpu]") {
+          "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   // Decode routing shapes (top-6 of 64 experts over 16 tokens is ~1.5 rows an expert) and a
@@ -303,7 +303,7 @@ TEST_CASE("cuda_grouped_gemm_wgmma gathers through x_slots and replays from a CU
 }
 
 TEST_CASE("cuda_grouped_gemm_wgmma's SwiGLU epilogue equals its product then cuda_swiglu",
-          "[gpu]") {
+          "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   // NOTE: each output's gate and up accumulate exactly as in the plain product (a column's dot
@@ -402,7 +402,7 @@ void check_dense(const std::vector<int32_t>& counts, int64_t n, int64_t k, int64
 #endif
 
 TEST_CASE("cuda_grouped_gemm_wgmma runs a dense GEMM beside the experts in the same launch",
-          "[gpu]") {
+          "[gpu][sm90a]") {
 #ifdef MOEBENCH_HAVE_CUDA
   REQUIRE_WGMMA();
   std::vector<int32_t> decode(64, 0);
