@@ -182,13 +182,13 @@ run_check() {
   bounded 120 "$mb/bin/test_kernels" "[gpu]~[sm90a]" >"$out/kernels.log" 2>&1
   rc=$?
   stage kernels "$rc" $((SECONDS - t0)) "$(catch_summary "$out/kernels.log")"
-  run_cases kernels_sm90a "$mb/bin/test_kernels" 100
+  run_cases kernels_90a "$mb/bin/test_kernels" 100
   t0=$SECONDS
   bounded 120 "$mb/bin/test_engine" "[gpu]~[sm90a]" -s >"$out/engine.log" 2>&1
   rc=$?
   stage engine "$rc" $((SECONDS - t0)) "$(catch_summary "$out/engine.log")"
-  run_cases engine_sm90a "$mb/bin/test_engine" 60
-  grep -hE "cuda engine vs" "$out/engine.log" "$out/engine_sm90a.log" | head -20
+  run_cases engine_90a "$mb/bin/test_engine" 60
+  grep -hE "cuda engine vs" "$out/engine.log" "$out/engine_90a.log" | head -20
 }
 
 # The gpu/ microbenchmarks in groups, one process and JSON each (Google Benchmark writes its JSON
