@@ -99,7 +99,7 @@ void cuda_prefill_attention_wgmma(const PrefillAttentionArgs& args, cudaStream_t
 // V tiles by TMA into a ring of transaction barriers, and two consumer warpgroups overlap each
 // tile's softmax with their MMAs (the next S and the last P V in flight together) and take turns
 // issuing them (ping-pong). Same args and contract, and args.total_k set (the tensor maps'
-// extent); head dims padded to 64 up to (192, 128). Larger head dims run
+// extent); head dims padded to 64 each, up to (192, 128). Larger head dims run
 // cuda_prefill_attention_mma, and k or v layouts TMA cannot describe (tma_problem: token
 // stride below heads x head stride) cuda_prefill_attention_wgmma. Throws std::invalid_argument
 // where the device or build has no sm_90a code (cuda_prefill_attention_wgmma_available) or

@@ -249,12 +249,22 @@ void cuda_prefill_attention_fa3(const PrefillAttentionArgs& args, cudaStream_t s
   prm.scale_log2 = args.scale * kLog2e;
   const CUtensorMap k_map = tma_encode(args.k, kt, fn, "k");
   const CUtensorMap v_map = tma_encode(args.v, vt, fn, "v");
-  if (args.dk <= 64 && args.dv <= 64) {
-    fa3_launch<64, 64>(prm, k_map, v_map, stream);
-  } else if (args.dk <= 128 && args.dv <= 128) {
-    fa3_launch<128, 128>(prm, k_map, v_map, stream);
-  } else {
-    fa3_launch<192, 128>(prm, k_map, v_map, stream);
+  // NOTE: the instance of dk and dv rounded up to 64 each: every box holds some of the tensor
+  // (none wholly past dk or dv, whose zero fill the kernel would otherwise rely on).
+  const int panels_k = (args.dk + 63) / 64, panels_v = (args.dv + 63) / 64;
+  switch (panels_k * 10 + panels_v) {
+    case 11:
+      return fa3_launch<64, 64>(prm, k_map, v_map, stream);
+    case 12:
+      return fa3_launch<64, 128>(prm, k_map, v_map, stream);
+    case 21:
+      return fa3_launch<128, 64>(prm, k_map, v_map, stream);
+    case 22:
+      return fa3_launch<128, 128>(prm, k_map, v_map, stream);
+    case 31:
+      return fa3_launch<192, 64>(prm, k_map, v_map, stream);
+    default:
+      return fa3_launch<192, 128>(prm, k_map, v_map, stream);
   }
 }
 

@@ -10,7 +10,7 @@ root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # file : the least wgmma.mma_async count its PTX must hold (its kernel instantiations' MMAs)
-for entry in grouped_gemm_wgmma.cu:4 attention_prefill_wgmma.cu:6 attention_prefill_fa3.cu:72; do
+for entry in grouped_gemm_wgmma.cu:4 attention_prefill_wgmma.cu:6 attention_prefill_fa3.cu:144; do
   file=${entry%%:*}
   least=${entry##*:}
   src=$root/kernels/$file

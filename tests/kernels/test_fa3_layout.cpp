@@ -21,7 +21,7 @@ namespace {
 struct Dims {
   int dk = 0, dv = 0;
 };
-constexpr Dims kInstances[] = {{64, 64}, {128, 128}, {192, 128}};
+constexpr Dims kInstances[] = {{64, 64}, {64, 128}, {128, 64}, {128, 128}, {192, 64}, {192, 128}};
 
 TEST_CASE("fa3 layout: tiles on swizzle atoms, barriers after them, within an SM") {
   for (const Dims d : kInstances) {

@@ -220,8 +220,9 @@ TEST_CASE("cuda_prefill_attention handles padded rows, in-place MLA v and empty 
 #ifdef MOEBENCH_HAVE_CUDA
 // The wgmma kernels' own cases: the MLA shape's query tiles of 128 (a length that fills both
 // warpgroups of its last tile but one row, one that leaves the second warpgroup a single row, one
-// exact tile; many key tiles, so the FA3 kernel's stages wrap), and head dims padded inside the
-// larger instances: (136, 72) in (192, 128), (64, 128) in (128, 128).
+// exact tile; many key tiles, so the FA3 kernel's stages wrap), and head dims padded inside
+// instances: (136, 72) in (192, 128); (64, 128) in the cp.async kernel's (128, 128), the FA3
+// kernel's own (64, 128).
 void check_wgmma_tiles(PrefillKernel kernel) {
   check_varlen_batches(kernel);
   check_special_rows(kernel);
