@@ -21,7 +21,7 @@ constexpr int kFa3Threads = (kFa3Consumers + 1) * 128;  // a producer warpgroup 
 // each, 8 bytes apart. Every tile is panels of 64 head dims: panel p of a tile of `rows` rows at
 // p * rows * 128, one TMA box (64 dims x rows) landing on whole swizzle atoms.
 struct Fa3Smem {
-  int q = 0, stage0 = 0, stage_bytes = 0;
+  int stage0 = 0, stage_bytes = 0;  // the first stage (the Q tile is at 0), a stage's bytes
   int k_bytes = 0, v_bytes = 0;  // a stage's K tile, then its V tile: the TMA bytes a tile expects
   int bars = 0;                  // full_k[kFa3Stages], full_v[kFa3Stages], empty[kFa3Stages]
   int bytes = 0;                 // all, with the slack to align the base to 1024
@@ -31,7 +31,6 @@ inline MOEBENCH_HOST_DEVICE constexpr int fa3_panels(int dim) { return dim / kSw
 
 inline MOEBENCH_HOST_DEVICE constexpr Fa3Smem fa3_smem(int dk, int dv) {
   Fa3Smem L;
-  L.q = 0;
   L.stage0 = fa3_panels(dk) * kFa3BlockM * kSwRowBytes;
   L.k_bytes = fa3_panels(dk) * kFa3BlockN * kSwRowBytes;
   L.v_bytes = fa3_panels(dv) * kFa3BlockN * kSwRowBytes;

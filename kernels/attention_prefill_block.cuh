@@ -1,5 +1,6 @@
-// Which queries and keys one prefill attention block takes, shared by the two prefill kernels:
-// grid (query tiles, heads, sequences), the longest causal tiles launched first.
+// Which queries and keys one prefill attention block takes, shared by the prefill kernels: grid
+// (query tiles, heads, sequences), the longest causal tiles launched first; and the register-tile
+// kernels' parameters.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -17,6 +18,23 @@ struct PrefillBlock {
   int shift = 0;  // key position of the sequence's first query
   int k_end = 0;  // keys the block's queries can see
 };
+
+// The register-tile kernels' parameters (wgmma, FA3): the call, its head strides resolved, its
+// scale in the exp2 domain.
+struct PrefillCall {
+  PrefillAttentionArgs a;
+  PrefillHeadStrides hs;
+  float scale_log2 = 0;
+};
+
+inline PrefillCall prefill_call(const PrefillAttentionArgs& args, const PrefillHeadStrides& hs) {
+  constexpr float kLog2e = 1.4426950408889634f;
+  PrefillCall c;
+  c.a = args;
+  c.hs = hs;
+  c.scale_log2 = args.scale * kLog2e;
+  return c;
+}
 
 // The block's tile of block_m queries; false when the tile lies past the sequence's queries.
 __device__ __forceinline__ bool prefill_block(const PrefillAttentionArgs& a, int block_m,

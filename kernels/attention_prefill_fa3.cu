@@ -33,13 +33,6 @@ namespace {
 
 static_assert(kFa3BlockN == kAttnBlockN, "a TMA box of keys is one S tile");
 static_assert(fa3_smem(192, 128).bytes <= 227 * 1024, "fits an H100/H200 SM");
-constexpr float kLog2e = 1.4426950408889634f;
-
-struct Fa3Params {
-  PrefillAttentionArgs a;
-  PrefillHeadStrides hs;  // head strides, packed ones resolved
-  float scale_log2 = 0;
-};
 
 // ----------------------------------------------------------------------------
 // GPU kernel
@@ -84,8 +77,8 @@ __device__ void produce(uint32_t base, const CUtensorMap* k_map, const CUtensorM
 // Consumer c's 64 rows of the Q tile (zeros past the block's rows and dk) by cp.async, visible to
 // its MMAs when this returns.
 template <int kDk>
-__device__ __forceinline__ void load_q(uint32_t base, const Fa3Params& prm, const PrefillBlock& blk,
-                                       int c) {
+__device__ __forceinline__ void load_q(uint32_t base, const PrefillCall& prm,
+                                       const PrefillBlock& blk, int c) {
   const PrefillAttentionArgs& a = prm.a;
   const bf16_bits* qg =
       a.q + static_cast<int64_t>(blk.q0 + blk.m0) * a.q_stride + blk.head * prm.hs.q;
@@ -109,7 +102,7 @@ __device__ __forceinline__ void load_q(uint32_t base, const Fa3Params& prm, cons
 // NOTE: both consumers run every tile of the block (rows a tile hides from are masked), so their
 // turns stay paired; a block of <= 64 rows has one consumer and no turns.
 template <int kDk, int kDv>
-__device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock& blk, int n_tiles,
+__device__ void consume(uint32_t base, const PrefillCall& prm, const PrefillBlock& blk, int n_tiles,
                         int c, int consumers) {
   constexpr Fa3Smem L = fa3_smem(kDk, kDv);
   const PrefillAttentionArgs& a = prm.a;
@@ -173,7 +166,7 @@ __device__ void consume(uint32_t base, const Fa3Params& prm, const PrefillBlock&
 // before the block barrier, the only one all three warpgroups pass.
 template <int kDk, int kDv>
 __global__ void __launch_bounds__(kFa3Threads, 1)
-    prefill_attention_fa3_kernel(const Fa3Params prm, const __grid_constant__ CUtensorMap k_map,
+    prefill_attention_fa3_kernel(const PrefillCall prm, const __grid_constant__ CUtensorMap k_map,
                                  const __grid_constant__ CUtensorMap v_map) {
 #if !defined(MOEBENCH_WGMMA_DEVICE)
   __trap();
@@ -212,7 +205,7 @@ __global__ void __launch_bounds__(kFa3Threads, 1)
 // Launcher
 
 template <int kDk, int kDv>
-void fa3_launch(const Fa3Params& prm, const CUtensorMap& k_map, const CUtensorMap& v_map,
+void fa3_launch(const PrefillCall& prm, const CUtensorMap& k_map, const CUtensorMap& v_map,
                 cudaStream_t stream) {
   constexpr int kBytes = fa3_smem(kDk, kDv).bytes;
   once_per_device([] {
@@ -243,10 +236,7 @@ void cuda_prefill_attention_fa3(const PrefillAttentionArgs& args, cudaStream_t s
   if (!tma_problem(kt).empty() || !tma_problem(vt).empty()) {
     return cuda_prefill_attention_wgmma(args, stream);
   }
-  Fa3Params prm;
-  prm.a = args;
-  prm.hs = hs;
-  prm.scale_log2 = args.scale * kLog2e;
+  const PrefillCall prm = prefill_call(args, hs);
   const CUtensorMap k_map = tma_encode(args.k, kt, fn, "k");
   const CUtensorMap v_map = tma_encode(args.v, vt, fn, "v");
   // NOTE: the instance of dk and dv rounded up to 64 each: every box holds some of the tensor

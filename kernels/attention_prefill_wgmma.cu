@@ -31,7 +31,6 @@ constexpr int kBlockM = kWgs * kWgM;  // queries a block
 constexpr int kBlockN = kAttnBlockN;  // keys a tile: S is m64n64 per warpgroup
 constexpr int kThreads = kWgs * kWarpgroup;
 constexpr int kStages = 2;  // K/V tiles in flight: tile t + 1 loads while tile t multiplies
-constexpr float kLog2e = 1.4426950408889634f;
 
 // Shared memory (bytes from a 1024-aligned base): the Q tile, then kStages (K tile, V tile) pairs.
 // Every tile is split into panels of 64 head dims (one 128-byte swizzle row a token): panel p of
@@ -53,12 +52,6 @@ __host__ __device__ constexpr WgSmem wg_smem() {
   return L;
 }
 static_assert(wg_smem<192, 128>().bytes <= 227 * 1024, "fits an H100/H200 SM");
-
-struct WgParams {
-  PrefillAttentionArgs a;
-  PrefillHeadStrides hs;  // head strides, packed ones resolved
-  float scale_log2 = 0;
-};
 
 // ----------------------------------------------------------------------------
 // GPU kernel
@@ -87,7 +80,8 @@ __device__ __forceinline__ void load_tile_sw(uint32_t dst, int tile_rows, const 
 // NOTE: tile t + 1 loads into the other stage while tile t multiplies; the block barrier after a
 // tile's MMAs (both warpgroups waited on them) frees its stage for tile t + 2.
 template <int kDk, int kDv>
-__global__ void __launch_bounds__(kThreads, 1) prefill_attention_wgmma_kernel(const WgParams prm) {
+__global__ void __launch_bounds__(kThreads, 1)
+    prefill_attention_wgmma_kernel(const PrefillCall prm) {
 #if !defined(MOEBENCH_WGMMA_DEVICE)
   __trap();
 #else
@@ -155,7 +149,7 @@ __global__ void __launch_bounds__(kThreads, 1) prefill_attention_wgmma_kernel(co
 // Launcher
 
 template <int kDk, int kDv>
-void wgmma_launch(const WgParams& prm, cudaStream_t stream) {
+void wgmma_launch(const PrefillCall& prm, cudaStream_t stream) {
   constexpr int kBytes = wg_smem<kDk, kDv>().bytes;
   once_per_device([] {
     CUDA_CHECK(cudaFuncSetAttribute(prefill_attention_wgmma_kernel<kDk, kDv>,
@@ -178,10 +172,7 @@ void cuda_prefill_attention_wgmma(const PrefillAttentionArgs& args, cudaStream_t
                  "this device or build has no sm_90a code (wgmma needs a Hopper GPU and a build "
                  "with -DCMAKE_CUDA_ARCHITECTURES=90a)");
   if (args.n_seqs == 0 || args.max_q == 0) return;
-  WgParams prm;
-  prm.a = args;
-  prm.hs = hs;
-  prm.scale_log2 = args.scale * kLog2e;
+  const PrefillCall prm = prefill_call(args, hs);
   // NOTE: DeepSeek's MLA heads (192 / 128), the 128 of most GQA models and small ones; larger
   // head dims take the mma.sync kernel (which hands what it cannot hold to the smem one).
   if (args.dk <= 64 && args.dv <= 64) {

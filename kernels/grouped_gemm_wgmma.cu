@@ -190,9 +190,8 @@ struct WgLoader {
   int64_t walk = 0;                // chunks loaded so far: the next one's stage is walk % kStages
   const bf16_bits* a_src[kAVecs];  // this thread's x rows of tile t (through the gather)
   bool a_ok[kAVecs];
-  int b_matrix = 0;                 // tile t's weight matrix (its expert; 0 for the dense GEMM)
+  int b_expert = -1;                // tile t's expert (-1: the dense GEMM's matrix)
   int64_t b_out0 = 0, b_width = 0;  // its first output, its outputs a row
-  bool b_dense = false;             // from the dense GEMM's map
 
   __device__ __forceinline__ void start(const GroupedGemmArgs& g, const int* first,
                                         const WgWalk& wk) {
@@ -215,8 +214,7 @@ struct WgLoader {
       if (j.slots != nullptr && a_ok[i]) row = __ldg(j.slots + row) / j.slot_div;
       a_src[i] = j.x + (a_ok[i] ? row : 0) * j.k;
     }
-    b_dense = j.expert < 0;
-    b_matrix = b_dense ? 0 : j.expert;
+    b_expert = j.expert;
     b_out0 = j.out0;
     b_width = j.width;
   }
@@ -236,15 +234,12 @@ struct WgLoader {
       }
       if (threadIdx.x == 0) {
         const uint32_t b_stage = stage + kBm * kRowBytes, full = wt.full + s * 8;
-        const CUtensorMap* map = b_dense ? wt.dense : wt.experts;
-        static_assert(
-            gw_weight_boxes(kSwiglu) * (kGwBlockN / gw_weight_boxes(kSwiglu)) * kGwBlockK * 2 ==
-                kBlockN * kRowBytes,
-            "the bytes a stage expects are its boxes'");
-        mbar_arrive_expect_tx(full, kBlockN * kRowBytes);
+        const bool dense = b_expert < 0;
+        const CUtensorMap* map = dense ? wt.dense : wt.experts;
+        mbar_arrive_expect_tx(full, kGwStageWeightBytes);
 #pragma unroll
         for (int i = 0; i < gw_weight_boxes(kSwiglu); ++i) {
-          const GwBox b = gw_weight_box(i, k0, b_out0, b_width, b_matrix);
+          const GwBox b = gw_weight_box(i, k0, b_out0, b_width, dense ? 0 : b_expert);
           tma_load_3d(b_stage + b.smem, map, full, static_cast<int>(b.c0), static_cast<int>(b.c1),
                       static_cast<int>(b.c2));
         }

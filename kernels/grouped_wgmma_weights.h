@@ -14,6 +14,7 @@ namespace moebench {
 
 constexpr int kGwBlockN = 128;  // weight rows a block tile (B's N)
 constexpr int kGwBlockK = 64;   // k a stage: one 128-byte swizzle row of bf16
+constexpr int kGwStageWeightBytes = kGwBlockN * kGwBlockK * 2;  // a stage's boxes: its barrier's
 
 // A box of a stage's weight tile: its byte offset in the tile and its coordinates (k, weight row,
 // matrix), innermost first.

@@ -97,7 +97,7 @@ TEST_CASE("grouped wgmma: the weight maps fit DeepSeek's expert shapes") {
     const TmaGeometry geo = tma_geometry(t);
     CHECK(geo.strides[0] == static_cast<uint64_t>(s.k) * 2);
     CHECK(geo.strides[1] == static_cast<uint64_t>(s.n * s.k) * 2);
-    CHECK(geo.box[1] * geo.box[0] * 2 * gw_weight_boxes(s.swiglu) == kGwBlockN * 128);
+    CHECK(geo.box[1] * geo.box[0] * 2 * gw_weight_boxes(s.swiglu) == kGwStageWeightBytes);
   }
   // k a multiple of 8 is the kernel's contract; an odd one has no 16-byte row stride.
   GroupedGemmArgs g;
