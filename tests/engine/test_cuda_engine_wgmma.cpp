@@ -147,7 +147,43 @@ void check_greedy(const std::string& family) {
   CHECK(k_wg < k_sep);
 }
 
+// An engine of max_batch 4: prompts of 9 to 15 tokens, over max_batch and under the wgmma
+// experts' kWgmmaMinTokens, run on the device-offset experts (moe_path), whose workspace wgmma
+// sizes; the host path there gathered into an x_perm the wgmma workspace does not hold.
+void check_small_batch_prompts(const std::string& family) {
+  CAPTURE(family);
+  const fs::path dir = tiny_bf16(family, true);
+  const ModelConfig config = model_config_load(dir / "config.json");
+  const auto options = [](KernelSet k) {
+    return moebench::testing::tiny_cuda_options(4, 200, 1024, k);
+  };
+  std::unique_ptr<Engine> ref = make_cuda_engine(config, dir, options(KernelSet::separate));
+  std::unique_ptr<Engine> wg = make_cuda_engine(config, dir, options(KernelSet::wgmma));
+  std::mt19937 rng(13);
+  double worst = 0;
+  for (int n : {9, 12, 15}) {
+    const std::vector<int> prompt = random_tokens(rng, n, config.vocab_size);
+    worst = std::max(
+        worst, max_rel_err(wg->forward({{wg->new_sequence(), prompt, true}}),
+                           ref->forward({{ref->new_sequence(), prompt, true}}), config.vocab_size));
+  }
+  std::printf("wgmma vs separate, %-12s max_batch 4, prompts of 9-15: max rel err %.2e\n",
+              family.c_str(), worst);
+  CHECK(worst <= 2e-2);
+}
+
 }  // namespace
+
+TEST_CASE("CUDA engine: kernels=wgmma at max_batch 4 runs 9-15 token steps on the device path",
+          "[gpu][sm90a]") {
+  if (!cuda_engine_available()) {
+    MOEBENCH_SKIP("GPU test skipped: no CUDA build or device");
+  }
+  if (!cuda_grouped_gemm_wgmma_available()) {
+    MOEBENCH_SKIP("GPU test skipped: no sm_90a code for this device (scripts/device_bundle.sh)");
+  }
+  for (const char* family : {"deepseek_v2", "qwen2_moe"}) check_small_batch_prompts(family);
+}
 
 TEST_CASE("CUDA engine: kernels=wgmma stays within bf16 noise of the separate launches",
           "[gpu][sm90a]") {

@@ -132,7 +132,8 @@ void CudaEngine::init_constants() {
       std::any_of(c.moe_layer.begin(), c.moe_layer.end(), [](bool b) { return b; });
   if (any_moe) router_ = moe_router_spec(c);
   const int top_k = any_moe ? router_.top_k : 1;
-  grouped_device_rows_ = int64_t{options_.max_batch} * top_k;
+  moe_rule_ = MoePathRule{options_.kernels != KernelSet::separate,
+                          options_.kernels == KernelSet::wgmma, options_.max_batch, top_k};
 }
 
 // Workspace for the largest step.
@@ -152,12 +153,9 @@ WorkspaceShape CudaEngine::init_workspace() {
   shape.max_batch = options.max_batch;
   shape.top_k = top_k;
   shape.n_experts = any_moe ? router_.n_experts : 0;
-  // NOTE: kernels=wgmma runs every MoE step on the device, the up GEMM gathering as it loads (no
-  // x_perm); only steps under kWgmmaMinTokens stage [gate | up] rows (the CUDA-core kernels).
-  const bool wgmma = options.kernels == KernelSet::wgmma;
-  shape.gathered_rows = wgmma ? 0 : shape.max_tokens * top_k;
-  shape.staged_rows =
-      (wgmma ? std::min<int64_t>(shape.max_tokens, kWgmmaMinTokens - 1) : shape.max_tokens) * top_k;
+  const MoeStagedRows staged = moe_workspace_rows(moe_rule_, shape.max_tokens);
+  shape.gathered_rows = staged.gathered;
+  shape.staged_rows = staged.staged;
   shape.decode_seq_len = int64_t{max_pages_per_seq_} * options.page_size;
   shape.page_size = options.page_size;
   workspace_allocate(c, model_, shape, ws_);

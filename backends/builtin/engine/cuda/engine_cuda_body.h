@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "backends/builtin/engine/cuda/engine_cuda_internal.h"
+#include "backends/builtin/engine/cuda/engine_cuda_moe_path.h"
 #include "backends/builtin/engine/router_spec.h"
 #include "kernels/cuda_stream.h"
 #include "kernels/gemm.h"
@@ -30,11 +31,6 @@ struct KvPool {
   }
 };
 
-// kernels=wgmma runs the routed experts on the wgmma grouped GEMM from this many tokens a step.
-// NOTE: below it an expert holds ~top_k * tokens / experts rows (one or two at V2-Lite's 64
-// experts): the 16-row tensor-core and CUDA-core kernels waste less of each tile.
-constexpr int64_t kWgmmaMinTokens = 16;
-
 struct BodyContext {
   const ModelConfig& config;
   const DevModel& model;
@@ -47,9 +43,9 @@ struct BodyContext {
   RopePairing pairing = RopePairing::half;
   float scale = 1.0f;  // softmax scale
   RouterSpec router;
-  int64_t grouped_device_rows = 0;  // routed rows up to which the device-offset GEMM runs
-  bool fused = false;               // CudaEngineOptions::kernels: fused or wgmma
-  bool wgmma = false;               // CudaEngineOptions::kernels: wgmma
+  MoePathRule moe;     // which expert kernels a step's tokens take
+  bool fused = false;  // CudaEngineOptions::kernels: fused or wgmma
+  bool wgmma = false;  // CudaEngineOptions::kernels: wgmma
 };
 
 // Layer pieces engine_cuda_layers.cpp and engine_cuda_moe.cpp share.

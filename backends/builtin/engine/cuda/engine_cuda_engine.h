@@ -135,7 +135,7 @@ class CudaEngine final : public Engine {
             pairing_,
             scale_,
             router_,
-            grouped_device_rows_,
+            moe_rule_,
             options_.kernels != KernelSet::separate,
             options_.kernels == KernelSet::wgmma};
   }
@@ -153,7 +153,7 @@ class CudaEngine final : public Engine {
   RopePairing pairing_ = RopePairing::half;
   float scale_ = 1.0f;
   RouterSpec router_;
-  int64_t grouped_device_rows_ = 0;
+  MoePathRule moe_rule_;  // set with router_ (init_constants)
   int max_context_ = 0;
   int max_pages_per_seq_ = 0;
 

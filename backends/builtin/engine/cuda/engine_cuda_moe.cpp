@@ -19,13 +19,11 @@ namespace moebench {
 namespace {
 
 // kernels=wgmma and enough tokens: the routed experts run on the wgmma grouped GEMM.
-bool moe_wgmma(const BodyContext& b, int64_t T) { return b.wgmma && T >= kWgmmaMinTokens; }
+bool moe_wgmma(const BodyContext& b, int64_t T) { return moe_path(b.moe, T) == MoePath::wgmma; }
 
 // The device-offset expert GEMMs serve this many tokens (no host sync; any number on wgmma);
 // fused, their loads gather and form the SwiGLU.
-bool moe_on_device(const BodyContext& b, int64_t T) {
-  return moe_wgmma(b, T) || T * b.router.top_k <= b.grouped_device_rows;
-}
+bool moe_on_device(const BodyContext& b, int64_t T) { return moe_path(b.moe, T) != MoePath::host; }
 
 // cuda_moe_permute's args over h: gathering into x_perm, or (fused on the device path) only the
 // offsets and maps, the up GEMM gathering as it loads.
