@@ -227,4 +227,8 @@ TEST_CASE("CUDA engine truncate, reuse and pool accounting", "[gpu]") {
   CHECK_THROWS_AS(gpu->forward({{s, {1}, false}}), std::invalid_argument);
   const int t = gpu->new_sequence();
   CHECK_THROWS_AS(gpu->forward({{t, std::vector<int>(300, 1), false}}), std::invalid_argument);
+  // A null sampler is refused before the step is laid out (it was dereferenced there).
+  CHECK_THROWS_AS(gpu->forward_sample({{t, {1}, false}}, {nullptr}), std::invalid_argument);
+  CHECK_THROWS_AS(gpu->start_sample({{t, {1}, false}}, {nullptr}), std::invalid_argument);
+  CHECK(gpu->cache_len(t) == 0);
 }

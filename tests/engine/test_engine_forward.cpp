@@ -13,6 +13,8 @@ using moebench::CpuEngine;
 using moebench::EngineChunk;
 using moebench::ModelConfig;
 using moebench::ModelWeights;
+using moebench::Sampler;
+using moebench::SamplingParams;
 using namespace moebench::test;
 
 namespace {
@@ -235,6 +237,21 @@ TEST_CASE("bad weights and bad requests are refused with the values in the messa
   CHECK_THROWS_AS(e.forward({EngineChunk{s, {}}}), std::invalid_argument);
   CHECK_THROWS_AS(e.forward({EngineChunk{s, {1}}, EngineChunk{s, {2}}}), std::invalid_argument);
   CHECK_THROWS_AS(e.forward({EngineChunk{s + 1, {1}}}), std::invalid_argument);
+  // A null or missing sampler is refused by name before the forward runs.
+  Sampler greedy{SamplingParams{}};
+  for (const std::vector<Sampler*>& bad :
+       {std::vector<Sampler*>{nullptr}, std::vector<Sampler*>{&greedy, &greedy}}) {
+    try {
+      e.forward_sample({EngineChunk{s, {1}}}, bad);
+      FAIL("expected an error");
+    } catch (const std::invalid_argument& err) {
+      const std::string msg = err.what();
+      INFO(msg);
+      CHECK((msg == "Engine::forward_sample: sampler 0 is null" ||
+             msg == "Engine::forward_sample: 1 chunks but 2 samplers"));
+    }
+  }
+  CHECK_THROWS_AS(e.start_sample({EngineChunk{s, {1}}}, {nullptr}), std::invalid_argument);
   CHECK(e.cache_len(s) == 0);  // refused batches leave the cache alone
   e.free_sequence(s);
   CHECK_THROWS_AS(e.cache_len(s), std::invalid_argument);

@@ -10,10 +10,7 @@ namespace moebench {
 
 std::vector<int> Engine::forward_sample(const std::vector<EngineChunk>& chunks,
                                         const std::vector<Sampler*>& samplers) {
-  if (samplers.size() != chunks.size()) {
-    throw std::invalid_argument("Engine::forward_sample: " + std::to_string(chunks.size()) +
-                                " chunks but " + std::to_string(samplers.size()) + " samplers");
-  }
+  check_samplers(chunks.size(), samplers, "Engine::forward_sample");
   // Only each chunk's last row is sampled: ask for no other rows (copying only when needed).
   bool any_all = false;
   for (const EngineChunk& c : chunks) any_all = any_all || c.all_logits;
@@ -26,10 +23,6 @@ std::vector<int> Engine::forward_sample(const std::vector<EngineChunk>& chunks,
   const int vocab = config().vocab_size;
   std::vector<int> ids(chunks.size());
   for (size_t i = 0; i < chunks.size(); ++i) {
-    if (samplers[i] == nullptr) {
-      throw std::invalid_argument("Engine::forward_sample: sampler " + std::to_string(i) +
-                                  " is null");
-    }
     ids[i] = samplers[i]->sample(logits.data() + i * static_cast<size_t>(vocab), vocab);
   }
   return ids;
@@ -59,6 +52,19 @@ void Engine::check_in_flight(size_t unfinished, size_t most, const char* who) {
   if (unfinished >= most) {
     throw std::logic_error(std::string(who) + ": " + std::to_string(unfinished) +
                            " started steps are unfinished; finish_sample first");
+  }
+}
+
+void Engine::check_samplers(size_t n_chunks, const std::vector<Sampler*>& samplers,
+                            const char* who) {
+  if (samplers.size() != n_chunks) {
+    throw std::invalid_argument(std::string(who) + ": " + std::to_string(n_chunks) +
+                                " chunks but " + std::to_string(samplers.size()) + " samplers");
+  }
+  for (size_t i = 0; i < samplers.size(); ++i) {
+    if (samplers[i] == nullptr) {
+      throw std::invalid_argument(std::string(who) + ": sampler " + std::to_string(i) + " is null");
+    }
   }
 }
 

@@ -88,6 +88,9 @@ class Engine {
                                                   const char* who);
   // Checks a start against the unfinished count (std::logic_error past `most`).
   static void check_in_flight(size_t unfinished, size_t most, const char* who);
+  // One sampler per chunk, none null (std::invalid_argument naming the count or the index).
+  static void check_samplers(size_t n_chunks, const std::vector<Sampler*>& samplers,
+                             const char* who);
 
  private:
   std::map<int, int> last_ids_;        // sequence -> the id the last start_sample drew

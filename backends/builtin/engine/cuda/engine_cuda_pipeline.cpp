@@ -50,10 +50,7 @@ void CudaEngine::start_sample(const std::vector<EngineChunk>& chunks,
                               const std::vector<Sampler*>& samplers) {
   const char* who = "CudaEngine::start_sample";
   check_in_flight(started_.size(), 2, who);
-  if (samplers.size() != chunks.size()) {
-    throw std::invalid_argument(std::string(who) + ": " + std::to_string(samplers.size()) +
-                                " samplers for " + std::to_string(chunks.size()) + " chunks");
-  }
+  check_samplers(chunks.size(), samplers, who);
   auto started = std::make_shared<Started>();
   for (const EngineChunk& ch : chunks) started->seqs.push_back(ch.seq);
   std::vector<StepPiece> pieces = graph_step_pieces(chunks);

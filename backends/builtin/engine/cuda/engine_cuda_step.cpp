@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -323,10 +324,11 @@ void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
       throw;
     }
     CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    // The captured graph is destroyed however its instantiation ends.
+    const std::unique_ptr<CUgraph_st, decltype(&cudaGraphDestroy)> owned(graph, cudaGraphDestroy);
     Graph g;
     graph_kernels_[padded] = graph_kernel_nodes(graph);
     CUDA_CHECK(cudaGraphInstantiate(&g.exec, graph, 0));
-    cudaGraphDestroy(graph);
     it = graphs_.emplace(key, g).first;
   }
   CUDA_CHECK(cudaGraphLaunch(it->second.exec, stream_));
@@ -352,10 +354,7 @@ std::vector<std::vector<StepPiece>> CudaEngine::plan_sampled(
 std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chunks,
                                             const std::vector<Sampler*>& samplers) {
   validate(chunks);
-  if (samplers.size() != chunks.size()) {
-    throw std::invalid_argument("CudaEngine::forward_sample: " + std::to_string(samplers.size()) +
-                                " samplers for " + std::to_string(chunks.size()) + " chunks");
-  }
+  check_samplers(chunks.size(), samplers, "CudaEngine::forward_sample");
   last_on_device_ = false;  // ws_.sampled is drawn over here
   std::vector<int> out(chunks.size(), -1);
   for (const std::vector<StepPiece>& pieces : plan_sampled(chunks)) {
