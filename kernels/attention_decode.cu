@@ -226,6 +226,16 @@ __global__ void __launch_bounds__(kThreads) decode_partial_kernel(const DecodePa
 // ----------------------------------------------------------------------------
 // Launcher
 
+// The partial kernel's static shared memory (merge_if_last's arrays, in every launch).
+int decode_partial_static_smem() {
+  static const int bytes = [] {
+    cudaFuncAttributes attr{};
+    CUDA_CHECK(cudaFuncGetAttributes(&attr, decode_partial_kernel));
+    return static_cast<int>(attr.sharedSizeBytes);
+  }();
+  return bytes;
+}
+
 void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
   const DecodeAttentionArgs& a = p.a;
   if (a.tensor_cores && decode_mma_takes(p)) {
@@ -233,7 +243,8 @@ void decode_attention_launch(const DecodeParams& p, cudaStream_t stream) {
   } else {
     const int block_heads = std::min(p.group, kBlockHeads);
     const int smem = decode_smem_layout(block_heads, a.dk, p.k_ld, p.v_ld, p.v_in_k).total;
-    if (smem > 48 * 1024) {
+    // NOTE: a launch gets 48 KB of static and dynamic shared memory together without the opt-in.
+    if (smem + decode_partial_static_smem() > 48 * 1024) {
       CUDA_CHECK(cudaFuncSetAttribute(decode_partial_kernel,
                                       cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     }

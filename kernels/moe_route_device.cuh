@@ -160,7 +160,8 @@ __device__ __forceinline__ void route_token(const MoeRouteArgs& a, int64_t t) {
       if (((taken >> j) & 1u) == 0 && cand_better(key[j], e, c)) c = Cand{key[j], e, wt[j]};
     }
     c = warp_best(c);
-    if (c.idx % kWarp == lane) taken |= 1u << (c.idx / kWarp);
+    // NOTE: no candidate (every key left NaN) leaves idx INT_MAX: no bit to take.
+    if (c.idx < kWarp * kPerLane && c.idx % kWarp == lane) taken |= 1u << (c.idx / kWarp);
     ids[k] = c.idx;
     w[k] = c.w;
   }

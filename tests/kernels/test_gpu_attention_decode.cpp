@@ -257,6 +257,20 @@ TEST_CASE("cuda_decode_attention's partial blocks merge to the merge kernel's bi
 #endif
 }
 
+TEST_CASE("cuda_decode_attention just under 48 KB of dynamic shared memory", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  // The MLA latent with 3 and 4 heads (46,848 and 49,152 bytes) and 256-dim heads in groups of 9
+  // and 12 (45,568 and 48,640): with the kernel's static arrays over 48 KB, so they need the
+  // opt-in that the dynamic size alone did not ask for.
+  check_decode({3, 1, 576, 512, true}, 16, {1, 65, 300}, 310);
+  check_decode({4, 1, 576, 512, true}, 64, {7, 1000}, 311);
+  check_decode({9, 1, 256, 256, false}, 16, {1, 65, 300}, 312);
+  check_decode({12, 1, 256, 256, false}, 64, {7, 1000}, 313);
+  check_merged({4, 1, 576, 512, true}, 64, {0, 128, 1, 129}, 314);
+#endif
+}
+
 TEST_CASE("cuda_decode_attention's tensor-core MLA latent path matches the reference", "[gpu]") {
   MOEBENCH_REQUIRE_GPU();
 #ifdef MOEBENCH_HAVE_CUDA
