@@ -128,6 +128,16 @@ class Bench {
     return seconds_since(t0);
   }
 
+  // One untimed prefill of `seqs` fresh prompts of `len` tokens, freed after: the first call of
+  // a shape pays kernel loading and attributes, cuBLAS heuristics and the MoE path's first use.
+  // Returns the untimed prefills run (for the records).
+  int warm_prefill(int seqs, int len) {
+    const std::vector<EngineChunk> warm = new_prompts(seqs, len);
+    prefill_seconds(warm);
+    free(warm);
+    return 1;
+  }
+
   // One prefill of the chunks, sampling each prompt's next token.
   double prefill_seconds(const std::vector<EngineChunk>& chunks) {
     std::vector<Sampler> greedy(chunks.size(), Sampler(SamplingParams{}));
@@ -188,11 +198,12 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
   return bench;
 }
 
-// One (batch, context) row: `batch` prompts of `prompt` tokens prefilled together, then decoded.
-// TTFT is the prefill's time (every sequence's first token comes out of it), TPOT one decode
-// step's.
+// One (batch, context) row: `batch` prompts of `prompt` tokens prefilled together (after one
+// untimed prefill of that shape), then decoded. TTFT is the prefill's time (every sequence's first
+// token comes out of it), TPOT one decode step's.
 nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& lim, int batch,
                          int prompt, const ModelBenchFlags& flags) {
+  const int prefill_warmup = bench.warm_prefill(batch, prompt);
   std::vector<EngineChunk> chunks = bench.new_prompts(batch, prompt);
   const double prefill_s = bench.prefill_seconds(chunks);
   bench.decode_seconds(chunks, flags.warmup, flags.overlap);
@@ -210,6 +221,7 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
                         {"prompt", prompt},
                         {"tokens", flags.tokens},
                         {"warmup", flags.warmup},
+                        {"prefill_warmup", prefill_warmup},
                         {"prefill_tokens_per_s", prefill_tps},
                         {"decode_tokens_per_s", decode_tps},
                         {"decode_ms_per_step", tpot_ms},
@@ -242,16 +254,14 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
 // (kernel attributes, cuBLAS heuristics); on CUDA against the GEMM rate measured in the run.
 nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limits& lim, int seqs,
                              int len) {
-  std::vector<EngineChunk> warm = bench.new_prompts(seqs, len);
-  bench.prefill_seconds(warm);
-  bench.free(warm);
+  const int warmup = bench.warm_prefill(seqs, len);
   std::vector<EngineChunk> chunks = bench.new_prompts(seqs, len);
   const double s = bench.prefill_seconds(chunks);
   bench.free(chunks);
   const double flops = seqs * prefill_flops(config, len);
   std::printf("prefill %dx%d: %.3f s, %.0f tokens/s, %.1f TFLOP/s", seqs, len, s, seqs * len / s,
               flops / s / 1e12);
-  nlohmann::json out = {{"seqs", seqs},   {"len", len},
+  nlohmann::json out = {{"seqs", seqs},   {"len", len}, {"warmup", warmup},
                         {"seconds", s},   {"tokens_per_s", seqs * len / s},
                         {"flops", flops}, {"flops_per_s", flops / s}};
   if (lim.copy_bytes_per_s > 0) {

@@ -36,6 +36,8 @@ TEST_CASE("cli model bench reports TTFT and TPOT over context lengths and batch 
     const nlohmann::json& row = j["runs"][i];
     CHECK(row["prompt"] == want[i][0]);
     CHECK(row["batch"] == want[i][1]);
+    // The timed prefill follows an untimed one of its shape (first-call costs stay out of TTFT).
+    CHECK(row["prefill_warmup"] == 1);
     const double ttft_s = row["ttft_ms"].get<double>() / 1e3;
     REQUIRE(ttft_s > 0);
     // The prefill of batch x prompt tokens is the time to the first token.
