@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The gpu/ microbenchmarks of one Google Benchmark JSON as Markdown: each benchmark's median
 beside its ceilings (the counters the gpu/ benchmarks set), then each fused launch beside the
-launches it replaces (".../fused..." and ".../separate...", or "fused_" and "split_"), and each
-kernel variant beside the kernel it stands in for (".../tc_hot" tensor cores and ".../wgmma_hot"
-beside ".../hot", ".../fa3_hot" beside ".../wgmma_hot"), measured in the same run.
+launches it replaces (".../fused/..." and ".../separate/...", or "fused_" and "split_" within a
+segment), and each kernel variant beside the kernel it stands in for (".../tc_hot" tensor cores
+and ".../wgmma_hot" beside ".../hot", ".../fa3_hot" beside ".../wgmma_hot"), measured in the same
+run.
 
 Usage: bench_table.py BENCH_JSON        (the table on stdout; the pairs' summary line on stderr)
 """
@@ -20,11 +21,12 @@ def fail(message):
     sys.exit(1)
 
 
-# How a benchmark names the launches it stands in for: its marker, the baseline's marker in its
-# place, and the table (and summary) the pair goes to, in the order the tables print.
-RULES = [("/fused", "/separate", "fused"), ("fused_", "split_", "fused"),
-         ("/tc_", "/", "tensor-core variant"), ("/wgmma_hot", "/hot", "wgmma variant"),
-         ("/fa3_hot", "/wgmma_hot", "FA3 variant")]
+# How a benchmark names the launches it stands in for, matched within one "/" segment of its
+# name: the marker, the baseline's text in its place, and the table (and summary) the pair goes
+# to, in the order the tables print.
+RULES = [(r"^fused$", "separate", "fused"), (r"(^|_)fused(_|$)", r"\1split\2", "fused"),
+         (r"^tc_", "", "tensor-core variant"), (r"^wgmma_hot$", "hot", "wgmma variant"),
+         (r"^fa3_hot$", "wgmma_hot", "FA3 variant")]
 SUMMARY = {"fused": "fused/separate pairs", "tensor-core variant": "tensor-core variant pairs",
            "wgmma variant": "wgmma variant pairs", "FA3 variant": "FA3 (TMA, ping-pong) variant "
            "pairs, against the cp.async wgmma kernel"}
@@ -33,9 +35,12 @@ SUMMARY = {"fused": "fused/separate pairs", "tensor-core variant": "tensor-core 
 def baseline(name):
     """(the baseline's benchmark name, its table) for a fused launch or a kernel variant; None
     for any other."""
+    segments = name.split("/")
     for marker, plain, table in RULES:
-        if marker in name:
-            return name.replace(marker, plain, 1), table
+        for i, segment in enumerate(segments):
+            if re.search(marker, segment):
+                segments[i] = re.sub(marker, plain, segment, count=1)
+                return "/".join(segments), table
     return None
 
 

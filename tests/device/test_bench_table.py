@@ -40,6 +40,9 @@ class BenchTable(unittest.TestCase):
             bench("gpu/grouped_gemm/v2lite_down/ours_split_swiglu/tokens_per_expert:1/manual_time",
                   10.0),
             bench("gpu/moe_route_place/v3/fused/tokens:64/manual_time", 3.0),  # no twin: no pair
+            # "fused_" opening a segment after "/": its twin is "split_", not "separate_"
+            bench("gpu/gemm/v2lite_shared_down/fused_swiglu/m:1/manual_time", 5.0),
+            bench("gpu/gemm/v2lite_shared_down/split_swiglu/m:1/manual_time", 10.0),
             bench("gpu/rmsnorm/hot", 2.0, aggregate=None),                     # a single run
         ]
         rows.append(dict(bench("gpu/moe_combine_norm/v3/separate/tokens:1/manual_time", 1.0),
@@ -57,8 +60,11 @@ class BenchTable(unittest.TestCase):
         self.assertIn("ours_fused_swiglu/tokens_per_expert:1/manual_time | 10.00 | "
                       "gpu/grouped_gemm/v2lite_down/ours_split_swiglu/tokens_per_expert:1/"
                       "manual_time | 10.00 | 1.00x |", r.stdout)
-        # geometric mean of 3x and 1x
-        self.assertEqual(r.stderr.strip(), "2 fused/separate pairs: geometric-mean speedup 1.73x, "
+        self.assertIn("| gpu/gemm/v2lite_shared_down/fused_swiglu/m:1/manual_time | 5.00 | "
+                      "gpu/gemm/v2lite_shared_down/split_swiglu/m:1/manual_time | 10.00 | 2.00x |",
+                      r.stdout)
+        # geometric mean of 3x, 1x and 2x
+        self.assertEqual(r.stderr.strip(), "3 fused/separate pairs: geometric-mean speedup 1.82x, "
                                            "range 1.00x to 3.00x")
 
     def test_kernel_variants_beside_their_baselines(self):
