@@ -198,7 +198,8 @@ run_microbenchmarks() {
   local t0=$SECONDS rc=0 i=0 g parts=()
   local groups=(
     'ceiling'
-    'gemm/v2lite'
+    'gemm/v2lite_(o_proj|shared_down|logits)'
+    'gemm/v2lite_(lm_head|q_absorb|out_absorb)'
     'grouped_gemm/v2lite'
     'decode_attention/v2lite'
     'prefill_attention/v2lite_mla|mla_prepare(_absorb)?_v2lite'
@@ -269,8 +270,23 @@ run_bench() {
     "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 --format json \
       >"$out/cost_$day.json" 2>/dev/null || rm -f "$out/cost_$day.json"
   fi
-  stage cost "$rc" $((SECONDS - t0)) "$(grep -m1 -iE 'per 1M.*[0-9]' "$out/cost.log")"
+  stage cost "$rc" $((SECONDS - t0)) "$(cost_figure "$out/cost_$day.json")"
   run_microbenchmarks
+}
+
+# cost_figure COST_JSON: each row's blended $ per 1M tokens (the prefill row's input), for the
+# summary row.
+cost_figure() {
+  [ -s "$1" ] || return 0
+  python3 -c 'import json, sys
+out = []
+for r in json.load(open(sys.argv[1]))["rows"]:
+    for kind in ("blended", "input"):
+        v = r.get(kind + "_usd_per_million")
+        if v is not None:
+            out.append("%s $%.3f/1M %s" % (r["label"], v, kind))
+            break
+print("; ".join(out))' "$1"
 }
 
 run_e2e() {

@@ -44,8 +44,10 @@ void BM_gpu_device_copy(benchmark::State& state, bool, int) {
   bench_gpu_run(state, false, 2.0 * static_cast<double>(bytes), 0, launch);  // read + write
 }
 
-// C (m, n) = A (m, k) · W^T, W an (n, k) weight, bf16 in and out; algo from the name.
-void bench_gpu_dense(benchmark::State& state, int64_t m, int64_t n, int64_t k, GemmAlgo algo) {
+// C (m, n) = A (m, k) · W^T, W an (n, k) weight, bf16 in and out; algo from the name. cold: L2
+// flushed before each iteration.
+void bench_gpu_dense(benchmark::State& state, int64_t m, int64_t n, int64_t k, GemmAlgo algo,
+                     bool cold) {
   if (!bench_gpu_ready(state)) return;
   BenchGpu& g = bench_gpu();
   const DeviceBuffer<bf16_bits> a = bench_gpu_random(m * k, 61, 1.0);
@@ -65,7 +67,7 @@ void bench_gpu_dense(benchmark::State& state, int64_t m, int64_t n, int64_t k, G
     state.SkipWithError(bad.c_str());
     return;
   }
-  bench_gpu_run(state, false, 2.0 * (m * k + n * k + m * n), 2.0 * m * n * k, launch);
+  bench_gpu_run(state, cold, 2.0 * (m * k + n * k + m * n), 2.0 * m * n * k, launch);
 }
 
 // V2-Lite's shared experts' down projection (2048 x 2816) from their [gate | up] rows: cuda_swiglu
@@ -103,7 +105,9 @@ void BM_gpu_shared_down(benchmark::State& state, bool fused) {
     state.SkipWithError(bad.c_str());
     return;
   }
-  bench_gpu_run(state, false, 2.0 * (m * 2 * k + n * k + m * n), 2.0 * m * n * k, launch);
+  // NOTE: cold L2, as the absorb GEMMs: the 11.5 MB weight would stay in L2 between hot
+  // iterations, while a decode step streams every other layer's weights through it in between.
+  bench_gpu_run(state, true, 2.0 * (m * 2 * k + n * k + m * n), 2.0 * m * n * k, launch);
 }
 
 // MLA's per-head absorb GEMMs at decode in the CUDA engine's layouts (kv_b: per head [W_UK (nope x
@@ -183,7 +187,7 @@ void BM_gpu_absorb(benchmark::State& state, int heads, bool q_side, GemmAlgo alg
 }
 
 void BM_gpu_cublas_ceiling(benchmark::State& state, bool, int) {
-  bench_gpu_dense(state, 8192, 8192, 8192, GemmAlgo::cublas);
+  bench_gpu_dense(state, 8192, 8192, 8192, GemmAlgo::cublas, false);
 }
 
 // Dense shapes of V2-Lite: o_proj (2048 x 2048) and lm_head (102400 x 2048); m is the batch.
@@ -195,7 +199,10 @@ constexpr BenchDense kDense[] = {{"v2lite_o_proj", 2048, 2048}, {"v2lite_lm_head
 constexpr const char* kAlgoNames[] = {"auto", "cublas", "skinny"};
 
 void BM_gpu_gemm(benchmark::State& state, int dense, GemmAlgo algo) {
-  bench_gpu_dense(state, state.range(0), kDense[dense].n, kDense[dense].k, algo);
+  // NOTE: batches up to 64 are bound by the weight's bytes: cold L2 (o_proj's 8.4 MB would be
+  // read from L2 between hot iterations, and the rate compared with HBM's).
+  const int64_t m = state.range(0);
+  bench_gpu_dense(state, m, kDense[dense].n, kDense[dense].k, algo, m <= 64);
 }
 
 enum class GroupedImpl { ours, ours_tc, cublas_loop };

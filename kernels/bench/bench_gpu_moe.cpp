@@ -104,7 +104,9 @@ void BM_gpu_moe_permute(benchmark::State& state, bool cold, int shape) {
     }
   }
   const double slots = static_cast<double>(p.a.n_tokens) * m.top_k;
-  bench_gpu_run(state, cold, 2.0 * 2 * slots * m.hidden + 3 * 4.0 * slots, 0,
+  // Each token's row read once (its k copies come from L2), each slot's row written once, and
+  // the three int32 maps.
+  bench_gpu_run(state, cold, 2.0 * (p.a.n_tokens + slots) * m.hidden + 3 * 4.0 * slots, 0,
                 [&] { cuda_moe_permute(p.a, bench_gpu().stream); });
 }
 

@@ -1,6 +1,7 @@
 // Device state, ceilings, L2 flush, counters and sampled GEMM checks of the "gpu/" benchmarks.
 #include "kernels/bench/bench_gpu_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -63,7 +64,11 @@ BenchGpu& bench_gpu() {
     CUDA_CHECK(cudaStreamCreate(&g->stream));
     CUDA_CHECK(cudaEventCreate(&g->start));
     CUDA_CHECK(cudaEventCreate(&g->stop));
-    CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&g->flush), kBenchFlushBytes));
+    int device = 0, l2 = 0;
+    CUDA_CHECK(cudaGetDevice(&device));
+    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device));
+    g->flush_bytes = std::max(2 * static_cast<size_t>(l2), kBenchMinFlushBytes);
+    CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&g->flush), g->flush_bytes));
     g->cublas = new CublasContext();
     bench_gpu_state = g.release();
   }
@@ -89,7 +94,7 @@ void bench_gpu_flush_l2() {
   BenchGpu& g = bench_gpu();
   static int value = 0;
   value ^= 1;  // NOTE: alternate the byte so no layer can skip an unchanged fill
-  CUDA_CHECK(cudaMemsetAsync(g.flush, value, kBenchFlushBytes, g.stream));
+  CUDA_CHECK(cudaMemsetAsync(g.flush, value, g.flush_bytes, g.stream));
 }
 
 void bench_gpu_set_counters(benchmark::State& state, double bytes, double flops, double seconds) {
