@@ -6,9 +6,26 @@
 # scripts/device_run.sh unpacks it, checks `ldd`, and runs. CUDA's own libraries (cudart,
 # cuBLAS, NCCL) are not packed: the device has them (/usr/local/cuda, PyTorch's NCCL).
 # Usage: bash scripts/device_bundle.sh [build-dir]   (default build-bundle; ccache if present)
+#        bash scripts/device_bundle.sh --check       (exit 0 when .bundle matches this checkout's
+#                                                     sources, as device_run.sh requires; else 1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+if [ "${1:-}" = --check ]; then
+  # shellcheck source=scripts/lib/sources_hash.sh
+  . scripts/lib/sources_hash.sh
+  [ -f .bundle/moebench-bundle.tar.xz ] || { echo "no bundle: run scripts/device_bundle.sh"; exit 1; }
+  built=$(tar -xJOf .bundle/moebench-bundle.tar.xz ./MANIFEST 2>/dev/null ||
+    tar -xJOf .bundle/moebench-bundle.tar.xz MANIFEST)
+  built=$(awk '/^sources/ {print $2}' <<<"$built")
+  now=$(sources_hash)
+  if [ "$built" = "$now" ]; then
+    echo "bundle current (sources $now)"
+    exit 0
+  fi
+  echo "bundle stale: built from sources $built, the checkout is $now: rerun scripts/device_bundle.sh"
+  exit 1
+fi
 build=${1:-build-bundle}
 targets=(moebench moebench-kernels test_kernels test_engine)
 launcher=()

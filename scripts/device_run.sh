@@ -98,8 +98,14 @@ tar -xJf .bundle/moebench-bundle.tar.xz -C "$mb" 2>/dev/null ||
     .bundle/moebench-bundle.tar.xz "$mb" || { echo "the bundle does not unpack"; exit 2; }
 head -4 "$mb/MANIFEST"
 built_from=$(awk '/^sources/ {print $2}' "$mb/MANIFEST")
+# NOTE: a stale bundle would spend the session measuring other code: refused (ALLOW_STALE=1 runs
+# it anyway, with a row saying so). `bash scripts/device_bundle.sh --check` tells before a call.
 if [ "$built_from" != "$(sources_hash)" ]; then
-  stage bundle 1 0 "built from other sources ($built_from) than this checkout: rerun scripts/device_bundle.sh"
+  if [ "${ALLOW_STALE:-0}" != 1 ]; then
+    echo "the bundle was built from other sources ($built_from) than this checkout ($(sources_hash)): rerun scripts/device_bundle.sh (or ALLOW_STALE=1)"
+    exit 2
+  fi
+  stage bundle 1 0 "built from other sources ($built_from) than this checkout (ALLOW_STALE=1)"
 fi
 # CUDA's libraries the bundle leaves out (cuBLAS, cudart, NCCL) come from /usr/local/cuda or from
 # PyTorch's nvidia packages: the bundle's bin/ wrappers put those folders on their own library
@@ -168,7 +174,7 @@ run_cases() {
     fi
     case_t0=$SECONDS
     echo "== $test_case" >>"$log"
-    bounded "$left" "$bin" "$test_case" -s >>"$log" 2>&1 ||
+    bounded "$left" "$bin" "$test_case" >>"$log" 2>&1 ||
       { rc=1; failed+=("$test_case ($((SECONDS - case_t0))s)"); }
   done < <("$bin" --list-test-names-only "[sm90a]" 2>/dev/null)
   skipped=$(grep -c 'GPU test skipped' "$log")
@@ -177,17 +183,29 @@ run_cases() {
   stage "$name" "$rc" $((SECONDS - t0)) "$figure"
 }
 
+# The engine tests' "cuda engine vs cpu" lines: the largest max rel err and the lowest top-1.
+engine_figure() {
+  grep -hE '^cuda engine vs cpu' "$@" 2>/dev/null | awk '
+    { for (i = 1; i <= NF; i++) {
+        if ($i == "err") { v = $(i + 1) + 0; if (v > err) err = v }
+        if ($i == "top-1") { split($(i + 1), a, "/"); r = a[1] / a[2]
+                             if (n == 0 || r < low) { low = r; worst = $(i + 1) } n++ } } }
+    END { if (n) printf "worst max rel err %.2e, lowest top-1 %s", err, worst }'
+}
+
+# NOTE: about 280 s at most, so the bench stage's required figures still fit a 450 s call.
 run_check() {
   local t0=$SECONDS rc
-  bounded 120 "$mb/bin/test_kernels" "[gpu]~[sm90a]" >"$out/kernels.log" 2>&1
+  bounded 90 "$mb/bin/test_kernels" "[gpu]~[sm90a]" >"$out/kernels.log" 2>&1
   rc=$?
   stage kernels "$rc" $((SECONDS - t0)) "$(catch_summary "$out/kernels.log")"
-  run_cases kernels_90a "$mb/bin/test_kernels" 100
+  run_cases kernels_90a "$mb/bin/test_kernels" 60
   t0=$SECONDS
-  bounded 120 "$mb/bin/test_engine" "[gpu]~[sm90a]" -s >"$out/engine.log" 2>&1
+  bounded 90 "$mb/bin/test_engine" "[gpu]~[sm90a]" >"$out/engine.log" 2>&1
   rc=$?
-  stage engine "$rc" $((SECONDS - t0)) "$(catch_summary "$out/engine.log")"
-  run_cases engine_90a "$mb/bin/test_engine" 60
+  stage engine "$rc" $((SECONDS - t0)) \
+    "$(catch_summary "$out/engine.log"); $(engine_figure "$out/engine.log")"
+  run_cases engine_90a "$mb/bin/test_engine" 40
   grep -hE "cuda engine vs" "$out/engine.log" "$out/engine_90a.log" | head -20
 }
 
@@ -227,6 +245,8 @@ run_microbenchmarks() {
       grep -vE '_(mean|median|stddev|cv)$' | sort -u | wc -l) benchmarks x 3 repetitions; $pairs"
 }
 
+# The required figures first (model bench with its rooflines, its cost, transformers beside it),
+# then the engine variants and the microbenchmarks.
 run_bench() {
   local t0=$SECONDS rc
   v2lite
@@ -234,7 +254,25 @@ run_bench() {
     --batch 64 --prompt 128 --tokens 32 --warmup 2 --prefill 8x2048 \
     --json "$out/model_bench.json" >"$out/model_bench.log" 2>&1
   rc=$?
-  stage "model bench" "$rc" $((SECONDS - t0)) "$(grep -m1 -E '^measured:' "$out/model_bench.log")"
+  stage "model bench" "$rc" $((SECONDS - t0)) \
+    "$(python3 scripts/model_bench_ratio.py "$out/model_bench.json")"
+  t0=$SECONDS
+  bounded 30 "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 \
+    >"$out/cost.log" 2>&1
+  rc=$?
+  # NOTE: only a cost that ran leaves its JSON (an empty file would reach results/cost/).
+  if [ "$rc" = 0 ]; then
+    "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 --format json \
+      >"$out/cost_$day.json" 2>/dev/null || rm -f "$out/cost_$day.json"
+  fi
+  stage cost "$rc" $((SECONDS - t0)) "$(cost_figure "$out/cost_$day.json")"
+  t0=$SECONDS
+  mkdir -p "$out/hf"  # NOTE: in the logs: the summary row has its figures
+  bounded 200 env PYTHONUNBUFFERED=1 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
+    --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf/hf.json" \
+    >"$out/hf.log" 2>&1
+  rc=$?
+  stage transformers "$rc" $((SECONDS - t0)) "$(grep -E 'decode tok/s' "$out/hf.log" | tr '\n' ';')"
   # The same decode rows with the fused launches, then with programmatic launch too (same values;
   # issue 20's before/after), then on the wgmma grouped GEMM (batch 16 and 64, and the prefill,
   # which it runs without host syncs) with each decode step started before the previous one's ids
@@ -254,23 +292,6 @@ run_bench() {
     stage "$v" "$rc" $((SECONDS - t0)) \
       "$(python3 scripts/model_bench_ratio.py "$out/model_bench.json" "$out/$v/model_bench.json")"
   done
-  t0=$SECONDS
-  mkdir -p "$out/hf"  # NOTE: in the logs: the summary row has its figures
-  bounded 200 env PYTHONUNBUFFERED=1 python3 scripts/hf/bench_transformers.py --config /tmp/v2l \
-    --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf/hf.json" \
-    >"$out/hf.log" 2>&1
-  rc=$?
-  stage transformers "$rc" $((SECONDS - t0)) "$(grep -E 'decode tok/s' "$out/hf.log" | tr '\n' ';')"
-  t0=$SECONDS
-  bounded 30 "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 \
-    >"$out/cost.log" 2>&1
-  rc=$?
-  # NOTE: only a cost that ran leaves its JSON (an empty file would reach results/cost/).
-  if [ "$rc" = 0 ]; then
-    "$mb/bin/moebench" cost --bench "$out/model_bench.json" --gpu-hour-usd 2 --format json \
-      >"$out/cost_$day.json" 2>/dev/null || rm -f "$out/cost_$day.json"
-  fi
-  stage cost "$rc" $((SECONDS - t0)) "$(cost_figure "$out/cost_$day.json")"
   run_microbenchmarks
 }
 
@@ -293,7 +314,7 @@ run_e2e() {
   local t0=$SECONDS rc
   v2lite
   # OVERLAP=true: each decode step starts before the previous one's ids are read.
-  rm -rf /tmp/results/e2e  # NOTE: a warm machine may hold an earlier call's
+  rm -rf /tmp/results  # NOTE: a warm machine may hold an earlier call's run and response cache
   bounded 150 env MOEBENCH_DATA="$mb/data" "$mb/bin/moebench" run --backend builtin:/tmp/v2l \
     --device cuda --backend-opt max_batch=256 --backend-opt "overlap=${OVERLAP:-false}" \
     --suites gsm8k --limit "${LIMIT:-600}" --no-progress \
@@ -345,7 +366,7 @@ run_profile() {
     stage profile 127 0 "no ncu on this machine"
     return
   fi
-  local rc=0 k b n flags
+  local rc=0 run_rc k b n flags
   mkdir -p "$out/ncu"  # NOTE: a folder: its JSON goes into logs.tar.gz, not into the 8 files
   # KERNELS: the engine variants profiled (variant_flags): the before and after of issue 20's
   # fusions with programmatic launch and the wgmma experts, by default.
@@ -361,9 +382,16 @@ run_profile() {
         --csv --print-units base \
         --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
         "$mb/bin/moebench" model bench /tmp/v2l --device cuda "${flags[@]}" --batch "$b" \
-        --prompt 1 --tokens 1 --warmup 0 --json "$n.json" >"$n.csv" 2>"$n.err" || rc=$?
+        --prompt 1 --tokens 1 --warmup 0 --json "$n.json" >"$n.csv" 2>"$n.err"
+      run_rc=$?
+      if [ "$run_rc" = 125 ]; then
+        stage profile 125 $((SECONDS - t0)) "skipped from $k batch $b on: the deadline; $(head -qn1 "$out"/profile_*.txt 2>/dev/null | tr '\n' ';')"
+        return
+      fi
+      [ "$run_rc" = 0 ] || rc=$run_rc
       python3 scripts/profile_table.py "$n.csv" "$n.json" "$k batch $b" \
         >"$out/profile_${k}_b$b.txt" 2>&1 || rc=$?
+      collect  # NOTE: each table as it is made: a call cut off keeps the finished ones
       if ! grep -q 'gpu__time_duration' "$n.csv" 2>/dev/null; then
         stage profile "$rc" $((SECONDS - t0)) "ncu profiled nothing: $(tail -1 "$n.err")"
         return

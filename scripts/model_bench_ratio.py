@@ -1,14 +1,45 @@
 #!/usr/bin/env python3
 """One summary line: a model bench variant's decode tokens/s beside the separate launches' (same
-batch and prompt), its kernels per step beside theirs, and its prefill rate and share of cuBLAS.
+batch and prompt), its kernels per step beside theirs, and its prefill rate and share of cuBLAS;
+or, given one JSON, its own figures: the measured ceilings, each row's decode tokens/s and share
+of its roofline, and the prefill's share of cuBLAS.
 
-Usage: model_bench_ratio.py SEPARATE_JSON VARIANT_JSON
+Usage: model_bench_ratio.py SEPARATE_JSON [VARIANT_JSON]
 """
 import json
 import sys
 
 
-def main(sep_path, var_path):
+def figures(path):
+    """The ceilings, each row's decode rate against its roofline, the prefill against cuBLAS."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+        runs = doc["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as e:  # one line in the summary table
+        print(f"no figures: {e}")
+        return 1
+    parts = []
+    if "copy_bytes_per_s" in doc:
+        parts.append(f"copy {doc['copy_bytes_per_s'] / 1e12:.2f} TB/s, cuBLAS "
+                     f"{doc.get('gemm_flops_per_s', 0) / 1e12:.0f} TFLOP/s")
+    for r in runs:
+        row = f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s"
+        if "roofline_fraction" in r:
+            row += f" = {100 * r['roofline_fraction']:.1f}% of roofline"
+        parts.append(row)
+    if "prefill" in doc:
+        p = doc["prefill"]
+        parts.append(f"prefill {p['seqs']}x{p['len']} {p['tokens_per_s']:.0f} tok/s"
+                     + (f" = {100 * p['gemm_fraction']:.1f}% of cuBLAS"
+                        if "gemm_fraction" in p else ""))
+    print("; ".join(parts))
+    return 0
+
+
+def main(sep_path, var_path=None):
+    if var_path is None:
+        return figures(sep_path)
     try:
         with open(sep_path) as f:
             sep_doc = json.load(f)
@@ -35,4 +66,4 @@ def main(sep_path, var_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]) if len(sys.argv) == 3 else print(__doc__) or 2)
+    sys.exit(main(*sys.argv[1:3]) if len(sys.argv) in (2, 3) else print(__doc__) or 2)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -261,9 +262,13 @@ nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limi
   const double flops = seqs * prefill_flops(config, len);
   std::printf("prefill %dx%d: %.3f s, %.0f tokens/s, %.1f TFLOP/s", seqs, len, s, seqs * len / s,
               flops / s / 1e12);
-  nlohmann::json out = {{"seqs", seqs},   {"len", len}, {"warmup", warmup},
-                        {"seconds", s},   {"tokens_per_s", seqs * len / s},
-                        {"flops", flops}, {"flops_per_s", flops / s}};
+  nlohmann::json out = {{"seqs", seqs},
+                        {"len", len},
+                        {"warmup", warmup},
+                        {"seconds", s},
+                        {"tokens_per_s", seqs * len / s},
+                        {"flops", flops},
+                        {"flops_per_s", flops / s}};
   if (lim.copy_bytes_per_s > 0) {
     std::printf(" = %.1f%% of the cuBLAS GEMM rate", 100.0 * flops / s / lim.gemm_flops);
     out["gemm_fraction"] = flops / s / lim.gemm_flops;
@@ -324,15 +329,11 @@ int model_bench(const ModelBenchFlags& flags) {
               "decode tok/s", "TTFT ms", "TPOT ms");
   if (roofline) std::printf(" %9s %12s %8s %8s", "GB/step", "bound tok/s", "% roof", "kernels");
   std::printf("\n");
-  for (int prompt : flags.prompts) {
-    for (int batch : flags.batches) {
-      rows.push_back(bench_row(bench, config, lim, batch, prompt, flags));
-    }
-  }
-  const nlohmann::json prefill_json =
-      prefill.first > 0 ? bench_prefill(bench, config, lim, prefill.first, prefill.second)
-                        : nlohmann::json();
-  if (!flags.json_out.empty()) {
+  nlohmann::json prefill_json;
+  // NOTE: rewritten after each row, so a bench stopped part way (a time limit) keeps its finished
+  // rows; written beside and renamed over, so the file is always whole.
+  const auto write_json = [&] {
+    if (flags.json_out.empty()) return;
     nlohmann::json out = {{"model", flags.dir},
                           {"engine", engine.device_name()},
                           {"threads", flags.threads},
@@ -347,7 +348,21 @@ int model_bench(const ModelBenchFlags& flags) {
       out["gemm_flops_per_s"] = lim.gemm_flops;
     }
     if (!prefill_json.is_null()) out["prefill"] = prefill_json;
-    std::ofstream(flags.json_out) << out.dump(2);
+    const std::string partial = flags.json_out + ".partial";
+    if (!(std::ofstream(partial) << out.dump(2))) {
+      throw InputError(partial + ": cannot write the bench JSON");
+    }
+    std::filesystem::rename(partial, flags.json_out);
+  };
+  for (int prompt : flags.prompts) {
+    for (int batch : flags.batches) {
+      rows.push_back(bench_row(bench, config, lim, batch, prompt, flags));
+      write_json();
+    }
+  }
+  if (prefill.first > 0) {
+    prefill_json = bench_prefill(bench, config, lim, prefill.first, prefill.second);
+    write_json();
   }
   return kExitOk;
 }

@@ -91,6 +91,9 @@ int run_main(int argc, char** argv) {
 }  // namespace moebench
 
 int main(int argc, char** argv) {
+  // NOTE: line-buffered even into a file or pipe, so a command stopped by a timeout (a device
+  // run's stage) leaves every line it finished.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   try {
     return moebench::run_main(argc, argv);
   } catch (const moebench::InputError& e) {

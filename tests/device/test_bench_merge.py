@@ -72,6 +72,27 @@ class ModelBenchRatio(unittest.TestCase):
             self.assertTrue(r.stdout.startswith("no ratio: "))
             self.assertEqual(len(r.stdout.strip().splitlines()), 1)
 
+    def test_own_figures(self):
+        doc = {"copy_bytes_per_s": 4.3e12, "gemm_flops_per_s": 7.9e14,
+               "runs": [{"batch": 1, "prompt": 128, "decode_tokens_per_s": 620.0,
+                         "roofline_fraction": 0.708},
+                        {"batch": 64, "prompt": 128, "decode_tokens_per_s": 7100.0}],
+               "prefill": {"seqs": 8, "len": 2048, "tokens_per_s": 90000.0,
+                           "gemm_fraction": 0.553}}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "model_bench.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            r = run("model_bench_ratio.py", path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(),
+                             "copy 4.30 TB/s, cuBLAS 790 TFLOP/s; b1 620 tok/s = 70.8% of "
+                             "roofline; b64 7100 tok/s; prefill 8x2048 90000 tok/s = 55.3% of "
+                             "cuBLAS")
+            r = run("model_bench_ratio.py", os.path.join(d, "missing.json"))
+            self.assertEqual(r.returncode, 1)
+            self.assertTrue(r.stdout.startswith("no figures: "))
+
 
 if __name__ == "__main__":
     unittest.main()
