@@ -277,6 +277,18 @@ nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limi
   return out;
 }
 
+// The bench's JSON so far into path (none when empty). NOTE: rewritten after each row, so a bench
+// stopped part way (a time limit) keeps its finished rows; written beside and renamed over, so
+// the file is always whole.
+void write_bench_json(const std::string& path, const nlohmann::json& out) {
+  if (path.empty()) return;
+  const std::string partial = path + ".partial";
+  if (!(std::ofstream(partial) << out.dump(2))) {
+    throw InputError(partial + ": cannot write the bench JSON");
+  }
+  std::filesystem::rename(partial, path);
+}
+
 int model_bench(const ModelBenchFlags& flags) {
   engine_device_parse(flags.device);
   const int max_prompt = *std::max_element(flags.prompts.begin(), flags.prompts.end());
@@ -324,45 +336,32 @@ int model_bench(const ModelBenchFlags& flags) {
                 lim.copy_bytes_per_s / 1e12, lim.gemm_flops / 1e12);
   }
   Bench bench(engine, config);
-  nlohmann::json rows = nlohmann::json::array();
   std::printf("%-6s %-7s %-7s %13s %13s %10s %10s", "batch", "prompt", "tokens", "prefill tok/s",
               "decode tok/s", "TTFT ms", "TPOT ms");
   if (roofline) std::printf(" %9s %12s %8s %8s", "GB/step", "bound tok/s", "% roof", "kernels");
   std::printf("\n");
-  nlohmann::json prefill_json;
-  // NOTE: rewritten after each row, so a bench stopped part way (a time limit) keeps its finished
-  // rows; written beside and renamed over, so the file is always whole.
-  const auto write_json = [&] {
-    if (flags.json_out.empty()) return;
-    nlohmann::json out = {{"model", flags.dir},
-                          {"engine", engine.device_name()},
-                          {"threads", flags.threads},
-                          {"overlap", flags.overlap},
-                          {"runs", rows}};
-    if (cuda) {
-      out["kernels"] = kernels;
-      out["programmatic_launch"] = load.programmatic_launch;
-    }
-    if (roofline) {
-      out["copy_bytes_per_s"] = lim.copy_bytes_per_s;
-      out["gemm_flops_per_s"] = lim.gemm_flops;
-    }
-    if (!prefill_json.is_null()) out["prefill"] = prefill_json;
-    const std::string partial = flags.json_out + ".partial";
-    if (!(std::ofstream(partial) << out.dump(2))) {
-      throw InputError(partial + ": cannot write the bench JSON");
-    }
-    std::filesystem::rename(partial, flags.json_out);
-  };
+  nlohmann::json out = {{"model", flags.dir},
+                        {"engine", engine.device_name()},
+                        {"threads", flags.threads},
+                        {"overlap", flags.overlap},
+                        {"runs", nlohmann::json::array()}};
+  if (cuda) {
+    out["kernels"] = kernels;
+    out["programmatic_launch"] = load.programmatic_launch;
+  }
+  if (roofline) {
+    out["copy_bytes_per_s"] = lim.copy_bytes_per_s;
+    out["gemm_flops_per_s"] = lim.gemm_flops;
+  }
   for (int prompt : flags.prompts) {
     for (int batch : flags.batches) {
-      rows.push_back(bench_row(bench, config, lim, batch, prompt, flags));
-      write_json();
+      out["runs"].push_back(bench_row(bench, config, lim, batch, prompt, flags));
+      write_bench_json(flags.json_out, out);
     }
   }
   if (prefill.first > 0) {
-    prefill_json = bench_prefill(bench, config, lim, prefill.first, prefill.second);
-    write_json();
+    out["prefill"] = bench_prefill(bench, config, lim, prefill.first, prefill.second);
+    write_bench_json(flags.json_out, out);
   }
   return kExitOk;
 }
