@@ -43,6 +43,28 @@ bool bool_or(const json& obj, const char* key, bool fallback, const std::string&
   return obj[key].get<bool>();
 }
 
+// A benchmark entry's user counters: its numeric fields other than Google Benchmark's own.
+std::map<std::string, double> user_counters(const json& b) {
+  static const std::set<std::string> kOwn = {"family_index", "per_family_instance_index",
+                                             "repetitions",  "repetition_index",
+                                             "threads",      "iterations",
+                                             "real_time",    "cpu_time"};
+  std::map<std::string, double> out;
+  for (const auto& [key, value] : b.items()) {
+    if (value.is_number() && !kOwn.count(key)) out[key] = value.get<double>();
+  }
+  return out;
+}
+
+// The smallest two-sided U-test p that m against n values can give (every value of one side
+// below every value of the other).
+double min_attainable_p(size_t m, size_t n) {
+  std::vector<double> a(m), b(n);
+  for (size_t i = 0; i < m; ++i) a[i] = static_cast<double>(i);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<double>(m + i);
+  return stats_mann_whitney_u(a, b).p_value;
+}
+
 }  // namespace
 
 BenchRun bench_load_run(const fs::path& file) {
@@ -58,6 +80,7 @@ BenchRun bench_load_run(const fs::path& file) {
   run.date = string_or(context, "date", "", where + ": context");
   run.host = string_or(context, "host_name", "", where + ": context");
   std::map<std::string, double> median_aggregate;
+  std::map<std::string, std::map<std::string, double>> median_counters;
   size_t index = 0;
   for (const json& b : j["benchmarks"]) {
     const std::string at = where + ": benchmarks[" + std::to_string(index++) + "]";
@@ -77,13 +100,16 @@ BenchRun bench_load_run(const fs::path& file) {
     const std::string type = string_or(b, "run_type", "iteration", at);
     if (type == "iteration") {
       run.times_ns[name].push_back(ns);
+      run.counters[name] = user_counters(b);
     } else if (string_or(b, "aggregate_name", "", at) == "median") {
       median_aggregate[name] = ns;
+      median_counters[name] = user_counters(b);
     }
   }
   for (const auto& [name, ns] : median_aggregate) {
     if (!run.times_ns.count(name)) run.times_ns[name] = {ns};
   }
+  for (auto& [name, c] : median_counters) run.counters[name] = std::move(c);
   return run;
 }
 
@@ -108,8 +134,10 @@ std::vector<BenchRun> bench_load_history(const fs::path& dir, std::vector<std::s
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,
                                       double alpha) {
   std::set<std::string> names;
-  for (const auto& [n, t] : base.times_ns) names.insert(n);
-  for (const auto& [n, t] : next.times_ns) names.insert(n);
+  for (const BenchRun* run : {&base, &next}) {
+    for (const auto& [n, t] : run->times_ns) names.insert(n);
+    for (const auto& [n, e] : run->errors) names.insert(n);
+  }
   std::vector<BenchDelta> out;
   for (const std::string& name : names) {
     BenchDelta d;
@@ -125,7 +153,20 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
       d.new_median_ns = stats_median(b->second);
     }
     if (!d.base_median_ns || !d.new_median_ns) {
-      d.note = d.base_median_ns ? "absent from the new run" : "new benchmark";
+      // NOTE: an error the base run did not have fails the gate; one it had is only noted.
+      const auto new_error = next.errors.find(name), base_error = base.errors.find(name);
+      const bool new_failed = new_error != next.errors.end();
+      const bool base_failed = base_error != base.errors.end();
+      if (new_failed && base_failed) {
+        d.note = "error in both runs: " + new_error->second;
+      } else if (new_failed) {
+        d.failed = true;
+        d.note = "error in the new run: " + new_error->second;
+      } else if (base_failed) {
+        d.note = "error in the base run: " + base_error->second;
+      } else {
+        d.note = d.base_median_ns ? "absent from the new run" : "new benchmark";
+      }
       out.push_back(d);
       continue;
     }
@@ -140,6 +181,14 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
     }
     d.regression = d.significant && d.change > threshold;
     d.improvement = d.significant && d.change < -threshold;
+    if (d.p_value && d.change > threshold && min_attainable_p(d.base_reps, d.new_reps) >= alpha) {
+      d.untestable = true;
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "slower by %.1f%%, untested: %zu against %zu repetitions cannot reach p < %.3g",
+                    100 * d.change, d.base_reps, d.new_reps, alpha);
+      d.note = text;
+    }
     out.push_back(d);
   }
   return out;
@@ -167,9 +216,10 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
       change = line;
     }
     const std::string verdict = d.regression     ? "**regression**"
+                                : d.failed       ? "**" + md_cell(d.note) + "**"
                                 : d.improvement  ? "faster"
                                 : d.note.empty() ? "no significant change"
-                                                 : d.note;
+                                                 : md_cell(d.note);
     out += "| " + md_cell(d.name) + " | " +
            (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
            (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " + change + " | " +

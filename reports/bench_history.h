@@ -19,6 +19,9 @@ struct BenchRun {
   // aggregate alone when the file holds aggregates only).
   std::map<std::string, std::vector<double>> times_ns;
   std::map<std::string, std::string> errors;  // run_name -> error_message of a failed benchmark
+  // run_name -> its user counters (GB_per_s, pct_copy_bw, ...): the median aggregate's, or the
+  // last repetition's when the file has no aggregate for it.
+  std::map<std::string, std::map<std::string, double>> counters;
 };
 
 // One Google Benchmark JSON file. InputError names the file and field.
@@ -38,7 +41,13 @@ struct BenchDelta {
   bool significant = false;  // p < alpha
   bool regression = false;   // significant and slower by more than the threshold
   bool improvement = false;  // significant and faster by more than the threshold
-  std::string note;          // e.g. "fewer than 9 repetitions: the U test is weak"
+  // The new run reports an error for a benchmark the base measured (a kernel that fails its check
+  // or its launch now): the gate fails on it as on a regression.
+  bool failed = false;
+  // Slower by more than the threshold, but too few repetitions for the U test to reach alpha
+  // however clear the change (3 against 3: p >= 0.1): shown, not counted as a regression.
+  bool untestable = false;
+  std::string note;  // e.g. "fewer than 9 repetitions: the U test is weak"
 };
 
 constexpr size_t kBenchMinRepetitions = 9;  // compare.py's advice for a meaningful U test

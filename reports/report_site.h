@@ -69,6 +69,10 @@ std::string site_leaderboard_table(const Leaderboard& board);
 std::string site_cost_section(const std::vector<nlohmann::json>& costs);
 std::string report_cost_markdown(const std::vector<nlohmann::json>& costs);
 
+// The kernel benchmark section of index.html (reports/site_bench.cpp): the newest file's medians
+// beside their ceilings and its failures, the history chart, the latest two files compared.
+std::string site_bench_section(const ReportData& data, const ReportOptions& options);
+
 // Published vs measured (reports/site_published.cpp). run.json backend.published_as: the
 // published model a run says it is, "" for none.
 std::string run_published_as(const RunSummary& run);

@@ -1,6 +1,6 @@
 // index.html of the report site: the leaderboard (models x suites, sortable, filterable), the
-// charts (score vs cost with its Pareto front, score by suite, kernel benchmark history with
-// regressions marked), the latest benchmark comparison and the list of runs.
+// charts (score vs cost with its Pareto front, score by suite), the cost and kernel benchmark
+// sections (site_cost.cpp, site_bench.cpp) and the list of runs.
 #include <cmath>
 
 #include "reports/html_escape.h"
@@ -52,85 +52,6 @@ std::string charts(const Leaderboard& board) {
   return h;
 }
 
-std::string bench_section(const ReportData& data, const ReportOptions& options) {
-  std::string h = "<h2 id=\"kernels\">Kernel benchmarks</h2>\n";
-  if (data.bench.empty()) {
-    return h + "<p class=\"muted\">No Google Benchmark JSON under " +
-           esc((data.results_dir / "bench").string()) + ".</p>\n";
-  }
-  // History: each benchmark's median relative to its first run, regressions marked.
-  std::vector<std::string> labels;
-  for (const BenchRun& r : data.bench)
-    labels.push_back(r.date.empty() ? r.file.stem().string() : r.date.substr(0, 10));
-  std::map<std::string, LineSeries> series;
-  std::vector<BenchDelta> deltas;
-  for (size_t i = 0; i < data.bench.size(); ++i) {
-    // Kept: the last pair's deltas are also the comparison table below.
-    if (i > 0) {
-      deltas =
-          bench_compare(data.bench[i - 1], data.bench[i], options.bench_threshold, options.alpha);
-    }
-    for (const auto& [name, times] : data.bench[i].times_ns) {
-      LineSeries& s = series[name];
-      if (s.name.empty()) {  // first seen: a gap (NaN) in every earlier run
-        s.name = name;
-        s.values.assign(data.bench.size(), NAN);
-        s.marked.assign(data.bench.size(), false);
-        s.notes.assign(data.bench.size(), "");
-      }
-      s.values[i] = stats_median(times);
-    }
-    for (const BenchDelta& d : deltas) {
-      if (!d.regression) continue;
-      series[d.name].marked[i] = true;
-      series[d.name].notes[i] =
-          d.name + ": " + fmt_fixed(100 * d.change, 1) + "% slower, p=" + fmt_fixed(d.p_value, 4);
-    }
-  }
-  std::vector<LineSeries> lines;
-  for (auto& [name, s] : series) {
-    double first = NAN;
-    for (double v : s.values) {
-      if (std::isfinite(v)) {
-        first = v;
-        break;
-      }
-    }
-    for (double& v : s.values) v = std::isfinite(v) && first > 0 ? v / first : NAN;
-    lines.push_back(std::move(s));
-  }
-  h += "<div class=\"charts\"><figure id=\"chart-bench\">" +
-       svg_line_chart("Kernel time relative to the first run", labels, lines,
-                      {"median time / first run's", false, "x"}) +
-       "<figcaption>Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
-       fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
-       "% against the previous run.</figcaption></figure></div>\n";
-  if (data.bench.size() < 2) return h;
-  const BenchRun& base = data.bench[data.bench.size() - 2];
-  const BenchRun& next = data.bench.back();
-  h += "<h2>Latest benchmark comparison</h2><p class=\"meta\">" +
-       esc(base.file.filename().string()) + " → " + esc(next.file.filename().string()) +
-       "</p>\n<div class=\"table-wrap\"><table id=\"bench\" class=\"sortable\"><thead><tr>"
-       "<th data-sort=\"text\">benchmark</th>" +
-       th_num("base median") + th_num("new median") + th_num("change %") + th_num("p (U test)") +
-       th_num("reps") + "<th data-sort=\"text\">verdict</th></tr></thead><tbody>\n";
-  for (const BenchDelta& d : deltas) {
-    const std::string verdict = d.regression ? "<span class=\"down\">regression</span>"
-                                : d.improvement
-                                    ? "<span class=\"up\">faster</span>"
-                                    : esc(d.note.empty() ? "no significant change" : d.note);
-    h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
-         "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
-         "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
-         (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
-         data_value(100 * d.change) + "\">" + fmt_fixed(100 * d.change, 1) +
-         "</td><td data-value=\"" + data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) +
-         "</td><td>" + std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
-         "</td><td class=\"text\">" + verdict + "</td></tr>\n";
-  }
-  return h + "</tbody></table></div>\n";
-}
-
 std::string runs_table(const ReportData& data, const ReportOptions& options) {
   std::string h =
       "<h2 id=\"all-runs\">Runs</h2>\n<div class=\"table-wrap\"><table id=\"runs\" "
@@ -170,7 +91,8 @@ std::string site_index_page(const ReportData& data, const Leaderboard& board,
     h += "<div class=\"warn\">left out: " + esc(p) + "</div>\n";
   }
   h += "<h2>Leaderboard</h2>\n" + site_leaderboard_table(board) + charts(board) +
-       site_cost_section(data.costs) + bench_section(data, options) + runs_table(data, options);
+       site_cost_section(data.costs) + site_bench_section(data, options) +
+       runs_table(data, options);
   return site_page(options.title, "", h);
 }
 

@@ -50,22 +50,29 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
   const auto deltas = bench_compare(data.bench[data.bench.size() - 2], data.bench.back(),
                                     options.bench_threshold, options.alpha);
   std::string rows;
-  long regressions = 0;
+  long regressions = 0, failed = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
     if (d.regression) ++regressions;
-    if (!d.regression && !d.improvement) continue;
+    failed += d.failed;
+    untestable += d.untestable;
+    if (!d.regression && !d.improvement && !d.failed && !d.untestable) continue;
     rows += "| " + md_cell(d.name) + " | " +
             (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
             (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " +
             fmt_fixed(100 * d.change, 1) + " | " + fmt_fixed(d.p_value, 4) + " | " +
-            (d.regression ? "🔻 regression" : "🔺 faster") + " |\n";
+            (d.regression    ? "🔻 regression"
+             : d.improvement ? "🔺 faster"
+                             : md_cell(d.note)) +
+            " |\n";
   }
   std::string h =
       "\n### Kernel benchmarks: " + md_cell(data.bench.back().file.filename().string()) + " vs " +
       md_cell(data.bench[data.bench.size() - 2].file.filename().string()) + "\n\n" +
       std::to_string(deltas.size()) + " benchmarks, " + std::to_string(regressions) +
       " significant regressions (U test, α " + fmt_fixed(options.alpha, 2) + ", threshold " +
-      fmt_fixed(100 * options.bench_threshold, 1) + "%).\n";
+      fmt_fixed(100 * options.bench_threshold, 1) + "%), " + std::to_string(failed) +
+      " failing where the base run measured them, " + std::to_string(untestable) +
+      " slower with too few repetitions to test.\n";
   if (!rows.empty()) {
     h += "\n| benchmark | base | new | change % | p | verdict |\n|---|---:|---:|---:|---:|---|\n" +
          rows;

@@ -28,7 +28,7 @@ CLI::App* add_compare_flags(CLI::App* app, CompareFlags* f) {
       "compare",
       "Compare two eval runs suite by suite (paired McNemar / bootstrap tests), or two Google "
       "Benchmark JSON files (median change, Mann-Whitney U); exit 1 on a significant regression "
-      "beyond --threshold");
+      "beyond --threshold (or, for benchmarks, an error the base run did not have)");
   cmd->add_option("run_a", f->run_a, "Baseline: run directory (or its run.json), or BASE.json")
       ->required();
   cmd->add_option("run_b", f->run_b, "New: run directory (or its run.json), or NEW.json")
@@ -64,8 +64,11 @@ int compare_bench(CompareFlags f) {
   bool regression = false;
   size_t few = 0;
   nlohmann::json rows = nlohmann::json::array();
+  size_t failed = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
-    regression |= d.regression;
+    regression |= d.regression || d.failed;
+    failed += d.failed;
+    untestable += d.untestable;
     few += d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions;
     rows.push_back(
         {{"name", d.name},
@@ -77,6 +80,8 @@ int compare_bench(CompareFlags f) {
          {"new_reps", d.new_reps},
          {"regression", d.regression},
          {"improvement", d.improvement},
+         {"failed", d.failed},
+         {"untestable", d.untestable},
          {"note", d.note}});
   }
   const nlohmann::json j = {{"base", f.run_a},    {"new", f.run_b},
@@ -86,6 +91,16 @@ int compare_bench(CompareFlags f) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::fputs(bench_compare_markdown(base, next, deltas, f.threshold, f.alpha).c_str(), stdout);
+  }
+  if (failed > 0) {
+    std::fprintf(stderr, "moebench: %zu benchmarks report an error the base run did not have\n",
+                 failed);
+  }
+  if (untestable > 0) {
+    std::fprintf(stderr,
+                 "moebench: warning: %zu benchmarks are slower beyond the threshold with too few "
+                 "repetitions for the U test to reach alpha (not counted as regressions)\n",
+                 untestable);
   }
   if (few > 0) {
     std::fprintf(stderr,

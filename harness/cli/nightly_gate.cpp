@@ -112,6 +112,11 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
     ++n;
   }
   for (const BenchDelta& d : k.deltas) {
+    if (d.failed) {
+      std::fprintf(stderr, "moebench: nightly: kernel benchmark %s: %s (measured in %s)\n",
+                   d.name.c_str(), d.note.c_str(), k.previous.filename().c_str());
+      ++n;
+    }
     if (!d.regression) continue;
     std::fprintf(stderr, "moebench: nightly: kernel regression: %s %+.1f%% (p=%.3g) vs %s\n",
                  d.name.c_str(), 100 * d.change, d.p_value.value_or(1.0),
@@ -194,7 +199,8 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
     k.deltas = bench_compare(*it, next, c.kernel_threshold, c.alpha);
     break;
   }
-  for (const BenchDelta& d : k.deltas) k.regression |= d.regression;
+  // NOTE: a benchmark that now errors (its check or launch fails) fails the gate too.
+  for (const BenchDelta& d : k.deltas) k.regression |= d.regression || d.failed;
   return k;
 }
 

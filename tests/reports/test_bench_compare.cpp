@@ -132,3 +132,59 @@ TEST_CASE("a Google Benchmark field of the wrong type is an InputError naming it
   }
   fs::remove_all(dir);
 }
+
+namespace {
+
+// A benchmark JSON of `reps` repetitions per (name, microseconds); a negative time is an error.
+void write_reps(const fs::path& file, const std::vector<std::pair<std::string, double>>& rows,
+                int reps) {
+  nlohmann::json benchmarks = nlohmann::json::array();
+  for (const auto& [name, us] : rows) {
+    for (int r = 0; r < reps; ++r) {
+      nlohmann::json b = {{"name", name}, {"run_name", name}, {"run_type", "iteration"}};
+      if (us < 0) {
+        b["error_occurred"] = true;
+        b["error_message"] = "output differs from the reference";
+      } else {
+        b["real_time"] = us * (1 + 0.01 * r);
+        b["time_unit"] = "us";
+      }
+      benchmarks.push_back(b);
+    }
+  }
+  std::ofstream(file) << nlohmann::json{{"benchmarks", benchmarks}}.dump(1);
+}
+
+}  // namespace
+
+TEST_CASE("the regression gate fails on a benchmark that errors where the base measured it") {
+  const auto dir = test::fixture_temp_dir("bench-errors");
+  write_reps(dir / "base.json", {{"a", 10}, {"b", 10}, {"c", -1}}, 9);
+  write_reps(dir / "new.json", {{"a", 10}, {"b", -1}, {"c", -1}}, 9);
+  const auto deltas = bench_compare(bench_load_run(dir / "base.json"),
+                                    bench_load_run(dir / "new.json"), 0.05, 0.05);
+  REQUIRE(deltas.size() == 3);
+  CHECK_FALSE(deltas[0].failed);
+  CHECK(deltas[1].failed);
+  CHECK(deltas[1].note == "error in the new run: output differs from the reference");
+  CHECK_FALSE(deltas[2].failed);  // failed in the base already: noted, not a new failure
+  CHECK(deltas[2].note.rfind("error in both runs", 0) == 0);
+  CHECK(cli_compare(dir / "base.json", dir / "new.json", dir / "out.json") == 1);
+  CHECK(cli_compare(dir / "base.json", dir / "base.json", dir / "out.json") == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a slowdown 3 repetitions cannot test is shown as untested, not as no change") {
+  const auto dir = test::fixture_temp_dir("bench-untestable");
+  write_reps(dir / "base.json", {{"a", 10}, {"b", 10}}, 3);
+  write_reps(dir / "new.json", {{"a", 12.5}, {"b", 10}}, 3);
+  const auto deltas = bench_compare(bench_load_run(dir / "base.json"),
+                                    bench_load_run(dir / "new.json"), 0.05, 0.05);
+  REQUIRE(deltas.size() == 2);
+  CHECK(*deltas[0].p_value >= 0.05);  // 3 against 3: the exact U test's smallest p is 0.1
+  CHECK_FALSE(deltas[0].regression);
+  CHECK(deltas[0].untestable);
+  CHECK(deltas[0].note.find("slower by 25.0%, untested: 3 against 3 repetitions") == 0);
+  CHECK_FALSE(deltas[1].untestable);
+  fs::remove_all(dir);
+}

@@ -235,3 +235,48 @@ TEST_CASE("report shows the cost tables of moebench cost beside the API prices")
   CHECK(index.find("<td>$0.2778</td><td>$2.78</td><td>$0.9028</td>") != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// One device run's file, as scripts/device_run.sh writes it: 3 repetitions, the gpu/ counters on
+// the median aggregate, one benchmark failed in every repetition.
+TEST_CASE("report shows a single benchmark file's medians, ceilings and failures") {
+  const auto results = test::fixture_temp_dir("report-bench-one");
+  nlohmann::json benchmarks = nlohmann::json::array();
+  for (double us : {5.2, 5.07, 4.9}) {
+    benchmarks.push_back({{"name", "gpu/gemm/o_proj/m:1/manual_time"},
+                          {"run_name", "gpu/gemm/o_proj/m:1/manual_time"},
+                          {"run_type", "iteration"},
+                          {"real_time", us},
+                          {"time_unit", "us"},
+                          {"GB_per_s", 1650.0}});
+  }
+  benchmarks.push_back({{"name", "gpu/gemm/o_proj/m:1/manual_time_median"},
+                        {"run_name", "gpu/gemm/o_proj/m:1/manual_time"},
+                        {"run_type", "aggregate"},
+                        {"aggregate_name", "median"},
+                        {"real_time", 5.07},
+                        {"time_unit", "us"},
+                        {"iterations", 3},
+                        {"GB_per_s", 1655.1},
+                        {"pct_copy_bw", 38.49}});
+  benchmarks.push_back({{"name", "gpu/fa3/hot/manual_time"},
+                        {"run_name", "gpu/fa3/hot/manual_time"},
+                        {"run_type", "iteration"},
+                        {"error_occurred", true},
+                        {"error_message", "fa3 output differs from the reference"}});
+  std::filesystem::create_directories(results / "bench");
+  std::ofstream(results / "bench" / "bench_20261207.json") << nlohmann::json{
+      {"context", {{"date", "2026-12-07T01:00:00+00:00"}, {"host_name", "h200"}}},
+      {"benchmarks", benchmarks}}.dump(1);
+  const BenchRun run = bench_load_run(results / "bench" / "bench_20261207.json");
+  CHECK(run.counters.at("gpu/gemm/o_proj/m:1/manual_time").at("pct_copy_bw") == 38.49);
+  CHECK(run.errors.size() == 1);
+  report_write_site(results, results / "site", ReportOptions{});
+  const std::string index = read_file(results / "site" / "index.html");
+  CHECK(index.find("id=\"bench-latest\"") != std::string::npos);
+  CHECK(index.find(">5.07 us<") != std::string::npos);  // the median of the 3 repetitions
+  CHECK(index.find(">1655.1<") != std::string::npos);   // the median aggregate's counters
+  CHECK(index.find(">38.5<") != std::string::npos);
+  CHECK(index.find("1 measured, 1 failed") != std::string::npos);
+  CHECK(index.find("fa3 output differs from the reference") != std::string::npos);
+  std::filesystem::remove_all(results);
+}

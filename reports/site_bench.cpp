@@ -1,0 +1,146 @@
+// The report's kernel benchmark section: the newest Google Benchmark file's medians beside their
+// ceilings (the gpu/ benchmarks' counters) and its failed benchmarks, each benchmark's median
+// relative to its first run with regressions marked, and the latest two runs compared.
+#include <cmath>
+
+#include "reports/bench_history.h"
+#include "reports/html_escape.h"
+#include "reports/report_site.h"
+#include "reports/site_html.h"
+#include "reports/stat_tests.h"
+#include "reports/svg_chart.h"
+
+namespace moebench {
+namespace {
+
+std::string esc(const std::string& s) { return html_escape(s); }
+
+std::string th_num(const std::string& label) {
+  return "<th data-sort=\"num\">" + esc(label) + "</th>";
+}
+
+// The counter of a benchmark, when its run has it.
+std::optional<double> counter(const BenchRun& run, const std::string& name, const char* key) {
+  const auto it = run.counters.find(name);
+  if (it == run.counters.end()) return std::nullopt;
+  const auto c = it->second.find(key);
+  return c == it->second.end() ? std::nullopt : std::optional<double>(c->second);
+}
+
+// The newest file alone: each benchmark's median over its repetitions, with the rates and shares
+// of the measured ceilings the gpu/ benchmarks record, then every benchmark that failed (its
+// message): what a single device run shows before there is a history.
+std::string latest_run_table(const BenchRun& run) {
+  std::string h = "<h3>Latest run</h3><p class=\"meta\">" + esc(run.file.filename().string()) +
+                  (run.host.empty() ? "" : " · " + esc(run.host)) +
+                  (run.date.empty() ? "" : " · " + esc(run.date)) + " · " +
+                  std::to_string(run.times_ns.size()) + " measured, " +
+                  std::to_string(run.errors.size()) + " failed</p>\n";
+  h += "<div class=\"table-wrap\"><table id=\"bench-latest\" class=\"sortable\"><thead><tr>"
+       "<th data-sort=\"text\">benchmark</th>" +
+       th_num("median") + th_num("reps") + th_num("GB/s") + th_num("% copy bw") +
+       th_num("TFLOP/s") + th_num("% cuBLAS") + "</tr></thead><tbody>\n";
+  for (const auto& [name, times] : run.times_ns) {
+    const double median = stats_median(times);
+    h += "<tr><td>" + esc(name) + "</td><td data-value=\"" + data_value(median) + "\">" +
+         bench_format_ns(median) + "</td><td>" + std::to_string(times.size()) + "</td>";
+    for (const char* key : {"GB_per_s", "pct_copy_bw", "TFLOP_per_s", "pct_gemm_flops"}) {
+      const std::optional<double> v = counter(run, name, key);
+      h += "<td data-value=\"" + data_value(v) + "\">" + fmt_fixed(v, 1) + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  h += "</tbody></table></div>\n";
+  if (run.errors.empty()) return h;
+  h += "<div class=\"table-wrap\"><table id=\"bench-errors\"><thead><tr><th>failed benchmark"
+       "</th><th>error</th></tr></thead><tbody>\n";
+  for (const auto& [name, message] : run.errors) {
+    h += "<tr><td>" + esc(name) + "</td><td class=\"text\">" + esc(message) + "</td></tr>\n";
+  }
+  return h + "</tbody></table></div>\n";
+}
+
+}  // namespace
+
+std::string site_bench_section(const ReportData& data, const ReportOptions& options) {
+  std::string h = "<h2 id=\"kernels\">Kernel benchmarks</h2>\n";
+  if (data.bench.empty()) {
+    return h + "<p class=\"muted\">No Google Benchmark JSON under " +
+           esc((data.results_dir / "bench").string()) + ".</p>\n";
+  }
+  h += latest_run_table(data.bench.back());
+  // History: each benchmark's median relative to its first run, regressions marked.
+  std::vector<std::string> labels;
+  for (const BenchRun& r : data.bench)
+    labels.push_back(r.date.empty() ? r.file.stem().string() : r.date.substr(0, 10));
+  std::map<std::string, LineSeries> series;
+  std::vector<BenchDelta> deltas;
+  for (size_t i = 0; i < data.bench.size(); ++i) {
+    // Kept: the last pair's deltas are also the comparison table below.
+    if (i > 0) {
+      deltas =
+          bench_compare(data.bench[i - 1], data.bench[i], options.bench_threshold, options.alpha);
+    }
+    for (const auto& [name, times] : data.bench[i].times_ns) {
+      LineSeries& s = series[name];
+      if (s.name.empty()) {  // first seen: a gap (NaN) in every earlier run
+        s.name = name;
+        s.values.assign(data.bench.size(), NAN);
+        s.marked.assign(data.bench.size(), false);
+        s.notes.assign(data.bench.size(), "");
+      }
+      s.values[i] = stats_median(times);
+    }
+    for (const BenchDelta& d : deltas) {
+      if (!d.regression) continue;
+      series[d.name].marked[i] = true;
+      series[d.name].notes[i] =
+          d.name + ": " + fmt_fixed(100 * d.change, 1) + "% slower, p=" + fmt_fixed(d.p_value, 4);
+    }
+  }
+  std::vector<LineSeries> lines;
+  for (auto& [name, s] : series) {
+    double first = NAN;
+    for (double v : s.values) {
+      if (std::isfinite(v)) {
+        first = v;
+        break;
+      }
+    }
+    for (double& v : s.values) v = std::isfinite(v) && first > 0 ? v / first : NAN;
+    lines.push_back(std::move(s));
+  }
+  h += "<div class=\"charts\"><figure id=\"chart-bench\">" +
+       svg_line_chart("Kernel time relative to the first run", labels, lines,
+                      {"median time / first run's", false, "x"}) +
+       "<figcaption>Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
+       fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
+       "% against the previous run.</figcaption></figure></div>\n";
+  if (data.bench.size() < 2) return h;
+  const BenchRun& base = data.bench[data.bench.size() - 2];
+  const BenchRun& next = data.bench.back();
+  h += "<h2>Latest benchmark comparison</h2><p class=\"meta\">" +
+       esc(base.file.filename().string()) + " → " + esc(next.file.filename().string()) +
+       "</p>\n<div class=\"table-wrap\"><table id=\"bench\" class=\"sortable\"><thead><tr>"
+       "<th data-sort=\"text\">benchmark</th>" +
+       th_num("base median") + th_num("new median") + th_num("change %") + th_num("p (U test)") +
+       th_num("reps") + "<th data-sort=\"text\">verdict</th></tr></thead><tbody>\n";
+  for (const BenchDelta& d : deltas) {
+    const std::string verdict = d.regression ? "<span class=\"down\">regression</span>"
+                                : d.failed   ? "<span class=\"down\">" + esc(d.note) + "</span>"
+                                : d.improvement
+                                    ? "<span class=\"up\">faster</span>"
+                                    : esc(d.note.empty() ? "no significant change" : d.note);
+    h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
+         "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
+         "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
+         (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
+         data_value(100 * d.change) + "\">" + fmt_fixed(100 * d.change, 1) +
+         "</td><td data-value=\"" + data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) +
+         "</td><td>" + std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
+         "</td><td class=\"text\">" + verdict + "</td></tr>\n";
+  }
+  return h + "</tbody></table></div>\n";
+}
+
+}  // namespace moebench
