@@ -2,11 +2,25 @@
 """Merges Google Benchmark JSON files (the device run's groups of gpu/ microbenchmarks, each from
 its own process) into one: the first file's context, every file's benchmarks in order. Files that
 are missing or unreadable (a group cut off by the time limit) are left out and named on stderr.
+Google Benchmark writes a non-finite counter as NaN or Infinity, which strict JSON readers
+(moebench compare and report) refuse: such values become null.
 
 Usage: bench_merge.py OUT_JSON IN_JSON...
 """
 import json
+import math
 import sys
+
+
+def finite(value):
+    """value with every non-finite float replaced by None, recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
 
 
 def main(out_path, in_paths):
@@ -28,7 +42,7 @@ def main(out_path, in_paths):
         print("bench_merge.py: no readable benchmark file", file=sys.stderr)
         return 1
     with open(out_path, "w") as f:
-        json.dump(merged, f, indent=1)
+        json.dump(finite(merged), f, indent=1, allow_nan=False)
     return 0
 
 

@@ -212,6 +212,17 @@ run_check() {
 # The gpu/ microbenchmarks in groups, one process and JSON each (Google Benchmark writes its JSON
 # at exit), merged into bench_DAY.json; then each one's median beside its ceilings and each fused
 # launch beside the launches it replaces (scripts/bench_table.py).
+# bench_counts BENCH_JSON: how many benchmarks measured and how many failed (error_occurred).
+bench_counts() {
+  python3 -c 'import json, sys
+measured, failed = set(), set()
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    name = b.get("run_name", b["name"])
+    (failed if b.get("error_occurred") else measured).add(name)
+print("%d benchmarks measured, %d failed (names in kernels_bench.log)" % (len(measured - failed), len(failed)))' "$1" 2>/dev/null ||
+    echo "no merged benchmark JSON"
+}
+
 run_microbenchmarks() {
   local t0=$SECONDS rc=0 i=0 g parts=()
   local groups=(
@@ -240,9 +251,7 @@ run_microbenchmarks() {
     2>"$out/kernels_pairs.txt" || rc=$?
   local pairs
   pairs=$(tr '\n' ' ' <"$out/kernels_pairs.txt" 2>/dev/null)
-  stage "gpu/ bench" "$rc" $((SECONDS - t0)) \
-    "$(grep -E '^gpu/' "$out/kernels_bench.log" | awk '{print $1}' |
-      grep -vE '_(mean|median|stddev|cv)$' | sort -u | wc -l) benchmarks x 3 repetitions; $pairs"
+  stage "gpu/ bench" "$rc" $((SECONDS - t0)) "$(bench_counts "$out/bench_$day.json"); $pairs"
 }
 
 # The required figures first (model bench with its rooflines, its cost, transformers beside it),
@@ -321,6 +330,8 @@ run_e2e() {
     --results-dir /tmp/results --run-id e2e --force >"$out/e2e.log" 2>&1
   rc=$?
   cp /tmp/results/e2e/run.json "$out/e2e_run.json" 2>/dev/null
+  # NOTE: with run.json under results/<run>/, the report's run pages need the samples (logs).
+  mkdir -p "$out/e2e" && cp /tmp/results/e2e/samples.jsonl "$out/e2e/" 2>/dev/null
   stage e2e "$rc" $((SECONDS - t0)) "$(grep -m1 'backend:' "$out/e2e.log")"
 
   t0=$SECONDS

@@ -40,6 +40,21 @@ class BenchMerge(unittest.TestCase):
             self.assertEqual(doc["context"], {"host_name": "h200"})
             self.assertEqual([x["name"] for x in doc["benchmarks"]], ["x", "y", "z"])
 
+    def test_non_finite_counters_become_null(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = os.path.join(d, "1.json")
+            with open(a, "w") as f:  # as Google Benchmark writes them
+                f.write('{"benchmarks": [{"name": "x", "real_time": 1.0, "pct_gemm_flops": NaN, '
+                        '"GB_per_s": Infinity}]}')
+            out = os.path.join(d, "out.json")
+            r = run("bench_merge.py", out, a)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                text = f.read()
+            self.assertNotIn("NaN", text)
+            self.assertNotIn("Infinity", text)
+            self.assertEqual(json.loads(text)["benchmarks"][0]["GB_per_s"], None)
+
     def test_no_readable_group_fails(self):
         with tempfile.TemporaryDirectory() as d:
             r = run("bench_merge.py", os.path.join(d, "out.json"), os.path.join(d, "none.json"))
