@@ -309,6 +309,10 @@ void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
   const auto key = std::make_pair(padded, st.table_width);
   auto it = graphs_.find(key);
   if (it == graphs_.end()) {
+    // NOTE: the step's launches run once eagerly first, so each kernel's first-use setup (module
+    // load, shared-memory opt-in: kernel_setup.cuh asks for it outside capture) happens before the
+    // capture; the graph then writes the same cache rows with the same values.
+    run_body(body(), v);
     cudaGraph_t graph = nullptr;
     CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     try {
