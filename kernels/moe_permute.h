@@ -15,8 +15,10 @@
 
 namespace moebench {
 
-// The most routed experts a token has that the permute, combine and fused combine kernels take.
+// The most routed experts a token has that the permute, combine and fused combine kernels take,
+// and the most experts the routing and permute kernels take.
 constexpr int kMoeMaxTopK = 16;
+constexpr int kMoeMaxExperts = 256;
 
 // Groups the (token, choice) slots of a routing by expert, stable (within an expert, slots keep
 // flat order t * top_k + j), and gathers the rows: x_perm[r] = x[token of slot perm_to_slot[r]].

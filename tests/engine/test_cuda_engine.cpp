@@ -19,6 +19,7 @@
 #include "backends/builtin/engine/sampler.h"
 #include "tests/catch.h"
 #include "tests/engine/tiny_checkpoint.h"
+#include "tests/input_error_of.h"
 #include "tests/runner/cli_harness.h"
 
 namespace fs = std::filesystem;
@@ -231,4 +232,24 @@ TEST_CASE("CUDA engine truncate, reuse and pool accounting", "[gpu]") {
   CHECK_THROWS_AS(gpu->forward_sample({{t, {1}, false}}, {nullptr}), std::invalid_argument);
   CHECK_THROWS_AS(gpu->start_sample({{t, {1}, false}}, {nullptr}), std::invalid_argument);
   CHECK(gpu->cache_len(t) == 0);
+}
+
+// Runs without a GPU in a CUDA build: the check comes before any device call.
+TEST_CASE("CUDA engine refuses more experts than its routing kernels take, before loading") {
+#ifdef MOEBENCH_HAVE_CUDA
+  const fs::path dir = tiny_bf16("deepseek_v3");
+  ModelConfig config = model_config_load(dir / "config.json");
+  for (const auto& [experts, top_k] : {std::pair{300, 4}, std::pair{64, 20}}) {
+    config.n_routed_experts = experts;
+    config.num_experts_per_tok = top_k;
+    const std::string message = moebench::testing::input_error_of(
+        [&] { make_cuda_engine(config, dir, moebench::testing::tiny_cuda_options()); });
+    INFO(message);
+    CHECK(message.find("n_routed_experts = " + std::to_string(experts) +
+                       ", num_experts_per_tok = " + std::to_string(top_k)) != std::string::npos);
+    CHECK(message.find("at most 256 experts, top 16") != std::string::npos);
+  }
+#else
+  MOEBENCH_SKIP("no CUDA in this build");
+#endif
 }

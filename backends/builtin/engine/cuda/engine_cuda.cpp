@@ -48,6 +48,16 @@ void check_dims(const ModelConfig& c) {
   } else {
     need("head_dim", c.head_dim, 256);
   }
+  // NOTE: the routing kernels hold a token's expert scores in one warp (8 per lane) and its picks
+  // in registers: refused here, before the weights load, not at the first MoE step.
+  const bool any_moe =
+      std::any_of(c.moe_layer.begin(), c.moe_layer.end(), [](bool b) { return b; });
+  if (any_moe && (c.n_routed_experts > kMoeMaxExperts || c.num_experts_per_tok > kMoeMaxTopK)) {
+    throw InputError("config.json: n_routed_experts = " + std::to_string(c.n_routed_experts) +
+                     ", num_experts_per_tok = " + std::to_string(c.num_experts_per_tok) +
+                     ": the CUDA engine routes at most " + std::to_string(kMoeMaxExperts) +
+                     " experts, top " + std::to_string(kMoeMaxTopK) + " (use --device cpu)");
+  }
 }
 
 // kernels=wgmma: a Hopper device running this build's sm_90a code, and expert shapes the wgmma
