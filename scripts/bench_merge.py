@@ -5,6 +5,9 @@ are missing or unreadable (a group cut off by the time limit) are left out and n
 Google Benchmark writes a non-finite counter as NaN or Infinity, which strict JSON readers
 (moebench compare and report) refuse: such values become null.
 
+Exit 0 when every file was merged, 3 when some were left out (the merged file is still written),
+1 when none was readable.
+
 Usage: bench_merge.py OUT_JSON IN_JSON...
 """
 import json
@@ -43,7 +46,7 @@ def main(out_path, in_paths):
         return 1
     with open(out_path, "w") as f:
         json.dump(finite(merged), f, indent=1, allow_nan=False)
-    return 0
+    return 3 if missing else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The gpu/ microbenchmarks of one Google Benchmark JSON as Markdown: each benchmark's median
-beside its ceilings (the counters the gpu/ benchmarks set), then each fused launch beside the
+beside its ceilings (the counters the gpu/ benchmarks set; one successful repetition is marked,
+failed benchmarks are listed with their errors), then each fused launch beside the
 launches it replaces (".../fused/..." and ".../separate/...", or "fused_" and "split_" within a
 segment), and each kernel variant beside the kernel it stands in for (".../tc_hot" tensor cores
 and ".../wgmma_hot" beside ".../hot", ".../fa3_hot" beside ".../wgmma_hot"), measured in the same
@@ -79,6 +80,32 @@ def pair_tables(medians):
     return lines
 
 
+def select_medians(benchmarks):
+    """({run name: its median entry, with "us"}, {run name: error message}) in the file's order.
+    Repetitions give a median aggregate; a benchmark with one successful repetition (no
+    aggregate) keeps it, marked "lone"; one that failed in every repetition is an error."""
+    medians, lone, errors = {}, {}, {}
+    for b in benchmarks:
+        name = b.get("run_name", b.get("name", ""))
+        if b.get("error_occurred") or "error_message" in b:
+            errors.setdefault(name, b.get("error_message", "error"))
+            continue
+        try:
+            entry = dict(b, us=b["real_time"] * UNITS[b.get("time_unit", "ns")])
+        except KeyError as e:
+            fail(f"{sys.argv[1]}: benchmark {name}: no {e}")
+        aggregate = b.get("aggregate_name")
+        if aggregate == "median" and b.get("run_type") != "iteration":
+            medians[name] = entry
+        elif aggregate is None or b.get("run_type") == "iteration":
+            lone.setdefault(name, []).append(entry)
+    for name, entries in lone.items():
+        if name not in medians:
+            entries.sort(key=lambda e: e["us"])
+            medians[name] = dict(entries[len(entries) // 2], lone=len(entries) == 1)
+    return medians, {n: m for n, m in errors.items() if n not in medians}
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: bench_table.py BENCH_JSON")
@@ -87,22 +114,20 @@ def main():
             benchmarks = json.load(f)["benchmarks"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         fail(f"{sys.argv[1]}: {e}")
-    medians = {}
-    for b in benchmarks:
-        # Repetitions give aggregates (use the median); a single run has none.
-        if b.get("aggregate_name", "median") != "median" or "error_message" in b:
-            continue
-        name = re.sub(r"_median$", "", b.get("run_name", b.get("name", "")))
-        try:
-            medians[name] = dict(b, us=b["real_time"] * UNITS[b.get("time_unit", "ns")])
-        except KeyError as e:
-            fail(f"{sys.argv[1]}: benchmark {name}: no {e}")
+    medians, errors = select_medians(benchmarks)
     print("| benchmark | µs | GB/s | % copy BW | TFLOP/s | % GEMM |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, b in medians.items():
         f = lambda k: f"{b[k]:.1f}" if k in b else ""
-        print(f"| {name} | {b['us']:.2f} | {f('GB_per_s')} | {f('pct_copy_bw')} | "
+        label = name + (" (1 repetition)" if b.get("lone") else "")
+        print(f"| {label} | {b['us']:.2f} | {f('GB_per_s')} | {f('pct_copy_bw')} | "
               f"{f('TFLOP_per_s')} | {f('pct_gemm_flops')} |")
+    if errors:
+        print()
+        print("| failed benchmark | error |")
+        print("| --- | --- |")
+        for name, message in errors.items():
+            print(f"| {name} | {message} |")
     for line in pair_tables(medians):
         print(line, file=sys.stderr)
 

@@ -32,7 +32,7 @@ class BenchMerge(unittest.TestCase):
                 f.write("{cut off")
             out = os.path.join(d, "out.json")
             r = run("bench_merge.py", out, a, os.path.join(d, "missing.json"), broken, b)
-            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.returncode, 3, r.stderr)  # merged, but groups were lost
             self.assertIn("missing.json", r.stderr)
             self.assertIn("3.json", r.stderr)
             with open(out) as f:

@@ -2,7 +2,8 @@
 """scripts/bench_table.py on a hand-made Google Benchmark JSON: medians of repeated runs beside
 their ceilings, fused benchmarks paired with their separate twins (both naming schemes) with the
 speedup and its geometric mean, kernel variants (tensor cores, wgmma) beside their baselines,
-errored runs left out, and bad input one line and a failure."""
+errored runs listed with their errors, a lone repetition marked, and bad input one line and a
+failure."""
 import json
 import os
 import subprocess
@@ -51,9 +52,11 @@ class BenchTable(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | 100.0 |",
                       r.stdout)
-        self.assertIn("| gpu/rmsnorm/hot | 2.00 |", r.stdout)
+        self.assertIn("| gpu/rmsnorm/hot (1 repetition) | 2.00 |", r.stdout)
         self.assertNotIn("9.00", r.stdout)  # the mean is not the median
-        self.assertNotIn("moe_combine_norm", r.stdout)
+        # a benchmark failed in every repetition is listed with its error, not left out
+        self.assertIn("| gpu/moe_combine_norm/v3/separate/tokens:1/manual_time | CUDA error |",
+                      r.stdout)
         self.assertIn("| gpu/mla_prepare_v2lite/fused/tokens:1/manual_time | 4.00 | "
                       "gpu/mla_prepare_v2lite/separate/tokens:1/manual_time | 12.00 | 3.00x |",
                       r.stdout)
