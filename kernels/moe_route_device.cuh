@@ -93,7 +93,7 @@ __device__ void mask_groups(const MoeRouteArgs& a, float (&key)[kPerLane], float
   Cand c{my_score, lane < a.n_group ? lane : INT_MAX, 0.0f};
   for (int i = 0; i < a.topk_group; ++i) {
     const Cand best = warp_best(c);
-    if (best.idx < 32) keep |= 1u << best.idx;  // NOTE: no candidate (NaN scores): no group
+    if (best.idx < kWarp) keep |= 1u << best.idx;  // NOTE: no candidate (NaN scores): no group
     if (lane == best.idx) c = Cand{-INFINITY, INT_MAX, 0.0f};
   }
   const float fill = kMode == MoeRouteMode::softmax_group ? 0.0f : -INFINITY;

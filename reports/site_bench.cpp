@@ -15,10 +15,6 @@ namespace {
 
 std::string esc(const std::string& s) { return html_escape(s); }
 
-std::string th_num(const std::string& label) {
-  return "<th data-sort=\"num\">" + esc(label) + "</th>";
-}
-
 // The counter of a benchmark, when its run has it.
 std::optional<double> counter(const BenchRun& run, const std::string& name, const char* key) {
   const auto it = run.counters.find(name);
@@ -38,8 +34,9 @@ std::string latest_run_table(const BenchRun& run) {
                   std::to_string(run.errors.size()) + " failed</p>\n";
   h += "<div class=\"table-wrap\"><table id=\"bench-latest\" class=\"sortable\"><thead><tr>"
        "<th data-sort=\"text\">benchmark</th>" +
-       th_num("median") + th_num("reps") + th_num("GB/s") + th_num("% copy bw") +
-       th_num("TFLOP/s") + th_num("% cuBLAS") + "</tr></thead><tbody>\n";
+       site_th_num("median") + site_th_num("reps") + site_th_num("GB/s") +
+       site_th_num("% copy bw") + site_th_num("TFLOP/s") + site_th_num("% cuBLAS") +
+       "</tr></thead><tbody>\n";
   for (const auto& [name, times] : run.times_ns) {
     const double median = stats_median(times);
     h += "<tr><td>" + esc(name) + "</td><td data-value=\"" + data_value(median) + "\">" +
@@ -56,6 +53,35 @@ std::string latest_run_table(const BenchRun& run) {
        "</th><th>error</th></tr></thead><tbody>\n";
   for (const auto& [name, message] : run.errors) {
     h += "<tr><td>" + esc(name) + "</td><td class=\"text\">" + esc(message) + "</td></tr>\n";
+  }
+  return h + "</tbody></table></div>\n";
+}
+
+// The last two files compared (their deltas), a row per benchmark with its verdict.
+std::string comparison_table(const BenchRun& base, const BenchRun& next,
+                             const std::vector<BenchDelta>& deltas) {
+  std::string h =
+      "<h2>Latest benchmark comparison</h2><p class=\"meta\">" +
+      esc(base.file.filename().string()) + " → " + esc(next.file.filename().string()) +
+      "</p>\n<div class=\"table-wrap\"><table id=\"bench\" class=\"sortable\"><thead><tr>"
+      "<th data-sort=\"text\">benchmark</th>" +
+      site_th_num("base median") + site_th_num("new median") + site_th_num("change %") +
+      site_th_num("p (U test)") + site_th_num("reps") +
+      "<th data-sort=\"text\">verdict</th></tr></thead><tbody>\n";
+  for (const BenchDelta& d : deltas) {
+    const std::string verdict = d.regression ? "<span class=\"down\">regression</span>"
+                                : d.failed   ? "<span class=\"down\">" + esc(d.note) + "</span>"
+                                : d.improvement
+                                    ? "<span class=\"up\">faster</span>"
+                                    : esc(d.note.empty() ? "no significant change" : d.note);
+    h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
+         "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
+         "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
+         (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
+         data_value(100 * d.change) + "\">" + fmt_fixed(100 * d.change, 1) +
+         "</td><td data-value=\"" + data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) +
+         "</td><td>" + std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
+         "</td><td class=\"text\">" + verdict + "</td></tr>\n";
   }
   return h + "</tbody></table></div>\n";
 }
@@ -117,30 +143,7 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
        fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
        "% against the previous run.</figcaption></figure></div>\n";
   if (data.bench.size() < 2) return h;
-  const BenchRun& base = data.bench[data.bench.size() - 2];
-  const BenchRun& next = data.bench.back();
-  h += "<h2>Latest benchmark comparison</h2><p class=\"meta\">" +
-       esc(base.file.filename().string()) + " → " + esc(next.file.filename().string()) +
-       "</p>\n<div class=\"table-wrap\"><table id=\"bench\" class=\"sortable\"><thead><tr>"
-       "<th data-sort=\"text\">benchmark</th>" +
-       th_num("base median") + th_num("new median") + th_num("change %") + th_num("p (U test)") +
-       th_num("reps") + "<th data-sort=\"text\">verdict</th></tr></thead><tbody>\n";
-  for (const BenchDelta& d : deltas) {
-    const std::string verdict = d.regression ? "<span class=\"down\">regression</span>"
-                                : d.failed   ? "<span class=\"down\">" + esc(d.note) + "</span>"
-                                : d.improvement
-                                    ? "<span class=\"up\">faster</span>"
-                                    : esc(d.note.empty() ? "no significant change" : d.note);
-    h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
-         "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
-         "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
-         (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
-         data_value(100 * d.change) + "\">" + fmt_fixed(100 * d.change, 1) +
-         "</td><td data-value=\"" + data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) +
-         "</td><td>" + std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
-         "</td><td class=\"text\">" + verdict + "</td></tr>\n";
-  }
-  return h + "</tbody></table></div>\n";
+  return h + comparison_table(data.bench[data.bench.size() - 2], data.bench.back(), deltas);
 }
 
 }  // namespace moebench

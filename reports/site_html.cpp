@@ -103,4 +103,9 @@ std::string data_value(std::optional<double> v) {
   return buf;
 }
 
+std::string site_th_num(const std::string& label, const std::string& title) {
+  return "<th data-sort=\"num\"" + (title.empty() ? "" : " title=\"" + html_escape(title) + "\"") +
+         ">" + html_escape(label) + "</th>";
+}
+
 }  // namespace moebench

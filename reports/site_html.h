@@ -29,5 +29,7 @@ std::string fmt_count(long n);                     // "1,319"
 std::string md_cell(const std::string& text);
 // A data-value attribute for sorting: the number, or "" when missing.
 std::string data_value(std::optional<double> v);
+// A sortable numeric column's header cell (label and title escaped here).
+std::string site_th_num(const std::string& label, const std::string& title = "");
 
 }  // namespace moebench

@@ -14,11 +14,6 @@ namespace {
 
 std::string esc(const std::string& s) { return html_escape(s); }
 
-std::string th_num(const std::string& label, const std::string& title = "") {
-  return "<th data-sort=\"num\"" + (title.empty() ? "" : " title=\"" + esc(title) + "\"") + ">" +
-         esc(label) + "</th>";
-}
-
 std::string charts(const Leaderboard& board) {
   std::vector<ChartPoint> cost_points;
   std::vector<BarSeries> bars;
@@ -58,7 +53,7 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
       "class=\"sortable\"><thead><tr><th data-sort=\"text\">run</th><th "
       "data-sort=\"text\">created</th><th data-sort=\"text\">model</th><th "
       "data-sort=\"text\">data</th>" +
-      th_num("suites") + th_num("time") + th_num("out tok/s") + th_num("cost") +
+      site_th_num("suites") + site_th_num("time") + site_th_num("out tok/s") + site_th_num("cost") +
       "</tr></thead><tbody>\n";
   for (auto it = data.runs.rbegin(); it != data.runs.rend(); ++it) {
     const RunSummary& r = *it;

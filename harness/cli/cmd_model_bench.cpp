@@ -83,6 +83,9 @@ std::pair<int, int> parse_prefill(const std::string& s) {
   throw InputError("--prefill '" + s + "': expected SEQSxLEN, e.g. 8x2048");
 }
 
+// Untimed prefills of a shape before its timed one (recorded in the JSON).
+constexpr int kPrefillWarmup = 1;
+
 class Bench {
  public:
   Bench(Engine& engine, const ModelConfig& c) : engine_(engine), token_(0, c.vocab_size - 1) {}
@@ -129,14 +132,15 @@ class Bench {
     return seconds_since(t0);
   }
 
-  // One untimed prefill of `seqs` fresh prompts of `len` tokens, freed after: the first call of
-  // a shape pays kernel loading and attributes, cuBLAS heuristics and the MoE path's first use.
-  // Returns the untimed prefills run (for the records).
-  int warm_prefill(int seqs, int len) {
-    const std::vector<EngineChunk> warm = new_prompts(seqs, len);
-    prefill_seconds(warm);
-    free(warm);
-    return 1;
+  // kPrefillWarmup untimed prefills of `seqs` fresh prompts of `len` tokens, freed after: the
+  // first call of a shape pays kernel loading and attributes, cuBLAS heuristics and the MoE
+  // path's first use.
+  void warm_prefill(int seqs, int len) {
+    for (int i = 0; i < kPrefillWarmup; ++i) {
+      const std::vector<EngineChunk> warm = new_prompts(seqs, len);
+      prefill_seconds(warm);
+      free(warm);
+    }
   }
 
   // One prefill of the chunks, sampling each prompt's next token.
@@ -204,7 +208,7 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
 // token comes out of it), TPOT one decode step's.
 nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& lim, int batch,
                          int prompt, const ModelBenchFlags& flags) {
-  const int prefill_warmup = bench.warm_prefill(batch, prompt);
+  bench.warm_prefill(batch, prompt);
   std::vector<EngineChunk> chunks = bench.new_prompts(batch, prompt);
   const double prefill_s = bench.prefill_seconds(chunks);
   bench.decode_seconds(chunks, flags.warmup, flags.overlap);
@@ -222,7 +226,7 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
                         {"prompt", prompt},
                         {"tokens", flags.tokens},
                         {"warmup", flags.warmup},
-                        {"prefill_warmup", prefill_warmup},
+                        {"prefill_warmup", kPrefillWarmup},
                         {"prefill_tokens_per_s", prefill_tps},
                         {"decode_tokens_per_s", decode_tps},
                         {"decode_ms_per_step", tpot_ms},
@@ -255,7 +259,7 @@ nlohmann::json bench_row(Bench& bench, const ModelConfig& config, const Limits& 
 // (kernel attributes, cuBLAS heuristics); on CUDA against the GEMM rate measured in the run.
 nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limits& lim, int seqs,
                              int len) {
-  const int warmup = bench.warm_prefill(seqs, len);
+  bench.warm_prefill(seqs, len);
   std::vector<EngineChunk> chunks = bench.new_prompts(seqs, len);
   const double s = bench.prefill_seconds(chunks);
   bench.free(chunks);
@@ -264,7 +268,7 @@ nlohmann::json bench_prefill(Bench& bench, const ModelConfig& config, const Limi
               flops / s / 1e12);
   nlohmann::json out = {{"seqs", seqs},
                         {"len", len},
-                        {"warmup", warmup},
+                        {"warmup", kPrefillWarmup},
                         {"seconds", s},
                         {"tokens_per_s", seqs * len / s},
                         {"flops", flops},

@@ -85,6 +85,13 @@ struct ModelConfig {
   // Attention dims as the engine uses them.
   int q_head_dim() const { return mla ? qk_nope_head_dim + qk_rope_head_dim : head_dim; }
   int rope_dim() const { return mla ? qk_rope_head_dim : head_dim; }
+  // Any layer is MoE (routed experts).
+  bool any_moe() const {
+    for (bool m : moe_layer) {
+      if (m) return true;
+    }
+    return false;
+  }
 };
 
 // Parses config.json (both the classic `rope_theta`/`rope_scaling` keys and transformers v5

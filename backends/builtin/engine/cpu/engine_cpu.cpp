@@ -45,9 +45,7 @@ CpuEngine::CpuEngine(const ModelConfig& config, const ModelWeights& weights, int
   m.config = config;
   m.bind = engine_bind_weights(config, weights);
   m.dims = attn_dims_of(config);
-  if (std::any_of(config.moe_layer.begin(), config.moe_layer.end(), [](bool b) { return b; })) {
-    m.router = moe_router_spec(config);
-  }
+  if (config.any_moe()) m.router = moe_router_spec(config);
   m.rope = rope_init_table(config.rope, config.rope_dim());
   // NOTE: OpenBLAS's thread count is process-wide; the last engine constructed sets it.
   const int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());

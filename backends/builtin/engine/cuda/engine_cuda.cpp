@@ -48,11 +48,12 @@ void check_dims(const ModelConfig& c) {
   } else {
     need("head_dim", c.head_dim, 256);
   }
-  // NOTE: the routing kernels hold a token's expert scores in one warp (8 per lane) and its picks
-  // in registers: refused here, before the weights load, not at the first MoE step.
-  const bool any_moe =
-      std::any_of(c.moe_layer.begin(), c.moe_layer.end(), [](bool b) { return b; });
-  if (any_moe && (c.n_routed_experts > kMoeMaxExperts || c.num_experts_per_tok > kMoeMaxTopK)) {
+}
+
+// NOTE: the routing kernels hold a token's expert scores in one warp (8 per lane) and its picks
+// in registers: refused here, before the weights load, not at the first MoE step.
+void check_routing(const ModelConfig& c) {
+  if (c.any_moe() && (c.n_routed_experts > kMoeMaxExperts || c.num_experts_per_tok > kMoeMaxTopK)) {
     throw InputError("config.json: n_routed_experts = " + std::to_string(c.n_routed_experts) +
                      ", num_experts_per_tok = " + std::to_string(c.num_experts_per_tok) +
                      ": the CUDA engine routes at most " + std::to_string(kMoeMaxExperts) +
@@ -87,6 +88,7 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
     : config_(config), options_(options) {
   config.validate();
   check_dims(config);
+  check_routing(config);
   const ModelConfig& c = config_;
   if (options.page_size < 1 || options.max_batch < 1 || options.max_step_tokens < 1 ||
       options.max_step_tokens < options.max_batch || !(options.kv_memory_fraction > 0.0) ||
@@ -138,8 +140,7 @@ void CudaEngine::init_constants() {
   const RopeTable rope = rope_init_table(c.rope, c.rope_dim());
   inv_freq_ = DeviceBuffer<float>(rope.inv_freq);
   attention_factor_ = rope.attention_factor;
-  const bool any_moe =
-      std::any_of(c.moe_layer.begin(), c.moe_layer.end(), [](bool b) { return b; });
+  const bool any_moe = c.any_moe();
   if (any_moe) router_ = moe_router_spec(c);
   const int top_k = any_moe ? router_.top_k : 1;
   moe_rule_ = MoePathRule{options_.kernels != KernelSet::separate,
@@ -150,8 +151,7 @@ void CudaEngine::init_constants() {
 WorkspaceShape CudaEngine::init_workspace() {
   const ModelConfig& c = config_;
   const CudaEngineOptions& options = options_;
-  const bool any_moe =
-      std::any_of(c.moe_layer.begin(), c.moe_layer.end(), [](bool b) { return b; });
+  const bool any_moe = c.any_moe();
   const int top_k = any_moe ? router_.top_k : 1;
   max_context_ = c.max_position_embeddings;
   if (options.max_context > 0) max_context_ = std::min(max_context_, options.max_context);

@@ -41,7 +41,7 @@ MoePermuteArgs moe_permute_args(const BodyContext& b, int64_t T) {
   p.offsets = ws.offsets;
   p.perm_to_slot = ws.perm_to_slot;
   p.slot_to_perm = ws.slot_to_perm;
-  p.x_perm = b.fused && moe_on_device(b, T) ? nullptr : ws.x_perm;
+  p.x_perm = moe_step_rows(b.moe, T).gathered > 0 ? ws.x_perm : nullptr;
   p.workspace = ws.permute_ws;
   return p;
 }
