@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/json_file.h"
+#include "reports/json_fields.h"
 
 namespace moebench {
 namespace {
@@ -51,17 +52,10 @@ std::string tps(double v) {
   return buf;
 }
 
-std::string source_line(const CostReport& r) {
-  const CostSource& s = r.source;
-  std::string line = s.kind == "bench" ? "model bench " + s.path
-                     : s.kind == "run" ? "run " + s.path
-                                       : std::string("throughput given on the command line");
-  for (const char* key : {"model", "engine"}) {
-    if (s.details.contains(key) && s.details[key].is_string()) {
-      line += std::string(", ") + key + " " + s.details[key].get<std::string>();
-    }
-  }
-  return line;
+json source_json(const CostSource& s) {
+  return {{"kind", s.kind},
+          {"path", s.path.empty() ? json(nullptr) : json(s.path)},
+          {"details", s.details}};
 }
 
 std::string in_effect(const CostApiRow& a, const std::string& date) {
@@ -82,6 +76,25 @@ std::string shared_time_note(const CostReport& r) {
 
 }  // namespace
 
+std::string cost_source_text(const nlohmann::json& inputs) {
+  const std::string kind = str_or(inputs, "kind");
+  const std::string path = str_or(inputs, "path");
+  std::string line = kind == "bench" ? "model bench " + path
+                     : kind == "run" ? "run " + path
+                                     : std::string("throughput given on the command line");
+  if (!inputs.is_object() || !inputs.contains("details")) return line;
+  const json& details = inputs["details"];
+  if (!details.is_object()) return line;
+  for (const char* key : {"model", "engine", "kernels"}) {
+    const std::string v = str_or(details, key);
+    if (!v.empty()) line += std::string(", ") + key + " " + v;
+  }
+  auto on = [&](const char* key) { return details.contains(key) && details[key] == true; };
+  if (on("programmatic_launch")) line += ", programmatic launch";
+  if (on("overlap")) line += ", decode steps started ahead";
+  return line;
+}
+
 double cost_usd_per_million(double gpu_usd_per_hour, int gpus, double tokens_per_s) {
   return gpu_usd_per_hour * gpus / (tokens_per_s * 3600.0) * 1e6;
 }
@@ -98,7 +111,8 @@ CostSource cost_read_bench(const std::string& path) {
     throw input_error(path, "runs: expected an array (moebench model bench --json)");
   }
   CostSource s{"bench", path, json::object(), 0, {}};
-  for (const char* key : {"model", "engine", "threads"}) {
+  for (const char* key :
+       {"model", "engine", "threads", "kernels", "programmatic_launch", "overlap"}) {
     if (j.contains(key)) s.details[key] = j[key];
   }
   for (size_t i = 0; i < j["runs"].size(); ++i) {
@@ -229,10 +243,7 @@ nlohmann::json cost_report_json(const CostReport& r) {
         {"input", "prefill tokens/s"},
         {"output", "decode tokens/s"},
         {"blended", "(3 * input + 1 * output) / 4 (Artificial Analysis); API: cache-miss input"}}},
-      {"inputs",
-       {{"kind", r.source.kind},
-        {"path", r.source.path.empty() ? json(nullptr) : json(r.source.path)},
-        {"details", r.source.details}}},
+      {"inputs", source_json(r.source)},
       {"gpu_usd_per_hour", r.gpu_usd_per_hour},
       {"gpus", r.gpus},
       {"usd_per_hour", r.gpu_usd_per_hour * r.gpus},
@@ -245,7 +256,7 @@ std::string cost_format_text(const CostReport& r) {
   std::snprintf(buf, sizeof(buf), "own hardware: $%s/GPU-hour x %d GPU%s = $%s/hour; ",
                 usd(r.gpu_usd_per_hour).c_str(), r.gpus, r.gpus == 1 ? "" : "s",
                 usd(r.gpu_usd_per_hour * r.gpus).c_str());
-  std::string s = buf + source_line(r) + "\n";
+  std::string s = buf + cost_source_text(source_json(r.source)) + "\n";
   s += "$ per 1M tokens: input = prefill, output = decode, blended = (3 x input + output) / 4\n\n";
   std::snprintf(buf, sizeof(buf), "%-18s %14s %13s %11s %11s %12s\n", "row", "prefill tok/s",
                 "decode tok/s", "$/1M input", "$/1M output", "$/1M blended");
@@ -277,7 +288,7 @@ std::string cost_format_text(const CostReport& r) {
 std::string cost_format_markdown(const CostReport& r) {
   std::string s = "### Cost per 1M tokens\n\n";
   s += "Own hardware: $" + usd(r.gpu_usd_per_hour) + "/GPU-hour x " + std::to_string(r.gpus) +
-       (r.gpus == 1 ? " GPU; " : " GPUs; ") + source_line(r) +
+       (r.gpus == 1 ? " GPU; " : " GPUs; ") + cost_source_text(source_json(r.source)) +
        ". Input = prefill, output = decode, blended = (3 x input + output) / 4.\n\n";
   s += "| row | prefill tok/s | decode tok/s | $/1M input | $/1M output | $/1M blended |\n";
   s += "| --- | ---: | ---: | ---: | ---: | ---: |\n";

@@ -73,6 +73,9 @@ struct CostReport {
 std::vector<CostRow> cost_rows(const CostSource& source, double gpu_usd_per_hour, int gpus);
 
 nlohmann::json cost_report_json(const CostReport& report);
+// Where a report's throughput came from, in words, from its JSON "inputs": the file, the model,
+// the engine (with the GPU), the kernel set and the launch options the bench ran with.
+std::string cost_source_text(const nlohmann::json& inputs);
 std::string cost_format_text(const CostReport& report);
 std::string cost_format_markdown(const CostReport& report);
 

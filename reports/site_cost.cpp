@@ -3,6 +3,7 @@
 // was compared with.
 #include <optional>
 
+#include "reports/cost.h"
 #include "reports/html_escape.h"
 #include "reports/report_site.h"
 #include "reports/site_html.h"
@@ -35,6 +36,7 @@ std::string site_cost_section(const std::vector<nlohmann::json>& costs) {
   std::string h = "<h2 id=\"cost\">Cost per 1M tokens</h2>\n";
   for (const nlohmann::json& c : costs) {
     h += "<p class=\"meta\">" + html_escape(text(c, "file")) + ": " +
+         html_escape(cost_source_text(c.value("inputs", nlohmann::json()))) + "; " +
          fmt_usd(num(c, "usd_per_hour")) + "/hour (" + fmt_usd(num(c, "gpu_usd_per_hour")) +
          "/GPU-hour × " + html_escape(text(c, "gpus")) +
          "); input = prefill, output = decode, blended = (3·input + output)/4</p>\n"
@@ -61,7 +63,8 @@ std::string report_cost_markdown(const std::vector<nlohmann::json>& costs) {
   std::string h;
   for (const nlohmann::json& c : costs) {
     h += "\n### Cost per 1M tokens: " + text(c, "file") + " (" + fmt_usd(num(c, "usd_per_hour")) +
-         "/hour)\n\n| row | $/1M input | $/1M output | $/1M blended |\n|---|---:|---:|---:|\n";
+         "/hour)\n\n" + cost_source_text(c.value("inputs", nlohmann::json())) +
+         "\n\n| row | $/1M input | $/1M output | $/1M blended |\n|---|---:|---:|---:|\n";
     auto line = [](const std::string& label, const nlohmann::json& r) {
       return "| " + label + " | " + fmt_usd(num(r, "input_usd_per_million")) + " | " +
              fmt_usd(num(r, "output_usd_per_million")) + " | " +

@@ -99,6 +99,30 @@ TEST_CASE("a model bench file gives one cost row per batch size and one for its 
   fs::remove_all(dir);
 }
 
+TEST_CASE("a cost from a GPU bench names the GPU, the kernel set and the launch options") {
+  const fs::path dir = testing::temp_dir("cost-bench-gpu");
+  json bench = bench_fixture();
+  bench["engine"] = "cuda:0 (NVIDIA H200)";
+  bench["kernels"] = "wgmma";
+  bench["programmatic_launch"] = true;
+  bench["overlap"] = true;
+  CostReport r;
+  r.source = cost_read_bench(write_json(dir / "bench.json", bench).string());
+  r.gpu_usd_per_hour = 2;
+  r.rows = cost_rows(r.source, 2, 1);
+  const std::string want =
+      "engine cuda:0 (NVIDIA H200), kernels wgmma, programmatic launch, decode steps started ahead";
+  CHECK(cost_format_text(r).find(want) != std::string::npos);
+  CHECK(cost_format_markdown(r).find(want) != std::string::npos);
+  const json j = cost_report_json(r);
+  CHECK(j["inputs"]["details"]["kernels"] == "wgmma");
+  CHECK(cost_source_text(j["inputs"]).find(want) != std::string::npos);
+  // A CPU bench has no kernel set and says nothing of one.
+  r.source = cost_read_bench(write_json(dir / "cpu.json", bench_fixture()).string());
+  CHECK(cost_format_text(r).find("engine cpu (2 threads)\n") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a malformed model bench file is named with its field") {
   const fs::path dir = testing::temp_dir("cost-bench-bad");
   json j = bench_fixture();

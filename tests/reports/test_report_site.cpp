@@ -229,10 +229,13 @@ TEST_CASE("report shows the cost tables of moebench cost beside the API prices")
   CHECK(data.problems[0].find("other.json: not a `moebench cost") != std::string::npos);
   const std::string md = report_markdown(data, ReportOptions{});
   CHECK(md.find("| given | $0.2778 | $2.78 | $0.9028 |") != std::string::npos);
+  CHECK(md.find("\nthroughput given on the command line\n") != std::string::npos);
   CHECK(md.find("| API: deepseek-chat | $0.2700 | $1.10 | $0.4775 |") != std::string::npos);
   report_write_site(results, results / "site", ReportOptions{});
   const std::string index = read_file(results / "site" / "index.html");
   CHECK(index.find("<td>$0.2778</td><td>$2.78</td><td>$0.9028</td>") != std::string::npos);
+  CHECK(index.find("h100.json: throughput given on the command line; $3.60/hour") !=
+        std::string::npos);
   std::filesystem::remove_all(results);
 }
 
