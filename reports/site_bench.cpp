@@ -1,7 +1,9 @@
 // The report's kernel benchmark section: the newest Google Benchmark file's medians beside their
 // ceilings (the gpu/ benchmarks' counters) and its failed benchmarks, each benchmark's median
-// relative to its first run with regressions marked, and the latest two runs compared.
+// relative to its first run with regressions marked (a line per family, their geometric mean, for
+// a large set), and the latest two runs compared.
 #include <cmath>
+#include <map>
 
 #include "reports/bench_history.h"
 #include "reports/html_escape.h"
@@ -86,6 +88,58 @@ std::string comparison_table(const BenchRun& base, const BenchRun& next,
   return h + "</tbody></table></div>\n";
 }
 
+// Above this many benchmarks the history chart draws one line per family instead of one each.
+constexpr size_t kMaxChartLines = 12;
+
+// A benchmark's family: "gpu/gemm" for gpu/gemm/o_proj/m:1, "BM_cpu_rope" for BM_cpu_rope/64.
+std::string bench_family(const std::string& name) {
+  const size_t a = name.find('/');
+  if (a == std::string::npos) return name;
+  const std::string head = name.substr(0, a);
+  if (head != "gpu" && head != "cpu") return head;
+  return name.substr(0, name.find('/', a + 1));
+}
+
+// Per family and run: the geometric mean of its members' relative times (those measured in the
+// run), marked where any member regressed, the notes naming them.
+std::vector<LineSeries> family_lines(const std::vector<LineSeries>& lines) {
+  struct Family {
+    int members = 0;
+    std::vector<double> log_sum;
+    std::vector<int> n;
+    LineSeries line;
+  };
+  std::map<std::string, Family> families;
+  for (const LineSeries& s : lines) {
+    Family& f = families[bench_family(s.name)];
+    const size_t runs = s.values.size();
+    if (f.members++ == 0) {
+      f.log_sum.assign(runs, 0);
+      f.n.assign(runs, 0);
+      f.line.marked.assign(runs, false);
+      f.line.notes.assign(runs, "");
+    }
+    for (size_t i = 0; i < runs; ++i) {
+      if (std::isfinite(s.values[i]) && s.values[i] > 0) {
+        f.log_sum[i] += std::log(s.values[i]);
+        ++f.n[i];
+      }
+      if (!s.marked[i]) continue;
+      f.line.marked[i] = true;
+      f.line.notes[i] += (f.line.notes[i].empty() ? "" : "\n") + s.notes[i];
+    }
+  }
+  std::vector<LineSeries> out;
+  for (auto& [name, f] : families) {
+    f.line.name = name + " (" + std::to_string(f.members) + ")";
+    for (size_t i = 0; i < f.n.size(); ++i) {
+      f.line.values.push_back(f.n[i] > 0 ? std::exp(f.log_sum[i] / f.n[i]) : NAN);
+    }
+    out.push_back(std::move(f.line));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string site_bench_section(const ReportData& data, const ReportOptions& options) {
@@ -136,12 +190,20 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
     for (double& v : s.values) v = std::isfinite(v) && first > 0 ? v / first : NAN;
     lines.push_back(std::move(s));
   }
+  const bool grouped = lines.size() > kMaxChartLines;
+  if (grouped) lines = family_lines(lines);
   h += "<div class=\"charts\"><figure id=\"chart-bench\">" +
-       svg_line_chart("Kernel time relative to the first run", labels, lines,
-                      {"median time / first run's", false, "x"}) +
-       "<figcaption>Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
+       svg_line_chart(grouped ? "Kernel time relative to the first run, geometric mean per family"
+                              : "Kernel time relative to the first run",
+                      labels, lines, {"median time / first run's", false, "x"}) +
+       "<figcaption>" +
+       (grouped ? std::string("One line per family (its benchmarks counted): the geometric mean "
+                              "of their medians, each relative to its own first run. ")
+                : std::string()) +
+       "Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
        fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
-       "% against the previous run.</figcaption></figure></div>\n";
+       "% against the previous run" + (grouped ? " in one of the family's benchmarks" : "") +
+       ".</figcaption></figure></div>\n";
   if (data.bench.size() < 2) return h;
   return h + comparison_table(data.bench[data.bench.size() - 2], data.bench.back(), deltas);
 }

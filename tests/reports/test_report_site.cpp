@@ -210,6 +210,41 @@ TEST_CASE("report marks a 10 percent kernel slowdown and not an unchanged kernel
   std::filesystem::remove_all(results);
 }
 
+// A device run's full set (hundreds of gpu/ names) would draw a line and a legend row each.
+TEST_CASE("report charts a large benchmark set as one line per family") {
+  const auto results = test::fixture_temp_dir("report-bench-families");
+  std::vector<std::pair<std::string, double>> night1, night2;
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "gpu/gemm/b" + std::to_string(i) + "/manual_time";
+    night1.push_back({name, 1.0e4});
+    night2.push_back({name, i == 3 ? 1.1e4 : 1.0e4});
+  }
+  for (int i = 0; i < 5; ++i) {
+    night1.push_back({"gpu/sample/v" + std::to_string(i), 2.0e3});
+    night2.push_back({"gpu/sample/v" + std::to_string(i), 2.0e3});
+    night1.push_back({"BM_cpu_rope/" + std::to_string(64 << i), 5.0e3});
+    night2.push_back({"BM_cpu_rope/" + std::to_string(64 << i), 5.0e3});
+  }
+  write_bench(results / "bench" / "night1.json", "2026-11-20T02:00:00+00:00", night1);
+  write_bench(results / "bench" / "night2.json", "2026-11-21T02:00:00+00:00", night2);
+  report_write_site(results, results / "site", ReportOptions{});
+  const std::string index = read_file(results / "site" / "index.html");
+  const size_t at = index.find("<figure id=\"chart-bench\">");
+  REQUIRE(at != std::string::npos);
+  const std::string chart = index.substr(at, index.find("</figure>", at) - at);
+  CHECK(count(chart, "<g class=\"legend\">") == 1);
+  CHECK(chart.find("gpu/gemm (10)") != std::string::npos);
+  CHECK(chart.find("gpu/sample (5)") != std::string::npos);
+  CHECK(chart.find("BM_cpu_rope (5)") != std::string::npos);
+  CHECK(chart.find("gpu/gemm/b0") == std::string::npos);  // no line per benchmark
+  // The family's regression is marked, naming its benchmark.
+  CHECK(chart.find("gpu/gemm/b3/manual_time: 10.0% slower") != std::string::npos);
+  CHECK(chart.find("geometric mean") != std::string::npos);
+  // The tables still list every benchmark.
+  CHECK(count(index, "<span class=\"down\">regression</span>") == 1);
+  std::filesystem::remove_all(results);
+}
+
 TEST_CASE("report shows the cost tables of moebench cost beside the API prices") {
   const auto results = test::fixture_temp_dir("report-cost");
   const char* bin = std::getenv("MOEBENCH_BIN");
