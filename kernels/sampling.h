@@ -14,8 +14,8 @@
 namespace moebench {
 
 // The draw's uniform in [0, 1): 24 bits of splitmix64(splitmix64(seed) + draw), so a (seed, draw)
-// pair is reproducible on any GPU and on the host. NOTE: this stream differs from the host
-// Sampler's mt19937 (same distribution, different draws).
+// pair is reproducible on any GPU and on the host (the CPU engine's Sampler draws through
+// ref_sample_one).
 inline MOEBENCH_HOST_DEVICE float sample_uniform(uint64_t seed, uint64_t draw) {
   const uint64_t z = splitmix64_mix(splitmix64_mix(seed) + draw);
   return static_cast<float>(z >> 40) * 0x1.0p-24f;
@@ -99,6 +99,9 @@ struct SampleHostParams {
 // logits (n_rows, ld). Throws std::invalid_argument on bad shapes.
 std::vector<int32_t> ref_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
                                 int vocab, const SampleHostParams& params);
+// One row of it: the token cuda_sample draws from `logits` (vocab) for these parameters.
+int32_t ref_sample_one(const float* logits, int vocab, float temperature, float top_p,
+                       int32_t top_k, uint64_t seed, uint64_t draw);
 
 // log_softmax(logits[r])[targets[r]] in double (NaN for an out-of-range target).
 std::vector<double> ref_logprob_gather(const std::vector<float>& logits, int64_t ld, int64_t n_rows,

@@ -45,7 +45,20 @@ uint32_t ref_top_p_key(const std::vector<uint32_t>& key, const std::vector<doubl
   return t;
 }
 
-int32_t ref_sample_row(const float* x, int vocab, float temperature, float top_p, int32_t top_k,
+void ref_check_rows(const std::vector<float>& logits, int64_t ld, int64_t n_rows, int vocab,
+                    const char* fn) {
+  if (n_rows < 0 || vocab <= 0 || ld < vocab ||
+      (n_rows > 0 && static_cast<int64_t>(logits.size()) < (n_rows - 1) * ld + vocab)) {
+    throw std::invalid_argument(std::string(fn) + ": logits (" + std::to_string(logits.size()) +
+                                " values) do not hold n_rows " + std::to_string(n_rows) +
+                                " x vocab " + std::to_string(vocab) + " with stride " +
+                                std::to_string(ld));
+  }
+}
+
+}  // namespace
+
+int32_t ref_sample_one(const float* x, int vocab, float temperature, float top_p, int32_t top_k,
                        uint64_t seed, uint64_t draw) {
   if (!(temperature > 0.0f)) return ref_argmax(x, vocab);
   std::vector<float> s(vocab);
@@ -98,19 +111,6 @@ int32_t ref_sample_row(const float* x, int vocab, float temperature, float top_p
   return last < 0 ? 0 : last;
 }
 
-void ref_check_rows(const std::vector<float>& logits, int64_t ld, int64_t n_rows, int vocab,
-                    const char* fn) {
-  if (n_rows < 0 || vocab <= 0 || ld < vocab ||
-      (n_rows > 0 && static_cast<int64_t>(logits.size()) < (n_rows - 1) * ld + vocab)) {
-    throw std::invalid_argument(std::string(fn) + ": logits (" + std::to_string(logits.size()) +
-                                " values) do not hold n_rows " + std::to_string(n_rows) +
-                                " x vocab " + std::to_string(vocab) + " with stride " +
-                                std::to_string(ld));
-  }
-}
-
-}  // namespace
-
 std::vector<int32_t> ref_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
                                 int vocab, const SampleHostParams& params) {
   ref_check_rows(logits, ld, n_rows, vocab, "ref_sample");
@@ -122,7 +122,7 @@ std::vector<int32_t> ref_sample(const std::vector<float>& logits, int64_t ld, in
   }
   std::vector<int32_t> out(n);
   for (size_t r = 0; r < n; ++r) {
-    out[r] = ref_sample_row(logits.data() + r * ld, vocab, params.temperature[r], params.top_p[r],
+    out[r] = ref_sample_one(logits.data() + r * ld, vocab, params.temperature[r], params.top_p[r],
                             params.top_k[r], params.seed[r], params.draw[r]);
   }
   return out;

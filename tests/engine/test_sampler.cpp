@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "backends/builtin/engine/sampler.h"
+#include "kernels/sampling.h"
 #include "tests/catch.h"
 
 using moebench::Sampler;
@@ -74,6 +75,48 @@ TEST_CASE("temperature draws follow softmax(logits / T)", "[sampler]") {
     INFO("id " << i << ": " << 1.0 * n[i] / draws << " vs " << want[i]);
     CHECK(std::abs(1.0 * n[i] / draws - want[i]) < 0.015);
   }
+}
+
+// The CPU engine and the CUDA engine draw from one stream: a seeded request samples the same
+// tokens on either device when their logits agree (the GPU kernel is tested against ref_sample).
+TEST_CASE("the host sampler draws what the GPU sampler draws for a seed and draw index",
+          "[sampler]") {
+  std::vector<float> l(1000);
+  for (size_t i = 0; i < l.size(); ++i) l[i] = static_cast<float>(std::sin(0.37 * i) * 3.0);
+  const int vocab = static_cast<int>(l.size());
+  for (const SamplingParams& p :
+       {SamplingParams{1.0, 1.0, 0, 7}, SamplingParams{0.7, 0.9, 0, 8},
+        SamplingParams{1.3, 1.0, 40, 9}, SamplingParams{0.9, 0.8, 50, 10}}) {
+    Sampler s(p);
+    for (uint64_t draw = 0; draw < 64; ++draw) {
+      moebench::SampleHostParams gpu{{static_cast<float>(p.temperature)},
+                                     {static_cast<float>(p.top_p)},
+                                     {p.top_k},
+                                     {p.seed},
+                                     {draw}};
+      INFO("T " << p.temperature << " top_p " << p.top_p << " top_k " << p.top_k << " draw "
+                << draw);
+      CHECK(s.sample(l.data(), vocab) == moebench::ref_sample(l, vocab, 1, vocab, gpu)[0]);
+    }
+  }
+}
+
+TEST_CASE("NaN and infinite logits sample like the GPU: NaN never, the lowest +inf id first",
+          "[sampler]") {
+  const float nan = std::nanf("");
+  const float inf = INFINITY;
+  const std::vector<float> nan_first = {nan, 1.0f, 2.0f};
+  CHECK(Sampler(SamplingParams{}).sample(nan_first.data(), 3) == 2);
+  const std::vector<float> mixed = {nan, 0.0f, 9.0f, nan};
+  Sampler t1(SamplingParams{1.0, 1.0, 0, 5});
+  for (int i = 0; i < 200; ++i) {
+    const int id = t1.sample(mixed.data(), 4);
+    CHECK((id == 1 || id == 2));
+  }
+  const std::vector<float> infs = {0.0f, inf, 1.0f, inf};
+  Sampler t2(SamplingParams{1.0, 1.0, 0, 5});
+  for (int i = 0; i < 20; ++i) CHECK(t2.sample(infs.data(), 4) == 1);
+  CHECK_THROWS_AS(Sampler(SamplingParams{std::nan(""), 1.0, 0, 0}), std::invalid_argument);
 }
 
 TEST_CASE("logprob_of is a stable log-softmax", "[sampler]") {

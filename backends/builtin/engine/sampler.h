@@ -1,9 +1,9 @@
 // Sampler: turns one row of logits into a token id (greedy, temperature, top-k, top-p), seeded
-// so a (request, seed) pair always gives the same continuation.
+// so a (request, seed) pair always gives the same continuation, on the CPU engine and on the
+// CUDA one alike (both draw sample_uniform(seed, draw index) through one algorithm).
 #pragma once
 
 #include <cstdint>
-#include <random>
 
 namespace moebench {
 
@@ -26,7 +26,6 @@ class Sampler {
 
  private:
   SamplingParams params_;
-  std::mt19937_64 rng_;
   uint64_t draws_ = 0;
 };
 
