@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "common/regex.h"
@@ -238,8 +239,10 @@ double pass_at_k(long n, long c, long k) {
   return 1.0 - prod;
 }
 
-// Predictions are code_exec verdicts: "passed" or "failed: <reason>". With fewer samples than k
-// the estimate uses k = n and the detail says so (n is only known at run time).
+// Predictions are code_exec verdicts: "passed" or "failed: <reason>". Fewer samples than k has no
+// estimate (human-eval leaves such a k out): the problem is a scoring error. The spec's n_samples
+// is checked against k when the scorer is built (MetricDef::min_samples); this catches a backend
+// that returned fewer samples than asked for, or a rescored file.
 MetricFn make_pass_at_k(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {"k"});
   const long k = scoring_arg_int(args, "k", where, 1);
@@ -251,11 +254,14 @@ MetricFn make_pass_at_k(const nlohmann::json& args, const std::string& where) {
       v.detail = {{"error", "no samples"}};
       return v;
     }
+    if (n < k) {
+      throw std::runtime_error("pass@" + std::to_string(k) + " needs at least " +
+                               std::to_string(k) + " samples, this problem has " +
+                               std::to_string(n));
+    }
     long c = std::count(in.predictions->begin(), in.predictions->end(), "passed");
-    long kk = std::min(k, n);
-    v.value = pass_at_k(n, c, kk);
+    v.value = pass_at_k(n, c, k);
     v.detail = {{"n", n}, {"c", c}};
-    if (kk < k) v.detail["note"] = "n < k: computed with k = n = " + std::to_string(n);
     return v;
   };
 }
@@ -277,12 +283,13 @@ void scoring_register_basic_metrics() {
                      return make_acc(true);
                    }});
   metric_register({.name = "choice_match", .higher_is_better = true, .make = make_choice_match});
-  metric_register({.name = "pass_at_k",
-                   .higher_is_better = true,
-                   .make = make_pass_at_k,
-                   .reported_name = [](const nlohmann::json& args) {
-                     return "pass@" + std::to_string(args.value("k", 1L));
-                   }});
+  metric_register(
+      {.name = "pass_at_k",
+       .higher_is_better = true,
+       .make = make_pass_at_k,
+       .reported_name =
+           [](const nlohmann::json& args) { return "pass@" + std::to_string(args.value("k", 1L)); },
+       .min_samples = [](const nlohmann::json& args) { return args.value("k", 1L); }});
 }
 
 }  // namespace moebench

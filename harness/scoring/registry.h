@@ -54,6 +54,8 @@ struct MetricDef {
   MetricFactory make;
   // Reported name when the spec gives none (e.g. pass_at_k {k: 5} -> "pass@5"); unset: `name`.
   std::function<std::string(const nlohmann::json& args)> reported_name = nullptr;
+  // Samples per problem the metric needs (pass@k: k); unset: 1.
+  std::function<long(const nlohmann::json& args)> min_samples = nullptr;
 };
 
 void filter_register(const std::string& name, FilterFactory factory);

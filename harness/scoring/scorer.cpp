@@ -116,6 +116,14 @@ void Scorer::build_metrics(const nlohmann::json& metrics, const std::string& whe
       m.key.name = spec["name"].get<std::string>();
     }
     m.key.higher_is_better = def.higher_is_better;
+    const int n_samples = suite_->spec().generation.n_samples;
+    if (const long need = def.min_samples ? def.min_samples(spec) : 1; need > n_samples) {
+      throw input_error(at + (spec.contains("k") ? ".k" : ""),
+                        m.key.name + " needs at least " + std::to_string(need) +
+                            " samples per problem; generation.n_samples is " +
+                            std::to_string(n_samples) +
+                            " (raise it with --gen-kwargs n=" + std::to_string(need) + ")");
+    }
     for (const auto& name : list_field(spec, "filters", at + ".filters")) {
       if (!name.is_string()) throw input_error(at + ".filters", "expected filter names");
       m.filters.push_back(name.get<std::string>());

