@@ -46,22 +46,29 @@ def baseline(name):
 
 
 def pair_table(title, pairs, medians):
-    """The pairs' table on stdout; their logs of speedups."""
+    """The pairs' table on stdout; their logs of speedups (None for a pair with a zero time)."""
     print()
     print(f"| {title} | µs | baseline | baseline µs | speedup |")
     print("| --- | ---: | --- | ---: | ---: |")
     logs = []
     for new, base in pairs:
         a, b = medians[new]["us"], medians[base]["us"]
-        speedup = b / a if a > 0 else float("inf")
-        logs.append(math.log(speedup))
-        print(f"| {new} | {a:.2f} | {base} | {b:.2f} | {speedup:.2f}x |")
+        # NOTE: a median under the timer's resolution is 0: no ratio, but the row is kept.
+        speedup = b / a if a > 0 and b > 0 else None
+        logs.append(math.log(speedup) if speedup else None)
+        shown = f"{speedup:.2f}x" if speedup else "-"
+        print(f"| {new} | {a:.2f} | {base} | {b:.2f} | {shown} |")
     return logs
 
 
 def summary(count, what, logs):
-    return (f"{count} {what}: geometric-mean speedup {math.exp(sum(logs) / len(logs)):.2f}x, "
-            f"range {math.exp(min(logs)):.2f}x to {math.exp(max(logs)):.2f}x")
+    ratios = [x for x in logs if x is not None]
+    zero = count - len(ratios)
+    if not ratios:
+        return f"{count} {what}: no speedup ({zero} with a zero time)"
+    return (f"{count} {what}: geometric-mean speedup {math.exp(sum(ratios) / len(ratios)):.2f}x, "
+            f"range {math.exp(min(ratios)):.2f}x to {math.exp(max(ratios)):.2f}x"
+            + (f" ({zero} with a zero time left out)" if zero else ""))
 
 
 def pair_tables(medians):
@@ -118,7 +125,8 @@ def main():
     print("| benchmark | µs | GB/s | % copy BW | TFLOP/s | % GEMM |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, b in medians.items():
-        f = lambda k: f"{b[k]:.1f}" if k in b else ""
+        # NOTE: bench_merge.py writes a non-finite counter (NaN, Infinity) as null: "-".
+        f = lambda k: "" if k not in b else "-" if b[k] is None else f"{b[k]:.1f}"
         label = name + (" (1 repetition)" if b.get("lone") else "")
         print(f"| {label} | {b['us']:.2f} | {f('GB_per_s')} | {f('pct_copy_bw')} | "
               f"{f('TFLOP_per_s')} | {f('pct_gemm_flops')} |")

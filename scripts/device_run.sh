@@ -212,14 +212,18 @@ run_check() {
 # The gpu/ microbenchmarks in groups, one process and JSON each (Google Benchmark writes its JSON
 # at exit), merged into bench_DAY.json; then each one's median beside its ceilings and each fused
 # launch beside the launches it replaces (scripts/bench_table.py).
-# bench_counts BENCH_JSON: how many benchmarks measured and how many failed (error_occurred).
+# bench_counts BENCH_JSON: how many benchmarks measured and how many failed, as bench_table.py
+# counts them: failed = an error in every repetition (no median in the table); one with errors in
+# some repetitions only is measured, and counted again as partly failed.
 bench_counts() {
   python3 -c 'import json, sys
-measured, failed = set(), set()
+measured, errored = set(), set()
 for b in json.load(open(sys.argv[1]))["benchmarks"]:
     name = b.get("run_name", b["name"])
-    (failed if b.get("error_occurred") else measured).add(name)
-print("%d benchmarks measured, %d failed (names in kernels_bench.log)" % (len(measured - failed), len(failed)))' "$1" 2>/dev/null ||
+    (errored if b.get("error_occurred") or "error_message" in b else measured).add(name)
+partly = len(measured & errored)
+print("%d benchmarks measured%s, %d failed (names in kernels_bench.log)" % (len(measured),
+      " (%d partly failed)" % partly if partly else "", len(errored - measured)))' "$1" 2>/dev/null ||
     echo "no merged benchmark JSON"
 }
 
@@ -284,7 +288,7 @@ run_bench() {
     --batch 1 --batch 64 --prompt 128 --tokens 32 --no-compile --out "$out/hf/hf.json" \
     >"$out/hf.log" 2>&1
   rc=$?
-  stage transformers "$rc" $((SECONDS - t0)) "$(grep -E 'decode tok/s' "$out/hf.log" | tr '\n' ';')"
+  stage transformers "$rc" $((SECONDS - t0)) "$(hf_figure "$out/hf.log")"
   # The same decode rows with the fused launches, then with programmatic launch too (same values;
   # issue 20's before/after), then on the wgmma grouped GEMM (batch 16 and 64, and the prefill,
   # which it runs without host syncs) with each decode step started before the previous one's ids
@@ -305,6 +309,14 @@ run_bench() {
       "$(python3 scripts/model_bench_ratio.py "$out/model_bench.json" "$out/$v/model_bench.json")"
   done
   run_microbenchmarks
+}
+
+# hf_figure HF_LOG: each setting's decode tokens/s that bench_transformers.py printed, for the
+# summary row. NOTE: only its result lines ("  batch B SETTING: X decode tok/s"); the table's
+# header names the same column.
+hf_figure() {
+  grep -E '^  batch [0-9]+ [^:]+: [0-9.]+ decode tok/s$' "$1" 2>/dev/null | sed 's/^  //' |
+    paste -sd ';' - | sed 's/;/; /g'
 }
 
 # cost_figure COST_JSON: each row's blended $ per 1M tokens (the prefill row's input), for the

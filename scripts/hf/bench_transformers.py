@@ -10,10 +10,14 @@ baseline the built-in CUDA engine is compared with. Runs offline (no hub access)
 
 Per batch size it tries each generate setting (static cache, which transformers compiles with
 torch.compile, bounded by --compile-budget seconds of warm-up, unless --no-compile; then the
-default dynamic cache with sdpa attention, eager), keeps the fastest that ran, and records every
-attempt and error in the JSON.
-decode tokens/s = batch * new_tokens / (generate time - prefill time), with prefill timed
-separately as one forward of the prompt.
+default dynamic cache, eager), keeps the fastest that ran, and records every attempt and error in
+the JSON, with the attention and experts implementations the model ran (config's
+_attn_implementation and _experts_implementation).
+decode tokens/s = batch * tokens / (generate time - prefill time), as moebench model bench
+counts it: --tokens decode steps. generate makes the first new token in its prefill forward, so
+it is asked for tokens + 1; the prefill is timed separately as one forward of the prompt that
+keeps the last position's logits (as generate's does), each the best of REPEATS runs.
+Exit 1 when no batch size produced a figure.
 """
 
 import argparse
@@ -27,13 +31,17 @@ import torch
 import transformers
 from transformers import AutoConfig, AutoModelForCausalLM
 
-# Tried in this order; the fastest that runs is reported for each batch size.
+# Tried in this order; the fastest that runs is reported for each batch size. The names say only
+# what the setting asks for: which attention and experts code ran is read from the model's config.
 # NOTE: transformers compiles the decode forward with torch.compile when the cache is static
 # (generation_config.compile_config); the default dynamic cache is not compileable and runs eagerly.
 SETTINGS = [
     {"name": "static_cache+compile", "generate": {"cache_implementation": "static"}, "budget": True},
-    {"name": "dynamic_cache+sdpa", "generate": {}, "budget": False},
+    {"name": "dynamic_cache", "generate": {}, "budget": False},
 ]
+# Timed runs of the prefill and of generate; each reports its best, so the two times subtracted
+# are the same statistic.
+REPEATS = 3
 
 
 def parse_args():
@@ -105,10 +113,20 @@ def build_model(config_dir):
     return cfg, model, time.perf_counter() - t0
 
 
+def implementations(model):
+    """The attention and MoE experts code the model runs (transformers may pick another than was
+    asked for; _experts_implementation exists from transformers 5, "grouped_mm" by default)."""
+    cfg = model.config
+    return {"attn_implementation": getattr(cfg, "_attn_implementation", None),
+            "experts_implementation": getattr(cfg, "_experts_implementation", None)}
+
+
 def time_prefill(model, ids, mask):
+    # NOTE: logits_to_keep=1 as in generate's prefill: the default (0) computes the logits of
+    # every prompt position, a vocab-wide GEMM over the whole prompt that generate never runs.
     with torch.inference_mode():
         t0 = now()
-        model(input_ids=ids, attention_mask=mask, use_cache=True)
+        model(input_ids=ids, attention_mask=mask, use_cache=True, logits_to_keep=1)
         return now() - t0
 
 
@@ -120,6 +138,33 @@ def run_generate(model, ids, mask, new_tokens, extra):
         return now() - t0, out.shape[1] - ids.shape[1]
 
 
+def timed_runs(model, setting, ids, mask, args):
+    """The figures of one setting: --tokens decode steps, as moebench model bench times them.
+    generate's first new token comes out of its prefill, so it makes tokens + 1 and the time past
+    the prefill's is `tokens` decode steps."""
+    steps = args.tokens
+    prefill_s = min(time_prefill(model, ids, mask) for _ in range(REPEATS))
+    gens = [run_generate(model, ids, mask, steps + 1, setting["generate"])
+            for _ in range(REPEATS)]
+    gen_s = min(t for t, _ in gens)
+    bad = [new for _, new in gens if new != steps + 1]
+    if bad:
+        raise RuntimeError(f"generate produced {bad[0]} new tokens, expected {steps + 1}")
+    batch = ids.shape[0]
+    decode_s = gen_s - prefill_s
+    return {
+        "ok": True,
+        "prefill_s": prefill_s,
+        "generate_s": gen_s,
+        "new_tokens": steps + 1,
+        "decode_steps": steps,
+        "prefill_tokens_per_s": batch * args.prompt / prefill_s,
+        "decode_tokens_per_s": batch * steps / decode_s if decode_s > 0 else None,
+        "ms_per_step": 1e3 * decode_s / steps,
+        "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30,
+    }
+
+
 def attempt(model, setting, ids, mask, args):
     """One setting at one batch size: warm-up (bounded when compiled), then timed runs."""
     rec = {"settings": setting["name"], "generate_kwargs": setting["generate"], "ok": False}
@@ -127,25 +172,10 @@ def attempt(model, setting, ids, mask, args):
         with Budget(args.compile_budget if setting["budget"] else None):
             t0 = time.perf_counter()
             time_prefill(model, ids, mask)
-            run_generate(model, ids, mask, args.tokens, setting["generate"])
+            run_generate(model, ids, mask, args.tokens + 1, setting["generate"])
             rec["warmup_s"] = time.perf_counter() - t0
         torch.cuda.reset_peak_memory_stats()
-        prefill_s = min(time_prefill(model, ids, mask) for _ in range(3))
-        gen_s, new = run_generate(model, ids, mask, args.tokens, setting["generate"])
-        if new != args.tokens:
-            raise RuntimeError(f"generate produced {new} new tokens, expected {args.tokens}")
-        batch = ids.shape[0]
-        decode_s = gen_s - prefill_s
-        rec.update({
-            "ok": True,
-            "prefill_s": prefill_s,
-            "generate_s": gen_s,
-            "new_tokens": new,
-            "prefill_tokens_per_s": batch * args.prompt / prefill_s,
-            "decode_tokens_per_s": batch * new / decode_s if decode_s > 0 else None,
-            "ms_per_step": 1e3 * decode_s / new,
-            "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30,
-        })
+        rec.update(timed_runs(model, setting, ids, mask, args))
     except Exception as e:  # noqa: BLE001 - every failure becomes data; the run goes on
         rec["error"] = f"{type(e).__name__}: {e}"
         rec["traceback"] = traceback.format_exc(limit=8)
@@ -214,6 +244,7 @@ def main():
         write(args.out, result)
         print(result["error"], file=sys.stderr)
         return 1
+    result.update(implementations(model))
     result.update({
         "model_type": cfg.model_type,
         "params": sum(p.numel() for p in model.parameters()),
@@ -221,7 +252,8 @@ def main():
         "weights_memory_gib": torch.cuda.memory_allocated() / 2**30,
     })
     print(f"{cfg.model_type}: {result['params'] / 1e9:.2f}B parameters built in {build_s:.1f} s "
-          f"on {result['device']}", flush=True)
+          f"on {result['device']}; attention {result['attn_implementation']}, experts "
+          f"{result['experts_implementation']}", flush=True)
     for batch in args.batch:
         result["runs"].append(bench_batch(model, cfg, batch, args))
         write(args.out, result)  # partial results survive a later crash
@@ -235,7 +267,8 @@ def main():
         else:
             print(f"{r['batch']:>6} error: {r.get('error')}")
     write(args.out, result)
-    return 0
+    # NOTE: every batch failing (out of memory, say) is a failed stage, not an empty table.
+    return 0 if any("decode_tokens_per_s" in r for r in result["runs"]) else 1
 
 
 if __name__ == "__main__":

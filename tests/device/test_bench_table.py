@@ -12,6 +12,7 @@ import tempfile
 import unittest
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "bench_table.py")
+DEVICE_RUN = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "device_run.sh")
 
 
 def bench(run_name, us, aggregate="median", **counters):
@@ -23,6 +24,14 @@ def bench(run_name, us, aggregate="median", **counters):
     return b
 
 
+def repetition(run_name, us, error=None):
+    b = {"name": run_name, "run_name": run_name, "run_type": "iteration",
+         "real_time": us * 1000.0, "time_unit": "ns"}
+    if error:
+        b.update(error_occurred=True, error_message=error)
+    return b
+
+
 class BenchTable(unittest.TestCase):
     def run_table(self, content):
         with tempfile.TemporaryDirectory() as d:
@@ -30,6 +39,17 @@ class BenchTable(unittest.TestCase):
             with open(path, "w") as f:
                 f.write(content if isinstance(content, str) else json.dumps(content))
             return subprocess.run([sys.executable, SCRIPT, path], capture_output=True, text=True)
+
+    def bench_counts(self, content):
+        """device_run.sh's bench_counts (its summary row's counts) on the same JSON."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bench.json")
+            with open(path, "w") as f:
+                json.dump(content, f)
+            return subprocess.run(
+                ["bash", "-c", 'eval "$(sed -n "/^bench_counts() {/,/^}/p" "$1")"; '
+                 'bench_counts "$2"', "-", DEVICE_RUN, path],
+                capture_output=True, text=True).stdout.strip()
 
     def test_medians_and_fused_pairs(self):
         rows = [
@@ -100,6 +120,45 @@ class BenchTable(unittest.TestCase):
             "1 wgmma variant pairs: geometric-mean speedup 3.00x, range 3.00x to 3.00x",
             "1 FA3 (TMA, ping-pong) variant pairs, against the cp.async wgmma kernel: "
             "geometric-mean speedup 1.25x, range 1.25x to 1.25x"])
+
+    def test_null_counters_and_zero_times(self):
+        # bench_merge.py writes a non-finite counter as null; a median may round to 0 µs
+        rows = [
+            bench("gpu/swiglu/v3/fused/tokens:1/manual_time", 2.0, GB_per_s=None,
+                  pct_copy_bw=50.0),
+            bench("gpu/swiglu/v3/separate/tokens:1/manual_time", 0.0),
+            bench("gpu/rmsnorm/v3/fused/tokens:1/manual_time", 1.0),
+            bench("gpu/rmsnorm/v3/separate/tokens:1/manual_time", 2.0),
+        ]
+        r = self.run_table({"benchmarks": rows})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("| gpu/swiglu/v3/fused/tokens:1/manual_time | 2.00 | - | 50.0 |  |  |",
+                      r.stdout)
+        self.assertIn("| gpu/swiglu/v3/fused/tokens:1/manual_time | 2.00 | "
+                      "gpu/swiglu/v3/separate/tokens:1/manual_time | 0.00 | - |", r.stdout)
+        # the pair with a zero time is listed, left out of the mean and counted as such
+        self.assertEqual(r.stderr.strip(), "2 fused/separate pairs: geometric-mean speedup 2.00x, "
+                                           "range 2.00x to 2.00x (1 with a zero time left out)")
+        r = self.run_table({"benchmarks": rows[:2]})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.strip(), "1 fused/separate pairs: no speedup (1 with a zero "
+                                           "time)")
+
+    def test_partly_failed_counts_as_the_table_shows_it(self):
+        # one repetition errored of three: the table has its median, so it is not failed
+        part = "gpu/nccl/all_reduce/bytes:1024/manual_time"
+        rows = [repetition(part, 5.0), repetition(part, 6.0, "NCCL timeout"),
+                repetition(part, 7.0), bench(part, 6.0)]
+        gone = "gpu/nccl/all_gather/bytes:1024/manual_time"
+        rows += [repetition(gone, 0.0, "NCCL error")] * 3
+        rows.append(bench("gpu/rmsnorm/hot", 2.0))
+        r = self.run_table({"benchmarks": rows})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"| {part} | 6.00 |", r.stdout)
+        self.assertIn(f"| {gone} | NCCL error |", r.stdout)
+        self.assertEqual(self.bench_counts({"benchmarks": rows}),
+                         "2 benchmarks measured (1 partly failed), 1 failed (names in "
+                         "kernels_bench.log)")
 
     def test_bad_input_is_one_line_and_a_failure(self):
         for content, needle in [("{", "bench.json"), ({"context": {}}, "benchmarks"),
