@@ -56,11 +56,14 @@ struct GenerateRequest {
 
 struct GenerateResult {
   std::string text;
-  std::vector<int> tokens;    // generated ids (the stop token or string included)
-  std::string finish_reason;  // "stop" (EOS or stop string) | "length" | "interrupted"
-  int thinking_tokens = 0;    // generated while thinking (up to and with the closing tag)
-  double thinking_s = 0;      // from the start until the thinking closed (0: none)
-  double ttft_s = 0;          // until the first token was sampled
+  std::vector<int> tokens;  // generated ids (the stop token or string included)
+  // "stop" (EOS or stop string) | "length" | "interrupted" | "cancelled" | "error" (a request
+  // that joined a running call and could not run: `error` says why)
+  std::string finish_reason;
+  std::string error;
+  int thinking_tokens = 0;  // generated while thinking (up to and with the closing tag)
+  double thinking_s = 0;    // from the start until the thinking closed (0: none)
+  double ttft_s = 0;        // until the first token was sampled
   double total_s = 0;
 };
 
@@ -84,6 +87,14 @@ struct GenerateCallbacks {
   // Polled before each admission: true admits no more requests; those never admitted end with
   // finish_reason "interrupted" (no tokens), the running ones finish.
   std::function<bool()> should_stop;
+  // Polled before each admission while a sequence slot is free and no request waits: requests
+  // that join the running call (a server's new arrivals), indexed after the given ones in the
+  // order returned. One that cannot run (an empty prompt, too long, bigger than the KV cache) ends
+  // alone through on_done with finish_reason "error". Their results follow the given ones'.
+  std::function<std::vector<GenerateRequest>()> more;
+  // Polled before each step for every unfinished request: true ends it with finish_reason
+  // "cancelled" (a client that went away), keeping the text generated so far, and frees its cache.
+  std::function<bool(size_t)> cancelled;
 };
 
 class BuiltinModel {
@@ -125,7 +136,7 @@ class BuiltinModel {
   // server serializes through its scheduler).
   std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests,
                                        const TextCallback& on_text = {});
-  std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& requests,
+  std::vector<GenerateResult> generate(std::vector<GenerateRequest> requests,
                                        const GenerateCallbacks& callbacks);
 
   // Summed log-probability of each continuation after its context, as lm-eval computes it: a

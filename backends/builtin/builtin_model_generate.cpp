@@ -76,21 +76,25 @@ size_t releasable(const Active& a) {
 class GenerateRun {
  public:
   GenerateRun(const BuiltinModel& model, Engine& engine, std::function<bool(int)> is_eos,
-              const std::vector<GenerateRequest>& requests, const GenerateCallbacks& callbacks)
+              std::vector<GenerateRequest> requests, const GenerateCallbacks& callbacks)
       : t0_(Clock::now()),
         model_(model),
         engine_(engine),
         is_eos_(std::move(is_eos)),
-        requests_(requests),
+        requests_(std::move(requests)),
         callbacks_(callbacks),
-        results_(requests.size()) {}
+        results_(requests_.size()),
+        pool_(model.kv_free(0)) {}
 
   std::vector<GenerateResult> run() {
     enqueue();
     const int depth = model_.limits().steps_in_flight > 0 ? model_.limits().steps_in_flight
                                                           : engine_.steps_in_flight();
     try {
-      while (!waiting_.empty() || !running_.empty() || !started_.empty()) {
+      for (;;) {
+        join();
+        drop_cancelled();
+        if (waiting_.empty() && running_.empty() && started_.empty()) break;
         admit();
         const bool started = start_step();
         // NOTE: with depth 2 the step just started runs while the previous one's ids are read.
@@ -128,30 +132,87 @@ class GenerateRun {
                                             model_.max_context()));
   }
 
-  // Checks every request and queues it; one with max_tokens 0 is done at once.
-  void enqueue() {
-    const int64_t pool = model_.kv_free(0);
+  // Why request i cannot run ("" when it can): an empty prompt, one past the context, or more
+  // KV positions than the whole `pool`.
+  std::string refusal(size_t i, int64_t pool) const {
+    const GenerateRequest& r = requests_[i];
+    const std::string at = "generate: request " + std::to_string(i);
+    if (r.prompt.empty()) return at + " has an empty prompt";
     const int max_context = model_.max_context();
+    if (static_cast<int>(r.prompt.size()) >= max_context) {
+      return at + ": prompt of " + std::to_string(r.prompt.size()) +
+             " tokens does not fit the context of " + std::to_string(max_context);
+    }
+    if (r.max_tokens > 0 && need_of(r) > pool) {
+      return at + " needs " + std::to_string(need_of(r)) +
+             " KV positions (prompt + max_tokens) but " + engine_.device_name() + " has " +
+             std::to_string(pool) + " free";
+    }
+    return "";
+  }
+
+  // Queues request i, or ends it at once when it asks for no tokens.
+  void queue(size_t i) {
+    if (requests_[i].max_tokens > 0) {
+      waiting_.push_back(i);
+      return;
+    }
+    results_[i].finish_reason = "length";
+    done(i);
+  }
+
+  // Checks every request (InputError naming the first that cannot run) and queues them.
+  void enqueue() {
     for (size_t i = 0; i < requests_.size(); ++i) {
-      const GenerateRequest& r = requests_[i];
-      if (r.prompt.empty())
-        throw InputError("generate: request " + std::to_string(i) + " has an empty prompt");
-      if (static_cast<int>(r.prompt.size()) >= max_context) {
-        throw InputError("generate: request " + std::to_string(i) + ": prompt of " +
-                         std::to_string(r.prompt.size()) + " tokens does not fit the context of " +
-                         std::to_string(max_context));
-      }
-      if (r.max_tokens <= 0) {
-        results_[i].finish_reason = "length";
+      if (const std::string why = refusal(i, pool_); !why.empty()) throw InputError(why);
+      queue(i);
+    }
+  }
+
+  // Requests that join while this call runs (GenerateCallbacks::more), asked for when a slot is
+  // free and none waits. One that cannot run ends alone with finish_reason "error".
+  void join() {
+    if (!callbacks_.more || !waiting_.empty() ||
+        static_cast<int>(running_.size()) >= model_.limits().max_active) {
+      return;
+    }
+    for (GenerateRequest& r : callbacks_.more()) {
+      const size_t i = requests_.size();
+      requests_.push_back(std::move(r));
+      results_.emplace_back();
+      if (std::string why = refusal(i, pool_); !why.empty()) {
+        results_[i].finish_reason = "error";
+        results_[i].error = std::move(why);
         done(i);
         continue;
       }
-      if (need_of(r) > pool) {
-        throw InputError("generate: request " + std::to_string(i) + " needs " +
-                         std::to_string(need_of(r)) + " KV positions (prompt + max_tokens) but " +
-                         engine_.device_name() + " has " + std::to_string(pool) + " free");
+      queue(i);
+    }
+  }
+
+  // Ends the requests the caller gave up on (GenerateCallbacks::cancelled): a running one keeps
+  // what it generated and frees its cache; a waiting one ends without tokens.
+  void drop_cancelled() {
+    if (!callbacks_.cancelled) return;
+    for (Active& a : running_) {
+      if (a.done || !callbacks_.cancelled(a.index)) continue;
+      a.done = true;
+      GenerateResult& out = results_[a.index];
+      out.finish_reason = "cancelled";
+      out.text = a.text;
+      out.total_s = seconds_since(t0_);
+      engine_.free_sequence(a.seq);
+      a.seq = -1;
+      done(a.index);
+    }
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (!callbacks_.cancelled(*it)) {
+        ++it;
+        continue;
       }
-      waiting_.push_back(i);
+      results_[*it].finish_reason = "cancelled";
+      done(*it);
+      it = waiting_.erase(it);
     }
   }
 
@@ -305,9 +366,10 @@ class GenerateRun {
   const BuiltinModel& model_;
   Engine& engine_;
   const std::function<bool(int)> is_eos_;
-  const std::vector<GenerateRequest>& requests_;
+  std::vector<GenerateRequest> requests_;  // the given ones, then those that joined
   const GenerateCallbacks& callbacks_;
   std::vector<GenerateResult> results_;
+  const int64_t pool_;  // the KV positions free when the call began: the most one request gets
   std::deque<size_t> waiting_;       // request indices not yet admitted, in order
   std::vector<Active> running_;      // in admission order
   std::deque<StartedStep> started_;  // started, unfinished engine steps, oldest first
@@ -360,10 +422,11 @@ std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateReq
   return generate(requests, callbacks);
 }
 
-std::vector<GenerateResult> BuiltinModel::generate(const std::vector<GenerateRequest>& requests,
+std::vector<GenerateResult> BuiltinModel::generate(std::vector<GenerateRequest> requests,
                                                    const GenerateCallbacks& callbacks) {
   return GenerateRun(
-             *this, *engine_.engine, [this](int id) { return is_eos(id); }, requests, callbacks)
+             *this, *engine_.engine, [this](int id) { return is_eos(id); }, std::move(requests),
+             callbacks)
       .run();
 }
 

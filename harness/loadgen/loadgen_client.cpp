@@ -47,8 +47,8 @@ ApiCall LoadgenClient::call(const LoadgenPrompt& prompt) const {
   r.generation.max_tokens = prompt.max_tokens;
   r.generation.temperature = 0;
   ApiCall call = wire_.generate_call(r, 1);
-  // NOTE: vLLM and SGLang honour ignore_eos, so every request decodes max_tokens; servers that do
-  // not know the field (moebench serve, OpenAI-compatible proxies) ignore it.
+  // NOTE: vLLM, SGLang and moebench serve honour ignore_eos, so every request decodes max_tokens;
+  // servers that do not know the field (OpenAI-compatible proxies) ignore it.
   if (target_.ignore_eos) call.body["ignore_eos"] = true;
   return call;
 }

@@ -18,7 +18,7 @@ struct LoadgenTarget {
   std::string base_url = "http://127.0.0.1:8000/v1";
   std::string model;
   bool chat = true;        // /chat/completions, else /completions
-  bool ignore_eos = true;  // sent as `ignore_eos` (vLLM, SGLang); moebench serve ignores it
+  bool ignore_eos = true;  // sent as `ignore_eos` (vLLM, SGLang and moebench serve honour it)
   double timeout_s = 600;  // whole request
   std::string api_key;     // Authorization: Bearer, when set
 };

@@ -107,6 +107,49 @@ TEST_CASE("generate: greedy results do not depend on max_active or split prefill
   }
 }
 
+// A server's new arrivals join the running call (GenerateCallbacks::more): they run beside the
+// long request already decoding, give their greedy results alone, and end as they finish.
+TEST_CASE("generate: requests that join a running call run beside it and end first when shorter",
+          "[batching]") {
+  auto m = load_cpu("qwen3_moe");
+  GenerateRequest long_one;
+  long_one.prompt = m->encode_text("Once upon a time", false);
+  long_one.max_tokens = 24;
+  long_one.ignore_eos = true;
+  GenerateRequest short_one;
+  short_one.prompt = m->encode_text("1 + 1 =", false);
+  short_one.max_tokens = 2;
+  short_one.ignore_eos = true;
+  GenerateRequest empty;  // cannot run: ends alone, the others go on
+  empty.max_tokens = 3;
+  const GenerateResult long_alone = m->generate({long_one})[0];
+  const GenerateResult short_alone = m->generate({short_one})[0];
+  for (int depth : {1, 2}) {
+    INFO("steps_in_flight " << depth);
+    m->set_limits(GenerateLimits{4, 8192, 0, depth});
+    int polls = 0;
+    std::vector<size_t> order;
+    std::vector<std::string> streamed(3);
+    GenerateCallbacks cb;
+    cb.on_text = [&](size_t i, const std::string& s) { streamed.at(i) += s; };
+    cb.on_done = [&](size_t i, const GenerateResult&) { order.push_back(i); };
+    cb.more = [&] {
+      return ++polls == 1 ? std::vector<GenerateRequest>{short_one, empty}
+                          : std::vector<GenerateRequest>{};
+    };
+    const std::vector<GenerateResult> got = m->generate({long_one}, cb);
+    REQUIRE(got.size() == 3);
+    CHECK(polls > 1);
+    CHECK(order == std::vector<size_t>{2, 1, 0});
+    CHECK(got[0].tokens == long_alone.tokens);
+    CHECK(got[1].tokens == short_alone.tokens);
+    CHECK(got[1].text == streamed[1]);
+    CHECK(got[2].finish_reason == "error");
+    CHECK(got[2].error == "generate: request 2 has an empty prompt");
+    CHECK(got[2].tokens.empty());
+  }
+}
+
 TEST_CASE("generate: a KV cap admits requests one at a time and refuses one that cannot fit",
           "[batching]") {
   auto m = load_cpu("qwen3_moe");

@@ -34,6 +34,11 @@ bool ServeJob::next(std::string* piece) {
   return true;
 }
 
+bool ServeJob::ended() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ended_;
+}
+
 GenerateResult ServeJob::wait(std::string* error) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return ended_; });
@@ -115,15 +120,51 @@ void ServeScheduler::loop() {
       scores.swap(scores_);
     }
     run_scores(std::move(scores));
-    if (batch.empty()) continue;
-    std::vector<GenerateRequest> requests;
-    for (const auto& job : batch) requests.push_back(job->request());
-    try {
-      std::vector<GenerateResult> results = model_.generate(
-          requests, [&](size_t i, const std::string& piece) { batch[i]->push_text(piece); });
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
-    } catch (const std::exception& e) {
-      for (const auto& job : batch) job->fail(e.what());
+    if (!batch.empty()) run_batch(std::move(batch));
+  }
+}
+
+// One generate call: each job ends the moment its request does (a short answer is not held until
+// the batch's longest one ends), and requests queued meanwhile join the running call while a
+// sequence slot is free, unless score jobs wait (the call then drains, and they run after it).
+void ServeScheduler::run_batch(std::vector<std::shared_ptr<ServeJob>> jobs) {
+  std::vector<GenerateRequest> requests;
+  for (const auto& job : jobs) requests.push_back(job->request());
+  std::vector<bool> ended(jobs.size(), false);
+  size_t open = jobs.size();
+  GenerateCallbacks callbacks;
+  callbacks.on_text = [&](size_t i, const std::string& piece) { jobs[i]->push_text(piece); };
+  callbacks.on_done = [&](size_t i, const GenerateResult& result) {
+    if (result.finish_reason == "error") {
+      jobs[i]->fail(result.error);
+    } else {
+      jobs[i]->finish(result);
+    }
+    ended[i] = true;
+    --open;
+  };
+  callbacks.cancelled = [&](size_t i) { return jobs[i]->cancelled(); };
+  callbacks.more = [&] {
+    std::vector<GenerateRequest> joined;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!scores_.empty()) return joined;
+    while (!queue_.empty() && static_cast<int>(open) < max_batch_) {
+      jobs.push_back(queue_.front());
+      queue_.pop_front();
+      ended.push_back(false);
+      ++open;
+      joined.push_back(jobs.back()->request());
+    }
+    return joined;
+  };
+  try {
+    std::vector<GenerateResult> results = model_.generate(std::move(requests), callbacks);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!ended[i]) jobs[i]->finish(std::move(results[i]));
+    }
+  } catch (const std::exception& e) {
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!ended[i]) jobs[i]->fail(e.what());
     }
   }
 }

@@ -1,8 +1,11 @@
 // ServeScheduler: queues generation jobs from many HTTP threads and runs them on the one engine
-// in batches (whatever is queued when a batch starts, up to max_batch), streaming text back; and
-// scoring jobs (a sequence's log-probabilities, for echo and logprobs) between the batches.
+// with continuous batching (up to max_batch sequences at once; a job queued while others run
+// joins them at the next step with a free slot, and each job ends as soon as its request does),
+// streaming text back; and scoring jobs (a sequence's log-probabilities, for echo and logprobs)
+// when the running generation drains.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -29,9 +32,14 @@ class ServeJob {
   bool next(std::string* piece);
   // Blocks until the job ended; the error message when it failed.
   GenerateResult wait(std::string* error);
+  // The client went away: the generation ends at its next step (finish_reason "cancelled").
+  void cancel() { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
+  bool ended();
 
  private:
   GenerateRequest request_;
+  std::atomic<bool> cancelled_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> pieces_;
@@ -72,6 +80,7 @@ class ServeScheduler {
  private:
   void loop();
   void run_scores(std::deque<std::shared_ptr<ScoreJob>> jobs);
+  void run_batch(std::vector<std::shared_ptr<ServeJob>> jobs);
 
   BuiltinModel& model_;
   int max_batch_;

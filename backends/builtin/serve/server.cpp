@@ -277,11 +277,12 @@ class Routes {
     res.set_content(dump(out), "application/json");
   }
 
-  void stream(httplib::Response& res, Jobs jobs, ServeRequest r, bool chat) {
-    const std::string id = new_id(chat ? "chatcmpl-" : "cmpl-");
-    const long created = unix_now();
-    auto chunk = [=, this](size_t index, const json& delta_or_text,
-                           const json& finish) -> std::string {
+  // One SSE event of a stream: a choice's delta (chat) or text, and its finish reason or null.
+  struct StreamChunk {
+    std::string id, model;
+    long created = 0;
+    bool chat = false;
+    std::string operator()(size_t index, const json& delta_or_text, const json& finish) const {
       json c = {{"index", index}, {"finish_reason", finish}};
       if (chat) {
         c["delta"] = delta_or_text;
@@ -292,10 +293,16 @@ class Routes {
       json j = {{"id", id},
                 {"object", chat ? "chat.completion.chunk" : "text_completion"},
                 {"created", created},
-                {"model", name_},
+                {"model", model},
                 {"choices", json::array({c})}};
       return "data: " + dump(j) + "\n\n";
-    };
+    }
+  };
+
+  void stream(httplib::Response& res, Jobs jobs, ServeRequest r, bool chat) {
+    const std::string id = new_id(chat ? "chatcmpl-" : "cmpl-");
+    const long created = unix_now();
+    const StreamChunk chunk{id, name_, created, chat};
     res.set_chunked_content_provider(
         "text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
           long completion = 0, reasoning = -1;
@@ -306,22 +313,35 @@ class Routes {
             if (!d.content.empty()) j["content"] = d.content;
             return j.empty() ? "" : chunk(i, j, nullptr);
           };
+          // A client that went away ends its generations at their next step.
+          auto send = [&](const std::string& s) {
+            if (sink.write(s.data(), s.size())) return true;
+            for (const auto& job : jobs) job->cancel();
+            return false;
+          };
           // NOTE: choices stream one after another (index says which); clients merge by index.
           for (size_t i = 0; i < jobs.size(); ++i) {
             ReasoningStream split(r.starts_in_thinking);
-            if (chat) {
-              std::string s = chunk(i, json{{"role", "assistant"}, {"content", ""}}, nullptr);
-              if (!sink.write(s.data(), s.size())) return false;
-            }
+            // A chat choice's role chunk goes with its first text, as vLLM's does: a client that
+            // times the first chunk (vLLM's benchmark) then measures the first token.
+            bool opened = !chat;
+            auto emit = [&](const std::string& s) {
+              if (s.empty()) return true;
+              if (!opened) {
+                opened = true;
+                if (!send(chunk(i, json{{"role", "assistant"}, {"content", ""}}, nullptr))) {
+                  return false;
+                }
+              }
+              return send(s);
+            };
             std::string piece;
             while (jobs[i]->next(&piece)) {
-              std::string s = chat ? delta(i, split.feed(piece)) : chunk(i, piece, nullptr);
-              if (!s.empty() && !sink.write(s.data(), s.size())) return false;
+              if (!emit(chat ? delta(i, split.feed(piece)) : chunk(i, piece, nullptr))) {
+                return false;
+              }
             }
-            if (chat) {
-              std::string s = delta(i, split.finish());
-              if (!s.empty() && !sink.write(s.data(), s.size())) return false;
-            }
+            if (chat && !emit(delta(i, split.finish()))) return false;
             std::string error;
             GenerateResult result = jobs[i]->wait(&error);
             if (!error.empty()) {
@@ -332,9 +352,10 @@ class Routes {
             }
             completion += static_cast<long>(result.tokens.size());
             if (split.had_thinking()) reasoning = std::max(reasoning, 0L) + result.thinking_tokens;
-            std::string s = chat ? chunk(i, json::object(), result.finish_reason)
-                                 : chunk(i, "", result.finish_reason);
-            if (!sink.write(s.data(), s.size())) return false;
+            if (!emit(chat ? chunk(i, json::object(), result.finish_reason)
+                           : chunk(i, "", result.finish_reason))) {
+              return false;
+            }
           }
           if (r.include_usage) {
             json j = {{"id", id},
@@ -343,8 +364,7 @@ class Routes {
                       {"model", name_},
                       {"choices", json::array()},
                       {"usage", usage(r, completion, reasoning)}};
-            std::string s = "data: " + dump(j) + "\n\n";
-            if (!sink.write(s.data(), s.size())) return false;
+            if (!send("data: " + dump(j) + "\n\n")) return false;
           }
           const std::string done = "data: [DONE]\n\n";
           sink.write(done.data(), done.size());
