@@ -1,5 +1,6 @@
 // The code_exec filter: renders a program from a template per response and runs it in the
-// sandbox; the prediction is "passed" or "<verdict>: <reason>" (HumanEval, MBPP).
+// sandbox; the prediction is "passed" or "<verdict>: <reason>" (HumanEval, MBPP). A program the
+// sandbox could not run (its setup failed) has no verdict: the problem is a scoring error.
 #include "common/error.h"
 #include "harness/scoring/builtins.h"
 #include "harness/scoring/registry.h"
@@ -37,9 +38,7 @@ FilterStep make_code_exec(const nlohmann::json& args, const std::string& where) 
     std::vector<std::string> out;
     out.reserve(programs.size());
     for (const auto& r : ctx.sandbox->run_python_batch(programs, &limits)) {
-      out.push_back(r.verdict == SandboxVerdict::kPassed
-                        ? "passed"
-                        : std::string(sandbox_verdict_name(r.verdict)) + ": " + r.reason);
+      out.push_back(sandbox_prediction(r));
     }
     return out;
   };

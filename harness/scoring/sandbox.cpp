@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "common/error.h"
@@ -54,6 +55,14 @@ struct Sandbox::Impl {
   std::condition_variable cv;
   int running = 0;
 };
+
+std::string sandbox_prediction(const SandboxResult& r) {
+  if (r.verdict == SandboxVerdict::kError) {
+    throw std::runtime_error("code_exec: the sandbox could not run the program (" + r.reason + ")");
+  }
+  if (r.verdict == SandboxVerdict::kPassed) return "passed";
+  return std::string(sandbox_verdict_name(r.verdict)) + ": " + r.reason;
+}
 
 Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)), impl_(new Impl) {
   std::unique_ptr<Impl> guard(impl_);

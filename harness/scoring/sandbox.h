@@ -45,6 +45,10 @@ struct SandboxResult {
 };
 
 const char* sandbox_verdict_name(SandboxVerdict v);  // "passed" | "failed" | "timeout" | ...
+// A program's verdict as code_exec predicts it: "passed" or "<verdict>: <reason>". A program the
+// sandbox could not run (kError: its setup failed) has no verdict on the code: std::runtime_error,
+// so the problem is a scoring error (counted against --max-error-rate), never a failed program.
+std::string sandbox_prediction(const SandboxResult& r);
 
 class Sandbox {
  public:

@@ -74,3 +74,25 @@ TEST_CASE("code_exec without a sandbox is an error, not a pass", "[sandbox]") {
   const Doc& doc = suite.docs().at(0);
   CHECK_THROWS(score_text(scorer, doc, suite.oracle_response(doc), nullptr));
 }
+
+// A sandbox that could not run the program (its setup failed: clone, a mount, execve) has no
+// verdict on the code: the problem is a scoring error, counted against --max-error-rate, never a
+// failure that silently lowers pass@1.
+TEST_CASE("code_exec: a program the sandbox could not run is a scoring error, not a failure",
+          "[sandbox]") {
+  SandboxResult setup_failed;
+  setup_failed.verdict = SandboxVerdict::kError;
+  setup_failed.reason = "sandbox setup failed at clone: Resource temporarily unavailable";
+  CHECK_THROWS_WITH(sandbox_prediction(setup_failed),
+                    "code_exec: the sandbox could not run the program (sandbox setup failed at "
+                    "clone: Resource temporarily unavailable)");
+  SandboxResult failed;
+  failed.verdict = SandboxVerdict::kFailed;
+  failed.reason = "AssertionError";
+  CHECK(sandbox_prediction(failed) == "failed: AssertionError");
+  failed.verdict = SandboxVerdict::kTimeout;
+  failed.reason = "timeout after 3.0 s";
+  CHECK(sandbox_prediction(failed) == "timeout: timeout after 3.0 s");
+  failed.verdict = SandboxVerdict::kPassed;
+  CHECK(sandbox_prediction(failed) == "passed");
+}
