@@ -81,6 +81,13 @@ struct RowRuns {
 };
 
 // The row of one group of runs (same model, base scope and shard count).
+// Whether two shards' results of a suite may pool: the same suite version, primary metric, way of
+// scoring and profile.
+bool same_setup(const SuiteResult& a, const SuiteResult& b) {
+  return a.version == b.version && a.primary_metric == b.primary_metric &&
+         a.scored_by == b.scored_by && a.profile == b.profile;
+}
+
 LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
   LeaderboardRow row;
   const RunSummary& last = *group.runs.back();
@@ -94,17 +101,28 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
   std::set<int> shards;
   for (const RunSummary* run : group.runs) shards.insert(run->shard_index);
   row.shards_present = static_cast<int>(shards.size());
+  bool mixed = false;
   for (const auto& [suite, by_shard] : group.latest) {
     LeaderboardCell cell;
-    std::vector<const SuiteResult*> parts;
     for (const auto& [shard, run] : by_shard) {
-      cell.runs.push_back(run);
-      parts.push_back(run->suite(suite));
       if (!cell.run ||
           std::tie(cell.run->created, cell.run->run_id) < std::tie(run->created, run->run_id)) {
         cell.run = run;
       }
     }
+    // Only shards that ran the newest one's setup pool (as `moebench merge` requires).
+    const SuiteResult& newest = *cell.run->suite(suite);
+    std::vector<const SuiteResult*> parts;
+    for (const auto& [shard, run] : by_shard) {
+      const SuiteResult& s = *run->suite(suite);
+      if (same_setup(s, newest)) {
+        cell.runs.push_back(run);
+        parts.push_back(&s);
+      } else {
+        cell.left_out.push_back(run);
+      }
+    }
+    mixed |= !cell.left_out.empty();
     row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
     cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
     cost_cell(&cell, parts, options);
@@ -113,7 +131,10 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
   row.scope = last.base_scope;
   if (row.shard_count > 1) {
     row.scope += ", " + std::to_string(row.shards_present) + "/" + std::to_string(row.shard_count) +
-                 " shards" + (row.incomplete ? " (incomplete)" : "");
+                 " shards" +
+                 (mixed            ? " (incomplete: a shard ran another suite version or metric)"
+                  : row.incomplete ? " (incomplete)"
+                                   : "");
   }
   return row;
 }

@@ -40,7 +40,9 @@ struct LatencyStats {
 struct LeaderboardCell {
   const RunSummary* run = nullptr;      // the latest run pooled (the cell links to it)
   std::vector<const RunSummary*> runs;  // every run pooled: one, or one per shard present
-  SuiteResult suite;                    // that run's result, or the shards' pooled result
+  // Shards left out: they ran another suite version, metric or profile than the newest shard.
+  std::vector<const RunSummary*> left_out;
+  SuiteResult suite;  // that run's result, or the shards' pooled result
   std::optional<double> cost_usd;
   bool cost_estimated = false;  // from machine time, not an API price table
 };

@@ -24,6 +24,7 @@ struct FixtureSample {
 struct FixtureRun {
   std::string run_id, backend_id, family = "builtin", created = "2026-11-23T00:00:00Z";
   std::string metric = "exact_match,strict-match";
+  std::string suite_version = "1.0";
   double dispatch_s = 10;
   bool samples_scope = false;
   std::string shard = "0/1";  // --shard i/N
@@ -80,7 +81,7 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
     if (errors.count(suite)) errs["backend_error"] = errors[suite];
     const long n = static_cast<long>(v.size());
     suites[suite] = {
-        {"version", "1.0"},
+        {"version", run.suite_version},
         {"n_docs", n},
         {"scored_by", "generation"},
         {"primary_metric", run.metric},

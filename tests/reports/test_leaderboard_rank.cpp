@@ -344,3 +344,39 @@ TEST_CASE("a rescore of a --limit 10 run keeps its model and data scope, labelle
   CHECK_FALSE(nlohmann::json::parse(testing::read_file(p[0] / "run.json")).contains("rescore"));
   std::filesystem::remove_all(dir);
 }
+
+// `moebench merge` refuses shards of different suite versions or metrics; the leaderboard pools
+// only the shards that ran the newest shard's setup and calls the row incomplete.
+TEST_CASE("shards of another suite version or primary metric are not pooled") {
+  const auto results = test::fixture_temp_dir("rank-shards-mixed");
+  FixtureRun old = shard_run("s0", "mixed", "0/2", {1, 1, 1, 1}, "2026-11-01T00:00:00Z");
+  test::fixture_write_run(results, old);
+  FixtureRun newer = shard_run("s1", "mixed", "1/2", {0, 0, 1}, "2026-11-02T00:00:00Z");
+  newer.suite_version = "1.1";
+  test::fixture_write_run(results, newer);
+  FixtureRun other = shard_run("t0", "metric", "0/2", {1, 1}, "2026-11-01T00:00:00Z");
+  test::fixture_write_run(results, other);
+  other = shard_run("t1", "metric", "1/2", {0, 1}, "2026-11-02T00:00:00Z");
+  other.metric = "exact_match,flexible-extract";
+  test::fixture_write_run(results, other);
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  for (const char* model : {"mixed", "metric"}) {
+    INFO(model);
+    const LeaderboardRow& row = row_of(board, model);
+    CHECK(row.incomplete);
+    CHECK_FALSE(row.rank.has_value());
+    CHECK(row.scope ==
+          "full, 2/2 shards (incomplete: a shard ran another suite version or metric)");
+    const LeaderboardCell& cell = row.cells.at("gsm8k");
+    REQUIRE(cell.runs.size() == 1);
+    CHECK(cell.runs[0] == cell.run);
+    REQUIRE(cell.left_out.size() == 1);
+    CHECK(cell.left_out[0]->shard_index == 0);
+  }
+  // Only the newest shard's documents: 1/3 of "mixed".
+  const MetricStat& m = *row_of(board, "mixed").cells.at("gsm8k").suite.primary();
+  CHECK(m.n == 3);
+  CHECK(std::abs(m.mean - 1.0 / 3) < 1e-12);
+  std::filesystem::remove_all(results);
+}
