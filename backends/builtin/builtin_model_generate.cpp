@@ -101,9 +101,7 @@ class GenerateRun {
         if (static_cast<int>(started_.size()) >= depth || (!started && !started_.empty())) {
           finish_step();
         }
-        running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                      [](const Active& a) { return a.done; }),
-                       running_.end());
+        erase_done();
       }
     } catch (...) {
       // The engine outlives this call (the server goes on): read what it still runs and give
@@ -190,6 +188,13 @@ class GenerateRun {
     }
   }
 
+  // Drops the finished sequences (their caches are already freed).
+  void erase_done() {
+    running_.erase(
+        std::remove_if(running_.begin(), running_.end(), [](const Active& a) { return a.done; }),
+        running_.end());
+  }
+
   // Ends the requests the caller gave up on (GenerateCallbacks::cancelled): a running one keeps
   // what it generated and frees its cache; a waiting one ends without tokens.
   void drop_cancelled() {
@@ -205,6 +210,7 @@ class GenerateRun {
       a.seq = -1;
       done(a.index);
     }
+    erase_done();
     for (auto it = waiting_.begin(); it != waiting_.end();) {
       if (!callbacks_.cancelled(*it)) {
         ++it;

@@ -124,6 +124,7 @@ TEST_CASE("generate: requests that join a running call run beside it and end fir
   empty.max_tokens = 3;
   const GenerateResult long_alone = m->generate({long_one})[0];
   const GenerateResult short_alone = m->generate({short_one})[0];
+  const int64_t kv_free_before = m->engine().free_kv_tokens();
   for (int depth : {1, 2}) {
     INFO("steps_in_flight " << depth);
     m->set_limits(GenerateLimits{4, 8192, 0, depth});
@@ -137,7 +138,7 @@ TEST_CASE("generate: requests that join a running call run beside it and end fir
       return ++polls == 1 ? std::vector<GenerateRequest>{short_one, empty}
                           : std::vector<GenerateRequest>{};
     };
-    const std::vector<GenerateResult> got = m->generate({long_one}, cb);
+    std::vector<GenerateResult> got = m->generate({long_one}, cb);
     REQUIRE(got.size() == 3);
     CHECK(polls > 1);
     CHECK(order == std::vector<size_t>{2, 1, 0});
@@ -147,6 +148,16 @@ TEST_CASE("generate: requests that join a running call run beside it and end fir
     CHECK(got[2].finish_reason == "error");
     CHECK(got[2].error == "generate: request 2 has an empty prompt");
     CHECK(got[2].tokens.empty());
+    // Cancelled once the short one ended: it stops there, its tokens a prefix of its own.
+    polls = 0;
+    order.clear();
+    cb.cancelled = [&](size_t i) { return i == 0 && order.size() == 2; };
+    got = m->generate({long_one}, cb);
+    CHECK(order == std::vector<size_t>{2, 1, 0});
+    CHECK(got[0].finish_reason == "cancelled");
+    REQUIRE(got[0].tokens.size() < long_alone.tokens.size());
+    CHECK(std::equal(got[0].tokens.begin(), got[0].tokens.end(), long_alone.tokens.begin()));
+    CHECK(m->engine().free_kv_tokens() == kv_free_before);
   }
 }
 

@@ -37,7 +37,7 @@ GenerateRequest request(const BuiltinModel& m, const std::string& text, int max_
 
 }  // namespace
 
-TEST_CASE("serve scheduler: a queued request joins the running one and ends first; cancel ends "
+TEST_CASE("serve scheduler: a queued request joins the running one and ends first, and cancel ends "
           "the long one",
           "[serve]") {
   auto model = tiny_model();
