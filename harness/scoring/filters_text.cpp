@@ -1,6 +1,7 @@
 // Text filter steps: regex (lm-eval RegexFilter), take_first, strip_think, answer_letter
 // (simple-evals), answer_letters (Gaokao lists) and code_block. Hand-written: this is the product.
 #include <memory>
+#include <string_view>
 
 #include "common/error.h"
 #include "common/py_text.h"
@@ -122,33 +123,82 @@ FilterStep make_answer_letter(const nlohmann::json& args, const std::string& whe
 
 bool is_ascii_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// Letter groups of one line: maximal runs of ASCII letters made only of `letters`; a run with any
-// other letter ("Answer", "BAG") is a word, not an answer. A group is a set: sorted, deduplicated.
+// The end of the run of ASCII letters starting at `i`.
+size_t letter_run_end(const std::string& line, size_t i) {
+  while (i < line.size() && is_ascii_letter(line[i])) ++i;
+  return i;
+}
+
+// The run line[i, end) as a letter group: sorted, deduplicated; "" when it holds another letter
+// (a word such as "Answer" or "BAG", not an answer).
+std::string letter_group(const std::string& line, size_t i, size_t end,
+                         const std::string& letters) {
+  const std::string run = line.substr(i, end - i);
+  if (run.find_first_not_of(letters) != std::string::npos) return "";
+  std::string set;
+  for (char c : letters) {
+    if (run.find(c) != std::string::npos) set += c;
+  }
+  return set;
+}
+
+// Byte length of the list separator at line[i] (whitespace, ',', ';', '、', '，', '；', '和', an
+// ideographic space), or 0.
+size_t list_separator_at(const std::string& line, size_t i) {
+  static const char* const kWide[] = {"、", "，", "；", "和", "\u3000"};
+  const char c = line[i];
+  if (c == ' ' || c == '\t' || c == '\r' || c == ',' || c == ';') return 1;
+  for (std::string_view sep : kWide) {
+    if (std::string_view(line).substr(i).starts_with(sep)) return sep.size();
+  }
+  return 0;
+}
+
+// Whether a letter group ending at line[end] ends a list item there: the line ends, a separator
+// or a closing mark follows. "B选项" names option B in an explanation; it is not an answer.
+bool ends_list_item(const std::string& line, size_t end) {
+  if (end == line.size() || list_separator_at(line, end) > 0) return true;
+  static const char* const kClosing[] = {".", ")", "。", "）", "．"};
+  for (std::string_view mark : kClosing) {
+    if (std::string_view(line).substr(end).starts_with(mark)) return true;
+  }
+  return false;
+}
+
+// The answer's letter groups on one line: the first group (anything before it is skipped: "：",
+// "选", a word), then each group that follows through separators only and ends a list item. The
+// list ends at the first other text, so an explanation after it ("A，因为B选项…", "ABD，其中C错误")
+// adds no letters. A group is a set: sorted, deduplicated.
 std::vector<std::string> line_groups(const std::string& line, const std::string& letters) {
   std::vector<std::string> groups;
-  for (size_t i = 0; i < line.size();) {
+  size_t i = 0;
+  while (i < line.size() && groups.empty()) {
     if (!is_ascii_letter(line[i])) {
       ++i;
       continue;
     }
-    size_t j = i;
-    while (j < line.size() && is_ascii_letter(line[j])) ++j;
-    std::string run = line.substr(i, j - i);
-    if (run.find_first_not_of(letters) == std::string::npos) {
-      std::string set;
-      for (char c : letters) {
-        if (run.find(c) != std::string::npos) set += c;
-      }
-      groups.push_back(set);
-    }
-    i = j;
+    const size_t end = letter_run_end(line, i);
+    std::string group = letter_group(line, i, end, letters);
+    if (!group.empty()) groups.push_back(std::move(group));
+    i = end;
+  }
+  while (!groups.empty() && i < line.size()) {
+    size_t next = i;
+    for (size_t n; next < line.size() && (n = list_separator_at(line, next)) > 0;) next += n;
+    if (next == i || next == line.size() || !is_ascii_letter(line[next])) break;
+    const size_t end = letter_run_end(line, next);
+    std::string group = letter_group(line, next, end, letters);
+    if (group.empty() || !ends_list_item(line, end)) break;
+    groups.push_back(std::move(group));
+    i = end;
   }
   return groups;
 }
 
 // Gaokao answers: the text after the last 【答案】 / 答案： / 答案: up to <eoa>; the first line
-// there that holds letter groups gives the list, canonical as groups joined by single spaces
-// ("B C A", "BC", "A、C" -> "A C"). No marker or no group -> fallback.
+// there that holds letter groups gives the list (line_groups), canonical as groups joined by
+// single spaces ("B C A", "BC", "A、C" -> "A C"; choice_match merges the groups when the gold is
+// one question). No marker or no group -> fallback.
 std::string extract_letter_groups(const std::string& response, const std::string& letters,
                                   const std::string& fallback) {
   size_t at = std::string::npos, skip = 0;

@@ -152,7 +152,7 @@ std::string minerva_get_unnormalized_answer(std::string_view text) {
   return math_py_strip(m.group(full, 1));
 }
 
-std::string minerva_normalize_final_answer(std::string_view s) {
+std::string minerva_normalize_final_answer(std::string_view s, MinervaEquals equals) {
   // (before, after) pairs applied in order with str.replace, then the removed expressions.
   static const std::pair<std::string_view, std::string_view> kSubstitutions[] = {
       {"an ", ""},          {"a ", ""},
@@ -190,7 +190,7 @@ std::string minerva_normalize_final_answer(std::string_view s) {
   static const Regex kFrac("(frac)([^{])(.)");
   static const Regex kSqrt("(sqrt)([^{])");
 
-  std::string out = math_split(s, "=").back();
+  std::string out = equals == MinervaEquals::kWhole ? std::string(s) : math_split(s, "=").back();
   for (const auto& [before, after] : kSubstitutions) out = math_replace_all(out, before, after);
   for (const auto& expr : kRemoved) out = math_replace_all(out, expr, "");
 

@@ -33,8 +33,14 @@ std::optional<std::string> remove_boxed(std::string_view s);
 // sentence is appended first, so a response cut after the answer still matches), stripped;
 // "[invalidanswer]" when there is no such sentence.
 std::string minerva_get_unnormalized_answer(std::string_view text);
-// Lewkowycz et al. (2022) appendix D normalization, step for step as lm-eval implements it.
-std::string minerva_normalize_final_answer(std::string_view s);
+// What minerva's normalization does with '=': kLastSide keeps the text after the last one
+// (lm-eval: "x = 5" -> "5"); kWhole keeps the whole equation, for answers that are equations
+// ("2x+y+1=0", whose last side "0" any other "... = 0" would match).
+enum class MinervaEquals { kLastSide, kWhole };
+// Lewkowycz et al. (2022) appendix D normalization, step for step as lm-eval implements it (with
+// the default kLastSide).
+std::string minerva_normalize_final_answer(std::string_view s,
+                                           MinervaEquals equals = MinervaEquals::kLastSide);
 
 inline constexpr const char* kMinervaInvalidAnswer = "[invalidanswer]";
 

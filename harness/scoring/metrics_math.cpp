@@ -1,5 +1,6 @@
-// The MATH filters (minerva_answer, hendrycks_answer) and metrics (minerva_equiv,
-// math_string_match, hendrycks_is_equiv), registered by scoring_register_math().
+// The MATH filters (minerva_answer, minerva_answer_unnormalized, minerva_normalize,
+// math_answer_cleanup, hendrycks_answer) and metrics (minerva_equiv, math_string_match,
+// cloze_equiv, cloze_string_match, hendrycks_is_equiv), registered by scoring_register_math().
 #include <functional>
 #include <optional>
 #include <string>
@@ -7,6 +8,8 @@
 
 #include "harness/scoring/builtins.h"
 #include "harness/scoring/hendrycks_math.h"
+#include "harness/scoring/math_answer_cleanup.h"
+#include "harness/scoring/math_cloze.h"
 #include "harness/scoring/math_equiv.h"
 #include "harness/scoring/math_normalize.h"
 #include "harness/scoring/registry.h"
@@ -77,15 +80,30 @@ void scoring_register_math() {
   filter_register("minerva_answer", map_filter([](const std::string& r) {
                     return minerva_normalize_final_answer(minerva_get_unnormalized_answer(r));
                   }));
+  // The answer as written, for metrics that normalize it themselves (cloze_*: per blank).
+  filter_register("minerva_answer_unnormalized", map_filter(minerva_get_unnormalized_answer));
   // minerva's normalize_final_answer alone, for answers another step extracted (the chat profile's
   // "Answer: ..." line).
-  filter_register("minerva_normalize", map_filter(minerva_normalize_final_answer));
+  filter_register("minerva_normalize", map_filter([](const std::string& r) {
+                    return minerva_normalize_final_answer(r);
+                  }));
+  // Chat formatting (markdown, \( \), a final period, √, π) off an "Answer:" line, before
+  // minerva_normalize or a cloze metric: what simple-evals' grader model would look past.
+  filter_register("math_answer_cleanup", map_filter(math_answer_cleanup));
   filter_register("hendrycks_answer", map_filter(hendrycks_extract_answer));
   metric_register(gold_metric(
       "minerva_equiv", minerva_gold,
       [](const std::string& p, const std::string& g) { return math_equivalent(p, g); }));
   metric_register(gold_metric("math_string_match", minerva_gold,
                               [](const std::string& p, const std::string& g) { return p == g; }));
+  // Several blanks and equation answers (agieval_gaokao_mathcloze): both sides as written, the
+  // comparison normalizes blank by blank; gold and pred in the detail are as written.
+  metric_register(gold_metric(
+      "cloze_equiv", solution_boxed_answer,
+      [](const std::string& p, const std::string& g) { return cloze_answers_match(p, g, true); }));
+  metric_register(gold_metric(
+      "cloze_string_match", solution_boxed_answer,
+      [](const std::string& p, const std::string& g) { return cloze_answers_match(p, g, false); }));
   metric_register(gold_metric(
       "hendrycks_is_equiv", solution_boxed_answer,
       [](const std::string& p, const std::string& g) { return hendrycks_is_equiv(p, g); }));

@@ -68,6 +68,10 @@ TEST_CASE("minerva_normalize_final_answer") {
   CHECK(minerva_normalize_final_answer("  7 ") == "7");
   CHECK(minerva_normalize_final_answer("$\\boxed{12}$") == "12");
   CHECK(minerva_normalize_final_answer("") == "");
+  // kWhole keeps an equation answer whole; the default is lm-eval's last side.
+  CHECK(minerva_normalize_final_answer("$2x + y+1=0$") == "0");
+  CHECK(minerva_normalize_final_answer("$2x + y+1=0$", MinervaEquals::kWhole) == "2x+y+1=0");
+  CHECK(minerva_normalize_final_answer("x=\\frac12", MinervaEquals::kWhole) == "x=\\frac{1}{2}");
 }
 
 TEST_CASE("python string primitives") {

@@ -104,6 +104,36 @@ TEST_CASE("answer_letters extracts canonical letter lists", "[scoring][filters]"
   CHECK(apply1({{"fn", "answer_letters"}, {"letters", "ABCD"}}, "【答案】E F") == "[invalid]");
 }
 
+// The letter list ends at the first text that is not a letter group or a separator followed by
+// one: the explanation after it ("因为B选项...") named other options, which were read as answers.
+TEST_CASE("answer_letters stops where the letter list ends", "[scoring][filters]") {
+  json step = {{"fn", "answer_letters"}};
+  CHECK(apply1(step, "【答案】A，因为B选项的说法错误") == "A");
+  CHECK(apply1(step, "【答案】ABD，其中C错误") == "ABD");
+  CHECK(apply1(step, "【答案】A、C") == "A C");
+  CHECK(apply1(step, "【答案】 B D") == "B D");
+  CHECK(apply1(step, "【答案】A，B选项说法错误") == "A");  // "B选项" names an option
+  CHECK(apply1(step, "【答案】C. 因为A不对") == "C");
+  CHECK(apply1(step, "【答案】BD 两项正确，A错") == "BD");
+  CHECK(apply1(step, "【答案】B, C; A。") == "B C A");
+  CHECK(apply1(step, "【答案】：D，故选D") == "D");
+  // Through choice_match: a one-question gold takes the list as one set.
+  moebench::scoring_register_builtins();
+  auto match = [](const std::string& response, const std::string& gold) {
+    std::vector<std::string> preds = {apply1({{"fn", "answer_letters"}}, response)};
+    moebench::MetricInput in;
+    in.predictions = &preds;
+    in.target = gold;
+    return moebench::metric_make({{"metric", "choice_match"}}, "test", nullptr)(in).value;
+  };
+  CHECK(match("【答案】A，因为B选项的说法错误", "A") == 1);
+  CHECK(match("【答案】ABD，其中C错误", "ABD") == 1);
+  CHECK(match("【答案】A、C", "AC") == 1);
+  CHECK(match("【答案】 B D", "BD") == 1);
+  CHECK(match("【答案】B C A", "B C A") == 1);
+  CHECK(match("【答案】A，因为B选项的说法错误", "AB") == 0);
+}
+
 TEST_CASE("code_block takes the first fenced block", "[scoring][filters]") {
   json step = {{"fn", "code_block"}, {"language", "python"}};
   CHECK(apply1(step, "Here:\n```python\ndef f():\n    return 1\n```\nDone.") ==
