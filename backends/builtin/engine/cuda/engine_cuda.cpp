@@ -12,6 +12,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -188,6 +189,8 @@ void CudaEngine::init_kv_pool() {
   const double budget = static_cast<double>(free_b) * options.kv_memory_fraction;
   kv_.n_pages = static_cast<int64_t>(budget / (per_token * options.page_size));
   kv_.n_pages = std::min<int64_t>(kv_.n_pages, int64_t{max_pages_per_seq_} * 4096);
+  // NOTE: a cache slot (page * page_size + offset) is an int32 in the step metadata.
+  kv_.n_pages = std::min<int64_t>(kv_.n_pages, std::numeric_limits<int32_t>::max() / kv_.page_size);
   if (kv_.n_pages < max_pages_per_seq_) {
     throw InputError("CUDA engine: the KV pool holds " + std::to_string(kv_.n_pages) +
                      " pages of " + std::to_string(options.page_size) +
