@@ -367,7 +367,7 @@ run_e2e() {
   done
   bounded 90 "$mb/bin/moebench" loadgen --base-url http://127.0.0.1:18431/v1 --model v2l \
     --num-prompts 256 --request-rate 32 --max-concurrency 64 --input-len 128 --output-len 64 \
-    --json "$out/loadgen.json" >"$out/loadgen.log" 2>&1
+    --warmup 64 --json "$out/loadgen.json" >"$out/loadgen.log" 2>&1
   rc=$?
   kill -INT "$serve" 2>/dev/null
   for _ in $(seq 1 20); do  # NOTE: 10 s to stop, then killed

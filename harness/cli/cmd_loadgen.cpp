@@ -33,6 +33,7 @@ struct LoadgenFlags {
   uint64_t seed = 0;
   double timeout_s = 600;
   bool no_ignore_eos = false, no_progress = false;
+  int warmup = 0;
 };
 
 double parse_rate(const std::string& text) {
@@ -117,6 +118,10 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_option("--api-key", f->api_key, "Bearer token (default: $OPENAI_API_KEY)");
   c->add_flag("--no-ignore-eos", f->no_ignore_eos, "Do not send ignore_eos: true");
   c->add_flag("--no-progress", f->no_progress, "No progress line on stderr");
+  c->add_option("--warmup", f->warmup,
+                "Requests sent first at the run's concurrency, untimed and unreported (a server's "
+                "first-use work: CUDA graph capture, allocations); a failed one stops the run")
+      ->capture_default_str();
   return c;
 }
 
@@ -136,6 +141,7 @@ int loadgen(const LoadgenFlags& f) {
   o.seed = f.seed;
   o.slo = loadgen_parse_slo(f.slo);
   o.progress = !f.no_progress;
+  o.warmup = f.warmup;
   o.validate();
 
   std::vector<LoadgenPrompt> prompts;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.h"
@@ -21,10 +22,41 @@ void LoadgenOptions::validate() const {
   if (target.model.empty()) throw InputError("--model is required");
   if (!(request_rate > 0)) throw InputError("--request-rate must be positive (or inf)");
   if (max_concurrency < 0) throw InputError("--max-concurrency must be at least 1 (or 0: no cap)");
+  if (warmup < 0) throw InputError("--warmup must be at least 0");
   if (!(target.timeout_s > 0)) throw InputError("--timeout must be positive");
   std::string host, prefix;
   http_split_url(target.base_url, "--base-url", &host, &prefix);
 }
+
+namespace {
+
+// The warm-up: options.warmup requests (the prompts in turn) on up to `concurrency` workers, all
+// sent at once; std::runtime_error naming the first that failed.
+void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
+             int concurrency) {
+  const int n = options.warmup;
+  if (n <= 0 || prompts.empty()) return;
+  std::vector<RequestRecord> records(n);
+  std::atomic<int> next{0};
+  LoadgenClient client(options.target);
+  const auto start = std::chrono::steady_clock::now();
+  auto worker = [&] {
+    for (int i; (i = next.fetch_add(1)) < n && !interrupt_requested();) {
+      records[i] = client.send(prompts[i % prompts.size()], i, start);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::min(concurrency, n); ++w) threads.emplace_back(worker);
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < n; ++i) {
+    if (records[i].ok) continue;
+    throw std::runtime_error("loadgen: warm-up request " + std::to_string(i + 1) + " of " +
+                             std::to_string(n) + " failed (" + records[i].error_type +
+                             "): " + records[i].error_message);
+  }
+}
+
+}  // namespace
 
 LoadgenResult loadgen_run(const LoadgenOptions& options,
                           const std::vector<LoadgenPrompt>& prompts) {
@@ -36,6 +68,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   result.records.resize(prompts.size());
   int cap = options.max_concurrency > 0 ? options.max_concurrency : kLoadgenMaxWorkers;
   result.concurrency = std::max(1, std::min(cap, n));
+  warm_up(options, prompts, result.concurrency);
 
   std::atomic<int> next{0}, finished{0};
   std::mutex progress_mutex;
@@ -87,6 +120,7 @@ json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& res
       {"concurrency", result.concurrency},
       {"ignore_eos", t.ignore_eos},
       {"seed", options.seed},
+      {"warmup", options.warmup},
       {"slo", slo}};
   json records = json::array();
   for (const RequestRecord& r : result.records) records.push_back(loadgen_record_json(r));

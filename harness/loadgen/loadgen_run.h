@@ -25,6 +25,10 @@ struct LoadgenOptions {
   uint64_t seed = 0;
   SloSpec slo;
   bool progress = false;  // a line on stderr per finished request
+  // Requests sent before the schedule (the workload's prompts in turn, at the run's concurrency),
+  // neither timed nor reported: a server's first-use work (CUDA graph capture, allocations) would
+  // otherwise land on the first measured requests. A failed one stops the run (std::runtime_error).
+  int warmup = 0;
 
   // InputError naming the bad flag.
   void validate() const;

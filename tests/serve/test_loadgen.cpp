@@ -85,6 +85,7 @@ class FakeServer {
       const json body = json::parse(req.body);
       {
         std::lock_guard<std::mutex> lock(mu_);
+        ++requests_;
         last_body_ = body;
         authorization_ = req.get_header_value("Authorization");
         client_nodelay_ = probe_nodelay(probe_find_socket(req.remote_port, port_));
@@ -131,6 +132,10 @@ class FakeServer {
     std::lock_guard<std::mutex> lock(mu_);
     return authorization_;
   }
+  int requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
 
  private:
   httplib::Server svr_;
@@ -140,6 +145,7 @@ class FakeServer {
   json last_body_;
   std::string authorization_;
   int client_nodelay_ = -1;
+  int requests_ = 0;
 };
 
 }  // namespace
@@ -246,6 +252,27 @@ TEST_CASE("loadgen: failures carry the API client's types", "[loadgen]") {
   dead.target.base_url = "http://127.0.0.1:" + std::to_string(dead_port()) + "/v1";
   r = loadgen_run(dead, {prompt("a", 4)});
   CHECK(r.records[0].error_type == "connection");
+}
+
+// A server that captures CUDA graphs or allocates on first use would charge that to the first
+// measured requests; warm-up requests go first and are neither timed nor reported.
+TEST_CASE(
+    "loadgen: warm-up requests go first, untimed and unreported, and a failed one stops the run",
+    "[loadgen]") {
+  FakeServer server;
+  LoadgenOptions o = server.options("m");
+  o.warmup = 3;
+  o.max_concurrency = 2;
+  const LoadgenResult r = loadgen_run(o, {prompt("a", 4), prompt("b", 4)});
+  CHECK(server.requests() == 5);
+  REQUIRE(r.records.size() == 2);
+  CHECK(r.summary.completed == 2);
+  CHECK(loadgen_result_json(o, r)["config"]["warmup"] == 3);
+  LoadgenOptions bad = server.options("http_500");
+  bad.warmup = 2;
+  CHECK_THROWS_WITH(loadgen_run(bad, {prompt("a", 4)}),
+                    Catch::Matchers::StartsWith("loadgen: warm-up request 1 of 2 failed (http): "));
+  CHECK(server.requests() == 5 + 2);  // both warm-ups sent, nothing measured after
 }
 
 TEST_CASE("loadgen: the request body streams with usage and the base URL splits", "[loadgen]") {
