@@ -14,6 +14,9 @@ trap servers_stop EXIT
 server_start() {
   local name=$1 regex=$2
   shift 2
+  # NOTE: the log goes first: the child truncates it only once it runs, so a log left by an
+  # earlier run could show that run's address (another port) to the first read below.
+  rm -f "$out/$name.log"
   "$@" >"$out/$name.log" 2>&1 &
   server_pids+=($!)
   local pid=$! line=""
