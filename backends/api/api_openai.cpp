@@ -44,7 +44,7 @@ const json& choices_of(const json& body) {
 
 class OpenAiStream : public ApiStream {
  public:
-  OpenAiStream(bool chat, int n) : chat_(chat), texts_(n), reasoning_(n) {}
+  OpenAiStream(bool chat, int n) : chat_(chat), texts_(n), reasoning_(n), seen_(n, false) {}
 
   bool on_event(const std::string& data) override {
     if (done_) return false;
@@ -69,6 +69,7 @@ class OpenAiStream : public ApiStream {
     bool text = false;
     for (const json& c : *choices) {
       size_t i = choice_index(c, texts_.size());
+      seen_[i] = true;
       if (chat_) {
         const json* d = api_field(c, "delta");
         if (!d) continue;
@@ -86,6 +87,13 @@ class OpenAiStream : public ApiStream {
   ApiReply finish() override {
     if (!done_)
       throw ApiFormatError(ErrorType::protocol, "the stream ended without 'data: [DONE]'");
+    // A server that ignores n streams fewer choices; the missing ones are no samples.
+    if (const long got = std::count(seen_.begin(), seen_.end(), true);
+        got != static_cast<long>(seen_.size())) {
+      throw ApiFormatError(ErrorType::protocol, "the stream carried " + std::to_string(got) +
+                                                    " of the " + std::to_string(seen_.size()) +
+                                                    " choices asked for");
+    }
     ApiReply r;
     r.texts = std::move(texts_);
     if (std::any_of(reasoning_.begin(), reasoning_.end(), [](auto& s) { return !s.empty(); })) {
@@ -102,6 +110,7 @@ class OpenAiStream : public ApiStream {
  private:
   bool chat_;
   std::vector<std::string> texts_, reasoning_;
+  std::vector<bool> seen_;  // choice indices that arrived
   TokenCounts tokens_;
   bool usage_ = false, done_ = false;
   long chunks_ = 0;

@@ -236,6 +236,28 @@ TEST_CASE("openai stream without DONE, with a bad event or an error event fails"
   CHECK(r.tokens.completion == 2);
 }
 
+// A server that ignores n streams one choice: the missing ones must not become empty samples
+// (scored as wrong answers and cached), as the whole-response parse already refuses.
+TEST_CASE("openai stream with fewer choices than asked for is a protocol error") {
+  OpenAiWire wire(entry("openai"));
+  ApiCall call = wire.generate_call(chat_request(), 3);
+  try {
+    stream_all(wire, call,
+               {R"({"choices":[{"index":0,"delta":{"content":"only one"}}]})",
+                R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})", "[DONE]"});
+    FAIL("no error");
+  } catch (const ApiFormatError& e) {
+    CHECK(e.type() == ErrorType::protocol);
+    CHECK(std::string(e.what()) == "the stream carried 1 of the 3 choices asked for");
+  }
+  // A choice that produced no text but arrived (its finish chunk) counts.
+  ApiReply r = stream_all(wire, call,
+                          {R"({"choices":[{"index":0,"delta":{"content":"a"}}]})",
+                           R"({"choices":[{"index":1,"delta":{},"finish_reason":"length"}]})",
+                           R"({"choices":[{"index":2,"delta":{"content":"c"}}]})", "[DONE]"});
+  CHECK(r.texts == std::vector<std::string>{"a", "", "c"});
+}
+
 TEST_CASE("anthropic body puts system apart and drops whitespace-only stop sequences") {
   AnthropicWire wire(entry("anthropic"));
   ApiCall call = wire.generate_call(chat_request(), 1);
