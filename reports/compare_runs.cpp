@@ -119,6 +119,11 @@ std::vector<SuitePair> suite_pairs(const RunSummary& a, const RunSummary& b,
     const SuiteResult* sa = a.suite(name);
     const SuiteResult* sb = b.suite(name);
     if (sa && sb) {
+      if (const std::string change = suite_setup_change(*sa, *sb); !change.empty()) {
+        problems->push_back("suite '" + name + "' was set up differently (" + change +
+                            "): its scores are not comparable");
+        continue;
+      }
       out.push_back({sa, sb});
     } else {
       problems->push_back("suite '" + name + "' is " +

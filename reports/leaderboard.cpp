@@ -81,13 +81,6 @@ struct RowRuns {
 };
 
 // The row of one group of runs (same model, base scope and shard count).
-// Whether two shards' results of a suite may pool: the same suite version, primary metric, way of
-// scoring and profile.
-bool same_setup(const SuiteResult& a, const SuiteResult& b) {
-  return a.version == b.version && a.primary_metric == b.primary_metric &&
-         a.scored_by == b.scored_by && a.profile == b.profile;
-}
-
 LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
   LeaderboardRow row;
   const RunSummary& last = *group.runs.back();
@@ -115,7 +108,7 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
     std::vector<const SuiteResult*> parts;
     for (const auto& [shard, run] : by_shard) {
       const SuiteResult& s = *run->suite(suite);
-      if (same_setup(s, newest)) {
+      if (suite_setup_change(s, newest).empty()) {
         cell.runs.push_back(run);
         parts.push_back(&s);
       } else {

@@ -117,4 +117,24 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
   return r;
 }
 
+std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
+  auto change = [](const std::string& what, const std::string& x, const std::string& y) {
+    return what + " " + (x.empty() ? "?" : x) + " -> " + (y.empty() ? "?" : y);
+  };
+  if (a.version != b.version) return change("suite version", a.version, b.version);
+  auto profile_version = [](const SuiteResult& s) {
+    const json& v = s.profile_info.is_object() ? s.profile_info.value("version", json()) : json();
+    return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+  };
+  if (a.profile != b.profile) return change("profile", a.profile, b.profile);
+  if (profile_version(a) != profile_version(b)) {
+    return change("profile " + a.profile + " version", profile_version(a), profile_version(b));
+  }
+  if (a.primary_metric != b.primary_metric) {
+    return change("primary metric", a.primary_metric, b.primary_metric);
+  }
+  if (a.scored_by != b.scored_by) return change("scored by", a.scored_by, b.scored_by);
+  return "";
+}
+
 }  // namespace moebench

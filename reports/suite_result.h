@@ -48,4 +48,9 @@ struct SuiteResult {
                                const std::string& where);
 };
 
+// How two results of one suite were set up differently, so that their scores are not comparable
+// ("suite version 1.0 -> 1.1", "profile chat version 1 -> 2", "primary metric a -> b", "scored by
+// loglikelihood -> generation"); "" when they were set up alike.
+std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b);
+
 }  // namespace moebench

@@ -73,7 +73,7 @@ struct Fields {
 NightlyEntry read_entry(const Fields& f, const json& j, const std::string& at) {
   f.only(j, at.substr(0, at.size() - 1),
          {"name", "backend", "suites", "limit", "shards", "seed", "samples", "backend_opts",
-          "max_error_rate"});
+          "max_error_rate", "baseline"});
   NightlyEntry e;
   e.name = f.str(j, "name", at, true);
   static const std::regex safe("[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}");
@@ -98,6 +98,10 @@ NightlyEntry read_entry(const Fields& f, const json& j, const std::string& at) {
     }
   }
   e.max_error_rate = f.number(j, "max_error_rate", at, 0.05, 0, 1);
+  e.baseline = f.str(j, "baseline", at, false);
+  if (!e.baseline.empty() && !std::regex_match(e.baseline, safe)) {
+    f.fail(at + "baseline", "'" + e.baseline + "': a run id under results");
+  }
   return e;
 }
 

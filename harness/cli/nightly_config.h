@@ -22,6 +22,9 @@ struct NightlyEntry {
   bool samples = false;  // the bundled sample items instead of the data dir
   std::map<std::string, std::string> backend_opts;
   double max_error_rate = 0.05;
+  // The run every night is compared with, pinned (a run id under results: "model-2026-12-02", to
+  // accept a change the gate failed); "" = the latest earlier night that passed the gate.
+  std::string baseline;
 };
 
 struct NightlyConfig {

@@ -10,6 +10,7 @@
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/results/host_info.h"
+#include "reports/json_fields.h"
 #include "reports/report_site.h"
 #include "reports/run_record.h"
 
@@ -26,23 +27,43 @@ bool is_date(const std::string& s) {
          });
 }
 
-// The latest "<entry>-<date>" run under results with date < night, or "".
+// Whether `entry` failed the gate of `night` (its gate.json: an error or a regression); a night
+// never gated (no gate.json: run by hand, or before the gate existed) did not.
+bool failed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
+  const fs::path file = results / "nights" / night / "gate.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return false;
+  const json gate = json_read_file(file, file.string(), "cannot read");
+  for (const json& e : gate.value("entries", json::array())) {
+    if (!e.is_object() || str_or(e, "entry") != entry) continue;
+    const bool error = !str_or(e, "error").empty();
+    const json& c = e.contains("comparison") ? e["comparison"] : json();
+    return error || (c.is_object() && c.value("regression", false) == true);
+  }
+  return false;
+}
+
+// The baseline: the latest "<entry>-<date>" run under results with date < night whose night
+// passed the gate for this entry, or "". A failed night is never one, so a regression that
+// persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
 std::string previous_run(const fs::path& results, const std::string& entry,
                          const std::string& night) {
-  std::string best;
   std::error_code ec;
-  if (!fs::is_directory(results, ec)) return best;
+  if (!fs::is_directory(results, ec)) return "";
   const std::string prefix = entry + "-";
+  std::set<std::string> dates;
   for (const auto& d : fs::directory_iterator(results, ec)) {
     const std::string name = d.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string date = name.substr(prefix.size());
-    if (is_date(date) && date < night && fs::is_regular_file(d.path() / "run.json", ec) &&
-        (best.empty() || date > best.substr(prefix.size()))) {
-      best = name;
+    if (is_date(date) && date < night && fs::is_regular_file(d.path() / "run.json", ec)) {
+      dates.insert(date);
     }
   }
-  return best;
+  for (auto it = dates.rbegin(); it != dates.rend(); ++it) {
+    if (!failed_gate(results, entry, *it)) return prefix + *it;
+  }
+  return "";
 }
 
 std::string shell_quote(const std::string& s) {
@@ -67,8 +88,17 @@ std::string entries_markdown(const std::string& night,
       md += "| " + e.entry + " | | | | | | | **failed**: " + e.error + " |\n";
       continue;
     }
+    for (const std::string& u : e.untestable) {
+      md += "| " + e.entry + " | " + u.substr(0, u.find(':')) + " | | (" + e.previous + ") | " +
+            e.run_id + " | | | new baseline:" + u.substr(u.find(':') + 1) + " |\n";
+    }
     if (!e.comparison) {
-      md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
+      if (e.previous.empty()) {
+        md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
+      } else if (e.untestable.empty()) {
+        md += "| " + e.entry + " | | | (" + e.previous + ") | " + e.run_id +
+              " | | | untestable: no suite in common |\n";
+      }
       continue;
     }
     for (const SuiteComparison& s : e.comparison->suites) {
@@ -154,15 +184,28 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
     throw InputError("no run " + tonight.string() + " (run the night first: moebench nightly " +
                      c.file.string() + " --stage run --night " + night + ")");
   }
-  r->previous = previous_run(c.results, r->entry, night);
+  const std::string& pinned = c.entry(r->entry).baseline;
+  r->previous = pinned.empty() ? previous_run(c.results, r->entry, night) : pinned;
   if (r->previous.empty()) return;
+  if (!fs::is_regular_file(c.results / r->previous / "run.json", ec)) {
+    throw InputError(c.file.string() + ": entry " + r->entry + ": baseline '" + r->previous +
+                     "' has no run.json under " + c.results.string());
+  }
   const RunSummary a = run_load_summary(c.results / r->previous);
   const RunSummary b = run_load_summary(tonight);
   CompareOptions options;
   options.alpha = c.alpha;
   options.threshold = c.threshold;
-  for (const SuiteResult& s : b.suites) {  // suites added or dropped since are not compared
-    if (a.suite(s.name)) options.suites.push_back(s.name);
+  // Suites added or dropped since are not compared; nor are those set up differently (a new
+  // suite or profile version scores differently: tonight is their new baseline).
+  for (const SuiteResult& s : b.suites) {
+    const SuiteResult* before = a.suite(s.name);
+    if (!before) continue;
+    if (const std::string change = suite_setup_change(*before, s); !change.empty()) {
+      r->untestable.push_back(s.name + ": " + change);
+    } else {
+      options.suites.push_back(s.name);
+    }
   }
   if (options.suites.empty()) return;
   r->comparison = compare_runs(c.results / r->previous, tonight, options);
@@ -226,6 +269,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
         {{"entry", e.entry},
          {"run", e.run_id},
          {"previous", e.previous},
+         {"untestable", e.untestable},
          {"error", e.error},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }

@@ -99,12 +99,46 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   CHECK(second.output.find("nightly 2026-12-02: 1 regression(s) or failure(s)") !=
         std::string::npos);
 
-  write_answers(dir, answers, false);
+  // A failed night is no baseline: the regression persists, so the third night fails too, against
+  // the first (compared with the second it would pass as unchanged).
   auto third = run_command(nightly + "2026-12-03", dir);
   INFO(third.output);
-  CHECK(third.exit_code == 0);
-  CHECK(third.output.find("| model | gsm8k | exact_match,strict-match | 50.0% (model-2026-12-02) "
-                          "| 100.0% | +50.0 | 1.91e-06 | improvement |") != std::string::npos);
+  CHECK(third.exit_code == 1);
+  CHECK(lines_with(third.output, "moebench: nightly: regression:") ==
+        std::vector<std::string>{
+            "moebench: nightly: regression: model gsm8k exact_match,strict-match 100.0% -> 50.0% "
+            "(-50.0 points, p=1.91e-06, mcnemar) vs model-2026-12-01"});
+
+  write_answers(dir, answers, false);
+  auto fourth = run_command(nightly + "2026-12-04", dir);
+  INFO(fourth.output);
+  CHECK(fourth.exit_code == 0);
+  CHECK(fourth.output.find("| model | gsm8k | exact_match,strict-match | 100.0% (model-2026-12-01) "
+                           "| 100.0% | +0.0 | 1 | no significant change |") != std::string::npos);
+
+  // A suite set up differently since (here: another suite version) is a new baseline, not a
+  // verdict: the planted answers of the fifth night pass, and moebench compare refuses the pair.
+  const fs::path run4 = dir / "nights" / "model-2026-12-04" / "run.json";
+  json run = json::parse(read_file(run4));
+  const std::string version = run["suites"]["gsm8k"]["version"];
+  run["suites"]["gsm8k"]["version"] = "0.9";
+  std::ofstream(run4, std::ios::trunc) << run.dump(2);
+  write_answers(dir, answers, true);
+  auto fifth = run_command(nightly + "2026-12-05", dir);
+  INFO(fifth.output);
+  CHECK(fifth.exit_code == 0);
+  CHECK(fifth.output.find("| model | gsm8k | | (model-2026-12-04) | model-2026-12-05 | | | new "
+                          "baseline: suite version 0.9 -> " +
+                          version + " |") != std::string::npos);
+  CHECK(fifth.output.find("| model | mmlu | acc,none | 100.0% (model-2026-12-04) |") !=
+        std::string::npos);
+  auto compare =
+      run_command(moebench_bin() + " compare '" + (dir / "nights").string() +
+                      "/model-2026-12-04' '" + (dir / "nights").string() + "/model-2026-12-05'",
+                  dir);
+  CHECK(compare.exit_code == 2);
+  CHECK(compare.output.find("suite 'gsm8k' was set up differently (suite version 0.9 -> " +
+                            version + ")") != std::string::npos);
 
   // The nights are all in the results: merged runs (the shards hidden behind them), a page for
   // each in the site, each night's summary and gate, and the CI job summary.
