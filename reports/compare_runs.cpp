@@ -246,6 +246,13 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
   const std::string where_a = (out.a.dir / "samples.jsonl").string();
   const std::string where_b = (out.b.dir / "samples.jsonl").string();
   std::vector<std::string> problems;
+  // NOTE: the bundled samples reuse the datasets' document ids for other questions.
+  const bool samples_a = out.a.base_scope.rfind("samples", 0) == 0;
+  if (samples_a != (out.b.base_scope.rfind("samples", 0) == 0)) {
+    problems.push_back(std::string(samples_a ? "A" : "B") +
+                       " ran the bundled sample documents and " + (samples_a ? "B" : "A") +
+                       " the datasets: the same ids name other questions");
+  }
   for (const std::string& p : run_samples_mismatch(out.a, sa)) problems.push_back(p);
   for (const std::string& p : run_samples_mismatch(out.b, sb)) problems.push_back(p);
   for (const SuitePair& p : suite_pairs(out.a, out.b, options, &problems)) {

@@ -111,6 +111,20 @@ TEST_CASE("compare of runs whose metric names differ is an error naming the suit
   std::filesystem::remove_all(results);
 }
 
+// The bundled sample documents reuse the test sets' ids for other questions (sample test/0 is not
+// the dataset's test/0): a sample run and a dataset run cannot be paired by id.
+TEST_CASE("compare of a sample run with a dataset run is an error") {
+  const auto results = test::fixture_temp_dir("compare-samples");
+  FixtureRun ra = run_of("sampled", "gsm8k", 20, 20, 0);
+  ra.samples_scope = true;
+  const auto a = write_run(results, ra);
+  const auto b = write_run(results, run_of("full", "gsm8k", 20, 10, 0));
+  std::string err;
+  CHECK(cli(a.string() + " " + b.string(), nullptr, &err) == 2);
+  CHECK(err.find("A ran the bundled sample documents and B the datasets") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
 TEST_CASE("compare of a suite one run lacks is an error, --suites compares a subset") {
   const auto results = test::fixture_temp_dir("compare-missing-suite");
   FixtureRun ra = run_of("a", "gsm8k", 30, 20, 0);
