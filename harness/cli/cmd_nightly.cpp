@@ -4,8 +4,8 @@
 
 #include <cstdio>
 #include <memory>
-#include <regex>
 
+#include "backends/models_file.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "harness/cli/cli_common.h"
@@ -33,8 +33,7 @@ int nightly(const NightlyFlags& f, const CliContext& context) {
   const NightlyConfig c = nightly_config_read(f.config, default_kernels_command());
   NightlyOptions o;
   o.night = f.night.empty() ? utc_today() : f.night;
-  static const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
-  if (!std::regex_match(o.night, date)) {
+  if (!models_date_valid(o.night)) {  // a calendar date: 2026-02-30 is none
     throw InputError("--night '" + o.night + "': expected YYYY-MM-DD");
   }
   o.entry = f.entry;

@@ -241,6 +241,7 @@ TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a 
   bad(config, "--stage run --entry b --shard 1/4", "entry 'b' has 3 shards");
   bad(config, "--stage run --entry z", "--entry 'z': not an entry of");
   bad(config, "--night 12/01/2026", "--night '12/01/2026': expected YYYY-MM-DD");
+  bad(config, "--night 2026-02-30", "--night '2026-02-30': expected YYYY-MM-DD");
   fs::remove_all(dir);
 }
 
