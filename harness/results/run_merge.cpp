@@ -2,9 +2,13 @@
 // into the unsharded order, aggregate again and write the merged run atomically.
 #include "harness/results/run_merge.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -192,10 +196,31 @@ struct MergedSuite {
   LatencySummary latency;
 };
 
+// A cost and the price table it was computed at.
+struct Priced {
+  std::optional<double> usd;
+  json prices;
+};
+
+// What the shards were billed, summed as each was priced (a night's shards can straddle a price
+// change); unknown when one is. The table when all agree, else the list of those used.
+std::pair<std::optional<double>, json> sum_costs(const std::vector<Priced>& parts) {
+  std::optional<double> usd = 0.0;
+  json tables = json::array();
+  for (const Priced& p : parts) {
+    if (!p.usd) return {std::nullopt, json()};
+    *usd += *p.usd;
+    if (std::find(tables.begin(), tables.end(), p.prices) == tables.end()) {
+      tables.push_back(p.prices);
+    }
+  }
+  if (parts.empty()) return {std::nullopt, json()};
+  return {usd, tables.size() == 1 ? tables[0] : tables};
+}
+
 // One suite merged: samples interleaved (document p is shard p%N's (p/N)-th), metrics aggregated
 // again from them, counters summed.
-MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::string& name,
-                        const json& prices) {
+MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::string& name) {
   const long n = static_cast<long>(shards.size());
   MergedSuite m{suite_of(*shards[0], name), {}, {}};
   SuiteResult& r = m.result;
@@ -247,8 +272,12 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     for (const auto& [subject, g] : a.groups) r.groups[subject][id] = g.to_json();
   }
   r.n_docs = total;
-  r.cost_usd = tokens_cost_usd(r.tokens, prices);
-  r.prices = r.cost_usd ? prices : json();
+  std::vector<Priced> costs;
+  for (const ShardRun* run : shards) {
+    const SuiteResult& s = suite_of(*run, name);
+    costs.push_back({s.cost_usd, s.prices});
+  }
+  std::tie(r.cost_usd, r.prices) = sum_costs(costs);
   r.latency = m.latency.to_json();
   return m;
 }
@@ -272,8 +301,9 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
     latency.merge(s.latency);
     m.suites.push_back(s.result);
   }
-  const json prices = m.backend.value("prices", json());
-  const std::optional<double> usd = tokens_cost_usd(m.billed, prices);
+  std::vector<Priced> costs;
+  for (const MergedSuite& s : suites) costs.push_back({s.result.cost_usd, s.result.prices});
+  const auto [usd, prices] = sum_costs(costs);
   m.cost = usd ? json{{"usd", *usd}, {"prices", prices}} : json();
   m.latency = latency.to_json();
   m.requests_sent = m.cache_hits = m.docs = m.prompt_tokens = m.output_tokens = 0;
@@ -345,9 +375,8 @@ MergeResult merge_runs(const MergeOptions& options) {
   for (const SuiteResult& s : shards[0]->record.suites) {
     if (!shards[0]->by_suite.count(s.name)) order.push_back(s.name);
   }
-  const json prices = shards[0]->record.backend.value("prices", json());
   std::vector<MergedSuite> suites;
-  for (const std::string& name : order) suites.push_back(merge_suite(shards, name, prices));
+  for (const std::string& name : order) suites.push_back(merge_suite(shards, name));
   const RunRecord record = merged_record(shards, suites, options);
   write_merged(options.out, record, suites);
   return {options.out, static_cast<int>(shards.size()), record};

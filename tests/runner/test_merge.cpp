@@ -238,3 +238,45 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
   CHECK(fs::exists(dir / "m2" / "run.json"));
   fs::remove_all(dir);
 }
+
+// A night's shards can straddle a price change (DeepSeek's took effect mid-day): the merged cost
+// is what each shard was billed at its own prices, not every shard's tokens at shard 0's.
+TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
+          "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-prices");
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 6";
+  const fs::path replay = replay_file(dir, scope);
+  const fs::path results = dir / "results";
+  std::string runs;
+  const json tables[2] = {{{"input", 0.27}, {"output", 1.10}}, {{"input", 0.56}, {"output", 1.68}}};
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    auto r = run_command(
+        run_args(replay, scope, results) + " --shard " + std::to_string(i) + "/2 --run-id " + id,
+        dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    // As an API backend's run writes it: each suite and the run priced at the shard's table.
+    const fs::path file = results / id / "run.json";
+    json run = json::parse(read_file(file));
+    double total = 0;
+    for (auto& [name, suite] : run["suites"].items()) {
+      suite["cost"] = {{"usd", 0.125 * (i + 1)}, {"prices", tables[i]}};
+      total += 0.125 * (i + 1);
+    }
+    run["cost"] = {{"usd", total}, {"prices", tables[i]}};
+    std::ofstream(file, std::ios::trunc) << run.dump(2);
+    runs += " " + (results / id).string();
+  }
+  auto merged = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m").string(), dir);
+  INFO(merged.output);
+  REQUIRE(merged.exit_code == 0);
+  const json run = json::parse(read_file(dir / "m" / "run.json"));
+  for (const auto& [name, suite] : run["suites"].items()) {
+    INFO(name);
+    CHECK(suite["cost"]["usd"] == 0.375);
+    CHECK(suite["cost"]["prices"] == json::array({tables[0], tables[1]}));
+  }
+  CHECK(run["cost"]["usd"] == 0.375 * run["suites"].size());
+  fs::remove_all(dir);
+}
