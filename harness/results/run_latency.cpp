@@ -6,6 +6,9 @@
 namespace moebench {
 
 std::optional<double> response_tpot_s(const Response& r) {
+  // NOTE: n > 1 samples share one E2EL (one stream interleaving them, or calls one after
+  // another): no one sequence's time per token can be read from it.
+  if (r.texts.size() > 1) return std::nullopt;
   if (r.ttft_s <= 0 || r.tokens.completion <= 1) return std::nullopt;
   return (r.total_s - r.ttft_s) / static_cast<double>(r.tokens.completion - 1);
 }
@@ -34,7 +37,13 @@ void LatencySummary::add_request(int retries, bool failed, double e2el_s, double
 }
 
 void LatencySummary::add(const Response& r) {
-  add_request(r.retries, r.error.has_value(), r.total_s, r.ttft_s, r.itl_s, response_tpot_s(r));
+  add_request(r.retries, r.error.has_value(), r.total_s, r.ttft_s, response_itl_s(r),
+              response_tpot_s(r));
+}
+
+std::vector<double> response_itl_s(const Response& r) {
+  // NOTE: the chunks of n > 1 samples interleave: a gap between two is no sequence's ITL.
+  return r.texts.size() > 1 ? std::vector<double>{} : r.itl_s;
 }
 
 void LatencySummary::add(const SampleRecord& s) {

@@ -12,8 +12,12 @@
 
 namespace moebench {
 
-// (E2EL - TTFT) / (completion tokens - 1) of a streamed response; nullopt otherwise.
+// (E2EL - TTFT) / (completion tokens - 1) of a streamed response of one sample; nullopt
+// otherwise (n > 1 samples share one E2EL: no one sequence can be timed).
 std::optional<double> response_tpot_s(const Response& r);
+// The gaps between a response's streamed chunks: its ITLs when it holds one sample; none for
+// n > 1 (their chunks interleave).
+std::vector<double> response_itl_s(const Response& r);
 
 // $ for `tokens` at `prices` (BackendInfo::prices: input, cached_input, output per 1M tokens);
 // nullopt when the backend has no prices.

@@ -193,7 +193,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   s.retries = resp.retries;
   s.truncated_prompt_tokens = resp.truncated_prompt_tokens;
   s.tpot_s = response_tpot_s(resp);
-  for (double t : resp.itl_s) {
+  for (double t : response_itl_s(resp)) {
     s.itl_s.push_back(std::round(t * 1e6) / 1e6);  // to the microsecond: the clock's precision
   }
   if (!run.cached[d]) s.cost_usd = tokens_cost_usd(resp.tokens, backend_prices);
