@@ -40,6 +40,7 @@ nlohmann::json Response::to_json() const {
   if (thinking_s > 0) j["thinking_s"] = thinking_s;
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
+  if (usage_missing) j["usage_missing"] = true;
   if (error) j["error"] = {{"type", error_type_name(error->type)}, {"message", error->message}};
   return j;
 }
@@ -60,6 +61,7 @@ Response Response::from_json(const nlohmann::json& j) {
   r.itl_s = j.value("itl_s", std::vector<double>{});
   r.retries = j.value("retries", 0);
   r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
+  r.usage_missing = j.value("usage_missing", false);
   if (j.contains("error")) {
     r.error = ResponseError{error_type_parse(j["error"].value("type", ""), "response error"),
                             j["error"].value("message", "")};

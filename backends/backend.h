@@ -54,6 +54,9 @@ struct Response {
   // Prompt tokens dropped from the start to fit the model's context (left truncation, as
   // lm-eval does); 0 when the whole prompt was read.
   long truncated_prompt_tokens = 0;
+  // The API reported no token usage: `tokens` is the client's count (a streamed chunk as one
+  // output token, no prompt), so their cost is unknown.
+  bool usage_missing = false;
   std::optional<ResponseError> error;
 
   nlohmann::json to_json() const;

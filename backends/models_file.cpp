@@ -266,8 +266,9 @@ void validate_api(const ModelEntry& m, const Field& f) {
   }
   for (size_t i = 0; i < a.omit.size(); ++i) {
     const std::string& p = a.omit[i];
-    if (p != "temperature" && p != "top_p" && p != "seed" && p != "stop") {
-      throw f.child("omit").item(i).error("'" + p + "': expected temperature, top_p, seed or stop");
+    if (p != "temperature" && p != "top_p" && p != "seed" && p != "stop" && p != "stream_options") {
+      throw f.child("omit").item(i).error(
+          "'" + p + "': expected temperature, top_p, seed, stop or stream_options");
     }
   }
 }

@@ -44,6 +44,7 @@ json SampleRecord::to_json() const {
   if (tpot_s) j["tpot_s"] = *tpot_s;
   if (!itl_s.empty()) j["itl_s"] = itl_s;
   if (cost_usd) j["cost_usd"] = *cost_usd;
+  if (usage_missing) j["usage_missing"] = true;
   return j;
 }
 
@@ -112,6 +113,7 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   s.tpot_s = number_if(j, "tpot_s");
   s.itl_s = numbers_of(j, "itl_s");
   s.cost_usd = number_if(j, "cost_usd");
+  s.usage_missing = j.value("usage_missing", nlohmann::json(false)) == true;
   return s;
 }
 

@@ -37,6 +37,7 @@ struct SampleRecord {
   std::optional<double> tpot_s;
   std::vector<double> itl_s;
   std::optional<double> cost_usd;  // when the tokens were sent this run and priced
+  bool usage_missing = false;      // the API reported no usage: the tokens are the client's count
 
   // The prompt as text: the raw prompt, or each message as a "[role]\ncontent" block.
   std::string prompt_text() const;

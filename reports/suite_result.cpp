@@ -41,7 +41,10 @@ json SuiteResult::to_json() const {
            {{"samples", thinking_samples},
             {"truncated", truncated_thinking},
             {"reasoning_tokens", tokens_all.reasoning}}},
-          {"tokens", {{"all", tokens_json(tokens_all)}, {"billed", tokens_json(tokens)}}},
+          {"tokens",
+           {{"all", tokens_json(tokens_all)},
+            {"billed", tokens_json(tokens)},
+            {"usage_missing", usage_missing}}},
           {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
           {"latency", latency},
           {"cache_hits", cache_hits},
@@ -93,6 +96,7 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
     r.tokens = tokens_of(s["tokens"].value("billed", s["tokens"].value("all", json::object())),
                          where, at + "tokens.");
     r.tokens_all = tokens_of(s["tokens"].value("all", json::object()), where, at + "tokens.all.");
+    r.usage_missing = count_or(s["tokens"], "usage_missing", where, at + "tokens.");
   }
   if (s.contains("cost") && s["cost"].is_object() && s["cost"].contains("usd")) {
     if (!s["cost"]["usd"].is_number())

@@ -159,6 +159,7 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
         out->texts.insert(out->texts.end(), reply.texts.begin(), reply.texts.end());
       }
       out->tokens += reply.tokens;
+      out->usage_missing |= !reply.usage;
       if (out->ttft_s == 0) out->ttft_s = out->total_s + a.ttft_s;
       out->total_s += a.total_s;
       out->itl_s.insert(out->itl_s.end(), a.itl_s.begin(), a.itl_s.end());

@@ -215,7 +215,7 @@ ApiCall OpenAiWire::generate_call(const Request& r, int n) const {
   if (n > 1) b["n"] = n;
   if (call.stream) {
     b["stream"] = true;
-    b["stream_options"] = {{"include_usage", true}};
+    if (sends("stream_options")) b["stream_options"] = {{"include_usage", true}};
   }
   return call;
 }

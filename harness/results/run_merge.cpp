@@ -228,6 +228,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.errors.clear();
   r.cache_hits = 0;
   r.tokens = r.tokens_all = TokenCounts{};
+  r.usage_missing = 0;
   r.thinking_samples = r.truncated_thinking = 0;
   for (const ShardRun* run : shards) {
     const SuiteResult& s = suite_of(*run, name);
@@ -237,6 +238,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     r.truncated_thinking += s.truncated_thinking;
     r.tokens += s.tokens;
     r.tokens_all += s.tokens_all;
+    r.usage_missing += s.usage_missing;
     for (const auto& [type, count] : s.errors) r.errors[type] += count;
   }
   const long per = std::max(1, r.repeats);  // --repeats: consecutive samples per document

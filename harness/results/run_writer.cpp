@@ -86,7 +86,11 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.truncated_thinking = run.truncated_thinking;
   r.tokens_all = token_totals(run, false);
   r.tokens = token_totals(run, true);
-  r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
+  for (size_t d = 0; d < run.responses.size(); ++d) {
+    r.usage_missing += !run.cached[d] && run.responses[d].usage_missing;
+  }
+  // NOTE: a response without usage has no prompt count: the sum would be a confident wrong cost.
+  if (r.usage_missing == 0) r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
   if (r.cost_usd) r.prices = backend.prices;
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
@@ -99,10 +103,12 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
 nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) {
   RunRecord r;
   LatencySummary latency;
+  long usage_missing = 0;
   for (const SuiteRun& run : o.suites) {
     const LatencySummary suite_latency = latency_of(run);
     SuiteResult suite = suite_result(run, o.backend, suite_latency);
     r.billed += suite.tokens;
+    usage_missing += suite.usage_missing;
     for (const auto& [type, n] : run.errors) r.errors[type] += n;
     latency.merge(suite_latency);
     r.suites.push_back(std::move(suite));
@@ -132,7 +138,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.requests_sent = o.requests_sent;
   r.cache_hits = o.cache_hits;
   r.docs = o.docs;
-  r.cost = cost_of(r.billed, o.backend.prices);
+  r.cost = usage_missing > 0 ? nlohmann::json(nullptr) : cost_of(r.billed, o.backend.prices);
   r.latency = latency.to_json();
   r.prompt_tokens = o.prompt_tokens;
   r.output_tokens = o.output_tokens;
@@ -196,7 +202,10 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   for (double t : response_itl_s(resp)) {
     s.itl_s.push_back(std::round(t * 1e6) / 1e6);  // to the microsecond: the clock's precision
   }
-  if (!run.cached[d]) s.cost_usd = tokens_cost_usd(resp.tokens, backend_prices);
+  s.usage_missing = !run.cached[d] && resp.usage_missing;
+  if (!run.cached[d] && !resp.usage_missing) {
+    s.cost_usd = tokens_cost_usd(resp.tokens, backend_prices);
+  }
   return s.to_json();
 }
 

@@ -407,3 +407,31 @@ TEST_CASE("a 429 with Retry-After is waited out, then answered") {
   CHECK(r.run["timings"]["dispatch_s"].get<double>() >= 1.0);
   fs::remove_all(dir);
 }
+
+// A server that sends no usage (here: asked without stream_options, as servers that refuse it
+// must be) leaves the client counting streamed chunks and no prompt: the tokens are an estimate
+// and the cost unknown, never a confident wrong figure.
+TEST_CASE("responses without usage give no cost and are counted as such") {
+  const fs::path dir = temp_dir("api-no-usage");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai", server.base_url(),
+                                            {{"api", {{"omit", {"stream_options"}}}}});
+  LoopRun r = run_moebench(
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+      dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  const json& suite = r.run["suites"]["gsm8k"];
+  CHECK(suite["metrics"]["exact_match,strict-match"]["mean"] == 1.0);
+  CHECK(suite["tokens"]["usage_missing"] == r.samples.size());
+  CHECK(suite["cost"].is_null());
+  CHECK(r.run["cost"].is_null());
+  for (const json& s : r.samples) {
+    CHECK(s["usage_missing"] == true);
+    CHECK_FALSE(s.contains("cost_usd"));
+  }
+  fs::remove_all(dir);
+}
