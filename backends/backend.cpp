@@ -80,6 +80,9 @@ nlohmann::json BackendInfo::to_json() const {
                       {"prices", prices},
                       {"details", details}};
   if (!published_as.empty()) j["published_as"] = published_as;
+  // What answers depend on beyond the id (--backend-opt truncate=left, an API entry's endpoint or
+  // generation overrides): merge refuses shards that differ in it.
+  if (!cache_tag.empty()) j["cache_tag"] = cache_tag;
   return j;
 }
 

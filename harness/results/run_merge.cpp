@@ -86,8 +86,9 @@ json at_pointer(const json& j, const std::string& pointer) {
 
 // What shards of one run share: the same backend, seed, data scope and suites run the same way.
 void check_same_run(const ShardRun& a, const ShardRun& b) {
-  for (const char* field : {"backend.id", "backend.family", "moebench.version", "options.seed",
-                            "options.limit", "options.samples", "options.repeats"}) {
+  for (const char* field :
+       {"backend.id", "backend.family", "backend.cache_tag", "moebench.version", "options.seed",
+        "options.limit", "options.samples", "options.repeats"}) {
     std::string pointer = "/" + std::string(field);
     for (char& c : pointer) c = c == '.' ? '/' : c;
     const json va = at_pointer(a.raw, pointer), vb = at_pointer(b.raw, pointer);

@@ -152,6 +152,12 @@ TEST_CASE("merge: runs that are not the shards of one run are refused with one l
   const std::string of_four = shard("of4", "2/4", "");
   const std::string limited = shard("lim", "2/3", "--limit 2");
   fs::copy(results / "s1", dir / "s1-copy", fs::copy_options::recursive);
+  // As the built-in backend writes a shard run with --backend-opt truncate=left: its answers are
+  // another backend's (the cache keeps them apart by this tag).
+  fs::copy(results / "s2", dir / "s2-left", fs::copy_options::recursive);
+  json left = json::parse(read_file(dir / "s2-left" / "run.json"));
+  left["backend"]["cache_tag"] = "truncate-left";
+  std::ofstream(dir / "s2-left" / "run.json", std::ios::trunc) << left.dump(2);
   const std::string out = " -o " + (dir / "out" / "m").string();
   auto refused = [&](const std::string& runs, const std::string& needle) {
     auto r = run_command(moebench_bin() + " merge " + runs + out, dir);
@@ -165,6 +171,8 @@ TEST_CASE("merge: runs that are not the shards of one run are refused with one l
           "runs '" + s0 + "' and '" + other_seed + "' differ in options.seed (1234 vs 7)");
   refused(s0 + " " + s1 + " " + of_four, "differ in the shard count (options.shard");
   refused(s0 + " " + s1 + " " + limited, "differ in options.limit (null vs 2)");
+  refused(s0 + " " + s1 + " " + (dir / "s2-left").string(),
+          "differ in backend.cache_tag (null vs \"truncate-left\")");
   refused(s0 + " " + s1, "shard 2/3 missing");
   refused(s0, "shards 1/3, 2/3 missing");
   refused(s0 + " " + s1 + " " + (dir / "s1-copy").string() + " " + s2,
