@@ -21,18 +21,25 @@ struct DocValues {
   std::set<std::string> zero;                     // counted 0: failed or without the metric
 };
 
+// Each document's value: with --repeats the mean over its repeats (avg@N, as the run's own
+// mean is over documents), each repeat once.
 DocValues values_by_doc(const std::vector<SampleRecord>& samples, const std::string& suite,
                         const std::string& metric, const std::string& where) {
   DocValues out;
+  std::map<std::string, std::set<int>> repeats;
   for (const auto& s : samples) {
     if (s.suite != suite) continue;
     auto it = s.metrics.find(metric);
     const bool scored = it != s.metrics.end() && std::isfinite(it->second) && s.error_type.empty();
-    if (!out.value.emplace(s.doc_id, scored ? it->second : 0.0).second) {
-      throw input_error(where, "suite '" + suite + "' has document '" + s.doc_id + "' twice");
+    if (!repeats[s.doc_id].insert(s.repeat.value_or(0)).second) {
+      throw input_error(where, "suite '" + suite + "' has document '" + s.doc_id + "'" +
+                                   (s.repeat ? " repeat " + std::to_string(*s.repeat) : "") +
+                                   " twice");
     }
+    out.value[s.doc_id] += scored ? it->second : 0.0;
     if (!scored) out.zero.insert(s.doc_id);
   }
+  for (auto& [doc, v] : out.value) v /= static_cast<double>(repeats[doc].size());
   return out;
 }
 

@@ -206,9 +206,11 @@ std::vector<std::string> run_samples_mismatch(const RunSummary& run,
   std::vector<std::string> out;
   const std::string where = (run.dir / "samples.jsonl").string();
   for (const SuiteResult& s : run.suites) {
-    if (count[s.name] != s.n_docs) {
+    // NOTE: --repeats N writes N samples per document.
+    const long want = s.n_docs * std::max(1, s.repeats);
+    if (count[s.name] != want) {
       out.push_back(where + " has " + std::to_string(count[s.name]) + " samples of suite '" +
-                    s.name + "' but run.json says " + std::to_string(s.n_docs) +
+                    s.name + "' but run.json says " + std::to_string(want) +
                     " (a truncated or edited file?)");
     }
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "harness/scoring/aggregate.h"
 #include "tests/catch.h"
@@ -135,6 +136,22 @@ TEST_CASE("repeats: a run with --repeats 4 asks apart, rescores and merges as av
   CHECK(mj["metrics"] == g["metrics"]);
   CHECK(mj["n_docs"] == 3);
   CHECK(mj["repeats"]["n"] == 4);
+
+  // avg@4 runs compare document by document (each document's mean over its repeats), so a
+  // nightly entry with --repeats can be gated; the plain run (one sample each) pairs with them.
+  for (const char* other : {"merged", "plain"}) {
+    auto c = run_command(moebench_bin() + " compare '" + (results / "rep").string() + "' '" +
+                             (results / other).string() + "'",
+                         dir);
+    INFO(c.output);
+    CHECK(c.exit_code == 0);
+    // The compare table's row: suite, metric, n = 3 documents (not 12 samples).
+    std::stringstream row(c.output.substr(c.output.find("\ngsm8k ") + 1));
+    std::string suite, metric, n;
+    row >> suite >> metric >> n;
+    CHECK(metric == "exact_match,strict-match");
+    CHECK(n == "3");
+  }
   fs::remove_all(dir);
 }
 
