@@ -58,9 +58,9 @@ inline MOEBENCH_HOST_DEVICE int32_t sample_argmax_id(uint64_t key) {
 // ties by id, drop the prefix whose cumulative mass is <= (1 - top_p) * total, always keeping the
 // largest), then u = sample_uniform(seed[r], draw[r]) * kept mass and out[r] = the first kept id
 // (id order) whose inclusive prefix mass exceeds it (the last kept id if rounding runs past).
-// NaN logits are never chosen; a row with no finite logit gives 0. The thresholds are exact
-// (bisection on the f32 bit pattern), the masses f32 sums, so only a draw landing within rounding
-// of a boundary can differ from exact arithmetic.
+// NaN logits are never chosen; a row with no finite logit gives 0. The top-k threshold is exact
+// (bisection on the f32 bit pattern); the top-p threshold compares f32 sums of the masses, so it,
+// like the draw, can differ from exact arithmetic only within rounding of a boundary.
 // NOTE: one block per row, ~70 passes over a sampled row's logits (2 x 32 bisection steps when
 // top-k and top-p are both on), one pass for a greedy row. Graph-capturable.
 struct SampleArgs {
@@ -95,8 +95,9 @@ struct SampleHostParams {
   std::vector<uint64_t> draw;
 };
 
-// The same algorithm as cuda_sample on the host (same thresholds bit for bit, masses in double),
-// logits (n_rows, ld). Throws std::invalid_argument on bad shapes.
+// The same algorithm as cuda_sample on the host (the same top-k threshold bit for bit; masses,
+// and so the top-p threshold, in double), logits (n_rows, ld). Throws std::invalid_argument on bad
+// shapes.
 std::vector<int32_t> ref_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
                                 int vocab, const SampleHostParams& params);
 // One row of it: the token cuda_sample draws from `logits` (vocab) for these parameters.
