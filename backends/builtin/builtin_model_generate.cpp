@@ -202,13 +202,8 @@ class GenerateRun {
     for (Active& a : running_) {
       if (a.done || !callbacks_.cancelled(a.index)) continue;
       a.done = true;
-      GenerateResult& out = results_[a.index];
-      out.finish_reason = "cancelled";
-      out.text = a.text;
-      out.total_s = seconds_since(t0_);
-      engine_.free_sequence(a.seq);
-      a.seq = -1;
-      done(a.index);
+      results_[a.index].finish_reason = "cancelled";
+      end_sequence(a);
     }
     erase_done();
     for (auto it = waiting_.begin(); it != waiting_.end();) {
@@ -289,13 +284,17 @@ class GenerateRun {
     }
     a.emitted = std::max(a.emitted, safe);
     a.next_input = tok;
-    if (a.done) {
-      out.text = a.text;
-      out.total_s = seconds_since(t0_);
-      engine_.free_sequence(a.seq);
-      a.seq = -1;
-      done(a.index);
-    }
+    if (a.done) end_sequence(a);
+  }
+
+  // A finished sequence's result takes its text and time; its cache is freed.
+  void end_sequence(Active& a) {
+    GenerateResult& out = results_[a.index];
+    out.text = a.text;
+    out.total_s = seconds_since(t0_);
+    engine_.free_sequence(a.seq);
+    a.seq = -1;
+    done(a.index);
   }
 
   // Starts one step: a decode token per sequence with its prompt cached (the token a started step

@@ -88,9 +88,9 @@ std::string entries_markdown(const std::string& night,
       md += "| " + e.entry + " | | | | | | | **failed**: " + e.error + " |\n";
       continue;
     }
-    for (const std::string& u : e.untestable) {
-      md += "| " + e.entry + " | " + u.substr(0, u.find(':')) + " | | (" + e.previous + ") | " +
-            e.run_id + " | | | new baseline:" + u.substr(u.find(':') + 1) + " |\n";
+    for (const auto& u : e.untestable) {
+      md += "| " + e.entry + " | " + u.suite + " | | (" + e.previous + ") | " + e.run_id +
+            " | | | new baseline: " + u.change + " |\n";
     }
     if (!e.comparison) {
       if (e.previous.empty()) {
@@ -115,6 +115,12 @@ std::string entries_markdown(const std::string& night,
     }
   }
   return md + "\n";
+}
+
+json untestable_json(const std::vector<NightlyEntryResult::Untestable>& list) {
+  json out = json::array();
+  for (const auto& u : list) out.push_back({{"suite", u.suite}, {"change", u.change}});
+  return out;
 }
 
 // One line per regression or failure, on stderr; returns their count.
@@ -202,7 +208,7 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
     const SuiteResult* before = a.suite(s.name);
     if (!before) continue;
     if (const std::string change = suite_setup_change(*before, s); !change.empty()) {
-      r->untestable.push_back(s.name + ": " + change);
+      r->untestable.push_back({s.name, change});
     } else {
       options.suites.push_back(s.name);
     }
@@ -269,7 +275,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
         {{"entry", e.entry},
          {"run", e.run_id},
          {"previous", e.previous},
-         {"untestable", e.untestable},
+         {"untestable", untestable_json(e.untestable)},
          {"error", e.error},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }

@@ -18,9 +18,12 @@ struct NightlyEntryResult {
   std::string entry, run_id;
   std::string previous;  // the previous night's run id; "" on the first night
   std::optional<RunComparison> comparison;
-  // Suites in both nights that are not compared: "gsm8k: suite version 1.0 -> 1.1" (tonight is
-  // their new baseline); none of them fails the gate.
-  std::vector<std::string> untestable;
+  // Suites in both nights that are not compared, with how they changed ("suite version 1.0 ->
+  // 1.1"): tonight is their new baseline; none of them fails the gate.
+  struct Untestable {
+    std::string suite, change;
+  };
+  std::vector<Untestable> untestable;
   std::string error;  // the entry could not be merged or compared (one line)
 };
 

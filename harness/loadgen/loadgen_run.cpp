@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -30,6 +31,17 @@ void LoadgenOptions::validate() const {
 
 namespace {
 
+// each(i) for i in 0..n-1, taken in order by `workers` threads (at most n).
+void on_workers(int n, int workers, const std::function<void(int)>& each) {
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (int i; (i = next.fetch_add(1)) < n;) each(i);
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::min(workers, n); ++w) threads.emplace_back(worker);
+  for (std::thread& t : threads) t.join();
+}
+
 // The warm-up: options.warmup requests (the prompts in turn) on up to `concurrency` workers, all
 // sent at once; std::runtime_error naming the first that failed.
 void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
@@ -37,19 +49,13 @@ void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& pr
   const int n = options.warmup;
   if (n <= 0 || prompts.empty()) return;
   std::vector<RequestRecord> records(n);
-  std::atomic<int> next{0};
   LoadgenClient client(options.target);
   const auto start = std::chrono::steady_clock::now();
-  auto worker = [&] {
-    for (int i; (i = next.fetch_add(1)) < n && !interrupt_requested();) {
-      records[i] = client.send(prompts[i % prompts.size()], i, start);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::min(concurrency, n); ++w) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
+  on_workers(n, concurrency, [&](int i) {
+    if (!interrupt_requested()) records[i] = client.send(prompts[i % prompts.size()], i, start);
+  });
   for (int i = 0; i < n; ++i) {
-    if (records[i].ok) continue;
+    if (records[i].ok || interrupt_requested()) continue;
     throw std::runtime_error("loadgen: warm-up request " + std::to_string(i + 1) + " of " +
                              std::to_string(n) + " failed (" + records[i].error_type +
                              "): " + records[i].error_message);
@@ -70,35 +76,29 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   result.concurrency = std::max(1, std::min(cap, n));
   warm_up(options, prompts, result.concurrency);
 
-  std::atomic<int> next{0}, finished{0};
+  std::atomic<int> finished{0};
   std::mutex progress_mutex;
   const clock::time_point start = clock::now();
   // NOTE: workers take requests in schedule order, so request i goes out at its arrival time or,
   // when all C workers are busy, as soon as one frees: vLLM's semaphore semantics.
   LoadgenClient client(options.target);
-  auto worker = [&] {
-    for (int i; (i = next.fetch_add(1)) < n;) {
-      std::this_thread::sleep_until(start +
-                                    std::chrono::duration_cast<clock::duration>(
-                                        std::chrono::duration<double>(result.schedule_s[i])));
-      if (interrupt_requested()) {
-        result.records[i].index = i;
-        result.records[i].error_type = error_type_name(ErrorType::interrupted);
-        result.records[i].error_message = "not sent: interrupted";
-        continue;
-      }
-      result.records[i] = client.send(prompts[i], i, start);
-      const int done = ++finished;
-      if (options.progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        std::fprintf(stderr, "\rloadgen: %d/%d requests", done, n);
-        if (done == n) std::fprintf(stderr, "\n");
-      }
+  on_workers(n, result.concurrency, [&](int i) {
+    std::this_thread::sleep_until(start + std::chrono::duration_cast<clock::duration>(
+                                              std::chrono::duration<double>(result.schedule_s[i])));
+    if (interrupt_requested()) {
+      result.records[i].index = i;
+      result.records[i].error_type = error_type_name(ErrorType::interrupted);
+      result.records[i].error_message = "not sent: interrupted";
+      return;
     }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < result.concurrency; ++w) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
+    result.records[i] = client.send(prompts[i], i, start);
+    const int done = ++finished;
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      std::fprintf(stderr, "\rloadgen: %d/%d requests", done, n);
+      if (done == n) std::fprintf(stderr, "\n");
+    }
+  });
   result.duration_s = seconds_since(start);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);
   return result;

@@ -231,8 +231,10 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.tokens = r.tokens_all = TokenCounts{};
   r.usage_missing = 0;
   r.thinking_samples = r.truncated_thinking = 0;
+  std::vector<Priced> costs;
   for (const ShardRun* run : shards) {
     const SuiteResult& s = suite_of(*run, name);
+    costs.push_back({s.cost_usd, s.prices});
     total += s.n_docs;
     r.cache_hits += s.cache_hits;
     r.thinking_samples += s.thinking_samples;
@@ -275,11 +277,6 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     for (const auto& [subject, g] : a.groups) r.groups[subject][id] = g.to_json();
   }
   r.n_docs = total;
-  std::vector<Priced> costs;
-  for (const ShardRun* run : shards) {
-    const SuiteResult& s = suite_of(*run, name);
-    costs.push_back({s.cost_usd, s.prices});
-  }
   std::tie(r.cost_usd, r.prices) = sum_costs(costs);
   r.latency = m.latency.to_json();
   return m;

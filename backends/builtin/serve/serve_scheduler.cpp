@@ -1,6 +1,7 @@
 // ServeScheduler: the one engine thread of `moebench serve`, fed by the HTTP threads.
 #include "backends/builtin/serve/serve_scheduler.h"
 
+#include <algorithm>
 #include <exception>
 
 namespace moebench {
@@ -131,7 +132,6 @@ void ServeScheduler::run_batch(std::vector<std::shared_ptr<ServeJob>> jobs) {
   std::vector<GenerateRequest> requests;
   for (const auto& job : jobs) requests.push_back(job->request());
   std::vector<bool> ended(jobs.size(), false);
-  size_t open = jobs.size();
   GenerateCallbacks callbacks;
   callbacks.on_text = [&](size_t i, const std::string& piece) { jobs[i]->push_text(piece); };
   callbacks.on_done = [&](size_t i, const GenerateResult& result) {
@@ -141,18 +141,17 @@ void ServeScheduler::run_batch(std::vector<std::shared_ptr<ServeJob>> jobs) {
       jobs[i]->finish(result);
     }
     ended[i] = true;
-    --open;
   };
   callbacks.cancelled = [&](size_t i) { return jobs[i]->cancelled(); };
   callbacks.more = [&] {
     std::vector<GenerateRequest> joined;
     std::lock_guard<std::mutex> lock(mu_);
     if (!scores_.empty()) return joined;
-    while (!queue_.empty() && static_cast<int>(open) < max_batch_) {
+    for (auto open = std::count(ended.begin(), ended.end(), false);
+         !queue_.empty() && open < max_batch_; ++open) {
       jobs.push_back(queue_.front());
       queue_.pop_front();
       ended.push_back(false);
-      ++open;
       joined.push_back(jobs.back()->request());
     }
     return joined;
