@@ -3,6 +3,7 @@
 find_package(benchmark REQUIRED)
 
 file(GLOB bench_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/bench/bench_cpu*.cpp)
+list(APPEND bench_srcs ${PROJECT_SOURCE_DIR}/kernels/bench/bench_main.cpp)
 if(MOEBENCH_HAVE_CUDA)
   file(GLOB bench_gpu_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/bench/bench_gpu*.cpp)
   list(APPEND bench_srcs ${bench_gpu_srcs})
@@ -17,8 +18,7 @@ endif()
 message(STATUS "moebench-kernels: CUDA ${MOEBENCH_HAVE_CUDA}, NCCL ${bench_nccl}")
 
 add_executable(moebench-kernels ${bench_srcs})
-target_link_libraries(moebench-kernels PRIVATE moebench_kernels_host benchmark::benchmark
-                      benchmark::benchmark_main)
+target_link_libraries(moebench-kernels PRIVATE moebench_kernels_host benchmark::benchmark)
 set_target_properties(moebench-kernels PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 if(bench_nccl)
   target_include_directories(moebench-kernels PRIVATE ${MOEBENCH_NCCL_INCLUDE})

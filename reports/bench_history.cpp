@@ -79,6 +79,7 @@ BenchRun bench_load_run(const fs::path& file) {
   if (!context.is_object()) throw input_error(where, "field 'context' must be an object");
   run.date = string_or(context, "date", "", where + ": context");
   run.host = string_or(context, "host_name", "", where + ": context");
+  run.gpu = string_or(context, "gpu", "", where + ": context");
   std::map<std::string, double> median_aggregate;
   std::map<std::string, std::map<std::string, double>> median_counters;
   size_t index = 0;
@@ -129,6 +130,13 @@ std::vector<BenchRun> bench_load_history(const fs::path& dir, std::vector<std::s
     return std::tie(a.date, a.file) < std::tie(b.date, b.file);
   });
   return runs;
+}
+
+const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, size_t i) {
+  for (size_t j = i; j-- > 0;) {
+    if (history[j].gpu == history[i].gpu) return &history[j];
+  }
+  return nullptr;
 }
 
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,
@@ -200,9 +208,14 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
   char line[160];
   std::snprintf(line, sizeof(line), "two-sided Mann-Whitney U, alpha %.3g, threshold %.1f%%", alpha,
                 100 * threshold);
+  auto gpu = [](const BenchRun& r) { return md_cell(r.gpu.empty() ? "unknown" : r.gpu); };
+  const std::string devices =
+      base.gpu == next.gpu ? ""
+                           : "Measured on different GPUs (base: " + gpu(base) +
+                                 ", new: " + gpu(next) + "): the changes compare devices.\n\n";
   std::string out = "**base** `" + md_cell(base.file.filename().string()) + "` (" +
                     md_cell(base.date) + ") vs **new** `" + md_cell(next.file.filename().string()) +
-                    "` (" + md_cell(next.date) + "): " + line + "\n\n" +
+                    "` (" + md_cell(next.date) + "): " + line + "\n\n" + devices +
                     "| benchmark | base median | new median | change | p | reps | verdict |\n"
                     "|---|---:|---:|---:|---:|---:|---|\n";
   for (const BenchDelta& d : deltas) {

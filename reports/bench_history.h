@@ -15,6 +15,7 @@ struct BenchRun {
   std::filesystem::path file;
   std::string date;  // context.date
   std::string host;  // context.host_name
+  std::string gpu;   // context.gpu (moebench-kernels: the device's name, "none"); "" when absent
   // run_name -> real times of its repetitions, in nanoseconds (iteration entries; the median
   // aggregate alone when the file holds aggregates only).
   std::map<std::string, std::vector<double>> times_ns;
@@ -23,6 +24,10 @@ struct BenchRun {
   // last repetition's when the file has no aggregate for it.
   std::map<std::string, std::map<std::string, double>> counters;
 };
+
+// The run history[i] is compared with in the reports: the latest earlier one measured on the same
+// GPU (times on another device are no baseline), or nullptr.
+const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, size_t i);
 
 // One Google Benchmark JSON file. InputError names the file and field.
 BenchRun bench_load_run(const std::filesystem::path& file);

@@ -155,11 +155,14 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
     labels.push_back(r.date.empty() ? r.file.stem().string() : r.date.substr(0, 10));
   std::map<std::string, LineSeries> series;
   std::vector<BenchDelta> deltas;
+  const BenchRun* previous = nullptr;
   for (size_t i = 0; i < data.bench.size(); ++i) {
-    // Kept: the last pair's deltas are also the comparison table below.
-    if (i > 0) {
-      deltas =
-          bench_compare(data.bench[i - 1], data.bench[i], options.bench_threshold, options.alpha);
+    // Each run against the previous one on its GPU. Kept: the last run's deltas are also the
+    // comparison table below.
+    previous = bench_previous_comparable(data.bench, i);
+    deltas.clear();
+    if (previous) {
+      deltas = bench_compare(*previous, data.bench[i], options.bench_threshold, options.alpha);
     }
     for (const auto& [name, times] : data.bench[i].times_ns) {
       LineSeries& s = series[name];
@@ -202,10 +205,10 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
                 : std::string()) +
        "Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
        fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
-       "% against the previous run" + (grouped ? " in one of the family's benchmarks" : "") +
-       ".</figcaption></figure></div>\n";
-  if (data.bench.size() < 2) return h;
-  return h + comparison_table(data.bench[data.bench.size() - 2], data.bench.back(), deltas);
+       "% against the previous run on the same GPU" +
+       (grouped ? " in one of the family's benchmarks" : "") + ".</figcaption></figure></div>\n";
+  if (!previous) return h;
+  return h + comparison_table(*previous, data.bench.back(), deltas);
 }
 
 }  // namespace moebench

@@ -46,9 +46,11 @@ std::string leaderboard_md(const Leaderboard& board) {
 }
 
 std::string bench_md(const ReportData& data, const ReportOptions& options) {
-  if (data.bench.size() < 2) return "";
-  const auto deltas = bench_compare(data.bench[data.bench.size() - 2], data.bench.back(),
-                                    options.bench_threshold, options.alpha);
+  if (data.bench.empty()) return "";
+  const BenchRun* previous = bench_previous_comparable(data.bench, data.bench.size() - 1);
+  if (!previous) return "";
+  const auto deltas =
+      bench_compare(*previous, data.bench.back(), options.bench_threshold, options.alpha);
   std::string rows;
   long regressions = 0, failed = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
@@ -67,12 +69,11 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
   }
   std::string h =
       "\n### Kernel benchmarks: " + md_cell(data.bench.back().file.filename().string()) + " vs " +
-      md_cell(data.bench[data.bench.size() - 2].file.filename().string()) + "\n\n" +
-      std::to_string(deltas.size()) + " benchmarks, " + std::to_string(regressions) +
-      " significant regressions (U test, α " + fmt_fixed(options.alpha, 2) + ", threshold " +
-      fmt_fixed(100 * options.bench_threshold, 1) + "%), " + std::to_string(failed) +
-      " failing where the base run measured them, " + std::to_string(untestable) +
-      " slower with too few repetitions to test.\n";
+      md_cell(previous->file.filename().string()) + "\n\n" + std::to_string(deltas.size()) +
+      " benchmarks, " + std::to_string(regressions) + " significant regressions (U test, α " +
+      fmt_fixed(options.alpha, 2) + ", threshold " + fmt_fixed(100 * options.bench_threshold, 1) +
+      "%), " + std::to_string(failed) + " failing where the base run measured them, " +
+      std::to_string(untestable) + " slower with too few repetitions to test.\n";
   if (!rows.empty()) {
     h += "\n| benchmark | base | new | change % | p | verdict |\n|---|---:|---:|---:|---:|---|\n" +
          rows;

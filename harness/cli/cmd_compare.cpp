@@ -84,9 +84,10 @@ int compare_bench(CompareFlags f) {
          {"untestable", d.untestable},
          {"note", d.note}});
   }
-  const nlohmann::json j = {{"base", f.run_a},    {"new", f.run_b},
-                            {"alpha", f.alpha},   {"threshold", f.threshold},
-                            {"benchmarks", rows}, {"regression", regression}};
+  const nlohmann::json j = {{"base", f.run_a},      {"new", f.run_b},
+                            {"base_gpu", base.gpu}, {"new_gpu", next.gpu},
+                            {"alpha", f.alpha},     {"threshold", f.threshold},
+                            {"benchmarks", rows},   {"regression", regression}};
   if (f.format == "json") {
     std::printf("%s\n", j.dump(2).c_str());
   } else {

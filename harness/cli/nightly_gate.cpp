@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include "common/error.h"
 #include "common/json_file.h"
@@ -27,13 +28,20 @@ bool is_date(const std::string& s) {
          });
 }
 
-// Whether `entry` failed the gate of `night` (its gate.json: an error or a regression); a night
-// never gated (no gate.json: run by hand, or before the gate existed) did not.
-bool failed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
+// The gate.json of `night`, or null for a night never gated (run by hand, or before the gate).
+json night_gate(const fs::path& results, const std::string& night) {
   const fs::path file = results / "nights" / night / "gate.json";
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return false;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
   const json gate = json_read_file(file, file.string(), "cannot read");
+  return gate.is_object() ? gate : json(nullptr);
+}
+
+// Whether `entry` failed the gate of `night` (an error or a regression); a night never gated did
+// not.
+bool failed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
+  const json gate = night_gate(results, night);
+  if (gate.is_null()) return false;
   for (const json& e : gate.value("entries", json::array())) {
     if (!e.is_object() || str_or(e, "entry") != entry) continue;
     const bool error = !str_or(e, "error").empty();
@@ -64,6 +72,32 @@ std::string previous_run(const fs::path& results, const std::string& entry,
     if (!failed_gate(results, entry, *it)) return prefix + *it;
   }
   return "";
+}
+
+// The night a kernel benchmark file holds: its name's date (the nightly writes <night>.json),
+// else its context's date.
+std::string bench_night(const BenchRun& r) {
+  const std::string stem = r.file.stem().string();
+  return is_date(stem) ? stem : r.date.substr(0, 10);
+}
+
+// The kernel baseline of tonight's `next`: the latest file of an earlier night measured on the
+// same GPU whose kernel gate did not fail (as for the entries, a regression that persists fails
+// every night until fixed), or nullptr. Re-running an old night never compares with a later one.
+const BenchRun* kernel_baseline(const fs::path& results, const std::vector<BenchRun>& history,
+                                const BenchRun& next, const std::string& night) {
+  const BenchRun* best = nullptr;
+  for (const BenchRun& r : history) {
+    const std::string date = bench_night(r);
+    if (!(date < night) || r.gpu != next.gpu) continue;
+    if (best && std::make_pair(date, r.date) < std::make_pair(bench_night(*best), best->date)) {
+      continue;
+    }
+    const json gate = night_gate(results, date);
+    if (gate.is_object() && gate.value("kernel_regression", false) == true) continue;
+    best = &r;
+  }
+  return best;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -242,11 +276,12 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
   fs::rename(k.file.string() + ".tmp", k.file);
   k.state = "ran";
   const BenchRun next = bench_load_run(k.file);
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (fs::path(it->file).filename() == k.file.filename()) continue;  // tonight's, run again
-    k.previous = it->file;
-    k.deltas = bench_compare(*it, next, c.kernel_threshold, c.alpha);
-    break;
+  if (const BenchRun* base = kernel_baseline(c.results, history, next, night)) {
+    k.previous = base->file;
+    k.deltas = bench_compare(*base, next, c.kernel_threshold, c.alpha);
+  } else {
+    k.state =
+        "ran (no earlier night measured on " + (next.gpu.empty() ? "this GPU" : next.gpu) + ")";
   }
   // NOTE: a benchmark that now errors (its check or launch fails) fails the gate too.
   for (const BenchDelta& d : k.deltas) k.regression |= d.regression || d.failed;
@@ -269,7 +304,12 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
   const fs::path night_dir = c.results / "nights" / night;
   fs::create_directories(night_dir);
   std::ofstream(night_dir / "summary.md", std::ios::trunc) << md;
-  json gate = {{"night", night}, {"kernels", k.state}, {"entries", json::array()}};
+  json gate = {{"night", night},
+               {"kernels", k.state},
+               {"kernels_previous",
+                k.previous.empty() ? json(nullptr) : json(k.previous.filename().string())},
+               {"kernel_regression", k.regression},
+               {"entries", json::array()}};
   for (const NightlyEntryResult& e : entries) {
     gate["entries"].push_back(
         {{"entry", e.entry},

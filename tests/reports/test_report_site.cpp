@@ -150,7 +150,8 @@ namespace {
 
 // A Google Benchmark JSON file with 9 repetitions per benchmark around the given medians (ns).
 void write_bench(const std::filesystem::path& file, const std::string& date,
-                 const std::vector<std::pair<std::string, double>>& medians) {
+                 const std::vector<std::pair<std::string, double>>& medians,
+                 const std::string& gpu = "NVIDIA H200") {
   nlohmann::json benchmarks = nlohmann::json::array();
   const double jitter[9] = {-0.02, -0.015, -0.01, -0.005, 0, 0.005, 0.01, 0.015, 0.02};
   for (const auto& [name, median] : medians) {
@@ -174,7 +175,7 @@ void write_bench(const std::filesystem::path& file, const std::string& date,
   }
   std::filesystem::create_directories(file.parent_path());
   std::ofstream(file) << nlohmann::json{
-      {"context", {{"date", date}, {"host_name", "ci"}}},
+      {"context", {{"date", date}, {"host_name", "ci"}, {"gpu", gpu}}},
       {"benchmarks",
        benchmarks}}.dump(1);
 }
@@ -207,6 +208,37 @@ TEST_CASE("report marks a 10 percent kernel slowdown and not an unchanged kernel
   CHECK(count(index, "<span class=\"down\">regression</span>") == 1);
   CHECK(report_markdown(report_load(results), ReportOptions{}).find("1 significant regressions") !=
         std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
+// A night measured on another GPU is no baseline: the latest table, the chart's marks and the
+// summary set each file against the previous one on its own device.
+TEST_CASE("report compares kernel times only with the previous run on the same GPU") {
+  const auto results = test::fixture_temp_dir("report-bench-gpus");
+  write_bench(results / "bench" / "night1.json", "2026-11-20T02:00:00+00:00",
+              {{"BM_gemm/4096", 1.0e6}});
+  write_bench(results / "bench" / "night2.json", "2026-11-21T02:00:00+00:00",
+              {{"BM_gemm/4096", 0.5e6}}, "NVIDIA H100 80GB HBM3");
+  write_bench(results / "bench" / "night3.json", "2026-11-22T02:00:00+00:00",
+              {{"BM_gemm/4096", 1.2e6}});
+  std::vector<std::string> problems;
+  const auto runs = bench_load_history(results / "bench", &problems);
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[1].gpu == "NVIDIA H100 80GB HBM3");
+  CHECK(bench_previous_comparable(runs, 2) == &runs[0]);
+  CHECK(bench_previous_comparable(runs, 1) == nullptr);
+  report_write_site(results, results / "site", ReportOptions{});
+  const std::string index = read_file(results / "site" / "index.html");
+  CHECK(index.find("night1.json → night3.json") != std::string::npos);
+  CHECK(count(index, "<span class=\"down\">regression</span>") == 1);
+  const std::string md = report_markdown(report_load(results), ReportOptions{});
+  CHECK(md.find("night3.json vs night1.json") != std::string::npos);
+  CHECK(md.find("1 significant regressions") != std::string::npos);
+  // `moebench compare` of two devices' files says what it compares.
+  const std::string across = bench_compare_markdown(
+      runs[1], runs[2], bench_compare(runs[1], runs[2], 0.05, 0.05), 0.05, 0.05);
+  CHECK(across.find("Measured on different GPUs (base: NVIDIA H100 80GB HBM3, new: NVIDIA H200): "
+                    "the changes compare devices.") != std::string::npos);
   std::filesystem::remove_all(results);
 }
 

@@ -42,9 +42,11 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
   return out;
 }
 
-// A Google Benchmark JSON of one benchmark with 9 repetitions around `ns`.
-void write_bench(const fs::path& file, const std::string& date, double ns) {
-  json j = {{"context", {{"date", date}, {"host_name", "gpu-box"}}}, {"benchmarks", json::array()}};
+// A Google Benchmark JSON of one benchmark with 9 repetitions around `ns`, measured on `gpu`.
+void write_bench(const fs::path& file, const std::string& date, double ns,
+                 const std::string& gpu = "NVIDIA H200") {
+  json j = {{"context", {{"date", date}, {"host_name", "gpu-box"}, {"gpu", gpu}}},
+            {"benchmarks", json::array()}};
   for (int i = 0; i < 9; ++i) {
     j["benchmarks"].push_back({{"name", "gpu/fake_gemm/m:64"},
                                {"run_name", "gpu/fake_gemm/m:64"},
@@ -279,5 +281,54 @@ TEST_CASE("nightly: a sharded entry's error-rate gate is applied to its merged r
   CHECK(finish.exit_code == 1);
   CHECK(finish.output.find("moebench: nightly: c failed: 33.3% of the samples of c-2026-12-03 "
                            "failed, more than its max_error_rate 5.0%") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("nightly: the kernel baseline is an earlier night on the same GPU that passed its gate",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-kernel-baseline");
+  const fs::path bench = dir / "bench-out.json";
+  const json config = {
+      {"schema", 1},
+      {"results", "out"},
+      {"kernels", {{"run", "always"}, {"command", {"cat", bench.string()}}}},
+      {"data_dir", kData.string()},
+      {"entries",
+       {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  // One night: its entry run and finish with `ns` on `gpu`; the finish's output and gate.json.
+  auto night = [&](const std::string& date, double ns, const std::string& gpu) {
+    const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                                "' --no-progress --night " + date + " --stage ";
+    REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+    write_bench(bench, date + "T03:00:00+00:00", ns, gpu);
+    auto r = run_command(nightly + "finish", dir);
+    INFO(r.output);
+    return std::make_pair(r, json::parse(read_file(dir / "out" / "nights" / date / "gate.json")));
+  };
+  auto [first, g1] = night("2026-12-01", 1000, "NVIDIA H200");
+  CHECK(first.exit_code == 0);
+  CHECK(g1["kernels_previous"] == nullptr);
+  auto [slower, g2] = night("2026-12-02", 2000, "NVIDIA H200");
+  CHECK(slower.exit_code == 1);
+  CHECK(g2["kernel_regression"] == true);
+  CHECK(g2["kernels_previous"] == "2026-12-01.json");
+  // The regressed night is no baseline: the regression fails again until it is fixed.
+  auto [persists, g3] = night("2026-12-03", 2000, "NVIDIA H200");
+  INFO(persists.output);
+  CHECK(persists.exit_code == 1);
+  CHECK(g3["kernel_regression"] == true);
+  CHECK(g3["kernels_previous"] == "2026-12-01.json");
+  // Another GPU is not compared with: no baseline, said so, no verdict.
+  auto [other_gpu, g4] = night("2026-12-04", 500, "NVIDIA H100 80GB HBM3");
+  INFO(other_gpu.output);
+  CHECK(other_gpu.exit_code == 0);
+  CHECK(g4["kernels_previous"] == nullptr);
+  CHECK(g4["kernels"] == "ran (no earlier night measured on NVIDIA H100 80GB HBM3)");
+  // Re-running an old night compares with nights before it, never a later one.
+  auto [rerun, g1b] = night("2026-12-01", 3000, "NVIDIA H200");
+  INFO(rerun.output);
+  CHECK(rerun.exit_code == 0);
+  CHECK(g1b["kernels_previous"] == nullptr);
   fs::remove_all(dir);
 }
