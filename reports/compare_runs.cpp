@@ -57,13 +57,10 @@ void test_binary(const std::vector<double>& a, const std::vector<double>& b, Sui
   }
   c->test = "mcnemar";
   c->p_value = stats_mcnemar_exact(c->a_only_right, c->b_only_right).p_value;
-  // The interval of a difference of paired proportions (Agresti, Categorical Data Analysis 10.1).
-  const double n = static_cast<double>(a.size());
-  const double diff = static_cast<double>(c->b_only_right - c->a_only_right);
-  const double var = (c->a_only_right + c->b_only_right - diff * diff / n) / (n * n);
-  const double half = 1.96 * std::sqrt(std::max(var, 0.0));
-  c->ci_low = c->delta - half;
-  c->ci_high = c->delta + half;
+  const PairedInterval ci =
+      stats_mcnemar_interval(c->a_only_right, c->b_only_right, static_cast<long>(a.size()));
+  c->ci_low = ci.low;
+  c->ci_high = ci.high;
 }
 
 const char* verdict(const SuiteComparison& c) {
@@ -80,6 +77,12 @@ std::string fmt(const char* f, double v) {
 }
 
 std::string points(double v) { return fmt("%+.2f", 100 * v); }
+
+// "[-1.20, +0.40]"; "—" when no interval exists (a sign-flip test of 5 or fewer documents).
+std::string ci_cell(const SuiteComparison& s) {
+  if (std::isnan(s.ci_low)) return "—";
+  return "[" + points(s.ci_low) + ", " + points(s.ci_high) + "]";
+}
 
 // "0/9": shared documents counted 0 in A / in B because they failed or were not scored.
 std::string zero_cell(const SuiteComparison& s) {
@@ -228,8 +231,8 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
   if (all_binary(xa) && all_binary(xb)) {
     test_binary(xa, xb, &c);
   } else {
-    BootstrapResult r = stats_paired_bootstrap(xa, xb, options.resamples, options.seed);
-    c.test = "bootstrap";
+    const PairedTestResult r = stats_paired_sign_flip(xa, xb, options.resamples, options.seed);
+    c.test = "sign-flip";
     c.p_value = r.p_value;
     c.ci_low = r.ci_low;
     c.ci_high = r.ci_high;
@@ -294,8 +297,7 @@ std::string compare_format_text(const RunComparison& c) {
   for (const auto& s : c.suites) {
     std::snprintf(line, sizeof(line), "%-26s %-28s %6ld %9s %8.2f %8.2f %8s %17s %-9s %9.3g  %s\n",
                   s.suite.c_str(), s.metric.c_str(), s.shared, zero_cell(s).c_str(), 100 * s.mean_a,
-                  100 * s.mean_b, points(s.delta).c_str(),
-                  ("[" + points(s.ci_low) + ", " + points(s.ci_high) + "]").c_str(), s.test.c_str(),
+                  100 * s.mean_b, points(s.delta).c_str(), ci_cell(s).c_str(), s.test.c_str(),
                   s.p_value, verdict(s));
     out += line;
   }
@@ -317,8 +319,8 @@ std::string compare_format_markdown(const RunComparison& c) {
   for (const auto& s : c.suites) {
     out += "| " + md_cell(s.suite) + " | " + md_cell(s.metric) + " | " + std::to_string(s.shared) +
            " | " + zero_cell(s) + " | " + fmt("%.2f", 100 * s.mean_a) + " | " +
-           fmt("%.2f", 100 * s.mean_b) + " | " + points(s.delta) + " | [" + points(s.ci_low) +
-           ", " + points(s.ci_high) + "] | " + s.test + " | " + fmt("%.3g", s.p_value) + " | " +
+           fmt("%.2f", 100 * s.mean_b) + " | " + points(s.delta) + " | " + ci_cell(s) + " | " +
+           s.test + " | " + fmt("%.3g", s.p_value) + " | " +
            (s.regression    ? "🔻 **"
             : s.improvement ? "🔺 "
                             : "") +

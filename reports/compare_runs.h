@@ -1,5 +1,5 @@
 // Two evaluation runs compared suite by suite on the samples both scored: the change of a metric
-// and a paired test of it (McNemar exact for 0/1 metrics, paired bootstrap otherwise), flagged
+// and a paired test of it (McNemar exact for 0/1 metrics, paired sign-flip test otherwise), flagged
 // when significant; a significant drop beyond a threshold is a regression (compare exits 1).
 #pragma once
 
@@ -18,7 +18,7 @@ struct CompareOptions {
   double alpha = 0.05;              // significance level of the two-sided test
   double threshold = 0.01;          // a drop must also exceed this (metric units: 0.01 = 1 point)
   bool all_metrics = false;         // every metric of every suite, not only the primary one
-  int resamples = 10000;            // paired bootstrap
+  int resamples = 10000;            // sign-flip test and bootstrap interval above 16 documents
   uint64_t seed = 1234;
   void validate() const;  // InputError naming the bad field
 };
@@ -31,8 +31,8 @@ struct SuiteComparison {
   long zero_a = 0, zero_b = 0;              // shared documents counted 0: failed or unscored
   double mean_a = 0, mean_b = 0;            // over the shared documents
   double delta = 0;                         // mean_b - mean_a
-  double ci_low = 0, ci_high = 0;           // 95% interval of delta
-  std::string test;                         // "mcnemar" | "bootstrap"
+  double ci_low = 0, ci_high = 0;           // 95% interval of delta; NaN when none exists
+  std::string test;                         // "mcnemar" | "sign-flip"
   long a_only_right = 0, b_only_right = 0;  // McNemar's discordant pairs
   double p_value = 1.0;
   bool significant = false;  // p < alpha

@@ -1,7 +1,9 @@
-// Significance tests for comparing runs (McNemar exact, paired bootstrap) and benchmark timings
-// (Mann-Whitney U as google/benchmark's compare.py uses it), plus a median helper.
+// Significance tests for comparing runs (McNemar exact, paired sign-flip, paired bootstrap) and
+// benchmark timings (Mann-Whitney U as google/benchmark's compare.py uses it), plus a median
+// helper.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,10 +23,11 @@ McNemarResult stats_mcnemar_exact(long only_a, long only_b);
 
 // Paired bootstrap over items: resamples the per-item differences d_i = b_i - a_i (with
 // replacement, n per resample) `resamples` times with a seeded std::mt19937_64.
-// delta = mean(d); ci_low/ci_high = 2.5th/97.5th percentiles of the resampled means;
-// p_value (two-sided) = min(1, 2 * min(frac(resampled mean <= 0), frac(resampled mean >= 0))).
+// delta = mean(d); ci_low/ci_high = 2.5th/97.5th percentiles of the resampled means. No p-value:
+// the share of resampled means beyond 0 is 0 whenever every d_i has one sign, at any n (one
+// document 0.2 lower would be "p = 0"); stats_paired_sign_flip tests.
 struct BootstrapResult {
-  double delta = 0, ci_low = 0, ci_high = 0, p_value = 1.0;
+  double delta = 0, ci_low = 0, ci_high = 0;
   int resamples = 0;
 };
 
@@ -34,6 +37,33 @@ struct BootstrapResult {
 // value (naming its index).
 BootstrapResult stats_paired_bootstrap(const std::vector<double>& a, const std::vector<double>& b,
                                        int resamples = 10000, uint64_t seed = 1234);
+
+// The paired sign-flip (randomization) test of mean(b - a) = 0, two-sided: under the null each
+// difference d_i is as likely negated, so p = the share of sign patterns s whose |sum s_i d_i|
+// reaches |sum d_i|. Up to kSignFlipExactMax items every pattern is counted (exact = true) and the
+// 95% interval is the set of shifts the test does not reject (so it excludes 0 exactly when
+// p < 0.05; NaN on both sides when no shift can be rejected: 2 / 2^n >= 0.05, n <= 5). Above,
+// `resamples` random patterns give p = (1 + hits) / (1 + resamples), never 0, and the interval is
+// the paired bootstrap's. Same argument checks as stats_paired_bootstrap.
+struct PairedTestResult {
+  double delta = 0, ci_low = 0, ci_high = 0, p_value = 1.0;
+  bool exact = false;
+  int resamples = 0;  // random sign patterns (and bootstrap resamples); 0 when exact
+};
+
+constexpr size_t kSignFlipExactMax = 16;
+
+PairedTestResult stats_paired_sign_flip(const std::vector<double>& a, const std::vector<double>& b,
+                                        int resamples = 10000, uint64_t seed = 1234);
+
+// McNemar's 95% interval of the paired difference of proportions (B's minus A's): conditional on
+// the only_a + only_b discordant pairs, the Clopper-Pearson interval of B's share of them, times
+// their share of the n items. It excludes 0 exactly when stats_mcnemar_exact's p < 0.05 (a Wald
+// interval may exclude 0 beside p = 0.0625). No discordant pairs gives [0, 0].
+struct PairedInterval {
+  double low = 0, high = 0;
+};
+PairedInterval stats_mcnemar_interval(long only_a, long only_b, long n);
 
 // Two-sided Mann-Whitney U test as google/benchmark's tools/compare.py uses it
 // (scipy.stats.mannwhitneyu(x, y, alternative="two-sided"), method "auto").

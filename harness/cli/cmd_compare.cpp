@@ -26,7 +26,7 @@ struct CompareFlags {
 CLI::App* add_compare_flags(CLI::App* app, CompareFlags* f) {
   CLI::App* cmd = app->add_subcommand(
       "compare",
-      "Compare two eval runs suite by suite (paired McNemar / bootstrap tests), or two Google "
+      "Compare two eval runs suite by suite (paired McNemar / sign-flip tests), or two Google "
       "Benchmark JSON files (median change, Mann-Whitney U); exit 1 on a significant regression "
       "beyond --threshold (or, for benchmarks, an error the base run did not have)");
   cmd->add_option("run_a", f->run_a, "Baseline: run directory (or its run.json), or BASE.json")

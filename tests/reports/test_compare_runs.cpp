@@ -1,7 +1,8 @@
 // moebench compare on run directories: a planted drop is flagged (and the CLI exits 1), noise on
-// a few items is not; McNemar for 0/1 metrics, the paired bootstrap otherwise.
+// a few items is not; McNemar for 0/1 metrics, the paired sign-flip test otherwise.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <random>
 
@@ -107,7 +108,7 @@ TEST_CASE("compare does not flag two runs that differ by noise on a few items") 
   std::filesystem::remove_all(results);
 }
 
-TEST_CASE("compare uses the paired bootstrap for graded metrics") {
+TEST_CASE("compare uses the paired sign-flip test for graded metrics") {
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<SampleRecord> a, b, same;
@@ -124,15 +125,38 @@ TEST_CASE("compare uses the paired bootstrap for graded metrics") {
     same.push_back(s);
   }
   const SuiteComparison drop = compare_suite_samples("math", "score", true, a, b, CompareOptions{});
-  CHECK(drop.test == "bootstrap");
+  CHECK(drop.test == "sign-flip");
   CHECK(drop.delta < -0.05);
   CHECK(drop.ci_high < 0);
   CHECK(drop.regression);
   const SuiteComparison noise =
       compare_suite_samples("math", "score", true, a, same, CompareOptions{});
-  CHECK(noise.test == "bootstrap");
+  CHECK(noise.test == "sign-flip");
   CHECK(std::abs(noise.delta) < 0.001);
   CHECK_FALSE(noise.regression);
+}
+
+// A bootstrap p was 0 whenever every document moved one way: three documents a little lower (or
+// one) were a REGRESSION. The sign-flip test gives 0.25 (2 of 8 sign patterns), no interval.
+TEST_CASE("compare of three graded documents all lower is no significant change") {
+  std::vector<SampleRecord> a, b;
+  const double after[3] = {0.5, 0.75, 0.75};
+  for (int i = 0; i < 3; ++i) {
+    SampleRecord s;
+    s.suite = "humaneval";
+    s.doc_id = std::to_string(i);
+    s.metrics["pass@1"] = 1.0;
+    a.push_back(s);
+    s.metrics["pass@1"] = after[i];
+    b.push_back(s);
+  }
+  const SuiteComparison c =
+      compare_suite_samples("humaneval", "pass@1", true, a, b, CompareOptions{});
+  CHECK(c.test == "sign-flip");
+  CHECK(c.p_value == 0.25);
+  CHECK(std::isnan(c.ci_low));
+  CHECK_FALSE(c.significant);
+  CHECK_FALSE(c.regression);
 }
 
 TEST_CASE("compare pairs by document and keeps unmatched and duplicate documents apart") {

@@ -2,6 +2,7 @@
 // hand-worked values, exact big-integer sums and scipy's documented outputs.
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -67,17 +68,16 @@ TEST_CASE("mcnemar exact matches big-integer sums for gsm8k-sized and huge n") {
   CHECK(close_rel(stats_mcnemar_exact(500000, 499000).p_value, 0.3175525996737449, 1e-8));
 }
 
-TEST_CASE("paired bootstrap of identical runs gives delta 0 and p 1") {
+TEST_CASE("paired bootstrap of identical runs gives delta 0 and a point interval") {
   const std::vector<double> a = {1, 0, 1, 1, 0, 0, 1, 0, 1, 1};
   const BootstrapResult r = stats_paired_bootstrap(a, a, 2000, 7);
   CHECK(r.delta == 0.0);
   CHECK(r.ci_low == 0.0);
   CHECK(r.ci_high == 0.0);
-  CHECK(r.p_value == 1.0);
   CHECK(r.resamples == 2000);
 }
 
-TEST_CASE("paired bootstrap of a constant shift gives a point interval and p 0") {
+TEST_CASE("paired bootstrap of a constant shift gives a point interval") {
   std::vector<double> a, b;
   for (int i = 0; i < 50; ++i) {
     a.push_back(0.01 * i);
@@ -87,7 +87,7 @@ TEST_CASE("paired bootstrap of a constant shift gives a point interval and p 0")
   CHECK(std::abs(r.delta - 0.1) < 1e-12);
   CHECK(std::abs(r.ci_low - 0.1) < 1e-12);
   CHECK(std::abs(r.ci_high - 0.1) < 1e-12);
-  CHECK(r.p_value <= 2.0 / 1000);
+  CHECK(stats_paired_sign_flip(a, b, 1000).p_value == 1.0 / 1001);
 }
 
 TEST_CASE("paired bootstrap interval brackets delta and is reproducible by seed") {
@@ -100,14 +100,13 @@ TEST_CASE("paired bootstrap interval brackets delta and is reproducible by seed"
   CHECK(std::abs(r1.delta - 0.1) < 1e-15);
   CHECK(r1.ci_low == r2.ci_low);
   CHECK(r1.ci_high == r2.ci_high);
-  CHECK(r1.p_value == r2.p_value);
   // d has mean 0.1 and sd sqrt(40/200 - 0.01) = 0.4359, so the mean's se is 0.4359/sqrt(200) =
   // 0.0308: the 95% interval is about 0.1 +- 0.060 and 0 lies ~3.2 se below delta.
   CHECK(r1.ci_low < r1.delta);
   CHECK(r1.ci_high > r1.delta);
   CHECK(std::abs(r1.ci_low - 0.040) < 0.012);
   CHECK(std::abs(r1.ci_high - 0.160) < 0.012);
-  CHECK(r1.p_value < 0.01);
+  CHECK(stats_paired_sign_flip(a, b, 5000, 99).p_value < 0.01);
   // McNemar on the same discordant pairs agrees on significance.
   CHECK(stats_mcnemar_exact(10, 30).p_value < 0.01);
 }
@@ -246,4 +245,83 @@ TEST_CASE("median of odd and even counts") {
   CHECK(stats_median({7}) == 7.0);
   CHECK(stats_median({-1, -1, 5, 5}) == 2.0);
   CHECK_THROWS_AS(stats_median({}), std::invalid_argument);
+}
+
+// The paired test of graded metrics: a bootstrap p was 0 whenever every difference had one sign,
+// so one document 0.2 lower (or three documents each a little lower) read as a regression.
+TEST_CASE("sign-flip test: few documents cannot be significant, and p is never 0") {
+  const PairedTestResult one = stats_paired_sign_flip({1.0}, {0.8});
+  CHECK(one.exact);
+  CHECK(one.p_value == 1.0);
+  CHECK(std::isnan(one.ci_low));  // 2 sign patterns: no interval at 95%
+  CHECK(std::isnan(one.ci_high));
+  // Three documents all lower: 2 of the 8 sign patterns reach |mean| (the sign test's 0.25).
+  const PairedTestResult three = stats_paired_sign_flip({1, 1, 1}, {0.5, 0.75, 0.75});
+  CHECK(std::abs(three.delta + 1.0 / 3) < 1e-15);
+  CHECK(three.p_value == 0.25);
+  CHECK(std::isnan(three.ci_low));
+  // Eight documents all lower: 2 / 256.
+  const std::vector<double> a8 = {1, 1, 1, 1, 1, 1, 1, 1};
+  const std::vector<double> b8 = {0.9, 0.8, 0.7, 0.95, 0.85, 0.6, 0.9, 0.75};
+  const PairedTestResult eight = stats_paired_sign_flip(a8, b8);
+  CHECK(std::abs(eight.p_value - 2.0 / 256) < 1e-15);
+  CHECK(eight.ci_high < 0);
+  CHECK(eight.ci_low < eight.delta);
+  CHECK(eight.ci_high > eight.delta);
+  // Many documents all one way: Monte Carlo, p = (1 + hits) / (1 + resamples) > 0.
+  std::vector<double> a(100, 1.0), b(100, 0.9);
+  const PairedTestResult many = stats_paired_sign_flip(a, b, 999, 5);
+  CHECK_FALSE(many.exact);
+  CHECK(many.p_value == 1.0 / 1000);
+  CHECK(many.resamples == 999);
+}
+
+TEST_CASE("sign-flip test: the exact interval excludes 0 exactly when p < 0.05") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  int excluded = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const size_t n = 6 + trial % 11;  // 6..16: the exact path
+    std::vector<double> a(n), b(n);
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = u(rng);
+      b[i] = a[i] + (u(rng) - 0.3) * 0.4;  // mostly higher
+    }
+    const PairedTestResult r = stats_paired_sign_flip(a, b);
+    INFO("n=" << n << " p=" << r.p_value << " ci=[" << r.ci_low << ", " << r.ci_high << "]");
+    REQUIRE(r.exact);
+    CHECK(r.ci_low <= r.delta);
+    CHECK(r.ci_high >= r.delta);
+    const bool excludes = r.ci_low > 0 || r.ci_high < 0;
+    CHECK(excludes == (r.p_value < 0.05));
+    excluded += excludes;
+  }
+  CHECK(excluded > 5);  // both outcomes occur among the trials
+  CHECK(excluded < 35);
+  // Identical runs: p 1, the point interval at 0.
+  const std::vector<double> same = {1, 0, 0.5, 0.25, 1, 0, 0.75, 1, 0, 1};
+  const PairedTestResult r = stats_paired_sign_flip(same, same);
+  CHECK(r.p_value == 1.0);
+  CHECK(r.ci_low == 0.0);
+  CHECK(r.ci_high == 0.0);
+}
+
+// McNemar's interval: conditional on the discordant pairs, Clopper-Pearson on their split, so it
+// excludes 0 exactly when the exact test's p < 0.05 (a Wald interval gave [-9.27, -0.73] points
+// beside p = 0.0625 for 5 discordant pairs out of 100).
+TEST_CASE("mcnemar interval agrees with the exact test") {
+  const PairedInterval five = stats_mcnemar_interval(5, 0, 100);
+  CHECK(std::abs(five.low - (-0.05)) < 1e-12);
+  // 0 of 5 to B: Clopper-Pearson upper bound 1 - 0.025^(1/5) = 0.52182, diff (2p - 1) * 5 / 100.
+  CHECK(std::abs(five.high - (2 * (1 - std::pow(0.025, 0.2)) - 1) * 0.05) < 1e-9);
+  CHECK(five.high > 0);
+  CHECK(stats_mcnemar_exact(5, 0).p_value >= 0.05);
+  for (auto [x, y] : std::vector<std::pair<long, long>>{
+           {6, 0}, {10, 2}, {9, 2}, {132, 100}, {59, 41}, {3, 17}, {0, 0}, {40, 40}}) {
+    const PairedInterval ci = stats_mcnemar_interval(x, y, 1319);
+    INFO(x << " vs " << y << ": [" << ci.low << ", " << ci.high << "]");
+    CHECK(ci.low <= (y - x) / 1319.0 + 1e-12);
+    CHECK(ci.high >= (y - x) / 1319.0 - 1e-12);
+    CHECK((ci.low > 0 || ci.high < 0) == (stats_mcnemar_exact(x, y).p_value < 0.05));
+  }
 }
