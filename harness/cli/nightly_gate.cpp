@@ -139,9 +139,10 @@ std::string entries_markdown(const std::string& night,
       char p[32];
       std::snprintf(p, sizeof(p), "%.3g", s.p_value);
       char change[32];
-      std::snprintf(change, sizeof(change), "%+.1f", 100 * s.delta);
+      std::snprintf(change, sizeof(change), "%+.2f", 100 * s.delta);
       const std::string verdict = s.regression    ? "**regression**"
                                   : s.improvement ? "improvement"
+                                  : s.significant ? "significant, within threshold"
                                                   : "no significant change";
       md += "| " + e.entry + " | " + s.suite + " | " + s.metric + " | " + percent(s.mean_a) + " (" +
             e.previous + ") | " + percent(s.mean_b) + " | " + change + " | " + p + " | " + verdict +

@@ -97,7 +97,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
         "moebench: nightly: regression: model gsm8k exact_match,strict-match 100.0% -> 50.0% "
         "(-50.0 points, p=1.91e-06, mcnemar) vs model-2026-12-01");
   CHECK(second.output.find("| model | mmlu | acc,none | 100.0% (model-2026-12-01) | 100.0% | "
-                           "+0.0 | 1 | no significant change |") != std::string::npos);
+                           "+0.00 | 1 | no significant change |") != std::string::npos);
   CHECK(second.output.find("nightly 2026-12-02: 1 regression(s) or failure(s)") !=
         std::string::npos);
 
@@ -116,7 +116,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   INFO(fourth.output);
   CHECK(fourth.exit_code == 0);
   CHECK(fourth.output.find("| model | gsm8k | exact_match,strict-match | 100.0% (model-2026-12-01) "
-                           "| 100.0% | +0.0 | 1 | no significant change |") != std::string::npos);
+                           "| 100.0% | +0.00 | 1 | no significant change |") != std::string::npos);
 
   // A suite set up differently since (here: another suite version) is a new baseline, not a
   // verdict: the planted answers of the fifth night pass, and moebench compare refuses the pair.
@@ -141,6 +141,19 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   CHECK(compare.exit_code == 2);
   CHECK(compare.output.find("suite 'gsm8k' was set up differently (suite version 0.9 -> " +
                             version + ")") != std::string::npos);
+
+  // A significant change within the gate's threshold is named as such (it read "no significant
+  // change"); changes show two decimals, as compare's (-0.96 and -1.04 both showed -1.0).
+  json loose = config;
+  loose["gate"] = {{"threshold", 0.9}};
+  std::ofstream(dir / "nightly.json", std::ios::trunc) << loose.dump(2);
+  write_answers(dir, answers, false);
+  auto sixth = run_command(nightly + "2026-12-06", dir);
+  INFO(sixth.output);
+  CHECK(sixth.exit_code == 0);
+  CHECK(sixth.output.find("| model | gsm8k | exact_match,strict-match | 50.0% (model-2026-12-05) | "
+                          "100.0% | +50.00 | 1.91e-06 | significant, within threshold |") !=
+        std::string::npos);
 
   // The nights are all in the results: merged runs (the shards hidden behind them), a page for
   // each in the site, each night's summary and gate, and the CI job summary.
