@@ -1,6 +1,6 @@
-// Significance tests for run and benchmark comparison: McNemar exact, paired bootstrap (paired_tests.cpp: sign-flip),
-// Mann-Whitney U (scipy's method "auto"), median. Written by hand: moebench_reports links no
-// statistics library, and each test is a few dozen lines.
+// Significance tests for run and benchmark comparison: McNemar exact, paired bootstrap
+// (paired_tests.cpp: sign-flip), Mann-Whitney U (scipy's method "auto"), median. Written by hand:
+// moebench_reports links no statistics library, and each test is a few dozen lines.
 #include "reports/stat_tests.h"
 
 #include <algorithm>
