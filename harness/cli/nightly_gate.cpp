@@ -1,6 +1,7 @@
 // nightly_compare_entry / nightly_kernels / nightly_publish.
 #include "harness/cli/nightly_gate.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/results/host_info.h"
+#include "harness/results/run_writer.h"
 #include "reports/json_fields.h"
 #include "reports/report_site.h"
 #include "reports/run_record.h"
@@ -94,10 +96,19 @@ const BenchRun* kernel_baseline(const fs::path& results, const std::vector<Bench
       continue;
     }
     const json gate = night_gate(results, date);
-    if (gate.is_object() && gate.value("kernel_regression", false) == true) continue;
+    if (gate.is_object() && (gate.value("kernel_regression", false) == true ||
+                             gate.value("kernels_failed", false) == true)) {
+      continue;
+    }
     best = &r;
   }
   return best;
+}
+
+// An InputError's text without its leading "<where>: ".
+std::string without_prefix(const std::string& text, const std::string& where) {
+  const std::string tmp = where + ".tmp: ";
+  return text.rfind(tmp, 0) == 0 ? text.substr(tmp.size()) : text;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -274,18 +285,34 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
     k.state = "failed: `" + cmd + "` exited with status " + std::to_string(rc);
     return k;
   }
+  BenchRun next;
+  try {
+    // Read where it was written: an unreadable output never enters the history as <night>.json.
+    next = bench_load_run(k.file.string() + ".tmp");
+  } catch (const InputError& e) {
+    fs::rename(k.file.string() + ".tmp", k.file.string() + ".bad");
+    k.state = "failed: " + k.file.string() + ": " + without_prefix(e.what(), k.file.string()) +
+              " (the output is kept as " + k.file.filename().string() + ".bad)";
+    return k;
+  }
   fs::rename(k.file.string() + ".tmp", k.file);
+  next.file = k.file;
   k.state = "ran";
-  const BenchRun next = bench_load_run(k.file);
-  if (const BenchRun* base = kernel_baseline(c.results, history, next, night)) {
-    k.previous = base->file;
-    k.deltas = bench_compare(*base, next, c.kernel_threshold, c.alpha);
-  } else {
+  const BenchRun* base = kernel_baseline(c.results, history, next, night);
+  if (!base) {
     k.state =
         "ran (no earlier night measured on " + (next.gpu.empty() ? "this GPU" : next.gpu) + ")";
+    return k;
   }
+  k.previous = base->file;
+  k.deltas = bench_compare(*base, next, c.kernel_threshold, c.alpha);
   // NOTE: a benchmark that now errors (its check or launch fails) fails the gate too.
   for (const BenchDelta& d : k.deltas) k.regression |= d.regression || d.failed;
+  if (std::none_of(k.deltas.begin(), k.deltas.end(),
+                   [](const BenchDelta& d) { return d.base_median_ns && d.new_median_ns; })) {
+    k.state = "failed: none of the " + std::to_string(base->times_ns.size()) + " benchmarks of " +
+              base->file.filename().string() + " was measured in " + k.file.filename().string();
+  }
   return k;
 }
 
@@ -304,12 +331,14 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
   md += report_markdown(site.data, options);
   const fs::path night_dir = c.results / "nights" / night;
   fs::create_directories(night_dir);
-  std::ofstream(night_dir / "summary.md", std::ios::trunc) << md;
+  // NOTE: whole or not at all: a truncated gate.json would fail every later night's baseline.
+  results_write_file_atomic(night_dir / "summary.md", md);
   json gate = {{"night", night},
                {"kernels", k.state},
                {"kernels_previous",
                 k.previous.empty() ? json(nullptr) : json(k.previous.filename().string())},
                {"kernel_regression", k.regression},
+               {"kernels_failed", k.state.rfind("failed", 0) == 0},
                {"entries", json::array()}};
   for (const NightlyEntryResult& e : entries) {
     gate["entries"].push_back(
@@ -320,12 +349,16 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
          {"error", e.error},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }
-  const int failures = report_failures(entries, k);
-  gate["failures"] = failures;
-  std::ofstream(night_dir / "gate.json", std::ios::trunc) << gate.dump(2) << "\n";
+  int failures = report_failures(entries, k);
   if (const char* gh = std::getenv("GITHUB_STEP_SUMMARY"); gh && *gh) {
-    std::ofstream(gh, std::ios::app) << md;
+    std::ofstream step(gh, std::ios::app);
+    if (!(step << md << std::flush)) {
+      std::fprintf(stderr, "moebench: nightly: GITHUB_STEP_SUMMARY '%s': cannot append\n", gh);
+      ++failures;
+    }
   }
+  gate["failures"] = failures;
+  results_write_file_atomic(night_dir / "gate.json", gate.dump(2) + "\n");
   std::printf("\n%s", entries_markdown(night, entries).c_str());
   std::printf("kernels: %s\nsite: %s\nsummary: %s\n", k.state.c_str(), site.index.c_str(),
               (night_dir / "summary.md").c_str());

@@ -133,7 +133,9 @@ int nightly_finish(const NightlyConfig& c, const NightlyOptions& o) {
       }
       nightly_check_errors(c, e, r);
       nightly_compare_entry(c, o.night, &r);
-    } catch (const InputError& err) {
+    } catch (const std::exception& err) {
+      // NOTE: any failure of one entry (a shard's run.json with a field of the wrong type fails
+      // inside nlohmann) is that entry's: the others are still gated and the night published.
       r.error = err.what();
     }
     results.push_back(std::move(r));

@@ -345,3 +345,101 @@ TEST_CASE("nightly: the kernel baseline is an earlier night on the same GPU that
   CHECK(g1b["kernels_previous"] == nullptr);
   fs::remove_all(dir);
 }
+
+// Kernel output that is no benchmark file (a plain-text error with exit 0) ended the finish with
+// exit 2 before the gate was written: the night's eval regression went unreported, and the bad
+// file in bench/ broke the next nights. An output measuring none of the baseline's benchmarks
+// passed as "absent from the new run".
+TEST_CASE("nightly: unreadable or empty kernel output fails the kernel step, the night is gated",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-kernel-output");
+  const fs::path bench = dir / "bench-out.json";
+  const json config = {
+      {"schema", 1},
+      {"results", "out"},
+      {"data_dir", kData.string()},
+      {"kernels", {{"run", "always"}, {"command", {"cat", bench.string()}}}},
+      {"entries",
+       {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  auto night = [&](const std::string& date) {
+    const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                                "' --no-progress --night " + date + " --stage ";
+    REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+    auto r = run_command(nightly + "finish", dir);
+    INFO(r.output);
+    return r;
+  };
+  write_bench(bench, "2026-12-01T03:00:00+00:00", 1000);
+  REQUIRE(night("2026-12-01").exit_code == 0);
+
+  std::ofstream(bench, std::ios::trunc) << "no CUDA device\n";
+  auto text = night("2026-12-02");
+  CHECK(text.exit_code == 1);
+  CHECK(text.output.find("moebench: nightly: kernels failed: ") != std::string::npos);
+  CHECK(text.output.find("2026-12-02.json: malformed JSON") != std::string::npos);
+  const fs::path gate2 = dir / "out" / "nights" / "2026-12-02" / "gate.json";
+  REQUIRE(fs::exists(gate2));
+  CHECK(json::parse(read_file(gate2))["entries"][0]["run"] == "a-2026-12-02");
+  CHECK_FALSE(fs::exists(dir / "out" / "bench" / "2026-12-02.json"));  // kept apart, named
+  CHECK(fs::exists(dir / "out" / "bench" / "2026-12-02.json.bad"));
+
+  std::ofstream(bench, std::ios::trunc)
+      << R"({"context": {"gpu": "NVIDIA H200"}, "benchmarks": []})";
+  auto empty = night("2026-12-03");
+  CHECK(empty.exit_code == 1);
+  CHECK(empty.output.find("moebench: nightly: kernels failed: none of the 1 benchmarks of "
+                          "2026-12-01.json was measured") != std::string::npos);
+  CHECK(json::parse(read_file(dir / "out" / "nights" / "2026-12-03" /
+                              "gate.json"))["kernels_failed"] == true);
+  // A night whose kernel step failed is no baseline: the next compares with the first.
+  write_bench(bench, "2026-12-04T03:00:00+00:00", 1000);
+  auto fixed = night("2026-12-04");
+  CHECK(fixed.exit_code == 0);
+  CHECK(json::parse(read_file(dir / "out" / "nights" / "2026-12-04" /
+                              "gate.json"))["kernels_previous"] == "2026-12-01.json");
+  fs::remove_all(dir);
+}
+
+// A shard's run.json with a field of the wrong type threw past the entry's error handling (nothing
+// was gated or published), and an unwritable gate.json still ended "no regression", exit 0.
+TEST_CASE("nightly: a malformed shard fails its entry only, an unwritable gate fails the night",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-finish-errors");
+  const json config = {
+      {"schema", 1},
+      {"results", "out"},
+      {"data_dir", kData.string()},
+      {"kernels", {{"run", "never"}}},
+      {"entries",
+       {{{"name", "a"},
+         {"backend", "oracle"},
+         {"suites", {"arc_challenge"}},
+         {"limit", 6},
+         {"shards", 2}},
+        {{"name", "b"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                              "' --no-progress --night 2026-12-01 --stage ";
+  REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+  const fs::path shard = dir / "out" / "a-2026-12-01-shard1" / "run.json";
+  json run = json::parse(read_file(shard));
+  run["options"]["shard"] = 1;
+  std::ofstream(shard, std::ios::trunc) << run.dump(2);
+  auto finish = run_command(nightly + "finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  CHECK(finish.output.find("moebench: nightly: a failed: ") != std::string::npos);
+  const json gate = json::parse(read_file(dir / "out" / "nights" / "2026-12-01" / "gate.json"));
+  CHECK(gate["entries"][1]["run"] == "b-2026-12-01");
+  CHECK(gate["entries"][1]["error"] == "");
+
+  fs::remove(dir / "out" / "nights" / "2026-12-01" / "gate.json");
+  fs::create_directories(dir / "out" / "nights" / "2026-12-01" / "gate.json");
+  auto unwritable = run_command(nightly + "finish --entry b", dir);
+  INFO(unwritable.output);
+  CHECK(unwritable.exit_code != 0);
+  CHECK(unwritable.output.find("gate.json") != std::string::npos);
+  CHECK(unwritable.output.find("no regression") == std::string::npos);
+  fs::remove_all(dir);
+}
