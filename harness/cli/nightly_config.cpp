@@ -83,8 +83,9 @@ NightlyEntry read_entry(const Fields& f, const json& j, const std::string& at) {
   e.backend = f.str(j, "backend", at, true);
   e.suites = f.strings(j, "suites", at);
   if (j.contains("limit")) e.limit = f.integer(j, "limit", at, 0, 1);
-  e.shards = static_cast<int>(f.integer(j, "shards", at, 1, 1));
-  if (e.shards > 1024) f.fail(at + "shards", "at most 1024");
+  const long shards = f.integer(j, "shards", at, 1, 1);
+  if (shards > 1024) f.fail(at + "shards", "at most 1024");
+  e.shards = static_cast<int>(shards);
   e.seed = static_cast<uint64_t>(f.integer(j, "seed", at, 1234, 0));
   if (j.contains("samples")) {
     if (!j["samples"].is_boolean()) f.fail(at + "samples", "expected true or false");

@@ -247,6 +247,10 @@ TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a 
   json c = config;
   c["entries"][1]["shards"] = 0;
   bad(c, "--stage plan", "field 'entries[1].shards': expected an integer >= 1");
+  for (const int64_t shards : {int64_t{2147483648}, int64_t{4294967298}}) {
+    c["entries"][1]["shards"] = shards;  // was an empty plan, or 2 shards
+    bad(c, "--stage plan", "field 'entries[1].shards': at most 1024");
+  }
   c = config;
   c["entries"][1]["name"] = "a";
   bad(c, "--stage plan", "field 'entries[1].name': 'a' is the name of an earlier entry");
