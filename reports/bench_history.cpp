@@ -248,17 +248,9 @@ bool bench_is_json_file(const fs::path& path) {
 }
 
 std::string bench_format_ns(double ns) {
-  char buf[32];
-  if (ns >= 1e9) {
-    std::snprintf(buf, sizeof(buf), "%.3g s", ns / 1e9);
-  } else if (ns >= 1e6) {
-    std::snprintf(buf, sizeof(buf), "%.3g ms", ns / 1e6);
-  } else if (ns >= 1e3) {
-    std::snprintf(buf, sizeof(buf), "%.3g us", ns / 1e3);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.3g ns", ns);
-  }
-  return buf;
+  static const std::vector<std::pair<double, const char*>> units = {
+      {1, "ns"}, {1e3, "us"}, {1e6, "ms"}, {1e9, "s"}};
+  return fmt_sig3(ns, units, ns >= 1e9 ? 3 : ns >= 1e6 ? 2 : ns >= 1e3 ? 1 : 0);
 }
 
 }  // namespace moebench

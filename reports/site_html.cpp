@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "common/error.h"
@@ -58,17 +60,25 @@ std::string fmt_usd(std::optional<double> usd) {
   return buf;
 }
 
+std::string fmt_sig3(double v, const std::vector<std::pair<double, const char*>>& units,
+                     size_t unit) {
+  char buf[64];
+  // A value that rounds to 1000 of its unit is shown in the next one: "1 s", not "1e+03 ms".
+  for (; unit + 1 < units.size(); ++unit) {
+    std::snprintf(buf, sizeof(buf), "%.3g", v / units[unit].first);
+    if (std::fabs(std::strtod(buf, nullptr)) < 1000) break;
+  }
+  std::snprintf(buf, sizeof(buf), "%.3g", v / units[unit].first);
+  if (std::strchr(buf, 'e')) std::snprintf(buf, sizeof(buf), "%.0f", v / units[unit].first);
+  return std::string(buf) + " " + units[unit].second;
+}
+
 std::string fmt_seconds(std::optional<double> s) {
   if (!s || !std::isfinite(*s)) return "—";
-  char buf[64];
-  if (*s > 0 && *s < 1e-3) {  // replayed responses: "0.191 µs", not "0.000191 ms"
-    std::snprintf(buf, sizeof(buf), "%.3g \xC2\xB5s", *s * 1e6);
-  } else if (*s < 1) {
-    std::snprintf(buf, sizeof(buf), "%.3g ms", *s * 1e3);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.3g s", *s);
-  }
-  return buf;
+  static const std::vector<std::pair<double, const char*>> units = {
+      {1e-6, "\xC2\xB5s"}, {1e-3, "ms"}, {1, "s"}};
+  // Replayed responses: "0.191 µs", not "0.000191 ms"; 0 is "0 ms".
+  return fmt_sig3(*s, units, *s > 0 && *s < 1e-3 ? 0 : *s < 1 ? 1 : 2);
 }
 
 std::string fmt_count(long n) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace moebench {
 
@@ -22,8 +24,12 @@ void site_write_file(const std::filesystem::path& path, const std::string& conte
 std::string fmt_fixed(std::optional<double> v, int decimals);
 std::string fmt_percent(std::optional<double> fraction, int decimals = 1);  // 0.823 -> "82.3"
 std::string fmt_usd(std::optional<double> usd);                             // "$0.0123", "$12.30"
-std::string fmt_seconds(std::optional<double> s);  // "0.84 s", "12 ms", "3.1 µs"
-std::string fmt_count(long n);                     // "1,319"
+std::string fmt_seconds(std::optional<double> s);  // "840 ms", "12 ms", "3.1 µs", "1234 s"
+// v in units[unit] (scale, name), ascending) with 3 significant digits and never an exponent; a
+// value that rounds to 1000 of its unit moves to the next ("1 s", not "1e+03 ms").
+std::string fmt_sig3(double v, const std::vector<std::pair<double, const char*>>& units,
+                     size_t unit);
+std::string fmt_count(long n);  // "1,319"
 // Untrusted text (model, suite, file names) made safe inside a Markdown table cell: '|' escaped,
 // line breaks to spaces, '<' as &lt; so no HTML reaches a renderer that allows it.
 std::string md_cell(const std::string& text);
