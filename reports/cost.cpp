@@ -160,7 +160,12 @@ CostSource cost_read_run(const std::string& run) {
   CostSource s{"run", path, json::object(), 0, {}};
   if (j.contains("run_id")) s.details["run_id"] = j["run_id"];
   if (j.contains("backend") && j["backend"].contains("id")) s.details["model"] = j["backend"]["id"];
-  if (j.contains("host") && j["host"].contains("gpus") && j["host"]["gpus"].is_array()) {
+  // NOTE: the built-in engine runs on one device, whatever the host holds: a run on an 8-GPU
+  // machine used one of them. Other backends' GPUs are the host's.
+  const bool builtin = j.contains("backend") && str_or(j["backend"], "family") == "builtin";
+  if (builtin) {
+    s.gpus = 1;
+  } else if (j.contains("host") && j["host"].contains("gpus") && j["host"]["gpus"].is_array()) {
     s.gpus = static_cast<int>(j["host"]["gpus"].size());
   }
   CostPoint p;

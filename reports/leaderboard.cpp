@@ -12,13 +12,13 @@
 namespace moebench {
 namespace {
 
-// Built-in runs cost machine time: dispatch seconds x $/hour x GPUs, shared among the run's
-// suites by their token counts. Validation backends (oracle, replay) cost nothing to anyone.
+// Built-in runs cost machine time: dispatch seconds x $/hour for the engine's one device (not
+// every GPU of the host), shared among the run's suites by their token counts. Validation
+// backends (oracle, replay) cost nothing to anyone.
 std::optional<double> estimated_cost(const RunSummary& run, const SuiteResult& suite,
                                      const ReportOptions& options) {
   if (run.backend_family != "builtin" || options.machine_usd_per_hour <= 0) return std::nullopt;
-  const double run_usd =
-      run.dispatch_s / 3600.0 * options.machine_usd_per_hour * std::max(1, run.gpus);
+  const double run_usd = run.dispatch_s / 3600.0 * options.machine_usd_per_hour;
   const long run_tokens = run.tokens().total();
   if (run_tokens <= 0) return run_usd / std::max<size_t>(1, run.suites.size());
   return run_usd * static_cast<double>(suite.tokens.total()) / run_tokens;

@@ -159,6 +159,12 @@ TEST_CASE("a run throughput is costed per kind and for its own token mix") {
   write_json(dir / "r1" / "run.json", run);
   const CostSource s = cost_read_run((dir / "r1").string());
   CHECK(s.gpus == 2);
+  // The built-in engine used one of the host's GPUs: it was charged for both.
+  json builtin = run;
+  builtin["backend"]["family"] = "builtin";
+  write_json(dir / "r1" / "run.json", builtin);
+  CHECK(cost_read_run((dir / "r1").string()).gpus == 1);
+  write_json(dir / "r1" / "run.json", run);
   REQUIRE(s.points.size() == 1);
   CHECK(s.points[0].shared_time);
   const CostRow row = cost_rows(s, kUsdPerHour, 1)[0];

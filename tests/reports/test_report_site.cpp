@@ -79,6 +79,11 @@ TEST_CASE("report builds one leaderboard row per model and data scope from the l
   CHECK(std::abs(*costed.rows[1].cost_usd - 0.01) < 1e-12);
   CHECK(costed.rows[1].cost_estimated);
   CHECK(std::abs(*costed.rows[1].usd_per_million() - 0.01 / 1200 * 1e6) < 1e-9);
+  // On an 8-GPU host the built-in engine still ran on one device: charged 8x before.
+  std::vector<RunSummary> on_big_host = data.runs;
+  for (RunSummary& r : on_big_host) r.gpus = 8;
+  const Leaderboard big = leaderboard_build(on_big_host, data.latency, priced);
+  CHECK(std::abs(*big.rows[1].cost_usd - 0.01) < 1e-12);
   std::filesystem::remove_all(results);
 }
 
