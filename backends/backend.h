@@ -67,6 +67,9 @@ struct BackendInfo {
   std::string id;      // the cache key's backend part, e.g. "oracle", "builtin:/path", "api:model"
   std::string family;  // "validation" | "builtin" | "openai" | "anthropic" | ...
   bool chat = false;
+  // Why chat is false, where the backend can say (a builtin checkpoint without a chat_template):
+  // the error of a suite whose profile sends chat messages names it. "" = not said.
+  std::string no_chat_reason;
   bool completion = true;
   bool loglikelihood = false;  // can score continuations
   bool streaming = false;

@@ -42,6 +42,12 @@ std::string file_digest_input(const fs::path& p) {
   return out;
 }
 
+// Base-model checkpoints often ship without a chat template: they run completion prompts, and
+// what needs chat messages is refused with this.
+std::string no_chat_template(const fs::path& dir) {
+  return dir.string() + ": the checkpoint has no chat_template in tokenizer_config.json";
+}
+
 }  // namespace
 
 std::string builtin_checkpoint_fingerprint(const fs::path& dir) {
@@ -69,6 +75,9 @@ BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions&
   load.programmatic_launch = options.programmatic_launch;
   load.limits.steps_in_flight = options.overlap ? 2 : 1;
   model_ = BuiltinModel::load(dir, load);
+  if (options_.chat_only && !model_->chat_format()) {
+    throw InputError(no_chat_template(dir) + " (--backend-opt chat=1 sends chat messages)");
+  }
   fingerprint_ = builtin_checkpoint_fingerprint(dir);
 }
 
@@ -80,6 +89,7 @@ BackendInfo BuiltinBackend::info() const {
   b.id = "builtin:" + model_->name() + "@" + fingerprint_ + (cuda ? "/cuda" : "");
   b.family = "builtin";
   b.chat = model_->chat_format().has_value();
+  if (!b.chat) b.no_chat_reason = no_chat_template(dir_);
   b.completion = !options_.chat_only;
   b.loglikelihood = true;
   b.streaming = true;
@@ -90,7 +100,7 @@ BackendInfo BuiltinBackend::info() const {
                {"device", model_->device_name()},
                {"max_batch", options_.max_batch},
                {"config", c.to_json()},
-               {"chat_format", b.chat ? model_->chat_format()->name() : nullptr},
+               {"chat_format", b.chat ? nlohmann::json(model_->chat_format()->name()) : nullptr},
                {"add_bos", options_.add_bos},
                {"truncate", options_.truncate_left ? "left" : "none"}};
   // NOTE: separate, fused and pdl give the same values, so no cache tag: recorded for the

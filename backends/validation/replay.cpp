@@ -17,6 +17,34 @@ std::string replay_key(const std::string& suite, const std::string& doc, int rep
   return suite + '\x1f' + doc + (repeat > 0 ? '\x1f' + std::to_string(repeat) : "");
 }
 
+// --repeats takes at most this many (harness/cli/cmd_run.cpp): a record's repeat is below it.
+constexpr long kMaxRepeats = 1000;
+
+// The whole file. A directory opens as an empty stream on Linux: it is named here, not replayed
+// as a file of no answers (a 0% run of every document not_found).
+std::string replay_read_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    const bool run_dir = std::filesystem::is_regular_file(file / "samples.jsonl", ec);
+    throw input_error(file.string(), run_dir ? "is a directory (pass its samples.jsonl)"
+                                             : "is a directory, not a file of responses");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw input_error(file.string(), "cannot open replay file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int replay_repeat(const nlohmann::json& j, const std::string& where) {
+  const nlohmann::json repeat = j.value("repeat", nlohmann::json(0));
+  if (!repeat.is_number_integer() || repeat.get<long>() < 0 || repeat.get<long>() >= kMaxRepeats) {
+    throw input_error(
+        where, "field 'repeat' must be an integer in [0, " + std::to_string(kMaxRepeats) + ")");
+  }
+  return repeat.get<int>();
+}
+
 Response response_from_line(const nlohmann::json& j, const std::string& where) {
   Response r;
   if (j.contains("responses") && j["responses"].is_array()) {
@@ -48,15 +76,12 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
 }  // namespace
 
 ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw input_error(file.string(), "cannot open replay file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string all = ss.str();
+  const std::string all = replay_read_file(file);
   content_hash_ = sha256_hex(all).substr(0, 16);
   std::istringstream lines(all);
   std::string line;
   long n = 0;
+  std::unordered_map<std::string, long> line_of;  // replay key -> its record's line
   while (std::getline(lines, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -76,14 +101,21 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
     }
     std::string suite =
         j.contains("suite") && j["suite"].is_string() ? j["suite"].get<std::string>() : "";
+    const int repeat = replay_repeat(j, where);
+    const std::string key = replay_key(suite, doc, repeat);
+    if (const auto [it, first] = line_of.emplace(key, n); !first) {
+      throw input_error(where, "a second record of " + (suite.empty() ? "" : suite + " ") +
+                                   "document '" + doc + "'" +
+                                   (repeat > 0 ? " repeat " + std::to_string(repeat) : "") +
+                                   " (the first is line " + std::to_string(it->second) + ")");
+    }
     documents_.emplace_back(suite, doc);
     if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
-    const nlohmann::json repeat = j.value("repeat", nlohmann::json(0));
-    if (!repeat.is_number_integer() || repeat.get<long>() < 0) {
-      throw input_error(where, "field 'repeat' must be a non-negative integer");
-    }
-    repeats_ = std::max(repeats_, repeat.get<int>() + 1);
-    by_key_[replay_key(suite, doc, repeat.get<int>())] = response_from_line(j, where);
+    repeats_ = std::max(repeats_, repeat + 1);
+    by_key_[key] = response_from_line(j, where);
+  }
+  if (documents_.empty()) {
+    throw input_error(file.string(), "holds no records (a samples.jsonl or {id, response} JSONL)");
   }
 }
 

@@ -15,7 +15,8 @@ namespace moebench {
 
 class ReplayBackend : public Backend {
  public:
-  // InputError names file:line for a malformed line or one without id/doc_id and response.
+  // InputError names file:line for a malformed line, one without id/doc_id and response, or a
+  // second record of a (suite, doc id, repeat); and the file for a directory or no records.
   explicit ReplayBackend(const std::filesystem::path& file);
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;

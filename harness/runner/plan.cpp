@@ -168,6 +168,10 @@ void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* ru
   const bool choice = spec.output == OutputKind::kChoice;
   switch (spec.form) {
     case PromptForm::kChat:
+      if (!backend.chat && !backend.no_chat_reason.empty()) {
+        throw InputError(backend.no_chat_reason + " (suite '" + spec.key() + "': profile '" +
+                         spec.profile + "' sends chat messages; use another profile)");
+      }
       if (!backend.chat) {
         throw InputError("suite '" + spec.key() + "': profile '" + spec.profile +
                          "' sends chat messages, and backend '" + backend.id +

@@ -130,6 +130,10 @@ std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
   for (const std::string& pattern : sp.files) {
     for (const fs::path& path : loader_glob(base, pattern, hint)) {
       std::vector<Record> records = loader_load(path, d.format, d.csv_header, d.csv_columns, hint);
+      // NOTE: a data file without a record is a failed fetch or a cut copy, never a split: a
+      // run of it scored "0 documents" and ranked 0.0. (--limit, --shard or a subject selection
+      // picking none of a file's records is not this: they apply after loading.)
+      if (records.empty()) throw input_error(path.string(), "no documents");
       std::string rel = path.lexically_relative(base).generic_string();
       bool gaokao = d.format == "gaokao_json";
       for (size_t fi = 0; fi < records.size(); ++fi) {

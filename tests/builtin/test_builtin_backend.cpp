@@ -135,3 +135,45 @@ TEST_CASE("builtin: a bad checkpoint directory is a one-line error, exit 2", "[b
   CHECK(r.output.find("model_type") != std::string::npos);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
 }
+
+// Base-model checkpoints often ship without a chat template: a reviewer's run of one (no
+// chat_template key, or no tokenizer_config.json) died with "internal error: basic_string:
+// construction from null is not valid", exit 1, even with --dry-run.
+TEST_CASE("builtin: a checkpoint without a chat template runs completion suites", "[builtin]") {
+  for (const bool drop_file : {false, true}) {
+    fs::path dir = temp_dir("builtin-no-chat");
+    const fs::path ckpt = dir / "base";
+    fs::copy(tiny_model("deepseek_v3"), ckpt);
+    if (drop_file) {
+      fs::remove(ckpt / "tokenizer_config.json");
+    } else {
+      auto config = nlohmann::json::parse(read_file(ckpt / "tokenizer_config.json"));
+      REQUIRE(config.erase("chat_template") == 1);
+      std::ofstream(ckpt / "tokenizer_config.json") << config.dump();
+    }
+    INFO((drop_file ? "no tokenizer_config.json" : "no chat_template key"));
+    const std::string cmd = moebench_bin() + " run --backend builtin:" + ckpt.string() +
+                            " --samples --suites gsm8k --limit 1 --no-cache --no-progress "
+                            "--results-dir '" +
+                            (dir / "results").string() + "'";
+    CommandResult dry = run_command(cmd + " --dry-run", dir);
+    INFO(dry.output);
+    CHECK(dry.exit_code == 0);
+    CommandResult run = run_command(cmd, dir);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    auto run_json = nlohmann::json::parse(read_file(run_dirs(dir / "results").at(0) / "run.json"));
+    CHECK(run_json["backend"]["details"]["chat_format"].is_null());
+    // What needs the template is refused in one line naming the checkpoint, before a request.
+    for (const char* needs_chat : {" --profile chat", " --backend-opt chat=1"}) {
+      fs::remove_all(dir / "results");
+      CommandResult refused = run_command(cmd + needs_chat + " --dry-run", dir);
+      INFO(needs_chat << ": " << refused.output);
+      CHECK(refused.exit_code == 2);
+      CHECK(refused.output.find(ckpt.string() + ": the checkpoint has no chat_template") !=
+            std::string::npos);
+      CHECK(std::count(refused.output.begin(), refused.output.end(), '\n') == 1);
+      CHECK(run_dirs(dir / "results").empty());
+    }
+  }
+}

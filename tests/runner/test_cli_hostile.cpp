@@ -201,3 +201,42 @@ TEST_CASE("a truncated samples.jsonl is a short file:line error or a count warni
   INFO(r.output);
   CHECK(r.output.find("but run.json says") != std::string::npos);
 }
+
+TEST_CASE("an empty eval data file is refused with its path", "[cli][bad-input]") {
+  const auto dir = temp_dir("empty-data");
+  fs::create_directories(dir / "data" / "gsm8k");
+  std::ofstream(dir / "data" / "gsm8k" / "test.jsonl");
+  fs::copy_file(fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples/gsm8k/train.jsonl",
+                dir / "data" / "gsm8k" / "train.jsonl");
+  // f6a2c01 wrote a run of "0 documents" and exited 0; report ranked it 0.0.
+  const auto r = run_command(
+      moebench_bin() + " run --backend oracle --no-progress --suites gsm8k --data-dir '" +
+          (dir / "data").string() + "' --results-dir '" + (dir / "results").string() + "'",
+      dir);
+  require_refused(r, (dir / "data" / "gsm8k" / "test.jsonl").string() + ": no documents", dir);
+}
+
+TEST_CASE("a rescore or replay of a directory or an empty file is refused", "[cli][bad-input]") {
+  const auto dir = temp_dir("rescore-empty");
+  fs::create_directories(dir / "a_dir");
+  std::ofstream(dir / "empty.jsonl") << "\n";
+  const std::string results = " --results-dir '" + (dir / "results").string() + "' ";
+  const std::string rescore = moebench_bin() + " rescore --no-progress --samples" + results;
+  // f6a2c01 scored both as 0% (every document not_found) and exited 4; without --suites a
+  // directory was told its "lines carry no 'suite'".
+  const std::pair<std::string, std::string> cases[] = {
+      {rescore + "--suites gsm8k '" + (dir / "a_dir").string() + "'", "is a directory"},
+      {rescore + "'" + (dir / "a_dir").string() + "'", "is a directory"},
+      {rescore + "--suites gsm8k '" + (dir / "empty.jsonl").string() + "'", "holds no records"},
+      {moebench_bin() + " run --no-progress --samples --suites gsm8k" + results +
+           "--backend 'replay:" + (dir / "a_dir").string() + "'",
+       "is a directory"},
+  };
+  for (const auto& [cmd, says] : cases) {
+    INFO(cmd);
+    fs::remove_all(dir / "results");
+    const auto r = run_command(cmd, dir);
+    require_refused(r, says, dir);
+    CHECK(r.output.find(dir.string()) != std::string::npos);
+  }
+}

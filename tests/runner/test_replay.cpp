@@ -71,3 +71,37 @@ TEST_CASE("replay: a field of the wrong type is an InputError naming file:line a
   }
   fs::remove_all(fs::temp_directory_path() / ("moebench_replay_" + std::to_string(::getpid())));
 }
+
+// f6a2c01: "repeat": 99999999999 overflowed get<int>() and died of std::bad_alloc (exit 1).
+TEST_CASE("replay: a repeat out of range is an InputError naming file:line and the field") {
+  for (const char* repeat : {"99999999999", "1000", "-1", "1.5", "\"2\""}) {
+    INFO(repeat);
+    const fs::path f =
+        write_replay("repeat.jsonl",
+                     "{\"id\": 1, \"response\": \"A\"}\n{\"id\": 2, \"response\": \"B\", "
+                     "\"repeat\": " +
+                         std::string(repeat) + "}\n");
+    const std::string message = input_error_of([&] { ReplayBackend replay(f); });
+    CHECK(message.find("repeat.jsonl:2: field 'repeat' must be an integer in [0, 1000)") !=
+          std::string::npos);
+  }
+  const fs::path f =
+      write_replay("repeat.jsonl", "{\"id\": 1, \"response\": \"A\", \"repeat\": 999}\n");
+  CHECK(ReplayBackend(f).repeats() == 1000);
+  fs::remove_all(f.parent_path());
+}
+
+// f6a2c01: the last of two answers to one (document, repeat) silently won.
+TEST_CASE("replay: two records of one document and repeat name both lines and the id") {
+  const fs::path f = write_replay(
+      "twice.jsonl",
+      "{\"suite\": \"gsm8k\", \"doc_id\": \"test/0\", \"responses\": [\"72\"]}\n"
+      "{\"suite\": \"gsm8k\", \"doc_id\": \"test/0\", \"responses\": [\"7\"], \"repeat\": 1}\n"
+      "{\"suite\": \"mmlu\", \"doc_id\": \"test/0\", \"responses\": [\"B\"]}\n\n"
+      "{\"suite\": \"gsm8k\", \"doc_id\": \"test/0\", \"error\": {\"type\": \"timeout\"}}\n");
+  const std::string message = input_error_of([&] { ReplayBackend replay(f); });
+  CHECK(message.find("twice.jsonl:5: ") != std::string::npos);
+  CHECK(message.find("'test/0'") != std::string::npos);
+  CHECK(message.find("line 1") != std::string::npos);
+  fs::remove_all(f.parent_path());
+}

@@ -310,3 +310,20 @@ TEST_CASE("templates: unknown variable names the spec field and the doc line", "
     CHECK(std::string(e.what()).find("samples/gsm8k/test.jsonl:2)") != std::string::npos);
   }
 }
+
+// A reviewer's empty gsm8k/test.jsonl ran as "0 documents", exit 0, and ranked 0.0 in report.
+TEST_CASE("data source errors: an eval file with no records names the file", "[suite]") {
+  const fs::path data =
+      fs::temp_directory_path() / ("moebench_empty_data_" + std::to_string(::getpid()));
+  fs::create_directories(data / "gsm8k");
+  std::ofstream(data / "gsm8k" / "test.jsonl") << "\n  \n";  // blank lines only: no record
+  fs::copy_file(kTasks / "samples" / "gsm8k" / "train.jsonl", data / "gsm8k" / "train.jsonl");
+  SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
+  try {
+    SuiteInstance::open(spec, DataSource{data, kTasks, false, {}});
+    FAIL("no error");
+  } catch (const moebench::InputError& e) {
+    CHECK(std::string(e.what()) == (data / "gsm8k" / "test.jsonl").string() + ": no documents");
+  }
+  fs::remove_all(data);
+}
