@@ -51,8 +51,11 @@ MetricAggregate aggregate_metric(const std::vector<double>& values,
     if (!subject.empty()) a.groups[subject] = m;
     pools.push_back(m);
   }
-  a.overall =
-      weight_by_subject && by_subject.size() > 1 ? aggregate_pooled(pools) : aggregate_mean(values);
+  // NOTE: with one document per subject lm-eval's pooled formula is 0/0 (sum n_i - k = 0); the
+  // plain stderr of the documents stands in rather than a confident 0.
+  const bool pooled =
+      weight_by_subject && by_subject.size() > 1 && by_subject.size() < values.size();
+  a.overall = pooled ? aggregate_pooled(pools) : aggregate_mean(values);
   return a;
 }
 

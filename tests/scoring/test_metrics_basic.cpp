@@ -172,3 +172,16 @@ TEST_CASE("aggregate_pooled: size-weighted mean, lm-eval pooled stderr", "[scori
   // (3*4*0.0625 + 1*2*0.25) / (6 - 2) / 6 = (0.75 + 0.5) / 24.
   CHECK(near(p.stderr_, std::sqrt(1.25 / 24.0)));
 }
+
+// lm-eval's pooled formula divides by sum(n_i) - k: with one document per subject (MMLU at a
+// small --limit over shuffled subjects) it is 0/0, and "60% ± 0.0" was reported for 3 of 5.
+TEST_CASE("aggregate_metric: one document per subject falls back to the plain stderr",
+          "[scoring][aggregate]") {
+  const std::vector<double> values = {1, 0, 1, 1, 0};
+  const std::vector<std::string> subjects = {"a", "b", "c", "d", "e"};
+  const auto pooled = moebench::aggregate_metric(values, subjects, true);
+  CHECK(pooled.overall.n == 5);
+  CHECK(near(pooled.overall.mean, 0.6));
+  // sample sd sqrt(0.3) over sqrt(5): 0.2449.
+  CHECK(near(pooled.overall.stderr_, std::sqrt(0.3 / 5)));
+}
