@@ -198,7 +198,9 @@ std::vector<CostRow> cost_rows(const CostSource& source, double gpu_usd_per_hour
     CostRow r{p, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
     r.input = per_million(gpu_usd_per_hour, gpus, p.prefill_tokens_per_s);
     r.output = per_million(gpu_usd_per_hour, gpus, p.decode_tokens_per_s);
-    if (r.input && r.output) r.blended = cost_blended(*r.input, *r.output);
+    // NOTE: a shared-time point's input and output figures each charge the whole wall time, so no
+    // blend of them; its own mix (all_tokens) is its figure.
+    if (r.input && r.output && !p.shared_time) r.blended = cost_blended(*r.input, *r.output);
     if (p.shared_time) {
       r.all_tokens =
           per_million(gpu_usd_per_hour, gpus, p.prefill_tokens_per_s + p.decode_tokens_per_s);

@@ -171,6 +171,9 @@ TEST_CASE("a run throughput is costed per kind and for its own token mix") {
   CHECK(std::abs(*row.input - 1000.0 / 900.0) < 1e-12);
   CHECK(std::abs(*row.output - 10.0) < 1e-12);
   CHECK(std::abs(*row.all_tokens - 1.0) < 1e-12);  // 1000 tokens/s of both kinds
+  // Both figures charge the whole wall time: a 3:1 blend of them double-counts it (it showed
+  // (3 x 1.11 + 10) / 4 = 3.33 against the run's own 1.00).
+  CHECK_FALSE(row.blended.has_value());
   run.erase("throughput");
   const std::string old = write_json(dir / "old.json", run).string();
   CHECK(testing::input_error_of([&] { cost_read_run(old); }) ==
