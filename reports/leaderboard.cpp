@@ -8,20 +8,38 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "common/token_cost.h"
 
 namespace moebench {
 namespace {
 
+// Every response's tokens, answers from the cache included (tokens.all; the billed ones for a
+// run.json written before it was recorded).
+const TokenCounts& all_tokens(const SuiteResult& s) {
+  return s.tokens_all.total() > 0 ? s.tokens_all : s.tokens;
+}
+
 // Built-in runs cost machine time: dispatch seconds x $/hour for the engine's one device (not
-// every GPU of the host), shared among the run's suites by their token counts. Validation
-// backends (oracle, replay) cost nothing to anyone.
+// every GPU of the host), shared among the run's suites by their billed tokens, and scaled to
+// every sample: answers from the cache took no time this run. Validation backends (oracle,
+// replay) cost nothing to anyone.
 std::optional<double> estimated_cost(const RunSummary& run, const SuiteResult& suite,
                                      const ReportOptions& options) {
   if (run.backend_family != "builtin" || options.machine_usd_per_hour <= 0) return std::nullopt;
   const double run_usd = run.dispatch_s / 3600.0 * options.machine_usd_per_hour;
   const long run_tokens = run.tokens().total();
-  if (run_tokens <= 0) return run_usd / std::max<size_t>(1, run.suites.size());
-  return run_usd * static_cast<double>(suite.tokens.total()) / run_tokens;
+  if (run_tokens <= 0) {
+    if (suite.cache_hits > 0) return std::nullopt;  // nothing was timed
+    return run_usd / std::max<size_t>(1, run.suites.size());
+  }
+  return run_usd * static_cast<double>(all_tokens(suite).total()) / run_tokens;
+}
+
+// A priced suite's cost for every sample at its run's prices: what the eval costs, whether or not
+// some answers came from the cache (the run paid only for the rest).
+std::optional<double> priced_cost(const SuiteResult& s) {
+  if (!s.cost_usd || all_tokens(s).total() == s.tokens.total()) return s.cost_usd;
+  return tokens_cost_usd(all_tokens(s), s.prices);
 }
 
 // The cell's cost: every pooled run's cost of the suite (price table, else machine time); none
@@ -30,7 +48,7 @@ void cost_cell(LeaderboardCell* cell, const std::vector<const SuiteResult*>& par
                const ReportOptions& options) {
   double usd = 0;
   for (size_t i = 0; i < parts.size(); ++i) {
-    std::optional<double> part = parts[i]->cost_usd;
+    std::optional<double> part = priced_cost(*parts[i]);
     if (!part) {
       part = estimated_cost(*cell->runs[i], *parts[i], options);
       cell->cost_estimated |= part.has_value();
@@ -51,7 +69,7 @@ void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& 
       score_sum += m->mean;
       ++row->mean_suites;
     }
-    row->tokens += cell.suite.tokens.total();
+    row->tokens += all_tokens(cell.suite).total();
     row->errors += cell.suite.error_count();
     if (cell.cost_usd) {
       usd += *cell.cost_usd;

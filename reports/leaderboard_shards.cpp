@@ -50,6 +50,7 @@ SuiteResult leaderboard_pool_shards(const std::vector<const SuiteResult*>& shard
     out.cache_hits += s->cache_hits;
     for (const auto& [type, count] : s->errors) out.errors[type] += count;
     out.tokens += s->tokens;
+    out.tokens_all += s->tokens_all;
     if (!s->cost_usd) out.cost_usd.reset();
     if (out.cost_usd) *out.cost_usd += *s->cost_usd;
   }

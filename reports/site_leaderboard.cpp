@@ -132,7 +132,9 @@ std::string site_leaderboard_table(const Leaderboard& board) {
       "class=\"text\">data</th>" +
       th_num("mean %", "unweighted mean of the primary metrics over the ranking suites");
   h += suite_headers(board);
-  h += th_num("cost", "total over the suites shown (est. = machine time x price)") +
+  h += th_num("cost",
+              "total over the suites shown, every sample at its run's prices, answers from "
+              "the cache included (est. = machine time x price)") +
        th_num("$/1M tok", "cost per million prompt + completion tokens") +
        th_num("out tok/s", "output tokens per second of the latest run") +
        th_num("p50", "p50 latency") + th_num("p95", "p95 latency") + th_num("errors") +

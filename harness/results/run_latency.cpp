@@ -1,4 +1,4 @@
-// LatencySummary, TPOT and token costs.
+// LatencySummary and TPOT.
 #include "harness/results/run_latency.h"
 
 #include "harness/loadgen/loadgen_metrics.h"
@@ -11,16 +11,6 @@ std::optional<double> response_tpot_s(const Response& r) {
   if (r.texts.size() > 1) return std::nullopt;
   if (r.ttft_s <= 0 || r.tokens.completion <= 1) return std::nullopt;
   return (r.total_s - r.ttft_s) / static_cast<double>(r.tokens.completion - 1);
-}
-
-std::optional<double> tokens_cost_usd(const TokenCounts& t, const nlohmann::json& prices) {
-  if (!prices.contains("input") || !prices.contains("output")) return std::nullopt;
-  const double input = prices["input"].get<double>();
-  const double cached = prices.value("cached_input", input);
-  return (static_cast<double>(t.prompt - t.cached_prompt) * input +
-          static_cast<double>(t.cached_prompt) * cached +
-          static_cast<double>(t.completion) * prices["output"].get<double>()) /
-         1e6;
 }
 
 void LatencySummary::add_request(int retries, bool failed, double e2el_s, double ttft_s,

@@ -19,10 +19,6 @@ std::optional<double> response_tpot_s(const Response& r);
 // n > 1 (their chunks interleave).
 std::vector<double> response_itl_s(const Response& r);
 
-// $ for `tokens` at `prices` (BackendInfo::prices: input, cached_input, output per 1M tokens);
-// nullopt when the backend has no prices.
-std::optional<double> tokens_cost_usd(const TokenCounts& tokens, const nlohmann::json& prices);
-
 class LatencySummary {
  public:
   // Responses received this run (not cache hits); failed ones count only their retries.

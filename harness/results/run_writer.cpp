@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/token_cost.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
 #include "reports/json_fields.h"

@@ -380,3 +380,42 @@ TEST_CASE("shards of another suite version or primary metric are not pooled") {
   CHECK(std::abs(m.mean - 1.0 / 3) < 1e-12);
   std::filesystem::remove_all(results);
 }
+
+// A run that took most answers from the cache paid for the rest only: the leaderboard set its cost
+// beside fresh runs of other models (1% of the real cost at 99% cache hits). Every cell is costed
+// for all its samples: an API suite at its run's prices, a built-in one's machine time scaled.
+TEST_CASE("the leaderboard costs every sample of a suite, answers from the cache included") {
+  const auto results = test::fixture_temp_dir("leaderboard-cached-cost");
+  FixtureRun api = suites_run("api", "api-model", {"gsm8k"}, 2);
+  api.family = "openai";
+  const auto api_dir = test::fixture_write_run(results, api);
+  const auto builtin_dir =
+      test::fixture_write_run(results, suites_run("b", "b-model", {"gsm8k"}, 2));
+  // Half of each run's 4 samples came from the cache: billed 200 prompt + 40 output tokens, all
+  // 400 + 80. At $1 / $2 per 1M the billed cost is $0.00028 and the whole suite's $0.00056.
+  for (const auto& dir : {api_dir, builtin_dir}) {
+    nlohmann::json run = nlohmann::json::parse(read_text(dir / "run.json"));
+    auto& s = run["suites"]["gsm8k"];
+    s["tokens"]["billed"] = {{"prompt", 200}, {"cached_prompt", 0}, {"completion", 40}};
+    s["tokens"]["all"] = {{"prompt", 400}, {"cached_prompt", 0}, {"completion", 80}};
+    s["cache_hits"] = 2;
+    if (dir == api_dir) {
+      s["cost"] = {{"usd", 0.00028}, {"prices", {{"input", 1.0}, {"output", 2.0}}}};
+    }
+    std::ofstream(dir / "run.json", std::ios::trunc) << run.dump(1);
+  }
+  const ReportData data = report_load(results);
+  ReportOptions options;
+  options.machine_usd_per_hour = 3.6;  // 10 s of dispatch: $0.01 for the two billed samples
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, options);
+  const LeaderboardRow& a = row_of(board, "api-model");
+  REQUIRE(a.cost_usd.has_value());
+  CHECK(std::abs(*a.cost_usd - 0.00056) < 1e-12);
+  CHECK(a.tokens == 480);
+  CHECK(std::abs(*a.usd_per_million() - 0.00056 / 480 * 1e6) < 1e-9);
+  const LeaderboardRow& b = row_of(board, "b-model");
+  REQUIRE(b.cost_usd.has_value());
+  CHECK(std::abs(*b.cost_usd - 0.02) < 1e-12);
+  CHECK(b.cost_estimated);
+  std::filesystem::remove_all(results);
+}
