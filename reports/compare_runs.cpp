@@ -63,6 +63,14 @@ void test_binary(const std::vector<double>& a, const std::vector<double>& b, Sui
   c->ci_high = ci.high;
 }
 
+// The significance (Holm's p against alpha) and what it means for the suite.
+void set_verdict(SuiteComparison* c, const CompareOptions& options) {
+  c->significant = c->p_holm < options.alpha;
+  const double gain = c->higher_is_better ? c->delta : -c->delta;
+  c->regression = c->significant && gain < 0 && -gain > options.threshold;
+  c->improvement = c->significant && gain > 0 && gain > options.threshold;
+}
+
 const char* verdict(const SuiteComparison& c) {
   if (c.regression) return "REGRESSION";
   if (c.improvement) return "improved";
@@ -237,11 +245,25 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
     c.ci_low = r.ci_low;
     c.ci_high = r.ci_high;
   }
-  c.significant = c.p_value < options.alpha;
-  const double gain = higher_is_better ? c.delta : -c.delta;
-  c.regression = c.significant && gain < 0 && -gain > options.threshold;
-  c.improvement = c.significant && gain > 0 && gain > options.threshold;
+  c.p_holm = c.p_value;
+  set_verdict(&c, options);
   return c;
+}
+
+void compare_adjust_holm(std::vector<SuiteComparison>* suites, const CompareOptions& options) {
+  std::vector<SuiteComparison*> order;
+  for (SuiteComparison& s : *suites) order.push_back(&s);
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const SuiteComparison* x, const SuiteComparison* y) { return x->p_value < y->p_value; });
+  // p_(i) x (m - i), made non-decreasing along the sorted order, capped at 1.
+  double running = 0;
+  const size_t m = order.size();
+  for (size_t i = 0; i < m; ++i) {
+    running = std::max(running, std::min(1.0, order[i]->p_value * static_cast<double>(m - i)));
+    order[i]->p_holm = running;
+    set_verdict(order[i], options);
+  }
 }
 
 RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
@@ -276,6 +298,7 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
       }
     }
   }
+  compare_adjust_holm(&out.suites, options);
   if (problems.empty() && out.suites.empty()) problems.push_back("no suite to compare");
   if (!problems.empty()) {
     std::string all;
@@ -290,21 +313,23 @@ std::string compare_format_text(const RunComparison& c) {
   std::string out = "A: " + c.a.run_id + " (" + c.a.backend_id + ")\nB: " + c.b.run_id + " (" +
                     c.b.backend_id + ")\n";
   char line[640];
-  std::snprintf(line, sizeof(line), "%-26s %-28s %6s %9s %8s %8s %8s %17s %-9s %9s  %s\n", "suite",
-                "metric", "n", "failed", "A %", "B %", "delta", "95% CI (points)", "test", "p",
-                "verdict");
+  std::snprintf(line, sizeof(line), "%-26s %-28s %6s %9s %8s %8s %8s %17s %-9s %9s %9s  %s\n",
+                "suite", "metric", "n", "failed", "A %", "B %", "delta", "95% CI (points)", "test",
+                "p", "Holm p", "verdict");
   out += line;
   for (const auto& s : c.suites) {
-    std::snprintf(line, sizeof(line), "%-26s %-28s %6ld %9s %8.2f %8.2f %8s %17s %-9s %9.3g  %s\n",
+    std::snprintf(line, sizeof(line),
+                  "%-26s %-28s %6ld %9s %8.2f %8.2f %8s %17s %-9s %9.3g %9.3g  %s\n",
                   s.suite.c_str(), s.metric.c_str(), s.shared, zero_cell(s).c_str(), 100 * s.mean_a,
                   100 * s.mean_b, points(s.delta).c_str(), ci_cell(s).c_str(), s.test.c_str(),
-                  s.p_value, verdict(s));
+                  s.p_value, s.p_holm, verdict(s));
     out += line;
   }
   out += notes(c);
   out +=
       c.any_regression() ? "result: significant regression" : "result: no significant regression";
   out += fmt(" (alpha %.3g", c.options.alpha) +
+         fmt(" on Holm's p over %zu tests", c.suites.size()) +
          fmt(", threshold %.2f points)\n", 100 * c.options.threshold);
   return out;
 }
@@ -314,13 +339,14 @@ std::string compare_format_markdown(const RunComparison& c) {
                     ") vs **B** `" + md_cell(c.b.run_id) + "` (" + md_cell(c.b.backend_id) +
                     ")\n\n";
   out +=
-      "| suite | metric | n | failed A/B | A % | B % | Δ points | 95% CI | test | p | verdict |\n";
-  out += "|---|---|---:|---:|---:|---:|---:|---|---|---:|---|\n";
+      "| suite | metric | n | failed A/B | A % | B % | Δ points | 95% CI | test | p | Holm p | "
+      "verdict |\n";
+  out += "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|\n";
   for (const auto& s : c.suites) {
     out += "| " + md_cell(s.suite) + " | " + md_cell(s.metric) + " | " + std::to_string(s.shared) +
            " | " + zero_cell(s) + " | " + fmt("%.2f", 100 * s.mean_a) + " | " +
            fmt("%.2f", 100 * s.mean_b) + " | " + points(s.delta) + " | " + ci_cell(s) + " | " +
-           s.test + " | " + fmt("%.3g", s.p_value) + " | " +
+           s.test + " | " + fmt("%.3g", s.p_value) + " | " + fmt("%.3g", s.p_holm) + " | " +
            (s.regression    ? "🔻 **"
             : s.improvement ? "🔺 "
                             : "") +
@@ -354,6 +380,7 @@ nlohmann::json compare_to_json(const RunComparison& c) {
                       {"a_only_right", s.a_only_right},
                       {"b_only_right", s.b_only_right},
                       {"p_value", s.p_value},
+                      {"p_holm", s.p_holm},
                       {"significant", s.significant},
                       {"regression", s.regression},
                       {"improvement", s.improvement}});

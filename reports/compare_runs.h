@@ -35,10 +35,17 @@ struct SuiteComparison {
   std::string test;                         // "mcnemar" | "sign-flip"
   long a_only_right = 0, b_only_right = 0;  // McNemar's discordant pairs
   double p_value = 1.0;
-  bool significant = false;  // p < alpha
+  // Holm's step-down adjustment over every (suite, metric) of the comparison, so that one of
+  // eleven suites moving by chance fails a nightly gate at most alpha of the time (unadjusted,
+  // about 1 - 0.975^11 = 24% of unchanged nights had a false drop). p_value alone: one test.
+  double p_holm = 1.0;
+  bool significant = false;  // p_holm < alpha
   bool regression = false;   // significant, worse, and by more than the threshold
   bool improvement = false;  // significant, better, and by more than the threshold
 };
+
+// Sets every comparison's p_holm (Holm over all of them) and its significance and verdict from it.
+void compare_adjust_holm(std::vector<SuiteComparison>* suites, const CompareOptions& options);
 
 struct RunComparison {
   RunSummary a, b;

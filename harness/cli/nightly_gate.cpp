@@ -126,7 +126,7 @@ std::string percent(double v) {
 std::string entries_markdown(const std::string& night,
                              const std::vector<NightlyEntryResult>& entries) {
   std::string md = "## moebench nightly " + night + "\n\n";
-  md += "| entry | suite | metric | previous night | tonight | change | p | verdict |\n";
+  md += "| entry | suite | metric | previous night | tonight | change | Holm p | verdict |\n";
   md += "|---|---|---|---:|---:|---:|---:|---|\n";
   for (const NightlyEntryResult& e : entries) {
     if (!e.error.empty()) {
@@ -148,7 +148,7 @@ std::string entries_markdown(const std::string& night,
     }
     for (const SuiteComparison& s : e.comparison->suites) {
       char p[32];
-      std::snprintf(p, sizeof(p), "%.3g", s.p_value);
+      std::snprintf(p, sizeof(p), "%.3g", s.p_holm);
       char change[32];
       std::snprintf(change, sizeof(change), "%+.2f", 100 * s.delta);
       const std::string verdict = s.regression    ? "**regression**"
@@ -181,10 +181,10 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
     for (const SuiteComparison& s : e.comparison->suites) {
       if (!s.regression) continue;
       std::fprintf(stderr,
-                   "moebench: nightly: regression: %s %s %s %s -> %s (%+.1f points, p=%.3g, %s) "
-                   "vs %s\n",
+                   "moebench: nightly: regression: %s %s %s %s -> %s (%+.1f points, p=%.3g, Holm "
+                   "p=%.3g, %s) vs %s\n",
                    e.entry.c_str(), s.suite.c_str(), s.metric.c_str(), percent(s.mean_a).c_str(),
-                   percent(s.mean_b).c_str(), 100 * s.delta, s.p_value, s.test.c_str(),
+                   percent(s.mean_b).c_str(), 100 * s.delta, s.p_value, s.p_holm, s.test.c_str(),
                    e.previous.c_str());
       ++n;
     }

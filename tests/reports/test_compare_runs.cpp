@@ -222,3 +222,32 @@ TEST_CASE("compare reports a missing run as one line naming the file") {
   }
   std::filesystem::remove_all(results);
 }
+
+// Each suite at alpha unadjusted: with eleven suites of an API at temperature > 0 about one night
+// in four failed on a chance drop. Holm's step-down keeps the family at alpha.
+TEST_CASE("compare adjusts p over the suites with Holm's step-down") {
+  CompareOptions options;
+  std::vector<SuiteComparison> suites(4);
+  const double p[4] = {0.03, 0.01, 0.04, 0.5};
+  for (int i = 0; i < 4; ++i) {
+    suites[i].suite = "s" + std::to_string(i);
+    suites[i].delta = -0.05;  // 5 points worse: past the threshold
+    suites[i].p_value = p[i];
+  }
+  compare_adjust_holm(&suites, options);
+  // Sorted 0.01, 0.03, 0.04, 0.5: x4 = 0.04, x3 = 0.09, x2 = 0.08 -> 0.09, x1 = 0.5.
+  CHECK(std::abs(suites[1].p_holm - 0.04) < 1e-15);
+  CHECK(std::abs(suites[0].p_holm - 0.09) < 1e-15);
+  CHECK(std::abs(suites[2].p_holm - 0.09) < 1e-15);
+  CHECK(suites[3].p_holm == 0.5);
+  CHECK(suites[1].regression);
+  CHECK_FALSE(suites[0].regression);  // p 0.03 alone was a regression
+  CHECK_FALSE(suites[2].significant);
+  // One test: Holm's p is its p.
+  std::vector<SuiteComparison> one(1);
+  one[0].p_value = 0.03;
+  one[0].delta = -0.05;
+  compare_adjust_holm(&one, options);
+  CHECK(one[0].p_holm == 0.03);
+  CHECK(one[0].regression);
+}

@@ -95,7 +95,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   REQUIRE(regressions.size() == 1);
   CHECK(regressions[0] ==
         "moebench: nightly: regression: model gsm8k exact_match,strict-match 100.0% -> 50.0% "
-        "(-50.0 points, p=1.91e-06, mcnemar) vs model-2026-12-01");
+        "(-50.0 points, p=1.91e-06, Holm p=5.72e-06, mcnemar) vs model-2026-12-01");
   CHECK(second.output.find("| model | mmlu | acc,none | 100.0% (model-2026-12-01) | 100.0% | "
                            "+0.00 | 1 | no significant change |") != std::string::npos);
   CHECK(second.output.find("nightly 2026-12-02: 1 regression(s) or failure(s)") !=
@@ -109,7 +109,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   CHECK(lines_with(third.output, "moebench: nightly: regression:") ==
         std::vector<std::string>{
             "moebench: nightly: regression: model gsm8k exact_match,strict-match 100.0% -> 50.0% "
-            "(-50.0 points, p=1.91e-06, mcnemar) vs model-2026-12-01"});
+            "(-50.0 points, p=1.91e-06, Holm p=5.72e-06, mcnemar) vs model-2026-12-01"});
 
   write_answers(dir, answers, false);
   auto fourth = run_command(nightly + "2026-12-04", dir);
@@ -152,7 +152,7 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
   INFO(sixth.output);
   CHECK(sixth.exit_code == 0);
   CHECK(sixth.output.find("| model | gsm8k | exact_match,strict-match | 50.0% (model-2026-12-05) | "
-                          "100.0% | +50.00 | 1.91e-06 | significant, within threshold |") !=
+                          "100.0% | +50.00 | 5.72e-06 | significant, within threshold |") !=
         std::string::npos);
 
   // The nights are all in the results: merged runs (the shards hidden behind them), a page for
