@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <vector>
 
 namespace moebench {
@@ -183,6 +184,42 @@ CLI::Validator cli_name_list() {
         return "";
       },
       "NAME[,NAME...]");
+}
+
+CLI::Validator cli_output_file() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (fs::is_directory(s, ec)) return "'" + s + "' is a directory";
+        const fs::path parent = fs::path(s).parent_path();
+        if (parent.empty()) return "";
+        if (!fs::exists(parent, ec)) return "no directory '" + parent.string() + "'";
+        if (!fs::is_directory(parent, ec)) return "'" + parent.string() + "' is not a directory";
+        return "";
+      },
+      "FILE");
+}
+
+CLI::Validator cli_output_dir() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (fs::exists(s, ec) && !fs::is_directory(s, ec)) {
+          return "'" + s + "' is a file, not a directory";
+        }
+        for (fs::path a = fs::path(s).parent_path(); !a.empty(); a = a.parent_path()) {
+          if (!fs::exists(a, ec)) {
+            if (a == a.parent_path()) break;
+            continue;
+          }
+          if (!fs::is_directory(a, ec)) return "'" + a.string() + "' is not a directory";
+          break;
+        }
+        return "";
+      },
+      "DIR");
 }
 
 std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,

@@ -15,6 +15,11 @@ CLI::Validator cli_unsigned();
 CLI::Validator cli_number_above(double lo, bool open, double hi = HUGE_VAL);
 // A comma-separated list with at least one non-empty name.
 CLI::Validator cli_name_list();
+// A file to write: not a directory, in a directory that exists. Checked when the flags are read,
+// so a long run never ends unable to write its results.
+CLI::Validator cli_output_file();
+// A directory to create or fill: not a file, and no file where one of its parents would be.
+CLI::Validator cli_output_dir();
 
 // "moebench model bench": the words that name a command.
 std::string cli_command_path(const CLI::App* app);

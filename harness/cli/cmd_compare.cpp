@@ -36,7 +36,8 @@ CLI::App* add_compare_flags(CLI::App* app, CompareFlags* f) {
   cmd->add_option("--format", f->format, "text | md | json")
       ->check(CLI::IsMember({"text", "md", "json"}))
       ->capture_default_str();
-  cmd->add_option("-o,--out", f->out, "Also write the JSON comparison to this file");
+  cmd->add_option("-o,--out", f->out, "Also write the JSON comparison to this file")
+      ->check(cli_output_file());
   cmd->add_option("--alpha", f->alpha, "Significance level of the two-sided tests")
       ->check(cli_number_above(0, true, 0.5))
       ->capture_default_str();

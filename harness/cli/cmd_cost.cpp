@@ -119,7 +119,8 @@ CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
   cmd->add_option("--format", f->format, "text | md | json")
       ->check(CLI::IsMember({"text", "md", "json"}))
       ->capture_default_str();
-  cmd->add_option("-o,--out", f->out, "Also write the JSON report to this file");
+  cmd->add_option("-o,--out", f->out, "Also write the JSON report to this file")
+      ->check(cli_output_file());
   return cmd;
 }
 

@@ -111,7 +111,8 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_option("--seed", f->seed, "Seed of the arrival schedule and prompts")
       ->check(cli_unsigned())
       ->capture_default_str();
-  c->add_option("--json", f->json_out, "Write the report and per-request records here");
+  c->add_option("--json", f->json_out, "Write the report and per-request records here")
+      ->check(cli_output_file());
   c->add_option("--timeout", f->timeout_s, "Seconds allowed per request")
       ->check(cli_number_above(0, true))
       ->capture_default_str();

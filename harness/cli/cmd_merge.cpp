@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/results/run_merge.h"
@@ -58,7 +59,8 @@ Command cmd_merge(CLI::App& app, const CliContext& context) {
   merge_app->add_option("runs", f->runs, "The shard runs' directories (results/<run-id>)")
       ->required();
   merge_app->add_option("-o,--output", f->out, "The merged run's directory (results/<run-id>)")
-      ->required();
+      ->required()
+      ->check(cli_output_dir());
   merge_app->add_flag("--force", f->force, "Replace an existing merged run of that name");
   merge_app
       ->add_option("--max-error-rate", f->max_error_rate,

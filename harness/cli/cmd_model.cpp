@@ -29,7 +29,7 @@ CLI::App* add_model_init_flags(CLI::App* model, ModelInitFlags* flags) {
                    "deepseek_v3 | deepseek_v2 | qwen3_moe | qwen2_moe | mixtral | olmoe")
       ->required();
   init->add_option("--preset", flags->preset, "tiny | small | v2-lite")->capture_default_str();
-  init->add_option("-o,--out", flags->out, "Output directory")->required();
+  init->add_option("-o,--out", flags->out, "Output directory")->required()->check(cli_output_dir());
   init->add_option("--seed", flags->seed, "Weight seed")
       ->check(cli_unsigned())
       ->capture_default_str();

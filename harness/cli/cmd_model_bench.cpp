@@ -185,7 +185,8 @@ CLI::App* add_model_bench_flags(CLI::App* model, ModelBenchFlags* flags) {
       ->check(cli_integer(0, 4096))
       ->capture_default_str();
   bench->add_option("--device", flags->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file");
+  bench->add_option("--json", flags->json_out, "Also write the figures to this JSON file")
+      ->check(cli_output_file());
   bench
       ->add_option("--kernels", flags->kernels,
                    "CUDA engine launches: separate (the default), fused (MLA's norm + rope + "

@@ -240,3 +240,35 @@ TEST_CASE("a rescore or replay of a directory or an empty file is refused", "[cl
     CHECK(r.output.find(dir.string()) != std::string::npos);
   }
 }
+
+// Output paths were tried only when the work was done: loadgen ran its whole load test and then
+// lost every record to "--json 'DIR': cannot write"; merge and model init threw a raw filesystem
+// error. A path that cannot be written is refused before anything runs.
+TEST_CASE("an output path that cannot be written is refused before the work", "[cli][bad-input]") {
+  const auto dir = temp_dir("cli-output-paths");
+  fs::create_directories(dir / "adir");
+  std::ofstream(dir / "afile") << "x";
+  const std::string a = (dir / "adir").string(), f = (dir / "afile").string();
+  auto refused = [&](const std::string& args, const std::string& needle) {
+    const CommandResult r = run_command(moebench_bin() + " " + args, dir);
+    INFO(args << "\n" << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(needle) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  };
+  refused("loadgen --model m --base-url http://127.0.0.1:9 --num-prompts 1 --json '" + a + "'",
+          "--json: '" + a + "' is a directory");
+  refused(
+      "loadgen --model m --base-url http://127.0.0.1:9 --num-prompts 1 --json '" + f + "/x.json'",
+      "--json: '" + f + "' is not a directory");
+  refused("loadgen --model m --base-url http://127.0.0.1:9 --num-prompts 1 --json '" + a +
+              "/no/x.json'",
+          "--json: no directory '" + a + "/no'");
+  refused("merge r1 r2 -o '" + f + "/x'", "--output: '" + f + "' is not a directory");
+  refused("merge r1 r2 -o '" + f + "'", "--output: '" + f + "' is a file, not a directory");
+  refused("model init -o '" + f + "/m'", "--out: '" + f + "' is not a directory");
+  refused("compare r1 r2 -o '" + a + "'", "--out: '" + a + "' is a directory");
+  refused("cost --decode-tps 100 --gpu-hour-usd 2 -o '" + a + "'",
+          "--out: '" + a + "' is a directory");
+  fs::remove_all(dir);
+}
