@@ -58,6 +58,23 @@ TEST_CASE("specs: every suite reads and validates", "[spec]") {
   CHECK(moebench::suite_find_spec(kTasks, "mmlu").weight_by_subject);
 }
 
+// lm-eval generates up to its default max_gen_toks (256) where a task's yaml sets none (gsm8k,
+// minerva_math500, mbpp); math500 allowed 1024 and finished 138 of 500 answers lm-eval cuts off.
+TEST_CASE("specs: suites mirroring lm-eval generate no more tokens than it does", "[spec]") {
+  for (const char* name : {"gsm8k", "math500", "mbpp"}) {
+    INFO(name);
+    CHECK(moebench::suite_find_spec(kTasks, name).generation.max_tokens == 256);
+  }
+  CHECK(moebench::suite_find_spec(kTasks, "humaneval").generation.max_tokens == 1024);
+}
+
+// Gaokao scores the last 【答案】: a base model that answered and went on to write the next
+// question (its prompt's first words) had that invented question's answer scored.
+TEST_CASE("specs: gaokao generation stops where a next question would begin", "[spec]") {
+  const SuiteSpec g = moebench::suite_find_spec(kTasks, "gaokao");
+  CHECK(g.generation.stop == std::vector<std::string>{"以下是一道中国高考试题"});
+}
+
 TEST_CASE("specs: unknown suite lists the known ones", "[spec]") {
   try {
     moebench::suite_find_spec(kTasks, "gsm9k");
