@@ -39,22 +39,23 @@ json night_gate(const fs::path& results, const std::string& night) {
   return gate.is_object() ? gate : json(nullptr);
 }
 
-// Whether `entry` failed the gate of `night` (an error or a regression); a night never gated did
-// not.
-bool failed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
+// Whether `entry` passed the gate of `night`: its gate.json records the entry with no error and
+// no regression. A night never gated for it (a shard failed and finish never ran, finish was
+// killed, runs made by hand) did not: its runs were never checked.
+bool passed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
   const json gate = night_gate(results, night);
   if (gate.is_null()) return false;
   for (const json& e : gate.value("entries", json::array())) {
     if (!e.is_object() || str_or(e, "entry") != entry) continue;
     const bool error = !str_or(e, "error").empty();
     const json& c = e.contains("comparison") ? e["comparison"] : json();
-    return error || (c.is_object() && c.value("regression", false) == true);
+    return !error && !(c.is_object() && c.value("regression", false) == true);
   }
   return false;
 }
 
 // The baseline: the latest "<entry>-<date>" run under results with date < night whose night
-// passed the gate for this entry, or "". A failed night is never one, so a regression that
+// was gated and passed for this entry, or "". A failed night is never one, so a regression that
 // persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
 std::string previous_run(const fs::path& results, const std::string& entry,
                          const std::string& night) {
@@ -71,9 +72,23 @@ std::string previous_run(const fs::path& results, const std::string& entry,
     }
   }
   for (auto it = dates.rbegin(); it != dates.rend(); ++it) {
-    if (!failed_gate(results, entry, *it)) return prefix + *it;
+    if (passed_gate(results, entry, *it)) return prefix + *it;
   }
   return "";
+}
+
+// Entries of the night that this finish did not gate (another `finish --entry` did) keep their
+// records in gate.json: rewritten with this finish's alone, an entry's verdict was lost, and a
+// regressed entry became a later night's baseline.
+void keep_other_entries(const fs::path& results, const std::string& night,
+                        const std::vector<NightlyEntryResult>& entries, json* gate) {
+  std::set<std::string> now;
+  for (const NightlyEntryResult& e : entries) now.insert(e.entry);
+  const json earlier = night_gate(results, night);
+  if (!earlier.is_object()) return;
+  for (const json& e : earlier.value("entries", json::array())) {
+    if (e.is_object() && !now.count(str_or(e, "entry"))) (*gate)["entries"].push_back(e);
+  }
 }
 
 // The night a kernel benchmark file holds: its name's date (the nightly writes <night>.json),
@@ -349,6 +364,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
          {"error", e.error},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }
+  keep_other_entries(c.results, night, entries, &gate);
   int failures = report_failures(entries, k);
   if (const char* gh = std::getenv("GITHUB_STEP_SUMMARY"); gh && *gh) {
     std::ofstream step(gh, std::ios::app);

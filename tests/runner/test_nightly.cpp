@@ -447,3 +447,56 @@ TEST_CASE("nightly: a malformed shard fails its entry only, an unwritable gate f
   CHECK(unwritable.output.find("no regression") == std::string::npos);
   fs::remove_all(dir);
 }
+
+// A night whose runs were made but never gated (a shard failed so finish never ran, or finish was
+// killed) counted as passed: the next night compared with its broken runs and passed a regression.
+// And a finish of one entry rewrote gate.json with that entry alone, so the others' verdicts were
+// lost and a regressed entry became the next night's baseline.
+TEST_CASE("nightly: only a gated, passed night of an entry is its baseline", "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-ungated");
+  const fs::path good = dir / "good.jsonl", bad = dir / "bad.jsonl";
+  write_answers(dir, good, false);
+  write_answers(dir, bad, true);
+  auto config = [&](const fs::path& answers_a, const fs::path& answers_b) {
+    const json c = {{"schema", 1},
+                    {"results", "out"},
+                    {"data_dir", kData.string()},
+                    {"kernels", {{"run", "never"}}},
+                    {"entries",
+                     {{{"name", "a"},
+                       {"backend", "replay:" + answers_a.string()},
+                       {"suites", {"gsm8k"}},
+                       {"limit", 40}},
+                      {{"name", "b"},
+                       {"backend", "replay:" + answers_b.string()},
+                       {"suites", {"gsm8k"}},
+                       {"limit", 40}}}}};
+    std::ofstream(dir / "n.json", std::ios::trunc) << c.dump(2);
+  };
+  const std::string nightly =
+      moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --no-progress --night ";
+  config(good, good);
+  REQUIRE(run_command(nightly + "2026-12-01", dir).exit_code == 0);
+  config(bad, good);
+  REQUIRE(run_command(nightly + "2026-12-02 --stage run --entry a", dir).exit_code == 0);
+  auto third = run_command(nightly + "2026-12-03", dir);  // a still bad
+  INFO(third.output);
+  CHECK(third.exit_code == 1);
+  CHECK(third.output.find("regression: a gsm8k") != std::string::npos);
+  CHECK(third.output.find("vs a-2026-12-01") != std::string::npos);
+
+  // Finishing entry by entry keeps every entry's verdict in the night's gate.json.
+  config(bad, bad);
+  REQUIRE(run_command(nightly + "2026-12-04 --stage run", dir).exit_code == 0);
+  CHECK(run_command(nightly + "2026-12-04 --stage finish --entry b", dir).exit_code == 1);
+  CHECK(run_command(nightly + "2026-12-04 --stage finish --entry a", dir).exit_code == 1);
+  const json gate = json::parse(read_file(dir / "out" / "nights" / "2026-12-04" / "gate.json"));
+  REQUIRE(gate["entries"].size() == 2);
+  config(bad, bad);
+  auto fifth = run_command(nightly + "2026-12-05", dir);
+  INFO(fifth.output);
+  CHECK(fifth.exit_code == 1);
+  CHECK(fifth.output.find("regression: b gsm8k") != std::string::npos);
+  CHECK(fifth.output.find("vs b-2026-12-03") != std::string::npos);  // not the regressed 4th
+  fs::remove_all(dir);
+}
