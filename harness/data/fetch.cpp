@@ -48,19 +48,29 @@ struct Task {
   size_t download;
 };
 
-// Holds an exclusive lock on DATA/.moebench-fetch/lock while the fetch runs.
+// Holds an exclusive lock on DATA/.moebench-fetch/lock while the fetch runs. Another fetch into
+// the same directory (the shard jobs of a night on one host) is waited for, saying so once: it
+// exited 2 at once, failing a shard on every first night.
 class DirLock {
  public:
-  explicit DirLock(const fs::path& staging) {
+  DirLock(const fs::path& staging, bool* waited) {
     const fs::path file = staging / "lock";
     fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) {
       throw InputError("data dir: cannot write " + file.string() + ": " + std::strerror(errno));
     }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    std::fprintf(stderr,
+                 "moebench: data dir %s: another moebench data fetch is writing it; waiting for "
+                 "it to finish\n",
+                 staging.parent_path().c_str());
+    std::fflush(stderr);
+    *waited = true;
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
       ::close(fd_);
-      throw InputError("data dir " + staging.parent_path().string() +
-                       ": another moebench data fetch is writing it");
+      throw InputError("data dir: cannot lock " + file.string() + ": " + std::strerror(err));
     }
   }
   ~DirLock() { ::close(fd_); }
@@ -197,6 +207,25 @@ bool FetchReport::ok() const {
   return true;
 }
 
+// After waiting for another fetch: the datasets it put in place are present, not fetched again.
+void drop_fetched_meanwhile(const FetchOptions& o, std::vector<std::unique_ptr<Job>>* jobs,
+                            std::vector<Task>* tasks, uint64_t* total) {
+  if (o.force) return;
+  std::vector<std::unique_ptr<Job>> left;
+  for (auto& job : *jobs) {
+    const DatasetSource& d = *job->source;
+    if (!(dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty())) {
+      left.push_back(std::move(job));
+      continue;
+    }
+    job->outcome->state = DatasetOutcome::State::kPresent;
+    *total -= d.bytes();
+    const Job* gone = job.get();
+    std::erase_if(*tasks, [gone](const Task& t) { return t.job == gone; });
+  }
+  *jobs = std::move(left);
+}
+
 FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
   const auto t0 = Clock::now();
   const fs::path staging = o.data_dir / kStaging;
@@ -233,7 +262,9 @@ FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
     if (ec) {
       throw InputError("data dir " + o.data_dir.string() + ": cannot write (" + ec.message() + ")");
     }
-    lock.emplace(staging);
+    bool waited = false;
+    lock.emplace(staging, &waited);
+    if (waited) drop_fetched_meanwhile(o, &jobs, &tasks, &total);
   }
   {
     Progress progress("fetch", static_cast<long>(total), o.progress, o.progress_interval_s);

@@ -1,7 +1,9 @@
 // `moebench data fetch` through the loopback mirror: every dataset fetched and checked, then the
 // oracle scores 100% on the fetched copy; each fault gives one clear line and leaves nothing
 // half-written in place; a cut or killed download resumes with a Range request.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <regex>
@@ -203,6 +205,45 @@ TEST_CASE("data fetch: a killed fetch leaves nothing in place and the next one r
   const long from = std::stol(last.range.substr(6));  // "bytes=N-"
   CHECK(from >= static_cast<long>(had));  // resumed at least from what the killed fetch kept
   CHECK(from > 0);
+  fs::remove_all(dir);
+}
+
+// Two shard jobs of a night fetching into one data dir: the second exited 2 at once ("another
+// moebench data fetch is writing it") and failed its shard. It waits, then finds the dataset the
+// other one put in place and downloads nothing.
+TEST_CASE("data fetch: a second fetch into a locked data dir waits and fetches nothing again",
+          "[data]") {
+  const fs::path dir = temp_dir("fetch-lock");
+  const DatasetTable table = dataset_table_read(kTable);
+  MirrorServer mirror(table, kDatasets, dir / "mirror");
+  const fs::path data = dir / "data";
+  fs::create_directories(data / ".moebench-fetch");
+  // Stands in for a fetch in progress: the test holds the lock until both fetches wait on it (not
+  // inherited by them: a shared lock would never be released).
+  const int held =
+      ::open((data / ".moebench-fetch" / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(held >= 0);
+  REQUIRE(::flock(held, LOCK_EX) == 0);
+  const std::vector<std::string> args = {moebench_bin(), "data",        "fetch",
+                                         "gsm8k",        "--mirror",    mirror.base_url(),
+                                         "--data-dir",   data.string(), "--no-progress"};
+  const pid_t a = spawn(args, dir / "a.out");
+  const pid_t b = spawn(args, dir / "b.out");
+  auto waiting = [&](const fs::path& out) {
+    return read_file(out).find("another moebench data fetch is writing it; waiting") !=
+           std::string::npos;
+  };
+  REQUIRE(wait_until([&] { return waiting(dir / "a.out") && waiting(dir / "b.out"); }));
+  ::close(held);
+  CHECK(wait_exit(a) == 0);
+  CHECK(wait_exit(b) == 0);
+  INFO(read_file(dir / "a.out") << read_file(dir / "b.out"));
+  CHECK(dataset_verify(table.find("gsm8k"), data).empty());
+  // One of them downloaded GSM8K's files, once; the other found them in place.
+  CHECK(requests_for(mirror, "test.jsonl") == 1);
+  const std::string both = read_file(dir / "a.out") + read_file(dir / "b.out");
+  CHECK(both.find("1 fetched, 0 already present") != std::string::npos);
+  CHECK(both.find("0 fetched, 1 already present") != std::string::npos);
   fs::remove_all(dir);
 }
 
