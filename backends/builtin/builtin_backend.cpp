@@ -42,12 +42,6 @@ std::string file_digest_input(const fs::path& p) {
   return out;
 }
 
-// Base-model checkpoints often ship without a chat template: they run completion prompts, and
-// what needs chat messages is refused with this.
-std::string no_chat_template(const fs::path& dir) {
-  return dir.string() + ": the checkpoint has no chat_template in tokenizer_config.json";
-}
-
 }  // namespace
 
 std::string builtin_checkpoint_fingerprint(const fs::path& dir) {
@@ -75,8 +69,10 @@ BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions&
   load.programmatic_launch = options.programmatic_launch;
   load.limits.steps_in_flight = options.overlap ? 2 : 1;
   model_ = BuiltinModel::load(dir, load);
+  // Base-model checkpoints often ship without a chat template, others with one no format
+  // matches: they run completion prompts, and what needs chat messages is refused.
   if (options_.chat_only && !model_->chat_format()) {
-    throw InputError(no_chat_template(dir) + " (--backend-opt chat=1 sends chat messages)");
+    throw InputError(model_->no_chat_reason() + " (--backend-opt chat=1 sends chat messages)");
   }
   fingerprint_ = builtin_checkpoint_fingerprint(dir);
 }
@@ -89,7 +85,7 @@ BackendInfo BuiltinBackend::info() const {
   b.id = "builtin:" + model_->name() + "@" + fingerprint_ + (cuda ? "/cuda" : "");
   b.family = "builtin";
   b.chat = model_->chat_format().has_value();
-  if (!b.chat) b.no_chat_reason = no_chat_template(dir_);
+  if (!b.chat) b.no_chat_reason = model_->no_chat_reason();
   b.completion = !options_.chat_only;
   b.loglikelihood = true;
   b.streaming = true;
@@ -110,11 +106,13 @@ BackendInfo BuiltinBackend::info() const {
     b.details["pdl"] = options_.programmatic_launch;
     b.details["overlap"] = options_.overlap;
   }
-  // Left-truncated answers differ from refusals: they never share cache entries.
-  if (options_.truncate_left) b.cache_tag = "truncate-left";
-  if (cuda && options_.kernels == KernelSet::wgmma) {
-    b.cache_tag += std::string(b.cache_tag.empty() ? "" : ",") + "kernels-wgmma";
-  }
+  // Left-truncated answers differ from refusals, and prompts encoded with the BOS from those
+  // without: they never share cache entries.
+  std::vector<std::string> tags;
+  if (options_.truncate_left) tags.push_back("truncate-left");
+  if (options_.add_bos) tags.push_back("add-bos");
+  if (cuda && options_.kernels == KernelSet::wgmma) tags.push_back("kernels-wgmma");
+  for (const std::string& t : tags) b.cache_tag += (b.cache_tag.empty() ? "" : ",") + t;
   return b;
 }
 
@@ -253,7 +251,7 @@ void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::ve
   std::vector<BuiltinModel::LoglikItem> items;
   std::vector<size_t> owner;
   for (size_t i : which) {
-    items.push_back({batch[i].prompt, batch[i].continuations});
+    items.push_back({batch[i].prompt, batch[i].continuations, options_.add_bos});
     owner.push_back(i);
   }
   auto t0 = Clock::now();

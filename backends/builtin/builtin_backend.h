@@ -19,7 +19,9 @@ struct BuiltinBackendOptions {
   int threads = 0;              // CPU engine threads, 0 = all cores
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int max_batch = 64;           // sequences in flight (continuous batching)
-  bool add_bos = false;    // completion prompts: add the tokenizer's special tokens (lm-eval: off)
+  // Completion prompts and scored contexts: add the tokenizer's special tokens (lm-eval's
+  // add_bos_token, off by default).
+  bool add_bos = false;
   bool chat_only = false;  // send chat messages even when raw prompts are possible
   // Prompts longer than the context: refused (false, the default) or cut from the left to leave
   // room for max_tokens, as lm-eval's HF model does (truncate=left); the cut is recorded per

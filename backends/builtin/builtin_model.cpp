@@ -7,12 +7,48 @@
 
 #include "common/error.h"
 #include "common/json_file.h"
+#include "common/py_text.h"
 #include "common/thinking.h"
 
 namespace moebench {
 namespace {
 
 namespace fs = std::filesystem;
+
+// lm-eval's prefix_token_id: the tokenizer's BOS (tokenizer_config.json's bos_token), else its EOS
+// (eos_token), else the model's first end-of-sequence id.
+int prefix_token_id(const nlohmann::json& config, const Tokenizer& tok, const std::string& file,
+                    const std::vector<int>& eos_ids) {
+  for (const std::string key : {"bos_token", "eos_token"}) {
+    if (!config.is_object() || !config.contains(key) || config[key].is_null()) continue;
+    const nlohmann::json& v = config[key];
+    const nlohmann::json& content = v.is_object() && v.contains("content") ? v["content"] : v;
+    if (!content.is_string()) {
+      throw input_error(file,
+                        "field '" + key + "': expected a token or an object with its content");
+    }
+    const int id = tok.token_to_id(content.get<std::string>());
+    if (id < 0) {
+      throw input_error(file, "field '" + key + "': token '" + content.get<std::string>() +
+                                  "' is not in tokenizer.json");
+    }
+    return id;
+  }
+  return eos_ids.empty() ? 0 : eos_ids[0];
+}
+
+// Python's str.rstrip(): the byte length of s without its trailing Unicode whitespace.
+size_t py_rstrip_size(const std::string& s) {
+  size_t e = s.size(), len = 0;
+  while (e > 0) {
+    size_t p = e - 1;
+    while (p > 0 && (static_cast<unsigned char>(s[p]) & 0xc0) == 0x80) --p;
+    if (!py_is_space(utf8_at(s, p, &len)) || p + len != e) break;
+    e = p;
+  }
+  return e;
+}
+
 }  // namespace
 
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
@@ -28,12 +64,21 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   if (!fs::exists(tok)) throw input_error(tok.string(), "missing (the model needs its tokenizer)");
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tok));
   const fs::path tok_config = dir / "tokenizer_config.json";
+  nlohmann::json j;
   if (fs::exists(tok_config)) {
-    const nlohmann::json j =
-        json_read_file(tok_config, tok_config.string(), "cannot open", "not valid JSON");
-    if (j.contains("chat_template")) m->chat_ = chat_format_detect(tok_config);
+    j = json_read_file(tok_config, tok_config.string(), "cannot open", "not valid JSON");
+    try {
+      if (j.contains("chat_template")) m->chat_ = chat_format_detect(tok_config);
+    } catch (const ChatTemplateError& e) {
+      m->no_chat_reason_ = e.what();  // completion prompts still run
+    }
+  }
+  if (!m->chat_ && m->no_chat_reason_.empty()) {
+    m->no_chat_reason_ =
+        dir.string() + ": the checkpoint has no chat_template in tokenizer_config.json";
   }
   m->eos_ids_ = m->config_.eos_token_ids;
+  m->prefix_id_ = prefix_token_id(j, *m->tokenizer_, tok_config.string(), m->eos_ids_);
   if (m->chat_ && !m->chat_->eos.empty()) {
     int id = m->tokenizer_->token_to_id(m->chat_->eos);
     if (id >= 0) m->eos_ids_.push_back(id);
@@ -65,11 +110,7 @@ bool BuiltinModel::chat_opens_thinking(const std::vector<int>& prompt) const {
 }
 
 std::vector<int> BuiltinModel::encode_chat(const std::vector<ChatMessage>& messages) const {
-  if (!chat_) {
-    throw InputError(dir_.string() +
-                     ": the checkpoint has no chat_template in tokenizer_config.json; use "
-                     "completion prompts");
-  }
+  if (!chat_) throw InputError(no_chat_reason_);
   return tokenizer_->encode(chat_->render(messages, true), false);
 }
 
@@ -77,41 +118,56 @@ std::vector<int> BuiltinModel::encode_text(const std::string& text, bool add_spe
   return tokenizer_->encode(text, add_special);
 }
 
+void BuiltinModel::loglik_encode(const std::vector<LoglikItem>& items,
+                                 std::vector<std::vector<int>>* context_ids,
+                                 std::vector<std::vector<std::vector<int>>>* cont_ids,
+                                 std::vector<LoglikResult>* results) const {
+  const size_t room = static_cast<size_t>(max_context());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const LoglikItem& item = items[i];
+    std::vector<int>& ctx = (*context_ids)[i];
+    if (item.context.empty()) {
+      // lm-eval: the prefix token, and each continuation encoded alone (BOS included with
+      // add_bos_token, as its tok_encode does).
+      ctx = {prefix_id_};
+      for (const std::string& cont : item.continuations) {
+        (*cont_ids)[i].push_back(tokenizer_->encode(cont, item.add_special));
+      }
+    } else {
+      ctx = tokenizer_->encode(item.context.substr(0, py_rstrip_size(item.context)),
+                               item.add_special);
+      for (const std::string& cont : item.continuations) {
+        std::vector<int> whole = tokenizer_->encode(item.context + cont, item.add_special);
+        const size_t n = std::min(ctx.size(), whole.size());
+        (*cont_ids)[i].emplace_back(whole.begin() + n, whole.end());
+      }
+      // NOTE: a context of whitespace alone encodes to nothing, and lm-eval would score the
+      // first continuation token after no token at all: the prefix token stands in.
+      if (ctx.empty()) ctx.push_back(prefix_id_);
+    }
+    // lm-eval keeps the last max_length tokens of a context that does not fit with its longest
+    // continuation.
+    size_t longest_cont = 0;
+    for (const auto& c : (*cont_ids)[i]) longest_cont = std::max(longest_cont, c.size());
+    if (longest_cont >= room) {
+      throw InputError("loglikelihood: a continuation of " + std::to_string(longest_cont) +
+                       " tokens does not fit the context of " + std::to_string(room));
+    }
+    if (ctx.size() + longest_cont > room) {
+      const size_t drop = ctx.size() + longest_cont - room;
+      ctx.erase(ctx.begin(), ctx.begin() + static_cast<std::ptrdiff_t>(drop));
+      (*results)[i].truncated_tokens = static_cast<long>(drop);
+    }
+    (*results)[i].logliks.assign(item.continuations.size(), 0.0);
+  }
+}
+
 std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
     const std::vector<LoglikItem>& items, const LoglikCallbacks& callbacks) {
   std::vector<LoglikResult> results(items.size());
   std::vector<std::vector<int>> context_ids(items.size());
   std::vector<std::vector<std::vector<int>>> cont_ids(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    std::string context = items[i].context;
-    size_t keep = context.find_last_not_of(' ');
-    keep = keep == std::string::npos ? 0 : keep + 1;
-    const std::string moved = context.substr(keep);
-    context.resize(keep);
-    context_ids[i] = context.empty() ? std::vector<int>{} : tokenizer_->encode(context, false);
-    for (const std::string& cont : items[i].continuations) {
-      std::vector<int> whole = tokenizer_->encode(context + moved + cont, false);
-      const size_t n = std::min(context_ids[i].size(), whole.size());
-      cont_ids[i].emplace_back(whole.begin() + n, whole.end());
-    }
-    // lm-eval scores an empty context after the end-of-text token, and keeps the last
-    // max_length tokens of a context that does not fit with its longest continuation.
-    if (context_ids[i].empty()) context_ids[i].push_back(eos_ids_.empty() ? 0 : eos_ids_[0]);
-    size_t longest_cont = 0;
-    for (const auto& c : cont_ids[i]) longest_cont = std::max(longest_cont, c.size());
-    const size_t room = static_cast<size_t>(max_context());
-    if (longest_cont >= room) {
-      throw InputError("loglikelihood: a continuation of " + std::to_string(longest_cont) +
-                       " tokens does not fit the context of " + std::to_string(room));
-    }
-    if (context_ids[i].size() + longest_cont > room) {
-      auto& ctx = context_ids[i];
-      const size_t drop = ctx.size() + longest_cont - room;
-      ctx.erase(ctx.begin(), ctx.begin() + static_cast<std::ptrdiff_t>(drop));
-      results[i].truncated_tokens = static_cast<long>(drop);
-    }
-    results[i].logliks.assign(items[i].continuations.size(), 0.0);
-  }
+  loglik_encode(items, &context_ids, &cont_ids, &results);
   // Groups of items whose caches fit the engine at once (context + longest continuation each).
   const int64_t pool = kv_free(0);
   std::vector<int64_t> need(items.size());

@@ -105,6 +105,9 @@ class BuiltinModel {
   const ModelConfig& config() const { return config_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const std::optional<ChatFormat>& chat_format() const { return chat_; }
+  // Why chat_format() is empty: no chat_template, or one no format matches (its error, naming
+  // tokenizer_config.json). "" when there is a format.
+  const std::string& no_chat_reason() const { return no_chat_reason_; }
   const std::filesystem::path& dir() const { return dir_; }
   const Engine& engine() const { return *engine_.engine; }
   std::string device_name() const { return engine_.engine->device_name(); }
@@ -119,8 +122,8 @@ class BuiltinModel {
   const std::string& name() const { return name_; }
   int max_context() const;
 
-  // Prompt ids of a chat (the family's template, generation prompt appended). InputError when
-  // the checkpoint has no chat template.
+  // Prompt ids of a chat (the family's template, generation prompt appended). InputError
+  // (no_chat_reason()) when the checkpoint has no chat format.
   std::vector<int> encode_chat(const std::vector<ChatMessage>& messages) const;
   // True when a chat prompt ends inside a thinking span its template opened (R1's "<think>\n"):
   // the generation starts in the thinking (GenerateRequest::starts_in_thinking).
@@ -139,13 +142,16 @@ class BuiltinModel {
   std::vector<GenerateResult> generate(std::vector<GenerateRequest> requests,
                                        const GenerateCallbacks& callbacks);
 
-  // Summed log-probability of each continuation after its context, as lm-eval computes it: a
-  // context's trailing spaces move to the continuation, context+continuation is encoded whole,
-  // and the continuation is the tokens past the context's own encoding. The contexts of a batch
+  // Summed log-probability of each continuation after its context, as lm-eval's HF model
+  // computes it: a context's trailing whitespace (Python's rstrip) moves to the continuation,
+  // context+continuation is encoded whole, and the continuation is the tokens past the context's
+  // own encoding; an empty context is the prefix token (BOS, else EOS). The contexts of a batch
   // are prefilled together once; the j-th continuations of all items then run together.
   struct LoglikItem {
     std::string context;
     std::vector<std::string> continuations;
+    // lm-eval's add_bos_token: every encoding adds the tokenizer's special tokens (the BOS).
+    bool add_special = false;
   };
   struct LoglikResult {
     std::vector<double> logliks;  // one per continuation
@@ -170,6 +176,12 @@ class BuiltinModel {
  private:
   BuiltinModel() = default;
   bool is_eos(int id) const;
+  // Context and continuation ids of each item (lm-eval's _encode_pair), the context cut from the
+  // left to fit the longest continuation (results[i].truncated_tokens).
+  void loglik_encode(const std::vector<LoglikItem>& items,
+                     std::vector<std::vector<int>>* context_ids,
+                     std::vector<std::vector<std::vector<int>>>* cont_ids,
+                     std::vector<LoglikResult>* results) const;
   void loglik_group(const std::vector<std::vector<int>>& context_ids,
                     const std::vector<std::vector<std::vector<int>>>& cont_ids, size_t begin,
                     size_t end, std::vector<LoglikResult>& results);
@@ -182,6 +194,8 @@ class BuiltinModel {
   LoadedEngine engine_;
   GenerateLimits loaded_limits_, limits_;
   std::vector<int> eos_ids_;
+  int prefix_id_ = 0;  // lm-eval's prefix_token_id: what an empty context is scored after
+  std::string no_chat_reason_;
 };
 
 }  // namespace moebench

@@ -2,9 +2,11 @@
 // continuations exactly as a plain forward pass does, and cuts at stop strings.
 #include <cmath>
 
+#include "backends/builtin/builtin_backend.h"
 #include "backends/builtin/builtin_model.h"
 #include "backends/builtin/checkpoint/model_init.h"
 #include "backends/builtin/engine/cpu/engine_cpu.h"
+#include "common/error.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 
@@ -176,4 +178,170 @@ TEST_CASE("builtin: a checkpoint without a chat template runs completion suites"
       CHECK(run_dirs(dir / "results").empty());
     }
   }
+}
+
+namespace {
+
+// A copy of the tiny model whose tokenizer_config.json is patched (e.g. DeepSeek-V3's
+// LlamaTokenizerFast class, under which encoding with special tokens adds the BOS).
+fs::path patched_model(const std::string& family, const std::string& tag,
+                       const nlohmann::json& patch) {
+  const fs::path dir = temp_dir("builtin-" + tag) / "model";
+  fs::copy(tiny_model(family), dir);
+  auto config = nlohmann::json::parse(read_file(dir / "tokenizer_config.json"));
+  config.merge_patch(patch);
+  std::ofstream(dir / "tokenizer_config.json") << config.dump();
+  return dir;
+}
+
+std::vector<double> backend_logliks(const fs::path& dir, bool add_bos, const std::string& ctx,
+                                    const std::vector<std::string>& conts) {
+  BuiltinBackendOptions o;
+  o.threads = 1;
+  o.device = "cpu";
+  o.add_bos = add_bos;
+  BuiltinBackend backend(dir, o);
+  Request r;
+  r.prompt = ctx;
+  r.continuations = conts;
+  const std::vector<Response> out = backend.run({r});
+  REQUIRE(out.size() == 1);
+  REQUIRE(!out[0].error);
+  return out[0].logliks;
+}
+
+}  // namespace
+
+// A reviewer's run: --backend-opt add_bos=1 changed generation prompts only; lm-eval's
+// add_bos_token encodes the context (and context+continuation) with the BOS, so the scored context
+// starts with it while the continuation's tokens stay the same.
+TEST_CASE("builtin: add_bos puts the BOS before the scored context as lm-eval does", "[builtin]") {
+  const fs::path dir =
+      patched_model("deepseek_v3", "add-bos", {{"tokenizer_class", "LlamaTokenizerFast"}});
+  auto m = BuiltinModel::load(dir, cpu_options());
+  const int bos = m->tokenizer().token_to_id("<｜begin▁of▁sentence｜>");
+  const std::string ctx = "Question: What is the capital of France?\nAnswer:";
+  const std::vector<std::string> conts = {" Paris", " Lyon and Marseille"};
+  std::vector<int> ctx_ids = m->encode_text(ctx, false);
+  REQUIRE(m->encode_text(ctx, true).front() == bos);
+  const std::vector<double> with_bos = backend_logliks(dir, true, ctx, conts);
+  const std::vector<double> without = backend_logliks(dir, false, ctx, conts);
+  REQUIRE(with_bos.size() == conts.size());
+  REQUIRE(without.size() == conts.size());
+  std::vector<int> bos_ctx = ctx_ids;
+  bos_ctx.insert(bos_ctx.begin(), bos);
+  for (size_t j = 0; j < conts.size(); ++j) {
+    const std::vector<int> whole = m->encode_text(ctx + conts[j], false);
+    const std::vector<int> cont(whole.begin() + ctx_ids.size(), whole.end());
+    INFO("continuation " << j);
+    CHECK(std::abs(with_bos[j] - direct_loglik(*m, bos_ctx, cont)) < 1e-4);
+    CHECK(std::abs(without[j] - direct_loglik(*m, ctx_ids, cont)) < 1e-4);
+  }
+}
+
+// lm-eval scores a continuation of an empty context after prefix_token_id: the tokenizer's BOS,
+// the EOS where it has none (moebench took the EOS always). With add_bos_token its continuation
+// is encoded with the BOS too.
+TEST_CASE("builtin: an empty context is the BOS as lm-eval's prefix token", "[builtin]") {
+  const fs::path dir =
+      patched_model("deepseek_v3", "empty-ctx", {{"tokenizer_class", "LlamaTokenizerFast"}});
+  auto m = BuiltinModel::load(dir, cpu_options());
+  const int bos = m->tokenizer().token_to_id("<｜begin▁of▁sentence｜>");
+  const std::vector<int> cont = m->encode_text("Paris is big", false);
+  auto got = m->loglikelihood({{"", {"Paris is big"}}});
+  CHECK(std::abs(got[0].logliks[0] - direct_loglik(*m, {bos}, cont)) < 1e-4);
+  std::vector<int> bos_cont = cont;
+  bos_cont.insert(bos_cont.begin(), bos);
+  CHECK(std::abs(backend_logliks(dir, true, "", {"Paris is big"})[0] -
+                 direct_loglik(*m, {bos}, bos_cont)) < 1e-4);
+  // Qwen's tokenizer has no BOS: its EOS (tokenizer_config.json's eos_token) stands in.
+  auto qwen = BuiltinModel::load(tiny_model("qwen2_moe"), cpu_options());
+  const int eos = qwen->tokenizer().token_to_id("<|im_end|>");
+  CHECK(std::abs(qwen->loglikelihood({{"", {"Paris"}}})[0].logliks[0] -
+                 direct_loglik(*qwen, {eos}, qwen->encode_text("Paris", false))) < 1e-4);
+}
+
+// lm-eval's _encode_pair moves context.rstrip()'s whitespace, not only spaces: a context ending
+// in a newline has the newline scored as part of the continuation.
+TEST_CASE("builtin: any trailing whitespace of the context moves to the continuation",
+          "[builtin]") {
+  auto m = BuiltinModel::load(tiny_model("deepseek_v3"), cpu_options());
+  const std::string ctx = "Question: What is the capital of France?\nAnswer:";
+  for (const std::string tail : {"\n", " \n\t", "\u3000"}) {
+    const std::vector<int> ctx_ids = m->encode_text(ctx, false);
+    const std::vector<int> whole = m->encode_text(ctx + tail + "Paris", false);
+    const std::vector<int> cont(whole.begin() + ctx_ids.size(), whole.end());
+    INFO("tail " << nlohmann::json(tail).dump());
+    CHECK(std::abs(m->loglikelihood({{ctx + tail, {"Paris"}}})[0].logliks[0] -
+                   direct_loglik(*m, ctx_ids, cont)) < 1e-4);
+  }
+}
+
+// add_bos changes the answers, so its responses must not be served from add_bos=0's cache.
+TEST_CASE("builtin: add_bos answers have their own cache entries", "[builtin]") {
+  BuiltinBackendOptions o;
+  o.threads = 1;
+  o.device = "cpu";
+  const std::string plain = BuiltinBackend(tiny_model("deepseek_v3"), o).info().cache_key();
+  o.add_bos = true;
+  CHECK(BuiltinBackend(tiny_model("deepseek_v3"), o).info().cache_key() != plain);
+}
+
+// A checkpoint whose chat template no format matches still runs completion prompts; what needs
+// the template fails with the template's error, naming tokenizer_config.json.
+TEST_CASE("builtin: an unrecognised chat template refuses chat only", "[builtin]") {
+  const fs::path dir =
+      patched_model("deepseek_v3", "unknown-chat", {{"chat_template", "{{ messages }}"}});
+  auto m = BuiltinModel::load(dir, cpu_options());
+  CHECK(!m->chat_format());
+  CHECK(!m->encode_text("Hello", false).empty());
+  const std::string error = [&] {
+    try {
+      m->encode_chat({{"user", "Hi"}});
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  }();
+  CHECK(error.starts_with((dir / "tokenizer_config.json").string() +
+                          ": field 'chat_template': unrecognized template"));
+  BuiltinBackendOptions o;
+  o.threads = 1;
+  o.device = "cpu";
+  const BackendInfo info = BuiltinBackend(dir, o).info();
+  CHECK(!info.chat);
+  CHECK(info.no_chat_reason == error);
+}
+
+// model init writes the new formats' real templates for the families whose tokens they use, and
+// a V3.1 checkpoint's chat prompt ends in the "</think>" token its non-thinking mode starts with.
+TEST_CASE("builtin: model init writes the V3.1 and Qwen2 chat templates", "[builtin]") {
+  const std::pair<const char*, const char*> cases[] = {{"deepseek_v3", "deepseek_v3_1"},
+                                                       {"qwen2_moe", "qwen2"}};
+  for (const auto& [family, format] : cases) {
+    ModelInitOptions o;
+    o.family = model_family_parse(family, "test");
+    o.preset = "tiny";
+    o.chat_format = format;
+    o.out_dir = temp_dir(std::string("builtin-init-") + format) / "model";
+    o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
+    model_init_write(o);
+    auto m = BuiltinModel::load(o.out_dir, cpu_options());
+    REQUIRE(m->chat_format());
+    CHECK(std::string(m->chat_format()->name()) == format);
+    const std::vector<int> prompt = m->encode_chat({{"user", "Hi"}});
+    const std::string tail =
+        std::string(format) == "qwen2" ? "<|im_start|>assistant\n" : "</think>";
+    CHECK(m->tokenizer().decode(prompt).ends_with(tail));
+    if (std::string(format) == "deepseek_v3_1") {
+      CHECK(prompt.back() == m->tokenizer().token_to_id("</think>"));
+    }
+  }
+  ModelInitOptions o;
+  o.family = ModelFamily::deepseek_v3;
+  o.preset = "tiny";
+  o.chat_format = "qwen2";
+  o.out_dir = temp_dir("builtin-init-misfit") / "model";
+  CHECK_THROWS_WITH(model_init_write(o),
+                    "--chat-format: 'qwen2' does not fit the deepseek_v3 family's tokens");
 }

@@ -186,18 +186,17 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
   FamilyTokens ft = family_tokens(o.family);
   if (!o.chat_format.empty()) {
     const ChatFormatKind chat = chat_format_from_name(o.chat_format, "--chat-format").kind;
-    const bool deepseek = ft.chat == ChatFormatKind::deepseek_v3;
-    if (chat == ChatFormatKind::deepseek_r1 ? !deepseek : chat != ft.chat) {
+    if (std::string(chat_format_family(chat)) != chat_format_family(ft.chat)) {
       throw input_error("--chat-format", "'" + o.chat_format + "' does not fit the " +
                                              model_family_name(o.family) + " family's tokens");
     }
     ft.chat = chat;
-    if (chat == ChatFormatKind::deepseek_r1)
+    if (chat == ChatFormatKind::deepseek_r1 || chat == ChatFormatKind::deepseek_v3_1)
       ft.specials.insert(ft.specials.end(), {kThinkOpen, kThinkClose});
   }
   prepare_out_dir(o);
   json tok = make_tokenizer(o, cfg, ft);
-  for (json& t : tok["added_tokens"]) {  // R1's tokenizer: the thinking tags are not special
+  for (json& t : tok["added_tokens"]) {  // R1's and V3.1's: the thinking tags are not special
     if (t["content"] == kThinkOpen || t["content"] == kThinkClose) t["special"] = false;
   }
   ModelInitResult r;

@@ -1,11 +1,8 @@
-// Chat formats: renders message lists exactly as the DeepSeek-V3, Qwen3 (ChatML) and
-// Mixtral-Instruct Jinja templates do, and recognizes a tokenizer_config.json's template.
+// Chat formats: renders message lists exactly as the DeepSeek-V3, V3.1 and R1, Qwen3 and Qwen2
+// (ChatML) and Mixtral-Instruct Jinja templates do (detection is in chat_format_detect.cpp).
 #include "backends/builtin/tokenizer/chat_format.h"
 
-#include <nlohmann/json.hpp>
-
 #include "common/error.h"
-#include "common/json_file.h"
 
 namespace moebench {
 namespace {
@@ -13,17 +10,23 @@ namespace {
 struct Family {
   ChatFormatKind kind;
   const char* name;
+  const char* family;
   const char* bos;
   const char* eos;
 };
 
+constexpr const char* kDeepSeekBos = "<｜begin▁of▁sentence｜>";
+constexpr const char* kDeepSeekEos = "<｜end▁of▁sentence｜>";
+// Qwen2's own default system prompt (Qwen1.5's templates have it without the full stop).
+constexpr const char* kQwen2System = "You are a helpful assistant.";
+
 constexpr Family kFamilies[] = {
-    {ChatFormatKind::deepseek_v3, "deepseek_v3", "<｜begin▁of▁sentence｜>",
-     "<｜end▁of▁sentence｜>"},
-    {ChatFormatKind::deepseek_r1, "deepseek_r1", "<｜begin▁of▁sentence｜>",
-     "<｜end▁of▁sentence｜>"},
-    {ChatFormatKind::chatml, "chatml", "", "<|im_end|>"},
-    {ChatFormatKind::mistral, "mistral", "<s>", "</s>"},
+    {ChatFormatKind::deepseek_v3, "deepseek_v3", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
+    {ChatFormatKind::deepseek_r1, "deepseek_r1", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
+    {ChatFormatKind::deepseek_v3_1, "deepseek_v3_1", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
+    {ChatFormatKind::chatml, "chatml", "ChatML", "", "<|im_end|>"},
+    {ChatFormatKind::qwen2, "qwen2", "ChatML", "", "<|im_end|>"},
+    {ChatFormatKind::mistral, "mistral", "Mistral", "<s>", "</s>"},
 };
 
 const Family& family_of(ChatFormatKind kind) {
@@ -43,19 +46,24 @@ void check_roles(const std::vector<ChatMessage>& messages) {
   }
 }
 
-// DeepSeek-V3: every system message joined by blank lines right after the BOS, then
-// <｜User｜>/<｜Assistant｜> turns (tool turns of the template are not modelled). R1: an assistant
-// turn keeps what follows its last "</think>", and the generation prompt opens the thinking.
-std::string render_deepseek(const std::vector<ChatMessage>& messages, const std::string& bos,
-                            bool add_generation_prompt, bool r1) {
-  std::string system;
-  bool first_system = true;
+// DeepSeek's templates: every system message joined by blank lines right after the BOS.
+std::string deepseek_system(const std::vector<ChatMessage>& messages, const std::string& bos) {
+  std::string out = bos;
+  bool first = true;
   for (const ChatMessage& m : messages) {
     if (m.role != "system") continue;
-    system += (first_system ? "" : "\n\n") + m.content;
-    first_system = false;
+    out += (first ? "" : "\n\n") + m.content;
+    first = false;
   }
-  std::string out = bos + system;
+  return out;
+}
+
+// DeepSeek-V3: the system prompt, then <｜User｜>/<｜Assistant｜> turns (tool turns of the
+// template are not modelled). R1: an assistant turn keeps what follows its last "</think>", and
+// the generation prompt opens the thinking.
+std::string render_deepseek(const std::vector<ChatMessage>& messages, const std::string& bos,
+                            bool add_generation_prompt, bool r1) {
+  std::string out = deepseek_system(messages, bos);
   for (const ChatMessage& m : messages) {
     if (m.role == "user") out += "<｜User｜>" + m.content;
     if (m.role != "assistant") continue;
@@ -65,6 +73,29 @@ std::string render_deepseek(const std::vector<ChatMessage>& messages, const std:
            "<｜end▁of▁sentence｜>";
   }
   if (add_generation_prompt) out += r1 ? "<｜Assistant｜><think>\n" : "<｜Assistant｜>";
+  return out;
+}
+
+// DeepSeek-V3.1 with `thinking` false (its default; a "prefix" message field is not modelled):
+// only the assistant turn right after a user turn is opened ("<｜Assistant｜></think>"), it keeps
+// what follows its first "</think>", and the generation prompt comes only after a user turn.
+std::string render_deepseek_v3_1(const std::vector<ChatMessage>& messages, const std::string& bos,
+                                 bool add_generation_prompt) {
+  std::string out = deepseek_system(messages, bos);
+  bool last_user = false;  // the template's ns.is_last_user: system turns leave it as it is
+  for (const ChatMessage& m : messages) {
+    if (m.role == "user") {
+      out += "<｜User｜>" + m.content;
+      last_user = true;
+    } else if (m.role == "assistant") {
+      if (last_user) out += "<｜Assistant｜></think>";
+      last_user = false;
+      const size_t close = m.content.find("</think>");
+      out += (close == std::string::npos ? m.content : m.content.substr(close + 8)) +
+             "<｜end▁of▁sentence｜>";
+    }
+  }
+  if (add_generation_prompt && last_user) out += "<｜Assistant｜></think>";
   return out;
 }
 
@@ -127,6 +158,21 @@ std::string render_chatml(const std::vector<ChatMessage>& messages, bool add_gen
   return out;
 }
 
+// Qwen2's template: a default system turn first unless the first message is a system one, then
+// every message as <|im_start|>role\ncontent<|im_end|>\n.
+std::string render_qwen2(const std::vector<ChatMessage>& messages, const std::string& system,
+                         bool add_generation_prompt) {
+  std::string out;
+  if (!messages.empty() && messages[0].role != "system") {
+    out += "<|im_start|>system\n" + system + "<|im_end|>\n";
+  }
+  for (const ChatMessage& m : messages) {
+    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  }
+  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+  return out;
+}
+
 // Mixtral-8x7B-Instruct-v0.1: an optional leading system message joins the first user turn;
 // the rest must alternate user/assistant (the template raises otherwise). It has no generation
 // prompt: the text ends with " [/INST]" already.
@@ -161,30 +207,6 @@ std::string render_mistral(const std::vector<ChatMessage>& messages, const std::
   return out;
 }
 
-std::string token_text(const nlohmann::json& config, const char* key, const char* fallback) {
-  if (!config.contains(key)) return fallback;
-  const nlohmann::json& v = config[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) {
-    return v["content"].get<std::string>();
-  }
-  return fallback;
-}
-
-// The template's first 40 characters on one line, for messages.
-std::string template_quote(const std::string& t) {
-  std::string out;
-  size_t i = 0;
-  for (int chars = 0; i < t.size() && chars < 40; ++chars) {
-    auto c = static_cast<unsigned char>(t[i]);
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    std::string ch = t.substr(i, len);
-    out += ch == "\n" ? std::string("\\n") : ch;
-    i += len;
-  }
-  return i < t.size() ? out + "..." : out;
-}
-
 }  // namespace
 
 std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
@@ -195,8 +217,12 @@ std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
     case ChatFormatKind::deepseek_r1:
       return render_deepseek(messages, bos, add_generation_prompt,
                              kind == ChatFormatKind::deepseek_r1);
+    case ChatFormatKind::deepseek_v3_1:
+      return render_deepseek_v3_1(messages, bos, add_generation_prompt);
     case ChatFormatKind::chatml:
       return render_chatml(messages, add_generation_prompt);
+    case ChatFormatKind::qwen2:
+      return render_qwen2(messages, default_system, add_generation_prompt);
     case ChatFormatKind::mistral:
       return render_mistral(messages, bos, eos);
   }
@@ -205,56 +231,17 @@ std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
 
 const char* ChatFormat::name() const { return family_of(kind).name; }
 
-ChatFormat chat_format_from_name(const std::string& name, const std::string& where) {
-  for (const Family& f : kFamilies) {
-    if (name == f.name) return ChatFormat{f.kind, f.bos, f.eos};
-  }
-  throw input_error(where, "unknown chat format '" + name +
-                               "' (known: deepseek_v3, deepseek_r1, chatml, mistral)");
-}
+const char* chat_format_family(ChatFormatKind kind) { return family_of(kind).family; }
 
-ChatFormat chat_format_detect(const std::filesystem::path& tokenizer_config_json) {
-  const std::string file = tokenizer_config_json.string();
-  const nlohmann::json config =
-      json_read_file(tokenizer_config_json, file, "cannot open", "invalid JSON");
-  if (!config.is_object()) throw input_error(file, "invalid JSON");
-  nlohmann::json t = config.contains("chat_template") ? config["chat_template"] : nullptr;
-  if (t.is_array()) {  // [{"name": "default", "template": ...}, ...]
-    nlohmann::json chosen;
-    for (const auto& e : t) {
-      // NOTE: no json::value() here: a name or template of another type would throw type_error.
-      if (!e.is_object() || !e.contains("name") || e["name"] != "default") continue;
-      if (!e.contains("template") || !e["template"].is_string()) {
-        throw input_error(file,
-                          "field 'chat_template': the 'default' entry has no string 'template'");
-      }
-      chosen = e["template"];
+ChatFormat chat_format_from_name(const std::string& name, const std::string& where) {
+  std::string known;
+  for (const Family& f : kFamilies) {
+    if (name == f.name) {
+      return ChatFormat{f.kind, f.bos, f.eos, f.kind == ChatFormatKind::qwen2 ? kQwen2System : ""};
     }
-    t = chosen;
+    known += std::string(known.empty() ? "" : ", ") + f.name;
   }
-  if (!t.is_string()) throw input_error(file, "field 'chat_template': missing (no chat template)");
-  const std::string tpl = t.get<std::string>();
-  ChatFormatKind kind;
-  if (tpl.find("<｜User｜>") != std::string::npos &&
-      tpl.find("<｜Assistant｜><think>") != std::string::npos) {
-    kind = ChatFormatKind::deepseek_r1;  // the generation prompt opens the thinking
-  } else if (tpl.find("<｜User｜>") != std::string::npos &&
-             tpl.find("<｜Assistant｜>") != std::string::npos) {
-    kind = ChatFormatKind::deepseek_v3;
-  } else if (tpl.find("<|im_start|>") != std::string::npos) {
-    kind = ChatFormatKind::chatml;
-  } else if (tpl.find("[INST]") != std::string::npos) {
-    kind = ChatFormatKind::mistral;
-  } else {
-    throw input_error(file,
-                      "field 'chat_template': unrecognized template '" + template_quote(tpl) +
-                          "' (known: DeepSeek-V3 <｜User｜>, DeepSeek-R1 <｜Assistant｜><think>, "
-                          "ChatML <|im_start|>, Mistral [INST])");
-  }
-  const Family& f = family_of(kind);
-  ChatFormat out{kind, f.bos, f.eos};
-  if (kind != ChatFormatKind::chatml) out.bos = token_text(config, "bos_token", f.bos);
-  return out;
+  throw input_error(where, "unknown chat format '" + name + "' (known: " + known + ")");
 }
 
 }  // namespace moebench

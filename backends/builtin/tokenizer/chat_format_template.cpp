@@ -1,5 +1,6 @@
 // The Jinja chat templates of each family, as their real tokenizer_config.json files carry them:
-// DeepSeek-V3 and Qwen3 verbatim (from the npm reference packages), Mixtral-8x7B-Instruct-v0.1's.
+// DeepSeek-V3 and Qwen3 verbatim (from the npm reference packages), DeepSeek-V3.1 and Qwen2
+// verbatim (tests/tokenizer/chat_templates), Mixtral-8x7B-Instruct-v0.1's.
 #include "backends/builtin/tokenizer/chat_format.h"
 
 namespace moebench {
@@ -137,6 +138,50 @@ constexpr const char* kQwen3Template =
     "    {%- endif %}\n"
     "{%- endif %}";
 
+constexpr const char* kDeepSeekV31Template =
+    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% e"
+    "ndif %}{% if not thinking is defined %}{% set thinking = false %}{% endif %}{% set ns = "
+    "namespace(is_first=false, is_tool=false, system_prompt='', is_first_sp=true, is_last_use"
+    "r=false) %}{%- for message in messages %}{%- if message['role'] == 'system' %}{%- if ns."
+    "is_first_sp %}{% set ns.system_prompt = ns.system_prompt + message['content'] %}{% set n"
+    "s.is_first_sp = false %}{%- else %}{% set ns.system_prompt = ns.system_prompt + '\n"
+    "\n"
+    "' + message['content'] %}{%- endif %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.syste"
+    "m_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.i"
+    "s_tool = false -%}{%- set ns.is_first = false -%}{%- set ns.is_last_user = true -%}{{'<｜"
+    "User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and mess"
+    "age['tool_calls'] is defined and message['tool_calls'] is not none %}{%- if ns.is_last_u"
+    "ser %}{{'<｜Assistant｜></think>'}}{%- endif %}{%- set ns.is_last_user = false -%}{%- set "
+    "ns.is_first = false %}{%- set ns.is_tool = false -%}{%- for tool in message['tool_calls'"
+    "] %}{%- if not ns.is_first %}{%- if message['content'] is none %}{{'<｜tool▁calls▁begin｜>"
+    "<｜tool▁call▁begin｜>'+ tool['function']['name'] + '<｜tool▁sep｜>' + tool['function']['argu"
+    "ments'] + '<｜tool▁call▁end｜>'}}{%- else %}{{message['content'] + '<｜tool▁calls▁begin｜><｜"
+    "tool▁call▁begin｜>' + tool['function']['name'] + '<｜tool▁sep｜>' + tool['function']['argum"
+    "ents'] + '<｜tool▁call▁end｜>'}}{%- endif %}{%- set ns.is_first = true -%}{%- else %}{{'<｜"
+    "tool▁call▁begin｜>'+ tool['function']['name'] + '<｜tool▁sep｜>' + tool['function']['argume"
+    "nts'] + '<｜tool▁call▁end｜>'}}{%- endif %}{%- endfor %}{{'<｜tool▁calls▁end｜><｜end▁of▁sent"
+    "ence｜>'}}{%- endif %}{%- if message['role'] == 'assistant' and (message['tool_calls'] is"
+    " not defined or message['tool_calls'] is none) %}{%- if ns.is_last_user %}{{'<｜Assistant"
+    "｜>'}}{%- if message['prefix'] is defined and message['prefix'] and thinking %}{{'<think>"
+    "'}}  {%- else %}{{'</think>'}}{%- endif %}{%- endif %}{%- set ns.is_last_user = false -%"
+    "}{%- if ns.is_tool %}{{message['content'] + '<｜end▁of▁sentence｜>'}}{%- set ns.is_tool = "
+    "false -%}{%- else %}{%- set content = message['content'] -%}{%- if '</think>' in content"
+    " %}{%- set content = content.split('</think>', 1)[1] -%}{%- endif %}{{content + '<｜end▁o"
+    "f▁sentence｜>'}}{%- endif %}{%- endif %}{%- if message['role'] == 'tool' %}{%- set ns.is_"
+    "last_user = false -%}{%- set ns.is_tool = true -%}{{'<｜tool▁output▁begin｜>' + message['c"
+    "ontent'] + '<｜tool▁output▁end｜>'}}{%- endif %}{%- endfor -%}{%- if add_generation_prompt"
+    " and ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{%- if not thinking %}{{'</"
+    "think>'}}{%- else %}{{'<think>'}}{%- endif %}{% endif %}";
+
+constexpr const char* kQwen2Template =
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '"
+    "<|im_start|>system\n"
+    "You are a helpful assistant.<|im_end|>\n"
+    "' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n"
+    "' + message['content'] + '<|im_end|>' + '\n"
+    "'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n"
+    "' }}{% endif %}";
+
 constexpr const char* kMistralTemplate =
     "{%- if messages[0]['role'] == 'system' %}\n"
     "    {%- set system_message = messages[0]['content'] %}\n"
@@ -189,8 +234,12 @@ std::string chat_format_template(ChatFormatKind kind) {
       return kDeepSeekV3Template;
     case ChatFormatKind::deepseek_r1:
       return deepseek_r1_template();
+    case ChatFormatKind::deepseek_v3_1:
+      return kDeepSeekV31Template;
     case ChatFormatKind::chatml:
       return kQwen3Template;
+    case ChatFormatKind::qwen2:
+      return kQwen2Template;
     case ChatFormatKind::mistral:
       return kMistralTemplate;
   }
