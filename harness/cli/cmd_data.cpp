@@ -49,7 +49,8 @@ Selection select(const DataFlags& f) {
   for (const std::string& name : wanted) {
     std::string dataset = name;
     if (!s.table.datasets.count(name)) {
-      auto it = dataset_of.find(name);
+      // A suite as `run` takes it: its profile (@chat) and subjects (:anatomy) read the same data.
+      auto it = dataset_of.find(name.substr(0, name.find_first_of("@:")));
       if (it == dataset_of.end()) {
         std::string known;
         for (const auto& [suite, d] : dataset_of) known += (known.empty() ? "" : ", ") + suite;

@@ -331,3 +331,21 @@ TEST_CASE("dataset table: unsafe paths and bad checksums are refused by field", 
   CHECK(!fs::exists(dir / "data" / "gsm8k"));
   fs::remove_all(dir);
 }
+
+// A nightly entry names suites as `run` takes them (mmlu@chat, mmlu:anatomy); its CI shard step
+// passes them to `data fetch`, which refused them as unknown and failed the shard.
+TEST_CASE("data: a suite with a profile or a subject selection names its dataset", "[data]") {
+  const fs::path dir = temp_dir("data-suite-keys");
+  auto r = run_command(moebench_bin() + " data status 'gsm8k@chat' 'mmlu:anatomy' --data-dir '" +
+                           kDatasets.string() + "'",
+                       dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("gsm8k") != std::string::npos);
+  CHECK(r.output.find("mmlu") != std::string::npos);
+  auto bad = run_command(
+      moebench_bin() + " data status 'nosuch@chat' --data-dir '" + kDatasets.string() + "'", dir);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("unknown suite or dataset 'nosuch@chat'") != std::string::npos);
+  fs::remove_all(dir);
+}
