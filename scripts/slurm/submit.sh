@@ -56,8 +56,12 @@ bin=$(command -v "${MOEBENCH:-moebench}") ||
 MOEBENCH=$bin
 mkdir -p "$RESULTS/slurm"
 RESULTS=$(cd "$RESULTS" && pwd)
-CACHE=${CACHE:-$RESULTS/cache.sqlite}
+# NOTE: one cache per RUN: a re-submitted task of this run resumes from it, and the next run (the
+# next night) asks the backend afresh. A cache shared by every run replayed the previous run's
+# answers, so a model redeployed under the same name was never asked again.
+CACHE=${CACHE:-$RESULTS/cache/$RUN.sqlite}
 [[ $CACHE == /* ]] || CACHE=$PWD/$CACHE
+mkdir -p "$(dirname "$CACHE")"
 TASKS=${TASKS:-0-$((SHARDS - 1))}
 MOEBENCH_ARGS=${MOEBENCH_ARGS:-}
 [[ " $MOEBENCH_ARGS" != *" --max-error-rate"* ]] ||

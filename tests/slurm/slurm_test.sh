@@ -152,7 +152,7 @@ kill_task_1_mid_run() {
   local array=$1 state exit_code i
   stored=0
   for ((i = 0; i < kJobTimeoutS * 5; i++)); do
-    stored=$(cache_answers_of "$out/R3/cache.sqlite" "$out/shard1.hashes")
+    stored=$(cache_answers_of "$out/R3/cache/slow.sqlite" "$out/shard1.hashes")
     [ "$stored" -ge 3 ] && break
     [ ! -f "$out/R3/slow-shard1/run.json" ] ||
       fail "task 1 finished before it was seen in the cache ---> HINT: raise SLURM_TEST_DELAY_MS (now $kDelayMs)"
@@ -208,6 +208,14 @@ say "a: unsharded reference run ($suites)"
 run_direct ref-oracle --backend oracle --samples --suites "$suites" --run-id ref \
   --results-dir "$out/R1" --cache "$out/R1/cache.sqlite"
 sharded_equals_reference R2 oracle "--backend oracle --samples --suites $suites" "$out/R1/ref"
+# The next run of the same arguments (the next night) asks the backend afresh: a cache shared by
+# every run replayed run oracle's answers, so a redeployed model was never asked again.
+say "b2: the next run into R2 takes no answer from run oracle's cache"
+submit SHARDS=4 RUN=next RESULTS="$out/R2" MOEBENCH_ARGS="--backend oracle --samples --suites $suites" \
+  TASKS=0 NO_MERGE=1
+wait_completed "$array_job" "array next"
+hits=$(run_json_field "$out/R2/next-shard0/run.json" requests.cache_hits)
+[ "$hits" -eq 0 ] || fail "run next took $hits answers from run oracle's cache"
 
 # d: task 1 killed mid-run: the merge never runs; task 1 re-submitted resumes from the cache.
 say "d: unsharded reference run (every sample suite), and the requests of shard 1/4"
