@@ -75,7 +75,19 @@ const char* verdict(const SuiteComparison& c) {
   if (c.regression) return "REGRESSION";
   if (c.improvement) return "improved";
   if (c.significant) return "significant, within threshold";
+  if (c.untestable) return "untestable: too few documents";
   return "no significant change";
+}
+
+// The smallest p the suite's test can give on its documents: every pair discordant one way
+// (McNemar: 2 / 2^n), every difference of one sign (the sign-flip test: exact 2 / 2^n, random
+// 1 / (1 + resamples)).
+double smallest_p(const SuiteComparison& c, const CompareOptions& options) {
+  const double n = static_cast<double>(c.shared);
+  if (c.test == "sign-flip" && c.shared > static_cast<long>(kSignFlipExactMax)) {
+    return 1.0 / (1.0 + options.resamples);
+  }
+  return std::min(1.0, 2.0 * std::pow(0.5, n));
 }
 
 std::string fmt(const char* f, double v) {
@@ -262,6 +274,7 @@ void compare_adjust_holm(std::vector<SuiteComparison>* suites, const CompareOpti
   for (size_t i = 0; i < m; ++i) {
     running = std::max(running, std::min(1.0, order[i]->p_value * static_cast<double>(m - i)));
     order[i]->p_holm = running;
+    order[i]->untestable = smallest_p(*order[i], options) * static_cast<double>(m) >= options.alpha;
     set_verdict(order[i], options);
   }
 }
@@ -382,6 +395,7 @@ nlohmann::json compare_to_json(const RunComparison& c) {
                       {"p_value", s.p_value},
                       {"p_holm", s.p_holm},
                       {"significant", s.significant},
+                      {"untestable", s.untestable},
                       {"regression", s.regression},
                       {"improvement", s.improvement}});
   }

@@ -40,6 +40,9 @@ struct SuiteComparison {
   // about 1 - 0.975^11 = 24% of unchanged nights had a false drop). p_value alone: one test.
   double p_holm = 1.0;
   bool significant = false;  // p_holm < alpha
+  // Too few documents for the test to reach alpha however they changed (McNemar's smallest p on n
+  // documents is 2 / 2^n, times the number of tests under Holm): a drop cannot be seen.
+  bool untestable = false;
   bool regression = false;   // significant, worse, and by more than the threshold
   bool improvement = false;  // significant, better, and by more than the threshold
 };

@@ -251,3 +251,22 @@ TEST_CASE("compare adjusts p over the suites with Holm's step-down") {
   CHECK(one[0].p_holm == 0.03);
   CHECK(one[0].regression);
 }
+
+// 3-5 sample documents a suite (the shipped nightly example): McNemar's smallest p on 5 is 2/32,
+// so no drop could be significant; the gate said "no significant change" and passed a suite at 0%.
+TEST_CASE("compare names a suite with too few documents to test as untestable") {
+  CompareOptions options;
+  std::vector<SuiteComparison> suites(3);
+  const long shared[3] = {5, 8, 40};
+  for (int i = 0; i < 3; ++i) {
+    suites[i].test = "mcnemar";
+    suites[i].shared = shared[i];
+    suites[i].delta = -1.0;
+    suites[i].p_value = std::min(1.0, 2 * std::pow(0.5, shared[i]));
+  }
+  compare_adjust_holm(&suites, options);
+  CHECK(suites[0].untestable);        // 3 x 2/32 = 0.19: even all 5 flipped would not show
+  CHECK_FALSE(suites[1].untestable);  // 3 x 2/256 = 0.023
+  CHECK_FALSE(suites[2].untestable);  // 40 documents
+  CHECK(suites[2].regression);
+}

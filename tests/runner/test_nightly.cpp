@@ -227,6 +227,13 @@ TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a 
   CHECK(kernel[0].find("moebench: nightly: kernel regression: gpu/fake_gemm/m:64 +100.0% (p=") ==
         0);
   CHECK(kernel[0].find("vs 2026-12-01.json") != std::string::npos);
+  // The bundled samples hold 3-5 documents a suite: no drop could reach p < alpha, and the table
+  // says so rather than "no significant change".
+  CHECK(second.output.find("| a | gsm8k | exact_match,strict-match | 100.0% (a-2026-12-01) | "
+                           "100.0% | +0.00 | 1 | untestable: too few documents |") !=
+        std::string::npos);
+  CHECK(second.output.find("moebench: nightly: warning: a gsm8k: 3 documents cannot reach p < "
+                           "alpha over 1 suites; a drop would not be seen") != std::string::npos);
 
   // A missing shard is a failed entry, named, and the gate fails.
   fs::remove_all(dir / "out" / "b-2026-12-02-shard1");
