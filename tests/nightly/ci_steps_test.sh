@@ -69,14 +69,15 @@ for s in plan shard finish; do
 done
 say "workflow: every run: is a ci_step.sh step; reads $(wc -l <"$refs") step outputs"
 
-# config ENTRY_A_BACKEND: the test's nightly config. NOTE: alpha 0.3: the bundled samples hold 3
-# gsm8k documents, and 3 of 3 lost is p = 0.25 in McNemar's exact test.
+# config ENTRY_A_BACKEND: the test's nightly config. NOTE: alpha 0.3 and one suite in the sharded
+# entry: the bundled samples hold 3 gsm8k documents, and 3 of 3 lost is p = 0.25 in McNemar's exact
+# test (Holm over two suites would make it 0.5, past any alpha the config takes).
 config() {
   cat >"$tmp/nightly.json" <<EOF
 {"schema": 1, "results": "results", "gate": {"alpha": 0.3, "threshold": 0.01},
  "kernels": {"run": "never"},
  "entries": [
-  {"name": "sharded", "backend": "$1", "samples": true, "shards": 2, "suites": ["gsm8k", "mmlu"]},
+  {"name": "sharded", "backend": "$1", "samples": true, "shards": 2, "suites": ["gsm8k"]},
   {"name": "chat", "backend": "oracle-chat", "samples": true,
    "suites": ["gsm8k", "arc_challenge"]}]}
 EOF
