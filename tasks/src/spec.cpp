@@ -1,6 +1,7 @@
 // Suite spec files: validation of every field (spec_parse), and suite_read_spec,
 // suite_list_specs, suite_find_spec. The schema is documented in tasks/README.md.
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "common/error.h"
@@ -95,17 +96,30 @@ void check_metrics(const json& list, const SpecFields& owner, const std::string&
   }
 }
 
+// A count from 1 to INT_MAX, checked before it is narrowed (4294967297 was 1).
+int positive_int(SpecFields& f, const std::string& key, long dflt, bool required = false) {
+  const long v = f.integer(key, dflt, required);
+  if (v < 1 || v > std::numeric_limits<int>::max()) {
+    f.fail(key, "must be from 1 to " + std::to_string(std::numeric_limits<int>::max()));
+  }
+  return static_cast<int>(v);
+}
+
 GenerationSettings read_generation(SpecFields f) {
   GenerationSettings g;
-  g.max_tokens = static_cast<int>(f.integer("max_tokens", g.max_tokens, true));
-  if (g.max_tokens <= 0) f.fail("max_tokens", "must be positive");
+  g.max_tokens = positive_int(f, "max_tokens", g.max_tokens, true);
   g.stop = f.strings("stop");
   g.temperature = f.number("temperature", g.temperature);
+  if (g.temperature < 0) f.fail("temperature", "must not be negative");
   g.top_p = f.number("top_p", g.top_p);
-  g.n_samples = static_cast<int>(f.integer("n_samples", g.n_samples));
-  if (g.n_samples <= 0) f.fail("n_samples", "must be positive");
-  g.thinking_budget = static_cast<int>(f.integer("thinking_budget", 0));
-  if (g.thinking_budget < 0) f.fail("thinking_budget", "must not be negative");
+  if (!(g.top_p > 0 && g.top_p <= 1)) f.fail("top_p", "must be in (0, 1]");
+  g.n_samples = positive_int(f, "n_samples", g.n_samples);
+  const long budget = f.integer("thinking_budget", 0);
+  if (budget < 0 || budget > std::numeric_limits<int>::max()) {
+    f.fail("thinking_budget",
+           "must be from 0 to " + std::to_string(std::numeric_limits<int>::max()));
+  }
+  g.thinking_budget = static_cast<int>(budget);
   f.finish();
   return g;
 }

@@ -94,6 +94,18 @@ TEST_CASE("specs: validation errors name the file and the field", "[spec]") {
   json j = base;
   j["generation"]["max_tokens"] = "256";
   CHECK(spec_error(j) == file + ": field 'generation.max_tokens': expected an integer");
+  // Out of range: 4294967297 was narrowed to 1, a negative temperature and a top_p past 1 taken.
+  j["generation"]["max_tokens"] = 4294967297L;
+  CHECK(spec_error(j) == file + ": field 'generation.max_tokens': must be from 1 to 2147483647");
+  j = base;
+  j["generation"]["temperature"] = -1;
+  CHECK(spec_error(j) == file + ": field 'generation.temperature': must not be negative");
+  j = base;
+  j["generation"]["top_p"] = 1.5;
+  CHECK(spec_error(j) == file + ": field 'generation.top_p': must be in (0, 1]");
+  j = base;
+  j["generation"]["n_samples"] = 4294967297L;
+  CHECK(spec_error(j) == file + ": field 'generation.n_samples': must be from 1 to 2147483647");
 
   j = base;
   j["dataset"].erase("format");
