@@ -189,7 +189,9 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
     }
     d.regression = d.significant && d.change > threshold;
     d.improvement = d.significant && d.change < -threshold;
-    if (d.p_value && d.change > threshold && min_attainable_p(d.base_reps, d.new_reps) >= alpha) {
+    // NOTE: below 2 repetitions a side there is no U test at all: as untestable as too few for it.
+    if (d.change > threshold &&
+        (!d.p_value || min_attainable_p(d.base_reps, d.new_reps) >= alpha)) {
       d.untestable = true;
       char text[160];
       std::snprintf(text, sizeof(text),

@@ -186,5 +186,14 @@ TEST_CASE("a slowdown 3 repetitions cannot test is shown as untested, not as no 
   CHECK(deltas[0].untestable);
   CHECK(deltas[0].note.find("slower by 25.0%, untested: 3 against 3 repetitions") == 0);
   CHECK_FALSE(deltas[1].untestable);
+  // One repetition (an aggregates-only file, a custom command): no U test at all, and a 25%
+  // slowdown read only "fewer than 2 repetitions".
+  write_reps(dir / "one.json", {{"a", 12.5}, {"b", 10}}, 1);
+  const auto single = bench_compare(bench_load_run(dir / "base.json"),
+                                    bench_load_run(dir / "one.json"), 0.05, 0.05);
+  CHECK(single[0].untestable);
+  CHECK(single[0].note.find("untested: 3 against 1 repetitions cannot reach p < 0.05") !=
+        std::string::npos);
+  CHECK_FALSE(single[1].untestable);
   fs::remove_all(dir);
 }
