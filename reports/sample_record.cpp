@@ -88,9 +88,16 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   s.logliks = numbers_of(j, "logliks");
   s.filtered = j.value("filtered", json::object());
   s.gold = j.value("gold", json());
-  if (j.contains("metrics") && j["metrics"].is_object()) {
+  // NOTE: a metric of another type is bad input, not a missing value: left out, compare counted
+  // the document 0. null is a document not scored for it.
+  if (j.contains("metrics") && !j["metrics"].is_null()) {
+    if (!j["metrics"].is_object()) throw input_error(where, "field 'metrics' must be an object");
     for (const auto& [k, v] : j["metrics"].items()) {
-      if (v.is_number()) s.metrics[k] = v.get<double>();
+      if (v.is_number()) {
+        s.metrics[k] = v.get<double>();
+      } else if (!v.is_null()) {
+        throw input_error(where, "field 'metrics." + k + "' must be a number or null");
+      }
     }
   }
   s.scored_by = str_or(j, "scored_by");

@@ -64,6 +64,11 @@ TEST_CASE(
        ":1: field 'tokens.prompt' is not a count"},
       {R"({"suite":"g","doc_id":"d","latency_s":1.67e02489})", ":1: malformed JSON line ("},
       {R"({"suite":"g","doc_id":"d","filtered":5,"gold":[1],"prompt":{"a":1}})", "(no InputError)"},
+      // A metric of another type was left out, so compare counted the document 0.
+      {R"({"suite":"g","doc_id":"d","metrics":{"exact_match,strict-match":"yes"}})",
+       ":1: field 'metrics.exact_match,strict-match' must be a number or null"},
+      {R"({"suite":"g","doc_id":"d","metrics":[1]})", ":1: field 'metrics' must be an object"},
+      {R"({"suite":"g","doc_id":"d","metrics":{"acc,none":null}})", "(no InputError)"},
   };
   for (const auto& [line, message] : cases) {
     std::ofstream(dir / "samples.jsonl") << line << "\n";
