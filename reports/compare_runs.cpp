@@ -257,7 +257,8 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
     c.ci_low = r.ci_low;
     c.ci_high = r.ci_high;
   }
-  c.p_holm = c.p_value;
+  c.p_holm = c.p_value;  // one test; compare_adjust_holm sets it over a comparison's suites
+  c.untestable = smallest_p(c, options) >= options.alpha;
   set_verdict(&c, options);
   return c;
 }

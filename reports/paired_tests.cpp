@@ -16,16 +16,22 @@ namespace {
 
 constexpr double kLevel = 0.05;  // the intervals are 95%
 
-// The share of the 2^n sign patterns s whose |sum s_i e_i| reaches |sum e_i|, walking the
-// patterns in Gray-code order (one sign changes per step). The running sum drifts by ~2^n
-// roundings, far below the 1e-9 relative tolerance that keeps ties (equal sums) counted.
-double sign_flip_exact_p(const std::vector<double>& e) {
+// |sum e_i|, the statistic a sign pattern must reach, less a 1e-9 relative tolerance so that sums
+// equal but for rounding count as reaching it; and the sum itself.
+std::pair<double, double> reach_target(const std::vector<double>& e) {
   double observed = 0, scale = 0;
   for (double x : e) {
     observed += x;
     scale += std::abs(x);
   }
-  const double target = std::abs(observed) - 1e-9 * scale;
+  return {std::abs(observed) - 1e-9 * scale, observed};
+}
+
+// The share of the 2^n sign patterns s whose |sum s_i e_i| reaches |sum e_i|, walking the
+// patterns in Gray-code order (one sign changes per step). The running sum drifts by ~2^n
+// roundings, far below the 1e-9 relative tolerance that keeps ties (equal sums) counted.
+double sign_flip_exact_p(const std::vector<double>& e) {
+  const auto [target, observed] = reach_target(e);
   std::vector<double> sign(e.size(), 1.0);
   double sum = observed;
   uint64_t hits = std::abs(sum) >= target;
@@ -59,12 +65,7 @@ double boundary(const std::vector<double>& d, double accepted, double rejected) 
 // p of `resamples` random sign patterns, (1 + hits) / (1 + resamples). mt19937_64's stream is
 // fixed by the standard: a seed gives the same p everywhere.
 double sign_flip_random_p(const std::vector<double>& d, int resamples, uint64_t seed) {
-  double observed = 0, scale = 0;
-  for (double x : d) {
-    observed += x;
-    scale += std::abs(x);
-  }
-  const double target = std::abs(observed) - 1e-9 * scale;
+  const double target = reach_target(d).first;
   std::mt19937_64 rng(seed);
   long hits = 0;
   for (int r = 0; r < resamples; ++r) {

@@ -209,14 +209,11 @@ CLI::Validator cli_output_dir() {
         if (fs::exists(s, ec) && !fs::is_directory(s, ec)) {
           return "'" + s + "' is a file, not a directory";
         }
-        for (fs::path a = fs::path(s).parent_path(); !a.empty(); a = a.parent_path()) {
-          if (!fs::exists(a, ec)) {
-            if (a == a.parent_path()) break;
-            continue;
-          }
-          if (!fs::is_directory(a, ec)) return "'" + a.string() + "' is not a directory";
-          break;
-        }
+        // The nearest existing parent must be a directory.
+        fs::path a = fs::path(s).parent_path();
+        while (!a.empty() && !fs::exists(a, ec)) a = a.parent_path();
+        if (!a.empty() && !fs::is_directory(a, ec))
+          return "'" + a.string() + "' is not a directory";
         return "";
       },
       "DIR");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "common/error.h"
@@ -103,27 +104,27 @@ std::string bench_night(const BenchRun& r) {
 // every night until fixed), or nullptr. Re-running an old night never compares with a later one.
 const BenchRun* kernel_baseline(const fs::path& results, const std::vector<BenchRun>& history,
                                 const BenchRun& next, const std::string& night) {
-  const BenchRun* best = nullptr;
+  std::vector<std::pair<std::string, const BenchRun*>> earlier;  // (night, file), same GPU
   for (const BenchRun& r : history) {
-    const std::string date = bench_night(r);
-    if (!(date < night) || r.gpu != next.gpu) continue;
-    if (best && std::make_pair(date, r.date) < std::make_pair(bench_night(*best), best->date)) {
-      continue;
-    }
-    const json gate = night_gate(results, date);
-    if (gate.is_object() && (gate.value("kernel_regression", false) == true ||
-                             gate.value("kernels_failed", false) == true)) {
-      continue;
-    }
-    best = &r;
+    if (bench_night(r) < night && r.gpu == next.gpu) earlier.emplace_back(bench_night(r), &r);
   }
-  return best;
+  // Newest first: the night, then the file's own date.
+  std::sort(earlier.begin(), earlier.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.first, x.second->date) > std::tie(y.first, y.second->date);
+  });
+  for (const auto& [date, run] : earlier) {
+    const json gate = night_gate(results, date);
+    if (!gate.is_object() || (gate.value("kernel_regression", false) != true &&
+                              gate.value("kernels_failed", false) != true)) {
+      return run;
+    }
+  }
+  return nullptr;
 }
 
 // An InputError's text without its leading "<where>: ".
-std::string without_prefix(const std::string& text, const std::string& where) {
-  const std::string tmp = where + ".tmp: ";
-  return text.rfind(tmp, 0) == 0 ? text.substr(tmp.size()) : text;
+std::string without_where(const std::string& text, const std::string& where) {
+  return text.rfind(where + ": ", 0) == 0 ? text.substr(where.size() + 2) : text;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -316,8 +317,9 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
     next = bench_load_run(k.file.string() + ".tmp");
   } catch (const InputError& e) {
     fs::rename(k.file.string() + ".tmp", k.file.string() + ".bad");
-    k.state = "failed: " + k.file.string() + ": " + without_prefix(e.what(), k.file.string()) +
-              " (the output is kept as " + k.file.filename().string() + ".bad)";
+    k.state = "failed: " + k.file.string() + ": " +
+              without_where(e.what(), k.file.string() + ".tmp") + " (the output is kept as " +
+              k.file.filename().string() + ".bad)";
     return k;
   }
   fs::rename(k.file.string() + ".tmp", k.file);
