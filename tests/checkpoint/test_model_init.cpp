@@ -123,6 +123,17 @@ TEST_CASE("model init rejects bad options before writing", "[init][errors]") {
         "config.json (preset tiny): field 'num_key_value_heads': 3 does not divide "
         "num_attention_heads 4");
   CHECK(!std::filesystem::exists(dir / "out"));
+  // A misspelt key was written beside the real one, which kept its preset value: the checkpoint
+  // had another shape than the one asked for.
+  o.overrides = {{"num_hiden_layers", 2}};
+  CHECK(input_error_of([&] { model_init_write(o); }) ==
+        "--set: field 'num_hiden_layers': the mixtral config.json has no such key (keys: "
+        "architectures, bos_token_id, eos_token_id, head_dim, hidden_act, hidden_size, "
+        "initializer_range, intermediate_size, max_position_embeddings, model_type, "
+        "num_attention_heads, num_experts_per_tok, num_hidden_layers, num_key_value_heads, "
+        "num_local_experts, rms_norm_eps, rope_scaling, rope_theta, router_aux_loss_coef, "
+        "sliding_window, tie_word_embeddings, use_cache, vocab_size)");
+  CHECK(!std::filesystem::exists(dir / "out"));
   o.overrides = json::object();
   std::filesystem::create_directories(dir / "out");
   ckpt_test::write_file(dir / "out" / "keep.txt", "x");

@@ -166,6 +166,27 @@ FamilyTokens family_tokens(ModelFamily f) {
   return {};
 }
 
+namespace {
+
+// The preset's config.json holds every key the family's configuration class reads: a key it
+// lacks is a typo that would be written beside the real one, which keeps its preset value. The
+// dtype keys come from --dtype.
+void check_override_keys(const ModelInitOptions& o, const json& preset) {
+  if (!o.overrides.is_object()) throw input_error("model init", "overrides must be a JSON object");
+  for (const auto& [key, value] : o.overrides.items()) {
+    if (preset.contains(key) && key != "dtype" && key != "torch_dtype") continue;
+    std::string known;
+    for (const auto& [k, v] : preset.items()) {
+      if (k != "dtype" && k != "torch_dtype") known += (known.empty() ? "" : ", ") + k;
+    }
+    throw input_error("--set", "field '" + key + "': the " +
+                                   std::string(model_family_name(o.family)) +
+                                   " config.json has no such key (keys: " + known + ")");
+  }
+}
+
+}  // namespace
+
 ModelInitResult model_init_write(const ModelInitOptions& o) {
   const std::string dtype = o.dtype.empty() ? (o.preset == "tiny" ? "f32" : "bf16") : o.dtype;
   if (dtype != "f32" && dtype != "bf16") {
@@ -175,7 +196,7 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
     throw input_error("--weights", "unknown weights kind '" + o.weights + "' (random, dummy)");
   }
   json cfg = model_preset_config(o.family, o.preset);
-  if (!o.overrides.is_object()) throw input_error("model init", "overrides must be a JSON object");
+  check_override_keys(o, cfg);
   cfg.merge_patch(o.overrides);
   cfg["torch_dtype"] = cfg["dtype"] = dtype == "f32" ? "float32" : "bfloat16";
   const std::string where = "config.json (preset " + o.preset + ")";
