@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <limits>
 
 #include "common/error.h"
 #include "common/json_file.h"
@@ -58,11 +59,22 @@ std::optional<double> get_number(const json& obj, const Field& f, const char* ke
   return v->get<double>();
 }
 
-std::optional<long> get_integer(const json& obj, const Field& f, const char* key, bool required) {
+// max: the field's type's range; a value past it is an error (it was narrowed).
+std::optional<long> get_integer(const json& obj, const Field& f, const char* key, bool required,
+                                long max = std::numeric_limits<long>::max()) {
   const json* v = member(obj, f, key, required);
   if (!v) return std::nullopt;
   if (!v->is_number_integer()) throw f.child(key).error("expected an integer");
+  if ((v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(max)) ||
+      (!v->is_number_unsigned() && v->get<long>() > max)) {
+    throw f.child(key).error("must be at most " + std::to_string(max));
+  }
   return v->get<long>();
+}
+
+std::optional<int> get_int(const json& obj, const Field& f, const char* key,
+                           bool required = false) {
+  return get_integer(obj, f, key, required, std::numeric_limits<int>::max());
 }
 
 std::optional<bool> get_bool(const json& obj, const Field& f, const char* key) {
@@ -123,8 +135,7 @@ void parse_transport(const json& t, const Field& f, ModelTransport* tr) {
       get_number(t, f, "connect_timeout_s", false).value_or(tr->connect_timeout_s);
   tr->read_timeout_s = get_number(t, f, "read_timeout_s", false).value_or(tr->read_timeout_s);
   tr->total_timeout_s = get_number(t, f, "total_timeout_s", false).value_or(tr->total_timeout_s);
-  tr->max_retries =
-      static_cast<int>(get_integer(t, f, "max_retries", false).value_or(tr->max_retries));
+  tr->max_retries = get_int(t, f, "max_retries").value_or(tr->max_retries);
   tr->backoff_base_s = get_number(t, f, "backoff_base_s", false).value_or(tr->backoff_base_s);
   tr->backoff_max_s = get_number(t, f, "backoff_max_s", false).value_or(tr->backoff_max_s);
   tr->retry_after_max_s =
@@ -155,8 +166,7 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
     const Field lf = f.child("limits");
     if (!l->is_object()) throw lf.error("expected an object");
     check_keys(*l, lf, {"max_in_flight", "requests_per_minute", "tokens_per_minute"});
-    m.limits.max_in_flight =
-        static_cast<int>(get_integer(*l, lf, "max_in_flight", false).value_or(8));
+    m.limits.max_in_flight = get_int(*l, lf, "max_in_flight").value_or(8);
     m.limits.requests_per_minute = get_integer(*l, lf, "requests_per_minute", false).value_or(0);
     m.limits.tokens_per_minute = get_integer(*l, lf, "tokens_per_minute", false).value_or(0);
   }
@@ -166,12 +176,8 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
     check_keys(*g, gf, {"temperature", "top_p", "max_tokens", "thinking_budget"});
     m.generation.temperature = get_number(*g, gf, "temperature", false);
     m.generation.top_p = get_number(*g, gf, "top_p", false);
-    if (auto t = get_integer(*g, gf, "max_tokens", false)) {
-      m.generation.max_tokens = static_cast<int>(*t);
-    }
-    if (auto t = get_integer(*g, gf, "thinking_budget", false)) {
-      m.generation.thinking_budget = static_cast<int>(*t);
-    }
+    if (auto t = get_int(*g, gf, "max_tokens")) m.generation.max_tokens = *t;
+    if (auto t = get_int(*g, gf, "thinking_budget")) m.generation.thinking_budget = *t;
   }
   // Anthropic has no n and DeepSeek ignores it: their samples are separate requests by default.
   m.api.n_per_request = m.provider != "anthropic" && m.provider != "deepseek";
@@ -421,7 +427,7 @@ ModelsFile models_file_parse(const nlohmann::json& j, const std::string& path) {
   check_keys(j, root, {"schema", "models", "note"});
   ModelsFile file;
   file.path = path;
-  file.schema = static_cast<int>(*get_integer(j, root, "schema", true));
+  file.schema = *get_int(j, root, "schema", true);
   // A newer schema may not parse as this one: say so before any field error.
   if (file.schema != kModelsSchemaVersion) file.validate();
   const json& models = get_object(j, root, "models");

@@ -149,3 +149,23 @@ TEST_CASE("the cache tag follows what shapes answers, not the URL or the limits"
   CHECK(tag({{"max_tokens", "5"}}) != base);
   CHECK(tag({{"model", "other"}}) != base);
 }
+
+// int fields were cast from the file's 64-bit value: max_tokens 4294967297 became 1 and passed.
+TEST_CASE("integer fields past their range are refused by name") {
+  const json big = 4294967297L;
+  const std::pair<json, std::string> cases[] = {
+      {minimal({{"generation", {{"max_tokens", big}}}}), "models.m.generation.max_tokens"},
+      {minimal({{"generation", {{"thinking_budget", big}}}}),
+       "models.m.generation.thinking_budget"},
+      {minimal({{"limits", {{"max_in_flight", big}}}}), "models.m.limits.max_in_flight"},
+      {minimal({{"transport", {{"max_retries", big}}}}), "models.m.transport.max_retries"},
+      {minimal({{"limits", {{"requests_per_minute", 18446744073709551615UL}}}}),
+       "models.m.limits.requests_per_minute"},
+  };
+  for (const auto& [file, field] : cases) {
+    INFO(field);
+    const std::string error = parse_error(file);
+    CAPTURE(error);
+    CHECK(error.starts_with("models.json: " + field + ": must be at most "));
+  }
+}
