@@ -99,10 +99,14 @@ BenchRun bench_load_run(const fs::path& file) {
     const double ns =
         b["real_time"].get<double>() * unit_to_ns(string_or(b, "time_unit", "ns", at), at);
     const std::string type = string_or(b, "run_type", "iteration", at);
+    const bool median = type != "iteration" && string_or(b, "aggregate_name", "", at) == "median";
+    if ((type == "iteration" || median) && !(ns > 0)) {
+      throw input_error(at, "field 'real_time': " + b["real_time"].dump() + " must be > 0");
+    }
     if (type == "iteration") {
       run.times_ns[name].push_back(ns);
       run.counters[name] = user_counters(b);
-    } else if (string_or(b, "aggregate_name", "", at) == "median") {
+    } else if (median) {
       median_aggregate[name] = ns;
       median_counters[name] = user_counters(b);
     }

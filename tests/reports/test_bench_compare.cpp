@@ -121,6 +121,12 @@ TEST_CASE("a Google Benchmark field of the wrong type is an InputError naming it
        "'aggregate_name'"},
       {R"({"context": {"date": 20250101}, "benchmarks": []})", "'date'"},
       {R"({"context": [], "benchmarks": []})", "'context'"},
+      // A time of 0 or below was compared: the median's change came out -200% or infinite.
+      {R"({"benchmarks": [{"name": "a", "real_time": -3, "time_unit": "us"}]})",
+       "'real_time': -3 must be > 0"},
+      {R"({"benchmarks": [{"name": "a", "real_time": 0, "run_type": "aggregate",
+           "aggregate_name": "median"}]})",
+       "'real_time': 0 must be > 0"},
   };
   for (const auto& [text, field] : cases) {
     INFO(text);
