@@ -92,13 +92,18 @@ def select_medians(benchmarks):
     Repetitions give a median aggregate; a benchmark with one successful repetition (no
     aggregate) keeps it, marked "lone"; one that failed in every repetition is an error."""
     medians, lone, errors = {}, {}, {}
-    for b in benchmarks:
+    for i, b in enumerate(benchmarks):
+        if not isinstance(b, dict):
+            fail(f"{sys.argv[1]}: benchmarks[{i}] is not an object")
         name = b.get("run_name", b.get("name", ""))
         if b.get("error_occurred") or "error_message" in b:
             errors.setdefault(name, b.get("error_message", "error"))
             continue
         try:
-            entry = dict(b, us=b["real_time"] * UNITS[b.get("time_unit", "ns")])
+            time = b["real_time"]
+            if isinstance(time, bool) or not isinstance(time, (int, float)):
+                fail(f"{sys.argv[1]}: benchmark {name}: 'real_time' is not a number: {time!r}")
+            entry = dict(b, us=time * UNITS[b.get("time_unit", "ns")])
         except KeyError as e:
             fail(f"{sys.argv[1]}: benchmark {name}: no {e}")
         aggregate = b.get("aggregate_name")

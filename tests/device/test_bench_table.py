@@ -163,7 +163,16 @@ class BenchTable(unittest.TestCase):
     def test_bad_input_is_one_line_and_a_failure(self):
         for content, needle in [("{", "bench.json"), ({"context": {}}, "benchmarks"),
                                 ({"benchmarks": [{"run_name": "x", "aggregate_name": "median"}]},
-                                 "no 'real_time'")]:
+                                 "no 'real_time'"),
+                                # A null or text real_time was a TypeError traceback.
+                                ({"benchmarks": [{"run_name": "x", "real_time": None}]},
+                                 "'real_time' is not a number"),
+                                ({"benchmarks": [{"run_name": "x", "real_time": "7"}]},
+                                 "'real_time' is not a number"),
+                                ({"benchmarks": [{"run_name": "x", "real_time": 7,
+                                                  "time_unit": "h"}]},
+                                 "no 'h'"),
+                                ({"benchmarks": [7]}, "not an object")]:
             r = self.run_table(content)
             self.assertNotEqual(r.returncode, 0)
             self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
