@@ -89,6 +89,12 @@ for cell in m:
     assert set(cell) == {"entry", "shard"}, f"cell {cell}: expected entry and shard"
 print(json.dumps(m, separators=(",", ":")))' "$matrix") ||
     die "moebench nightly --stage plan printed no shard matrix: $matrix"
+  # NOTE: GitHub refuses a matrix of more jobs (after this job, failing the whole night); the
+  # Slurm recipe (scripts/slurm) has no such cap.
+  local jobs
+  jobs=$(python3 -c 'import json, sys; print(len(json.loads(sys.argv[1])))' "$matrix")
+  [ "$jobs" -le 256 ] || die "$jobs shard jobs: a GitHub Actions matrix runs at most 256 (lower \
+the entries' shards in $config)"
   step_output matrix "$matrix"
   step_output night "$night"
   step_output results "$(step_path "$results")"

@@ -172,4 +172,16 @@ grep -q '| sharded | gsm8k | .*\*\*regression\*\*' "$tmp/2025-01-03/step_summary
   fail "night 3: the summary does not show sharded's gsm8k regression"
 grep -q 'regression: sharded gsm8k' "$tmp/2025-01-03/finish.log" ||
   fail "night 3: finish did not name the regression (entry, suite, p-value)"
+# A GitHub Actions matrix runs at most 256 jobs: plan refuses more (257 passed plan before, and
+# the workflow failed at GitHub after the plan job).
+cat >"$tmp/wide.json" <<EOF
+{"schema": 1, "results": "results", "entries": [
+  {"name": "a", "backend": "oracle", "samples": true, "shards": 200, "suites": ["gsm8k"]},
+  {"name": "b", "backend": "oracle", "samples": true, "shards": 57, "suites": ["gsm8k"]}]}
+EOF
+rc=0
+NIGHTLY_CONFIG=$tmp/wide.json bash "$step" plan >"$tmp/wide.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q '^ci_step: 257 shard jobs: a GitHub Actions matrix runs at most 256' \
+  "$tmp/wide.log" || { cat "$tmp/wide.log" >&2; fail "plan took 257 shard jobs (rc $rc)"; }
+say "plan refuses a matrix of 257 jobs"
 say "PASS in $((SECONDS - kStart))s"
