@@ -240,6 +240,13 @@ sent=$(run_json_field "$out/R3/slow-shard1/run.json" requests.sent)
 say "re-submitted task 1: $hits answers from the cache, $sent requests sent"
 [ "$hits" -ge "$stored" ] || fail "re-submitted task 1 took $hits answers from the cache; $stored were there"
 compare "$out/R3ref/ref" "$out/R3/slow"
+# A requeued task writes to the same log: the earlier try's log (why it failed) must stay.
+log=$out/R3/slurm/moebench-eval_${array_job}_1.out
+scontrol requeue "${array_job}_1"
+wait_completed "${array_job}_1" "requeued task 1"
+tries=$(grep -c '^moebench-eval: shard 1/4 of slow' "$log" || true)
+[ "$tries" = 2 ] || fail "the requeued task's log $log holds $tries tries; expected both"
+say "requeued task 1: its log keeps both tries"
 
 # e: the tiny built-in model (random weights, CPU engine, greedy) over 4 shards.
 # NOTE: --batch-size 1 on both sides: the CPU engine is deterministic for a given batch, but a
