@@ -241,8 +241,8 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
-  const json j =
-      json_read_file(tokenizer_json, tokenizer_json.string(), "cannot open", "invalid JSON");
+  const json j = json_read_file(tokenizer_json, tokenizer_json.string(), "cannot open",
+                                "invalid JSON", JsonDuplicateKeys::keep_last);
   Tokenizer tok = from_json(j, tokenizer_json.string());
   tok.impl_->apply_llama_config(tokenizer_json.parent_path() / "tokenizer_config.json");
   return tok;
