@@ -43,11 +43,12 @@ CLI::App* add_model_init_flags(CLI::App* model, ModelInitFlags* flags) {
       ->check(CLI::IsMember({"random", "dummy"}))
       ->capture_default_str();
   init->add_option("--chat-format", flags->chat_format,
-                   "Chat template: the family's (default), or deepseek_r1 / deepseek_v3_1 for a "
-                   "deepseek family (R1's generation prompt opens <think>, V3.1's closes it), "
+                   "Chat template: the family's (default), or deepseek_r1 / deepseek_v3_1 / "
+                   "deepseek_v2 for a deepseek family (R1's generation prompt opens <think>, "
+                   "V3.1's closes it, V2-Chat's turns are plain 'User: ' and 'Assistant: '), "
                    "qwen2 for a qwen family")
-      ->check(CLI::IsMember(
-          {"deepseek_v3", "deepseek_r1", "deepseek_v3_1", "chatml", "qwen2", "mistral"}));
+      ->check(CLI::IsMember({"deepseek_v3", "deepseek_r1", "deepseek_v3_1", "deepseek_v2", "chatml",
+                             "qwen2", "mistral"}));
   init->add_option("--tasks-dir", flags->tasks_dir,
                    "Suite specs (its samples/ train the tokenizer)");
   return init;

@@ -29,15 +29,10 @@ ChatFormat format(const char* name) { return moebench::chat_format_from_name(nam
 // tokenizer_config.json files as the real checkpoints ship them (DeepSeek-V3.1; Qwen2-57B-A14B-
 // Instruct, whose template Qwen1.5-MoE shares but for its default system prompt); expected renders
 // are jinja2's of their templates.
-std::filesystem::path real_config(const char* name) {
-  return std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tests/tokenizer/chat_templates" /
-         (std::string(name) + ".json");
-}
+std::filesystem::path real_config(const char* name) { return tokenizer_test::chat_config(name); }
 
 std::filesystem::path write_config(const nlohmann::json& config) {
-  auto dir = tokenizer_test::temp_dir("chat_test");
-  std::ofstream(dir / "tokenizer_config.json") << config.dump();
-  return dir / "tokenizer_config.json";
+  return tokenizer_test::write_chat_config(config);
 }
 
 }  // namespace
@@ -128,7 +123,8 @@ TEST_CASE("render rejects roles the formats do not know", "[chat]") {
 TEST_CASE("chat_format_detect recognizes each format's template as its only variant", "[chat]") {
   for (ChatFormatKind kind :
        {ChatFormatKind::deepseek_v3, ChatFormatKind::deepseek_r1, ChatFormatKind::deepseek_v3_1,
-        ChatFormatKind::chatml, ChatFormatKind::qwen2, ChatFormatKind::mistral}) {
+        ChatFormatKind::deepseek_v2, ChatFormatKind::chatml, ChatFormatKind::qwen2,
+        ChatFormatKind::mistral}) {
     auto path = write_config({{"chat_template", moebench::chat_format_template(kind)}});
     ChatFormat f = moebench::chat_format_detect(path);
     CHECK(f.kind == kind);
@@ -136,7 +132,7 @@ TEST_CASE("chat_format_detect recognizes each format's template as its only vari
     CHECK(f.default_system == format(f.name()).default_system);
   }
   // Ours are the real files' (tests/tokenizer/chat_templates; V3 and Qwen3 in the parity test).
-  for (const char* name : {"deepseek_v3_1", "qwen2"}) {
+  for (const char* name : {"deepseek_v3_1", "deepseek_v2", "qwen2"}) {
     std::ifstream in(real_config(name));
     CHECK(moebench::chat_format_template(format(name).kind) ==
           nlohmann::json::parse(in)["chat_template"].get<std::string>());
@@ -174,14 +170,14 @@ TEST_CASE("chat_format_detect errors name the file and quote the template", "[ch
   CHECK(input_error_of([&] { moebench::chat_format_detect(unknown); }) ==
         unknown.string() +
             ": field 'chat_template': unrecognized template '{% for message in messages %}\\n{{ "
-            "'<<SYS>...' (known: DeepSeek-V3, V3.1 and R1 <｜User｜>, ChatML of Qwen3 and Qwen2 "
-            "<|im_start|>, Mistral [INST])");
+            "'<<SYS>...' (known: DeepSeek-V3, V3.1 and R1 <｜User｜>, DeepSeek-V2 'User: ', "
+            "ChatML of Qwen3 and Qwen2 <|im_start|>, Mistral [INST])");
   auto missing = write_config({{"bos_token", "<s>"}});
   CHECK(input_error_of([&] { moebench::chat_format_detect(missing); }) ==
         missing.string() + ": field 'chat_template': missing (no chat template)");
   CHECK(input_error_of([] { moebench::chat_format_from_name("llama3", "--chat-format"); }) ==
         "--chat-format: unknown chat format 'llama3' (known: deepseek_v3, deepseek_r1, "
-        "deepseek_v3_1, chatml, qwen2, mistral)");
+        "deepseek_v3_1, deepseek_v2, chatml, qwen2, mistral)");
   std::filesystem::remove_all(unknown.parent_path());
 }
 
@@ -329,7 +325,8 @@ TEST_CASE("A template of a known family but no known variant is an error naming 
 }
 
 // One user turn, system + user and multi-turn in every format, as jinja2 renders the real
-// templates (DeepSeek-V3's and Qwen3's from the reference cache, R1's, V3.1's and Qwen2's files).
+// templates (DeepSeek-V3's and Qwen3's from the reference cache, R1's, V3.1's, V2's and Qwen2's
+// files).
 TEST_CASE("Every format renders one turn and system + user and multi-turn as jinja2 does",
           "[chat]") {
   const std::string b = "<｜begin▁of▁sentence｜>", e = "<｜end▁of▁sentence｜>";
@@ -356,6 +353,9 @@ TEST_CASE("Every format renders one turn and system + user and multi-turn as jin
        b + "You are helpful.<｜User｜>Q?<｜Assistant｜></think>",
        b + "You are helpful.<｜User｜>Hi<｜Assistant｜></think>Hello!" + e +
            "<｜User｜>2+2?<｜Assistant｜></think>"},
+      {"deepseek_v2",
+       b + "User: Q?\n\nAssistant:", b + "You are helpful.\n\nUser: Q?\n\nAssistant:",
+       b + "You are helpful.\n\nUser: Hi\n\nAssistant: Hello!" + e + "User: 2+2?\n\nAssistant:"},
       {"chatml", qu, qs + qu, qs + qm},
       {"qwen2", qd + qu, qs + qu, qs + qm},
   };

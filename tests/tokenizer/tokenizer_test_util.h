@@ -145,4 +145,17 @@ std::string input_error_of(F f) {
   return "";
 }
 
+// A real checkpoint's tokenizer_config.json as it ships (tests/tokenizer/chat_templates/NAME.json).
+inline std::filesystem::path chat_config(const std::string& name) {
+  return std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tests/tokenizer/chat_templates" /
+         (name + ".json");
+}
+
+// `config` written as tokenizer_config.json in a fresh directory of this process.
+inline std::filesystem::path write_chat_config(const nlohmann::json& config) {
+  auto dir = temp_dir("chat_test");
+  std::ofstream(dir / "tokenizer_config.json") << config.dump();
+  return dir / "tokenizer_config.json";
+}
+
 }  // namespace tokenizer_test

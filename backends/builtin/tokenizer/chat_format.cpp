@@ -1,4 +1,4 @@
-// Chat formats: renders message lists exactly as the DeepSeek-V3, V3.1 and R1, Qwen3 and Qwen2
+// Chat formats: renders message lists exactly as the DeepSeek-V2, V3, V3.1 and R1, Qwen3 and Qwen2
 // (ChatML) and Mixtral-Instruct Jinja templates do (detection is in chat_format_detect.cpp).
 #include "backends/builtin/tokenizer/chat_format.h"
 
@@ -24,6 +24,7 @@ constexpr Family kFamilies[] = {
     {ChatFormatKind::deepseek_v3, "deepseek_v3", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
     {ChatFormatKind::deepseek_r1, "deepseek_r1", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
     {ChatFormatKind::deepseek_v3_1, "deepseek_v3_1", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
+    {ChatFormatKind::deepseek_v2, "deepseek_v2", "DeepSeek", kDeepSeekBos, kDeepSeekEos},
     {ChatFormatKind::chatml, "chatml", "ChatML", "", "<|im_end|>"},
     {ChatFormatKind::qwen2, "qwen2", "ChatML", "", "<|im_end|>"},
     {ChatFormatKind::mistral, "mistral", "Mistral", "<s>", "</s>"},
@@ -96,6 +97,20 @@ std::string render_deepseek_v3_1(const std::vector<ChatMessage>& messages, const
     }
   }
   if (add_generation_prompt && last_user) out += "<｜Assistant｜></think>";
+  return out;
+}
+
+// DeepSeek-V2-Chat: every message where it stands, a system one as its bare text; an assistant
+// turn is kept whole and closed with the EOS.
+std::string render_deepseek_v2(const std::vector<ChatMessage>& messages, const std::string& bos,
+                               const std::string& eos, bool add_generation_prompt) {
+  std::string out = bos;
+  for (const ChatMessage& m : messages) {
+    if (m.role == "user") out += "User: " + m.content + "\n\n";
+    if (m.role == "assistant") out += "Assistant: " + m.content + eos;
+    if (m.role == "system") out += m.content + "\n\n";
+  }
+  if (add_generation_prompt) out += "Assistant:";
   return out;
 }
 
@@ -219,6 +234,8 @@ std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
                              kind == ChatFormatKind::deepseek_r1);
     case ChatFormatKind::deepseek_v3_1:
       return render_deepseek_v3_1(messages, bos, add_generation_prompt);
+    case ChatFormatKind::deepseek_v2:
+      return render_deepseek_v2(messages, bos, eos, add_generation_prompt);
     case ChatFormatKind::chatml:
       return render_chatml(messages, add_generation_prompt);
     case ChatFormatKind::qwen2:

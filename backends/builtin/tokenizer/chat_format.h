@@ -1,5 +1,5 @@
 // Chat formats: renders chat messages into the prompt text each family's template produces
-// (DeepSeek V3, V3.1 and R1; ChatML as Qwen3 and Qwen2 write it; Mistral [INST] for Mixtral).
+// (DeepSeek V2, V3, V3.1 and R1; ChatML as Qwen3 and Qwen2 write it; Mistral [INST] for Mixtral).
 #pragma once
 
 #include <filesystem>
@@ -17,10 +17,20 @@ namespace moebench {
 // deepseek_v3_1: DeepSeek-V3.1's hybrid template in its default (non-thinking) mode: the
 // assistant turn right after a user turn, and the generation prompt, open with
 // "<｜Assistant｜></think>"; an assistant turn keeps what follows its first "</think>".
+// deepseek_v2: DeepSeek-V2-Chat's and V2-Lite-Chat's "User: ...\n\nAssistant:" template: each
+// message in order (a system one as its bare text), the generation prompt "Assistant:".
 // chatml: Qwen3's ChatML template (enable_thinking left undefined, as transformers leaves it).
 // qwen2: Qwen2's (and Qwen1.5-MoE's) ChatML template: a default system turn when the messages
 // do not start with one; every turn is kept whole.
-enum class ChatFormatKind { deepseek_v3, deepseek_r1, deepseek_v3_1, chatml, qwen2, mistral };
+enum class ChatFormatKind {
+  deepseek_v3,
+  deepseek_r1,
+  deepseek_v3_1,
+  deepseek_v2,
+  chatml,
+  qwen2,
+  mistral
+};
 
 struct ChatFormat {
   ChatFormatKind kind = ChatFormatKind::chatml;

@@ -57,6 +57,14 @@ const std::vector<Variant>& variants() {
         "%}{{'<｜Assistant｜>'}}{%- if not thinking %}{{'</think>'}}{%- else %}{{'<think>'}}{%- "
         "endif %}{% endif %}"},
        {}},
+      {ChatFormatKind::deepseek_v2,
+       {"{{bos_token}}{% for message in messages %}",
+        "{% if message['role'] == 'user' %}{{'User: ' + message['content'] + '\n\n'}}",
+        "{% elif message['role'] == 'assistant' %}{{'Assistant: ' + message['content'] + "
+        "eos_token}}",
+        "{% elif message['role'] == 'system' %}{{message['content'] + '\n\n'}}",
+        "{% if add_generation_prompt %}{{'Assistant:'}}{% endif %}"},
+       {}},
       {ChatFormatKind::chatml,
        {"{{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n'}}",
         "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}",
@@ -163,6 +171,10 @@ std::string family_of_template(const std::string& t) {
   }
   if (t.find("<|im_start|>") != std::string::npos) return "ChatML";
   if (t.find("[INST]") != std::string::npos) return "Mistral";
+  // DeepSeek-V2-Chat's (and DeepSeek LLM's) plain-text turns, written with no special token.
+  if (t.find("'User: '") != std::string::npos && t.find("'Assistant: '") != std::string::npos) {
+    return "DeepSeek";
+  }
   return "";
 }
 
@@ -207,8 +219,8 @@ ChatFormat variant_of(const std::string& raw, const std::string& file) {
   const std::string family = family_of_template(t);
   if (family.empty()) {
     throw ChatTemplateError(file + ": field 'chat_template': unrecognized template '" + quote(raw) +
-                            "' (known: DeepSeek-V3, V3.1 and R1 <｜User｜>, ChatML of Qwen3 and "
-                            "Qwen2 <|im_start|>, Mistral [INST])");
+                            "' (known: DeepSeek-V3, V3.1 and R1 <｜User｜>, DeepSeek-V2 'User: ', "
+                            "ChatML of Qwen3 and Qwen2 <|im_start|>, Mistral [INST])");
   }
   if (std::optional<std::string> system = qwen2_system(t)) {
     ChatFormat f = chat_format_from_name("qwen2", file);

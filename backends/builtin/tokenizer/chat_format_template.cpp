@@ -1,6 +1,7 @@
 // The Jinja chat templates of each family, as their real tokenizer_config.json files carry them:
-// DeepSeek-V3 and Qwen3 verbatim (from the npm reference packages), DeepSeek-V3.1 and Qwen2
-// verbatim (tests/tokenizer/chat_templates), Mixtral-8x7B-Instruct-v0.1's.
+// DeepSeek-V3 and Qwen3 verbatim (from the npm reference packages), DeepSeek-V3.1,
+// DeepSeek-V2-Lite-Chat and Qwen2 verbatim (tests/tokenizer/chat_templates),
+// Mixtral-8x7B-Instruct-v0.1's.
 #include "backends/builtin/tokenizer/chat_format.h"
 
 namespace moebench {
@@ -173,6 +174,17 @@ constexpr const char* kDeepSeekV31Template =
     " and ns.is_last_user and not ns.is_tool %}{{'<｜Assistant｜>'}}{%- if not thinking %}{{'</"
     "think>'}}{%- else %}{{'<think>'}}{%- endif %}{% endif %}";
 
+// NOTE: its "\n\n" are newline characters in the file (JSON "\n"), not Jinja escapes.
+constexpr const char* kDeepSeekV2Template =
+    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% e"
+    "ndif %}{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ "
+    "'User: ' + message['content'] + '\n"
+    "\n"
+    "' }}{% elif message['role'] == 'assistant' %}{{ 'Assistant: ' + message['content'] + eos"
+    "_token }}{% elif message['role'] == 'system' %}{{ message['content'] + '\n"
+    "\n"
+    "' }}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
+
 constexpr const char* kQwen2Template =
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '"
     "<|im_start|>system\n"
@@ -236,6 +248,8 @@ std::string chat_format_template(ChatFormatKind kind) {
       return deepseek_r1_template();
     case ChatFormatKind::deepseek_v3_1:
       return kDeepSeekV31Template;
+    case ChatFormatKind::deepseek_v2:
+      return kDeepSeekV2Template;
     case ChatFormatKind::chatml:
       return kQwen3Template;
     case ChatFormatKind::qwen2:
