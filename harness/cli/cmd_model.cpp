@@ -46,9 +46,9 @@ CLI::App* add_model_init_flags(CLI::App* model, ModelInitFlags* flags) {
                    "Chat template: the family's (default), or deepseek_r1 / deepseek_v3_1 / "
                    "deepseek_v2 for a deepseek family (R1's generation prompt opens <think>, "
                    "V3.1's closes it, V2-Chat's turns are plain 'User: ' and 'Assistant: '), "
-                   "qwen2 for a qwen family")
+                   "qwen2 for a qwen family, mistral_legacy (Mixtral-Instruct's first) for mixtral")
       ->check(CLI::IsMember({"deepseek_v3", "deepseek_r1", "deepseek_v3_1", "deepseek_v2", "chatml",
-                             "qwen2", "mistral"}));
+                             "qwen2", "mistral", "mistral_legacy"}));
   init->add_option("--tasks-dir", flags->tasks_dir,
                    "Suite specs (its samples/ train the tokenizer)");
   return init;

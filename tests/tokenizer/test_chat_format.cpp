@@ -124,7 +124,7 @@ TEST_CASE("chat_format_detect recognizes each format's template as its only vari
   for (ChatFormatKind kind :
        {ChatFormatKind::deepseek_v3, ChatFormatKind::deepseek_r1, ChatFormatKind::deepseek_v3_1,
         ChatFormatKind::deepseek_v2, ChatFormatKind::chatml, ChatFormatKind::qwen2,
-        ChatFormatKind::mistral}) {
+        ChatFormatKind::mistral, ChatFormatKind::mistral_legacy}) {
     auto path = write_config({{"chat_template", moebench::chat_format_template(kind)}});
     ChatFormat f = moebench::chat_format_detect(path);
     CHECK(f.kind == kind);
@@ -132,7 +132,7 @@ TEST_CASE("chat_format_detect recognizes each format's template as its only vari
     CHECK(f.default_system == format(f.name()).default_system);
   }
   // Ours are the real files' (tests/tokenizer/chat_templates; V3 and Qwen3 in the parity test).
-  for (const char* name : {"deepseek_v3_1", "deepseek_v2", "qwen2"}) {
+  for (const char* name : {"deepseek_v3_1", "deepseek_v2", "qwen2", "mistral_legacy"}) {
     std::ifstream in(real_config(name));
     CHECK(moebench::chat_format_template(format(name).kind) ==
           nlohmann::json::parse(in)["chat_template"].get<std::string>());
@@ -177,7 +177,7 @@ TEST_CASE("chat_format_detect errors name the file and quote the template", "[ch
         missing.string() + ": field 'chat_template': missing (no chat template)");
   CHECK(input_error_of([] { moebench::chat_format_from_name("llama3", "--chat-format"); }) ==
         "--chat-format: unknown chat format 'llama3' (known: deepseek_v3, deepseek_r1, "
-        "deepseek_v3_1, deepseek_v2, chatml, qwen2, mistral)");
+        "deepseek_v3_1, deepseek_v2, chatml, qwen2, mistral, mistral_legacy)");
   std::filesystem::remove_all(unknown.parent_path());
 }
 
@@ -306,7 +306,8 @@ TEST_CASE("A template of a known family but no known variant is an error naming 
       // Qwen2's template with a generation prompt that opens the thinking.
       {replaced(qwen2, "{{ '<|im_start|>assistant\n' }}", "{{ '<|im_start|>assistant\n<think>' }}"),
        "ChatML"},
-      // Mixtral-Instruct-v0.1's first template: no space before [INST] or the answer.
+      // Mixtral-Instruct-v0.1's first template (mistral_legacy) without its raises: a system
+      // message would be dropped silently.
       {"{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' "
        "+ "
        "message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ "

@@ -53,3 +53,35 @@ TEST_CASE("DeepSeek-V2-Lite-Chat template is its own format and renders as jinja
   CHECK(f.bos == b);
   CHECK(f.eos == e);
 }
+
+// Mixtral-8x7B-Instruct-v0.1's first template (the one huggingface.js tests under that name): no
+// space before "[INST]" or the answer, and no system message. It was refused as a Mistral template
+// of no known variant.
+TEST_CASE("Mixtral-Instruct-v0.1 first template is its own format and renders as jinja2 does",
+          "[chat]") {
+  const ChatFormat f = detect("mistral_legacy");
+  CHECK(std::string(f.name()) == "mistral_legacy");
+  CHECK(f.render(kSingle, true) == "<s>[INST] Q? [/INST]");
+  CHECK(f.render(kSingle, false) == "<s>[INST] Q? [/INST]");
+  CHECK(f.render({{"user", "Hi"}, {"assistant", "Hello!"}, {"user", "2+2?"}}, true) ==
+        "<s>[INST] Hi [/INST]Hello!</s>[INST] 2+2? [/INST]");
+  CHECK(f.render(kFewShot, false) == "<s>[INST] Q1 [/INST]A1</s>[INST] Q2 [/INST]A2</s>");
+  CHECK(f.render(kThought, true) ==
+        "<s>[INST] Q1 [/INST]<think>\nr\n</think>\n\nA1</s>[INST] Q2 [/INST]");
+  // The template raises on a system message: first, as roles out of turn; later, as a role it
+  // does not support.
+  using tokenizer_test::input_error_of;
+  for (const auto& messages : {kSystemUser, kMultiTurn, kTwoSystems}) {
+    CHECK(input_error_of([&] { f.render(messages, true); }) ==
+          "mistral chat template: conversation roles must alternate "
+          "user/assistant/user/assistant/...");
+  }
+  CHECK(input_error_of([&] {
+          f.render({{"user", "Q"}, {"system", "S"}}, true);
+        }) == "mistral chat template: only user and assistant roles are supported");
+  CHECK(input_error_of([&] {
+          f.render({{"assistant", "A"}}, true);
+        }).find("alternate") != std::string::npos);
+  CHECK(f.bos == "<s>");
+  CHECK(f.eos == "</s>");
+}

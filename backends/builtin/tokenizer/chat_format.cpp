@@ -28,6 +28,7 @@ constexpr Family kFamilies[] = {
     {ChatFormatKind::chatml, "chatml", "ChatML", "", "<|im_end|>"},
     {ChatFormatKind::qwen2, "qwen2", "ChatML", "", "<|im_end|>"},
     {ChatFormatKind::mistral, "mistral", "Mistral", "<s>", "</s>"},
+    {ChatFormatKind::mistral_legacy, "mistral_legacy", "Mistral", "<s>", "</s>"},
 };
 
 const Family& family_of(ChatFormatKind kind) {
@@ -222,6 +223,29 @@ std::string render_mistral(const std::vector<ChatMessage>& messages, const std::
   return out;
 }
 
+// Mixtral-8x7B-Instruct-v0.1's first template: strictly user/assistant turns from the first
+// message on (a system message raises, as roles out of turn or as a role it does not support).
+std::string render_mistral_legacy(const std::vector<ChatMessage>& messages, const std::string& bos,
+                                  const std::string& eos) {
+  std::string out = bos;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage& m = messages[i];
+    if ((m.role == "user") != (i % 2 == 0)) {
+      throw InputError(
+          "mistral chat template: conversation roles must alternate "
+          "user/assistant/user/assistant/...");
+    }
+    if (m.role == "user") {
+      out += "[INST] " + m.content + " [/INST]";
+    } else if (m.role == "assistant") {
+      out += m.content + eos;
+    } else {
+      throw InputError("mistral chat template: only user and assistant roles are supported");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
@@ -242,6 +266,8 @@ std::string ChatFormat::render(const std::vector<ChatMessage>& messages,
       return render_qwen2(messages, default_system, add_generation_prompt);
     case ChatFormatKind::mistral:
       return render_mistral(messages, bos, eos);
+    case ChatFormatKind::mistral_legacy:
+      return render_mistral_legacy(messages, bos, eos);
   }
   return "";
 }

@@ -20,6 +20,9 @@ namespace moebench {
 // deepseek_v2: DeepSeek-V2-Chat's and V2-Lite-Chat's "User: ...\n\nAssistant:" template: each
 // message in order (a system one as its bare text), the generation prompt "Assistant:".
 // chatml: Qwen3's ChatML template (enable_thinking left undefined, as transformers leaves it).
+// mistral: Mixtral-8x7B-Instruct-v0.1's template: " [INST] ", an optional system message joined to
+// the first user turn. mistral_legacy: its first template: "[INST] " and the answer with no space
+// before them, no system message.
 // qwen2: Qwen2's (and Qwen1.5-MoE's) ChatML template: a default system turn when the messages
 // do not start with one; every turn is kept whole.
 enum class ChatFormatKind {
@@ -29,7 +32,8 @@ enum class ChatFormatKind {
   deepseek_v2,
   chatml,
   qwen2,
-  mistral
+  mistral,
+  mistral_legacy
 };
 
 struct ChatFormat {

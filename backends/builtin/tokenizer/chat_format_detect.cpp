@@ -92,6 +92,14 @@ const std::vector<Variant>& variants() {
         "{{- ' [INST] ' + message['content'] + ' [/INST]'}}",
         "{{- ' ' + message['content'] + eos_token}}"},
        {}},
+      // NOTE: the raises are required too: without them a system message would be dropped.
+      {ChatFormatKind::mistral_legacy,
+       {"{{bos_token}}{% for message in messages %}",
+        "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{raise_exception(",
+        "{% if message['role'] == 'user' %}{{'[INST] ' + message['content'] + ' [/INST]'}}",
+        "{% elif message['role'] == 'assistant' %}{{message['content'] + eos_token}}",
+        "{% else %}{{raise_exception('Only user and assistant roles are supported!')}}"},
+       {}},
   };
   return all;
 }

@@ -1,7 +1,7 @@
 // The Jinja chat templates of each family, as their real tokenizer_config.json files carry them:
 // DeepSeek-V3 and Qwen3 verbatim (from the npm reference packages), DeepSeek-V3.1,
 // DeepSeek-V2-Lite-Chat and Qwen2 verbatim (tests/tokenizer/chat_templates),
-// Mixtral-8x7B-Instruct-v0.1's.
+// Mixtral-8x7B-Instruct-v0.1's current one and its first (verbatim, chat_templates).
 #include "backends/builtin/tokenizer/chat_format.h"
 
 namespace moebench {
@@ -223,6 +223,15 @@ constexpr const char* kMistralTemplate =
     "    {%- endif %}\n"
     "{%- endfor %}\n";
 
+// Mixtral-8x7B-Instruct-v0.1's first template.
+constexpr const char* kMistralLegacyTemplate =
+    "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.inde"
+    "x0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/as"
+    "sistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['conten"
+    "t'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_tok"
+    "en}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif"
+    " %}{% endfor %}";
+
 // DeepSeek-R1's changes to the V3 template: an assistant turn keeps what follows its "</think>",
 // and the generation prompt opens the thinking.
 std::string deepseek_r1_template() {
@@ -256,6 +265,8 @@ std::string chat_format_template(ChatFormatKind kind) {
       return kQwen2Template;
     case ChatFormatKind::mistral:
       return kMistralTemplate;
+    case ChatFormatKind::mistral_legacy:
+      return kMistralLegacyTemplate;
   }
   return "";
 }
