@@ -60,12 +60,14 @@ void cli_add_include_path(CLI::App* app, std::vector<std::string>* dirs) {
       ->allow_extra_args(false);
 }
 
-TaskDirs cli_task_dirs(const CommonFlags& f) {
-  TaskDirs dirs(cli_tasks_dir(f.tasks_dir));
+TaskDirs cli_task_dirs(const CommonFlags& f) { return cli_task_dirs(f.tasks_dir, f.include_path); }
+
+TaskDirs cli_task_dirs(const std::string& tasks_dir, const std::vector<std::string>& include_path) {
+  TaskDirs dirs(cli_tasks_dir(tasks_dir));
   if (!fs::is_directory(dirs.main)) {
     throw InputError("tasks dir '" + dirs.main.string() + "' not found (--tasks-dir)");
   }
-  for (const std::string& d : f.include_path) {
+  for (const std::string& d : include_path) {
     if (!fs::is_directory(d)) throw InputError("--include-path '" + d + "': no such directory");
     dirs.include.push_back(fs::absolute(d).lexically_normal());
   }

@@ -48,6 +48,7 @@ void cli_apply_common_flags(const CommonFlags& flags, RunOptions* options);
 std::string cli_tasks_dir(const std::string& flag);
 // The tasks dir and the --include-path dirs, each checked to be a directory (InputError).
 TaskDirs cli_task_dirs(const CommonFlags& flags);
+TaskDirs cli_task_dirs(const std::string& tasks_dir, const std::vector<std::string>& include_path);
 // The data dir: --data-dir, $MOEBENCH_DATA, the user cache (harness/data/data_dir.h).
 std::string cli_data_dir(const std::string& flag);
 

@@ -18,6 +18,7 @@ namespace {
 struct DataFlags {
   std::vector<std::string> names;  // suites or datasets; none = every dataset
   std::string data_dir, tasks_dir, sources, mirror, ca_file;
+  std::vector<std::string> include_path;
   int jobs = 8, retries = 4;
   bool force = false, verify = false, no_progress = false;
   double progress_interval_s = 10;
@@ -27,16 +28,22 @@ struct Selection {
   DatasetTable table;
   std::vector<std::string> datasets;
   std::map<std::string, std::string> suites_of;  // dataset -> "a, b"
+  std::map<std::string, fs::path> own_data;      // an --include-path suite -> the data it ships
 };
 
 // The table (--sources, else the tasks dir's datasets.json) and the datasets NAMES asks for: a
 // dataset by name, or the dataset a suite spec reads (its dataset.dir).
 Selection select(const DataFlags& f) {
-  const fs::path tasks = cli_tasks_dir(f.tasks_dir);
+  const TaskDirs dirs = cli_task_dirs(f.tasks_dir, f.include_path);
   Selection s;
-  s.table = dataset_table_read(f.sources.empty() ? tasks / "datasets.json" : fs::path(f.sources));
+  s.table =
+      dataset_table_read(f.sources.empty() ? dirs.main / "datasets.json" : fs::path(f.sources));
   std::map<std::string, std::string> dataset_of;  // suite -> dataset
-  for (const SuiteSpec& spec : suite_list_specs(tasks)) {
+  for (const SuiteSpec& spec : suite_list_specs(dirs)) {
+    if (fs::path own = suite_own_data(spec, dirs.main); !own.empty()) {
+      s.own_data[spec.name] = own;
+      continue;
+    }
     const std::string d = spec.raw["dataset"].value("dir", "");
     dataset_of[spec.name] = d;
     std::string& names = s.suites_of[d];
@@ -48,6 +55,12 @@ Selection select(const DataFlags& f) {
   }
   for (const std::string& name : wanted) {
     std::string dataset = name;
+    if (auto own = s.own_data.find(name.substr(0, name.find_first_of("@:")));
+        own != s.own_data.end() && !s.table.datasets.count(name)) {
+      std::printf("%s: reads its own data in %s (nothing to fetch)\n", name.c_str(),
+                  own->second.c_str());
+      continue;
+    }
     if (!s.table.datasets.count(name)) {
       // A suite as `run` takes it: its profile (@chat) and subjects (:anatomy) read the same data.
       auto it = dataset_of.find(name.substr(0, name.find_first_of("@:")));
@@ -158,6 +171,7 @@ Command cmd_data(CLI::App& app, const CliContext&) {
                   "Data dir (default: $MOEBENCH_DATA, then $XDG_CACHE_HOME/moebench/data or "
                   "~/.cache/moebench/data)");
     c->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
+    cli_add_include_path(c, &f->include_path);
     c->add_option("--sources", f->sources,
                   "The dataset source table (default: <tasks dir>/datasets.json)");
   };

@@ -45,8 +45,9 @@ print(p if r == ".." or r.startswith("../") else r)' "$1"
 }
 
 # Field $1 of the config: results (the directory, config-relative resolved), or
-# entry.NAME.samples / entry.NAME.suites (comma-separated) / data_dir. Mirrors
-# nightly_config_read: results defaults to "nightly", paths are relative to the config's directory.
+# entry.NAME.samples / entry.NAME.suites (comma-separated) / data_dir / include_path (a line per
+# dir). Mirrors nightly_config_read: results defaults to "nightly", paths are relative to the
+# config's directory.
 config_field() {
   python3 - "$config" "$1" <<'EOF'
 import json, os, sys
@@ -62,6 +63,9 @@ if field == "results":
     print(resolve(c.get("results", "nightly")))
 elif field == "data_dir":
     print(resolve(c["data_dir"]) if c.get("data_dir") else "")
+elif field == "include_path":
+    for d in c.get("include_path", []):
+        print(resolve(d))
 else:
     _, name, key = field.split(".", 2)
     entry = next((e for e in c.get("entries", []) if e.get("name") == name), None)
@@ -109,8 +113,11 @@ step_shard() {
   if [ "$(config_field "entry.$entry.samples")" != true ]; then
     data_dir=$(config_field data_dir)
     IFS=, read -r -a suites <<<"$(config_field "entry.$entry.suites")"
+    local include=() dir
+    while IFS= read -r dir; do include+=(--include-path "$dir"); done < <(config_field include_path)
     # Idempotent: datasets already in the data dir are checked, not fetched again.
-    "$bin" data fetch ${data_dir:+--data-dir "$data_dir"} --no-progress "${suites[@]}"
+    "$bin" data fetch ${data_dir:+--data-dir "$data_dir"} "${include[@]}" --no-progress \
+      "${suites[@]}"
   fi
   "$bin" nightly "$config" --stage run --night "$night" --entry "$entry" --shard "$shard" || rc=$?
   # The run id moebench gives the shard (nightly_stages.cpp: shard_run_id).

@@ -349,3 +349,40 @@ TEST_CASE("data: a suite with a profile or a subject selection names its dataset
   CHECK(bad.output.find("unknown suite or dataset 'nosuch@chat'") != std::string::npos);
   fs::remove_all(dir);
 }
+
+// A nightly config's include_path suites are run with --include-path, and ci_step.sh fetches an
+// entry's suites first: data fetch knew only the tasks dir's, so such a shard failed with
+// "unknown suite". A suite that ships its own data (<dir>/data/<dataset.dir>) has nothing to fetch.
+TEST_CASE("data fetch and status take --include-path suites", "[data]") {
+  const fs::path dir = temp_dir("fetch-include");
+  const DatasetTable table = dataset_table_read(kTable);
+  MirrorServer mirror(table, kDatasets, dir / "mirror");
+  const fs::path extra = dir / "extra";
+  nlohmann::json spec =
+      nlohmann::json::parse(std::ifstream(fs::path(MOEBENCH_SOURCE_DIR) / "tasks/math/gsm8k.json"));
+  fs::create_directories(extra / "math");
+  spec["name"] = "gsm8k_mine";
+  std::ofstream(extra / "math/gsm8k_mine.json") << spec.dump(1);
+  spec["name"] = "gsm8k_own";
+  spec["dataset"]["dir"] = "gsm8k_own";
+  std::ofstream(extra / "math/gsm8k_own.json") << spec.dump(1);
+  fs::create_directories(extra / "data/gsm8k_own");
+  const fs::path data = dir / "data";
+  const std::string include = " --include-path '" + extra.string() + "'";
+  auto unknown = run_command(fetch_cmd(mirror, data, "gsm8k_mine"), dir);
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.output.find("unknown suite or dataset 'gsm8k_mine'") != std::string::npos);
+  auto r = run_command(fetch_cmd(mirror, data, "gsm8k_mine gsm8k_own") + include, dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("gsm8k_own: reads its own data in " + (extra / "data/gsm8k_own").string() +
+                      " (nothing to fetch)") != std::string::npos);
+  CHECK(r.output.find("1 fetched, 0 already present, 0 failed") != std::string::npos);
+  CHECK(dataset_presence(table.find("gsm8k"), data).complete());
+  auto status = run_command(
+      moebench_bin() + " data status gsm8k_mine --data-dir '" + data.string() + "'" + include, dir);
+  INFO(status.output);
+  CHECK(status.exit_code == 0);
+  CHECK(std::regex_search(status.output, std::regex("gsm8k +gsm8k, gsm8k_mine")));
+  fs::remove_all(dir);
+}

@@ -184,4 +184,26 @@ NIGHTLY_CONFIG=$tmp/wide.json bash "$step" plan >"$tmp/wide.log" 2>&1 || rc=$?
 [ "$rc" = 2 ] && grep -q '^ci_step: 257 shard jobs: a GitHub Actions matrix runs at most 256' \
   "$tmp/wide.log" || { cat "$tmp/wide.log" >&2; fail "plan took 257 shard jobs (rc $rc)"; }
 say "plan refuses a matrix of 257 jobs"
+
+# An entry of include_path suites that read the data dir: shard runs `data fetch` of them first,
+# which knew only the tasks dir's suites ("unknown suite", the shard failed). Its suite ships its
+# own data (<dir>/data/<dataset.dir>), so the fetch needs no network.
+mkdir -p "$tmp/extra/math" "$tmp/extra/data"
+cp -r "$root/tasks/samples/gsm8k" "$tmp/extra/data/gsm8k_own"
+python3 - "$root/tasks/math/gsm8k.json" "$tmp/extra/math/gsm8k_own.json" <<'EOF'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+spec["name"] = spec["dataset"]["dir"] = "gsm8k_own"
+spec["prompt"]["num_fewshot"] = 3  # the bundled sample holds 3 train docs
+json.dump(spec, open(sys.argv[2], "w"))
+EOF
+cat >"$tmp/own.json" <<EOF
+{"schema": 1, "results": "results", "include_path": ["extra"], "data_dir": "data",
+ "entries": [{"name": "own", "backend": "oracle", "suites": ["gsm8k_own"]}]}
+EOF
+NIGHTLY_CONFIG=$tmp/own.json RUNNER_TEMP=$tmp/own bash "$step" shard own 0/1 >"$tmp/own.log" 2>&1 ||
+  { cat "$tmp/own.log" >&2; fail "shard of an include_path suite failed"; }
+grep -q 'gsm8k_own: reads its own data in' "$tmp/own.log" ||
+  fail "shard of an include_path suite: data fetch did not see its suite"
+say "shard runs an include_path suite that ships its data"
 say "PASS in $((SECONDS - kStart))s"
