@@ -29,7 +29,10 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
   cli_add_include_path(app, &f->include_path);
   app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");
-  app->add_option("--limit", f->limit, "First N documents of each suite")->check(cli_integer(1));
+  app->add_option("--limit", f->limit,
+                  "First N documents of each suite, of each subject in a suite of subjects "
+                  "(lm-eval's per task)")
+      ->check(cli_integer(1));
   app->add_option("--results-dir", f->results_dir, "Where runs are written")->capture_default_str();
   app->add_flag("--sandbox-rlimits-only", f->sandbox_rlimits_only,
                 "Run generated code with rlimits only when namespaces are unavailable (weaker)");

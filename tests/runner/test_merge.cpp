@@ -22,10 +22,14 @@ json stable_sample(const std::string& line) {
 
 // The oracle's answers with planted failures (every third document of each suite answers wrong)
 // as a replay file, so the merged metrics are neither 0 nor 1 and have subjects of both kinds.
-fs::path replay_file(const fs::path& dir, const std::string& scope) {
+// The suites these tests run: three forms (generation, log-likelihood, code execution).
+const char* kSuites = "gsm8k,mmlu,humaneval";
+
+fs::path replay_file(const fs::path& dir, const std::string& scope,
+                     const std::string& suites = kSuites) {
   const fs::path results = dir / "oracle-results";
   auto r =
-      run_command(moebench_bin() + " run --backend oracle --suites gsm8k,mmlu,humaneval " + scope +
+      run_command(moebench_bin() + " run --backend oracle --suites " + suites + " " + scope +
                       " --run-id oracle --no-progress --results-dir '" + results.string() + "'",
                   dir);
   REQUIRE(r.exit_code == 0);
@@ -47,10 +51,11 @@ fs::path replay_file(const fs::path& dir, const std::string& scope) {
   return out;
 }
 
-std::string run_args(const fs::path& replay, const std::string& scope, const fs::path& results) {
-  return moebench_bin() + " run --backend 'replay:" + replay.string() +
-         "' --suites gsm8k,mmlu,humaneval " + scope + " --no-progress --results-dir '" +
-         results.string() + "' --cache '" + (results / "cache.sqlite").string() + "'";
+std::string run_args(const fs::path& replay, const std::string& scope, const fs::path& results,
+                     const std::string& suites = kSuites) {
+  return moebench_bin() + " run --backend 'replay:" + replay.string() + "' --suites " + suites +
+         " " + scope + " --no-progress --results-dir '" + results.string() + "' --cache '" +
+         (results / "cache.sqlite").string() + "'";
 }
 
 void require_same_run(const fs::path& a, const fs::path& b) {
@@ -79,7 +84,9 @@ void require_same_run(const fs::path& a, const fs::path& b) {
 TEST_CASE("merge: four shards give the unsharded run to the last digit, from any directories",
           "[runner][merge]") {
   const fs::path dir = temp_dir("merge-equal");
-  const std::string scope = "--data-dir '" + kData.string() + "' --limit 103";
+  // NOTE: --limit counts per subject: 7 documents of gsm8k and humaneval, 7 of each of MMLU's 57
+  // subjects (413 in all, not a multiple of 4); every metric has failures and successes.
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 7";
   const fs::path replay = replay_file(dir, scope);
   const fs::path whole = dir / "whole", parts = dir / "parts";
   REQUIRE(run_command(run_args(replay, scope, whole) + " --run-id all", dir).exit_code == 0);
@@ -100,7 +107,7 @@ TEST_CASE("merge: four shards give the unsharded run to the last digit, from any
                        dir);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  CHECK(r.output.find("merged 4 shards (309 documents)") != std::string::npos);
+  CHECK(r.output.find("merged 4 shards (413 documents)") != std::string::npos);
   require_same_run(whole / "all", dir / "merged" / "nightly");
 
   const json merged = json::parse(read_file(dir / "merged" / "nightly" / "run.json"));
@@ -109,7 +116,7 @@ TEST_CASE("merge: four shards give the unsharded run to the last digit, from any
   CHECK(merged["merge"]["shard_count"] == 4);
   CHECK(merged["merge"]["runs"].size() == 4);
   // The planted failures make every metric informative: not all right, not all wrong, and MMLU
-  // pools two subjects (abstract_algebra's 100 documents and anatomy's 3).
+  // pools its 57 subjects.
   for (const auto& [name, suite] : merged["suites"].items()) {
     for (const auto& [id, m] : suite["metrics"].items()) {
       INFO(name << " " << id);
@@ -118,7 +125,7 @@ TEST_CASE("merge: four shards give the unsharded run to the last digit, from any
       CHECK(m["stderr"].get<double>() > 0);
     }
   }
-  CHECK(merged["suites"]["mmlu"]["groups"].size() == 2);
+  CHECK(merged["suites"]["mmlu"]["groups"].size() == 57);
 
   // An existing merged run is replaced only with --force.
   const std::string again =
@@ -210,7 +217,8 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
   // of the run. The shards run with --max-error-rate 1; the merge decides on the whole.
   const fs::path dir = temp_dir("merge-errors");
   const std::string scope = "--data-dir '" + kData.string() + "' --limit 12";
-  const fs::path full = replay_file(dir, scope);
+  const std::string suites = "gsm8k,mmlu:abstract_algebra,humaneval";  // 36 documents
+  const fs::path full = replay_file(dir, scope, suites);
   const fs::path replay = dir / "missing-one.jsonl";
   auto lines = read_lines(full);
   lines.erase(lines.begin() + 4);  // gsm8k document 4: "no recorded response"
@@ -222,7 +230,7 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
   const fs::path results = dir / "results";
   std::string runs;
   for (int i = 0; i < 4; ++i) {
-    auto r = run_command(run_args(replay, scope, results) + " --max-error-rate 1 --shard " +
+    auto r = run_command(run_args(replay, scope, results, suites) + " --max-error-rate 1 --shard " +
                              std::to_string(i) + "/4 --run-id s" + std::to_string(i),
                          dir);
     INFO(r.output);
@@ -230,7 +238,8 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
     runs += " " + (results / ("s" + std::to_string(i))).string();
   }
   // Alone, shard 0 (1 of its 9 samples failed, 11%) fails the default 5% gate.
-  auto alone = run_command(run_args(replay, scope, results) + " --shard 0/4 --run-id alone", dir);
+  auto alone =
+      run_command(run_args(replay, scope, results, suites) + " --shard 0/4 --run-id alone", dir);
   CHECK(alone.exit_code == 4);
   // 1 of the 36 samples failed (2.8%): under the default 5%.
   auto ok = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m1").string(), dir);
@@ -252,7 +261,7 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
 TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
           "[runner][merge]") {
   const fs::path dir = temp_dir("merge-prices");
-  const std::string scope = "--data-dir '" + kData.string() + "' --limit 6";
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 2";
   const fs::path replay = replay_file(dir, scope);
   const fs::path results = dir / "results";
   std::string runs;

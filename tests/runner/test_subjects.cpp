@@ -1,6 +1,8 @@
 // Subject selection: SUITE:SUBJECT with a name or a glob (mmlu:abstract_algebra, mmlu:high_*),
 // with or without @PROFILE; the selection is part of the suite's key (its own leaderboard column),
 // --limit counts within it, and a selection that matches nothing is a one-line error.
+#include <set>
+
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 
@@ -43,5 +45,38 @@ TEST_CASE("subjects: mmlu:SUBJECT and globs select documents and key the results
     check_refused(run_command(base + " --suites '" + suites + "' --run-id bad", dir), error);
   }
   CHECK(!fs::exists(dir / "results" / "bad"));
+  fs::remove_all(dir);
+}
+
+// lm-eval's --limit is per task, and MMLU, C-Eval and CMMLU are groups of one task per subject:
+// `--limit 1` took MMLU's first document (abstract algebra only), a score of one subject labelled
+// MMLU and unlike lm-eval's. The shards still split exactly the unsharded run's documents.
+TEST_CASE("subjects: --limit counts per subject as lm-eval's per-task limit", "[runner][cli]") {
+  const fs::path dir = temp_dir("subjects-limit");
+  const std::string base = oracle_samples_run(dir / "results");
+  auto r = run_command(base + " --suites mmlu,cmmlu,gsm8k --limit 1 --run-id l", dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json rj = json::parse(read_file(dir / "results" / "l" / "run.json"));
+  CHECK(rj["suites"]["mmlu"]["n_docs"] == 2);
+  CHECK(rj["suites"]["cmmlu"]["n_docs"] == 2);
+  CHECK(rj["suites"]["gsm8k"]["n_docs"] == 1);
+  std::multiset<std::string> subjects, sharded;
+  for (const std::string& line : read_lines(dir / "results" / "l" / "samples.jsonl")) {
+    const json s = json::parse(line);
+    if (s["suite"] == "mmlu") subjects.insert(s["doc_id"].get<std::string>());
+  }
+  CHECK(subjects.size() == 2);
+  for (const char* shard : {"0/2", "1/2"}) {
+    auto part = run_command(base + " --suites mmlu --limit 1 --shard " + shard + " --run-id p" +
+                                std::string(1, shard[0]),
+                            dir);
+    REQUIRE(part.exit_code == 0);
+    for (const std::string& line :
+         read_lines(dir / "results" / ("p" + std::string(1, shard[0])) / "samples.jsonl")) {
+      sharded.insert(json::parse(line)["doc_id"].get<std::string>());
+    }
+  }
+  CHECK(sharded == subjects);
   fs::remove_all(dir);
 }

@@ -174,11 +174,12 @@ TEST_CASE("serve: moebench run against it counts the thinking and flags it trunc
     CHECK(r.output.find("warning: gsm8k@chat: 2 of 2 samples stopped while thinking") !=
           std::string::npos);
     const json rj = json::parse(read_file(results / id / "run.json"));
-    for (const char* suite : {"gsm8k@chat", "mmlu@chat"}) {
+    // --limit 2: gsm8k's first 2, mmlu's first 2 of each of its 2 sample subjects.
+    for (const auto& [suite, n] : {std::pair{"gsm8k@chat", 2}, std::pair{"mmlu@chat", 4}}) {
       const json& t = rj["suites"][suite]["thinking"];
-      CHECK(t["samples"] == 2);
-      CHECK(t["truncated"] == 2);
-      CHECK(t["reasoning_tokens"] == 2 * 16);
+      CHECK(t["samples"] == n);
+      CHECK(t["truncated"] == n);
+      CHECK(t["reasoning_tokens"] == n * 16);
     }
     for (const std::string& line : read_lines(results / id / "samples.jsonl")) {
       const json s = json::parse(line);
@@ -208,5 +209,5 @@ TEST_CASE("serve: moebench run against it counts the thinking and flags it trunc
     CHECK(s["reasoning"] == a["reasoning"]);
     ++compared;
   }
-  CHECK(compared == 4);
+  CHECK(compared == 6);  // 2 gsm8k, 2 of each of mmlu's 2 sample subjects
 }
