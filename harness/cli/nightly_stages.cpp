@@ -38,11 +38,13 @@ RunOptions entry_run_options(const NightlyConfig& c, const NightlyEntry& e, cons
   r.shard_index = shard;
   r.shard_count = e.shards;
   r.results_dir = c.results;
-  // A cache per night: a night run again resumes from its own answers, and the next night asks
-  // the backend again (a model or server changed under the same backend id would otherwise be
-  // answered from an earlier night's cache, hiding its regression).
-  r.cache_file = c.results / "cache" / (o.night + ".sqlite");
+  // A cache per run of the night: a cell run again resumes from its own answers, and the next
+  // night asks the backend again (a model or server changed under the same backend id would
+  // otherwise be answered from an earlier night's cache, hiding its regression). NOTE: per cell,
+  // not per night: cells on several nodes of a cluster (scripts/slurm/nightly.sh) must not share
+  // one SQLite file (WAL works among the processes of one host only).
   r.run_id = shard_run_id(e, o.night, shard);
+  r.cache_file = c.results / "cache" / (r.run_id + ".sqlite");
   r.force = true;  // a night run again replaces its runs (the cache keeps the answers)
   r.command_line = o.command_line;
   r.progress = o.progress;

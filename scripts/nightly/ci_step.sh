@@ -19,7 +19,8 @@
 #   NIGHTLY_NIGHT   the night, YYYY-MM-DD (default: today, UTC). The workflow passes plan's to
 #                   every job, so shards that start after midnight stay in the same night
 #   GITHUB_OUTPUT   the step outputs file (set by Actions); unset: outputs are only printed
-#   RUNNER_TEMP     where `shard` stages its artifact (set by Actions; default: a new temp dir)
+#   RUNNER_TEMP     where `shard` stages its artifact (set by Actions; unset: nothing is staged,
+#                   the run stays in the results directory, as on Slurm: scripts/slurm/nightly.sh)
 # Paths in outputs are relative to the current directory when under it (the workflow runs in the
 # checkout), so actions/cache keys them the same on every runner.
 set -euo pipefail
@@ -125,8 +126,8 @@ step_shard() {
   [ "$count" -eq 1 ] || run=$run-shard$index
   # A failed run that still wrote its results (exit 4: too many failed samples) is uploaded too,
   # for the record; the job fails all the same, so the finish job does not run on it.
-  if [ -f "$results/$run/run.json" ]; then
-    stage=${RUNNER_TEMP:-$(mktemp -d)}/nightly-artifact
+  if [ -n "${RUNNER_TEMP:-}" ] && [ -f "$results/$run/run.json" ]; then
+    stage=$RUNNER_TEMP/nightly-artifact
     rm -rf "$stage" && mkdir -p "$stage"
     cp -a "$results/$run" "$stage/"
     step_output artifact "$(step_path "$stage")"

@@ -211,6 +211,12 @@ TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a 
   INFO(first.output);
   CHECK(first.exit_code == 0);
   CHECK(fs::exists(dir / "out" / "b-2026-12-01" / "run.json"));  // merged from 3 shards
+  // A cache per run: cells on the nodes of a cluster never share one SQLite file (WAL works among
+  // the processes of one host only; one cache of the night was shared by every cell).
+  for (const char* run : {"a-2026-12-01", "b-2026-12-01-shard0", "b-2026-12-01-shard2"}) {
+    CHECK(fs::exists(dir / "out" / "cache" / (std::string(run) + ".sqlite")));
+  }
+  CHECK(!fs::exists(dir / "out" / "cache" / "2026-12-01.sqlite"));
   CHECK(fs::exists(dir / "out" / "bench" / "2026-12-01.json"));
 
   REQUIRE(run_command(nightly + "--stage run --night 2026-12-02", dir).exit_code == 0);

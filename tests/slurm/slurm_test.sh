@@ -261,4 +261,34 @@ read -r -a ref_args <<<"$args"
 run_direct ref-builtin "${ref_args[@]}" --run-id ref --results-dir "$out/R4ref" --no-cache
 sharded_equals_reference R4 tiny "$args" "$out/R4ref/ref"
 
+# f: a nightly on Slurm (scripts/slurm/nightly.sh): a task per shard-matrix cell, then the finish
+# job gates the night; two nights, the second compared with the first.
+say "f: two nights of a nightly config on Slurm"
+mkdir -p "$out/R5"
+cat >"$out/R5/nightly.json" <<EOF
+{"schema": 1, "results": "results", "kernels": {"run": "never"},
+ "entries": [
+  {"name": "sharded", "backend": "oracle", "samples": true, "shards": 2, "suites": ["gsm8k", "mmlu"]},
+  {"name": "chat", "backend": "oracle-chat", "samples": true, "suites": ["gsm8k"]}]}
+EOF
+for night in 2025-01-01 2025-01-02; do
+  printed=$(MOEBENCH="$bin" NIGHT=$night "$root/scripts/slurm/nightly.sh" "$out/R5/nightly.json") ||
+    fail "nightly.sh failed"
+  echo "$printed"
+  array_job=$(awk '/^array job/ {sub(":", "", $3); print $3}' <<<"$printed")
+  finish_job=$(awk '/^finish job/ {sub(":", "", $3); print $3}' <<<"$printed")
+  wait_completed "$array_job" "nightly $night shards"
+  wait_completed "$finish_job" "nightly $night finish"
+  gate=$out/R5/results/nights/$night/gate.json
+  python3 -c 'import json, sys
+g = json.load(open(sys.argv[1]))
+assert g["failures"] == 0 and {e["entry"] for e in g["entries"]} == {"sharded", "chat"}, g' \
+    "$gate" ||
+    fail "night $night: $gate is not a passed gate of both entries"
+done
+grep -q 'sharded-2025-01-01' "$out/R5/results/nights/2025-01-02/summary.md" ||
+  fail "night 2 was not compared with night 1"
+[ -f "$out/R5/results/site/index.html" ] || fail "the nightly on Slurm wrote no site"
+say "two nights on Slurm: shards, finish, gate passed, night 2 compared with night 1"
+
 say "PASS in $((SECONDS - kStart))s"
