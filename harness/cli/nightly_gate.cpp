@@ -149,16 +149,16 @@ std::string entries_markdown(const std::string& night,
       md += "| " + e.entry + " | | | | | | | **failed**: " + e.error + " |\n";
       continue;
     }
-    for (const auto& u : e.untestable) {
+    for (const auto& u : e.new_baselines) {
       md += "| " + e.entry + " | " + u.suite + " | | (" + e.previous + ") | " + e.run_id +
             " | | | new baseline: " + u.change + " |\n";
     }
     if (!e.comparison) {
       if (e.previous.empty()) {
         md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
-      } else if (e.untestable.empty()) {
+      } else if (e.new_baselines.empty()) {
         md += "| " + e.entry + " | | | (" + e.previous + ") | " + e.run_id +
-              " | | | untestable: no suite in common |\n";
+              " | | | no suite in common |\n";
       }
       continue;
     }
@@ -180,7 +180,7 @@ std::string entries_markdown(const std::string& night,
   return md + "\n";
 }
 
-json untestable_json(const std::vector<NightlyEntryResult::Untestable>& list) {
+json new_baselines_json(const std::vector<NightlyEntryResult::NewBaseline>& list) {
   json out = json::array();
   for (const auto& u : list) out.push_back({{"suite", u.suite}, {"change", u.change}});
   return out;
@@ -280,7 +280,7 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
     const SuiteResult* before = a.suite(s.name);
     if (!before) continue;
     if (const std::string change = suite_setup_change(*before, s); !change.empty()) {
-      r->untestable.push_back({s.name, change});
+      r->new_baselines.push_back({s.name, change});
     } else {
       options.suites.push_back(s.name);
     }
@@ -372,7 +372,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
         {{"entry", e.entry},
          {"run", e.run_id},
          {"previous", e.previous},
-         {"untestable", untestable_json(e.untestable)},
+         {"new_baseline", new_baselines_json(e.new_baselines)},
          {"error", e.error},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }

@@ -20,10 +20,10 @@ struct NightlyEntryResult {
   std::optional<RunComparison> comparison;
   // Suites in both nights that are not compared, with how they changed ("suite version 1.0 ->
   // 1.1"): tonight is their new baseline; none of them fails the gate.
-  struct Untestable {
+  struct NewBaseline {
     std::string suite, change;
   };
-  std::vector<Untestable> untestable;
+  std::vector<NewBaseline> new_baselines;
   std::string error;  // the entry could not be merged or compared (one line)
 };
 

@@ -134,6 +134,10 @@ TEST_CASE("nightly: a worse second night fails naming the suite and p, a third a
                           version + " |") != std::string::npos);
   CHECK(fifth.output.find("| model | mmlu | acc,none | 100.0% (model-2026-12-04) |") !=
         std::string::npos);
+  // gate.json names it apart from compare's untestable (too few documents for the test).
+  const json gate5 = json::parse(read_file(dir / "nights" / "nights" / "2026-12-05" / "gate.json"));
+  CHECK(gate5["entries"][0]["new_baseline"] ==
+        json::array({{{"suite", "gsm8k"}, {"change", "suite version 0.9 -> " + version}}}));
   auto compare =
       run_command(moebench_bin() + " compare '" + (dir / "nights").string() +
                       "/model-2026-12-04' '" + (dir / "nights").string() + "/model-2026-12-05'",
