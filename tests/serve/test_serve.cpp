@@ -125,6 +125,13 @@ TEST_CASE("serve: seeded sampling repeats and n returns n choices", "[serve]") {
   json b = serve_post("/v1/completions", body);
   REQUIRE(a["choices"].size() == 3);
   for (int i = 0; i < 3; ++i) CHECK(a["choices"][i]["text"] == b["choices"][i]["text"]);
+  // The prompt counts once however many choices it has, as OpenAI and vLLM bill it (it was n
+  // times: a run's prompt tokens, and cost --run's input $/1M, differed n-fold across servers).
+  body["n"] = 1;
+  const json one = serve_post("/v1/completions", body);
+  CHECK(a["usage"]["prompt_tokens"] == one["usage"]["prompt_tokens"]);
+  CHECK(a["usage"]["total_tokens"] ==
+        a["usage"]["prompt_tokens"].get<long>() + a["usage"]["completion_tokens"].get<long>());
 }
 
 TEST_CASE("serve: bad requests are 400 with an OpenAI error naming the parameter", "[serve]") {

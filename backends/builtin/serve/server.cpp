@@ -188,10 +188,11 @@ class Routes {
     return jobs;
   }
 
-  // `reasoning` < 0: no choice thought (no completion_tokens_details).
+  // `reasoning` < 0: no choice thought (no completion_tokens_details). A prompt counts once
+  // however many choices it has, as OpenAI and vLLM bill it.
   json usage(const ServeRequest& r, long completion, long reasoning) const {
     long prompt = 0;
-    for (const std::vector<int>& p : r.prompts) prompt += static_cast<long>(p.size()) * r.n;
+    for (const std::vector<int>& p : r.prompts) prompt += static_cast<long>(p.size());
     json u = {{"prompt_tokens", prompt},
               {"completion_tokens", completion},
               {"total_tokens", prompt + completion}};
