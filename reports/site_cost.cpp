@@ -2,6 +2,8 @@
 // RESULTS_DIR/cost/ as a table of our $ per 1M tokens per batch size beside the API prices it
 // was compared with.
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "reports/cost.h"
 #include "reports/html_escape.h"
@@ -27,6 +29,20 @@ std::string price_cells(const nlohmann::json& r) {
   return "<td>" + fmt_usd(num(r, "input_usd_per_million")) + "</td><td>" +
          fmt_usd(num(r, "output_usd_per_million")) + "</td><td>" +
          fmt_usd(num(r, "blended_usd_per_million")) + "</td>";
+}
+
+// Rows costed from a run (cost --run) charge its one wall time to input and to output alike: the
+// note says so and gives the run's own token mix, as the text report does.
+std::vector<std::string> shared_time_notes(const nlohmann::json& c) {
+  std::vector<std::string> notes;
+  for (const auto& r : c["rows"]) {
+    if (!r.value("shared_time", false) || !num(r, "all_tokens_usd_per_million")) continue;
+    notes.push_back(row_label(r) +
+                    ": prefill and decode share its wall time, so $/1M input and $/1M output each "
+                    "charge all of it; its own token mix costs " +
+                    fmt_usd(num(r, "all_tokens_usd_per_million")) + " per 1M tokens");
+  }
+  return notes;
 }
 
 }  // namespace
@@ -55,6 +71,9 @@ std::string site_cost_section(const std::vector<nlohmann::json>& costs) {
            ")</small></td><td></td><td></td>" + price_cells(m) + "</tr>\n";
     }
     h += "</tbody></table></div>\n";
+    for (const std::string& note : shared_time_notes(c)) {
+      h += "<p class=\"meta\">" + html_escape(note) + "</p>\n";
+    }
   }
   return h;
 }
@@ -75,6 +94,7 @@ std::string report_cost_markdown(const std::vector<nlohmann::json>& costs) {
     for (const auto& m : api.value("models", nlohmann::json::array())) {
       h += line("API: " + text(m, "name"), m);
     }
+    for (const std::string& note : shared_time_notes(c)) h += "\n" + note + "\n";
   }
   return h;
 }

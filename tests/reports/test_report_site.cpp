@@ -355,3 +355,33 @@ TEST_CASE("report shows a single benchmark file's medians, ceilings and failures
   CHECK(index.find("fa3 output differs from the reference") != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// A cost from a run charges its whole wall time to input and to output alike: the site and the
+// summary showed $0.5556 and $5.56 beside an API's $0.56 / $1.68 with no word of it, and without
+// the run's own figure ($0.5051 per 1M of its tokens) that the text report prints.
+TEST_CASE("report shows a run's own token-mix cost and why its input and output figures differ") {
+  const auto results = test::fixture_temp_dir("report-cost-run");
+  const char* bin = std::getenv("MOEBENCH_BIN");
+  REQUIRE(bin != nullptr);
+  std::filesystem::create_directories(results / "cost");
+  std::filesystem::create_directories(results / "r1");
+  std::ofstream(results / "r1" / "run.json") << R"({"run_id": "r1", "backend": {"id": "x"},
+    "throughput": {"prompt_tokens": 10000, "output_tokens": 1000,
+                   "prompt_tokens_per_s": 1000.0, "output_tokens_per_s": 100.0}})";
+  const std::string cmd = std::string(bin) + " cost --run " + (results / "r1").string() +
+                          " --gpu-hour-usd 2 --format json -o " +
+                          (results / "cost" / "run.json").string() + " > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const ReportData data = report_load(results);
+  REQUIRE(data.costs.size() == 1);
+  const std::string note =
+      "prefill and decode share its wall time, so $/1M input and $/1M output each charge all of "
+      "it; its own token mix costs $0.5051 per 1M tokens";
+  const std::string md = report_markdown(data, ReportOptions{});
+  INFO(md);
+  CHECK(md.find("run r1: " + note) != std::string::npos);
+  report_write_site(results, results / "site", ReportOptions{});
+  const std::string index = read_file(results / "site" / "index.html");
+  CHECK(index.find("run r1: " + note) != std::string::npos);
+  std::filesystem::remove_all(results);
+}
