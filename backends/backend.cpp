@@ -69,6 +69,19 @@ Response Response::from_json(const nlohmann::json& j) {
   return r;
 }
 
+Response response_append_samples(Response earlier, const Response& later) {
+  Response out = later;
+  if (!earlier.reasoning.empty() || !later.reasoning.empty()) {
+    earlier.reasoning.resize(earlier.texts.size());
+    out.reasoning.resize(later.texts.size());
+    out.reasoning.insert(out.reasoning.begin(), earlier.reasoning.begin(), earlier.reasoning.end());
+  }
+  out.texts.insert(out.texts.begin(), earlier.texts.begin(), earlier.texts.end());
+  out.tokens += earlier.tokens;
+  out.usage_missing |= earlier.usage_missing;
+  return out;
+}
+
 nlohmann::json BackendInfo::to_json() const {
   nlohmann::json j = {{"id", id},
                       {"family", family},

@@ -29,6 +29,10 @@ struct Request {
   // --repeats: which run of the document this is (0-based); its seed differs per repeat, so the
   // repeats are asked, and cached, apart. Not in the hash itself.
   int repeat = 0;
+  // Samples an earlier run already has (its answer failed after these, and the cache kept them):
+  // a backend whose BackendInfo::resumes_samples is set asks only for samples samples_done..n-1.
+  // Not in the hash.
+  int samples_done = 0;
 
   // SHA-256 over everything that can change the answer (not suite/doc id): the cache key.
   std::string hash() const;
@@ -59,9 +63,17 @@ struct Response {
   bool usage_missing = false;
   std::optional<ResponseError> error;
 
+  // An answer that failed after some of its samples arrived (n samples asked in separate calls):
+  // those samples are paid for, so the cache keeps them and the next run asks for the rest.
+  bool partial() const { return error && !texts.empty() && logliks.empty(); }
+
   nlohmann::json to_json() const;
   static Response from_json(const nlohmann::json& j);
 };
+
+// `earlier` (a partial answer) followed by `later`, the answer to the same request's remaining
+// samples: texts, reasoning and tokens joined; error, timings and retries are the later call's.
+Response response_append_samples(Response earlier, const Response& later);
 
 struct BackendInfo {
   std::string id;      // the cache key's backend part, e.g. "oracle", "builtin:/path", "api:model"
@@ -73,6 +85,8 @@ struct BackendInfo {
   bool completion = true;
   bool loglikelihood = false;  // can score continuations
   bool streaming = false;
+  // Answers Request::samples_done (asks only for the samples a partial answer lacks).
+  bool resumes_samples = false;
   nlohmann::json prices = nlohmann::json::object();  // $ per 1M tokens, with their date
   nlohmann::json details = nlohmann::json::object();
   // Whatever changes answers without being in the Request (an API model's endpoint, its

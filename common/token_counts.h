@@ -17,6 +17,13 @@ struct TokenCounts {
     reasoning += o.reasoning;
     return *this;
   }
+  TokenCounts& operator-=(const TokenCounts& o) {
+    prompt -= o.prompt;
+    cached_prompt -= o.cached_prompt;
+    completion -= o.completion;
+    reasoning -= o.reasoning;
+    return *this;
+  }
 };
 
 }  // namespace moebench

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -56,6 +57,7 @@ BackendInfo ApiBackend::info() const {
   i.completion = model_.api.endpoint == "completions";
   i.loglikelihood = model_.api.prompt_logprobs;
   i.streaming = model_.api.stream;
+  i.resumes_samples = true;
   if (auto p = models_price_at(model_, utc_today())) i.prices = p->to_backend_prices();
   i.details = model_.to_json();
   i.details["name"] = model_.name;
@@ -100,9 +102,11 @@ Response ApiBackend::answer(const Request& r) {
     call_with_retries(call, token_estimate(r, call), &out);
     return out;
   }
+  // Samples a partial answer in the cache already has (Request::samples_done) are not asked again.
   const int n = std::max(1, r.generation.n_samples);
-  const int per_call = model_.api.n_per_request ? n : 1;
-  for (int done = 0; done < n && !out.error; done += per_call) {
+  const int first = std::clamp(r.samples_done, 0, n - 1);
+  const int per_call = model_.api.n_per_request ? n - first : 1;
+  for (int done = first; done < n && !out.error; done += per_call) {
     const ApiCall call = wire_->generate_call(r, per_call);
     call_with_retries(call, token_estimate(r, call), &out);
   }

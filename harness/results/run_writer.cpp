@@ -27,11 +27,19 @@ nlohmann::json include_path_json(const std::vector<std::filesystem::path>& dirs)
   return out;
 }
 
+// The tokens a response was billed this run: none from the cache, and of a partial answer
+// completed this run only the samples asked now.
+TokenCounts billed_tokens(const SuiteRun& run, size_t d) {
+  if (run.cached[d]) return TokenCounts{};
+  TokenCounts t = run.responses[d].tokens;
+  if (d < run.resumed.size()) t -= run.resumed[d];
+  return t;
+}
+
 TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   TokenCounts t;
   for (size_t d = 0; d < run.responses.size(); ++d) {
-    if (sent_only && run.cached[d]) continue;
-    t += run.responses[d].tokens;
+    t += sent_only ? billed_tokens(run, d) : run.responses[d].tokens;
   }
   return t;
 }
@@ -205,7 +213,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   }
   s.usage_missing = !run.cached[d] && resp.usage_missing;
   if (!run.cached[d] && !resp.usage_missing) {
-    s.cost_usd = tokens_cost_usd(resp.tokens, backend_prices);
+    s.cost_usd = tokens_cost_usd(billed_tokens(run, d), backend_prices);
   }
   return s.to_json();
 }

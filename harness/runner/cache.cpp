@@ -96,7 +96,7 @@ void ResponseCache::put_many(const std::string& backend_id, const std::vector<st
   Statement st(db_, "INSERT OR REPLACE INTO responses (backend, hash, response) VALUES (?1,?2,?3)");
   exec("BEGIN IMMEDIATE");
   for (size_t i = 0; i < hashes.size() && i < responses.size(); ++i) {
-    if (responses[i].error) continue;
+    if (responses[i].error && !responses[i].partial()) continue;
     sqlite3_reset(st.s);
     bind_text(st.s, 1, backend_id);
     bind_text(st.s, 2, hashes[i]);

@@ -26,8 +26,9 @@ class ResponseCache {
   // Looks up many hashes at once; the map holds only the hits.
   std::unordered_map<std::string, Response> get_many(const std::string& backend_id,
                                                      const std::vector<std::string>& hashes);
-  // Stores one batch in a single transaction. Responses with an error are not stored: the next
-  // run asks again.
+  // Stores one batch in a single transaction. Responses with an error are not stored (the next
+  // run asks again), except partial ones (Response::partial): their samples are paid for, and the
+  // next run asks only for the rest.
   void put_many(const std::string& backend_id, const std::vector<std::string>& hashes,
                 const std::vector<Response>& responses);
   long count(const std::string& backend_id);

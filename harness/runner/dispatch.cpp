@@ -17,23 +17,31 @@ struct Slot {
   size_t suite, doc;
 };
 
-void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const std::string& backend,
+// A partial answer (Response::partial) is no hit: its request is sent for the samples it lacks
+// when the backend can ask for those alone, else whole.
+void lookup_cache(std::vector<SuiteRun>& runs, ResponseCache* cache, const BackendInfo& backend,
                   std::vector<Slot>* pending, long* hits) {
   for (size_t s = 0; s < runs.size(); ++s) {
     SuiteRun& run = runs[s];
     run.responses.assign(run.requests.size(), Response{});
     run.cached.assign(run.requests.size(), false);
+    run.resumed.assign(run.requests.size(), TokenCounts{});
     std::unordered_map<std::string, Response> found;
-    if (cache) found = cache->get_many(backend, run.hashes);
+    if (cache) found = cache->get_many(backend.cache_key(), run.hashes);
     for (size_t d = 0; d < run.requests.size(); ++d) {
       auto it = found.find(run.hashes[d]);
-      if (it != found.end()) {
+      if (it != found.end() && !it->second.partial()) {
         run.responses[d] = it->second;
         run.cached[d] = true;
         ++*hits;
-      } else {
-        pending->push_back({s, d});
+        continue;
       }
+      if (it != found.end() && backend.resumes_samples) {
+        run.requests[d].samples_done = static_cast<int>(it->second.texts.size());
+        run.resumed[d] = it->second.tokens;
+        run.responses[d] = it->second;
+      }
+      pending->push_back({s, d});
     }
   }
 }
@@ -84,6 +92,10 @@ class Dispatcher {
     if (r.error && r.error->type == ErrorType::interrupted) stopped_inside_ = true;
     prompt_tokens_ += r.tokens.prompt;
     output_tokens_ += r.tokens.completion;
+    // The samples of a partial answer from the cache come first; this call answered the rest.
+    if (runs_[slot.suite].requests[slot.doc].samples_done > 0) {
+      r = response_append_samples(std::move(runs_[slot.suite].responses[slot.doc]), r);
+    }
     if (writer_) writer_->add(runs_[slot.suite].hashes[slot.doc], r);
     runs_[slot.suite].responses[slot.doc] = std::move(r);
     ++sent_;
@@ -144,9 +156,10 @@ class Dispatcher {
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
                                 const RunOptions& options) {
   DispatchStats stats;
-  const std::string backend_id = backend.info().cache_key();
+  const BackendInfo info = backend.info();
+  const std::string backend_id = info.cache_key();
   std::vector<Slot> pending;
-  lookup_cache(runs, cache, backend_id, &pending, &stats.cache_hits);
+  lookup_cache(runs, cache, info, &pending, &stats.cache_hits);
   const size_t batch = options.batch_size > 0 ? options.batch_size : backend.max_batch();
   Dispatcher(runs, backend, cache, backend_id, std::move(pending), batch, options).run(&stats);
   return stats;

@@ -49,7 +49,9 @@ RunOutcome dry_run(const RunOptions& options, const Backend& backend, RunOutcome
     ResponseCache cache(file);
     const std::string id = out.backend.cache_key();
     for (const SuiteRun& run : out.suites) {
-      out.cached_already += static_cast<long>(cache.get_many(id, run.hashes).size());
+      for (const auto& [hash, response] : cache.get_many(id, run.hashes)) {
+        out.cached_already += !response.partial();
+      }
     }
   }
   return out;

@@ -69,6 +69,20 @@ inline LoopRun run_moebench(const std::string& args, const fs::path& results,
   return r;
 }
 
+inline const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
+
+// The answers the loopback server gives: the samples of an oracle run sending chat messages, as
+// the API run will (gold answers, keyed by the same messages).
+inline fs::path oracle_answers(const fs::path& dir, const std::string& suites, bool full) {
+  LoopRun r =
+      run_moebench("--backend oracle-chat --backend-opt chat=1 --no-cache --suites " + suites +
+                       (full ? " --data-dir '" + kData.string() + "'" : " --samples"),
+                   dir / "oracle", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  return r.dir / "samples.jsonl";
+}
+
 // Sum of one token class over the ledger's successfully served attempts.
 inline long ledger_served(const nlohmann::json& ledger, const char* field) {
   long n = 0;

@@ -21,20 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
-
-// The answers the loopback server gives: the samples of an oracle run sending chat messages, as
-// the API run will (gold answers, keyed by the same messages).
-fs::path oracle_answers(const fs::path& dir, const std::string& suites, bool full) {
-  LoopRun r =
-      run_moebench("--backend oracle-chat --backend-opt chat=1 --no-cache --suites " + suites +
-                       (full ? " --data-dir '" + kData.string() + "'" : " --samples"),
-                   dir / "oracle", dir);
-  INFO(r.command.output);
-  REQUIRE(r.command.exit_code == 0);
-  return r.dir / "samples.jsonl";
-}
-
 // The error type the client must report for a fault that never clears.
 std::string error_for_fault(const std::string& kind) {
   static const std::map<std::string, std::string> m = {

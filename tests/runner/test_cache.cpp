@@ -1,4 +1,5 @@
-// ResponseCache: round trips, errors not stored, shared between handles; shard parsing.
+// ResponseCache: round trips, errors not stored (partial answers are), shared between handles;
+// shard parsing.
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -27,6 +28,39 @@ TEST_CASE("cache stores and returns responses per backend", "[cache]") {
   CHECK(cache.get_many("b2", {"h1"}).empty());
   ResponseCache again(dir / "c.sqlite");  // a second process's view
   CHECK(again.count("b1") == 1);
+}
+
+TEST_CASE("a partial answer is kept and completed by the rest of its samples", "[cache]") {
+  auto dir = testing::temp_dir("cache-partial");
+  ResponseCache cache(dir / "c.sqlite");
+  Response partial;  // 1 of 3 samples, then a call failed
+  partial.texts = {"a"};
+  partial.tokens.prompt = 10;
+  partial.tokens.cached_prompt = 4;
+  partial.tokens.completion = 2;
+  partial.error = ResponseError{ErrorType::http, "HTTP 500"};
+  REQUIRE(partial.partial());
+  cache.put_many("b", {"h"}, {partial});
+  const auto hits = cache.get_many("b", {"h"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits.at("h").partial());
+  CHECK(hits.at("h").tokens.prompt == 10);
+  Response rest;
+  rest.texts = {"b", "c"};
+  rest.reasoning = {"", "think"};
+  rest.tokens.prompt = 20;
+  rest.tokens.cached_prompt = 8;
+  rest.tokens.completion = 5;
+  rest.tokens.reasoning = 1;
+  rest.total_s = 2;
+  const Response whole = response_append_samples(hits.at("h"), rest);
+  CHECK_FALSE(whole.error);
+  CHECK(whole.texts == std::vector<std::string>{"a", "b", "c"});
+  CHECK(whole.reasoning == std::vector<std::string>{"", "", "think"});
+  CHECK(whole.tokens.prompt == 30);
+  CHECK(whole.tokens.cached_prompt == 12);
+  CHECK(whole.tokens.completion == 7);
+  CHECK(whole.total_s == 2);
 }
 
 TEST_CASE("request hash covers everything that changes the answer", "[cache]") {

@@ -45,6 +45,7 @@ FaultDecision FaultPlan::decide(const std::string& key) const {
   d.permanent = unit(1) < options_.permanent_share;
   d.kind = options_.kinds[draw(2) % options_.kinds.size()];
   d.attempts = 1 + static_cast<int>(draw(3) % options_.transient_attempts_max);
+  d.first = options_.first_attempt;
   return d;
 }
 

@@ -11,8 +11,11 @@ namespace moebench::loopback {
 struct FaultDecision {
   std::string kind;  // "" = no fault
   bool permanent = false;
-  int attempts = 0;  // a transient fault hits attempts 0..attempts-1
-  bool active(int attempt) const { return !kind.empty() && (permanent || attempt < attempts); }
+  int first = 0;     // attempts before this one are served
+  int attempts = 0;  // a transient fault hits attempts first..first+attempts-1
+  bool active(int attempt) const {
+    return !kind.empty() && attempt >= first && (permanent || attempt < first + attempts);
+  }
 };
 
 class FaultPlan {

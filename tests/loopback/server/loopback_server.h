@@ -17,6 +17,9 @@ struct FaultOptions {
   double permanent_share = 0;      // of faulted keys, the share whose fault never clears
   std::vector<std::string> kinds;  // kinds drawn from uniformly; empty = all transient kinds
   int transient_attempts_max = 2;  // a transient fault hits attempts 0..k-1, k drawn in 1..this
+  // A faulted key's attempts before this one are served: the fault starts mid-document, as when
+  // the later of a document's n separate sample calls (identical bodies, one key) fail.
+  int first_attempt = 0;
   uint64_t seed = 1;
   int retry_after_s = 0;               // Retry-After header value of a 429 (integer seconds)
   int slow_ms = 3000;                  // a 'slow' response waits this long before its first byte

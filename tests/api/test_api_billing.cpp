@@ -1,0 +1,91 @@
+// What an API run pays for is what it counts, and nothing paid is asked for twice: the samples of
+// a document asked in separate calls survive a later call's failure in the cache; attempts that
+// fail after their HTTP 200 (billed by the provider) are counted apart from the samples' tokens.
+#include <filesystem>
+
+#include "tests/api/api_loopback_util.h"
+#include "tests/catch.h"
+
+using namespace moebench;
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+long served_requests(const json& ledger) {
+  long n = 0;
+  for (const json& k : ledger["keys"]) n += k["served"]["requests_ok"].get<long>();
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("n separate sample calls: samples answered before a later call failed are kept") {
+  const fs::path dir = temp_dir("api-partial");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  // Every document's first call is answered; every later one fails for good (a 500 retried 3
+  // times). One key per document: its 3 calls send the same body.
+  so.faults.rate = 1.0;
+  so.faults.permanent_share = 1.0;
+  so.faults.kinds = {"http_500"};
+  so.faults.first_attempt = 1;
+  loopback::Server server(so);
+  server.start();
+  const json separate = {{"api", {{"n_per_request", false}}}};
+  const fs::path models =
+      write_loop_models(dir, "loop", "openai-compatible", server.base_url(), separate);
+  const std::string cmd = "--backend api:loop --models '" + models.string() +
+                          "' --suites gsm8k --samples --gen-kwargs n_samples=3";
+  LoopRun first = run_moebench(cmd, dir / "results", dir);
+  INFO(first.command.output);
+  REQUIRE(first.command.exit_code == 4);  // every document failed
+  REQUIRE_FALSE(first.samples.empty());
+  const json paid = server.ledger();
+  const long docs = static_cast<long>(first.samples.size());
+  CHECK(served_requests(paid) == docs);  // one answered call per document
+  std::map<std::string, std::string> kept;
+  for (const json& s : first.samples) {
+    CHECK(s["error"]["type"] == "http");
+    REQUIRE(s["responses"].size() == 1);
+    kept[s["doc_id"].get<std::string>()] = s["responses"][0].get<std::string>();
+  }
+  // The paid answers are counted and priced in the run that paid for them.
+  CHECK(first.run["tokens"]["billed"]["completion"].get<long>() ==
+        ledger_served(paid, "completion"));
+  CHECK(first.run["tokens"]["billed"]["prompt"].get<long>() == ledger_served(paid, "prompt"));
+
+  // The same command once the server is healed asks each document for its 2 missing samples
+  // only, and bills only those.
+  server.stop();
+  loopback::ServerOptions clean = so;
+  clean.faults.rate = 0;
+  loopback::Server healed(clean);
+  healed.start();
+  write_loop_models(dir, "loop", "openai-compatible", healed.base_url(), separate);
+  LoopRun again = run_moebench(cmd, dir / "results", dir);
+  INFO(again.command.output);
+  REQUIRE(again.command.exit_code == 0);
+  const json asked = healed.ledger();
+  CHECK(served_requests(asked) == 2 * docs);
+  for (const json& k : asked["keys"]) CHECK(k["attempts"] == 2);
+  for (const json& s : again.samples) {
+    CHECK(s["error"].is_null());
+    REQUIRE(s["responses"].size() == 3);
+    CHECK(s["responses"][0] == kept[s["doc_id"].get<std::string>()]);
+  }
+  const json& billed = again.run["tokens"]["billed"];
+  CHECK(billed["completion"].get<long>() == ledger_served(asked, "completion"));
+  CHECK(billed["prompt"].get<long>() == ledger_served(asked, "prompt"));
+  CHECK(again.run["throughput"]["output_tokens"].get<long>() == ledger_served(asked, "completion"));
+  // The samples' own tokens are all three calls'.
+  const json& all = again.run["suites"]["gsm8k"]["tokens"]["all"];
+  CHECK(all["completion"].get<long>() ==
+        ledger_served(paid, "completion") + ledger_served(asked, "completion"));
+  // A third run finds every sample in the cache and asks nothing.
+  LoopRun third = run_moebench(cmd, dir / "results", dir);
+  REQUIRE(third.command.exit_code == 0);
+  CHECK(third.run["requests"]["cache_hits"].get<long>() == docs);
+  CHECK(served_requests(healed.ledger()) == 2 * docs);
+  fs::remove_all(dir);
+}
