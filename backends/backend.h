@@ -61,6 +61,9 @@ struct Response {
   // The API reported no token usage: `tokens` is the client's count (a streamed chunk as one
   // output token, no prompt), so their cost is unknown.
   bool usage_missing = false;
+  // API attempts that failed after their HTTP 200, retried or final: billed, answering nothing.
+  // Counted by the run that sent them, apart from `tokens`; never cached.
+  FailedAttempts failed_attempts;
   std::optional<ResponseError> error;
 
   // An answer that failed after some of its samples arrived (n samples asked in separate calls):

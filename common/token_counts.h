@@ -26,4 +26,20 @@ struct TokenCounts {
   }
 };
 
+// API attempts that failed after their HTTP 200 (a stream cut off, an error event mid-stream, a
+// body cut short): the provider bills them, yet they answer nothing, so they are counted apart
+// from the samples' tokens. `tokens` is what is known: the usage a stream reported, else its text
+// chunks as output tokens (then the prompt is unknown: usage_missing).
+struct FailedAttempts {
+  long attempts = 0;
+  long usage_missing = 0;  // of them, those whose stream reported no usage
+  TokenCounts tokens;
+  FailedAttempts& operator+=(const FailedAttempts& o) {
+    attempts += o.attempts;
+    usage_missing += o.usage_missing;
+    tokens += o.tokens;
+    return *this;
+  }
+};
+
 }  // namespace moebench

@@ -92,6 +92,12 @@ std::string cost_source_text(const nlohmann::json& inputs) {
   auto on = [&](const char* key) { return details.contains(key) && details[key] == true; };
   if (on("programmatic_launch")) line += ", programmatic launch";
   if (on("overlap")) line += ", decode steps started ahead";
+  if (details.contains("failed_attempts") && details["failed_attempts"].is_object()) {
+    const json& f = details["failed_attempts"];
+    line += ", throughput counting " + f.value("tokens", json(0)).dump() + " tokens of " +
+            f.value("attempts", json(0)).dump() +
+            " attempts that failed after their HTTP 200 (billed, no answer)";
+  }
   return line;
 }
 
@@ -160,6 +166,16 @@ CostSource cost_read_run(const std::string& run) {
   CostSource s{"run", path, json::object(), 0, {}};
   if (j.contains("run_id")) s.details["run_id"] = j["run_id"];
   if (j.contains("backend") && j["backend"].contains("id")) s.details["model"] = j["backend"]["id"];
+  // API attempts that failed after their HTTP 200: the server processed them in the run's time
+  // (its throughput counts them) and the provider billed them, for no answer.
+  if (j.contains("tokens") && j["tokens"].is_object()) {
+    const FailedAttempts f = failed_attempts_of(
+        j["tokens"].value("failed_attempts", json::object()), path, "tokens.failed_attempts.");
+    if (f.attempts > 0) {
+      s.details["failed_attempts"] = {{"attempts", f.attempts},
+                                      {"tokens", f.tokens.prompt + f.tokens.completion}};
+    }
+  }
   // NOTE: the built-in engine runs on one device, whatever the host holds: a run on an 8-GPU
   // machine used one of them. Other backends' GPUs are the host's.
   const bool builtin = j.contains("backend") && str_or(j["backend"], "family") == "builtin";

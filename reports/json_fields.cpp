@@ -53,4 +53,20 @@ json tokens_json(const TokenCounts& t) {
           {"reasoning", t.reasoning}};
 }
 
+FailedAttempts failed_attempts_of(const json& j, const std::string& where,
+                                  const std::string& path) {
+  FailedAttempts f;
+  f.attempts = count_or(j, "attempts", where, path);
+  f.usage_missing = count_or(j, "usage_missing", where, path);
+  f.tokens = tokens_of(j, where, path);
+  return f;
+}
+
+json failed_attempts_json(const FailedAttempts& f) {
+  json j = tokens_json(f.tokens);
+  j["attempts"] = f.attempts;
+  j["usage_missing"] = f.usage_missing;
+  return j;
+}
+
 }  // namespace moebench

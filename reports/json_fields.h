@@ -23,5 +23,9 @@ long count_or(const nlohmann::json& j, const char* key, const std::string& where
 // {prompt, cached_prompt, completion, reasoning} counts, read and written.
 TokenCounts tokens_of(const nlohmann::json& j, const std::string& where, const std::string& path);
 nlohmann::json tokens_json(const TokenCounts& t);
+// The counts above plus {attempts, usage_missing}, read and written.
+FailedAttempts failed_attempts_of(const nlohmann::json& j, const std::string& where,
+                                  const std::string& path);
+nlohmann::json failed_attempts_json(const FailedAttempts& f);
 
 }  // namespace moebench

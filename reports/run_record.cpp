@@ -30,7 +30,9 @@ json RunRecord::to_json() const {
             {"suites", by_name},
             {"errors", errors},
             {"requests", {{"sent", requests_sent}, {"cache_hits", cache_hits}, {"docs", docs}}},
-            {"tokens", {{"billed", tokens_json(billed)}}},
+            {"tokens",
+             {{"billed", tokens_json(billed)},
+              {"failed_attempts", failed_attempts_json(failed_attempts)}}},
             {"cost", cost},
             {"latency", latency},
             {"throughput",
@@ -99,8 +101,10 @@ RunRecord RunRecord::from_json(const json& j, const std::string& where) {
   r.requests_sent = count_or(requests, "sent", where, "requests.");
   r.cache_hits = count_or(requests, "cache_hits", where, "requests.");
   r.docs = count_or(requests, "docs", where, "requests.");
-  r.billed =
-      tokens_of(object_or_empty(object_or_empty(j, "tokens"), "billed"), where, "tokens.billed.");
+  const json tokens = object_or_empty(j, "tokens");
+  r.billed = tokens_of(object_or_empty(tokens, "billed"), where, "tokens.billed.");
+  r.failed_attempts = failed_attempts_of(object_or_empty(tokens, "failed_attempts"), where,
+                                         "tokens.failed_attempts.");
   r.cost = j.value("cost", json());
   r.latency = j.value("latency", json());
   const json throughput = object_or_empty(j, "throughput");

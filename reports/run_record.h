@@ -32,10 +32,14 @@ struct RunRecord {
   std::vector<SuiteResult> suites;     // run.json keeps them by name
   std::map<std::string, long> errors;  // error type -> count, all suites
   long requests_sent = 0, cache_hits = 0, docs = 0;
-  TokenCounts billed;      // over every suite: the tokens of the requests sent this run
-  nlohmann::json cost;     // null, or {usd, prices}
-  nlohmann::json latency;  // the latency summary of the responses received
-  long prompt_tokens = 0, output_tokens = 0;  // what the backend processed
+  TokenCounts billed;  // over every suite: the tokens of the requests sent this run
+  // API attempts that failed after their HTTP 200: billed, answering nothing; not in `billed`.
+  FailedAttempts failed_attempts;
+  // null, or {usd, prices, failed_attempts_usd}: usd prices `billed`, failed_attempts_usd the
+  // known tokens of the failed attempts (a lower bound when some reported no usage).
+  nlohmann::json cost;
+  nlohmann::json latency;                     // the latency summary of the responses received
+  long prompt_tokens = 0, output_tokens = 0;  // what the backend processed, failed attempts too
   double prompt_tokens_per_s = 0, output_tokens_per_s = 0;
   double load_s = 0, dispatch_s = 0, scoring_s = 0, write_s = 0, total_s = 0, docs_per_s = 0;
 

@@ -58,13 +58,13 @@ class AnthropicStream : public ApiStream {
       bool text = false;
       if (bt == "text") text = api_append(*b, "text", &text_);
       if (bt == "thinking") text = api_append(*b, "thinking", &thinking_);
-      return text;
+      return counted(text);
     } else if (type == "content_block_delta") {
       const json* d = api_field(j, "delta");
       if (!d) throw ApiFormatError(ErrorType::protocol, "content_block_delta without delta");
       const std::string& dt = str(*d, "type", "a delta");
-      if (dt == "text_delta") return api_append(*d, "text", &text_);
-      if (dt == "thinking_delta") return api_append(*d, "thinking", &thinking_);
+      if (dt == "text_delta") return counted(api_append(*d, "text", &text_));
+      if (dt == "thinking_delta") return counted(api_append(*d, "thinking", &thinking_));
     } else if (type == "message_delta") {
       if (const json* u = api_field(j, "usage")) merge_usage(*u);
     } else if (type == "message_stop") {
@@ -85,7 +85,20 @@ class AnthropicStream : public ApiStream {
     return r;
   }
 
+  // message_start reports the input and a placeholder output count; the final output count comes
+  // with message_delta, near the end: until then the text chunks are the better output count.
+  TokenCounts tokens_seen(bool* usage) const override {
+    *usage = !usage_.empty();
+    TokenCounts t = anthropic_usage(usage_);
+    t.completion = std::max(t.completion, chunks_);
+    return t;
+  }
+
  private:
+  bool counted(bool text) {
+    chunks_ += text;
+    return text;
+  }
   // message_start holds the input counts, message_delta the final output count.
   void merge_usage(const json& u) {
     if (!u.is_object()) return;
@@ -96,6 +109,7 @@ class AnthropicStream : public ApiStream {
   std::string text_, thinking_;
   json usage_ = json::object();
   bool done_ = false;
+  long chunks_ = 0;  // events that carried text or thinking
 };
 
 }  // namespace

@@ -170,6 +170,7 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
       out->retries += attempt;
       return;
     }
+    out->failed_attempts += a.billed_failure;
     AttemptFailure& f = a.failure;
     bool again = api_retryable(f) && attempt < t.max_retries;
     if (again && f.retry_after && *f.retry_after > t.retry_after_max_s) {

@@ -253,6 +253,20 @@ AttemptResult read_reply(const Exchange& x, ApiStream* stream, AttemptResult res
   }
 }
 
+// What is known of an attempt that failed after the provider's HTTP 200 began its answer (an event
+// stream or a JSON body; a gateway's HTML page is no answer of the provider): counted as billed.
+FailedAttempts billed_failure(const Exchange& x, const ApiStream* stream) {
+  FailedAttempts f;
+  if (x.status != 200 || !(x.streaming || x.content_type.find("json") != std::string::npos)) {
+    return f;
+  }
+  f.attempts = 1;
+  bool usage = false;
+  if (stream) f.tokens = stream->tokens_seen(&usage);
+  f.usage_missing = !usage;
+  return f;
+}
+
 }  // namespace
 
 AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, const ApiWire& wire,
@@ -273,6 +287,7 @@ AttemptResult api_attempt(httplib::Client& client, const ApiEndpoint& endpoint, 
   std::optional<AttemptResult> r =
       exchange_failure(rx.exchange(), err, end, endpoint, wire, transport, secret);
   if (!r) r = read_reply(rx.exchange(), rx.stream(), std::move(result), wire, call, secret);
+  if (!r->reply) r->billed_failure = billed_failure(rx.exchange(), rx.stream());
   r->total_s = end;
   return std::move(*r);
 }

@@ -48,6 +48,9 @@ struct AttemptResult {
   double total_s = 0;             // send -> last byte
   std::vector<double> itl_s;      // streamed: gaps between text chunks
   bool connection_ok = true;      // false: do not reuse the connection
+  // A failure after the provider's HTTP 200 began its answer (attempts 1): billed, answering
+  // nothing; what its stream told of its tokens.
+  FailedAttempts billed_failure;
 };
 
 // Sends `call` once. Never throws for network, HTTP or format errors. `secret` (the API key) is

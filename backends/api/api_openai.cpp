@@ -107,6 +107,14 @@ class OpenAiStream : public ApiStream {
     return r;
   }
 
+  TokenCounts tokens_seen(bool* usage) const override {
+    *usage = usage_;
+    if (usage_) return tokens_;
+    TokenCounts t;
+    t.completion = chunks_;
+    return t;
+  }
+
  private:
   bool chat_;
   std::vector<std::string> texts_, reasoning_;

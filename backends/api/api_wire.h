@@ -58,6 +58,9 @@ class ApiStream {
   virtual bool on_event(const std::string& data) = 0;
   // After the last byte; throws ApiFormatError when the stream did not end as its format says.
   virtual ApiReply finish() = 0;
+  // What the stream has told of its tokens so far, for an attempt that fails before its end: the
+  // usage it reported (*usage = true), else its text chunks counted as output tokens.
+  virtual TokenCounts tokens_seen(bool* usage) const = 0;
 };
 
 class ApiWire {

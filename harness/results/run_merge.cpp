@@ -307,6 +307,9 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   m.cost = usd ? json{{"usd", *usd}, {"prices", prices}} : json();
   m.latency = latency.to_json();
   m.requests_sent = m.cache_hits = m.docs = m.prompt_tokens = m.output_tokens = 0;
+  m.failed_attempts = FailedAttempts{};
+  double failed_usd = 0;  // what the shards' failed attempts cost, when every shard priced them
+  bool failed_priced = true;
   m.load_s = m.dispatch_s = m.scoring_s = m.write_s = m.total_s = 0;
   json runs = json::array();
   for (const ShardRun* run : shards) {
@@ -316,6 +319,11 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
     m.docs += r.docs;
     m.prompt_tokens += r.prompt_tokens;
     m.output_tokens += r.output_tokens;
+    m.failed_attempts += r.failed_attempts;
+    const bool priced = r.cost.is_object() && r.cost.contains("failed_attempts_usd") &&
+                        r.cost["failed_attempts_usd"].is_number();
+    if (priced) failed_usd += r.cost["failed_attempts_usd"].get<double>();
+    failed_priced &= priced;
     m.load_s += r.load_s;
     m.dispatch_s += r.dispatch_s;
     m.scoring_s += r.scoring_s;
@@ -329,6 +337,7 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
                     {"data_dir", r.options.value("data_dir", "")},
                     {"total_s", r.total_s}});
   }
+  if (m.cost.is_object() && failed_priced) m.cost["failed_attempts_usd"] = failed_usd;
   m.prompt_tokens_per_s = m.dispatch_s > 0 ? m.prompt_tokens / m.dispatch_s : 0;
   m.output_tokens_per_s = m.dispatch_s > 0 ? m.output_tokens / m.dispatch_s : 0;
   m.docs_per_s = m.total_s > 0 ? m.docs / m.total_s : 0;

@@ -147,7 +147,11 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.requests_sent = o.requests_sent;
   r.cache_hits = o.cache_hits;
   r.docs = o.docs;
+  r.failed_attempts = o.failed_attempts;
   r.cost = usage_missing > 0 ? nlohmann::json(nullptr) : cost_of(r.billed, o.backend.prices);
+  if (r.cost.is_object()) {
+    r.cost["failed_attempts_usd"] = *tokens_cost_usd(o.failed_attempts.tokens, o.backend.prices);
+  }
   r.latency = latency.to_json();
   r.prompt_tokens = o.prompt_tokens;
   r.output_tokens = o.output_tokens;

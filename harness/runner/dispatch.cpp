@@ -77,6 +77,7 @@ class Dispatcher {
     stats->sent = sent_;
     stats->prompt_tokens = prompt_tokens_;
     stats->output_tokens = output_tokens_;
+    stats->failed_attempts = failed_attempts_;
     // NOTE: a Ctrl-C always ends the run as interrupted (exit 130, nothing written), even when
     // the last call completed: what arrived is cached and the same command finishes at once.
     stats->interrupted = interrupt_requested() || stopped_inside_;
@@ -90,8 +91,12 @@ class Dispatcher {
     // A backend that stopped on SIGINT answers "interrupted": the run is not complete even
     // when this was the last batch.
     if (r.error && r.error->type == ErrorType::interrupted) stopped_inside_ = true;
-    prompt_tokens_ += r.tokens.prompt;
-    output_tokens_ += r.tokens.completion;
+    prompt_tokens_ += r.tokens.prompt + r.failed_attempts.tokens.prompt;
+    output_tokens_ += r.tokens.completion + r.failed_attempts.tokens.completion;
+    {
+      std::lock_guard<std::mutex> lock(failed_attempts_mu_);
+      failed_attempts_ += r.failed_attempts;
+    }
     // The samples of a partial answer from the cache come first; this call answered the rest.
     if (runs_[slot.suite].requests[slot.doc].samples_done > 0) {
       r = response_append_samples(std::move(runs_[slot.suite].responses[slot.doc]), r);
@@ -149,6 +154,8 @@ class Dispatcher {
   std::atomic<bool> failed_{false}, stopped_inside_{false};
   std::exception_ptr failure_;
   std::mutex failure_mu_;
+  FailedAttempts failed_attempts_;
+  std::mutex failed_attempts_mu_;
 };
 
 }  // namespace

@@ -12,8 +12,11 @@ struct DispatchStats {
   long sent = 0;
   long cache_hits = 0;
   bool interrupted = false;
-  long prompt_tokens = 0;  // over the responses of requests sent (not cache hits)
+  // Over the responses of requests sent (not cache hits), the tokens of attempts that failed
+  // after their HTTP 200 included: what the backend processed.
+  long prompt_tokens = 0;
   long output_tokens = 0;
+  FailedAttempts failed_attempts;  // API attempts billed without an answer (Response's)
 };
 
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,

@@ -93,6 +93,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
   out.cache_hits = stats.cache_hits;
   out.prompt_tokens = stats.prompt_tokens;
   out.output_tokens = stats.output_tokens;
+  out.failed_attempts = stats.failed_attempts;
   out.timings.dispatch_s = seconds_since(t_dispatch);
   if (stats.interrupted) {
     out.interrupted = true;

@@ -104,8 +104,10 @@ struct RunOutcome {
   std::vector<SuiteRun> suites;
   RunTimings timings;
   long requests_sent = 0, cache_hits = 0, docs = 0;
-  // Tokens of the requests sent this run (cache hits excluded), processed in dispatch_s.
+  // Tokens of the requests sent this run (cache hits excluded), processed in dispatch_s; the
+  // failed attempts' included.
   long prompt_tokens = 0, output_tokens = 0;
+  FailedAttempts failed_attempts;  // API attempts billed without an answer (counted apart)
   bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
   bool dry_run = false;      // planned only: nothing sent, nothing written
   long cached_already = 0;   // --dry-run: requests the cache already answers

@@ -83,11 +83,13 @@ inline fs::path oracle_answers(const fs::path& dir, const std::string& suites, b
   return r.dir / "samples.jsonl";
 }
 
-// Sum of one token class over the ledger's successfully served attempts.
-inline long ledger_served(const nlohmann::json& ledger, const char* field) {
+// Sum of one token class over the ledger's successfully served attempts (`what` "served"), or
+// over its faulted attempts that told the client their usage ("billed_failed").
+inline long ledger_served(const nlohmann::json& ledger, const char* field,
+                          const char* what = "served") {
   long n = 0;
   for (const nlohmann::json& k : ledger["keys"]) {
-    if (k.contains("served") && k["served"].is_object()) n += k["served"].value(field, 0L);
+    if (k.contains(what) && k[what].is_object()) n += k[what].value(field, 0L);
   }
   return n;
 }

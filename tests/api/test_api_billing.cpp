@@ -89,3 +89,62 @@ TEST_CASE("n separate sample calls: samples answered before a later call failed 
   CHECK(served_requests(healed.ledger()) == 2 * docs);
   fs::remove_all(dir);
 }
+
+TEST_CASE("attempts that fail after their HTTP 200 are counted apart from the samples") {
+  const fs::path dir = temp_dir("api-failed-attempts");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  // Every request's first attempt streams everything but its terminator, usage included (a
+  // provider bills it); the retry is answered.
+  so.faults.rate = 1.0;
+  so.faults.kinds = {"truncated_sse"};
+  so.faults.transient_attempts_max = 1;
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai", server.base_url());
+  LoopRun r = run_moebench(
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+      dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  const json ledger = server.ledger();
+  const long docs = static_cast<long>(r.samples.size());
+  REQUIRE(docs > 0);
+  // The samples' tokens are the answered attempts' only.
+  CHECK(r.run["tokens"]["billed"]["completion"].get<long>() == ledger_served(ledger, "completion"));
+  long sample_completion = 0;
+  for (const json& s : r.samples) sample_completion += s["tokens"]["completion"].get<long>();
+  CHECK(sample_completion == ledger_served(ledger, "completion"));
+  // The failed attempts' own field holds what their streams reported.
+  const json& failed = r.run["tokens"]["failed_attempts"];
+  CHECK(failed["attempts"] == docs);
+  CHECK(failed["usage_missing"] == 0);
+  for (const char* field : {"prompt", "cached_prompt", "completion"}) {
+    INFO(field);
+    CHECK(failed[field].get<long>() == ledger_served(ledger, field, "billed_failed"));
+  }
+  CHECK(ledger_served(ledger, "completion", "billed_failed") > 0);
+  const json& cost = r.run["cost"];
+  const auto usd = [&](const char* what) {
+    return ((ledger_served(ledger, "prompt", what) - ledger_served(ledger, "cached_prompt", what)) *
+                kLoopPrices["input"].get<double>() +
+            ledger_served(ledger, "cached_prompt", what) *
+                kLoopPrices["input_cache_hit"].get<double>() +
+            ledger_served(ledger, "completion", what) * kLoopPrices["output"].get<double>()) /
+           1e6;
+  };
+  CHECK(std::abs(cost["usd"].get<double>() - usd("served")) < 1e-12);
+  CHECK(std::abs(cost["failed_attempts_usd"].get<double>() - usd("billed_failed")) < 1e-12);
+  // The server processed them too: the run's throughput counts them.
+  CHECK(r.run["throughput"]["output_tokens"].get<long>() ==
+        ledger_served(ledger, "completion") + ledger_served(ledger, "completion", "billed_failed"));
+  const CommandResult report =
+      run_command(moebench_bin() + " cost --run '" + r.dir.string() +
+                      "' --gpu-hour-usd 2 --models '" + models.string() + "'",
+                  dir);
+  INFO(report.output);
+  CHECK(report.exit_code == 0);
+  CHECK(report.output.find(" attempts that failed after their HTTP 200 (billed, no answer)") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}

@@ -364,3 +364,45 @@ TEST_CASE("client-side stops cut at the earliest sequence") {
   CHECK(api_cut_at_stop("abc", {""}) == "abc");
   CHECK(api_code_points("größer") == 6);
 }
+
+// An attempt that fails mid-stream is billed: what its stream told of its tokens is counted.
+TEST_CASE("a stream cut off or ended by an error event tells the tokens it saw") {
+  OpenAiWire openai(entry("openai"));
+  ApiCall call = openai.generate_call(chat_request(), 1);
+  auto s = openai.stream(call);
+  s->on_event(R"({"choices":[{"delta":{"content":"a"}}]})");
+  s->on_event(R"({"choices":[{"delta":{"content":"b"}}]})");
+  bool usage = true;
+  TokenCounts t = s->tokens_seen(&usage);  // cut before the usage chunk: 2 text chunks
+  CHECK_FALSE(usage);
+  CHECK(t.prompt == 0);
+  CHECK(t.completion == 2);
+  s->on_event(R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":2}})");
+  CHECK_THROWS_AS(s->on_event(R"({"error":{"message":"overloaded"}})"), ApiFormatError);
+  t = s->tokens_seen(&usage);
+  CHECK(usage);
+  CHECK(t.prompt == 12);
+  CHECK(t.completion == 2);
+
+  AnthropicWire anthropic(entry("anthropic"));
+  auto a = anthropic.stream(anthropic.generate_call(chat_request(), 1));
+  a->on_event(
+      R"({"type":"message_start","message":{"usage":{"input_tokens":10,"cache_read_input_tokens":64,"output_tokens":1}}})");
+  a->on_event(
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
+  for (const char* piece : {"One", " two", " three"}) {
+    a->on_event(
+        std::string(
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")") +
+        piece + "\"}}");
+  }
+  // The input is reported; the output count is still message_start's placeholder: the chunks.
+  CHECK_THROWS_AS(
+      a->on_event(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})"),
+      ApiFormatError);
+  t = a->tokens_seen(&usage);
+  CHECK(usage);
+  CHECK(t.prompt == 74);
+  CHECK(t.cached_prompt == 64);
+  CHECK(t.completion == 3);
+}

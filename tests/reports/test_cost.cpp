@@ -174,6 +174,18 @@ TEST_CASE("a run throughput is costed per kind and for its own token mix") {
   // Both figures charge the whole wall time: a 3:1 blend of them double-counts it (it showed
   // (3 x 1.11 + 10) / 4 = 3.33 against the run's own 1.00).
   CHECK_FALSE(row.blended.has_value());
+  CHECK(cost_source_text(json{{"kind", "run"}, {"path", "r1"}, {"details", s.details}}) ==
+        "run r1, model builtin:/m");
+  // Attempts that failed after their HTTP 200 were processed (and billed) without an answer: the
+  // throughput counts them, and the report says how many.
+  run["tokens"] = {{"failed_attempts",
+                    {{"attempts", 3}, {"usage_missing", 1}, {"prompt", 600}, {"completion", 90}}}};
+  write_json(dir / "r1" / "run.json", run);
+  const CostSource failed = cost_read_run((dir / "r1").string());
+  CHECK(cost_source_text(json{{"kind", "run"}, {"path", "r1"}, {"details", failed.details}}) ==
+        "run r1, model builtin:/m, throughput counting 690 tokens of 3 attempts that failed after "
+        "their HTTP 200 (billed, no answer)");
+  run.erase("tokens");
   run.erase("throughput");
   const std::string old = write_json(dir / "old.json", run).string();
   CHECK(testing::input_error_of([&] { cost_read_run(old); }) ==

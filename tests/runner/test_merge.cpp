@@ -281,7 +281,11 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
       suite["cost"] = {{"usd", 0.125 * (i + 1)}, {"prices", tables[i]}};
       total += 0.125 * (i + 1);
     }
-    run["cost"] = {{"usd", total}, {"prices", tables[i]}};
+    run["cost"] = {{"usd", total}, {"prices", tables[i]}, {"failed_attempts_usd", 0.5 * (i + 1)}};
+    // Attempts billed without an answer are counted per run: the merge sums the shards'.
+    run["tokens"]["failed_attempts"] = {{"attempts", i + 1},       {"usage_missing", i},
+                                        {"prompt", 100 * (i + 1)}, {"cached_prompt", 0},
+                                        {"completion", 10},        {"reasoning", 0}};
     std::ofstream(file, std::ios::trunc) << run.dump(2);
     runs += " " + (results / id).string();
   }
@@ -295,5 +299,11 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
     CHECK(suite["cost"]["prices"] == json::array({tables[0], tables[1]}));
   }
   CHECK(run["cost"]["usd"] == 0.375 * run["suites"].size());
+  CHECK(run["cost"]["failed_attempts_usd"] == 1.5);
+  const json& failed = run["tokens"]["failed_attempts"];
+  CHECK(failed["attempts"] == 3);
+  CHECK(failed["usage_missing"] == 1);
+  CHECK(failed["prompt"] == 300);
+  CHECK(failed["completion"] == 20);
   fs::remove_all(dir);
 }

@@ -139,6 +139,7 @@ Reply anthropic_messages(const RouteContext& ctx, const json& body) {
   Reply r;
   r.stream = body.value("stream", false);
   r.usage = a.usage;
+  r.usage_in_stream = true;  // message_start and message_delta
   r.prompts.push_back(prompt.flat);
   if (r.stream)
     r.events = message_events(a);

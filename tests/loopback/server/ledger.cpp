@@ -28,18 +28,31 @@ int Ledger::begin(const std::string& key, const std::string& route, const std::s
   return e.attempts++;
 }
 
-size_t Ledger::finish(const std::string& key, const std::string& outcome, const Usage* served) {
+namespace {
+
+void add_usage(Usage* to, const Usage& u) {
+  to->prompt += u.prompt;
+  to->cached_prompt += u.cached_prompt;
+  to->completion += u.completion;
+  to->reasoning += u.reasoning;
+}
+
+}  // namespace
+
+size_t Ledger::finish(const std::string& key, const std::string& outcome, const Usage* served,
+                      const Usage* billed_failed) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++by_outcome_[outcome];
   Entry& e = keys_[key];
   e.outcomes.push_back(outcome);
   const size_t index = e.outcomes.size() - 1;
   if (served) {
-    e.served.prompt += served->prompt;
-    e.served.cached_prompt += served->cached_prompt;
-    e.served.completion += served->completion;
-    e.served.reasoning += served->reasoning;
+    add_usage(&e.served, *served);
     ++e.requests_ok;
+  }
+  if (billed_failed) {
+    add_usage(&e.billed_failed, *billed_failed);
+    ++e.requests_billed_failed;
   }
   return index;
 }
@@ -81,7 +94,13 @@ nlohmann::json Ledger::to_json() const {
            {"cached_prompt", e.served.cached_prompt},
            {"completion", e.served.completion},
            {"reasoning", e.served.reasoning},
-           {"requests_ok", e.requests_ok}}}});
+           {"requests_ok", e.requests_ok}}},
+         {"billed_failed",
+          {{"prompt", e.billed_failed.prompt},
+           {"cached_prompt", e.billed_failed.cached_prompt},
+           {"completion", e.billed_failed.completion},
+           {"reasoning", e.billed_failed.reasoning},
+           {"requests", e.requests_billed_failed}}}});
   }
   return {
       {"http_requests", http_requests_},

@@ -27,9 +27,11 @@ class Ledger {
   // Starts an attempt of `key`; returns its index (0 for the first).
   int begin(const std::string& key, const std::string& route, const std::string& model,
             const FaultDecision& fault);
-  // Ends it; `served` is set when the response was served successfully. Returns the index of the
-  // outcome in the key's list.
-  size_t finish(const std::string& key, const std::string& outcome, const Usage* served);
+  // Ends it; `served` is set when the response was served successfully, `billed_failed` when a
+  // faulted one still told the client its usage. Returns the index of the outcome in the key's
+  // list.
+  size_t finish(const std::string& key, const std::string& outcome, const Usage* served,
+                const Usage* billed_failed = nullptr);
   // A served response that did not reach the client (it had gone, e.g. after its read timeout):
   // outcome `index` becomes "undelivered" and its tokens are taken back.
   void undeliver(const std::string& key, size_t index, const Usage& served);
@@ -44,6 +46,8 @@ class Ledger {
     FaultDecision fault;
     Usage served;
     int requests_ok = 0;
+    Usage billed_failed;  // the usage faulted attempts told of
+    int requests_billed_failed = 0;
     int order = 0;  // first-seen order, for a stable listing
   };
   mutable std::mutex mutex_;

@@ -90,7 +90,10 @@ void Server::Impl::handle(Flavor flavor, const std::string& route, RouteFn fn,
     return route_send_error(flavor, 400, e.what(), "", res);
   }
   if (faulted && fault.kind != "slow") {
-    ledger.finish(key, fault.kind, nullptr);
+    // A stream cut before its terminator has sent its usage (truncated_sse sends every event but
+    // the last): a provider bills that attempt, which answers nothing. Kept apart as billed_failed.
+    const bool told = fault.kind == "truncated_sse" && reply.stream && reply.usage_in_stream;
+    ledger.finish(key, fault.kind, nullptr, told ? &reply.usage : nullptr);
     return reply_send_fault(fault.kind, flavor, std::move(reply), options.faults, options.chunk_ms,
                             stop, res);
   }

@@ -66,6 +66,7 @@ json chunk_base(const std::string& object, const std::string& id, const Common& 
 // The usage chunk and [DONE] that end every OpenAI stream.
 void end_stream(Reply& r, json base, const Common& c) {
   if (c.include_usage) {
+    r.usage_in_stream = true;
     base["choices"] = json::array();
     base["usage"] = usage_json(r.usage, c.model);
     r.events.push_back(sse_data(base));

@@ -49,6 +49,7 @@ struct Reply {
   std::string body;                 // non-stream: the JSON body
   std::vector<std::string> events;  // stream: SSE events; the last is the terminator
   Usage usage;
+  bool usage_in_stream = false;  // stream: an event before the terminator carries `usage`
   std::vector<std::vector<std::string>> prompts;  // flattened prompts, for the prefix cache
 };
 
