@@ -41,6 +41,7 @@ nlohmann::json Response::to_json() const {
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (usage_missing) j["usage_missing"] = true;
+  if (tokens.cache_write_prompt > 0) j["tokens"]["cache_write_prompt"] = tokens.cache_write_prompt;
   if (error) j["error"] = {{"type", error_type_name(error->type)}, {"message", error->message}};
   return j;
 }
@@ -51,8 +52,11 @@ Response Response::from_json(const nlohmann::json& j) {
   r.logliks = j.value("logliks", std::vector<double>{});
   if (j.contains("tokens")) {
     const auto& t = j["tokens"];
-    r.tokens = {t.value("prompt", 0L), t.value("cached_prompt", 0L), t.value("completion", 0L),
-                t.value("reasoning", 0L)};
+    r.tokens.prompt = t.value("prompt", 0L);
+    r.tokens.cached_prompt = t.value("cached_prompt", 0L);
+    r.tokens.cache_write_prompt = t.value("cache_write_prompt", 0L);
+    r.tokens.completion = t.value("completion", 0L);
+    r.tokens.reasoning = t.value("reasoning", 0L);
   }
   r.ttft_s = j.value("ttft_s", 0.0);
   r.thinking_s = j.value("thinking_s", 0.0);

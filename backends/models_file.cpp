@@ -90,7 +90,8 @@ const json& get_object(const json& obj, const Field& f, const char* key) {
   return *v;
 }
 
-ModelPrice parse_price(const json& j, const Field& f) {
+// `cache_write_default`: what a cache write costs per input price when the table does not say.
+ModelPrice parse_price(const json& j, const Field& f, double cache_write_default) {
   if (!j.is_object()) throw f.error("expected an object");
   check_keys(j, f, {"currency", "effective_from", "effective_until", "per_million", "note"});
   ModelPrice p;
@@ -99,10 +100,12 @@ ModelPrice parse_price(const json& j, const Field& f) {
   p.effective_until = get_string(j, f, "effective_until", false);
   const Field pm = f.child("per_million");
   const json& per_million = get_object(j, f, "per_million");
-  check_keys(per_million, pm, {"input_cache_hit", "input", "output"});
+  check_keys(per_million, pm, {"input_cache_hit", "input_cache_write", "input", "output"});
   p.input_cache_hit = *get_number(per_million, pm, "input_cache_hit", true);
   p.input = *get_number(per_million, pm, "input", true);
   p.output = *get_number(per_million, pm, "output", true);
+  p.input_cache_write = get_number(per_million, pm, "input_cache_write", false)
+                            .value_or(cache_write_default * p.input);
   return p;
 }
 
@@ -159,8 +162,11 @@ ModelEntry parse_model(const std::string& name, const json& j, const Field& f) {
   m.api_key_env = get_string(j, f, "api_key_env", false);
   const json* prices = member(j, f, "prices", true);
   if (!prices->is_array()) throw f.child("prices").error("expected an array (may be empty)");
+  // NOTE: Anthropic bills a 5-minute cache write at 1.25 x the base input price
+  // (platform.claude.com/docs/en/about-claude/pricing); the other providers report no writes.
+  const double cache_write = m.provider == "anthropic" ? kAnthropicCacheWriteFactor : 1.0;
   for (size_t i = 0; i < prices->size(); ++i) {
-    m.prices.push_back(parse_price((*prices)[i], f.child("prices").item(i)));
+    m.prices.push_back(parse_price((*prices)[i], f.child("prices").item(i), cache_write));
   }
   if (const json* l = member(j, f, "limits", false)) {
     const Field lf = f.child("limits");
@@ -224,8 +230,9 @@ void validate_price(const ModelPrice& p, const Field& f) {
     }
   }
   const Field pm = f.child("per_million");
-  for (auto [key, v] : {std::pair{"input_cache_hit", p.input_cache_hit},
-                        std::pair{"input", p.input}, std::pair{"output", p.output}}) {
+  for (auto [key, v] :
+       {std::pair{"input_cache_hit", p.input_cache_hit}, std::pair{"input", p.input},
+        std::pair{"input_cache_write", p.input_cache_write}, std::pair{"output", p.output}}) {
     if (!(v >= 0)) throw pm.child(key).error("must be >= 0");
   }
 }
@@ -347,7 +354,10 @@ nlohmann::json ModelPrice::to_json() const {
   json j = {{"currency", currency},
             {"effective_from", effective_from},
             {"per_million",
-             {{"input_cache_hit", input_cache_hit}, {"input", input}, {"output", output}}}};
+             {{"input_cache_hit", input_cache_hit},
+              {"input", input},
+              {"input_cache_write", input_cache_write},
+              {"output", output}}}};
   if (!effective_until.empty()) j["effective_until"] = effective_until;
   return j;
 }
@@ -355,6 +365,7 @@ nlohmann::json ModelPrice::to_json() const {
 nlohmann::json ModelPrice::to_backend_prices() const {
   return {{"input", input},
           {"cached_input", input_cache_hit},
+          {"cache_write_input", input_cache_write},
           {"output", output},
           {"currency", currency},
           {"effective_from", effective_from}};

@@ -10,6 +10,8 @@
 namespace moebench {
 
 constexpr int kModelsSchemaVersion = 1;
+// A 5-minute cache write per base input price (Anthropic's pricing page).
+constexpr double kAnthropicCacheWriteFactor = 1.25;
 
 // One dated price table, USD per 1M tokens. effective_from is inclusive, effective_until
 // exclusive ("" = still in effect); both "YYYY-MM-DD" (UTC).
@@ -18,14 +20,17 @@ struct ModelPrice {
   std::string effective_from, effective_until;
   double input_cache_hit = 0;  // prompt tokens served from the provider's prefix cache
   double input = 0;            // cache-miss prompt tokens
-  double output = 0;           // completion tokens, reasoning included
+  // Prompt tokens written to the provider's cache (Anthropic's 5-minute cache writes). Default:
+  // 1.25 x input for Anthropic, whose pricing page bills 5-minute writes so; input for the others.
+  double input_cache_write = 0;
+  double output = 0;  // completion tokens, reasoning included
 
   // Artificial Analysis' blended price: (3 x cache-miss input + 1 x output) / 4.
   double blended() const { return (3 * input + output) / 4; }
   // As in the models file: {currency, effective_from, [effective_until], per_million{...}}.
   nlohmann::json to_json() const;
-  // As BackendInfo::prices wants it (run.json's cost): {input, cached_input, output, currency,
-  // effective_from}.
+  // As BackendInfo::prices wants it (run.json's cost): {input, cached_input, cache_write_input,
+  // output, currency, effective_from}.
   nlohmann::json to_backend_prices() const;
 };
 
@@ -72,8 +77,8 @@ struct ModelEntry {
   std::string name;      // the key in "models"
   std::string provider;  // openai | anthropic | deepseek | openai-compatible
   std::string base_url;
-  std::string model;               // the provider's model id
-  std::string api_key_env;         // the NAME of the variable holding the key; "" = no key
+  std::string model;        // the provider's model id
+  std::string api_key_env;  // the NAME of the variable holding the key; "" = no key
   // The model as published score tables name it (tasks/published_scores.json), e.g. "DeepSeek-V3";
   // reports set such runs against the published numbers. "" = none.
   std::string published_as;

@@ -9,11 +9,12 @@ std::optional<double> tokens_cost_usd(const TokenCounts& t, const nlohmann::json
     return std::nullopt;
   }
   const double input = prices["input"].get<double>();
-  const double cached = prices.contains("cached_input") && prices["cached_input"].is_number()
-                            ? prices["cached_input"].get<double>()
-                            : input;
-  return (static_cast<double>(t.prompt - t.cached_prompt) * input +
-          static_cast<double>(t.cached_prompt) * cached +
+  auto price = [&](const char* key) {
+    return prices.contains(key) && prices[key].is_number() ? prices[key].get<double>() : input;
+  };
+  return (static_cast<double>(t.prompt - t.cached_prompt - t.cache_write_prompt) * input +
+          static_cast<double>(t.cached_prompt) * price("cached_input") +
+          static_cast<double>(t.cache_write_prompt) * price("cache_write_input") +
           static_cast<double>(t.completion) * prices["output"].get<double>()) /
          1e6;
 }

@@ -7,12 +7,16 @@ namespace moebench {
 struct TokenCounts {
   long prompt = 0;
   long cached_prompt = 0;  // of prompt, served from the provider's prompt cache
+  // Of prompt, written to the provider's prompt cache (Anthropic's cache_creation_input_tokens):
+  // billed above the input price.
+  long cache_write_prompt = 0;
   long completion = 0;
   long reasoning = 0;  // of completion, spent thinking
   long total() const { return prompt + completion; }
   TokenCounts& operator+=(const TokenCounts& o) {
     prompt += o.prompt;
     cached_prompt += o.cached_prompt;
+    cache_write_prompt += o.cache_write_prompt;
     completion += o.completion;
     reasoning += o.reasoning;
     return *this;
@@ -20,6 +24,7 @@ struct TokenCounts {
   TokenCounts& operator-=(const TokenCounts& o) {
     prompt -= o.prompt;
     cached_prompt -= o.cached_prompt;
+    cache_write_prompt -= o.cache_write_prompt;
     completion -= o.completion;
     reasoning -= o.reasoning;
     return *this;

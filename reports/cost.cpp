@@ -254,6 +254,7 @@ nlohmann::json cost_report_json(const CostReport& r) {
          {"effective_until",
           on && !a.effective_until.empty() ? json(a.effective_until) : json(nullptr)},
          {"input_cache_hit_usd_per_million", on ? json(a.input_cache_hit) : json(nullptr)},
+         {"input_cache_write_usd_per_million", on ? json(a.input_cache_write) : json(nullptr)},
          {"input_usd_per_million", on ? json(a.input) : json(nullptr)},
          {"output_usd_per_million", on ? json(a.output) : json(nullptr)},
          {"blended_usd_per_million", on ? json(a.blended()) : json(nullptr)}});

@@ -55,6 +55,7 @@ struct CostApiRow {
   bool priced = false;  // false: no table in effect on the date
   std::string currency, effective_from, effective_until;
   double input_cache_hit = 0, input = 0, output = 0;  // $ per 1M tokens
+  double input_cache_write = 0;                       // prompt tokens written to its cache
 
   double blended() const { return cost_blended(input, output); }
 };

@@ -41,16 +41,19 @@ TokenCounts tokens_of(const json& j, const std::string& where, const std::string
   TokenCounts t;
   t.prompt = count_or(j, "prompt", where, path);
   t.cached_prompt = count_or(j, "cached_prompt", where, path);
+  t.cache_write_prompt = count_or(j, "cache_write_prompt", where, path);
   t.completion = count_or(j, "completion", where, path);
   t.reasoning = count_or(j, "reasoning", where, path);
   return t;
 }
 
 json tokens_json(const TokenCounts& t) {
-  return {{"prompt", t.prompt},
-          {"cached_prompt", t.cached_prompt},
-          {"completion", t.completion},
-          {"reasoning", t.reasoning}};
+  json j = {{"prompt", t.prompt},
+            {"cached_prompt", t.cached_prompt},
+            {"completion", t.completion},
+            {"reasoning", t.reasoning}};
+  if (t.cache_write_prompt != 0) j["cache_write_prompt"] = t.cache_write_prompt;
+  return j;
 }
 
 FailedAttempts failed_attempts_of(const json& j, const std::string& where,

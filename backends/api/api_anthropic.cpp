@@ -117,8 +117,8 @@ class AnthropicStream : public ApiStream {
 TokenCounts anthropic_usage(const json& u) {
   TokenCounts t;
   t.cached_prompt = api_count(u, "cache_read_input_tokens");
-  t.prompt =
-      api_count(u, "input_tokens") + t.cached_prompt + api_count(u, "cache_creation_input_tokens");
+  t.cache_write_prompt = api_count(u, "cache_creation_input_tokens");
+  t.prompt = api_count(u, "input_tokens") + t.cached_prompt + t.cache_write_prompt;
   t.completion = api_count(u, "output_tokens");
   return t;
 }

@@ -52,6 +52,7 @@ CostApiRow api_row(const ModelEntry& m, const std::string& date) {
     a.effective_from = p->effective_from;
     a.effective_until = p->effective_until;
     a.input_cache_hit = p->input_cache_hit;
+    a.input_cache_write = p->input_cache_write;
     a.input = p->input;
     a.output = p->output;
   }

@@ -1,11 +1,14 @@
 // The models file's api and transport sections, the shipped entries, and `--backend api:<name>`
 // options: overrides, bad values named, the key read from the environment and never shown.
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "backends/api/api_anthropic.h"
 #include "backends/api/api_backend.h"
 #include "backends/api/api_options.h"
 #include "common/error.h"
+#include "common/token_cost.h"
 #include "harness/runner/backend_factory.h"
 #include "tests/catch.h"
 #include "tests/input_error_of.h"
@@ -168,4 +171,44 @@ TEST_CASE("integer fields past their range are refused by name") {
     CAPTURE(error);
     CHECK(error.starts_with("models.json: " + field + ": must be at most "));
   }
+}
+
+// Anthropic bills a 5-minute cache write at 1.25x the base input price and a cache read at 0.1x
+// (platform.claude.com/docs/en/about-claude/pricing: Sonnet 4 $3 input, $3.75 5m cache writes,
+// $0.30 cache hits; Haiku 3.5 $0.80, $1, $0.08).
+TEST_CASE("anthropic cache writes cost 1.25 times the input price and cache reads the hit price") {
+  ModelsFile f = models_file_load(std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json");
+  const json usage = {{"input_tokens", 1000},
+                      {"cache_creation_input_tokens", 2000},
+                      {"cache_read_input_tokens", 4000},
+                      {"output_tokens", 100}};
+  const TokenCounts t = anthropic_usage(usage);
+  CHECK(t.prompt == 7000);
+  CHECK(t.cached_prompt == 4000);
+  const struct {
+    const char* model;
+    double input, write, read, output;
+  } cases[] = {{"claude-sonnet-4", 3.0, 3.75, 0.30, 15.0},
+               {"claude-3-5-haiku", 0.8, 1.0, 0.08, 4.0}};
+  for (const auto& c : cases) {
+    INFO(c.model);
+    const auto price = models_price_at(f.at(c.model), "2025-06-01");
+    REQUIRE(price);
+    const double want = (1000 * c.input + 2000 * c.write + 4000 * c.read + 100 * c.output) / 1e6;
+    const std::optional<double> usd = tokens_cost_usd(t, price->to_backend_prices());
+    REQUIRE(usd);
+    CHECK(std::abs(*usd - want) < 1e-12);
+  }
+  // A table that does not give the write price: 1.25 x input for Anthropic, input for the others
+  // (which report no cache writes).
+  const json table = {
+      {{"currency", "USD"},
+       {"effective_from", "2025-01-01"},
+       {"per_million", {{"input_cache_hit", 0.1}, {"input", 2.0}, {"output", 8.0}}}}};
+  const auto write_price = [&](const char* provider) {
+    json file = minimal({{"provider", provider}, {"prices", table}});
+    return models_file_parse(file, "m.json").models.at(0).prices.at(0).input_cache_write;
+  };
+  CHECK(write_price("anthropic") == 2.5);
+  CHECK(write_price("openai") == 2.0);
 }
