@@ -273,6 +273,12 @@ void validate_api(const ModelEntry& m, const Field& f) {
   if (m.provider == "anthropic" && (a.endpoint != "chat" || a.prompt_logprobs)) {
     throw f.error("the Anthropic Messages API has only chat and no prompt log-probabilities");
   }
+  if (m.provider == "anthropic" && a.n_per_request) {
+    throw f.child("n_per_request")
+        .error(
+            "the Anthropic Messages API returns one answer per request (set it false or leave it "
+            "out)");
+  }
   if (a.max_tokens_field != "max_tokens" && a.max_tokens_field != "max_completion_tokens") {
     throw f.child("max_tokens_field")
         .error("'" + a.max_tokens_field + "': expected max_tokens or max_completion_tokens");

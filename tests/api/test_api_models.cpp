@@ -75,6 +75,10 @@ TEST_CASE("bad api and transport values name their field") {
         std::string::npos);
   CHECK(parse_error(minimal({{"provider", "anthropic"}, {"api", {{"prompt_logprobs", true}}}}))
             .find("no prompt log-probabilities") != std::string::npos);
+  // Refused when the file is read, not at the first request of a run.
+  CHECK(parse_error(minimal({{"provider", "anthropic"}, {"api", {{"n_per_request", true}}}})) ==
+        "models.json: models.m.api.n_per_request: the Anthropic Messages API returns one answer "
+        "per request (set it false or leave it out)");
   CHECK(parse_error(minimal({{"transport", {{"read_timeout_s", 0}}}}))
             .find("models.m.transport.read_timeout_s: must be > 0") != std::string::npos);
   CHECK(parse_error(minimal({{"transport", {{"max_retries", -1}}}})).find("max_retries") !=
