@@ -42,6 +42,11 @@ nlohmann::json Response::to_json() const {
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (usage_missing) j["usage_missing"] = true;
   if (tokens.cache_write_prompt > 0) j["tokens"]["cache_write_prompt"] = tokens.cache_write_prompt;
+  if (tokens.off_peak_prompt > 0 || tokens.off_peak_completion > 0) {
+    j["tokens"]["off_peak"] = {{"prompt", tokens.off_peak_prompt},
+                               {"cached_prompt", tokens.off_peak_cached_prompt},
+                               {"completion", tokens.off_peak_completion}};
+  }
   if (error) j["error"] = {{"type", error_type_name(error->type)}, {"message", error->message}};
   return j;
 }
@@ -57,6 +62,12 @@ Response Response::from_json(const nlohmann::json& j) {
     r.tokens.cache_write_prompt = t.value("cache_write_prompt", 0L);
     r.tokens.completion = t.value("completion", 0L);
     r.tokens.reasoning = t.value("reasoning", 0L);
+    if (t.contains("off_peak") && t["off_peak"].is_object()) {
+      const auto& o = t["off_peak"];
+      r.tokens.off_peak_prompt = o.value("prompt", 0L);
+      r.tokens.off_peak_cached_prompt = o.value("cached_prompt", 0L);
+      r.tokens.off_peak_completion = o.value("completion", 0L);
+    }
   }
   r.ttft_s = j.value("ttft_s", 0.0);
   r.thinking_s = j.value("thinking_s", 0.0);

@@ -2,10 +2,12 @@
 // providers, overlapping price tables) in ModelsFile::validate(); both name the field.
 #include "backends/models_file.h"
 
+#include <cctype>
 #include <chrono>
 #include <initializer_list>
 #include <limits>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/json_file.h"
 
@@ -25,6 +27,12 @@ struct Field {
   Field item(size_t i) const { return {file, path + "[" + std::to_string(i) + "]"}; }
   InputError error(const std::string& what) const { return input_error(file, path + ": " + what); }
 };
+
+// A table boundary or a time asked about as YYYY-MM-DDTHH:MMZ (a date is its 00:00 UTC), so that
+// boundaries compare as strings.
+std::string full_instant(const std::string& when) {
+  return when.size() == 10 ? when + "T00:00Z" : when;
+}
 
 // Unknown fields are errors: a misspelt "max_tokns" would otherwise be silently ignored.
 void check_keys(const json& obj, const Field& f, std::initializer_list<const char*> allowed) {
@@ -90,10 +98,50 @@ const json& get_object(const json& obj, const Field& f, const char* key) {
   return *v;
 }
 
+// "HH:MM" (24:00 allowed as an end) as minutes after 00:00, or -1.
+int clock_minutes(const std::string& s) {
+  if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+      !std::isdigit(static_cast<unsigned char>(s[1])) ||
+      !std::isdigit(static_cast<unsigned char>(s[3])) ||
+      !std::isdigit(static_cast<unsigned char>(s[4]))) {
+    return -1;
+  }
+  const int h = std::stoi(s.substr(0, 2)), m = std::stoi(s.substr(3, 2));
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+  return h * 60 + m;
+}
+
+ModelOffPeak parse_off_peak(const json& j, const Field& f) {
+  if (!j.is_object()) throw f.error("expected an object");
+  check_keys(j, f, {"utc", "per_million", "note"});
+  ModelOffPeak o;
+  o.utc = get_string(j, f, "utc", true);
+  const size_t dash = o.utc.find('-');
+  o.start_min = dash == 5 ? clock_minutes(o.utc.substr(0, 5)) : -1;
+  o.end_min = dash == 5 ? clock_minutes(o.utc.substr(6)) : -1;
+  if (o.start_min < 0 || o.start_min == 24 * 60 || o.end_min < 0 || o.start_min == o.end_min) {
+    throw f.child("utc").error("'" + o.utc +
+                               "' is not a UTC window HH:MM-HH:MM (e.g. 16:30-00:30) of two "
+                               "different times");
+  }
+  const Field pm = f.child("per_million");
+  const json& per_million = get_object(j, f, "per_million");
+  check_keys(per_million, pm, {"input_cache_hit", "input", "output"});
+  o.input_cache_hit = *get_number(per_million, pm, "input_cache_hit", true);
+  o.input = *get_number(per_million, pm, "input", true);
+  o.output = *get_number(per_million, pm, "output", true);
+  for (auto [key, v] : {std::pair{"input_cache_hit", o.input_cache_hit},
+                        std::pair{"input", o.input}, std::pair{"output", o.output}}) {
+    if (!(v >= 0)) throw pm.child(key).error("must be >= 0");
+  }
+  return o;
+}
+
 // `cache_write_default`: what a cache write costs per input price when the table does not say.
 ModelPrice parse_price(const json& j, const Field& f, double cache_write_default) {
   if (!j.is_object()) throw f.error("expected an object");
-  check_keys(j, f, {"currency", "effective_from", "effective_until", "per_million", "note"});
+  check_keys(j, f,
+             {"currency", "effective_from", "effective_until", "per_million", "off_peak", "note"});
   ModelPrice p;
   p.currency = get_string(j, f, "currency", true);
   p.effective_from = get_string(j, f, "effective_from", true);
@@ -106,6 +154,9 @@ ModelPrice parse_price(const json& j, const Field& f, double cache_write_default
   p.output = *get_number(per_million, pm, "output", true);
   p.input_cache_write = get_number(per_million, pm, "input_cache_write", false)
                             .value_or(cache_write_default * p.input);
+  if (const json* o = member(j, f, "off_peak", false)) {
+    p.off_peak = parse_off_peak(*o, f.child("off_peak"));
+  }
   return p;
 }
 
@@ -216,15 +267,15 @@ void validate_price(const ModelPrice& p, const Field& f) {
   if (p.currency != "USD") {
     throw f.child("currency").error("'" + p.currency + "' is not supported (expected \"USD\")");
   }
-  if (!models_date_valid(p.effective_from)) {
-    throw f.child("effective_from").error("'" + p.effective_from + "' is not a YYYY-MM-DD date");
+  const char* kWhen = "' is not a YYYY-MM-DD date or YYYY-MM-DDTHH:MMZ time (UTC)";
+  if (!models_instant_valid(p.effective_from)) {
+    throw f.child("effective_from").error("'" + p.effective_from + kWhen);
   }
   if (!p.effective_until.empty()) {
-    if (!models_date_valid(p.effective_until)) {
-      throw f.child("effective_until")
-          .error("'" + p.effective_until + "' is not a YYYY-MM-DD date");
+    if (!models_instant_valid(p.effective_until)) {
+      throw f.child("effective_until").error("'" + p.effective_until + kWhen);
     }
-    if (p.effective_until <= p.effective_from) {
+    if (full_instant(p.effective_until) <= full_instant(p.effective_from)) {
       throw f.child("effective_until")
           .error(p.effective_until + " is not after effective_from " + p.effective_from);
     }
@@ -244,7 +295,7 @@ void validate_price_order(const std::vector<ModelPrice>& prices, const Field& f)
     const ModelPrice& prev = prices[i - 1];
     const ModelPrice& cur = prices[i];
     const std::string prev_name = "prices[" + std::to_string(i - 1) + "]";
-    if (cur.effective_from <= prev.effective_from) {
+    if (full_instant(cur.effective_from) <= full_instant(prev.effective_from)) {
       throw f.item(i)
           .child("effective_from")
           .error(cur.effective_from + " is not after " + prev_name + "'s " + prev.effective_from +
@@ -256,7 +307,7 @@ void validate_price_order(const std::vector<ModelPrice>& prices, const Field& f)
           .error("missing, but prices[" + std::to_string(i) + "] starts " + cur.effective_from +
                  ": only the last table may be open-ended");
     }
-    if (cur.effective_from < prev.effective_until) {
+    if (full_instant(cur.effective_from) < full_instant(prev.effective_until)) {
       throw f.item(i)
           .child("effective_from")
           .error(cur.effective_from + " is before " + prev_name + " ends (" + prev.effective_until +
@@ -365,16 +416,36 @@ nlohmann::json ModelPrice::to_json() const {
               {"input_cache_write", input_cache_write},
               {"output", output}}}};
   if (!effective_until.empty()) j["effective_until"] = effective_until;
+  if (off_peak) j["off_peak"] = off_peak->to_json();
   return j;
 }
 
+nlohmann::json ModelOffPeak::to_json() const {
+  return {{"utc", utc},
+          {"per_million",
+           {{"input_cache_hit", input_cache_hit}, {"input", input}, {"output", output}}}};
+}
+
+bool ModelOffPeak::contains(std::time_t t) const {
+  const int minute = static_cast<int>((t % 86400 + 86400) % 86400 / 60);
+  return start_min < end_min ? minute >= start_min && minute < end_min
+                             : minute >= start_min || minute < end_min;
+}
+
 nlohmann::json ModelPrice::to_backend_prices() const {
-  return {{"input", input},
-          {"cached_input", input_cache_hit},
-          {"cache_write_input", input_cache_write},
-          {"output", output},
-          {"currency", currency},
-          {"effective_from", effective_from}};
+  json j = {{"input", input},
+            {"cached_input", input_cache_hit},
+            {"cache_write_input", input_cache_write},
+            {"output", output},
+            {"currency", currency},
+            {"effective_from", effective_from}};
+  if (off_peak) {
+    j["off_peak"] = {{"utc", off_peak->utc},
+                     {"input", off_peak->input},
+                     {"cached_input", off_peak->input_cache_hit},
+                     {"output", off_peak->output}};
+  }
+  return j;
 }
 
 nlohmann::json ModelEntry::to_json() const {
@@ -460,14 +531,25 @@ ModelsFile models_file_load(const std::string& path) {
                            path);
 }
 
-std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::string& date) {
+std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::string& when) {
+  const std::string at = full_instant(when);
   for (const ModelPrice& p : model.prices) {
-    if (p.effective_from <= date && (p.effective_until.empty() || date < p.effective_until)) {
+    if (full_instant(p.effective_from) <= at &&
+        (p.effective_until.empty() || at < full_instant(p.effective_until))) {
       return p;
     }
   }
   return std::nullopt;
 }
+
+bool models_instant_valid(const std::string& s) {
+  if (s.size() == 10) return models_date_valid(s);
+  if (s.size() != 17 || s[10] != 'T' || s[16] != 'Z') return false;
+  const int minutes = clock_minutes(s.substr(11, 5));
+  return models_date_valid(s.substr(0, 10)) && minutes >= 0 && minutes < 24 * 60;
+}
+
+std::string models_instant_now() { return utc_now_format("%Y-%m-%dT%H:%MZ"); }
 
 bool models_date_valid(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;

@@ -2,6 +2,7 @@
 // variable, dated price tables, client-side limits and generation defaults; loader and validation.
 #pragma once
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,8 +14,20 @@ constexpr int kModelsSchemaVersion = 1;
 // A 5-minute cache write per base input price (Anthropic's pricing page).
 constexpr double kAnthropicCacheWriteFactor = 1.25;
 
+// A daily window of lower prices within a table: DeepSeek's discount at UTC 16:30-00:30 from
+// 2025-02-26 until 16:00 UTC on 2025-09-05. USD per 1M tokens.
+struct ModelOffPeak {
+  std::string utc;                 // "HH:MM-HH:MM" in UTC; past midnight when the end is earlier
+  int start_min = 0, end_min = 0;  // minutes after 00:00 UTC (end_min up to 24 * 60)
+  double input_cache_hit = 0, input = 0, output = 0;
+
+  bool contains(std::time_t t) const;  // whether the instant falls in the window
+  nlohmann::json to_json() const;      // as in the models file: {utc, per_million{...}}
+};
+
 // One dated price table, USD per 1M tokens. effective_from is inclusive, effective_until
-// exclusive ("" = still in effect); both "YYYY-MM-DD" (UTC).
+// exclusive ("" = still in effect); each "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDTHH:MMZ":
+// a provider's change at a time of day (DeepSeek's at 16:00 UTC) is priced from that minute.
 struct ModelPrice {
   std::string currency = "USD";
   std::string effective_from, effective_until;
@@ -24,13 +37,14 @@ struct ModelPrice {
   // 1.25 x input for Anthropic, whose pricing page bills 5-minute writes so; input for the others.
   double input_cache_write = 0;
   double output = 0;  // completion tokens, reasoning included
+  std::optional<ModelOffPeak> off_peak;
 
   // Artificial Analysis' blended price: (3 x cache-miss input + 1 x output) / 4.
   double blended() const { return (3 * input + output) / 4; }
   // As in the models file: {currency, effective_from, [effective_until], per_million{...}}.
   nlohmann::json to_json() const;
   // As BackendInfo::prices wants it (run.json's cost): {input, cached_input, cache_write_input,
-  // output, currency, effective_from}.
+  // output, currency, effective_from, [off_peak{utc, input, cached_input, output}]}.
   nlohmann::json to_backend_prices() const;
 };
 
@@ -110,10 +124,15 @@ ModelsFile models_file_load(const std::string& path);
 // The same from parsed JSON; `path` only names the source in messages.
 ModelsFile models_file_parse(const nlohmann::json& j, const std::string& path);
 
-// The price table in effect on `date` ("YYYY-MM-DD"), if any.
-std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::string& date);
+// The price table in effect at `when` ("YYYY-MM-DD", its 00:00 UTC, or "YYYY-MM-DDTHH:MMZ"),
+// if any.
+std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::string& when);
 
 // True for a real calendar date written YYYY-MM-DD.
 bool models_date_valid(const std::string& date);
+// True for such a date or a UTC time of one written YYYY-MM-DDTHH:MMZ.
+bool models_instant_valid(const std::string& when);
+// The current UTC time as YYYY-MM-DDTHH:MMZ (the price tables' resolution).
+std::string models_instant_now();
 
 }  // namespace moebench

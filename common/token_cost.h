@@ -10,8 +10,9 @@
 namespace moebench {
 
 // $ for `tokens` at `prices` (BackendInfo::prices: input, cached_input, cache_write_input, output
-// per 1M tokens; a table without cached_input or cache_write_input prices those at input);
-// nullopt when the table has no input or output price.
+// per 1M tokens; a table without cached_input or cache_write_input prices those at input; the
+// tokens' off-peak part at its off_peak rates, when it has them); nullopt when the table has no
+// input or output price.
 std::optional<double> tokens_cost_usd(const TokenCounts& tokens, const nlohmann::json& prices);
 
 }  // namespace moebench

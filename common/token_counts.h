@@ -12,13 +12,26 @@ struct TokenCounts {
   long cache_write_prompt = 0;
   long completion = 0;
   long reasoning = 0;  // of completion, spent thinking
+  // Of prompt, cached_prompt and completion, those of calls sent in their price table's off-peak
+  // window (DeepSeek's UTC 16:30-00:30 until 2025-09-05): billed at its off-peak prices.
+  long off_peak_prompt = 0, off_peak_cached_prompt = 0, off_peak_completion = 0;
   long total() const { return prompt + completion; }
+  // Every token counted as sent in the off-peak window.
+  TokenCounts& all_off_peak() {
+    off_peak_prompt = prompt;
+    off_peak_cached_prompt = cached_prompt;
+    off_peak_completion = completion;
+    return *this;
+  }
   TokenCounts& operator+=(const TokenCounts& o) {
     prompt += o.prompt;
     cached_prompt += o.cached_prompt;
     cache_write_prompt += o.cache_write_prompt;
     completion += o.completion;
     reasoning += o.reasoning;
+    off_peak_prompt += o.off_peak_prompt;
+    off_peak_cached_prompt += o.off_peak_cached_prompt;
+    off_peak_completion += o.off_peak_completion;
     return *this;
   }
   TokenCounts& operator-=(const TokenCounts& o) {
@@ -27,6 +40,9 @@ struct TokenCounts {
     cache_write_prompt -= o.cache_write_prompt;
     completion -= o.completion;
     reasoning -= o.reasoning;
+    off_peak_prompt -= o.off_peak_prompt;
+    off_peak_cached_prompt -= o.off_peak_cached_prompt;
+    off_peak_completion -= o.off_peak_completion;
     return *this;
   }
 };

@@ -63,6 +63,27 @@ std::string in_effect(const CostApiRow& a, const std::string& date) {
   return a.effective_from + " to " + (a.effective_until.empty() ? "now" : a.effective_until);
 }
 
+json off_peak_json(const CostApiRow& a) {
+  if (!a.priced || a.off_peak_utc.empty()) return nullptr;
+  return {{"utc", a.off_peak_utc},
+          {"input_cache_hit_usd_per_million", a.off_peak_input_cache_hit},
+          {"input_usd_per_million", a.off_peak_input},
+          {"output_usd_per_million", a.off_peak_output}};
+}
+
+// The off-peak windows of the API rows, one line each: "deepseek-chat off-peak (UTC 16:30-00:30):
+// cache hit 0.035, input 0.135, output 0.55".
+std::string off_peak_lines(const CostReport& r, const std::string& bullet) {
+  std::string s;
+  for (const CostApiRow& a : r.api) {
+    if (!a.priced || a.off_peak_utc.empty()) continue;
+    s += bullet + a.name + " off-peak (UTC " + a.off_peak_utc + "): cache hit " +
+         usd(a.off_peak_input_cache_hit) + ", input " + usd(a.off_peak_input) + ", output " +
+         usd(a.off_peak_output) + "\n";
+  }
+  return s;
+}
+
 std::string shared_time_note(const CostReport& r) {
   for (const CostRow& row : r.rows) {
     if (row.point.shared_time && row.all_tokens) {
@@ -255,6 +276,7 @@ nlohmann::json cost_report_json(const CostReport& r) {
           on && !a.effective_until.empty() ? json(a.effective_until) : json(nullptr)},
          {"input_cache_hit_usd_per_million", on ? json(a.input_cache_hit) : json(nullptr)},
          {"input_cache_write_usd_per_million", on ? json(a.input_cache_write) : json(nullptr)},
+         {"off_peak", off_peak_json(a)},
          {"input_usd_per_million", on ? json(a.input) : json(nullptr)},
          {"output_usd_per_million", on ? json(a.output) : json(nullptr)},
          {"blended_usd_per_million", on ? json(a.blended()) : json(nullptr)}});
@@ -306,7 +328,7 @@ std::string cost_format_text(const CostReport& r) {
                   a.priced ? usd(a.blended()).c_str() : "-", in_effect(a, r.date).c_str());
     s += buf;
   }
-  return s;
+  return s + off_peak_lines(r, "");
 }
 
 std::string cost_format_markdown(const CostReport& r) {
@@ -332,7 +354,8 @@ std::string cost_format_markdown(const CostReport& r) {
          cell(a.input) + " | " + cell(a.output) + " | " + cell(a.blended()) + " | " +
          in_effect(a, r.date) + " |\n";
   }
-  return s;
+  const std::string off_peak = off_peak_lines(r, "- ");
+  return off_peak.empty() ? s : s + "\n" + off_peak;
 }
 
 }  // namespace moebench

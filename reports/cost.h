@@ -56,6 +56,9 @@ struct CostApiRow {
   std::string currency, effective_from, effective_until;
   double input_cache_hit = 0, input = 0, output = 0;  // $ per 1M tokens
   double input_cache_write = 0;                       // prompt tokens written to its cache
+  // A daily window of lower prices ("16:30-00:30", UTC) and its prices; "" = none.
+  std::string off_peak_utc;
+  double off_peak_input_cache_hit = 0, off_peak_input = 0, off_peak_output = 0;
 
   double blended() const { return cost_blended(input, output); }
 };

@@ -44,6 +44,12 @@ TokenCounts tokens_of(const json& j, const std::string& where, const std::string
   t.cache_write_prompt = count_or(j, "cache_write_prompt", where, path);
   t.completion = count_or(j, "completion", where, path);
   t.reasoning = count_or(j, "reasoning", where, path);
+  if (j.is_object() && j.contains("off_peak")) {
+    const json& o = j["off_peak"];
+    t.off_peak_prompt = count_or(o, "prompt", where, path + "off_peak.");
+    t.off_peak_cached_prompt = count_or(o, "cached_prompt", where, path + "off_peak.");
+    t.off_peak_completion = count_or(o, "completion", where, path + "off_peak.");
+  }
   return t;
 }
 
@@ -53,6 +59,11 @@ json tokens_json(const TokenCounts& t) {
             {"completion", t.completion},
             {"reasoning", t.reasoning}};
   if (t.cache_write_prompt != 0) j["cache_write_prompt"] = t.cache_write_prompt;
+  if (t.off_peak_prompt != 0 || t.off_peak_completion != 0) {
+    j["off_peak"] = {{"prompt", t.off_peak_prompt},
+                     {"cached_prompt", t.off_peak_cached_prompt},
+                     {"completion", t.off_peak_completion}};
+  }
   return j;
 }
 

@@ -20,8 +20,8 @@ long count_of(const nlohmann::json& v, const std::string& where, const std::stri
 // j[key] as a count, 0 when absent or not a number.
 long count_or(const nlohmann::json& j, const char* key, const std::string& where,
               const std::string& path);
-// {prompt, cached_prompt, [cache_write_prompt], completion, reasoning} counts, read and written
-// (cache_write_prompt only when some prompt tokens were written to the provider's cache).
+// {prompt, cached_prompt, [cache_write_prompt], completion, reasoning, [off_peak{prompt,
+// cached_prompt, completion}]} counts, read and written (the bracketed ones when not 0).
 TokenCounts tokens_of(const nlohmann::json& j, const std::string& where, const std::string& path);
 nlohmann::json tokens_json(const TokenCounts& t);
 // The counts above plus {attempts, usage_missing}, read and written.

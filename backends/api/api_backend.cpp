@@ -41,6 +41,7 @@ uint64_t clock_seed() {
 
 ApiBackend::ApiBackend(ModelEntry model, ApiBackendOptions options)
     : model_(std::move(model)),
+      price_(models_price_at(model_, models_instant_now())),
       options_(std::move(options)),
       wire_(api_wire_create(model_)),
       pool_(endpoint_of(model_, options_.ca_file), model_.transport),
@@ -58,7 +59,7 @@ BackendInfo ApiBackend::info() const {
   i.loglikelihood = model_.api.prompt_logprobs;
   i.streaming = model_.api.stream;
   i.resumes_samples = true;
-  if (auto p = models_price_at(model_, utc_today())) i.prices = p->to_backend_prices();
+  if (price_) i.prices = price_->to_backend_prices();
   i.details = model_.to_json();
   i.details["name"] = model_.name;
   i.published_as = model_.published_as;
@@ -132,6 +133,21 @@ bool ApiBackend::wait(double seconds) {
   return woke;
 }
 
+AttemptResult ApiBackend::send_once(const ApiCall& call) {
+  ++attempts_;
+  const std::time_t sent = std::time(nullptr);
+  std::unique_ptr<httplib::Client> client = pool_.take();
+  AttemptResult a =
+      api_attempt(*client, pool_.endpoint(), *wire_, call, model_.transport, options_.api_key);
+  if (a.connection_ok) pool_.give_back(std::move(client));
+  // A call sent in the price table's off-peak window is billed at its off-peak prices.
+  if (price_ && price_->off_peak && price_->off_peak->contains(sent)) {
+    if (a.reply) a.reply->tokens.all_off_peak();
+    a.billed_failure.tokens.all_off_peak();
+  }
+  return a;
+}
+
 void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response* out) {
   ++calls_;
   const ModelTransport& t = model_.transport;
@@ -143,10 +159,7 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
       out->retries += attempt;
       return;
     }
-    ++attempts_;
-    std::unique_ptr<httplib::Client> client = pool_.take();
-    AttemptResult a = api_attempt(*client, pool_.endpoint(), *wire_, call, t, options_.api_key);
-    if (a.connection_ok) pool_.give_back(std::move(client));
+    AttemptResult a = send_once(call);
     if (a.reply) {
       ApiReply& reply = *a.reply;
       limiter_.settle(estimate,

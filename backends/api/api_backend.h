@@ -48,6 +48,9 @@ class ApiBackend : public Backend {
 
  private:
   Response answer(const Request& r);
+  // One attempt on a pooled connection, its tokens marked off-peak when it was sent in the price
+  // table's off-peak window.
+  AttemptResult send_once(const ApiCall& call);
   // One call with its retries; fills `out` (texts, tokens, timings) or its error.
   void call_with_retries(const ApiCall& call, long estimate, Response* out);
   bool stopping() const { return options_.should_stop && options_.should_stop(); }
@@ -55,6 +58,9 @@ class ApiBackend : public Backend {
   bool wait(double seconds);
 
   ModelEntry model_;
+  // The price table in effect when the backend was made: a run is priced at one table (its
+  // off-peak window, if any, per call).
+  std::optional<ModelPrice> price_;
   ApiBackendOptions options_;
   std::unique_ptr<ApiWire> wire_;
   ApiConnectionPool pool_;

@@ -23,7 +23,7 @@ struct CostFlags {
   int gpus = 0;         // 0: the run's GPU count when --run names one with GPUs, else 1
   std::string models;   // default: $MOEBENCH_MODELS, then the source tree's backends/models.json
   std::string compare;  // comma-separated model names; default: every model priced on --date
-  std::string date;     // YYYY-MM-DD; default: today (UTC)
+  std::string date;     // YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default: today (UTC)
   std::string format = "text", out;
 };
 
@@ -53,6 +53,12 @@ CostApiRow api_row(const ModelEntry& m, const std::string& date) {
     a.effective_until = p->effective_until;
     a.input_cache_hit = p->input_cache_hit;
     a.input_cache_write = p->input_cache_write;
+    if (p->off_peak) {
+      a.off_peak_utc = p->off_peak->utc;
+      a.off_peak_input_cache_hit = p->off_peak->input_cache_hit;
+      a.off_peak_input = p->off_peak->input;
+      a.off_peak_output = p->off_peak->output;
+    }
     a.input = p->input;
     a.output = p->output;
   }
@@ -116,7 +122,8 @@ CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
   cmd->add_option("--compare", f->compare,
                   "API models to show, comma-separated (default: every model priced on --date)");
   cmd->add_option("--date", f->date,
-                  "Day the API prices are taken for, YYYY-MM-DD (default: today, UTC)");
+                  "Day (YYYY-MM-DD, its 00:00 UTC) or UTC time (YYYY-MM-DDTHH:MMZ) the API prices "
+                  "are taken for (default: today)");
   cmd->add_option("--format", f->format, "text | md | json")
       ->check(CLI::IsMember({"text", "md", "json"}))
       ->capture_default_str();
@@ -128,7 +135,9 @@ CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
 int cost(const CostFlags& f) {
   CostReport r;
   r.date = f.date.empty() ? utc_today() : f.date;
-  if (!models_date_valid(r.date)) throw InputError("--date '" + f.date + "': expected YYYY-MM-DD");
+  if (!models_instant_valid(r.date)) {
+    throw InputError("--date '" + f.date + "': expected YYYY-MM-DD or YYYY-MM-DDTHH:MMZ");
+  }
   r.source = read_source(f);
   if (f.gpus < 0) throw InputError("--gpus: must be >= 1");
   r.gpus = f.gpus > 0 ? f.gpus : std::max(1, r.source.gpus);

@@ -148,3 +148,40 @@ TEST_CASE("attempts that fail after their HTTP 200 are counted apart from the sa
         std::string::npos);
   fs::remove_all(dir);
 }
+
+// A price table with an off-peak window (DeepSeek's UTC 16:30-00:30 until 2025-09-05) bills the
+// calls sent in it at its off-peak prices. A window of the whole day makes every call one.
+TEST_CASE("calls sent in their price table's off-peak window are billed at its off-peak prices") {
+  const fs::path dir = temp_dir("api-off-peak");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const json off_peak = {{"input_cache_hit", 0.25}, {"input", 1.0}, {"output", 2.0}};
+  const json prices = {{{"currency", "USD"},
+                        {"effective_from", "2020-01-01T00:00Z"},
+                        {"per_million", kLoopPrices},
+                        {"off_peak", {{"utc", "00:00-24:00"}, {"per_million", off_peak}}}}};
+  const fs::path models =
+      write_loop_models(dir, "loop", "deepseek", server.base_url(), {{"prices", prices}});
+  LoopRun r = run_moebench(
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+      dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  const json ledger = server.ledger();
+  const long prompt = ledger_served(ledger, "prompt");
+  const long cached = ledger_served(ledger, "cached_prompt");
+  const long completion = ledger_served(ledger, "completion");
+  const json& billed = r.run["tokens"]["billed"];
+  CHECK(billed["completion"].get<long>() == completion);
+  CHECK(billed["off_peak"]["prompt"].get<long>() == prompt);
+  CHECK(billed["off_peak"]["cached_prompt"].get<long>() == cached);
+  CHECK(billed["off_peak"]["completion"].get<long>() == completion);
+  const double want = ((prompt - cached) * 1.0 + cached * 0.25 + completion * 2.0) / 1e6;
+  CHECK(std::abs(r.run["cost"]["usd"].get<double>() - want) < 1e-12);
+  double samples = 0;
+  for (const json& s : r.samples) samples += s["cost_usd"].get<double>();
+  CHECK(std::abs(samples - want) < 1e-12);
+  fs::remove_all(dir);
+}

@@ -216,3 +216,37 @@ TEST_CASE("anthropic cache writes cost 1.25 times the input price and cache read
   CHECK(write_price("anthropic") == 2.5);
   CHECK(write_price("openai") == 2.0);
 }
+
+// DeepSeek's night-time discount (UTC 16:30-00:30 from 2025-02-26 until 16:00 UTC on 2025-09-05):
+// a call sent in the window is billed at the off-peak prices, one sent outside at the standard.
+TEST_CASE("the off-peak window of a price table and the tokens billed in it") {
+  ModelsFile f = models_file_load(std::string(MOEBENCH_SOURCE_DIR) + "/backends/models.json");
+  const auto price = models_price_at(f.at("deepseek-reasoner"), "2025-06-01T12:00Z");
+  REQUIRE(price);
+  REQUIRE(price->off_peak);
+  const ModelOffPeak& w = *price->off_peak;
+  const std::time_t day = 1748736000;  // 2025-06-01T00:00Z
+  auto at = [&](int h, int m) { return day + h * 3600 + m * 60; };
+  CHECK_FALSE(w.contains(at(16, 29)));
+  CHECK(w.contains(at(16, 30)));
+  CHECK(w.contains(at(23, 59)));
+  CHECK(w.contains(at(0, 29)));
+  CHECK_FALSE(w.contains(at(0, 30)));
+  CHECK_FALSE(w.contains(at(12, 0)));
+  CHECK_FALSE(models_price_at(f.at("deepseek-reasoner"), "2025-09-05T16:00Z")->off_peak);
+  // 1000 prompt tokens (400 cache hits) and 100 output at the standard prices, and the same again
+  // sent off-peak.
+  TokenCounts standard;
+  standard.prompt = 1000;
+  standard.cached_prompt = 400;
+  standard.completion = 100;
+  TokenCounts night = standard;
+  night.all_off_peak();
+  TokenCounts both = standard;
+  both += night;
+  const double want =
+      (600 * 0.55 + 400 * 0.14 + 100 * 2.19) / 1e6 + (600 * 0.135 + 400 * 0.035 + 100 * 0.55) / 1e6;
+  const std::optional<double> usd = tokens_cost_usd(both, price->to_backend_prices());
+  REQUIRE(usd);
+  CHECK(std::abs(*usd - want) < 1e-12);
+}

@@ -80,24 +80,45 @@ void check_prices(const json& m, double hit, double in, double out, const std::s
 
 }  // namespace
 
-TEST_CASE("the models file gives V3 and R1 prices on 2025-09-04 and V3.1 from 2025-09-05") {
+// api-docs.deepseek.com/quick_start/pricing: "Starting from 16:00 UTC Time on Sept 5th, 2025, we
+// will apply the following price list and cancel the nighttime discount"; until then standard
+// prices (UTC 00:30-16:30) and a discount (UTC 16:30-00:30) of $0.035 / $0.135 / $0.550 for both
+// models, from the night DeepSeek announced it (2025-02-26, its first window 16:30 UTC that day).
+TEST_CASE("the models file gives V3 and R1 prices until 16:00 UTC on 2025-09-05 and V3.1 after") {
   const fs::path dir = testing::temp_dir("models-dates");
   const std::string all = "deepseek-chat,deepseek-reasoner,o1,local";
-  const CostRun before = cost_api(dir, kShipped, "2025-09-04", all);
-  INFO(before.output);
-  REQUIRE(before.exit_code == 0);
-  CHECK(before.report["api"]["date"] == "2025-09-04");
-  check_prices(api_model(before, "deepseek-chat"), 0.07, 0.27, 1.10, "2025-02-08");
-  CHECK(api_model(before, "deepseek-chat")["effective_until"] == "2025-09-05");
-  check_prices(api_model(before, "deepseek-reasoner"), 0.14, 0.55, 2.19, "2025-01-20");
-  check_prices(api_model(before, "o1"), 7.50, 15.0, 60.0, "2024-12-17");
-  CHECK(api_model(before, "local")["priced"] == false);
-  CHECK(api_model(before, "local")["provider"] == "openai-compatible");
+  for (const char* when : {"2025-09-04", "2025-09-05", "2025-09-05T15:59Z"}) {
+    const CostRun before = cost_api(dir, kShipped, when, all);
+    INFO(when << ": " << before.output);
+    REQUIRE(before.exit_code == 0);
+    CHECK(before.report["api"]["date"] == when);
+    check_prices(api_model(before, "deepseek-chat"), 0.07, 0.27, 1.10, "2025-02-26T16:30Z");
+    CHECK(api_model(before, "deepseek-chat")["effective_until"] == "2025-09-05T16:00Z");
+    check_prices(api_model(before, "deepseek-reasoner"), 0.14, 0.55, 2.19, "2025-02-26T16:30Z");
+    for (const char* model : {"deepseek-chat", "deepseek-reasoner"}) {
+      const json& off = api_model(before, model)["off_peak"];
+      INFO(model << " " << off.dump());
+      CHECK(off["utc"] == "16:30-00:30");
+      CHECK(std::abs(off["input_cache_hit_usd_per_million"].get<double>() - 0.035) < 1e-12);
+      CHECK(std::abs(off["input_usd_per_million"].get<double>() - 0.135) < 1e-12);
+      CHECK(std::abs(off["output_usd_per_million"].get<double>() - 0.55) < 1e-12);
+    }
+    check_prices(api_model(before, "o1"), 7.50, 15.0, 60.0, "2024-12-17");
+    CHECK(api_model(before, "o1")["off_peak"].is_null());
+    CHECK(api_model(before, "local")["priced"] == false);
+    CHECK(api_model(before, "local")["provider"] == "openai-compatible");
+  }
+  // Before the discount: the same standard prices, no off-peak window.
+  const CostRun early = cost_api(dir, kShipped, "2025-02-26T16:29Z", "deepseek-chat");
+  REQUIRE(early.exit_code == 0);
+  check_prices(api_model(early, "deepseek-chat"), 0.07, 0.27, 1.10, "2025-02-08");
+  CHECK(api_model(early, "deepseek-chat")["off_peak"].is_null());
 
-  const CostRun after = cost_api(dir, kShipped, "2025-09-05", all);
+  const CostRun after = cost_api(dir, kShipped, "2025-09-05T16:00Z", all);
   REQUIRE(after.exit_code == 0);
-  check_prices(api_model(after, "deepseek-chat"), 0.07, 0.56, 1.68, "2025-09-05");
-  check_prices(api_model(after, "deepseek-reasoner"), 0.07, 0.56, 1.68, "2025-09-05");
+  check_prices(api_model(after, "deepseek-chat"), 0.07, 0.56, 1.68, "2025-09-05T16:00Z");
+  check_prices(api_model(after, "deepseek-reasoner"), 0.07, 0.56, 1.68, "2025-09-05T16:00Z");
+  CHECK(api_model(after, "deepseek-chat")["off_peak"].is_null());
   CHECK(api_model(after, "deepseek-chat")["effective_until"].is_null());
   CHECK(std::abs(api_model(after, "deepseek-chat")["blended_usd_per_million"].get<double>() -
                  0.84) < 1e-12);
@@ -154,7 +175,23 @@ TEST_CASE(
                     j["models"]["deepseek-chat"]["prices"][0]["effective_from"] = "2025-02-30";
                   }) ==
         "models.deepseek-chat.prices[0].effective_from: '2025-02-30' is not a YYYY-MM-DD "
-        "date");
+        "date or YYYY-MM-DDTHH:MMZ time (UTC)");
+  CHECK(error_for(dir,
+                  [](json& j) {
+                    j["models"]["deepseek-chat"]["prices"][1]["effective_until"] =
+                        "2025-09-05T24:00Z";
+                  }) ==
+        "models.deepseek-chat.prices[1].effective_until: '2025-09-05T24:00Z' is not a YYYY-MM-DD "
+        "date or YYYY-MM-DDTHH:MMZ time (UTC)");
+  CHECK(error_for(dir,
+                  [](json& j) {
+                    j["models"]["deepseek-chat"]["prices"][1]["off_peak"]["utc"] = "16:30-16:30";
+                  }) ==
+        "models.deepseek-chat.prices[1].off_peak.utc: '16:30-16:30' is not a UTC window "
+        "HH:MM-HH:MM (e.g. 16:30-00:30) of two different times");
+  CHECK(error_for(dir, [](json& j) {
+          j["models"]["deepseek-chat"]["prices"][1]["off_peak"]["per_million"]["input"] = -1;
+        }) == "models.deepseek-chat.prices[1].off_peak.per_million.input: must be >= 0");
   CHECK(
       error_for(
           dir, [](json& j) { j["models"]["o1"]["prices"][0]["effective_until"] = "2024-12-17"; }) ==
@@ -163,22 +200,22 @@ TEST_CASE(
   CHECK(error_for(dir,
                   [](json& j) {
                     json& p = j["models"]["deepseek-chat"]["prices"];
-                    std::swap(p[0], p[1]);
+                    std::swap(p[1], p[2]);
                   }) ==
-        "models.deepseek-chat.prices[1].effective_from: 2025-02-08 is not after prices[0]'s "
-        "2025-09-05: tables must be sorted by date");
+        "models.deepseek-chat.prices[2].effective_from: 2025-02-26T16:30Z is not after "
+        "prices[1]'s 2025-09-05T16:00Z: tables must be sorted by date");
   CHECK(error_for(dir,
                   [](json& j) {
-                    j["models"]["deepseek-chat"]["prices"][1]["effective_from"] = "2025-09-01";
+                    j["models"]["deepseek-chat"]["prices"][2]["effective_from"] = "2025-09-05";
                   }) ==
-        "models.deepseek-chat.prices[1].effective_from: 2025-09-01 is before prices[0] ends "
-        "(2025-09-05): tables overlap");
+        "models.deepseek-chat.prices[2].effective_from: 2025-09-05 is before prices[1] ends "
+        "(2025-09-05T16:00Z): tables overlap");
   CHECK(error_for(dir,
                   [](json& j) {
-                    j["models"]["deepseek-reasoner"]["prices"][0].erase("effective_until");
+                    j["models"]["deepseek-reasoner"]["prices"][1].erase("effective_until");
                   }) ==
-        "models.deepseek-reasoner.prices[0].effective_until: missing, but prices[1] starts "
-        "2025-09-05: only the last table may be open-ended");
+        "models.deepseek-reasoner.prices[1].effective_until: missing, but prices[2] starts "
+        "2025-09-05T16:00Z: only the last table may be open-ended");
   CHECK(error_for(dir, [](json& j) { j["models"]["o1"]["provider"] = "closedai"; }) ==
         "models.o1.provider: unknown provider 'closedai' (expected openai, anthropic, deepseek or "
         "openai-compatible)");

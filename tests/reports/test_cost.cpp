@@ -264,7 +264,9 @@ TEST_CASE("moebench cost prints the DeepSeek node check in text and refuses two 
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("$2.00/GPU-hour x 8 GPUs = $16.00/hour") != std::string::npos);
   CHECK(r.output.find("0.3003") != std::string::npos);
-  CHECK(r.output.find("2025-02-08 to 2025-09-05") != std::string::npos);
+  CHECK(r.output.find("2025-02-26T16:30Z to 2025-09-05T16:00Z") != std::string::npos);
+  CHECK(r.output.find("deepseek-chat off-peak (UTC 16:30-00:30): cache hit 0.035, input 0.135, "
+                      "output 0.55\n") != std::string::npos);
   r = testing::run_command(bin + " cost --decode-tps 100 --bench x.json --gpu-hour-usd 2", dir);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("give one throughput source") != std::string::npos);
