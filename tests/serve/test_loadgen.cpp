@@ -12,9 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "common/error.h"
 #include "common/http_stream.h"
@@ -24,8 +22,8 @@
 #include "harness/loadgen/loadgen_workload.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
+#include "tests/serve/loadgen_fake_server.h"
 #include "tests/serve/serve_harness.h"
-#include "tests/socket_probe.h"
 
 using namespace moebench;
 using namespace moebench::testing;
@@ -74,79 +72,6 @@ LoadgenPrompt prompt(const std::string& text, int max_tokens) {
   p.max_tokens = max_tokens;
   return p;
 }
-
-// An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
-// answer (a two-chunk stream with usage, HTTP 500, a stream without text or without [DONE]). The
-// client's socket lives in this process, so the handler finds it and reads its TCP_NODELAY.
-class FakeServer {
- public:
-  FakeServer() {
-    svr_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-      const json body = json::parse(req.body);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++requests_;
-        last_body_ = body;
-        authorization_ = req.get_header_value("Authorization");
-        client_nodelay_ = probe_nodelay(probe_find_socket(req.remote_port, port_));
-      }
-      const std::string model = body["model"];
-      if (model == "http_500") {
-        res.status = 500;
-        res.set_content(R"({"error":{"message":"boom"}})", "application/json");
-        return;
-      }
-      auto event = [](const std::string& delta) {
-        return "data: {\"choices\":[{\"index\":0,\"delta\":" + delta + "}]}\n\n";
-      };
-      std::string sse = event(R"({"role":"assistant","content":""})");
-      if (model != "no_text") sse += event(R"({"content":"Hel"})") + event(R"({"content":"lo"})");
-      sse += "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\n";
-      if (model != "no_done") sse += "data: [DONE]\n\n";
-      res.set_content(sse, "text/event-stream");
-    });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::yield();
-  }
-  ~FakeServer() {
-    svr_.stop();
-    thread_.join();
-  }
-  LoadgenOptions options(const std::string& model) const {
-    LoadgenOptions o;
-    o.target.base_url = "http://127.0.0.1:" + std::to_string(port_) + "/v1";
-    o.target.model = model;
-    o.target.timeout_s = 60;
-    return o;
-  }
-  int client_nodelay() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return client_nodelay_;
-  }
-  json last_body() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_body_;
-  }
-  std::string last_authorization() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return authorization_;
-  }
-  int requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  httplib::Server svr_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  json last_body_;
-  std::string authorization_;
-  int client_nodelay_ = -1;
-  int requests_ = 0;
-};
 
 }  // namespace
 
