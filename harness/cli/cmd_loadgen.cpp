@@ -92,7 +92,11 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_option("--request-rate", f->request_rate,
                 "Requests/s, Poisson arrivals (inf = all at once)")
       ->capture_default_str();
-  c->add_option("--max-concurrency", f->max_concurrency, "Requests in flight at most (0 = no cap)")
+  c->add_option("--max-concurrency", f->max_concurrency,
+                "Requests in flight at most; a request's clock starts when it is sent, as vLLM's "
+                "(0 = no cap but loadgen's " +
+                    std::to_string(kLoadgenMaxWorkers) +
+                    " workers; a request that waits for a worker is timed from its arrival)")
       ->check(cli_integer(0, 1 << 20));
   c->add_option("--input-len", f->input_len, "Random prompts: words (about tokens) per prompt")
       ->check(cli_integer(1, 1 << 24))

@@ -88,6 +88,7 @@ LoadgenSummary loadgen_summarize(const std::vector<RequestRecord>& records, doub
   s.duration_s = duration_s;
   std::vector<double> ttft, tpot, itl, e2el;
   for (const RequestRecord& r : records) {
+    s.queued += r.queued;
     if (!r.ok) {
       ++s.failed;
       ++s.errors[r.error_type];
@@ -169,6 +170,15 @@ std::string loadgen_format_table(const LoadgenSummary& s) {
   out += std::string(50, '=') + "\n";
   for (const auto& [type, n] : s.errors)
     out += "failed: " + std::to_string(n) + " x " + type + "\n";
+  if (s.queued > 0) {
+    const std::string cap = std::to_string(s.in_flight_cap);
+    out += "note: " + std::to_string(s.queued) + " request(s) waited in the client for a free " +
+           (s.cap_from_flag ? "slot (--max-concurrency " + cap +
+                                  "): their TTFT and E2EL start when sent, as vLLM's\n"
+                            : "worker (no --max-concurrency: at most " + cap +
+                                  " in flight): their TTFT and E2EL count from the scheduled "
+                                  "arrival, the wait included, as vLLM's\n");
+  }
   if (s.output_tokens_from_chunks > 0)
     out += "note: " + std::to_string(s.output_tokens_from_chunks) +
            " request(s) sent no usage chunk; their output tokens are content chunk counts\n";
@@ -182,6 +192,7 @@ json loadgen_summary_json(const LoadgenSummary& s) {
             {"total_input_tokens", s.input_tokens},
             {"total_output_tokens", s.output_tokens},
             {"output_tokens_from_chunks", s.output_tokens_from_chunks},
+            {"queued_requests", s.queued},
             {"request_throughput", s.request_throughput},
             {"output_throughput", s.output_throughput},
             {"total_token_throughput", s.total_token_throughput},
@@ -197,7 +208,9 @@ json loadgen_summary_json(const LoadgenSummary& s) {
 
 json loadgen_record_json(const RequestRecord& r) {
   json j = {{"index", r.index},
+            {"arrival_s", r.arrival_s},
             {"send_s", r.send_s},
+            {"queued", r.queued},
             {"ok", r.ok},
             {"max_tokens", r.max_tokens},
             {"prompt", r.prompt},

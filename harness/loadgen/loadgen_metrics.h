@@ -13,14 +13,18 @@ namespace moebench {
 // One request as the load generator saw it. Times are seconds.
 struct RequestRecord {
   int index = 0;
-  double send_s = 0;  // when it was sent, from the start of the run
+  double arrival_s = 0;  // its scheduled arrival, from the start of the run
+  double send_s = 0;     // when it was sent, from the start of the run
+  bool queued = false;   // it arrived while every in-flight slot was busy and waited in the client
   bool ok = false;
   // The API client's failure types (connection, timeout, http, rate_limit, protocol, oversized),
   // no_output (a stream without text) or interrupted (not sent).
   std::string error_type;
   std::string error_message;
-  double ttft_s = 0;          // send -> first text chunk
-  double e2el_s = 0;          // send -> end of stream
+  // From the start of its latency clock: the scheduled arrival for a request that waited for a
+  // worker without --max-concurrency (the wait counts, as in vLLM), else the send.
+  double ttft_s = 0;          // -> first text chunk
+  double e2el_s = 0;          // -> end of stream
   std::vector<double> itl_s;  // gaps between successive content chunks
   long input_tokens = 0;      // usage.prompt_tokens (0 without a usage chunk)
   long output_tokens = 0;     // usage.completion_tokens, else the content chunk count
@@ -48,10 +52,15 @@ struct LoadgenSummary {
   double duration_s = 0;
   long input_tokens = 0, output_tokens = 0;
   long output_tokens_from_chunks = 0;  // completed requests whose stream had no usage chunk
-  double request_throughput = 0;       // completed / duration
-  double output_throughput = 0;        // output tokens / duration
-  double total_token_throughput = 0;   // (input + output tokens) / duration
-  std::optional<double> goodput;       // requests meeting every SLO / duration (with SLOs)
+  // Requests that waited in the client for a free worker; at most `in_flight_cap` are in flight,
+  // --max-concurrency's when `cap_from_flag`, else loadgen's worker count (set by loadgen_run).
+  long queued = 0;
+  int in_flight_cap = 0;
+  bool cap_from_flag = false;
+  double request_throughput = 0;      // completed / duration
+  double output_throughput = 0;       // output tokens / duration
+  double total_token_throughput = 0;  // (input + output tokens) / duration
+  std::optional<double> goodput;      // requests meeting every SLO / duration (with SLOs)
   long good_requests = 0;
   LatencyStats ttft, tpot, itl, e2el;
   std::map<std::string, long> errors;  // error type -> count

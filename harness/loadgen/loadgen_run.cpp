@@ -23,6 +23,7 @@ void LoadgenOptions::validate() const {
   if (target.model.empty()) throw InputError("--model is required");
   if (!(request_rate > 0)) throw InputError("--request-rate must be positive (or inf)");
   if (max_concurrency < 0) throw InputError("--max-concurrency must be at least 1 (or 0: no cap)");
+  if (max_workers < 1) throw InputError("loadgen: max_workers must be at least 1");
   if (warmup < 0) throw InputError("--warmup must be at least 0");
   if (!(target.timeout_s > 0)) throw InputError("--timeout must be positive");
   std::string host, prefix;
@@ -31,11 +32,13 @@ void LoadgenOptions::validate() const {
 
 namespace {
 
-// each(i) for i in 0..n-1, taken in order by `workers` threads (at most n).
-void on_workers(int n, int workers, const std::function<void(int)>& each) {
+// each(i, reused) for i in 0..n-1, taken in order by `workers` threads (at most n); `reused`: the
+// thread finished an earlier request just now.
+void on_workers(int n, int workers, const std::function<void(int, bool)>& each) {
   std::atomic<int> next{0};
   auto worker = [&] {
-    for (int i; (i = next.fetch_add(1)) < n;) each(i);
+    bool reused = false;
+    for (int i; (i = next.fetch_add(1)) < n; reused = true) each(i, reused);
   };
   std::vector<std::thread> threads;
   for (int w = 0; w < std::min(workers, n); ++w) threads.emplace_back(worker);
@@ -51,7 +54,7 @@ void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& pr
   std::vector<RequestRecord> records(n);
   LoadgenClient client(options.target);
   const auto start = std::chrono::steady_clock::now();
-  on_workers(n, concurrency, [&](int i) {
+  on_workers(n, concurrency, [&](int i, bool) {
     if (!interrupt_requested()) records[i] = client.send(prompts[i % prompts.size()], i, start);
   });
   for (int i = 0; i < n; ++i) {
@@ -72,7 +75,8 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   LoadgenResult result;
   result.schedule_s = loadgen_arrival_times(n, options.request_rate, options.seed);
   result.records.resize(prompts.size());
-  int cap = options.max_concurrency > 0 ? options.max_concurrency : kLoadgenMaxWorkers;
+  const bool cap_from_flag = options.max_concurrency > 0;
+  const int cap = cap_from_flag ? options.max_concurrency : options.max_workers;
   result.concurrency = std::max(1, std::min(cap, n));
   warm_up(options, prompts, result.concurrency);
 
@@ -80,18 +84,36 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   std::mutex progress_mutex;
   const clock::time_point start = clock::now();
   // NOTE: workers take requests in schedule order, so request i goes out at its arrival time or,
-  // when all C workers are busy, as soon as one frees: vLLM's semaphore semantics.
+  // when all C workers are busy, as soon as one frees. With --max-concurrency that is vLLM's
+  // semaphore, taken before its request's clock starts: the clock starts at the send. Without it
+  // vLLM has no cap but its connection pool's, and a wait for a connection is in its TTFT, so
+  // here the clock of a request that waited for a worker starts at its arrival. (A worker's own
+  // lag, its thread starting or waking from sleep_until, is left out, as vLLM leaves out its event
+  // loop's.)
   LoadgenClient client(options.target);
-  on_workers(n, result.concurrency, [&](int i) {
+  on_workers(n, result.concurrency, [&](int i, bool reused) {
+    const double arrival_s = result.schedule_s[i];
+    // A worker that comes to a request after its arrival was busy with an earlier one when it
+    // arrived, as were all others (they take requests in order).
+    const bool queued = reused && seconds_since(start) > arrival_s;
     std::this_thread::sleep_until(start + std::chrono::duration_cast<clock::duration>(
-                                              std::chrono::duration<double>(result.schedule_s[i])));
+                                              std::chrono::duration<double>(arrival_s)));
+    RequestRecord& r = result.records[i];
     if (interrupt_requested()) {
-      result.records[i].index = i;
-      result.records[i].error_type = error_type_name(ErrorType::interrupted);
-      result.records[i].error_message = "not sent: interrupted";
+      r.index = i;
+      r.arrival_s = arrival_s;
+      r.error_type = error_type_name(ErrorType::interrupted);
+      r.error_message = "not sent: interrupted";
       return;
     }
-    result.records[i] = client.send(prompts[i], i, start);
+    r = client.send(prompts[i], i, start);
+    r.arrival_s = arrival_s;
+    r.queued = queued;
+    if (queued && !cap_from_flag) {
+      const double wait_s = std::max(0.0, r.send_s - arrival_s);
+      r.ttft_s += wait_s;
+      r.e2el_s += wait_s;
+    }
     const int done = ++finished;
     if (options.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -101,6 +123,8 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   });
   result.duration_s = seconds_since(start);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);
+  result.summary.in_flight_cap = cap;
+  result.summary.cap_from_flag = cap_from_flag;
   return result;
 }
 
@@ -118,6 +142,10 @@ json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& res
       {"request_rate", std::isinf(options.request_rate) ? json("inf") : json(options.request_rate)},
       {"max_concurrency", options.max_concurrency},
       {"concurrency", result.concurrency},
+      {"in_flight_cap", result.summary.in_flight_cap},
+      // where the TTFT and E2EL of a request that waited for a worker start: its scheduled
+      // arrival, or its send (vLLM's --max-concurrency semaphore is taken before its clock starts)
+      {"latency_from", options.max_concurrency > 0 ? "send" : "arrival"},
       {"ignore_eos", t.ignore_eos},
       {"seed", options.seed},
       {"warmup", options.warmup},

@@ -15,13 +15,18 @@
 namespace moebench {
 
 // Without --max-concurrency there is one worker per request up to this many threads, which then
-// caps the concurrency (reported as `concurrency`).
+// caps the requests in flight (reported as `concurrency`): a request arriving while all are busy
+// waits in the client.
 constexpr int kLoadgenMaxWorkers = 1024;
 
 struct LoadgenOptions {
   LoadgenTarget target;
   double request_rate = std::numeric_limits<double>::infinity();  // requests/s
-  int max_concurrency = 0;                                        // 0 = no cap
+  // Requests in flight at most, each timed from its send; 0: at most max_workers, and a request
+  // that waits in the client for a worker is timed from its scheduled arrival (the wait counts, as
+  // vLLM counts a wait for a connection).
+  int max_concurrency = 0;
+  int max_workers = kLoadgenMaxWorkers;
   uint64_t seed = 0;
   SloSpec slo;
   bool progress = false;  // a line on stderr per finished request

@@ -3,10 +3,12 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness/loadgen/loadgen_run.h"
 #include "tests/socket_probe.h"
@@ -14,21 +16,27 @@
 namespace moebench::testing {
 
 // An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
-// answer (a two-chunk stream with usage, HTTP 500, a stream without text or without [DONE]). The
-// client's socket lives in this process, so the handler finds it and reads its TCP_NODELAY.
+// answer (a two-chunk stream with usage, HTTP 500, a stream without text or without [DONE]), the
+// prompt "hold" holds its answer. The client's socket lives in this process, so the handler finds
+// it and reads its TCP_NODELAY.
 class FakeServer {
  public:
   FakeServer() {
     svr_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
       const nlohmann::json body = nlohmann::json::parse(req.body);
+      const std::string model = body["model"];
+      const std::string content = body["messages"].back()["content"];
       {
         std::lock_guard<std::mutex> lock(mu_);
         ++requests_;
         last_body_ = body;
+        contents_.push_back(content);
         authorization_ = req.get_header_value("Authorization");
         client_nodelay_ = probe_nodelay(probe_find_socket(req.remote_port, port_));
       }
-      const std::string model = body["model"];
+      // NOTE: the prompt "hold" is answered late, so requests queued behind it in the client wait
+      // for it; tests check orderings, never these 300 ms.
+      if (content == "hold") std::this_thread::sleep_for(std::chrono::milliseconds(300));
       if (model == "http_500") {
         res.status = 500;
         res.set_content(R"({"error":{"message":"boom"}})", "application/json");
@@ -70,6 +78,11 @@ class FakeServer {
     std::lock_guard<std::mutex> lock(mu_);
     return authorization_;
   }
+  // The user message of every request, in the order they arrived.
+  std::vector<std::string> contents() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return contents_;
+  }
   int requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -82,6 +95,7 @@ class FakeServer {
   std::mutex mu_;
   nlohmann::json last_body_;
   std::string authorization_;
+  std::vector<std::string> contents_;
   int client_nodelay_ = -1;
   int requests_ = 0;
 };
