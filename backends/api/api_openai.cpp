@@ -101,8 +101,10 @@ class OpenAiStream : public ApiStream {
     }
     r.usage = usage_;
     r.tokens = tokens_;
-    // NOTE: without a usage chunk (servers ignoring stream_options) a text chunk counts as one
-    // token, as vLLM's benchmark does; the prompt stays uncounted.
+    // NOTE: without a usage chunk (servers ignoring stream_options) the completion count is the
+    // number of text chunks, a lower bound where a chunk carries several tokens, and the prompt
+    // stays uncounted. vLLM's benchmark re-tokenizes the generated text instead, as `moebench
+    // loadgen --tokenizer` does; ApiReply::usage tells the two apart.
     if (!usage_) r.tokens.completion = chunks_;
     return r;
   }

@@ -2,10 +2,12 @@
 // prints the serving report (text table, optional JSON).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
 
+#include "backends/builtin/tokenizer/tokenizer.h"
 #include "common/error.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
@@ -15,6 +17,8 @@
 
 namespace moebench {
 namespace {
+
+namespace fs = std::filesystem;
 
 // Exit code when any request failed (the report is still printed and written); a CI gate like
 // compare's kExitRegression. Bad input is still 2.
@@ -30,6 +34,7 @@ struct LoadgenFlags {
   std::string suite, tasks_dir, data_dir;  // --suite: prompts from a suite's documents
   bool samples = false;
   std::string slo, json_out, api_key;
+  std::string tokenizer;  // tokenizer.json or a directory holding one
   uint64_t seed = 0;
   double timeout_s = 600;
   bool no_ignore_eos = false, no_progress = false;
@@ -78,6 +83,20 @@ std::vector<LoadgenPrompt> suite_prompts(const LoadgenFlags& f, bool chat) {
   return out;
 }
 
+// --tokenizer: a tokenizer.json, or a model directory holding one, as a token counter of texts
+// (InputError naming the path or the file's bad field).
+void load_tokenizer(const std::string& path, LoadgenOptions* o) {
+  fs::path file = path;
+  if (fs::is_directory(file)) file /= "tokenizer.json";
+  if (!fs::is_regular_file(file))
+    throw InputError("--tokenizer '" + path + "': no tokenizer.json there");
+  auto tok = std::make_shared<const Tokenizer>(Tokenizer::load(file));
+  o->tokenizer = file.string();
+  o->count_tokens = [tok](const std::string& text) {
+    return static_cast<long>(tok->encode(text).size());
+  };
+}
+
 CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   CLI::App* c = app->add_subcommand(
       "loadgen", "Serving benchmark: stream requests to an OpenAI-compatible server at a rate");
@@ -111,6 +130,10 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_option("--tasks-dir", f->tasks_dir, "Suite specs (with --suite)");
   c->add_option("--data-dir", f->data_dir, "Datasets (with --suite)");
   c->add_flag("--samples", f->samples, "With --suite: the bundled sample documents");
+  c->add_option("--tokenizer", f->tokenizer,
+                "tokenizer.json, or a model directory holding one: counts the tokens of requests "
+                "that stream no usage chunk (the generated text, and the prompt without a chat "
+                "template), as vLLM's benchmark does; without it those are chunk counts");
   c->add_option("--slo", f->slo, "SLOs for goodput, e.g. ttft_ms=500,tpot_ms=50,e2el_ms=2000");
   c->add_option("--seed", f->seed, "Seed of the arrival schedule and prompts")
       ->check(cli_unsigned())
@@ -148,6 +171,7 @@ int loadgen(const LoadgenFlags& f) {
   o.progress = !f.no_progress;
   o.warmup = f.warmup;
   o.validate();
+  if (!f.tokenizer.empty()) load_tokenizer(f.tokenizer, &o);
 
   std::vector<LoadgenPrompt> prompts;
   if (f.suite.empty()) {

@@ -85,9 +85,13 @@ RequestRecord LoadgenClient::send(const LoadgenPrompt& prompt, int index,
   rec.ok = true;
   rec.ttft_s = a.ttft_s;
   rec.itl_s = std::move(a.itl_s);
+  if (!reply.reasoning.empty()) rec.output_text = reply.reasoning[0];
+  rec.output_text += reply.texts[0];
+  // Without a usage chunk the wire counts text chunks and no prompt; loadgen_run counts tokens
+  // with --tokenizer, where it has one.
+  rec.token_source = reply.usage ? TokenSource::usage : TokenSource::chunks;
   rec.input_tokens = reply.tokens.prompt;
   rec.output_tokens = reply.tokens.completion;
-  rec.tokens_from_usage = reply.usage;
   return rec;
 }
 

@@ -35,7 +35,7 @@ class LoadgenClient {
   // errors. TTFT = send -> first text chunk, ITL = gaps between text chunks, E2EL = send -> last
   // byte; failures carry the API client's types (connection, timeout, http, rate_limit, protocol,
   // oversized), and a stream without any text fails as `no_output` (it has no TTFT; vLLM's
-  // benchmark fails it too).
+  // benchmark fails it too). Token counts are the usage chunk's, else the text chunk count.
   RequestRecord send(const LoadgenPrompt& prompt, int index,
                      std::chrono::steady_clock::time_point run_start);
 

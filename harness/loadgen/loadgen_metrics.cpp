@@ -11,6 +11,18 @@ namespace moebench {
 
 using json = nlohmann::json;
 
+const char* loadgen_token_source_name(TokenSource s) {
+  switch (s) {
+    case TokenSource::usage:
+      return "usage";
+    case TokenSource::tokenizer:
+      return "tokenizer";
+    case TokenSource::chunks:
+      break;
+  }
+  return "chunks";
+}
+
 SloSpec loadgen_parse_slo(const std::string& text) {
   SloSpec slo;
   size_t at = 0;
@@ -97,7 +109,9 @@ LoadgenSummary loadgen_summarize(const std::vector<RequestRecord>& records, doub
     ++s.completed;
     s.input_tokens += r.input_tokens;
     s.output_tokens += r.output_tokens;
-    if (!r.tokens_from_usage) ++s.output_tokens_from_chunks;
+    s.tokens_from_usage += r.token_source == TokenSource::usage;
+    s.tokens_from_tokenizer += r.token_source == TokenSource::tokenizer;
+    s.tokens_from_chunks += r.token_source == TokenSource::chunks;
     ttft.push_back(r.ttft_s);
     e2el.push_back(r.e2el_s);
     if (auto t = loadgen_request_tpot(r)) tpot.push_back(*t);
@@ -179,9 +193,17 @@ std::string loadgen_format_table(const LoadgenSummary& s) {
                                   " in flight): their TTFT and E2EL count from the scheduled "
                                   "arrival, the wait included, as vLLM's\n");
   }
-  if (s.output_tokens_from_chunks > 0)
-    out += "note: " + std::to_string(s.output_tokens_from_chunks) +
-           " request(s) sent no usage chunk; their output tokens are content chunk counts\n";
+  if (s.tokens_from_tokenizer > 0) {
+    out += "note: " + std::to_string(s.tokens_from_tokenizer) +
+           " request(s) sent no usage chunk: their tokens are counted with --tokenizer (output: "
+           "the generated text; input: the prompt without a chat template, as vLLM's prompt_len)\n";
+  }
+  if (s.tokens_from_chunks > 0) {
+    out += "note: " + std::to_string(s.tokens_from_chunks) +
+           " request(s) sent no usage chunk and loadgen has no --tokenizer: their output tokens "
+           "are content chunk counts (a chunk can carry several tokens) and their input tokens are "
+           "not counted, so both token throughputs are low\n";
+  }
   return out;
 }
 
@@ -191,7 +213,10 @@ json loadgen_summary_json(const LoadgenSummary& s) {
             {"duration_s", s.duration_s},
             {"total_input_tokens", s.input_tokens},
             {"total_output_tokens", s.output_tokens},
-            {"output_tokens_from_chunks", s.output_tokens_from_chunks},
+            {"token_sources",
+             {{"usage", s.tokens_from_usage},
+              {"tokenizer", s.tokens_from_tokenizer},
+              {"chunks", s.tokens_from_chunks}}},
             {"queued_requests", s.queued},
             {"request_throughput", s.request_throughput},
             {"output_throughput", s.output_throughput},
@@ -216,7 +241,7 @@ json loadgen_record_json(const RequestRecord& r) {
             {"prompt", r.prompt},
             {"input_tokens", r.input_tokens},
             {"output_tokens", r.output_tokens},
-            {"tokens_from_usage", r.tokens_from_usage}};
+            {"token_source", loadgen_token_source_name(r.token_source)}};
   if (r.ok) {
     j["ttft_ms"] = 1e3 * r.ttft_s;
     j["e2el_ms"] = 1e3 * r.e2el_s;

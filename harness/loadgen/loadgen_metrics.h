@@ -10,6 +10,12 @@
 
 namespace moebench {
 
+// Where a request's token counts come from: the server's usage chunk; without one, --tokenizer
+// (the generated text and the prompt, as vLLM's benchmark counts them); without that, the number of
+// content chunks (a chunk can carry several tokens) and no input tokens.
+enum class TokenSource { usage, tokenizer, chunks };
+const char* loadgen_token_source_name(TokenSource s);
+
 // One request as the load generator saw it. Times are seconds.
 struct RequestRecord {
   int index = 0;
@@ -26,9 +32,10 @@ struct RequestRecord {
   double ttft_s = 0;          // -> first text chunk
   double e2el_s = 0;          // -> end of stream
   std::vector<double> itl_s;  // gaps between successive content chunks
-  long input_tokens = 0;      // usage.prompt_tokens (0 without a usage chunk)
-  long output_tokens = 0;     // usage.completion_tokens, else the content chunk count
-  bool tokens_from_usage = false;
+  long input_tokens = 0;      // usage.prompt_tokens, the prompt's tokens or 0 (token_source)
+  long output_tokens = 0;     // usage.completion_tokens, the text's tokens or the chunk count
+  TokenSource token_source = TokenSource::chunks;
+  std::string output_text;  // the generated text (reasoning, then content), for counting
   int max_tokens = 0;
   std::string prompt;  // the prompt text (chat: the user message)
 };
@@ -51,7 +58,8 @@ struct LoadgenSummary {
   long completed = 0, failed = 0;
   double duration_s = 0;
   long input_tokens = 0, output_tokens = 0;
-  long output_tokens_from_chunks = 0;  // completed requests whose stream had no usage chunk
+  // Completed requests by where their token counts come from.
+  long tokens_from_usage = 0, tokens_from_tokenizer = 0, tokens_from_chunks = 0;
   // Requests that waited in the client for a free worker; at most `in_flight_cap` are in flight,
   // --max-concurrency's when `cap_from_flag`, else loadgen's worker count (set by loadgen_run).
   long queued = 0;

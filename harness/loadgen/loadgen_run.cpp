@@ -65,6 +65,31 @@ void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& pr
   }
 }
 
+// The tokens a prompt sends as vLLM's prompt_len counts them: its text (chat: each message's
+// content), without a chat template.
+long prompt_tokens(const LoadgenPrompt& p, bool chat,
+                   const std::function<long(const std::string&)>& count) {
+  if (!chat || p.messages.empty()) return count(p.text);
+  long n = 0;
+  for (const ChatMessage& m : p.messages) n += count(m.content);
+  return n;
+}
+
+// With --tokenizer, the completed requests that had no usage chunk get their tokens counted: the
+// generated text and the prompt, as vLLM's benchmark does (a chunk can carry several tokens).
+void count_unreported_tokens(const LoadgenOptions& options,
+                             const std::vector<LoadgenPrompt>& prompts,
+                             std::vector<RequestRecord>* records) {
+  if (!options.count_tokens) return;
+  for (size_t i = 0; i < records->size(); ++i) {
+    RequestRecord& r = (*records)[i];
+    if (!r.ok || r.token_source != TokenSource::chunks) continue;
+    r.output_tokens = options.count_tokens(r.output_text);
+    r.input_tokens = prompt_tokens(prompts[i], options.target.chat, options.count_tokens);
+    r.token_source = TokenSource::tokenizer;
+  }
+}
+
 }  // namespace
 
 LoadgenResult loadgen_run(const LoadgenOptions& options,
@@ -122,6 +147,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
     }
   });
   result.duration_s = seconds_since(start);
+  count_unreported_tokens(options, prompts, &result.records);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);
   result.summary.in_flight_cap = cap;
   result.summary.cap_from_flag = cap_from_flag;
@@ -149,6 +175,7 @@ json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& res
       {"ignore_eos", t.ignore_eos},
       {"seed", options.seed},
       {"warmup", options.warmup},
+      {"tokenizer", options.tokenizer.empty() ? json(nullptr) : json(options.tokenizer)},
       {"slo", slo}};
   json records = json::array();
   for (const RequestRecord& r : result.records) records.push_back(loadgen_record_json(r));

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "harness/loadgen/loadgen_client.h"
@@ -30,6 +32,10 @@ struct LoadgenOptions {
   uint64_t seed = 0;
   SloSpec slo;
   bool progress = false;  // a line on stderr per finished request
+  // The tokens of a text by --tokenizer (no special tokens added), and its path for the report;
+  // empty without one. It counts the requests that had no usage chunk, after the run.
+  std::function<long(const std::string&)> count_tokens;
+  std::string tokenizer;
   // Requests sent before the schedule (the workload's prompts in turn, at the run's concurrency),
   // neither timed nor reported: a server's first-use work (CUDA graph capture, allocations) would
   // otherwise land on the first measured requests. A failed one stops the run (std::runtime_error).

@@ -16,9 +16,9 @@
 namespace moebench::testing {
 
 // An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
-// answer (a two-chunk stream with usage, HTTP 500, a stream without text or without [DONE]), the
-// prompt "hold" holds its answer. The client's socket lives in this process, so the handler finds
-// it and reads its TCP_NODELAY.
+// answer (a two-chunk stream with usage, HTTP 500, a stream without text, without [DONE] or without
+// usage), the prompt "hold" holds its answer. The client's socket lives in this process, so the
+// handler finds it and reads its TCP_NODELAY.
 class FakeServer {
  public:
   FakeServer() {
@@ -46,8 +46,13 @@ class FakeServer {
         return "data: {\"choices\":[{\"index\":0,\"delta\":" + delta + "}]}\n\n";
       };
       std::string sse = event(R"({"role":"assistant","content":""})");
-      if (model != "no_text") sse += event(R"({"content":"Hel"})") + event(R"({"content":"lo"})");
-      sse += "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\n";
+      if (model == "no_usage") {
+        // A server that ignores stream_options: 4 chunks of 4 words each, no usage chunk.
+        for (int c = 0; c < 4; ++c) sse += event(R"({"content":"one two three four "})");
+      } else {
+        if (model != "no_text") sse += event(R"({"content":"Hel"})") + event(R"({"content":"lo"})");
+        sse += "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\n\n";
+      }
       if (model != "no_done") sse += "data: [DONE]\n\n";
       res.set_content(sse, "text/event-stream");
     });

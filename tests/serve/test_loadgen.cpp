@@ -41,7 +41,7 @@ RequestRecord done(double ttft, double e2el, long out, std::vector<double> itl, 
   r.output_tokens = out;
   r.itl_s = std::move(itl);
   r.input_tokens = in;
-  r.tokens_from_usage = true;
+  r.token_source = TokenSource::usage;
   return r;
 }
 
@@ -154,7 +154,7 @@ TEST_CASE("loadgen: requests go through the API client with TCP_NODELAY", "[load
   CHECK(rec.e2el_s >= rec.ttft_s);
   CHECK(rec.input_tokens == 7);
   CHECK(rec.output_tokens == 3);
-  CHECK(rec.tokens_from_usage);
+  CHECK(rec.token_source == TokenSource::usage);
   const json body = server.last_body();
   CHECK(body["messages"] == json::parse(R"([{"role":"user","content":"hi there"}])"));
   CHECK(server.last_authorization() == "Bearer sk-test");
@@ -291,7 +291,7 @@ TEST_CASE("loadgen: a run against moebench serve completes with the server's tok
   c.set_read_timeout(120, 0);
   long in_sum = 0, out_sum = 0;
   for (const json& q : j["requests"]) {
-    CHECK(q["tokens_from_usage"] == true);
+    CHECK(q["token_source"] == "usage");
     json body = {{"model", "tiny-qwen3"},
                  {"messages", {{{"role", "user"}, {"content", q["prompt"]}}}},
                  {"max_tokens", 16},

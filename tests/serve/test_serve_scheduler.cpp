@@ -37,9 +37,10 @@ GenerateRequest request(const BuiltinModel& m, const std::string& text, int max_
 
 }  // namespace
 
-TEST_CASE("serve scheduler: a queued request joins the running one and ends first, and cancel ends "
-          "the long one",
-          "[serve]") {
+TEST_CASE(
+    "serve scheduler: a queued request joins the running one and ends first, and cancel ends "
+    "the long one",
+    "[serve]") {
   auto model = tiny_model();
   ServeScheduler scheduler(*model, 4);
   // NOTE: the long request's 32,000 tokens are the margin, not a timing: the short one joins at

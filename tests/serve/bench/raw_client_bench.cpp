@@ -210,7 +210,7 @@ class SseTimer {
     if (j.contains("usage") && j["usage"].is_object()) {
       rec_->input_tokens = j["usage"].value("prompt_tokens", 0L);
       rec_->output_tokens = j["usage"].value("completion_tokens", 0L);
-      rec_->tokens_from_usage = true;
+      rec_->token_source = TokenSource::usage;
     }
     if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) return;
     const json& c = j["choices"][0];
@@ -284,7 +284,7 @@ RequestRecord send_one(int* fd, const Target& t, const std::string& bytes, bool 
     rec.error_message = "the stream held no text";
   } else {
     rec.ok = true;
-    if (!rec.tokens_from_usage) rec.output_tokens = sse.chunks;
+    if (rec.token_source != TokenSource::usage) rec.output_tokens = sse.chunks;
   }
   return rec;
 }
