@@ -53,7 +53,7 @@ double parse_rate(const std::string& text) {
   throw InputError("--request-rate '" + text + "': expected a positive number or inf");
 }
 
-// The prompts of a suite's documents in the form the endpoint takes, cycled to n; max_tokens is
+// The prompts of a suite's documents in the form the endpoint takes, in order; max_tokens is
 // --output-len so the load does not depend on the suite's generation limit.
 std::vector<LoadgenPrompt> suite_prompts(const LoadgenFlags& f, bool chat) {
   CommonFlags common;
@@ -78,9 +78,48 @@ std::vector<LoadgenPrompt> suite_prompts(const LoadgenFlags& f, bool chat) {
     }
   }
   if (pool.empty()) throw InputError("--suite '" + f.suite + "': the suite has no documents");
-  std::vector<LoadgenPrompt> out;
-  for (int i = 0; i < f.num_prompts; ++i) out.push_back(pool[i % pool.size()]);
-  return out;
+  return pool;
+}
+
+struct Workload {
+  std::vector<LoadgenPrompt> measured, warmup;
+};
+
+// The measured prompts (random, or a suite's cycled to --num-prompts) and the warm-up's, none of
+// them measured: a suite's documents left out of the run, then random prompts. A repeated prompt
+// is a prefix-cache hit on a server that caches (vLLM V1 by default), so repeats are warned of.
+Workload loadgen_workload(const LoadgenFlags& f, bool chat) {
+  const RandomPromptSpec spec{f.input_len, f.output_len, f.len_spread};
+  Workload w;
+  std::vector<LoadgenPrompt> spare;
+  if (f.suite.empty()) {
+    w.measured = loadgen_random_prompts(f.num_prompts, spec, f.seed);
+  } else {
+    if (f.output_len < 1) throw InputError("--output-len must be at least 1");
+    spare = suite_prompts(f, chat);
+    for (int i = 0; i < f.num_prompts; ++i) w.measured.push_back(spare[i % spare.size()]);
+  }
+  const int distinct = loadgen_distinct_prompts(w.measured);
+  if (distinct < f.num_prompts) {
+    std::fprintf(stderr,
+                 "loadgen: warning: the %d requests send %d distinct prompts: %d repeat an earlier "
+                 "one, which a server with prefix caching answers without its prefill (a low "
+                 "TTFT)\n",
+                 f.num_prompts, distinct, f.num_prompts - distinct);
+  }
+  int random_used = 0;
+  w.warmup = loadgen_warmup_prompts(f.warmup, spare, spec, f.seed, w.measured, &random_used);
+  if (!f.suite.empty() && random_used > 0) {
+    const int unmeasured = f.warmup - random_used;
+    const std::string why = unmeasured == 0 ? "every prompt of the suite is measured"
+                                            : "only " + std::to_string(unmeasured) +
+                                                  " prompt(s) of the suite are not measured";
+    std::fprintf(stderr,
+                 "loadgen: warning: --warmup %d: %s; the warm-up sends %d random prompt(s) of "
+                 "--input-len %d words\n",
+                 f.warmup, why.c_str(), random_used, f.input_len);
+  }
+  return w;
 }
 
 // --tokenizer: a tokenizer.json, or a model directory holding one, as a token counter of texts
@@ -148,7 +187,9 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_flag("--no-progress", f->no_progress, "No progress line on stderr");
   c->add_option("--warmup", f->warmup,
                 "Requests sent first at the run's concurrency, untimed and unreported (a server's "
-                "first-use work: CUDA graph capture, allocations); a failed one stops the run")
+                "first-use work: CUDA graph capture, allocations); a failed one stops the run. "
+                "Their prompts are none of the measured ones (a server's prefix cache would keep "
+                "them): a suite's documents left out of the run, else random prompts")
       ->capture_default_str();
   return c;
 }
@@ -173,16 +214,8 @@ int loadgen(const LoadgenFlags& f) {
   o.validate();
   if (!f.tokenizer.empty()) load_tokenizer(f.tokenizer, &o);
 
-  std::vector<LoadgenPrompt> prompts;
-  if (f.suite.empty()) {
-    prompts =
-        loadgen_random_prompts(f.num_prompts, {f.input_len, f.output_len, f.len_spread}, f.seed);
-  } else {
-    if (f.output_len < 1) throw InputError("--output-len must be at least 1");
-    prompts = suite_prompts(f, o.target.chat);
-  }
-
-  LoadgenResult result = loadgen_run(o, prompts);
+  const Workload w = loadgen_workload(f, o.target.chat);
+  LoadgenResult result = loadgen_run(o, w.measured, w.warmup);
   std::fputs(loadgen_format_table(result.summary).c_str(), stdout);
   for (const RequestRecord& r : result.records) {
     if (!r.ok) {  // the first failure says why, the table counts them all

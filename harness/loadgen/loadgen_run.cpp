@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -45,8 +46,25 @@ void on_workers(int n, int workers, const std::function<void(int, bool)>& each) 
   for (std::thread& t : threads) t.join();
 }
 
-// The warm-up: options.warmup requests (the prompts in turn) on up to `concurrency` workers, all
-// sent at once; std::runtime_error naming the first that failed.
+// InputError unless there are warm-up prompts for options.warmup requests, none of them measured.
+void check_warmup_prompts(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& measured,
+                          const std::vector<LoadgenPrompt>& prompts) {
+  if (options.warmup <= 0) return;
+  if (prompts.empty())
+    throw InputError("--warmup " + std::to_string(options.warmup) + ": no warm-up prompts");
+  std::unordered_set<std::string> keys;
+  for (const LoadgenPrompt& p : measured) keys.insert(loadgen_prompt_key(p));
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    if (keys.count(loadgen_prompt_key(prompts[i]))) {
+      throw InputError("--warmup: warm-up prompt " + std::to_string(i + 1) +
+                       " is also a measured prompt, which a server's prefix cache would then "
+                       "answer without its prefill");
+    }
+  }
+}
+
+// The warm-up: options.warmup requests (the warm-up prompts in turn) on up to `concurrency`
+// workers, all sent at once; std::runtime_error naming the first that failed.
 void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
              int concurrency) {
   const int n = options.warmup;
@@ -92,10 +110,11 @@ void count_unreported_tokens(const LoadgenOptions& options,
 
 }  // namespace
 
-LoadgenResult loadgen_run(const LoadgenOptions& options,
-                          const std::vector<LoadgenPrompt>& prompts) {
+LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
+                          const std::vector<LoadgenPrompt>& warmup_prompts) {
   using clock = std::chrono::steady_clock;
   options.validate();
+  check_warmup_prompts(options, prompts, warmup_prompts);
   const int n = static_cast<int>(prompts.size());
   LoadgenResult result;
   result.schedule_s = loadgen_arrival_times(n, options.request_rate, options.seed);
@@ -103,7 +122,7 @@ LoadgenResult loadgen_run(const LoadgenOptions& options,
   const bool cap_from_flag = options.max_concurrency > 0;
   const int cap = cap_from_flag ? options.max_concurrency : options.max_workers;
   result.concurrency = std::max(1, std::min(cap, n));
-  warm_up(options, prompts, result.concurrency);
+  warm_up(options, warmup_prompts, result.concurrency);
 
   std::atomic<int> finished{0};
   std::mutex progress_mutex;

@@ -36,9 +36,10 @@ struct LoadgenOptions {
   // empty without one. It counts the requests that had no usage chunk, after the run.
   std::function<long(const std::string&)> count_tokens;
   std::string tokenizer;
-  // Requests sent before the schedule (the workload's prompts in turn, at the run's concurrency),
-  // neither timed nor reported: a server's first-use work (CUDA graph capture, allocations) would
-  // otherwise land on the first measured requests. A failed one stops the run (std::runtime_error).
+  // Requests sent before the schedule (loadgen_run's warm-up prompts in turn, at the run's
+  // concurrency), neither timed nor reported: a server's first-use work (CUDA graph capture,
+  // allocations) would otherwise land on the first measured requests. A failed one stops the run
+  // (std::runtime_error).
   int warmup = 0;
 
   // InputError naming the bad flag.
@@ -53,8 +54,12 @@ struct LoadgenResult {
   LoadgenSummary summary;
 };
 
-// Sends every prompt (request i at schedule time i, once a worker is free) and waits for all.
-LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts);
+// Sends every prompt (request i at schedule time i, once a worker is free) and waits for all,
+// after options.warmup requests of `warmup_prompts` (loadgen_warmup_prompts). InputError when a
+// warm-up is due without prompts, or a warm-up prompt is a measured one: a server's prefix cache
+// would answer that measured request without its prefill.
+LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
+                          const std::vector<LoadgenPrompt>& warmup_prompts = {});
 
 // The whole result as JSON: config, summary, per-request records.
 nlohmann::json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& result);

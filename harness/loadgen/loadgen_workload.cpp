@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <random>
+#include <unordered_set>
 
 #include "common/error.h"
 
@@ -36,6 +37,23 @@ int spread_len(std::mt19937_64& rng, int len, double spread) {
   return uniform_int(rng, lo, hi);
 }
 
+LoadgenPrompt random_prompt(std::mt19937_64& rng, const RandomPromptSpec& spec) {
+  LoadgenPrompt p;
+  const int words = spread_len(rng, spec.input_len, spec.spread);
+  p.max_tokens = spread_len(rng, spec.output_len, spec.spread);
+  for (int w = 0; w < words; ++w) {
+    if (w) p.text += ' ';
+    p.text += kWords[uniform_int(rng, 0, kNumWords - 1)];
+  }
+  return p;
+}
+
+void check_spec(const RandomPromptSpec& spec) {
+  if (spec.input_len < 1) throw InputError("--input-len must be at least 1");
+  if (spec.output_len < 1) throw InputError("--output-len must be at least 1");
+  if (!(spec.spread >= 0 && spec.spread < 1)) throw InputError("--len-spread must be in [0, 1)");
+}
+
 }  // namespace
 
 std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed) {
@@ -52,19 +70,55 @@ std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed) {
 
 std::vector<LoadgenPrompt> loadgen_random_prompts(int n, const RandomPromptSpec& spec,
                                                   uint64_t seed) {
-  if (spec.input_len < 1) throw InputError("--input-len must be at least 1");
-  if (spec.output_len < 1) throw InputError("--output-len must be at least 1");
-  if (!(spec.spread >= 0 && spec.spread < 1)) throw InputError("--len-spread must be in [0, 1)");
+  check_spec(spec);
   // A stream of its own, so the prompts do not change with the request rate.
   std::mt19937_64 rng(seed ^ 0x5eed'9e37'79b9'7f4aull);
-  std::vector<LoadgenPrompt> out(static_cast<size_t>(std::max(n, 0)));
-  for (LoadgenPrompt& p : out) {
-    const int words = spread_len(rng, spec.input_len, spec.spread);
-    p.max_tokens = spread_len(rng, spec.output_len, spec.spread);
-    for (int w = 0; w < words; ++w) {
-      if (w) p.text += ' ';
-      p.text += kWords[uniform_int(rng, 0, kNumWords - 1)];
-    }
+  std::vector<LoadgenPrompt> out;
+  for (int i = 0; i < n; ++i) out.push_back(random_prompt(rng, spec));
+  return out;
+}
+
+std::string loadgen_prompt_key(const LoadgenPrompt& p) {
+  std::string key = p.text;
+  for (const ChatMessage& m : p.messages) key += '\0' + m.role + '\0' + m.content;
+  return key;
+}
+
+int loadgen_distinct_prompts(const std::vector<LoadgenPrompt>& prompts) {
+  std::unordered_set<std::string> keys;
+  for (const LoadgenPrompt& p : prompts) keys.insert(loadgen_prompt_key(p));
+  return static_cast<int>(keys.size());
+}
+
+std::vector<LoadgenPrompt> loadgen_warmup_prompts(int n, const std::vector<LoadgenPrompt>& spare,
+                                                  const RandomPromptSpec& spec, uint64_t seed,
+                                                  const std::vector<LoadgenPrompt>& measured,
+                                                  int* random_used) {
+  std::unordered_set<std::string> taken;
+  for (const LoadgenPrompt& p : measured) taken.insert(loadgen_prompt_key(p));
+  std::vector<LoadgenPrompt> out;
+  for (const LoadgenPrompt& p : spare) {
+    if (static_cast<int>(out.size()) < n && !taken.count(loadgen_prompt_key(p))) out.push_back(p);
+  }
+  const int from_spare = static_cast<int>(out.size());
+  if (random_used) *random_used = n - from_spare;
+  if (from_spare == n) return out;
+  check_spec(spec);
+  // NOTE: another stream than the measured prompts'; a draw that is a measured prompt (short
+  // prompts of 64 words repeat) is skipped, within a bound so that too few variants fail.
+  std::mt19937_64 rng(seed ^ 0x3a12'c0de'5eed'b00full);
+  const long tries = 64L * n + 4096;
+  for (long t = 0; t < tries && static_cast<int>(out.size()) < n; ++t) {
+    LoadgenPrompt p = random_prompt(rng, spec);
+    if (!taken.count(loadgen_prompt_key(p))) out.push_back(std::move(p));
+  }
+  if (static_cast<int>(out.size()) < n) {
+    throw InputError("--warmup " + std::to_string(n) + ": found only " +
+                     std::to_string(out.size()) +
+                     " warm-up prompts unlike every measured one "
+                     "(random prompts of --input-len " +
+                     std::to_string(spec.input_len) +
+                     " have few variants); use longer prompts or fewer warm-up requests");
   }
   return out;
 }

@@ -31,4 +31,20 @@ struct RandomPromptSpec {
 std::vector<LoadgenPrompt> loadgen_random_prompts(int n, const RandomPromptSpec& spec,
                                                   uint64_t seed);
 
+// What a prompt sends (its text and chat turns), equal for two prompts that send the same (a
+// server's prefix cache answers a repeat without its prefill); how many distinct prompts a list
+// holds.
+std::string loadgen_prompt_key(const LoadgenPrompt& p);
+int loadgen_distinct_prompts(const std::vector<LoadgenPrompt>& prompts);
+
+// n warm-up prompts, none of them one of `measured`: a server with automatic prefix caching (vLLM
+// V1's default) would keep a warm-up's prompt and answer the measured request that repeats it
+// without its prefill. First the `spare` prompts not measured (a suite's documents left out of the
+// run), then random prompts of `spec` from a stream of their own; *random_used says how many.
+// InputError when random prompts of `spec` have too few variants left.
+std::vector<LoadgenPrompt> loadgen_warmup_prompts(int n, const std::vector<LoadgenPrompt>& spare,
+                                                  const RandomPromptSpec& spec, uint64_t seed,
+                                                  const std::vector<LoadgenPrompt>& measured,
+                                                  int* random_used = nullptr);
+
 }  // namespace moebench

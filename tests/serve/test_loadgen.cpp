@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/error.h"
 #include "common/http_stream.h"
@@ -188,16 +189,44 @@ TEST_CASE(
   LoadgenOptions o = server.options("m");
   o.warmup = 3;
   o.max_concurrency = 2;
-  const LoadgenResult r = loadgen_run(o, {prompt("a", 4), prompt("b", 4)});
+  const LoadgenResult r = loadgen_run(o, {prompt("a", 4), prompt("b", 4)}, {prompt("w", 4)});
   CHECK(server.requests() == 5);
+  CHECK(server.contents() == std::vector<std::string>{"w", "w", "w", "a", "b"});
   REQUIRE(r.records.size() == 2);
   CHECK(r.summary.completed == 2);
   CHECK(loadgen_result_json(o, r)["config"]["warmup"] == 3);
   LoadgenOptions bad = server.options("http_500");
   bad.warmup = 2;
-  CHECK_THROWS_WITH(loadgen_run(bad, {prompt("a", 4)}),
+  CHECK_THROWS_WITH(loadgen_run(bad, {prompt("a", 4)}, {prompt("w", 4)}),
                     Catch::Matchers::StartsWith("loadgen: warm-up request 1 of 2 failed (http): "));
   CHECK(server.requests() == 5 + 2);  // both warm-ups sent, nothing measured after
+  // A warm-up prompt that is measured, or none at all, is refused before anything is sent.
+  CHECK_THROWS_WITH(loadgen_run(o, {prompt("a", 4), prompt("b", 4)}, {prompt("b", 4)}),
+                    Catch::Matchers::StartsWith("--warmup: warm-up prompt 1 is also a measured "
+                                                "prompt"));
+  CHECK_THROWS_AS(loadgen_run(o, {prompt("a", 4)}), InputError);
+  CHECK(server.requests() == 5 + 2);
+}
+
+TEST_CASE("loadgen: warm-up prompts skip the measured ones", "[loadgen]") {
+  const RandomPromptSpec spec{2, 4, 0};
+  const std::vector<LoadgenPrompt> measured = loadgen_random_prompts(50, spec, 3);
+  std::set<std::string> keys;
+  for (const LoadgenPrompt& p : measured) keys.insert(loadgen_prompt_key(p));
+  // Two-word prompts have 64 x 64 variants, so 50 measured ones leave plenty.
+  int random_used = -1;
+  const std::vector<LoadgenPrompt> warm = loadgen_warmup_prompts(
+      200, {measured[0], prompt("spare", 4)}, spec, 3, measured, &random_used);
+  REQUIRE(warm.size() == 200);
+  CHECK(warm[0].text == "spare");  // the spare prompt first, the measured one skipped
+  CHECK(random_used == 199);
+  for (const LoadgenPrompt& p : warm) CHECK(!keys.count(loadgen_prompt_key(p)));
+  CHECK(loadgen_warmup_prompts(2, {}, spec, 3, measured)[1].text == warm[2].text);  // seeded
+  // One-word prompts have 64 variants: all measured, none left.
+  const std::vector<LoadgenPrompt> all = loadgen_random_prompts(2000, {1, 4, 0}, 3);
+  REQUIRE(loadgen_distinct_prompts(all) == 64);
+  CHECK_THROWS_WITH(loadgen_warmup_prompts(1, {}, {1, 4, 0}, 3, all),
+                    Catch::Matchers::StartsWith("--warmup 1: found only 0 warm-up prompts"));
 }
 
 TEST_CASE("loadgen: the request body streams with usage and the base URL splits", "[loadgen]") {

@@ -2,6 +2,7 @@
 // client for an in-flight slot, its tokens without a usage chunk, and warm-up prompts apart from
 // the measured ones. No assertion depends on how fast the machine is: they compare times that are
 // ordered by construction.
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -176,4 +177,80 @@ TEST_CASE("loadgen: --tokenizer counts generated text and prompts", "[loadgen]")
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--tokenizer '" + missing + "': no tokenizer.json there") !=
         std::string::npos);
+}
+
+namespace {
+
+// The user messages of a --json report's measured requests.
+std::vector<std::string> measured_prompts(const fs::path& report) {
+  const json j = json::parse(read_file(report));
+  std::vector<std::string> out;
+  for (const json& q : j["requests"]) out.push_back(q["prompt"]);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+// A server with automatic prefix caching (vLLM V1's default) keeps a warm-up request's prompt, so
+// a measured request with the same prompt would skip its prefill and report a low TTFT.
+TEST_CASE("loadgen: warm-up prompts are none of the measured prompts", "[loadgen]") {
+  const fs::path dir = temp_dir("loadgen-warmup");
+  const fs::path out = dir / "run.json";
+  {
+    FakeServer server;
+    CommandResult r = run_command(
+        moebench_bin() + " loadgen --base-url " + server.options("m").target.base_url +
+            " --model m --num-prompts 4 --warmup 2 --input-len 8 --no-progress --json '" +
+            out.string() + "'",
+        dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const std::vector<std::string> sent = server.contents(), measured = measured_prompts(out);
+    REQUIRE(sent.size() == 6);  // the warm-up's two, all done before the measured four
+    for (int i = 0; i < 2; ++i) CHECK(!contains(measured, sent[i]));
+  }
+  // A suite: the warm-up takes a document the run does not measure (gsm8k's samples have 3).
+  {
+    FakeServer server;
+    CommandResult r = run_command(
+        moebench_bin() + " loadgen --base-url " + server.options("m").target.base_url +
+            " --model m --suite gsm8k --samples --num-prompts 2 --warmup 1 --output-len 4"
+            " --no-progress --json '" +
+            out.string() + "'",
+        dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("warning") == std::string::npos);
+    const std::vector<std::string> sent = server.contents(), measured = measured_prompts(out);
+    REQUIRE(sent.size() == 3);
+    CHECK(sent[0].rfind("Question:", 0) == 0);
+    CHECK(!contains(measured, sent[0]));
+  }
+}
+
+// More requests than a suite has documents repeat prompts: a prefix-cache hit each, said with the
+// counts; the warm-up, with no document left, sends random prompts and says so.
+TEST_CASE("loadgen: a suite cycled past its documents warns with the counts", "[loadgen]") {
+  const fs::path dir = temp_dir("loadgen-cycle");
+  const fs::path out = dir / "run.json";
+  FakeServer server;
+  CommandResult r =
+      run_command(moebench_bin() + " loadgen --base-url " + server.options("m").target.base_url +
+                      " --model m --suite gsm8k --samples --num-prompts 5 --warmup 1 --output-len 4"
+                      " --no-progress --json '" +
+                      out.string() + "'",
+                  dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("loadgen: warning: the 5 requests send 3 distinct prompts: 2 repeat an "
+                      "earlier one") != std::string::npos);
+  CHECK(r.output.find("loadgen: warning: --warmup 1: every prompt of the suite is measured; the "
+                      "warm-up sends 1 random prompt(s)") != std::string::npos);
+  const std::vector<std::string> sent = server.contents(), measured = measured_prompts(out);
+  REQUIRE(sent.size() == 6);
+  CHECK(!contains(measured, sent[0]));
 }
