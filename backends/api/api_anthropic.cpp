@@ -123,7 +123,7 @@ TokenCounts anthropic_usage(const json& u) {
   return t;
 }
 
-ApiCall AnthropicWire::generate_call(const Request& r, int n) const {
+ApiCall AnthropicWire::generate_call(const Request& r, int n, int /*sample*/) const {
   if (n != 1)
     throw InputError("api:" + model_.name + ": the Messages API returns one answer per call");
   ApiCall call;

@@ -108,7 +108,7 @@ Response ApiBackend::answer(const Request& r) {
   const int first = std::clamp(r.samples_done, 0, n - 1);
   const int per_call = model_.api.n_per_request ? n - first : 1;
   for (int done = first; done < n && !out.error; done += per_call) {
-    const ApiCall call = wire_->generate_call(r, per_call);
+    const ApiCall call = wire_->generate_call(r, per_call, done);
     call_with_retries(call, token_estimate(r, call), &out);
   }
   for (std::string& t : out.texts) t = api_cut_at_stop(t, r.generation.stop);

@@ -188,7 +188,7 @@ bool OpenAiWire::sends(const char* param) const {
   return std::find(model_.api.omit.begin(), model_.api.omit.end(), param) == model_.api.omit.end();
 }
 
-ApiCall OpenAiWire::generate_call(const Request& r, int n) const {
+ApiCall OpenAiWire::generate_call(const Request& r, int n, int sample) const {
   ApiCall call;
   call.n = n;
   call.stream = model_.api.stream;
@@ -214,7 +214,9 @@ ApiCall OpenAiWire::generate_call(const Request& r, int n) const {
   if (sends("top_p") && api_top_p(model_, r) != 1.0) b["top_p"] = api_top_p(model_, r);
   // NOTE: DeepSeek documents no seed; OpenAI-compatible servers take it for sampled suites. The
   // run's 64-bit seed is cut to 31 bits: vLLM wants an int64, llama.cpp a uint32.
-  if (sends("seed") && model_.provider != "deepseek") b["seed"] = r.seed & 0x7fffffffu;
+  if (sends("seed") && model_.provider != "deepseek") {
+    b["seed"] = (r.seed + static_cast<uint64_t>(sample)) & 0x7fffffffu;
+  }
   if (sends("stop") && !r.generation.stop.empty()) {
     json stops = json::array();
     for (const std::string& s : r.generation.stop) {

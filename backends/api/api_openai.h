@@ -10,7 +10,7 @@ namespace moebench {
 class OpenAiWire : public ApiWire {
  public:
   explicit OpenAiWire(ModelEntry model) : model_(std::move(model)) {}
-  ApiCall generate_call(const Request& r, int n) const override;
+  ApiCall generate_call(const Request& r, int n, int sample = 0) const override;
   ApiCall loglik_call(const Request& r) const override;
   std::vector<std::pair<std::string, std::string>> headers(const std::string& key) const override;
   ApiReply parse(const nlohmann::json& body, const ApiCall& call) const override;

@@ -66,8 +66,10 @@ class ApiStream {
 class ApiWire {
  public:
   virtual ~ApiWire() = default;
-  // A generation call asking for n choices.
-  virtual ApiCall generate_call(const Request& r, int n) const = 0;
+  // A generation call asking for n choices, the first of them sample `sample` of the request's
+  // (its seed is the request's plus that index: separate calls for one document's samples must not
+  // send one seed, or a seeded server answers them all alike).
+  virtual ApiCall generate_call(const Request& r, int n, int sample = 0) const = 0;
   // A call scoring r.continuations after r.prompt; throws InputError when the format has none.
   virtual ApiCall loglik_call(const Request& r) const = 0;
   // Headers besides Content-Type: authentication (`key` may be empty), versions.

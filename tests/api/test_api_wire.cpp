@@ -406,3 +406,14 @@ TEST_CASE("a stream cut off or ended by an error event tells the tokens it saw")
   CHECK(t.cached_prompt == 64);
   CHECK(t.completion == 3);
 }
+
+// n samples asked in separate calls (api.n_per_request false) all carried the document's seed: a
+// seeded server (vLLM, llama.cpp) returns the same sample n times, so pass@k and majority votes
+// saw one sample. Each call carries the seed plus its sample's index; the first the plain seed.
+TEST_CASE("separate sample calls carry the seed plus the sample index") {
+  OpenAiWire wire(entry("openai"));
+  const Request r = chat_request();
+  CHECK(wire.generate_call(r, 1, 0).body["seed"] == 0x7ffffff7);
+  CHECK(wire.generate_call(r, 1, 1).body["seed"] == 0x7ffffff8);
+  CHECK(wire.generate_call(r, 1, 9).body["seed"] == 0);  // 2^64 - 9 + 9 wraps to 0
+}

@@ -59,10 +59,12 @@ void Server::Impl::handle(Flavor flavor, const std::string& route, RouteFn fn,
     ledger.record("invalid");
     return route_send_error(flavor, 400, "the body is not a JSON object", "", res);
   }
-  // The key ignores how the answer is delivered, so a retry of the same request shares it.
+  // The key ignores how the answer is delivered, so a retry of the same request shares it, and
+  // the seed, so the separate calls for one document's samples (seed + sample index) share it too.
   json keyed = body;
   keyed.erase("stream");
   keyed.erase("stream_options");
+  keyed.erase("seed");
   const std::string key = sha256_hex(route + "\n" + keyed.dump());
   FaultDecision fault;
   try {
