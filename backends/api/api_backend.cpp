@@ -177,7 +177,9 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
       }
       out->tokens += reply.tokens;
       out->usage_missing |= !reply.usage;
-      if (out->ttft_s == 0) out->ttft_s = out->total_s + a.ttft_s;
+      // NOTE: only a streamed call has a first token time (a.ttft_s > 0); the samples of later
+      // calls come after the earlier calls' whole time.
+      if (out->ttft_s == 0 && a.ttft_s > 0) out->ttft_s = out->total_s + a.ttft_s;
       out->total_s += a.total_s;
       out->itl_s.insert(out->itl_s.end(), a.itl_s.begin(), a.itl_s.end());
       out->retries += attempt;

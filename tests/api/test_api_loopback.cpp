@@ -421,3 +421,25 @@ TEST_CASE("responses without usage give no cost and are counted as such") {
   }
   fs::remove_all(dir);
 }
+
+// Answers not streamed have no TTFT: with n samples in separate calls, the second call took the
+// first call's whole latency as the response's TTFT (run.json counted them "streamed").
+TEST_CASE("samples asked in separate calls without streaming report no TTFT") {
+  const fs::path dir = temp_dir("api-no-stream-ttft");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models =
+      write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
+                        {{"api", {{"stream", false}, {"n_per_request", false}}}});
+  LoopRun r = run_moebench("--backend api:loop --models '" + models.string() +
+                               "' --suites gsm8k --samples --no-cache --gen-kwargs n_samples=2",
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  CHECK(r.run["latency"]["streamed"] == 0);
+  CHECK(r.run["latency"]["ttft"]["n"] == 0);
+  for (const json& s : r.samples) CHECK(s["ttft_s"] == 0);
+  fs::remove_all(dir);
+}
