@@ -55,15 +55,16 @@ Selection select(const DataFlags& f) {
   }
   for (const std::string& name : wanted) {
     std::string dataset = name;
-    if (auto own = s.own_data.find(name.substr(0, name.find_first_of("@:")));
+    // A suite as `run` takes it: its profile (@chat) and subjects (:anatomy) read the same data.
+    const std::string suite = name.substr(0, name.find_first_of("@:"));
+    if (auto own = s.own_data.find(suite);
         own != s.own_data.end() && !s.table.datasets.count(name)) {
       std::printf("%s: reads its own data in %s (nothing to fetch)\n", name.c_str(),
                   own->second.c_str());
       continue;
     }
     if (!s.table.datasets.count(name)) {
-      // A suite as `run` takes it: its profile (@chat) and subjects (:anatomy) read the same data.
-      auto it = dataset_of.find(name.substr(0, name.find_first_of("@:")));
+      auto it = dataset_of.find(suite);
       if (it == dataset_of.end()) {
         std::string known;
         for (const auto& [suite, d] : dataset_of) known += (known.empty() ? "" : ", ") + suite;

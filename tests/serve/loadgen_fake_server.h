@@ -15,6 +15,14 @@
 
 namespace moebench::testing {
 
+// A loadgen prompt of `text` asking for up to `max_tokens`.
+inline LoadgenPrompt prompt(const std::string& text, int max_tokens) {
+  LoadgenPrompt p;
+  p.text = text;
+  p.max_tokens = max_tokens;
+  return p;
+}
+
 // An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
 // answer (a two-chunk stream with usage, HTTP 500, a stream without text, without [DONE] or without
 // usage), the prompt "hold" holds its answer. The client's socket lives in this process, so the

@@ -67,13 +67,6 @@ int dead_port() {
   return ntohs(addr.sin_port);
 }
 
-LoadgenPrompt prompt(const std::string& text, int max_tokens) {
-  LoadgenPrompt p;
-  p.text = text;
-  p.max_tokens = max_tokens;
-  return p;
-}
-
 }  // namespace
 
 TEST_CASE("loadgen: percentiles interpolate linearly as numpy does", "[loadgen]") {

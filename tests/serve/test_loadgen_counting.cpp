@@ -17,17 +17,6 @@ using namespace moebench;
 using namespace moebench::testing;
 using json = nlohmann::json;
 
-namespace {
-
-LoadgenPrompt prompt(const std::string& text, int max_tokens) {
-  LoadgenPrompt p;
-  p.text = text;
-  p.max_tokens = max_tokens;
-  return p;
-}
-
-}  // namespace
-
 // vLLM without --max-concurrency starts a request's clock before its connection is made, so a wait
 // for a connection counts in its TTFT; loadgen's cap there is its worker count, and a request that
 // waits for a worker has waited in the client as well.
