@@ -41,6 +41,7 @@ nlohmann::json Response::to_json() const {
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (usage_missing) j["usage_missing"] = true;
+  if (hidden_reasoning > 0) j["hidden_reasoning"] = hidden_reasoning;
   if (tokens.cache_write_prompt > 0) j["tokens"]["cache_write_prompt"] = tokens.cache_write_prompt;
   if (tokens.off_peak_prompt > 0 || tokens.off_peak_completion > 0) {
     j["tokens"]["off_peak"] = {{"prompt", tokens.off_peak_prompt},
@@ -77,6 +78,7 @@ Response Response::from_json(const nlohmann::json& j) {
   r.retries = j.value("retries", 0);
   r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
   r.usage_missing = j.value("usage_missing", false);
+  r.hidden_reasoning = j.value("hidden_reasoning", 0L);
   if (j.contains("error")) {
     r.error = ResponseError{error_type_parse(j["error"].value("type", ""), "response error"),
                             j["error"].value("message", "")};
@@ -93,6 +95,7 @@ Response response_append_samples(Response earlier, const Response& later) {
   }
   out.texts.insert(out.texts.begin(), earlier.texts.begin(), earlier.texts.end());
   out.tokens += earlier.tokens;
+  out.hidden_reasoning += earlier.hidden_reasoning;
   out.usage_missing |= earlier.usage_missing;
   return out;
 }

@@ -54,7 +54,10 @@ struct Response {
   double total_s = 0;         // request sent -> response complete (the attempt that succeeded)
   double thinking_s = 0;      // request sent -> the thinking closed (0: no thinking, or unknown)
   std::vector<double> itl_s;  // gaps between successive streamed chunks with text
-  int retries = 0;            // attempts before the one that answered (or the last one)
+  // Of tokens.reasoning, those the API counted and never sent (OpenAI's o1/o3 think before the
+  // first chunk and stream none of it): no streamed chunk follows them, so TPOT leaves them out.
+  long hidden_reasoning = 0;
+  int retries = 0;  // attempts before the one that answered (or the last one)
   // Prompt tokens dropped from the start to fit the model's context (left truncation, as
   // lm-eval does); 0 when the whole prompt was read.
   long truncated_prompt_tokens = 0;

@@ -175,6 +175,7 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
         }
         out->texts.insert(out->texts.end(), reply.texts.begin(), reply.texts.end());
       }
+      out->hidden_reasoning += api_hidden_reasoning(reply);
       out->tokens += reply.tokens;
       out->usage_missing |= !reply.usage;
       // NOTE: only a streamed call has a first token time (a.ttft_s > 0); the samples of later

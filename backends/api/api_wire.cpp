@@ -40,6 +40,13 @@ std::string api_cut_at_stop(const std::string& text, const std::vector<std::stri
   return text.substr(0, cut);
 }
 
+long api_hidden_reasoning(const ApiReply& reply) {
+  if (!reply.usage || !reply.reasoning.empty()) return 0;
+  for (const std::string& t : reply.texts)
+    if (t.find("think>") != std::string::npos) return 0;  // <think> or </think>: thought inline
+  return reply.tokens.reasoning;
+}
+
 size_t api_code_points(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;

@@ -89,12 +89,15 @@ std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model);
 int api_max_tokens(const ModelEntry& model, const Request& r);
 double api_temperature(const ModelEntry& model, const Request& r);
 double api_top_p(const ModelEntry& model, const Request& r);
-// The request's text cut before the first of its stop sequences (also applied on the client:
-// providers cap how many they accept, and some models accept none).
-// The text cut before the first stop string after any leading inline thinking (never inside it).
+// The text cut before the first of the request's stop strings after any leading inline thinking
+// (never inside it); applied on the client too, since providers cap how many stop sequences they
+// accept and some models accept none.
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops);
 // Unicode code points in a UTF-8 string (OpenAI's text_offset unit).
 size_t api_code_points(const std::string& s);
+// The reasoning tokens a reply's usage counts and none of its text carries, apart or inline
+// (OpenAI's o1/o3): Response::hidden_reasoning.
+long api_hidden_reasoning(const ApiReply& reply);
 
 // Reading response JSON, for the formats: a member that is present and not null (else nullptr),
 // a token count (0 when absent), and a string member appended to `out` (true when it added

@@ -9,8 +9,11 @@ std::optional<double> response_tpot_s(const Response& r) {
   // NOTE: n > 1 samples share one E2EL (one stream interleaving them, or calls one after
   // another): no one sequence's time per token can be read from it.
   if (r.texts.size() > 1) return std::nullopt;
-  if (r.ttft_s <= 0 || r.tokens.completion <= 1) return std::nullopt;
-  return (r.total_s - r.ttft_s) / static_cast<double>(r.tokens.completion - 1);
+  // Reasoning the API never streamed came before the first chunk: only the tokens that streamed
+  // came out after it.
+  const long streamed = r.tokens.completion - r.hidden_reasoning;
+  if (r.ttft_s <= 0 || streamed <= 1) return std::nullopt;
+  return (r.total_s - r.ttft_s) / static_cast<double>(streamed - 1);
 }
 
 void LatencySummary::add_request(int retries, bool failed, double e2el_s, double ttft_s,

@@ -150,6 +150,36 @@ TEST_CASE("reasoning: reasoning_content returned apart counts as thinking, with 
   fs::remove_all(dir);
 }
 
+// o1/o3 count their thinking in completion_tokens but stream none of it: the thinking came
+// before the first chunk, so TPOT is timed over the tokens that streamed after it. The server's
+// 5 ms between chunks keeps that time well above the clock's microsecond.
+TEST_CASE("reasoning: tokens an API thought and never streamed are not timed as output",
+          "[api][thinking]") {
+  const fs::path dir = temp_dir("api-hidden-reasoning");
+  loopback::ServerOptions so = answering(dir, oracle_samples(dir, "gsm8k@chat"));
+  so.chunk_ms = 5;
+  loopback::Server server(so);
+  server.start();
+  const fs::path models =
+      write_loop_models(dir, "o3", "openai", server.base_url(), {{"model", "o3-mini"}});
+  LoopRun r = run_moebench("--backend api:o3 --no-cache --models '" + models.string() +
+                               "' --samples --suites gsm8k@chat",
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  REQUIRE_FALSE(r.samples.empty());
+  for (const json& s : r.samples) {
+    INFO(s.dump());
+    const long completion = s["tokens"]["completion"], reasoning = s["tokens"]["reasoning"];
+    REQUIRE(reasoning == 40);
+    CHECK_FALSE(s.contains("reasoning"));
+    const double after_first = s["latency_s"].get<double>() - s["ttft_s"].get<double>();
+    REQUIRE(after_first > 0.004);
+    CHECK(std::abs(s["tpot_s"].get<double>() * (completion - reasoning - 1) - after_first) < 1e-5);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("reasoning: a thinking budget is Anthropic's extended thinking, said when T is dropped",
           "[api][thinking]") {
   const fs::path dir = temp_dir("api-anthropic-thinking");

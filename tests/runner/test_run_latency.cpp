@@ -29,6 +29,30 @@ TEST_CASE("TPOT is one sequence's time per token after the first", "[runner][lat
   CHECK_FALSE(response_tpot_s(whole).has_value());
 }
 
+// An OpenAI reasoning model (o1, o3) thinks before its first streamed chunk and never streams
+// the thinking, yet completion_tokens counts it: 900 hidden of 1000 tokens timed over the 100
+// that streamed gave a TPOT ten times too small.
+TEST_CASE("TPOT counts only the tokens streamed after the first: hidden reasoning is not timed",
+          "[runner][latency]") {
+  Response r = streamed(1, 1000);
+  r.tokens.reasoning = 900;
+  r.hidden_reasoning = 900;
+  const std::optional<double> tpot = response_tpot_s(r);
+  REQUIRE(tpot.has_value());
+  CHECK(std::abs(*tpot - 0.9 / 99) < 1e-12);
+  r.hidden_reasoning = 999;  // one visible token: no time per token after it
+  CHECK_FALSE(response_tpot_s(r).has_value());
+  // Reasoning that streamed (reasoning_content, inline <think>) came after the first chunk.
+  r.hidden_reasoning = 0;
+  CHECK(std::abs(*response_tpot_s(r) - 0.9 / 999) < 1e-12);
+  // The cache keeps it: a cached sample's record reads the same.
+  r.hidden_reasoning = 900;
+  CHECK(Response::from_json(r.to_json()).hidden_reasoning == 900);
+  Response more = streamed(1, 10);
+  more.hidden_reasoning = 4;
+  CHECK(response_append_samples(r, more).hidden_reasoning == 904);
+}
+
 // n = 4 samples streamed in one response interleave their chunks, or come from 4 calls one after
 // another: the completion tokens of all four over one E2EL gave a TPOT about 4 times too small,
 // and the gaps between any two chunks were no sequence's ITL.

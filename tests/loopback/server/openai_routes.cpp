@@ -12,6 +12,12 @@ namespace {
 
 bool is_deepseek(const std::string& model) { return model.rfind("deepseek", 0) == 0; }
 
+// OpenAI's reasoning models (o1, o3, o4-mini) think before the answer and send none of it:
+// completion_tokens_details.reasoning_tokens counts it.
+bool thinks_hidden(const std::string& model) {
+  return model.size() >= 2 && model[0] == 'o' && model[1] >= '1' && model[1] <= '9';
+}
+
 json usage_json(const Usage& u, const std::string& model) {
   json j = {{"prompt_tokens", u.prompt},
             {"completion_tokens", u.completion},
@@ -137,7 +143,8 @@ Reply openai_chat(const RouteContext& ctx, const json& body) {
   ChatPrompt prompt = parse_messages(body);
   int max_tokens = route_get_int(body, "max_completion_tokens", -1, 0);
   if (max_tokens < 0) max_tokens = route_get_int(body, "max_tokens", -1, 0);
-  const std::string reasoning = c.model == "deepseek-reasoner" ? route_reasoning_text(40) : "";
+  const bool thinks = c.model == "deepseek-reasoner" || thinks_hidden(c.model);
+  const std::string reasoning = thinks ? route_reasoning_text(40) : "";
   Generation g = route_generate(ctx.answers.find(prompt.messages), c.stops, max_tokens, reasoning);
   const std::string finish = g.length ? "length" : "stop";
 
@@ -147,6 +154,7 @@ Reply openai_chat(const RouteContext& ctx, const json& body) {
   r.usage.cached_prompt = ctx.cache.cached(prompt.flat);
   r.usage.reasoning = c.n * static_cast<int>(g.reasoning.size());
   r.usage.completion = c.n * static_cast<int>(g.pieces.size()) + r.usage.reasoning;
+  if (thinks_hidden(c.model)) g.reasoning.clear();  // counted, never sent
   r.prompts.push_back(prompt.flat);
   const std::string id = "chatcmpl-" + ctx.id;
   if (c.stream)
