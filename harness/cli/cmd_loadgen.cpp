@@ -28,6 +28,7 @@ struct LoadgenFlags {
   std::string base_url = "http://127.0.0.1:8000/v1", model, endpoint = "chat";
   int num_prompts = 100;
   std::string request_rate = "inf";  // requests/s; parsed by hand so "inf" works
+  double burstiness = 1.0;
   int max_concurrency = 0;
   int input_len = 128, output_len = 64;
   double len_spread = 0.25;
@@ -150,6 +151,11 @@ CLI::App* add_loadgen_flags(CLI::App* app, LoadgenFlags* f) {
   c->add_option("--request-rate", f->request_rate,
                 "Requests/s, Poisson arrivals (inf = all at once)")
       ->capture_default_str();
+  c->add_option("--burstiness", f->burstiness,
+                "Arrival gaps from a gamma distribution of this shape at the same mean rate, as "
+                "vLLM's: 1 = Poisson, below 1 burstier, above 1 more even")
+      ->check(cli_number_above(0, true))
+      ->capture_default_str();
   c->add_option("--max-concurrency", f->max_concurrency,
                 "Requests in flight at most; a request's clock starts when it is sent, as vLLM's "
                 "(0 = no cap but loadgen's " +
@@ -206,6 +212,7 @@ int loadgen(const LoadgenFlags& f) {
     if (const char* k = std::getenv("OPENAI_API_KEY")) o.target.api_key = k;
   }
   o.request_rate = parse_rate(f.request_rate);
+  o.burstiness = f.burstiness;
   o.max_concurrency = f.max_concurrency;
   o.seed = f.seed;
   o.slo = loadgen_parse_slo(f.slo);

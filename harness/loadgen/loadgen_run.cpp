@@ -23,6 +23,8 @@ using json = nlohmann::json;
 void LoadgenOptions::validate() const {
   if (target.model.empty()) throw InputError("--model is required");
   if (!(request_rate > 0)) throw InputError("--request-rate must be positive (or inf)");
+  if (!(burstiness > 0) || std::isinf(burstiness))
+    throw InputError("--burstiness must be positive (1: Poisson arrivals)");
   if (max_concurrency < 0) throw InputError("--max-concurrency must be at least 1 (or 0: no cap)");
   if (max_workers < 1) throw InputError("loadgen: max_workers must be at least 1");
   if (warmup < 0) throw InputError("--warmup must be at least 0");
@@ -117,7 +119,8 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
   check_warmup_prompts(options, prompts, warmup_prompts);
   const int n = static_cast<int>(prompts.size());
   LoadgenResult result;
-  result.schedule_s = loadgen_arrival_times(n, options.request_rate, options.seed);
+  result.schedule_s =
+      loadgen_arrival_times(n, options.request_rate, options.seed, options.burstiness);
   result.records.resize(prompts.size());
   const bool cap_from_flag = options.max_concurrency > 0;
   const int cap = cap_from_flag ? options.max_concurrency : options.max_workers;
@@ -185,6 +188,7 @@ json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& res
       {"endpoint", t.chat ? "chat" : "completions"},
       {"num_prompts", result.records.size()},
       {"request_rate", std::isinf(options.request_rate) ? json("inf") : json(options.request_rate)},
+      {"burstiness", options.burstiness},
       {"max_concurrency", options.max_concurrency},
       {"concurrency", result.concurrency},
       {"in_flight_cap", result.summary.in_flight_cap},

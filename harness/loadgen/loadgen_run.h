@@ -24,6 +24,7 @@ constexpr int kLoadgenMaxWorkers = 1024;
 struct LoadgenOptions {
   LoadgenTarget target;
   double request_rate = std::numeric_limits<double>::infinity();  // requests/s
+  double burstiness = 1.0;  // the arrival gaps' gamma shape (loadgen_arrival_times)
   // Requests in flight at most, each timed from its send; 0: at most max_workers, and a request
   // that waits in the client for a worker is timed from its scheduled arrival (the wait counts, as
   // vLLM counts a wait for a connection).

@@ -15,6 +15,33 @@ namespace {
 // the schedule and prompts are the same with any standard library.
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1p-53; }
 
+// A standard normal deviate (Box-Muller, one of the pair).
+double normal01(std::mt19937_64& rng) {
+  const double u = 1.0 - uniform01(rng);  // (0, 1]
+  return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * uniform01(rng));
+}
+
+// A Gamma(shape, 1) deviate: Marsaglia and Tsang's method (ACM TOMS 26(3), 2000), and for a shape
+// below 1 Gamma(shape + 1) * U^(1/shape).
+double gamma_unit(std::mt19937_64& rng, double shape) {
+  if (shape < 1.0) {
+    const double u = 1.0 - uniform01(rng);
+    return gamma_unit(rng, shape + 1.0) * std::pow(u, 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = normal01(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniform01(rng);
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (u > 0.0 && std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
 int uniform_int(std::mt19937_64& rng, int lo, int hi) {
   return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1));
 }
@@ -56,13 +83,17 @@ void check_spec(const RandomPromptSpec& spec) {
 
 }  // namespace
 
-std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed) {
+std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed, double burstiness) {
   if (!(rate > 0)) throw InputError("--request-rate must be positive (or inf)");
+  if (!(burstiness > 0) || std::isinf(burstiness))
+    throw InputError("--burstiness must be positive (1: Poisson arrivals)");
   std::vector<double> at(static_cast<size_t>(std::max(n, 0)), 0.0);
   if (std::isinf(rate)) return at;
   std::mt19937_64 rng(seed);
   for (int i = 1; i < n; ++i) {
-    const double gap = -std::log1p(-uniform01(rng)) / rate;  // inverse CDF of Exp(rate)
+    // Shape 1 is Exp(rate), drawn by its inverse CDF: the schedule of runs before --burstiness.
+    const double gap = burstiness == 1.0 ? -std::log1p(-uniform01(rng)) / rate
+                                         : gamma_unit(rng, burstiness) / (burstiness * rate);
     at[i] = at[i - 1] + gap;
   }
   return at;

@@ -18,9 +18,12 @@ struct LoadgenPrompt {
   int max_tokens = 0;  // also the output length asked for (ignore_eos where the server takes it)
 };
 
-// Send times in seconds from the start, for n requests at `rate` requests/s: exponential gaps
-// (a Poisson process) drawn from mt19937_64(seed), the first request at 0. rate = inf: all at 0.
-std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed);
+// Send times in seconds from the start, for n requests at `rate` requests/s, the first at 0,
+// drawn from mt19937_64(seed): gaps from a gamma distribution of shape `burstiness` and mean
+// 1/rate, as vLLM's --burstiness (1: exponential gaps, a Poisson process; below 1 burstier, above
+// more even). rate = inf: all at 0.
+std::vector<double> loadgen_arrival_times(int n, double rate, uint64_t seed,
+                                          double burstiness = 1.0);
 
 struct RandomPromptSpec {
   int input_len = 128;   // words; each is about one token for a BPE tokenizer

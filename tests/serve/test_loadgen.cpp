@@ -273,6 +273,36 @@ TEST_CASE("loadgen: Poisson schedule has the rate's mean gap and is seeded", "[l
   CHECK(burst == std::vector<double>(5, 0.0));
 }
 
+// vLLM's --burstiness: gamma gaps of shape b and mean 1/rate (coefficient of variation
+// 1/sqrt(b)); b = 1 is the Poisson process, the same schedule as without it.
+TEST_CASE("loadgen: burstiness shapes the gaps as vLLM's gamma arrivals at the same mean rate",
+          "[loadgen]") {
+  const int n = 20000;
+  const double rate = 10.0;
+  CHECK(loadgen_arrival_times(n, rate, 42, 1.0) == loadgen_arrival_times(n, rate, 42));
+  for (double b : {0.25, 0.5, 2.0, 4.0}) {
+    INFO("burstiness " << b);
+    const std::vector<double> t = loadgen_arrival_times(n, rate, 42, b);
+    REQUIRE(t.size() == static_cast<size_t>(n));
+    CHECK(t[0] == 0.0);
+    double sum = 0, sum2 = 0;
+    for (int i = 1; i < n; ++i) {
+      const double gap = t[i] - t[i - 1];
+      REQUIRE(gap >= 0);
+      sum += gap;
+      sum2 += gap * gap;
+    }
+    const double mean = sum / (n - 1), var = sum2 / (n - 1) - mean * mean;
+    // The mean's standard error is 0.1/sqrt(b n) (0.0014 at b 0.25): 0.006 is > 4 sigma.
+    CHECK(std::abs(mean - 0.1) < 0.006);
+    CHECK(std::abs(std::sqrt(var) / mean - 1 / std::sqrt(b)) < 0.1 / std::sqrt(b));
+    CHECK(loadgen_arrival_times(n, rate, 42, b) == t);
+  }
+  CHECK_THROWS_WITH(loadgen_arrival_times(3, rate, 42, 0.0),
+                    "--burstiness must be positive (1: Poisson arrivals)");
+  CHECK(loadgen_arrival_times(5, INFINITY, 42, 0.5) == std::vector<double>(5, 0.0));
+}
+
 TEST_CASE("loadgen: random prompts keep lengths within the spread", "[loadgen]") {
   std::vector<LoadgenPrompt> p = loadgen_random_prompts(200, {128, 64, 0.25}, 7);
   for (const LoadgenPrompt& x : p) {
@@ -360,8 +390,8 @@ TEST_CASE("loadgen: a dead port gives connection errors and a non-zero exit", "[
   const fs::path out = dir / "dead.json";
   CommandResult r = run_command(
       moebench_bin() + " loadgen --base-url http://127.0.0.1:" + std::to_string(dead_port()) +
-          "/v1 --model m --num-prompts 3 --request-rate 100 --input-len 4 --output-len 4"
-          " --no-progress --json '" +
+          "/v1 --model m --num-prompts 3 --request-rate 100 --burstiness 0.5 --input-len 4"
+          " --output-len 4 --no-progress --json '" +
           out.string() + "'",
       dir);
   INFO(r.output);
@@ -372,6 +402,9 @@ TEST_CASE("loadgen: a dead port gives connection errors and a non-zero exit", "[
   CHECK(j["summary"]["failed"] == 3);
   CHECK(j["summary"]["errors"]["connection"] == 3);
   for (const json& q : j["requests"]) CHECK(q["error"]["type"] == "connection");
+  CHECK(j["config"]["burstiness"] == 0.5);
+  const std::vector<double> schedule = loadgen_arrival_times(3, 100, 0, 0.5);
+  for (size_t i = 0; i < 3; ++i) CHECK(j["requests"][i]["arrival_s"] == schedule[i]);
 
   CommandResult bad = run_command(
       moebench_bin() + " loadgen --model m --slo ttft=1 --num-prompts 1 --no-progress", dir);
