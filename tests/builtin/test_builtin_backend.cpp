@@ -317,7 +317,7 @@ TEST_CASE("builtin: an unrecognised chat template refuses chat only", "[builtin]
 // a V3.1 checkpoint's chat prompt ends in the "</think>" token its non-thinking mode starts with.
 TEST_CASE("builtin: model init writes the chat template --chat-format names", "[builtin]") {
   const std::pair<const char*, const char*> cases[] = {{"deepseek_v3", "deepseek_v3_1"},
-                                                       {"deepseek_v2", "deepseek_v2"},
+                                                       {"deepseek_v2", "deepseek_v3"},
                                                        {"qwen2_moe", "qwen2"},
                                                        {"mixtral", "mistral_legacy"}};
   for (const auto& [family, format] : cases) {
@@ -333,10 +333,14 @@ TEST_CASE("builtin: model init writes the chat template --chat-format names", "[
     CHECK(std::string(m->chat_format()->name()) == format);
     const std::vector<int> prompt = m->encode_chat({{"user", "Hi"}});
     const std::string tail = std::string(format) == "qwen2"            ? "<|im_start|>assistant\n"
-                             : std::string(format) == "deepseek_v2"    ? "\n\nAssistant:"
+                             : std::string(format) == "deepseek_v3"    ? "<｜Assistant｜>"
                              : std::string(format) == "mistral_legacy" ? "[INST] Hi [/INST]"
                                                                        : "</think>";
     CHECK(m->tokenizer().decode(prompt).ends_with(tail));
+    if (std::string(format) == "deepseek_v3") {  // V3's turns on a V2 model: their own tokens
+      CHECK(prompt.back() == m->tokenizer().token_to_id("<｜Assistant｜>"));
+      CHECK(prompt.back() != -1);
+    }
     if (std::string(format) == "deepseek_v3_1") {
       CHECK(prompt.back() == m->tokenizer().token_to_id("</think>"));
     }

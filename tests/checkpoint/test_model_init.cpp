@@ -76,9 +76,15 @@ TEST_CASE("model init tiny: every family writes a loadable checkpoint", "[init]"
     const std::string text = "Question: what is 12 + 30?\nAnswer: 42";
     CHECK(tok.decode(tok.encode(text)) == text);
     const ChatFormat chat = chat_format_detect(dir / "tokenizer_config.json");
-    CHECK(chat.kind == (c.mla                       ? ChatFormatKind::deepseek_v3
-                        : f == ModelFamily::mixtral ? ChatFormatKind::mistral
-                                                    : ChatFormatKind::chatml));
+    // Each family's own: DeepSeek-V2(-Lite)-Chat's plain "User: " turns, whose tokenizer has no
+    // <｜User｜> token (V2.5 and V3 added it).
+    CHECK(chat.kind == (f == ModelFamily::deepseek_v3   ? ChatFormatKind::deepseek_v3
+                        : f == ModelFamily::deepseek_v2 ? ChatFormatKind::deepseek_v2
+                        : f == ModelFamily::mixtral     ? ChatFormatKind::mistral
+                                                        : ChatFormatKind::chatml));
+    if (c.mla) {
+      CHECK((tok.token_to_id("<｜User｜>") == -1) == (f == ModelFamily::deepseek_v2));
+    }
   }
 }
 

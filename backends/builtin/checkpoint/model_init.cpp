@@ -136,16 +136,28 @@ uint64_t dir_bytes(const std::filesystem::path& dir) {
 
 }  // namespace
 
+namespace {
+constexpr const char* kDeepSeekUser = "<｜User｜>";
+constexpr const char* kDeepSeekAssistant = "<｜Assistant｜>";
+}  // namespace
+
 FamilyTokens family_tokens(ModelFamily f) {
   switch (f) {
     case ModelFamily::deepseek_v3:
-    case ModelFamily::deepseek_v2:
-      return {{"<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>"},
+      return {
+          {"<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", kDeepSeekUser, kDeepSeekAssistant},
+          "<｜begin▁of▁sentence｜>",
+          {"<｜end▁of▁sentence｜>"},
+          "<｜end▁of▁sentence｜>",
+          true,
+          ChatFormatKind::deepseek_v3};
+    case ModelFamily::deepseek_v2:  // V2(-Lite)-Chat: plain "User: " turns, no turn tokens
+      return {{"<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"},
               "<｜begin▁of▁sentence｜>",
               {"<｜end▁of▁sentence｜>"},
               "<｜end▁of▁sentence｜>",
               true,
-              ChatFormatKind::deepseek_v3};
+              ChatFormatKind::deepseek_v2};
     case ModelFamily::qwen3_moe:
     case ModelFamily::qwen2_moe:
     case ModelFamily::olmoe:  // NOTE: OLMoE-Instruct's own template is not among ours: ChatML
@@ -167,6 +179,26 @@ FamilyTokens family_tokens(ModelFamily f) {
 }
 
 namespace {
+
+// The special tokens `ft.chat` writes that the family's default format lacks: V3's turn tokens (a
+// V2.5-like DeepSeek-V2), R1's and V3.1's thinking tags.
+void add_chat_specials(FamilyTokens* ft) {
+  auto add = [ft](const char* token) {
+    if (std::find(ft->specials.begin(), ft->specials.end(), token) == ft->specials.end())
+      ft->specials.push_back(token);
+  };
+  const ChatFormatKind k = ft->chat;
+  const bool v3_turns = k == ChatFormatKind::deepseek_v3 || k == ChatFormatKind::deepseek_r1 ||
+                        k == ChatFormatKind::deepseek_v3_1;
+  if (v3_turns) {
+    add(kDeepSeekUser);
+    add(kDeepSeekAssistant);
+  }
+  if (k == ChatFormatKind::deepseek_r1 || k == ChatFormatKind::deepseek_v3_1) {
+    add(kThinkOpen);
+    add(kThinkClose);
+  }
+}
 
 // The preset's config.json holds every key the family's configuration class reads: a key it
 // lacks is a typo that would be written beside the real one, which keeps its preset value. The
@@ -212,8 +244,7 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
                                              model_family_name(o.family) + " family's tokens");
     }
     ft.chat = chat;
-    if (chat == ChatFormatKind::deepseek_r1 || chat == ChatFormatKind::deepseek_v3_1)
-      ft.specials.insert(ft.specials.end(), {kThinkOpen, kThinkClose});
+    add_chat_specials(&ft);
   }
   prepare_out_dir(o);
   json tok = make_tokenizer(o, cfg, ft);
