@@ -20,6 +20,10 @@ struct ChatMessage {
 struct GenerationSettings {
   int max_tokens = 256;
   std::vector<std::string> stop;  // the response is cut before the first of these
+  // Stops added to `stop` when the prompt is sent as completion text, not chat messages
+  // (HumanEval's
+  // "\ndef": its chat form answers with a whole fenced function, which begins with "def").
+  std::vector<std::string> completion_stop;
   double temperature = 0.0;
   double top_p = 1.0;
   int n_samples = 1;  // samples per document (pass@k needs n >= k)

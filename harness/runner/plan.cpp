@@ -266,6 +266,11 @@ Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t se
   r.doc_id = doc.id;
   if (spec.profile != kDefaultProfile) r.profile = spec.profile;
   r.generation = spec.generation;
+  r.generation.completion_stop.clear();
+  if (!chat && !run.loglikelihood) {
+    const std::vector<std::string>& more = spec.generation.completion_stop;
+    r.generation.stop.insert(r.generation.stop.end(), more.begin(), more.end());
+  }
   r.repeat = repeat;
   r.seed =
       doc_seed(seed, spec.name, repeat == 0 ? doc.id : doc.id + "#repeat" + std::to_string(repeat));

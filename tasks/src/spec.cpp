@@ -109,6 +109,7 @@ GenerationSettings read_generation(SpecFields f) {
   GenerationSettings g;
   g.max_tokens = positive_int(f, "max_tokens", g.max_tokens, true);
   g.stop = f.strings("stop");
+  g.completion_stop = f.strings("completion_stop");
   g.temperature = f.number("temperature", g.temperature);
   if (g.temperature < 0) f.fail("temperature", "must not be negative");
   g.top_p = f.number("top_p", g.top_p);
