@@ -3,6 +3,7 @@
 #include "harness/scoring/math_equiv.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <complex>
 #include <map>
@@ -12,44 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "harness/scoring/math_equiv_eval.h"
+
 namespace moebench {
 namespace {
 
-using Complex = std::complex<double>;
-
-enum class Op {
-  kNum,
-  kVar,
-  kPi,
-  kInf,
-  kAdd,
-  kSub,
-  kMul,
-  kDiv,
-  kPow,
-  kNeg,
-  kFunc,
-  kRoot,
-  kFact,
-  kAbs,
-  kLog
-};
-
-struct Node {
-  Op op;
-  double num = 0;    // kNum
-  std::string name;  // kVar: the variable; kFunc: the function
-  std::vector<std::unique_ptr<Node>> kids;
-};
-using NodePtr = std::unique_ptr<Node>;
-
-NodePtr make(Op op, NodePtr a = nullptr, NodePtr b = nullptr) {
-  auto n = std::make_unique<Node>();
-  n->op = op;
-  if (a) n->kids.push_back(std::move(a));
-  if (b) n->kids.push_back(std::move(b));
-  return n;
-}
+using namespace math_equiv_detail;
 
 // One comma-separated group: a bracketed tuple/interval `(a,b]` (open and close set) or a bare
 // expression / list (open == close == 0).
@@ -62,7 +31,8 @@ using Value = std::vector<Item>;  // the pieces of a `\cup` union (one piece whe
 
 struct ParseError {};
 
-constexpr int kMaxDepth = 200;  // adversarial nesting fails the parse instead of the stack
+constexpr int kMaxDepth = 200;      // adversarial nesting fails the parse instead of the stack
+constexpr int kMaxLogRetries = 16;  // `\log_123\log_123...` retries nest: bound their product
 
 const std::set<std::string> kFunctions = {"sin",  "cos",    "tan",    "sec",    "csc",
                                           "cot",  "arcsin", "arccos", "arctan", "sinh",
@@ -78,6 +48,14 @@ const std::set<std::string> kSkippedCommands = {"left", "right", "quad", "qquad"
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// What sympy's LaTeX lexer skips between tokens (LaTeX.g4's WS, THINSPACE ... NEGTHICKSPACE).
+const std::set<std::string> kLexerSpacing = {",",           ":",
+                                             ";",           "!",
+                                             "quad",        "qquad",
+                                             "thinspace",   "medspace",
+                                             "thickspace",  "negthinspace",
+                                             "negmedspace", "negthickspace"};
 
 class Parser {
  public:
@@ -103,6 +81,7 @@ class Parser {
   std::string_view s_;
   size_t pos_ = 0;
   int depth_ = 0;
+  int log_retries_ = 0;
 
   // The name of the command at pos_ ("frac" for `\frac`, "," for `\,`), "" when none.
   std::string command_at(size_t p) const {
@@ -111,6 +90,22 @@ class Parser {
     while (e < s_.size() && is_letter(s_[e])) ++e;
     if (e == p + 1) return std::string(1, s_[p + 1]);
     return std::string(s_.substr(p + 1, e - p - 1));
+  }
+
+  // The first position at or after p past whitespace and TeX spacing: the lexer skips them, so
+  // the DIGIT tokens of `1\,000` make one number in sympy's `number` rule.
+  size_t after_spacing(size_t p) const {
+    while (p < s_.size()) {
+      char c = s_[p];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        ++p;
+        continue;
+      }
+      std::string cmd = command_at(p);
+      if (!kLexerSpacing.count(cmd)) break;
+      p += 1 + cmd.size();
+    }
+    return p;
   }
 
   // Skips whitespace, `~`, TeX spacing (`\,` `\;` `\!` `\ ` `\:`) and `\left` / `\right`.
@@ -229,7 +224,8 @@ class Parser {
     if (is_digit(c) || is_letter(c) || c == '(' || c == '{') return true;
     std::string cmd = peek_command();
     return cmd == "frac" || cmd == "dfrac" || cmd == "tfrac" || cmd == "cfrac" || cmd == "sqrt" ||
-           cmd == "pi" || cmd == "infty" || kFunctions.count(cmd) || kGreek.count(cmd);
+           cmd == "binom" || cmd == "dbinom" || cmd == "tbinom" || cmd == "pi" || cmd == "infty" ||
+           kFunctions.count(cmd) || kGreek.count(cmd);
   }
 
   NodePtr parse_power() {
@@ -291,48 +287,83 @@ class Parser {
   }
 
   // sympy's number rule: digits with `,ddd` thousands groups and an optional `.digits` part
-  // (so no `.5`); sympify then rejects an integer with a leading zero (`03`) as Python does.
-  NodePtr parse_number() {
+  // (so no `.5`), spacing between digits skipped as its lexer does (`1\,000`); sympify then
+  // rejects an integer with a leading zero (`03`) as Python does. At most `max_digits` digits
+  // (`\log_28`, see parse_function); `used` gets how many were read. Returns the digits, no commas.
+  std::string scan_number(int max_digits = INT_MAX, int* used = nullptr) {
     std::string digits;
-    while (pos_ < s_.size() && is_digit(s_[pos_])) digits += s_[pos_++];
-    while (!digits.empty() && pos_ + 3 < s_.size() && s_[pos_] == ',' && is_digit(s_[pos_ + 1]) &&
-           is_digit(s_[pos_ + 2]) && is_digit(s_[pos_ + 3]) &&
+    int n = 0;
+    auto run = [&] {  // DIGIT+: the first digit at pos_, spacing allowed before the next ones
+      do {
+        digits += s_[pos_++];
+        ++n;
+        size_t next = after_spacing(pos_);
+        if (n >= max_digits || next >= s_.size() || !is_digit(s_[next])) break;
+        pos_ = next;
+      } while (true);
+    };
+    run();
+    while (n + 3 <= max_digits && pos_ + 3 < s_.size() && s_[pos_] == ',' &&
+           is_digit(s_[pos_ + 1]) && is_digit(s_[pos_ + 2]) && is_digit(s_[pos_ + 3]) &&
            (pos_ + 4 >= s_.size() || !is_digit(s_[pos_ + 4]))) {
       digits += s_.substr(pos_ + 1, 3);
       pos_ += 4;
+      n += 3;
     }
-    if (pos_ + 1 < s_.size() && s_[pos_] == '.' && is_digit(s_[pos_ + 1])) {
+    if (n < max_digits && pos_ + 1 < s_.size() && s_[pos_] == '.' && is_digit(s_[pos_ + 1])) {
       digits += s_[pos_++];
-      while (pos_ < s_.size() && is_digit(s_[pos_])) digits += s_[pos_++];
+      run();
     }
+    if (used) *used = n;
     bool decimal = digits.find('.') != std::string::npos;
     if (!decimal && digits.size() > 1 && digits[0] == '0' &&
         digits.find_first_not_of('0') != std::string::npos) {
       throw ParseError{};
     }
+    return digits;
+  }
+  NodePtr parse_number(int max_digits = INT_MAX, int* used = nullptr) {
     auto n = make(Op::kNum);
-    n->num = std::strtod(digits.c_str(), nullptr);
+    n->num = std::strtod(scan_number(max_digits, used).c_str(), nullptr);
     return n;
   }
 
-  // One letter, with an optional subscript that becomes part of its name (`x_1`, `a_{10}`).
+  // One letter, with an optional subscript that becomes part of its name. sympy names the symbol
+  // `x_{1}` for both `x_1` and `x_{1}`: an unbraced subscript is an atom (a letter, a command or
+  // a whole number, `x_12` = `x_{12}`), a braced one an expression (compared as its text here).
   NodePtr parse_variable() {
     auto n = make(Op::kVar);
     n->name = std::string(1, s_[pos_++]);
-    if (pos_ < s_.size() && s_[pos_] == '_') {
-      size_t start = ++pos_;
-      if (pos_ < s_.size() && s_[pos_] == '{') {
-        size_t close = s_.find('}', pos_);
-        if (close == std::string_view::npos) throw ParseError{};
-        pos_ = close + 1;
-      } else if (pos_ < s_.size()) {
-        ++pos_;
-      } else {
-        throw ParseError{};
-      }
-      n->name += "_" + std::string(s_.substr(start, pos_ - start));
-    }
+    n->name += parse_subscript();
     return n;
+  }
+  std::string parse_subscript() {
+    if (pos_ >= s_.size() || s_[pos_] != '_') return "";
+    ++pos_;
+    char c = peek();
+    std::string text;
+    if (c == '{') {
+      int depth = 0;
+      size_t start = pos_;
+      for (; pos_ < s_.size(); ++pos_) {
+        depth += s_[pos_] == '{' ? 1 : s_[pos_] == '}' ? -1 : 0;
+        if (depth == 0) break;
+      }
+      if (pos_ >= s_.size()) throw ParseError{};
+      Parser inner(s_.substr(start + 1, pos_ - start - 1));  // the text, spacing left out
+      for (inner.skip(); !inner.at_end(); inner.skip()) text += inner.s_[inner.pos_++];
+      ++pos_;
+    } else if (is_digit(c)) {
+      text = scan_number();
+    } else if (is_letter(c)) {
+      text = std::string(1, s_[pos_++]);
+    } else if (c == '\\' && !peek_command().empty()) {
+      text = "\\" + peek_command();
+      pos_ += text.size();
+    } else {
+      throw ParseError{};
+    }
+    return "_{" + text + "}";
   }
 
   NodePtr parse_command() {
@@ -341,6 +372,10 @@ class Parser {
     if (cmd == "frac" || cmd == "dfrac" || cmd == "tfrac" || cmd == "cfrac") {
       NodePtr num = parse_arg(Arg::kDigit);
       return make(Op::kDiv, std::move(num), parse_arg(Arg::kDigit));
+    }
+    if (cmd == "binom" || cmd == "dbinom" || cmd == "tbinom") {  // brace groups only, as sympy
+      NodePtr top = parse_arg(Arg::kBraced);
+      return make(Op::kBinom, std::move(top), parse_arg(Arg::kBraced));
     }
     if (cmd == "sqrt") {
       NodePtr index;
@@ -358,18 +393,32 @@ class Parser {
     if (cmd == "infty") return make(Op::kInf);
     if (kGreek.count(cmd)) {
       auto n = make(Op::kVar);
-      n->name = "\\" + cmd;
+      n->name = "\\" + cmd + parse_subscript();
       return n;
     }
     if (kFunctions.count(cmd)) return parse_function(cmd);
     throw ParseError{};
   }
 
-  // `\sin x`, `\sin^2(x)`, `\log_2 8`, `\ln(x)`.
+  // `\sin x`, `\sin^2(x)`, `\log_2 8`, `\ln(x)`. An unbraced base is a whole number, as
+  // sympy's `subexpr` atom, but ANTLR's prediction stops it where the rest would not parse:
+  // `\log_28` (nothing left for the argument) is log base 2 of 8, `\log_28x` base 28 of x.
   NodePtr parse_function(const std::string& name) {
-    NodePtr base;
+    if ((name != "log" && name != "ln") || !eat('_')) return parse_function_rest(name, nullptr);
+    if (!is_digit(peek())) return parse_function_rest(name, parse_arg(Arg::kAtom));
+    const size_t start = pos_;
+    int used = 0;
+    NodePtr base = parse_number(INT_MAX, &used);
+    try {
+      return parse_function_rest(name, std::move(base));
+    } catch (const ParseError&) {
+      if (used < 2 || ++log_retries_ > kMaxLogRetries) throw;
+    }
+    pos_ = start;
+    return parse_function_rest(name, parse_number(used - 1));
+  }
+  NodePtr parse_function_rest(const std::string& name, NodePtr base) {
     NodePtr exponent;
-    if (name == "log" && eat('_')) base = parse_arg(Arg::kAtom);
     if (eat('^')) exponent = parse_arg(Arg::kAtom);
     char c = peek();
     NodePtr arg = (c == '(' || c == '{' || c == '[') ? parse_primary() : parse_power();
@@ -384,99 +433,6 @@ class Parser {
     return call;
   }
 };
-
-using Vars = std::map<std::string, Complex>;
-
-// `-0.0` imaginary parts flip the branch of sqrt/log/pow; sympy has no signed zero.
-Complex clean(Complex z) { return z.imag() == 0 ? Complex(z.real(), 0.0) : z; }
-
-bool is_small_int(Complex z, double* n) {
-  if (z.imag() != 0 || std::abs(z.real()) > 1024 || z.real() != std::round(z.real())) return false;
-  *n = z.real();
-  return true;
-}
-
-// z^n by squaring: exact for integer powers where std::pow goes through exp/log.
-Complex int_power(Complex z, long n) {
-  if (n < 0) return Complex(1.0) / int_power(z, -n);
-  Complex out(1.0);
-  while (n > 0) {
-    if (n & 1) out *= z;
-    z *= z;
-    n >>= 1;
-  }
-  return out;
-}
-
-Complex eval_function(const std::string& name, Complex x) {
-  if (name == "sin") return std::sin(x);
-  if (name == "cos") return std::cos(x);
-  if (name == "tan") return std::tan(x);
-  if (name == "sec") return 1.0 / std::cos(x);
-  if (name == "csc") return 1.0 / std::sin(x);
-  if (name == "cot") return 1.0 / std::tan(x);
-  if (name == "arcsin") return std::asin(x);
-  if (name == "arccos") return std::acos(x);
-  if (name == "arctan") return std::atan(x);
-  if (name == "sinh") return std::sinh(x);
-  if (name == "cosh") return std::cosh(x);
-  if (name == "tanh") return std::tanh(x);
-  if (name == "exp") return std::exp(x);
-  return std::log(x);  // ln, log: sympy's \log is the natural logarithm
-}
-
-Complex eval(const Node& n, const Vars& vars) {
-  const double nan = std::nan("");
-  auto kid = [&](size_t i) { return eval(*n.kids[i], vars); };
-  double k = 0;
-  switch (n.op) {
-    case Op::kNum:
-      return Complex(n.num, 0.0);
-    case Op::kVar:
-      return vars.at(n.name);
-    case Op::kPi:
-      return Complex(M_PI, 0.0);
-    case Op::kInf:
-      return Complex(INFINITY, 0.0);
-    case Op::kAdd:
-      return clean(kid(0) + kid(1));
-    case Op::kSub:
-      return clean(kid(0) - kid(1));
-    case Op::kMul:
-      return clean(kid(0) * kid(1));
-    case Op::kNeg:
-      return clean(-kid(0));
-    case Op::kDiv: {
-      Complex d = kid(1);
-      if (d == Complex(0.0)) return Complex(nan, nan);  // sympy: zoo, never equal to anything
-      return clean(kid(0) / d);
-    }
-    case Op::kPow: {
-      Complex base = kid(0), e = kid(1);
-      if (is_small_int(e, &k)) return clean(int_power(base, static_cast<long>(k)));
-      if (base == Complex(0.0)) return Complex(0.0);
-      return clean(std::pow(base, e));
-    }
-    case Op::kRoot: {
-      Complex x = kid(0), index = kid(1);
-      if (index == Complex(2.0)) return clean(std::sqrt(x));
-      if (x == Complex(0.0)) return Complex(0.0);
-      return clean(std::pow(x, 1.0 / index));
-    }
-    case Op::kFact: {
-      Complex x = kid(0);
-      if (!is_small_int(x, &k) || k < 0 || k > 170) return Complex(nan, nan);
-      return Complex(std::tgamma(k + 1), 0.0);
-    }
-    case Op::kAbs:
-      return Complex(std::abs(kid(0)), 0.0);
-    case Op::kLog:
-      return clean(std::log(kid(0)) / std::log(kid(1)));
-    case Op::kFunc:
-      return clean(eval_function(n.name, kid(0)));
-  }
-  return Complex(nan, nan);
-}
 
 void collect_vars(const Node& n, std::set<std::string>* out) {
   if (n.op == Op::kVar) out->insert(n.name);

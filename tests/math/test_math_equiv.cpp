@@ -86,6 +86,40 @@ TEST_CASE("math_equivalent: symbolic expressions") {
   check_all(no, std::size(no), false);
 }
 
+// sympy's LaTeX grammar (LaTeX.g4): \binom takes two brace groups; the lexer skips TeX spacing,
+// so the DIGIT tokens of `1\,000` make one number; an unbraced subscript is an atom (a whole
+// number), named `x_{1}` whether braced or not; `\log_28` has no argument left if the base takes
+// both digits, so ANTLR's prediction ends the base at 2 (`\log_28x` keeps base 28).
+TEST_CASE("math_equivalent: binomials spacing log bases and subscripts as sympy reads them") {
+  const Pair yes[] = {{"\\binom{6}{2}", "15"},
+                      {"\\dbinom{6}{2}", "15"},
+                      {"\\tbinom{6}{2}", "\\binom{6}{4}"},
+                      {"\\binom{6}{-1}", "0"},
+                      {"\\binom{0.5}{2}", "-0.125"},
+                      {"\\binom{10}{3}\\cdot2", "240"},
+                      {"1\\,000", "1000"},
+                      {"12\\,345\\,678", "12345678"},
+                      {"1\\,000.5", "1000.5"},
+                      {"2\\,3", "23"},
+                      {"\\log_28", "3"},
+                      {"\\log_2 8", "3"},
+                      {"\\log_{2}8", "3"},
+                      {"\\ln_28", "3"},
+                      {"\\log_216", "\\log_{21}6"},
+                      {"\\log_28x", "\\log_{28}x"},
+                      {"\\log_2.58", "\\log_{2.5}8"},
+                      {"x_1", "x_{1}"},
+                      {"x_12", "x_{12}"},
+                      {"x_{a}", "x_a"},
+                      {"\\alpha_1", "\\alpha_{1}"},
+                      {"2x_1+1", "1+2x_{1}"}};
+  const Pair no[] = {
+      {"\\binom{6}{2}", "30"}, {"\\binom62", "15"}, {"2\\,3", "6"}, {"\\log_28", "\\log_{28}8"},
+      {"\\log_381", "4"},      {"x_12", "2x_1"},    {"x_1", "x_2"}};
+  check_all(yes, std::size(yes), true);
+  check_all(no, std::size(no), false);
+}
+
 TEST_CASE("math_equivalent: tuples, intervals and unions (beyond sympy)") {
   const Pair yes[] = {{"(1,2)", "(1, 2)"},
                       {"(\\frac{1}{2},3)", "(0.5,3)"},
