@@ -1,5 +1,6 @@
 // Basic metrics: exact_match (HF evaluate, as lm-eval calls it), acc / acc_norm (log-likelihood
-// choice), choice_match (generated letters vs gold) and the unbiased pass@k estimator.
+// choice), choice_match / subquestion_match (generated letters vs gold) and the unbiased pass@k
+// estimator.
 #include <locale.h>
 #include <wctype.h>
 
@@ -195,34 +196,53 @@ std::string join_groups(const std::vector<std::string>& groups) {
 }
 
 // Generation-mode choice scoring. Gold: the target's letter groups when the target is non-empty
-// (Gaokao lists "B C A"), else the gold indexes as one set of letters. When gold is a single group
-// (one question, possibly multi-answer) the predicted groups are merged into one set, so "A、C"
-// and "AC" both answer {A, C}. Full credit only for the exact sequence of exact sets.
-MetricFn make_choice_match(const nlohmann::json& args, const std::string& where) {
+// (Gaokao lists "B C A"), else the gold indexes as one set of letters.
+std::vector<std::string> gold_groups(const MetricInput& in) {
+  if (!in.target.empty()) return letter_groups(in.target);
+  std::string set;
+  for (int g : in.gold) set += static_cast<char>('A' + g);
+  return letter_groups(set);
+}
+
+// A prediction's letter groups. When gold is a single group (one question, possibly
+// multi-answer) the predicted groups are merged into one set, so "A、C" and "AC" both answer
+// {A, C}.
+std::vector<std::string> predicted_groups(const std::string& p, size_t gold_size) {
+  auto pred = letter_groups(p);
+  if (gold_size == 1 && pred.size() > 1) {
+    std::string merged;
+    for (const auto& g : pred) merged += g;
+    pred = letter_groups(merged);
+  }
+  return pred;
+}
+
+// choice_match: full credit only for the exact sequence of exact sets. subquestion_match
+// (GAOKAO-Bench's count_score in Bench/OBJ_score_evaluation.py): each sub-question is right or
+// wrong on its own, credit = right sub-questions / sub-questions; a prediction with another
+// number of sub-questions gets none (its check_length_equal). A multi-answer sub-question needs
+// the exact set in both (REFERENCE.md; NOTE: GAOKAO-Bench gives Physics 3 of 6 points for a
+// correct subset, not mirrored).
+MetricFn make_choice_scoring(const nlohmann::json& args, const std::string& where,
+                             bool per_subquestion) {
   scoring_check_args(args, where, {});
-  return [](const MetricInput& in) {
+  return [per_subquestion](const MetricInput& in) {
     MetricValue v;
-    std::vector<std::string> gold;
-    if (!in.target.empty()) {
-      gold = letter_groups(in.target);
-    } else {
-      std::string set;
-      for (int g : in.gold) set += static_cast<char>('A' + g);
-      gold = letter_groups(set);
-    }
+    std::vector<std::string> gold = gold_groups(in);
     if (gold.empty() || !in.predictions || in.predictions->empty()) {
       v.detail = {{"error", "no gold letters or no predictions"}};
       return v;
     }
     double hits = 0;
     for (const auto& p : *in.predictions) {
-      auto pred = letter_groups(p);
-      if (gold.size() == 1 && pred.size() > 1) {
-        std::string merged;
-        for (const auto& g : pred) merged += g;
-        pred = letter_groups(merged);
+      auto pred = predicted_groups(p, gold.size());
+      if (!per_subquestion || pred.size() != gold.size()) {
+        hits += pred == gold;
+      } else {
+        double right = 0;
+        for (size_t q = 0; q < gold.size(); ++q) right += pred[q] == gold[q];
+        hits += right / static_cast<double>(gold.size());
       }
-      hits += pred == gold;
       if (v.detail.is_null()) v.detail = {{"prediction", join_groups(pred)}};
     }
     v.detail["gold"] = join_groups(gold);
@@ -282,7 +302,16 @@ void scoring_register_basic_metrics() {
                      scoring_check_args(args, where, {});
                      return make_acc(true);
                    }});
-  metric_register({.name = "choice_match", .higher_is_better = true, .make = make_choice_match});
+  metric_register({.name = "choice_match",
+                   .higher_is_better = true,
+                   .make = [](const nlohmann::json& args, const std::string& where) {
+                     return make_choice_scoring(args, where, false);
+                   }});
+  metric_register({.name = "subquestion_match",
+                   .higher_is_better = true,
+                   .make = [](const nlohmann::json& args, const std::string& where) {
+                     return make_choice_scoring(args, where, true);
+                   }});
   metric_register(
       {.name = "pass_at_k",
        .higher_is_better = true,

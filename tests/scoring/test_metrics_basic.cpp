@@ -47,6 +47,14 @@ double choice_match(const std::string& pred, const std::string& target, std::vec
   return make({{"metric", "choice_match"}})(in).value;
 }
 
+double subquestion_match(const std::string& pred, const std::string& target) {
+  std::vector<std::string> preds = {pred};
+  MetricInput in;
+  in.predictions = &preds;
+  in.target = target;
+  return make({{"metric", "subquestion_match"}})(in).value;
+}
+
 double pass_at(long k, int n, int c) {
   std::vector<std::string> preds;
   for (int i = 0; i < n; ++i) preds.push_back(i < c ? "passed" : "failed: AssertionError");
@@ -112,6 +120,26 @@ TEST_CASE("choice_match compares letters or canonical letter lists", "[scoring][
   CHECK(choice_match("B A C", "B C A", {}) == 0);
   CHECK(choice_match("CB", "BC", {}) == 1);
   CHECK(choice_match("B C", "B C A", {}) == 0);
+}
+
+// GAOKAO-Bench's count_score (Bench/OBJ_score_evaluation.py): sub-questions score one by one, an
+// answer list of another length scores nothing (check_length_equal).
+TEST_CASE("subquestion_match credits each sub-question as GAOKAO-Bench", "[scoring][metrics]") {
+  std::string gold20, pred19;  // 2010-2022_English_Fill_in_Blanks/0: 20 blanks
+  for (int i = 0; i < 20; ++i) {
+    gold20 += std::string(i ? " " : "") + "ABCD"[i % 4];
+    pred19 += std::string(i ? " " : "") + (i == 7 ? 'A' : "ABCD"[i % 4]);
+  }
+  CHECK(choice_match(pred19, gold20, {}) == 0);  // all or nothing
+  CHECK(near(subquestion_match(pred19, gold20), 0.95));
+  CHECK(subquestion_match(gold20, gold20) == 1);
+  CHECK(near(subquestion_match("B A A", "B C A"), 2.0 / 3));
+  CHECK(subquestion_match("B C", "B C A") == 0);  // another length: nothing
+  CHECK(subquestion_match("B C A D", "B C A") == 0);
+  CHECK(near(subquestion_match("AC B", "AC D"), 0.5));  // a multi-answer sub-question: exact set
+  CHECK(subquestion_match("A B", "AC B") == 0.5);       // a subset: no credit (REFERENCE.md)
+  CHECK(subquestion_match("A C", "AC") == 1);           // one question: groups merge
+  CHECK(subquestion_match("[invalid]", "B C A") == 0);
 }
 
 TEST_CASE("pass@k: unbiased estimator", "[scoring][metrics]") {

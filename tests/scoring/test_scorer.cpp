@@ -27,7 +27,8 @@ std::set<std::string> own_metrics(const SuiteSpec& spec, bool loglikelihood) {
   std::set<std::string> names;
   for (const auto& m : list) {
     std::string key = m["metric"];
-    if (key == "exact_match" || key == "acc" || key == "acc_norm" || key == "choice_match") {
+    if (key == "exact_match" || key == "acc" || key == "acc_norm" || key == "choice_match" ||
+        key == "subquestion_match") {
       names.insert(m.value("name", key));
     }
   }

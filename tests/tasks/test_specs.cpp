@@ -75,6 +75,14 @@ TEST_CASE("specs: gaokao generation stops where a next question would begin", "[
   CHECK(g.generation.stop == std::vector<std::string>{"以下是一道中国高考试题"});
 }
 
+// GAOKAO-Bench credits each sub-question (19 of 20 blanks: 0.95); choice_match gave 0.
+TEST_CASE("specs: gaokao scores per sub-question", "[spec]") {
+  const SuiteSpec g = moebench::suite_find_spec(kTasks, "gaokao");
+  REQUIRE(g.metrics.size() == 1);
+  CHECK(g.metrics[0]["metric"] == "subquestion_match");
+  CHECK(g.version == "1.3");
+}
+
 TEST_CASE("specs: unknown suite lists the known ones", "[spec]") {
   try {
     moebench::suite_find_spec(kTasks, "gsm9k");
