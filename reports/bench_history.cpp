@@ -2,9 +2,11 @@
 #include "reports/bench_history.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "common/error.h"
@@ -78,6 +80,7 @@ BenchRun bench_load_run(const fs::path& file) {
   const json context = j.contains("context") ? j["context"] : json::object();
   if (!context.is_object()) throw input_error(where, "field 'context' must be an object");
   run.date = string_or(context, "date", "", where + ": context");
+  run.utc_s = bench_date_utc_s(run.date);
   run.host = string_or(context, "host_name", "", where + ": context");
   run.gpu = string_or(context, "gpu", "", where + ": context");
   std::map<std::string, double> median_aggregate;
@@ -130,10 +133,49 @@ std::vector<BenchRun> bench_load_history(const fs::path& dir, std::vector<std::s
       problems->push_back(e.what());
     }
   }
-  std::sort(runs.begin(), runs.end(), [](const BenchRun& a, const BenchRun& b) {
-    return std::tie(a.date, a.file) < std::tie(b.date, b.file);
-  });
+  std::sort(runs.begin(), runs.end(), bench_older);
   return runs;
+}
+
+bool bench_older(const BenchRun& a, const BenchRun& b) {
+  const bool ta = a.utc_s.has_value(), tb = b.utc_s.has_value();
+  return std::tuple(ta, a.utc_s.value_or(0), a.date, a.file) <
+         std::tuple(tb, b.utc_s.value_or(0), b.date, b.file);
+}
+
+std::optional<long long> bench_date_utc_s(const std::string& date) {
+  int y, mo, d, h, mi, sec, used = 0;
+  char sep;
+  if (std::sscanf(date.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec,
+                  &used) != 7 ||
+      (sep != 'T' && sep != ' ')) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(mo),
+                                        std::chrono::day(d)};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::string_view rest = std::string_view(date).substr(used);
+  if (!rest.empty() && rest[0] == '.') {  // a fraction of a second, dropped
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') rest.remove_prefix(1);
+  }
+  long long offset_s = 0;
+  if (rest == "Z") {
+    rest = "";
+  } else if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+    int oh = 0, om = 0;
+    const std::string tz(rest.substr(1));
+    if (!((tz.size() == 5 && std::sscanf(tz.c_str(), "%2d:%2d", &oh, &om) == 2) ||
+          (tz.size() == 4 && std::sscanf(tz.c_str(), "%2d%2d", &oh, &om) == 2)) ||
+        oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset_s = (rest[0] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+    rest = "";
+  }
+  if (!rest.empty()) return std::nullopt;
+  const long long days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  return days * 86400 + h * 3600LL + mi * 60LL + sec - offset_s;
 }
 
 const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, size_t i) {

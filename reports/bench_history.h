@@ -14,6 +14,10 @@ namespace moebench {
 struct BenchRun {
   std::filesystem::path file;
   std::string date;  // context.date
+  // context.date as seconds since the epoch, its UTC offset applied (google/benchmark writes
+  // local time with the offset; a date without one is read as UTC); nullopt when it is no ISO
+  // 8601 date and time.
+  std::optional<long long> utc_s;
   std::string host;  // context.host_name
   std::string gpu;   // context.gpu (moebench-kernels: the device's name, "none"); "" when absent
   // run_name -> real times of its repetitions, in nanoseconds (iteration entries; the median
@@ -25,6 +29,13 @@ struct BenchRun {
   std::map<std::string, std::map<std::string, double>> counters;
 };
 
+// Whether `a` was measured before `b`: by instant (runs without a readable date first, by its
+// text), then file name.
+bool bench_older(const BenchRun& a, const BenchRun& b);
+
+// "YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+HH:MM|+HHMM]" as seconds since the epoch; nullopt otherwise.
+std::optional<long long> bench_date_utc_s(const std::string& date);
+
 // The run history[i] is compared with in the reports: the latest earlier one measured on the same
 // GPU (times on another device are no baseline), or nullptr.
 const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, size_t i);
@@ -32,7 +43,7 @@ const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, 
 // One Google Benchmark JSON file. InputError names the file and field.
 BenchRun bench_load_run(const std::filesystem::path& file);
 
-// Every *.json under DIR, oldest first (by context.date, then name). Unreadable files are left
+// Every *.json under DIR, oldest first (bench_older). Unreadable files are left
 // out with their one-line error appended to `problems`. An absent DIR gives no runs.
 std::vector<BenchRun> bench_load_history(const std::filesystem::path& dir,
                                          std::vector<std::string>* problems);

@@ -108,9 +108,10 @@ const BenchRun* kernel_baseline(const fs::path& results, const std::vector<Bench
   for (const BenchRun& r : history) {
     if (bench_night(r) < night && r.gpu == next.gpu) earlier.emplace_back(bench_night(r), &r);
   }
-  // Newest first: the night, then the file's own date.
+  // Newest first: the night, then the file's own instant.
   std::sort(earlier.begin(), earlier.end(), [](const auto& x, const auto& y) {
-    return std::tie(x.first, x.second->date) > std::tie(y.first, y.second->date);
+    if (x.first != y.first) return x.first > y.first;
+    return bench_older(*y.second, *x.second);
   });
   for (const auto& [date, run] : earlier) {
     const json gate = night_gate(results, date);

@@ -216,6 +216,32 @@ TEST_CASE("report marks a 10 percent kernel slowdown and not an unchanged kernel
   std::filesystem::remove_all(results);
 }
 
+// context.date is local time with its UTC offset (google/benchmark's LocalDateTimeString): a
+// file dated 10:00+09:00 (01:00Z) was sorted after one dated 05:00+00:00 by its text, so the
+// older run was read as the newest and a regression as a speed-up.
+TEST_CASE("report orders kernel runs by their instant, whatever their UTC offsets") {
+  const auto results = test::fixture_temp_dir("report-bench-zones");
+  write_bench(results / "bench" / "tokyo.json", "2026-12-06T10:00:00+09:00",
+              {{"BM_gemm/4096", 1.0e6}});
+  write_bench(results / "bench" / "ci.json", "2026-12-06T05:00:00+00:00",
+              {{"BM_gemm/4096", 1.5e6}});
+  write_bench(results / "bench" / "berlin.json", "2026-12-06T03:30:00+0100",
+              {{"BM_gemm/4096", 1.5e6}});
+  write_bench(results / "bench" / "old.json", "2026-12-06 01:30:00", {{"BM_gemm/4096", 1.5e6}});
+  write_bench(results / "bench" / "zulu.json", "2026-12-06T04:00:00Z", {{"BM_gemm/4096", 1.5e6}});
+  std::vector<std::string> problems;
+  const auto runs = bench_load_history(results / "bench", &problems);
+  REQUIRE(runs.size() == 5);
+  std::vector<std::string> order;
+  for (const auto& r : runs) order.push_back(r.file.filename().string());
+  // 01:00Z, 01:30 (no offset: read as UTC), 02:30Z, 04:00Z, 05:00Z
+  CHECK(order ==
+        std::vector<std::string>{"tokyo.json", "old.json", "berlin.json", "zulu.json", "ci.json"});
+  const std::string md = report_markdown(report_load(results), ReportOptions{});
+  CHECK(md.find("ci.json vs zulu.json") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
 // A night measured on another GPU is no baseline: the latest table, the chart's marks and the
 // summary set each file against the previous one on its own device.
 TEST_CASE("report compares kernel times only with the previous run on the same GPU") {
