@@ -288,7 +288,10 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
                         std::vector<MergedSuite>& suites, const MergeOptions& options) {
   RunRecord m = shards[0]->record;
   m.run_id = options.out.filename().string();
-  m.created = utc_now_iso();
+  // Dated by its newest shard, as the unsharded run would be by its start: merging late must not
+  // make an older night the latest run (merge.merged_at says when it was merged).
+  m.created.clear();
+  for (const ShardRun* run : shards) m.created = std::max(m.created, run->record.created);
   m.command = options.command_line;
   m.options["shard"] = "0/1";
   m.suites.clear();
@@ -342,6 +345,7 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   m.output_tokens_per_s = m.dispatch_s > 0 ? m.output_tokens / m.dispatch_s : 0;
   m.docs_per_s = m.total_s > 0 ? m.docs / m.total_s : 0;
   m.merge = {{"shard_count", shards.size()},
+             {"merged_at", utc_now_iso()},
              {"runs", runs},
              {"merged_by", build_describe()},
              {"timings_note", "timings are summed over the shards (machine time, not wall time)"}};

@@ -307,3 +307,34 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
   CHECK(failed["completion"] == 20);
   fs::remove_all(dir);
 }
+
+// A merged run is dated by its newest shard, not by when merge ran: the leaderboard and the
+// published-vs-measured view take a suite's latest run by that date, so a night merged late
+// displaced a newer night's unsharded run.
+TEST_CASE("merge: the merged run is dated by its newest shard", "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-created");
+  const std::string base = moebench_bin() +
+                           " run --backend oracle --samples --suites gsm8k --no-progress "
+                           "--results-dir '" +
+                           (dir / "results").string() + "'";
+  const char* created[] = {"2026-01-02T03:04:09Z", "2026-01-02T03:04:05Z"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    REQUIRE(
+        run_command(base + " --shard " + std::to_string(i) + "/2 --run-id " + id, dir).exit_code ==
+        0);
+    const fs::path file = dir / "results" / id / "run.json";
+    json j = json::parse(read_file(file));
+    j["created"] = created[i];
+    std::ofstream(file) << j.dump(2);
+  }
+  auto r = run_command(moebench_bin() + " merge " + (dir / "results/s0").string() + " " +
+                           (dir / "results/s1").string() + " -o " + (dir / "merged").string(),
+                       dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json merged = json::parse(read_file(dir / "merged" / "run.json"));
+  CHECK(merged["created"] == "2026-01-02T03:04:09Z");
+  CHECK(merged["merge"]["merged_at"].get<std::string>() > "2026-01-02T03:04:09Z");
+  fs::remove_all(dir);
+}
