@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace moebench {
 
@@ -17,5 +18,18 @@ struct MetricStat {
   // {"mean", "stderr", "n", "ci95": [low, high]}, as run.json records a metric or group.
   nlohmann::json to_json() const;
 };
+
+// lm-eval's pooled_sample_stderr over groups (subjects): the size-weighted mean and
+// sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ), k the groups with documents. NOTE: it
+// ignores the between-group variance, as lm-eval does.
+MetricStat metric_stat_pooled(const std::vector<MetricStat>& groups);
+
+// Whether a subject-weighted suite's stat is pooled over its subjects: with one subject, or one
+// document per subject (the pooled formula is 0/0 there), its documents' plain stat stands.
+bool metric_stat_pools_subjects(size_t subjects, long documents);
+
+// The stat of the union of disjoint document sets from theirs: the exact mean and Bessel-corrected
+// stderr of all their documents (each part's stderr is s_i/sqrt(n_i)).
+MetricStat metric_stat_union(const std::vector<MetricStat>& parts);
 
 }  // namespace moebench

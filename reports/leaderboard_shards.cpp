@@ -1,37 +1,44 @@
 // leaderboard_pool_shards: the results of one suite run as N shards (--shard i/N), pooled into the
 // result the unsharded run would have had.
-#include <cmath>
+#include <map>
 
 #include "reports/leaderboard.h"
 
 namespace moebench {
+using nlohmann::json;
 namespace {
 
-// NOTE: exact for the mean and the sample stderr of the union. Each shard's stderr is s_i/sqrt(n_i)
-// with s_i^2 its Bessel-corrected variance, so s_i^2 = stderr_i^2 * n_i; the union's sum of
-// squares about the pooled mean is sum((n_i-1) s_i^2) + sum(n_i (mean_i - mean)^2).
-MetricStat pool_metric(const std::vector<const MetricStat*>& parts) {
-  MetricStat out;
-  out.higher_is_better = parts.back()->higher_is_better;
-  double sum = 0;
-  for (const MetricStat* m : parts) {
-    out.n += m->n;
-    sum += static_cast<double>(m->n) * m->mean;
+// A subject-weighted suite (MMLU) pooled as its unsharded run aggregates: each subject's
+// documents over the shards, then lm-eval's pooled stderr over the subjects (a shard's suite
+// stderr is that pooled one, no s/sqrt(n) to unite). Sets out->groups; false when a shard lacks
+// its subjects' stats for `key` (older runs), and the documents' union stands.
+bool pool_by_subject(const std::vector<const SuiteResult*>& shards, const std::string& key,
+                     const MetricStat& all, SuiteResult* out) {
+  std::map<std::string, std::vector<MetricStat>> parts;
+  long n = 0;
+  for (const SuiteResult* s : shards) {
+    if (!s->spec.is_object() || s->spec.value("weight_by_subject", false) != true) return false;
+    for (const auto& [subject, metrics] : s->groups.items()) {
+      const json* g = metrics.is_object() && metrics.contains(key) ? &metrics[key] : nullptr;
+      if (!g || !g->is_object() || !(*g)["mean"].is_number() || !(*g)["n"].is_number()) continue;
+      MetricStat m;
+      m.mean = (*g)["mean"].get<double>();
+      m.stderr_ = g->value("stderr", 0.0);
+      m.n = (*g)["n"].get<long>();
+      n += m.n;
+      parts[subject].push_back(m);
+    }
   }
-  if (out.n <= 0) return out;
-  out.mean = sum / static_cast<double>(out.n);
-  double ss = 0;
-  for (const MetricStat* m : parts) {
-    const double n = static_cast<double>(m->n);
-    const double var = m->stderr_ * m->stderr_ * n;  // s_i^2
-    const double d = m->mean - out.mean;
-    ss += (n > 1 ? (n - 1) * var : 0) + n * d * d;
+  if (n != all.n) return false;  // the subjects do not cover the documents
+  std::vector<MetricStat> subjects;
+  for (const auto& [subject, p] : parts) {
+    subjects.push_back(metric_stat_union(p));
+    out->groups[subject][key] = subjects.back().to_json();
   }
-  if (out.n > 1) {
-    const double var = ss / static_cast<double>(out.n - 1);
-    out.stderr_ = std::sqrt(var / static_cast<double>(out.n));
-  }
-  return out;
+  if (!metric_stat_pools_subjects(subjects.size(), n)) return true;
+  MetricStat& m = out->metrics[key];
+  m.stderr_ = metric_stat_pooled(subjects).stderr_;
+  return true;
 }
 
 }  // namespace
@@ -57,12 +64,14 @@ SuiteResult leaderboard_pool_shards(const std::vector<const SuiteResult*>& shard
   // A metric is pooled when every shard reports it; one missing from a shard would be a mean over
   // part of the documents.
   for (const auto& [key, unused] : last.metrics) {
-    std::vector<const MetricStat*> parts;
+    std::vector<MetricStat> parts;
     for (const SuiteResult* s : shards) {
       auto it = s->metrics.find(key);
-      if (it != s->metrics.end()) parts.push_back(&it->second);
+      if (it != s->metrics.end()) parts.push_back(it->second);
     }
-    if (parts.size() == shards.size()) out.metrics[key] = pool_metric(parts);
+    if (parts.size() != shards.size()) continue;
+    out.metrics[key] = metric_stat_union(parts);
+    pool_by_subject(shards, key, out.metrics[key], &out);
   }
   return out;
 }

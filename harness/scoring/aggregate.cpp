@@ -20,26 +20,6 @@ MetricStat aggregate_mean(const std::vector<double>& values) {
   return s;
 }
 
-// lm-eval pooled_sample_stderr: sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ), k the
-// number of groups; NOTE: it ignores between-group variance, as lm-eval does. Empty groups are
-// skipped (they add nothing to the mean and would make k count a group without samples).
-MetricStat aggregate_pooled(const std::vector<MetricStat>& groups) {
-  MetricStat s;
-  double weighted = 0, pooled = 0;
-  long k = 0;
-  for (const auto& g : groups) {
-    if (g.n <= 0) continue;
-    ++k;
-    s.n += g.n;
-    weighted += g.mean * g.n;
-    pooled += static_cast<double>(g.n - 1) * g.n * g.stderr_ * g.stderr_;
-  }
-  if (s.n == 0) return s;
-  s.mean = weighted / s.n;
-  if (s.n - k > 0) s.stderr_ = std::sqrt(pooled / (s.n - k) / s.n);
-  return s;
-}
-
 MetricAggregate aggregate_metric(const std::vector<double>& values,
                                  const std::vector<std::string>& subjects, bool weight_by_subject) {
   std::map<std::string, std::vector<double>> by_subject;
@@ -51,11 +31,9 @@ MetricAggregate aggregate_metric(const std::vector<double>& values,
     if (!subject.empty()) a.groups[subject] = m;
     pools.push_back(m);
   }
-  // NOTE: with one document per subject lm-eval's pooled formula is 0/0 (sum n_i - k = 0); the
-  // plain stderr of the documents stands in rather than a confident 0.
-  const bool pooled =
-      weight_by_subject && by_subject.size() > 1 && by_subject.size() < values.size();
-  a.overall = pooled ? aggregate_pooled(pools) : aggregate_mean(values);
+  const bool pooled = weight_by_subject && metric_stat_pools_subjects(
+                                               by_subject.size(), static_cast<long>(values.size()));
+  a.overall = pooled ? metric_stat_pooled(pools) : aggregate_mean(values);
   return a;
 }
 

@@ -11,14 +11,11 @@
 namespace moebench {
 
 MetricStat aggregate_mean(const std::vector<double>& values);
-// Size-weighted mean of groups with lm-eval's pooled stderr:
-// sqrt( sum((n_i-1) n_i se_i^2) / (sum n_i - k) / sum n_i ).
-MetricStat aggregate_pooled(const std::vector<MetricStat>& groups);
 
 // One metric of a suite, from one value per document (a failed document's is 0) and the
 // document's subject ("" = none): `overall` is the mean, or when `weight_by_subject` and there
-// are several subjects the subjects' pool; `groups` has each named subject's mean. A run and a
-// merge of its shards both aggregate here, so they agree to the last digit.
+// are several subjects the subjects' pool (metric_stat_pooled); `groups` has each named subject's
+// mean. A run and a merge of its shards both aggregate here, so they agree to the last digit.
 struct MetricAggregate {
   MetricStat overall;
   std::map<std::string, MetricStat> groups;  // subject -> mean

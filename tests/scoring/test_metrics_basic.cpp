@@ -191,10 +191,10 @@ TEST_CASE("aggregate_mean: Bessel-corrected stderr", "[scoring][aggregate]") {
   CHECK(moebench::aggregate_mean({}).n == 0);
 }
 
-TEST_CASE("aggregate_pooled: size-weighted mean, lm-eval pooled stderr", "[scoring][aggregate]") {
+TEST_CASE("metric_stat_pooled: size-weighted mean, lm-eval pooled stderr", "[scoring][aggregate]") {
   auto a = moebench::aggregate_mean({1, 0, 1, 1});  // n 4, mean .75, se .25
   auto b = moebench::aggregate_mean({0, 1});        // n 2, mean .5, var .5, se .5
-  auto p = moebench::aggregate_pooled({a, b});
+  auto p = moebench::metric_stat_pooled({a, b});
   CHECK(p.n == 6);
   CHECK(near(p.mean, (3.0 + 1.0) / 6.0));
   // (3*4*0.0625 + 1*2*0.25) / (6 - 2) / 6 = (0.75 + 0.5) / 24.
