@@ -2,6 +2,7 @@
 // suites. A row that did not run them all is listed after the ranked ones with what it misses:
 // a mean over 2 suites and one over 11 are not comparable.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "common/error.h"
@@ -76,6 +77,12 @@ SuiteSet lower_is_better(const std::vector<LeaderboardRow>& rows) {
   return out;
 }
 
+// Means summed in another order differ in their last bits (0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1):
+// scores this close are one score.
+bool same_score(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b));
+}
+
 // Ranked rows by rank_score, then the unranked ones; ties by own mean, then by label.
 bool rank_order(const LeaderboardRow& a, const LeaderboardRow& b) {
   if (a.rank_score.has_value() != b.rank_score.has_value()) return a.rank_score.has_value();
@@ -131,6 +138,13 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
     double sum = 0;
     for (const std::string& s : rank_set) sum += row.cells.at(s).suite.primary()->mean;
     row.rank_score = sum / static_cast<double>(rank_set.size());
+  }
+  std::stable_sort(board->rows.begin(), board->rows.end(), rank_order);
+  // A score within rounding of the one before it becomes that score, and the sort runs again so
+  // that tied rows order by their own mean and label.
+  for (size_t i = 1; i < board->rows.size() && board->rows[i].rank_score; ++i) {
+    std::optional<double>& score = board->rows[i].rank_score;
+    if (same_score(*board->rows[i - 1].rank_score, *score)) score = board->rows[i - 1].rank_score;
   }
   std::stable_sort(board->rows.begin(), board->rows.end(), rank_order);
   // Competition ranking: equal scores share a rank, the next rank skips ("1, 1, 3").

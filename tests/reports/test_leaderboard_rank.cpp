@@ -144,6 +144,34 @@ TEST_CASE("the default ranking set maximises rows x suites, ties to the larger s
   std::filesystem::remove_all(results);
 }
 
+// Means are sums of doubles: 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1 in the last bit, and the rows
+// ranked 1 and 2 on one mean.
+TEST_CASE("equal means in another suite order share a rank") {
+  const auto results = test::fixture_temp_dir("rank-tie");
+  const std::vector<std::string> three = {"arc_challenge", "gsm8k", "humaneval"};
+  const auto tenths = [&](const std::string& id, const std::vector<int>& correct) {
+    FixtureRun r = test::fixture_run(id, id);
+    for (size_t s = 0; s < three.size(); ++s) {
+      for (int i = 0; i < 10; ++i) {
+        r.samples.push_back({three[s], three[s] + "/" + std::to_string(i), "42",
+                             i < correct[s] ? 1.0 : 0.0, 0.5, ""});
+      }
+    }
+    test::fixture_write_run(results, r);
+  };
+  tenths("t1", {1, 2, 3});
+  tenths("t2", {3, 2, 1});
+  tenths("t3", {1, 1, 1});
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  CHECK(row_of(board, "t1").rank == 1);
+  CHECK(row_of(board, "t2").rank == 1);
+  CHECK(row_of(board, "t3").rank == 3);
+  CHECK(board.rows[0].model == "t1");  // tied rows by their own mean, then by label
+  CHECK(board.rows[1].model == "t2");
+  std::filesystem::remove_all(results);
+}
+
 TEST_CASE("the --rank-suites option overrides the ranking set and rejects an unknown suite") {
   const auto results = test::fixture_temp_dir("rank-given");
   test::fixture_write_run(results, suites_run("eleven", "model-eleven", kEleven, 3));
