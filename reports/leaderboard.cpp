@@ -140,6 +140,7 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
     row.cells[suite] = std::move(cell);
   }
   row.scope = last.base_scope;
+  row.base_scope = last.base_scope;
   if (row.shard_count > 1) {
     row.scope += ", " + std::to_string(row.shards_present) + "/" + std::to_string(row.shard_count) +
                  " shards" +

@@ -48,8 +48,9 @@ struct LeaderboardCell {
 };
 
 struct LeaderboardRow {
-  std::string model;  // backend id (a rescore's: the original run's)
-  std::string scope;  // "samples", "full", "full, limit 50", "full, 4/4 shards", ...
+  std::string model;       // backend id (a rescore's: the original run's)
+  std::string scope;       // "samples", "full", "full, limit 50", "full, 4/4 shards", ...
+  std::string base_scope;  // without the shards: rows rank only against rows of the same one
   std::string family, device;
   std::map<std::string, LeaderboardCell> cells;  // suite -> the latest run of it
   const RunSummary* latest = nullptr;            // the row's newest run
@@ -83,7 +84,8 @@ struct Leaderboard {
   std::vector<std::string> rank_suites;      // the ranking set, by name
   bool rank_suites_given = false;            // from --rank-suites, not the default rule
   std::vector<std::string> lower_is_better;  // suites whose primary metric is in no mean
-  std::vector<LeaderboardRow> rows;          // ranked rows by rank, then the unranked ones
+  // By base_scope; in each, ranked rows by rank, then the unranked ones.
+  std::vector<LeaderboardRow> rows;
 };
 
 // `latency` maps run_id + '\x1f' + suite to that suite's latencies (may be empty).
@@ -102,7 +104,8 @@ std::string leaderboard_latency_key(const std::string& run_id, const std::string
 // sets of the rows that may rank (not an incomplete set of shards), counting only suites whose
 // primary metric is higher-is-better. The default set is the candidate S maximising
 // (rows that ran every suite of S) x |S|, ties to the larger set, then the first by name;
-// options.rank_suites overrides it. Ranked rows come first, by rank_score (ties share a rank),
+// options.rank_suites overrides it. Rows of one data scope (base_scope) are ranked among
+// themselves only, each scope from 1: its ranked rows first, by rank_score (ties share a rank),
 // then the others by their own mean.
 void leaderboard_rank(Leaderboard* board, const ReportOptions& options);
 
@@ -114,6 +117,9 @@ void leaderboard_check_rank_suites(const std::vector<RunSummary>& runs,
 // In words, which suites the ranking uses and why: "Ranked on the 9 suites every ranked model
 // ran: a, b, ... 3 of 5 models ran all of them; ...". Plain text (the caller escapes it).
 std::string leaderboard_rank_sentence(const Leaderboard& board);
+
+// "4 models", or "4 rows (3 models)" when a model has rows of several data scopes.
+std::string leaderboard_rows_text(const Leaderboard& board);
 
 // Suites of one model run as N shards, pooled into one result: per metric the n-weighted mean and
 // the exact stderr of the union (per-shard variances with Bessel's correction, plus the spread

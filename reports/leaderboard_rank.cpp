@@ -83,8 +83,10 @@ bool same_score(double a, double b) {
   return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b));
 }
 
-// Ranked rows by rank_score, then the unranked ones; ties by own mean, then by label.
+// Rows by data scope (rows of two scopes are not comparable), in each the ranked rows by
+// rank_score, then the unranked ones; ties by own mean, then by label.
 bool rank_order(const LeaderboardRow& a, const LeaderboardRow& b) {
+  if (a.base_scope != b.base_scope) return a.base_scope < b.base_scope;
   if (a.rank_score.has_value() != b.rank_score.has_value()) return a.rank_score.has_value();
   if (a.rank_score && *a.rank_score != *b.rank_score) return *a.rank_score > *b.rank_score;
   const double ma = a.mean_score.value_or(-1), mb = b.mean_score.value_or(-1);
@@ -140,27 +142,44 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
     row.rank_score = sum / static_cast<double>(rank_set.size());
   }
   std::stable_sort(board->rows.begin(), board->rows.end(), rank_order);
-  // A score within rounding of the one before it becomes that score, and the sort runs again so
-  // that tied rows order by their own mean and label.
-  for (size_t i = 1; i < board->rows.size() && board->rows[i].rank_score; ++i) {
+  // A score within rounding of the one before it in its scope becomes that score, and the sort
+  // runs again so that tied rows order by their own mean and label.
+  for (size_t i = 1; i < board->rows.size(); ++i) {
+    const LeaderboardRow& prev = board->rows[i - 1];
     std::optional<double>& score = board->rows[i].rank_score;
-    if (same_score(*board->rows[i - 1].rank_score, *score)) score = board->rows[i - 1].rank_score;
+    if (score && prev.rank_score && prev.base_scope == board->rows[i].base_scope &&
+        same_score(*prev.rank_score, *score)) {
+      score = prev.rank_score;
+    }
   }
   std::stable_sort(board->rows.begin(), board->rows.end(), rank_order);
-  // Competition ranking: equal scores share a rank, the next rank skips ("1, 1, 3").
-  for (size_t i = 0; i < board->rows.size() && board->rows[i].rank_score; ++i) {
+  // Competition ranking in each data scope: equal scores share a rank, the next rank skips
+  // ("1, 1, 3").
+  for (size_t i = 0, first = 0; i < board->rows.size(); ++i) {
     LeaderboardRow& row = board->rows[i];
-    const bool tie = i > 0 && *board->rows[i - 1].rank_score == *row.rank_score;
-    row.rank = tie ? *board->rows[i - 1].rank : static_cast<int>(i) + 1;
+    if (row.base_scope != board->rows[first].base_scope) first = i;
+    if (!row.rank_score) continue;
+    const bool tie = i > first && *board->rows[i - 1].rank_score == *row.rank_score;
+    row.rank = tie ? *board->rows[i - 1].rank : static_cast<int>(i - first) + 1;
   }
+}
+
+std::string leaderboard_rows_text(const Leaderboard& board) {
+  std::set<std::string> models;
+  for (const LeaderboardRow& row : board.rows) models.insert(row.model);
+  const std::string n = std::to_string(board.rows.size());
+  if (models.size() == board.rows.size()) return n + " models";
+  return n + " rows (" + std::to_string(models.size()) + " models)";
 }
 
 std::string leaderboard_rank_sentence(const Leaderboard& board) {
   const size_t k = board.rank_suites.size(), n = board.rows.size();
   size_t ranked = 0, incomplete = 0;
+  std::set<std::string> scopes;
   for (const LeaderboardRow& row : board.rows) {
     ranked += row.rank.has_value();
     incomplete += row.incomplete;
+    scopes.insert(row.base_scope);
   }
   std::string h;
   if (k == 0) {
@@ -175,10 +194,15 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
            "times its size.) ";
     }
     h += "The rank is the unweighted mean of the primary metrics over exactly these suites; ";
-    h += ranked == n ? "all " + std::to_string(n) + " models ran them."
-                     : std::to_string(ranked) + " of " + std::to_string(n) +
-                           " models ran them all; the others follow, unranked, with the suites "
-                           "they miss.";
+    const std::string rows = leaderboard_rows_text(board);
+    h += ranked == n ? "all " + rows + " ran them."
+                     : std::to_string(ranked) + " of " + rows +
+                           " ran them all; the others follow, unranked, with the suites they "
+                           "miss.";
+    if (scopes.size() > 1) {
+      h += " A row ranks only against rows of the same data scope (" +
+           std::to_string(scopes.size()) + " scopes), each ranked from 1.";
+    }
     h += " A model's own mean over all its suites is shown small and does not rank.";
   }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";

@@ -85,8 +85,8 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
 
 std::string report_markdown(const ReportData& data, const ReportOptions& options) {
   const Leaderboard board = leaderboard_build(data.runs, data.latency, options);
-  std::string h = "## " + md_cell(options.title) + "\n\n" + std::to_string(board.rows.size()) +
-                  " models, " + std::to_string(data.runs.size()) +
+  std::string h = "## " + md_cell(options.title) + "\n\n" + leaderboard_rows_text(board) + ", " +
+                  std::to_string(data.runs.size()) +
                   " runs. Scores in % of the primary metric, ± 95% CI (1.96·stderr).\n\n";
   h += board.rows.empty() ? "No runs found.\n" : leaderboard_md(board);
   h += report_published_markdown(data.runs, published_scores_load(options.published_scores));

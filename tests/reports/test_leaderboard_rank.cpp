@@ -447,3 +447,39 @@ TEST_CASE("the leaderboard costs every sample of a suite, answers from the cache
   CHECK(b.cost_estimated);
   std::filesystem::remove_all(results);
 }
+
+// An oracle on the bundled samples, or a model on 2 documents, is not comparable with models on
+// 20: they were ranked 1-4 together (the same model against itself), "all 4 models ran them".
+TEST_CASE("rows rank only against rows of the same data scope") {
+  const auto results = test::fixture_temp_dir("rank-scope");
+  FixtureRun oracle = suites_run("oracle", "oracle", {"gsm8k"}, 4);
+  oracle.samples_scope = true;
+  FixtureRun a20 = suites_run("a20", "model-a", {"gsm8k"}, 3);
+  FixtureRun b2 = suites_run("b2", "model-b", {"gsm8k"}, 4);
+  FixtureRun b20 = suites_run("b20", "model-b", {"gsm8k"}, 1);
+  a20.limit = b20.limit = 20;
+  b2.limit = 2;
+  for (const FixtureRun& r : {oracle, a20, b2, b20}) test::fixture_write_run(results, r);
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  REQUIRE(board.rows.size() == 4);
+  // By data scope, each ranked on its own.
+  CHECK(board.rows[0].label() == "model-b (full, limit 2)");
+  CHECK(board.rows[0].rank == 1);
+  CHECK(board.rows[1].label() == "model-a (full, limit 20)");
+  CHECK(board.rows[1].rank == 1);
+  CHECK(board.rows[2].label() == "model-b (full, limit 20)");
+  CHECK(board.rows[2].rank == 2);
+  CHECK(board.rows[3].label() == "oracle (samples)");
+  CHECK(board.rows[3].rank == 1);
+  const std::string sentence = leaderboard_rank_sentence(board);
+  INFO(sentence);
+  CHECK(sentence.find("all 4 rows (3 models) ran them.") != std::string::npos);
+  CHECK(sentence.find("A row ranks only against rows of the same data scope (3 scopes)") !=
+        std::string::npos);
+  const std::string md = report_markdown(data, ReportOptions{});
+  CHECK(md.find("4 rows (3 models), 4 runs.") != std::string::npos);
+  CHECK(md.find("| 1 | model-b | full, limit 2 | **100.0** |") != std::string::npos);
+  CHECK(md.find("| 2 | model-b | full, limit 20 | **25.0** |") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
