@@ -101,7 +101,11 @@ struct RowRuns {
 // The row of one group of runs (same model, base scope and shard count).
 LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
   LeaderboardRow row;
-  const RunSummary& last = *group.runs.back();
+  const RunSummary* newest = group.runs.back();
+  for (const RunSummary* run : group.runs) {
+    if (!run->over_error_gate) newest = run;
+  }
+  const RunSummary& last = *newest;
   row.model = last.backend_id;
   row.family =
       last.rescore && !last.rescore->family.empty() ? last.rescore->family : last.backend_family;
@@ -129,11 +133,13 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
       if (suite_setup_change(s, newest).empty()) {
         cell.runs.push_back(run);
         parts.push_back(&s);
+        cell.failed |= run->over_error_gate;
       } else {
         cell.left_out.push_back(run);
       }
     }
     mixed |= !cell.left_out.empty();
+    row.failed |= cell.failed;
     row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
     cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
     cost_cell(&cell, parts, options);
@@ -220,7 +226,9 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
     g.runs.push_back(run);
     for (const SuiteResult& s : run->suites) {
       suites.insert(s.name);
-      g.latest[s.name][run->shard_index] = run;
+      // A run over its error gate does not displace one within its gate.
+      const RunSummary*& slot = g.latest[s.name][run->shard_index];
+      if (!slot || !run->over_error_gate || slot->over_error_gate) slot = run;
     }
   }
   Leaderboard board;

@@ -36,13 +36,15 @@ struct LatencyStats {
 };
 
 // One suite of one row: the latest run of it, or for a sharded row the latest run of each shard
-// pooled into one result (leaderboard_pool_shards).
+// pooled into one result (leaderboard_pool_shards). A run over its error gate is the latest only
+// when no run of the suite (of that shard) is within its gate.
 struct LeaderboardCell {
   const RunSummary* run = nullptr;      // the latest run pooled (the cell links to it)
   std::vector<const RunSummary*> runs;  // every run pooled: one, or one per shard present
   // Shards left out: they ran another suite version, metric or profile than the newest shard.
   std::vector<const RunSummary*> left_out;
-  SuiteResult suite;  // that run's result, or the shards' pooled result
+  bool failed = false;  // a pooled run is over its error gate (RunSummary::over_error_gate)
+  SuiteResult suite;    // that run's result, or the shards' pooled result
   std::optional<double> cost_usd;
   bool cost_estimated = false;  // from machine time, not an API price table
 };
@@ -53,11 +55,12 @@ struct LeaderboardRow {
   std::string base_scope;  // without the shards: rows rank only against rows of the same one
   std::string family, device;
   std::map<std::string, LeaderboardCell> cells;  // suite -> the latest run of it
-  const RunSummary* latest = nullptr;            // the row's newest run
+  const RunSummary* latest = nullptr;  // the row's newest run, one within its error gate if any
   int runs = 0;
   int shard_count = 1;      // N of --shard i/N; above 1 the cells pool the shards
   int shards_present = 1;   // distinct shard indices among the row's runs
   bool incomplete = false;  // some suite lacks a shard: the row is never ranked
+  bool failed = false;      // a cell's run is over its error gate: the row is never ranked
   bool rescored = false;    // a cell comes from `moebench rescore` of a recorded run
   // Ranking (leaderboard_rank). A row that ran every ranking suite has a rank and rank_score, the
   // unweighted mean of its primary metrics over exactly those suites; the others have neither and

@@ -126,7 +126,7 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
   } else {
     std::vector<SuiteSet> candidates;
     for (const LeaderboardRow& row : board->rows) {
-      if (!row.incomplete) candidates.push_back(scorable_suites(row));
+      if (!row.incomplete && !row.failed) candidates.push_back(scorable_suites(row));
     }
     rank_set = choose_rank_suites(candidates);
   }
@@ -136,7 +136,7 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
     for (const std::string& s : rank_set) {
       if (!have.count(s)) row.missing.push_back(s);
     }
-    if (row.incomplete || !row.missing.empty() || rank_set.empty()) continue;
+    if (row.incomplete || row.failed || !row.missing.empty() || rank_set.empty()) continue;
     double sum = 0;
     for (const std::string& s : rank_set) sum += row.cells.at(s).suite.primary()->mean;
     row.rank_score = sum / static_cast<double>(rank_set.size());
@@ -174,11 +174,12 @@ std::string leaderboard_rows_text(const Leaderboard& board) {
 
 std::string leaderboard_rank_sentence(const Leaderboard& board) {
   const size_t k = board.rank_suites.size(), n = board.rows.size();
-  size_t ranked = 0, incomplete = 0;
+  size_t ranked = 0, incomplete = 0, failed = 0;
   std::set<std::string> scopes;
   for (const LeaderboardRow& row : board.rows) {
     ranked += row.rank.has_value();
     incomplete += row.incomplete;
+    failed += row.failed;
     scopes.insert(row.base_scope);
   }
   std::string h;
@@ -206,6 +207,10 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
     h += " A model's own mean over all its suites is shown small and does not rank.";
   }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";
+  if (failed > 0) {
+    h += " A row whose run failed its error gate (more than --max-error-rate of the samples "
+         "failed) is never ranked.";
+  }
   if (!board.lower_is_better.empty()) {
     h += " Not in any mean (lower is better): " + joined(board.lower_is_better) + ".";
   }

@@ -128,6 +128,7 @@ RunSummary run_load_summary(const fs::path& dir) {
       r.output_tokens_per_s = run.output_tokens_per_s;
     }
     r.suites = run.suites;
+    r.over_error_gate = run.failed_share() > num_or(run.options, "max_error_rate", 0.05);
   } catch (const json::exception& e) {
     throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
   }

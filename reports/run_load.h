@@ -40,6 +40,9 @@ struct RunSummary {
   int shard_count = 1;
   std::optional<RescoreSource> rescore;  // set for `moebench rescore` of a recorded run
   std::vector<std::string> merged_runs;  // `moebench merge`: the run ids of the shards it holds
+  // More than the run's --max-error-rate of its samples failed (run.json options.max_error_rate;
+  // 5%, the default, when absent): `run`, `rescore` and `merge` exited 4, "not to be trusted".
+  bool over_error_gate = false;
   std::string moebench_version;
   std::string host;
   int gpus = 0;

@@ -16,6 +16,8 @@ namespace {
 // so the headers do not widen the 11 suite columns of a full run.
 constexpr size_t kSuiteHeaderChars = 7;
 
+constexpr const char* kFailedNote = "failed: errors over --max-error-rate";
+
 std::string esc(const std::string& s) { return html_escape(s); }
 
 std::string th_num(const std::string& label, const std::string& title = "",
@@ -61,6 +63,10 @@ std::string suite_cell(const std::string& name, const LeaderboardCell* cell) {
   if (m) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";
   h += "<small>n=" + fmt_count(m ? m->n : 0) + "</small>";
   if (errors) h += "<small class=\"err\">" + fmt_count(errors) + " err</small>";
+  if (cell->failed) {
+    h += "<small class=\"err\" title=\"more than --max-error-rate of the samples "
+         "failed\">failed</small>";
+  }
   return h + "</td>";
 }
 
@@ -73,6 +79,7 @@ std::string model_cell(const LeaderboardRow& row) {
   if (row.rank) return h + "</td>";
   std::string why;
   if (row.incomplete) why = "incomplete shards";
+  if (row.failed) why += (why.empty() ? "" : "; ") + std::string(kFailedNote);
   if (!row.missing.empty()) {
     std::string list;
     for (const std::string& s : row.missing) list += (list.empty() ? "" : ", ") + s;

@@ -9,6 +9,9 @@ namespace {
 // Why a row is not ranked: the ranking suites it lacks, or its incomplete shards.
 std::string unranked_note(const LeaderboardRow& row) {
   std::string why = row.incomplete ? "incomplete shards" : "";
+  if (row.failed) {
+    why += (why.empty() ? "" : "; ") + std::string("failed: errors over --max-error-rate");
+  }
   if (!row.missing.empty()) {
     std::string list;
     for (const std::string& s : row.missing) list += (list.empty() ? "" : ", ") + s;

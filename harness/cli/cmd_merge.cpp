@@ -24,6 +24,7 @@ int merge(const MergeFlags& f, const CliContext& context) {
   o.out = f.out;
   o.force = f.force;
   o.command_line = context.command_line;
+  o.max_error_rate = f.max_error_rate;
   const MergeResult r = merge_runs(o);
   std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
               "errors");

@@ -294,6 +294,7 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   for (const ShardRun* run : shards) m.created = std::max(m.created, run->record.created);
   m.command = options.command_line;
   m.options["shard"] = "0/1";
+  m.options["max_error_rate"] = options.max_error_rate;  // the merged run's gate, not a shard's
   m.suites.clear();
   m.errors.clear();
   m.billed = TokenCounts{};

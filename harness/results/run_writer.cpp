@@ -140,7 +140,8 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
       {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
       {"include_path", include_path_json(options.source.include_dirs)},
-      {"samples", options.source.samples}};
+      {"samples", options.source.samples},
+      {"max_error_rate", options.max_error_rate}};
   r.sandbox = o.sandbox_isolation;
   r.sandbox_accounting =
       o.sandbox_accounting.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.sandbox_accounting);

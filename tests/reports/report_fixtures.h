@@ -30,6 +30,8 @@ struct FixtureRun {
   std::string shard = "0/1";  // --shard i/N
   long limit = -1;            // --limit; -1 = none
   bool higher_is_better = true;
+  // --max-error-rate, recorded in options; 1 = no gate (as a nightly's shards run)
+  double max_error_rate = 1;
   std::vector<FixtureSample> samples;
 };
 
@@ -69,7 +71,7 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
     if (!s.error.empty()) ++errors[s.suite];
   }
   nlohmann::json suites = nlohmann::json::object();
-  long prompt = 0, completion = 0;
+  long prompt = 0, completion = 0, failed = 0;
   for (const auto& [suite, v] : values) {
     double mean = 0;
     for (double x : v) mean += x;
@@ -99,6 +101,7 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
         {"cache_hits", 0}};
     prompt += 100 * n;
     completion += 20 * n;
+    failed += errors[suite];
   }
   nlohmann::json j = {
       {"schema_version", 1},
@@ -109,7 +112,10 @@ inline std::filesystem::path fixture_write_run(const std::filesystem::path& resu
       {"options",
        {{"samples", run.samples_scope},
         {"limit", run.limit < 0 ? nlohmann::json(nullptr) : nlohmann::json(run.limit)},
-        {"shard", run.shard}}},
+        {"shard", run.shard},
+        {"max_error_rate", run.max_error_rate}}},
+      {"errors", failed > 0 ? nlohmann::json{{"backend_error", failed}} : nlohmann::json::object()},
+      {"requests", {{"docs", static_cast<long>(run.samples.size())}}},
       {"host", {{"hostname", "test"}, {"gpus", nlohmann::json::array()}}},
       {"moebench", {{"version", "0.1.0"}}},
       {"command", "moebench run --backend " + run.backend_id},

@@ -483,3 +483,48 @@ TEST_CASE("rows rank only against rows of the same data scope") {
   CHECK(md.find("| 2 | model-b | full, limit 20 | **25.0** |") != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// `moebench run` exits 4 when more than --max-error-rate of the samples failed: "the run is
+// written but its scores are not to be trusted". Such a run became its row's latest and ranked.
+TEST_CASE("a run over its error gate does not replace a good run and never ranks") {
+  const auto results = test::fixture_temp_dir("rank-error-gate");
+  const auto failed = [](FixtureRun r) {
+    for (test::FixtureSample& s : r.samples) s.error = "not_found";
+    return r;
+  };
+  std::vector<FixtureRun> runs = {
+      suites_run("good", "model-a", {"gsm8k"}, 3, "2026-11-01T00:00:00Z"),
+      failed(suites_run("broken", "model-a", {"gsm8k"}, 0, "2026-11-02T00:00:00Z")),
+      failed(suites_run("only-broken", "model-b", {"gsm8k"}, 0, "2026-11-02T00:00:00Z")),
+      suites_run("c", "model-c", {"gsm8k"}, 2, "2026-11-01T00:00:00Z")};
+  for (FixtureRun& r : runs) {
+    r.max_error_rate = 0.05;
+    test::fixture_write_run(results, r);
+  }
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  REQUIRE(board.rows.size() == 3);
+  const LeaderboardRow& a = row_of(board, "model-a");
+  CHECK(a.cells.at("gsm8k").run->run_id == "good");
+  CHECK(a.latest->run_id == "good");
+  CHECK(a.errors == 0);
+  CHECK(a.rank == 1);
+  CHECK(a.runs == 2);
+  CHECK(row_of(board, "model-c").rank == 2);
+  const LeaderboardRow& b = row_of(board, "model-b");
+  CHECK(b.cells.at("gsm8k").run->run_id == "only-broken");  // shown, not dropped
+  CHECK_FALSE(b.rank.has_value());
+  CHECK(board.rows.back().model == "model-b");
+  CHECK(leaderboard_rank_sentence(board).find(
+            "A row whose run failed its error gate (more than --max-error-rate of the samples "
+            "failed) is never ranked.") != std::string::npos);
+  const std::string md = report_markdown(data, ReportOptions{});
+  CHECK(md.find("| — | model-b | full | unranked (failed: errors over --max-error-rate), own "
+                "0.0 |") != std::string::npos);
+  report_write_site(results, results / "site", ReportOptions{});
+  const std::string index = read_text(results / "site" / "index.html");
+  CHECK(index.find("unranked · failed: errors over --max-error-rate") != std::string::npos);
+  CHECK(index.find("<small class=\"err\" title=\"more than --max-error-rate of the samples "
+                   "failed\">failed</small>") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
