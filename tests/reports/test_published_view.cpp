@@ -2,6 +2,7 @@
 // names a model of the table (escaped like every other page), in the Markdown summary, nothing
 // for other runs, and a malformed table refused before any page is written.
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "common/error.h"
@@ -22,14 +23,17 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-// A gsm8k run of `items` documents, `correct` of them right, claiming to be `published_as`.
+// A gsm8k run of `items` documents, `correct` of them right, claiming to be `published_as`;
+// `edit` sets its scope.
 void write_run(const fs::path& results, const std::string& id, const std::string& published_as,
-               int items, int correct) {
+               int items, int correct,
+               const std::function<void(test::FixtureRun*)>& edit = nullptr) {
   test::FixtureRun r = test::fixture_run(id, "api:local");
   for (int i = 0; i < items; ++i) {
     r.samples.push_back(
         {"gsm8k", "gsm8k/" + std::to_string(i), "42", i < correct ? 1.0 : 0.0, 0.5, ""});
   }
+  if (edit) edit(&r);
   const fs::path dir = test::fixture_write_run(results, r);
   if (published_as.empty()) return;
   std::ifstream in(dir / "run.json");
@@ -133,4 +137,33 @@ TEST_CASE("report: the run page sets a run naming a published model against the 
     CHECK_FALSE(fs::exists(root / "site2" / "index.html"));
     CHECK_THROWS_AS(report_markdown(report_load(results), options), InputError);
   }
+}
+
+// The newest run gave the verdict: a shard of 5 documents or a --limit 2 run over the full run.
+TEST_CASE("report: the Markdown comparison takes the run of the most documents and shows n") {
+  const fs::path root = test::fixture_temp_dir("published-most-docs");
+  const fs::path results = root / "results";
+  const auto at = [](const std::string& created, const std::string& shard, long limit) {
+    return [=](test::FixtureRun* r) {
+      r->created = created;
+      r->shard = shard;
+      r->limit = limit;
+    };
+  };
+  write_run(results, "older", "DeepSeek-V3-Base", 100, 10, at("2026-10-01T00:00:00Z", "0/1", -1));
+  write_run(results, "full", "DeepSeek-V3-Base", 100, 80, at("2026-11-01T00:00:00Z", "0/1", -1));
+  write_run(results, "shard", "DeepSeek-V3-Base", 5, 5, at("2026-11-02T00:00:00Z", "3/4", -1));
+  write_run(results, "tiny", "DeepSeek-V3-Base", 2, 0, at("2026-11-03T00:00:00Z", "0/1", 2));
+  ReportOptions options;
+  options.published_scores =
+      write_table(root, json::array({entry("DeepSeek-V3-Base", "lm-eval", 82.0)}));
+  const std::string md = report_markdown(report_load(results), options);
+  INFO(md);
+  CHECK(md.find("| verdict | n |") != std::string::npos);
+  CHECK(md.find("| full | DeepSeek-V3-Base | gsm8k | lm-eval | 82.0 EM |") != std::string::npos);
+  CHECK(md.find("| 80.00 ± 7.88 | -2.00 ± 7.88 | within CI | 100 |") != std::string::npos);
+  for (const char* other : {"| older |", "| shard |", "| tiny |"}) {
+    CHECK(md.find(other) == std::string::npos);
+  }
+  fs::remove_all(root);
 }
