@@ -42,15 +42,28 @@ std::optional<double> priced_cost(const SuiteResult& s) {
   return tokens_cost_usd(all_tokens(s), s.prices);
 }
 
-// The cell's cost: every pooled run's cost of the suite (price table, else machine time); none
-// when one of them has neither.
-void cost_cell(LeaderboardCell* cell, const std::vector<const SuiteResult*>& parts,
+using RunsById = std::map<std::string, const RunSummary*>;
+
+// The run whose latency, throughput and cost stand for `run`: itself, or for a rescore (a replay
+// of recorded responses, which measures nothing) the run it rescored; nullptr when that is absent.
+const RunSummary* measured_run(const RunSummary* run, const RunsById& by_id) {
+  if (!run->rescore) return run;
+  auto it = by_id.find(run->rescore->of_run);
+  return it == by_id.end() ? nullptr : it->second;
+}
+
+// The cell's cost: every pooled run's cost of the suite (price table, else machine time), a
+// rescore's from its original run; none when one of them has neither.
+void cost_cell(LeaderboardCell* cell, const std::string& suite, const RunsById& by_id,
                const ReportOptions& options) {
   double usd = 0;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    std::optional<double> part = priced_cost(*parts[i]);
+  for (const RunSummary* pooled : cell->runs) {
+    const RunSummary* run = measured_run(pooled, by_id);
+    const SuiteResult* s = run ? run->suite(suite) : nullptr;
+    if (!s) return;
+    std::optional<double> part = priced_cost(*s);
     if (!part) {
-      part = estimated_cost(*cell->runs[i], *parts[i], options);
+      part = estimated_cost(*run, *s, options);
       cell->cost_estimated |= part.has_value();
     }
     if (!part) return;
@@ -59,7 +72,8 @@ void cost_cell(LeaderboardCell* cell, const std::vector<const SuiteResult*>& par
   cell->cost_usd = usd;
 }
 
-void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& latency) {
+void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& latency,
+                const RunsById& by_id) {
   double score_sum = 0, usd = 0;
   bool all_costed = !row->cells.empty();
   LatencyStats pooled;
@@ -77,8 +91,14 @@ void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& 
     } else {
       all_costed = false;
     }
-    for (const RunSummary* run : cell.runs) {
-      row->rescored |= run->rescore.has_value();
+    for (const RunSummary* shown : cell.runs) {
+      row->rescored |= shown->rescore.has_value();
+      const RunSummary* run = measured_run(shown, by_id);
+      if (!run) {
+        row->not_measured = "a rescore replays recorded responses; the original run " +
+                            shown->rescore->of_run + " is not in this results directory";
+        continue;
+      }
       auto it = latency.find(leaderboard_latency_key(run->run_id, name));
       if (it == latency.end()) continue;
       pooled.seconds.insert(pooled.seconds.end(), it->second.seconds.begin(),
@@ -89,7 +109,8 @@ void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& 
   if (all_costed) row->cost_usd = usd;
   row->latency_p50 = pooled.quantile(0.5);
   row->latency_p95 = pooled.quantile(0.95);
-  row->output_tokens_per_s = row->latest->output_tokens_per_s;
+  const RunSummary* timed = measured_run(row->latest, by_id);
+  if (timed) row->output_tokens_per_s = timed->output_tokens_per_s;
 }
 
 // The runs of one row, oldest first, and per suite the latest run of each shard index.
@@ -99,7 +120,8 @@ struct RowRuns {
 };
 
 // The row of one group of runs (same model, base scope and shard count).
-LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
+LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
+                         const ReportOptions& options) {
   LeaderboardRow row;
   const RunSummary* newest = group.runs.back();
   for (const RunSummary* run : group.runs) {
@@ -142,7 +164,7 @@ LeaderboardRow build_row(const RowRuns& group, const ReportOptions& options) {
     row.failed |= cell.failed;
     row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
     cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
-    cost_cell(&cell, parts, options);
+    cost_cell(&cell, suite, by_id, options);
     row.cells[suite] = std::move(cell);
   }
   row.scope = last.base_scope;
@@ -209,7 +231,11 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
                               const std::map<std::string, LatencyStats>& latency,
                               const ReportOptions& options) {
   std::vector<const RunSummary*> ordered;
-  for (const auto& r : runs) ordered.push_back(&r);
+  RunsById by_id;
+  for (const auto& r : runs) {
+    ordered.push_back(&r);
+    by_id[r.run_id] = &r;
+  }
   std::stable_sort(ordered.begin(), ordered.end(), [](const RunSummary* a, const RunSummary* b) {
     return std::tie(a->created, a->run_id) < std::tie(b->created, b->run_id);
   });
@@ -234,8 +260,8 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
   Leaderboard board;
   board.suites.assign(suites.begin(), suites.end());
   for (const auto& [key, group] : groups) {
-    LeaderboardRow row = build_row(group, options);
-    finish_row(&row, latency);
+    LeaderboardRow row = build_row(group, by_id, options);
+    finish_row(&row, latency, by_id);
     board.rows.push_back(std::move(row));
   }
   leaderboard_rank(&board, options);

@@ -78,6 +78,9 @@ struct LeaderboardRow {
   std::optional<double> usd_per_million() const;
   std::optional<double> output_tokens_per_s;  // the latest run's
   std::optional<double> latency_p50, latency_p95;
+  // Latency, throughput and cost of a rescore are its original run's (RescoreSource::of_run);
+  // when that run is not among the runs, why they are not measured, else "".
+  std::string not_measured;
   long errors = 0;
   std::string label() const;  // "model (scope)"
 };

@@ -56,7 +56,10 @@ ReportData report_load(const fs::path& results_dir, const RunSamplesVisitor& vis
     for (const std::string& p : run_samples_mismatch(run, samples)) data.problems.push_back(p);
     SuiteLatency latency;
     for (const SampleRecord& s : samples) {
-      if (!s.cached && s.error_type.empty()) latency[s.suite].seconds.push_back(s.latency_s);
+      // A rescore's replay answers from a file: its latency measures nothing.
+      if (!run.rescore && !s.cached && s.error_type.empty()) {
+        latency[s.suite].seconds.push_back(s.latency_s);
+      }
     }
     if (visit) visit(run, samples, latency);
     for (auto& [suite, stats] : latency) {

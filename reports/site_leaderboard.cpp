@@ -100,6 +100,13 @@ std::string mean_cell(const LeaderboardRow& row, size_t rank_suites) {
   return td_num(row.rank_score, h, " class=\"mean\"");
 }
 
+// A measured value's text; "n/m", saying why, for a rescore whose original run is not here.
+std::string measured(std::optional<double> value, const std::string& html,
+                     const LeaderboardRow& row) {
+  if (value || row.not_measured.empty()) return html;
+  return "<span class=\"muted\" title=\"not measured: " + esc(row.not_measured) + "\">n/m</span>";
+}
+
 std::string row_html(const Leaderboard& board, const LeaderboardRow& row) {
   std::string h = std::string("<tr") + (row.rank ? "" : " class=\"unranked\"") + ">" +
                   td_num(row.rank ? std::optional<double>(*row.rank) : std::nullopt,
@@ -114,11 +121,13 @@ std::string row_html(const Leaderboard& board, const LeaderboardRow& row) {
     h += suite_cell(s, it == row.cells.end() ? nullptr : &it->second);
   }
   const std::string est = row.cost_usd && row.cost_estimated ? "<small>est.</small>" : "";
-  h += td_num(row.cost_usd, fmt_usd(row.cost_usd) + est) +
-       td_num(row.usd_per_million(), fmt_usd(row.usd_per_million())) +
-       td_num(row.output_tokens_per_s, fmt_fixed(row.output_tokens_per_s, 1)) +
-       td_num(row.latency_p50, fmt_seconds(row.latency_p50)) +
-       td_num(row.latency_p95, fmt_seconds(row.latency_p95)) +
+  h += td_num(row.cost_usd, measured(row.cost_usd, fmt_usd(row.cost_usd) + est, row)) +
+       td_num(row.usd_per_million(),
+              measured(row.usd_per_million(), fmt_usd(row.usd_per_million()), row)) +
+       td_num(row.output_tokens_per_s,
+              measured(row.output_tokens_per_s, fmt_fixed(row.output_tokens_per_s, 1), row)) +
+       td_num(row.latency_p50, measured(row.latency_p50, fmt_seconds(row.latency_p50), row)) +
+       td_num(row.latency_p95, measured(row.latency_p95, fmt_seconds(row.latency_p95), row)) +
        td_num(static_cast<double>(row.errors), fmt_count(row.errors),
               row.errors ? " class=\"err\"" : "") +
        td_num(row.runs, std::to_string(row.runs));

@@ -41,8 +41,14 @@ std::string leaderboard_md(const Leaderboard& board) {
       const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
       h += m ? " " + fmt_percent(m->mean) + " ± " + fmt_percent(m->ci95_half()) + " |" : " — |";
     }
-    h += " " + fmt_usd(row.cost_usd) + (row.cost_estimated ? " (est.)" : "") + " | " +
-         fmt_usd(row.usd_per_million()) + " | " + fmt_fixed(row.output_tokens_per_s, 1) + " | " +
+    // A rescore without its original run: "n/m", not measured.
+    const auto measured = [&](std::optional<double> v, const std::string& text) {
+      return v || row.not_measured.empty() ? text : std::string("n/m");
+    };
+    h += " " + measured(row.cost_usd, fmt_usd(row.cost_usd)) +
+         (row.cost_estimated ? " (est.)" : "") + " | " +
+         measured(row.usd_per_million(), fmt_usd(row.usd_per_million())) + " | " +
+         measured(row.output_tokens_per_s, fmt_fixed(row.output_tokens_per_s, 1)) + " | " +
          fmt_count(row.errors) + " |\n";
   }
   return h;

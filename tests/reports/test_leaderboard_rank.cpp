@@ -528,3 +528,53 @@ TEST_CASE("a run over its error gate does not replace a good run and never ranks
                    "failed\">failed</small>") != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// A rescore replays recorded responses: its latency is 0 ms, it has no throughput or cost. The
+// leaderboard took them from it; it keeps the original run's, and without that run says
+// "not measured".
+TEST_CASE("a rescored row keeps the original run's latency cost and throughput") {
+  const auto results = test::fixture_temp_dir("rank-rescore-timing");
+  test::fixture_write_run(results, suites_run("orig", "model-a", {"gsm8k"}, 2));
+  FixtureRun replay = suites_run("again", "replay:0426f514", {"gsm8k"}, 3, "2026-11-02T00:00:00Z");
+  replay.family = "validation";
+  for (test::FixtureSample& s : replay.samples) s.latency_s = 0;
+  const auto dir = test::fixture_write_run(results, replay);
+  nlohmann::json j = nlohmann::json::parse(read_text(dir / "run.json"));
+  j["rescore"] = {{"source", "orig/samples.jsonl"},
+                  {"of_run", "orig"},
+                  {"backend", "model-a"},
+                  {"backend_family", "builtin"},
+                  {"options", j["options"]}};
+  j["throughput"] = {{"prompt_tokens", 0}, {"output_tokens", 0}};
+  j["timings"] = {{"total_s", 0.07}, {"dispatch_s", 0.0001}};
+  std::ofstream(dir / "run.json", std::ios::trunc) << j.dump(1);
+  ReportOptions options;
+  options.machine_usd_per_hour = 3.6;  // the original's 10 s: $0.01
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, options);
+  REQUIRE(board.rows.size() == 1);
+  const LeaderboardRow& row = board.rows[0];
+  CHECK(row.rescored);
+  CHECK(row.cells.at("gsm8k").run->run_id == "again");
+  CHECK(*row.rank_score == 0.75);  // the rescore's scores
+  REQUIRE(row.latency_p50.has_value());
+  CHECK(*row.latency_p50 == 0.5);  // the original's, not the replay's 0 s
+  REQUIRE(row.output_tokens_per_s.has_value());
+  CHECK(*row.output_tokens_per_s == 8.0);  // 80 output tokens in 10 s
+  REQUIRE(row.cost_usd.has_value());
+  CHECK(std::abs(*row.cost_usd - 0.01) < 1e-12);
+
+  // Without the original run: nothing measured, and the page says so.
+  std::filesystem::remove_all(results / "orig");
+  const ReportData alone = report_load(results);
+  const Leaderboard b = leaderboard_build(alone.runs, alone.latency, options);
+  REQUIRE(b.rows.size() == 1);
+  CHECK_FALSE(b.rows[0].latency_p50.has_value());
+  CHECK_FALSE(b.rows[0].output_tokens_per_s.has_value());
+  CHECK_FALSE(b.rows[0].cost_usd.has_value());
+  report_write_site(results, results / "site", options);
+  CHECK(read_text(results / "site" / "index.html")
+            .find("title=\"not measured: a rescore replays recorded responses; the original "
+                  "run orig is not in this results directory\">n/m</span>") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
