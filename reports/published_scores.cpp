@@ -199,6 +199,8 @@ std::string PublishedComparison::verdict_text() const {
     case PublishedVerdict::kNotComparable:
       return "not comparable (profile " + run_profile + " vs " +
              (published ? published->profile : std::string("?")) + ")";
+    case PublishedVerdict::kTooFew:
+      return "too few documents (" + std::to_string(n) + "): no standard error";
     case PublishedVerdict::kNotMeasured:
       break;
   }
@@ -214,10 +216,15 @@ PublishedComparison published_compare(const PublishedScore& published, const Sui
   const MetricStat* m = suite.primary();
   if (m && std::isfinite(m->mean)) {
     c.measured = 100 * m->mean;
-    c.ci95 = 100 * m->ci95_half();
+    c.n = m->n;
+    if (m->n >= 2) c.ci95 = 100 * m->ci95_half();  // lm-eval: N/A below 2
   }
   if (c.run_profile != published.profile) {
     c.verdict = PublishedVerdict::kNotComparable;
+    return c;
+  }
+  if (c.measured && c.n < 2) {
+    c.verdict = PublishedVerdict::kTooFew;
     return c;
   }
   if (!c.measured || !std::isfinite(*c.ci95)) return c;  // kNotMeasured

@@ -55,7 +55,7 @@ PublishedScores published_scores_load(const std::filesystem::path& file);
 // <tasks dir>/published_scores.json
 std::filesystem::path published_scores_default_file(const std::filesystem::path& tasks_dir);
 
-enum class PublishedVerdict { kWithinCi, kBelow, kAbove, kNotComparable, kNotMeasured };
+enum class PublishedVerdict { kWithinCi, kBelow, kAbove, kNotComparable, kNotMeasured, kTooFew };
 
 // One published entry against one suite of a run. Scores in percent points.
 struct PublishedComparison {
@@ -63,10 +63,13 @@ struct PublishedComparison {
   std::string suite_key;    // run.json's suites key ("gsm8k", "gsm8k@deepseek-v3-base")
   std::string run_profile;  // the profile the suite ran under
   std::string metric_id;    // the measured metric: the suite's primary
-  std::optional<double> measured, ci95, delta;  // ci95: 1.96·stderr; delta: measured − published
+  // ci95: 1.96·stderr (none from fewer than 2 documents); delta: measured − published.
+  std::optional<double> measured, ci95, delta;
+  long n = 0;  // documents measured
   PublishedVerdict verdict = PublishedVerdict::kNotMeasured;
   // "within CI", "below", "above", "not comparable (profile lm-eval vs deepseek-v3-base)",
-  // "not measured" (plain text; the caller escapes it).
+  // "not measured", "too few documents (1): no standard error" (plain text; the caller escapes
+  // it).
   std::string verdict_text() const;
 };
 

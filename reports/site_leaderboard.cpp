@@ -60,7 +60,7 @@ std::string suite_cell(const std::string& name, const LeaderboardCell* cell) {
       "\"><a href=\"" +
       url_escape_path(site_run_dir_name(cell->run->run_id) + site_suite_page_name(name, 0)) +
       "\">" + fmt_percent(mean) + "</a>";
-  if (m) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";
+  if (m && m->n >= 2) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";  // N/A below 2
   h += "<small>n=" + fmt_count(m ? m->n : 0) + "</small>";
   if (errors) h += "<small class=\"err\">" + fmt_count(errors) + " err</small>";
   if (cell->failed) {

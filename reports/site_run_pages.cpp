@@ -132,7 +132,10 @@ std::string suite_page(const RunSummary& run, const SuiteResult& suite,
 std::string metrics_cell(const SuiteResult& s) {
   std::string h;
   for (const auto& [name, m] : s.metrics) {
-    h += esc(name) + " " + fmt_percent(m.mean, 2) + " ± " + fmt_percent(m.ci95_half(), 2) + "<br>";
+    h += esc(name) + " " + fmt_percent(m.mean, 2) +
+         (m.n >= 2 ? " ± " + fmt_percent(m.ci95_half(), 2)
+                   : " (n " + std::to_string(m.n) + ": no stderr)") +
+         "<br>";
   }
   return h;
 }

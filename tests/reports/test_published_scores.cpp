@@ -214,13 +214,24 @@ TEST_CASE("published vs measured: verdicts on hand-computed cases") {
     CHECK(near(*c.delta, -1.1));
     CHECK(c.verdict == PublishedVerdict::kWithinCi);
   }
-  SECTION("stderr 0 (one document): within only on an exact match") {
+  SECTION("stderr 0 of many documents (all right): within only on an exact match") {
     auto c = published_compare(p, measured("mmlu@deepseek-v3-base", "deepseek-v3-base", 1.0, 0));
     CHECK(*c.ci95 == 0);
     CHECK(c.verdict == PublishedVerdict::kAbove);
     p.score = 100;
     c = published_compare(p, measured("mmlu@deepseek-v3-base", "deepseek-v3-base", 1.0, 0));
     CHECK(c.verdict == PublishedVerdict::kWithinCi);
+  }
+  // One document has no standard error (lm-eval prints N/A): its 0 is no interval, and "above"
+  // on one question was a verdict on nothing.
+  SECTION("one document: too few for a verdict") {
+    SuiteResult one = measured("mmlu@deepseek-v3-base", "deepseek-v3-base", 1.0, 0);
+    one.metrics.begin()->second.n = 1;
+    const auto c = published_compare(p, one);
+    CHECK(near(*c.measured, 100));
+    CHECK_FALSE(c.ci95.has_value());
+    CHECK(c.verdict == PublishedVerdict::kTooFew);
+    CHECK(c.verdict_text() == "too few documents (1): no standard error");
   }
   SECTION("a suite without a metric is not measured") {
     SuiteResult s = measured("mmlu@deepseek-v3-base", "deepseek-v3-base", 0.88, 0.01);
