@@ -116,7 +116,7 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
                                       const PublishedScores& table) {
   // Per claimed model and suite key, the run covering the most documents of the suite (a full
   // run over a --limit one, an unsharded or merged run over a shard), the newest of those (runs
-  // are oldest first).
+  // are oldest first); a run over its error gate (exit 4) only when no run within its gate is.
   std::map<std::pair<std::string, std::string>, std::pair<const RunSummary*, std::string>> latest;
   for (const RunSummary& run : runs) {
     const std::string model = run_published_as(run);
@@ -124,7 +124,12 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
     for (const SuiteResult& s : run.suites) {
       if (table.find(model, s.name).empty()) continue;
       auto& chosen = latest[{model, s.name}];
-      if (!chosen.first || s.n_docs >= chosen.first->suite(s.name)->n_docs) chosen = {&run, model};
+      const auto rank = [](const RunSummary& r, const SuiteResult& x) {
+        return std::pair(!r.over_error_gate, x.n_docs);
+      };
+      if (!chosen.first || rank(run, s) >= rank(*chosen.first, *chosen.first->suite(s.name))) {
+        chosen = {&run, model};
+      }
     }
   }
   if (latest.empty()) return "";

@@ -154,6 +154,12 @@ TEST_CASE("report: the Markdown comparison takes the run of the most documents a
   write_run(results, "full", "DeepSeek-V3-Base", 100, 80, at("2026-11-01T00:00:00Z", "0/1", -1));
   write_run(results, "shard", "DeepSeek-V3-Base", 5, 5, at("2026-11-02T00:00:00Z", "3/4", -1));
   write_run(results, "tiny", "DeepSeek-V3-Base", 2, 0, at("2026-11-03T00:00:00Z", "0/1", 2));
+  // As many documents and newer, but every one failed: over its error gate (exit 4), no verdict.
+  write_run(results, "broken", "DeepSeek-V3-Base", 100, 0, [&](test::FixtureRun* r) {
+    at("2026-11-04T00:00:00Z", "0/1", -1)(r);
+    for (test::FixtureSample& x : r->samples) x.error = "http";
+    r->max_error_rate = 0.05;
+  });
   ReportOptions options;
   options.published_scores =
       write_table(root, json::array({entry("DeepSeek-V3-Base", "lm-eval", 82.0)}));
@@ -162,7 +168,7 @@ TEST_CASE("report: the Markdown comparison takes the run of the most documents a
   CHECK(md.find("| verdict | n |") != std::string::npos);
   CHECK(md.find("| full | DeepSeek-V3-Base | gsm8k | lm-eval | 82.0 EM |") != std::string::npos);
   CHECK(md.find("| 80.00 ± 7.88 | -2.00 ± 7.88 | within CI | 100 |") != std::string::npos);
-  for (const char* other : {"| older |", "| shard |", "| tiny |"}) {
+  for (const char* other : {"| older |", "| shard |", "| tiny |", "| broken |"}) {
     CHECK(md.find(other) == std::string::npos);
   }
   fs::remove_all(root);
