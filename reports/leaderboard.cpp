@@ -227,6 +227,31 @@ std::string leaderboard_latency_key(const std::string& run_id, const std::string
 
 std::string LeaderboardRow::label() const { return model + " (" + scope + ")"; }
 
+namespace {
+
+// Of a model's rows in one data scope (unsharded and sharded runs make two), all but the one with
+// the newest run are superseded.
+void mark_superseded(std::vector<LeaderboardRow>* rows) {
+  std::map<std::pair<std::string, std::string>, LeaderboardRow*> newest;
+  auto key = [](const LeaderboardRow* r) {
+    return std::tie(r->latest->created, r->latest->run_id);
+  };
+  for (LeaderboardRow& row : *rows) {
+    if (!row.latest) continue;
+    LeaderboardRow*& slot = newest[{row.model, row.base_scope}];
+    if (!slot) {
+      slot = &row;
+    } else if (key(slot) < key(&row)) {
+      slot->superseded = true;
+      slot = &row;
+    } else {
+      row.superseded = true;
+    }
+  }
+}
+
+}  // namespace
+
 Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
                               const std::map<std::string, LatencyStats>& latency,
                               const ReportOptions& options) {
@@ -264,6 +289,7 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
     finish_row(&row, latency, by_id);
     board.rows.push_back(std::move(row));
   }
+  mark_superseded(&board.rows);
   leaderboard_rank(&board, options);
   return board;
 }

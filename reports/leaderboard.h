@@ -61,7 +61,10 @@ struct LeaderboardRow {
   int shards_present = 1;   // distinct shard indices among the row's runs
   bool incomplete = false;  // some suite lacks a shard: the row is never ranked
   bool failed = false;      // a cell's run is over its error gate: the row is never ranked
-  bool rescored = false;    // a cell comes from `moebench rescore` of a recorded run
+  // The same model has a newer row in this data scope (its runs sharded where these were not,
+  // or the reverse): one model holds one place, so this row is never ranked.
+  bool superseded = false;
+  bool rescored = false;  // a cell comes from `moebench rescore` of a recorded run
   // Ranking (leaderboard_rank). A row that ran every ranking suite has a rank and rank_score, the
   // unweighted mean of its primary metrics over exactly those suites; the others have neither and
   // list in `missing` the ranking suites they lack.
@@ -93,6 +96,10 @@ struct Leaderboard {
   // By base_scope; in each, ranked rows by rank, then the unranked ones.
   std::vector<LeaderboardRow> rows;
 };
+
+// Why a row is not ranked, "; "-joined: "incomplete shards", "failed: errors over
+// --max-error-rate", "superseded by a newer row of this model", "missing: a, b"; "" for none.
+std::string leaderboard_unranked_why(const LeaderboardRow& row);
 
 // `latency` maps run_id + '\x1f' + suite to that suite's latencies (may be empty).
 Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,

@@ -126,7 +126,9 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
   } else {
     std::vector<SuiteSet> candidates;
     for (const LeaderboardRow& row : board->rows) {
-      if (!row.incomplete && !row.failed) candidates.push_back(scorable_suites(row));
+      if (!row.incomplete && !row.failed && !row.superseded) {
+        candidates.push_back(scorable_suites(row));
+      }
     }
     rank_set = choose_rank_suites(candidates);
   }
@@ -136,7 +138,10 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
     for (const std::string& s : rank_set) {
       if (!have.count(s)) row.missing.push_back(s);
     }
-    if (row.incomplete || row.failed || !row.missing.empty() || rank_set.empty()) continue;
+    if (row.incomplete || row.failed || row.superseded || !row.missing.empty() ||
+        rank_set.empty()) {
+      continue;
+    }
     double sum = 0;
     for (const std::string& s : rank_set) sum += row.cells.at(s).suite.primary()->mean;
     row.rank_score = sum / static_cast<double>(rank_set.size());
@@ -164,6 +169,17 @@ void leaderboard_rank(Leaderboard* board, const ReportOptions& options) {
   }
 }
 
+std::string leaderboard_unranked_why(const LeaderboardRow& row) {
+  std::vector<std::string> why;
+  if (row.incomplete) why.push_back("incomplete shards");
+  if (row.failed) why.push_back("failed: errors over --max-error-rate");
+  if (row.superseded) why.push_back("superseded by a newer row of this model");
+  if (!row.missing.empty()) why.push_back("missing: " + joined(row.missing));
+  std::string out;
+  for (const std::string& w : why) out += (out.empty() ? "" : "; ") + w;
+  return out;
+}
+
 std::string leaderboard_rows_text(const Leaderboard& board) {
   std::set<std::string> models;
   for (const LeaderboardRow& row : board.rows) models.insert(row.model);
@@ -174,12 +190,13 @@ std::string leaderboard_rows_text(const Leaderboard& board) {
 
 std::string leaderboard_rank_sentence(const Leaderboard& board) {
   const size_t k = board.rank_suites.size(), n = board.rows.size();
-  size_t ranked = 0, incomplete = 0, failed = 0;
+  size_t ranked = 0, incomplete = 0, failed = 0, superseded = 0;
   std::set<std::string> scopes;
   for (const LeaderboardRow& row : board.rows) {
     ranked += row.rank.has_value();
     incomplete += row.incomplete;
     failed += row.failed;
+    superseded += row.superseded;
     scopes.insert(row.base_scope);
   }
   std::string h;
@@ -207,6 +224,10 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
     h += " A model's own mean over all its suites is shown small and does not rank.";
   }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";
+  if (superseded > 0) {
+    h += " An older row of a model in the same data scope is not ranked (its runs sharded where "
+         "the newer row's are not, or the reverse): one model holds one place.";
+  }
   if (failed > 0) {
     h += " A row whose run failed its error gate (more than --max-error-rate of the samples "
          "failed) is never ranked.";

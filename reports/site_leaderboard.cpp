@@ -16,8 +16,6 @@ namespace {
 // so the headers do not widen the 11 suite columns of a full run.
 constexpr size_t kSuiteHeaderChars = 7;
 
-constexpr const char* kFailedNote = "failed: errors over --max-error-rate";
-
 std::string esc(const std::string& s) { return html_escape(s); }
 
 std::string th_num(const std::string& label, const std::string& title = "",
@@ -77,14 +75,7 @@ std::string model_cell(const LeaderboardRow& row) {
                   esc(row.model) + "</a><small>" + esc(row.family) +
                   (row.device.empty() ? "" : " · " + esc(row.device)) + "</small>";
   if (row.rank) return h + "</td>";
-  std::string why;
-  if (row.incomplete) why = "incomplete shards";
-  if (row.failed) why += (why.empty() ? "" : "; ") + std::string(kFailedNote);
-  if (!row.missing.empty()) {
-    std::string list;
-    for (const std::string& s : row.missing) list += (list.empty() ? "" : ", ") + s;
-    why += (why.empty() ? "" : "; ") + std::string("missing: ") + list;
-  }
+  const std::string why = leaderboard_unranked_why(row);
   return h + "<small class=\"missing\">unranked" + (why.empty() ? "" : " · " + esc(why)) +
          "</small></td>";
 }

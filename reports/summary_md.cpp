@@ -6,17 +6,9 @@
 namespace moebench {
 namespace {
 
-// Why a row is not ranked: the ranking suites it lacks, or its incomplete shards.
+// Why a row is not ranked (leaderboard_unranked_why).
 std::string unranked_note(const LeaderboardRow& row) {
-  std::string why = row.incomplete ? "incomplete shards" : "";
-  if (row.failed) {
-    why += (why.empty() ? "" : "; ") + std::string("failed: errors over --max-error-rate");
-  }
-  if (!row.missing.empty()) {
-    std::string list;
-    for (const std::string& s : row.missing) list += (list.empty() ? "" : ", ") + s;
-    why += (why.empty() ? "" : "; ") + std::string("missing: ") + list;
-  }
+  const std::string why = leaderboard_unranked_why(row);
   return "unranked" + (why.empty() ? "" : " (" + why + ")");
 }
 
