@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "common/error_gate.h"
 #include "common/json_error.h"
 #include "common/json_file.h"
 #include "reports/json_fields.h"
@@ -128,7 +129,8 @@ RunSummary run_load_summary(const fs::path& dir) {
       r.output_tokens_per_s = run.output_tokens_per_s;
     }
     r.suites = run.suites;
-    r.over_error_gate = run.failed_share() > num_or(run.options, "max_error_rate", 0.05);
+    r.over_error_gate =
+        run.failed_share() > num_or(run.options, "max_error_rate", kDefaultMaxErrorRate);
   } catch (const json::exception& e) {
     throw input_error(where, "unexpected JSON (" + json_error_reason(e) + ")");
   }

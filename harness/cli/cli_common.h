@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error_gate.h"
 #include "harness/runner/runner.h"
 
 namespace moebench {
@@ -35,7 +36,7 @@ struct CommonFlags {
   std::string results_dir = "results";
   bool no_progress = false;
   double progress_interval_s = 10;
-  double max_error_rate = 0.05;
+  double max_error_rate = kDefaultMaxErrorRate;
 };
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* flags);

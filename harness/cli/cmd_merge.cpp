@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "common/error_gate.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -15,7 +16,7 @@ struct MergeFlags {
   std::vector<std::string> runs;
   std::string out;
   bool force = false;
-  double max_error_rate = 0.05;
+  double max_error_rate = kDefaultMaxErrorRate;
 };
 
 int merge(const MergeFlags& f, const CliContext& context) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/error_gate.h"
 #include "common/json_file.h"
 
 namespace moebench {
@@ -98,7 +99,7 @@ NightlyEntry read_entry(const Fields& f, const json& j, const std::string& at) {
       e.backend_opts[k] = v.get<std::string>();
     }
   }
-  e.max_error_rate = f.number(j, "max_error_rate", at, 0.05, 0, 1);
+  e.max_error_rate = f.number(j, "max_error_rate", at, kDefaultMaxErrorRate, 0, 1);
   e.baseline = f.str(j, "baseline", at, false);
   if (!e.baseline.empty() && !std::regex_match(e.baseline, safe)) {
     f.fail(at + "baseline", "'" + e.baseline + "': a run id under results");

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error_gate.h"
+
 namespace moebench {
 
 struct NightlyEntry {
@@ -21,7 +23,7 @@ struct NightlyEntry {
   uint64_t seed = 1234;
   bool samples = false;  // the bundled sample items instead of the data dir
   std::map<std::string, std::string> backend_opts;
-  double max_error_rate = 0.05;
+  double max_error_rate = kDefaultMaxErrorRate;
   // The run every night is compared with, pinned (a run id under results: "model-2026-12-02", to
   // accept a change the gate failed); "" = the latest earlier night that passed the gate.
   std::string baseline;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error_gate.h"
 #include "reports/run_record.h"
 
 namespace moebench {
@@ -17,7 +18,7 @@ struct MergeOptions {
   std::filesystem::path out;                // the merged run's directory; its name is the run id
   bool force = false;                       // replace an existing `out`
   std::string command_line;                 // recorded in run.json
-  double max_error_rate = 0.05;             // --max-error-rate, recorded in run.json options
+  double max_error_rate = kDefaultMaxErrorRate;  // --max-error-rate, recorded in run.json options
 };
 
 struct MergeResult {

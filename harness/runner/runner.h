@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "common/error_gate.h"
 #include "harness/scoring/aggregate.h"
 #include "harness/scoring/sandbox.h"
 #include "harness/scoring/scorer.h"
@@ -26,7 +27,7 @@ struct RunOptions {
   DataSource source;
   std::string backend = "oracle";                      // "oracle" | "oracle-chat" | "replay:<file>"
   std::map<std::string, std::string> backend_options;  // --backend-opt key=value
-  std::string models_file;  // the models file api:<name> backends are named in
+  std::string models_file;   // the models file api:<name> backends are named in
   std::string published_as;  // --published-as: the model as published tables name it
   // The first N documents of each suite (lm-eval's --limit); a shard takes every shard_count-th
   // of them, so the shards of a limited run partition exactly what the unsharded run evaluates.
@@ -65,24 +66,24 @@ struct RunOptions {
   bool progress = true;
   double progress_interval_s = 10;  // between progress lines when stderr is not a terminal
   // The run fails (exit 4) when more than this share of its samples failed; results are written.
-  double max_error_rate = 0.05;
+  double max_error_rate = kDefaultMaxErrorRate;
 };
 
 // Everything about one suite that the run carries from planning to results.
 struct SuiteRun {
   std::unique_ptr<SuiteInstance> instance;
   std::unique_ptr<Scorer> scorer;
-  bool loglikelihood = false;                 // choice suite scored by likelihood
-  bool chat = false;                          // prompts sent as chat messages
-  std::vector<const Doc*> docs;               // selected (limit, then shard), each `repeats` times
-  int repeats = 1;                            // consecutive entries of docs per document
-  std::vector<Request> requests;              // one per doc
-  std::vector<std::string> hashes;            // request hashes
-  std::vector<std::string> rendered;          // --dry-run: the first prompts as the model reads them
-  std::vector<Response> responses;            // filled by dispatch
-  std::vector<bool> cached;                   // response came from the cache
-  std::vector<DocScore> scores;               // filled by scoring
-  std::map<std::string, MetricStat> metrics;  // key id -> summary (n = documents)
+  bool loglikelihood = false;         // choice suite scored by likelihood
+  bool chat = false;                  // prompts sent as chat messages
+  std::vector<const Doc*> docs;       // selected (limit, then shard), each `repeats` times
+  int repeats = 1;                    // consecutive entries of docs per document
+  std::vector<Request> requests;      // one per doc
+  std::vector<std::string> hashes;    // request hashes
+  std::vector<std::string> rendered;  // --dry-run: the first prompts as the model reads them
+  std::vector<Response> responses;    // filled by dispatch
+  std::vector<bool> cached;           // response came from the cache
+  std::vector<DocScore> scores;       // filled by scoring
+  std::map<std::string, MetricStat> metrics;                // key id -> summary (n = documents)
   std::map<std::string, std::vector<double>> repeat_means;  // --repeats: key id -> each repeat's
   std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary
   std::map<std::string, long> errors;                               // error type -> count
@@ -108,9 +109,9 @@ struct RunOutcome {
   // failed attempts' included.
   long prompt_tokens = 0, output_tokens = 0;
   FailedAttempts failed_attempts;  // API attempts billed without an answer (counted apart)
-  bool interrupted = false;  // SIGINT: nothing written, the cache keeps what arrived
-  bool dry_run = false;      // planned only: nothing sent, nothing written
-  long cached_already = 0;   // --dry-run: requests the cache already answers
+  bool interrupted = false;        // SIGINT: nothing written, the cache keeps what arrived
+  bool dry_run = false;            // planned only: nothing sent, nothing written
+  long cached_already = 0;         // --dry-run: requests the cache already answers
   std::string sandbox_isolation;
   std::string sandbox_accounting;  // cgroup or /proc, and how the time limits are charged
 };
