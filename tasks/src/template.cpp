@@ -31,10 +31,10 @@ struct PipeDef {
   size_t n_args;
 };
 
-constexpr PipeDef kPipes[] = {{"strip", 0}, {"lstrip", 0},    {"rstrip", 0}, {"upper", 0},
-                              {"lower", 0}, {"replace", 2},   {"join", 1},   {"last_boxed", 0},
-                              {"first", 0}, {"last", 0},      {"letter", 0}, {"default", 1},
-                              {"chars", 0}, {"after_last", 1}};
+constexpr PipeDef kPipes[] = {{"strip", 0}, {"lstrip", 0},     {"rstrip", 0}, {"upper", 0},
+                              {"lower", 0}, {"replace", 2},    {"join", 1},   {"last_boxed", 0},
+                              {"first", 0}, {"last", 0},       {"letter", 0}, {"default", 1},
+                              {"chars", 0}, {"after_last", 1}, {"count", 0}};
 
 }  // namespace
 
@@ -297,6 +297,9 @@ json apply_pipe(const Pipe& p, json v) {
       check_size(out, "join");
     }
     return out;
+  }
+  if (n == "count") {  // a list's length; null 0; any other value is one
+    return v.is_array() ? v.size() : v.is_null() ? 0 : 1;
   }
   if (n == "first" || n == "last") {
     if (!v.is_array()) return v;

@@ -61,6 +61,9 @@ TEST_CASE("template: pipes", "[template]") {
   CHECK(render("{{options|chars|join:\"\"}}", json{{"options", "A B D"}}) == "ABD");
   CHECK(render("{{x|chars|join:\",\"}}", json{{"x", {"B", "CD"}}}) == "B,C,D");
   CHECK(render("{{question|lstrip}}|", kDoc) == "What is 2+2?  |");
+  CHECK(render("{{options|count}}", kDoc) == "3");  // a list's length; one value counts 1
+  CHECK(render("{{question|count}}", kDoc) == "1");
+  CHECK(render("{{x|count}}", json{{"x", nullptr}}) == "0");
   CHECK(moebench::template_py_strip("\xE3\x80\x80 x \xC2\xA0") == "x");
 }
 
