@@ -45,6 +45,7 @@ json SampleRecord::to_json() const {
   if (!itl_s.empty()) j["itl_s"] = itl_s;
   if (cost_usd) j["cost_usd"] = *cost_usd;
   if (usage_missing) j["usage_missing"] = true;
+  if (weight) j["weight"] = *weight;
   return j;
 }
 
@@ -121,6 +122,12 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   s.itl_s = numbers_of(j, "itl_s");
   s.cost_usd = number_if(j, "cost_usd");
   s.usage_missing = j.value("usage_missing", nlohmann::json(false)) == true;
+  if (j.contains("weight")) {
+    s.weight = number_if(j, "weight");
+    if (!s.weight || !std::isfinite(*s.weight) || *s.weight <= 0) {
+      throw input_error(where, "field 'weight': expected a number > 0, got " + j["weight"].dump());
+    }
+  }
   return s;
 }
 

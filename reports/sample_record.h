@@ -38,6 +38,9 @@ struct SampleRecord {
   std::vector<double> itl_s;
   std::optional<double> cost_usd;  // when the tokens were sent this run and priced
   bool usage_missing = false;      // the API reported no usage: the tokens are the client's count
+  // The document's weight in the suite's mean, written for a suite with doc_weight (gaokao's
+  // points) so merge reaggregates as the run did; absent otherwise.
+  std::optional<double> weight;
 
   // The prompt as text: the raw prompt, or each message as a "[role]\ncontent" block.
   std::string prompt_text() const;

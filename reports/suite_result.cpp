@@ -25,30 +25,32 @@ json SuiteResult::to_json() const {
     m[id] = stat.to_json();
     m[id]["higher_is_better"] = stat.higher_is_better;
   }
-  return {{"version", version},
-          {"n_docs", n_docs},
-          {"scored_by", scored_by},
-          {"profile", profile_info.is_object() ? profile_info : json{{"name", profile}}},
-          {"prompt_form", prompt_form},
-          // The first metric of the spec (with its first filter) is the suite's headline score:
-          // the one the leaderboard shows and compare tests first.
-          {"primary_metric", primary_metric},
-          {"metrics", m},
-          {"groups", groups},
-          {"errors", errors},
-          {"repeats", {{"n", repeats}, {"means", repeat_means}}},
-          {"thinking",
-           {{"samples", thinking_samples},
-            {"truncated", truncated_thinking},
-            {"reasoning_tokens", tokens_all.reasoning}}},
-          {"tokens",
-           {{"all", tokens_json(tokens_all)},
-            {"billed", tokens_json(tokens)},
-            {"usage_missing", usage_missing}}},
-          {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
-          {"latency", latency},
-          {"cache_hits", cache_hits},
-          {"spec", spec}};
+  json j = {{"version", version},
+            {"n_docs", n_docs},
+            {"scored_by", scored_by},
+            {"profile", profile_info.is_object() ? profile_info : json{{"name", profile}}},
+            {"prompt_form", prompt_form},
+            // The first metric of the spec (with its first filter) is the suite's headline score:
+            // the one the leaderboard shows and compare tests first.
+            {"primary_metric", primary_metric},
+            {"metrics", m},
+            {"groups", groups},
+            {"errors", errors},
+            {"repeats", {{"n", repeats}, {"means", repeat_means}}},
+            {"thinking",
+             {{"samples", thinking_samples},
+              {"truncated", truncated_thinking},
+              {"reasoning_tokens", tokens_all.reasoning}}},
+            {"tokens",
+             {{"all", tokens_json(tokens_all)},
+              {"billed", tokens_json(tokens)},
+              {"usage_missing", usage_missing}}},
+            {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
+            {"latency", latency},
+            {"cache_hits", cache_hits},
+            {"spec", spec}};
+  if (!doc_weight.is_null()) j["doc_weight"] = doc_weight;
+  return j;
 }
 
 SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
@@ -118,6 +120,7 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
   if (s.contains("groups") && s["groups"].is_object()) r.groups = s["groups"];
   r.latency = s.value("latency", json());
   r.spec = s.value("spec", json());
+  r.doc_weight = s.value("doc_weight", json());
   return r;
 }
 

@@ -40,6 +40,9 @@ struct SuiteResult {
   nlohmann::json prices;           // that table, when cost_usd is set
   nlohmann::json latency;          // the latency summary of the responses received
   nlohmann::json spec;             // the suite spec as run
+  // The spec's doc_weight when its means are weighted (sum(w v) / sum(w), gaokao's points per
+  // document); null for a plain mean over documents. run.json writes it only when set.
+  nlohmann::json doc_weight;
   long error_count() const;
   const MetricStat* primary() const;  // nullptr when the suite reports no metric
 

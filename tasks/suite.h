@@ -38,6 +38,7 @@ struct Doc {
   std::string subject;    // group key (MMLU subject); "" when the suite has none
   nlohmann::json fields;  // the record as loaded; templates refer to these names
   std::string source;     // "path:line" it came from, for error messages
+  double weight = 1;      // its weight in the suite's mean (spec field doc_weight), > 0
 };
 
 // What a backend is asked for one document.
@@ -105,7 +106,10 @@ struct SuiteSpec {
   nlohmann::json metrics;          // list of {metric, ...args}; checked by scoring
   nlohmann::json chat_fallback;    // choice suites: {filters, metrics} when no log-likelihoods
   bool weight_by_subject = false;  // suite mean = subject-size-weighted mean (MMLU)
-  std::filesystem::path file;      // where it was read from (error messages name it)
+  // Templates whose values multiply to a document's weight: the suite and subject means are then
+  // sum(w v) / sum(w) (gaokao: {{score}} x {{answer|count}}, GAOKAO-Bench's points). Empty: 1.
+  std::vector<std::string> doc_weight;
+  std::filesystem::path file;  // where it was read from (error messages name it)
   nlohmann::json raw;
 };
 

@@ -248,6 +248,8 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   check_suite_counts(shards, name, total, per);
   std::vector<const SampleRecord*> samples;
   std::vector<std::string> subjects;
+  std::vector<double> weights;  // doc_weight suites: each document's, as its samples record it
+  const bool weighted = !r.doc_weight.is_null();
   for (long p = 0; p < total; ++p) {
     const ShardRun& run = *shards[p % n];
     for (long k = 0; k < per; ++k) {
@@ -255,8 +257,13 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
       samples.push_back(&run.samples[line]);
       m.lines.push_back(&run.lines[line]);
       if (!run.samples[line].cached) m.latency.add(run.samples[line]);
+      if (weighted && !run.samples[line].weight) {
+        throw InputError("run '" + run.name + "': samples.jsonl line " + std::to_string(line + 1) +
+                         " has no 'weight', which suite " + name + " weighs its documents by");
+      }
     }
     subjects.push_back(samples.back()->subject);
+    if (weighted) weights.push_back(*samples.back()->weight);
   }
   const bool by_subject = r.spec.value("weight_by_subject", false);
   r.groups = json::object();
@@ -268,8 +275,8 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
       values.push_back(it == s->metrics.end() ? 0.0 : it->second);
     }
     std::vector<double> means;
-    const MetricAggregate a =
-        aggregate_metric_repeats(values, static_cast<int>(per), subjects, by_subject, &means);
+    const MetricAggregate a = aggregate_metric_repeats(
+        values, static_cast<int>(per), subjects, by_subject, &means, weighted ? &weights : nullptr);
     if (per > 1) r.repeat_means[id] = means;
     const bool higher = stat.higher_is_better;
     stat = a.overall;

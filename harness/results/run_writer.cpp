@@ -104,6 +104,7 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
   r.spec = run.instance->spec().raw;
+  if (!spec.doc_weight.empty()) r.doc_weight = spec.doc_weight;
   return r;
 }
 
@@ -209,6 +210,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   s.reasoning = resp.reasoning;
   s.truncated_thinking = score.truncated_thinking;
   if (run.repeats > 1) s.repeat = req.repeat;
+  if (!run.instance->spec().doc_weight.empty()) s.weight = doc.weight;
   s.thinking_s = resp.thinking_s;
   s.retries = resp.retries;
   s.truncated_prompt_tokens = resp.truncated_prompt_tokens;

@@ -92,7 +92,12 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
     run.repeat_means.clear();
     const size_t per = static_cast<size_t>(std::max(1, run.repeats));
     std::vector<std::string> subjects;
-    for (size_t d = 0; d < run.docs.size(); d += per) subjects.push_back(run.docs[d]->subject);
+    std::vector<double> weights;  // spec doc_weight: one per document
+    for (size_t d = 0; d < run.docs.size(); d += per) {
+      subjects.push_back(run.docs[d]->subject);
+      weights.push_back(run.docs[d]->weight);
+    }
+    const bool weighted = !run.instance->spec().doc_weight.empty();
     for (const MetricKey& key : run.scorer->keys()) {
       const std::string id = key.id();
       std::vector<double> values;
@@ -101,8 +106,9 @@ void aggregate_all(std::vector<SuiteRun>& runs) {
         values.push_back(it == score.values.end() ? 0.0 : it->second);
       }
       std::vector<double> means;
-      MetricAggregate a = aggregate_metric_repeats(
-          values, run.repeats, subjects, run.instance->spec().weight_by_subject, &means);
+      MetricAggregate a = aggregate_metric_repeats(values, run.repeats, subjects,
+                                                   run.instance->spec().weight_by_subject, &means,
+                                                   weighted ? &weights : nullptr);
       if (per > 1) run.repeat_means[id] = std::move(means);
       run.metrics[id] = a.overall;
       for (const auto& [subject, m] : a.groups) run.groups[subject][id] = m;

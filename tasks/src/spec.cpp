@@ -252,6 +252,33 @@ void read_scoring(SpecFields& top, SuiteSpec* spec) {
   spec->chat_fallback = top.any("chat_fallback");
 }
 
+// "doc_weight": one template or a list of them, whose values multiply to a document's weight in
+// the suite's mean (gaokao: points x sub-questions). Checked here; valued per document at open.
+std::vector<std::string> read_doc_weight(SpecFields& top, bool weight_by_subject) {
+  if (!top.has("doc_weight")) {
+    top.any("doc_weight");
+    return {};
+  }
+  const json& v = top.any("doc_weight");
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.push_back(v.get<std::string>());
+  } else if (v.is_array() && !v.empty()) {
+    out = top.strings("doc_weight");
+  } else {
+    top.fail("doc_weight", "expected a template or a non-empty list of templates");
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    Template::compile(out[i], top.display() + ": field 'doc_weight[" + std::to_string(i) + "]'");
+  }
+  if (weight_by_subject) {
+    top.fail("doc_weight",
+             "a suite weighs its documents or its subjects, not both "
+             "(weight_by_subject is true)");
+  }
+  return out;
+}
+
 }  // namespace
 
 void spec_parse(const json& raw, const std::string& display, SuiteSpec* spec, SpecModel* model) {
@@ -293,6 +320,7 @@ void spec_parse(const json& raw, const std::string& display, SuiteSpec* spec, Sp
   spec->generation = read_generation(top.object("generation"));
   read_scoring(top, spec);
   spec->weight_by_subject = top.boolean("weight_by_subject", false);
+  spec->doc_weight = read_doc_weight(top, spec->weight_by_subject);
   model->oracle = checked_template(top, "oracle", "", true);
   top.finish();
   spec->raw = raw;

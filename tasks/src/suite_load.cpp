@@ -1,6 +1,7 @@
 // SuiteInstance::open: resolves the data (real dir or tasks/samples), loads the eval split and
 // the few-shot pool through the format loaders, forms Doc ids and subjects, prebuilds the
 // per-subject prompt prefixes and draws the per-doc few-shot docs (suite_fewshot.cpp).
+#include <cmath>
 #include <unordered_set>
 
 #include "common/error.h"
@@ -184,6 +185,28 @@ void SuiteInstanceBuilder::add_subject(const std::string& subject) {
   st->reserved[subject] = json{{"_subject", subject}, {"_subject_vars", vars}};
 }
 
+void SuiteInstanceBuilder::weigh_docs(const std::vector<std::string>& factors) {
+  std::vector<Template> ts;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    ts.push_back(Template::compile(
+        factors[i], st->display + ": field 'doc_weight[" + std::to_string(i) + "]'"));
+  }
+  for (Doc& doc : inst.docs_) {
+    doc.weight = 1;
+    for (size_t i = 0; i < ts.size(); ++i) {
+      const json v = ts[i].render_value(scope(*st, doc, nullptr));
+      const double x = v.is_number() ? v.get<double>() : 0;
+      // NOTE: a document of weight 0 would vanish from the mean; all of weight 0 divide by 0.
+      if (!v.is_number() || !std::isfinite(x) || x <= 0) {
+        throw input_error(doc.source, "spec field 'doc_weight[" + std::to_string(i) + "]' (" +
+                                          factors[i] + ") gives " + v.dump() +
+                                          ": expected a number > 0");
+      }
+      doc.weight *= x;
+    }
+  }
+}
+
 SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& source) {
   SuiteInstanceBuilder b;
   b.st = std::make_shared<State>();
@@ -198,6 +221,7 @@ SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& sourc
   b.load_fewshot();
   for (const Doc& f : b.inst.fewshot_) b.add_subject(f.subject);
   for (const Doc& d : b.inst.docs_) b.add_subject(d.subject);
+  b.weigh_docs(parsed.doc_weight);
   for (const Doc& d : b.inst.docs_) {
     if (!b.st->prefix.count(d.subject)) b.build_prefix(d.subject, !source.samples);
   }

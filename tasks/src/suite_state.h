@@ -71,6 +71,9 @@ struct SuiteInstanceBuilder {
   std::vector<Doc> load_split(const std::string& split);
   void load_fewshot();
   void add_subject(const std::string& subject);
+  // Doc::weight of every eval document from the spec's doc_weight templates (their product);
+  // InputError naming the document when one gives no number > 0.
+  void weigh_docs(const std::vector<std::string>& factors);
   // Few-shot selection and rendering (suite_fewshot.cpp).
   std::vector<size_t> subject_pool(const std::string& subject) const;
   void check_pool_size(const std::string& subject, size_t have, size_t need) const;

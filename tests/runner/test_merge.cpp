@@ -1,6 +1,8 @@
 // `moebench merge`: the shards of a run merge into exactly the unsharded run (samples in the same
 // order, every metric, stderr, CI and group to the last digit), from any directories; runs that
 // are not shards of one run, missing, overlapping or edited shards are refused with one line.
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "tests/catch.h"
@@ -25,6 +27,16 @@ json stable_sample(const std::string& line) {
 // The suites these tests run: three forms (generation, log-likelihood, code execution).
 const char* kSuites = "gsm8k,mmlu,humaneval";
 
+// Gaokao's oracle answer "【答案】B C A" with its first sub-answer wrong ("A" -> "B", else "A"):
+// a one-question item scores 0, one of n sub-questions (n-1)/n.
+std::string wrong_first_answer(const std::string& oracle) {
+  const std::string mark = "【答案】";
+  REQUIRE(oracle.rfind(mark, 0) == 0);
+  std::string rest = oracle.substr(mark.size());
+  const std::string first = rest.substr(0, rest.find(' '));
+  return mark + (first == "A" ? "B" : "A") + rest.substr(first.size());
+}
+
 fs::path replay_file(const fs::path& dir, const std::string& scope,
                      const std::string& suites = kSuites) {
   const fs::path results = dir / "oracle-results";
@@ -41,6 +53,7 @@ fs::path replay_file(const fs::path& dir, const std::string& scope,
     if (k++ % 3 == 1) {
       if (j["suite"] == "gsm8k") j["responses"] = {"The total is 7.\n#### 7"};
       if (j["suite"] == "humaneval") j["responses"] = {"    return None\n"};
+      if (j["suite"] == "gaokao") j["responses"] = {wrong_first_answer(j["responses"][0])};
       if (j["suite"] == "mmlu") {
         std::reverse(j["logliks"].begin(), j["logliks"].end());
         j["logliks"][0] = j["logliks"][0].get<double>() + 0.5;  // no tie with the gold's
@@ -336,5 +349,73 @@ TEST_CASE("merge: the merged run is dated by its newest shard", "[runner][merge]
   const json merged = json::parse(read_file(dir / "merged" / "run.json"));
   CHECK(merged["created"] == "2026-01-02T03:04:09Z");
   CHECK(merged["merge"]["merged_at"].get<std::string>() > "2026-01-02T03:04:09Z");
+  fs::remove_all(dir);
+}
+
+// GAOKAO-Bench's scoring rate (Bench/OBJ_score_evaluation.py) is correct points / possible points,
+// each sub-question worth the item's `score`: a document weighs score x sub-questions. Every sample
+// records its weight, so the whole run, its shards merged and its rescore give one number, and the
+// suite and subject means are sum(w v) / sum(w) with the ratio estimator's stderr.
+TEST_CASE("merge: gaokao is point-weighted alike whole merged and rescored", "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-gaokao");
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 7";  // 7 of each file
+  const fs::path replay = replay_file(dir, scope, "gaokao");
+  const fs::path whole = dir / "whole", parts = dir / "parts";
+  REQUIRE(run_command(run_args(replay, scope, whole, "gaokao") + " --run-id all", dir).exit_code ==
+          0);
+  std::string merge = moebench_bin() + " merge";
+  for (int i = 0; i < 3; ++i) {
+    const fs::path results = parts / ("machine" + std::to_string(i));
+    auto r = run_command(run_args(replay, scope, results, "gaokao") + " --shard " +
+                             std::to_string(i) + "/3 --run-id s",
+                         dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    merge += " " + (results / "s").string();
+  }
+  auto r = run_command(merge + " -o " + (dir / "merged").string(), dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  require_same_run(whole / "all", dir / "merged");
+  auto again = run_command(moebench_bin() + " rescore --no-progress --data-dir '" + kData.string() +
+                               "' --results-dir '" + (dir / "rescored").string() + "' '" +
+                               (whole / "all" / "samples.jsonl").string() + "'",
+                           dir);
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  const json run = json::parse(read_file(whole / "all" / "run.json"));
+  const json re = json::parse(read_file(run_dirs(dir / "rescored").at(0) / "run.json"));
+  CHECK(re["suites"]["gaokao"]["metrics"] == run["suites"]["gaokao"]["metrics"]);
+  CHECK(re["suites"]["gaokao"]["groups"] == run["suites"]["gaokao"]["groups"]);
+
+  // The weights and the mean, from the samples alone.
+  std::map<std::string, double> per_point;  // subject -> weight / sub-questions (its `score`)
+  std::vector<double> w, v;
+  double plain = 0;
+  for (const std::string& line : read_lines(whole / "all" / "samples.jsonl")) {
+    const json j = json::parse(line);
+    REQUIRE(j.contains("weight"));
+    const std::string gold = j["gold"];
+    const double subquestions = 1.0 + std::count(gold.begin(), gold.end(), ' ');
+    const double score = j["weight"].get<double>() / subquestions;
+    if (per_point.count(j["subject"])) CHECK(per_point[j["subject"]] == score);
+    per_point[j["subject"]] = score;
+    w.push_back(j["weight"]);
+    v.push_back(j["metrics"]["subquestion_match,answer-letters"]);
+    plain += v.back();
+  }
+  CHECK(per_point.at("2010-2022_English_Fill_in_Blanks") == 1.5);
+  CHECK(per_point.at("2010-2022_Math_I_MCQs") == 5);
+  double sw = 0, swv = 0, ss = 0;
+  for (size_t i = 0; i < w.size(); ++i) sw += w[i], swv += w[i] * v[i];
+  const double mean = swv / sw;
+  for (size_t i = 0; i < w.size(); ++i) ss += w[i] * w[i] * (v[i] - mean) * (v[i] - mean);
+  const double n = static_cast<double>(w.size());
+  const json& m = run["suites"]["gaokao"]["metrics"]["subquestion_match,answer-letters"];
+  CHECK(m["n"] == 98);
+  CHECK(m["mean"].get<double>() == Approx(mean).epsilon(1e-12));
+  CHECK(std::abs(mean - plain / n) > 0.01);  // the weighting changes the number
+  CHECK(m["stderr"].get<double>() == Approx(std::sqrt(n / (n - 1) * ss) / sw).epsilon(1e-12));
+  CHECK(run["suites"]["gaokao"]["doc_weight"] == json{"{{score}}", "{{answer|count}}"});
   fs::remove_all(dir);
 }

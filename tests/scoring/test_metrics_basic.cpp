@@ -213,3 +213,34 @@ TEST_CASE("aggregate_metric: one document per subject falls back to the plain st
   // sample sd sqrt(0.3) over sqrt(5): 0.2449.
   CHECK(near(pooled.overall.stderr_, std::sqrt(0.3 / 5)));
 }
+
+// GAOKAO-Bench's rate is correct points / possible points (Bench/OBJ_score_evaluation.py): a
+// 20-blank item at 1.5 points with 19 right (0.95, weight 30) and a one-question item at 5 points
+// wrong (0, weight 5) rate 28.5 / 35 = 0.8143; the plain mean over items said 0.475.
+TEST_CASE("aggregate_metric: weighted mean and ratio-estimator stderr", "[scoring][aggregate]") {
+  const std::vector<double> values = {0.95, 0};
+  const std::vector<double> weights = {30, 5};
+  const auto a = moebench::aggregate_metric(values, {"english", "math"}, false, &weights);
+  CHECK(a.overall.n == 2);
+  CHECK(near(a.overall.mean, 28.5 / 35));
+  // n/(n-1) * sum(w_i^2 (v_i - m)^2) / (sum w)^2; with two items both terms are 25 m^2.
+  const double m = 28.5 / 35;
+  CHECK(near(a.overall.stderr_, std::sqrt(2.0 * 2 * 25 * m * m) / 35));
+  CHECK(near(a.groups.at("english").mean, 0.95));
+  CHECK(a.groups.at("math").mean == 0);
+  CHECK(near(moebench::aggregate_metric(values, {"", ""}, false).overall.mean, 0.475));
+
+  // Equal weights give the plain mean and Bessel stderr exactly as before.
+  const std::vector<double> ones(5, 2.0), five = {1, 0, 1, 1, 0};
+  const auto same = moebench::aggregate_metric(five, std::vector<std::string>(5), false, &ones);
+  const auto plain = moebench::aggregate_mean(five);
+  CHECK(near(same.overall.mean, plain.mean));
+  CHECK(near(same.overall.stderr_, plain.stderr_));
+  CHECK(moebench::aggregate_weighted_mean({1}, {3}).stderr_ == 0);
+  CHECK(moebench::aggregate_weighted_mean({}, {}).n == 0);
+
+  // --repeats: a document's weight applies to the mean of its repeats.
+  const auto rep =
+      moebench::aggregate_metric_repeats({1, 0.9, 0, 0}, 2, {"", ""}, false, nullptr, &weights);
+  CHECK(near(rep.overall.mean, 28.5 / 35));
+}

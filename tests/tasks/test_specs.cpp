@@ -80,7 +80,34 @@ TEST_CASE("specs: gaokao scores per sub-question", "[spec]") {
   const SuiteSpec g = moebench::suite_find_spec(kTasks, "gaokao");
   REQUIRE(g.metrics.size() == 1);
   CHECK(g.metrics[0]["metric"] == "subquestion_match");
-  CHECK(g.version == "1.3");
+  CHECK(g.version == "1.4");
+}
+
+// GAOKAO-Bench totals points (score x sub-questions) over a file, a subject and all files: each
+// document weighs its possible points (doc_weight: the product of its templates' values).
+TEST_CASE("gaokao: a document weighs its possible points", "[suite]") {
+  SuiteInstance g = SuiteInstance::open(moebench::suite_find_spec(kTasks, "gaokao"), samples());
+  REQUIRE(g.docs().size() == 4);
+  CHECK(g.spec().doc_weight == std::vector<std::string>{"{{score}}", "{{answer|count}}"});
+  CHECK(g.docs()[0].weight == 18);  // 3 sub-questions at 6 points
+  CHECK(g.docs()[1].weight == 5);
+  CHECK(g.docs()[3].weight == 6);  // one multi-answer question
+  // Other suites weigh every document 1.
+  SuiteInstance m = SuiteInstance::open(moebench::suite_find_spec(kTasks, "mmlu"), samples());
+  CHECK(m.spec().doc_weight.empty());
+  CHECK(m.docs()[0].weight == 1);
+  // A weight that is no number > 0 names the document and the template.
+  moebench::SuiteSpec bad = moebench::suite_find_spec(kTasks, "gaokao");
+  bad.raw["doc_weight"] = "{{question}}";
+  try {
+    SuiteInstance::open(bad, samples());
+    FAIL("no error");
+  } catch (const moebench::InputError& e) {
+    const std::string w = e.what();
+    CHECK(w.find("2010-2022_English_Reading_Comp.json:example[0]: spec field 'doc_weight[0]' "
+                 "({{question}}) gives \"") != std::string::npos);
+    CHECK(w.find("expected a number > 0") != std::string::npos);
+  }
 }
 
 TEST_CASE("specs: unknown suite lists the known ones", "[spec]") {
@@ -152,6 +179,18 @@ TEST_CASE("specs: validation errors name the file and the field", "[spec]") {
   j = base;
   j["output"] = "choice";
   CHECK(spec_error(j) == file + ": field 'choices': missing required field");
+
+  j = base;
+  j["doc_weight"] = 3;
+  CHECK(spec_error(j) ==
+        file + ": field 'doc_weight': expected a template or a non-empty list of templates");
+  j["doc_weight"] = json::array({"{{score}}", 2});
+  CHECK(spec_error(j) == file + ": field 'doc_weight[1]': expected a string");
+  j["doc_weight"] = "{{score}}";
+  j["weight_by_subject"] = true;
+  CHECK(spec_error(j) == file +
+                             ": field 'doc_weight': a suite weighs its documents or its subjects, "
+                             "not both (weight_by_subject is true)");
 
   CHECK(spec_error(base, "other").find("differs from the file name") != std::string::npos);
 }
