@@ -19,6 +19,8 @@ namespace {
 struct DocValues {
   std::unordered_map<std::string, double> value;  // every document of the suite
   std::set<std::string> zero;                     // counted 0: failed or without the metric
+  // The document's weight in the suite's mean (SampleRecord::weight; gaokao's doc_weight).
+  std::unordered_map<std::string, double> weight;
 };
 
 // Each document's value: with --repeats the mean over its repeats (avg@N, as the run's own
@@ -38,9 +40,34 @@ DocValues values_by_doc(const std::vector<SampleRecord>& samples, const std::str
     }
     out.value[s.doc_id] += scored ? it->second : 0.0;
     if (!scored) out.zero.insert(s.doc_id);
+    if (s.weight) out.weight[s.doc_id] = *s.weight;
   }
   for (auto& [doc, v] : out.value) v /= static_cast<double>(repeats[doc].size());
   return out;
+}
+
+// xa and xb (the shared documents' values, in `shared`'s order) times w n / sum(w), each
+// document's weight read from A (else B; 1 when neither has one).
+void scale_by_weight(const std::map<std::string, std::pair<double, double>>& shared,
+                     const DocValues& va, const DocValues& vb, std::vector<double>* xa,
+                     std::vector<double>* xb) {
+  std::vector<double> w;
+  double sum = 0;
+  for (const auto& [doc, unused] : shared) {
+    double weight = 1.0;
+    if (auto it = va.weight.find(doc); it != va.weight.end()) {
+      weight = it->second;
+    } else if (auto jt = vb.weight.find(doc); jt != vb.weight.end()) {
+      weight = jt->second;
+    }
+    w.push_back(weight);
+    sum += weight;
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    const double k = w[i] * static_cast<double>(w.size()) / sum;
+    (*xa)[i] *= k;
+    (*xb)[i] *= k;
+  }
 }
 
 bool all_binary(const std::vector<double>& v) {
@@ -241,6 +268,10 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
     xa.push_back(pair.first);
     xb.push_back(pair.second);
   }
+  // A weighted suite's documents scaled by w n / sum(w): their plain mean is the weighted mean
+  // the runs report, and the paired test is on the weighted change.
+  const bool weighted = !va.weight.empty() || !vb.weight.empty();
+  if (weighted) scale_by_weight(shared, va, vb, &xa, &xb);
   for (size_t i = 0; i < xa.size(); ++i) {
     c.mean_a += xa[i];
     c.mean_b += xb[i];
@@ -248,7 +279,7 @@ SuiteComparison compare_suite_samples(const std::string& suite, const std::strin
   c.mean_a /= xa.size();
   c.mean_b /= xb.size();
   c.delta = c.mean_b - c.mean_a;
-  if (all_binary(xa) && all_binary(xb)) {
+  if (!weighted && all_binary(xa) && all_binary(xb)) {
     test_binary(xa, xb, &c);
   } else {
     const PairedTestResult r = stats_paired_sign_flip(xa, xb, options.resamples, options.seed);
