@@ -65,7 +65,8 @@ std::string row_html(const PublishedComparison& c) {
          (comparable ? "" : ", " + esc(c.run_profile)) + "</span></td><td data-value=\"" +
          data_value(c.delta) + "\">" + fmt_with_ci(c.delta, c.delta ? c.ci95 : std::nullopt, true) +
          "</td><td><span class=\"" + verdict_class(c.verdict) + "\">" + esc(c.verdict_text()) +
-         "</span></td><td class=\"text\">" + "<small class=\"muted\">" + esc(p.notes) +
+         "</span></td><td data-value=\"" + std::to_string(c.n) + "\">" + std::to_string(c.n) +
+         "</td><td class=\"text\">" + "<small class=\"muted\">" + esc(p.notes) +
          "</small></td></tr>\n";
 }
 
@@ -98,7 +99,8 @@ std::string site_published_section(const RunSummary& run, const PublishedScores&
       esc(model) + "</strong> (backend.published_as). Published: the paper's number (" +
       esc(table.file.filename().string()) +
       "). Measured: the suite's primary metric ± 95% CI (1.96·stderr), in %; Δ = measured − "
-      "published in points, ± the same CI. Compared only when the suite ran under the profile "
+      "published in points, ± the same CI; n the suite's documents. Compared only when the suite "
+      "ran under the profile "
       "whose settings the paper used.</p>\n";
   if (rows.empty()) {
     return h + "<p class=\"muted\">None of this run's suites has a published score for it.</p>\n";
@@ -107,7 +109,8 @@ std::string site_published_section(const RunSummary& run, const PublishedScores&
        "<th data-sort=\"text\">suite</th><th data-sort=\"text\">profile</th>"
        "<th data-sort=\"num\">published %</th><th class=\"text\">source</th>"
        "<th data-sort=\"num\">measured %</th><th data-sort=\"num\">Δ pp</th>"
-       "<th data-sort=\"text\">verdict</th><th class=\"text\">notes</th></tr></thead><tbody>\n";
+       "<th data-sort=\"text\">verdict</th><th data-sort=\"num\">n</th>"
+       "<th class=\"text\">notes</th></tr></thead><tbody>\n";
   for (const PublishedComparison& c : rows) h += row_html(c);
   return h + "</tbody></table></div>\n";
 }

@@ -90,6 +90,9 @@ TEST_CASE("report: the run page sets a run naming a published model against the 
   CHECK(page.find("80.00 ± 7.88") != std::string::npos);
   CHECK(page.find("-2.00 ± 7.88") != std::string::npos);
   CHECK(page.find(">within CI<") != std::string::npos);
+  // How many documents the verdict rests on, as the Markdown says.
+  CHECK(page.find("<th data-sort=\"num\">n</th>") != std::string::npos);
+  CHECK(page.find("within CI</span></td><td data-value=\"100\">100</td>") != std::string::npos);
   // The gsm8k run is under lm-eval: the deepseek-v3-base number is shown, not compared.
   CHECK(page.find("not comparable (profile lm-eval vs deepseek-v3-base)") != std::string::npos);
   CHECK(page.find("89.3") != std::string::npos);
