@@ -23,9 +23,11 @@ void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
       ->multi_option_policy(CLI::MultiOptionPolicy::Join);
   app->add_option("--profile", f->profile,
                   "Evaluation profile for suites named without @PROFILE: lm-eval (default), "
-                  "deepseek-v3-base, chat, ... (`moebench list --profiles`)");
+                  "deepseek-v3-base, chat, ... (`moebench list` prints them)");
   app->add_option("--data-dir", f->data_dir,
-                  "Dataset root (default: $MOEBENCH_DATA, then ../shared/datasets)");
+                  "Dataset root (default: $MOEBENCH_DATA, then $XDG_CACHE_HOME/moebench/data or "
+                  "~/.cache/moebench/data; a development checkout reads ../shared/datasets while "
+                  "that cache is absent)");
   app->add_option("--tasks-dir", f->tasks_dir, "Suite specs (default: $MOEBENCH_TASKS, tasks/)");
   cli_add_include_path(app, &f->include_path);
   app->add_flag("--samples", f->samples, "Use the bundled sample items under tasks/samples/");

@@ -9,7 +9,7 @@
 #   SHARDS         number of shards N; task i runs `moebench run --shard i/N` (required)
 #   RUN            run name; shards are written as $RUN-shard<i>, the merged run as $RUN (required)
 #   RESULTS        results directory on a file system every node sees (required)
-#   CACHE          response cache (default: $RESULTS/cache.sqlite, shared by the shards); "%a"
+#   CACHE          response cache (default: $RESULTS/cache/$RUN.sqlite, shared by the shards); "%a"
 #                  in it becomes the task id: CACHE=/local/moebench-%a.sqlite gives each shard its
 #                  own. SQLite in WAL mode: the tasks sharing one cache file must run on one host
 #                  (WAL does not work across hosts over NFS); on a multi-node cluster use a cache
