@@ -13,6 +13,7 @@
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/loadgen/loadgen_run.h"
+#include "harness/runner/interrupt.h"
 #include "harness/runner/plan.h"
 
 namespace moebench {
@@ -222,8 +223,18 @@ int loadgen(const LoadgenFlags& f) {
   if (!f.tokenizer.empty()) load_tokenizer(f.tokenizer, &o);
 
   const Workload w = loadgen_workload(f, o.target.chat);
-  LoadgenResult result = loadgen_run(o, w.measured, w.warmup);
+  LoadgenResult result = [&] {
+    const InterruptScope watching;  // a first Ctrl-C sends nothing more, waits for what is out
+    return loadgen_run(o, w.measured, w.warmup);
+  }();
   std::fputs(loadgen_format_table(result.summary).c_str(), stdout);
+  if (interrupt_requested()) {  // not a benchmark of the schedule asked for: no JSON of it
+    std::fprintf(stderr,
+                 "moebench: loadgen: interrupted; the table counts the requests not sent "
+                 "as interrupted%s\n",
+                 f.json_out.empty() ? "" : ("; " + f.json_out + " is not written").c_str());
+    return kExitInterrupted;
+  }
   for (const RequestRecord& r : result.records) {
     if (!r.ok) {  // the first failure says why, the table counts them all
       std::fprintf(stderr, "loadgen: request %d failed (%s): %s\n", r.index, r.error_type.c_str(),

@@ -24,6 +24,7 @@ int serve(const std::string& dir, const ServeOptions& options) {
   load.programmatic_launch = options.programmatic_launch;
   load.limits.steps_in_flight = options.overlap ? 2 : 1;
   std::unique_ptr<BuiltinModel> model = BuiltinModel::load(dir, load);
+  const InterruptScope watching;  // a first Ctrl-C ends the requests in flight, then stops
   const std::string name = options.model_name.empty() ? model->name() : options.model_name;
   serve_model(
       *model, options,

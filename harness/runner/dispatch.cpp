@@ -66,6 +66,7 @@ class Dispatcher {
   // Runs every batch on min(concurrency, batches) threads; rethrows what a backend threw once
   // everything that arrived is committed to the cache.
   void run(DispatchStats* stats) {
+    const InterruptScope watching;  // a first Ctrl-C stops the workers after what is in flight
     int threads = std::max(1, std::min<int>(backend_.concurrency(), static_cast<int>(n_batches_)));
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t) pool.emplace_back([this] { worker(); });
