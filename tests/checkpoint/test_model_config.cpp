@@ -396,3 +396,17 @@ TEST_CASE("model_config_load reads a file and names it in errors", "[config][err
   CHECK(input_error_of([&] { bad.validate(); }) ==
         "model config: field 'moe_layer': has 15 entries for 16 layers");
 }
+
+// configuration_mixtral.py and configuration_deepseek_v3.py map num_key_value_heads None to
+// num_attention_heads (an absent key takes the class default, 8 and 128).
+TEST_CASE("num_key_value_heads null is num_attention_heads as in HF", "[config]") {
+  json m = json::parse(kMixtral);
+  m["num_key_value_heads"] = nullptr;
+  CHECK(parse(m).num_kv_heads == 32);
+  m.erase("num_key_value_heads");
+  CHECK(parse(m).num_kv_heads == 8);
+  json v3 = json::parse(kDeepSeekV3);
+  v3["num_attention_heads"] = 64;
+  v3["num_key_value_heads"] = nullptr;
+  CHECK(parse(v3).num_kv_heads == 64);
+}

@@ -139,6 +139,9 @@ void parse_common(const Keys& k, const FamilyDefaults& d, ModelConfig& c) {
   c.num_layers = k.integer("num_hidden_layers", d.layers);
   c.num_heads = k.integer("num_attention_heads", d.heads);
   c.num_kv_heads = k.integer("num_key_value_heads", d.kv_heads < 0 ? c.num_heads : d.kv_heads);
+  // NOTE: None is num_attention_heads, as HF's mixtral and deepseek_v3 configs map it (an absent
+  // key is their class default, 8 and 128); deepseek_v2's and olmoe's default is None.
+  if (k.is_null("num_key_value_heads")) c.num_kv_heads = c.num_heads;
   c.max_position_embeddings = k.integer("max_position_embeddings", d.max_pos);
   c.rms_norm_eps = k.number("rms_norm_eps", d.eps);
   c.tie_word_embeddings = k.boolean("tie_word_embeddings", false);
