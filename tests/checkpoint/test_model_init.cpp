@@ -163,3 +163,17 @@ TEST_CASE("presets: sizes per family", "[init][specs]") {
     CHECK(lite.vocab_size == 102400);
   }
 }
+
+// --set writes each value as given: null stays null (DeepSeek-V2-Lite's q_lora_rank: HF reads an
+// absent key as 1536) and an object replaces the preset's (no preset field left in rope_scaling).
+TEST_CASE("model init: --set writes null and whole objects as given", "[init]") {
+  TempDir dir;
+  ModelInitOptions o = options(ModelFamily::deepseek_v3, dir / "v3");
+  o.overrides = {{"q_lora_rank", nullptr}, {"rope_scaling", {{"type", "yarn"}, {"factor", 8.0}}}};
+  model_init_write(o);
+  const json cfg = read_json(dir / "v3" / "config.json");
+  REQUIRE(cfg.contains("q_lora_rank"));
+  CHECK(cfg["q_lora_rank"].is_null());
+  CHECK(cfg["rope_scaling"] == json({{"type", "yarn"}, {"factor", 8.0}}));
+  CHECK(model_config_load(dir / "v3" / "config.json").q_lora_rank == 0);
+}

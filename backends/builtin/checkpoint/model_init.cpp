@@ -229,7 +229,9 @@ ModelInitResult model_init_write(const ModelInitOptions& o) {
   }
   json cfg = model_preset_config(o.family, o.preset);
   check_override_keys(o, cfg);
-  cfg.merge_patch(o.overrides);
+  // NOTE: not merge_patch: its null deletes the key (HF then reads the class default, e.g.
+  // q_lora_rank 1536 for V2-Lite's null) and its objects merge into the preset's.
+  for (const auto& [key, value] : o.overrides.items()) cfg[key] = value;
   cfg["torch_dtype"] = cfg["dtype"] = dtype == "f32" ? "float32" : "bfloat16";
   const std::string where = "config.json (preset " + o.preset + ")";
   json probe = cfg;  // reject bad overrides before anything is written (ids come later)
