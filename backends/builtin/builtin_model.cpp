@@ -3,6 +3,7 @@
 #include "backends/builtin/builtin_model.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -35,6 +36,27 @@ int prefix_token_id(const nlohmann::json& config, const Tokenizer& tok, const st
     return id;
   }
   return eos_ids.empty() ? 0 : eos_ids[0];
+}
+
+// generation_config.json's eos_token_id (an id or a list), where HF's generate() and vLLM stop
+// besides config.json's: Qwen3-30B-A3B and Qwen1.5-MoE-A2.7B-Chat list <|endoftext|> only there.
+void add_generation_eos(const fs::path& dir, std::vector<int>* eos_ids) {
+  const fs::path file = dir / "generation_config.json";
+  if (!fs::exists(file)) return;
+  const nlohmann::json j = json_read_file(file, file.string(), "cannot open", "not valid JSON");
+  if (!j.is_object() || !j.contains("eos_token_id") || j["eos_token_id"].is_null()) return;
+  const nlohmann::json& v = j["eos_token_id"];
+  const nlohmann::json ids = v.is_array() ? v : nlohmann::json::array({v});
+  for (const nlohmann::json& id : ids) {
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) {
+      throw input_error(
+          file.string(),
+          "field 'eos_token_id': expected a token id or a list of them, got " + v.dump());
+    }
+    if (std::find(eos_ids->begin(), eos_ids->end(), id.get<int>()) == eos_ids->end()) {
+      eos_ids->push_back(id.get<int>());
+    }
+  }
 }
 
 // Python's str.rstrip(): the byte length of s without its trailing Unicode whitespace.
@@ -83,6 +105,7 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
     int id = m->tokenizer_->token_to_id(m->chat_->eos);
     if (id >= 0) m->eos_ids_.push_back(id);
   }
+  add_generation_eos(dir, &m->eos_ids_);
   // The engine last: it is the expensive part (the CUDA one sizes its KV cache to the GPU).
   EngineLoadOptions e;
   e.device = options.device;

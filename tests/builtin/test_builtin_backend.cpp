@@ -1,5 +1,6 @@
 // The builtin:<dir> backend: runs on the tiny init'ed model end to end, is deterministic, scores
 // continuations exactly as a plain forward pass does, and cuts at stop strings.
+#include <algorithm>
 #include <cmath>
 
 #include "backends/builtin/builtin_backend.h"
@@ -8,6 +9,8 @@
 #include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "common/error.h"
 #include "tests/catch.h"
+#include "tests/checkpoint/checkpoint_test_util.h"
+#include "tests/input_error_of.h"
 #include "tests/runner/cli_harness.h"
 
 using namespace moebench;
@@ -92,6 +95,35 @@ TEST_CASE("builtin: greedy generation is deterministic and honours stop strings"
     CHECK(cut[0].text == a[0].text.substr(0, a[0].text.find(r.stop[0])));
     CHECK(cut[0].finish_reason == "stop");
   }
+}
+
+// HF's generate() and vLLM stop at generation_config.json's eos_token_id too (Qwen3-30B-A3B's
+// <|endoftext|> is only there); config.json's ids still stop.
+TEST_CASE("builtin: generation stops at generation_config.json's eos ids too", "[builtin]") {
+  const fs::path dir = temp_dir("builtin-gen-eos") / "model";
+  fs::remove_all(dir);
+  fs::create_directories(dir.parent_path());
+  fs::copy(tiny_model("mixtral"), dir, fs::copy_options::recursive);
+  GenerateRequest r;
+  r.max_tokens = 24;
+  std::vector<int> free_run;
+  {
+    auto m = BuiltinModel::load(dir, cpu_options());
+    r.prompt = m->encode_text("Once upon a time", false);
+    free_run = m->generate({r})[0].tokens;
+  }
+  // The first token of the free run (not an eos: the run went on) ends the run now.
+  REQUIRE(free_run.size() > 1);
+  ckpt_test::write_file(dir / "generation_config.json",
+                        nlohmann::json({{"eos_token_id", free_run[0]}}).dump());
+  auto m = BuiltinModel::load(dir, cpu_options());
+  const GenerateResult cut = m->generate({r})[0];
+  CHECK(cut.tokens == std::vector<int>{free_run[0]});
+  CHECK(cut.finish_reason == "stop");
+  ckpt_test::write_file(dir / "generation_config.json", R"({"eos_token_id": ["x"]})");
+  CHECK(input_error_of([&] { BuiltinModel::load(dir, cpu_options()); }) ==
+        (dir / "generation_config.json").string() +
+            ": field 'eos_token_id': expected a token id or a list of them, got [\"x\"]");
 }
 
 TEST_CASE("builtin: moebench run on the samples, twice, gives identical responses", "[builtin]") {
