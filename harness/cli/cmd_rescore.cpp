@@ -5,20 +5,24 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "backends/validation/replay.h"
 #include "common/error.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
+#include "harness/data/data_dir.h"
 
 namespace moebench {
 namespace {
 
 // Where rescored responses came from: a samples.jsonl next to its run.json is a recorded run, and
 // the rescore keeps that run's backend id and options (its model and data scope on the
-// leaderboard). A rescore of a rescore points at the first run. Null for a plain responses file.
-nlohmann::json rescore_source(const std::string& file) {
+// leaderboard). A rescore of a rescore points at the first run. Null for a plain responses file;
+// *run_file is the run.json read and *options_field its "options" or "rescore.options".
+nlohmann::json rescore_source(const std::string& file, std::string* run_file,
+                              std::string* options_field) {
   const std::filesystem::path run_json = std::filesystem::path(file).parent_path() / "run.json";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(run_json, ec)) return nullptr;
@@ -35,11 +39,18 @@ nlohmann::json rescore_source(const std::string& file) {
                            {"backend", backend["id"]},
                            {"backend_family", backend.value("family", "")},
                            {"options", run.value("options", nlohmann::json::object())}};
+  *run_file = run_json.string();
+  *options_field = "options";
   const nlohmann::json earlier = run.value("rescore", nlohmann::json());
   if (earlier.is_object() && earlier.value("backend", nlohmann::json()).is_string()) {
     for (const char* key : {"of_run", "backend", "backend_family", "options"}) {
       if (earlier.contains(key)) origin[key] = earlier[key];
     }
+    if (earlier.contains("options")) *options_field = "rescore.options";
+  }
+  if (!origin["options"].is_object()) {
+    throw input_error(*run_file, "field '" + *options_field + "' must be an object, got " +
+                                     origin["options"].dump());
   }
   return origin;
 }
@@ -76,14 +87,100 @@ std::vector<std::string> recorded_include_path(const nlohmann::json& origin) {
   return out;
 }
 
+// The recorded options of the run being rescored, each read with the field it came from.
+struct RecordedOptions {
+  const nlohmann::json& options;
+  std::string file;   // the run.json
+  std::string field;  // "options" or "rescore.options"
+
+  const nlohmann::json& get(const char* key) const {
+    static const nlohmann::json kNull;
+    return options.contains(key) ? options[key] : kNull;
+  }
+  std::string name(const char* key) const { return field + "." + key; }
+  InputError bad(const char* key, const std::string& want) const {
+    return input_error(file,
+                       "field '" + name(key) + "' must be " + want + ", got " + get(key).dump());
+  }
+  // An integer field of at least `min`; nullopt when absent or null.
+  std::optional<long long> count(const char* key, long long min) const {
+    const nlohmann::json& v = get(key);
+    if (v.is_null()) return std::nullopt;
+    if (!v.is_number_integer() || v.get<long long>() < min) {
+      throw bad(key, "null or an integer >= " + std::to_string(min));
+    }
+    return v.get<long long>();
+  }
+};
+
+// The documents a rescore scores the answers against are the run's: its bundled samples or its
+// data dir. NOTE: the bundled samples reuse the datasets' document ids for other questions, so a
+// flag picking the other source is refused by name; the run's data dir is read again while it
+// exists (another dir holds the same pinned datasets, so --data-dir may move it).
+void inherit_documents(const RecordedOptions& rec, CommonFlags* flags) {
+  const nlohmann::json& samples = rec.get("samples");
+  if (!samples.is_null() && !samples.is_boolean()) throw rec.bad("samples", "true or false");
+  if (samples.is_boolean() && samples.get<bool>()) {
+    if (!flags->data_dir.empty()) {
+      throw InputError("--data-dir: " + rec.file + ": " + rec.name("samples") +
+                       " is true: the run answered the bundled sample documents, whose "
+                       "ids name other questions in the datasets; rescore without --data-dir");
+    }
+    flags->samples = true;
+    return;
+  }
+  if (flags->samples) {
+    throw InputError("--samples: " + rec.file + ": " + rec.name("samples") +
+                     " is false: the run answered the datasets' documents, whose ids name "
+                     "other questions in the bundled samples; rescore without --samples");
+  }
+  const nlohmann::json& dir = rec.get("data_dir");
+  if (!dir.is_null() && !dir.is_string()) throw rec.bad("data_dir", "a path");
+  if (!flags->data_dir.empty() || !dir.is_string()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir.get<std::string>(), ec)) {
+    flags->data_dir = dir.get<std::string>();
+    return;
+  }
+  const DataDir now = data_dir_resolve("");
+  std::fprintf(stderr,
+               "moebench: warning: %s: %s '%s' is gone; the documents are read from '%s' (%s)\n",
+               rec.file.c_str(), rec.name("data_dir").c_str(), dir.get<std::string>().c_str(),
+               now.path.c_str(), now.chosen_by.c_str());
+}
+
+// What else fixed the run's requests and scores, which rescore has no flags for: the seed,
+// --num-fewshot and --gen-kwargs (n samples per document changes pass@k); and --limit unless
+// given (the file's documents are within it; a smaller one scores a part of them).
+void inherit_requests(const RecordedOptions& rec, RunOptions* o) {
+  const nlohmann::json& seed = rec.get("seed");
+  if (!seed.is_null() && !seed.is_number_unsigned()) throw rec.bad("seed", "an integer >= 0");
+  if (seed.is_number_unsigned()) o->seed = seed.get<uint64_t>();
+  if (auto n = rec.count("num_fewshot", 0)) o->num_fewshot = static_cast<int>(*n);
+  const nlohmann::json& kw = rec.get("gen_kwargs");
+  if (!kw.is_null() && !kw.is_string()) throw rec.bad("gen_kwargs", "null or \"key=value,...\"");
+  try {
+    if (kw.is_string()) o->gen_kwargs = cli_parse_gen_kwargs(kw.get<std::string>());
+  } catch (const InputError& e) {
+    throw input_error(rec.file, "field '" + rec.name("gen_kwargs") + "': " + e.what());
+  }
+  if (auto limit = rec.count("limit", 1); limit && !o->limit) o->limit = *limit;
+}
+
 int rescore(const RescoreFlags& f, const CliContext& context) {
   RunOptions o;
   o.command_line = context.command_line;
   o.config = *context.config;
-  const nlohmann::json origin = rescore_source(f.file);
+  std::string run_file, options_field;
+  const nlohmann::json origin = rescore_source(f.file, &run_file, &options_field);
   CommonFlags common = f.common;
   if (common.include_path.empty()) common.include_path = recorded_include_path(origin);
+  std::optional<RecordedOptions> recorded;
+  if (origin.is_object())
+    recorded.emplace(RecordedOptions{origin["options"], run_file, options_field});
+  if (recorded) inherit_documents(*recorded, &common);
   cli_apply_common_flags(common, &o);
+  if (recorded) inherit_requests(*recorded, &o);
   o.backend = "replay:" + f.file;
   o.use_cache = false;
   rescore_scope(f.file, &o);
