@@ -373,8 +373,10 @@ std::string compare_format_text(const RunComparison& c) {
   out += notes(c);
   out +=
       c.any_regression() ? "result: significant regression" : "result: no significant regression";
-  out += fmt(" (alpha %.3g", c.options.alpha) +
-         fmt(" on Holm's p over %zu tests", c.suites.size()) +
+  // Holm's correction runs over every (suite, metric) row compared (compare_adjust_holm).
+  const size_t tests = c.suites.size();
+  out += fmt(" (alpha %.3g", c.options.alpha) + " on Holm's p over " + std::to_string(tests) +
+         (tests == 1 ? " test" : " tests") +
          fmt(", threshold %.2f points)\n", 100 * c.options.threshold);
   return out;
 }

@@ -174,3 +174,29 @@ TEST_CASE("compare refuses a samples.jsonl that disagrees with its run.json") {
   CHECK(err.find("has 40 samples of suite 'gsm8k' but run.json says 100") != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// The text's last line names how many (suite, metric) tests Holm's correction ran over: it passed
+// the count as a double to "%zu" and printed "over 6 tests" whatever the count.
+TEST_CASE("compare's text names the number of tests Holm's p is over") {
+  const auto results = test::fixture_temp_dir("compare-holm-count");
+  const char* bin = std::getenv("MOEBENCH_BIN");
+  REQUIRE(bin != nullptr);
+  for (const char* id : {"a", "b"}) {
+    const std::string run = std::string(bin) +
+                            " run --backend oracle --samples --suites gsm8k --no-progress "
+                            "--results-dir '" +
+                            results.string() + "' --run-id " + id + " > /dev/null 2>&1";
+    REQUIRE(std::system(run.c_str()) == 0);
+  }
+  const std::string runs = (results / "a").string() + " " + (results / "b").string();
+  std::string out;
+  CHECK(cli(runs + " --suites gsm8k", &out) == 0);
+  CHECK(out.find("(alpha 0.05 on Holm's p over 1 test, threshold 1.00 points)\n") !=
+        std::string::npos);
+  // gsm8k's two metrics, strict-match and flexible-extract.
+  CHECK(cli(runs + " --suites gsm8k --all-metrics", &out) == 0);
+  INFO(out);
+  CHECK(out.find("(alpha 0.05 on Holm's p over 2 tests, threshold 1.00 points)\n") !=
+        std::string::npos);
+  std::filesystem::remove_all(results);
+}
