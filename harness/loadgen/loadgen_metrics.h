@@ -21,7 +21,8 @@ struct RequestRecord {
   int index = 0;
   double arrival_s = 0;  // its scheduled arrival, from the start of the run
   double send_s = 0;     // when it was sent, from the start of the run
-  // It waited in the client: its worker came to it after its arrival, from an earlier request.
+  // It waited in the client: it arrived while every worker was busy with another request
+  // (loadgen_waited_for_worker).
   bool queued = false;
   bool ok = false;
   // The API client's failure types (connection, timeout, http, rate_limit, protocol, oversized),

@@ -35,16 +35,19 @@ void LoadgenOptions::validate() const {
 
 namespace {
 
-// each(i, reused) for i in 0..n-1, taken in order by `workers` threads (at most n); `reused`: the
-// thread finished an earlier request just now.
+// each(i, reused) for i in 0..n-1 on `workers` threads (at most n): worker w's first request is w,
+// then each takes the next one in order; `reused`: the worker came to i from an earlier request.
+// NOTE: a worker's first request is its own from the start, however late its thread starts, so a
+// slow start is never taken for a wait behind busy workers (loadgen_waited_for_worker).
 void on_workers(int n, int workers, const std::function<void(int, bool)>& each) {
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    bool reused = false;
-    for (int i; (i = next.fetch_add(1)) < n; reused = true) each(i, reused);
+  const int count = std::min(workers, n);
+  std::atomic<int> next{count};
+  auto worker = [&](int first) {
+    each(first, false);
+    for (int i; (i = next.fetch_add(1)) < n;) each(i, true);
   };
   std::vector<std::thread> threads;
-  for (int w = 0; w < std::min(workers, n); ++w) threads.emplace_back(worker);
+  for (int w = 0; w < count; ++w) threads.emplace_back(worker, w);
   for (std::thread& t : threads) t.join();
 }
 
@@ -110,6 +113,23 @@ void count_unreported_tokens(const LoadgenOptions& options,
   }
 }
 
+// Marks the sent requests that waited in the client for a worker, and without --max-concurrency
+// starts their latency clocks at their arrival (vLLM counts a wait for a connection in them).
+void mark_waits(const std::vector<LoadgenWorkerSpan>& held, const std::vector<char>& sent,
+                bool clock_from_arrival, LoadgenResult* result) {
+  const std::vector<bool> waited =
+      loadgen_waited_for_worker(result->schedule_s, held, result->concurrency);
+  for (size_t i = 0; i < result->records.size(); ++i) {
+    RequestRecord& r = result->records[i];
+    if (!sent[i] || !waited[i]) continue;
+    r.queued = true;
+    if (!clock_from_arrival) continue;
+    const double wait_s = std::max(0.0, r.send_s - r.arrival_s);
+    r.ttft_s += wait_s;
+    r.e2el_s += wait_s;
+  }
+}
+
 }  // namespace
 
 LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
@@ -129,20 +149,21 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
 
   std::atomic<int> finished{0};
   std::mutex progress_mutex;
+  std::vector<LoadgenWorkerSpan> held(prompts.size());
+  std::vector<char> sent(prompts.size(), 0);
   const clock::time_point start = clock::now();
   // NOTE: workers take requests in schedule order, so request i goes out at its arrival time or,
-  // when all C workers are busy, as soon as one frees. With --max-concurrency that is vLLM's
-  // semaphore, taken before its request's clock starts: the clock starts at the send. Without it
-  // vLLM has no cap but its connection pool's, and a wait for a connection is in its TTFT, so
-  // here the clock of a request that waited for a worker starts at its arrival. (A worker's own
-  // lag, its thread starting or waking from sleep_until, is left out, as vLLM leaves out its event
-  // loop's.)
+  // when all C workers are busy with others, as soon as one frees. With --max-concurrency that is
+  // vLLM's semaphore, taken before its request's clock starts: the clock starts at the send.
+  // Without it vLLM has no cap but its connection pool's, and a wait for a connection is in its
+  // TTFT, so here the clock of a request that waited for a worker starts at its arrival. Which
+  // waited is decided after the run from when each worker held which request
+  // (loadgen_waited_for_worker); a worker's own lag, its thread starting or waking from
+  // sleep_until, is left out, as vLLM leaves out its event loop's.
   LoadgenClient client(options.target);
   on_workers(n, result.concurrency, [&](int i, bool reused) {
+    held[i].from_s = reused ? seconds_since(start) : 0.0;
     const double arrival_s = result.schedule_s[i];
-    // A worker that comes to a request after its arrival was busy with an earlier one when it
-    // arrived, as were all others (they take requests in order).
-    const bool queued = reused && seconds_since(start) > arrival_s;
     std::this_thread::sleep_until(start + std::chrono::duration_cast<clock::duration>(
                                               std::chrono::duration<double>(arrival_s)));
     RequestRecord& r = result.records[i];
@@ -151,16 +172,13 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
       r.arrival_s = arrival_s;
       r.error_type = error_type_name(ErrorType::interrupted);
       r.error_message = "not sent: interrupted";
+      held[i].until_s = seconds_since(start);
       return;
     }
     r = client.send(prompts[i], i, start);
     r.arrival_s = arrival_s;
-    r.queued = queued;
-    if (queued && !cap_from_flag) {
-      const double wait_s = std::max(0.0, r.send_s - arrival_s);
-      r.ttft_s += wait_s;
-      r.e2el_s += wait_s;
-    }
+    sent[i] = 1;
+    held[i].until_s = seconds_since(start);
     const int done = ++finished;
     if (options.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -169,11 +187,42 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
     }
   });
   result.duration_s = seconds_since(start);
+  mark_waits(held, sent, !cap_from_flag, &result);
   count_unreported_tokens(options, prompts, &result.records);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);
   result.summary.in_flight_cap = cap;
   result.summary.cap_from_flag = cap_from_flag;
   return result;
+}
+
+std::vector<bool> loadgen_waited_for_worker(const std::vector<double>& arrival_s,
+                                            const std::vector<LoadgenWorkerSpan>& held,
+                                            int workers) {
+  if (held.size() != arrival_s.size()) {
+    throw std::logic_error("loadgen_waited_for_worker: " + std::to_string(held.size()) +
+                           " spans for " + std::to_string(arrival_s.size()) + " requests");
+  }
+  const size_t n = arrival_s.size();
+  // Request j keeps its worker busy over [from, until): from its arrival, or from when its worker
+  // came to it if later; a worker waiting for its request's arrival is there for that request.
+  std::vector<double> from(n), until(n);
+  for (size_t j = 0; j < n; ++j) {
+    from[j] = std::max(held[j].from_s, arrival_s[j]);
+    until[j] = std::max(held[j].until_s, from[j]);
+  }
+  std::vector<double> starts = from, ends = until;
+  std::sort(starts.begin(), starts.end());
+  std::sort(ends.begin(), ends.end());
+  std::vector<bool> waited(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double t = arrival_s[i];
+    // from <= t < until, counted as (from <= t) - (until <= t): every from is at most its until.
+    long busy = (std::upper_bound(starts.begin(), starts.end(), t) - starts.begin()) -
+                (std::upper_bound(ends.begin(), ends.end(), t) - ends.begin());
+    if (from[i] <= t && t < until[i]) --busy;  // its own worker was there for it
+    waited[i] = busy >= workers;
+  }
+  return waited;
 }
 
 json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& result) {

@@ -62,6 +62,19 @@ struct LoadgenResult {
 LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
                           const std::vector<LoadgenPrompt>& warmup_prompts = {});
 
+// When a worker held a request, in seconds from the start of the run: from when the worker came to
+// it (the start, for each worker's first request) to when it was done with it.
+struct LoadgenWorkerSpan {
+  double from_s = 0, until_s = 0;
+};
+
+// Which requests waited in the client for a worker: those that arrived while all `workers` were
+// busy with other requests that had arrived (held[j] for request j). A request whose worker came
+// late though one was free (a thread slow to start or to come back) did not wait for a worker.
+std::vector<bool> loadgen_waited_for_worker(const std::vector<double>& arrival_s,
+                                            const std::vector<LoadgenWorkerSpan>& held,
+                                            int workers);
+
 // The whole result as JSON: config, summary, per-request records.
 nlohmann::json loadgen_result_json(const LoadgenOptions& options, const LoadgenResult& result);
 
