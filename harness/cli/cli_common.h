@@ -19,6 +19,8 @@ constexpr int kExitSelfcheckFailed = 3;
 constexpr int kExitTooManyErrors = 4;
 // data fetch / data status: some datasets could not be fetched (or are missing).
 constexpr int kExitFetchFailed = 5;
+// EnvironmentError: a results or cache file the system would not write (disk full, ...).
+constexpr int kExitEnvironment = 6;
 constexpr int kExitInterrupted = 130;
 // compare: a significant drop beyond the threshold (a CI gate; bad input is still 2).
 constexpr int kExitRegression = 1;

@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   } catch (const moebench::InputError& e) {
     std::fprintf(stderr, "moebench: error: %s\n", e.what());
     return moebench::kExitBadInput;
+  } catch (const moebench::EnvironmentError& e) {
+    std::fprintf(stderr, "moebench: error: %s\n", e.what());
+    return moebench::kExitEnvironment;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moebench: internal error: %s\n", e.what());
     return moebench::kExitInternal;

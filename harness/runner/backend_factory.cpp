@@ -25,11 +25,13 @@ const BackendRegistry& registry() {
 
 }  // namespace
 
-std::unique_ptr<Backend> backend_create(const RunOptions& options) {
+std::unique_ptr<Backend> backend_create(const RunOptions& options, std::function<bool()> stop) {
   BackendContext context;
   context.options = options.backend_options;
   context.models_file = options.models_file;
-  context.should_stop = [] { return interrupt_requested(); };
+  context.should_stop = [stop = std::move(stop)] {
+    return interrupt_requested() || (stop && stop());
+  };
   return registry().make(options.backend, context);
 }
 

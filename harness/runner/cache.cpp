@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "common/error.h"
@@ -94,20 +96,30 @@ void ResponseCache::put_many(const std::string& backend_id, const std::vector<st
                              const std::vector<Response>& responses) {
   std::lock_guard<std::mutex> lock(mu_);
   Statement st(db_, "INSERT OR REPLACE INTO responses (backend, hash, response) VALUES (?1,?2,?3)");
-  exec("BEGIN IMMEDIATE");
-  for (size_t i = 0; i < hashes.size() && i < responses.size(); ++i) {
+  // NOTE: any failure here is the file system's (full, a size limit, locked past the timeout):
+  // the transaction is rolled back (SQLite may have done so already) and what earlier commits
+  // stored stays.
+  bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  for (size_t i = 0; ok && i < hashes.size() && i < responses.size(); ++i) {
     if (responses[i].error && !responses[i].partial()) continue;
     sqlite3_reset(st.s);
     bind_text(st.s, 1, backend_id);
     bind_text(st.s, 2, hashes[i]);
     bind_text(st.s, 3, responses[i].to_json().dump());
-    if (sqlite3_step(st.s) != SQLITE_DONE) {
-      std::string msg = sqlite3_errmsg(db_);
-      exec("ROLLBACK");
-      throw std::runtime_error(file_.string() + ": response cache write failed: " + msg);
-    }
+    ok = sqlite3_step(st.s) == SQLITE_DONE;
   }
-  exec("COMMIT");
+  if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) return;
+  // The cause, taken before ROLLBACK replaces it: SQLite's message, and for a failed write the
+  // OS's error. NOTE: SQLite records no errno for a write that fails inside COMMIT (a file size
+  // limit's EFBIG, a quota's EDQUOT): errno still holds it, as SQLite's own calls since succeeded.
+  const int os = errno;
+  std::string cause = sqlite3_errmsg(db_);
+  if (sqlite3_extended_errcode(db_) == SQLITE_IOERR_WRITE && os != 0) {
+    cause += ": " + std::string(std::strerror(os));
+  }
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  throw EnvironmentError(file_.string() + ": response cache: cannot store responses: " + cause);
 }
 
 long ResponseCache::count(const std::string& backend_id) {

@@ -26,7 +26,8 @@ class ResponseCache {
   // Looks up many hashes at once; the map holds only the hits.
   std::unordered_map<std::string, Response> get_many(const std::string& backend_id,
                                                      const std::vector<std::string>& hashes);
-  // Stores one batch in a single transaction. Responses with an error are not stored (the next
+  // Stores one batch in a single transaction; EnvironmentError naming the file and the cause when
+  // it cannot (nothing of the batch is kept then). Responses with an error are not stored (the next
   // run asks again), except partial ones (Response::partial): their samples are paid for, and the
   // next run asks only for the rest.
   void put_many(const std::string& backend_id, const std::vector<std::string>& hashes,

@@ -5,8 +5,12 @@
 
 namespace moebench {
 
-CacheWriter::CacheWriter(ResponseCache* cache, std::string backend_id)
-    : cache_(cache), backend_id_(std::move(backend_id)), thread_([this] { loop(); }) {}
+CacheWriter::CacheWriter(ResponseCache* cache, std::string backend_id,
+                         std::function<void()> on_failure)
+    : cache_(cache),
+      backend_id_(std::move(backend_id)),
+      on_failure_(std::move(on_failure)),
+      thread_([this] { loop(); }) {}
 
 CacheWriter::~CacheWriter() {
   try {
@@ -54,6 +58,7 @@ void CacheWriter::loop() {
         cache_->put_many(backend_id_, hashes, responses);
       } catch (...) {
         failure_ = std::current_exception();
+        if (on_failure_) on_failure_();
       }
     }
     if (last) {

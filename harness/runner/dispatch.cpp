@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/error.h"
 #include "harness/runner/cache_writer.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/progress.h"
@@ -52,15 +53,16 @@ class Dispatcher {
  public:
   Dispatcher(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
              const std::string& backend_id, std::vector<Slot> pending, size_t batch,
-             const RunOptions& options)
+             const RunOptions& options, std::atomic<bool>* stop_sending)
       : runs_(runs),
         backend_(backend),
         pending_(std::move(pending)),
         batch_(batch),
         n_batches_((pending_.size() + batch - 1) / batch),
         progress_("requests", static_cast<long>(pending_.size()), options.progress,
-                  options.progress_interval_s) {
-    if (cache) writer_.emplace(cache, backend_id);
+                  options.progress_interval_s),
+        stop_sending_(stop_sending) {
+    if (cache) writer_.emplace(cache, backend_id, [this] { stop_sending_->store(true); });
   }
 
   // Runs every batch on min(concurrency, batches) threads; rethrows what a backend threw once
@@ -73,7 +75,7 @@ class Dispatcher {
     worker();
     for (auto& t : pool) t.join();
     progress_.finish();
-    if (writer_) writer_->finish();  // everything that arrived is committed before anything else
+    if (writer_) finish_writer();  // everything that arrived is committed before anything else
     if (failure_) std::rethrow_exception(failure_);
     stats->sent = sent_;
     stats->prompt_tokens = prompt_tokens_;
@@ -85,6 +87,17 @@ class Dispatcher {
   }
 
  private:
+  // A failed commit stopped the sending: says so on the error's line.
+  void finish_writer() {
+    try {
+      writer_->finish();
+    } catch (const EnvironmentError& e) {
+      throw EnvironmentError(std::string(e.what()) +
+                             "; sending stopped there, the responses stored before it are kept "
+                             "and the same command resumes once the cache can be written");
+    }
+  }
+
   void arrived(const Slot& slot, Response r) {
     if (r.texts.empty() && r.logliks.empty() && !r.error) {
       r.error = ResponseError{ErrorType::backend, "backend returned no response"};
@@ -132,7 +145,7 @@ class Dispatcher {
   void worker() {
     try {
       for (;;) {
-        if (interrupt_requested() || failed_) return;
+        if (interrupt_requested() || failed_ || stop_sending_->load()) return;
         size_t b = next_.fetch_add(1);
         if (b >= n_batches_) return;
         send_batch(b);
@@ -149,6 +162,7 @@ class Dispatcher {
   const std::vector<Slot> pending_;
   const size_t batch_, n_batches_;
   Progress progress_;
+  std::atomic<bool>* const stop_sending_;
   std::optional<CacheWriter> writer_;
   std::atomic<size_t> next_{0};
   std::atomic<long> sent_{0}, prompt_tokens_{0}, output_tokens_{0};
@@ -162,14 +176,15 @@ class Dispatcher {
 }  // namespace
 
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
-                                const RunOptions& options) {
+                                const RunOptions& options, std::atomic<bool>* stop_sending) {
   DispatchStats stats;
   const BackendInfo info = backend.info();
   const std::string backend_id = info.cache_key();
   std::vector<Slot> pending;
   lookup_cache(runs, cache, info, &pending, &stats.cache_hits);
   const size_t batch = options.batch_size > 0 ? options.batch_size : backend.max_batch();
-  Dispatcher(runs, backend, cache, backend_id, std::move(pending), batch, options).run(&stats);
+  Dispatcher(runs, backend, cache, backend_id, std::move(pending), batch, options, stop_sending)
+      .run(&stats);
   return stats;
 }
 

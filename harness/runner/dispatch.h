@@ -3,6 +3,8 @@
 // CacheWriter::kMaxDelayS), not when its batch returns.
 #pragma once
 
+#include <atomic>
+
 #include "harness/runner/cache.h"
 #include "harness/runner/runner.h"
 
@@ -19,7 +21,10 @@ struct DispatchStats {
   FailedAttempts failed_attempts;  // API attempts billed without an answer (Response's)
 };
 
+// A commit to the cache that fails sets `*stop_sending` (which the backend polls, as it does for
+// Ctrl-C) and ends the dispatch with that EnvironmentError once the requests in flight are back:
+// what arrives after it cannot be kept, so nothing more is sent.
 DispatchStats dispatch_requests(std::vector<SuiteRun>& runs, Backend& backend, ResponseCache* cache,
-                                const RunOptions& options);
+                                const RunOptions& options, std::atomic<bool>* stop_sending);
 
 }  // namespace moebench

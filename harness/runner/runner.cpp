@@ -1,6 +1,7 @@
 // run_evaluation: the pipeline of DESIGN.md's "flow of one run".
 #include "harness/runner/runner.h"
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 
@@ -66,7 +67,10 @@ RunOutcome run_evaluation(const RunOptions& options) {
   // A bad or taken --run-id fails here, before the model loads or a request is sent.
   if (!options.run_id.empty())
     results_check_run_id(options.run_id, options.results_dir, options.force);
-  std::unique_ptr<Backend> backend = backend_create(options);
+  // Set when the cache stops taking writes: the backend then admits no more work, as on Ctrl-C.
+  std::atomic<bool> stop_sending{false};
+  std::unique_ptr<Backend> backend =
+      backend_create(options, [&stop_sending] { return stop_sending.load(); });
   out.suites = plan_suites(options, backend->info());
   std::optional<Sandbox> sandbox;
   if (any_needs_sandbox(out.suites)) sandbox.emplace(options.sandbox);  // refuses loudly
@@ -88,7 +92,8 @@ RunOutcome run_evaluation(const RunOptions& options) {
     cache.emplace(options.cache_file.empty() ? options.results_dir / "cache.sqlite"
                                              : options.cache_file);
   }
-  DispatchStats stats = dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options);
+  DispatchStats stats =
+      dispatch_requests(out.suites, *backend, cache ? &*cache : nullptr, options, &stop_sending);
   out.requests_sent = stats.sent;
   out.cache_hits = stats.cache_hits;
   out.prompt_tokens = stats.prompt_tokens;
