@@ -360,21 +360,19 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   return m;
 }
 
+// Into a claimed partial directory, then published in place of a finished run only with --force.
 void write_merged(const fs::path& out, const RunRecord& record,
-                  const std::vector<MergedSuite>& suites) {
-  fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path());
-  const fs::path partial = out.parent_path() / ("." + out.filename().string() + ".partial");
-  fs::remove_all(partial);
-  fs::create_directories(partial);
+                  const std::vector<MergedSuite>& suites, bool force) {
+  RunClaim claim = results_claim_run_id(out.filename().string(), "",
+                                        out.parent_path().empty() ? "." : out.parent_path(), force);
   std::string samples;
   for (const MergedSuite& s : suites) {
     for (const std::string* line : s.lines) samples += *line + '\n';
   }
-  results_write_file_atomic(partial / "samples.jsonl", samples);
-  results_write_file_atomic(partial / "run.json",
+  results_write_file_atomic(claim.partial() / "samples.jsonl", samples);
+  results_write_file_atomic(claim.partial() / "run.json",
                             record.to_json().dump(2, ' ', false, json::error_handler_t::replace));
-  if (fs::exists(out)) fs::remove_all(out);
-  fs::rename(partial, out);
+  claim.publish(force);
 }
 
 }  // namespace
@@ -399,7 +397,7 @@ MergeResult merge_runs(const MergeOptions& options) {
   std::vector<MergedSuite> suites;
   for (const std::string& name : order) suites.push_back(merge_suite(shards, name));
   const RunRecord record = merged_record(shards, suites, options);
-  write_merged(options.out, record, suites);
+  write_merged(options.out, record, suites, options.force);
   return {options.out, static_cast<int>(shards.size()), record};
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -244,47 +243,9 @@ void results_write_file_atomic(const std::filesystem::path& path, const std::str
   std::filesystem::rename(tmp, path);
 }
 
-void results_check_run_id(const std::string& wanted, const std::filesystem::path& results_dir,
-                          bool force) {
-  constexpr size_t kMaxLength = 200;
-  const bool safe =
-      wanted.size() <= kMaxLength && wanted[0] != '.' &&
-      std::all_of(wanted.begin(), wanted.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-      });
-  if (!safe) {
-    throw InputError("--run-id '" + wanted +
-                     "': a run id is one directory name of letters, digits, '.', '_' and '-', "
-                     "not starting with '.', at most 200 characters");
-  }
-  std::error_code ec;
-  if (!force && std::filesystem::exists(results_dir / wanted, ec)) {
-    throw InputError("--run-id '" + wanted + "': " + (results_dir / wanted).string() +
-                     " already exists; pass --force to replace it");
-  }
-}
-
-std::string results_choose_run_id(const std::string& wanted, const std::string& generated,
-                                  const std::filesystem::path& results_dir, bool force) {
-  if (!wanted.empty()) {
-    results_check_run_id(wanted, results_dir, force);
-    return wanted;
-  }
-  std::error_code ec;
-  std::string id = generated;
-  for (int k = 2; std::filesystem::exists(results_dir / id, ec); ++k) {
-    id = generated + "-" + std::to_string(k);
-  }
-  return id;
-}
-
-std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options) {
-  namespace fs = std::filesystem;
-  fs::create_directories(options.results_dir);
-  fs::path final_dir = options.results_dir / o.run_id;
-  fs::path partial = options.results_dir / ("." + o.run_id + ".partial");
-  fs::remove_all(partial);
-  fs::create_directories(partial);
+std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options,
+                                    RunClaim& claim) {
+  const std::filesystem::path partial = claim.partial();
   auto t0 = Clock::now();
   std::string samples;
   for (const SuiteRun& run : o.suites) {
@@ -301,9 +262,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   run["timings"]["write_s"] = seconds_since(t0);
   results_write_file_atomic(partial / "run.json",
                             run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-  if (fs::exists(final_dir)) fs::remove_all(final_dir);
-  fs::rename(partial, final_dir);
-  return final_dir;
+  return claim.publish(options.force);
 }
 
 }  // namespace moebench

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "harness/results/run_claim.h"
 #include "harness/results/run_writer.h"
 #include "harness/runner/backend_factory.h"
 #include "harness/runner/cache.h"
@@ -18,13 +19,27 @@
 namespace moebench {
 namespace {
 
-// Same command and same backend -> same hash; the UTC time keeps run ids unique.
+// Same command and same backend -> same hash: every option that changes the results is in it (one
+// at its default adds nothing, so such runs keep the hash they had before it counted). The UTC
+// time, and -2, -3, ... for runs of one second (results_claim_run_id), keep run ids unique.
 std::string make_run_id(const RunOptions& o, const BackendInfo& b) {
   std::string config = b.id + '\x1f' + std::to_string(o.seed) + '\x1f' +
                        std::to_string(o.shard_index) + '/' + std::to_string(o.shard_count) +
                        '\x1f' + (o.limit ? std::to_string(*o.limit) : "all") + '\x1f' +
                        (o.source.samples ? "samples" : o.source.data_dir.string());
   for (const auto& s : o.suites) config += '\x1f' + s;
+  auto add = [&config](const std::string& key, const std::string& value) {
+    config += '\x1f' + key + '=' + value;
+  };
+  if (!b.cache_tag.empty()) add("cache_tag", b.cache_tag);
+  if (o.profile != kDefaultProfile) add("profile", o.profile);
+  if (o.num_fewshot) add("num_fewshot", std::to_string(*o.num_fewshot));
+  if (o.repeats != 1) add("repeats", std::to_string(o.repeats));
+  for (const auto& [k, v] : o.gen_kwargs) add("gen_kwargs." + k, v);
+  for (const auto& dir : o.source.include_dirs) add("include_path", dir.string());
+  for (const auto& [suite, ids] : o.only_docs) {
+    for (const std::string& id : ids) add("only_docs." + suite, id);
+  }
   std::string name = b.id.substr(0, b.id.find(':'));
   return utc_now_format("%Y%m%dT%H%M%SZ") + "-" + name + "-" + sha256_hex(config).substr(0, 8);
 }
@@ -79,12 +94,19 @@ RunOutcome run_evaluation(const RunOptions& options) {
   backend_give_answers(*backend, out.suites);
   out.backend = backend->info();
   if (!options.published_as.empty()) out.backend.published_as = options.published_as;
-  out.run_id = results_choose_run_id(options.run_id, make_run_id(options, out.backend),
-                                     options.results_dir, options.force);
   for (const SuiteRun& r : out.suites) out.docs += static_cast<long>(r.docs.size());
   out.timings.load_s = seconds_since(t_start);
-
-  if (options.dry_run) return dry_run(options, *backend, std::move(out));
+  const std::string generated = make_run_id(options, out.backend);
+  if (options.dry_run) {
+    out.run_id =
+        results_choose_run_id(options.run_id, generated, options.results_dir, options.force);
+    return dry_run(options, *backend, std::move(out));
+  }
+  // The run's directory is its own from here on, before a request is sent: an id that another run
+  // holds or a results dir that cannot be written fails now.
+  RunClaim claim =
+      results_claim_run_id(options.run_id, generated, options.results_dir, options.force);
+  out.run_id = claim.id();
 
   auto t_dispatch = Clock::now();
   std::optional<ResponseCache> cache;
@@ -113,7 +135,7 @@ RunOutcome run_evaluation(const RunOptions& options) {
 
   auto t_write = Clock::now();
   out.timings.total_s = seconds_since(t_start);
-  out.dir = results_write(out, options);
+  out.dir = results_write(out, options, claim);
   out.timings.write_s = seconds_since(t_write);
   out.timings.total_s = seconds_since(t_start);
   return out;
