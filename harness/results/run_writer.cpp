@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 
 #include "common/clock.h"
@@ -227,20 +229,32 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
 void results_write_file_atomic(const std::filesystem::path& path, const std::string& content) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw std::runtime_error(tmp.string() + ": cannot write: " + std::strerror(errno));
+  // Whatever fails (a full disk, a size limit, a read-only file system), the temporary file goes
+  // and the error names the file and the OS's error.
+  auto failed = [&](int err) {
+    ::unlink(tmp.c_str());
+    return EnvironmentError(path.string() + ": cannot write: " + std::strerror(err));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw failed(errno);
   size_t off = 0;
   while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;  // Ctrl-C's handler does not restart calls
     if (n < 0) {
+      const int err = errno;
       ::close(fd);
-      throw std::runtime_error(tmp.string() + ": write failed: " + std::strerror(errno));
+      throw failed(err);
     }
     off += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
-  std::filesystem::rename(tmp, path);
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw failed(err);
+  }
+  if (::close(fd) != 0) throw failed(errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw failed(errno);
 }
 
 std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options,

@@ -87,3 +87,37 @@ TEST_CASE("a cache that stops taking writes stops the run with exit 6 and the sa
   CHECK(static_cast<long>(sent_first.size()) < docs);
   fs::remove_all(dir);
 }
+
+TEST_CASE("results that cannot be written: exit 6 naming the file and no temporary file left",
+          "[write-failure]") {
+  const fs::path dir = temp_dir("results-full");
+  const fs::path results = dir / "results";
+  const std::string command = oracle_samples_run(results) + " --backend-opt request_log='" +
+                              (dir / "requests.log").string() + "'";
+  // 48 KiB: the cache of the 43 sample answers fits, samples.jsonl (about 54 KB) does not.
+  const CommandResult first = run_command(under_file_limit(48, command), dir);
+  INFO(first.output);
+  CHECK(first.exit_code == 6);
+  CHECK(lines_of(first.output) == 1);
+  CHECK(first.output.find("moebench: error: " + results.string() + "/.") == 0);
+  CHECK(first.output.find(".partial/samples.jsonl: cannot write: File too large\n") !=
+        std::string::npos);
+  // Nothing half-written is left: no run, no partial directory, no temporary file.
+  std::vector<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(results)) {
+    left.push_back(e.path().filename().string());
+  }
+  CHECK(left == std::vector<std::string>{"cache.sqlite"});
+  const size_t sent_first = read_lines(dir / "requests.log").size();
+
+  // The answers were cached: once the results can be written the same command sends nothing.
+  const CommandResult second = run_command(command, dir);
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
+  const auto runs = run_dirs(results);
+  REQUIRE(runs.size() == 1);
+  const auto run = nlohmann::json::parse(read_file(runs[0] / "run.json"));
+  CHECK(run["requests"]["cache_hits"].get<long>() == run["requests"]["docs"].get<long>());
+  CHECK(read_lines(dir / "requests.log").size() == sent_first);
+  fs::remove_all(dir);
+}
