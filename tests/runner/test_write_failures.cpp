@@ -19,10 +19,10 @@ std::string under_file_limit(long kib, const std::string& command) {
 }
 
 // The oracle over the bundled samples asked 10 times each (430 requests), one request a call,
-// each answered in 20 ms, logging what it answers.
+// each answered in 50 ms, logging what it answers.
 std::string slow_oracle_run(const fs::path& dir) {
   return moebench_bin() +
-         " run --backend oracle --samples --repeats 10 --batch-size 1 --backend-opt delay_ms=20"
+         " run --backend oracle --samples --repeats 10 --batch-size 1 --backend-opt delay_ms=50"
          " --backend-opt request_log='" +
          (dir / "requests.log").string() + "' --no-progress --results-dir '" +
          (dir / "results").string() + "'";
@@ -80,8 +80,9 @@ TEST_CASE("a cache that stops taking writes stops the run with exit 6 and the sa
   for (const auto& line : read_lines(runs[0] / "samples.jsonl")) {
     CHECK(nlohmann::json::parse(line)["error"].is_null());
   }
-  // The first failed commit stopped the sending: the 430 requests take 2 s at 4 x 50 a second,
-  // and the 32 KiB log is full within the first few commits (one each 0.2 s).
+  // The first failed commit stopped the sending: the 430 requests take at least 5.4 s (sleeps,
+  // 4 x 20 a second, however loaded the machine), and the 32 KiB log is full within the first
+  // few commits (one each 0.2 s).
   std::printf("cache full: %zu of %ld requests sent, %zu stored before the failed commit\n",
               sent_first.size(), docs, stored.size());
   CHECK(static_cast<long>(sent_first.size()) < docs);
