@@ -140,7 +140,12 @@ RunSummary run_load_summary(const fs::path& dir) {
 void run_visit_samples(
     const fs::path& dir, const std::string& suite,
     const std::function<void(std::string&& line, SampleRecord&& sample)>& visit) {
-  const fs::path file = dir / "samples.jsonl";
+  run_visit_samples_file(dir / "samples.jsonl", suite, visit);
+}
+
+void run_visit_samples_file(
+    const fs::path& file, const std::string& suite,
+    const std::function<void(std::string&& line, SampleRecord&& sample)>& visit) {
   std::ifstream in(file);
   if (!in) throw input_error(file.string(), "cannot read");
   std::string line;
@@ -206,13 +211,20 @@ std::vector<std::string> run_samples_mismatch(const RunSummary& run,
                                               const std::vector<SampleRecord>& samples) {
   std::map<std::string, long> count;
   for (const SampleRecord& s : samples) ++count[s.suite];
+  return run_samples_mismatch(run, count, run.dir / "samples.jsonl");
+}
+
+std::vector<std::string> run_samples_mismatch(const RunSummary& run,
+                                              const std::map<std::string, long>& count,
+                                              const fs::path& file) {
   std::vector<std::string> out;
-  const std::string where = (run.dir / "samples.jsonl").string();
   for (const SuiteResult& s : run.suites) {
     // NOTE: --repeats N writes N samples per document.
     const long want = s.n_docs * std::max(1, s.repeats);
-    if (count[s.name] != want) {
-      out.push_back(where + " has " + std::to_string(count[s.name]) + " samples of suite '" +
+    const auto it = count.find(s.name);
+    const long have = it == count.end() ? 0 : it->second;
+    if (have != want) {
+      out.push_back(file.string() + " has " + std::to_string(have) + " samples of suite '" +
                     s.name + "' but run.json says " + std::to_string(want) +
                     " (a truncated or edited file?)");
     }

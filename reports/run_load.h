@@ -69,11 +69,19 @@ std::vector<SampleRecord> run_load_samples(const std::filesystem::path& dir,
 // verbatim); the lines of other suites than a non-empty `suite` are skipped before parsing.
 void run_visit_samples(const std::filesystem::path& dir, const std::string& suite,
                        const std::function<void(std::string&& line, SampleRecord&& sample)>& visit);
+// The walk over a samples file named by its path (rescore's, a run's samples.jsonl or a copy).
+void run_visit_samples_file(
+    const std::filesystem::path& file, const std::string& suite,
+    const std::function<void(std::string&& line, SampleRecord&& sample)>& visit);
 
 // Where samples.jsonl disagrees with run.json: one message per suite whose sample count differs
 // from the documents run.json says it scored (a truncated or edited file); empty when they agree.
 std::vector<std::string> run_samples_mismatch(const RunSummary& run,
                                               const std::vector<SampleRecord>& samples);
+// The same for `file`, said to hold the run's samples, from its count of samples per suite.
+std::vector<std::string> run_samples_mismatch(const RunSummary& run,
+                                              const std::map<std::string, long>& count,
+                                              const std::filesystem::path& file);
 
 // Every run directly under RESULTS_DIR (a directory holding run.json; hidden in-progress
 // directories are ignored), oldest first. A run that cannot be read is left out and its one-line
