@@ -2,7 +2,7 @@
 // JSONL) through the replay backend, over only the suites and documents the file holds.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,9 +13,28 @@
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/data/data_dir.h"
+#include "reports/run_load.h"
 
 namespace moebench {
 namespace {
+
+// A file beside a run.json is taken as that run's samples and scored under its model and options,
+// so both are checked as compare and report check them: the run.json read whole (a malformed one
+// named, or the field it lacks), and the file holding, per suite, the samples the run.json counts.
+// NOTE: a cut file would otherwise be scored as the whole run and stand for it on its row.
+RunSummary rescore_recorded_run(const std::filesystem::path& file) {
+  RunSummary run = run_load_summary(file.parent_path());
+  std::map<std::string, long> count;
+  run_visit_samples_file(file, "", [&](std::string&&, SampleRecord&& s) { ++count[s.suite]; });
+  const std::vector<std::string> problems = run_samples_mismatch(run, count, file);
+  if (!problems.empty()) {
+    const size_t more = problems.size() - 1;
+    throw InputError(problems.front() +
+                     (more ? " and " + std::to_string(more) + " more suite(s) differ" : "") +
+                     "; to rescore a part of a run, copy it away from its run.json");
+  }
+  return run;
+}
 
 // Where rescored responses came from: a samples.jsonl next to its run.json is a recorded run, and
 // the rescore keeps that run's backend id and options (its model and data scope on the
@@ -26,18 +45,12 @@ nlohmann::json rescore_source(const std::string& file, std::string* run_file,
   const std::filesystem::path run_json = std::filesystem::path(file).parent_path() / "run.json";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(run_json, ec)) return nullptr;
-  std::ifstream in(run_json);
-  const nlohmann::json run = nlohmann::json::parse(in, nullptr, false);
-  const nlohmann::json backend = run.is_object() ? run.value("backend", nlohmann::json()) : nullptr;
-  if (!backend.is_object() || !backend.value("id", nlohmann::json()).is_string()) {
-    std::fprintf(stderr, "moebench: warning: %s: no backend.id; the rescore keeps the replay id\n",
-                 run_json.c_str());
-    return nullptr;
-  }
+  const RunSummary recorded = rescore_recorded_run(file);
+  const nlohmann::json& run = recorded.raw;  // run_id and backend.id are strings
   nlohmann::json origin = {{"source", file},
-                           {"of_run", run.value("run_id", "")},
-                           {"backend", backend["id"]},
-                           {"backend_family", backend.value("family", "")},
+                           {"of_run", recorded.run_id},
+                           {"backend", run["backend"]["id"]},
+                           {"backend_family", recorded.backend_family},
                            {"options", run.value("options", nlohmann::json::object())}};
   *run_file = run_json.string();
   *options_field = "options";
