@@ -19,24 +19,34 @@ using nlohmann::json;
 
 namespace {
 
-// The data scope of run.json "options": "samples" or "full", ", limit N", and the shard i/N.
-void scope_of(const json& options, const std::string& where, RunSummary* r) {
-  r->base_scope = options.value("samples", false) ? "samples" : "full";
+// The data scope of run.json "options" (`field`, "rescore.options" for a rescore's): "samples" or
+// "full", ", limit N", and the shard i/N.
+void scope_of(const json& options, const std::string& where, const std::string& field,
+              RunSummary* r) {
+  if (!options.is_object()) {
+    throw input_error(where, "field '" + field + "' must be an object, got " + options.dump());
+  }
+  const json samples = options.value("samples", json());
+  if (!samples.is_null() && !samples.is_boolean()) {
+    throw input_error(where,
+                      "field '" + field + ".samples' must be true or false, got " + samples.dump());
+  }
+  r->base_scope = samples.is_boolean() && samples.get<bool>() ? "samples" : "full";
   if (options.contains("limit") && options["limit"].is_number()) {
     r->base_scope +=
-        ", limit " + std::to_string(count_of(options["limit"], where, "options.limit"));
+        ", limit " + std::to_string(count_of(options["limit"], where, field + ".limit"));
   }
   // --num-fewshot changes every prompt: such runs never share a row with the suites' own setting.
   if (options.contains("num_fewshot") && options["num_fewshot"].is_number()) {
     r->base_scope +=
-        ", " + std::to_string(count_of(options["num_fewshot"], where, "options.num_fewshot")) +
+        ", " + std::to_string(count_of(options["num_fewshot"], where, field + ".num_fewshot")) +
         "-shot";
   }
   // --repeats N: avg@N scores, a row of their own.
   if (options.contains("repeats") && options["repeats"].is_number() &&
-      count_of(options["repeats"], where, "options.repeats") > 1) {
+      count_of(options["repeats"], where, field + ".repeats") > 1) {
     r->base_scope +=
-        ", avg@" + std::to_string(count_of(options["repeats"], where, "options.repeats"));
+        ", avg@" + std::to_string(count_of(options["repeats"], where, field + ".repeats"));
   }
   // --gen-kwargs too (sampling, token budgets).
   if (options.contains("gen_kwargs") && options["gen_kwargs"].is_string()) {
@@ -47,8 +57,8 @@ void scope_of(const json& options, const std::string& where, RunSummary* r) {
   char rest = 0;
   if (std::sscanf(shard.c_str(), "%d/%d%c", &index, &count, &rest) != 2 || count < 1 || index < 0 ||
       index >= count) {
-    throw input_error(where,
-                      "field 'options.shard' must be \"i/N\" with 0 <= i < N, got '" + shard + "'");
+    throw input_error(
+        where, "field '" + field + ".shard' must be \"i/N\" with 0 <= i < N, got '" + shard + "'");
   }
   r->shard_index = index;
   r->shard_count = count;
@@ -62,14 +72,19 @@ void rescore_of(const RunRecord& run, const std::string& where, RunSummary* r) {
   const json& rescore = run.rescore;
   const std::string original = str_or(rescore, "backend");
   if (original.empty()) {
-    scope_of(run.options, where, r);
+    scope_of(run.options, where, "options", r);
     return;
   }
   r->rescore = RescoreSource{str_or(rescore, "source"), str_or(rescore, "of_run"), r->backend_id,
                              str_or(rescore, "backend_family")};
   r->backend_id = original;
+  // A rescore record without options (absent or null) is scoped by the run's own.
   const json options = rescore.value("options", json());
-  scope_of(options.is_object() ? options : run.options, where, r);
+  if (options.is_null()) {
+    scope_of(run.options, where, "options", r);
+  } else {
+    scope_of(options, where, "rescore.options", r);
+  }
 }
 
 }  // namespace

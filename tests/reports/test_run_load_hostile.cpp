@@ -25,7 +25,13 @@ TEST_CASE("run.json with values of the wrong type or size is an InputError namin
       {R"("throughput":{"prompt_tokens":1e300},"suites":{}})",
        "field 'throughput.prompt_tokens' is not a count"},
       {R"("timings":{"total_s":1e999},"suites":{}})", "malformed JSON ("},
-      {R"("options":{"samples":"yes"},"suites":{}})", "unexpected JSON ("},
+      {R"("options":{"samples":"yes"},"suites":{}})",
+       "field 'options.samples' must be true or false, got \"yes\""},
+      {R"("options":"x","suites":{}})", "field 'options' must be an object, got \"x\""},
+      {R"("rescore":{"backend":"o","options":[]},"suites":{}})",
+       "field 'rescore.options' must be an object, got []"},
+      {R"("rescore":{"backend":"o","options":{"limit":-1e300}},"suites":{}})",
+       "field 'rescore.options.limit' is not a count"},
       {R"("options":{"limit":-1e300},"suites":{}})", "field 'options.limit' is not a count"},
   };
   for (const auto& [rest, message] : cases) {

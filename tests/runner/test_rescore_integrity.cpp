@@ -108,4 +108,15 @@ TEST_CASE("rescore refuses a run.json beside the file that is malformed or lacks
     std::ofstream(run / "run.json") << edited.dump();
     check_refused(rescore(dir, samples, "rescored"), where + ": " + needle, dir, "rescored");
   }
+  // What rescore reads of the options, of another type, is named too.
+  json edited = whole;
+  edited["options"]["samples"] = "yes";
+  std::ofstream(run / "run.json") << edited.dump();
+  check_refused(rescore(dir, samples, "rescored"),
+                where + ": field 'options.samples' must be true or false, got \"yes\"", dir,
+                "rescored");
+  edited["options"] = "x";
+  std::ofstream(run / "run.json") << edited.dump();
+  check_refused(rescore(dir, samples, "rescored"),
+                where + ": field 'options' must be an object, got \"x\"", dir, "rescored");
 }
