@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "common/error.h"
+#include "common/file_write.h"
 #include "reports/html_escape.h"
 
 namespace moebench {
@@ -29,10 +29,7 @@ std::string site_page(const std::string& title, const std::string& root, const s
 void site_write_file(const std::filesystem::path& path, const std::string& content) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) throw input_error(path.string(), "cannot write");
+  write_file_atomic(path, content);  // a page is whole or not there, however the run ends
 }
 
 std::string fmt_fixed(std::optional<double> v, int decimals) {

@@ -17,7 +17,8 @@ std::string site_page(const std::string& title, const std::string& root, const s
 // Writes site.css and site.js into the site root.
 void site_write_assets(const std::filesystem::path& out_dir);
 
-// Writes a file of the site (creating directories), throwing InputError naming it on failure.
+// Writes a file of the site whole (creating directories; write_file_atomic), EnvironmentError
+// naming it on failure.
 void site_write_file(const std::filesystem::path& path, const std::string& content);
 
 // Formatting for table cells; "—" for a missing value.

@@ -2,10 +2,10 @@
 // Google Benchmark JSON files with U tests; exit 1 on a significant regression beyond the
 // threshold.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "common/error.h"
+#include "common/file_write.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -111,9 +111,7 @@ int compare_bench(CompareFlags f) {
                  few, kBenchMinRepetitions);
   }
   if (!f.out.empty()) {
-    std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) throw input_error(f.out, "cannot write");
+    write_file_atomic(f.out, j.dump(2) + "\n");
   }
   return regression ? kExitRegression : kExitOk;
 }
@@ -134,9 +132,7 @@ int compare(const CompareFlags& f) {
     std::fputs(compare_format_text(c).c_str(), stdout);
   }
   if (!f.out.empty()) {
-    std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
-    out << compare_to_json(c).dump(2) << "\n";
-    if (!out) throw input_error(f.out, "cannot write");
+    write_file_atomic(f.out, compare_to_json(c).dump(2) + "\n");
   }
   return c.any_regression() ? kExitRegression : kExitOk;
 }

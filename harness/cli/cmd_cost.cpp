@@ -2,12 +2,12 @@
 // and sets the API models' prices in effect on a date beside it.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
 #include "backends/models_file.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/file_write.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -156,9 +156,7 @@ int cost(const CostFlags& f) {
     std::fputs(cost_format_text(r).c_str(), stdout);
   }
   if (!f.out.empty()) {
-    std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) throw input_error(f.out, "cannot write");
+    write_file_atomic(f.out, j.dump(2) + "\n");
   }
   return kExitOk;
 }

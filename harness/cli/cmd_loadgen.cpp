@@ -3,12 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <memory>
 
 #include "backends/builtin/tokenizer/tokenizer.h"
 #include "common/error.h"
+#include "common/file_write.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -243,9 +243,7 @@ int loadgen(const LoadgenFlags& f) {
     }
   }
   if (!f.json_out.empty()) {
-    std::ofstream out(f.json_out);
-    if (!out) throw InputError("--json '" + f.json_out + "': cannot write");
-    out << loadgen_result_json(o, result).dump(2) << "\n";
+    write_file_atomic(f.json_out, loadgen_result_json(o, result).dump(2) + "\n");
   }
   return result.summary.failed > 0 ? kExitRequestsFailed : kExitOk;
 }

@@ -1,10 +1,10 @@
 // `moebench report`: the static leaderboard site, or the Markdown summary, of a results directory.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "common/error.h"
+#include "common/file_write.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
@@ -80,9 +80,7 @@ int report(const ReportFlags& f) {
     if (f.out.empty()) {
       std::fputs(md.c_str(), stdout);
     } else {
-      std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
-      out << md;
-      if (!out) throw input_error(f.out, "cannot write");
+      write_file_atomic(f.out, md);
       std::printf("summary: %s\n", f.out.c_str());
     }
     problems = data.problems;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/file_write.h"
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/results/host_info.h"
@@ -360,7 +361,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
   const fs::path night_dir = c.results / "nights" / night;
   fs::create_directories(night_dir);
   // NOTE: whole or not at all: a truncated gate.json would fail every later night's baseline.
-  results_write_file_atomic(night_dir / "summary.md", md);
+  write_file_atomic(night_dir / "summary.md", md);
   json gate = {{"night", night},
                {"kernels", k.state},
                {"kernels_previous",
@@ -387,7 +388,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
     }
   }
   gate["failures"] = failures;
-  results_write_file_atomic(night_dir / "gate.json", gate.dump(2) + "\n");
+  write_file_atomic(night_dir / "gate.json", gate.dump(2) + "\n");
   std::printf("\n%s", entries_markdown(night, entries).c_str());
   std::printf("kernels: %s\nsite: %s\nsummary: %s\n", k.state.c_str(), site.index.c_str(),
               (night_dir / "summary.md").c_str());

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/file_write.h"
 #include "common/json_file.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
@@ -369,9 +370,9 @@ void write_merged(const fs::path& out, const RunRecord& record,
   for (const MergedSuite& s : suites) {
     for (const std::string* line : s.lines) samples += *line + '\n';
   }
-  results_write_file_atomic(claim.partial() / "samples.jsonl", samples);
-  results_write_file_atomic(claim.partial() / "run.json",
-                            record.to_json().dump(2, ' ', false, json::error_handler_t::replace));
+  write_file_atomic(claim.partial() / "samples.jsonl", samples);
+  write_file_atomic(claim.partial() / "run.json",
+                    record.to_json().dump(2, ' ', false, json::error_handler_t::replace));
   claim.publish(force);
 }
 

@@ -1,18 +1,14 @@
-// run.json / samples.jsonl serialization and the atomic write.
+// run.json / samples.jsonl serialization and their write (common/file_write).
 #include "harness/results/run_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <ctime>
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/file_write.h"
 #include "common/token_cost.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
@@ -226,37 +222,6 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   return s.to_json();
 }
 
-void results_write_file_atomic(const std::filesystem::path& path, const std::string& content) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  // Whatever fails (a full disk, a size limit, a read-only file system), the temporary file goes
-  // and the error names the file and the OS's error.
-  auto failed = [&](int err) {
-    ::unlink(tmp.c_str());
-    return EnvironmentError(path.string() + ": cannot write: " + std::strerror(err));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw failed(errno);
-  size_t off = 0;
-  while (off < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;  // Ctrl-C's handler does not restart calls
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw failed(err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw failed(err);
-  }
-  if (::close(fd) != 0) throw failed(errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw failed(errno);
-}
-
 std::filesystem::path results_write(const RunOutcome& o, const RunOptions& options,
                                     RunClaim& claim) {
   const std::filesystem::path partial = claim.partial();
@@ -269,13 +234,13 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
       samples += '\n';
     }
   }
-  results_write_file_atomic(partial / "samples.jsonl", samples);
+  write_file_atomic(partial / "samples.jsonl", samples);
   nlohmann::json run = results_run_json(o, options);
   if (!options.rescore.is_null()) run["rescore"] = options.rescore;
   // NOTE: run.json cannot time its own write; write_s covers samples.jsonl, the bulk of it.
   run["timings"]["write_s"] = seconds_since(t0);
-  results_write_file_atomic(partial / "run.json",
-                            run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  write_file_atomic(partial / "run.json",
+                    run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   return claim.publish(options.force);
 }
 

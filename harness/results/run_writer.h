@@ -22,8 +22,4 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t doc,
 std::filesystem::path results_write(const RunOutcome& outcome, const RunOptions& options,
                                     RunClaim& claim);
 
-// Writes `content` to `path` via a temporary file, fsync and rename; EnvironmentError naming
-// `path` and the OS's error when the system refuses, with the temporary file removed.
-void results_write_file_atomic(const std::filesystem::path& path, const std::string& content);
-
 }  // namespace moebench
