@@ -131,14 +131,15 @@ inline void check_refused(const CommandResult& r, const std::string& output) {
   CHECK(r.output == output);
 }
 
-// A command refused as bad input: exit 2, one line holding `needle`, no run written under dir.
+// A command refused as bad input: exit 2, one line holding `needle`, no run written under
+// dir/results (the results dir it was given).
 inline void require_bad_input(const CommandResult& r, const std::string& needle,
-                              const fs::path& dir) {
+                              const fs::path& dir, const std::string& results = "results") {
   INFO(r.output);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find(needle) != std::string::npos);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);  // one line
-  CHECK(run_dirs(dir / "results").empty());                        // nothing written
+  CHECK(run_dirs(dir / results).empty());                          // nothing written
 }
 
 }  // namespace moebench::testing

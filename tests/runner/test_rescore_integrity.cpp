@@ -34,16 +34,6 @@ CommandResult rescore(const fs::path& dir, const fs::path& file, const std::stri
                      dir);
 }
 
-// Refused before anything is scored: exit 2, one line holding `needle`, nothing under dir/out.
-void check_refused(const CommandResult& r, const std::string& needle, const fs::path& dir,
-                   const std::string& out) {
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK(r.output.find(needle) != std::string::npos);
-  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
-  CHECK(run_dirs(dir / out).empty());
-}
-
 void write_lines(const fs::path& file, const std::vector<std::string>& lines) {
   std::ofstream out(file);
   for (const std::string& line : lines) out << line << '\n';
@@ -67,11 +57,11 @@ TEST_CASE("rescore refuses a cut samples file beside the run.json naming suite a
                              "' but run.json says " + std::to_string(whole);
 
   write_lines(run / "part.jsonl", lines);  // any file beside the run.json is taken as its samples
-  check_refused(rescore(dir, run / "part.jsonl", "rescored"),
-                (run / "part.jsonl").string() + counts, dir, "rescored");
+  require_bad_input(rescore(dir, run / "part.jsonl", "rescored"),
+                    (run / "part.jsonl").string() + counts, dir, "rescored");
   write_lines(run / "samples.jsonl", lines);
-  check_refused(rescore(dir, run / "samples.jsonl", "rescored"),
-                (run / "samples.jsonl").string() + counts, dir, "rescored");
+  require_bad_input(rescore(dir, run / "samples.jsonl", "rescored"),
+                    (run / "samples.jsonl").string() + counts, dir, "rescored");
 
   // With no run.json beside it, the same lines are a file of responses, scored as they are.
   write_lines(dir / "answers.jsonl", lines);
@@ -94,7 +84,7 @@ TEST_CASE("rescore refuses a run.json beside the file that is malformed or lacks
   const fs::path samples = run / "samples.jsonl";
 
   std::ofstream(run / "run.json") << text.substr(0, text.size() / 2);
-  check_refused(rescore(dir, samples, "rescored"), where + ": malformed JSON", dir, "rescored");
+  require_bad_input(rescore(dir, samples, "rescored"), where + ": malformed JSON", dir, "rescored");
 
   const std::map<std::string, std::string> needles = {
       {"/backend/id", "field 'backend.id' must be a string"},
@@ -106,17 +96,17 @@ TEST_CASE("rescore refuses a run.json beside the file that is malformed or lacks
     const json::json_pointer p(pointer);
     edited[p.parent_pointer()].erase(p.back());
     std::ofstream(run / "run.json") << edited.dump();
-    check_refused(rescore(dir, samples, "rescored"), where + ": " + needle, dir, "rescored");
+    require_bad_input(rescore(dir, samples, "rescored"), where + ": " + needle, dir, "rescored");
   }
   // What rescore reads of the options, of another type, is named too.
   json edited = whole;
   edited["options"]["samples"] = "yes";
   std::ofstream(run / "run.json") << edited.dump();
-  check_refused(rescore(dir, samples, "rescored"),
-                where + ": field 'options.samples' must be true or false, got \"yes\"", dir,
-                "rescored");
+  require_bad_input(rescore(dir, samples, "rescored"),
+                    where + ": field 'options.samples' must be true or false, got \"yes\"", dir,
+                    "rescored");
   edited["options"] = "x";
   std::ofstream(run / "run.json") << edited.dump();
-  check_refused(rescore(dir, samples, "rescored"),
-                where + ": field 'options' must be an object, got \"x\"", dir, "rescored");
+  require_bad_input(rescore(dir, samples, "rescored"),
+                    where + ": field 'options' must be an object, got \"x\"", dir, "rescored");
 }

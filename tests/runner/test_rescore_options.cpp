@@ -53,16 +53,6 @@ void check_same_metrics(const json& a, const json& b) {
   }
 }
 
-// Refused before anything is scored: exit 2, one line holding `needle`, nothing under dir/out.
-void check_refused_flag(const CommandResult& r, const std::string& needle, const fs::path& dir,
-                        const std::string& out) {
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK(r.output.find(needle) != std::string::npos);
-  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
-  CHECK(run_dirs(dir / out).empty());
-}
-
 }  // namespace
 
 // The bundled samples reuse the datasets' ids for other questions (ceval's val/logic_val/0): a
@@ -151,16 +141,16 @@ TEST_CASE("rescore refuses a flag that would score against other documents",
   const fs::path dir = temp_dir("rescore-contradiction");
   const fs::path full =
       oracle_run(dir, "full", "--suites gsm8k,ceval --limit 2 --data-dir '" + kData.string() + "'");
-  check_refused_flag(rescore(dir, full, "rescored", "", "--samples"),
-                     "--samples: " + (full / "run.json").string() +
-                         ": options.samples is false: the run answered the datasets' documents",
-                     dir, "rescored");
+  require_bad_input(rescore(dir, full, "rescored", "", "--samples"),
+                    "--samples: " + (full / "run.json").string() +
+                        ": options.samples is false: the run answered the datasets' documents",
+                    dir, "rescored");
   const fs::path samples = oracle_run(dir, "samples", "--samples --suites gsm8k,ceval");
-  check_refused_flag(rescore(dir, samples, "rescored", "", "--data-dir '" + kData.string() + "'"),
-                     "--data-dir: " + (samples / "run.json").string() +
-                         ": options.samples is true: the run answered the bundled sample "
-                         "documents",
-                     dir, "rescored");
+  require_bad_input(rescore(dir, samples, "rescored", "", "--data-dir '" + kData.string() + "'"),
+                    "--data-dir: " + (samples / "run.json").string() +
+                        ": options.samples is true: the run answered the bundled sample "
+                        "documents",
+                    dir, "rescored");
   // Flags that agree with the run are fine.
   const CommandResult same = rescore(dir, samples, "same", "", "--samples");
   INFO(same.output);
@@ -169,9 +159,9 @@ TEST_CASE("rescore refuses a flag that would score against other documents",
   json edited = run_json(samples);
   edited["options"]["num_fewshot"] = "two";
   std::ofstream(samples / "run.json") << edited.dump();
-  check_refused_flag(rescore(dir, samples, "rescored", ""),
-                     (samples / "run.json").string() +
-                         ": field 'options.num_fewshot' must be null or an integer >= 0, got "
-                         "\"two\"",
-                     dir, "rescored");
+  require_bad_input(rescore(dir, samples, "rescored", ""),
+                    (samples / "run.json").string() +
+                        ": field 'options.num_fewshot' must be null or an integer >= 0, got "
+                        "\"two\"",
+                    dir, "rescored");
 }

@@ -2,7 +2,6 @@
 // completes with exactly one result per sample, and no request whose answer was cached is sent
 // again. Uses the oracle slowed down to 300 ms a request and logging what it answers.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "tests/catch.h"
+#include "tests/runner/cache_rows.h"
 #include "tests/runner/cli_harness.h"
 
 using namespace moebench::testing;
@@ -35,20 +35,6 @@ std::vector<std::string> resume_command(const fs::path& dir) {
           "--batch-size",
           "1",
           "--no-progress"};
-}
-
-std::set<std::string> cached_hashes(const fs::path& db_file) {
-  std::set<std::string> out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open(db_file.c_str(), &db) != SQLITE_OK) return out;
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT hash FROM responses", -1, &st, nullptr);
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
-    out.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
 }
 
 // One results directory whose samples.jsonl holds each (suite, doc) exactly once, all correct.

@@ -2,11 +2,11 @@
 // SIGXFSZ ignored, so a write past that size fails (EFBIG) as it would on a full disk. The run
 // stops at the first failed write with one line naming the file and the OS's error (exit 6), keeps
 // what was stored, and the same command then resumes.
-#include <sqlite3.h>
 
 #include <set>
 
 #include "tests/catch.h"
+#include "tests/runner/cache_rows.h"
 #include "tests/runner/cli_harness.h"
 
 using namespace moebench::testing;
@@ -26,21 +26,6 @@ std::string slow_oracle_run(const fs::path& dir) {
          " --backend-opt request_log='" +
          (dir / "requests.log").string() + "' --no-progress --results-dir '" +
          (dir / "results").string() + "'";
-}
-
-std::set<std::string> cached_hashes(const fs::path& db_file) {
-  std::set<std::string> out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT hash FROM responses", -1, &st, nullptr);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-      out.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return out;
 }
 
 size_t lines_of(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
