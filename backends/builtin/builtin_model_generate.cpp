@@ -64,11 +64,18 @@ void accept_token(Active& a, int tok, bool eos, bool at_limit, const GenerateReq
   }
 }
 
-// How much of the text is final: while running, the tail a stop string could still cut is held.
+// How much of the text is final: while running, the tail a stop string could still cut is held,
+// from the start of the character the cut falls in (the held bytes are counted in bytes, and a
+// piece streamed with half a character would reach the client as U+FFFD).
 size_t releasable(const Active& a) {
   if (a.done) return a.text.size();
   const size_t hold = a.stops->hold();
-  return a.text.size() >= hold ? a.text.size() - hold : 0;
+  size_t safe = a.text.size() >= hold ? a.text.size() - hold : 0;
+  while (safe > 0 && safe < a.text.size() &&
+         (static_cast<unsigned char>(a.text[safe]) & 0xC0) == 0x80) {
+    --safe;
+  }
+  return safe;
 }
 
 // The scheduler of one generate() call: requests wait in order; each round admits what fits (a
