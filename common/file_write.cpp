@@ -4,23 +4,37 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "common/error.h"
 
 namespace moebench {
 
-void write_file_atomic(const std::filesystem::path& path, const std::string& content) {
+namespace {
+
+// "<path>.tmp.<pid>.<n>": a name of this process's and this call's own, so two commands (or two
+// threads) writing one file never share a temporary file; the last rename wins whole.
+std::filesystem::path temp_name(const std::filesystem::path& path) {
+  static std::atomic<unsigned long> counter{0};
   std::filesystem::path tmp = path;
-  tmp += ".tmp";
+  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  return tmp;
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = temp_name(path);
   // Whatever fails (a full disk, a size limit, a read-only file system), the temporary file goes
   // and the error names the file and the OS's error.
   auto failed = [&](int err) {
     ::unlink(tmp.c_str());
     return EnvironmentError(path.string() + ": cannot write: " + std::strerror(err));
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw failed(errno);
   size_t off = 0;
   while (off < content.size()) {

@@ -1,5 +1,6 @@
-// Writing a file whole or not at all: content goes to "<path>.tmp", is synced and renamed over
-// path, so a crash or a Ctrl-C never leaves a half-written file for a later command to read.
+// Writing a file whole or not at all: content goes to a temporary file of its own
+// ("<path>.tmp.<pid>.<n>"), is synced and renamed over path, so a crash or a Ctrl-C never leaves a
+// half-written file for a later command to read, and two writers of one file never mix.
 #pragma once
 
 #include <filesystem>
