@@ -56,14 +56,15 @@ nlohmann::json rescore_source(const std::string& file, std::string* run_file,
   *options_field = "options";
   const nlohmann::json earlier = run.value("rescore", nlohmann::json());
   if (earlier.is_object() && earlier.value("backend", nlohmann::json()).is_string()) {
-    for (const char* key : {"of_run", "backend", "backend_family", "options"}) {
+    for (const char* key : {"of_run", "backend", "backend_family"}) {
       if (earlier.contains(key)) origin[key] = earlier[key];
     }
-    if (earlier.contains("options")) *options_field = "rescore.options";
-  }
-  if (!origin["options"].is_object()) {
-    throw input_error(*run_file, "field '" + *options_field + "' must be an object, got " +
-                                     origin["options"].dump());
+    // Absent or null: the run's own options scope it, as the reports read it (run_load_summary,
+    // which has refused options of another type by field).
+    if (!earlier.value("options", nlohmann::json()).is_null()) {
+      origin["options"] = earlier["options"];
+      *options_field = "rescore.options";
+    }
   }
   return origin;
 }
@@ -73,6 +74,7 @@ nlohmann::json rescore_source(const std::string& file, std::string* run_file,
 void rescore_scope(const std::string& file, RunOptions* o) {
   std::set<std::string> suites;
   const ReplayBackend replay(file);
+  o->only_docs_file = file;
   o->repeats = replay.repeats();  // responses of a --repeats run are scored as that run was
   for (const auto& [suite, doc] : replay.documents()) {
     o->only_docs[suite].insert(doc);
@@ -180,6 +182,16 @@ void inherit_requests(const RecordedOptions& rec, RunOptions* o) {
   if (auto limit = rec.count("limit", 1); limit && !o->limit) o->limit = *limit;
 }
 
+// A --limit below the run's scores a part of each suite: the rescore's scope (the options the
+// reports read from its record) is that limit, not the run's.
+void record_limit(const RunOptions& o, nlohmann::json* origin) {
+  if (!origin->is_object() || !o.limit) return;
+  const nlohmann::json& recorded = (*origin)["options"].value("limit", nlohmann::json());
+  if (!recorded.is_number_integer() || *o.limit < recorded.get<long>()) {
+    (*origin)["options"]["limit"] = *o.limit;
+  }
+}
+
 int rescore(const RescoreFlags& f, const CliContext& context) {
   RunOptions o;
   o.command_line = context.command_line;
@@ -198,6 +210,7 @@ int rescore(const RescoreFlags& f, const CliContext& context) {
   o.use_cache = false;
   rescore_scope(f.file, &o);
   o.rescore = origin;
+  record_limit(o, &o.rescore);
   return cli_run(o);
 }
 

@@ -15,10 +15,21 @@
 namespace moebench {
 namespace {
 
-// rescore: responses whose ids match no document of the suites would score nothing, an error;
-// some unmatched ids are a warning naming the first.
+// rescore: a suite the responses hold no answer of would be scored on no documents (mean 0, n 0),
+// an error naming the file; so are responses whose ids match no document of the suites; some
+// unmatched ids are a warning naming the first.
 void check_only_docs(const std::vector<SuiteRun>& runs,
-                     const std::map<std::string, std::set<std::string>>& only) {
+                     const std::map<std::string, std::set<std::string>>& only,
+                     const std::string& file) {
+  if (!only.count("")) {
+    std::string held;
+    for (const auto& [suite, docs] : only) held += (held.empty() ? "" : ", ") + suite;
+    for (const SuiteRun& r : runs) {
+      if (only.count(r.instance->spec().key())) continue;
+      throw input_error(file, "holds no response of suite '" + r.instance->spec().key() +
+                                  "' (it holds " + held + "); leave it out of --suites");
+    }
+  }
   std::map<std::string, std::unordered_set<std::string>> ids_of;
   std::string suites, example;
   for (const SuiteRun& r : runs) {
@@ -324,7 +335,7 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     }
     runs.push_back(std::move(run));
   }
-  if (!options.only_docs.empty()) check_only_docs(runs, options.only_docs);
+  if (!options.only_docs.empty()) check_only_docs(runs, options.only_docs, options.only_docs_file);
   return runs;
 }
 

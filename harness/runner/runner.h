@@ -52,7 +52,8 @@ struct RunOptions {
   bool force = false;  // --force: an existing results_dir/run_id is replaced
   // When non-empty, only these documents: suite name -> doc ids ("" = any suite). rescore uses it.
   std::map<std::string, std::set<std::string>> only_docs;
-  std::string command_line;  // recorded in run.json
+  std::string only_docs_file;  // where only_docs came from, named in its errors
+  std::string command_line;    // recorded in run.json
   // --config: {file, text} of the TOML file flags were read from, recorded in run.json beside the
   // command line (which alone would not say what ran); null when none was given.
   nlohmann::json config;

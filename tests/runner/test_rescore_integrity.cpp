@@ -110,3 +110,53 @@ TEST_CASE("rescore refuses a run.json beside the file that is malformed or lacks
   require_bad_input(rescore(dir, samples, "rescored"),
                     where + ": field 'options' must be an object, got \"x\"", dir, "rescored");
 }
+
+// A rescore record with "options": null is scoped by the run's own options, as the reports read
+// it; rescore of such a run's samples refused it ("must be an object, got null").
+TEST_CASE("rescore of a rescore whose rescore.options is null takes the run's options",
+          "[cli][rescore]") {
+  const fs::path dir = temp_dir("rescore-null-options");
+  const fs::path run = oracle_run(dir, "a");
+  const CommandResult first = rescore(dir, run / "samples.jsonl", "once");
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  const fs::path once = run_dirs(dir / "once").at(0);
+  json edited = json::parse(read_file(once / "run.json"));
+  REQUIRE(edited["rescore"]["options"].is_object());
+  edited["rescore"]["options"] = nullptr;
+  std::ofstream(once / "run.json") << edited.dump();
+
+  const CommandResult again = rescore(dir, once / "samples.jsonl", "twice");
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  const json b = json::parse(read_file(run_dirs(dir / "twice").at(0) / "run.json"));
+  CHECK(b["rescore"]["of_run"] == "a");
+  CHECK(b["rescore"]["options"] == edited["options"]);
+  for (const auto& [suite, result] : edited["suites"].items()) {
+    INFO(suite);
+    CHECK(b["suites"][suite]["metrics"] == result["metrics"]);
+  }
+}
+
+// --suites naming a suite the file holds no answer of scored it on no documents: a 0.0 with n 0
+// in run.json, shown as 0.0 on the leaderboard and in the model's mean.
+TEST_CASE("rescore refuses a suite the responses hold no answer of", "[cli][rescore][bad-input]") {
+  const fs::path dir = temp_dir("rescore-extra-suite");
+  const fs::path run = oracle_run(dir, "a");
+  std::vector<std::string> gsm8k;
+  for (const std::string& line : read_lines(run / "samples.jsonl")) {
+    if (json::parse(line)["suite"] == "gsm8k") gsm8k.push_back(line);
+  }
+  write_lines(dir / "answers.jsonl", gsm8k);
+  const CommandResult r =
+      run_command(moebench_bin() +
+                      " rescore --no-progress --samples --suites "
+                      "gsm8k,arc_challenge --results-dir '" +
+                      (dir / "out").string() + "' '" + (dir / "answers.jsonl").string() + "'",
+                  dir);
+  require_bad_input(r,
+                    (dir / "answers.jsonl").string() +
+                        ": holds no response of suite 'arc_challenge' (it holds gsm8k); leave it "
+                        "out of --suites",
+                    dir, "out");
+}

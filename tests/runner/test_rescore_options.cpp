@@ -165,3 +165,26 @@ TEST_CASE("rescore refuses a flag that would score against other documents",
                         "\"two\"",
                     dir, "rescored");
 }
+
+// rescore --limit below the run's scores a part of each suite: its scope on the leaderboard is
+// that limit (it showed the run's, "limit 3", beside n = 1); a larger one changes nothing.
+TEST_CASE("rescore with a smaller --limit records that limit as its scope", "[cli][rescore]") {
+  const fs::path dir = temp_dir("rescore-limit");
+  const fs::path run = oracle_run(dir, "a", "--samples --suites gsm8k,mbpp --limit 3");
+  const CommandResult part = rescore(dir, run, "part", "", "--limit 1");
+  INFO(part.output);
+  REQUIRE(part.exit_code == 0);
+  const json b = run_json(rescored_run(dir, "part"));
+  CHECK(b["rescore"]["options"]["limit"] == 1);
+  CHECK(b["options"]["limit"] == 1);
+  for (const auto& [suite, result] : b["suites"].items()) {
+    INFO(suite);
+    CHECK(result["n_docs"] == 1);
+  }
+  const CommandResult more = rescore(dir, run, "more", "", "--limit 10");
+  INFO(more.output);
+  REQUIRE(more.exit_code == 0);
+  const json c = run_json(rescored_run(dir, "more"));
+  CHECK(c["rescore"]["options"]["limit"] == 3);
+  check_same_metrics(run_json(run), c);
+}
