@@ -164,6 +164,7 @@ LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
     row.failed |= cell.failed;
     row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
     cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
+    if (cell.suite.n_docs == 0) continue;  // every shard past the suite's end: no score
     cost_cell(&cell, suite, by_id, options);
     row.cells[suite] = std::move(cell);
   }
@@ -276,6 +277,8 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
     RowRuns& g = groups[{run->backend_id, run->base_scope, run->shard_count}];
     g.runs.push_back(run);
     for (const SuiteResult& s : run->suites) {
+      // A suite that scored no document is no result (a shard's may be: the row pools the rest).
+      if (s.n_docs == 0 && run->shard_count == 1) continue;
       suites.insert(s.name);
       // A run over its error gate does not displace one within its gate.
       const RunSummary*& slot = g.latest[s.name][run->shard_index];
