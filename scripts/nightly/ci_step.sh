@@ -56,7 +56,8 @@ path, field = sys.argv[1], sys.argv[2]
 try:
     c = json.load(open(path))
 except (OSError, ValueError) as e:
-    sys.exit(f"ci_step: cannot read {path}: {e}")
+    print(f"ci_step: cannot read {path}: {e}", file=sys.stderr)
+    sys.exit(2)
 base = os.path.dirname(path) or "."
 def resolve(p):
     return p if os.path.isabs(p) else os.path.join(base, p)
@@ -71,7 +72,8 @@ else:
     _, name, key = field.split(".", 2)
     entry = next((e for e in c.get("entries", []) if e.get("name") == name), None)
     if entry is None:
-        sys.exit(f"ci_step: no entry '{name}' in {path}")
+        print(f"ci_step: no entry '{name}' in {path}", file=sys.stderr)
+        sys.exit(2)
     print(str(entry.get("samples", False)).lower() if key == "samples" else ",".join(entry[key]))
 EOF
 }
@@ -107,15 +109,22 @@ the entries' shards in $config)"
 
 step_shard() {
   [ $# -eq 2 ] || die "usage: ci_step.sh shard ENTRY I/N"
-  local entry=$1 shard=$2 rc=0 index count run stage data_dir suites
+  local entry=$1 shard=$2 rc=0 index count run stage data_dir suites samples list dirs
   [[ $shard =~ ^([0-9]+)/([0-9]+)$ ]] || die "shard '$shard': expected I/N"
   index=${BASH_REMATCH[1]}
   count=${BASH_REMATCH[2]}
-  if [ "$(config_field "entry.$entry.samples")" != true ]; then
-    data_dir=$(config_field data_dir)
-    IFS=, read -r -a suites <<<"$(config_field "entry.$entry.suites")"
+  # NOTE: each lookup is its own assignment: a failure inside [ ] or <<< does not stop set -e
+  # (an unknown entry fetched every dataset before moebench refused it).
+  samples=$(config_field "entry.$entry.samples") || exit $?
+  if [ "$samples" != true ]; then
+    data_dir=$(config_field data_dir) || exit $?
+    list=$(config_field "entry.$entry.suites") || exit $?
+    IFS=, read -r -a suites <<<"$list"
+    dirs=$(config_field include_path) || exit $?
     local include=() dir
-    while IFS= read -r dir; do include+=(--include-path "$dir"); done < <(config_field include_path)
+    while IFS= read -r dir; do
+      [ -z "$dir" ] || include+=(--include-path "$dir")
+    done <<<"$dirs"
     # Idempotent: datasets already in the data dir are checked, not fetched again.
     "$bin" data fetch ${data_dir:+--data-dir "$data_dir"} "${include[@]}" --no-progress \
       "${suites[@]}"

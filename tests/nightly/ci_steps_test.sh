@@ -206,4 +206,14 @@ NIGHTLY_CONFIG=$tmp/own.json RUNNER_TEMP=$tmp/own bash "$step" shard own 0/1 >"$
 grep -q 'gsm8k_own: reads its own data in' "$tmp/own.log" ||
   fail "shard of an include_path suite: data fetch did not see its suite"
 say "shard runs an include_path suite that ships its data"
+
+# A misspelled entry: one line and exit 2 before anything is fetched. The lookups' failures were
+# inside [ ] and <<<, where set -e does not stop: the error came twice, then `data fetch` of every
+# dataset (a fresh runner downloads them all), then moebench's own refusal.
+rc=0
+NIGHTLY_CONFIG=$tmp/own.json bash "$step" shard nosuch 0/1 >"$tmp/nosuch.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/nosuch.log")" = 1 ] &&
+  grep -q "^ci_step: no entry 'nosuch' in .*own.json" "$tmp/nosuch.log" ||
+  { cat "$tmp/nosuch.log" >&2; fail "shard of an unknown entry (rc $rc): not one line and exit 2"; }
+say "shard of an unknown entry: one line, exit 2, nothing fetched"
 say "PASS in $((SECONDS - kStart))s"
