@@ -231,14 +231,15 @@ std::string LeaderboardRow::label() const { return model + " (" + scope + ")"; }
 namespace {
 
 // Of a model's rows in one data scope (unsharded and sharded runs make two), all but the one with
-// the newest run are superseded.
+// the newest run are superseded. A row that cannot rank (shards missing, over its error gate)
+// supersedes none: a shard job still running would take the model's complete result away.
 void mark_superseded(std::vector<LeaderboardRow>* rows) {
   std::map<std::pair<std::string, std::string>, LeaderboardRow*> newest;
   auto key = [](const LeaderboardRow* r) {
     return std::tie(r->latest->created, r->latest->run_id);
   };
   for (LeaderboardRow& row : *rows) {
-    if (!row.latest) continue;
+    if (!row.latest || row.incomplete || row.failed) continue;
     LeaderboardRow*& slot = newest[{row.model, row.base_scope}];
     if (!slot) {
       slot = &row;

@@ -47,3 +47,27 @@ TEST_CASE("leaderboard: a model's older row in the same data scope is not ranked
         std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// A newer row that cannot rank (a shard still missing, or over its error gate) does not take the
+// model's complete result out of the ranking: it did, and the model had no rank at all.
+TEST_CASE("leaderboard: a newer incomplete row does not supersede a complete one") {
+  const auto results = test::fixture_temp_dir("rank-superseded-incomplete");
+  test::fixture_write_run(results, gsm8k_run("whole", "m", "0/1", 0, 4, 3, "2026-11-01T00:00:00Z"));
+  test::fixture_write_run(results, gsm8k_run("s0", "m", "0/2", 0, 2, 2, "2026-11-02T00:00:00Z"));
+  test::fixture_write_run(results, gsm8k_run("other", "n", "0/1", 0, 4, 2, "2026-11-01T00:00:00Z"));
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  const LeaderboardRow* whole = nullptr;
+  const LeaderboardRow* shard = nullptr;
+  for (const LeaderboardRow& r : board.rows) {
+    if (r.label() == "m (full)") whole = &r;
+    if (r.label() == "m (full, 1/2 shards (incomplete))") shard = &r;
+  }
+  REQUIRE(whole);
+  REQUIRE(shard);
+  CHECK_FALSE(whole->superseded);
+  CHECK(whole->rank == 1);
+  CHECK_FALSE(shard->rank.has_value());
+  CHECK(leaderboard_unranked_why(*shard) == "incomplete shards");
+  std::filesystem::remove_all(results);
+}
