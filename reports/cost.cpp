@@ -122,6 +122,38 @@ std::string cost_source_text(const nlohmann::json& inputs) {
   return line;
 }
 
+std::string cost_api_label(const nlohmann::json& model, const std::string& date) {
+  const std::string provider = str_or(model, "provider");
+  if (!model.is_object() || model.value("priced", false) != true) {
+    return str_or(model, "name") + " (" + provider + ", no price on " + date + ")";
+  }
+  const std::string until = str_or(model, "effective_until");
+  return str_or(model, "name") + " (" + provider + ", in effect " +
+         str_or(model, "effective_from") + " to " + (until.empty() ? "now" : until) + ")";
+}
+
+std::vector<std::string> cost_api_notes(const nlohmann::json& cost) {
+  std::vector<std::string> notes;
+  const json api = cost.is_object() ? cost.value("api", json::object()) : json::object();
+  const json models = api.is_object() ? api.value("models", json::array()) : json::array();
+  if (!models.is_array() || models.empty()) return notes;
+  notes.push_back("API prices in effect on " + str_or(api, "date") + " (" +
+                  str_or(api, "models_file") +
+                  "), $ per 1M tokens; blended uses the cache-miss input");
+  for (const json& m : models) {
+    const json p = m.is_object() ? m.value("off_peak", json()) : json();
+    if (!p.is_object()) continue;
+    auto price = [&](const char* key) {
+      const json v = p.value(key, json());
+      return v.is_number() ? usd(v.get<double>()) : std::string("-");
+    };
+    notes.push_back(str_or(m, "name") + " off-peak (UTC " + str_or(p, "utc") + "): cache hit " +
+                    price("input_cache_hit_usd_per_million") + ", input " +
+                    price("input_usd_per_million") + ", output " + price("output_usd_per_million"));
+  }
+  return notes;
+}
+
 double cost_usd_per_million(double gpu_usd_per_hour, int gpus, double tokens_per_s) {
   return gpu_usd_per_hour * gpus / (tokens_per_s * 3600.0) * 1e6;
 }

@@ -80,6 +80,12 @@ nlohmann::json cost_report_json(const CostReport& report);
 // Where a report's throughput came from, in words, from its JSON "inputs": the file, the model,
 // the engine (with the GPU), the kernel set and the launch options the bench ran with.
 std::string cost_source_text(const nlohmann::json& inputs);
+// From a cost JSON's api.models[i]: "deepseek-chat (deepseek, in effect 2025-02-26T16:30Z to
+// 2025-09-05T16:00Z)", or "(..., no price on DATE)".
+std::string cost_api_label(const nlohmann::json& model, const std::string& date);
+// From a cost JSON: "API prices in effect on DATE (models file)..." and each API model's off-peak
+// prices, worded as the text report words them; none without API models.
+std::vector<std::string> cost_api_notes(const nlohmann::json& cost);
 std::string cost_format_text(const CostReport& report);
 std::string cost_format_markdown(const CostReport& report);
 

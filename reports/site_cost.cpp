@@ -45,6 +45,14 @@ std::vector<std::string> shared_time_notes(const nlohmann::json& c) {
   return notes;
 }
 
+// The notes under a cost table: the API prices' date and off-peak prices, then the shared-time
+// notes of rows costed from a run.
+std::vector<std::string> notes(const nlohmann::json& c) {
+  std::vector<std::string> out = cost_api_notes(c);
+  for (std::string& note : shared_time_notes(c)) out.push_back(std::move(note));
+  return out;
+}
+
 }  // namespace
 
 std::string site_cost_section(const std::vector<nlohmann::json>& costs) {
@@ -66,12 +74,11 @@ std::string site_cost_section(const std::vector<nlohmann::json>& costs) {
     }
     const nlohmann::json api = c.value("api", nlohmann::json::object());
     for (const auto& m : api.value("models", nlohmann::json::array())) {
-      h += "<tr><td>API: " + html_escape(text(m, "name")) + " <small>(" +
-           html_escape(text(m, "provider")) + ", from " + html_escape(text(m, "effective_from")) +
-           ")</small></td><td></td><td></td>" + price_cells(m) + "</tr>\n";
+      h += "<tr><td>API: " + html_escape(cost_api_label(m, text(api, "date"))) +
+           "</td><td></td><td></td>" + price_cells(m) + "</tr>\n";
     }
     h += "</tbody></table></div>\n";
-    for (const std::string& note : shared_time_notes(c)) {
+    for (const std::string& note : notes(c)) {
       h += "<p class=\"meta\">" + html_escape(note) + "</p>\n";
     }
   }
@@ -92,9 +99,9 @@ std::string report_cost_markdown(const std::vector<nlohmann::json>& costs) {
     for (const auto& r : c["rows"]) h += line(row_label(r), r);
     const nlohmann::json api = c.value("api", nlohmann::json::object());
     for (const auto& m : api.value("models", nlohmann::json::array())) {
-      h += line("API: " + text(m, "name"), m);
+      h += line("API: " + cost_api_label(m, text(api, "date")), m);
     }
-    for (const std::string& note : shared_time_notes(c)) h += "\n" + note + "\n";
+    for (const std::string& note : notes(c)) h += "\n" + note + "\n";
   }
   return h;
 }

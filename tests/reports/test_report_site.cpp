@@ -328,12 +328,25 @@ TEST_CASE("report shows the cost tables of moebench cost beside the API prices")
   const std::string md = report_markdown(data, ReportOptions{});
   CHECK(md.find("| given | $0.2778 | $2.78 | $0.9028 |") != std::string::npos);
   CHECK(md.find("\nthroughput given on the command line\n") != std::string::npos);
-  CHECK(md.find("| API: deepseek-chat | $0.2700 | $1.10 | $0.4775 |") != std::string::npos);
+  CHECK(md.find("| API: deepseek-chat (deepseek, in effect 2025-02-26T16:30Z to "
+                "2025-09-05T16:00Z) | $0.2700 | $1.10 | $0.4775 |") != std::string::npos);
+  // The prices' date, how long they held and the off-peak prices, as cost's text says them: the
+  // page showed only "from 2025-02-26", so a price long ended read as current.
+  const std::string when = "API prices in effect on 2025-09-04";
+  const std::string until = "2025-09-05T16:00Z";
+  const std::string off_peak =
+      "deepseek-chat off-peak (UTC 16:30-00:30): cache hit 0.035, input 0.135, output 0.55";
+  CHECK(md.find(when) != std::string::npos);
+  CHECK(md.find(until) != std::string::npos);
+  CHECK(md.find(off_peak) != std::string::npos);
   report_write_site(results, results / "site", ReportOptions{});
   const std::string index = read_file(results / "site" / "index.html");
   CHECK(index.find("<td>$0.2778</td><td>$2.78</td><td>$0.9028</td>") != std::string::npos);
   CHECK(index.find("h100.json: throughput given on the command line; $3.60/hour") !=
         std::string::npos);
+  CHECK(index.find(when) != std::string::npos);
+  CHECK(index.find(until) != std::string::npos);
+  CHECK(index.find(off_peak) != std::string::npos);
   std::filesystem::remove_all(results);
 }
 
