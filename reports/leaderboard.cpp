@@ -72,6 +72,18 @@ void cost_cell(LeaderboardCell* cell, const std::string& suite, const RunsById& 
   cell->cost_usd = usd;
 }
 
+// The cell's tokens that its cost is for: every pooled run's of the suite, a rescore's (which
+// sends none) its original run's; the rescore's own when that run is absent (the cell has no cost).
+long cell_tokens(const LeaderboardCell& cell, const std::string& suite, const RunsById& by_id) {
+  long tokens = 0;
+  for (const RunSummary* pooled : cell.runs) {
+    const RunSummary* run = measured_run(pooled, by_id);
+    const SuiteResult* s = run ? run->suite(suite) : nullptr;
+    tokens += all_tokens(s ? *s : *pooled->suite(suite)).total();
+  }
+  return tokens;
+}
+
 void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& latency,
                 const RunsById& by_id) {
   double score_sum = 0, usd = 0;
@@ -83,7 +95,7 @@ void finish_row(LeaderboardRow* row, const std::map<std::string, LatencyStats>& 
       score_sum += m->mean;
       ++row->mean_suites;
     }
-    row->tokens += all_tokens(cell.suite).total();
+    row->tokens += cell_tokens(cell, name, by_id);
     row->errors += cell.suite.error_count();
     if (cell.cost_usd) {
       usd += *cell.cost_usd;

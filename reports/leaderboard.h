@@ -77,7 +77,9 @@ struct LeaderboardRow {
   int mean_suites = 0;             // suites in mean_score
   std::optional<double> cost_usd;  // sum over the cells, when every cell is costed
   bool cost_estimated = false;
-  long tokens = 0;  // prompt + completion over the cells, every sample (cached ones too)
+  // Prompt + completion over the cells, every sample (cached ones too); a rescored cell's from
+  // its original run, as its cost.
+  long tokens = 0;
   std::optional<double> usd_per_million() const;
   std::optional<double> output_tokens_per_s;  // the latest run's
   std::optional<double> latency_p50, latency_p95;
