@@ -15,7 +15,8 @@ struct MetricStat {
   double ci95_half() const { return 1.96 * stderr_; }
   double ci95_low() const { return mean - 1.96 * stderr_; }
   double ci95_high() const { return mean + 1.96 * stderr_; }
-  // {"mean", "stderr", "n", "ci95": [low, high]}, as run.json records a metric or group.
+  // {"mean", "stderr", "n", "ci95": [low, high]}, as run.json records a metric or group; stderr
+  // and ci95 null when n < 2 (the readers take a null or absent stderr as 0 with that n).
   nlohmann::json to_json() const;
 };
 

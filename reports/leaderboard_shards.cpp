@@ -2,6 +2,7 @@
 // result the unsharded run would have had.
 #include <map>
 
+#include "reports/json_fields.h"
 #include "reports/leaderboard.h"
 
 namespace moebench {
@@ -23,7 +24,7 @@ bool pool_by_subject(const std::vector<const SuiteResult*>& shards, const std::s
       if (!g || !g->is_object() || !(*g)["mean"].is_number() || !(*g)["n"].is_number()) continue;
       MetricStat m;
       m.mean = (*g)["mean"].get<double>();
-      m.stderr_ = g->value("stderr", 0.0);
+      m.stderr_ = num_or(*g, "stderr");  // null below two documents
       m.n = (*g)["n"].get<long>();
       n += m.n;
       parts[subject].push_back(m);

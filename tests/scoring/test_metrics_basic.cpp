@@ -191,6 +191,19 @@ TEST_CASE("aggregate_mean: Bessel-corrected stderr", "[scoring][aggregate]") {
   CHECK(moebench::aggregate_mean({}).n == 0);
 }
 
+// Below two documents there is no stderr (lm-eval writes "N/A"): run.json recorded stderr 0 and a
+// zero-width ci95, an interval as certain as it gets, from one document.
+TEST_CASE("MetricStat json: no stderr or ci95 below two documents", "[scoring][aggregate]") {
+  for (const auto& values : {std::vector<double>{1}, std::vector<double>{}}) {
+    const json j = moebench::aggregate_mean(values).to_json();
+    INFO(j.dump());
+    CHECK(j["n"] == values.size());
+    CHECK(j["stderr"].is_null());
+    CHECK(j["ci95"].is_null());
+  }
+  CHECK(moebench::aggregate_mean({1, 0}).to_json()["stderr"].is_number());
+}
+
 TEST_CASE("metric_stat_pooled: size-weighted mean, lm-eval pooled stderr", "[scoring][aggregate]") {
   auto a = moebench::aggregate_mean({1, 0, 1, 1});  // n 4, mean .75, se .25
   auto b = moebench::aggregate_mean({0, 1});        // n 2, mean .5, var .5, se .5
