@@ -27,8 +27,9 @@ std::string charts(const Leaderboard& board) {
     for (const auto& s : board.suites) {
       auto it = row.cells.find(s);
       const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
-      series.values.push_back(m ? 100 * m->mean : NAN);
-      series.err.push_back(m ? 100 * m->ci95_half() : NAN);
+      // No bar for no document scored, no error bar below two (no stderr).
+      series.values.push_back(m && m->n > 0 ? 100 * m->mean : NAN);
+      series.err.push_back(m && m->n >= 2 ? 100 * m->ci95_half() : NAN);
     }
     bars.push_back(std::move(series));
   }
