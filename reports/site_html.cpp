@@ -1,6 +1,7 @@
 // site_page and the number formatting of the report site.
 #include "reports/site_html.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -48,12 +49,14 @@ std::string fmt_usd(std::optional<double> usd) {
   if (!usd || !std::isfinite(*usd)) return "—";
   char buf[64];
   const double a = std::fabs(*usd);
-  std::snprintf(buf, sizeof(buf),
-                a >= 100    ? "$%.0f"
-                : a >= 1    ? "$%.2f"
-                : a >= 0.01 ? "$%.4f"
-                            : "$%.2g",
-                *usd);
+  if (a == 0) return "$0";
+  if (a < 0.01) {
+    // Three significant digits in plain decimals ("$0.0000142"), never exponent form.
+    const int decimals = std::min(15, 2 - static_cast<int>(std::floor(std::log10(a))));
+    std::snprintf(buf, sizeof(buf), "$%.*f", decimals, *usd);
+    return buf;
+  }
+  std::snprintf(buf, sizeof(buf), a >= 100 ? "$%.0f" : a >= 1 ? "$%.2f" : "$%.4f", *usd);
   return buf;
 }
 

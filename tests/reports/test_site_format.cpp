@@ -26,3 +26,16 @@ TEST_CASE("bench_format_ns: three significant digits, the unit they round into, 
   CHECK(bench_format_ns(999.96e6) == "1 s");
   CHECK(bench_format_ns(1234e9) == "1234 s");
 }
+
+TEST_CASE("fmt_usd: cents and above fixed and below a cent three significant digits") {
+  CHECK(fmt_usd(123.4) == "$123");
+  CHECK(fmt_usd(12.3) == "$12.30");
+  CHECK(fmt_usd(0.0123) == "$0.0123");
+  // They printed "$1.4e-05" and "$7.7e-05".
+  CHECK(fmt_usd(1.4152e-05) == "$0.0000142");
+  CHECK(fmt_usd(7.681e-05) == "$0.0000768");
+  CHECK(fmt_usd(0.00995) == "$0.00995");
+  CHECK(fmt_usd(0) == "$0");
+  CHECK(fmt_usd(-2.5e-4) == "$-0.000250");
+  CHECK(fmt_usd(std::nullopt) == "—");
+}
