@@ -424,3 +424,21 @@ TEST_CASE("report shows a run's own token-mix cost and why its input and output 
   CHECK(index.find("run r1: " + note) != std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// `moebench cost -o RESULTS/cost/run.json` is a cost table like any other name there: report took
+// the cost directory for a run (it holds a run.json), named it "missing field 'run_id'" and
+// exited 2. A run.json that is not a cost table there is still named.
+TEST_CASE("report reads a cost table named run.json as a cost table only") {
+  const auto results = test::fixture_temp_dir("report-cost-run-json");
+  std::filesystem::create_directories(results / "cost");
+  std::ofstream(results / "cost" / "run.json") << R"({"kind": "moebench-cost", "rows": []})";
+  ReportData data = report_load(results);
+  CHECK(data.costs.size() == 1);
+  CHECK(data.runs.empty());
+  CHECK(data.problems.empty());
+  std::ofstream(results / "cost" / "run.json") << R"({"kind": "something else"})";
+  data = report_load(results);
+  CHECK(data.costs.empty());
+  CHECK(data.problems.size() == 2);
+  std::filesystem::remove_all(results);
+}
