@@ -2,18 +2,45 @@
 // backlog httplib does not let us set.
 #include "common/http_server.h"
 
+#include <dirent.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "common/error.h"
 
 namespace moebench {
+namespace {
+
+// A socket's local (or, with peer, remote) address and port as httplib writes them into a
+// Request (getnameinfo with a numeric host); false for anything but a connected IP socket.
+bool socket_address(int fd, bool peer, std::string* host, int* port) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  auto* addr = reinterpret_cast<sockaddr*>(&a);
+  if ((peer ? ::getpeername(fd, addr, &len) : ::getsockname(fd, addr, &len)) != 0) return false;
+  if (a.ss_family == AF_INET) {
+    *port = ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
+  } else if (a.ss_family == AF_INET6) {
+    *port = ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+  } else {
+    return false;
+  }
+  char name[NI_MAXHOST];
+  if (::getnameinfo(addr, len, name, sizeof name, nullptr, 0, NI_NUMERICHOST) != 0) return false;
+  *host = name;
+  return true;
+}
+
+}  // namespace
 
 int http_server_bind(httplib::Server& server, const std::string& host, int port,
                      const std::string& who) {
@@ -38,6 +65,37 @@ int http_server_bind(httplib::Server& server, const std::string& host, int port,
     throw input_error(where, std::string("listen: ") + std::strerror(errno));
   }
   return bound;
+}
+
+int http_request_socket(const httplib::Request& req) {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return -1;
+  int found = -1;
+  for (dirent* e; found < 0 && (e = ::readdir(d));) {
+    const int fd = std::atoi(e->d_name);
+    if (e->d_name[0] == '.' || fd == ::dirfd(d)) continue;
+    std::string host;
+    int port = -1;
+    if (!socket_address(fd, false, &host, &port) || port != req.local_port ||
+        host != req.local_addr) {
+      continue;
+    }
+    if (socket_address(fd, true, &host, &port) && port == req.remote_port &&
+        host == req.remote_addr) {
+      found = fd;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
+bool http_peer_gone(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;  // nothing to read: still connected
+  if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return true;
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 }  // namespace moebench

@@ -6,7 +6,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace moebench {
 
@@ -23,5 +24,15 @@ constexpr int kHttpListenBacklog = 4096;
 // the port is out of range, in use or the host is not an address of this machine.
 int http_server_bind(httplib::Server& server, const std::string& host, int port,
                      const std::string& who);
+
+// The socket of the connection `req` came on, found among this process's descriptors by the
+// connection's two addresses (httplib 0.11 hands a handler no socket); -1 when none matches. Only
+// while the handler runs: httplib closes the socket after it.
+int http_request_socket(const httplib::Request& req);
+
+// True when the peer of a connected socket closed or reset it (a read would give EOF or an
+// error). Bytes waiting to be read (a pipelined request) mean the peer is still there. Never
+// blocks. NOTE: a client that only shut down its sending side looks gone too.
+bool http_peer_gone(int fd);
 
 }  // namespace moebench

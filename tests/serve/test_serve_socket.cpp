@@ -6,15 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <future>
-#include <thread>
-
-#include "backends/builtin/serve/server.h"
 #include "common/error.h"
 #include "common/http_server.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
+#include "tests/serve/in_process_serve.h"
 #include "tests/serve/serve_harness.h"
 #include "tests/socket_probe.h"
 
@@ -22,40 +18,6 @@ using namespace moebench;
 using namespace moebench::testing;
 
 namespace {
-
-// `moebench serve` in this process (so its accepted sockets are in /proc/self/fd), on a free port.
-class InProcessServe {
- public:
-  explicit InProcessServe(const fs::path& model_dir) {
-    BuiltinLoadOptions load;
-    load.threads = 1;
-    model_ = BuiltinModel::load(model_dir, load);
-    std::promise<int> bound;
-    std::future<int> port = bound.get_future();
-    thread_ = std::thread([this, b = std::move(bound)]() mutable {
-      ServeOptions o;
-      o.port = 0;
-      try {
-        serve_model(
-            *model_, o, [&](int p) { b.set_value(p); }, [this] { return stop_.load(); });
-      } catch (...) {
-        b.set_exception(std::current_exception());
-      }
-    });
-    port_ = port.get();
-  }
-  ~InProcessServe() {
-    stop_ = true;
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  std::unique_ptr<BuiltinModel> model_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  int port_ = 0;
-};
 
 // Runs `moebench serve` with `args` and reads its output to the end, or until it says it is
 // listening (then it is stopped): exit status and output.

@@ -47,6 +47,11 @@ GenerateResult ServeJob::wait(std::string* error) {
   return result_.value_or(GenerateResult{});
 }
 
+bool ServeJob::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return ended_; });
+}
+
 void ScoreJob::finish(TokenLogprobs result) {
   std::lock_guard<std::mutex> lock(mu_);
   result_ = std::move(result);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -32,6 +33,8 @@ class ServeJob {
   bool next(std::string* piece);
   // Blocks until the job ended; the error message when it failed.
   GenerateResult wait(std::string* error);
+  // Blocks until the job ended or `timeout` passed: whether it ended.
+  bool wait_for(std::chrono::milliseconds timeout);
   // The client went away: the generation ends at its next step (finish_reason "cancelled").
   void cancel() { cancelled_ = true; }
   bool cancelled() const { return cancelled_; }

@@ -25,6 +25,8 @@ using json = nlohmann::json;
 constexpr size_t kServeHttpThreads = 1024;
 // Choices of one request (prompts x n): a bound on the work one request may queue.
 constexpr size_t kMaxChoices = 256;
+// How often a plain (not streamed) request looks whether its client is still connected.
+constexpr std::chrono::milliseconds kClientCheck{100};
 
 // A random or undertrained model can emit bytes that are not UTF-8 (byte-fallback tokens); they
 // go out as U+FFFD, as HF tokenizers' decode does, instead of aborting the dump.
@@ -146,7 +148,7 @@ class Routes {
       if (r.stream) {
         stream(res, std::move(jobs), r, chat);
       } else {
-        respond(res, jobs, r, chat);
+        respond(req, res, jobs, r, chat);
       }
     } catch (const BadRequest& e) {
       res.status = 400;
@@ -200,6 +202,26 @@ class Routes {
     return u;
   }
 
+  // Waits until every job ended. A client that closed its connection meanwhile (looked at every
+  // kClientCheck, its socket found at the first look) cancels them all, as a stream's failed
+  // write does: false, and the jobs have ended then too (their slots are free).
+  bool client_stayed(const httplib::Request& req, const Jobs& jobs) {
+    int fd = -2;  // not looked up yet
+    bool gone = false;
+    for (const auto& job : jobs) {
+      while (job && !job->wait_for(kClientCheck)) {
+        if (gone) continue;
+        if (fd == -2) fd = http_request_socket(req);
+        if (fd < 0 || !http_peer_gone(fd)) continue;
+        gone = true;
+        for (const auto& j : jobs) {
+          if (j) j->cancel();
+        }
+      }
+    }
+    return !gone;
+  }
+
   // The choices' results (empty with max_tokens 0); false after answering 500 for a failed one.
   bool results_of(httplib::Response& res, const Jobs& jobs, std::vector<GenerateResult>* out) {
     for (const auto& job : jobs) {
@@ -240,7 +262,15 @@ class Routes {
     return true;
   }
 
-  void respond(httplib::Response& res, const Jobs& jobs, const ServeRequest& r, bool chat) {
+  void respond(const httplib::Request& req, httplib::Response& res, const Jobs& jobs,
+               const ServeRequest& r, bool chat) {
+    if (!client_stayed(req, jobs)) {
+      res.status = 499;  // nginx's "client closed request": nobody reads it
+      res.set_content(dump(error_body("the client closed the connection; the request was cancelled",
+                                      "invalid_request_error", "")),
+                      "application/json");
+      return;
+    }
     std::vector<GenerateResult> results;
     if (!results_of(res, jobs, &results)) return;
     std::vector<ChoiceTokens> tokens;
