@@ -66,6 +66,11 @@ TEST_CASE("serve: max_tokens beyond the context is 400, as OpenAI and vLLM answe
   require_error("/v1/completions", with(kCompletion, "max_tokens", 10000000000LL), 400,
                 "max_tokens");
   require_error("/v1/completions", with(kCompletion, "max_tokens", 2.5), 400, "max_tokens");
+  // The limit is named as the request gave it: max_completion_tokens was reported as max_tokens.
+  json chat = kChat;
+  chat.erase("max_tokens");
+  require_error("/v1/chat/completions", with(chat, "max_completion_tokens", 100000000), 400,
+                "max_completion_tokens");
   // Without max_tokens, chat still generates until the context is full (OpenAI's default).
   int status = 0;
   json body = kChat;

@@ -175,7 +175,7 @@ class Routes {
                              " tokens; you requested " + std::to_string(tokens + r.gen.max_tokens) +
                              " (" + std::to_string(tokens) + " in the prompt, " +
                              std::to_string(r.gen.max_tokens) + " in the completion)",
-                         "max_tokens"};
+                         r.limit_key};
     }
     Jobs jobs(r.choices());
     if (r.gen.max_tokens == 0) return jobs;

@@ -139,6 +139,7 @@ ServeRequest serve_parse_request(const json& body, bool chat) {
   // serve_check_context refuses an explicit limit the context cannot hold.
   const char* limit_key =
       present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+  r.limit_key = limit_key;
   r.max_tokens_given = present(body, limit_key);
   // NOTE: OpenAI allows max_tokens 0 with echo: the prompt's logprobs and no generation.
   r.gen.max_tokens = static_cast<int>(

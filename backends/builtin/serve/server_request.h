@@ -25,7 +25,8 @@ struct ServeRequest {
   GenerateRequest gen;                    // sampling, max_tokens (0 only with echo), stops
   std::vector<std::vector<int>> prompts;  // chat: one; completions: one or more, n choices each
   int n = 1;
-  bool max_tokens_given = false;  // an explicit limit must fit the context beside the prompt
+  bool max_tokens_given = false;         // an explicit limit must fit the context beside the prompt
+  std::string limit_key = "max_tokens";  // or "max_completion_tokens": the one the request gave
   bool stream = false;
   bool include_usage = false;
   bool echo = false;
