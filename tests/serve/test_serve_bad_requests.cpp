@@ -80,6 +80,28 @@ TEST_CASE("serve: max_tokens beyond the context is 400, as OpenAI and vLLM answe
   CHECK(status == 200);
 }
 
+TEST_CASE("serve: a token-id prompt holding a non-integer or an id outside the vocabulary is 400",
+          "[serve][bad-input]") {
+  // Each message as the request's fault is: "a" is no token id at all, so it was wrong to call
+  // it one outside the vocabulary; 2^32 + 5 is outside it, not token 5.
+  const std::vector<std::pair<json, std::string>> cases = {
+      {json::array({json::array({"a"})}), "must be an integer"},
+      {json::array({1, 2.5}), "must be an integer"},
+      {json::array({json::array({1}), json::array({true})}), "must be an integer"},
+      {json::array({99999}), "outside the vocabulary"},
+      {json::array({-1}), "outside the vocabulary"},
+      {json::array({4294967301LL}), "outside the vocabulary"},
+      {json::array({json::array({18446744073709551615ULL})}), "outside the vocabulary"},
+  };
+  for (const auto& [prompt, wanted] : cases) {
+    const json body = with(kCompletion, "prompt", prompt);
+    require_error("/v1/completions", body, 400, "prompt");
+    const std::string message = serve_post("/v1/completions", body)["error"]["message"];
+    INFO(prompt.dump() << " -> " << message);
+    CHECK(message.find(wanted) != std::string::npos);
+  }
+}
+
 TEST_CASE("serve: malformed messages and unknown parameters are 400", "[serve][bad-input]") {
   require_error("/v1/chat/completions", {{"messages", {1, 2}}}, 400, "messages");
   require_error(

@@ -192,13 +192,24 @@ std::vector<ChatMessage> serve_parse_messages(const json& body) {
 
 namespace {
 
+// A prompt of token ids: each an integer in the vocabulary, compared as the JSON's own integer
+// (an id past int's range must not wrap into it).
 std::vector<int> token_ids(const json& ids, int vocab) {
   std::vector<int> out;
   for (const json& x : ids) {
-    const int id = x.is_number_integer() ? x.get<int>() : -1;
-    if (id < 0 || id >= vocab)
-      throw BadRequest{"'prompt' holds a token id outside the vocabulary", "prompt"};
-    out.push_back(id);
+    if (!x.is_number_integer()) {
+      std::string got = x.dump();
+      if (got.size() > 40) got = got.substr(0, 40) + "...";
+      throw BadRequest{"each token id in 'prompt' must be an integer, got " + got, "prompt"};
+    }
+    const bool known = x.is_number_unsigned() ? x.get<uint64_t>() < static_cast<uint64_t>(vocab)
+                                              : x.get<int64_t>() >= 0 && x.get<int64_t>() < vocab;
+    if (!known) {
+      throw BadRequest{"'prompt' holds token id " + x.dump() + ", outside the vocabulary (0.." +
+                           std::to_string(vocab - 1) + ")",
+                       "prompt"};
+    }
+    out.push_back(x.get<int>());
   }
   return out;
 }
