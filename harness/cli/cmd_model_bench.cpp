@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 
 #include "backends/builtin/engine/model_roofline.h"
 #include "backends/builtin/engine_select.h"
@@ -70,17 +71,13 @@ void profiler_window(const Limits& lim, bool open) {
 #endif
 }
 
-// "8x2048" -> {8, 2048}.
+// "8x2048" -> {8, 2048}; the whole of each side a positive integer ("8x2k" is refused, not 8x2).
 std::pair<int, int> parse_prefill(const std::string& s) {
-  const size_t x = s.find('x');
-  try {
-    if (x != std::string::npos) {
-      const int a = std::stoi(s.substr(0, x)), b = std::stoi(s.substr(x + 1));
-      if (a >= 1 && b >= 1) return {a, b};
-    }
-  } catch (const std::exception&) {
+  std::smatch m;
+  if (!std::regex_match(s, m, std::regex("([1-9][0-9]{0,8})x([1-9][0-9]{0,8})"))) {
+    throw InputError("--prefill '" + s + "': expected SEQSxLEN, e.g. 8x2048");
   }
-  throw InputError("--prefill '" + s + "': expected SEQSxLEN, e.g. 8x2048");
+  return {std::stoi(m[1].str()), std::stoi(m[2].str())};
 }
 
 // Untimed prefills of a shape before its timed one (recorded in the JSON).
@@ -307,7 +304,8 @@ int model_bench(const ModelBenchFlags& flags) {
   const std::pair<int, int> prefill =
       flags.prefill.empty() ? std::pair<int, int>{0, 0} : parse_prefill(flags.prefill);
   const ModelConfig config = model_config_load(std::filesystem::path(flags.dir) / "config.json");
-  const int longest = std::max(max_prompt + flags.warmup + flags.tokens, prefill.second + 1);
+  // A prefill of LEN writes positions 0..LEN-1 (its next token is sampled, not cached).
+  const int longest = std::max(max_prompt + flags.warmup + flags.tokens, prefill.second);
   if (longest > config.max_position_embeddings) {
     throw InputError(
         "--prompt + --warmup + --tokens (or the --prefill length) exceed "

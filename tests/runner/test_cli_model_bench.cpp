@@ -50,3 +50,36 @@ TEST_CASE("cli model bench reports TTFT and TPOT over context lengths and batch 
           1e-6 * want[i][1]);
   }
 }
+
+// --prefill SEQSxLEN: a prefill of the whole context fits (it was refused as exceeding it), and a
+// shape with trailing text is refused (std::stoi read "8x2k" as 8x2 and timed that, exit 0).
+TEST_CASE("cli model bench takes a prefill of the whole context and refuses a malformed shape") {
+  const fs::path dir = temp_dir("model-bench-prefill");
+  ModelInitOptions o;
+  o.family = model_family_parse("olmoe", "test");
+  o.preset = "tiny";
+  o.out_dir = dir / "model";
+  o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
+  o.overrides = {{"max_position_embeddings", 64}};
+  model_init_write(o);
+  auto bench = [&](const std::string& prefill) {
+    return run_command(moebench_bin() + " model bench " + o.out_dir.string() +
+                           " --device cpu --threads 1 --batch 1 --prompt 4 --tokens 2 --prefill " +
+                           prefill + " --json " + (dir / "bench.json").string(),
+                       dir);
+  };
+  const CommandResult whole = bench("2x64");
+  INFO(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(read_file(dir / "bench.json"));
+  CHECK(j["prefill"]["seqs"] == 2);
+  CHECK(j["prefill"]["len"] == 64);
+  for (const char* bad : {"8x2k", "2x1e3", "x64", "2x", "2x65"}) {
+    INFO(bad);
+    const CommandResult r = bench(bad);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(r.output.find("--prefill") != std::string::npos);
+  }
+}
