@@ -2,6 +2,7 @@
 // the cost report beside API prices.
 #include "reports/cost.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -205,6 +206,11 @@ CostSource cost_read_bench(const std::string& path) {
     s.points.push_back(p);
   }
   if (s.points.empty()) throw input_error(path, "runs: empty (no throughput to cost)");
+  if (std::none_of(s.points.begin(), s.points.end(), [](const CostPoint& p) {
+        return p.prefill_tokens_per_s > 0 || p.decode_tokens_per_s > 0;
+      })) {
+    throw input_error(path, "no throughput > 0 in runs or prefill (nothing to cost)");
+  }
   return s;
 }
 

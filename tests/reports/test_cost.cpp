@@ -138,6 +138,13 @@ TEST_CASE("a malformed model bench file is named with its field") {
   write_json(f, json{{"benchmarks", json::array()}});
   CHECK(testing::input_error_of([&] { cost_read_bench(f); }) ==
         f + ": runs: expected an array (moebench model bench --json)");
+  // Only zero rates: nothing to cost (a table of dashes and exit 0 before), as --run and the
+  // throughput flags refuse it.
+  write_json(
+      f, json{{"runs", {{{"batch", 1}, {"prefill_tokens_per_s", 0}, {"decode_tokens_per_s", 0}}}},
+              {"prefill", {{"seqs", 1}, {"len", 8}, {"tokens_per_s", 0}}}});
+  CHECK(testing::input_error_of([&] { cost_read_bench(f); }) ==
+        f + ": no throughput > 0 in runs or prefill (nothing to cost)");
   CHECK(testing::input_error_of([&] { cost_rows(cost_from_flags(1, 1), 0, 1); }) ==
         "--gpu-hour-usd: must be > 0");
   CHECK(testing::input_error_of([&] { cost_rows(cost_from_flags(1, 1), 2, 0); }) ==
