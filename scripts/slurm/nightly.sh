@@ -12,8 +12,9 @@
 #   NIGHT        the night, YYYY-MM-DD (default: today, UTC); every job runs that night, also one
 #                that starts after midnight
 #   TASKS        which cells to submit (sbatch --array syntax, default all): re-run failed ones with
-#                TASKS=3,5 and the same NIGHT; the new finish job waits for them only (the old one
-#                stays pending with Reason=DependencyNeverSatisfied: scancel it)
+#                TASKS=3,5 and the same NIGHT; the new finish job waits for them and for the cells
+#                of this night's earlier arrays still pending or running (the old finish job stays
+#                pending with Reason=DependencyNeverSatisfied: scancel it)
 #   SBATCH_ARGS  extra sbatch arguments for every job, e.g. "--partition=gpu --gres=gpu:1
 #                --time=12:00:00" (the finish job benchmarks the kernels when it has a GPU)
 # Prints the array and finish job ids; logs go to <results>/slurm/. The jobs run in <results> with
@@ -58,10 +59,22 @@ cells=$(wc -l <<<"$NIGHTLY_CELLS")
 mkdir -p "$results/slurm"
 read -r -a sbatch_extra <<<"${SBATCH_ARGS:-}"
 
-array_id=$(job_id "$(sbatch --parsable --chdir="$results" --export=ALL \
+# Every array of this night carries this comment. A re-submission's finish job also waits for the
+# night's earlier arrays still in the queue (afterany: a cell still running when a failed one is
+# re-submitted; the finish gated the night before its run was in, "no run", and nothing gated it
+# again). Their failed cells have ended, so they hold nothing up.
+night_tag="moebench-nightly $NIGHTLY_NIGHT $NIGHTLY_CONFIG"
+earlier=""
+if [ -n "${TASKS:-}" ]; then
+  earlier=$(squeue -h -o '%F|%k' | awk -F'|' -v tag="$night_tag" '$2 == tag {print $1}' |
+    sort -u | paste -sd: -) || die "squeue failed"
+fi
+array_id=$(job_id "$(sbatch --parsable --chdir="$results" --export=ALL --comment="$night_tag" \
   --array="${TASKS:-0-$((cells - 1))}" "${sbatch_extra[@]}" "$here/nightly_shard.sbatch")")
 echo "array job $array_id: night $NIGHTLY_NIGHT, $cells cells of $NIGHTLY_CONFIG, logs $results/slurm/moebench-nightly-shard_${array_id}_<i>.out"
 finish_id=$(job_id "$(sbatch --parsable --chdir="$results" --export=ALL \
-  --dependency="afterok:$array_id" --kill-on-invalid-dep=no "${sbatch_extra[@]}" \
-  "$here/nightly_finish.sbatch")")
-echo "finish job $finish_id: after every task of $array_id succeeds, gates the night into $results/nights/$NIGHTLY_NIGHT, log $results/slurm/moebench-nightly-finish_$finish_id.out"
+  --dependency="afterok:$array_id${earlier:+,afterany:$earlier}" --kill-on-invalid-dep=no \
+  "${sbatch_extra[@]}" "$here/nightly_finish.sbatch")")
+waits=""
+[ -z "$earlier" ] || waits=" and the night's earlier arrays ${earlier//:/, } end"
+echo "finish job $finish_id: after every task of $array_id succeeds$waits, gates the night into $results/nights/$NIGHTLY_NIGHT, log $results/slurm/moebench-nightly-finish_$finish_id.out"

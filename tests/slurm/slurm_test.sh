@@ -3,7 +3,9 @@
 # scripts/slurm/submit.sh runs the bundled sample suites as a 4-task job array plus the merge job,
 # and the merged run must equal an unsharded run (tests/slurm/compare_runs.py): with the oracle;
 # with a task killed mid-run (SIGKILL), whose merge then never runs and whose re-submission resumes
-# from the shared response cache; and with the tiny built-in model on the CPU engine.
+# from the shared response cache; and with the tiny built-in model on the CPU engine. Then two
+# nightly nights through scripts/slurm/nightly.sh, and a failed cell re-submitted (TASKS=) while
+# another cell of the night still runs: the new finish job waits for both.
 # Needs root and Debian's slurm-wlm and munge (scripts/setup.sh). Results stay in OUT_DIR.
 # usage: slurm_test.sh MOEBENCH_BIN OUT_DIR
 set -euo pipefail
@@ -290,5 +292,59 @@ grep -q 'sharded-2025-01-01' "$out/R5/results/nights/2025-01-02/summary.md" ||
   fail "night 2 was not compared with night 1"
 [ -f "$out/R5/results/site/index.html" ] || fail "the nightly on Slurm wrote no site"
 say "two nights on Slurm: shards, finish, gate passed, night 2 compared with night 1"
+
+# g: a failed cell re-submitted (TASKS=) while another cell of the night still runs: the new finish
+# job waits for that cell too. It waited for the re-submitted cells only, so it gated the night at
+# once ("slow failed: no run ...") and nothing gated the night again.
+say "g: a failed nightly cell re-submitted while another cell of the night still runs"
+r6=$out/R6
+mkdir -p "$r6"
+# moebench, but the "slow" cell's run waits for $r6/release: it is still running when the failed
+# cell is re-submitted, however loaded the machine.
+cat >"$r6/moebench" <<EOF
+#!/usr/bin/env bash
+if [[ " \$* " == *" --stage run "*" --entry slow "* ]]; then
+  while [ ! -f "$r6/release" ]; do sleep 0.2; done
+fi
+exec "$bin" "\$@"
+EOF
+chmod +x "$r6/moebench"
+cat >"$r6/nightly.json" <<EOF
+{"schema": 1, "results": "results", "kernels": {"run": "never"},
+ "entries": [
+  {"name": "slow", "backend": "oracle", "samples": true, "suites": ["gsm8k"]},
+  {"name": "fast", "backend": "replay:$r6/answers.jsonl", "samples": true, "suites": ["gsm8k"]}]}
+EOF
+# nightly.sh for night 2025-01-03 with the environment given as arguments (NAME=value ...); sets
+# array_job and finish_job from what it prints.
+nightly_submit() {
+  local printed
+  printed=$(env MOEBENCH="$r6/moebench" NIGHT=2025-01-03 "$@" "$root/scripts/slurm/nightly.sh" \
+    "$r6/nightly.json") || fail "nightly.sh $* failed"
+  echo "$printed"
+  array_job=$(awk '/^array job/ {sub(":", "", $3); print $3}' <<<"$printed")
+  finish_job=$(awk '/^finish job/ {sub(":", "", $3); print $3}' <<<"$printed")
+}
+nightly_submit
+first_array=$array_job
+wait_ended "${first_array}_1" "cell fast (no replay file yet)"
+[ "$(job_states "${first_array}_1")" = FAILED ] || fail "cell fast did not fail without its replay file"
+run_direct r6-answers --backend oracle-chat --samples --suites gsm8k --run-id src \
+  --results-dir "$r6/src"
+cp "$r6/src/src/samples.jsonl" "$r6/answers.jsonl"
+scancel "$finish_job"
+nightly_submit TASKS=1
+wait_completed "$array_job" "re-submitted cell fast"
+dependency=$(scontrol -o show job "$finish_job" | grep -o 'Dependency=[^ ]*' || true)
+[[ $dependency == *"afterany:${first_array}_*(unfulfilled)"* ]] ||
+  fail "the new finish job $finish_job does not wait for the running cell slow: $dependency"
+touch "$r6/release"
+wait_ended "$first_array" "cell slow"
+wait_completed "$finish_job" "finish after the re-submitted cell"
+python3 -c 'import json, sys
+g = json.load(open(sys.argv[1]))
+assert g["failures"] == 0 and sorted(e["entry"] for e in g["entries"] if not e["error"]) == ["fast", "slow"], g' \
+  "$r6/results/nights/2025-01-03/gate.json" || fail "the re-submitted night was not gated as passed"
+say "re-submitted cell: the finish waited for the night's running cell; gate passed"
 
 say "PASS in $((SECONDS - kStart))s"
