@@ -131,6 +131,9 @@ int nightly_finish(const NightlyConfig& c, const NightlyOptions& o) {
         m.out = c.results / r.run_id;
         m.force = true;
         m.command_line = o.command_line;
+        // The merged run records the entry's rate, as an unsharded entry's run does: the reports
+        // recompute the error gate from run.json (merge's default 0.05 failed a passed entry).
+        m.max_error_rate = e.max_error_rate;
         merge_runs(m);
       }
       nightly_check_errors(c, e, r);

@@ -3,63 +3,10 @@
 // as the first passes; the kernel gate catches a slower benchmark; the config is checked by field.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
+#include "tests/runner/nightly_fixtures.h"
 
 using namespace moebench::testing;
 using nlohmann::json;
-
-namespace {
-
-const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
-
-// The oracle's answers to the first 40 documents of gsm8k, mmlu and arc_challenge, as a replay
-// file; with `planted` the gsm8k answers of every other document are wrong.
-void write_answers(const fs::path& dir, const fs::path& out, bool planted) {
-  const fs::path results = dir / "oracle-results";
-  if (!fs::exists(results / "oracle")) {
-    auto r = run_command(moebench_bin() +
-                             " run --backend oracle --suites gsm8k,mmlu,arc_challenge "
-                             "--limit 40 --no-progress --run-id oracle --data-dir '" +
-                             kData.string() + "' --results-dir '" + results.string() + "'",
-                         dir);
-    REQUIRE(r.exit_code == 0);
-  }
-  std::ofstream file(out, std::ios::trunc);
-  long k = 0;
-  for (const std::string& line : read_lines(results / "oracle" / "samples.jsonl")) {
-    json j = json::parse(line);
-    if (planted && j["suite"] == "gsm8k" && k++ % 2 == 0)
-      j["responses"] = {"So 123456789.\n#### 123456789"};
-    file << j.dump() << "\n";
-  }
-}
-
-std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  for (std::string line; std::getline(ss, line);) {
-    if (line.find(needle) != std::string::npos) out.push_back(line);
-  }
-  return out;
-}
-
-// A Google Benchmark JSON of one benchmark with 9 repetitions around `ns`, measured on `gpu`.
-void write_bench(const fs::path& file, const std::string& date, double ns,
-                 const std::string& gpu = "NVIDIA H200") {
-  json j = {{"context", {{"date", date}, {"host_name", "gpu-box"}, {"gpu", gpu}}},
-            {"benchmarks", json::array()}};
-  for (int i = 0; i < 9; ++i) {
-    j["benchmarks"].push_back({{"name", "gpu/fake_gemm/m:64"},
-                               {"run_name", "gpu/fake_gemm/m:64"},
-                               {"run_type", "iteration"},
-                               {"repetitions", 9},
-                               {"repetition_index", i},
-                               {"real_time", ns * (1 + 0.01 * i)},
-                               {"time_unit", "ns"}});
-  }
-  std::ofstream(file) << j.dump(1);
-}
-
-}  // namespace
 
 TEST_CASE("nightly: a worse second night fails naming the suite and p, a third as good passes",
           "[runner][nightly]") {
@@ -315,6 +262,18 @@ TEST_CASE("nightly: a sharded entry's error-rate gate is applied to its merged r
   CHECK(finish.exit_code == 1);
   CHECK(finish.output.find("moebench: nightly: c failed: 33.3% of the samples of c-2026-12-03 "
                            "failed, more than its max_error_rate 5.0%") != std::string::npos);
+  // Within the entry's own max_error_rate the night passes, and the merged run records that rate
+  // (it recorded merge's 0.05, so the night's own summary showed the passed run as failed).
+  json loose = config;
+  loose["entries"][0]["max_error_rate"] = 0.5;
+  std::ofstream(dir / "n.json", std::ios::trunc) << loose.dump(2);
+  auto passed = run_command(nightly + "finish", dir);
+  INFO(passed.output);
+  CHECK(passed.exit_code == 0);
+  const json merged = json::parse(read_file(dir / "out" / "c-2026-12-03" / "run.json"));
+  CHECK(merged["options"]["max_error_rate"] == 0.5);
+  CHECK(read_file(dir / "out" / "nights" / "2026-12-03" / "summary.md")
+            .find("errors over --max-error-rate") == std::string::npos);
   fs::remove_all(dir);
 }
 
