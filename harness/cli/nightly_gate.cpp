@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/file_write.h"
+#include "common/hash.h"
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/results/host_info.h"
@@ -41,9 +42,21 @@ json night_gate(const fs::path& results, const std::string& night) {
   return gate.is_object() ? gate : json(nullptr);
 }
 
+// Whether the run now in `run` is the one a gate.json record judged: its samples.jsonl has the
+// recorded hash. A record without one (a gate.json of a moebench before the hash) is taken as is.
+bool is_gated_run(const json& record, const fs::path& run) {
+  if (!record.contains("samples_sha256")) return true;
+  try {
+    return str_or(record, "samples_sha256") == sha256_file_hex(run / "samples.jsonl");
+  } catch (const std::exception&) {
+    return false;  // unreadable: not the run the gate read
+  }
+}
+
 // Whether `entry` passed the gate of `night`: its gate.json records the entry with no error and
-// no regression. A night never gated for it (a shard failed and finish never ran, finish was
-// killed, runs made by hand) did not: its runs were never checked.
+// no regression, for the run on disk. A night never gated for it (a shard failed and finish never
+// ran, finish was killed, runs made by hand) did not: its runs were never checked; nor did a night
+// whose run stage ran again after its finish (the run the gate passed is gone).
 bool passed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
   const json gate = night_gate(results, night);
   if (gate.is_null()) return false;
@@ -51,7 +64,8 @@ bool passed_gate(const fs::path& results, const std::string& entry, const std::s
     if (!e.is_object() || str_or(e, "entry") != entry) continue;
     const bool error = !str_or(e, "error").empty();
     const json& c = e.contains("comparison") ? e["comparison"] : json();
-    return !error && !(c.is_object() && c.value("regression", false) == true);
+    return !error && !(c.is_object() && c.value("regression", false) == true) &&
+           is_gated_run(e, results / (entry + "-" + night));
   }
   return false;
 }
@@ -264,6 +278,7 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
     throw InputError("no run " + tonight.string() + " (run the night first: moebench nightly " +
                      c.file.string() + " --stage run --night " + night + ")");
   }
+  r->samples_sha256 = sha256_file_hex(tonight / "samples.jsonl");
   const std::string& pinned = c.entry(r->entry).baseline;
   r->previous = pinned.empty() ? previous_run(c.results, r->entry, night) : pinned;
   if (r->previous.empty()) return;
@@ -376,6 +391,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
          {"previous", e.previous},
          {"new_baseline", new_baselines_json(e.new_baselines)},
          {"error", e.error},
+         {"samples_sha256", e.samples_sha256},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});
   }
   keep_other_entries(c.results, night, entries, &gate);

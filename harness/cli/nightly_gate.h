@@ -25,6 +25,9 @@ struct NightlyEntryResult {
   };
   std::vector<NewBaseline> new_baselines;
   std::string error;  // the entry could not be merged or compared (one line)
+  // The SHA-256 of tonight's samples.jsonl as gated: a night is a later night's baseline only
+  // while its run on disk is still this one (the run stage may have replaced it since).
+  std::string samples_sha256;
 };
 
 struct NightlyKernels {

@@ -1,0 +1,46 @@
+// `moebench nightly` verdicts that must not be given on runs the gate never saw: a night whose
+// run stage ran again after its finish is no baseline.
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+#include "tests/runner/nightly_fixtures.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+// The run stage replaces a night's run; when that night's finish does not run again (a failed
+// cell on Slurm leaves it pending), gate.json's "passed" covered a run it never judged, and the
+// next night compared with it: a regression passed as "no significant change".
+TEST_CASE("nightly: a night whose run was replaced after its gate is no baseline",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-rerun");
+  const fs::path answers = dir / "answers.jsonl";
+  const json config = {{"schema", 1},
+                       {"results", "out"},
+                       {"data_dir", kData.string()},
+                       {"kernels", {{"run", "never"}}},
+                       {"entries",
+                        {{{"name", "u"},
+                          {"backend", "replay:" + answers.string()},
+                          {"suites", {"gsm8k"}},
+                          {"limit", 40}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  const std::string nightly =
+      moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --no-progress --night ";
+  write_answers(dir, answers, false);
+  REQUIRE(run_command(nightly + "2026-12-01", dir).exit_code == 0);
+  REQUIRE(run_command(nightly + "2026-12-02", dir).exit_code == 0);
+  write_answers(dir, answers, true);  // 20 of 40 answers wrong from now on
+  REQUIRE(run_command(nightly + "2026-12-02 --stage run", dir).exit_code == 0);  // no finish
+  auto third = run_command(nightly + "2026-12-03", dir);
+  INFO(third.output);
+  CHECK(third.exit_code == 1);
+  CHECK(lines_with(third.output, "moebench: nightly: regression:") ==
+        std::vector<std::string>{
+            "moebench: nightly: regression: u gsm8k exact_match,strict-match 100.0% -> 50.0% "
+            "(-50.0 points, p=1.91e-06, Holm p=1.91e-06, mcnemar) vs u-2026-12-01"});
+  // Gated again, the night is judged on its new run (a regression against the first).
+  auto again = run_command(nightly + "2026-12-02 --stage finish", dir);
+  CHECK(again.exit_code == 1);
+  CHECK(again.output.find("vs u-2026-12-01") != std::string::npos);
+  fs::remove_all(dir);
+}
