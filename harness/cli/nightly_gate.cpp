@@ -1,9 +1,13 @@
 // nightly_compare_entry / nightly_kernels / nightly_publish.
 #include "harness/cli/nightly_gate.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <tuple>
@@ -147,6 +151,18 @@ std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
   return out + "'";
+}
+
+// How a std::system command ended, when it failed: "exited with status N" (its exit code, not the
+// wait status), "was killed by signal N", or "could not be run"; "" when it exited with 0.
+std::string command_failure(int status) {
+  if (status == -1) return "could not be run: " + std::string(std::strerror(errno));
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    return code == 0 ? "" : "exited with status " + std::to_string(code);
+  }
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  return "ended with wait status " + std::to_string(status);
 }
 
 std::string percent(double v) {
@@ -323,9 +339,10 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
   cmd += "> " + shell_quote(k.file.string() + ".tmp");
   std::printf("\n== nightly %s: kernels: %s\n", night.c_str(), cmd.c_str());
   std::fflush(stdout);
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    k.state = "failed: `" + cmd + "` exited with status " + std::to_string(rc);
+  if (const std::string failed = command_failure(std::system(cmd.c_str())); !failed.empty()) {
+    std::error_code ec;
+    fs::remove(k.file.string() + ".tmp", ec);  // a failed command's partial output is no result
+    k.state = "failed: `" + cmd + "` " + failed;
     return k;
   }
   BenchRun next;

@@ -1,5 +1,6 @@
 // `moebench nightly` verdicts that must not be given on runs the gate never saw: a night whose
-// run stage ran again after its finish is no baseline.
+// run stage ran again after its finish is no baseline; a failed kernel command is named by its
+// exit code.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -42,5 +43,48 @@ TEST_CASE("nightly: a night whose run was replaced after its gate is no baseline
   auto again = run_command(nightly + "2026-12-02 --stage finish", dir);
   CHECK(again.exit_code == 1);
   CHECK(again.output.find("vs u-2026-12-01") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// A config of one small oracle entry whose kernel step runs `command` every night.
+void write_kernel_config(const fs::path& dir, const json& command) {
+  const json config = {
+      {"schema", 1},
+      {"results", "out"},
+      {"data_dir", kData.string()},
+      {"kernels", {{"run", "always"}, {"command", command}}},
+      {"entries",
+       {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}}}};
+  std::ofstream(dir / "n.json", std::ios::trunc) << config.dump(2);
+}
+
+CommandResult kernel_night(const fs::path& dir, const std::string& night) {
+  auto r = run_command(moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                           "' --no-progress --night " + night,
+                       dir);
+  INFO(r.output);
+  return r;
+}
+
+}  // namespace
+
+// std::system's wait status was printed as the exit code (32512 for 127), and the command's
+// partial output stayed behind as bench/<night>.json.tmp.
+TEST_CASE("nightly: a failed kernel command is named by its exit code and its output removed",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-kernel-command");
+  write_kernel_config(dir, {(dir / "no-such-moebench-kernels").string()});
+  auto missing = kernel_night(dir, "2026-12-01");
+  CHECK(missing.exit_code == 1);
+  CHECK(lines_with(missing.output, "kernels failed:").size() == 1);
+  CHECK(missing.output.find("` exited with status 127\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out" / "bench" / "2026-12-01.json.tmp"));
+  write_kernel_config(dir, {"sh", "-c", "echo '{'; exit 3"});
+  auto failed = kernel_night(dir, "2026-12-02");
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.output.find("` exited with status 3\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out" / "bench" / "2026-12-02.json.tmp"));
   fs::remove_all(dir);
 }
