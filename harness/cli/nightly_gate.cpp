@@ -142,6 +142,17 @@ const BenchRun* kernel_baseline(const fs::path& results, const std::vector<Bench
   return nullptr;
 }
 
+// Why a benchmark file measured nothing: the distinct errors of its benchmarks ("every benchmark
+// errored: no CUDA device"), or that it holds none.
+std::string unmeasured_cause(const BenchRun& run) {
+  if (run.errors.empty()) return "it holds no benchmark";
+  std::set<std::string> messages;
+  for (const auto& [name, message] : run.errors) messages.insert(message);
+  std::string out;
+  for (const std::string& m : messages) out += (out.empty() ? "" : "; ") + m;
+  return "every benchmark errored: " + out;
+}
+
 // An InputError's text without its leading "<where>: ".
 std::string without_where(const std::string& text, const std::string& where) {
   return text.rfind(where + ": ", 0) == 0 ? text.substr(where.size() + 2) : text;
@@ -358,6 +369,11 @@ NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night)
   }
   fs::rename(k.file.string() + ".tmp", k.file);
   next.file = k.file;
+  if (next.times_ns.empty()) {  // no device (moebench-kernels without CUDA), or nothing to run
+    k.state = "failed: no benchmark was measured in " + k.file.filename().string() + " (" +
+              unmeasured_cause(next) + ")";
+    return k;
+  }
   k.state = "ran";
   const BenchRun* base = kernel_baseline(c.results, history, next, night);
   if (!base) {

@@ -368,8 +368,8 @@ TEST_CASE("nightly: unreadable or empty kernel output fails the kernel step, the
       << R"({"context": {"gpu": "NVIDIA H200"}, "benchmarks": []})";
   auto empty = night("2026-12-03");
   CHECK(empty.exit_code == 1);
-  CHECK(empty.output.find("moebench: nightly: kernels failed: none of the 1 benchmarks of "
-                          "2026-12-01.json was measured") != std::string::npos);
+  CHECK(empty.output.find("moebench: nightly: kernels failed: no benchmark was measured in "
+                          "2026-12-03.json (it holds no benchmark)") != std::string::npos);
   CHECK(json::parse(read_file(dir / "out" / "nights" / "2026-12-03" /
                               "gate.json"))["kernels_failed"] == true);
   // A night whose kernel step failed is no baseline: the next compares with the first.

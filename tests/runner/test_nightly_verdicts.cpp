@@ -1,6 +1,6 @@
 // `moebench nightly` verdicts that must not be given on runs the gate never saw: a night whose
-// run stage ran again after its finish is no baseline; a failed kernel command is named by its
-// exit code.
+// run stage ran again after its finish is no baseline; the kernel step fails, naming the cause,
+// when its command fails or nothing was measured.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -86,5 +86,49 @@ TEST_CASE("nightly: a failed kernel command is named by its exit code and its ou
   CHECK(failed.exit_code == 1);
   CHECK(failed.output.find("` exited with status 3\n") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out" / "bench" / "2026-12-02.json.tmp"));
+  fs::remove_all(dir);
+}
+
+// Without a CUDA device moebench-kernels fails every benchmark ("no CUDA device"): the first such
+// night "ran" and passed, and every later one failed with "none of the 0 benchmarks of ... was
+// measured", never naming the cause.
+TEST_CASE("nightly: a kernel night that measured nothing fails naming the benchmarks' errors",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-kernel-none");
+  const fs::path bench = dir / "bench-out.json";
+  json none = {{"context", {{"date", "2026-12-01T03:00:00+00:00"}, {"gpu", "none"}}},
+               {"benchmarks", json::array()}};
+  for (const char* name : {"gpu/gemm/m:64", "gpu/topk/n:8"}) {
+    for (int i = 0; i < 9; ++i) {
+      none["benchmarks"].push_back({{"name", name},
+                                    {"run_name", name},
+                                    {"run_type", "iteration"},
+                                    {"repetitions", 9},
+                                    {"repetition_index", i},
+                                    {"error_occurred", true},
+                                    {"error_message", "no CUDA device"}});
+    }
+  }
+  std::ofstream(bench) << none.dump(1);
+  write_kernel_config(dir, {"cat", bench.string()});
+  for (const char* night : {"2026-12-01", "2026-12-02"}) {
+    INFO(night);
+    auto r = kernel_night(dir, night);
+    CHECK(r.exit_code == 1);
+    CHECK(lines_with(r.output, "moebench: nightly: kernels failed:") ==
+          std::vector<std::string>{"moebench: nightly: kernels failed: no benchmark was measured "
+                                   "in " +
+                                   std::string(night) +
+                                   ".json (every benchmark errored: no CUDA device)"});
+    const json gate = json::parse(read_file(dir / "out" / "nights" / night / "gate.json"));
+    CHECK(gate["kernels_failed"] == true);
+    CHECK(gate["kernels_previous"] == nullptr);
+  }
+  // A measured night after them has no baseline: no unmeasured night is one.
+  write_bench(bench, "2026-12-03T03:00:00+00:00", 1000, "none");
+  auto measured = kernel_night(dir, "2026-12-03");
+  CHECK(measured.exit_code == 0);
+  CHECK(json::parse(read_file(dir / "out" / "nights" / "2026-12-03" / "gate.json"))["kernels"] ==
+        "ran (no earlier night measured on none)");
   fs::remove_all(dir);
 }
