@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/nightly_gate.h"
+#include "harness/results/run_claim.h"
 #include "harness/results/run_merge.h"
 
 namespace moebench {
@@ -94,6 +95,14 @@ int nightly_run(const NightlyConfig& c, const NightlyOptions& o) {
     int rc = kExitOk;
     try {
       rc = cli_run(r);
+    } catch (const RunIdHeld& h) {
+      // The cell's run id is the night's, not the user's: no --run-id or --force to suggest.
+      std::fprintf(stderr,
+                   "moebench: error: nightly %s: %s (entry %s, shard %d/%d) is already running: "
+                   "another moebench is writing %s (it holds %s); wait for it to end\n",
+                   o.night.c_str(), r.run_id.c_str(), e->name.c_str(), shard, e->shards,
+                   h.dir().c_str(), h.partial().c_str());
+      rc = kExitBadInput;
     } catch (const InputError& e) {
       std::fprintf(stderr, "moebench: error: %s\n", e.what());
       rc = kExitBadInput;

@@ -189,10 +189,11 @@ RunClaim results_claim_run_id(const std::string& wanted, const std::string& gene
   if (!wanted.empty()) {
     if (auto claim = claim_free(results_dir, wanted, force, &held)) return std::move(*claim);
     if (!held) throw InputError(taken_message(wanted, results_dir));
-    throw InputError("--run-id '" + wanted + "': another moebench run is writing " +
-                     (results_dir / wanted).string() + " (it holds " +
-                     partial_of(results_dir, wanted).string() +
-                     "), with --force too; wait for it or choose another id");
+    throw RunIdHeld("--run-id '" + wanted + "': another moebench run is writing " +
+                        (results_dir / wanted).string() + " (it holds " +
+                        partial_of(results_dir, wanted).string() +
+                        "), with --force too; wait for it or choose another id",
+                    results_dir / wanted, partial_of(results_dir, wanted));
   }
   for (int k = 1;; ++k) {
     const std::string id = k == 1 ? generated : generated + "-" + std::to_string(k);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "common/error.h"
+
 namespace moebench {
 
 // Holds results_dir/.<id>.partial: made with mkdir and locked (flock on its .lock) while this
@@ -33,6 +35,19 @@ class RunClaim {
   int lock_fd_ = -1;  // -1 once published or moved from
 };
 
+// The InputError of a run id that a running moebench holds: callers whose id is not the user's
+// --run-id (nightly's cells, merge's -o) say so in their own words.
+class RunIdHeld : public InputError {
+ public:
+  RunIdHeld(const std::string& message, std::filesystem::path dir, std::filesystem::path partial)
+      : InputError(message), dir_(std::move(dir)), partial_(std::move(partial)) {}
+  const std::filesystem::path& dir() const { return dir_; }          // results_dir/<id>
+  const std::filesystem::path& partial() const { return partial_; }  // the directory it holds
+
+ private:
+  std::filesystem::path dir_, partial_;
+};
+
 // Checks a given --run-id: one path component of letters, digits, '.', '_' and '-' not starting
 // with '.', naming an existing run only when `force` is set; otherwise InputError naming --run-id.
 void results_check_run_id(const std::string& wanted, const std::filesystem::path& results_dir,
@@ -43,10 +58,10 @@ std::string results_choose_run_id(const std::string& wanted, const std::string& 
                                   const std::filesystem::path& results_dir, bool force);
 
 // Claims the run id `wanted` (checked as results_check_run_id does: InputError naming --run-id
-// when unsafe, when a finished run has it and `force` is not set, or when a running run holds it,
-// with `force` too), or when `wanted` is empty `generated`, else "-2", "-3", ... the first that no
-// finished or running run has. Creates results_dir first; EnvironmentError naming the directory and
-// the OS's error when it cannot be created or written.
+// when unsafe, when a finished run has it and `force` is not set, or RunIdHeld when a running run
+// holds it, with `force` too), or when `wanted` is empty `generated`, else "-2", "-3", ... the
+// first that no finished or running run has. Creates results_dir first; EnvironmentError naming the
+// directory and the OS's error when it cannot be created or written.
 RunClaim results_claim_run_id(const std::string& wanted, const std::string& generated,
                               const std::filesystem::path& results_dir, bool force);
 

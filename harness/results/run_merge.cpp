@@ -364,8 +364,16 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
 // Into a claimed partial directory, then published in place of a finished run only with --force.
 void write_merged(const fs::path& out, const RunRecord& record,
                   const std::vector<MergedSuite>& suites, bool force) {
-  RunClaim claim = results_claim_run_id(out.filename().string(), "",
-                                        out.parent_path().empty() ? "." : out.parent_path(), force);
+  std::optional<RunClaim> held;
+  try {
+    held.emplace(results_claim_run_id(out.filename().string(), "",
+                                      out.parent_path().empty() ? "." : out.parent_path(), force));
+  } catch (const RunIdHeld& h) {
+    throw RunIdHeld("-o '" + out.string() + "': another moebench is writing " + h.dir().string() +
+                        " (it holds " + h.partial().string() + "); wait for it to end",
+                    h.dir(), h.partial());
+  }
+  RunClaim& claim = *held;
   std::string samples;
   for (const MergedSuite& s : suites) {
     for (const std::string* line : s.lines) samples += *line + '\n';

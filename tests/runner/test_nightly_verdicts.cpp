@@ -1,6 +1,7 @@
 // `moebench nightly` verdicts that must not be given on runs the gate never saw: a night whose
 // run stage ran again after its finish is no baseline; the kernel step fails, naming the cause,
-// when its command fails or nothing was measured.
+// when its command fails or nothing was measured; a cell already running is refused in nightly's
+// own words.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -130,5 +131,53 @@ TEST_CASE("nightly: a kernel night that measured nothing fails naming the benchm
   CHECK(measured.exit_code == 0);
   CHECK(json::parse(read_file(dir / "out" / "nights" / "2026-12-03" / "gate.json"))["kernels"] ==
         "ran (no earlier night measured on none)");
+  fs::remove_all(dir);
+}
+
+// A cell that another moebench is running was refused with `moebench run`'s advice: "--run-id
+// ... with --force too; wait for it or choose another id"; nightly has neither flag and the id is
+// the night's. merge gave the same --run-id wording for its -o.
+TEST_CASE("nightly: a cell already running is refused naming the cell and no flag it lacks",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-held");
+  const json config = {{"schema", 1},
+                       {"results", "out"},
+                       {"data_dir", kData.string()},
+                       {"kernels", {{"run", "never"}}},
+                       {"entries",
+                        {{{"name", "a"},
+                          {"backend", "oracle"},
+                          {"suites", {"arc_challenge"}},
+                          {"limit", 6},
+                          {"shards", 2}}}}};
+  std::ofstream(dir / "n.json") << config.dump(2);
+  const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
+                              "' --no-progress --night 2026-12-01 --stage run";
+  REQUIRE(run_command(nightly, dir).exit_code == 0);
+  // The lock a running cell holds, held by flock(1) around the second one.
+  auto held = [&](const std::string& id, const std::string& command) {
+    const fs::path partial = dir / "out" / ("." + id + ".partial");
+    fs::create_directories(partial);
+    auto r = run_command("flock '" + (partial / ".lock").string() + "' " + command, dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("--run-id") == std::string::npos);
+    CHECK(r.output.find("another id") == std::string::npos);
+    return r.output;
+  };
+  const std::string cell = held("a-2026-12-01-shard1", nightly + " --entry a --shard 1/2");
+  CHECK(lines_with(cell, "moebench: error:") ==
+        std::vector<std::string>{"moebench: error: nightly 2026-12-01: a-2026-12-01-shard1 (entry "
+                                 "a, shard 1/2) is already running: another moebench is writing " +
+                                 (dir / "out" / "a-2026-12-01-shard1").string() + " (it holds " +
+                                 (dir / "out" / ".a-2026-12-01-shard1.partial").string() +
+                                 "); wait for it to end"});
+  const fs::path out = dir / "out";
+  const std::string merge =
+      held("m", moebench_bin() + " merge '" + (out / "a-2026-12-01-shard0").string() + "' '" +
+                    (out / "a-2026-12-01-shard1").string() + "' -o '" + (out / "m").string() + "'");
+  CHECK(merge.find("-o '" + (out / "m").string() + "': another moebench is writing " +
+                   (out / "m").string() + " (it holds " + (out / ".m.partial").string() +
+                   "); wait for it to end") != std::string::npos);
   fs::remove_all(dir);
 }
