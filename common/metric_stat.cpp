@@ -7,7 +7,7 @@ namespace moebench {
 
 nlohmann::json MetricStat::to_json() const {
   // Below two documents there is no stderr (lm-eval writes "N/A"), so no interval either.
-  if (n < 2) return {{"mean", mean}, {"stderr", nullptr}, {"n", n}, {"ci95", nullptr}};
+  if (!has_stderr()) return {{"mean", mean}, {"stderr", nullptr}, {"n", n}, {"ci95", nullptr}};
   return {{"mean", mean}, {"stderr", stderr_}, {"n", n}, {"ci95", {ci95_low(), ci95_high()}}};
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 namespace moebench {
@@ -15,6 +16,13 @@ struct MetricStat {
   double ci95_half() const { return 1.96 * stderr_; }
   double ci95_low() const { return mean - 1.96 * stderr_; }
   double ci95_high() const { return mean + 1.96 * stderr_; }
+  // The rule every report shows a stat by: no score without a document, and no stderr or 95% CI
+  // below two (lm-eval's "N/A"); a shard past a small suite's end scores none.
+  std::optional<double> score() const { return n > 0 ? std::optional(mean) : std::nullopt; }
+  bool has_stderr() const { return n >= 2; }
+  std::optional<double> ci95_half_known() const {
+    return has_stderr() ? std::optional(ci95_half()) : std::nullopt;
+  }
   // {"mean", "stderr", "n", "ci95": [low, high]}, as run.json records a metric or group; stderr
   // and ci95 null when n < 2 (the readers take a null or absent stderr as 0 with that n).
   nlohmann::json to_json() const;

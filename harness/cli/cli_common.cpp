@@ -107,18 +107,28 @@ void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
   o->max_error_rate = f.max_error_rate;
 }
 
-void cli_print_summary(const RunOutcome& o) {
+void cli_print_table_header() {
   std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
               "errors");
+}
+
+void cli_print_table_row(const std::string& suite, const std::string& metric, const MetricStat& m,
+                         const std::string& errors) {
+  char err[32] = "N/A";  // below two documents, as lm-eval prints it
+  if (m.has_stderr()) std::snprintf(err, sizeof err, "%.4f", m.stderr_);
+  std::printf("%-22s %-30s %10.4f %10s %7ld %7s\n", suite.c_str(), metric.c_str(), m.mean, err, m.n,
+              errors.c_str());
+}
+
+void cli_print_summary(const RunOutcome& o) {
+  cli_print_table_header();
   for (const SuiteRun& run : o.suites) {
     long errors = 0;
     for (const auto& [type, n] : run.errors) errors += n;
     bool first = true;
     for (const MetricKey& k : run.scorer->keys()) {
-      const MetricStat& m = run.metrics.at(k.id());
-      std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n",
-                  first ? run.instance->spec().key().c_str() : "", k.id().c_str(), m.mean,
-                  m.stderr_, m.n, first ? std::to_string(errors).c_str() : "");
+      cli_print_table_row(first ? run.instance->spec().key() : "", k.id(), run.metrics.at(k.id()),
+                          first ? std::to_string(errors) : "");
       first = false;
     }
   }

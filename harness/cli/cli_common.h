@@ -57,6 +57,12 @@ std::string cli_data_dir(const std::string& flag);
 
 // Prints a per-suite metrics table to stdout.
 void cli_print_summary(const RunOutcome& outcome);
+
+// The summary table run and merge print: its header, and one metric's row ("N/A" stderr below
+// two documents); suite and errors are empty on a suite's later rows.
+void cli_print_table_header();
+void cli_print_table_row(const std::string& suite, const std::string& metric, const MetricStat& m,
+                         const std::string& errors);
 // The failed samples by error type, with the first message of each, on stderr (nothing when
 // none failed); returns the share of samples that failed.
 double cli_print_errors(const RunOutcome& outcome);

@@ -27,13 +27,11 @@ int merge(const MergeFlags& f, const CliContext& context) {
   o.command_line = context.command_line;
   o.max_error_rate = f.max_error_rate;
   const MergeResult r = merge_runs(o);
-  std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
-              "errors");
+  cli_print_table_header();
   for (const SuiteResult& s : r.record.suites) {
     bool first = true;
     for (const auto& [id, m] : s.metrics) {
-      std::printf("%-22s %-30s %10.4f %10.4f %7ld %7s\n", first ? s.name.c_str() : "", id.c_str(),
-                  m.mean, m.stderr_, m.n, first ? std::to_string(s.error_count()).c_str() : "");
+      cli_print_table_row(first ? s.name : "", id, m, first ? std::to_string(s.error_count()) : "");
       first = false;
     }
   }
