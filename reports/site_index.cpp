@@ -28,8 +28,8 @@ std::string charts(const Leaderboard& board) {
       auto it = row.cells.find(s);
       const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
       // No bar for no document scored, no error bar below two (no stderr).
-      series.values.push_back(m && m->n > 0 ? 100 * m->mean : NAN);
-      series.err.push_back(m && m->n >= 2 ? 100 * m->ci95_half() : NAN);
+      series.values.push_back(m && m->score() ? 100 * *m->score() : NAN);
+      series.err.push_back(m && m->has_stderr() ? 100 * m->ci95_half() : NAN);
     }
     bars.push_back(std::move(series));
   }

@@ -48,7 +48,7 @@ std::string suite_headers(const Leaderboard& board) {
 std::string suite_cell(const std::string& name, const LeaderboardCell* cell) {
   if (!cell) return "<td class=\"suite\" data-value=\"\">—</td>";
   const MetricStat* m = cell->suite.primary();
-  const std::optional<double> mean = m ? std::optional(m->mean) : std::nullopt;
+  const std::optional<double> mean = m ? m->score() : std::nullopt;
   const long errors = cell->suite.error_count();
   std::string title = cell->suite.primary_metric + " · n=" + std::to_string(m ? m->n : 0) +
                       " · run " + cell->run->run_id;
@@ -58,7 +58,7 @@ std::string suite_cell(const std::string& name, const LeaderboardCell* cell) {
       "\"><a href=\"" +
       url_escape_path(site_run_dir_name(cell->run->run_id) + site_suite_page_name(name, 0)) +
       "\">" + fmt_percent(mean) + "</a>";
-  if (m && m->n >= 2) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";  // N/A below 2
+  if (m && m->has_stderr()) h += "<small>±" + fmt_percent(m->ci95_half()) + "</small>";
   h += "<small>n=" + fmt_count(m ? m->n : 0) + "</small>";
   if (errors) h += "<small class=\"err\">" + fmt_count(errors) + " err</small>";
   if (cell->failed) {

@@ -132,9 +132,9 @@ std::string suite_page(const RunSummary& run, const SuiteResult& suite,
 std::string metrics_cell(const SuiteResult& s) {
   std::string h;
   for (const auto& [name, m] : s.metrics) {
-    h += esc(name) + " " + fmt_percent(m.n > 0 ? std::optional(m.mean) : std::nullopt, 2) +
-         (m.n >= 2 ? " ± " + fmt_percent(m.ci95_half(), 2)
-                   : " (n " + std::to_string(m.n) + ": no stderr)") +
+    h += esc(name) + " " + fmt_percent(m.score(), 2) +
+         (m.has_stderr() ? " ± " + fmt_percent(m.ci95_half(), 2)
+                         : " (n " + std::to_string(m.n) + ": no stderr)") +
          "<br>";
   }
   return h;
@@ -183,20 +183,20 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency,
   for (const SuiteResult& s : run.suites) {
     const MetricStat* m = s.primary();
     // No document scored (a shard past the suite's end): no score.
-    const std::optional<double> score = m && m->n > 0 ? std::optional(m->mean) : std::nullopt;
+    const std::optional<double> score = m ? m->score() : std::nullopt;
     auto lat = latency.find(s.name);
     std::optional<double> p50 = lat == latency.end() ? std::nullopt : lat->second.quantile(0.5);
     h += "<tr><td data-value=\"" + esc(s.name) + "\"><a href=\"" +
          url_escape_path(site_suite_page_name(s.name, 0)) + "\">" + esc(s.name) + "</a></td><td>" +
          esc(s.primary_metric) + "</td><td data-value=\"" + data_value(score) + "\">" +
          fmt_percent(score, 2) + "</td><td>" +
-         fmt_percent(m && m->n >= 2 ? std::optional(m->ci95_half()) : std::nullopt, 2) +
-         "</td><td>" + fmt_count(m ? m->n : 0) + "</td><td data-value=\"" +
-         std::to_string(s.error_count()) + "\"" + (s.error_count() ? " class=\"err\"" : "") + ">" +
-         fmt_count(s.error_count()) + "</td><td>" + fmt_count(s.tokens.total()) +
-         "</td><td data-value=\"" + data_value(s.cost_usd) + "\">" + fmt_usd(s.cost_usd) +
-         "</td><td data-value=\"" + data_value(p50) + "\">" + fmt_seconds(p50) +
-         "</td><td class=\"text\">" + metrics_cell(s) + "</td></tr>\n";
+         fmt_percent(m ? m->ci95_half_known() : std::nullopt, 2) + "</td><td>" +
+         fmt_count(m ? m->n : 0) + "</td><td data-value=\"" + std::to_string(s.error_count()) +
+         "\"" + (s.error_count() ? " class=\"err\"" : "") + ">" + fmt_count(s.error_count()) +
+         "</td><td>" + fmt_count(s.tokens.total()) + "</td><td data-value=\"" +
+         data_value(s.cost_usd) + "\">" + fmt_usd(s.cost_usd) + "</td><td data-value=\"" +
+         data_value(p50) + "\">" + fmt_seconds(p50) + "</td><td class=\"text\">" + metrics_cell(s) +
+         "</td></tr>\n";
   }
   h += "</tbody></table></div>\n";
   if (published) h += site_published_section(run, *published);

@@ -31,9 +31,10 @@ std::string leaderboard_md(const Leaderboard& board) {
     for (const auto& s : board.suites) {
       auto it = row.cells.find(s);
       const MetricStat* m = it == row.cells.end() ? nullptr : it->second.suite.primary();
-      h += !m         ? " — |"
-           : m->n < 2 ? " " + fmt_percent(m->mean) + " |"  // no stderr from one document
-                      : " " + fmt_percent(m->mean) + " ± " + fmt_percent(m->ci95_half()) + " |";
+      h += !m || !m->score() ? " — |"
+           : !m->has_stderr()
+               ? " " + fmt_percent(m->mean) + " |"
+               : " " + fmt_percent(m->mean) + " ± " + fmt_percent(m->ci95_half()) + " |";
     }
     // A rescore without its original run: "n/m", not measured.
     const auto measured = [&](std::optional<double> v, const std::string& text) {
