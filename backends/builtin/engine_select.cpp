@@ -4,6 +4,7 @@
 #include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "backends/builtin/engine/cuda/engine_cuda.h"
 #include "common/error.h"
+#include "common/host_memory.h"
 
 namespace moebench {
 namespace {
@@ -11,6 +12,19 @@ namespace {
 [[noreturn]] void bad_device(const std::string& device) {
   throw InputError("--device '" + device +
                    "': unknown device (expected auto, cpu, cuda or cuda:N)");
+}
+
+// The CPU engine converts every weight to f32 on the host; a model that cannot fit is refused
+// before the first allocation (it ran until std::bad_alloc or the OOM killer).
+void check_host_memory(const ModelConfig& config, const std::filesystem::path& dir) {
+  const int64_t params = model_param_count(config);
+  const uint64_t need = static_cast<uint64_t>(params) * sizeof(float);
+  const std::optional<uint64_t> have = host_memory_available();
+  if (!have || need <= *have) return;
+  throw InputError(dir.string() + ": the CPU engine holds its " + std::to_string(params) +
+                   " parameters as f32, " + format_gb(need) + ", and this host has " +
+                   format_gb(*have) +
+                   " available (MemAvailable, ulimit -v); use --device cuda or a smaller model");
 }
 
 }  // namespace
@@ -74,6 +88,7 @@ LoadedEngine engine_load(const ModelConfig& config, const std::filesystem::path&
 #endif
     return out;
   }
+  check_host_memory(config, dir);
   out.weights = std::make_unique<ModelWeights>(model_weights_load(dir, config));
   out.engine = std::make_unique<CpuEngine>(config, *out.weights, options.threads);
   return out;

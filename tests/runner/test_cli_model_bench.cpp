@@ -10,17 +10,31 @@
 using namespace moebench;
 using namespace moebench::testing;
 
-TEST_CASE("cli model bench reports TTFT and TPOT over context lengths and batch sizes") {
-  const fs::path dir = temp_dir("model-bench");
+namespace {
+
+// A checkpoint of `family`'s `preset` under dir/model, with config.json keys `overrides`.
+fs::path write_checkpoint(const fs::path& dir, const char* family, const std::string& preset,
+                          const nlohmann::json& overrides = nlohmann::json::object(),
+                          const std::string& weights = "random") {
   ModelInitOptions o;
-  o.family = model_family_parse("olmoe", "test");
-  o.preset = "tiny";
+  o.family = model_family_parse(family, "test");
+  o.preset = preset;
   o.out_dir = dir / "model";
   o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
+  o.overrides = overrides;
+  o.weights = weights;
   model_init_write(o);
+  return o.out_dir;
+}
+
+}  // namespace
+
+TEST_CASE("cli model bench reports TTFT and TPOT over context lengths and batch sizes") {
+  const fs::path dir = temp_dir("model-bench");
+  const fs::path model = write_checkpoint(dir, "olmoe", "tiny");
   const fs::path json_file = dir / "bench.json";
   const CommandResult r = run_command(
-      moebench_bin() + " model bench " + o.out_dir.string() +
+      moebench_bin() + " model bench " + model.string() +
           " --device cpu --threads 1 --batch 1 --batch 3 --prompt 8 --prompt 24 --tokens 4 "
           "--warmup 1 --json " +
           json_file.string(),
@@ -55,15 +69,9 @@ TEST_CASE("cli model bench reports TTFT and TPOT over context lengths and batch 
 // shape with trailing text is refused (std::stoi read "8x2k" as 8x2 and timed that, exit 0).
 TEST_CASE("cli model bench takes a prefill of the whole context and refuses a malformed shape") {
   const fs::path dir = temp_dir("model-bench-prefill");
-  ModelInitOptions o;
-  o.family = model_family_parse("olmoe", "test");
-  o.preset = "tiny";
-  o.out_dir = dir / "model";
-  o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
-  o.overrides = {{"max_position_embeddings", 64}};
-  model_init_write(o);
+  const fs::path model = write_checkpoint(dir, "olmoe", "tiny", {{"max_position_embeddings", 64}});
   auto bench = [&](const std::string& prefill) {
-    return run_command(moebench_bin() + " model bench " + o.out_dir.string() +
+    return run_command(moebench_bin() + " model bench " + model.string() +
                            " --device cpu --threads 1 --batch 1 --prompt 4 --tokens 2 --prefill " +
                            prefill + " --json " + (dir / "bench.json").string(),
                        dir);
@@ -82,4 +90,24 @@ TEST_CASE("cli model bench takes a prefill of the whole context and refuses a ma
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
     CHECK(r.output.find("--prefill") != std::string::npos);
   }
+}
+
+// The CPU engine holds every weight as f32 on the host: DeepSeek-V2-Lite's 15.7 B parameters are
+// 62.8 GB. It allocated them one by one until "internal error: std::bad_alloc" (73 s under an
+// 8 GB ulimit -v) or the OOM killer; now the load is refused first, naming both sizes.
+TEST_CASE("cli model bench refuses a model that cannot fit in host memory before loading it") {
+  const fs::path dir = temp_dir("model-bench-memory");
+  const fs::path model =
+      write_checkpoint(dir, "deepseek_v2", "v2-lite", nlohmann::json::object(), "dummy");
+  const CommandResult r =
+      run_command("(ulimit -v 8000000; " + moebench_bin() + " model bench " + model.string() +
+                      " --device cpu --threads 1 --batch 1 --prompt 4 "
+                      "--tokens 1)",
+                  dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  CHECK(r.output.find(model.string()) != std::string::npos);
+  CHECK(r.output.find("62.8 GB") != std::string::npos);
+  CHECK(r.output.find("--device cuda") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/builtin/checkpoint/model_config.h"
+#include "backends/builtin/checkpoint/model_weights.h"
 
 namespace moebench {
 
@@ -55,7 +56,5 @@ std::vector<std::string> model_preset_names();
 // architecture key; bos/eos ids assume the family's special tokens at the top of the vocab, as
 // model_init_write's tokenizer places them). Throws InputError for an unknown preset.
 nlohmann::json model_preset_config(ModelFamily family, const std::string& preset);
-// Parameters of a config: the element count over model_tensor_specs.
-int64_t model_param_count(const ModelConfig& config);
 
 }  // namespace moebench

@@ -108,4 +108,14 @@ std::vector<TensorSpec> model_tensor_specs(const ModelConfig& c) {
   return out;
 }
 
+int64_t model_param_count(const ModelConfig& config) {
+  int64_t n = 0;
+  for (const TensorSpec& s : model_tensor_specs(config)) {
+    int64_t e = 1;
+    for (int64_t d : s.shape) e *= d;
+    n += e;
+  }
+  return n;
+}
+
 }  // namespace moebench

@@ -24,6 +24,8 @@ struct TensorSpec {
 // The full table of tensors a family's config requires, in a stable order (llama.cpp style: a
 // missing, unused or misshaped tensor is an error naming it).
 std::vector<TensorSpec> model_tensor_specs(const ModelConfig& config);
+// Parameters of a config: the element count over model_tensor_specs.
+int64_t model_param_count(const ModelConfig& config);
 
 class ModelWeights {
  public:
