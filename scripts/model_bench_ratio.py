@@ -7,7 +7,14 @@ of its roofline, and the prefill's share of cuBLAS.
 Usage: model_bench_ratio.py SEPARATE_JSON [VARIANT_JSON]
 """
 import json
+import os
 import sys
+
+
+def label(r, runs):
+    """A row's name: its batch, and its prompt length when the file has several."""
+    several = len({x["prompt"] for x in runs}) > 1
+    return f"b{r['batch']}" + (f" p{r['prompt']}" if several else "")
 
 
 def figures(path):
@@ -24,7 +31,7 @@ def figures(path):
         parts.append(f"copy {doc['copy_bytes_per_s'] / 1e12:.2f} TB/s, cuBLAS "
                      f"{doc.get('gemm_flops_per_s', 0) / 1e12:.0f} TFLOP/s")
     for r in runs:
-        row = f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s"
+        row = f"{label(r, runs)} {r['decode_tokens_per_s']:.0f} tok/s"
         if "roofline_fraction" in r:
             row += f" = {100 * r['roofline_fraction']:.1f}% of roofline"
         parts.append(row)
@@ -52,15 +59,20 @@ def main(sep_path, var_path=None):
     key = lambda r: (r["batch"], r["prompt"])
     base = {key(r): r["decode_tokens_per_s"] for r in sep}
     kern = {key(r): r.get("kernels_per_step", 0) for r in sep}
-    parts = [f"b{r['batch']} {r['decode_tokens_per_s']:.0f} tok/s = "
+    parts = [f"{label(r, var)} {r['decode_tokens_per_s']:.0f} tok/s = "
              f"{r['decode_tokens_per_s'] / base[key(r)]:.3f}x separate, "
              f"{r.get('kernels_per_step', 0)} vs {kern[key(r)]} kernels a step"
              for r in var if key(r) in base]
+    if not parts:  # nothing to compare is a failed summary, not an empty one
+        print(f"no ratio: no (batch, prompt) of {os.path.basename(var_path)} is in "
+              f"{os.path.basename(sep_path)}")
+        return 1
     if "prefill" in var_doc and "prefill" in sep_doc:
         a, b = var_doc["prefill"], sep_doc["prefill"]
         parts.append(f"prefill {a['tokens_per_s']:.0f} tok/s = "
-                     f"{a['tokens_per_s'] / b['tokens_per_s']:.3f}x separate, "
-                     f"{100 * a.get('gemm_fraction', 0):.1f}% of cuBLAS")
+                     f"{a['tokens_per_s'] / b['tokens_per_s']:.3f}x separate"
+                     + (f", {100 * a['gemm_fraction']:.1f}% of cuBLAS"
+                        if "gemm_fraction" in a else ""))
     print("; ".join(parts))
     return 0
 

@@ -108,6 +108,40 @@ class ModelBenchRatio(unittest.TestCase):
             self.assertEqual(r.returncode, 1)
             self.assertTrue(r.stdout.startswith("no figures: "))
 
+    def test_rows_of_several_prompts_are_told_apart(self):
+        # With several --prompt values two rows were both "b1", and a prefill without a
+        # gemm_fraction (a CPU bench) read "0.0% of cuBLAS".
+        doc = {"runs": [{"batch": 1, "prompt": 16, "decode_tokens_per_s": 100.0},
+                        {"batch": 1, "prompt": 64, "decode_tokens_per_s": 80.0}],
+               "prefill": {"seqs": 2, "len": 32, "tokens_per_s": 500.0}}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cpu.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            r = run("model_bench_ratio.py", path)
+            self.assertEqual(r.stdout.strip(), "b1 p16 100 tok/s; b1 p64 80 tok/s; "
+                             "prefill 2x32 500 tok/s")
+            r = run("model_bench_ratio.py", path, path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(),
+                             "b1 p16 100 tok/s = 1.000x separate, 0 vs 0 kernels a step; "
+                             "b1 p64 80 tok/s = 1.000x separate, 0 vs 0 kernels a step; "
+                             "prefill 500 tok/s = 1.000x separate")
+
+    def test_no_common_row_is_a_failure(self):
+        # It printed an empty line and exited 0.
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, batch in (("sep.json", 1), ("var.json", 2)):
+                paths.append(os.path.join(d, name))
+                with open(paths[-1], "w") as f:
+                    json.dump({"runs": [{"batch": batch, "prompt": 16,
+                                         "decode_tokens_per_s": 10.0}]}, f)
+            r = run("model_bench_ratio.py", *paths)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stdout.strip(),
+                             "no ratio: no (batch, prompt) of var.json is in sep.json")
+
 
 if __name__ == "__main__":
     unittest.main()
