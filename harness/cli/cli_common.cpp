@@ -107,6 +107,15 @@ void cli_apply_common_flags(const CommonFlags& f, RunOptions* o) {
   o->max_error_rate = f.max_error_rate;
 }
 
+int cli_report_error(const std::exception& error, const std::string& context) {
+  int code = kExitInternal;
+  if (dynamic_cast<const InputError*>(&error)) code = kExitBadInput;
+  if (dynamic_cast<const EnvironmentError*>(&error)) code = kExitEnvironment;
+  std::fprintf(stderr, "moebench: %s: %s%s\n", code == kExitInternal ? "internal error" : "error",
+               context.c_str(), error.what());
+  return code;
+}
+
 void cli_print_table_header() {
   std::printf("%-22s %-30s %10s %10s %7s %7s\n", "suite", "metric", "value", "stderr", "n",
               "errors");

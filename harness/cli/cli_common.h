@@ -58,6 +58,11 @@ std::string cli_data_dir(const std::string& flag);
 // Prints a per-suite metrics table to stdout.
 void cli_print_summary(const RunOutcome& outcome);
 
+// Reports a command's error as main does, one line on stderr: "moebench: error: CONTEXT..." for
+// bad input (exit 2) and the environment (exit 6), "moebench: internal error: CONTEXT..." for
+// anything else (exit 1); returns the exit code. `context` names where, e.g. a nightly cell.
+int cli_report_error(const std::exception& error, const std::string& context = "");
+
 // The summary table run and merge print: its header, and one metric's row ("N/A" stderr below
 // two documents); suite and errors are empty on a suite's later rows.
 void cli_print_table_header();

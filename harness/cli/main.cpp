@@ -96,14 +96,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   try {
     return moebench::run_main(argc, argv);
-  } catch (const moebench::InputError& e) {
-    std::fprintf(stderr, "moebench: error: %s\n", e.what());
-    return moebench::kExitBadInput;
-  } catch (const moebench::EnvironmentError& e) {
-    std::fprintf(stderr, "moebench: error: %s\n", e.what());
-    return moebench::kExitEnvironment;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "moebench: internal error: %s\n", e.what());
-    return moebench::kExitInternal;
+    return moebench::cli_report_error(e);
   }
 }

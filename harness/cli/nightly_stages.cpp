@@ -103,9 +103,9 @@ int nightly_run(const NightlyConfig& c, const NightlyOptions& o) {
                    o.night.c_str(), r.run_id.c_str(), e->name.c_str(), shard, e->shards,
                    h.dir().c_str(), h.partial().c_str());
       rc = kExitBadInput;
-    } catch (const InputError& e) {
-      std::fprintf(stderr, "moebench: error: %s\n", e.what());
-      rc = kExitBadInput;
+    } catch (const std::exception& err) {
+      // One cell's failure is that cell's: the night's other cells still run.
+      rc = cli_report_error(err, "nightly " + o.night + ": " + r.run_id + ": ");
     }
     if (rc == kExitInterrupted) return rc;
     worst = std::max(worst, rc);

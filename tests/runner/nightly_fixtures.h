@@ -37,6 +37,20 @@ inline void write_answers(const fs::path& dir, const fs::path& out, bool planted
   }
 }
 
+// Writes dir/n.json: results in dir/out, the shared datasets, no kernel step, `entries`, and
+// `extra` over those; returns the command line "moebench nightly 'dir/n.json' --no-progress".
+inline std::string write_nightly_config(const fs::path& dir, const nlohmann::json& entries,
+                                        const nlohmann::json& extra = nlohmann::json::object()) {
+  nlohmann::json config = {{"schema", 1},
+                           {"results", "out"},
+                           {"data_dir", kData.string()},
+                           {"kernels", {{"run", "never"}}},
+                           {"entries", entries}};
+  config.update(extra);
+  std::ofstream(dir / "n.json", std::ios::trunc) << config.dump(2);
+  return moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --no-progress";
+}
+
 inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
   std::vector<std::string> out;
   std::stringstream ss(text);

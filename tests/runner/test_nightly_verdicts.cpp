@@ -1,7 +1,7 @@
 // `moebench nightly` verdicts that must not be given on runs the gate never saw: a night whose
 // run stage ran again after its finish is no baseline; the kernel step fails, naming the cause,
 // when its command fails or nothing was measured; a cell already running is refused in nightly's
-// own words.
+// own words; a cell that fails for any reason leaves the night's other cells to run.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -16,18 +16,11 @@ TEST_CASE("nightly: a night whose run was replaced after its gate is no baseline
           "[runner][nightly]") {
   const fs::path dir = temp_dir("nightly-rerun");
   const fs::path answers = dir / "answers.jsonl";
-  const json config = {{"schema", 1},
-                       {"results", "out"},
-                       {"data_dir", kData.string()},
-                       {"kernels", {{"run", "never"}}},
-                       {"entries",
-                        {{{"name", "u"},
-                          {"backend", "replay:" + answers.string()},
-                          {"suites", {"gsm8k"}},
-                          {"limit", 40}}}}};
-  std::ofstream(dir / "n.json") << config.dump(2);
-  const std::string nightly =
-      moebench_bin() + " nightly '" + (dir / "n.json").string() + "' --no-progress --night ";
+  const std::string nightly = write_nightly_config(dir, {{{"name", "u"},
+                                                          {"backend", "replay:" + answers.string()},
+                                                          {"suites", {"gsm8k"}},
+                                                          {"limit", 40}}}) +
+                              " --night ";
   write_answers(dir, answers, false);
   REQUIRE(run_command(nightly + "2026-12-01", dir).exit_code == 0);
   REQUIRE(run_command(nightly + "2026-12-02", dir).exit_code == 0);
@@ -51,14 +44,9 @@ namespace {
 
 // A config of one small oracle entry whose kernel step runs `command` every night.
 void write_kernel_config(const fs::path& dir, const json& command) {
-  const json config = {
-      {"schema", 1},
-      {"results", "out"},
-      {"data_dir", kData.string()},
-      {"kernels", {{"run", "always"}, {"command", command}}},
-      {"entries",
-       {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}}}};
-  std::ofstream(dir / "n.json", std::ios::trunc) << config.dump(2);
+  write_nightly_config(
+      dir, {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"arc_challenge"}}, {"limit", 5}}},
+      {{"kernels", {{"run", "always"}, {"command", command}}}});
 }
 
 CommandResult kernel_night(const fs::path& dir, const std::string& night) {
@@ -140,19 +128,12 @@ TEST_CASE("nightly: a kernel night that measured nothing fails naming the benchm
 TEST_CASE("nightly: a cell already running is refused naming the cell and no flag it lacks",
           "[runner][nightly]") {
   const fs::path dir = temp_dir("nightly-held");
-  const json config = {{"schema", 1},
-                       {"results", "out"},
-                       {"data_dir", kData.string()},
-                       {"kernels", {{"run", "never"}}},
-                       {"entries",
-                        {{{"name", "a"},
-                          {"backend", "oracle"},
-                          {"suites", {"arc_challenge"}},
-                          {"limit", 6},
-                          {"shards", 2}}}}};
-  std::ofstream(dir / "n.json") << config.dump(2);
-  const std::string nightly = moebench_bin() + " nightly '" + (dir / "n.json").string() +
-                              "' --no-progress --night 2026-12-01 --stage run";
+  const std::string nightly = write_nightly_config(dir, {{{"name", "a"},
+                                                          {"backend", "oracle"},
+                                                          {"suites", {"arc_challenge"}},
+                                                          {"limit", 6},
+                                                          {"shards", 2}}}) +
+                              " --night 2026-12-01 --stage run";
   REQUIRE(run_command(nightly, dir).exit_code == 0);
   // The lock a running cell holds, held by flock(1) around the second one.
   auto held = [&](const std::string& id, const std::string& command) {
@@ -179,5 +160,25 @@ TEST_CASE("nightly: a cell already running is refused naming the cell and no fla
   CHECK(merge.find("-o '" + (out / "m").string() + "': another moebench is writing " +
                    (out / "m").string() + " (it holds " + (out / ".m.partial").string() +
                    "); wait for it to end") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// A cell that failed with anything but bad input (here its results could not be moved into
+// place: an EnvironmentError) ended the run stage: the night's later cells never ran.
+TEST_CASE("nightly: a cell that fails leaves the night's other cells to run", "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-cell-fails");
+  const std::string nightly = write_nightly_config(
+      dir, {{{"name", "a"}, {"backend", "oracle"}, {"suites", {"gsm8k"}}, {"limit", 2}},
+            {{"name", "b"}, {"backend", "oracle"}, {"suites", {"gsm8k"}}, {"limit", 2}}});
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out" / "a-2026-12-01") << "not a run directory\n";
+  auto r = run_command(nightly + " --night 2026-12-01 --stage run", dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 6);  // the worst cell's: the environment's
+  CHECK(fs::is_regular_file(dir / "out" / "b-2026-12-01" / "run.json"));
+  CHECK(lines_with(r.output, "moebench: error:") ==
+        std::vector<std::string>{"moebench: error: nightly 2026-12-01: a-2026-12-01: " +
+                                 (dir / "out" / "a-2026-12-01").string() +
+                                 ": cannot move the results into place: Not a directory"});
   fs::remove_all(dir);
 }
