@@ -106,6 +106,9 @@ struct SuiteSpec {
   nlohmann::json metrics;          // list of {metric, ...args}; checked by scoring
   nlohmann::json chat_fallback;    // choice suites: {filters, metrics} when no log-likelihoods
   bool weight_by_subject = false;  // suite mean = subject-size-weighted mean (MMLU)
+  // Whether each subject is a task of its own in lm-eval (MMLU's, C-Eval's files), so --limit N
+  // takes the first N of each; false: one task with a breakdown by subject (MATH-500).
+  bool subjects_are_tasks = true;
   // Templates whose values multiply to a document's weight: the suite and subject means are then
   // sum(w v) / sum(w) (gaokao: {{score}} x {{answer|count}}, GAOKAO-Bench's points). Empty: 1.
   std::vector<std::string> doc_weight;

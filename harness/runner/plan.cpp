@@ -314,13 +314,15 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     }
     if (!spec.subjects.empty()) check_subjects(spec, docs);
     // --limit first (lm-eval's: the first N documents of each task, and a suite of subjects is a
-    // group of one task per subject), then the shard's every N-th of them.
+    // group of one task per subject, unless they only break one task down), then the shard's
+    // every N-th of them.
     long selected = 0;
     std::map<std::string, long> per_subject;
     for (size_t i = 0; i < docs.size(); ++i) {
       if (only && !only->count(docs[i].id)) continue;
       if (!spec.subjects.empty() && !subject_selected(spec.subjects, docs[i].subject)) continue;
-      if (options.limit && per_subject[docs[i].subject]++ >= *options.limit) continue;
+      const std::string& task = spec.subjects_are_tasks ? docs[i].subject : spec.name;
+      if (options.limit && per_subject[task]++ >= *options.limit) continue;
       if (selected++ % options.shard_count != options.shard_index) continue;
       for (int k = 0; k < options.repeats; ++k) run.docs.push_back(&docs[i]);
     }

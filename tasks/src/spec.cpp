@@ -169,6 +169,7 @@ DatasetSpec read_dataset(SpecFields f) {
   }
   d.id = checked_template(f, "id", "", true);
   d.subject = checked_template(f, "subject", "");
+  d.subjects_are_tasks = f.boolean("subjects_are_tasks", true);
   f.finish();
   return d;
 }
@@ -299,6 +300,7 @@ void spec_parse(const json& raw, const std::string& display, SuiteSpec* spec, Sp
   spec->output = output == "choice" ? OutputKind::kChoice : OutputKind::kGenerate;
   model->display = display;
   model->dataset = read_dataset(top.object("dataset"));
+  spec->subjects_are_tasks = model->dataset.subjects_are_tasks;
   model->samples = top.str("samples");
   if (top.has("subject_vars")) {
     top.object("subject_vars");  // type check

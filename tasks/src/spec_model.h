@@ -36,9 +36,10 @@ struct DatasetSpec {
   std::vector<std::string> csv_columns;
   std::map<std::string, SplitSpec> splits;
   std::string eval_split;
-  std::string fewshot_split;  // "" when there is none
-  std::string id;             // template over the record + _split, _file, _stem, _index, ...
-  std::string subject;        // template; "" = no subjects
+  std::string fewshot_split;       // "" when there is none
+  std::string id;                  // template over the record + _split, _file, _stem, _index, ...
+  std::string subject;             // template; "" = no subjects
+  bool subjects_are_tasks = true;  // SuiteSpec::subjects_are_tasks
 };
 
 struct ChatSpec {

@@ -50,17 +50,20 @@ TEST_CASE("subjects: mmlu:SUBJECT and globs select documents and key the results
 
 // lm-eval's --limit is per task, and MMLU, C-Eval and CMMLU are groups of one task per subject:
 // `--limit 1` took MMLU's first document (abstract algebra only), a score of one subject labelled
-// MMLU and unlike lm-eval's. The shards still split exactly the unsharded run's documents.
+// MMLU and unlike lm-eval's. MATH-500 is one task (minerva_math500) whose subjects are a breakdown
+// only: it took the first document of each subject. The shards still split exactly the unsharded
+// run's documents.
 TEST_CASE("subjects: --limit counts per subject as lm-eval's per-task limit", "[runner][cli]") {
   const fs::path dir = temp_dir("subjects-limit");
   const std::string base = oracle_samples_run(dir / "results");
-  auto r = run_command(base + " --suites mmlu,cmmlu,gsm8k --limit 1 --run-id l", dir);
+  auto r = run_command(base + " --suites mmlu,cmmlu,gsm8k,math500 --limit 1 --run-id l", dir);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json rj = json::parse(read_file(dir / "results" / "l" / "run.json"));
   CHECK(rj["suites"]["mmlu"]["n_docs"] == 2);
   CHECK(rj["suites"]["cmmlu"]["n_docs"] == 2);
   CHECK(rj["suites"]["gsm8k"]["n_docs"] == 1);
+  CHECK(rj["suites"]["math500"]["n_docs"] == 1);
   std::multiset<std::string> subjects, sharded;
   for (const std::string& line : read_lines(dir / "results" / "l" / "samples.jsonl")) {
     const json s = json::parse(line);
