@@ -3,7 +3,11 @@
 // function in a fenced block, which begins with "def") is not cut at its first line.
 #include <algorithm>
 
+#include "backends/api/api_wire.h"
 #include "harness/runner/plan.h"
+#include "harness/scoring/registry.h"
+#include "harness/scoring/sandbox.h"
+#include "harness/scoring/scorer.h"
 #include "tasks/profile.h"
 #include "tests/catch.h"
 
@@ -18,11 +22,16 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::vector<std::string> stops(const std::string& suite, bool chat) {
+SuiteRun open_run(const std::string& suite) {
   const SuiteSpec spec = suite_find_profiled({kTasks, {}}, suite);
   SuiteRun run;
   run.instance =
       std::make_unique<SuiteInstance>(SuiteInstance::open(spec, DataSource{"", kTasks, true, {}}));
+  return run;
+}
+
+std::vector<std::string> stops(const std::string& suite, bool chat) {
+  SuiteRun run = open_run(suite);
   const Request r = plan_request(run, run.instance->docs().front(), chat, 1);
   return r.generation.stop;
 }
@@ -35,9 +44,44 @@ TEST_CASE("plan: a completion-form stop applies only to completion requests", "[
     INFO(s);
     CHECK(has(completion, s));
   }
-  const std::vector<std::string> chat = stops("humaneval", true);
-  CHECK_FALSE(has(chat, "\ndef"));
-  CHECK(has(chat, "\n```"));
-  CHECK(chat.size() + 1 == completion.size());
   CHECK(stops("humaneval@chat", true).empty());  // the chat profile sends none
+}
+
+// Reviewer 73, F1: the suite's stops ("\n```", "\n#", ...) went to the chat form too, so a reply
+// that opened with a sentence was cut at its own ```python fence (or a "\n# Solution" heading)
+// and scored 0. The API client cuts at every stop (api_cut_at_stop), as the server does.
+TEST_CASE("plan: HumanEval's chat form is not cut at its own fence or a heading", "[runner]") {
+  for (const char* suite : {"humaneval", "humaneval@code-sampling", "humaneval@deepseek-v3-base"}) {
+    INFO(suite);
+    const std::vector<std::string> chat = stops(suite, true);
+    for (const char* s : {"\n```", "\n#", "\nif", "\nclass", "\nprint", "\ndef"}) {
+      INFO(s);
+      CHECK_FALSE(has(chat, s));
+    }
+  }
+  scoring_register_builtins();
+  SandboxOptions options;
+  options.workers = 1;
+  Sandbox sandbox(options);
+  for (const char* suite : {"humaneval", "humaneval@code-sampling"}) {
+    INFO(suite);
+    SuiteRun run = open_run(suite);
+    const Doc& doc = run.instance->docs().front();
+    const Request r = plan_request(run, doc, true, 1);
+    const std::string code =
+        doc.fields["prompt"].get<std::string>() + run.instance->oracle_response(doc);
+    for (const std::string& reply : {"Here is the function:\n\n```python\n" + code + "```\n",
+                                     "Sure.\n\n## Solution\n\n```python\n" + code + "```\n"}) {
+      Response resp;
+      resp.texts.assign(static_cast<size_t>(r.generation.n_samples),
+                        api_cut_at_stop(reply, r.generation.stop));
+      const Scorer scorer = Scorer::build(*run.instance, false);
+      const DocScore s = scorer.score(doc, resp, &sandbox);
+      REQUIRE_FALSE(s.values.empty());
+      for (const auto& [metric, value] : s.values) {
+        INFO(metric);
+        CHECK(value == 1.0);
+      }
+    }
+  }
 }
