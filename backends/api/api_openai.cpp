@@ -2,6 +2,7 @@
 #include "backends/api/api_openai.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/error.h"
 
@@ -11,8 +12,14 @@ using nlohmann::json;
 
 namespace {
 
-// OpenAI accepts at most 4 stop sequences; the client cuts at the rest (api_cut_at_stop).
+// OpenAI accepts at most 4 stop sequences (DeepSeek's API is taken to be as strict); the client
+// cuts at the rest (api_cut_at_stop). An openai-compatible server (vLLM, SGLang, llama.cpp
+// server, Ollama) takes any number, so it gets them all and stops where the client would cut.
 constexpr size_t kMaxStops = 4;
+
+size_t max_stops(const ModelEntry& m) {
+  return m.provider == "openai-compatible" ? std::numeric_limits<size_t>::max() : kMaxStops;
+}
 
 size_t choice_index(const json& c, size_t n) {
   const json* i = api_field(c, "index");
@@ -220,7 +227,7 @@ ApiCall OpenAiWire::generate_call(const Request& r, int n, int sample) const {
   if (sends("stop") && !r.generation.stop.empty()) {
     json stops = json::array();
     for (const std::string& s : r.generation.stop) {
-      if (!s.empty() && stops.size() < kMaxStops) stops.push_back(s);
+      if (!s.empty() && stops.size() < max_stops(model_)) stops.push_back(s);
     }
     b["stop"] = stops;
   }

@@ -68,6 +68,20 @@ TEST_CASE("openai chat body carries messages, limits, at most 4 stops and stream
   CHECK(wire.headers("").empty());
 }
 
+// Reviewer 73, F5: vLLM, SGLang, llama.cpp server and Ollama take any number of stops; the cap of
+// 4 (OpenAI's) kept HumanEval's "\ndef" from the server, which generated on to max_tokens.
+TEST_CASE("openai-compatible bodies carry every stop and openai and deepseek the first 4") {
+  CHECK(OpenAiWire(entry("openai-compatible")).generate_call(chat_request(), 1).body["stop"] ==
+        json::array({"\n\n", "Question:", "a", "b", "c"}));
+  CHECK(OpenAiWire(entry("deepseek")).generate_call(chat_request(), 1).body["stop"].size() == 4);
+  Request completion = chat_request();
+  completion.messages.clear();
+  completion.prompt = "def f():";
+  ModelEntry m = entry("openai-compatible");
+  m.api.endpoint = "completions";
+  CHECK(OpenAiWire(m).generate_call(completion, 1).body["stop"].size() == 5);
+}
+
 TEST_CASE("o1 style entries send max_completion_tokens and omit what the model rejects") {
   ModelEntry m = entry("openai");
   m.api.max_tokens_field = "max_completion_tokens";

@@ -47,6 +47,19 @@ TEST_CASE("plan: a completion-form stop applies only to completion requests", "[
   CHECK(stops("humaneval@chat", true).empty());  // the chat profile sends none
 }
 
+// Reviewer 73, F5: OpenAI takes the first 4 stops, which were the spec's "\nclass", "\n#", "\nif",
+// "\nprint": "\ndef", lm-eval's most frequent stop, was only cut on the client after the server
+// had generated on. lm-eval's own list, in its order, comes first.
+TEST_CASE("plan: HumanEval's completion stops begin with lm-eval's in its order", "[runner]") {
+  for (const char* suite : {"humaneval", "humaneval@deepseek-v3-base", "humaneval@code-sampling"}) {
+    INFO(suite);
+    std::vector<std::string> completion = stops(suite, false);
+    REQUIRE(completion.size() >= 5);
+    completion.resize(5);
+    CHECK(completion == std::vector<std::string>{"\nclass", "\ndef", "\n#", "\nif", "\nprint"});
+  }
+}
+
 // Reviewer 73, F1: the suite's stops ("\n```", "\n#", ...) went to the chat form too, so a reply
 // that opened with a sentence was cut at its own ```python fence (or a "\n# Solution" heading)
 // and scored 0. The API client cuts at every stop (api_cut_at_stop), as the server does.
