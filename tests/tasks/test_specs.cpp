@@ -2,6 +2,7 @@
 // spec list, exact GSM8K and MMLU prompts, gold choices, targets and oracle answers.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "common/error.h"
@@ -290,6 +291,29 @@ TEST_CASE("choice suites: labels from the item, several gold answers", "[suite]"
   const moebench::Doc& chem = ag.docs()[1];
   CHECK(ag.prompt(chem).text.find("答案：从A到G, 我们应选择") != std::string::npos);
   CHECK(ag.prompt(chem).continuations.size() == 7);
+}
+
+// Reviewer 73, F2: the prompt said "从以下选项中选择：" (AGIEval's few-shot wording) where
+// AGIEval's convert_zero_shot, the query lm-eval's agieval_gaokao_* score, says "选项：", and
+// gaokao-english (in AGIEval's english_qa_datasets) got the Chinese template instead of the English
+// one.
+TEST_CASE("agieval_gaokao: AGIEval's zero-shot prompt in Chinese and for gaokao-english",
+          "[suite]") {
+  SuiteInstance ag =
+      SuiteInstance::open(moebench::suite_find_spec(kTasks, "agieval_gaokao"), samples());
+  std::map<std::string, std::string> first;
+  for (const moebench::Doc& d : ag.docs()) first.emplace(d.subject, ag.prompt(d).text);
+  CHECK(first.at("gaokao-physics") ==
+        "问题：关于自由落体运动，下列说法正确的是 选项：(A)初速度为零 (B)加速度为零 (C)加速度恒定 "
+        "(D)速度恒定\n答案：从A到D, 我们应选择");
+  CHECK(first.at("gaokao-english") ==
+        "Every morning I run for half an hour before breakfast.Q: What does the writer do every "
+        "morning? Answer Choices: (A)He runs. (B)He swims. (C)He reads. (D)He sleeps.\nA: Among A "
+        "through D, the answer is");
+  for (const auto& [subject, text] : first) {
+    INFO(subject);
+    CHECK(text.find("从以下选项中选择") == std::string::npos);
+  }
 }
 
 TEST_CASE("gaokao: several sub-answers and multi-select targets", "[suite]") {
