@@ -230,6 +230,36 @@ void warn_forced_sampling(const SuiteSpec& spec, const BackendInfo& backend, con
                spec.key().c_str(), backend.id.c_str(), budget, t, top_p);
 }
 
+// --num-fewshot N > 0 on a suite asked in a zero-shot chat form (chat.fewshot "none": mmlu,
+// ceval, cmmlu, arc_challenge give simple-evals' one-question prompt): no example is sent, so the
+// spec run and recorded in run.json says 0 rather than filing a 0-shot score as N-shot. Giving the
+// shots as turns instead would invent a prompt that neither simple-evals nor lm-eval uses.
+bool unshot_chat_form(const RunOptions& options, const SuiteRun& run, SuiteSpec* spec) {
+  if (!options.num_fewshot || *options.num_fewshot == 0 || !run.chat || run.loglikelihood) {
+    return false;
+  }
+  const nlohmann::json& prompt = spec->raw["prompt"];
+  const nlohmann::json chat = prompt.value("chat", nlohmann::json::object());
+  if (!chat.is_object() || chat.value("fewshot", std::string("inline")) != "none") return false;
+  override_num_fewshot(spec, 0);
+  return true;
+}
+
+// Said once for the run: which suites' chat form took none of --num-fewshot's examples.
+void warn_unshot(const RunOptions& options, const std::vector<std::string>& suites) {
+  if (suites.empty()) return;
+  std::string names;
+  for (size_t i = 0; i < suites.size(); ++i) {
+    names += (i == 0 ? "" : i + 1 == suites.size() ? " and " : ", ") + suites[i];
+  }
+  std::fprintf(stderr,
+               "moebench: warning: --num-fewshot %d: the chat form of %s is zero-shot (one "
+               "question per message, as simple-evals asks), so %s asked with no examples and "
+               "run.json records num_fewshot 0 for %s\n",
+               *options.num_fewshot, names.c_str(), suites.size() == 1 ? "it is" : "they are",
+               suites.size() == 1 ? "it" : "them");
+}
+
 // A subject selection: a name, or a glob of shell wildcards (fnmatch), e.g. high_school_*.
 bool subject_selected(const std::string& pattern, const std::string& subject) {
   return ::fnmatch(pattern.c_str(), subject.c_str(), 0) == 0;
@@ -298,10 +328,12 @@ Request plan_request(const SuiteRun& run, const Doc& doc, bool chat, uint64_t se
 
 std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& backend) {
   std::vector<SuiteRun> runs;
-  for (const SuiteSpec& spec : select_specs(options)) {
+  std::vector<std::string> unshot;
+  for (SuiteSpec spec : select_specs(options)) {
     SuiteRun run;
-    run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     choose_form(spec, backend, &run);
+    if (unshot_chat_form(options, run, &spec)) unshot.push_back(spec.key());
+    run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     warn_forced_sampling(spec, backend, run);
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();
@@ -338,6 +370,7 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     runs.push_back(std::move(run));
   }
   if (!options.only_docs.empty()) check_only_docs(runs, options.only_docs, options.only_docs_file);
+  warn_unshot(options, unshot);
   return runs;
 }
 

@@ -49,3 +49,33 @@ TEST_CASE("num-fewshot: the flag sets the shots of every suite, recorded and kep
   CHECK(range.exit_code == 2);
   fs::remove_all(dir);
 }
+
+// Reviewer 73, F4: the chat form of mmlu, ceval, cmmlu and arc_challenge is zero-shot
+// (chat.fewshot "none": simple-evals' prompt), so on a chat backend --num-fewshot N asked
+// 0-shot while run.json recorded N for the suite and no line said so. oracle-chat also takes raw
+// completions, so the chat form is asked here through the chat profile (the same rule as a
+// chat-only API under the default profile); plain gsm8k is asked with its 2 shots.
+TEST_CASE("num-fewshot: a zero-shot chat form warns once and records 0 shots", "[runner][cli]") {
+  const fs::path dir = temp_dir("num-fewshot-chat");
+  const std::string run = moebench_bin() +
+                          " run --backend oracle-chat --samples --no-progress --results-dir '" +
+                          (dir / "results").string() + "'";
+  auto r = run_command(
+      run + " --suites mmlu@chat,arc_challenge@chat,gsm8k --num-fewshot 2 --run-id c", dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(count_of(r.output, "warning: --num-fewshot 2:") == 1);
+  CHECK(r.output.find("warning: --num-fewshot 2: the chat form of mmlu@chat and arc_challenge@chat "
+                      "is zero-shot") != std::string::npos);
+  const json rj = json::parse(read_file(dir / "results" / "c" / "run.json"));
+  CHECK(rj["options"]["num_fewshot"] == 2);
+  CHECK(rj["suites"]["mmlu@chat"]["spec"]["prompt"]["num_fewshot"] == 0);
+  CHECK(rj["suites"]["arc_challenge@chat"]["spec"]["prompt"]["num_fewshot"] == 0);
+  CHECK(rj["suites"]["gsm8k"]["spec"]["prompt"]["num_fewshot"] == 2);
+  for (const std::string& line : read_lines(dir / "results" / "c" / "samples.jsonl")) {
+    const json s = json::parse(line);
+    if (s["suite"] != "gsm8k") CHECK(s["prompt"].size() == 1);  // one user message
+    if (s["suite"] == "gsm8k") CHECK(count_of(s["prompt"].get<std::string>(), "Question:") == 3);
+  }
+  fs::remove_all(dir);
+}
