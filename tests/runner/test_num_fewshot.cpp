@@ -79,3 +79,32 @@ TEST_CASE("num-fewshot: a zero-shot chat form warns once and records 0 shots", "
   }
   fs::remove_all(dir);
 }
+
+// lm-eval's arc_challenge has no fewshot_config, so --num_fewshot N draws with its default
+// sampler: random.Random(1234).sample(pool, N) per document, in document order. Every question
+// was given the pool's first N (first_n). The stems below are python's draws from the Dev split
+// (lm-eval's pool is the train split, which ../shared/datasets lacks; README says so).
+TEST_CASE("num-fewshot: arc_challenge draws its shots per document as lm-eval does",
+          "[runner][cli]") {
+  const fs::path dir = temp_dir("num-fewshot-arc");
+  auto r = run_command(moebench_bin() +
+                           " run --backend oracle --suites arc_challenge --num-fewshot 2 "
+                           "--limit 3 --no-progress --run-id a --data-dir '" MOEBENCH_SOURCE_DIR
+                           "/../shared/datasets' --results-dir '" +
+                           (dir / "results").string() + "'",
+                       dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::vector<std::string> first_shot = {
+      "Question: Janet has been given some minerals to identify. One of her s",
+      "Question: Which topic area would be the best to research to find ways ",
+      "Question: How should a line graph be used to display distance and time"};
+  const auto lines = read_lines(dir / "results" / "a" / "samples.jsonl");
+  REQUIRE(lines.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string prompt = json::parse(lines[i])["prompt"];
+    CHECK(prompt.substr(0, first_shot[i].size()) == first_shot[i]);
+    CHECK(count_of(prompt, "Question:") == 3);
+  }
+  fs::remove_all(dir);
+}
