@@ -36,6 +36,7 @@ nlohmann::json Response::to_json() const {
                       {"total_s", total_s}};
   // Only when present: the built-in and validation backends' samples stay as they were.
   if (!reasoning.empty()) j["reasoning"] = reasoning;
+  if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
   if (!itl_s.empty()) j["itl_s"] = itl_s;
   if (thinking_s > 0) j["thinking_s"] = thinking_s;
   if (retries > 0) j["retries"] = retries;
@@ -74,6 +75,7 @@ Response Response::from_json(const nlohmann::json& j) {
   r.thinking_s = j.value("thinking_s", 0.0);
   r.total_s = j.value("total_s", 0.0);
   r.reasoning = j.value("reasoning", std::vector<std::string>{});
+  r.finish_reasons = j.value("finish_reasons", std::vector<std::string>{});
   r.itl_s = j.value("itl_s", std::vector<double>{});
   r.retries = j.value("retries", 0);
   r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
@@ -92,6 +94,11 @@ Response response_append_samples(Response earlier, const Response& later) {
     earlier.reasoning.resize(earlier.texts.size());
     out.reasoning.resize(later.texts.size());
     out.reasoning.insert(out.reasoning.begin(), earlier.reasoning.begin(), earlier.reasoning.end());
+  }
+  if (!earlier.finish_reasons.empty() || !later.finish_reasons.empty()) {
+    earlier.finish_reasons.resize(earlier.texts.size());
+    out.finish_reasons.insert(out.finish_reasons.begin(), earlier.finish_reasons.begin(),
+                              earlier.finish_reasons.end());
   }
   out.texts.insert(out.texts.begin(), earlier.texts.begin(), earlier.texts.end());
   out.tokens += earlier.tokens;

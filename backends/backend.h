@@ -49,6 +49,10 @@ struct Response {
   std::vector<std::string> texts;      // one per sample (generation.n_samples)
   std::vector<std::string> reasoning;  // per sample when the model returns its reasoning apart
   std::vector<double> logliks;         // one per continuation (summed log-probability)
+  // Per sample, why the API said the answer ended: "stop", "length" (cut at max_tokens),
+  // "content_filter" (withheld), or the provider's own word; "" = not said. Empty for backends
+  // that tell none.
+  std::vector<std::string> finish_reasons;
   TokenCounts tokens;
   double ttft_s = 0;          // request sent -> first streamed chunk with text (0: not streamed)
   double total_s = 0;         // request sent -> response complete (the attempt that succeeded)

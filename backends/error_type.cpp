@@ -14,12 +14,19 @@ struct Named {
 };
 
 constexpr Named kNames[] = {
-    {ErrorType::timeout, "timeout"},       {ErrorType::http, "http"},
-    {ErrorType::rate_limit, "rate_limit"}, {ErrorType::connection, "connection"},
-    {ErrorType::protocol, "protocol"},     {ErrorType::oversized, "oversized"},
-    {ErrorType::refused, "refused"},       {ErrorType::interrupted, "interrupted"},
-    {ErrorType::backend, "backend"},       {ErrorType::not_found, "not_found"},
-    {ErrorType::scoring, "scoring"},       {ErrorType::no_output, "no_output"},
+    {ErrorType::timeout, "timeout"},
+    {ErrorType::http, "http"},
+    {ErrorType::rate_limit, "rate_limit"},
+    {ErrorType::connection, "connection"},
+    {ErrorType::protocol, "protocol"},
+    {ErrorType::oversized, "oversized"},
+    {ErrorType::refused, "refused"},
+    {ErrorType::interrupted, "interrupted"},
+    {ErrorType::backend, "backend"},
+    {ErrorType::not_found, "not_found"},
+    {ErrorType::scoring, "scoring"},
+    {ErrorType::no_output, "no_output"},
+    {ErrorType::content_filter, "content_filter"},
 };
 
 }  // namespace

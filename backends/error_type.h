@@ -20,6 +20,9 @@ enum class ErrorType {
   not_found,    // no recorded (replay) or reference (oracle) answer for the document
   scoring,      // a filter or metric failed on the response
   no_output,    // loadgen: a stream that ended without any text
+  // The provider withheld the answer (finish_reason content_filter, Anthropic's stop_reason
+  // refusal): billed, and never cached, so the next run asks again.
+  content_filter,
 };
 
 // The name of a type, e.g. "rate_limit".

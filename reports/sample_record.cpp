@@ -36,6 +36,7 @@ json SampleRecord::to_json() const {
   }
   if (!error_type.empty()) j["error"] = {{"type", error_type}, {"message", error_message}};
   if (!reasoning.empty()) j["reasoning"] = reasoning;
+  if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
   if (truncated_thinking) j["truncated_thinking"] = true;
   if (repeat) j["repeat"] = *repeat;
   if (thinking_s > 0) j["thinking_s"] = thinking_s;
@@ -113,6 +114,7 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   s.request_hash = str_or(j, "request_hash");
   if (j.contains("details") && j["details"].is_object()) s.details = j["details"];
   s.reasoning = strings_of(j, "reasoning");
+  s.finish_reasons = strings_of(j, "finish_reasons");
   s.truncated_thinking = j.value("truncated_thinking", nlohmann::json(false)) == true;
   if (j.contains("repeat")) s.repeat = static_cast<int>(count_or(j, "repeat", where, ""));
   s.thinking_s = num_or(j, "thinking_s");

@@ -31,7 +31,9 @@ struct SampleRecord {
   std::string error_type, error_message;  // empty when the sample succeeded
   std::vector<std::string> reasoning;     // per response: returned apart, or inline <think> text
   bool truncated_thinking = false;        // the reasoning used up the tokens; no answer came
-  std::optional<int> repeat;              // --repeats: which run of the document (0-based)
+  // Per answer asked, why the API said it ended (Response::finish_reasons); empty when not told.
+  std::vector<std::string> finish_reasons;
+  std::optional<int> repeat;  // --repeats: which run of the document (0-based)
   int retries = 0;
   long truncated_prompt_tokens = 0;
   std::optional<double> tpot_s;

@@ -50,6 +50,7 @@ json SuiteResult::to_json() const {
             {"cache_hits", cache_hits},
             {"spec", spec}};
   if (!doc_weight.is_null()) j["doc_weight"] = doc_weight;
+  if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
   return j;
 }
 
@@ -115,6 +116,11 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
     const json& t = s["thinking"];
     r.thinking_samples = count_or(t, "samples", where, at + "thinking.");
     r.truncated_thinking = count_or(t, "truncated", where, at + "thinking.");
+  }
+  if (s.contains("finish_reasons") && s["finish_reasons"].is_object()) {
+    for (const auto& [why, count] : s["finish_reasons"].items()) {
+      r.finish_reasons[why] = count_of(count, where, at + "finish_reasons." + why);
+    }
   }
   // Kept as written; the reports do not read inside them.
   if (s.contains("groups") && s["groups"].is_object()) r.groups = s["groups"];

@@ -32,6 +32,9 @@ struct SuiteResult {
   nlohmann::json repeat_means = nlohmann::json::object();
   long thinking_samples = 0;    // samples whose response carried reasoning
   long truncated_thinking = 0;  // of them, stopped while thinking (scored as no answer: 0)
+  // Finish reason ("stop", "length", "content_filter", ...) -> answers that ended so, where the
+  // API told; run.json writes it only when non-empty.
+  std::map<std::string, long> finish_reasons;
   long cache_hits = 0;
   TokenCounts tokens;              // billed: the tokens sent this run (cache hits excluded)
   TokenCounts tokens_all;          // every response's, cached ones included

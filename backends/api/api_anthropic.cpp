@@ -34,6 +34,18 @@ bool blank(const std::string& s) {
   throw ApiFormatError(ErrorType::http, msg, type == "api_error" ? 500 : 400);
 }
 
+// stop_reason in OpenAI's words, as Response::finish_reasons records it: max_tokens is "length",
+// refusal "content_filter", end_turn and stop_sequence "stop"; any other as Anthropic says it.
+std::string finish_reason_of(const json& obj) {
+  const json* s = api_field(obj, "stop_reason");
+  if (!s || !s->is_string()) return "";
+  const std::string& r = s->get_ref<const std::string&>();
+  if (r == "max_tokens") return "length";
+  if (r == "refusal") return "content_filter";
+  if (r == "end_turn" || r == "stop_sequence") return "stop";
+  return r;
+}
+
 // Streaming state: blocks by index; text and thinking kept apart.
 class AnthropicStream : public ApiStream {
  public:
@@ -67,6 +79,7 @@ class AnthropicStream : public ApiStream {
       if (dt == "thinking_delta") return counted(api_append(*d, "thinking", &thinking_));
     } else if (type == "message_delta") {
       if (const json* u = api_field(j, "usage")) merge_usage(*u);
+      if (const json* d = api_field(j, "delta")) finish_ = finish_reason_of(*d);
     } else if (type == "message_stop") {
       done_ = true;
     }
@@ -80,6 +93,7 @@ class AnthropicStream : public ApiStream {
     ApiReply r;
     r.texts = {text_};
     if (!thinking_.empty()) r.reasoning = {thinking_};
+    if (!finish_.empty()) r.finish_reasons = {finish_};
     r.tokens = anthropic_usage(usage_);
     r.usage = !usage_.empty();
     return r;
@@ -106,7 +120,7 @@ class AnthropicStream : public ApiStream {
       if (v.is_number()) usage_[k] = v;
     }
   }
-  std::string text_, thinking_;
+  std::string text_, thinking_, finish_;
   json usage_ = json::object();
   bool done_ = false;
   long chunks_ = 0;  // events that carried text or thinking
@@ -208,6 +222,7 @@ ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
   ApiReply r;
   r.texts = {text};
   if (!thinking.empty()) r.reasoning = {thinking};
+  if (std::string f = finish_reason_of(body); !f.empty()) r.finish_reasons = {f};
   if (const json* u = api_field(body, "usage"); u && u->is_object()) {
     r.tokens = anthropic_usage(*u);
     r.usage = true;

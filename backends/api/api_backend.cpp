@@ -37,6 +37,45 @@ uint64_t clock_seed() {
   return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
+// The answer of the attempt that succeeded, added to `out`: its samples, tokens and timings. A
+// choice the provider withheld (finish_reason content_filter) makes the call a failed one: its
+// samples are not kept (so never cached), its tokens are billed all the same; the finish reasons
+// of its choices follow those of the samples kept.
+void add_reply(const ApiCall& call, AttemptResult& a, Response* out) {
+  ApiReply& reply = *a.reply;
+  const auto& why = reply.finish_reasons;
+  if (!call.spans.empty()) {
+    out->logliks = std::move(reply.logliks);
+  } else {
+    if (!why.empty() || !out->finish_reasons.empty()) {
+      out->finish_reasons.resize(out->texts.size());
+      reply.finish_reasons.resize(reply.texts.size());
+      out->finish_reasons.insert(out->finish_reasons.end(), why.begin(), why.end());
+    }
+    if (std::find(why.begin(), why.end(), "content_filter") != why.end()) {
+      out->error = ResponseError{
+          ErrorType::content_filter,
+          "the provider withheld the answer (finish_reason content_filter; Anthropic's "
+          "stop_reason refusal): billed, not cached, asked again by the next run"};
+    } else {
+      if (!reply.reasoning.empty() || !out->reasoning.empty()) {
+        out->reasoning.resize(out->texts.size());
+        reply.reasoning.resize(reply.texts.size());
+        out->reasoning.insert(out->reasoning.end(), reply.reasoning.begin(), reply.reasoning.end());
+      }
+      out->texts.insert(out->texts.end(), reply.texts.begin(), reply.texts.end());
+    }
+  }
+  out->hidden_reasoning += api_hidden_reasoning(reply);
+  out->tokens += reply.tokens;
+  out->usage_missing |= !reply.usage;
+  // NOTE: only a streamed call has a first token time (a.ttft_s > 0); the samples of later
+  // calls come after the earlier calls' whole time.
+  if (out->ttft_s == 0 && a.ttft_s > 0) out->ttft_s = out->total_s + a.ttft_s;
+  out->total_s += a.total_s;
+  out->itl_s.insert(out->itl_s.end(), a.itl_s.begin(), a.itl_s.end());
+}
+
 }  // namespace
 
 ApiBackend::ApiBackend(ModelEntry model, ApiBackendOptions options)
@@ -164,25 +203,8 @@ void ApiBackend::call_with_retries(const ApiCall& call, long estimate, Response*
       ApiReply& reply = *a.reply;
       limiter_.settle(estimate,
                       reply.usage ? reply.tokens.prompt + reply.tokens.completion : estimate);
-      if (!call.spans.empty()) {
-        out->logliks = std::move(reply.logliks);
-      } else {
-        if (!reply.reasoning.empty() || !out->reasoning.empty()) {
-          out->reasoning.resize(out->texts.size());
-          reply.reasoning.resize(reply.texts.size());
-          out->reasoning.insert(out->reasoning.end(), reply.reasoning.begin(),
-                                reply.reasoning.end());
-        }
-        out->texts.insert(out->texts.end(), reply.texts.begin(), reply.texts.end());
-      }
-      out->hidden_reasoning += api_hidden_reasoning(reply);
-      out->tokens += reply.tokens;
-      out->usage_missing |= !reply.usage;
-      // NOTE: only a streamed call has a first token time (a.ttft_s > 0); the samples of later
-      // calls come after the earlier calls' whole time.
-      if (out->ttft_s == 0 && a.ttft_s > 0) out->ttft_s = out->total_s + a.ttft_s;
-      out->total_s += a.total_s;
-      out->itl_s.insert(out->itl_s.end(), a.itl_s.begin(), a.itl_s.end());
+      add_reply(call, a, out);
+      failures_ += out->error.has_value();
       out->retries += attempt;
       return;
     }

@@ -49,9 +49,16 @@ const json& choices_of(const json& body) {
   return *c;
 }
 
+// A choice's finish_reason ("stop", "length", "content_filter", ...), when it has one.
+void read_finish_reason(const json& choice, std::string* out) {
+  const json* f = api_field(choice, "finish_reason");
+  if (f && f->is_string()) *out = f->get<std::string>();
+}
+
 class OpenAiStream : public ApiStream {
  public:
-  OpenAiStream(bool chat, int n) : chat_(chat), texts_(n), reasoning_(n), seen_(n, false) {}
+  OpenAiStream(bool chat, int n)
+      : chat_(chat), texts_(n), reasoning_(n), finish_(n), seen_(n, false) {}
 
   bool on_event(const std::string& data) override {
     if (done_) return false;
@@ -77,6 +84,7 @@ class OpenAiStream : public ApiStream {
     for (const json& c : *choices) {
       size_t i = choice_index(c, texts_.size());
       seen_[i] = true;
+      read_finish_reason(c, &finish_[i]);
       if (chat_) {
         const json* d = api_field(c, "delta");
         if (!d) continue;
@@ -106,6 +114,9 @@ class OpenAiStream : public ApiStream {
     if (std::any_of(reasoning_.begin(), reasoning_.end(), [](auto& s) { return !s.empty(); })) {
       r.reasoning = std::move(reasoning_);
     }
+    if (std::any_of(finish_.begin(), finish_.end(), [](auto& s) { return !s.empty(); })) {
+      r.finish_reasons = std::move(finish_);
+    }
     r.usage = usage_;
     r.tokens = tokens_;
     // NOTE: without a usage chunk (servers ignoring stream_options) the completion count is the
@@ -126,7 +137,7 @@ class OpenAiStream : public ApiStream {
 
  private:
   bool chat_;
-  std::vector<std::string> texts_, reasoning_;
+  std::vector<std::string> texts_, reasoning_, finish_;
   std::vector<bool> seen_;  // choice indices that arrived
   TokenCounts tokens_;
   bool usage_ = false, done_ = false;
@@ -265,12 +276,13 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
   const bool chat = call.path == "/chat/completions";
   ApiReply r;
   r.texts.assign(call.n, "");
-  std::vector<std::string> reasoning(call.n);
+  std::vector<std::string> reasoning(call.n), finish(call.n);
   std::vector<bool> seen(call.n, false);
   if (!call.spans.empty()) r.logliks.assign(call.n, 0.0);
   for (const json& c : choices) {
     size_t i = choice_index(c, static_cast<size_t>(call.n));
     seen[i] = true;
+    read_finish_reason(c, &finish[i]);
     if (!call.spans.empty()) {
       const json* lp = api_field(c, "logprobs");
       if (!lp) throw ApiFormatError(ErrorType::protocol, "a scoring choice has no logprobs");
@@ -292,6 +304,10 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
   }
   if (std::any_of(reasoning.begin(), reasoning.end(), [](auto& s) { return !s.empty(); })) {
     r.reasoning = std::move(reasoning);
+  }
+  if (call.spans.empty() &&
+      std::any_of(finish.begin(), finish.end(), [](auto& s) { return !s.empty(); })) {
+    r.finish_reasons = std::move(finish);
   }
   if (const json* u = api_field(body, "usage"); u && u->is_object()) {
     r.tokens = openai_usage(*u);

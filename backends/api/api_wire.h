@@ -21,6 +21,8 @@ struct ApiReply {
   std::vector<std::string> texts;      // per choice, in index order
   std::vector<std::string> reasoning;  // per choice; empty when the model gave none apart
   std::vector<double> logliks;         // per continuation (scoring calls)
+  // Per choice, why it ended as Response::finish_reasons names it ("" = not said).
+  std::vector<std::string> finish_reasons;
   TokenCounts tokens;
   bool usage = false;  // tokens come from the server's usage report
 };

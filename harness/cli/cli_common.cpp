@@ -159,6 +159,15 @@ double cli_print_errors(const RunOutcome& o) {
                    run.instance->spec().key().c_str(), run.truncated_thinking,
                    static_cast<long>(run.docs.size()));
     }
+    long answers = 0;  // those whose finish reason the API told
+    for (const auto& [why, n] : run.finish_reasons) answers += n;
+    if (auto cut = run.finish_reasons.find("length"); cut != run.finish_reasons.end()) {
+      std::fprintf(stderr,
+                   "moebench: warning: %s: %ld of %ld answers stopped at the token limit "
+                   "(finish_reason length), cut off and scored as they are; give them more "
+                   "room: --gen-kwargs max_tokens=N\n",
+                   run.instance->spec().key().c_str(), cut->second, answers);
+    }
     for (size_t d = 0; d < run.responses.size(); ++d) {
       const auto& e = run.responses[d].error;
       if (!e) continue;

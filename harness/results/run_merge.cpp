@@ -232,6 +232,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.tokens = r.tokens_all = TokenCounts{};
   r.usage_missing = 0;
   r.thinking_samples = r.truncated_thinking = 0;
+  r.finish_reasons.clear();
   std::vector<Priced> costs;
   for (const ShardRun* run : shards) {
     const SuiteResult& s = suite_of(*run, name);
@@ -244,6 +245,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     r.tokens_all += s.tokens_all;
     r.usage_missing += s.usage_missing;
     for (const auto& [type, count] : s.errors) r.errors[type] += count;
+    for (const auto& [why, count] : s.finish_reasons) r.finish_reasons[why] += count;
   }
   const long per = std::max(1, r.repeats);  // --repeats: consecutive samples per document
   check_suite_counts(shards, name, total, per);

@@ -90,6 +90,7 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.errors = run.errors;
   r.thinking_samples = run.thinking_samples;
   r.truncated_thinking = run.truncated_thinking;
+  r.finish_reasons = run.finish_reasons;
   r.tokens_all = token_totals(run, false);
   r.tokens = token_totals(run, true);
   for (size_t d = 0; d < run.responses.size(); ++d) {
@@ -205,6 +206,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
     s.error_message = resp.error->message;
   }
   s.reasoning = resp.reasoning;
+  s.finish_reasons = resp.finish_reasons;
   s.truncated_thinking = score.truncated_thinking;
   if (run.repeats > 1) s.repeat = req.repeat;
   if (!run.instance->spec().doc_weight.empty()) s.weight = doc.weight;

@@ -90,6 +90,8 @@ struct SuiteRun {
   std::map<std::string, long> errors;                               // error type -> count
   long thinking_samples = 0;    // documents whose response carried reasoning
   long truncated_thinking = 0;  // of them, those stopped while thinking (no answer)
+  // Finish reason (Response::finish_reasons) -> answers that ended so, where the API told.
+  std::map<std::string, long> finish_reasons;
   // Per doc, filled by dispatch: the tokens of the samples a partial answer in the cache brought
   // (an earlier run paid for them); the rest of the response's tokens were billed this run.
   std::vector<TokenCounts> resumed;

@@ -77,6 +77,12 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
     for (const Response& r : run.responses) {
       if (r.error) ++run.errors[error_type_name(r.error->type)];
     }
+    run.finish_reasons.clear();
+    for (const Response& r : run.responses) {
+      for (const std::string& why : r.finish_reasons) {
+        if (!why.empty()) ++run.finish_reasons[why];
+      }
+    }
     run.thinking_samples = run.truncated_thinking = 0;
     for (const DocScore& s : run.scores) {
       run.thinking_samples += s.thinking;
