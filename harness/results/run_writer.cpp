@@ -149,8 +149,13 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.docs = o.docs;
   r.failed_attempts = o.failed_attempts;
   r.cost = usage_missing > 0 ? nlohmann::json(nullptr) : cost_of(r.billed, o.backend.prices);
+  // NOTE: an attempt cut before its usage told no prompt count (priced as 0 it would be a
+  // confident understatement): their cost is unknown, null.
   if (r.cost.is_object()) {
-    r.cost["failed_attempts_usd"] = *tokens_cost_usd(o.failed_attempts.tokens, o.backend.prices);
+    r.cost["failed_attempts_usd"] =
+        o.failed_attempts.usage_missing > 0
+            ? nlohmann::json(nullptr)
+            : nlohmann::json(*tokens_cost_usd(o.failed_attempts.tokens, o.backend.prices));
   }
   r.latency = latency.to_json();
   r.prompt_tokens = o.prompt_tokens;

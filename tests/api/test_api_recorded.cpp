@@ -1,0 +1,41 @@
+// What an API run records is what it sent and what it knows (reviewer 71): an explicit
+// --gen-kwargs is what is sent, a model the entry's prices are not for is not priced, a date no
+// price table covers is said, failed attempts of unknown size are no confident cost, and an
+// interrupted --no-cache run says its answers are lost.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "tests/api/api_loopback_util.h"
+#include "tests/catch.h"
+
+using namespace moebench;
+using namespace moebench::testing;
+using nlohmann::json;
+
+// Finding 5: a stream cut before its usage tells no prompt count; its attempt's cost is unknown.
+TEST_CASE("failed attempts without usage leave their cost null") {
+  const fs::path dir = temp_dir("api-failed-unknown");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  so.faults.rate = 1.0;
+  so.faults.kinds = {"reset"};
+  so.faults.transient_attempts_max = 1;
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "deepseek", server.base_url());
+  LoopRun r = run_moebench(
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+      dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  const json& failed = r.run["tokens"]["failed_attempts"];
+  REQUIRE(failed["usage_missing"].get<long>() > 0);
+  CHECK(r.run["cost"]["usd"].is_number());  // the answers' cost is known
+  CHECK(r.run["cost"]["failed_attempts_usd"].is_null());
+  fs::remove_all(dir);
+}
