@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct BackendContext {
   std::map<std::string, std::string> options;  // --backend-opt key=value
   std::string models_file;                     // the models file naming the api: backends
   std::function<bool()> should_stop;           // polled while a call runs (SIGINT)
+  // The keys given with --gen-kwargs: an explicit flag wins over a models file's generation.
+  std::set<std::string> gen_kwargs;
 };
 
 // `arg` is what follows "scheme:" (empty for a scheme without one).

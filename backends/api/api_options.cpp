@@ -1,7 +1,9 @@
 // The api: scheme: models file entry + --backend-opt + key from the environment.
 #include "backends/api/api_options.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "backends/api/api_backend.h"
 #include "backends/backend_options.h"
@@ -68,12 +70,26 @@ ModelEntry api_model_with_options(ModelEntry m,
 
 namespace {
 
+// The entry as this run sends it: an explicit --gen-kwargs setting replaces the models file's
+// generation override of it (the user's latest word, and what run.json records for the suite).
+ModelEntry entry_for_run(ModelEntry m, const std::set<std::string>& gen_kwargs) {
+  ModelGeneration& g = m.generation;
+  for (const std::string& k : gen_kwargs) {
+    if (k == "temperature" || k == "do_sample") g.temperature.reset();
+    if (k == "top_p") g.top_p.reset();
+    if (k == "max_tokens" || k == "max_gen_toks") g.max_tokens.reset();
+    if (k == "thinking_budget") g.thinking_budget.reset();
+  }
+  return m;
+}
+
 std::unique_ptr<Backend> api_backend_make(const std::string& name, const BackendContext& context) {
   if (name.empty()) throw InputError("--backend api:<name>: the model name is empty");
   const ModelsFile file = models_file_load(context.models_file);
   ModelsFile one;
   one.path = file.path + " with --backend-opt";
-  one.models = {api_model_with_options(file.at(name), context.options)};
+  one.models = {
+      api_model_with_options(entry_for_run(file.at(name), context.gen_kwargs), context.options)};
   one.validate();  // the overrides obey the file's rules
   ModelEntry& m = one.models.front();
   ApiBackendOptions o;

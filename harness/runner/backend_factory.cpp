@@ -29,6 +29,7 @@ std::unique_ptr<Backend> backend_create(const RunOptions& options, std::function
   BackendContext context;
   context.options = options.backend_options;
   context.models_file = options.models_file;
+  for (const auto& [key, value] : options.gen_kwargs) context.gen_kwargs.insert(key);
   context.should_stop = [stop = std::move(stop)] {
     return interrupt_requested() || (stop && stop());
   };

@@ -39,3 +39,30 @@ TEST_CASE("failed attempts without usage leave their cost null") {
   CHECK(r.run["cost"]["failed_attempts_usd"].is_null());
   fs::remove_all(dir);
 }
+
+// Finding 4: the loopback cuts an answer at the max_tokens it is sent (finish_reason length).
+TEST_CASE("an explicit --gen-kwargs wins over the models file's generation") {
+  const fs::path dir = temp_dir("api-gen-kwargs");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
+                                            {{"generation", {{"max_tokens", 3}}}});
+  const std::string cmd =
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache";
+  LoopRun file_wins = run_moebench(cmd, dir / "results", dir);
+  INFO(file_wins.command.output);
+  REQUIRE_FALSE(file_wins.samples.empty());
+  CHECK(file_wins.samples[0]["finish_reasons"] == json::array({"length"}));
+  LoopRun flag_wins = run_moebench(cmd + " --gen-kwargs max_tokens=512", dir / "results", dir);
+  INFO(flag_wins.command.output);
+  REQUIRE(flag_wins.command.exit_code == 0);
+  for (const json& s : flag_wins.samples) CHECK(s["finish_reasons"] == json::array({"stop"}));
+  const json& suite = flag_wins.run["suites"]["gsm8k"];
+  CHECK(suite["metrics"]["exact_match,strict-match"]["mean"] == 1.0);
+  CHECK(suite["spec"]["generation"]["max_tokens"] == 512);
+  CHECK_FALSE(flag_wins.run["backend"]["details"]["generation"].contains("max_tokens"));
+  server.stop();
+  fs::remove_all(dir);
+}
