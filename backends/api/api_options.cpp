@@ -83,6 +83,25 @@ ModelEntry entry_for_run(ModelEntry m, const std::set<std::string>& gen_kwargs) 
   return m;
 }
 
+// A model override the entry's prices are not for drops them (no cost, rather than another
+// model's), and a run on a date no table covers is said: both leave the run's cost null.
+void check_prices(ModelEntry* m, const std::string& entry_model) {
+  if (m->model != entry_model && !m->prices.empty()) {
+    std::fprintf(stderr,
+                 "moebench: warning: api:%s: --backend-opt model=%s is not the entry's model "
+                 "(%s), whose prices it keeps no more: the run's cost is not computed (null)\n",
+                 m->name.c_str(), m->model.c_str(), entry_model.c_str());
+    m->prices.clear();
+  }
+  const std::string now = models_instant_now();
+  if (!m->prices.empty() && !models_price_at(*m, now)) {
+    std::fprintf(stderr,
+                 "moebench: warning: no price table of models.%s covers %s (UTC): the run's "
+                 "cost is not computed (null); add a table to the models file\n",
+                 m->name.c_str(), now.substr(0, 10).c_str());
+  }
+}
+
 std::unique_ptr<Backend> api_backend_make(const std::string& name, const BackendContext& context) {
   if (name.empty()) throw InputError("--backend api:<name>: the model name is empty");
   const ModelsFile file = models_file_load(context.models_file);
@@ -92,6 +111,7 @@ std::unique_ptr<Backend> api_backend_make(const std::string& name, const Backend
       api_model_with_options(entry_for_run(file.at(name), context.gen_kwargs), context.options)};
   one.validate();  // the overrides obey the file's rules
   ModelEntry& m = one.models.front();
+  check_prices(&m, file.at(name).model);
   ApiBackendOptions o;
   if (auto it = context.options.find("ca_file"); it != context.options.end()) {
     o.ca_file = it->second;

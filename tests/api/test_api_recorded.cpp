@@ -66,3 +66,58 @@ TEST_CASE("an explicit --gen-kwargs wins over the models file's generation") {
   server.stop();
   fs::remove_all(dir);
 }
+
+// Finding 6: --backend-opt model= asks another model than the one the entry's prices are for.
+TEST_CASE("another model than the entry's is not priced at the entry's prices") {
+  const fs::path dir = temp_dir("api-model-opt");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url());
+  const std::string cmd =
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache";
+  LoopRun other = run_moebench(cmd + " --backend-opt model=bigger-model", dir / "results", dir);
+  INFO(other.command.output);
+  REQUIRE(other.command.exit_code == 0);
+  CHECK(other.run["cost"].is_null());
+  CHECK(other.run["backend"]["prices"] == json::object());
+  CHECK(other.command.output.find("warning: api:loop: --backend-opt model=bigger-model is not "
+                                  "the entry's model (loop-model)") != std::string::npos);
+  LoopRun same = run_moebench(cmd + " --backend-opt model=loop-model", dir / "results", dir);
+  INFO(same.command.output);
+  CHECK(same.run["cost"]["usd"].is_number());
+  CHECK(same.command.output.find("warning") == std::string::npos);
+  server.stop();
+  fs::remove_all(dir);
+}
+
+// Finding 10: every table of the entry ended (or starts later): the run is unpriced, and says so.
+TEST_CASE("a run on a date no price table covers says so naming model and date") {
+  const fs::path dir = temp_dir("api-no-table");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  for (const json& table :
+       {json{{"effective_from", "2020-01-01"}, {"effective_until", "2021-01-01"}},
+        json{{"effective_from", "2999-01-01"}}}) {
+    INFO(table.dump());
+    json t = table;
+    t["currency"] = "USD";
+    t["per_million"] = kLoopPrices;
+    const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
+                                              {{"prices", json::array({t})}});
+    LoopRun r = run_moebench(
+        "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+        dir / "results", dir);
+    INFO(r.command.output);
+    REQUIRE(r.command.exit_code == 0);
+    CHECK(r.run["cost"].is_null());
+    const std::string today = r.run["created"].get<std::string>().substr(0, 10);
+    CHECK(r.command.output.find("warning: no price table of models.loop covers " + today) !=
+          std::string::npos);
+  }
+  server.stop();
+  fs::remove_all(dir);
+}
