@@ -66,16 +66,22 @@ int cli_run(RunOptions options) {
   RunOutcome out = run_evaluation(options);
   if (out.dry_run) return print_dry_run(out);
   if (out.interrupted) {
-    long answered = 0;  // errors are never cached
+    if (!options.use_cache) {
+      std::fprintf(stderr,
+                   "moebench: interrupted; --no-cache: the answers received so far are lost "
+                   "(nothing is kept), and running the command again sends every request "
+                   "again.\n");
+      return kExitInterrupted;
+    }
+    long kept = 0;  // answered, or a partial answer's samples: errors alone are never cached
     for (const SuiteRun& run : out.suites) {
       for (const Response& r : run.responses)
-        answered += !r.error && !(r.texts.empty() && r.logliks.empty());
+        kept += r.partial() || (!r.error && !(r.texts.empty() && r.logliks.empty()));
     }
     std::fprintf(stderr,
-                 "moebench: interrupted; %ld of %ld responses are in the cache%s. Run the same "
-                 "command again to resume.\n",
-                 options.use_cache ? answered : 0L, out.docs,
-                 options.use_cache ? "" : " (--no-cache: none kept)");
+                 "moebench: interrupted; %ld of %ld responses are in the cache (whole or some "
+                 "of their samples). Run the same command again to resume.\n",
+                 kept, out.docs);
     return kExitInterrupted;
   }
   cli_print_summary(out);

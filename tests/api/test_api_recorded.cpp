@@ -121,3 +121,34 @@ TEST_CASE("a run on a date no price table covers says so naming model and date")
   server.stop();
   fs::remove_all(dir);
 }
+
+// Finding 8: with --no-cache nothing received is kept; "run the same command again to resume"
+// had the user pay for every answer again without a word.
+TEST_CASE("an interrupted --no-cache run says its answers are lost") {
+  const fs::path dir = temp_dir("api-sigint-no-cache");
+  loopback::ServerOptions so;
+  so.latency_ms = 150;
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
+                                            {{"limits", {{"max_in_flight", 2}}}});
+  const std::vector<std::string> args = {
+      moebench_bin(),       "run",           "--backend",     "api:loop",
+      "--models",           models.string(), "--samples",     "--suites",
+      "gsm8k,math500,mmlu", "--no-cache",    "--results-dir", (dir / "results").string(),
+      "--no-progress"};
+  pid_t pid = spawn(args, dir / "first.out");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.ledger()["keys"].size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGINT);
+  CHECK(wait_exit(pid) == 130);
+  const std::string out = read_file(dir / "first.out");
+  INFO(out);
+  CHECK(out.find("--no-cache: the answers received so far are lost") != std::string::npos);
+  CHECK(out.find("sends every request again") != std::string::npos);
+  CHECK(out.find("to resume") == std::string::npos);
+  server.stop();
+  fs::remove_all(dir);
+}
