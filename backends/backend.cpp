@@ -25,15 +25,17 @@ nlohmann::json Request::to_json() const {
 std::string Request::hash() const { return sha256_hex(to_json().dump()); }
 
 nlohmann::json Response::to_json() const {
-  nlohmann::json j = {{"texts", texts},
-                      {"logliks", logliks},
-                      {"tokens",
-                       {{"prompt", tokens.prompt},
-                        {"cached_prompt", tokens.cached_prompt},
-                        {"completion", tokens.completion},
-                        {"reasoning", tokens.reasoning}}},
-                      {"ttft_s", ttft_s},
-                      {"total_s", total_s}};
+  nlohmann::json j = {
+      {"texts", texts},
+      {"logliks", logliks},
+      {"tokens",
+       {{"prompt", tokens.prompt},
+        {"cached_prompt", tokens.cached_prompt},
+        {"completion", tokens.completion},
+        {"reasoning",
+         tokens.reasoning_unknown ? nlohmann::json(nullptr) : nlohmann::json(tokens.reasoning)}}},
+      {"ttft_s", ttft_s},
+      {"total_s", total_s}};
   // Only when present: the built-in and validation backends' samples stay as they were.
   if (!reasoning.empty()) j["reasoning"] = reasoning;
   if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
@@ -63,7 +65,8 @@ Response Response::from_json(const nlohmann::json& j) {
     r.tokens.cached_prompt = t.value("cached_prompt", 0L);
     r.tokens.cache_write_prompt = t.value("cache_write_prompt", 0L);
     r.tokens.completion = t.value("completion", 0L);
-    r.tokens.reasoning = t.value("reasoning", 0L);
+    r.tokens.reasoning_unknown = t.contains("reasoning") && t["reasoning"].is_null();
+    if (!r.tokens.reasoning_unknown) r.tokens.reasoning = t.value("reasoning", 0L);
     if (t.contains("off_peak") && t["off_peak"].is_object()) {
       const auto& o = t["off_peak"];
       r.tokens.off_peak_prompt = o.value("prompt", 0L);

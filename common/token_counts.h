@@ -12,6 +12,9 @@ struct TokenCounts {
   long cache_write_prompt = 0;
   long completion = 0;
   long reasoning = 0;  // of completion, spent thinking
+  // The API thought without counting it (Anthropic's usage has no thinking count): `reasoning`
+  // is then a lower bound at best, and run.json and samples.jsonl write it null. Sums inherit it.
+  bool reasoning_unknown = false;
   // Of prompt, cached_prompt and completion, those of calls sent in their price table's off-peak
   // window (DeepSeek's UTC 16:30-00:30 until 2025-09-05): billed at its off-peak prices.
   long off_peak_prompt = 0, off_peak_cached_prompt = 0, off_peak_completion = 0;
@@ -29,6 +32,7 @@ struct TokenCounts {
     cache_write_prompt += o.cache_write_prompt;
     completion += o.completion;
     reasoning += o.reasoning;
+    reasoning_unknown |= o.reasoning_unknown;
     off_peak_prompt += o.off_peak_prompt;
     off_peak_cached_prompt += o.off_peak_cached_prompt;
     off_peak_completion += o.off_peak_completion;

@@ -44,6 +44,7 @@ TokenCounts tokens_of(const json& j, const std::string& where, const std::string
   t.cache_write_prompt = count_or(j, "cache_write_prompt", where, path);
   t.completion = count_or(j, "completion", where, path);
   t.reasoning = count_or(j, "reasoning", where, path);
+  t.reasoning_unknown = j.is_object() && j.contains("reasoning") && j["reasoning"].is_null();
   if (j.is_object() && j.contains("off_peak")) {
     const json& o = j["off_peak"];
     t.off_peak_prompt = count_or(o, "prompt", where, path + "off_peak.");
@@ -57,7 +58,7 @@ json tokens_json(const TokenCounts& t) {
   json j = {{"prompt", t.prompt},
             {"cached_prompt", t.cached_prompt},
             {"completion", t.completion},
-            {"reasoning", t.reasoning}};
+            {"reasoning", t.reasoning_unknown ? json(nullptr) : json(t.reasoning)}};
   if (t.cache_write_prompt != 0) j["cache_write_prompt"] = t.cache_write_prompt;
   if (t.off_peak_prompt != 0 || t.off_peak_completion != 0) {
     j["off_peak"] = {{"prompt", t.off_peak_prompt},

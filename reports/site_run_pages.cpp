@@ -171,7 +171,8 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency,
                          fmt_fixed(run.output_tokens_per_s, 1) + " output tokens/s");
   const TokenCounts t = run.tokens();
   fact("tokens", fmt_count(t.prompt) + " prompt (" + fmt_count(t.cached_prompt) + " cached), " +
-                     fmt_count(t.completion) + " completion, " + fmt_count(t.reasoning) +
+                     fmt_count(t.completion) + " completion, " +
+                     (t.reasoning_unknown ? std::string("uncounted") : fmt_count(t.reasoning)) +
                      " reasoning");
   fact("cost", fmt_usd(run.cost_usd()));
   h += "</dl>\n<h2>Suites</h2>\n<div class=\"table-wrap\"><table id=\"suites\" class=\"sortable\">"

@@ -95,6 +95,7 @@ class AnthropicStream : public ApiStream {
     if (!thinking_.empty()) r.reasoning = {thinking_};
     if (!finish_.empty()) r.finish_reasons = {finish_};
     r.tokens = anthropic_usage(usage_);
+    r.tokens.reasoning_unknown = !thinking_.empty();  // Anthropic counts no thinking apart
     r.usage = !usage_.empty();
     return r;
   }
@@ -227,6 +228,7 @@ ApiReply AnthropicWire::parse(const json& body, const ApiCall&) const {
     r.tokens = anthropic_usage(*u);
     r.usage = true;
   }
+  r.tokens.reasoning_unknown = !thinking.empty();  // Anthropic counts no thinking apart
   return r;
 }
 

@@ -197,3 +197,28 @@ TEST_CASE("reasoning: a thinking budget is Anthropic's extended thinking, said w
   CHECK(suite["metrics"]["exact_match,answer-line"]["mean"] == 1.0);
   fs::remove_all(dir);
 }
+
+// Reviewer 71, finding 7: Anthropic's usage has no thinking count (output_tokens holds thinking
+// and answer alike), so the reasoning tokens of a Claude run that thought are unknown: null, not
+// the 0 that read as "Claude thought 0 tokens" beside a reasoner that counts them.
+TEST_CASE("reasoning: Anthropic thinking leaves the reasoning token count unknown",
+          "[api][thinking]") {
+  const fs::path dir = temp_dir("api-anthropic-reasoning-count");
+  const LoopRun r = answered_run(dir, "gsm8k@chat", "claude", "anthropic", json::object(),
+                                 "--gen-kwargs thinking_budget=1024");
+  const json& suite = r.run["suites"]["gsm8k@chat"];
+  CHECK(suite["thinking"]["samples"] == suite["n_docs"]);
+  CHECK(suite["thinking"]["reasoning_tokens"].is_null());
+  CHECK(suite["tokens"]["billed"]["reasoning"].is_null());
+  CHECK(r.run["tokens"]["billed"]["reasoning"].is_null());
+  for (const json& s : r.samples) {
+    CHECK(s["tokens"]["reasoning"].is_null());
+    CHECK(s["tokens"]["completion"].get<long>() > 0);
+  }
+  // Without thinking there is none to count: 0 is known.
+  fs::create_directories(dir / "plain");
+  const LoopRun plain =
+      answered_run(dir / "plain", "gsm8k@chat", "claude", "anthropic", json::object(), "");
+  CHECK(plain.run["suites"]["gsm8k@chat"]["thinking"]["reasoning_tokens"] == 0);
+  fs::remove_all(dir);
+}
