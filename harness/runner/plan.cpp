@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -210,6 +211,31 @@ void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* ru
   run->loglikelihood = choice && backend.loglikelihood;
 }
 
+// Without thinking, an Anthropic request carries temperature, at most 1 (the API's maximum), and
+// then no top_p: newer Claude models refuse the two together (backends/api/api_anthropic.cpp).
+// Said once per suite when that is not what was asked (code-sampling's top-p 0.95).
+void warn_anthropic_sampling(const SuiteSpec& spec, const BackendInfo& backend, double t,
+                             double top_p) {
+  const nlohmann::json omit =
+      backend.details.value("api", nlohmann::json::object()).value("omit", nlohmann::json());
+  bool sends_t = true;
+  if (omit.is_array()) {
+    for (const nlohmann::json& o : omit) sends_t &= o != "temperature";
+  }
+  if (!sends_t || (t <= 1.0 && top_p == 1.0)) return;
+  char asked[64] = "";
+  if (t > 1.0) std::snprintf(asked, sizeof asked, " (Anthropic's maximum; asked %g)", t);
+  char unsent[160] = "";
+  if (top_p != 1.0) {
+    std::snprintf(unsent, sizeof unsent,
+                  " and no top_p (Claude models refuse temperature and top_p together), so it "
+                  "samples at top_p 1, not %g",
+                  top_p);
+  }
+  std::fprintf(stderr, "moebench: warning: suite '%s': backend '%s' is sent temperature %g%s%s\n",
+               spec.key().c_str(), backend.id.c_str(), std::min(t, 1.0), asked, unsent);
+}
+
 // Anthropic's extended thinking (a thinking budget) takes no temperature or top_p: a generating
 // suite that asks for other than the defaults samples at the API's instead. Said once per suite,
 // with what was asked, so the run's settings are not read as what ran.
@@ -222,7 +248,11 @@ void warn_forced_sampling(const SuiteSpec& spec, const BackendInfo& backend, con
   const double budget = setting("thinking_budget", spec.generation.thinking_budget);
   const double t = setting("temperature", spec.generation.temperature);
   const double top_p = setting("top_p", spec.generation.top_p);
-  if (budget <= 0 || (t == 1.0 && top_p == 1.0)) return;
+  if (budget <= 0) {
+    warn_anthropic_sampling(spec, backend, t, top_p);
+    return;
+  }
+  if (t == 1.0 && top_p == 1.0) return;
   std::fprintf(stderr,
                "moebench: warning: suite '%s': backend '%s' thinks with a budget of %.0f tokens; "
                "Anthropic's extended thinking takes no temperature or top_p, so temperature %g "

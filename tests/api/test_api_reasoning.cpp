@@ -222,3 +222,18 @@ TEST_CASE("reasoning: Anthropic thinking leaves the reasoning token count unknow
   CHECK(plain.run["suites"]["gsm8k@chat"]["thinking"]["reasoning_tokens"] == 0);
   fs::remove_all(dir);
 }
+
+// Reviewer 73, F8: without a thinking budget the Anthropic request sends temperature (capped at
+// Anthropic's 1) and so never top_p, since newer Claude models refuse both: code-sampling's
+// top-p 0.95 ran at top-p 1 with nothing said.
+TEST_CASE("anthropic: a top_p or a temperature above 1 not sent is said once per suite", "[api]") {
+  const fs::path dir = temp_dir("api-anthropic-top-p");
+  const LoopRun r = answered_run(dir, "gsm8k@chat", "claude", "anthropic", json::object(),
+                                 "--gen-kwargs temperature=1.5,top_p=0.95");
+  CHECK(r.command.output.find(
+            "moebench: warning: suite 'gsm8k@chat': backend 'api:claude' is sent temperature 1 "
+            "(Anthropic's maximum; asked 1.5) and no top_p (Claude models refuse temperature and "
+            "top_p together), so it samples at top_p 1, not 0.95") != std::string::npos);
+  CHECK(count_of(r.command.output, "backend 'api:claude' is sent") == 1);
+  fs::remove_all(dir);
+}
