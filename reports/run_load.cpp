@@ -38,9 +38,19 @@ void scope_of(const json& options, const std::string& where, const std::string& 
   }
   // --num-fewshot changes every prompt: such runs never share a row with the suites' own setting.
   if (options.contains("num_fewshot") && options["num_fewshot"].is_number()) {
-    r->base_scope +=
-        ", " + std::to_string(count_of(options["num_fewshot"], where, field + ".num_fewshot")) +
-        "-shot";
+    const long n = count_of(options["num_fewshot"], where, field + ".num_fewshot");
+    r->base_scope += ", " + std::to_string(n) + "-shot";
+    // A suite whose zero-shot chat form took none of them records 0 (harness/runner/plan.cpp):
+    // the row says so rather than file its score as n-shot.
+    std::string other;
+    for (const SuiteResult& s : r->suites) {
+      const json prompt = s.spec.is_object() ? s.spec.value("prompt", json()) : json();
+      const json shots = prompt.is_object() ? prompt.value("num_fewshot", json()) : json();
+      if (!shots.is_number_integer() || shots.get<long>() == n) continue;
+      other +=
+          (other.empty() ? "" : ", ") + s.name + " " + std::to_string(shots.get<long>()) + "-shot";
+    }
+    if (!other.empty()) r->base_scope += " (" + other + ")";
   }
   // --repeats N: avg@N scores, a row of their own.
   if (options.contains("repeats") && options["repeats"].is_number() &&
@@ -127,6 +137,7 @@ RunSummary run_load_summary(const fs::path& dir) {
     r.backend_id = str_or(run.backend, "id");
     r.backend_family = str_or(run.backend, "family");
     if (run.backend.contains("details")) r.device = str_or(run.backend["details"], "engine");
+    r.suites = run.suites;  // before the scope, which names suites asked with other shots
     rescore_of(run, where, &r);
     if (run.merge.is_object() && run.merge.contains("runs") && run.merge["runs"].is_array()) {
       for (const json& shard : run.merge["runs"]) r.merged_runs.push_back(str_or(shard, "run_id"));
@@ -143,7 +154,6 @@ RunSummary run_load_summary(const fs::path& dir) {
       r.prompt_tokens_per_s = run.prompt_tokens_per_s;
       r.output_tokens_per_s = run.output_tokens_per_s;
     }
-    r.suites = run.suites;
     r.over_error_gate =
         run.failed_share() > num_or(run.options, "max_error_rate", kDefaultMaxErrorRate);
   } catch (const json::exception& e) {

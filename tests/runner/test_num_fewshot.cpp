@@ -77,6 +77,12 @@ TEST_CASE("num-fewshot: a zero-shot chat form warns once and records 0 shots", "
     if (s["suite"] != "gsm8k") CHECK(s["prompt"].size() == 1);  // one user message
     if (s["suite"] == "gsm8k") CHECK(count_of(s["prompt"].get<std::string>(), "Question:") == 3);
   }
+  // The leaderboard row names the suites asked with other shots than the flag's.
+  auto md =
+      run_command(moebench_bin() + " report '" + (dir / "results").string() + "' --format md", dir);
+  INFO(md.output);
+  CHECK(md.output.find("| oracle-chat | samples, 2-shot (arc_challenge@chat 0-shot, mmlu@chat "
+                       "0-shot) |") != std::string::npos);
   fs::remove_all(dir);
 }
 
