@@ -226,27 +226,43 @@ std::string extract_letter_groups(const std::string& response, const std::string
   return fallback;
 }
 
-// The first fenced block whose info string is empty or names `language` (case-insensitive; "py"
-// counts as python); an unterminated fence (a response cut by max_tokens) runs to the end. No
-// such block: the response unchanged.
-std::string code_block(const std::string& response, const std::string& language) {
-  auto lower = [](std::string s) {
-    for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-    return s;
-  };
-  const std::string want = lower(language);
+// A fenced block: its info string (lower-cased) and its text; an unterminated fence (a response
+// cut by max_tokens) runs to the end.
+struct Fence {
+  std::string tag, text;
+};
+
+std::vector<Fence> fences(const std::string& response) {
+  std::vector<Fence> out;
   for (size_t open = response.find("```"); open != std::string::npos;) {
     size_t line_end = response.find('\n', open);
     if (line_end == std::string::npos) break;
-    std::string tag = lower(py_strip(response.substr(open + 3, line_end - open - 3)));
+    std::string tag = py_strip(response.substr(open + 3, line_end - open - 3));
+    for (auto& c : tag) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
     size_t close = response.find("```", line_end + 1);
-    bool ok = tag.empty() || want.empty() || tag == want || (want == "python" && tag == "py");
-    if (ok) {
-      return response.substr(line_end + 1,
-                             close == std::string::npos ? std::string::npos : close - line_end - 1);
-    }
+    out.push_back(
+        {tag, response.substr(line_end + 1, close == std::string::npos ? std::string::npos
+                                                                       : close - line_end - 1)});
     if (close == std::string::npos) break;
     open = response.find("```", close + 3);
+  }
+  return out;
+}
+
+// The code of a response. No `language`: the first fenced block (lm-eval's extract_code_blocks).
+// With a `language`: the first block tagged with it ("py" counts as python; simple-evals'
+// find_code takes the first ```python block), else the first untagged block; a block tagged with
+// another language (a shell line, a usage example) is never taken. No such block: the response
+// unchanged.
+std::string code_block(const std::string& response, std::string language) {
+  for (auto& c : language) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+  const auto blocks = fences(response);
+  if (!blocks.empty() && language.empty()) return blocks.front().text;
+  for (const auto& b : blocks) {
+    if (b.tag == language || (language == "python" && b.tag == "py")) return b.text;
+  }
+  for (const auto& b : blocks) {
+    if (b.tag.empty()) return b.text;
   }
   return response;
 }

@@ -67,6 +67,23 @@ TEST_CASE("code_exec on MBPP: setup code and asserts are part of the program", "
   }
 }
 
+TEST_CASE("code_exec on a chat MBPP answer runs its python block", "[sandbox]") {
+  // A usage example or a shell line fenced before the ```python block is not the program
+  // (reviewer 70, #3: it was run, 'failed: SyntaxError').
+  scoring_register_builtins();
+  SuiteInstance suite = open_sample_suite("mbpp");
+  Scorer scorer = Scorer::build(suite, false);
+  Sandbox sandbox(test::short_limits());
+  const Doc& doc = suite.docs().at(0);
+  const std::string code = "```python\n" + suite.oracle_response(doc) + "\n```\n";
+  for (const std::string before :
+       {"Usage:\n```\n>>> f(1)\n```\n", "```bash\npip install x\n```\n"}) {
+    INFO(before);
+    DocScore s = score_text(scorer, doc, before + code, &sandbox);
+    CHECK(s.filtered.begin()->second.at(0) == "passed");
+  }
+}
+
 TEST_CASE("code_exec without a sandbox is an error, not a pass", "[sandbox]") {
   scoring_register_builtins();
   SuiteInstance suite = open_sample_suite("humaneval");

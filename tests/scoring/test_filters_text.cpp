@@ -144,6 +144,18 @@ TEST_CASE("code_block takes the first fenced block", "[scoring][filters]") {
   CHECK(apply1(step, "def g(): pass") == "def g(): pass");
 }
 
+TEST_CASE("code_block with a language prefers a block tagged with it", "[scoring][filters]") {
+  // The python block, not a usage example or a shell line fenced before it (reviewer 70, #3).
+  json step = {{"fn", "code_block"}, {"language", "python"}};
+  CHECK(apply1(step, "Usage:\n```\n>>> f(1)\n```\nCode:\n```python\nx = 1\n```") == "x = 1\n");
+  CHECK(apply1(step, "```bash\npip install x\n```\n```Python\ny = 2\n```") == "y = 2\n");
+  // No python block: the first untagged one; another language is never run.
+  CHECK(apply1(step, "```text\nnote\n```\n```\nz = 3\n```") == "z = 3\n");
+  CHECK(apply1(step, "```bash\nls\n```") == "```bash\nls\n```");
+  // No language: the first block of any kind, as lm-eval's extract_code_blocks.
+  CHECK(apply1({{"fn", "code_block"}}, "```bash\nls\n```\n```python\nw = 4\n```") == "ls\n");
+}
+
 TEST_CASE("bad filter specs are InputErrors naming the field", "[scoring][filters]") {
   std::string e = error_of({{"fn", "regexp"}});
   CHECK(e.find("test.json: filters[0].steps[0].fn: unknown filter 'regexp' (known: ") == 0);
