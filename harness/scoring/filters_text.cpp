@@ -1,5 +1,6 @@
 // Text filter steps: regex (lm-eval RegexFilter), take_first, strip_think, answer_letter
 // (simple-evals), answer_letters (Gaokao lists) and code_block. Hand-written: this is the product.
+#include <algorithm>
 #include <memory>
 #include <string_view>
 
@@ -9,6 +10,7 @@
 #include "common/thinking.h"
 #include "harness/scoring/builtins.h"
 #include "harness/scoring/registry.h"
+#include "tasks/suite.h"
 
 namespace moebench {
 namespace {
@@ -154,6 +156,17 @@ size_t list_separator_at(const std::string& line, size_t i) {
   return 0;
 }
 
+// Byte length of a space or colon at s[i] (what GAOKAO-Bench's \s*[:：]*\s* skips after
+// 【答案】: ASCII whitespace, ':', '：', an ideographic space), or 0.
+size_t colon_or_space_at(const std::string& s, size_t i) {
+  const char c = s[i];
+  if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ':') return 1;
+  for (std::string_view sep : {"：", "\u3000"}) {
+    if (std::string_view(s).substr(i).starts_with(sep)) return sep.size();
+  }
+  return 0;
+}
+
 // Whether a letter group ending at line[end] ends a list item there: the line ends, a separator
 // or a closing mark follows. "B选项" names option B in an explanation; it is not an answer.
 bool ends_list_item(const std::string& line, size_t end) {
@@ -267,12 +280,69 @@ std::string code_block(const std::string& response, std::string language) {
   return response;
 }
 
+// Gaokao items with n > 1 sub-questions, as GAOKAO-Bench's multi_question_choice reads them
+// (Bench/bench_function.py): when exactly n markers are each followed (after spaces and colons)
+// by a capital letter ("（1）【答案】 A <eoa>" per sub-question), those letters; else the first n
+// capital letters after the last marker ("【答案】1.B 2.A 3.D", "(1)A (2)D", one numbered line per
+// blank, the 7-choose-5 run "EBCGA": its five_out_of_seven takes the first five). GAOKAO-Bench
+// falls back to the whole output; we read after the marker our prompt asks for, so capitals in
+// the analysis are not taken. Letters joined by single spaces; no marker or no letter: fallback.
+std::string extract_subquestion_letters(const std::string& response, size_t n,
+                                        const std::string& fallback) {
+  auto capital = [](char c) { return c >= 'A' && c <= 'Z'; };
+  std::vector<std::pair<size_t, size_t>> marks;  // [start, end) of each marker
+  for (const std::string marker : {"【答案】", "答案：", "答案:"}) {
+    for (size_t p = response.find(marker); p != std::string::npos;
+         p = response.find(marker, p + marker.size())) {
+      marks.emplace_back(p, p + marker.size());
+    }
+  }
+  if (marks.empty()) return fallback;
+  std::sort(marks.begin(), marks.end());
+  std::string marked;
+  for (const auto& [start, end] : marks) {
+    size_t i = end;
+    for (size_t k; i < response.size() && (k = colon_or_space_at(response, i)) > 0;) i += k;
+    if (i < response.size() && capital(response[i])) marked += response[i];
+  }
+  std::string picked = marked;
+  if (marked.size() != n) {
+    picked.clear();
+    for (size_t i = marks.back().second; i < response.size() && picked.size() < n; ++i) {
+      if (capital(response[i])) picked += response[i];
+    }
+  }
+  if (picked.empty()) return fallback;
+  std::string out;
+  for (char c : picked) out += (out.empty() ? "" : " ") + std::string(1, c);
+  return out;
+}
+
+// The number of sub-questions a document's `subquestions` template renders to (gaokao:
+// "{{answer|count}}"); 1 without a template or a document.
+size_t subquestion_count(const std::string& tmpl, const FilterContext& ctx,
+                         const std::string& where) {
+  if (tmpl.empty() || !ctx.suite || !ctx.doc) return 1;
+  const std::string text = ctx.suite->render(tmpl, *ctx.doc);
+  if (text.empty() || text.size() > 6 ||
+      text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0) {
+    throw input_error(where + ".subquestions", "document " + ctx.doc->id + ": rendered '" + text +
+                                                   "', expected a positive integer");
+  }
+  return std::stoul(text);
+}
+
 FilterStep make_answer_letters(const nlohmann::json& args, const std::string& where) {
-  scoring_check_args(args, where, {"letters", "fallback"});
+  scoring_check_args(args, where, {"letters", "fallback", "subquestions"});
   const std::string letters = scoring_arg_letters(args, where, "ABCDEFG", false);
   const std::string fallback = scoring_arg_string(args, "fallback", where, "[invalid]");
-  return [=](std::vector<std::string> resps, const FilterContext&) {
-    for (auto& r : resps) r = extract_letter_groups(r, letters, fallback);
+  const std::string subquestions = scoring_arg_string(args, "subquestions", where, "");
+  return [=](std::vector<std::string> resps, const FilterContext& ctx) {
+    const size_t n = subquestion_count(subquestions, ctx, where);
+    for (auto& r : resps) {
+      r = n > 1 ? extract_subquestion_letters(r, n, fallback)
+                : extract_letter_groups(r, letters, fallback);
+    }
     return resps;
   };
 }

@@ -81,7 +81,7 @@ TEST_CASE("specs: gaokao scores per sub-question", "[spec]") {
   const SuiteSpec g = moebench::suite_find_spec(kTasks, "gaokao");
   REQUIRE(g.metrics.size() == 1);
   CHECK(g.metrics[0]["metric"] == "subquestion_match");
-  CHECK(g.version == "1.4");
+  CHECK(g.version == "1.5");
 }
 
 // GAOKAO-Bench totals points (score x sub-questions) over a file, a subject and all files: each
