@@ -78,20 +78,10 @@ FilterStep make_strip_think(const nlohmann::json& args, const std::string& where
   };
 }
 
-// A response that is nothing but a letter: "B", "(B)", "B.", "B)". Our addition to simple-evals,
-// for short chat answers; upper case only, so a stray article "a" is never read as choice A.
-std::string bare_letter(const std::string& response, const std::string& letters) {
-  std::string s = py_strip(response);
-  auto ok = [&](char c) { return letters.find(c) != std::string::npos; };
-  if (s.size() == 1 && ok(s[0])) return s;
-  if (s.size() == 2 && ok(s[0]) && (s[1] == '.' || s[1] == ')')) return s.substr(0, 1);
-  if (s.size() == 3 && s[0] == '(' && ok(s[1]) && s[2] == ')') return s.substr(1, 1);
-  return "";
-}
-
 // simple-evals letter extraction: re.search, i.e. the FIRST "Answer: X" wins (mmlu_eval.py).
 // The English pattern is (?i), so "answer: b" yields "b", which, as in simple-evals, does not
-// equal gold "B". lang "any" takes whichever of the English/Chinese matches starts first.
+// equal gold "B". lang "any" takes whichever of the English/Chinese matches starts first. A
+// response without a match has no answer, as REFERENCE.md's rule: a bare "B" is not credited.
 FilterStep make_answer_letter(const nlohmann::json& args, const std::string& where) {
   scoring_check_args(args, where, {"lang", "letters", "fallback"});
   const std::string lang = scoring_arg_string(args, "lang", where, "en");
@@ -116,7 +106,6 @@ FilterStep make_answer_letter(const nlohmann::json& args, const std::string& whe
           letter = m.group(r, 1);
         }
       }
-      if (best < 0) letter = bare_letter(r, letters);
       r = letter.empty() ? fallback : letter;
     }
     return resps;

@@ -74,9 +74,10 @@ TEST_CASE("answer_letter follows simple-evals (first match)", "[scoring][filters
   CHECK(apply1(en, "answer: b") == "b");  // (?i) keeps case; simple-evals then scores it wrong
   CHECK(apply1(en, "Answer: E") == "[invalid]");
   CHECK(apply1(en, "Answer:\nB") == "[invalid]");  // [ \t]*: the letter must be on the line
-  CHECK(apply1(en, "  (B) ") == "B");              // bare letter fallback
-  CHECK(apply1(en, "B.") == "B");
-  CHECK(apply1(en, "a") == "[invalid]");  // bare fallback is upper case only
+  // A bare letter is no answer: REFERENCE.md's rule has no match (reviewer 70, #2).
+  CHECK(apply1(en, "  (B) ") == "[invalid]");
+  CHECK(apply1(en, "B.") == "[invalid]");
+  CHECK(apply1(en, "B") == "[invalid]");
   CHECK(apply1(en, "B because") == "[invalid]");
   json zh = {{"fn", "answer_letter"}, {"lang", "zh"}};
   CHECK(apply1(zh, "解析……答案：C") == "C");
@@ -87,7 +88,7 @@ TEST_CASE("answer_letter follows simple-evals (first match)", "[scoring][filters
   CHECK(apply1(any, "Answer: A 答案：E") == "A");
   json arc = {{"fn", "answer_letter"}, {"letters", "ABCDE12345"}};
   CHECK(apply1(arc, "so... Answer: 3") == "3");
-  CHECK(apply1(arc, "4") == "4");
+  CHECK(apply1(arc, "4") == "[invalid]");
 }
 
 TEST_CASE("answer_letters extracts canonical letter lists", "[scoring][filters]") {
