@@ -15,10 +15,12 @@ struct SandboxLimits {
   // Charged as wall time less the time the program waited for a CPU, so a loaded machine does not
   // fail a correct program; a wall-clock backstop of max(10 x wall_s, 60 s) still applies.
   double wall_s = 10;
-  double cpu_s = 10;              // the whole process tree (and RLIMIT_CPU per process)
-  long memory_bytes = 4L << 30;   // RLIMIT_AS
-  long file_bytes = 16L << 20;    // RLIMIT_FSIZE
-  int max_processes = 32;         // inside the sandbox
+  double cpu_s = 10;             // the whole process tree (and RLIMIT_CPU per process)
+  long memory_bytes = 4L << 30;  // RLIMIT_AS
+  long file_bytes = 16L << 20;   // RLIMIT_FSIZE
+  // Tasks inside the sandbox, threads included (RLIMIT_NPROC and pids.max count threads): 64
+  // fits ThreadPoolExecutor()'s largest default pool, min(32, cores + 4), on any host.
+  int max_processes = 64;
   long output_bytes = 64L << 10;  // stdout/stderr kept per stream; more is dropped
 };
 

@@ -113,3 +113,22 @@ TEST_CASE("sandbox runs under rlimits only when opted in") {
   CHECK(w.verdict == SandboxVerdict::kFailed);
   CHECK(w.reason.find("PermissionError") != std::string::npos);
 }
+
+// RLIMIT_NPROC and pids.max count threads: ThreadPoolExecutor() starts min(32, cores + 4)
+// workers, so a 32-thread pool must fit whatever the host's core count (reviewer 70, finding 4:
+// 31 extra threads failed with "can't start new thread").
+TEST_CASE("sandbox runs ThreadPoolExecutor's largest default pool") {
+  moebench::SandboxOptions o = short_limits();
+  o.limits.memory_bytes = 4L << 30;  // the default: each thread maps an 8 MiB stack
+  Sandbox sb(o);
+  auto r = sb.run_python(
+      "import concurrent.futures as cf, threading\n"
+      "with cf.ThreadPoolExecutor(32) as ex:\n"
+      "    assert list(ex.map(lambda x: x * x, range(1000)))[-1] == 998001\n"
+      "ev = threading.Event()\n"
+      "ts = [threading.Thread(target=ev.wait, daemon=True) for _ in range(40)]\n"
+      "for t in ts: t.start()\n"
+      "ev.set()\n");
+  INFO(r.reason << " | " << r.stderr_text);
+  CHECK(r.verdict == SandboxVerdict::kPassed);
+}
