@@ -86,10 +86,19 @@ std::string loader_read_gz(const fs::path& path, const std::string& hint) {
   char buf[1 << 16];
   int got;
   while ((got = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
-  int err = 0;
-  std::string msg = got < 0 ? gzerror(f, &err) : "";
+  // NOTE: gzread returns 0, not -1, when the input ends inside the gzip stream (an interrupted
+  // copy, a lost trailer): only gzerror's Z_BUF_ERROR tells that from the end. Read as the end,
+  // a cut HumanEval scored 150 of its 164 tasks with exit 0.
+  int err = Z_OK;
+  std::string msg = gzerror(f, &err);
   gzclose(f);
-  if (got < 0) throw input_error(path.string(), "gzip error: " + msg);
+  // zlib puts the path in front of its message; the error names it already.
+  if (const std::string own = path.string() + ": "; msg.starts_with(own)) msg.erase(0, own.size());
+  if (err == Z_BUF_ERROR)
+    throw input_error(path.string(), "gzip error: " + msg + " (the file is cut)");
+  if (got < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+    throw input_error(path.string(), "gzip error: " + msg);
+  }
   return out;
 }
 

@@ -167,3 +167,39 @@ TEST_CASE("glob: sorted matches in the last component", "[files]") {
   CHECK(files[1].filename() == "b_test.csv");
   CHECK(moebench::loader_glob(dir.path, "plain.jsonl", "")[0] == dir.path / "plain.jsonl");
 }
+
+namespace {
+
+// A complete gzip file of `body` (gzip wrapper, windowBits 31), or with `finish` false one that
+// is flushed but never finished: the stream an interrupted copy leaves.
+std::string gzip_bytes(const std::string& body, bool finish) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  std::string out(body.size() + 1024, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  zs.avail_in = static_cast<uInt>(body.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, finish ? Z_FINISH : Z_FULL_FLUSH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl.gz: a cut gzip file is refused as cut and not read as a shorter file", "[jsonl]") {
+  TempDir dir;
+  std::string body;
+  for (int i = 0; i < 200; ++i) body += "{\"task_id\": \"T/" + std::to_string(i) + "\"}\n";
+  std::string whole = gzip_bytes(body, true);
+  fs::path p = dir.write("x.jsonl.gz", whole);
+  CHECK(moebench::loader_load(p, "jsonl.gz", false, {}, "").size() == 200);
+  std::string want = p.string() + ": gzip error: unexpected end of file (the file is cut)";
+  SECTION("flushed but never finished") { dir.write("x.jsonl.gz", gzip_bytes(body, false)); }
+  SECTION("the size trailer cut off") {
+    dir.write("x.jsonl.gz", whole.substr(0, whole.size() - 4));
+  }
+  SECTION("cut in the middle") { dir.write("x.jsonl.gz", whole.substr(0, whole.size() / 2)); }
+  CHECK(error_of([&] { moebench::loader_load(p, "jsonl.gz", false, {}, ""); }) == want);
+}
