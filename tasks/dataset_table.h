@@ -48,7 +48,11 @@ DatasetTable dataset_table_read(const std::filesystem::path& file);
 // How much of a dataset a data dir holds, by file presence and size (`dataset_verify` hashes).
 struct DatasetPresence {
   size_t files = 0, present = 0;  // present: there with the table's size
+  size_t wrong_size = 0;          // there, but of another size than the table's
   std::string first_missing;      // a path that is absent or of another size ("" when complete)
+  // Why first_missing is not present: "is missing", "cannot be read (...)" or "has the wrong size
+  // (N bytes; the table lists M)".
+  std::string first_missing_why;
   bool complete() const { return present == files; }
 };
 DatasetPresence dataset_presence(const DatasetSource& d, const std::filesystem::path& data_dir);

@@ -163,9 +163,14 @@ DatasetPresence dataset_presence(const DatasetSource& d, const fs::path& data_di
       const auto size = fs::file_size(data_dir / d.name / f.path, ec);
       if (!ec && size == f.bytes) {
         ++p.present;
-      } else if (p.first_missing.empty()) {
-        p.first_missing = f.path;
+        continue;
       }
+      if (!ec) ++p.wrong_size;
+      if (!p.first_missing.empty()) continue;
+      p.first_missing = f.path;
+      p.first_missing_why = ec ? "is missing"
+                               : "has the wrong size (" + std::to_string(size) +
+                                     " bytes; the table lists " + std::to_string(f.bytes) + ")";
     }
   }
   return p;

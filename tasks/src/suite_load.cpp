@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "tasks/dataset_table.h"
 #include "tasks/src/loaders.h"
 #include "tasks/src/suite_state.h"
 
@@ -106,8 +107,7 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
   }
   // The data dir may be absent: nothing was fetched yet. Either way the suite names what to run.
   const std::string& name = inst.spec_.name;
-  const std::string fetch =
-      "moebench data fetch " + name + " --data-dir '" + source.data_dir.string() + "'";
+  fetch = "moebench data fetch " + name + " --data-dir '" + source.data_dir.string() + "'";
   hint = " (fetch it with: " + fetch + ")";
   if (fs::path own = suite_own_data(inst.spec_, source.tasks_dir); !own.empty()) {
     base = std::move(own);
@@ -119,6 +119,31 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
     throw InputError(name + ": no data in " + base.string() + "; fetch it with: " + fetch +
                      " (or pass --data-dir, set $MOEBENCH_DATA, or use --samples)");
   }
+  check_listed(source);
+}
+
+// NOTE: split files are globbed, so a dataset missing a file, or holding one cut at a line end,
+// ran on the rest with exit 0 as the whole suite (a 56-subject MMLU), and a stray copy added its
+// documents twice. A data dir holding any of the table's files at its listed size is that
+// dataset and must hold all of them; one holding none (a copy of tasks/samples, your own subset)
+// is read as it is.
+void SuiteInstanceBuilder::check_listed(const DataSource& source) {
+  const fs::path table_file = source.tasks_dir / "datasets.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(table_file, ec)) return;
+  const DatasetTable table = dataset_table_read(table_file);
+  auto it = table.datasets.find(st->model.dataset.dir);
+  if (it == table.datasets.end()) return;
+  const DatasetPresence p = dataset_presence(it->second, source.data_dir);
+  if (p.present == 0) return;
+  if (!p.complete()) {
+    throw InputError(it->first + ": " + base.string() + " is incomplete: " + p.first_missing + " " +
+                     p.first_missing_why + "; fetch it with: " + fetch);
+  }
+  for (const DataDownload& dl : it->second.downloads) {
+    for (const DataFile& f : dl.files) listed.insert(f.path);
+  }
+  table_name = spec_display_path(table_file);
 }
 
 std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
@@ -130,12 +155,19 @@ std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
   std::unordered_set<std::string> seen;
   for (const std::string& pattern : sp.files) {
     for (const fs::path& path : loader_glob(base, pattern, hint)) {
+      std::string rel = path.lexically_relative(base).generic_string();
+      if (!listed.empty() && !listed.count(rel)) {
+        throw input_error(path.string(), "not a file of dataset '" + st->model.dataset.dir +
+                                             "' in " + table_name +
+                                             " (a stray copy?); remove it, or fetch a clean "
+                                             "copy with: " +
+                                             fetch);
+      }
       std::vector<Record> records = loader_load(path, d.format, d.csv_header, d.csv_columns, hint);
       // NOTE: a data file without a record is a failed fetch or a cut copy, never a split: a
       // run of it scored "0 documents" and ranked 0.0. (--limit, --shard or a subject selection
       // picking none of a file's records is not this: they apply after loading.)
       if (records.empty()) throw input_error(path.string(), "no documents");
-      std::string rel = path.lexically_relative(base).generic_string();
       bool gaokao = d.format == "gaokao_json";
       for (size_t fi = 0; fi < records.size(); ++fi) {
         Record& rec = records[fi];

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,9 +66,15 @@ struct SuiteInstanceBuilder {
   std::shared_ptr<SuiteInstance::State> st;
   std::filesystem::path base;  // the dataset dir, or tasks/samples/<samples>
   std::string hint;            // appended to missing-file errors
+  std::string fetch;           // the command that fetches the suite's dataset
+  // The dataset's files tasks/datasets.json lists (relative to base); empty when the data dir
+  // is the user's own layout (or a samples run): then any file a split glob matches is read.
+  std::set<std::string> listed;
+  std::string table_name;  // the table's display path, for errors
 
   void compile_templates();
   void resolve_base(const DataSource& source);
+  void check_listed(const DataSource& source);
   std::vector<Doc> load_split(const std::string& split);
   void load_fewshot();
   void add_subject(const std::string& subject);
