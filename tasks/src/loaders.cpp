@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -130,8 +131,55 @@ std::vector<Record> loader_parse_jsonl(std::string_view text, const std::string&
   return out;
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, surrogates or code
+// points past U+10FFFF), or 0.
+size_t utf8_len(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+  auto cont = [&](size_t k) { return (at(k) & 0xC0) == 0x80; };
+  const unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if ((c == 0xE0 && at(1) < 0xA0) || (c == 0xED && at(1) > 0x9F)) return 0;
+    return cont(1) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if ((c == 0xF0 && at(1) < 0x90) || (c == 0xF4 && at(1) > 0x8F)) return 0;
+    return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// NOTE: the CSV parser copies bytes as they are, so a CMMLU file re-saved as GBK reached the
+// first json::dump (request hashing) as "internal error: [json.exception.type_error.316]",
+// exit 1, naming no file. JSONL files are checked by the JSON parser.
+void check_utf8(std::string_view text, const std::string& path) {
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = ++i;
+      continue;
+    }
+    const size_t n = utf8_len(text, i);
+    if (n == 0) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[i]));
+      throw input_error(path + ":" + std::to_string(line),
+                        std::string("not UTF-8 (byte ") + byte + " at column " +
+                            std::to_string(i - line_start + 1) + ")");
+    }
+    i += n;
+  }
+}
+
+}  // namespace
+
 std::vector<Record> loader_parse_csv(std::string_view text, const std::string& path, bool header,
                                      const std::vector<std::string>& columns) {
+  check_utf8(text, path);
   std::vector<CsvRecord> rows = csv_parse(text, path);
   std::vector<std::string> names = columns;
   size_t first = 0;

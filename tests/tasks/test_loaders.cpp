@@ -203,3 +203,17 @@ TEST_CASE("jsonl.gz: a cut gzip file is refused as cut and not read as a shorter
   SECTION("cut in the middle") { dir.write("x.jsonl.gz", whole.substr(0, whole.size() / 2)); }
   CHECK(error_of([&] { moebench::loader_load(p, "jsonl.gz", false, {}, ""); }) == want);
 }
+
+TEST_CASE("csv: bytes that are not UTF-8 name the line and column", "[csv]") {
+  // CMMLU re-saved as GBK: the bytes reached json::dump as an internal error, exit 1.
+  CHECK(error_of([] {
+          moebench::loader_parse_csv("q,a\nok,\xE4\xB8\xAD\nx,\xDA\xD5y\n", "c.csv", true, {});
+        }) == "c.csv:3: not UTF-8 (byte 0xDA at column 3)");
+  CHECK(error_of([] {
+          moebench::loader_parse_csv("q,a\n\"x\ny\",\xFF\xFE\n", "c.csv", true, {});
+        }) == "c.csv:3: not UTF-8 (byte 0xFF at column 4)");
+  CHECK(error_of([] { moebench::loader_parse_csv("q,a\nx,\xE4\xB8\n", "c.csv", true, {}); }) ==
+        "c.csv:2: not UTF-8 (byte 0xE4 at column 3)");
+  CHECK(moebench::loader_parse_csv("q,a\nx,\xE4\xB8\xAD\xF0\x9F\x98\x80\n", "c.csv", true, {})
+            .size() == 1);
+}
