@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "common/error.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "tasks/profile.h"
@@ -113,9 +114,25 @@ long check_profile(RunOptions options, bool chat_too,
   return failures;
 }
 
+// NOTE: a --suites SUITE@PROFILE whose profile was mistyped or not among those run was dropped,
+// and with none left selfcheck printed "selfcheck passed" having checked nothing, exit 0. The
+// profile must exist (as run requires) and be --profile's when one is given.
+void check_suite_profiles(const RunOptions& options, const std::string& only_profile) {
+  for (const std::string& s : options.suites) {
+    const std::string at = profile_split_name(s).second;
+    if (at.empty()) continue;
+    profile_find(options.source.task_dirs(), at);  // InputError "unknown profile 'x' (known: ...)"
+    if (!only_profile.empty() && at != only_profile) {
+      throw InputError("--suites " + s + ": profile '" + at + "' is not --profile '" +
+                       only_profile + "'; drop one of them");
+    }
+  }
+}
+
 // Every profile (or the one --profile names), each over the suites it covers (of --suites, when
 // given: a name with @PROFILE only under that profile).
 int selfcheck(const RunOptions& options, const std::string& only_profile, bool chat_too) {
+  check_suite_profiles(options, only_profile);
   std::vector<std::string> profiles;
   if (!only_profile.empty()) {
     profiles.push_back(profile_find(options.source.task_dirs(), only_profile).name);
@@ -141,6 +158,9 @@ int selfcheck(const RunOptions& options, const std::string& only_profile, bool c
     const long f = check_profile(o, chat_too, &result_dirs);
     if (f < 0) return kExitInterrupted;
     failures += f;
+  }
+  if (result_dirs.empty()) {
+    throw InputError("selfcheck: no suite of --suites is in the profiles it runs; nothing checked");
   }
   std::printf("\nselfcheck %s: %ld failing documents\n", failures ? "FAILED" : "passed", failures);
   for (const auto& dir : result_dirs) {
