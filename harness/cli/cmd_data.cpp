@@ -140,17 +140,26 @@ int status(const DataFlags& f) {
   for (const std::string& name : s.datasets) {
     const DatasetSource& d = s.table.find(name);
     const DatasetPresence p = dataset_presence(d, dir.path);
-    std::string state = p.complete() ? "present" : p.present == 0 ? "missing" : "incomplete";
+    // NOTE: a present file of another size was "missing" and the row never named the file.
+    std::string state = p.complete()                                            ? "present"
+                        : p.present + p.wrong_size == 0                         ? "missing"
+                        : p.present + p.wrong_size == p.files && p.present == 0 ? "wrong size"
+                                                                                : "incomplete";
     if (p.complete() && f.verify) {
       const auto bad = dataset_verify(d, dir.path);
       state = bad.empty() ? "verified" : "CORRUPT";
-      if (!bad.empty())
+      for (const std::string& b : bad) {  // every one, by its path
         std::fprintf(stderr, "moebench: %s: %s differs from its SHA-256\n", name.c_str(),
-                     bad.front().c_str());
+                     (dir.path / d.name / b).c_str());
+      }
     }
     missing += state != "present" && state != "verified";
-    std::printf("%-10s %-26s %-10s %zu/%zu\n", name.c_str(), s.suites_of[name].c_str(),
-                state.c_str(), p.present, p.files);
+    const std::string first =
+        p.complete() || p.present + p.wrong_size == 0
+            ? ""
+            : "  (first: " + p.first_missing + " " + p.first_missing_why + ")";
+    std::printf("%-10s %-26s %-10s %zu/%zu%s\n", name.c_str(), s.suites_of[name].c_str(),
+                state.c_str(), p.present, p.files, first.c_str());
   }
   if (missing) {
     std::printf("\nfetch what is missing: moebench data fetch%s\n",
