@@ -11,19 +11,6 @@ using namespace moebench::testing;
 
 namespace {
 
-const fs::path kShared = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
-
-fs::path copy_dataset(const fs::path& dir, const std::string& name) {
-  const fs::path data = dir / "data";
-  fs::create_directories(data);
-  fs::copy(kShared / name, data / name, fs::copy_options::recursive);
-  fs::permissions(data / name, fs::perms::owner_all, fs::perm_options::add);
-  for (const auto& e : fs::recursive_directory_iterator(data / name)) {
-    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  }
-  return data;
-}
-
 // Flips the first byte of `file`, keeping its size.
 void flip_first_byte(const fs::path& file) {
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);

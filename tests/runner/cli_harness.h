@@ -28,6 +28,19 @@ inline std::string moebench_bin() {
   return std::string(MOEBENCH_BINARY_DIR) + "/moebench";
 }
 
+// A writable copy of ../shared/datasets/<name> under dir/data; returns dir/data.
+inline fs::path copy_dataset(const fs::path& dir, const std::string& name) {
+  const fs::path data = dir / "data";
+  fs::create_directories(data);
+  fs::copy(fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets") / name, data / name,
+           fs::copy_options::recursive);
+  fs::permissions(data / name, fs::perms::owner_all, fs::perm_options::add);
+  for (const auto& e : fs::recursive_directory_iterator(data / name)) {
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  }
+  return data;
+}
+
 // Occurrences of `needle` in `text` (overlapping ones too).
 inline size_t count_of(const std::string& text, const std::string& needle) {
   size_t n = 0;

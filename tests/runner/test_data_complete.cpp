@@ -13,20 +13,6 @@ using namespace moebench::testing;
 
 namespace {
 
-const fs::path kShared = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
-
-// A writable copy of the shared dataset `name` under dir/data.
-fs::path copy_dataset(const fs::path& dir, const std::string& name) {
-  const fs::path data = dir / "data";
-  fs::create_directories(data);
-  fs::copy(kShared / name, data / name, fs::copy_options::recursive);
-  for (const auto& e : fs::recursive_directory_iterator(data)) {
-    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  }
-  fs::permissions(data / name, fs::perms::owner_write, fs::perm_options::add);
-  return data;
-}
-
 CommandResult run_on(const fs::path& dir, const std::string& suites,
                      const std::string& cmd = "run") {
   return run_command(moebench_bin() + " " + cmd + (cmd == "run" ? " --backend oracle" : "") +
