@@ -2,10 +2,14 @@
 // naming it, `moebench run --backend api:<name>` through the binary, and the results read back.
 #pragma once
 
+#include <signal.h>
+
+#include <chrono>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/loopback/server/loopback_server.h"
@@ -92,6 +96,33 @@ inline long ledger_served(const nlohmann::json& ledger, const char* field,
     if (k.contains(what) && k[what].is_object()) n += k[what].value(field, 0L);
   }
   return n;
+}
+
+// Starts `moebench run --backend api:loop` (`models`, the samples of gsm8k, math500 and mmlu,
+// results in dir/results, output in dir/first.out, then `extra`) and sends it SIGINT once the
+// server has answered 4 requests; returns its exit code.
+inline int interrupted_loop_run(const fs::path& dir, loopback::Server& server,
+                                const fs::path& models, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {moebench_bin(),
+                                   "run",
+                                   "--backend",
+                                   "api:loop",
+                                   "--models",
+                                   models.string(),
+                                   "--samples",
+                                   "--suites",
+                                   "gsm8k,math500,mmlu",
+                                   "--results-dir",
+                                   (dir / "results").string(),
+                                   "--no-progress"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t pid = spawn(args, dir / "first.out");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.ledger()["keys"].size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGINT);
+  return wait_exit(pid);
 }
 
 }  // namespace moebench::testing

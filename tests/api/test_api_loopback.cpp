@@ -3,13 +3,11 @@
 // the fault was permanent, retries and tokens as the server's ledger counts them), then the same
 // command resuming only the failed ones; the Anthropic format; choice suites scored through echo
 // logprobs; SIGINT; the key kept out of every output; HTTPS.
-#include <signal.h>
 
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "tests/api/api_loopback_util.h"
 #include "tests/catch.h"
@@ -250,26 +248,9 @@ TEST_CASE("SIGINT stops sending, keeps what arrived in the cache, and the comman
   server.start();
   const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
                                             {{"limits", {{"max_in_flight", 2}}}});
-  const std::vector<std::string> args = {moebench_bin(),
-                                         "run",
-                                         "--backend",
-                                         "api:loop",
-                                         "--models",
-                                         models.string(),
-                                         "--samples",
-                                         "--suites",
-                                         "gsm8k,math500,mmlu",
-                                         "--results-dir",
-                                         (dir / "results").string(),
-                                         "--no-progress"};
-  pid_t pid = spawn(args, dir / "first.out");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (server.ledger()["keys"].size() < 4 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid, SIGINT);
+  const int stopped = interrupted_loop_run(dir, server, models, {});
   INFO(read_file(dir / "first.out"));
-  CHECK(wait_exit(pid) == 130);
+  CHECK(stopped == 130);
   CHECK(run_dirs(dir / "results").empty());
   const size_t first = server.ledger()["keys"].size();
   LoopRun r = run_moebench(

@@ -2,13 +2,8 @@
 // --gen-kwargs is what is sent, a model the entry's prices are not for is not priced, a date no
 // price table covers is said, failed attempts of unknown size are no confident cost, and an
 // interrupted --no-cache run says its answers are lost.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "tests/api/api_loopback_util.h"
 #include "tests/catch.h"
@@ -132,18 +127,7 @@ TEST_CASE("an interrupted --no-cache run says its answers are lost") {
   server.start();
   const fs::path models = write_loop_models(dir, "loop", "openai-compatible", server.base_url(),
                                             {{"limits", {{"max_in_flight", 2}}}});
-  const std::vector<std::string> args = {
-      moebench_bin(),       "run",           "--backend",     "api:loop",
-      "--models",           models.string(), "--samples",     "--suites",
-      "gsm8k,math500,mmlu", "--no-cache",    "--results-dir", (dir / "results").string(),
-      "--no-progress"};
-  pid_t pid = spawn(args, dir / "first.out");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (server.ledger()["keys"].size() < 4 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid, SIGINT);
-  CHECK(wait_exit(pid) == 130);
+  CHECK(interrupted_loop_run(dir, server, models, {"--no-cache"}) == 130);
   const std::string out = read_file(dir / "first.out");
   INFO(out);
   CHECK(out.find("--no-cache: the answers received so far are lost") != std::string::npos);
