@@ -71,8 +71,15 @@ void classify_signal(SandboxResult& r, const SandboxLimits& lim, double program_
   } else {
     r.verdict = SandboxVerdict::kKilled;
     r.reason = "killed by " + signal_text(sig);
-    if (sig == SIGKILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT) {
-      r.reason += " (likely memory limit, RLIMIT_AS " + std::to_string(lim.memory_bytes) + ")";
+    // The sandbox's own kills are classified above, so a SIGKILL here came from the program or
+    // from outside; a crash signal may be an allocation refused under RLIMIT_AS, or any crash.
+    if (sig == SIGKILL) {
+      r.reason +=
+          " (not a sandbox limit: sent by the program itself or from outside the sandbox, "
+          "e.g. the system's OOM killer)";
+    } else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT) {
+      r.reason += " (a crash in native code, or an allocation refused under RLIMIT_AS " +
+                  std::to_string(lim.memory_bytes) + " bytes)";
     }
   }
 }

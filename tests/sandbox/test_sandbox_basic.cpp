@@ -132,3 +132,19 @@ TEST_CASE("sandbox runs ThreadPoolExecutor's largest default pool") {
   INFO(r.reason << " | " << r.stderr_text);
   CHECK(r.verdict == SandboxVerdict::kPassed);
 }
+
+// A signal the sandbox did not send is not blamed on a limit the program never reached
+// (reviewer 70, finding 8: a program that SIGKILLed itself using a few MB was reported
+// "likely memory limit").
+TEST_CASE("sandbox names a signal the program sent itself without blaming memory") {
+  Sandbox sb(short_limits());
+  auto k = sb.run_python("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n");
+  INFO(k.reason);
+  CHECK(k.verdict == SandboxVerdict::kKilled);
+  CHECK(k.reason.rfind("killed by SIGKILL", 0) == 0);
+  CHECK(k.reason.find("memory limit") == std::string::npos);
+  auto s = sb.run_python("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n");
+  INFO(s.reason);
+  CHECK(s.reason.rfind("killed by SIGSEGV", 0) == 0);
+  CHECK(s.reason.find("likely memory limit") == std::string::npos);
+}
