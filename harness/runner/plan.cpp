@@ -211,18 +211,30 @@ void choose_form(const SuiteSpec& spec, const BackendInfo& backend, SuiteRun* ru
   run->loglikelihood = choice && backend.loglikelihood;
 }
 
+// The sampling an Anthropic request carries, written into the spec (and so run.json) in place of
+// what was asked: a setting not sent samples at the API's default, 1.
+void record_sent_sampling(SuiteSpec* spec, double t, double top_p) {
+  nlohmann::json& raw = spec->raw["generation"];
+  raw["temperature"] = spec->generation.temperature = t;
+  raw["top_p"] = spec->generation.top_p = top_p;
+}
+
 // Without thinking, an Anthropic request carries temperature, at most 1 (the API's maximum), and
 // then no top_p: newer Claude models refuse the two together (backends/api/api_anthropic.cpp).
 // Said once per suite when that is not what was asked (code-sampling's top-p 0.95).
-void warn_anthropic_sampling(const SuiteSpec& spec, const BackendInfo& backend, double t,
-                             double top_p) {
+void anthropic_sampling(SuiteSpec* spec, const BackendInfo& backend, double t, double top_p) {
   const nlohmann::json omit =
       backend.details.value("api", nlohmann::json::object()).value("omit", nlohmann::json());
   bool sends_t = true;
   if (omit.is_array()) {
     for (const nlohmann::json& o : omit) sends_t &= o != "temperature";
   }
-  if (!sends_t || (t <= 1.0 && top_p == 1.0)) return;
+  if (!sends_t) {
+    if (t != 1.0) record_sent_sampling(spec, 1.0, top_p);
+    return;
+  }
+  if (t <= 1.0 && top_p == 1.0) return;
+  record_sent_sampling(spec, std::min(t, 1.0), 1.0);
   char asked[64] = "";
   if (t > 1.0) std::snprintf(asked, sizeof asked, " (Anthropic's maximum; asked %g)", t);
   char unsent[160] = "";
@@ -233,31 +245,32 @@ void warn_anthropic_sampling(const SuiteSpec& spec, const BackendInfo& backend, 
                   top_p);
   }
   std::fprintf(stderr, "moebench: warning: suite '%s': backend '%s' is sent temperature %g%s%s\n",
-               spec.key().c_str(), backend.id.c_str(), std::min(t, 1.0), asked, unsent);
+               spec->key().c_str(), backend.id.c_str(), std::min(t, 1.0), asked, unsent);
 }
 
 // Anthropic's extended thinking (a thinking budget) takes no temperature or top_p: a generating
 // suite that asks for other than the defaults samples at the API's instead. Said once per suite,
-// with what was asked, so the run's settings are not read as what ran.
-void warn_forced_sampling(const SuiteSpec& spec, const BackendInfo& backend, const SuiteRun& run) {
+// with what was asked, and the spec records the defaults, so the run's settings are what ran.
+void anthropic_forced_sampling(SuiteSpec* spec, const BackendInfo& backend, const SuiteRun& run) {
   if (backend.family != "anthropic" || run.loglikelihood) return;
   const nlohmann::json gen = backend.details.value("generation", nlohmann::json::object());
   auto setting = [&](const char* key, double fallback) {
     return gen.contains(key) && gen[key].is_number() ? gen[key].get<double>() : fallback;
   };
-  const double budget = setting("thinking_budget", spec.generation.thinking_budget);
-  const double t = setting("temperature", spec.generation.temperature);
-  const double top_p = setting("top_p", spec.generation.top_p);
+  const double budget = setting("thinking_budget", spec->generation.thinking_budget);
+  const double t = setting("temperature", spec->generation.temperature);
+  const double top_p = setting("top_p", spec->generation.top_p);
   if (budget <= 0) {
-    warn_anthropic_sampling(spec, backend, t, top_p);
+    anthropic_sampling(spec, backend, t, top_p);
     return;
   }
   if (t == 1.0 && top_p == 1.0) return;
+  record_sent_sampling(spec, 1.0, 1.0);
   std::fprintf(stderr,
                "moebench: warning: suite '%s': backend '%s' thinks with a budget of %.0f tokens; "
                "Anthropic's extended thinking takes no temperature or top_p, so temperature %g "
                "and top_p %g are not sent (the API samples at its defaults)\n",
-               spec.key().c_str(), backend.id.c_str(), budget, t, top_p);
+               spec->key().c_str(), backend.id.c_str(), budget, t, top_p);
 }
 
 // --num-fewshot N > 0 on a suite asked in a zero-shot chat form (chat.fewshot "none": mmlu,
@@ -363,8 +376,8 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     SuiteRun run;
     choose_form(spec, backend, &run);
     if (unshot_chat_form(options, run, &spec)) unshot.push_back(spec.key());
+    anthropic_forced_sampling(&spec, backend, run);
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
-    warn_forced_sampling(spec, backend, run);
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();
     const std::set<std::string>* only = nullptr;

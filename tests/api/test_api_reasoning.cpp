@@ -195,6 +195,9 @@ TEST_CASE("reasoning: a thinking budget is Anthropic's extended thinking, said w
   CHECK(suite["thinking"]["samples"] == suite["n_docs"]);
   CHECK(suite["thinking"]["truncated"] == 0);
   CHECK(suite["metrics"]["exact_match,answer-line"]["mean"] == 1.0);
+  // Neither was sent: run.json records the API's defaults it sampled at, not greedy.
+  CHECK(suite["spec"]["generation"]["temperature"] == 1.0);
+  CHECK(suite["spec"]["generation"]["top_p"] == 1.0);
   fs::remove_all(dir);
 }
 
@@ -235,5 +238,9 @@ TEST_CASE("anthropic: a top_p or a temperature above 1 not sent is said once per
             "(Anthropic's maximum; asked 1.5) and no top_p (Claude models refuse temperature and "
             "top_p together), so it samples at top_p 1, not 0.95") != std::string::npos);
   CHECK(count_of(r.command.output, "backend 'api:claude' is sent") == 1);
+  // run.json records what the request carried, not what was asked.
+  const json& sent = r.run["suites"]["gsm8k@chat"]["spec"]["generation"];
+  CHECK(sent["temperature"] == 1.0);
+  CHECK(sent["top_p"] == 1.0);
   fs::remove_all(dir);
 }
