@@ -64,6 +64,8 @@ TEST_CASE("subjects: --limit counts per subject as lm-eval's per-task limit", "[
   CHECK(rj["suites"]["cmmlu"]["n_docs"] == 2);
   CHECK(rj["suites"]["gsm8k"]["n_docs"] == 1);
   CHECK(rj["suites"]["math500"]["n_docs"] == 1);
+  // 1.1 and earlier took --limit per subject: another document set, so another version (r83 F5).
+  CHECK(rj["suites"]["math500"]["version"] == "1.2");
   std::multiset<std::string> subjects, sharded;
   for (const std::string& line : read_lines(dir / "results" / "l" / "samples.jsonl")) {
     const json s = json::parse(line);
