@@ -213,8 +213,11 @@ TEST_CASE("a wrong key fails every sample once with a 401 that never shows the k
   so.api_key = "sk-right-key";
   loopback::Server server(so);
   server.start();
-  const fs::path models = write_loop_models(dir, "loop", "openai", server.base_url(),
-                                            {{"api_key_env", "LOOP_OPENAI_KEY"}});
+  // No attempt here is meant to time out: a generous read timeout keeps a loaded machine's slow
+  // answer from being retried, so `retries` counts only what the 401 itself would cause.
+  const fs::path models = write_loop_models(
+      dir, "loop", "openai", server.base_url(),
+      {{"api_key_env", "LOOP_OPENAI_KEY"}, {"transport", {{"read_timeout_s", 60}}}});
   ::setenv("LOOP_OPENAI_KEY", "sk-wrong-key-d41d8cd9", 1);
   LoopRun r =
       run_moebench("--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples",
