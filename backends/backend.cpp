@@ -105,6 +105,7 @@ Response response_append_samples(Response earlier, const Response& later) {
   }
   out.texts.insert(out.texts.begin(), earlier.texts.begin(), earlier.texts.end());
   out.tokens += earlier.tokens;
+  out.tokens_by_price += earlier.tokens_by_price;  // none from the cache: this run's calls only
   out.hidden_reasoning += earlier.hidden_reasoning;
   out.usage_missing |= earlier.usage_missing;
   return out;

@@ -71,6 +71,9 @@ struct Response {
   // API attempts that failed after their HTTP 200, retried or final: billed, answering nothing.
   // Counted by the run that sent them, apart from `tokens`; never cached.
   FailedAttempts failed_attempts;
+  // Of `tokens`, those this run's attempts were billed, by the price table each was sent under
+  // (empty for backends without dated price tables: BackendInfo::prices prices them). Never cached.
+  TokensByPrice tokens_by_price;
   std::optional<ResponseError> error;
 
   // An answer that failed after some of its samples arrived (n samples asked in separate calls):
@@ -98,6 +101,9 @@ struct BackendInfo {
   // Answers Request::samples_done (asks only for the samples a partial answer lacks).
   bool resumes_samples = false;
   nlohmann::json prices = nlohmann::json::object();  // $ per 1M tokens, with their date
+  // Every dated table the backend may bill at, as `prices` is written, keyed by effective_from
+  // (Response::tokens_by_price's keys); not in run.json's backend record.
+  nlohmann::json price_tables = nlohmann::json::object();
   nlohmann::json details = nlohmann::json::object();
   // Whatever changes answers without being in the Request (an API model's endpoint, its
   // generation overrides): the cache keys responses by id + tag, so a change misses the cache.

@@ -4,10 +4,10 @@
 
 #include <cctype>
 #include <chrono>
+#include <ctime>
 #include <initializer_list>
 #include <limits>
 
-#include "common/clock.h"
 #include "common/error.h"
 #include "common/json_file.h"
 
@@ -549,7 +549,24 @@ bool models_instant_valid(const std::string& s) {
   return models_date_valid(s.substr(0, 10)) && minutes >= 0 && minutes < 24 * 60;
 }
 
-std::string models_instant_now() { return utc_now_format("%Y-%m-%dT%H:%MZ"); }
+std::string models_instant_at(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%MZ", &tm);
+  return buf;
+}
+
+std::time_t models_instant_time(const std::string& when) {
+  const std::string at = full_instant(when);
+  std::tm tm{};
+  tm.tm_year = std::stoi(at.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(at.substr(5, 2)) - 1;
+  tm.tm_mday = std::stoi(at.substr(8, 2));
+  tm.tm_hour = std::stoi(at.substr(11, 2));
+  tm.tm_min = std::stoi(at.substr(14, 2));
+  return timegm(&tm);
+}
 
 bool models_date_valid(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;

@@ -132,7 +132,9 @@ std::optional<ModelPrice> models_price_at(const ModelEntry& model, const std::st
 bool models_date_valid(const std::string& date);
 // True for such a date or a UTC time of one written YYYY-MM-DDTHH:MMZ.
 bool models_instant_valid(const std::string& when);
-// The current UTC time as YYYY-MM-DDTHH:MMZ (the price tables' resolution).
-std::string models_instant_now();
+// `t` as YYYY-MM-DDTHH:MMZ (UTC, the price tables' resolution), and back: a valid instant
+// (models_instant_valid) as time_t.
+std::string models_instant_at(std::time_t t);
+std::time_t models_instant_time(const std::string& when);
 
 }  // namespace moebench

@@ -2,6 +2,9 @@
 // run.json, samples.jsonl and the reports add up. One type from the backend to the report.
 #pragma once
 
+#include <map>
+#include <string>
+
 namespace moebench {
 
 struct TokenCounts {
@@ -51,6 +54,16 @@ struct TokenCounts {
   }
 };
 
+// Tokens by the price table in effect when their attempts were sent, keyed by the table's
+// effective_from ("" = no table was in effect: unpriced). A run crossing a price change bills
+// each attempt at its own table.
+using TokensByPrice = std::map<std::string, TokenCounts>;
+
+inline TokensByPrice& operator+=(TokensByPrice& to, const TokensByPrice& from) {
+  for (const auto& [table, tokens] : from) to[table] += tokens;
+  return to;
+}
+
 // API attempts that failed after their HTTP 200 (a stream cut off, an error event mid-stream, a
 // body cut short): the provider bills them, yet they answer nothing, so they are counted apart
 // from the samples' tokens. `tokens` is what is known: the usage a stream reported, else its text
@@ -59,10 +72,12 @@ struct FailedAttempts {
   long attempts = 0;
   long usage_missing = 0;  // of them, those whose stream reported no usage
   TokenCounts tokens;
+  TokensByPrice by_price;  // `tokens` by the price table each attempt was sent under
   FailedAttempts& operator+=(const FailedAttempts& o) {
     attempts += o.attempts;
     usage_missing += o.usage_missing;
     tokens += o.tokens;
+    by_price += o.by_price;
     return *this;
   }
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "common/clock.h"
@@ -68,6 +69,7 @@ void add_reply(const ApiCall& call, AttemptResult& a, Response* out) {
   }
   out->hidden_reasoning += api_hidden_reasoning(reply);
   out->tokens += reply.tokens;
+  out->tokens_by_price[a.price_table] += reply.tokens;
   out->usage_missing |= !reply.usage;
   // NOTE: only a streamed call has a first token time (a.ttft_s > 0); the samples of later
   // calls come after the earlier calls' whole time.
@@ -80,8 +82,8 @@ void add_reply(const ApiCall& call, AttemptResult& a, Response* out) {
 
 ApiBackend::ApiBackend(ModelEntry model, ApiBackendOptions options)
     : model_(std::move(model)),
-      price_(models_price_at(model_, models_instant_now())),
       options_(std::move(options)),
+      price_(price_at(now())),
       wire_(api_wire_create(model_)),
       pool_(endpoint_of(model_, options_.ca_file), model_.transport),
       limiter_(model_.limits),
@@ -99,6 +101,9 @@ BackendInfo ApiBackend::info() const {
   i.streaming = model_.api.stream;
   i.resumes_samples = true;
   if (price_) i.prices = price_->to_backend_prices();
+  for (const ModelPrice& p : model_.prices) {
+    i.price_tables[p.effective_from] = p.to_backend_prices();
+  }
   i.details = model_.to_json();
   i.details["name"] = model_.name;
   i.published_as = model_.published_as;
@@ -172,17 +177,36 @@ bool ApiBackend::wait(double seconds) {
   return woke;
 }
 
+std::optional<ModelPrice> ApiBackend::price_at(std::time_t t) {
+  const std::string at = models_instant_at(t);
+  std::optional<ModelPrice> price = models_price_at(model_, at);
+  if (!price && !model_.prices.empty() && !unpriced_said_.exchange(true)) {
+    std::fprintf(stderr,
+                 "moebench: warning: no price table of models.%s covers %s (UTC): what is sent "
+                 "then is unpriced and the run's cost not computed (null); add a table to the "
+                 "models file\n",
+                 model_.name.c_str(), at.c_str());
+  }
+  return price;
+}
+
 AttemptResult ApiBackend::send_once(const ApiCall& call) {
   ++attempts_;
-  const std::time_t sent = std::time(nullptr);
+  const std::time_t sent = now();
+  const std::optional<ModelPrice> price = price_at(sent);
   std::unique_ptr<httplib::Client> client = pool_.take();
   AttemptResult a =
       api_attempt(*client, pool_.endpoint(), *wire_, call, model_.transport, options_.api_key);
   if (a.connection_ok) pool_.give_back(std::move(client));
-  // A call sent in the price table's off-peak window is billed at its off-peak prices.
-  if (price_ && price_->off_peak && price_->off_peak->contains(sent)) {
+  // A call is billed at the table in effect when it was sent, at its off-peak prices when it was
+  // sent in that table's off-peak window.
+  if (price && price->off_peak && price->off_peak->contains(sent)) {
     if (a.reply) a.reply->tokens.all_off_peak();
     a.billed_failure.tokens.all_off_peak();
+  }
+  a.price_table = price ? price->effective_from : "";
+  if (a.billed_failure.attempts > 0) {
+    a.billed_failure.by_price[a.price_table] += a.billed_failure.tokens;
   }
   return a;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +25,9 @@ struct ApiBackendOptions {
   // finish; those not sent answer with an "interrupted" error, which the cache never keeps.
   std::function<bool()> should_stop;
   uint64_t jitter_seed = 0;  // 0 = from the clock
+  // The wall clock: read when the backend is made and as each attempt is sent, to pick the price
+  // table in effect then. Empty = std::time; tests set a fake one (MOEBENCH_FAKE_NOW).
+  std::function<std::time_t()> now;
 };
 
 // Totals over the backend's life, for run.json and the benchmark.
@@ -48,9 +52,13 @@ class ApiBackend : public Backend {
 
  private:
   Response answer(const Request& r);
-  // One attempt on a pooled connection, its tokens marked off-peak when it was sent in the price
-  // table's off-peak window.
+  // One attempt on a pooled connection, its tokens billed at the price table in effect when it
+  // was sent (AttemptResult::price_table), off-peak when it was sent in that table's window.
   AttemptResult send_once(const ApiCall& call);
+  std::time_t now() const { return options_.now ? options_.now() : std::time(nullptr); }
+  // The price table in effect at `t`; warns once per run when the entry has tables and none
+  // covers `t` (what is sent then is unpriced, and the run's cost null).
+  std::optional<ModelPrice> price_at(std::time_t t);
   // One call with its retries; fills `out` (texts, tokens, timings) or its error.
   void call_with_retries(const ApiCall& call, long estimate, Response* out);
   bool stopping() const { return options_.should_stop && options_.should_stop(); }
@@ -58,10 +66,11 @@ class ApiBackend : public Backend {
   bool wait(double seconds);
 
   ModelEntry model_;
-  // The price table in effect when the backend was made: a run is priced at one table (its
-  // off-peak window, if any, per call).
-  std::optional<ModelPrice> price_;
   ApiBackendOptions options_;
+  std::atomic<bool> unpriced_said_{false};  // before price_, whose making may warn
+  // The price table in effect when the backend was made (BackendInfo::prices); each attempt is
+  // billed at the one in effect when it is sent.
+  std::optional<ModelPrice> price_;
   std::unique_ptr<ApiWire> wire_;
   ApiConnectionPool pool_;
   ApiLimiter limiter_;

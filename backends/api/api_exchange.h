@@ -51,6 +51,8 @@ struct AttemptResult {
   // A failure after the provider's HTTP 200 began its answer (attempts 1): billed, answering
   // nothing; what its stream told of its tokens.
   FailedAttempts billed_failure;
+  // effective_from of the price table it was sent under ("" = none): set by ApiBackend.
+  std::string price_table;
 };
 
 // Sends `call` once. Never throws for network, HTTP or format errors. `secret` (the API key) is

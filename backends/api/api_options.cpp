@@ -1,8 +1,11 @@
 // The api: scheme: models file entry + --backend-opt + key from the environment.
 #include "backends/api/api_options.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <set>
 
 #include "backends/api/api_backend.h"
@@ -84,7 +87,7 @@ ModelEntry entry_for_run(ModelEntry m, const std::set<std::string>& gen_kwargs) 
 }
 
 // A model override the entry's prices are not for drops them (no cost, rather than another
-// model's), and a run on a date no table covers is said: both leave the run's cost null.
+// model's), and says so. (A time no table covers is said by the backend as it sends.)
 void check_prices(ModelEntry* m, const std::string& entry_model) {
   if (m->model != entry_model && !m->prices.empty()) {
     std::fprintf(stderr,
@@ -93,13 +96,26 @@ void check_prices(ModelEntry* m, const std::string& entry_model) {
                  m->name.c_str(), m->model.c_str(), entry_model.c_str());
     m->prices.clear();
   }
-  const std::string now = models_instant_now();
-  if (!m->prices.empty() && !models_price_at(*m, now)) {
-    std::fprintf(stderr,
-                 "moebench: warning: no price table of models.%s covers %s (UTC): the run's "
-                 "cost is not computed (null); add a table to the models file\n",
-                 m->name.c_str(), now.substr(0, 10).c_str());
+}
+
+// MOEBENCH_FAKE_NOW=YYYY-MM-DDTHH:MMZ+S, for tests only: the backend's clock reads that instant
+// first and S seconds more at each later reading (one per attempt sent), so a test sends requests
+// on both sides of a price change. Unset: the real clock.
+std::function<std::time_t()> fake_clock() {
+  const char* env = std::getenv("MOEBENCH_FAKE_NOW");
+  if (!env || !*env) return {};
+  const std::string v = env;
+  const size_t plus = v.find('+');
+  const std::string at = v.substr(0, plus),
+                    step = plus == std::string::npos ? "0" : v.substr(plus + 1);
+  if (!models_instant_valid(at) || step.empty() ||
+      step.find_first_not_of("0123456789") != std::string::npos || step.size() > 9) {
+    throw InputError("MOEBENCH_FAKE_NOW: '" + v + "' is not YYYY-MM-DDTHH:MMZ+SECONDS");
   }
+  const std::time_t start = models_instant_time(at);
+  const long seconds = std::stol(step);
+  auto readings = std::make_shared<std::atomic<long>>(0);
+  return [=] { return start + static_cast<std::time_t>(seconds * readings->fetch_add(1)); };
 }
 
 std::unique_ptr<Backend> api_backend_make(const std::string& name, const BackendContext& context) {
@@ -125,6 +141,7 @@ std::unique_ptr<Backend> api_backend_make(const std::string& name, const Backend
     o.api_key = key;
   }
   o.should_stop = context.should_stop;
+  o.now = fake_clock();
   return std::make_unique<ApiBackend>(std::move(m), std::move(o));
 }
 

@@ -41,11 +41,54 @@ TokenCounts token_totals(const SuiteRun& run, bool sent_only) {
   return t;
 }
 
-// $ for the tokens this run was billed for, when the backend has prices per 1M tokens.
-nlohmann::json cost_of(const TokenCounts& billed, const nlohmann::json& prices) {
-  const std::optional<double> usd = tokens_cost_usd(billed, prices);
-  if (!usd) return nullptr;
-  return {{"usd", *usd}, {"prices", prices}};
+// Of the tokens a response was billed this run, those at each price table it was sent under.
+TokensByPrice billed_by_price(const SuiteRun& run, size_t d) {
+  return run.cached[d] ? TokensByPrice{} : run.responses[d].tokens_by_price;
+}
+
+// What tokens cost, and the prices record of run.json.
+struct Priced {
+  std::optional<double> usd;
+  nlohmann::json prices;
+};
+
+// `billed` at the tables `by_price` names (BackendInfo::price_tables): the one table's record, or
+// the list of the tables used, each with the tokens billed at it and their cost; no cost when a
+// part was sent under no table. Without parts (a backend without dated tables, nothing sent)
+// `billed` is at BackendInfo::prices.
+Priced price_by_table(const TokensByPrice& by_price, const TokenCounts& billed,
+                      const BackendInfo& backend) {
+  if (by_price.empty()) return {tokens_cost_usd(billed, backend.prices), backend.prices};
+  Priced out{0.0, nlohmann::json::array()};
+  for (const auto& [from, tokens] : by_price) {
+    const nlohmann::json table = backend.price_tables.value(from, nlohmann::json());
+    const std::optional<double> usd = tokens_cost_usd(tokens, table);
+    if (!usd) return {};
+    *out.usd += *usd;
+    nlohmann::json entry = table;
+    entry["tokens"] = tokens_json(tokens);
+    entry["usd"] = *usd;
+    out.prices.push_back(std::move(entry));
+  }
+  if (out.prices.size() == 1) out.prices = backend.price_tables[by_price.begin()->first];
+  return out;
+}
+
+// run.json's cost: the billed tokens' (null when a response had no usage) and the failed
+// attempts' (null when one of them had none), each at the tables its attempts were sent under.
+nlohmann::json run_cost(const RunOutcome& o, const TokenCounts& billed,
+                        const TokensByPrice& by_price, long usage_missing) {
+  const Priced p = price_by_table(by_price, billed, o.backend);
+  if (usage_missing > 0 || !p.usd) return nullptr;
+  nlohmann::json cost = {{"usd", *p.usd}, {"prices", p.prices}};
+  // NOTE: an attempt cut before its usage told no prompt count (priced as 0 it would be a
+  // confident understatement): their cost is unknown, null.
+  const std::optional<double> failed =
+      price_by_table(o.failed_attempts.by_price, o.failed_attempts.tokens, o.backend).usd;
+  cost["failed_attempts_usd"] = o.failed_attempts.usage_missing > 0 || !failed
+                                    ? nlohmann::json(nullptr)
+                                    : nlohmann::json(*failed);
+  return cost;
 }
 
 // Latencies and retries of the responses received this run (cache hits excluded).
@@ -66,7 +109,7 @@ nlohmann::json gen_kwargs_json(const std::vector<std::pair<std::string, std::str
 }
 
 SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
-                         const LatencySummary& latency) {
+                         const LatencySummary& latency, TokensByPrice* by_price) {
   SuiteResult r;
   const SuiteSpec& spec = run.instance->spec();
   r.name = spec.key();
@@ -95,10 +138,14 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.tokens = token_totals(run, true);
   for (size_t d = 0; d < run.responses.size(); ++d) {
     r.usage_missing += !run.cached[d] && run.responses[d].usage_missing;
+    *by_price += billed_by_price(run, d);
   }
   // NOTE: a response without usage has no prompt count: the sum would be a confident wrong cost.
-  if (r.usage_missing == 0) r.cost_usd = tokens_cost_usd(r.tokens, backend.prices);
-  if (r.cost_usd) r.prices = backend.prices;
+  if (r.usage_missing == 0) {
+    Priced p = price_by_table(*by_price, r.tokens, backend);
+    r.cost_usd = p.usd;
+    if (p.usd) r.prices = std::move(p.prices);
+  }
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
   r.spec = run.instance->spec().raw;
@@ -112,9 +159,12 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   RunRecord r;
   LatencySummary latency;
   long usage_missing = 0;
+  TokensByPrice by_price;
   for (const SuiteRun& run : o.suites) {
     const LatencySummary suite_latency = latency_of(run);
-    SuiteResult suite = suite_result(run, o.backend, suite_latency);
+    TokensByPrice suite_by_price;
+    SuiteResult suite = suite_result(run, o.backend, suite_latency, &suite_by_price);
+    by_price += suite_by_price;
     r.billed += suite.tokens;
     usage_missing += suite.usage_missing;
     for (const auto& [type, n] : run.errors) r.errors[type] += n;
@@ -148,15 +198,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   r.cache_hits = o.cache_hits;
   r.docs = o.docs;
   r.failed_attempts = o.failed_attempts;
-  r.cost = usage_missing > 0 ? nlohmann::json(nullptr) : cost_of(r.billed, o.backend.prices);
-  // NOTE: an attempt cut before its usage told no prompt count (priced as 0 it would be a
-  // confident understatement): their cost is unknown, null.
-  if (r.cost.is_object()) {
-    r.cost["failed_attempts_usd"] =
-        o.failed_attempts.usage_missing > 0
-            ? nlohmann::json(nullptr)
-            : nlohmann::json(*tokens_cost_usd(o.failed_attempts.tokens, o.backend.prices));
-  }
+  r.cost = run_cost(o, r.billed, by_price, usage_missing);
   r.latency = latency.to_json();
   r.prompt_tokens = o.prompt_tokens;
   r.output_tokens = o.output_tokens;
@@ -171,8 +213,7 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   return r.to_json();
 }
 
-nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
-                                   const nlohmann::json& backend_prices) {
+nlohmann::json results_sample_json(const SuiteRun& run, size_t d, const BackendInfo& backend) {
   const Doc& doc = *run.docs[d];
   const Request& req = run.requests[d];
   const Response& resp = run.responses[d];
@@ -224,7 +265,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d,
   }
   s.usage_missing = !run.cached[d] && resp.usage_missing;
   if (!run.cached[d] && !resp.usage_missing) {
-    s.cost_usd = tokens_cost_usd(billed_tokens(run, d), backend_prices);
+    s.cost_usd = price_by_table(billed_by_price(run, d), billed_tokens(run, d), backend).usd;
   }
   return s.to_json();
 }
@@ -236,7 +277,7 @@ std::filesystem::path results_write(const RunOutcome& o, const RunOptions& optio
   std::string samples;
   for (const SuiteRun& run : o.suites) {
     for (size_t d = 0; d < run.docs.size(); ++d) {
-      samples += results_sample_json(run, d, o.backend.prices)
+      samples += results_sample_json(run, d, o.backend)
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       samples += '\n';
     }
