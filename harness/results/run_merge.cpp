@@ -18,6 +18,7 @@
 #include "harness/results/run_latency.h"
 #include "harness/results/run_writer.h"
 #include "harness/scoring/aggregate.h"
+#include "reports/json_fields.h"
 #include "reports/run_load.h"
 #include "reports/run_record.h"
 #include "reports/sample_record.h"
@@ -198,26 +199,81 @@ struct MergedSuite {
   LatencySummary latency;
 };
 
-// A cost and the price table it was computed at.
+// A cost, the tokens it is for and the prices record it was computed at: one table, or the list
+// of the tables used, each with its tokens and cost (a run that crossed a price change).
 struct Priced {
   std::optional<double> usd;
   json prices;
+  TokenCounts tokens;
 };
 
+// One table of the merged record: the table, and the tokens and $ billed at it where known.
+struct TableUse {
+  json table;
+  std::optional<TokenCounts> tokens;
+  std::optional<double> usd;
+};
+
+// Adds a part's tables to `uses`: a single table carries the part's tokens and cost; a list's
+// entries their own (a list written before they were recorded has none: unknown).
+void add_tables(const Priced& part, std::vector<TableUse>* uses) {
+  std::vector<TableUse> of_part;
+  if (part.prices.is_array()) {
+    for (const json& e : part.prices) {
+      TableUse u{e, std::nullopt, std::nullopt};
+      if (e.is_object() && e.contains("tokens") && e["tokens"].is_object()) {
+        u.tokens = tokens_of(e["tokens"], "merge", "cost.prices[].tokens.");
+      }
+      if (e.is_object() && e.contains("usd") && e["usd"].is_number()) {
+        u.usd = e["usd"].get<double>();
+      }
+      if (u.table.is_object()) {
+        u.table.erase("tokens");
+        u.table.erase("usd");
+      }
+      of_part.push_back(std::move(u));
+    }
+  } else {
+    of_part.push_back({part.prices, part.tokens, part.usd});
+  }
+  for (TableUse& u : of_part) {
+    auto same = std::find_if(uses->begin(), uses->end(),
+                             [&](const TableUse& t) { return t.table == u.table; });
+    if (same == uses->end()) {
+      uses->push_back(std::move(u));
+      continue;
+    }
+    if (same->tokens && u.tokens) *same->tokens += *u.tokens;
+    if (!u.tokens) same->tokens.reset();
+    same->usd = same->usd && u.usd ? std::optional<double>(*same->usd + *u.usd) : std::nullopt;
+  }
+}
+
 // What the shards were billed, summed as each was priced (a night's shards can straddle a price
-// change); unknown when one is. The table when all agree, else the list of those used.
+// change, a run can cross one); unknown when one is. The table when one was used, else the list
+// of those used, each with the tokens billed at it and their cost where known.
 std::pair<std::optional<double>, json> sum_costs(const std::vector<Priced>& parts) {
   std::optional<double> usd = 0.0;
-  json tables = json::array();
+  std::vector<TableUse> uses;
   for (const Priced& p : parts) {
     if (!p.usd) return {std::nullopt, json()};
     *usd += *p.usd;
-    if (std::find(tables.begin(), tables.end(), p.prices) == tables.end()) {
-      tables.push_back(p.prices);
-    }
+    add_tables(p, &uses);
   }
   if (parts.empty()) return {std::nullopt, json()};
-  return {usd, tables.size() == 1 ? tables[0] : tables};
+  if (uses.size() == 1) return {usd, uses[0].table};
+  // In time order: an instant sorts after its date's 00:00, as the models file writes them.
+  std::stable_sort(uses.begin(), uses.end(), [](const TableUse& a, const TableUse& b) {
+    return str_or(a.table, "effective_from") < str_or(b.table, "effective_from");
+  });
+  json tables = json::array();
+  for (const TableUse& u : uses) {
+    json e = u.table;
+    if (u.tokens) e["tokens"] = tokens_json(*u.tokens);
+    if (u.usd) e["usd"] = *u.usd;
+    tables.push_back(std::move(e));
+  }
+  return {usd, tables};
 }
 
 // One suite merged: samples interleaved (document p is shard p%N's (p/N)-th), metrics aggregated
@@ -236,7 +292,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   std::vector<Priced> costs;
   for (const ShardRun* run : shards) {
     const SuiteResult& s = suite_of(*run, name);
-    costs.push_back({s.cost_usd, s.prices});
+    costs.push_back({s.cost_usd, s.prices, s.tokens});
     total += s.n_docs;
     r.cache_hits += s.cache_hits;
     r.thinking_samples += s.thinking_samples;
@@ -316,7 +372,9 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
     m.suites.push_back(s.result);
   }
   std::vector<Priced> costs;
-  for (const MergedSuite& s : suites) costs.push_back({s.result.cost_usd, s.result.prices});
+  for (const MergedSuite& s : suites) {
+    costs.push_back({s.result.cost_usd, s.result.prices, s.result.tokens});
+  }
   const auto [usd, prices] = sum_costs(costs);
   m.cost = usd ? json{{"usd", *usd}, {"prices", prices}} : json();
   m.latency = latency.to_json();

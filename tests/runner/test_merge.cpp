@@ -306,12 +306,24 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
   INFO(merged.output);
   REQUIRE(merged.exit_code == 0);
   const json run = json::parse(read_file(dir / "m" / "run.json"));
+  // Each table with the tokens and $ billed at it (the shard's suite's), as a run crossing a
+  // price change lists them.
   for (const auto& [name, suite] : run["suites"].items()) {
     INFO(name);
     CHECK(suite["cost"]["usd"] == 0.375);
-    CHECK(suite["cost"]["prices"] == json::array({tables[0], tables[1]}));
+    const json& prices = suite["cost"]["prices"];
+    REQUIRE(prices.size() == 2);
+    for (int i = 0; i < 2; ++i) {
+      json t = prices[i];
+      CHECK(t["usd"] == 0.125 * (i + 1));
+      CHECK(t["tokens"].is_object());
+      t.erase("usd");
+      t.erase("tokens");
+      CHECK(t == tables[i]);
+    }
   }
   CHECK(run["cost"]["usd"] == 0.375 * run["suites"].size());
+  CHECK(run["cost"]["prices"].size() == 2);
   CHECK(run["cost"]["failed_attempts_usd"] == 1.5);
   const json& failed = run["tokens"]["failed_attempts"];
   CHECK(failed["attempts"] == 3);
@@ -324,6 +336,59 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
 // A merged run is dated by its newest shard, not by when merge ran: the leaderboard and the
 // published-vs-measured view take a suite's latest run by that date, so a night merged late
 // displaced a newer night's unsharded run.
+// A shard that crossed a price change lists its tables with their tokens and $: the merge adds
+// each table's up over the shards, a shard priced at one table counting its suite's tokens there.
+TEST_CASE("merge: tables listed by a shard are summed per table with the others",
+          "[runner][merge]") {
+  const fs::path dir = temp_dir("merge-tables");
+  const std::string scope = "--data-dir '" + kData.string() + "' --limit 2";
+  const fs::path replay = replay_file(dir, scope);
+  const fs::path results = dir / "results";
+  const json a = {{"input", 0.27}, {"output", 1.10}, {"effective_from", "2025-02-26"}};
+  const json b = {{"input", 0.56}, {"output", 1.68}, {"effective_from", "2025-09-05T16:00Z"}};
+  const json tokens = {{"prompt", 5}, {"cached_prompt", 0}, {"completion", 1}};
+  const json half = {{"prompt", 10}, {"cached_prompt", 0}, {"completion", 2}};
+  std::string runs;
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    auto r = run_command(run_args(replay, scope, results, "gsm8k") + " --shard " +
+                             std::to_string(i) + "/2 --run-id " + id,
+                         dir);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const fs::path file = results / id / "run.json";
+    json run = json::parse(read_file(file));
+    json& suite = run["suites"]["gsm8k"];
+    json ua = a, ub = b;
+    ua["tokens"] = ub["tokens"] = half;
+    ua["usd"] = 0.05;
+    ub["usd"] = 0.2;
+    suite["tokens"]["billed"] =
+        i == 0 ? tokens : json{{"prompt", 20}, {"cached_prompt", 0}, {"completion", 4}};
+    suite["cost"] = i == 0 ? json{{"usd", 0.125}, {"prices", a}}
+                           : json{{"usd", 0.25}, {"prices", json::array({ua, ub})}};
+    run["cost"] = suite["cost"];
+    std::ofstream(file, std::ios::trunc) << run.dump(2);
+    runs += " " + (results / id).string();
+  }
+  auto merged = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m").string(), dir);
+  INFO(merged.output);
+  REQUIRE(merged.exit_code == 0);
+  const json run = json::parse(read_file(dir / "m" / "run.json"));
+  for (const json& cost : {run["suites"]["gsm8k"]["cost"], run["cost"]}) {
+    INFO(cost.dump());
+    CHECK(cost["usd"] == 0.375);
+    REQUIRE(cost["prices"].size() == 2);
+    CHECK(cost["prices"][0]["effective_from"] == "2025-02-26");
+    CHECK(cost["prices"][0]["tokens"]["prompt"] == 15);
+    CHECK(std::abs(cost["prices"][0]["usd"].get<double>() - 0.175) < 1e-12);
+    CHECK(cost["prices"][1]["effective_from"] == "2025-09-05T16:00Z");
+    CHECK(cost["prices"][1]["tokens"]["prompt"] == 10);
+    CHECK(cost["prices"][1]["usd"] == 0.2);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("merge: the merged run is dated by its newest shard", "[runner][merge]") {
   const fs::path dir = temp_dir("merge-created");
   const std::string base = moebench_bin() +
