@@ -36,10 +36,16 @@ std::optional<double> estimated_cost(const RunSummary& run, const SuiteResult& s
 }
 
 // A priced suite's cost for every sample at its run's prices: what the eval costs, whether or not
-// some answers came from the cache (the run paid only for the rest).
+// some answers came from the cache (the run paid only for the rest). A run priced at several
+// tables (it crossed a price change) prices its cached answers at the latest of them.
 std::optional<double> priced_cost(const SuiteResult& s) {
   if (!s.cost_usd || all_tokens(s).total() == s.tokens.total()) return s.cost_usd;
-  return tokens_cost_usd(all_tokens(s), s.prices);
+  if (!s.prices.is_array()) return tokens_cost_usd(all_tokens(s), s.prices);
+  if (s.prices.empty()) return std::nullopt;
+  TokenCounts cached = all_tokens(s);
+  cached -= s.tokens;
+  const std::optional<double> rest = tokens_cost_usd(cached, s.prices.back());
+  return rest ? std::optional<double>(*s.cost_usd + *rest) : std::nullopt;
 }
 
 using RunsById = std::map<std::string, const RunSummary*>;
