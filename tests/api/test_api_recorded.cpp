@@ -248,3 +248,51 @@ TEST_CASE("a price table ending mid-run leaves the cost null and warns once") {
   server.stop();
   fs::remove_all(dir);
 }
+
+// Failed attempts are billed at the table of their own send time too. One request at a time, each
+// first attempt cut after its usage (billed) and retried: document 1's two attempts are sent at
+// 00:01 and 00:02 (table A), every later one from 00:03 (table B, 10x). A failed attempt and its
+// retry bill the same prompt and answer (cache hits at the input price), so the failed attempts
+// cost what the answers do, each at its own table.
+TEST_CASE("failed attempts are priced at the table in effect when they were sent") {
+  const fs::path dir = temp_dir("api-price-change-failed");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  so.faults.rate = 1.0;
+  so.faults.kinds = {"truncated_sse"};
+  so.faults.transient_attempts_max = 1;
+  loopback::Server server(so);
+  server.start();
+  const json cheap = {{"input_cache_hit", 1.0}, {"input", 1.0}, {"output", 2.0}};
+  const json dear = {{"input_cache_hit", 10.0}, {"input", 10.0}, {"output", 20.0}};
+  const json prices = {
+      {{"currency", "USD"},
+       {"effective_from", "2025-12-01"},
+       {"effective_until", "2026-01-01T00:03Z"},
+       {"per_million", cheap}},
+      {{"currency", "USD"}, {"effective_from", "2026-01-01T00:03Z"}, {"per_million", dear}}};
+  const fs::path models =
+      write_loop_models(dir, "loop", "openai", server.base_url(),
+                        {{"prices", prices}, {"limits", {{"max_in_flight", 1}}}});
+  LoopRun r = run_at_fake_clock(
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples --no-cache",
+      dir, "2026-01-01T00:00Z");
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  REQUIRE(r.samples.size() > 1);
+  double want = 0;
+  long at_a = 0;
+  for (const json& s : r.samples) {
+    const double a = sample_usd(s, cheap), b = sample_usd(s, dear);
+    const bool is_a = std::abs(s["cost_usd"].get<double>() - a) < 1e-15;
+    at_a += is_a;
+    want += is_a ? a : b;
+  }
+  CHECK(at_a == 1);
+  const json& cost = r.run["cost"];
+  CHECK(r.run["tokens"]["failed_attempts"]["attempts"] == r.samples.size());
+  CHECK(std::abs(cost["usd"].get<double>() - want) < 1e-12);
+  CHECK(std::abs(cost["failed_attempts_usd"].get<double>() - want) < 1e-12);
+  server.stop();
+  fs::remove_all(dir);
+}
