@@ -277,15 +277,18 @@ void anthropic_forced_sampling(SuiteSpec* spec, const BackendInfo& backend, cons
 // ceval, cmmlu, arc_challenge give simple-evals' one-question prompt): no example is sent, so the
 // spec run and recorded in run.json says 0 rather than filing a 0-shot score as N-shot. Giving the
 // shots as turns instead would invent a prompt that neither simple-evals nor lm-eval uses.
+// The spec's own shots (mmlu's 5) are likewise recorded as 0 there, without a word, so the same
+// requests are never filed as 0-shot or 5-shot depending on a flag (reviewer 83, F12). True when
+// the user's --num-fewshot was not taken, to be said.
 bool unshot_chat_form(const RunOptions& options, const SuiteRun& run, SuiteSpec* spec) {
-  if (!options.num_fewshot || *options.num_fewshot == 0 || !run.chat || run.loglikelihood) {
-    return false;
-  }
+  if (!run.chat || run.loglikelihood) return false;
   const nlohmann::json& prompt = spec->raw["prompt"];
   const nlohmann::json chat = prompt.value("chat", nlohmann::json::object());
   if (!chat.is_object() || chat.value("fewshot", std::string("inline")) != "none") return false;
+  const nlohmann::json shots = prompt.value("num_fewshot", nlohmann::json(0));
+  if (shots.is_number_integer() && shots.get<int>() == 0) return false;
   override_num_fewshot(spec, 0);
-  return true;
+  return options.num_fewshot && *options.num_fewshot > 0;
 }
 
 // Said once for the run: which suites' chat form took none of --num-fewshot's examples.

@@ -83,6 +83,14 @@ TEST_CASE("num-fewshot: a zero-shot chat form warns once and records 0 shots", "
   INFO(md.output);
   CHECK(md.output.find("| oracle-chat | samples, 2-shot (arc_challenge@chat 0-shot, mmlu@chat "
                        "0-shot) |") != std::string::npos);
+  // Without the flag the chat form sends the same one-question message, and records 0 as well,
+  // not mmlu's 5 (reviewer 83, F12); nothing to warn about.
+  auto plain = run_command(run + " --suites mmlu@chat --run-id p", dir);
+  INFO(plain.output);
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.output.find("warning: --num-fewshot") == std::string::npos);
+  const json pj = json::parse(read_file(dir / "results" / "p" / "run.json"));
+  CHECK(pj["suites"]["mmlu@chat"]["spec"]["prompt"]["num_fewshot"] == 0);
   fs::remove_all(dir);
 }
 
