@@ -143,50 +143,58 @@ void cli_print_summary(const RunOutcome& o) {
   }
 }
 
+void cli_warn_token_limit(const std::string& suite,
+                          const std::map<std::string, long>& finish_reasons) {
+  long answers = 0;  // those whose finish reason the API told
+  for (const auto& [why, n] : finish_reasons) answers += n;
+  if (auto cut = finish_reasons.find("length"); cut != finish_reasons.end()) {
+    std::fprintf(stderr,
+                 "moebench: warning: %s: %ld of %ld answers stopped at the token limit "
+                 "(finish_reason length), cut off and scored as they are; give them more "
+                 "room: --gen-kwargs max_tokens=N\n",
+                 suite.c_str(), cut->second, answers);
+  }
+}
+
+void CliFailures::add(const std::string& type, const std::string& where,
+                      const std::string& message) {
+  ++failed;
+  Kind& k = kinds[type];
+  if (k.count++ == 0) {
+    k.first = where + ": " + message;
+    if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
+  }
+}
+
+double CliFailures::print(long docs) const {
+  const double share = docs > 0 ? static_cast<double>(failed) / docs : 0.0;
+  if (failed == 0) return share;
+  std::fprintf(stderr, "moebench: %ld of %ld samples failed (%.1f%%); they count 0:\n", failed,
+               docs, 100 * share);
+  for (const auto& [type, k] : kinds) {
+    std::fprintf(stderr, "  %-12s %6ld  first: %s\n", type.c_str(), k.count, k.first.c_str());
+  }
+  return share;
+}
+
 double cli_print_errors(const RunOutcome& o) {
-  struct Kind {
-    long count = 0;
-    std::string first;  // "suite/doc: message"
-  };
-  std::map<std::string, Kind> kinds;
-  long failed = 0;
+  CliFailures failures;
   for (const SuiteRun& run : o.suites) {
+    const std::string suite = run.instance->spec().key();
     if (run.truncated_thinking > 0) {
       std::fprintf(stderr,
                    "moebench: warning: %s: %ld of %ld samples stopped while thinking "
                    "(truncated_thinking: no answer, scored 0); give the reasoning more room: "
                    "--gen-kwargs max_tokens=N or thinking_budget=N\n",
-                   run.instance->spec().key().c_str(), run.truncated_thinking,
-                   static_cast<long>(run.docs.size()));
+                   suite.c_str(), run.truncated_thinking, static_cast<long>(run.docs.size()));
     }
-    long answers = 0;  // those whose finish reason the API told
-    for (const auto& [why, n] : run.finish_reasons) answers += n;
-    if (auto cut = run.finish_reasons.find("length"); cut != run.finish_reasons.end()) {
-      std::fprintf(stderr,
-                   "moebench: warning: %s: %ld of %ld answers stopped at the token limit "
-                   "(finish_reason length), cut off and scored as they are; give them more "
-                   "room: --gen-kwargs max_tokens=N\n",
-                   run.instance->spec().key().c_str(), cut->second, answers);
-    }
+    cli_warn_token_limit(suite, run.finish_reasons);
     for (size_t d = 0; d < run.responses.size(); ++d) {
       const auto& e = run.responses[d].error;
-      if (!e) continue;
-      ++failed;
-      Kind& k = kinds[error_type_name(e->type)];
-      if (k.count++ == 0) {
-        k.first = run.instance->spec().key() + "/" + run.docs[d]->id + ": " + e->message;
-        if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
-      }
+      if (e) failures.add(error_type_name(e->type), suite + "/" + run.docs[d]->id, e->message);
     }
   }
-  const double share = o.docs > 0 ? static_cast<double>(failed) / o.docs : 0.0;
-  if (failed == 0) return share;
-  std::fprintf(stderr, "moebench: %ld of %ld samples failed (%.1f%%); they count 0:\n", failed,
-               o.docs, 100 * share);
-  for (const auto& [type, k] : kinds) {
-    std::fprintf(stderr, "  %-12s %6ld  first: %s\n", type.c_str(), k.count, k.first.c_str());
-  }
-  return share;
+  return failures.print(o.docs);
 }
 
 std::string cli_models_file(const std::string& flag) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,20 @@ void cli_print_table_row(const std::string& suite, const std::string& metric, co
 // The failed samples by error type, with the first message of each, on stderr (nothing when
 // none failed); returns the share of samples that failed.
 double cli_print_errors(const RunOutcome& outcome);
+// The same listing from samples gathered one by one (merge reads them back from samples.jsonl).
+struct CliFailures {
+  struct Kind {
+    long count = 0;
+    std::string first;  // "suite/doc: message"
+  };
+  std::map<std::string, Kind> kinds;  // error type -> its count and first sample
+  long failed = 0;
+  void add(const std::string& type, const std::string& where, const std::string& message);
+  double print(long docs) const;  // as cli_print_errors: the share of `docs` that failed
+};
+// Warns on stderr when some of a suite's answers stopped at the token limit.
+void cli_warn_token_limit(const std::string& suite,
+                          const std::map<std::string, long>& finish_reasons);
 
 // Runs the evaluation of `options` (run, rescore) and prints the summary, the errors and where the
 // results went; the exit code says whether the run can be trusted.

@@ -1,13 +1,16 @@
 // `moebench merge RUN_DIR... -o OUT`: the runs of `--shard i/N` into the one run they are shards
 // of.
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <string>
 
 #include "common/error_gate.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/results/run_merge.h"
+#include "reports/sample_record.h"
 
 namespace moebench {
 namespace {
@@ -18,6 +21,29 @@ struct MergeFlags {
   bool force = false;
   double max_error_rate = kDefaultMaxErrorRate;
 };
+
+// What `run` says after its table, for the whole merged run: the suites whose answers stopped at
+// the token limit, and the failed samples by type with the first of each, read back from the
+// merged samples.jsonl (reviewer 83, F9: merge printed only the error-rate gate). Returns the
+// share of samples that failed.
+double print_merged_failures(const MergeResult& r) {
+  for (const SuiteResult& s : r.record.suites) cli_warn_token_limit(s.name, s.finish_reasons);
+  CliFailures failures;
+  if (r.record.failed_share() > 0) {
+    std::ifstream in(r.dir / "samples.jsonl");
+    long line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      const SampleRecord s =
+          SampleRecord::from_json(nlohmann::json::parse(line), (r.dir / "samples.jsonl").string() +
+                                                                   ":" + std::to_string(line_no));
+      if (!s.error_type.empty()) {
+        failures.add(s.error_type, s.suite + "/" + s.doc_id, s.error_message);
+      }
+    }
+  }
+  return failures.print(r.record.docs);
+}
 
 int merge(const MergeFlags& f, const CliContext& context) {
   MergeOptions o;
@@ -38,7 +64,7 @@ int merge(const MergeFlags& f, const CliContext& context) {
   std::printf("\nmerged %d shards (%ld documents) into %s/run.json, samples.jsonl\n", r.shard_count,
               r.record.docs, r.dir.c_str());
   // The error-rate gate of `run`, over the whole run: a shard's share of a few failures is noise.
-  const double failed = r.record.failed_share();
+  const double failed = print_merged_failures(r);
   if (failed > f.max_error_rate) {
     std::fprintf(stderr,
                  "moebench: error: %.1f%% of the merged samples failed, more than "

@@ -380,8 +380,10 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   m.latency = latency.to_json();
   m.requests_sent = m.cache_hits = m.docs = m.prompt_tokens = m.output_tokens = 0;
   m.failed_attempts = FailedAttempts{};
-  double failed_usd = 0;  // what the shards' failed attempts cost, when every shard priced them
-  bool failed_priced = true;
+  // What the shards' failed attempts cost: a sum when every shard priced them, null (unknown)
+  // when one could not (its attempts told no usage), absent when a shard predates the field.
+  double failed_usd = 0;
+  bool failed_priced = true, failed_unknown = false;
   m.load_s = m.dispatch_s = m.scoring_s = m.write_s = m.total_s = 0;
   json runs = json::array();
   for (const ShardRun* run : shards) {
@@ -396,6 +398,8 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
                         r.cost["failed_attempts_usd"].is_number();
     if (priced) failed_usd += r.cost["failed_attempts_usd"].get<double>();
     failed_priced &= priced;
+    failed_unknown |= r.cost.is_object() && r.cost.contains("failed_attempts_usd") &&
+                      r.cost["failed_attempts_usd"].is_null();
     m.load_s += r.load_s;
     m.dispatch_s += r.dispatch_s;
     m.scoring_s += r.scoring_s;
@@ -409,7 +413,9 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
                     {"data_dir", r.options.value("data_dir", "")},
                     {"total_s", r.total_s}});
   }
-  if (m.cost.is_object() && failed_priced) m.cost["failed_attempts_usd"] = failed_usd;
+  if (m.cost.is_object() && (failed_priced || failed_unknown)) {
+    m.cost["failed_attempts_usd"] = failed_unknown ? json(nullptr) : json(failed_usd);
+  }
   m.prompt_tokens_per_s = m.dispatch_s > 0 ? m.prompt_tokens / m.dispatch_s : 0;
   m.output_tokens_per_s = m.dispatch_s > 0 ? m.output_tokens / m.dispatch_s : 0;
   m.docs_per_s = m.total_s > 0 ? m.docs / m.total_s : 0;

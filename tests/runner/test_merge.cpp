@@ -258,6 +258,10 @@ TEST_CASE("merge: the error-rate gate applies to the merged run, not to each sha
   auto ok = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m1").string(), dir);
   INFO(ok.output);
   CHECK(ok.exit_code == 0);
+  // The failures are listed as `run` lists them, by type with the first (reviewer 83, F9).
+  CHECK(ok.output.find("moebench: 1 of 36 samples failed (2.8%); they count 0:") !=
+        std::string::npos);
+  CHECK(ok.output.find("  not_found         1  first: gsm8k/") != std::string::npos);
   auto strict = run_command(
       moebench_bin() + " merge" + runs + " -o " + (dir / "m2").string() + " --max-error-rate 0.02",
       dir);
@@ -330,6 +334,18 @@ TEST_CASE("merge: the cost is the shards' costs summed, each at its own prices",
   CHECK(failed["usage_missing"] == 1);
   CHECK(failed["prompt"] == 300);
   CHECK(failed["completion"] == 20);
+  // A shard whose failed attempts told no usage has them unpriced (null): so has the merge, as a
+  // run writes it, rather than leave the key out (reviewer 83, F14).
+  const fs::path p1 = results / "p1" / "run.json";
+  json shard = json::parse(read_file(p1));
+  shard["cost"]["failed_attempts_usd"] = nullptr;
+  std::ofstream(p1, std::ios::trunc) << shard.dump(2);
+  auto again = run_command(moebench_bin() + " merge" + runs + " -o " + (dir / "m2").string(), dir);
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  const json m2 = json::parse(read_file(dir / "m2" / "run.json"));
+  CHECK(m2["cost"].contains("failed_attempts_usd"));
+  CHECK(m2["cost"]["failed_attempts_usd"].is_null());
   fs::remove_all(dir);
 }
 
