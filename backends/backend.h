@@ -75,6 +75,10 @@ struct Response {
   // (empty for backends without dated price tables: BackendInfo::prices prices them). Never cached.
   TokensByPrice tokens_by_price;
   std::optional<ResponseError> error;
+  // Set only on what a backend tells its ResponseSink before a request's response is final: the
+  // samples so far of a request asked in separate calls, as a partial answer (error interrupted,
+  // "not all asked yet"). Not serialized: the cache keeps it as the partial answer it is.
+  bool in_progress = false;
 
   // An answer that failed after some of its samples arrived (n samples asked in separate calls):
   // those samples are paid for, so the cache keeps them and the next run asks for the rest.
@@ -118,7 +122,10 @@ struct BackendInfo {
 
 // Told of each request of a batch the moment its response is final: (index in the batch, the
 // response). May be called from a thread of the backend's; the runner commits the response to the
-// cache and counts it there, so a long call loses nothing when the process dies.
+// cache and counts it there, so a long call loses nothing when the process dies. A backend asking
+// a request's samples in separate calls may also tell, before the final response, of the samples
+// so far (Response::in_progress, a partial answer): the runner commits those to the cache only,
+// so a killed run keeps them and the next asks for the rest.
 using ResponseSink = std::function<void(size_t index, const Response& response)>;
 
 class Backend {
@@ -129,8 +136,9 @@ class Backend {
   // throwing is reserved for the backend being unusable as a whole.
   virtual std::vector<Response> run(const std::vector<Request>& batch) = 0;
   // run(), telling `on_done` of each response as soon as it is final (each index exactly once,
-  // before this returns). The default tells of them all when run() returns; backends whose calls
-  // take long (the built-in engine, a slowed oracle) override it.
+  // before this returns; its samples so far any number of times before that). The default tells of
+  // them all when run() returns; backends whose calls take long (the built-in engine, a slowed
+  // oracle) override it.
   virtual std::vector<Response> run_streaming(const std::vector<Request>& batch,
                                               const ResponseSink& on_done);
   // Largest batch run() wants; the runner also sends up to `concurrency` batches at once.

@@ -134,13 +134,22 @@ ApiBackendStats ApiBackend::stats() const {
 }
 
 std::vector<Response> ApiBackend::run(const std::vector<Request>& batch) {
+  return run_streaming(batch, [](size_t, const Response&) {});
+}
+
+std::vector<Response> ApiBackend::run_streaming(const std::vector<Request>& batch,
+                                                const ResponseSink& on_done) {
   std::vector<Response> out;
   out.reserve(batch.size());
-  for (const Request& r : batch) out.push_back(answer(r));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    out.push_back(answer(batch[i], [&](const Response& so_far) { on_done(i, so_far); }));
+    on_done(i, out.back());
+  }
   return out;
 }
 
-Response ApiBackend::answer(const Request& r) {
+Response ApiBackend::answer(const Request& r,
+                            const std::function<void(const Response&)>& on_samples) {
   Response out;
   if (!r.continuations.empty()) {
     const ApiCall call = wire_->loglik_call(r);
@@ -151,11 +160,24 @@ Response ApiBackend::answer(const Request& r) {
   const int n = std::max(1, r.generation.n_samples);
   const int first = std::clamp(r.samples_done, 0, n - 1);
   const int per_call = model_.api.n_per_request ? n - first : 1;
+  size_t cut = 0;  // texts cut at the stop strings so far
   for (int done = first; done < n && !out.error; done += per_call) {
     const ApiCall call = wire_->generate_call(r, per_call, done);
     call_with_retries(call, token_estimate(r, call), &out);
+    for (; cut < out.texts.size(); ++cut) {
+      out.texts[cut] = api_cut_at_stop(out.texts[cut], r.generation.stop);
+    }
+    // A kill before the next call returns keeps these: the cache holds them as a partial answer.
+    if (!out.error && done + per_call < n && on_samples) {
+      Response so_far = out;
+      so_far.error = ResponseError{
+          ErrorType::interrupted,
+          "not all samples asked yet: the run stopped before the rest were; the next run asks "
+          "for them"};
+      so_far.in_progress = true;
+      on_samples(so_far);
+    }
   }
-  for (std::string& t : out.texts) t = api_cut_at_stop(t, r.generation.stop);
   return out;
 }
 

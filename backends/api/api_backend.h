@@ -44,6 +44,10 @@ class ApiBackend : public Backend {
   ~ApiBackend() override;
   BackendInfo info() const override;
   std::vector<Response> run(const std::vector<Request>& batch) override;
+  // The batch's requests one after another (a --batch-size above 1), each told as it is answered;
+  // a request whose samples are asked in separate calls is also told of them after each call.
+  std::vector<Response> run_streaming(const std::vector<Request>& batch,
+                                      const ResponseSink& on_done) override;
   // One request per call, as many calls in flight as the model's limits allow.
   int max_batch() const override { return 1; }
   int concurrency() const override { return model_.limits.max_in_flight; }
@@ -51,7 +55,9 @@ class ApiBackend : public Backend {
   const ModelEntry& model() const { return model_; }
 
  private:
-  Response answer(const Request& r);
+  // `on_samples` (may be empty) is told of the samples so far after each call but the last of a
+  // request asked in separate calls (a partial answer, Response::in_progress).
+  Response answer(const Request& r, const std::function<void(const Response&)>& on_samples);
   // One attempt on a pooled connection, its tokens billed at the price table in effect when it
   // was sent (AttemptResult::price_table), off-peak when it was sent in that table's window.
   AttemptResult send_once(const ApiCall& call);

@@ -121,6 +121,19 @@ class Dispatcher {
     progress_.add(1);
   }
 
+  // The samples so far of a request still asking for the rest (Response::in_progress): into the
+  // cache only, after those a partial answer from the cache had; the request's final response
+  // (arrived) replaces them there, and only it is counted.
+  void samples_arrived(const Slot& slot, const Response& r) {
+    if (!writer_) return;
+    const SuiteRun& run = runs_[slot.suite];
+    if (run.requests[slot.doc].samples_done > 0) {
+      writer_->add(run.hashes[slot.doc], response_append_samples(run.responses[slot.doc], r));
+    } else {
+      writer_->add(run.hashes[slot.doc], r);
+    }
+  }
+
   // Sends batch b: what the backend streams arrives at once, the rest when the call returns.
   void send_batch(size_t b) {
     size_t lo = b * batch_, hi = std::min(pending_.size(), lo + batch_);
@@ -131,6 +144,7 @@ class Dispatcher {
     std::vector<char> told(reqs.size(), 0);
     std::vector<Response> got = backend_.run_streaming(reqs, [&](size_t i, const Response& r) {
       if (i >= reqs.size() || told[i]) return;  // out of range or twice: keep the first
+      if (r.in_progress) return samples_arrived(pending_[lo + i], r);
       told[i] = 1;
       arrived(pending_[lo + i], r);
     });
