@@ -62,11 +62,17 @@ struct Hanging {
     options.faults.rate = 1.0;
     options.faults.permanent_share = 1.0;
     options.faults.kinds = {"slow"};
-    options.faults.first_attempt = first;
     options.faults.slow_ms = 600000;
+    entry.update(extra, true);
+    hang_from(first);
+  }
+
+  // A new server (a fresh ledger) hanging each key's calls from `first` on.
+  void hang_from(int first) {
+    if (server) server->stop();
+    options.faults.first_attempt = first;
     server = std::make_unique<loopback::Server>(options);
     server->start();
-    entry.update(extra, true);
     models = write_loop_models(dir, "loop", "openai-compatible", server->base_url(), entry);
   }
 
@@ -107,12 +113,18 @@ struct Hanging {
 
 TEST_CASE("kill -9 keeps the samples a document's separate calls answered before it") {
   // code-sampling asks 10 samples of each HumanEval and MBPP document; without n_per_request
-  // that is 10 calls, all in flight at once (16 allowed), the third of each hangs.
+  // that is 10 calls, the documents all in flight at once (16 allowed), the third call of each
+  // hangs.
   const long docs = 6, n = 10, first = 2;
   Hanging h("api-kill-samples", first, {{"api", {{"n_per_request", false}}}});
   const std::string args = "--profile code-sampling --samples --suites humaneval,mbpp";
-  h.run_and_kill({"--profile", "code-sampling", "--samples", "--suites", "humaneval,mbpp"}, docs,
-                 first * docs, first * docs);
+  const std::vector<std::string> argv = {"--profile", "code-sampling", "--samples", "--suites",
+                                         "humaneval,mbpp"};
+  h.run_and_kill(argv, docs, first * docs, first * docs);
+  // Killed again once the resumed run has 2 more samples of each: the cache holds those after
+  // the 2 it had.
+  h.hang_from(first);
+  h.run_and_kill(argv, docs, first * docs, 2 * first * docs);
 
   loopback::ServerOptions clean;
   loopback::Server healed(clean);
@@ -121,8 +133,8 @@ TEST_CASE("kill -9 keeps the samples a document's separate calls answered before
   INFO(r.command.output);
   REQUIRE(r.command.exit_code == 0);
   CHECK(r.run["requests"]["docs"].get<long>() == docs);
-  // Only the samples not answered before the kill were asked for.
-  CHECK(served_requests(healed.ledger()) == (n - first) * docs);
+  // Only the samples not answered before the kills were asked for.
+  CHECK(served_requests(healed.ledger()) == (n - 2 * first) * docs);
   REQUIRE(r.samples.size() == static_cast<size_t>(docs));
   for (const json& s : r.samples) {
     CHECK(s["error"].is_null());
