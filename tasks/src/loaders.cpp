@@ -211,6 +211,30 @@ std::vector<Record> loader_parse_csv(std::string_view text, const std::string& p
   return out;
 }
 
+namespace {
+
+// NOTE: an answer ["b"], [5] or "BC" was rendered as a gold no answer could match (the suite's
+// filter reads capitals A-G, one group per sub-question) and the run exited 0 (reviewer 72, F4).
+void check_gaokao_answer(const json& ex, const std::string& where) {
+  auto it = ex.find("answer");
+  bool ok = it != ex.end() && it->is_array() && !it->empty();
+  for (size_t k = 0; ok && k < it->size(); ++k) {
+    const json& a = (*it)[k];
+    ok = a.is_string() && !a.get_ref<const std::string&>().empty();
+    for (size_t c = 0; ok && c < a.get_ref<const std::string&>().size(); ++c) {
+      const char letter = a.get_ref<const std::string&>()[c];
+      ok = letter >= 'A' && letter <= 'G';
+    }
+  }
+  if (ok) return;
+  std::string shown = it == ex.end() ? "missing" : it->dump(-1, ' ', true);
+  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  throw input_error(where,
+                    "field 'answer' is " + shown + " (expected a non-empty list of letters A-G)");
+}
+
+}  // namespace
+
 std::vector<Record> loader_parse_gaokao(std::string_view text, const std::string& path) {
   json root;
   try {
@@ -224,9 +248,9 @@ std::vector<Record> loader_parse_gaokao(std::string_view text, const std::string
   std::vector<Record> out;
   size_t i = 0;
   for (json& ex : root["example"]) {
-    if (!ex.is_object()) {
-      throw input_error(path + ":example[" + std::to_string(i) + "]", "expected an object");
-    }
+    const std::string where = path + ":example[" + std::to_string(i) + "]";
+    if (!ex.is_object()) throw input_error(where, "expected an object");
+    check_gaokao_answer(ex, where);
     out.push_back(Record{std::move(ex), ++i});
   }
   return out;

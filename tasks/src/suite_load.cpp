@@ -76,18 +76,22 @@ TemplateScope SuiteInstanceBuilder::scope(const SuiteInstance::State& st, const 
 
 void SuiteInstanceBuilder::compile_templates() {
   const SpecModel& m = st->model;
-  auto c = [&](const std::string& text, const std::string& field) {
-    return Template::compile(text, st->display + ": field '" + field + "'");
+  auto c = [&](const std::string& text, const std::string& field,
+               NullValue null = NullValue::kEmpty) {
+    return Template::compile(text, st->display + ": field '" + field + "'", null);
   };
+  // What a document is scored against: a null field there is an error (reviewer 72, F4), where
+  // prompt text renders it as nothing (AGIEval's passage is null for most questions).
+  const NullValue target = NullValue::kError;
   st->description = c(m.prompt.description, "prompt.description");
   st->doc_to_text = c(m.prompt.doc_to_text, "prompt.doc_to_text");
-  st->doc_to_target = c(m.prompt.doc_to_target, "prompt.doc_to_target");
-  st->fewshot_target = c(m.prompt.fewshot_target, "prompt.fewshot_target");
-  st->oracle = c(m.oracle, "oracle");
-  st->gold_answer = c(m.gold.answer, "gold.answer");
+  st->doc_to_target = c(m.prompt.doc_to_target, "prompt.doc_to_target", target);
+  st->fewshot_target = c(m.prompt.fewshot_target, "prompt.fewshot_target", target);
+  st->oracle = c(m.oracle, "oracle", target);
+  st->gold_answer = c(m.gold.answer, "gold.answer", target);
   st->chat_system = c(m.prompt.chat.system, "prompt.chat.system");
   st->chat_user = c(m.prompt.chat.user, "prompt.chat.user");
-  st->chat_assistant = c(m.prompt.chat.assistant, "prompt.chat.assistant");
+  st->chat_assistant = c(m.prompt.chat.assistant, "prompt.chat.assistant", target);
   st->choices = CompiledList::compile(m.choices, st->display + ": field 'choices");
   st->labels = CompiledList::compile(m.gold.labels, st->display + ": field 'gold.labels");
 }
@@ -149,8 +153,9 @@ void SuiteInstanceBuilder::check_listed(const DataSource& source) {
 std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
   const DatasetSpec& d = st->model.dataset;
   const SplitSpec& sp = d.splits.at(split);
-  Template id_t = Template::compile(d.id, st->display + ": field 'dataset.id'");
-  Template subj_t = Template::compile(d.subject, st->display + ": field 'dataset.subject'");
+  Template id_t = Template::compile(d.id, st->display + ": field 'dataset.id'", NullValue::kError);
+  Template subj_t =
+      Template::compile(d.subject, st->display + ": field 'dataset.subject'", NullValue::kError);
   std::vector<Doc> docs;
   std::unordered_set<std::string> seen;
   for (const std::string& pattern : sp.files) {
@@ -192,6 +197,15 @@ std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
     }
   }
   return docs;
+}
+
+// NOTE: targets and golds were rendered only when scoring, after every answer had come back (and
+// been paid for), so a bad one failed the run at the end; a data fault is found at open now.
+void SuiteInstanceBuilder::check_docs() const {
+  for (const Doc& d : inst.docs_) {
+    inst.target(d);
+    if (st->model.gold.present) inst.gold_choices(d);
+  }
 }
 
 void SuiteInstanceBuilder::load_fewshot() {
@@ -250,6 +264,7 @@ SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& sourc
   b.compile_templates();
   b.resolve_base(source);
   b.inst.docs_ = b.load_split(b.st->model.dataset.eval_split);
+  b.check_docs();
   b.load_fewshot();
   for (const Doc& f : b.inst.fewshot_) b.add_subject(f.subject);
   for (const Doc& d : b.inst.docs_) b.add_subject(d.subject);

@@ -76,6 +76,8 @@ struct SuiteInstanceBuilder {
   void resolve_base(const DataSource& source);
   void check_listed(const DataSource& source);
   std::vector<Doc> load_split(const std::string& split);
+  // Renders every eval doc's target and gold: InputError naming the doc on a bad one.
+  void check_docs() const;
   void load_fewshot();
   void add_subject(const std::string& subject);
   // Doc::weight of every eval document from the spec's doc_weight templates (their product);

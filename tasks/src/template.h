@@ -19,6 +19,11 @@ struct TemplateScope {
   std::string_view source;                   // "path:line" of the doc, for error messages
 };
 
+// What a field that is null renders as: nothing (prompt text: AGIEval's passage is null when a
+// question has none), or an error (what a document is scored against: a null target is a
+// document no answer can match).
+enum class NullValue { kEmpty, kError };
+
 class Template {
  public:
   Template();
@@ -29,8 +34,12 @@ class Template {
   Template& operator=(const Template&);
 
   // Parses `text`. `where` prefixes every error, e.g. "tasks/math/gsm8k.json: field
-  // 'prompt.doc_to_text'"; syntax errors and unknown pipes throw InputError here.
-  static Template compile(std::string_view text, std::string where);
+  // 'prompt.doc_to_text'"; syntax errors and unknown pipes throw InputError here. A doc field
+  // that is a list or an object where text is meant (a bare tag, a text pipe's input, an
+  // element of join) is an InputError "DOC: field 'path' is a list (expected a string)"; so is
+  // a null one under NullValue::kError, unless its tag starts with the default pipe.
+  static Template compile(std::string_view text, std::string where,
+                          NullValue null = NullValue::kEmpty);
 
   // Appends the rendering to `out`. Unknown variables throw InputError naming `where` and the
   // doc's source.
@@ -48,6 +57,7 @@ class Template {
  private:
   std::shared_ptr<const std::vector<Node>> nodes_;
   std::string where_;
+  NullValue null_ = NullValue::kEmpty;
 };
 
 // The text a JSON value renders as: strings as they are, null as "", numbers in decimal,

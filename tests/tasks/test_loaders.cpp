@@ -145,6 +145,31 @@ TEST_CASE("gaokao: examples become records", "[gaokao]") {
         }).find("g.json: expected a GAOKAO-Bench object") == 0);
 }
 
+// Reviewer 72, F4: an answer ["b"], [5] or "BC" became a gold no answer could match ('b', '5',
+// 'BC' as one sub-question of letters), and the run exited 0.
+TEST_CASE("gaokao: an answer that is not a non-empty list of letters A-G is refused", "[gaokao]") {
+  auto answer_error = [](const std::string& answer) {
+    return error_of([&] {
+      moebench::loader_parse_gaokao(
+          R"({"example": [{"answer": ["A"]}, {"question": "q", "answer": )" + answer + "}]}",
+          "g.json");
+    });
+  };
+  const std::string want = "g.json:example[1]: field 'answer' is ";
+  CHECK(answer_error("[\"b\"]") == want + "[\"b\"] (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("[5]") == want + "[5] (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("\"BC\"") == want + "\"BC\" (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("[]") == want + "[] (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("[\"\"]") == want + "[\"\"] (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("[\"AH\"]") == want + "[\"AH\"] (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("null") == want + "null (expected a non-empty list of letters A-G)");
+  CHECK(error_of([] {
+          moebench::loader_parse_gaokao(R"({"example": [{"question": "q"}]})", "g.json");
+        }) ==
+        "g.json:example[0]: field 'answer' is missing (expected a non-empty list of letters A-G)");
+  CHECK(answer_error("[\"BC\", \"G\"]") == "(no error)");
+}
+
 TEST_CASE("missing files and dirs name the path and the hint", "[files]") {
   TempDir dir;
   std::string hint = " (set the data dir with --data-dir or $MOEBENCH_DATA)";

@@ -427,3 +427,27 @@ TEST_CASE("data source errors: an eval file with no records names the file", "[s
   }
   fs::remove_all(data);
 }
+
+// Reviewer 72, F4: a null answer in the user's own copy of gsm8k was the gold '' and the run
+// exited 0; targets were rendered only when scoring, after every answer had been paid for.
+TEST_CASE("data errors: a null target field is refused when the suite opens", "[suite]") {
+  const fs::path data =
+      fs::temp_directory_path() / ("moebench_null_target_" + std::to_string(::getpid()));
+  fs::create_directories(data / "gsm8k");
+  fs::copy_file(kTasks / "samples" / "gsm8k" / "train.jsonl", data / "gsm8k" / "train.jsonl");
+  std::ofstream(data / "gsm8k" / "test.jsonl") << R"({"question": "q1", "answer": "#### 1"})"
+                                               << "\n"
+                                               << R"({"question": "q2", "answer": null})"
+                                               << "\n";
+  SuiteSpec spec = moebench::suite_find_spec(kTasks, "gsm8k");
+  spec.raw["prompt"]["num_fewshot"] = 0;  // the 3 sample train docs are not lm-eval's 5 shots
+  std::string what = "(no error)";
+  try {
+    SuiteInstance::open(spec, DataSource{data, kTasks, false, {}});
+  } catch (const moebench::InputError& e) {
+    what = e.what();
+  }
+  CHECK(what == (data / "gsm8k" / "test.jsonl").string() +
+                    ":2: field 'answer' is null (expected a string)");
+  fs::remove_all(data);
+}

@@ -145,3 +145,48 @@ TEST_CASE("template: a tag whose value outgrows 1 MiB is an error, not a hang", 
             .find("replace: the result exceeds") != std::string::npos);
   CHECK(render("{{question|chars|join:\"-\"}}", kDoc) == "W-h-a-t-i-s-2-+-2-?");
 }
+
+namespace {
+
+std::string target_error_of(const std::string& tmpl, const json& doc) {
+  TemplateScope scope{&doc, nullptr, nullptr, "doc.jsonl:7"};
+  try {
+    Template::compile(tmpl, "spec.json: field 'prompt.doc_to_target'", moebench::NullValue::kError)
+        .render(scope);
+  } catch (const moebench::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+// Reviewer 72, F4: a null gold rendered as '' and a list or object question as its JSON text, so
+// a document nobody can score ran with exit 0.
+TEST_CASE("template: a null target field and a list or object where text is meant are errors",
+          "[template]") {
+  const json doc = {{"answer", nullptr},
+                    {"question", {"a", "b"}},
+                    {"obj", {{"k", 1}}},
+                    {"list", {"x", nullptr}},
+                    {"ok", "yes"}};
+  CHECK(target_error_of("{{answer}}", doc) ==
+        "doc.jsonl:7: field 'answer' is null (expected a string)");
+  CHECK(target_error_of("#### {{answer|strip}}", doc) ==
+        "doc.jsonl:7: field 'answer' is null (expected a string)");
+  CHECK(target_error_of("{{answer|join:\" \"}}", doc) ==
+        "doc.jsonl:7: field 'answer' is null (expected a string)");
+  CHECK(target_error_of("{{answer|default:\"-\"}}{{ok}}", doc) == "(no error)");
+  CHECK(target_error_of("{{list|join:\" \"}}", doc) ==
+        "doc.jsonl:7: field 'list[1]' is null (expected a string)");
+  CHECK(error_of("Q: {{question}}", doc) ==
+        "doc.jsonl:7: field 'question' is a list (expected a string)");
+  CHECK(error_of("Q: {{question|strip}}", doc) ==
+        "doc.jsonl:7: field 'question' is a list (expected a string)");
+  CHECK(error_of("{{obj}}", doc) == "doc.jsonl:7: field 'obj' is an object (expected a string)");
+  CHECK(error_of("{{x|join:\",\"}}", json{{"x", {{"a"}, "b"}}}) ==
+        "doc.jsonl:7: field 'x[0]' is a list (expected a string)");
+  // A prompt field may be null (AGIEval's passage): it renders as nothing.
+  CHECK(error_of("[{{answer}}]{{list|join:\",\"}}", doc) == "(no error)");
+  CHECK(render("[{{answer}}]{{list|join:\",\"}}", doc) == "[]x,");
+}
