@@ -47,13 +47,22 @@ DatasetTable dataset_table_read(const std::filesystem::path& file);
 
 // How much of a dataset a data dir holds, by file presence and size (`dataset_verify` hashes).
 struct DatasetPresence {
-  size_t files = 0, present = 0;  // present: there with the table's size
+  size_t files = 0, present = 0;  // present: there, readable, with the table's size
   size_t wrong_size = 0;          // there, but of another size than the table's
-  std::string first_missing;      // a path that is absent or of another size ("" when complete)
-  // Why first_missing is not present: "is missing", "cannot be read (...)" or "has the wrong size
-  // (N bytes; the table lists M)".
+  size_t unreadable = 0;          // there, but it cannot be read (no permission, a directory)
+  std::string first_missing;      // a path that is absent or of another size ("" when none is)
+  // Why first_missing is not present: "is missing" or "has the wrong size (N bytes; the table
+  // lists M)".
   std::string first_missing_why;
+  std::string first_unreadable;  // the first unreadable path, and why ("Permission denied")
+  std::string unreadable_why;
   bool complete() const { return present == files; }
+  // "present", "unreadable" (any file is), "missing" (none is there), "wrong size" (all are
+  // there, none at its size) or "incomplete": what data status and list show.
+  std::string state() const;
+  // The first unreadable file, else the first missing or wrong-size one, with why: "test.jsonl
+  // cannot be read (Permission denied)", "a.jsonl is missing"; "" when complete.
+  std::string first_problem() const;
 };
 DatasetPresence dataset_presence(const DatasetSource& d, const std::filesystem::path& data_dir);
 

@@ -141,10 +141,7 @@ int status(const DataFlags& f) {
     const DatasetSource& d = s.table.find(name);
     const DatasetPresence p = dataset_presence(d, dir.path);
     // NOTE: a present file of another size was "missing" and the row never named the file.
-    std::string state = p.complete()                                            ? "present"
-                        : p.present + p.wrong_size == 0                         ? "missing"
-                        : p.present + p.wrong_size == p.files && p.present == 0 ? "wrong size"
-                                                                                : "incomplete";
+    std::string state = p.state();
     if (p.complete() && f.verify) {
       const auto bad = dataset_verify(d, dir.path);
       state = bad.empty() ? "verified" : "CORRUPT";
@@ -155,9 +152,7 @@ int status(const DataFlags& f) {
     }
     missing += state != "present" && state != "verified";
     const std::string first =
-        p.complete() || p.present + p.wrong_size == 0
-            ? ""
-            : "  (first: " + p.first_missing + " " + p.first_missing_why + ")";
+        p.complete() || p.state() == "missing" ? "" : "  (first: " + p.first_problem() + ")";
     std::printf("%-10s %-26s %-10s %zu/%zu%s\n", name.c_str(), s.suites_of[name].c_str(),
                 state.c_str(), p.present, p.files, first.c_str());
   }

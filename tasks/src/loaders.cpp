@@ -2,10 +2,15 @@
 // The CSV parser is hand-written: one pass over the bytes, one string per field.
 #include "tasks/src/loaders.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -71,16 +76,48 @@ std::vector<CsvRecord> csv_parse(std::string_view text, const std::string& path)
   return out;
 }
 
+namespace {
+
+// NOTE: every failed open was "file not found (fetch it with ...)", also for a file that is there
+// but cannot be read (no permission, a directory in its place), where fetching would not help
+// (reviewer 72, F8). Absent is "file not found" + hint; anything else "cannot read: <errno>".
+int open_data_file(const fs::path& path, const std::string& hint) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int err = errno;
+  struct stat st {};
+  if (fd >= 0) {
+    if (::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) return fd;
+    ::close(fd);
+    err = EISDIR;
+  }
+  if (err == ENOENT) throw input_error(path.string(), "file not found" + hint);
+  throw input_error(path.string(), std::string("cannot read: ") + std::strerror(err));
+}
+
+}  // namespace
+
 std::string loader_read_file(const fs::path& path, const std::string& hint) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path.string(), "file not found" + hint);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return std::move(ss).str();
+  const int fd = open_data_file(path, hint);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      const int err = errno;
+      ::close(fd);
+      throw input_error(path.string(), std::string("cannot read: ") + std::strerror(err));
+    }
+  }
+  ::close(fd);
+  return out;
 }
 
 std::string loader_read_gz(const fs::path& path, const std::string& hint) {
-  if (!fs::exists(path)) throw input_error(path.string(), "file not found" + hint);
+  ::close(open_data_file(path, hint));
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw input_error(path.string(), "cannot open gzip file");
   std::string out;

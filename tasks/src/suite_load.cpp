@@ -139,6 +139,9 @@ void SuiteInstanceBuilder::check_listed(const DataSource& source) {
   auto it = table.datasets.find(st->model.dataset.dir);
   if (it == table.datasets.end()) return;
   const DatasetPresence p = dataset_presence(it->second, source.data_dir);
+  if (p.unreadable) {
+    throw input_error((base / p.first_unreadable).string(), "cannot read: " + p.unreadable_why);
+  }
   if (p.present == 0) return;
   if (!p.complete()) {
     throw InputError(it->first + ": " + base.string() + " is incomplete: " + p.first_missing + " " +

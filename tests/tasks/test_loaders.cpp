@@ -181,6 +181,23 @@ TEST_CASE("missing files and dirs name the path and the hint", "[files]") {
   CHECK(err.find("--data-dir or $MOEBENCH_DATA") != std::string::npos);
 }
 
+// Reviewer 72, F8: a data file that is there but cannot be read was "file not found (fetch it
+// with ...)"; fetching would not help. A directory stands in for it (EISDIR): tests run as root,
+// where mode 000 does not stop a read.
+TEST_CASE("a data file that cannot be read says why, not 'file not found'", "[files]") {
+  TempDir dir;
+  for (const char* format : {"jsonl", "jsonl.gz", "csv", "gaokao_json"}) {
+    INFO(format);
+    const fs::path p = dir.path / (std::string("x.") + format);
+    fs::create_directories(p);
+    CHECK(error_of([&] { moebench::loader_load(p, format, false, {"a"}, " (fetch it)"); }) ==
+          p.string() + ": cannot read: Is a directory");
+  }
+  CHECK(error_of([&] {
+          moebench::loader_load(dir.path / "gone.jsonl.gz", "jsonl.gz", false, {}, " (fetch it)");
+        }) == (dir.path / "gone.jsonl.gz").string() + ": file not found (fetch it)");
+}
+
 TEST_CASE("glob: sorted matches in the last component", "[files]") {
   TempDir dir;
   dir.write("test/b_test.csv", "");
