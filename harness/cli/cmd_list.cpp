@@ -20,17 +20,18 @@ struct ListFlags {
   bool scoring = false;
 };
 
-// Whether the data dir holds a suite's dataset: "present", "missing" (fetch it), "partial", or
-// "no source" when the dataset table does not list it; "included" for a suite added by
-// --include-path that ships its data (<dir>/data/<dataset>).
+// Whether the data dir holds a suite's dataset, as data status says it: "present", "missing",
+// "incomplete", "wrong size" or "unreadable" (DatasetPresence::state), or "no source" when the
+// dataset table does not list it; "included" for a suite added by --include-path that ships its
+// data (<dir>/data/<dataset>).
 std::string data_state(const DatasetTable& table, const SuiteSpec& spec,
                        const std::filesystem::path& data_dir, const TaskDirs& dirs) {
   const std::string dataset = spec.raw["dataset"].value("dir", "");
   if (!suite_own_data(spec, dirs.main).empty()) return "included";
   auto it = table.datasets.find(dataset);
   if (it == table.datasets.end()) return "no source";
-  const DatasetPresence p = dataset_presence(it->second, data_dir);
-  return p.complete() ? "present" : p.present == 0 ? "missing" : "partial";
+  // NOTE: a dataset whose files were all there at other sizes was "missing" (reviewer 72, F9).
+  return dataset_presence(it->second, data_dir).state();
 }
 
 // Documents the suite evaluates, counted by loading them; -1 when its data is not there.
