@@ -85,6 +85,7 @@ BenchRun bench_load_run(const fs::path& file) {
   run.gpu = string_or(context, "gpu", "", where + ": context");
   std::map<std::string, double> median_aggregate;
   std::map<std::string, std::map<std::string, double>> median_counters;
+  std::map<std::string, size_t> median_reps;
   size_t index = 0;
   for (const json& b : j["benchmarks"]) {
     const std::string at = where + ": benchmarks[" + std::to_string(index++) + "]";
@@ -112,10 +113,14 @@ BenchRun bench_load_run(const fs::path& file) {
     } else if (median) {
       median_aggregate[name] = ns;
       median_counters[name] = user_counters(b);
+      const json reps = b.value("repetitions", json());
+      median_reps[name] = reps.is_number_unsigned() ? reps.get<size_t>() : 0;
     }
   }
   for (const auto& [name, ns] : median_aggregate) {
-    if (!run.times_ns.count(name)) run.times_ns[name] = {ns};
+    if (run.times_ns.count(name)) continue;
+    run.times_ns[name] = {ns};
+    run.aggregates_only[name] = median_reps[name];
   }
   for (auto& [name, c] : median_counters) run.counters[name] = std::move(c);
   return run;
@@ -185,6 +190,42 @@ const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, 
   return nullptr;
 }
 
+namespace {
+
+// An error of `name` in either run, as its row's note; sets d->failed when the new run has one the
+// base run did not. NOTE: an error counts even when other repetitions timed: moebench-kernels
+// checks a kernel's output once per process, so a wrong kernel writes one error entry
+// (repetition 0) and its other repetitions' times.
+std::string error_note(const BenchRun& base, const BenchRun& next, const std::string& name,
+                       BenchDelta* d) {
+  const auto new_error = next.errors.find(name), base_error = base.errors.find(name);
+  const bool new_failed = new_error != next.errors.end();
+  const bool base_failed = base_error != base.errors.end();
+  if (new_failed && base_failed) return "error in both runs: " + new_error->second;
+  if (new_failed) {
+    d->failed = true;
+    return "error in the new run: " + new_error->second;
+  }
+  return base_failed ? "error in the base run: " + base_error->second : "";
+}
+
+// The note of a benchmark that a run holds the median aggregate of, and no repetition times.
+std::string aggregates_note(const BenchRun& base, const BenchRun& next, const std::string& name) {
+  std::string runs;
+  for (const BenchRun* run : {&base, &next}) {
+    auto it = run->aggregates_only.find(name);
+    if (it == run->aggregates_only.end()) continue;
+    runs += std::string(runs.empty() ? "" : ", ") + (run == &base ? "base" : "new") + ": " +
+            (it->second ? "the median of " + std::to_string(it->second) + " repetitions"
+                        : std::string("a median"));
+  }
+  if (runs.empty()) return "";
+  return "aggregates only (" + runs +
+         "): no repetition times for the U test; drop --benchmark_report_aggregates_only";
+}
+
+}  // namespace
+
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,
                                       double alpha) {
   std::set<std::string> names;
@@ -206,21 +247,11 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
       d.new_reps = b->second.size();
       d.new_median_ns = stats_median(b->second);
     }
+    const std::string error = error_note(base, next, name, &d);
     if (!d.base_median_ns || !d.new_median_ns) {
-      // NOTE: an error the base run did not have fails the gate; one it had is only noted.
-      const auto new_error = next.errors.find(name), base_error = base.errors.find(name);
-      const bool new_failed = new_error != next.errors.end();
-      const bool base_failed = base_error != base.errors.end();
-      if (new_failed && base_failed) {
-        d.note = "error in both runs: " + new_error->second;
-      } else if (new_failed) {
-        d.failed = true;
-        d.note = "error in the new run: " + new_error->second;
-      } else if (base_failed) {
-        d.note = "error in the base run: " + base_error->second;
-      } else {
-        d.note = d.base_median_ns ? "absent from the new run" : "new benchmark";
-      }
+      d.note = !error.empty()     ? error
+               : d.base_median_ns ? "absent from the new run"
+                                  : "new benchmark";
       out.push_back(d);
       continue;
     }
@@ -233,18 +264,29 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
       d.note = d.p_value ? "fewer than 9 repetitions: the U test is weak"
                          : "fewer than 2 repetitions: no U test";
     }
-    d.regression = d.significant && d.change > threshold;
-    d.improvement = d.significant && d.change < -threshold;
+    // NOTE: with a tolerance, so that a change of exactly the threshold is within it.
+    const bool slower = d.change > threshold + kBenchTolerance;
+    d.regression = d.significant && slower;
+    d.improvement = d.significant && d.change < -threshold - kBenchTolerance;
+    const std::string aggregates = aggregates_note(base, next, name);
+    d.aggregates_only = !aggregates.empty();
+    if (d.aggregates_only) d.note = aggregates;
     // NOTE: below 2 repetitions a side there is no U test at all: as untestable as too few for it.
-    if (d.change > threshold &&
-        (!d.p_value || min_attainable_p(d.base_reps, d.new_reps) >= alpha)) {
+    if (slower && (!d.p_value || min_attainable_p(d.base_reps, d.new_reps) >= alpha)) {
       d.untestable = true;
       char text[160];
-      std::snprintf(text, sizeof(text),
-                    "slower by %.1f%%, untested: %zu against %zu repetitions cannot reach p < %.3g",
-                    100 * d.change, d.base_reps, d.new_reps, alpha);
-      d.note = text;
+      if (d.aggregates_only) {
+        std::snprintf(text, sizeof(text), "slower by %.1f%%, untested: ", 100 * d.change);
+        d.note = text + aggregates;
+      } else {
+        std::snprintf(text, sizeof(text),
+                      "slower by %.1f%%, untested: %zu against %zu repetitions cannot reach p < "
+                      "%.3g",
+                      100 * d.change, d.base_reps, d.new_reps, alpha);
+        d.note = text;
+      }
     }
+    if (!error.empty()) d.note = error;
     out.push_back(d);
   }
   return out;

@@ -23,6 +23,10 @@ struct BenchRun {
   // run_name -> real times of its repetitions, in nanoseconds (iteration entries; the median
   // aggregate alone when the file holds aggregates only).
   std::map<std::string, std::vector<double>> times_ns;
+  // run_name -> the repetitions its median aggregate summarises (0 when the file does not say),
+  // for a benchmark the file holds aggregates of and no repetition times
+  // (--benchmark_report_aggregates_only): its times_ns is that median alone.
+  std::map<std::string, size_t> aggregates_only;
   std::map<std::string, std::string> errors;  // run_name -> error_message of a failed benchmark
   // run_name -> its user counters (GB_per_s, pct_copy_bw, ...): the median aggregate's, or the
   // last repetition's when the file has no aggregate for it.
@@ -63,10 +67,14 @@ struct BenchDelta {
   // Slower by more than the threshold, but too few repetitions for the U test to reach alpha
   // however clear the change (3 against 3: p >= 0.1): shown, not counted as a regression.
   bool untestable = false;
+  // A run holds the median aggregate of it and no repetition times: no U test can be made.
+  bool aggregates_only = false;
   std::string note;  // e.g. "fewer than 9 repetitions: the U test is weak"
 };
 
 constexpr size_t kBenchMinRepetitions = 9;  // compare.py's advice for a meaningful U test
+// A change of exactly the threshold is within it: 10.5 / 10 - 1 is 0.050000000000000044.
+constexpr double kBenchTolerance = 1e-9;
 
 // Every benchmark in either run, by name.
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,

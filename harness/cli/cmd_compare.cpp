@@ -1,8 +1,10 @@
 // `moebench compare A B`: two eval runs suite by suite with paired significance tests, or two
 // Google Benchmark JSON files with U tests; exit 1 on a significant regression beyond the
 // threshold.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include "common/error.h"
 #include "common/file_write.h"
@@ -53,6 +55,21 @@ CLI::App* add_compare_flags(CLI::App* app, CompareFlags* f) {
   return cmd;
 }
 
+bool measured_in_both(const BenchDelta& d) { return d.base_median_ns && d.new_median_ns; }
+
+// Why two benchmark files compared nothing: "NEW measures none of the N benchmarks of BASE".
+std::string nothing_compared(const CompareFlags& f, const BenchRun& base, const BenchRun& next) {
+  if (base.times_ns.empty()) return f.run_a + " measures no benchmark: nothing to compare with";
+  std::string why = f.run_b + " measures none of the " + std::to_string(base.times_ns.size()) +
+                    " benchmarks of " + f.run_a;
+  if (next.times_ns.empty() && next.errors.empty()) return why + " (it holds no benchmark)";
+  std::set<std::string> errors;
+  for (const auto& [name, message] : next.errors) errors.insert(message);
+  std::string text;
+  for (const std::string& e : errors) text += (text.empty() ? "" : "; ") + e;
+  return text.empty() ? why : why + " (errors: " + text + ")";
+}
+
 // Two Google Benchmark JSON files: per benchmark the median change and a U test.
 int compare_bench(CompareFlags f) {
   if (f.threshold < 0 && f.threshold != -1) throw InputError("--threshold: must be >= 0");
@@ -62,20 +79,28 @@ int compare_bench(CompareFlags f) {
   const BenchRun base = bench_load_run(f.run_a);
   const BenchRun next = bench_load_run(f.run_b);
   const std::vector<BenchDelta> deltas = bench_compare(base, next, f.threshold, f.alpha);
+  if (std::none_of(deltas.begin(), deltas.end(), measured_in_both)) {
+    // NOTE: as the nightly's kernel step: a file that measured nothing is a failed run.
+    std::fprintf(stderr, "moebench: %s\n", nothing_compared(f, base, next).c_str());
+    return kExitRegression;
+  }
   bool regression = false;
-  size_t few = 0;
+  size_t few = 0, aggregates = 0;
   nlohmann::json rows = nlohmann::json::array();
   size_t failed = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
     regression |= d.regression || d.failed;
     failed += d.failed;
     untestable += d.untestable;
-    few += d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions;
+    aggregates += d.aggregates_only;
+    // Only a U test that was made can be weak: not one of a benchmark a run lacks or failed.
+    few += measured_in_both(d) && !d.failed && !d.aggregates_only &&
+           (d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions);
     rows.push_back(
         {{"name", d.name},
          {"base_median_ns", d.base_median_ns ? nlohmann::json(*d.base_median_ns) : nullptr},
          {"new_median_ns", d.new_median_ns ? nlohmann::json(*d.new_median_ns) : nullptr},
-         {"change", d.change},
+         {"change", measured_in_both(d) ? nlohmann::json(d.change) : nullptr},
          {"p_value", d.p_value ? nlohmann::json(*d.p_value) : nullptr},
          {"base_reps", d.base_reps},
          {"new_reps", d.new_reps},
@@ -103,6 +128,12 @@ int compare_bench(CompareFlags f) {
                  "moebench: warning: %zu benchmarks are slower beyond the threshold with too few "
                  "repetitions for the U test to reach alpha (not counted as regressions)\n",
                  untestable);
+  }
+  if (aggregates > 0) {
+    std::fprintf(stderr,
+                 "moebench: warning: %zu benchmarks hold aggregates only (no repetition times): "
+                 "drop --benchmark_report_aggregates_only for the U test\n",
+                 aggregates);
   }
   if (few > 0) {
     std::fprintf(stderr,

@@ -5,6 +5,7 @@
 // noise. A planted 10% slowdown of one benchmark must be caught; the noise must not be flagged.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -201,5 +202,125 @@ TEST_CASE("a slowdown 3 repetitions cannot test is shown as untested, not as no 
   CHECK(single[0].note.find("untested: 3 against 1 repetitions cannot reach p < 0.05") !=
         std::string::npos);
   CHECK_FALSE(single[1].untestable);
+  fs::remove_all(dir);
+}
+
+// moebench-kernels checks a kernel's output once per process: with --benchmark_repetitions=9 a
+// kernel whose output is wrong writes one error entry (repetition 0) and 8 timings. The timings
+// hid the error: the row read "fewer than 9 repetitions" and the gate passed.
+TEST_CASE("the regression gate fails on an error in one repetition the base run did not have") {
+  const auto dir = test::fixture_temp_dir("bench-error-rep0");
+  write_reps(dir / "base.json", {{"a", 10}, {"b", 10}}, 9);
+  write_reps(dir / "new.json", {{"a", 10}, {"b", 10}}, 9);
+  {
+    std::ifstream in(dir / "new.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    in.close();
+    nlohmann::json& first = j["benchmarks"][0];  // a, repetition 0
+    first.erase("real_time");
+    first["error_occurred"] = true;
+    first["error_message"] = "max abs error 3.2 at index 17";
+    std::ofstream(dir / "new.json", std::ios::trunc) << j.dump(1);
+  }
+  const auto deltas = bench_compare(bench_load_run(dir / "base.json"),
+                                    bench_load_run(dir / "new.json"), 0.05, 0.05);
+  REQUIRE(deltas.size() == 2);
+  CHECK(deltas[0].failed);
+  CHECK(deltas[0].note == "error in the new run: max abs error 3.2 at index 17");
+  CHECK_FALSE(deltas[1].failed);
+  CHECK(cli_compare(dir / "base.json", dir / "new.json", dir / "out.json") == 1);
+  // The other way round the base had the error: noted, not a failure of the new run.
+  const auto back = bench_compare(bench_load_run(dir / "new.json"),
+                                  bench_load_run(dir / "base.json"), 0.05, 0.05);
+  CHECK_FALSE(back[0].failed);
+  CHECK(back[0].note == "error in the base run: max abs error 3.2 at index 17");
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// `moebench compare A B`: its exit code, stderr in *err.
+int cli_compare_err(const fs::path& a, const fs::path& b, std::string* err) {
+  const char* bin = std::getenv("MOEBENCH_BIN");
+  REQUIRE(bin != nullptr);
+  const fs::path e = a.parent_path() / "stderr.txt";
+  const std::string cmd = std::string(bin) + " compare " + a.string() + " " + b.string() +
+                          " > /dev/null 2> " + e.string();
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(e);
+  *err = std::string(std::istreambuf_iterator<char>(in), {});
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+// The nightly fails a kernel step whose file measures none of the baseline's benchmarks; the CLI
+// gave every row "absent from the new run" and exited 0.
+TEST_CASE("compare of a benchmark file that measures none of the base's exits 1 in one line") {
+  const auto dir = test::fixture_temp_dir("bench-none");
+  write_reps(dir / "base.json", {{"a", 10}, {"b", 10}}, 9);
+  std::ofstream(dir / "empty.json") << R"({"context": {"gpu": "H100"}, "benchmarks": []})";
+  write_reps(dir / "other.json", {{"c", 10}}, 9);
+  std::string err;
+  CHECK(cli_compare_err(dir / "base.json", dir / "empty.json", &err) == 1);
+  CHECK(err.find("empty.json measures none of the 2 benchmarks of") != std::string::npos);
+  CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+  CHECK(cli_compare_err(dir / "base.json", dir / "other.json", &err) == 1);
+  CHECK(err.find("other.json measures none of the 2 benchmarks of") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// An aggregates-only file (--benchmark_report_aggregates_only): mean, median and stddev of 9.
+void write_aggregates(const fs::path& file, const std::string& name, double ns) {
+  nlohmann::json benchmarks = nlohmann::json::array();
+  for (const char* agg : {"mean", "median", "stddev"}) {
+    benchmarks.push_back({{"name", name + "_" + agg},
+                          {"run_name", name},
+                          {"run_type", "aggregate"},
+                          {"aggregate_name", agg},
+                          {"repetitions", 9},
+                          {"real_time", std::string(agg) == "stddev" ? 1.0 : ns},
+                          {"time_unit", "ns"}});
+  }
+  std::ofstream(file) << nlohmann::json{{"benchmarks", benchmarks}}.dump(1);
+}
+
+}  // namespace
+
+// A file of aggregates only was read as one repetition: "1 against 1 repetitions" and advice to
+// use --benchmark_repetitions=9, which the user had.
+TEST_CASE("compare of aggregates-only benchmark files says it has no repetition times") {
+  const auto dir = test::fixture_temp_dir("bench-aggregates");
+  write_aggregates(dir / "base.json", "k", 100);
+  write_aggregates(dir / "new.json", "k", 150);
+  const auto deltas = bench_compare(bench_load_run(dir / "base.json"),
+                                    bench_load_run(dir / "new.json"), 0.05, 0.05);
+  REQUIRE(deltas.size() == 1);
+  CHECK(deltas[0].untestable);
+  CHECK(deltas[0].note.find("aggregates only") != std::string::npos);
+  CHECK(deltas[0].note.find("1 against 1") == std::string::npos);
+  std::string err;
+  CHECK(cli_compare_err(dir / "base.json", dir / "new.json", &err) == 0);
+  INFO(err);
+  CHECK(err.find("hold aggregates only (no repetition times): drop "
+                 "--benchmark_report_aggregates_only") != std::string::npos);
+  CHECK(err.find("fewer than 9 repetitions") == std::string::npos);
+  fs::remove_all(dir);
+}
+
+// The warning counted a benchmark absent from one run (0 repetitions) or errored in it, which has
+// no U test to weaken.
+TEST_CASE("the few-repetitions warning counts only benchmarks measured in both runs") {
+  const auto dir = test::fixture_temp_dir("bench-few");
+  write_reps(dir / "base.json", {{"a", 10}, {"only_base", 10}, {"err_new", 10}}, 9);
+  write_reps(dir / "new.json", {{"a", 10}, {"only_new", 10}, {"err_new", -1}}, 9);
+  write_reps(dir / "few.json", {{"a", 10}, {"only_new", 10}, {"err_new", -1}}, 3);
+  std::string err;
+  CHECK(cli_compare_err(dir / "base.json", dir / "new.json", &err) == 1);  // err_new
+  CHECK(err.find("fewer than 9 repetitions") == std::string::npos);
+  CHECK(cli_compare_err(dir / "base.json", dir / "few.json", &err) == 1);
+  CHECK(err.find("warning: 1 benchmarks have fewer than 9 repetitions") != std::string::npos);
   fs::remove_all(dir);
 }
