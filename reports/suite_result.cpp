@@ -131,6 +131,31 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
   return r;
 }
 
+namespace {
+
+// How the suite was asked differently: its few-shot count or the sampling sent (the spec as run:
+// main writes the sampling actually sent into spec.generation); "" when alike, or when a run has no
+// spec (a run.json from before it was recorded).
+std::string spec_change(const json& a, const json& b) {
+  if (!a.is_object() || !b.is_object()) return "";
+  auto field = [](const json& spec, const char* section, const char* key) {
+    const json s = spec.value(section, json::object());
+    return s.is_object() && s.contains(key) ? s[key] : json();
+  };
+  auto text = [](const json& v) { return v.is_null() ? std::string("unset") : v.dump(); };
+  static const std::pair<const char*, const char*> kFields[] = {
+      {"prompt", "num_fewshot"},   {"generation", "temperature"},
+      {"generation", "top_p"},     {"generation", "max_tokens"},
+      {"generation", "n_samples"}, {"generation", "thinking_budget"}};
+  for (const auto& [section, key] : kFields) {
+    const json x = field(a, section, key), y = field(b, section, key);
+    if (x != y) return std::string(key) + " " + text(x) + " -> " + text(y);
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
   auto change = [](const std::string& what, const std::string& x, const std::string& y) {
     return what + " " + (x.empty() ? "?" : x) + " -> " + (y.empty() ? "?" : y);
@@ -148,7 +173,7 @@ std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
     return change("primary metric", a.primary_metric, b.primary_metric);
   }
   if (a.scored_by != b.scored_by) return change("scored by", a.scored_by, b.scored_by);
-  return "";
+  return spec_change(a.spec, b.spec);
 }
 
 }  // namespace moebench

@@ -57,7 +57,9 @@ struct SuiteResult {
 
 // How two results of one suite were set up differently, so that their scores are not comparable
 // ("suite version 1.0 -> 1.1", "profile chat version 1 -> 2", "primary metric a -> b", "scored by
-// loglikelihood -> generation"); "" when they were set up alike.
+// loglikelihood -> generation", "num_fewshot 5 -> 0", "temperature 0.0 -> 0.7": the spec's
+// prompt.num_fewshot and generation temperature, top_p, max_tokens, n_samples and
+// thinking_budget); "" when they were set up alike.
 std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b);
 
 }  // namespace moebench

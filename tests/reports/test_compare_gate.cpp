@@ -200,3 +200,29 @@ TEST_CASE("compare's text names the number of tests Holm's p is over") {
         std::string::npos);
   std::filesystem::remove_all(results);
 }
+
+// A 0-shot run against a 5-shot one, or sampled against greedy, was compared as if only the model
+// had changed, and the difference called a regression without a word.
+TEST_CASE("compare refuses a suite asked with other few-shot or sampling settings") {
+  const auto results = test::fixture_temp_dir("compare-spec");
+  const char* bin = std::getenv("MOEBENCH_BIN");
+  REQUIRE(bin != nullptr);
+  const std::pair<const char*, const char*> runs[] = {
+      {"a", ""}, {"zero", " --num-fewshot 0"}, {"hot", " --gen-kwargs temperature=0.7"}};
+  for (const auto& [id, flags] : runs) {
+    const std::string run = std::string(bin) +
+                            " run --backend oracle --samples --suites gsm8k --no-progress "
+                            "--results-dir '" +
+                            results.string() + "' --run-id " + id + flags + " > /dev/null 2>&1";
+    REQUIRE(std::system(run.c_str()) == 0);
+  }
+  const std::string a = (results / "a").string();
+  std::string err;
+  CHECK(cli(a + " " + (results / "zero").string(), nullptr, &err) == 2);
+  CHECK(err.find("suite 'gsm8k' was set up differently (num_fewshot 5 -> 0)") != std::string::npos);
+  CHECK(cli(a + " " + (results / "hot").string(), nullptr, &err) == 2);
+  CHECK(err.find("suite 'gsm8k' was set up differently (temperature 0.0 -> 0.7)") !=
+        std::string::npos);
+  CHECK(cli(a + " " + a) == 0);
+  std::filesystem::remove_all(results);
+}
