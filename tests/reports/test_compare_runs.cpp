@@ -270,3 +270,30 @@ TEST_CASE("compare names a suite with too few documents to test as untestable") 
   CHECK_FALSE(suites[2].untestable);  // 40 documents
   CHECK(suites[2].regression);
 }
+
+// 29/40 against 37/40 is a delta of -0.20000000000000007 in doubles: a drop of exactly
+// --threshold 0.2 counted as "more than" it and was a regression.
+TEST_CASE("compare treats a drop of exactly the threshold as within it") {
+  std::vector<SampleRecord> a, b;
+  for (int i = 0; i < 40; ++i) {
+    SampleRecord s;
+    s.suite = "gsm8k";
+    s.doc_id = std::to_string(i);
+    s.metrics["m"] = i < 37 ? 1 : 0;
+    a.push_back(s);
+    s.metrics["m"] = i < 29 ? 1 : 0;
+    b.push_back(s);
+  }
+  CompareOptions o;
+  o.threshold = 0.2;
+  const SuiteComparison c = compare_suite_samples("gsm8k", "m", true, a, b, o);
+  CHECK(c.significant);  // 8 discordant pairs one way: p = 2 / 2^8
+  CHECK_FALSE(c.regression);
+  o.threshold = 0.19;
+  CHECK(compare_suite_samples("gsm8k", "m", true, a, b, o).regression);
+  // The same the other way: a gain of exactly the threshold is no improvement.
+  o.threshold = 0.2;
+  const SuiteComparison back = compare_suite_samples("gsm8k", "m", true, b, a, o);
+  CHECK(back.significant);
+  CHECK_FALSE(back.improvement);
+}
