@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -67,20 +68,25 @@ bool passed_gate(const fs::path& results, const std::string& entry, const std::s
   for (const json& e : gate.value("entries", json::array())) {
     if (!e.is_object() || str_or(e, "entry") != entry) continue;
     const bool error = !str_or(e, "error").empty();
-    const json& c = e.contains("comparison") ? e["comparison"] : json();
-    return !error && !(c.is_object() && c.value("regression", false) == true) &&
-           is_gated_run(e, results / (entry + "-" + night));
+    auto regressed = [](const json& record) {
+      const json& c = record.contains("comparison") ? record["comparison"] : json();
+      return c.is_object() && c.value("regression", false) == true;
+    };
+    bool regression = regressed(e);
+    for (const json& x : e.value("earlier", json::array())) regression |= regressed(x);
+    return !error && !regression && is_gated_run(e, results / (entry + "-" + night));
   }
   return false;
 }
 
-// The baseline: the latest "<entry>-<date>" run under results with date < night whose night
-// was gated and passed for this entry, or "". A failed night is never one, so a regression that
-// persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
-std::string previous_run(const fs::path& results, const std::string& entry,
-                         const std::string& night) {
+// The baselines: every "<entry>-<date>" run under results with date < night whose night was
+// gated and passed for this entry, newest first. A failed night is never one, so a regression
+// that persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
+std::vector<std::string> passing_runs(const fs::path& results, const std::string& entry,
+                                      const std::string& night) {
+  std::vector<std::string> out;
   std::error_code ec;
-  if (!fs::is_directory(results, ec)) return "";
+  if (!fs::is_directory(results, ec)) return out;
   const std::string prefix = entry + "-";
   std::set<std::string> dates;
   for (const auto& d : fs::directory_iterator(results, ec)) {
@@ -92,9 +98,24 @@ std::string previous_run(const fs::path& results, const std::string& entry,
     }
   }
   for (auto it = dates.rbegin(); it != dates.rend(); ++it) {
-    if (passed_gate(results, entry, *it)) return prefix + *it;
+    if (passed_gate(results, entry, *it)) out.push_back(prefix + *it);
   }
-  return "";
+  return out;
+}
+
+// Every comparison of an entry with the run it was made against, the baseline's first.
+std::vector<std::pair<std::string, const RunComparison*>> comparisons_of(
+    const NightlyEntryResult& e) {
+  std::vector<std::pair<std::string, const RunComparison*>> out;
+  if (e.comparison) out.emplace_back(e.previous, &*e.comparison);
+  for (const auto& x : e.earlier) out.emplace_back(x.previous, &x.comparison);
+  return out;
+}
+
+size_t suites_compared(const NightlyEntryResult& e) {
+  size_t n = 0;
+  for (const auto& [previous, c] : comparisons_of(e)) n += c->suites.size();
+  return n;
 }
 
 // Entries of the night that this finish did not gate (another `finish --entry` did) keep their
@@ -182,6 +203,27 @@ std::string percent(double v) {
   return buf;
 }
 
+// The summary's rows of one comparison: a suite each, against `previous`.
+std::string comparison_rows(const std::string& entry, const std::string& previous,
+                            const RunComparison& comparison) {
+  std::string md;
+  for (const SuiteComparison& s : comparison.suites) {
+    char p[32];
+    std::snprintf(p, sizeof(p), "%.3g", s.p_holm);
+    char change[32];
+    std::snprintf(change, sizeof(change), "%+.2f", 100 * s.delta);
+    const std::string verdict = s.regression    ? "**regression**"
+                                : s.improvement ? "improvement"
+                                : s.significant ? "significant, within threshold"
+                                : s.untestable  ? "untestable: too few documents"
+                                                : "no significant change";
+    md += "| " + entry + " | " + s.suite + " | " + s.metric + " | " + percent(s.mean_a) + " (" +
+          previous + ") | " + percent(s.mean_b) + " | " + change + " | " + p + " | " + verdict +
+          " |\n";
+  }
+  return md;
+}
+
 std::string entries_markdown(const std::string& night,
                              const std::vector<NightlyEntryResult>& entries) {
   std::string md = "## moebench nightly " + night + "\n\n";
@@ -196,28 +238,18 @@ std::string entries_markdown(const std::string& night,
       md += "| " + e.entry + " | " + u.suite + " | | (" + e.previous + ") | " + e.run_id +
             " | | | new baseline: " + u.change + " |\n";
     }
-    if (!e.comparison) {
-      if (e.previous.empty()) {
-        md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
-      } else if (e.new_baselines.empty()) {
-        md += "| " + e.entry + " | | | (" + e.previous + ") | " + e.run_id +
-              " | | | no suite in common |\n";
-      }
-      continue;
+    for (const auto& d : e.dropped) {
+      md += "| " + e.entry + " | " + d.suite + " | | (" + d.previous +
+            ") | | | | not run tonight |\n";
     }
-    for (const SuiteComparison& s : e.comparison->suites) {
-      char p[32];
-      std::snprintf(p, sizeof(p), "%.3g", s.p_holm);
-      char change[32];
-      std::snprintf(change, sizeof(change), "%+.2f", 100 * s.delta);
-      const std::string verdict = s.regression    ? "**regression**"
-                                  : s.improvement ? "improvement"
-                                  : s.significant ? "significant, within threshold"
-                                  : s.untestable  ? "untestable: too few documents"
-                                                  : "no significant change";
-      md += "| " + e.entry + " | " + s.suite + " | " + s.metric + " | " + percent(s.mean_a) + " (" +
-            e.previous + ") | " + percent(s.mean_b) + " | " + change + " | " + p + " | " + verdict +
-            " |\n";
+    if (e.previous.empty()) {
+      md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
+    } else if (comparisons_of(e).empty() && e.new_baselines.empty() && e.dropped.empty()) {
+      md += "| " + e.entry + " | | | (" + e.previous + ") | " + e.run_id +
+            " | | | no suite in common |\n";
+    }
+    for (const auto& [previous, comparison] : comparisons_of(e)) {
+      md += comparison_rows(e.entry, previous, *comparison);
     }
   }
   return md + "\n";
@@ -229,6 +261,48 @@ json new_baselines_json(const std::vector<NightlyEntryResult::NewBaseline>& list
   return out;
 }
 
+// report_failures' lines of one comparison of entry `e`, against `previous`: a warning per suite
+// too small to test, a line per regression (returns their count).
+int report_comparison(const NightlyEntryResult& e, const std::string& previous,
+                      const RunComparison& comparison) {
+  int n = 0;
+  for (const SuiteComparison& s : comparison.suites) {
+    if (!s.untestable) continue;
+    // NOTE: a warning, not a failure: the shipped example config gates the bundled samples
+    // (3-5 documents a suite) to show the pipeline; a real gate needs the documents to see.
+    std::fprintf(stderr,
+                 "moebench: nightly: warning: %s %s: %ld documents cannot reach p < alpha over "
+                 "%zu suites; a drop would not be seen\n",
+                 e.entry.c_str(), s.suite.c_str(), s.shared, suites_compared(e));
+  }
+  for (const SuiteComparison& s : comparison.suites) {
+    if (!s.regression) continue;
+    std::fprintf(stderr,
+                 "moebench: nightly: regression: %s %s %s %s -> %s (%+.1f points, p=%.3g, Holm "
+                 "p=%.3g, %s) vs %s\n",
+                 e.entry.c_str(), s.suite.c_str(), s.metric.c_str(), percent(s.mean_a).c_str(),
+                 percent(s.mean_b).c_str(), 100 * s.delta, s.p_value, s.p_holm, s.test.c_str(),
+                 previous.c_str());
+    ++n;
+  }
+  return n;
+}
+
+// The suites compared with an older passing night than the baseline: [{previous, comparison}].
+json earlier_json(const NightlyEntryResult& e) {
+  json out = json::array();
+  for (const auto& x : e.earlier) {
+    out.push_back({{"previous", x.previous}, {"comparison", compare_to_json(x.comparison)}});
+  }
+  return out;
+}
+
+json dropped_json(const NightlyEntryResult& e) {
+  json out = json::array();
+  for (const auto& d : e.dropped) out.push_back({{"suite", d.suite}, {"previous", d.previous}});
+  return out;
+}
+
 // One line per regression or failure, on stderr; returns their count.
 int report_failures(const std::vector<NightlyEntryResult>& entries, const NightlyKernels& k) {
   int n = 0;
@@ -237,25 +311,8 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
       std::fprintf(stderr, "moebench: nightly: %s failed: %s\n", e.entry.c_str(), e.error.c_str());
       ++n;
     }
-    if (!e.comparison) continue;
-    for (const SuiteComparison& s : e.comparison->suites) {
-      if (!s.untestable) continue;
-      // NOTE: a warning, not a failure: the shipped example config gates the bundled samples
-      // (3-5 documents a suite) to show the pipeline; a real gate needs the documents to see.
-      std::fprintf(stderr,
-                   "moebench: nightly: warning: %s %s: %ld documents cannot reach p < alpha over "
-                   "%zu suites; a drop would not be seen\n",
-                   e.entry.c_str(), s.suite.c_str(), s.shared, e.comparison->suites.size());
-    }
-    for (const SuiteComparison& s : e.comparison->suites) {
-      if (!s.regression) continue;
-      std::fprintf(stderr,
-                   "moebench: nightly: regression: %s %s %s %s -> %s (%+.1f points, p=%.3g, Holm "
-                   "p=%.3g, %s) vs %s\n",
-                   e.entry.c_str(), s.suite.c_str(), s.metric.c_str(), percent(s.mean_a).c_str(),
-                   percent(s.mean_b).c_str(), 100 * s.delta, s.p_value, s.p_holm, s.test.c_str(),
-                   e.previous.c_str());
-      ++n;
+    for (const auto& [previous, comparison] : comparisons_of(e)) {
+      n += report_comparison(e, previous, *comparison);
     }
   }
   if (k.state.rfind("failed", 0) == 0) {
@@ -275,6 +332,60 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
     ++n;
   }
   return n;
+}
+
+// The passing runs of an entry, newest first, each read once when first needed.
+struct BaselineRuns {
+  fs::path results;
+  std::vector<std::string> ids;
+  std::map<std::string, RunSummary> loaded;
+  const RunSummary& get(const std::string& id) {
+    auto it = loaded.find(id);
+    if (it == loaded.end()) it = loaded.emplace(id, run_load_summary(results / id)).first;
+    return it->second;
+  }
+};
+
+// "samples -> datasets" when one run ran the bundled sample documents and the other the datasets
+// (the same document ids name other questions: nothing pairs); "" otherwise.
+std::string scope_change(const RunSummary& a, const RunSummary& b) {
+  auto scope = [](const RunSummary& r) {
+    return std::string(r.base_scope.rfind("samples", 0) == 0 ? "samples" : "datasets");
+  };
+  return scope(a) == scope(b) ? "" : scope(a) + " -> " + scope(b);
+}
+
+// Tonight's suite `s` (of run `b`) against the newest of runs->ids that ran it: "" with *run set
+// to it when they compare; how it changed since when set up differently; "" with *run empty when
+// none ran it.
+std::string suite_baseline(const SuiteResult& s, const RunSummary& b, BaselineRuns* runs,
+                           std::string* run) {
+  for (const std::string& id : runs->ids) {
+    const RunSummary& a = runs->get(id);
+    const SuiteResult* before = a.suite(s.name);
+    if (!before) continue;
+    std::string change = scope_change(a, b);
+    if (change.empty()) change = suite_setup_change(*before, s);
+    if (change.empty()) *run = id;
+    return change;
+  }
+  return "";
+}
+
+// Holm's adjustment over every suite the entry compared, whichever night each was compared with:
+// one gate, one family of tests.
+void adjust_holm_jointly(NightlyEntryResult* r, const CompareOptions& options) {
+  if (r->earlier.empty()) return;  // one comparison: compare_runs adjusted it already
+  std::vector<std::vector<SuiteComparison>*> parts;
+  if (r->comparison) parts.push_back(&r->comparison->suites);
+  for (auto& x : r->earlier) parts.push_back(&x.comparison.suites);
+  std::vector<SuiteComparison> all;
+  for (const auto* p : parts) all.insert(all.end(), p->begin(), p->end());
+  compare_adjust_holm(&all, options);
+  size_t i = 0;
+  for (auto* p : parts) {
+    for (SuiteComparison& s : *p) s = all[i++];
+  }
 }
 
 }  // namespace
@@ -307,30 +418,47 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
   }
   r->samples_sha256 = sha256_file_hex(tonight / "samples.jsonl");
   const std::string& pinned = c.entry(r->entry).baseline;
-  r->previous = pinned.empty() ? previous_run(c.results, r->entry, night) : pinned;
-  if (r->previous.empty()) return;
+  const std::vector<std::string> baselines =
+      pinned.empty() ? passing_runs(c.results, r->entry, night) : std::vector<std::string>{pinned};
+  if (baselines.empty()) return;
+  r->previous = baselines.front();
   if (!fs::is_regular_file(c.results / r->previous / "run.json", ec)) {
     throw InputError(c.file.string() + ": entry " + r->entry + ": baseline '" + r->previous +
                      "' has no run.json under " + c.results.string());
   }
-  const RunSummary a = run_load_summary(c.results / r->previous);
   const RunSummary b = run_load_summary(tonight);
+  BaselineRuns runs{c.results, baselines, {}};
+  std::map<std::string, std::vector<std::string>> suites_by_run;  // baseline -> suites
+  for (const SuiteResult& s : b.suites) {
+    std::string run;
+    std::string change = suite_baseline(s, b, &runs, &run);
+    if (run.empty() && change.empty()) {
+      change = pinned.empty() ? "no passing night ran it" : "not in the pinned baseline";
+    }
+    if (!change.empty()) {
+      r->new_baselines.push_back({s.name, change});
+    } else {
+      suites_by_run[run].push_back(s.name);
+    }
+  }
+  for (const SuiteResult& s : runs.get(r->previous).suites) {
+    if (!b.suite(s.name)) r->dropped.push_back({s.name, r->previous});
+  }
   CompareOptions options;
   options.alpha = c.alpha;
   options.threshold = c.threshold;
-  // Suites added or dropped since are not compared; nor are those set up differently (a new
-  // suite or profile version scores differently: tonight is their new baseline).
-  for (const SuiteResult& s : b.suites) {
-    const SuiteResult* before = a.suite(s.name);
-    if (!before) continue;
-    if (const std::string change = suite_setup_change(*before, s); !change.empty()) {
-      r->new_baselines.push_back({s.name, change});
+  for (const std::string& run : baselines) {  // newest first: the baseline's comparison first
+    auto it = suites_by_run.find(run);
+    if (it == suites_by_run.end()) continue;
+    options.suites = it->second;
+    RunComparison comparison = compare_runs(c.results / run, tonight, options);
+    if (run == r->previous) {
+      r->comparison = std::move(comparison);
     } else {
-      options.suites.push_back(s.name);
+      r->earlier.push_back({run, std::move(comparison)});
     }
   }
-  if (options.suites.empty()) return;
-  r->comparison = compare_runs(c.results / r->previous, tonight, options);
+  adjust_holm_jointly(r, options);
 }
 
 NightlyKernels nightly_kernels(const NightlyConfig& c, const std::string& night) {
@@ -423,6 +551,8 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
          {"run", e.run_id},
          {"previous", e.previous},
          {"new_baseline", new_baselines_json(e.new_baselines)},
+         {"earlier", earlier_json(e)},
+         {"dropped", dropped_json(e)},
          {"error", e.error},
          {"samples_sha256", e.samples_sha256},
          {"comparison", e.comparison ? compare_to_json(*e.comparison) : json(nullptr)}});

@@ -16,14 +16,27 @@ namespace moebench {
 
 struct NightlyEntryResult {
   std::string entry, run_id;
-  std::string previous;  // the previous night's run id; "" on the first night
-  std::optional<RunComparison> comparison;
-  // Suites in both nights that are not compared, with how they changed ("suite version 1.0 ->
-  // 1.1"): tonight is their new baseline; none of them fails the gate.
+  // The baseline: the latest earlier night that passed (or the pinned run); "" on the first night.
+  std::string previous;
+  std::optional<RunComparison> comparison;  // the suites `previous` ran too
+  // Suites `previous` did not run, each compared with the latest passing night that did (a night
+  // without a suite does not end its regression), one comparison per such night.
+  struct Earlier {
+    std::string previous;
+    RunComparison comparison;
+  };
+  std::vector<Earlier> earlier;
+  // Tonight's suites that are not compared, with why ("suite version 1.0 -> 1.1", "samples ->
+  // datasets", "no passing night ran it"): tonight is their new baseline; none fails the gate.
   struct NewBaseline {
     std::string suite, change;
   };
   std::vector<NewBaseline> new_baselines;
+  // Suites `previous` ran that tonight's run lacks: listed, not compared.
+  struct Dropped {
+    std::string suite, previous;
+  };
+  std::vector<Dropped> dropped;
   std::string error;  // the entry could not be merged or compared (one line)
   // The SHA-256 of tonight's samples.jsonl as gated: a night is a later night's baseline only
   // while its run on disk is still this one (the run stage may have replaced it since).
@@ -42,8 +55,10 @@ struct NightlyKernels {
 void nightly_check_errors(const NightlyConfig& c, const NightlyEntry& e,
                           const NightlyEntryResult& r);
 
-// Finds the previous night's run of r->entry under c.results and compares it with r->run_id on
-// the suites both ran. InputError when tonight's run is missing.
+// Compares each suite of r->run_id with the latest earlier night under c.results that passed the
+// gate for r->entry and ran it (the pinned baseline alone when the entry has one); a suite set up
+// differently or that no such night ran is a new baseline. InputError when tonight's run is
+// missing.
 void nightly_compare_entry(const NightlyConfig& c, const std::string& night, NightlyEntryResult* r);
 
 // Runs the kernel benchmarks when the config says so (and, for "gpu", a GPU is present) into
