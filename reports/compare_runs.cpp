@@ -357,6 +357,24 @@ RunComparison compare_runs(const fs::path& run_a, const fs::path& run_b,
   return out;
 }
 
+namespace {
+
+// "result: no significant regression (alpha 0.05 on Holm's p over 4 tests, threshold 1.00
+// points)", its verdict between `open` and `close` (Markdown's bold).
+std::string result_line(const RunComparison& c, const std::string& open, const std::string& close) {
+  std::string out = open +
+                    (c.any_regression() ? "result: significant regression"
+                                        : "result: no significant regression") +
+                    close;
+  // Holm's correction runs over every (suite, metric) row compared (compare_adjust_holm).
+  const size_t tests = c.suites.size();
+  return out + fmt(" (alpha %.3g", c.options.alpha) + " on Holm's p over " + std::to_string(tests) +
+         (tests == 1 ? " test" : " tests") +
+         fmt(", threshold %.2f points)\n", 100 * c.options.threshold);
+}
+
+}  // namespace
+
 std::string compare_format_text(const RunComparison& c) {
   std::string out = "A: " + c.a.run_id + " (" + c.a.backend_id + ")\nB: " + c.b.run_id + " (" +
                     c.b.backend_id + ")\n";
@@ -374,14 +392,7 @@ std::string compare_format_text(const RunComparison& c) {
     out += line;
   }
   out += notes(c);
-  out +=
-      c.any_regression() ? "result: significant regression" : "result: no significant regression";
-  // Holm's correction runs over every (suite, metric) row compared (compare_adjust_holm).
-  const size_t tests = c.suites.size();
-  out += fmt(" (alpha %.3g", c.options.alpha) + " on Holm's p over " + std::to_string(tests) +
-         (tests == 1 ? " test" : " tests") +
-         fmt(", threshold %.2f points)\n", 100 * c.options.threshold);
-  return out;
+  return out + result_line(c, "", "");
 }
 
 std::string compare_format_markdown(const RunComparison& c) {
@@ -408,7 +419,7 @@ std::string compare_format_markdown(const RunComparison& c) {
     end = n.find('\n', at);
     out += "- " + md_cell(n.substr(at, end - at)) + "\n";
   }
-  return out;
+  return out + "\n" + result_line(c, "**", "**");
 }
 
 nlohmann::json compare_to_json(const RunComparison& c) {

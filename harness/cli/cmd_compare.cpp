@@ -148,7 +148,22 @@ int compare_bench(CompareFlags f) {
 }
 
 int compare(const CompareFlags& f) {
-  if (bench_is_json_file(f.run_a) || bench_is_json_file(f.run_b)) return compare_bench(f);
+  for (const std::string& path : {f.run_a, f.run_b}) {
+    if (std::filesystem::path(path).filename() == "samples.jsonl") {
+      throw input_error(path, "a run's samples: pass its run directory (or its run.json)");
+    }
+  }
+  const bool bench_a = bench_is_json_file(f.run_a), bench_b = bench_is_json_file(f.run_b);
+  if (bench_a != bench_b) {
+    const std::string run = bench_a ? f.run_b : f.run_a;
+    std::error_code ec;
+    if (!std::filesystem::exists(run, ec)) throw input_error(run, "no such file or directory");
+    throw InputError(std::string(bench_a ? f.run_b : f.run_a) + " is a run and " +
+                     (bench_a ? f.run_a : f.run_b) +
+                     " a file: pass two run directories (or run.json files) or two Google "
+                     "Benchmark JSON files");
+  }
+  if (bench_a) return compare_bench(f);
   CompareOptions options;
   options.alpha = f.alpha;
   if (f.threshold != -1) options.threshold = f.threshold;

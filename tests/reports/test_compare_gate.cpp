@@ -226,3 +226,35 @@ TEST_CASE("compare refuses a suite asked with other few-shot or sampling setting
   CHECK(cli(a + " " + a) == 0);
   std::filesystem::remove_all(results);
 }
+
+// --format md printed the table and the notes but no overall result, alpha, Holm count or
+// threshold: a CI page showed the per-row verdicts only.
+TEST_CASE("compare's Markdown ends with the overall result") {
+  const auto results = test::fixture_temp_dir("compare-md-result");
+  const auto a = write_run(results, run_of("a", "gsm8k", 30, 20, 0));
+  const auto b = write_run(results, run_of("b", "gsm8k", 30, 20, 0));
+  std::string out;
+  CHECK(cli(a.string() + " " + b.string() + " --format md", &out) == 0);
+  INFO(out);
+  CHECK(out.find("\n**result: no significant regression** (alpha 0.05 on Holm's p over 1 test, "
+                 "threshold 1.00 points)\n") != std::string::npos);
+  std::filesystem::remove_all(results);
+}
+
+// A run directory given with a benchmark file was read as JSON ("malformed JSON (parse error at
+// line 1, column 1"), and a samples.jsonl for a run as one Google Benchmark file.
+TEST_CASE("compare of a run with a benchmark file says what to pass") {
+  const auto results = test::fixture_temp_dir("compare-mixed");
+  const auto a = write_run(results, run_of("a", "gsm8k", 10, 5, 0));
+  std::ofstream(results / "bench.json") << R"({"benchmarks": []})";
+  std::string err;
+  CHECK(cli(a.string() + " " + (results / "bench.json").string(), nullptr, &err) == 2);
+  CHECK(err.find("pass two run directories (or run.json files) or two Google Benchmark JSON "
+                 "files") != std::string::npos);
+  CHECK(err.find("malformed JSON") == std::string::npos);
+  const std::string samples = (a / "samples.jsonl").string();
+  CHECK(cli(samples + " " + samples, nullptr, &err) == 2);
+  CHECK(err.find("samples.jsonl: a run's samples: pass its run directory (or its run.json)") !=
+        std::string::npos);
+  std::filesystem::remove_all(results);
+}
