@@ -217,9 +217,16 @@ std::string comparison_rows(const std::string& entry, const std::string& previou
                                 : s.significant ? "significant, within threshold"
                                 : s.untestable  ? "untestable: too few documents"
                                                 : "no significant change";
+    // NOTE: the means are over the documents both nights ran: say so when either ran others.
+    const std::string unpaired =
+        s.only_in_a == 0 && s.only_in_b == 0
+            ? ""
+            : " (on the " + std::to_string(s.shared) + " documents both ran; " +
+                  std::to_string(s.only_in_a) + " only in " + previous + ", " +
+                  std::to_string(s.only_in_b) + " only tonight: not paired)";
     md += "| " + entry + " | " + s.suite + " | " + s.metric + " | " + percent(s.mean_a) + " (" +
           previous + ") | " + percent(s.mean_b) + " | " + change + " | " + p + " | " + verdict +
-          " |\n";
+          unpaired + " |\n";
   }
   return md;
 }

@@ -92,3 +92,22 @@ TEST_CASE("nightly: an entry moved from the samples to the datasets starts a new
   CHECK(after["comparison"]["suites"].size() == 2);
   fs::remove_all(dir);
 }
+
+// With fewer documents than the baseline night (limit 40 -> 20) the "previous night" cell is the
+// mean over the 20 both ran, and nothing said the other 20 were left unpaired.
+TEST_CASE("nightly: the summary names the documents one night ran alone", "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-unpaired");
+  const fs::path good = dir / "good.jsonl";
+  write_answers(dir, good, false);
+  REQUIRE(suite_night(dir, good, {"gsm8k"}, "2026-12-01").exit_code == 0);
+  const std::string nightly = write_nightly_config(dir, {{{"name", "u"},
+                                                          {"backend", "replay:" + good.string()},
+                                                          {"suites", {"gsm8k"}},
+                                                          {"limit", 20}}});
+  REQUIRE(run_command(nightly + " --night 2026-12-02", dir).exit_code == 0);
+  const std::string summary = read_file(dir / "out" / "nights" / "2026-12-02" / "summary.md");
+  INFO(summary);
+  CHECK(summary.find("no significant change (on the 20 documents both ran; 20 only in "
+                     "u-2026-12-01, 0 only tonight: not paired) |") != std::string::npos);
+  fs::remove_all(dir);
+}
