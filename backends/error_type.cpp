@@ -27,6 +27,7 @@ constexpr Named kNames[] = {
     {ErrorType::scoring, "scoring"},
     {ErrorType::no_output, "no_output"},
     {ErrorType::content_filter, "content_filter"},
+    {ErrorType::non_finite, "non_finite"},
 };
 
 }  // namespace

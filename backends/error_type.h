@@ -23,6 +23,9 @@ enum class ErrorType {
   // The provider withheld the answer (finish_reason content_filter, Anthropic's stop_reason
   // refusal): billed, and never cached, so the next run asks again.
   content_filter,
+  // The built-in model's forward pass gave NaN or infinite logits (a broken checkpoint, or
+  // activations that overflow): no answer or score is made from them.
+  non_finite,
 };
 
 // The name of a type, e.g. "rate_limit".

@@ -221,6 +221,9 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
     if (result.finish_reason == "interrupted") {
       r.error = ResponseError{ErrorType::interrupted,
                               "not run: the run was stopped (SIGINT); the next run sends it"};
+    } else if (result.finish_reason == "error") {
+      r.error = ResponseError{result.non_finite ? ErrorType::non_finite : ErrorType::backend,
+                              result.error};
     } else if (reqs[k].starts_in_thinking) {
       // The text starts inside the thinking: split here, where that is known, so an answer
       // that never came is told from one without thinking (the runner sees reasoning apart).
@@ -260,6 +263,8 @@ void BuiltinBackend::run_loglik(const std::vector<Request>& batch, const std::ve
     if (result.interrupted) {
       r.error = ResponseError{ErrorType::interrupted,
                               "not run: the run was stopped (SIGINT); the next run sends it"};
+    } else if (!result.error.empty()) {
+      r.error = ResponseError{ErrorType::non_finite, result.error};
     } else {
       r.logliks = result.logliks;
       r.tokens.prompt = result.prompt_tokens;

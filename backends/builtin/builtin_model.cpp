@@ -3,6 +3,7 @@
 #include "backends/builtin/builtin_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
@@ -117,6 +118,11 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   m->engine_ = engine_load(m->config_, dir, e);
   m->loaded_limits_ = m->limits_ = options.limits;
   return m;
+}
+
+std::string BuiltinModel::non_finite_error(const std::string& where) const {
+  return dir_.string() + ": the forward pass gave NaN or infinite logits (" + where +
+         "): the checkpoint's weights are broken or its activations overflow";
 }
 
 // The engine may cap the model's context (the CUDA engine: its max_context option).
@@ -269,6 +275,14 @@ void BuiltinModel::loglik_group(const std::vector<std::vector<int>>& context_ids
     }
   }
   for (int s : seqs) engine.free_sequence(s);
+  for (size_t i = begin; i < end; ++i) {
+    const std::vector<double>& ll = results[i].logliks;
+    const auto bad = std::find_if(ll.begin(), ll.end(), [](double v) { return !std::isfinite(v); });
+    if (bad != ll.end()) {
+      results[i].error =
+          non_finite_error("scoring continuation " + std::to_string(bad - ll.begin()));
+    }
+  }
 }
 
 }  // namespace moebench

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct GenerateLimits {
   // overlap=true asks for 2).
   int steps_in_flight = 1;
   void validate() const;  // InputError naming the field
+};
+
+// Thrown where a forward pass's logits hold NaN or infinity: one line naming the checkpoint.
+class NonFiniteLogits : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 struct BuiltinLoadOptions {
@@ -61,6 +68,7 @@ struct GenerateResult {
   // that joined a running call and could not run: `error` says why)
   std::string finish_reason;
   std::string error;
+  bool non_finite = false;  // the error: the logits a token was drawn from held NaN or infinity
   int thinking_tokens = 0;  // generated while thinking (up to and with the closing tag)
   double thinking_s = 0;    // from the start until the thinking closed (0: none)
   double ttft_s = 0;        // until the first token was sampled
@@ -121,6 +129,9 @@ class BuiltinModel {
   void set_limits(const GenerateLimits& limits);
   const std::string& name() const { return name_; }
   int max_context() const;
+  // The one-line error of a forward pass whose logits held NaN or an infinity at `where`, naming
+  // the checkpoint (GenerateResult::error, LoglikResult::error, NonFiniteLogits).
+  std::string non_finite_error(const std::string& where) const;
 
   // Prompt ids of a chat (the family's template, generation prompt appended). InputError
   // (no_chat_reason()) when the checkpoint has no chat format.
@@ -158,6 +169,9 @@ class BuiltinModel {
     long prompt_tokens = 0;       // tokens run through the model for this item
     bool interrupted = false;     // never run: should_stop was true before its group
     long truncated_tokens = 0;    // context tokens dropped from the start to fit (lm-eval's rule)
+    // Non-empty: a log-likelihood came out NaN or infinite (the forward pass's logits did), one
+    // line naming the checkpoint; logliks are then not scores.
+    std::string error;
   };
   struct LoglikCallbacks {
     std::function<void(size_t, const LoglikResult&)> on_done;  // as each group finishes

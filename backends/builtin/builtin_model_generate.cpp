@@ -361,8 +361,24 @@ class GenerateRun {
         return std::any_of(s.owners.begin(), s.owners.end(),
                            [&](const Owner& o) { return o.index == it->index; });
       });
+      if (it->sampler->saw_non_finite()) {
+        fail_non_finite(*it);
+        continue;
+      }
       accept(*it, ids[k], st.owners[k].cached);
     }
+  }
+
+  // A sequence whose token was drawn from logits holding NaN or an infinity takes no token: it
+  // ends with finish_reason "error" (GenerateResult::non_finite) and frees its cache.
+  void fail_non_finite(Active& a) {
+    GenerateResult& out = results_[a.index];
+    a.done = true;
+    out.finish_reason = "error";
+    out.non_finite = true;
+    out.error = model_.non_finite_error("request " + std::to_string(a.index) + ", token " +
+                                        std::to_string(out.tokens.size() + 1));
+    end_sequence(a);
   }
 
   // A sampled chunk of a started step: its request and the positions cached once the step ran.

@@ -68,6 +68,9 @@ TokenLogprobs BuiltinModel::prompt_logprobs(const std::vector<int>& ids, int top
         const float* row = rows.data() + (p - start) * vocab;  // (end - start, vocab)
         const double lse = log_sum_exp(row, vocab);
         out.logprob[p + 1] = static_cast<double>(row[ids[p + 1]]) - lse;
+        if (!std::isfinite(out.logprob[p + 1])) {
+          throw NonFiniteLogits(non_finite_error("prompt position " + std::to_string(p + 1)));
+        }
         if (top_n > 0) out.top[p + 1] = top_of(row, vocab, top_n, lse);
       }
     }

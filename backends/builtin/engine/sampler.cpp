@@ -36,6 +36,7 @@ Sampler::Sampler(const SamplingParams& params) : params_(params) {
 
 int Sampler::sample(const float* logits, int vocab) {
   check_row(logits, vocab, "Sampler::sample");
+  for (int i = 0; i < vocab && !non_finite_; ++i) non_finite_ = !std::isfinite(logits[i]);
   return ref_sample_one(logits, vocab, static_cast<float>(params_.temperature),
                         static_cast<float>(params_.top_p), params_.top_k, params_.seed,
                         next_draw());

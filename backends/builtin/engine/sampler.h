@@ -23,10 +23,15 @@ class Sampler {
   // The index of the next draw, then counts it: a GPU engine that samples on the device draws
   // with (seed, draw index) and calls this instead of sample(), which counts its draws too.
   uint64_t next_draw() { return draws_++; }
+  // True once sample() was given a row holding NaN or an infinity: its draw (0 for a row of NaN)
+  // is no token of the model, and the caller ends the sequence with an error. (A GPU engine that
+  // samples on the device does not set it.)
+  bool saw_non_finite() const { return non_finite_; }
 
  private:
   SamplingParams params_;
   uint64_t draws_ = 0;
+  bool non_finite_ = false;
 };
 
 // log-softmax of one row at `token`, computed stably in double.

@@ -1,0 +1,58 @@
+// Tiny `model init` checkpoints for the builtin and serve tests, broken ones among them: one whose
+// forward pass gives NaN logits (a tensor overwritten with NaN, as an overflowing bf16 checkpoint
+// behaves).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "backends/builtin/checkpoint/model_init.h"
+#include "tests/runner/cli_harness.h"
+
+namespace moebench::testing {
+
+// A tiny f32 checkpoint of `family` under a directory of its own named by tag.
+inline std::filesystem::path tiny_checkpoint(const std::string& family, const std::string& tag,
+                                             const nlohmann::json& overrides = {}) {
+  ModelInitOptions o;
+  o.family = model_family_parse(family, "test");
+  o.preset = "tiny";
+  o.dtype = "f32";
+  if (overrides.is_object()) o.overrides.update(overrides);
+  o.out_dir = temp_dir("broken-" + tag) / "model";
+  o.training_text_dir = std::filesystem::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
+  o.force = true;
+  model_init_write(o);
+  return o.out_dir;
+}
+
+// Overwrites every value of tensor `name` in dir/model.safetensors with NaN.
+inline void poison_tensor(const std::filesystem::path& dir, const std::string& name) {
+  const std::filesystem::path file = dir / "model.safetensors";
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  uint64_t header_len = 0;
+  f.read(reinterpret_cast<char*>(&header_len), 8);
+  std::string header(header_len, '\0');
+  f.read(header.data(), static_cast<std::streamsize>(header_len));
+  const nlohmann::json t = nlohmann::json::parse(header).at(name);
+  const std::string dtype = t.at("dtype");
+  const uint64_t begin = t.at("data_offsets")[0], end = t.at("data_offsets")[1];
+  if (dtype != "F32") throw std::runtime_error("poison_tensor: " + name + " is " + dtype);
+  const uint32_t nan_bits = 0x7fc00000u;
+  f.seekp(static_cast<std::streamoff>(8 + header_len + begin));
+  for (uint64_t at = begin; at < end; at += 4) f.write(reinterpret_cast<const char*>(&nan_bits), 4);
+}
+
+// A tiny checkpoint of `family` whose final norm is NaN: every logit of every forward is NaN.
+inline std::filesystem::path nan_checkpoint(const std::string& family) {
+  const std::filesystem::path dir = tiny_checkpoint(family, "nan-" + family);
+  poison_tensor(dir, "model.norm.weight");
+  return dir;
+}
+
+}  // namespace moebench::testing
