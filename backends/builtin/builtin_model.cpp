@@ -147,20 +147,20 @@ std::vector<int> BuiltinModel::encode_text(const std::string& text, bool add_spe
   return tokenizer_->encode(text, add_special);
 }
 
-void BuiltinModel::loglik_encode(const std::vector<LoglikItem>& items,
-                                 std::vector<std::vector<int>>* context_ids,
-                                 std::vector<std::vector<std::vector<int>>>* cont_ids,
-                                 std::vector<LoglikResult>* results) const {
+std::vector<BuiltinModel::LoglikUnit> BuiltinModel::loglik_encode(
+    const std::vector<LoglikItem>& items, std::vector<LoglikResult>* results) const {
   const size_t room = static_cast<size_t>(max_context());
+  std::vector<LoglikUnit> units;
   for (size_t i = 0; i < items.size(); ++i) {
     const LoglikItem& item = items[i];
-    std::vector<int>& ctx = (*context_ids)[i];
+    std::vector<int> ctx;
+    std::vector<std::vector<int>> conts;
     if (item.context.empty()) {
       // lm-eval: the prefix token, and each continuation encoded alone (BOS included with
       // add_bos_token, as its tok_encode does).
       ctx = {prefix_id_};
       for (const std::string& cont : item.continuations) {
-        (*cont_ids)[i].push_back(tokenizer_->encode(cont, item.add_special));
+        conts.push_back(tokenizer_->encode(cont, item.add_special));
       }
     } else {
       ctx = tokenizer_->encode(item.context.substr(0, py_rstrip_size(item.context)),
@@ -168,119 +168,135 @@ void BuiltinModel::loglik_encode(const std::vector<LoglikItem>& items,
       for (const std::string& cont : item.continuations) {
         std::vector<int> whole = tokenizer_->encode(item.context + cont, item.add_special);
         const size_t n = std::min(ctx.size(), whole.size());
-        (*cont_ids)[i].emplace_back(whole.begin() + n, whole.end());
+        conts.emplace_back(whole.begin() + n, whole.end());
       }
       // NOTE: a context of whitespace alone encodes to nothing, and lm-eval would score the
       // first continuation token after no token at all: the prefix token stands in.
       if (ctx.empty()) ctx.push_back(prefix_id_);
     }
-    // lm-eval keeps the last max_length tokens of a context that does not fit with its longest
-    // continuation.
+    (*results)[i].logliks.assign(item.continuations.size(), 0.0);
     size_t longest_cont = 0;
-    for (const auto& c : (*cont_ids)[i]) longest_cont = std::max(longest_cont, c.size());
-    if (longest_cont >= room) {
+    for (const auto& c : conts) longest_cont = std::max(longest_cont, c.size());
+    if (longest_cont > room) {
       throw InputError("loglikelihood: a continuation of " + std::to_string(longest_cont) +
                        " tokens does not fit the context of " + std::to_string(room));
     }
-    if (ctx.size() + longest_cont > room) {
-      const size_t drop = ctx.size() + longest_cont - room;
-      ctx.erase(ctx.begin(), ctx.begin() + static_cast<std::ptrdiff_t>(drop));
-      (*results)[i].truncated_tokens = static_cast<long>(drop);
+    // NOTE: an empty continuation counts as one token, so its context alone never overflows.
+    if (ctx.size() + std::max<size_t>(longest_cont, 1) <= room + 1) {  // one prefill for all
+      LoglikUnit u{i, std::move(ctx), {}, std::move(conts)};
+      for (size_t j = 0; j < u.conts.size(); ++j) u.choices.push_back(j);
+      units.push_back(std::move(u));
+      continue;
     }
-    (*results)[i].logliks.assign(item.continuations.size(), 0.0);
+    // lm-eval: (context + continuation)[-(max_length + 1):] per continuation, so a short one
+    // keeps more of the context than a long one.
+    for (size_t j = 0; j < conts.size(); ++j) {
+      const size_t whole = ctx.size() + std::max<size_t>(conts[j].size(), 1);
+      const size_t drop = whole > room + 1 ? whole - (room + 1) : 0;
+      (*results)[i].truncated_tokens =
+          std::max((*results)[i].truncated_tokens, static_cast<long>(drop));
+      units.push_back({i,
+                       std::vector<int>(ctx.begin() + static_cast<std::ptrdiff_t>(drop), ctx.end()),
+                       {j},
+                       {std::move(conts[j])}});
+    }
   }
+  return units;
 }
 
 std::vector<BuiltinModel::LoglikResult> BuiltinModel::loglikelihood(
     const std::vector<LoglikItem>& items, const LoglikCallbacks& callbacks) {
   std::vector<LoglikResult> results(items.size());
-  std::vector<std::vector<int>> context_ids(items.size());
-  std::vector<std::vector<std::vector<int>>> cont_ids(items.size());
-  loglik_encode(items, &context_ids, &cont_ids, &results);
-  // Groups of items whose caches fit the engine at once (context + longest continuation each).
+  const std::vector<LoglikUnit> units = loglik_encode(items, &results);
+  // Groups of units whose caches fit the engine at once (context + longest continuation less
+  // its last token, which is not fed).
   const int64_t pool = kv_free(0);
-  std::vector<int64_t> need(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    size_t longest_cont = 0;
-    for (const auto& c : cont_ids[i]) longest_cont = std::max(longest_cont, c.size());
-    need[i] = kv_need(static_cast<int64_t>(context_ids[i].size() + longest_cont));
-    if (need[i] > pool) {
-      throw InputError("loglikelihood: item " + std::to_string(i) + " needs " +
-                       std::to_string(need[i]) + " KV positions but " + device_name() + " has " +
+  std::vector<int64_t> need(units.size());
+  for (size_t u = 0; u < units.size(); ++u) {
+    size_t longest_cont = 1;
+    for (const auto& c : units[u].conts) longest_cont = std::max(longest_cont, c.size());
+    need[u] = kv_need(static_cast<int64_t>(units[u].context.size() + longest_cont - 1));
+    if (need[u] > pool) {
+      throw InputError("loglikelihood: item " + std::to_string(units[u].item) + " needs " +
+                       std::to_string(need[u]) + " KV positions but " + device_name() + " has " +
                        std::to_string(pool) + " free");
     }
   }
-  // Runs items [begin, end) unless told to stop, then reports them.
+  // Runs units [begin, end) unless told to stop, then reports the items whose last unit ran.
   auto run_group = [&](size_t begin, size_t end) {
     const bool stop = callbacks.should_stop && callbacks.should_stop();
     if (stop) {
-      for (size_t i = begin; i < end; ++i) results[i].interrupted = true;
+      for (size_t u = begin; u < end; ++u) results[units[u].item].interrupted = true;
     } else {
-      loglik_group(context_ids, cont_ids, begin, end, results);
+      loglik_group(units, begin, end, results);
     }
-    for (size_t i = begin; callbacks.on_done && i < end; ++i) callbacks.on_done(i, results[i]);
+    for (size_t u = begin; callbacks.on_done && u < end; ++u) {
+      const size_t i = units[u].item;
+      if (u + 1 == units.size() || units[u + 1].item != i) callbacks.on_done(i, results[i]);
+    }
   };
   size_t begin = 0;
   int64_t used = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (static_cast<int>(i - begin) >= limits_.max_active || used + need[i] > pool) {
-      run_group(begin, i);
-      begin = i;
+  for (size_t u = 0; u < units.size(); ++u) {
+    if (static_cast<int>(u - begin) >= limits_.max_active || used + need[u] > pool) {
+      run_group(begin, u);
+      begin = u;
       used = 0;
     }
-    used += need[i];
+    used += need[u];
   }
-  if (begin < items.size()) run_group(begin, items.size());
+  if (begin < units.size()) run_group(begin, units.size());
   return results;
 }
 
-// Prefills the contexts of items [begin, end) together, then runs their j-th continuations
+// Prefills the contexts of units [begin, end) together, then runs their j-th continuations
 // together for each j, rewinding each cache to its context between continuations.
-void BuiltinModel::loglik_group(const std::vector<std::vector<int>>& context_ids,
-                                const std::vector<std::vector<std::vector<int>>>& cont_ids,
-                                size_t begin, size_t end, std::vector<LoglikResult>& results) {
+void BuiltinModel::loglik_group(const std::vector<LoglikUnit>& units, size_t begin, size_t end,
+                                std::vector<LoglikResult>& results) {
   Engine& engine = *engine_.engine;
   const int vocab = config_.vocab_size;
   std::vector<int> seqs;
   std::vector<EngineChunk> chunks;
-  for (size_t i = begin; i < end; ++i) {
+  for (size_t u = begin; u < end; ++u) {
     seqs.push_back(engine.new_sequence());
-    chunks.push_back({seqs.back(), context_ids[i], false});
-    results[i].prompt_tokens = static_cast<long>(context_ids[i].size());
+    chunks.push_back({seqs.back(), units[u].context, false});
+    results[units[u].item].prompt_tokens += static_cast<long>(units[u].context.size());
   }
   const std::vector<float> last = engine.forward(chunks);  // (end - begin, vocab)
   size_t max_conts = 0;
-  for (size_t i = begin; i < end; ++i) max_conts = std::max(max_conts, cont_ids[i].size());
+  for (size_t u = begin; u < end; ++u) max_conts = std::max(max_conts, units[u].conts.size());
   for (size_t j = 0; j < max_conts; ++j) {
     chunks.clear();
     std::vector<size_t> who;
-    for (size_t i = begin; i < end; ++i) {
-      if (j >= cont_ids[i].size() || cont_ids[i][j].empty()) continue;
-      const std::vector<int>& c = cont_ids[i][j];
-      results[i].logliks[j] = logprob_of(last.data() + (i - begin) * vocab, vocab, c[0]);
-      results[i].prompt_tokens += static_cast<long>(c.size());
+    for (size_t u = begin; u < end; ++u) {
+      if (j >= units[u].conts.size() || units[u].conts[j].empty()) continue;
+      const std::vector<int>& c = units[u].conts[j];
+      LoglikResult& r = results[units[u].item];
+      r.logliks[units[u].choices[j]] = logprob_of(last.data() + (u - begin) * vocab, vocab, c[0]);
+      r.prompt_tokens += static_cast<long>(c.size());
       if (c.size() < 2) continue;
-      engine.truncate(seqs[i - begin], static_cast<int>(context_ids[i].size()));
-      chunks.push_back({seqs[i - begin], std::vector<int>(c.begin(), c.end() - 1), true});
-      who.push_back(i);
+      engine.truncate(seqs[u - begin], static_cast<int>(units[u].context.size()));
+      chunks.push_back({seqs[u - begin], std::vector<int>(c.begin(), c.end() - 1), true});
+      who.push_back(u);
     }
     if (chunks.empty()) continue;
     const std::vector<float> rows = engine.forward(chunks);  // (sum of len-1, vocab)
     size_t row = 0;
-    for (size_t i : who) {
-      const std::vector<int>& c = cont_ids[i][j];
+    for (size_t u : who) {
+      const std::vector<int>& c = units[u].conts[j];
+      double& ll = results[units[u].item].logliks[units[u].choices[j]];
       for (size_t t = 1; t < c.size(); ++t) {
-        results[i].logliks[j] += logprob_of(rows.data() + row++ * vocab, vocab, c[t]);
+        ll += logprob_of(rows.data() + row++ * vocab, vocab, c[t]);
       }
     }
   }
   for (int s : seqs) engine.free_sequence(s);
-  for (size_t i = begin; i < end; ++i) {
-    const std::vector<double>& ll = results[i].logliks;
-    const auto bad = std::find_if(ll.begin(), ll.end(), [](double v) { return !std::isfinite(v); });
-    if (bad != ll.end()) {
-      results[i].error =
-          non_finite_error("scoring continuation " + std::to_string(bad - ll.begin()));
+  for (size_t u = begin; u < end; ++u) {
+    LoglikResult& r = results[units[u].item];
+    for (size_t j : units[u].choices) {
+      if (r.error.empty() && !std::isfinite(r.logliks[j])) {
+        r.error = non_finite_error("scoring continuation " + std::to_string(j));
+      }
     }
   }
 }

@@ -156,8 +156,10 @@ class BuiltinModel {
   // Summed log-probability of each continuation after its context, as lm-eval's HF model
   // computes it: a context's trailing whitespace (Python's rstrip) moves to the continuation,
   // context+continuation is encoded whole, and the continuation is the tokens past the context's
-  // own encoding; an empty context is the prefix token (BOS, else EOS). The contexts of a batch
-  // are prefilled together once; the j-th continuations of all items then run together.
+  // own encoding; an empty context is the prefix token (BOS, else EOS). A context that does not
+  // fit is cut from the left per continuation as lm-eval's _loglikelihood_tokens does (context +
+  // continuation keeps its last max_context() + 1 tokens). The contexts of a batch are prefilled
+  // together once; the j-th continuations of all items then run together.
   struct LoglikItem {
     std::string context;
     std::vector<std::string> continuations;
@@ -190,15 +192,22 @@ class BuiltinModel {
  private:
   BuiltinModel() = default;
   bool is_eos(int id) const;
-  // Context and continuation ids of each item (lm-eval's _encode_pair), the context cut from the
-  // left to fit the longest continuation (results[i].truncated_tokens).
-  void loglik_encode(const std::vector<LoglikItem>& items,
-                     std::vector<std::vector<int>>* context_ids,
-                     std::vector<std::vector<std::vector<int>>>* cont_ids,
-                     std::vector<LoglikResult>* results) const;
-  void loglik_group(const std::vector<std::vector<int>>& context_ids,
-                    const std::vector<std::vector<std::vector<int>>>& cont_ids, size_t begin,
-                    size_t end, std::vector<LoglikResult>& results);
+  // One prefill of a loglikelihood item: a context and the continuations scored after it. An item
+  // whose context fits beside its longest continuation is one unit; one that does not is a unit
+  // per continuation, each context cut on its own (lm-eval's rule).
+  struct LoglikUnit {
+    size_t item = 0;
+    std::vector<int> context;
+    std::vector<size_t> choices;          // continuation indices in the item
+    std::vector<std::vector<int>> conts;  // their ids
+  };
+  // The units of every item in order (lm-eval's _encode_pair, then its truncation: each
+  // context + continuation keeps its last max_context() + 1 tokens, the last one not fed;
+  // results[i].truncated_tokens is the most any of item i's contexts lost).
+  std::vector<LoglikUnit> loglik_encode(const std::vector<LoglikItem>& items,
+                                        std::vector<LoglikResult>* results) const;
+  void loglik_group(const std::vector<LoglikUnit>& units, size_t begin, size_t end,
+                    std::vector<LoglikResult>& results);
 
   std::filesystem::path dir_;
   std::string name_;

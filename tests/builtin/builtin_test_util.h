@@ -1,6 +1,6 @@
 // Tiny `model init` checkpoints for the builtin and serve tests, broken ones among them: one whose
 // forward pass gives NaN logits (a tensor overwritten with NaN, as an overflowing bf16 checkpoint
-// behaves).
+// behaves); and a continuation's log-likelihood from one plain forward pass.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "backends/builtin/builtin_model.h"
 #include "backends/builtin/checkpoint/model_init.h"
+#include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "tests/runner/cli_harness.h"
 
 namespace moebench::testing {
@@ -53,6 +55,23 @@ inline std::filesystem::path nan_checkpoint(const std::string& family) {
   const std::filesystem::path dir = tiny_checkpoint(family, "nan-" + family);
   poison_tensor(dir, "model.norm.weight");
   return dir;
+}
+
+// Summed log-probability of `cont` after `ctx` from one plain forward with every position's logits.
+inline double direct_loglik(BuiltinModel& m, const std::vector<int>& ctx,
+                            const std::vector<int>& cont) {
+  const ModelConfig& c = m.config();
+  ModelWeights w = model_weights_load(m.dir(), c);
+  CpuEngine engine(c, w, 1);
+  std::vector<int> all = ctx;
+  all.insert(all.end(), cont.begin(), cont.end() - 1);
+  int seq = engine.new_sequence();
+  std::vector<float> logits = engine.forward({{seq, all, true}});  // (all, vocab)
+  double sum = 0;
+  for (size_t t = 0; t < cont.size(); ++t) {
+    sum += logprob_of(logits.data() + (ctx.size() - 1 + t) * c.vocab_size, c.vocab_size, cont[t]);
+  }
+  return sum;
 }
 
 }  // namespace moebench::testing

@@ -8,6 +8,7 @@
 #include "backends/builtin/checkpoint/model_init.h"
 #include "backends/builtin/engine/cpu/engine_cpu.h"
 #include "common/error.h"
+#include "tests/builtin/builtin_test_util.h"
 #include "tests/catch.h"
 #include "tests/checkpoint/checkpoint_test_util.h"
 #include "tests/input_error_of.h"
@@ -36,22 +37,6 @@ BuiltinLoadOptions cpu_options() {
   o.threads = 1;
   o.device = "cpu";
   return o;
-}
-
-// Summed log-probability of `cont` after `ctx` from one plain forward with every position's logits.
-double direct_loglik(BuiltinModel& m, const std::vector<int>& ctx, const std::vector<int>& cont) {
-  const ModelConfig& c = m.config();
-  ModelWeights w = model_weights_load(m.dir(), c);
-  CpuEngine engine(c, w, 1);
-  std::vector<int> all = ctx;
-  all.insert(all.end(), cont.begin(), cont.end() - 1);
-  int seq = engine.new_sequence();
-  std::vector<float> logits = engine.forward({{seq, all, true}});  // (all, vocab)
-  double sum = 0;
-  for (size_t t = 0; t < cont.size(); ++t) {
-    sum += logprob_of(logits.data() + (ctx.size() - 1 + t) * c.vocab_size, c.vocab_size, cont[t]);
-  }
-  return sum;
 }
 
 }  // namespace
