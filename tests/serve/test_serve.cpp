@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/catch.h"
@@ -132,6 +133,29 @@ TEST_CASE("serve: seeded sampling repeats and n returns n choices", "[serve]") {
   CHECK(a["usage"]["prompt_tokens"] == one["usage"]["prompt_tokens"]);
   CHECK(a["usage"]["total_tokens"] ==
         a["usage"]["prompt_tokens"].get<long>() + a["usage"]["completion_tokens"].get<long>());
+}
+
+// Without a seed each request samples from fresh randomness (OpenAI's and vLLM's behaviour): a
+// reviewer's five unseeded requests at temperature 1 got one identical text (the seed was 0), so
+// pass@k by repeating a request was pass@1. 24 tokens from a tiny model's near-flat distribution:
+// two equal unseeded samples are as unlikely as a collision of 24 draws from ~1000 tokens.
+TEST_CASE("serve: requests without a seed sample independently", "[serve]") {
+  for (const char* path : {"/v1/completions", "/v1/chat/completions"}) {
+    json body = {{"max_tokens", 24}, {"temperature", 1.0}};
+    if (std::string(path) == "/v1/completions") {
+      body["prompt"] = "Once upon a time";
+    } else {
+      body["messages"] = json::array({{{"role", "user"}, {"content", "Once upon a time"}}});
+    }
+    std::set<std::string> texts;
+    for (int i = 0; i < 3; ++i) {
+      const json r = serve_post(path, body);
+      const json& c = r["choices"][0];
+      texts.insert(c.contains("text") ? c["text"].dump() : c["message"]["content"].dump());
+    }
+    INFO(path);
+    CHECK(texts.size() == 3);
+  }
 }
 
 TEST_CASE("serve: bad requests are 400 with an OpenAI error naming the parameter", "[serve]") {

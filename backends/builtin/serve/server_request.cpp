@@ -2,6 +2,7 @@
 #include "backends/builtin/serve/server_request.h"
 
 #include <cmath>
+#include <random>
 #include <set>
 
 namespace moebench {
@@ -107,6 +108,16 @@ void parse_logprobs(const json& body, bool chat, ServeRequest* r) {
     r->logprobs = static_cast<int>(integer_param(body, "logprobs", 0, 0, kMaxCompletionLogprobs));
 }
 
+// The seed of a request without one: fresh randomness, as OpenAI and vLLM sample then (a fixed
+// default made every repeat of a request the same sample).
+uint64_t fresh_seed() {
+  thread_local std::mt19937_64 gen([] {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device();
+  }());
+  return gen();
+}
+
 }  // namespace
 
 ServeRequest serve_parse_request(const json& body, bool chat) {
@@ -133,7 +144,7 @@ ServeRequest serve_parse_request(const json& body, bool chat) {
   // NOTE: OpenAI's seed is a signed 64-bit integer; its bits seed the sampler.
   if (present(body, "seed") && !body["seed"].is_number_integer())
     throw BadRequest{"'seed' must be an integer", "seed"};
-  s.seed = present(body, "seed") ? body["seed"].get<uint64_t>() : 0;
+  s.seed = present(body, "seed") ? body["seed"].get<uint64_t>() : fresh_seed();
   parse_logprobs(body, chat, &r);
   // Chat generates until the context is full by default, Completions 16 tokens (OpenAI's);
   // serve_check_context refuses an explicit limit the context cannot hold.
