@@ -86,6 +86,14 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
   const fs::path tok = dir / "tokenizer.json";
   if (!fs::exists(tok)) throw input_error(tok.string(), "missing (the model needs its tokenizer)");
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tok));
+  const int vocab = m->config_.vocab_size;
+  if (m->tokenizer_->vocab_size() > vocab) {  // its ids would index past the embedding
+    throw input_error(tok.string(), "holds token ids up to " +
+                                        std::to_string(m->tokenizer_->vocab_size() - 1) +
+                                        " but config.json's vocab_size is " +
+                                        std::to_string(vocab) + " (the model has no embedding " +
+                                        "for ids " + std::to_string(vocab) + " and above)");
+  }
   const fs::path tok_config = dir / "tokenizer_config.json";
   nlohmann::json j;
   if (fs::exists(tok_config)) {

@@ -1,6 +1,7 @@
 // Tiny `model init` checkpoints for the builtin and serve tests, broken ones among them: one whose
 // forward pass gives NaN logits (a tensor overwritten with NaN, as an overflowing bf16 checkpoint
-// behaves); and a continuation's log-likelihood from one plain forward pass.
+// behaves), one whose tokenizer holds more ids than config.json's vocab_size; and a continuation's
+// log-likelihood from one plain forward pass.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,19 @@ inline void poison_tensor(const std::filesystem::path& dir, const std::string& n
 inline std::filesystem::path nan_checkpoint(const std::string& family) {
   const std::filesystem::path dir = tiny_checkpoint(family, "nan-" + family);
   poison_tensor(dir, "model.norm.weight");
+  return dir;
+}
+
+// A tiny checkpoint of config vocab_size 600 holding the 1024-token tokenizer of the default tiny
+// one (ids 600..1023 have no embedding row).
+inline std::filesystem::path vocab_short_checkpoint(const std::string& family) {
+  const std::filesystem::path full = tiny_checkpoint(family, "vocab-full-" + family);
+  const std::filesystem::path dir =
+      tiny_checkpoint(family, "vocab-short-" + family, {{"vocab_size", 600}});
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(full / f, dir / f,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
   return dir;
 }
 
