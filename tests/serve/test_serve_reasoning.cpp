@@ -16,10 +16,13 @@ using nlohmann::json;
 
 namespace {
 
+// NOTE: seed 0 unless extra gives one: answers of the routes are compared, and a request without
+// a seed samples from fresh randomness.
 json chat(const std::string& question, int max_tokens, json extra = json::object()) {
   json body = {{"model", "tiny-r1"},
                {"messages", {{{"role", "user"}, {"content", question}}}},
-               {"max_tokens", max_tokens}};
+               {"max_tokens", max_tokens},
+               {"seed", 0}};
   body.update(extra);
   int status = 0;
   json out = serve_post("/v1/chat/completions", body, &status, ServeProcess::r1());
@@ -30,11 +33,10 @@ json chat(const std::string& question, int max_tokens, json extra = json::object
 
 // A stream's deltas joined: {reasoning, content, finish_reason, usage}.
 json chat_stream(const std::string& question, int max_tokens, json extra = json::object()) {
-  json body = {{"model", "tiny-r1"},
-               {"messages", {{{"role", "user"}, {"content", question}}}},
-               {"max_tokens", max_tokens},
-               {"stream", true},
-               {"stream_options", {{"include_usage", true}}}};
+  json body = {
+      {"model", "tiny-r1"},       {"messages", {{{"role", "user"}, {"content", question}}}},
+      {"max_tokens", max_tokens}, {"seed", 0},
+      {"stream", true},           {"stream_options", {{"include_usage", true}}}};
   body.update(extra);
   auto res = serve_client(ServeProcess::r1())
                  .Post("/v1/chat/completions", body.dump(), "application/json");
@@ -87,7 +89,8 @@ TEST_CASE("serve: R1's template opens the thinking, it comes back apart and stop
   const json raw_body = {
       {"model", "tiny-r1"},
       {"prompt", "<｜begin▁of▁sentence｜><｜User｜>What is 2+2?<｜Assistant｜><think>\n"},
-      {"max_tokens", 24}};
+      {"max_tokens", 24},
+      {"seed", 0}};
   int status = 0;
   const json raw = serve_post("/v1/completions", raw_body, &status, ServeProcess::r1());
   REQUIRE(status == 200);
