@@ -270,6 +270,51 @@ void mark_superseded(std::vector<LeaderboardRow>* rows) {
   }
 }
 
+// Dotted versions compare by number ("1.10" > "1.9"), then by text.
+bool version_less(const std::string& a, const std::string& b) {
+  auto number = [](const std::string& p) {
+    return !p.empty() && p.size() < 19 && p.find_first_not_of("0123456789") == std::string::npos;
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const size_t ei = a.find('.', i), ej = b.find('.', j);
+    const std::string pa = a.substr(i, ei - i), pb = b.substr(j, ej - j);
+    const bool na = number(pa), nb = number(pb);
+    if (na && nb && std::stoull(pa) != std::stoull(pb)) return std::stoull(pa) < std::stoull(pb);
+    if (!(na && nb) && pa != pb) return pa < pb;
+    i = ei == std::string::npos ? a.size() : ei + 1;
+    j = ej == std::string::npos ? b.size() : ej + 1;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// Scores of two versions of a suite are not comparable (compare refuses them): a row whose cell
+// ran an older version than the newest on the board gets a data scope of its own, named for it
+// ("full, gaokao v1.4"), so it ranks only against rows of that version. True when any did.
+bool scope_older_versions(std::vector<LeaderboardRow>* rows) {
+  std::map<std::string, std::string> newest;
+  for (const LeaderboardRow& row : *rows) {
+    for (const auto& [name, cell] : row.cells) {
+      auto [it, fresh] = newest.emplace(name, cell.suite.version);
+      if (!fresh && version_less(it->second, cell.suite.version)) it->second = cell.suite.version;
+    }
+  }
+  bool any = false;
+  for (LeaderboardRow& row : *rows) {
+    std::string older;
+    for (const auto& [name, cell] : row.cells) {
+      if (cell.suite.version == newest[name]) continue;
+      older += ", " + name + " v" + (cell.suite.version.empty() ? "?" : cell.suite.version);
+    }
+    if (older.empty()) continue;
+    any = true;
+    const std::string shards = row.scope.substr(row.base_scope.size());  // ", 2/2 shards"
+    row.base_scope += older;
+    row.scope = row.base_scope + shards;
+  }
+  return any;
+}
+
 }  // namespace
 
 Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
@@ -311,6 +356,7 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
     finish_row(&row, latency, by_id);
     board.rows.push_back(std::move(row));
   }
+  board.older_versions = scope_older_versions(&board.rows);
   mark_superseded(&board.rows);
   leaderboard_rank(&board, options);
   return board;

@@ -91,9 +91,11 @@ struct LeaderboardRow {
 };
 
 struct Leaderboard {
-  std::vector<std::string> suites;           // columns, by name
-  std::vector<std::string> rank_suites;      // the ranking set, by name
-  bool rank_suites_given = false;            // from --rank-suites, not the default rule
+  std::vector<std::string> suites;       // columns, by name
+  std::vector<std::string> rank_suites;  // the ranking set, by name
+  bool rank_suites_given = false;        // from --rank-suites, not the default rule
+  // A row ran an older version of a suite than another row: it ranks in a scope of its own.
+  bool older_versions = false;
   std::vector<std::string> lower_is_better;  // suites whose primary metric is in no mean
   // By base_scope; in each, ranked rows by rank, then the unranked ones.
   std::vector<LeaderboardRow> rows;

@@ -223,6 +223,10 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
     }
     h += " A model's own mean over all its suites is shown small and does not rank.";
   }
+  if (board.older_versions) {
+    h += " Scores of two versions of a suite are not comparable: a row that ran an older suite "
+         "version than the newest here is its own data scope, named for it (\"gsm8k v1.4\").";
+  }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";
   if (superseded > 0) {
     h += " An older row of a model in the same data scope is not ranked (its runs sharded where "

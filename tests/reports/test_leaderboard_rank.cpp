@@ -382,9 +382,12 @@ TEST_CASE("shards of another suite version or primary metric are not pooled") {
   FixtureRun newer = shard_run("s1", "mixed", "1/2", {0, 0, 1}, "2026-11-02T00:00:00Z");
   newer.suite_version = "1.1";
   test::fixture_write_run(results, newer);
+  // The version "mixed" pooled, so that the row is not one of an older version (its own scope).
   FixtureRun other = shard_run("t0", "metric", "0/2", {1, 1}, "2026-11-01T00:00:00Z");
+  other.suite_version = "1.1";
   test::fixture_write_run(results, other);
   other = shard_run("t1", "metric", "1/2", {0, 1}, "2026-11-02T00:00:00Z");
+  other.suite_version = "1.1";
   other.metric = "exact_match,flexible-extract";
   test::fixture_write_run(results, other);
   const ReportData data = report_load(results);
