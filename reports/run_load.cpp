@@ -97,6 +97,29 @@ void rescore_of(const RunRecord& run, const std::string& where, RunSummary* r) {
   }
 }
 
+// The model an API run sent in place of its entry's (`--backend-opt model=X`): run.json's
+// backend.details.entry_model says the entry's; a run written before it was recorded says the
+// override on its command line. "" when the entry's own model was sent.
+std::string model_override(const RunRecord& run) {
+  const json details = run.backend.value("details", json());
+  if (!details.is_object()) return "";
+  const std::string sent = str_or(details, "model");
+  if (sent.empty()) return "";
+  if (details.contains("entry_model")) return str_or(details, "entry_model") == sent ? "" : sent;
+  const std::string flag = "--backend-opt", value = "model=" + sent;
+  for (size_t at = run.command.find(flag); at != std::string::npos;
+       at = run.command.find(flag, at + 1)) {
+    size_t v = at + flag.size();
+    if (v < run.command.size() && (run.command[v] == ' ' || run.command[v] == '=')) ++v;
+    const size_t end = v + value.size();
+    if (run.command.compare(v, value.size(), value) == 0 &&
+        (end == run.command.size() || run.command[end] == ' ')) {
+      return sent;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 const SuiteResult* RunSummary::suite(const std::string& name) const {
@@ -135,6 +158,9 @@ RunSummary run_load_summary(const fs::path& dir) {
     r.run_id = run.run_id;
     r.created = run.created;
     r.backend_id = str_or(run.backend, "id");
+    // Another model than the entry's is another row: never pooled with or superseding its runs.
+    const std::string sent = model_override(run);
+    if (!sent.empty()) r.backend_id += " model=" + sent;
     r.backend_family = str_or(run.backend, "family");
     if (run.backend.contains("details")) r.device = str_or(run.backend["details"], "engine");
     r.suites = run.suites;  // before the scope, which names suites asked with other shots

@@ -106,6 +106,9 @@ BackendInfo ApiBackend::info() const {
   }
   i.details = model_.to_json();
   i.details["name"] = model_.name;
+  if (!options_.entry_model.empty() && options_.entry_model != model_.model) {
+    i.details["entry_model"] = options_.entry_model;
+  }
   i.published_as = model_.published_as;
   // The model id, format and generation overrides change answers; the URL, limits and transport
   // do not, so a proxy or a new rate limit still finds the cached responses.

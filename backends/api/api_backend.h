@@ -28,6 +28,9 @@ struct ApiBackendOptions {
   // The wall clock: read when the backend is made and as each attempt is sent, to pick the price
   // table in effect then. Empty = std::time; tests set a fake one (MOEBENCH_FAKE_NOW).
   std::function<std::time_t()> now;
+  // The models file entry's own model when `--backend-opt model=X` sends another; run.json
+  // records it (backend.details.entry_model) so reports tell the two models apart.
+  std::string entry_model;
 };
 
 // Totals over the backend's life, for run.json and the benchmark.

@@ -129,6 +129,7 @@ std::unique_ptr<Backend> api_backend_make(const std::string& name, const Backend
   ModelEntry& m = one.models.front();
   check_prices(&m, file.at(name).model);
   ApiBackendOptions o;
+  o.entry_model = file.at(name).model;
   if (auto it = context.options.find("ca_file"); it != context.options.end()) {
     o.ca_file = it->second;
   }

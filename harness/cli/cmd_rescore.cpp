@@ -49,7 +49,7 @@ nlohmann::json rescore_source(const std::string& file, std::string* run_file,
   const nlohmann::json& run = recorded.raw;  // run_id and backend.id are strings
   nlohmann::json origin = {{"source", file},
                            {"of_run", recorded.run_id},
-                           {"backend", run["backend"]["id"]},
+                           {"backend", recorded.backend_id},  // with a model override
                            {"backend_family", recorded.backend_family},
                            {"options", run.value("options", nlohmann::json::object())}};
   *run_file = run_json.string();
