@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
@@ -57,6 +58,13 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
   } else if (!j.contains("logliks")) {
     throw input_error(where, "needs 'response' (string), 'responses' (list) or 'logliks'");
   }
+  // The recorded finish reasons ("length": cut at the token limit), so the rescore counts them.
+  if (j.contains("finish_reasons") && j["finish_reasons"].is_array()) {
+    for (const auto& why : j["finish_reasons"]) {
+      if (!why.is_string()) throw input_error(where, "field 'finish_reasons' must hold strings");
+      r.finish_reasons.push_back(why.get<std::string>());
+    }
+  }
   if (j.contains("logliks") && !j["logliks"].is_null()) {
     const nlohmann::json& l = j["logliks"];
     if (!l.is_array()) throw input_error(where, "field 'logliks' must be a list of numbers");
@@ -68,6 +76,31 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
       }
       if (!v.is_number()) throw input_error(where, "field 'logliks' must be a list of numbers");
       r.logliks.push_back(v.get<double>());
+    }
+  }
+  return r;
+}
+
+// A recorded failure fails again as it did (a content_filter stays one, with its message).
+// A scoring failure was the scorer's, not the answer's: its responses are scored again.
+std::optional<Response> recorded_failure(const nlohmann::json& j, const std::string& where) {
+  if (!j.contains("error") || j["error"].is_null()) return std::nullopt;
+  const nlohmann::json& e = j["error"];
+  if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) {
+    throw input_error(where, "field 'error.type' must be a string");
+  }
+  const ErrorType type =
+      error_type_parse(e["type"].get<std::string>(), where + ": field 'error.type'");
+  if (type == ErrorType::scoring && (j.contains("responses") || j.contains("response"))) {
+    return std::nullopt;
+  }
+  Response r;
+  r.error = ResponseError{type, e.contains("message") && e["message"].is_string()
+                                    ? e["message"].get<std::string>()
+                                    : "recorded as failed"};
+  if (j.contains("finish_reasons") && j["finish_reasons"].is_array()) {
+    for (const auto& why : j["finish_reasons"]) {
+      if (why.is_string()) r.finish_reasons.push_back(why.get<std::string>());
     }
   }
   return r;
@@ -110,9 +143,13 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
                                    " (the first is line " + std::to_string(it->second) + ")");
     }
     documents_.emplace_back(suite, doc);
-    if (j.contains("error") && !j["error"].is_null()) continue;  // nothing to replay
     repeats_ = std::max(repeats_, repeat + 1);
-    by_key_[key] = response_from_line(j, where);
+    if (j.contains("prompt") && !j["prompt"].is_null()) {
+      any_prompt_ = true;
+      all_chat_ = all_chat_ && j["prompt"].is_array();
+    }
+    std::optional<Response> failed = recorded_failure(j, where);
+    by_key_[key] = failed ? std::move(*failed) : response_from_line(j, where);
   }
   if (documents_.empty()) {
     throw input_error(file.string(), "holds no records (a samples.jsonl or {id, response} JSONL)");
@@ -124,6 +161,9 @@ BackendInfo ReplayBackend::info() const {
   b.id = "replay:" + content_hash_;
   b.family = "validation";
   b.chat = true;
+  // A run whose every prompt was chat messages (a chat-only API) is replayed as chat-only, so the
+  // rescore asks and records its suites in that form (the completion form took no such prompt).
+  b.completion = !(all_chat_ && any_prompt_);
   b.loglikelihood = false;
   for (const auto& [k, r] : by_key_) {
     if (!r.logliks.empty()) {

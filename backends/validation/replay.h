@@ -31,6 +31,7 @@ class ReplayBackend : public Backend {
   std::filesystem::path file_;
   std::string content_hash_;
   int repeats_ = 1;
+  bool all_chat_ = true, any_prompt_ = false;  // every recorded prompt chat messages (info())
   std::unordered_map<std::string, Response> by_key_;
   std::vector<std::pair<std::string, std::string>>
       documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
