@@ -197,6 +197,7 @@ std::string PublishedComparison::verdict_text() const {
     case PublishedVerdict::kAbove:
       return "above";
     case PublishedVerdict::kNotComparable:
+      if (!other_setup.empty()) return "not comparable (" + other_setup + ")";
       return "not comparable (profile " + run_profile + " vs " +
              (published ? published->profile : std::string("?")) + ")";
     case PublishedVerdict::kTooFew:
@@ -207,7 +208,22 @@ std::string PublishedComparison::verdict_text() const {
   return "not measured";
 }
 
-PublishedComparison published_compare(const PublishedScore& published, const SuiteResult& suite) {
+std::string published_setup_differs(const nlohmann::json& options) {
+  if (!options.is_object()) return "";
+  std::vector<std::string> why;
+  const json samples = options.value("samples", json());
+  if (samples.is_boolean() && samples.get<bool>()) why.push_back("the bundled samples");
+  const json limit = options.value("limit", json());
+  if (limit.is_number()) why.push_back("--limit " + limit.dump());
+  const json shots = options.value("num_fewshot", json());
+  if (shots.is_number()) why.push_back("--num-fewshot " + shots.dump());
+  std::string out;
+  for (const std::string& w : why) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+PublishedComparison published_compare(const PublishedScore& published, const SuiteResult& suite,
+                                      const std::string& setup) {
   PublishedComparison c;
   c.published = &published;
   c.suite_key = suite.name;
@@ -219,8 +235,9 @@ PublishedComparison published_compare(const PublishedScore& published, const Sui
     c.n = m->n;
     if (m->has_stderr()) c.ci95 = 100 * m->ci95_half();
   }
-  if (c.run_profile != published.profile) {
+  if (c.run_profile != published.profile || !setup.empty()) {
     c.verdict = PublishedVerdict::kNotComparable;
+    c.other_setup = c.run_profile == published.profile ? setup : "";
     return c;
   }
   if (c.measured && c.n < 2) {
@@ -239,11 +256,12 @@ PublishedComparison published_compare(const PublishedScore& published, const Sui
 
 std::vector<PublishedComparison> published_compare_suites(const PublishedScores& table,
                                                           const std::string& model,
-                                                          const std::vector<SuiteResult>& suites) {
+                                                          const std::vector<SuiteResult>& suites,
+                                                          const std::string& setup) {
   std::vector<PublishedComparison> out;
   for (const SuiteResult& s : suites) {
     for (const PublishedScore* p : table.find(model, s.name)) {
-      out.push_back(published_compare(*p, s));
+      out.push_back(published_compare(*p, s, setup));
     }
   }
   return out;

@@ -67,19 +67,29 @@ struct PublishedComparison {
   std::optional<double> measured, ci95, delta;
   long n = 0;  // documents measured
   PublishedVerdict verdict = PublishedVerdict::kNotMeasured;
+  // Under the paper's profile, why the run's setup is not the paper's (published_setup_differs):
+  // the verdict is then kNotComparable with this reason.
+  std::string other_setup;
   // "within CI", "below", "above", "not comparable (profile lm-eval vs deepseek-v3-base)",
   // "not measured", "too few documents (1): no standard error" (plain text; the caller escapes
   // it).
   std::string verdict_text() const;
 };
 
-// `suite` measured against `published`. Only a suite run under the entry's profile is compared:
-// under another profile the verdict is kNotComparable and no difference is computed. Within CI
+// Why a run's options (run.json "options") are not a published setup: "the bundled samples",
+// "--limit N", "--num-fewshot N" (the profile's own shots replaced), ", "-joined; "" for none.
+std::string published_setup_differs(const nlohmann::json& options);
+
+// `suite` measured against `published`. Only a suite run under the entry's profile, in the
+// paper's setup (`setup` empty, see published_setup_differs), is compared: otherwise the verdict
+// is kNotComparable and no difference is computed. Within CI
 // when |delta| <= ci95 (a run with stderr 0 is within only on an exact match).
-PublishedComparison published_compare(const PublishedScore& published, const SuiteResult& suite);
+PublishedComparison published_compare(const PublishedScore& published, const SuiteResult& suite,
+                                      const std::string& setup = "");
 // Every entry of `model` for each suite of a run, in the run's suite order, then the table's.
 std::vector<PublishedComparison> published_compare_suites(const PublishedScores& table,
                                                           const std::string& model,
-                                                          const std::vector<SuiteResult>& suites);
+                                                          const std::vector<SuiteResult>& suites,
+                                                          const std::string& setup = "");
 
 }  // namespace moebench

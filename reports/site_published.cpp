@@ -90,18 +90,32 @@ std::string run_published_as(const RunSummary& run) {
   return b["published_as"].get<std::string>();
 }
 
+namespace {
+
+// Why the run's documents or shots are not a paper's (its rescore's recorded run's options).
+std::string run_setup(const RunSummary& run) {
+  if (!run.raw.is_object()) return "";
+  const nlohmann::json rescore = run.raw.value("rescore", nlohmann::json());
+  if (rescore.is_object() && rescore.value("options", nlohmann::json()).is_object()) {
+    return published_setup_differs(rescore["options"]);
+  }
+  return published_setup_differs(run.raw.value("options", nlohmann::json()));
+}
+
+}  // namespace
+
 std::string site_published_section(const RunSummary& run, const PublishedScores& table) {
   const std::string model = run_published_as(run);
   if (model.empty() || !table.has_model(model)) return "";
-  const auto rows = published_compare_suites(table, model, run.suites);
+  const auto rows = published_compare_suites(table, model, run.suites, run_setup(run));
   std::string h =
       "<h2>Published vs measured</h2>\n<p class=\"meta\">This run says it is <strong>" +
       esc(model) + "</strong> (backend.published_as). Published: the paper's number (" +
       esc(table.file.filename().string()) +
       "). Measured: the suite's primary metric ± 95% CI (1.96·stderr), in %; Δ = measured − "
       "published in points, ± the same CI; n the suite's documents. Compared only when the suite "
-      "ran under the profile "
-      "whose settings the paper used.</p>\n";
+      "ran under the profile whose settings the paper used, on the full data with the profile's "
+      "own shots (not --samples, --limit or --num-fewshot).</p>\n";
   if (rows.empty()) {
     return h + "<p class=\"muted\">None of this run's suites has a published score for it.</p>\n";
   }
@@ -140,7 +154,9 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
       "\n### Published vs measured\n\nPer model a run says it is (backend.published_as) and "
       "suite, the run of the most documents (the newest of those) against the paper's number; "
       "measured ± 95% CI in %, Δ = measured − published in points, n the run's documents. "
-      "Compared only under the paper's profile.\n\n"
+      "Compared only under the paper's profile, on the full data with its own shots (not "
+      "--samples, "
+      "--limit or --num-fewshot).\n\n"
       "| run | model | suite | profile | published % | source | measured % | Δ pp | verdict | n |\n"
       "|---|---|---|---|---:|---|---:|---:|---|---:|\n";
   for (const auto& [key, value] : latest) {
@@ -148,7 +164,7 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
     const SuiteResult* s = run->suite(key.second);
     if (!s) continue;
     for (const PublishedScore* p : table.find(model, s->name)) {
-      h += md_row(run->run_id, model, published_compare(*p, *s), s->n_docs);
+      h += md_row(run->run_id, model, published_compare(*p, *s, run_setup(*run)), s->n_docs);
     }
   }
   return h;
