@@ -81,6 +81,22 @@ std::string fmt_seconds(std::optional<double> s) {
   return fmt_sig3(*s, units, *s > 0 && *s < 1e-3 ? 0 : *s < 1 ? 1 : 2);
 }
 
+std::string finish_reasons_note(const std::string& suite,
+                                const std::map<std::string, long>& finish_reasons) {
+  static const std::pair<const char*, const char*> kNoted[] = {
+      {"length", "stopped at the token limit"}, {"content_filter", "withheld by the provider"}};
+  long answers = 0;  // those whose finish reason the API told
+  for (const auto& [why, n] : finish_reasons) answers += n;
+  std::string out;
+  for (const auto& [why, what] : kNoted) {
+    const auto it = finish_reasons.find(why);
+    if (it == finish_reasons.end() || it->second <= 0) continue;
+    out += (out.empty() ? suite + ": " : "; ") + fmt_count(it->second) + " of " +
+           fmt_count(answers) + " answers " + what + " (finish_reason " + why + ")";
+  }
+  return out;
+}
+
 std::string fmt_count(long n) {
   std::string digits = std::to_string(n < 0 ? -n : n), out;
   for (size_t i = 0; i < digits.size(); ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,6 +37,12 @@ std::string fmt_count(long n);  // "1,319"
 std::string md_cell(const std::string& text);
 // A data-value attribute for sorting: the number, or "" when missing.
 std::string data_value(std::optional<double> v);
+// A suite's answers cut or withheld, from its finish reason counts (run.json
+// suites.<s>.finish_reasons), as the end-of-run warning says them: "gsm8k: 3 of 4 answers stopped
+// at the token limit (finish_reason length); 1 of 4 answers withheld by the provider
+// (finish_reason content_filter)". "" when neither happened. Plain text (the caller escapes it).
+std::string finish_reasons_note(const std::string& suite,
+                                const std::map<std::string, long>& finish_reasons);
 // A sortable numeric column's header cell (label and title escaped here).
 std::string site_th_num(const std::string& label, const std::string& title = "");
 

@@ -140,6 +140,20 @@ std::string metrics_cell(const SuiteResult& s) {
   return h;
 }
 
+// Per suite, the answers cut at the token limit or withheld, as the run's end warning said them;
+// "" when none were.
+std::string finish_reasons_section(const RunSummary& run) {
+  std::string items;
+  for (const SuiteResult& s : run.suites) {
+    const std::string note = finish_reasons_note(s.name, s.finish_reasons);
+    if (!note.empty()) items += "<li>" + esc(note) + "</li>";
+  }
+  if (items.empty()) return "";
+  return "<h2>Finish reasons</h2><p class=\"meta\">Answers cut at the token limit are scored as "
+         "they are; withheld ones failed.</p><ul>" +
+         items + "</ul>\n";
+}
+
 std::string run_page(const RunSummary& run, const SuiteLatency& latency,
                      const PublishedScores* published) {
   std::string h = "<nav class=\"crumbs\"><a href=\"../../index.html\">leaderboard</a> / " +
@@ -208,6 +222,7 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency,
     }
   }
   if (!errors.empty()) h += "<h2>Errors</h2><ul>" + errors + "</ul>\n";
+  h += finish_reasons_section(run);
   return site_page(run.run_id, "../../", h);
 }
 

@@ -85,6 +85,26 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
   return h;
 }
 
+// Per row, the suites whose answers were cut at the token limit or withheld (the pooled runs'
+// finish reasons summed), as the run's end-of-run warning said them; "" when none were.
+std::string finish_reasons_md(const Leaderboard& board) {
+  std::string h;
+  for (const LeaderboardRow& row : board.rows) {
+    for (const auto& [name, cell] : row.cells) {
+      std::map<std::string, long> counts;
+      for (const RunSummary* run : cell.runs) {
+        if (const SuiteResult* s = run->suite(name)) {
+          for (const auto& [why, n] : s->finish_reasons) counts[why] += n;
+        }
+      }
+      const std::string note = finish_reasons_note(name, counts);
+      if (!note.empty()) h += "- " + md_cell(row.label()) + ": " + md_cell(note) + "\n";
+    }
+  }
+  return h.empty() ? ""
+                   : "\n**Answers cut or withheld** (the finish reasons the API gave):\n\n" + h;
+}
+
 }  // namespace
 
 std::string report_markdown(const ReportData& data, const ReportOptions& options) {
@@ -93,6 +113,7 @@ std::string report_markdown(const ReportData& data, const ReportOptions& options
                   std::to_string(data.runs.size()) +
                   " runs. Scores in % of the primary metric, ± 95% CI (1.96·stderr).\n\n";
   h += board.rows.empty() ? "No runs found.\n" : leaderboard_md(board);
+  h += finish_reasons_md(board);
   h += report_published_markdown(data.runs, published_scores_load(options.published_scores));
   h += report_cost_markdown(data.costs);
   h += bench_md(data, options);
