@@ -86,6 +86,31 @@ json at_pointer(const json& j, const std::string& pointer) {
   return j.contains(p) ? j[p] : json();
 }
 
+// Two specs differ: the refusal names the first key that does
+// ("suites.math500.spec.dataset.subjects_are_tasks (true vs false)"), not the whole spec.
+[[noreturn]] void refuse_spec(const ShardRun& a, const ShardRun& b, const std::string& field,
+                              const json& sa, const json& sb) {
+  const json patch = json::diff(sa, sb);
+  const std::string pointer = patch.empty() ? "" : patch[0].value("path", "");
+  std::string dotted;
+  for (size_t at = 0; at < pointer.size(); ++at) {
+    if (pointer[at] == '/') {
+      dotted += '.';
+    } else if (pointer[at] == '~' && at + 1 < pointer.size()) {
+      dotted += pointer[++at] == '1' ? '/' : '~';
+    } else {
+      dotted += pointer[at];
+    }
+  }
+  json va, vb;
+  try {
+    va = at_pointer(sa, pointer);
+    vb = at_pointer(sb, pointer);
+  } catch (const json::exception&) {  // an array's "-": past its end
+  }
+  refuse_pair(a, b, field + dotted, va, vb);
+}
+
 // What shards of one run share: the same backend, seed, data scope and suites run the same way.
 void check_same_run(const ShardRun& a, const ShardRun& b) {
   for (const char* field :
@@ -113,7 +138,7 @@ void check_same_run(const ShardRun& a, const ShardRun& b) {
     }
     const json ga = sa.spec.value("generation", json()), gb = sb.spec.value("generation", json());
     if (ga != gb) refuse_pair(a, b, prefix + "spec.generation", ga, gb);
-    if (sa.spec != sb.spec) refuse_pair(a, b, prefix + "spec", "...", "...");
+    if (sa.spec != sb.spec) refuse_spec(a, b, prefix + "spec", sa.spec, sb.spec);
     std::vector<std::string> ka, kb;
     for (const auto& [id, m] : sa.metrics) ka.push_back(id);
     for (const auto& [id, m] : sb.metrics) kb.push_back(id);

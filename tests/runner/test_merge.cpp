@@ -178,6 +178,14 @@ TEST_CASE("merge: runs that are not the shards of one run are refused with one l
   json left = json::parse(read_file(dir / "s2-left" / "run.json"));
   left["backend"]["cache_tag"] = "truncate-left";
   std::ofstream(dir / "s2-left" / "run.json", std::ios::trunc) << left.dump(2);
+  // As a shard written by a moebench whose suite asked another way: the refusal names the key.
+  fs::copy(results / "s2", dir / "s2-spec", fs::copy_options::recursive);
+  json respec = json::parse(read_file(dir / "s2-spec" / "run.json"));
+  const std::string first_suite = respec["suites"].begin().key();
+  json& shots = respec["suites"][first_suite]["spec"]["prompt"]["num_fewshot"];
+  const std::string spec_was = shots.dump();
+  shots = 99;
+  std::ofstream(dir / "s2-spec" / "run.json", std::ios::trunc) << respec.dump(2);
   const std::string out = " -o " + (dir / "out" / "m").string();
   auto refused = [&](const std::string& runs, const std::string& needle) {
     auto r = run_command(moebench_bin() + " merge " + runs + out, dir);
@@ -193,6 +201,8 @@ TEST_CASE("merge: runs that are not the shards of one run are refused with one l
   refused(s0 + " " + s1 + " " + limited, "differ in options.limit (null vs 2)");
   refused(s0 + " " + s1 + " " + (dir / "s2-left").string(),
           "differ in backend.cache_tag (null vs \"truncate-left\")");
+  refused(s0 + " " + s1 + " " + (dir / "s2-spec").string(),
+          "differ in suites." + first_suite + ".spec.prompt.num_fewshot (" + spec_was + " vs 99)");
   refused(s0 + " " + s1, "shard 2/3 missing");
   refused(s0, "shards 1/3, 2/3 missing");
   refused(s0 + " " + s1 + " " + (dir / "s1-copy").string() + " " + s2,
