@@ -27,6 +27,7 @@ double num_or(const json& j, const char* key, double fallback) {
 }
 
 long count_of(const json& v, const std::string& where, const std::string& path) {
+  if (!v.is_number()) throw input_error(where, "field '" + path + "' is not a count");
   const double d = v.get<double>();
   if (!(std::fabs(d) < 9.0e18)) throw input_error(where, "field '" + path + "' is not a count");
   return static_cast<long>(d);
