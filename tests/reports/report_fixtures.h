@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "reports/report_site.h"
+#include "tests/catch.h"
+
 namespace moebench::test {
 
 struct FixtureSample {
@@ -137,6 +140,29 @@ inline std::filesystem::path fixture_temp_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// Four samples per suite, the first `correct` of them right.
+inline FixtureRun suites_run(const std::string& id, const std::string& model,
+                             const std::vector<std::string>& suites, int correct,
+                             const std::string& created = "2026-11-01T00:00:00Z") {
+  FixtureRun r = fixture_run(id, model);
+  r.created = created;
+  for (const std::string& s : suites) {
+    for (int i = 0; i < 4; ++i) {
+      r.samples.push_back({s, s + "/" + std::to_string(i), "42", i < correct ? 1.0 : 0.0, 0.5, ""});
+    }
+  }
+  return r;
+}
+
+// The leaderboard row of `model` (a test failure when there is none).
+inline const LeaderboardRow& row_of(const Leaderboard& board, const std::string& model) {
+  for (const LeaderboardRow& r : board.rows) {
+    if (r.model == model) return r;
+  }
+  FAIL("no row for " << model);
+  return board.rows.front();
 }
 
 }  // namespace moebench::test

@@ -14,6 +14,8 @@
 
 using namespace moebench;
 using test::FixtureRun;
+using test::row_of;
+using test::suites_run;
 
 namespace {
 
@@ -28,20 +30,6 @@ const std::vector<std::string> kEleven = {"agieval_gaokao",
                                           "math500",
                                           "mbpp",
                                           "mmlu"};
-
-// Four samples per suite, the first `correct` of them right.
-FixtureRun suites_run(const std::string& id, const std::string& model,
-                      const std::vector<std::string>& suites, int correct,
-                      const std::string& created = "2026-11-01T00:00:00Z") {
-  FixtureRun r = test::fixture_run(id, model);
-  r.created = created;
-  for (const std::string& s : suites) {
-    for (int i = 0; i < 4; ++i) {
-      r.samples.push_back({s, s + "/" + std::to_string(i), "42", i < correct ? 1.0 : 0.0, 0.5, ""});
-    }
-  }
-  return r;
-}
 
 // One gsm8k sample per value, the first one failed with a backend error.
 FixtureRun shard_run(const std::string& id, const std::string& model, const std::string& shard,
@@ -61,14 +49,6 @@ std::string read_text(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-const LeaderboardRow& row_of(const Leaderboard& board, const std::string& model) {
-  for (const LeaderboardRow& r : board.rows) {
-    if (r.model == model) return r;
-  }
-  FAIL("no row for " << model);
-  return board.rows.front();
 }
 
 }  // namespace
@@ -415,80 +395,6 @@ TEST_CASE("shards of another suite version or primary metric are not pooled") {
 // A run that took most answers from the cache paid for the rest only: the leaderboard set its cost
 // beside fresh runs of other models (1% of the real cost at 99% cache hits). Every cell is costed
 // for all its samples: an API suite at its run's prices, a built-in one's machine time scaled.
-TEST_CASE("the leaderboard costs every sample of a suite, answers from the cache included") {
-  const auto results = test::fixture_temp_dir("leaderboard-cached-cost");
-  FixtureRun api = suites_run("api", "api-model", {"gsm8k"}, 2);
-  api.family = "openai";
-  const auto api_dir = test::fixture_write_run(results, api);
-  const auto builtin_dir =
-      test::fixture_write_run(results, suites_run("b", "b-model", {"gsm8k"}, 2));
-  // Half of each run's 4 samples came from the cache: billed 200 prompt + 40 output tokens, all
-  // 400 + 80. At $1 / $2 per 1M the billed cost is $0.00028 and the whole suite's $0.00056.
-  for (const auto& dir : {api_dir, builtin_dir}) {
-    nlohmann::json run = nlohmann::json::parse(read_text(dir / "run.json"));
-    auto& s = run["suites"]["gsm8k"];
-    s["tokens"]["billed"] = {{"prompt", 200}, {"cached_prompt", 0}, {"completion", 40}};
-    s["tokens"]["all"] = {{"prompt", 400}, {"cached_prompt", 0}, {"completion", 80}};
-    s["cache_hits"] = 2;
-    if (dir == api_dir) {
-      s["cost"] = {{"usd", 0.00028}, {"prices", {{"input", 1.0}, {"output", 2.0}}}};
-    }
-    std::ofstream(dir / "run.json", std::ios::trunc) << run.dump(1);
-  }
-  const ReportData data = report_load(results);
-  ReportOptions options;
-  options.machine_usd_per_hour = 3.6;  // 10 s of dispatch: $0.01 for the two billed samples
-  const Leaderboard board = leaderboard_build(data.runs, data.latency, options);
-  const LeaderboardRow& a = row_of(board, "api-model");
-  REQUIRE(a.cost_usd.has_value());
-  CHECK(std::abs(*a.cost_usd - 0.00056) < 1e-12);
-  CHECK(a.tokens == 480);
-  CHECK(std::abs(*a.usd_per_million() - 0.00056 / 480 * 1e6) < 1e-9);
-  const LeaderboardRow& b = row_of(board, "b-model");
-  REQUIRE(b.cost_usd.has_value());
-  CHECK(std::abs(*b.cost_usd - 0.02) < 1e-12);
-  CHECK(b.cost_estimated);
-  std::filesystem::remove_all(results);
-}
-
-// A run that crossed a price change lists the tables it was billed at: its cached answers are
-// costed at the latest of them, as a single table's run is at its one (the cell had no cost).
-TEST_CASE("the leaderboard costs the cached answers of a run priced at several tables") {
-  const auto results = test::fixture_temp_dir("leaderboard-two-tables");
-  FixtureRun api = suites_run("api", "api-model", {"gsm8k"}, 2);
-  api.family = "openai";
-  const auto dir = test::fixture_write_run(results, api);
-  nlohmann::json run = nlohmann::json::parse(read_text(dir / "run.json"));
-  auto& s = run["suites"]["gsm8k"];
-  // Billed 200 prompt + 40 output: 100 + 20 at $0.5/$1 ($0.00007), 100 + 20 at $1/$2 ($0.00014);
-  // the 200 + 40 from the cache at the later table: $0.00028.
-  s["tokens"]["billed"] = {{"prompt", 200}, {"cached_prompt", 0}, {"completion", 40}};
-  s["tokens"]["all"] = {{"prompt", 400}, {"cached_prompt", 0}, {"completion", 80}};
-  s["cache_hits"] = 2;
-  const nlohmann::json half = {{"prompt", 100}, {"cached_prompt", 0}, {"completion", 20}};
-  s["cost"] = {{"usd", 0.00021},
-               {"prices",
-                {{{"input", 0.5},
-                  {"output", 1.0},
-                  {"effective_from", "2026-01-01"},
-                  {"tokens", half},
-                  {"usd", 0.00007}},
-                 {{"input", 1.0},
-                  {"output", 2.0},
-                  {"effective_from", "2026-01-01T00:03Z"},
-                  {"tokens", half},
-                  {"usd", 0.00014}}}}};
-  std::ofstream(dir / "run.json", std::ios::trunc) << run.dump(1);
-  const ReportData data = report_load(results);
-  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
-  const LeaderboardRow& a = row_of(board, "api-model");
-  REQUIRE(a.cost_usd.has_value());
-  CHECK(std::abs(*a.cost_usd - 0.00049) < 1e-12);
-  std::filesystem::remove_all(results);
-}
-
-// An oracle on the bundled samples, or a model on 2 documents, is not comparable with models on
-// 20: they were ranked 1-4 together (the same model against itself), "all 4 models ran them".
 TEST_CASE("rows rank only against rows of the same data scope") {
   const auto results = test::fixture_temp_dir("rank-scope");
   FixtureRun oracle = suites_run("oracle", "oracle", {"gsm8k"}, 4);
