@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -163,6 +164,12 @@ inline const LeaderboardRow& row_of(const Leaderboard& board, const std::string&
   }
   FAIL("no row for " << model);
   return board.rows.front();
+}
+
+// A file's whole text ("" when it cannot be read).
+inline std::string fixture_read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace moebench::test

@@ -23,7 +23,8 @@ void write_api_run(const std::filesystem::path& results, const std::string& id,
   r.family = "deepseek";
   r.created = created;
   r.shard = shard;
-  for (int i = 0; i < 2; ++i) r.samples.push_back({"gsm8k", "g/" + std::to_string(i), "42", 1.0});
+  for (int i = 0; i < 2; ++i)
+    r.samples.push_back({"gsm8k", "g/" + std::to_string(i), "42", 1.0, 0.5, ""});
   const auto dir = test::fixture_write_run(results, r);
   nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "run.json"));
   j["backend"]["details"] = {{"model", sent}, {"name", "ds"}};

@@ -44,13 +44,6 @@ FixtureRun shard_run(const std::string& id, const std::string& model, const std:
   return r;
 }
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 TEST_CASE("a 2-suite row at 100% is not ranked above an 11-suite row and is listed as missing") {
@@ -80,7 +73,7 @@ TEST_CASE("a 2-suite row at 100% is not ranked above an 11-suite row and is list
   CHECK(sentence.find("1 of 2 models ran them all") != std::string::npos);
 
   report_write_site(results, results / "site", ReportOptions{});
-  const std::string index = read_text(results / "site" / "index.html");
+  const std::string index = test::fixture_read_text(results / "site" / "index.html");
   CHECK(index.find("<p class=\"ranking\" id=\"ranking\">Ranked on the 11 suites") !=
         std::string::npos);
   CHECK(index.find("unranked · missing: agieval_gaokao, agieval_gaokao_mathcloze, "
@@ -325,8 +318,10 @@ TEST_CASE("a rescore of a --limit 10 run keeps its model and data scope, labelle
   CHECK(board.rows[0].runs == 2);
   CHECK(board.rows[0].rescored);
   report_write_site(dir / "rescored", dir / "site", ReportOptions{});
-  CHECK(read_text(dir / "site" / "index.html").find(">rescored</small>") != std::string::npos);
-  CHECK(read_text(dir / "site" / site_run_dir_name(rescored[0].filename().string()) / "index.html")
+  CHECK(test::fixture_read_text(dir / "site" / "index.html").find(">rescored</small>") !=
+        std::string::npos);
+  CHECK(test::fixture_read_text(dir / "site" / site_run_dir_name(rescored[0].filename().string()) /
+                                "index.html")
             .find("<dt>rescored</dt>") != std::string::npos);
 
   // Plain {id, response} lines with no run.json beside them: the replay id stays.
@@ -467,7 +462,7 @@ TEST_CASE("a run over its error gate does not replace a good run and never ranks
   CHECK(md.find("| — | model-b | full | unranked (failed: errors over --max-error-rate), own "
                 "0.0 |") != std::string::npos);
   report_write_site(results, results / "site", ReportOptions{});
-  const std::string index = read_text(results / "site" / "index.html");
+  const std::string index = test::fixture_read_text(results / "site" / "index.html");
   CHECK(index.find("unranked · failed: errors over --max-error-rate") != std::string::npos);
   CHECK(index.find("<small class=\"err\" title=\"more than --max-error-rate of the samples "
                    "failed\">failed</small>") != std::string::npos);
@@ -484,7 +479,7 @@ TEST_CASE("a rescored row keeps the original run's latency cost and throughput")
   replay.family = "validation";
   for (test::FixtureSample& s : replay.samples) s.latency_s = 0;
   const auto dir = test::fixture_write_run(results, replay);
-  nlohmann::json j = nlohmann::json::parse(read_text(dir / "run.json"));
+  nlohmann::json j = nlohmann::json::parse(test::fixture_read_text(dir / "run.json"));
   j["rescore"] = {{"source", "orig/samples.jsonl"},
                   {"of_run", "orig"},
                   {"backend", "model-a"},
@@ -518,7 +513,7 @@ TEST_CASE("a rescored row keeps the original run's latency cost and throughput")
   CHECK_FALSE(b.rows[0].output_tokens_per_s.has_value());
   CHECK_FALSE(b.rows[0].cost_usd.has_value());
   report_write_site(results, results / "site", options);
-  CHECK(read_text(results / "site" / "index.html")
+  CHECK(test::fixture_read_text(results / "site" / "index.html")
             .find("title=\"not measured: a rescore replays recorded responses; the original "
                   "run orig is not in this results directory\">n/m</span>") != std::string::npos);
   std::filesystem::remove_all(results);

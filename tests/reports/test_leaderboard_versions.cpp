@@ -18,7 +18,7 @@ FixtureRun versioned_run(const std::string& id, const std::string& model,
   r.created = created;
   r.suite_version = version;
   for (int i = 0; i < 4; ++i)
-    r.samples.push_back({"gsm8k", "gsm8k/" + std::to_string(i), "42", 1.0});
+    r.samples.push_back({"gsm8k", "gsm8k/" + std::to_string(i), "42", 1.0, 0.5, ""});
   return r;
 }
 

@@ -11,23 +11,15 @@
 
 using namespace moebench;
 
-namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
-
 TEST_CASE("reports: finish reasons length and content_filter are counted per suite") {
   const auto results = test::fixture_temp_dir("finish-reasons");
   test::FixtureRun r = test::fixture_run("len", "api:ds");
-  for (int i = 0; i < 4; ++i) r.samples.push_back({"gsm8k", "g/" + std::to_string(i), "4", 0.0});
-  for (int i = 0; i < 2; ++i) r.samples.push_back({"mmlu", "m/" + std::to_string(i), "A", 1.0});
-  for (int i = 0; i < 2; ++i) r.samples.push_back({"math500", "x/" + std::to_string(i), "1", 1.0});
+  for (int i = 0; i < 4; ++i)
+    r.samples.push_back({"gsm8k", "g/" + std::to_string(i), "4", 0.0, 0.5, ""});
+  for (int i = 0; i < 2; ++i)
+    r.samples.push_back({"mmlu", "m/" + std::to_string(i), "A", 1.0, 0.5, ""});
+  for (int i = 0; i < 2; ++i)
+    r.samples.push_back({"math500", "x/" + std::to_string(i), "1", 1.0, 0.5, ""});
   const auto dir = test::fixture_write_run(results, r);
   {
     nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "run.json"));
@@ -41,7 +33,8 @@ TEST_CASE("reports: finish reasons length and content_filter are counted per sui
   const std::string mmlu =
       "mmlu: 1 of 2 answers withheld by the provider (finish_reason content_filter)";
   report_write_site(results, results / "site", ReportOptions{});
-  const std::string page = read_text(results / "site" / "runs" / "len" / "index.html");
+  const std::string page =
+      test::fixture_read_text(results / "site" / "runs" / "len" / "index.html");
   INFO(page);
   CHECK(page.find(gsm8k) != std::string::npos);
   CHECK(page.find(mmlu) != std::string::npos);

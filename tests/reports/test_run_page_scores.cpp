@@ -13,13 +13,6 @@ using namespace moebench;
 
 namespace {
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The suites table's row of `suite`.
 std::string suite_row(const std::string& page, const std::string& suite) {
   const size_t at = page.find("<tr><td data-value=\"" + suite + "\">");
@@ -44,7 +37,7 @@ TEST_CASE("run page: no CI below two documents and no score for none") {
     std::ofstream(dir / "run.json") << j.dump(1);
   }
   report_write_site(results, results / "site", ReportOptions{});
-  const std::string page = read_text(results / "site" / "runs" / "r" / "index.html");
+  const std::string page = test::fixture_read_text(results / "site" / "runs" / "r" / "index.html");
   const std::string gsm8k = suite_row(page, "gsm8k");
   INFO(gsm8k);
   CHECK(gsm8k.find("<td data-value=\"0.5\">50.00</td><td>98.00</td><td>2</td>") !=
@@ -57,7 +50,7 @@ TEST_CASE("run page: no CI below two documents and no score for none") {
   INFO(ceval);
   CHECK(ceval.find("<td data-value=\"\">—</td><td>—</td><td>0</td>") != std::string::npos);
   CHECK(ceval.find("0.00") == std::string::npos);
-  const std::string index = read_text(results / "site" / "index.html");
+  const std::string index = test::fixture_read_text(results / "site" / "index.html");
   CHECK(index.find("/ ceval: 0") == std::string::npos);
   std::filesystem::remove_all(results);
 }
