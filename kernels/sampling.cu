@@ -53,18 +53,23 @@ __device__ __forceinline__ bool beats(float v, int i, float bv, int bi) {
 
 // argmax over the non-NaN values of row (each divided by temperature when divide), lowest id on
 // ties; 0 when every value is NaN. One pass.
-__device__ int block_argmax(const float* row, int vocab, float temperature, bool divide) {
+// *non_finite (every thread) = whether the row holds a NaN or an infinity.
+__device__ int block_argmax(const float* row, int vocab, float temperature, bool divide,
+                            bool* non_finite) {
   __shared__ float warp_v[kWarps];
   __shared__ int warp_i[kWarps];
   float bv = -INFINITY;
   int bi = INT_MAX;
+  int bad = 0;
   for (int i = threadIdx.x; i < vocab; i += kThreads) {
+    bad |= !isfinite(row[i]);
     const float v = divide ? row[i] / temperature : row[i];
     if (!isnan(v) && beats(v, i, bv, bi)) {
       bv = v;
       bi = i;
     }
   }
+  *non_finite = __syncthreads_or(bad) != 0;
   for (int o = kWarp / 2; o > 0; o >>= 1) {
     const float v = __shfl_xor_sync(kFull, bv, o);
     const int i = __shfl_xor_sync(kFull, bi, o);
@@ -206,12 +211,19 @@ __device__ int draw_scan(const WarpedRow& w, int vocab, uint32_t v0, int n_drop,
 // One sampled row (temperature > 0): max, top-k key (32 passes), kept mass, top-p boundary (32 + 1
 // passes), then the draw scan; each pass rereads the row (L2) rather than holding it, since a
 // 152k vocab does not fit in shared memory.
-__device__ int sample_row(const SampleArgs& a, int64_t r, const float* row, float temperature) {
+// *non_finite (every thread) = whether the row holds a NaN or an infinity.
+__device__ int sample_row(const SampleArgs& a, int64_t r, const float* row, float temperature,
+                          bool* non_finite) {
   const int vocab = a.vocab;
   float m = -INFINITY;
-  for (int i = threadIdx.x; i < vocab; i += kThreads) m = fmaxf(m, row[i] / temperature);
+  int bad = 0;
+  for (int i = threadIdx.x; i < vocab; i += kThreads) {
+    bad |= !isfinite(row[i]);
+    m = fmaxf(m, row[i] / temperature);
+  }
+  *non_finite = __syncthreads_or(bad) != 0;
   m = block_max(m);
-  if (!isfinite(m)) return block_argmax(row, vocab, temperature, true);
+  if (!isfinite(m)) return block_argmax(row, vocab, temperature, true, non_finite);
   WarpedRow w{row, temperature, m, 1u};
   const uint32_t kmax = sample_order_key(m);
   const int top_k = a.top_k[r];
@@ -252,19 +264,25 @@ __global__ void sample_kernel(SampleArgs a) {
   const int64_t r = blockIdx.x;
   const float* row = a.logits + r * a.ld;
   const float temperature = a.temperature[r];
-  int id;
+  int id = 0;
+  bool non_finite = false;
   if (!(temperature > 0.0f)) {
     // greedy: the logits' writer's pick (thread 0 alone reads it, then resets it), or the one pass
     if (a.argmax != nullptr) {
-      id = threadIdx.x == 0 ? sample_argmax_id(a.argmax[r]) : 0;
+      if (threadIdx.x == 0) {
+        const uint64_t key = a.argmax[r];
+        id = sample_argmax_id(key);
+        non_finite = !sample_argmax_key_finite(key);
+      }
     } else {
-      id = block_argmax(row, a.vocab, 1.0f, false);
+      id = block_argmax(row, a.vocab, 1.0f, false, &non_finite);
     }
   } else {
-    id = sample_row(a, r, row, temperature);
+    id = sample_row(a, r, row, temperature, &non_finite);
   }
   if (threadIdx.x == 0) {
     a.out[r] = id;
+    if (a.non_finite != nullptr) a.non_finite[r] = non_finite ? 1 : 0;
     if (a.argmax != nullptr) a.argmax[r] = 0;
   }
 }

@@ -46,6 +46,15 @@ inline MOEBENCH_HOST_DEVICE float sample_key_value(uint32_t k) {
 inline MOEBENCH_HOST_DEVICE uint64_t sample_argmax_key(float v, uint32_t id) {
   return (static_cast<uint64_t>(sample_order_key(v)) << 32) | (0xffffffffu - id);
 }
+// Whether a row's largest key holds a finite value: false when every value was NaN (or none was
+// maxed in) or the largest is an infinity. A NaN beside finite values ranks below them and is not
+// seen here: the writer's keys cannot tell it (cuda_sample's passes over a row can).
+inline MOEBENCH_HOST_DEVICE bool sample_argmax_key_finite(uint64_t key) {
+  const uint32_t k = static_cast<uint32_t>(key >> 32);
+  if (k == 0u) return false;
+  const float v = sample_key_value(k);
+  return v - v == 0.0f;  // false for +-inf
+}
 // 0 for key 0 (no value maxed in), as block_argmax gives for a row with no candidate.
 inline MOEBENCH_HOST_DEVICE int32_t sample_argmax_id(uint64_t key) {
   return key == 0 ? 0
@@ -78,6 +87,11 @@ struct SampleArgs {
   // the logits (GemmArgs::c_argmax). Greedy rows then read it instead of passing over the
   // logits (the same id), and every row's entry is reset to 0 for the next writer.
   uint64_t* argmax = nullptr;
+  // Optional device (n_rows): 1 where the row's logits hold a NaN or an infinity (its id is then
+  // no token of the model; the CPU engine's Sampler::saw_non_finite says the same), else 0. A
+  // greedy row read from `argmax` is flagged only when its largest value is not finite (every
+  // value NaN, or an infinity): a NaN beside finite values needs the pass the keys save.
+  int32_t* non_finite = nullptr;
 };
 void cuda_sample(const SampleArgs& args, cudaStream_t stream);
 

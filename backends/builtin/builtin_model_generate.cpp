@@ -361,7 +361,7 @@ class GenerateRun {
         return std::any_of(s.owners.begin(), s.owners.end(),
                            [&](const Owner& o) { return o.index == it->index; });
       });
-      if (it->sampler->saw_non_finite()) {
+      if (ids[k] == kNonFiniteDraw || it->sampler->saw_non_finite()) {
         fail_non_finite(*it);
         continue;
       }

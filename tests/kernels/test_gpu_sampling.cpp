@@ -30,11 +30,13 @@ namespace {
 #ifdef MOEBENCH_HAVE_CUDA
 // cuda_sample over device logits (n_rows, ld) with the host params copied to the device (and the
 // logits writer's argmax keys, when given).
+// non_finite, when given, gets the kernel's per-row flags.
 std::vector<int32_t> gpu_sample_at(const float* logits, int64_t ld, int64_t n_rows, int vocab,
-                                   const SampleHostParams& p, uint64_t* argmax = nullptr) {
+                                   const SampleHostParams& p, uint64_t* argmax = nullptr,
+                                   std::vector<int32_t>* non_finite = nullptr) {
   TestStream st;
   DeviceBuffer<float> d_t(p.temperature), d_p(p.top_p);
-  DeviceBuffer<int32_t> d_k(p.top_k), d_out(n_rows);
+  DeviceBuffer<int32_t> d_k(p.top_k), d_out(n_rows), d_bad(n_rows);
   DeviceBuffer<uint64_t> d_seed(p.seed), d_draw(p.draw);
   SampleArgs a;
   a.logits = logits;
@@ -48,16 +50,19 @@ std::vector<int32_t> gpu_sample_at(const float* logits, int64_t ld, int64_t n_ro
   a.draw = d_draw.data();
   a.out = d_out.data();
   a.argmax = argmax;
+  a.non_finite = d_bad.data();
   cuda_sample(a, st.s);
   st.sync();
+  if (non_finite != nullptr) *non_finite = d_bad.download();
   return d_out.download();
 }
 
 // cuda_sample over host logits (n_rows, ld).
 std::vector<int32_t> gpu_sample(const std::vector<float>& logits, int64_t ld, int64_t n_rows,
-                                int vocab, const SampleHostParams& p) {
+                                int vocab, const SampleHostParams& p,
+                                std::vector<int32_t>* non_finite = nullptr) {
   DeviceBuffer<float> d_logits(logits);
-  return gpu_sample_at(d_logits.data(), ld, n_rows, vocab, p);
+  return gpu_sample_at(d_logits.data(), ld, n_rows, vocab, p, nullptr, non_finite);
 }
 
 // The logits GEMV C (m, n) = A · B^T (f32) with c_argmax, then cuda_sample greedy with and without
@@ -95,7 +100,12 @@ void check_logits_argmax(int m, int64_t n, int64_t k, bool nan_row) {
       CHECK(want[r] == (nan_row && r == 1 ? 0 : 500));
     }
     if (pass == 0) {
-      CHECK(gpu_sample_at(d_c.data(), n, m, static_cast<int>(n), greedy, d_keys.data()) == want);
+      // Flags from the keys: only the row of NaN (column 10's NaN beside finite values needs the
+      // pass the keys save, and ranks below them).
+      std::vector<int32_t> flags;
+      CHECK(gpu_sample_at(d_c.data(), n, m, static_cast<int>(n), greedy, d_keys.data(), &flags) ==
+            want);
+      for (int r = 0; r < m; ++r) CHECK(flags[r] == (nan_row && r == 1 ? 1 : 0));
     } else {  // a sampled row beside greedy ones draws as without keys, and its key resets too
       SampleHostParams mixed = greedy;
       mixed.temperature[0] = 0.8f;
@@ -173,6 +183,45 @@ TEST_CASE("cuda_sample greedy rows are argmax with the lowest id on ties", "[gpu
   std::fill(logits.begin() + 3 * vocab, logits.end(), -INFINITY);        // row 3: 0
   const SampleHostParams p{{0, 0, 0, 0}, {1, 1, 1, 1}, {0, 0, 0, 0}, {1, 2, 3, 4}, {0, 0, 0, 0}};
   CHECK(gpu_sample(logits, vocab, 4, vocab, p) == std::vector<int32_t>{123, 0, vocab - 1, 0});
+#endif
+}
+
+// Rows: clean; one NaN among finite values; one +inf; every value NaN; every value -inf. Each
+// greedy (the pass) and sampled (temperature 0.8, top-k 20, top-p 0.9). A row is flagged exactly
+// when it holds a non-finite value, as the CPU engine's Sampler::saw_non_finite says.
+TEST_CASE("cuda_sample flags rows whose logits hold NaN or an infinity", "[gpu]") {
+  MOEBENCH_REQUIRE_GPU();
+#ifdef MOEBENCH_HAVE_CUDA
+  const int vocab = 102400;
+  const int64_t kinds = 5, n_rows = 2 * kinds;
+  std::vector<float> logits = margin_logits(n_rows, vocab, vocab, 7);
+  for (int64_t half = 0; half < 2; ++half) {
+    float* row = logits.data() + half * kinds * vocab;
+    row[vocab + 4321] = NAN;
+    row[2 * vocab + 99] = INFINITY;
+    std::fill(row + 3 * vocab, row + 4 * vocab, NAN);
+    std::fill(row + 4 * vocab, row + 5 * vocab, -INFINITY);
+  }
+  SampleHostParams p;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const bool sampled = r >= kinds;
+    p.temperature.push_back(sampled ? 0.8f : 0.0f);
+    p.top_k.push_back(sampled ? 20 : 0);
+    p.top_p.push_back(sampled ? 0.9f : 1.0f);
+    p.seed.push_back(5 + r);
+    p.draw.push_back(0);
+  }
+  std::vector<int32_t> flags;
+  const std::vector<int32_t> ids = gpu_sample(logits, vocab, n_rows, vocab, p, &flags);
+  const std::vector<int32_t> want_ids = ref_sample(logits, vocab, n_rows, vocab, p);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    CAPTURE(r);
+    const float* row = logits.data() + r * vocab;
+    const bool bad = std::any_of(row, row + vocab, [](float v) { return !std::isfinite(v); });
+    CHECK(flags[r] == (bad ? 1 : 0));
+    CHECK(ids[r] == want_ids[r]);
+  }
+  CHECK(std::count(flags.begin(), flags.end(), 1) == 8);
 #endif
 }
 

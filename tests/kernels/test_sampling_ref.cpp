@@ -93,6 +93,16 @@ TEST_CASE("the largest sample_argmax_key of a row, in any order, is the greedy i
     const SampleHostParams greedy{{0.0f}, {1.0f}, {0}, {1}, {0}};
     CAPTURE(trial, vocab);
     REQUIRE(sample_argmax_id(best) == ref_sample(row, vocab, 1, vocab, greedy)[0]);
+    // Finite exactly when the largest non-NaN value is: not when every value is NaN or the
+    // largest is +inf, nor when every non-NaN value is -inf.
+    float top = -INFINITY;
+    bool any = false;
+    for (float v : row) {
+      if (std::isnan(v)) continue;
+      any = true;
+      top = std::max(top, v);
+    }
+    REQUIRE(sample_argmax_key_finite(best) == (any && std::isfinite(top)));
   }
 }
 

@@ -24,6 +24,10 @@ struct EngineChunk {
 // A chunk token given to start_sample that stands for the id the previous start_sample drew for
 // the chunk's sequence: the next decode step can start before that id reaches the host.
 inline constexpr int kSampledToken = -1;
+// The id forward_sample / finish_sample give for a chunk whose logits held NaN or an infinity,
+// from an engine that samples on the device (its draw is no token of the model; the caller ends
+// the sequence with an error). The host sampler says the same through Sampler::saw_non_finite.
+inline constexpr int kNonFiniteDraw = -2;
 
 class Engine {
  public:

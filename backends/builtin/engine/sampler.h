@@ -25,7 +25,7 @@ class Sampler {
   uint64_t next_draw() { return draws_++; }
   // True once sample() was given a row holding NaN or an infinity: its draw (0 for a row of NaN)
   // is no token of the model, and the caller ends the sequence with an error. (A GPU engine that
-  // samples on the device does not set it.)
+  // samples on the device does not set it: its finish_sample gives kNonFiniteDraw instead.)
   bool saw_non_finite() const { return non_finite_; }
 
  private:

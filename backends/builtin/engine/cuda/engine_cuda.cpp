@@ -119,10 +119,10 @@ CudaEngine::CudaEngine(const ModelConfig& config, const std::filesystem::path& d
   const WorkspaceShape shape = init_workspace();
   init_kv_pool();
   CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&sampled_host_),
-                            ws_.max_logit_rows * sizeof(int32_t)));
+                            2 * ws_.max_logit_rows * sizeof(int32_t)));
   for (int i = 0; i < 2; ++i) {
     CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pipe_ids_[i]),
-                              options.max_batch * sizeof(int32_t)));
+                              2 * options.max_batch * sizeof(int32_t)));
     CUDA_CHECK(cudaEventCreateWithFlags(&pipe_done_[i], cudaEventDisableTiming));
     CUDA_CHECK(cudaEventCreateWithFlags(&meta_uploaded_[i], cudaEventDisableTiming));
   }

@@ -106,16 +106,29 @@ class CudaEngine final : public Engine {
   WorkspaceShape init_workspace();
   void init_kv_pool();
   void run_eager(const Step& st, const StepView& v);
-  // ws_.sampled (n_rows) drawn from ws_.logits; argmax: run_logits' answer for these rows (the
-  // greedy picks it left), or nullptr.
+  // ws_.sampled and ws_.non_finite (n_rows) drawn from ws_.logits; argmax: run_logits' answer
+  // for these rows (the greedy picks it left), or nullptr.
   void sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax);
+  // Ids drawn on the device, each with whether its logits held NaN or an infinity; the ids stay
+  // the drawn ones, so a later step can be fed them.
+  struct Draws {
+    std::vector<int> ids;
+    std::vector<uint8_t> non_finite;
+    // ids with kNonFiniteDraw where non_finite, as forward_sample and finish_sample give them.
+    std::vector<int> reported() const;
+  };
+  // Copies n rows of ws_.sampled and ws_.non_finite to host (pinned, 2 n ints: ids, then flags).
+  void copy_draws(int32_t* host, int64_t n);
+  static void append_draws(const int32_t* host, int64_t n, Draws& out);
+  // forward_sample's body (the drawn ids, flagged).
+  Draws draw(const std::vector<EngineChunk>& chunks, const std::vector<Sampler*>& samplers);
   // Enqueues one decode step from its CUDA graph (captured on first use): metadata upload, the
-  // graph, then the pieces' ids copied to ids_host (pinned, pieces.size()); commits the pieces.
-  // Does not wait.
+  // graph, then the pieces' draws copied to ids_host (copy_draws); commits the pieces. Does not
+  // wait.
   void launch_graph_step(const std::vector<StepPiece>& pieces,
                          const std::vector<Sampler*>& samplers, int32_t* ids_host);
-  std::vector<int> decode_graph_step(const std::vector<StepPiece>& pieces,
-                                     const std::vector<Sampler*>& samplers);
+  Draws decode_graph_step(const std::vector<StepPiece>& pieces,
+                          const std::vector<Sampler*>& samplers);
   // The decode pieces of chunks when they make one graph step (single tokens, at most
   // max_batch, CUDA graphs on), else an empty vector.
   std::vector<StepPiece> graph_step_pieces(const std::vector<EngineChunk>& chunks) const;
@@ -169,14 +182,15 @@ class CudaEngine final : public Engine {
   uint8_t* meta_host_ = nullptr;  // the buffer being written: meta_bufs_[meta_slot_]
   DeviceBuffer<uint8_t> meta_dev_;
   size_t meta_capacity_ = 0;
-  int32_t* sampled_host_ = nullptr;  // pinned (max_logit_rows)
+  int32_t* sampled_host_ = nullptr;  // pinned (2 max_logit_rows): copy_draws
 
-  // start_sample's steps. A launched decode step's ids land in pipe_ids_[slot] (pinned,
-  // max_batch) when pipe_done_[slot] fires; ws_.sampled still holds them on the device until
-  // another step samples (last_on_device_), so the next step's kSampledToken reads them there.
+  // start_sample's steps. A launched decode step's draws land in pipe_ids_[slot] (pinned,
+  // 2 max_batch: copy_draws) when pipe_done_[slot] fires; ws_.sampled still holds them on the
+  // device until another step samples (last_on_device_), so the next step's kSampledToken reads
+  // them there.
   struct Started {
     std::vector<int> seqs;  // chunk order
-    std::vector<int> ids;   // chunk order, once ready
+    Draws draws;            // chunk order, once ready
     bool ready = false;
     int slot = -1;  // pipe slot while not ready
   };

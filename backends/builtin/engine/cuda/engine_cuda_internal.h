@@ -95,7 +95,8 @@ struct Workspace {
   int32_t* route_counter = nullptr;    // fused decode routing's last-block counter (zeroed)
   bf16_bits* hf = nullptr;             // (max_logit_rows, hidden) final-normed output rows
   float* logits = nullptr;             // (max_logit_rows, vocab)
-  int32_t* sampled = nullptr;
+  int32_t* sampled = nullptr;          // (max_logit_rows) drawn ids
+  int32_t* non_finite = nullptr;       // (max_logit_rows) 1 where the row's logits were not finite
   uint64_t* argmax = nullptr;  // (max_logit_rows) the fused logits GEMV's greedy picks (zeroed)
 };
 

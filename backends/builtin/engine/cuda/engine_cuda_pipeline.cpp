@@ -31,7 +31,7 @@ std::vector<StepPiece> CudaEngine::graph_step_pieces(const std::vector<EngineChu
 void CudaEngine::collect(Started& s) {
   if (s.ready) return;
   CUDA_CHECK(cudaEventSynchronize(pipe_done_[s.slot]));
-  s.ids.assign(pipe_ids_[s.slot], pipe_ids_[s.slot] + s.seqs.size());
+  append_draws(pipe_ids_[s.slot], static_cast<int64_t>(s.seqs.size()), s.draws);
   s.ready = true;
   s.slot = -1;
 }
@@ -41,7 +41,7 @@ std::map<int, int> CudaEngine::last_ids_on_host() {
   if (last_started_ == nullptr) return ids;
   collect(*last_started_);
   for (size_t i = 0; i < last_started_->seqs.size(); ++i) {
-    ids[last_started_->seqs[i]] = last_started_->ids[i];
+    ids[last_started_->seqs[i]] = last_started_->draws.ids[i];
   }
   return ids;
 }
@@ -94,7 +94,7 @@ void CudaEngine::start_sample(const std::vector<EngineChunk>& chunks,
   } else {
     const std::vector<EngineChunk> resolved =
         feeds ? resolve_sampled(chunks, last_ids_on_host(), who) : chunks;
-    started->ids = forward_sample(resolved, samplers);  // clears last_on_device_
+    started->draws = draw(resolved, samplers);  // clears last_on_device_
     started->ready = true;
   }
   started_.push_back(started);
@@ -106,7 +106,7 @@ std::vector<int> CudaEngine::finish_sample() {
   const std::shared_ptr<Started> s = started_.front();
   started_.pop_front();
   collect(*s);
-  return s->ids;
+  return s->draws.reported();
 }
 
 }  // namespace moebench

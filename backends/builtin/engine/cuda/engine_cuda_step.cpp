@@ -228,6 +228,7 @@ void CudaEngine::sample_rows(const Step& st, int64_t n_rows, uint64_t* argmax) {
   a.draw = reinterpret_cast<const uint64_t*>(d + L.draw);
   a.out = ws_.sampled;
   a.argmax = argmax;
+  a.non_finite = ws_.non_finite;
   cuda_sample(a, stream_);
 }
 
@@ -336,16 +337,37 @@ void CudaEngine::launch_graph_step(const std::vector<StepPiece>& pieces,
     it = graphs_.emplace(key, g).first;
   }
   CUDA_CHECK(cudaGraphLaunch(it->second.exec, stream_));
-  CUDA_CHECK(
-      cudaMemcpyAsync(ids_host, ws_.sampled, B * sizeof(int32_t), cudaMemcpyDeviceToHost, stream_));
+  copy_draws(ids_host, B);
   commit(pieces);
 }
 
-std::vector<int> CudaEngine::decode_graph_step(const std::vector<StepPiece>& pieces,
-                                               const std::vector<Sampler*>& samplers) {
+void CudaEngine::copy_draws(int32_t* host, int64_t n) {
+  CUDA_CHECK(
+      cudaMemcpyAsync(host, ws_.sampled, n * sizeof(int32_t), cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaMemcpyAsync(host + n, ws_.non_finite, n * sizeof(int32_t), cudaMemcpyDeviceToHost,
+                             stream_));
+}
+
+void CudaEngine::append_draws(const int32_t* host, int64_t n, Draws& out) {
+  out.ids.insert(out.ids.end(), host, host + n);
+  for (int64_t i = 0; i < n; ++i) out.non_finite.push_back(host[n + i] != 0 ? 1 : 0);
+}
+
+std::vector<int> CudaEngine::Draws::reported() const {
+  std::vector<int> out = ids;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (non_finite[i] != 0) out[i] = kNonFiniteDraw;
+  }
+  return out;
+}
+
+CudaEngine::Draws CudaEngine::decode_graph_step(const std::vector<StepPiece>& pieces,
+                                                const std::vector<Sampler*>& samplers) {
   launch_graph_step(pieces, samplers, sampled_host_);
   CUDA_CHECK(cudaStreamSynchronize(stream_));
-  return std::vector<int>(sampled_host_, sampled_host_ + pieces.size());
+  Draws d;
+  append_draws(sampled_host_, static_cast<int64_t>(pieces.size()), d);
+  return d;
 }
 
 std::vector<std::vector<StepPiece>> CudaEngine::plan_sampled(
@@ -357,16 +379,26 @@ std::vector<std::vector<StepPiece>> CudaEngine::plan_sampled(
 
 std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chunks,
                                             const std::vector<Sampler*>& samplers) {
+  return draw(chunks, samplers).reported();
+}
+
+CudaEngine::Draws CudaEngine::draw(const std::vector<EngineChunk>& chunks,
+                                   const std::vector<Sampler*>& samplers) {
   validate(chunks);
   check_samplers(chunks.size(), samplers, "CudaEngine::forward_sample");
   last_on_device_ = false;  // ws_.sampled is drawn over here
-  std::vector<int> out(chunks.size(), -1);
+  Draws out;
+  out.ids.assign(chunks.size(), -1);
+  out.non_finite.assign(chunks.size(), 0);
   for (const std::vector<StepPiece>& pieces : plan_sampled(chunks)) {
     const bool decode = std::all_of(pieces.begin(), pieces.end(),
                                     [](const StepPiece& p) { return p.tokens.size() == 1; });
     if (options_.cuda_graphs && decode && static_cast<int>(pieces.size()) <= options_.max_batch) {
-      const std::vector<int> ids = decode_graph_step(pieces, samplers);
-      for (size_t i = 0; i < pieces.size(); ++i) out[pieces[i].chunk] = ids[i];
+      const Draws d = decode_graph_step(pieces, samplers);
+      for (size_t i = 0; i < pieces.size(); ++i) {
+        out.ids[pieces[i].chunk] = d.ids[i];
+        out.non_finite[pieces[i].chunk] = d.non_finite[i];
+      }
       continue;
     }
     reserve_pages(pieces);
@@ -379,7 +411,7 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
         reinterpret_cast<const int32_t*>(meta_dev_.data() + sampled.layout.out_rows);
     // NOTE: one row per sampled piece; a step never has more than max_logit_rows of them
     // unless many prompts finish at once, so sample in blocks.
-    std::vector<int> ids;
+    Draws d;
     for (int64_t r0 = 0; r0 < sampled.out_rows; r0 += ws_.max_logit_rows) {
       const int64_t n = std::min(ws_.max_logit_rows, sampled.out_rows - r0);
       uint64_t* argmax = run_logits(body(), rows + r0, n, true);
@@ -390,15 +422,16 @@ std::vector<int> CudaEngine::forward_sample(const std::vector<EngineChunk>& chun
       block.layout.seed += r0 * sizeof(uint64_t);
       block.layout.draw += r0 * sizeof(uint64_t);
       sample_rows(block, n, argmax);
-      CUDA_CHECK(cudaMemcpyAsync(sampled_host_, ws_.sampled, n * sizeof(int32_t),
-                                 cudaMemcpyDeviceToHost, stream_));
+      copy_draws(sampled_host_, n);
       CUDA_CHECK(cudaStreamSynchronize(stream_));
-      ids.insert(ids.end(), sampled_host_, sampled_host_ + n);
+      append_draws(sampled_host_, n, d);
     }
     commit(pieces);
     size_t k = 0;
     for (const StepPiece& p : pieces) {
-      if (p.out_rows > 0) out[p.chunk] = ids[k++];
+      if (p.out_rows == 0) continue;
+      out.ids[p.chunk] = d.ids[k];
+      out.non_finite[p.chunk] = d.non_finite[k++];
     }
   }
   return out;

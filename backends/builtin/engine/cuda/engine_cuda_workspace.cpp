@@ -90,6 +90,7 @@ void carve(const ModelConfig& c, const DevModel& m, const WorkspaceShape& s, Wor
   ws.hf = cv.take<bf16_bits>(s.max_logit_rows * H);
   ws.logits = cv.take<float>(s.max_logit_rows * c.vocab_size);
   ws.sampled = cv.take<int32_t>(s.max_logit_rows);
+  ws.non_finite = cv.take<int32_t>(s.max_logit_rows);
   ws.argmax = cv.take<uint64_t>(s.max_logit_rows);
 }
 
