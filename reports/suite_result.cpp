@@ -118,7 +118,11 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
     r.thinking_samples = count_or(t, "samples", where, at + "thinking.");
     r.truncated_thinking = count_or(t, "truncated", where, at + "thinking.");
   }
-  if (s.contains("finish_reasons") && s["finish_reasons"].is_object()) {
+  if (s.contains("finish_reasons")) {
+    // Of another shape it would read as "no answer was cut": refused, never taken as clean.
+    if (!s["finish_reasons"].is_object()) {
+      throw input_error(where, "field '" + at + "finish_reasons' is not an object of counts");
+    }
     for (const auto& [why, count] : s["finish_reasons"].items()) {
       r.finish_reasons[why] = count_of(count, where, at + "finish_reasons." + why);
     }
