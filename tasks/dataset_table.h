@@ -70,4 +70,22 @@ DatasetPresence dataset_presence(const DatasetSource& d, const std::filesystem::
 std::vector<std::string> dataset_verify(const DatasetSource& d,
                                         const std::filesystem::path& data_dir);
 
+// What `data fetch` leaves in each dataset dir it puts in place (DATA/<name>/.moebench-fetched,
+// JSON): per file its size, SHA-256 and, for a JSONL file, its records. A dataset dir holding it
+// is ours, fetched, and is checked against it; one without it (a copy of your own, or fetched
+// before the record) is checked against the table alone.
+inline constexpr const char* kDatasetFetchedRecord = ".moebench-fetched";
+
+// Writes the record of `d` into dataset_dir, the tree fetch is about to move into place (every
+// file there checked against the table's SHA-256).
+void dataset_write_fetched(const DatasetSource& d, const std::filesystem::path& dataset_dir);
+
+// The files of dataset_dir that differ from the record fetch left there, one line each:
+// "DIR/test.jsonl is cut or changed since data fetch wrote it: 100 records (41 bytes); data fetch
+// wrote 500 records (446564 bytes, SHA-256 ...)". By size, and with `hash` by SHA-256 too. Empty
+// when there is no record or every file is as recorded; a missing or unreadable file is
+// dataset_presence's to name. InputError naming the record and field when it is malformed.
+std::vector<std::string> dataset_fetched_changes(const std::filesystem::path& dataset_dir,
+                                                 bool hash);
+
 }  // namespace moebench

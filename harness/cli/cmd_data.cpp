@@ -142,7 +142,14 @@ int status(const DataFlags& f) {
     const DatasetPresence p = dataset_presence(d, dir.path);
     // NOTE: a present file of another size was "missing" and the row never named the file.
     std::string state = p.state();
-    if (p.complete() && f.verify) {
+    // A dataset data fetch put in place: each file that differs from what it wrote, and how.
+    const auto changed = dataset_fetched_changes(dir.path / d.name, f.verify);
+    for (const std::string& c : changed) {
+      std::fprintf(stderr, "moebench: %s: %s\n", name.c_str(), c.c_str());
+    }
+    if (!changed.empty()) {
+      if (f.verify || p.complete()) state = "CORRUPT";
+    } else if (p.complete() && f.verify) {
       const auto bad = dataset_verify(d, dir.path);
       state = bad.empty() ? "verified" : "CORRUPT";
       for (const std::string& b : bad) {  // every one, by its path

@@ -161,6 +161,8 @@ void commit(Job& job, const fs::path& data_dir) {
   const fs::path old = job.stage / "old";
   std::error_code ec;
   fs::remove_all(old, ec);
+  // What a later run checks the dataset against (a one-file dataset cut after this fetch).
+  dataset_write_fetched(*job.source, job.stage / "files");
   if (fs::exists(final_dir, ec)) fs::rename(final_dir, old);
   fs::rename(job.stage / "files", final_dir);
   fs::remove_all(job.stage, ec);

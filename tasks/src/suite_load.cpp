@@ -151,6 +151,11 @@ void SuiteInstanceBuilder::check_listed(const DataSource& source) {
   if (p.unreadable) {
     throw input_error((base / p.first_unreadable).string(), "cannot read: " + p.unreadable_why);
   }
+  // A dataset data fetch put in place is checked against what it wrote, whatever else the data
+  // dir holds: a one-file dataset fetched alone and cut is not the user's own copy.
+  if (const auto changed = dataset_fetched_changes(base, false); !changed.empty()) {
+    throw InputError(it->first + ": " + changed.front() + "; fetch it again with: " + fetch);
+  }
   // NOTE: a one-file dataset cut at a line end (math500, mbpp) held none of its files at their
   // sizes, so it was read as the user's own copy. In a data dir holding another dataset as
   // fetched, its one file of another size is cut or changed; in one holding none, it is yours.
