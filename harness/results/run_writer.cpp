@@ -136,8 +136,10 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.finish_reasons = run.finish_reasons;
   r.tokens_all = token_totals(run, false);
   r.tokens = token_totals(run, true);
+  // NOTE: an answer from the cache told no usage either: counted, so that the cost of every
+  // sample (the leaderboard's, from tokens.all) stays unknown rather than the client's count.
   for (size_t d = 0; d < run.responses.size(); ++d) {
-    r.usage_missing += !run.cached[d] && run.responses[d].usage_missing;
+    r.usage_missing += run.responses[d].usage_missing;
     *by_price += billed_by_price(run, d);
   }
   // NOTE: a response without usage has no prompt count: the sum would be a confident wrong cost.
@@ -263,7 +265,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d, const BackendI
   for (double t : response_itl_s(resp)) {
     s.itl_s.push_back(std::round(t * 1e6) / 1e6);  // to the microsecond: the clock's precision
   }
-  s.usage_missing = !run.cached[d] && resp.usage_missing;
+  s.usage_missing = resp.usage_missing;
   if (!run.cached[d] && !resp.usage_missing) {
     s.cost_usd = price_by_table(billed_by_price(run, d), billed_tokens(run, d), backend).usd;
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "tests/api/api_loopback_util.h"
 #include "tests/catch.h"
@@ -403,6 +404,49 @@ TEST_CASE("responses without usage give no cost and are counted as such") {
     CHECK(s["usage_missing"] == true);
     CHECK_FALSE(s.contains("cost_usd"));
   }
+  fs::remove_all(dir);
+}
+
+// An answer without usage keeps that fact in the cache: a later run taking it from there marks
+// the sample, counts it and leaves the cost null, where it priced the client's count (no prompt)
+// as a confident figure, on run.json and the leaderboard.
+TEST_CASE("answers without usage taken from the cache keep their cost unknown") {
+  const fs::path dir = temp_dir("api-no-usage-cached");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, "loop", "openai", server.base_url(),
+                                            {{"api", {{"omit", {"stream_options"}}}}});
+  const std::string cmd =
+      "--backend api:loop --models '" + models.string() + "' --suites gsm8k --samples";
+  LoopRun first = run_moebench(cmd, dir / "results", dir);
+  INFO(first.command.output);
+  REQUIRE(first.command.exit_code == 0);
+  LoopRun again = run_moebench(cmd, dir / "results", dir);
+  INFO(again.command.output);
+  REQUIRE(again.command.exit_code == 0);
+  REQUIRE(again.run["requests"]["cache_hits"] == again.samples.size());
+  const json& suite = again.run["suites"]["gsm8k"];
+  CHECK(suite["tokens"]["usage_missing"] == again.samples.size());
+  CHECK(suite["cost"].is_null());
+  CHECK(again.run["cost"].is_null());
+  for (const json& s : again.samples) {
+    CHECK(s["cached"] == true);
+    CHECK(s["usage_missing"] == true);
+  }
+  // The leaderboard's cost of every sample stays unknown: no dollar figure on the model's row.
+  const CommandResult md =
+      run_command(moebench_bin() + " report '" + (dir / "results").string() + "' --format md", dir);
+  INFO(md.output);
+  REQUIRE(md.exit_code == 0);
+  std::string row, line;
+  std::istringstream lines(md.output);
+  while (std::getline(lines, line)) {
+    if (line.find("| api:loop |") != std::string::npos) row = line;
+  }
+  REQUIRE_FALSE(row.empty());
+  CHECK(row.find('$') == std::string::npos);
   fs::remove_all(dir);
 }
 

@@ -30,6 +30,26 @@ TEST_CASE("cache stores and returns responses per backend", "[cache]") {
   CHECK(again.count("b1") == 1);
 }
 
+// A later run that takes an answer without usage from the cache must still know its tokens are
+// the client's count; an entry stored before the flag existed reads as usage known.
+TEST_CASE("the cache keeps that an answer came without usage", "[cache]") {
+  auto dir = testing::temp_dir("cache-usage");
+  ResponseCache cache(dir / "c.sqlite");
+  Response unknown;
+  unknown.texts = {"7"};
+  unknown.tokens.completion = 5;
+  unknown.usage_missing = true;
+  Response known = unknown;
+  known.usage_missing = false;
+  cache.put_many("b", {"u", "k"}, {unknown, known});
+  const auto hits = cache.get_many("b", {"u", "k"});
+  REQUIRE(hits.size() == 2);
+  CHECK(hits.at("u").usage_missing);
+  CHECK_FALSE(hits.at("k").usage_missing);
+  const nlohmann::json old = {{"texts", {"7"}}, {"tokens", {{"prompt", 9}, {"completion", 5}}}};
+  CHECK_FALSE(Response::from_json(old).usage_missing);
+}
+
 TEST_CASE("a partial answer is kept and completed by the rest of its samples", "[cache]") {
   auto dir = testing::temp_dir("cache-partial");
   ResponseCache cache(dir / "c.sqlite");
