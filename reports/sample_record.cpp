@@ -44,6 +44,7 @@ json SampleRecord::to_json() const {
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (tpot_s) j["tpot_s"] = *tpot_s;
   if (!itl_s.empty()) j["itl_s"] = itl_s;
+  if (tokens_cached_part) j["tokens_cached_part"] = tokens_json(*tokens_cached_part);
   if (cost_usd) j["cost_usd"] = *cost_usd;
   if (usage_missing) j["usage_missing"] = true;
   if (weight) j["weight"] = *weight;
@@ -104,6 +105,9 @@ SampleRecord SampleRecord::from_json(const json& j, const std::string& where) {
   }
   s.scored_by = str_or(j, "scored_by");
   s.tokens = tokens_of(j.value("tokens", json::object()), where, "tokens.");
+  if (j.contains("tokens_cached_part")) {
+    s.tokens_cached_part = tokens_of(j["tokens_cached_part"], where, "tokens_cached_part.");
+  }
   s.latency_s = num_or(j, "latency_s");
   s.ttft_s = num_or(j, "ttft_s");
   s.cached = j.contains("cached") && j["cached"].is_boolean() && j["cached"].get<bool>();

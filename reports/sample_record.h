@@ -24,7 +24,11 @@ struct SampleRecord {
   std::map<std::string, double> metrics;
   nlohmann::json details = nlohmann::json::object();  // metric -> detail
   std::string scored_by;                              // loglikelihood | generation
+  // Tokens this run sent (all of them for an answer from the cache, `cached`). A partial answer
+  // completed this run keeps the tokens of its samples from the cache apart, here: `tokens` plus
+  // this is the whole answer's.
   TokenCounts tokens;
+  std::optional<TokenCounts> tokens_cached_part;
   double latency_s = 0, ttft_s = 0;
   double thinking_s = 0;  // until the thinking closed (0: none or not measured)
   bool cached = false;

@@ -241,7 +241,12 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d, const BackendI
   s.metrics = score.values;
   s.details = score.details;
   s.scored_by = run.loglikelihood ? "loglikelihood" : "generation";
-  s.tokens = resp.tokens;
+  // NOTE: a partial answer completed this run: its sample records what this run sent, which its
+  // cost_usd prices and run.json's billed tokens add up, and the cache's part apart.
+  s.tokens = run.cached[d] ? resp.tokens : billed_tokens(run, d);
+  if (!run.cached[d] && d < run.resumed.size() && run.resumed[d].total() > 0) {
+    s.tokens_cached_part = run.resumed[d];
+  }
   s.latency_s = resp.total_s;
   s.ttft_s = resp.ttft_s;
   s.cached = run.cached[d];

@@ -1,6 +1,7 @@
 // What an API run pays for is what it counts, and nothing paid is asked for twice: the samples of
 // a document asked in separate calls survive a later call's failure in the cache; attempts that
 // fail after their HTTP 200 (billed by the provider) are counted apart from the samples' tokens.
+#include <cmath>
 #include <filesystem>
 
 #include "tests/api/api_loopback_util.h"
@@ -16,6 +17,16 @@ long served_requests(const json& ledger) {
   long n = 0;
   for (const json& k : ledger["keys"]) n += k["served"]["requests_ok"].get<long>();
   return n;
+}
+
+// What `tokens` (a samples.jsonl or run.json token record) cost at the test models' prices.
+double tokens_usd(const json& tokens) {
+  const long prompt = tokens["prompt"].get<long>();
+  const long cached = tokens["cached_prompt"].get<long>();
+  return ((prompt - cached) * kLoopPrices["input"].get<double>() +
+          cached * kLoopPrices["input_cache_hit"].get<double>() +
+          tokens["completion"].get<long>() * kLoopPrices["output"].get<double>()) /
+         1e6;
 }
 
 }  // namespace
@@ -82,6 +93,27 @@ TEST_CASE("n separate sample calls: samples answered before a later call failed 
   const json& all = again.run["suites"]["gsm8k"]["tokens"]["all"];
   CHECK(all["completion"].get<long>() ==
         ledger_served(paid, "completion") + ledger_served(asked, "completion"));
+  // Each resumed sample records what this run sent as its `tokens` (priced as its cost_usd) and
+  // the cache's part apart: the samples add up to run.json's billed and all tokens.
+  json sent = {{"prompt", 0}, {"cached_prompt", 0}, {"completion", 0}};
+  json whole = sent;
+  for (const json& s : again.samples) {
+    REQUIRE(s["cached"] == false);
+    CHECK(std::abs(s["cost_usd"].get<double>() - tokens_usd(s["tokens"])) < 1e-12);
+    CHECK(s.contains("tokens_cached_part"));
+    const json part = s.value("tokens_cached_part", json::object());
+    for (const char* field : {"prompt", "cached_prompt", "completion"}) {
+      sent[field] = sent[field].get<long>() + s["tokens"][field].get<long>();
+      whole[field] =
+          whole[field].get<long>() + s["tokens"][field].get<long>() + part.value(field, 0L);
+    }
+  }
+  for (const char* field : {"prompt", "cached_prompt", "completion"}) {
+    INFO(field);
+    CHECK(sent[field] == billed[field]);
+    CHECK(whole[field] == all[field]);
+  }
+  CHECK(std::abs(again.run["cost"]["usd"].get<double>() - tokens_usd(sent)) < 1e-12);
   // A third run finds every sample in the cache and asks nothing.
   LoopRun third = run_moebench(cmd, dir / "results", dir);
   REQUIRE(third.command.exit_code == 0);
