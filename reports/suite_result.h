@@ -38,7 +38,7 @@ struct SuiteResult {
   long cache_hits = 0;
   TokenCounts tokens;              // billed: the tokens sent this run (cache hits excluded)
   TokenCounts tokens_all;          // every response's, cached ones included
-  long usage_missing = 0;          // responses sent whose API reported no usage: no cost
+  long usage_missing = 0;          // answers whose API reported no usage (sent or cached): no cost
   std::optional<double> cost_usd;  // from the backend's price table
   nlohmann::json prices;           // that table, when cost_usd is set
   nlohmann::json latency;          // the latency summary of the responses received
