@@ -1,8 +1,11 @@
 // Shared flag handling and the summary table.
 #include "harness/cli/cli_common.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -195,6 +198,16 @@ double cli_print_errors(const RunOutcome& o) {
     }
   }
   return failures.print(o.docs);
+}
+
+std::string cli_shell_word(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || (ch && std::strchr("%+,-./:=@_", ch));
+  });
+  if (plain) return s;
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
 }
 
 std::string cli_models_file(const std::string& flag) {

@@ -56,6 +56,10 @@ TaskDirs cli_task_dirs(const std::string& tasks_dir, const std::vector<std::stri
 // The data dir: --data-dir, $MOEBENCH_DATA, the user cache (harness/data/data_dir.h).
 std::string cli_data_dir(const std::string& flag);
 
+// `s` as one word of a shell command line to paste: as is when it holds only characters no POSIX
+// shell treats specially, else in single quotes.
+std::string cli_shell_word(const std::string& s);
+
 // Prints a per-suite metrics table to stdout.
 void cli_print_summary(const RunOutcome& outcome);
 

@@ -421,7 +421,7 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
   std::error_code ec;
   if (!fs::is_regular_file(tonight / "run.json", ec)) {
     throw InputError("no run " + tonight.string() + " (run the night first: moebench nightly " +
-                     c.file.string() + " --stage run --night " + night + ")");
+                     cli_shell_word(c.file.string()) + " --stage run --night " + night + ")");
   }
   r->samples_sha256 = sha256_file_hex(tonight / "samples.jsonl");
   const std::string& pinned = c.entry(r->entry).baseline;

@@ -74,6 +74,26 @@ std::vector<std::pair<const NightlyEntry*, int>> selected(const NightlyConfig& c
   return out;
 }
 
+// InputError when a shard's run is missing, naming each such shard and the command that runs it,
+// as a user can paste it ("--shard I/N" was left for the user to fill in).
+void check_shards_present(const NightlyConfig& c, const NightlyEntry& e, const std::string& night,
+                          const std::vector<fs::path>& runs) {
+  std::string missing, commands;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::error_code ec;
+    if (fs::is_regular_file(runs[i] / "run.json", ec)) continue;
+    const std::string shard = std::to_string(i) + "/" + std::to_string(e.shards);
+    missing += (missing.empty() ? "" : ", ") + shard;
+    commands += (commands.empty() ? "" : "; ") + std::string("moebench nightly ") +
+                cli_shell_word(c.file.string()) + " --stage run --night " + night + " --entry " +
+                cli_shell_word(e.name) + " --shard " + shard;
+  }
+  if (missing.empty()) return;
+  const bool one = missing.find(',') == std::string::npos;
+  throw InputError("shard " + missing + " missing in " + c.results.string() + " (run " +
+                   (one ? "it: " : "them: ") + commands + ")");
+}
+
 }  // namespace
 
 std::string nightly_plan(const NightlyConfig& c, const NightlyOptions& o) {
@@ -123,20 +143,10 @@ int nightly_finish(const NightlyConfig& c, const NightlyOptions& o) {
     try {
       if (e.shards > 1) {
         MergeOptions m;
-        std::string missing;
         for (int i = 0; i < e.shards; ++i) {
           m.runs.push_back(c.results / shard_run_id(e, o.night, i));
-          std::error_code ec;
-          if (fs::is_regular_file(m.runs.back() / "run.json", ec)) continue;
-          missing +=
-              (missing.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(e.shards);
         }
-        if (!missing.empty()) {
-          throw InputError("shard " + missing + " missing in " + c.results.string() +
-                           " (run it: moebench nightly " + c.file.string() +
-                           " --stage run --night " + o.night + " --entry " + e.name +
-                           " --shard I/N)");
-        }
+        check_shards_present(c, e, o.night, m.runs);
         m.out = c.results / r.run_id;
         m.force = true;
         m.command_line = o.command_line;

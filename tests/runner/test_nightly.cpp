@@ -192,11 +192,23 @@ TEST_CASE("nightly: stages plan, run one shard, finish, the kernel gate names a 
   CHECK(second.output.find("moebench: nightly: warning: a gsm8k: 3 documents cannot reach p < "
                            "alpha over 1 suites; a drop would not be seen") != std::string::npos);
 
-  // A missing shard is a failed entry, named, and the gate fails.
+  // A missing shard is a failed entry, named, and the gate fails; the message gives the command
+  // that runs it, to paste (it said "--shard I/N").
   fs::remove_all(dir / "out" / "b-2026-12-02-shard1");
   auto missing = run_command(nightly + "--stage finish --night 2026-12-02", dir);
+  INFO(missing.output);
   CHECK(missing.exit_code == 1);
-  CHECK(missing.output.find("moebench: nightly: b failed: shard 1/3 missing") != std::string::npos);
+  const std::string rerun = "moebench nightly " + (dir / "n.json").string() +
+                            " --stage run --night 2026-12-02 --entry b --shard ";
+  CHECK(missing.output.find("moebench: nightly: b failed: shard 1/3 missing in " +
+                            (dir / "out").string() + " (run it: " + rerun + "1/3)\n") !=
+        std::string::npos);
+  fs::remove_all(dir / "out" / "b-2026-12-02-shard2");
+  auto two = run_command(nightly + "--stage finish --night 2026-12-02", dir);
+  INFO(two.output);
+  CHECK(two.exit_code == 1);
+  CHECK(two.output.find("b failed: shard 1/3, 2/3 missing in " + (dir / "out").string() +
+                        " (run them: " + rerun + "1/3; " + rerun + "2/3)\n") != std::string::npos);
 
   // Bad configs and flags are one line naming the field.
   auto bad = [&](const json& cfg, const std::string& flags, const std::string& needle) {
