@@ -269,10 +269,19 @@ json new_baselines_json(const std::vector<NightlyEntryResult::NewBaseline>& list
 }
 
 // report_failures' lines of one comparison of entry `e`, against `previous`: a warning per suite
-// too small to test, a line per regression (returns their count).
+// with documents one night ran alone (as the summary and compare's text say) or too small to
+// test, a line per regression (returns their count).
 int report_comparison(const NightlyEntryResult& e, const std::string& previous,
                       const RunComparison& comparison) {
   int n = 0;
+  for (const SuiteComparison& s : comparison.suites) {
+    if (s.only_in_a == 0 && s.only_in_b == 0) continue;
+    std::fprintf(stderr,
+                 "moebench: nightly: warning: %s %s %s: %ld documents only in %s, %ld only "
+                 "tonight: not paired, not tested (the means are over the %ld both ran)\n",
+                 e.entry.c_str(), s.suite.c_str(), s.metric.c_str(), s.only_in_a, previous.c_str(),
+                 s.only_in_b, s.shared);
+  }
   for (const SuiteComparison& s : comparison.suites) {
     if (!s.untestable) continue;
     // NOTE: a warning, not a failure: the shipped example config gates the bundled samples

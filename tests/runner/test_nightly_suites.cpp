@@ -104,10 +104,16 @@ TEST_CASE("nightly: the summary names the documents one night ran alone", "[runn
                                                           {"backend", "replay:" + good.string()},
                                                           {"suites", {"gsm8k"}},
                                                           {"limit", 20}}});
-  REQUIRE(run_command(nightly + " --night 2026-12-02", dir).exit_code == 0);
+  auto second = run_command(nightly + " --night 2026-12-02", dir);
+  REQUIRE(second.exit_code == 0);
   const std::string summary = read_file(dir / "out" / "nights" / "2026-12-02" / "summary.md");
   INFO(summary);
   CHECK(summary.find("no significant change (on the 20 documents both ran; 20 only in "
                      "u-2026-12-01, 0 only tonight: not paired) |") != std::string::npos);
+  // And on stderr, beside the regression lines, as `compare`'s text says it under its table.
+  CHECK(lines_with(second.output, "moebench: nightly: warning: u gsm8k") ==
+        std::vector<std::string>{"moebench: nightly: warning: u gsm8k exact_match,strict-match: 20 "
+                                 "documents only in u-2026-12-01, 0 only tonight: not paired, not "
+                                 "tested (the means are over the 20 both ran)"});
   fs::remove_all(dir);
 }
