@@ -159,14 +159,15 @@ void cli_warn_token_limit(const std::string& suite,
   }
 }
 
-void CliFailures::add(const std::string& type, const std::string& where,
-                      const std::string& message) {
-  ++failed;
+void CliFailures::add(const std::string& type, const std::string& where, const std::string& message,
+                      long count) {
+  failed += count;
   Kind& k = kinds[type];
-  if (k.count++ == 0) {
+  if (k.count == 0) {
     k.first = where + ": " + message;
     if (k.first.size() > 300) k.first = k.first.substr(0, 300) + "...";
   }
+  k.count += count;
 }
 
 double CliFailures::print(long docs) const {

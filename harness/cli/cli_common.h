@@ -84,7 +84,9 @@ struct CliFailures {
   };
   std::map<std::string, Kind> kinds;  // error type -> its count and first sample
   long failed = 0;
-  void add(const std::string& type, const std::string& where, const std::string& message);
+  // `count` failed samples of `type`; `where` and `message` name the first when it is the first.
+  void add(const std::string& type, const std::string& where, const std::string& message,
+           long count = 1);
   double print(long docs) const;  // as cli_print_errors: the share of `docs` that failed
 };
 // Warns on stderr when some of a suite's answers stopped at the token limit.

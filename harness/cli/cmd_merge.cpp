@@ -1,7 +1,6 @@
 // `moebench merge RUN_DIR... -o OUT`: the runs of `--shard i/N` into the one run they are shards
 // of.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -10,7 +9,6 @@
 #include "harness/cli/cli_common.h"
 #include "harness/cli/command.h"
 #include "harness/results/run_merge.h"
-#include "reports/sample_record.h"
 
 namespace moebench {
 namespace {
@@ -23,24 +21,14 @@ struct MergeFlags {
 };
 
 // What `run` says after its table, for the whole merged run: the suites whose answers stopped at
-// the token limit, and the failed samples by type with the first of each, read back from the
-// merged samples.jsonl (reviewer 83, F9: merge printed only the error-rate gate). Returns the
-// share of samples that failed.
+// the token limit, and the failed samples by type with the first of each, as merge_runs counted
+// them (reviewer 83, F9: merge printed only the error-rate gate). Returns the share of samples
+// that failed.
 double print_merged_failures(const MergeResult& r) {
   for (const SuiteResult& s : r.record.suites) cli_warn_token_limit(s.name, s.finish_reasons);
   CliFailures failures;
-  if (r.record.failed_share() > 0) {
-    std::ifstream in(r.dir / "samples.jsonl");
-    long line_no = 0;
-    for (std::string line; std::getline(in, line);) {
-      ++line_no;
-      const SampleRecord s =
-          SampleRecord::from_json(nlohmann::json::parse(line), (r.dir / "samples.jsonl").string() +
-                                                                   ":" + std::to_string(line_no));
-      if (!s.error_type.empty()) {
-        failures.add(s.error_type, s.suite + "/" + s.doc_id, s.error_message);
-      }
-    }
+  for (const auto& [type, f] : r.failures) {
+    failures.add(type, f.first_doc, f.first_message, f.count);
   }
   return failures.print(r.record.docs);
 }

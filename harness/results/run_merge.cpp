@@ -220,7 +220,8 @@ const SuiteResult& suite_of(const ShardRun& run, const std::string& name) {
 
 struct MergedSuite {
   SuiteResult result;
-  std::vector<const std::string*> lines;  // samples.jsonl lines, unsharded order
+  std::vector<const std::string*> lines;     // samples.jsonl lines, unsharded order
+  std::vector<const SampleRecord*> samples;  // their records
   LatencySummary latency;
 };
 
@@ -305,7 +306,7 @@ std::pair<std::optional<double>, json> sum_costs(const std::vector<Priced>& part
 // again from them, counters summed.
 MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::string& name) {
   const long n = static_cast<long>(shards.size());
-  MergedSuite m{suite_of(*shards[0], name), {}, {}};
+  MergedSuite m{suite_of(*shards[0], name), {}, {}, {}};
   SuiteResult& r = m.result;
   long total = 0;
   r.errors.clear();
@@ -330,7 +331,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   }
   const long per = std::max(1, r.repeats);  // --repeats: consecutive samples per document
   check_suite_counts(shards, name, total, per);
-  std::vector<const SampleRecord*> samples;
+  std::vector<const SampleRecord*>& samples = m.samples;
   std::vector<std::string> subjects;
   std::vector<double> weights;  // doc_weight suites: each document's, as its samples record it
   const bool weighted = !r.doc_weight.is_null();
@@ -452,6 +453,22 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   return m;
 }
 
+// The merged run's failed samples by error type, in the merged samples.jsonl's order.
+std::map<std::string, MergeResult::Failures> failures_of(const std::vector<MergedSuite>& suites) {
+  std::map<std::string, MergeResult::Failures> out;
+  for (const MergedSuite& suite : suites) {
+    for (const SampleRecord* s : suite.samples) {
+      if (s->error_type.empty()) continue;
+      MergeResult::Failures& f = out[s->error_type];
+      if (f.count++ == 0) {
+        f.first_doc = s->suite + "/" + s->doc_id;
+        f.first_message = s->error_message;
+      }
+    }
+  }
+  return out;
+}
+
 // Into a claimed partial directory, then published in place of a finished run only with --force.
 void write_merged(const fs::path& out, const RunRecord& record,
                   const std::vector<MergedSuite>& suites, bool force) {
@@ -498,7 +515,7 @@ MergeResult merge_runs(const MergeOptions& options) {
   for (const std::string& name : order) suites.push_back(merge_suite(shards, name));
   const RunRecord record = merged_record(shards, suites, options);
   write_merged(options.out, record, suites, options.force);
-  return {options.out, static_cast<int>(shards.size()), record};
+  return {options.out, static_cast<int>(shards.size()), record, failures_of(suites)};
 }
 
 }  // namespace moebench

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct MergeResult {
   std::filesystem::path dir;
   int shard_count = 0;
   RunRecord record;  // the merged run.json
+  // The failed samples by error type: how many, and the first in the merged samples.jsonl.
+  struct Failures {
+    long count = 0;
+    std::string first_doc, first_message;  // "suite/doc_id", its error message
+  };
+  std::map<std::string, Failures> failures;
 };
 
 // InputError, one line, when the runs cannot be merged: a run that is not a shard of the same run
