@@ -19,6 +19,7 @@
 #include "common/hash.h"
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/nightly_baselines.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_writer.h"
 #include "reports/json_fields.h"
@@ -30,78 +31,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-bool is_date(const std::string& s) {
-  return s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-         std::all_of(s.begin(), s.end(), [](char ch) {
-           return std::isdigit(static_cast<unsigned char>(ch)) || ch == '-';
-         });
-}
-
-// The gate.json of `night`, or null for a night never gated (run by hand, or before the gate).
-json night_gate(const fs::path& results, const std::string& night) {
-  const fs::path file = results / "nights" / night / "gate.json";
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return nullptr;
-  const json gate = json_read_file(file, file.string(), "cannot read");
-  return gate.is_object() ? gate : json(nullptr);
-}
-
-// Whether the run now in `run` is the one a gate.json record judged: its samples.jsonl has the
-// recorded hash. A record without one (a gate.json of a moebench before the hash) is taken as is.
-bool is_gated_run(const json& record, const fs::path& run) {
-  if (!record.contains("samples_sha256")) return true;
-  try {
-    return str_or(record, "samples_sha256") == sha256_file_hex(run / "samples.jsonl");
-  } catch (const std::exception&) {
-    return false;  // unreadable: not the run the gate read
-  }
-}
-
-// Whether `entry` passed the gate of `night`: its gate.json records the entry with no error and
-// no regression, for the run on disk. A night never gated for it (a shard failed and finish never
-// ran, finish was killed, runs made by hand) did not: its runs were never checked; nor did a night
-// whose run stage ran again after its finish (the run the gate passed is gone).
-bool passed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
-  const json gate = night_gate(results, night);
-  if (gate.is_null()) return false;
-  for (const json& e : gate.value("entries", json::array())) {
-    if (!e.is_object() || str_or(e, "entry") != entry) continue;
-    const bool error = !str_or(e, "error").empty();
-    auto regressed = [](const json& record) {
-      const json& c = record.contains("comparison") ? record["comparison"] : json();
-      return c.is_object() && c.value("regression", false) == true;
-    };
-    bool regression = regressed(e);
-    for (const json& x : e.value("earlier", json::array())) regression |= regressed(x);
-    return !error && !regression && is_gated_run(e, results / (entry + "-" + night));
-  }
-  return false;
-}
-
-// The baselines: every "<entry>-<date>" run under results with date < night whose night was
-// gated and passed for this entry, newest first. A failed night is never one, so a regression
-// that persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
-std::vector<std::string> passing_runs(const fs::path& results, const std::string& entry,
-                                      const std::string& night) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  if (!fs::is_directory(results, ec)) return out;
-  const std::string prefix = entry + "-";
-  std::set<std::string> dates;
-  for (const auto& d : fs::directory_iterator(results, ec)) {
-    const std::string name = d.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string date = name.substr(prefix.size());
-    if (is_date(date) && date < night && fs::is_regular_file(d.path() / "run.json", ec)) {
-      dates.insert(date);
-    }
-  }
-  for (auto it = dates.rbegin(); it != dates.rend(); ++it) {
-    if (passed_gate(results, entry, *it)) out.push_back(prefix + *it);
-  }
-  return out;
-}
 
 // Every comparison of an entry with the run it was made against, the baseline's first.
 std::vector<std::pair<std::string, const RunComparison*>> comparisons_of(
@@ -125,7 +54,7 @@ void keep_other_entries(const fs::path& results, const std::string& night,
                         const std::vector<NightlyEntryResult>& entries, json* gate) {
   std::set<std::string> now;
   for (const NightlyEntryResult& e : entries) now.insert(e.entry);
-  const json earlier = night_gate(results, night);
+  const json earlier = nightly_night_gate(results, night);
   if (!earlier.is_object()) return;
   for (const json& e : earlier.value("entries", json::array())) {
     if (e.is_object() && !now.count(str_or(e, "entry"))) (*gate)["entries"].push_back(e);
@@ -136,7 +65,7 @@ void keep_other_entries(const fs::path& results, const std::string& night,
 // else its context's date.
 std::string bench_night(const BenchRun& r) {
   const std::string stem = r.file.stem().string();
-  return is_date(stem) ? stem : r.date.substr(0, 10);
+  return nightly_is_date(stem) ? stem : r.date.substr(0, 10);
 }
 
 // The kernel baseline of tonight's `next`: the latest file of an earlier night measured on the
@@ -154,7 +83,7 @@ const BenchRun* kernel_baseline(const fs::path& results, const std::vector<Bench
     return bench_older(*y.second, *x.second);
   });
   for (const auto& [date, run] : earlier) {
-    const json gate = night_gate(results, date);
+    const json gate = nightly_night_gate(results, date);
     if (!gate.is_object() || (gate.value("kernel_regression", false) != true &&
                               gate.value("kernels_failed", false) != true)) {
       return run;
@@ -350,44 +279,6 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
   return n;
 }
 
-// The passing runs of an entry, newest first, each read once when first needed.
-struct BaselineRuns {
-  fs::path results;
-  std::vector<std::string> ids;
-  std::map<std::string, RunSummary> loaded;
-  const RunSummary& get(const std::string& id) {
-    auto it = loaded.find(id);
-    if (it == loaded.end()) it = loaded.emplace(id, run_load_summary(results / id)).first;
-    return it->second;
-  }
-};
-
-// "samples -> datasets" when one run ran the bundled sample documents and the other the datasets
-// (the same document ids name other questions: nothing pairs); "" otherwise.
-std::string scope_change(const RunSummary& a, const RunSummary& b) {
-  auto scope = [](const RunSummary& r) {
-    return std::string(r.base_scope.rfind("samples", 0) == 0 ? "samples" : "datasets");
-  };
-  return scope(a) == scope(b) ? "" : scope(a) + " -> " + scope(b);
-}
-
-// Tonight's suite `s` (of run `b`) against the newest of runs->ids that ran it: "" with *run set
-// to it when they compare; how it changed since when set up differently; "" with *run empty when
-// none ran it.
-std::string suite_baseline(const SuiteResult& s, const RunSummary& b, BaselineRuns* runs,
-                           std::string* run) {
-  for (const std::string& id : runs->ids) {
-    const RunSummary& a = runs->get(id);
-    const SuiteResult* before = a.suite(s.name);
-    if (!before) continue;
-    std::string change = scope_change(a, b);
-    if (change.empty()) change = suite_setup_change(*before, s);
-    if (change.empty()) *run = id;
-    return change;
-  }
-  return "";
-}
-
 // Holm's adjustment over every suite the entry compared, whichever night each was compared with:
 // one gate, one family of tests.
 void adjust_holm_jointly(NightlyEntryResult* r, const CompareOptions& options) {
@@ -434,8 +325,9 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
   }
   r->samples_sha256 = sha256_file_hex(tonight / "samples.jsonl");
   const std::string& pinned = c.entry(r->entry).baseline;
-  const std::vector<std::string> baselines =
-      pinned.empty() ? passing_runs(c.results, r->entry, night) : std::vector<std::string>{pinned};
+  const std::vector<std::string> baselines = pinned.empty()
+                                                 ? nightly_passing_runs(c.results, r->entry, night)
+                                                 : std::vector<std::string>{pinned};
   if (baselines.empty()) return;
   r->previous = baselines.front();
   if (!fs::is_regular_file(c.results / r->previous / "run.json", ec)) {
@@ -443,11 +335,11 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
                      "' has no run.json under " + c.results.string());
   }
   const RunSummary b = run_load_summary(tonight);
-  BaselineRuns runs{c.results, baselines, {}};
+  NightlyBaselineRuns runs{c.results, baselines, {}};
   std::map<std::string, std::vector<std::string>> suites_by_run;  // baseline -> suites
   for (const SuiteResult& s : b.suites) {
     std::string run;
-    std::string change = suite_baseline(s, b, &runs, &run);
+    std::string change = nightly_suite_baseline(s, b, &runs, &run);
     if (run.empty() && change.empty()) {
       change = pinned.empty() ? "no passing night ran it" : "not in the pinned baseline";
     }
