@@ -33,6 +33,11 @@ std::vector<nlohmann::json> report_load_costs(const fs::path& dir,
       problems->push_back(f.string() + ": not a `moebench cost --format json` file");
       continue;
     }
+    // A field the cost section reads, of another type: named here, not thrown by the page.
+    if (const std::string problem = cost_table_problem(j); !problem.empty()) {
+      problems->push_back(f.string() + ": " + problem + " (the cost table is not shown)");
+      continue;
+    }
     j["file"] = f.filename().string();
     out.push_back(std::move(j));
   }

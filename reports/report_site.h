@@ -65,6 +65,9 @@ std::string site_index_page(const ReportData& data, const Leaderboard& board,
 // The ranking sentence and the leaderboard table of index.html.
 std::string site_leaderboard_table(const Leaderboard& board);
 
+// "" when a `moebench cost --format json` file's fields are of the types the cost section reads,
+// else the first that is not: "rows[0].shared_time: expected true or false".
+std::string cost_table_problem(const nlohmann::json& cost);
 // The `moebench cost` tables found under RESULTS_DIR/cost/, as an HTML section / Markdown.
 std::string site_cost_section(const std::vector<nlohmann::json>& costs);
 std::string report_cost_markdown(const std::vector<nlohmann::json>& costs);

@@ -1,8 +1,10 @@
 // The cost section of the report: each `moebench cost --format json` file found under
 // RESULTS_DIR/cost/ as a table of our $ per 1M tokens per batch size beside the API prices it
 // was compared with.
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reports/cost.h"
@@ -53,7 +55,96 @@ std::vector<std::string> notes(const nlohmann::json& c) {
   return out;
 }
 
+// What a field read by the cost section must be: 'n' a number or null, 's' a string or null,
+// 'b' true or false, 'o' an object or null, 'a' an array.
+std::string field_problem(const nlohmann::json& obj, const std::string& where, const char* key,
+                          char kind) {
+  if (!obj.contains(key)) return "";
+  const nlohmann::json& v = obj[key];
+  const bool ok = kind == 'n'   ? v.is_number() || v.is_null()
+                  : kind == 's' ? v.is_string() || v.is_null()
+                  : kind == 'b' ? v.is_boolean()
+                  : kind == 'o' ? v.is_object() || v.is_null()
+                                : v.is_array();
+  if (ok) return "";
+  const char* want = kind == 'n'   ? "a number"
+                     : kind == 's' ? "a string"
+                     : kind == 'b' ? "true or false"
+                     : kind == 'o' ? "an object"
+                                   : "an array";
+  return where + key + ": expected " + want;
+}
+
+using FieldKinds = std::initializer_list<std::pair<const char*, char>>;
+
+// The first field of `fields` of another kind; "" when `obj` (at `where`, "" or "rows[3]") is an
+// object with none.
+std::string fields_problem(const nlohmann::json& obj, const std::string& where, FieldKinds fields) {
+  if (!obj.is_object()) return (where.empty() ? "the file" : where) + ": expected an object";
+  const std::string prefix = where.empty() ? "" : where + ".";
+  for (const auto& [key, kind] : fields) {
+    if (std::string p = field_problem(obj, prefix, key, kind); !p.empty()) return p;
+  }
+  return "";
+}
+
+std::string api_model_problem(const nlohmann::json& m, const std::string& where) {
+  std::string p = fields_problem(m, where,
+                                 {{"name", 's'},
+                                  {"provider", 's'},
+                                  {"model", 's'},
+                                  {"priced", 'b'},
+                                  {"currency", 's'},
+                                  {"effective_from", 's'},
+                                  {"effective_until", 's'},
+                                  {"input_cache_hit_usd_per_million", 'n'},
+                                  {"input_cache_write_usd_per_million", 'n'},
+                                  {"input_usd_per_million", 'n'},
+                                  {"output_usd_per_million", 'n'},
+                                  {"blended_usd_per_million", 'n'},
+                                  {"off_peak", 'o'}});
+  for (const char* key : {"off_peak"}) {
+    if (!p.empty() || !m.contains(key) || m[key].is_null()) continue;
+    p = fields_problem(m[key], where + "." + key,
+                       {{"utc", 's'},
+                        {"input_cache_hit_usd_per_million", 'n'},
+                        {"input_usd_per_million", 'n'},
+                        {"output_usd_per_million", 'n'}});
+  }
+  return p;
+}
+
 }  // namespace
+
+std::string cost_table_problem(const nlohmann::json& c) {
+  std::string p = fields_problem(c, "",
+                                 {{"usd_per_hour", 'n'},
+                                  {"gpu_usd_per_hour", 'n'},
+                                  {"gpus", 'n'},
+                                  {"inputs", 'o'},
+                                  {"rows", 'a'}});
+  if (!p.empty()) return p;
+  for (size_t i = 0; i < c["rows"].size() && p.empty(); ++i) {
+    p = fields_problem(c["rows"][i], "rows[" + std::to_string(i) + "]",
+                       {{"label", 's'},
+                        {"batch", 'n'},
+                        {"prefill_tokens_per_s", 'n'},
+                        {"decode_tokens_per_s", 'n'},
+                        {"input_usd_per_million", 'n'},
+                        {"output_usd_per_million", 'n'},
+                        {"blended_usd_per_million", 'n'},
+                        {"all_tokens_usd_per_million", 'n'},
+                        {"shared_time", 'b'}});
+  }
+  if (!p.empty() || !c.contains("api")) return p;
+  p = fields_problem(c["api"], "api", {{"date", 's'}, {"models_file", 's'}, {"models", 'a'}});
+  const nlohmann::json models =
+      p.empty() ? c["api"].value("models", nlohmann::json::array()) : nlohmann::json::array();
+  for (size_t i = 0; i < models.size() && p.empty(); ++i) {
+    p = api_model_problem(models[i], "api.models[" + std::to_string(i) + "]");
+  }
+  return p;
+}
 
 std::string site_cost_section(const std::vector<nlohmann::json>& costs) {
   if (costs.empty()) return "";
