@@ -61,7 +61,16 @@ json source_json(const CostSource& s) {
 
 std::string in_effect(const CostApiRow& a, const std::string& date) {
   if (!a.priced) return "no price on " + date;
-  return a.effective_from + " to " + (a.effective_until.empty() ? "now" : a.effective_until);
+  return a.effective_from + " to " + (a.effective_until.empty() ? "now" : a.effective_until) +
+         (a.off_peak_now ? ", off-peak (UTC " + a.off_peak_utc + ")" : "");
+}
+
+// The prices not shown in the row: the off-peak window's, or the standard ones while it is on.
+std::string other_prices_line(const std::string& name, const std::string& utc, bool off_peak_now,
+                              const std::string& cache_hit, const std::string& input,
+                              const std::string& output) {
+  return name + (off_peak_now ? " standard prices (outside UTC " : " off-peak (UTC ") + utc +
+         "): cache hit " + cache_hit + ", input " + input + ", output " + output;
 }
 
 json off_peak_json(const CostApiRow& a) {
@@ -72,15 +81,29 @@ json off_peak_json(const CostApiRow& a) {
           {"output_usd_per_million", a.off_peak_output}};
 }
 
+// The table's standard prices, when the off-peak ones are in effect at the report's minute.
+json standard_json(const CostApiRow& a) {
+  if (!a.priced || !a.off_peak_now) return nullptr;
+  return {{"input_cache_hit_usd_per_million", a.standard_input_cache_hit},
+          {"input_usd_per_million", a.standard_input},
+          {"output_usd_per_million", a.standard_output},
+          {"blended_usd_per_million", cost_blended(a.standard_input, a.standard_output)}};
+}
+
 // The off-peak windows of the API rows, one line each: "deepseek-chat off-peak (UTC 16:30-00:30):
-// cache hit 0.035, input 0.135, output 0.55".
+// cache hit 0.035, input 0.135, output 0.55"; "deepseek-chat standard prices (outside UTC
+// 16:30-00:30): ..." for a row showing its off-peak prices.
 std::string off_peak_lines(const CostReport& r, const std::string& bullet) {
   std::string s;
   for (const CostApiRow& a : r.api) {
     if (!a.priced || a.off_peak_utc.empty()) continue;
-    s += bullet + a.name + " off-peak (UTC " + a.off_peak_utc + "): cache hit " +
-         usd(a.off_peak_input_cache_hit) + ", input " + usd(a.off_peak_input) + ", output " +
-         usd(a.off_peak_output) + "\n";
+    s += bullet +
+         (a.off_peak_now
+              ? other_prices_line(a.name, a.off_peak_utc, true, usd(a.standard_input_cache_hit),
+                                  usd(a.standard_input), usd(a.standard_output))
+              : other_prices_line(a.name, a.off_peak_utc, false, usd(a.off_peak_input_cache_hit),
+                                  usd(a.off_peak_input), usd(a.off_peak_output))) +
+         "\n";
   }
   return s;
 }
@@ -129,8 +152,11 @@ std::string cost_api_label(const nlohmann::json& model, const std::string& date)
     return str_or(model, "name") + " (" + provider + ", no price on " + date + ")";
   }
   const std::string until = str_or(model, "effective_until");
+  const json off_peak = model.value("off_peak", json());
+  const bool off_peak_now = model.value("off_peak_in_effect", json()) == true;
   return str_or(model, "name") + " (" + provider + ", in effect " +
-         str_or(model, "effective_from") + " to " + (until.empty() ? "now" : until) + ")";
+         str_or(model, "effective_from") + " to " + (until.empty() ? "now" : until) +
+         (off_peak_now ? ", off-peak (UTC " + str_or(off_peak, "utc") + ")" : "") + ")";
 }
 
 std::vector<std::string> cost_api_notes(const nlohmann::json& cost) {
@@ -142,15 +168,19 @@ std::vector<std::string> cost_api_notes(const nlohmann::json& cost) {
                   str_or(api, "models_file") +
                   "), $ per 1M tokens; blended uses the cache-miss input");
   for (const json& m : models) {
-    const json p = m.is_object() ? m.value("off_peak", json()) : json();
-    if (!p.is_object()) continue;
+    const json window = m.is_object() ? m.value("off_peak", json()) : json();
+    if (!window.is_object()) continue;
+    // While the off-peak prices are the row's, the standard ones are the others.
+    const bool off_peak_now = m.value("off_peak_in_effect", json()) == true;
+    const json p = off_peak_now ? m.value("standard", json()) : window;
     auto price = [&](const char* key) {
-      const json v = p.value(key, json());
+      const json v = p.is_object() ? p.value(key, json()) : json();
       return v.is_number() ? usd(v.get<double>()) : std::string("-");
     };
-    notes.push_back(str_or(m, "name") + " off-peak (UTC " + str_or(p, "utc") + "): cache hit " +
-                    price("input_cache_hit_usd_per_million") + ", input " +
-                    price("input_usd_per_million") + ", output " + price("output_usd_per_million"));
+    notes.push_back(other_prices_line(str_or(m, "name"), str_or(window, "utc"), off_peak_now,
+                                      price("input_cache_hit_usd_per_million"),
+                                      price("input_usd_per_million"),
+                                      price("output_usd_per_million")));
   }
   return notes;
 }
@@ -315,6 +345,8 @@ nlohmann::json cost_report_json(const CostReport& r) {
          {"input_cache_hit_usd_per_million", on ? json(a.input_cache_hit) : json(nullptr)},
          {"input_cache_write_usd_per_million", on ? json(a.input_cache_write) : json(nullptr)},
          {"off_peak", off_peak_json(a)},
+         {"off_peak_in_effect", on && a.off_peak_now},
+         {"standard", standard_json(a)},
          {"input_usd_per_million", on ? json(a.input) : json(nullptr)},
          {"output_usd_per_million", on ? json(a.output) : json(nullptr)},
          {"blended_usd_per_million", on ? json(a.blended()) : json(nullptr)}});

@@ -54,11 +54,15 @@ struct CostApiRow {
   std::string name, provider, model;
   bool priced = false;  // false: no table in effect on the date
   std::string currency, effective_from, effective_until;
-  double input_cache_hit = 0, input = 0, output = 0;  // $ per 1M tokens
+  double input_cache_hit = 0, input = 0, output = 0;  // $ per 1M tokens, in effect
   double input_cache_write = 0;                       // prompt tokens written to its cache
   // A daily window of lower prices ("16:30-00:30", UTC) and its prices; "" = none.
   std::string off_peak_utc;
   double off_peak_input_cache_hit = 0, off_peak_input = 0, off_peak_output = 0;
+  // The date is a UTC minute inside that window: the prices in effect above are the off-peak
+  // ones, and the table's standard prices are these.
+  bool off_peak_now = false;
+  double standard_input_cache_hit = 0, standard_input = 0, standard_output = 0;
 
   double blended() const { return cost_blended(input, output); }
 };
@@ -68,7 +72,7 @@ struct CostReport {
   double gpu_usd_per_hour = 0;
   int gpus = 1;
   std::vector<CostRow> rows;
-  std::string date;         // the day the API prices are taken for, YYYY-MM-DD
+  std::string date;         // when the API prices are taken for: YYYY-MM-DD or YYYY-MM-DDTHH:MMZ
   std::string models_file;  // where they were read
   std::vector<CostApiRow> api;
 };
@@ -81,10 +85,12 @@ nlohmann::json cost_report_json(const CostReport& report);
 // the engine (with the GPU), the kernel set and the launch options the bench ran with.
 std::string cost_source_text(const nlohmann::json& inputs);
 // From a cost JSON's api.models[i]: "deepseek-chat (deepseek, in effect 2025-02-26T16:30Z to
-// 2025-09-05T16:00Z)", or "(..., no price on DATE)".
+// 2025-09-05T16:00Z)" (", off-peak (UTC 16:30-00:30)" added when its off-peak prices are the ones
+// shown), or "(..., no price on DATE)".
 std::string cost_api_label(const nlohmann::json& model, const std::string& date);
 // From a cost JSON: "API prices in effect on DATE (models file)..." and each API model's off-peak
-// prices, worded as the text report words them; none without API models.
+// prices (its standard ones when the off-peak ones are shown), worded as the text report words
+// them; none without API models.
 std::vector<std::string> cost_api_notes(const nlohmann::json& cost);
 std::string cost_format_text(const CostReport& report);
 std::string cost_format_markdown(const CostReport& report);

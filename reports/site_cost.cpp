@@ -97,13 +97,15 @@ std::string api_model_problem(const nlohmann::json& m, const std::string& where)
                                   {"currency", 's'},
                                   {"effective_from", 's'},
                                   {"effective_until", 's'},
+                                  {"off_peak_in_effect", 'b'},
                                   {"input_cache_hit_usd_per_million", 'n'},
                                   {"input_cache_write_usd_per_million", 'n'},
                                   {"input_usd_per_million", 'n'},
                                   {"output_usd_per_million", 'n'},
                                   {"blended_usd_per_million", 'n'},
-                                  {"off_peak", 'o'}});
-  for (const char* key : {"off_peak"}) {
+                                  {"off_peak", 'o'},
+                                  {"standard", 'o'}});
+  for (const char* key : {"off_peak", "standard"}) {
     if (!p.empty() || !m.contains(key) || m[key].is_null()) continue;
     p = fields_problem(m[key], where + "." + key,
                        {{"utc", 's'},

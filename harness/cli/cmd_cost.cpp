@@ -61,6 +61,21 @@ CostApiRow api_row(const ModelEntry& m, const std::string& date) {
     }
     a.input = p->input;
     a.output = p->output;
+    // A UTC minute inside the window is billed at the off-peak prices (as `run` bills a request
+    // sent then); a day stands for its table, at the standard prices, the window's beside them.
+    if (p->off_peak && date.find('T') != std::string::npos &&
+        p->off_peak->contains(models_instant_time(date))) {
+      a.off_peak_now = true;
+      a.standard_input_cache_hit = a.input_cache_hit;
+      a.standard_input = a.input;
+      a.standard_output = a.output;
+      a.input_cache_hit = p->off_peak->input_cache_hit;
+      a.input = p->off_peak->input;
+      // NOTE: the off-peak windows are DeepSeek's, which reports no cache writes: a write would be
+      // a cache miss.
+      a.input_cache_write = p->off_peak->input;
+      a.output = p->off_peak->output;
+    }
   }
   return a;
 }
@@ -122,8 +137,9 @@ CLI::App* add_cost_flags(CLI::App* app, CostFlags* f) {
   cmd->add_option("--compare", f->compare,
                   "API models to show, comma-separated (default: every model priced on --date)");
   cmd->add_option("--date", f->date,
-                  "Day (YYYY-MM-DD, its 00:00 UTC) or UTC time (YYYY-MM-DDTHH:MMZ) the API prices "
-                  "are taken for (default: today)");
+                  "Day (YYYY-MM-DD: its 00:00 UTC table, standard prices) or UTC time "
+                  "(YYYY-MM-DDTHH:MMZ: the prices in effect then, off-peak ones included) the API "
+                  "prices are taken for (default: today)");
   cmd->add_option("--format", f->format, "text | md | json")
       ->check(CLI::IsMember({"text", "md", "json"}))
       ->capture_default_str();
