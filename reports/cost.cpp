@@ -159,11 +159,19 @@ std::string cost_api_label(const nlohmann::json& model, const std::string& date)
          (off_peak_now ? ", off-peak (UTC " + str_or(off_peak, "utc") + ")" : "") + ")";
 }
 
+std::string cost_no_api_note(const CostReport& r) {
+  if (!r.api.empty()) return "";
+  return "no API model of " + r.models_file + " is priced on " + r.date;
+}
+
 std::vector<std::string> cost_api_notes(const nlohmann::json& cost) {
   std::vector<std::string> notes;
   const json api = cost.is_object() ? cost.value("api", json::object()) : json::object();
   const json models = api.is_object() ? api.value("models", json::array()) : json::array();
-  if (!models.is_array() || models.empty()) return notes;
+  if (!models.is_array() || models.empty()) {
+    if (const std::string note = str_or(api, "note"); !note.empty()) notes.push_back(note);
+    return notes;
+  }
   notes.push_back("API prices in effect on " + str_or(api, "date") + " (" +
                   str_or(api, "models_file") +
                   "), $ per 1M tokens; blended uses the cache-miss input");
@@ -364,7 +372,11 @@ nlohmann::json cost_report_json(const CostReport& r) {
       {"gpus", r.gpus},
       {"usd_per_hour", r.gpu_usd_per_hour * r.gpus},
       {"rows", rows},
-      {"api", {{"date", r.date}, {"models_file", r.models_file}, {"models", api}}}};
+      {"api",
+       {{"date", r.date},
+        {"models_file", r.models_file},
+        {"models", api},
+        {"note", r.api.empty() ? json(cost_no_api_note(r)) : json(nullptr)}}}};
 }
 
 std::string cost_format_text(const CostReport& r) {
@@ -385,7 +397,7 @@ std::string cost_format_text(const CostReport& r) {
     s += buf;
   }
   s += shared_time_note(r);
-  if (r.api.empty()) return s;
+  if (r.api.empty()) return s + "\n" + cost_no_api_note(r) + "\n";
   s += "\nAPI prices in effect on " + r.date + " (" + r.models_file +
        "), $ per 1M tokens; blended uses the cache-miss input:\n";
   std::snprintf(buf, sizeof(buf), "%-18s %-18s %9s %9s %9s %9s  %s\n", "model", "provider",
@@ -414,7 +426,7 @@ std::string cost_format_markdown(const CostReport& r) {
          " | " + usd(row.blended) + " |\n";
   }
   if (const std::string note = shared_time_note(r); !note.empty()) s += "\n" + note;
-  if (r.api.empty()) return s;
+  if (r.api.empty()) return s + "\n" + cost_no_api_note(r) + ".\n";
   s += "\nAPI prices in effect on " + r.date + " (blended uses the cache-miss input):\n\n";
   s += "| model | provider | cache hit | input | output | blended | in effect |\n";
   s += "| --- | --- | ---: | ---: | ---: | ---: | --- |\n";

@@ -77,6 +77,9 @@ struct CostReport {
   std::vector<CostApiRow> api;
 };
 
+// "no API model of FILE is priced on DATE" when the report has no API row, else "".
+std::string cost_no_api_note(const CostReport& report);
+
 // Our rows for every point; InputError on a price <= 0 or fewer than 1 GPU (names the flag).
 std::vector<CostRow> cost_rows(const CostSource& source, double gpu_usd_per_hour, int gpus);
 
@@ -90,7 +93,7 @@ std::string cost_source_text(const nlohmann::json& inputs);
 std::string cost_api_label(const nlohmann::json& model, const std::string& date);
 // From a cost JSON: "API prices in effect on DATE (models file)..." and each API model's off-peak
 // prices (its standard ones when the off-peak ones are shown), worded as the text report words
-// them; none without API models.
+// them; without API models, the JSON's api.note ("no API model of ... is priced on DATE").
 std::vector<std::string> cost_api_notes(const nlohmann::json& cost);
 std::string cost_format_text(const CostReport& report);
 std::string cost_format_markdown(const CostReport& report);

@@ -139,7 +139,8 @@ std::string cost_table_problem(const nlohmann::json& c) {
                         {"shared_time", 'b'}});
   }
   if (!p.empty() || !c.contains("api")) return p;
-  p = fields_problem(c["api"], "api", {{"date", 's'}, {"models_file", 's'}, {"models", 'a'}});
+  p = fields_problem(c["api"], "api",
+                     {{"date", 's'}, {"models_file", 's'}, {"note", 's'}, {"models", 'a'}});
   const nlohmann::json models =
       p.empty() ? c["api"].value("models", nlohmann::json::array()) : nlohmann::json::array();
   for (size_t i = 0; i < models.size() && p.empty(); ++i) {

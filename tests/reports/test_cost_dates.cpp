@@ -1,5 +1,6 @@
 // `moebench cost --date`: the API prices in effect at a UTC minute (off-peak inside a model's
-// window), in text, Markdown and JSON, and on the report's cost table.
+// window), and a date on which no model is priced said in words, in text, Markdown and JSON, and
+// on the report's cost table.
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -77,7 +78,7 @@ TEST_CASE("moebench cost at a minute inside the off-peak window shows and blends
 // (its 00:00 UTC) is the day's table at its standard prices, the off-peak ones beside it.
 TEST_CASE("moebench cost outside the off-peak window or on a day keeps the standard prices") {
   const fs::path dir = testing::temp_dir("cost-standard");
-  for (const std::string& date : {"2025-03-01T16:29Z", "2025-03-01T00:30Z", "2025-03-01"}) {
+  for (const char* date : {"2025-03-01T16:29Z", "2025-03-01T00:30Z", "2025-03-01"}) {
     const testing::CommandResult r = cost_at(dir, date, "--compare deepseek-chat --format json");
     INFO(date << "\n" << r.output);
     REQUIRE(r.exit_code == 0);
@@ -87,7 +88,7 @@ TEST_CASE("moebench cost outside the off-peak window or on a day keeps the stand
     CHECK(near(m["blended_usd_per_million"], 0.4775));
     CHECK(m["standard"].is_null());
   }
-  for (const std::string& date : {"2025-03-01T16:30Z", "2025-03-01T00:29Z"}) {
+  for (const char* date : {"2025-03-01T16:30Z", "2025-03-01T00:29Z"}) {
     const testing::CommandResult r = cost_at(dir, date, "--compare deepseek-chat --format json");
     INFO(date << "\n" << r.output);
     CHECK(json::parse(r.output)["api"]["models"][0]["off_peak_in_effect"] == true);
@@ -97,5 +98,34 @@ TEST_CASE("moebench cost outside the off-peak window or on a day keeps the stand
         std::string::npos);
   CHECK(r.output.find("deepseek-chat off-peak (UTC 16:30-00:30): cache hit 0.035, input 0.135, "
                       "output 0.55\n") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// On 2024-01-01 no model of the shipped file has a price: the API section was silently dropped
+// (text and Markdown) and the JSON had `api.models: []` with nothing saying why.
+TEST_CASE("moebench cost on a date no model is priced says so in text and Markdown and JSON") {
+  const fs::path dir = testing::temp_dir("cost-unpriced");
+  fs::create_directories(dir / "cost");
+  testing::CommandResult r = cost_at(dir, "2024-01-01", "");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string said = "is priced on 2024-01-01";
+  CHECK(r.output.find("\nno API model of ") != std::string::npos);
+  CHECK(r.output.find(said + "\n") != std::string::npos);
+  r = cost_at(dir, "2024-01-01", "--format md");
+  CHECK(r.output.find(said) != std::string::npos);
+  r = cost_at(dir, "2024-01-01",
+              "--format json -o '" + (dir / "cost" / "none.json").string() + "'");
+  REQUIRE(r.exit_code == 0);
+  const json api = json::parse(r.output)["api"];
+  CHECK(api["models"].empty());
+  REQUIRE(api["note"].is_string());
+  CHECK(api["note"].get<std::string>().find("no API model of ") == 0);
+  CHECK(api["note"].get<std::string>().find(said) != std::string::npos);
+  const std::string md = report_markdown(report_load(dir), ReportOptions{});
+  CHECK(md.find(said) != std::string::npos);
+  // A day with prices has no note.
+  r = cost_at(dir, "2025-03-01", "--format json");
+  CHECK(json::parse(r.output)["api"]["note"].is_null());
   fs::remove_all(dir);
 }
