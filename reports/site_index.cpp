@@ -54,7 +54,8 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
       "class=\"sortable\"><thead><tr><th data-sort=\"text\">run</th><th "
       "data-sort=\"text\">created</th><th data-sort=\"text\">model</th><th "
       "data-sort=\"text\">data</th>" +
-      site_th_num("suites") + site_th_num("time") + site_th_num("out tok/s") + site_th_num("cost") +
+      site_th_num("suites") + site_th_num("time") + site_th_num("out tok/s") +
+      site_th_num("cost", "billed: this run's API requests; est.: backend time, every sample") +
       "</tr></thead><tbody>\n";
   for (auto it = data.runs.rbegin(); it != data.runs.rend(); ++it) {
     const RunSummary& r = *it;
@@ -68,9 +69,19 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
          "</td><td data-value=\"" + data_value(r.total_s) + "\">" + fmt_seconds(r.total_s) +
          "</td><td data-value=\"" + data_value(r.output_tokens_per_s) + "\">" +
          fmt_fixed(r.output_tokens_per_s, 1) + "</td><td data-value=\"" + data_value(cost) + "\">" +
-         fmt_usd(cost) + (estimated ? " <small>est.</small>" : "") + "</td></tr>\n";
+         fmt_usd(cost) +
+         (estimated ? " <small>est.</small>"
+          : cost    ? " <small>billed</small>"
+                    : "") +
+         "</td></tr>\n";
   }
-  return h + "</tbody></table></div>\n";
+  // NOTE: the two differ in kind: the leaderboard prices every sample of an API run, answers from
+  // the response cache included; the runs table shows what the run itself paid.
+  return h +
+         "</tbody></table></div>\n<p class=\"meta\">cost, billed: what the run's own API requests "
+         "were billed (answers from the response cache are not billed again, so it can be less "
+         "than the leaderboard's cost of every sample); est.: backend time at "
+         "--machine-usd-per-hour for every sample, answers from the cache included.</p>\n";
 }
 
 }  // namespace

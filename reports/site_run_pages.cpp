@@ -154,6 +154,28 @@ std::string finish_reasons_section(const RunSummary& run) {
          items + "</ul>\n";
 }
 
+// The run's cost as what it is: what its API requests were billed ("—" unpriced), and the answers
+// that came from the response cache instead (billed, if at all, by the run that cached them).
+std::string cost_fact(const RunSummary& run) {
+  const std::optional<double> usd = run.cost_usd();
+  long cached = 0;
+  for (const SuiteResult& s : run.suites) cached += s.cache_hits;
+  std::string h = fmt_usd(usd);
+  if (usd) h += " billed for this run's API requests";
+  if (cached > 0) {
+    h += "; " + fmt_count(cached) + (cached == 1 ? " answer" : " answers") +
+         " from the response cache" + (usd ? ", not billed" : "");
+  }
+  return h;
+}
+
+// A suite's billed tokens and cost leave out its answers from the response cache: say how many.
+std::string cache_hits_note(const SuiteResult& s) {
+  if (s.cache_hits <= 0) return "";
+  return " <small class=\"muted\">(" + fmt_count(s.cache_hits) +
+         (s.cache_hits == 1 ? " answer" : " answers") + " from the cache)</small>";
+}
+
 std::string run_page(const RunSummary& run, const SuiteLatency& latency,
                      const PublishedScores* published) {
   std::string h = "<nav class=\"crumbs\"><a href=\"../../index.html\">leaderboard</a> / " +
@@ -184,16 +206,18 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency,
   fact("throughput", fmt_fixed(run.prompt_tokens_per_s, 1) + " prompt tokens/s, " +
                          fmt_fixed(run.output_tokens_per_s, 1) + " output tokens/s");
   const TokenCounts t = run.tokens();
-  fact("tokens", fmt_count(t.prompt) + " prompt (" + fmt_count(t.cached_prompt) + " cached), " +
-                     fmt_count(t.completion) + " completion, " +
+  fact("tokens", fmt_count(t.prompt) + " prompt (" + fmt_count(t.cached_prompt) +
+                     " from the provider's prompt cache), " + fmt_count(t.completion) +
+                     " completion, " +
                      (t.reasoning_unknown ? std::string("uncounted") : fmt_count(t.reasoning)) +
                      " reasoning");
-  fact("cost", fmt_usd(run.cost_usd()));
+  fact("cost", cost_fact(run));
   h += "</dl>\n<h2>Suites</h2>\n<div class=\"table-wrap\"><table id=\"suites\" class=\"sortable\">"
        "<thead><tr><th data-sort=\"text\">suite</th><th data-sort=\"text\">primary metric</th>"
        "<th data-sort=\"num\">score %</th><th data-sort=\"num\">±95% CI</th><th data-sort=\"num\">"
-       "n</th><th data-sort=\"num\">errors</th><th data-sort=\"num\">tokens</th>"
-       "<th data-sort=\"num\">cost</th><th data-sort=\"num\">p50 latency</th>"
+       "n</th><th data-sort=\"num\">errors</th><th data-sort=\"num\" title=\"billed: sent "
+       "this run\">tokens</th><th data-sort=\"num\" title=\"billed this run\">cost</th><th "
+       "data-sort=\"num\">p50 latency</th>"
        "<th class=\"text\">all metrics</th></tr></thead><tbody>\n";
   for (const SuiteResult& s : run.suites) {
     const MetricStat* m = s.primary();
@@ -209,9 +233,9 @@ std::string run_page(const RunSummary& run, const SuiteLatency& latency,
          fmt_count(m ? m->n : 0) + "</td><td data-value=\"" + std::to_string(s.error_count()) +
          "\"" + (s.error_count() ? " class=\"err\"" : "") + ">" + fmt_count(s.error_count()) +
          "</td><td>" + fmt_count(s.tokens.total()) + "</td><td data-value=\"" +
-         data_value(s.cost_usd) + "\">" + fmt_usd(s.cost_usd) + "</td><td data-value=\"" +
-         data_value(p50) + "\">" + fmt_seconds(p50) + "</td><td class=\"text\">" + metrics_cell(s) +
-         "</td></tr>\n";
+         data_value(s.cost_usd) + "\">" + fmt_usd(s.cost_usd) + cache_hits_note(s) +
+         "</td><td data-value=\"" + data_value(p50) + "\">" + fmt_seconds(p50) +
+         "</td><td class=\"text\">" + metrics_cell(s) + "</td></tr>\n";
   }
   h += "</tbody></table></div>\n";
   if (published) h += site_published_section(run, *published);
