@@ -1,7 +1,9 @@
-// thinking_split and where the answer starts (common/thinking.h).
+// thinking_answer_span and thinking_split (common/thinking.h).
 #include "common/thinking.h"
 
+#include <algorithm>
 #include <string_view>
+#include <vector>
 
 #include "common/py_text.h"
 
@@ -10,60 +12,70 @@ namespace {
 
 bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-void add_thinking(ThinkingSplit* out, const std::string& span) {
-  if (out->has_thinking) out->thinking += "\n";
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (!ascii_space(c)) return false;
+  return true;
+}
+
+void add_thinking(ThinkingSplit* out, std::string_view span) {
+  if (!out->thinking.empty() && !span.empty()) out->thinking += "\n";
   out->thinking += span;
+  out->has_thinking = true;
+}
+
+// The thinking before the last `</think>`: the pieces between tags, blank ones left out when
+// there are several (one alone is kept as it is).
+void add_tagged(ThinkingSplit* out, std::string_view text) {
+  const std::string_view open(kThinkOpen), close(kThinkClose);
+  std::vector<std::string_view> pieces;
+  for (size_t from = 0;;) {
+    const size_t o = text.find(open, from), c = text.find(close, from), at = std::min(o, c);
+    pieces.push_back(text.substr(from, at == std::string_view::npos ? at : at - from));
+    if (at == std::string_view::npos) break;
+    from = at + (at == o ? open.size() : close.size());
+  }
+  for (std::string_view p : pieces) {
+    if (pieces.size() == 1 || !blank(p)) add_thinking(out, p);
+  }
   out->has_thinking = true;
 }
 
 }  // namespace
 
+AnswerSpan thinking_answer_span(const std::string& text, bool starts_in_thinking) {
+  const std::string_view open(kThinkOpen), close(kThinkClose);
+  const size_t last_close = text.rfind(close);
+  if (last_close == std::string::npos && starts_in_thinking) return {std::string::npos, 0};
+  const size_t begin = last_close == std::string::npos ? 0 : last_close + close.size();
+  const size_t reopen = text.find(open, begin);
+  if (reopen == std::string::npos) return {begin, text.size()};
+  // Only whitespace before thinking opened again: no answer yet.
+  if (blank(std::string_view(text).substr(begin, reopen - begin))) return {std::string::npos, 0};
+  return {begin, reopen};
+}
+
 ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking) {
-  const std::string open_tag = kThinkOpen, close_tag = kThinkClose;
+  const std::string_view all(text), open(kThinkOpen);
   ThinkingSplit out;
-  std::string s = text;
-  size_t close = s.find(close_tag), open = s.find(open_tag);
-  if (starts_in_thinking && close == std::string::npos) {
-    add_thinking(&out, s);
+  const size_t last_close = text.rfind(kThinkClose);
+  const size_t after =
+      last_close == std::string::npos ? 0 : last_close + std::string_view(kThinkClose).size();
+  if (last_close != std::string::npos) add_tagged(&out, all.substr(0, last_close));
+  if (last_close == std::string::npos && starts_in_thinking) {
+    add_thinking(&out, all);
     out.open = true;
     return out;
   }
-  if (close != std::string::npos &&
-      (starts_in_thinking || open == std::string::npos || close < open)) {
-    add_thinking(&out, s.substr(0, close));
-    s.erase(0, close + close_tag.size());
+  const AnswerSpan span = thinking_answer_span(text, starts_in_thinking);
+  const size_t reopen = text.find(open, after);
+  if (reopen != std::string::npos) {
+    add_thinking(&out, all.substr(reopen + open.size()));
+    out.open = true;
   }
-  while ((open = s.find(open_tag)) != std::string::npos) {
-    close = s.find(close_tag, open);
-    const size_t body = open + open_tag.size();
-    if (close == std::string::npos) {
-      add_thinking(&out, s.substr(body));
-      out.open = true;
-      s.erase(open);
-      break;
-    }
-    add_thinking(&out, s.substr(body, close - body));
-    s.erase(open, close + close_tag.size() - open);
-  }
-  out.answer = py_strip(s);
+  if (span.begin != std::string::npos)
+    out.answer = py_strip(all.substr(span.begin, span.end - span.begin));
   return out;
-}
-
-size_t thinking_answer_start(const std::string& text, bool starts_in_thinking) {
-  size_t from = 0;
-  if (!starts_in_thinking) {
-    while (from < text.size() && ascii_space(text[from])) ++from;
-    if (text.compare(from, std::string_view(kThinkOpen).size(), kThinkOpen) != 0) {
-      // Not (yet) a thinking opening: while the text is a prefix of "<think>" it may become one.
-      const std::string_view rest(text.data() + from, text.size() - from);
-      return std::string_view(kThinkOpen).substr(0, rest.size()) == rest && !rest.empty()
-                 ? std::string::npos
-                 : 0;
-    }
-  }
-  const size_t close = text.find(kThinkClose, from);
-  return close == std::string::npos ? std::string::npos
-                                    : close + std::string_view(kThinkClose).size();
 }
 
 bool thinking_prompt_opens(const std::string& prompt) {

@@ -13,21 +13,26 @@ inline constexpr const char* kThinkClose = "</think>";
 
 struct ThinkingSplit {
   std::string answer;    // the text with every thinking span removed, whitespace-stripped
-  std::string thinking;  // the removed spans' contents, joined by "\n"
+  std::string thinking;  // the removed spans' contents (tags left out), joined by "\n"
   bool has_thinking = false;
   bool open = false;  // a span was still open at the end: the text stopped while thinking
 };
 
-// Removes reasoning: text before a `</think>` that has no opening tag (a template put `<think>`
-// in the prompt; also when `starts_in_thinking`), every `<think>...</think>` block, and an
-// unclosed `<think>` to the end.
-ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking = false);
+// Where the answer lies in a text: [begin, end). begin is npos while the text has no answer yet (it
+// is thinking, or only whitespace came before a `<think>`).
+struct AnswerSpan {
+  size_t begin = 0, end = 0;
+};
 
-// Where the answer part of `text` starts: 0 without thinking, the end of the first `</think>`
-// when the text opens with thinking (leading whitespace allowed before `<think>`, or
-// `starts_in_thinking`), npos while that thinking is still open. Stop strings are looked for
-// only from there.
-size_t thinking_answer_start(const std::string& text, bool starts_in_thinking);
+// The rule. Everything before the last `</think>` is thinking: the model was thinking until it
+// closed it, whether a template opened it (`starts_in_thinking`, or a lone `</think>`), a `<think>`
+// not at the start did, or tags nested or repeated. The answer follows it, up to a `<think>` that
+// opens thinking again to the end. Without any `</think>` the answer is what precedes the first
+// `<think>`, or nothing when `starts_in_thinking`.
+AnswerSpan thinking_answer_span(const std::string& text, bool starts_in_thinking);
+
+// The text split by that rule: the answer (stripped, holding no tag) and the thinking.
+ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking = false);
 
 // True when a chat prompt ends inside an opened thinking span (the template appended `<think>`).
 bool thinking_prompt_opens(const std::string& prompt);

@@ -28,14 +28,14 @@ double api_top_p(const ModelEntry& model, const Request& r) {
 }
 
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops) {
-  // Stop strings never fire inside inline thinking: a text still thinking is kept whole.
-  const size_t from = thinking_answer_start(text, false);
-  if (from == std::string::npos) return text;
+  // Stop strings never fire inside inline thinking: only in the answer, as scoring splits it.
+  const AnswerSpan answer = thinking_answer_span(text, false);
+  if (answer.begin == std::string::npos) return text;
   size_t cut = text.size();
   for (const std::string& s : stops) {
     if (s.empty()) continue;
-    size_t at = text.find(s, from);
-    if (at != std::string::npos) cut = std::min(cut, at);
+    const size_t at = text.find(s, answer.begin);
+    if (at != std::string::npos && at + s.size() <= answer.end) cut = std::min(cut, at);
   }
   return text.substr(0, cut);
 }

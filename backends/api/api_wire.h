@@ -91,9 +91,9 @@ std::unique_ptr<ApiWire> api_wire_create(const ModelEntry& model);
 int api_max_tokens(const ModelEntry& model, const Request& r);
 double api_temperature(const ModelEntry& model, const Request& r);
 double api_top_p(const ModelEntry& model, const Request& r);
-// The text cut before the first of the request's stop strings after any leading inline thinking
-// (never inside it); applied on the client too, since providers cap how many stop sequences they
-// accept and some models accept none.
+// The text cut before the first of the request's stop strings in its answer, never inside inline
+// thinking (common/thinking's rule, the one scoring splits by); applied on the client too, since
+// providers cap how many stop sequences they accept and some models accept none.
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops);
 // Unicode code points in a UTF-8 string (OpenAI's text_offset unit).
 size_t api_code_points(const std::string& s);

@@ -379,6 +379,22 @@ TEST_CASE("client-side stops cut at the earliest sequence") {
   CHECK(api_code_points("größer") == 6);
 }
 
+// Reviewer 85, F1: the client cut R1-style text (the template opened the thinking, no "<think>")
+// at a stop inside the thinking, and a "<think>" block after a preamble at its opening tag.
+TEST_CASE("client-side stops fire only after the thinking ends as scoring splits it") {
+  const std::vector<std::string> stops = {"Question:"};
+  const std::string opened =
+      "Hmm. Question: is it 999? I think not.\n</think>\n\nHe fills 100 cartons.\n#### 100";
+  CHECK(api_cut_at_stop(opened, stops) == opened);
+  const std::string late = "Let me see.\n<think>Question: is it 7?</think>\nIt fell.\n#### -7";
+  CHECK(api_cut_at_stop(late, stops) == late);
+  CHECK(api_cut_at_stop(opened + "\n\nQuestion: next", stops) == opened + "\n\n");
+  // Thinking opened again after the answer: a stop inside it does not fire.
+  CHECK(api_cut_at_stop("#### 5 <think>Question: x", stops) == "#### 5 <think>Question: x");
+  CHECK(api_cut_at_stop("\n<think>Question: hmm</think>\n#### 25", stops) ==
+        "\n<think>Question: hmm</think>\n#### 25");
+}
+
 // An attempt that fails mid-stream is billed: what its stream told of its tokens is counted.
 TEST_CASE("a stream cut off or ended by an error event tells the tokens it saw") {
   OpenAiWire openai(entry("openai"));

@@ -199,16 +199,14 @@ def find_code(completion):
 
 
 def strip_think(s: str) -> str:
-    """Every <think>...</think> block; text before a </think> with no opening tag; an unclosed
-    <think> to the end. Then strip()."""
+    """common/thinking's rule: everything before the last </think> is thinking; the answer follows
+    it, up to a <think> that opens thinking again; with no </think>, what precedes the first
+    <think>. Then strip()."""
     open_tag, close_tag = "<think>", "</think>"
-    close, open_ = s.find(close_tag), s.find(open_tag)
-    if close != -1 and (open_ == -1 or close < open_):
-        s = s[close + len(close_tag) :]
-    while (open_ := s.find(open_tag)) != -1:
-        close = s.find(close_tag, open_)
-        s = s[:open_] if close == -1 else s[:open_] + s[close + len(close_tag) :]
-    return s.strip()
+    close = s.rfind(close_tag)
+    begin = 0 if close == -1 else close + len(close_tag)
+    reopen = s.find(open_tag, begin)
+    return s[begin : len(s) if reopen == -1 else reopen].strip()
 
 
 def score(item):

@@ -60,7 +60,9 @@ TEST_CASE("take_first keeps the first response", "[scoring][filters]") {
 TEST_CASE("strip_think removes reasoning blocks", "[scoring][filters]") {
   json step = {{"fn", "strip_think"}};
   CHECK(apply1(step, "<think>2+2=5?</think>\n\nThe answer is 4.") == "The answer is 4.");
-  CHECK(apply1(step, "a<think>x</think>b<think>y</think> c ") == "ab c");
+  // Everything before the last "</think>" was thinking (reviewer 85, F2).
+  CHECK(apply1(step, "a<think>x</think>b<think>y</think> c ") == "c");
+  CHECK(apply1(step, "<think>o <think>i</think> Answer: A</think>\nAnswer: D") == "Answer: D");
   CHECK(apply1(step, "opened in the prompt ... so 4</think> Answer: 4") == "Answer: 4");
   CHECK(apply1(step, "Answer: B <think>cut off while thinking") == "Answer: B");
   CHECK(apply1(step, "  plain  ") == "plain");
