@@ -225,12 +225,10 @@ void BuiltinBackend::run_generation(const std::vector<Request>& batch,
       r.error = ResponseError{result.non_finite ? ErrorType::non_finite : ErrorType::backend,
                               result.error};
     } else if (reqs[k].starts_in_thinking) {
-      // The text starts inside the thinking: split here, where that is known, so an answer
-      // that never came is told from one without thinking (the runner sees reasoning apart).
-      ThinkingSplit split = thinking_split(result.text, true);
-      r.reasoning.resize(r.texts.size());
-      r.reasoning.push_back(std::move(split.thinking));
-      r.texts.push_back(std::move(split.answer));
+      // The text starts inside the thinking the template opened: it is given with that
+      // `<think>`, so scoring splits it by the one rule (common/thinking) and tells a thinking
+      // still open at the end (truncated_thinking) from one closed without an answer.
+      r.texts.push_back(kThinkOpen + result.text);
     } else {
       r.texts.push_back(result.text);
     }

@@ -187,8 +187,9 @@ double cli_print_errors(const RunOutcome& o) {
     const std::string suite = run.instance->spec().key();
     if (run.truncated_thinking > 0) {
       std::fprintf(stderr,
-                   "moebench: warning: %s: %ld of %ld samples stopped while thinking "
-                   "(truncated_thinking: no answer, scored 0); give the reasoning more room: "
+                   "moebench: warning: %s: %ld of %ld documents stopped while thinking "
+                   "(truncated_thinking: an answer cut off inside its thinking, scored 0); give "
+                   "the reasoning more room: "
                    "--gen-kwargs max_tokens=N or thinking_budget=N\n",
                    suite.c_str(), run.truncated_thinking, static_cast<long>(run.docs.size()));
     }

@@ -12,22 +12,25 @@
 namespace moebench {
 namespace {
 
-// Reasoning out of the answer, before any filter sees it: inline `<think>...</think>` moves into
-// the response's reasoning (beside what an API returned apart, e.g. reasoning_content). A sample
-// with reasoning and no answer stopped while thinking (truncated_thinking).
+// Reasoning out of the answer, before any filter sees it: inline thinking (common/thinking's rule)
+// moves into the response's reasoning (beside what an API returned apart, e.g. reasoning_content).
+// A sample stopped while thinking (truncated_thinking) when its thinking was still open at the end
+// of its text, or, thinking returned apart, when the token limit ended it before any answer
+// (finish_reason length). A closed thinking with no answer after it is no answer, not truncated.
 void separate_thinking(Response* resp, DocScore* score) {
   for (size_t i = 0; i < resp->texts.size(); ++i) {
     ThinkingSplit split = thinking_split(resp->texts[i]);
+    const bool apart = i < resp->reasoning.size() && !resp->reasoning[i].empty();
     if (split.has_thinking) {
       resp->reasoning.resize(resp->texts.size());
       std::string& r = resp->reasoning[i];
-      r += (r.empty() ? "" : "\n") + split.thinking;
+      r += (r.empty() || split.thinking.empty() ? "" : "\n") + split.thinking;
       resp->texts[i] = std::move(split.answer);
     }
-    const bool thought = i < resp->reasoning.size() && !resp->reasoning[i].empty();
-    score->thinking |= thought;
-    score->truncated_thinking |=
-        thought && resp->texts[i].find_first_not_of(" \t\r\n") == std::string::npos;
+    const bool no_answer = resp->texts[i].find_first_not_of(" \t\r\n") == std::string::npos;
+    const bool cut = i < resp->finish_reasons.size() && resp->finish_reasons[i] == "length";
+    score->thinking |= apart || split.has_thinking;
+    score->truncated_thinking |= no_answer && (split.open || (apart && !split.has_thinking && cut));
   }
 }
 

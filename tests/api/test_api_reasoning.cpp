@@ -95,8 +95,9 @@ TEST_CASE("reasoning: inline thinking, template-opened, truncated, and a stop st
                            dir / "results", dir);
   INFO(r.command.output);
   REQUIRE(r.command.exit_code == 0);
-  CHECK(r.command.output.find("warning: mmlu@chat: 1 of 4 samples stopped while thinking "
-                              "(truncated_thinking: no answer, scored 0)") != std::string::npos);
+  CHECK(r.command.output.find("warning: mmlu@chat: 1 of 4 documents stopped while thinking "
+                              "(truncated_thinking: an answer cut off inside its thinking, "
+                              "scored 0)") != std::string::npos);
   const json& mmlu = r.run["suites"]["mmlu@chat"];
   CHECK(mmlu["thinking"]["samples"] == 3);
   CHECK(mmlu["thinking"]["truncated"] == 1);

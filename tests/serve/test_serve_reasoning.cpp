@@ -174,7 +174,7 @@ TEST_CASE("serve: moebench run against it counts the thinking and flags it trunc
         run_command(base + " --backend-opt stream=" + stream + " --run-id " + id, server.dir());
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    CHECK(r.output.find("warning: gsm8k@chat: 2 of 2 samples stopped while thinking") !=
+    CHECK(r.output.find("warning: gsm8k@chat: 2 of 2 documents stopped while thinking") !=
           std::string::npos);
     const json rj = json::parse(read_file(results / id / "run.json"));
     // --limit 2: gsm8k's first 2, mmlu's first 2 of each of its 2 sample subjects.

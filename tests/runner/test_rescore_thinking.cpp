@@ -1,0 +1,80 @@
+// Thinking through a run of recorded answers (reviewer 85, F2, F8): nested tags leave no decoy
+// and no tag in the stored answer; truncated_thinking flags only a thinking still open at the end
+// (a closed one with no answer is no answer), the warning's word is the count's.
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench::testing;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<json> samples_of(const fs::path& run) {
+  std::vector<json> out;
+  for (const std::string& line : read_lines(run / "samples.jsonl")) {
+    if (!line.empty()) out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+// `moebench rescore flags FILE` into dir/out; its one run directory.
+fs::path rescore_into(const fs::path& dir, const fs::path& file, const std::string& out,
+                      const std::string& flags, std::string* output) {
+  const CommandResult r =
+      run_command(moebench_bin() + " rescore --no-progress " + flags + " --results-dir '" +
+                      (dir / out).string() + "' '" + file.string() + "'",
+                  dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  *output = r.output;
+  const std::vector<fs::path> runs = run_dirs(dir / out);
+  REQUIRE(runs.size() == 1);
+  return runs[0];
+}
+
+}  // namespace
+
+TEST_CASE("rescore: thinking splits and flags as the run did", "[cli][rescore][thinking]") {
+  const fs::path dir = temp_dir("rescore-thinking");
+  const CommandResult oc = run_command(
+      moebench_bin() + " run --backend oracle-chat --profile chat --samples --suites gsm8k " +
+          "--no-progress --no-cache --run-id oc --results-dir '" + (dir / "res").string() + "'",
+      dir);
+  INFO(oc.output);
+  REQUIRE(oc.exit_code == 0);
+  std::vector<json> rows = samples_of(dir / "res" / "oc");
+  REQUIRE(rows.size() >= 3);
+  const std::string right = rows[2]["responses"][0];
+  // 0: thinking closed, no answer; 1: cut while thinking; 2: nested tags with a decoy inside.
+  rows[0]["responses"] = {"<think>#### 999</think>"};
+  rows[0]["finish_reasons"] = {"stop"};
+  rows[1]["responses"] = {"<think>#### 999"};
+  rows[1]["finish_reasons"] = {"length"};
+  rows[2]["responses"] = {"<think>outer <think>inner</think> #### 999</think>\n" + right};
+  rows[2]["finish_reasons"] = {"stop"};
+  for (json& row : rows) row["tokens"]["reasoning"] = 40;
+  rows.resize(3);
+  const fs::path answers = dir / "answers.jsonl";
+  {
+    std::ofstream out(answers);
+    for (const json& row : rows) out << row.dump() << "\n";
+  }
+  std::string first_output;
+  const fs::path first = rescore_into(dir, answers, "first", "--samples", &first_output);
+  CHECK(first_output.find("gsm8k@chat: 1 of 3 documents stopped while thinking") !=
+        std::string::npos);
+  const json a = json::parse(read_file(first / "run.json"))["suites"]["gsm8k@chat"];
+  CHECK(a["thinking"]["samples"] == 3);
+  CHECK(a["thinking"]["truncated"] == 1);
+  const std::vector<json> sa = samples_of(first);
+  REQUIRE(sa.size() == 3);
+  CHECK_FALSE(sa[0].contains("truncated_thinking"));
+  CHECK(sa[1]["truncated_thinking"] == true);
+  CHECK(sa[2]["responses"][0] == right);
+  CHECK(sa[2]["reasoning"][0].get<std::string>().find("#### 999") != std::string::npos);
+  CHECK(sa[2]["metrics"] == rows[2]["metrics"]);  // the oracle's answer after the thinking
+  fs::remove_all(dir);
+}
