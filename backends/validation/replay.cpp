@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/thinking.h"
 
 namespace moebench {
 namespace {
@@ -46,6 +47,43 @@ int replay_repeat(const nlohmann::json& j, const std::string& where) {
   return repeat.get<int>();
 }
 
+// The thinking a samples.jsonl recorded, served as the model wrote it: each answer whose sample
+// kept reasoning gets it back inline before the answer (`<think>R</think>answer`), and an empty
+// answer of a sample flagged truncated_thinking as a thinking still open (`<think>R`), so scoring
+// splits and flags it as the run did (common/thinking's rule); the reasoning tokens are the
+// recorded ones (null: unknown).
+void recorded_thinking(const nlohmann::json& j, const std::string& where, Response* r) {
+  std::vector<std::string> reasoning;
+  if (j.contains("reasoning") && !j["reasoning"].is_null()) {
+    if (!j["reasoning"].is_array()) throw input_error(where, "field 'reasoning' must be a list");
+    for (const auto& t : j["reasoning"]) {
+      if (!t.is_string()) throw input_error(where, "field 'reasoning' must hold strings");
+      reasoning.push_back(t.get<std::string>());
+    }
+  }
+  const bool truncated = j.value("truncated_thinking", nlohmann::json(false)) == true;
+  for (size_t i = 0; i < r->texts.size(); ++i) {
+    std::string& text = r->texts[i];
+    const bool open = truncated && text.find_first_not_of(" \t\r\n") == std::string::npos;
+    const std::string thought = i < reasoning.size() ? reasoning[i] : "";
+    if (open) {
+      text = kThinkOpen + thought;
+    } else if (!thought.empty()) {
+      text = kThinkOpen + thought + kThinkClose + text;
+    }
+  }
+  if (j.contains("tokens") && j["tokens"].is_object() && j["tokens"].contains("reasoning")) {
+    const nlohmann::json& t = j["tokens"]["reasoning"];
+    if (t.is_null()) {
+      r->tokens.reasoning_unknown = true;
+    } else if (t.is_number_integer() && t.get<long>() >= 0) {
+      r->tokens.reasoning = t.get<long>();
+    } else {
+      throw input_error(where, "field 'tokens.reasoning' must be a count or null");
+    }
+  }
+}
+
 Response response_from_line(const nlohmann::json& j, const std::string& where) {
   Response r;
   if (j.contains("responses") && j["responses"].is_array()) {
@@ -65,6 +103,7 @@ Response response_from_line(const nlohmann::json& j, const std::string& where) {
       r.finish_reasons.push_back(why.get<std::string>());
     }
   }
+  recorded_thinking(j, where, &r);
   if (j.contains("logliks") && !j["logliks"].is_null()) {
     const nlohmann::json& l = j["logliks"];
     if (!l.is_array()) throw input_error(where, "field 'logliks' must be a list of numbers");

@@ -1,6 +1,8 @@
-// Thinking through a run of recorded answers (reviewer 85, F2, F8): nested tags leave no decoy
-// and no tag in the stored answer; truncated_thinking flags only a thinking still open at the end
-// (a closed one with no answer is no answer), the warning's word is the count's.
+// Thinking through a run and through `moebench rescore` of its samples.jsonl (reviewer 85, F2, F3,
+// F8): nested tags leave no decoy and no tag in the stored answer, and a rescore of it splits
+// alike; truncated_thinking flags only a thinking still open at the end (a closed one with no
+// answer is no answer), the warning's word is the count's; a rescore keeps each sample's
+// recorded reasoning, truncated_thinking and reasoning tokens.
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -37,7 +39,7 @@ fs::path rescore_into(const fs::path& dir, const fs::path& file, const std::stri
 
 }  // namespace
 
-TEST_CASE("rescore: thinking splits and flags as the run did", "[cli][rescore][thinking]") {
+TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][rescore][thinking]") {
   const fs::path dir = temp_dir("rescore-thinking");
   const CommandResult oc = run_command(
       moebench_bin() + " run --backend oracle-chat --profile chat --samples --suites gsm8k " +
@@ -62,19 +64,33 @@ TEST_CASE("rescore: thinking splits and flags as the run did", "[cli][rescore][t
     std::ofstream out(answers);
     for (const json& row : rows) out << row.dump() << "\n";
   }
-  std::string first_output;
+  std::string first_output, second_output;
   const fs::path first = rescore_into(dir, answers, "first", "--samples", &first_output);
+  const fs::path second = rescore_into(dir, first / "samples.jsonl", "second", "", &second_output);
   CHECK(first_output.find("gsm8k@chat: 1 of 3 documents stopped while thinking") !=
         std::string::npos);
+  CHECK(second_output.find("gsm8k@chat: 1 of 3 documents stopped while thinking") !=
+        std::string::npos);
   const json a = json::parse(read_file(first / "run.json"))["suites"]["gsm8k@chat"];
-  CHECK(a["thinking"]["samples"] == 3);
-  CHECK(a["thinking"]["truncated"] == 1);
-  const std::vector<json> sa = samples_of(first);
+  const json b = json::parse(read_file(second / "run.json"))["suites"]["gsm8k@chat"];
+  CHECK(a["thinking"] == json({{"samples", 3}, {"truncated", 1}, {"reasoning_tokens", 120}}));
+  CHECK(b["thinking"] == a["thinking"]);
+  CHECK(b["metrics"] == a["metrics"]);
+  const std::vector<json> sa = samples_of(first), sb = samples_of(second);
   REQUIRE(sa.size() == 3);
+  REQUIRE(sb.size() == 3);
   CHECK_FALSE(sa[0].contains("truncated_thinking"));
   CHECK(sa[1]["truncated_thinking"] == true);
   CHECK(sa[2]["responses"][0] == right);
   CHECK(sa[2]["reasoning"][0].get<std::string>().find("#### 999") != std::string::npos);
   CHECK(sa[2]["metrics"] == rows[2]["metrics"]);  // the oracle's answer after the thinking
+  for (size_t i = 0; i < sa.size(); ++i) {
+    INFO(i << ": " << sa[i].dump() << "\n vs " << sb[i].dump());
+    CHECK(sb[i]["responses"] == sa[i]["responses"]);
+    CHECK(sb[i]["reasoning"] == sa[i]["reasoning"]);
+    CHECK(sb[i].value("truncated_thinking", false) == sa[i].value("truncated_thinking", false));
+    CHECK(sb[i]["tokens"]["reasoning"] == 40);
+    CHECK(sb[i]["metrics"] == sa[i]["metrics"]);
+  }
   fs::remove_all(dir);
 }
