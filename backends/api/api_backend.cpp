@@ -68,6 +68,7 @@ void add_reply(const ApiCall& call, AttemptResult& a, Response* out) {
     }
   }
   out->hidden_reasoning += api_hidden_reasoning(reply);
+  api_settle_reasoning(&reply);
   out->tokens += reply.tokens;
   out->tokens_by_price[a.price_table] += reply.tokens;
   out->usage_missing |= !reply.usage;

@@ -72,7 +72,7 @@ class OpenAiStream : public ApiStream {
                            "a stream event is not a JSON object: " + data.substr(0, 200));
     }
     if (const json* u = api_field(j, "usage"); u && u->is_object()) {
-      tokens_ = openai_usage(*u);
+      tokens_ = openai_usage(*u, &reasoning_counted_);
       usage_ = true;
     }
     if (api_field(j, "error")) choices_of(j);  // throws with the server's message
@@ -119,11 +119,13 @@ class OpenAiStream : public ApiStream {
     }
     r.usage = usage_;
     r.tokens = tokens_;
+    r.reasoning_counted = reasoning_counted_;
     // NOTE: without a usage chunk (servers ignoring stream_options) the completion count is the
     // number of text chunks, a lower bound where a chunk carries several tokens, and the prompt
     // stays uncounted. vLLM's benchmark re-tokenizes the generated text instead, as `moebench
     // loadgen --tokenizer` does; ApiReply::usage tells the two apart.
     if (!usage_) r.tokens.completion = chunks_;
+    api_settle_reasoning(&r);
     return r;
   }
 
@@ -140,13 +142,13 @@ class OpenAiStream : public ApiStream {
   std::vector<std::string> texts_, reasoning_, finish_;
   std::vector<bool> seen_;  // choice indices that arrived
   TokenCounts tokens_;
-  bool usage_ = false, done_ = false;
+  bool usage_ = false, done_ = false, reasoning_counted_ = false;
   long chunks_ = 0;
 };
 
 }  // namespace
 
-TokenCounts openai_usage(const json& u) {
+TokenCounts openai_usage(const json& u, bool* reasoning_counted) {
   TokenCounts t;
   t.prompt = api_count(u, "prompt_tokens");
   t.completion = api_count(u, "completion_tokens");
@@ -155,9 +157,9 @@ TokenCounts openai_usage(const json& u) {
     t.cached_prompt = api_count(*d, "cached_tokens");
   if (api_field(u, "prompt_cache_hit_tokens"))
     t.cached_prompt = api_count(u, "prompt_cache_hit_tokens");
-  if (const json* d = api_field(u, "completion_tokens_details")) {
-    t.reasoning = api_count(*d, "reasoning_tokens");
-  }
+  const json* d = api_field(u, "completion_tokens_details");
+  if (d) t.reasoning = api_count(*d, "reasoning_tokens");
+  if (reasoning_counted) *reasoning_counted = d && api_field(*d, "reasoning_tokens");
   return t;
 }
 
@@ -310,9 +312,10 @@ ApiReply OpenAiWire::parse(const json& body, const ApiCall& call) const {
     r.finish_reasons = std::move(finish);
   }
   if (const json* u = api_field(body, "usage"); u && u->is_object()) {
-    r.tokens = openai_usage(*u);
+    r.tokens = openai_usage(*u, &r.reasoning_counted);
     r.usage = true;
   }
+  api_settle_reasoning(&r);
   return r;
 }
 

@@ -22,8 +22,9 @@ class OpenAiWire : public ApiWire {
   ModelEntry model_;
 };
 
-// Token counts from an OpenAI or DeepSeek usage object.
-TokenCounts openai_usage(const nlohmann::json& usage);
+// Token counts from an OpenAI or DeepSeek usage object; *reasoning_counted tells whether it counted
+// the reasoning tokens (completion_tokens_details.reasoning_tokens).
+TokenCounts openai_usage(const nlohmann::json& usage, bool* reasoning_counted = nullptr);
 // Sum of the log-probabilities of the tokens of `span` (code points of the choice's text), from
 // a Completions logprobs object {tokens, token_logprobs, text_offset}; throws ApiFormatError.
 double openai_span_loglik(const nlohmann::json& logprobs, std::pair<size_t, size_t> span);

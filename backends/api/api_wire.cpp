@@ -47,6 +47,14 @@ long api_hidden_reasoning(const ApiReply& reply) {
   return reply.tokens.reasoning;
 }
 
+void api_settle_reasoning(ApiReply* reply) {
+  if (reply->reasoning_counted) return;
+  bool thought = false;
+  for (const std::string& r : reply->reasoning) thought |= !r.empty();
+  for (const std::string& t : reply->texts) thought |= thinking_split(t).has_thinking;
+  if (thought) reply->tokens.reasoning_unknown = true;
+}
+
 size_t api_code_points(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;

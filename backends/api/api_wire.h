@@ -24,7 +24,8 @@ struct ApiReply {
   // Per choice, why it ended as Response::finish_reasons names it ("" = not said).
   std::vector<std::string> finish_reasons;
   TokenCounts tokens;
-  bool usage = false;  // tokens come from the server's usage report
+  bool usage = false;              // tokens come from the server's usage report
+  bool reasoning_counted = false;  // that report counted the reasoning tokens
 };
 
 // A response that does not follow its format, or an error the server reported inside a 200
@@ -100,6 +101,9 @@ size_t api_code_points(const std::string& s);
 // The reasoning tokens a reply's usage counts and none of its text carries, apart or inline
 // (OpenAI's o1/o3): Response::hidden_reasoning.
 long api_hidden_reasoning(const ApiReply& reply);
+// Marks the reply's reasoning count unknown (null) when it thought, apart or inline, and its usage
+// counted no reasoning tokens: 0 would be a wrong count, as for Anthropic's usage.
+void api_settle_reasoning(ApiReply* reply);
 
 // Reading response JSON, for the formats: a member that is present and not null (else nullptr),
 // a token count (0 when absent), and a string member appended to `out` (true when it added

@@ -395,6 +395,39 @@ TEST_CASE("client-side stops fire only after the thinking ends as scoring splits
         "\n<think>Question: hmm</think>\n#### 25");
 }
 
+// Reviewer 85, F5: inline thinking through a server whose usage has no reasoning count recorded
+// 0 reasoning tokens; the count is unknown (null), as for Anthropic.
+TEST_CASE("inline thinking without a reasoning count in the usage is an unknown count") {
+  OpenAiWire wire(entry("openai-compatible"));
+  ApiCall call = wire.generate_call(chat_request(), 1);
+  auto body = [](const std::string& text, const json& usage) {
+    return json{{"choices",
+                 {{{"index", 0},
+                   {"message", {{"role", "assistant"}, {"content", text}}},
+                   {"finish_reason", "stop"}}}},
+                {"usage", usage}};
+  };
+  const json plain = {{"prompt_tokens", 10}, {"completion_tokens", 20}};
+  ApiReply r = wire.parse(body("<think>Let me think.</think>Answer: A", plain), call);
+  CHECK(r.tokens.reasoning_unknown);
+  r = wire.parse(body("Hmm</think>Answer: A", plain), call);
+  CHECK(r.tokens.reasoning_unknown);
+  r = wire.parse(body("Answer: A", plain), call);
+  CHECK_FALSE(r.tokens.reasoning_unknown);
+  json counted = plain;
+  counted["completion_tokens_details"] = {{"reasoning_tokens", 7}};
+  r = wire.parse(body("<think>Let me think.</think>Answer: A", counted), call);
+  CHECK_FALSE(r.tokens.reasoning_unknown);
+  CHECK(r.tokens.reasoning == 7);
+  // Streamed alike.
+  auto stream = wire.stream(call);
+  stream->on_event(R"({"choices":[{"index":0,"delta":{"content":"<think>hm</think>A"}}]})");
+  stream->on_event(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})");
+  stream->on_event(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
+  stream->on_event("[DONE]");
+  CHECK(stream->finish().tokens.reasoning_unknown);
+}
+
 // An attempt that fails mid-stream is billed: what its stream told of its tokens is counted.
 TEST_CASE("a stream cut off or ended by an error event tells the tokens it saw") {
   OpenAiWire openai(entry("openai"));
