@@ -75,6 +75,12 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)), impl_(n
     throw InputError("sandbox: python interpreter " + options_.python + " resolves to '" + real +
                      "', outside /usr; the sandbox root only has /usr and /etc");
   }
+  // NOTE: before the namespace probe, which needs a temp dir too: an unusable TMPDIR is the
+  // user's to fix, not a reason to run without namespaces.
+  if (std::string e = sandbox_check_temp_dir(); !e.empty()) {
+    throw InputError("sandbox: " + e +
+                     " (the programs' temp dirs go there; point TMPDIR at a writable directory)");
+  }
   SandboxResult probe;
   if (options_.force_rlimits_only) {
     probe.reason = "disabled by force_rlimits_only";

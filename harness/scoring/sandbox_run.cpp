@@ -82,7 +82,7 @@ struct Fd {
   }
 };
 
-// A fresh private directory under $TMPDIR (or /tmp), removed with everything in it.
+// A fresh private directory under the temp dir (sandbox_temp_dir), removed with everything in it.
 struct TempDir {
   std::string path;
   ~TempDir() {
@@ -155,8 +155,9 @@ std::string write_file(const std::string& path, const std::string& text) {
 // Prepares the temp dir: program.py, plus the mount point of the new root (namespaces) or
 // ownership by nobody (rlimits-only as root, where the dir is the program's cwd).
 std::string prepare_dir(Run& run, const std::string& program, Fd& program_fd) {
-  std::string base = std::filesystem::temp_directory_path().string() + "/moebench-sandbox-XXXXXX";
-  if (!mkdtemp(base.data())) return errno_text("mkdtemp " + base, errno);
+  std::string named;
+  std::string base = sandbox_temp_dir(&named) + "/moebench-sandbox-XXXXXX";
+  if (!mkdtemp(base.data())) return errno_text(named + ": mkdtemp " + base, errno);
   run.dir.path = base;
   const std::string file = run.dir.path + "/program.py";
   if (auto e = write_file(file, program); !e.empty()) return e;
@@ -448,6 +449,35 @@ SandboxObservation observe(Run& run) {
 }
 
 }  // namespace
+
+std::string sandbox_temp_dir(std::string* named) {
+  for (const char* var : {"TMPDIR", "TMP", "TEMP", "TEMPDIR"}) {  // as temp_directory_path()
+    const char* value = getenv(var);
+    if (value && *value) {
+      *named = std::string(var) + " " + value;
+      return value;
+    }
+  }
+  *named = "/tmp (TMPDIR is unset)";
+  return "/tmp";
+}
+
+std::string sandbox_check_temp_dir() {
+  std::string named;
+  TempDir dir{sandbox_temp_dir(&named) + "/moebench-sandbox-XXXXXX"};
+  if (!mkdtemp(dir.path.data())) {
+    const int err = errno;
+    dir.path.clear();
+    return errno_text(named, err);
+  }
+  // A full disk may still let the directory be made: write (and sync) a small file too.
+  Fd f(open((dir.path + "/probe").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+  const std::string block(4096, '#');
+  if (f.fd < 0 || write(f.fd, block.data(), block.size()) != 4096 || fsync(f.fd) != 0) {
+    return errno_text(named, errno);
+  }
+  return "";
+}
 
 SandboxResult sandbox_run_program(const SandboxRunSetup& setup, const std::string& program,
                                   const SandboxLimits& limits) {
