@@ -6,6 +6,8 @@
 
 #include <atomic>
 
+#include "harness/scoring/sandbox.h"
+
 namespace moebench {
 namespace {
 
@@ -22,6 +24,7 @@ void on_signal(int) {
   if (!first || g_watching.load() == 0) {
     const char msg[] = "\nmoebench: interrupted\n";
     say(msg, sizeof(msg) - 1);
+    sandbox_cleanup_at_exit();  // no destructor runs past _exit
     _exit(130);
   }
   const char msg[] =

@@ -47,6 +47,11 @@ struct SandboxResult {
   std::string stderr_text;
 };
 
+// For an exit from a signal handler (interrupt.cpp's SIGINT/SIGTERM), where no destructor runs:
+// kills the programs running now (PID namespace, or the rlimits-only init's tree) and removes
+// their temp dirs and cgroups. Async-signal-safe; once per process.
+void sandbox_cleanup_at_exit();
+
 const char* sandbox_verdict_name(SandboxVerdict v);  // "passed" | "failed" | "timeout" | ...
 // A program's verdict as code_exec predicts it: "passed" or "<verdict>: <reason>". A program the
 // sandbox could not run (kError: its setup failed) has no verdict on the code: std::runtime_error,

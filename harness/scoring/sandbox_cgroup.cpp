@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "harness/scoring/sandbox.h"
+#include "harness/scoring/sandbox_live.h"
 
 namespace moebench {
 namespace {
@@ -217,6 +218,7 @@ SandboxCgroupRoot::SandboxCgroupRoot(bool enabled) {
     return;
   }
   path_ = dir;
+  live_ = std::make_unique<SandboxLiveCgroupRoot>(path_.c_str());
   // NOTE: the harness's own cgroup is left as the user set it up: moebench uses the controllers
   // it delegates to its children and never moves itself to enable more.
   const std::string available = read_file(dir + "/cgroup.controllers");

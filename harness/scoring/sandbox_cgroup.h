@@ -18,6 +18,7 @@
 namespace moebench {
 
 struct SandboxLimits;
+class SandboxLiveCgroupRoot;
 
 // One program's leaf; removed (after killing whatever is left in it) when destroyed.
 class SandboxCgroup {
@@ -70,7 +71,8 @@ class SandboxCgroupRoot {
  private:
   std::string base_, path_, why_not_;
   std::vector<std::string> controllers_;
-  std::string missing_;  // why the controllers not enabled are missing
+  std::string missing_;                          // why the controllers not enabled are missing
+  std::unique_ptr<SandboxLiveCgroupRoot> live_;  // removed on an exit from a signal too
   std::atomic<long> next_leaf_{0};
 };
 

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -203,8 +204,9 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, const char* step) {
   check(setrlimit(resource, &rl) == 0, step);
 }
 
-// Last step before the program: rlimits, no capabilities, no privilege gain, then execve.
-[[noreturn]] void exec_program(const SandboxChildArgs& a) {
+// Last step before the program: rlimits, no capabilities, no privilege gain, the death signal
+// (set after any uid change, which clears it), then execve. `init` is the parent it must have.
+[[noreturn]] void exec_program(const SandboxChildArgs& a, pid_t init) {
   set_limit(RLIMIT_AS, a.memory_bytes, a.memory_bytes, "setrlimit RLIMIT_AS");
   // SIGXCPU at the soft limit, SIGKILL one second later if the program ignores it.
   set_limit(RLIMIT_CPU, a.cpu_s, a.cpu_s + 1, "setrlimit RLIMIT_CPU");
@@ -218,6 +220,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, const char* step) {
   }
   check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "PR_SET_NO_NEW_PRIVS");
   check(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
+  if (syscall(SYS_getppid) != init) _exit(126);  // the init died before the signal was set
   execve(a.argv[0], a.argv, a.envp);
   fail("execve", a.argv[0]);
 }
@@ -245,7 +248,6 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
 }
 
 [[noreturn]] void run_namespaced(const SandboxChildArgs& a) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   char go = 0;
   if (read(kSyncFd, &go, 1) != 1) _exit(126);  // the parent failed to write the id maps
   // NOTE: raw syscalls, not the libc wrappers: glibc's setxid broadcasts the change to every
@@ -254,6 +256,12 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
   if (a.drop_groups) check(syscall(SYS_setgroups, 0, nullptr) == 0, "setgroups");
   check(syscall(SYS_setresgid, 0, 0, 0) == 0, "setresgid");
   check(syscall(SYS_setresuid, 0, 0, 0) == 0, "setresuid");
+  // NOTE: only now: a change of effective uid (inside root = outside nobody, when moebench is
+  // root) clears the death signal (prctl(2)), and the PID namespace dies with this init. In a new
+  // PID namespace getppid() is 0 whoever the parent is, so whether moebench died before the
+  // signal was set is read from the sync socket instead: EOF once its end is closed.
+  check(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
+  if (recv(kSyncFd, &go, 1, MSG_PEEK | MSG_DONTWAIT) == 0) _exit(126);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the program cannot ptrace its init
   build_root(a);
   if (a.probe_only) _exit(0);
@@ -262,7 +270,7 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
   check(setsid() >= 0, "setsid");
   pid_t pid = raw_fork();
   check(pid >= 0, "fork program");
-  if (pid == 0) exec_program(a);
+  if (pid == 0) exec_program(a, 1);
   run_init(pid);
 }
 
@@ -279,7 +287,7 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
           "setresuid");
   }
   if (a.probe_only) _exit(0);
-  exec_program(a);
+  exec_program(a, a.parent_pid);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct SandboxChildArgs {
   bool probe_only = false;      // set up the namespaces and mounts, then exit 0 without exec
   bool drop_to_nobody = false;  // rlimits-only run by root: setresuid(kSandboxOutsideId)
   bool drop_groups = true;      // namespaces: setgroups(0) (only possible when the parent is root)
+  pid_t parent_pid = 0;         // moebench, the rlimits-only program's parent
   // Parent's fds; the child moves them to fixed numbers and closes everything else.
   int sync_fd = -1;     // one byte arrives once uid_map/gid_map are written
   int info_fd = -1;     // SandboxChildReport records go here

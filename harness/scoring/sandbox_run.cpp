@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "harness/scoring/sandbox_cgroup.h"
 #include "harness/scoring/sandbox_child.h"
+#include "harness/scoring/sandbox_live.h"
 #include "harness/scoring/sandbox_verdict.h"
 
 namespace moebench {
@@ -111,6 +112,7 @@ struct Run {
   Run(const SandboxLimits& l, const SandboxRunSetup& s) : lim(l), setup(s) {}
   const SandboxLimits& lim;
   const SandboxRunSetup& setup;
+  SandboxLiveRun live;  // first: freed after the dir and the leaf are gone
   TempDir dir;
   StreamCapture out, err, done;
   Fd info, sync, pidfd;
@@ -159,6 +161,7 @@ std::string prepare_dir(Run& run, const std::string& program, Fd& program_fd) {
   std::string base = sandbox_temp_dir(&named) + "/moebench-sandbox-XXXXXX";
   if (!mkdtemp(base.data())) return errno_text(named + ": mkdtemp " + base, errno);
   run.dir.path = base;
+  run.live.set_dir(base.c_str());
   const std::string file = run.dir.path + "/program.py";
   if (auto e = write_file(file, program); !e.empty()) return e;
   program_fd = Fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -252,6 +255,7 @@ void fill_child_args(SandboxChildArgs& a, const Run& run, const ChildEnds& ends)
   a.probe_only = run.setup.probe;
   a.drop_to_nobody = !run.namespaces() && geteuid() == 0;
   a.drop_groups = geteuid() == 0;
+  a.parent_pid = getpid();
   a.sync_fd = ends.sync.fd;
   a.info_fd = ends.info.fd;
   a.out_fd = ends.out.fd;
@@ -277,6 +281,7 @@ std::string make_leaf(Run& run) {
   run.leaf = root->make_leaf(run.lim, &error);
   if (!run.leaf) return "cgroup: " + error;
   run.leaf_pressure = run.leaf->has_pressure();
+  run.live.set_cgroup(run.leaf->path().c_str());
   return "";
 }
 
@@ -302,6 +307,7 @@ std::string spawn(Run& run, const std::string& program) {
   run.pid = clone(sandbox_child_main, stack.data() + stack.size(), flags, &a, &pidfd);
   if (run.pid < 0) return errno_text("clone", errno);
   run.pidfd = Fd(pidfd);
+  run.live.set_pidfd(pidfd, run.namespaces());
   std::string e = run.leaf ? run.leaf->add(run.pid) : "";
   if (e.empty() && run.namespaces()) e = write_id_maps(run.pid);
   if (!e.empty()) {
@@ -360,6 +366,7 @@ bool reap(Run& run, int options) {
   if (run.exited) return true;
   if (wait4(run.pid, &run.wait_status, options, &run.rusage) != run.pid) return false;
   run.exited = true;
+  run.live.set_pidfd(-1, run.namespaces());
   if (!run.namespaces()) kill(-run.pid, SIGKILL);  // background leftovers of the session
   return true;
 }

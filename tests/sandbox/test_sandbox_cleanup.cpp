@@ -1,4 +1,7 @@
-// The sandbox cleans up after itself: an unusable TMPDIR is named as such (reviewer 84, F4).
+// The sandbox cleans up after itself: an interrupted moebench leaves no program running and no
+// temp dir behind (reviewer 84, F1), and an unusable TMPDIR is named as such (F4).
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,10 +16,46 @@
 
 namespace fs = std::filesystem;
 using moebench::Sandbox;
+using moebench::test::read_text;
 using moebench::test::short_limits;
+using moebench::testing::copy_dataset;
 using moebench::testing::moebench_bin;
+using moebench::testing::wait_until;
 
 namespace {
+
+// Live processes whose command line is exactly `sleep <seconds>`; zombies do not count.
+std::vector<int> sleepers(const std::string& seconds) {
+  std::vector<int> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (read_text(e.path() / "cmdline") != "sleep" + std::string(1, '\0') + seconds + '\0') {
+      continue;
+    }
+    const std::string stat = read_text(e.path() / "stat");
+    if (stat.size() > stat.rfind(')') + 2 && stat[stat.rfind(')') + 2] != 'Z') {
+      found.push_back(std::stoi(name));
+    }
+  }
+  return found;
+}
+
+void kill_all(const std::vector<int>& pids) {
+  for (int pid : pids) ::kill(pid, SIGKILL);
+}
+
+// A per-test sleep duration no other process on the host uses: "9<pid>.5" seconds.
+std::string unique_seconds(int salt) {
+  return std::to_string(9 + salt) + std::to_string(getpid()) + ".5";
+}
+
+// Entries left in `dir`, as one line for a failed check.
+std::string entries(const fs::path& dir) {
+  std::string out;
+  for (const auto& e : fs::directory_iterator(dir)) out += e.path().filename().string() + " ";
+  return out;
+}
 
 // Sets an environment variable for one scope.
 struct ScopedEnv {
@@ -37,7 +76,44 @@ struct ScopedEnv {
   }
 };
 
+// Two HumanEval answers that start `sleep <seconds>` and then wait far past their 3 s limit.
+fs::path write_sleeper_answers(const fs::path& dir, const std::string& seconds) {
+  const fs::path file = dir / "sleepers.jsonl";
+  std::ofstream f(file);
+  for (int i : {0, 1}) {
+    f << R"({"id":"HumanEval/)" << i
+      << R"(","response":"    import subprocess, time\n    subprocess.Popen([\"sleep\",\")"
+      << seconds << R"(\"])\n    time.sleep(100)\n"})" << '\n';
+  }
+  return file;
+}
+
 }  // namespace
+
+TEST_CASE("an interrupted moebench leaves no sandboxed program and no temp dir behind") {
+  const fs::path dir = moebench::testing::temp_dir("sandbox-interrupt");
+  const fs::path tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  const fs::path data = copy_dataset(dir, "humaneval");
+  const std::string seconds = unique_seconds(0);
+  const fs::path answers = write_sleeper_answers(dir, seconds);
+  for (int sig : {SIGINT, SIGTERM}) {
+    INFO("signal " << sig);
+    pid_t pid = moebench::testing::spawn(
+        {"/usr/bin/env", "TMPDIR=" + tmp.string(), moebench_bin(), "rescore", answers.string(),
+         "--suites", "humaneval", "--data-dir", data.string(), "--tasks-dir",
+         MOEBENCH_SOURCE_DIR "/tasks", "--results-dir", (dir / "res").string(), "--no-progress"},
+        dir / "out.txt");
+    REQUIRE(wait_until([&] { return !sleepers(seconds).empty(); }, 120));
+    ::kill(pid, sig);
+    CHECK(moebench::testing::wait_exit(pid) == 130);
+    const bool gone = wait_until([&] { return sleepers(seconds).empty(); }, 30);
+    CHECK(gone);
+    kill_all(sleepers(seconds));
+    CHECK(entries(tmp) == "");
+  }
+  fs::remove_all(dir);
+}
 
 TEST_CASE("an unusable TMPDIR is named with its path and the OS error") {
   const fs::path dir = moebench::testing::temp_dir("sandbox-tmpdir");
