@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -227,20 +228,62 @@ void set_limit(int resource, rlim_t soft, rlim_t hard, const char* step) {
 
 pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)); }
 
-// PID 1 of the namespace: reaps orphans until the program ends, reports its status and exits,
-// which makes the kernel kill whatever the program left behind.
-[[noreturn]] void run_init(pid_t program) {
+// Rlimits-only: the program's pid (its process group's too) for the init's SIGTERM handler; 0
+// once it was reaped.
+volatile sig_atomic_t g_program = 0;
+
+// Rlimits-only init on SIGTERM (the harness ending the program, or PR_SET_PDEATHSIG when the
+// harness died): kills the program's process group; the init then kills what is left.
+void on_term(int) {
+  const pid_t program = g_program;
+  if (program > 0) kill(-program, SIGKILL);
+}
+
+// Rlimits-only init, a child subreaper: kills its children (the program's descendants whose
+// parents died were re-parented to it, setsid() or not) until it has none. Without
+// /proc/thread-self/children only those that already ended are reaped.
+void kill_children() {
+  for (;;) {
+    bool listed = false;
+    int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char buf[4096];
+      const ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      listed = n >= 0;
+      long pid = 0;
+      for (ssize_t i = 0; i < std::max<ssize_t>(n, 0); ++i) {
+        if (buf[i] >= '0' && buf[i] <= '9') {
+          pid = pid * 10 + (buf[i] - '0');
+        } else {
+          if (pid > 0) kill(static_cast<pid_t>(pid), SIGKILL);
+          pid = 0;
+        }
+      }
+      if (pid > 0) kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+    const pid_t w = wait4(-1, nullptr, listed ? 0 : WNOHANG, nullptr);
+    if ((w < 0 && errno != EINTR) || (w == 0 && !listed)) return;
+  }
+}
+
+// PID 1 of the namespace, or rlimits-only the tree's init: reaps orphans until the program ends,
+// reports its status and exits, which makes the kernel kill whatever the program left behind in
+// the namespace; rlimits-only, the init kills it first (kill_children).
+[[noreturn]] void run_init(pid_t program, bool namespaced) {
   for (;;) {
     int status = 0;
     struct rusage ru;
     pid_t w = wait4(-1, &status, 0, &ru);
     if (w == program) {
+      g_program = 0;
       SandboxChildReport r;
       r.kind = 'S';
       r.status = status;
       r.cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
       report(r);
+      if (!namespaced) kill_children();
       _exit(0);
     }
     if (w < 0 && errno != EINTR) fail("wait4 in init");
@@ -271,14 +314,21 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
   pid_t pid = raw_fork();
   check(pid >= 0, "fork program");
   if (pid == 0) exec_program(a, 1);
-  run_init(pid);
+  run_init(pid, true);
 }
 
-[[noreturn]] void run_plain(const SandboxChildArgs& a) {
-  char go = 0;
-  if (read(kSyncFd, &go, 1) != 1) _exit(126);  // the parent failed to set up its cgroup
-  check(setsid() >= 0, "setsid");
-  check(chdir(a.base_dir) == 0, "chdir temp dir");
+// Rlimits-only program: a process group of its own (the init's SIGTERM kills it), default
+// signals, nobody when moebench is root.
+[[noreturn]] void start_plain_program(const SandboxChildArgs& a, pid_t init) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGPIPE, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  check(setpgid(0, 0) == 0, "setpgid");
   if (a.drop_to_nobody) {
     check(syscall(SYS_setgroups, 0, nullptr) == 0, "setgroups");
     check(syscall(SYS_setresgid, kSandboxOutsideId, kSandboxOutsideId, kSandboxOutsideId) == 0,
@@ -286,8 +336,38 @@ pid_t raw_fork() { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0
     check(syscall(SYS_setresuid, kSandboxOutsideId, kSandboxOutsideId, kSandboxOutsideId) == 0,
           "setresuid");
   }
+  exec_program(a, init);
+}
+
+// Rlimits-only: this child is the tree's init. It keeps moebench's uid (a program run as nobody
+// cannot signal it), is a child subreaper (the program's orphans, setsid()'d or not, become its
+// children), gets SIGTERM when moebench dies, and kills every descendant left before it exits.
+[[noreturn]] void run_plain(const SandboxChildArgs& a) {
+  check(prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
+  if (syscall(SYS_getppid) != a.parent_pid) _exit(126);  // moebench died before that
+  char go = 0;
+  if (read(kSyncFd, &go, 1) != 1) _exit(126);  // the parent failed to set up its cgroup
+  check(setsid() >= 0, "setsid");
+  check(chdir(a.base_dir) == 0, "chdir temp dir");
   if (a.probe_only) _exit(0);
-  exec_program(a, a.parent_pid);
+  check(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, "PR_SET_CHILD_SUBREAPER");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, nullptr);  // moebench may be gone when the init reports
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, &old);  // until g_program is set
+  const pid_t init = static_cast<pid_t>(syscall(SYS_getpid));
+  const pid_t pid = raw_fork();
+  check(pid >= 0, "fork program");
+  if (pid == 0) start_plain_program(a, init);
+  g_program = pid;
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  run_init(pid, false);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ struct SandboxChildArgs {
   bool probe_only = false;      // set up the namespaces and mounts, then exit 0 without exec
   bool drop_to_nobody = false;  // rlimits-only run by root: setresuid(kSandboxOutsideId)
   bool drop_groups = true;      // namespaces: setgroups(0) (only possible when the parent is root)
-  pid_t parent_pid = 0;         // moebench, the rlimits-only program's parent
+  pid_t parent_pid = 0;         // moebench; rlimits-only, checked after PR_SET_PDEATHSIG
   // Parent's fds; the child moves them to fixed numbers and closes everything else.
   int sync_fd = -1;     // one byte arrives once uid_map/gid_map are written
   int info_fd = -1;     // SandboxChildReport records go here
@@ -34,7 +34,8 @@ struct SandboxChildArgs {
   long cpu_s = 0, memory_bytes = 0, file_bytes = 0, max_processes = 0;
 };
 
-// One record on the info pipe. kind 'S': the program ended (wait status, CPU seconds);
+// One record on the info pipe (from the init: the namespace's PID 1, or rlimits-only the child
+// that forks the program). kind 'S': the program ended (wait status, CPU seconds);
 // kind 'E': a setup step failed (step name and errno).
 struct SandboxChildReport {
   char kind = 0;

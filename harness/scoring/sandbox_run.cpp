@@ -56,6 +56,7 @@ constexpr size_t kChildStackBytes = 256 << 10;
 constexpr size_t kTailBytes = 4096;   // end of stderr kept for the failure reason
 constexpr double kDrainGraceS = 1.0;  // after exit or kill, wait this long for pipes to close
 constexpr double kSampleS = 0.05;     // usage is read (and the limits checked) this often
+constexpr double kKillGraceS = 5.0;   // rlimits-only: the init's time to kill the tree and exit
 // NOTE: a program is charged wall time less the time it waited for a CPU; this backstop bounds
 // the wall clock itself, for a machine so loaded that even that would take too long.
 constexpr double kBackstopFactor = 10, kBackstopMinS = 60;
@@ -199,13 +200,15 @@ std::string write_id_maps(pid_t pid) {
   return write_proc(pid, "gid_map", "0 " + gid + " 1\n");
 }
 
-// Strings the child reads: argv and the scrubbed environment.
+// Strings the child reads: argv and the scrubbed environment. Rlimits-only, the program's temp
+// dir is also its TMPDIR (tempfile), so samples do not share the host's /tmp through it.
 struct ChildStrings {
   std::vector<std::string> argv_s, env_s;
   std::vector<char*> argv, env;
-  ChildStrings(const std::string& python, const std::string& home) {
+  ChildStrings(const std::string& python, const std::string& home, bool namespaces) {
     argv_s = {python, "-c", kSandboxRunnerSource};
     env_s = {"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1"};
+    if (!namespaces) env_s.push_back("TMPDIR=" + home);
     for (auto& s : argv_s) argv.push_back(s.data());
     argv.push_back(nullptr);
     for (auto& s : env_s) env.push_back(s.data());
@@ -292,7 +295,8 @@ std::string spawn(Run& run, const std::string& program) {
   if (auto e = prepare_dir(run, program, ends.program); !e.empty()) return e;
   if (auto e = open_channels(run, ends); !e.empty()) return e;
   if (auto e = make_leaf(run); !e.empty()) return e;
-  ChildStrings strings(run.setup.options->python, run.namespaces() ? "/work" : run.dir.path);
+  ChildStrings strings(run.setup.options->python, run.namespaces() ? "/work" : run.dir.path,
+                       run.namespaces());
   const std::string root_dir = run.dir.path + "/root";
   SandboxChildArgs a;
   fill_child_args(a, run, ends);
@@ -322,11 +326,16 @@ std::string spawn(Run& run, const std::string& program) {
 }
 
 // Kills everything the program started: the cgroup, the namespace's init (the kernel then kills
-// the rest of the PID namespace) or, rlimits-only, the session the child leads.
+// the rest of the PID namespace) or, rlimits-only, asks the child (the tree's init, a subreaper)
+// to kill the program and every descendant left, detached ones included, then exit.
 void kill_all(const Run& run) {
   if (run.leaf) run.leaf->kill();
-  if (!run.namespaces()) kill(-run.pid, SIGKILL);
-  kill(run.pid, SIGKILL);
+  if (run.namespaces()) {
+    kill(run.pid, SIGKILL);
+  } else {
+    kill(run.pid, SIGTERM);
+    kill(run.pid, SIGCONT);  // a program running as moebench's own uid may have stopped it
+  }
 }
 
 void drain(StreamCapture& s, long cap, std::vector<char>& buf) {
@@ -369,6 +378,18 @@ bool reap(Run& run, int options) {
   run.live.set_pidfd(-1, run.namespaces());
   if (!run.namespaces()) kill(-run.pid, SIGKILL);  // background leftovers of the session
   return true;
+}
+
+// Waits up to `seconds` for the child to exit; rlimits-only, an init that does not finish its
+// cleanup in that time is killed with its session.
+void reap_killed(Run& run, double seconds) {
+  pollfd p = {run.pidfd.fd, POLLIN, 0};
+  const Clock::time_point start = Clock::now();
+  while (!reap(run, WNOHANG) && seconds_since(start) < seconds) poll(&p, 1, 50);
+  if (run.exited) return;
+  kill(-run.pid, SIGKILL);
+  kill(run.pid, SIGKILL);
+  reap(run, 0);
 }
 
 // Whether the nonce has just arrived: the program's tests ran to their end, so its verdict is
@@ -420,7 +441,7 @@ void collect(Run& run) {
   }
   if (!run.exited) {
     kill_all(run);
-    reap(run, 0);
+    reap_killed(run, kKillGraceS);
   }
   if (run.done.fd.fd >= 0) drain(run.done, 64, buf);
   SandboxChildReport r;
@@ -434,7 +455,7 @@ SandboxObservation observe(Run& run) {
   o.wall_s = seconds_since(run.start);
   o.backstop_s = run.backstop_s();
   o.wait_status = run.wait_status;
-  o.status_is_program = !run.namespaces() || run.setup.probe;
+  o.status_is_program = run.setup.probe;  // else the init reports the program's status
   o.reports = std::move(run.reports);
   o.limit_hit = run.limit_hit;
   // The final figures: the leaf counts every process that ever ran; without one, the rusage of

@@ -1,5 +1,6 @@
 // The sandbox cleans up after itself: an interrupted moebench leaves no program running and no
-// temp dir behind (reviewer 84, F1), and an unusable TMPDIR is named as such (F4).
+// temp dir behind (reviewer 84, F1), an unusable TMPDIR is named as such (F4), and rlimits-only
+// programs get a private TMPDIR and lose their detached descendants with the sample (F2).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 
 namespace fs = std::filesystem;
 using moebench::Sandbox;
+using moebench::SandboxVerdict;
 using moebench::test::read_text;
 using moebench::test::short_limits;
 using moebench::testing::copy_dataset;
@@ -140,4 +142,42 @@ TEST_CASE("an unusable TMPDIR is named with its path and the OS error") {
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("TMPDIR " + (dir / "missing").string()) != std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST_CASE("rlimits-only: each program gets its own TMPDIR") {
+  auto o = short_limits();
+  o.force_rlimits_only = o.allow_rlimits_only = true;
+  Sandbox sb(o);
+  const std::string probe =
+      "import os, tempfile\nprint(os.environ.get('TMPDIR') == os.getcwd() == "
+      "tempfile.gettempdir())\nprint(os.getcwd())\n";
+  auto a = sb.run_python(probe);
+  auto b = sb.run_python(probe);
+  INFO(a.stdout_text << a.stderr_text << b.stdout_text);
+  CHECK(a.stdout_text.rfind("True\n", 0) == 0);
+  CHECK(a.stdout_text != b.stdout_text);
+}
+
+TEST_CASE("rlimits-only: a program's detached descendants are killed with it") {
+  auto o = short_limits();
+  o.force_rlimits_only = o.allow_rlimits_only = true;
+  o.use_cgroups = false;  // a cgroup leaf kills the whole tree by itself (cgroup.kill)
+  Sandbox sb(o);
+  const std::string seconds = unique_seconds(1);
+  // A double fork with setsid() leaves the program's session and process group; the program
+  // ends once the grandchild runs `sleep`.
+  auto r = sb.run_python(
+      "import os, time\nr, w = os.pipe()\nif os.fork() == 0:\n    os.setsid()\n"
+      "    pid = os.fork()\n    if pid == 0:\n        os.closerange(0, 64)\n"
+      "        os.execvp('sleep', ['sleep', '" +
+      seconds +
+      "'])\n    os.write(w, str(pid).encode())\n    os._exit(0)\nos.close(w)\n"
+      "pid = int(os.read(r, 32))\nos.wait()\n"
+      "while not open('/proc/%d/cmdline' % pid, 'rb').read().startswith(b'sleep'):\n"
+      "    time.sleep(0.01)\nprint('main done')\n");
+  INFO(r.reason << r.stderr_text);
+  CHECK(r.verdict == SandboxVerdict::kPassed);
+  const bool gone = wait_until([&] { return sleepers(seconds).empty(); }, 30);
+  CHECK(gone);
+  kill_all(sleepers(seconds));
 }
