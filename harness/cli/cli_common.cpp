@@ -18,9 +18,17 @@ namespace moebench {
 namespace fs = std::filesystem;
 
 void cli_add_common_flags(CLI::App* app, CommonFlags* f) {
-  app->add_option("--suites", f->suites,
+  // NOTE: a callback, not CLI11's string conversion, which reads past the end of an empty list
+  // (a config file's `suites = []`: SIGSEGV); an empty list names nothing, as "" does.
+  auto join = [f](const CLI::results_t& names) {
+    if (names.empty()) throw CLI::ValidationError("--suites", cli_name_list()(std::string()));
+    f->suites = names.front();
+    return true;
+  };
+  app->add_option("--suites", CLI::callback_t(join),
                   "Comma-separated suite names, each SUITE or SUITE@PROFILE (default: every suite "
                   "the profile covers)")
+      ->type_name("TEXT")
       ->check(cli_name_list())
       ->delimiter(',')  // a config file's list (suites = ["gsm8k", "mmlu"]) too
       ->multi_option_policy(CLI::MultiOptionPolicy::Join);

@@ -112,3 +112,25 @@ TEST_CASE("config file: a bad file is a one-line error naming it", "[runner][cli
       "config file '" + (dir / "absent.toml").string() + "' cannot be read", dir);
   fs::remove_all(dir);
 }
+
+TEST_CASE("config file: an empty suites array names nothing in run and rescore", "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file-empty-suites");
+  const std::string file = (dir / "c.toml").string();
+  write(dir / "responses.jsonl", "");
+  for (const std::string& command : {std::string("run"), std::string("rescore")}) {
+    INFO(command);
+    write(file, "[" + command + "]\nsamples = true\nsuites = []\n");
+    const std::string line =
+        command == "run" ? " run --backend oracle --no-cache --no-progress"
+                         : " rescore '" + (dir / "responses.jsonl").string() + "' --no-progress";
+    const auto r = run_command(moebench_bin() + line + " --results-dir '" +
+                                   (dir / "results").string() + "' --config '" + file + "'",
+                               dir);
+    require_bad_input(r,
+                      "--suites: '' names nothing (leave the flag out for all) (set in config "
+                      "file '" +
+                          file + "', section [" + command + "])",
+                      dir);
+  }
+  fs::remove_all(dir);
+}
