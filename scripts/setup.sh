@@ -3,7 +3,7 @@
 # present are skipped, and nothing runs apt when all are there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git python3
-      nlohmann-json3-dev libcli11-dev libsqlite3-dev catch2 libbenchmark-dev
+      nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev catch2 libbenchmark-dev
       libonig-dev zlib1g-dev libssl-dev libcpp-httplib-dev libopenblas-dev libicu-dev
       libarchive-dev  # data fetch: the MMLU and C-Eval zips
       openssl  # the CLI makes the HTTPS test's self-signed certificate

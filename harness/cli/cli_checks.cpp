@@ -258,6 +258,7 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
       return config_key_message(app, file, what.substr(unplaced.size()));
     }
     if (error.get_name() == "FileError") return "config file '" + file + "' cannot be read";
+    if (error.get_name() == "ConfigFileError") return what;  // FILE:LINE:COL: ...
     // A bad value read from the file: its flag is not on the command line.
     const size_t colon = what.find(':');
     const std::string flag = what.rfind("--", 0) == 0 ? what.substr(0, colon) : "";

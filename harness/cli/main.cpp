@@ -10,6 +10,7 @@
 #include "common/version.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/cli/cli_common.h"
+#include "harness/cli/cli_config.h"
 #include "harness/cli/command.h"
 #include "harness/runner/interrupt.h"
 
@@ -62,6 +63,7 @@ int run_main(int argc, char** argv) {
   app.set_config("--config", "",
                  "Flags from a TOML file: [run] holds run's flags (name = value, the flag "
                  "without '--'), [report] report's...; the command line wins");
+  app.config_formatter(std::make_shared<TomlConfig>(&app));  // TOML 1.0, by toml++
   app.allow_config_extras(CLI::config_extras_mode::error);
   allow_config(&app);
 

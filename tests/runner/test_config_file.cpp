@@ -91,8 +91,8 @@ TEST_CASE("config file: a bad file is a one-line error naming it", "[runner][cli
        "'backend' is outside a section; put it under the command's, e.g. [run]"},
       {"[rn]\nlimit = 3\n", "section [rn] names no command (did you mean [run]?)"},
       {"[model]\nbench = 1\n", "[model] holds 'bench'; write [model.bench] for its flags"},
-      {"[run]\nlimit = \"abc\"\n", "--limit: 'abc' is not an integer >= 1 (set in config file '" +
-                                       (dir / "c.toml").string() + "', section [run])"},
+      {"[run]\nlimit = 0\n", "--limit: '0' is not an integer >= 1 (set in config file '" +
+                                 (dir / "c.toml").string() + "', section [run])"},
   };
   for (const auto& [text, message] : bad) {
     INFO(text);
@@ -131,6 +131,67 @@ TEST_CASE("config file: an empty suites array names nothing in run and rescore",
                       "file '" +
                           file + "', section [" + command + "])",
                       dir);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config file: TOML multi-line arrays and strings", "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file-multiline");
+  write(dir / "c.toml",
+        "[run]\n"
+        "samples = true\n"
+        "suites = [\n"
+        "  \"gsm8k\",  # a comment\n"
+        "  \"mmlu\",\n"
+        "]\n"
+        "gen-kwargs = \"\"\"\n"
+        "temperature=0.5\"\"\"\n"
+        "limit = 1\n");
+  const auto r = run_command(
+      moebench_bin() + " run --backend oracle --no-cache --no-progress --results-dir '" +
+          (dir / "results").string() + "' --run-id ml --config '" + (dir / "c.toml").string() + "'",
+      dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const json rj = json::parse(read_file(dir / "results" / "ml" / "run.json"));
+  CHECK(rj["suites"].size() == 2);
+  CHECK(rj["suites"].contains("gsm8k"));
+  CHECK(rj["suites"].contains("mmlu"));
+  CHECK(rj["suites"]["gsm8k"]["spec"]["generation"]["temperature"] == 0.5);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config file: not TOML or a value of the wrong type is one line with its place",
+          "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file-toml");
+  const std::string f = (dir / "c.toml").string();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[run]\nsuites = [\"gsm8k\", \"mmlu\"\n",  // unclosed array
+       f + ":2:27: Error while parsing array: encountered end-of-file"},
+      {"[run]\nbackend = \"oracle\n", f + ":2:"},  // unclosed string
+      {"[run]\nlimit = 1\nlimit = 1\n",            // duplicate key
+       f + ":3:9: Error while parsing key-value pair: cannot redefine existing integer 'limit'"},
+      {"[run]\nsamples = \"yes\"\n",
+       f + ":2:11: 'samples' in [run] takes true or false, not the string \"yes\""},
+      {"[run]\nsamples = 1\n",
+       f + ":2:11: 'samples' in [run] takes true or false, not the integer 1"},
+      {"[run]\nlimit = \"2\"\n",
+       f + ":2:9: 'limit' in [run] takes an integer, not the string \"2\""},
+      {"[run]\nsuites = [\"gsm8k\", true]\n",
+       f + ":2:20: 'suites' in [run] takes a string, not the boolean true in an array"},
+      {"[run]\ngen-kwargs = { temperature = 0.5 }\n",
+       f + ":2:1: 'gen-kwargs' in [run] is an inline table; a flag takes a value or an array of "
+           "values"},
+      {"[[run]]\nsamples = true\n",
+       f + ":1:3: [[run]] is an array of tables; a command's flags go in one [run] table"},
+  };
+  for (const auto& [text, message] : bad) {
+    INFO(text);
+    write(dir / "c.toml", text);
+    const auto r = run_command(moebench_bin() + " run --backend oracle --results-dir '" +
+                                   (dir / "results").string() + "' --config '" + f + "'",
+                               dir);
+    require_bad_input(r, "moebench: error: " + message, dir);
   }
   fs::remove_all(dir);
 }
