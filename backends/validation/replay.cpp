@@ -153,7 +153,6 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
   std::istringstream lines(all);
   std::string line;
   long n = 0;
-  std::unordered_map<std::string, long> line_of;  // replay key -> its record's line
   while (std::getline(lines, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -175,7 +174,7 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
         j.contains("suite") && j["suite"].is_string() ? j["suite"].get<std::string>() : "";
     const int repeat = replay_repeat(j, where);
     const std::string key = replay_key(suite, doc, repeat);
-    if (const auto [it, first] = line_of.emplace(key, n); !first) {
+    if (const auto [it, first] = line_of_.emplace(key, n); !first) {
       throw input_error(where, "a second record of " + (suite.empty() ? "" : suite + " ") +
                                    "document '" + doc + "'" +
                                    (repeat > 0 ? " repeat " + std::to_string(repeat) : "") +
@@ -214,11 +213,30 @@ BackendInfo ReplayBackend::info() const {
   return b;
 }
 
+// More answers to a document than its spec draws would be scored as that many samples (pass@1 a
+// mean over them) under a run.json saying n_samples 1 and temperature 0: refused, naming the flag
+// that asks for them as samples. Fewer are left to the metrics (pass@k refuses fewer than k).
+void ReplayBackend::check_answer_count(const Request& r, const std::string& key,
+                                       const Response& recorded) const {
+  const size_t n = static_cast<size_t>(std::max(1, r.generation.n_samples));
+  if (!r.continuations.empty() || recorded.texts.size() <= n) return;
+  const std::string answers = std::to_string(recorded.texts.size());
+  throw input_error(file_.string() + ":" + std::to_string(line_of_.at(key)),
+                    (r.suite.empty() ? "" : r.suite + " ") + "document '" + r.doc_id + "'" +
+                        (r.repeat > 0 ? " repeat " + std::to_string(r.repeat) : "") + " has " +
+                        answers + " answers; the suite asks " + std::to_string(n) +
+                        " (generation.n_samples); to score them as " + answers +
+                        " samples, pass --gen-kwargs n=" + answers +
+                        " (and temperature=T, the one they were drawn at)");
+}
+
 std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
   std::vector<Response> out;
   for (const Request& r : batch) {
-    auto it = by_key_.find(replay_key(r.suite, r.doc_id, r.repeat));
-    if (it == by_key_.end()) it = by_key_.find(replay_key("", r.doc_id, r.repeat));
+    std::string key = replay_key(r.suite, r.doc_id, r.repeat);
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) it = by_key_.find(key = replay_key("", r.doc_id, r.repeat));
+    if (it != by_key_.end()) check_answer_count(r, key, it->second);
     if (it == by_key_.end()) {
       Response miss;
       miss.error = ResponseError{ErrorType::not_found, "no recorded response for " + r.suite + "/" +

@@ -19,6 +19,8 @@ class ReplayBackend : public Backend {
   // second record of a (suite, doc id, repeat); and the file for a directory or no records.
   explicit ReplayBackend(const std::filesystem::path& file);
   BackendInfo info() const override;
+  // InputError naming file:line, the document and both counts for a record with more answers than
+  // the request's generation.n_samples (they would be scored as samples of a spec that drew one).
   std::vector<Response> run(const std::vector<Request>& batch) override;
   size_t size() const { return by_key_.size(); }
   // Every (suite, doc id) the file names, in file order, including lines that record an error
@@ -28,11 +30,14 @@ class ReplayBackend : public Backend {
   int repeats() const { return repeats_; }
 
  private:
+  void check_answer_count(const Request& r, const std::string& key, const Response& recorded) const;
+
   std::filesystem::path file_;
   std::string content_hash_;
   int repeats_ = 1;
   bool all_chat_ = true, any_prompt_ = false;  // every recorded prompt chat messages (info())
   std::unordered_map<std::string, Response> by_key_;
+  std::unordered_map<std::string, long> line_of_;  // replay key -> its record's line
   std::vector<std::pair<std::string, std::string>>
       documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
 };

@@ -89,6 +89,7 @@ void rescore_scope(const std::string& file, RunOptions* o) {
 struct RescoreFlags {
   CommonFlags common;
   std::string file;
+  std::string gen_kwargs;  // a plain responses file's (a run's samples take their run's)
 };
 
 // The recorded run's --include-path dirs, when the rescore names none: its suites may live there.
@@ -206,6 +207,12 @@ int rescore(const RescoreFlags& f, const CliContext& context) {
   if (recorded) inherit_documents(*recorded, &common);
   cli_apply_common_flags(common, &o);
   if (recorded) inherit_requests(*recorded, &o);
+  if (!f.gen_kwargs.empty() && recorded) {
+    throw InputError("--gen-kwargs: " + run_file +
+                     ": the run's samples are scored under the run's own gen_kwargs; to score "
+                     "them under others, copy the file away from its run.json");
+  }
+  if (!f.gen_kwargs.empty()) o.gen_kwargs = cli_parse_gen_kwargs(f.gen_kwargs);
   o.backend = "replay:" + f.file;
   o.use_cache = false;
   rescore_scope(f.file, &o);
@@ -222,6 +229,10 @@ Command cmd_rescore(CLI::App& app, const CliContext& context) {
       "rescore", "Re-score recorded responses (samples.jsonl or {id, response} JSONL)");
   cli_add_common_flags(rescore_app, &f->common);
   rescore_app->add_option("file", f->file, "Responses to score")->required();
+  rescore_app->add_option("--gen-kwargs", f->gen_kwargs,
+                          "A plain responses file's generation settings, key=value,... (n=10: "
+                          "10 answers per document scored as samples); a run's samples.jsonl "
+                          "takes its run's");
   return {rescore_app, [f, context] { return rescore(*f, context); }};
 }
 

@@ -105,3 +105,28 @@ TEST_CASE("replay: two records of one document and repeat name both lines and th
   CHECK(message.find("line 1") != std::string::npos);
   fs::remove_all(f.parent_path());
 }
+
+// Reviewer 84, F3: 10 answers under a spec drawing 1 were served and scored as 10 samples.
+TEST_CASE("replay: more answers than the request's n_samples name file:line and both counts") {
+  const fs::path f = write_replay(
+      "n.jsonl",
+      "{\"suite\": \"humaneval\", \"doc_id\": \"HumanEval/0\", \"responses\": [\"a\"]}\n"
+      "{\"suite\": \"humaneval\", \"doc_id\": \"HumanEval/1\", \"responses\": [\"a\", \"b\", "
+      "\"c\"], \"repeat\": 1}\n");
+  ReplayBackend replay(f);
+  moebench::Request one, three;
+  one.suite = three.suite = "humaneval";
+  one.doc_id = "HumanEval/0";
+  three.doc_id = "HumanEval/1";
+  three.repeat = 1;
+  const std::string message = input_error_of([&] { replay.run({one, three}); });
+  CHECK(message == f.string() +
+                       ":2: humaneval document 'HumanEval/1' repeat 1 has 3 answers; the suite "
+                       "asks 1 (generation.n_samples); to score them as 3 samples, pass "
+                       "--gen-kwargs n=3 (and temperature=T, the one they were drawn at)");
+  three.generation.n_samples = 3;
+  CHECK(replay.run({one, three})[1].texts.size() == 3);
+  one.generation.n_samples = 2;  // fewer answers than n are left to the metrics (pass@k)
+  CHECK(replay.run({one})[0].texts.size() == 1);
+  fs::remove_all(f.parent_path());
+}
