@@ -39,13 +39,18 @@ RunSummary rescore_recorded_run(const std::filesystem::path& file) {
 // Where rescored responses came from: a samples.jsonl next to its run.json is a recorded run, and
 // the rescore keeps that run's backend id and options (its model and data scope on the
 // leaderboard). A rescore of a rescore points at the first run. Null for a plain responses file;
-// *run_file is the run.json read and *options_field its "options" or "rescore.options".
+// *run_file is the run.json read, *options_field its "options" or "rescore.options" and
+// *generation each suite's spec.generation (the sampling its answers were asked with).
 nlohmann::json rescore_source(const std::string& file, std::string* run_file,
-                              std::string* options_field) {
+                              std::string* options_field,
+                              std::map<std::string, nlohmann::json>* generation) {
   const std::filesystem::path run_json = std::filesystem::path(file).parent_path() / "run.json";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(run_json, ec)) return nullptr;
   const RunSummary recorded = rescore_recorded_run(file);
+  for (const SuiteResult& s : recorded.suites) {
+    if (s.spec.is_object()) (*generation)[s.name] = s.spec.value("generation", nlohmann::json());
+  }
   const nlohmann::json& run = recorded.raw;  // run_id and backend.id are strings
   nlohmann::json origin = {{"source", file},
                            {"of_run", recorded.run_id},
@@ -198,7 +203,8 @@ int rescore(const RescoreFlags& f, const CliContext& context) {
   o.command_line = context.command_line;
   o.config = *context.config;
   std::string run_file, options_field;
-  const nlohmann::json origin = rescore_source(f.file, &run_file, &options_field);
+  const nlohmann::json origin =
+      rescore_source(f.file, &run_file, &options_field, &o.recorded_generation);
   CommonFlags common = f.common;
   if (common.include_path.empty()) common.include_path = recorded_include_path(origin);
   std::optional<RecordedOptions> recorded;

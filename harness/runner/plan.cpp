@@ -273,6 +273,47 @@ void anthropic_forced_sampling(SuiteSpec* spec, const BackendInfo& backend, cons
                spec->key().c_str(), backend.id.c_str(), budget, t, top_p);
 }
 
+// The generation settings a request carries that a backend or a recorded run may set.
+constexpr const char* kSentSettings[] = {"temperature", "top_p", "max_tokens", "thinking_budget"};
+
+// One setting as sent, written into the spec and its raw copy in run.json; a value the spec has
+// already changes nothing (no "top_p unset -> 1" between two runs that sent the same).
+void record_sent(SuiteSpec* spec, const std::string& key, const nlohmann::json& v) {
+  if (!v.is_number()) return;
+  GenerationSettings& g = spec->generation;
+  nlohmann::json& raw = spec->raw["generation"];
+  const double x = v.get<double>();
+  if (key == "temperature" && x != g.temperature) raw[key] = g.temperature = x;
+  if (key == "top_p" && x != g.top_p) raw[key] = g.top_p = x;
+  if (key == "max_tokens" && x != g.max_tokens) raw[key] = g.max_tokens = static_cast<int>(x);
+  if (key == "thinking_budget" && x != g.thinking_budget) {
+    raw[key] = g.thinking_budget = static_cast<int>(x);
+  }
+}
+
+// The models file's generation (an API entry's, or --backend-opt's) is sent in place of the
+// suite's (backends/api/api_wire.cpp), so it is written into the spec as --gen-kwargs is: the
+// requests, their hashes, --dry-run and run.json then say what is sent (reviewer 85, F4). A
+// log-likelihood suite samples nothing.
+void model_generation(SuiteSpec* spec, const BackendInfo& backend, const SuiteRun& run) {
+  if (run.loglikelihood) return;
+  const nlohmann::json gen = backend.details.value("generation", nlohmann::json::object());
+  if (!gen.is_object()) return;
+  for (const char* key : kSentSettings) {
+    if (gen.contains(key)) record_sent(spec, key, gen[key]);
+  }
+}
+
+// rescore: the recorded run's spec.generation, so the rescore records the sampling its answers
+// were asked with (a models file's, or what Anthropic was sent) and compares with that run.
+void recorded_generation(SuiteSpec* spec, const RunOptions& options) {
+  const auto it = options.recorded_generation.find(spec->key());
+  if (it == options.recorded_generation.end() || !it->second.is_object()) return;
+  for (const char* key : kSentSettings) {
+    if (it->second.contains(key)) record_sent(spec, key, it->second[key]);
+  }
+}
+
 // --num-fewshot N > 0 on a suite asked in a zero-shot chat form (chat.fewshot "none": mmlu,
 // ceval, cmmlu, arc_challenge give simple-evals' one-question prompt): no example is sent, so the
 // spec run and recorded in run.json says 0 rather than filing a 0-shot score as N-shot. Giving the
@@ -379,6 +420,8 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     SuiteRun run;
     choose_form(spec, backend, &run);
     if (unshot_chat_form(options, run, &spec)) unshot.push_back(spec.key());
+    model_generation(&spec, backend, run);
+    recorded_generation(&spec, options);
     anthropic_forced_sampling(&spec, backend, run);
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));

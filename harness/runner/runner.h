@@ -60,6 +60,9 @@ struct RunOptions {
   // rescore: where the responses came from (file, original run, backend, options), recorded in
   // run.json as "rescore" so reports keep the original model and scope; null otherwise.
   nlohmann::json rescore;
+  // rescore: per suite key, the recorded run's spec.generation; the sampling settings it holds
+  // (what that run sent) are the rescore's, so it records them and compares with that run.
+  std::map<std::string, nlohmann::json> recorded_generation;
   // --dry-run: plan (specs, data, prompts, request hashes) and stop before any request is sent;
   // the first `dry_run_prompts` requests of each suite are kept rendered for printing.
   bool dry_run = false;

@@ -1,0 +1,91 @@
+// Reviewer 85, F4: the models file's generation (max_tokens, temperature, top_p, thinking_budget)
+// is what an API request carries in place of the suite's; run.json's spec.generation records those
+// values (an explicit --gen-kwargs setting still wins), and a rescore of the run records the same,
+// so the run compares with itself and with its rescore.
+#include "tests/api/api_loopback_util.h"
+#include "tests/catch.h"
+
+using namespace moebench;
+using namespace moebench::testing;
+using nlohmann::json;
+
+namespace {
+
+const json kReasoner = {
+    {"generation",
+     {{"max_tokens", 1000}, {"thinking_budget", 500}, {"temperature", 0.6}, {"top_p", 0.95}}}};
+
+// gsm8k@chat through api:`name` (`provider`, models-file `extra`) on a loopback server answering
+// what the oracle answers; `flags` added. Results under dir/results.
+LoopRun sent_run(const fs::path& dir, const std::string& name, const std::string& provider,
+                 const json& extra, const std::string& flags) {
+  const fs::path answers = oracle_answers(dir, "gsm8k@chat", false);
+  loopback::ServerOptions so;
+  so.answers_file = answers.string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(dir, name, provider, server.base_url(), extra);
+  LoopRun r = run_moebench("--backend api:" + name + " --no-cache --models '" + models.string() +
+                               "' --samples --suites gsm8k@chat " + flags,
+                           dir / "results", dir);
+  INFO(r.command.output);
+  REQUIRE(r.command.exit_code == 0);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("sent generation: run.json records the models file's settings as sent", "[api]") {
+  const fs::path dir = temp_dir("api-sent-generation");
+  const LoopRun r = sent_run(dir, "ocg", "openai-compatible", kReasoner, "");
+  const json& g = r.run["suites"]["gsm8k@chat"]["spec"]["generation"];
+  INFO(g.dump());
+  CHECK(g["max_tokens"] == 1000);
+  CHECK(g["thinking_budget"] == 500);
+  CHECK(g["temperature"] == 0.6);
+  CHECK(g["top_p"] == 0.95);
+
+  // --gen-kwargs wins over the entry's value of the setting it names; the others stay the entry's.
+  fs::create_directories(dir / "kw");
+  const LoopRun kw =
+      sent_run(dir / "kw", "ocg", "openai-compatible", kReasoner, "--gen-kwargs max_tokens=50");
+  const json& k = kw.run["suites"]["gsm8k@chat"]["spec"]["generation"];
+  INFO(k.dump());
+  CHECK(k["max_tokens"] == 50);
+  CHECK(k["thinking_budget"] == 500);
+  CHECK(k["temperature"] == 0.6);
+  CHECK(k["top_p"] == 0.95);
+
+  // Anthropic: the budget is extended thinking (budget_tokens), sent and recorded.
+  fs::create_directories(dir / "claude");
+  const LoopRun c = sent_run(dir / "claude", "claude", "anthropic",
+                             json{{"generation", {{"thinking_budget", 2000}}}}, "");
+  CHECK(c.run["suites"]["gsm8k@chat"]["spec"]["generation"]["thinking_budget"] == 2000);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("sent generation: a run of the models file's settings compares with its rescore",
+          "[api][rescore]") {
+  const fs::path dir = temp_dir("api-sent-generation-rescore");
+  const LoopRun r = sent_run(dir, "ocg", "openai-compatible", kReasoner, "");
+  const CommandResult rescored = run_command(
+      moebench_bin() + " rescore --no-progress --results-dir '" + (dir / "rescored").string() +
+          "' '" + (r.dir / "samples.jsonl").string() + "'",
+      dir);
+  INFO(rescored.output);
+  REQUIRE(rescored.exit_code == 0);
+  const std::vector<fs::path> written = run_dirs(dir / "rescored");
+  REQUIRE(written.size() == 1);
+  const fs::path again = written[0];
+  const json rj = json::parse(read_file(again / "run.json"));
+  CHECK(rj["suites"]["gsm8k@chat"]["spec"]["generation"] ==
+        r.run["suites"]["gsm8k@chat"]["spec"]["generation"]);
+  for (const fs::path& b : {r.dir, again}) {
+    const CommandResult c =
+        run_command(moebench_bin() + " compare '" + r.dir.string() + "' '" + b.string() + "'", dir);
+    INFO(c.output);
+    CHECK(c.exit_code == 0);
+    CHECK(c.output.find("set up differently") == std::string::npos);
+  }
+  fs::remove_all(dir);
+}
