@@ -18,25 +18,36 @@ std::string short_list(const std::vector<std::string>& xs) {
   return j.dump();
 }
 
+// The generation a suite's requests carry after every override (--gen-kwargs, the models file's,
+// what Anthropic is sent, a completion form's extra stops): the first planned request's, else the
+// spec's. Empty for log-likelihood.
+std::string planned_generation(const SuiteRun& run) {
+  if (run.loglikelihood) return "";
+  GenerationSettings g =
+      run.requests.empty() ? run.instance->spec().generation : run.requests.front().generation;
+  if (run.requests.empty() && !run.chat) {
+    g.stop.insert(g.stop.end(), g.completion_stop.begin(), g.completion_stop.end());
+  }
+  return ", max_tokens " + std::to_string(g.max_tokens) +
+         (g.thinking_budget > 0 ? ", thinking_budget " + std::to_string(g.thinking_budget) : "") +
+         ", temperature " + nlohmann::json(g.temperature).dump() + ", top_p " +
+         nlohmann::json(g.top_p).dump() + ", n " + std::to_string(g.n_samples) + ", stop " +
+         short_list(g.stop);
+}
+
 // --dry-run: what each suite would ask, its first prompts (as the model reads them when the
 // backend renders them), the request hashes, and what the cache already holds.
 int print_dry_run(const RunOutcome& out) {
   long requests = 0;
   for (const SuiteRun& run : out.suites) {
     const SuiteSpec& spec = run.instance->spec();
-    const GenerationSettings& g = spec.generation;
     requests += static_cast<long>(run.requests.size());
     std::printf("== %s (profile %s): %zu requests, %s%s\n", spec.key().c_str(),
                 spec.profile.c_str(), run.requests.size(),
                 run.loglikelihood ? "log-likelihood of the choices"
                 : run.chat        ? "chat messages"
                                   : "raw completion",
-                run.loglikelihood
-                    ? ""
-                    : (", max_tokens " + std::to_string(g.max_tokens) + ", temperature " +
-                       nlohmann::json(g.temperature).dump() + ", n " + std::to_string(g.n_samples) +
-                       ", stop " + short_list(g.stop))
-                          .c_str());
+                planned_generation(run).c_str());
     for (size_t i = 0; i < run.rendered.size(); ++i) {
       const Request& r = run.requests[i];
       std::printf("-- %s (request %s)\n", r.doc_id.c_str(), run.hashes[i].c_str());

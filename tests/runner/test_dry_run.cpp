@@ -1,6 +1,8 @@
 // run --dry-run: each suite's first prompts (the chat template applied by a builtin checkpoint),
 // the request hashes the run would use, and what the cache already holds; nothing is sent and
 // nothing is written.
+#include <fstream>
+
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 
@@ -52,5 +54,45 @@ TEST_CASE("dry run: prompts, hashes and cache hits, nothing sent or written", "[
   CHECK(built.output.find("<|im_start|>user\nAnswer the following multiple choice question.") !=
         std::string::npos);
   CHECK(built.output.find("<|im_start|>assistant\n") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Reviewer 85, F9: the per-suite line showed the spec's generation, not what the requests carry:
+// HumanEval's completion form sends its 9 completion stops (the line said "stop []"), and an API
+// entry's `generation` replaces the suite's max_tokens, temperature and top_p.
+TEST_CASE("dry run: the suite line shows the generation the requests carry", "[runner][cli]") {
+  const fs::path dir = temp_dir("dry-run-generation");
+  const std::string base = oracle_samples_run(dir / "results") + " --suites humaneval --limit 1";
+  auto dry = run_command(base + " --dry-run", dir);
+  INFO(dry.output);
+  REQUIRE(dry.exit_code == 0);
+  CHECK(dry.output.find("== humaneval (profile lm-eval): 1 requests, raw completion, max_tokens "
+                        "1024, temperature 0.0, top_p 1.0, n 1, stop [\"\\nclass\",\"\\ndef\","
+                        "\"\\n#\",\"\\nif\",\"\\nprint\",\"\\n```\",\"\\n```\\n\\n\","
+                        "\"<|eot_id|>\",\"</s>\"]\n") != std::string::npos);
+
+  // Nothing is sent: the entry's base URL is never reached.
+  const json models = {{"schema", 1},
+                       {"models",
+                        {{"ocg",
+                          {{"provider", "openai-compatible"},
+                           {"base_url", "http://127.0.0.1:9/v1"},
+                           {"model", "think"},
+                           {"prices", json::array()},
+                           {"generation",
+                            {{"max_tokens", 1000},
+                             {"thinking_budget", 500},
+                             {"temperature", 0.6},
+                             {"top_p", 0.95}}}}}}}};
+  std::ofstream(dir / "models.json") << models.dump();
+  auto api = run_command(moebench_bin() + " run --backend api:ocg --models '" +
+                             (dir / "models.json").string() +
+                             "' --samples --suites gsm8k@chat --limit 1 --dry-run",
+                         dir);
+  INFO(api.output);
+  REQUIRE(api.exit_code == 0);
+  CHECK(api.output.find("== gsm8k@chat (profile chat): 1 requests, chat messages, max_tokens "
+                        "1000, thinking_budget 500, temperature 0.6, top_p 0.95, n 1, stop []\n") !=
+        std::string::npos);
   fs::remove_all(dir);
 }
