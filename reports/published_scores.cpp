@@ -217,6 +217,27 @@ std::string published_setup_differs(const nlohmann::json& options) {
   if (limit.is_number()) why.push_back("--limit " + limit.dump());
   const json shots = options.value("num_fewshot", json());
   if (shots.is_number()) why.push_back("--num-fewshot " + shots.dump());
+  // A shard is a part of the data (a merged run is "0/1"); the paper's number is of the whole.
+  const json shard = options.value("shard", json());
+  if (shard.is_string() && shard.get<std::string>() != "0/1") {
+    why.push_back("--shard " + shard.get<std::string>());
+  }
+  std::string out;
+  for (const std::string& w : why) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+std::string published_method_differs(const SuiteResult& suite) {
+  const json form =
+      suite.profile_info.is_object() ? suite.profile_info.value("form", json()) : json();
+  if (form != "completion") return "";
+  std::vector<std::string> why;
+  const bool choice = suite.spec.is_object() && suite.spec.value("output", json()) == "choice";
+  if (choice && suite.scored_by == "generation") {
+    why.push_back("scored by generation where the profile uses log-likelihood");
+  }
+  if (suite.prompt_form == "chat")
+    why.push_back("chat messages where the profile sends raw prompts");
   std::string out;
   for (const std::string& w : why) out += (out.empty() ? "" : ", ") + w;
   return out;
@@ -235,9 +256,12 @@ PublishedComparison published_compare(const PublishedScore& published, const Sui
     c.n = m->n;
     if (m->has_stderr()) c.ci95 = 100 * m->ci95_half();
   }
-  if (c.run_profile != published.profile || !setup.empty()) {
+  const std::string method = published_method_differs(suite);
+  if (c.run_profile != published.profile || !setup.empty() || !method.empty()) {
     c.verdict = PublishedVerdict::kNotComparable;
-    c.other_setup = c.run_profile == published.profile ? setup : "";
+    if (c.run_profile == published.profile) {
+      c.other_setup = setup + (setup.empty() || method.empty() ? "" : ", ") + method;
+    }
     return c;
   }
   if (c.measured && c.n < 2) {

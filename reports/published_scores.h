@@ -77,11 +77,19 @@ struct PublishedComparison {
 };
 
 // Why a run's options (run.json "options") are not a published setup: "the bundled samples",
-// "--limit N", "--num-fewshot N" (the profile's own shots replaced), ", "-joined; "" for none.
+// "--limit N", "--num-fewshot N" (the profile's own shots replaced), "--shard i/N" (an unmerged
+// part of the data), ", "-joined; "" for none.
 std::string published_setup_differs(const nlohmann::json& options);
 
+// Why a suite was not scored by its completion-form profile's method (the backend had no
+// log-likelihoods or no raw completion, and the run said so): "scored by generation where the
+// profile uses log-likelihood" (a choice suite), "chat messages where the profile sends raw
+// prompts", ", "-joined; "" for none, or when the run.json does not say.
+std::string published_method_differs(const SuiteResult& suite);
+
 // `suite` measured against `published`. Only a suite run under the entry's profile, in the
-// paper's setup (`setup` empty, see published_setup_differs), is compared: otherwise the verdict
+// paper's setup (`setup` empty, see published_setup_differs) and by the profile's method
+// (published_method_differs), is compared: otherwise the verdict
 // is kNotComparable and no difference is computed. Within CI
 // when |delta| <= ci95 (a run with stderr 0 is within only on an exact match).
 PublishedComparison published_compare(const PublishedScore& published, const SuiteResult& suite,

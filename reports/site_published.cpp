@@ -114,8 +114,9 @@ std::string site_published_section(const RunSummary& run, const PublishedScores&
       esc(table.file.filename().string()) +
       "). Measured: the suite's primary metric ± 95% CI (1.96·stderr), in %; Δ = measured − "
       "published in points, ± the same CI; n the suite's documents. Compared only when the suite "
-      "ran under the profile whose settings the paper used, on the full data with the profile's "
-      "own shots (not --samples, --limit or --num-fewshot).</p>\n";
+      "ran under the profile whose settings the paper used and by its method (log-likelihood or "
+      "generation, raw prompts or chat), on the full data with the profile's own shots (not "
+      "--samples, --limit, an unmerged --shard or --num-fewshot).</p>\n";
   if (rows.empty()) {
     return h + "<p class=\"muted\">None of this run's suites has a published score for it.</p>\n";
   }
@@ -154,9 +155,8 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
       "\n### Published vs measured\n\nPer model a run says it is (backend.published_as) and "
       "suite, the run of the most documents (the newest of those) against the paper's number; "
       "measured ± 95% CI in %, Δ = measured − published in points, n the run's documents. "
-      "Compared only under the paper's profile, on the full data with its own shots (not "
-      "--samples, "
-      "--limit or --num-fewshot).\n\n"
+      "Compared only under the paper's profile and by its method, on the full data with its own "
+      "shots (not --samples, --limit, an unmerged --shard or --num-fewshot).\n\n"
       "| run | model | suite | profile | published % | source | measured % | Δ pp | verdict | n |\n"
       "|---|---|---|---|---:|---|---:|---:|---|---:|\n";
   for (const auto& [key, value] : latest) {
