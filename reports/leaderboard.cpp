@@ -36,16 +36,11 @@ std::optional<double> estimated_cost(const RunSummary& run, const SuiteResult& s
 }
 
 // A priced suite's cost for every sample at its run's prices: what the eval costs, whether or not
-// some answers came from the cache (the run paid only for the rest). A run priced at several
-// tables (it crossed a price change) prices its cached answers at the latest of them.
+// some answers came from the cache (the run paid only for the rest).
 std::optional<double> priced_cost(const SuiteResult& s) {
-  if (!s.cost_usd || all_tokens(s).total() == s.tokens.total()) return s.cost_usd;
-  if (!s.prices.is_array()) return tokens_cost_usd(all_tokens(s), s.prices);
-  if (s.prices.empty()) return std::nullopt;
-  TokenCounts cached = all_tokens(s);
-  cached -= s.tokens;
-  const std::optional<double> rest = tokens_cost_usd(cached, s.prices.back());
-  return rest ? std::optional<double>(*s.cost_usd + *rest) : std::nullopt;
+  if (!s.cost_usd) return std::nullopt;
+  const std::optional<double> cached = leaderboard_cached_usd(s);
+  return cached ? std::optional<double>(*s.cost_usd + *cached) : std::nullopt;
 }
 
 using RunsById = std::map<std::string, const RunSummary*>;
@@ -199,6 +194,18 @@ LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
 }
 
 }  // namespace
+
+std::optional<double> leaderboard_cached_usd(const SuiteResult& s) {
+  if (all_tokens(s).total() == s.tokens.total()) return 0.0;
+  if (s.has_cached_usd) return s.cached_usd;
+  // NOTE: a run.json written before cost.cached_usd: its one table, or the latest of its list.
+  const nlohmann::json& table =
+      s.prices.is_array() && !s.prices.empty() ? s.prices.back() : s.prices;
+  if (table.is_array()) return std::nullopt;
+  TokenCounts cached = all_tokens(s);
+  cached -= s.tokens;
+  return tokens_cost_usd(cached, table);
+}
 
 void ReportOptions::validate() const {
   if (!(machine_usd_per_hour >= 0)) throw InputError("--machine-usd-per-hour: must be >= 0");

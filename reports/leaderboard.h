@@ -115,6 +115,12 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
 std::optional<double> leaderboard_run_cost(const RunSummary& run, const ReportOptions& options,
                                            bool* estimated);
 
+// What a priced suite's answers from the cache cost (its every-sample cost less cost_usd): the
+// run's record of it (cost.cached_usd: a run prices them at its latest billed table, a merged run
+// keeps its shards'), for a run.json written before it the suite's table (the latest of a list);
+// 0 when none came from the cache; nullopt when unknown.
+std::optional<double> leaderboard_cached_usd(const SuiteResult& s);
+
 std::string leaderboard_latency_key(const std::string& run_id, const std::string& suite);
 
 // The ranking set, chosen and applied (reports/leaderboard_rank.cpp). Candidates are the suite

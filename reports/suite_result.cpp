@@ -19,6 +19,13 @@ const MetricStat* SuiteResult::primary() const {
   return it == metrics.end() ? nullptr : &it->second;
 }
 
+json SuiteResult::cost_json() const {
+  if (!cost_usd) return nullptr;
+  json c = {{"usd", *cost_usd}, {"prices", prices}};
+  if (has_cached_usd) c["cached_usd"] = cached_usd ? json(*cached_usd) : json(nullptr);
+  return c;
+}
+
 json SuiteResult::to_json() const {
   json m = json::object();
   for (const auto& [id, stat] : metrics) {
@@ -46,13 +53,26 @@ json SuiteResult::to_json() const {
              {{"all", tokens_json(tokens_all)},
               {"billed", tokens_json(tokens)},
               {"usage_missing", usage_missing}}},
-            {"cost", cost_usd ? json{{"usd", *cost_usd}, {"prices", prices}} : json(nullptr)},
+            {"cost", cost_json()},
             {"latency", latency},
             {"cache_hits", cache_hits},
             {"spec", spec}};
   if (!doc_weight.is_null()) j["doc_weight"] = doc_weight;
   if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
   return j;
+}
+
+void SuiteResult::cost_from_json(const json& cost, const std::string& where,
+                                 const std::string& at) {
+  if (!cost["usd"].is_number()) throw input_error(where, "field '" + at + "usd' must be a number");
+  cost_usd = cost["usd"].get<double>();
+  prices = cost.value("prices", json());
+  if (!cost.contains("cached_usd")) return;
+  const json& c = cost["cached_usd"];
+  if (!c.is_null() && !c.is_number())
+    throw input_error(where, "field '" + at + "cached_usd' must be a number or null");
+  has_cached_usd = true;
+  if (c.is_number()) cached_usd = c.get<double>();
 }
 
 SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
@@ -103,10 +123,7 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
     r.usage_missing = count_or(s["tokens"], "usage_missing", where, at + "tokens.");
   }
   if (s.contains("cost") && s["cost"].is_object() && s["cost"].contains("usd")) {
-    if (!s["cost"]["usd"].is_number())
-      throw input_error(where, "field '" + at + "cost.usd' must be a number");
-    r.cost_usd = s["cost"]["usd"].get<double>();
-    r.prices = s["cost"].value("prices", json());
+    r.cost_from_json(s["cost"], where, at + "cost.");
   }
   if (s.contains("repeats") && s["repeats"].is_object()) {
     r.repeats = static_cast<int>(count_or(s["repeats"], "n", where, at + "repeats."));

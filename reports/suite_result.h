@@ -41,14 +41,23 @@ struct SuiteResult {
   long usage_missing = 0;          // answers whose API reported no usage (sent or cached): no cost
   std::optional<double> cost_usd;  // from the backend's price table
   nlohmann::json prices;           // that table, when cost_usd is set
-  nlohmann::json latency;          // the latency summary of the responses received
-  nlohmann::json spec;             // the suite spec as run
+  // The answers from the cache (tokens_all less tokens) at the run's cached-answer table, so that
+  // cost_usd + cached_usd is every sample's cost (the leaderboard's); cost.cached_usd in run.json,
+  // written with cost. has_cached_usd false: a run.json written before it (the leaderboard then
+  // prices them itself); true with no value: not priceable.
+  bool has_cached_usd = false;
+  std::optional<double> cached_usd;
+  nlohmann::json latency;  // the latency summary of the responses received
+  nlohmann::json spec;     // the suite spec as run
   // The spec's doc_weight when its means are weighted (sum(w v) / sum(w), gaokao's points per
   // document); null for a plain mean over documents. run.json writes it only when set.
   nlohmann::json doc_weight;
   long error_count() const;
   const MetricStat* primary() const;  // nullptr when the suite reports no metric
 
+  nlohmann::json cost_json() const;  // run.json's cost: null when cost_usd is unknown
+  // Sets cost_usd, prices and cached_usd from run.json's cost object (`at` its field path).
+  void cost_from_json(const nlohmann::json& cost, const std::string& where, const std::string& at);
   nlohmann::json to_json() const;
   // `s` is run.json's suites[name]; InputError naming `where` and the field on a bad value.
   static SuiteResult from_json(const std::string& name, const nlohmann::json& s,

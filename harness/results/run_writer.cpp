@@ -108,8 +108,21 @@ nlohmann::json gen_kwargs_json(const std::vector<std::pair<std::string, std::str
   return text;
 }
 
+// The table a run prices its answers from the cache at, the same for all of its suites (they
+// were billed before, at no table of this run's): the latest table it billed at, or when it billed
+// nothing, the one in effect when its backend was made. Null when that part was sent unpriced.
+nlohmann::json cached_answer_table(const RunOutcome& o) {
+  TokensByPrice by_price;
+  for (const SuiteRun& run : o.suites) {
+    for (size_t d = 0; d < run.responses.size(); ++d) by_price += billed_by_price(run, d);
+  }
+  if (by_price.empty()) return o.backend.prices;
+  return o.backend.price_tables.value(by_price.rbegin()->first, nlohmann::json());
+}
+
 SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
-                         const LatencySummary& latency, TokensByPrice* by_price) {
+                         const nlohmann::json& cached_table, const LatencySummary& latency,
+                         TokensByPrice* by_price) {
   SuiteResult r;
   const SuiteSpec& spec = run.instance->spec();
   r.name = spec.key();
@@ -144,9 +157,17 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   }
   // NOTE: a response without usage has no prompt count: the sum would be a confident wrong cost.
   if (r.usage_missing == 0) {
-    Priced p = price_by_table(*by_price, r.tokens, backend);
+    // NOTE: a suite that billed nothing records the run's cached-answer table, not the one in
+    // effect when the backend was made (the run may have paid nothing at that one).
+    BackendInfo at = backend;
+    if (!cached_table.is_null()) at.prices = cached_table;
+    Priced p = price_by_table(*by_price, r.tokens, at);
     r.cost_usd = p.usd;
     if (p.usd) r.prices = std::move(p.prices);
+    TokenCounts cached = r.tokens_all;
+    cached -= r.tokens;
+    r.has_cached_usd = p.usd.has_value();
+    if (p.usd) r.cached_usd = tokens_cost_usd(cached, cached_table);
   }
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
@@ -162,10 +183,11 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
   LatencySummary latency;
   long usage_missing = 0;
   TokensByPrice by_price;
+  const nlohmann::json cached_table = cached_answer_table(o);
   for (const SuiteRun& run : o.suites) {
     const LatencySummary suite_latency = latency_of(run);
     TokensByPrice suite_by_price;
-    SuiteResult suite = suite_result(run, o.backend, suite_latency, &suite_by_price);
+    SuiteResult suite = suite_result(run, o.backend, cached_table, suite_latency, &suite_by_price);
     by_price += suite_by_price;
     r.billed += suite.tokens;
     usage_missing += suite.usage_missing;

@@ -20,6 +20,8 @@ TEST_CASE("run.json with values of the wrong type or size is an InputError namin
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"("suites":{"g":{"metrics":{"m":{"mean":1}},"cost":{"usd":"0.5"}}}})",
        "field 'suites.g.cost.usd' must be a number"},
+      {R"("suites":{"g":{"metrics":{"m":{"mean":1}},"cost":{"usd":0.5,"cached_usd":"1"}}}})",
+       "field 'suites.g.cost.cached_usd' must be a number or null"},
       {R"("suites":{"g":{"metrics":{"m":{"mean":1}},"errors":{"timeout":1e300}}}})",
        "field 'suites.g.errors.timeout' is not a count"},
       {R"("throughput":{"prompt_tokens":1e300},"suites":{}})",
