@@ -19,6 +19,7 @@
 #include "harness/results/run_writer.h"
 #include "harness/scoring/aggregate.h"
 #include "reports/json_fields.h"
+#include "reports/leaderboard.h"
 #include "reports/run_load.h"
 #include "reports/run_record.h"
 #include "reports/sample_record.h"
@@ -240,9 +241,17 @@ struct TableUse {
   std::optional<double> usd;
 };
 
+// Whether something was billed at a table: tokens or $ (a list entry written before they were
+// recorded, with neither, is taken as billed).
+bool billed_at(const TableUse& u) {
+  if (!u.tokens && !u.usd) return true;
+  return (u.tokens && u.tokens->total() > 0) || (u.usd && *u.usd > 0);
+}
+
 // Adds a part's tables to `uses`: a single table carries the part's tokens and cost; a list's
-// entries their own (a list written before they were recorded has none: unknown).
-void add_tables(const Priced& part, std::vector<TableUse>* uses) {
+// entries their own (a list written before they were recorded has none: unknown). A table at
+// which nothing was billed (a shard's suite all from the cache) goes to `unbilled` instead.
+void add_tables(const Priced& part, std::vector<TableUse>* uses, std::vector<json>* unbilled) {
   std::vector<TableUse> of_part;
   if (part.prices.is_array()) {
     for (const json& e : part.prices) {
@@ -263,6 +272,10 @@ void add_tables(const Priced& part, std::vector<TableUse>* uses) {
     of_part.push_back({part.prices, part.tokens, part.usd});
   }
   for (TableUse& u : of_part) {
+    if (!billed_at(u)) {
+      unbilled->push_back(std::move(u.table));
+      continue;
+    }
     auto same = std::find_if(uses->begin(), uses->end(),
                              [&](const TableUse& t) { return t.table == u.table; });
     if (same == uses->end()) {
@@ -275,22 +288,32 @@ void add_tables(const Priced& part, std::vector<TableUse>* uses) {
   }
 }
 
+// In time order: an instant sorts after its date's 00:00, as the models file writes them.
+bool earlier_table(const json& a, const json& b) {
+  return str_or(a, "effective_from") < str_or(b, "effective_from");
+}
+
 // What the shards were billed, summed as each was priced (a night's shards can straddle a price
 // change, a run can cross one); unknown when one is. The table when one was used, else the list
-// of those used, each with the tokens billed at it and their cost where known.
+// of those used, each with the tokens billed at it and their cost where known; when nothing was
+// billed, the latest of the parts' tables (merged_record makes a suite's the run's).
 std::pair<std::optional<double>, json> sum_costs(const std::vector<Priced>& parts) {
   std::optional<double> usd = 0.0;
   std::vector<TableUse> uses;
+  std::vector<json> unbilled;
   for (const Priced& p : parts) {
     if (!p.usd) return {std::nullopt, json()};
     *usd += *p.usd;
-    add_tables(p, &uses);
+    add_tables(p, &uses, &unbilled);
   }
   if (parts.empty()) return {std::nullopt, json()};
+  if (uses.empty()) {
+    std::stable_sort(unbilled.begin(), unbilled.end(), earlier_table);
+    return {usd, unbilled.empty() ? json() : unbilled.back()};
+  }
   if (uses.size() == 1) return {usd, uses[0].table};
-  // In time order: an instant sorts after its date's 00:00, as the models file writes them.
   std::stable_sort(uses.begin(), uses.end(), [](const TableUse& a, const TableUse& b) {
-    return str_or(a.table, "effective_from") < str_or(b.table, "effective_from");
+    return earlier_table(a.table, b.table);
   });
   json tables = json::array();
   for (const TableUse& u : uses) {
@@ -300,6 +323,20 @@ std::pair<std::optional<double>, json> sum_costs(const std::vector<Priced>& part
     tables.push_back(std::move(e));
   }
   return {usd, tables};
+}
+
+// What the shards' answers from the cache cost, each shard's at its own prices (so the merged
+// run costs on the leaderboard what its shards pooled do); nullopt when one's is unknown.
+std::optional<double> merged_cached_usd(const std::vector<const ShardRun*>& shards,
+                                        const std::string& name) {
+  double usd = 0;
+  for (const ShardRun* run : shards) {
+    const SuiteResult& s = suite_of(*run, name);
+    const std::optional<double> part = s.cost_usd ? leaderboard_cached_usd(s) : std::nullopt;
+    if (!part) return std::nullopt;
+    usd += *part;
+  }
+  return usd;
 }
 
 // One suite merged: samples interleaved (document p is shard p%N's (p/N)-th), metrics aggregated
@@ -370,8 +407,23 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   }
   r.n_docs = total;
   std::tie(r.cost_usd, r.prices) = sum_costs(costs);
+  r.has_cached_usd = r.cost_usd.has_value();
+  r.cached_usd = merged_cached_usd(shards, name);
   r.latency = m.latency.to_json();
   return m;
+}
+
+// A suite that billed nothing records the merged run's latest table (of `prices`, its cost's), as
+// a run's does.
+void unbilled_suites_at_latest(const json& prices, std::vector<SuiteResult>* suites) {
+  json latest = prices.is_array() && !prices.empty() ? prices.back() : prices;
+  if (latest.is_object()) {
+    latest.erase("tokens");
+    latest.erase("usd");
+  }
+  for (SuiteResult& s : *suites) {
+    if (s.cost_usd && *s.cost_usd == 0 && s.tokens.total() == 0) s.prices = latest;
+  }
 }
 
 // The merged run.json: shard 0's record with the suites merged, the counters and timings summed
@@ -403,6 +455,7 @@ RunRecord merged_record(const std::vector<const ShardRun*>& shards,
   }
   const auto [usd, prices] = sum_costs(costs);
   m.cost = usd ? json{{"usd", *usd}, {"prices", prices}} : json();
+  if (usd) unbilled_suites_at_latest(prices, &m.suites);
   m.latency = latency.to_json();
   m.requests_sent = m.cache_hits = m.docs = m.prompt_tokens = m.output_tokens = 0;
   m.failed_attempts = FailedAttempts{};

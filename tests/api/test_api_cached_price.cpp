@@ -117,3 +117,58 @@ TEST_CASE("every suite of a run prices its cached answers at the run's latest ta
   server.stop();
   fs::remove_all(dir);
 }
+
+// r86 F2 (lb4): shard 0 runs wholly at the first table, shard 1 wholly at the second, gsm8k all
+// from the cache in both. Merged, gsm8k lists no table at which nothing was billed, and the
+// leaderboard costs the merged run as the two shards pooled: each shard's cached answers at its
+// own table.
+TEST_CASE("merged shards cost on the leaderboard what the shards pooled cost") {
+  const fs::path dir = temp_dir("api-cached-price-merge");
+  loopback::ServerOptions so;
+  so.answers_file = oracle_answers(dir, "gsm8k,mmlu", false).string();
+  loopback::Server server(so);
+  server.start();
+  const fs::path models = write_loop_models(
+      dir, "loop", "deepseek", server.base_url(),
+      {{"prices", two_tables("2026-01-01T00:01Z")}, {"limits", {{"max_in_flight", 1}}}});
+  const std::string args = "--backend api:loop --models '" + models.string() +
+                           "' --samples --cache '" + (dir / "c.sqlite").string() + "' --suites ";
+  run_at(args + "gsm8k", dir / "pre", dir, "2025-12-31T12:00Z");
+  const LoopRun s0 =
+      run_at(args + "gsm8k,mmlu --shard 0/2", dir / "shards", dir, "2025-12-31T20:00Z");
+  const LoopRun s1 =
+      run_at(args + "gsm8k,mmlu --shard 1/2", dir / "shards", dir, "2026-01-01T05:00Z");
+  REQUIRE(s0.run["cost"]["prices"]["effective_from"] == "2025-12-01");
+  REQUIRE(s1.run["cost"]["prices"]["effective_from"] == "2026-01-01T00:01Z");
+  double want = s0.run["cost"]["usd"].get<double>() + s1.run["cost"]["usd"].get<double>();
+  for (const auto& [name, suite] : s0.run["suites"].items()) want += cached_usd(suite, kLoopPrices);
+  for (const auto& [name, suite] : s1.run["suites"].items()) want += cached_usd(suite, kDear);
+  const CommandResult merged =
+      run_command(moebench_bin() + " merge '" + s0.dir.string() + "' '" + s1.dir.string() +
+                      "' -o '" + (dir / "merged" / "m").string() + "'",
+                  dir);
+  INFO(merged.output);
+  REQUIRE(merged.exit_code == 0);
+  const json run = json::parse(read_file(dir / "merged" / "m" / "run.json"));
+  const json& gsm8k = run["suites"]["gsm8k"];
+  REQUIRE(gsm8k["tokens"]["billed"]["prompt"] == 0);
+  // Nothing was billed for gsm8k: the merged run's latest table, as a run that billed nothing.
+  json latest = run["cost"]["prices"].back();
+  latest.erase("tokens");
+  latest.erase("usd");
+  CHECK(gsm8k["cost"]["prices"] == latest);
+  CHECK(gsm8k["cost"]["prices"]["effective_from"] == "2026-01-01T00:01Z");
+  for (const json& t : run["cost"]["prices"]) {
+    CHECK((t["tokens"]["prompt"].get<long>() > 0 || t["usd"].get<double>() > 0));
+  }
+  for (const fs::path& results : {dir / "shards", dir / "merged"}) {
+    INFO(results.string());
+    const ReportData data = report_load(results);
+    const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+    REQUIRE(board.rows.size() == 1);
+    REQUIRE(board.rows[0].cost_usd.has_value());
+    CHECK(*board.rows[0].cost_usd == Approx(want).epsilon(1e-9));
+  }
+  server.stop();
+  fs::remove_all(dir);
+}
