@@ -78,6 +78,28 @@ ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking) {
   return out;
 }
 
+size_t thinking_span_end(const std::string& text, size_t open_at) {
+  const std::string_view open(kThinkOpen), close(kThinkClose);
+  int depth = 0;
+  for (size_t at = open_at; at != std::string::npos;) {
+    const size_t o = text.find(open, at), c = text.find(close, at);
+    if (c == std::string::npos) return std::string::npos;
+    if (o < c) {
+      ++depth;
+      at = o + open.size();
+      continue;
+    }
+    at = c + close.size();
+    if (--depth <= 0) return at;
+  }
+  return std::string::npos;
+}
+
+size_t thinking_template_end(const std::string& text) {
+  const size_t o = text.find(kThinkOpen), c = text.find(kThinkClose);
+  return c != std::string::npos && c < o ? c + std::string_view(kThinkClose).size() : 0;
+}
+
 bool thinking_prompt_opens(const std::string& prompt) {
   size_t e = prompt.size();
   while (e > 0 && ascii_space(prompt[e - 1])) --e;

@@ -31,6 +31,17 @@ struct AnswerSpan {
 // `<think>`, or nothing when `starts_in_thinking`.
 AnswerSpan thinking_answer_span(const std::string& text, bool starts_in_thinking);
 
+// Where a generation's text leaves the thinking a template opened: just past a `</think>` that
+// comes before any `<think>`, else 0. Stop strings that stand in for a server's are looked for
+// from there in order, skipping `<think>` spans (thinking_span_end), and the first one cuts
+// whatever follows: a generation that went on into an invented turn with thinking of its own
+// stops where a server would have stopped it, before that turn.
+size_t thinking_template_end(const std::string& text);
+
+// The end of the `<think>` span opening at `open_at` (just past its balancing `</think>`; nested
+// tags counted), or npos when it never closes.
+size_t thinking_span_end(const std::string& text, size_t open_at);
+
 // The text split by that rule: the answer (stripped, holding no tag) and the thinking.
 ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking = false);
 

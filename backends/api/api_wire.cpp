@@ -28,16 +28,23 @@ double api_top_p(const ModelEntry& model, const Request& r) {
 }
 
 std::string api_cut_at_stop(const std::string& text, const std::vector<std::string>& stops) {
-  // Stop strings never fire inside inline thinking: only in the answer, as scoring splits it.
-  const AnswerSpan answer = thinking_answer_span(text, false);
-  if (answer.begin == std::string::npos) return text;
-  size_t cut = text.size();
-  for (const std::string& s : stops) {
-    if (s.empty()) continue;
-    const size_t at = text.find(s, answer.begin);
-    if (at != std::string::npos && at + s.size() <= answer.end) cut = std::min(cut, at);
+  // Stop strings never fire inside inline thinking. They stand in for the server's, so the first
+  // one outside it cuts, whatever follows (thinking_template_end); what is left is split by the
+  // one rule when scored.
+  for (size_t from = thinking_template_end(text); from < text.size();) {
+    const size_t reopen = text.find(kThinkOpen, from);
+    const size_t end = reopen == std::string::npos ? text.size() : reopen;
+    size_t cut = std::string::npos;
+    for (const std::string& s : stops) {
+      if (s.empty()) continue;
+      const size_t at = text.find(s, from);
+      if (at != std::string::npos && at + s.size() <= end) cut = std::min(cut, at);
+    }
+    if (cut != std::string::npos) return text.substr(0, cut);
+    if (reopen == std::string::npos) break;
+    from = thinking_span_end(text, reopen);
   }
-  return text.substr(0, cut);
+  return text;
 }
 
 long api_hidden_reasoning(const ApiReply& reply) {

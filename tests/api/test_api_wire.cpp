@@ -7,6 +7,7 @@
 #include "backends/api/api_anthropic.h"
 #include "backends/api/api_openai.h"
 #include "common/error.h"
+#include "common/thinking.h"
 #include "tests/catch.h"
 
 using namespace moebench;
@@ -393,6 +394,26 @@ TEST_CASE("client-side stops fire only after the thinking ends as scoring splits
   CHECK(api_cut_at_stop("#### 5 <think>Question: x", stops) == "#### 5 <think>Question: x");
   CHECK(api_cut_at_stop("\n<think>Question: hmm</think>\n#### 25", stops) ==
         "\n<think>Question: hmm</think>\n#### 25");
+}
+
+// Reviewer 87, F7: with the stop left to the client, a generation that ran on past its answer into
+// an invented turn with thinking of its own was cut after the last </think>, so the invented
+// turn's answer was scored. The first stop outside the thinking cuts, as a server's would.
+TEST_CASE("client-side stops cut before an invented turn that thinks again") {
+  const std::vector<std::string> stops = {"Question:"};
+  const std::string answer = "<think>Let me compute.</think>\nHe fills 100 cartons.\n#### 100\n\n";
+  const std::string invented = "Question: What is 2+2?\n<think>easy</think>\n2+2=4\n#### 4";
+  CHECK(api_cut_at_stop(answer + invented, stops) == answer);
+  CHECK(thinking_split(api_cut_at_stop(answer + invented, stops)).answer ==
+        "He fills 100 cartons.\n#### 100");
+  // Template-opened, then an invented turn; nested tags in the first thinking; a later span
+  // holding the stop string is skipped.
+  const std::string opened = "Hmm. Question: x?</think>\n#### 7\n\n";
+  CHECK(api_cut_at_stop(opened + invented, stops) == opened);
+  const std::string nested = "<think>a <think>Question: b</think> Question: c</think>\n#### 3 ";
+  CHECK(api_cut_at_stop(nested + invented, stops) == nested);
+  const std::string skip = "#### 2 <think>Question: no</think> and ";
+  CHECK(api_cut_at_stop(skip + invented, stops) == skip);
 }
 
 // Reviewer 85, F5: inline thinking through a server whose usage has no reasoning count recorded
