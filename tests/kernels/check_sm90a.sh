@@ -13,16 +13,16 @@ trap 'rm -rf "$tmp"' EXIT
 for entry in grouped_gemm_wgmma.cu:4 attention_prefill_wgmma.cu:6 attention_prefill_fa3.cu:144; do
   file=${entry%%:*}
   least=${entry##*:}
-  src=$root/kernels/$file
-  "$nvcc" -std=c++20 -O3 -arch=sm_90a -I"$root" -ptx "$src" -o "$tmp/k.ptx"
-  mma=$(grep -c 'wgmma.mma_async' "$tmp/k.ptx" || true)
+  name=${file%.cu}
+  # One device-only pass (-cubin: no host compile) runs ptxas; -keep leaves its PTX in $tmp.
+  "$nvcc" -std=c++20 -O3 -arch=sm_90a -I"$root" -Xptxas -v -cubin -keep -keep-dir "$tmp" \
+    "$root/kernels/$file" -o "$tmp/$name.cubin" 2>"$tmp/ptxas.log"
+  mma=$(grep -c 'wgmma.mma_async' "$tmp/$name.ptx" || true)
   echo "$file: wgmma.mma_async in the sm_90a PTX: $mma"
   if [ "$mma" -lt "$least" ]; then
     echo "$file: expected at least $least wgmma.mma_async (its instantiations), found $mma" >&2
     exit 1
   fi
-  "$nvcc" -std=c++20 -O3 -arch=sm_90a -I"$root" -Xptxas -v -c "$src" -o "$tmp/k.o" \
-    2>"$tmp/ptxas.log"
   grep -E 'registers|spill' "$tmp/ptxas.log" || true
   if grep -qiE 'warning|serializ|C7519|injected' "$tmp/ptxas.log"; then
     cat "$tmp/ptxas.log" >&2
