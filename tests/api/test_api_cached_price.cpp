@@ -65,22 +65,45 @@ void check_leaderboard(const fs::path& results, const LoopRun& run) {
   CHECK(*board.rows[0].cost_usd == Approx(want).epsilon(1e-9));
 }
 
+// A loopback server answering gsm8k and mmlu correctly, priced by two_tables(change), with one
+// request in flight; `args` runs it from a shared cache and ends with --suites. `prewarm` runs
+// `prewarm_suites` first at a time on the first table, so the later runs find them cached.
+struct CachedPriceSetup {
+  fs::path dir;
+  loopback::Server server;
+  std::string args;
+
+  CachedPriceSetup(const std::string& name, const std::string& change,
+                   const std::string& prewarm_suites)
+      : dir(temp_dir(name)), server(answers_options(dir)) {
+    server.start();
+    const fs::path models =
+        write_loop_models(dir, "loop", "deepseek", server.base_url(),
+                          {{"prices", two_tables(change)}, {"limits", {{"max_in_flight", 1}}}});
+    args = "--backend api:loop --models '" + models.string() + "' --samples --cache '" +
+           (dir / "c.sqlite").string() + "' --suites ";
+    run_at(args + prewarm_suites, dir / "pre", dir, "2025-12-31T12:00Z");
+  }
+  ~CachedPriceSetup() {
+    server.stop();
+    fs::remove_all(dir);
+  }
+
+  static loopback::ServerOptions answers_options(const fs::path& dir) {
+    loopback::ServerOptions so;
+    so.answers_file = oracle_answers(dir, "gsm8k,mmlu", false).string();
+    return so;
+  }
+};
+
 }  // namespace
 
 // lb8: the backend is made at 00:00 (the first table), its first request goes out at 00:01, the
 // change: everything billed is at the later table, and gsm8k, all from the cache, too.
 TEST_CASE("a suite all from the cache is priced at the table its run billed at") {
-  const fs::path dir = temp_dir("api-cached-price");
-  loopback::ServerOptions so;
-  so.answers_file = oracle_answers(dir, "gsm8k,mmlu", false).string();
-  loopback::Server server(so);
-  server.start();
-  const fs::path models = write_loop_models(
-      dir, "loop", "deepseek", server.base_url(),
-      {{"prices", two_tables("2026-01-01T00:01Z")}, {"limits", {{"max_in_flight", 1}}}});
-  const std::string args = "--backend api:loop --models '" + models.string() +
-                           "' --samples --cache '" + (dir / "c.sqlite").string() + "' --suites ";
-  run_at(args + "gsm8k", dir / "pre", dir, "2025-12-31T12:00Z");
+  CachedPriceSetup setup("api-cached-price", "2026-01-01T00:01Z", "gsm8k");
+  const fs::path& dir = setup.dir;
+  const std::string& args = setup.args;
   const LoopRun r = run_at(args + "gsm8k,mmlu", dir / "results", dir, "2026-01-01T00:00Z");
   const json& gsm8k = r.run["suites"]["gsm8k"];
   REQUIRE(gsm8k["tokens"]["billed"]["prompt"] == 0);
@@ -89,24 +112,14 @@ TEST_CASE("a suite all from the cache is priced at the table its run billed at")
   CHECK(gsm8k["cost"]["prices"]["effective_from"] == "2026-01-01T00:01Z");
   CHECK(gsm8k["cost"].value("cached_usd", -1.0) == Approx(cached_usd(gsm8k, kDear)));
   check_leaderboard(dir / "results", r);
-  server.stop();
-  fs::remove_all(dir);
 }
 
 // lb7: one gsm8k answer is in the cache; the run sends gsm8k's other two at the first table and
 // mmlu's at the second: both suites' cached answers are priced at the second, the run's latest.
 TEST_CASE("every suite of a run prices its cached answers at the run's latest table") {
-  const fs::path dir = temp_dir("api-cached-price-latest");
-  loopback::ServerOptions so;
-  so.answers_file = oracle_answers(dir, "gsm8k,mmlu", false).string();
-  loopback::Server server(so);
-  server.start();
-  const fs::path models = write_loop_models(
-      dir, "loop", "deepseek", server.base_url(),
-      {{"prices", two_tables("2026-01-01T00:03Z")}, {"limits", {{"max_in_flight", 1}}}});
-  const std::string args = "--backend api:loop --models '" + models.string() +
-                           "' --samples --cache '" + (dir / "c.sqlite").string() + "' --suites ";
-  run_at(args + "gsm8k --limit 1", dir / "pre", dir, "2025-12-31T12:00Z");
+  CachedPriceSetup setup("api-cached-price-latest", "2026-01-01T00:03Z", "gsm8k --limit 1");
+  const fs::path& dir = setup.dir;
+  const std::string& args = setup.args;
   const LoopRun r = run_at(args + "gsm8k,mmlu", dir / "results", dir, "2026-01-01T00:00Z");
   const json& gsm8k = r.run["suites"]["gsm8k"];
   REQUIRE(gsm8k["cache_hits"] == 1);
@@ -114,8 +127,6 @@ TEST_CASE("every suite of a run prices its cached answers at the run's latest ta
   REQUIRE(r.run["cost"]["prices"].size() == 2);
   CHECK(gsm8k["cost"].value("cached_usd", -1.0) == Approx(cached_usd(gsm8k, kDear)));
   check_leaderboard(dir / "results", r);
-  server.stop();
-  fs::remove_all(dir);
 }
 
 // r86 F2 (lb4): shard 0 runs wholly at the first table, shard 1 wholly at the second, gsm8k all
@@ -123,17 +134,9 @@ TEST_CASE("every suite of a run prices its cached answers at the run's latest ta
 // leaderboard costs the merged run as the two shards pooled: each shard's cached answers at its
 // own table.
 TEST_CASE("merged shards cost on the leaderboard what the shards pooled cost") {
-  const fs::path dir = temp_dir("api-cached-price-merge");
-  loopback::ServerOptions so;
-  so.answers_file = oracle_answers(dir, "gsm8k,mmlu", false).string();
-  loopback::Server server(so);
-  server.start();
-  const fs::path models = write_loop_models(
-      dir, "loop", "deepseek", server.base_url(),
-      {{"prices", two_tables("2026-01-01T00:01Z")}, {"limits", {{"max_in_flight", 1}}}});
-  const std::string args = "--backend api:loop --models '" + models.string() +
-                           "' --samples --cache '" + (dir / "c.sqlite").string() + "' --suites ";
-  run_at(args + "gsm8k", dir / "pre", dir, "2025-12-31T12:00Z");
+  CachedPriceSetup setup("api-cached-price-merge", "2026-01-01T00:01Z", "gsm8k");
+  const fs::path& dir = setup.dir;
+  const std::string& args = setup.args;
   const LoopRun s0 =
       run_at(args + "gsm8k,mmlu --shard 0/2", dir / "shards", dir, "2025-12-31T20:00Z");
   const LoopRun s1 =
@@ -169,6 +172,4 @@ TEST_CASE("merged shards cost on the leaderboard what the shards pooled cost") {
     REQUIRE(board.rows[0].cost_usd.has_value());
     CHECK(*board.rows[0].cost_usd == Approx(want).epsilon(1e-9));
   }
-  server.stop();
-  fs::remove_all(dir);
 }
