@@ -75,6 +75,8 @@ ldd "$stage"/libexec/* | awk '/=> \// {print $3}' | grep -vE "$skip" | sort -u |
   echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!.bundle' || echo ' (dirty)')"
   echo "built $(date -u +%FT%TZ) on $(uname -n), CUDA $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), sm_90a"
   echo "source_dir $root"
+  # Loaded on first use (kernels/cublas_api.cu), so `ldd` does not list it: device_run.sh looks.
+  echo "cublas libcublas.so.$(awk '/#define CUBLAS_VER_MAJOR/ {print $3}' /usr/local/cuda/include/cublas_api.h)"
   echo "binary_dir $root/$build"
   echo "sources $(sources_hash)"
 } >"$stage/MANIFEST"

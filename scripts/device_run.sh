@@ -123,6 +123,13 @@ PY
 export MB_LIB_DIRS
 missing=$(LD_LIBRARY_PATH="$mb/lib:/usr/local/cuda/lib64${MB_LIB_DIRS:+:$MB_LIB_DIRS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   ldd "$mb"/libexec/* 2>&1 | grep "not found" | sort -u | tr -s ' \t\n' ' ')
+# cuBLAS is loaded on first use (kernels/cublas_api.cu), so ldd does not see it.
+cublas=$(awk '/^cublas / {print $2}' "$mb/MANIFEST")
+if [ -n "$cublas" ] && ! ldconfig -p | grep -q "$cublas " &&
+  ! ls "$mb/lib" /usr/local/cuda/lib64 ${MB_LIB_DIRS//:/ } ${LD_LIBRARY_PATH//:/ } 2>/dev/null |
+  grep -qx "$cublas"; then
+  missing="$missing $cublas"
+fi
 if [ -n "$missing" ]; then
   stage libraries 1 0 "ldd: not found: $missing"
 fi
