@@ -48,10 +48,11 @@ int replay_repeat(const nlohmann::json& j, const std::string& where) {
 }
 
 // The thinking a samples.jsonl recorded, served as the model wrote it: each answer whose sample
-// kept reasoning gets it back inline before the answer (`<think>R</think>answer`), and an empty
-// answer of a sample flagged truncated_thinking as a thinking still open (`<think>R`), so scoring
-// splits and flags it as the run did (common/thinking's rule); the reasoning tokens are the
-// recorded ones (null: unknown).
+// kept a reasoning, even an empty one (Qwen3's `<think>\n\n</think>`), gets it back inline before
+// the answer (`<think>R</think>answer`), and an empty answer of a sample flagged
+// truncated_thinking as a thinking still open (`<think>R`), so scoring splits, keeps and flags it
+// as the run did (common/thinking's rule); the reasoning tokens are the recorded ones (null:
+// unknown).
 void recorded_thinking(const nlohmann::json& j, const std::string& where, Response* r) {
   std::vector<std::string> reasoning;
   if (j.contains("reasoning") && !j["reasoning"].is_null()) {
@@ -68,7 +69,7 @@ void recorded_thinking(const nlohmann::json& j, const std::string& where, Respon
     const std::string thought = i < reasoning.size() ? reasoning[i] : "";
     if (open) {
       text = kThinkOpen + thought;
-    } else if (!thought.empty()) {
+    } else if (i < reasoning.size()) {
       text = kThinkOpen + thought + kThinkClose + text;
     }
   }

@@ -12,25 +12,31 @@
 namespace moebench {
 namespace {
 
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
 // Reasoning out of the answer, before any filter sees it: inline thinking (common/thinking's rule)
 // moves into the response's reasoning (beside what an API returned apart, e.g. reasoning_content).
 // A sample stopped while thinking (truncated_thinking) when its thinking was still open at the end
 // of its text, or, thinking returned apart, when the token limit ended it before any answer
 // (finish_reason length). A closed thinking with no answer after it is no answer, not truncated.
+// A sample thought when its thinking holds more than whitespace, or stopped while thinking: an
+// empty block (Qwen3's `<think>\n\n</think>` when thinking is off) is kept as an empty reasoning
+// but is no thinking, so a rescore, which serves it back as that block, counts it alike.
 void separate_thinking(Response* resp, DocScore* score) {
   for (size_t i = 0; i < resp->texts.size(); ++i) {
     ThinkingSplit split = thinking_split(resp->texts[i]);
-    const bool apart = i < resp->reasoning.size() && !resp->reasoning[i].empty();
+    const bool apart = i < resp->reasoning.size() && !blank(resp->reasoning[i]);
     if (split.has_thinking) {
       resp->reasoning.resize(resp->texts.size());
       std::string& r = resp->reasoning[i];
       r += (r.empty() || split.thinking.empty() ? "" : "\n") + split.thinking;
       resp->texts[i] = std::move(split.answer);
     }
-    const bool no_answer = resp->texts[i].find_first_not_of(" \t\r\n") == std::string::npos;
+    const bool no_answer = blank(resp->texts[i]);
     const bool cut = i < resp->finish_reasons.size() && resp->finish_reasons[i] == "length";
-    score->thinking |= apart || split.has_thinking;
-    score->truncated_thinking |= no_answer && (split.open || (apart && !split.has_thinking && cut));
+    const bool truncated = no_answer && (split.open || (apart && !split.has_thinking && cut));
+    score->thinking |= apart || (split.has_thinking && !blank(split.thinking)) || truncated;
+    score->truncated_thinking |= truncated;
   }
 }
 

@@ -37,6 +37,38 @@ fs::path rescore_into(const fs::path& dir, const fs::path& file, const std::stri
   return runs[0];
 }
 
+// The oracle-chat's gsm8k@chat samples (3 documents, answers without tags) run into dir/res/oc.
+std::vector<json> oracle_chat_rows(const fs::path& dir) {
+  const CommandResult oc = run_command(
+      moebench_bin() + " run --backend oracle-chat --profile chat --samples --suites gsm8k " +
+          "--no-progress --no-cache --run-id oc --results-dir '" + (dir / "res").string() + "'",
+      dir);
+  INFO(oc.output);
+  REQUIRE(oc.exit_code == 0);
+  std::vector<json> rows = samples_of(dir / "res" / "oc");
+  REQUIRE(rows.size() == 3);
+  return rows;
+}
+
+void write_rows(const fs::path& file, const std::vector<json>& rows) {
+  std::ofstream out(file);
+  for (const json& row : rows) out << row.dump() << "\n";
+}
+
+// `moebench run --backend replay:FILE` of gsm8k@chat into dir/res/ID (`flags` added).
+CommandResult replay_run(const fs::path& dir, const fs::path& file, const std::string& id,
+                         const std::string& flags = "") {
+  return run_command(moebench_bin() + " run --backend 'replay:" + file.string() +
+                         "' --profile chat --samples --suites gsm8k --no-progress --no-cache " +
+                         flags + " --run-id " + id + " --results-dir '" + (dir / "res").string() +
+                         "'",
+                     dir);
+}
+
+json suite_of(const fs::path& run) {
+  return json::parse(read_file(run / "run.json"))["suites"]["gsm8k@chat"];
+}
+
 }  // namespace
 
 TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][rescore][thinking]") {
@@ -91,6 +123,36 @@ TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][res
     CHECK(sb[i].value("truncated_thinking", false) == sa[i].value("truncated_thinking", false));
     CHECK(sb[i]["tokens"]["reasoning"] == 40);
     CHECK(sb[i]["metrics"] == sa[i]["metrics"]);
+  }
+  fs::remove_all(dir);
+}
+
+// Reviewer 87, F1: Qwen3's no-think output (`<think>\n\n</think>`) recorded as `"reasoning":
+// [""]` is kept by a rescore, and counts alike in both: an empty thinking is no thinking.
+TEST_CASE("rescore: an empty thinking block is kept and counted as the run counted it",
+          "[cli][rescore][thinking]") {
+  const fs::path dir = temp_dir("rescore-empty-think");
+  std::vector<json> rows = oracle_chat_rows(dir);
+  for (json& row : rows) {
+    row["responses"][0] = "<think>\n\n</think>\n\n" + row["responses"][0].get<std::string>();
+  }
+  write_rows(dir / "qwen.jsonl", rows);
+  const CommandResult run = replay_run(dir, dir / "qwen.jsonl", "qwen");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  std::string output;
+  const fs::path rescored =
+      rescore_into(dir, dir / "res" / "qwen" / "samples.jsonl", "rescored", "", &output);
+  const json a = suite_of(dir / "res" / "qwen"), b = suite_of(rescored);
+  CHECK(a["thinking"] == json({{"samples", 0}, {"truncated", 0}, {"reasoning_tokens", 0}}));
+  CHECK(b["thinking"] == a["thinking"]);
+  CHECK(b["metrics"] == a["metrics"]);
+  const std::vector<json> sa = samples_of(dir / "res" / "qwen"), sb = samples_of(rescored);
+  REQUIRE(sb.size() == sa.size());
+  for (size_t i = 0; i < sa.size(); ++i) {
+    CHECK(sa[i]["reasoning"] == json::array({""}));
+    CHECK(sb[i]["reasoning"] == sa[i]["reasoning"]);
+    CHECK(sb[i]["responses"] == sa[i]["responses"]);
   }
   fs::remove_all(dir);
 }
