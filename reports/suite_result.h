@@ -30,7 +30,7 @@ struct SuiteResult {
   // and each repeat's own mean is kept (metric id -> N means).
   int repeats = 1;
   nlohmann::json repeat_means = nlohmann::json::object();
-  long thinking_samples = 0;    // samples whose response carried reasoning
+  long thinking_samples = 0;    // documents that thought (one is when a sample or repeat did)
   long truncated_thinking = 0;  // of them, stopped while thinking (scored as no answer: 0)
   // Finish reason ("stop", "length", "content_filter", ...) -> answers that ended so, where the
   // API told; run.json writes it only when non-empty.

@@ -189,18 +189,22 @@ double CliFailures::print(long docs) const {
   return share;
 }
 
+void cli_warn_truncated_thinking(const std::string& suite, long truncated, long documents) {
+  if (truncated <= 0) return;
+  std::fprintf(stderr,
+               "moebench: warning: %s: %ld of %ld documents stopped while thinking "
+               "(truncated_thinking: an answer cut off inside its thinking, scored 0); give "
+               "the reasoning more room: --gen-kwargs max_tokens=N or thinking_budget=N\n",
+               suite.c_str(), truncated, documents);
+}
+
 double cli_print_errors(const RunOutcome& o) {
   CliFailures failures;
   for (const SuiteRun& run : o.suites) {
     const std::string suite = run.instance->spec().key();
-    if (run.truncated_thinking > 0) {
-      std::fprintf(stderr,
-                   "moebench: warning: %s: %ld of %ld documents stopped while thinking "
-                   "(truncated_thinking: an answer cut off inside its thinking, scored 0); give "
-                   "the reasoning more room: "
-                   "--gen-kwargs max_tokens=N or thinking_budget=N\n",
-                   suite.c_str(), run.truncated_thinking, static_cast<long>(run.docs.size()));
-    }
+    const long per = std::max(1, run.repeats);  // --repeats: a document's consecutive samples
+    cli_warn_truncated_thinking(suite, run.truncated_thinking,
+                                static_cast<long>(run.docs.size()) / per);
     cli_warn_token_limit(suite, run.finish_reasons);
     for (size_t d = 0; d < run.responses.size(); ++d) {
       const auto& e = run.responses[d].error;

@@ -89,6 +89,9 @@ struct CliFailures {
            long count = 1);
   double print(long docs) const;  // as cli_print_errors: the share of `docs` that failed
 };
+// Warns on stderr when `truncated` (> 0) of a suite's `documents` stopped while thinking (a
+// document is flagged when one of its samples or repeats is).
+void cli_warn_truncated_thinking(const std::string& suite, long truncated, long documents);
 // Warns on stderr when some of a suite's answers stopped at the token limit.
 void cli_warn_token_limit(const std::string& suite,
                           const std::map<std::string, long>& finish_reasons);

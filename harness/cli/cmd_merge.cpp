@@ -20,12 +20,15 @@ struct MergeFlags {
   double max_error_rate = kDefaultMaxErrorRate;
 };
 
-// What `run` says after its table, for the whole merged run: the suites whose answers stopped at
-// the token limit, and the failed samples by type with the first of each, as merge_runs counted
-// them (reviewer 83, F9: merge printed only the error-rate gate). Returns the share of samples
-// that failed.
+// What `run` says after its table, for the whole merged run: the suites whose documents stopped
+// while thinking or whose answers stopped at the token limit, and the failed samples by type with
+// the first of each, as merge_runs counted them (reviewer 83, F9: merge printed only the error-rate
+// gate). Returns the share of samples that failed.
 double print_merged_failures(const MergeResult& r) {
-  for (const SuiteResult& s : r.record.suites) cli_warn_token_limit(s.name, s.finish_reasons);
+  for (const SuiteResult& s : r.record.suites) {
+    cli_warn_truncated_thinking(s.name, s.truncated_thinking, s.n_docs);
+    cli_warn_token_limit(s.name, s.finish_reasons);
+  }
   CliFailures failures;
   for (const auto& [type, f] : r.failures) {
     failures.add(type, f.first_doc, f.first_message, f.count);

@@ -339,8 +339,26 @@ std::optional<double> merged_cached_usd(const std::vector<const ShardRun*>& shar
   return usd;
 }
 
+// The document whose samples (its repeats) are [first, last) counted in run.json's thinking as the
+// run counts it (harness/runner/score.cpp): it thought when a sample that did not fail kept a
+// reasoning of more than whitespace or stopped while thinking; truncated when one stopped so.
+void count_thinking(std::vector<const SampleRecord*>::const_iterator first,
+                    std::vector<const SampleRecord*>::const_iterator last, SuiteResult* r) {
+  bool thought = false, truncated = false;
+  for (; first != last; ++first) {
+    const SampleRecord& s = **first;
+    if (!s.error_type.empty()) continue;
+    truncated |= s.truncated_thinking;
+    for (const std::string& t : s.reasoning) {
+      thought |= t.find_first_not_of(" \t\r\n") != std::string::npos;
+    }
+  }
+  r->thinking_samples += thought || truncated;
+  r->truncated_thinking += truncated;
+}
+
 // One suite merged: samples interleaved (document p is shard p%N's (p/N)-th), metrics aggregated
-// again from them, counters summed.
+// again from them, counters summed (thinking counted per document from the samples).
 MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::string& name) {
   const long n = static_cast<long>(shards.size());
   MergedSuite m{suite_of(*shards[0], name), {}, {}, {}};
@@ -350,7 +368,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.cache_hits = 0;
   r.tokens = r.tokens_all = TokenCounts{};
   r.usage_missing = 0;
-  r.thinking_samples = r.truncated_thinking = 0;
+  r.thinking_samples = r.truncated_thinking = 0;  // counted per document from the samples
   r.finish_reasons.clear();
   std::vector<Priced> costs;
   for (const ShardRun* run : shards) {
@@ -358,8 +376,6 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     costs.push_back({s.cost_usd, s.prices, s.tokens});
     total += s.n_docs;
     r.cache_hits += s.cache_hits;
-    r.thinking_samples += s.thinking_samples;
-    r.truncated_thinking += s.truncated_thinking;
     r.tokens += s.tokens;
     r.tokens_all += s.tokens_all;
     r.usage_missing += s.usage_missing;
@@ -384,6 +400,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
                          " has no 'weight', which suite " + name + " weighs its documents by");
       }
     }
+    count_thinking(samples.end() - per, samples.end(), &r);
     subjects.push_back(samples.back()->subject);
     if (weighted) weights.push_back(*samples.back()->weight);
   }

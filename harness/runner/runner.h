@@ -91,7 +91,7 @@ struct SuiteRun {
   std::map<std::string, std::vector<double>> repeat_means;  // --repeats: key id -> each repeat's
   std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary
   std::map<std::string, long> errors;                               // error type -> count
-  long thinking_samples = 0;    // documents whose response carried reasoning
+  long thinking_samples = 0;    // documents that thought (when one of their samples did)
   long truncated_thinking = 0;  // of them, those stopped while thinking (no answer)
   // Finish reason (Response::finish_reasons) -> answers that ended so, where the API told.
   std::map<std::string, long> finish_reasons;

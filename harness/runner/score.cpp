@@ -40,6 +40,22 @@ void separate_thinking(Response* resp, DocScore* score) {
   }
 }
 
+// run.json's thinking counts documents: each flagged when one of its samples or repeats (its
+// consecutive scores under --repeats) is.
+void count_thinking_documents(SuiteRun* run) {
+  run->thinking_samples = run->truncated_thinking = 0;
+  const size_t per = static_cast<size_t>(std::max(1, run->repeats));
+  for (size_t d = 0; d < run->scores.size(); d += per) {
+    bool thought = false, truncated = false;
+    for (size_t k = d; k < std::min(d + per, run->scores.size()); ++k) {
+      thought |= run->scores[k].thinking;
+      truncated |= run->scores[k].truncated_thinking;
+    }
+    run->thinking_samples += thought;
+    run->truncated_thinking += truncated;
+  }
+}
+
 }  // namespace
 
 void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool show_progress) {
@@ -92,11 +108,7 @@ void score_all(std::vector<SuiteRun>& runs, Sandbox* sandbox, int threads, bool 
         if (!why.empty()) ++run.finish_reasons[why];
       }
     }
-    run.thinking_samples = run.truncated_thinking = 0;
-    for (const DocScore& s : run.scores) {
-      run.thinking_samples += s.thinking;
-      run.truncated_thinking += s.truncated_thinking;
-    }
+    count_thinking_documents(&run);
   }
 }
 

@@ -156,3 +156,50 @@ TEST_CASE("rescore: an empty thinking block is kept and counted as the run count
   }
   fs::remove_all(dir);
 }
+
+// Reviewer 87, F6: with --repeats the thinking counts and the warning are of documents (one is
+// flagged when any of its repeats is), in the run, its rescore and the merge of its shards.
+TEST_CASE("repeats: thinking counts documents in run rescore and merge",
+          "[cli][rescore][thinking][repeats]") {
+  const fs::path dir = temp_dir("repeats-thinking");
+  std::vector<json> repeated;
+  for (const json& row : oracle_chat_rows(dir)) {
+    for (int k : {0, 1}) {
+      json e = row;
+      e["repeat"] = k;
+      // Document 0 stops while thinking in both repeats, document 1 in its second only.
+      if (row["doc_id"] == "test/0" || (row["doc_id"] == "test/1" && k == 1)) {
+        e["responses"] = {"<think>Answer: 999"};
+      }
+      repeated.push_back(e);
+    }
+  }
+  write_rows(dir / "rep.jsonl", repeated);
+  const std::string warning = "gsm8k@chat: 2 of 3 documents stopped while thinking";
+  const json want = {{"samples", 2}, {"truncated", 2}, {"reasoning_tokens", 0}};
+  const CommandResult run = replay_run(dir, dir / "rep.jsonl", "rep", "--repeats 2");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find(warning) != std::string::npos);
+  CHECK(suite_of(dir / "res" / "rep")["thinking"] == want);
+  std::string output;
+  const fs::path rescored =
+      rescore_into(dir, dir / "res" / "rep" / "samples.jsonl", "rescored", "", &output);
+  CHECK(output.find(warning) != std::string::npos);
+  CHECK(suite_of(rescored)["thinking"] == want);
+  for (const char* shard : {"0/2", "1/2"}) {
+    const CommandResult r = replay_run(dir, dir / "rep.jsonl", std::string("s") + shard[0],
+                                       std::string("--repeats 2 --shard ") + shard);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  const CommandResult merged = run_command(
+      moebench_bin() + " merge '" + (dir / "res" / "s0").string() + "' '" +
+          (dir / "res" / "s1").string() + "' -o '" + (dir / "res" / "merged").string() + "'",
+      dir);
+  INFO(merged.output);
+  REQUIRE(merged.exit_code == 0);
+  CHECK(merged.output.find(warning) != std::string::npos);
+  CHECK(suite_of(dir / "res" / "merged")["thinking"] == want);
+  fs::remove_all(dir);
+}
