@@ -4,6 +4,27 @@
 #include "common/hash.h"
 
 namespace moebench {
+namespace {
+
+nlohmann::json counts_json(const TokenCounts& t) {
+  return {
+      {"prompt", t.prompt},
+      {"cached_prompt", t.cached_prompt},
+      {"completion", t.completion},
+      {"reasoning", t.reasoning_unknown ? nlohmann::json(nullptr) : nlohmann::json(t.reasoning)}};
+}
+
+TokenCounts counts_of(const nlohmann::json& t) {
+  TokenCounts c;
+  c.prompt = t.value("prompt", 0L);
+  c.cached_prompt = t.value("cached_prompt", 0L);
+  c.completion = t.value("completion", 0L);
+  c.reasoning_unknown = t.contains("reasoning") && t["reasoning"].is_null();
+  if (!c.reasoning_unknown) c.reasoning = t.value("reasoning", 0L);
+  return c;
+}
+
+}  // namespace
 
 nlohmann::json Request::to_json() const {
   nlohmann::json msgs = nlohmann::json::array();
@@ -25,17 +46,11 @@ nlohmann::json Request::to_json() const {
 std::string Request::hash() const { return sha256_hex(to_json().dump()); }
 
 nlohmann::json Response::to_json() const {
-  nlohmann::json j = {
-      {"texts", texts},
-      {"logliks", logliks},
-      {"tokens",
-       {{"prompt", tokens.prompt},
-        {"cached_prompt", tokens.cached_prompt},
-        {"completion", tokens.completion},
-        {"reasoning",
-         tokens.reasoning_unknown ? nlohmann::json(nullptr) : nlohmann::json(tokens.reasoning)}}},
-      {"ttft_s", ttft_s},
-      {"total_s", total_s}};
+  nlohmann::json j = {{"texts", texts},
+                      {"logliks", logliks},
+                      {"tokens", counts_json(tokens)},
+                      {"ttft_s", ttft_s},
+                      {"total_s", total_s}};
   // Only when present: the built-in and validation backends' samples stay as they were.
   if (!reasoning.empty()) j["reasoning"] = reasoning;
   if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
@@ -44,6 +59,7 @@ nlohmann::json Response::to_json() const {
   if (retries > 0) j["retries"] = retries;
   if (truncated_prompt_tokens > 0) j["truncated_prompt_tokens"] = truncated_prompt_tokens;
   if (usage_missing) j["usage_missing"] = true;
+  if (recorded_tokens) j["recorded_tokens"] = counts_json(*recorded_tokens);
   if (hidden_reasoning > 0) j["hidden_reasoning"] = hidden_reasoning;
   if (tokens.cache_write_prompt > 0) j["tokens"]["cache_write_prompt"] = tokens.cache_write_prompt;
   if (tokens.off_peak_prompt > 0 || tokens.off_peak_completion > 0) {
@@ -61,12 +77,8 @@ Response Response::from_json(const nlohmann::json& j) {
   r.logliks = j.value("logliks", std::vector<double>{});
   if (j.contains("tokens")) {
     const auto& t = j["tokens"];
-    r.tokens.prompt = t.value("prompt", 0L);
-    r.tokens.cached_prompt = t.value("cached_prompt", 0L);
+    r.tokens = counts_of(t);
     r.tokens.cache_write_prompt = t.value("cache_write_prompt", 0L);
-    r.tokens.completion = t.value("completion", 0L);
-    r.tokens.reasoning_unknown = t.contains("reasoning") && t["reasoning"].is_null();
-    if (!r.tokens.reasoning_unknown) r.tokens.reasoning = t.value("reasoning", 0L);
     if (t.contains("off_peak") && t["off_peak"].is_object()) {
       const auto& o = t["off_peak"];
       r.tokens.off_peak_prompt = o.value("prompt", 0L);
@@ -84,6 +96,9 @@ Response Response::from_json(const nlohmann::json& j) {
   r.truncated_prompt_tokens = j.value("truncated_prompt_tokens", 0L);
   r.usage_missing = j.value("usage_missing", false);
   r.hidden_reasoning = j.value("hidden_reasoning", 0L);
+  if (j.contains("recorded_tokens") && j["recorded_tokens"].is_object()) {
+    r.recorded_tokens = counts_of(j["recorded_tokens"]);
+  }
   if (j.contains("error")) {
     r.error = ResponseError{error_type_parse(j["error"].value("type", ""), "response error"),
                             j["error"].value("message", "")};

@@ -54,6 +54,10 @@ struct Response {
   // that tell none.
   std::vector<std::string> finish_reasons;
   TokenCounts tokens;
+  // The tokens a recording says the answer took (the replay backend's, for a rescore): not this
+  // run's, so never billed nor in run.json's tokens; its sample keeps them, and run.json's
+  // thinking.reasoning_tokens counts their reasoning as the recorded run did.
+  std::optional<TokenCounts> recorded_tokens;
   double ttft_s = 0;          // request sent -> first streamed chunk with text (0: not streamed)
   double total_s = 0;         // request sent -> response complete (the attempt that succeeded)
   double thinking_s = 0;      // request sent -> the thinking closed (0: no thinking, or unknown)

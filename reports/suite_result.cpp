@@ -1,6 +1,8 @@
 // SuiteResult: run.json's suites[name] to and from JSON.
 #include "reports/suite_result.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "reports/json_fields.h"
 
@@ -47,8 +49,9 @@ json SuiteResult::to_json() const {
             {"thinking",
              {{"samples", thinking_samples},
               {"truncated", truncated_thinking},
-              {"reasoning_tokens",
-               tokens_all.reasoning_unknown ? json(nullptr) : json(tokens_all.reasoning)}}},
+              {"reasoning_tokens", tokens_all.reasoning_unknown || !recorded_reasoning
+                                       ? json(nullptr)
+                                       : json(tokens_all.reasoning + *recorded_reasoning)}}},
             {"tokens",
              {{"all", tokens_json(tokens_all)},
               {"billed", tokens_json(tokens)},
@@ -74,6 +77,25 @@ void SuiteResult::cost_from_json(const json& cost, const std::string& where,
   has_cached_usd = true;
   if (c.is_number()) cached_usd = c.get<double>();
 }
+
+namespace {
+
+// thinking.reasoning_tokens beyond tokens.all's: a rescore's recorded ones (null while tokens.all
+// counts them: unknown).
+void recorded_reasoning_of(const json& thinking, const std::string& where, const std::string& at,
+                           SuiteResult* r) {
+  if (!thinking.contains("reasoning_tokens")) return;
+  if (thinking["reasoning_tokens"].is_null()) {
+    if (!r->tokens_all.reasoning_unknown) r->recorded_reasoning.reset();
+    return;
+  }
+  const long all = count_or(thinking, "reasoning_tokens", where, at + "thinking.");
+  if (!r->tokens_all.reasoning_unknown) {
+    r->recorded_reasoning = std::max(0L, all - r->tokens_all.reasoning);
+  }
+}
+
+}  // namespace
 
 SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
                                    const std::string& where) {
@@ -134,6 +156,7 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
     const json& t = s["thinking"];
     r.thinking_samples = count_or(t, "samples", where, at + "thinking.");
     r.truncated_thinking = count_or(t, "truncated", where, at + "thinking.");
+    recorded_reasoning_of(t, where, at, &r);
   }
   if (s.contains("finish_reasons")) {
     // Of another shape it would read as "no answer was cut": refused, never taken as clean.

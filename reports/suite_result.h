@@ -32,6 +32,9 @@ struct SuiteResult {
   nlohmann::json repeat_means = nlohmann::json::object();
   long thinking_samples = 0;    // documents that thought (one is when a sample or repeat did)
   long truncated_thinking = 0;  // of them, stopped while thinking (scored as no answer: 0)
+  // The reasoning tokens of answers replayed from a recording (a rescore's: not this run's usage,
+  // so not in tokens_all); thinking.reasoning_tokens is tokens_all's and these. nullopt: unknown.
+  std::optional<long> recorded_reasoning = 0;
   // Finish reason ("stop", "length", "content_filter", ...) -> answers that ended so, where the
   // API told; run.json writes it only when non-empty.
   std::map<std::string, long> finish_reasons;

@@ -47,12 +47,34 @@ int replay_repeat(const nlohmann::json& j, const std::string& where) {
   return repeat.get<int>();
 }
 
+// A recorded sample's `tokens` (what its answer took, as run.json's tokens write them): the
+// response's recorded_tokens, never this run's usage, so a rescore bills nothing while its
+// samples keep them and its thinking.reasoning_tokens is the run's (reasoning null: unknown).
+void recorded_tokens(const nlohmann::json& j, const std::string& where, Response* r) {
+  if (!j.contains("tokens") || !j["tokens"].is_object()) return;
+  const nlohmann::json& t = j["tokens"];
+  auto count = [&](const char* key) {
+    const nlohmann::json v = t.value(key, nlohmann::json(0));
+    if (!v.is_number_integer() || v.get<long>() < 0) {
+      throw input_error(where, std::string("field 'tokens.") + key + "' must be a count" +
+                                   (std::string(key) == "reasoning" ? " or null" : ""));
+    }
+    return v.get<long>();
+  };
+  TokenCounts c;
+  c.prompt = count("prompt");
+  c.cached_prompt = count("cached_prompt");
+  c.completion = count("completion");
+  c.reasoning_unknown = t.contains("reasoning") && t["reasoning"].is_null();
+  if (!c.reasoning_unknown) c.reasoning = count("reasoning");
+  r->recorded_tokens = c;
+}
+
 // The thinking a samples.jsonl recorded, served as the model wrote it: each answer whose sample
 // kept a reasoning, even an empty one (Qwen3's `<think>\n\n</think>`), gets it back inline before
 // the answer (`<think>R</think>answer`), and an empty answer of a sample flagged
 // truncated_thinking as a thinking still open (`<think>R`), so scoring splits, keeps and flags it
-// as the run did (common/thinking's rule); the reasoning tokens are the recorded ones (null:
-// unknown).
+// as the run did (common/thinking's rule).
 void recorded_thinking(const nlohmann::json& j, const std::string& where, Response* r) {
   std::vector<std::string> reasoning;
   if (j.contains("reasoning") && !j["reasoning"].is_null()) {
@@ -73,16 +95,7 @@ void recorded_thinking(const nlohmann::json& j, const std::string& where, Respon
       text = kThinkOpen + thought + kThinkClose + text;
     }
   }
-  if (j.contains("tokens") && j["tokens"].is_object() && j["tokens"].contains("reasoning")) {
-    const nlohmann::json& t = j["tokens"]["reasoning"];
-    if (t.is_null()) {
-      r->tokens.reasoning_unknown = true;
-    } else if (t.is_number_integer() && t.get<long>() >= 0) {
-      r->tokens.reasoning = t.get<long>();
-    } else {
-      throw input_error(where, "field 'tokens.reasoning' must be a count or null");
-    }
-  }
+  recorded_tokens(j, where, r);
 }
 
 Response response_from_line(const nlohmann::json& j, const std::string& where) {

@@ -369,6 +369,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
   r.tokens = r.tokens_all = TokenCounts{};
   r.usage_missing = 0;
   r.thinking_samples = r.truncated_thinking = 0;  // counted per document from the samples
+  r.recorded_reasoning = 0;
   r.finish_reasons.clear();
   std::vector<Priced> costs;
   for (const ShardRun* run : shards) {
@@ -378,6 +379,9 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
     r.cache_hits += s.cache_hits;
     r.tokens += s.tokens;
     r.tokens_all += s.tokens_all;
+    r.recorded_reasoning = r.recorded_reasoning && s.recorded_reasoning
+                               ? std::optional<long>(*r.recorded_reasoning + *s.recorded_reasoning)
+                               : std::nullopt;
     r.usage_missing += s.usage_missing;
     for (const auto& [type, count] : s.errors) r.errors[type] += count;
     for (const auto& [why, count] : s.finish_reasons) r.finish_reasons[why] += count;

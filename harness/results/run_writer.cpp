@@ -149,6 +149,13 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.finish_reasons = run.finish_reasons;
   r.tokens_all = token_totals(run, false);
   r.tokens = token_totals(run, true);
+  for (const Response& resp : run.responses) {
+    if (!resp.recorded_tokens || !r.recorded_reasoning) continue;
+    r.recorded_reasoning =
+        resp.recorded_tokens->reasoning_unknown
+            ? std::nullopt
+            : std::optional<long>(*r.recorded_reasoning + resp.recorded_tokens->reasoning);
+  }
   // NOTE: an answer from the cache told no usage either: counted, so that the cost of every
   // sample (the leaderboard's, from tokens.all) stays unknown rather than the client's count.
   for (size_t d = 0; d < run.responses.size(); ++d) {
@@ -266,6 +273,7 @@ nlohmann::json results_sample_json(const SuiteRun& run, size_t d, const BackendI
   // NOTE: a partial answer completed this run: its sample records what this run sent, which its
   // cost_usd prices and run.json's billed tokens add up, and the cache's part apart.
   s.tokens = run.cached[d] ? resp.tokens : billed_tokens(run, d);
+  if (resp.recorded_tokens) s.tokens = *resp.recorded_tokens;  // a replay's, as recorded
   if (!run.cached[d] && d < run.resumed.size() && run.resumed[d].total() > 0) {
     s.tokens_cached_part = run.resumed[d];
   }

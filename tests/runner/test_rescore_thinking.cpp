@@ -127,6 +127,45 @@ TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][res
   fs::remove_all(dir);
 }
 
+// Reviewer 87, F5: a replay sends nothing, so a rescore bills nothing, reasoning included; the
+// recorded reasoning count still makes run.json's thinking.reasoning_tokens, and each sample keeps
+// the tokens its answer was recorded with (reasoning a part of the completion).
+TEST_CASE("rescore: bills no tokens and keeps the recorded reasoning apart",
+          "[cli][rescore][thinking]") {
+  const fs::path dir = temp_dir("rescore-billed");
+  std::vector<json> rows = oracle_chat_rows(dir);
+  for (json& row : rows) {
+    row["responses"][0] = "<think>Let me see.</think>\n" + row["responses"][0].get<std::string>();
+    row["tokens"] = {{"prompt", 100}, {"cached_prompt", 0}, {"completion", 64}, {"reasoning", 40}};
+  }
+  write_rows(dir / "answers.jsonl", rows);
+  std::string output;
+  const fs::path first = rescore_into(dir, dir / "answers.jsonl", "first", "--samples", &output);
+  const fs::path second = rescore_into(dir, first / "samples.jsonl", "second", "", &output);
+  const json a = suite_of(first), b = suite_of(second);
+  for (const char* part : {"billed", "all"}) {
+    for (const auto& [key, count] : a["tokens"][part].items()) {
+      INFO(part << "." << key << " in " << a["tokens"].dump());
+      CHECK(count == 0);
+    }
+  }
+  const json run = json::parse(read_file(first / "run.json"));
+  for (const auto& [key, count] : run["tokens"]["billed"].items()) {
+    INFO("run.json tokens.billed." << key);
+    CHECK(count == 0);
+  }
+  CHECK(a["thinking"] == json({{"samples", 3}, {"truncated", 0}, {"reasoning_tokens", 120}}));
+  CHECK(b["thinking"] == a["thinking"]);  // a rescore of the rescore too
+  for (const fs::path& rescored : {first, second}) {
+    for (const json& s : samples_of(rescored)) {
+      INFO(s["tokens"].dump());
+      CHECK(s["tokens"]["reasoning"] <= s["tokens"]["completion"]);
+      CHECK(s["tokens"] == rows[0]["tokens"]);
+    }
+  }
+  fs::remove_all(dir);
+}
+
 // Reviewer 87, F1: Qwen3's no-think output (`<think>\n\n</think>`) recorded as `"reasoning":
 // [""]` is kept by a rescore, and counts alike in both: an empty thinking is no thinking.
 TEST_CASE("rescore: an empty thinking block is kept and counted as the run counted it",
