@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "harness/scoring/sandbox_cgroup.h"
 #include "harness/scoring/sandbox_run.h"
+#include "harness/scoring/sandbox_tmpdir.h"
 
 namespace moebench {
 
@@ -77,10 +78,7 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)), impl_(n
   }
   // NOTE: before the namespace probe, which needs a temp dir too: an unusable TMPDIR is the
   // user's to fix, not a reason to run without namespaces.
-  if (std::string e = sandbox_check_temp_dir(); !e.empty()) {
-    throw InputError("sandbox: " + e +
-                     " (the programs' temp dirs go there; point TMPDIR at a writable directory)");
-  }
+  if (std::string e = sandbox_check_temp_dir(); !e.empty()) throw InputError("sandbox: " + e);
   SandboxResult probe;
   if (options_.force_rlimits_only) {
     probe.reason = "disabled by force_rlimits_only";

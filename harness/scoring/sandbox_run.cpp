@@ -25,6 +25,7 @@
 #include "harness/scoring/sandbox_cgroup.h"
 #include "harness/scoring/sandbox_child.h"
 #include "harness/scoring/sandbox_live.h"
+#include "harness/scoring/sandbox_tmpdir.h"
 #include "harness/scoring/sandbox_verdict.h"
 
 namespace moebench {
@@ -477,35 +478,6 @@ SandboxObservation observe(Run& run) {
 }
 
 }  // namespace
-
-std::string sandbox_temp_dir(std::string* named) {
-  for (const char* var : {"TMPDIR", "TMP", "TEMP", "TEMPDIR"}) {  // as temp_directory_path()
-    const char* value = getenv(var);
-    if (value && *value) {
-      *named = std::string(var) + " " + value;
-      return value;
-    }
-  }
-  *named = "/tmp (TMPDIR is unset)";
-  return "/tmp";
-}
-
-std::string sandbox_check_temp_dir() {
-  std::string named;
-  TempDir dir{sandbox_temp_dir(&named) + "/moebench-sandbox-XXXXXX"};
-  if (!mkdtemp(dir.path.data())) {
-    const int err = errno;
-    dir.path.clear();
-    return errno_text(named, err);
-  }
-  // A full disk may still let the directory be made: write (and sync) a small file too.
-  Fd f(open((dir.path + "/probe").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
-  const std::string block(4096, '#');
-  if (f.fd < 0 || write(f.fd, block.data(), block.size()) != 4096 || fsync(f.fd) != 0) {
-    return errno_text(named, errno);
-  }
-  return "";
-}
 
 SandboxResult sandbox_run_program(const SandboxRunSetup& setup, const std::string& program,
                                   const SandboxLimits& limits) {

@@ -21,14 +21,6 @@ struct SandboxRunSetup {
 SandboxResult sandbox_run_program(const SandboxRunSetup& setup, const std::string& program,
                                   const SandboxLimits& limits);
 
-// The directory the programs' temp dirs go in: $TMPDIR (else TMP, TEMP, TEMPDIR, as
-// std::filesystem::temp_directory_path()) or /tmp; *named is how a message names it
-// ("TMPDIR /scratch/job1" or "/tmp (TMPDIR is unset)").
-std::string sandbox_temp_dir(std::string* named);
-// "" when a program's temp dir can be made there and written to, else one line naming the
-// directory and the OS error.
-std::string sandbox_check_temp_dir();
-
 // The Python source the interpreter runs (`python3 -c`): reads and closes the nonce, runs
 // /work/program.py (runpy, named __program__, not __main__), then writes the nonce. A program that
 // exits early (sys.exit, exit(), quit(), os._exit, SystemExit) never reaches that write.

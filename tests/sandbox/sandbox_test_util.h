@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -58,5 +59,24 @@ inline std::string read_text(const std::string& path) {
   ss << f.rdbuf();
   return ss.str();
 }
+
+// Sets an environment variable for one scope.
+struct ScopedEnv {
+  std::string name, old;
+  bool had;
+  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
+    const char* v = std::getenv(n.c_str());
+    had = v != nullptr;
+    if (had) old = v;
+    setenv(n.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (had) {
+      setenv(name.c_str(), old.c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+};
 
 }  // namespace moebench::test

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using moebench::Sandbox;
 using moebench::SandboxVerdict;
 using moebench::test::read_text;
+using moebench::test::ScopedEnv;
 using moebench::test::short_limits;
 using moebench::testing::copy_dataset;
 using moebench::testing::moebench_bin;
@@ -58,25 +59,6 @@ std::string entries(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) out += e.path().filename().string() + " ";
   return out;
 }
-
-// Sets an environment variable for one scope.
-struct ScopedEnv {
-  std::string name, old;
-  bool had;
-  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
-    const char* v = std::getenv(n.c_str());
-    had = v != nullptr;
-    if (had) old = v;
-    setenv(n.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (had) {
-      setenv(name.c_str(), old.c_str(), 1);
-    } else {
-      unsetenv(name.c_str());
-    }
-  }
-};
 
 // Two HumanEval answers that start `sleep <seconds>` and then wait far past their 3 s limit.
 fs::path write_sleeper_answers(const fs::path& dir, const std::string& seconds) {
