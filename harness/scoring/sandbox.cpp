@@ -76,8 +76,9 @@ Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)), impl_(n
     throw InputError("sandbox: python interpreter " + options_.python + " resolves to '" + real +
                      "', outside /usr; the sandbox root only has /usr and /etc");
   }
-  // NOTE: before the namespace probe, which needs a temp dir too: an unusable TMPDIR is the
-  // user's to fix, not a reason to run without namespaces.
+  // NOTE: before the namespace probe, which needs a temp dir too, and with rlimits only as well:
+  // an unusable TMPDIR (or one the programs' uid cannot enter) is the user's to fix, not a
+  // reason to run without namespaces nor one for every program to fail as the model's fault.
   if (std::string e = sandbox_check_temp_dir(); !e.empty()) throw InputError("sandbox: " + e);
   SandboxResult probe;
   if (options_.force_rlimits_only) {

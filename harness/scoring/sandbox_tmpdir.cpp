@@ -1,14 +1,24 @@
 // The programs' temp root: $TMPDIR made absolute, and the check that a program's temp dir can be
-// made there and written. Hand-written on purpose: the isolation is the product.
+// made there, written, and entered by the uid the programs run as. Hand-written on purpose: the
+// isolation is the product.
 #include "harness/scoring/sandbox_tmpdir.h"
 
 #include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
+
+#include "harness/scoring/sandbox_child.h"
 
 namespace moebench {
 namespace {
@@ -26,6 +36,71 @@ struct ProbeDir {
     if (!path.empty()) std::filesystem::remove_all(path, ec);
   }
 };
+
+constexpr int kProbeFailed = 255;  // the probe could not become nobody
+constexpr int kMaxIndex = 250;     // exit statuses left for the index of the dir that blocks
+
+// The index of the first of `dirs` that kSandboxOutsideId (nobody, no groups) cannot search,
+// dirs.size() when it can search them all, or -1 when the check could not run. A forked child
+// drops to nobody and asks the kernel (access(X_OK) with its real ids), so ACLs and the like
+// count as they will for the programs.
+long first_blocked_for_nobody(const std::vector<std::string>& dirs) {
+  std::vector<const char*> paths;
+  for (const auto& d : dirs) paths.push_back(d.c_str());
+  const size_t n = std::min<size_t>(paths.size(), kMaxIndex);
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {  // NOTE: raw syscalls only: the parent may be multithreaded
+    const long id = kSandboxOutsideId;
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, id, id, id) != 0 ||
+        syscall(SYS_setresuid, id, id, id) != 0) {
+      _exit(kProbeFailed);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (access(paths[i], X_OK) != 0) _exit(static_cast<int>(i));
+    }
+    _exit(kMaxIndex);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == kProbeFailed) return -1;
+  const long i = WEXITSTATUS(status);
+  return i == kMaxIndex ? static_cast<long>(dirs.size()) : std::min<long>(i, dirs.size() - 1);
+}
+
+// "mode 0700, owner root" for a message.
+std::string describe_dir(const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return errno_text("stat", errno);
+  char mode[16];
+  snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  std::string owner = std::to_string(st.st_uid);
+  struct passwd pw, *found = nullptr;
+  char buf[1024];
+  if (getpwuid_r(st.st_uid, &pw, buf, sizeof buf, &found) == 0 && found) owner = pw.pw_name;
+  return std::string("mode ") + mode + ", owner " + owner;
+}
+
+// As root, the programs run as nobody (rlimits-only directly, under namespaces through the uid
+// map), which must be able to enter every directory down to the temp root: "" or the line saying
+// which one it cannot.
+std::string check_reachable(const std::string& root, const std::string& named) {
+  if (geteuid() != 0) return "";  // the programs run as moebench's own uid
+  std::vector<std::string> dirs;
+  std::filesystem::path prefix;
+  for (const auto& part : std::filesystem::path(root)) {
+    if (part.empty()) continue;
+    prefix /= part;
+    dirs.push_back(prefix.string());
+  }
+  const long i = first_blocked_for_nobody(dirs);
+  if (i < 0 || i >= static_cast<long>(dirs.size())) return "";
+  return named + ": " + dirs[i] + " is " + describe_dir(dirs[i]) +
+         ", and the programs run as nobody, which cannot enter it; use a TMPDIR every user can "
+         "traverse, such as /tmp";
+}
 
 }  // namespace
 
@@ -61,7 +136,7 @@ std::string sandbox_check_temp_dir() {
   const int err = errno;
   if (fd >= 0) close(fd);
   if (!written) return errno_text(named, err) + advice;
-  return "";
+  return check_reachable(root, named);
 }
 
 }  // namespace moebench

@@ -1,5 +1,6 @@
 // Where the programs' temp dirs go (internal to the sandbox): the temp root, made absolute, and
-// the check, before any program runs, that a program's temp dir can be made there.
+// the check, before any program runs, that a program's temp dir can be made there and reached by
+// the uid the programs run as.
 #pragma once
 
 #include <string>
@@ -11,8 +12,9 @@ namespace moebench {
 // (the namespace child resolves it after chdir, and it is the rlimits-only program's TMPDIR);
 // *named is how a message names it ("TMPDIR /scratch/job1" or "/tmp (TMPDIR is unset)").
 std::string sandbox_temp_dir(std::string* named);
-// "" when a program's temp dir can be made there and written to, else one line naming the
-// directory and the OS error, and what to do.
+// "" when a program's temp dir can be made there and written to, and (moebench being root) the
+// programs' uid, nobody, can enter it; else one line naming TMPDIR, the directory that blocks and
+// why, and what to do.
 std::string sandbox_check_temp_dir();
 
 }  // namespace moebench

@@ -1,4 +1,5 @@
-// The programs' temp dirs are ones the programs can reach (reviewer 87): a relative TMPDIR is
+// The programs' temp dirs are ones the programs can reach (reviewer 87): a TMPDIR under a dir the
+// program's uid cannot enter is refused before any program runs (F0), and a relative TMPDIR is
 // made absolute, so it runs under namespaces like an absolute one (F2).
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ using moebench::Sandbox;
 using moebench::SandboxVerdict;
 using moebench::test::ScopedEnv;
 using moebench::test::short_limits;
+using moebench::testing::moebench_bin;
 
 namespace {
 
@@ -27,6 +29,48 @@ struct ScopedCwd {
 };
 
 }  // namespace
+
+TEST_CASE("a TMPDIR the programs cannot enter is refused naming the dir that blocks") {
+  if (geteuid() != 0) {
+    WARN("skipped: needs root (the programs run as nobody only when moebench is root)");
+    return;
+  }
+  const fs::path dir = moebench::testing::temp_dir("sandbox-private-tmp");
+  const fs::path parent = dir / "p2", inner = parent / "inner", own = dir / "own";
+  fs::create_directories(inner);
+  fs::create_directories(own);
+  fs::permissions(parent, fs::perms::owner_all, fs::perm_options::replace);
+  fs::permissions(own, fs::perms::owner_all, fs::perm_options::replace);
+  for (const auto& [tmp, blocker] : {std::pair{inner, parent}, std::pair{own, own}}) {
+    for (bool rlimits_only : {false, true}) {
+      INFO("TMPDIR " << tmp << (rlimits_only ? ", rlimits only" : ""));
+      ScopedEnv env("TMPDIR", tmp.string());
+      auto o = short_limits();
+      o.force_rlimits_only = o.allow_rlimits_only = rlimits_only;
+      try {
+        Sandbox sb(o);
+        FAIL("accepted TMPDIR " << tmp << ": " << sb.isolation());
+      } catch (const moebench::InputError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("TMPDIR " + tmp.string() + ": " + blocker.string() + " is mode 0700") !=
+              std::string::npos);
+        CHECK(what.find("nobody") != std::string::npos);
+        CHECK(what.find("namespaces") == std::string::npos);
+      }
+    }
+  }
+  auto r = moebench::testing::run_command(
+      "TMPDIR='" + inner.string() + "' " + moebench_bin() +
+          " run --backend oracle --samples --suites humaneval --no-progress --no-cache "
+          "--sandbox-rlimits-only --tasks-dir " MOEBENCH_SOURCE_DIR "/tasks --results-dir '" +
+          (dir / "res").string() + "'",
+      dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("TMPDIR " + inner.string() + ": " + parent.string() + " is mode 0700") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}
 
 TEST_CASE("a relative TMPDIR runs under namespaces like an absolute one") {
   const fs::path dir = moebench::testing::temp_dir("sandbox-relative-tmp");
