@@ -1,4 +1,4 @@
-// StopScanner: stop strings after the thinking span.
+// StopScanner: stop strings outside the thinking, as the text streams.
 #include "backends/builtin/stop_scanner.h"
 
 #include <algorithm>
@@ -9,51 +9,74 @@
 namespace moebench {
 namespace {
 
-bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// A tag at `at`: +1 `<think>`, -1 `</think>`, 0 none; 2 when the text ends in a proper prefix of
+// one (it may still become a tag).
+int tag_at(std::string_view text, size_t at) {
+  const std::string_view rest = text.substr(at);
+  for (std::string_view tag : {std::string_view(kThinkOpen), std::string_view(kThinkClose)}) {
+    if (rest.substr(0, tag.size()) == tag) return tag == kThinkOpen ? 1 : -1;
+    if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
+  }
+  return 0;
+}
 
 }  // namespace
 
 StopScanner::StopScanner(std::vector<std::string> stops, bool starts_in_thinking)
     : stops_(std::move(stops)),
-      decided_(starts_in_thinking),
-      thinking_(starts_in_thinking),
-      answer_from_(std::string::npos) {
-  for (const std::string& s : stops_) hold_ = std::max(hold_, s.size());
-  hold_ = hold_ > 0 ? hold_ - 1 : 0;
+      depth_(starts_in_thinking ? 1 : 0),
+      lone_close_(!starts_in_thinking) {
+  for (const std::string& s : stops_) longest_ = std::max(longest_, s.size());
 }
 
-size_t StopScanner::feed(const std::string& text, size_t before) {
-  const std::string_view open(kThinkOpen), close(kThinkClose);
-  closed_now_ = false;
-  size_t from = before;  // where new stop strings may end after
-  if (!decided_) {
-    size_t lead = 0;
-    while (lead < text.size() && ascii_space(text[lead])) ++lead;
-    const std::string_view rest(text.data() + lead, text.size() - lead);
-    if (rest.empty() || (rest.size() < open.size() && open.substr(0, rest.size()) == rest)) {
-      return std::string::npos;  // could still open a thinking span
-    }
-    decided_ = true;
-    thinking_ = rest.substr(0, open.size()) == open;
-    if (!thinking_) answer_from_ = 0;
-    from = 0;
-  }
-  if (thinking_) {
-    const size_t p = text.find(close, before > close.size() ? before - close.size() : 0);
-    if (p == std::string::npos) return std::string::npos;  // never inside the thinking
-    thinking_ = false;
-    closed_now_ = true;
-    answer_from_ = p + close.size();
-    from = answer_from_;
-  }
+size_t StopScanner::find_stop(const std::string& text, size_t limit) {
+  const std::string_view in = std::string_view(text).substr(0, limit);
   size_t best = std::string::npos;
   for (const std::string& s : stops_) {
     if (s.empty()) continue;
-    const size_t start = std::max(answer_from_, from > s.size() ? from - s.size() : 0);
-    const size_t p = text.find(s, start);
-    if (p != std::string::npos) best = std::min(best, p);
+    const size_t start = std::max(from_, searched_ >= s.size() ? searched_ - s.size() + 1 : 0);
+    const size_t at = in.find(s, start);
+    if (at != std::string_view::npos) best = std::min(best, at);
   }
+  searched_ = std::max(searched_, limit);
   return best;
+}
+
+size_t StopScanner::feed(const std::string& text, size_t /*before*/, bool last) {
+  const std::string_view all(text);
+  const size_t close_size = std::string_view(kThinkClose).size();
+  closed_now_ = false;
+  size_t stop = std::string::npos;
+  for (size_t at = scanned_;;) {
+    at = all.find('<', at);
+    const int tag = at == std::string_view::npos ? 0 : tag_at(all, at);
+    if (at == std::string_view::npos || (tag == 2 && !last)) {  // the end, or a partial tag
+      scanned_ = at == std::string_view::npos ? text.size() : at;
+      if (depth_ == 0) stop = find_stop(text, scanned_);
+      break;
+    }
+    if (tag == 0 || tag == 2 || (tag == -1 && depth_ == 0 && !lone_close_)) {
+      ++at;  // no tag, or a `</think>` outside the thinking once a tag was seen: text
+      continue;
+    }
+    // Outside the thinking a stop string must end before the tag (one straddling it is cut by
+    // neither the client nor the engine).
+    if (depth_ == 0 && (stop = find_stop(text, at)) != std::string::npos) break;
+    lone_close_ = false;
+    depth_ += tag;  // a lone `</think>` takes 0 to -1: the template's thinking ended
+    if (depth_ <= 0) {
+      depth_ = 0;
+      closed_now_ = true;
+      from_ = searched_ = at + close_size;
+    }
+    at += tag == 1 ? std::string_view(kThinkOpen).size() : close_size;
+  }
+  // A stop string not found yet starts at or after from_ and ends after searched_.
+  const size_t earliest = std::max(from_, searched_ + 1 > longest_ ? searched_ + 1 - longest_ : 0);
+  hold_ = depth_ > 0 || longest_ == 0 || stop != std::string::npos
+              ? 0
+              : text.size() - std::min(text.size(), earliest);
+  return stop;
 }
 
 }  // namespace moebench
