@@ -1,87 +1,155 @@
 // ReasoningStream (reasoning_stream.h).
 #include "backends/builtin/serve/reasoning_stream.h"
 
-#include <string_view>
-
 #include "common/thinking.h"
 
 namespace moebench {
 namespace {
 
-bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr const char* kSpace = " \t\r\n";
 
-// The length of the longest suffix of `text` that is a proper prefix of `tag` (a tag that may be
-// completed by the next piece).
-size_t partial_tag(const std::string& text, std::string_view tag) {
-  for (size_t n = std::min(text.size(), tag.size() - 1); n > 0; --n) {
-    if (std::string_view(text).substr(text.size() - n) == tag.substr(0, n)) return n;
+bool blank(std::string_view s) { return s.find_first_not_of(kSpace) == std::string_view::npos; }
+
+// +1 `<think>`, -1 `</think>` at `at`; 2 when the text ends in a proper prefix of one; else 0.
+int tag_at(std::string_view text, size_t at) {
+  const std::string_view rest = text.substr(at);
+  for (std::string_view tag : {std::string_view(kThinkOpen), std::string_view(kThinkClose)}) {
+    if (rest.substr(0, tag.size()) == tag) return tag == kThinkOpen ? 1 : -1;
+    if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
   }
   return 0;
 }
 
 }  // namespace
 
-void ReasoningStream::emit_content(std::string text, Delta* out) {
-  if (!content_started_) {
-    size_t b = 0;
-    while (b < text.size() && space(text[b])) ++b;
-    text.erase(0, b);
-    content_started_ = !text.empty();
+// Thinking text. As thinking_split joins them, pieces go out joined by "\n", and a piece's
+// whitespace waits for its first other character (a blank piece among several is left out).
+void ReasoningStream::reason(std::string_view t, Delta* out) {
+  if (!piece_started_) {
+    blank_ += t;
+    if (blank(blank_)) return;
+    t = blank_;
+    piece_started_ = true;
+    if (any_reasoning_) out->reasoning += "\n";
   }
-  out->content += text;
+  out->reasoning += t;
+  any_reasoning_ = true;
+  if (t.data() == blank_.data()) blank_.clear();
+}
+
+// A blank first piece that stayed the only one: the thinking, kept as it is.
+void ReasoningStream::emit_alone(Delta* out) {
+  if (!alone_.empty()) out->reasoning += alone_;
+  any_reasoning_ |= !alone_.empty();
+  alone_.clear();
+}
+
+void ReasoningStream::text(std::string_view t, Delta* out) {
+  if (t.empty()) return;
+  switch (state_) {
+    case State::kUndecided:
+      blank_ += t;
+      if (blank(blank_)) return;
+      state_ = State::kRaw;  // no thinking first: the text as it is
+      out->content += blank_;
+      blank_.clear();
+      return;
+    case State::kThinking:
+      reason(t, out);
+      return;
+    case State::kRaw:
+      out->content += t;
+      return;
+    case State::kAnswer:
+      break;
+  }
+  // The answer, stripped: its leading whitespace dropped, its trailing whitespace held.
+  std::string s = blank_ + std::string(t);
+  blank_.clear();
+  if (!content_started_) {
+    const size_t first = s.find_first_not_of(kSpace);
+    if (first == std::string::npos) return;
+    s.erase(0, first);
+    content_started_ = true;
+    emit_alone(out);
+  }
+  const size_t last = s.find_last_not_of(kSpace);
+  out->content += s.substr(0, last + 1);
+  blank_ = s.substr(last + 1);
+}
+
+void ReasoningStream::tag(bool open, Delta* out) {
+  if (state_ == State::kRaw || (state_ == State::kAnswer && content_started_)) {
+    // A tag after content: the rest goes out as it is, for the client to split by the rule.
+    state_ = State::kRaw;
+    out->content += blank_ + (open ? kThinkOpen : kThinkClose);
+    blank_.clear();
+    return;
+  }
+  had_thinking_ = true;
+  // The piece this tag ends: a blank one is left out, unless it is the only one (so far).
+  alone_ = tags_++ == 0 && !open && !piece_started_ ? blank_ : "";
+  blank_.clear();
+  piece_started_ = false;
+  if (state_ == State::kThinking) {
+    depth_ += open ? 1 : -1;
+  } else if (open) {
+    depth_ = 1;  // thinking opens (again) after only whitespace
+  }
+  state_ = depth_ > 0 ? State::kThinking : State::kAnswer;
 }
 
 ReasoningStream::Delta ReasoningStream::feed(const std::string& piece) {
   Delta out;
   held_ += piece;
-  if (state_ == State::kUndecided) {
-    size_t b = 0;
-    while (b < held_.size() && space(held_[b])) ++b;
-    const std::string_view rest = std::string_view(held_).substr(b);
-    const std::string_view open(kThinkOpen);
-    if (rest.size() < open.size() && open.substr(0, rest.size()) == rest) return out;  // maybe
-    if (rest.substr(0, open.size()) == open) {
-      state_ = State::kThinking;
-      had_thinking_ = true;
-      held_.erase(0, b + open.size());
-    } else {
-      state_ = State::kContent;
-      out.content = std::move(held_);  // no thinking: the text as it is
-      content_started_ = true;
-      held_.clear();
+  const std::string_view all(held_);
+  size_t from = 0;
+  for (size_t at = 0;;) {
+    at = all.find('<', at);
+    const int t = at == std::string_view::npos ? 0 : tag_at(all, at);
+    if (at == std::string_view::npos || t == 2) {
+      const size_t end = at == std::string_view::npos ? all.size() : at;
+      text(all.substr(from, end - from), &out);
+      held_.erase(0, end);  // a partial tag waits for the next piece
       return out;
     }
-  }
-  if (state_ == State::kThinking) {
-    const size_t close = held_.find(kThinkClose);
-    if (close == std::string::npos) {
-      const size_t keep = partial_tag(held_, kThinkClose);
-      out.reasoning = held_.substr(0, held_.size() - keep);
-      held_.erase(0, held_.size() - keep);
-      return out;
+    if (t == 0) {
+      ++at;
+      continue;
     }
-    out.reasoning = held_.substr(0, close);
-    std::string rest = held_.substr(close + std::string_view(kThinkClose).size());
-    held_.clear();
-    state_ = State::kContent;
-    emit_content(std::move(rest), &out);
-    return out;
+    text(all.substr(from, at - from), &out);
+    tag(t > 0, &out);
+    at += std::string_view(t > 0 ? kThinkOpen : kThinkClose).size();
+    from = at;
   }
-  std::string text = std::move(held_);
-  held_.clear();
-  emit_content(std::move(text), &out);
-  return out;
 }
 
 ReasoningStream::Delta ReasoningStream::finish() {
   Delta out;
-  if (state_ == State::kThinking) {
-    out.reasoning = std::move(held_);
-  } else {
-    out.content = std::move(held_);  // undecided: a bare prefix of "<think>" is content
+  std::string rest;
+  rest.swap(held_);
+  text(rest, &out);  // a partial tag at the end is text
+  if (state_ == State::kThinking && !blank_.empty()) {
+    piece_started_ = false;  // a blank open thinking is kept as it is
+    const std::string b = std::move(blank_);
+    blank_.clear();
+    if (any_reasoning_) out.reasoning += "\n";
+    out.reasoning += b;
+  } else if (state_ == State::kAnswer && !content_started_) {
+    emit_alone(&out);
+  } else if (state_ == State::kUndecided) {
+    out.content += blank_;  // whitespace only: the text as it is
   }
-  held_.clear();
+  blank_.clear();
   return out;
+}
+
+ReasoningStream::Delta reasoning_split(const std::string& text, bool starts_in_thinking,
+                                       bool* had_thinking) {
+  ThinkingSplit split = thinking_split(text, starts_in_thinking);
+  *had_thinking = split.has_thinking;
+  if (!split.has_thinking) return {"", text};
+  return {std::move(split.thinking), std::move(split.answer)};
 }
 
 }  // namespace moebench

@@ -286,11 +286,12 @@ class Routes {
       completion += static_cast<long>(results[k].tokens.size());
       json c = {{"index", k}, {"finish_reason", results[k].finish_reason}};
       if (chat) {
-        ReasoningStream split(r.starts_in_thinking);
-        ReasoningStream::Delta all = split.feed(results[k].text), rest = split.finish();
-        c["message"] = {{"role", "assistant"}, {"content", all.content + rest.content}};
-        if (split.had_thinking()) {
-          c["message"]["reasoning_content"] = all.reasoning + rest.reasoning;
+        bool thought = false;
+        const ReasoningStream::Delta all =
+            reasoning_split(results[k].text, r.starts_in_thinking, &thought);
+        c["message"] = {{"role", "assistant"}, {"content", all.content}};
+        if (thought) {
+          c["message"]["reasoning_content"] = all.reasoning;
           reasoning = std::max(reasoning, 0L) + results[k].thinking_tokens;
         }
       } else {
