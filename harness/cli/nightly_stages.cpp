@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "common/error.h"
+#include "common/json_file.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/nightly_gate.h"
 #include "harness/results/run_claim.h"
@@ -74,6 +75,18 @@ std::vector<std::pair<const NightlyEntry*, int>> selected(const NightlyConfig& c
   return out;
 }
 
+// The command that runs `e`'s cell `shard` of `night` again (shard -1: every cell of the entry).
+std::string run_again(const NightlyConfig& c, const NightlyEntry& e, const std::string& night,
+                      int shard) {
+  return "moebench nightly " + cli_shell_word(c.file.string()) + " --stage run --night " + night +
+         " --entry " + cli_shell_word(e.name) +
+         (shard < 0 || e.shards == 1
+              ? ""
+              : " --shard " + std::to_string(shard) + "/" + std::to_string(e.shards));
+}
+
+std::string json_text(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+
 // InputError when a shard's run is missing, naming each such shard and the command that runs it,
 // as a user can paste it ("--shard I/N" was left for the user to fill in).
 void check_shards_present(const NightlyConfig& c, const NightlyEntry& e, const std::string& night,
@@ -84,14 +97,40 @@ void check_shards_present(const NightlyConfig& c, const NightlyEntry& e, const s
     if (fs::is_regular_file(runs[i] / "run.json", ec)) continue;
     const std::string shard = std::to_string(i) + "/" + std::to_string(e.shards);
     missing += (missing.empty() ? "" : ", ") + shard;
-    commands += (commands.empty() ? "" : "; ") + std::string("moebench nightly ") +
-                cli_shell_word(c.file.string()) + " --stage run --night " + night + " --entry " +
-                cli_shell_word(e.name) + " --shard " + shard;
+    commands += (commands.empty() ? "" : "; ") + run_again(c, e, night, static_cast<int>(i));
   }
   if (missing.empty()) return;
   const bool one = missing.find(',') == std::string::npos;
   throw InputError("shard " + missing + " missing in " + c.results.string() + " (run " +
                    (one ? "it: " : "them: ") + commands + ")");
+}
+
+// InputError when the run in `e`'s cell `shard` of `night` is another run (another night's or
+// another cell's, copied or restored there): finish would gate it as tonight's.
+void check_cell_holds_its_run(const NightlyConfig& c, const NightlyEntry& e,
+                              const std::string& night, int shard, const json& run) {
+  const std::string id = shard_run_id(e, night, shard);
+  const json held = run.value("run_id", json());
+  const json options = run.value("options", json::object());
+  const json held_shard = options.is_object() ? options.value("shard", json()) : json();
+  const std::string want_shard = std::to_string(shard) + "/" + std::to_string(e.shards);
+  if (held == id && held_shard == want_shard) return;
+  const bool same_id = held == id;
+  throw InputError((c.results / id).string() + " holds run " + json_text(held) +
+                   (same_id ? " (shard " + json_text(held_shard) + ")" : "") + ", not " + id +
+                   (same_id ? " (shard " + want_shard + ")" : "") +
+                   " (run it again: " + run_again(c, e, night, shard) + ")");
+}
+
+// Checks each run of `e`'s cells of `night` that is there (a missing one is named apart).
+void check_cells(const NightlyConfig& c, const NightlyEntry& e, const std::string& night) {
+  for (int i = 0; i < e.shards; ++i) {
+    const fs::path file = c.results / shard_run_id(e, night, i) / "run.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) continue;
+    const json run = json_read_file(file, file.string(), "cannot read");
+    check_cell_holds_its_run(c, e, night, i, run);
+  }
 }
 
 }  // namespace
@@ -141,6 +180,7 @@ int nightly_finish(const NightlyConfig& c, const NightlyOptions& o) {
     r.entry = e.name;
     r.run_id = e.name + "-" + o.night;
     try {
+      check_cells(c, e, o.night);
       if (e.shards > 1) {
         MergeOptions m;
         for (int i = 0; i < e.shards; ++i) {

@@ -1,0 +1,67 @@
+// `moebench nightly --stage finish` gates only this night's runs: a directory it merges or gates
+// that holds another run (another night's, another shard's) fails the entry naming the directory,
+// the run it holds, the one expected and the command that runs it again.
+#include "tests/catch.h"
+#include "tests/runner/cli_harness.h"
+#include "tests/runner/nightly_fixtures.h"
+
+using namespace moebench::testing;
+using nlohmann::json;
+
+// The nightly built the paths <entry>-<night>[-shard<i>] and never looked at what they held: a
+// shard copied from the night before was merged into tonight's run, gated and passed (rc 0).
+TEST_CASE("nightly: finish refuses a directory holding another night's run", "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-cells");
+  const json suites = {"gsm8k", "arc_challenge"};
+  const std::string nightly =
+      write_nightly_config(
+          dir, {{{"name", "s"},
+                 {"backend", "oracle"},
+                 {"samples", true},
+                 {"shards", 2},
+                 {"suites", suites}},
+                {{"name", "u"}, {"backend", "oracle"}, {"samples", true}, {"suites", suites}}}) +
+      " --night ";
+  REQUIRE(run_command(nightly + "2026-12-03", dir).exit_code == 0);
+  REQUIRE(run_command(nightly + "2026-12-04 --stage run --entry s --shard 0/2", dir).exit_code ==
+          0);
+  const fs::path out = dir / "out";
+  fs::copy(out / "s-2026-12-03-shard1", out / "s-2026-12-04-shard1", fs::copy_options::recursive);
+  fs::copy(out / "u-2026-12-03", out / "u-2026-12-04", fs::copy_options::recursive);
+  auto finish = run_command(nightly + "2026-12-04 --stage finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  const std::string n = (dir / "n.json").string();  // no character to quote
+  CHECK(lines_with(finish.output, "moebench: nightly: s failed:") ==
+        std::vector<std::string>{
+            "moebench: nightly: s failed: " + (out / "s-2026-12-04-shard1").string() +
+            " holds run s-2026-12-03-shard1, not s-2026-12-04-shard1 (run it again: moebench "
+            "nightly " +
+            n + " --stage run --night 2026-12-04 --entry s --shard 1/2)"});
+  CHECK(lines_with(finish.output, "moebench: nightly: u failed:") ==
+        std::vector<std::string>{"moebench: nightly: u failed: " + (out / "u-2026-12-04").string() +
+                                 " holds run u-2026-12-03, not u-2026-12-04 (run it again: "
+                                 "moebench nightly " +
+                                 n + " --stage run --night 2026-12-04 --entry u)"});
+  CHECK(finish.output.find("no regression") == std::string::npos);
+
+  // Another shard of the same night in the place of shard 1 is refused as well.
+  fs::remove_all(out / "s-2026-12-04-shard1");
+  fs::copy(out / "s-2026-12-04-shard0", out / "s-2026-12-04-shard1", fs::copy_options::recursive);
+  auto swapped = run_command(nightly + "2026-12-04 --stage finish --entry s", dir);
+  INFO(swapped.output);
+  CHECK(swapped.exit_code == 1);
+  CHECK(swapped.output.find((out / "s-2026-12-04-shard1").string() +
+                            " holds run s-2026-12-04-shard0, not s-2026-12-04-shard1") !=
+        std::string::npos);
+
+  // Run again as the message says, the night is gated on its own runs and passes.
+  REQUIRE(run_command(nightly + "2026-12-04 --stage run --entry s --shard 1/2", dir).exit_code ==
+          0);
+  REQUIRE(run_command(nightly + "2026-12-04 --stage run --entry u", dir).exit_code == 0);
+  auto again = run_command(nightly + "2026-12-04 --stage finish", dir);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK(again.output.find("nightly 2026-12-04: no regression") != std::string::npos);
+  fs::remove_all(dir);
+}
