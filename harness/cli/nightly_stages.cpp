@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "common/error.h"
 #include "common/json_file.h"
@@ -13,6 +14,7 @@
 #include "harness/cli/nightly_gate.h"
 #include "harness/results/run_claim.h"
 #include "harness/results/run_merge.h"
+#include "tasks/suite.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -122,6 +124,62 @@ void check_cell_holds_its_run(const NightlyConfig& c, const NightlyEntry& e,
                    " (run it again: " + run_again(c, e, night, shard) + ")");
 }
 
+// A suite's name as run.json keys it (SuiteSpec::key: the default profile is not written).
+std::string suite_key(const std::string& name) {
+  const std::string suffix = std::string("@") + kDefaultProfile;
+  const bool dflt = name.size() > suffix.size() &&
+                    name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return dflt ? name.substr(0, name.size() - suffix.size()) : name;
+}
+
+// Whether backend.id as a run records it is what the entry's `backend` makes: "oracle",
+// "oracle-chat" and "api:<model>" are their own ids; replay and builtin ids name their content.
+bool same_backend(const std::string& spec, const json& id) {
+  if (!id.is_string()) return false;
+  const std::string scheme = spec.substr(0, spec.find(':'));
+  const std::string held = id.get<std::string>();
+  if (scheme == "replay" || scheme == "builtin") return held.substr(0, held.find(':')) == scheme;
+  return held == spec;
+}
+
+// InputError naming each way the run of `e`'s cell `shard` differs from what the entry sets (the
+// config changed since the run stage): finish would gate a run the config no longer asks for.
+void check_cell_is_the_entrys(const NightlyConfig& c, const NightlyEntry& e,
+                              const std::string& night, int shard, const json& run) {
+  std::vector<std::string> diffs;
+  std::set<std::string> ran, want;
+  for (const auto& [name, suite] : run.value("suites", json::object()).items()) ran.insert(name);
+  for (const std::string& name : e.suites) want.insert(suite_key(name));
+  for (const std::string& name : ran) {
+    if (!want.count(name)) diffs.push_back(name + " not in the entry");
+  }
+  for (const std::string& name : want) {
+    if (!ran.count(name)) diffs.push_back(name + " not run");
+  }
+  const json options = run.value("options", json::object());
+  const std::pair<const char*, json> fields[] = {
+      {"limit", e.limit ? json(*e.limit) : json(nullptr)},
+      {"samples", e.samples},
+      {"seed", e.seed}};
+  for (const auto& [field, value] : fields) {
+    const json held = options.value(field, json());
+    if (held != value) {
+      diffs.push_back("options." + std::string(field) + " " + held.dump() + ", the entry " +
+                      value.dump());
+    }
+  }
+  const json backend = run.value("backend", json::object()).value("id", json());
+  if (!same_backend(e.backend, backend)) {
+    diffs.push_back("backend " + json_text(backend) + ", the entry " + e.backend);
+  }
+  if (diffs.empty()) return;
+  std::string list;
+  for (const std::string& d : diffs) list += (list.empty() ? "" : "; ") + d;
+  throw InputError((c.results / shard_run_id(e, night, shard)).string() +
+                   " is not this config's run: " + list +
+                   " (run it again: " + run_again(c, e, night, -1) + ")");
+}
+
 // Checks each run of `e`'s cells of `night` that is there (a missing one is named apart).
 void check_cells(const NightlyConfig& c, const NightlyEntry& e, const std::string& night) {
   for (int i = 0; i < e.shards; ++i) {
@@ -130,6 +188,7 @@ void check_cells(const NightlyConfig& c, const NightlyEntry& e, const std::strin
     if (!fs::is_regular_file(file, ec)) continue;
     const json run = json_read_file(file, file.string(), "cannot read");
     check_cell_holds_its_run(c, e, night, i, run);
+    check_cell_is_the_entrys(c, e, night, i, run);
   }
 }
 

@@ -1,6 +1,7 @@
 // `moebench nightly --stage finish` gates only this night's runs: a directory it merges or gates
 // that holds another run (another night's, another shard's) fails the entry naming the directory,
-// the run it holds, the one expected and the command that runs it again.
+// the run it holds, the one expected and the command that runs it again; a run that differs from
+// the entry as the config now sets it fails the entry naming each difference.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -63,5 +64,56 @@ TEST_CASE("nightly: finish refuses a directory holding another night's run", "[r
   INFO(again.output);
   CHECK(again.exit_code == 0);
   CHECK(again.output.find("nightly 2026-12-04: no regression") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// A config edited between a night's run and its finish (Slurm's finish job reads it after the
+// shard array) was not noticed: finish gated a run of other suites and limit than the config
+// names, passed it (rc 0) and made it the next night's baseline; the new suite appeared nowhere.
+TEST_CASE("nightly: finish names each way a run differs from the entry it finishes",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-changed");
+  json entries = {{{"name", "o"},
+                   {"backend", "oracle"},
+                   {"samples", true},
+                   {"limit", 5},
+                   {"suites", {"gsm8k", "arc_challenge"}}},
+                  {{"name", "s"},
+                   {"backend", "oracle"},
+                   {"samples", true},
+                   {"shards", 2},
+                   {"suites", {"gsm8k"}}}};
+  const std::string nightly = write_nightly_config(dir, entries) + " --night ";
+  REQUIRE(run_command(nightly + "2026-11-04", dir).exit_code == 0);
+  REQUIRE(run_command(nightly + "2026-11-05 --stage run", dir).exit_code == 0);
+  entries[0]["limit"] = 3;
+  entries[0]["suites"] = {"gsm8k", "mmlu"};
+  entries[1]["backend"] = "oracle-chat";
+  entries[1]["seed"] = 7;
+  write_nightly_config(dir, entries);
+  auto finish = run_command(nightly + "2026-11-05 --stage finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  const fs::path out = dir / "out";
+  const std::string n = (dir / "n.json").string();  // no character to quote
+  CHECK(lines_with(finish.output, "moebench: nightly: o failed:") ==
+        std::vector<std::string>{
+            "moebench: nightly: o failed: " + (out / "o-2026-11-05").string() +
+            " is not this config's run: arc_challenge not in the entry; mmlu not run; "
+            "options.limit 5, the entry 3 (run it again: moebench nightly " +
+            n + " --stage run --night 2026-11-05 --entry o)"});
+  CHECK(lines_with(finish.output, "moebench: nightly: s failed:") ==
+        std::vector<std::string>{
+            "moebench: nightly: s failed: " + (out / "s-2026-11-05-shard0").string() +
+            " is not this config's run: options.seed 1234, the entry 7; backend oracle, the entry "
+            "oracle-chat (run it again: moebench nightly " +
+            n + " --stage run --night 2026-11-05 --entry s)"});
+  CHECK(finish.output.find("no regression") == std::string::npos);
+
+  // Run again as the config now says, the night passes.
+  REQUIRE(run_command(nightly + "2026-11-05 --stage run", dir).exit_code == 0);
+  auto again = run_command(nightly + "2026-11-05 --stage finish", dir);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
   fs::remove_all(dir);
 }
