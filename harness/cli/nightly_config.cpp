@@ -111,6 +111,20 @@ fs::path relative_to(const fs::path& base, const std::string& p) {
   return p.empty() ? fs::path() : fs::path(p).is_absolute() ? fs::path(p) : base / p;
 }
 
+// The paths of an entry (`replay:<file>`, `builtin:<dir>`, backend_opts.ca_file) are the config's,
+// as its other paths: a cell reads the same file by hand, on GitHub and on Slurm (cwd <results>).
+void resolve_entry_paths(const fs::path& base, NightlyEntry* e) {
+  const size_t colon = e->backend.find(':');
+  const std::string scheme = e->backend.substr(0, colon);
+  if ((scheme == "replay" || scheme == "builtin") && colon + 1 < e->backend.size()) {
+    e->backend =
+        scheme + ":" + relative_to(base, e->backend.substr(colon + 1)).lexically_normal().string();
+  }
+  if (auto it = e->backend_opts.find("ca_file"); it != e->backend_opts.end()) {
+    it->second = relative_to(base, it->second).lexically_normal().string();
+  }
+}
+
 }  // namespace
 
 const NightlyEntry& NightlyConfig::entry(const std::string& name) const {
@@ -174,6 +188,7 @@ NightlyConfig nightly_config_read(const fs::path& file,
   for (size_t i = 0; i < j["entries"].size(); ++i) {
     const std::string at = "entries[" + std::to_string(i) + "].";
     c.entries.push_back(read_entry(f, j["entries"][i], at));
+    resolve_entry_paths(base, &c.entries.back());
     if (!names.insert(c.entries.back().name).second) {
       f.fail(at + "name", "'" + c.entries.back().name + "' is the name of an earlier entry");
     }

@@ -1,7 +1,8 @@
 // `moebench nightly --stage finish` gates only this night's runs: a directory it merges or gates
 // that holds another run (another night's, another shard's) fails the entry naming the directory,
 // the run it holds, the one expected and the command that runs it again; a run that differs from
-// the entry as the config now sets it fails the entry naming each difference.
+// the entry as the config now sets it fails the entry naming each difference. An entry's backend
+// path is the config's, as its other paths.
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -115,5 +116,27 @@ TEST_CASE("nightly: finish names each way a run differs from the entry it finish
   auto again = run_command(nightly + "2026-11-05 --stage finish", dir);
   INFO(again.output);
   CHECK(again.exit_code == 0);
+  fs::remove_all(dir);
+}
+
+// README says a config's paths are relative to its directory; an entry's `replay:<file>` (and
+// `builtin:<dir>`) was opened from the working directory instead, which is the checkout on
+// GitHub and <results> on Slurm: a config that ran by hand from its directory failed every cell.
+TEST_CASE("nightly: an entry's backend path is relative to the config's directory",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-backend-path");
+  fs::create_directories(dir / "cfg");
+  fs::create_directories(dir / "elsewhere");
+  write_answers(dir, dir / "cfg" / "rp.jsonl", false);
+  const std::string nightly =
+      write_nightly_config(
+          dir / "cfg",
+          {{{"name", "rp"}, {"backend", "replay:rp.jsonl"}, {"limit", 2}, {"suites", {"gsm8k"}}}}) +
+      " --night 2026-08-01";
+  auto night = run_command(nightly, dir / "elsewhere");
+  INFO(night.output);
+  CHECK(night.exit_code == 0);
+  const json run = json::parse(read_file(dir / "cfg" / "out" / "rp-2026-08-01" / "run.json"));
+  CHECK(run["backend"]["details"]["file"] == (dir / "cfg" / "rp.jsonl").string());
   fs::remove_all(dir);
 }
