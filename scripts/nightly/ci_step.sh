@@ -9,6 +9,11 @@
 #                                 fetch` of its suites unless it uses the bundled samples; stages
 #                                 its run for upload -> output artifact (a directory laid out as
 #                                 the results directory: download it there)
+#   ci_step.sh keep ENTRY I/N     after a shard that did not finish (killed, timed out, failed
+#                                 before its results): stages what it leaves for a re-run of the
+#                                 cell to resume from, its response cache cache/<run>.sqlite and
+#                                 its partial run dir -> output resume (laid out as the results
+#                                 directory); shard runs it itself when its run wrote no run.json
 #   ci_step.sh finish             merge, compare with the previous night, kernels, site, summary
 #                                 (`--stage finish`; writes $GITHUB_STEP_SUMMARY itself) -> outputs
 #                                 site, night_dir (summary.md, gate.json), summary; exits with
@@ -19,7 +24,7 @@
 #   NIGHTLY_NIGHT   the night, YYYY-MM-DD (default: today, UTC). The workflow passes plan's to
 #                   every job, so shards that start after midnight stay in the same night
 #   GITHUB_OUTPUT   the step outputs file (set by Actions); unset: outputs are only printed
-#   RUNNER_TEMP     where `shard` stages its artifact (set by Actions; unset: nothing is staged,
+#   RUNNER_TEMP     where `shard` and `keep` stage (set by Actions; unset: nothing is staged,
 #                   the run stays in the results directory, as on Slurm: scripts/slurm/nightly.sh)
 # Paths in outputs are relative to the current directory when under it (the workflow runs in the
 # checkout), so actions/cache keys them the same on every runner.
@@ -107,12 +112,46 @@ the entries' shards in $config)"
   step_output results "$(step_path "$results")"
 }
 
+# The run id moebench gives shard $2 (I/N) of entry $1 (nightly_stages.cpp: shard_run_id).
+shard_run() {
+  [[ $2 =~ ^([0-9]+)/([0-9]+)$ ]] || die "shard '$2': expected I/N"
+  if [ "${BASH_REMATCH[2]}" -eq 1 ]; then
+    echo "$1-$night"
+  else
+    echo "$1-$night-shard${BASH_REMATCH[1]}"
+  fi
+}
+
+# Stages what an unfinished run $1 left (its response cache, with SQLite's -wal and -shm files,
+# and its partial directory .$1.partial) in $RUNNER_TEMP/nightly-resume, laid out as the results
+# directory, and outputs resume. A run with run.json finished: nothing to keep.
+keep_unfinished() {
+  local run=$1 stage f
+  [ -n "${RUNNER_TEMP:-}" ] && [ ! -f "$results/$run/run.json" ] || return 0
+  stage=$RUNNER_TEMP/nightly-resume
+  rm -rf "$stage" && mkdir -p "$stage/cache"
+  for f in "$results/cache/$run.sqlite" "$results/cache/$run.sqlite-wal" \
+    "$results/cache/$run.sqlite-shm"; do
+    [ ! -f "$f" ] || cp -a "$f" "$stage/cache/"
+  done
+  [ ! -d "$results/.$run.partial" ] || cp -a "$results/.$run.partial" "$stage/"
+  if [ -f "$stage/cache/$run.sqlite" ]; then
+    echo "ci_step: $run did not finish: its answers so far are kept for a re-run to resume from"
+    step_output resume "$(step_path "$stage")"
+  fi
+}
+
+step_keep() {
+  [ $# -eq 2 ] || die "usage: ci_step.sh keep ENTRY I/N"
+  local run
+  run=$(shard_run "$1" "$2") || exit $?
+  keep_unfinished "$run"
+}
+
 step_shard() {
   [ $# -eq 2 ] || die "usage: ci_step.sh shard ENTRY I/N"
-  local entry=$1 shard=$2 rc=0 index count run stage data_dir suites samples list dirs
-  [[ $shard =~ ^([0-9]+)/([0-9]+)$ ]] || die "shard '$shard': expected I/N"
-  index=${BASH_REMATCH[1]}
-  count=${BASH_REMATCH[2]}
+  local entry=$1 shard=$2 rc=0 run stage data_dir suites samples list dirs
+  run=$(shard_run "$entry" "$shard") || exit $?
   # NOTE: each lookup is its own assignment: a failure inside [ ] or <<< does not stop set -e
   # (an unknown entry fetched every dataset before moebench refused it).
   samples=$(config_field "entry.$entry.samples") || exit $?
@@ -130,9 +169,8 @@ step_shard() {
       "${suites[@]}"
   fi
   "$bin" nightly "$config" --stage run --night "$night" --entry "$entry" --shard "$shard" || rc=$?
-  # The run id moebench gives the shard (nightly_stages.cpp: shard_run_id).
-  run=$entry-$night
-  [ "$count" -eq 1 ] || run=$run-shard$index
+  # A run that ended without its results (killed, failed): keep its answers for the re-run.
+  keep_unfinished "$run"
   # A failed run that still wrote its results (exit 4: too many failed samples) is uploaded too,
   # for the record; the job fails all the same, so the finish job does not run on it.
   if [ -n "${RUNNER_TEMP:-}" ] && [ -f "$results/$run/run.json" ]; then
@@ -158,7 +196,8 @@ step_finish() {
   return $rc
 }
 
-[ $# -ge 1 ] || die "usage: ci_step.sh setup [TARGET...] | plan | shard ENTRY I/N | finish"
+[ $# -ge 1 ] ||
+  die "usage: ci_step.sh setup [TARGET...] | plan | shard ENTRY I/N | keep ENTRY I/N | finish"
 step=$1
 shift
 if [ "$step" = setup ]; then
@@ -168,13 +207,16 @@ fi
 config=${NIGHTLY_CONFIG:-$root/nightly/nightly.json}
 [ -f "$config" ] || die "no nightly config at '$config' ---> HINT: set NIGHTLY_CONFIG"
 bin=${MOEBENCH:-${MOEBENCH_BUILD:-$root/build}/moebench}
-[ -x "$bin" ] || die "no moebench binary at '$bin' ---> HINT: ci_step.sh setup, or set MOEBENCH"
+# keep needs no binary: it runs after a failed setup too.
+[ "$step" = keep ] || [ -x "$bin" ] ||
+  die "no moebench binary at '$bin' ---> HINT: ci_step.sh setup, or set MOEBENCH"
 night=${NIGHTLY_NIGHT:-$(date -u +%F)}
 [[ $night =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "NIGHTLY_NIGHT '$night': expected YYYY-MM-DD"
 results=$(config_field results)
 case $step in
   plan) [ $# -eq 0 ] || die "usage: ci_step.sh plan"; step_plan ;;
   shard) step_shard "$@" ;;
+  keep) step_keep "$@" ;;
   finish) [ $# -eq 0 ] || die "usage: ci_step.sh finish"; step_finish ;;
-  *) die "unknown step '$step' (setup, plan, shard, finish)" ;;
+  *) die "unknown step '$step' (setup, plan, shard, keep, finish)" ;;
 esac

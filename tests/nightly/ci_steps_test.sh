@@ -52,8 +52,9 @@ other = [r for r in runs if not one_liner.fullmatch(r.strip())]
 if other:
     sys.exit(f"run: lines that are not ci_step.sh one-liners: {other}")
 steps = {r[len(prefix):].split()[0] for r in runs}
-if steps != {"setup", "plan", "shard", "finish"}:
-    sys.exit(f"the workflow runs ci_step.sh {sorted(steps)}; expected setup, plan, shard, finish")
+if steps != {"setup", "plan", "shard", "keep", "finish"}:
+    sys.exit(f"the workflow runs ci_step.sh {sorted(steps)}; expected setup, plan, shard, keep, "
+             "finish")
 ids = {}
 for chunk in re.split(r"\n\s*- ", text):  # one list item (a step) per chunk
     step_id = re.search(r"^\s*id:\s*(\S+)\s*$", chunk, re.M)
@@ -64,7 +65,7 @@ for step_id, output in sorted(set(re.findall(r"steps\.(\w+)\.outputs\.(\w+)", te
     if step_id in ids:
         print(step_id, ids[step_id], output)
 EOF
-for s in plan shard finish; do
+for s in plan shard keep finish; do
   grep -q "^[a-z_]* $s " "$refs" || fail "the workflow reads no output of its ci_step.sh $s step"
 done
 say "workflow: every run: is a ci_step.sh step; reads $(wc -l <"$refs") step outputs"
@@ -86,11 +87,13 @@ EOF
 # output FILE NAME: the value of step output NAME in a $GITHUB_OUTPUT file.
 output() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
 
-# Every output the workflow reads of a ci_step.sh step ($1) must be in the outputs file $2.
+# Every output the workflow reads of a ci_step.sh step ($1) must be in the outputs file $2, but
+# those named after it (a shard writes artifact when its run finished, resume when it did not).
 check_outputs_read() {
   local id step_name name
   while read -r id step_name name; do
     [ "$step_name" = "$1" ] || continue
+    [[ " ${*:3} " != *" $name "* ]] || continue
     grep -q "^$name=" "$2" ||
       fail "the workflow reads steps.$id.outputs.$name; ci_step.sh $1 wrote no '$name' ($2)"
   done <"$refs"
@@ -118,7 +121,7 @@ for c in json.loads(sys.argv[1]): print(c["entry"], c["shard"])' "$matrix")
     RUNNER_TEMP=$tmp/$night/runner$i GITHUB_OUTPUT=$out bash "$step" shard "$entry" "$shard" \
       >"$tmp/$night/shard$i.log" 2>&1 ||
       { tail -n 20 "$tmp/$night/shard$i.log" >&2; fail "$night: shard $entry $shard failed"; }
-    check_outputs_read shard "$out"
+    check_outputs_read shard "$out" resume
     artifact=$(output "$out" artifact)
     [ -n "$(ls "$artifact"/*/run.json 2>/dev/null)" ] ||
       fail "$night: the artifact of shard $entry $shard ($artifact) holds no run"
@@ -172,6 +175,47 @@ grep -q '| sharded | gsm8k | .*\*\*regression\*\*' "$tmp/2025-01-03/step_summary
   fail "night 3: the summary does not show sharded's gsm8k regression"
 grep -q 'regression: sharded gsm8k' "$tmp/2025-01-03/finish.log" ||
   fail "night 3: finish did not name the regression (entry, suite, p-value)"
+# A shard that does not finish keeps its answers, and the cell run again on a fresh runner with
+# them restored resumes (README: "a cell run again resumes from it"): the shard step uploaded a
+# run only with run.json, never the cache, so a killed or timed-out shard asked everything again.
+# The kill lands after the answers, before the results (moebench, then its run removed, exit 137:
+# what a kill before publishing leaves), so nothing here depends on timing.
+config oracle
+cat >"$tmp/killed.sh" <<EOF
+#!/usr/bin/env bash
+"$bin" "\$@"
+if [ "\$3 \$4" = "--stage run" ]; then rm -rf "$tmp/results/sharded-2025-01-04-shard1"; exit 137; fi
+EOF
+chmod +x "$tmp/killed.sh"
+export NIGHTLY_NIGHT=2025-01-04
+mkdir -p "$tmp/killed"
+rm -rf "$tmp/results"
+rc=0
+MOEBENCH=$tmp/killed.sh RUNNER_TEMP=$tmp/killed/runner GITHUB_OUTPUT=$tmp/killed/shard.out \
+  bash "$step" shard sharded 1/2 >"$tmp/killed/shard.log" 2>&1 || rc=$?
+[ "$rc" = 137 ] || { cat "$tmp/killed/shard.log" >&2; fail "killed shard: exit $rc, expected 137"; }
+check_outputs_read shard "$tmp/killed/shard.out" artifact
+resume=$(output "$tmp/killed/shard.out" resume)
+[ -f "$resume/cache/sharded-2025-01-04-shard1.sqlite" ] ||
+  fail "killed shard: no cache/sharded-2025-01-04-shard1.sqlite staged (resume output '$resume')"
+# The workflow's keep step (after a step timeout, when shard itself was killed) stages the same.
+RUNNER_TEMP=$tmp/killed/keep GITHUB_OUTPUT=$tmp/killed/keep.out bash "$step" keep sharded 1/2 \
+  >"$tmp/killed/keep.log" 2>&1 || { cat "$tmp/killed/keep.log" >&2; fail "keep failed"; }
+check_outputs_read keep "$tmp/killed/keep.out"
+cmp -s "$resume/cache/sharded-2025-01-04-shard1.sqlite" \
+  "$(output "$tmp/killed/keep.out" resume)/cache/sharded-2025-01-04-shard1.sqlite" ||
+  fail "keep staged another cache than shard"
+rm -rf "$tmp/results" && mkdir -p "$tmp/results"  # a fresh runner
+cp -a "$resume"/. "$tmp/results/"                 # download-artifact of nightly-resume-*
+RUNNER_TEMP=$tmp/killed/again GITHUB_OUTPUT=$tmp/killed/again.out \
+  bash "$step" shard sharded 1/2 >"$tmp/killed/again.log" 2>&1 ||
+  { tail -n 20 "$tmp/killed/again.log" >&2; fail "the re-run of the killed shard failed"; }
+grep -q ' 0 requests sent, [1-9][0-9]* from cache' "$tmp/killed/again.log" ||
+  { cat "$tmp/killed/again.log" >&2; fail "the re-run of the killed shard did not resume"; }
+[ -f "$(output "$tmp/killed/again.out" artifact)/sharded-2025-01-04-shard1/run.json" ] ||
+  fail "the re-run of the killed shard uploads no run"
+say "a killed shard keeps its answers; its re-run on a fresh runner resumes from them"
+
 # A GitHub Actions matrix runs at most 256 jobs: plan refuses more (257 passed plan before, and
 # the workflow failed at GitHub after the plan job).
 cat >"$tmp/wide.json" <<EOF
