@@ -27,25 +27,31 @@ bool is_gated_run(const json& record, const fs::path& run) {
   }
 }
 
-// Whether `entry` passed the gate of `night`: its gate.json records the entry with no error and
-// no regression, for the run on disk. A night never gated for it (a shard failed and finish never
-// ran, finish was killed, runs made by hand) did not: its runs were never checked; nor did a night
-// whose run stage ran again after its finish (the run the gate passed is gone).
-bool passed_gate(const fs::path& results, const std::string& entry, const std::string& night) {
+// Why `entry` did not pass the gate of `night` ("" when it did): its gate.json must record the
+// entry with no error and no regression, for the run on disk. A night never gated for it (a shard
+// failed and finish never ran, finish was killed, runs made by hand) did not: its runs were never
+// checked; nor did a night whose run stage ran again after its finish (the run the gate passed is
+// gone).
+std::string not_passed_why(const fs::path& results, const std::string& entry,
+                           const std::string& night) {
   const json gate = nightly_night_gate(results, night);
-  if (gate.is_null()) return false;
+  if (gate.is_null()) return "was never gated (its finish did not run)";
   for (const json& e : gate.value("entries", json::array())) {
     if (!e.is_object() || str_or(e, "entry") != entry) continue;
-    const bool error = !str_or(e, "error").empty();
     auto regressed = [](const json& record) {
       const json& c = record.contains("comparison") ? record["comparison"] : json();
       return c.is_object() && c.value("regression", false) == true;
     };
     bool regression = regressed(e);
     for (const json& x : e.value("earlier", json::array())) regression |= regressed(x);
-    return !error && !regression && is_gated_run(e, results / (entry + "-" + night));
+    if (!str_or(e, "error").empty()) return "failed";
+    if (regression) return "regressed";
+    if (!is_gated_run(e, results / (entry + "-" + night))) {
+      return "was run again after its finish (its samples.jsonl is not the one gated)";
+    }
+    return "";
   }
-  return false;
+  return "was never gated (its night's finish did not gate the entry)";
 }
 
 // "samples -> datasets" when one run ran the bundled sample documents and the other the datasets
@@ -75,7 +81,8 @@ json nightly_night_gate(const fs::path& results, const std::string& night) {
 }
 
 std::vector<std::string> nightly_passing_runs(const fs::path& results, const std::string& entry,
-                                              const std::string& night) {
+                                              const std::string& night,
+                                              std::vector<std::string>* skipped) {
   std::vector<std::string> out;
   std::error_code ec;
   if (!fs::is_directory(results, ec)) return out;
@@ -90,7 +97,12 @@ std::vector<std::string> nightly_passing_runs(const fs::path& results, const std
     }
   }
   for (auto it = dates.rbegin(); it != dates.rend(); ++it) {
-    if (passed_gate(results, entry, *it)) out.push_back(prefix + *it);
+    const std::string why = not_passed_why(results, entry, *it);
+    if (why.empty()) {
+      out.push_back(prefix + *it);
+    } else if (skipped) {
+      skipped->push_back(prefix + *it + " " + why);
+    }
   }
   return out;
 }

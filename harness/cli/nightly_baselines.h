@@ -22,8 +22,11 @@ nlohmann::json nightly_night_gate(const std::filesystem::path& results, const st
 // The baselines: every "<entry>-<date>" run under results with date < night whose night was
 // gated and passed for this entry, newest first. A failed night is never one, so a regression
 // that persists fails every night until it is fixed or a human accepts it (a pinned `baseline`).
+// `skipped`, when given, gets each earlier night's run that is none, newest first, with why
+// ("entry-2026-12-01 regressed").
 std::vector<std::string> nightly_passing_runs(const std::filesystem::path& results,
-                                              const std::string& entry, const std::string& night);
+                                              const std::string& entry, const std::string& night,
+                                              std::vector<std::string>* skipped = nullptr);
 
 // The passing runs of an entry, newest first, each read once when first needed.
 struct NightlyBaselineRuns {

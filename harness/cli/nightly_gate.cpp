@@ -179,7 +179,8 @@ std::string entries_markdown(const std::string& night,
             ") | | | | not run tonight |\n";
     }
     if (e.previous.empty()) {
-      md += "| " + e.entry + " | | | (first night) | " + e.run_id + " | | | baseline |\n";
+      md += "| " + e.entry + " | | | (" + (e.no_baseline.empty() ? "first night" : e.no_baseline) +
+            ") | " + e.run_id + " | | | baseline |\n";
     } else if (comparisons_of(e).empty() && e.new_baselines.empty() && e.dropped.empty()) {
       md += "| " + e.entry + " | | | (" + e.previous + ") | " + e.run_id +
             " | | | no suite in common |\n";
@@ -295,6 +296,18 @@ void adjust_holm_jointly(NightlyEntryResult* r, const CompareOptions& options) {
   }
 }
 
+// "no passing night: " and why each earlier night is none, newest first (the newest three and
+// how many more); "" when the entry has no earlier night.
+std::string no_baseline_why(const std::vector<std::string>& skipped) {
+  if (skipped.empty()) return "";
+  std::string out = "no passing night: ";
+  for (size_t i = 0; i < skipped.size() && i < 3; ++i) out += (i ? "; " : "") + skipped[i];
+  if (skipped.size() > 3) {
+    out += "; " + std::to_string(skipped.size() - 3) + " older nights neither";
+  }
+  return out;
+}
+
 }  // namespace
 
 void nightly_check_errors(const NightlyConfig& c, const NightlyEntry& e,
@@ -325,10 +338,14 @@ void nightly_compare_entry(const NightlyConfig& c, const std::string& night,
   }
   r->samples_sha256 = sha256_file_hex(tonight / "samples.jsonl");
   const std::string& pinned = c.entry(r->entry).baseline;
-  const std::vector<std::string> baselines = pinned.empty()
-                                                 ? nightly_passing_runs(c.results, r->entry, night)
-                                                 : std::vector<std::string>{pinned};
-  if (baselines.empty()) return;
+  std::vector<std::string> skipped;
+  const std::vector<std::string> baselines =
+      pinned.empty() ? nightly_passing_runs(c.results, r->entry, night, &skipped)
+                     : std::vector<std::string>{pinned};
+  if (baselines.empty()) {
+    r->no_baseline = no_baseline_why(skipped);
+    return;
+  }
   r->previous = baselines.front();
   if (!fs::is_regular_file(c.results / r->previous / "run.json", ec)) {
     throw InputError(c.file.string() + ": entry " + r->entry + ": baseline '" + r->previous +
@@ -458,6 +475,7 @@ int nightly_publish(const NightlyConfig& c, const std::string& night,
         {{"entry", e.entry},
          {"run", e.run_id},
          {"previous", e.previous},
+         {"no_baseline", e.no_baseline},
          {"new_baseline", new_baselines_json(e.new_baselines)},
          {"earlier", earlier_json(e)},
          {"dropped", dropped_json(e)},

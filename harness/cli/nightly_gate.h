@@ -18,6 +18,9 @@ struct NightlyEntryResult {
   std::string entry, run_id;
   // The baseline: the latest earlier night that passed (or the pinned run); "" on the first night.
   std::string previous;
+  // Without a baseline while the entry has earlier nights: why none is one ("no passing night:
+  // e-2026-12-01 regressed; ..."); "" on its first night.
+  std::string no_baseline;
   std::optional<RunComparison> comparison;  // the suites `previous` ran too
   // Suites `previous` did not run, each compared with the latest passing night that did (a night
   // without a suite does not end its regression), one comparison per such night.

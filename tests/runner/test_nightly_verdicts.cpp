@@ -182,3 +182,34 @@ TEST_CASE("nightly: a cell that fails leaves the night's other cells to run", "[
                                  ": cannot move the results into place: Not a directory"});
   fs::remove_all(dir);
 }
+
+// An entry whose earlier nights were none of them a baseline was shown as "(first night)", as a
+// new entry is, and gate.json said nothing: a re-run of yesterday's cell reset its history
+// silently.
+TEST_CASE("nightly: an entry without a baseline says why each earlier night is none",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-no-baseline");
+  const std::string nightly = write_nightly_config(dir, {{{"name", "u"},
+                                                          {"backend", "oracle"},
+                                                          {"samples", true},
+                                                          {"suites", {"arc_challenge"}}}}) +
+                              " --night ";
+  REQUIRE(run_command(nightly + "2026-11-30 --stage run", dir).exit_code == 0);  // no finish
+  auto first = run_command(nightly + "2026-12-01", dir);
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.output.find("| u | | | (no passing night: u-2026-11-30 was never gated (its finish "
+                          "did not run)) | u-2026-12-01 | | | baseline |") != std::string::npos);
+  std::ofstream(dir / "out" / "u-2026-12-01" / "samples.jsonl", std::ios::app) << "\n";
+  auto second = run_command(nightly + "2026-12-02", dir);
+  INFO(second.output);
+  CHECK(second.exit_code == 0);
+  const std::string why =
+      "no passing night: u-2026-12-01 was run again after its finish (its samples.jsonl is not "
+      "the one gated); u-2026-11-30 was never gated (its finish did not run)";
+  CHECK(second.output.find("| u | | | (" + why + ") | u-2026-12-02 | | | baseline |") !=
+        std::string::npos);
+  const json gate = json::parse(read_file(dir / "out" / "nights" / "2026-12-02" / "gate.json"));
+  CHECK(gate["entries"][0]["no_baseline"] == why);
+  fs::remove_all(dir);
+}
