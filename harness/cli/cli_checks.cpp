@@ -2,11 +2,14 @@
 #include "harness/cli/cli_checks.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
+
+#include "harness/cli/cli_config.h"
 
 namespace moebench {
 std::string cli_command_path(const CLI::App* app) {
@@ -90,10 +93,15 @@ std::string config_file(const CLI::App& app) {
   return opt != nullptr && opt->count() > 0 ? opt->as<std::string>() : "";
 }
 
-// A key CLI11 could not place ("run.bakend", "backend", "rn.++", "[run"): one line naming the
-// file, the section and the nearest flag or command.
-std::string config_key_message(const CLI::App& app, const std::string& file, std::string key) {
-  const std::string where = "config file '" + file + "': ";
+// The config file's keys and sections as read, or null.
+const std::vector<ConfigPlace>* config_places(const CLI::App& app) {
+  const auto* toml = dynamic_cast<const TomlConfig*>(app.get_config_formatter().get());
+  return toml != nullptr ? &toml->places() : nullptr;
+}
+
+// A key CLI11 could not place ("run.bakend", "backend", "rn.--"): one line naming the file and
+// the key's line (`where`), the section and the nearest flag or command.
+std::string config_key_message(const CLI::App& app, const std::string& where, std::string key) {
   for (const char* marker : {".++", ".--"}) {  // a section's start or end: every word a section
     if (key.size() > 3 && key.compare(key.size() - 3, 3, marker) == 0) key.resize(key.size() - 2);
   }
@@ -117,16 +125,81 @@ std::string config_key_message(const CLI::App& app, const std::string& file, std
     rest = rest.substr(dot + 1);
   }
   if (section.empty()) {
-    return where + "'" + rest + "' is outside a section; put it under the command's, e.g. [run]";
+    return where + "key '" + rest + "': outside a section; put it under the command's, e.g. [run]";
   }
+  const std::string key_in = "key '" + rest + "' in [" + section + "]: ";
   const std::vector<std::string> subs = subcommand_names(cur);
   if (std::find(subs.begin(), subs.end(), rest) != subs.end()) {
-    return where + "[" + section + "] holds '" + rest + "'; write [" + section + "." + rest +
-           "] for its flags";
+    return where + key_in + "a command; write [" + section + "." + rest + "] for its flags";
   }
   const std::string near = nearest("--" + rest, option_names(cur));
-  return where + "'" + rest + "' in [" + section + "] is not a flag of '" + cli_command_path(cur) +
-         "'" + (near.empty() ? "" : " (did you mean '" + near.substr(2) + "'?)");
+  return where + key_in + "not a flag of '" + cli_command_path(cur) + "'" +
+         (near.empty() ? "" : " (did you mean '" + near.substr(2) + "'?)");
+}
+
+// True when `word` stands in `text` at `at` as a whole flag name (not "--limit" in "--limits").
+bool names_at(const std::string& text, size_t at, const std::string& word) {
+  const auto part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; };
+  const size_t end = at + word.size();
+  return (at == 0 || !part(text[at - 1])) && (end >= text.size() || !part(text[end]));
+}
+
+// The key of the config file that set the flag an error names first ("--limit: '0' is not ...",
+// "Could not convert: --limit = ..."), the flag not given on the command line; or null. CLI11
+// reads the keys in the file's order and stops at the first it refuses.
+const ConfigPlace* config_value_place(const std::vector<ConfigPlace>& places,
+                                      const std::string& what, int argc, char** argv) {
+  const ConfigPlace* best = nullptr;
+  size_t best_at = std::string::npos;
+  for (const ConfigPlace& p : places) {
+    if (p.option == nullptr || p.option->get_name().empty()) continue;
+    const std::string name = p.option->get_name();
+    size_t at = what.find(name);
+    while (at != std::string::npos && !names_at(what, at, name)) at = what.find(name, at + 1);
+    // NOTE: of two keys naming one flag ([report] and [compare] format), the one CLI11 refused
+    // holds the file's value: the other's key came later (none yet) or earlier (and passed).
+    if (at == std::string::npos || at > best_at) continue;
+    if (at == best_at && (p.option->empty() || p.line < best->line)) continue;
+    bool on_line = false;
+    for (int k = 1; k < argc; ++k) {
+      const std::string arg = argv[k];
+      on_line |=
+          arg.size() > 1 && arg[0] == '-' && p.option->check_name(arg.substr(0, arg.find('=')));
+    }
+    if (!on_line) best = &p, best_at = at;
+  }
+  return best;
+}
+
+// A config-file error CLI11 gave, as "FILE:LINE: key 'x' in [s]: why"; "" when it is not one.
+std::string config_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
+                                 char** argv) {
+  const std::string file = config_file(app);
+  const std::vector<ConfigPlace>* places = config_places(app);
+  if (file.empty()) return "";
+  const std::string what = error.what();
+  if (error.get_name() == "FileError") return "config file '" + file + "' cannot be read";
+  if (error.get_name() == "ConfigFileError") return what;  // FILE:LINE:COL: ...
+  const std::string unplaced = "INI was not able to parse ";
+  if (error.get_name() == "ConfigError" && what.rfind(unplaced, 0) == 0) {
+    const std::string item = what.substr(unplaced.size());
+    std::string where = "config file '" + file + "': ";
+    for (size_t i = 0; places != nullptr && i < places->size(); ++i) {
+      const ConfigPlace& p = (*places)[i];
+      if (p.item == item) where = p.file + ":" + std::to_string(p.line) + ": ";
+    }
+    return config_key_message(app, where, item);
+  }
+  if (places == nullptr) return "";
+  for (const ConfigPlace& p : *places) {  // "run.help: This option is not allowed in a ..."
+    if (what.rfind(p.item + ": ", 0) == 0 && !p.key.empty()) {
+      return config_place_text(p) + what.substr(p.item.size() + 2);
+    }
+  }
+  const ConfigPlace* p = config_value_place(*places, what, argc, argv);
+  if (p == nullptr) return "";
+  const std::string flag = p->option->get_name() + ": ";
+  return config_place_text(*p) + (what.rfind(flag, 0) == 0 ? what.substr(flag.size()) : what);
 }
 
 }  // namespace
@@ -250,27 +323,9 @@ std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& 
            (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; see " +
            cli_command_path(cur) + " --help";
   }
-  const std::string file = config_file(app);
+  const std::string from_file = config_error_message(app, error, argc, argv);
+  if (!from_file.empty()) return from_file;
   const std::string what = error.what();
-  if (!file.empty()) {
-    const std::string unplaced = "INI was not able to parse ";
-    if (error.get_name() == "ConfigError" && what.rfind(unplaced, 0) == 0) {
-      return config_key_message(app, file, what.substr(unplaced.size()));
-    }
-    if (error.get_name() == "FileError") return "config file '" + file + "' cannot be read";
-    if (error.get_name() == "ConfigFileError") return what;  // FILE:LINE:COL: ...
-    // A bad value read from the file: its flag is not on the command line.
-    const size_t colon = what.find(':');
-    const std::string flag = what.rfind("--", 0) == 0 ? what.substr(0, colon) : "";
-    bool on_line = false;
-    for (int k = 1; k < argc && !flag.empty(); ++k) {
-      on_line |= std::string(argv[k]).rfind(flag, 0) == 0;
-    }
-    if (!flag.empty() && !on_line) {
-      return what + " (set in config file '" + file + "', section [" + cli_config_section(cur) +
-             "])";
-    }
-  }
   return what + " (see " + cli_command_path(cur) + " --help)";
 }
 

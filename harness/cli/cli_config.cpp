@@ -17,6 +17,8 @@ namespace {
 struct Placed {
   toml::source_position at;
   CLI::ConfigItem item;
+  const CLI::Option* option;
+  std::string key;  // "" for a section's end
 };
 
 // What a flag takes, from CLI11: a flag (no value) true or false; else by its type name.
@@ -38,9 +40,9 @@ std::string section_of(const std::vector<std::string>& path) {
   return s;
 }
 
-// "'samples' in [run]", or "'samples'" outside any section.
+// "key 'samples' in [run]", or "key 'samples'" outside any section.
 std::string key_name(const std::vector<std::string>& path, const std::string& key) {
-  return "'" + key + "'" + (path.empty() ? "" : " in [" + section_of(path) + "]");
+  return "key '" + key + "'" + (path.empty() ? "" : " in [" + section_of(path) + "]");
 }
 
 // The option CLI11 would give the key to (as App::_parse_single_config looks it up), or null.
@@ -129,11 +131,12 @@ bool scalar_text(const toml::node& v, Want want, std::string* text) {
 // One key's value: a scalar, or an array of scalars (each of the flag's type).
 void add_value(Walk& w, const std::vector<std::string>& path, const toml::key& key,
                const toml::node& v) {
-  const Want want = want_of(option_of(w.root, path, std::string(key.str())));
+  const CLI::Option* option = option_of(w.root, path, std::string(key.str()));
+  const Want want = want_of(option);
   const std::string name = key_name(path, std::string(key.str()));
   CLI::ConfigItem item{path, std::string(key.str()), {}};
   auto refuse = [&](const toml::node& bad, const std::string& what) {
-    throw ConfigFileError(at(w.file, bad.source().begin) + name + " takes " + want_words(want) +
+    throw ConfigFileError(at(w.file, bad.source().begin) + name + ": takes " + want_words(want) +
                           ", not " + what);
   };
   if (const auto* arr = v.as_array()) {
@@ -148,14 +151,14 @@ void add_value(Walk& w, const std::vector<std::string>& path, const toml::key& k
     if (!scalar_text(v, want, &text)) refuse(v, described(v));
     item.inputs.push_back(text);
   }
-  w.out.push_back({key.source().begin, std::move(item)});
+  w.out.push_back({key.source().begin, std::move(item), option, std::string(key.str())});
 }
 
 void walk_table(Walk& w, const std::vector<std::string>& path, const toml::table& table) {
   if (!path.empty()) {  // the section's end for CLI11: refused when it names no command
     CLI::ConfigItem end{std::vector<std::string>(path.begin(), path.end() - 1), "--", {}};
     end.parents.push_back(path.back());
-    w.out.push_back({table.source().begin, std::move(end)});
+    w.out.push_back({table.source().begin, std::move(end), nullptr, ""});
   }
   for (const auto& [key, v] : table) {
     const std::string k(key.str());
@@ -165,7 +168,7 @@ void walk_table(Walk& w, const std::vector<std::string>& path, const toml::table
       walk_table(w, inner, *t);
     } else if (t) {
       throw ConfigFileError(at(w.file, key.source().begin) + key_name(path, k) +
-                            " is an inline table; a flag takes a value or an array of values" +
+                            ": an inline table; a flag takes a value or an array of values" +
                             (path.empty() ? ", a command's flags go under [" + k + "]" : ""));
     } else if (const auto* a = v.as_array();
                a && a->is_array_of_tables() && !a->empty() && !a->front().as_table()->is_inline()) {
@@ -188,6 +191,11 @@ std::string config_path(const CLI::App* root) {
 
 }  // namespace
 
+std::string config_place_text(const ConfigPlace& p) {
+  std::string s = p.file + ":" + std::to_string(p.line) + ": ";
+  return p.key.empty() ? s : s + key_name(p.path, p.key) + ": ";
+}
+
 std::string TomlConfig::to_config(const CLI::App* app, bool default_also, bool write_description,
                                   std::string prefix) const {
   return CLI::ConfigTOML().to_config(app, default_also, write_description, std::move(prefix));
@@ -208,7 +216,12 @@ std::vector<CLI::ConfigItem> TomlConfig::from_config(std::istream& input) const 
     return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
   });
   std::vector<CLI::ConfigItem> items;
-  for (Placed& p : w.out) items.push_back(std::move(p.item));
+  places_.clear();
+  for (Placed& p : w.out) {
+    // The item's parents are its section, a section's end's the section itself.
+    places_.push_back({p.item.fullname(), p.option, w.file, p.at.line, p.item.parents, p.key});
+    items.push_back(std::move(p.item));
+  }
   return items;
 }
 
