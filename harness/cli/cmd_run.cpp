@@ -1,5 +1,6 @@
 // `moebench run`: evaluate a backend on suites; cli_run (shared with rescore) runs the pipeline and
 // prints the summary and where it went.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -28,10 +29,14 @@ std::string planned_generation(const SuiteRun& run) {
   if (run.requests.empty() && !run.chat) {
     g.stop.insert(g.stop.end(), g.completion_stop.begin(), g.completion_stop.end());
   }
+  auto sent = [&](const char* key, double v) {  // plan.cpp omitted_generation
+    const bool omitted = std::find(run.unsent.begin(), run.unsent.end(), key) != run.unsent.end();
+    return omitted ? std::string("not sent") : nlohmann::json(v).dump();
+  };
   return ", max_tokens " + std::to_string(g.max_tokens) +
          (g.thinking_budget > 0 ? ", thinking_budget " + std::to_string(g.thinking_budget) : "") +
-         ", temperature " + nlohmann::json(g.temperature).dump() + ", top_p " +
-         nlohmann::json(g.top_p).dump() + ", n " + std::to_string(g.n_samples) + ", stop " +
+         ", temperature " + sent("temperature", g.temperature) + ", top_p " +
+         sent("top_p", g.top_p) + ", n " + std::to_string(g.n_samples) + ", stop " +
          short_list(g.stop);
 }
 

@@ -179,6 +179,7 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
   r.spec = run.instance->spec().raw;
+  for (const std::string& key : run.unsent) r.spec["generation"][key] = nullptr;
   if (!spec.doc_weight.empty()) r.doc_weight = spec.doc_weight;
   return r;
 }

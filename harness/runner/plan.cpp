@@ -306,11 +306,31 @@ void model_generation(SuiteSpec* spec, const BackendInfo& backend, const SuiteRu
 
 // rescore: the recorded run's spec.generation, so the rescore records the sampling its answers
 // were asked with (a models file's, or what Anthropic was sent) and compares with that run.
-void recorded_generation(SuiteSpec* spec, const RunOptions& options) {
+void recorded_generation(SuiteSpec* spec, const RunOptions& options, SuiteRun* run) {
   const auto it = options.recorded_generation.find(spec->key());
   if (it == options.recorded_generation.end() || !it->second.is_object()) return;
   for (const char* key : kSentSettings) {
-    if (it->second.contains(key)) record_sent(spec, key, it->second[key]);
+    if (!it->second.contains(key)) continue;
+    const nlohmann::json& v = it->second[key];
+    if (v.is_null() && (std::string(key) == "temperature" || std::string(key) == "top_p")) {
+      run->unsent.push_back(key);  // not sent (omitted_generation)
+    }
+    record_sent(spec, key, v);
+  }
+}
+
+// A models-file entry's `api.omit` leaves temperature or top_p out of every request (OpenAI's
+// o1/o3): run.json's spec.generation records it null (run_writer), not a value never sent, and
+// --dry-run says "not sent". The spec keeps its value (the suite is parsed again from it), so
+// request hashes (cache keys) are those of the entry without the omit. Overrides what Anthropic
+// would be recorded as sent (its defaults).
+void omitted_generation(const BackendInfo& backend, SuiteRun* run) {
+  if (run->loglikelihood) return;
+  const nlohmann::json omit =
+      backend.details.value("api", nlohmann::json::object()).value("omit", nlohmann::json());
+  if (!omit.is_array()) return;
+  for (const nlohmann::json& o : omit) {
+    if (o == "temperature" || o == "top_p") run->unsent.push_back(o.get<std::string>());
   }
 }
 
@@ -421,8 +441,9 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     choose_form(spec, backend, &run);
     if (unshot_chat_form(options, run, &spec)) unshot.push_back(spec.key());
     model_generation(&spec, backend, run);
-    recorded_generation(&spec, options);
+    recorded_generation(&spec, options, &run);
     anthropic_forced_sampling(&spec, backend, run);
+    omitted_generation(backend, &run);
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();

@@ -84,9 +84,12 @@ struct SuiteRun {
   std::vector<Request> requests;      // one per doc
   std::vector<std::string> hashes;    // request hashes
   std::vector<std::string> rendered;  // --dry-run: the first prompts as the model reads them
-  std::vector<Response> responses;    // filled by dispatch
-  std::vector<bool> cached;           // response came from the cache
-  std::vector<DocScore> scores;       // filled by scoring
+  // Sampling settings the models file omits from every request ("temperature", "top_p"): null in
+  // run.json's spec.generation, "not sent" in --dry-run (plan.cpp omitted_generation).
+  std::vector<std::string> unsent;
+  std::vector<Response> responses;                          // filled by dispatch
+  std::vector<bool> cached;                                 // response came from the cache
+  std::vector<DocScore> scores;                             // filled by scoring
   std::map<std::string, MetricStat> metrics;                // key id -> summary (n = documents)
   std::map<std::string, std::vector<double>> repeat_means;  // --repeats: key id -> each repeat's
   std::map<std::string, std::map<std::string, MetricStat>> groups;  // subject -> key id -> summary

@@ -89,3 +89,77 @@ TEST_CASE("sent generation: a run of the models file's settings compares with it
   }
   fs::remove_all(dir);
 }
+
+// f95's leftover: an entry whose `api.omit` leaves temperature and top_p out of every request
+// (OpenAI's o1/o3) ran with the suite's values recorded in spec.generation, as if sent. They are
+// null there (and "not sent" in --dry-run's line); the request hashes, and so the cache keys, are
+// those of the same entry without the omit; two runs of the entry, its rescore and the shards'
+// merge still go together.
+TEST_CASE("sent generation: a setting the models file omits is recorded null", "[api]") {
+  const fs::path dir = temp_dir("api-sent-generation-omit");
+  const json omit = {{"api", {{"omit", {"temperature", "top_p"}}}}};
+  const std::string kw = "--gen-kwargs temperature=0.5,top_p=0.9 ";
+  const LoopRun r = sent_run(dir, "reasoner", "openai-compatible", omit, kw);
+  const json& g = r.run["suites"]["gsm8k@chat"]["spec"]["generation"];
+  INFO(g.dump());
+  CHECK(g.contains("temperature"));
+  CHECK(g["temperature"].is_null());
+  CHECK(g.contains("top_p"));
+  CHECK(g["top_p"].is_null());
+
+  // The same entry without the omit: the same request hashes, its values recorded.
+  fs::create_directories(dir / "sent");
+  const LoopRun s = sent_run(dir / "sent", "reasoner", "openai-compatible", json::object(), kw);
+  CHECK(s.run["suites"]["gsm8k@chat"]["spec"]["generation"]["temperature"] == 0.5);
+  CHECK(s.run["suites"]["gsm8k@chat"]["spec"]["generation"]["top_p"] == 0.9);
+  REQUIRE(r.samples.size() == s.samples.size());
+  for (size_t i = 0; i < r.samples.size(); ++i) {
+    CHECK(r.samples[i]["request_hash"] == s.samples[i]["request_hash"]);
+  }
+
+  // Two runs of the entry, and its rescore, compare as the same setup; its shards merge.
+  fs::create_directories(dir / "again");
+  const LoopRun a = sent_run(dir / "again", "reasoner", "openai-compatible", omit, kw);
+  const CommandResult rescored = run_command(
+      moebench_bin() + " rescore --no-progress --results-dir '" + (dir / "rescored").string() +
+          "' '" + (r.dir / "samples.jsonl").string() + "'",
+      dir);
+  INFO(rescored.output);
+  REQUIRE(rescored.exit_code == 0);
+  const std::vector<fs::path> written = run_dirs(dir / "rescored");
+  REQUIRE(written.size() == 1);
+  CHECK(json::parse(
+            read_file(written[0] / "run.json"))["suites"]["gsm8k@chat"]["spec"]["generation"] == g);
+  for (const fs::path& b : {a.dir, written[0]}) {
+    const CommandResult c =
+        run_command(moebench_bin() + " compare '" + r.dir.string() + "' '" + b.string() + "'", dir);
+    INFO(c.output);
+    CHECK(c.exit_code == 0);
+    CHECK(c.output.find("set up differently") == std::string::npos);
+  }
+  std::vector<fs::path> shards;
+  for (const char* shard : {"0/2", "1/2"}) {
+    const fs::path d = dir / ("shard" + std::string(1, shard[0]));
+    fs::create_directories(d);
+    shards.push_back(
+        sent_run(d, "reasoner", "openai-compatible", omit, kw + "--shard " + shard).dir);
+  }
+  const CommandResult m =
+      run_command(moebench_bin() + " merge '" + shards[0].string() + "' '" + shards[1].string() +
+                      "' -o '" + (dir / "merged").string() + "'",
+                  dir);
+  INFO(m.output);
+  CHECK(m.exit_code == 0);
+
+  // --dry-run says so.
+  const fs::path models =
+      write_loop_models(dir, "reasoner", "openai-compatible", "http://127.0.0.1:9", omit);
+  const CommandResult dry =
+      run_command(moebench_bin() + " run --backend api:reasoner --models '" + models.string() +
+                      "' --samples --suites gsm8k@chat --limit 1 --dry-run " + kw,
+                  dir);
+  INFO(dry.output);
+  REQUIRE(dry.exit_code == 0);
+  CHECK(dry.output.find(", temperature not sent, top_p not sent, n 1,") != std::string::npos);
+  fs::remove_all(dir);
+}
