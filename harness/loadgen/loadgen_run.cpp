@@ -130,6 +130,16 @@ void mark_waits(const std::vector<LoadgenWorkerSpan>& held, const std::vector<ch
   }
 }
 
+// When the last sent request ended (0 if none was sent): an interrupted run's duration, which
+// leaves out the schedule it did not play.
+double last_sent_end(const std::vector<LoadgenWorkerSpan>& held, const std::vector<char>& sent) {
+  double end = 0;
+  for (size_t i = 0; i < held.size(); ++i) {
+    if (sent[i]) end = std::max(end, held[i].until_s);
+  }
+  return end;
+}
+
 }  // namespace
 
 LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
@@ -159,15 +169,15 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
   // TTFT, so here the clock of a request that waited for a worker starts at its arrival. Which
   // waited is decided after the run from when each worker held which request
   // (loadgen_waited_for_worker); a worker's own lag, its thread starting or waking from
-  // sleep_until, is left out, as vLLM leaves out its event loop's.
+  // its wait, is left out, as vLLM leaves out its event loop's.
   LoadgenClient client(options.target);
   on_workers(n, result.concurrency, [&](int i, bool reused) {
     held[i].from_s = reused ? seconds_since(start) : 0.0;
     const double arrival_s = result.schedule_s[i];
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<clock::duration>(
-                                              std::chrono::duration<double>(arrival_s)));
     RequestRecord& r = result.records[i];
-    if (interrupt_requested()) {
+    // An interrupt wakes the wait: nothing more is sent, only what is in flight is waited for.
+    if (interrupt_wait_until(start + std::chrono::duration_cast<clock::duration>(
+                                         std::chrono::duration<double>(arrival_s)))) {
       r.index = i;
       r.arrival_s = arrival_s;
       r.error_type = error_type_name(ErrorType::interrupted);
@@ -187,6 +197,8 @@ LoadgenResult loadgen_run(const LoadgenOptions& options, const std::vector<Loadg
     }
   });
   result.duration_s = seconds_since(start);
+  if (interrupt_requested()) result.duration_s = last_sent_end(held, sent);
+  if (options.progress && finished > 0 && finished < n) std::fprintf(stderr, "\n");  // stopped
   mark_waits(held, sent, !cap_from_flag, &result);
   count_unreported_tokens(options, prompts, &result.records);
   result.summary = loadgen_summarize(result.records, result.duration_s, options.slo);

@@ -51,7 +51,7 @@ struct LoadgenResult {
   std::vector<RequestRecord> records;  // in request order
   std::vector<double> schedule_s;      // planned send times
   int concurrency = 0;                 // worker threads used
-  double duration_s = 0;               // first send to last response
+  double duration_s = 0;               // first send to last response (interrupted: last sent one's)
   LoadgenSummary summary;
 };
 

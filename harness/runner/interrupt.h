@@ -6,11 +6,17 @@
 // command resumes); a second one exits at once.
 #pragma once
 
+#include <chrono>
+
 namespace moebench {
 
 void interrupt_install();
 bool interrupt_requested();
 void interrupt_reset();  // tests
+
+// Sleeps until `deadline` or an interrupt, whichever comes first (the signal handler wakes it);
+// true when interrupted. Without interrupt_install() nothing can interrupt it: a plain sleep.
+bool interrupt_wait_until(std::chrono::steady_clock::time_point deadline);
 
 // Marks a phase that watches interrupt_requested() and stops by itself.
 class InterruptScope {

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,7 +27,8 @@ inline LoadgenPrompt prompt(const std::string& text, int max_tokens) {
 // An in-process OpenAI chat server for the client's side of loadgen: the model id picks the
 // answer (a two-chunk stream with usage, HTTP 500, a stream without text, without [DONE] or without
 // usage), the prompt "hold" holds its answer. The client's socket lives in this process, so the
-// handler finds it and reads its TCP_NODELAY.
+// handler finds it and reads its TCP_NODELAY. on_request, set before the first request, runs as
+// each request arrives, before it is answered.
 class FakeServer {
  public:
   FakeServer() {
@@ -34,14 +36,16 @@ class FakeServer {
       const nlohmann::json body = nlohmann::json::parse(req.body);
       const std::string model = body["model"];
       const std::string content = body["messages"].back()["content"];
+      int nth = 0;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        ++requests_;
+        nth = ++requests_;
         last_body_ = body;
         contents_.push_back(content);
         authorization_ = req.get_header_value("Authorization");
         client_nodelay_ = probe_nodelay(probe_find_socket(req.remote_port, port_));
       }
+      if (on_request) on_request(nth);
       // NOTE: the prompt "hold" is answered late, so requests queued behind it in the client wait
       // for it; tests check orderings, never these 300 ms.
       if (content == "hold") std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -100,6 +104,7 @@ class FakeServer {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  std::function<void(int nth)> on_request;  // nth: 1 for the first request
 
  private:
   httplib::Server svr_;
