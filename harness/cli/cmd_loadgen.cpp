@@ -223,10 +223,14 @@ int loadgen(const LoadgenFlags& f) {
   if (!f.tokenizer.empty()) load_tokenizer(f.tokenizer, &o);
 
   const Workload w = loadgen_workload(f, o.target.chat);
-  LoadgenResult result = [&] {
+  LoadgenResult result;
+  try {
     const InterruptScope watching;  // a first Ctrl-C sends nothing more, waits for what is out
-    return loadgen_run(o, w.measured, w.warmup);
-  }();
+    result = loadgen_run(o, w.measured, w.warmup);
+  } catch (const LoadgenWarmupFailed& e) {  // the server's failure, as a measured request's
+    std::fprintf(stderr, "moebench: error: %s (no measured request was sent)\n", e.what());
+    return kExitRequestsFailed;
+  }
   std::fputs(loadgen_format_table(result.summary).c_str(), stdout);
   if (interrupt_requested()) {  // not a benchmark of the schedule asked for: no JSON of it
     std::fprintf(stderr,

@@ -69,7 +69,7 @@ void check_warmup_prompts(const LoadgenOptions& options, const std::vector<Loadg
 }
 
 // The warm-up: options.warmup requests (the warm-up prompts in turn) on up to `concurrency`
-// workers, all sent at once; std::runtime_error naming the first that failed.
+// workers, all sent at once; LoadgenWarmupFailed naming the first that failed.
 void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& prompts,
              int concurrency) {
   const int n = options.warmup;
@@ -82,9 +82,9 @@ void warm_up(const LoadgenOptions& options, const std::vector<LoadgenPrompt>& pr
   });
   for (int i = 0; i < n; ++i) {
     if (records[i].ok || interrupt_requested()) continue;
-    throw std::runtime_error("loadgen: warm-up request " + std::to_string(i + 1) + " of " +
-                             std::to_string(n) + " failed (" + records[i].error_type +
-                             "): " + records[i].error_message);
+    throw LoadgenWarmupFailed("loadgen: warm-up request " + std::to_string(i + 1) + " of " +
+                              std::to_string(n) + " failed (" + records[i].error_type +
+                              "): " + records[i].error_message);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,17 @@ struct LoadgenOptions {
   // Requests sent before the schedule (loadgen_run's warm-up prompts in turn, at the run's
   // concurrency), neither timed nor reported: a server's first-use work (CUDA graph capture,
   // allocations) would otherwise land on the first measured requests. A failed one stops the run
-  // (std::runtime_error).
+  // (LoadgenWarmupFailed).
   int warmup = 0;
 
   // InputError naming the bad flag.
   void validate() const;
+};
+
+// A warm-up request failed (a dead or refusing server: not a bug), naming it and its error; the
+// run stops before any measured request.
+struct LoadgenWarmupFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 struct LoadgenResult {

@@ -197,13 +197,14 @@ TEST_CASE(
   bad.warmup = 2;
   CHECK_THROWS_WITH(loadgen_run(bad, {prompt("a", 4)}, {prompt("w", 4)}),
                     Catch::Matchers::StartsWith("loadgen: warm-up request 1 of 2 failed (http): "));
-  CHECK(server.requests() == 5 + 2);  // both warm-ups sent, nothing measured after
+  CHECK_THROWS_AS(loadgen_run(bad, {prompt("a", 4)}, {prompt("w", 4)}), LoadgenWarmupFailed);
+  CHECK(server.requests() == 5 + 4);  // both warm-ups sent each time, nothing measured after
   // A warm-up prompt that is measured, or none at all, is refused before anything is sent.
   CHECK_THROWS_WITH(loadgen_run(o, {prompt("a", 4), prompt("b", 4)}, {prompt("b", 4)}),
                     Catch::Matchers::StartsWith("--warmup: warm-up prompt 1 is also a measured "
                                                 "prompt"));
   CHECK_THROWS_AS(loadgen_run(o, {prompt("a", 4)}), InputError);
-  CHECK(server.requests() == 5 + 2);
+  CHECK(server.requests() == 5 + 4);
 }
 
 TEST_CASE("loadgen: warm-up prompts skip the measured ones", "[loadgen]") {
@@ -410,6 +411,18 @@ TEST_CASE("loadgen: a dead port gives connection errors and a non-zero exit", "[
   CHECK(j["config"]["burstiness"] == 0.5);
   const std::vector<double> schedule = loadgen_arrival_times(3, 100, 0, 0.5);
   for (size_t i = 0; i < 3; ++i) CHECK(j["requests"][i]["arrival_s"] == schedule[i]);
+
+  // A failed warm-up is the server's failure too: an error line, not an internal error (a bug).
+  CommandResult warm = run_command(
+      moebench_bin() + " loadgen --base-url http://127.0.0.1:" + std::to_string(dead_port()) +
+          "/v1 --model m --num-prompts 3 --warmup 2 --no-progress",
+      dir);
+  INFO(warm.output);
+  CHECK(warm.exit_code == 1);
+  CHECK(
+      warm.output.find("moebench: error: loadgen: warm-up request 1 of 2 failed (connection): ") !=
+      std::string::npos);
+  CHECK(warm.output.find("internal error") == std::string::npos);
 
   CommandResult bad = run_command(
       moebench_bin() + " loadgen --model m --slo ttft=1 --num-prompts 1 --no-progress", dir);
