@@ -377,6 +377,8 @@ class Routes {
             std::string error;
             GenerateResult result = jobs[i]->wait(&error);
             if (!error.empty()) {
+              // The stream ends here: its other choices would go on generating for nobody.
+              for (const auto& job : jobs) job->cancel();
               std::string s = "data: " + dump(error_body(error, "server_error", "")) + "\n\n";
               sink.write(s.data(), s.size());
               sink.done();
