@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "backends/builtin/engine_select.h"
 #include "backends/builtin/serve/server.h"
@@ -12,6 +13,12 @@
 
 namespace moebench {
 namespace {
+
+// `host` as a URL's host: an IPv6 literal in brackets (RFC 3986), so that the printed URL can be
+// pasted into --base-url or curl.
+std::string url_host(const std::string& host) {
+  return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
 
 int serve(const std::string& dir, const ServeOptions& options) {
   engine_device_parse(options.device);
@@ -31,7 +38,7 @@ int serve(const std::string& dir, const ServeOptions& options) {
       [&](int port) {
         std::printf("moebench serve: model '%s' (%s, %s) on http://%s:%d/v1\n", name.c_str(),
                     model_family_name(model->config().family), model->device_name().c_str(),
-                    options.host.c_str(), port);
+                    url_host(options.host).c_str(), port);
         std::fflush(stdout);
       },
       [] { return interrupt_requested(); });

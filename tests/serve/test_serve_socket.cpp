@@ -103,3 +103,23 @@ TEST_CASE(
     CHECK(std::count(bad.output.begin(), bad.output.end(), '\n') == 1);
   }
 }
+
+// An IPv6 address is printed in brackets: it printed `http://:::PORT/v1`, which no client takes.
+TEST_CASE("serve: the URL it prints for an IPv6 host has the address in brackets", "[serve]") {
+  const std::string bin = moebench_bin(), dir = ServeProcess::get().model_dir().string();
+  for (const std::string host : {"::", "::1"}) {
+    const CommandResult r =
+        serve_until_listening_or_exit({bin, "serve", dir, "--host", host, "--port", "0"});
+    INFO(r.output);
+    const std::string url = " on http://[" + host + "]:";
+    const size_t at = r.output.find(url);
+    REQUIRE(at != std::string::npos);
+    const size_t digits = r.output.find_first_not_of("0123456789", at + url.size());
+    CHECK(digits > at + url.size());
+    CHECK(r.output.compare(digits, 4, "/v1\n") == 0);
+  }
+  const CommandResult v4 =
+      serve_until_listening_or_exit({bin, "serve", dir, "--host", "127.0.0.1", "--port", "0"});
+  INFO(v4.output);
+  CHECK(v4.output.find(" on http://127.0.0.1:") != std::string::npos);
+}
