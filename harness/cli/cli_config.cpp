@@ -22,7 +22,8 @@ struct Placed {
 };
 
 // What a flag takes, from CLI11: a flag (no value) true or false; else by its type name.
-enum class Want { boolean, integer, number, text };
+// `any`: a key that is no flag; any scalar passes, so CLI11 names the key as unknown.
+enum class Want { boolean, integer, number, text, any };
 
 struct Walk {
   const CLI::App* root;
@@ -63,7 +64,7 @@ const CLI::Option* option_of(const CLI::App* root, const std::vector<std::string
 }
 
 Want want_of(const CLI::Option* o) {
-  if (o == nullptr) return Want::text;  // CLI11 reports the key as not a flag
+  if (o == nullptr) return Want::any;  // CLI11 reports the key as not a flag
   if (o->get_expected_min() == 0) return Want::boolean;
   const std::string type = o->get_type_name();
   const std::string base = type.substr(0, type.find(':'));
@@ -83,6 +84,8 @@ const char* want_words(Want w) {
       return "a number";
     case Want::text:
       return "a string";
+    case Want::any:
+      return "a value";
   }
   return "";
 }
@@ -109,7 +112,7 @@ std::string number_text(double d) {
 
 // The scalar `v` as CLI11 reads it, or why the flag cannot take it.
 bool scalar_text(const toml::node& v, Want want, std::string* text) {
-  if (const auto* b = v.as_boolean(); b && want == Want::boolean) {
+  if (const auto* b = v.as_boolean(); b && (want == Want::boolean || want == Want::any)) {
     *text = b->get() ? "true" : "false";
     return true;
   }
@@ -117,11 +120,12 @@ bool scalar_text(const toml::node& v, Want want, std::string* text) {
     *text = std::to_string(i->get());
     return true;
   }
-  if (const auto* f = v.as_floating_point(); f && (want == Want::number || want == Want::text)) {
+  if (const auto* f = v.as_floating_point();
+      f && (want == Want::number || want == Want::text || want == Want::any)) {
     *text = number_text(f->get());
     return true;
   }
-  if (const auto* s = v.as_string(); s && want == Want::text) {
+  if (const auto* s = v.as_string(); s && (want == Want::text || want == Want::any)) {
     *text = s->get();
     return true;
   }

@@ -94,6 +94,12 @@ TEST_CASE("config file: a bad file is a one-line error naming it", "[runner][cli
       {"[model]\nbench = 1\n",
        f + ":2: key 'bench' in [model]: a command; write [model.bench] for its flags"},
       {"[run]\nlimit = 0\n", f + ":2: key 'limit' in [run]: '0' is not an integer >= 1"},
+      // r88 F6: a key that is no flag is that, whatever its value's type.
+      {"[run]\nno_progress = true\n",
+       f + ":2: key 'no_progress' in [run]: not a flag of 'moebench run' (did you mean "
+           "'no-progress'?)"},
+      {"[run]\nno_such = [1.5, false]\n",
+       f + ":2: key 'no_such' in [run]: not a flag of 'moebench run'"},
   };
   for (const auto& [text, message] : bad) {
     INFO(text);
