@@ -107,4 +107,13 @@ bool thinking_prompt_opens(const std::string& prompt) {
   return e >= open.size() && prompt.compare(e - open.size(), open.size(), open) == 0;
 }
 
+int thinking_tag_at(std::string_view text, size_t at) {
+  const std::string_view rest = text.substr(at);
+  for (std::string_view tag : {std::string_view(kThinkOpen), std::string_view(kThinkClose)}) {
+    if (rest.substr(0, tag.size()) == tag) return tag == kThinkOpen ? 1 : -1;
+    if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
+  }
+  return 0;
+}
+
 }  // namespace moebench

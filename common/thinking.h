@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace moebench {
 
@@ -44,6 +45,10 @@ size_t thinking_span_end(const std::string& text, size_t open_at);
 
 // The text split by that rule: the answer (stripped, holding no tag) and the thinking.
 ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking = false);
+
+// For a streaming scanner: +1 when `<think>` starts at `at`, -1 for `</think>`, 2 when the text
+// ends there in a proper prefix of one (it may still become a tag), else 0.
+int thinking_tag_at(std::string_view text, size_t at);
 
 // True when a chat prompt ends inside an opened thinking span (the template appended `<think>`).
 bool thinking_prompt_opens(const std::string& prompt);

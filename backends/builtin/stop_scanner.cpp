@@ -7,20 +7,6 @@
 #include "common/thinking.h"
 
 namespace moebench {
-namespace {
-
-// A tag at `at`: +1 `<think>`, -1 `</think>`, 0 none; 2 when the text ends in a proper prefix of
-// one (it may still become a tag).
-int tag_at(std::string_view text, size_t at) {
-  const std::string_view rest = text.substr(at);
-  for (std::string_view tag : {std::string_view(kThinkOpen), std::string_view(kThinkClose)}) {
-    if (rest.substr(0, tag.size()) == tag) return tag == kThinkOpen ? 1 : -1;
-    if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
-  }
-  return 0;
-}
-
-}  // namespace
 
 StopScanner::StopScanner(std::vector<std::string> stops, bool starts_in_thinking)
     : stops_(std::move(stops)),
@@ -49,7 +35,7 @@ size_t StopScanner::feed(const std::string& text, size_t /*before*/, bool last) 
   size_t stop = std::string::npos;
   for (size_t at = scanned_;;) {
     at = all.find('<', at);
-    const int tag = at == std::string_view::npos ? 0 : tag_at(all, at);
+    const int tag = at == std::string_view::npos ? 0 : thinking_tag_at(all, at);
     if (at == std::string_view::npos || (tag == 2 && !last)) {  // the end, or a partial tag
       scanned_ = at == std::string_view::npos ? text.size() : at;
       if (depth_ == 0) stop = find_stop(text, scanned_);

@@ -10,16 +10,6 @@ constexpr const char* kSpace = " \t\r\n";
 
 bool blank(std::string_view s) { return s.find_first_not_of(kSpace) == std::string_view::npos; }
 
-// +1 `<think>`, -1 `</think>` at `at`; 2 when the text ends in a proper prefix of one; else 0.
-int tag_at(std::string_view text, size_t at) {
-  const std::string_view rest = text.substr(at);
-  for (std::string_view tag : {std::string_view(kThinkOpen), std::string_view(kThinkClose)}) {
-    if (rest.substr(0, tag.size()) == tag) return tag == kThinkOpen ? 1 : -1;
-    if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
-  }
-  return 0;
-}
-
 }  // namespace
 
 // Thinking text. As thinking_split joins them, pieces go out joined by "\n", and a piece's
@@ -106,7 +96,7 @@ ReasoningStream::Delta ReasoningStream::feed(const std::string& piece) {
   size_t from = 0;
   for (size_t at = 0;;) {
     at = all.find('<', at);
-    const int t = at == std::string_view::npos ? 0 : tag_at(all, at);
+    const int t = at == std::string_view::npos ? 0 : thinking_tag_at(all, at);
     if (at == std::string_view::npos || t == 2) {
       const size_t end = at == std::string_view::npos ? all.size() : at;
       text(all.substr(from, end - from), &out);
