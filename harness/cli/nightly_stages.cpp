@@ -148,7 +148,9 @@ void check_cell_is_the_entrys(const NightlyConfig& c, const NightlyEntry& e,
                               const std::string& night, int shard, const json& run) {
   std::vector<std::string> diffs;
   std::set<std::string> ran, want;
-  for (const auto& [name, suite] : run.value("suites", json::object()).items()) ran.insert(name);
+  // NOTE: a named copy: a range-for over .items() of value()'s temporary reads it after its end.
+  const json suites = run.value("suites", json::object());
+  for (const auto& [name, suite] : suites.items()) ran.insert(name);
   for (const std::string& name : e.suites) want.insert(suite_key(name));
   for (const std::string& name : ran) {
     if (!want.count(name)) diffs.push_back(name + " not in the entry");

@@ -140,3 +140,26 @@ TEST_CASE("nightly: an entry's backend path is relative to the config's director
   CHECK(run["backend"]["details"]["file"] == (dir / "cfg" / "rp.jsonl").string());
   fs::remove_all(dir);
 }
+
+// r90 X1: the check of a run's suites walked the items of a temporary json already destroyed, so
+// a suite name too long for the short-string buffer (over 15 characters, as the shipped
+// nightly/nightly.json's agieval_gaokao_mathcloze) came out as freed bytes: "is not this config's
+// run: M-%M-YMq8V", then "internal error: invalid UTF-8 byte", exit 1, on every night.
+TEST_CASE("nightly: an entry whose suite names are long finishes its night", "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-long-suite");
+  const std::string nightly =
+      write_nightly_config(dir, {{{"name", "long"},
+                                  {"backend", "oracle"},
+                                  {"samples", true},
+                                  {"shards", 2},
+                                  {"suites", {"agieval_gaokao_mathcloze", "arc_challenge"}}}}) +
+      " --night ";
+  for (const char* night : {"2026-12-03", "2026-12-04"}) {
+    const auto r = run_command(nightly + night, dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("not this config's run") == std::string::npos);
+    CHECK(r.output.find("internal error") == std::string::npos);
+  }
+  fs::remove_all(dir);
+}
