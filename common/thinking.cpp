@@ -12,12 +12,6 @@ namespace {
 
 bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-bool blank(std::string_view s) {
-  for (char c : s)
-    if (!ascii_space(c)) return false;
-  return true;
-}
-
 void add_thinking(ThinkingSplit* out, std::string_view span) {
   if (!out->thinking.empty() && !span.empty()) out->thinking += "\n";
   out->thinking += span;
@@ -36,7 +30,7 @@ void add_tagged(ThinkingSplit* out, std::string_view text) {
     from = at + (at == o ? open.size() : close.size());
   }
   for (std::string_view p : pieces) {
-    if (pieces.size() == 1 || !blank(p)) add_thinking(out, p);
+    if (pieces.size() == 1 || !thinking_blank(p)) add_thinking(out, p);
   }
   out->has_thinking = true;
 }
@@ -51,7 +45,8 @@ AnswerSpan thinking_answer_span(const std::string& text, bool starts_in_thinking
   const size_t reopen = text.find(open, begin);
   if (reopen == std::string::npos) return {begin, text.size()};
   // Only whitespace before thinking opened again: no answer yet.
-  if (blank(std::string_view(text).substr(begin, reopen - begin))) return {std::string::npos, 0};
+  if (thinking_blank(std::string_view(text).substr(begin, reopen - begin)))
+    return {std::string::npos, 0};
   return {begin, reopen};
 }
 
@@ -114,6 +109,12 @@ int thinking_tag_at(std::string_view text, size_t at) {
     if (rest.size() < tag.size() && tag.substr(0, rest.size()) == rest) return 2;
   }
   return 0;
+}
+
+bool thinking_blank(std::string_view text) {
+  for (char c : text)
+    if (!ascii_space(c)) return false;
+  return true;
 }
 
 }  // namespace moebench

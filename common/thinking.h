@@ -46,6 +46,10 @@ size_t thinking_span_end(const std::string& text, size_t open_at);
 // The text split by that rule: the answer (stripped, holding no tag) and the thinking.
 ThinkingSplit thinking_split(const std::string& text, bool starts_in_thinking = false);
 
+// True when `text` holds only ASCII whitespace: an empty thinking (Qwen3's `<think>\n\n</think>`,
+// which counts as no thinking) or no answer.
+bool thinking_blank(std::string_view text);
+
 // For a streaming scanner: +1 when `<think>` starts at `at`, -1 for `</think>`, 2 when the text
 // ends there in a proper prefix of one (it may still become a tag), else 0.
 int thinking_tag_at(std::string_view text, size_t at);

@@ -87,7 +87,7 @@ void recorded_thinking(const nlohmann::json& j, const std::string& where, Respon
   const bool truncated = j.value("truncated_thinking", nlohmann::json(false)) == true;
   for (size_t i = 0; i < r->texts.size(); ++i) {
     std::string& text = r->texts[i];
-    const bool open = truncated && text.find_first_not_of(" \t\r\n") == std::string::npos;
+    const bool open = truncated && thinking_blank(text);
     const std::string thought = i < reasoning.size() ? reasoning[i] : "";
     if (open) {
       text = kThinkOpen + thought;

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/file_write.h"
 #include "common/json_file.h"
+#include "common/thinking.h"
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
 #include "harness/results/run_writer.h"
@@ -350,7 +351,7 @@ void count_thinking(std::vector<const SampleRecord*>::const_iterator first,
     if (!s.error_type.empty()) continue;
     truncated |= s.truncated_thinking;
     for (const std::string& t : s.reasoning) {
-      thought |= t.find_first_not_of(" \t\r\n") != std::string::npos;
+      thought |= !thinking_blank(t);
     }
   }
   r->thinking_samples += thought || truncated;

@@ -12,8 +12,6 @@
 namespace moebench {
 namespace {
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
-
 // Reasoning out of the answer, before any filter sees it: inline thinking (common/thinking's rule)
 // moves into the response's reasoning (beside what an API returned apart, e.g. reasoning_content).
 // A sample stopped while thinking (truncated_thinking) when its thinking was still open at the end
@@ -25,17 +23,18 @@ bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std:
 void separate_thinking(Response* resp, DocScore* score) {
   for (size_t i = 0; i < resp->texts.size(); ++i) {
     ThinkingSplit split = thinking_split(resp->texts[i]);
-    const bool apart = i < resp->reasoning.size() && !blank(resp->reasoning[i]);
+    const bool apart = i < resp->reasoning.size() && !thinking_blank(resp->reasoning[i]);
     if (split.has_thinking) {
       resp->reasoning.resize(resp->texts.size());
       std::string& r = resp->reasoning[i];
       r += (r.empty() || split.thinking.empty() ? "" : "\n") + split.thinking;
       resp->texts[i] = std::move(split.answer);
     }
-    const bool no_answer = blank(resp->texts[i]);
+    const bool no_answer = thinking_blank(resp->texts[i]);
     const bool cut = i < resp->finish_reasons.size() && resp->finish_reasons[i] == "length";
     const bool truncated = no_answer && (split.open || (apart && !split.has_thinking && cut));
-    score->thinking |= apart || (split.has_thinking && !blank(split.thinking)) || truncated;
+    score->thinking |=
+        apart || (split.has_thinking && !thinking_blank(split.thinking)) || truncated;
     score->truncated_thinking |= truncated;
   }
 }

@@ -8,8 +8,6 @@ namespace {
 
 constexpr const char* kSpace = " \t\r\n";
 
-bool blank(std::string_view s) { return s.find_first_not_of(kSpace) == std::string_view::npos; }
-
 }  // namespace
 
 // Thinking text. As thinking_split joins them, pieces go out joined by "\n", and a piece's
@@ -17,7 +15,7 @@ bool blank(std::string_view s) { return s.find_first_not_of(kSpace) == std::stri
 void ReasoningStream::reason(std::string_view t, Delta* out) {
   if (!piece_started_) {
     blank_ += t;
-    if (blank(blank_)) return;
+    if (thinking_blank(blank_)) return;
     t = blank_;
     piece_started_ = true;
     if (any_reasoning_) out->reasoning += "\n";
@@ -39,7 +37,7 @@ void ReasoningStream::text(std::string_view t, Delta* out) {
   switch (state_) {
     case State::kUndecided:
       blank_ += t;
-      if (blank(blank_)) return;
+      if (thinking_blank(blank_)) return;
       state_ = State::kRaw;  // no thinking first: the text as it is
       out->content += blank_;
       blank_.clear();
