@@ -40,6 +40,13 @@ bool ServeJob::ended() {
   return ended_;
 }
 
+bool ServeJob::failed(std::string* error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!ended_ || result_) return false;
+  *error = error_;
+  return true;
+}
+
 GenerateResult ServeJob::wait(std::string* error) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return ended_; });
@@ -73,8 +80,12 @@ TokenLogprobs ScoreJob::wait(std::string* error) {
   return result_.value_or(TokenLogprobs{});
 }
 
-ServeScheduler::ServeScheduler(BuiltinModel& model, int max_batch)
-    : model_(model), max_batch_(max_batch < 1 ? 1 : max_batch), worker_([this] { loop(); }) {}
+ServeScheduler::ServeScheduler(BuiltinModel& model, int max_batch,
+                               std::function<void(const GenerateResult&)> on_end)
+    : model_(model),
+      max_batch_(max_batch < 1 ? 1 : max_batch),
+      on_end_(std::move(on_end)),
+      worker_([this] { loop(); }) {}
 
 ServeScheduler::~ServeScheduler() {
   {
@@ -137,16 +148,19 @@ void ServeScheduler::run_batch(std::vector<std::shared_ptr<ServeJob>> jobs) {
   std::vector<GenerateRequest> requests;
   for (const auto& job : jobs) requests.push_back(job->request());
   std::vector<bool> ended(jobs.size(), false);
-  GenerateCallbacks callbacks;
-  callbacks.on_text = [&](size_t i, const std::string& piece) { jobs[i]->push_text(piece); };
-  callbacks.on_done = [&](size_t i, const GenerateResult& result) {
+  // Tells job i its result, then the observer.
+  auto end = [&](size_t i, const GenerateResult& result) {
+    ended[i] = true;
     if (result.finish_reason == "error") {
       jobs[i]->fail(result.error);
     } else {
       jobs[i]->finish(result);
     }
-    ended[i] = true;
+    if (on_end_) on_end_(result);
   };
+  GenerateCallbacks callbacks;
+  callbacks.on_text = [&](size_t i, const std::string& piece) { jobs[i]->push_text(piece); };
+  callbacks.on_done = end;
   callbacks.cancelled = [&](size_t i) { return jobs[i]->cancelled(); };
   callbacks.more = [&] {
     std::vector<GenerateRequest> joined;
@@ -164,11 +178,14 @@ void ServeScheduler::run_batch(std::vector<std::shared_ptr<ServeJob>> jobs) {
   try {
     std::vector<GenerateResult> results = model_.generate(std::move(requests), callbacks);
     for (size_t i = 0; i < jobs.size(); ++i) {
-      if (!ended[i]) jobs[i]->finish(std::move(results[i]));
+      if (!ended[i]) end(i, results[i]);
     }
   } catch (const std::exception& e) {
+    GenerateResult failed;
+    failed.finish_reason = "error";
+    failed.error = e.what();
     for (size_t i = 0; i < jobs.size(); ++i) {
-      if (!ended[i]) jobs[i]->fail(e.what());
+      if (!ended[i]) end(i, failed);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,8 @@ class ServeJob {
   void cancel() { cancelled_ = true; }
   bool cancelled() const { return cancelled_; }
   bool ended();
+  // Whether the job ended with an error (fail), and then its message.
+  bool failed(std::string* error);
 
  private:
   GenerateRequest request_;
@@ -75,7 +78,9 @@ class ScoreJob {
 
 class ServeScheduler {
  public:
-  ServeScheduler(BuiltinModel& model, int max_batch);
+  // `on_end`: ServeOptions::on_generation_end (may be empty).
+  ServeScheduler(BuiltinModel& model, int max_batch,
+                 std::function<void(const GenerateResult&)> on_end = {});
   ~ServeScheduler();
   std::shared_ptr<ServeJob> submit(GenerateRequest request);
   std::shared_ptr<ScoreJob> submit_score(std::vector<int> ids, int top_n);
@@ -87,6 +92,7 @@ class ServeScheduler {
 
   BuiltinModel& model_;
   int max_batch_;
+  std::function<void(const GenerateResult&)> on_end_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<ServeJob>> queue_;

@@ -55,7 +55,7 @@ long unix_now() {
 class Routes {
  public:
   Routes(BuiltinModel& model, const ServeOptions& options)
-      : model_(model), scheduler_(model, options.max_batch) {
+      : model_(model), scheduler_(model, options.max_batch, options.on_generation_end) {
     name_ = options.model_name.empty() ? model.name() : options.model_name;
   }
 
@@ -202,41 +202,53 @@ class Routes {
     return u;
   }
 
-  // Waits until every job ended. A client that closed its connection meanwhile (looked at every
-  // kClientCheck, its socket found at the first look) cancels them all, as a stream's failed
-  // write does: false, and the jobs have ended then too (their slots are free).
-  bool client_stayed(const httplib::Request& req, const Jobs& jobs) {
-    int fd = -2;  // not looked up yet
-    bool gone = false;
-    for (const auto& job : jobs) {
-      while (job && !job->wait_for(kClientCheck)) {
-        if (gone) continue;
-        if (fd == -2) fd = http_request_socket(req);
-        if (fd < 0 || !http_peer_gone(fd)) continue;
-        gone = true;
-        for (const auto& j : jobs) {
-          if (j) j->cancel();
-        }
+  // How a request's jobs ended: all of them (none failed), or, cancelling the others at once, one
+  // with an error or the client that closed its connection.
+  enum class JobsEnd { all, failed, client_gone };
+
+  // Waits until every job ended, or one failed (its error in `error`), or the client closed its
+  // connection; either of the last two cancels them all, as a stream's failed choice or write
+  // does: nobody will read them. Waiting for the first job not ended, it looks every
+  // kClientCheck at the others' failures and at the socket (found at the first look).
+  JobsEnd await_jobs(const httplib::Request& req, const Jobs& jobs, std::string* error) {
+    int fd = -2;      // not looked up yet
+    size_t next = 0;  // jobs[0, next) ended
+    auto cancel_all = [&] {
+      for (const auto& job : jobs) {
+        if (job) job->cancel();
       }
+    };
+    for (;;) {
+      while (next < jobs.size() && (!jobs[next] || jobs[next]->ended())) ++next;
+      for (const auto& job : jobs) {
+        if (!job || !job->failed(error)) continue;
+        cancel_all();
+        return JobsEnd::failed;
+      }
+      if (next == jobs.size()) return JobsEnd::all;
+      if (jobs[next]->wait_for(kClientCheck)) continue;
+      if (fd == -2) fd = http_request_socket(req);
+      if (fd < 0 || !http_peer_gone(fd)) continue;
+      cancel_all();
+      std::string ignored;
+      for (const auto& job : jobs) {  // their slots are free once the handler returns
+        if (job) job->wait(&ignored);
+      }
+      return JobsEnd::client_gone;
     }
-    return !gone;
   }
 
-  // The choices' results (empty with max_tokens 0); false after answering 500 for a failed one.
-  bool results_of(httplib::Response& res, const Jobs& jobs, std::vector<GenerateResult>* out) {
+  // The choices' results (empty with max_tokens 0), every job ended and none failed.
+  static std::vector<GenerateResult> results_of(const Jobs& jobs) {
+    std::vector<GenerateResult> out;
     for (const auto& job : jobs) {
       std::string error;
       GenerateResult g;
       g.finish_reason = "length";  // max_tokens 0: the limit was reached at once
       if (job) g = job->wait(&error);
-      if (!error.empty()) {
-        res.status = 500;
-        res.set_content(dump(error_body(error, "server_error", "")), "application/json");
-        return false;
-      }
-      out->push_back(std::move(g));
+      out.push_back(std::move(g));
     }
-    return true;
+    return out;
   }
 
   // Each choice's logprobs object (null when none were asked for); false after a 500.
@@ -264,15 +276,21 @@ class Routes {
 
   void respond(const httplib::Request& req, httplib::Response& res, const Jobs& jobs,
                const ServeRequest& r, bool chat) {
-    if (!client_stayed(req, jobs)) {
+    std::string error;
+    const JobsEnd end = await_jobs(req, jobs, &error);
+    if (end == JobsEnd::client_gone) {
       res.status = 499;  // nginx's "client closed request": nobody reads it
       res.set_content(dump(error_body("the client closed the connection; the request was cancelled",
                                       "invalid_request_error", "")),
                       "application/json");
       return;
     }
-    std::vector<GenerateResult> results;
-    if (!results_of(res, jobs, &results)) return;
+    if (end == JobsEnd::failed) {
+      res.status = 500;
+      res.set_content(dump(error_body(error, "server_error", "")), "application/json");
+      return;
+    }
+    const std::vector<GenerateResult> results = results_of(jobs);
     std::vector<ChoiceTokens> tokens;
     if (r.echo || r.logprobs) {
       for (size_t k = 0; k < results.size(); ++k)

@@ -21,6 +21,9 @@ struct ServeOptions {
   KernelSet kernels = KernelSet::separate;  // CUDA engine: --kernels
   bool programmatic_launch = false;         // CUDA engine: --pdl
   bool overlap = false;  // each decode step started before the last one's ids are read: --overlap
+  // Tests: called on the engine thread with each generation's result as it ends, after its
+  // request was told (what a cancelled choice still generated, the engine held at a failure).
+  std::function<void(const GenerateResult&)> on_generation_end;
 };
 
 // Blocks serving until stop_server() (or SIGINT/SIGTERM through `should_stop`, polled). Calls
