@@ -6,7 +6,18 @@
 
 #include <cublas_v2.h>
 
+#include "common/error.h"
+
 namespace moebench {
+
+// cuBLAS could not be loaded: the library is not on the loader's path, or is not the one the
+// headers name (an entry point missing). The system's doing, neither bad input nor a bug: an
+// EnvironmentError, which the CLI reports as "moebench: error: ..." with exit 6. The CUDA engine
+// loads it when it starts (its cuBLAS handle), so a run, `serve` or `model bench` stops there.
+class CublasLoadError : public EnvironmentError {
+ public:
+  using EnvironmentError::EnvironmentError;
+};
 
 // NOTE: cublas_api.h overloads these two in C++ (the legacy cublasDataType_t forms), so decltype
 // cannot name them: the C entry points' own signatures.
@@ -35,8 +46,13 @@ struct CublasApi {
 // The library file it loads: libcublas.so.<CUBLAS_VER_MAJOR> of the headers built against.
 const char* cublas_library_name();
 
-// Loads the library and every entry point on the first call (thread-safe; a failed load is tried
-// again on the next call). Throws std::runtime_error naming the file and the loader's error.
+// Loads `library` (dlopen's name or path) and resolves every entry point. Throws CublasLoadError
+// naming the file and the loader's error. (cublas_api() loads cublas_library_name(); tests name
+// a file that is not there.)
+CublasApi cublas_load(const char* library);
+
+// cublas_load(cublas_library_name()) on the first call (thread-safe; a failed load is tried again
+// on the next call), the library then loaded for the process's life.
 const CublasApi& cublas_api();
 
 }  // namespace moebench
