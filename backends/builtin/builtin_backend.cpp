@@ -42,6 +42,12 @@ std::string file_digest_input(const fs::path& p) {
   return out;
 }
 
+// The id of a checkpoint named `name` of fingerprint `fingerprint` on the CPU engine (the CUDA
+// engine's adds "/cuda").
+std::string builtin_id(const std::string& name, const std::string& fingerprint) {
+  return "builtin:" + name + "@" + fingerprint;
+}
+
 }  // namespace
 
 std::string builtin_checkpoint_fingerprint(const fs::path& dir) {
@@ -55,6 +61,11 @@ std::string builtin_checkpoint_fingerprint(const fs::path& dir) {
   std::string all;
   for (const fs::path& p : files) all += sha256_hex(file_digest_input(p));
   return sha256_hex(all).substr(0, 12);
+}
+
+std::string builtin_checkpoint_id(const fs::path& dir) {
+  if (!fs::is_directory(dir)) throw input_error(dir.string(), "not a checkpoint directory");
+  return builtin_id(builtin_model_name(dir), builtin_checkpoint_fingerprint(dir));
 }
 
 BuiltinBackend::BuiltinBackend(const fs::path& dir, const BuiltinBackendOptions& options)
@@ -82,7 +93,7 @@ BackendInfo BuiltinBackend::info() const {
   // NOTE: the CUDA engine computes in bf16, the CPU one in f32: their responses differ, so they
   // never share cache entries. The CPU id is unchanged from before there was a CUDA engine.
   const bool cuda = model_->device_name() != "cpu";
-  b.id = "builtin:" + model_->name() + "@" + fingerprint_ + (cuda ? "/cuda" : "");
+  b.id = builtin_id(model_->name(), fingerprint_) + (cuda ? "/cuda" : "");
   b.family = "builtin";
   b.chat = model_->chat_format().has_value();
   if (!b.chat) b.no_chat_reason = model_->no_chat_reason();

@@ -77,6 +77,11 @@ class BuiltinBackend : public Backend {
 // response cache never mixes two different checkpoints saved at the same path.
 std::string builtin_checkpoint_fingerprint(const std::filesystem::path& dir);
 
+// The backend id a BuiltinBackend of the checkpoint `dir` records on the CPU engine (the CUDA
+// engine's adds "/cuda"): "builtin:<name>@<fingerprint>", without loading the model. As costly as
+// the fingerprint: files up to 256 MiB are read whole, larger ones by their size and 64 blocks.
+std::string builtin_checkpoint_id(const std::filesystem::path& dir);
+
 // Registers "builtin:<checkpoint dir>", with its --backend-opt options device, threads,
 // max_batch, add_bos, chat, truncate, kernels, pdl and overlap.
 void builtin_register(BackendRegistry& registry);

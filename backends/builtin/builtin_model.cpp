@@ -74,13 +74,17 @@ size_t py_rstrip_size(const std::string& s) {
 
 }  // namespace
 
+std::string builtin_model_name(const fs::path& dir) {
+  const std::string name = fs::absolute(dir).lexically_normal().filename().string();
+  return name.empty() ? fs::absolute(dir).parent_path().filename().string() : name;
+}
+
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const fs::path& dir,
                                                  const BuiltinLoadOptions& options) {
   if (!fs::is_directory(dir)) throw input_error(dir.string(), "not a checkpoint directory");
   std::unique_ptr<BuiltinModel> m(new BuiltinModel());
   m->dir_ = dir;
-  m->name_ = fs::absolute(dir).lexically_normal().filename().string();
-  if (m->name_.empty()) m->name_ = fs::absolute(dir).parent_path().filename().string();
+  m->name_ = builtin_model_name(dir);
   m->config_ = model_config_load(dir / "config.json");
   options.limits.validate();
   const fs::path tok = dir / "tokenizer.json";

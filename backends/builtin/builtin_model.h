@@ -221,4 +221,7 @@ class BuiltinModel {
   std::string no_chat_reason_;
 };
 
+// A checkpoint's name (BuiltinModel::name(), in the backend id): its directory's.
+std::string builtin_model_name(const std::filesystem::path& dir);
+
 }  // namespace moebench

@@ -38,6 +38,12 @@ std::string replay_read_file(const std::filesystem::path& file) {
   return ss.str();
 }
 
+// The id of a replay backend whose file holds `all`: named by its content, so an edited file or
+// another one is another backend (cache entries, nightly's check of a run against its entry).
+std::string replay_id_of(const std::string& all) {
+  return "replay:" + sha256_hex(all).substr(0, 16);
+}
+
 int replay_repeat(const nlohmann::json& j, const std::string& where) {
   const nlohmann::json repeat = j.value("repeat", nlohmann::json(0));
   if (!repeat.is_number_integer() || repeat.get<long>() < 0 || repeat.get<long>() >= kMaxRepeats) {
@@ -163,7 +169,7 @@ std::optional<Response> recorded_failure(const nlohmann::json& j, const std::str
 
 ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
   const std::string all = replay_read_file(file);
-  content_hash_ = sha256_hex(all).substr(0, 16);
+  id_ = replay_id_of(all);
   std::istringstream lines(all);
   std::string line;
   long n = 0;
@@ -210,7 +216,7 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
 
 BackendInfo ReplayBackend::info() const {
   BackendInfo b;
-  b.id = "replay:" + content_hash_;
+  b.id = id_;
   b.family = "validation";
   b.chat = true;
   // A run whose every prompt was chat messages (a chat-only API) is replayed as chat-only, so the
@@ -261,6 +267,10 @@ std::vector<Response> ReplayBackend::run(const std::vector<Request>& batch) {
     }
   }
   return out;
+}
+
+std::string replay_backend_id(const std::filesystem::path& file) {
+  return replay_id_of(replay_read_file(file));
 }
 
 void replay_register(BackendRegistry& registry) {

@@ -33,7 +33,7 @@ class ReplayBackend : public Backend {
   void check_answer_count(const Request& r, const std::string& key, const Response& recorded) const;
 
   std::filesystem::path file_;
-  std::string content_hash_;
+  std::string id_;  // replay_backend_id
   int repeats_ = 1;
   bool all_chat_ = true, any_prompt_ = false;  // every recorded prompt chat messages (info())
   std::unordered_map<std::string, Response> by_key_;
@@ -41,6 +41,10 @@ class ReplayBackend : public Backend {
   std::vector<std::pair<std::string, std::string>>
       documents_;  // "suite\x1fdoc" or "\x1fdoc" (any suite)
 };
+
+// The backend id a ReplayBackend of `file` records ("replay:" and its content's hash), without
+// reading its records; InputError as the constructor's for a file it cannot read.
+std::string replay_backend_id(const std::filesystem::path& file);
 
 // Registers "replay:<file>" (takes no --backend-opt options).
 void replay_register(BackendRegistry& registry);

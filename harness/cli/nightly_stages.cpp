@@ -5,9 +5,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 
+#include "backends/builtin/builtin_backend.h"
+#include "backends/validation/replay.h"
 #include "common/error.h"
 #include "common/json_file.h"
 #include "harness/cli/cli_common.h"
@@ -132,20 +135,45 @@ std::string suite_key(const std::string& name) {
   return dflt ? name.substr(0, name.size() - suffix.size()) : name;
 }
 
+// The backend id a run of `e` records where it names content: a replay file's hash, a builtin
+// checkpoint's name and fingerprint, computed by the backend's own functions from what the entry
+// names now. "" for the other backends (their id is the entry's `backend`), and for a file or
+// directory not on this machine (said: its runs are compared by the scheme alone).
+std::string entry_content_id(const NightlyEntry& e) {
+  const size_t colon = e.backend.find(':');
+  const std::string scheme = e.backend.substr(0, colon);
+  if (colon == std::string::npos || (scheme != "replay" && scheme != "builtin")) return "";
+  const fs::path path = e.backend.substr(colon + 1);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    std::fprintf(stderr,
+                 "moebench: nightly: warning: %s: %s is not on this machine, so its runs are "
+                 "compared with the entry by the backend's scheme only\n",
+                 e.name.c_str(), path.c_str());
+    return "";
+  }
+  return scheme == "replay" ? replay_backend_id(path) : builtin_checkpoint_id(path);
+}
+
 // Whether backend.id as a run records it is what the entry's `backend` makes: "oracle",
-// "oracle-chat" and "api:<model>" are their own ids; replay and builtin ids name their content.
-bool same_backend(const std::string& spec, const json& id) {
+// "oracle-chat" and "api:<model>" are their own ids; replay and builtin ids name their content,
+// `content` (entry_content_id; "" = the scheme alone). A builtin id's "/cuda" is the engine of
+// the machine that ran it, not the checkpoint.
+bool same_backend(const std::string& spec, const json& id, const std::string& content) {
   if (!id.is_string()) return false;
   const std::string scheme = spec.substr(0, spec.find(':'));
-  const std::string held = id.get<std::string>();
-  if (scheme == "replay" || scheme == "builtin") return held.substr(0, held.find(':')) == scheme;
-  return held == spec;
+  std::string held = id.get<std::string>();
+  if (scheme != "replay" && scheme != "builtin") return held == spec;
+  if (held.substr(0, held.find(':')) != scheme) return false;
+  if (scheme == "builtin" && held.ends_with("/cuda")) held.resize(held.size() - 5);
+  return content.empty() || held == content;
 }
 
 // InputError naming each way the run of `e`'s cell `shard` differs from what the entry sets (the
 // config changed since the run stage): finish would gate a run the config no longer asks for.
 void check_cell_is_the_entrys(const NightlyConfig& c, const NightlyEntry& e,
-                              const std::string& night, int shard, const json& run) {
+                              const std::string& night, int shard, const json& run,
+                              const std::string& content) {
   std::vector<std::string> diffs;
   std::set<std::string> ran, want;
   // NOTE: a named copy: a range-for over .items() of value()'s temporary reads it after its end.
@@ -171,8 +199,9 @@ void check_cell_is_the_entrys(const NightlyConfig& c, const NightlyEntry& e,
     }
   }
   const json backend = run.value("backend", json::object()).value("id", json());
-  if (!same_backend(e.backend, backend)) {
-    diffs.push_back("backend " + json_text(backend) + ", the entry " + e.backend);
+  if (!same_backend(e.backend, backend, content)) {
+    diffs.push_back("backend " + json_text(backend) + ", the entry " + e.backend +
+                    (content.empty() ? "" : " (" + content + ")"));
   }
   if (diffs.empty()) return;
   std::string list;
@@ -184,13 +213,15 @@ void check_cell_is_the_entrys(const NightlyConfig& c, const NightlyEntry& e,
 
 // Checks each run of `e`'s cells of `night` that is there (a missing one is named apart).
 void check_cells(const NightlyConfig& c, const NightlyEntry& e, const std::string& night) {
+  std::optional<std::string> content;  // once per entry: a checkpoint's may read GBs
   for (int i = 0; i < e.shards; ++i) {
     const fs::path file = c.results / shard_run_id(e, night, i) / "run.json";
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) continue;
     const json run = json_read_file(file, file.string(), "cannot read");
     check_cell_holds_its_run(c, e, night, i, run);
-    check_cell_is_the_entrys(c, e, night, i, run);
+    if (!content) content = entry_content_id(e);
+    check_cell_is_the_entrys(c, e, night, i, run, *content);
   }
 }
 

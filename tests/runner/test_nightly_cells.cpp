@@ -3,6 +3,7 @@
 // the run it holds, the one expected and the command that runs it again; a run that differs from
 // the entry as the config now sets it fails the entry naming each difference. An entry's backend
 // path is the config's, as its other paths.
+#include "backends/builtin/checkpoint/model_init.h"
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 #include "tests/runner/nightly_fixtures.h"
@@ -161,5 +162,97 @@ TEST_CASE("nightly: an entry whose suite names are long finishes its night", "[r
     CHECK(r.output.find("not this config's run") == std::string::npos);
     CHECK(r.output.find("internal error") == std::string::npos);
   }
+  fs::remove_all(dir);
+}
+
+// r90 N1: finish compared only the scheme of a replay or builtin backend id, whose rest names the
+// content: a config that named another replay file (or edited it) between run and finish passed
+// (rc 0), and the night became the baseline of a setup the config no longer names.
+TEST_CASE("nightly: finish names a replay file the entry changed since the run",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-replay-changed");
+  write_answers(dir, dir / "rp.jsonl", false);
+  write_answers(dir, dir / "rp2.jsonl", true);
+  json entries = {
+      {{"name", "rp"}, {"backend", "replay:rp.jsonl"}, {"limit", 20}, {"suites", {"gsm8k"}}}};
+  const std::string nightly = write_nightly_config(dir, entries) + " --night ";
+  REQUIRE(run_command(nightly + "2026-08-01", dir).exit_code == 0);
+  REQUIRE(run_command(nightly + "2026-08-02 --stage run", dir).exit_code == 0);
+  const fs::path out = dir / "out";
+  const std::string ran =
+      json::parse(read_file(out / "rp-2026-08-02" / "run.json"))["backend"]["id"];
+  entries[0]["backend"] = "replay:rp2.jsonl";
+  write_nightly_config(dir, entries);
+  auto finish = run_command(nightly + "2026-08-02 --stage finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  CHECK(finish.output.find("no regression") == std::string::npos);
+
+  // Run again as the message says, the night is the new file's and passes (its gsm8k answers are
+  // half wrong: a regression, which the gate now sees).
+  REQUIRE(run_command(nightly + "2026-08-02 --stage run", dir).exit_code == 0);
+  const std::string now =
+      json::parse(read_file(out / "rp-2026-08-02" / "run.json"))["backend"]["id"];
+  CHECK(now != ran);
+  const std::string n = (dir / "n.json").string();  // no character to quote
+  CHECK(lines_with(finish.output, "moebench: nightly: rp failed:") ==
+        std::vector<std::string>{
+            "moebench: nightly: rp failed: " + (out / "rp-2026-08-02").string() +
+            " is not this config's run: backend " + ran + ", the entry replay:" +
+            (dir / "rp2.jsonl").string() + " (" + now + ") (run it again: moebench nightly " + n +
+            " --stage run --night 2026-08-02 --entry rp)"});
+  auto again = run_command(nightly + "2026-08-02 --stage finish", dir);
+  INFO(again.output);
+  CHECK(again.exit_code == 1);
+  CHECK(lines_with(again.output, "moebench: nightly: regression: rp gsm8k").size() == 1);
+
+  // The same file edited in place after the run is another file too.
+  entries[0]["backend"] = "replay:rp.jsonl";
+  write_nightly_config(dir, entries);
+  REQUIRE(run_command(nightly + "2026-08-03 --stage run", dir).exit_code == 0);
+  write_answers(dir, dir / "rp.jsonl", true);
+  auto edited = run_command(nightly + "2026-08-03 --stage finish", dir);
+  INFO(edited.output);
+  CHECK(edited.exit_code == 1);
+  CHECK(edited.output.find("is not this config's run: backend " + ran + ", the entry replay:" +
+                           (dir / "rp.jsonl").string() + " (" + now + ")") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// r90 N1, the builtin case: the id names the checkpoint by its fingerprint (the backend's own),
+// which finish now computes for the entry's directory as it is at finish.
+TEST_CASE("nightly: finish names a builtin checkpoint changed since the run",
+          "[runner][nightly][builtin]") {
+  const fs::path dir = temp_dir("nightly-builtin-changed");
+  moebench::ModelInitOptions o;
+  o.preset = "tiny";
+  o.out_dir = dir / "ckpt";
+  o.training_text_dir = fs::path(MOEBENCH_SOURCE_DIR) / "tasks/samples";
+  moebench::model_init_write(o);
+  const json entries = {{{"name", "b"},
+                         {"backend", "builtin:ckpt"},
+                         {"samples", true},
+                         {"limit", 1},
+                         {"suites", {"gsm8k"}}}};
+  const std::string nightly = write_nightly_config(dir, entries) + " --night 2026-08-02 --stage ";
+  REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+  const std::string ran =
+      json::parse(read_file(dir / "out" / "b-2026-08-02" / "run.json"))["backend"]["id"];
+  std::ofstream(dir / "ckpt" / "config.json", std::ios::app) << "\n";  // another checkpoint
+  auto finish = run_command(nightly + "finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 1);
+  const std::string said = "is not this config's run: backend " + ran +
+                           ", the entry builtin:" + (dir / "ckpt").string() + " (builtin:ckpt@";
+  CHECK(finish.output.find(said) != std::string::npos);
+
+  REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+  const std::string now =
+      json::parse(read_file(dir / "out" / "b-2026-08-02" / "run.json"))["backend"]["id"];
+  CHECK(now != ran);
+  CHECK(finish.output.find(said + now.substr(now.find('@') + 1) + ")") != std::string::npos);
+  auto again = run_command(nightly + "finish", dir);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
   fs::remove_all(dir);
 }
