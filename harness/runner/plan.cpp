@@ -323,15 +323,46 @@ void recorded_generation(SuiteSpec* spec, const RunOptions& options, SuiteRun* r
 // o1/o3): run.json's spec.generation records it null (run_writer), not a value never sent, and
 // --dry-run says "not sent". The spec keeps its value (the suite is parsed again from it), so
 // request hashes (cache keys) are those of the entry without the omit. Overrides what Anthropic
-// would be recorded as sent (its defaults).
-void omitted_generation(const BackendInfo& backend, SuiteRun* run) {
-  if (run->loglikelihood) return;
+// would be recorded as sent (its defaults). Returns the settings so left out (warn_omitted).
+std::vector<std::string> omitted_generation(const BackendInfo& backend, SuiteRun* run) {
+  std::vector<std::string> out;
+  if (run->loglikelihood) return out;
   const nlohmann::json omit =
       backend.details.value("api", nlohmann::json::object()).value("omit", nlohmann::json());
-  if (!omit.is_array()) return;
+  if (!omit.is_array()) return out;
   for (const nlohmann::json& o : omit) {
-    if (o == "temperature" || o == "top_p") run->unsent.push_back(o.get<std::string>());
+    if (o == "temperature" || o == "top_p") out.push_back(o.get<std::string>());
   }
+  run->unsent.insert(run->unsent.end(), out.begin(), out.end());
+  return out;
+}
+
+// An explicit --backend-opt (which wins) or --gen-kwargs temperature or top_p that
+// omitted_generation leaves out: said once per suite, as what Anthropic's extended thinking cannot
+// send is, so a flag typed for nothing does not pass unsaid (reviewer 90, N2).
+void warn_omitted(const RunOptions& options, const BackendInfo& backend, const SuiteSpec& spec,
+                  const std::vector<std::string>& omitted) {
+  std::string asked;
+  size_t n = 0;
+  for (const std::string& key : omitted) {
+    std::string flag;
+    if (const auto it = options.backend_options.find(key); it != options.backend_options.end()) {
+      flag = "--backend-opt " + key + "=" + it->second;
+    } else {
+      for (const auto& [k, v] : options.gen_kwargs) {
+        if (k == key) flag = "--gen-kwargs " + key + "=" + v;  // the last one given is taken
+      }
+    }
+    if (flag.empty()) continue;
+    asked += (asked.empty() ? "" : " and ") + flag;
+    ++n;
+  }
+  if (asked.empty()) return;
+  std::fprintf(stderr,
+               "moebench: warning: suite '%s': backend '%s' is not sent %s: the models entry "
+               "leaves %s out of every request (api.omit), so the server samples at its own "
+               "default\n",
+               spec.key().c_str(), backend.id.c_str(), asked.c_str(), n == 1 ? "it" : "them");
 }
 
 // --num-fewshot N > 0 on a suite asked in a zero-shot chat form (chat.fewshot "none": mmlu,
@@ -443,7 +474,7 @@ std::vector<SuiteRun> plan_suites(const RunOptions& options, const BackendInfo& 
     model_generation(&spec, backend, run);
     recorded_generation(&spec, options, &run);
     anthropic_forced_sampling(&spec, backend, run);
-    omitted_generation(backend, &run);
+    warn_omitted(options, backend, spec, omitted_generation(backend, &run));
     run.instance = std::make_unique<SuiteInstance>(SuiteInstance::open(spec, options.source));
     run.scorer = std::make_unique<Scorer>(Scorer::build(*run.instance, run.loglikelihood));
     const auto& docs = run.instance->docs();
