@@ -256,3 +256,24 @@ TEST_CASE("nightly: finish names a builtin checkpoint changed since the run",
   CHECK(again.exit_code == 0);
   fs::remove_all(dir);
 }
+
+// The file or checkpoint an entry names may be on the machines that run, not on the one that
+// finishes: its runs are then compared by the backend's scheme, and that is said.
+TEST_CASE("nightly: finish without the entry's replay file compares the scheme and says so",
+          "[runner][nightly]") {
+  const fs::path dir = temp_dir("nightly-replay-absent");
+  write_answers(dir, dir / "rp.jsonl", false);
+  const json entries = {
+      {{"name", "rp"}, {"backend", "replay:rp.jsonl"}, {"limit", 4}, {"suites", {"gsm8k"}}}};
+  const std::string nightly = write_nightly_config(dir, entries) + " --night 2026-08-02 --stage ";
+  REQUIRE(run_command(nightly + "run", dir).exit_code == 0);
+  fs::rename(dir / "rp.jsonl", dir / "elsewhere.jsonl");
+  auto finish = run_command(nightly + "finish", dir);
+  INFO(finish.output);
+  CHECK(finish.exit_code == 0);
+  CHECK(lines_with(finish.output, "moebench: nightly: warning:") ==
+        std::vector<std::string>{"moebench: nightly: warning: rp: " + (dir / "rp.jsonl").string() +
+                                 " is not on this machine, so its runs are compared with the "
+                                 "entry by the backend's scheme only"});
+  fs::remove_all(dir);
+}
