@@ -83,21 +83,46 @@ std::string describe_dir(const std::string& dir) {
   return std::string("mode ") + mode + ", owner " + owner;
 }
 
+// Every directory a lookup of `path` passes through, in the order it does: for each prefix of
+// the path as written, the real directory (and the real directories above it) it resolves to,
+// so a symlink counts both for the directory it sits in and for where it leads.
+std::vector<std::string> dirs_on_the_way(const std::string& path) {
+  std::vector<std::string> dirs;
+  auto add = [&](const std::filesystem::path& dir) {
+    std::filesystem::path prefix;
+    for (const auto& part : dir) {
+      if (part.empty()) continue;
+      prefix /= part;
+      if (std::find(dirs.begin(), dirs.end(), prefix.string()) == dirs.end()) {
+        dirs.push_back(prefix.string());
+      }
+    }
+  };
+  std::filesystem::path written;
+  for (const auto& part : std::filesystem::path(path)) {
+    if (part.empty()) continue;
+    written /= part;
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(written, ec);
+    add(ec ? written : real);
+  }
+  return dirs;
+}
+
 // As root, the programs run as nobody (rlimits-only directly, under namespaces through the uid
 // map), which must be able to enter every directory down to the temp root: "" or the line saying
-// which one it cannot.
+// which one it cannot (with where the root leads when that is not the path as written).
 std::string check_reachable(const std::string& root, const std::string& named) {
   if (geteuid() != 0) return "";  // the programs run as moebench's own uid
-  std::vector<std::string> dirs;
-  std::filesystem::path prefix;
-  for (const auto& part : std::filesystem::path(root)) {
-    if (part.empty()) continue;
-    prefix /= part;
-    dirs.push_back(prefix.string());
-  }
+  const std::vector<std::string> dirs = dirs_on_the_way(root);
   const long i = first_blocked_for_nobody(dirs);
   if (i < 0 || i >= static_cast<long>(dirs.size())) return "";
-  return named + ": " + dirs[i] + " is " + describe_dir(dirs[i]) +
+  std::error_code ec;
+  const std::string real = std::filesystem::canonical(root, ec).string();
+  std::string written = std::filesystem::path(root).lexically_normal().string();
+  if (written.size() > 1 && written.back() == '/') written.pop_back();
+  const std::string leads = ec || real == written ? "" : " (-> " + real + ")";
+  return named + leads + ": " + dirs[i] + " is " + describe_dir(dirs[i]) +
          ", and the programs run as nobody, which cannot enter it; use a TMPDIR every user can "
          "traverse, such as /tmp";
 }

@@ -1,6 +1,7 @@
 // The programs' temp dirs are ones the programs can reach (reviewer 87): a TMPDIR under a dir the
 // program's uid cannot enter is refused before any program runs (F0), and a relative TMPDIR is
-// made absolute, so it runs under namespaces like an absolute one (F2).
+// made absolute, so it runs under namespaces like an absolute one (F2); a TMPDIR through a symlink
+// names the real directory that blocks (reviewer 90, S1).
 #include <unistd.h>
 
 #include <filesystem>
@@ -27,6 +28,29 @@ struct ScopedCwd {
   explicit ScopedCwd(const fs::path& dir) { fs::current_path(dir); }
   ~ScopedCwd() { fs::current_path(old); }
 };
+
+// `moebench run` of the oracle's humaneval (it runs programs) under TMPDIR `tmp` (as the shell
+// reads it), in and under dir, `flags` added.
+moebench::testing::CommandResult humaneval_run(const fs::path& dir, const std::string& tmp,
+                                               const std::string& flags) {
+  return moebench::testing::run_command(
+      "TMPDIR=" + tmp + " " + moebench_bin() +
+          " run --backend oracle --samples --suites humaneval --no-progress --no-cache " + flags +
+          " --tasks-dir " MOEBENCH_SOURCE_DIR "/tasks --results-dir '" + (dir / "res").string() +
+          "'",
+      dir);
+}
+
+// The sandbox's refusal of TMPDIR `tmp` ("accepted" when it takes it).
+std::string refusal_of(const std::string& tmp) {
+  ScopedEnv env("TMPDIR", tmp);
+  try {
+    Sandbox sb(short_limits());
+    return "accepted: " + sb.isolation();
+  } catch (const moebench::InputError& e) {
+    return e.what();
+  }
+}
 
 }  // namespace
 
@@ -59,12 +83,7 @@ TEST_CASE("a TMPDIR the programs cannot enter is refused naming the dir that blo
       }
     }
   }
-  auto r = moebench::testing::run_command(
-      "TMPDIR='" + inner.string() + "' " + moebench_bin() +
-          " run --backend oracle --samples --suites humaneval --no-progress --no-cache "
-          "--sandbox-rlimits-only --tasks-dir " MOEBENCH_SOURCE_DIR "/tasks --results-dir '" +
-          (dir / "res").string() + "'",
-      dir);
+  auto r = humaneval_run(dir, "'" + inner.string() + "'", "--sandbox-rlimits-only");
   INFO(r.output);
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("TMPDIR " + inner.string() + ": " + parent.string() + " is mode 0700") !=
@@ -93,5 +112,50 @@ TEST_CASE("a relative TMPDIR runs under namespaces like an absolute one") {
       "tempfile.gettempdir())\nprint(os.environ.get('TMPDIR'))\n");
   INFO(r.reason << r.stderr_text);
   CHECK(r.stdout_text.rfind("True\n" + (dir / "reltmp").string() + "/moebench-sandbox-", 0) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a symlinked TMPDIR is refused naming the real dir that blocks") {
+  if (geteuid() != 0) {
+    WARN("skipped: needs root (the programs run as nobody only when moebench is root)");
+    return;
+  }
+  const fs::path dir = fs::canonical(moebench::testing::temp_dir("sandbox-symlink-tmp"));
+  const fs::path parent = dir / "p2", inner = parent / "inner", own = dir / "own";
+  fs::create_directories(inner);
+  fs::create_directories(own);
+  fs::create_directories(dir / "pub");
+  fs::permissions(parent, fs::perms::owner_all, fs::perm_options::replace);
+  fs::permissions(own, fs::perms::owner_all, fs::perm_options::replace);
+  fs::create_directory_symlink(inner, dir / "lnk");         // into a 0700 dir
+  fs::create_directory_symlink(dir / "pub", own / "out");   // out of one
+  fs::create_directory_symlink(dir / "pub", dir / "fine");  // to a dir every user can enter
+  fs::create_directory_symlink("lnk", dir / "lnk2");        // a link to the first link
+  ScopedCwd cwd(dir);
+  const std::string tail = " is mode 0700, owner root, and the programs run as nobody";
+  CHECK(refusal_of((dir / "lnk").string()) == "sandbox: TMPDIR " + (dir / "lnk").string() +
+                                                  " (-> " + inner.string() +
+                                                  "): " + parent.string() + tail +
+                                                  ", which cannot enter it; use a TMPDIR every "
+                                                  "user can traverse, such as /tmp");
+  CHECK_THAT(refusal_of("lnk"),
+             Catch::Contains("TMPDIR lnk (-> " + inner.string() + "): " + parent.string() + tail));
+  CHECK_THAT(refusal_of("lnk2/"), Catch::Contains("TMPDIR lnk2/ (-> " + inner.string() +
+                                                  "): " + parent.string() + tail));
+  CHECK_THAT(refusal_of("own/out"), Catch::Contains("TMPDIR own/out (-> " + (dir / "pub").string() +
+                                                    "): " + own.string() + tail));
+  CHECK_THAT(refusal_of("fine"), Catch::StartsWith("accepted: "));
+  {
+    ScopedEnv env("TMPDIR", "fine");
+    Sandbox sb(short_limits());
+    auto r = sb.run_python("print('ok')\n");
+    INFO(r.reason << r.stderr_text);
+    CHECK(r.verdict == SandboxVerdict::kPassed);
+  }
+  auto r = humaneval_run(dir, "lnk", "");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output,
+             Catch::Contains("TMPDIR lnk (-> " + inner.string() + "): " + parent.string() + tail));
   fs::remove_all(dir);
 }
