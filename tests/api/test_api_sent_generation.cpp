@@ -33,28 +33,38 @@ LoopRun sent_run(const fs::path& dir, const std::string& name, const std::string
   return r;
 }
 
+// A spec.generation of kReasoner's settings, max_tokens `max_tokens`.
+void check_reasoner_generation(const json& g, int max_tokens) {
+  INFO(g.dump());
+  CHECK(g["max_tokens"] == max_tokens);
+  CHECK(g["thinking_budget"] == 500);
+  CHECK(g["temperature"] == 0.6);
+  CHECK(g["top_p"] == 0.95);
+}
+
+// `moebench compare` of the run `a` with each of `others`: the same setup, exit 0.
+void check_same_setup(const fs::path& dir, const fs::path& a, const std::vector<fs::path>& others) {
+  for (const fs::path& b : others) {
+    const CommandResult c =
+        run_command(moebench_bin() + " compare '" + a.string() + "' '" + b.string() + "'", dir);
+    INFO(c.output);
+    CHECK(c.exit_code == 0);
+    CHECK(c.output.find("set up differently") == std::string::npos);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("sent generation: run.json records the models file's settings as sent", "[api]") {
   const fs::path dir = temp_dir("api-sent-generation");
   const LoopRun r = sent_run(dir, "ocg", "openai-compatible", kReasoner, "");
-  const json& g = r.run["suites"]["gsm8k@chat"]["spec"]["generation"];
-  INFO(g.dump());
-  CHECK(g["max_tokens"] == 1000);
-  CHECK(g["thinking_budget"] == 500);
-  CHECK(g["temperature"] == 0.6);
-  CHECK(g["top_p"] == 0.95);
+  check_reasoner_generation(r.run["suites"]["gsm8k@chat"]["spec"]["generation"], 1000);
 
   // --gen-kwargs wins over the entry's value of the setting it names; the others stay the entry's.
   fs::create_directories(dir / "kw");
   const LoopRun kw =
       sent_run(dir / "kw", "ocg", "openai-compatible", kReasoner, "--gen-kwargs max_tokens=50");
-  const json& k = kw.run["suites"]["gsm8k@chat"]["spec"]["generation"];
-  INFO(k.dump());
-  CHECK(k["max_tokens"] == 50);
-  CHECK(k["thinking_budget"] == 500);
-  CHECK(k["temperature"] == 0.6);
-  CHECK(k["top_p"] == 0.95);
+  check_reasoner_generation(kw.run["suites"]["gsm8k@chat"]["spec"]["generation"], 50);
 
   // Anthropic: the budget is extended thinking (budget_tokens), sent and recorded.
   fs::create_directories(dir / "claude");
@@ -68,33 +78,20 @@ TEST_CASE("sent generation: a run of the models file's settings compares with it
           "[api][rescore]") {
   const fs::path dir = temp_dir("api-sent-generation-rescore");
   const LoopRun r = sent_run(dir, "ocg", "openai-compatible", kReasoner, "");
-  const CommandResult rescored = run_command(
-      moebench_bin() + " rescore --no-progress --results-dir '" + (dir / "rescored").string() +
-          "' '" + (r.dir / "samples.jsonl").string() + "'",
-      dir);
-  INFO(rescored.output);
-  REQUIRE(rescored.exit_code == 0);
-  const std::vector<fs::path> written = run_dirs(dir / "rescored");
-  REQUIRE(written.size() == 1);
-  const fs::path again = written[0];
+  std::string output;
+  const fs::path again = rescore_into(dir, r.dir / "samples.jsonl", "rescored", "", &output);
   const json rj = json::parse(read_file(again / "run.json"));
   CHECK(rj["suites"]["gsm8k@chat"]["spec"]["generation"] ==
         r.run["suites"]["gsm8k@chat"]["spec"]["generation"]);
-  for (const fs::path& b : {r.dir, again}) {
-    const CommandResult c =
-        run_command(moebench_bin() + " compare '" + r.dir.string() + "' '" + b.string() + "'", dir);
-    INFO(c.output);
-    CHECK(c.exit_code == 0);
-    CHECK(c.output.find("set up differently") == std::string::npos);
-  }
+  check_same_setup(dir, r.dir, {r.dir, again});
   fs::remove_all(dir);
 }
 
 // f95's leftover: an entry whose `api.omit` leaves temperature and top_p out of every request
 // (OpenAI's o1/o3) ran with the suite's values recorded in spec.generation, as if sent. They are
-// null there (and "not sent" in --dry-run's line); the request hashes, and so the cache keys, are
-// those of the same entry without the omit; two runs of the entry, its rescore and the shards'
-// merge still go together.
+// null there (and "not sent" in --dry-run's line); the request hashes are those of the same entry
+// without the omit (its cache entries are not: the cache tag covers the omit); two runs of the
+// entry, its rescore and the shards' merge still go together.
 TEST_CASE("sent generation: a setting the models file omits is recorded null", "[api]") {
   const fs::path dir = temp_dir("api-sent-generation-omit");
   const json omit = {{"api", {{"omit", {"temperature", "top_p"}}}}};
@@ -120,23 +117,11 @@ TEST_CASE("sent generation: a setting the models file omits is recorded null", "
   // Two runs of the entry, and its rescore, compare as the same setup; its shards merge.
   fs::create_directories(dir / "again");
   const LoopRun a = sent_run(dir / "again", "reasoner", "openai-compatible", omit, kw);
-  const CommandResult rescored = run_command(
-      moebench_bin() + " rescore --no-progress --results-dir '" + (dir / "rescored").string() +
-          "' '" + (r.dir / "samples.jsonl").string() + "'",
-      dir);
-  INFO(rescored.output);
-  REQUIRE(rescored.exit_code == 0);
-  const std::vector<fs::path> written = run_dirs(dir / "rescored");
-  REQUIRE(written.size() == 1);
+  std::string output;
+  const fs::path rescored = rescore_into(dir, r.dir / "samples.jsonl", "rescored", "", &output);
   CHECK(json::parse(
-            read_file(written[0] / "run.json"))["suites"]["gsm8k@chat"]["spec"]["generation"] == g);
-  for (const fs::path& b : {a.dir, written[0]}) {
-    const CommandResult c =
-        run_command(moebench_bin() + " compare '" + r.dir.string() + "' '" + b.string() + "'", dir);
-    INFO(c.output);
-    CHECK(c.exit_code == 0);
-    CHECK(c.output.find("set up differently") == std::string::npos);
-  }
+            read_file(rescored / "run.json"))["suites"]["gsm8k@chat"]["spec"]["generation"] == g);
+  check_same_setup(dir, r.dir, {a.dir, rescored});
   std::vector<fs::path> shards;
   for (const char* shard : {"0/2", "1/2"}) {
     const fs::path d = dir / ("shard" + std::string(1, shard[0]));

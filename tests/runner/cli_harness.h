@@ -132,6 +132,22 @@ inline std::vector<fs::path> run_dirs(const fs::path& results) {
   return out;
 }
 
+// `moebench rescore --no-progress flags FILE` into dir/out (exit 0 required), its output in
+// *output; its one run directory.
+inline fs::path rescore_into(const fs::path& dir, const fs::path& file, const std::string& out,
+                             const std::string& flags, std::string* output) {
+  const CommandResult r =
+      run_command(moebench_bin() + " rescore --no-progress " + flags + " --results-dir '" +
+                      (dir / out).string() + "' '" + file.string() + "'",
+                  dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  *output = r.output;
+  const std::vector<fs::path> runs = run_dirs(dir / out);
+  REQUIRE(runs.size() == 1);
+  return runs[0];
+}
+
 // `moebench run` on the oracle over the bundled samples, without progress, writing under `results`.
 inline std::string oracle_samples_run(const fs::path& results) {
   return moebench_bin() + " run --backend oracle --samples --no-progress --results-dir '" +

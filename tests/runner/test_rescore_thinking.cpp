@@ -22,21 +22,6 @@ std::vector<json> samples_of(const fs::path& run) {
   return out;
 }
 
-// `moebench rescore flags FILE` into dir/out; its one run directory.
-fs::path rescore_into(const fs::path& dir, const fs::path& file, const std::string& out,
-                      const std::string& flags, std::string* output) {
-  const CommandResult r =
-      run_command(moebench_bin() + " rescore --no-progress " + flags + " --results-dir '" +
-                      (dir / out).string() + "' '" + file.string() + "'",
-                  dir);
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-  *output = r.output;
-  const std::vector<fs::path> runs = run_dirs(dir / out);
-  REQUIRE(runs.size() == 1);
-  return runs[0];
-}
-
 // The oracle-chat's gsm8k@chat samples (3 documents, answers without tags) run into dir/res/oc.
 std::vector<json> oracle_chat_rows(const fs::path& dir) {
   const CommandResult oc = run_command(
@@ -47,6 +32,13 @@ std::vector<json> oracle_chat_rows(const fs::path& dir) {
   REQUIRE(oc.exit_code == 0);
   std::vector<json> rows = samples_of(dir / "res" / "oc");
   REQUIRE(rows.size() == 3);
+  return rows;
+}
+
+// oracle_chat_rows with `thinking` written before each answer.
+std::vector<json> thinking_rows(const fs::path& dir, const std::string& thinking) {
+  std::vector<json> rows = oracle_chat_rows(dir);
+  for (json& row : rows) row["responses"][0] = thinking + row["responses"][0].get<std::string>();
   return rows;
 }
 
@@ -73,14 +65,7 @@ json suite_of(const fs::path& run) {
 
 TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][rescore][thinking]") {
   const fs::path dir = temp_dir("rescore-thinking");
-  const CommandResult oc = run_command(
-      moebench_bin() + " run --backend oracle-chat --profile chat --samples --suites gsm8k " +
-          "--no-progress --no-cache --run-id oc --results-dir '" + (dir / "res").string() + "'",
-      dir);
-  INFO(oc.output);
-  REQUIRE(oc.exit_code == 0);
-  std::vector<json> rows = samples_of(dir / "res" / "oc");
-  REQUIRE(rows.size() >= 3);
+  std::vector<json> rows = oracle_chat_rows(dir);
   const std::string right = rows[2]["responses"][0];
   // 0: thinking closed, no answer; 1: cut while thinking; 2: nested tags with a decoy inside.
   rows[0]["responses"] = {"<think>#### 999</think>"};
@@ -90,12 +75,8 @@ TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][res
   rows[2]["responses"] = {"<think>outer <think>inner</think> #### 999</think>\n" + right};
   rows[2]["finish_reasons"] = {"stop"};
   for (json& row : rows) row["tokens"]["reasoning"] = 40;
-  rows.resize(3);
   const fs::path answers = dir / "answers.jsonl";
-  {
-    std::ofstream out(answers);
-    for (const json& row : rows) out << row.dump() << "\n";
-  }
+  write_rows(answers, rows);
   std::string first_output, second_output;
   const fs::path first = rescore_into(dir, answers, "first", "--samples", &first_output);
   const fs::path second = rescore_into(dir, first / "samples.jsonl", "second", "", &second_output);
@@ -133,9 +114,8 @@ TEST_CASE("rescore: thinking splits flags and counts as the run did", "[cli][res
 TEST_CASE("rescore: bills no tokens and keeps the recorded reasoning apart",
           "[cli][rescore][thinking]") {
   const fs::path dir = temp_dir("rescore-billed");
-  std::vector<json> rows = oracle_chat_rows(dir);
+  std::vector<json> rows = thinking_rows(dir, "<think>Let me see.</think>\n");
   for (json& row : rows) {
-    row["responses"][0] = "<think>Let me see.</think>\n" + row["responses"][0].get<std::string>();
     row["tokens"] = {{"prompt", 100}, {"cached_prompt", 0}, {"completion", 64}, {"reasoning", 40}};
   }
   write_rows(dir / "answers.jsonl", rows);
@@ -171,11 +151,7 @@ TEST_CASE("rescore: bills no tokens and keeps the recorded reasoning apart",
 TEST_CASE("rescore: an empty thinking block is kept and counted as the run counted it",
           "[cli][rescore][thinking]") {
   const fs::path dir = temp_dir("rescore-empty-think");
-  std::vector<json> rows = oracle_chat_rows(dir);
-  for (json& row : rows) {
-    row["responses"][0] = "<think>\n\n</think>\n\n" + row["responses"][0].get<std::string>();
-  }
-  write_rows(dir / "qwen.jsonl", rows);
+  write_rows(dir / "qwen.jsonl", thinking_rows(dir, "<think>\n\n</think>\n\n"));
   const CommandResult run = replay_run(dir, dir / "qwen.jsonl", "qwen");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
