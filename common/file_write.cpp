@@ -2,11 +2,14 @@
 #include "common/file_write.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "common/error.h"
@@ -24,9 +27,39 @@ std::filesystem::path temp_name(const std::filesystem::path& path) {
   return tmp;
 }
 
+// The writer's pid in `name` when it is "<prefix><pid>.<n>" (temp_name's), else 0.
+pid_t writer_of(const std::string& name, const std::string& prefix) {
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return 0;
+  const char* first = name.data() + prefix.size();
+  const char* last = name.data() + name.size();
+  long pid = 0;
+  unsigned long n = 0;
+  auto [dot, err] = std::from_chars(first, last, pid);
+  if (err != std::errc() || dot == first || *first == '-' || dot == last || *dot != '.') return 0;
+  auto [end, err_n] = std::from_chars(dot + 1, last, n);
+  if (err_n != std::errc() || end == dot + 1 || end != last) return 0;
+  return pid > 0 && pid <= std::numeric_limits<pid_t>::max() ? static_cast<pid_t>(pid) : 0;
+}
+
+// Removes the temporary files of `path` whose writer is gone (killed between its open and its
+// rename, which no handler can clean up after): those of a pid the kernel no longer knows. A live
+// writer's, this process's and any other name stay; a directory that cannot be read is left.
+void remove_dead_writers_files(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + ".tmp.";
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const pid_t pid = writer_of(it->path().filename().string(), prefix);
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      ::unlink(it->path().c_str());
+    }
+  }
+}
+
 }  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& content) {
+  remove_dead_writers_files(path);
   const std::filesystem::path tmp = temp_name(path);
   // Whatever fails (a full disk, a size limit, a read-only file system), the temporary file goes
   // and the error names the file and the OS's error.
