@@ -18,12 +18,34 @@ namespace moebench {
 
 namespace {
 
-// "<path>.tmp.<pid>.<n>": a name of this process's and this call's own, so two commands (or two
-// threads) writing one file never share a temporary file; the last rename wins whole.
+// This host's name, as the temporary files carry it: a pid means something only on the host
+// (and in the pid namespace) that made it, and a results directory may be shared between nodes.
+const std::string& host_name() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return std::string("localhost");
+    std::string h(buf);
+    for (char& c : h) {
+      if (c == '/') c = '_';
+    }
+    return h;
+  }();
+  return name;
+}
+
+// "<file>.tmp.<host>." : the start of every temporary file name of `path` made on this host.
+std::string temp_prefix(const std::filesystem::path& path) {
+  return path.filename().string() + ".tmp." + host_name() + ".";
+}
+
+// "<path>.tmp.<host>.<pid>.<n>": a name of this process's and this call's own, so two commands
+// (or two threads, or two nodes) writing one file never share a temporary file; the last rename
+// wins whole.
 std::filesystem::path temp_name(const std::filesystem::path& path) {
   static std::atomic<unsigned long> counter{0};
   std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  tmp.replace_filename(temp_prefix(path) + std::to_string(::getpid()) + "." +
+                       std::to_string(counter++));
   return tmp;
 }
 
@@ -42,10 +64,11 @@ pid_t writer_of(const std::string& name, const std::string& prefix) {
 }
 
 // Removes the temporary files of `path` whose writer is gone (killed between its open and its
-// rename, which no handler can clean up after): those of a pid the kernel no longer knows. A live
-// writer's, this process's and any other name stay; a directory that cannot be read is left.
+// rename, which no handler can clean up after): those made on this host by a pid the kernel no
+// longer knows. A live writer's, this process's, another host's and any other name stay; a
+// directory that cannot be read is left.
 void remove_dead_writers_files(const std::filesystem::path& path) {
-  const std::string prefix = path.filename().string() + ".tmp.";
+  const std::string prefix = temp_prefix(path);
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {

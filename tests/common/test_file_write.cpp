@@ -44,6 +44,12 @@ pid_t dead_pid() {
 
 void touch(const fs::path& p) { std::ofstream(p) << "half"; }
 
+std::string this_host() {
+  char buf[256] = {};
+  REQUIRE(::gethostname(buf, sizeof buf - 1) == 0);
+  return buf;
+}
+
 }  // namespace
 
 // With one fixed "<path>.tmp", writer B truncated and renamed the file writer A was still
@@ -69,22 +75,27 @@ TEST_CASE("write_file_atomic: a concurrent writer cannot write into the finished
 }
 
 // Reviewer 90's leftover: a writer killed between its open and its rename (SIGKILL, a crash, the
-// OOM killer) left "<path>.tmp.<pid>.<n>" for good; every such kill added one more.
+// OOM killer) left "<path>.tmp.<host>.<pid>.<n>" for good; every such kill added one more. Only
+// this host's are looked at: another node writing the same shared directory has pids of its own.
 TEST_CASE("write_file_atomic: removes the temporary files of dead writers of the same file",
           "[common][file-write]") {
   const fs::path dir = fresh_dir("file-write-stale");
   const fs::path run = dir / "run.json";
   const std::string dead = std::to_string(dead_pid()), self = std::to_string(::getpid());
-  const std::vector<std::string> gone = {"run.json.tmp." + dead + ".0",
-                                         "run.json.tmp." + dead + ".17"};
+  const std::string host = this_host();
+  const std::vector<std::string> gone = {"run.json.tmp." + host + "." + dead + ".0",
+                                         "run.json.tmp." + host + "." + dead + ".17"};
   const std::vector<std::string> kept = {
-      "run.json.tmp." + self + ".99",   // a live writer's (this process: another thread's)
-      "run.json.tmp.1.0",               // a live writer's (init)
-      "other.json.tmp." + dead + ".0",  // another file's
-      "run.json.tmp." + dead,           // not a name the writer makes
-      "run.json.tmp." + dead + ".0x",
-      "run.json.tmp.x" + dead + ".0",
-      "xrun.json.tmp." + dead + ".0",
+      "run.json.tmp." + host + "." + self +
+          ".99",                        // a live writer's (this process: another thread's)
+      "run.json.tmp." + host + ".1.0",  // a live writer's (init)
+      "run.json.tmp.x" + host + "." + dead + ".0",  // another host's: its pid is not ours to ask
+      "run.json.tmp.node7." + dead + ".0",
+      "other.json.tmp." + host + "." + dead + ".0",  // another file's
+      "run.json.tmp." + host + "." + dead,           // not a name the writer makes
+      "run.json.tmp." + host + "." + dead + ".0x",
+      "run.json.tmp." + host + ".x" + dead + ".0",
+      "xrun.json.tmp." + host + "." + dead + ".0",
   };
   for (const auto& name : gone) touch(dir / name);
   for (const auto& name : kept) touch(dir / name);
