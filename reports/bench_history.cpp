@@ -255,7 +255,8 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
       out.push_back(d);
       continue;
     }
-    d.change = *d.base_median_ns > 0 ? *d.new_median_ns / *d.base_median_ns - 1 : 0;
+    const double change = *d.base_median_ns > 0 ? *d.new_median_ns / *d.base_median_ns - 1 : 0;
+    d.change = change;
     if (d.base_reps >= 2 && d.new_reps >= 2) {
       d.p_value = stats_mann_whitney_u(a->second, b->second).p_value;
       d.significant = *d.p_value < alpha;
@@ -265,9 +266,9 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
                          : "fewer than 2 repetitions: no U test";
     }
     // NOTE: with a tolerance, so that a change of exactly the threshold is within it.
-    const bool slower = d.change > threshold + kBenchTolerance;
+    const bool slower = change > threshold + kBenchTolerance;
     d.regression = d.significant && slower;
-    d.improvement = d.significant && d.change < -threshold - kBenchTolerance;
+    d.improvement = d.significant && change < -threshold - kBenchTolerance;
     const std::string aggregates = aggregates_note(base, next, name);
     d.aggregates_only = !aggregates.empty();
     if (d.aggregates_only) d.note = aggregates;
@@ -276,13 +277,13 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
       d.untestable = true;
       char text[160];
       if (d.aggregates_only) {
-        std::snprintf(text, sizeof(text), "slower by %.1f%%, untested: ", 100 * d.change);
+        std::snprintf(text, sizeof(text), "slower by %.1f%%, untested: ", 100 * change);
         d.note = text + aggregates;
       } else {
         std::snprintf(text, sizeof(text),
                       "slower by %.1f%%, untested: %zu against %zu repetitions cannot reach p < "
                       "%.3g",
-                      100 * d.change, d.base_reps, d.new_reps, alpha);
+                      100 * change, d.base_reps, d.new_reps, alpha);
         d.note = text;
       }
     }
@@ -314,8 +315,8 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
       std::snprintf(line, sizeof(line), "%.4f", *d.p_value);
       p = line;
     }
-    if (d.base_median_ns && d.new_median_ns) {
-      std::snprintf(line, sizeof(line), "%+.1f%%", 100 * d.change);
+    if (d.change) {
+      std::snprintf(line, sizeof(line), "%+.1f%%", 100 * *d.change);
       change = line;
     }
     const std::string verdict = d.regression     ? "**regression**"

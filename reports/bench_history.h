@@ -55,7 +55,8 @@ std::vector<BenchRun> bench_load_history(const std::filesystem::path& dir,
 struct BenchDelta {
   std::string name;
   std::optional<double> base_median_ns, new_median_ns;  // absent when a run lacks the benchmark
-  double change = 0;                                    // new median / base median - 1 (+ = slower)
+  // new median / base median - 1 (+ = slower); absent unless both runs measured the benchmark.
+  std::optional<double> change;
   std::optional<double> p_value;  // U test; absent with fewer than 2 values on a side
   size_t base_reps = 0, new_reps = 0;
   bool significant = false;  // p < alpha

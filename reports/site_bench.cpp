@@ -76,13 +76,15 @@ std::string comparison_table(const BenchRun& base, const BenchRun& next,
                                 : d.improvement
                                     ? "<span class=\"up\">faster</span>"
                                     : esc(d.note.empty() ? "no significant change" : d.note);
+    const std::optional<double> change =
+        d.change ? std::optional<double>(100 * *d.change) : std::nullopt;
     h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
          "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
          "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
          (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
-         data_value(100 * d.change) + "\">" + fmt_fixed(100 * d.change, 1) +
-         "</td><td data-value=\"" + data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) +
-         "</td><td>" + std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
+         data_value(change) + "\">" + fmt_fixed(change, 1) + "</td><td data-value=\"" +
+         data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) + "</td><td>" +
+         std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
          "</td><td class=\"text\">" + verdict + "</td></tr>\n";
   }
   return h + "</tbody></table></div>\n";
@@ -177,8 +179,8 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
     for (const BenchDelta& d : deltas) {
       if (!d.regression) continue;
       series[d.name].marked[i] = true;
-      series[d.name].notes[i] =
-          d.name + ": " + fmt_fixed(100 * d.change, 1) + "% slower, p=" + fmt_fixed(d.p_value, 4);
+      series[d.name].notes[i] = d.name + ": " + fmt_fixed(100 * d.change.value_or(0), 1) +
+                                "% slower, p=" + fmt_fixed(d.p_value, 4);
     }
   }
   std::vector<LineSeries> lines;

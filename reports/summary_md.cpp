@@ -56,16 +56,22 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
   const auto deltas =
       bench_compare(*previous, data.bench.back(), options.bench_threshold, options.alpha);
   std::string rows;
-  long regressions = 0, failed = 0, untestable = 0;
+  long regressions = 0, failed = 0, absent = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
-    if (d.regression) ++regressions;
+    // A benchmark the base run measured and the new file lacks (not an error in it): a kernel
+    // dropped from the nightly.
+    const bool gone = d.base_median_ns && !d.new_median_ns && !d.failed;
+    regressions += d.regression;
     failed += d.failed;
+    absent += gone;
     untestable += d.untestable;
-    if (!d.regression && !d.improvement && !d.failed && !d.untestable) continue;
+    if (!d.regression && !d.improvement && !d.failed && !d.untestable && !gone) continue;
+    const std::optional<double> change =
+        d.change ? std::optional<double>(100 * *d.change) : std::nullopt;
     rows += "| " + md_cell(d.name) + " | " +
             (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
             (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " +
-            fmt_fixed(100 * d.change, 1) + " | " + fmt_fixed(d.p_value, 4) + " | " +
+            fmt_fixed(change, 1) + " | " + fmt_fixed(d.p_value, 4) + " | " +
             (d.regression    ? "🔻 regression"
              : d.improvement ? "🔺 faster"
                              : md_cell(d.note)) +
@@ -76,8 +82,9 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
       md_cell(previous->file.filename().string()) + "\n\n" + std::to_string(deltas.size()) +
       " benchmarks, " + std::to_string(regressions) + " significant regressions (U test, α " +
       fmt_fixed(options.alpha, 2) + ", threshold " + fmt_fixed(100 * options.bench_threshold, 1) +
-      "%), " + std::to_string(failed) + " failing where the base run measured them, " +
-      std::to_string(untestable) + " slower with too few repetitions to test.\n";
+      "%), " + std::to_string(failed) + " failing (an error the base run did not have), " +
+      std::to_string(absent) + " absent from the new run, " + std::to_string(untestable) +
+      " slower with too few repetitions to test.\n";
   if (!rows.empty()) {
     h += "\n| benchmark | base | new | change % | p | verdict |\n|---|---:|---:|---:|---:|---|\n" +
          rows;

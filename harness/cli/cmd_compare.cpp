@@ -100,7 +100,7 @@ int compare_bench(CompareFlags f) {
         {{"name", d.name},
          {"base_median_ns", d.base_median_ns ? nlohmann::json(*d.base_median_ns) : nullptr},
          {"new_median_ns", d.new_median_ns ? nlohmann::json(*d.new_median_ns) : nullptr},
-         {"change", measured_in_both(d) ? nlohmann::json(d.change) : nullptr},
+         {"change", d.change ? nlohmann::json(*d.change) : nullptr},
          {"p_value", d.p_value ? nlohmann::json(*d.p_value) : nullptr},
          {"base_reps", d.base_reps},
          {"new_reps", d.new_reps},

@@ -273,7 +273,7 @@ int report_failures(const std::vector<NightlyEntryResult>& entries, const Nightl
     }
     if (!d.regression) continue;
     std::fprintf(stderr, "moebench: nightly: kernel regression: %s %+.1f%% (p=%.3g) vs %s\n",
-                 d.name.c_str(), 100 * d.change, d.p_value.value_or(1.0),
+                 d.name.c_str(), 100 * d.change.value_or(0), d.p_value.value_or(1.0),
                  k.previous.filename().c_str());
     ++n;
   }
