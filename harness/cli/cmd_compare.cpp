@@ -70,6 +70,44 @@ std::string nothing_compared(const CompareFlags& f, const BenchRun& base, const 
   return text.empty() ? why : why + " (errors: " + text + ")";
 }
 
+// The comparison as JSON (--format json, -o): a row per benchmark, and `note` the one-line reason
+// when the files have no benchmark measured in both (null otherwise).
+nlohmann::json bench_json(const CompareFlags& f, const BenchRun& base, const BenchRun& next,
+                          const std::vector<BenchDelta>& deltas, bool regression,
+                          const std::string& note) {
+  nlohmann::json rows = nlohmann::json::array();
+  const auto number = [](std::optional<double> v) { return v ? nlohmann::json(*v) : nullptr; };
+  for (const BenchDelta& d : deltas) {
+    rows.push_back({{"name", d.name},
+                    {"base_median_ns", number(d.base_median_ns)},
+                    {"new_median_ns", number(d.new_median_ns)},
+                    {"change", number(d.change)},
+                    {"p_value", number(d.p_value)},
+                    {"base_reps", d.base_reps},
+                    {"new_reps", d.new_reps},
+                    {"regression", d.regression},
+                    {"improvement", d.improvement},
+                    {"failed", d.failed},
+                    {"untestable", d.untestable},
+                    {"note", d.note}});
+  }
+  return {{"base", f.run_a},
+          {"new", f.run_b},
+          {"base_gpu", base.gpu},
+          {"new_gpu", next.gpu},
+          {"alpha", f.alpha},
+          {"threshold", f.threshold},
+          {"benchmarks", rows},
+          {"regression", regression},
+          {"note", note.empty() ? nlohmann::json(nullptr) : nlohmann::json(note)}};
+}
+
+// The JSON to stdout (--format json) and to -o.
+void bench_write_json(const CompareFlags& f, const nlohmann::json& j) {
+  if (f.format == "json") std::printf("%s\n", j.dump(2).c_str());
+  if (!f.out.empty()) write_file_atomic(f.out, j.dump(2) + "\n");
+}
+
 // Two Google Benchmark JSON files: per benchmark the median change and a U test.
 int compare_bench(CompareFlags f) {
   if (f.threshold < 0 && f.threshold != -1) throw InputError("--threshold: must be >= 0");
@@ -80,13 +118,15 @@ int compare_bench(CompareFlags f) {
   const BenchRun next = bench_load_run(f.run_b);
   const std::vector<BenchDelta> deltas = bench_compare(base, next, f.threshold, f.alpha);
   if (std::none_of(deltas.begin(), deltas.end(), measured_in_both)) {
-    // NOTE: as the nightly's kernel step: a file that measured nothing is a failed run.
-    std::fprintf(stderr, "moebench: %s\n", nothing_compared(f, base, next).c_str());
+    // NOTE: as the nightly's kernel step: a file that measured nothing is a failed run. Its JSON
+    // is written all the same, so that -o never keeps an earlier comparison's.
+    const std::string why = nothing_compared(f, base, next);
+    bench_write_json(f, bench_json(f, base, next, deltas, true, why));
+    std::fprintf(stderr, "moebench: %s\n", why.c_str());
     return kExitRegression;
   }
   bool regression = false;
   size_t few = 0, aggregates = 0;
-  nlohmann::json rows = nlohmann::json::array();
   size_t failed = 0, untestable = 0;
   for (const BenchDelta& d : deltas) {
     regression |= d.regression || d.failed;
@@ -96,27 +136,8 @@ int compare_bench(CompareFlags f) {
     // Only a U test that was made can be weak: not one of a benchmark a run lacks or failed.
     few += measured_in_both(d) && !d.failed && !d.aggregates_only &&
            (d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions);
-    rows.push_back(
-        {{"name", d.name},
-         {"base_median_ns", d.base_median_ns ? nlohmann::json(*d.base_median_ns) : nullptr},
-         {"new_median_ns", d.new_median_ns ? nlohmann::json(*d.new_median_ns) : nullptr},
-         {"change", d.change ? nlohmann::json(*d.change) : nullptr},
-         {"p_value", d.p_value ? nlohmann::json(*d.p_value) : nullptr},
-         {"base_reps", d.base_reps},
-         {"new_reps", d.new_reps},
-         {"regression", d.regression},
-         {"improvement", d.improvement},
-         {"failed", d.failed},
-         {"untestable", d.untestable},
-         {"note", d.note}});
   }
-  const nlohmann::json j = {{"base", f.run_a},      {"new", f.run_b},
-                            {"base_gpu", base.gpu}, {"new_gpu", next.gpu},
-                            {"alpha", f.alpha},     {"threshold", f.threshold},
-                            {"benchmarks", rows},   {"regression", regression}};
-  if (f.format == "json") {
-    std::printf("%s\n", j.dump(2).c_str());
-  } else {
+  if (f.format != "json") {
     std::fputs(bench_compare_markdown(base, next, deltas, f.threshold, f.alpha).c_str(), stdout);
   }
   if (failed > 0) {
@@ -141,9 +162,7 @@ int compare_bench(CompareFlags f) {
                  "needs --benchmark_repetitions=9 or more to mean much\n",
                  few, kBenchMinRepetitions);
   }
-  if (!f.out.empty()) {
-    write_file_atomic(f.out, j.dump(2) + "\n");
-  }
+  bench_write_json(f, bench_json(f, base, next, deltas, regression, ""));
   return regression ? kExitRegression : kExitOk;
 }
 
