@@ -293,6 +293,21 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
   return out;
 }
 
+std::string bench_verdict(const BenchDelta& d, double threshold) {
+  if (d.regression) return "regression";
+  if (d.failed) return d.note;
+  if (d.improvement) return "faster";
+  if (!d.significant || !d.change) return d.note.empty() ? "no significant change" : d.note;
+  // Significant, but not beyond the threshold: what the U test found, and why the gate passed it.
+  char text[96];
+  std::snprintf(text, sizeof(text), "%s, within the %.1f%% threshold",
+                *d.change > 0   ? "slower"
+                : *d.change < 0 ? "faster"
+                                : "a significant difference, median unchanged",
+                100 * threshold);
+  return d.note.empty() ? text : text + ("; " + d.note);
+}
+
 std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
                                    const std::vector<BenchDelta>& deltas, double threshold,
                                    double alpha) {
@@ -316,14 +331,13 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
       p = line;
     }
     if (d.change) {
-      std::snprintf(line, sizeof(line), "%+.1f%%", 100 * *d.change);
+      // Two decimals: a change just beyond a threshold of one decimal (5.04%) shows it.
+      std::snprintf(line, sizeof(line), "%+.2f%%", 100 * *d.change);
       change = line;
     }
-    const std::string verdict = d.regression     ? "**regression**"
-                                : d.failed       ? "**" + md_cell(d.note) + "**"
-                                : d.improvement  ? "faster"
-                                : d.note.empty() ? "no significant change"
-                                                 : md_cell(d.note);
+    const std::string verdict = d.regression || d.failed
+                                    ? "**" + md_cell(bench_verdict(d, threshold)) + "**"
+                                    : md_cell(bench_verdict(d, threshold));
     out += "| " + md_cell(d.name) + " | " +
            (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
            (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " + change + " | " +

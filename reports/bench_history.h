@@ -81,6 +81,11 @@ constexpr double kBenchTolerance = 1e-9;
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,
                                       double alpha);
 
+// A row's verdict as plain text: "regression", the note of a failed benchmark, "faster", a
+// significant change within the threshold ("slower, within the 5.0% threshold"), the note, or "no
+// significant change".
+std::string bench_verdict(const BenchDelta& d, double threshold);
+
 // The comparison as a Markdown table (every benchmark; regressions in bold), with a header line
 // naming the files and the test settings.
 std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,

@@ -61,7 +61,7 @@ std::string latest_run_table(const BenchRun& run) {
 
 // The last two files compared (their deltas), a row per benchmark with its verdict.
 std::string comparison_table(const BenchRun& base, const BenchRun& next,
-                             const std::vector<BenchDelta>& deltas) {
+                             const std::vector<BenchDelta>& deltas, double threshold) {
   std::string h =
       "<h2>Latest benchmark comparison</h2><p class=\"meta\">" +
       esc(base.file.filename().string()) + " → " + esc(next.file.filename().string()) +
@@ -71,18 +71,19 @@ std::string comparison_table(const BenchRun& base, const BenchRun& next,
       site_th_num("p (U test)") + site_th_num("reps") +
       "<th data-sort=\"text\">verdict</th></tr></thead><tbody>\n";
   for (const BenchDelta& d : deltas) {
-    const std::string verdict = d.regression ? "<span class=\"down\">regression</span>"
-                                : d.failed   ? "<span class=\"down\">" + esc(d.note) + "</span>"
-                                : d.improvement
-                                    ? "<span class=\"up\">faster</span>"
-                                    : esc(d.note.empty() ? "no significant change" : d.note);
+    const std::string text = esc(bench_verdict(d, threshold));
+    const std::string verdict = d.regression || d.failed
+                                    ? "<span class=\"down\">" + text + "</span>"
+                                : d.improvement ? "<span class=\"up\">" + text + "</span>"
+                                                : text;
+    // Two decimals: a change just beyond a threshold of one decimal (5.04%) shows it.
     const std::optional<double> change =
         d.change ? std::optional<double>(100 * *d.change) : std::nullopt;
     h += "<tr><td>" + esc(d.name) + "</td><td data-value=\"" + data_value(d.base_median_ns) +
          "\">" + (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") +
          "</td><td data-value=\"" + data_value(d.new_median_ns) + "\">" +
          (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + "</td><td data-value=\"" +
-         data_value(change) + "\">" + fmt_fixed(change, 1) + "</td><td data-value=\"" +
+         data_value(change) + "\">" + fmt_fixed(change, 2) + "</td><td data-value=\"" +
          data_value(d.p_value) + "\">" + fmt_fixed(d.p_value, 4) + "</td><td>" +
          std::to_string(d.base_reps) + " / " + std::to_string(d.new_reps) +
          "</td><td class=\"text\">" + verdict + "</td></tr>\n";
@@ -210,7 +211,7 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
        "% against the previous run on the same GPU" +
        (grouped ? " in one of the family's benchmarks" : "") + ".</figcaption></figure></div>\n";
   if (!previous) return h;
-  return h + comparison_table(*previous, data.bench.back(), deltas);
+  return h + comparison_table(*previous, data.bench.back(), deltas, options.bench_threshold);
 }
 
 }  // namespace moebench

@@ -71,7 +71,7 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
     rows += "| " + md_cell(d.name) + " | " +
             (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
             (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " +
-            fmt_fixed(change, 1) + " | " + fmt_fixed(d.p_value, 4) + " | " +
+            fmt_fixed(change, 2) + " | " + fmt_fixed(d.p_value, 4) + " | " +
             (d.regression    ? "🔻 regression"
              : d.improvement ? "🔺 faster"
                              : md_cell(d.note)) +

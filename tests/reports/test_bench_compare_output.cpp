@@ -1,4 +1,5 @@
-// What `moebench compare BASE.json NEW.json` prints and writes (reviewer 92): the JSON of a
+// What `moebench compare BASE.json NEW.json` prints and writes (reviewer 92): the verdict of a
+// significant change within the threshold, the change column at the threshold, and the JSON of a
 // comparison that compared nothing.
 #include <sys/wait.h>
 
@@ -71,7 +72,46 @@ Cli compare_cli(const fs::path& dir, const std::string& args) {
   return r;
 }
 
+// The table row of benchmark `name` in compare's output ("" when none).
+std::string row_of(const std::string& table, const std::string& name) {
+  const size_t at = table.find("| " + name + " |");
+  return at == std::string::npos ? "" : table.substr(at, table.find('\n', at) - at);
+}
+
 }  // namespace
+
+// A significant 5% slowdown (p 0.0004, within the 5% threshold) read "no significant change"
+// beside its p; a 5.04% one printed "+5.0%" and was a regression under "threshold 5.0%".
+TEST_CASE("compare says a significant change within the threshold is one and prints its size") {
+  const auto dir = test::fixture_temp_dir("bench-within");
+  std::vector<double> at5, at504, faster3;
+  for (double ns : nine(1004)) {
+    at5.push_back(1004 * 1.05 + ns - 1004);
+    at504.push_back(1004 * 1.0504 + ns - 1004);
+    faster3.push_back(1004 * 0.97 + ns - 1004);
+  }
+  write_bench_file(dir / "base.json", {{"x/b", nine(1004)}, {"x/c", nine(1004)}});
+  write_bench_file(dir / "new.json", {{"x/b", at5}, {"x/c", faster3}});
+  write_bench_file(dir / "new504.json", {{"x/b", at504}, {"x/c", nine(1004)}});
+
+  Cli r = compare_cli(dir, "base.json new.json");
+  CHECK(r.code == 0);
+  INFO(r.out);
+  CHECK(row_of(r.out, "x/b") ==
+        "| x/b | 1 us | 1.05 us | +5.00% | 0.0004 | 9/9 | slower, within "
+        "the 5.0% threshold |");
+  CHECK(row_of(r.out, "x/c") ==
+        "| x/c | 1 us | 974 ns | -3.00% | 0.0004 | 9/9 | faster, within "
+        "the 5.0% threshold |");
+  r = compare_cli(dir, "base.json new504.json");
+  CHECK(r.code == 1);
+  CHECK(row_of(r.out, "x/b") ==
+        "| x/b | 1 us | 1.05 us | +5.04% | 0.0004 | 9/9 | **regression** |");
+  CHECK(row_of(r.out, "x/c") ==
+        "| x/c | 1 us | 1 us | +0.00% | 1.0000 | 9/9 | no significant "
+        "change |");
+  fs::remove_all(dir);
+}
 
 // With no benchmark measured in both, compare returned before its JSON: --format json printed
 // nothing (a jq step fails on empty input) and -o left the previous night's file, which said

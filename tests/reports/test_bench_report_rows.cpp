@@ -1,6 +1,5 @@
 // The report's kernel benchmark comparison (site table and Markdown summary) for benchmarks not
-// measured in both runs, a significant change within the threshold and an aggregates-only file
-// (reviewer 92).
+// measured in both runs and a significant change within the threshold (reviewer 92).
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -98,7 +97,7 @@ TEST_CASE("report shows no change for a benchmark not measured in both runs") {
     CHECK(row.find("<td data-value=\"\">—</td><td data-value=\"\">—</td><td>") !=
           std::string::npos);  // change and p: none
   }
-  CHECK(site_row(html, "cpu/a").find("<td data-value=\"0\">0.0</td>") != std::string::npos);
+  CHECK(site_row(html, "cpu/a").find("<td data-value=\"0\">0.00</td>") != std::string::npos);
   fs::remove_all(results);
 }
 
@@ -115,5 +114,18 @@ TEST_CASE("report summary counts failing and vanished benchmarks as what they ar
                 "failing (an error the base run did not have), 1 absent from the new run, 0 "
                 "slower with too few repetitions to test.") != std::string::npos);
   CHECK(line_of(md, "| cpu/rope |") == "| cpu/rope | 7 us | — | — | — | absent from the new run |");
+  fs::remove_all(results);
+}
+
+// The site's verdict of a significant change within the threshold was "no significant change".
+TEST_CASE("report site names a significant change within the threshold") {
+  const auto results = test::fixture_temp_dir("bench-report-within");
+  write_night(results, "1", "2026-12-01T03:00:00+00:00", {{"cpu/a", 1000}, {"cpu/b", 1000}});
+  write_night(results, "2", "2026-12-03T03:00:00+00:00", {{"cpu/a", 1030}, {"cpu/b", 1000}});
+  const std::string html = report_cli(results, true);
+  CHECK(site_row(html, "cpu/a").find("<td data-value=\"3\">3.00</td>") != std::string::npos);
+  CHECK(site_row(html, "cpu/a").find(">slower, within the 5.0% threshold</td>") !=
+        std::string::npos);
+  CHECK(site_row(html, "cpu/b").find(">no significant change</td>") != std::string::npos);
   fs::remove_all(results);
 }
