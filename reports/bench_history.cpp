@@ -308,20 +308,34 @@ std::string bench_verdict(const BenchDelta& d, double threshold) {
   return d.note.empty() ? text : text + ("; " + d.note);
 }
 
+namespace {
+
+// Text in a table cell for a terminal or a log: md_cell's '|' and line breaks, '<' as itself.
+std::string terminal_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    out += c == '|' ? "\\|" : c == '\n' || c == '\r' ? " " : std::string(1, c);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
                                    const std::vector<BenchDelta>& deltas, double threshold,
-                                   double alpha) {
+                                   double alpha, bool terminal) {
+  const auto cell = terminal ? terminal_cell : md_cell;
   char line[160];
   std::snprintf(line, sizeof(line), "two-sided Mann-Whitney U, alpha %.3g, threshold %.1f%%", alpha,
                 100 * threshold);
-  auto gpu = [](const BenchRun& r) { return md_cell(r.gpu.empty() ? "unknown" : r.gpu); };
+  auto gpu = [&](const BenchRun& r) { return cell(r.gpu.empty() ? "unknown" : r.gpu); };
   const std::string devices =
       base.gpu == next.gpu ? ""
                            : "Measured on different GPUs (base: " + gpu(base) +
                                  ", new: " + gpu(next) + "): the changes compare devices.\n\n";
-  std::string out = "**base** `" + md_cell(base.file.filename().string()) + "` (" +
-                    md_cell(base.date) + ") vs **new** `" + md_cell(next.file.filename().string()) +
-                    "` (" + md_cell(next.date) + "): " + line + "\n\n" + devices +
+  std::string out = "**base** `" + cell(base.file.filename().string()) + "` (" + cell(base.date) +
+                    ") vs **new** `" + cell(next.file.filename().string()) + "` (" +
+                    cell(next.date) + "): " + line + "\n\n" + devices +
                     "| benchmark | base median | new median | change | p | reps | verdict |\n"
                     "|---|---:|---:|---:|---:|---:|---|\n";
   for (const BenchDelta& d : deltas) {
@@ -336,9 +350,9 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
       change = line;
     }
     const std::string verdict = d.regression || d.failed
-                                    ? "**" + md_cell(bench_verdict(d, threshold)) + "**"
-                                    : md_cell(bench_verdict(d, threshold));
-    out += "| " + md_cell(d.name) + " | " +
+                                    ? "**" + cell(bench_verdict(d, threshold)) + "**"
+                                    : cell(bench_verdict(d, threshold));
+    out += "| " + cell(d.name) + " | " +
            (d.base_median_ns ? bench_format_ns(*d.base_median_ns) : "—") + " | " +
            (d.new_median_ns ? bench_format_ns(*d.new_median_ns) : "—") + " | " + change + " | " +
            p + " | " + std::to_string(d.base_reps) + "/" + std::to_string(d.new_reps) + " | " +

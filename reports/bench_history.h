@@ -87,10 +87,11 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
 std::string bench_verdict(const BenchDelta& d, double threshold);
 
 // The comparison as a Markdown table (every benchmark; regressions in bold), with a header line
-// naming the files and the test settings.
+// naming the files and the test settings. `terminal`: for a terminal or a log, where '<' is
+// itself rather than the &lt; that keeps HTML out of rendered Markdown.
 std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
                                    const std::vector<BenchDelta>& deltas, double threshold,
-                                   double alpha);
+                                   double alpha, bool terminal = false);
 
 // True when PATH looks like a Google Benchmark JSON file rather than a run directory.
 bool bench_is_json_file(const std::filesystem::path& path);

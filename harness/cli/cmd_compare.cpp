@@ -138,7 +138,9 @@ int compare_bench(CompareFlags f) {
            (d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions);
   }
   if (f.format != "json") {
-    std::fputs(bench_compare_markdown(base, next, deltas, f.threshold, f.alpha).c_str(), stdout);
+    std::fputs(bench_compare_markdown(base, next, deltas, f.threshold, f.alpha, f.format == "text")
+                   .c_str(),
+               stdout);
   }
   if (failed > 0) {
     std::fprintf(stderr, "moebench: %zu benchmarks report an error the base run did not have\n",

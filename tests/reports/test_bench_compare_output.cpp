@@ -1,6 +1,6 @@
 // What `moebench compare BASE.json NEW.json` prints and writes (reviewer 92): the verdict of a
-// significant change within the threshold, the change column at the threshold, and the JSON of a
-// comparison that compared nothing.
+// significant change within the threshold, the change column at the threshold, plain text on a
+// terminal, and the JSON of a comparison that compared nothing.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -110,6 +110,24 @@ TEST_CASE("compare says a significant change within the threshold is one and pri
   CHECK(row_of(r.out, "x/c") ==
         "| x/c | 1 us | 1 us | +0.00% | 1.0000 | 9/9 | no significant "
         "change |");
+  fs::remove_all(dir);
+}
+
+// The terminal table was the Markdown one, md_cell's "&lt;" included: "cannot reach p &lt; 0.05"
+// and an error message "a < b" garbled in a CI log.
+TEST_CASE("compare's text table prints a less-than sign as itself") {
+  const auto dir = test::fixture_temp_dir("bench-text-lt");
+  write_bench_file(dir / "base.json", {{"r", {1000}}, {"e", nine(1000)}});
+  write_bench_file(dir / "new.json", {{"r", {1300}}, {"e", {}, "max error 3 > tolerance < 1"}});
+  const Cli text = compare_cli(dir, "base.json new.json");
+  CHECK(text.code == 1);
+  INFO(text.out);
+  CHECK(text.out.find("&lt;") == std::string::npos);
+  CHECK(text.out.find("cannot reach p < 0.05") != std::string::npos);
+  CHECK(text.out.find("error in the new run: max error 3 > tolerance < 1") != std::string::npos);
+  // Markdown (rendered as HTML) keeps the entity.
+  const Cli md = compare_cli(dir, "base.json new.json --format md");
+  CHECK(md.out.find("cannot reach p &lt; 0.05") != std::string::npos);
   fs::remove_all(dir);
 }
 
