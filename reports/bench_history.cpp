@@ -226,6 +226,13 @@ std::string aggregates_note(const BenchRun& base, const BenchRun& next, const st
 
 }  // namespace
 
+size_t bench_repetitions(const BenchRun& run, const std::string& name) {
+  const auto agg = run.aggregates_only.find(name);
+  if (agg != run.aggregates_only.end() && agg->second > 0) return agg->second;
+  const auto times = run.times_ns.find(name);
+  return times == run.times_ns.end() ? 0 : times->second.size();
+}
+
 std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next, double threshold,
                                       double alpha) {
   std::set<std::string> names;
@@ -240,11 +247,11 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
     auto a = base.times_ns.find(name);
     auto b = next.times_ns.find(name);
     if (a != base.times_ns.end()) {
-      d.base_reps = a->second.size();
+      d.base_reps = bench_repetitions(base, name);
       d.base_median_ns = stats_median(a->second);
     }
     if (b != next.times_ns.end()) {
-      d.new_reps = b->second.size();
+      d.new_reps = bench_repetitions(next, name);
       d.new_median_ns = stats_median(b->second);
     }
     const std::string error = error_note(base, next, name, &d);
@@ -257,11 +264,13 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
     }
     const double change = *d.base_median_ns > 0 ? *d.new_median_ns / *d.base_median_ns - 1 : 0;
     d.change = change;
-    if (d.base_reps >= 2 && d.new_reps >= 2) {
+    // The U test's sizes are the times held: an aggregates-only file's one median is no sample.
+    const size_t base_n = a->second.size(), new_n = b->second.size();
+    if (base_n >= 2 && new_n >= 2) {
       d.p_value = stats_mann_whitney_u(a->second, b->second).p_value;
       d.significant = *d.p_value < alpha;
     }
-    if (d.base_reps < kBenchMinRepetitions || d.new_reps < kBenchMinRepetitions) {
+    if (base_n < kBenchMinRepetitions || new_n < kBenchMinRepetitions) {
       d.note = d.p_value ? "fewer than 9 repetitions: the U test is weak"
                          : "fewer than 2 repetitions: no U test";
     }
@@ -273,7 +282,7 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
     d.aggregates_only = !aggregates.empty();
     if (d.aggregates_only) d.note = aggregates;
     // NOTE: below 2 repetitions a side there is no U test at all: as untestable as too few for it.
-    if (slower && (!d.p_value || min_attainable_p(d.base_reps, d.new_reps) >= alpha)) {
+    if (slower && (!d.p_value || min_attainable_p(base_n, new_n) >= alpha)) {
       d.untestable = true;
       char text[160];
       if (d.aggregates_only) {
@@ -283,7 +292,7 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
         std::snprintf(text, sizeof(text),
                       "slower by %.1f%%, untested: %zu against %zu repetitions cannot reach p < "
                       "%.3g",
-                      100 * change, d.base_reps, d.new_reps, alpha);
+                      100 * change, base_n, new_n, alpha);
         d.note = text;
       }
     }

@@ -47,6 +47,11 @@ const BenchRun* bench_previous_comparable(const std::vector<BenchRun>& history, 
 // One Google Benchmark JSON file. InputError names the file and field.
 BenchRun bench_load_run(const std::filesystem::path& file);
 
+// The repetitions `run` measured of benchmark `name` (0 when it has no time of it): its times, or
+// for an aggregates-only benchmark the repetitions its median summarises (1 when the file does not
+// say).
+size_t bench_repetitions(const BenchRun& run, const std::string& name);
+
 // Every *.json under DIR, oldest first (bench_older). Unreadable files are left
 // out with their one-line error appended to `problems`. An absent DIR gives no runs.
 std::vector<BenchRun> bench_load_history(const std::filesystem::path& dir,
@@ -58,6 +63,8 @@ struct BenchDelta {
   // new median / base median - 1 (+ = slower); absent unless both runs measured the benchmark.
   std::optional<double> change;
   std::optional<double> p_value;  // U test; absent with fewer than 2 values on a side
+  // The repetitions each run measured (0: the run lacks the benchmark); for an aggregates-only
+  // file the repetitions its median summarises (1 when the file does not say).
   size_t base_reps = 0, new_reps = 0;
   bool significant = false;  // p < alpha
   bool regression = false;   // significant and slower by more than the threshold

@@ -42,7 +42,8 @@ std::string latest_run_table(const BenchRun& run) {
   for (const auto& [name, times] : run.times_ns) {
     const double median = stats_median(times);
     h += "<tr><td>" + esc(name) + "</td><td data-value=\"" + data_value(median) + "\">" +
-         bench_format_ns(median) + "</td><td>" + std::to_string(times.size()) + "</td>";
+         bench_format_ns(median) + "</td><td>" + std::to_string(bench_repetitions(run, name)) +
+         "</td>";
     for (const char* key : {"GB_per_s", "pct_copy_bw", "TFLOP_per_s", "pct_gemm_flops"}) {
       const std::optional<double> v = counter(run, name, key);
       h += "<td data-value=\"" + data_value(v) + "\">" + fmt_fixed(v, 1) + "</td>";

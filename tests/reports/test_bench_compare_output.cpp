@@ -1,6 +1,7 @@
 // What `moebench compare BASE.json NEW.json` prints and writes (reviewer 92): the verdict of a
 // significant change within the threshold, the change column at the threshold, plain text on a
-// terminal, and the JSON of a comparison that compared nothing.
+// terminal, the repetitions of an aggregates-only file, and the JSON of a comparison that compared
+// nothing.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -128,6 +129,33 @@ TEST_CASE("compare's text table prints a less-than sign as itself") {
   // Markdown (rendered as HTML) keeps the entity.
   const Cli md = compare_cli(dir, "base.json new.json --format md");
   CHECK(md.out.find("cannot reach p &lt; 0.05") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+// An aggregates-only file (--benchmark_report_aggregates_only) of 9 repetitions read "reps 1":
+// its median was stored as one time and the count taken from that.
+TEST_CASE("compare counts an aggregates-only file's benchmark by its recorded repetitions") {
+  const auto dir = test::fixture_temp_dir("bench-agg-reps");
+  write_bench_file(dir / "base.json", {{"k", nine(1000)}});
+  nlohmann::json list = nlohmann::json::array();
+  for (const char* agg : {"mean", "median", "stddev"}) {
+    list.push_back({{"name", std::string("k_") + agg},
+                    {"run_name", "k"},
+                    {"run_type", "aggregate"},
+                    {"aggregate_name", agg},
+                    {"repetitions", 9},
+                    {"real_time", std::string(agg) == "stddev" ? 3.0 : 1000.0},
+                    {"time_unit", "ns"}});
+  }
+  std::ofstream(dir / "agg.json") << nlohmann::json{{"benchmarks", list}};
+  const Cli r = compare_cli(dir, "base.json agg.json --format json");
+  CHECK(r.code == 0);
+  INFO(r.out);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["benchmarks"][0]["base_reps"] == 9);
+  CHECK(j["benchmarks"][0]["new_reps"] == 9);
+  CHECK(row_of(compare_cli(dir, "base.json agg.json").out, "k").find("| 9/9 |") !=
+        std::string::npos);
   fs::remove_all(dir);
 }
 

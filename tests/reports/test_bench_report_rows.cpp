@@ -1,5 +1,6 @@
 // The report's kernel benchmark comparison (site table and Markdown summary) for benchmarks not
-// measured in both runs and a significant change within the threshold (reviewer 92).
+// measured in both runs, a significant change within the threshold and an aggregates-only file
+// (reviewer 92).
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -127,5 +128,21 @@ TEST_CASE("report site names a significant change within the threshold") {
   CHECK(site_row(html, "cpu/a").find(">slower, within the 5.0% threshold</td>") !=
         std::string::npos);
   CHECK(site_row(html, "cpu/b").find(">no significant change</td>") != std::string::npos);
+  fs::remove_all(results);
+}
+
+// The latest run's table and the comparison's reps said 1 for a benchmark of an aggregates-only
+// file of 9 repetitions.
+TEST_CASE("report counts an aggregates-only file's benchmark by its recorded repetitions") {
+  const auto results = test::fixture_temp_dir("bench-report-agg");
+  write_night(results, "1", "2026-12-01T03:00:00+00:00", {{"cpu/a", 1000}});
+  write_night(results, "2", "2026-12-03T03:00:00+00:00", {{"cpu/a", 1000}}, true);
+  const std::string html = report_cli(results, true);
+  const size_t latest = html.find("<table id=\"bench-latest\"");
+  REQUIRE(latest != std::string::npos);
+  const size_t at = html.find("<tr><td>", latest);
+  const std::string row = html.substr(at, html.find("</tr>", at) - at);
+  CHECK(row.find("<td data-value=\"1000\">1 us</td><td>9</td>") != std::string::npos);
+  CHECK(site_row(html, "cpu/a").find("<td>9 / 9</td>") != std::string::npos);
   fs::remove_all(results);
 }
