@@ -144,6 +144,31 @@ bool names_at(const std::string& text, size_t at, const std::string& word) {
   return (at == 0 || !part(text[at - 1])) && (end >= text.size() || !part(text[end]));
 }
 
+// True when `argv` gives the flag `option` (which then wins over the config file's key).
+bool on_command_line(const CLI::Option& option, int argc, char** argv) {
+  for (int k = 1; k < argc; ++k) {
+    const std::string arg = argv[k];
+    if (arg == "--") break;
+    if (arg.size() > 1 && arg[0] == '-' && option.check_name(arg.substr(0, arg.find('='))))
+      return true;
+  }
+  return false;
+}
+
+// True when the section `path` names the command parsed (or one of the commands on its way).
+bool parsed_section(const CLI::App& app, const std::vector<std::string>& path) {
+  const CLI::App* cur = &app;
+  for (const std::string& word : path) {
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : cur->get_subcommands([](const CLI::App*) { return true; })) {
+      if (s->check_name(word)) next = s;
+    }
+    if (next == nullptr || !next->parsed()) return false;
+    cur = next;
+  }
+  return true;
+}
+
 // The key of the config file that set the flag an error names first ("--limit: '0' is not ...",
 // "Could not convert: --limit = ..."), the flag not given on the command line; or null. CLI11
 // reads the keys in the file's order and stops at the first it refuses.
@@ -160,13 +185,7 @@ const ConfigPlace* config_value_place(const std::vector<ConfigPlace>& places,
     // holds the file's value: the other's key came later (none yet) or earlier (and passed).
     if (at == std::string::npos || at > best_at) continue;
     if (at == best_at && (p.option->empty() || p.line < best->line)) continue;
-    bool on_line = false;
-    for (int k = 1; k < argc; ++k) {
-      const std::string arg = argv[k];
-      on_line |=
-          arg.size() > 1 && arg[0] == '-' && p.option->check_name(arg.substr(0, arg.find('=')));
-    }
-    if (!on_line) best = &p, best_at = at;
+    if (!on_command_line(*p.option, argc, argv)) best = &p, best_at = at;
   }
   return best;
 }
@@ -203,6 +222,26 @@ std::string config_error_message(const CLI::App& app, const CLI::ParseError& err
 }
 
 }  // namespace
+
+std::string cli_config_value_error(const CLI::App& app, const std::string& message, int argc,
+                                   char** argv) {
+  const std::vector<ConfigPlace>* places = config_places(app);
+  if (places == nullptr || config_file(app).empty() || message.rfind("--", 0) != 0) return "";
+  size_t end = 2;
+  while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) ||
+                                  message[end] == '-' || message[end] == '_'))
+    ++end;
+  const std::string flag = message.substr(0, end);
+  std::string rest = message.substr(end);
+  if (!rest.empty() && rest[0] != ' ' && rest[0] != ':') return "";  // "--flag=..." or not a flag
+  rest.erase(0, rest.find_first_not_of(": "));
+  for (const ConfigPlace& p : *places) {
+    if (p.option == nullptr || p.key.empty() || !p.option->check_name(flag)) continue;
+    if (!parsed_section(app, p.path) || on_command_line(*p.option, argc, argv)) continue;
+    return config_place_text(p) + rest;
+  }
+  return "";
+}
 
 CLI::Validator cli_integer(long lo, long hi) {
   const std::string want =

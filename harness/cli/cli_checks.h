@@ -31,4 +31,10 @@ std::string cli_config_section(const CLI::App* app);
 std::string cli_parse_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
                                     char** argv);
 
+// A command's InputError about a flag's value, named first ("--shard '3/2': need 0 <= i < N"),
+// when that value came from the --config file and not the command line: the key's place instead
+// of the flag, "FILE:LINE: key 'shard' in [run]: '3/2': need 0 <= i < N"; else "".
+std::string cli_config_value_error(const CLI::App& app, const std::string& message, int argc,
+                                   char** argv);
+
 }  // namespace moebench

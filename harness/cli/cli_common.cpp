@@ -13,6 +13,8 @@
 #include "common/version.h"
 #include "harness/cli/cli_checks.h"
 #include "harness/data/data_dir.h"
+#include "tasks/profile.h"
+#include "tasks/suite.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -222,6 +224,26 @@ std::string cli_shell_word(const std::string& s) {
   std::string out = "'";
   for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
   return out + "'";
+}
+
+void cli_check_suite_names(const RunOptions& o, bool profile_flag) {
+  // Only "unknown ..." is the flag's; a spec or profile file's own error names that file.
+  auto named = [](const std::string& flag, const auto& find) {
+    try {
+      find();
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      if (what.rfind("unknown ", 0) != 0) throw;
+      throw InputError(flag + ": " + what);
+    }
+  };
+  const TaskDirs dirs = o.source.task_dirs();
+  if (profile_flag) named("--profile", [&] { profile_find(dirs, o.profile); });
+  for (const std::string& s : o.suites) {
+    const std::string profile = profile_split_name(s).second;  // its own error for "@x", "x@"
+    named("--suites", [&] { suite_find_spec(dirs, s.substr(0, s.find_first_of(":@"))); });
+    if (!profile.empty()) named("--suites", [&] { profile_find(dirs, profile); });
+  }
 }
 
 std::string cli_models_file(const std::string& flag) {

@@ -103,6 +103,11 @@ int cli_run(RunOptions options);
 // --gen-kwargs "k=v,k=v" as pairs in order; InputError on a piece without key=value.
 std::vector<std::pair<std::string, std::string>> cli_parse_gen_kwargs(const std::string& text);
 
+// The suites of `o` (--suites, SUITE@PROFILE too) and, when `profile_flag`, --profile name a suite
+// and profile of the tasks dirs: else InputError "--suites: unknown suite 'x' (known: ...)" or
+// "--profile: unknown profile 'x' ...", which a config file's key can then be named for.
+void cli_check_suite_names(const RunOptions& o, bool profile_flag);
+
 // The models file: --models, $MOEBENCH_MODELS, the source tree's backends/models.json.
 std::string cli_models_file(const std::string& flag);
 

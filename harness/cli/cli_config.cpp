@@ -63,6 +63,23 @@ const CLI::Option* option_of(const CLI::App* root, const std::vector<std::string
   return o != nullptr ? o : app->get_option_no_throw(key);
 }
 
+// True when `key` in the section `path` names a command ([model] bench: [model.bench]).
+bool names_command(const CLI::App* root, const std::vector<std::string>& path,
+                   const std::string& key) {
+  std::vector<std::string> inner = path;
+  inner.push_back(key);
+  const CLI::App* app = root;
+  for (const std::string& word : inner) {
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : app->get_subcommands([](const CLI::App*) { return true; })) {
+      if (s->check_name(word)) next = s;
+    }
+    if (next == nullptr) return false;
+    app = next;
+  }
+  return true;
+}
+
 Want want_of(const CLI::Option* o) {
   if (o == nullptr) return Want::any;  // CLI11 reports the key as not a flag
   if (o->get_expected_min() == 0) return Want::boolean;
@@ -145,9 +162,15 @@ void add_value(Walk& w, const std::vector<std::string>& path, const toml::key& k
   };
   if (const auto* arr = v.as_array()) {
     if (want == Want::boolean) refuse(v, "an array");
+    if (option != nullptr && arr->size() > 1 && option->get_items_expected_max() <= 1 &&
+        option->get_multi_option_policy() == CLI::MultiOptionPolicy::Throw) {
+      refuse(v, "an array of " + std::to_string(arr->size()));
+    }
     for (const toml::node& e : *arr) {
       std::string text;
-      if (!scalar_text(e, want, &text)) refuse(e, described(e) + " in an array");
+      // A list of names holds strings: `suites = ["gsm8k", 3]` is not suite '3'.
+      if (!scalar_text(e, want, &text) || (want == Want::text && !e.is_string()))
+        refuse(e, described(e) + " in an array");
       item.inputs.push_back(text);
     }
   } else {
@@ -166,7 +189,15 @@ void walk_table(Walk& w, const std::vector<std::string>& path, const toml::table
   }
   for (const auto& [key, v] : table) {
     const std::string k(key.str());
-    if (const auto* t = v.as_table(); t && !t->is_inline()) {
+    const CLI::Option* flag = path.empty() ? nullptr : option_of(w.root, path, k);
+    const auto* t = v.as_table();
+    if (t && !t->is_inline() && !t->empty() && flag != nullptr &&
+        !names_command(w.root, path, k)) {  // `limit.x = 0` in [run]: TOML reads a table
+      throw ConfigFileError(at(w.file, key.source().begin) + key_name(path, k) + ": takes " +
+                            want_words(want_of(flag)) + ", not a table (TOML reads '" + k + "." +
+                            std::string(t->begin()->first.str()) + " = ...' as one)");
+    }
+    if (t && !t->is_inline()) {
       std::vector<std::string> inner = path;
       inner.push_back(k);
       walk_table(w, inner, *t);

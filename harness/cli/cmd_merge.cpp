@@ -83,7 +83,7 @@ Command cmd_merge(CLI::App& app, const CliContext& context) {
       ->add_option("--max-error-rate", f->max_error_rate,
                    "Exit 4 when more than this share of the merged samples failed (run the "
                    "shards with --max-error-rate 1: the gate belongs to the whole run)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(cli_number_above(0, false, 1))
       ->capture_default_str();
   merge_app->footer(
       "The merged samples.jsonl is the unsharded run's order and every metric (mean, stderr, CI, "

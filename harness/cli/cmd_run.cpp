@@ -2,6 +2,7 @@
 // prints the summary and where it went.
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 
 #include "backends/builtin/engine_select.h"
@@ -158,6 +159,7 @@ int run_command(const RunFlags& f, const CliContext& context) {
   o.command_line = context.command_line;
   o.config = *context.config;
   cli_apply_common_flags(f.common, &o);
+  cli_check_suite_names(o, !f.common.profile.empty());
   run_parse_shard(f.shard, &o.shard_index, &o.shard_count);
   for (const std::string& kv : f.backend_opts) {
     auto eq = kv.find('=');
@@ -170,6 +172,9 @@ int run_command(const RunFlags& f, const CliContext& context) {
   }
   o.gen_kwargs = cli_parse_gen_kwargs(f.gen_kwargs);
   o.models_file = cli_models_file(f.models);
+  if (!f.models.empty() && o.backend.rfind("api:", 0) == 0 && !std::ifstream(f.models)) {
+    throw InputError("--models " + f.models + ": cannot read");  // read when the backend opens
+  }
   o.use_cache = !f.no_cache;
   o.cache_file = f.cache;
   return cli_run(o);

@@ -84,7 +84,14 @@ int run_main(int argc, char** argv) {
   *context.config = config_record(app);
   interrupt_install();
   for (const Command& c : commands) {
-    if (c.app->parsed()) return c.run();
+    if (!c.app->parsed()) continue;
+    try {
+      return c.run();
+    } catch (const InputError& e) {  // a flag's value a check refused after the parse
+      const std::string placed = cli_config_value_error(app, e.what(), argc, argv);
+      if (placed.empty()) throw;
+      throw InputError(placed);
+    }
   }
   return kExitInternal;  // NOTE: unreachable: require_subcommand(1) made the parse fail
 }

@@ -215,7 +215,8 @@ TEST_CASE("config file: a value its flag refuses names the key's line", "[runner
        f + ":3: key 'bakend' in [run]: not a flag of 'moebench run' (did you mean 'backend'?)"},
       {compare, "[report]\nformat = \"md\"\n\n[compare]\nformat = \"xml\"\n",
        f + ":5: key 'format' in [compare]: "},
-      {run, "[run]\nlimit = [1, 2]\n", f + ":2: key 'limit' in [run]: "},
+      {run, "[run]\nlimit = [1, 2]\n",
+       f + ":2:9: key 'limit' in [run]: takes an integer, not an array of 2\n"},
   };
   for (const auto& [command, text, message] : bad) {
     INFO(text);
