@@ -22,7 +22,7 @@ struct Placed {
 };
 
 // What a flag takes, from CLI11: a flag (no value) true or false; else by its type name.
-// `any`: a key that is no flag; any scalar passes, so CLI11 names the key as unknown.
+// `any`: a key that is no flag; any value passes, so CLI11 names the key as unknown.
 enum class Want { boolean, integer, number, text, any };
 
 struct Walk {
@@ -160,7 +160,9 @@ void add_value(Walk& w, const std::vector<std::string>& path, const toml::key& k
     throw ConfigFileError(at(w.file, bad.source().begin) + name + ": takes " + want_words(want) +
                           ", not " + what);
   };
-  if (const auto* arr = v.as_array()) {
+  if (want == Want::any) {
+    item.inputs.push_back("");  // whatever its value, CLI11 names the key as no flag
+  } else if (const auto* arr = v.as_array()) {
     if (want == Want::boolean) refuse(v, "an array");
     if (option != nullptr && arr->size() > 1 && option->get_items_expected_max() <= 1 &&
         option->get_multi_option_policy() == CLI::MultiOptionPolicy::Throw) {
@@ -201,6 +203,8 @@ void walk_table(Walk& w, const std::vector<std::string>& path, const toml::table
       std::vector<std::string> inner = path;
       inner.push_back(k);
       walk_table(w, inner, *t);
+    } else if (t && !path.empty() && flag == nullptr) {
+      add_value(w, path, key, v);  // a key that is no flag is named as such whatever its value
     } else if (t) {
       throw ConfigFileError(at(w.file, key.source().begin) + key_name(path, k) +
                             ": an inline table; a flag takes a value or an array of values" +

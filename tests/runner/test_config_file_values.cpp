@@ -1,7 +1,8 @@
 // --config FILE: a value the command checks after the parse (a --shard, --gen-kwargs or
 // --request-rate it parses, a backend, suite, profile or models file it looks up, a model family,
 // a night) is refused at the key's place in the file, as CLI11's own checks are (reviewer 90, C1);
-// typed on the command line it keeps the flag's message.
+// typed on the command line it keeps the flag's message. A key that is no flag is named as such
+// whatever its value (an inline table, a date: reviewer 90, C2).
 #include "tests/catch.h"
 #include "tests/runner/cli_harness.h"
 
@@ -114,5 +115,23 @@ TEST_CASE("config file: an array for one value a dotted key and merge's bound re
                {merge, "[merge]\nmax-error-rate = -1\n",
                 f + ":2: key 'max-error-rate' in [merge]: '-1' is not a number >= 0 and <= 1\n"},
            });
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config file: an unknown key is unknown before its value's shape", "[runner][cli]") {
+  const fs::path dir = temp_dir("config-file-unknown-shape");
+  const std::string f = (dir / "c.toml").string();
+  const std::string run = " run --no-progress --samples --backend oracle --results-dir '" +
+                          (dir / "results").string() + "' --config '" + f + "'";
+  check_refused(dir, {
+                         {run, "[run]\ngen_kwargs = {temperature = 0.5}\n",
+                          f + ":2: key 'gen_kwargs' in [run]: not a flag of 'moebench run' (did "
+                              "you mean 'gen-kwargs'?)\n"},
+                         {run, "[run]\nno_such = 2025-01-01\n",
+                          f + ":2: key 'no_such' in [run]: not a flag of 'moebench run'\n"},
+                         {run, "[model]\ninit = {family = \"mixtral\"}\n",
+                          f + ":2: key 'init' in [model]: a command; write [model.init] for its "
+                              "flags\n"},
+                     });
   fs::remove_all(dir);
 }
