@@ -158,16 +158,30 @@ void inherit_documents(const RecordedOptions& rec, CommonFlags* flags) {
   const nlohmann::json& dir = rec.get("data_dir");
   if (!dir.is_null() && !dir.is_string()) throw rec.bad("data_dir", "a path");
   if (!flags->data_dir.empty() || !dir.is_string()) return;
+  namespace fs = std::filesystem;
+  const fs::path recorded = dir.get<std::string>();
   std::error_code ec;
-  if (std::filesystem::is_directory(dir.get<std::string>(), ec)) {
-    flags->data_dir = dir.get<std::string>();
+  const bool there = fs::is_directory(recorded, ec);
+  // NOTE: a run.json written before the data dir was recorded absolute (reviewer 91, F1) may hold
+  // a relative one, which named a dir of the run's working directory, not recorded: it is read
+  // from this one, and the warning says so.
+  const std::string was = rec.file + ": " + rec.name("data_dir") + " '" + recorded.string() + "'";
+  if (there && recorded.is_relative()) {
+    std::fprintf(stderr,
+                 "moebench: warning: %s is a relative path; read from this working directory as "
+                 "'%s' (pass --data-dir to name the dir the run read)\n",
+                 was.c_str(), fs::absolute(recorded, ec).lexically_normal().c_str());
+  }
+  if (there) {
+    flags->data_dir = recorded.string();
     return;
   }
   const DataDir now = data_dir_resolve("");
-  std::fprintf(stderr,
-               "moebench: warning: %s: %s '%s' is gone; the documents are read from '%s' (%s)\n",
-               rec.file.c_str(), rec.name("data_dir").c_str(), dir.get<std::string>().c_str(),
-               now.path.c_str(), now.chosen_by.c_str());
+  std::fprintf(stderr, "moebench: warning: %s %s; the documents are read from '%s' (%s)\n",
+               was.c_str(),
+               recorded.is_relative() ? "is a relative path not found from this working directory"
+                                      : "is gone",
+               fs::absolute(now.path, ec).lexically_normal().c_str(), now.chosen_by.c_str());
 }
 
 // What else fixed the run's requests and scores, which rescore has no flags for: the seed,

@@ -24,6 +24,16 @@ nlohmann::json include_path_json(const std::vector<std::filesystem::path>& dirs)
   return out;
 }
 
+// NOTE: the data dir as typed ("data", the development copy's "../shared/datasets") was recorded
+// as such, and a rescore from another directory read another copy there, silently (reviewer 91,
+// F1): the path is recorded absolute, as the working directory named it.
+std::string absolute_data_dir(const DataSource& source) {
+  if (source.data_dir.empty()) return "";
+  std::error_code ec;
+  const std::filesystem::path abs = std::filesystem::absolute(source.data_dir, ec);
+  return (ec ? source.data_dir : abs.lexically_normal()).string();
+}
+
 // The tokens a response was billed this run: none from the cache, and of a partial answer
 // completed this run only the samples asked now.
 TokenCounts billed_tokens(const SuiteRun& run, size_t d) {
@@ -219,7 +229,8 @@ nlohmann::json results_run_json(const RunOutcome& o, const RunOptions& options) 
       {"gen_kwargs", gen_kwargs_json(options.gen_kwargs)},
       {"repeats", options.repeats},
       {"shard", std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count)},
-      {"data_dir", options.source.samples ? "(bundled samples)" : options.source.data_dir.string()},
+      {"data_dir",
+       options.source.samples ? "(bundled samples)" : absolute_data_dir(options.source)},
       {"include_path", include_path_json(options.source.include_dirs)},
       {"samples", options.source.samples},
       {"max_error_rate", options.max_error_rate}};
