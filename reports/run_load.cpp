@@ -19,8 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-// The data scope of run.json "options" (`field`, "rescore.options" for a rescore's): "samples" or
-// "full", ", limit N", and the shard i/N.
+// The data scope of run.json "options" (`field`, "rescore.options" for a rescore's): "samples",
+// "own data" (a suite read an own copy of its dataset) or "full", ", limit N", and the shard i/N.
 void scope_of(const json& options, const std::string& where, const std::string& field,
               RunSummary* r) {
   if (!options.is_object()) {
@@ -31,7 +31,13 @@ void scope_of(const json& options, const std::string& where, const std::string& 
     throw input_error(where,
                       "field '" + field + ".samples' must be true or false, got " + samples.dump());
   }
-  r->base_scope = samples.is_boolean() && samples.get<bool>() ? "samples" : "full";
+  // NOTE: a run on an own copy of a dataset (a subset, a conversion) was scoped "full" and ranked
+  // against runs on the dataset (reviewer 91, F2): any suite that read one makes it "own data".
+  const bool own = std::any_of(r->suites.begin(), r->suites.end(),
+                               [](const SuiteResult& s) { return s.own_data(); });
+  r->base_scope = samples.is_boolean() && samples.get<bool>() ? "samples"
+                  : own                                       ? "own data"
+                                                              : "full";
   if (options.contains("limit") && options["limit"].is_number()) {
     r->base_scope +=
         ", limit " + std::to_string(count_of(options["limit"], where, field + ".limit"));

@@ -61,6 +61,8 @@ json SuiteResult::to_json() const {
             {"cache_hits", cache_hits},
             {"spec", spec}};
   if (!doc_weight.is_null()) j["doc_weight"] = doc_weight;
+  if (!data.empty()) j["data"] = data;
+  if (!data_why.empty()) j["data_why"] = data_why;
   if (!finish_reasons.empty()) j["finish_reasons"] = finish_reasons;
   return j;
 }
@@ -172,6 +174,8 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
   r.latency = s.value("latency", json());
   r.spec = s.value("spec", json());
   r.doc_weight = s.value("doc_weight", json());
+  r.data = str_or(s, "data");
+  r.data_why = str_or(s, "data_why");
   return r;
 }
 
@@ -217,6 +221,8 @@ std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
     return change("primary metric", a.primary_metric, b.primary_metric);
   }
   if (a.scored_by != b.scored_by) return change("scored by", a.scored_by, b.scored_by);
+  // Another copy of the data is other documents (or other golds) under the same ids.
+  if (a.own_data() != b.own_data()) return change("data", a.data, b.data);
   return spec_change(a.spec, b.spec);
 }
 

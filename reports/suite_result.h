@@ -52,6 +52,11 @@ struct SuiteResult {
   std::optional<double> cached_usd;
   nlohmann::json latency;  // the latency summary of the responses received
   nlohmann::json spec;     // the suite spec as run
+  // Which data the documents came from: "listed", "own copy" (with data_why), "unlisted" or
+  // "samples" (SuiteInstance::data); "" in a run.json written before it was recorded.
+  std::string data;
+  std::string data_why;
+  bool own_data() const { return data == "own copy"; }
   // The spec's doc_weight when its means are weighted (sum(w v) / sum(w), gaokao's points per
   // document); null for a plain mean over documents. run.json writes it only when set.
   nlohmann::json doc_weight;

@@ -138,6 +138,8 @@ void check_same_run(const ShardRun& a, const ShardRun& b) {
     if (sa.scored_by != sb.scored_by) {
       refuse_pair(a, b, prefix + "scored_by", sa.scored_by, sb.scored_by);
     }
+    // An own copy of the data beside the listed dataset (reviewer 91, F2): not one run's shards.
+    if (sa.data != sb.data) refuse_pair(a, b, prefix + "data", sa.data, sb.data);
     const json ga = sa.spec.value("generation", json()), gb = sb.spec.value("generation", json());
     if (ga != gb) refuse_pair(a, b, prefix + "spec.generation", ga, gb);
     if (sa.spec != sb.spec) refuse_spec(a, b, prefix + "spec", sa.spec, sb.spec);

@@ -13,6 +13,7 @@
 #include "harness/results/host_info.h"
 #include "harness/results/run_latency.h"
 #include "reports/json_fields.h"
+#include "tasks/suite_data.h"
 
 namespace moebench {
 namespace {
@@ -189,6 +190,8 @@ SuiteResult suite_result(const SuiteRun& run, const BackendInfo& backend,
   r.latency = latency.to_json();
   r.cache_hits = std::count(run.cached.begin(), run.cached.end(), true);
   r.spec = run.instance->spec().raw;
+  r.data = suite_data(*run.instance).kind;
+  r.data_why = suite_data(*run.instance).why;
   for (const std::string& key : run.unsent) r.spec["generation"][key] = nullptr;
   if (!spec.doc_weight.empty()) r.doc_weight = spec.doc_weight;
   return r;

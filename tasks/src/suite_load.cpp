@@ -112,6 +112,7 @@ void SuiteInstanceBuilder::resolve_base(const DataSource& source) {
   fs::path root = suite_spec_root(inst.spec_);
   if (root.empty()) root = source.tasks_dir;
   if (source.samples) {
+    st->data.kind = "samples";
     base = root / "samples" / m.samples;
     if (!fs::is_directory(base)) {
       throw input_error(base.string(), "samples directory not found (spec field 'samples')");
@@ -160,7 +161,16 @@ void SuiteInstanceBuilder::check_listed(const DataSource& source) {
   // sizes, so it was read as the user's own copy. In a data dir holding another dataset as
   // fetched, its one file of another size is cut or changed; in one holding none, it is yours.
   const bool cut = p.files == 1 && p.wrong_size == 1 && holds_fetched(table, it->first, source);
-  if (p.present == 0 && !cut) return;
+  // NOTE: an own copy (a subset, a conversion) was read unchecked and then filed as the dataset:
+  // run.json said nothing, and the reports ranked 100 questions of it against the real 500.
+  if (p.present == 0 && !cut) {
+    st->data.kind = "own copy";
+    st->data.why = "none of the " + std::to_string(p.files) +
+                   (p.files == 1 ? " file " : " files ") + spec_display_path(table_file) +
+                   " lists for dataset '" + it->first +
+                   "' there at its listed size (first: " + p.first_problem() + ")";
+    return;
+  }
   if (!p.complete()) {
     throw InputError(
         it->first + ": " + base.string() + " is incomplete: " + p.first_missing + " " +
@@ -171,6 +181,7 @@ void SuiteInstanceBuilder::check_listed(const DataSource& source) {
     for (const DataFile& f : dl.files) listed.insert(f.path);
   }
   table_name = spec_display_path(table_file);
+  st->data.kind = "listed";
 }
 
 std::vector<Doc> SuiteInstanceBuilder::load_split(const std::string& split) {
@@ -297,6 +308,10 @@ SuiteInstance SuiteInstance::open(const SuiteSpec& spec, const DataSource& sourc
   }
   if (b.st->per_doc_shots) b.draw_random(!source.samples);
   return std::move(b.inst);
+}
+
+const SuiteData& suite_data(const SuiteInstance& suite) {
+  return SuiteInstanceBuilder::state(suite).data;
 }
 
 }  // namespace moebench

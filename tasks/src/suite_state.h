@@ -13,6 +13,7 @@
 #include "tasks/src/spec_model.h"
 #include "tasks/src/template.h"
 #include "tasks/suite.h"
+#include "tasks/suite_data.h"
 
 namespace moebench {
 
@@ -38,6 +39,7 @@ struct RenderedShot {
 
 struct SuiteInstance::State {
   SpecModel model;
+  SuiteData data;       // which data the documents came from (tasks/suite_data.h)
   std::string display;  // spec file as error messages name it
   Template description, doc_to_text, doc_to_target, fewshot_target, oracle, gold_answer;
   Template chat_system, chat_user, chat_assistant;

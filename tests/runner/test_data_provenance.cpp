@@ -1,5 +1,8 @@
-// A run says which data it read (reviewer 91, F1): run.json records the data dir as an absolute
-// path, so a rescore from another directory reads the run's documents.
+// A run says which data it read (reviewer 91, F1, F2): run.json records the data dir as an
+// absolute path, so a rescore from another directory reads the run's documents; each suite records
+// whether its data was the dataset tasks/datasets.json lists or the user's own copy (read as it
+// is, unchecked), and the reports give an own copy a data scope of its own ("own data") that
+// merge and compare keep apart from the datasets.
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +14,7 @@ using json = nlohmann::json;
 
 namespace {
 
+const fs::path kData = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
 const fs::path kSamples = fs::path(MOEBENCH_SOURCE_DIR) / "tasks" / "samples";
 
 json run_json(const fs::path& run) { return json::parse(read_file(run / "run.json")); }
@@ -25,6 +29,16 @@ fs::path oracle_run(const fs::path& cwd, const fs::path& results, const std::str
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   return results / id;
+}
+
+// A copy of the dataset `name` under dir/data with "\n" appended to every file: the same
+// documents, none of the files at the size tasks/datasets.json lists (the user's own copy).
+fs::path own_copy(const fs::path& dir, const std::string& name) {
+  const fs::path data = copy_dataset(dir, name);
+  for (const auto& e : fs::recursive_directory_iterator(data / name)) {
+    if (e.is_regular_file()) std::ofstream(e.path(), std::ios::app) << "\n";
+  }
+  return data;
 }
 
 }  // namespace
@@ -79,5 +93,59 @@ TEST_CASE("run.json records the data dir absolute and rescore reads it from anot
                         ": options.data_dir 'data' is a relative path; read from this working "
                         "directory as '" +
                         (dir / "p2" / "data").string() + "'") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a run on an own copy of a dataset is recorded and reported as own data",
+          "[cli][data][report]") {
+  const fs::path dir = temp_dir("provenance-own");
+  fs::create_directories(dir / "own");
+  fs::copy(kSamples / "arc_challenge", dir / "own" / "arc", fs::copy_options::recursive);
+  const fs::path results = dir / "results";
+  const fs::path own =
+      oracle_run(dir, results, "own",
+                 "--suites arc_challenge --limit 2 --data-dir '" + (dir / "own").string() + "'");
+  const fs::path full = oracle_run(
+      dir, results, "full", "--suites arc_challenge --limit 2 --data-dir '" + kData.string() + "'");
+  const json own_suite = run_json(own)["suites"]["arc_challenge"];
+  CHECK(own_suite.value("data", "") == "own copy");
+  CHECK(own_suite.value("data_why", "").find("none of the 2 files") != std::string::npos);
+  CHECK(run_json(full)["suites"]["arc_challenge"].value("data", "") == "listed");
+
+  const CommandResult md =
+      run_command(moebench_bin() + " report '" + results.string() + "' --format md", dir);
+  INFO(md.output);
+  CHECK(md.exit_code == 0);
+  CHECK(md.output.find("| 1 | oracle | own data, limit 2 |") != std::string::npos);
+  CHECK(md.output.find("| 1 | oracle | full, limit 2 |") != std::string::npos);
+
+  const CommandResult cmp =
+      run_command(moebench_bin() + " compare '" + own.string() + "' '" + full.string() + "'", dir);
+  INFO(cmp.output);
+  CHECK(cmp.exit_code == 2);
+  CHECK(cmp.output.find("suite 'arc_challenge' was set up differently (data own copy -> listed)") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("merge refuses a shard run on an own copy beside one on the dataset",
+          "[cli][data][merge]") {
+  const fs::path dir = temp_dir("provenance-merge");
+  const fs::path data = own_copy(dir, "arc");
+  const fs::path results = dir / "results";
+  const fs::path s0 =
+      oracle_run(dir, results, "s0",
+                 "--suites arc_challenge --limit 4 --shard 0/2 --data-dir '" + data.string() + "'");
+  const fs::path s1 = oracle_run(
+      dir, results, "s1",
+      "--suites arc_challenge --limit 4 --shard 1/2 --data-dir '" + kData.string() + "'");
+  const CommandResult r = run_command(moebench_bin() + " merge '" + s0.string() + "' '" +
+                                          s1.string() + "' -o '" + (dir / "m").string() + "'",
+                                      dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("differ in suites.arc_challenge.data (\"own copy\" vs \"listed\")") !=
+        std::string::npos);
+  CHECK(!fs::exists(dir / "m"));
   fs::remove_all(dir);
 }
