@@ -38,9 +38,21 @@ std::vector<size_t> SuiteInstanceBuilder::subject_pool(const std::string& subjec
 void SuiteInstanceBuilder::check_pool_size(const std::string& subject, size_t have,
                                            size_t need) const {
   if (have >= need) return;
-  throw input_error(st->display, "field 'prompt.num_fewshot': subject '" + subject + "' has " +
-                                     std::to_string(have) + " few-shot docs, need " +
-                                     std::to_string(need));
+  const std::string has = (subject.empty() ? "" : "subject '" + subject + "' ") + "has " +
+                          std::to_string(have) + " few-shot docs";
+  // NOTE: a pool read from the data falls short in the data (an own copy lacking a subject's
+  // few-shot file), which the spec's field did not name.
+  const DatasetSpec& d = st->model.dataset;
+  if (!st->model.prompt.fewshot_docs.is_array() && d.splits.count(d.fewshot_split)) {
+    std::string files;
+    for (const std::string& f : d.splits.at(d.fewshot_split).files) {
+      files += (files.empty() ? "" : ", ") + f;
+    }
+    throw input_error(base.string(), has + " in split '" + d.fewshot_split + "' (" + files +
+                                         "), need " + std::to_string(need));
+  }
+  throw input_error(st->display,
+                    "field 'prompt.num_fewshot': " + has + ", need " + std::to_string(need));
 }
 
 // lm-eval (lm_eval/api/samplers.py ContextSampler.get_context): draws rnd.sample(docs, n) with

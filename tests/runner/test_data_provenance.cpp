@@ -1,8 +1,9 @@
-// A run says which data it read (reviewer 91, F1, F2): run.json records the data dir as an
+// A run says which data it read (reviewer 91, F1, F2, F7): run.json records the data dir as an
 // absolute path, so a rescore from another directory reads the run's documents; each suite records
 // whether its data was the dataset tasks/datasets.json lists or the user's own copy (read as it
 // is, unchecked), and the reports give an own copy a data scope of its own ("own data") that
-// merge and compare keep apart from the datasets.
+// merge and compare keep apart from the datasets; a few-shot shortage in an own copy names the
+// data dir and split.
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -147,5 +148,30 @@ TEST_CASE("merge refuses a shard run on an own copy beside one on the dataset",
   CHECK(r.output.find("differ in suites.arc_challenge.data (\"own copy\" vs \"listed\")") !=
         std::string::npos);
   CHECK(!fs::exists(dir / "m"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a few-shot shortage in an own copy names the data dir and split", "[cli][data]") {
+  const fs::path dir = temp_dir("provenance-fewshot");
+  const fs::path mmlu = dir / "data" / "mmlu";
+  fs::create_directories(mmlu / "test");
+  fs::create_directories(mmlu / "dev");
+  fs::copy_file(kData / "mmlu" / "test" / "anatomy_test.csv", mmlu / "test" / "anatomy_test.csv");
+  fs::copy_file(kData / "mmlu" / "dev" / "astronomy_dev.csv", mmlu / "dev" / "astronomy_dev.csv");
+  for (const fs::path& f :
+       {mmlu / "test" / "anatomy_test.csv", mmlu / "dev" / "astronomy_dev.csv"}) {
+    fs::permissions(f, fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream(f, std::ios::app) << "\n";
+  }
+  require_bad_input(run_command(moebench_bin() +
+                                    " run --backend oracle --no-progress --limit 1 --suites mmlu "
+                                    "--data-dir '" +
+                                    (dir / "data").string() + "' --results-dir '" +
+                                    (dir / "results").string() + "'",
+                                dir),
+                    mmlu.string() +
+                        ": subject 'anatomy' has 0 few-shot docs in split 'dev' (dev/*_dev.csv), "
+                        "need 5",
+                    dir);
   fs::remove_all(dir);
 }
