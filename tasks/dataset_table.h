@@ -70,6 +70,13 @@ DatasetPresence dataset_presence(const DatasetSource& d, const std::filesystem::
 std::vector<std::string> dataset_verify(const DatasetSource& d,
                                         const std::filesystem::path& data_dir);
 
+// The files under data_dir/<d.name> that a split glob of a suite reading `d` matches (`globs`,
+// relative to the dataset dir: "test/*_test.csv") but the table does not list: a stray copy
+// ("agronomy (1).csv") that run refuses to read. Paths relative to the dataset dir, sorted.
+std::vector<std::string> dataset_strays(const DatasetSource& d,
+                                        const std::filesystem::path& data_dir,
+                                        const std::vector<std::string>& globs);
+
 // What `data fetch` leaves in each dataset dir it puts in place (DATA/<name>/.moebench-fetched,
 // JSON): per file its size, SHA-256 and, for a JSONL file, its records. A dataset dir holding it
 // is ours, fetched, and is checked against it; one without it (a copy of your own, or fetched

@@ -1,5 +1,6 @@
 // `moebench data fetch|status`: the datasets of the source table (tasks/datasets.json) downloaded
 // into the data dir, and what the data dir holds.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -29,7 +30,24 @@ struct Selection {
   std::vector<std::string> datasets;
   std::map<std::string, std::string> suites_of;  // dataset -> "a, b"
   std::map<std::string, fs::path> own_data;      // an --include-path suite -> the data it ships
+  std::map<std::string, std::vector<std::string>> globs_of;  // dataset -> its suites' split globs
 };
+
+// The split file globs of a spec (dataset.splits: {"test": ["test/*.csv"]} or {"test": {"files":
+// [...]}}), added to `globs` once each.
+void add_split_globs(const SuiteSpec& spec, std::vector<std::string>* globs) {
+  // A local: the range of a for over value(...).items() would outlive the json value() returns.
+  const nlohmann::json splits = spec.raw["dataset"].value("splits", nlohmann::json::object());
+  for (const auto& [split, v] : splits.items()) {
+    const nlohmann::json files = v.is_object() ? v.value("files", nlohmann::json::array()) : v;
+    for (const auto& g : files) {
+      if (g.is_string() &&
+          std::find(globs->begin(), globs->end(), g.get<std::string>()) == globs->end()) {
+        globs->push_back(g.get<std::string>());
+      }
+    }
+  }
+}
 
 // The table (--sources, else the tasks dir's datasets.json) and the datasets NAMES asks for: a
 // dataset by name, or the dataset a suite spec reads (its dataset.dir).
@@ -46,6 +64,7 @@ Selection select(const DataFlags& f) {
     }
     const std::string d = spec.raw["dataset"].value("dir", "");
     dataset_of[spec.name] = d;
+    add_split_globs(spec, &s.globs_of[d]);
     std::string& names = s.suites_of[d];
     names += (names.empty() ? "" : ", ") + spec.name;
   }
@@ -94,6 +113,7 @@ int fetch(const DataFlags& f) {
   FetchOptions o;
   o.datasets = s.datasets;
   o.suites_of = s.suites_of;
+  o.globs_of = s.globs_of;
   o.data_dir = data_dir_resolve(f.data_dir, true).path;
   o.mirror = f.mirror;
   if (o.mirror.empty()) {
@@ -116,6 +136,9 @@ int fetch(const DataFlags& f) {
                                                                      : "present (verified)";
     std::printf("%-10s %-19s %4zu files %9s\n", d.name.c_str(), state, d.files,
                 mb(d.bytes).c_str());
+    if (!bad) {
+      for (const std::string& note : d.notes) std::printf("  %s\n", note.c_str());
+    }
   }
   std::printf(
       "\n%ld fetched, %ld already present, %ld failed: %s downloaded in %.1f s (%.1f MB/s) "

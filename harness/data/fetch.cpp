@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "common/clock.h"
@@ -155,14 +156,80 @@ void fetch_archive(Job& job, const DataDownload& d, size_t index, const FetchOpt
   fs::remove(part);
 }
 
-// Replaces DATA/<name> with the staged tree by renames; the old tree is removed after.
-void commit(Job& job, const fs::path& data_dir) {
-  const fs::path final_dir = data_dir / job.source->name;
+// "2 files it does not list: a, b" ("1 file ..."), naming up to 5.
+std::string named(const std::string& what, const std::string& tail,
+                  const std::vector<std::string>& names) {
+  const size_t n = names.size();
+  std::string out = std::to_string(n) + " " + what + (n == 1 ? "" : "s") + tail;
+  size_t shown = 0;
+  for (const std::string& name : names) {
+    if (shown == 5) return out + ", and " + std::to_string(names.size() - shown) + " more";
+    out += (shown++ ? ", " : ": ") + name;
+  }
+  return out;
+}
+
+// NOTE: the dataset dir in place was renamed away and removed whole, so a fetch repairing one
+// file deleted every file of yours in it (notes, a conversion, extra splits) without a word.
+// What it holds besides the table's files is now carried into the staged tree (run reads none of
+// it), except a stray copy a split glob reads (run refuses it): that is removed. Both are named.
+void carry_unlisted(Job& job, const FetchOptions& o) {
+  const DatasetSource& d = *job.source;
+  const fs::path from = o.data_dir / d.name, to = job.stage / "files";
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) return;
+  std::set<std::string> listed, listed_dirs;
+  for (const DataDownload& dl : d.downloads) {
+    for (const DataFile& f : dl.files) {
+      listed.insert(f.path);
+      for (fs::path p = fs::path(f.path).parent_path(); !p.empty(); p = p.parent_path()) {
+        listed_dirs.insert(p.generic_string());
+      }
+    }
+  }
+  auto globs = o.globs_of.find(d.name);
+  const std::vector<std::string> stray_list = globs == o.globs_of.end()
+                                                  ? std::vector<std::string>{}
+                                                  : dataset_strays(d, o.data_dir, globs->second);
+  const std::set<std::string> strays(stray_list.begin(), stray_list.end());
+  std::vector<std::string> keep, removed, empty_dirs;
+  for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string rel = it->path().lexically_relative(from).generic_string();
+    const bool dir = it->is_directory() && !it->is_symlink();
+    if (listed.count(rel)) {  // the staged copy replaces it
+      if (dir) it.disable_recursion_pending();
+    } else if (dir) {
+      if (fs::is_empty(it->path())) empty_dirs.push_back(rel);
+    } else if (strays.count(rel) || listed_dirs.count(rel)) {  // or a file where a listed dir goes
+      removed.push_back(rel);
+    } else if (rel != kDatasetFetchedRecord) {  // the record is written anew
+      keep.push_back(rel);
+    }
+  }
+  for (const std::string& rel : empty_dirs) fs::create_directories(to / rel);
+  for (const std::string& rel : keep) {
+    fs::create_directories((to / rel).parent_path());
+    fs::rename(from / rel, to / rel);
+  }
+  std::sort(keep.begin(), keep.end());
+  std::sort(removed.begin(), removed.end());
+  auto& notes = job.outcome->notes;
+  if (!removed.empty())
+    notes.push_back("removed " + named("stray file", " its split globs read", removed));
+  if (!keep.empty()) notes.push_back("kept " + named("file", " it does not list", keep));
+}
+
+// Replaces DATA/<name> with the staged tree by renames; the old tree (less what
+// carry_unlisted moved out of it) is removed after.
+void commit(Job& job, const FetchOptions& o) {
+  const fs::path final_dir = o.data_dir / job.source->name;
   const fs::path old = job.stage / "old";
   std::error_code ec;
   fs::remove_all(old, ec);
   // What a later run checks the dataset against (a one-file dataset cut after this fetch).
   dataset_write_fetched(*job.source, job.stage / "files");
+  carry_unlisted(job, o);
   if (fs::exists(final_dir, ec)) fs::rename(final_dir, old);
   fs::rename(job.stage / "files", final_dir);
   fs::remove_all(job.stage, ec);
@@ -209,6 +276,11 @@ bool FetchReport::ok() const {
   return true;
 }
 
+// Every file in place at its SHA-256.
+bool verified_present(const DatasetSource& d, const FetchOptions& o) {
+  return dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty();
+}
+
 // After waiting for another fetch: the datasets it put in place are present, not fetched again.
 void drop_fetched_meanwhile(const FetchOptions& o, std::vector<std::unique_ptr<Job>>* jobs,
                             std::vector<Task>* tasks, uint64_t* total) {
@@ -216,7 +288,7 @@ void drop_fetched_meanwhile(const FetchOptions& o, std::vector<std::unique_ptr<J
   std::vector<std::unique_ptr<Job>> left;
   for (auto& job : *jobs) {
     const DatasetSource& d = *job->source;
-    if (!(dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty())) {
+    if (!verified_present(d, o)) {
       left.push_back(std::move(job));
       continue;
     }
@@ -242,8 +314,7 @@ FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
     out.name = d.name;
     out.files = d.file_count();
     out.bytes = d.bytes();
-    if (!o.force && dataset_presence(d, o.data_dir).complete() &&
-        dataset_verify(d, o.data_dir).empty()) {
+    if (!o.force && verified_present(d, o)) {
       out.state = DatasetOutcome::State::kPresent;
       continue;
     }
@@ -277,7 +348,7 @@ FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
   for (auto& job : jobs) {
     if (job->error.empty()) {
       try {
-        commit(*job, o.data_dir);
+        commit(*job, o);
       } catch (const std::exception& e) {
         job->error = e.what();
       }

@@ -17,6 +17,9 @@ namespace moebench {
 struct FetchOptions {
   std::vector<std::string> datasets;             // names in the table, in order
   std::map<std::string, std::string> suites_of;  // dataset -> "suite a, suite b" (messages)
+  // dataset -> the split globs of the suites reading it ("test/*_test.csv"): an unlisted file
+  // they match is a stray copy, which a fetch removes; any other unlisted file is kept.
+  std::map<std::string, std::vector<std::string>> globs_of;
   std::filesystem::path data_dir;
   std::string mirror;  // "" = upstream; else <mirror>/<host>/<path> (http_mirror_url)
   int jobs = 8;        // downloads in parallel
@@ -33,6 +36,9 @@ struct DatasetOutcome {
   size_t files = 0;
   uint64_t bytes = 0;  // of the files in place
   std::string error;   // one line, when failed
+  // What a fetch replacing a dataset dir did besides the table's files: "kept 2 files it does
+  // not list: NOTES.txt, ...", "removed 1 stray file its split globs read: ...".
+  std::vector<std::string> notes;
 };
 
 struct FetchReport {

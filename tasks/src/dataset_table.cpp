@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/json_file.h"
+#include "tasks/src/loaders.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -238,6 +240,29 @@ std::vector<std::string> dataset_verify(const DatasetSource& d, const fs::path& 
     }
   }
   return bad;
+}
+
+std::vector<std::string> dataset_strays(const DatasetSource& d, const fs::path& data_dir,
+                                        const std::vector<std::string>& globs) {
+  std::set<std::string> listed, strays;
+  for (const DataDownload& dl : d.downloads) {
+    for (const DataFile& f : dl.files) listed.insert(f.path);
+  }
+  const fs::path base = data_dir / d.name;
+  for (const std::string& g : globs) {
+    std::vector<fs::path> matches;
+    try {  // a missing or unreadable directory, or no match, is presence's (or run's) to name
+      matches = loader_glob(base, g, "");
+    } catch (const std::exception&) {
+      continue;
+    }
+    for (const fs::path& p : matches) {
+      std::error_code ec;
+      const std::string rel = p.lexically_relative(base).generic_string();
+      if (fs::is_regular_file(p, ec) && !listed.count(rel)) strays.insert(rel);
+    }
+  }
+  return {strays.begin(), strays.end()};
 }
 
 }  // namespace moebench

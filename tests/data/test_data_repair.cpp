@@ -1,0 +1,84 @@
+// `data fetch` repairing a dataset dir in place (reviewer 91, F3-F5): the files of yours it does
+// not list are carried into the new tree, a stray copy its split globs would read is removed and
+// named, and a damaged record of an earlier fetch is re-verified and rewritten. `data status`
+// names each of these states, and `run`'s error ends with the fetch command that repairs it.
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "tests/catch.h"
+#include "tests/data/mirror/mirror_server.h"
+#include "tests/runner/cli_harness.h"
+
+using namespace moebench;
+using namespace moebench::testing;
+
+namespace {
+
+const fs::path kDatasets = fs::path(MOEBENCH_SOURCE_DIR "/../shared/datasets");
+const fs::path kTable = fs::path(MOEBENCH_SOURCE_DIR "/tasks/datasets.json");
+
+std::string fetch_cmd(const MirrorServer& m, const fs::path& data, const std::string& names) {
+  return moebench_bin() + " data fetch " + names + " --mirror " + m.base_url() + " --data-dir '" +
+         data.string() + "' --no-progress";
+}
+
+CommandResult run_suite(const fs::path& dir, const fs::path& data, const std::string& suite) {
+  return run_command(moebench_bin() + " run --backend oracle --suites " + suite +
+                         " --limit 1 --no-progress --data-dir '" + data.string() +
+                         "' --results-dir '" + (dir / "results").string() + "'",
+                     dir);
+}
+
+// A writable copy of the development copy's dataset `name` in data/.
+void copy_dataset(const std::string& name, const fs::path& data) {
+  fs::create_directories(data);
+  fs::copy(kDatasets / name, data / name, fs::copy_options::recursive);
+  for (const auto& e : fs::recursive_directory_iterator(data / name)) {
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  }
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+long requests_for(const MirrorServer& m, const std::string& part) {
+  long n = 0;
+  for (const auto& r : m.requests()) n += r.path.find(part) != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("data fetch repairing a dataset dir keeps the files it does not list", "[data]") {
+  const fs::path dir = temp_dir("fetch-keeps");
+  const DatasetTable table = dataset_table_read(kTable);
+  MirrorServer mirror(table, kDatasets, dir / "mirror");
+  const fs::path data = dir / "data", gsm = data / "gsm8k";
+  copy_dataset("gsm8k", data);
+  std::ofstream(gsm / "NOTES.txt") << "my notes\n";
+  fs::create_directories(gsm / "my_translations");
+  std::ofstream(gsm / "my_translations" / "test_de.jsonl") << "{}\n";
+  fs::remove(gsm / "test.jsonl");
+
+  auto r = run_command(fetch_cmd(mirror, data, "gsm8k"), dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(read(gsm / "NOTES.txt") == "my notes\n");
+  CHECK(read(gsm / "my_translations" / "test_de.jsonl") == "{}\n");
+  CHECK(r.output.find("  kept 3 files it does not list: NOTES.txt, SOURCE.md, "
+                      "my_translations/test_de.jsonl\n") != std::string::npos);
+  CHECK(dataset_verify(table.find("gsm8k"), data).empty());
+  CHECK(requests_for(mirror, "train.jsonl") == 0);  // the good file was kept, not fetched
+
+  // --force replaces every listed file and still keeps yours.
+  r = run_command(fetch_cmd(mirror, data, "gsm8k --force"), dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(read(gsm / "NOTES.txt") == "my notes\n");
+  CHECK(fs::exists(gsm / "my_translations" / "test_de.jsonl"));
+  CHECK(run_suite(dir, data, "gsm8k").exit_code == 0);  // run reads none of them
+  fs::remove_all(dir);
+}
