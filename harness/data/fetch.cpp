@@ -276,9 +276,11 @@ bool FetchReport::ok() const {
   return true;
 }
 
-// Every file in place at its SHA-256.
+// Every file in place at its SHA-256, and no stray copy a split glob reads (run refuses one).
 bool verified_present(const DatasetSource& d, const FetchOptions& o) {
-  return dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty();
+  auto globs = o.globs_of.find(d.name);
+  return dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty() &&
+         (globs == o.globs_of.end() || dataset_strays(d, o.data_dir, globs->second).empty());
 }
 
 // After waiting for another fetch: the datasets it put in place are present, not fetched again.

@@ -23,6 +23,10 @@ std::string fetch_cmd(const MirrorServer& m, const fs::path& data, const std::st
          data.string() + "' --no-progress";
 }
 
+std::string status_cmd(const fs::path& data, const std::string& names = "") {
+  return moebench_bin() + " data status " + names + " --data-dir '" + data.string() + "'";
+}
+
 CommandResult run_suite(const fs::path& dir, const fs::path& data, const std::string& suite) {
   return run_command(moebench_bin() + " run --backend oracle --suites " + suite +
                          " --limit 1 --no-progress --data-dir '" + data.string() +
@@ -80,5 +84,48 @@ TEST_CASE("data fetch repairing a dataset dir keeps the files it does not list",
   CHECK(read(gsm / "NOTES.txt") == "my notes\n");
   CHECK(fs::exists(gsm / "my_translations" / "test_de.jsonl"));
   CHECK(run_suite(dir, data, "gsm8k").exit_code == 0);  // run reads none of them
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a stray copy that a split glob reads is named by data status and removed by data fetch",
+          "[data]") {
+  const fs::path dir = temp_dir("fetch-stray");
+  const DatasetTable table = dataset_table_read(kTable);
+  MirrorServer mirror(table, kDatasets, dir / "mirror");
+  const fs::path data = dir / "data", obj = data / "gaokao" / "Objective_Questions";
+  copy_dataset("gaokao", data);
+  const std::string stray = "Objective_Questions/2010-2022_Physics_MCQs (1).json";
+  fs::copy_file(obj / "2010-2022_Physics_MCQs.json", data / "gaokao" / stray);
+  std::ofstream(data / "gaokao" / "NOTES.txt") << "mine\n";
+
+  auto status = run_command(status_cmd(data, "gaokao"), dir);
+  INFO(status.output);
+  CHECK(status.exit_code == 5);
+  CHECK(std::regex_search(status.output,
+                          std::regex("\ngaokao +gaokao +stray file +14/14  \\(first: " +
+                                     std::regex_replace(stray, std::regex("[()]"), "\\$&") +
+                                     " is not a file of the dataset\\)")));
+  CHECK(status.output.find("moebench: gaokao: " + (data / "gaokao" / stray).string() +
+                           " is not a file of the dataset (a stray copy?) that its split "
+                           "globs read; data fetch removes it") != std::string::npos);
+
+  auto run = run_suite(dir, data, "gaokao");
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("moebench data fetch gaokao --data-dir") != std::string::npos);
+
+  // The command run printed repairs it: no download, the stray removed and named, yours kept.
+  auto r = run_command(fetch_cmd(mirror, data, "gaokao"), dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(std::regex_search("\n" + r.output, std::regex("\ngaokao +fetched +14 files")));
+  CHECK(r.output.find("  removed 1 stray file its split globs read: " + stray) !=
+        std::string::npos);
+  CHECK(r.output.find("  kept 2 files it does not list: NOTES.txt, SOURCE.md\n") !=
+        std::string::npos);
+  CHECK(!fs::exists(data / "gaokao" / stray));
+  CHECK(read(data / "gaokao" / "NOTES.txt") == "mine\n");
+  CHECK(mirror.requests().empty());
+  CHECK(run_suite(dir, data, "gaokao").exit_code == 0);
+  CHECK(run_command(status_cmd(data, "gaokao"), dir).exit_code == 0);
   fs::remove_all(dir);
 }
