@@ -91,8 +91,14 @@ void dataset_write_fetched(const DatasetSource& d, const std::filesystem::path& 
 // "DIR/test.jsonl is cut or changed since data fetch wrote it: 100 records (41 bytes); data fetch
 // wrote 500 records (446564 bytes, SHA-256 ...)". By size, and with `hash` by SHA-256 too. Empty
 // when there is no record or every file is as recorded; a missing or unreadable file is
-// dataset_presence's to name. InputError naming the record and field when it is malformed.
+// dataset_presence's to name. A record that cannot be read (cut, garbled, a field of the wrong
+// type) is one line of its own: "DIR/.moebench-fetched: malformed JSON (...); the record data
+// fetch left cannot be read".
 std::vector<std::string> dataset_fetched_changes(const std::filesystem::path& dataset_dir,
                                                  bool hash);
+
+// Why the record in dataset_dir cannot be read ("DIR/.moebench-fetched: malformed JSON ..."); ""
+// when it can, or when there is none.
+std::string dataset_fetched_record_problem(const std::filesystem::path& dataset_dir);
 
 }  // namespace moebench

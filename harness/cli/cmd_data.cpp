@@ -156,7 +156,8 @@ int fetch(const DataFlags& f) {
 
 // The state data status shows for dataset `d` (naming each problem on stderr), and in `first`
 // the row's "(first: ...)" note.
-// NOTE: a stray copy that run refuses was "verified" (reviewer 91, F4).
+// NOTE: a damaged record stopped the table mid-way (exit 2), and a stray copy that run refuses
+// was "verified" (reviewer 91, F4-F5).
 std::string dataset_state(const DatasetSource& d, const DataDir& dir, const DataFlags& f,
                           const std::vector<std::string>& globs, std::string* first) {
   const DatasetPresence p = dataset_presence(d, dir.path);
@@ -167,6 +168,10 @@ std::string dataset_state(const DatasetSource& d, const DataDir& dir, const Data
   const auto changed = dataset_fetched_changes(dir.path / d.name, f.verify);
   for (const std::string& c : changed) {
     std::fprintf(stderr, "moebench: %s: %s\n", d.name.c_str(), c.c_str());
+  }
+  if (!dataset_fetched_record_problem(dir.path / d.name).empty()) {
+    *first = std::string("  (first: ") + kDatasetFetchedRecord + " cannot be read)";
+    return "bad record";
   }
   if (!changed.empty()) {
     if (f.verify || p.complete()) state = "CORRUPT";

@@ -276,11 +276,13 @@ bool FetchReport::ok() const {
   return true;
 }
 
-// Every file in place at its SHA-256, and no stray copy a split glob reads (run refuses one).
+// Every file in place at its SHA-256, no stray copy a split glob reads, and the record of an
+// earlier fetch readable (a damaged one is rewritten after the files are verified again).
 bool verified_present(const DatasetSource& d, const FetchOptions& o) {
   auto globs = o.globs_of.find(d.name);
   return dataset_presence(d, o.data_dir).complete() && dataset_verify(d, o.data_dir).empty() &&
-         (globs == o.globs_of.end() || dataset_strays(d, o.data_dir, globs->second).empty());
+         (globs == o.globs_of.end() || dataset_strays(d, o.data_dir, globs->second).empty()) &&
+         dataset_fetched_record_problem(o.data_dir / d.name).empty();
 }
 
 // After waiting for another fetch: the datasets it put in place are present, not fetched again.
@@ -319,6 +321,9 @@ FetchReport data_fetch(const DatasetTable& table, const FetchOptions& o) {
     if (!o.force && verified_present(d, o)) {
       out.state = DatasetOutcome::State::kPresent;
       continue;
+    }
+    if (std::string bad = dataset_fetched_record_problem(o.data_dir / d.name); !bad.empty()) {
+      out.notes.push_back("wrote its record anew; the one in place could not be read: " + bad);
     }
     auto job = std::make_unique<Job>();
     job->source = &d;

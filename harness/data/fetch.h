@@ -48,7 +48,8 @@ struct FetchReport {
   bool ok() const;
 };
 
-// Fetches every dataset of `options`; a dataset that fails is reported and the others still go
+// Fetches every dataset of `options` not verified present (every file at its SHA-256, no stray
+// copy, a readable record); a dataset that fails is reported and the others still go
 // into place. InputError when the data dir cannot be created or written, or another fetch holds
 // it.
 FetchReport data_fetch(const DatasetTable& table, const FetchOptions& options);

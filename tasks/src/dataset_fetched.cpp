@@ -63,24 +63,63 @@ void dataset_write_fetched(const DatasetSource& d, const fs::path& dataset_dir) 
   write_file_atomic(dataset_dir / kDatasetFetchedRecord, record.dump(1) + "\n");
 }
 
-std::vector<std::string> dataset_fetched_changes(const fs::path& dataset_dir, bool hash) {
-  const fs::path file = dataset_dir / kDatasetFetchedRecord;
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return {};
+namespace {
+
+struct RecordedFile {
+  std::string path, sha;
+  uint64_t bytes = 0;
+  long records = -1;  // -1: not a JSONL file
+};
+
+// The files of the record; InputError naming the record and field when it cannot be read.
+std::vector<RecordedFile> read_record(const fs::path& file) {
   const json j = json_read_file(file, file.string(), "cannot read the record of data fetch");
   if (!j.is_object() || !j.contains("files") || !j["files"].is_object()) {
     throw input_error(file.string(), "field 'files' must be an object");
   }
-  std::vector<std::string> changed;
+  std::vector<RecordedFile> out;
   for (const auto& [path, e] : j["files"].items()) {
     if (!e.is_object() || !e.contains("sha256") || !e["sha256"].is_string()) {
       throw input_error(file.string(), "field 'files." + path + ".sha256' must be a string");
     }
-    const uint64_t bytes = record_count(e, "bytes", file.string(), path);
-    const long records = e.contains("records")
-                             ? static_cast<long>(record_count(e, "records", file.string(), path))
-                             : -1;
-    const std::string sha = e["sha256"].get<std::string>();
+    RecordedFile r{path, e["sha256"].get<std::string>(),
+                   record_count(e, "bytes", file.string(), path)};
+    if (e.contains("records")) {
+      r.records = static_cast<long>(record_count(e, "records", file.string(), path));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string dataset_fetched_record_problem(const fs::path& dataset_dir) {
+  const fs::path file = dataset_dir / kDatasetFetchedRecord;
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) return "";
+  try {
+    read_record(file);
+    return "";
+  } catch (const InputError& e) {
+    return e.what();
+  }
+}
+
+// NOTE: a record that could not be read threw, so run failed without the fetch command, data
+// status stopped mid-table and data fetch (which never read it) left it as it was (reviewer 91).
+std::vector<std::string> dataset_fetched_changes(const fs::path& dataset_dir, bool hash) {
+  const fs::path file = dataset_dir / kDatasetFetchedRecord;
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) return {};
+  std::vector<RecordedFile> recorded;
+  try {
+    recorded = read_record(file);
+  } catch (const InputError& e) {
+    return {std::string(e.what()) + "; the record data fetch left cannot be read"};
+  }
+  std::vector<std::string> changed;
+  for (const auto& [path, sha, bytes, records] : recorded) {
     const fs::path p = dataset_dir / path;
     const uint64_t size = fs::file_size(p, ec);
     if (ec || !std::ifstream(p)) continue;  // missing or unreadable: presence names it

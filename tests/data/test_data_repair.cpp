@@ -129,3 +129,43 @@ TEST_CASE("a stray copy that a split glob reads is named by data status and remo
   CHECK(run_command(status_cmd(data, "gaokao"), dir).exit_code == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE(
+    "a damaged record of data fetch is a data status row and a run error with the fetch command "
+    "and data fetch rewrites it",
+    "[data]") {
+  const fs::path dir = temp_dir("fetch-bad-record");
+  const DatasetTable table = dataset_table_read(kTable);
+  MirrorServer mirror(table, kDatasets, dir / "mirror");
+  const fs::path data = dir / "data", record = data / "arc" / kDatasetFetchedRecord;
+  REQUIRE(run_command(fetch_cmd(mirror, data, "math500 arc"), dir).exit_code == 0);
+  const size_t fetched_requests = mirror.requests().size();
+
+  for (const std::string& damage :
+       {std::string(), std::string(R"({"files":{"ARC-Challenge-Test.jsonl":{"bytes":"1"}}})")}) {
+    std::ofstream(record, std::ios::trunc) << damage;
+    auto run = run_suite(dir, data, "arc_challenge");
+    INFO(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK(run.output.rfind("moebench: error: arc: " + record.string() + ": ", 0) == 0);
+    CHECK(run.output.find("; fetch it again with: moebench data fetch arc_challenge --data-dir '" +
+                          data.string() + "'\n") != std::string::npos);
+
+    auto status = run_command(status_cmd(data), dir);
+    INFO(status.output);
+    CHECK(status.exit_code == 5);
+    CHECK(std::regex_search(status.output, std::regex("\narc +arc_challenge +bad record +2/2")));
+    CHECK(std::regex_search(status.output, std::regex("\nmath500 +math500 +present +1/1")));
+    CHECK(std::regex_search(status.output, std::regex("\nmmlu +mmlu +missing")));  // after arc
+
+    auto r = run_command(fetch_cmd(mirror, data, "arc"), dir);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(std::regex_search("\n" + r.output, std::regex("\narc +fetched +2 files")));
+    CHECK(mirror.requests().size() == fetched_requests);  // re-verified, not downloaded
+    CHECK(dataset_fetched_changes(data / "arc", true).empty());
+    CHECK(read(record).find("\"written_by\"") != std::string::npos);
+    CHECK(run_suite(dir, data, "arc_challenge").exit_code == 0);
+  }
+  fs::remove_all(dir);
+}
