@@ -1,7 +1,12 @@
 // data_dir_resolve: the data dir chain of README "Datasets".
 #include "harness/data/data_dir.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
+
+#include "common/error.h"
 
 namespace moebench {
 namespace fs = std::filesystem;
@@ -25,20 +30,39 @@ fs::path development_copy() {
 
 }  // namespace
 
+// NOTE: with HOME and XDG_CACHE_HOME unset (cron, `env -i`) the cache was ".cache/moebench/data",
+// relative: a fetch wrote into whatever directory it ran in and no other directory saw it.
 fs::path data_user_cache_dir() {
   if (const char* xdg = env("XDG_CACHE_HOME")) return fs::path(xdg) / "moebench" / "data";
-  if (const char* home = env("HOME")) return fs::path(home) / ".cache" / "moebench" / "data";
-  return fs::path(".cache") / "moebench" / "data";
+  const char* home = env("HOME");
+  if (!home) {
+    const passwd* pw = ::getpwuid(::getuid());
+    if (pw && pw->pw_dir && pw->pw_dir[0] == '/') home = pw->pw_dir;
+  }
+  if (!home) {
+    throw InputError(
+        "no user cache: $HOME and $XDG_CACHE_HOME are unset and the passwd entry names no home; "
+        "pass --data-dir or set $MOEBENCH_DATA");
+  }
+  return fs::path(home) / ".cache" / "moebench" / "data";
 }
 
 DataDir data_dir_resolve(const std::string& flag, bool for_writing) {
   if (!flag.empty()) return {flag, "--data-dir"};
   if (const char* v = env("MOEBENCH_DATA")) return {v, "$MOEBENCH_DATA"};
-  const fs::path cache = data_user_cache_dir();
+  fs::path cache;
+  try {
+    cache = data_user_cache_dir();
+  } catch (const InputError&) {
+    if (for_writing) throw;  // reading falls back to the development copy, else finds no data
+  }
   std::error_code ec;
-  if (for_writing || fs::is_directory(cache, ec)) return {cache, "the user cache"};
+  if (for_writing || (!cache.empty() && fs::is_directory(cache, ec))) {
+    return {cache, "the user cache"};
+  }
   const fs::path dev = development_copy();
   if (!dev.empty()) return {dev, "the development copy"};
+  if (cache.empty()) data_user_cache_dir();  // no data dir at all: the one line above, exit 2
   return {cache, "the user cache"};
 }
 

@@ -18,7 +18,8 @@ struct DataDir {
 // development copy: a fetch goes to the user cache.
 DataDir data_dir_resolve(const std::string& flag, bool for_writing = false);
 
-// $XDG_CACHE_HOME/moebench/data, else $HOME/.cache/moebench/data.
+// $XDG_CACHE_HOME/moebench/data, else $HOME/.cache/moebench/data, else under the passwd entry's
+// home; InputError (pass --data-dir or set $MOEBENCH_DATA) when there is none.
 std::filesystem::path data_user_cache_dir();
 
 }  // namespace moebench
