@@ -295,6 +295,13 @@ bool version_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
+// A row's data scope with `tag` added (", gsm8k v1.4"), its shards kept last.
+void rescope(LeaderboardRow* row, const std::string& tag) {
+  const std::string shards = row->scope.substr(row->base_scope.size());  // ", 2/2 shards"
+  row->base_scope += tag;
+  row->scope = row->base_scope + shards;
+}
+
 // Scores of two versions of a suite are not comparable (compare refuses them): a row whose cell
 // ran an older version than the newest on the board gets a data scope of its own, named for it
 // ("full, gaokao v1.4"), so it ranks only against rows of that version. True when any did.
@@ -315,9 +322,82 @@ bool scope_older_versions(std::vector<LeaderboardRow>* rows) {
     }
     if (older.empty()) continue;
     any = true;
-    const std::string shards = row.scope.substr(row.base_scope.size());  // ", 2/2 shards"
-    row.base_scope += older;
-    row.scope = row.base_scope + shards;
+    rescope(&row, older);
+  }
+  return any;
+}
+
+// A column's reference setup in one data scope: the one most of its cells ran, ties to the
+// oldest run's (the setup the column had first).
+const SuiteResult& reference_setup(const std::vector<const LeaderboardCell*>& cells) {
+  struct Setup {
+    const LeaderboardCell* first;  // its oldest cell
+    size_t count;
+  };
+  std::vector<Setup> setups;
+  for (const LeaderboardCell* cell : cells) {
+    auto same = [&](const Setup& s) {
+      return suite_setup_diff(s.first->suite, cell->suite).empty();
+    };
+    auto it = std::find_if(setups.begin(), setups.end(), same);
+    if (it == setups.end()) {
+      setups.push_back({cell, 1});
+      continue;
+    }
+    ++it->count;
+    if (std::tie(cell->run->created, cell->run->run_id) <
+        std::tie(it->first->run->created, it->first->run->run_id)) {
+      it->first = cell;
+    }
+  }
+  auto before = [](const Setup& a, const Setup& b) {
+    if (a.count != b.count) return a.count > b.count;
+    return std::tie(a.first->run->created, a.first->run->run_id) <
+           std::tie(b.first->run->created, b.first->run->run_id);
+  };
+  const Setup* best = &setups.front();
+  for (const Setup& s : setups) {
+    if (before(s, *best)) best = &s;
+  }
+  return best->first->suite;
+}
+
+// "mmlu acc,answer-letter", "mmlu scored by generation", "gsm8k num_fewshot 0": the setup a cell
+// ran where its column's reference ran another.
+std::string setup_tag(const std::string& suite, const SuiteSetupChange& change) {
+  const std::string to = change.to.empty() ? "?" : change.to;
+  if (change.what == "suite version") return suite + " v" + to;
+  if (change.what == "primary metric") return suite + " " + to;
+  return suite + " " + change.what + " " + to;
+}
+
+// Scores of a suite set up differently are not comparable either (compare refuses them by the
+// same rule, suite_setup_diff: another primary metric or scoring, profile version, few-shot count
+// or sampling). In each data scope, per suite, the setup most rows ran keeps the scope; a row
+// whose cell ran another gets a scope of its own named for it ("full, mmlu acc,answer-letter"),
+// until every column of every scope holds one setup. True when any row moved.
+bool scope_other_setups(std::vector<LeaderboardRow>* rows) {
+  bool any = false;
+  for (bool moved = true; moved;) {
+    std::map<std::pair<std::string, std::string>, std::vector<const LeaderboardCell*>> columns;
+    std::map<const LeaderboardCell*, LeaderboardRow*> row_of;
+    for (LeaderboardRow& row : *rows) {
+      for (const auto& [name, cell] : row.cells) {
+        columns[{row.base_scope, name}].push_back(&cell);
+        row_of[&cell] = &row;
+      }
+    }
+    std::map<LeaderboardRow*, std::string> tags;
+    for (const auto& [column, cells] : columns) {
+      const SuiteResult& reference = reference_setup(cells);
+      for (const LeaderboardCell* cell : cells) {
+        const SuiteSetupChange change = suite_setup_diff(reference, cell->suite);
+        if (!change.empty()) tags[row_of[cell]] += ", " + setup_tag(column.second, change);
+      }
+    }
+    for (const auto& [row, tag] : tags) rescope(row, tag);
+    moved = !tags.empty();
+    any |= moved;
   }
   return any;
 }
@@ -364,6 +444,7 @@ Leaderboard leaderboard_build(const std::vector<RunSummary>& runs,
     board.rows.push_back(std::move(row));
   }
   board.older_versions = scope_older_versions(&board.rows);
+  board.other_setups = scope_other_setups(&board.rows);
   mark_superseded(&board.rows);
   leaderboard_rank(&board, options);
   return board;

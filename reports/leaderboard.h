@@ -96,6 +96,9 @@ struct Leaderboard {
   bool rank_suites_given = false;        // from --rank-suites, not the default rule
   // A row ran an older version of a suite than another row: it ranks in a scope of its own.
   bool older_versions = false;
+  // A row ran a suite set up otherwise (suite_setup_diff: another primary metric or scoring, ...)
+  // than most rows of its data scope: it ranks in a scope of its own.
+  bool other_setups = false;
   std::vector<std::string> lower_is_better;  // suites whose primary metric is in no mean
   // By base_scope; in each, ranked rows by rank, then the unranked ones.
   std::vector<LeaderboardRow> rows;

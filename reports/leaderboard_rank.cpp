@@ -227,6 +227,12 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
     h += " Scores of two versions of a suite are not comparable: a row that ran an older suite "
          "version than the newest here is its own data scope, named for it (\"gsm8k v1.4\").";
   }
+  if (board.other_setups) {
+    h += " Scores of a suite set up differently (another primary metric or scoring, profile "
+         "version, few-shot count or sampling: what compare refuses) are not comparable "
+         "either: in each data scope the setup most rows ran keeps the scope, and a row that ran "
+         "another is its own data scope, named for it (\"mmlu acc,answer-letter\").";
+  }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";
   if (superseded > 0) {
     h += " An older row of a model in the same data scope is not ranked (its runs sharded where "

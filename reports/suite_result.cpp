@@ -182,10 +182,10 @@ SuiteResult SuiteResult::from_json(const std::string& name, const json& s,
 namespace {
 
 // How the suite was asked differently: its few-shot count or the sampling sent (the spec as run:
-// main writes the sampling actually sent into spec.generation); "" when alike, or when a run has no
-// spec (a run.json from before it was recorded).
-std::string spec_change(const json& a, const json& b) {
-  if (!a.is_object() || !b.is_object()) return "";
+// main writes the sampling actually sent into spec.generation); none when alike, or when a run has
+// no spec (a run.json from before it was recorded).
+SuiteSetupChange spec_change(const json& a, const json& b) {
+  if (!a.is_object() || !b.is_object()) return {};
   auto field = [](const json& spec, const char* section, const char* key) {
     const json s = spec.value(section, json::object());
     return s.is_object() && s.contains(key) ? s[key] : json();
@@ -197,33 +197,39 @@ std::string spec_change(const json& a, const json& b) {
       {"generation", "n_samples"}, {"generation", "thinking_budget"}};
   for (const auto& [section, key] : kFields) {
     const json x = field(a, section, key), y = field(b, section, key);
-    if (x != y) return std::string(key) + " " + text(x) + " -> " + text(y);
+    if (x != y) return {key, text(x), text(y)};
   }
-  return "";
+  return {};
 }
 
 }  // namespace
 
-std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
-  auto change = [](const std::string& what, const std::string& x, const std::string& y) {
-    return what + " " + (x.empty() ? "?" : x) + " -> " + (y.empty() ? "?" : y);
-  };
-  if (a.version != b.version) return change("suite version", a.version, b.version);
+std::string SuiteSetupChange::text() const {
+  if (what.empty()) return "";
+  return what + " " + (from.empty() ? "?" : from) + " -> " + (to.empty() ? "?" : to);
+}
+
+SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b) {
+  if (a.version != b.version) return {"suite version", a.version, b.version};
   auto profile_version = [](const SuiteResult& s) {
     const json& v = s.profile_info.is_object() ? s.profile_info.value("version", json()) : json();
     return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
   };
-  if (a.profile != b.profile) return change("profile", a.profile, b.profile);
+  if (a.profile != b.profile) return {"profile", a.profile, b.profile};
   if (profile_version(a) != profile_version(b)) {
-    return change("profile " + a.profile + " version", profile_version(a), profile_version(b));
+    return {"profile " + a.profile + " version", profile_version(a), profile_version(b)};
   }
   if (a.primary_metric != b.primary_metric) {
-    return change("primary metric", a.primary_metric, b.primary_metric);
+    return {"primary metric", a.primary_metric, b.primary_metric};
   }
-  if (a.scored_by != b.scored_by) return change("scored by", a.scored_by, b.scored_by);
+  if (a.scored_by != b.scored_by) return {"scored by", a.scored_by, b.scored_by};
   // Another copy of the data is other documents (or other golds) under the same ids.
-  if (a.own_data() != b.own_data()) return change("data", a.data, b.data);
+  if (a.own_data() != b.own_data()) return {"data", a.data, b.data};
   return spec_change(a.spec, b.spec);
+}
+
+std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {
+  return suite_setup_diff(a, b).text();
 }
 
 }  // namespace moebench

@@ -79,4 +79,14 @@ struct SuiteResult {
 // thinking_budget); "" when they were set up alike.
 std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b);
 
+// suite_setup_change in parts: the first field that differs (`what`: "suite version", "primary
+// metric", "scored by", "num_fewshot", ...) and its two values (a's, b's; "" unknown, "unset" for
+// a spec field one lacks); `what` is "" when they were set up alike.
+struct SuiteSetupChange {
+  std::string what, from, to;
+  bool empty() const { return what.empty(); }
+  std::string text() const;  // suite_setup_change's words
+};
+SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b);
+
 }  // namespace moebench
