@@ -183,9 +183,11 @@ std::string leaderboard_unranked_why(const LeaderboardRow& row) {
 std::string leaderboard_rows_text(const Leaderboard& board) {
   std::set<std::string> models;
   for (const LeaderboardRow& row : board.rows) models.insert(row.model);
-  const std::string n = std::to_string(board.rows.size());
-  if (models.size() == board.rows.size()) return n + " models";
-  return n + " rows (" + std::to_string(models.size()) + " models)";
+  auto count = [](size_t n, const char* what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  if (models.size() == board.rows.size()) return count(models.size(), "model");
+  return count(board.rows.size(), "row") + " (" + count(models.size(), "model") + ")";
 }
 
 std::string leaderboard_rank_sentence(const Leaderboard& board) {

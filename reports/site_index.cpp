@@ -89,7 +89,7 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
 std::string site_index_page(const ReportData& data, const Leaderboard& board,
                             const ReportOptions& options) {
   std::string h = "<h1>" + esc(options.title) + "</h1>\n<p class=\"meta\">" +
-                  std::to_string(board.rows.size()) + " models · " +
+                  leaderboard_rows_text(board) + " · " +
                   std::to_string(data.runs.size()) + " runs · " +
                   std::to_string(board.suites.size()) + " suites · from " +
                   esc(data.results_dir.string()) +
