@@ -2,6 +2,7 @@
 // charts (score vs cost with its Pareto front, score by suite), the cost and kernel benchmark
 // sections (site_cost.cpp, site_bench.cpp) and the list of runs.
 #include <cmath>
+#include <map>
 
 #include "reports/html_escape.h"
 #include "reports/report_site.h"
@@ -14,15 +15,53 @@ namespace {
 
 std::string esc(const std::string& s) { return html_escape(s); }
 
+// What a row's rank averages costs: the sum over the ranking suites' cells, when each is costed.
+std::optional<double> ranking_cost(const Leaderboard& board, const LeaderboardRow& row) {
+  double usd = 0;
+  for (const std::string& s : board.rank_suites) {
+    auto it = row.cells.find(s);
+    if (it == row.cells.end() || !it->second.cost_usd) return std::nullopt;
+    usd += *it->second.cost_usd;
+  }
+  return usd;
+}
+
+// Score vs cost, one chart per data scope (rows of two scopes are not comparable, as the table
+// ranks them apart): a point per ranked row with a cost, its mean over the ranking suites against
+// the cost of those same suites.
+std::string pareto_charts(const Leaderboard& board) {
+  std::map<std::string, std::vector<ChartPoint>> by_scope;
+  for (const LeaderboardRow& row : board.rows) {
+    const std::optional<double> cost = ranking_cost(board, row);
+    if (!row.rank_score || !cost) continue;
+    const std::string href = url_escape_path(site_run_dir_name(row.latest->run_id) + "index.html");
+    by_scope[row.base_scope].push_back({*cost, 100 * *row.rank_score, row.model, href});
+  }
+  const ChartAxis x{"cost of the ranking suites", false, "$"};
+  const ChartAxis y{"mean over the ranking suites", false, "%"};
+  if (by_scope.empty()) {
+    return "<figure id=\"chart-pareto\">" + svg_scatter_pareto("Score vs cost", {}, x, y) +
+           "<figcaption>No ranked model has a cost of the ranking suites (API price tables, or "
+           "--machine-usd-per-hour for built-in runs).</figcaption></figure>\n";
+  }
+  std::string h;
+  size_t i = 0;
+  for (const auto& [scope, points] : by_scope) {
+    h += "<figure id=\"chart-pareto" + (i++ ? "-" + std::to_string(i) : std::string()) + "\">" +
+         svg_scatter_pareto("Score vs cost · " + scope, points, x, y) + "<figcaption>Data scope " +
+         esc(scope) +
+         " (each scope is a chart of its own, as it ranks apart): one point per ranked model "
+         "with a cost of the ranking suites, the same suites its score averages (API price "
+         "tables, or machine time at --machine-usd-per-hour for built-in runs); the line joins "
+         "the Pareto front: no other model of this scope is both cheaper and better."
+         "</figcaption></figure>\n";
+  }
+  return h;
+}
+
 std::string charts(const Leaderboard& board) {
-  std::vector<ChartPoint> cost_points;
   std::vector<BarSeries> bars;
   for (const LeaderboardRow& row : board.rows) {
-    const std::string href = url_escape_path(site_run_dir_name(row.latest->run_id) + "index.html");
-    // Only ranked rows: their scores are means over the same suites.
-    if (row.cost_usd && row.rank_score) {
-      cost_points.push_back({*row.cost_usd, 100 * *row.rank_score, row.label(), href});
-    }
     BarSeries series{row.label(), {}, {}};
     for (const auto& s : board.suites) {
       auto it = row.cells.find(s);
@@ -33,19 +72,11 @@ std::string charts(const Leaderboard& board) {
     }
     bars.push_back(std::move(series));
   }
-  std::string h =
-      "<div class=\"charts\">\n<figure id=\"chart-pareto\">" +
-      svg_scatter_pareto("Score vs cost", cost_points, {"cost of the suites", false, "$"},
-                         {"mean over the ranking suites", false, "%"}) +
-      "<figcaption>One point per ranked model with a cost (API price tables, or machine time "
-      "at --machine-usd-per-hour for built-in runs); the line joins the Pareto front: "
-      "no other model is both cheaper and better.</figcaption></figure>\n"
-      "<figure id=\"chart-suites\">" +
-      svg_grouped_bars("Score by suite", board.suites, bars,
-                       {"primary metric", false, "%", 0, 100}) +
-      "<figcaption>Primary metric per suite with its 95% confidence interval."
-      "</figcaption></figure>\n</div>\n";
-  return h;
+  return "<div class=\"charts\">\n" + pareto_charts(board) + "<figure id=\"chart-suites\">" +
+         svg_grouped_bars("Score by suite", board.suites, bars,
+                          {"primary metric", false, "%", 0, 100}) +
+         "<figcaption>Primary metric per suite with its 95% confidence interval."
+         "</figcaption></figure>\n</div>\n";
 }
 
 std::string runs_table(const ReportData& data, const ReportOptions& options) {
@@ -89,9 +120,8 @@ std::string runs_table(const ReportData& data, const ReportOptions& options) {
 std::string site_index_page(const ReportData& data, const Leaderboard& board,
                             const ReportOptions& options) {
   std::string h = "<h1>" + esc(options.title) + "</h1>\n<p class=\"meta\">" +
-                  leaderboard_rows_text(board) + " · " +
-                  std::to_string(data.runs.size()) + " runs · " +
-                  std::to_string(board.suites.size()) + " suites · from " +
+                  leaderboard_rows_text(board) + " · " + std::to_string(data.runs.size()) +
+                  " runs · " + std::to_string(board.suites.size()) + " suites · from " +
                   esc(data.results_dir.string()) +
                   " · scores in % (primary metric, ±95% CI = 1.96·stderr)</p>\n";
   for (const std::string& p : data.problems) {
