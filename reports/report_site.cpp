@@ -49,16 +49,21 @@ std::vector<nlohmann::json> report_load_costs(const fs::path& dir,
 ReportData report_load(const fs::path& results_dir, const RunSamplesVisitor& visit) {
   ReportData data;
   data.results_dir = results_dir;
-  data.runs = run_scan_dir(results_dir, &data.problems);
-  for (const RunSummary& run : data.runs) {
+  std::vector<RunSummary> runs = run_scan_dir(results_dir, &data.problems);
+  for (RunSummary& run : runs) {
     std::vector<SampleRecord> samples;
     try {
       samples = run_load_samples(run.dir);
     } catch (const InputError& e) {
       data.problems.push_back(std::string(e.what()) + " (the run's samples are not shown)");
+      data.runs.push_back(std::move(run));
       continue;
     }
-    for (const std::string& p : run_samples_mismatch(run, samples)) data.problems.push_back(p);
+    // A cut or edited file: run.json's numbers cannot be checked against it (compare and merge
+    // refuse such a run), so the run is left out of every page, as the message says.
+    const std::vector<std::string> mismatch = run_samples_mismatch(run, samples);
+    for (const std::string& p : mismatch) data.problems.push_back(p + "; the run is left out");
+    if (!mismatch.empty()) continue;
     SuiteLatency latency;
     for (const SampleRecord& s : samples) {
       // A rescore's replay answers from a file: its latency measures nothing.
@@ -70,6 +75,7 @@ ReportData report_load(const fs::path& results_dir, const RunSamplesVisitor& vis
     for (auto& [suite, stats] : latency) {
       data.latency[leaderboard_latency_key(run.run_id, suite)] = std::move(stats);
     }
+    data.runs.push_back(std::move(run));
   }
   data.bench = bench_load_history(results_dir / "bench", &data.problems);
   data.costs = report_load_costs(results_dir / "cost", &data.problems);

@@ -35,6 +35,14 @@ TEST_CASE("run page: no CI below two documents and no score for none") {
     j["suites"]["ceval"]["n_docs"] = 0;
     j["suites"]["ceval"]["metrics"]["exact_match,strict-match"]["n"] = 0;
     std::ofstream(dir / "run.json") << j.dump(1);
+    // and no sample of it (a samples.jsonl at odds with run.json leaves the run out)
+    std::string kept, line;
+    std::ifstream in(dir / "samples.jsonl");
+    while (std::getline(in, line)) {
+      if (line.find("\"suite\":\"ceval\"") == std::string::npos) kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(dir / "samples.jsonl", std::ios::trunc) << kept;
   }
   report_write_site(results, results / "site", ReportOptions{});
   const std::string page = test::fixture_read_text(results / "site" / "runs" / "r" / "index.html");
