@@ -65,9 +65,11 @@ ReportData report_load(const fs::path& results_dir, const RunSamplesVisitor& vis
     for (const std::string& p : mismatch) data.problems.push_back(p + "; the run is left out");
     if (!mismatch.empty()) continue;
     SuiteLatency latency;
+    // A replay (a rescore's, or `run --backend replay:FILE`) answers from a file: its latency
+    // measures nothing.
+    const bool replayed = run.rescore || run.backend_id.rfind("replay:", 0) == 0;
     for (const SampleRecord& s : samples) {
-      // A rescore's replay answers from a file: its latency measures nothing.
-      if (!run.rescore && !s.cached && s.error_type.empty()) {
+      if (!replayed && !s.cached && s.error_type.empty()) {
         latency[s.suite].seconds.push_back(s.latency_s);
       }
     }
