@@ -337,7 +337,7 @@ const SuiteResult& reference_setup(const std::vector<const LeaderboardCell*>& ce
   std::vector<Setup> setups;
   for (const LeaderboardCell* cell : cells) {
     auto same = [&](const Setup& s) {
-      return suite_setup_diff(s.first->suite, cell->suite).empty();
+      return suite_scoring_diff(s.first->suite, cell->suite).empty();
     };
     auto it = std::find_if(setups.begin(), setups.end(), same);
     if (it == setups.end()) {
@@ -372,10 +372,11 @@ std::string setup_tag(const std::string& suite, const SuiteSetupChange& change) 
 }
 
 // Scores of a suite set up differently are not comparable either (compare refuses them by the
-// same rule, suite_setup_diff: another primary metric or scoring, profile version, few-shot count
-// or sampling). In each data scope, per suite, the setup most rows ran keeps the scope; a row
-// whose cell ran another gets a scope of its own named for it ("full, mmlu acc,answer-letter"),
-// until every column of every scope holds one setup. True when any row moved.
+// same rule, suite_scoring_diff: another primary metric or scoring, profile version or few-shot
+// count; the sampling sent is each model's own and does not split). In each data scope, per suite,
+// the setup most rows ran keeps the scope; a row whose cell ran another gets a scope of its own
+// named for it ("full, mmlu acc,answer-letter"), until every column of every scope holds one setup.
+// True when any row moved.
 bool scope_other_setups(std::vector<LeaderboardRow>* rows) {
   bool any = false;
   for (bool moved = true; moved;) {
@@ -391,7 +392,7 @@ bool scope_other_setups(std::vector<LeaderboardRow>* rows) {
     for (const auto& [column, cells] : columns) {
       const SuiteResult& reference = reference_setup(cells);
       for (const LeaderboardCell* cell : cells) {
-        const SuiteSetupChange change = suite_setup_diff(reference, cell->suite);
+        const SuiteSetupChange change = suite_scoring_diff(reference, cell->suite);
         if (!change.empty()) tags[row_of[cell]] += ", " + setup_tag(column.second, change);
       }
     }

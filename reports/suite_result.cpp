@@ -2,6 +2,7 @@
 #include "reports/suite_result.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "common/error.h"
 #include "reports/json_fields.h"
@@ -184,7 +185,7 @@ namespace {
 // How the suite was asked differently: its few-shot count or the sampling sent (the spec as run:
 // main writes the sampling actually sent into spec.generation); none when alike, or when a run has
 // no spec (a run.json from before it was recorded).
-SuiteSetupChange spec_change(const json& a, const json& b) {
+SuiteSetupChange spec_change(const json& a, const json& b, bool sampling) {
   if (!a.is_object() || !b.is_object()) return {};
   auto field = [](const json& spec, const char* section, const char* key) {
     const json s = spec.value(section, json::object());
@@ -196,20 +197,15 @@ SuiteSetupChange spec_change(const json& a, const json& b) {
       {"generation", "top_p"},     {"generation", "max_tokens"},
       {"generation", "n_samples"}, {"generation", "thinking_budget"}};
   for (const auto& [section, key] : kFields) {
+    if (!sampling && std::string_view(section) == "generation") continue;
     const json x = field(a, section, key), y = field(b, section, key);
     if (x != y) return {key, text(x), text(y)};
   }
   return {};
 }
 
-}  // namespace
-
-std::string SuiteSetupChange::text() const {
-  if (what.empty()) return "";
-  return what + " " + (from.empty() ? "?" : from) + " -> " + (to.empty() ? "?" : to);
-}
-
-SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b) {
+// suite_setup_diff, with or without the sampling sent.
+SuiteSetupChange setup_diff(const SuiteResult& a, const SuiteResult& b, bool sampling) {
   if (a.version != b.version) return {"suite version", a.version, b.version};
   auto profile_version = [](const SuiteResult& s) {
     const json& v = s.profile_info.is_object() ? s.profile_info.value("version", json()) : json();
@@ -225,7 +221,22 @@ SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b) {
   if (a.scored_by != b.scored_by) return {"scored by", a.scored_by, b.scored_by};
   // Another copy of the data is other documents (or other golds) under the same ids.
   if (a.own_data() != b.own_data()) return {"data", a.data, b.data};
-  return spec_change(a.spec, b.spec);
+  return spec_change(a.spec, b.spec, sampling);
+}
+
+}  // namespace
+
+SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b) {
+  return setup_diff(a, b, true);
+}
+
+SuiteSetupChange suite_scoring_diff(const SuiteResult& a, const SuiteResult& b) {
+  return setup_diff(a, b, false);
+}
+
+std::string SuiteSetupChange::text() const {
+  if (what.empty()) return "";
+  return what + " " + (from.empty() ? "?" : from) + " -> " + (to.empty() ? "?" : to);
 }
 
 std::string suite_setup_change(const SuiteResult& a, const SuiteResult& b) {

@@ -89,4 +89,10 @@ struct SuiteSetupChange {
 };
 SuiteSetupChange suite_setup_diff(const SuiteResult& a, const SuiteResult& b);
 
+// suite_setup_diff without the sampling sent (generation temperature, top_p, max_tokens,
+// n_samples, thinking_budget): what makes two models' scores of a suite comparable, as the
+// leaderboard ranks them. The sampling is each model's own (an entry that cannot take a
+// temperature, a reasoning model given more tokens); compare of two runs refuses it all the same.
+SuiteSetupChange suite_scoring_diff(const SuiteResult& a, const SuiteResult& b);
+
 }  // namespace moebench

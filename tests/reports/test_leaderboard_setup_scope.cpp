@@ -99,3 +99,41 @@ TEST_CASE("leaderboard: rows of the same other setup share its scope") {
   CHECK(test::row_of(board, "a").scope == "full");
   std::filesystem::remove_all(results);
 }
+
+// The sampling sent is a model's own setting, not the suite's: an o1-style entry that omits
+// temperature (spec.generation.temperature null) or a reasoning model given more max_tokens ranks
+// with the others. `compare` of two runs of one model refuses such a change (it is a confound
+// there); the leaderboard compares models, each run as its entry sends.
+TEST_CASE("leaderboard: rows that sent other sampling settings rank in one scope") {
+  const auto results = test::fixture_temp_dir("rank-setup-sampling");
+  test::fixture_write_run(results, mmlu_run("t0", "a", "acc,none", 4, "2026-11-01T00:00:00Z"));
+  test::fixture_write_run(results, mmlu_run("t1", "b", "acc,none", 2, "2026-11-02T00:00:00Z"));
+  test::fixture_write_run(results, mmlu_run("t2", "o1", "acc,none", 3, "2026-11-03T00:00:00Z"));
+  auto set_spec = [&](const std::string& id, const nlohmann::json& generation, int fewshot) {
+    nlohmann::json j = nlohmann::json::parse(test::fixture_read_text(results / id / "run.json"));
+    for (auto& [name, suite] : j["suites"].items()) {
+      suite["spec"]["generation"] = generation;
+      suite["spec"]["prompt"]["num_fewshot"] = fewshot;
+    }
+    std::ofstream(results / id / "run.json", std::ios::trunc) << j.dump(1);
+  };
+  set_spec("t0", {{"temperature", 0.0}, {"top_p", 1.0}, {"max_tokens", 256}}, 5);
+  set_spec("t1", {{"temperature", 0.0}, {"top_p", 1.0}, {"max_tokens", 256}}, 5);
+  set_spec("t2", {{"temperature", nullptr}, {"top_p", nullptr}, {"max_tokens", 4096}}, 5);
+  {
+    const ReportData data = report_load(results);
+    const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+    REQUIRE(board.rows.size() == 3);
+    CHECK(test::row_of(board, "o1").scope == "full");
+    CHECK(test::row_of(board, "a").rank == 1);
+    CHECK(test::row_of(board, "o1").rank == 2);
+    CHECK(test::row_of(board, "b").rank == 3);
+  }
+  // Another few-shot count is another prompt: that one still ranks apart.
+  set_spec("t2", {{"temperature", nullptr}, {"top_p", nullptr}, {"max_tokens", 4096}}, 0);
+  const ReportData data = report_load(results);
+  const Leaderboard board = leaderboard_build(data.runs, data.latency, ReportOptions{});
+  CHECK(test::row_of(board, "o1").scope == "full, gsm8k num_fewshot 0, mmlu num_fewshot 0");
+  CHECK(test::row_of(board, "o1").rank == 1);
+  std::filesystem::remove_all(results);
+}
