@@ -151,7 +151,7 @@ LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
   std::set<int> shards;
   for (const RunSummary* run : group.runs) shards.insert(run->shard_index);
   row.shards_present = static_cast<int>(shards.size());
-  bool mixed = false;
+  std::string mixed_why;  // the first shard's setup the newest shard's does not pool with
   for (const auto& [suite, by_shard] : group.latest) {
     LeaderboardCell cell;
     for (const auto& [shard, run] : by_shard) {
@@ -165,15 +165,17 @@ LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
     std::vector<const SuiteResult*> parts;
     for (const auto& [shard, run] : by_shard) {
       const SuiteResult& s = *run->suite(suite);
-      if (suite_setup_change(s, newest).empty()) {
+      const std::string change = suite_setup_change(s, newest);
+      if (change.empty()) {
         cell.runs.push_back(run);
         parts.push_back(&s);
         cell.failed |= run->over_error_gate;
       } else {
         cell.left_out.push_back(run);
+        if (mixed_why.empty()) mixed_why = suite + " " + change;
       }
     }
-    mixed |= !cell.left_out.empty();
+
     row.failed |= cell.failed;
     row.incomplete |= static_cast<int>(parts.size()) < row.shard_count;
     cell.suite = parts.size() == 1 ? *parts[0] : leaderboard_pool_shards(parts);
@@ -186,9 +188,9 @@ LeaderboardRow build_row(const RowRuns& group, const RunsById& by_id,
   if (row.shard_count > 1) {
     row.scope += ", " + std::to_string(row.shards_present) + "/" + std::to_string(row.shard_count) +
                  " shards" +
-                 (mixed            ? " (incomplete: a shard ran another suite version or metric)"
-                  : row.incomplete ? " (incomplete)"
-                                   : "");
+                 (!mixed_why.empty() ? " (incomplete: a shard ran another setup, " + mixed_why + ")"
+                  : row.incomplete   ? " (incomplete)"
+                                     : "");
   }
   return row;
 }

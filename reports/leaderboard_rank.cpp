@@ -230,10 +230,11 @@ std::string leaderboard_rank_sentence(const Leaderboard& board) {
          "version than the newest here is its own data scope, named for it (\"gsm8k v1.4\").";
   }
   if (board.other_setups) {
-    h += " Scores of a suite set up differently (another primary metric or scoring, profile "
-         "version, few-shot count or sampling: what compare refuses) are not comparable "
-         "either: in each data scope the setup most rows ran keeps the scope, and a row that ran "
-         "another is its own data scope, named for it (\"mmlu acc,answer-letter\").";
+    h += " Scores of a suite scored differently (another primary metric or scoring, profile "
+         "version or few-shot count: what compare refuses) are not comparable either: in each "
+         "data scope the setup most rows ran keeps the scope, and a row that ran another is its "
+         "own data scope, named for it (\"mmlu acc,answer-letter\"). The sampling a model was "
+         "sent does not split a scope.";
   }
   if (incomplete > 0) h += " A model with an incomplete set of shards is never ranked.";
   if (superseded > 0) {

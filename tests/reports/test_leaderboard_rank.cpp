@@ -373,11 +373,16 @@ TEST_CASE("shards of another suite version or primary metric are not pooled") {
     CHECK(row.incomplete);
     CHECK_FALSE(row.rank.has_value());
     // "metric" pools its newest shard's exact_match,flexible-extract where "mixed" has
-    // strict-match: not comparable, so a scope of its own (reviewer 93, F1).
-    const std::string own =
-        std::string(model) == "metric" ? ", gsm8k exact_match,flexible-extract" : "";
+    // strict-match: not comparable, so a scope of its own (reviewer 93, F1). The reason a shard
+    // was left out is named as compare names it (reviewer 94, F8: it said "another suite
+    // version or metric" whatever differed).
+    const bool metric = std::string(model) == "metric";
+    const std::string own = metric ? ", gsm8k exact_match,flexible-extract" : "";
+    const std::string why = metric ? "gsm8k primary metric exact_match,strict-match -> "
+                                     "exact_match,flexible-extract"
+                                   : "gsm8k suite version 1.0 -> 1.1";
     CHECK(row.scope ==
-          "full" + own + ", 2/2 shards (incomplete: a shard ran another suite version or metric)");
+          "full" + own + ", 2/2 shards (incomplete: a shard ran another setup, " + why + ")");
     const LeaderboardCell& cell = row.cells.at("gsm8k");
     REQUIRE(cell.runs.size() == 1);
     CHECK(cell.runs[0] == cell.run);
