@@ -222,6 +222,11 @@ std::string published_setup_differs(const nlohmann::json& options) {
   if (shard.is_string() && shard.get<std::string>() != "0/1") {
     why.push_back("--shard " + shard.get<std::string>());
   }
+  // Other sampling than the profile's (reviewer 94, F1): the paper's number is of its settings.
+  const json gen_kwargs = options.value("gen_kwargs", json());
+  if (gen_kwargs.is_string() && !gen_kwargs.get<std::string>().empty()) {
+    why.push_back("--gen-kwargs " + gen_kwargs.get<std::string>());
+  }
   std::string out;
   for (const std::string& w : why) out += (out.empty() ? "" : ", ") + w;
   return out;
@@ -230,6 +235,8 @@ std::string published_setup_differs(const nlohmann::json& options) {
 std::string published_method_differs(const SuiteResult& suite) {
   const json form =
       suite.profile_info.is_object() ? suite.profile_info.value("form", json()) : json();
+  // An own copy of the data (a subset, a conversion) is not the paper's documents (reviewer 94).
+  if (suite.own_data()) return "own data";
   if (form != "completion") return "";
   std::vector<std::string> why;
   const bool choice = suite.spec.is_object() && suite.spec.value("output", json()) == "choice";

@@ -84,7 +84,8 @@ std::string published_setup_differs(const nlohmann::json& options);
 // Why a suite was not scored by its completion-form profile's method (the backend had no
 // log-likelihoods or no raw completion, and the run said so): "scored by generation where the
 // profile uses log-likelihood" (a choice suite), "chat messages where the profile sends raw
-// prompts", ", "-joined; "" for none, or when the run.json does not say.
+// prompts", ", "-joined; "own data" for a suite read from an own copy of its dataset; "" for
+// none, or when the run.json does not say.
 std::string published_method_differs(const SuiteResult& suite);
 
 // `suite` measured against `published`. Only a suite run under the entry's profile, in the

@@ -116,7 +116,8 @@ std::string site_published_section(const RunSummary& run, const PublishedScores&
       "published in points, ± the same CI; n the suite's documents. Compared only when the suite "
       "ran under the profile whose settings the paper used and by its method (log-likelihood or "
       "generation, raw prompts or chat), on the full data with the profile's own shots (not "
-      "--samples, --limit, an unmerged --shard or --num-fewshot).</p>\n";
+      "--samples, --limit, an unmerged --shard, --num-fewshot, --gen-kwargs or an own copy of "
+      "the data).</p>\n";
   if (rows.empty()) {
     return h + "<p class=\"muted\">None of this run's suites has a published score for it.</p>\n";
   }
@@ -156,7 +157,8 @@ std::string report_published_markdown(const std::vector<RunSummary>& runs,
       "suite, the run of the most documents (the newest of those) against the paper's number; "
       "measured ± 95% CI in %, Δ = measured − published in points, n the run's documents. "
       "Compared only under the paper's profile and by its method, on the full data with its own "
-      "shots (not --samples, --limit, an unmerged --shard or --num-fewshot).\n\n"
+      "shots (not --samples, --limit, an unmerged --shard, --num-fewshot, --gen-kwargs or an own "
+      "copy of the data).\n\n"
       "| run | model | suite | profile | published % | source | measured % | Δ pp | verdict | n |\n"
       "|---|---|---|---|---:|---|---:|---:|---|---:|\n";
   for (const auto& [key, value] : latest) {

@@ -100,3 +100,25 @@ TEST_CASE("published vs measured: a shard or a suite scored by another method ge
   CHECK(md.output.find("above") == std::string::npos);
   fs::remove_all(dir);
 }
+
+// Reviewer 94, F1: a run on an own copy of a dataset (a 100-question MATH-500 subset, a
+// conversion) and one given other sampling with --gen-kwargs got "above" or "below" against the
+// paper's number, which is of the listed data under the profile's own settings.
+TEST_CASE("published vs measured: own data or --gen-kwargs gets no verdict") {
+  PublishedScore p;
+  p.suite = "gsm8k";
+  p.profile = "deepseek-v3-base";
+  p.score = 89.3;
+  CHECK(published_setup_differs({{"gen_kwargs", "max_tokens=3,temperature=1.5"}}) ==
+        "--gen-kwargs max_tokens=3,temperature=1.5");
+  CHECK(published_setup_differs({{"gen_kwargs", nullptr}}).empty());
+  SuiteResult own = gsm8k_at(1.0);
+  own.data = "own copy";
+  own.data_why = "none of the 2 files tasks/datasets.json lists for dataset 'gsm8k' there";
+  CHECK(published_method_differs(own) == "own data");
+  const PublishedComparison c = published_compare(p, own, "");
+  CHECK(c.verdict == PublishedVerdict::kNotComparable);
+  CHECK(c.verdict_text() == "not comparable (own data)");
+  own.data = "listed";
+  CHECK(published_compare(p, own, "").verdict == PublishedVerdict::kAbove);
+}
