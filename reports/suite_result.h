@@ -57,6 +57,11 @@ struct SuiteResult {
   std::string data;
   std::string data_why;
   bool own_data() const { return data == "own copy"; }
+  // Read the same data as `o`: both an own copy or neither, and the same kind where both say (a
+  // run.json from before `data` was recorded says none, and is not own data).
+  bool same_data(const SuiteResult& o) const {
+    return own_data() == o.own_data() && (data.empty() || o.data.empty() || data == o.data);
+  }
   // The spec's doc_weight when its means are weighted (sum(w v) / sum(w), gaokao's points per
   // document); null for a plain mean over documents. run.json writes it only when set.
   nlohmann::json doc_weight;

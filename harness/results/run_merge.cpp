@@ -138,8 +138,8 @@ void check_same_run(const ShardRun& a, const ShardRun& b) {
     if (sa.scored_by != sb.scored_by) {
       refuse_pair(a, b, prefix + "scored_by", sa.scored_by, sb.scored_by);
     }
-    // An own copy of the data beside the listed dataset (reviewer 91, F2): not one run's shards.
-    if (sa.data != sb.data) refuse_pair(a, b, prefix + "data", sa.data, sb.data);
+    // Own data beside the listed dataset is not one run's shards (reviewers 91 F2, 94 F3).
+    if (!sa.same_data(sb)) refuse_pair(a, b, prefix + "data", sa.data, sb.data);
     const json ga = sa.spec.value("generation", json()), gb = sb.spec.value("generation", json());
     if (ga != gb) refuse_pair(a, b, prefix + "spec.generation", ga, gb);
     if (sa.spec != sb.spec) refuse_spec(a, b, prefix + "spec", sa.spec, sb.spec);
@@ -386,6 +386,7 @@ MergedSuite merge_suite(const std::vector<const ShardRun*>& shards, const std::s
                                ? std::optional<long>(*r.recorded_reasoning + *s.recorded_reasoning)
                                : std::nullopt;
     r.usage_missing += s.usage_missing;
+    if (r.data.empty()) r.data = s.data;  // a shard from before `data` was recorded has none
     for (const auto& [type, count] : s.errors) r.errors[type] += count;
     for (const auto& [why, count] : s.finish_reasons) r.finish_reasons[why] += count;
   }

@@ -151,6 +151,28 @@ TEST_CASE("merge refuses a shard run on an own copy beside one on the dataset",
   fs::remove_all(dir);
 }
 
+// Reviewer 94, F3: a shard written before run.json recorded `data` beside one written after was
+// refused ("differ in suites.arc_challenge.data (\"\" vs \"listed\")"), though such a run.json is
+// not own data and the report pools the two.
+TEST_CASE("merge takes a shard from before data was recorded beside a newer one",
+          "[cli][data][merge]") {
+  const fs::path dir = temp_dir("provenance-merge-old");
+  const fs::path results = dir / "results";
+  const std::string flags = "--suites arc_challenge --limit 4 --data-dir '" + kData.string() + "'";
+  const fs::path s0 = oracle_run(dir, results, "s0", flags + " --shard 0/2");
+  const fs::path s1 = oracle_run(dir, results, "s1", flags + " --shard 1/2");
+  json old = run_json(s0);
+  for (auto& [name, suite] : old["suites"].items()) suite.erase("data");
+  std::ofstream(s0 / "run.json", std::ios::trunc) << old.dump(1);
+  const CommandResult r = run_command(moebench_bin() + " merge '" + s0.string() + "' '" +
+                                          s1.string() + "' -o '" + (dir / "m").string() + "'",
+                                      dir);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(run_json(dir / "m")["suites"]["arc_challenge"].value("data", "") == "listed");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a few-shot shortage in an own copy names the data dir and split", "[cli][data]") {
   const fs::path dir = temp_dir("provenance-fewshot");
   const fs::path mmlu = dir / "data" / "mmlu";
