@@ -302,6 +302,14 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
   return out;
 }
 
+std::string bench_threshold_text(double threshold) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f", 100 * threshold);
+  std::string t = text;
+  if (t.size() > 3 && t.back() == '0') t.pop_back();  // "5.00" -> "5.0"
+  return t + "%";
+}
+
 std::string bench_verdict(const BenchDelta& d, double threshold) {
   if (d.regression) return "regression";
   if (d.failed) return d.note;
@@ -309,11 +317,11 @@ std::string bench_verdict(const BenchDelta& d, double threshold) {
   if (!d.significant || !d.change) return d.note.empty() ? "no significant change" : d.note;
   // Significant, but not beyond the threshold: what the U test found, and why the gate passed it.
   char text[96];
-  std::snprintf(text, sizeof(text), "%s, within the %.1f%% threshold",
+  std::snprintf(text, sizeof(text), "%s, within the %s threshold",
                 *d.change > 0   ? "slower"
                 : *d.change < 0 ? "faster"
                                 : "a significant difference, median unchanged",
-                100 * threshold);
+                bench_threshold_text(threshold).c_str());
   return d.note.empty() ? text : text + ("; " + d.note);
 }
 
@@ -335,8 +343,8 @@ std::string bench_compare_markdown(const BenchRun& base, const BenchRun& next,
                                    double alpha, bool terminal) {
   const auto cell = terminal ? terminal_cell : md_cell;
   char line[160];
-  std::snprintf(line, sizeof(line), "two-sided Mann-Whitney U, alpha %.3g, threshold %.1f%%", alpha,
-                100 * threshold);
+  std::snprintf(line, sizeof(line), "two-sided Mann-Whitney U, alpha %.3g, threshold %s", alpha,
+                bench_threshold_text(threshold).c_str());
   auto gpu = [&](const BenchRun& r) { return cell(r.gpu.empty() ? "unknown" : r.gpu); };
   const std::string devices =
       base.gpu == next.gpu ? ""

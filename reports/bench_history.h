@@ -93,6 +93,10 @@ std::vector<BenchDelta> bench_compare(const BenchRun& base, const BenchRun& next
 // significant change".
 std::string bench_verdict(const BenchDelta& d, double threshold);
 
+// A threshold (0.05) in percent at the change column's precision: "5.0%", "5.04%", "4.99%" (one
+// decimal where that is exact, else two), so a verdict can be read off the row beside it.
+std::string bench_threshold_text(double threshold);
+
 // The comparison as a Markdown table (every benchmark; regressions in bold), with a header line
 // naming the files and the test settings. `terminal`: for a terminal or a log, where '<' is
 // itself rather than the &lt; that keeps HTML out of rendered Markdown.

@@ -208,8 +208,8 @@ std::string site_bench_section(const ReportData& data, const ReportOptions& opti
                               "of their medians, each relative to its own first run. ")
                 : std::string()) +
        "Red triangles: a significant slowdown (two-sided Mann–Whitney U, p &lt; " +
-       fmt_fixed(options.alpha, 2) + ") beyond " + fmt_fixed(100 * options.bench_threshold, 1) +
-       "% against the previous run on the same GPU" +
+       fmt_fixed(options.alpha, 2) + ") beyond " + bench_threshold_text(options.bench_threshold) +
+       " against the previous run on the same GPU" +
        (grouped ? " in one of the family's benchmarks" : "") + ".</figcaption></figure></div>\n";
   if (!previous) return h;
   return h + comparison_table(*previous, data.bench.back(), deltas, options.bench_threshold);

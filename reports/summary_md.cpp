@@ -1,5 +1,6 @@
 // report_markdown: the leaderboard, published vs measured and the latest kernel benchmark
 // comparison as GitHub-flavoured Markdown for CI job pages (e.g. appended to $GITHUB_STEP_SUMMARY).
+#include "reports/bench_history.h"
 #include "reports/report_site.h"
 #include "reports/site_html.h"
 
@@ -81,8 +82,8 @@ std::string bench_md(const ReportData& data, const ReportOptions& options) {
       "\n### Kernel benchmarks: " + md_cell(data.bench.back().file.filename().string()) + " vs " +
       md_cell(previous->file.filename().string()) + "\n\n" + std::to_string(deltas.size()) +
       " benchmarks, " + std::to_string(regressions) + " significant regressions (U test, α " +
-      fmt_fixed(options.alpha, 2) + ", threshold " + fmt_fixed(100 * options.bench_threshold, 1) +
-      "%), " + std::to_string(failed) + " failing (an error the base run did not have), " +
+      fmt_fixed(options.alpha, 2) + ", threshold " + bench_threshold_text(options.bench_threshold) +
+      "), " + std::to_string(failed) + " failing (an error the base run did not have), " +
       std::to_string(absent) + " absent from the new run, " + std::to_string(untestable) +
       " slower with too few repetitions to test.\n";
   if (!rows.empty()) {

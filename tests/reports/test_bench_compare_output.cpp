@@ -111,6 +111,17 @@ TEST_CASE("compare says a significant change within the threshold is one and pri
   CHECK(row_of(r.out, "x/c") ==
         "| x/c | 1 us | 1 us | +0.00% | 1.0000 | 9/9 | no significant "
         "change |");
+  // Reviewer 94, F9: the threshold was printed with one decimal, so a +5.04% within a 5.04%
+  // threshold read "within the 5.0% threshold" and a +5.00% beyond 4.99% "regression" under
+  // "threshold 5.0%". It is printed at the change's precision.
+  r = compare_cli(dir, "base.json new504.json --threshold 0.0504");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("threshold 5.04%") != std::string::npos);
+  CHECK(row_of(r.out, "x/b") ==
+        "| x/b | 1 us | 1.05 us | +5.04% | 0.0004 | 9/9 | slower, within the 5.04% threshold |");
+  r = compare_cli(dir, "base.json new.json --threshold 0.0499");
+  CHECK(r.code == 1);
+  CHECK(r.out.find("threshold 4.99%") != std::string::npos);
   fs::remove_all(dir);
 }
 
